@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Sets up, builds with warnings as errors, runs every test, then does the
+# same in an AddressSanitizer + UndefinedBehaviorSanitizer build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+jobs="$(nproc)"
+
+echo "== build (warnings as errors) =="
+cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCITY_WERROR=ON >/dev/null
+cmake --build build-test -j"$jobs"
+echo "== tests =="
+(cd build-test && ctest --output-on-failure -j"$jobs")
+
+echo "== sanitizer build (ASan + UBSan) =="
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCITY_WERROR=ON -DCITY_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$jobs"
+echo "== tests under sanitizers =="
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --output-on-failure -j"$jobs")

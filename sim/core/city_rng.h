@@ -1,0 +1,27 @@
+/* Seeded random streams: xoshiro256** seeded through splitmix64.
+ * One stream per subsystem keeps subsystems independent: adding a draw in
+ * one never shifts the numbers another sees. Never use rand() in citylab. */
+#ifndef CITY_RNG_H
+#define CITY_RNG_H
+
+#include <stdint.h>
+
+typedef struct CityRng {
+    uint64_t s[4]; /* xoshiro256** state, never all zero */
+} CityRng;
+
+/* Seeds a stream from a run seed and a stream number; same pair, same numbers. */
+void city_rng_seed(CityRng *rng, uint64_t seed, uint64_t stream);
+/* Stream number for a subsystem name (a 64-bit hash of the name). */
+uint64_t city_rng_stream_id(const char *name);
+uint64_t city_rng_next(CityRng *rng);
+/* Uniform double in [0, 1) with 53 random bits. */
+double city_rng_uniform(CityRng *rng);
+/* Uniform integer in [0, n) without modulo bias; n must be > 0. */
+uint64_t city_rng_below(CityRng *rng, uint64_t n);
+/* Exponential variate with the given rate (1/mean), rate > 0. */
+double city_rng_exponential(CityRng *rng, double rate);
+/* Standard normal variate (Marsaglia polar method). */
+double city_rng_normal(CityRng *rng);
+
+#endif

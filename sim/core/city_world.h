@@ -1,0 +1,163 @@
+/* The world: integer clock, fixed-order multi-rate scheduler, timed events,
+ * per-subsystem RNG streams, KPIs, checks, output tables, event log and the
+ * state hash. Plain C: no SDL, no Lua.
+ *
+ * One step advances the clock from tick t to t+1 (t*dt_ms to (t+1)*dt_ms):
+ *   1. timed events due at t fire, in (tick, insertion order);
+ *   2. subsystems due at t run, phase by phase (SENSE, CONTROL, PHYSICS,
+ *      COMMIT, REPORT), in registration order inside a phase;
+ *   3. the clock advances.
+ * Sensors sample the world in SENSE, controllers act on those readings in
+ * CONTROL, physical subsystems advance in PHYSICS, spawns and removals apply
+ * in COMMIT, and REPORT records outputs. The world is locked while a step
+ * runs: adding subsystems then is refused. */
+#ifndef CITY_WORLD_H
+#define CITY_WORLD_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "city_hash.h"
+#include "city_ids.h"
+#include "city_rng.h"
+#include "city_status.h"
+
+#define CITY_DEFAULT_DT_MS 100
+#define CITY_ERROR_MAX 1024
+
+typedef struct CityWorld CityWorld;
+
+typedef enum CityPhase {
+    CITY_PHASE_SENSE = 0, /* sensors sample state(t) */
+    CITY_PHASE_CONTROL,   /* controllers act on readings through devices */
+    CITY_PHASE_PHYSICS,   /* vehicles, pedestrians, power flows advance */
+    CITY_PHASE_COMMIT,    /* deferred spawns and removals apply */
+    CITY_PHASE_REPORT,    /* KPIs, time series, logs */
+    CITY_PHASE_COUNT
+} CityPhase;
+
+typedef struct CitySubsystemDef {
+    const char *name;      /* unique, also names its RNG stream; copied */
+    CityPhase phase;       /* where in the step it runs */
+    int32_t period_ticks;  /* >= 1: every N ticks; 0: event-driven (only when woken) */
+    int32_t offset_ticks;  /* runs on ticks where (tick - offset) % period == 0 */
+    /* Advances the subsystem at `tick`; an error stops the run. */
+    CityStatus (*step)(CityWorld *world, void *self, int64_t tick);
+    /* Adds the subsystem's whole state to the world hash (may be NULL). */
+    void (*hash)(const CityWorld *world, const void *self, CityHash *hash);
+    /* Frees self when the world is destroyed (may be NULL). */
+    void (*destroy)(void *self);
+} CitySubsystemDef;
+
+/* A timed event callback; `user` and `arg` are what was scheduled. An
+ * error status stops the step (the callback sets the world error first). */
+typedef CityStatus (*CityEventFn)(CityWorld *world, void *user, int64_t arg);
+
+/* Receives every event-log line (sim time, kind, message) as it is logged. */
+typedef void (*CityLogSink)(void *user, double time_s, const char *kind, const char *message);
+
+typedef struct CityCheck {
+    char *name;     /* as declared */
+    bool pass;      /* last verdict */
+    bool evaluated; /* false until a verdict was reported */
+    char *message;  /* explanation (may be empty, never NULL) */
+} CityCheck;
+
+typedef struct CityTable CityTable;
+
+typedef struct CityWorldConfig {
+    uint64_t seed; /* run seed */
+    int32_t dt_ms; /* tick length in ms, >= 1 */
+} CityWorldConfig;
+
+/* Creates a world at tick 0; NULL on OOM or dt_ms < 1. Owned by the caller. */
+CityWorld *city_world_create(const CityWorldConfig *config);
+/* Destroys subsystems (in reverse registration order), tables and the world. */
+void city_world_destroy(CityWorld *world);
+
+int64_t city_world_tick(const CityWorld *world);
+int32_t city_world_dt_ms(const CityWorld *world);
+uint64_t city_world_seed(const CityWorld *world);
+/* Simulated time of the current tick in seconds. */
+double city_world_time_s(const CityWorld *world);
+/* Converts seconds to whole ticks (rounded to nearest). */
+int64_t city_world_ticks_for(const CityWorld *world, double seconds);
+
+/* Registers a subsystem; the world owns `self` from now on (destroy hook).
+ * Refused during a step. */
+CityStatus city_world_add_subsystem(CityWorld *world, const CitySubsystemDef *def, void *self);
+/* The `self` of a registered subsystem, or NULL. */
+void *city_world_subsystem(const CityWorld *world, const char *name);
+/* Makes an event-driven (or any) subsystem run on the next step it can:
+ * the current step when its phase has not run yet, otherwise the next one. */
+CityStatus city_world_wake(CityWorld *world, const char *name);
+
+/* Schedules fn at a tick (>= the current tick). Same-tick events fire in
+ * the order they were scheduled. */
+CityStatus city_world_at(CityWorld *world, int64_t tick, CityEventFn fn, void *user, int64_t arg);
+/* Number of pending timed events. */
+size_t city_world_pending_events(const CityWorld *world);
+
+/* Advances one tick. On error the message is in city_world_error. */
+CityStatus city_world_step(CityWorld *world);
+/* Steps until the clock reaches end_tick or city_world_stop is called. */
+CityStatus city_world_run_until(CityWorld *world, int64_t end_tick);
+/* Asks a running city_world_run_until to stop after the current step. */
+void city_world_stop(CityWorld *world);
+bool city_world_stopped(const CityWorld *world);
+
+/* The RNG stream of a named subsystem (created on first use, seeded from
+ * the run seed and the name). Stable pointer for the world's lifetime. */
+CityRng *city_world_rng(CityWorld *world, const char *name);
+
+/* Hash of the clock, every RNG stream and every subsystem's state. */
+uint64_t city_world_hash(const CityWorld *world);
+
+/* Records an error (what, where, how to fix) and returns `status`. */
+CityStatus city_world_fail(CityWorld *world, CityStatus status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+CityStatus city_world_failv(CityWorld *world, CityStatus status, const char *fmt, va_list ap);
+/* Last error message ("" when none). */
+const char *city_world_error(const CityWorld *world);
+
+/* KPIs: named numbers, listed sorted by name. Setting an existing name replaces it. */
+CityStatus city_world_kpi_set(CityWorld *world, const char *name, double value);
+/* Adds to a KPI (creating it at 0). */
+CityStatus city_world_kpi_add(CityWorld *world, const char *name, double delta);
+bool city_world_kpi_get(const CityWorld *world, const char *name, double *value);
+size_t city_world_kpi_count(const CityWorld *world);
+/* i-th KPI in name order. */
+void city_world_kpi_at(const CityWorld *world, size_t i, const char **name, double *value);
+
+/* Checks: named assertions, listed in declaration order. Declaring an
+ * existing name returns it. Reporting a failure keeps the first failing
+ * message; a later pass does not clear a failure. */
+CityStatus city_world_check_declare(CityWorld *world, const char *name);
+CityStatus city_world_check_report(CityWorld *world, const char *name, bool pass, const char *message);
+size_t city_world_check_count(const CityWorld *world);
+const CityCheck *city_world_check_at(const CityWorld *world, size_t i);
+/* True when every declared check was evaluated and passed. */
+bool city_world_checks_pass(const CityWorld *world);
+
+/* Output tables (written as CSV by the io layer). The header names columns
+ * with units, e.g. "time_s,speed_mps". Same name returns the same table. */
+CityTable *city_world_table(CityWorld *world, const char *name, const char *header);
+/* Appends one CSV row (no newline) formatted like printf. */
+CityStatus city_table_row(CityTable *table, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+size_t city_world_table_count(const CityWorld *world);
+const CityTable *city_world_table_at(const CityWorld *world, size_t i);
+const char *city_table_name(const CityTable *table);
+const char *city_table_header(const CityTable *table);
+/* The rows as one text buffer, each row ending in '\n'. */
+const char *city_table_data(const CityTable *table, size_t *len);
+size_t city_table_rows(const CityTable *table);
+
+/* Event log: a line per notable event, sent to the sink if one is set. */
+void city_world_set_log_sink(CityWorld *world, CityLogSink sink, void *user);
+void city_world_log(CityWorld *world, const char *kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Number of lines logged so far (whether or not a sink was set). */
+uint64_t city_world_log_count(const CityWorld *world);
+
+#endif

@@ -1,0 +1,305 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "world_internal.h"
+
+bool city_grow(void **arr, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return true;
+    size_t ncap = *cap ? *cap : 8;
+    while (ncap < need)
+        ncap *= 2;
+    void *p = realloc(*arr, ncap * size);
+    if (!p)
+        return false;
+    *arr = p;
+    *cap = ncap;
+    return true;
+}
+
+char *city_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
+CityWorld *city_world_create(const CityWorldConfig *config)
+{
+    if (!config || config->dt_ms < 1)
+        return NULL;
+    CityWorld *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->seed = config->seed;
+    w->dt_ms = config->dt_ms;
+    return w;
+}
+
+void city_world_destroy(CityWorld *world)
+{
+    if (!world)
+        return;
+    for (size_t i = world->n_subsystems; i-- > 0;) {
+        CitySubsystem *s = &world->subsystems[i];
+        if (s->def.destroy)
+            s->def.destroy(s->self);
+        free((char *)s->def.name);
+    }
+    free(world->subsystems);
+    free(world->events);
+    for (size_t i = 0; i < world->n_streams; i++) {
+        free(world->streams[i].name);
+        free(world->streams[i].rng);
+    }
+    free(world->streams);
+    city_world_free_reports(world);
+    free(world);
+}
+
+int64_t city_world_tick(const CityWorld *world) { return world->tick; }
+int32_t city_world_dt_ms(const CityWorld *world) { return world->dt_ms; }
+uint64_t city_world_seed(const CityWorld *world) { return world->seed; }
+
+double city_world_time_s(const CityWorld *world)
+{
+    /* Computed from integers every time: no drift from summed floats. */
+    return (double)(world->tick * (int64_t)world->dt_ms) / 1000.0;
+}
+
+int64_t city_world_ticks_for(const CityWorld *world, double seconds)
+{
+    double t = seconds * 1000.0 / (double)world->dt_ms;
+    return (int64_t)(t >= 0 ? t + 0.5 : t - 0.5);
+}
+
+CityStatus city_world_failv(CityWorld *world, CityStatus status, const char *fmt, va_list ap)
+{
+    vsnprintf(world->error, sizeof world->error, fmt, ap);
+    return status;
+}
+
+CityStatus city_world_fail(CityWorld *world, CityStatus status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    city_world_failv(world, status, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+const char *city_world_error(const CityWorld *world) { return world->error; }
+
+static CitySubsystem *find_subsystem(const CityWorld *world, const char *name)
+{
+    for (size_t i = 0; i < world->n_subsystems; i++)
+        if (strcmp(world->subsystems[i].def.name, name) == 0)
+            return &world->subsystems[i];
+    return NULL;
+}
+
+CityStatus city_world_add_subsystem(CityWorld *world, const CitySubsystemDef *def, void *self)
+{
+    if (!def || !def->name || !def->step)
+        return city_world_fail(world, CITY_ERR_INVALID, "subsystem definition needs a name and a step function");
+    if (world->locked)
+        return city_world_fail(world, CITY_ERR_INVALID,
+                               "subsystem '%s' added during a step; add subsystems before the run starts", def->name);
+    if ((unsigned)def->phase >= CITY_PHASE_COUNT || def->period_ticks < 0 || def->offset_ticks < 0)
+        return city_world_fail(world, CITY_ERR_INVALID, "subsystem '%s' has a bad phase, period or offset", def->name);
+    if (find_subsystem(world, def->name))
+        return city_world_fail(world, CITY_ERR_INVALID, "subsystem '%s' is registered twice", def->name);
+    if (!city_grow((void **)&world->subsystems, &world->cap_subsystems, world->n_subsystems + 1,
+                   sizeof *world->subsystems))
+        return CITY_ERR_NOMEM;
+    char *name = city_strdup(def->name);
+    if (!name)
+        return CITY_ERR_NOMEM;
+    CitySubsystem *s = &world->subsystems[world->n_subsystems++];
+    s->def = *def;
+    s->def.name = name;
+    s->self = self;
+    s->woken = false;
+    return CITY_OK;
+}
+
+void *city_world_subsystem(const CityWorld *world, const char *name)
+{
+    CitySubsystem *s = find_subsystem(world, name);
+    return s ? s->self : NULL;
+}
+
+CityStatus city_world_wake(CityWorld *world, const char *name)
+{
+    CitySubsystem *s = find_subsystem(world, name);
+    if (!s)
+        return city_world_fail(world, CITY_ERR_INVALID, "no subsystem named '%s' to wake", name);
+    s->woken = true;
+    return CITY_OK;
+}
+
+/* --- timed events: a binary heap ordered by (tick, seq) --- */
+
+static bool event_before(const CityTimedEvent *a, const CityTimedEvent *b)
+{
+    return a->tick < b->tick || (a->tick == b->tick && a->seq < b->seq);
+}
+
+CityStatus city_world_at(CityWorld *world, int64_t tick, CityEventFn fn, void *user, int64_t arg)
+{
+    if (!fn)
+        return city_world_fail(world, CITY_ERR_INVALID, "timed event without a function");
+    if (tick < world->tick)
+        return city_world_fail(world, CITY_ERR_INVALID, "event scheduled in the past (tick %lld < now %lld)",
+                               (long long)tick, (long long)world->tick);
+    if (!city_grow((void **)&world->events, &world->cap_events, world->n_events + 1, sizeof *world->events))
+        return CITY_ERR_NOMEM;
+    CityTimedEvent ev = {tick, world->next_seq++, fn, user, arg};
+    size_t i = world->n_events++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!event_before(&ev, &world->events[parent]))
+            break;
+        world->events[i] = world->events[parent];
+        i = parent;
+    }
+    world->events[i] = ev;
+    return CITY_OK;
+}
+
+size_t city_world_pending_events(const CityWorld *world) { return world->n_events; }
+
+static CityTimedEvent pop_event(CityWorld *world)
+{
+    CityTimedEvent top = world->events[0];
+    CityTimedEvent last = world->events[--world->n_events];
+    size_t n = world->n_events, i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && event_before(&world->events[c + 1], &world->events[c]))
+            c++;
+        if (!event_before(&world->events[c], &last))
+            break;
+        world->events[i] = world->events[c];
+        i = c;
+    }
+    if (n > 0)
+        world->events[i] = last;
+    return top;
+}
+
+/* --- the step --- */
+
+static bool due(const CitySubsystem *s, int64_t tick)
+{
+    if (s->def.period_ticks == 0)
+        return false;
+    int64_t k = tick - s->def.offset_ticks;
+    return k >= 0 && k % s->def.period_ticks == 0;
+}
+
+CityStatus city_world_step(CityWorld *world)
+{
+    if (world->locked)
+        return city_world_fail(world, CITY_ERR_INVALID, "city_world_step called from inside a step");
+    world->locked = true;
+    CityStatus st = CITY_OK;
+    const int64_t tick = world->tick;
+
+    /* Events may schedule more events at this same tick: they fire too. */
+    while (world->n_events > 0 && world->events[0].tick <= tick && st == CITY_OK) {
+        CityTimedEvent ev = pop_event(world);
+        st = ev.fn(world, ev.user, ev.arg);
+    }
+    for (int phase = 0; phase < CITY_PHASE_COUNT && st == CITY_OK; phase++) {
+        world->running_phase = (CityPhase)phase;
+        for (size_t i = 0; i < world->n_subsystems && st == CITY_OK; i++) {
+            CitySubsystem *s = &world->subsystems[i];
+            if (s->def.phase != (CityPhase)phase || !(s->woken || due(s, tick)))
+                continue;
+            s->woken = false;
+            st = s->def.step(world, s->self, tick);
+        }
+    }
+    world->locked = false;
+    if (st == CITY_OK)
+        world->tick = tick + 1;
+    return st;
+}
+
+CityStatus city_world_run_until(CityWorld *world, int64_t end_tick)
+{
+    world->stop_requested = false;
+    while (world->tick < end_tick && !world->stop_requested) {
+        CityStatus st = city_world_step(world);
+        if (st != CITY_OK)
+            return st;
+    }
+    return CITY_OK;
+}
+
+void city_world_stop(CityWorld *world) { world->stop_requested = true; }
+bool city_world_stopped(const CityWorld *world) { return world->stop_requested; }
+
+/* --- RNG streams --- */
+
+CityRng *city_world_rng(CityWorld *world, const char *name)
+{
+    size_t lo = 0, hi = world->n_streams;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(world->streams[mid].name, name);
+        if (c == 0)
+            return world->streams[mid].rng;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (!city_grow((void **)&world->streams, &world->cap_streams, world->n_streams + 1, sizeof *world->streams))
+        return NULL;
+    CityRng *rng = malloc(sizeof *rng);
+    char *copy = city_strdup(name);
+    if (!rng || !copy) {
+        free(rng);
+        free(copy);
+        return NULL;
+    }
+    city_rng_seed(rng, world->seed, city_rng_stream_id(name));
+    memmove(&world->streams[lo + 1], &world->streams[lo], (world->n_streams - lo) * sizeof *world->streams);
+    world->streams[lo] = (CityRngStream){copy, rng};
+    world->n_streams++;
+    return rng;
+}
+
+uint64_t city_world_hash(const CityWorld *world)
+{
+    CityHash h;
+    city_hash_init(&h);
+    city_hash_i64(&h, world->tick);
+    city_hash_i64(&h, world->dt_ms);
+    city_hash_u64(&h, world->seed);
+    city_hash_u64(&h, world->n_events);
+    for (size_t i = 0; i < world->n_streams; i++) {
+        city_hash_str(&h, world->streams[i].name);
+        for (int k = 0; k < 4; k++)
+            city_hash_u64(&h, world->streams[i].rng->s[k]);
+    }
+    for (size_t i = 0; i < world->n_subsystems; i++) {
+        const CitySubsystem *s = &world->subsystems[i];
+        city_hash_str(&h, s->def.name);
+        if (s->def.hash)
+            s->def.hash(world, s->self, &h);
+    }
+    for (size_t i = 0; i < world->n_kpis; i++) {
+        city_hash_str(&h, world->kpis[i].name);
+        city_hash_f64(&h, world->kpis[i].value);
+    }
+    return city_hash_value(&h);
+}

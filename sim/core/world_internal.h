@@ -1,0 +1,79 @@
+/* Private layout of CityWorld, shared by the core's own files only. */
+#ifndef CITY_WORLD_INTERNAL_H
+#define CITY_WORLD_INTERNAL_H
+
+#include "city_world.h"
+
+typedef struct CitySubsystem {
+    CitySubsystemDef def; /* copy of the definition; def.name is owned */
+    void *self;           /* subsystem state, owned by the world */
+    bool woken;           /* run on the next eligible phase even if not due */
+} CitySubsystem;
+
+typedef struct CityTimedEvent {
+    int64_t tick;   /* when it fires */
+    uint64_t seq;   /* insertion number: breaks ties in scheduling order */
+    CityEventFn fn; /* what to call */
+    void *user;     /* passed back to fn */
+    int64_t arg;    /* passed back to fn */
+} CityTimedEvent;
+
+typedef struct CityRngStream {
+    char *name;  /* subsystem name the stream belongs to */
+    CityRng *rng; /* heap-allocated so pointers stay stable */
+} CityRngStream;
+
+typedef struct CityKpi {
+    char *name;   /* KPI name (kept sorted) */
+    double value; /* current value */
+} CityKpi;
+
+struct CityTable {
+    char *name;   /* file stem: written as <name>.csv */
+    char *header; /* CSV header row with units */
+    char *data;   /* rows, each ending in '\n' */
+    size_t len;   /* bytes used in data */
+    size_t cap;   /* bytes allocated for data */
+    size_t rows;  /* row count */
+};
+
+struct CityWorld {
+    uint64_t seed;          /* run seed */
+    int32_t dt_ms;          /* tick length */
+    int64_t tick;           /* current tick: state is at tick*dt_ms */
+    bool locked;            /* true while a step runs */
+    bool stop_requested;    /* set by city_world_stop */
+    CityPhase running_phase; /* phase now running (valid while locked) */
+
+    CitySubsystem *subsystems; /* in registration order */
+    size_t n_subsystems, cap_subsystems;
+
+    CityTimedEvent *events; /* binary min-heap on (tick, seq) */
+    size_t n_events, cap_events;
+    uint64_t next_seq;
+
+    CityRngStream *streams; /* sorted by name */
+    size_t n_streams, cap_streams;
+
+    CityKpi *kpis; /* sorted by name */
+    size_t n_kpis, cap_kpis;
+
+    CityCheck *checks; /* declaration order */
+    size_t n_checks, cap_checks;
+
+    CityTable **tables; /* creation order */
+    size_t n_tables, cap_tables;
+
+    CityLogSink log_sink; /* may be NULL */
+    void *log_user;
+    uint64_t log_count;
+
+    char error[CITY_ERROR_MAX]; /* last error message */
+};
+
+/* Grows a heap array to hold `need` elements of `size` bytes. */
+bool city_grow(void **arr, size_t *cap, size_t need, size_t size);
+char *city_strdup(const char *s);
+void city_world_free_reports(CityWorld *world);
+
+#endif

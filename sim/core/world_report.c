@@ -1,0 +1,233 @@
+/* KPIs, checks, output tables and the event log of a world. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "world_internal.h"
+
+void city_world_free_reports(CityWorld *world)
+{
+    for (size_t i = 0; i < world->n_kpis; i++)
+        free(world->kpis[i].name);
+    free(world->kpis);
+    for (size_t i = 0; i < world->n_checks; i++) {
+        free(world->checks[i].name);
+        free(world->checks[i].message);
+    }
+    free(world->checks);
+    for (size_t i = 0; i < world->n_tables; i++) {
+        CityTable *t = world->tables[i];
+        free(t->name);
+        free(t->header);
+        free(t->data);
+        free(t);
+    }
+    free(world->tables);
+}
+
+/* --- KPIs (sorted by name for binary search and stable output) --- */
+
+static size_t kpi_lower_bound(const CityWorld *world, const char *name, bool *found)
+{
+    size_t lo = 0, hi = world->n_kpis;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(world->kpis[mid].name, name);
+        if (c == 0) {
+            *found = true;
+            return mid;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *found = false;
+    return lo;
+}
+
+static CityKpi *kpi_slot(CityWorld *world, const char *name)
+{
+    bool found;
+    size_t i = kpi_lower_bound(world, name, &found);
+    if (found)
+        return &world->kpis[i];
+    if (!city_grow((void **)&world->kpis, &world->cap_kpis, world->n_kpis + 1, sizeof *world->kpis))
+        return NULL;
+    char *copy = city_strdup(name);
+    if (!copy)
+        return NULL;
+    memmove(&world->kpis[i + 1], &world->kpis[i], (world->n_kpis - i) * sizeof *world->kpis);
+    world->kpis[i] = (CityKpi){copy, 0.0};
+    world->n_kpis++;
+    return &world->kpis[i];
+}
+
+CityStatus city_world_kpi_set(CityWorld *world, const char *name, double value)
+{
+    CityKpi *k = kpi_slot(world, name);
+    if (!k)
+        return CITY_ERR_NOMEM;
+    k->value = value;
+    return CITY_OK;
+}
+
+CityStatus city_world_kpi_add(CityWorld *world, const char *name, double delta)
+{
+    CityKpi *k = kpi_slot(world, name);
+    if (!k)
+        return CITY_ERR_NOMEM;
+    k->value += delta;
+    return CITY_OK;
+}
+
+bool city_world_kpi_get(const CityWorld *world, const char *name, double *value)
+{
+    bool found;
+    size_t i = kpi_lower_bound(world, name, &found);
+    if (found && value)
+        *value = world->kpis[i].value;
+    return found;
+}
+
+size_t city_world_kpi_count(const CityWorld *world) { return world->n_kpis; }
+
+void city_world_kpi_at(const CityWorld *world, size_t i, const char **name, double *value)
+{
+    *name = world->kpis[i].name;
+    *value = world->kpis[i].value;
+}
+
+/* --- checks --- */
+
+static CityCheck *find_check(const CityWorld *world, const char *name)
+{
+    for (size_t i = 0; i < world->n_checks; i++)
+        if (strcmp(world->checks[i].name, name) == 0)
+            return &world->checks[i];
+    return NULL;
+}
+
+CityStatus city_world_check_declare(CityWorld *world, const char *name)
+{
+    if (find_check(world, name))
+        return CITY_OK;
+    if (!city_grow((void **)&world->checks, &world->cap_checks, world->n_checks + 1, sizeof *world->checks))
+        return CITY_ERR_NOMEM;
+    char *n = city_strdup(name), *m = city_strdup("");
+    if (!n || !m) {
+        free(n);
+        free(m);
+        return CITY_ERR_NOMEM;
+    }
+    world->checks[world->n_checks++] = (CityCheck){n, false, false, m};
+    return CITY_OK;
+}
+
+CityStatus city_world_check_report(CityWorld *world, const char *name, bool pass, const char *message)
+{
+    CityStatus st = city_world_check_declare(world, name);
+    if (st != CITY_OK)
+        return st;
+    CityCheck *c = find_check(world, name);
+    if (c->evaluated && !c->pass)
+        return CITY_OK; /* the first failure stands */
+    char *m = city_strdup(message ? message : "");
+    if (!m)
+        return CITY_ERR_NOMEM;
+    free(c->message);
+    c->message = m;
+    c->pass = pass;
+    c->evaluated = true;
+    return CITY_OK;
+}
+
+size_t city_world_check_count(const CityWorld *world) { return world->n_checks; }
+const CityCheck *city_world_check_at(const CityWorld *world, size_t i) { return &world->checks[i]; }
+
+bool city_world_checks_pass(const CityWorld *world)
+{
+    for (size_t i = 0; i < world->n_checks; i++)
+        if (!world->checks[i].evaluated || !world->checks[i].pass)
+            return false;
+    return true;
+}
+
+/* --- tables --- */
+
+CityTable *city_world_table(CityWorld *world, const char *name, const char *header)
+{
+    for (size_t i = 0; i < world->n_tables; i++)
+        if (strcmp(world->tables[i]->name, name) == 0)
+            return world->tables[i];
+    if (!city_grow((void **)&world->tables, &world->cap_tables, world->n_tables + 1, sizeof *world->tables))
+        return NULL;
+    CityTable *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->name = city_strdup(name);
+    t->header = city_strdup(header);
+    if (!t->name || !t->header) {
+        free(t->name);
+        free(t->header);
+        free(t);
+        return NULL;
+    }
+    world->tables[world->n_tables++] = t;
+    return t;
+}
+
+CityStatus city_table_row(CityTable *table, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return CITY_ERR_INVALID;
+    if (!city_grow((void **)&table->data, &table->cap, table->len + (size_t)n + 2, 1))
+        return CITY_ERR_NOMEM;
+    va_start(ap, fmt);
+    vsnprintf(table->data + table->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    table->len += (size_t)n;
+    table->data[table->len++] = '\n';
+    table->data[table->len] = '\0';
+    table->rows++;
+    return CITY_OK;
+}
+
+size_t city_world_table_count(const CityWorld *world) { return world->n_tables; }
+const CityTable *city_world_table_at(const CityWorld *world, size_t i) { return world->tables[i]; }
+const char *city_table_name(const CityTable *table) { return table->name; }
+const char *city_table_header(const CityTable *table) { return table->header; }
+size_t city_table_rows(const CityTable *table) { return table->rows; }
+
+const char *city_table_data(const CityTable *table, size_t *len)
+{
+    *len = table->len;
+    return table->data ? table->data : "";
+}
+
+/* --- event log --- */
+
+void city_world_set_log_sink(CityWorld *world, CityLogSink sink, void *user)
+{
+    world->log_sink = sink;
+    world->log_user = user;
+}
+
+void city_world_log(CityWorld *world, const char *kind, const char *fmt, ...)
+{
+    world->log_count++;
+    if (!world->log_sink)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    world->log_sink(world->log_user, city_world_time_s(world), kind, msg);
+}
+
+uint64_t city_world_log_count(const CityWorld *world) { return world->log_count; }

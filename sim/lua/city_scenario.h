@@ -1,0 +1,49 @@
+/* The scenario runtime: loads a Lua 5.4 scenario into a sandbox, builds
+ * its world, runs it and evaluates its checks. Used by the CLI, the viewer
+ * and the tests; the only public face of sim/lua. */
+#ifndef CITY_SCENARIO_H
+#define CITY_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "city_world.h"
+
+#define CITY_LUA_DEFAULT_INSTRUCTIONS 200000000ull /* per entry into Lua */
+#define CITY_LUA_DEFAULT_MEMORY_MB 512u
+
+typedef struct CityScenarioOptions {
+    const char *path;         /* scenario file; NULL when `source` is given */
+    const char *source;       /* inline scenario text (trusted: built by the CLI) */
+    const char *source_name;  /* name of the inline scenario (for messages) */
+    uint64_t seed;            /* run seed */
+    int32_t dt_ms;            /* tick length; 0 = the scenario's or the default */
+    double until_s;           /* end time; < 0 = the scenario's or its default */
+    uint64_t instruction_limit; /* Lua VM instructions per call into Lua; 0 = default */
+    size_t memory_limit_bytes;  /* Lua heap cap; 0 = default */
+} CityScenarioOptions;
+
+typedef struct CityScenario CityScenario;
+
+/* Loads and runs the scenario's top-level code, which builds the city.
+ * On failure returns an error status and writes one clear line (file:line,
+ * what, how to fix, and a traceback for script errors) into err. */
+CityStatus city_scenario_load(const CityScenarioOptions *options, CityScenario **out, char *err, size_t err_len);
+/* Destroys the scenario and its world. */
+void city_scenario_destroy(CityScenario *scenario);
+
+/* The world the scenario built; owned by the scenario. */
+CityWorld *city_scenario_world(CityScenario *scenario);
+const CityWorld *city_scenario_world_const(const CityScenario *scenario);
+/* Scenario name (file stem), e.g. "default". */
+const char *city_scenario_name(const CityScenario *scenario);
+/* Tick at which the run ends (from --until, the scenario, or its default). */
+int64_t city_scenario_end_tick(const CityScenario *scenario);
+
+/* Advances one tick; errors (e.g. a failing script callback) are
+ * reported in err like city_scenario_load. */
+CityStatus city_scenario_step(CityScenario *scenario, char *err, size_t err_len);
+/* Evaluates end-of-run checks and KPIs; call once after the last step. */
+CityStatus city_scenario_finish(CityScenario *scenario, char *err, size_t err_len);
+
+#endif

@@ -1,0 +1,198 @@
+#include "test_support.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+typedef struct Buf {
+    char *p;
+    size_t len, cap;
+} Buf;
+
+static void buf_read(Buf *b, int fd, bool *open)
+{
+    char tmp[4096];
+    ssize_t n = read(fd, tmp, sizeof tmp);
+    if (n <= 0) {
+        *open = false;
+        return;
+    }
+    if (b->len + (size_t)n + 1 > b->cap) {
+        b->cap = (b->len + (size_t)n + 1) * 2;
+        b->p = realloc(b->p, b->cap);
+    }
+    memcpy(b->p + b->len, tmp, (size_t)n);
+    b->len += (size_t)n;
+    b->p[b->len] = '\0';
+}
+
+CityTestRun city_test_run(const char *const *args, double timeout_s)
+{
+    CityTestRun r = {-1, NULL, NULL, 0};
+    int po[2], pe[2];
+    if (pipe(po) || pipe(pe))
+        abort();
+    size_t n = 0;
+    while (args[n])
+        n++;
+    char **argv = calloc(n + 2, sizeof *argv);
+    argv[0] = (char *)CITYLAB_BIN;
+    for (size_t i = 0; i < n; i++)
+        argv[i + 1] = (char *)args[i];
+    double t0 = now_s();
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(po[1], 1);
+        dup2(pe[1], 2);
+        close(po[0]);
+        close(pe[0]);
+        int devnull = open("/dev/null", O_RDONLY);
+        dup2(devnull, 0);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    free(argv);
+    close(po[1]);
+    close(pe[1]);
+    Buf out = {0}, err = {0};
+    bool oo = true, eo = true, killed = false;
+    while (oo || eo) {
+        struct pollfd fds[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
+        double left = timeout_s - (now_s() - t0);
+        if (left <= 0 && !killed) {
+            kill(pid, SIGKILL);
+            killed = true;
+        }
+        int ms = left > 0 ? (int)(left * 1000) + 1 : 100;
+        if (poll(fds, 2, ms) < 0 && errno != EINTR)
+            break;
+        if (oo && (fds[0].revents & (POLLIN | POLLHUP)))
+            buf_read(&out, po[0], &oo);
+        if (eo && (fds[1].revents & (POLLIN | POLLHUP)))
+            buf_read(&err, pe[0], &eo);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    close(po[0]);
+    close(pe[0]);
+    r.seconds = now_s() - t0;
+    if (killed)
+        r.exit_code = -1;
+    else if (WIFEXITED(status))
+        r.exit_code = WEXITSTATUS(status);
+    else if (WIFSIGNALED(status))
+        r.exit_code = 128 + WTERMSIG(status);
+    r.out = out.p ? out.p : calloc(1, 1);
+    r.err = err.p ? err.p : calloc(1, 1);
+    return r;
+}
+
+void city_test_run_free(CityTestRun *run)
+{
+    free(run->out);
+    free(run->err);
+    run->out = run->err = NULL;
+}
+
+char *city_test_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *p = malloc((size_t)n + 1);
+    size_t got = fread(p, 1, (size_t)n, f);
+    fclose(f);
+    p[got] = '\0';
+    if (len)
+        *len = got;
+    return p;
+}
+
+bool city_test_write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return false;
+    bool ok = fputs(text, f) >= 0;
+    return fclose(f) == 0 && ok;
+}
+
+bool city_test_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static void rmtree_rec(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        if (d) {
+            struct dirent *e;
+            while ((e = readdir(d))) {
+                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                    continue;
+                char sub[4096];
+                snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+                rmtree_rec(sub);
+            }
+            closedir(d);
+        }
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+void city_test_rmtree(const char *path)
+{
+    if (strncmp(path, CITY_TEST_TMP, strlen(CITY_TEST_TMP)) != 0)
+        abort(); /* never delete outside the scratch area */
+    rmtree_rec(path);
+}
+
+const char *city_test_scratch(const char *name)
+{
+    static char path[4096];
+    mkdir(CITY_TEST_TMP, 0755);
+    snprintf(path, sizeof path, "%s/%s", CITY_TEST_TMP, name);
+    city_test_rmtree(path);
+    mkdir(path, 0755);
+    return path;
+}
+
+int city_test_count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            n++;
+    closedir(d);
+    return n;
+}

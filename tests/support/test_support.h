@@ -1,0 +1,33 @@
+/* Helpers shared by the cmocka tests: run the citylab binary with a time
+ * limit, read files, make and remove scratch folders. */
+#ifndef CITY_TEST_SUPPORT_H
+#define CITY_TEST_SUPPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct CityTestRun {
+    int exit_code;   /* process exit code, or 128+signal, or -1 on timeout */
+    char *out;       /* captured stdout (NUL-terminated, owned) */
+    char *err;       /* captured stderr (NUL-terminated, owned) */
+    double seconds;  /* wall time it took */
+} CityTestRun;
+
+/* Runs CITYLAB_BIN with argv (NULL-terminated, without argv[0]); kills it
+ * after timeout_s. Free with city_test_run_free. */
+CityTestRun city_test_run(const char *const *args, double timeout_s);
+void city_test_run_free(CityTestRun *run);
+
+/* Whole file as a NUL-terminated string (NULL if unreadable); *len optional. */
+char *city_test_read_file(const char *path, size_t *len);
+/* Writes a file (creating parent folders is the caller's job). */
+bool city_test_write_file(const char *path, const char *text);
+bool city_test_exists(const char *path);
+/* rm -rf of a scratch path under CITY_TEST_TMP only. */
+void city_test_rmtree(const char *path);
+/* A fresh empty scratch folder CITY_TEST_TMP/<name>; returns a static buffer. */
+const char *city_test_scratch(const char *name);
+/* Number of entries in a folder (-1 if it does not exist). */
+int city_test_count_entries(const char *dir);
+
+#endif

@@ -1,0 +1,324 @@
+/* Core: scheduler order and periods, timed events, ids with generations,
+ * RNG streams, state hash. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "city_world.h"
+
+/* --- scheduler --- */
+
+typedef struct Trace {
+    char log[512]; /* "name@tick " entries in execution order */
+} Trace;
+
+typedef struct Probe {
+    const char *name;
+    Trace *trace;
+    int runs;
+} Probe;
+
+static CityStatus probe_step(CityWorld *w, void *self, int64_t tick)
+{
+    (void)w;
+    Probe *p = self;
+    p->runs++;
+    size_t n = strlen(p->trace->log);
+    snprintf(p->trace->log + n, sizeof p->trace->log - n, "%s@%lld ", p->name, (long long)tick);
+    return CITY_OK;
+}
+
+static CityWorld *new_world(uint64_t seed)
+{
+    CityWorldConfig cfg = {seed, 100};
+    CityWorld *w = city_world_create(&cfg);
+    assert_non_null(w);
+    return w;
+}
+
+static void test_scheduler_order_and_periods(void **state)
+{
+    (void)state;
+    CityWorld *w = new_world(1);
+    Trace trace = {{0}};
+    /* Registered out of phase order on purpose: the phase decides. */
+    Probe phys = {"phys", &trace, 0}, sense = {"sense", &trace, 0}, ctrl = {"ctrl", &trace, 0},
+          slow = {"slow", &trace, 0}, event = {"event", &trace, 0};
+    CitySubsystemDef d_phys = {"phys", CITY_PHASE_PHYSICS, 1, 0, probe_step, NULL, NULL};
+    CitySubsystemDef d_sense = {"sense", CITY_PHASE_SENSE, 2, 1, probe_step, NULL, NULL};
+    CitySubsystemDef d_ctrl = {"ctrl", CITY_PHASE_CONTROL, 1, 0, probe_step, NULL, NULL};
+    CitySubsystemDef d_slow = {"slow", CITY_PHASE_PHYSICS, 3, 0, probe_step, NULL, NULL};
+    CitySubsystemDef d_event = {"event", CITY_PHASE_REPORT, 0, 0, probe_step, NULL, NULL};
+    assert_int_equal(city_world_add_subsystem(w, &d_phys, &phys), CITY_OK);
+    assert_int_equal(city_world_add_subsystem(w, &d_sense, &sense), CITY_OK);
+    assert_int_equal(city_world_add_subsystem(w, &d_ctrl, &ctrl), CITY_OK);
+    assert_int_equal(city_world_add_subsystem(w, &d_slow, &slow), CITY_OK);
+    assert_int_equal(city_world_add_subsystem(w, &d_event, &event), CITY_OK);
+    assert_int_equal(city_world_add_subsystem(w, &d_phys, &phys), CITY_ERR_INVALID); /* duplicate */
+
+    assert_int_equal(city_world_run_until(w, 4), CITY_OK);
+    assert_string_equal(trace.log, "ctrl@0 phys@0 slow@0 "
+                                   "sense@1 ctrl@1 phys@1 "
+                                   "ctrl@2 phys@2 "
+                                   "sense@3 ctrl@3 phys@3 slow@3 ");
+    assert_int_equal(event.runs, 0);
+    assert_int_equal(city_world_wake(w, "event"), CITY_OK);
+    assert_int_equal(city_world_step(w), CITY_OK);
+    assert_int_equal(event.runs, 1);
+    assert_int_equal(city_world_step(w), CITY_OK);
+    assert_int_equal(event.runs, 1); /* a wake lasts one run */
+    assert_int_equal(city_world_tick(w), 6);
+    assert_true(city_world_time_s(w) == 0.6);
+    city_world_destroy(w);
+}
+
+/* --- timed events --- */
+
+typedef struct EventLog {
+    int64_t fired[16];
+    int64_t at_tick[16];
+    int n;
+} EventLog;
+
+static CityStatus record_event(CityWorld *w, void *user, int64_t arg)
+{
+    EventLog *log = user;
+    log->fired[log->n] = arg;
+    log->at_tick[log->n] = city_world_tick(w);
+    log->n++;
+    if (arg == 2) /* an event may schedule another at the same tick */
+        return city_world_at(w, city_world_tick(w), record_event, user, 99);
+    return CITY_OK;
+}
+
+static CityStatus failing_event(CityWorld *w, void *user, int64_t arg)
+{
+    (void)user;
+    (void)arg;
+    return city_world_fail(w, CITY_ERR_SCRIPT, "boom at %.1f s", city_world_time_s(w));
+}
+
+static void test_timed_events(void **state)
+{
+    (void)state;
+    CityWorld *w = new_world(1);
+    EventLog log = {{0}, {0}, 0};
+    assert_int_equal(city_world_at(w, 5, record_event, &log, 1), CITY_OK);
+    assert_int_equal(city_world_at(w, 2, record_event, &log, 2), CITY_OK);
+    assert_int_equal(city_world_at(w, 5, record_event, &log, 3), CITY_OK);
+    assert_int_equal(city_world_at(w, 0, record_event, &log, 4), CITY_OK);
+    assert_int_equal(city_world_run_until(w, 10), CITY_OK);
+    assert_int_equal(log.n, 5);
+    int64_t want_arg[] = {4, 2, 99, 1, 3}, want_tick[] = {0, 2, 2, 5, 5};
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(log.fired[i], want_arg[i]);
+        assert_int_equal(log.at_tick[i], want_tick[i]);
+    }
+    assert_int_equal(city_world_at(w, 3, record_event, &log, 7), CITY_ERR_INVALID); /* past */
+    assert_int_equal(city_world_at(w, 12, failing_event, NULL, 0), CITY_OK);
+    assert_int_equal(city_world_run_until(w, 20), CITY_ERR_SCRIPT);
+    assert_int_equal(city_world_tick(w), 12); /* the failing step did not advance */
+    assert_string_equal(city_world_error(w), "boom at 1.2 s");
+    city_world_destroy(w);
+}
+
+/* --- ids --- */
+
+static void test_ids_generations(void **state)
+{
+    (void)state;
+    CityPool pool;
+    city_pool_init(&pool);
+    CityId a = city_pool_alloc(&pool), b = city_pool_alloc(&pool);
+    assert_int_equal(a.index, 0);
+    assert_int_equal(b.index, 1);
+    assert_true(city_pool_valid(&pool, a));
+    assert_int_equal(city_pool_free(&pool, a), CITY_OK);
+    assert_false(city_pool_valid(&pool, a));
+    assert_int_equal(city_pool_free(&pool, a), CITY_ERR_STALE); /* double free detected */
+    CityId c = city_pool_alloc(&pool);
+    assert_int_equal(c.index, a.index); /* index reused ... */
+    assert_true(c.gen > a.gen);         /* ... with a new generation */
+    assert_false(city_pool_valid(&pool, a));
+    assert_true(city_pool_valid(&pool, c));
+    assert_false(city_pool_valid(&pool, CITY_ID_NULL));
+    assert_true(city_id_equal(city_id_unpack(city_id_pack(c)), c));
+    assert_int_equal(pool.live, 2);
+    city_pool_destroy(&pool);
+}
+
+static void test_dense_swap_remove(void **state)
+{
+    (void)state;
+    CityDense d;
+    city_dense_init(&d);
+    int value[8];
+    CityId ids[5];
+    for (int i = 0; i < 5; i++) {
+        uint32_t slot;
+        ids[i] = city_dense_add(&d, &slot);
+        assert_int_equal(slot, (uint32_t)i);
+        value[slot] = 100 + i;
+    }
+    uint32_t from, to;
+    assert_int_equal(city_dense_remove(&d, ids[1], &from, &to), CITY_OK);
+    value[to] = value[from]; /* mirror the swap */
+    assert_int_equal(from, 4);
+    assert_int_equal(to, 1);
+    assert_int_equal(d.count, 4);
+    assert_int_equal(value[city_dense_slot(&d, ids[4])], 104);
+    assert_int_equal(city_dense_slot(&d, ids[1]), UINT32_MAX);
+    assert_true(city_id_equal(city_dense_id(&d, 1), ids[4]));
+    assert_int_equal(city_dense_remove(&d, ids[1], &from, &to), CITY_ERR_STALE);
+    city_dense_destroy(&d);
+}
+
+/* --- RNG --- */
+
+static void test_rng_streams(void **state)
+{
+    (void)state;
+    CityWorld *w1 = new_world(42), *w2 = new_world(42), *w3 = new_world(43);
+    /* Drawing from one stream must not shift another. */
+    CityRng *road1 = city_world_rng(w1, "road");
+    CityRng *ped1 = city_world_rng(w1, "ped");
+    uint64_t first_ped = city_rng_next(ped1);
+    for (int i = 0; i < 1000; i++)
+        city_rng_next(road1);
+    CityRng *ped2 = city_world_rng(w2, "ped");
+    assert_true(city_rng_next(ped2) == first_ped);
+    assert_ptr_equal(city_world_rng(w1, "ped"), ped1); /* stable pointer */
+    assert_true(city_rng_next(city_world_rng(w3, "ped")) != first_ped);
+    assert_true(city_rng_next(city_world_rng(w2, "road")) != first_ped);
+
+    /* Uniform draws: mean 0.5 and variance 1/12 within 4 sigma for n=200000. */
+    CityRng r;
+    city_rng_seed(&r, 7, 0);
+    const int n = 200000;
+    double sum = 0, sum2 = 0;
+    for (int i = 0; i < n; i++) {
+        double u = city_rng_uniform(&r);
+        assert_true(u >= 0.0 && u < 1.0);
+        sum += u;
+        sum2 += u * u;
+    }
+    double mean = sum / n, var = sum2 / n - mean * mean;
+    assert_true(fabs(mean - 0.5) < 4 * sqrt(1.0 / 12 / n));
+    assert_true(fabs(var - 1.0 / 12) < 0.002);
+    /* Exponential with rate 2 has mean 0.5. */
+    sum = 0;
+    for (int i = 0; i < n; i++)
+        sum += city_rng_exponential(&r, 2.0);
+    assert_true(fabs(sum / n - 0.5) < 4 * 0.5 / sqrt(n));
+    /* below(6) is a fair die: each face within 4 sigma of n/6. */
+    int faces[6] = {0};
+    for (int i = 0; i < n; i++)
+        faces[city_rng_below(&r, 6)]++;
+    for (int f = 0; f < 6; f++)
+        assert_true(fabs(faces[f] - n / 6.0) < 4 * sqrt(n * (1.0 / 6) * (5.0 / 6)));
+    city_world_destroy(w1);
+    city_world_destroy(w2);
+    city_world_destroy(w3);
+}
+
+/* --- state hash --- */
+
+typedef struct Counter {
+    double x;
+} Counter;
+
+static CityStatus counter_step(CityWorld *w, void *self, int64_t tick)
+{
+    (void)tick;
+    Counter *c = self;
+    c->x += city_rng_uniform(city_world_rng(w, "counter"));
+    return CITY_OK;
+}
+
+static void counter_hash(const CityWorld *w, const void *self, CityHash *h)
+{
+    (void)w;
+    city_hash_f64(h, ((const Counter *)self)->x);
+}
+
+static uint64_t run_counter(uint64_t seed, int ticks)
+{
+    CityWorld *w = new_world(seed);
+    static Counter c;
+    c.x = 0;
+    CitySubsystemDef def = {"counter", CITY_PHASE_PHYSICS, 1, 0, counter_step, counter_hash, NULL};
+    assert_int_equal(city_world_add_subsystem(w, &def, &c), CITY_OK);
+    assert_int_equal(city_world_run_until(w, ticks), CITY_OK);
+    uint64_t h = city_world_hash(w);
+    city_world_destroy(w);
+    return h;
+}
+
+static void test_state_hash(void **state)
+{
+    (void)state;
+    assert_true(run_counter(5, 100) == run_counter(5, 100));
+    assert_true(run_counter(5, 100) != run_counter(6, 100));
+    assert_true(run_counter(5, 100) != run_counter(5, 101));
+    CityHash a, b;
+    city_hash_init(&a);
+    city_hash_init(&b);
+    city_hash_f64(&a, 0.0);
+    city_hash_f64(&b, -0.0);
+    assert_true(city_hash_value(&a) == city_hash_value(&b));
+}
+
+/* --- KPIs, checks, tables --- */
+
+static void test_reports(void **state)
+{
+    (void)state;
+    CityWorld *w = new_world(1);
+    city_world_kpi_set(w, "zeta", 1);
+    city_world_kpi_set(w, "alpha", 2);
+    city_world_kpi_add(w, "alpha", 0.5);
+    assert_int_equal(city_world_kpi_count(w), 2);
+    const char *name;
+    double v;
+    city_world_kpi_at(w, 0, &name, &v);
+    assert_string_equal(name, "alpha");
+    assert_true(v == 2.5);
+
+    city_world_check_declare(w, "b");
+    city_world_check_declare(w, "a");
+    assert_false(city_world_checks_pass(w)); /* not yet evaluated */
+    city_world_check_report(w, "b", true, "");
+    city_world_check_report(w, "a", false, "first failure");
+    city_world_check_report(w, "a", true, "later pass");
+    assert_string_equal(city_world_check_at(w, 0)->name, "b");
+    assert_string_equal(city_world_check_at(w, 1)->message, "first failure");
+    assert_false(city_world_checks_pass(w));
+
+    CityTable *t = city_world_table(w, "speeds", "time_s,speed_mps");
+    assert_ptr_equal(city_world_table(w, "speeds", "ignored"), t);
+    city_table_row(t, "%.1f,%.3f", 0.5, 12.25);
+    city_table_row(t, "%.1f,%.3f", 1.0, 3.0);
+    size_t len;
+    assert_string_equal(city_table_data(t, &len), "0.5,12.250\n1.0,3.000\n");
+    assert_int_equal(city_table_rows(t), 2);
+    city_world_destroy(w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_scheduler_order_and_periods),
+        cmocka_unit_test(test_timed_events),
+        cmocka_unit_test(test_ids_generations),
+        cmocka_unit_test(test_dense_swap_remove),
+        cmocka_unit_test(test_rng_streams),
+        cmocka_unit_test(test_state_hash),
+        cmocka_unit_test(test_reports),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
