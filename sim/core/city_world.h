@@ -77,6 +77,9 @@ CityWorld *city_world_create(const CityWorldConfig *config);
 /* Destroys subsystems (in reverse registration order), tables and the world. */
 void city_world_destroy(CityWorld *world);
 
+/* Changes the tick length; only at tick 0 before any subsystem or event exists. */
+CityStatus city_world_set_dt_ms(CityWorld *world, int32_t dt_ms);
+
 int64_t city_world_tick(const CityWorld *world);
 int32_t city_world_dt_ms(const CityWorld *world);
 uint64_t city_world_seed(const CityWorld *world);

@@ -61,6 +61,17 @@ void city_world_destroy(CityWorld *world)
     free(world);
 }
 
+CityStatus city_world_set_dt_ms(CityWorld *world, int32_t dt_ms)
+{
+    if (dt_ms < 1 || dt_ms > 3600000)
+        return city_world_fail(world, CITY_ERR_INVALID, "dt_ms %d is out of range; use 1 to 3600000 ms", (int)dt_ms);
+    if (world->tick != 0 || world->n_subsystems != 0 || world->n_events != 0)
+        return city_world_fail(world, CITY_ERR_INVALID,
+                               "the tick length can only change before the city is built; set dt first");
+    world->dt_ms = dt_ms;
+    return CITY_OK;
+}
+
 int64_t city_world_tick(const CityWorld *world) { return world->tick; }
 int32_t city_world_dt_ms(const CityWorld *world) { return world->dt_ms; }
 uint64_t city_world_seed(const CityWorld *world) { return world->seed; }
