@@ -1,1 +1,47 @@
-int main(void) { return 0; }
+/* citylab: the command-line front end. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "citylab %s - a discrete-time city simulator for smart-city living labs\n"
+            "\n"
+            "usage:\n"
+            "  citylab                         run the default scenario (%s)\n"
+            "  citylab run SCENARIO.lua [...]  run a scenario headless (citylab run --help)\n"
+            "  citylab run --net N.net.xml --routes R.rou.xml [...]   run SUMO files directly\n"
+            "  citylab view SCENARIO.lua [...] watch a scenario in an SDL2 window (citylab view --help)\n"
+            "  citylab pf CASE.m [...]         one AC power flow on a MATPOWER case (citylab pf --help)\n"
+            "  citylab --help | --version\n"
+            "\n"
+            "exit codes: 0 all checks passed, 1 a check failed, 2 bad input or error\n",
+            CITY_VERSION, city_cli_default_scenario());
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return city_cmd_run_from(argc, argv, 1);
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "run"))
+        return city_cmd_run(argc, argv);
+    if (!strcmp(cmd, "view"))
+        return city_cmd_view(argc, argv);
+    if (!strcmp(cmd, "pf"))
+        return city_cmd_pf(argc, argv);
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
+        printf("citylab %s\n", CITY_VERSION);
+        return 0;
+    }
+    if (cmd[0] == '-' || strstr(cmd, ".lua")) /* `citylab --seed 3` or `citylab x.lua`: a run */
+        return city_cmd_run_from(argc, argv, 1);
+    fprintf(stderr, "citylab: unknown command '%s'; try citylab --help\n", cmd);
+    return 2;
+}

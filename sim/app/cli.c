@@ -1,0 +1,229 @@
+/* Option parsing shared by `citylab run` and `citylab view`. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "city_lua.h"
+#include "commands.h"
+
+#ifndef PATH_MAX
+#define PATH_MAX 4096
+#endif
+
+static void usage_run(FILE *f, const char *command)
+{
+    fprintf(f,
+            "usage: citylab %s [SCENARIO.lua] [options]\n"
+            "       citylab %s --net FILE.net.xml [--routes FILE.rou.xml[,MORE]] [options]\n"
+            "\n"
+            "Runs a scenario%s. Without SCENARIO.lua and --net, runs the default\n"
+            "scenario (%s).\n"
+            "\n"
+            "options:\n"
+            "  --seed N               run seed (default 1); same seed, same city, byte for byte\n"
+            "  --until SECONDS        simulated time to stop at (default: the scenario's, else 3600)\n"
+            "  --dt MS                tick length in milliseconds (default: the scenario's, else 100)\n"
+            "  --out DIR              output folder (default out/<scenario>-<seed>/)\n"
+            "  --net FILE.net.xml     run a SUMO network directly\n"
+            "  --routes FILES         SUMO demand files (.rou.xml; comma-separated) for --net\n"
+            "  --lua-instructions N   Lua instruction budget per call into the script (default %llu)\n"
+            "  --lua-mem-mb N         Lua memory cap in MiB (default %u)\n"
+            "  --screenshot FILE.png  render the city to a PNG without a window (run only)\n"
+            "  --at SECONDS           when to take the screenshot (default: at the end)\n"
+            "  --size WxH             screenshot or window size in pixels (default 1280x800)\n"
+            "  --quiet                no progress line on stderr\n"
+            "  -h, --help             this help\n"
+            "\n"
+            "exit codes: 0 all checks passed, 1 a check failed, 2 bad input or error\n",
+            command, command, strcmp(command, "view") == 0 ? " in an SDL2 window" : " headless",
+            city_cli_default_scenario(), (unsigned long long)CITY_LUA_DEFAULT_INSTRUCTIONS,
+            CITY_LUA_DEFAULT_MEMORY_MB);
+}
+
+const char *city_cli_default_scenario(void)
+{
+    static char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/scenarios/default.lua", city_lua_data_dir());
+    return path;
+}
+
+static bool parse_u64(const char *s, unsigned long long *v)
+{
+    if (!s || !*s || *s == '-')
+        return false;
+    char *end;
+    errno = 0;
+    *v = strtoull(s, &end, 10);
+    return errno == 0 && *end == '\0';
+}
+
+static bool parse_double(const char *s, double *v)
+{
+    if (!s || !*s)
+        return false;
+    char *end;
+    errno = 0;
+    *v = strtod(s, &end);
+    return errno == 0 && *end == '\0' && *v == *v;
+}
+
+static int bad(const char *command, const char *flag, const char *value, const char *want)
+{
+    fprintf(stderr, "citylab %s: %s '%s' is not valid: expected %s (see citylab %s --help)\n", command, flag,
+            value ? value : "", want, command);
+    return 2;
+}
+
+/* Appends s to buf as a Lua string literal. */
+static void lua_quote(char *buf, size_t len, const char *s)
+{
+    size_t n = strlen(buf);
+    if (n + 1 < len)
+        buf[n++] = '"';
+    for (; *s && n + 5 < len; s++) {
+        if (*s == '"' || *s == '\\')
+            n += (size_t)snprintf(buf + n, len - n, "\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            n += (size_t)snprintf(buf + n, len - n, "\\%03d", (unsigned char)*s);
+        else
+            buf[n++] = *s;
+    }
+    if (n + 1 < len)
+        buf[n++] = '"';
+    buf[n] = '\0';
+}
+
+static int build_net_scenario(CityCliOptions *o)
+{
+    size_t len = 64 + 8 * (strlen(o->net_path) + (o->routes_path ? strlen(o->routes_path) : 0)) + 256;
+    char *src = calloc(1, len);
+    if (!src)
+        return 2;
+    snprintf(src, len, "city.road.load_sumo{net = ");
+    lua_quote(src, len, o->net_path);
+    strcat(src, ", routes = {");
+    if (o->routes_path) {
+        char *copy = strdup(o->routes_path), *save = NULL;
+        for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            lua_quote(src, len, tok);
+            strcat(src, ", ");
+        }
+        free(copy);
+    }
+    strcat(src, "}}\n");
+    o->inline_source = src;
+    o->scenario.source = src;
+    /* Name the run after the network file: "grid.net.xml" -> "grid". */
+    static char name[256];
+    const char *base = strrchr(o->net_path, '/');
+    snprintf(name, sizeof name, "%s", base ? base + 1 : o->net_path);
+    char *dot = strstr(name, ".net.xml");
+    if (dot)
+        *dot = '\0';
+    o->scenario.source_name = name;
+    return 0;
+}
+
+int city_cli_parse(int argc, char **argv, int first, const char *command, CityCliOptions *o)
+{
+    memset(o, 0, sizeof *o);
+    o->scenario.seed = 1;
+    o->scenario.until_s = -1;
+    o->screenshot_at_s = -1;
+    o->width = 1280;
+    o->height = 800;
+    for (int i = first; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        unsigned long long u;
+        double d;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage_run(stdout, command);
+            return 1;
+        } else if (!strcmp(a, "--quiet")) {
+            o->quiet = true;
+            continue;
+        } else if (a[0] == '-' && a[1] == '-') {
+            if (!v)
+                return bad(command, a, "", "a value after the flag");
+            i++;
+            if (!strcmp(a, "--seed")) {
+                if (!parse_u64(v, &u))
+                    return bad(command, a, v, "a whole number >= 0");
+                o->scenario.seed = u;
+            } else if (!strcmp(a, "--until")) {
+                if (!parse_double(v, &d) || d < 0 || d > 1e9)
+                    return bad(command, a, v, "seconds from 0 to 1e9");
+                o->scenario.until_s = d;
+            } else if (!strcmp(a, "--dt")) {
+                if (!parse_u64(v, &u) || u < 1 || u > 3600000)
+                    return bad(command, a, v, "milliseconds from 1 to 3600000");
+                o->scenario.dt_ms = (int32_t)u;
+            } else if (!strcmp(a, "--out")) {
+                o->out_dir = v;
+            } else if (!strcmp(a, "--net")) {
+                o->net_path = v;
+            } else if (!strcmp(a, "--routes")) {
+                o->routes_path = v;
+            } else if (!strcmp(a, "--lua-instructions")) {
+                if (!parse_u64(v, &u) || u < 1000)
+                    return bad(command, a, v, "a whole number >= 1000");
+                o->scenario.instruction_limit = u;
+            } else if (!strcmp(a, "--lua-mem-mb")) {
+                if (!parse_u64(v, &u) || u < 1 || u > 65536)
+                    return bad(command, a, v, "MiB from 1 to 65536");
+                o->scenario.memory_limit_bytes = (size_t)u << 20;
+            } else if (!strcmp(a, "--screenshot")) {
+                o->screenshot_path = v;
+            } else if (!strcmp(a, "--at")) {
+                if (!parse_double(v, &d) || d < 0)
+                    return bad(command, a, v, "seconds >= 0");
+                o->screenshot_at_s = d;
+            } else if (!strcmp(a, "--size")) {
+                int w, h;
+                char extra;
+                if (sscanf(v, "%dx%d%c", &w, &h, &extra) != 2 || w < 16 || h < 16 || w > 16384 || h > 16384)
+                    return bad(command, a, v, "WIDTHxHEIGHT like 1280x800 (16 to 16384)");
+                o->width = w;
+                o->height = h;
+            } else {
+                fprintf(stderr, "citylab %s: unknown option '%s' (see citylab %s --help)\n", command, a, command);
+                return 2;
+            }
+        } else if (a[0] == '-') {
+            fprintf(stderr, "citylab %s: unknown option '%s' (see citylab %s --help)\n", command, a, command);
+            return 2;
+        } else if (!o->scenario_path) {
+            o->scenario_path = a;
+        } else {
+            fprintf(stderr, "citylab %s: more than one scenario given ('%s' and '%s'); run one at a time\n",
+                    command, o->scenario_path, a);
+            return 2;
+        }
+    }
+    if (o->routes_path && !o->net_path) {
+        fprintf(stderr, "citylab %s: --routes needs --net FILE.net.xml\n", command);
+        return 2;
+    }
+    if (o->net_path && o->scenario_path) {
+        fprintf(stderr, "citylab %s: give either a scenario or --net, not both (a scenario loads its own network "
+                        "with city.road.load_sumo)\n", command);
+        return 2;
+    }
+    if (o->screenshot_at_s >= 0 && !o->screenshot_path) {
+        fprintf(stderr, "citylab %s: --at needs --screenshot FILE.png\n", command);
+        return 2;
+    }
+    if (o->net_path)
+        return build_net_scenario(o);
+    o->scenario.path = o->scenario_path ? o->scenario_path : city_cli_default_scenario();
+    return 0;
+}
+
+void city_cli_options_free(CityCliOptions *o)
+{
+    free(o->inline_source);
+    o->inline_source = NULL;
+}

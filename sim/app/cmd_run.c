@@ -1,0 +1,139 @@
+/* citylab run: load a scenario, step it to the end headless, evaluate its
+ * checks and write the outputs. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "city_output.h"
+#include "commands.h"
+#ifdef CITY_HAVE_VIEWER
+#include "city_view.h"
+#endif
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void progress(double t0, const CityWorld *w, int64_t end_tick, bool final)
+{
+    double wall = wall_now() - t0;
+    double sim = city_world_time_s(w);
+    double end_s = (double)end_tick * city_world_dt_ms(w) / 1000.0;
+    double speed = wall > 0 ? sim / wall : 0;
+    double eta = speed > 0 ? (end_s - sim) / speed : 0;
+    fprintf(stderr, "\r  sim %9.1f / %.0f s   x%-8.1f  ETA %6.1f s ", sim, end_s, speed, eta);
+    if (final)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+static int take_screenshot(CityScenario *sc, const CityCliOptions *o, char *err, size_t len)
+{
+#ifdef CITY_HAVE_VIEWER
+    if (city_view_screenshot(sc, o->screenshot_path, o->width, o->height, err, len) != CITY_OK)
+        return 2;
+    return 0;
+#else
+    (void)sc;
+    snprintf(err, len, "%s: this citylab was built without the viewer; rebuild with -DCITY_BUILD_VIEWER=ON",
+             o->screenshot_path);
+    return 2;
+#endif
+}
+
+int city_cmd_run(int argc, char **argv) { return city_cmd_run_from(argc, argv, 2); }
+
+int city_cmd_run_from(int argc, char **argv, int first)
+{
+    CityCliOptions o;
+    int rc = city_cli_parse(argc, argv, first, "run", &o);
+    if (rc != 0) {
+        city_cli_options_free(&o);
+        return rc == 1 ? 0 : rc;
+    }
+    char err[CITY_ERROR_MAX * 2] = "";
+    double t0 = wall_now();
+    CityScenario *sc = NULL;
+    CityOutput *out = NULL;
+    CityStatus st = city_scenario_load(&o.scenario, &sc, err, sizeof err);
+    if (st != CITY_OK)
+        goto fail;
+
+    CityWorld *w = city_scenario_world(sc);
+    char out_dir[1024];
+    if (o.out_dir)
+        snprintf(out_dir, sizeof out_dir, "%s", o.out_dir);
+    else
+        snprintf(out_dir, sizeof out_dir, "out/%s-%llu", city_scenario_name(sc),
+                 (unsigned long long)city_world_seed(w));
+    if ((st = city_output_begin(out_dir, &out, err, sizeof err)) != CITY_OK ||
+        (st = city_output_attach_log(out, w, err, sizeof err)) != CITY_OK)
+        goto fail;
+
+    const int64_t end_tick = city_scenario_end_tick(sc);
+    const int64_t shot_tick = o.screenshot_path && o.screenshot_at_s >= 0
+                                  ? city_world_ticks_for(w, o.screenshot_at_s)
+                                  : end_tick;
+    const bool show = !o.quiet && isatty(STDERR_FILENO);
+    double last_print = t0;
+    bool shot_done = o.screenshot_path == NULL;
+    while (city_world_tick(w) < end_tick && !city_world_stopped(w)) {
+        if (!shot_done && city_world_tick(w) >= shot_tick) {
+            if (take_screenshot(sc, &o, err, sizeof err) != 0) {
+                st = CITY_ERR_INVALID;
+                goto fail;
+            }
+            shot_done = true;
+        }
+        if ((st = city_scenario_step(sc, err, sizeof err)) != CITY_OK)
+            goto fail;
+        if (show && (city_world_tick(w) & 63) == 0) {
+            double now = wall_now();
+            if (now - last_print > 0.25) {
+                progress(t0, w, end_tick, false);
+                last_print = now;
+            }
+        }
+    }
+    if (show)
+        progress(t0, w, end_tick, true);
+    if ((st = city_scenario_finish(sc, err, sizeof err)) != CITY_OK)
+        goto fail;
+    if (!shot_done && take_screenshot(sc, &o, err, sizeof err) != 0) {
+        st = CITY_ERR_INVALID;
+        goto fail;
+    }
+
+    CityRunInfo info = {city_scenario_name(sc), CITY_VERSION, wall_now() - t0};
+    if ((st = city_output_commit(out, w, &info, err, sizeof err)) != CITY_OK) {
+        out = NULL;
+        goto fail;
+    }
+    out = NULL;
+
+    bool pass = city_world_checks_pass(w);
+    printf("scenario   %s (seed %llu, dt %d ms)\n", city_scenario_name(sc), (unsigned long long)city_world_seed(w),
+           (int)city_world_dt_ms(w));
+    printf("sim time   %.1f s in %.2f s wall\n", city_world_time_s(w), info.wall_time_s);
+    printf("state_hash %016llx\n", (unsigned long long)city_world_hash(w));
+    for (size_t i = 0; i < city_world_check_count(w); i++) {
+        const CityCheck *c = city_world_check_at(w, i);
+        bool ok = c->evaluated && c->pass;
+        printf("check      %-4s %s%s%s\n", ok ? "ok" : "FAIL", c->name, c->message[0] ? ": " : "", c->message);
+    }
+    printf("outputs    %s/\n", out_dir);
+    city_scenario_destroy(sc);
+    city_cli_options_free(&o);
+    return pass ? 0 : 1;
+
+fail:
+    fprintf(stderr, "citylab: error: %s\n", err[0] ? err : city_status_name(st));
+    city_output_abort(out, sc ? city_scenario_world(sc) : NULL);
+    city_scenario_destroy(sc);
+    city_cli_options_free(&o);
+    return 2;
+}

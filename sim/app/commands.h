@@ -1,0 +1,37 @@
+/* The citylab subcommands and the option parsing they share. */
+#ifndef CITY_COMMANDS_H
+#define CITY_COMMANDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "city_scenario.h"
+
+/* Options common to `run` and `view`. */
+typedef struct CityCliOptions {
+    CityScenarioOptions scenario; /* what to load and how (seed, dt, until, limits) */
+    const char *scenario_path;    /* positional SCENARIO.lua, or NULL */
+    const char *net_path;         /* --net FILE.net.xml */
+    const char *routes_path;      /* --routes FILE.rou.xml (comma-separated list allowed) */
+    const char *out_dir;          /* --out DIR, or NULL for out/<scenario>-<seed>/ */
+    const char *screenshot_path;  /* --screenshot FILE.png */
+    double screenshot_at_s;       /* --at SECONDS (default: the end) */
+    int width, height;            /* --size WxH for screenshots and the window */
+    bool quiet;                   /* --quiet: no progress line */
+    char *inline_source;          /* built scenario text for --net/--routes (owned) */
+} CityCliOptions;
+
+/* Parses argv[first..] into o. Returns 0 on success, 2 after printing one
+ * clear error line, or 1 when --help was printed (exit 0). */
+int city_cli_parse(int argc, char **argv, int first, const char *command, CityCliOptions *o);
+void city_cli_options_free(CityCliOptions *o);
+/* Full path of the default scenario (scenarios/default.lua in the data folder). */
+const char *city_cli_default_scenario(void);
+
+int city_cmd_run(int argc, char **argv);
+/* `run` with options starting at argv[first] (1 for a bare `citylab ...`). */
+int city_cmd_run_from(int argc, char **argv, int first);
+int city_cmd_view(int argc, char **argv);
+int city_cmd_pf(int argc, char **argv);
+
+#endif

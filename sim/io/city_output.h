@@ -1,0 +1,43 @@
+/* Run outputs: a folder with summary.json, one CSV per world table and
+ * events.csv. Everything is written into a hidden staging folder beside the
+ * destination and renamed into place only when complete, so a failed run
+ * never leaves a half-written folder behind. */
+#ifndef CITY_OUTPUT_H
+#define CITY_OUTPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "city_world.h"
+
+typedef struct CityOutput CityOutput;
+
+typedef struct CityRunInfo {
+    const char *scenario;  /* scenario name */
+    const char *version;   /* citylab version */
+    double wall_time_s;    /* the only wall-clock field: excluded from determinism */
+} CityRunInfo;
+
+/* Creates the staging folder for `final_dir` (parents are created).
+ * On error returns a status and one clear line in err. */
+CityStatus city_output_begin(const char *final_dir, CityOutput **out, char *err, size_t err_len);
+/* Streams the world's event log into events.csv from now on. */
+CityStatus city_output_attach_log(CityOutput *out, CityWorld *world, char *err, size_t err_len);
+/* Writes summary.json and the tables, then moves the folder into place
+ * (replacing an older run there). Frees `out` whatever happens. */
+CityStatus city_output_commit(CityOutput *out, const CityWorld *world, const CityRunInfo *info, char *err,
+                              size_t err_len);
+/* Removes the staging folder and frees `out`; the destination is untouched. */
+void city_output_abort(CityOutput *out, CityWorld *world);
+/* Final destination folder. */
+const char *city_output_dir(const CityOutput *out);
+
+/* JSON helpers (also used by other writers): a string with escapes, and a
+ * number that reads back to the same double (null when not finite). */
+void city_json_string(FILE *f, const char *s);
+void city_json_number(FILE *f, double v);
+/* Writes a CSV field, quoting it when it holds a comma, quote or newline. */
+void city_csv_field(FILE *f, const char *s);
+
+#endif

@@ -1,0 +1,288 @@
+#include "city_output.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef PATH_MAX
+#define PATH_MAX 4096
+#endif
+
+struct CityOutput {
+    char final_dir[PATH_MAX]; /* where the run lands */
+    char stage_dir[PATH_MAX]; /* hidden sibling written first */
+    FILE *events;             /* events.csv, open while the run goes */
+};
+
+void city_json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\t': fputs("\\t", f); break;
+        default:
+            if (*p < 0x20)
+                fprintf(f, "\\u%04x", *p);
+            else
+                fputc(*p, f);
+        }
+    }
+    fputc('"', f);
+}
+
+void city_json_number(FILE *f, double v)
+{
+    if (!isfinite(v)) {
+        fputs("null", f);
+        return;
+    }
+    /* Shortest of %.15g/%.17g that reads back exactly: readable and lossless. */
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.15g", v);
+    if (strtod(buf, NULL) != v)
+        snprintf(buf, sizeof buf, "%.17g", v);
+    fputs(buf, f);
+}
+
+void city_csv_field(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (const char *p = s; *p; p++) {
+        if (*p == '"')
+            fputc('"', f);
+        fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+static int mkdir_p(const char *path)
+{
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
+static void rmtree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        if (d) {
+            struct dirent *e;
+            while ((e = readdir(d))) {
+                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                    continue;
+                char sub[PATH_MAX];
+                snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+                rmtree(sub);
+            }
+            closedir(d);
+        }
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+/* "a/b/run" -> "a/b/.run.<tag>-<pid>" */
+static void sibling(const char *dir, const char *tag, char *out, size_t len)
+{
+    char copy[PATH_MAX];
+    snprintf(copy, sizeof copy, "%s", dir);
+    size_t n = strlen(copy);
+    while (n > 1 && copy[n - 1] == '/')
+        copy[--n] = '\0';
+    char *slash = strrchr(copy, '/');
+    if (slash) {
+        *slash = '\0';
+        snprintf(out, len, "%s/.%s.%s-%ld", copy[0] ? copy : "/", slash + 1, tag, (long)getpid());
+    } else {
+        snprintf(out, len, ".%s.%s-%ld", copy, tag, (long)getpid());
+    }
+}
+
+CityStatus city_output_begin(const char *final_dir, CityOutput **out, char *err, size_t err_len)
+{
+    *out = NULL;
+    CityOutput *o = calloc(1, sizeof *o);
+    if (!o)
+        return CITY_ERR_NOMEM;
+    snprintf(o->final_dir, sizeof o->final_dir, "%s", final_dir);
+    sibling(final_dir, "partial", o->stage_dir, sizeof o->stage_dir);
+    rmtree(o->stage_dir);
+    if (mkdir_p(o->stage_dir) != 0) {
+        snprintf(err, err_len, "%s: cannot create the output folder (%s); choose another with --out DIR", final_dir,
+                 strerror(errno));
+        free(o);
+        return CITY_ERR_IO;
+    }
+    *out = o;
+    return CITY_OK;
+}
+
+const char *city_output_dir(const CityOutput *out) { return out->final_dir; }
+
+static void log_sink(void *user, double time_s, const char *kind, const char *message)
+{
+    FILE *f = user;
+    fprintf(f, "%.3f,", time_s);
+    city_csv_field(f, kind);
+    fputc(',', f);
+    city_csv_field(f, message);
+    fputc('\n', f);
+}
+
+CityStatus city_output_attach_log(CityOutput *out, CityWorld *world, char *err, size_t err_len)
+{
+    char path[PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/events.csv", out->stage_dir);
+    out->events = fopen(path, "w");
+    if (!out->events) {
+        snprintf(err, err_len, "%s: cannot write (%s)", path, strerror(errno));
+        return CITY_ERR_IO;
+    }
+    fputs("time_s,kind,message\n", out->events);
+    city_world_set_log_sink(world, log_sink, out->events);
+    return CITY_OK;
+}
+
+static CityStatus write_summary(const char *path, const CityWorld *w, const CityRunInfo *info)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return CITY_ERR_IO;
+    fputs("{\n  \"scenario\": ", f);
+    city_json_string(f, info->scenario);
+    fprintf(f, ",\n  \"citylab_version\": ");
+    city_json_string(f, info->version ? info->version : "");
+    fprintf(f, ",\n  \"seed\": %llu", (unsigned long long)city_world_seed(w));
+    fprintf(f, ",\n  \"dt_ms\": %d", (int)city_world_dt_ms(w));
+    fprintf(f, ",\n  \"ticks\": %lld", (long long)city_world_tick(w));
+    fputs(",\n  \"sim_time_s\": ", f);
+    city_json_number(f, city_world_time_s(w));
+    fputs(",\n  \"wall_time_s\": ", f);
+    city_json_number(f, info->wall_time_s);
+    fprintf(f, ",\n  \"state_hash\": \"%016llx\"", (unsigned long long)city_world_hash(w));
+    fprintf(f, ",\n  \"checks_passed\": %s", city_world_checks_pass(w) ? "true" : "false");
+    fputs(",\n  \"checks\": [", f);
+    for (size_t i = 0; i < city_world_check_count(w); i++) {
+        const CityCheck *c = city_world_check_at(w, i);
+        fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", f);
+        city_json_string(f, c->name);
+        fprintf(f, ", \"pass\": %s, \"message\": ", c->evaluated && c->pass ? "true" : "false");
+        city_json_string(f, c->message);
+        fputc('}', f);
+    }
+    fputs(city_world_check_count(w) ? "\n  ],\n  \"kpi\": {" : "],\n  \"kpi\": {", f);
+    for (size_t i = 0; i < city_world_kpi_count(w); i++) {
+        const char *name;
+        double v;
+        city_world_kpi_at(w, i, &name, &v);
+        fputs(i ? ",\n    " : "\n    ", f);
+        city_json_string(f, name);
+        fputs(": ", f);
+        city_json_number(f, v);
+    }
+    fputs(city_world_kpi_count(w) ? "\n  }\n}\n" : "}\n}\n", f);
+    return fclose(f) == 0 ? CITY_OK : CITY_ERR_IO;
+}
+
+static CityStatus write_table(const char *dir, const CityTable *t)
+{
+    char path[PATH_MAX + 300];
+    snprintf(path, sizeof path, "%s/%s.csv", dir, city_table_name(t));
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return CITY_ERR_IO;
+    size_t len;
+    const char *data = city_table_data(t, &len);
+    fprintf(f, "%s\n", city_table_header(t));
+    fwrite(data, 1, len, f);
+    return fclose(f) == 0 ? CITY_OK : CITY_ERR_IO;
+}
+
+CityStatus city_output_commit(CityOutput *out, const CityWorld *world, const CityRunInfo *info, char *err,
+                              size_t err_len)
+{
+    CityStatus st = CITY_OK;
+    if (out->events) {
+        city_world_set_log_sink((CityWorld *)world, NULL, NULL);
+        if (fclose(out->events) != 0)
+            st = CITY_ERR_IO;
+        out->events = NULL;
+    }
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/summary.json", out->stage_dir);
+    if (st == CITY_OK)
+        st = write_summary(path, world, info);
+    for (size_t i = 0; i < city_world_table_count(world) && st == CITY_OK; i++)
+        st = write_table(out->stage_dir, city_world_table_at(world, i));
+    if (st != CITY_OK) {
+        snprintf(err, err_len, "%s: writing the outputs failed (%s); check free space and permissions",
+                 out->final_dir, strerror(errno));
+        rmtree(out->stage_dir);
+        free(out);
+        return st;
+    }
+    char old[PATH_MAX];
+    sibling(out->final_dir, "old", old, sizeof old);
+    rmtree(old);
+    struct stat sb;
+    bool had_old = stat(out->final_dir, &sb) == 0;
+    if (had_old && rename(out->final_dir, old) != 0) {
+        snprintf(err, err_len, "%s: cannot replace the previous run (%s)", out->final_dir, strerror(errno));
+        rmtree(out->stage_dir);
+        free(out);
+        return CITY_ERR_IO;
+    }
+    if (rename(out->stage_dir, out->final_dir) != 0) {
+        snprintf(err, err_len, "%s: cannot move the outputs into place (%s)", out->final_dir, strerror(errno));
+        if (had_old)
+            rename(old, out->final_dir);
+        rmtree(out->stage_dir);
+        free(out);
+        return CITY_ERR_IO;
+    }
+    if (had_old)
+        rmtree(old);
+    free(out);
+    return CITY_OK;
+}
+
+void city_output_abort(CityOutput *out, CityWorld *world)
+{
+    if (!out)
+        return;
+    if (out->events) {
+        if (world)
+            city_world_set_log_sink(world, NULL, NULL);
+        fclose(out->events);
+    }
+    rmtree(out->stage_dir);
+    free(out);
+}

@@ -1,0 +1,400 @@
+/* The `city` namespace every scenario sees: configuration, time, timed and
+ * periodic callbacks, checks, KPIs, time series and the event log. Domain
+ * namespaces (city.road, city.grid, ...) are added by their own files. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "city_lua.h"
+#include "scenario_internal.h"
+
+static CityScenario *scenario(lua_State *L) { return city_scenario_from_state(L); }
+
+static char *dup_str(lua_State *L, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (!p)
+        luaL_error(L, "not enough memory");
+    memcpy(p, s, n);
+    return p;
+}
+
+/* Names become file names and JSON keys: keep them plain. */
+static const char *check_name(lua_State *L, int arg, const char *what)
+{
+    const char *name = luaL_checkstring(L, arg);
+    bool ok = name[0] != '\0' && strlen(name) < 128;
+    for (const char *p = name; *p && ok; p++)
+        ok = isalnum((unsigned char)*p) || *p == '_' || *p == '-' || *p == '.';
+    if (!ok)
+        luaL_error(L, "%s name '%s' must be 1-127 letters, digits, '_', '-' or '.'", what, name);
+    return name;
+}
+
+static int64_t seconds_to_ticks(lua_State *L, int arg, const char *what, bool positive)
+{
+    double s = luaL_checknumber(L, arg);
+    CityWorld *w = scenario(L)->world;
+    if (!(s == s) || s < 0 || s > 1e9)
+        luaL_error(L, "%s %f s is out of range; use a number of seconds from 0 to 1e9", what, s);
+    int64_t t = city_world_ticks_for(w, s);
+    if (positive && t < 1)
+        luaL_error(L, "%s %g s is shorter than one tick (%d ms); use a longer period or a smaller --dt", what, s,
+                   (int)city_world_dt_ms(w));
+    return t;
+}
+
+/* --- config and time --- */
+
+static int l_config(lua_State *L)
+{
+    CityScenario *sc = scenario(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_getfield(L, 1, "dt_ms");
+    lua_getfield(L, 1, "until_s");
+    lua_getfield(L, 1, "name");
+    if (!lua_isnil(L, -3)) {
+        lua_Integer dt = luaL_checkinteger(L, -3);
+        if (dt < 1 || dt > 3600000)
+            luaL_error(L, "city.config: dt_ms %d is out of range; use 1 to 3600000", (int)dt);
+        if (!sc->dt_forced && city_world_set_dt_ms(sc->world, (int32_t)dt) != CITY_OK)
+            return city_lua_raise(L, sc->world, CITY_ERR_INVALID);
+    }
+    if (!lua_isnil(L, -2)) {
+        double u = luaL_checknumber(L, -2);
+        if (!(u >= 0 && u <= 1e9))
+            luaL_error(L, "city.config: until_s %f is out of range; use 0 to 1e9 seconds", u);
+        if (!sc->until_forced)
+            sc->until_s = u;
+    }
+    if (!lua_isnil(L, -1))
+        snprintf(sc->name, sizeof sc->name, "%s", check_name(L, -1, "scenario"));
+    return 0;
+}
+
+static int l_time(lua_State *L)
+{
+    lua_pushnumber(L, city_world_time_s(scenario(L)->world));
+    return 1;
+}
+
+static int l_tick(lua_State *L)
+{
+    lua_pushinteger(L, city_world_tick(scenario(L)->world));
+    return 1;
+}
+
+static int l_dt(lua_State *L)
+{
+    lua_pushnumber(L, city_world_dt_ms(scenario(L)->world) / 1000.0);
+    return 1;
+}
+
+static int l_seed(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)city_world_seed(scenario(L)->world));
+    return 1;
+}
+
+static int l_until(lua_State *L)
+{
+    lua_pushnumber(L, scenario(L)->until_s);
+    return 1;
+}
+
+static int l_stop(lua_State *L)
+{
+    city_world_stop(scenario(L)->world);
+    return 0;
+}
+
+/* --- callbacks --- */
+
+static size_t add_callback(lua_State *L, CityCallbackKind kind, int fn_arg, int64_t period, const char *name)
+{
+    CityScenario *sc = scenario(L);
+    if (sc->n_callbacks == sc->cap_callbacks) {
+        size_t cap = sc->cap_callbacks ? sc->cap_callbacks * 2 : 16;
+        CityCallback *p = realloc(sc->callbacks, cap * sizeof *p);
+        if (!p)
+            luaL_error(L, "not enough memory");
+        sc->callbacks = p;
+        sc->cap_callbacks = cap;
+    }
+    char *copy = name ? dup_str(L, name) : NULL;
+    lua_pushvalue(L, fn_arg);
+    CityCallback *cb = &sc->callbacks[sc->n_callbacks];
+    cb->kind = kind;
+    cb->fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    cb->period_ticks = period;
+    cb->name = copy;
+    cb->cancelled = false;
+    return sc->n_callbacks++;
+}
+
+static void schedule(lua_State *L, size_t index, int64_t tick)
+{
+    CityScenario *sc = scenario(L);
+    if (city_world_at(sc->world, tick, city_lua_fire_callback, sc, (int64_t)index) != CITY_OK)
+        city_lua_raise(L, sc->world, CITY_ERR_INVALID);
+}
+
+static int64_t start_tick(lua_State *L, int arg)
+{
+    CityWorld *w = scenario(L)->world;
+    int64_t now = city_world_tick(w);
+    if (lua_isnoneornil(L, arg))
+        return now;
+    int64_t t = seconds_to_ticks(L, arg, "start time", false);
+    return t < now ? now : t;
+}
+
+static int l_at(lua_State *L)
+{
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    CityWorld *w = scenario(L)->world;
+    int64_t tick = seconds_to_ticks(L, 1, "city.at time", false);
+    if (tick < city_world_tick(w))
+        luaL_error(L, "city.at(%g): that time has passed (now %g s)", lua_tonumber(L, 1), city_world_time_s(w));
+    size_t i = add_callback(L, CITY_CB_AT, 2, 0, NULL);
+    schedule(L, i, tick);
+    lua_pushinteger(L, (lua_Integer)i + 1);
+    return 1;
+}
+
+static int l_every(lua_State *L)
+{
+    int64_t period = seconds_to_ticks(L, 1, "city.every period", true);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    int64_t first = start_tick(L, 3);
+    size_t i = add_callback(L, CITY_CB_EVERY, 2, period, NULL);
+    schedule(L, i, first);
+    lua_pushinteger(L, (lua_Integer)i + 1);
+    return 1;
+}
+
+static int l_cancel(lua_State *L)
+{
+    CityScenario *sc = scenario(L);
+    lua_Integer h = luaL_checkinteger(L, 1);
+    luaL_argcheck(L, h >= 1 && (size_t)h <= sc->n_callbacks, 1, "not a handle from city.at or city.every");
+    sc->callbacks[h - 1].cancelled = true;
+    return 0;
+}
+
+static void add_end_item(lua_State *L, int fn_arg, const char *name, bool is_kpi)
+{
+    CityScenario *sc = scenario(L);
+    if (sc->finished)
+        luaL_error(L, "'%s' declared after the run ended", name);
+    if (sc->n_end_items == sc->cap_end_items) {
+        size_t cap = sc->cap_end_items ? sc->cap_end_items * 2 : 16;
+        CityEndItem *p = realloc(sc->end_items, cap * sizeof *p);
+        if (!p)
+            luaL_error(L, "not enough memory");
+        sc->end_items = p;
+        sc->cap_end_items = cap;
+    }
+    char *copy = dup_str(L, name);
+    lua_pushvalue(L, fn_arg);
+    sc->end_items[sc->n_end_items++] = (CityEndItem){luaL_ref(L, LUA_REGISTRYINDEX), copy, is_kpi};
+}
+
+/* city.check(name, fn [, {every = s}]) or city.check(name, ok [, message]) */
+static int l_check(lua_State *L)
+{
+    CityScenario *sc = scenario(L);
+    const char *name = check_name(L, 1, "check");
+    if (lua_isboolean(L, 2)) {
+        const char *msg = luaL_optstring(L, 3, "");
+        if (city_world_check_report(sc->world, name, lua_toboolean(L, 2), msg) != CITY_OK)
+            luaL_error(L, "not enough memory");
+        return 0;
+    }
+    if (!lua_isfunction(L, 2))
+        luaL_error(L, "city.check('%s', ...): the second argument must be a function (evaluated later) or a "
+                      "boolean (a verdict now), got %s", name, luaL_typename(L, 2));
+    int64_t every = 0;
+    if (lua_istable(L, 3)) {
+        lua_getfield(L, 3, "every");
+        if (!lua_isnil(L, -1))
+            every = seconds_to_ticks(L, -1, "check period", true);
+        lua_pop(L, 1);
+    } else if (!lua_isnoneornil(L, 3)) {
+        luaL_error(L, "city.check('%s', fn, opts): opts must be a table like {every = 60}", name);
+    }
+    if (city_world_check_declare(sc->world, name) != CITY_OK)
+        luaL_error(L, "not enough memory");
+    if (every > 0) {
+        size_t i = add_callback(L, CITY_CB_CHECK, 2, every, name);
+        schedule(L, i, city_world_tick(sc->world) + every);
+    }
+    add_end_item(L, 2, name, false);
+    return 0;
+}
+
+/* city.kpi(name, number) sets now; city.kpi(name, fn) evaluates at the end;
+ * city.kpi(name) reads. */
+static int l_kpi(lua_State *L)
+{
+    CityScenario *sc = scenario(L);
+    const char *name = check_name(L, 1, "KPI");
+    if (lua_isnoneornil(L, 2)) {
+        double v;
+        if (city_world_kpi_get(sc->world, name, &v))
+            lua_pushnumber(L, v);
+        else
+            lua_pushnil(L);
+        return 1;
+    }
+    if (lua_isfunction(L, 2)) {
+        add_end_item(L, 2, name, true);
+        return 0;
+    }
+    double v = luaL_checknumber(L, 2);
+    if (city_world_kpi_set(sc->world, name, v) != CITY_OK)
+        luaL_error(L, "not enough memory");
+    return 0;
+}
+
+/* city.kpis() -> array of {name=, value=} sorted by name */
+static int l_kpis(lua_State *L)
+{
+    CityWorld *w = scenario(L)->world;
+    size_t n = city_world_kpi_count(w);
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        const char *name;
+        double v;
+        city_world_kpi_at(w, i, &name, &v);
+        lua_createtable(L, 0, 2);
+        lua_pushstring(L, name);
+        lua_setfield(L, -2, "name");
+        lua_pushnumber(L, v);
+        lua_setfield(L, -2, "value");
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
+/* city.series(name, fn, {every = s, unit = "mps"}): writes series_<name>.csv */
+static int l_series(lua_State *L)
+{
+    CityScenario *sc = scenario(L);
+    const char *name = check_name(L, 1, "series");
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    lua_getfield(L, 3, "every");
+    if (lua_isnil(L, -1))
+        luaL_error(L, "city.series('%s', fn, opts): opts.every (seconds between samples) is required", name);
+    int64_t every = seconds_to_ticks(L, -1, "series period", true);
+    lua_getfield(L, 3, "unit");
+    const char *unit = lua_isnil(L, -1) ? NULL : check_name(L, -1, "unit");
+    char table[160], header[320];
+    snprintf(table, sizeof table, "series_%s", name);
+    snprintf(header, sizeof header, "time_s,%s%s%s", name, unit ? "_" : "", unit ? unit : "");
+    if (!city_world_table(sc->world, table, header))
+        luaL_error(L, "not enough memory");
+    size_t i = add_callback(L, CITY_CB_SERIES, 2, every, table);
+    schedule(L, i, city_world_tick(sc->world));
+    return 0;
+}
+
+static int l_log(lua_State *L)
+{
+    CityScenario *sc = scenario(L);
+    const char *kind = "scenario", *msg;
+    if (lua_gettop(L) >= 2) {
+        kind = check_name(L, 1, "log kind");
+        msg = luaL_checkstring(L, 2);
+    } else {
+        msg = luaL_checkstring(L, 1);
+    }
+    city_world_log(sc->world, kind, "%s", msg);
+    return 0;
+}
+
+static int l_normal(lua_State *L)
+{
+    double mean = luaL_optnumber(L, 1, 0.0), sd = luaL_optnumber(L, 2, 1.0);
+    CityRng *rng = city_world_rng(scenario(L)->world, "lua");
+    lua_pushnumber(L, mean + sd * city_rng_normal(rng));
+    return 1;
+}
+
+static int l_exponential(lua_State *L)
+{
+    double rate = luaL_checknumber(L, 1);
+    luaL_argcheck(L, rate > 0, 1, "rate must be > 0");
+    lua_pushnumber(L, city_rng_exponential(city_world_rng(scenario(L)->world, "lua"), rate));
+    return 1;
+}
+
+/* --- firing --- */
+
+CityStatus city_lua_fire_callback(CityWorld *world, void *user, int64_t arg)
+{
+    CityScenario *sc = user;
+    lua_State *L = sc->L;
+    CityCallback *cb = &sc->callbacks[arg];
+    if (cb->cancelled)
+        return CITY_OK;
+    if (cb->period_ticks > 0) {
+        CityStatus st = city_world_at(world, city_world_tick(world) + cb->period_ticks, city_lua_fire_callback, sc, arg);
+        if (st != CITY_OK)
+            return st;
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, cb->fn_ref);
+    CityStatus st = city_sandbox_call(sc, 0, 2);
+    if (st != CITY_OK)
+        return st;
+    /* cb may have moved if the callback registered more callbacks */
+    cb = &sc->callbacks[arg];
+    if (cb->kind == CITY_CB_CHECK) {
+        const char *msg = lua_isstring(L, -1) ? lua_tostring(L, -1) : "";
+        char full[CITY_ERROR_MAX];
+        snprintf(full, sizeof full, "at %.3f s: %s", city_world_time_s(world), msg);
+        city_world_check_report(world, cb->name, lua_toboolean(L, -2), lua_toboolean(L, -2) ? msg : full);
+    } else if (cb->kind == CITY_CB_SERIES) {
+        int isnum;
+        double v = lua_tonumberx(L, -2, &isnum);
+        if (!isnum) {
+            const char *got = luaL_typename(L, -2);
+            CityStatus fail = city_world_fail(world, CITY_ERR_SCRIPT,
+                                              "%s: series '%s' must return a number, got %s", sc->name,
+                                              cb->name + strlen("series_"), got);
+            if (sc->err)
+                snprintf(sc->err, sc->err_len, "%s", city_world_error(world));
+            lua_pop(L, 2);
+            return fail;
+        }
+        CityTable *t = city_world_table(world, cb->name, "");
+        city_table_row(t, "%.3f,%.17g", city_world_time_s(world), v);
+    }
+    lua_pop(L, 2);
+    return CITY_OK;
+}
+
+void city_lua_open_city(CityScenario *sc)
+{
+    static const luaL_Reg fns[] = {
+        {"config", l_config}, {"time", l_time}, {"tick", l_tick}, {"dt", l_dt}, {"seed", l_seed},
+        {"until_s", l_until}, {"stop", l_stop}, {"at", l_at}, {"every", l_every}, {"cancel", l_cancel},
+        {"check", l_check}, {"kpi", l_kpi}, {"kpis", l_kpis}, {"series", l_series}, {"log", l_log},
+        {"normal", l_normal}, {"exponential", l_exponential}, {NULL, NULL}};
+    lua_State *L = sc->L;
+    luaL_newlib(L, fns);
+    lua_getglobal(L, "math");
+    lua_getfield(L, -1, "random");
+    lua_setfield(L, -3, "random");
+    lua_pop(L, 1);
+    lua_pushstring(L, CITY_VERSION_STRING);
+    lua_setfield(L, -2, "version");
+    city_lua_open_road(L);
+    city_lua_open_grid(L);
+    lua_setglobal(L, "city");
+}

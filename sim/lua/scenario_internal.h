@@ -1,0 +1,92 @@
+/* Private to sim/lua: the scenario runtime's state, shared by scenario.c
+ * (lifecycle), sandbox.c (limits, safe library) and lua_city.c (the `city`
+ * namespace). */
+#ifndef CITY_SCENARIO_INTERNAL_H
+#define CITY_SCENARIO_INTERNAL_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <lua.h>
+
+#include "city_scenario.h"
+
+#ifndef PATH_MAX
+#define PATH_MAX 4096
+#endif
+
+typedef enum CityAbort {
+    CITY_ABORT_NONE = 0,
+    CITY_ABORT_INSTRUCTIONS, /* instruction budget of one call used up */
+    CITY_ABORT_MEMORY        /* heap cap reached */
+} CityAbort;
+
+typedef enum CityCallbackKind {
+    CITY_CB_AT,    /* one-shot timed callback */
+    CITY_CB_EVERY, /* periodic callback */
+    CITY_CB_CHECK, /* periodic check */
+    CITY_CB_SERIES /* periodic time-series sample */
+} CityCallbackKind;
+
+typedef struct CityCallback {
+    CityCallbackKind kind; /* what firing it means */
+    int fn_ref;            /* registry reference of the Lua function */
+    int64_t period_ticks;  /* repeat period (0 for one-shot) */
+    char *name;            /* check or series name (NULL otherwise) */
+    bool cancelled;        /* set by city.cancel; the event is then ignored */
+} CityCallback;
+
+typedef struct CityEndItem {
+    int fn_ref;  /* registry reference */
+    char *name;  /* check or KPI name */
+    bool is_kpi; /* KPI (number) or check (boolean, message) */
+} CityEndItem;
+
+struct CityScenario {
+    lua_State *L;       /* the sandboxed interpreter */
+    CityWorld *world;   /* owned */
+    char name[256];     /* scenario name (file stem) */
+    char path[PATH_MAX]; /* scenario file, "" for inline */
+    char dir[PATH_MAX]; /* folder of the scenario file, "" for inline */
+    bool trusted;       /* inline CLI scenario: may read any path */
+
+    size_t mem_used;      /* bytes the Lua heap holds */
+    size_t mem_limit;     /* cap on mem_used */
+    uint64_t instr_limit; /* VM instructions per entry into Lua */
+    uint64_t instr_used;  /* instructions in the current entry */
+    CityAbort abort;      /* why the script was stopped, sticky */
+    char abort_where[512]; /* file:line where it was stopped */
+
+    bool dt_forced;    /* --dt given: city.config cannot change it */
+    bool until_forced; /* --until given */
+    double until_s;    /* end time */
+
+    CityCallback *callbacks; /* index = event arg */
+    size_t n_callbacks, cap_callbacks;
+    CityEndItem *end_items; /* evaluated by city_scenario_finish */
+    size_t n_end_items, cap_end_items;
+    bool finished; /* city_scenario_finish ran */
+
+    char *err;      /* where the current entry reports its error */
+    size_t err_len;
+};
+
+/* sandbox.c */
+void *city_sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
+void city_sandbox_open(CityScenario *sc);
+/* Calls the function below nargs arguments on the stack, with the
+ * instruction budget reset and a traceback on error. On error writes the
+ * message into sc->err and the world error, and returns a status. */
+CityStatus city_sandbox_call(CityScenario *sc, int nargs, int nresults);
+/* Loads a text chunk from a file with the sandbox's globals as its _ENV. */
+int city_sandbox_loadfile(lua_State *L, const char *path, const char *chunkname);
+
+/* lua_city.c */
+void city_lua_open_city(CityScenario *sc);
+CityStatus city_lua_fire_callback(CityWorld *world, void *user, int64_t arg);
+
+/* scenario.c */
+CityScenario *city_scenario_from_state(lua_State *L);
+
+#endif
