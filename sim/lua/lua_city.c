@@ -43,7 +43,7 @@ static int64_t seconds_to_ticks(lua_State *L, int arg, const char *what, bool po
         luaL_error(L, "%s %f s is out of range; use a number of seconds from 0 to 1e9", what, s);
     int64_t t = city_world_ticks_for(w, s);
     if (positive && t < 1)
-        luaL_error(L, "%s %g s is shorter than one tick (%d ms); use a longer period or a smaller --dt", what, s,
+        luaL_error(L, "%s %f s is shorter than one tick (%d ms); use a longer period or a smaller --dt", what, s,
                    (int)city_world_dt_ms(w));
     return t;
 }
@@ -159,7 +159,7 @@ static int l_at(lua_State *L)
     CityWorld *w = scenario(L)->world;
     int64_t tick = seconds_to_ticks(L, 1, "city.at time", false);
     if (tick < city_world_tick(w))
-        luaL_error(L, "city.at(%g): that time has passed (now %g s)", lua_tonumber(L, 1), city_world_time_s(w));
+        luaL_error(L, "city.at(%f): that time has passed (now %f s)", lua_tonumber(L, 1), city_world_time_s(w));
     size_t i = add_callback(L, CITY_CB_AT, 2, 0, NULL);
     schedule(L, i, tick);
     lua_pushinteger(L, (lua_Integer)i + 1);

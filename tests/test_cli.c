@@ -1,0 +1,235 @@
+/* The citylab binary: exit codes, error lines, output folders and
+ * byte-for-byte determinism of a whole run. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_support.h"
+
+static char *write_scenario(const char *dir, const char *name, const char *text)
+{
+    static char path[4200];
+    snprintf(path, sizeof path, "%s/%s.lua", dir, name);
+    assert_true(city_test_write_file(path, text));
+    return path;
+}
+
+/* Each hostile scenario must end with exit 2, a message naming the cause,
+ * within seconds, and leave no output folder (not even a partial one). */
+static void test_hostile_scenarios_exit_2(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name, *text, *needle;
+    } cases[] = {
+        {"os_execute", "os.execute('touch /tmp/citylab-cli-pwned')", "global 'os'"},
+        {"io_open", "io.open('/etc/passwd')", "global 'io'"},
+        {"binary_load", "assert(load(string.char(27) .. 'LuaT', 'x', 'b'))", "binary chunks are not allowed"},
+        {"require_outside", "require('..secret')", "paths are not allowed"},
+        {"endless_loop", "while true do end", "Lua instructions"},
+        {"memory_bomb", "local t = {} while true do t[#t + 1] = string.rep('x', 1 << 20) .. #t end",
+         "memory reached the limit"},
+        {"loop_in_callback", "city.every(1, function() while true do end end)", "Lua instructions"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *dir = city_test_scratch(cases[i].name);
+        char *scenario = write_scenario(dir, cases[i].name, cases[i].text);
+        char out[4300];
+        snprintf(out, sizeof out, "%s/out", dir);
+        const char *args[] = {"run", scenario, "--out", out, "--lua-mem-mb", "64", NULL};
+        CityTestRun r = city_test_run(args, 60);
+        if (r.exit_code != 2 || !strstr(r.err, cases[i].needle))
+            fail_msg("%s: exit %d, stderr: %s", cases[i].name, r.exit_code, r.err);
+        assert_true(r.seconds < 30);
+        assert_non_null(strstr(r.err, "citylab: error: "));
+        assert_false(city_test_exists(out));
+        assert_int_equal(city_test_count_entries(dir), 1); /* only the scenario: no partial folder */
+        city_test_run_free(&r);
+    }
+    assert_false(city_test_exists("/tmp/citylab-cli-pwned"));
+}
+
+static void test_failing_check_exits_1(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("failing_check");
+    char *scenario = write_scenario(dir, "failing",
+                                    "city.config{ until_s = 5 }\n"
+                                    "city.check('fine', function() return true end)\n"
+                                    "city.check('queue_short', function() return false, 'queue 42 > 10' end)\n");
+    char out[4300], summary[4400];
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(summary, sizeof summary, "%s/summary.json", out);
+    const char *args[] = {"run", scenario, "--out", out, NULL};
+    CityTestRun r = city_test_run(args, 60);
+    assert_int_equal(r.exit_code, 1);
+    assert_non_null(strstr(r.out, "FAIL queue_short: queue 42 > 10"));
+    char *json = city_test_read_file(summary, NULL);
+    assert_non_null(json);
+    assert_non_null(strstr(json, "{\"name\": \"queue_short\", \"pass\": false, \"message\": \"queue 42 > 10\"}"));
+    assert_non_null(strstr(json, "{\"name\": \"fine\", \"pass\": true"));
+    assert_non_null(strstr(json, "\"checks_passed\": false"));
+    assert_non_null(strstr(json, "\"sim_time_s\": 5,"));
+    free(json);
+    city_test_run_free(&r);
+}
+
+/* summary.json without its wall-clock line. */
+static char *summary_without_wall(const char *dir)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    char *s = city_test_read_file(path, NULL);
+    assert_non_null(s);
+    char *w = strstr(s, "  \"wall_time_s\"");
+    assert_non_null(w);
+    char *eol = strchr(w, '\n');
+    memmove(w, eol + 1, strlen(eol + 1) + 1);
+    return s;
+}
+
+static char *file_in(const char *dir, const char *name)
+{
+    char path[8192];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char *s = city_test_read_file(path, NULL);
+    if (!s)
+        fail_msg("missing output %s", path);
+    return s;
+}
+
+static void run_default(const char *out, const char *seed)
+{
+    const char *args[] = {"run", CITY_SOURCE_DIR "/scenarios/default.lua", "--seed", seed, "--out", out, "--quiet", NULL};
+    CityTestRun r = city_test_run(args, 600);
+    if (r.exit_code != 0)
+        fail_msg("default scenario exit %d: %s", r.exit_code, r.err);
+    city_test_run_free(&r);
+}
+
+static void test_same_seed_same_bytes(void **state)
+{
+    (void)state;
+    const char *base = city_test_scratch("determinism");
+    char a[4300], b[4300], c[4300];
+    snprintf(a, sizeof a, "%s/a", base);
+    snprintf(b, sizeof b, "%s/b", base);
+    snprintf(c, sizeof c, "%s/c", base);
+    run_default(a, "11");
+    run_default(b, "11");
+    run_default(c, "12");
+    char *sa = summary_without_wall(a), *sb = summary_without_wall(b), *sc = summary_without_wall(c);
+    assert_string_equal(sa, sb);
+    char *ha = strstr(sa, "\"state_hash\""), *hc = strstr(sc, "\"state_hash\"");
+    assert_non_null(ha);
+    assert_non_null(hc);
+    assert_memory_not_equal(ha, hc, 32); /* another seed, another city */
+    /* every other file, byte for byte */
+    int n = city_test_count_entries(a);
+    assert_true(n >= 2);
+    assert_int_equal(n, city_test_count_entries(b));
+    DIR *d = opendir(a);
+    assert_non_null(d);
+    struct dirent *e;
+    int compared = 0;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.' || !strcmp(e->d_name, "summary.json"))
+            continue;
+        char *fa = file_in(a, e->d_name), *fb = file_in(b, e->d_name);
+        if (strcmp(fa, fb) != 0)
+            fail_msg("%s differs between two runs with the same seed", e->d_name);
+        free(fa);
+        free(fb);
+        compared++;
+    }
+    closedir(d);
+    assert_int_equal(compared, n - 1);
+    free(sa);
+    free(sb);
+    free(sc);
+}
+
+static void test_failed_run_keeps_previous_outputs(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("keep_previous");
+    char out[4300];
+    snprintf(out, sizeof out, "%s/out", dir);
+    char *good = write_scenario(dir, "good", "city.config{ until_s = 1 } city.kpi('v', 1)");
+    const char *args[] = {"run", good, "--out", out, NULL};
+    CityTestRun r = city_test_run(args, 60);
+    assert_int_equal(r.exit_code, 0);
+    city_test_run_free(&r);
+    char *bad = write_scenario(dir, "bad", "city.config{ until_s = 5 } city.at(2, function() error('sensor 7 offline') end)");
+    const char *args2[] = {"run", bad, "--out", out, NULL};
+    r = city_test_run(args2, 60);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.err, "bad.lua:1: sensor 7 offline"));
+    assert_non_null(strstr(r.err, "stack traceback"));
+    char *json = file_in(out, "summary.json");
+    assert_non_null(strstr(json, "\"scenario\": \"good\""));
+    free(json);
+    assert_int_equal(city_test_count_entries(dir), 3); /* good.lua, bad.lua, out */
+    city_test_run_free(&r);
+}
+
+static void test_help_documents_every_flag(void **state)
+{
+    (void)state;
+    const char *args[] = {"run", "--help", NULL};
+    CityTestRun r = city_test_run(args, 30);
+    assert_int_equal(r.exit_code, 0);
+    static const char *flags[] = {"--seed", "--until", "--dt", "--out", "--net", "--routes", "--lua-instructions",
+                                  "--lua-mem-mb", "--screenshot", "--at", "--size", "--quiet", "--help", NULL};
+    for (int i = 0; flags[i]; i++)
+        if (!strstr(r.out, flags[i]))
+            fail_msg("run --help does not mention %s", flags[i]);
+    city_test_run_free(&r);
+    const char *top[] = {"--help", NULL};
+    r = city_test_run(top, 30);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.out, "citylab pf"));
+    assert_non_null(strstr(r.out, "citylab view"));
+    city_test_run_free(&r);
+    const char *ver[] = {"--version", NULL};
+    r = city_test_run(ver, 30);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.out, "citylab 0."));
+    city_test_run_free(&r);
+}
+
+static void test_bad_command_lines_exit_2(void **state)
+{
+    (void)state;
+    static const char *const cases[][4] = {
+        {"run", "--seed", "minus", NULL},  {"run", "--dt", "0", NULL},      {"run", "--until", "-5", NULL},
+        {"run", "--bogus", "1", NULL},     {"run", "/nonexistent.lua", NULL}, {"frobnicate", NULL},
+        {"run", "--routes", "x.rou.xml", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        CityTestRun r = city_test_run(cases[i], 30);
+        if (r.exit_code != 2 || strlen(r.err) < 10)
+            fail_msg("case %zu (%s %s): exit %d, stderr '%s'", i, cases[i][0], cases[i][1] ? cases[i][1] : "",
+                     r.exit_code, r.err);
+        city_test_run_free(&r);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hostile_scenarios_exit_2),
+        cmocka_unit_test(test_failing_check_exits_1),
+        cmocka_unit_test(test_same_seed_same_bytes),
+        cmocka_unit_test(test_failed_run_keeps_previous_outputs),
+        cmocka_unit_test(test_help_documents_every_flag),
+        cmocka_unit_test(test_bad_command_lines_exit_2),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

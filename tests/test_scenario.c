@@ -1,0 +1,243 @@
+/* The scenario runtime in-process: sandbox, limits, deterministic pairs and
+ * random numbers, callbacks, checks, KPIs and series. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "city_scenario.h"
+#include "test_support.h"
+
+typedef struct Loaded {
+    CityStatus status;
+    CityScenario *sc;
+    char err[4096];
+} Loaded;
+
+static Loaded load_text(const char *name, const char *text, size_t mem_mb, uint64_t instructions, uint64_t seed)
+{
+    Loaded r;
+    const char *dir = city_test_scratch(name);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s.lua", dir, name);
+    assert_true(city_test_write_file(path, text));
+    CityScenarioOptions o = {0};
+    o.path = path;
+    o.seed = seed;
+    o.until_s = -1;
+    o.memory_limit_bytes = mem_mb << 20;
+    o.instruction_limit = instructions;
+    r.status = city_scenario_load(&o, &r.sc, r.err, sizeof r.err);
+    return r;
+}
+
+/* Runs a loaded scenario to its end; returns the status of the run. */
+static CityStatus run_to_end(CityScenario *sc, char *err, size_t len)
+{
+    CityWorld *w = city_scenario_world(sc);
+    int64_t end = city_scenario_end_tick(sc);
+    while (city_world_tick(w) < end && !city_world_stopped(w)) {
+        CityStatus st = city_scenario_step(sc, err, len);
+        if (st != CITY_OK)
+            return st;
+    }
+    return city_scenario_finish(sc, err, len);
+}
+
+static void expect_load_error(const char *name, const char *text, CityStatus want, const char *needle)
+{
+    Loaded r = load_text(name, text, 64, 0, 1);
+    if (r.status != want || !strstr(r.err, needle))
+        fail_msg("%s: status %d (want %d), message: %s (want '%s')", name, r.status, want, r.err, needle);
+    assert_null(r.sc);
+}
+
+static void test_sandbox_closes_the_doors(void **state)
+{
+    (void)state;
+    expect_load_error("os_exec", "os.execute('touch /tmp/citylab-pwned')", CITY_ERR_SCRIPT, "global 'os'");
+    expect_load_error("io_open", "local f = io.open('/etc/passwd')", CITY_ERR_SCRIPT, "global 'io'");
+    expect_load_error("dofile", "dofile('/etc/passwd')", CITY_ERR_SCRIPT, "global 'dofile'");
+    expect_load_error("debug", "debug.getinfo(1)", CITY_ERR_SCRIPT, "global 'debug'");
+    expect_load_error("package", "package.loadlib('libc.so.6', 'system')", CITY_ERR_SCRIPT, "global 'package'");
+    expect_load_error("binary", "assert(load(string.char(27) .. 'LuaT\\0\\25\\147', 'x', 'b'))", CITY_ERR_SCRIPT,
+                      "binary chunks are not allowed");
+    expect_load_error("binary_t", "assert(load(string.char(27) .. 'LuaT\\0\\25\\147'))", CITY_ERR_SCRIPT,
+                      "binary chunk");
+    expect_load_error("dump", "local s = string.dump(function() end)", CITY_ERR_SCRIPT, "field 'dump'");
+    expect_load_error("req_path", "require('../../etc/passwd')", CITY_ERR_SCRIPT, "paths are not allowed");
+    expect_load_error("req_abs", "require('/etc/passwd')", CITY_ERR_SCRIPT, "paths are not allowed");
+    expect_load_error("req_missing", "require('nothere')", CITY_ERR_SCRIPT, "no file nothere.lua");
+    expect_load_error("seed", "math.randomseed(42)", CITY_ERR_SCRIPT, "--seed");
+    expect_load_error("syntax", "local x = = 1", CITY_ERR_PARSE, "syntax.lua:1:");
+    assert_false(city_test_exists("/tmp/citylab-pwned"));
+}
+
+static void test_require_inside_folder(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("req_ok");
+    char path[4200];
+    snprintf(path, sizeof path, "%s/helper.lua", dir);
+    assert_true(city_test_write_file(path, "return { answer = 42 }"));
+    snprintf(path, sizeof path, "%s/req_ok.lua", dir);
+    assert_true(city_test_write_file(path, "local h = require('helper'); city.kpi('answer', h.answer)\n"
+                                           "assert(require('helper') == h)"));
+    CityScenarioOptions o = {0};
+    o.path = path;
+    o.until_s = 0;
+    CityScenario *sc;
+    char err[2048];
+    assert_int_equal(city_scenario_load(&o, &sc, err, sizeof err), CITY_OK);
+    double v = 0;
+    assert_true(city_world_kpi_get(city_scenario_world(sc), "answer", &v));
+    assert_true(v == 42);
+    city_scenario_destroy(sc);
+}
+
+static void test_runaway_loop_is_stopped(void **state)
+{
+    (void)state;
+    Loaded r = load_text("loop", "local n = 0\nwhile true do n = n + 1 end", 64, 2000000, 1);
+    assert_int_equal(r.status, CITY_ERR_LIMIT);
+    assert_non_null(strstr(r.err, "loop.lua:2"));
+    assert_non_null(strstr(r.err, "--lua-instructions"));
+    /* pcall must not swallow the abort */
+    r = load_text("loop_pcall", "while true do pcall(function() while true do end end) end", 64, 2000000, 1);
+    assert_int_equal(r.status, CITY_ERR_LIMIT);
+    r = load_text("loop_xpcall", "while true do xpcall(function() while true do end end, print) end", 64, 2000000, 1);
+    assert_int_equal(r.status, CITY_ERR_LIMIT);
+    /* a loop inside a callback is stopped too, with the run's error */
+    r = load_text("loop_cb", "city.at(1, function() while true do end end)", 64, 2000000, 1);
+    assert_int_equal(r.status, CITY_OK);
+    char err[2048];
+    assert_int_equal(run_to_end(r.sc, err, sizeof err), CITY_ERR_LIMIT);
+    assert_non_null(strstr(err, "loop_cb.lua:1"));
+    city_scenario_destroy(r.sc);
+}
+
+static void test_memory_bomb_is_stopped(void **state)
+{
+    (void)state;
+    Loaded r = load_text("bomb", "local t = {}\nwhile true do t[#t + 1] = string.rep('x', 1000000) .. #t end", 32,
+                         0, 1);
+    assert_int_equal(r.status, CITY_ERR_LIMIT);
+    assert_non_null(strstr(r.err, "memory"));
+    assert_non_null(strstr(r.err, "--lua-mem-mb"));
+    r = load_text("bomb_pcall", "local t = {}\nwhile true do pcall(function() t[#t + 1] = string.rep('y', 1e6) .. #t end) end",
+                  32, 0, 1);
+    assert_int_equal(r.status, CITY_ERR_LIMIT);
+    /* one giant string is refused as well */
+    r = load_text("bomb_rep", "local s = string.rep('x', 1 << 30)", 32, 0, 1);
+    assert_int_equal(r.status, CITY_ERR_LIMIT);
+}
+
+static void test_pairs_order_is_sorted(void **state)
+{
+    (void)state;
+    Loaded r = load_text("pairs",
+                         "local t = {}\n"
+                         "for _, k in ipairs({'pear', 'apple', 'fig', 'banana'}) do t[k] = #k end\n"
+                         "t[10] = 1; t[2] = 1; t[true] = 1; t[-1.5] = 1\n"
+                         "local seen = {}\n"
+                         "for k in pairs(t) do seen[#seen + 1] = tostring(k) end\n"
+                         "city.check('order', table.concat(seen, ' ') == '-1.5 2 10 apple banana fig pear true',"
+                         " table.concat(seen, ' '))\n",
+                         64, 0, 1);
+    assert_int_equal(r.status, CITY_OK);
+    const CityCheck *c = city_world_check_at(city_scenario_world(r.sc), 0);
+    if (!c->pass)
+        fail_msg("pairs order: %s", c->message);
+    city_scenario_destroy(r.sc);
+}
+
+static double random_kpi(uint64_t seed)
+{
+    Loaded r = load_text("rand", "local s = 0 for i = 1, 100 do s = s + math.random(1, 6) + math.random() end\n"
+                                 "city.kpi('sum', s)", 64, 0, seed);
+    assert_int_equal(r.status, CITY_OK);
+    double v;
+    assert_true(city_world_kpi_get(city_scenario_world(r.sc), "sum", &v));
+    city_scenario_destroy(r.sc);
+    return v;
+}
+
+static void test_random_follows_the_seed(void **state)
+{
+    (void)state;
+    double a = random_kpi(7), b = random_kpi(7), c = random_kpi(8);
+    assert_true(a == b);
+    assert_true(a != c);
+    /* 100 dice plus 100 uniforms: mean 400, sd ~18; 6 sigma bounds */
+    assert_true(a > 290 && a < 510);
+}
+
+static void test_callbacks_checks_kpis_series(void **state)
+{
+    (void)state;
+    Loaded r = load_text("cb",
+                         "city.config{ dt_ms = 500, until_s = 10 }\n"
+                         "local fired, every = {}, 0\n"
+                         "city.at(2.0, function() fired[#fired + 1] = city.time() end)\n"
+                         "local h = city.every(1.0, function() every = every + 1 end)\n"
+                         "city.at(5.0, function() city.cancel(h) end)\n"
+                         "city.series('every', function() return every end, { every = 2.5, unit = 'count' })\n"
+                         "city.check('always_small', function() return every < 100, 'every=' .. every end, { every = 1 })\n"
+                         "city.check('ends_at_5', function() return every == 5, 'every=' .. every end)\n"
+                         "city.check('goes_wrong', function() return city.time() < 4, 't=' .. city.time() end,"
+                         " { every = 1 })\n"
+                         "city.kpi('first_at', function() return fired[1] end)\n",
+                         64, 0, 1);
+    assert_int_equal(r.status, CITY_OK);
+    CityWorld *w = city_scenario_world(r.sc);
+    assert_int_equal(city_world_dt_ms(w), 500);
+    assert_int_equal(city_scenario_end_tick(r.sc), 20);
+    char err[2048];
+    assert_int_equal(run_to_end(r.sc, err, sizeof err), CITY_OK);
+    double v;
+    assert_true(city_world_kpi_get(w, "first_at", &v));
+    assert_true(v == 2.0);
+    /* every fired at t = 0,1,2,3,4 and was cancelled at 5 before its 5th... */
+    const CityCheck *c0 = city_world_check_at(w, 0), *c1 = city_world_check_at(w, 1), *c2 = city_world_check_at(w, 2);
+    assert_true(c0->pass);
+    if (!c1->pass)
+        fail_msg("ends_at_5: %s", c1->message);
+    assert_false(c2->pass);
+    assert_non_null(strstr(c2->message, "at 4.000 s")); /* the first failing evaluation is kept */
+    const CityTable *t = city_world_table_at(w, 0);
+    assert_string_equal(city_table_name(t), "series_every");
+    assert_string_equal(city_table_header(t), "time_s,every_count");
+    size_t len;
+    /* Same-tick callbacks fire in the order they were declared: at t=0 the
+     * every-callback (declared first) has already run once. */
+    assert_string_equal(city_table_data(t, &len), "0.000,1\n2.500,3\n5.000,5\n7.500,5\n");
+    city_scenario_destroy(r.sc);
+}
+
+static void test_bad_api_use_is_explained(void **state)
+{
+    (void)state;
+    expect_load_error("bad_every", "city.every(0, function() end)", CITY_ERR_SCRIPT, "shorter than one tick");
+    expect_load_error("bad_check", "city.check('x', 42)", CITY_ERR_SCRIPT, "must be a function");
+    expect_load_error("bad_name", "city.kpi('a b', 1)", CITY_ERR_SCRIPT, "letters, digits");
+    expect_load_error("bad_at", "city.at(-1, function() end)", CITY_ERR_SCRIPT, "out of range");
+    expect_load_error("bad_config", "city.config{ dt_ms = 0 }", CITY_ERR_SCRIPT, "dt_ms 0 is out of range");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sandbox_closes_the_doors),
+        cmocka_unit_test(test_require_inside_folder),
+        cmocka_unit_test(test_runaway_loop_is_stopped),
+        cmocka_unit_test(test_memory_bomb_is_stopped),
+        cmocka_unit_test(test_pairs_order_is_sorted),
+        cmocka_unit_test(test_random_follows_the_seed),
+        cmocka_unit_test(test_callbacks_checks_kpis_series),
+        cmocka_unit_test(test_bad_api_use_is_explained),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
