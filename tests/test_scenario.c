@@ -154,6 +154,26 @@ static void test_pairs_order_is_sorted(void **state)
     city_scenario_destroy(r.sc);
 }
 
+static void test_no_addresses_leak(void **state)
+{
+    (void)state;
+    Loaded r = load_text("names",
+                         "local a, b = {}, function() end\n"
+                         "city.check('numbered', tostring(a) == 'table: #1' and tostring(b) == 'function: #2'"
+                         " and tostring(a) == 'table: #1' and tostring(7) == '7', tostring(a) .. ' ' .. tostring(b))\n"
+                         "city.check('format', ('%5.1f|%s'):format(2.25, 'x') == '  2.2|x' or"
+                         " ('%5.1f|%s'):format(2.25, 'x') == '  2.3|x')\n",
+                         64, 0, 1);
+    assert_int_equal(r.status, CITY_OK);
+    for (size_t i = 0; i < 2; i++) {
+        const CityCheck *c = city_world_check_at(city_scenario_world(r.sc), i);
+        if (!c->pass)
+            fail_msg("%s: %s", c->name, c->message);
+    }
+    city_scenario_destroy(r.sc);
+    expect_load_error("format_p", "local s = string.format('%p', {})", CITY_ERR_SCRIPT, "memory address");
+}
+
 static double random_kpi(uint64_t seed)
 {
     Loaded r = load_text("rand", "local s = 0 for i = 1, 100 do s = s + math.random(1, 6) + math.random() end\n"
@@ -236,6 +256,7 @@ int main(void)
         cmocka_unit_test(test_memory_bomb_is_stopped),
         cmocka_unit_test(test_pairs_order_is_sorted),
         cmocka_unit_test(test_random_follows_the_seed),
+        cmocka_unit_test(test_no_addresses_leak),
         cmocka_unit_test(test_callbacks_checks_kpis_series),
         cmocka_unit_test(test_bad_api_use_is_explained),
     };

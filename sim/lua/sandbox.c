@@ -322,6 +322,63 @@ static int sandbox_randomseed(lua_State *L)
                          "random number; pass --seed N to citylab instead");
 }
 
+/* --- tostring without addresses --- */
+
+/* Tables and functions print as "table: #12", numbered in the order they
+ * are first printed: Lua's own "table: 0x55d4..." changes with every run
+ * (address-space randomisation), and printed names end up in outputs. */
+static int sandbox_tostring(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    int t = lua_type(L, 1);
+    bool plain = t == LUA_TTABLE || t == LUA_TFUNCTION || t == LUA_TUSERDATA || t == LUA_TTHREAD ||
+                 t == LUA_TLIGHTUSERDATA;
+    if (!plain || luaL_getmetafield(L, 1, "__tostring") != LUA_TNIL || luaL_getmetafield(L, 1, "__name") != LUA_TNIL) {
+        luaL_tolstring(L, 1, NULL);
+        return 1;
+    }
+    lua_getfield(L, LUA_REGISTRYINDEX, "city.names");
+    lua_pushvalue(L, 1);
+    if (lua_rawget(L, -2) == LUA_TNIL) {
+        lua_pop(L, 1);
+        lua_getfield(L, LUA_REGISTRYINDEX, "city.names.next");
+        lua_Integer n = lua_tointeger(L, -1) + 1;
+        lua_pop(L, 1);
+        lua_pushinteger(L, n);
+        lua_setfield(L, LUA_REGISTRYINDEX, "city.names.next");
+        lua_pushvalue(L, 1);
+        lua_pushinteger(L, n);
+        lua_rawset(L, -3);
+        lua_pushinteger(L, n);
+    }
+    lua_pushfstring(L, "%s: #%I", lua_typename(L, t), lua_tointeger(L, -1));
+    return 1;
+}
+
+/* string.format without %p (an address). */
+static int sandbox_format(lua_State *L)
+{
+    const char *fmt = luaL_checkstring(L, 1);
+    for (const char *p = fmt; *p; p++) {
+        if (*p != '%')
+            continue;
+        p++;
+        if (*p == '%')
+            continue;
+        while (*p && strchr("-+ #0123456789.", *p))
+            p++;
+        if (*p == 'p')
+            return luaL_error(L, "string.format: '%%p' prints a memory address, which changes from run to run; "
+                                 "use tostring(x) instead");
+        if (!*p)
+            break;
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
 /* --- print goes to stderr, never into outputs --- */
 
 static int sandbox_print(lua_State *L)
@@ -329,8 +386,13 @@ static int sandbox_print(lua_State *L)
     CityScenario *sc = city_scenario_from_state(L);
     int n = lua_gettop(L);
     fprintf(stderr, "[%s %.1fs]", sc->name, city_world_time_s(sc->world));
-    for (int i = 1; i <= n; i++)
-        fprintf(stderr, " %s", luaL_tolstring(L, i, NULL));
+    for (int i = 1; i <= n; i++) {
+        lua_pushcfunction(L, sandbox_tostring);
+        lua_pushvalue(L, i);
+        lua_call(L, 1, 1);
+        fprintf(stderr, " %s", lua_tostring(L, -1));
+        lua_pop(L, 1);
+    }
     fputc('\n', stderr);
     return 0;
 }
@@ -492,6 +554,19 @@ void city_sandbox_open(CityScenario *sc)
     lua_setglobal(L, "print");
     lua_pushcfunction(L, sandbox_load);
     lua_setglobal(L, "load");
+    lua_pushcfunction(L, sandbox_tostring);
+    lua_setglobal(L, "tostring");
+    lua_getglobal(L, LUA_STRLIBNAME);
+    lua_getfield(L, -1, "format");
+    lua_pushcclosure(L, sandbox_format, 1);
+    lua_setfield(L, -2, "format");
+    lua_pop(L, 1);
+    lua_newtable(L); /* weak-keyed: numbering must not keep values alive */
+    lua_newtable(L);
+    lua_pushstring(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_setfield(L, LUA_REGISTRYINDEX, "city.names");
     lua_pushcfunction(L, sandbox_require);
     lua_setglobal(L, "require");
     lua_getglobal(L, LUA_MATHLIBNAME);
