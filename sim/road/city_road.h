@@ -1,0 +1,194 @@
+/* Road traffic: the subsystem that moves vehicles over a CityRoadNet.
+ *
+ * One CityRoad per world, registered as the "road" subsystem (PHYSICS,
+ * every tick). It owns the network, the vehicle types, routes and demand,
+ * the signals and the vehicles. Vehicles follow the IDM, change lanes with
+ * MOBIL (plus strategic choice of the lane for the next turn), respect
+ * right-of-way and signals at junctions, and are inserted and removed only
+ * at the end of a step. Everything here is plain C; Lua reaches it through
+ * sim/lua/lua_road.c and the viewer through the const readers. */
+#ifndef CITY_ROAD_H
+#define CITY_ROAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "city_ids.h"
+#include "city_road_net.h"
+#include "city_world.h"
+
+typedef struct CityRoad CityRoad;
+
+/* ---- vehicle types ---------------------------------------------------- */
+
+typedef struct CityVTypeDef {
+    const char *id;                /* copied */
+    uint32_t vclass;               /* one CityVClass bit */
+    double length_m;               /* body length */
+    double min_gap_m;              /* IDM s0: standstill gap */
+    double max_speed_mps;          /* vehicle's own top speed */
+    double accel_mps2;             /* IDM a */
+    double decel_mps2;             /* IDM b: comfortable deceleration */
+    double emergency_decel_mps2;   /* hard physical limit */
+    double tau_s;                  /* IDM T: desired time headway */
+    double delta;                  /* IDM acceleration exponent */
+    double speed_factor;           /* mean multiplier of the speed limit */
+    double speed_dev;              /* its standard deviation (per vehicle, drawn at insertion) */
+    double lc_politeness;          /* MOBIL p */
+    double lc_threshold_mps2;      /* MOBIL a_th */
+    bool ev;                       /* electric: spends battery energy per km */
+    double battery_kwh;            /* EV battery capacity */
+    double consumption_kwh_per_km; /* EV consumption */
+    uint32_t color_rgba;           /* drawing colour (0: by class) */
+} CityVTypeDef;
+
+/* SUMO's defaults for a class (passenger: 5 m, gap 2.5 m, a 2.6, b 4.5, T 1 s ...). */
+void city_vtype_defaults(CityVTypeDef *def, uint32_t vclass);
+
+/* ---- demand ------------------------------------------------------------ */
+
+/* Where and how a vehicle enters. */
+typedef enum CityDepartLane {
+    CITY_DEPART_LANE_BEST = -1,    /* the lane that needs fewest changes, emptiest among those */
+    CITY_DEPART_LANE_FREE = -2,    /* the emptiest allowed lane */
+    CITY_DEPART_LANE_RANDOM = -3,  /* a random allowed lane */
+    CITY_DEPART_LANE_FIRST = -4    /* the rightmost allowed lane (SUMO's default) */
+} CityDepartLane;                  /* >= 0: that lane index */
+
+enum { CITY_DEPART_SPEED_MAX = -1, CITY_DEPART_SPEED_DESIRED = -2 }; /* or >= 0 m/s */
+
+typedef struct CityDepartDef {
+    int32_t lane;                  /* CityDepartLane or an index */
+    double pos_m;                  /* position on the first edge (< 0: its start) */
+    double speed_mps;              /* >= 0, or CITY_DEPART_SPEED_* */
+} CityDepartDef;
+
+typedef struct CityTripDef {
+    const char *id;                /* vehicle name for outputs (copied; NULL: generated) */
+    int32_t vtype;                 /* index from city_road_add_vtype (-1: default car) */
+    double depart_s;
+    int32_t route;                 /* index from city_road_add_route, or -1: route from->to */
+    int32_t from_edge, to_edge;    /* when route == -1 (our router picks the path) */
+    const int32_t *via;            /* optional edges to pass, in order */
+    int32_t n_via;
+    CityDepartDef depart;
+} CityTripDef;
+
+typedef enum CityFlowSpacing {
+    CITY_FLOW_UNIFORM = 0,         /* evenly spaced departures */
+    CITY_FLOW_POISSON              /* exponential headways (random arrivals) */
+} CityFlowSpacing;
+
+typedef struct CityFlowDef {
+    const char *id;                /* prefix of vehicle names (id.N) */
+    int32_t vtype;
+    double begin_s, end_s;
+    double veh_per_hour;           /* rate; or */
+    double period_s;               /*   > 0: one every period (overrides rate); or */
+    double probability;            /*   > 0: chance per second of one departure (SUMO); or */
+    int64_t number;                /*   > 0: this many spread evenly over [begin, end) */
+    CityFlowSpacing spacing;
+    int32_t route;                 /* or -1 with from/to */
+    int32_t from_edge, to_edge;
+    const int32_t *via;
+    int32_t n_via;
+    CityDepartDef depart;
+} CityFlowDef;
+
+/* An OD matrix slice: trips[i] vehicles from from_edge[i] to to_edge[i]
+ * leave at uniformly random times in [begin_s, end_s). */
+typedef struct CityOdDef {
+    const char *id;
+    int32_t vtype;
+    double begin_s, end_s;
+    int32_t n_pairs;
+    const int32_t *from_edge, *to_edge;
+    const double *trips;           /* vehicles per pair in the slice (fractions carried as a random rounding) */
+    CityDepartDef depart;
+} CityOdDef;
+
+/* ---- the subsystem ----------------------------------------------------- */
+
+typedef struct CityRoadOptions {
+    double reroute_period_s;       /* > 0: vehicles reroute on current travel times that often */
+    double gridlock_time_s;        /* a vehicle standing this long at a junction is a gridlock warning (default 300) */
+    double detector_offset_m;      /* actuated-signal detectors sit this far before the stop line (default 30) */
+    bool trip_output;              /* write trips.csv (default true) */
+    bool edge_output;              /* write edges.csv aggregates (default true) */
+} CityRoadOptions;
+
+void city_road_options_defaults(CityRoadOptions *options);
+
+/* Creates the road subsystem, taking ownership of a finalized network,
+ * and registers it in the world as "road". Once per world; before the
+ * first step. On error the world error is set and the net is freed. */
+CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOptions *options, CityRoad **out);
+/* The world's road subsystem, or NULL. */
+CityRoad *city_road_of(const CityWorld *world);
+const CityRoadNet *city_road_net(const CityRoad *road);
+
+/* Demand. Indices returned are >= 0; on error -1 / an error status and the
+ * world error names the definition at fault. Callable before and during a
+ * run (departures in the past leave at once). */
+int32_t city_road_add_vtype(CityRoad *road, const CityVTypeDef *def);
+int32_t city_road_find_vtype(const CityRoad *road, const char *id);
+int32_t city_road_add_route(CityRoad *road, const char *id, const int32_t *edges, int32_t n_edges);
+int32_t city_road_find_route(const CityRoad *road, const char *id);
+CityStatus city_road_add_trip(CityRoad *road, const CityTripDef *def);
+CityStatus city_road_add_flow(CityRoad *road, const CityFlowDef *def);
+CityStatus city_road_add_od(CityRoad *road, const CityOdDef *def);
+
+/* Commands (the same for scenarios, the viewer and controllers). */
+CityStatus city_road_close_lane(CityRoad *road, int32_t lane, bool closed);
+CityStatus city_road_tls_set_type(CityRoad *road, int32_t tls, CityTlsType type);
+CityStatus city_road_tls_set_phase(CityRoad *road, int32_t tls, int32_t phase);
+
+/* ---- reading (viewer, Lua, tests) ------------------------------------- */
+
+typedef struct CityVehicleView {
+    CityId id;
+    const char *name;
+    int32_t vtype;
+    uint32_t vclass;
+    int32_t lane;                  /* current lane (normal or internal) */
+    double pos_m;                  /* front bumper position along the lane */
+    double speed_mps;
+    double accel_mps2;
+    double length_m;
+    CityPoint xy;                  /* front bumper in the world frame */
+    double heading_rad;
+    int32_t route_pos;             /* index of the current edge in its route */
+    int32_t route_len;
+    const int32_t *route;          /* edges of the route */
+    double depart_s;
+    double energy_kwh;             /* EV battery content (0 for others) */
+} CityVehicleView;
+
+/* Live vehicles, in slot order 0..count-1 (slots change as vehicles leave;
+ * ids do not). */
+size_t city_road_vehicle_count(const CityRoad *road);
+void city_road_vehicle_at(const CityRoad *road, size_t slot, CityVehicleView *out);
+/* The vehicle with this id; false when it has left. */
+bool city_road_vehicle_get(const CityRoad *road, CityId id, CityVehicleView *out);
+
+/* Current signal state string of a light (link_count chars), and its phase. */
+const char *city_road_tls_state(const CityRoad *road, int32_t tls);
+int32_t city_road_tls_phase(const CityRoad *road, int32_t tls);
+
+typedef struct CityRoadStats {
+    uint64_t inserted;             /* vehicles that entered */
+    uint64_t arrived;              /* vehicles that reached their destination */
+    uint64_t running;              /* on the network now */
+    uint64_t waiting_insert;       /* due but not yet inserted (no room) */
+    uint64_t vehicle_updates;      /* vehicle-steps simulated */
+    uint64_t gridlock_warnings;
+    double sum_travel_time_s;      /* over arrived vehicles */
+    double sum_time_loss_s;
+    double sum_route_length_m;
+    double mean_speed_mps;         /* of running vehicles, this step */
+} CityRoadStats;
+
+void city_road_stats(const CityRoad *road, CityRoadStats *out);
+
+#endif

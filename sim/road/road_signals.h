@@ -1,0 +1,52 @@
+/* Traffic-light controllers of the road subsystem (internal to sim/road).
+ *
+ * One controller per CityTls of the network. Fixed-time lights cycle
+ * through their program from the offset; actuated lights extend a green
+ * phase between min and max while detectors see vehicles closer than the
+ * gap limit; max-pressure lights (Varaiya 2013) pick, at each decision
+ * point, the green phase whose links carry the largest pressure (queue on
+ * the incoming lane minus queue on the outgoing lane), with yellow
+ * transitions in between. Lights of type EXTERNAL only change when told. */
+#ifndef ROAD_SIGNALS_H
+#define ROAD_SIGNALS_H
+
+#include <stdint.h>
+
+#include "city_hash.h"
+#include "city_road_net.h"
+
+/* What the vehicles tell the lights each step (arrays indexed by lane). */
+typedef struct RoadLaneSense {
+    const uint16_t *count;         /* vehicles on the lane */
+    const uint16_t *halting;       /* of those, standing (speed < 0.1 m/s) */
+    const double *last_detect_s;   /* sim time a vehicle last passed the lane's detector (-1e30: never) */
+} RoadLaneSense;
+
+typedef struct RoadSignals RoadSignals;
+
+/* Controllers for every light of a finalized net (programs copied from it).
+ * NULL on OOM. */
+RoadSignals *road_signals_create(const CityRoadNet *net);
+void road_signals_destroy(RoadSignals *signals);
+
+/* Switches a light's control mode from now on. */
+CityStatus road_signals_set_type(RoadSignals *signals, int32_t tls, CityTlsType type, char *err, size_t err_len);
+/* Replaces a light's program (phases[] durations and state strings). */
+CityStatus road_signals_set_program(RoadSignals *signals, int32_t tls, const CityPhase *phases,
+                                    const char *const *states, int32_t n_phases, char *err, size_t err_len);
+/* Jumps to a phase now (EXTERNAL control, commands). */
+CityStatus road_signals_set_phase(RoadSignals *signals, int32_t tls, int32_t phase, double now_s, char *err,
+                                  size_t err_len);
+
+/* Advances every light to time now_s (called once per tick before vehicles move). */
+void road_signals_step(RoadSignals *signals, double now_s, double dt_s, const RoadLaneSense *sense);
+
+/* Current state string of a light (net link_count chars) and phase index. */
+const char *road_signals_state(const RoadSignals *signals, int32_t tls);
+int32_t road_signals_phase(const RoadSignals *signals, int32_t tls);
+/* Sim time at which the current phase started. */
+double road_signals_phase_start_s(const RoadSignals *signals, int32_t tls);
+
+void road_signals_hash(const RoadSignals *signals, CityHash *hash);
+
+#endif
