@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "city_world.h"
@@ -49,11 +50,11 @@ static void test_scheduler_order_and_periods(void **state)
     /* Registered out of phase order on purpose: the phase decides. */
     Probe phys = {"phys", &trace, 0}, sense = {"sense", &trace, 0}, ctrl = {"ctrl", &trace, 0},
           slow = {"slow", &trace, 0}, event = {"event", &trace, 0};
-    CitySubsystemDef d_phys = {"phys", CITY_PHASE_PHYSICS, 1, 0, probe_step, NULL, NULL};
-    CitySubsystemDef d_sense = {"sense", CITY_PHASE_SENSE, 2, 1, probe_step, NULL, NULL};
-    CitySubsystemDef d_ctrl = {"ctrl", CITY_PHASE_CONTROL, 1, 0, probe_step, NULL, NULL};
-    CitySubsystemDef d_slow = {"slow", CITY_PHASE_PHYSICS, 3, 0, probe_step, NULL, NULL};
-    CitySubsystemDef d_event = {"event", CITY_PHASE_REPORT, 0, 0, probe_step, NULL, NULL};
+    CitySubsystemDef d_phys = {"phys", CITY_PHASE_PHYSICS, 1, 0, probe_step, NULL, NULL, NULL};
+    CitySubsystemDef d_sense = {"sense", CITY_PHASE_SENSE, 2, 1, probe_step, NULL, NULL, NULL};
+    CitySubsystemDef d_ctrl = {"ctrl", CITY_PHASE_CONTROL, 1, 0, probe_step, NULL, NULL, NULL};
+    CitySubsystemDef d_slow = {"slow", CITY_PHASE_PHYSICS, 3, 0, probe_step, NULL, NULL, NULL};
+    CitySubsystemDef d_event = {"event", CITY_PHASE_REPORT, 0, 0, probe_step, NULL, NULL, NULL};
     assert_int_equal(city_world_add_subsystem(w, &d_phys, &phys), CITY_OK);
     assert_int_equal(city_world_add_subsystem(w, &d_sense, &sense), CITY_OK);
     assert_int_equal(city_world_add_subsystem(w, &d_ctrl, &ctrl), CITY_OK);
@@ -251,7 +252,7 @@ static uint64_t run_counter(uint64_t seed, int ticks)
     CityWorld *w = new_world(seed);
     static Counter c;
     c.x = 0;
-    CitySubsystemDef def = {"counter", CITY_PHASE_PHYSICS, 1, 0, counter_step, counter_hash, NULL};
+    CitySubsystemDef def = {"counter", CITY_PHASE_PHYSICS, 1, 0, counter_step, counter_hash, NULL, NULL};
     assert_int_equal(city_world_add_subsystem(w, &def, &c), CITY_OK);
     assert_int_equal(city_world_run_until(w, ticks), CITY_OK);
     uint64_t h = city_world_hash(w);
@@ -309,6 +310,39 @@ static void test_reports(void **state)
     city_world_destroy(w);
 }
 
+static CityStatus no_step(CityWorld *world, void *self, int64_t tick)
+{
+    (void)world;
+    (void)self;
+    (void)tick;
+    return CITY_OK;
+}
+
+static CityStatus finish_count(CityWorld *world, void *self)
+{
+    (void)world;
+    ++*(int *)self;
+    return CITY_OK;
+}
+
+/* The finish hook runs once, however often the run is ended. */
+static void test_finish_once(void **state)
+{
+    (void)state;
+    CityWorldConfig cfg = {.seed = 1, .dt_ms = 100};
+    CityWorld *w = city_world_create(&cfg);
+    int *calls = calloc(1, sizeof *calls);
+    CitySubsystemDef def = {.name = "fin", .phase = CITY_PHASE_REPORT, .period_ticks = 1, .step = no_step, .destroy = free,
+                            .finish = finish_count};
+    assert_int_equal(city_world_add_subsystem(w, &def, calls), CITY_OK);
+    assert_int_equal(city_world_run_until(w, 5), CITY_OK);
+    assert_false(city_world_finished(w));
+    assert_int_equal(city_world_finish(w), CITY_OK);
+    assert_int_equal(city_world_finish(w), CITY_OK);
+    assert_int_equal(*calls, 1);
+    city_world_destroy(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -319,6 +353,7 @@ int main(void)
         cmocka_unit_test(test_rng_streams),
         cmocka_unit_test(test_state_hash),
         cmocka_unit_test(test_reports),
+        cmocka_unit_test(test_finish_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

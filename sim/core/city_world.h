@@ -49,6 +49,9 @@ typedef struct CitySubsystemDef {
     void (*hash)(const CityWorld *world, const void *self, CityHash *hash);
     /* Frees self when the world is destroyed (may be NULL). */
     void (*destroy)(void *self);
+    /* Called once when the run ends, before outputs are written: flushes
+     * partial aggregates and sets final KPIs (may be NULL). */
+    CityStatus (*finish)(CityWorld *world, void *self);
 } CitySubsystemDef;
 
 /* A timed event callback; `user` and `arg` are what was scheduled. An
@@ -107,6 +110,11 @@ size_t city_world_pending_events(const CityWorld *world);
 CityStatus city_world_step(CityWorld *world);
 /* Steps until the clock reaches end_tick or city_world_stop is called. */
 CityStatus city_world_run_until(CityWorld *world, int64_t end_tick);
+/* Ends the run: calls every subsystem's finish hook in registration
+ * order, once (later calls do nothing). */
+CityStatus city_world_finish(CityWorld *world);
+bool city_world_finished(const CityWorld *world);
+
 /* Asks a running city_world_run_until to stop after the current step. */
 void city_world_stop(CityWorld *world);
 bool city_world_stopped(const CityWorld *world);

@@ -40,6 +40,24 @@ CityWorld *city_world_create(const CityWorldConfig *config)
     return w;
 }
 
+CityStatus city_world_finish(CityWorld *world)
+{
+    if (world->finished)
+        return CITY_OK;
+    world->finished = true;
+    for (size_t i = 0; i < world->n_subsystems; i++) {
+        CitySubsystem *s = &world->subsystems[i];
+        if (s->def.finish) {
+            CityStatus st = s->def.finish(world, s->self);
+            if (st != CITY_OK)
+                return st;
+        }
+    }
+    return CITY_OK;
+}
+
+bool city_world_finished(const CityWorld *world) { return world->finished; }
+
 void city_world_destroy(CityWorld *world)
 {
     if (!world)

@@ -46,6 +46,7 @@ struct CityWorld {
     CityPhase running_phase; /* phase now running (valid while locked) */
 
     CitySubsystem *subsystems; /* in registration order */
+    bool finished;             /* city_world_finish ran */
     size_t n_subsystems, cap_subsystems;
 
     CityTimedEvent *events; /* binary min-heap on (tick, seq) */

@@ -243,6 +243,11 @@ CityStatus city_scenario_finish(CityScenario *sc, char *err, size_t err_len)
     if (sc->finished)
         return CITY_OK;
     sc->finished = true;
+    CityStatus fst = city_world_finish(sc->world);
+    if (fst != CITY_OK) {
+        snprintf(err, err_len, "%s", city_world_error(sc->world));
+        return fst;
+    }
     lua_State *L = sc->L;
     for (size_t i = 0; i < sc->n_end_items; i++) {
         CityEndItem *item = &sc->end_items[i];
