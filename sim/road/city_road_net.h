@@ -135,11 +135,11 @@ typedef enum CityTlsType {
     CITY_TLS_EXTERNAL        /* driven by a controller through the device API */
 } CityTlsType;
 
-typedef struct CityPhase {
+typedef struct CityTlsPhase {
     double duration_s;       /* nominal duration */
     double min_s, max_s;     /* actuated bounds (= duration for fixed phases) */
     int32_t state_first;     /* state string: net->chars[state_first .. +tls link_count) */
-} CityPhase;
+} CityTlsPhase;
 
 typedef struct CityTls {
     char *id;
@@ -158,7 +158,7 @@ typedef struct CityRoadNet {
     CityConnection *conns; int32_t n_conns;
     CityLink *links; int32_t n_links;
     CityTls *tls; int32_t n_tls;
-    CityPhase *phases; int32_t n_phases;
+    CityTlsPhase *phases; int32_t n_phases;
     CityPoint *points; int32_t n_points;
     int32_t *via; int32_t n_via;          /* internal lane lists of connections */
     int32_t *succ; int32_t n_succ;        /* successor edge lists */

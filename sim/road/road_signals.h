@@ -32,7 +32,7 @@ void road_signals_destroy(RoadSignals *signals);
 /* Switches a light's control mode from now on. */
 CityStatus road_signals_set_type(RoadSignals *signals, int32_t tls, CityTlsType type, char *err, size_t err_len);
 /* Replaces a light's program (phases[] durations and state strings). */
-CityStatus road_signals_set_program(RoadSignals *signals, int32_t tls, const CityPhase *phases,
+CityStatus road_signals_set_program(RoadSignals *signals, int32_t tls, const CityTlsPhase *phases,
                                     const char *const *states, int32_t n_phases, char *err, size_t err_len);
 /* Jumps to a phase now (EXTERNAL control, commands). */
 CityStatus road_signals_set_phase(RoadSignals *signals, int32_t tls, int32_t phase, double now_s, char *err,
