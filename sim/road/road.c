@@ -1,0 +1,586 @@
+/* The road subsystem: creation, vehicle types, routes, demand, commands,
+ * readers and the state hash. The step itself is in road_step.c. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "road_internal.h"
+
+/* ---- a small id -> index map (open addressing, FNV-1a) ----------------- */
+
+typedef struct RoadNameIndex {
+    char **keys;
+    int32_t *vals;
+    uint32_t cap, n;
+} RoadNameIndex;
+
+static uint32_t name_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    return h;
+}
+
+static int32_t index_find(const RoadNameIndex *ix, const char *key)
+{
+    if (!ix || !ix->cap || !key)
+        return -1;
+    for (uint32_t i = name_hash(key) & (ix->cap - 1);; i = (i + 1) & (ix->cap - 1)) {
+        if (!ix->keys[i])
+            return -1;
+        if (strcmp(ix->keys[i], key) == 0)
+            return ix->vals[i];
+    }
+}
+
+static CityStatus index_put(RoadNameIndex **pix, char *key, int32_t val)
+{
+    RoadNameIndex *ix = *pix;
+    if (!ix) {
+        ix = calloc(1, sizeof *ix);
+        if (!ix)
+            return CITY_ERR_NOMEM;
+        *pix = ix;
+    }
+    if ((ix->n + 1) * 2 > ix->cap) {
+        uint32_t cap = ix->cap ? ix->cap * 2 : 64;
+        char **keys = calloc(cap, sizeof *keys);
+        int32_t *vals = calloc(cap, sizeof *vals);
+        if (!keys || !vals) {
+            free(keys);
+            free(vals);
+            return CITY_ERR_NOMEM;
+        }
+        for (uint32_t i = 0; i < ix->cap; i++) {
+            if (!ix->keys[i])
+                continue;
+            uint32_t j = name_hash(ix->keys[i]) & (cap - 1);
+            while (keys[j])
+                j = (j + 1) & (cap - 1);
+            keys[j] = ix->keys[i];
+            vals[j] = ix->vals[i];
+        }
+        free(ix->keys);
+        free(ix->vals);
+        ix->keys = keys;
+        ix->vals = vals;
+        ix->cap = cap;
+    }
+    uint32_t i = name_hash(key) & (ix->cap - 1);
+    while (ix->keys[i])
+        i = (i + 1) & (ix->cap - 1);
+    ix->keys[i] = key; /* borrowed: owned by the vtype or route */
+    ix->vals[i] = val;
+    ix->n++;
+    return CITY_OK;
+}
+
+static void index_free(RoadNameIndex *ix)
+{
+    if (!ix)
+        return;
+    free(ix->keys);
+    free(ix->vals);
+    free(ix);
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+CityStatus road_fail(CityRoad *road, CityStatus status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    city_world_failv(road->world, status, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+static bool grow(void **p, int32_t *cap, int32_t need, size_t size)
+{
+    if (need <= *cap)
+        return true;
+    int32_t c = *cap ? *cap : 16;
+    while (c < need)
+        c *= 2;
+    void *q = realloc(*p, (size_t)c * size);
+    if (!q)
+        return false;
+    *p = q;
+    *cap = c;
+    return true;
+}
+
+static char *dup_str(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+void city_road_options_defaults(CityRoadOptions *o)
+{
+    memset(o, 0, sizeof *o);
+    o->reroute_period_s = 0.0;
+    o->gridlock_time_s = 300.0;
+    o->detector_offset_m = 30.0;
+    o->trip_output = true;
+    o->edge_output = true;
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+static void road_destroy(void *self)
+{
+    CityRoad *road = self;
+    if (!road)
+        return;
+    for (int32_t i = 0; i < road->n_vtypes; i++)
+        free((char *)road->vtypes[i].def.id);
+    free(road->vtypes);
+    for (int32_t i = 0; i < road->n_routes; i++)
+        free(road->routes[i].id);
+    free(road->routes);
+    free(road->route_edges);
+    index_free(road->vtype_index);
+    index_free(road->route_index);
+    RoadVehicles *vh = &road->veh;
+    if (vh->name)
+        for (uint32_t i = 0; i < vh->pool.used; i++)
+            free(vh->name[i]);
+    free(vh->lane); free(vh->pos); free(vh->speed); free(vh->next_speed); free(vh->accel);
+    free(vh->vtype); free(vh->route); free(vh->route_pos); free(vh->conn); free(vh->via_pos);
+    free(vh->occ_link); free(vh->occ_left_m); free(vh->v0_factor); free(vh->depart_s); free(vh->depart_delay_s);
+    free(vh->time_loss_s); free(vh->dist_m); free(vh->halt_s); free(vh->wait_s); free(vh->energy_kwh);
+    free(vh->edge_enter_s); free(vh->stops); free(vh->flags); free(vh->name); free(vh->lc_wait);
+    free(vh->live); free(vh->live_pos);
+    city_pool_destroy(&vh->pool);
+    if (road->lanes && road->net)
+        for (int32_t i = 0; i < road->net->n_lanes; i++)
+            free(road->lanes[i].v);
+    free(road->lanes);
+    free(road->active);
+    free(road->active_pos);
+    free(road->lane_closed);
+    free(road->sense_count);
+    free(road->sense_halting);
+    free(road->sense_detect_s);
+    free(road->link_occupied);
+    free(road->link_eta);
+    free(road->link_eta_prev);
+    free(road->link_touched);
+    free(road->link_touched_prev);
+    free(road->edge_stats);
+    free(road->edge_tt_s);
+    for (int32_t i = 0; i < road->n_pending; i++)
+        free((char *)road->pending[i].dep.name);
+    free(road->pending);
+    free(road->scratch);
+    free(road->insert_block);
+    free(road->route_buf);
+    road_signals_destroy(road->signals);
+    road_router_destroy(road->router);
+    road_demand_destroy(road->demand);
+    city_road_net_destroy(road->net);
+    free(road);
+}
+
+static void road_hash(const CityWorld *world, const void *self, CityHash *h)
+{
+    (void)world;
+    const CityRoad *road = self;
+    const RoadVehicles *vh = &road->veh;
+    city_hash_u64(h, city_road_net_hash(road->net));
+    road_signals_hash(road->signals, h);
+    road_demand_hash(road->demand, h);
+    city_hash_u64(h, (uint64_t)road->n_pending);
+    /* vehicles in lane order: the order the model itself sees */
+    for (int32_t l = 0; l < road->net->n_lanes; l++) {
+        int32_t n = road_lane_count(road, l);
+        if (!n)
+            continue;
+        city_hash_u64(h, (uint64_t)l);
+        for (int32_t i = 0; i < n; i++) {
+            int32_t v = road_lane_at(road, l, i);
+            city_hash_u64(h, (uint64_t)v);
+            city_hash_bytes(h, &vh->pos[v], sizeof(double));
+            city_hash_bytes(h, &vh->speed[v], sizeof(double));
+            city_hash_u64(h, (uint64_t)(int64_t)vh->route_pos[v]);
+            city_hash_u64(h, (uint64_t)(int64_t)vh->conn[v]);
+            city_hash_bytes(h, &vh->energy_kwh[v], sizeof(double));
+        }
+    }
+    city_hash_u64(h, road->stats.inserted);
+    city_hash_u64(h, road->stats.arrived);
+}
+
+static CityStatus road_finish(CityWorld *world, void *self)
+{
+    CityRoad *road = self;
+    road_publish_kpis(road);
+    return road_flush_edges(road, city_world_time_s(world));
+}
+
+CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOptions *options, CityRoad **out)
+{
+    *out = NULL;
+    if (!net || !net->finalized) {
+        city_road_net_destroy(net);
+        return city_world_fail(world, CITY_ERR_INVALID, "road network is not finalized; call city_road_net_finalize first");
+    }
+    if (city_world_subsystem(world, "road")) {
+        city_road_net_destroy(net);
+        return city_world_fail(world, CITY_ERR_INVALID,
+                               "the city already has a road network; load or build it once per scenario");
+    }
+    CityRoad *road = calloc(1, sizeof *road);
+    if (!road) {
+        city_road_net_destroy(net);
+        return CITY_ERR_NOMEM;
+    }
+    road->world = world;
+    road->net = net;
+    if (options)
+        road->opt = *options;
+    else
+        city_road_options_defaults(&road->opt);
+    road->rng = city_world_rng(world, "road");
+    city_pool_init(&road->veh.pool);
+    int32_t nl = net->n_lanes, nk = net->n_links > 0 ? net->n_links : 1, ne = net->n_edges;
+    road->lanes = calloc((size_t)nl + 1, sizeof *road->lanes);
+    road->active = calloc((size_t)nl + 1, sizeof *road->active);
+    road->active_pos = malloc(((size_t)nl + 1) * sizeof *road->active_pos);
+    road->lane_closed = calloc((size_t)nl + 1, sizeof *road->lane_closed);
+    road->sense_count = calloc((size_t)nl + 1, sizeof *road->sense_count);
+    road->sense_halting = calloc((size_t)nl + 1, sizeof *road->sense_halting);
+    road->sense_detect_s = malloc(((size_t)nl + 1) * sizeof *road->sense_detect_s);
+    road->link_occupied = calloc((size_t)nk, sizeof *road->link_occupied);
+    road->link_eta = malloc((size_t)nk * sizeof *road->link_eta);
+    road->link_eta_prev = malloc((size_t)nk * sizeof *road->link_eta_prev);
+    road->edge_stats = calloc((size_t)ne + 1, sizeof *road->edge_stats);
+    road->edge_tt_s = malloc(((size_t)ne + 1) * sizeof *road->edge_tt_s);
+    road->insert_block = calloc((size_t)ne + 1, sizeof *road->insert_block);
+    road->signals = road_signals_create(net);
+    road->router = road_router_create(net);
+    road->demand = road_demand_create();
+    if (!road->lanes || !road->active || !road->active_pos || !road->lane_closed || !road->sense_count ||
+        !road->sense_halting || !road->sense_detect_s || !road->link_occupied || !road->link_eta ||
+        !road->link_eta_prev || !road->edge_stats || !road->edge_tt_s || !road->insert_block || !road->signals || !road->router ||
+        !road->demand) {
+        road_destroy(road);
+        return CITY_ERR_NOMEM;
+    }
+    for (int32_t i = 0; i <= nl; i++) {
+        road->active_pos[i] = -1;
+        road->sense_detect_s[i] = -1e30;
+    }
+    for (int32_t i = 0; i < nk; i++)
+        road->link_eta[i] = road->link_eta_prev[i] = INFINITY;
+    for (int32_t e = 0; e < ne; e++) {
+        const CityEdge *ed = &net->edges[e];
+        road->edge_tt_s[e] = ed->length_m / (ed->speed_mps > 0.1 ? ed->speed_mps : 0.1);
+    }
+    CityVTypeDef car;
+    city_vtype_defaults(&car, CITY_VC_PASSENGER);
+    car.id = "DEFAULT_VEHTYPE";
+    road->default_vtype = city_road_add_vtype(road, &car);
+    if (road->default_vtype < 0) {
+        road_destroy(road);
+        return CITY_ERR_NOMEM;
+    }
+    CitySubsystemDef def = {.name = "road",
+                            .phase = CITY_PHASE_PHYSICS,
+                            .period_ticks = 1,
+                            .offset_ticks = 0,
+                            .step = road_step,
+                            .hash = road_hash,
+                            .destroy = road_destroy,
+                            .finish = road_finish};
+    CityStatus st = city_world_add_subsystem(world, &def, road);
+    if (st != CITY_OK) {
+        road_destroy(road);
+        return st;
+    }
+    if (road->opt.trip_output)
+        road->trips = city_world_table(world, "trips",
+                                       "id,vtype,depart_s,depart_delay_s,arrival_s,route_length_m,travel_time_s,"
+                                       "time_loss_s,waiting_time_s,stops");
+    if (road->opt.edge_output)
+        road->edges_table = city_world_table(world, "edges",
+                                             "begin_s,end_s,edge,entered,left,mean_speed_mps,mean_travel_time_s,"
+                                             "vehicle_seconds_s");
+    *out = road;
+    return CITY_OK;
+}
+
+CityRoad *city_road_of(const CityWorld *world) { return city_world_subsystem(world, "road"); }
+const CityRoadNet *city_road_net(const CityRoad *road) { return road->net; }
+
+/* ---- vehicle types ------------------------------------------------------ */
+
+int32_t city_road_add_vtype(CityRoad *road, const CityVTypeDef *def)
+{
+    if (!def->id || !*def->id) {
+        road_fail(road, CITY_ERR_INVALID, "vehicle type without an id; give every vType an id");
+        return -1;
+    }
+    if (index_find(road->vtype_index, def->id) >= 0) {
+        road_fail(road, CITY_ERR_INVALID, "vehicle type '%s' is defined twice; give each vType its own id", def->id);
+        return -1;
+    }
+    if (!(def->length_m > 0) || !(def->max_speed_mps > 0) || !(def->accel_mps2 > 0) || !(def->decel_mps2 > 0) ||
+        !(def->tau_s > 0) || def->min_gap_m < 0 || !(def->speed_factor > 0) || def->speed_dev < 0 ||
+        !(def->delta > 0)) {
+        road_fail(road, CITY_ERR_INVALID,
+                  "vehicle type '%s': length, maxSpeed, accel, decel, tau, delta and speedFactor must be > 0 and "
+                  "minGap, speedDev >= 0",
+                  def->id);
+        return -1;
+    }
+    if (!grow((void **)&road->vtypes, &road->cap_vtypes, road->n_vtypes + 1, sizeof *road->vtypes))
+        return -1;
+    RoadVType *t = &road->vtypes[road->n_vtypes];
+    t->def = *def;
+    t->def.id = dup_str(def->id);
+    if (!t->def.id)
+        return -1;
+    if (!(t->def.emergency_decel_mps2 >= t->def.decel_mps2))
+        t->def.emergency_decel_mps2 = t->def.decel_mps2 * 2.0;
+    t->sqrt_ab = 2.0 * sqrt(t->def.accel_mps2 * t->def.decel_mps2);
+    if (index_put(&road->vtype_index, (char *)t->def.id, road->n_vtypes) != CITY_OK) {
+        free((char *)t->def.id);
+        return -1;
+    }
+    return road->n_vtypes++;
+}
+
+int32_t city_road_find_vtype(const CityRoad *road, const char *id) { return index_find(road->vtype_index, id); }
+
+/* ---- routes ------------------------------------------------------------- */
+
+int32_t road_route_store(CityRoad *road, const char *id, const int32_t *edges, int32_t n)
+{
+    if (!grow((void **)&road->routes, &road->cap_routes, road->n_routes + 1, sizeof *road->routes) ||
+        !grow((void **)&road->route_edges, &road->cap_route_edges, road->n_route_edges + n,
+              sizeof *road->route_edges)) {
+        road_fail(road, CITY_ERR_NOMEM, "out of memory storing a route");
+        return -1;
+    }
+    RoadRoute *r = &road->routes[road->n_routes];
+    r->id = NULL;
+    if (id) {
+        r->id = dup_str(id);
+        if (!r->id || index_put(&road->route_index, r->id, road->n_routes) != CITY_OK) {
+            free(r->id);
+            road_fail(road, CITY_ERR_NOMEM, "out of memory storing a route");
+            return -1;
+        }
+    }
+    r->first = road->n_route_edges;
+    r->count = n;
+    memcpy(road->route_edges + r->first, edges, (size_t)n * sizeof *edges);
+    road->n_route_edges += n;
+    return road->n_routes++;
+}
+
+/* True when some lane of edge a connects to some lane of edge b. */
+static bool edges_connected(const CityRoadNet *net, int32_t a, int32_t b)
+{
+    const CityEdge *e = &net->edges[a];
+    for (int32_t k = 0; k < e->succ_count; k++)
+        if (net->succ[e->succ_first + k] == b)
+            return true;
+    return false;
+}
+
+int32_t city_road_add_route(CityRoad *road, const char *id, const int32_t *edges, int32_t n)
+{
+    const CityRoadNet *net = road->net;
+    if (n < 1) {
+        road_fail(road, CITY_ERR_INVALID, "route '%s' has no edges; list at least one edge", id ? id : "?");
+        return -1;
+    }
+    if (id && index_find(road->route_index, id) >= 0) {
+        road_fail(road, CITY_ERR_INVALID, "route '%s' is defined twice; give each route its own id", id);
+        return -1;
+    }
+    for (int32_t i = 0; i < n; i++) {
+        if (edges[i] < 0 || edges[i] >= net->n_edges || net->edges[edges[i]].internal) {
+            road_fail(road, CITY_ERR_INVALID, "route '%s': edge %d is not a road edge of the network",
+                      id ? id : "?", (int)i + 1);
+            return -1;
+        }
+        if (i > 0 && !edges_connected(net, edges[i - 1], edges[i])) {
+            road_fail(road, CITY_ERR_INVALID,
+                      "route '%s': no connection from edge '%s' to edge '%s'; the edges must follow each other "
+                      "through a junction",
+                      id ? id : "?", net->edges[edges[i - 1]].id, net->edges[edges[i]].id);
+            return -1;
+        }
+    }
+    return road_route_store(road, id, edges, n);
+}
+
+int32_t city_road_find_route(const CityRoad *road, const char *id) { return index_find(road->route_index, id); }
+
+/* ---- demand ------------------------------------------------------------- */
+
+static bool check_vtype(CityRoad *road, int32_t vtype, const char *what)
+{
+    if (vtype < -1 || vtype >= road->n_vtypes) {
+        road_fail(road, CITY_ERR_INVALID, "%s names an unknown vehicle type; define the vType first", what);
+        return false;
+    }
+    return true;
+}
+
+static bool check_od_edges(CityRoad *road, int32_t route, int32_t from, int32_t to, const char *what)
+{
+    if (route >= 0) {
+        if (route >= road->n_routes) {
+            road_fail(road, CITY_ERR_INVALID, "%s names an unknown route", what);
+            return false;
+        }
+        return true;
+    }
+    int32_t ne = road->net->n_edges;
+    if (from < 0 || from >= ne || to < 0 || to >= ne || road->net->edges[from].internal ||
+        road->net->edges[to].internal) {
+        road_fail(road, CITY_ERR_INVALID, "%s needs a route or valid from/to edges", what);
+        return false;
+    }
+    return true;
+}
+
+CityStatus city_road_add_trip(CityRoad *road, const CityTripDef *def)
+{
+    char what[160];
+    snprintf(what, sizeof what, "vehicle '%s'", def->id ? def->id : "?");
+    if (!check_vtype(road, def->vtype, what) || !check_od_edges(road, def->route, def->from_edge, def->to_edge, what))
+        return CITY_ERR_INVALID;
+    if (road_demand_add_trip(road->demand, def, road->err, sizeof road->err) != CITY_OK)
+        return road_fail(road, CITY_ERR_INVALID, "%s", road->err);
+    return CITY_OK;
+}
+
+CityStatus city_road_add_flow(CityRoad *road, const CityFlowDef *def)
+{
+    char what[160];
+    snprintf(what, sizeof what, "flow '%s'", def->id ? def->id : "?");
+    if (!check_vtype(road, def->vtype, what) || !check_od_edges(road, def->route, def->from_edge, def->to_edge, what))
+        return CITY_ERR_INVALID;
+    if (road_demand_add_flow(road->demand, def, road->err, sizeof road->err) != CITY_OK)
+        return road_fail(road, CITY_ERR_INVALID, "%s", road->err);
+    return CITY_OK;
+}
+
+CityStatus city_road_add_od(CityRoad *road, const CityOdDef *def)
+{
+    char what[160];
+    snprintf(what, sizeof what, "OD matrix '%s'", def->id ? def->id : "?");
+    if (!check_vtype(road, def->vtype, what))
+        return CITY_ERR_INVALID;
+    for (int32_t i = 0; i < def->n_pairs; i++)
+        if (!check_od_edges(road, -1, def->from_edge[i], def->to_edge[i], what))
+            return CITY_ERR_INVALID;
+    if (road_demand_add_od(road->demand, def, road->err, sizeof road->err) != CITY_OK)
+        return road_fail(road, CITY_ERR_INVALID, "%s", road->err);
+    return CITY_OK;
+}
+
+/* ---- commands ----------------------------------------------------------- */
+
+CityStatus city_road_close_lane(CityRoad *road, int32_t lane, bool closed)
+{
+    if (lane < 0 || lane >= road->net->n_lanes)
+        return road_fail(road, CITY_ERR_INVALID, "close_lane: no lane number %d in the network", (int)lane);
+    road->lane_closed[lane] = closed;
+    city_world_log(road->world, "road", "lane %s %s", road->net->lanes[lane].id, closed ? "closed" : "opened");
+    return CITY_OK;
+}
+
+CityStatus city_road_tls_set_type(CityRoad *road, int32_t tls, CityTlsType type)
+{
+    if (tls < 0 || tls >= road->net->n_tls)
+        return road_fail(road, CITY_ERR_INVALID, "no traffic light number %d in the network", (int)tls);
+    if (road_signals_set_type(road->signals, tls, type, road->err, sizeof road->err) != CITY_OK)
+        return road_fail(road, CITY_ERR_INVALID, "%s", road->err);
+    city_world_log(road->world, "signal", "light %s control type %d", road->net->tls[tls].id, (int)type);
+    return CITY_OK;
+}
+
+CityStatus city_road_tls_set_phase(CityRoad *road, int32_t tls, int32_t phase)
+{
+    if (tls < 0 || tls >= road->net->n_tls)
+        return road_fail(road, CITY_ERR_INVALID, "no traffic light number %d in the network", (int)tls);
+    if (road_signals_set_phase(road->signals, tls, phase, city_world_time_s(road->world), road->err,
+                               sizeof road->err) != CITY_OK)
+        return road_fail(road, CITY_ERR_INVALID, "%s", road->err);
+    city_world_log(road->world, "signal", "light %s set to phase %d", road->net->tls[tls].id, (int)phase);
+    return CITY_OK;
+}
+
+/* ---- readers ------------------------------------------------------------ */
+
+static void fill_view(const CityRoad *road, int32_t v, CityVehicleView *out)
+{
+    const RoadVehicles *vh = &road->veh;
+    const RoadVType *t = &road->vtypes[vh->vtype[v]];
+    const RoadRoute *r = &road->routes[vh->route[v]];
+    out->id = (CityId){(uint32_t)v, vh->pool.gen[v]};
+    out->name = vh->name[v];
+    out->vtype = vh->vtype[v];
+    out->vclass = t->def.vclass;
+    out->lane = vh->lane[v];
+    out->pos_m = vh->pos[v];
+    out->speed_mps = vh->speed[v];
+    out->accel_mps2 = vh->accel[v];
+    out->length_m = t->def.length_m;
+    city_road_lane_point(road->net, vh->lane[v], vh->pos[v], &out->xy, &out->heading_rad);
+    out->route_pos = vh->route_pos[v];
+    out->route_len = r->count;
+    out->route = road->route_edges + r->first;
+    out->depart_s = vh->depart_s[v];
+    out->energy_kwh = vh->energy_kwh[v];
+}
+
+size_t city_road_vehicle_count(const CityRoad *road) { return road->veh.pool.live; }
+
+void city_road_vehicle_at(const CityRoad *road, size_t slot, CityVehicleView *out)
+{
+    if (slot >= road->veh.n_live) {
+        memset(out, 0, sizeof *out);
+        return;
+    }
+    fill_view(road, road->veh.live[slot], out);
+}
+
+bool city_road_vehicle_get(const CityRoad *road, CityId id, CityVehicleView *out)
+{
+    if (!city_pool_valid(&road->veh.pool, id))
+        return false;
+    fill_view(road, (int32_t)id.index, out);
+    return true;
+}
+
+const char *city_road_tls_state(const CityRoad *road, int32_t tls)
+{
+    if (tls < 0 || tls >= road->net->n_tls)
+        return "";
+    return road_signals_state(road->signals, tls);
+}
+
+int32_t city_road_tls_phase(const CityRoad *road, int32_t tls)
+{
+    if (tls < 0 || tls >= road->net->n_tls)
+        return -1;
+    return road_signals_phase(road->signals, tls);
+}
+
+void city_road_stats(const CityRoad *road, CityRoadStats *out) { *out = road->stats; }

@@ -1,0 +1,176 @@
+/* The road subsystem's state, shared by its files (internal to sim/road).
+ *
+ * Vehicles live in structure-of-arrays indexed by their pool index (stable
+ * for a vehicle's life). Each lane keeps the vehicles on it ordered front
+ * first, so a vehicle's leader is the entry before it, and the step walks
+ * only lanes that carry vehicles: cost grows with what moves, not with the
+ * size of the map. */
+#ifndef ROAD_INTERNAL_H
+#define ROAD_INTERNAL_H
+
+#include "city_road.h"
+#include "road_demand.h"
+#include "road_route.h"
+#include "road_signals.h"
+
+typedef struct RoadVType {
+    CityVTypeDef def;      /* id owned */
+    double sqrt_ab;        /* 2 sqrt(a b), IDM interaction term */
+} RoadVType;
+
+typedef struct RoadRoute {
+    char *id;              /* NULL for routes our router made */
+    int32_t first, count;  /* edges road->route_edges[first .. +count) */
+} RoadRoute;
+
+/* Vehicles on one lane, front first: v[head .. head+n). */
+typedef struct RoadLaneQ {
+    int32_t *v;
+    int32_t head, n, cap;
+} RoadLaneQ;
+
+/* A vehicle waiting to enter (departure time reached, no room yet). */
+typedef struct RoadPending {
+    RoadDeparture dep;     /* name owned */
+    int32_t route;         /* resolved route */
+    uint64_t seq;          /* arrival order in the queue */
+} RoadPending;
+
+typedef struct RoadVehicles {
+    CityPool pool;
+    uint32_t cap;
+    /* per pool index */
+    int32_t *lane;         /* current lane */
+    double *pos;           /* front bumper along the lane (m) */
+    double *speed;         /* m/s at the start of the step */
+    double *next_speed;    /* m/s chosen for this step */
+    float *accel;          /* last acceleration (m/s^2) */
+    int32_t *vtype;
+    int32_t *route;        /* route index */
+    int32_t *route_pos;    /* index of the current (or last normal) edge in the route */
+    int32_t *conn;         /* connection planned at the end of the current edge, or being crossed; -1 none */
+    int8_t *via_pos;       /* index in conn's via chain while inside a junction; -1 on a normal lane */
+    int32_t *occ_link;     /* junction link held until the tail clears it; -1 */
+    double *occ_left_m;    /* distance still to drive before releasing occ_link */
+    double *v0_factor;     /* desired speed = factor * lane limit (capped by type max) */
+    double *depart_s;      /* when it got on the road */
+    double *depart_delay_s;/* how long it waited for room after its scheduled departure */
+    double *time_loss_s;
+    double *dist_m;        /* distance driven */
+    double *halt_s;        /* continuous standing time */
+    double *wait_s;        /* total standing time */
+    double *energy_kwh;    /* EV battery content */
+    double *edge_enter_s;  /* when it entered the current edge */
+    int32_t *stops;        /* moving -> standing transitions */
+    uint8_t *flags;        /* ROAD_VF_* */
+    char **name;
+    int32_t *lc_wait;      /* ticks until the next lane-change evaluation */
+    int32_t *live;         /* dense list of live pool indices (slot order of the readers) */
+    int32_t *live_pos;     /* pool index -> position in live */
+    uint32_t n_live;
+} RoadVehicles;
+
+enum {
+    ROAD_VF_HALTING = 1,   /* standing now */
+    ROAD_VF_GRIDLOCK = 2,  /* gridlock warning already given */
+    ROAD_VF_STOPPED_AT_LINE = 4, /* made the full stop a stop/all-way sign asks for */
+    ROAD_VF_ARRIVED = 8
+};
+
+typedef struct RoadEdgeStats {
+    uint32_t entered, left;
+    double sampled_s;      /* vehicle-seconds on the edge */
+    double dist_m;         /* vehicle-metres on the edge */
+    double travel_s;       /* summed traversal times of vehicles that left */
+} RoadEdgeStats;
+
+struct CityRoad {
+    CityWorld *world;
+    CityRoadNet *net;
+    CityRoadOptions opt;
+    CityRng *rng;          /* the "road" stream */
+    RoadSignals *signals;
+    RoadRouter *router;
+    RoadDemand *demand;
+
+    RoadVType *vtypes; int32_t n_vtypes, cap_vtypes;
+    int32_t default_vtype;
+    RoadRoute *routes; int32_t n_routes, cap_routes;
+    int32_t *route_edges; int32_t n_route_edges, cap_route_edges;
+    struct RoadNameIndex *vtype_index, *route_index;
+
+    RoadVehicles veh;
+    RoadLaneQ *lanes;      /* per net lane */
+    int32_t *active;       /* lanes with vehicles (in activation order) */
+    int32_t n_active, cap_active;
+    int32_t *active_pos;   /* lane -> position in active, -1 */
+    bool *lane_closed;
+
+    /* per lane, what the lights are told */
+    uint16_t *sense_count, *sense_halting;
+    double *sense_detect_s;
+
+    /* junction links */
+    uint16_t *link_occupied;   /* vehicles holding the link */
+    double *link_eta;          /* earliest arrival of an approaching vehicle, this step's registrations */
+    double *link_eta_prev;     /* ... from the previous step (what decisions read) */
+    int32_t *link_touched; int32_t n_touched, cap_touched;
+    int32_t *link_touched_prev; int32_t n_touched_prev, cap_touched_prev;
+
+    /* per edge */
+    RoadEdgeStats *edge_stats;
+    double *edge_tt_s;         /* current travel-time estimate per edge (routing) */
+    double stats_begin_s;      /* start of the current aggregation interval */
+
+    RoadPending *pending; int32_t n_pending, cap_pending;
+    uint64_t pending_seq;
+
+    /* scratch */
+    int32_t *scratch; int32_t cap_scratch;
+    int32_t *insert_block; int32_t insert_stamp; /* per edge, see road_insert_pending */
+    int32_t *route_buf; int32_t cap_route_buf;
+
+    CityRoadStats stats;
+    double sum_speed;          /* this step */
+    uint64_t emergency_brakes;
+    CityTable *trips;
+    CityTable *edges_table;
+    char err[512];
+};
+
+/* road.c */
+int32_t road_route_store(CityRoad *road, const char *id, const int32_t *edges, int32_t n);
+CityStatus road_fail(CityRoad *road, CityStatus status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* road_lanes.c: lane queues and the active-lane list */
+CityStatus road_lane_push_back(CityRoad *road, int32_t lane, int32_t v);
+CityStatus road_lane_insert_sorted(CityRoad *road, int32_t lane, int32_t v);
+void road_lane_remove(CityRoad *road, int32_t lane, int32_t v);
+void road_lane_pop_front(CityRoad *road, int32_t lane);
+static inline int32_t road_lane_count(const CityRoad *road, int32_t lane) { return road->lanes[lane].n; }
+static inline int32_t road_lane_at(const CityRoad *road, int32_t lane, int32_t i)
+{
+    return road->lanes[lane].v[road->lanes[lane].head + i];
+}
+void road_lanes_compact_active(CityRoad *road);
+
+/* road_vehicles.c: storage, insertion, arrival */
+CityStatus road_vehicles_reserve(CityRoad *road, uint32_t n);
+CityStatus road_insert_pending(CityRoad *road, double now_s);
+CityStatus road_arrive(CityRoad *road, int32_t v, double now_s);
+/* The connection a vehicle on normal lane `lane` takes to reach the next
+ * edge of its route, or -1 (last edge, or no connection from this lane). */
+int32_t road_plan_conn(const CityRoad *road, int32_t v, int32_t lane);
+/* Lanes of the current edge that connect to the next route edge: [lo, hi], or false. */
+bool road_good_lanes(const CityRoad *road, int32_t v, int32_t edge, int32_t *lo, int32_t *hi);
+double road_desired_speed(const CityRoad *road, int32_t v, int32_t lane);
+
+/* road_step.c */
+CityStatus road_step(CityWorld *world, void *self, int64_t tick);
+
+/* road_output.c */
+CityStatus road_record_trip(CityRoad *road, int32_t v, double now_s);
+CityStatus road_flush_edges(CityRoad *road, double now_s);
+void road_publish_kpis(CityRoad *road);
+
+#endif

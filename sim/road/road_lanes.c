@@ -1,0 +1,104 @@
+/* Lane queues (vehicles front first) and the list of lanes carrying vehicles. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "road_internal.h"
+
+static void activate(CityRoad *road, int32_t lane)
+{
+    if (road->active_pos[lane] >= 0)
+        return;
+    road->active_pos[lane] = road->n_active;
+    road->active[road->n_active++] = lane; /* capacity = lane count, reserved at creation */
+}
+
+/* Makes room for one more entry at the back. */
+static CityStatus lane_room(RoadLaneQ *q)
+{
+    if (q->head + q->n < q->cap)
+        return CITY_OK;
+    if (q->head > 0) { /* slide the live part to the front before growing */
+        memmove(q->v, q->v + q->head, (size_t)q->n * sizeof *q->v);
+        q->head = 0;
+        if (q->n < q->cap)
+            return CITY_OK;
+    }
+    int32_t cap = q->cap ? q->cap * 2 : 8;
+    int32_t *v = realloc(q->v, (size_t)cap * sizeof *v);
+    if (!v)
+        return CITY_ERR_NOMEM;
+    q->v = v;
+    q->cap = cap;
+    return CITY_OK;
+}
+
+CityStatus road_lane_push_back(CityRoad *road, int32_t lane, int32_t v)
+{
+    RoadLaneQ *q = &road->lanes[lane];
+    if (lane_room(q) != CITY_OK)
+        return CITY_ERR_NOMEM;
+    q->v[q->head + q->n++] = v;
+    activate(road, lane);
+    return CITY_OK;
+}
+
+CityStatus road_lane_insert_sorted(CityRoad *road, int32_t lane, int32_t v)
+{
+    RoadLaneQ *q = &road->lanes[lane];
+    if (lane_room(q) != CITY_OK)
+        return CITY_ERR_NOMEM;
+    const double *pos = road->veh.pos;
+    int32_t *a = q->v + q->head;
+    int32_t i = q->n;
+    /* front first: walk from the back while the one ahead is behind v
+     * (ties: the newcomer goes behind) */
+    while (i > 0 && pos[a[i - 1]] < pos[v])
+        i--;
+    memmove(a + i + 1, a + i, (size_t)(q->n - i) * sizeof *a);
+    a[i] = v;
+    q->n++;
+    activate(road, lane);
+    return CITY_OK;
+}
+
+void road_lane_remove(CityRoad *road, int32_t lane, int32_t v)
+{
+    RoadLaneQ *q = &road->lanes[lane];
+    int32_t *a = q->v + q->head;
+    for (int32_t i = 0; i < q->n; i++) {
+        if (a[i] == v) {
+            if (i == 0) {
+                road_lane_pop_front(road, lane);
+                return;
+            }
+            memmove(a + i, a + i + 1, (size_t)(q->n - i - 1) * sizeof *a);
+            q->n--;
+            return;
+        }
+    }
+}
+
+void road_lane_pop_front(CityRoad *road, int32_t lane)
+{
+    RoadLaneQ *q = &road->lanes[lane];
+    q->head++;
+    q->n--;
+    if (q->n == 0)
+        q->head = 0;
+}
+
+/* Drops emptied lanes from the active list, keeping the others' order. */
+void road_lanes_compact_active(CityRoad *road)
+{
+    int32_t k = 0;
+    for (int32_t i = 0; i < road->n_active; i++) {
+        int32_t lane = road->active[i];
+        if (road->lanes[lane].n > 0) {
+            road->active_pos[lane] = k;
+            road->active[k++] = lane;
+        } else {
+            road->active_pos[lane] = -1;
+        }
+    }
+    road->n_active = k;
+}

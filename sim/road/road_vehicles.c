@@ -1,0 +1,425 @@
+/* Vehicle storage, vehicle-type defaults, insertion, route planning at
+ * junctions and arrival. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "road_internal.h"
+
+void city_vtype_defaults(CityVTypeDef *d, uint32_t vclass)
+{
+    memset(d, 0, sizeof *d);
+    /* SUMO's vehicle-type defaults per class (sumo.dlr.de, "Vehicle Type Parameter Defaults") */
+    d->vclass = vclass;
+    d->length_m = 5.0;
+    d->min_gap_m = 2.5;
+    d->max_speed_mps = 55.56;
+    d->accel_mps2 = 2.6;
+    d->decel_mps2 = 4.5;
+    d->emergency_decel_mps2 = 9.0;
+    d->tau_s = 1.0;
+    d->delta = 4.0;
+    d->speed_factor = 1.0;
+    d->speed_dev = 0.1;
+    d->lc_politeness = 0.3;
+    d->lc_threshold_mps2 = 0.1;
+    switch (vclass) {
+    case CITY_VC_BUS:
+        d->length_m = 12.0, d->max_speed_mps = 27.78, d->accel_mps2 = 1.2, d->decel_mps2 = 4.0;
+        d->emergency_decel_mps2 = 7.0;
+        break;
+    case CITY_VC_TRUCK:
+        d->length_m = 7.1, d->max_speed_mps = 36.11, d->accel_mps2 = 1.3, d->decel_mps2 = 4.0;
+        d->emergency_decel_mps2 = 7.0;
+        break;
+    case CITY_VC_EMERGENCY:
+        d->length_m = 6.5, d->speed_factor = 1.5;
+        break;
+    case CITY_VC_MOTORCYCLE:
+        d->length_m = 2.2, d->accel_mps2 = 6.0, d->decel_mps2 = 10.0, d->emergency_decel_mps2 = 10.0;
+        break;
+    case CITY_VC_BICYCLE:
+        d->length_m = 1.6, d->min_gap_m = 0.5, d->max_speed_mps = 5.56, d->accel_mps2 = 1.2;
+        d->decel_mps2 = 3.0, d->emergency_decel_mps2 = 7.0;
+        break;
+    default:
+        break;
+    }
+}
+
+#define GROW_ARRAY(arr, n) \
+    do { \
+        void *p_ = realloc((arr), (size_t)(n) * sizeof *(arr)); \
+        if (!p_) \
+            return CITY_ERR_NOMEM; \
+        (arr) = p_; \
+    } while (0)
+
+CityStatus road_vehicles_reserve(CityRoad *road, uint32_t n)
+{
+    RoadVehicles *vh = &road->veh;
+    if (n <= vh->cap)
+        return CITY_OK;
+    uint32_t cap = vh->cap ? vh->cap : 256;
+    while (cap < n)
+        cap *= 2;
+    GROW_ARRAY(vh->lane, cap); GROW_ARRAY(vh->pos, cap); GROW_ARRAY(vh->speed, cap);
+    GROW_ARRAY(vh->next_speed, cap); GROW_ARRAY(vh->accel, cap); GROW_ARRAY(vh->vtype, cap);
+    GROW_ARRAY(vh->route, cap); GROW_ARRAY(vh->route_pos, cap); GROW_ARRAY(vh->conn, cap);
+    GROW_ARRAY(vh->via_pos, cap); GROW_ARRAY(vh->occ_link, cap); GROW_ARRAY(vh->occ_left_m, cap);
+    GROW_ARRAY(vh->v0_factor, cap); GROW_ARRAY(vh->depart_s, cap); GROW_ARRAY(vh->depart_delay_s, cap); GROW_ARRAY(vh->time_loss_s, cap);
+    GROW_ARRAY(vh->dist_m, cap); GROW_ARRAY(vh->halt_s, cap); GROW_ARRAY(vh->wait_s, cap);
+    GROW_ARRAY(vh->energy_kwh, cap); GROW_ARRAY(vh->edge_enter_s, cap); GROW_ARRAY(vh->stops, cap);
+    GROW_ARRAY(vh->flags, cap); GROW_ARRAY(vh->lc_wait, cap); GROW_ARRAY(vh->live, cap);
+    GROW_ARRAY(vh->live_pos, cap);
+    char **names = realloc(vh->name, cap * sizeof *names);
+    if (!names)
+        return CITY_ERR_NOMEM;
+    memset(names + vh->cap, 0, (cap - vh->cap) * sizeof *names);
+    vh->name = names;
+    vh->cap = cap;
+    return CITY_OK;
+}
+
+double road_desired_speed(const CityRoad *road, int32_t v, int32_t lane)
+{
+    const RoadVehicles *vh = &road->veh;
+    double limit = road->net->lanes[lane].speed_mps * vh->v0_factor[v];
+    double vmax = road->vtypes[vh->vtype[v]].def.max_speed_mps;
+    return limit < vmax ? limit : vmax;
+}
+
+static const int32_t *route_edges(const CityRoad *road, int32_t v, int32_t *n)
+{
+    const RoadRoute *r = &road->routes[road->veh.route[v]];
+    *n = r->count;
+    return road->route_edges + r->first;
+}
+
+/* True when `lane` has a connection onto edge `to` that `vclass` may use. */
+static bool lane_reaches(const CityRoadNet *net, int32_t lane, int32_t to, uint32_t vclass)
+{
+    const CityLane *ln = &net->lanes[lane];
+    for (int32_t k = 0; k < ln->out_count; k++) {
+        const CityConnection *c = &net->conns[ln->out_first + k];
+        if (net->lanes[c->to_lane].edge == to && (net->lanes[c->to_lane].allow & vclass))
+            return true;
+    }
+    return false;
+}
+
+int32_t road_plan_conn(const CityRoad *road, int32_t v, int32_t lane)
+{
+    const CityRoadNet *net = road->net;
+    int32_t n;
+    const int32_t *edges = route_edges(road, v, &n);
+    int32_t rp = road->veh.route_pos[v];
+    if (rp + 1 >= n)
+        return -1;
+    int32_t next = edges[rp + 1];
+    int32_t after = rp + 2 < n ? edges[rp + 2] : -1;
+    uint32_t vclass = road->vtypes[road->veh.vtype[v]].def.vclass;
+    const CityLane *ln = &net->lanes[lane];
+    int32_t first = -1;
+    for (int32_t k = 0; k < ln->out_count; k++) {
+        int32_t ci = ln->out_first + k;
+        int32_t to = net->conns[ci].to_lane;
+        if (net->lanes[to].edge != next || !(net->lanes[to].allow & vclass) || road->lane_closed[to])
+            continue;
+        if (after < 0 || lane_reaches(net, to, after, vclass))
+            return ci;
+        if (first < 0)
+            first = ci;
+    }
+    return first;
+}
+
+bool road_good_lanes(const CityRoad *road, int32_t v, int32_t edge, int32_t *lo, int32_t *hi)
+{
+    const CityRoadNet *net = road->net;
+    const CityEdge *e = &net->edges[edge];
+    int32_t n;
+    const int32_t *edges = route_edges(road, v, &n);
+    int32_t rp = road->veh.route_pos[v];
+    uint32_t vclass = road->vtypes[road->veh.vtype[v]].def.vclass;
+    *lo = INT32_MAX;
+    *hi = -1;
+    for (int32_t i = 0; i < e->lane_count; i++) {
+        int32_t l = e->lane_first + i;
+        if (!(net->lanes[l].allow & vclass) || road->lane_closed[l])
+            continue;
+        if (rp + 1 < n && !lane_reaches(net, l, edges[rp + 1], vclass))
+            continue;
+        if (i < *lo)
+            *lo = i;
+        if (i > *hi)
+            *hi = i;
+    }
+    return *hi >= 0;
+}
+
+/* ---- insertion ---------------------------------------------------------- */
+
+static CityStatus queue_departure(void *user, const RoadDeparture *dep)
+{
+    CityRoad *road = user;
+    int32_t route = dep->route;
+    if (route < 0) {
+        /* route the trip with our router: from -> via... -> to */
+        uint32_t vclass = road->vtypes[dep->vtype >= 0 ? dep->vtype : road->default_vtype].def.vclass;
+        int32_t need = road->net->n_edges + 1;
+        if (road->cap_route_buf < need) {
+            int32_t *b = realloc(road->route_buf, (size_t)need * sizeof *b);
+            if (!b)
+                return CITY_ERR_NOMEM;
+            road->route_buf = b;
+            road->cap_route_buf = need;
+        }
+        int32_t len = 0, from = dep->from_edge;
+        for (int32_t k = 0; k <= dep->n_via; k++) {
+            int32_t to = k < dep->n_via ? dep->via[k] : dep->to_edge;
+            int32_t got = road_router_route(road->router, from, to, vclass, road->opt.reroute_period_s > 0 ? road->edge_tt_s : NULL,
+                                            road->route_buf + len, road->cap_route_buf - len);
+            if (got < 0) {
+                city_world_log(road->world, "warning", "vehicle %s: no route from %s to %s; trip dropped",
+                               dep->name, road->net->edges[from].id, road->net->edges[to].id);
+                return CITY_OK;
+            }
+            /* legs share their joint edge */
+            if (len > 0) {
+                memmove(road->route_buf + len, road->route_buf + len + 1, (size_t)(got - 1) * sizeof(int32_t));
+                got--;
+            }
+            len += got;
+            from = to;
+        }
+        route = road_route_store(road, NULL, road->route_buf, len);
+        if (route < 0)
+            return CITY_ERR_NOMEM;
+    }
+    RoadPending *p;
+    if (road->n_pending == road->cap_pending) {
+        int32_t cap = road->cap_pending ? road->cap_pending * 2 : 64;
+        p = realloc(road->pending, (size_t)cap * sizeof *p);
+        if (!p)
+            return CITY_ERR_NOMEM;
+        road->pending = p;
+        road->cap_pending = cap;
+    }
+    p = &road->pending[road->n_pending];
+    p->dep = *dep;
+    p->dep.via = NULL;
+    p->dep.n_via = 0;
+    size_t nl = strlen(dep->name) + 1;
+    char *name = malloc(nl);
+    if (!name)
+        return CITY_ERR_NOMEM;
+    memcpy(name, dep->name, nl);
+    p->dep.name = name;
+    p->route = route;
+    p->seq = road->pending_seq++;
+    road->n_pending++;
+    return CITY_OK;
+}
+
+/* Picks the lane a departure enters on, or -1. */
+static int32_t depart_lane(CityRoad *road, const RoadPending *p, uint32_t vclass, int32_t next_edge)
+{
+    const CityRoadNet *net = road->net;
+    const CityEdge *e = &net->edges[road->route_edges[road->routes[p->route].first]];
+    int32_t mode = p->dep.depart.lane;
+    if (mode >= 0) {
+        if (mode >= e->lane_count)
+            return -1;
+        int32_t l = e->lane_first + mode;
+        return (net->lanes[l].allow & vclass) && !road->lane_closed[l] ? l : -1;
+    }
+    int32_t best = -1, best_n = INT32_MAX, allowed = 0;
+    for (int32_t i = 0; i < e->lane_count; i++) {
+        int32_t l = e->lane_first + i;
+        if (!(net->lanes[l].allow & vclass) || road->lane_closed[l])
+            continue;
+        allowed++;
+        if (mode == CITY_DEPART_LANE_FIRST)
+            return l;
+        if (mode == CITY_DEPART_LANE_BEST && next_edge >= 0 && !lane_reaches(net, l, next_edge, vclass))
+            continue;
+        int32_t n = road_lane_count(road, l);
+        if (n < best_n) {
+            best_n = n;
+            best = l;
+        }
+    }
+    if (mode == CITY_DEPART_LANE_RANDOM && allowed > 0) {
+        int32_t pick = (int32_t)city_rng_below(road->rng, (uint64_t)allowed);
+        for (int32_t i = 0; i < e->lane_count; i++) {
+            int32_t l = e->lane_first + i;
+            if ((net->lanes[l].allow & vclass) && !road->lane_closed[l] && pick-- == 0)
+                return l;
+        }
+    }
+    if (best < 0 && mode == CITY_DEPART_LANE_BEST) /* no lane leads on: any allowed lane */
+        for (int32_t i = 0; i < e->lane_count && best < 0; i++) {
+            int32_t l = e->lane_first + i;
+            if ((net->lanes[l].allow & vclass) && !road->lane_closed[l])
+                best = l;
+        }
+    return best;
+}
+
+/* Tries to put one waiting vehicle on the network; false when there is no room. */
+static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityStatus *st)
+{
+    *st = CITY_OK;
+    const CityRoadNet *net = road->net;
+    int32_t vt = p->dep.vtype >= 0 ? p->dep.vtype : road->default_vtype;
+    const RoadVType *t = &road->vtypes[vt];
+    const RoadRoute *r = &road->routes[p->route];
+    int32_t next_edge = r->count > 1 ? road->route_edges[r->first + 1] : -1;
+    int32_t lane = depart_lane(road, p, t->def.vclass, next_edge);
+    if (lane < 0)
+        return false;
+    double len = net->lanes[lane].length_m;
+    double pos = p->dep.depart.pos_m >= 0 ? p->dep.depart.pos_m + t->def.length_m : t->def.length_m;
+    if (pos > len)
+        pos = len;
+    /* room behind the last vehicle on the lane */
+    double gap = INFINITY, lead_v = 0.0;
+    int32_t n = road_lane_count(road, lane);
+    const RoadVehicles *vh = &road->veh;
+    if (n > 0) {
+        int32_t last = road_lane_at(road, lane, n - 1);
+        gap = vh->pos[last] - road->vtypes[vh->vtype[last]].def.length_m - pos;
+        lead_v = vh->speed[last];
+    }
+    if (gap < t->def.min_gap_m)
+        return false;
+    double factor = t->def.speed_factor;
+    if (t->def.speed_dev > 0) {
+        double z = city_rng_normal(road->rng);
+        if (z > 2.0)
+            z = 2.0;
+        if (z < -2.0)
+            z = -2.0;
+        factor *= 1.0 + t->def.speed_dev * z;
+    }
+    double limit = net->lanes[lane].speed_mps * factor;
+    double vdes = limit < t->def.max_speed_mps ? limit : t->def.max_speed_mps;
+    double v = 0.0;
+    double want = p->dep.depart.speed_mps;
+    if (want == CITY_DEPART_SPEED_MAX || want == CITY_DEPART_SPEED_DESIRED)
+        want = vdes;
+    if (want > 0) {
+        /* the fastest speed up to `want` that keeps an IDM-safe gap: s >= s0 + v T + v dv / (2 sqrt(ab)) */
+        double safe = want;
+        if (isfinite(gap)) {
+            double lo = 0.0, hi = want;
+            for (int it = 0; it < 30; it++) {
+                double mid = 0.5 * (lo + hi);
+                double s_star = t->def.min_gap_m + mid * t->def.tau_s + mid * (mid - lead_v) / t->sqrt_ab;
+                if (s_star <= gap)
+                    lo = mid;
+                else
+                    hi = mid;
+            }
+            safe = lo;
+            if (p->dep.depart.speed_mps >= 0 && safe < want) /* an exact speed that does not fit waits */
+                return false;
+        }
+        v = safe;
+    }
+    uint32_t idx;
+    CityId id = city_pool_alloc(&road->veh.pool);
+    if (city_id_is_null(id) || road_vehicles_reserve(road, road->veh.pool.used) != CITY_OK) {
+        *st = CITY_ERR_NOMEM;
+        return false;
+    }
+    idx = id.index;
+    RoadVehicles *w = &road->veh;
+    w->lane[idx] = lane;
+    w->pos[idx] = pos;
+    w->speed[idx] = v;
+    w->next_speed[idx] = v;
+    w->accel[idx] = 0.0f;
+    w->vtype[idx] = vt;
+    w->route[idx] = p->route;
+    w->route_pos[idx] = 0;
+    w->via_pos[idx] = -1;
+    w->occ_link[idx] = -1;
+    w->occ_left_m[idx] = 0.0;
+    w->v0_factor[idx] = factor;
+    /* like SUMO's tripinfo: the trip starts when the vehicle gets on the
+     * road; the wait before that is the departure delay */
+    w->depart_s[idx] = now_s;
+    w->depart_delay_s[idx] = now_s - p->dep.depart_s > 0 ? now_s - p->dep.depart_s : 0.0;
+    w->time_loss_s[idx] = 0.0;
+    w->dist_m[idx] = 0.0;
+    w->halt_s[idx] = 0.0;
+    w->wait_s[idx] = 0.0;
+    w->energy_kwh[idx] = t->def.ev ? t->def.battery_kwh : 0.0;
+    w->edge_enter_s[idx] = now_s;
+    w->stops[idx] = 0;
+    w->flags[idx] = v < 0.1 ? ROAD_VF_HALTING : 0;
+    w->lc_wait[idx] = (int32_t)(idx % 8u);
+    free(w->name[idx]);
+    w->name[idx] = (char *)p->dep.name; /* ownership moves to the vehicle */
+    w->live_pos[idx] = (int32_t)w->n_live;
+    w->live[w->n_live++] = (int32_t)idx;
+    if (road_lane_insert_sorted(road, lane, (int32_t)idx) != CITY_OK) {
+        *st = CITY_ERR_NOMEM;
+        return false;
+    }
+    w->conn[idx] = road_plan_conn(road, (int32_t)idx, lane);
+    road->edge_stats[net->lanes[lane].edge].entered++;
+    road->stats.inserted++;
+    return true;
+}
+
+CityStatus road_insert_pending(CityRoad *road, double now_s)
+{
+    /* departures scheduled up to now join the queue (1 us slack for times
+     * like 0.3 that are not exact in binary) */
+    CityStatus st = road_demand_emit(road->demand, now_s + 1e-6, road->rng, queue_departure, road);
+    if (st != CITY_OK)
+        return road_fail(road, st, "road demand: %s", st == CITY_ERR_NOMEM ? "out of memory" : "bad departure");
+    if (road->n_pending == 0)
+        return CITY_OK;
+    /* one failure per first edge per step: later vehicles queue behind it
+     * (SUMO's insertion order); insert_block[e] holds the stamp of a failure */
+    int32_t stamp = ++road->insert_stamp;
+    int32_t keep = 0;
+    for (int32_t i = 0; i < road->n_pending; i++) {
+        RoadPending *p = &road->pending[i];
+        int32_t e = road->route_edges[road->routes[p->route].first];
+        if (road->insert_block[e] != stamp) {
+            CityStatus ist;
+            if (try_insert(road, p, now_s, &ist))
+                continue; /* inserted: the name now belongs to the vehicle */
+            if (ist != CITY_OK)
+                return road_fail(road, ist, "out of memory inserting vehicles");
+            road->insert_block[e] = stamp;
+        }
+        road->pending[keep++] = *p;
+    }
+    road->n_pending = keep;
+    road->stats.waiting_insert = (uint64_t)keep;
+    return CITY_OK;
+}
+
+CityStatus road_arrive(CityRoad *road, int32_t v, double now_s)
+{
+    RoadVehicles *vh = &road->veh;
+    CityStatus st = road_record_trip(road, v, now_s);
+    if (vh->occ_link[v] >= 0) {
+        road->link_occupied[vh->occ_link[v]]--;
+        vh->occ_link[v] = -1;
+    }
+    int32_t at = vh->live_pos[v];
+    int32_t last = vh->live[--vh->n_live];
+    vh->live[at] = last;
+    vh->live_pos[last] = at;
+    city_pool_free(&vh->pool, (CityId){(uint32_t)v, vh->pool.gen[v]});
+    road->stats.arrived++;
+    return st;
+}
