@@ -127,6 +127,8 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
 /* The world's road subsystem, or NULL. */
 CityRoad *city_road_of(const CityWorld *world);
 const CityRoadNet *city_road_net(const CityRoad *road);
+/* The world the subsystem belongs to (its last error explains a failed call). */
+CityWorld *city_road_world(const CityRoad *road);
 
 /* Demand. Indices returned are >= 0; on error -1 / an error status and the
  * world error names the definition at fault. Callable before and during a
@@ -163,6 +165,8 @@ typedef struct CityVehicleView {
     const int32_t *route;          /* edges of the route */
     double depart_s;
     double energy_kwh;             /* EV battery content (0 for others) */
+    double halt_s;                 /* how long it has been standing (0 when moving) */
+    int32_t next_lane;             /* first lane after the junction ahead (-1: none planned) */
 } CityVehicleView;
 
 /* Live vehicles, in slot order 0..count-1 (slots change as vehicles leave;

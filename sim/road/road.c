@@ -183,6 +183,8 @@ static void road_destroy(void *self)
     free(road->pending);
     free(road->scratch);
     free(road->insert_block);
+    free(road->merge_head);
+    free(road->merges);
     free(road->route_buf);
     road_signals_destroy(road->signals);
     road_router_destroy(road->router);
@@ -266,18 +268,20 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
     road->edge_stats = calloc((size_t)ne + 1, sizeof *road->edge_stats);
     road->edge_tt_s = malloc(((size_t)ne + 1) * sizeof *road->edge_tt_s);
     road->insert_block = calloc((size_t)ne + 1, sizeof *road->insert_block);
+    road->merge_head = malloc(((size_t)nl + 1) * sizeof *road->merge_head);
     road->signals = road_signals_create(net);
     road->router = road_router_create(net);
     road->demand = road_demand_create();
     if (!road->lanes || !road->active || !road->active_pos || !road->lane_closed || !road->sense_count ||
         !road->sense_halting || !road->sense_detect_s || !road->link_occupied || !road->link_eta ||
-        !road->link_eta_prev || !road->edge_stats || !road->edge_tt_s || !road->insert_block || !road->signals || !road->router ||
+        !road->link_eta_prev || !road->edge_stats || !road->edge_tt_s || !road->insert_block || !road->merge_head || !road->signals || !road->router ||
         !road->demand) {
         road_destroy(road);
         return CITY_ERR_NOMEM;
     }
     for (int32_t i = 0; i <= nl; i++) {
         road->active_pos[i] = -1;
+        road->merge_head[i] = -1;
         road->sense_detect_s[i] = -1e30;
     }
     for (int32_t i = 0; i < nk; i++)
@@ -321,6 +325,7 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
 
 CityRoad *city_road_of(const CityWorld *world) { return city_world_subsystem(world, "road"); }
 const CityRoadNet *city_road_net(const CityRoad *road) { return road->net; }
+CityWorld *city_road_world(const CityRoad *road) { return road->world; }
 
 /* ---- vehicle types ------------------------------------------------------ */
 
@@ -548,6 +553,8 @@ static void fill_view(const CityRoad *road, int32_t v, CityVehicleView *out)
     out->route = road->route_edges + r->first;
     out->depart_s = vh->depart_s[v];
     out->energy_kwh = vh->energy_kwh[v];
+    out->halt_s = vh->halt_s[v];
+    out->next_lane = vh->conn[v] >= 0 ? road->net->conns[vh->conn[v]].to_lane : -1;
 }
 
 size_t city_road_vehicle_count(const CityRoad *road) { return road->veh.pool.live; }

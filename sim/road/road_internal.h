@@ -74,8 +74,19 @@ enum {
     ROAD_VF_HALTING = 1,   /* standing now */
     ROAD_VF_GRIDLOCK = 2,  /* gridlock warning already given */
     ROAD_VF_STOPPED_AT_LINE = 4, /* made the full stop a stop/all-way sign asks for */
-    ROAD_VF_ARRIVED = 8
+    ROAD_VF_ARRIVED = 8,
+    ROAD_VF_PULLED_IN = 16 /* waited at the line through a yielding green: clears the junction on red */
 };
+
+/* A vehicle that must change into a lane for its next turn and finds no
+ * gap asks the vehicles behind on that lane to open one (SUMO's
+ * cooperative lane changing, reduced to its core). */
+typedef struct RoadMerge {
+    int32_t lane;          /* the lane asked to open a gap */
+    int32_t next;          /* next request on the same lane, -1 */
+    double back_m;         /* where the merging vehicle's back is */
+    double speed_mps;
+} RoadMerge;
 
 typedef struct RoadEdgeStats {
     uint32_t entered, left;
@@ -117,6 +128,9 @@ struct CityRoad {
     int32_t *link_touched; int32_t n_touched, cap_touched;
     int32_t *link_touched_prev; int32_t n_touched_prev, cap_touched_prev;
 
+    RoadMerge *merges; int32_t n_merges, cap_merges;
+    int32_t *merge_head;       /* per lane: first request, -1 */
+
     /* per edge */
     RoadEdgeStats *edge_stats;
     double *edge_tt_s;         /* current travel-time estimate per edge (routing) */
@@ -133,6 +147,7 @@ struct CityRoad {
     CityRoadStats stats;
     double sum_speed;          /* this step */
     uint64_t emergency_brakes;
+    uint64_t missed_turns;     /* turns given up for want of a gap (rerouted) */
     CityTable *trips;
     CityTable *edges_table;
     char err[512];

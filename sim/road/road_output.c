@@ -82,4 +82,5 @@ void road_publish_kpis(CityRoad *road)
     city_world_kpi_set(w, "vehicle_updates", (double)s->vehicle_updates);
     city_world_kpi_set(w, "gridlock_warnings", (double)s->gridlock_warnings);
     city_world_kpi_set(w, "emergency_brakes", (double)road->emergency_brakes);
+    city_world_kpi_set(w, "missed_turns", (double)road->missed_turns);
 }

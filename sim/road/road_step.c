@@ -21,6 +21,7 @@
 #define ROAD_APPROACH_M 150.0      /* vehicles closer than this to a junction announce themselves */
 #define ROAD_IMPATIENCE_S 20.0     /* after waiting this long a yielding vehicle ignores standing foes */
 #define ROAD_STOP_LINE_M 1.0       /* vehicles stop this far before a line they may not pass */
+#define ROAD_MISSED_TURN_S 30.0    /* standing this long on the wrong lane, a driver gives up the turn */
 
 typedef struct StepCtx {
     CityRoad *road;
@@ -91,14 +92,18 @@ static bool link_allowed(const StepCtx *x, int32_t v, int32_t ci, double dist)
         return false;
     bool minor;
     double v_now = vh->speed[v];
+    bool pulled_in = (vh->flags[v] & ROAD_VF_PULLED_IN) != 0;
     switch (link_state(road, c)) {
     case 'r':
     case 'u':
-        return false;
+        if (!pulled_in)
+            return false;
+        minor = false; /* in the junction already: clear it */
+        break;
     case 'y':
     case 'Y':
         /* stop if we comfortably can, otherwise clear the junction */
-        if (v_now * v_now / (2.0 * t->def.decel_mps2) <= dist)
+        if (!pulled_in && v_now * v_now / (2.0 * t->def.decel_mps2) <= dist)
             return false;
         minor = false;
         break;
@@ -167,6 +172,25 @@ static void announce(CityRoad *road, int32_t link, double eta_s)
 }
 
 /* ---- speed choice ------------------------------------------------------- */
+
+/* Opening a gap for a vehicle that asked to merge in ahead (closer than the
+ * leader at gap `s_leader`), when that takes no more than comfortable braking. */
+static double merge_accel(const CityRoad *road, int32_t lane, int32_t v, const RoadVType *t, double v0,
+                          double s_leader)
+{
+    double a = INFINITY;
+    for (int32_t k = road->merge_head[lane]; k >= 0; k = road->merges[k].next) {
+        const RoadMerge *m = &road->merges[k];
+        double s = m->back_m - road->veh.pos[v];
+        if (s <= 0.5 || s >= s_leader)
+            continue;
+        double vv = road->veh.speed[v];
+        if (vv * vv / (2.0 * s) > t->def.decel_mps2)
+            continue; /* too close to stop for it: let it wait for the next one */
+        a = fmin(a, idm_accel(t, vv, v0, s, m->speed_mps));
+    }
+    return a;
+}
 
 /* Speed for the front vehicle of a lane: looks along its path for the next
  * vehicle, stop lines it may not pass and slower lanes ahead. */
@@ -269,6 +293,7 @@ static void plan_lane(StepCtx *x, int32_t lane)
             int32_t u = road_lane_at(road, lane, i - 1);
             double s = vh->pos[u] - vtype_of(road, u)->def.length_m - vh->pos[v];
             double a = idm_accel(t, v_now, v0, s, vh->speed[u]);
+            a = fmin(a, merge_accel(road, lane, v, t, v0, s));
             vn = v_now + a * dt;
             if (vn < 0)
                 vn = 0;
@@ -277,7 +302,8 @@ static void plan_lane(StepCtx *x, int32_t lane)
                 vn = s > 0 ? s / dt : 0.0;
         } else {
             bool crossing;
-            vn = plan_front(x, v, idm_accel(t, v_now, v0, INFINITY, 0.0), v0, &crossing);
+            double a_free = fmin(idm_accel(t, v_now, v0, INFINITY, 0.0), merge_accel(road, lane, v, t, v0, INFINITY));
+            vn = plan_front(x, v, a_free, v0, &crossing);
             int32_t ci = vh->conn[v];
             if (vh->via_pos[v] < 0 && ci >= 0) {
                 double dist = lane_len - vh->pos[v];
@@ -411,11 +437,74 @@ static double lane_change_gain(const CityRoad *road, int32_t v, int32_t cur, int
     return ac_new - ac_old + t->def.lc_politeness * ((an_new - an_old) + ao_gain) - t->def.lc_threshold_mps2;
 }
 
+/* A vehicle that stood at the end of the wrong lane too long gives up its
+ * turn, takes a movement its lane allows (straight first) and reroutes
+ * from there, as drivers do. */
+static void miss_turn(CityRoad *road, int32_t v, int32_t lane)
+{
+    const CityRoadNet *net = road->net;
+    RoadVehicles *vh = &road->veh;
+    const RoadRoute *r = &road->routes[vh->route[v]];
+    int32_t dest = road->route_edges[r->first + r->count - 1];
+    uint32_t vclass = vtype_of(road, v)->def.vclass;
+    const CityLane *ln = &net->lanes[lane];
+    int32_t need = net->n_edges + 2;
+    if (road->cap_route_buf < need) {
+        int32_t *b = realloc(road->route_buf, (size_t)need * sizeof *b);
+        if (!b)
+            return;
+        road->route_buf = b;
+        road->cap_route_buf = need;
+    }
+    for (int pass = 0; pass < 2; pass++)
+        for (int32_t k = 0; k < ln->out_count; k++) {
+            const CityConnection *c = &net->conns[ln->out_first + k];
+            if ((pass == 0) != (c->dir == 's') || !(net->lanes[c->to_lane].allow & vclass) || road->lane_closed[c->to_lane])
+                continue;
+            int32_t next = net->lanes[c->to_lane].edge;
+            road->route_buf[0] = ln->edge;
+            int32_t got = road_router_route(road->router, next, dest, vclass, road->edge_tt_s, road->route_buf + 1,
+                                            road->cap_route_buf - 1);
+            if (got < 1)
+                continue;
+            int32_t nr = road_route_store(road, NULL, road->route_buf, got + 1);
+            if (nr < 0)
+                return;
+            vh->route[v] = nr;
+            vh->route_pos[v] = 0;
+            vh->conn[v] = road_plan_conn(road, v, lane);
+            road->missed_turns++;
+            return;
+        }
+}
+
+static void add_merge(CityRoad *road, int32_t lane, int32_t v)
+{
+    if (road->n_merges == road->cap_merges) {
+        int32_t cap = road->cap_merges ? road->cap_merges * 2 : 64;
+        RoadMerge *m = realloc(road->merges, (size_t)cap * sizeof *m);
+        if (!m)
+            return; /* without the request the vehicle only waits longer */
+        road->merges = m;
+        road->cap_merges = cap;
+    }
+    RoadMerge *m = &road->merges[road->n_merges];
+    m->lane = lane;
+    m->back_m = road->veh.pos[v] - vtype_of(road, v)->def.length_m;
+    m->speed_mps = road->veh.speed[v];
+    m->next = road->merge_head[lane];
+    road->merge_head[lane] = road->n_merges++;
+}
+
 static void change_lanes(StepCtx *x, int32_t period)
 {
     CityRoad *road = x->road;
     const CityRoadNet *net = x->net;
     RoadVehicles *vh = &road->veh;
+    /* last step's merge requests expire */
+    for (int32_t k = 0; k < road->n_merges; k++)
+        road->merge_head[road->merges[k].lane] = -1;
+    road->n_merges = 0;
     /* collect first: changes reorder lane queues */
     int32_t m = 0;
     for (int32_t a = 0; a < road->n_active; a++) {
@@ -425,7 +514,9 @@ static void change_lanes(StepCtx *x, int32_t period)
         int32_t n = road_lane_count(road, lane);
         for (int32_t i = 0; i < n; i++) {
             int32_t v = road_lane_at(road, lane, i);
-            if (--vh->lc_wait[v] > 0)
+            /* a vehicle on the wrong lane for its turn tries every step */
+            bool wrong = vh->conn[v] < 0 && vh->route_pos[v] + 1 < road->routes[vh->route[v]].count;
+            if (--vh->lc_wait[v] > 0 && !wrong)
                 continue;
             vh->lc_wait[v] = period;
             x->cand[m++] = v;
@@ -462,8 +553,19 @@ static void change_lanes(StepCtx *x, int32_t period)
                 best = target;
             }
         }
-        if (best < 0)
+        if (best < 0 && wrong && vh->halt_s[v] > ROAD_MISSED_TURN_S &&
+            ln->length_m - vh->pos[v] < ROAD_STOP_LINE_M + 3.0) {
+            miss_turn(road, v, lane);
             continue;
+        }
+        if (best < 0) {
+            if (wrong) { /* ask the target lane to open a gap */
+                int32_t ti = idx < lo ? idx + 1 : idx - 1;
+                if (ti >= 0 && ti < e->lane_count)
+                    add_merge(road, e->lane_first + ti, v);
+            }
+            continue;
+        }
         road_lane_remove(road, lane, v);
         vh->lane[v] = best;
         road_lane_insert_sorted(road, best, v);
@@ -521,7 +623,7 @@ static CityStatus cross_lane_end(StepCtx *x, int32_t v, bool *arrived)
     vh->lane[v] = next;
     if (vh->via_pos[v] < 0) { /* onto the next edge of the route */
         vh->route_pos[v]++;
-        vh->flags[v] &= (uint8_t)~ROAD_VF_STOPPED_AT_LINE;
+        vh->flags[v] &= (uint8_t)~(ROAD_VF_STOPPED_AT_LINE | ROAD_VF_PULLED_IN);
         vh->edge_enter_s[v] = x->now_s + x->dt_s;
         road->edge_stats[net->lanes[next].edge].entered++;
         vh->conn[v] = road_plan_conn(road, v, next);
@@ -585,8 +687,11 @@ static CityStatus move_all(StepCtx *x)
                 }
                 vh->halt_s[v] += dt;
                 vh->wait_s[v] += dt;
-                if (ln->length_m - vh->pos[v] < ROAD_STOP_LINE_M + 2.0 && i == 0)
+                if (ln->length_m - vh->pos[v] < ROAD_STOP_LINE_M + 2.0 && i == 0 && vh->via_pos[v] < 0) {
                     vh->flags[v] |= ROAD_VF_STOPPED_AT_LINE;
+                    if (vh->conn[v] >= 0 && link_state(road, &net->conns[vh->conn[v]]) == 'g')
+                        vh->flags[v] |= ROAD_VF_PULLED_IN;
+                }
                 if (vh->halt_s[v] > road->opt.gridlock_time_s && !(vh->flags[v] & ROAD_VF_GRIDLOCK)) {
                     vh->flags[v] |= ROAD_VF_GRIDLOCK;
                     road->stats.gridlock_warnings++;

@@ -1,0 +1,349 @@
+/* SUMO demand reader (.rou.xml, .trips.xml, duarouter output): vTypes,
+ * named routes, vehicles (route attribute or nested route), trips (our
+ * router picks the path) and flows. A vehicle or flow is added when its
+ * element closes, since its route may be nested inside it. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "city_sumo.h"
+#include "sumo_xml.h"
+
+typedef enum { ITEM_NONE, ITEM_VEHICLE, ITEM_TRIP, ITEM_FLOW } ItemKind;
+
+typedef struct RoutesReader {
+    SumoParse p;
+    CityRoad *road;
+    ItemKind kind;           /* the vehicle/trip/flow being read */
+    unsigned long item_line;
+    char id[256];
+    int32_t vtype, route, from, to;
+    int32_t *via; int32_t n_via, cap_via;
+    int32_t *edges; int32_t n_edges, cap_edges;
+    CityDepartDef depart;
+    double depart_s, begin_s, end_s, rate, period, prob;
+    int64_t number;
+    CityFlowSpacing spacing;
+    bool in_distribution;    /* inside <routeDistribution> */
+    char dist_id[256];
+    int32_t dist_route;      /* first route of the distribution */
+} RoutesReader;
+
+/* Edge ids separated by spaces into an index list. */
+static bool edge_list(RoutesReader *r, const char *s, int32_t **out, int32_t *n, int32_t *cap)
+{
+    const CityRoadNet *net = city_road_net(r->road);
+    char id[512];
+    *n = 0;
+    while (s && *s) {
+        while (*s == ' ')
+            s++;
+        size_t k = 0;
+        while (s[k] && s[k] != ' ')
+            k++;
+        if (!k)
+            break;
+        if (k >= sizeof id) {
+            sumo_fail(&r->p, CITY_ERR_PARSE, "edge id too long");
+            return false;
+        }
+        memcpy(id, s, k);
+        id[k] = '\0';
+        s += k;
+        int32_t e = city_road_net_find_edge(net, id);
+        if (e < 0 || net->edges[e].internal) {
+            sumo_fail(&r->p, CITY_ERR_PARSE, "unknown edge '%s'; the demand must use edges of the loaded network", id);
+            return false;
+        }
+        if (*n == *cap) {
+            int32_t c = *cap ? *cap * 2 : 64;
+            int32_t *a = realloc(*out, (size_t)c * sizeof *a);
+            if (!a) {
+                sumo_fail(&r->p, CITY_ERR_NOMEM, "out of memory");
+                return false;
+            }
+            *out = a;
+            *cap = c;
+        }
+        (*out)[(*n)++] = e;
+    }
+    return true;
+}
+
+static int32_t one_edge(RoutesReader *r, const char **attrs, const char *name)
+{
+    const char *s = sumo_attr(attrs, name);
+    if (!s)
+        return -1;
+    int32_t e = city_road_net_find_edge(city_road_net(r->road), s);
+    if (e < 0 || city_road_net(r->road)->edges[e].internal) {
+        sumo_fail(&r->p, CITY_ERR_PARSE, "%s=\"%s\" is not an edge of the network; fix the edge id", name, s);
+        return -1;
+    }
+    return e;
+}
+
+/* A world error from the road layer, placed at the current line. */
+static void fail_world(RoutesReader *r)
+{
+    sumo_fail(&r->p, CITY_ERR_PARSE, "%s", city_world_error(city_road_world(r->road)));
+}
+
+static void read_vtype(RoutesReader *r, const char **attrs)
+{
+    SumoParse *p = &r->p;
+    const char *id = sumo_attr(attrs, "id");
+    const char *cls = sumo_attr(attrs, "vClass");
+    uint32_t bit = cls ? city_vclass_from_name(cls) : CITY_VC_PASSENGER;
+    if (!id || !bit) {
+        sumo_fail(p, CITY_ERR_PARSE, "<vType> needs an id and a known vClass (passenger, bus, truck, ...)");
+        return;
+    }
+    CityVTypeDef d;
+    city_vtype_defaults(&d, bit);
+    d.id = id;
+    d.length_m = sumo_num(p, attrs, "length", d.length_m);
+    d.min_gap_m = sumo_num(p, attrs, "minGap", d.min_gap_m);
+    d.max_speed_mps = sumo_num(p, attrs, "maxSpeed", d.max_speed_mps);
+    d.accel_mps2 = sumo_num(p, attrs, "accel", d.accel_mps2);
+    d.decel_mps2 = sumo_num(p, attrs, "decel", d.decel_mps2);
+    d.emergency_decel_mps2 = sumo_num(p, attrs, "emergencyDecel", d.emergency_decel_mps2);
+    d.tau_s = sumo_num(p, attrs, "tau", d.tau_s);
+    d.delta = sumo_num(p, attrs, "delta", d.delta);
+    const char *sf = sumo_attr(attrs, "speedFactor");
+    if (sf && strncmp(sf, "norm", 4) == 0) {
+        /* normc(mean, dev[, min, max]) */
+        const char *open = strchr(sf, '(');
+        double mean, dev;
+        if (!open || sscanf(open + 1, "%lf , %lf", &mean, &dev) != 2) {
+            sumo_fail(p, CITY_ERR_PARSE, "speedFactor=\"%s\": write a number or normc(mean,dev,min,max)", sf);
+            return;
+        }
+        d.speed_factor = mean;
+        d.speed_dev = dev;
+    } else {
+        d.speed_factor = sumo_num(p, attrs, "speedFactor", d.speed_factor);
+        d.speed_dev = sumo_num(p, attrs, "speedDev", d.speed_dev);
+    }
+    const char *bat = sumo_attr(attrs, "emissionClass");
+    d.ev = bat && strstr(bat, "Energy") != NULL;
+    if (p->status != CITY_OK)
+        return;
+    if (city_road_add_vtype(r->road, &d) < 0)
+        fail_world(r);
+}
+
+static bool read_depart(RoutesReader *r, const char **attrs)
+{
+    SumoParse *p = &r->p;
+    CityDepartDef *d = &r->depart;
+    d->lane = CITY_DEPART_LANE_FIRST; /* SUMO's default departLane */
+    d->pos_m = -1.0;
+    d->speed_mps = 0.0;
+    const char *lane = sumo_attr(attrs, "departLane");
+    if (lane) {
+        if (strcmp(lane, "best") == 0)
+            d->lane = CITY_DEPART_LANE_BEST;
+        else if (strcmp(lane, "free") == 0 || strcmp(lane, "allowed") == 0)
+            d->lane = CITY_DEPART_LANE_FREE;
+        else if (strcmp(lane, "random") == 0)
+            d->lane = CITY_DEPART_LANE_RANDOM;
+        else if (strcmp(lane, "first") == 0)
+            d->lane = CITY_DEPART_LANE_FIRST;
+        else
+            d->lane = (int32_t)sumo_num(p, attrs, "departLane", 0);
+    }
+    const char *pos = sumo_attr(attrs, "departPos");
+    if (pos && strcmp(pos, "base") != 0 && strcmp(pos, "free") != 0 && strcmp(pos, "random") != 0 &&
+        strcmp(pos, "last") != 0)
+        d->pos_m = sumo_num(p, attrs, "departPos", -1.0);
+    const char *sp = sumo_attr(attrs, "departSpeed");
+    if (sp) {
+        if (strcmp(sp, "max") == 0 || strcmp(sp, "speedLimit") == 0 || strcmp(sp, "last") == 0)
+            d->speed_mps = CITY_DEPART_SPEED_MAX;
+        else if (strcmp(sp, "desired") == 0 || strcmp(sp, "random") == 0 || strcmp(sp, "avg") == 0)
+            d->speed_mps = CITY_DEPART_SPEED_DESIRED;
+        else
+            d->speed_mps = sumo_num(p, attrs, "departSpeed", 0.0);
+    }
+    return p->status == CITY_OK;
+}
+
+static int32_t type_attr(RoutesReader *r, const char **attrs)
+{
+    const char *t = sumo_attr(attrs, "type");
+    if (!t || strcmp(t, "DEFAULT_VEHTYPE") == 0)
+        return -1;
+    int32_t k = city_road_find_vtype(r->road, t);
+    if (k < 0)
+        sumo_fail(&r->p, CITY_ERR_PARSE, "unknown vehicle type '%s'; define its <vType> before it is used", t);
+    return k;
+}
+
+static int32_t route_attr(RoutesReader *r, const char **attrs)
+{
+    const char *id = sumo_attr(attrs, "route");
+    if (!id)
+        return -1;
+    int32_t k = city_road_find_route(r->road, id);
+    if (k < 0)
+        sumo_fail(&r->p, CITY_ERR_PARSE, "unknown route '%s'; define the <route> before the vehicles that use it", id);
+    return k;
+}
+
+static void begin_item(RoutesReader *r, ItemKind kind, const char **attrs)
+{
+    SumoParse *p = &r->p;
+    const char *id = sumo_attr(attrs, "id");
+    if (!id) {
+        sumo_fail(p, CITY_ERR_PARSE, "vehicle, trip and flow elements need an id");
+        return;
+    }
+    r->kind = kind;
+    r->item_line = XML_GetCurrentLineNumber(p->parser);
+    snprintf(r->id, sizeof r->id, "%s", id);
+    r->vtype = type_attr(r, attrs);
+    r->route = route_attr(r, attrs);
+    r->from = one_edge(r, attrs, "from");
+    r->to = one_edge(r, attrs, "to");
+    r->n_via = 0;
+    const char *via = sumo_attr(attrs, "via");
+    if (via)
+        edge_list(r, via, &r->via, &r->n_via, &r->cap_via);
+    read_depart(r, attrs);
+    const char *dep = sumo_attr(attrs, "depart");
+    if (dep && (strcmp(dep, "triggered") == 0 || strcmp(dep, "containerTriggered") == 0)) {
+        sumo_fail(p, CITY_ERR_PARSE, "depart=\"%s\" is not supported; give a departure time in seconds", dep);
+        return;
+    }
+    r->depart_s = sumo_num(p, attrs, "depart", 0.0);
+    if (kind == ITEM_FLOW) {
+        r->begin_s = sumo_num(p, attrs, "begin", 0.0);
+        r->end_s = sumo_num(p, attrs, "end", 86400.0);
+        r->rate = sumo_num(p, attrs, "vehsPerHour", 0.0);
+        r->prob = sumo_num(p, attrs, "probability", 0.0);
+        r->number = (int64_t)sumo_num(p, attrs, "number", 0.0);
+        r->spacing = CITY_FLOW_UNIFORM;
+        r->period = 0.0;
+        const char *per = sumo_attr(attrs, "period");
+        if (per && strncmp(per, "exp(", 4) == 0) {
+            double rate = strtod(per + 4, NULL);
+            if (!(rate > 0)) {
+                sumo_fail(p, CITY_ERR_PARSE, "period=\"%s\": write exp(RATE) with a rate > 0 per second", per);
+                return;
+            }
+            r->rate = rate * 3600.0;
+            r->spacing = CITY_FLOW_POISSON;
+        } else if (per) {
+            r->period = sumo_num(p, attrs, "period", 0.0);
+        }
+        if (r->rate <= 0 && r->period <= 0 && r->prob <= 0 && r->number <= 0)
+            sumo_fail(p, CITY_ERR_PARSE, "flow '%s' needs vehsPerHour, period, probability or number", id);
+    }
+}
+
+static void end_item(RoutesReader *r)
+{
+    if (r->p.status != CITY_OK || r->kind == ITEM_NONE)
+        return;
+    ItemKind kind = r->kind;
+    r->kind = ITEM_NONE;
+    if (r->route < 0 && (r->from < 0 || r->to < 0)) {
+        sumo_fail(&r->p, CITY_ERR_PARSE, "'%s' (line %lu) has no route: give route=, a nested <route edges=...> or from= and to=",
+                  r->id, r->item_line);
+        return;
+    }
+    CityStatus st;
+    if (kind == ITEM_FLOW) {
+        CityFlowDef f = {.id = r->id, .vtype = r->vtype, .begin_s = r->begin_s, .end_s = r->end_s,
+                         .veh_per_hour = r->rate, .period_s = r->period, .probability = r->prob, .number = r->number,
+                         .spacing = r->spacing, .route = r->route, .from_edge = r->from, .to_edge = r->to,
+                         .via = r->via, .n_via = r->n_via, .depart = r->depart};
+        st = city_road_add_flow(r->road, &f);
+    } else {
+        CityTripDef t = {.id = r->id, .vtype = r->vtype, .depart_s = r->depart_s, .route = r->route,
+                         .from_edge = r->from, .to_edge = r->to, .via = r->via, .n_via = r->n_via,
+                         .depart = r->depart};
+        st = city_road_add_trip(r->road, &t);
+    }
+    if (st != CITY_OK)
+        fail_world(r);
+}
+
+static void on_start(void *user, const char *el, const char **attrs)
+{
+    RoutesReader *r = user;
+    if (r->p.status != CITY_OK)
+        return;
+    if (strcmp(el, "vType") == 0) {
+        read_vtype(r, attrs);
+    } else if (strcmp(el, "route") == 0) {
+        const char *edges = sumo_attr(attrs, "edges");
+        if (!edges) {
+            sumo_fail(&r->p, CITY_ERR_PARSE, "<route> needs edges=\"...\"");
+            return;
+        }
+        if (!edge_list(r, edges, &r->edges, &r->n_edges, &r->cap_edges))
+            return;
+        const char *id = sumo_attr(attrs, "id");
+        if (r->kind != ITEM_NONE) {
+            /* nested in a vehicle or flow: an anonymous route */
+            r->route = city_road_add_route(r->road, NULL, r->edges, r->n_edges);
+            if (r->route < 0)
+                fail_world(r);
+        } else if (r->in_distribution) {
+            int32_t k = city_road_add_route(r->road, id, r->edges, r->n_edges);
+            if (k < 0)
+                fail_world(r);
+            else if (r->dist_route < 0)
+                r->dist_route = k;
+        } else {
+            if (!id) {
+                sumo_fail(&r->p, CITY_ERR_PARSE, "a top-level <route> needs an id");
+                return;
+            }
+            if (city_road_add_route(r->road, id, r->edges, r->n_edges) < 0)
+                fail_world(r);
+        }
+    } else if (strcmp(el, "routeDistribution") == 0) {
+        r->in_distribution = true;
+        r->dist_route = -1;
+        snprintf(r->dist_id, sizeof r->dist_id, "%s", sumo_attr(attrs, "id") ? sumo_attr(attrs, "id") : "");
+    } else if (strcmp(el, "vehicle") == 0) {
+        begin_item(r, ITEM_VEHICLE, attrs);
+    } else if (strcmp(el, "trip") == 0) {
+        begin_item(r, ITEM_TRIP, attrs);
+    } else if (strcmp(el, "flow") == 0) {
+        begin_item(r, ITEM_FLOW, attrs);
+    } else if (strcmp(el, "person") == 0 || strcmp(el, "container") == 0 || strcmp(el, "personFlow") == 0) {
+        sumo_fail(&r->p, CITY_ERR_PARSE, "<%s> is not supported yet (no pedestrian model); remove it from the demand", el);
+    }
+}
+
+static void on_end(void *user, const char *el)
+{
+    RoutesReader *r = user;
+    if (strcmp(el, "vehicle") == 0 || strcmp(el, "trip") == 0 || strcmp(el, "flow") == 0) {
+        end_item(r);
+    } else if (strcmp(el, "routeDistribution") == 0) {
+        /* vehicles may name the distribution: it stands for its first route (documented simplification) */
+        r->in_distribution = false;
+    }
+}
+
+CityStatus city_sumo_load_routes(CityRoad *road, const char *path, char *err, size_t err_len)
+{
+    err[0] = '\0';
+    RoutesReader r;
+    memset(&r, 0, sizeof r);
+    r.p.path = path;
+    r.p.err = err;
+    r.p.err_len = err_len;
+    r.road = road;
+    r.kind = ITEM_NONE;
+    CityStatus st = sumo_parse_file(&r.p, on_start, on_end, &r);
+    free(r.via);
+    free(r.edges);
+    return st;
+}
