@@ -80,6 +80,29 @@ static char link_state(const CityRoad *road, const CityConnection *c)
     return c->state;
 }
 
+/* Keep the junction clear: enter only when the exit lane has room for us
+ * behind its last vehicle (or that vehicle is moving off), counting the
+ * vehicles already inside on our path. */
+static bool exit_has_room(const CityRoad *road, int32_t v, const CityConnection *c)
+{
+    const CityRoadNet *net = road->net;
+    const RoadVehicles *vh = &road->veh;
+    const RoadVType *t = vtype_of(road, v);
+    double need = t->def.length_m + t->def.min_gap_m;
+    for (int32_t k = 0; k < c->via_count; k++) {
+        int32_t l = net->via[c->via_first + k];
+        for (int32_t i = 0; i < road_lane_count(road, l); i++) {
+            const RoadVType *tu = vtype_of(road, road_lane_at(road, l, i));
+            need += tu->def.length_m + tu->def.min_gap_m;
+        }
+    }
+    int32_t n = road_lane_count(road, c->to_lane);
+    if (n == 0)
+        return true;
+    int32_t u = road_lane_at(road, c->to_lane, n - 1);
+    return vh->pos[u] - vtype_of(road, u)->def.length_m >= need || vh->speed[u] > 2.0;
+}
+
 /* May vehicle v, dist metres before the stop line, enter connection ci now? */
 static bool link_allowed(const StepCtx *x, int32_t v, int32_t ci, double dist)
 {
@@ -88,7 +111,7 @@ static bool link_allowed(const StepCtx *x, int32_t v, int32_t ci, double dist)
     const CityConnection *c = &net->conns[ci];
     const RoadVehicles *vh = &road->veh;
     const RoadVType *t = vtype_of(road, v);
-    if (road->lane_closed[c->to_lane])
+    if (road->lane_closed[c->to_lane] || !exit_has_room(road, v, c))
         return false;
     bool minor;
     double v_now = vh->speed[v];

@@ -284,14 +284,20 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
     double pos = p->dep.depart.pos_m >= 0 ? p->dep.depart.pos_m + t->def.length_m : t->def.length_m;
     if (pos > len)
         pos = len;
-    /* room behind the last vehicle on the lane */
+    /* room between the vehicles around the insertion point (front first on the lane) */
     double gap = INFINITY, lead_v = 0.0;
     int32_t n = road_lane_count(road, lane);
     const RoadVehicles *vh = &road->veh;
-    if (n > 0) {
-        int32_t last = road_lane_at(road, lane, n - 1);
-        gap = vh->pos[last] - road->vtypes[vh->vtype[last]].def.length_m - pos;
-        lead_v = vh->speed[last];
+    for (int32_t i = n - 1; i >= 0; i--) {
+        int32_t u = road_lane_at(road, lane, i);
+        const RoadVType *tu = &road->vtypes[vh->vtype[u]];
+        if (vh->pos[u] > pos) { /* the nearest vehicle ahead */
+            gap = vh->pos[u] - tu->def.length_m - pos;
+            lead_v = vh->speed[u];
+            break;
+        }
+        if (pos - t->def.length_m - vh->pos[u] < tu->def.min_gap_m)
+            return false; /* no room in front of a vehicle behind */
     }
     if (gap < t->def.min_gap_m)
         return false;

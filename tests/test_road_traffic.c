@@ -1,0 +1,402 @@
+/* Validation of the traffic model against published figures:
+ *  - IDM capacity on a single-lane ring within 5% of the model's analytic
+ *    maximum flow (Treiber & Kesting, "Traffic Flow Dynamics", ch. 11);
+ *  - saturation flow of a queue discharging on green within 1800-2000
+ *    veh/h/lane (HCM 2010 base saturation flow 1900 pc/h/ln);
+ *  - mean delay at an isolated fixed-time signal with random arrivals
+ *    within 15% of Webster's formula (Webster 1958, Road Research
+ *    Technical Paper 39) at degrees of saturation 0.5-0.8;
+ *  - conservation (inserted = arrived + running) and no negative gap at
+ *    any step on a signalised grid.
+ * The networks are built with the net builder API: straight single-lane
+ * roads, one signal. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "city_road.h"
+#include "city_sumo.h"
+
+static char err[1024];
+
+static CityWorld *new_world(int32_t dt_ms, uint64_t seed)
+{
+    CityWorldConfig cfg = {.seed = seed, .dt_ms = dt_ms};
+    CityWorld *w = city_world_create(&cfg);
+    assert_non_null(w);
+    return w;
+}
+
+static int32_t junction(CityRoadNet *net, const char *id, CityJunctionType type, double x, double y)
+{
+    int32_t j = city_road_net_add_junction(net, id, type, x, y, NULL, 0, err, sizeof err);
+    if (j < 0)
+        fail_msg("%s", err);
+    return j;
+}
+
+/* A one-lane straight edge from junction a to b along the given points. */
+static int32_t straight(CityRoadNet *net, const char *id, int32_t a, int32_t b, CityPoint p0, CityPoint p1,
+                        double speed)
+{
+    int32_t e = city_road_net_add_edge(net, id, a, b, 1, false, NULL, err, sizeof err);
+    if (e < 0)
+        fail_msg("%s", err);
+    char lane[64];
+    snprintf(lane, sizeof lane, "%s_0", id);
+    CityPoint shape[2] = {p0, p1};
+    if (city_road_net_add_lane(net, e, lane, speed, 0, 3.2, CITY_VC_ALL, shape, 2, err, sizeof err) < 0)
+        fail_msg("%s", err);
+    return e;
+}
+
+static void connect(CityRoadNet *net, int32_t from_edge, int32_t to_edge, int32_t junction_idx, int32_t tls)
+{
+    if (city_road_net_add_connection(net, net->edges[from_edge].lane_first, net->edges[to_edge].lane_first, NULL, 0,
+                                     junction_idx, tls, tls >= 0 ? 0 : -1, 's', 'M', err, sizeof err) < 0)
+        fail_msg("%s", err);
+}
+
+static void finalize(CityRoadNet *net)
+{
+    if (city_road_net_finalize(net, err, sizeof err) != CITY_OK)
+        fail_msg("%s", err);
+}
+
+static CityRoad *make_road(CityWorld *w, CityRoadNet *net)
+{
+    CityRoadOptions o;
+    city_road_options_defaults(&o);
+    o.trip_output = false;
+    o.edge_output = false;
+    CityRoad *road;
+    if (city_road_create(w, net, &o, &road) != CITY_OK)
+        fail_msg("%s", city_world_error(w));
+    return road;
+}
+
+/* A vehicle type with IDM parameters and no speed spread. */
+static int32_t idm_type(CityRoad *road, double v0)
+{
+    CityVTypeDef d;
+    city_vtype_defaults(&d, CITY_VC_PASSENGER);
+    d.id = "idm";
+    d.speed_dev = 0.0;
+    d.max_speed_mps = v0;
+    int32_t t = city_road_add_vtype(road, &d);
+    assert_true(t >= 0);
+    return t;
+}
+
+static void run(CityWorld *w, double seconds)
+{
+    int64_t end = city_world_tick(w) + city_world_ticks_for(w, seconds);
+    if (city_world_run_until(w, end) != CITY_OK)
+        fail_msg("%s", city_world_error(w));
+}
+
+/* ---- IDM capacity on a ring ------------------------------------------- */
+
+/* Analytic IDM flow at equilibrium speed v: Q = v / (s_e(v) + l),
+ * s_e = (s0 + v T) / sqrt(1 - (v/v0)^delta); maximised numerically. */
+static double idm_max_flow_vph(double v0, double T, double s0, double len, double delta)
+{
+    double best = 0;
+    for (int i = 1; i < 100000; i++) {
+        double v = v0 * i / 100000.0;
+        double se = (s0 + v * T) / sqrt(1.0 - pow(v / v0, delta));
+        double q = v / (se + len);
+        if (q > best)
+            best = q;
+    }
+    return best * 3600.0;
+}
+
+/* Steady flow (veh/h) of n vehicles on a single-lane ring of two 500 m edges. */
+static double ring_flow_vph(int n)
+{
+    const double half = 500.0, v0 = 30.0;
+    CityWorld *w = new_world(100, 1);
+    CityRoadNet *net = city_road_net_create();
+    int32_t j0 = junction(net, "J0", CITY_JUNCTION_PRIORITY, 0, 0);
+    int32_t j1 = junction(net, "J1", CITY_JUNCTION_PRIORITY, half, 0);
+    int32_t a = straight(net, "A", j0, j1, (CityPoint){0, 0}, (CityPoint){half, 0}, v0);
+    int32_t b = straight(net, "B", j1, j0, (CityPoint){half, 10}, (CityPoint){0, 10}, v0);
+    connect(net, a, b, j1, -1);
+    connect(net, b, a, j0, -1);
+    finalize(net);
+    CityRoad *road = make_road(w, net);
+    int32_t t = idm_type(road, v0);
+    /* routes long enough never to end during the test */
+    int32_t edges[400];
+    for (int i = 0; i < 400; i++)
+        edges[i] = i % 2 ? b : a;
+    int32_t ra = city_road_add_route(road, "ra", edges, 399);
+    int32_t rb = city_road_add_route(road, "rb", edges + 1, 399);
+    assert_true(ra >= 0 && rb >= 0);
+    double spacing = 2.0 * half / n;
+    for (int i = 0; i < n; i++) {
+        double s = i * spacing; /* back position along the ring */
+        char id[32];
+        snprintf(id, sizeof id, "v%d", i);
+        CityTripDef trip = {.id = id, .vtype = t, .depart_s = 0, .route = s < half ? ra : rb,
+                            .depart = {.lane = 0, .pos_m = s < half ? s : s - half, .speed_mps = 0}};
+        assert_int_equal(city_road_add_trip(road, &trip), CITY_OK);
+    }
+    run(w, 600.0); /* settle */
+    double sum = 0;
+    int samples = 0;
+    for (int k = 0; k < 300; k++) {
+        run(w, 1.0);
+        size_t nv = city_road_vehicle_count(road);
+        assert_int_equal((int)nv, n);
+        for (size_t i = 0; i < nv; i++) {
+            CityVehicleView vv;
+            city_road_vehicle_at(road, i, &vv);
+            sum += vv.speed_mps;
+        }
+        samples++;
+    }
+    double mean_v = sum / (samples * (double)n);
+    city_world_destroy(w);
+    return n * mean_v / (2.0 * half) * 3600.0;
+}
+
+static void test_idm_capacity(void **state)
+{
+    (void)state;
+    double analytic = idm_max_flow_vph(30.0, 1.0, 2.5, 5.0, 4.0);
+    double best = 0;
+    for (int n = 30; n <= 80; n += 2) {
+        double q = ring_flow_vph(n);
+        if (q > best)
+            best = q;
+    }
+    print_message("IDM ring: measured capacity %.0f veh/h, analytic maximum %.0f veh/h\n", best, analytic);
+    assert_true(fabs(best - analytic) / analytic < 0.05);
+}
+
+/* ---- one signalised approach ------------------------------------------ */
+
+typedef struct Approach {
+    CityWorld *w;
+    CityRoad *road;
+    int32_t route, vtype;
+} Approach;
+
+/* A 1000 m approach to a signal, then a 500 m exit; green/yellow/red in s. */
+static Approach signal_approach(double green, double yellow, double red, uint64_t seed)
+/* red == 0: the light stays green (the baseline without the signal) */
+{
+    Approach ap;
+    ap.w = new_world(100, seed);
+    CityRoadNet *net = city_road_net_create();
+    int32_t j0 = junction(net, "J0", CITY_JUNCTION_PRIORITY, -1000, 0);
+    int32_t j1 = junction(net, "J1", CITY_JUNCTION_TRAFFIC_LIGHT, 0, 0);
+    int32_t j2 = junction(net, "J2", CITY_JUNCTION_PRIORITY, 500, 0);
+    int32_t tls = city_road_net_add_tls(net, "J1", "0", CITY_TLS_STATIC, 0, 1, err, sizeof err);
+    assert_true(tls >= 0);
+    assert_true(city_road_net_add_phase(net, tls, green, 0, 0, "G", err, sizeof err) >= 0);
+    if (red > 0) {
+        assert_true(city_road_net_add_phase(net, tls, yellow, 0, 0, "y", err, sizeof err) >= 0);
+        assert_true(city_road_net_add_phase(net, tls, red, 0, 0, "r", err, sizeof err) >= 0);
+    }
+    assert_int_equal(city_road_net_set_junction_tls(net, j1, tls, err, sizeof err), CITY_OK);
+    int32_t a = straight(net, "in", j0, j1, (CityPoint){-1000, 0}, (CityPoint){0, 0}, 13.89);
+    int32_t b = straight(net, "out", j1, j2, (CityPoint){0, 0}, (CityPoint){500, 0}, 13.89);
+    connect(net, a, b, j1, tls);
+    finalize(net);
+    ap.road = make_road(ap.w, net);
+    ap.vtype = idm_type(ap.road, 13.89);
+    int32_t edges[2] = {a, b};
+    ap.route = city_road_add_route(ap.road, "r", edges, 2);
+    assert_true(ap.route >= 0);
+    return ap;
+}
+
+/* Saturation flow: a queue of 40 builds on red, then discharges; headways
+ * at the stop line from the 5th vehicle on (HCM's convention). */
+static double measure_saturation_vph(void)
+{
+    Approach ap = signal_approach(200, 3, 100, 1);
+    /* 40 vehicles arrive while the light is red (from 203 s to 303 s): every 2 s from t=205 */
+    CityFlowDef f = {.id = "q", .vtype = ap.vtype, .begin_s = 205, .end_s = 285, .period_s = 2.0,
+                     .route = ap.route, .depart = {.lane = 0, .pos_m = -1, .speed_mps = CITY_DEPART_SPEED_MAX}};
+    assert_int_equal(city_road_add_flow(ap.road, &f), CITY_OK);
+    const CityRoadNet *net = city_road_net(ap.road);
+    int32_t in_lane = net->edges[city_road_net_find_edge(net, "in")].lane_first;
+    run(ap.w, 303.0);
+    /* the whole queue stands before the line when green starts (t = 303) */
+    double cross[64];
+    int n_cross = 0;
+    size_t on_in_prev = 0;
+    for (size_t i = 0; i < city_road_vehicle_count(ap.road); i++) {
+        CityVehicleView vv;
+        city_road_vehicle_at(ap.road, i, &vv);
+        on_in_prev += vv.lane == in_lane;
+    }
+    assert_int_equal((int)on_in_prev, 40);
+    for (int k = 0; k < 1200 && n_cross < 40; k++) {
+        run(ap.w, 0.1);
+        size_t on_in = 0;
+        for (size_t i = 0; i < city_road_vehicle_count(ap.road); i++) {
+            CityVehicleView vv;
+            city_road_vehicle_at(ap.road, i, &vv);
+            on_in += vv.lane == in_lane;
+        }
+        for (size_t c = on_in; c < on_in_prev; c++)
+            cross[n_cross++] = city_world_time_s(ap.w);
+        on_in_prev = on_in;
+    }
+    assert_int_equal(n_cross, 40);
+    double h = (cross[39] - cross[4]) / 35.0;
+    city_world_destroy(ap.w);
+    return 3600.0 / h;
+}
+
+static void test_saturation_flow(void **state)
+{
+    (void)state;
+    double s = measure_saturation_vph();
+    print_message("saturation flow %.0f veh/h/lane (headway %.2f s)\n", s, 3600.0 / s);
+    assert_true(s >= 1800.0 && s <= 2000.0);
+}
+
+/* Webster's mean delay per vehicle at a fixed-time signal. */
+static double webster_delay_s(double c, double lambda, double q, double s)
+{
+    double x = q / (lambda * s);
+    return c * (1 - lambda) * (1 - lambda) / (2 * (1 - lambda * x)) + x * x / (2 * q * (1 - x)) -
+           0.65 * pow(c / (q * q), 1.0 / 3.0) * pow(x, 2 + 5 * lambda);
+}
+
+static void test_webster_delay(void **state)
+{
+    (void)state;
+    const double green = 27, yellow = 3, red = 30, cycle = green + yellow + red;
+    /* effective green from the simulation itself: vehicles served per
+     * saturated cycle over the saturation flow measured the same way */
+    Approach sat = signal_approach(green, yellow, red, 1);
+    CityFlowDef full = {.id = "full", .vtype = sat.vtype, .begin_s = 0, .end_s = 3600, .period_s = 1.0,
+                        .route = sat.route, .depart = {.lane = 0, .pos_m = -1, .speed_mps = 0}};
+    assert_int_equal(city_road_add_flow(sat.road, &full), CITY_OK);
+    run(sat.w, 600.0);
+    CityRoadStats s0, s1;
+    city_road_stats(sat.road, &s0);
+    run(sat.w, 20 * cycle);
+    city_road_stats(sat.road, &s1);
+    double per_cycle = (double)(s1.arrived - s0.arrived) / 20.0;
+    city_world_destroy(sat.w);
+    const double s = measure_saturation_vph() / 3600.0; /* veh/s */
+    double lambda = per_cycle / s / cycle;
+    print_message("Webster: %.2f vehicles per saturated cycle, effective green ratio %.3f\n", per_cycle, lambda);
+    const double xs[] = {0.5, 0.65, 0.8};
+    for (int i = 0; i < 3; i++) {
+        double q = xs[i] * lambda * s;
+        /* the signal's delay: time lost with it minus time lost by the same
+         * arrivals (same seed) when the light stays green */
+        double lost[2];
+        uint64_t served = 0;
+        for (int with_signal = 0; with_signal < 2; with_signal++) {
+            Approach ap = signal_approach(green, yellow, with_signal ? red : 0, 7 + (uint64_t)i);
+            CityFlowDef f = {.id = "poisson", .vtype = ap.vtype, .begin_s = 0, .end_s = 20 * 3600,
+                             .veh_per_hour = q * 3600, .spacing = CITY_FLOW_POISSON, .route = ap.route,
+                             .depart = {.lane = 0, .pos_m = -1, .speed_mps = CITY_DEPART_SPEED_MAX}};
+            assert_int_equal(city_road_add_flow(ap.road, &f), CITY_OK);
+            run(ap.w, 20 * 3600 + 300);
+            CityRoadStats st;
+            city_road_stats(ap.road, &st);
+            lost[with_signal] = st.sum_time_loss_s / (double)st.arrived;
+            served = st.arrived;
+            city_world_destroy(ap.w);
+        }
+        double delay = lost[1] - lost[0];
+        double web = webster_delay_s(cycle, lambda, q, s);
+        print_message("Webster x=%.2f: simulated delay %.1f s, Webster %.1f s (%+.1f%%), %llu vehicles\n", xs[i],
+                      delay, web, 100 * (delay - web) / web, (unsigned long long)served);
+        assert_true(fabs(delay - web) / web < 0.15);
+    }
+}
+
+/* ---- conservation and gaps on a grid ---------------------------------- */
+
+static void test_conservation(void **state)
+{
+    (void)state;
+    CityWorld *w = new_world(500, 3);
+    CityRoadNet *net = NULL;
+    if (city_sumo_load_net(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", &net, err, sizeof err) != CITY_OK)
+        fail_msg("%s", err);
+    CityRoad *road = make_road(w, net);
+    const CityRoadNet *rn = city_road_net(road);
+    /* random trips between every pair of border edges, Poisson */
+    int k = 0;
+    for (int32_t a = 0; a < rn->n_edges; a++)
+        for (int32_t b = 0; b < rn->n_edges; b++) {
+            if (rn->edges[a].internal || rn->edges[b].internal || a == b || (a * 7 + b) % 5)
+                continue;
+            char id[32];
+            snprintf(id, sizeof id, "f%d", k++);
+            CityFlowDef f = {.id = id, .vtype = -1, .begin_s = 0, .end_s = 1800, .veh_per_hour = 8,
+                             .spacing = CITY_FLOW_POISSON, .route = -1, .from_edge = a, .to_edge = b,
+                             .depart = {.lane = CITY_DEPART_LANE_BEST, .pos_m = -1, .speed_mps = 0}};
+            assert_int_equal(city_road_add_flow(road, &f), CITY_OK);
+        }
+    uint64_t max_running = 0;
+    for (int step = 0; step < 2 * 2400; step++) {
+        assert_int_equal(city_world_step(w), CITY_OK);
+        CityRoadStats st;
+        city_road_stats(road, &st);
+        assert_int_equal(st.inserted, st.arrived + st.running);
+        assert_int_equal(st.running, city_road_vehicle_count(road));
+        if (st.running > max_running)
+            max_running = st.running;
+        /* gaps: vehicles on one lane, ordered by position, never overlap */
+        size_t n = city_road_vehicle_count(road);
+        for (size_t i = 0; i < n; i++) {
+            CityVehicleView a;
+            city_road_vehicle_at(road, i, &a);
+            for (size_t j = 0; j < n; j++) {
+                CityVehicleView b;
+                city_road_vehicle_at(road, j, &b);
+                if (i == j || a.lane != b.lane || b.pos_m < a.pos_m)
+                    continue;
+                if (b.pos_m - b.length_m - a.pos_m < -1e-9)
+                    fail_msg("overlap on lane %d at %.1f s: %.3f m", (int)a.lane, city_world_time_s(w),
+                             b.pos_m - b.length_m - a.pos_m);
+            }
+        }
+    }
+    CityRoadStats st;
+    city_road_stats(road, &st);
+    print_message("grid: %llu inserted, %llu arrived, peak %llu on the road, %llu gridlock warnings\n",
+                  (unsigned long long)st.inserted, (unsigned long long)st.arrived, (unsigned long long)max_running,
+                  (unsigned long long)st.gridlock_warnings);
+    for (size_t i = 0; i < city_road_vehicle_count(road) && i < 12; i++) {
+        CityVehicleView vv; /* names the vehicles still on the road when the test fails */
+        city_road_vehicle_at(road, i, &vv);
+        print_message("  left on the road: %s on %s at %.1f m, standing %.0f s\n", vv.name, rn->lanes[vv.lane].id,
+                      vv.pos_m, vv.halt_s);
+    }
+    assert_true(st.inserted > 300);
+    assert_int_equal(st.running, 0); /* 40 minutes after the last departure, everyone has arrived */
+    assert_int_equal(st.gridlock_warnings, 0);
+    city_world_destroy(w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_idm_capacity),
+        cmocka_unit_test(test_saturation_flow),
+        cmocka_unit_test(test_webster_delay),
+        cmocka_unit_test(test_conservation),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
