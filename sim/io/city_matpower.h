@@ -1,0 +1,51 @@
+/* MATPOWER case files (format version 2, `.m`): a reader for the subset
+ * of MATLAB that case files use, and the conversion into a CityGrid.
+ *
+ * Understood: `function mpc = name`, `mpc.version`, `mpc.baseMVA`,
+ * `mpc.bus`, `mpc.gen`, `mpc.branch` matrices (rows separated by `;` or
+ * newlines, elements by spaces, tabs or commas; `%` comments, `...`
+ * continuations, scientific notation, Inf/NaN), other fields (gencost,
+ * bus_name cells, areas, ...) which are parsed and ignored, the
+ * `[...] = idx_bus` / `idx_brch` / `idx_gen` / `idx_cost` constants and
+ * `define_constants`, scalar variables, and element-wise updates such as
+ * `mpc.branch(:, [BR_R BR_X]) = mpc.branch(:, [BR_R BR_X]) / (Vbase^2 / Sbase)`
+ * (used by case33bw to convert ohms and kW). Anything else that would
+ * change the data is refused with file:line, never skipped. */
+#ifndef CITY_MATPOWER_H
+#define CITY_MATPOWER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "city_grid.h"
+#include "city_status.h"
+
+typedef struct CityMpMatrix {
+    double *v;         /* row-major, rows x cols */
+    int32_t rows, cols;
+    int32_t *row_line; /* source line of each row (for messages) */
+} CityMpMatrix;
+
+typedef struct CityMpCase {
+    char name[128];      /* the function name, or the file stem */
+    double base_mva;     /* mpc.baseMVA */
+    CityMpMatrix bus, gen, branch;
+    int32_t base_line;   /* line of mpc.baseMVA */
+} CityMpCase;
+
+/* Parses a case from text; `path` names it in messages ("file:line: what;
+ * how to fix"). Fills *out (free with city_matpower_free) or returns
+ * CITY_ERR_PARSE with one line in err. */
+CityStatus city_matpower_parse(const char *text, size_t len, const char *path, CityMpCase *out, char *err,
+                               size_t err_len);
+/* Reads and parses a file (CITY_ERR_IO when unreadable). */
+CityStatus city_matpower_read(const char *path, CityMpCase *out, char *err, size_t err_len);
+void city_matpower_free(CityMpCase *mp);
+
+/* Builds a grid from a parsed case (branch ids are row numbers from 1).
+ * Checks columns, bus numbers and types and reports file:line of the
+ * offending row. The caller owns *grid. */
+CityStatus city_matpower_to_grid(const CityMpCase *mp, const char *path, CityGrid **grid, char *err,
+                                 size_t err_len);
+
+#endif

@@ -1,0 +1,123 @@
+/* A parsed MATPOWER case into a CityGrid, with row-level checks that name
+ * the file and line of the offending row. */
+#include <math.h>
+#include <stdio.h>
+
+#include "city_matpower.h"
+
+static double at(const CityMpMatrix *m, int32_t r, int32_t c1) { return m->v[(size_t)r * m->cols + (c1 - 1)]; }
+
+static bool whole(double x) { return isfinite(x) && x == floor(x) && fabs(x) < 2e9; }
+
+CityStatus city_matpower_to_grid(const CityMpCase *mp, const char *path, CityGrid **out, char *err, size_t err_len)
+{
+    *out = NULL;
+    if (!(mp->base_mva > 0) || !isfinite(mp->base_mva)) {
+        snprintf(err, err_len, "%s:%d: mpc.baseMVA is %g; it must be a positive number such as 100", path,
+                 (int)mp->base_line, mp->base_mva);
+        return CITY_ERR_PARSE;
+    }
+    const CityMpMatrix *bus = &mp->bus, *gen = &mp->gen, *br = &mp->branch;
+    if (bus->cols < 13) {
+        snprintf(err, err_len, "%s:%d: mpc.bus has %d columns; MATPOWER format 2 needs 13 (bus_i type Pd Qd Gs Bs "
+                 "area Vm Va baseKV zone Vmax Vmin)", path, bus->rows ? (int)bus->row_line[0] : 1, (int)bus->cols);
+        return CITY_ERR_PARSE;
+    }
+    if (gen->rows && gen->cols < 8) {
+        snprintf(err, err_len, "%s:%d: mpc.gen has %d columns; it needs at least 8 (bus Pg Qg Qmax Qmin Vg mBase "
+                 "status)", path, (int)gen->row_line[0], (int)gen->cols);
+        return CITY_ERR_PARSE;
+    }
+    if (br->rows && br->cols < 11) {
+        snprintf(err, err_len, "%s:%d: mpc.branch has %d columns; it needs at least 11 (fbus tbus r x b rateA rateB "
+                 "rateC ratio angle status)", path, (int)br->row_line[0], (int)br->cols);
+        return CITY_ERR_PARSE;
+    }
+    CityGrid *g = city_grid_create(mp->base_mva);
+    if (!g) {
+        snprintf(err, err_len, "%s: out of memory", path);
+        return CITY_ERR_NOMEM;
+    }
+    CityStatus st = CITY_OK;
+    for (int32_t r = 0; r < bus->rows && st == CITY_OK; r++) {
+        int line = bus->row_line[r];
+        double id = at(bus, r, 1), type = at(bus, r, 2);
+        if (!whole(id) || id <= 0) {
+            snprintf(err, err_len, "%s:%d: bus number %g must be a positive whole number", path, line, id);
+            st = CITY_ERR_PARSE;
+            break;
+        }
+        if (!whole(type) || type < 1 || type > 4) {
+            snprintf(err, err_len, "%s:%d: bus %d has type %g; use 1 (PQ), 2 (PV), 3 (reference) or 4 (isolated)",
+                     path, line, (int)id, type);
+            st = CITY_ERR_PARSE;
+            break;
+        }
+        CityGridBus b = {0};
+        b.id = (int32_t)id;
+        b.type = (CityBusType)(int)type;
+        b.pd_mw = at(bus, r, 3);
+        b.qd_mvar = at(bus, r, 4);
+        b.gs_mw = at(bus, r, 5);
+        b.bs_mvar = at(bus, r, 6);
+        b.vm_pu = at(bus, r, 8);
+        b.va_deg = at(bus, r, 9);
+        b.base_kv = at(bus, r, 10);
+        if ((st = city_grid_add_bus(g, &b)) != CITY_OK)
+            snprintf(err, err_len, "%s:%d: %s", path, line, city_grid_error(g));
+    }
+    for (int32_t r = 0; r < gen->rows && st == CITY_OK; r++) {
+        int line = gen->row_line[r];
+        double bid = at(gen, r, 1);
+        if (!whole(bid) || city_grid_bus_index(g, (int32_t)bid) < 0) {
+            snprintf(err, err_len, "%s:%d: generator row %d is at bus %g, which is not in mpc.bus; fix the bus "
+                     "number", path, line, (int)r + 1, bid);
+            st = CITY_ERR_PARSE;
+            break;
+        }
+        CityGridGen gg = {0};
+        gg.bus = (int32_t)bid;
+        gg.pg_mw = at(gen, r, 2);
+        gg.qg_mvar = at(gen, r, 3);
+        gg.qmax_mvar = at(gen, r, 4);
+        gg.qmin_mvar = at(gen, r, 5);
+        gg.vg_pu = at(gen, r, 6);
+        gg.on = at(gen, r, 8) > 0;
+        if ((st = city_grid_add_gen(g, &gg)) != CITY_OK)
+            snprintf(err, err_len, "%s:%d: %s", path, line, city_grid_error(g));
+    }
+    for (int32_t r = 0; r < br->rows && st == CITY_OK; r++) {
+        int line = br->row_line[r];
+        double f = at(br, r, 1), t = at(br, r, 2);
+        if (!whole(f) || !whole(t) || city_grid_bus_index(g, (int32_t)f) < 0 ||
+            city_grid_bus_index(g, (int32_t)t) < 0) {
+            snprintf(err, err_len, "%s:%d: branch row %d connects bus %g to bus %g, but bus %g is not in mpc.bus; "
+                     "fix the bus number", path, line, (int)r + 1, f, t,
+                     whole(f) && city_grid_bus_index(g, (int32_t)f) >= 0 ? t : f);
+            st = CITY_ERR_PARSE;
+            break;
+        }
+        CityGridBranch b = {0};
+        b.id = r + 1;
+        b.from_bus = (int32_t)f;
+        b.to_bus = (int32_t)t;
+        b.r_pu = at(br, r, 3);
+        b.x_pu = at(br, r, 4);
+        b.b_pu = at(br, r, 5);
+        b.rate_mva = at(br, r, 6);
+        b.ratio = at(br, r, 9);
+        b.shift_deg = at(br, r, 10);
+        b.closed = at(br, r, 11) > 0;
+        b.kind = (b.ratio != 0 && b.ratio != 1) || b.shift_deg != 0 ? CITY_BRANCH_TRANSFORMER : CITY_BRANCH_LINE;
+        if (!b.closed && b.r_pu == 0 && b.x_pu == 0)
+            b.x_pu = 1e-6; /* an open branch never enters Ybus */
+        if ((st = city_grid_add_branch(g, &b)) != CITY_OK)
+            snprintf(err, err_len, "%s:%d: %s", path, line, city_grid_error(g));
+    }
+    if (st != CITY_OK) {
+        city_grid_destroy(g);
+        return st == CITY_ERR_NOMEM ? st : CITY_ERR_PARSE;
+    }
+    *out = g;
+    return CITY_OK;
+}

@@ -1,0 +1,131 @@
+/* Private to sim/power: the grid's storage and the solver state shared by
+ * grid_model.c, grid_ybus.c, grid_nr.c, grid_sweep.c, grid_solve.c and
+ * grid_devices.c. */
+#ifndef GRID_INTERNAL_H
+#define GRID_INTERNAL_H
+
+#include <complex.h>
+#include <stdarg.h>
+
+#include <klu.h>
+
+#include "city_grid.h"
+
+#define GRID_ERROR_MAX 512
+#define GRID_MAX_FEEDERS 64
+
+/* Solver class of a bus in the current topology. */
+enum { GRID_DEAD = 0, GRID_PQ = 1, GRID_PV = 2, GRID_REF = 3 };
+
+typedef struct GridIdMap {
+    int32_t *keys;   /* open addressing, 0 = empty (ids are > 0 or mapped from any int) */
+    int32_t *vals;
+    uint8_t *used;
+    int32_t cap;     /* power of two */
+    int32_t count;
+} GridIdMap;
+
+/* A piecewise-linear time function. */
+typedef struct GridCurve {
+    double *t_s, *v;
+    int32_t n;
+    bool daily;
+} GridCurve;
+
+/* Sparse admittance matrix (CSC, n x n, structurally symmetric) and the
+ * Newton Jacobian built on its pattern. Rebuilt when topo_version changes. */
+typedef struct GridPf {
+    int32_t n;                 /* buses */
+    uint64_t built_for;        /* topo_version the pattern belongs to (0 = none) */
+    int32_t *yp, *yi;          /* Ybus column pointers (n+1) and row indices */
+    double complex *yx;        /* Ybus values */
+    int32_t *ydiag;            /* position of (k,k) in column k */
+
+    int8_t *cls;               /* GRID_DEAD / PQ / PV / REF per bus */
+    int32_t *col_va, *col_vm;  /* unknown (and equation row) of angle / magnitude, -1 if fixed */
+    int32_t nj;                /* unknowns */
+    int32_t *jp, *ji;          /* Jacobian CSC pattern */
+    double *jx;
+    int32_t *jpos;             /* 4 per Ybus entry: dP/dVa, dQ/dVa, dP/dVm, dQ/dVm slots or -1 */
+    uint64_t jac_for;          /* class signature the Jacobian pattern belongs to */
+    klu_symbolic *sym;         /* symbolic analysis, reused while the pattern holds */
+    klu_numeric *num;          /* numeric factors, refactored in place */
+    klu_common common;
+    double *rhs;               /* mismatch / Newton step (nj) */
+    double complex *v;         /* bus voltages during a solve */
+    double *vm, *va;           /* the same in polar form (angles unwrapped, radians) */
+    double complex *ibus;      /* Ybus * V */
+    /* specified injections (pu): generation and ZIP demand parts */
+    double complex *sg, *sd_p, *sd_i, *sd_z;
+    /* sweep: BFS order from each reference, parent branch, series current */
+    int32_t *order, *parent_br; /* BFS order of energised buses; parent branch per bus (-1 at a root) */
+    int32_t n_order;
+    double complex *is, *acc;     /* series current of the parent branch; current drawn by the subtree */
+    double complex *bz, *bt, *bsh; /* parent branch: series impedance, tap, half charging */
+    uint8_t *parent_is_from;      /* the parent is the branch's from bus (tap on the parent side) */
+    uint64_t tree_for;         /* topo signature the tree belongs to */
+} GridPf;
+
+struct CityGrid {
+    double base_mva;
+    char error[GRID_ERROR_MAX];
+
+    CityGridBus *bus;     int32_t n_bus, cap_bus;
+    CityGridBranch *br;   int32_t n_br, cap_br;
+    CityGridGen *gen;     int32_t n_gen, cap_gen;
+    CityGridFlow *flow;   /* per branch, last solve */
+    uint8_t *energised;   /* per bus, last solve */
+    GridIdMap bus_ids, br_ids;
+    uint64_t topo_version; /* bumped by every topology change */
+    bool solved;           /* a solve succeeded since the last topology change */
+
+    char feeder_names[GRID_MAX_FEEDERS][64];
+    int32_t n_feeders;
+    CityGridFeederStep feeder_step[GRID_MAX_FEEDERS];
+
+    CityGridLoad *load;        int32_t n_load, cap_load;
+    CityGridPv *pv;            int32_t n_pv, cap_pv;
+    CityGridBattery *bat;      int32_t n_bat, cap_bat;
+    CityGridCharger *chg;      int32_t n_chg, cap_chg;
+    CityGridLights *lights;    int32_t n_lights, cap_lights;
+    CityGridEv *ev;            int32_t n_ev, cap_ev;
+    double (*profiles)[24];    int32_t n_profiles;
+    GridCurve temperature, irradiance;
+    /* device powers computed for the current period (kW, + = consumption) */
+    double *load_kw_now, *load_kvar_now; /* per load, before voltage dependence */
+    double *pv_kw_now;
+    double *chg_kw_now;
+    double last_demand_kw;     /* the previous period's feeder demand (peak shaving) */
+
+    GridPf pf;
+};
+
+/* grid_model.c */
+CityStatus grid_fail(CityGrid *grid, CityStatus status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+bool grid_grow(void **p, int32_t *cap, int32_t need, size_t elem);
+int32_t grid_map_get(const GridIdMap *map, int32_t key);
+bool grid_map_put(GridIdMap *map, int32_t key, int32_t val);
+void grid_map_free(GridIdMap *map);
+
+/* grid_ybus.c */
+/* Rebuilds Ybus (pattern and values) when the topology changed. */
+CityStatus grid_ybus_build(CityGrid *grid);
+/* Series/shunt admittances of a branch in MATPOWER's pi model. */
+void grid_branch_y(const CityGridBranch *b, double complex *yff, double complex *yft, double complex *ytf,
+                   double complex *ytt);
+/* I = Ybus * V over all buses. */
+void grid_ybus_mul(const GridPf *pf, const double complex *v, double complex *out);
+void grid_pf_free(GridPf *pf);
+
+/* grid_nr.c */
+CityStatus grid_nr_solve(CityGrid *grid, const CityPfOptions *o, CityPfReport *r);
+/* Largest mismatch over the unknown equations; its bus index and kind. */
+double grid_mismatch(CityGrid *grid, int32_t *worst, char *kind, double *rhs);
+
+/* grid_sweep.c */
+CityStatus grid_sweep_solve(CityGrid *grid, const CityPfOptions *o, CityPfReport *r);
+
+/* grid_devices.c */
+double grid_curve_at(const GridCurve *c, double t_s, double dflt);
+
+#endif
