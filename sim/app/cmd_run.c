@@ -64,6 +64,7 @@ int city_cmd_run_from(int argc, char **argv, int first)
         goto fail;
 
     CityWorld *w = city_scenario_world(sc);
+    double load_s = wall_now() - t0;
     char out_dir[1024];
     if (o.out_dir)
         snprintf(out_dir, sizeof out_dir, "%s", o.out_dir);
@@ -108,7 +109,7 @@ int city_cmd_run_from(int argc, char **argv, int first)
         goto fail;
     }
 
-    CityRunInfo info = {city_scenario_name(sc), CITY_VERSION, wall_now() - t0};
+    CityRunInfo info = {city_scenario_name(sc), CITY_VERSION, wall_now() - t0, load_s};
     if ((st = city_output_commit(out, w, &info, err, sizeof err)) != CITY_OK) {
         out = NULL;
         goto fail;

@@ -16,7 +16,9 @@ typedef struct CityOutput CityOutput;
 typedef struct CityRunInfo {
     const char *scenario;  /* scenario name */
     const char *version;   /* citylab version */
-    double wall_time_s;    /* the only wall-clock field: excluded from determinism */
+    double wall_time_s;    /* wall-clock seconds of the whole run; with the next, the only
+                            * wall-clock fields (one line of summary.json, excluded from determinism) */
+    double load_wall_time_s; /* of which loading the scenario (network, demand) */
 } CityRunInfo;
 
 /* Creates the staging folder for `final_dir` (parents are created).

@@ -187,6 +187,8 @@ static CityStatus write_summary(const char *path, const CityWorld *w, const City
     city_json_number(f, city_world_time_s(w));
     fputs(",\n  \"wall_time_s\": ", f);
     city_json_number(f, info->wall_time_s);
+    fputs(", \"load_wall_time_s\": ", f);
+    city_json_number(f, info->load_wall_time_s);
     fprintf(f, ",\n  \"state_hash\": \"%016llx\"", (unsigned long long)city_world_hash(w));
     fprintf(f, ",\n  \"checks_passed\": %s", city_world_checks_pass(w) ? "true" : "false");
     fputs(",\n  \"checks\": [", f);

@@ -159,7 +159,7 @@ static void road_destroy(void *self)
     free(vh->occ_link); free(vh->occ_left_m); free(vh->v0_factor); free(vh->depart_s); free(vh->depart_delay_s);
     free(vh->time_loss_s); free(vh->dist_m); free(vh->halt_s); free(vh->wait_s); free(vh->energy_kwh);
     free(vh->edge_enter_s); free(vh->stops); free(vh->flags); free(vh->name); free(vh->lc_wait);
-    free(vh->live); free(vh->live_pos);
+    free(vh->live); free(vh->live_pos); free(vh->good_key); free(vh->good_lo); free(vh->good_hi);
     city_pool_destroy(&vh->pool);
     if (road->lanes && road->net)
         for (int32_t i = 0; i < road->net->n_lanes; i++)
@@ -506,6 +506,7 @@ CityStatus city_road_close_lane(CityRoad *road, int32_t lane, bool closed)
     if (lane < 0 || lane >= road->net->n_lanes)
         return road_fail(road, CITY_ERR_INVALID, "close_lane: no lane number %d in the network", (int)lane);
     road->lane_closed[lane] = closed;
+    road->closure_epoch++;
     city_world_log(road->world, "road", "lane %s %s", road->net->lanes[lane].id, closed ? "closed" : "opened");
     return CITY_OK;
 }

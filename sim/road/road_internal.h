@@ -65,6 +65,8 @@ typedef struct RoadVehicles {
     uint8_t *flags;        /* ROAD_VF_* */
     char **name;
     int32_t *lc_wait;      /* ticks until the next lane-change evaluation */
+    uint64_t *good_key;    /* (route, route_pos, closure epoch) the cached good lanes were computed for */
+    int8_t *good_lo, *good_hi; /* cached lanes of the current edge leading to the next route edge */
     int32_t *live;         /* dense list of live pool indices (slot order of the readers) */
     int32_t *live_pos;     /* pool index -> position in live */
     uint32_t n_live;
@@ -116,6 +118,7 @@ struct CityRoad {
     int32_t n_active, cap_active;
     int32_t *active_pos;   /* lane -> position in active, -1 */
     bool *lane_closed;
+    uint32_t closure_epoch;    /* bumped when a lane opens or closes (invalidates cached lane choices) */
 
     /* per lane, what the lights are told */
     uint16_t *sense_count, *sense_halting;
@@ -177,8 +180,13 @@ CityStatus road_arrive(CityRoad *road, int32_t v, double now_s);
  * edge of its route, or -1 (last edge, or no connection from this lane). */
 int32_t road_plan_conn(const CityRoad *road, int32_t v, int32_t lane);
 /* Lanes of the current edge that connect to the next route edge: [lo, hi], or false. */
-bool road_good_lanes(const CityRoad *road, int32_t v, int32_t edge, int32_t *lo, int32_t *hi);
-double road_desired_speed(const CityRoad *road, int32_t v, int32_t lane);
+bool road_good_lanes(CityRoad *road, int32_t v, int32_t edge, int32_t *lo, int32_t *hi);
+static inline double road_desired_speed(const CityRoad *road, int32_t v, int32_t lane)
+{
+    double limit = road->net->lanes[lane].speed_mps * road->veh.v0_factor[v];
+    double vmax = road->vtypes[road->veh.vtype[v]].def.max_speed_mps;
+    return limit < vmax ? limit : vmax;
+}
 
 /* road_step.c */
 CityStatus road_step(CityWorld *world, void *self, int64_t tick);

@@ -72,7 +72,8 @@ CityStatus road_vehicles_reserve(CityRoad *road, uint32_t n)
     GROW_ARRAY(vh->dist_m, cap); GROW_ARRAY(vh->halt_s, cap); GROW_ARRAY(vh->wait_s, cap);
     GROW_ARRAY(vh->energy_kwh, cap); GROW_ARRAY(vh->edge_enter_s, cap); GROW_ARRAY(vh->stops, cap);
     GROW_ARRAY(vh->flags, cap); GROW_ARRAY(vh->lc_wait, cap); GROW_ARRAY(vh->live, cap);
-    GROW_ARRAY(vh->live_pos, cap);
+    GROW_ARRAY(vh->live_pos, cap); GROW_ARRAY(vh->good_key, cap);
+    GROW_ARRAY(vh->good_lo, cap); GROW_ARRAY(vh->good_hi, cap);
     char **names = realloc(vh->name, cap * sizeof *names);
     if (!names)
         return CITY_ERR_NOMEM;
@@ -80,14 +81,6 @@ CityStatus road_vehicles_reserve(CityRoad *road, uint32_t n)
     vh->name = names;
     vh->cap = cap;
     return CITY_OK;
-}
-
-double road_desired_speed(const CityRoad *road, int32_t v, int32_t lane)
-{
-    const RoadVehicles *vh = &road->veh;
-    double limit = road->net->lanes[lane].speed_mps * vh->v0_factor[v];
-    double vmax = road->vtypes[vh->vtype[v]].def.max_speed_mps;
-    return limit < vmax ? limit : vmax;
 }
 
 static const int32_t *route_edges(const CityRoad *road, int32_t v, int32_t *n)
@@ -135,8 +128,16 @@ int32_t road_plan_conn(const CityRoad *road, int32_t v, int32_t lane)
     return first;
 }
 
-bool road_good_lanes(const CityRoad *road, int32_t v, int32_t edge, int32_t *lo, int32_t *hi)
+bool road_good_lanes(CityRoad *road, int32_t v, int32_t edge, int32_t *lo, int32_t *hi)
 {
+    RoadVehicles *vc = &road->veh;
+    uint64_t key = ((uint64_t)(uint32_t)vc->route[v] << 32) | ((uint64_t)(uint32_t)vc->route_pos[v] << 8) |
+                   (road->closure_epoch & 0xffu);
+    if (vc->good_key[v] == key) {
+        *lo = vc->good_lo[v];
+        *hi = vc->good_hi[v];
+        return *hi >= 0;
+    }
     const CityRoadNet *net = road->net;
     const CityEdge *e = &net->edges[edge];
     int32_t n;
@@ -156,6 +157,9 @@ bool road_good_lanes(const CityRoad *road, int32_t v, int32_t edge, int32_t *lo,
         if (i > *hi)
             *hi = i;
     }
+    vc->good_key[v] = key;
+    vc->good_lo[v] = (int8_t)(*hi >= 0 ? *lo : 0);
+    vc->good_hi[v] = (int8_t)*hi;
     return *hi >= 0;
 }
 
@@ -368,6 +372,7 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
     w->stops[idx] = 0;
     w->flags[idx] = v < 0.1 ? ROAD_VF_HALTING : 0;
     w->lc_wait[idx] = (int32_t)(idx % 8u);
+    w->good_key[idx] = UINT64_MAX;
     free(w->name[idx]);
     w->name[idx] = (char *)p->dep.name; /* ownership moves to the vehicle */
     w->live_pos[idx] = (int32_t)w->n_live;
