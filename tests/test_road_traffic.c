@@ -353,7 +353,7 @@ static void test_conservation(void **state)
         assert_int_equal(city_world_step(w), CITY_OK);
         CityRoadStats st;
         city_road_stats(road, &st);
-        assert_int_equal(st.inserted, st.arrived + st.running);
+        assert_int_equal(st.inserted, st.arrived + st.aborted + st.running);
         assert_int_equal(st.running, city_road_vehicle_count(road));
         if (st.running > max_running)
             max_running = st.running;

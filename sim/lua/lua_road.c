@@ -701,6 +701,61 @@ static int l_vehicles(lua_State *L)
     return 1;
 }
 
+/* city.road.edges() -> array in network order of {id=, from=, to=, lanes=, length=, speed=, passenger=} */
+static int l_edges(lua_State *L)
+{
+    const CityRoadNet *net = city_road_net(road_or_raise(L));
+    lua_createtable(L, net->n_edges, 0);
+    int k = 0;
+    for (int32_t e = 0; e < net->n_edges; e++) {
+        const CityEdge *ed = &net->edges[e];
+        if (ed->internal)
+            continue;
+        bool car = false;
+        for (int32_t i = 0; i < ed->lane_count; i++)
+            car = car || (net->lanes[ed->lane_first + i].allow & CITY_VC_PASSENGER);
+        lua_createtable(L, 0, 7);
+        lua_pushstring(L, ed->id);
+        lua_setfield(L, -2, "id");
+        lua_pushstring(L, net->junctions[ed->from].id);
+        lua_setfield(L, -2, "from");
+        lua_pushstring(L, net->junctions[ed->to].id);
+        lua_setfield(L, -2, "to");
+        lua_pushinteger(L, ed->lane_count);
+        lua_setfield(L, -2, "lanes");
+        lua_pushnumber(L, ed->length_m);
+        lua_setfield(L, -2, "length");
+        lua_pushnumber(L, ed->speed_mps);
+        lua_setfield(L, -2, "speed");
+        lua_pushboolean(L, car);
+        lua_setfield(L, -2, "passenger");
+        lua_rawseti(L, -2, ++k);
+    }
+    return 1;
+}
+
+/* city.road.path(from, to [, class]) -> array of edge ids of the fastest free-flow path, or nil */
+static int l_path(lua_State *L)
+{
+    CityRoad *road = road_or_raise(L);
+    int32_t from = edge_by_id(L, road, luaL_checkstring(L, 1), "city.road.path");
+    int32_t to = edge_by_id(L, road, luaL_checkstring(L, 2), "city.road.path");
+    uint32_t vclass = class_bit(L, luaL_optstring(L, 3, "passenger"));
+    const CityRoadNet *net = city_road_net(road);
+    int32_t *buf = lua_newuserdatauv(L, ((size_t)net->n_edges + 1) * sizeof *buf, 0);
+    int32_t n = city_road_path(road, from, to, vclass, buf, net->n_edges + 1);
+    if (n < 0) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_createtable(L, n, 0);
+    for (int32_t i = 0; i < n; i++) {
+        lua_pushstring(L, net->edges[buf[i]].id);
+        lua_rawseti(L, -2, i + 1);
+    }
+    return 1;
+}
+
 static int l_edge_count(lua_State *L)
 {
     const CityRoadNet *net = city_road_net(road_or_raise(L));
@@ -721,7 +776,8 @@ void city_lua_open_road(lua_State *L)
                                    {"close_lane", l_close_lane}, {"signal_mode", l_signal_mode},
                                    {"set_phase", l_set_phase},   {"signals", l_signals},
                                    {"stats", l_stats},           {"vehicles", l_vehicles},
-                                   {"edge_count", l_edge_count}, {NULL, NULL}};
+                                   {"edge_count", l_edge_count}, {"edges", l_edges},
+                                   {"path", l_path},             {NULL, NULL}};
     luaL_newlib(L, fns);
     lua_setfield(L, -2, "road");
 }

@@ -141,6 +141,10 @@ CityStatus city_road_add_trip(CityRoad *road, const CityTripDef *def);
 CityStatus city_road_add_flow(CityRoad *road, const CityFlowDef *def);
 CityStatus city_road_add_od(CityRoad *road, const CityOdDef *def);
 
+/* Fastest free-flow path between two edges for a class: writes edge
+ * indices into out and returns their number, or -1 when unreachable. */
+int32_t city_road_path(CityRoad *road, int32_t from_edge, int32_t to_edge, uint32_t vclass, int32_t *out, int32_t cap);
+
 /* Commands (the same for scenarios, the viewer and controllers). */
 CityStatus city_road_close_lane(CityRoad *road, int32_t lane, bool closed);
 CityStatus city_road_tls_set_type(CityRoad *road, int32_t tls, CityTlsType type);
@@ -183,7 +187,8 @@ int32_t city_road_tls_phase(const CityRoad *road, int32_t tls);
 typedef struct CityRoadStats {
     uint64_t inserted;             /* vehicles that entered */
     uint64_t arrived;              /* vehicles that reached their destination */
-    uint64_t running;              /* on the network now */
+    uint64_t aborted;              /* vehicles that could not reach it and left (logged warnings) */
+    uint64_t running;              /* on the network now (inserted = arrived + aborted + running) */
     uint64_t waiting_insert;       /* due but not yet inserted (no room) */
     uint64_t vehicle_updates;      /* vehicle-steps simulated */
     uint64_t gridlock_warnings;

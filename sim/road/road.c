@@ -499,6 +499,12 @@ CityStatus city_road_add_od(CityRoad *road, const CityOdDef *def)
     return CITY_OK;
 }
 
+int32_t city_road_path(CityRoad *road, int32_t from_edge, int32_t to_edge, uint32_t vclass, int32_t *out, int32_t cap)
+{
+    int32_t n = road_router_route(road->router, from_edge, to_edge, vclass, NULL, out, cap);
+    return n < 0 ? -1 : n;
+}
+
 /* ---- commands ----------------------------------------------------------- */
 
 CityStatus city_road_close_lane(CityRoad *road, int32_t lane, bool closed)

@@ -77,7 +77,8 @@ enum {
     ROAD_VF_GRIDLOCK = 2,  /* gridlock warning already given */
     ROAD_VF_STOPPED_AT_LINE = 4, /* made the full stop a stop/all-way sign asks for */
     ROAD_VF_ARRIVED = 8,
-    ROAD_VF_PULLED_IN = 16 /* waited at the line through a yielding green: clears the junction on red */
+    ROAD_VF_PULLED_IN = 16, /* waited at the line through a yielding green: clears the junction on red */
+    ROAD_VF_ABORT = 32      /* cannot reach its destination: leaves at the end of its lane */
 };
 
 /* A vehicle that must change into a lane for its next turn and finds no
@@ -150,7 +151,8 @@ struct CityRoad {
     CityRoadStats stats;
     double sum_speed;          /* this step */
     uint64_t emergency_brakes;
-    uint64_t missed_turns;     /* turns given up for want of a gap (rerouted) */
+    uint64_t missed_turns;
+    uint64_t trips_aborted;    /* vehicles that could not reach their destination (logged) */     /* turns given up for want of a gap (rerouted) */
     CityTable *trips;
     CityTable *edges_table;
     char err[512];
@@ -176,9 +178,13 @@ void road_lanes_compact_active(CityRoad *road);
 CityStatus road_vehicles_reserve(CityRoad *road, uint32_t n);
 CityStatus road_insert_pending(CityRoad *road, double now_s);
 CityStatus road_arrive(CityRoad *road, int32_t v, double now_s);
+/* Removes a vehicle whose trip was aborted (counted, not a completed trip). */
+CityStatus road_abort(CityRoad *road, int32_t v);
 /* The connection a vehicle on normal lane `lane` takes to reach the next
  * edge of its route, or -1 (last edge, or no connection from this lane). */
 int32_t road_plan_conn(const CityRoad *road, int32_t v, int32_t lane);
+/* The same as if the vehicle were at route position rp. */
+int32_t road_plan_conn_at(const CityRoad *road, int32_t v, int32_t lane, int32_t rp);
 /* Lanes of the current edge that connect to the next route edge: [lo, hi], or false. */
 bool road_good_lanes(CityRoad *road, int32_t v, int32_t edge, int32_t *lo, int32_t *hi);
 static inline double road_desired_speed(const CityRoad *road, int32_t v, int32_t lane)

@@ -83,7 +83,31 @@ static char link_state(const CityRoad *road, const CityConnection *c)
 /* Keep the junction clear: enter only when the exit lane has room for us
  * behind its last vehicle (or that vehicle is moving off), counting the
  * vehicles already inside on our path. */
+static bool exit_has_room_at(const CityRoad *road, int32_t v, const CityConnection *c, int32_t rp, int depth);
+
 static bool exit_has_room(const CityRoad *road, int32_t v, const CityConnection *c)
+{
+    return exit_has_room_at(road, v, c, road->veh.route_pos[v], 0);
+}
+
+/* An exit lane shorter than the vehicle (joined junctions leave lanes of a
+ * few decimetres) only helps if the vehicle can go on through the next
+ * junction at once: otherwise it would stand with its tail in this one. */
+static bool short_exit_passable(const CityRoad *road, int32_t v, const CityConnection *c, int32_t rp, int depth)
+{
+    if (depth >= 3)
+        return false;
+    int32_t next = road_plan_conn_at(road, v, c->to_lane, rp + 1);
+    if (next < 0)
+        return true; /* it arrives on this lane */
+    const CityConnection *c2 = &road->net->conns[next];
+    char st = link_state(road, c2);
+    if (st == 'r' || st == 'u' || st == 'y' || st == 'Y')
+        return false;
+    return exit_has_room_at(road, v, c2, rp + 1, depth + 1);
+}
+
+static bool exit_has_room_at(const CityRoad *road, int32_t v, const CityConnection *c, int32_t rp, int depth)
 {
     const CityRoadNet *net = road->net;
     const RoadVehicles *vh = &road->veh;
@@ -97,6 +121,8 @@ static bool exit_has_room(const CityRoad *road, int32_t v, const CityConnection 
         }
     }
     int32_t n = road_lane_count(road, c->to_lane);
+    if (net->lanes[c->to_lane].length_m < need && road->routes[vh->route[v]].count > rp + 2)
+        return n == 0 && short_exit_passable(road, v, c, rp, depth);
     if (n == 0)
         return true;
     int32_t u = road_lane_at(road, c->to_lane, n - 1);
@@ -236,9 +262,9 @@ static double plan_front(StepCtx *x, int32_t v, double a_free, double v0, bool *
     *crossing = false;
     for (int seg = 0; seg < 4; seg++) {
         int32_t next;
-        if (k < 0) {
+        if (k == -1) {
             if (ci < 0) {
-                if (!last_edge) /* wrong lane for the turn: wait at the lane end for a gap */
+                if (!last_edge && !(vh->flags[v] & ROAD_VF_ABORT)) /* wrong lane: wait at the lane end for a gap */
                     a = fmin(a, idm_accel(t, v_now, v0, dist - ROAD_STOP_LINE_M + t->def.min_gap_m, 0.0));
                 break;
             }
@@ -499,6 +525,10 @@ static void miss_turn(CityRoad *road, int32_t v, int32_t lane)
             road->missed_turns++;
             return;
         }
+    /* nowhere to go from here: the trip ends on this lane, reported (never a silent teleport) */
+    vh->flags[v] |= ROAD_VF_ABORT;
+    city_world_log(road->world, "warning", "vehicle %s cannot reach %s from lane %s; trip aborted", vh->name[v],
+                   net->edges[dest].id, ln->id);
 }
 
 static void add_merge(CityRoad *road, int32_t lane, int32_t v)
@@ -532,7 +562,7 @@ static void change_lanes(StepCtx *x, int32_t period)
     int32_t m = 0;
     for (int32_t a = 0; a < road->n_active; a++) {
         int32_t lane = road->active[a];
-        if (net->edges[net->lanes[lane].edge].lane_count < 2 || net->edges[net->lanes[lane].edge].internal)
+        if (net->edges[net->lanes[lane].edge].internal)
             continue;
         int32_t n = road_lane_count(road, lane);
         for (int32_t i = 0; i < n; i++) {
@@ -550,8 +580,13 @@ static void change_lanes(StepCtx *x, int32_t period)
         int32_t lane = vh->lane[v];
         const CityLane *ln = &net->lanes[lane];
         const CityEdge *e = &net->edges[ln->edge];
-        if (vh->pos[v] < vtype_of(road, v)->def.length_m)
-            continue; /* still entering the lane */
+        bool wrong = vh->conn[v] < 0 && vh->route_pos[v] + 1 < road->routes[vh->route[v]].count;
+        if (wrong && vh->halt_s[v] > ROAD_MISSED_TURN_S && ln->length_m - vh->pos[v] < ROAD_STOP_LINE_M + 3.0) {
+            miss_turn(road, v, lane);
+            continue;
+        }
+        if (e->lane_count < 2 || vh->pos[v] < vtype_of(road, v)->def.length_m)
+            continue; /* nowhere to change to, or still entering the lane */
         int32_t lo, hi;
         if (!road_good_lanes(road, v, ln->edge, &lo, &hi))
             continue;
@@ -559,7 +594,6 @@ static void change_lanes(StepCtx *x, int32_t period)
         int32_t best = -1;
         double best_gain = 0.0;
         int32_t idx = ln->index;
-        bool wrong = vh->conn[v] < 0 && vh->route_pos[v] + 1 < road->routes[vh->route[v]].count;
         for (int d = -1; d <= 1; d += 2) {
             int32_t ti = idx + d;
             if (ti < 0 || ti >= e->lane_count)
@@ -575,11 +609,6 @@ static void change_lanes(StepCtx *x, int32_t period)
                 best_gain = gain;
                 best = target;
             }
-        }
-        if (best < 0 && wrong && vh->halt_s[v] > ROAD_MISSED_TURN_S &&
-            ln->length_m - vh->pos[v] < ROAD_STOP_LINE_M + 3.0) {
-            miss_turn(road, v, lane);
-            continue;
         }
         if (best < 0) {
             if (wrong) { /* ask the target lane to open a gap */
@@ -610,6 +639,11 @@ static CityStatus cross_lane_end(StepCtx *x, int32_t v, bool *arrived)
     int32_t k = vh->via_pos[v];
     int32_t ci = vh->conn[v];
     int32_t next;
+    if (k < 0 && (vh->flags[v] & ROAD_VF_ABORT)) {
+        road_lane_pop_front(road, lane);
+        *arrived = true;
+        return road_abort(road, v);
+    }
     if (k < 0) {
         bool last = vh->route_pos[v] + 1 >= road->routes[vh->route[v]].count;
         if (last || ci < 0 || (net->conns[ci].link >= 0 && vh->occ_link[v] != net->conns[ci].link)) {

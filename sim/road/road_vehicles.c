@@ -102,16 +102,41 @@ static bool lane_reaches(const CityRoadNet *net, int32_t lane, int32_t to, uint3
     return false;
 }
 
+#define ROAD_SHORT_EDGE_M 60.0 /* too short to change lanes on: plan the lane beyond it too */
+
+/* True when, from `lane` on route edge rp, the vehicle can follow its route
+ * through the next edges that are too short to change lanes on. */
+static bool lane_leads_on(const CityRoad *road, const int32_t *edges, int32_t n, int32_t rp, int32_t lane,
+                          uint32_t vclass, int depth)
+{
+    if (rp + 1 >= n)
+        return true;
+    const CityRoadNet *net = road->net;
+    const CityLane *ln = &net->lanes[lane];
+    for (int32_t k = 0; k < ln->out_count; k++) {
+        int32_t to = net->conns[ln->out_first + k].to_lane;
+        if (net->lanes[to].edge != edges[rp + 1] || !(net->lanes[to].allow & vclass) || road->lane_closed[to])
+            continue;
+        if (depth >= 4 || net->lanes[to].length_m >= ROAD_SHORT_EDGE_M ||
+            lane_leads_on(road, edges, n, rp + 1, to, vclass, depth + 1))
+            return true;
+    }
+    return false;
+}
+
 int32_t road_plan_conn(const CityRoad *road, int32_t v, int32_t lane)
+{
+    return road_plan_conn_at(road, v, lane, road->veh.route_pos[v]);
+}
+
+int32_t road_plan_conn_at(const CityRoad *road, int32_t v, int32_t lane, int32_t rp)
 {
     const CityRoadNet *net = road->net;
     int32_t n;
     const int32_t *edges = route_edges(road, v, &n);
-    int32_t rp = road->veh.route_pos[v];
     if (rp + 1 >= n)
         return -1;
     int32_t next = edges[rp + 1];
-    int32_t after = rp + 2 < n ? edges[rp + 2] : -1;
     uint32_t vclass = road->vtypes[road->veh.vtype[v]].def.vclass;
     const CityLane *ln = &net->lanes[lane];
     int32_t first = -1;
@@ -120,7 +145,8 @@ int32_t road_plan_conn(const CityRoad *road, int32_t v, int32_t lane)
         int32_t to = net->conns[ci].to_lane;
         if (net->lanes[to].edge != next || !(net->lanes[to].allow & vclass) || road->lane_closed[to])
             continue;
-        if (after < 0 || lane_reaches(net, to, after, vclass))
+        /* prefer an exit lane from which the rest of the route can be followed */
+        if (rp + 2 >= n || lane_leads_on(road, edges, n, rp + 1, to, vclass, 0))
             return ci;
         if (first < 0)
             first = ci;
@@ -150,7 +176,7 @@ bool road_good_lanes(CityRoad *road, int32_t v, int32_t edge, int32_t *lo, int32
         int32_t l = e->lane_first + i;
         if (!(net->lanes[l].allow & vclass) || road->lane_closed[l])
             continue;
-        if (rp + 1 < n && !lane_reaches(net, l, edges[rp + 1], vclass))
+        if (rp + 1 < n && !lane_leads_on(road, edges, n, rp, l, vclass, 0))
             continue;
         if (i < *lo)
             *lo = i;
@@ -418,10 +444,9 @@ CityStatus road_insert_pending(CityRoad *road, double now_s)
     return CITY_OK;
 }
 
-CityStatus road_arrive(CityRoad *road, int32_t v, double now_s)
+static void remove_vehicle(CityRoad *road, int32_t v)
 {
     RoadVehicles *vh = &road->veh;
-    CityStatus st = road_record_trip(road, v, now_s);
     if (vh->occ_link[v] >= 0) {
         road->link_occupied[vh->occ_link[v]]--;
         vh->occ_link[v] = -1;
@@ -431,6 +456,20 @@ CityStatus road_arrive(CityRoad *road, int32_t v, double now_s)
     vh->live[at] = last;
     vh->live_pos[last] = at;
     city_pool_free(&vh->pool, (CityId){(uint32_t)v, vh->pool.gen[v]});
+}
+
+CityStatus road_abort(CityRoad *road, int32_t v)
+{
+    remove_vehicle(road, v);
+    road->stats.aborted++;
+    return CITY_OK;
+}
+
+CityStatus road_arrive(CityRoad *road, int32_t v, double now_s)
+{
+    CityStatus st = road_record_trip(road, v, now_s);
+    remove_vehicle(road, v);
     road->stats.arrived++;
     return st;
 }
+
