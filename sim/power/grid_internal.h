@@ -93,9 +93,11 @@ struct CityGrid {
     GridCurve temperature, irradiance;
     /* device powers computed for the current period (kW, + = consumption) */
     double *load_kw_now, *load_kvar_now; /* per load, before voltage dependence */
+    double *load_full_now;     /* per load, what it would draw without shedding */
     double *pv_kw_now;
     double *chg_kw_now;
-    double last_demand_kw;     /* the previous period's feeder demand (peak shaving) */
+    double dev_t_s, dev_dt_s;  /* time and period the device powers were evaluated for */
+    bool dev_valid;            /* false after a device was added: re-evaluate before solving */
 
     GridPf pf;
 };
@@ -127,5 +129,12 @@ CityStatus grid_sweep_solve(CityGrid *grid, const CityPfOptions *o, CityPfReport
 
 /* grid_devices.c */
 double grid_curve_at(const GridCurve *c, double t_s, double dflt);
+/* Device powers at t for a period of dt_s (batteries see their feeder's net demand). */
+CityStatus grid_devices_eval(CityGrid *g, double t_s, double dt_s);
+/* Adds device demand and generation to the solver's bus injections. */
+void grid_devices_inject(CityGrid *g);
+/* EV charging power for the coming period. */
+double grid_ev_power(const CityGrid *g, const CityGridEv *ev, double dt_h);
+int32_t grid_find_sorted(const void *arr, int32_t n, size_t size, int32_t id);
 
 #endif

@@ -134,6 +134,7 @@ void city_grid_destroy(CityGrid *g)
     free(g->irradiance.v);
     free(g->load_kw_now);
     free(g->load_kvar_now);
+    free(g->load_full_now);
     free(g->pv_kw_now);
     free(g->chg_kw_now);
     free(g);

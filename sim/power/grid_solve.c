@@ -8,7 +8,6 @@
 
 #include "grid_internal.h"
 
-void grid_devices_inject(CityGrid *g); /* grid_devices.c */
 
 void city_pf_options_default(CityPfOptions *o)
 {
@@ -296,6 +295,9 @@ CityStatus city_grid_solve(CityGrid *g, const CityPfOptions *opt, CityPfReport *
         g->energised = en;
     if (!fl || !en)
         return grid_fail(g, CITY_ERR_NOMEM, "out of memory for branch flows");
+    if (!g->dev_valid && (g->n_load || g->n_pv || g->n_bat || g->n_chg || g->n_lights) &&
+        (st = grid_devices_eval(g, g->dev_t_s, g->dev_dt_s)) != CITY_OK)
+        return st;
     if ((st = classify(g, r)) != CITY_OK)
         return st;
     set_injections(g, &o);
