@@ -191,6 +191,43 @@ bool road_good_lanes(CityRoad *road, int32_t v, int32_t edge, int32_t *lo, int32
 
 /* ---- insertion ---------------------------------------------------------- */
 
+/* Routes a trip from -> via... -> to into road->route_buf; its length or -1. */
+static int32_t route_legs(CityRoad *road, const RoadDeparture *dep, uint32_t vclass, const double *cost)
+{
+    int32_t len = 0, from = dep->from_edge;
+    for (int32_t k = 0; k <= dep->n_via; k++) {
+        int32_t to = k < dep->n_via ? dep->via[k] : dep->to_edge;
+        int32_t got = road_router_route(road->router, from, to, vclass, cost, road->route_buf + len,
+                                        road->cap_route_buf - len);
+        if (got < 0)
+            return -1;
+        if (len > 0) { /* legs share their joint edge */
+            memmove(road->route_buf + len, road->route_buf + len + 1, (size_t)(got - 1) * sizeof(int32_t));
+            got--;
+        }
+        len += got;
+        from = to;
+    }
+    return len;
+}
+
+/* Index of the first route edge whose successor cannot be reached lane by
+ * lane (through short edges), or -1 when the whole route can be driven. */
+static int32_t first_unfollowable(const CityRoad *road, const int32_t *edges, int32_t n, uint32_t vclass)
+{
+    const CityRoadNet *net = road->net;
+    for (int32_t i = 0; i + 1 < n; i++) {
+        const CityEdge *e = &net->edges[edges[i]];
+        bool ok = false;
+        for (int32_t l = 0; l < e->lane_count && !ok; l++)
+            ok = (net->lanes[e->lane_first + l].allow & vclass) &&
+                 lane_leads_on(road, edges, n, i, e->lane_first + l, vclass, 0);
+        if (!ok)
+            return i + 1;
+    }
+    return -1;
+}
+
 static CityStatus queue_departure(void *user, const RoadDeparture *dep)
 {
     CityRoad *road = user;
@@ -206,23 +243,33 @@ static CityStatus queue_departure(void *user, const RoadDeparture *dep)
             road->route_buf = b;
             road->cap_route_buf = need;
         }
-        int32_t len = 0, from = dep->from_edge;
-        for (int32_t k = 0; k <= dep->n_via; k++) {
-            int32_t to = k < dep->n_via ? dep->via[k] : dep->to_edge;
-            int32_t got = road_router_route(road->router, from, to, vclass, road->opt.reroute_period_s > 0 ? road->edge_tt_s : NULL,
-                                            road->route_buf + len, road->cap_route_buf - len);
-            if (got < 0) {
-                city_world_log(road->world, "warning", "vehicle %s: no route from %s to %s; trip dropped",
-                               dep->name, road->net->edges[from].id, road->net->edges[to].id);
-                return CITY_OK;
+        /* an edge-level path can still be impossible lane by lane across
+         * the very short edges of joined junctions: ban the edge where it
+         * breaks and route again (a few times) */
+        const double *cost = road->opt.reroute_period_s > 0 ? road->edge_tt_s : NULL;
+        double *banned = NULL;
+        int32_t len = 0;
+        for (int attempt = 0; attempt < 4; attempt++) {
+            len = route_legs(road, dep, vclass, banned ? banned : cost);
+            if (len < 0)
+                break;
+            int32_t bad = first_unfollowable(road, road->route_buf, len, vclass);
+            if (bad < 0)
+                break;
+            if (!banned) {
+                banned = malloc((size_t)road->net->n_edges * sizeof *banned);
+                if (!banned)
+                    return CITY_ERR_NOMEM;
+                for (int32_t e = 0; e < road->net->n_edges; e++)
+                    banned[e] = cost ? cost[e] : road->net->edges[e].length_m / fmax(road->net->edges[e].speed_mps, 0.1);
             }
-            /* legs share their joint edge */
-            if (len > 0) {
-                memmove(road->route_buf + len, road->route_buf + len + 1, (size_t)(got - 1) * sizeof(int32_t));
-                got--;
-            }
-            len += got;
-            from = to;
+            banned[road->route_buf[bad]] = 1e12;
+        }
+        free(banned);
+        if (len < 0) {
+            city_world_log(road->world, "warning", "vehicle %s: no route from %s to %s; trip dropped", dep->name,
+                           road->net->edges[dep->from_edge].id, road->net->edges[dep->to_edge].id);
+            return CITY_OK;
         }
         route = road_route_store(road, NULL, road->route_buf, len);
         if (route < 0)
