@@ -92,6 +92,7 @@ static bool push_tok(P *p, Tok t)
 static bool lex(P *p, const char *s, size_t len)
 {
     int line = 1, depth = 0; /* depth of [] and {} */
+    int open_line = 0;       /* where the outermost bracket opened */
     int paren = 0;
     size_t i = 0;
     bool space = true;
@@ -247,8 +248,11 @@ static bool lex(P *p, const char *s, size_t len)
         memcpy(t.text, s + i, olen);
         t.text[olen] = '\0';
         i += olen;
-        if (c == '[' || c == '{')
+        if (c == '[' || c == '{') {
+            if (depth == 0)
+                open_line = line;
             depth++;
+        }
         else if ((c == ']' || c == '}') && depth > 0)
             depth--;
         else if (c == '(')
@@ -259,7 +263,7 @@ static bool lex(P *p, const char *s, size_t len)
             return false;
     }
     if (depth > 0)
-        return fail(p, line, "a '[' or '{' is never closed; add the matching ']' or '}'");
+        return fail(p, open_line, "this '[' (or '{') is never closed; add the matching ']' (or '}') after the last row");
     Tok e = {0};
     e.kind = T_END;
     e.line = line;

@@ -1,0 +1,16 @@
+function mpc = bad_row
+% A malformed case: the third bus row has one number too few.
+mpc.version = '2';
+mpc.baseMVA = 100;
+mpc.bus = [
+	1	3	0	0	0	0	1	1	0	345	1	1.1	0.9;
+	2	1	50	10	0	0	1	1	0	345	1	1.1	0.9;
+	3	1	50	10	0	0	1	1	0	345	1	1.1;
+];
+mpc.gen = [
+	1	0	0	300	-300	1	100	1	250	10;
+];
+mpc.branch = [
+	1	2	0.01	0.1	0	0	0	0	0	0	1	-360	360;
+	2	3	0.01	0.1	0	0	0	0	0	0	1	-360	360;
+];

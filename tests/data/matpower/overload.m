@@ -1,0 +1,15 @@
+function mpc = overload
+% Well formed, but the load is far beyond what the line can carry:
+% the power flow has no solution and must say so.
+mpc.version = '2';
+mpc.baseMVA = 100;
+mpc.bus = [
+	1	3	0	0	0	0	1	1	0	345	1	1.1	0.9;
+	2	1	5000	2000	0	0	1	1	0	345	1	1.1	0.9;
+];
+mpc.gen = [
+	1	0	0	300	-300	1	100	1	250	10;
+];
+mpc.branch = [
+	1	2	0.01	0.1	0	0	0	0	0	0	1	-360	360;
+];
