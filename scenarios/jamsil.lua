@@ -8,7 +8,7 @@
 -- Parameters can be changed by a scenario that requires this one:
 --   local jamsil = require("jamsil")  -- with the defaults below
 local M = {
-  pairs_n = 80,   -- OD pairs
+  pairs_n = 60,   -- OD pairs
   rate = 30,      -- veh/h per pair
   until_s = 3600,
 }

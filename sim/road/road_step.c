@@ -21,6 +21,7 @@
 #define ROAD_APPROACH_M 150.0      /* vehicles closer than this to a junction announce themselves */
 #define ROAD_IMPATIENCE_S 20.0     /* after waiting this long a yielding vehicle ignores standing foes */
 #define ROAD_STOP_LINE_M 1.0       /* vehicles stop this far before a line they may not pass */
+#define ROAD_TAIL_RELEASE_S 60.0   /* see move_all */
 #define ROAD_MISSED_TURN_S 30.0    /* standing this long on the wrong lane, a driver gives up the turn */
 
 typedef struct StepCtx {
@@ -100,10 +101,23 @@ static bool short_exit_passable(const CityRoad *road, int32_t v, const CityConne
     int32_t next = road_plan_conn_at(road, v, c->to_lane, rp + 1);
     if (next < 0)
         return true; /* it arrives on this lane */
-    const CityConnection *c2 = &road->net->conns[next];
+    const CityRoadNet *net = road->net;
+    const CityConnection *c2 = &net->conns[next];
     char st = link_state(road, c2);
-    if (st == 'r' || st == 'u' || st == 'y' || st == 'Y')
+    if (st == 'r' || st == 'u' || st == 'y' || st == 'Y' || road->lane_closed[c2->to_lane])
         return false;
+    /* nobody is crossing the next junction on a conflicting path right now */
+    if (c2->link >= 0) {
+        const CityLink *lk = &net->links[c2->link];
+        int32_t base = net->junctions[lk->junction].link_first;
+        const uint64_t *foes = city_road_link_foes(net, c2->link);
+        for (int32_t w = 0; w < lk->mask_words; w++)
+            for (uint64_t m = foes[w]; m; m &= m - 1) {
+                int32_t j = base + w * 64 + __builtin_ctzll(m);
+                if (road->link_occupied[j] > 0 && j != c2->link)
+                    return false;
+            }
+    }
     return exit_has_room_at(road, v, c2, rp + 1, depth + 1);
 }
 
@@ -356,7 +370,9 @@ static void plan_lane(StepCtx *x, int32_t lane)
             int32_t ci = vh->conn[v];
             if (vh->via_pos[v] < 0 && ci >= 0) {
                 double dist = lane_len - vh->pos[v];
-                if (dist < ROAD_APPROACH_M) {
+                /* a vehicle standing at a line it may not pass announces nothing:
+                 * yielding to it would only wait for each other */
+                if (dist < ROAD_APPROACH_M && (crossing || v_now > ROAD_HALT_MPS)) {
                     double eta = time_to_cover(dist, v_now, t->def.accel_mps2, v0);
                     announce(road, x->net->conns[ci].link, x->now_s + eta);
                 }
@@ -765,7 +781,11 @@ static CityStatus move_all(StepCtx *x)
             }
             if (vh->occ_link[v] >= 0) {
                 vh->occ_left_m[v] -= disp;
-                if (vh->occ_left_m[v] <= 0) {
+                /* a vehicle standing past the junction with its tail still in it
+                 * (exit lanes of a few decimetres in joined junctions) gives the
+                 * junction back after a while, or queues around a block of such
+                 * lanes could wait for each other for ever */
+                if (vh->occ_left_m[v] <= 0 || (vh->via_pos[v] < 0 && vh->halt_s[v] > ROAD_TAIL_RELEASE_S)) {
                     road->link_occupied[vh->occ_link[v]]--;
                     vh->occ_link[v] = -1;
                 }
