@@ -324,6 +324,29 @@ static void test_webster_delay(void **state)
     }
 }
 
+/* An emergency vehicle crosses a red light when nothing crosses its path;
+ * a car waits for green. */
+static void test_emergency_priority(void **state)
+{
+    (void)state;
+    for (int emergency = 0; emergency < 2; emergency++) {
+        Approach ap = signal_approach(5, 3, 1000, 1);
+        CityVTypeDef d;
+        city_vtype_defaults(&d, emergency ? CITY_VC_EMERGENCY : CITY_VC_PASSENGER);
+        d.id = "t";
+        int32_t t = city_road_add_vtype(ap.road, &d);
+        CityTripDef trip = {.id = "v", .vtype = t, .depart_s = 20, .route = ap.route,
+                            .depart = {.lane = 0, .pos_m = -1, .speed_mps = 0}};
+        assert_int_equal(city_road_add_trip(ap.road, &trip), CITY_OK);
+        run(ap.w, 400.0);
+        CityRoadStats st;
+        city_road_stats(ap.road, &st);
+        assert_int_equal(st.inserted, 1);
+        assert_int_equal(st.arrived, emergency ? 1 : 0);
+        city_world_destroy(ap.w);
+    }
+}
+
 /* ---- conservation and gaps on a grid ---------------------------------- */
 
 static void test_conservation(void **state)
@@ -396,6 +419,7 @@ int main(void)
         cmocka_unit_test(test_idm_capacity),
         cmocka_unit_test(test_saturation_flow),
         cmocka_unit_test(test_webster_delay),
+        cmocka_unit_test(test_emergency_priority),
         cmocka_unit_test(test_conservation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -156,7 +156,15 @@ static bool link_allowed(const StepCtx *x, int32_t v, int32_t ci, double dist)
     bool minor;
     double v_now = vh->speed[v];
     bool pulled_in = (vh->flags[v] & ROAD_VF_PULLED_IN) != 0;
-    switch (link_state(road, c)) {
+    char state = link_state(road, c);
+    /* an emergency vehicle on duty treats red and yellow as a give-way
+     * sign: it crosses when no vehicle on any crossing path is due */
+    bool yield_all = false;
+    if (t->def.vclass == CITY_VC_EMERGENCY && (state == 'r' || state == 'u' || state == 'y' || state == 'Y')) {
+        state = 'm';
+        yield_all = true;
+    }
+    switch (state) {
     case 'r':
     case 'u':
         if (!pulled_in)
@@ -204,7 +212,7 @@ static bool link_allowed(const StepCtx *x, int32_t v, int32_t ci, double dist)
     double t_clear = time_to_cover(dist + via_length(net, c) + t->def.length_m, v_now, t->def.accel_mps2, vmax);
     double limit = x->now_s + t_clear + ROAD_YIELD_MARGIN_S;
     bool impatient = vh->halt_s[v] > ROAD_IMPATIENCE_S;
-    const uint64_t *resp = city_road_link_response(net, c->link);
+    const uint64_t *resp = yield_all ? foes : city_road_link_response(net, c->link);
     for (int32_t w = 0; w < lk->mask_words; w++)
         for (uint64_t m = resp[w]; m; m &= m - 1) {
             int32_t j = base + w * 64 + __builtin_ctzll(m);
