@@ -14,6 +14,8 @@
 #include "city_sumo.h"
 #include "test_support.h"
 
+static char err_buf[1024];
+
 /* Occurrences of `needle` in a file (a crude element count). */
 static int count_in_file(const char *path, const char *needle)
 {
@@ -127,12 +129,69 @@ static void test_bad_files(void **state)
     expect_error("bad_xml.net.xml", "<junction id=\"A0\"", "<junction id=\"A0\" <", 0);
 }
 
+/* A demand file with every element kind loads into the road subsystem and
+ * its vehicles drive; an unknown edge is reported at its line. */
+static void test_routes(void **state)
+{
+    (void)state;
+    const char *rou =
+        "<routes>\n"
+        "  <vType id=\"car\" vClass=\"passenger\" accel=\"2.0\" speedFactor=\"normc(1,0.1,0.2,2)\"/>\n"
+        "  <vType id=\"bus\" vClass=\"bus\"/>\n"
+        "  <route id=\"r0\" edges=\"A0A1 A1A2\"/>\n"
+        "  <vehicle id=\"v0\" type=\"car\" depart=\"0\" route=\"r0\"/>\n"
+        "  <vehicle id=\"v1\" type=\"bus\" depart=\"5\" departLane=\"best\" departSpeed=\"max\">\n"
+        "    <route edges=\"A0A1 A1B1 B1C1\"/>\n"
+        "  </vehicle>\n"
+        "  <trip id=\"t0\" depart=\"10\" from=\"A0A1\" to=\"C1C2\"/>\n"
+        "  <flow id=\"f0\" type=\"car\" begin=\"0\" end=\"100\" number=\"10\" from=\"B0B1\" to=\"B1B2\"/>\n"
+        "  <flow id=\"f1\" begin=\"0\" end=\"100\" period=\"exp(0.1)\" route=\"r0\"/>\n"
+        "</routes>\n";
+    char path[512];
+    snprintf(path, sizeof path, "%s/ok.rou.xml", city_test_scratch("sumo_routes"));
+    assert_true(city_test_write_file(path, rou));
+    CityWorldConfig cfg = {.seed = 5, .dt_ms = 500};
+    CityWorld *w = city_world_create(&cfg);
+    CityRoadNet *net = NULL;
+    assert_int_equal(city_sumo_load_net(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", &net, err_buf, sizeof err_buf),
+                     CITY_OK);
+    CityRoad *road;
+    assert_int_equal(city_road_create(w, net, NULL, &road), CITY_OK);
+    if (city_sumo_load_routes(road, path, err_buf, sizeof err_buf) != CITY_OK)
+        fail_msg("%s", err_buf);
+    assert_true(city_road_find_vtype(road, "bus") >= 0);
+    assert_true(city_road_find_route(road, "r0") >= 0);
+    assert_int_equal(city_world_run_until(w, city_world_ticks_for(w, 400)), CITY_OK);
+    CityRoadStats st;
+    city_road_stats(road, &st);
+    /* 3 single vehicles + 10 of f0 + the Poisson flow (rate 0.1/s over 100 s) */
+    assert_true(st.inserted >= 13 + 1 && st.inserted <= 13 + 30);
+    assert_int_equal(st.arrived + st.aborted + st.running, st.inserted);
+    assert_int_equal(st.running, 0);
+    city_world_destroy(w);
+
+    /* an unknown edge on line 3 */
+    snprintf(path, sizeof path, "%s/bad.rou.xml", city_test_scratch("sumo_routes"));
+    assert_true(city_test_write_file(path, "<routes>\n  <vType id=\"car\"/>\n  <route id=\"r\" edges=\"A0A1 NOPE\"/>\n</routes>\n"));
+    w = city_world_create(&cfg);
+    assert_int_equal(city_sumo_load_net(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", &net, err_buf, sizeof err_buf),
+                     CITY_OK);
+    assert_int_equal(city_road_create(w, net, NULL, &road), CITY_OK);
+    assert_int_equal(city_sumo_load_routes(road, path, err_buf, sizeof err_buf), CITY_ERR_PARSE);
+    char want[600];
+    snprintf(want, sizeof want, "%s:3:", path);
+    if (!strstr(err_buf, want) || !strstr(err_buf, "NOPE"))
+        fail_msg("expected '%s' and the edge id in '%s'", want, err_buf);
+    city_world_destroy(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_jamsil),
         cmocka_unit_test(test_netgenerate),
         cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_routes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
