@@ -65,14 +65,14 @@ for n in $grids; do
     /usr/bin/time -v -o "$work/sumo.time" sumo -n "$net" -r "$work/g$n.rou.xml" --end 3600 \
       --step-length "$step" --no-step-log --duration-log.statistics \
       --tripinfo-output "$work/trip.xml" >"$work/sumo.log" 2>&1
-    sumo_ups=$(grep -m1 'UPS:' "$work/sumo.log" | awk '{print $2}')
-    sumo_tt=$(grep -A3 'Statistics (avg' "$work/sumo.log" | grep -m1 'Duration:' | awk '{print $2}')
-    teleports=$(grep -m1 'Teleports:' "$work/sumo.log" | awk '{print $2}')
-    sumo_kb=$(grep 'Maximum resident' "$work/sumo.time" | awk '{print $NF}')
+    sumo_ups=$(grep -m1 'UPS:' "$work/sumo.log" | awk '{print $2}' || true)
+    sumo_tt=$(grep -A3 'Statistics (avg' "$work/sumo.log" | grep -m1 'Duration:' | awk '{print $2}' || true)
+    teleports=$(grep -m1 'Teleports:' "$work/sumo.log" | awk '{print $2}' || true)
+    sumo_kb=$(grep 'Maximum resident' "$work/sumo.time" | awk '{print $NF}' || true)
     out="$work/out-$n-$step"
     /usr/bin/time -v -o "$work/city.time" "$citylab" run --net "$net" --routes "$work/g$n.rou.xml" \
       --until 3600 --dt "$dt_ms" --out "$out" --quiet >/dev/null
-    city_kb=$(grep 'Maximum resident' "$work/city.time" | awk '{print $NF}')
+    city_kb=$(grep 'Maximum resident' "$work/city.time" | awk '{print $NF}' || true)
     s="$out/summary.json"
     city_ups=$(json "$s" "round(d['kpi']['vehicle_updates']/(d['wall_time_s']-d['load_wall_time_s']))")
     city_tt=$(json "$s" "round(d['kpi']['mean_travel_time_s'],2)")
