@@ -15,6 +15,7 @@ local M = {
 
 city.config{ name = "jamsil", until_s = M.until_s }
 city.road.load_sumo{ net = "jamsil/jamsil.net.xml" }
+city.map.load_polygons{ poly = "jamsil/jamsil.poly.xml", net = "jamsil/jamsil.net.xml", types = "building" }
 
 local arterials = {}
 for _, e in ipairs(city.road.edges()) do

@@ -27,6 +27,7 @@ int city_lua_raise(lua_State *L, CityWorld *world, CityStatus status);
  * the stack; sets city.<name>. One per domain binding file. */
 void city_lua_open_road(lua_State *L);
 void city_lua_open_grid(lua_State *L);
+void city_lua_open_map(lua_State *L);
 
 /* The citylab data folder (scenarios/ and assets/ inside), found from the
  * CITYLAB_DATA environment variable, the install location or the source tree. */

@@ -396,5 +396,6 @@ void city_lua_open_city(CityScenario *sc)
     lua_setfield(L, -2, "version");
     city_lua_open_road(L);
     city_lua_open_grid(L);
+    city_lua_open_map(L);
     lua_setglobal(L, "city");
 }
