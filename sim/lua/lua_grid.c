@@ -922,6 +922,31 @@ static int l_last(lua_State *L)
     return 1;
 }
 
+/* city.grid.feeders() -> { {name=, demand_kw=, pv_kw=, battery_kw=, ev_kw=, losses_kw=, unserved_kw=,
+ * min_vm_pu=, max_loading_pct=}, ... } of the last period, in feeder order ("main" first) */
+static int l_feeders(lua_State *L)
+{
+    CityGrid *g = grid_or_create(L);
+    int32_t n;
+    const CityGridFeederStep *f = city_grid_feeder_steps(g, &n);
+    lua_createtable(L, n, 0);
+    for (int32_t i = 0; i < n; i++) {
+        lua_createtable(L, 0, 9);
+        lua_pushstring(L, city_grid_feeder_name(g, i));
+        lua_setfield(L, -2, "name");
+        set_num(L, "demand_kw", f[i].demand_kw);
+        set_num(L, "pv_kw", f[i].pv_kw);
+        set_num(L, "battery_kw", f[i].battery_kw);
+        set_num(L, "ev_kw", f[i].ev_kw);
+        set_num(L, "losses_kw", f[i].losses_kw);
+        set_num(L, "unserved_kw", f[i].unserved_kw);
+        set_num(L, "min_vm_pu", f[i].min_vm_pu);
+        set_num(L, "max_loading_pct", f[i].max_loading_pct);
+        lua_rawseti(L, -2, i + 1);
+    }
+    return 1;
+}
+
 /* city.grid.totals() -> running totals since the start */
 static int l_totals(lua_State *L)
 {
@@ -1017,7 +1042,7 @@ void city_lua_open_grid(lua_State *L)
         {"switch", l_switch},         {"shed", l_shed},               {"solve", l_solve},
         {"buses", l_buses},           {"lines", l_lines},             {"batteries", l_batteries},
         {"chargers", l_chargers},     {"evs", l_evs},                 {"last", l_last},
-        {"totals", l_totals},         {"read_buildings", l_read_buildings}, {NULL, NULL}};
+        {"totals", l_totals},         {"feeders", l_feeders},         {"read_buildings", l_read_buildings}, {NULL, NULL}};
     luaL_newlib(L, fns);
     lua_setfield(L, -2, "grid");
 }
