@@ -11,7 +11,7 @@
 #include "city_view.h"
 #endif
 
-static double wall_now(void)
+double city_wall_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -20,7 +20,7 @@ static double wall_now(void)
 
 static void progress(double t0, const CityWorld *w, int64_t end_tick, bool final)
 {
-    double wall = wall_now() - t0;
+    double wall = city_wall_now() - t0;
     double sim = city_world_time_s(w);
     double end_s = (double)end_tick * city_world_dt_ms(w) / 1000.0;
     double speed = wall > 0 ? sim / wall : 0;
@@ -47,75 +47,55 @@ static int take_screenshot(CityScenario *sc, const CityCliOptions *o, char *err,
 
 int city_cmd_run(int argc, char **argv) { return city_cmd_run_from(argc, argv, 2); }
 
-int city_cmd_run_from(int argc, char **argv, int first)
+/* Loads the scenario and opens its output folder; 0 or an exit code. */
+int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out, double *load_s)
 {
-    CityCliOptions o;
-    int rc = city_cli_parse(argc, argv, first, "run", &o);
-    if (rc != 0) {
-        city_cli_options_free(&o);
-        return rc == 1 ? 0 : rc;
-    }
     char err[CITY_ERROR_MAX * 2] = "";
-    double t0 = wall_now();
-    CityScenario *sc = NULL;
-    CityOutput *out = NULL;
-    CityStatus st = city_scenario_load(&o.scenario, &sc, err, sizeof err);
-    if (st != CITY_OK)
-        goto fail;
+    double t0 = city_wall_now();
+    *sc = NULL;
+    *out = NULL;
+    CityStatus st = city_scenario_load(&o->scenario, sc, err, sizeof err);
+    if (st == CITY_OK) {
+        CityWorld *w = city_scenario_world(*sc);
+        *load_s = city_wall_now() - t0;
+        char out_dir[1024];
+        if (o->out_dir)
+            snprintf(out_dir, sizeof out_dir, "%s", o->out_dir);
+        else
+            snprintf(out_dir, sizeof out_dir, "out/%s-%llu", city_scenario_name(*sc),
+                     (unsigned long long)city_world_seed(w));
+        if ((st = city_output_begin(out_dir, out, err, sizeof err)) == CITY_OK)
+            st = city_output_attach_log(*out, w, err, sizeof err);
+    }
+    if (st == CITY_OK)
+        return 0;
+    fprintf(stderr, "citylab: error: %s\n", err[0] ? err : city_status_name(st));
+    city_output_abort(*out, *sc ? city_scenario_world(*sc) : NULL);
+    *out = NULL;
+    city_scenario_destroy(*sc);
+    *sc = NULL;
+    return 2;
+}
 
+int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out, double t0, double load_s)
+{
+    char err[CITY_ERROR_MAX * 2] = "";
     CityWorld *w = city_scenario_world(sc);
-    double load_s = wall_now() - t0;
-    char out_dir[1024];
-    if (o.out_dir)
-        snprintf(out_dir, sizeof out_dir, "%s", o.out_dir);
-    else
-        snprintf(out_dir, sizeof out_dir, "out/%s-%llu", city_scenario_name(sc),
-                 (unsigned long long)city_world_seed(w));
-    if ((st = city_output_begin(out_dir, &out, err, sizeof err)) != CITY_OK ||
-        (st = city_output_attach_log(out, w, err, sizeof err)) != CITY_OK)
-        goto fail;
-
-    const int64_t end_tick = city_scenario_end_tick(sc);
-    const int64_t shot_tick = o.screenshot_path && o.screenshot_at_s >= 0
-                                  ? city_world_ticks_for(w, o.screenshot_at_s)
-                                  : end_tick;
-    const bool show = !o.quiet && isatty(STDERR_FILENO);
-    double last_print = t0;
-    bool shot_done = o.screenshot_path == NULL;
-    while (city_world_tick(w) < end_tick && !city_world_stopped(w)) {
-        if (!shot_done && city_world_tick(w) >= shot_tick) {
-            if (take_screenshot(sc, &o, err, sizeof err) != 0) {
-                st = CITY_ERR_INVALID;
-                goto fail;
-            }
-            shot_done = true;
-        }
-        if ((st = city_scenario_step(sc, err, sizeof err)) != CITY_OK)
-            goto fail;
-        if (show && (city_world_tick(w) & 63) == 0) {
-            double now = wall_now();
-            if (now - last_print > 0.25) {
-                progress(t0, w, end_tick, false);
-                last_print = now;
-            }
-        }
-    }
-    if (show)
-        progress(t0, w, end_tick, true);
-    if ((st = city_scenario_finish(sc, err, sizeof err)) != CITY_OK)
-        goto fail;
-    if (!shot_done && take_screenshot(sc, &o, err, sizeof err) != 0) {
+    CityStatus st = city_scenario_finish(sc, err, sizeof err);
+    if (st == CITY_OK && o->screenshot_path && o->screenshot_at_s < 0 && take_screenshot(sc, o, err, sizeof err) != 0)
         st = CITY_ERR_INVALID;
-        goto fail;
+    if (st != CITY_OK) {
+        fprintf(stderr, "citylab: error: %s\n", err[0] ? err : city_status_name(st));
+        city_output_abort(out, w);
+        return 2;
     }
-
-    CityRunInfo info = {city_scenario_name(sc), CITY_VERSION, wall_now() - t0, load_s};
+    char out_dir[1024];
+    snprintf(out_dir, sizeof out_dir, "%s", city_output_dir(out));
+    CityRunInfo info = {city_scenario_name(sc), CITY_VERSION, city_wall_now() - t0, load_s};
     if ((st = city_output_commit(out, w, &info, err, sizeof err)) != CITY_OK) {
-        out = NULL;
-        goto fail;
+        fprintf(stderr, "citylab: error: %s\n", err[0] ? err : city_status_name(st));
+        return 2;
     }
-    out = NULL;
-
     bool pass = city_world_checks_pass(w);
     printf("scenario   %s (seed %llu, dt %d ms)\n", city_scenario_name(sc), (unsigned long long)city_world_seed(w),
            (int)city_world_dt_ms(w));
@@ -127,13 +107,58 @@ int city_cmd_run_from(int argc, char **argv, int first)
         printf("check      %-4s %s%s%s\n", ok ? "ok" : "FAIL", c->name, c->message[0] ? ": " : "", c->message);
     }
     printf("outputs    %s/\n", out_dir);
+    return pass ? 0 : 1;
+}
+
+int city_cmd_run_from(int argc, char **argv, int first)
+{
+    CityCliOptions o;
+    int rc = city_cli_parse(argc, argv, first, "run", &o);
+    if (rc != 0) {
+        city_cli_options_free(&o);
+        return rc == 1 ? 0 : rc;
+    }
+    double t0 = city_wall_now(), load_s = 0;
+    CityScenario *sc;
+    CityOutput *out;
+    if ((rc = city_run_begin(&o, &sc, &out, &load_s)) != 0) {
+        city_cli_options_free(&o);
+        return rc;
+    }
+    char err[CITY_ERROR_MAX * 2] = "";
+    CityWorld *w = city_scenario_world(sc);
+    const int64_t end_tick = city_scenario_end_tick(sc);
+    const int64_t shot_tick = o.screenshot_path && o.screenshot_at_s >= 0
+                                  ? city_world_ticks_for(w, o.screenshot_at_s)
+                                  : -1;
+    const bool show = !o.quiet && isatty(STDERR_FILENO);
+    double last_print = t0;
+    while (city_world_tick(w) < end_tick && !city_world_stopped(w)) {
+        if (shot_tick >= 0 && city_world_tick(w) == shot_tick && take_screenshot(sc, &o, err, sizeof err) != 0)
+            goto fail;
+        if (city_scenario_step(sc, err, sizeof err) != CITY_OK)
+            goto fail;
+        if (show && (city_world_tick(w) & 63) == 0) {
+            double now = city_wall_now();
+            if (now - last_print > 0.25) {
+                progress(t0, w, end_tick, false);
+                last_print = now;
+            }
+        }
+    }
+    if (show)
+        progress(t0, w, end_tick, true);
+    /* a screenshot asked for at (or after) the end */
+    if (shot_tick >= city_world_tick(w) && take_screenshot(sc, &o, err, sizeof err) != 0)
+        goto fail;
+    rc = city_run_conclude(sc, &o, out, t0, load_s);
     city_scenario_destroy(sc);
     city_cli_options_free(&o);
-    return pass ? 0 : 1;
+    return rc;
 
 fail:
-    fprintf(stderr, "citylab: error: %s\n", err[0] ? err : city_status_name(st));
-    city_output_abort(out, sc ? city_scenario_world(sc) : NULL);
+    fprintf(stderr, "citylab: error: %s\n", err);
+    city_output_abort(out, w);
     city_scenario_destroy(sc);
     city_cli_options_free(&o);
     return 2;

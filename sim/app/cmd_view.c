@@ -15,15 +15,19 @@ int city_cmd_view(int argc, char **argv)
         city_cli_options_free(&o);
         return rc == 1 ? 0 : rc;
     }
-    char err[CITY_ERROR_MAX * 2] = "";
-    CityScenario *sc = NULL;
-    if (city_scenario_load(&o.scenario, &sc, err, sizeof err) != CITY_OK) {
-        fprintf(stderr, "citylab: error: %s\n", err);
+    double t0 = city_wall_now(), load_s = 0;
+    CityScenario *sc;
+    CityOutput *out;
+    if ((rc = city_run_begin(&o, &sc, &out, &load_s)) != 0) {
         city_cli_options_free(&o);
-        return 2;
+        return rc;
     }
-    CityViewOptions vo = {o.width, o.height, o.out_dir, NULL};
+    CityViewOptions vo = {o.width, o.height, o.script_keys};
     rc = city_view_run(sc, &vo);
+    if (rc == 0)
+        rc = city_run_conclude(sc, &o, out, t0, load_s);
+    else
+        city_output_abort(out, city_scenario_world(sc));
     city_scenario_destroy(sc);
     city_cli_options_free(&o);
     return rc;

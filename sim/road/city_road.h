@@ -180,6 +180,9 @@ void city_road_vehicle_at(const CityRoad *road, size_t slot, CityVehicleView *ou
 /* The vehicle with this id; false when it has left. */
 bool city_road_vehicle_get(const CityRoad *road, CityId id, CityVehicleView *out);
 
+/* True when the lane is closed by a command. */
+bool city_road_lane_closed(const CityRoad *road, int32_t lane);
+
 /* Current signal state string of a light (link_count chars), and its phase. */
 const char *city_road_tls_state(const CityRoad *road, int32_t tls);
 int32_t city_road_tls_phase(const CityRoad *road, int32_t tls);

@@ -583,6 +583,11 @@ bool city_road_vehicle_get(const CityRoad *road, CityId id, CityVehicleView *out
     return true;
 }
 
+bool city_road_lane_closed(const CityRoad *road, int32_t lane)
+{
+    return lane >= 0 && lane < road->net->n_lanes && road->lane_closed[lane];
+}
+
 const char *city_road_tls_state(const CityRoad *road, int32_t tls)
 {
     if (tls < 0 || tls >= road->net->n_tls)

@@ -10,13 +10,14 @@
 
 typedef struct CityViewOptions {
     int width, height;          /* window or image size in pixels */
-    const char *out_dir;        /* where the run's outputs go when the scenario ends (NULL: none) */
-    const char *script_keys;    /* scripted input for tests, e.g. "space,wait:30,q" (NULL: none) */
+    const char *script_keys;    /* scripted input for tests and demos, e.g. "wait:30,end,q" (NULL: none);
+                                 * the grammar is documented in view.c and in `citylab --help` */
 } CityViewOptions;
 
 /* Runs the interactive viewer on a loaded scenario until the window is
  * closed or `q` is pressed. The scenario advances with the same steps as a
- * headless run. Returns a process exit code (0, 1 checks failed, 2 error). */
+ * headless run; the caller writes the outputs afterwards. Returns 0, or 2
+ * when the display or the scenario failed (the message is on stderr). */
 int city_view_run(CityScenario *scenario, const CityViewOptions *options);
 
 /* Renders the scenario's current state offscreen into a PNG file of the

@@ -1,0 +1,89 @@
+/* The viewer's state and the pieces its files share (internal to sim/view).
+ *
+ * Drawing reads the world through const views only. The same draw code
+ * serves the window and offscreen screenshots: it takes an SDL_Renderer,
+ * whatever it renders into. */
+#ifndef VIEW_INTERNAL_H
+#define VIEW_INTERNAL_H
+
+#include <SDL.h>
+#include <SDL_ttf.h>
+#include <stdbool.h>
+
+#include "city_scenario.h"
+#include "city_view.h"
+
+#define VIEW_CHART_N 240 /* samples kept by each live chart */
+
+typedef struct View View;
+
+/* A layer of the picture. New subsystems (pedestrians, sensors, air
+ * quality) add one row to the table in view_layers.c and one file. */
+typedef struct ViewLayer {
+    const char *name;   /* shown in the HUD */
+    SDL_Keycode key;    /* toggles it */
+    bool enabled;
+    void (*draw)(View *v);
+} ViewLayer;
+
+typedef enum ViewPickKind { VIEW_PICK_NONE, VIEW_PICK_VEHICLE, VIEW_PICK_LANE, VIEW_PICK_BUS } ViewPickKind;
+
+typedef struct ViewChart {
+    const char *title;   /* with unit */
+    double values[VIEW_CHART_N];
+    int n, head;         /* ring buffer */
+} ViewChart;
+
+struct View {
+    CityScenario *sc;
+    const CityWorld *world;
+    SDL_Renderer *r;
+    TTF_Font *font;
+    int width, height;
+    /* camera: world metres -> pixels */
+    double cx, cy;       /* world point at the centre of the picture */
+    double scale;        /* pixels per metre */
+    /* run control */
+    bool paused;
+    int speed;           /* index into view_speeds; the last is "as fast as possible" */
+    double sim_debt_s;   /* simulated time owed to the real clock */
+    double speedup;      /* measured sim seconds per real second */
+    bool color_by_class;
+    /* selection */
+    ViewPickKind pick;
+    int64_t pick_id;     /* packed vehicle id, lane index or bus index */
+    /* charts */
+    ViewChart speed_chart, load_chart;
+    int64_t last_sample_tick;
+    /* cached geometry */
+    SDL_Vertex *bld;     /* building triangles (world coordinates in position) */
+    int n_bld;
+    bool bld_ready;
+    char status[256];    /* last command or error, shown in the HUD */
+    bool offscreen;      /* a screenshot: no run controls in the HUD */
+};
+
+extern ViewLayer view_layers[];
+extern const int view_layer_count;
+extern const double view_speeds[];
+extern const int view_speed_count;
+
+/* view_draw.c */
+void view_world_to_screen(const View *v, double x, double y, float *sx, float *sy);
+void view_screen_to_world(const View *v, double sx, double sy, double *x, double *y);
+void view_fit(View *v);
+void view_draw_frame(View *v);
+void view_text(View *v, int x, int y, SDL_Color c, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* A filled quad from a to b, `w_m` metres wide. */
+void view_thick_line(View *v, double ax, double ay, double bx, double by, double w_m, SDL_Color c);
+void view_sample_charts(View *v);
+TTF_Font *view_open_font(int size, char *err, size_t err_len);
+
+/* view_layers.c */
+void view_pick(View *v, int sx, int sy);
+void view_draw_inspector(View *v);
+
+/* view_png.c */
+bool view_write_png(SDL_Surface *surface, const char *path, char *err, size_t err_len);
+
+#endif
