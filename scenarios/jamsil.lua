@@ -5,12 +5,15 @@
 -- Demand: `pairs_n` origin-destination pairs drawn at random (from the
 -- run's seed) among the arterial edges (2+ lanes, 100+ m) that are
 -- connected, each a Poisson flow of `rate` veh/h for the first 50 minutes.
--- Parameters can be changed by a scenario that requires this one:
---   local jamsil = require("jamsil")  -- with the defaults below
+-- Parameters can be changed by a scenario that sets the global JAMSIL
+-- before requiring this one:
+--   JAMSIL = { pairs_n = 400, rate = 120 }
+--   require("jamsil")
+local P = JAMSIL or {}
 local M = {
-  pairs_n = 60,   -- OD pairs
-  rate = 30,      -- veh/h per pair
-  until_s = 3600,
+  pairs_n = P.pairs_n or 60,     -- OD pairs
+  rate = P.rate or 30,           -- veh/h per pair
+  until_s = P.until_s or 3600,
 }
 
 city.config{ name = "jamsil", until_s = M.until_s }

@@ -74,6 +74,9 @@ CityStatus city_view_screenshot(CityScenario *scenario, const char *png_path, in
 /* Scripted input (tests, demos): comma-separated tokens, one per frame:
  *   wait:N      render N frames doing nothing
  *   end         run as fast as possible until the scenario's end
+ *   until:T     run as fast as possible until simulated time T (s)
+ *   speed:X     set the speed to xX (1, 2, 5, 10, 30, 100, 300, 1000) and play
+ *   stats       start measuring frames (printed on stderr when the viewer quits)
  *   click:X:Y   click at pixel X,Y
  *   shot:FILE   save the current window picture as a PNG
  *   KEY         press a key by its SDL name: space, q, f, c, 1, 2, ..., [, ], Left, +, -, .
@@ -82,6 +85,8 @@ typedef struct Script {
     const char *p;
     int wait;
     bool until_end;
+    double until_s;       /* < 0: none */
+    bool measure;         /* frame statistics requested */
 } Script;
 
 static void push_key(SDL_Keycode key)
@@ -103,6 +108,12 @@ static bool script_next(Script *s, View *v, bool at_end, char *err, size_t err_l
             return true;
         s->until_end = false;
     }
+    if (s->until_s >= 0) {
+        if (!at_end && city_world_time_s(v->world) < s->until_s)
+            return true;
+        s->until_s = -1;
+        v->speed = 0;
+    }
     if (s->wait > 0) {
         s->wait--;
         return true;
@@ -120,6 +131,20 @@ static bool script_next(Script *s, View *v, bool at_end, char *err, size_t err_l
         v->speed = view_speed_count - 1;
         v->paused = false;
         s->until_end = true;
+    } else if (strncmp(tok, "until:", 6) == 0) {
+        s->until_s = atof(tok + 6);
+        v->speed = view_speed_count - 1;
+        v->paused = false;
+    } else if (strncmp(tok, "speed:", 6) == 0) {
+        double want = atof(tok + 6);
+        for (int i = 0; i < view_speed_count; i++)
+            if (view_speeds[i] == want)
+                v->speed = i;
+        v->paused = false;
+    } else if (strcmp(tok, "stats") == 0) {
+        s->measure = true;
+        v->frames = 0;
+        v->frame_real_s = v->frame_sim_s = v->worst_frame_s = 0;
     } else if (strncmp(tok, "click:", 6) == 0) {
         int x, y;
         if (sscanf(tok + 6, "%d:%d", &x, &y) != 2) {
@@ -289,7 +314,7 @@ int city_view_run(CityScenario *scenario, const CityViewOptions *options)
     }
     View v;
     view_init(&v, scenario, r, font, width, height);
-    Script script = {options->script_keys, 0, false};
+    Script script = {options->script_keys, 0, false, -1, false};
     const int64_t end_tick = city_scenario_end_tick(scenario);
     const double dt_s = city_world_dt_ms(v.world) / 1000.0;
     int rc = 0;
@@ -341,6 +366,11 @@ int city_view_run(CityScenario *scenario, const CityViewOptions *options)
                 v.sim_debt_s = 0;
         }
         sim_window += city_world_time_s(v.world) - sim_before;
+        v.frames++;
+        v.frame_real_s += real_dt;
+        v.frame_sim_s += city_world_time_s(v.world) - sim_before;
+        if (real_dt > v.worst_frame_s)
+            v.worst_frame_s = real_dt;
         real_window += real_dt;
         if (real_window > 0.5) {
             v.speedup = sim_window / real_window;
@@ -348,6 +378,12 @@ int city_view_run(CityScenario *scenario, const CityViewOptions *options)
         }
         view_draw_frame(&v);
         SDL_RenderPresent(r);
+    }
+    if (script.measure && v.frames > 1 && v.frame_real_s > 0) {
+        size_t nveh = city_road_of(v.world) ? city_road_vehicle_count(city_road_of(v.world)) : 0;
+        fprintf(stderr, "view: %lld frames in %.2f s: %.1f fps (slowest frame %.1f ms), sim x%.2f real time, %zu vehicles\n",
+                (long long)v.frames, v.frame_real_s, (double)v.frames / v.frame_real_s, 1000 * v.worst_frame_s,
+                v.frame_sim_s / v.frame_real_s, nveh);
     }
     view_free(&v);
     TTF_CloseFont(font);

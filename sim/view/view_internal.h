@@ -61,6 +61,9 @@ struct View {
     bool bld_ready;
     char status[256];    /* last command or error, shown in the HUD */
     bool offscreen;      /* a screenshot: no run controls in the HUD */
+    /* frame statistics (the `stats` script token) */
+    int64_t frames;
+    double frame_real_s, frame_sim_s, worst_frame_s;
 };
 
 extern ViewLayer view_layers[];
