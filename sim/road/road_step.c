@@ -32,6 +32,10 @@ typedef struct StepCtx {
     int32_t n_cand;
 } StepCtx;
 
+/* fmin/fmax without NaN handling: inlined (libm's are calls under -fno-fast-math) */
+static inline double min2(double a, double b) { return a < b ? a : b; }
+static inline double max2(double a, double b) { return a > b ? a : b; }
+
 static inline const RoadVType *vtype_of(const CityRoad *road, int32_t v) { return &road->vtypes[road->veh.vtype[v]]; }
 
 /* IDM acceleration of a vehicle at speed v with desired speed v0 behind an
@@ -42,7 +46,7 @@ static inline double idm_accel(const RoadVType *t, double v, double v0, double s
     double free_term = t->def.delta == 4.0 ? r * r * r * r : pow(r, t->def.delta);
     double a = t->def.accel_mps2 * (1.0 - free_term);
     if (isfinite(s)) {
-        double s_star = t->def.min_gap_m + fmax(0.0, v * t->def.tau_s + v * (v - vl) / t->sqrt_ab);
+        double s_star = t->def.min_gap_m + max2(0.0, v * t->def.tau_s + v * (v - vl) / t->sqrt_ab);
         double ss = s > 0.01 ? s : 0.01;
         double q = s_star / ss;
         a -= t->def.accel_mps2 * q * q;
@@ -258,7 +262,7 @@ static double merge_accel(const CityRoad *road, int32_t lane, int32_t v, const R
         double vv = road->veh.speed[v];
         if (vv * vv / (2.0 * s) > t->def.decel_mps2)
             continue; /* too close to stop for it: let it wait for the next one */
-        a = fmin(a, idm_accel(t, vv, v0, s, m->speed_mps));
+        a = min2(a, idm_accel(t, vv, v0, s, m->speed_mps));
     }
     return a;
 }
@@ -287,12 +291,12 @@ static double plan_front(StepCtx *x, int32_t v, double a_free, double v0, bool *
         if (k == -1) {
             if (ci < 0) {
                 if (!last_edge && !(vh->flags[v] & ROAD_VF_ABORT)) /* wrong lane: wait at the lane end for a gap */
-                    a = fmin(a, idm_accel(t, v_now, v0, dist - ROAD_STOP_LINE_M + t->def.min_gap_m, 0.0));
+                    a = min2(a, idm_accel(t, v_now, v0, dist - ROAD_STOP_LINE_M + t->def.min_gap_m, 0.0));
                 break;
             }
             if (dist < horizon || dist < v_now * x->dt_s + 1.0) {
                 if (!link_allowed(x, v, ci, dist)) {
-                    a = fmin(a, idm_accel(t, v_now, v0, dist - ROAD_STOP_LINE_M + t->def.min_gap_m, 0.0));
+                    a = min2(a, idm_accel(t, v_now, v0, dist - ROAD_STOP_LINE_M + t->def.min_gap_m, 0.0));
                     break;
                 }
                 *crossing = true;
@@ -322,12 +326,12 @@ static double plan_front(StepCtx *x, int32_t v, double a_free, double v0, bool *
         if (v_next < v_now) {
             double d = dist > 0.1 ? dist : 0.1;
             double need = (v_now * v_now - v_next * v_next) / (2.0 * d);
-            a = fmin(a, fmax(-need, -2.0 * t->def.decel_mps2));
+            a = min2(a, max2(-need, -2.0 * t->def.decel_mps2));
         }
         if (n > 0) {
             int32_t u = road_lane_at(road, next, n - 1);
             double s = dist + vh->pos[u] - vtype_of(road, u)->def.length_m;
-            a = fmin(a, idm_accel(t, v_now, v0, s, vh->speed[u]));
+            a = min2(a, idm_accel(t, v_now, v0, s, vh->speed[u]));
             double room = s - 0.01;
             if (room < cap_disp)
                 cap_disp = room;
@@ -364,7 +368,7 @@ static void plan_lane(StepCtx *x, int32_t lane)
             int32_t u = road_lane_at(road, lane, i - 1);
             double s = vh->pos[u] - vtype_of(road, u)->def.length_m - vh->pos[v];
             double a = idm_accel(t, v_now, v0, s, vh->speed[u]);
-            a = fmin(a, merge_accel(road, lane, v, t, v0, s));
+            a = min2(a, merge_accel(road, lane, v, t, v0, s));
             vn = v_now + a * dt;
             if (vn < 0)
                 vn = 0;
@@ -373,7 +377,7 @@ static void plan_lane(StepCtx *x, int32_t lane)
                 vn = s > 0 ? s / dt : 0.0;
         } else {
             bool crossing;
-            double a_free = fmin(idm_accel(t, v_now, v0, INFINITY, 0.0), merge_accel(road, lane, v, t, v0, INFINITY));
+            double a_free = min2(idm_accel(t, v_now, v0, INFINITY, 0.0), merge_accel(road, lane, v, t, v0, INFINITY));
             vn = plan_front(x, v, a_free, v0, &crossing);
             int32_t ci = vh->conn[v];
             if (vh->via_pos[v] < 0 && ci >= 0) {
@@ -618,6 +622,16 @@ static void change_lanes(StepCtx *x, int32_t period)
         int32_t best = -1;
         double best_gain = 0.0;
         int32_t idx = ln->index;
+        /* MOBIL's own gain can only be positive for a vehicle its leader
+         * holds back: an unhindered one makes no discretionary change
+         * (it forgoes changes made only to let followers pass) */
+        bool unhindered;
+        {
+            int32_t lead, follow;
+            neighbours(road, lane, vh->pos[v] + 1e-9, &lead, &follow);
+            double a_free = accel_behind(road, v, -1, vh->pos[v], lane);
+            unhindered = accel_behind(road, v, lead, vh->pos[v], lane) > a_free - vtype_of(road, v)->def.lc_threshold_mps2;
+        }
         for (int d = -1; d <= 1; d += 2) {
             int32_t ti = idx + d;
             if (ti < 0 || ti >= e->lane_count)
@@ -628,6 +642,8 @@ static void change_lanes(StepCtx *x, int32_t period)
             bool urgent = wrong && ((idx < lo && d > 0) || (idx > hi && d < 0));
             if (!urgent && (ti < lo || ti > hi))
                 continue; /* a discretionary change must keep the turn reachable */
+            if (!urgent && unhindered)
+                continue;
             double gain = lane_change_gain(road, v, lane, target, urgent);
             if (gain > best_gain) {
                 best_gain = gain;
@@ -930,6 +946,10 @@ CityStatus road_step(CityWorld *world, void *self, int64_t tick)
         }
     }
     road->stats.running = road->veh.n_live;
-    road_publish_kpis(road);
+    /* KPIs are published every 10 s of simulated time (and at the end):
+     * city.road.stats() is the live view */
+    int64_t kpi_every = city_world_ticks_for(world, 10.0);
+    if (kpi_every < 1 || tick % kpi_every == 0)
+        road_publish_kpis(road);
     return CITY_OK;
 }
