@@ -26,6 +26,31 @@ static void csv_field(char *out, size_t len, const char *s)
     out[k] = '\0';
 }
 
+/* Appends x with three decimals (what "%.3f" prints, for the range of
+ * times and distances a trip has, |x| < 9e15 / 1000), much faster than printf. */
+static char *put_fixed3(char *p, double x)
+{
+    if (x < 0) {
+        *p++ = '-';
+        x = -x;
+    }
+    unsigned long long m = (unsigned long long)(x * 1000.0 + 0.5);
+    unsigned long long ip = m / 1000, fp = m % 1000;
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + ip % 10);
+        ip /= 10;
+    } while (ip);
+    while (n)
+        *p++ = tmp[--n];
+    *p++ = '.';
+    *p++ = (char)('0' + fp / 100);
+    *p++ = (char)('0' + fp / 10 % 10);
+    *p++ = (char)('0' + fp % 10);
+    return p;
+}
+
 CityStatus road_record_trip(CityRoad *road, int32_t v, double now_s)
 {
     const RoadVehicles *vh = &road->veh;
@@ -39,9 +64,15 @@ CityStatus road_record_trip(CityRoad *road, int32_t v, double now_s)
     csv_field(name, sizeof name, vh->name[v]);
     char tname[256];
     csv_field(tname, sizeof tname, road->vtypes[vh->vtype[v]].def.id);
-    return city_table_row(road->trips, "%s,%s,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%d", name, tname, vh->depart_s[v],
-                          vh->depart_delay_s[v], now_s, vh->dist_m[v], tt, vh->time_loss_s[v], vh->wait_s[v],
-                          (int)vh->stops[v]);
+    char nums[256], *p = nums;
+    const double vals[] = {vh->depart_s[v], vh->depart_delay_s[v], now_s, vh->dist_m[v], tt, vh->time_loss_s[v],
+                           vh->wait_s[v]};
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+        p = put_fixed3(p, vals[i]);
+        *p++ = ',';
+    }
+    *p = '\0';
+    return city_table_row(road->trips, "%s,%s,%s%d", name, tname, nums, (int)vh->stops[v]);
 }
 
 /* Writes one row per edge that saw traffic since the last flush. */

@@ -625,13 +625,9 @@ static void change_lanes(StepCtx *x, int32_t period)
         /* MOBIL's own gain can only be positive for a vehicle its leader
          * holds back: an unhindered one makes no discretionary change
          * (it forgoes changes made only to let followers pass) */
-        bool unhindered;
-        {
-            int32_t lead, follow;
-            neighbours(road, lane, vh->pos[v] + 1e-9, &lead, &follow);
-            double a_free = accel_behind(road, v, -1, vh->pos[v], lane);
-            unhindered = accel_behind(road, v, lead, vh->pos[v], lane) > a_free - vtype_of(road, v)->def.lc_threshold_mps2;
-        }
+        /* (its last acceleration tells: what its leader and the road ahead allowed) */
+        bool unhindered = vh->accel[v] > accel_behind(road, v, -1, vh->pos[v], lane) -
+                                             vtype_of(road, v)->def.lc_threshold_mps2;
         for (int d = -1; d <= 1; d += 2) {
             int32_t ti = idx + d;
             if (ti < 0 || ti >= e->lane_count)
