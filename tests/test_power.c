@@ -299,13 +299,13 @@ static void test_tap_and_shift(void **state)
                         .kind = CITY_BRANCH_TRANSFORMER, .closed = true};
     assert_int_equal(city_grid_add_branch(g, &t), CITY_OK);
     CityPfReport r;
-    const CityPfOptions o = {CITY_PF_NR, 1e-10, 20, true};
+    const CityPfOptions o = {CITY_PF_NR, 1e-10, 20, true, false};
     assert_int_equal(city_grid_solve(g, &o, &r), CITY_OK);
     int32_t n;
     const CityGridBus *bus = city_grid_buses(g, &n);
     assert_true(fabs(bus[1].vm_pu - 1.02 / 0.95) < 1e-9);
     assert_true(fabs(bus[1].va_deg - (-10.0)) < 1e-9);
-    const CityPfOptions s = {CITY_PF_SWEEP, 1e-10, 50, true};
+    const CityPfOptions s = {CITY_PF_SWEEP, 1e-10, 50, true, false};
     assert_int_equal(city_grid_solve(g, &s, &r), CITY_OK);
     assert_true(fabs(bus[1].vm_pu - 1.02 / 0.95) < 1e-9);
     city_grid_destroy(g);

@@ -113,6 +113,10 @@ CityStatus city_grid_bus_set_feeder(CityGrid *grid, int32_t bus_id, int32_t feed
 int32_t city_grid_feeder_count(const CityGrid *grid);
 const char *city_grid_feeder_name(const CityGrid *grid, int32_t feeder);
 
+/* Changes a bus's constant-power load (MW, MVAr); the pattern and the
+ * factorisation are kept, so repeated solves stay cheap. */
+CityStatus city_grid_bus_set_load(CityGrid *grid, int32_t bus_id, double pd_mw, double qd_mvar);
+
 /* Opens or closes a branch (outage, restoration, switching). The next
  * solve rebuilds the admittance pattern and finds islands. */
 CityStatus city_grid_branch_set_closed(CityGrid *grid, int32_t branch_id, bool closed);
@@ -124,6 +128,7 @@ typedef struct CityPfOptions {
     double tol_pu;      /* largest |P| or |Q| mismatch allowed, per unit (default 1e-8) */
     int32_t max_iter;   /* Newton iterations (default 10) or sweeps (default 100) */
     bool flat_start;    /* start from 1 pu, 0 deg (set-points kept) instead of the last solution */
+    bool full_newton;   /* NR: refactor the Jacobian every iteration, never start on the last solve's factors */
 } CityPfOptions;
 
 /* MATPOWER's defaults: NR, tol 1e-8, 10 iterations, warm start. */

@@ -54,6 +54,7 @@ typedef struct GridPf {
     double *rhs;               /* mismatch / Newton step (nj) */
     double complex *v;         /* bus voltages during a solve */
     double *vm, *va;           /* the same in polar form (angles unwrapped, radians) */
+    double *vm_old, *va_old;   /* before a chord step, to undo it */
     double complex *ibus;      /* Ybus * V */
     /* specified injections (pu): generation and ZIP demand parts */
     double complex *sg, *sd_p, *sd_i, *sd_z;

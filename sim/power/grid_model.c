@@ -255,6 +255,18 @@ CityStatus city_grid_bus_place(CityGrid *g, int32_t id, double x_m, double y_m)
     return CITY_OK;
 }
 
+CityStatus city_grid_bus_set_load(CityGrid *g, int32_t id, double pd_mw, double qd_mvar)
+{
+    int32_t i = grid_map_get(&g->bus_ids, id);
+    if (i < 0)
+        return grid_fail(g, CITY_ERR_INVALID, "no bus %d to load", (int)id);
+    if (!isfinite(pd_mw) || !isfinite(qd_mvar))
+        return grid_fail(g, CITY_ERR_INVALID, "bus %d: load must be finite", (int)id);
+    g->bus[i].pd_mw = pd_mw;
+    g->bus[i].qd_mvar = qd_mvar;
+    return CITY_OK;
+}
+
 int32_t city_grid_feeder(CityGrid *g, const char *name)
 {
     for (int32_t i = 0; i < g->n_feeders; i++)

@@ -4,7 +4,15 @@
  * symmetric. The Jacobian lives in compressed columns on the Ybus pattern;
  * KLU analyses that pattern once (klu_analyze) and later solves only
  * refactor the numbers (klu_refactor), until the topology or the bus
- * classes change. */
+ * classes change.
+ *
+ * Warm solves (quasi-static series) first try chord steps on the factors
+ * of the previous solve: each costs a triangular solve instead of a
+ * refactorisation. After the first step (which may overshoot in the max
+ * norm, as a Newton step may too) each chord step must cut the mismatch at
+ * least fourfold; otherwise it is undone and the solve continues with full
+ * Newton steps. Convergence is judged on the same mismatch either way, so
+ * the answer is the same to the tolerance. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,21 +174,33 @@ static CityStatus not_converged(CityGrid *g, CityPfReport *r, int32_t iter, doub
 CityStatus grid_nr_solve(CityGrid *g, const CityPfOptions *o, CityPfReport *r)
 {
     GridPf *pf = &g->pf;
+    uint64_t sig_before = pf->jac_for;
     CityStatus st = jacobian_pattern(g);
     if (st != CITY_OK)
         return st;
     int32_t worst;
     char kind;
     int32_t iter = 0;
+    /* chord steps only on factors of this very pattern from an earlier solve */
+    bool chord = !o->full_newton && pf->num && pf->jac_for == sig_before;
     double norm = grid_mismatch(g, &worst, &kind, pf->rhs);
     while (!(norm < o->tol_pu)) {
         if (!isfinite(norm))
             return not_converged(g, r, iter, norm, worst, kind, " (the iteration diverged)");
         if (iter >= o->max_iter)
             return not_converged(g, r, iter, norm, worst, kind, "");
-        jacobian_values(pf);
-        if ((st = factor(g, iter)) != CITY_OK)
-            return st;
+        if (chord && iter >= o->max_iter / 2)
+            chord = false;
+        if (chord) {
+            for (int32_t i = 0; i < pf->n; i++) {
+                pf->vm_old[i] = pf->vm[i];
+                pf->va_old[i] = pf->va[i];
+            }
+        } else {
+            jacobian_values(pf);
+            if ((st = factor(g, iter)) != CITY_OK)
+                return st;
+        }
         if (!klu_solve(pf->sym, pf->num, pf->nj, 1, pf->rhs, &pf->common))
             return grid_fail(g, CITY_ERR_NUMERIC, "KLU could not solve the Newton step (status %d)",
                              pf->common.status);
@@ -193,7 +213,19 @@ CityStatus grid_nr_solve(CityGrid *g, const CityPfOptions *o, CityPfReport *r)
             pf->v[i] = vm * (cos(va) + I * sin(va));
         }
         iter++;
+        double before = norm;
         norm = grid_mismatch(g, &worst, &kind, pf->rhs);
+        if (chord && !(norm <= (iter == 1 ? 10.0 : 0.25) * before)) {
+            /* the old factors no longer fit: undo the step, go full Newton */
+            chord = false;
+            for (int32_t i = 0; i < pf->n; i++) {
+                pf->vm[i] = pf->vm_old[i];
+                pf->va[i] = pf->va_old[i];
+                if (pf->cls[i] != GRID_DEAD)
+                    pf->v[i] = pf->vm[i] * (cos(pf->va[i]) + I * sin(pf->va[i]));
+            }
+            norm = grid_mismatch(g, &worst, &kind, pf->rhs);
+        }
     }
     r->converged = true;
     r->iterations = iter;

@@ -15,6 +15,7 @@ void city_pf_options_default(CityPfOptions *o)
     o->tol_pu = 1e-8;
     o->max_iter = 0; /* method default */
     o->flat_start = false;
+    o->full_newton = false;
 }
 
 /* Finds connected parts over active branches; each part with a reference

@@ -1,7 +1,8 @@
 /* One quasi-static period: device powers, a power flow, then energies
  * (battery state of charge, EV batteries, delivered and unserved energy)
  * integrated over the period, with an energy-balance check:
- * generation (sources + PV + discharge) = load + losses + charging. */
+ * generation (sources + PV + discharge) = load + losses + charging
+ * (+ export back through a source). */
 #include <math.h>
 #include <string.h>
 
@@ -118,8 +119,9 @@ CityStatus city_grid_advance(CityGrid *g, const CityPfOptions *o, double t, doub
     /* sources: everything the buses generate minus what devices injected */
     s->gen_kw = r->total_pg_mw * 1000.0 - s->pv_kw - s->battery_kw;
     double discharge = s->battery_kw + s->charge_kw;
-    double generation = s->gen_kw + s->pv_kw + discharge;
-    double use = s->demand_kw + s->losses_kw + s->charge_kw;
+    /* power exported through a source counts on the use side */
+    double generation = fmax(s->gen_kw, 0.0) + s->pv_kw + discharge;
+    double use = s->demand_kw + s->losses_kw + s->charge_kw + fmax(-s->gen_kw, 0.0);
     double scale = fmax(fabs(generation), fabs(use));
     s->balance_rel_err = scale > 0 ? fabs(generation - use) / scale : 0.0;
     return CITY_OK;

@@ -42,6 +42,8 @@ void grid_pf_free(GridPf *pf)
     free(pf->v);
     free(pf->vm);
     free(pf->va);
+    free(pf->vm_old);
+    free(pf->va_old);
     free(pf->ibus);
     free(pf->sg);
     free(pf->sd_p);
@@ -107,6 +109,8 @@ CityStatus grid_ybus_build(CityGrid *g)
     pf->v = calloc(nn, sizeof *pf->v);
     pf->vm = calloc(nn, sizeof *pf->vm);
     pf->va = calloc(nn, sizeof *pf->va);
+    pf->vm_old = calloc(nn, sizeof *pf->vm_old);
+    pf->va_old = calloc(nn, sizeof *pf->va_old);
     pf->ibus = calloc(nn, sizeof *pf->ibus);
     pf->sg = calloc(nn, sizeof *pf->sg);
     pf->sd_p = calloc(nn, sizeof *pf->sd_p);
@@ -114,7 +118,7 @@ CityStatus grid_ybus_build(CityGrid *g)
     pf->sd_z = calloc(nn, sizeof *pf->sd_z);
     pf->rhs = malloc((2 * nn + 1) * sizeof *pf->rhs);
     int32_t *cnt = calloc(nn + 1, sizeof *cnt);
-    if (!pf->yp || !pf->ydiag || !pf->cls || !pf->col_va || !pf->col_vm || !pf->v || !pf->vm || !pf->va || !pf->ibus || !pf->sg ||
+    if (!pf->yp || !pf->ydiag || !pf->cls || !pf->col_va || !pf->col_vm || !pf->v || !pf->vm || !pf->va || !pf->vm_old || !pf->va_old || !pf->ibus || !pf->sg ||
         !pf->sd_p || !pf->sd_i || !pf->sd_z || !pf->rhs || !cnt) {
         free(cnt);
         return grid_fail(g, CITY_ERR_NOMEM, "out of memory building the admittance matrix (%d buses)", (int)n);
