@@ -172,7 +172,7 @@ static void bench_year(const char *path, CityPfMethod method)
 int main(int argc, char **argv)
 {
     const char *case33 = argc > 1 ? argv[1] : "tests/data/matpower/case33bw.m";
-    if (!getenv("ONLY10K")) bench_warm("synthetic meshed 118-bus grid", 118, 0.7, 6, 1.0, 20000, 0.1);
+    bench_warm("synthetic meshed 118-bus grid", 118, 0.7, 6, 1.0, 20000, 0.1);
     bench_warm("synthetic meshed 10,000-bus grid", 10000, 0.5, 50, 0.1, 50, 20.0);
     bench_year(case33, CITY_PF_NR);
     bench_year(case33, CITY_PF_SWEEP);

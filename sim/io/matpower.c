@@ -1,6 +1,6 @@
-/* MATPOWER case reader: a tokenizer and an evaluator for the small subset
- * of MATLAB that case files are written in (see city_matpower.h). Errors
- * propagate as return codes and name file:line. */
+/* MATPOWER case reader, part two: an evaluator for the small subset of
+ * MATLAB that case files are written in (see city_matpower.h), statement
+ * by statement. Errors propagate as return codes and name file:line. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -11,267 +11,7 @@
 #include <string.h>
 
 #include "city_matpower.h"
-
-/* ---- tokens ------------------------------------------------------------------ */
-
-enum {
-    T_EOF = 0,
-    T_NUM,  /* number */
-    T_ID,   /* identifier */
-    T_STR,  /* quoted string */
-    T_END,  /* end of statement: newline, ';' or ',' outside brackets */
-    T_ROW,  /* row separator inside brackets: newline or ';' */
-    T_OP    /* punctuation: text holds it */
-};
-
-typedef struct Tok {
-    int kind;
-    int line;
-    bool space;      /* whitespace right before it */
-    double num;
-    char text[64];   /* identifier or operator; strings are not kept */
-} Tok;
-
-typedef struct Val {
-    int32_t rows, cols;
-    double *v;
-    int32_t *row_line; /* matrix literals only */
-    bool is_str;
-} Val;
-
-typedef struct Var {
-    char name[64];
-    Val val;
-} Var;
-
-typedef struct P {
-    const char *path;
-    Tok *tok;
-    int32_t n_tok, cap_tok, pos;
-    char *err;
-    size_t err_len;
-    bool failed;
-    Var *vars;
-    int32_t n_vars, cap_vars;
-    char root[64];     /* the output variable name ("mpc") */
-    double end_value;  /* value of `end` inside an index */
-    Val **temps;       /* values to free at the end of the statement */
-    int32_t n_temps, cap_temps;
-    int base_line;
-} P;
-
-static bool fail(P *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bool fail(P *p, int line, const char *fmt, ...)
-{
-    if (p->failed)
-        return false;
-    p->failed = true;
-    int n = snprintf(p->err, p->err_len, "%s:%d: ", p->path, line);
-    va_list ap;
-    va_start(ap, fmt);
-    if (n >= 0 && (size_t)n < p->err_len)
-        vsnprintf(p->err + n, p->err_len - (size_t)n, fmt, ap);
-    va_end(ap);
-    return false;
-}
-
-static bool push_tok(P *p, Tok t)
-{
-    if (p->n_tok == p->cap_tok) {
-        int32_t cap = p->cap_tok ? p->cap_tok * 2 : 1024;
-        Tok *q = realloc(p->tok, (size_t)cap * sizeof *q);
-        if (!q)
-            return fail(p, t.line, "out of memory reading the case");
-        p->tok = q;
-        p->cap_tok = cap;
-    }
-    p->tok[p->n_tok++] = t;
-    return true;
-}
-
-static bool lex(P *p, const char *s, size_t len)
-{
-    int line = 1, depth = 0; /* depth of [] and {} */
-    int open_line = 0;       /* where the outermost bracket opened */
-    int paren = 0;
-    size_t i = 0;
-    bool space = true;
-    while (i < len) {
-        char c = s[i];
-        Tok t = {0};
-        t.line = line;
-        t.space = space;
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
-            i++;
-            space = true;
-            continue;
-        }
-        if (c == '%' || c == '#') {
-            /* block comment %{ ... %} on lines of their own */
-            bool block = c == '%' && i + 1 < len && s[i + 1] == '{';
-            if (block) {
-                size_t k = i + 2;
-                while (k < len && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r'))
-                    k++;
-                block = k >= len || s[k] == '\n';
-            }
-            if (block) {
-                int start = line;
-                while (i < len) {
-                    if (s[i] == '\n') {
-                        line++;
-                        size_t k = i + 1;
-                        while (k < len && (s[k] == ' ' || s[k] == '\t'))
-                            k++;
-                        if (k + 1 < len && s[k] == '%' && s[k + 1] == '}') {
-                            i = k + 2;
-                            break;
-                        }
-                    }
-                    i++;
-                }
-                if (i >= len)
-                    return fail(p, start, "block comment '%%{' is never closed; add a line with '%%}'");
-                continue;
-            }
-            while (i < len && s[i] != '\n')
-                i++;
-            continue;
-        }
-        if (c == '.' && i + 2 < len && s[i + 1] == '.' && s[i + 2] == '.') {
-            /* continuation: the rest of the line is ignored, the newline too */
-            while (i < len && s[i] != '\n')
-                i++;
-            if (i < len) {
-                i++;
-                line++;
-            }
-            space = true;
-            continue;
-        }
-        space = false;
-        if (c == '\n' || c == ';' || (c == ',' && depth == 0 && paren == 0)) {
-            t.kind = depth > 0 ? T_ROW : T_END;
-            if (c == ',' && depth > 0)
-                t.kind = T_OP;
-            if (c == '\n')
-                line++;
-            i++;
-            space = true;
-            if (t.kind == T_OP)
-                snprintf(t.text, sizeof t.text, ",");
-            if (!push_tok(p, t))
-                return false;
-            continue;
-        }
-        if (isdigit((unsigned char)c) || (c == '.' && i + 1 < len && isdigit((unsigned char)s[i + 1]))) {
-            char buf[128];
-            size_t k = 0;
-            while (i < len && k + 1 < sizeof buf &&
-                   (isdigit((unsigned char)s[i]) || s[i] == '.' ||
-                    ((s[i] == 'e' || s[i] == 'E' || s[i] == 'd' || s[i] == 'D') && i + 1 < len &&
-                     (isdigit((unsigned char)s[i + 1]) ||
-                      ((s[i + 1] == '+' || s[i + 1] == '-') && i + 2 < len && isdigit((unsigned char)s[i + 2])))) ||
-                    ((s[i] == '+' || s[i] == '-') && k > 0 && (buf[k - 1] == 'e' || buf[k - 1] == 'E')))) {
-                /* stop before an operator like .* or ./ or .^ */
-                if (s[i] == '.' && i + 1 < len && (s[i + 1] == '*' || s[i + 1] == '/' || s[i + 1] == '^' ||
-                                                   s[i + 1] == '\''))
-                    break;
-                buf[k++] = (s[i] == 'd' || s[i] == 'D') ? 'e' : s[i];
-                i++;
-            }
-            buf[k] = '\0';
-            char *end;
-            errno = 0;
-            t.kind = T_NUM;
-            t.num = strtod(buf, &end);
-            if (*end || errno == ERANGE)
-                return fail(p, line, "'%s' is not a number; write numbers like 12, -0.5 or 1.2e-3", buf);
-            if (i < len && (isalpha((unsigned char)s[i]) || s[i] == '_'))
-                return fail(p, line, "'%s%c...' is not a number; separate numbers with spaces, tabs or commas", buf,
-                            s[i]);
-            if (!push_tok(p, t))
-                return false;
-            continue;
-        }
-        if (isalpha((unsigned char)c) || c == '_') {
-            size_t k = 0;
-            while (i < len && (isalnum((unsigned char)s[i]) || s[i] == '_')) {
-                if (k + 1 < sizeof t.text)
-                    t.text[k++] = s[i];
-                i++;
-            }
-            t.text[k] = '\0';
-            t.kind = T_ID;
-            if (!push_tok(p, t))
-                return false;
-            continue;
-        }
-        if (c == '\'' || c == '"') {
-            const Tok *prev = p->n_tok ? &p->tok[p->n_tok - 1] : NULL;
-            bool transpose = c == '\'' && prev && !t.space &&
-                             (prev->kind == T_ID || prev->kind == T_NUM ||
-                              (prev->kind == T_OP && (!strcmp(prev->text, ")") || !strcmp(prev->text, "]") ||
-                                                      !strcmp(prev->text, "'"))));
-            if (!transpose) {
-                i++;
-                while (i < len && s[i] != '\n') {
-                    if (s[i] == c) {
-                        if (i + 1 < len && s[i + 1] == c) {
-                            i += 2;
-                            continue;
-                        }
-                        break;
-                    }
-                    i++;
-                }
-                if (i >= len || s[i] != c)
-                    return fail(p, line, "a string opened with %c is not closed on the same line; close it with %c", c,
-                                c);
-                i++;
-                t.kind = T_STR;
-                if (!push_tok(p, t))
-                    return false;
-                continue;
-            }
-        }
-        /* operators */
-        static const char *ops2[] = {".*", "./", ".^", ".'", "==", "~=", "<=", ">=", "&&", "||"};
-        t.kind = T_OP;
-        size_t olen = 1;
-        for (size_t k = 0; k < sizeof ops2 / sizeof ops2[0]; k++)
-            if (i + 1 < len && s[i] == ops2[k][0] && s[i + 1] == ops2[k][1])
-                olen = 2;
-        if (olen == 1 && !strchr("[](){}=+-*/^:.,'<>&|~\\", c))
-            return fail(p, line, "unexpected character '%c' (code %d); case files hold numbers, names and MATLAB "
-                        "punctuation only", isprint((unsigned char)c) ? c : '?', (int)(unsigned char)c);
-        memcpy(t.text, s + i, olen);
-        t.text[olen] = '\0';
-        i += olen;
-        if (c == '[' || c == '{') {
-            if (depth == 0)
-                open_line = line;
-            depth++;
-        }
-        else if ((c == ']' || c == '}') && depth > 0)
-            depth--;
-        else if (c == '(')
-            paren++;
-        else if (c == ')' && paren > 0)
-            paren--;
-        if (!push_tok(p, t))
-            return false;
-    }
-    if (depth > 0)
-        return fail(p, open_line, "this '[' (or '{') is never closed; add the matching ']' (or '}') after the last row");
-    Tok e = {0};
-    e.kind = T_END;
-    e.line = line;
-    Tok eof = {0};
-    eof.kind = T_EOF;
-    eof.line = line;
-    return push_tok(p, e) && push_tok(p, eof);
-}
+#include "matpower_internal.h"
 
 /* ---- values ------------------------------------------------------------------ */
 
@@ -281,7 +21,7 @@ static Val *val_new(P *p, int32_t rows, int32_t cols)
         int32_t cap = p->cap_temps ? p->cap_temps * 2 : 64;
         Val **q = realloc(p->temps, (size_t)cap * sizeof *q);
         if (!q) {
-            fail(p, p->tok[p->pos].line, "out of memory");
+            matpower_fail(p, p->tok[p->pos].line, "out of memory");
             return NULL;
         }
         p->temps = q;
@@ -293,7 +33,7 @@ static Val *val_new(P *p, int32_t rows, int32_t cols)
     if (!v || (rows * cols > 0 && !v->v)) {
         if (v)
             free(v);
-        fail(p, p->tok[p->pos].line, "out of memory");
+        matpower_fail(p, p->tok[p->pos].line, "out of memory");
         return NULL;
     }
     v->rows = rows;
@@ -337,7 +77,7 @@ static bool var_set(P *p, const char *name, const Val *v, int line)
             int32_t cap = p->cap_vars ? p->cap_vars * 2 : 128;
             Var *q = realloc(p->vars, (size_t)cap * sizeof *q);
             if (!q)
-                return fail(p, line, "out of memory");
+                return matpower_fail(p, line, "out of memory");
             p->vars = q;
             p->cap_vars = cap;
         }
@@ -351,7 +91,7 @@ static bool var_set(P *p, const char *name, const Val *v, int line)
     if ((n && !copy) || (v->row_line && v->rows && !lines)) {
         free(copy);
         free(lines);
-        return fail(p, line, "out of memory");
+        return matpower_fail(p, line, "out of memory");
     }
     if (n)
         memcpy(copy, v->v, n * sizeof *copy);
@@ -429,7 +169,7 @@ static Val *parse_index(P *p, int32_t extent, int line)
         if (!b)
             return NULL;
         if (a->rows * a->cols != 1 || b->rows * b->cols != 1)
-            return fail(p, line, "a range a:b needs two numbers"), NULL;
+            return matpower_fail(p, line, "a range a:b needs two numbers"), NULL;
         double lo = a->v[0], hi = b->v[0];
         int32_t n = hi >= lo ? (int32_t)(hi - lo) + 1 : 0;
         a = val_new(p, 1, n);
@@ -440,7 +180,7 @@ static Val *parse_index(P *p, int32_t extent, int line)
     for (int32_t i = 0; i < n; i++) {
         double x = a->v[i];
         if (!(x >= 1 && x <= extent && x == floor(x)))
-            return fail(p, line, "index %g is out of range 1..%d", x, (int)extent), NULL;
+            return matpower_fail(p, line, "index %g is out of range 1..%d", x, (int)extent), NULL;
     }
     return a;
 }
@@ -455,20 +195,20 @@ static Val *parse_call(P *p, const char *name, int line, Val **rsel, Val **csel)
         if (!strcmp(name, "size")) {
             char inner[256];
             if (peek(p)->kind != T_ID)
-                return fail(p, line, "use size(X, 1) or size(X, 2)"), NULL;
+                return matpower_fail(p, line, "use size(X, 1) or size(X, 2)"), NULL;
             parse_name(p, inner, sizeof inner);
             Var *y = var_find(p, inner);
             if (!y)
-                return fail(p, line, "size(%s): '%s' is not defined", inner, inner), NULL;
+                return matpower_fail(p, line, "size(%s): '%s' is not defined", inner, inner), NULL;
             int32_t rows = y->val.rows, cols = y->val.cols;
             if (!is_op(peek(p), ","))
-                return fail(p, line, "use size(X, 1) or size(X, 2)"), NULL;
+                return matpower_fail(p, line, "use size(X, 1) or size(X, 2)"), NULL;
             p->pos++;
             Val *d = parse_expr(p);
             if (!d || d->rows * d->cols != 1)
-                return d ? fail(p, line, "use size(X, 1) or size(X, 2)"), NULL : NULL;
+                return d ? matpower_fail(p, line, "use size(X, 1) or size(X, 2)"), NULL : NULL;
             if (!is_op(peek(p), ")"))
-                return fail(p, line, "expected ')' after size(...)"), NULL;
+                return matpower_fail(p, line, "expected ')' after size(...)"), NULL;
             p->pos++;
             return scalar(p, d->v[0] == 1 ? rows : cols);
         }
@@ -477,23 +217,23 @@ static Val *parse_call(P *p, const char *name, int line, Val **rsel, Val **csel)
             int na = 0;
             while (!is_op(peek(p), ")") && na < 2) {
                 if (!(args[na] = parse_expr(p)) || args[na]->rows * args[na]->cols != 1)
-                    return args[na] ? fail(p, line, "%s(...) takes numbers", name), NULL : NULL;
+                    return args[na] ? matpower_fail(p, line, "%s(...) takes numbers", name), NULL : NULL;
                 na++;
                 if (is_op(peek(p), ","))
                     p->pos++;
             }
             if (!is_op(peek(p), ")") || na == 0)
-                return fail(p, line, "%s(...) takes one or two sizes", name), NULL;
+                return matpower_fail(p, line, "%s(...) takes one or two sizes", name), NULL;
             p->pos++;
             double r = args[0]->v[0], c = na > 1 ? args[1]->v[0] : r;
             if (!(r >= 0 && c >= 0 && r * c <= 1e8))
-                return fail(p, line, "%s(%g, %g) is out of range", name, r, c), NULL;
+                return matpower_fail(p, line, "%s(%g, %g) is out of range", name, r, c), NULL;
             Val *v = val_new(p, (int32_t)r, (int32_t)c);
             for (int32_t i = 0; v && i < v->rows * v->cols; i++)
                 v->v[i] = name[0] == 'o' ? 1.0 : 0.0;
             return v;
         }
-        return fail(p, line, "'%s(...)' is not something a case file may use; keep to numbers, mpc fields and "
+        return matpower_fail(p, line, "'%s(...)' is not something a case file may use; keep to numbers, mpc fields and "
                     "idx_bus/idx_brch/idx_gen constants", name), NULL;
     }
     Val *r = parse_index(p, x->val.rows, line);
@@ -508,10 +248,10 @@ static Val *parse_call(P *p, const char *name, int line, Val **rsel, Val **csel)
         if (!c)
             return NULL;
     } else {
-        return fail(p, line, "%s(...) with one index is not supported; write %s(rows, columns)", name, name), NULL;
+        return matpower_fail(p, line, "%s(...) with one index is not supported; write %s(rows, columns)", name, name), NULL;
     }
     if (!is_op(peek(p), ")"))
-        return fail(p, line, "expected ')' to close %s(...)", name), NULL;
+        return matpower_fail(p, line, "expected ')' to close %s(...)", name), NULL;
     p->pos++;
     if (rsel) {
         *rsel = r;
@@ -550,7 +290,7 @@ static Val *parse_primary(P *p)
         if (!v)
             return NULL;
         if (!is_op(peek(p), ")"))
-            return fail(p, line, "expected ')'"), NULL;
+            return matpower_fail(p, line, "expected ')'"), NULL;
         p->pos++;
         return v;
     }
@@ -588,23 +328,23 @@ static Val *parse_primary(P *p)
         for (size_t i = 0; i < sizeof consts / sizeof consts[0]; i++)
             if (!strcmp(name, consts[i].name))
                 return scalar(p, consts[i].value);
-        return fail(p, line, "'%s' is not defined; define it before this line (for column names, add "
+        return matpower_fail(p, line, "'%s' is not defined; define it before this line (for column names, add "
                     "'define_constants;' or '[...] = idx_bus;')", name), NULL;
     }
     if (t->kind == T_END || t->kind == T_ROW || t->kind == T_EOF)
-        return fail(p, line, "the line ends where a value was expected; complete the expression"), NULL;
-    return fail(p, line, "unexpected '%s' where a value was expected", t->text), NULL;
+        return matpower_fail(p, line, "the line ends where a value was expected; complete the expression"), NULL;
+    return matpower_fail(p, line, "unexpected '%s' where a value was expected", t->text), NULL;
 }
 
 static Val *broadcast(P *p, Val *a, Val *b, char op, int line)
 {
     int32_t na = a->rows * a->cols, nb = b->rows * b->cols;
     if (a->is_str || b->is_str)
-        return fail(p, line, "arithmetic on a string"), NULL;
+        return matpower_fail(p, line, "arithmetic on a string"), NULL;
     if (op == '*' && na != 1 && nb != 1)
-        return fail(p, line, "matrix products are not supported; use .* for element-wise products"), NULL;
+        return matpower_fail(p, line, "matrix products are not supported; use .* for element-wise products"), NULL;
     if (na != 1 && nb != 1 && (a->rows != b->rows || a->cols != b->cols))
-        return fail(p, line, "sizes %dx%d and %dx%d do not match", (int)a->rows, (int)a->cols, (int)b->rows,
+        return matpower_fail(p, line, "sizes %dx%d and %dx%d do not match", (int)a->rows, (int)a->cols, (int)b->rows,
                     (int)b->cols), NULL;
     Val *o = na >= nb ? val_new(p, a->rows, a->cols) : val_new(p, b->rows, b->cols);
     if (!o)
@@ -649,7 +389,7 @@ static Val *parse_power(P *p)
         if (!b)
             return NULL;
         if (is_op(&p->tok[p->pos - 1], "^") && a->rows * a->cols != 1)
-            return fail(p, line, "matrix powers are not supported; use .^"), NULL;
+            return matpower_fail(p, line, "matrix powers are not supported; use .^"), NULL;
         a = broadcast(p, a, b, '^', line);
     }
     return a;
@@ -728,7 +468,7 @@ static Val *parse_matrix(P *p, char close)
         while (depth > 0) {
             Tok *t = peek(p);
             if (t->kind == T_EOF)
-                return fail(p, line0, "'{' is never closed"), NULL;
+                return matpower_fail(p, line0, "'{' is never closed"), NULL;
             if (is_op(t, "{"))
                 depth++;
             if (is_op(t, "}"))
@@ -747,13 +487,13 @@ static Val *parse_matrix(P *p, char close)
     for (;;) {
         Tok *t = peek(p);
         if (t->kind == T_EOF)
-            return free(data), free(lines), fail(p, line0, "'[' is never closed; add ']'"), NULL;
+            return free(data), free(lines), matpower_fail(p, line0, "'[' is never closed; add ']'"), NULL;
         if (is_op(t, "]") || t->kind == T_ROW) {
             if (cur > 0) {
                 if (cols >= 0 && cur != cols) {
                     free(data);
                     free(lines);
-                    return fail(p, first_line, "this row has %d numbers but the rows above have %d; every row of a "
+                    return matpower_fail(p, first_line, "this row has %d numbers but the rows above have %d; every row of a "
                                 "matrix needs the same number of columns", (int)cur, (int)cols), NULL;
                 }
                 cols = cur;
@@ -761,7 +501,7 @@ static Val *parse_matrix(P *p, char close)
                     lcap = lcap ? lcap * 2 : 64;
                     int32_t *q = realloc(lines, (size_t)lcap * sizeof *q);
                     if (!q)
-                        return free(data), free(lines), fail(p, t->line, "out of memory"), NULL;
+                        return free(data), free(lines), matpower_fail(p, t->line, "out of memory"), NULL;
                     lines = q;
                 }
                 lines[rows++] = first_line;
@@ -785,13 +525,13 @@ static Val *parse_matrix(P *p, char close)
             continue; /* text inside a numeric matrix (rare): ignored */
         int32_t n = e->rows * e->cols;
         if (e->rows > 1)
-            return free(data), free(lines), fail(p, t->line, "nested matrices with several rows are not supported"),
+            return free(data), free(lines), matpower_fail(p, t->line, "nested matrices with several rows are not supported"),
                    NULL;
         if (total + (size_t)n > cap) {
             cap = (total + (size_t)n) * 2 + 64;
             double *q = realloc(data, cap * sizeof *q);
             if (!q)
-                return free(data), free(lines), fail(p, t->line, "out of memory"), NULL;
+                return free(data), free(lines), matpower_fail(p, t->line, "out of memory"), NULL;
             data = q;
         }
         memcpy(data + total, e->v, (size_t)n * sizeof *data);
@@ -818,7 +558,7 @@ static bool expect_end(P *p)
             p->pos++;
         return true;
     }
-    return fail(p, t->line, "unexpected '%s' after the statement; end it with ';' or a new line",
+    return matpower_fail(p, t->line, "unexpected '%s' after the statement; end it with ';' or a new line",
                 t->kind == T_ID || t->kind == T_OP ? t->text : "value");
 }
 
@@ -832,10 +572,10 @@ static bool skip_statement(P *p)
 static bool define_idx(P *p, int which, char names[][64], int n, int line)
 {
     if (n > 25)
-        return fail(p, line, "too many names for %s", idx_tables[which].fn);
+        return matpower_fail(p, line, "too many names for %s", idx_tables[which].fn);
     for (int i = 0; i < n; i++) {
         if (!idx_tables[which].names[i])
-            return fail(p, line, "%s returns fewer values than the %d names given", idx_tables[which].fn, n);
+            return matpower_fail(p, line, "%s returns fewer values than the %d names given", idx_tables[which].fn, n);
         Val *v = scalar(p, idx_tables[which].values[i]);
         if (!v || !var_set(p, names[i], v, line))
             return false;
@@ -888,22 +628,22 @@ static bool statement(P *p)
             if (x->kind == T_ID && n < 32)
                 snprintf(names[n++], 64, "%s", x->text);
             else if (!is_op(x, ",") && x->kind != T_ROW)
-                return fail(p, line, "expected a list of names in [ ... ] = idx_bus");
+                return matpower_fail(p, line, "expected a list of names in [ ... ] = idx_bus");
             p->pos++;
         }
         p->pos++;
         Tok *fn = &p->tok[p->pos + 1];
         if (!is_op(peek(p), "=") || fn->kind != T_ID)
-            return fail(p, line, "expected '[names] = idx_bus' (or idx_brch, idx_gen, idx_cost)");
+            return matpower_fail(p, line, "expected '[names] = idx_bus' (or idx_brch, idx_gen, idx_cost)");
         for (int w = 0; w < 4; w++)
             if (!strcmp(fn->text, idx_tables[w].fn)) {
                 p->pos += 2;
                 return define_idx(p, w, names, n, line) && expect_end(p);
             }
-        return fail(p, line, "'%s' is not one of idx_bus, idx_brch, idx_gen, idx_cost", fn->text);
+        return matpower_fail(p, line, "'%s' is not one of idx_bus, idx_brch, idx_gen, idx_cost", fn->text);
     }
     if (t->kind != T_ID)
-        return fail(p, line, "unexpected '%s' at the start of a statement", t->kind == T_OP ? t->text : "value");
+        return matpower_fail(p, line, "unexpected '%s' at the start of a statement", t->kind == T_OP ? t->text : "value");
     char name[256];
     parse_name(p, name, sizeof name);
     const char *dot = strchr(name, '.');
@@ -921,14 +661,14 @@ static bool statement(P *p)
         /* element-wise update: name(rows, cols) = expr */
         if (!var_find(p, name)) {
             if (data)
-                return fail(p, line, "%s is changed before it is defined; define it first", name);
+                return matpower_fail(p, line, "%s is changed before it is defined; define it first", name);
             return skip_statement(p); /* an ignored field such as mpc.gencost(...) */
         }
         Val *rsel = NULL, *csel = NULL;
         if (!parse_call(p, name, line, &rsel, &csel))
             return false;
         if (!is_op(peek(p), "="))
-            return fail(p, line, "expected '=' after %s(...)", name);
+            return matpower_fail(p, line, "expected '=' after %s(...)", name);
         p->pos++;
         Val *v = parse_expr(p);
         if (!v)
@@ -936,7 +676,7 @@ static bool statement(P *p)
         Var *x = var_find(p, name);
         int32_t nr = rsel->rows * rsel->cols, nc = csel->rows * csel->cols, nv = v->rows * v->cols;
         if (nv != 1 && nv != nr * nc)
-            return fail(p, line, "the right side has %d values for %d selected elements", (int)nv, (int)(nr * nc));
+            return matpower_fail(p, line, "the right side has %d values for %d selected elements", (int)nv, (int)(nr * nc));
         for (int32_t i = 0; i < nr; i++)
             for (int32_t j = 0; j < nc; j++)
                 x->val.v[(int32_t)(rsel->v[i] - 1) * x->val.cols + (int32_t)(csel->v[j] - 1)] =
@@ -947,9 +687,9 @@ static bool statement(P *p)
         if (peek(p)->kind == T_END || peek(p)->kind == T_EOF) {
             if (data || var_find(p, name))
                 return skip_statement(p); /* displaying a value */
-            return fail(p, line, "'%s' is a command a case file cannot run; remove it", name);
+            return matpower_fail(p, line, "'%s' is a command a case file cannot run; remove it", name);
         }
-        return fail(p, line, "expected '=' after '%s'", name);
+        return matpower_fail(p, line, "expected '=' after '%s'", name);
     }
     p->pos++;
     Val *v = parse_expr(p);
@@ -978,7 +718,7 @@ static bool take_matrix(P *p, const char *field, CityMpMatrix *m)
     if (!m->row_line && m->rows) {
         m->row_line = calloc((size_t)m->rows, sizeof *m->row_line);
         if (!m->row_line)
-            return fail(p, 1, "out of memory");
+            return matpower_fail(p, 1, "out of memory");
     }
     return true;
 }
@@ -993,7 +733,7 @@ CityStatus city_matpower_parse(const char *text, size_t len, const char *path, C
     p.err_len = err_len;
     if (err_len)
         err[0] = '\0';
-    bool ok = lex(&p, text, len);
+    bool ok = matpower_lex(&p, text, len);
     while (ok && peek(&p)->kind != T_EOF) {
         ok = statement(&p);
         temps_free(&p);
@@ -1004,7 +744,7 @@ CityStatus city_matpower_parse(const char *text, size_t len, const char *path, C
         snprintf(name, sizeof name, "%s.baseMVA", p.root[0] ? p.root : "mpc");
         Var *b = var_find(&p, name);
         if (!b || b->val.rows * b->val.cols != 1)
-            ok = fail(&p, p.base_line ? p.base_line : 1, "no mpc.baseMVA; add a line 'mpc.baseMVA = 100;'");
+            ok = matpower_fail(&p, p.base_line ? p.base_line : 1, "no mpc.baseMVA; add a line 'mpc.baseMVA = 100;'");
         else
             out->base_mva = b->val.v[0];
         out->base_line = p.base_line;
@@ -1012,7 +752,7 @@ CityStatus city_matpower_parse(const char *text, size_t len, const char *path, C
     ok = ok && take_matrix(&p, "bus", &out->bus) && take_matrix(&p, "gen", &out->gen) &&
          take_matrix(&p, "branch", &out->branch);
     if (ok && out->bus.rows == 0)
-        ok = fail(&p, 1, "no mpc.bus matrix; a case needs buses (mpc.bus = [ ... ];)");
+        ok = matpower_fail(&p, 1, "no mpc.bus matrix; a case needs buses (mpc.bus = [ ... ];)");
     if (ok) {
         const char *stem = strrchr(path, '/');
         stem = stem ? stem + 1 : path;
