@@ -64,12 +64,22 @@ static CityGrid *synthetic(int n, double p_tie, int pv_every, double scale, doub
     for (int i = 2; i <= n; i++) {
         int r = (i - 1) / w, c = (i - 1) % w;
         int up = c == 0 ? i - w : i - 1; /* the spine runs down column 0 */
-        CityGridBranch br = {.id = id++, .from_bus = up, .to_bus = i, .r_pu = 0.002 + 0.002 * uniform(),
-                             .x_pu = 0.006 + 0.006 * uniform(), .b_pu = 0.002, .closed = true};
+        CityGridBranch br = {.id = id++,
+                             .from_bus = up,
+                             .to_bus = i,
+                             .r_pu = 0.002 + 0.002 * uniform(),
+                             .x_pu = 0.006 + 0.006 * uniform(),
+                             .b_pu = 0.002,
+                             .closed = true};
         check(city_grid_add_branch(g, &br), g, "branch");
         if (r > 0 && c > 0 && uniform() < p_tie) {
-            CityGridBranch tie = {.id = id++, .from_bus = i - w, .to_bus = i, .r_pu = 0.004, .x_pu = 0.012,
-                                  .b_pu = 0.001, .closed = true};
+            CityGridBranch tie = {.id = id++,
+                                  .from_bus = i - w,
+                                  .to_bus = i,
+                                  .r_pu = 0.004,
+                                  .x_pu = 0.012,
+                                  .b_pu = 0.001,
+                                  .closed = true};
             check(city_grid_add_branch(g, &tie), g, "tie");
         }
     }
@@ -78,8 +88,7 @@ static CityGrid *synthetic(int n, double p_tie, int pv_every, double scale, doub
 
 /* Warm solves: loads move a few percent each time, NR restarts from the
  * last solution and refactors on the same symbolic analysis. */
-static void bench_warm(const char *name, int n, double p_tie, int pv_every, double scale, int reps,
-                       double budget_ms)
+static void bench_warm(const char *name, int n, double p_tie, int pv_every, double scale, int reps, double budget_ms)
 {
     double *pd = calloc((size_t)n + 1, sizeof *pd), *qd = calloc((size_t)n + 1, sizeof *qd);
     double t0 = now();
@@ -93,7 +102,8 @@ static void bench_warm(const char *name, int n, double p_tie, int pv_every, doub
     int32_t nbr;
     city_grid_branches(g, &nbr);
     printf("%-34s %6d buses %6d branches: cold solve (Ybus, analyse, factor) %8.3f ms, %d iterations "
-           "(build %.1f ms)\n", name, n, (int)nbr, (t2 - t1) * 1e3, (int)r.iterations, (t1 - t0) * 1e3);
+           "(build %.1f ms)\n",
+           name, n, (int)nbr, (t2 - t1) * 1e3, (int)r.iterations, (t1 - t0) * 1e3);
     double total = 0, worst = 0;
     long iters = 0;
     for (int k = 0; k < reps; k++) {
@@ -109,7 +119,8 @@ static void bench_warm(const char *name, int n, double p_tie, int pv_every, doub
         iters += r.iterations;
     }
     printf("%-34s warm solve (loads +-5%%, refactor): mean %8.4f ms, worst %8.4f ms, %.2f iterations  "
-           "[target %g ms: %s]\n", "", total / reps * 1e3, worst * 1e3, (double)iters / reps, budget_ms,
+           "[target %g ms: %s]\n",
+           "", total / reps * 1e3, worst * 1e3, (double)iters / reps, budget_ms,
            total / reps * 1e3 <= budget_ms ? "met" : "MISSED");
     city_grid_destroy(g);
     free(pd);

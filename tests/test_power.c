@@ -279,6 +279,26 @@ static void test_warm_start(void **state)
     assert_int_equal(city_grid_solve(g, &o, &r), CITY_OK);
     assert_true(r.iterations >= 3);
     assert_true(fabs(r.p_loss_mw - 2.443803) < 1e-6);
+    /* loads up 8 %: the warm solve (chord steps on the old factors) and a
+     * full Newton solve from a flat start land on the same voltages */
+    int32_t n;
+    const CityGridBus *bus = city_grid_buses(g, &n);
+    for (int32_t i = 0; i < n; i++)
+        assert_int_equal(city_grid_bus_set_load(g, bus[i].id, bus[i].pd_mw * 1.08, bus[i].qd_mvar * 1.08), CITY_OK);
+    o.flat_start = false;
+    assert_int_equal(city_grid_solve(g, &o, &r), CITY_OK);
+    double vm[64], va[64];
+    for (int32_t i = 0; i < n; i++) {
+        vm[i] = bus[i].vm_pu;
+        va[i] = bus[i].va_deg;
+    }
+    o.flat_start = true;
+    o.full_newton = true;
+    assert_int_equal(city_grid_solve(g, &o, &r), CITY_OK);
+    for (int32_t i = 0; i < n; i++) {
+        assert_true(fabs(vm[i] - bus[i].vm_pu) < 1e-8);
+        assert_true(fabs(va[i] - bus[i].va_deg) < 1e-6);
+    }
     city_grid_destroy(g);
 }
 
@@ -295,8 +315,14 @@ static void test_tap_and_shift(void **state)
     assert_int_equal(city_grid_add_bus(g, &b2), CITY_OK);
     CityGridGen gen = {.bus = 1, .vg_pu = 1.02, .on = true};
     assert_int_equal(city_grid_add_gen(g, &gen), CITY_OK);
-    CityGridBranch t = {.id = 1, .from_bus = 1, .to_bus = 2, .x_pu = 0.1, .ratio = 0.95, .shift_deg = 10,
-                        .kind = CITY_BRANCH_TRANSFORMER, .closed = true};
+    CityGridBranch t = {.id = 1,
+                        .from_bus = 1,
+                        .to_bus = 2,
+                        .x_pu = 0.1,
+                        .ratio = 0.95,
+                        .shift_deg = 10,
+                        .kind = CITY_BRANCH_TRANSFORMER,
+                        .closed = true};
     assert_int_equal(city_grid_add_branch(g, &t), CITY_OK);
     CityPfReport r;
     const CityPfOptions o = {CITY_PF_NR, 1e-10, 20, true, false};
@@ -320,8 +346,11 @@ static void test_synthetic_10k(void **state)
     const int n = 10000;
     CityGrid *g = city_grid_create(100);
     for (int i = 1; i <= n; i++) {
-        CityGridBus b = {.id = i, .type = i == 1 ? CITY_BUS_SLACK : CITY_BUS_PQ, .vm_pu = 1.0,
-                         .pd_mw = i == 1 ? 0 : 0.3 + 0.2 * (i % 7) / 7.0, .qd_mvar = i == 1 ? 0 : 0.1};
+        CityGridBus b = {.id = i,
+                         .type = i == 1 ? CITY_BUS_SLACK : CITY_BUS_PQ,
+                         .vm_pu = 1.0,
+                         .pd_mw = i == 1 ? 0 : 0.3 + 0.2 * (i % 7) / 7.0,
+                         .qd_mvar = i == 1 ? 0 : 0.1};
         if (i % 100 == 50)
             b.type = CITY_BUS_PV;
         assert_int_equal(city_grid_add_bus(g, &b), CITY_OK);
@@ -332,13 +361,12 @@ static void test_synthetic_10k(void **state)
     }
     int id = 1;
     for (int i = 2; i <= n; i++) { /* a tree: bus i hangs off bus i/2 ... */
-        CityGridBranch br = {.id = id++, .from_bus = i / 2, .to_bus = i, .r_pu = 0.002, .x_pu = 0.006,
-                             .b_pu = 0.001, .closed = true};
+        CityGridBranch br = {
+            .id = id++, .from_bus = i / 2, .to_bus = i, .r_pu = 0.002, .x_pu = 0.006, .b_pu = 0.001, .closed = true};
         assert_int_equal(city_grid_add_branch(g, &br), CITY_OK);
     }
     for (int i = 3; i + 37 <= n; i += 41) { /* ... plus ties that mesh it */
-        CityGridBranch br = {.id = id++, .from_bus = i, .to_bus = i + 37, .r_pu = 0.004, .x_pu = 0.012,
-                             .closed = true};
+        CityGridBranch br = {.id = id++, .from_bus = i, .to_bus = i + 37, .r_pu = 0.004, .x_pu = 0.012, .closed = true};
         assert_int_equal(city_grid_add_branch(g, &br), CITY_OK);
     }
     CityPfOptions o;
@@ -386,12 +414,12 @@ static void test_reader_details(void **state)
     city_matpower_free(&mp);
     assert_int_equal(parse("mpc.bus = [1 3 0 0 0 0 1 1 0 10 1 1.1 0.9];", &mp, err, sizeof err), CITY_ERR_PARSE);
     assert_non_null(strstr(err, "no mpc.baseMVA"));
-    assert_int_equal(parse("mpc.baseMVA = 100;\nmpc.bus = [1 3 0 0 0 0 1 1 0 10 1 1.1 0.9];\nmpc = runpf(mpc);",
-                           &mp, err, sizeof err),
+    assert_int_equal(parse("mpc.baseMVA = 100;\nmpc.bus = [1 3 0 0 0 0 1 1 0 10 1 1.1 0.9];\nmpc = runpf(mpc);", &mp,
+                           err, sizeof err),
                      CITY_ERR_PARSE);
     assert_non_null(strstr(err, "t.m:3: 'runpf(...)' is not something a case file may use"));
-    assert_int_equal(parse("mpc.baseMVA = 100;\nmpc.bus = [1 3 0 0 0 0 1 1 0 10 1 1.1 0.9];\nmpc.bus(:, 3) = X;",
-                           &mp, err, sizeof err),
+    assert_int_equal(parse("mpc.baseMVA = 100;\nmpc.bus = [1 3 0 0 0 0 1 1 0 10 1 1.1 0.9];\nmpc.bus(:, 3) = X;", &mp,
+                           err, sizeof err),
                      CITY_ERR_PARSE);
     assert_non_null(strstr(err, "t.m:3: 'X' is not defined"));
 }
@@ -399,12 +427,12 @@ static void test_reader_details(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_nr_matches_matpower),  cmocka_unit_test(test_sweep_matches_matpower),
-        cmocka_unit_test(test_case33bw_published),   cmocka_unit_test(test_reader_styles),
-        cmocka_unit_test(test_malformed_cases),      cmocka_unit_test(test_cli_usage),
-        cmocka_unit_test(test_sweep_refuses_mesh),   cmocka_unit_test(test_islanding),
-        cmocka_unit_test(test_warm_start),           cmocka_unit_test(test_tap_and_shift),
-        cmocka_unit_test(test_synthetic_10k),        cmocka_unit_test(test_reader_details),
+        cmocka_unit_test(test_nr_matches_matpower), cmocka_unit_test(test_sweep_matches_matpower),
+        cmocka_unit_test(test_case33bw_published),  cmocka_unit_test(test_reader_styles),
+        cmocka_unit_test(test_malformed_cases),     cmocka_unit_test(test_cli_usage),
+        cmocka_unit_test(test_sweep_refuses_mesh),  cmocka_unit_test(test_islanding),
+        cmocka_unit_test(test_warm_start),          cmocka_unit_test(test_tap_and_shift),
+        cmocka_unit_test(test_synthetic_10k),       cmocka_unit_test(test_reader_details),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,8 +29,14 @@ static CityGrid *feeder(void)
     CityGridGen gen = {.bus = 1, .vg_pu = 1.0, .on = true};
     assert_int_equal(city_grid_add_gen(g, &gen), CITY_OK);
     for (int i = 2; i <= 4; i++) {
-        CityGridBranch br = {.id = i, .from_bus = i - 1, .to_bus = i, .r_pu = 0.01, .x_pu = 0.02, .b_pu = 0.001,
-                             .rate_mva = 2.0, .closed = true};
+        CityGridBranch br = {.id = i,
+                             .from_bus = i - 1,
+                             .to_bus = i,
+                             .r_pu = 0.01,
+                             .x_pu = 0.02,
+                             .b_pu = 0.001,
+                             .rate_mva = 2.0,
+                             .closed = true};
         assert_int_equal(city_grid_add_branch(g, &br), CITY_OK);
     }
     return g;
@@ -42,8 +48,8 @@ static void test_cooling_and_balance(void **state)
 {
     (void)state;
     CityGrid *g = feeder();
-    CityGridLoad l = {.id = 1, .bus = 4, .p_kw = 300, .q_kvar = 100, .profile = -1, .cooling_pct_per_c = 2.0,
-                      .t_base_c = 24};
+    CityGridLoad l = {
+        .id = 1, .bus = 4, .p_kw = 300, .q_kvar = 100, .profile = -1, .cooling_pct_per_c = 2.0, .t_base_c = 24};
     assert_int_equal(city_grid_add_load(g, &l), CITY_OK);
     double t[] = {0, 3600}, v[] = {24, 38};
     assert_int_equal(city_grid_set_temperature(g, t, v, 2, false), CITY_OK);
@@ -98,8 +104,16 @@ static void test_battery_limits(void **state)
 {
     (void)state;
     CityGrid *g = feeder();
-    CityGridBattery b = {.id = 7, .bus = 3, .energy_kwh = 100, .power_kw = 40, .efficiency = 0.81, .soc = 0.5,
-                         .soc_min = 0.2, .soc_max = 0.8, .mode = CITY_BATTERY_MANUAL, .setpoint_kw = -500};
+    CityGridBattery b = {.id = 7,
+                         .bus = 3,
+                         .energy_kwh = 100,
+                         .power_kw = 40,
+                         .efficiency = 0.81,
+                         .soc = 0.5,
+                         .soc_min = 0.2,
+                         .soc_max = 0.8,
+                         .mode = CITY_BATTERY_MANUAL,
+                         .setpoint_kw = -500};
     assert_int_equal(city_grid_add_battery(g, &b), CITY_OK);
     CityGridLoad l = {.id = 1, .bus = 4, .p_kw = 200, .q_kvar = 50, .profile = -1};
     assert_int_equal(city_grid_add_load(g, &l), CITY_OK);
@@ -140,9 +154,17 @@ static void test_peak_shave(void **state)
 {
     (void)state;
     CityGrid *g = feeder();
-    CityGridBattery b = {.id = 1, .bus = 2, .energy_kwh = 1000, .power_kw = 100, .efficiency = 0.9, .soc = 0.5,
-                         .soc_min = 0.1, .soc_max = 0.9, .mode = CITY_BATTERY_PEAK_SHAVE,
-                         .discharge_above_kw = 450, .charge_below_kw = 200};
+    CityGridBattery b = {.id = 1,
+                         .bus = 2,
+                         .energy_kwh = 1000,
+                         .power_kw = 100,
+                         .efficiency = 0.9,
+                         .soc = 0.5,
+                         .soc_min = 0.1,
+                         .soc_max = 0.9,
+                         .mode = CITY_BATTERY_PEAK_SHAVE,
+                         .discharge_above_kw = 450,
+                         .charge_below_kw = 200};
     assert_int_equal(city_grid_add_battery(g, &b), CITY_OK);
     CityGridLoad l = {.id = 1, .bus = 4, .p_kw = 500, .q_kvar = 0, .profile = -1};
     assert_int_equal(city_grid_add_load(g, &l), CITY_OK);
@@ -150,7 +172,7 @@ static void test_peak_shave(void **state)
     city_pf_options_default(&o);
     CityGridStep s;
     assert_int_equal(city_grid_advance(g, &o, 0, 900, &s), CITY_OK);
-    assert_true(fabs(s.battery_kw - 50) < 1e-9); /* 500 - 450 */
+    assert_true(fabs(s.battery_kw - 50) < 1e-9);               /* 500 - 450 */
     assert_int_equal(city_grid_load_shed(g, 1, 0.7), CITY_OK); /* 150 kW left: recharge */
     assert_int_equal(city_grid_advance(g, &o, 900, 900, &s), CITY_OK);
     assert_true(fabs(s.battery_kw + 50) < 1e-9);
@@ -170,7 +192,7 @@ static void test_ev_charging(void **state)
     assert_int_equal(city_grid_add_charger(g, &c1), CITY_OK);
     assert_int_equal(city_grid_add_charger(g, &c2), CITY_OK);
     assert_int_equal(city_grid_charger_find(g, 10, 0, 0), 1);
-    assert_int_equal(city_grid_charger_find(g, 10, 0, 5), -1); /* nothing within 5 m */
+    assert_int_equal(city_grid_charger_find(g, 10, 0, 5), -1);  /* nothing within 5 m */
     double arrive = 60.0 - city_grid_ev_drive_kwh(100000, 0.2); /* 100 km at 0.2 kWh/km: 40 kWh left */
     assert_true(fabs(arrive - 40.0) < 1e-12);
     assert_int_equal(city_grid_ev_plug(g, 1, 42, arrive, 60), CITY_OK);
@@ -326,9 +348,9 @@ static void test_poly_reader(void **state)
     city_sumo_geo_to_local(&loc, 127.133062, 37.538748, &x, &y);
     printf(" (%.3f, %.3f) m\n", x, y);
     assert_true(fabs(x - (335058.931 - 330102.26)) < 0.01 && fabs(y - (4156277.819 - 4152722.99)) < 0.01);
-    assert_int_equal(city_sumo_poly_read(CITY_SOURCE_DIR "/assets/jamsil/jamsil.poly.xml", &loc, "building", &set,
-                                         err, sizeof err),
-                     CITY_OK);
+    assert_int_equal(
+        city_sumo_poly_read(CITY_SOURCE_DIR "/assets/jamsil/jamsil.poly.xml", &loc, "building", &set, err, sizeof err),
+        CITY_OK);
     assert_int_equal(set.n, 1359);
     double total = 0;
     for (int32_t i = 0; i < set.n; i++) {
@@ -340,9 +362,9 @@ static void test_poly_reader(void **state)
     assert_true(total > 1e5);
     city_poly_set_free(&set);
     /* geo shapes without a network are refused with the fix */
-    assert_int_equal(city_sumo_poly_read(CITY_SOURCE_DIR "/assets/jamsil/jamsil.poly.xml", NULL, NULL, &set, err,
-                                         sizeof err),
-                     CITY_ERR_INVALID);
+    assert_int_equal(
+        city_sumo_poly_read(CITY_SOURCE_DIR "/assets/jamsil/jamsil.poly.xml", NULL, NULL, &set, err, sizeof err),
+        CITY_ERR_INVALID);
     assert_non_null(strstr(err, "also name the network"));
 }
 
@@ -376,8 +398,9 @@ static void test_heatwave_scenario(void **state)
     assert_memory_equal(h1, h2, 27);
     char *s = summary_of(out1);
     assert_non_null(s);
-    const char *kpis[] = {"grid_losses_kwh", "min_voltage_pu", "max_line_loading_pct", "peak_demand_kw",
-                          "voltage_violation_min", "storage_throughput_kwh", "ev_energy_kwh", "unserved_energy_kwh"};
+    const char *kpis[] = {"grid_losses_kwh", "min_voltage_pu",        "max_line_loading_pct",
+                          "peak_demand_kw",  "voltage_violation_min", "storage_throughput_kwh",
+                          "ev_energy_kwh",   "unserved_energy_kwh"};
     for (size_t i = 0; i < sizeof kpis / sizeof kpis[0]; i++)
         assert_non_null(strstr(s, kpis[i]));
     free(s);
@@ -386,6 +409,24 @@ static void test_heatwave_scenario(void **state)
     assert_true(city_test_exists(feeder_csv));
     city_test_run_free(&r1);
     city_test_run_free(&r2);
+}
+
+/* A scenario that only sets the weather has an empty grid: the run goes on. */
+static void test_empty_grid(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("power_empty");
+    char path[4200], out[4300];
+    snprintf(path, sizeof path, "%s/empty.lua", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    assert_true(city_test_write_file(path, "city.config{ until_s = 1800, dt_ms = 1000 }\n"
+                                           "city.grid.environment{ temperature = { {0, 30}, {3600, 34} } }\n"
+                                           "city.check('t', function() local t = city.grid.temperature() "
+                                           "return t > 30 and t < 34, tostring(t) end)\n"));
+    const char *args[] = {"run", path, "--quiet", "--out", out, NULL};
+    CityTestRun r = city_test_run(args, 60);
+    assert_int_equal(r.exit_code, 0);
+    city_test_run_free(&r);
 }
 
 /* Lua misuse is one clear error line and exit 2. */
@@ -425,7 +466,7 @@ int main(void)
         cmocka_unit_test(test_ev_charging),         cmocka_unit_test(test_pv_and_lights),
         cmocka_unit_test(test_island_unserved),     cmocka_unit_test(test_world_subsystem),
         cmocka_unit_test(test_poly_reader),         cmocka_unit_test(test_heatwave_scenario),
-        cmocka_unit_test(test_lua_errors),
+        cmocka_unit_test(test_lua_errors),          cmocka_unit_test(test_empty_grid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

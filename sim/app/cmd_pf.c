@@ -126,8 +126,10 @@ int city_cmd_pf(int argc, char **argv)
         return 2;
     }
     if (r.n_dead > 0)
-        fprintf(stderr, "citylab pf: %s: warning: %d bus(es) have no path to a reference bus and are de-energised "
-                "(first: bus %d); their load is not served\n", path, (int)r.n_dead, (int)r.first_dead_bus);
+        fprintf(stderr,
+                "citylab pf: %s: warning: %d bus(es) have no path to a reference bus and are de-energised "
+                "(first: bus %d); their load is not served\n",
+                path, (int)r.n_dead, (int)r.first_dead_bus);
     int32_t nbus;
     const CityGridBus *bus = city_grid_buses(g, &nbus);
     printf("# case %s\n", name);

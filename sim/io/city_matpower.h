@@ -21,16 +21,16 @@
 #include "city_status.h"
 
 typedef struct CityMpMatrix {
-    double *v;         /* row-major, rows x cols */
+    double *v; /* row-major, rows x cols */
     int32_t rows, cols;
     int32_t *row_line; /* source line of each row (for messages) */
 } CityMpMatrix;
 
 typedef struct CityMpCase {
-    char name[128];      /* the function name, or the file stem */
-    double base_mva;     /* mpc.baseMVA */
+    char name[128];  /* the function name, or the file stem */
+    double base_mva; /* mpc.baseMVA */
     CityMpMatrix bus, gen, branch;
-    int32_t base_line;   /* line of mpc.baseMVA */
+    int32_t base_line; /* line of mpc.baseMVA */
 } CityMpCase;
 
 /* Parses a case from text; `path` names it in messages ("file:line: what;
@@ -45,7 +45,6 @@ void city_matpower_free(CityMpCase *mp);
 /* Builds a grid from a parsed case (branch ids are row numbers from 1).
  * Checks columns, bus numbers and types and reports file:line of the
  * offending row. The caller owns *grid. */
-CityStatus city_matpower_to_grid(const CityMpCase *mp, const char *path, CityGrid **grid, char *err,
-                                 size_t err_len);
+CityStatus city_matpower_to_grid(const CityMpCase *mp, const char *path, CityGrid **grid, char *err, size_t err_len);
 
 #endif

@@ -14,10 +14,10 @@
 
 /* A network's geo reference (the <location> element of a .net.xml). */
 typedef struct CitySumoLocation {
-    bool has_utm;            /* projParameter names a UTM zone */
-    int utm_zone;            /* 1..60 */
-    bool south;              /* +south */
-    double off_x, off_y;     /* netOffset: local = projected + offset */
+    bool has_utm;        /* projParameter names a UTM zone */
+    int utm_zone;        /* 1..60 */
+    bool south;          /* +south */
+    double off_x, off_y; /* netOffset: local = projected + offset */
 } CitySumoLocation;
 
 typedef struct CityPolygon {
@@ -33,7 +33,7 @@ typedef struct CityPolygon {
 typedef struct CityPolySet {
     CityPolygon *poly; /* in file order */
     int32_t n, cap;
-    double *xy;        /* x0, y0, x1, y1, ... */
+    double *xy; /* x0, y0, x1, y1, ... */
     int32_t n_pts, cap_pts;
 } CityPolySet;
 

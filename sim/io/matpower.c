@@ -111,27 +111,31 @@ static const struct {
     int values[25];
 } idx_tables[] = {
     {"idx_bus",
-     {"PQ", "PV", "REF", "NONE", "BUS_I", "BUS_TYPE", "PD", "QD", "GS", "BS", "BUS_AREA", "VM", "VA", "BASE_KV",
-      "ZONE", "VMAX", "VMIN", "LAM_P", "LAM_Q", "MU_VMAX", "MU_VMIN"},
+     {"PQ", "PV", "REF",     "NONE", "BUS_I", "BUS_TYPE", "PD",    "QD",    "GS",      "BS",     "BUS_AREA",
+      "VM", "VA", "BASE_KV", "ZONE", "VMAX",  "VMIN",     "LAM_P", "LAM_Q", "MU_VMAX", "MU_VMIN"},
      {1, 2, 3, 4, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17}},
     {"idx_brch",
-     {"F_BUS", "T_BUS", "BR_R", "BR_X", "BR_B", "RATE_A", "RATE_B", "RATE_C", "TAP", "SHIFT", "BR_STATUS", "PF",
-      "QF", "PT", "QT", "MU_SF", "MU_ST", "ANGMIN", "ANGMAX", "MU_ANGMIN", "MU_ANGMAX"},
+     {"F_BUS", "T_BUS", "BR_R", "BR_X", "BR_B",  "RATE_A", "RATE_B", "RATE_C", "TAP",       "SHIFT",    "BR_STATUS",
+      "PF",    "QF",    "PT",   "QT",   "MU_SF", "MU_ST",  "ANGMIN", "ANGMAX", "MU_ANGMIN", "MU_ANGMAX"},
      {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 14, 15, 16, 17, 18, 19, 12, 13, 20, 21}},
     {"idx_gen",
-     {"GEN_BUS", "PG", "QG", "QMAX", "QMIN", "VG", "MBASE", "GEN_STATUS", "PMAX", "PMIN", "MU_PMAX", "MU_PMIN",
-      "MU_QMAX", "MU_QMIN", "PC1", "PC2", "QC1MIN", "QC1MAX", "QC2MIN", "QC2MAX", "RAMP_AGC", "RAMP_10", "RAMP_30",
-      "RAMP_Q", "APF"},
+     {"GEN_BUS", "PG",      "QG",       "QMAX",    "QMIN",    "VG",     "MBASE", "GEN_STATUS", "PMAX",
+      "PMIN",    "MU_PMAX", "MU_PMIN",  "MU_QMAX", "MU_QMIN", "PC1",    "PC2",   "QC1MIN",     "QC1MAX",
+      "QC2MIN",  "QC2MAX",  "RAMP_AGC", "RAMP_10", "RAMP_30", "RAMP_Q", "APF"},
      {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 22, 23, 24, 25, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21}},
-    {"idx_cost",
-     {"PW_LINEAR", "POLYNOMIAL", "MODEL", "STARTUP", "SHUTDOWN", "NCOST", "COST"},
-     {1, 2, 1, 2, 3, 4, 5}},
+    {"idx_cost", {"PW_LINEAR", "POLYNOMIAL", "MODEL", "STARTUP", "SHUTDOWN", "NCOST", "COST"}, {1, 2, 1, 2, 3, 4, 5}},
 };
 
 /* ---- expressions --------------------------------------------------------------- */
 
-static Tok *peek(P *p) { return &p->tok[p->pos]; }
-static bool is_op(const Tok *t, const char *op) { return t->kind == T_OP && !strcmp(t->text, op); }
+static Tok *peek(P *p)
+{
+    return &p->tok[p->pos];
+}
+static bool is_op(const Tok *t, const char *op)
+{
+    return t->kind == T_OP && !strcmp(t->text, op);
+}
 
 static Val *parse_expr(P *p);
 
@@ -233,8 +237,11 @@ static Val *parse_call(P *p, const char *name, int line, Val **rsel, Val **csel)
                 v->v[i] = name[0] == 'o' ? 1.0 : 0.0;
             return v;
         }
-        return matpower_fail(p, line, "'%s(...)' is not something a case file may use; keep to numbers, mpc fields and "
-                    "idx_bus/idx_brch/idx_gen constants", name), NULL;
+        return matpower_fail(p, line,
+                             "'%s(...)' is not something a case file may use; keep to numbers, mpc fields and "
+                             "idx_bus/idx_brch/idx_gen constants",
+                             name),
+               NULL;
     }
     Val *r = parse_index(p, x->val.rows, line);
     if (!r)
@@ -248,7 +255,8 @@ static Val *parse_call(P *p, const char *name, int line, Val **rsel, Val **csel)
         if (!c)
             return NULL;
     } else {
-        return matpower_fail(p, line, "%s(...) with one index is not supported; write %s(rows, columns)", name, name), NULL;
+        return matpower_fail(p, line, "%s(...) with one index is not supported; write %s(rows, columns)", name, name),
+               NULL;
     }
     if (!is_op(peek(p), ")"))
         return matpower_fail(p, line, "expected ')' to close %s(...)", name), NULL;
@@ -310,8 +318,8 @@ static Val *parse_primary(P *p)
         static const struct {
             const char *name;
             double value;
-        } consts[] = {{"Inf", INFINITY}, {"inf", INFINITY}, {"NaN", NAN}, {"nan", NAN}, {"pi", M_PI},
-                      {"true", 1}, {"false", 0}};
+        } consts[] = {{"Inf", INFINITY}, {"inf", INFINITY}, {"NaN", NAN}, {"nan", NAN},
+                      {"pi", M_PI},      {"true", 1},       {"false", 0}};
         char name[256];
         parse_name(p, name, sizeof name);
         if (is_op(peek(p), "(") && !peek(p)->space)
@@ -328,8 +336,11 @@ static Val *parse_primary(P *p)
         for (size_t i = 0; i < sizeof consts / sizeof consts[0]; i++)
             if (!strcmp(name, consts[i].name))
                 return scalar(p, consts[i].value);
-        return matpower_fail(p, line, "'%s' is not defined; define it before this line (for column names, add "
-                    "'define_constants;' or '[...] = idx_bus;')", name), NULL;
+        return matpower_fail(p, line,
+                             "'%s' is not defined; define it before this line (for column names, add "
+                             "'define_constants;' or '[...] = idx_bus;')",
+                             name),
+               NULL;
     }
     if (t->kind == T_END || t->kind == T_ROW || t->kind == T_EOF)
         return matpower_fail(p, line, "the line ends where a value was expected; complete the expression"), NULL;
@@ -345,7 +356,8 @@ static Val *broadcast(P *p, Val *a, Val *b, char op, int line)
         return matpower_fail(p, line, "matrix products are not supported; use .* for element-wise products"), NULL;
     if (na != 1 && nb != 1 && (a->rows != b->rows || a->cols != b->cols))
         return matpower_fail(p, line, "sizes %dx%d and %dx%d do not match", (int)a->rows, (int)a->cols, (int)b->rows,
-                    (int)b->cols), NULL;
+                             (int)b->cols),
+               NULL;
     Val *o = na >= nb ? val_new(p, a->rows, a->cols) : val_new(p, b->rows, b->cols);
     if (!o)
         return NULL;
@@ -353,11 +365,21 @@ static Val *broadcast(P *p, Val *a, Val *b, char op, int line)
     for (int32_t i = 0; i < n; i++) {
         double x = a->v[na == 1 ? 0 : i], y = b->v[nb == 1 ? 0 : i];
         switch (op) {
-        case '+': o->v[i] = x + y; break;
-        case '-': o->v[i] = x - y; break;
-        case '*': o->v[i] = x * y; break;
-        case '/': o->v[i] = x / y; break;
-        default: o->v[i] = pow(x, y); break;
+        case '+':
+            o->v[i] = x + y;
+            break;
+        case '-':
+            o->v[i] = x - y;
+            break;
+        case '*':
+            o->v[i] = x * y;
+            break;
+        case '/':
+            o->v[i] = x / y;
+            break;
+        default:
+            o->v[i] = pow(x, y);
+            break;
         }
     }
     return o;
@@ -457,7 +479,10 @@ static Val *parse_expr_ex(P *p, bool in_matrix)
     return a;
 }
 
-static Val *parse_expr(P *p) { return parse_expr_ex(p, false); }
+static Val *parse_expr(P *p)
+{
+    return parse_expr_ex(p, false);
+}
 
 /* [ rows ] of numbers, or { cells } which are skipped (names, text). */
 static Val *parse_matrix(P *p, char close)
@@ -493,8 +518,11 @@ static Val *parse_matrix(P *p, char close)
                 if (cols >= 0 && cur != cols) {
                     free(data);
                     free(lines);
-                    return matpower_fail(p, first_line, "this row has %d numbers but the rows above have %d; every row of a "
-                                "matrix needs the same number of columns", (int)cur, (int)cols), NULL;
+                    return matpower_fail(p, first_line,
+                                         "this row has %d numbers but the rows above have %d; every row of a "
+                                         "matrix needs the same number of columns",
+                                         (int)cur, (int)cols),
+                           NULL;
                 }
                 cols = cur;
                 if (rows == lcap) {
@@ -525,8 +553,8 @@ static Val *parse_matrix(P *p, char close)
             continue; /* text inside a numeric matrix (rare): ignored */
         int32_t n = e->rows * e->cols;
         if (e->rows > 1)
-            return free(data), free(lines), matpower_fail(p, t->line, "nested matrices with several rows are not supported"),
-                   NULL;
+            return free(data), free(lines),
+                   matpower_fail(p, t->line, "nested matrices with several rows are not supported"), NULL;
         if (total + (size_t)n > cap) {
             cap = (total + (size_t)n) * 2 + 64;
             double *q = realloc(data, cap * sizeof *q);
@@ -559,7 +587,7 @@ static bool expect_end(P *p)
         return true;
     }
     return matpower_fail(p, t->line, "unexpected '%s' after the statement; end it with ';' or a new line",
-                t->kind == T_ID || t->kind == T_OP ? t->text : "value");
+                         t->kind == T_ID || t->kind == T_OP ? t->text : "value");
 }
 
 static bool skip_statement(P *p)
@@ -643,7 +671,8 @@ static bool statement(P *p)
         return matpower_fail(p, line, "'%s' is not one of idx_bus, idx_brch, idx_gen, idx_cost", fn->text);
     }
     if (t->kind != T_ID)
-        return matpower_fail(p, line, "unexpected '%s' at the start of a statement", t->kind == T_OP ? t->text : "value");
+        return matpower_fail(p, line, "unexpected '%s' at the start of a statement",
+                             t->kind == T_OP ? t->text : "value");
     char name[256];
     parse_name(p, name, sizeof name);
     const char *dot = strchr(name, '.');
@@ -676,7 +705,8 @@ static bool statement(P *p)
         Var *x = var_find(p, name);
         int32_t nr = rsel->rows * rsel->cols, nc = csel->rows * csel->cols, nv = v->rows * v->cols;
         if (nv != 1 && nv != nr * nc)
-            return matpower_fail(p, line, "the right side has %d values for %d selected elements", (int)nv, (int)(nr * nc));
+            return matpower_fail(p, line, "the right side has %d values for %d selected elements", (int)nv,
+                                 (int)(nr * nc));
         for (int32_t i = 0; i < nr; i++)
             for (int32_t j = 0; j < nc; j++)
                 x->val.v[(int32_t)(rsel->v[i] - 1) * x->val.cols + (int32_t)(csel->v[j] - 1)] =

@@ -5,9 +5,15 @@
 
 #include "city_matpower.h"
 
-static double at(const CityMpMatrix *m, int32_t r, int32_t c1) { return m->v[(size_t)r * m->cols + (c1 - 1)]; }
+static double at(const CityMpMatrix *m, int32_t r, int32_t c1)
+{
+    return m->v[(size_t)r * m->cols + (c1 - 1)];
+}
 
-static bool whole(double x) { return isfinite(x) && x == floor(x) && fabs(x) < 2e9; }
+static bool whole(double x)
+{
+    return isfinite(x) && x == floor(x) && fabs(x) < 2e9;
+}
 
 CityStatus city_matpower_to_grid(const CityMpCase *mp, const char *path, CityGrid **out, char *err, size_t err_len)
 {
@@ -19,18 +25,24 @@ CityStatus city_matpower_to_grid(const CityMpCase *mp, const char *path, CityGri
     }
     const CityMpMatrix *bus = &mp->bus, *gen = &mp->gen, *br = &mp->branch;
     if (bus->cols < 13) {
-        snprintf(err, err_len, "%s:%d: mpc.bus has %d columns; MATPOWER format 2 needs 13 (bus_i type Pd Qd Gs Bs "
-                 "area Vm Va baseKV zone Vmax Vmin)", path, bus->rows ? (int)bus->row_line[0] : 1, (int)bus->cols);
+        snprintf(err, err_len,
+                 "%s:%d: mpc.bus has %d columns; MATPOWER format 2 needs 13 (bus_i type Pd Qd Gs Bs "
+                 "area Vm Va baseKV zone Vmax Vmin)",
+                 path, bus->rows ? (int)bus->row_line[0] : 1, (int)bus->cols);
         return CITY_ERR_PARSE;
     }
     if (gen->rows && gen->cols < 8) {
-        snprintf(err, err_len, "%s:%d: mpc.gen has %d columns; it needs at least 8 (bus Pg Qg Qmax Qmin Vg mBase "
-                 "status)", path, (int)gen->row_line[0], (int)gen->cols);
+        snprintf(err, err_len,
+                 "%s:%d: mpc.gen has %d columns; it needs at least 8 (bus Pg Qg Qmax Qmin Vg mBase "
+                 "status)",
+                 path, (int)gen->row_line[0], (int)gen->cols);
         return CITY_ERR_PARSE;
     }
     if (br->rows && br->cols < 11) {
-        snprintf(err, err_len, "%s:%d: mpc.branch has %d columns; it needs at least 11 (fbus tbus r x b rateA rateB "
-                 "rateC ratio angle status)", path, (int)br->row_line[0], (int)br->cols);
+        snprintf(err, err_len,
+                 "%s:%d: mpc.branch has %d columns; it needs at least 11 (fbus tbus r x b rateA rateB "
+                 "rateC ratio angle status)",
+                 path, (int)br->row_line[0], (int)br->cols);
         return CITY_ERR_PARSE;
     }
     CityGrid *g = city_grid_create(mp->base_mva);
@@ -48,8 +60,8 @@ CityStatus city_matpower_to_grid(const CityMpCase *mp, const char *path, CityGri
             break;
         }
         if (!whole(type) || type < 1 || type > 4) {
-            snprintf(err, err_len, "%s:%d: bus %d has type %g; use 1 (PQ), 2 (PV), 3 (reference) or 4 (isolated)",
-                     path, line, (int)id, type);
+            snprintf(err, err_len, "%s:%d: bus %d has type %g; use 1 (PQ), 2 (PV), 3 (reference) or 4 (isolated)", path,
+                     line, (int)id, type);
             st = CITY_ERR_PARSE;
             break;
         }
@@ -70,8 +82,10 @@ CityStatus city_matpower_to_grid(const CityMpCase *mp, const char *path, CityGri
         int line = gen->row_line[r];
         double bid = at(gen, r, 1);
         if (!whole(bid) || city_grid_bus_index(g, (int32_t)bid) < 0) {
-            snprintf(err, err_len, "%s:%d: generator row %d is at bus %g, which is not in mpc.bus; fix the bus "
-                     "number", path, line, (int)r + 1, bid);
+            snprintf(err, err_len,
+                     "%s:%d: generator row %d is at bus %g, which is not in mpc.bus; fix the bus "
+                     "number",
+                     path, line, (int)r + 1, bid);
             st = CITY_ERR_PARSE;
             break;
         }
@@ -91,9 +105,10 @@ CityStatus city_matpower_to_grid(const CityMpCase *mp, const char *path, CityGri
         double f = at(br, r, 1), t = at(br, r, 2);
         if (!whole(f) || !whole(t) || city_grid_bus_index(g, (int32_t)f) < 0 ||
             city_grid_bus_index(g, (int32_t)t) < 0) {
-            snprintf(err, err_len, "%s:%d: branch row %d connects bus %g to bus %g, but bus %g is not in mpc.bus; "
-                     "fix the bus number", path, line, (int)r + 1, f, t,
-                     whole(f) && city_grid_bus_index(g, (int32_t)f) >= 0 ? t : f);
+            snprintf(err, err_len,
+                     "%s:%d: branch row %d connects bus %g to bus %g, but bus %g is not in mpc.bus; "
+                     "fix the bus number",
+                     path, line, (int)r + 1, f, t, whole(f) && city_grid_bus_index(g, (int32_t)f) >= 0 ? t : f);
             st = CITY_ERR_PARSE;
             break;
         }

@@ -9,20 +9,20 @@
 
 enum {
     T_EOF = 0,
-    T_NUM,  /* number */
-    T_ID,   /* identifier */
-    T_STR,  /* quoted string */
-    T_END,  /* end of statement: newline, ';' or ',' outside brackets */
-    T_ROW,  /* row separator inside brackets: newline or ';' */
-    T_OP    /* punctuation: text holds it */
+    T_NUM, /* number */
+    T_ID,  /* identifier */
+    T_STR, /* quoted string */
+    T_END, /* end of statement: newline, ';' or ',' outside brackets */
+    T_ROW, /* row separator inside brackets: newline or ';' */
+    T_OP   /* punctuation: text holds it */
 };
 
 typedef struct Tok {
     int kind;
     int line;
-    bool space;      /* whitespace right before it */
+    bool space; /* whitespace right before it */
     double num;
-    char text[64];   /* identifier or operator; strings are not kept */
+    char text[64]; /* identifier or operator; strings are not kept */
 } Tok;
 
 typedef struct Val {
@@ -46,9 +46,9 @@ typedef struct P {
     bool failed;
     Var *vars;
     int32_t n_vars, cap_vars;
-    char root[64];     /* the output variable name ("mpc") */
-    double end_value;  /* value of `end` inside an index */
-    Val **temps;       /* values to free at the end of the statement */
+    char root[64];    /* the output variable name ("mpc") */
+    double end_value; /* value of `end` inside an index */
+    Val **temps;      /* values to free at the end of the statement */
     int32_t n_temps, cap_temps;
     int base_line;
 } P;

@@ -124,8 +124,8 @@ bool matpower_lex(P *p, const char *s, size_t len)
                       ((s[i + 1] == '+' || s[i + 1] == '-') && i + 2 < len && isdigit((unsigned char)s[i + 2])))) ||
                     ((s[i] == '+' || s[i] == '-') && k > 0 && (buf[k - 1] == 'e' || buf[k - 1] == 'E')))) {
                 /* stop before an operator like .* or ./ or .^ */
-                if (s[i] == '.' && i + 1 < len && (s[i + 1] == '*' || s[i + 1] == '/' || s[i + 1] == '^' ||
-                                                   s[i + 1] == '\''))
+                if (s[i] == '.' && i + 1 < len &&
+                    (s[i + 1] == '*' || s[i + 1] == '/' || s[i + 1] == '^' || s[i + 1] == '\''))
                     break;
                 buf[k++] = (s[i] == 'd' || s[i] == 'D') ? 'e' : s[i];
                 i++;
@@ -138,8 +138,8 @@ bool matpower_lex(P *p, const char *s, size_t len)
             if (*end || errno == ERANGE)
                 return matpower_fail(p, line, "'%s' is not a number; write numbers like 12, -0.5 or 1.2e-3", buf);
             if (i < len && (isalpha((unsigned char)s[i]) || s[i] == '_'))
-                return matpower_fail(p, line, "'%s%c...' is not a number; separate numbers with spaces, tabs or commas", buf,
-                            s[i]);
+                return matpower_fail(p, line, "'%s%c...' is not a number; separate numbers with spaces, tabs or commas",
+                                     buf, s[i]);
             if (!push_tok(p, t))
                 return false;
             continue;
@@ -161,8 +161,8 @@ bool matpower_lex(P *p, const char *s, size_t len)
             const Tok *prev = p->n_tok ? &p->tok[p->n_tok - 1] : NULL;
             bool transpose = c == '\'' && prev && !t.space &&
                              (prev->kind == T_ID || prev->kind == T_NUM ||
-                              (prev->kind == T_OP && (!strcmp(prev->text, ")") || !strcmp(prev->text, "]") ||
-                                                      !strcmp(prev->text, "'"))));
+                              (prev->kind == T_OP &&
+                               (!strcmp(prev->text, ")") || !strcmp(prev->text, "]") || !strcmp(prev->text, "'"))));
             if (!transpose) {
                 i++;
                 while (i < len && s[i] != '\n') {
@@ -176,8 +176,8 @@ bool matpower_lex(P *p, const char *s, size_t len)
                     i++;
                 }
                 if (i >= len || s[i] != c)
-                    return matpower_fail(p, line, "a string opened with %c is not closed on the same line; close it with %c", c,
-                                c);
+                    return matpower_fail(
+                        p, line, "a string opened with %c is not closed on the same line; close it with %c", c, c);
                 i++;
                 t.kind = T_STR;
                 if (!push_tok(p, t))
@@ -193,8 +193,10 @@ bool matpower_lex(P *p, const char *s, size_t len)
             if (i + 1 < len && s[i] == ops2[k][0] && s[i + 1] == ops2[k][1])
                 olen = 2;
         if (olen == 1 && !strchr("[](){}=+-*/^:.,'<>&|~\\", c))
-            return matpower_fail(p, line, "unexpected character '%c' (code %d); case files hold numbers, names and MATLAB "
-                        "punctuation only", isprint((unsigned char)c) ? c : '?', (int)(unsigned char)c);
+            return matpower_fail(p, line,
+                                 "unexpected character '%c' (code %d); case files hold numbers, names and MATLAB "
+                                 "punctuation only",
+                                 isprint((unsigned char)c) ? c : '?', (int)(unsigned char)c);
         memcpy(t.text, s + i, olen);
         t.text[olen] = '\0';
         i += olen;
@@ -202,8 +204,7 @@ bool matpower_lex(P *p, const char *s, size_t len)
             if (depth == 0)
                 open_line = line;
             depth++;
-        }
-        else if ((c == ']' || c == '}') && depth > 0)
+        } else if ((c == ']' || c == '}') && depth > 0)
             depth--;
         else if (c == '(')
             paren++;
@@ -213,7 +214,8 @@ bool matpower_lex(P *p, const char *s, size_t len)
             return false;
     }
     if (depth > 0)
-        return matpower_fail(p, open_line, "this '[' (or '{') is never closed; add the matching ']' (or '}') after the last row");
+        return matpower_fail(p, open_line,
+                             "this '[' (or '{') is never closed; add the matching ']' (or '}') after the last row");
     Tok e = {0};
     e.kind = T_END;
     e.line = line;
@@ -222,4 +224,3 @@ bool matpower_lex(P *p, const char *s, size_t len)
     eof.line = line;
     return push_tok(p, e) && push_tok(p, eof);
 }
-

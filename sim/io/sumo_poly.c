@@ -21,12 +21,14 @@ static void utm_forward(int zone, bool south, double lon_deg, double lat_deg, do
     double lam0 = (zone * 6.0 - 183.0) * M_PI / 180.0;
     double s = sin(phi), c = cos(phi), t = tan(phi);
     double N = a / sqrt(1 - e2 * s * s), T = t * t, C = ep2 * c * c, A = c * (lam - lam0);
-    double M = a * ((1 - e2 / 4 - 3 * e4 / 64 - 5 * e6 / 256) * phi - (3 * e2 / 8 + 3 * e4 / 32 + 45 * e6 / 1024) *
-                    sin(2 * phi) + (15 * e4 / 256 + 45 * e6 / 1024) * sin(4 * phi) - (35 * e6 / 3072) * sin(6 * phi));
+    double M = a * ((1 - e2 / 4 - 3 * e4 / 64 - 5 * e6 / 256) * phi -
+                    (3 * e2 / 8 + 3 * e4 / 32 + 45 * e6 / 1024) * sin(2 * phi) +
+                    (15 * e4 / 256 + 45 * e6 / 1024) * sin(4 * phi) - (35 * e6 / 3072) * sin(6 * phi));
     double A2 = A * A, A3 = A2 * A, A4 = A3 * A, A5 = A4 * A, A6 = A5 * A;
     *e = k0 * N * (A + (1 - T + C) * A3 / 6 + (5 - 18 * T + T * T + 72 * C - 58 * ep2) * A5 / 120) + 500000.0;
-    *n = k0 * (M + N * t * (A2 / 2 + (5 - T + 9 * C + 4 * C * C) * A4 / 24 +
-                            (61 - 58 * T + T * T + 600 * C - 330 * ep2) * A6 / 720));
+    *n = k0 * (M + N * t *
+                       (A2 / 2 + (5 - T + 9 * C + 4 * C * C) * A4 / 24 +
+                        (61 - 58 * T + T * T + 600 * C - 330 * ep2) * A6 / 720));
     if (south)
         *n += 10000000.0;
 }
@@ -179,8 +181,10 @@ static void poly_start(void *ud, const XML_Char *name, const XML_Char **attr)
     if (!type_wanted(c->types, type))
         return;
     if (geo && (!c->loc || !c->loc->has_utm)) {
-        poly_fail(c, CITY_ERR_INVALID, "polygon '%s' has geo coordinates (lon,lat); also name the network whose "
-                  "<location> (UTM zone and netOffset) converts them to local metres%s", id, "");
+        poly_fail(c, CITY_ERR_INVALID,
+                  "polygon '%s' has geo coordinates (lon,lat); also name the network whose "
+                  "<location> (UTM zone and netOffset) converts them to local metres%s",
+                  id, "");
         return;
     }
     CityPolySet *s = c->set;

@@ -380,8 +380,10 @@ static int32_t profile_index(lua_State *L, CityGrid *g, int t)
     } else {
         const double *h = !strcmp(name, "residential") ? RESIDENTIAL : !strcmp(name, "commercial") ? COMMERCIAL : NULL;
         if (!h)
-            luaL_error(L, "profile '%s' is not defined; use \"residential\", \"commercial\", a name given to "
-                          "city.grid.profile, or a table of 24 multipliers", name);
+            luaL_error(L,
+                       "profile '%s' is not defined; use \"residential\", \"commercial\", a name given to "
+                       "city.grid.profile, or a table of 24 multipliers",
+                       name);
         k = city_grid_add_profile(g, h);
         lua_pushinteger(L, k);
         lua_setfield(L, -3, name);
@@ -695,8 +697,14 @@ static int set_branch(lua_State *L, int32_t id, bool closed, const char *what)
     return 0;
 }
 
-static int l_outage(lua_State *L) { return set_branch(L, (int32_t)luaL_checkinteger(L, 1), false, "city.grid.outage"); }
-static int l_restore(lua_State *L) { return set_branch(L, (int32_t)luaL_checkinteger(L, 1), true, "city.grid.restore"); }
+static int l_outage(lua_State *L)
+{
+    return set_branch(L, (int32_t)luaL_checkinteger(L, 1), false, "city.grid.outage");
+}
+static int l_restore(lua_State *L)
+{
+    return set_branch(L, (int32_t)luaL_checkinteger(L, 1), true, "city.grid.restore");
+}
 
 static int l_switch(lua_State *L)
 {
@@ -1031,18 +1039,40 @@ static int l_read_buildings(lua_State *L)
 
 void city_lua_open_grid(lua_State *L)
 {
-    static const luaL_Reg fns[] = {
-        {"config", l_config},         {"load_case", l_load_case},     {"bus", l_bus},
-        {"line", l_line},             {"gen", l_gen},                 {"profile", l_profile},
-        {"load", l_load},             {"pv", l_pv},                   {"battery", l_battery},
-        {"battery_set", l_battery_set}, {"charger", l_charger},       {"lights", l_lights},
-        {"dim", l_dim},               {"environment", l_environment}, {"temperature", l_temperature},
-        {"irradiance", l_irradiance}, {"find_charger", l_find_charger}, {"plug_ev", l_plug_ev},
-        {"unplug_ev", l_unplug_ev},   {"outage", l_outage},           {"restore", l_restore},
-        {"switch", l_switch},         {"shed", l_shed},               {"solve", l_solve},
-        {"buses", l_buses},           {"lines", l_lines},             {"batteries", l_batteries},
-        {"chargers", l_chargers},     {"evs", l_evs},                 {"last", l_last},
-        {"totals", l_totals},         {"feeders", l_feeders},         {"read_buildings", l_read_buildings}, {NULL, NULL}};
+    static const luaL_Reg fns[] = {{"config", l_config},
+                                   {"load_case", l_load_case},
+                                   {"bus", l_bus},
+                                   {"line", l_line},
+                                   {"gen", l_gen},
+                                   {"profile", l_profile},
+                                   {"load", l_load},
+                                   {"pv", l_pv},
+                                   {"battery", l_battery},
+                                   {"battery_set", l_battery_set},
+                                   {"charger", l_charger},
+                                   {"lights", l_lights},
+                                   {"dim", l_dim},
+                                   {"environment", l_environment},
+                                   {"temperature", l_temperature},
+                                   {"irradiance", l_irradiance},
+                                   {"find_charger", l_find_charger},
+                                   {"plug_ev", l_plug_ev},
+                                   {"unplug_ev", l_unplug_ev},
+                                   {"outage", l_outage},
+                                   {"restore", l_restore},
+                                   {"switch", l_switch},
+                                   {"shed", l_shed},
+                                   {"solve", l_solve},
+                                   {"buses", l_buses},
+                                   {"lines", l_lines},
+                                   {"batteries", l_batteries},
+                                   {"chargers", l_chargers},
+                                   {"evs", l_evs},
+                                   {"last", l_last},
+                                   {"totals", l_totals},
+                                   {"feeders", l_feeders},
+                                   {"read_buildings", l_read_buildings},
+                                   {NULL, NULL}};
     luaL_newlib(L, fns);
     lua_setfield(L, -2, "grid");
 }

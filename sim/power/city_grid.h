@@ -46,40 +46,40 @@ typedef enum CityPfMethod {
 /* ---- network ------------------------------------------------------------ */
 
 typedef struct CityGridBus {
-    int32_t id;        /* the caller's bus number (MATPOWER BUS_I) */
-    CityBusType type;  /* as given; the solver may demote PV/slack buses without a generator */
-    double pd_mw;      /* constant-power load */
-    double qd_mvar;
-    double gs_mw;      /* shunt conductance, MW consumed at 1 pu */
-    double bs_mvar;    /* shunt susceptance, MVAr injected at 1 pu */
-    double vm_pu;      /* start value; after a solve, the solution (0 when de-energised) */
-    double va_deg;     /* start value; after a solve, the solution */
-    double base_kv;    /* nominal voltage, for ohm conversions (0 = unknown) */
-    double x_m, y_m;   /* position in the net's local metres (for chargers) */
-    int32_t feeder;    /* feeder index (see city_grid_feeder), 0 = the default feeder */
+    int32_t id;       /* the caller's bus number (MATPOWER BUS_I) */
+    CityBusType type; /* as given; the solver may demote PV/slack buses without a generator */
+    double pd_mw;     /* constant-power load */
+    double qd_mvar;   /* constant reactive load */
+    double gs_mw;     /* shunt conductance, MW consumed at 1 pu */
+    double bs_mvar;   /* shunt susceptance, MVAr injected at 1 pu */
+    double vm_pu;     /* start value; after a solve, the solution (0 when de-energised) */
+    double va_deg;    /* start value; after a solve, the solution */
+    double base_kv;   /* nominal voltage, for ohm conversions (0 = unknown) */
+    double x_m, y_m;  /* position in the net's local metres (for chargers) */
+    int32_t feeder;   /* feeder index (see city_grid_feeder), 0 = the default feeder */
 } CityGridBus;
 
 typedef struct CityGridBranch {
     int32_t id;          /* the caller's branch number (MATPOWER: row number from 1) */
     int32_t from_bus;    /* bus ids */
-    int32_t to_bus;
+    int32_t to_bus;      /* bus id at the other end */
     double r_pu, x_pu;   /* series impedance on the system base */
     double b_pu;         /* total line charging susceptance */
     double rate_mva;     /* thermal rating (0 = unlimited) */
     double ratio;        /* off-nominal tap ratio at the from side (0 means 1) */
     double shift_deg;    /* phase shift, degrees */
-    CityBranchKind kind;
+    CityBranchKind kind; /* line, transformer or switch */
     bool closed;         /* in service */
 } CityGridBranch;
 
 typedef struct CityGridGen {
-    int32_t bus;        /* bus id */
-    double pg_mw;       /* scheduled active power (the slack's is solved) */
-    double qg_mvar;     /* scheduled reactive power (PV and slack buses: solved) */
-    double qmax_mvar;   /* reported, not enforced */
-    double qmin_mvar;
-    double vg_pu;       /* voltage set-point of a PV or slack bus */
-    bool on;            /* in service */
+    int32_t bus;      /* bus id */
+    double pg_mw;     /* scheduled active power (the slack's is solved) */
+    double qg_mvar;   /* scheduled reactive power (PV and slack buses: solved) */
+    double qmax_mvar; /* reported, not enforced */
+    double qmin_mvar; /* reported, not enforced */
+    double vg_pu;     /* voltage set-point of a PV or slack bus */
+    bool on;          /* in service */
 } CityGridGen;
 
 /* Creates an empty grid on base_mva (> 0). Owned by the caller. */
@@ -124,30 +124,34 @@ CityStatus city_grid_branch_set_closed(CityGrid *grid, int32_t branch_id, bool c
 /* ---- power flow ------------------------------------------------------------ */
 
 typedef struct CityPfOptions {
-    CityPfMethod method;
-    double tol_pu;      /* largest |P| or |Q| mismatch allowed, per unit (default 1e-8) */
-    int32_t max_iter;   /* Newton iterations (default 10) or sweeps (default 100) */
-    bool flat_start;    /* start from 1 pu, 0 deg (set-points kept) instead of the last solution */
-    bool full_newton;   /* NR: refactor the Jacobian every iteration, never start on the last solve's factors */
+    CityPfMethod method; /* NR or sweep */
+    double tol_pu;       /* largest |P| or |Q| mismatch allowed, per unit (default 1e-8) */
+    int32_t max_iter;    /* Newton iterations (default 10) or sweeps (default 100) */
+    bool flat_start;     /* start from 1 pu, 0 deg (set-points kept) instead of the last solution */
+    bool full_newton;    /* NR: refactor the Jacobian every iteration, never start on the last solve's factors */
 } CityPfOptions;
 
 /* MATPOWER's defaults: NR, tol 1e-8, 10 iterations, warm start. */
 void city_pf_options_default(CityPfOptions *options);
 
 typedef struct CityPfReport {
-    bool converged;
-    int32_t iterations;       /* Newton updates (NR) or sweeps */
-    double max_mismatch_pu;   /* largest |mismatch| at the end */
-    int32_t worst_bus;        /* bus id where it is */
-    char worst_kind;          /* 'P' or 'Q' */
+    bool converged;                    /* the mismatch fell below the tolerance */
+    int32_t iterations;                /* Newton updates (NR) or sweeps */
+    double max_mismatch_pu;            /* largest |mismatch| at the end */
+    int32_t worst_bus;                 /* bus id where it is */
+    char worst_kind;                   /* 'P' or 'Q' */
     double total_pd_mw, total_qd_mvar; /* load actually served (voltage dependent) */
     double total_pg_mw, total_qg_mvar; /* all generation incl. device injections */
     double p_loss_mw, q_loss_mvar;     /* series branch losses */
     double shunt_p_mw;                 /* consumed by bus shunts */
-    double min_vm_pu;  int32_t min_vm_bus;   /* over energised buses */
-    double max_vm_pu;  int32_t max_vm_bus;
-    double max_abs_va_deg; int32_t max_va_bus;
-    double max_loading_pct; int32_t max_loading_branch; /* over rated closed branches */
+    double min_vm_pu;                  /* lowest |V| over energised buses, and its bus id */
+    int32_t min_vm_bus;                /* over energised buses */
+    double max_vm_pu;                  /* highest |V| and its bus */
+    int32_t max_vm_bus;                /* its bus id */
+    double max_abs_va_deg;             /* largest |angle| and its bus */
+    int32_t max_va_bus;                /* its bus id */
+    double max_loading_pct;            /* highest loading of a rated closed branch, and its id */
+    int32_t max_loading_branch;        /* over rated closed branches */
     int32_t n_energised, n_dead;       /* buses with / without a source */
     int32_t n_islands;                 /* connected parts holding a reference */
     int32_t first_dead_bus;            /* lowest id of a de-energised bus, or 0 */
@@ -163,8 +167,8 @@ CityStatus city_grid_solve(CityGrid *grid, const CityPfOptions *options, CityPfR
 
 /* Branch flows of the last solve, in MW/MVAr at each end (0 when open). */
 typedef struct CityGridFlow {
-    double pf_mw, qf_mvar, pt_mw, qt_mvar;
-    double loading_pct; /* max(|Sf|, |St|) / rate (0 when unrated) */
+    double pf_mw, qf_mvar, pt_mw, qt_mvar; /* MW/MVAr entering the branch at its from and to ends */
+    double loading_pct;                    /* max(|Sf|, |St|) / rate (0 when unrated) */
 } CityGridFlow;
 const CityGridFlow *city_grid_flows(const CityGrid *grid, int32_t *count);
 /* True when a bus was energised in the last solve. */
@@ -176,24 +180,24 @@ bool city_grid_bus_energised(const CityGrid *grid, int32_t bus_index);
  * max(0, T - t_base_c)) * (1 - shed), split into ZIP parts that follow
  * the bus voltage: z*V^2 + i*V + p (z + i + p = 1). */
 typedef struct CityGridLoad {
-    int32_t id;
-    int32_t bus;            /* bus id */
-    double p_kw;            /* at 1 pu, profile 1, base temperature */
-    double q_kvar;
-    double zip_z, zip_i, zip_p;
-    int32_t profile;        /* index from city_grid_add_profile, -1 = flat */
-    double cooling_pct_per_c; /* extra load per degree C above t_base_c, % of p_kw */
-    double t_base_c;
-    double area_m2;         /* building footprint (0 for other loads) */
-    double shed;            /* fraction shed by events, 0..1 */
+    int32_t id;                 /* the caller's load id */
+    int32_t bus;                /* bus id */
+    double p_kw;                /* at 1 pu, profile 1, base temperature */
+    double q_kvar;              /* at 1 pu, profile 1, base temperature */
+    double zip_z, zip_i, zip_p; /* shares of constant impedance, current and power (sum 1) */
+    int32_t profile;            /* index from city_grid_add_profile, -1 = flat */
+    double cooling_pct_per_c;   /* extra load per degree C above t_base_c, % of p_kw */
+    double t_base_c;            /* cooling starts above this outdoor temperature */
+    double area_m2;             /* building footprint (0 for other loads) */
+    double shed;                /* fraction shed by events, 0..1 */
 } CityGridLoad;
 
 /* Rooftop PV at unity power factor: P = kwp * G/1000 * derate *
  * (1 - 0.004 (T_cell - 25)), T_cell = T + G/800 * 20 (NOCT 45 C), capped at kwp. */
 typedef struct CityGridPv {
-    int32_t id;
-    int32_t bus;
-    double kwp;
+    int32_t id;    /* the caller's id */
+    int32_t bus;   /* bus id */
+    double kwp;    /* peak power at 1000 W/m2 and 25 C cells */
     double derate; /* wiring, soiling, inverter (default 0.86) */
 } CityGridPv;
 
@@ -204,48 +208,48 @@ typedef enum CityBatteryMode {
 } CityBatteryMode;
 
 typedef struct CityGridBattery {
-    int32_t id;
-    int32_t bus;
-    double energy_kwh;     /* capacity */
-    double power_kw;       /* charge and discharge limit */
-    double efficiency;     /* round trip, split evenly between charge and discharge */
-    double soc;            /* state of charge 0..1 (kept in [soc_min, soc_max]) */
-    double soc_min, soc_max;
-    CityBatteryMode mode;
-    double setpoint_kw;    /* MANUAL: + discharge, - charge */
+    int32_t id;                                 /* the caller's id */
+    int32_t bus;                                /* bus id */
+    double energy_kwh;                          /* capacity */
+    double power_kw;                            /* charge and discharge limit */
+    double efficiency;                          /* round trip, split evenly between charge and discharge */
+    double soc;                                 /* state of charge 0..1 (kept in [soc_min, soc_max]) */
+    double soc_min, soc_max;                    /* the band the SOC stays in */
+    CityBatteryMode mode;                       /* idle, manual or peak shaving */
+    double setpoint_kw;                         /* MANUAL: + discharge, - charge */
     double discharge_above_kw, charge_below_kw; /* PEAK_SHAVE thresholds on feeder demand */
-    double p_kw;           /* last power at the terminals: + discharge, - charge */
-    double throughput_kwh; /* energy in plus energy out at the terminals */
+    double p_kw;                                /* last power at the terminals: + discharge, - charge */
+    double throughput_kwh;                      /* energy in plus energy out at the terminals */
 } CityGridBattery;
 
 typedef struct CityGridCharger {
-    int32_t id;
-    int32_t bus;
-    double x_m, y_m;
-    double power_kw;   /* per port */
-    int32_t ports;
-    double efficiency; /* grid to battery */
-    double p_kw;       /* last grid draw */
-    double delivered_kwh;
+    int32_t id;           /* the caller's id */
+    int32_t bus;          /* bus id */
+    double x_m, y_m;      /* position in local metres (for city_grid_charger_find) */
+    double power_kw;      /* per port */
+    int32_t ports;        /* EVs it can charge at once */
+    double efficiency;    /* grid to battery */
+    double p_kw;          /* last grid draw */
+    double delivered_kwh; /* energy into EV batteries so far */
 } CityGridCharger;
 
 typedef struct CityGridEv {
-    uint64_t key;       /* the caller's vehicle key */
-    int32_t charger;    /* charger id */
-    double energy_kwh;  /* in the battery */
-    double capacity_kwh;
-    double arrived_kwh; /* energy when it plugged in */
+    uint64_t key;        /* the caller's vehicle key */
+    int32_t charger;     /* charger id */
+    double energy_kwh;   /* in the battery */
+    double capacity_kwh; /* battery size */
+    double arrived_kwh;  /* energy when it plugged in */
 } CityGridEv;
 
 /* Streetlights: count * w_each, on while irradiance < on_below_wm2, at dim level 0..1. */
 typedef struct CityGridLights {
-    int32_t id;
-    int32_t bus;
-    int32_t count;
-    double w_each;
-    double dim;
-    double on_below_wm2;
-    double p_kw; /* last draw */
+    int32_t id;          /* the caller's id */
+    int32_t bus;         /* bus id */
+    int32_t count;       /* number of lamps */
+    double w_each;       /* rated power of one lamp */
+    double dim;          /* dim level 0..1 */
+    double on_below_wm2; /* on below this irradiance */
+    double p_kw;         /* last draw */
 } CityGridLights;
 
 CityStatus city_grid_add_load(CityGrid *grid, const CityGridLoad *load);
@@ -296,25 +300,28 @@ double city_grid_ev_drive_kwh(double distance_m, double kwh_per_km);
 /* One quasi-static period: device powers at time t_s, a power flow, then
  * energies integrated over dt_s. */
 typedef struct CityGridStep {
-    double t_s, dt_s;
-    CityPfReport pf;
-    double demand_kw;       /* loads + lights + chargers served */
-    double pv_kw;
-    double battery_kw;      /* + discharge, - charge (sum) */
-    double charge_kw;       /* battery charging only (>= 0) */
-    double ev_kw;           /* charger draw */
-    double gen_kw;          /* slack and generators */
-    double losses_kw;       /* branch series losses + shunts */
-    double unserved_kw;     /* shed or de-energised demand */
-    double balance_rel_err; /* |generation - (load + losses + charging)| / generation */
-    double temperature_c, irradiance_wm2;
+    double t_s, dt_s;                     /* period start and length */
+    CityPfReport pf;                      /* the power flow of the period */
+    double demand_kw;                     /* loads + lights + chargers served */
+    double pv_kw;                         /* rooftop PV output (0 on de-energised buses) */
+    double battery_kw;                    /* + discharge, - charge (sum) */
+    double charge_kw;                     /* battery charging only (>= 0) */
+    double ev_kw;                         /* charger draw */
+    double gen_kw;                        /* slack and generators (negative when exporting) */
+    double losses_kw;                     /* branch series losses + shunts */
+    double unserved_kw;                   /* shed or de-energised demand */
+    double balance_rel_err;               /* |generation - (load + losses + charging + export)| / the larger side */
+    double temperature_c, irradiance_wm2; /* the weather used for the period */
 } CityGridStep;
 
-CityStatus city_grid_advance(CityGrid *grid, const CityPfOptions *options, double t_s, double dt_s,
-                             CityGridStep *step);
+/* May be called repeatedly with increasing t_s; the world's "power"
+ * subsystem does so once per solve period. */
+CityStatus city_grid_advance(CityGrid *grid, const CityPfOptions *options, double t_s, double dt_s, CityGridStep *step);
 /* Per-feeder figures of the last advance (kW): demand, pv, battery, losses. */
 typedef struct CityGridFeederStep {
-    double demand_kw, pv_kw, battery_kw, ev_kw, losses_kw, unserved_kw, min_vm_pu, max_loading_pct;
+    double demand_kw, pv_kw, battery_kw, ev_kw; /* served load, PV, battery (+ discharge), EV chargers */
+    double losses_kw, unserved_kw;              /* branch losses into its buses, demand not served */
+    double min_vm_pu, max_loading_pct;          /* lowest energised voltage, highest branch loading */
 } CityGridFeederStep;
 const CityGridFeederStep *city_grid_feeder_steps(const CityGrid *grid, int32_t *count);
 

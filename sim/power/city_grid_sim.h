@@ -9,9 +9,9 @@
 #include "city_world.h"
 
 typedef struct CityGridSimConfig {
-    double period_s;    /* solve period in seconds (default 900), rounded to whole ticks */
-    CityPfOptions pf;   /* method, tolerance, iteration limit */
-    double vmin_pu;     /* voltage band for violation minutes (default 0.95 .. 1.05) */
+    double period_s;  /* solve period in seconds (default 900), rounded to whole ticks */
+    CityPfOptions pf; /* method, tolerance, iteration limit */
+    double vmin_pu;   /* voltage band for violation minutes (default 0.95 .. 1.05) */
     double vmax_pu;
 } CityGridSimConfig;
 

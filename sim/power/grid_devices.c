@@ -45,7 +45,10 @@ static CityStatus need_bus(CityGrid *g, int32_t bus, const char *what, int32_t i
     return CITY_OK;
 }
 
-static bool in01(double x) { return x >= 0 && x <= 1; }
+static bool in01(double x)
+{
+    return x >= 0 && x <= 1;
+}
 
 CityStatus city_grid_add_load(CityGrid *g, const CityGridLoad *l)
 {
@@ -58,14 +61,18 @@ CityStatus city_grid_add_load(CityGrid *g, const CityGridLoad *l)
     double sum = c.zip_z + c.zip_i + c.zip_p;
     if (!isfinite(c.p_kw) || !isfinite(c.q_kvar) || !(c.zip_z >= 0 && c.zip_i >= 0 && c.zip_p >= 0) ||
         fabs(sum - 1) > 1e-9)
-        return grid_fail(g, CITY_ERR_INVALID, "load %d: p_kw and q_kvar must be numbers and the ZIP shares z, i, p "
-                         "non-negative with z + i + p = 1 (got %g + %g + %g)", (int)c.id, c.zip_z, c.zip_i, c.zip_p);
+        return grid_fail(g, CITY_ERR_INVALID,
+                         "load %d: p_kw and q_kvar must be numbers and the ZIP shares z, i, p "
+                         "non-negative with z + i + p = 1 (got %g + %g + %g)",
+                         (int)c.id, c.zip_z, c.zip_i, c.zip_p);
     if (c.profile >= g->n_profiles)
         return grid_fail(g, CITY_ERR_INVALID, "load %d uses profile %d, which does not exist", (int)c.id,
                          (int)c.profile);
     if (!(c.cooling_pct_per_c >= 0 && c.cooling_pct_per_c <= 20) || !isfinite(c.t_base_c))
-        return grid_fail(g, CITY_ERR_INVALID, "load %d: cooling_pct_per_c %g is out of range; published figures are "
-                         "0.45 to 4.6 %% of peak per degree C, use 0 to 20", (int)c.id, c.cooling_pct_per_c);
+        return grid_fail(g, CITY_ERR_INVALID,
+                         "load %d: cooling_pct_per_c %g is out of range; published figures are "
+                         "0.45 to 4.6 %% of peak per degree C, use 0 to 20",
+                         (int)c.id, c.cooling_pct_per_c);
     if (!in01(c.shed))
         c.shed = 0;
     g->dev_valid = false;
@@ -98,9 +105,10 @@ CityStatus city_grid_add_battery(CityGrid *g, const CityGridBattery *b)
         c.soc_max = 1;
     if (!(c.energy_kwh > 0) || !(c.power_kw > 0) || !(c.efficiency > 0 && c.efficiency <= 1) ||
         !(c.soc_min >= 0 && c.soc_min < c.soc_max && c.soc_max <= 1) || !(c.soc >= c.soc_min && c.soc <= c.soc_max))
-        return grid_fail(g, CITY_ERR_INVALID, "battery %d: needs energy_kwh > 0, power_kw > 0, efficiency in (0, 1] "
-                         "and soc_min <= soc <= soc_max within [0, 1] (got soc %g in [%g, %g])", (int)c.id, c.soc,
-                         c.soc_min, c.soc_max);
+        return grid_fail(g, CITY_ERR_INVALID,
+                         "battery %d: needs energy_kwh > 0, power_kw > 0, efficiency in (0, 1] "
+                         "and soc_min <= soc <= soc_max within [0, 1] (got soc %g in [%g, %g])",
+                         (int)c.id, c.soc, c.soc_min, c.soc_max);
     c.p_kw = 0;
     c.throughput_kwh = 0;
     g->dev_valid = false;
@@ -119,8 +127,10 @@ CityStatus city_grid_add_charger(CityGrid *g, const CityGridCharger *ch)
         c.efficiency = 0.93;
     if (!(c.power_kw > 0 && c.power_kw < 1e5) || c.ports < 1 || !(c.efficiency > 0 && c.efficiency <= 1) ||
         !isfinite(c.x_m) || !isfinite(c.y_m))
-        return grid_fail(g, CITY_ERR_INVALID, "charger %d: needs power_kw > 0, ports >= 1, efficiency in (0, 1] and "
-                         "a finite position", (int)c.id);
+        return grid_fail(g, CITY_ERR_INVALID,
+                         "charger %d: needs power_kw > 0, ports >= 1, efficiency in (0, 1] and "
+                         "a finite position",
+                         (int)c.id);
     c.p_kw = 0;
     c.delivered_kwh = 0;
     g->dev_valid = false;
@@ -160,8 +170,7 @@ static CityStatus set_curve(CityGrid *g, GridCurve *c, const double *t, const do
 {
     for (int32_t i = 0; i < n; i++)
         if (!isfinite(t[i]) || !isfinite(v[i]) || (i > 0 && !(t[i] > t[i - 1])))
-            return grid_fail(g, CITY_ERR_INVALID, "%s point %d: times must be finite and increasing", what,
-                             (int)i + 1);
+            return grid_fail(g, CITY_ERR_INVALID, "%s point %d: times must be finite and increasing", what, (int)i + 1);
     double *tt = malloc(((size_t)n + 1) * sizeof *tt), *vv = malloc(((size_t)n + 1) * sizeof *vv);
     if (!tt || !vv) {
         free(tt);
@@ -214,8 +223,14 @@ double grid_curve_at(const GridCurve *c, double t, double dflt)
     return c->v[lo] + f * (c->v[hi] - c->v[lo]);
 }
 
-double city_grid_temperature_c(const CityGrid *g, double t) { return grid_curve_at(&g->temperature, t, 25.0); }
-double city_grid_irradiance_wm2(const CityGrid *g, double t) { return grid_curve_at(&g->irradiance, t, 0.0); }
+double city_grid_temperature_c(const CityGrid *g, double t)
+{
+    return grid_curve_at(&g->temperature, t, 25.0);
+}
+double city_grid_irradiance_wm2(const CityGrid *g, double t)
+{
+    return grid_curve_at(&g->irradiance, t, 0.0);
+}
 
 /* Hourly values are taken at each hour's midpoint, linear in between. */
 static double profile_at(const CityGrid *g, int32_t p, double t)
@@ -327,8 +342,10 @@ CityStatus city_grid_ev_plug(CityGrid *g, int32_t charger_id, uint64_t key, doub
         return grid_fail(g, CITY_ERR_INVALID, "no charger %d to plug EV %llu into", (int)charger_id,
                          (unsigned long long)key);
     if (!(capacity_kwh > 0) || !(energy_kwh >= 0 && energy_kwh <= capacity_kwh))
-        return grid_fail(g, CITY_ERR_INVALID, "EV %llu: needs capacity_kwh > 0 and 0 <= energy_kwh <= capacity_kwh "
-                         "(got %g of %g)", (unsigned long long)key, energy_kwh, capacity_kwh);
+        return grid_fail(g, CITY_ERR_INVALID,
+                         "EV %llu: needs capacity_kwh > 0 and 0 <= energy_kwh <= capacity_kwh "
+                         "(got %g of %g)",
+                         (unsigned long long)key, energy_kwh, capacity_kwh);
     if (ports_used(g, charger_id) >= g->chg[c].ports)
         return grid_fail(g, CITY_ERR_LIMIT, "charger %d has no free port for EV %llu", (int)charger_id,
                          (unsigned long long)key);

@@ -18,10 +18,10 @@
 enum { GRID_DEAD = 0, GRID_PQ = 1, GRID_PV = 2, GRID_REF = 3 };
 
 typedef struct GridIdMap {
-    int32_t *keys;   /* open addressing, 0 = empty (ids are > 0 or mapped from any int) */
+    int32_t *keys; /* open addressing, 0 = empty (ids are > 0 or mapped from any int) */
     int32_t *vals;
     uint8_t *used;
-    int32_t cap;     /* power of two */
+    int32_t cap; /* power of two */
     int32_t count;
 } GridIdMap;
 
@@ -35,47 +35,50 @@ typedef struct GridCurve {
 /* Sparse admittance matrix (CSC, n x n, structurally symmetric) and the
  * Newton Jacobian built on its pattern. Rebuilt when topo_version changes. */
 typedef struct GridPf {
-    int32_t n;                 /* buses */
-    uint64_t built_for;        /* topo_version the pattern belongs to (0 = none) */
-    int32_t *yp, *yi;          /* Ybus column pointers (n+1) and row indices */
-    double complex *yx;        /* Ybus values */
-    int32_t *ydiag;            /* position of (k,k) in column k */
+    int32_t n;          /* buses */
+    uint64_t built_for; /* topo_version the pattern belongs to (0 = none) */
+    int32_t *yp, *yi;   /* Ybus column pointers (n+1) and row indices */
+    double complex *yx; /* Ybus values */
+    int32_t *ydiag;     /* position of (k,k) in column k */
 
-    int8_t *cls;               /* GRID_DEAD / PQ / PV / REF per bus */
-    int32_t *col_va, *col_vm;  /* unknown (and equation row) of angle / magnitude, -1 if fixed */
-    int32_t nj;                /* unknowns */
-    int32_t *jp, *ji;          /* Jacobian CSC pattern */
+    int8_t *cls;              /* GRID_DEAD / PQ / PV / REF per bus */
+    int32_t *col_va, *col_vm; /* unknown (and equation row) of angle / magnitude, -1 if fixed */
+    int32_t nj;               /* unknowns */
+    int32_t *jp, *ji;         /* Jacobian CSC pattern */
     double *jx;
-    int32_t *jpos;             /* 4 per Ybus entry: dP/dVa, dQ/dVa, dP/dVm, dQ/dVm slots or -1 */
-    uint64_t jac_for;          /* class signature the Jacobian pattern belongs to */
-    klu_symbolic *sym;         /* symbolic analysis, reused while the pattern holds */
-    klu_numeric *num;          /* numeric factors, refactored in place */
+    int32_t *jpos;     /* 4 per Ybus entry: dP/dVa, dQ/dVa, dP/dVm, dQ/dVm slots or -1 */
+    uint64_t jac_for;  /* class signature the Jacobian pattern belongs to */
+    klu_symbolic *sym; /* symbolic analysis, reused while the pattern holds */
+    klu_numeric *num;  /* numeric factors, refactored in place */
     klu_common common;
-    double *rhs;               /* mismatch / Newton step (nj) */
-    double complex *v;         /* bus voltages during a solve */
-    double *vm, *va;           /* the same in polar form (angles unwrapped, radians) */
-    double *vm_old, *va_old;   /* before a chord step, to undo it */
-    double complex *ibus;      /* Ybus * V */
+    double *rhs;             /* mismatch / Newton step (nj) */
+    double complex *v;       /* bus voltages during a solve */
+    double *vm, *va;         /* the same in polar form (angles unwrapped, radians) */
+    double *vm_old, *va_old; /* before a chord step, to undo it */
+    double complex *ibus;    /* Ybus * V */
     /* specified injections (pu): generation and ZIP demand parts */
     double complex *sg, *sd_p, *sd_i, *sd_z;
     /* sweep: BFS order from each reference, parent branch, series current */
     int32_t *order, *parent_br; /* BFS order of energised buses; parent branch per bus (-1 at a root) */
     int32_t n_order;
-    double complex *is, *acc;     /* series current of the parent branch; current drawn by the subtree */
+    double complex *is, *acc;      /* series current of the parent branch; current drawn by the subtree */
     double complex *bz, *bt, *bsh; /* parent branch: series impedance, tap, half charging */
-    uint8_t *parent_is_from;      /* the parent is the branch's from bus (tap on the parent side) */
-    uint64_t tree_for;         /* topo signature the tree belongs to */
+    uint8_t *parent_is_from;       /* the parent is the branch's from bus (tap on the parent side) */
+    uint64_t tree_for;             /* topo signature the tree belongs to */
 } GridPf;
 
 struct CityGrid {
     double base_mva;
     char error[GRID_ERROR_MAX];
 
-    CityGridBus *bus;     int32_t n_bus, cap_bus;
-    CityGridBranch *br;   int32_t n_br, cap_br;
-    CityGridGen *gen;     int32_t n_gen, cap_gen;
-    CityGridFlow *flow;   /* per branch, last solve */
-    uint8_t *energised;   /* per bus, last solve */
+    CityGridBus *bus;
+    int32_t n_bus, cap_bus;
+    CityGridBranch *br;
+    int32_t n_br, cap_br;
+    CityGridGen *gen;
+    int32_t n_gen, cap_gen;
+    CityGridFlow *flow; /* per branch, last solve */
+    uint8_t *energised; /* per bus, last solve */
     GridIdMap bus_ids, br_ids;
     uint64_t topo_version; /* bumped by every topology change */
     bool solved;           /* a solve succeeded since the last topology change */
@@ -84,21 +87,28 @@ struct CityGrid {
     int32_t n_feeders;
     CityGridFeederStep feeder_step[GRID_MAX_FEEDERS];
 
-    CityGridLoad *load;        int32_t n_load, cap_load;
-    CityGridPv *pv;            int32_t n_pv, cap_pv;
-    CityGridBattery *bat;      int32_t n_bat, cap_bat;
-    CityGridCharger *chg;      int32_t n_chg, cap_chg;
-    CityGridLights *lights;    int32_t n_lights, cap_lights;
-    CityGridEv *ev;            int32_t n_ev, cap_ev;
-    double (*profiles)[24];    int32_t n_profiles;
+    CityGridLoad *load;
+    int32_t n_load, cap_load;
+    CityGridPv *pv;
+    int32_t n_pv, cap_pv;
+    CityGridBattery *bat;
+    int32_t n_bat, cap_bat;
+    CityGridCharger *chg;
+    int32_t n_chg, cap_chg;
+    CityGridLights *lights;
+    int32_t n_lights, cap_lights;
+    CityGridEv *ev;
+    int32_t n_ev, cap_ev;
+    double (*profiles)[24];
+    int32_t n_profiles;
     GridCurve temperature, irradiance;
     /* device powers computed for the current period (kW, + = consumption) */
     double *load_kw_now, *load_kvar_now; /* per load, before voltage dependence */
-    double *load_full_now;     /* per load, what it would draw without shedding */
+    double *load_full_now;               /* per load, what it would draw without shedding */
     double *pv_kw_now;
     double *chg_kw_now;
-    double dev_t_s, dev_dt_s;  /* time and period the device powers were evaluated for */
-    bool dev_valid;            /* false after a device was added: re-evaluate before solving */
+    double dev_t_s, dev_dt_s; /* time and period the device powers were evaluated for */
+    bool dev_valid;           /* false after a device was added: re-evaluate before solving */
 
     GridPf pf;
 };

@@ -140,8 +140,14 @@ void city_grid_destroy(CityGrid *g)
     free(g);
 }
 
-const char *city_grid_error(const CityGrid *g) { return g->error; }
-double city_grid_base_mva(const CityGrid *g) { return g->base_mva; }
+const char *city_grid_error(const CityGrid *g)
+{
+    return g->error;
+}
+double city_grid_base_mva(const CityGrid *g)
+{
+    return g->base_mva;
+}
 
 static bool finite_all(const double *v, int n)
 {
@@ -181,8 +187,10 @@ CityStatus city_grid_add_branch(CityGrid *g, const CityGridBranch *b)
     if (grid_map_get(&g->br_ids, b->id) >= 0)
         return grid_fail(g, CITY_ERR_INVALID, "branch %d is defined twice; give every branch its own id", (int)b->id);
     if (grid_map_get(&g->bus_ids, b->from_bus) < 0 || grid_map_get(&g->bus_ids, b->to_bus) < 0)
-        return grid_fail(g, CITY_ERR_INVALID, "branch %d connects bus %d to bus %d, but bus %d does not exist; add "
-                         "the bus first or fix the number", (int)b->id, (int)b->from_bus, (int)b->to_bus,
+        return grid_fail(g, CITY_ERR_INVALID,
+                         "branch %d connects bus %d to bus %d, but bus %d does not exist; add "
+                         "the bus first or fix the number",
+                         (int)b->id, (int)b->from_bus, (int)b->to_bus,
                          (int)(grid_map_get(&g->bus_ids, b->from_bus) < 0 ? b->from_bus : b->to_bus));
     if (b->from_bus == b->to_bus)
         return grid_fail(g, CITY_ERR_INVALID, "branch %d connects bus %d to itself; a branch needs two buses",
@@ -194,9 +202,10 @@ CityStatus city_grid_add_branch(CityGrid *g, const CityGridBranch *b)
     if (nb.kind == CITY_BRANCH_SWITCH && nb.r_pu == 0 && nb.x_pu == 0)
         nb.x_pu = 1e-6; /* a closed breaker: tiny but finite impedance keeps Ybus regular */
     if (nb.r_pu == 0 && nb.x_pu == 0)
-        return grid_fail(g, CITY_ERR_INVALID, "branch %d (bus %d to %d) has zero impedance (r = x = 0); give it a "
-                         "small reactance such as x = 1e-4 pu, or make it a switch", (int)b->id, (int)b->from_bus,
-                         (int)b->to_bus);
+        return grid_fail(g, CITY_ERR_INVALID,
+                         "branch %d (bus %d to %d) has zero impedance (r = x = 0); give it a "
+                         "small reactance such as x = 1e-4 pu, or make it a switch",
+                         (int)b->id, (int)b->from_bus, (int)b->to_bus);
     if (nb.ratio < 0)
         return grid_fail(g, CITY_ERR_INVALID, "branch %d has a negative tap ratio %g; use a positive ratio (0 means 1)",
                          (int)b->id, b->ratio);
@@ -242,8 +251,14 @@ const CityGridGen *city_grid_gens(const CityGrid *g, int32_t *count)
     return g->gen;
 }
 
-int32_t city_grid_bus_index(const CityGrid *g, int32_t id) { return grid_map_get(&g->bus_ids, id); }
-int32_t city_grid_branch_index(const CityGrid *g, int32_t id) { return grid_map_get(&g->br_ids, id); }
+int32_t city_grid_bus_index(const CityGrid *g, int32_t id)
+{
+    return grid_map_get(&g->bus_ids, id);
+}
+int32_t city_grid_branch_index(const CityGrid *g, int32_t id)
+{
+    return grid_map_get(&g->br_ids, id);
+}
 
 CityStatus city_grid_bus_place(CityGrid *g, int32_t id, double x_m, double y_m)
 {
@@ -287,7 +302,10 @@ CityStatus city_grid_bus_set_feeder(CityGrid *g, int32_t id, int32_t feeder)
     return CITY_OK;
 }
 
-int32_t city_grid_feeder_count(const CityGrid *g) { return g->n_feeders; }
+int32_t city_grid_feeder_count(const CityGrid *g)
+{
+    return g->n_feeders;
+}
 
 const char *city_grid_feeder_name(const CityGrid *g, int32_t f)
 {

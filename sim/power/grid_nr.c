@@ -202,8 +202,7 @@ CityStatus grid_nr_solve(CityGrid *g, const CityPfOptions *o, CityPfReport *r)
                 return st;
         }
         if (!klu_solve(pf->sym, pf->num, pf->nj, 1, pf->rhs, &pf->common))
-            return grid_fail(g, CITY_ERR_NUMERIC, "KLU could not solve the Newton step (status %d)",
-                             pf->common.status);
+            return grid_fail(g, CITY_ERR_NUMERIC, "KLU could not solve the Newton step (status %d)", pf->common.status);
         for (int32_t i = 0; i < pf->n; i++) {
             int32_t ca = pf->col_va[i], cm = pf->col_vm[i];
             if (ca < 0)

@@ -8,7 +8,6 @@
 
 #include "grid_internal.h"
 
-
 void city_pf_options_default(CityPfOptions *o)
 {
     o->method = CITY_PF_NR;

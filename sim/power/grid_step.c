@@ -13,7 +13,10 @@ static CityGridFeederStep *feeder_of(CityGrid *g, int32_t bus_id)
     return &g->feeder_step[g->bus[grid_map_get(&g->bus_ids, bus_id)].feeder];
 }
 
-static bool live(const CityGrid *g, int32_t bus_id) { return g->energised[grid_map_get(&g->bus_ids, bus_id)]; }
+static bool live(const CityGrid *g, int32_t bus_id)
+{
+    return g->energised[grid_map_get(&g->bus_ids, bus_id)];
+}
 
 CityStatus city_grid_advance(CityGrid *g, const CityPfOptions *o, double t, double dt_s, CityGridStep *s)
 {

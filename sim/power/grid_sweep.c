@@ -54,8 +54,8 @@ static CityStatus build_tree(CityGrid *g)
     /* branch adjacency of the energised part (CSR) */
     int32_t *adj_p = calloc(nn + 1, sizeof *adj_p), *adj = malloc(2 * ((size_t)g->n_br + 1) * sizeof *adj);
     uint8_t *seen = calloc(nn, 1);
-    if (!pf->order || !pf->parent_br || !pf->is || !pf->acc || !pf->bz || !pf->bt || !pf->bsh ||
-        !pf->parent_is_from || !adj_p || !adj || !seen) {
+    if (!pf->order || !pf->parent_br || !pf->is || !pf->acc || !pf->bz || !pf->bt || !pf->bsh || !pf->parent_is_from ||
+        !adj_p || !adj || !seen) {
         free(adj_p);
         free(adj);
         free(seen);

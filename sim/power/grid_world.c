@@ -10,12 +10,12 @@
 #define GRID_SUBSYSTEM "power"
 
 typedef struct GridSim {
-    CityGrid *grid;          /* owned */
+    CityGrid *grid; /* owned */
     CityGridSimConfig cfg;
     CityGridTotals tot;
     CityGridStep last;
     bool has_last;
-    int64_t next_tick;       /* next tick a period starts */
+    int64_t next_tick; /* next tick a period starts */
 } GridSim;
 
 void city_grid_sim_config_default(CityGridSimConfig *c)
@@ -26,7 +26,10 @@ void city_grid_sim_config_default(CityGridSimConfig *c)
     c->vmax_pu = 1.05;
 }
 
-static GridSim *sim_of(const CityWorld *w) { return city_world_subsystem(w, GRID_SUBSYSTEM); }
+static GridSim *sim_of(const CityWorld *w)
+{
+    return city_world_subsystem(w, GRID_SUBSYSTEM);
+}
 
 CityGrid *city_grid_of(const CityWorld *w)
 {
@@ -64,6 +67,10 @@ static CityStatus grid_step(CityWorld *w, void *self, int64_t tick)
         return CITY_OK;
     int64_t pt = period_ticks(w, s);
     s->next_tick = tick + pt;
+    int32_t n_bus;
+    city_grid_buses(s->grid, &n_bus);
+    if (n_bus == 0)
+        return CITY_OK; /* nothing built yet (a scenario only set the weather, say) */
     double dt_s = (double)pt * city_world_dt_ms(w) / 1000.0, t = city_world_time_s(w);
     CityGridStep st;
     int32_t dead_before = s->tot.dead_buses;
@@ -86,7 +93,7 @@ static CityStatus grid_step(CityWorld *w, void *self, int64_t tick)
         tot->min_voltage_pu = tot->solves == 1 ? st.pf.min_vm_pu : fmin(tot->min_voltage_pu, st.pf.min_vm_pu);
     tot->max_line_loading_pct = fmax(tot->max_line_loading_pct, st.pf.max_loading_pct);
     tot->balance_max_rel_err = fmax(tot->balance_max_rel_err, st.balance_rel_err);
-    int32_t n_bus, n_bat, n_chg, out = 0;
+    int32_t n_bat, n_chg, out = 0;
     const CityGridBus *bus = city_grid_buses(s->grid, &n_bus);
     for (int32_t i = 0; i < n_bus; i++)
         if (city_grid_bus_energised(s->grid, i) && (bus[i].vm_pu < s->cfg.vmin_pu || bus[i].vm_pu > s->cfg.vmax_pu))
@@ -111,7 +118,8 @@ static CityStatus grid_step(CityWorld *w, void *self, int64_t tick)
             city_world_log(w, "power", "every bus energised again");
     }
     set_kpis(w, tot);
-    CityTable *tb = city_world_table(w, "grid", "time_s,temperature_c,irradiance_wm2,demand_kw,pv_kw,battery_kw,ev_kw,"
+    CityTable *tb = city_world_table(w, "grid",
+                                     "time_s,temperature_c,irradiance_wm2,demand_kw,pv_kw,battery_kw,ev_kw,"
                                      "source_kw,losses_kw,unserved_kw,min_vm_pu,max_loading_pct,iterations,"
                                      "balance_rel_err");
     if (!tb || city_table_row(tb, "%.3f,%.4f,%.4f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.8f,%.4f,%d,%.3e", t,
@@ -124,7 +132,8 @@ static CityStatus grid_step(CityWorld *w, void *self, int64_t tick)
     for (int32_t f = 0; f < nf; f++) {
         char name[96];
         snprintf(name, sizeof name, "grid_feeder_%s", city_grid_feeder_name(s->grid, f));
-        CityTable *ft = city_world_table(w, name, "time_s,demand_kw,pv_kw,battery_kw,ev_kw,losses_kw,unserved_kw,"
+        CityTable *ft = city_world_table(w, name,
+                                         "time_s,demand_kw,pv_kw,battery_kw,ev_kw,losses_kw,unserved_kw,"
                                          "min_vm_pu,max_loading_pct");
         if (!ft || city_table_row(ft, "%.3f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.8f,%.4f", t, fs[f].demand_kw, fs[f].pv_kw,
                                   fs[f].battery_kw, fs[f].ev_kw, fs[f].losses_kw, fs[f].unserved_kw, fs[f].min_vm_pu,
@@ -141,7 +150,7 @@ static void grid_hash(const CityWorld *w, const void *self, CityHash *h)
     city_grid_hash(s->grid, h);
     city_hash_i64(h, s->next_tick);
     city_hash_i64(h, s->tot.solves);
-    double v[] = {s->tot.losses_kwh, s->tot.demand_kwh, s->tot.pv_kwh, s->tot.unserved_kwh, s->tot.ev_kwh,
+    double v[] = {s->tot.losses_kwh,     s->tot.demand_kwh,           s->tot.pv_kwh, s->tot.unserved_kwh, s->tot.ev_kwh,
                   s->tot.min_voltage_pu, s->tot.voltage_violation_min};
     city_hash_f64_array(h, v, sizeof v / sizeof v[0]);
 }

@@ -118,8 +118,8 @@ CityStatus grid_ybus_build(CityGrid *g)
     pf->sd_z = calloc(nn, sizeof *pf->sd_z);
     pf->rhs = malloc((2 * nn + 1) * sizeof *pf->rhs);
     int32_t *cnt = calloc(nn + 1, sizeof *cnt);
-    if (!pf->yp || !pf->ydiag || !pf->cls || !pf->col_va || !pf->col_vm || !pf->v || !pf->vm || !pf->va || !pf->vm_old || !pf->va_old || !pf->ibus || !pf->sg ||
-        !pf->sd_p || !pf->sd_i || !pf->sd_z || !pf->rhs || !cnt) {
+    if (!pf->yp || !pf->ydiag || !pf->cls || !pf->col_va || !pf->col_vm || !pf->v || !pf->vm || !pf->va ||
+        !pf->vm_old || !pf->va_old || !pf->ibus || !pf->sg || !pf->sd_p || !pf->sd_i || !pf->sd_z || !pf->rhs || !cnt) {
         free(cnt);
         return grid_fail(g, CITY_ERR_NOMEM, "out of memory building the admittance matrix (%d buses)", (int)n);
     }
