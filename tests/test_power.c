@@ -335,6 +335,57 @@ static void test_tap_and_shift(void **state)
     assert_int_equal(city_grid_solve(g, &s, &r), CITY_OK);
     assert_true(fabs(bus[1].vm_pu - 1.02 / 0.95) < 1e-9);
     city_grid_destroy(g);
+
+    /* a loaded chain with the taps on either side of the parent: NR and
+     * the sweep agree (both pi-model orientations of the sweep) */
+    g = city_grid_create(10);
+    for (int i = 1; i <= 4; i++) {
+        CityGridBus b = {.id = i,
+                         .type = i == 1 ? CITY_BUS_SLACK : CITY_BUS_PQ,
+                         .vm_pu = 1.0,
+                         .pd_mw = i > 1 ? 0.8 : 0,
+                         .qd_mvar = i > 1 ? 0.3 : 0,
+                         .bs_mvar = i == 3 ? 0.2 : 0};
+        assert_int_equal(city_grid_add_bus(g, &b), CITY_OK);
+    }
+    assert_int_equal(city_grid_add_gen(g, &gen), CITY_OK);
+    CityGridBranch t12 = {.id = 1,
+                          .from_bus = 1,
+                          .to_bus = 2,
+                          .r_pu = 0.01,
+                          .x_pu = 0.08,
+                          .b_pu = 0.02,
+                          .ratio = 1.04,
+                          .shift_deg = -3,
+                          .closed = true};
+    CityGridBranch t32 = {.id = 2,
+                          .from_bus = 3,
+                          .to_bus = 2,
+                          .r_pu = 0.02,
+                          .x_pu = 0.06,
+                          .b_pu = 0.03,
+                          .ratio = 0.97,
+                          .shift_deg = 5,
+                          .closed = true};
+    CityGridBranch l34 = {
+        .id = 3, .from_bus = 4, .to_bus = 3, .r_pu = 0.03, .x_pu = 0.05, .b_pu = 0.01, .closed = true};
+    assert_int_equal(city_grid_add_branch(g, &t12), CITY_OK);
+    assert_int_equal(city_grid_add_branch(g, &t32), CITY_OK);
+    assert_int_equal(city_grid_add_branch(g, &l34), CITY_OK);
+    assert_int_equal(city_grid_solve(g, &o, &r), CITY_OK);
+    bus = city_grid_buses(g, &n);
+    double vm[4], va[4], loss = r.p_loss_mw;
+    for (int i = 0; i < 4; i++) {
+        vm[i] = bus[i].vm_pu;
+        va[i] = bus[i].va_deg;
+    }
+    assert_int_equal(city_grid_solve(g, &s, &r), CITY_OK);
+    for (int i = 0; i < 4; i++) {
+        assert_true(fabs(vm[i] - bus[i].vm_pu) < 1e-9);
+        assert_true(fabs(va[i] - bus[i].va_deg) < 1e-7);
+    }
+    assert_true(fabs(loss - r.p_loss_mw) < 1e-9);
+    city_grid_destroy(g);
 }
 
 /* A 10,000-bus synthetic meshed grid (a ring of radial feeders with ties,
@@ -411,6 +462,15 @@ static void test_reader_details(void **state)
     assert_int_equal(parse("mpc.baseMVA=1; mpc.bus=[1 -2 3; 4 - 2 3 5];", &mp, err, sizeof err), CITY_OK);
     assert_int_equal(mp.bus.cols, 3);
     assert_true(mp.bus.v[1] == -2.0 && mp.bus.v[3] == 2.0 && mp.bus.v[5] == 5.0);
+    city_matpower_free(&mp);
+    /* a byte-order mark, CRLF line ends, a transposed literal and Inf */
+    assert_int_equal(parse("\xEF\xBB\xBFmpc.baseMVA = 100;\r\nmpc.bus = [1 3 0 0 0 0 1 1 0 10 1 1.1 0.9]';\r\n"
+                           "mpc.bus = mpc.bus';\r\nmpc.gen = [1 0 0 Inf -Inf 1 100 1];\r\n",
+                           &mp, err, sizeof err),
+                     CITY_OK);
+    assert_int_equal(mp.bus.rows, 1);
+    assert_int_equal(mp.bus.cols, 13);
+    assert_true(isinf(mp.gen.v[3]) && mp.gen.v[4] < 0);
     city_matpower_free(&mp);
     assert_int_equal(parse("mpc.bus = [1 3 0 0 0 0 1 1 0 10 1 1.1 0.9];", &mp, err, sizeof err), CITY_ERR_PARSE);
     assert_non_null(strstr(err, "no mpc.baseMVA"));

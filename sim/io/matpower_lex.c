@@ -46,6 +46,8 @@ bool matpower_lex(P *p, const char *s, size_t len)
     int paren = 0;
     size_t i = 0;
     bool space = true;
+    if (len >= 3 && (unsigned char)s[0] == 0xEF && (unsigned char)s[1] == 0xBB && (unsigned char)s[2] == 0xBF)
+        i = 3; /* a UTF-8 byte-order mark */
     while (i < len) {
         char c = s[i];
         Tok t = {0};
