@@ -133,6 +133,13 @@ static bool grid_empty(CityGrid *g)
     return nb == 0 && nl == 0 && np == 0;
 }
 
+/* Profile names map to indices of one grid: a new grid starts without them. */
+static void forget_profiles(lua_State *L)
+{
+    lua_pushnil(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &PROFILES_KEY);
+}
+
 /* ---- configuration and cases ---------------------------------------------------- */
 
 static CityPfMethod method_of(lua_State *L, const char *m)
@@ -174,6 +181,7 @@ static int l_config(lua_State *L)
         CityGrid *ng = city_grid_create(base);
         if (!ng || city_grid_sim_replace(w, ng) != CITY_OK)
             return city_lua_raise(L, w, CITY_ERR_INVALID);
+        forget_profiles(L);
     }
     if (city_grid_sim_configure(w, &c) != CITY_OK)
         return city_lua_raise(L, w, CITY_ERR_INVALID);
@@ -199,6 +207,7 @@ static int l_load_case(lua_State *L)
         luaL_error(L, "%s", err);
     if (city_grid_sim_replace(w, ng) != CITY_OK)
         return city_lua_raise(L, w, CITY_ERR_INVALID);
+    forget_profiles(L);
     int32_t nb, nbr, ng_;
     city_grid_buses(ng, &nb);
     city_grid_branches(ng, &nbr);
@@ -983,7 +992,9 @@ static int l_totals(lua_State *L)
 static const CityPolySet *sort_set;
 static int cmp_poly(const void *a, const void *b)
 {
-    return strcmp(sort_set->poly[*(const int32_t *)a].id, sort_set->poly[*(const int32_t *)b].id);
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    int c = strcmp(sort_set->poly[x].id, sort_set->poly[y].id);
+    return c ? c : (x > y) - (x < y); /* file order breaks ties: qsort is not stable */
 }
 
 /* city.grid.read_buildings{ poly=, net=, types="building" } -> { {id=, type=, area_m2=, x=, y=}, ... }
