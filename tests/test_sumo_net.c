@@ -57,8 +57,12 @@ static void check_net(const char *path)
             assert_int_equal(net->links[cn->link].conn, c);
             with_link++;
         }
-        if (cn->tls >= 0)
+        if (cn->tls >= 0) {
             assert_true(cn->tls_link >= 0 && cn->tls_link < net->tls[cn->tls].link_count);
+            /* the junction knows its light, even when the light is a
+             * cluster's ("GS_cluster_...") and has another id */
+            assert_int_equal(net->junctions[cn->junction].tls, cn->tls);
+        }
     }
     int linked = 0;
     for (int32_t k = 0; k < net->n_links; k++)

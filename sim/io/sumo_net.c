@@ -500,6 +500,10 @@ char fm[800];
             FAIL(tc->line, "%s", e2);
         }
         link_seq[c] = k;
+        /* a junction joined into a cluster ("GS_cluster_...") is controlled
+         * by a light whose id is not its own: its connections name it */
+        if (tls >= 0 && net->junctions[jn].tls < 0 && net->junctions[jn].type == CITY_JUNCTION_TRAFFIC_LIGHT)
+            city_road_net_set_junction_tls(net, jn, tls, e2, sizeof e2);
     }
     /* requests: a junction's links are its incoming lanes' connections, in
      * incLanes order and file order per lane (SUMO's link numbering) */
