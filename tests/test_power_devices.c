@@ -375,6 +375,88 @@ static char *summary_of(const char *dir)
     return city_test_read_file(path, NULL);
 }
 
+/* A KPI's value in summary.json ("name": number); fails when absent. */
+static double kpi_of(const char *summary, const char *name)
+{
+    char key[200];
+    snprintf(key, sizeof key, "\"%s\": ", name);
+    const char *at = strstr(summary, key);
+    if (!at)
+        fail_msg("KPI %s missing from summary.json", name);
+    return strtod(at + strlen(key), NULL);
+}
+
+/* Traffic meets the grid: an EV that arrives with its battery below 30 %
+ * plugs into the nearest charger with a free port, the grid fills it at the
+ * charger's power and it leaves after its dwell with the energy the grid
+ * delivered; a second low EV finds the only port taken and leaves as it
+ * came; a full EV does not look for a charger. Road and grid agree on the
+ * energy to the last digit, and the run is reproducible. */
+static void test_ev_trips_charge(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("power_ev_trips");
+    char path[4200], out[4300];
+    snprintf(path, sizeof path, "%s/ev.lua", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    assert_true(city_test_write_file(
+        path, "city.config{ until_s = 5400, dt_ms = 500 }\n"
+              "city.road.grid{ nx = 3, ny = 3, spacing = 400, lanes = 1, speed = 13.9, ev_dwell = 1800 }\n"
+              "city.road.vtype{ id = 'small', ev = true, battery_kwh = 1.0, consumption_kwh_per_km = 0.5 }\n"
+              "city.road.vtype{ id = 'big', ev = true, battery_kwh = 60.0 }\n"
+              "city.grid.config{ period_s = 60 }\n"
+              "city.grid.bus{ id = 1, type = 'slack', kv = 22.9 }\n"
+              "city.grid.bus{ id = 2, kv = 22.9 }\n"
+              "city.grid.line{ id = 1, from = 1, to = 2, r_ohm = 0.1, x_ohm = 0.2 }\n"
+              "city.grid.charger{ id = 7, bus = 2, x = 800, y = 800, power_kw = 3.0, ports = 1 }\n"
+              "city.road.trip{ id = 'low', type = 'small', from = 'A0B0', to = 'B2C2', depart = 0 }\n"
+              "city.road.trip{ id = 'low2', type = 'small', from = 'A0B0', to = 'B2C2', depart = 30 }\n"
+              "city.road.trip{ id = 'full', type = 'big', from = 'A0B0', to = 'B2C2', depart = 60 }\n"
+              "local arrived\n"
+              "city.every(10, function()\n"
+              "  local evs = city.grid.evs()\n"
+              "  if #evs == 1 and not arrived then arrived = evs[1].arrived_kwh end\n"
+              "end)\n"
+              "city.check('low_ev_plugged_in', function()\n"
+              "  return arrived ~= nil and arrived > 0 and arrived < 0.3, tostring(arrived) end)\n"
+              "city.check('charger_delivered_what_battery_took', function()\n"
+              "  local d = city.grid.chargers()[1].delivered_kwh\n"
+              "  return math.abs(d - (1.0 - arrived)) < 1e-9 and #city.grid.evs() == 0, tostring(d) end)\n"));
+    const char *args[] = {"run", path, "--quiet", "--out", out, NULL};
+    CityTestRun r = city_test_run(args, 60);
+    if (r.exit_code != 0)
+        print_error("%s\n%s\n", r.out, r.err);
+    assert_int_equal(r.exit_code, 0);
+    const char *h = strstr(r.out, "state_hash");
+    assert_non_null(h);
+    char hash1[40];
+    snprintf(hash1, sizeof hash1, "%.27s", h);
+    city_test_run_free(&r);
+    r = city_test_run(args, 60);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.out, hash1));
+    city_test_run_free(&r);
+
+    char *s = summary_of(out);
+    assert_non_null(s);
+    double sessions = kpi_of(s, "ev_charging_sessions"), road_kwh = kpi_of(s, "ev_charged_kwh");
+    double grid_kwh = kpi_of(s, "ev_energy_kwh");
+    free(s);
+    assert_true(sessions == 1.0);
+    assert_true(road_kwh > 0.7 && road_kwh < 1.0);
+    assert_true(fabs(road_kwh - grid_kwh) < 1e-9);
+    char events[4400];
+    snprintf(events, sizeof events, "%s/events.csv", out);
+    char *ev = city_test_read_file(events, NULL);
+    assert_non_null(ev);
+    assert_non_null(strstr(ev, ",ev,low plugged in at charger 7"));
+    assert_non_null(strstr(ev, ",ev,low2 arrived with"));
+    assert_non_null(strstr(ev, "found no free charger"));
+    assert_non_null(strstr(ev, ",ev,low unplugged with 1.00 kWh"));
+    assert_null(strstr(ev, ",ev,full"));
+    free(ev);
+}
+
 /* The heat-wave scenario passes its checks, in seconds, and gives the same
  * state hash twice. */
 static void test_heatwave_scenario(void **state)
@@ -465,7 +547,8 @@ int main(void)
         cmocka_unit_test(test_battery_limits),      cmocka_unit_test(test_peak_shave),
         cmocka_unit_test(test_ev_charging),         cmocka_unit_test(test_pv_and_lights),
         cmocka_unit_test(test_island_unserved),     cmocka_unit_test(test_world_subsystem),
-        cmocka_unit_test(test_poly_reader),         cmocka_unit_test(test_heatwave_scenario),
+        cmocka_unit_test(test_poly_reader),         cmocka_unit_test(test_ev_trips_charge),
+        cmocka_unit_test(test_heatwave_scenario),
         cmocka_unit_test(test_lua_errors),          cmocka_unit_test(test_empty_grid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

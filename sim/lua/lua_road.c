@@ -185,8 +185,13 @@ static void read_options(lua_State *L, int t, CityRoadOptions *o)
     o->detector_offset_m = field_number(L, t, "detector_offset", o->detector_offset_m);
     o->trip_output = field_bool(L, t, "trip_output", true);
     o->edge_output = field_bool(L, t, "edge_output", true);
+    o->ev_charge_below = field_number(L, t, "ev_charge_below", o->ev_charge_below);
+    o->ev_charger_radius_m = field_number(L, t, "ev_charger_radius", o->ev_charger_radius_m);
+    o->ev_dwell_s = field_number(L, t, "ev_dwell", o->ev_dwell_s);
     if (o->reroute_period_s < 0 || !(o->gridlock_time_s > 0) || o->detector_offset_m < 0)
         luaL_error(L, "reroute_period must be >= 0, gridlock_time > 0 and detector_offset >= 0");
+    if (!(o->ev_charge_below >= 0 && o->ev_charge_below <= 1) || !(o->ev_charger_radius_m >= 0) || !(o->ev_dwell_s > 0))
+        luaL_error(L, "ev_charge_below must be in [0, 1], ev_charger_radius >= 0 and ev_dwell > 0");
 }
 
 static CityRoad *install(lua_State *L, CityRoadNet *net, int opt_table)

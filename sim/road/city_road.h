@@ -116,6 +116,9 @@ typedef struct CityRoadOptions {
     double detector_offset_m;      /* actuated-signal detectors sit this far before the stop line (default 30) */
     bool trip_output;              /* write trips.csv (default true) */
     bool edge_output;              /* write edges.csv aggregates (default true) */
+    double ev_charge_below;        /* an EV arriving below this battery fraction looks for a charger (default 0.3) */
+    double ev_charger_radius_m;    /* how far from its destination it looks (default 1000) */
+    double ev_dwell_s;             /* how long it stays plugged in (default 3600) */
 } CityRoadOptions;
 
 void city_road_options_defaults(CityRoadOptions *options);

@@ -132,6 +132,9 @@ void city_road_options_defaults(CityRoadOptions *o)
     o->detector_offset_m = 30.0;
     o->trip_output = true;
     o->edge_output = true;
+    o->ev_charge_below = 0.3;
+    o->ev_charger_radius_m = 1000.0;
+    o->ev_dwell_s = 3600.0;
 }
 
 /* ---- lifecycle ---------------------------------------------------------- */
@@ -184,6 +187,9 @@ static void road_destroy(void *self)
     free(road->scratch);
     free(road->insert_block);
     free(road->merge_head);
+    for (int32_t i = 0; i < road->n_parked; i++)
+        free(road->parked[i].name);
+    free(road->parked);
     free(road->merges);
     free(road->route_buf);
     road_signals_destroy(road->signals);
@@ -220,6 +226,10 @@ static void road_hash(const CityWorld *world, const void *self, CityHash *h)
     }
     city_hash_u64(h, road->stats.inserted);
     city_hash_u64(h, road->stats.arrived);
+    for (int32_t i = 0; i < road->n_parked; i++) {
+        city_hash_u64(h, road->parked[i].key);
+        city_hash_bytes(h, &road->parked[i].unplug_s, sizeof(double));
+    }
 }
 
 static CityStatus road_finish(CityWorld *world, void *self)
