@@ -106,7 +106,8 @@ static char *file_in(const char *dir, const char *name)
 
 static void run_default(const char *out, const char *seed)
 {
-    const char *args[] = {"run", CITY_SOURCE_DIR "/scenarios/default.lua", "--seed", seed, "--out", out, "--quiet", NULL};
+    const char *args[] = {"run", CITY_SOURCE_DIR "/scenarios/default.lua", "--seed", seed, "--out", out, "--quiet",
+                          NULL};
     CityTestRun r = city_test_run(args, 600);
     if (r.exit_code != 0)
         fail_msg("default scenario exit %d: %s", r.exit_code, r.err);
@@ -166,7 +167,8 @@ static void test_failed_run_keeps_previous_outputs(void **state)
     CityTestRun r = city_test_run(args, 60);
     assert_int_equal(r.exit_code, 0);
     city_test_run_free(&r);
-    char *bad = write_scenario(dir, "bad", "city.config{ until_s = 5 } city.at(2, function() error('sensor 7 offline') end)");
+    char *bad =
+        write_scenario(dir, "bad", "city.config{ until_s = 5 } city.at(2, function() error('sensor 7 offline') end)");
     const char *args2[] = {"run", bad, "--out", out, NULL};
     r = city_test_run(args2, 60);
     assert_int_equal(r.exit_code, 2);
@@ -185,8 +187,9 @@ static void test_help_documents_every_flag(void **state)
     const char *args[] = {"run", "--help", NULL};
     CityTestRun r = city_test_run(args, 30);
     assert_int_equal(r.exit_code, 0);
-    static const char *flags[] = {"--seed", "--until", "--dt", "--out", "--net", "--routes", "--lua-instructions",
-                                  "--lua-mem-mb", "--screenshot", "--at", "--size", "--quiet", "--help", NULL};
+    static const char *flags[] = {
+        "--seed",       "--until",      "--dt", "--out",  "--net",   "--routes", "--lua-instructions",
+        "--lua-mem-mb", "--screenshot", "--at", "--size", "--quiet", "--help",   NULL};
     for (int i = 0; flags[i]; i++)
         if (!strstr(r.out, flags[i]))
             fail_msg("run --help does not mention %s", flags[i]);
@@ -208,8 +211,8 @@ static void test_bad_command_lines_exit_2(void **state)
 {
     (void)state;
     static const char *const cases[][4] = {
-        {"run", "--seed", "minus", NULL},  {"run", "--dt", "0", NULL},      {"run", "--until", "-5", NULL},
-        {"run", "--bogus", "1", NULL},     {"run", "/nonexistent.lua", NULL}, {"frobnicate", NULL},
+        {"run", "--seed", "minus", NULL},       {"run", "--dt", "0", NULL},        {"run", "--until", "-5", NULL},
+        {"run", "--bogus", "1", NULL},          {"run", "/nonexistent.lua", NULL}, {"frobnicate", NULL},
         {"run", "--routes", "x.rou.xml", NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -224,12 +227,9 @@ static void test_bad_command_lines_exit_2(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hostile_scenarios_exit_2),
-        cmocka_unit_test(test_failing_check_exits_1),
-        cmocka_unit_test(test_same_seed_same_bytes),
-        cmocka_unit_test(test_failed_run_keeps_previous_outputs),
-        cmocka_unit_test(test_help_documents_every_flag),
-        cmocka_unit_test(test_bad_command_lines_exit_2),
+        cmocka_unit_test(test_hostile_scenarios_exit_2),  cmocka_unit_test(test_failing_check_exits_1),
+        cmocka_unit_test(test_same_seed_same_bytes),      cmocka_unit_test(test_failed_run_keeps_previous_outputs),
+        cmocka_unit_test(test_help_documents_every_flag), cmocka_unit_test(test_bad_command_lines_exit_2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

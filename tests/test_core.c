@@ -332,7 +332,11 @@ static void test_finish_once(void **state)
     CityWorldConfig cfg = {.seed = 1, .dt_ms = 100};
     CityWorld *w = city_world_create(&cfg);
     int *calls = calloc(1, sizeof *calls);
-    CitySubsystemDef def = {.name = "fin", .phase = CITY_PHASE_REPORT, .period_ticks = 1, .step = no_step, .destroy = free,
+    CitySubsystemDef def = {.name = "fin",
+                            .phase = CITY_PHASE_REPORT,
+                            .period_ticks = 1,
+                            .step = no_step,
+                            .destroy = free,
                             .finish = finish_count};
     assert_int_equal(city_world_add_subsystem(w, &def, calls), CITY_OK);
     assert_int_equal(city_world_run_until(w, 5), CITY_OK);

@@ -548,8 +548,8 @@ int main(void)
         cmocka_unit_test(test_ev_charging),         cmocka_unit_test(test_pv_and_lights),
         cmocka_unit_test(test_island_unserved),     cmocka_unit_test(test_world_subsystem),
         cmocka_unit_test(test_poly_reader),         cmocka_unit_test(test_ev_trips_charge),
-        cmocka_unit_test(test_heatwave_scenario),
-        cmocka_unit_test(test_lua_errors),          cmocka_unit_test(test_empty_grid),
+        cmocka_unit_test(test_heatwave_scenario),   cmocka_unit_test(test_lua_errors),
+        cmocka_unit_test(test_empty_grid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,13 +17,21 @@
 
 static char err[512];
 
-static bool bit(const uint64_t *m, int32_t k) { return (m[k / 64] >> (k % 64)) & 1u; }
+static bool bit(const uint64_t *m, int32_t k)
+{
+    return (m[k / 64] >> (k % 64)) & 1u;
+}
 
 static void test_grid_counts_and_geometry(void **state)
 {
     (void)state;
     CityRoadBuilder *b = city_road_builder_create();
-    CityGridSpec g = {.prefix = "", .nx = 3, .ny = 3, .spacing_m = 150, .lanes = 2, .speed_mps = 13.89,
+    CityGridSpec g = {.prefix = "",
+                      .nx = 3,
+                      .ny = 3,
+                      .spacing_m = 150,
+                      .lanes = 2,
+                      .speed_mps = 13.89,
                       .junction = CITY_JUNCTION_TRAFFIC_LIGHT};
     assert_int_equal(city_road_builder_grid(b, &g, err, sizeof err), CITY_OK);
     CityRoadNet *net = city_road_builder_build(b, err, sizeof err);
@@ -128,7 +136,7 @@ static void test_priority_rules(void **state)
     assert_true(yields(net, minor_straight, major_ew));
     int32_t j = city_road_net_find_junction(net, "C");
     for (int32_t k = 0; k < net->junctions[j].link_count; k++)
-        assert_false(yields(net, major_we, k)); /* the major straight yields to nobody */
+        assert_false(yields(net, major_we, k));     /* the major straight yields to nobody */
     assert_true(yields(net, major_left, major_ew)); /* left turn gives way to oncoming traffic */
     city_road_net_destroy(net);
 }

@@ -38,8 +38,8 @@ typedef struct Fixture {
     double detect_s[16];
     RoadLaneSense sense;
     int32_t dt_ms;
-    int64_t tick;                     /* next tick to step */
-    char prev[N_LINKS + 1];           /* state shown before the last step */
+    int64_t tick;           /* next tick to step */
+    char prev[N_LINKS + 1]; /* state shown before the last step */
 } Fixture;
 
 /* Builds the junction with a 4-phase program of the given timings. */
@@ -55,8 +55,8 @@ static void fixture_init(Fixture *f, CityTlsType type, double offset_s, const Ti
     assert_true(c >= 0);
     int32_t arm[N_ARMS];
     for (int k = 0; k < N_ARMS; k++) {
-        arm[k] = city_road_net_add_junction(net, names[k], CITY_JUNCTION_DEAD_END, ax[k], ay[k], NULL, 0, err,
-                                            sizeof err);
+        arm[k] =
+            city_road_net_add_junction(net, names[k], CITY_JUNCTION_DEAD_END, ax[k], ay[k], NULL, 0, err, sizeof err);
         assert_true(arm[k] >= 0);
     }
     for (int k = 0; k < N_ARMS; k++) {
@@ -79,8 +79,8 @@ static void fixture_init(Fixture *f, CityTlsType type, double offset_s, const Ti
     f->tls = city_road_net_add_tls(net, "C", "0", type, offset_s, N_LINKS, err, sizeof err);
     assert_true(f->tls >= 0);
     for (int p = 0; p < 4; p++)
-        assert_true(city_road_net_add_phase(net, f->tls, timing[p].dur_s, timing[p].min_s, timing[p].max_s,
-                                            STATES4[p], err, sizeof err) >= 0);
+        assert_true(city_road_net_add_phase(net, f->tls, timing[p].dur_s, timing[p].min_s, timing[p].max_s, STATES4[p],
+                                            err, sizeof err) >= 0);
     /* Right-hand traffic: from arm k, right leads to arm k+3, straight to
      * k+2, left to k+1 (mod 4). */
     for (int k = 0; k < N_ARMS; k++) {
@@ -110,9 +110,15 @@ static void fixture_free(Fixture *f)
     city_road_net_destroy(f->net);
 }
 
-static double fx_now_s(const Fixture *f) { return (double)(f->tick * f->dt_ms) / 1000.0; }
+static double fx_now_s(const Fixture *f)
+{
+    return (double)(f->tick * f->dt_ms) / 1000.0;
+}
 
-static bool is_green(char c) { return c == 'G' || c == 'g'; }
+static bool is_green(char c)
+{
+    return c == 'G' || c == 'g';
+}
 
 /* Safety of what the light shows from one tick to the next: a link never
  * goes from green straight to red, and the crossing straight movements
@@ -145,8 +151,14 @@ static void fx_run_to(Fixture *f, int64_t until_ms)
         fx_step(f);
 }
 
-static int32_t fx_phase(const Fixture *f) { return road_signals_phase(f->sig, f->tls); }
-static double fx_start(const Fixture *f) { return road_signals_phase_start_s(f->sig, f->tls); }
+static int32_t fx_phase(const Fixture *f)
+{
+    return road_signals_phase(f->sig, f->tls);
+}
+static double fx_start(const Fixture *f)
+{
+    return road_signals_phase_start_s(f->sig, f->tls);
+}
 
 /* ---- fixed time -------------------------------------------------------- */
 

@@ -145,7 +145,10 @@ static double ring_flow_vph(int n)
         double s = i * spacing; /* back position along the ring */
         char id[32];
         snprintf(id, sizeof id, "v%d", i);
-        CityTripDef trip = {.id = id, .vtype = t, .depart_s = 0, .route = s < half ? ra : rb,
+        CityTripDef trip = {.id = id,
+                            .vtype = t,
+                            .depart_s = 0,
+                            .route = s < half ? ra : rb,
                             .depart = {.lane = 0, .pos_m = s < half ? s : s - half, .speed_mps = 0}};
         assert_int_equal(city_road_add_trip(road, &trip), CITY_OK);
     }
@@ -226,8 +229,13 @@ static double measure_saturation_vph(void)
 {
     Approach ap = signal_approach(200, 3, 100, 1);
     /* 40 vehicles arrive while the light is red (from 203 s to 303 s): every 2 s from t=205 */
-    CityFlowDef f = {.id = "q", .vtype = ap.vtype, .begin_s = 205, .end_s = 285, .period_s = 2.0,
-                     .route = ap.route, .depart = {.lane = 0, .pos_m = -1, .speed_mps = CITY_DEPART_SPEED_MAX}};
+    CityFlowDef f = {.id = "q",
+                     .vtype = ap.vtype,
+                     .begin_s = 205,
+                     .end_s = 285,
+                     .period_s = 2.0,
+                     .route = ap.route,
+                     .depart = {.lane = 0, .pos_m = -1, .speed_mps = CITY_DEPART_SPEED_MAX}};
     assert_int_equal(city_road_add_flow(ap.road, &f), CITY_OK);
     const CityRoadNet *net = city_road_net(ap.road);
     int32_t in_lane = net->edges[city_road_net_find_edge(net, "in")].lane_first;
@@ -283,8 +291,13 @@ static void test_webster_delay(void **state)
     /* effective green from the simulation itself: vehicles served per
      * saturated cycle over the saturation flow measured the same way */
     Approach sat = signal_approach(green, yellow, red, 1);
-    CityFlowDef full = {.id = "full", .vtype = sat.vtype, .begin_s = 0, .end_s = 3600, .period_s = 1.0,
-                        .route = sat.route, .depart = {.lane = 0, .pos_m = -1, .speed_mps = 0}};
+    CityFlowDef full = {.id = "full",
+                        .vtype = sat.vtype,
+                        .begin_s = 0,
+                        .end_s = 3600,
+                        .period_s = 1.0,
+                        .route = sat.route,
+                        .depart = {.lane = 0, .pos_m = -1, .speed_mps = 0}};
     assert_int_equal(city_road_add_flow(sat.road, &full), CITY_OK);
     run(sat.w, 600.0);
     CityRoadStats s0, s1;
@@ -305,8 +318,13 @@ static void test_webster_delay(void **state)
         uint64_t served = 0;
         for (int with_signal = 0; with_signal < 2; with_signal++) {
             Approach ap = signal_approach(green, yellow, with_signal ? red : 0, 7 + (uint64_t)i);
-            CityFlowDef f = {.id = "poisson", .vtype = ap.vtype, .begin_s = 0, .end_s = 20 * 3600,
-                             .veh_per_hour = q * 3600, .spacing = CITY_FLOW_POISSON, .route = ap.route,
+            CityFlowDef f = {.id = "poisson",
+                             .vtype = ap.vtype,
+                             .begin_s = 0,
+                             .end_s = 20 * 3600,
+                             .veh_per_hour = q * 3600,
+                             .spacing = CITY_FLOW_POISSON,
+                             .route = ap.route,
                              .depart = {.lane = 0, .pos_m = -1, .speed_mps = CITY_DEPART_SPEED_MAX}};
             assert_int_equal(city_road_add_flow(ap.road, &f), CITY_OK);
             run(ap.w, 20 * 3600 + 300);
@@ -318,8 +336,8 @@ static void test_webster_delay(void **state)
         }
         double delay = lost[1] - lost[0];
         double web = webster_delay_s(cycle, lambda, q, s);
-        print_message("Webster x=%.2f: simulated delay %.1f s, Webster %.1f s (%+.1f%%), %llu vehicles\n", xs[i],
-                      delay, web, 100 * (delay - web) / web, (unsigned long long)served);
+        print_message("Webster x=%.2f: simulated delay %.1f s, Webster %.1f s (%+.1f%%), %llu vehicles\n", xs[i], delay,
+                      web, 100 * (delay - web) / web, (unsigned long long)served);
         assert_true(fabs(delay - web) / web < 0.15);
     }
 }
@@ -335,7 +353,10 @@ static void test_emergency_priority(void **state)
         city_vtype_defaults(&d, emergency ? CITY_VC_EMERGENCY : CITY_VC_PASSENGER);
         d.id = "t";
         int32_t t = city_road_add_vtype(ap.road, &d);
-        CityTripDef trip = {.id = "v", .vtype = t, .depart_s = 20, .route = ap.route,
+        CityTripDef trip = {.id = "v",
+                            .vtype = t,
+                            .depart_s = 20,
+                            .route = ap.route,
                             .depart = {.lane = 0, .pos_m = -1, .speed_mps = 0}};
         assert_int_equal(city_road_add_trip(ap.road, &trip), CITY_OK);
         run(ap.w, 400.0);
@@ -366,8 +387,15 @@ static void test_conservation(void **state)
                 continue;
             char id[32];
             snprintf(id, sizeof id, "f%d", k++);
-            CityFlowDef f = {.id = id, .vtype = -1, .begin_s = 0, .end_s = 1800, .veh_per_hour = 8,
-                             .spacing = CITY_FLOW_POISSON, .route = -1, .from_edge = a, .to_edge = b,
+            CityFlowDef f = {.id = id,
+                             .vtype = -1,
+                             .begin_s = 0,
+                             .end_s = 1800,
+                             .veh_per_hour = 8,
+                             .spacing = CITY_FLOW_POISSON,
+                             .route = -1,
+                             .from_edge = a,
+                             .to_edge = b,
                              .depart = {.lane = CITY_DEPART_LANE_BEST, .pos_m = -1, .speed_mps = 0}};
             assert_int_equal(city_road_add_flow(road, &f), CITY_OK);
         }
@@ -416,10 +444,8 @@ static void test_conservation(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_idm_capacity),
-        cmocka_unit_test(test_saturation_flow),
-        cmocka_unit_test(test_webster_delay),
-        cmocka_unit_test(test_emergency_priority),
+        cmocka_unit_test(test_idm_capacity),  cmocka_unit_test(test_saturation_flow),
+        cmocka_unit_test(test_webster_delay), cmocka_unit_test(test_emergency_priority),
         cmocka_unit_test(test_conservation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -122,13 +122,14 @@ static void test_runaway_loop_is_stopped(void **state)
 static void test_memory_bomb_is_stopped(void **state)
 {
     (void)state;
-    Loaded r = load_text("bomb", "local t = {}\nwhile true do t[#t + 1] = string.rep('x', 1000000) .. #t end", 32,
-                         0, 1);
+    Loaded r =
+        load_text("bomb", "local t = {}\nwhile true do t[#t + 1] = string.rep('x', 1000000) .. #t end", 32, 0, 1);
     assert_int_equal(r.status, CITY_ERR_LIMIT);
     assert_non_null(strstr(r.err, "memory"));
     assert_non_null(strstr(r.err, "--lua-mem-mb"));
-    r = load_text("bomb_pcall", "local t = {}\nwhile true do pcall(function() t[#t + 1] = string.rep('y', 1e6) .. #t end) end",
-                  32, 0, 1);
+    r = load_text("bomb_pcall",
+                  "local t = {}\nwhile true do pcall(function() t[#t + 1] = string.rep('y', 1e6) .. #t end) end", 32, 0,
+                  1);
     assert_int_equal(r.status, CITY_ERR_LIMIT);
     /* one giant string is refused as well */
     r = load_text("bomb_rep", "local s = string.rep('x', 1 << 30)", 32, 0, 1);
@@ -176,8 +177,10 @@ static void test_no_addresses_leak(void **state)
 
 static double random_kpi(uint64_t seed)
 {
-    Loaded r = load_text("rand", "local s = 0 for i = 1, 100 do s = s + math.random(1, 6) + math.random() end\n"
-                                 "city.kpi('sum', s)", 64, 0, seed);
+    Loaded r = load_text("rand",
+                         "local s = 0 for i = 1, 100 do s = s + math.random(1, 6) + math.random() end\n"
+                         "city.kpi('sum', s)",
+                         64, 0, seed);
     assert_int_equal(r.status, CITY_OK);
     double v;
     assert_true(city_world_kpi_get(city_scenario_world(r.sc), "sum", &v));
@@ -198,19 +201,20 @@ static void test_random_follows_the_seed(void **state)
 static void test_callbacks_checks_kpis_series(void **state)
 {
     (void)state;
-    Loaded r = load_text("cb",
-                         "city.config{ dt_ms = 500, until_s = 10 }\n"
-                         "local fired, every = {}, 0\n"
-                         "city.at(2.0, function() fired[#fired + 1] = city.time() end)\n"
-                         "local h = city.every(1.0, function() every = every + 1 end)\n"
-                         "city.at(5.0, function() city.cancel(h) end)\n"
-                         "city.series('every', function() return every end, { every = 2.5, unit = 'count' })\n"
-                         "city.check('always_small', function() return every < 100, 'every=' .. every end, { every = 1 })\n"
-                         "city.check('ends_at_5', function() return every == 5, 'every=' .. every end)\n"
-                         "city.check('goes_wrong', function() return city.time() < 4, 't=' .. city.time() end,"
-                         " { every = 1 })\n"
-                         "city.kpi('first_at', function() return fired[1] end)\n",
-                         64, 0, 1);
+    Loaded r =
+        load_text("cb",
+                  "city.config{ dt_ms = 500, until_s = 10 }\n"
+                  "local fired, every = {}, 0\n"
+                  "city.at(2.0, function() fired[#fired + 1] = city.time() end)\n"
+                  "local h = city.every(1.0, function() every = every + 1 end)\n"
+                  "city.at(5.0, function() city.cancel(h) end)\n"
+                  "city.series('every', function() return every end, { every = 2.5, unit = 'count' })\n"
+                  "city.check('always_small', function() return every < 100, 'every=' .. every end, { every = 1 })\n"
+                  "city.check('ends_at_5', function() return every == 5, 'every=' .. every end)\n"
+                  "city.check('goes_wrong', function() return city.time() < 4, 't=' .. city.time() end,"
+                  " { every = 1 })\n"
+                  "city.kpi('first_at', function() return fired[1] end)\n",
+                  64, 0, 1);
     assert_int_equal(r.status, CITY_OK);
     CityWorld *w = city_scenario_world(r.sc);
     assert_int_equal(city_world_dt_ms(w), 500);
@@ -250,14 +254,10 @@ static void test_bad_api_use_is_explained(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sandbox_closes_the_doors),
-        cmocka_unit_test(test_require_inside_folder),
-        cmocka_unit_test(test_runaway_loop_is_stopped),
-        cmocka_unit_test(test_memory_bomb_is_stopped),
-        cmocka_unit_test(test_pairs_order_is_sorted),
-        cmocka_unit_test(test_random_follows_the_seed),
-        cmocka_unit_test(test_no_addresses_leak),
-        cmocka_unit_test(test_callbacks_checks_kpis_series),
+        cmocka_unit_test(test_sandbox_closes_the_doors), cmocka_unit_test(test_require_inside_folder),
+        cmocka_unit_test(test_runaway_loop_is_stopped),  cmocka_unit_test(test_memory_bomb_is_stopped),
+        cmocka_unit_test(test_pairs_order_is_sorted),    cmocka_unit_test(test_random_follows_the_seed),
+        cmocka_unit_test(test_no_addresses_leak),        cmocka_unit_test(test_callbacks_checks_kpis_series),
         cmocka_unit_test(test_bad_api_use_is_explained),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -157,8 +157,8 @@ static void test_routes(void **state)
     CityWorldConfig cfg = {.seed = 5, .dt_ms = 500};
     CityWorld *w = city_world_create(&cfg);
     CityRoadNet *net = NULL;
-    assert_int_equal(city_sumo_load_net(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", &net, err_buf, sizeof err_buf),
-                     CITY_OK);
+    assert_int_equal(
+        city_sumo_load_net(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", &net, err_buf, sizeof err_buf), CITY_OK);
     CityRoad *road;
     assert_int_equal(city_road_create(w, net, NULL, &road), CITY_OK);
     if (city_sumo_load_routes(road, path, err_buf, sizeof err_buf) != CITY_OK)
@@ -176,10 +176,11 @@ static void test_routes(void **state)
 
     /* an unknown edge on line 3 */
     snprintf(path, sizeof path, "%s/bad.rou.xml", city_test_scratch("sumo_routes"));
-    assert_true(city_test_write_file(path, "<routes>\n  <vType id=\"car\"/>\n  <route id=\"r\" edges=\"A0A1 NOPE\"/>\n</routes>\n"));
+    assert_true(city_test_write_file(
+        path, "<routes>\n  <vType id=\"car\"/>\n  <route id=\"r\" edges=\"A0A1 NOPE\"/>\n</routes>\n"));
     w = city_world_create(&cfg);
-    assert_int_equal(city_sumo_load_net(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", &net, err_buf, sizeof err_buf),
-                     CITY_OK);
+    assert_int_equal(
+        city_sumo_load_net(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", &net, err_buf, sizeof err_buf), CITY_OK);
     assert_int_equal(city_road_create(w, net, NULL, &road), CITY_OK);
     assert_int_equal(city_sumo_load_routes(road, path, err_buf, sizeof err_buf), CITY_ERR_PARSE);
     char want[600];

@@ -20,12 +20,11 @@
 #include "test_support.h"
 
 /* A small scenario: a 3x3 signalised grid with traffic and the map. */
-static const char *scenario_text =
-    "city.config{ until_s = 300, dt_ms = 500 }\n"
-    "city.road.load_sumo{ net = 'grid3.net.xml' }\n"
-    "for i, e in ipairs({ {'A0A1', 'A1A2'}, {'B0B1', 'B1B2'}, {'A1B1', 'B1C1'} }) do\n"
-    "  city.road.flow{ id = 'f' .. i, from = e[1], to = e[2], rate = 600 }\n"
-    "end\n";
+static const char *scenario_text = "city.config{ until_s = 300, dt_ms = 500 }\n"
+                                   "city.road.load_sumo{ net = 'grid3.net.xml' }\n"
+                                   "for i, e in ipairs({ {'A0A1', 'A1A2'}, {'B0B1', 'B1B2'}, {'A1B1', 'B1C1'} }) do\n"
+                                   "  city.road.flow{ id = 'f' .. i, from = e[1], to = e[2], rate = 600 }\n"
+                                   "end\n";
 
 static const char *write_scenario(void)
 {
@@ -88,8 +87,8 @@ static void test_screenshot(void **state)
     char png[600], out[600];
     snprintf(png, sizeof png, "%s/shot.png", city_test_scratch("view_shot"));
     snprintf(out, sizeof out, "%s/out", city_test_scratch("view_shot_out"));
-    const char *args[] = {"run", scn, "--screenshot", png, "--at", "120", "--size", "640x400", "--out", out,
-                          "--quiet", NULL};
+    const char *args[] = {"run",    scn,       "--screenshot", png, "--at",    "120",
+                          "--size", "640x400", "--out",        out, "--quiet", NULL};
     CityTestRun r = city_test_run(args, 120);
     if (r.exit_code != 0)
         fail_msg("screenshot run exit %d: %s", r.exit_code, r.err);
@@ -211,8 +210,7 @@ static void test_view_matches_headless(void **state)
     char viewed[600], headless[600];
     snprintf(viewed, sizeof viewed, "%s/out", city_test_scratch("view_same_v"));
     snprintf(headless, sizeof headless, "%s/out", city_test_scratch("view_same_h"));
-    const char *va[] = {"view", scn, "--seed", "4", "--keys", "wait:3,space,wait:3,space,end,q", "--out", viewed,
-                        NULL};
+    const char *va[] = {"view", scn, "--seed", "4", "--keys", "wait:3,space,wait:3,space,end,q", "--out", viewed, NULL};
     CityTestRun r = city_test_run(va, 300);
     int code = r.exit_code;
     if (code != 0)

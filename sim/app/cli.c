@@ -41,8 +41,7 @@ static void usage_run(FILE *f, const char *command)
             "\n"
             "exit codes: 0 all checks passed, 1 a check failed, 2 bad input or error\n",
             command, command, strcmp(command, "view") == 0 ? " in an SDL2 window" : " headless",
-            city_cli_default_scenario(), (unsigned long long)CITY_LUA_DEFAULT_INSTRUCTIONS,
-            CITY_LUA_DEFAULT_MEMORY_MB);
+            city_cli_default_scenario(), (unsigned long long)CITY_LUA_DEFAULT_INSTRUCTIONS, CITY_LUA_DEFAULT_MEMORY_MB);
 }
 
 const char *city_cli_default_scenario(void)
@@ -203,8 +202,8 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
         } else if (!o->scenario_path) {
             o->scenario_path = a;
         } else {
-            fprintf(stderr, "citylab %s: more than one scenario given ('%s' and '%s'); run one at a time\n",
-                    command, o->scenario_path, a);
+            fprintf(stderr, "citylab %s: more than one scenario given ('%s' and '%s'); run one at a time\n", command,
+                    o->scenario_path, a);
             return 2;
         }
     }
@@ -213,8 +212,10 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
         return 2;
     }
     if (o->net_path && o->scenario_path) {
-        fprintf(stderr, "citylab %s: give either a scenario or --net, not both (a scenario loads its own network "
-                        "with city.road.load_sumo)\n", command);
+        fprintf(stderr,
+                "citylab %s: give either a scenario or --net, not both (a scenario loads its own network "
+                "with city.road.load_sumo)\n",
+                command);
         return 2;
     }
     if (o->screenshot_at_s >= 0 && !o->screenshot_path) {

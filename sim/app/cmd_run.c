@@ -45,7 +45,10 @@ static int take_screenshot(CityScenario *sc, const CityCliOptions *o, char *err,
 #endif
 }
 
-int city_cmd_run(int argc, char **argv) { return city_cmd_run_from(argc, argv, 2); }
+int city_cmd_run(int argc, char **argv)
+{
+    return city_cmd_run_from(argc, argv, 2);
+}
 
 /* Loads the scenario and opens its output folder; 0 or an exit code. */
 int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out, double *load_s)
@@ -128,9 +131,8 @@ int city_cmd_run_from(int argc, char **argv, int first)
     char err[CITY_ERROR_MAX * 2] = "";
     CityWorld *w = city_scenario_world(sc);
     const int64_t end_tick = city_scenario_end_tick(sc);
-    const int64_t shot_tick = o.screenshot_path && o.screenshot_at_s >= 0
-                                  ? city_world_ticks_for(w, o.screenshot_at_s)
-                                  : -1;
+    const int64_t shot_tick =
+        o.screenshot_path && o.screenshot_at_s >= 0 ? city_world_ticks_for(w, o.screenshot_at_s) : -1;
     const bool show = !o.quiet && isatty(STDERR_FILENO);
     double last_print = t0;
     while (city_world_tick(w) < end_tick && !city_world_stopped(w)) {

@@ -19,11 +19,23 @@ typedef struct CityId {
 
 #define CITY_ID_NULL ((CityId){0u, 0u})
 
-static inline bool city_id_is_null(CityId id) { return id.gen == 0u; }
-static inline bool city_id_equal(CityId a, CityId b) { return a.index == b.index && a.gen == b.gen; }
+static inline bool city_id_is_null(CityId id)
+{
+    return id.gen == 0u;
+}
+static inline bool city_id_equal(CityId a, CityId b)
+{
+    return a.index == b.index && a.gen == b.gen;
+}
 /* Packs an id into 64 bits (for Lua, hashes and files) and back. */
-static inline uint64_t city_id_pack(CityId id) { return ((uint64_t)id.gen << 32) | id.index; }
-static inline CityId city_id_unpack(uint64_t v) { return (CityId){(uint32_t)v, (uint32_t)(v >> 32)}; }
+static inline uint64_t city_id_pack(CityId id)
+{
+    return ((uint64_t)id.gen << 32) | id.index;
+}
+static inline CityId city_id_unpack(uint64_t v)
+{
+    return (CityId){(uint32_t)v, (uint32_t)(v >> 32)};
+}
 
 typedef struct CityPool {
     uint32_t *gen;       /* generation per index; odd = live, even = free */
@@ -48,12 +60,12 @@ CityStatus city_pool_free(CityPool *pool, CityId id);
  * structure-of-arrays data indexed by slot and mirror the swap that
  * city_dense_remove reports. */
 typedef struct CityDense {
-    CityPool pool;       /* id allocator */
-    uint32_t *slot_of;   /* index -> dense slot (valid while live) */
-    uint32_t *index_of;  /* dense slot -> index */
-    uint32_t count;      /* live entries, slots [0, count) */
-    uint32_t cap_slots;  /* allocated length of index_of */
-    uint32_t cap_index;  /* allocated length of slot_of */
+    CityPool pool;      /* id allocator */
+    uint32_t *slot_of;  /* index -> dense slot (valid while live) */
+    uint32_t *index_of; /* dense slot -> index */
+    uint32_t count;     /* live entries, slots [0, count) */
+    uint32_t cap_slots; /* allocated length of index_of */
+    uint32_t cap_index; /* allocated length of slot_of */
 } CityDense;
 
 void city_dense_init(CityDense *dense);

@@ -3,15 +3,15 @@
 #define CITY_STATUS_H
 
 typedef enum CityStatus {
-    CITY_OK = 0,          /* success */
-    CITY_ERR_INVALID,     /* bad argument or bad user input (exit code 2) */
-    CITY_ERR_PARSE,       /* malformed input file (exit code 2) */
-    CITY_ERR_IO,          /* file system error */
-    CITY_ERR_NOMEM,       /* allocation failed */
-    CITY_ERR_LIMIT,       /* a configured limit was hit (time, memory, capacity) */
-    CITY_ERR_STALE,       /* an id whose entity no longer exists */
-    CITY_ERR_NUMERIC,     /* a numerical method failed (no convergence, singular matrix) */
-    CITY_ERR_SCRIPT       /* an error raised inside a scenario script */
+    CITY_OK = 0,      /* success */
+    CITY_ERR_INVALID, /* bad argument or bad user input (exit code 2) */
+    CITY_ERR_PARSE,   /* malformed input file (exit code 2) */
+    CITY_ERR_IO,      /* file system error */
+    CITY_ERR_NOMEM,   /* allocation failed */
+    CITY_ERR_LIMIT,   /* a configured limit was hit (time, memory, capacity) */
+    CITY_ERR_STALE,   /* an id whose entity no longer exists */
+    CITY_ERR_NUMERIC, /* a numerical method failed (no convergence, singular matrix) */
+    CITY_ERR_SCRIPT   /* an error raised inside a scenario script */
 } CityStatus;
 
 /* Short constant name of a status ("CITY_ERR_PARSE"); never NULL. */

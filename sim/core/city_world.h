@@ -39,10 +39,10 @@ typedef enum CityPhase {
 } CityPhase;
 
 typedef struct CitySubsystemDef {
-    const char *name;      /* unique, also names its RNG stream; copied */
-    CityPhase phase;       /* where in the step it runs */
-    int32_t period_ticks;  /* >= 1: every N ticks; 0: event-driven (only when woken) */
-    int32_t offset_ticks;  /* runs on ticks where (tick - offset) % period == 0 */
+    const char *name;     /* unique, also names its RNG stream; copied */
+    CityPhase phase;      /* where in the step it runs */
+    int32_t period_ticks; /* >= 1: every N ticks; 0: event-driven (only when woken) */
+    int32_t offset_ticks; /* runs on ticks where (tick - offset) % period == 0 */
     /* Advances the subsystem at `tick`; an error stops the run. */
     CityStatus (*step)(CityWorld *world, void *self, int64_t tick);
     /* Adds the subsystem's whole state to the world hash (may be NULL). */

@@ -15,11 +15,20 @@ static inline uint64_t mix(uint64_t h, uint64_t v)
     return h * 5 + 0x52dce729;
 }
 
-void city_hash_init(CityHash *hash) { hash->h = 0x9e3779b97f4a7c15ull; }
+void city_hash_init(CityHash *hash)
+{
+    hash->h = 0x9e3779b97f4a7c15ull;
+}
 
-void city_hash_u64(CityHash *hash, uint64_t value) { hash->h = mix(hash->h, value); }
+void city_hash_u64(CityHash *hash, uint64_t value)
+{
+    hash->h = mix(hash->h, value);
+}
 
-void city_hash_i64(CityHash *hash, int64_t value) { hash->h = mix(hash->h, (uint64_t)value); }
+void city_hash_i64(CityHash *hash, int64_t value)
+{
+    hash->h = mix(hash->h, (uint64_t)value);
+}
 
 void city_hash_f64(CityHash *hash, double value)
 {
@@ -51,7 +60,10 @@ void city_hash_bytes(CityHash *hash, const void *data, size_t len)
     hash->h = h;
 }
 
-void city_hash_str(CityHash *hash, const char *s) { city_hash_bytes(hash, s, strlen(s)); }
+void city_hash_str(CityHash *hash, const char *s)
+{
+    city_hash_bytes(hash, s, strlen(s));
+}
 
 void city_hash_f64_array(CityHash *hash, const double *values, size_t count)
 {

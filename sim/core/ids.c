@@ -18,7 +18,10 @@ static bool grow_u32(uint32_t **arr, uint32_t *cap, uint32_t need)
     return true;
 }
 
-void city_pool_init(CityPool *pool) { memset(pool, 0, sizeof *pool); }
+void city_pool_init(CityPool *pool)
+{
+    memset(pool, 0, sizeof *pool);
+}
 
 void city_pool_destroy(CityPool *pool)
 {
@@ -36,8 +39,7 @@ CityId city_pool_alloc(CityPool *pool)
         if (pool->used == UINT32_MAX)
             return CITY_ID_NULL;
         uint32_t cap = pool->cap, cap2 = pool->cap;
-        if (!grow_u32(&pool->gen, &cap, pool->used + 1) ||
-            !grow_u32(&pool->free_list, &cap2, pool->used + 1))
+        if (!grow_u32(&pool->gen, &cap, pool->used + 1) || !grow_u32(&pool->free_list, &cap2, pool->used + 1))
             return CITY_ID_NULL;
         pool->cap = cap < cap2 ? cap : cap2;
         index = pool->used++;

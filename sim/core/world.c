@@ -56,7 +56,10 @@ CityStatus city_world_finish(CityWorld *world)
     return CITY_OK;
 }
 
-bool city_world_finished(const CityWorld *world) { return world->finished; }
+bool city_world_finished(const CityWorld *world)
+{
+    return world->finished;
+}
 
 void city_world_destroy(CityWorld *world)
 {
@@ -90,9 +93,18 @@ CityStatus city_world_set_dt_ms(CityWorld *world, int32_t dt_ms)
     return CITY_OK;
 }
 
-int64_t city_world_tick(const CityWorld *world) { return world->tick; }
-int32_t city_world_dt_ms(const CityWorld *world) { return world->dt_ms; }
-uint64_t city_world_seed(const CityWorld *world) { return world->seed; }
+int64_t city_world_tick(const CityWorld *world)
+{
+    return world->tick;
+}
+int32_t city_world_dt_ms(const CityWorld *world)
+{
+    return world->dt_ms;
+}
+uint64_t city_world_seed(const CityWorld *world)
+{
+    return world->seed;
+}
 
 double city_world_time_s(const CityWorld *world)
 {
@@ -121,7 +133,10 @@ CityStatus city_world_fail(CityWorld *world, CityStatus status, const char *fmt,
     return status;
 }
 
-const char *city_world_error(const CityWorld *world) { return world->error; }
+const char *city_world_error(const CityWorld *world)
+{
+    return world->error;
+}
 
 static CitySubsystem *find_subsystem(const CityWorld *world, const char *name)
 {
@@ -200,7 +215,10 @@ CityStatus city_world_at(CityWorld *world, int64_t tick, CityEventFn fn, void *u
     return CITY_OK;
 }
 
-size_t city_world_pending_events(const CityWorld *world) { return world->n_events; }
+size_t city_world_pending_events(const CityWorld *world)
+{
+    return world->n_events;
+}
 
 static CityTimedEvent pop_event(CityWorld *world)
 {
@@ -273,8 +291,14 @@ CityStatus city_world_run_until(CityWorld *world, int64_t end_tick)
     return CITY_OK;
 }
 
-void city_world_stop(CityWorld *world) { world->stop_requested = true; }
-bool city_world_stopped(const CityWorld *world) { return world->stop_requested; }
+void city_world_stop(CityWorld *world)
+{
+    world->stop_requested = true;
+}
+bool city_world_stopped(const CityWorld *world)
+{
+    return world->stop_requested;
+}
 
 /* --- RNG streams --- */
 

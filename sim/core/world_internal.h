@@ -19,7 +19,7 @@ typedef struct CityTimedEvent {
 } CityTimedEvent;
 
 typedef struct CityRngStream {
-    char *name;  /* subsystem name the stream belongs to */
+    char *name;   /* subsystem name the stream belongs to */
     CityRng *rng; /* heap-allocated so pointers stay stable */
 } CityRngStream;
 
@@ -38,11 +38,11 @@ struct CityTable {
 };
 
 struct CityWorld {
-    uint64_t seed;          /* run seed */
-    int32_t dt_ms;          /* tick length */
-    int64_t tick;           /* current tick: state is at tick*dt_ms */
-    bool locked;            /* true while a step runs */
-    bool stop_requested;    /* set by city_world_stop */
+    uint64_t seed;           /* run seed */
+    int32_t dt_ms;           /* tick length */
+    int64_t tick;            /* current tick: state is at tick*dt_ms */
+    bool locked;             /* true while a step runs */
+    bool stop_requested;     /* set by city_world_stop */
     CityPhase running_phase; /* phase now running (valid while locked) */
 
     CitySubsystem *subsystems; /* in registration order */

@@ -90,7 +90,10 @@ bool city_world_kpi_get(const CityWorld *world, const char *name, double *value)
     return found;
 }
 
-size_t city_world_kpi_count(const CityWorld *world) { return world->n_kpis; }
+size_t city_world_kpi_count(const CityWorld *world)
+{
+    return world->n_kpis;
+}
 
 void city_world_kpi_at(const CityWorld *world, size_t i, const char **name, double *value)
 {
@@ -142,8 +145,14 @@ CityStatus city_world_check_report(CityWorld *world, const char *name, bool pass
     return CITY_OK;
 }
 
-size_t city_world_check_count(const CityWorld *world) { return world->n_checks; }
-const CityCheck *city_world_check_at(const CityWorld *world, size_t i) { return &world->checks[i]; }
+size_t city_world_check_count(const CityWorld *world)
+{
+    return world->n_checks;
+}
+const CityCheck *city_world_check_at(const CityWorld *world, size_t i)
+{
+    return &world->checks[i];
+}
 
 bool city_world_checks_pass(const CityWorld *world)
 {
@@ -197,11 +206,26 @@ CityStatus city_table_row(CityTable *table, const char *fmt, ...)
     return CITY_OK;
 }
 
-size_t city_world_table_count(const CityWorld *world) { return world->n_tables; }
-const CityTable *city_world_table_at(const CityWorld *world, size_t i) { return world->tables[i]; }
-const char *city_table_name(const CityTable *table) { return table->name; }
-const char *city_table_header(const CityTable *table) { return table->header; }
-size_t city_table_rows(const CityTable *table) { return table->rows; }
+size_t city_world_table_count(const CityWorld *world)
+{
+    return world->n_tables;
+}
+const CityTable *city_world_table_at(const CityWorld *world, size_t i)
+{
+    return world->tables[i];
+}
+const char *city_table_name(const CityTable *table)
+{
+    return table->name;
+}
+const char *city_table_header(const CityTable *table)
+{
+    return table->header;
+}
+size_t city_table_rows(const CityTable *table)
+{
+    return table->rows;
+}
 
 const char *city_table_data(const CityTable *table, size_t *len)
 {
@@ -230,4 +254,7 @@ void city_world_log(CityWorld *world, const char *kind, const char *fmt, ...)
     world->log_sink(world->log_user, city_world_time_s(world), kind, msg);
 }
 
-uint64_t city_world_log_count(const CityWorld *world) { return world->log_count; }
+uint64_t city_world_log_count(const CityWorld *world)
+{
+    return world->log_count;
+}

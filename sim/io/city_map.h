@@ -10,11 +10,11 @@
 #include "city_world.h"
 
 typedef struct CityMapLayer {
-    char *name;          /* e.g. "buildings" */
-    double *xy;          /* x0, y0, x1, y1, ... in the network's local metres */
+    char *name; /* e.g. "buildings" */
+    double *xy; /* x0, y0, x1, y1, ... in the network's local metres */
     int32_t n_pts, cap_pts;
-    int32_t *first;      /* first point of each polygon */
-    int32_t *count;      /* its number of points */
+    int32_t *first; /* first point of each polygon */
+    int32_t *count; /* its number of points */
     int32_t n_polys, cap_polys;
     double min_x, min_y, max_x, max_y; /* bounding box */
 } CityMapLayer;

@@ -14,10 +14,10 @@
 typedef struct CityOutput CityOutput;
 
 typedef struct CityRunInfo {
-    const char *scenario;  /* scenario name */
-    const char *version;   /* citylab version */
-    double wall_time_s;    /* wall-clock seconds of the whole run; with the next, the only
-                            * wall-clock fields (one line of summary.json, excluded from determinism) */
+    const char *scenario;    /* scenario name */
+    const char *version;     /* citylab version */
+    double wall_time_s;      /* wall-clock seconds of the whole run; with the next, the only
+                              * wall-clock fields (one line of summary.json, excluded from determinism) */
     double load_wall_time_s; /* of which loading the scenario (network, demand) */
 } CityRunInfo;
 

@@ -47,8 +47,12 @@ static CityMap *map_of(CityWorld *world, bool create)
     m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
-    CitySubsystemDef def = {.name = "map", .phase = CITY_PHASE_REPORT, .period_ticks = 0, .step = map_step,
-                            .hash = map_hash, .destroy = map_destroy};
+    CitySubsystemDef def = {.name = "map",
+                            .phase = CITY_PHASE_REPORT,
+                            .period_ticks = 0,
+                            .step = map_step,
+                            .hash = map_hash,
+                            .destroy = map_destroy};
     if (city_world_add_subsystem(world, &def, m) != CITY_OK) {
         free(m);
         return NULL;

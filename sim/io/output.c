@@ -24,11 +24,21 @@ void city_json_string(FILE *f, const char *s)
     fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
+        case '"':
+            fputs("\\\"", f);
+            break;
+        case '\\':
+            fputs("\\\\", f);
+            break;
+        case '\n':
+            fputs("\\n", f);
+            break;
+        case '\r':
+            fputs("\\r", f);
+            break;
+        case '\t':
+            fputs("\\t", f);
+            break;
         default:
             if (*p < 0x20)
                 fprintf(f, "\\u%04x", *p);
@@ -145,7 +155,10 @@ CityStatus city_output_begin(const char *final_dir, CityOutput **out, char *err,
     return CITY_OK;
 }
 
-const char *city_output_dir(const CityOutput *out) { return out->final_dir; }
+const char *city_output_dir(const CityOutput *out)
+{
+    return out->final_dir;
+}
 
 static void log_sink(void *user, double time_s, const char *kind, const char *message)
 {
@@ -245,8 +258,8 @@ CityStatus city_output_commit(CityOutput *out, const CityWorld *world, const Cit
     for (size_t i = 0; i < city_world_table_count(world) && st == CITY_OK; i++)
         st = write_table(out->stage_dir, city_world_table_at(world, i));
     if (st != CITY_OK) {
-        snprintf(err, err_len, "%s: writing the outputs failed (%s); check free space and permissions",
-                 out->final_dir, strerror(errno));
+        snprintf(err, err_len, "%s: writing the outputs failed (%s); check free space and permissions", out->final_dir,
+                 strerror(errno));
         rmtree(out->stage_dir);
         free(out);
         return st;

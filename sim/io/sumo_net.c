@@ -11,15 +11,56 @@
 #include "city_sumo.h"
 #include "sumo_xml.h"
 
-typedef struct TLane { int32_t edge; char *id; double speed, length, width; uint32_t allow; char *shape; unsigned long line; } TLane;
-typedef struct TEdge { char *id, *from, *to, *name; int32_t priority; int kind; int32_t lane_first, lane_count; unsigned long line; } TEdge; /* kind 0 normal, 1 internal, 2 skipped */
-typedef struct TJunction { char *id, *shape, *inc; int type; double x, y; unsigned long line; } TJunction;
-typedef struct TRequest { int32_t junction, index; char *response, *foes; int cont; unsigned long line; } TRequest;
-typedef struct TTls { char *id, *program; int type; double offset; unsigned long line; } TTls;
-typedef struct TPhase { int32_t tls; double duration, min, max; char *state; unsigned long line; } TPhase;
-typedef struct TConn { char *from, *to, *via, *tl, *dir, *state; int32_t from_lane, to_lane, link_index; unsigned long line; } TConn;
+typedef struct TLane {
+    int32_t edge;
+    char *id;
+    double speed, length, width;
+    uint32_t allow;
+    char *shape;
+    unsigned long line;
+} TLane;
+typedef struct TEdge {
+    char *id, *from, *to, *name;
+    int32_t priority;
+    int kind;
+    int32_t lane_first, lane_count;
+    unsigned long line;
+} TEdge; /* kind 0 normal, 1 internal, 2 skipped */
+typedef struct TJunction {
+    char *id, *shape, *inc;
+    int type;
+    double x, y;
+    unsigned long line;
+} TJunction;
+typedef struct TRequest {
+    int32_t junction, index;
+    char *response, *foes;
+    int cont;
+    unsigned long line;
+} TRequest;
+typedef struct TTls {
+    char *id, *program;
+    int type;
+    double offset;
+    unsigned long line;
+} TTls;
+typedef struct TPhase {
+    int32_t tls;
+    double duration, min, max;
+    char *state;
+    unsigned long line;
+} TPhase;
+typedef struct TConn {
+    char *from, *to, *via, *tl, *dir, *state;
+    int32_t from_lane, to_lane, link_index;
+    unsigned long line;
+} TConn;
 
-#define VEC(T) struct { T *a; int32_t n, cap; }
+#define VEC(T)                                                                                                         \
+    struct {                                                                                                           \
+        T *a;                                                                                                          \
+        int32_t n, cap;                                                                                                \
+    }
 typedef struct NetReader {
     SumoParse p;
     VEC(TLane) lanes;
@@ -32,9 +73,10 @@ typedef struct NetReader {
     int32_t cur_edge, cur_junction, cur_tls;
 } NetReader;
 
-#define PUSH(r, v) \
-    ((v).n < (v).cap || grow_vec((void **)&(v).a, &(v).cap, sizeof *(v).a) ? &(v).a[(v).n++] \
-                                                                         : (sumo_fail(&(r)->p, CITY_ERR_NOMEM, "out of memory"), NULL))
+#define PUSH(r, v)                                                                                                     \
+    ((v).n < (v).cap || grow_vec((void **)&(v).a, &(v).cap, sizeof *(v).a)                                             \
+         ? &(v).a[(v).n++]                                                                                             \
+         : (sumo_fail(&(r)->p, CITY_ERR_NOMEM, "out of memory"), NULL))
 
 static bool grow_vec(void **a, int32_t *cap, size_t size)
 {
@@ -94,14 +136,24 @@ static uint32_t class_mask(const char *list, bool *ok)
 
 static int junction_type(const char *t)
 {
-    static const struct { const char *name; CityJunctionType type; } map[] = {
-        {"priority", CITY_JUNCTION_PRIORITY}, {"traffic_light", CITY_JUNCTION_TRAFFIC_LIGHT},
-        {"traffic_light_unregulated", CITY_JUNCTION_TRAFFIC_LIGHT}, {"traffic_light_right_on_red", CITY_JUNCTION_TRAFFIC_LIGHT},
-        {"right_before_left", CITY_JUNCTION_RIGHT_BEFORE_LEFT}, {"left_before_right", CITY_JUNCTION_RIGHT_BEFORE_LEFT},
-        {"allway_stop", CITY_JUNCTION_ALLWAY_STOP}, {"priority_stop", CITY_JUNCTION_PRIORITY_STOP},
-        {"zipper", CITY_JUNCTION_ZIPPER}, {"unregulated", CITY_JUNCTION_UNREGULATED},
-        {"dead_end", CITY_JUNCTION_DEAD_END}, {"internal", CITY_JUNCTION_INTERNAL},
-        {"rail_signal", CITY_JUNCTION_PRIORITY}, {"rail_crossing", CITY_JUNCTION_PRIORITY},
+    static const struct {
+        const char *name;
+        CityJunctionType type;
+    } map[] = {
+        {"priority", CITY_JUNCTION_PRIORITY},
+        {"traffic_light", CITY_JUNCTION_TRAFFIC_LIGHT},
+        {"traffic_light_unregulated", CITY_JUNCTION_TRAFFIC_LIGHT},
+        {"traffic_light_right_on_red", CITY_JUNCTION_TRAFFIC_LIGHT},
+        {"right_before_left", CITY_JUNCTION_RIGHT_BEFORE_LEFT},
+        {"left_before_right", CITY_JUNCTION_RIGHT_BEFORE_LEFT},
+        {"allway_stop", CITY_JUNCTION_ALLWAY_STOP},
+        {"priority_stop", CITY_JUNCTION_PRIORITY_STOP},
+        {"zipper", CITY_JUNCTION_ZIPPER},
+        {"unregulated", CITY_JUNCTION_UNREGULATED},
+        {"dead_end", CITY_JUNCTION_DEAD_END},
+        {"internal", CITY_JUNCTION_INTERNAL},
+        {"rail_signal", CITY_JUNCTION_PRIORITY},
+        {"rail_crossing", CITY_JUNCTION_PRIORITY},
         {"district", CITY_JUNCTION_DEAD_END},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
@@ -159,7 +211,8 @@ static void on_start(void *user, const char *el, const char **attrs)
         if (!l->id || !l->shape || l->speed <= 0)
             sumo_fail(p, CITY_ERR_PARSE, "lane '%s' needs id, speed > 0 and shape", l->id ? l->id : "?");
         else if (!ok)
-            sumo_fail(p, CITY_ERR_PARSE, "lane '%s': unknown vehicle class in allow/disallow; use SUMO's class names", l->id);
+            sumo_fail(p, CITY_ERR_PARSE, "lane '%s': unknown vehicle class in allow/disallow; use SUMO's class names",
+                      l->id);
     } else if (strcmp(el, "junction") == 0) {
         TJunction *j = PUSH(r, r->junctions);
         if (!j)
@@ -304,8 +357,14 @@ static CityStatus build(NetReader *r, CityRoadNet *net)
     int32_t *tls_of = NULL, *jn_of = NULL, *edge_of = NULL, *lane_of = NULL, *next_via = NULL, *next_to = NULL;
     int32_t *lane_conns = NULL, *lane_conn_first = NULL, *link_seq = NULL;
     CityStatus st = CITY_OK;
-char fm[800];
-#define FAIL(line, ...) do { snprintf(fm, sizeof fm, __VA_ARGS__); fail_at(r, line, "%s%s", fm, ""); st = CITY_ERR_PARSE; goto done; } while (0)
+    char fm[800];
+#define FAIL(line, ...)                                                                                                \
+    do {                                                                                                               \
+        snprintf(fm, sizeof fm, __VA_ARGS__);                                                                          \
+        fail_at(r, line, "%s%s", fm, "");                                                                              \
+        st = CITY_ERR_PARSE;                                                                                           \
+        goto done;                                                                                                     \
+    } while (0)
     tls_of = malloc(((size_t)r->tls.n + 1) * sizeof *tls_of);
     jn_of = malloc(((size_t)r->junctions.n + 1) * sizeof *jn_of);
     edge_of = malloc(((size_t)r->edges.n + 1) * sizeof *edge_of);
@@ -328,13 +387,14 @@ char fm[800];
                 links = (int32_t)strlen(r->phases.a[k].state);
         if (links < 0)
             FAIL(tl->line, "traffic light '%s' has no phases; give every <tlLogic> at least one <phase>", tl->id);
-        tls_of[t] = city_road_net_add_tls(net, tl->id, tl->program, (CityTlsType)tl->type, tl->offset, links, e2, sizeof e2);
+        tls_of[t] =
+            city_road_net_add_tls(net, tl->id, tl->program, (CityTlsType)tl->type, tl->offset, links, e2, sizeof e2);
         if (tls_of[t] < 0)
             FAIL(tl->line, "%s", e2);
         for (int32_t k = 0; k < r->phases.n; k++) {
             const TPhase *ph = &r->phases.a[k];
-            if (ph->tls == t && city_road_net_add_phase(net, tls_of[t], ph->duration, ph->min, ph->max, ph->state, e2,
-                                                        sizeof e2) < 0)
+            if (ph->tls == t &&
+                city_road_net_add_phase(net, tls_of[t], ph->duration, ph->min, ph->max, ph->state, e2, sizeof e2) < 0)
                 FAIL(ph->line, "%s", e2);
         }
     }
@@ -343,7 +403,8 @@ char fm[800];
         const TJunction *tj = &r->junctions.a[j];
         if (!parse_shape(tj->shape, &pts, &npts, &cpts))
             FAIL(tj->line, "junction '%s' has a malformed shape; write \"x,y x,y ...\"", tj->id);
-        jn_of[j] = city_road_net_add_junction(net, tj->id, (CityJunctionType)tj->type, tj->x, tj->y, pts, npts, e2, sizeof e2);
+        jn_of[j] =
+            city_road_net_add_junction(net, tj->id, (CityJunctionType)tj->type, tj->x, tj->y, pts, npts, e2, sizeof e2);
         if (jn_of[j] < 0) {
             FAIL(tj->line, "%s", e2);
         }
@@ -367,7 +428,8 @@ char fm[800];
                 FAIL(te->line, "edge '%s' names unknown junction '%s'; define the junction or fix the edge", te->id,
                      from < 0 ? te->from : te->to);
         }
-        edge_of[e] = city_road_net_add_edge(net, te->id, from, to, te->priority, te->kind == 1, te->name, e2, sizeof e2);
+        edge_of[e] =
+            city_road_net_add_edge(net, te->id, from, to, te->priority, te->kind == 1, te->name, e2, sizeof e2);
         if (edge_of[e] < 0) {
             FAIL(te->line, "%s", e2);
         }
@@ -379,7 +441,7 @@ char fm[800];
                                                 pts, npts, e2, sizeof e2);
             if (lane_of[l] < 0) {
                 FAIL(tl->line, "%s", e2);
-        }
+            }
         }
     }
     /* internal chains: an internal lane continues to another internal lane
@@ -408,7 +470,8 @@ char fm[800];
             /* connections of crossings and walking areas are skipped; others must resolve */
             bool skipped = false;
             for (int32_t e = 0; e < r->edges.n && !skipped; e++)
-                if (r->edges.a[e].kind == 2 && (strcmp(r->edges.a[e].id, tc->from) == 0 || strcmp(r->edges.a[e].id, tc->to) == 0))
+                if (r->edges.a[e].kind == 2 &&
+                    (strcmp(r->edges.a[e].id, tc->from) == 0 || strcmp(r->edges.a[e].id, tc->to) == 0))
                     skipped = true;
             if (skipped)
                 continue;
@@ -492,8 +555,9 @@ char fm[800];
                 FAIL(tc->line, "connection %s -> %s: unknown traffic light '%s'", tc->from, tc->to, tc->tl);
             }
         }
-        int32_t k = city_road_net_add_connection(net, cfrom[c], cto[c], via_buf, nv, jn, tls, tls >= 0 ? tc->link_index : -1,
-                                                 tc->dir ? tc->dir[0] : 's', tc->state ? tc->state[0] : 'M', e2, sizeof e2);
+        int32_t k =
+            city_road_net_add_connection(net, cfrom[c], cto[c], via_buf, nv, jn, tls, tls >= 0 ? tc->link_index : -1,
+                                         tc->dir ? tc->dir[0] : 's', tc->state ? tc->state[0] : 'M', e2, sizeof e2);
         if (k < 0) {
             free(cfrom);
             free(cto);
@@ -546,7 +610,10 @@ char fm[800];
                 if (idx >= n_req) {
                     free(cfrom);
                     free(cto);
-                    FAIL(tj->line, "junction '%s' has more connections than <request> rows; regenerate the network with netconvert", tj->id);
+                    FAIL(tj->line,
+                         "junction '%s' has more connections than <request> rows; regenerate the network with "
+                         "netconvert",
+                         tj->id);
                 }
                 const TRequest *rq = NULL;
                 for (int32_t m = q0; m < q; m++)
@@ -557,8 +624,8 @@ char fm[800];
                     free(cto);
                     FAIL(tj->line, "junction '%s' has no <request> with index %d", tj->id, (int)idx);
                 }
-                if (city_road_net_set_request(net, jn_of[j], idx, link_seq[c], rq->response, rq->foes, rq->cont != 0, e2,
-                                              sizeof e2) != CITY_OK) {
+                if (city_road_net_set_request(net, jn_of[j], idx, link_seq[c], rq->response, rq->foes, rq->cont != 0,
+                                              e2, sizeof e2) != CITY_OK) {
                     char m2[600];
                     snprintf(m2, sizeof m2, "%s", e2);
                     free(cfrom);
@@ -594,17 +661,47 @@ done:
 
 static void reader_free(NetReader *r)
 {
-    for (int32_t i = 0; i < r->lanes.n; i++) { free(r->lanes.a[i].id); free(r->lanes.a[i].shape); }
-    for (int32_t i = 0; i < r->edges.n; i++) { free(r->edges.a[i].id); free(r->edges.a[i].from); free(r->edges.a[i].to); free(r->edges.a[i].name); }
-    for (int32_t i = 0; i < r->junctions.n; i++) { free(r->junctions.a[i].id); free(r->junctions.a[i].shape); free(r->junctions.a[i].inc); }
-    for (int32_t i = 0; i < r->requests.n; i++) { free(r->requests.a[i].response); free(r->requests.a[i].foes); }
-    for (int32_t i = 0; i < r->tls.n; i++) { free(r->tls.a[i].id); free(r->tls.a[i].program); }
-    for (int32_t i = 0; i < r->phases.n; i++) free(r->phases.a[i].state);
+    for (int32_t i = 0; i < r->lanes.n; i++) {
+        free(r->lanes.a[i].id);
+        free(r->lanes.a[i].shape);
+    }
+    for (int32_t i = 0; i < r->edges.n; i++) {
+        free(r->edges.a[i].id);
+        free(r->edges.a[i].from);
+        free(r->edges.a[i].to);
+        free(r->edges.a[i].name);
+    }
+    for (int32_t i = 0; i < r->junctions.n; i++) {
+        free(r->junctions.a[i].id);
+        free(r->junctions.a[i].shape);
+        free(r->junctions.a[i].inc);
+    }
+    for (int32_t i = 0; i < r->requests.n; i++) {
+        free(r->requests.a[i].response);
+        free(r->requests.a[i].foes);
+    }
+    for (int32_t i = 0; i < r->tls.n; i++) {
+        free(r->tls.a[i].id);
+        free(r->tls.a[i].program);
+    }
+    for (int32_t i = 0; i < r->phases.n; i++)
+        free(r->phases.a[i].state);
     for (int32_t i = 0; i < r->conns.n; i++) {
         TConn *c = &r->conns.a[i];
-        free(c->from); free(c->to); free(c->via); free(c->tl); free(c->dir); free(c->state);
+        free(c->from);
+        free(c->to);
+        free(c->via);
+        free(c->tl);
+        free(c->dir);
+        free(c->state);
     }
-    free(r->lanes.a); free(r->edges.a); free(r->junctions.a); free(r->requests.a); free(r->tls.a); free(r->phases.a); free(r->conns.a);
+    free(r->lanes.a);
+    free(r->edges.a);
+    free(r->junctions.a);
+    free(r->requests.a);
+    free(r->tls.a);
+    free(r->phases.a);
+    free(r->conns.a);
 }
 
 CityStatus city_sumo_load_net(const char *path, CityRoadNet **out, char *err, size_t err_len)

@@ -15,19 +15,21 @@ typedef enum { ITEM_NONE, ITEM_VEHICLE, ITEM_TRIP, ITEM_FLOW } ItemKind;
 typedef struct RoutesReader {
     SumoParse p;
     CityRoad *road;
-    ItemKind kind;           /* the vehicle/trip/flow being read */
+    ItemKind kind; /* the vehicle/trip/flow being read */
     unsigned long item_line;
     char id[256];
     int32_t vtype, route, from, to;
-    int32_t *via; int32_t n_via, cap_via;
-    int32_t *edges; int32_t n_edges, cap_edges;
+    int32_t *via;
+    int32_t n_via, cap_via;
+    int32_t *edges;
+    int32_t n_edges, cap_edges;
     CityDepartDef depart;
     double depart_s, begin_s, end_s, rate, period, prob;
     int64_t number;
     CityFlowSpacing spacing;
-    bool in_distribution;    /* inside <routeDistribution> */
+    bool in_distribution; /* inside <routeDistribution> */
     char dist_id[256];
-    int32_t dist_route;      /* first route of the distribution */
+    int32_t dist_route; /* first route of the distribution */
 } RoutesReader;
 
 /* Edge ids separated by spaces into an index list. */
@@ -250,20 +252,38 @@ static void end_item(RoutesReader *r)
     ItemKind kind = r->kind;
     r->kind = ITEM_NONE;
     if (r->route < 0 && (r->from < 0 || r->to < 0)) {
-        sumo_fail(&r->p, CITY_ERR_PARSE, "'%s' (line %lu) has no route: give route=, a nested <route edges=...> or from= and to=",
-                  r->id, r->item_line);
+        sumo_fail(&r->p, CITY_ERR_PARSE,
+                  "'%s' (line %lu) has no route: give route=, a nested <route edges=...> or from= and to=", r->id,
+                  r->item_line);
         return;
     }
     CityStatus st;
     if (kind == ITEM_FLOW) {
-        CityFlowDef f = {.id = r->id, .vtype = r->vtype, .begin_s = r->begin_s, .end_s = r->end_s,
-                         .veh_per_hour = r->rate, .period_s = r->period, .probability = r->prob, .number = r->number,
-                         .spacing = r->spacing, .route = r->route, .from_edge = r->from, .to_edge = r->to,
-                         .via = r->via, .n_via = r->n_via, .depart = r->depart};
+        CityFlowDef f = {.id = r->id,
+                         .vtype = r->vtype,
+                         .begin_s = r->begin_s,
+                         .end_s = r->end_s,
+                         .veh_per_hour = r->rate,
+                         .period_s = r->period,
+                         .probability = r->prob,
+                         .number = r->number,
+                         .spacing = r->spacing,
+                         .route = r->route,
+                         .from_edge = r->from,
+                         .to_edge = r->to,
+                         .via = r->via,
+                         .n_via = r->n_via,
+                         .depart = r->depart};
         st = city_road_add_flow(r->road, &f);
     } else {
-        CityTripDef t = {.id = r->id, .vtype = r->vtype, .depart_s = r->depart_s, .route = r->route,
-                         .from_edge = r->from, .to_edge = r->to, .via = r->via, .n_via = r->n_via,
+        CityTripDef t = {.id = r->id,
+                         .vtype = r->vtype,
+                         .depart_s = r->depart_s,
+                         .route = r->route,
+                         .from_edge = r->from,
+                         .to_edge = r->to,
+                         .via = r->via,
+                         .n_via = r->n_via,
                          .depart = r->depart};
         st = city_road_add_trip(r->road, &t);
     }
@@ -317,7 +337,8 @@ static void on_start(void *user, const char *el, const char **attrs)
     } else if (strcmp(el, "flow") == 0) {
         begin_item(r, ITEM_FLOW, attrs);
     } else if (strcmp(el, "person") == 0 || strcmp(el, "container") == 0 || strcmp(el, "personFlow") == 0) {
-        sumo_fail(&r->p, CITY_ERR_PARSE, "<%s> is not supported yet (no pedestrian model); remove it from the demand", el);
+        sumo_fail(&r->p, CITY_ERR_PARSE, "<%s> is not supported yet (no pedestrian model); remove it from the demand",
+                  el);
     }
 }
 

@@ -45,8 +45,7 @@ double sumo_num(SumoParse *p, const char **attrs, const char *name, double dflt)
     while (*end == ' ')
         end++;
     if (end == s || *end || errno == ERANGE || !isfinite(v)) {
-        sumo_fail(p, CITY_ERR_PARSE, "attribute %s=\"%s\" is not a number; write a decimal number like 13.89", name,
-                  s);
+        sumo_fail(p, CITY_ERR_PARSE, "attribute %s=\"%s\" is not a number; write a decimal number like 13.89", name, s);
         return dflt;
     }
     return v;

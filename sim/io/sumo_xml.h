@@ -14,7 +14,7 @@ typedef struct SumoParse {
     const char *path;
     char *err;
     size_t err_len;
-    CityStatus status;      /* first error, CITY_OK while fine */
+    CityStatus status; /* first error, CITY_OK while fine */
 } SumoParse;
 
 /* Value of attribute `name`, or NULL. */

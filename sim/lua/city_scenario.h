@@ -13,12 +13,12 @@
 #define CITY_LUA_DEFAULT_MEMORY_MB 512u
 
 typedef struct CityScenarioOptions {
-    const char *path;         /* scenario file; NULL when `source` is given */
-    const char *source;       /* inline scenario text (trusted: built by the CLI) */
-    const char *source_name;  /* name of the inline scenario (for messages) */
-    uint64_t seed;            /* run seed */
-    int32_t dt_ms;            /* tick length; 0 = the scenario's or the default */
-    double until_s;           /* end time; < 0 = the scenario's or its default */
+    const char *path;           /* scenario file; NULL when `source` is given */
+    const char *source;         /* inline scenario text (trusted: built by the CLI) */
+    const char *source_name;    /* name of the inline scenario (for messages) */
+    uint64_t seed;              /* run seed */
+    int32_t dt_ms;              /* tick length; 0 = the scenario's or the default */
+    double until_s;             /* end time; < 0 = the scenario's or its default */
     uint64_t instruction_limit; /* Lua VM instructions per call into Lua; 0 = default */
     size_t memory_limit_bytes;  /* Lua heap cap; 0 = default */
 } CityScenarioOptions;

@@ -11,7 +11,10 @@
 #include "city_lua.h"
 #include "scenario_internal.h"
 
-static CityScenario *scenario(lua_State *L) { return city_scenario_from_state(L); }
+static CityScenario *scenario(lua_State *L)
+{
+    return city_scenario_from_state(L);
+}
 
 static char *dup_str(lua_State *L, const char *s)
 {
@@ -216,8 +219,10 @@ static int l_check(lua_State *L)
         return 0;
     }
     if (!lua_isfunction(L, 2))
-        luaL_error(L, "city.check('%s', ...): the second argument must be a function (evaluated later) or a "
-                      "boolean (a verdict now), got %s", name, luaL_typename(L, 2));
+        luaL_error(L,
+                   "city.check('%s', ...): the second argument must be a function (evaluated later) or a "
+                   "boolean (a verdict now), got %s",
+                   name, luaL_typename(L, 2));
     int64_t every = 0;
     if (lua_istable(L, 3)) {
         lua_getfield(L, 3, "every");
@@ -344,7 +349,8 @@ CityStatus city_lua_fire_callback(CityWorld *world, void *user, int64_t arg)
     if (cb->cancelled)
         return CITY_OK;
     if (cb->period_ticks > 0) {
-        CityStatus st = city_world_at(world, city_world_tick(world) + cb->period_ticks, city_lua_fire_callback, sc, arg);
+        CityStatus st =
+            city_world_at(world, city_world_tick(world) + cb->period_ticks, city_lua_fire_callback, sc, arg);
         if (st != CITY_OK)
             return st;
     }
@@ -364,9 +370,8 @@ CityStatus city_lua_fire_callback(CityWorld *world, void *user, int64_t arg)
         double v = lua_tonumberx(L, -2, &isnum);
         if (!isnum) {
             const char *got = luaL_typename(L, -2);
-            CityStatus fail = city_world_fail(world, CITY_ERR_SCRIPT,
-                                              "%s: series '%s' must return a number, got %s", sc->name,
-                                              cb->name + strlen("series_"), got);
+            CityStatus fail = city_world_fail(world, CITY_ERR_SCRIPT, "%s: series '%s' must return a number, got %s",
+                                              sc->name, cb->name + strlen("series_"), got);
             if (sc->err)
                 snprintf(sc->err, sc->err_len, "%s", city_world_error(world));
             lua_pop(L, 2);
@@ -381,11 +386,24 @@ CityStatus city_lua_fire_callback(CityWorld *world, void *user, int64_t arg)
 
 void city_lua_open_city(CityScenario *sc)
 {
-    static const luaL_Reg fns[] = {
-        {"config", l_config}, {"time", l_time}, {"tick", l_tick}, {"dt", l_dt}, {"seed", l_seed},
-        {"until_s", l_until}, {"stop", l_stop}, {"at", l_at}, {"every", l_every}, {"cancel", l_cancel},
-        {"check", l_check}, {"kpi", l_kpi}, {"kpis", l_kpis}, {"series", l_series}, {"log", l_log},
-        {"normal", l_normal}, {"exponential", l_exponential}, {NULL, NULL}};
+    static const luaL_Reg fns[] = {{"config", l_config},
+                                   {"time", l_time},
+                                   {"tick", l_tick},
+                                   {"dt", l_dt},
+                                   {"seed", l_seed},
+                                   {"until_s", l_until},
+                                   {"stop", l_stop},
+                                   {"at", l_at},
+                                   {"every", l_every},
+                                   {"cancel", l_cancel},
+                                   {"check", l_check},
+                                   {"kpi", l_kpi},
+                                   {"kpis", l_kpis},
+                                   {"series", l_series},
+                                   {"log", l_log},
+                                   {"normal", l_normal},
+                                   {"exponential", l_exponential},
+                                   {NULL, NULL}};
     lua_State *L = sc->L;
     luaL_newlib(L, fns);
     lua_getglobal(L, "math");

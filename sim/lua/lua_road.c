@@ -118,8 +118,9 @@ static uint32_t class_bit(lua_State *L, const char *name)
 {
     uint32_t bit = city_vclass_from_name(name);
     if (!bit)
-        luaL_error(L, "unknown vehicle class '%s'; use passenger, taxi, bus, truck, emergency, motorcycle, "
-                      "bicycle or pedestrian",
+        luaL_error(L,
+                   "unknown vehicle class '%s'; use passenger, taxi, bus, truck, emergency, motorcycle, "
+                   "bicycle or pedestrian",
                    name);
     return bit;
 }
@@ -171,7 +172,10 @@ static int32_t vtype_field(lua_State *L, CityRoad *road, int t)
     return k;
 }
 
-static int raise_world(lua_State *L) { return city_lua_raise(L, city_lua_world(L), CITY_ERR_INVALID); }
+static int raise_world(lua_State *L)
+{
+    return city_lua_raise(L, city_lua_world(L), CITY_ERR_INVALID);
+}
 
 /* ---- networks ----------------------------------------------------------- */
 
@@ -367,8 +371,7 @@ static int l_build(lua_State *L)
         if (!id)
             luaL_error(L, "city.road.build: node %d has no id", (int)i);
         int32_t k = city_road_builder_node(*b, id, field_number(L, t, "x", 0), field_number(L, t, "y", 0),
-                                           junction_type(L, field_string(L, t, "type", "priority")), err,
-                                           sizeof err);
+                                           junction_type(L, field_string(L, t, "type", "priority")), err, sizeof err);
         if (k < 0)
             luaL_error(L, "city.road.build: %s", err);
         lua_pushinteger(L, k);
@@ -391,8 +394,8 @@ static int l_build(lua_State *L)
         lua_getfield(L, ids, from);
         lua_getfield(L, ids, to);
         if (lua_isnil(L, -2) || lua_isnil(L, -1))
-            luaL_error(L, "city.road.build: edge '%s' joins unknown node '%s'; list it under nodes",
-                       e.id, lua_isnil(L, -2) ? from : to);
+            luaL_error(L, "city.road.build: edge '%s' joins unknown node '%s'; list it under nodes", e.id,
+                       lua_isnil(L, -2) ? from : to);
         e.from = (int32_t)lua_tointeger(L, -2);
         e.to = (int32_t)lua_tointeger(L, -1);
         lua_pop(L, 2);
@@ -417,8 +420,9 @@ static int l_build(lua_State *L)
                 p += k;
             }
         }
-        CityStatus st = field_bool(L, t, "two_way", false) ? city_road_builder_road(*b, &e, err, sizeof err)
-                        : (city_road_builder_edge(*b, &e, err, sizeof err) < 0 ? CITY_ERR_INVALID : CITY_OK);
+        CityStatus st = field_bool(L, t, "two_way", false)
+                            ? city_road_builder_road(*b, &e, err, sizeof err)
+                            : (city_road_builder_edge(*b, &e, err, sizeof err) < 0 ? CITY_ERR_INVALID : CITY_OK);
         if (st != CITY_OK)
             luaL_error(L, "city.road.build: %s", err);
         lua_pop(L, 1);
@@ -773,16 +777,26 @@ static int l_edge_count(lua_State *L)
 
 void city_lua_open_road(lua_State *L)
 {
-    static const luaL_Reg fns[] = {{"load_sumo", l_load_sumo},   {"load_routes", l_load_routes},
-                                   {"grid", l_grid},             {"arterial", l_arterial},
-                                   {"build", l_build},           {"vtype", l_vtype},
-                                   {"route", l_route},           {"trip", l_trip},
-                                   {"flow", l_flow},             {"od", l_od},
-                                   {"close_lane", l_close_lane}, {"signal_mode", l_signal_mode},
-                                   {"set_phase", l_set_phase},   {"signals", l_signals},
-                                   {"stats", l_stats},           {"vehicles", l_vehicles},
-                                   {"edge_count", l_edge_count}, {"edges", l_edges},
-                                   {"path", l_path},             {NULL, NULL}};
+    static const luaL_Reg fns[] = {{"load_sumo", l_load_sumo},
+                                   {"load_routes", l_load_routes},
+                                   {"grid", l_grid},
+                                   {"arterial", l_arterial},
+                                   {"build", l_build},
+                                   {"vtype", l_vtype},
+                                   {"route", l_route},
+                                   {"trip", l_trip},
+                                   {"flow", l_flow},
+                                   {"od", l_od},
+                                   {"close_lane", l_close_lane},
+                                   {"signal_mode", l_signal_mode},
+                                   {"set_phase", l_set_phase},
+                                   {"signals", l_signals},
+                                   {"stats", l_stats},
+                                   {"vehicles", l_vehicles},
+                                   {"edge_count", l_edge_count},
+                                   {"edges", l_edges},
+                                   {"path", l_path},
+                                   {NULL, NULL}};
     luaL_newlib(L, fns);
     lua_setfield(L, -2, "road");
 }

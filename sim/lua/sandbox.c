@@ -105,9 +105,9 @@ static int sandbox_xpcall(lua_State *L)
     luaL_checktype(L, 2, LUA_TFUNCTION);
     lua_pushvalue(L, 2);
     lua_pushcclosure(L, xpcall_handler, 1);
-    lua_replace(L, 2);     /* f, handler, args... */
+    lua_replace(L, 2); /* f, handler, args... */
     lua_pushvalue(L, 1);
-    lua_rotate(L, 3, 1);   /* f, handler, f, args... */
+    lua_rotate(L, 3, 1); /* f, handler, f, args... */
     int status = lua_pcall(L, n - 2, LUA_MULTRET, 2);
     if (status == LUA_ERRMEM)
         sc->abort = CITY_ABORT_MEMORY;
@@ -119,7 +119,7 @@ static int sandbox_xpcall(lua_State *L)
         return 2;
     }
     lua_pushboolean(L, 1);
-    lua_replace(L, 2);     /* f, true, results... */
+    lua_replace(L, 2); /* f, true, results... */
     return lua_gettop(L) - 1;
 }
 
@@ -187,19 +187,23 @@ CityStatus city_sandbox_call(CityScenario *sc, int nargs, int nresults)
 static int key_rank(int type)
 {
     switch (type) {
-    case LUA_TNUMBER: return 0;
-    case LUA_TSTRING: return 1;
-    case LUA_TBOOLEAN: return 2;
-    default: return 3;
+    case LUA_TNUMBER:
+        return 0;
+    case LUA_TSTRING:
+        return 1;
+    case LUA_TBOOLEAN:
+        return 2;
+    default:
+        return 3;
     }
 }
 
 typedef struct SortKey {
-    int rank;          /* numbers, strings, booleans, then the rest */
-    double num;        /* numeric key or boolean as 0/1 */
-    const char *str;   /* string key (kept alive by the key table) */
-    size_t len;        /* string length */
-    int pos;           /* position in first-seen order (final tie-break) */
+    int rank;        /* numbers, strings, booleans, then the rest */
+    double num;      /* numeric key or boolean as 0/1 */
+    const char *str; /* string key (kept alive by the key table) */
+    size_t len;      /* string length */
+    int pos;         /* position in first-seen order (final tie-break) */
 } SortKey;
 
 static int compare_keys(const void *pa, const void *pb)
@@ -331,8 +335,8 @@ static int sandbox_tostring(lua_State *L)
 {
     luaL_checkany(L, 1);
     int t = lua_type(L, 1);
-    bool plain = t == LUA_TTABLE || t == LUA_TFUNCTION || t == LUA_TUSERDATA || t == LUA_TTHREAD ||
-                 t == LUA_TLIGHTUSERDATA;
+    bool plain =
+        t == LUA_TTABLE || t == LUA_TFUNCTION || t == LUA_TUSERDATA || t == LUA_TTHREAD || t == LUA_TLIGHTUSERDATA;
     if (!plain || luaL_getmetafield(L, 1, "__tostring") != LUA_TNIL || luaL_getmetafield(L, 1, "__name") != LUA_TNIL) {
         luaL_tolstring(L, 1, NULL);
         return 1;
@@ -469,8 +473,10 @@ static int sandbox_require(lua_State *L)
     for (const char *p = name; *p && ok; p++)
         ok = isalnum((unsigned char)*p) || *p == '_' || (*p == '.' && p[1] != '.' && p[1] != '\0');
     if (!ok)
-        return luaL_error(L, "require '%s': module names are words separated by dots (like 'lib.signals'); "
-                             "paths are not allowed", name);
+        return luaL_error(L,
+                          "require '%s': module names are words separated by dots (like 'lib.signals'); "
+                          "paths are not allowed",
+                          name);
     lua_getfield(L, LUA_REGISTRYINDEX, "city.loaded");
     if (lua_getfield(L, -1, name) != LUA_TNIL)
         return 1;

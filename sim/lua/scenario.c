@@ -21,7 +21,10 @@ CityScenario *city_scenario_from_state(lua_State *L)
     return ud;
 }
 
-CityWorld *city_lua_world(lua_State *L) { return city_scenario_from_state(L)->world; }
+CityWorld *city_lua_world(lua_State *L)
+{
+    return city_scenario_from_state(L)->world;
+}
 
 int city_lua_raise(lua_State *L, CityWorld *world, CityStatus status)
 {
@@ -94,8 +97,9 @@ const char *city_lua_data_path(lua_State *L, int arg, char *buf, size_t len)
     }
     bool bad = name[0] == '/' || name[0] == '\0' || strstr(name, "..") != NULL;
     if (bad)
-        luaL_error(L, "'%s': a scenario may only name files by a relative path without '..', found in its "
-                      "own folder or in citylab's assets folder",
+        luaL_error(L,
+                   "'%s': a scenario may only name files by a relative path without '..', found in its "
+                   "own folder or in citylab's assets folder",
                    name);
     const char *roots[3] = {sc->dir[0] ? sc->dir : NULL, NULL, NULL};
     char assets[PATH_MAX];
@@ -109,8 +113,8 @@ const char *city_lua_data_path(lua_State *L, int arg, char *buf, size_t len)
         if (regular_file(buf))
             return buf;
     }
-    luaL_error(L, "file '%s' not found in the scenario's folder (%s) or in %s", name,
-               sc->dir[0] ? sc->dir : "-", assets);
+    luaL_error(L, "file '%s' not found in the scenario's folder (%s) or in %s", name, sc->dir[0] ? sc->dir : "-",
+               assets);
     return NULL;
 }
 
@@ -218,11 +222,23 @@ void city_scenario_destroy(CityScenario *sc)
     free(sc);
 }
 
-CityWorld *city_scenario_world(CityScenario *sc) { return sc->world; }
-const CityWorld *city_scenario_world_const(const CityScenario *sc) { return sc->world; }
-const char *city_scenario_name(const CityScenario *sc) { return sc->name; }
+CityWorld *city_scenario_world(CityScenario *sc)
+{
+    return sc->world;
+}
+const CityWorld *city_scenario_world_const(const CityScenario *sc)
+{
+    return sc->world;
+}
+const char *city_scenario_name(const CityScenario *sc)
+{
+    return sc->name;
+}
 
-int64_t city_scenario_end_tick(const CityScenario *sc) { return city_world_ticks_for(sc->world, sc->until_s); }
+int64_t city_scenario_end_tick(const CityScenario *sc)
+{
+    return city_world_ticks_for(sc->world, sc->until_s);
+}
 
 CityStatus city_scenario_step(CityScenario *sc, char *err, size_t err_len)
 {
@@ -275,7 +291,8 @@ CityStatus city_scenario_finish(CityScenario *sc, char *err, size_t err_len)
     for (size_t i = 0; i < city_world_check_count(sc->world); i++) {
         const CityCheck *c = city_world_check_at(sc->world, i);
         if (!c->evaluated)
-            city_world_check_report(sc->world, c->name, false, "never evaluated (the run ended before its first evaluation)");
+            city_world_check_report(sc->world, c->name, false,
+                                    "never evaluated (the run ended before its first evaluation)");
     }
     return CITY_OK;
 }

@@ -44,18 +44,18 @@ typedef struct CityEndItem {
 } CityEndItem;
 
 struct CityScenario {
-    lua_State *L;       /* the sandboxed interpreter */
-    CityWorld *world;   /* owned */
-    char name[256];     /* scenario name (file stem) */
+    lua_State *L;        /* the sandboxed interpreter */
+    CityWorld *world;    /* owned */
+    char name[256];      /* scenario name (file stem) */
     char path[PATH_MAX]; /* scenario file, "" for inline */
-    char dir[PATH_MAX]; /* folder of the scenario file, "" for inline */
-    bool trusted;       /* inline CLI scenario: may read any path */
+    char dir[PATH_MAX];  /* folder of the scenario file, "" for inline */
+    bool trusted;        /* inline CLI scenario: may read any path */
 
-    size_t mem_used;      /* bytes the Lua heap holds */
-    size_t mem_limit;     /* cap on mem_used */
-    uint64_t instr_limit; /* VM instructions per entry into Lua */
-    uint64_t instr_used;  /* instructions in the current entry */
-    CityAbort abort;      /* why the script was stopped, sticky */
+    size_t mem_used;       /* bytes the Lua heap holds */
+    size_t mem_limit;      /* cap on mem_used */
+    uint64_t instr_limit;  /* VM instructions per entry into Lua */
+    uint64_t instr_used;   /* instructions in the current entry */
+    CityAbort abort;       /* why the script was stopped, sticky */
     char abort_where[512]; /* file:line where it was stopped */
 
     bool dt_forced;    /* --dt given: city.config cannot change it */
@@ -68,7 +68,7 @@ struct CityScenario {
     size_t n_end_items, cap_end_items;
     bool finished; /* city_scenario_finish ran */
 
-    char *err;      /* where the current entry reports its error */
+    char *err; /* where the current entry reports its error */
     size_t err_len;
 };
 

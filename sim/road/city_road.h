@@ -50,46 +50,46 @@ void city_vtype_defaults(CityVTypeDef *def, uint32_t vclass);
 
 /* Where and how a vehicle enters. */
 typedef enum CityDepartLane {
-    CITY_DEPART_LANE_BEST = -1,    /* the lane that needs fewest changes, emptiest among those */
-    CITY_DEPART_LANE_FREE = -2,    /* the emptiest allowed lane */
-    CITY_DEPART_LANE_RANDOM = -3,  /* a random allowed lane */
-    CITY_DEPART_LANE_FIRST = -4    /* the rightmost allowed lane (SUMO's default) */
-} CityDepartLane;                  /* >= 0: that lane index */
+    CITY_DEPART_LANE_BEST = -1,   /* the lane that needs fewest changes, emptiest among those */
+    CITY_DEPART_LANE_FREE = -2,   /* the emptiest allowed lane */
+    CITY_DEPART_LANE_RANDOM = -3, /* a random allowed lane */
+    CITY_DEPART_LANE_FIRST = -4   /* the rightmost allowed lane (SUMO's default) */
+} CityDepartLane;                 /* >= 0: that lane index */
 
 enum { CITY_DEPART_SPEED_MAX = -1, CITY_DEPART_SPEED_DESIRED = -2 }; /* or >= 0 m/s */
 
 typedef struct CityDepartDef {
-    int32_t lane;                  /* CityDepartLane or an index */
-    double pos_m;                  /* position on the first edge (< 0: its start) */
-    double speed_mps;              /* >= 0, or CITY_DEPART_SPEED_* */
+    int32_t lane;     /* CityDepartLane or an index */
+    double pos_m;     /* position on the first edge (< 0: its start) */
+    double speed_mps; /* >= 0, or CITY_DEPART_SPEED_* */
 } CityDepartDef;
 
 typedef struct CityTripDef {
-    const char *id;                /* vehicle name for outputs (copied; NULL: generated) */
-    int32_t vtype;                 /* index from city_road_add_vtype (-1: default car) */
+    const char *id; /* vehicle name for outputs (copied; NULL: generated) */
+    int32_t vtype;  /* index from city_road_add_vtype (-1: default car) */
     double depart_s;
-    int32_t route;                 /* index from city_road_add_route, or -1: route from->to */
-    int32_t from_edge, to_edge;    /* when route == -1 (our router picks the path) */
-    const int32_t *via;            /* optional edges to pass, in order */
+    int32_t route;              /* index from city_road_add_route, or -1: route from->to */
+    int32_t from_edge, to_edge; /* when route == -1 (our router picks the path) */
+    const int32_t *via;         /* optional edges to pass, in order */
     int32_t n_via;
     CityDepartDef depart;
 } CityTripDef;
 
 typedef enum CityFlowSpacing {
-    CITY_FLOW_UNIFORM = 0,         /* evenly spaced departures */
-    CITY_FLOW_POISSON              /* exponential headways (random arrivals) */
+    CITY_FLOW_UNIFORM = 0, /* evenly spaced departures */
+    CITY_FLOW_POISSON      /* exponential headways (random arrivals) */
 } CityFlowSpacing;
 
 typedef struct CityFlowDef {
-    const char *id;                /* prefix of vehicle names (id.N) */
+    const char *id; /* prefix of vehicle names (id.N) */
     int32_t vtype;
     double begin_s, end_s;
-    double veh_per_hour;           /* rate; or */
-    double period_s;               /*   > 0: one every period (overrides rate); or */
-    double probability;            /*   > 0: chance per second of one departure (SUMO); or */
-    int64_t number;                /*   > 0: this many spread evenly over [begin, end) */
+    double veh_per_hour; /* rate; or */
+    double period_s;     /*   > 0: one every period (overrides rate); or */
+    double probability;  /*   > 0: chance per second of one departure (SUMO); or */
+    int64_t number;      /*   > 0: this many spread evenly over [begin, end) */
     CityFlowSpacing spacing;
-    int32_t route;                 /* or -1 with from/to */
+    int32_t route; /* or -1 with from/to */
     int32_t from_edge, to_edge;
     const int32_t *via;
     int32_t n_via;
@@ -104,21 +104,21 @@ typedef struct CityOdDef {
     double begin_s, end_s;
     int32_t n_pairs;
     const int32_t *from_edge, *to_edge;
-    const double *trips;           /* vehicles per pair in the slice (fractions carried as a random rounding) */
+    const double *trips; /* vehicles per pair in the slice (fractions carried as a random rounding) */
     CityDepartDef depart;
 } CityOdDef;
 
 /* ---- the subsystem ----------------------------------------------------- */
 
 typedef struct CityRoadOptions {
-    double reroute_period_s;       /* > 0: vehicles reroute on current travel times that often */
-    double gridlock_time_s;        /* a vehicle standing this long at a junction is a gridlock warning (default 300) */
-    double detector_offset_m;      /* actuated-signal detectors sit this far before the stop line (default 30) */
-    bool trip_output;              /* write trips.csv (default true) */
-    bool edge_output;              /* write edges.csv aggregates (default true) */
-    double ev_charge_below;        /* an EV arriving below this battery fraction looks for a charger (default 0.3) */
-    double ev_charger_radius_m;    /* how far from its destination it looks (default 1000) */
-    double ev_dwell_s;             /* how long it stays plugged in (default 3600) */
+    double reroute_period_s;    /* > 0: vehicles reroute on current travel times that often */
+    double gridlock_time_s;     /* a vehicle standing this long at a junction is a gridlock warning (default 300) */
+    double detector_offset_m;   /* actuated-signal detectors sit this far before the stop line (default 30) */
+    bool trip_output;           /* write trips.csv (default true) */
+    bool edge_output;           /* write edges.csv aggregates (default true) */
+    double ev_charge_below;     /* an EV arriving below this battery fraction looks for a charger (default 0.3) */
+    double ev_charger_radius_m; /* how far from its destination it looks (default 1000) */
+    double ev_dwell_s;          /* how long it stays plugged in (default 3600) */
 } CityRoadOptions;
 
 void city_road_options_defaults(CityRoadOptions *options);
@@ -160,20 +160,20 @@ typedef struct CityVehicleView {
     const char *name;
     int32_t vtype;
     uint32_t vclass;
-    int32_t lane;                  /* current lane (normal or internal) */
-    double pos_m;                  /* front bumper position along the lane */
+    int32_t lane; /* current lane (normal or internal) */
+    double pos_m; /* front bumper position along the lane */
     double speed_mps;
     double accel_mps2;
     double length_m;
-    CityPoint xy;                  /* front bumper in the world frame */
+    CityPoint xy; /* front bumper in the world frame */
     double heading_rad;
-    int32_t route_pos;             /* index of the current edge in its route */
+    int32_t route_pos; /* index of the current edge in its route */
     int32_t route_len;
-    const int32_t *route;          /* edges of the route */
+    const int32_t *route; /* edges of the route */
     double depart_s;
-    double energy_kwh;             /* EV battery content (0 for others) */
-    double halt_s;                 /* how long it has been standing (0 when moving) */
-    int32_t next_lane;             /* first lane after the junction ahead (-1: none planned) */
+    double energy_kwh; /* EV battery content (0 for others) */
+    double halt_s;     /* how long it has been standing (0 when moving) */
+    int32_t next_lane; /* first lane after the junction ahead (-1: none planned) */
 } CityVehicleView;
 
 /* Live vehicles, in slot order 0..count-1 (slots change as vehicles leave;
@@ -191,17 +191,17 @@ const char *city_road_tls_state(const CityRoad *road, int32_t tls);
 int32_t city_road_tls_phase(const CityRoad *road, int32_t tls);
 
 typedef struct CityRoadStats {
-    uint64_t inserted;             /* vehicles that entered */
-    uint64_t arrived;              /* vehicles that reached their destination */
-    uint64_t aborted;              /* vehicles that could not reach it and left (logged warnings) */
-    uint64_t running;              /* on the network now (inserted = arrived + aborted + running) */
-    uint64_t waiting_insert;       /* due but not yet inserted (no room) */
-    uint64_t vehicle_updates;      /* vehicle-steps simulated */
+    uint64_t inserted;        /* vehicles that entered */
+    uint64_t arrived;         /* vehicles that reached their destination */
+    uint64_t aborted;         /* vehicles that could not reach it and left (logged warnings) */
+    uint64_t running;         /* on the network now (inserted = arrived + aborted + running) */
+    uint64_t waiting_insert;  /* due but not yet inserted (no room) */
+    uint64_t vehicle_updates; /* vehicle-steps simulated */
     uint64_t gridlock_warnings;
-    double sum_travel_time_s;      /* over arrived vehicles */
+    double sum_travel_time_s; /* over arrived vehicles */
     double sum_time_loss_s;
     double sum_route_length_m;
-    double mean_speed_mps;         /* of running vehicles, this step */
+    double mean_speed_mps; /* of running vehicles, this step */
 } CityRoadStats;
 
 void city_road_stats(const CityRoad *road, CityRoadStats *out);

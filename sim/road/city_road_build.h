@@ -16,35 +16,35 @@
 typedef struct CityRoadBuilder CityRoadBuilder;
 
 typedef struct CityEdgeSpec {
-    const char *id;                /* copied */
-    int32_t from, to;              /* node indices */
-    int32_t lanes;                 /* >= 1 */
-    double speed_mps;              /* speed limit */
-    int32_t priority;              /* higher wins at priority junctions */
-    uint32_t allow;                /* CityVClass bits (0: all road vehicles) */
-    double lane_width_m;           /* 0: 3.2 m */
-    const CityPoint *shape;        /* optional interior points between the nodes */
+    const char *id;         /* copied */
+    int32_t from, to;       /* node indices */
+    int32_t lanes;          /* >= 1 */
+    double speed_mps;       /* speed limit */
+    int32_t priority;       /* higher wins at priority junctions */
+    uint32_t allow;         /* CityVClass bits (0: all road vehicles) */
+    double lane_width_m;    /* 0: 3.2 m */
+    const CityPoint *shape; /* optional interior points between the nodes */
     int32_t n_shape;
 } CityEdgeSpec;
 
 typedef struct CityGridSpec {
-    const char *prefix;            /* node and edge id prefix ("" allowed) */
-    int32_t nx, ny;                /* nodes per row and column (>= 2) */
-    double spacing_m;              /* distance between neighbouring nodes */
-    int32_t lanes;                 /* lanes per direction */
+    const char *prefix; /* node and edge id prefix ("" allowed) */
+    int32_t nx, ny;     /* nodes per row and column (>= 2) */
+    double spacing_m;   /* distance between neighbouring nodes */
+    int32_t lanes;      /* lanes per direction */
     double speed_mps;
-    CityJunctionType junction;     /* inner junction type (PRIORITY, TRAFFIC_LIGHT, RIGHT_BEFORE_LEFT, ALLWAY_STOP) */
-    double green_s, yellow_s;      /* default signal program timings (0: 31 s / 3 s, netconvert's) */
+    CityJunctionType junction; /* inner junction type (PRIORITY, TRAFFIC_LIGHT, RIGHT_BEFORE_LEFT, ALLWAY_STOP) */
+    double green_s, yellow_s;  /* default signal program timings (0: 31 s / 3 s, netconvert's) */
 } CityGridSpec;
 
 typedef struct CityArterialSpec {
     const char *prefix;
-    int32_t n_cross;               /* cross streets (signalised junctions) */
-    double spacing_m;              /* between cross streets */
-    double cross_length_m;         /* length of each cross street arm */
+    int32_t n_cross;       /* cross streets (signalised junctions) */
+    double spacing_m;      /* between cross streets */
+    double cross_length_m; /* length of each cross street arm */
     int32_t lanes, cross_lanes;
     double speed_mps, cross_speed_mps;
-    CityJunctionType junction;     /* type of the arterial/cross street junctions */
+    CityJunctionType junction; /* type of the arterial/cross street junctions */
     double green_s, yellow_s;
 } CityArterialSpec;
 

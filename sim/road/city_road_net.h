@@ -41,15 +41,15 @@ uint32_t city_vclass_from_name(const char *name);
 const char *city_vclass_name(uint32_t vclass_bit);
 
 typedef enum CityJunctionType {
-    CITY_JUNCTION_PRIORITY = 0,       /* major roads go first, minors yield */
-    CITY_JUNCTION_TRAFFIC_LIGHT,      /* signalised (with priority rules for 'g' links) */
-    CITY_JUNCTION_RIGHT_BEFORE_LEFT,  /* equal roads: yield to the right */
-    CITY_JUNCTION_ALLWAY_STOP,        /* every approach stops, first come first served */
-    CITY_JUNCTION_PRIORITY_STOP,      /* minors stop, then yield */
-    CITY_JUNCTION_ZIPPER,             /* merge alternately */
-    CITY_JUNCTION_UNREGULATED,        /* nobody yields (SUMO "unregulated") */
-    CITY_JUNCTION_DEAD_END,           /* no links */
-    CITY_JUNCTION_INTERNAL,           /* a waiting point inside a junction (SUMO internal junction) */
+    CITY_JUNCTION_PRIORITY = 0,      /* major roads go first, minors yield */
+    CITY_JUNCTION_TRAFFIC_LIGHT,     /* signalised (with priority rules for 'g' links) */
+    CITY_JUNCTION_RIGHT_BEFORE_LEFT, /* equal roads: yield to the right */
+    CITY_JUNCTION_ALLWAY_STOP,       /* every approach stops, first come first served */
+    CITY_JUNCTION_PRIORITY_STOP,     /* minors stop, then yield */
+    CITY_JUNCTION_ZIPPER,            /* merge alternately */
+    CITY_JUNCTION_UNREGULATED,       /* nobody yields (SUMO "unregulated") */
+    CITY_JUNCTION_DEAD_END,          /* no links */
+    CITY_JUNCTION_INTERNAL,          /* a waiting point inside a junction (SUMO internal junction) */
     CITY_JUNCTION_TYPE_COUNT
 } CityJunctionType;
 
@@ -66,109 +66,121 @@ typedef struct CityPoint {
 } CityPoint;
 
 typedef struct CityJunction {
-    char *id;                /* file/script id */
-    CityJunctionType type;   /* right-of-way rule */
-    CityPoint pos;           /* centre */
-    int32_t shape_first;     /* outline: points[shape_first .. +shape_count) (may be empty) */
+    char *id;              /* file/script id */
+    CityJunctionType type; /* right-of-way rule */
+    CityPoint pos;         /* centre */
+    int32_t shape_first;   /* outline: points[shape_first .. +shape_count) (may be empty) */
     int32_t shape_count;
-    int32_t link_first;      /* links of this junction in request order: */
-    int32_t link_count;      /*   net->links[link_first .. +link_count) */
-    int32_t tls;             /* traffic light controlling it, or -1 */
+    int32_t link_first; /* links of this junction in request order: */
+    int32_t link_count; /*   net->links[link_first .. +link_count) */
+    int32_t tls;        /* traffic light controlling it, or -1 */
 } CityJunction;
 
 typedef struct CityEdge {
     char *id;
-    int32_t from, to;        /* junction indices (-1 for internal edges) */
-    int32_t priority;        /* road priority (higher = more important) */
-    bool internal;           /* an edge inside a junction */
-    int32_t lane_first;      /* lanes net->lanes[lane_first .. +lane_count), 0 = rightmost */
+    int32_t from, to;   /* junction indices (-1 for internal edges) */
+    int32_t priority;   /* road priority (higher = more important) */
+    bool internal;      /* an edge inside a junction */
+    int32_t lane_first; /* lanes net->lanes[lane_first .. +lane_count), 0 = rightmost */
     int32_t lane_count;
-    double length_m;         /* length of its lane 0 */
-    double speed_mps;        /* highest lane speed limit */
-    int32_t succ_first;      /* distinct successor edges (routing graph, filled by finalize): */
-    int32_t succ_count;      /*   net->succ[succ_first .. +succ_count) */
-    char *name;              /* street name (may be NULL) */
+    double length_m;    /* length of its lane 0 */
+    double speed_mps;   /* highest lane speed limit */
+    int32_t succ_first; /* distinct successor edges (routing graph, filled by finalize): */
+    int32_t succ_count; /*   net->succ[succ_first .. +succ_count) */
+    char *name;         /* street name (may be NULL) */
 } CityEdge;
 
 typedef struct CityLane {
     char *id;
-    int32_t edge;            /* owner edge */
-    int32_t index;           /* position on the edge, 0 = rightmost */
+    int32_t edge;  /* owner edge */
+    int32_t index; /* position on the edge, 0 = rightmost */
     double length_m;
-    double speed_mps;        /* speed limit */
+    double speed_mps; /* speed limit */
     double width_m;
-    uint32_t allow;          /* CityVClass bits allowed */
-    int32_t shape_first;     /* centre line: points[shape_first .. +shape_count), >= 2 points */
+    uint32_t allow;      /* CityVClass bits allowed */
+    int32_t shape_first; /* centre line: points[shape_first .. +shape_count), >= 2 points */
     int32_t shape_count;
-    int32_t out_first;       /* outgoing connections net->conns[out_first .. +out_count) */
-    int32_t out_count;       /*   (filled by finalize, sorted by to-edge then to-lane) */
+    int32_t out_first; /* outgoing connections net->conns[out_first .. +out_count) */
+    int32_t out_count; /*   (filled by finalize, sorted by to-edge then to-lane) */
 } CityLane;
 
 typedef struct CityConnection {
-    int32_t from_lane;       /* incoming normal lane */
-    int32_t to_lane;         /* outgoing normal lane */
-    int32_t via_first;       /* internal lanes crossed, in order: net->via[via_first .. +via_count) */
-    int32_t via_count;       /*   (0 when the junction has no internal lanes) */
-    int32_t junction;        /* the junction crossed */
-    int32_t link;            /* global link index (net->links), or -1 for an unregulated pass-through */
-    int32_t tls;             /* controlling traffic light or -1 */
-    int32_t tls_link;        /* index into that light's state strings, or -1 */
-    char dir;                /* 's' straight, 'l' left, 'r' right, 't' turn, 'L'/'R' partly */
-    char state;              /* static link state (see above) */
+    int32_t from_lane; /* incoming normal lane */
+    int32_t to_lane;   /* outgoing normal lane */
+    int32_t via_first; /* internal lanes crossed, in order: net->via[via_first .. +via_count) */
+    int32_t via_count; /*   (0 when the junction has no internal lanes) */
+    int32_t junction;  /* the junction crossed */
+    int32_t link;      /* global link index (net->links), or -1 for an unregulated pass-through */
+    int32_t tls;       /* controlling traffic light or -1 */
+    int32_t tls_link;  /* index into that light's state strings, or -1 */
+    char dir;          /* 's' straight, 'l' left, 'r' right, 't' turn, 'L'/'R' partly */
+    char state;        /* static link state (see above) */
 } CityConnection;
 
 /* One entry of a junction's request table (SUMO <request>): which of the
  * junction's links this one must yield to (response) and which it crosses
  * (foes). Bit k of a mask is junction link k (junction->link_first + k). */
 typedef struct CityLink {
-    int32_t conn;            /* the connection that is this link */
+    int32_t conn; /* the connection that is this link */
     int32_t junction;
-    int32_t mask_first;      /* words net->masks[mask_first .. +words) for response, */
-    int32_t mask_words;      /*   then the same number of words for foes */
-    bool cont;               /* may drive on to an internal waiting point */
+    int32_t mask_first; /* words net->masks[mask_first .. +words) for response, */
+    int32_t mask_words; /*   then the same number of words for foes */
+    bool cont;          /* may drive on to an internal waiting point */
 } CityLink;
 
 typedef enum CityTlsType {
-    CITY_TLS_STATIC = 0,     /* fixed-time program */
-    CITY_TLS_ACTUATED,       /* gap-based extension between min and max duration */
-    CITY_TLS_MAX_PRESSURE,   /* Varaiya's max-pressure phase choice */
-    CITY_TLS_EXTERNAL        /* driven by a controller through the device API */
+    CITY_TLS_STATIC = 0,   /* fixed-time program */
+    CITY_TLS_ACTUATED,     /* gap-based extension between min and max duration */
+    CITY_TLS_MAX_PRESSURE, /* Varaiya's max-pressure phase choice */
+    CITY_TLS_EXTERNAL      /* driven by a controller through the device API */
 } CityTlsType;
 
 typedef struct CityTlsPhase {
-    double duration_s;       /* nominal duration */
-    double min_s, max_s;     /* actuated bounds (= duration for fixed phases) */
-    int32_t state_first;     /* state string: net->chars[state_first .. +tls link_count) */
+    double duration_s;   /* nominal duration */
+    double min_s, max_s; /* actuated bounds (= duration for fixed phases) */
+    int32_t state_first; /* state string: net->chars[state_first .. +tls link_count) */
 } CityTlsPhase;
 
 typedef struct CityTls {
     char *id;
     char *program_id;
     CityTlsType type;
-    double offset_s;         /* cycle offset */
-    int32_t link_count;      /* length of every state string */
-    int32_t phase_first;     /* phases net->phases[phase_first .. +phase_count) */
+    double offset_s;     /* cycle offset */
+    int32_t link_count;  /* length of every state string */
+    int32_t phase_first; /* phases net->phases[phase_first .. +phase_count) */
     int32_t phase_count;
 } CityTls;
 
 typedef struct CityRoadNet {
-    CityJunction *junctions; int32_t n_junctions;
-    CityEdge *edges; int32_t n_edges;
-    CityLane *lanes; int32_t n_lanes;
-    CityConnection *conns; int32_t n_conns;
-    CityLink *links; int32_t n_links;
-    CityTls *tls; int32_t n_tls;
-    CityTlsPhase *phases; int32_t n_phases;
-    CityPoint *points; int32_t n_points;
-    int32_t *via; int32_t n_via;          /* internal lane lists of connections */
-    int32_t *succ; int32_t n_succ;        /* successor edge lists */
-    uint32_t *succ_allow;                 /* per succ entry: classes that can make that turn */
-    uint64_t *masks; int32_t n_masks;     /* request bit masks */
-    char *chars; int32_t n_chars;         /* signal state strings */
-    double min_x, min_y, max_x, max_y;    /* bounding box of every shape (finalize) */
+    CityJunction *junctions;
+    int32_t n_junctions;
+    CityEdge *edges;
+    int32_t n_edges;
+    CityLane *lanes;
+    int32_t n_lanes;
+    CityConnection *conns;
+    int32_t n_conns;
+    CityLink *links;
+    int32_t n_links;
+    CityTls *tls;
+    int32_t n_tls;
+    CityTlsPhase *phases;
+    int32_t n_phases;
+    CityPoint *points;
+    int32_t n_points;
+    int32_t *via;
+    int32_t n_via; /* internal lane lists of connections */
+    int32_t *succ;
+    int32_t n_succ;       /* successor edge lists */
+    uint32_t *succ_allow; /* per succ entry: classes that can make that turn */
+    uint64_t *masks;
+    int32_t n_masks; /* request bit masks */
+    char *chars;
+    int32_t n_chars;                   /* signal state strings */
+    double min_x, min_y, max_x, max_y; /* bounding box of every shape (finalize) */
     bool finalized;
-    struct RoadNetIndex *index;           /* id lookup tables (private) */
-    size_t caps[12];                      /* allocated lengths (private) */
+    struct RoadNetIndex *index; /* id lookup tables (private) */
+    size_t caps[12];            /* allocated lengths (private) */
 } CityRoadNet;
 
 /* ---- building ---------------------------------------------------------- */
@@ -211,8 +223,7 @@ int32_t city_road_net_add_tls(CityRoadNet *net, const char *id, const char *prog
 int32_t city_road_net_add_phase(CityRoadNet *net, int32_t tls, double duration_s, double min_s, double max_s,
                                 const char *state, char *err, size_t err_len);
 /* Binds a junction to the light that controls it. */
-CityStatus city_road_net_set_junction_tls(CityRoadNet *net, int32_t junction, int32_t tls, char *err,
-                                          size_t err_len);
+CityStatus city_road_net_set_junction_tls(CityRoadNet *net, int32_t junction, int32_t tls, char *err, size_t err_len);
 
 /* Checks references and builds derived tables (successors, lane outgoing
  * lists, default requests for junctions without any, bounding box). After

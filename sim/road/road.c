@@ -157,12 +157,36 @@ static void road_destroy(void *self)
     if (vh->name)
         for (uint32_t i = 0; i < vh->pool.used; i++)
             free(vh->name[i]);
-    free(vh->lane); free(vh->pos); free(vh->speed); free(vh->next_speed); free(vh->accel);
-    free(vh->vtype); free(vh->route); free(vh->route_pos); free(vh->conn); free(vh->via_pos);
-    free(vh->occ_link); free(vh->occ_left_m); free(vh->v0_factor); free(vh->depart_s); free(vh->depart_delay_s);
-    free(vh->time_loss_s); free(vh->dist_m); free(vh->halt_s); free(vh->wait_s); free(vh->energy_kwh);
-    free(vh->edge_enter_s); free(vh->stops); free(vh->flags); free(vh->name); free(vh->lc_wait);
-    free(vh->live); free(vh->live_pos); free(vh->good_key); free(vh->good_lo); free(vh->good_hi);
+    free(vh->lane);
+    free(vh->pos);
+    free(vh->speed);
+    free(vh->next_speed);
+    free(vh->accel);
+    free(vh->vtype);
+    free(vh->route);
+    free(vh->route_pos);
+    free(vh->conn);
+    free(vh->via_pos);
+    free(vh->occ_link);
+    free(vh->occ_left_m);
+    free(vh->v0_factor);
+    free(vh->depart_s);
+    free(vh->depart_delay_s);
+    free(vh->time_loss_s);
+    free(vh->dist_m);
+    free(vh->halt_s);
+    free(vh->wait_s);
+    free(vh->energy_kwh);
+    free(vh->edge_enter_s);
+    free(vh->stops);
+    free(vh->flags);
+    free(vh->name);
+    free(vh->lc_wait);
+    free(vh->live);
+    free(vh->live_pos);
+    free(vh->good_key);
+    free(vh->good_lo);
+    free(vh->good_hi);
     city_pool_destroy(&vh->pool);
     if (road->lanes && road->net)
         for (int32_t i = 0; i < road->net->n_lanes; i++)
@@ -244,7 +268,8 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
     *out = NULL;
     if (!net || !net->finalized) {
         city_road_net_destroy(net);
-        return city_world_fail(world, CITY_ERR_INVALID, "road network is not finalized; call city_road_net_finalize first");
+        return city_world_fail(world, CITY_ERR_INVALID,
+                               "road network is not finalized; call city_road_net_finalize first");
     }
     if (city_world_subsystem(world, "road")) {
         city_road_net_destroy(net);
@@ -284,8 +309,8 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
     road->demand = road_demand_create();
     if (!road->lanes || !road->active || !road->active_pos || !road->lane_closed || !road->sense_count ||
         !road->sense_halting || !road->sense_detect_s || !road->link_occupied || !road->link_eta ||
-        !road->link_eta_prev || !road->edge_stats || !road->edge_tt_s || !road->insert_block || !road->merge_head || !road->signals || !road->router ||
-        !road->demand) {
+        !road->link_eta_prev || !road->edge_stats || !road->edge_tt_s || !road->insert_block || !road->merge_head ||
+        !road->signals || !road->router || !road->demand) {
         road_destroy(road);
         return CITY_ERR_NOMEM;
     }
@@ -333,9 +358,18 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
     return CITY_OK;
 }
 
-CityRoad *city_road_of(const CityWorld *world) { return city_world_subsystem(world, "road"); }
-const CityRoadNet *city_road_net(const CityRoad *road) { return road->net; }
-CityWorld *city_road_world(const CityRoad *road) { return road->world; }
+CityRoad *city_road_of(const CityWorld *world)
+{
+    return city_world_subsystem(world, "road");
+}
+const CityRoadNet *city_road_net(const CityRoad *road)
+{
+    return road->net;
+}
+CityWorld *city_road_world(const CityRoad *road)
+{
+    return road->world;
+}
 
 /* ---- vehicle types ------------------------------------------------------ */
 
@@ -375,7 +409,10 @@ int32_t city_road_add_vtype(CityRoad *road, const CityVTypeDef *def)
     return road->n_vtypes++;
 }
 
-int32_t city_road_find_vtype(const CityRoad *road, const char *id) { return index_find(road->vtype_index, id); }
+int32_t city_road_find_vtype(const CityRoad *road, const char *id)
+{
+    return index_find(road->vtype_index, id);
+}
 
 /* ---- routes ------------------------------------------------------------- */
 
@@ -427,8 +464,8 @@ int32_t city_road_add_route(CityRoad *road, const char *id, const int32_t *edges
     }
     for (int32_t i = 0; i < n; i++) {
         if (edges[i] < 0 || edges[i] >= net->n_edges || net->edges[edges[i]].internal) {
-            road_fail(road, CITY_ERR_INVALID, "route '%s': edge %d is not a road edge of the network",
-                      id ? id : "?", (int)i + 1);
+            road_fail(road, CITY_ERR_INVALID, "route '%s': edge %d is not a road edge of the network", id ? id : "?",
+                      (int)i + 1);
             return -1;
         }
         if (i > 0 && !edges_connected(net, edges[i - 1], edges[i])) {
@@ -442,7 +479,10 @@ int32_t city_road_add_route(CityRoad *road, const char *id, const int32_t *edges
     return road_route_store(road, id, edges, n);
 }
 
-int32_t city_road_find_route(const CityRoad *road, const char *id) { return index_find(road->route_index, id); }
+int32_t city_road_find_route(const CityRoad *road, const char *id)
+{
+    return index_find(road->route_index, id);
+}
 
 /* ---- demand ------------------------------------------------------------- */
 
@@ -574,7 +614,10 @@ static void fill_view(const CityRoad *road, int32_t v, CityVehicleView *out)
     out->next_lane = vh->conn[v] >= 0 ? road->net->conns[vh->conn[v]].to_lane : -1;
 }
 
-size_t city_road_vehicle_count(const CityRoad *road) { return road->veh.pool.live; }
+size_t city_road_vehicle_count(const CityRoad *road)
+{
+    return road->veh.pool.live;
+}
 
 void city_road_vehicle_at(const CityRoad *road, size_t slot, CityVehicleView *out)
 {
@@ -612,4 +655,7 @@ int32_t city_road_tls_phase(const CityRoad *road, int32_t tls)
     return road_signals_phase(road->signals, tls);
 }
 
-void city_road_stats(const CityRoad *road, CityRoadStats *out) { *out = road->stats; }
+void city_road_stats(const CityRoad *road, CityRoadStats *out)
+{
+    *out = road->stats;
+}

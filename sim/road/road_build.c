@@ -21,7 +21,10 @@ static void set_err(char *err, size_t len, const char *fmt, ...)
     va_end(ap);
 }
 
-CityRoadBuilder *city_road_builder_create(void) { return calloc(1, sizeof(CityRoadBuilder)); }
+CityRoadBuilder *city_road_builder_create(void)
+{
+    return calloc(1, sizeof(CityRoadBuilder));
+}
 
 void city_road_builder_destroy(CityRoadBuilder *b)
 {
@@ -63,18 +66,21 @@ static int32_t find_node(const CityRoadBuilder *b, const char *id)
     return -1;
 }
 
-int32_t city_road_builder_node(CityRoadBuilder *b, const char *id, double x, double y, CityJunctionType type,
-                               char *err, size_t err_len)
+int32_t city_road_builder_node(CityRoadBuilder *b, const char *id, double x, double y, CityJunctionType type, char *err,
+                               size_t err_len)
 {
     if (!id || !*id || strlen(id) >= sizeof b->nodes[0].id || find_node(b, id) >= 0) {
         set_err(err, err_len, "node '%s' is %s; give every node its own id (under 64 characters)", id ? id : "",
                 id && *id ? "defined twice or too long" : "without an id");
         return -1;
     }
-    if (!isfinite(x) || !isfinite(y) || (type != CITY_JUNCTION_PRIORITY && type != CITY_JUNCTION_TRAFFIC_LIGHT &&
-                                         type != CITY_JUNCTION_RIGHT_BEFORE_LEFT && type != CITY_JUNCTION_ALLWAY_STOP)) {
-        set_err(err, err_len, "node '%s' needs a finite position and a priority, traffic_light, right_before_left "
-                              "or allway_stop type", id);
+    if (!isfinite(x) || !isfinite(y) ||
+        (type != CITY_JUNCTION_PRIORITY && type != CITY_JUNCTION_TRAFFIC_LIGHT &&
+         type != CITY_JUNCTION_RIGHT_BEFORE_LEFT && type != CITY_JUNCTION_ALLWAY_STOP)) {
+        set_err(err, err_len,
+                "node '%s' needs a finite position and a priority, traffic_light, right_before_left "
+                "or allway_stop type",
+                id);
         return -1;
     }
     if (!grow((void **)&b->nodes, &b->cap_nodes, b->n_nodes + 1, sizeof *b->nodes))
@@ -207,8 +213,8 @@ CityStatus city_road_builder_grid(CityRoadBuilder *b, const CityGridSpec *g, cha
                     continue;
                 char id[160];
                 snprintf(id, sizeof id, "%s%s", b->nodes[a].id, b->nodes[nb[k]].id + strlen(pre));
-                CityEdgeSpec e = {.id = id, .from = a, .to = nb[k], .lanes = g->lanes, .speed_mps = g->speed_mps,
-                                  .priority = 1};
+                CityEdgeSpec e = {
+                    .id = id, .from = a, .to = nb[k], .lanes = g->lanes, .speed_mps = g->speed_mps, .priority = 1};
                 if (city_road_builder_edge(b, &e, err, err_len) < 0)
                     return CITY_ERR_INVALID;
                 snprintf(id, sizeof id, "%s%s", b->nodes[nb[k]].id, b->nodes[a].id + strlen(pre));
@@ -234,14 +240,14 @@ CityStatus city_road_builder_arterial(CityRoadBuilder *b, const CityArterialSpec
     for (int32_t i = 0; i <= n + 1; i++) {
         snprintf(id, sizeof id, "%sM%d", pre, (int)i);
         bool end = i == 0 || i == n + 1;
-        int32_t m = city_road_builder_node(b, id, i * a->spacing_m, 0, end ? CITY_JUNCTION_PRIORITY : a->junction,
-                                           err, err_len);
+        int32_t m = city_road_builder_node(b, id, i * a->spacing_m, 0, end ? CITY_JUNCTION_PRIORITY : a->junction, err,
+                                           err_len);
         if (m < 0)
             return CITY_ERR_INVALID;
         if (prev >= 0) {
             snprintf(id, sizeof id, "%sM%dM%d", pre, (int)i - 1, (int)i);
-            CityEdgeSpec e = {.id = id, .from = prev, .to = m, .lanes = a->lanes, .speed_mps = a->speed_mps,
-                              .priority = 3};
+            CityEdgeSpec e = {
+                .id = id, .from = prev, .to = m, .lanes = a->lanes, .speed_mps = a->speed_mps, .priority = 3};
             if (city_road_builder_road(b, &e, err, err_len) != CITY_OK)
                 return CITY_ERR_INVALID;
         }
@@ -254,7 +260,10 @@ CityStatus city_road_builder_arterial(CityRoadBuilder *b, const CityArterialSpec
                     return CITY_ERR_INVALID;
                 char eid[96];
                 snprintf(eid, sizeof eid, "%s%c%dM%d", pre, side < 0 ? 'S' : 'N', (int)i, (int)i);
-                CityEdgeSpec e = {.id = eid, .from = c, .to = m, .lanes = a->cross_lanes,
+                CityEdgeSpec e = {.id = eid,
+                                  .from = c,
+                                  .to = m,
+                                  .lanes = a->cross_lanes,
                                   .speed_mps = a->cross_speed_mps > 0 ? a->cross_speed_mps : a->speed_mps,
                                   .priority = 2};
                 if (city_road_builder_road(b, &e, err, err_len) != CITY_OK)

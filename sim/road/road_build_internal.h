@@ -9,7 +9,7 @@ typedef struct BNode {
     char id[64];
     double x, y;
     CityJunctionType type;
-    double *durations;       /* signal program override (n_phases), or NULL */
+    double *durations; /* signal program override (n_phases), or NULL */
     char **states;
     int32_t n_phases;
 } BNode;
@@ -17,15 +17,17 @@ typedef struct BNode {
 typedef struct BEdge {
     char id[64];
     int32_t from, to, lanes, priority;
-    double speed, width;     /* m/s, lane width m */
-    uint32_t allow;          /* CityVClass bits */
-    CityPoint *shape;        /* interior points */
+    double speed, width; /* m/s, lane width m */
+    uint32_t allow;      /* CityVClass bits */
+    CityPoint *shape;    /* interior points */
     int32_t n_shape;
 } BEdge;
 
 struct CityRoadBuilder {
-    BNode *nodes; int32_t n_nodes, cap_nodes;
-    BEdge *edges; int32_t n_edges, cap_edges;
+    BNode *nodes;
+    int32_t n_nodes, cap_nodes;
+    BEdge *edges;
+    int32_t n_edges, cap_edges;
 };
 
 #endif

@@ -11,12 +11,12 @@
 #define BUILD_MAX_LINKS 256
 
 typedef struct Link {
-    int32_t in_edge, out_edge;     /* builder edges */
-    int32_t from_lane, to_lane;    /* net lanes */
+    int32_t in_edge, out_edge;  /* builder edges */
+    int32_t from_lane, to_lane; /* net lanes */
     char dir;
-    double turn;                   /* radians, left positive */
+    double turn; /* radians, left positive */
     CityPoint path[BUILD_CURVE_PTS];
-    int32_t conn;                  /* net connection */
+    int32_t conn; /* net connection */
 } Link;
 
 static void set_err(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -111,11 +111,13 @@ static int32_t trim(const CityPoint *in, int32_t n, double cut0, double cut1, Ci
         double s0 = s, s1 = s + seg;
         if (m == 0 && a <= s1 && seg > 0) {
             double f = (a - s0) / seg;
-            out[m++] = (CityPoint){in[i - 1].x + f * (in[i].x - in[i - 1].x), in[i - 1].y + f * (in[i].y - in[i - 1].y)};
+            out[m++] =
+                (CityPoint){in[i - 1].x + f * (in[i].x - in[i - 1].x), in[i - 1].y + f * (in[i].y - in[i - 1].y)};
         }
         if (m > 0 && bpos <= s1 && seg > 0) {
             double f = (bpos - s0) / seg;
-            out[m++] = (CityPoint){in[i - 1].x + f * (in[i].x - in[i - 1].x), in[i - 1].y + f * (in[i].y - in[i - 1].y)};
+            out[m++] =
+                (CityPoint){in[i - 1].x + f * (in[i].x - in[i - 1].x), in[i - 1].y + f * (in[i].y - in[i - 1].y)};
             break;
         }
         if (m > 0 && s1 > a)
@@ -125,7 +127,10 @@ static int32_t trim(const CityPoint *in, int32_t n, double cut0, double cut1, Ci
     return m;
 }
 
-static void set_bit(char *s, int32_t n, int32_t k) { s[n - 1 - k] = '1'; }
+static void set_bit(char *s, int32_t n, int32_t k)
+{
+    s[n - 1 - k] = '1';
+}
 
 CityRoadNet *city_road_builder_build(CityRoadBuilder *b, char *err, size_t err_len)
 {
@@ -292,8 +297,8 @@ CityRoadNet *city_road_builder_build(CityRoadBuilder *b, char *err, size_t err_l
             double dd = fabs(wrap_pi(ang - ref));
             group[k] = (dd < M_PI / 4 || dd > 3 * M_PI / 4) ? 0 : 1;
         }
-        char (*resp)[BUILD_MAX_LINKS + 1] = calloc((size_t)nl, sizeof *resp);
-        char (*foes)[BUILD_MAX_LINKS + 1] = calloc((size_t)nl, sizeof *foes);
+        char(*resp)[BUILD_MAX_LINKS + 1] = calloc((size_t)nl, sizeof *resp);
+        char(*foes)[BUILD_MAX_LINKS + 1] = calloc((size_t)nl, sizeof *foes);
         if (!resp || !foes) {
             free(resp);
             free(foes);
@@ -386,8 +391,8 @@ CityRoadNet *city_road_builder_build(CityRoadBuilder *b, char *err, size_t err_l
             int32_t ie = city_road_net_add_edge(net, eid, -1, -1, 0, true, NULL, err, err_len);
             double v = fmin(net->lanes[l->from_lane].speed_mps, net->lanes[l->to_lane].speed_mps);
             if (l->dir != 's') { /* lateral acceleration 3 m/s2 on the turn's radius */
-                double chord = hypot(l->path[BUILD_CURVE_PTS - 1].x - l->path[0].x,
-                                     l->path[BUILD_CURVE_PTS - 1].y - l->path[0].y);
+                double chord =
+                    hypot(l->path[BUILD_CURVE_PTS - 1].x - l->path[0].x, l->path[BUILD_CURVE_PTS - 1].y - l->path[0].y);
                 double r = chord / (2 * fmax(sin(fabs(l->turn) / 2), 0.1));
                 v = fmax(3.0, fmin(v, sqrt(3.0 * r)));
             }
@@ -395,10 +400,11 @@ CityRoadNet *city_road_builder_build(CityRoadBuilder *b, char *err, size_t err_l
                                 : city_road_net_add_lane(net, ie, lid, v, 0, net->lanes[l->from_lane].width_m,
                                                          net->lanes[l->from_lane].allow & net->lanes[l->to_lane].allow,
                                                          l->path, BUILD_CURVE_PTS, err, err_len);
-            char state = signal ? 'O' : node->type == CITY_JUNCTION_ALLWAY_STOP ? 'w'
-                                      : !yields_any[k]                        ? 'M'
-                                      : node->type == CITY_JUNCTION_RIGHT_BEFORE_LEFT ? '='
-                                                                                      : 'm';
+            char state = signal                                          ? 'O'
+                         : node->type == CITY_JUNCTION_ALLWAY_STOP       ? 'w'
+                         : !yields_any[k]                                ? 'M'
+                         : node->type == CITY_JUNCTION_RIGHT_BEFORE_LEFT ? '='
+                                                                         : 'm';
             l->conn = il < 0 ? -1
                              : city_road_net_add_connection(net, l->from_lane, l->to_lane, &il, 1, nd, tls,
                                                             signal ? k : -1, l->dir, state, err, err_len);
@@ -407,8 +413,7 @@ CityRoadNet *city_road_builder_build(CityRoadBuilder *b, char *err, size_t err_l
         ok = ok && city_road_net_set_junction_links(net, nd, nl, err, err_len) == CITY_OK;
         for (int32_t k = 0; k < nl && ok; k++) {
             resp[k][nl] = foes[k][nl] = '\0';
-            ok = city_road_net_set_request(net, nd, k, links[k].conn, resp[k], foes[k], false, err, err_len) ==
-                 CITY_OK;
+            ok = city_road_net_set_request(net, nd, k, links[k].conn, resp[k], foes[k], false, err, err_len) == CITY_OK;
         }
         free(resp);
         free(foes);

@@ -17,14 +17,15 @@ typedef struct DemandDef {
     DefKind kind;
     char *id;
     int32_t vtype, route, from, to;
-    int32_t *via; int32_t n_via;
+    int32_t *via;
+    int32_t n_via;
     CityDepartDef depart;
     double begin_s, end_s;
     /* flows */
-    double headway_s;      /* uniform spacing (0: not uniform) */
-    double rate_per_s;     /* Poisson rate (0: not Poisson) */
-    double probability;    /* per-second chance (0: not Bernoulli) */
-    int64_t number;        /* cap on departures (0: none) */
+    double headway_s;   /* uniform spacing (0: not uniform) */
+    double rate_per_s;  /* Poisson rate (0: not Poisson) */
+    double probability; /* per-second chance (0: not Bernoulli) */
+    int64_t number;     /* cap on departures (0: none) */
     int64_t emitted;
     /* OD */
     int32_t n_pairs;
@@ -33,15 +34,17 @@ typedef struct DemandDef {
 } DemandDef;
 
 typedef struct Item {
-    double t;              /* departure time */
-    int32_t def;           /* definition (its order) */
-    int64_t seq;           /* sequence inside the definition */
-    int32_t from, to;      /* OD-expanded trips: their pair (else -1) */
+    double t;         /* departure time */
+    int32_t def;      /* definition (its order) */
+    int64_t seq;      /* sequence inside the definition */
+    int32_t from, to; /* OD-expanded trips: their pair (else -1) */
 } Item;
 
 struct RoadDemand {
-    DemandDef *defs; int32_t n_defs, cap_defs;
-    Item *heap; int64_t n_heap, cap_heap;
+    DemandDef *defs;
+    int32_t n_defs, cap_defs;
+    Item *heap;
+    int64_t n_heap, cap_heap;
     int64_t emitted;
     char name[320];
 };
@@ -97,7 +100,10 @@ static Item pop(RoadDemand *d)
     return top;
 }
 
-RoadDemand *road_demand_create(void) { return calloc(1, sizeof(RoadDemand)); }
+RoadDemand *road_demand_create(void)
+{
+    return calloc(1, sizeof(RoadDemand));
+}
 
 void road_demand_destroy(RoadDemand *d)
 {
@@ -115,8 +121,8 @@ void road_demand_destroy(RoadDemand *d)
     free(d);
 }
 
-static DemandDef *new_def(RoadDemand *d, DefKind kind, const char *id, int32_t vtype, const int32_t *via,
-                          int32_t n_via, CityDepartDef depart, char *err, size_t err_len)
+static DemandDef *new_def(RoadDemand *d, DefKind kind, const char *id, int32_t vtype, const int32_t *via, int32_t n_via,
+                          CityDepartDef depart, char *err, size_t err_len)
 {
     if (d->n_defs == d->cap_defs) {
         int32_t cap = d->cap_defs ? d->cap_defs * 2 : 64;
@@ -318,8 +324,14 @@ CityStatus road_demand_emit(RoadDemand *d, double end_s, CityRng *rng, RoadDepar
                 return CITY_ERR_NOMEM;
             continue;
         }
-        RoadDeparture dep = {.vtype = def->vtype, .depart_s = it.t, .route = def->route, .from_edge = def->from,
-                             .to_edge = def->to, .via = def->via, .n_via = def->n_via, .depart = def->depart};
+        RoadDeparture dep = {.vtype = def->vtype,
+                             .depart_s = it.t,
+                             .route = def->route,
+                             .from_edge = def->from,
+                             .to_edge = def->to,
+                             .via = def->via,
+                             .n_via = def->n_via,
+                             .depart = def->depart};
         if (def->kind == DEF_TRIP) {
             dep.name = def->id;
         } else {

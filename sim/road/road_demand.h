@@ -14,10 +14,10 @@
 /* One vehicle due to enter. Pointers stay valid until the next
  * road_demand_emit call. */
 typedef struct RoadDeparture {
-    const char *name;              /* vehicle name ("flowid.7", trip id, ...) */
-    int32_t vtype;                 /* -1: default car */
-    double depart_s;               /* scheduled time (may be < now for late insertion) */
-    int32_t route;                 /* route index, or -1: from/to via */
+    const char *name; /* vehicle name ("flowid.7", trip id, ...) */
+    int32_t vtype;    /* -1: default car */
+    double depart_s;  /* scheduled time (may be < now for late insertion) */
+    int32_t route;    /* route index, or -1: from/to via */
     int32_t from_edge, to_edge;
     const int32_t *via;
     int32_t n_via;

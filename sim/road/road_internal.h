@@ -14,13 +14,13 @@
 #include "road_signals.h"
 
 typedef struct RoadVType {
-    CityVTypeDef def;      /* id owned */
-    double sqrt_ab;        /* 2 sqrt(a b), IDM interaction term */
+    CityVTypeDef def; /* id owned */
+    double sqrt_ab;   /* 2 sqrt(a b), IDM interaction term */
 } RoadVType;
 
 typedef struct RoadRoute {
-    char *id;              /* NULL for routes our router made */
-    int32_t first, count;  /* edges road->route_edges[first .. +count) */
+    char *id;             /* NULL for routes our router made */
+    int32_t first, count; /* edges road->route_edges[first .. +count) */
 } RoadRoute;
 
 /* Vehicles on one lane, front first: v[head .. head+n). */
@@ -31,50 +31,50 @@ typedef struct RoadLaneQ {
 
 /* A vehicle waiting to enter (departure time reached, no room yet). */
 typedef struct RoadPending {
-    RoadDeparture dep;     /* name owned */
-    int32_t route;         /* resolved route */
-    uint64_t seq;          /* arrival order in the queue */
+    RoadDeparture dep; /* name owned */
+    int32_t route;     /* resolved route */
+    uint64_t seq;      /* arrival order in the queue */
 } RoadPending;
 
 typedef struct RoadVehicles {
     CityPool pool;
     uint32_t cap;
     /* per pool index */
-    int32_t *lane;         /* current lane */
-    double *pos;           /* front bumper along the lane (m) */
-    double *speed;         /* m/s at the start of the step */
-    double *next_speed;    /* m/s chosen for this step */
-    float *accel;          /* last acceleration (m/s^2) */
+    int32_t *lane;      /* current lane */
+    double *pos;        /* front bumper along the lane (m) */
+    double *speed;      /* m/s at the start of the step */
+    double *next_speed; /* m/s chosen for this step */
+    float *accel;       /* last acceleration (m/s^2) */
     int32_t *vtype;
-    int32_t *route;        /* route index */
-    int32_t *route_pos;    /* index of the current (or last normal) edge in the route */
-    int32_t *conn;         /* connection planned at the end of the current edge, or being crossed; -1 none */
-    int8_t *via_pos;       /* index in conn's via chain while inside a junction; -1 on a normal lane */
-    int32_t *occ_link;     /* junction link held until the tail clears it; -1 */
-    double *occ_left_m;    /* distance still to drive before releasing occ_link */
-    double *v0_factor;     /* desired speed = factor * lane limit (capped by type max) */
-    double *depart_s;      /* when it got on the road */
-    double *depart_delay_s;/* how long it waited for room after its scheduled departure */
+    int32_t *route;         /* route index */
+    int32_t *route_pos;     /* index of the current (or last normal) edge in the route */
+    int32_t *conn;          /* connection planned at the end of the current edge, or being crossed; -1 none */
+    int8_t *via_pos;        /* index in conn's via chain while inside a junction; -1 on a normal lane */
+    int32_t *occ_link;      /* junction link held until the tail clears it; -1 */
+    double *occ_left_m;     /* distance still to drive before releasing occ_link */
+    double *v0_factor;      /* desired speed = factor * lane limit (capped by type max) */
+    double *depart_s;       /* when it got on the road */
+    double *depart_delay_s; /* how long it waited for room after its scheduled departure */
     double *time_loss_s;
-    double *dist_m;        /* distance driven */
-    double *halt_s;        /* continuous standing time */
-    double *wait_s;        /* total standing time */
-    double *energy_kwh;    /* EV battery content */
-    double *edge_enter_s;  /* when it entered the current edge */
-    int32_t *stops;        /* moving -> standing transitions */
-    uint8_t *flags;        /* ROAD_VF_* */
+    double *dist_m;       /* distance driven */
+    double *halt_s;       /* continuous standing time */
+    double *wait_s;       /* total standing time */
+    double *energy_kwh;   /* EV battery content */
+    double *edge_enter_s; /* when it entered the current edge */
+    int32_t *stops;       /* moving -> standing transitions */
+    uint8_t *flags;       /* ROAD_VF_* */
     char **name;
-    int32_t *lc_wait;      /* ticks until the next lane-change evaluation */
-    uint64_t *good_key;    /* (route, route_pos, closure epoch) the cached good lanes were computed for */
+    int32_t *lc_wait;          /* ticks until the next lane-change evaluation */
+    uint64_t *good_key;        /* (route, route_pos, closure epoch) the cached good lanes were computed for */
     int8_t *good_lo, *good_hi; /* cached lanes of the current edge leading to the next route edge */
-    int32_t *live;         /* dense list of live pool indices (slot order of the readers) */
-    int32_t *live_pos;     /* pool index -> position in live */
+    int32_t *live;             /* dense list of live pool indices (slot order of the readers) */
+    int32_t *live_pos;         /* pool index -> position in live */
     uint32_t n_live;
 } RoadVehicles;
 
 enum {
-    ROAD_VF_HALTING = 1,   /* standing now */
-    ROAD_VF_GRIDLOCK = 2,  /* gridlock warning already given */
+    ROAD_VF_HALTING = 1,         /* standing now */
+    ROAD_VF_GRIDLOCK = 2,        /* gridlock warning already given */
     ROAD_VF_STOPPED_AT_LINE = 4, /* made the full stop a stop/all-way sign asks for */
     ROAD_VF_ARRIVED = 8,
     ROAD_VF_PULLED_IN = 16, /* waited at the line through a yielding green: clears the junction on red */
@@ -85,85 +85,97 @@ enum {
  * gap asks the vehicles behind on that lane to open one (SUMO's
  * cooperative lane changing, reduced to its core). */
 typedef struct RoadMerge {
-    int32_t lane;          /* the lane asked to open a gap */
-    int32_t next;          /* next request on the same lane, -1 */
-    double back_m;         /* where the merging vehicle's back is */
+    int32_t lane;  /* the lane asked to open a gap */
+    int32_t next;  /* next request on the same lane, -1 */
+    double back_m; /* where the merging vehicle's back is */
     double speed_mps;
 } RoadMerge;
 
 typedef struct RoadEdgeStats {
     uint32_t entered, left;
-    double sampled_s;      /* vehicle-seconds on the edge */
-    double dist_m;         /* vehicle-metres on the edge */
-    double travel_s;       /* summed traversal times of vehicles that left */
+    double sampled_s; /* vehicle-seconds on the edge */
+    double dist_m;    /* vehicle-metres on the edge */
+    double travel_s;  /* summed traversal times of vehicles that left */
 } RoadEdgeStats;
 
 /* An EV plugged in at a charger after its trip (the grid holds its battery). */
 typedef struct RoadParkedEv {
-    uint64_t key;              /* the vehicle's packed id at arrival */
-    double unplug_s;           /* when it leaves */
-    double arrived_kwh;        /* battery content when it plugged in */
-    char *name;                /* the vehicle's name (owned: the vehicle is gone) */
+    uint64_t key;       /* the vehicle's packed id at arrival */
+    double unplug_s;    /* when it leaves */
+    double arrived_kwh; /* battery content when it plugged in */
+    char *name;         /* the vehicle's name (owned: the vehicle is gone) */
 } RoadParkedEv;
 
 struct CityRoad {
     CityWorld *world;
     CityRoadNet *net;
     CityRoadOptions opt;
-    CityRng *rng;          /* the "road" stream */
+    CityRng *rng; /* the "road" stream */
     RoadSignals *signals;
     RoadRouter *router;
     RoadDemand *demand;
 
-    RoadVType *vtypes; int32_t n_vtypes, cap_vtypes;
+    RoadVType *vtypes;
+    int32_t n_vtypes, cap_vtypes;
     int32_t default_vtype;
-    RoadRoute *routes; int32_t n_routes, cap_routes;
-    int32_t *route_edges; int32_t n_route_edges, cap_route_edges;
+    RoadRoute *routes;
+    int32_t n_routes, cap_routes;
+    int32_t *route_edges;
+    int32_t n_route_edges, cap_route_edges;
     struct RoadNameIndex *vtype_index, *route_index;
 
     RoadVehicles veh;
-    RoadLaneQ *lanes;      /* per net lane */
-    int32_t *active;       /* lanes with vehicles (in activation order) */
+    RoadLaneQ *lanes; /* per net lane */
+    int32_t *active;  /* lanes with vehicles (in activation order) */
     int32_t n_active, cap_active;
-    int32_t *active_pos;   /* lane -> position in active, -1 */
+    int32_t *active_pos; /* lane -> position in active, -1 */
     bool *lane_closed;
-    uint32_t closure_epoch;    /* bumped when a lane opens or closes (invalidates cached lane choices) */
+    uint32_t closure_epoch; /* bumped when a lane opens or closes (invalidates cached lane choices) */
 
     /* per lane, what the lights are told */
     uint16_t *sense_count, *sense_halting;
     double *sense_detect_s;
 
     /* junction links */
-    uint16_t *link_occupied;   /* vehicles holding the link */
-    double *link_eta;          /* earliest arrival of an approaching vehicle, this step's registrations */
-    double *link_eta_prev;     /* ... from the previous step (what decisions read) */
-    int32_t *link_touched; int32_t n_touched, cap_touched;
-    int32_t *link_touched_prev; int32_t n_touched_prev, cap_touched_prev;
+    uint16_t *link_occupied; /* vehicles holding the link */
+    double *link_eta;        /* earliest arrival of an approaching vehicle, this step's registrations */
+    double *link_eta_prev;   /* ... from the previous step (what decisions read) */
+    int32_t *link_touched;
+    int32_t n_touched, cap_touched;
+    int32_t *link_touched_prev;
+    int32_t n_touched_prev, cap_touched_prev;
 
-    RoadParkedEv *parked; int32_t n_parked, cap_parked;
-    uint64_t ev_sessions;      /* charging sessions started */
-    double ev_charged_kwh;     /* energy EVs took home from finished sessions */
-    RoadMerge *merges; int32_t n_merges, cap_merges;
-    int32_t *merge_head;       /* per lane: first request, -1 */
+    RoadParkedEv *parked;
+    int32_t n_parked, cap_parked;
+    uint64_t ev_sessions;  /* charging sessions started */
+    double ev_charged_kwh; /* energy EVs took home from finished sessions */
+    RoadMerge *merges;
+    int32_t n_merges, cap_merges;
+    int32_t *merge_head; /* per lane: first request, -1 */
 
     /* per edge */
     RoadEdgeStats *edge_stats;
-    double *edge_tt_s;         /* current travel-time estimate per edge (routing) */
-    double stats_begin_s;      /* start of the current aggregation interval */
+    double *edge_tt_s;    /* current travel-time estimate per edge (routing) */
+    double stats_begin_s; /* start of the current aggregation interval */
 
-    RoadPending *pending; int32_t n_pending, cap_pending;
+    RoadPending *pending;
+    int32_t n_pending, cap_pending;
     uint64_t pending_seq;
 
     /* scratch */
-    int32_t *scratch; int32_t cap_scratch;
-    int32_t *insert_block; int32_t insert_stamp; /* per edge, see road_insert_pending */
-    int32_t *route_buf; int32_t cap_route_buf;
+    int32_t *scratch;
+    int32_t cap_scratch;
+    int32_t *insert_block;
+    int32_t insert_stamp; /* per edge, see road_insert_pending */
+    int32_t *route_buf;
+    int32_t cap_route_buf;
 
     CityRoadStats stats;
-    double sum_speed;          /* this step */
+    double sum_speed; /* this step */
     uint64_t emergency_brakes;
     uint64_t missed_turns;
-    uint64_t trips_aborted;    /* vehicles that could not reach their destination (logged) */     /* turns given up for want of a gap (rerouted) */
+    uint64_t trips_aborted;
+        /* vehicles that could not reach their destination (logged) */ /* turns given up for want of a gap (rerouted) */
     CityTable *trips;
     CityTable *edges_table;
     char err[512];
@@ -178,7 +190,10 @@ CityStatus road_lane_push_back(CityRoad *road, int32_t lane, int32_t v);
 CityStatus road_lane_insert_sorted(CityRoad *road, int32_t lane, int32_t v);
 void road_lane_remove(CityRoad *road, int32_t lane, int32_t v);
 void road_lane_pop_front(CityRoad *road, int32_t lane);
-static inline int32_t road_lane_count(const CityRoad *road, int32_t lane) { return road->lanes[lane].n; }
+static inline int32_t road_lane_count(const CityRoad *road, int32_t lane)
+{
+    return road->lanes[lane].n;
+}
 static inline int32_t road_lane_at(const CityRoad *road, int32_t lane, int32_t i)
 {
     return road->lanes[lane].v[road->lanes[lane].head + i];

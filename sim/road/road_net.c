@@ -126,17 +126,39 @@ static const struct {
     const char *name;
     uint32_t bit;
 } class_names[] = {
-    {"passenger", CITY_VC_PASSENGER}, {"private", CITY_VC_PASSENGER},   {"hov", CITY_VC_PASSENGER},
-    {"vip", CITY_VC_PASSENGER},       {"evehicle", CITY_VC_PASSENGER},  {"custom1", CITY_VC_PASSENGER},
-    {"custom2", CITY_VC_PASSENGER},   {"taxi", CITY_VC_TAXI},           {"bus", CITY_VC_BUS},
-    {"coach", CITY_VC_BUS},           {"truck", CITY_VC_TRUCK},         {"trailer", CITY_VC_TRUCK},
-    {"delivery", CITY_VC_TRUCK},      {"emergency", CITY_VC_EMERGENCY}, {"authority", CITY_VC_EMERGENCY},
-    {"army", CITY_VC_EMERGENCY},      {"motorcycle", CITY_VC_MOTORCYCLE}, {"moped", CITY_VC_MOTORCYCLE},
-    {"bicycle", CITY_VC_BICYCLE},     {"pedestrian", CITY_VC_PEDESTRIAN}, {"tram", CITY_VC_RAIL},
-    {"rail_urban", CITY_VC_RAIL},     {"rail", CITY_VC_RAIL},           {"rail_electric", CITY_VC_RAIL},
-    {"rail_fast", CITY_VC_RAIL},      {"cable_car", CITY_VC_RAIL},      {"subway", CITY_VC_RAIL},
-    {"ship", CITY_VC_SHIP},           {"container", CITY_VC_SHIP},      {"aircraft", CITY_VC_SHIP},
-    {"wheelchair", CITY_VC_PEDESTRIAN}, {"scooter", CITY_VC_BICYCLE},   {"drone", CITY_VC_SHIP},
+    {"passenger", CITY_VC_PASSENGER},
+    {"private", CITY_VC_PASSENGER},
+    {"hov", CITY_VC_PASSENGER},
+    {"vip", CITY_VC_PASSENGER},
+    {"evehicle", CITY_VC_PASSENGER},
+    {"custom1", CITY_VC_PASSENGER},
+    {"custom2", CITY_VC_PASSENGER},
+    {"taxi", CITY_VC_TAXI},
+    {"bus", CITY_VC_BUS},
+    {"coach", CITY_VC_BUS},
+    {"truck", CITY_VC_TRUCK},
+    {"trailer", CITY_VC_TRUCK},
+    {"delivery", CITY_VC_TRUCK},
+    {"emergency", CITY_VC_EMERGENCY},
+    {"authority", CITY_VC_EMERGENCY},
+    {"army", CITY_VC_EMERGENCY},
+    {"motorcycle", CITY_VC_MOTORCYCLE},
+    {"moped", CITY_VC_MOTORCYCLE},
+    {"bicycle", CITY_VC_BICYCLE},
+    {"pedestrian", CITY_VC_PEDESTRIAN},
+    {"tram", CITY_VC_RAIL},
+    {"rail_urban", CITY_VC_RAIL},
+    {"rail", CITY_VC_RAIL},
+    {"rail_electric", CITY_VC_RAIL},
+    {"rail_fast", CITY_VC_RAIL},
+    {"cable_car", CITY_VC_RAIL},
+    {"subway", CITY_VC_RAIL},
+    {"ship", CITY_VC_SHIP},
+    {"container", CITY_VC_SHIP},
+    {"aircraft", CITY_VC_SHIP},
+    {"wheelchair", CITY_VC_PEDESTRIAN},
+    {"scooter", CITY_VC_BICYCLE},
+    {"drone", CITY_VC_SHIP},
 };
 
 uint32_t city_vclass_from_name(const char *name)
@@ -149,7 +171,7 @@ uint32_t city_vclass_from_name(const char *name)
 
 const char *city_vclass_name(uint32_t bit)
 {
-    static const char *names[] = {"passenger", "taxi",    "bus",        "truck", "emergency",
+    static const char *names[] = {"passenger",  "taxi",    "bus",        "truck", "emergency",
                                   "motorcycle", "bicycle", "pedestrian", "rail",  "ship"};
     for (int i = 0; i < 10; i++)
         if (bit == (1u << i))
@@ -188,9 +210,19 @@ void city_road_net_destroy(CityRoadNet *net)
         free(net->tls[i].id);
         free(net->tls[i].program_id);
     }
-    free(net->junctions); free(net->edges); free(net->lanes); free(net->conns); free(net->links);
-    free(net->tls); free(net->phases); free(net->points); free(net->via); free(net->succ);
-    free(net->succ_allow); free(net->masks); free(net->chars);
+    free(net->junctions);
+    free(net->edges);
+    free(net->lanes);
+    free(net->conns);
+    free(net->links);
+    free(net->tls);
+    free(net->phases);
+    free(net->points);
+    free(net->via);
+    free(net->succ);
+    free(net->succ_allow);
+    free(net->masks);
+    free(net->chars);
     if (net->index) {
         map_free(&net->index->junctions);
         map_free(&net->index->edges);
@@ -357,8 +389,8 @@ int32_t city_road_net_add_connection(CityRoadNet *net, int32_t from_lane, int32_
 {
     if (!check_open(net, err, err_len))
         return -1;
-    if (from_lane < 0 || from_lane >= net->n_lanes || to_lane < 0 || to_lane >= net->n_lanes ||
-        junction < 0 || junction >= net->n_junctions) {
+    if (from_lane < 0 || from_lane >= net->n_lanes || to_lane < 0 || to_lane >= net->n_lanes || junction < 0 ||
+        junction >= net->n_junctions) {
         set_err(err, err_len, "connection names an unknown lane or junction");
         return -1;
     }
@@ -370,7 +402,8 @@ int32_t city_road_net_add_connection(CityRoadNet *net, int32_t from_lane, int32_
         }
     if (tls >= net->n_tls || (tls >= 0 && (tls_link < 0 || tls_link >= net->tls[tls].link_count))) {
         set_err(err, err_len, "connection %s -> %s: traffic light link index %d is out of range for light '%s'",
-                net->lanes[from_lane].id, net->lanes[to_lane].id, (int)tls_link, tls >= 0 && tls < net->n_tls ? net->tls[tls].id : "?");
+                net->lanes[from_lane].id, net->lanes[to_lane].id, (int)tls_link,
+                tls >= 0 && tls < net->n_tls ? net->tls[tls].id : "?");
         return -1;
     }
     if (!grow(net, (void **)&net->conns, CAP_C, (size_t)net->n_conns + 1, sizeof *net->conns) ||
@@ -471,9 +504,8 @@ CityStatus city_road_net_set_request(CityRoadNet *net, int32_t junction, int32_t
     uint64_t *m = net->masks + lk->mask_first;
     memset(m, 0, 2u * (size_t)lk->mask_words * sizeof *m);
     if (!parse_bits(response, j->link_count, m) || !parse_bits(foes, j->link_count, m + lk->mask_words)) {
-        set_err(err, err_len,
-                "junction '%s': request %d needs response and foes strings of %d characters '0'/'1'", j->id,
-                (int)index, (int)j->link_count);
+        set_err(err, err_len, "junction '%s': request %d needs response and foes strings of %d characters '0'/'1'",
+                j->id, (int)index, (int)j->link_count);
         return CITY_ERR_INVALID;
     }
     lk->conn = conn;
@@ -538,8 +570,8 @@ int32_t city_road_net_add_phase(CityRoadNet *net, int32_t tls, double duration_s
     }
     for (const char *p = state; *p; p++)
         if (!strchr("GgryYuosOw-", *p)) {
-            set_err(err, err_len, "traffic light '%s' phase %d: '%c' is not a SUMO signal state (use GgryYuosO)",
-                    t->id, (int)t->phase_count, *p);
+            set_err(err, err_len, "traffic light '%s' phase %d: '%c' is not a SUMO signal state (use GgryYuosO)", t->id,
+                    (int)t->phase_count, *p);
             return -1;
         }
     if (!(duration_s > 0) || !isfinite(duration_s)) {
@@ -586,7 +618,10 @@ CityStatus city_road_net_set_junction_tls(CityRoadNet *net, int32_t junction, in
 
 /* ---- finalize ----------------------------------------------------------- */
 
-static bool is_major(char state) { return state == 'M' || state == 'O' || state == 'G'; }
+static bool is_major(char state)
+{
+    return state == 'M' || state == 'O' || state == 'G';
+}
 
 /* Junctions without request tables get one: links in connection order;
  * two links conflict when they come from different edges and go to the
@@ -627,8 +662,10 @@ static bool default_requests(CityRoadNet *net, char *err, size_t err_len)
                 if (!conflict) {
                     const CityLane *fa = &net->lanes[ca->from_lane], *ta = &net->lanes[ca->to_lane];
                     const CityLane *fb = &net->lanes[cb->from_lane], *tb = &net->lanes[cb->to_lane];
-                    CityPoint p1 = net->points[fa->shape_first + fa->shape_count - 1], p2 = net->points[ta->shape_first];
-                    CityPoint q1 = net->points[fb->shape_first + fb->shape_count - 1], q2 = net->points[tb->shape_first];
+                    CityPoint p1 = net->points[fa->shape_first + fa->shape_count - 1],
+                              p2 = net->points[ta->shape_first];
+                    CityPoint q1 = net->points[fb->shape_first + fb->shape_count - 1],
+                              q2 = net->points[tb->shape_first];
                     double d1 = (q2.x - q1.x) * (p1.y - q1.y) - (q2.y - q1.y) * (p1.x - q1.x);
                     double d2 = (q2.x - q1.x) * (p2.y - q1.y) - (q2.y - q1.y) * (p2.x - q1.x);
                     double d3 = (p2.x - p1.x) * (q1.y - p1.y) - (p2.y - p1.y) * (q1.x - p1.x);
@@ -701,7 +738,11 @@ CityStatus city_road_net_finalize(CityRoadNet *net, char *err, size_t err_len)
     int32_t *next = malloc(((size_t)net->n_lanes + 1) * sizeof *next);
     int32_t *new_index = malloc(((size_t)net->n_conns + 1) * sizeof *new_index);
     if (!next || !new_index) {
-        free(order); free(sorted); free(count); free(next); free(new_index);
+        free(order);
+        free(sorted);
+        free(count);
+        free(next);
+        free(new_index);
         return CITY_ERR_NOMEM;
     }
     memcpy(next, count, (size_t)net->n_lanes * sizeof *next);
@@ -729,7 +770,11 @@ CityStatus city_road_net_finalize(CityRoadNet *net, char *err, size_t err_len)
         if (sorted[c].link >= 0)
             net->links[sorted[c].link].conn = c;
     memcpy(net->conns, sorted, (size_t)net->n_conns * sizeof *sorted);
-    free(order); free(sorted); free(count); free(next); free(new_index);
+    free(order);
+    free(sorted);
+    free(count);
+    free(next);
+    free(new_index);
     /* successor edges with the classes that can make each turn */
     net->n_succ = 0;
     for (int32_t e = 0; e < net->n_edges; e++) {
@@ -786,10 +831,22 @@ CityStatus city_road_net_finalize(CityRoadNet *net, char *err, size_t err_len)
 
 /* ---- reading ------------------------------------------------------------ */
 
-int32_t city_road_net_find_junction(const CityRoadNet *net, const char *id) { return map_get(&net->index->junctions, id); }
-int32_t city_road_net_find_edge(const CityRoadNet *net, const char *id) { return map_get(&net->index->edges, id); }
-int32_t city_road_net_find_lane(const CityRoadNet *net, const char *id) { return map_get(&net->index->lanes, id); }
-int32_t city_road_net_find_tls(const CityRoadNet *net, const char *id) { return map_get(&net->index->tls, id); }
+int32_t city_road_net_find_junction(const CityRoadNet *net, const char *id)
+{
+    return map_get(&net->index->junctions, id);
+}
+int32_t city_road_net_find_edge(const CityRoadNet *net, const char *id)
+{
+    return map_get(&net->index->edges, id);
+}
+int32_t city_road_net_find_lane(const CityRoadNet *net, const char *id)
+{
+    return map_get(&net->index->lanes, id);
+}
+int32_t city_road_net_find_tls(const CityRoadNet *net, const char *id)
+{
+    return map_get(&net->index->tls, id);
+}
 
 void city_road_lane_point(const CityRoadNet *net, int32_t lane, double s_m, CityPoint *out, double *heading_rad)
 {

@@ -65,8 +65,8 @@ CityStatus road_record_trip(CityRoad *road, int32_t v, double now_s)
     char tname[256];
     csv_field(tname, sizeof tname, road->vtypes[vh->vtype[v]].def.id);
     char nums[256], *p = nums;
-    const double vals[] = {vh->depart_s[v], vh->depart_delay_s[v], now_s, vh->dist_m[v], tt, vh->time_loss_s[v],
-                           vh->wait_s[v]};
+    const double vals[] = {vh->depart_s[v],    vh->depart_delay_s[v], now_s, vh->dist_m[v], tt,
+                           vh->time_loss_s[v], vh->wait_s[v]};
     for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
         p = put_fixed3(p, vals[i]);
         *p++ = ',';

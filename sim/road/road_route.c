@@ -8,17 +8,17 @@
 #include "road_route.h"
 
 typedef struct HeapItem {
-    double f;      /* cost so far + heuristic */
+    double f; /* cost so far + heuristic */
     int32_t edge;
 } HeapItem;
 
 struct RoadRouter {
     const CityRoadNet *net;
-    double inv_top_speed;   /* 1 / fastest speed limit of the net */
-    double *g;              /* best known cost to the end of each edge */
-    int32_t *prev;          /* predecessor edge on that path */
-    uint32_t *stamp;        /* query in which g/prev were set */
-    uint8_t *closed;        /* settled in the current query (valid when stamp matches) */
+    double inv_top_speed; /* 1 / fastest speed limit of the net */
+    double *g;            /* best known cost to the end of each edge */
+    int32_t *prev;        /* predecessor edge on that path */
+    uint32_t *stamp;      /* query in which g/prev were set */
+    uint8_t *closed;      /* settled in the current query (valid when stamp matches) */
     uint32_t query;
     HeapItem *heap;
     int32_t n_heap, cap_heap;
@@ -60,7 +60,10 @@ void road_router_destroy(RoadRouter *r)
 }
 
 /* Heap order: smaller f first, ties by edge index (deterministic). */
-static inline bool before(HeapItem a, HeapItem b) { return a.f < b.f || (a.f == b.f && a.edge < b.edge); }
+static inline bool before(HeapItem a, HeapItem b)
+{
+    return a.f < b.f || (a.f == b.f && a.edge < b.edge);
+}
 
 static bool heap_push(RoadRouter *r, HeapItem it)
 {

@@ -57,25 +57,25 @@
 static const char SIG_CHARS[] = "GgryYuosO-";
 
 typedef struct SigPhase {
-    int64_t dur_ms;        /* nominal duration */
-    int64_t min_ms;        /* actuated lower bound; max-pressure decision period */
-    int64_t max_ms;        /* actuated upper bound */
+    int64_t dur_ms; /* nominal duration */
+    int64_t min_ms; /* actuated lower bound; max-pressure decision period */
+    int64_t max_ms; /* actuated upper bound */
 } SigPhase;
 
 typedef struct SigLight {
-    char *id;              /* the net's id, for messages */
-    CityTlsType type;      /* control mode */
-    int64_t offset_ms;     /* SUMO offset: phase 0 starts at offset + k * cycle */
-    int32_t n_links;       /* length of every state string */
-    int32_t n_phases;      /* 0: no program, the light shows 'O' (off) */
+    char *id;          /* the net's id, for messages */
+    CityTlsType type;  /* control mode */
+    int64_t offset_ms; /* SUMO offset: phase 0 starts at offset + k * cycle */
+    int32_t n_links;   /* length of every state string */
+    int32_t n_phases;  /* 0: no program, the light shows 'O' (off) */
     SigPhase *phases;
-    char *states;          /* phase p's state at states[p * (n_links + 1)], NUL-terminated */
-    char *shown;           /* what the light shows now: n_links chars + NUL */
-    int32_t phase;         /* program phase; in a synthesized yellow the green being left */
+    char *states;  /* phase p's state at states[p * (n_links + 1)], NUL-terminated */
+    char *shown;   /* what the light shows now: n_links chars + NUL */
+    int32_t phase; /* program phase; in a synthesized yellow the green being left */
     int64_t phase_start_ms;
-    int64_t decide_ms;     /* max-pressure: next decision point of the current green */
-    int32_t target;        /* phase to show when the current yellow ends; -1: none */
-    bool synth;            /* showing a synthesized yellow (not a program phase) */
+    int64_t decide_ms; /* max-pressure: next decision point of the current green */
+    int32_t target;    /* phase to show when the current yellow ends; -1: none */
+    bool synth;        /* showing a synthesized yellow (not a program phase) */
     int64_t synth_start_ms;
     /* The connections of link k: conn_from/conn_to[link_first[k] .. link_first[k+1]).
      * Several connections may share one link index (SUMO's linkIndex). */
@@ -86,14 +86,20 @@ typedef struct SigLight {
 struct RoadSignals {
     SigLight *lights;
     int32_t n_lights;
-    int32_t n_lanes;       /* length of the sense arrays */
-    bool stepped;          /* a step ran: a new program keeps the running phase instead of re-aligning */
+    int32_t n_lanes; /* length of the sense arrays */
+    bool stepped;    /* a step ran: a new program keeps the running phase instead of re-aligning */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static bool sig_green(char c) { return c == 'G' || c == 'g'; }
-static bool sig_yellow(char c) { return c == 'y' || c == 'Y' || c == 'u'; }
+static bool sig_green(char c)
+{
+    return c == 'G' || c == 'g';
+}
+static bool sig_yellow(char c)
+{
+    return c == 'y' || c == 'Y' || c == 'u';
+}
 
 /* Seconds to whole milliseconds; NaN and absurd values are clamped to
  * +-1e12 s so that no later sum can overflow. */
@@ -114,7 +120,10 @@ static int64_t sig_detect_ms(double s)
     return (int64_t)llround(s * 1000.0);
 }
 
-static const char *sig_state(const SigLight *L, int32_t p) { return L->states + (size_t)p * ((size_t)L->n_links + 1); }
+static const char *sig_state(const SigLight *L, int32_t p)
+{
+    return L->states + (size_t)p * ((size_t)L->n_links + 1);
+}
 
 static bool sig_has_green(const SigLight *L, int32_t p)
 {
@@ -145,7 +154,10 @@ static int64_t sig_decide_period(const SigLight *L, int32_t p)
 }
 
 /* The time a change that fell due at `due` is stamped with (see the top). */
-static int64_t sig_stamp(int64_t due, int64_t now_ms, int64_t dt_ms) { return due > now_ms - dt_ms ? due : now_ms; }
+static int64_t sig_stamp(int64_t due, int64_t now_ms, int64_t dt_ms)
+{
+    return due > now_ms - dt_ms ? due : now_ms;
+}
 
 static void sig_enter(SigLight *L, int32_t p, int64_t at_ms)
 {
@@ -337,8 +349,8 @@ CityStatus road_signals_set_type(RoadSignals *signals, int32_t tls, CityTlsType 
     if (type != CITY_TLS_STATIC && type != CITY_TLS_ACTUATED && type != CITY_TLS_MAX_PRESSURE &&
         type != CITY_TLS_EXTERNAL) {
         snprintf(err, err_len,
-                 "traffic light '%s': unknown control type %d; use static, actuated, max_pressure or external",
-                 L->id, (int)type);
+                 "traffic light '%s': unknown control type %d; use static, actuated, max_pressure or external", L->id,
+                 (int)type);
         return CITY_ERR_INVALID;
     }
     /* The running phase keeps its start time: the new rule judges it from
@@ -380,8 +392,8 @@ static CityStatus sig_check_phase(const SigLight *L, int32_t p, const CityTlsPha
         return CITY_ERR_INVALID;
     }
     if (!(ph->duration_s > 0.0) || !(ph->duration_s <= SIG_MAX_DURATION_S)) {
-        snprintf(err, err_len, "traffic light '%s' phase %d: duration %g s must be > 0 and at most %g s", L->id,
-                 (int)p, ph->duration_s, SIG_MAX_DURATION_S);
+        snprintf(err, err_len, "traffic light '%s' phase %d: duration %g s must be > 0 and at most %g s", L->id, (int)p,
+                 ph->duration_s, SIG_MAX_DURATION_S);
         return CITY_ERR_INVALID;
     }
     if (!(ph->min_s >= 0.0) || !(ph->min_s <= ph->duration_s) || !(ph->duration_s <= ph->max_s) ||
@@ -402,8 +414,7 @@ CityStatus road_signals_set_program(RoadSignals *signals, int32_t tls, const Cit
     if (sig_find(signals, tls, &L, err, err_len) != CITY_OK)
         return CITY_ERR_INVALID;
     if (n_phases < 1 || !phases || !states) {
-        snprintf(err, err_len, "traffic light '%s': a program needs at least one phase (got %d)", L->id,
-                 (int)n_phases);
+        snprintf(err, err_len, "traffic light '%s': a program needs at least one phase (got %d)", L->id, (int)n_phases);
         return CITY_ERR_INVALID;
     }
     /* Check everything before touching the light: a refused program
@@ -438,8 +449,8 @@ CityStatus road_signals_set_phase(RoadSignals *signals, int32_t tls, int32_t pha
         if (L->n_phases == 0)
             snprintf(err, err_len, "traffic light '%s' has no program; give it one before setting a phase", L->id);
         else
-            snprintf(err, err_len, "traffic light '%s': no phase %d; its program has phases 0 to %d", L->id,
-                     (int)phase, (int)L->n_phases - 1);
+            snprintf(err, err_len, "traffic light '%s': no phase %d; its program has phases 0 to %d", L->id, (int)phase,
+                     (int)L->n_phases - 1);
         return CITY_ERR_INVALID;
     }
     if (!isfinite(now_s)) {

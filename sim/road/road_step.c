@@ -16,27 +16,36 @@
 
 #include "road_internal.h"
 
-#define ROAD_HALT_MPS 0.1          /* below this a vehicle is standing (SUMO's halting threshold) */
-#define ROAD_YIELD_MARGIN_S 1.0    /* safety time a yielding vehicle leaves a priority one */
-#define ROAD_APPROACH_M 150.0      /* vehicles closer than this to a junction announce themselves */
-#define ROAD_IMPATIENCE_S 20.0     /* after waiting this long a yielding vehicle ignores standing foes */
-#define ROAD_STOP_LINE_M 1.0       /* vehicles stop this far before a line they may not pass */
-#define ROAD_TAIL_RELEASE_S 60.0   /* see move_all */
-#define ROAD_MISSED_TURN_S 30.0    /* standing this long on the wrong lane, a driver gives up the turn */
+#define ROAD_HALT_MPS 0.1        /* below this a vehicle is standing (SUMO's halting threshold) */
+#define ROAD_YIELD_MARGIN_S 1.0  /* safety time a yielding vehicle leaves a priority one */
+#define ROAD_APPROACH_M 150.0    /* vehicles closer than this to a junction announce themselves */
+#define ROAD_IMPATIENCE_S 20.0   /* after waiting this long a yielding vehicle ignores standing foes */
+#define ROAD_STOP_LINE_M 1.0     /* vehicles stop this far before a line they may not pass */
+#define ROAD_TAIL_RELEASE_S 60.0 /* see move_all */
+#define ROAD_MISSED_TURN_S 30.0  /* standing this long on the wrong lane, a driver gives up the turn */
 
 typedef struct StepCtx {
     CityRoad *road;
     const CityRoadNet *net;
     double now_s, dt_s;
-    int32_t *cand;                 /* vehicles wanting to cross a stop line this step */
+    int32_t *cand; /* vehicles wanting to cross a stop line this step */
     int32_t n_cand;
 } StepCtx;
 
 /* fmin/fmax without NaN handling: inlined (libm's are calls under -fno-fast-math) */
-static inline double min2(double a, double b) { return a < b ? a : b; }
-static inline double max2(double a, double b) { return a > b ? a : b; }
+static inline double min2(double a, double b)
+{
+    return a < b ? a : b;
+}
+static inline double max2(double a, double b)
+{
+    return a > b ? a : b;
+}
 
-static inline const RoadVType *vtype_of(const CityRoad *road, int32_t v) { return &road->vtypes[road->veh.vtype[v]]; }
+static inline const RoadVType *vtype_of(const CityRoad *road, int32_t v)
+{
+    return &road->vtypes[road->veh.vtype[v]];
+}
 
 /* IDM acceleration of a vehicle at speed v with desired speed v0 behind an
  * obstacle at gap s moving at speed vl (s = INFINITY: free road). */
@@ -250,8 +259,7 @@ static void announce(CityRoad *road, int32_t link, double eta_s)
 
 /* Opening a gap for a vehicle that asked to merge in ahead (closer than the
  * leader at gap `s_leader`), when that takes no more than comfortable braking. */
-static double merge_accel(const CityRoad *road, int32_t lane, int32_t v, const RoadVType *t, double v0,
-                          double s_leader)
+static double merge_accel(const CityRoad *road, int32_t lane, int32_t v, const RoadVType *t, double v0, double s_leader)
 {
     double a = INFINITY;
     for (int32_t k = road->merge_head[lane]; k >= 0; k = road->merges[k].next) {
@@ -536,7 +544,8 @@ static void miss_turn(CityRoad *road, int32_t v, int32_t lane)
     for (int pass = 0; pass < 2; pass++)
         for (int32_t k = 0; k < ln->out_count; k++) {
             const CityConnection *c = &net->conns[ln->out_first + k];
-            if ((pass == 0) != (c->dir == 's') || !(net->lanes[c->to_lane].allow & vclass) || road->lane_closed[c->to_lane])
+            if ((pass == 0) != (c->dir == 's') || !(net->lanes[c->to_lane].allow & vclass) ||
+                road->lane_closed[c->to_lane])
                 continue;
             int32_t next = net->lanes[c->to_lane].edge;
             road->route_buf[0] = ln->edge;
@@ -626,8 +635,8 @@ static void change_lanes(StepCtx *x, int32_t period)
          * holds back: an unhindered one makes no discretionary change
          * (it forgoes changes made only to let followers pass) */
         /* (its last acceleration tells: what its leader and the road ahead allowed) */
-        bool unhindered = vh->accel[v] > accel_behind(road, v, -1, vh->pos[v], lane) -
-                                             vtype_of(road, v)->def.lc_threshold_mps2;
+        bool unhindered =
+            vh->accel[v] > accel_behind(road, v, -1, vh->pos[v], lane) - vtype_of(road, v)->def.lc_threshold_mps2;
         for (int d = -1; d <= 1; d += 2) {
             int32_t ti = idx + d;
             if (ti < 0 || ti >= e->lane_count)
@@ -716,7 +725,7 @@ static CityStatus cross_lane_end(StepCtx *x, int32_t v, bool *arrived)
     vh->lane[v] = next;
     if (vh->via_pos[v] < 0) { /* onto the next edge of the route */
         vh->route_pos[v]++;
-        vh->flags[v] &= (uint8_t)~(ROAD_VF_STOPPED_AT_LINE | ROAD_VF_PULLED_IN);
+        vh->flags[v] &= (uint8_t) ~(ROAD_VF_STOPPED_AT_LINE | ROAD_VF_PULLED_IN);
         vh->edge_enter_s[v] = x->now_s + x->dt_s;
         road->edge_stats[net->lanes[next].edge].entered++;
         vh->conn[v] = road_plan_conn(road, v, next);

@@ -48,12 +48,12 @@ void city_vtype_defaults(CityVTypeDef *d, uint32_t vclass)
     }
 }
 
-#define GROW_ARRAY(arr, n) \
-    do { \
-        void *p_ = realloc((arr), (size_t)(n) * sizeof *(arr)); \
-        if (!p_) \
-            return CITY_ERR_NOMEM; \
-        (arr) = p_; \
+#define GROW_ARRAY(arr, n)                                                                                             \
+    do {                                                                                                               \
+        void *p_ = realloc((arr), (size_t)(n) * sizeof *(arr));                                                        \
+        if (!p_)                                                                                                       \
+            return CITY_ERR_NOMEM;                                                                                     \
+        (arr) = p_;                                                                                                    \
     } while (0)
 
 CityStatus road_vehicles_reserve(CityRoad *road, uint32_t n)
@@ -64,16 +64,35 @@ CityStatus road_vehicles_reserve(CityRoad *road, uint32_t n)
     uint32_t cap = vh->cap ? vh->cap : 256;
     while (cap < n)
         cap *= 2;
-    GROW_ARRAY(vh->lane, cap); GROW_ARRAY(vh->pos, cap); GROW_ARRAY(vh->speed, cap);
-    GROW_ARRAY(vh->next_speed, cap); GROW_ARRAY(vh->accel, cap); GROW_ARRAY(vh->vtype, cap);
-    GROW_ARRAY(vh->route, cap); GROW_ARRAY(vh->route_pos, cap); GROW_ARRAY(vh->conn, cap);
-    GROW_ARRAY(vh->via_pos, cap); GROW_ARRAY(vh->occ_link, cap); GROW_ARRAY(vh->occ_left_m, cap);
-    GROW_ARRAY(vh->v0_factor, cap); GROW_ARRAY(vh->depart_s, cap); GROW_ARRAY(vh->depart_delay_s, cap); GROW_ARRAY(vh->time_loss_s, cap);
-    GROW_ARRAY(vh->dist_m, cap); GROW_ARRAY(vh->halt_s, cap); GROW_ARRAY(vh->wait_s, cap);
-    GROW_ARRAY(vh->energy_kwh, cap); GROW_ARRAY(vh->edge_enter_s, cap); GROW_ARRAY(vh->stops, cap);
-    GROW_ARRAY(vh->flags, cap); GROW_ARRAY(vh->lc_wait, cap); GROW_ARRAY(vh->live, cap);
-    GROW_ARRAY(vh->live_pos, cap); GROW_ARRAY(vh->good_key, cap);
-    GROW_ARRAY(vh->good_lo, cap); GROW_ARRAY(vh->good_hi, cap);
+    GROW_ARRAY(vh->lane, cap);
+    GROW_ARRAY(vh->pos, cap);
+    GROW_ARRAY(vh->speed, cap);
+    GROW_ARRAY(vh->next_speed, cap);
+    GROW_ARRAY(vh->accel, cap);
+    GROW_ARRAY(vh->vtype, cap);
+    GROW_ARRAY(vh->route, cap);
+    GROW_ARRAY(vh->route_pos, cap);
+    GROW_ARRAY(vh->conn, cap);
+    GROW_ARRAY(vh->via_pos, cap);
+    GROW_ARRAY(vh->occ_link, cap);
+    GROW_ARRAY(vh->occ_left_m, cap);
+    GROW_ARRAY(vh->v0_factor, cap);
+    GROW_ARRAY(vh->depart_s, cap);
+    GROW_ARRAY(vh->depart_delay_s, cap);
+    GROW_ARRAY(vh->time_loss_s, cap);
+    GROW_ARRAY(vh->dist_m, cap);
+    GROW_ARRAY(vh->halt_s, cap);
+    GROW_ARRAY(vh->wait_s, cap);
+    GROW_ARRAY(vh->energy_kwh, cap);
+    GROW_ARRAY(vh->edge_enter_s, cap);
+    GROW_ARRAY(vh->stops, cap);
+    GROW_ARRAY(vh->flags, cap);
+    GROW_ARRAY(vh->lc_wait, cap);
+    GROW_ARRAY(vh->live, cap);
+    GROW_ARRAY(vh->live_pos, cap);
+    GROW_ARRAY(vh->good_key, cap);
+    GROW_ARRAY(vh->good_lo, cap);
+    GROW_ARRAY(vh->good_hi, cap);
     char **names = realloc(vh->name, cap * sizeof *names);
     if (!names)
         return CITY_ERR_NOMEM;
@@ -197,8 +216,8 @@ static int32_t route_legs(CityRoad *road, const RoadDeparture *dep, uint32_t vcl
     int32_t len = 0, from = dep->from_edge;
     for (int32_t k = 0; k <= dep->n_via; k++) {
         int32_t to = k < dep->n_via ? dep->via[k] : dep->to_edge;
-        int32_t got = road_router_route(road->router, from, to, vclass, cost, road->route_buf + len,
-                                        road->cap_route_buf - len);
+        int32_t got =
+            road_router_route(road->router, from, to, vclass, cost, road->route_buf + len, road->cap_route_buf - len);
         if (got < 0)
             return -1;
         if (len > 0) { /* legs share their joint edge */
@@ -261,7 +280,8 @@ static CityStatus queue_departure(void *user, const RoadDeparture *dep)
                 if (!banned)
                     return CITY_ERR_NOMEM;
                 for (int32_t e = 0; e < road->net->n_edges; e++)
-                    banned[e] = cost ? cost[e] : road->net->edges[e].length_m / fmax(road->net->edges[e].speed_mps, 0.1);
+                    banned[e] =
+                        cost ? cost[e] : road->net->edges[e].length_m / fmax(road->net->edges[e].speed_mps, 0.1);
             }
             banned[road->route_buf[bad]] = 1e12;
         }
@@ -521,4 +541,3 @@ CityStatus road_arrive(CityRoad *road, int32_t v, double now_s)
     road->stats.arrived++;
     return st;
 }
-

@@ -9,9 +9,9 @@
 #include "city_scenario.h"
 
 typedef struct CityViewOptions {
-    int width, height;          /* window or image size in pixels */
-    const char *script_keys;    /* scripted input for tests and demos, e.g. "wait:30,end,q" (NULL: none);
-                                 * the grammar is documented in view.c and in `citylab --help` */
+    int width, height;       /* window or image size in pixels */
+    const char *script_keys; /* scripted input for tests and demos, e.g. "wait:30,end,q" (NULL: none);
+                              * the grammar is documented in view.c and in `citylab --help` */
 } CityViewOptions;
 
 /* Runs the interactive viewer on a loaded scenario until the window is

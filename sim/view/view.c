@@ -30,7 +30,10 @@ static void view_init(View *v, CityScenario *sc, SDL_Renderer *r, TTF_Font *font
     view_fit(v);
 }
 
-static void view_free(View *v) { free(v->bld); }
+static void view_free(View *v)
+{
+    free(v->bld);
+}
 
 CityStatus city_view_screenshot(CityScenario *scenario, const char *png_path, int width, int height, char *err,
                                 size_t err_len)
@@ -85,8 +88,8 @@ typedef struct Script {
     const char *p;
     int wait;
     bool until_end;
-    double until_s;       /* < 0: none */
-    bool measure;         /* frame statistics requested */
+    double until_s; /* < 0: none */
+    bool measure;   /* frame statistics requested */
 } Script;
 
 static void push_key(SDL_Keycode key)
@@ -381,7 +384,8 @@ int city_view_run(CityScenario *scenario, const CityViewOptions *options)
     }
     if (script.measure && v.frames > 1 && v.frame_real_s > 0) {
         size_t nveh = city_road_of(v.world) ? city_road_vehicle_count(city_road_of(v.world)) : 0;
-        fprintf(stderr, "view: %lld frames in %.2f s: %.1f fps (slowest frame %.1f ms), sim x%.2f real time, %zu vehicles\n",
+        fprintf(stderr,
+                "view: %lld frames in %.2f s: %.1f fps (slowest frame %.1f ms), sim x%.2f real time, %zu vehicles\n",
                 (long long)v.frames, v.frame_real_s, (double)v.frames / v.frame_real_s, 1000 * v.worst_frame_s,
                 v.frame_sim_s / v.frame_real_s, nveh);
     }

@@ -188,7 +188,8 @@ static void draw_hud(View *v)
               (int)fmod(t / 60, 60), (int)fmod(t, 60), v->paused ? "PAUSED" : "");
     y += 18;
     if (v->offscreen)
-        view_text(v, 14, y, fg, "seed %llu, dt %d ms", (unsigned long long)city_world_seed(w), (int)city_world_dt_ms(w));
+        view_text(v, 14, y, fg, "seed %llu, dt %d ms", (unsigned long long)city_world_seed(w),
+                  (int)city_world_dt_ms(w));
     else if (isinf(sp))
         view_text(v, 14, y, fg, "speed: as fast as possible (x%.0f)", v->speedup);
     else
@@ -214,7 +215,10 @@ static void draw_hud(View *v)
     else
         view_text(v, 14, y, dim, "no power grid");
     y += 18;
-    view_text(v, 14, y, dim, "%s", v->status[0] ? v->status : v->offscreen ? "" : "space pause  . step  [ ] speed  f fit  c colour");
+    view_text(v, 14, y, dim, "%s",
+              v->status[0]   ? v->status
+              : v->offscreen ? ""
+                             : "space pause  . step  [ ] speed  f fit  c colour");
     y += 18;
     for (int i = 0; i < view_layer_count; i++, y += 18)
         view_text(v, 14, y, view_layers[i].enabled ? fg : dim, "%s %s", SDL_GetKeyName(view_layers[i].key),

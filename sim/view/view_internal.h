@@ -20,8 +20,8 @@ typedef struct View View;
 /* A layer of the picture. New subsystems (pedestrians, sensors, air
  * quality) add one row to the table in view_layers.c and one file. */
 typedef struct ViewLayer {
-    const char *name;   /* shown in the HUD */
-    SDL_Keycode key;    /* toggles it */
+    const char *name; /* shown in the HUD */
+    SDL_Keycode key;  /* toggles it */
     bool enabled;
     void (*draw)(View *v);
 } ViewLayer;
@@ -29,9 +29,9 @@ typedef struct ViewLayer {
 typedef enum ViewPickKind { VIEW_PICK_NONE, VIEW_PICK_VEHICLE, VIEW_PICK_LANE, VIEW_PICK_BUS } ViewPickKind;
 
 typedef struct ViewChart {
-    const char *title;   /* with unit */
+    const char *title; /* with unit */
     double values[VIEW_CHART_N];
-    int n, head;         /* ring buffer */
+    int n, head; /* ring buffer */
 } ViewChart;
 
 struct View {
@@ -41,26 +41,26 @@ struct View {
     TTF_Font *font;
     int width, height;
     /* camera: world metres -> pixels */
-    double cx, cy;       /* world point at the centre of the picture */
-    double scale;        /* pixels per metre */
+    double cx, cy; /* world point at the centre of the picture */
+    double scale;  /* pixels per metre */
     /* run control */
     bool paused;
-    int speed;           /* index into view_speeds; the last is "as fast as possible" */
-    double sim_debt_s;   /* simulated time owed to the real clock */
-    double speedup;      /* measured sim seconds per real second */
+    int speed;         /* index into view_speeds; the last is "as fast as possible" */
+    double sim_debt_s; /* simulated time owed to the real clock */
+    double speedup;    /* measured sim seconds per real second */
     bool color_by_class;
     /* selection */
     ViewPickKind pick;
-    int64_t pick_id;     /* packed vehicle id, lane index or bus index */
+    int64_t pick_id; /* packed vehicle id, lane index or bus index */
     /* charts */
     ViewChart speed_chart, load_chart;
     int64_t last_sample_tick;
     /* cached geometry */
-    SDL_Vertex *bld;     /* building triangles (world coordinates in position) */
+    SDL_Vertex *bld; /* building triangles (world coordinates in position) */
     int n_bld;
     bool bld_ready;
-    char status[256];    /* last command or error, shown in the HUD */
-    bool offscreen;      /* a screenshot: no run controls in the HUD */
+    char status[256]; /* last command or error, shown in the HUD */
+    bool offscreen;   /* a screenshot: no run controls in the HUD */
     /* frame statistics (the `stats` script token) */
     int64_t frames;
     double frame_real_s, frame_sim_s, worst_frame_s;

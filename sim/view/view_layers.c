@@ -28,10 +28,18 @@ static const CityPoint *lane_shape(const CityRoadNet *net, int32_t l, int32_t *n
 static SDL_Color signal_color(char s)
 {
     switch (s) {
-    case 'G': case 'g': case 'O': return (SDL_Color){60, 220, 90, 255};
-    case 'y': case 'Y': case 'u': return (SDL_Color){250, 200, 40, 255};
-    case 'o': return (SDL_Color){250, 200, 40, 160};
-    default: return (SDL_Color){235, 60, 50, 255};
+    case 'G':
+    case 'g':
+    case 'O':
+        return (SDL_Color){60, 220, 90, 255};
+    case 'y':
+    case 'Y':
+    case 'u':
+        return (SDL_Color){250, 200, 40, 255};
+    case 'o':
+        return (SDL_Color){250, 200, 40, 160};
+    default:
+        return (SDL_Color){235, 60, 50, 255};
     }
 }
 
@@ -116,11 +124,16 @@ static SDL_Color vehicle_color(const View *v, const CityVehicleView *vv, double 
 {
     if (v->color_by_class) {
         switch (vv->vclass) {
-        case CITY_VC_BUS: return (SDL_Color){250, 170, 40, 255};
-        case CITY_VC_TRUCK: return (SDL_Color){170, 120, 220, 255};
-        case CITY_VC_EMERGENCY: return (SDL_Color){255, 60, 60, 255};
-        case CITY_VC_BICYCLE: return (SDL_Color){120, 220, 120, 255};
-        default: return vv->energy_kwh > 0 ? (SDL_Color){80, 230, 210, 255} : (SDL_Color){220, 220, 230, 255};
+        case CITY_VC_BUS:
+            return (SDL_Color){250, 170, 40, 255};
+        case CITY_VC_TRUCK:
+            return (SDL_Color){170, 120, 220, 255};
+        case CITY_VC_EMERGENCY:
+            return (SDL_Color){255, 60, 60, 255};
+        case CITY_VC_BICYCLE:
+            return (SDL_Color){120, 220, 120, 255};
+        default:
+            return vv->energy_kwh > 0 ? (SDL_Color){80, 230, 210, 255} : (SDL_Color){220, 220, 230, 255};
         }
     }
     /* speed relative to the limit: red (standing) -> yellow -> green (free) */
@@ -251,7 +264,7 @@ static void draw_buildings(View *v)
 static SDL_Color voltage_color(double vm)
 {
     if (vm <= 0)
-        return (SDL_Color){90, 90, 90, 255};       /* de-energised */
+        return (SDL_Color){90, 90, 90, 255}; /* de-energised */
     if (vm < 0.95)
         return (SDL_Color){240, 70, 60, 255};
     if (vm > 1.05)

@@ -7,10 +7,10 @@
 #include <stddef.h>
 
 typedef struct CityTestRun {
-    int exit_code;   /* process exit code, or 128+signal, or -1 on timeout */
-    char *out;       /* captured stdout (NUL-terminated, owned) */
-    char *err;       /* captured stderr (NUL-terminated, owned) */
-    double seconds;  /* wall time it took */
+    int exit_code;  /* process exit code, or 128+signal, or -1 on timeout */
+    char *out;      /* captured stdout (NUL-terminated, owned) */
+    char *err;      /* captured stderr (NUL-terminated, owned) */
+    double seconds; /* wall time it took */
 } CityTestRun;
 
 /* Runs CITYLAB_BIN with argv (NULL-terminated, without argv[0]); kills it
