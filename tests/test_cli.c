@@ -224,12 +224,52 @@ static void test_bad_command_lines_exit_2(void **state)
     }
 }
 
+/* A replay that cannot be applied is one clear error naming the file and
+ * line, exit 2, and no output folder. */
+static void test_bad_replay_exits_2(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("bad_replay");
+    char *scn = write_scenario(dir, "plain", "city.config{ until_s = 5, dt_ms = 100 }");
+    struct {
+        const char *log, *needle;
+    } cases[] = {
+        {NULL, "cannot read the event log to replay"},
+        {"t,k,m\n", "replay.csv:1: expected the header 'time_s,kind,message'"},
+        {"time_s,kind,message\n1.000,command\n", "replay.csv:2: expected 'time_s,kind,message'"},
+        {"time_s,kind,message\n0.050,command,close_lane E1_0\n", "replay.csv:2: 0.050 s is not on a tick of 100 ms"},
+        {"time_s,kind,message\nsoon,command,close_lane E1_0\n", "replay.csv:2: time 'soon' is not a number"},
+        {"time_s,kind,message\n1.000,command,take off\n", "replay.csv:2: unknown command 'take'"},
+        {"time_s,kind,message\n1.000,road,x\n2.000,command,close_lane E1_0\n",
+         "replay.csv:3: 'close_lane E1_0': the city has no road network"},
+        {"time_s,kind,message\n1.000,command,open_branch 4\n",
+         "replay.csv:2: 'open_branch 4': the city has no power grid"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char log[4300], out[4300];
+        snprintf(log, sizeof log, "%s/replay.csv", dir);
+        snprintf(out, sizeof out, "%s/out%zu", dir, i);
+        remove(log);
+        if (cases[i].log)
+            assert_true(city_test_write_file(log, cases[i].log));
+        const char *args[] = {"run", scn, "--replay", log, "--out", out, NULL};
+        CityTestRun r = city_test_run(args, 60);
+        if (r.exit_code != 2 || !strstr(r.err, cases[i].needle))
+            print_error("case %zu: exit %d, stderr: %s\n", i, r.exit_code, r.err);
+        assert_int_equal(r.exit_code, 2);
+        assert_non_null(strstr(r.err, cases[i].needle));
+        assert_false(city_test_exists(out));
+        city_test_run_free(&r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hostile_scenarios_exit_2),  cmocka_unit_test(test_failing_check_exits_1),
         cmocka_unit_test(test_same_seed_same_bytes),      cmocka_unit_test(test_failed_run_keeps_previous_outputs),
         cmocka_unit_test(test_help_documents_every_flag), cmocka_unit_test(test_bad_command_lines_exit_2),
+        cmocka_unit_test(test_bad_replay_exits_2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -227,12 +227,67 @@ static void test_view_matches_headless(void **state)
     free(b);
 }
 
+/* A session replays: lanes closed and reopened from the viewer (click a
+ * lane, x) are operator commands in events.csv; `run --replay` applies them
+ * at the same ticks and reaches the viewed run's state hash and event log,
+ * and a run without them does not. */
+static void test_session_replays(void **state)
+{
+    (void)state;
+    if (xvfb_pid <= 0)
+        skip();
+    const char *scn = write_scenario();
+    char viewed[600], replayed[600], plain[600], events[700];
+    snprintf(viewed, sizeof viewed, "%s/out", city_test_scratch("view_replay_v"));
+    snprintf(replayed, sizeof replayed, "%s/out", city_test_scratch("view_replay_r"));
+    snprintf(plain, sizeof plain, "%s/out", city_test_scratch("view_replay_p"));
+    snprintf(events, sizeof events, "%s/events.csv", viewed);
+    const char *va[] = {
+        "view",   scn,       "--seed", "3",
+        "--size", "800x500", "--keys", "until:60,click:400:150,x,wait:20,click:300:250,x,wait:10,x,end,q",
+        "--out",  viewed,    NULL};
+    CityTestRun r = city_test_run(va, 300);
+    int code = r.exit_code;
+    if (code != 0)
+        print_error("%s\n", r.err);
+    city_test_run_free(&r);
+    assert_int_equal(code, 0);
+    char *log_v = city_test_read_file(events, NULL);
+    assert_non_null(log_v);
+    assert_non_null(strstr(log_v, "60.000,command,close_lane "));
+    assert_non_null(strstr(log_v, ",command,open_lane "));
+
+    const char *ra[] = {"run", scn, "--seed", "3", "--replay", events, "--out", replayed, "--quiet", NULL};
+    r = city_test_run(ra, 300);
+    assert_int_equal(r.exit_code, 0);
+    city_test_run_free(&r);
+    const char *pa[] = {"run", scn, "--seed", "3", "--out", plain, "--quiet", NULL};
+    r = city_test_run(pa, 300);
+    assert_int_equal(r.exit_code, 0);
+    city_test_run_free(&r);
+
+    char *hv = hash_of(viewed), *hr = hash_of(replayed), *hp = hash_of(plain);
+    assert_string_equal(hv, hr);
+    assert_string_not_equal(hv, hp);
+    char path[700];
+    snprintf(path, sizeof path, "%s/events.csv", replayed);
+    char *log_r = city_test_read_file(path, NULL);
+    assert_non_null(log_r);
+    assert_string_equal(log_v, log_r);
+    free(log_v);
+    free(log_r);
+    free(hv);
+    free(hr);
+    free(hp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_screenshot),
         cmocka_unit_test(test_window_renders_and_quits),
         cmocka_unit_test(test_view_matches_headless),
+        cmocka_unit_test(test_session_replays),
     };
     return cmocka_run_group_tests(tests, start_xvfb, stop_xvfb);
 }

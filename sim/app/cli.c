@@ -33,10 +33,14 @@ static void usage_run(FILE *f, const char *command)
             "  --screenshot FILE.png  render the city to a PNG without a window (run only)\n"
             "  --at SECONDS           when to take the screenshot (default: at the end)\n"
             "  --size WxH             screenshot or window size in pixels (default 1280x800)\n"
+            "  --replay EVENTS.csv    apply again the operator commands (viewer keys that changed the city)\n"
+            "                         logged in an earlier run's events.csv, at the same times\n"
             "  --quiet                no progress line on stderr\n"
             "  --keys SCRIPT          view only: scripted input, comma-separated: wait:N (frames), end (run\n"
             "                         to the scenario's end), click:X:Y, shot:FILE.png, or a key name\n"
             "                         (space, q, f, c, 1-4, [, ], x, Left ...); e.g. \"wait:30,end,q\"\n"
+            "                         x closes or reopens the selected lane, trips or restores the\n"
+            "                         selected power line\n"
             "  -h, --help             this help\n"
             "\n"
             "exit codes: 0 all checks passed, 1 a check failed, 2 bad input or error\n",
@@ -177,6 +181,8 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
                 if (!parse_u64(v, &u) || u < 1 || u > 65536)
                     return bad(command, a, v, "MiB from 1 to 65536");
                 o->scenario.memory_limit_bytes = (size_t)u << 20;
+            } else if (!strcmp(a, "--replay")) {
+                o->replay_path = v;
             } else if (!strcmp(a, "--keys")) {
                 o->script_keys = v;
             } else if (!strcmp(a, "--screenshot")) {

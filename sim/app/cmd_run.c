@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "city_command.h"
 #include "city_output.h"
 #include "commands.h"
 #ifdef CITY_HAVE_VIEWER
@@ -51,13 +52,16 @@ int city_cmd_run(int argc, char **argv)
 }
 
 /* Loads the scenario and opens its output folder; 0 or an exit code. */
-int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out, double *load_s)
+int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out, CityReplay **replay, double *load_s)
 {
     char err[CITY_ERROR_MAX * 2] = "";
     double t0 = city_wall_now();
     *sc = NULL;
     *out = NULL;
+    *replay = NULL;
     CityStatus st = city_scenario_load(&o->scenario, sc, err, sizeof err);
+    if (st == CITY_OK && o->replay_path)
+        st = city_command_replay(city_scenario_world(*sc), o->replay_path, replay, err, sizeof err);
     if (st == CITY_OK) {
         CityWorld *w = city_scenario_world(*sc);
         *load_s = city_wall_now() - t0;
@@ -77,6 +81,8 @@ int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out,
     *out = NULL;
     city_scenario_destroy(*sc);
     *sc = NULL;
+    city_replay_free(*replay);
+    *replay = NULL;
     return 2;
 }
 
@@ -124,7 +130,8 @@ int city_cmd_run_from(int argc, char **argv, int first)
     double t0 = city_wall_now(), load_s = 0;
     CityScenario *sc;
     CityOutput *out;
-    if ((rc = city_run_begin(&o, &sc, &out, &load_s)) != 0) {
+    CityReplay *replay;
+    if ((rc = city_run_begin(&o, &sc, &out, &replay, &load_s)) != 0) {
         city_cli_options_free(&o);
         return rc;
     }
@@ -155,6 +162,7 @@ int city_cmd_run_from(int argc, char **argv, int first)
         goto fail;
     rc = city_run_conclude(sc, &o, out, t0, load_s);
     city_scenario_destroy(sc);
+    city_replay_free(replay);
     city_cli_options_free(&o);
     return rc;
 
@@ -162,6 +170,7 @@ fail:
     fprintf(stderr, "citylab: error: %s\n", err);
     city_output_abort(out, w);
     city_scenario_destroy(sc);
+    city_replay_free(replay);
     city_cli_options_free(&o);
     return 2;
 }

@@ -18,7 +18,8 @@ int city_cmd_view(int argc, char **argv)
     double t0 = city_wall_now(), load_s = 0;
     CityScenario *sc;
     CityOutput *out;
-    if ((rc = city_run_begin(&o, &sc, &out, &load_s)) != 0) {
+    CityReplay *replay;
+    if ((rc = city_run_begin(&o, &sc, &out, &replay, &load_s)) != 0) {
         city_cli_options_free(&o);
         return rc;
     }
@@ -29,6 +30,7 @@ int city_cmd_view(int argc, char **argv)
     else
         city_output_abort(out, city_scenario_world(sc));
     city_scenario_destroy(sc);
+    city_replay_free(replay);
     city_cli_options_free(&o);
     return rc;
 #else

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "city_command.h"
 #include "city_output.h"
 #include "city_scenario.h"
 
@@ -20,6 +21,7 @@ typedef struct CityCliOptions {
     int width, height;            /* --size WxH for screenshots and the window */
     bool quiet;                   /* --quiet: no progress line */
     const char *script_keys;      /* --keys SCRIPT: scripted viewer input */
+    const char *replay_path;      /* --replay EVENTS.csv: operator commands to apply again */
     char *inline_source;          /* built scenario text for --net/--routes (owned) */
 } CityCliOptions;
 
@@ -34,10 +36,13 @@ int city_cmd_run(int argc, char **argv);
 /* `run` with options starting at argv[first] (1 for a bare `citylab ...`). */
 int city_cmd_run_from(int argc, char **argv, int first);
 int city_cmd_view(int argc, char **argv);
+/* Starts a run: loads the scenario, schedules a --replay, opens the
+ * outputs. Returns 0, or 2 after printing the error (nothing is left to free).
+ * The replay (NULL without --replay) is freed after the scenario. */
 /* Ends a run that was stepped by `run` or `view`: finishes the scenario,
  * takes a pending screenshot, commits the outputs and prints the summary.
  * Returns the exit code (0, 1 a check failed, 2 error). Frees nothing. */
-int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out, double *load_s);
+int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out, CityReplay **replay, double *load_s);
 int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out, double t0, double load_s);
 double city_wall_now(void);
 int city_cmd_pf(int argc, char **argv);

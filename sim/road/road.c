@@ -250,6 +250,9 @@ static void road_hash(const CityWorld *world, const void *self, CityHash *h)
     }
     city_hash_u64(h, road->stats.inserted);
     city_hash_u64(h, road->stats.arrived);
+    for (int32_t l = 0; l < road->net->n_lanes; l++)
+        if (road->lane_closed[l])
+            city_hash_u64(h, (uint64_t)l);
     for (int32_t i = 0; i < road->n_parked; i++) {
         city_hash_u64(h, road->parked[i].key);
         city_hash_bytes(h, &road->parked[i].unplug_s, sizeof(double));

@@ -4,13 +4,17 @@
  * The world advances only through city_scenario_step, exactly as a
  * headless run does: how many steps fall into one frame depends on the
  * wall clock, but the sequence of states does not, so a viewed run ends
- * with the same state hash. Keys that change the city call the same
- * commands a scenario uses, and those log themselves to events.csv. */
+ * with the same state hash. Keys that change the city go through operator
+ * commands (city_command.h): the same functions a scenario calls, logged
+ * to events.csv, so `citylab run --replay events.csv` repeats a session. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "city_command.h"
+#include "city_grid.h"
+#include "city_grid_sim.h"
 #include "city_road.h"
 #include "view_internal.h"
 
@@ -178,19 +182,36 @@ static bool script_next(Script *s, View *v, bool at_end, char *err, size_t err_l
 
 /* ---- commands ------------------------------------------------------------ */
 
-static void toggle_selected_lane(View *v)
+/* x: closes or reopens the selected lane, trips or restores the selected
+ * line, through an operator command (logged, so --replay repeats it). */
+static void command_on_selection(View *v)
 {
     CityWorld *w = city_scenario_world(v->sc);
-    CityRoad *road = city_road_of(w);
-    if (!road || v->pick != VIEW_PICK_LANE) {
-        snprintf(v->status, sizeof v->status, "select a lane first (click it), then x closes it");
+    char cmd[300], err[512];
+    if (city_world_tick(w) >= city_scenario_end_tick(v->sc) || city_world_stopped(w)) {
+        snprintf(v->status, sizeof v->status, "the run has ended: commands no longer apply");
         return;
     }
-    int32_t lane = (int32_t)v->pick_id;
-    bool closed = !city_road_lane_closed(road, lane);
-    if (city_road_close_lane(road, lane, closed) == CITY_OK)
-        snprintf(v->status, sizeof v->status, "lane %s %s", city_road_net(road)->lanes[lane].id,
-                 closed ? "closed" : "reopened");
+    if (v->pick == VIEW_PICK_LANE && city_road_of(w)) {
+        CityRoad *road = city_road_of(w);
+        int32_t lane = (int32_t)v->pick_id;
+        snprintf(cmd, sizeof cmd, "%s %s", city_road_lane_closed(road, lane) ? "open_lane" : "close_lane",
+                 city_road_net(road)->lanes[lane].id);
+    } else if (v->pick == VIEW_PICK_BRANCH && city_grid_of(w)) {
+        int32_t n;
+        const CityGridBranch *br = city_grid_branches(city_grid_of(w), &n);
+        if (v->pick_id >= n)
+            return;
+        snprintf(cmd, sizeof cmd, "%s %d", br[v->pick_id].closed ? "open_branch" : "close_branch",
+                 (int)br[v->pick_id].id);
+    } else {
+        snprintf(v->status, sizeof v->status, "select a lane or a power line first (click it), then x");
+        return;
+    }
+    if (city_command_apply(w, cmd, err, sizeof err) == CITY_OK)
+        snprintf(v->status, sizeof v->status, "%s", cmd);
+    else
+        snprintf(v->status, sizeof v->status, "%s", err);
 }
 
 static void zoom_at(View *v, double factor, int sx, int sy)
@@ -271,7 +292,7 @@ static bool handle_event(View *v, const SDL_Event *e, bool *step_once, bool *dra
         else if (k == SDLK_0)
             v->speed = view_speed_count - 1;
         else if (k == SDLK_x)
-            toggle_selected_lane(v);
+            command_on_selection(v);
         for (int i = 0; i < view_layer_count; i++)
             if (k == view_layers[i].key)
                 view_layers[i].enabled = !view_layers[i].enabled;
@@ -349,8 +370,10 @@ int city_view_run(CityScenario *scenario, const CityViewOptions *options)
             if (!step_once)
                 v.sim_debt_s = isinf(speed) ? INFINITY : fmin(v.sim_debt_s + real_dt * speed, 10.0);
             int64_t steps = 0;
+            /* a scripted until:T stops on the tick of T, however fast it runs */
+            const int64_t hold_tick = script.until_s >= 0 ? city_world_ticks_for(v.world, script.until_s) : INT64_MAX;
             while (city_world_tick(v.world) < end_tick && !city_world_stopped(v.world)) {
-                if (step_once ? steps >= 1 : v.sim_debt_s < dt_s)
+                if ((step_once ? steps >= 1 : v.sim_debt_s < dt_s) || city_world_tick(v.world) >= hold_tick)
                     break;
                 if (city_scenario_step(scenario, err, sizeof err) != CITY_OK) {
                     fprintf(stderr, "citylab view: %s\n", err);

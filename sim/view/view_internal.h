@@ -26,7 +26,13 @@ typedef struct ViewLayer {
     void (*draw)(View *v);
 } ViewLayer;
 
-typedef enum ViewPickKind { VIEW_PICK_NONE, VIEW_PICK_VEHICLE, VIEW_PICK_LANE, VIEW_PICK_BUS } ViewPickKind;
+typedef enum ViewPickKind {
+    VIEW_PICK_NONE,
+    VIEW_PICK_VEHICLE,
+    VIEW_PICK_LANE,
+    VIEW_PICK_BUS,
+    VIEW_PICK_BRANCH
+} ViewPickKind;
 
 typedef struct ViewChart {
     const char *title; /* with unit */

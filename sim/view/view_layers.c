@@ -350,6 +350,20 @@ void view_pick(View *v, int sx, int sy)
                 v->pick_id = i;
             }
         }
+        /* a line: within 6 px of its drawn segment */
+        int32_t nl;
+        const CityGridBranch *br = city_grid_branches(g, &nl);
+        double line_tol = 6 / v->scale;
+        for (int32_t i = 0; i < nl && v->pick == VIEW_PICK_NONE; i++) {
+            int32_t a = city_grid_bus_index(g, br[i].from_bus), b = city_grid_bus_index(g, br[i].to_bus);
+            if (a < 0 || b < 0)
+                continue;
+            double d = seg_dist(x, y, (CityPoint){bus[a].x_m, bus[a].y_m}, (CityPoint){bus[b].x_m, bus[b].y_m});
+            if (d < line_tol) {
+                v->pick = VIEW_PICK_BRANCH;
+                v->pick_id = i;
+            }
+        }
     }
     if (v->pick == VIEW_PICK_NONE && road) {
         const CityRoadNet *net = city_road_net(road);
@@ -418,6 +432,22 @@ void view_draw_inspector(View *v)
         snprintf(lines[n++], 160, "bus %d", (int)b->id);
         snprintf(lines[n++], 160, "V = %.4f pu, angle %.2f deg", b->vm_pu, b->va_deg);
         snprintf(lines[n++], 160, "load %.1f kW, %.1f kvar", b->pd_mw * 1000, b->qd_mvar * 1000);
+    } else if (v->pick == VIEW_PICK_BRANCH) {
+        CityGrid *g = city_grid_of(v->world);
+        int32_t nl = 0, nf = 0;
+        const CityGridBranch *br = g ? city_grid_branches(g, &nl) : NULL;
+        if (!br || v->pick_id >= nl)
+            return;
+        const CityGridBranch *b = &br[v->pick_id];
+        const CityGridFlow *fl = city_grid_flows(g, &nf);
+        static const char *kinds[] = {"line", "transformer", "switch"};
+        snprintf(lines[n++], 160, "%s %d: bus %d - bus %d", kinds[b->kind % 3], (int)b->id, (int)b->from_bus,
+                 (int)b->to_bus);
+        snprintf(lines[n++], 160, "%s", b->closed ? "in service" : "open (out of service)");
+        if (fl && v->pick_id < nf && b->closed)
+            snprintf(lines[n++], 160, "P %.1f kW, Q %.1f kvar, loading %.0f %%", fl[v->pick_id].pf_mw * 1000,
+                     fl[v->pick_id].qf_mvar * 1000, fl[v->pick_id].loading_pct);
+        snprintf(lines[n++], 160, "x %s it", b->closed ? "trips" : "restores");
     }
     int w = 360, h = 10 + 18 * n;
     SDL_SetRenderDrawBlendMode(v->r, SDL_BLENDMODE_BLEND);
