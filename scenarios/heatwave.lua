@@ -32,6 +32,8 @@ city.grid.environment{
 local buildings = city.grid.read_buildings{ poly = "jamsil/jamsil.poly.xml", net = "jamsil/jamsil.net.xml",
                                             types = "building" }
 city.check("buildings_read", #buildings > 1000, #buildings .. " building footprints")
+-- the same footprints as a map layer, for the viewer's picture
+city.map.load_polygons{ poly = "jamsil/jamsil.poly.xml", net = "jamsil/jamsil.net.xml", types = "building" }
 
 local CELL = 400
 local cells, cell_list = {}, {}

@@ -32,10 +32,34 @@ static void progress(double t0, const CityWorld *w, int64_t end_tick, bool final
     fflush(stderr);
 }
 
+#ifdef CITY_HAVE_VIEWER
+/* The HUD charts of a headless run that takes a screenshot (one run per
+ * process), sampled after every step so the picture has their history. */
+static CityViewCharts *shot_charts;
+#endif
+
+static void sample_charts(const CityWorld *w)
+{
+#ifdef CITY_HAVE_VIEWER
+    if (shot_charts)
+        city_view_charts_sample(shot_charts, w);
+#else
+    (void)w;
+#endif
+}
+
+static void free_charts(void)
+{
+#ifdef CITY_HAVE_VIEWER
+    city_view_charts_free(shot_charts);
+    shot_charts = NULL;
+#endif
+}
+
 static int take_screenshot(CityScenario *sc, const CityCliOptions *o, char *err, size_t len)
 {
 #ifdef CITY_HAVE_VIEWER
-    if (city_view_screenshot(sc, o->screenshot_path, o->width, o->height, err, len) != CITY_OK)
+    if (city_view_screenshot(sc, shot_charts, o->screenshot_path, o->width, o->height, err, len) != CITY_OK)
         return 2;
     return 0;
 #else
@@ -142,11 +166,19 @@ int city_cmd_run_from(int argc, char **argv, int first)
         o.screenshot_path && o.screenshot_at_s >= 0 ? city_world_ticks_for(w, o.screenshot_at_s) : -1;
     const bool show = !o.quiet && isatty(STDERR_FILENO);
     double last_print = t0;
+#ifdef CITY_HAVE_VIEWER
+    if (o.screenshot_path && !(shot_charts = city_view_charts_create())) {
+        snprintf(err, sizeof err, "out of memory");
+        goto fail;
+    }
+#endif
+    sample_charts(w);
     while (city_world_tick(w) < end_tick && !city_world_stopped(w)) {
         if (shot_tick >= 0 && city_world_tick(w) == shot_tick && take_screenshot(sc, &o, err, sizeof err) != 0)
             goto fail;
         if (city_scenario_step(sc, err, sizeof err) != CITY_OK)
             goto fail;
+        sample_charts(w);
         if (show && (city_world_tick(w) & 63) == 0) {
             double now = city_wall_now();
             if (now - last_print > 0.25) {
@@ -164,6 +196,7 @@ int city_cmd_run_from(int argc, char **argv, int first)
     city_scenario_destroy(sc);
     city_replay_free(replay);
     city_cli_options_free(&o);
+    free_charts();
     return rc;
 
 fail:
@@ -172,5 +205,6 @@ fail:
     city_scenario_destroy(sc);
     city_replay_free(replay);
     city_cli_options_free(&o);
+    free_charts();
     return 2;
 }

@@ -20,9 +20,18 @@ typedef struct CityViewOptions {
  * when the display or the scenario failed (the message is on stderr). */
 int city_view_run(CityScenario *scenario, const CityViewOptions *options);
 
+/* The HUD's live charts (mean speed, grid demand), sampled every 10 s of
+ * simulated time. A headless run that will take a screenshot samples them
+ * as it goes, so the picture shows the history the window would show. */
+typedef struct CityViewCharts CityViewCharts;
+CityViewCharts *city_view_charts_create(void);
+void city_view_charts_sample(CityViewCharts *charts, const CityWorld *world);
+void city_view_charts_free(CityViewCharts *charts);
+
 /* Renders the scenario's current state offscreen into a PNG file of the
- * given size, with the default camera (whole city). Callable between steps. */
-CityStatus city_view_screenshot(CityScenario *scenario, const char *png_path, int width, int height, char *err,
-                                size_t err_len);
+ * given size, with the default camera (whole city) and the charts sampled
+ * so far (NULL: the present value only). Callable between steps. */
+CityStatus city_view_screenshot(CityScenario *scenario, const CityViewCharts *charts, const char *png_path, int width,
+                                int height, char *err, size_t err_len);
 
 #endif

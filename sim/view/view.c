@@ -28,9 +28,7 @@ static void view_init(View *v, CityScenario *sc, SDL_Renderer *r, TTF_Font *font
     v->width = w;
     v->height = h;
     v->speed = 3; /* x10 */
-    v->last_sample_tick = -1;
-    v->speed_chart.title = "mean speed, km/h";
-    v->load_chart.title = "grid demand, MW";
+    view_charts_init(&v->charts);
     view_fit(v);
 }
 
@@ -39,8 +37,8 @@ static void view_free(View *v)
     free(v->bld);
 }
 
-CityStatus city_view_screenshot(CityScenario *scenario, const char *png_path, int width, int height, char *err,
-                                size_t err_len)
+CityStatus city_view_screenshot(CityScenario *scenario, const CityViewCharts *charts, const char *png_path, int width,
+                                int height, char *err, size_t err_len)
 {
     if (width < 16 || height < 16 || width > 16384 || height > 16384) {
         snprintf(err, err_len, "screenshot size %dx%d is out of range; use --size WxH between 16 and 16384", width,
@@ -65,7 +63,9 @@ CityStatus city_view_screenshot(CityScenario *scenario, const char *png_path, in
     View v;
     view_init(&v, scenario, r, font, width, height);
     v.offscreen = true;
-    view_sample_charts(&v);
+    if (charts)
+        v.charts = *charts;
+    city_view_charts_sample(&v.charts, v.world);
     view_draw_frame(&v);
     SDL_RenderPresent(r);
     bool ok = view_write_png(surface, png_path, err, err_len);
@@ -384,7 +384,7 @@ int city_view_run(CityScenario *scenario, const CityViewOptions *options)
                 steps++;
                 if (!isinf(v.sim_debt_s))
                     v.sim_debt_s -= dt_s;
-                view_sample_charts(&v);
+                city_view_charts_sample(&v.charts, v.world);
                 if (!step_once && (double)SDL_GetPerformanceCounter() / freq > budget_end)
                     break;
             }

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "city_lua.h"
@@ -63,8 +64,8 @@ void view_thick_line(View *v, double ax, double ay, double bx, double by, double
     if (len <= 0)
         return;
     double hw = 0.5 * w_m;
-    if (hw * v->scale < 0.5)
-        hw = 0.5 / v->scale; /* at least a pixel wide */
+    if (hw * v->scale < 0.75)
+        hw = 0.75 / v->scale; /* 1.5 px at least: thinner triangles lose pixels */
     double nx = -dy / len * hw, ny = dx / len * hw;
     SDL_Vertex q[6];
     float x, y;
@@ -126,24 +127,45 @@ static void chart_push(ViewChart *c, double value)
 }
 
 /* One sample per simulated 10 s: mean speed of the vehicles, total grid demand. */
-void view_sample_charts(View *v)
+void view_charts_init(CityViewCharts *c)
 {
-    int64_t tick = city_world_tick(v->world);
-    int64_t every = city_world_ticks_for(v->world, 10.0);
+    memset(c, 0, sizeof *c);
+    c->last_tick = -1;
+    c->speed.title = "mean speed, km/h";
+    c->load.title = "grid demand, MW";
+}
+
+CityViewCharts *city_view_charts_create(void)
+{
+    CityViewCharts *c = malloc(sizeof *c);
+    if (c)
+        view_charts_init(c);
+    return c;
+}
+
+void city_view_charts_free(CityViewCharts *c)
+{
+    free(c);
+}
+
+void city_view_charts_sample(CityViewCharts *c, const CityWorld *w)
+{
+    int64_t tick = city_world_tick(w);
+    int64_t every = city_world_ticks_for(w, 10.0);
     if (every < 1)
         every = 1;
-    if (tick - v->last_sample_tick < every && v->last_sample_tick >= 0)
+    if (tick - c->last_tick < every && c->last_tick >= 0)
         return;
-    v->last_sample_tick = tick;
-    const CityRoad *road = city_road_of(v->world);
+    c->last_tick = tick;
+    const CityRoad *road = city_road_of(w);
     if (road) {
         CityRoadStats s;
         city_road_stats(road, &s);
-        chart_push(&v->speed_chart, s.mean_speed_mps * 3.6);
+        chart_push(&c->speed, s.mean_speed_mps * 3.6);
     }
-    const CityGridStep *g = city_grid_sim_last(v->world);
+    const CityGridStep *g = city_grid_sim_last(w);
     if (g)
-        chart_push(&v->load_chart, g->demand_kw / 1000.0);
+        chart_push(&c->load, g->demand_kw / 1000.0);
 }
 
 static void draw_chart(View *v, const ViewChart *c, int x, int y, int w, int h)
@@ -154,13 +176,21 @@ static void draw_chart(View *v, const ViewChart *c, int x, int y, int w, int h)
     SDL_RenderFillRect(v->r, &box);
     SDL_SetRenderDrawColor(v->r, 90, 95, 110, 255);
     SDL_RenderDrawRect(v->r, &box);
-    double lo = 0, hi = 1e-9;
-    for (int i = 0; i < c->n; i++)
-        hi = fmax(hi, c->values[(c->head + i) % VIEW_CHART_N]);
-    SDL_Color fg = {200, 205, 215, 255};
+    /* the vertical range follows the data, so a 10 % swing is visible */
+    double lo = INFINITY, hi = -INFINITY;
+    for (int i = 0; i < c->n; i++) {
+        double val = c->values[(c->head + i) % VIEW_CHART_N];
+        lo = fmin(lo, val);
+        hi = fmax(hi, val);
+    }
+    double pad = fmax(0.05 * (hi - lo), 1e-6 * fmax(fabs(hi), 1.0));
+    lo = fmax(0.0, lo - pad);
+    hi += pad;
+    SDL_Color fg = {200, 205, 215, 255}, dim = {130, 135, 150, 255};
     view_text(v, x + 4, y + 2, fg, "%s  %.1f", c->title, c->n ? c->values[(c->head + c->n - 1) % VIEW_CHART_N] : 0.0);
     if (c->n < 2)
         return;
+    view_text(v, x + w - 70, y + 2, dim, "%.3g-%.3g", lo, hi);
     SDL_FPoint pts[VIEW_CHART_N];
     for (int i = 0; i < c->n; i++) {
         double val = c->values[(c->head + i) % VIEW_CHART_N];
@@ -190,10 +220,13 @@ static void draw_hud(View *v)
     if (v->offscreen)
         view_text(v, 14, y, fg, "seed %llu, dt %d ms", (unsigned long long)city_world_seed(w),
                   (int)city_world_dt_ms(w));
-    else if (isinf(sp))
-        view_text(v, 14, y, fg, "speed: as fast as possible (x%.0f)", v->speedup);
-    else
-        view_text(v, 14, y, fg, "speed: x%.0f (x%.0f measured)", sp, v->speedup);
+    else {
+        char want[48], got[48] = "";
+        snprintf(want, sizeof want, isinf(sp) ? "as fast as possible" : "x%g", sp);
+        if (!v->paused && v->speedup > 0) /* measured over the last half second */
+            snprintf(got, sizeof got, ", running at x%.*f", v->speedup < 10 ? 1 : 0, v->speedup);
+        view_text(v, 14, y, fg, "speed: %s%s", want, got);
+    }
     y += 18;
     const CityRoad *road = city_road_of(w);
     if (road) {
@@ -224,10 +257,10 @@ static void draw_hud(View *v)
         view_text(v, 14, y, view_layers[i].enabled ? fg : dim, "%s %s", SDL_GetKeyName(view_layers[i].key),
                   view_layers[i].name);
     int cw = 260, ch = 90;
-    if (v->speed_chart.n)
-        draw_chart(v, &v->speed_chart, v->width - cw - 8, v->height - 2 * ch - 16, cw, ch);
-    if (v->load_chart.n)
-        draw_chart(v, &v->load_chart, v->width - cw - 8, v->height - ch - 8, cw, ch);
+    if (v->charts.speed.n)
+        draw_chart(v, &v->charts.speed, v->width - cw - 8, v->height - 2 * ch - 16, cw, ch);
+    if (v->charts.load.n)
+        draw_chart(v, &v->charts.load, v->width - cw - 8, v->height - ch - 8, cw, ch);
 }
 
 void view_draw_frame(View *v)

@@ -40,6 +40,11 @@ typedef struct ViewChart {
     int n, head; /* ring buffer */
 } ViewChart;
 
+struct CityViewCharts {
+    ViewChart speed, load;
+    int64_t last_tick; /* of the last sample, -1 before the first */
+};
+
 struct View {
     CityScenario *sc;
     const CityWorld *world;
@@ -59,8 +64,7 @@ struct View {
     ViewPickKind pick;
     int64_t pick_id; /* packed vehicle id, lane index or bus index */
     /* charts */
-    ViewChart speed_chart, load_chart;
-    int64_t last_sample_tick;
+    CityViewCharts charts;
     /* cached geometry */
     SDL_Vertex *bld; /* building triangles (world coordinates in position) */
     int n_bld;
@@ -85,7 +89,7 @@ void view_draw_frame(View *v);
 void view_text(View *v, int x, int y, SDL_Color c, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* A filled quad from a to b, `w_m` metres wide. */
 void view_thick_line(View *v, double ax, double ay, double bx, double by, double w_m, SDL_Color c);
-void view_sample_charts(View *v);
+void view_charts_init(CityViewCharts *c);
 TTF_Font *view_open_font(int size, char *err, size_t err_len);
 
 /* view_layers.c */

@@ -287,11 +287,16 @@ static void draw_grid(View *v)
         if (a < 0 || b < 0)
             continue;
         double load = fl && i < nf ? fl[i].loading_pct : 0;
-        SDL_Color c = !br[i].closed ? (SDL_Color){90, 90, 90, 255}
-                      : load > 100  ? (SDL_Color){240, 60, 60, 255}
-                      : load > 80   ? (SDL_Color){250, 180, 40, 255}
-                                    : (SDL_Color){70, 160, 250, 255};
-        view_thick_line(v, bus[a].x_m, bus[a].y_m, bus[b].x_m, bus[b].y_m, 3.0, c);
+        bool dead = !br[i].closed || !city_grid_bus_energised(g, a); /* open, or in a part without a source */
+        SDL_Color c = dead         ? (SDL_Color){90, 90, 90, 255}
+                      : load > 100 ? (SDL_Color){240, 60, 60, 255}
+                      : load > 80  ? (SDL_Color){250, 180, 40, 255}
+                                   : (SDL_Color){70, 160, 250, 255};
+        bool sel = v->pick == VIEW_PICK_BRANCH && v->pick_id == i;
+        double px = sel ? 6.0 : 3.0;
+        if (sel)
+            c = (SDL_Color){240, 240, 255, 255};
+        view_thick_line(v, bus[a].x_m, bus[a].y_m, bus[b].x_m, bus[b].y_m, px / v->scale, c);
     }
     for (int32_t i = 0; i < nb; i++) {
         double r = fmax(6.0, 4 / v->scale);
