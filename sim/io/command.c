@@ -57,13 +57,10 @@ static CityStatus branch_command(CityWorld *world, const char *command, const ch
         return CITY_ERR_INVALID;
     }
     city_world_log(world, "command", "%s", command);
-    CityStatus st = city_grid_branch_set_closed(grid, (int32_t)id, closed);
-    if (st != CITY_OK) {
+    CityStatus st = city_grid_sim_set_branch(world, (int32_t)id, closed);
+    if (st != CITY_OK)
         snprintf(err, err_len, "'%s': %s", command, city_grid_error(grid));
-        return st;
-    }
-    city_world_log(world, "power", "branch %d %s", (int)id, closed ? "closed" : "opened");
-    return CITY_OK;
+    return st;
 }
 
 CityStatus city_command_apply(CityWorld *world, const char *command, char *err, size_t err_len)

@@ -700,9 +700,8 @@ static int l_unplug_ev(lua_State *L)
 static int set_branch(lua_State *L, int32_t id, bool closed, const char *what)
 {
     CityGrid *g = grid_or_create(L);
-    if (city_grid_branch_set_closed(g, id, closed) != CITY_OK)
+    if (city_grid_sim_set_branch(city_lua_world(L), id, closed) != CITY_OK)
         return raise_grid(L, g, what);
-    city_world_log(city_lua_world(L), "power", "branch %d %s", (int)id, closed ? "closed" : "opened");
     return 0;
 }
 

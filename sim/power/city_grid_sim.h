@@ -30,6 +30,10 @@ typedef struct CityGridTotals {
 void city_grid_sim_config_default(CityGridSimConfig *config);
 /* The grid of a world, or NULL when none is attached. */
 CityGrid *city_grid_of(const CityWorld *world);
+/* Opens or closes a branch of the world's grid from the next period on and
+ * logs it (kind "power"): what city.grid.outage/restore and the operator's
+ * open_branch/close_branch do. The message is in city_grid_error. */
+CityStatus city_grid_sim_set_branch(CityWorld *world, int32_t branch_id, bool closed);
 /* Registers the "power" subsystem; the world owns `grid` from now on (also
  * on error). Only once per world. */
 CityStatus city_grid_sim_attach(CityWorld *world, CityGrid *grid, const CityGridSimConfig *config);

@@ -37,6 +37,17 @@ CityGrid *city_grid_of(const CityWorld *w)
     return s ? s->grid : NULL;
 }
 
+CityStatus city_grid_sim_set_branch(CityWorld *w, int32_t branch_id, bool closed)
+{
+    CityGrid *g = city_grid_of(w);
+    if (!g)
+        return CITY_ERR_INVALID;
+    CityStatus st = city_grid_branch_set_closed(g, branch_id, closed);
+    if (st == CITY_OK)
+        city_world_log(w, "power", "branch %d %s", (int)branch_id, closed ? "closed" : "opened");
+    return st;
+}
+
 static int64_t period_ticks(CityWorld *w, const GridSim *s)
 {
     int64_t p = city_world_ticks_for(w, s->cfg.period_s);
