@@ -8,85 +8,6 @@
 
 #include "road_internal.h"
 
-/* ---- a small id -> index map (open addressing, FNV-1a) ----------------- */
-
-typedef struct RoadNameIndex {
-    char **keys;
-    int32_t *vals;
-    uint32_t cap, n;
-} RoadNameIndex;
-
-static uint32_t name_hash(const char *s)
-{
-    uint32_t h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 16777619u;
-    return h;
-}
-
-static int32_t index_find(const RoadNameIndex *ix, const char *key)
-{
-    if (!ix || !ix->cap || !key)
-        return -1;
-    for (uint32_t i = name_hash(key) & (ix->cap - 1);; i = (i + 1) & (ix->cap - 1)) {
-        if (!ix->keys[i])
-            return -1;
-        if (strcmp(ix->keys[i], key) == 0)
-            return ix->vals[i];
-    }
-}
-
-static CityStatus index_put(RoadNameIndex **pix, char *key, int32_t val)
-{
-    RoadNameIndex *ix = *pix;
-    if (!ix) {
-        ix = calloc(1, sizeof *ix);
-        if (!ix)
-            return CITY_ERR_NOMEM;
-        *pix = ix;
-    }
-    if ((ix->n + 1) * 2 > ix->cap) {
-        uint32_t cap = ix->cap ? ix->cap * 2 : 64;
-        char **keys = calloc(cap, sizeof *keys);
-        int32_t *vals = calloc(cap, sizeof *vals);
-        if (!keys || !vals) {
-            free(keys);
-            free(vals);
-            return CITY_ERR_NOMEM;
-        }
-        for (uint32_t i = 0; i < ix->cap; i++) {
-            if (!ix->keys[i])
-                continue;
-            uint32_t j = name_hash(ix->keys[i]) & (cap - 1);
-            while (keys[j])
-                j = (j + 1) & (cap - 1);
-            keys[j] = ix->keys[i];
-            vals[j] = ix->vals[i];
-        }
-        free(ix->keys);
-        free(ix->vals);
-        ix->keys = keys;
-        ix->vals = vals;
-        ix->cap = cap;
-    }
-    uint32_t i = name_hash(key) & (ix->cap - 1);
-    while (ix->keys[i])
-        i = (i + 1) & (ix->cap - 1);
-    ix->keys[i] = key; /* borrowed: owned by the vtype or route */
-    ix->vals[i] = val;
-    ix->n++;
-    return CITY_OK;
-}
-
-static void index_free(RoadNameIndex *ix)
-{
-    if (!ix)
-        return;
-    free(ix->keys);
-    free(ix->vals);
-    free(ix);
-}
-
 /* ---- helpers ------------------------------------------------------------ */
 
 CityStatus road_fail(CityRoad *road, CityStatus status, const char *fmt, ...)
@@ -151,8 +72,8 @@ static void road_destroy(void *self)
         free(road->routes[i].id);
     free(road->routes);
     free(road->route_edges);
-    index_free(road->vtype_index);
-    index_free(road->route_index);
+    city_strmap_free(&road->vtype_index);
+    city_strmap_free(&road->route_index);
     RoadVehicles *vh = &road->veh;
     if (vh->name)
         for (uint32_t i = 0; i < vh->pool.used; i++)
@@ -382,7 +303,7 @@ int32_t city_road_add_vtype(CityRoad *road, const CityVTypeDef *def)
         road_fail(road, CITY_ERR_INVALID, "vehicle type without an id; give every vType an id");
         return -1;
     }
-    if (index_find(road->vtype_index, def->id) >= 0) {
+    if (city_strmap_get(&road->vtype_index, def->id) >= 0) {
         road_fail(road, CITY_ERR_INVALID, "vehicle type '%s' is defined twice; give each vType its own id", def->id);
         return -1;
     }
@@ -405,7 +326,7 @@ int32_t city_road_add_vtype(CityRoad *road, const CityVTypeDef *def)
     if (!(t->def.emergency_decel_mps2 >= t->def.decel_mps2))
         t->def.emergency_decel_mps2 = t->def.decel_mps2 * 2.0;
     t->sqrt_ab = 2.0 * sqrt(t->def.accel_mps2 * t->def.decel_mps2);
-    if (index_put(&road->vtype_index, (char *)t->def.id, road->n_vtypes) != CITY_OK) {
+    if (!city_strmap_put(&road->vtype_index, t->def.id, road->n_vtypes)) {
         free((char *)t->def.id);
         return -1;
     }
@@ -414,7 +335,7 @@ int32_t city_road_add_vtype(CityRoad *road, const CityVTypeDef *def)
 
 int32_t city_road_find_vtype(const CityRoad *road, const char *id)
 {
-    return index_find(road->vtype_index, id);
+    return city_strmap_get(&road->vtype_index, id);
 }
 
 /* ---- routes ------------------------------------------------------------- */
@@ -431,7 +352,7 @@ int32_t road_route_store(CityRoad *road, const char *id, const int32_t *edges, i
     r->id = NULL;
     if (id) {
         r->id = dup_str(id);
-        if (!r->id || index_put(&road->route_index, r->id, road->n_routes) != CITY_OK) {
+        if (!r->id || !city_strmap_put(&road->route_index, r->id, road->n_routes)) {
             free(r->id);
             road_fail(road, CITY_ERR_NOMEM, "out of memory storing a route");
             return -1;
@@ -461,7 +382,7 @@ int32_t city_road_add_route(CityRoad *road, const char *id, const int32_t *edges
         road_fail(road, CITY_ERR_INVALID, "route '%s' has no edges; list at least one edge", id ? id : "?");
         return -1;
     }
-    if (id && index_find(road->route_index, id) >= 0) {
+    if (id && city_strmap_get(&road->route_index, id) >= 0) {
         road_fail(road, CITY_ERR_INVALID, "route '%s' is defined twice; give each route its own id", id);
         return -1;
     }
@@ -484,7 +405,7 @@ int32_t city_road_add_route(CityRoad *road, const char *id, const int32_t *edges
 
 int32_t city_road_find_route(const CityRoad *road, const char *id)
 {
-    return index_find(road->route_index, id);
+    return city_strmap_get(&road->route_index, id);
 }
 
 /* ---- demand ------------------------------------------------------------- */

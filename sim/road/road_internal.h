@@ -9,6 +9,7 @@
 #define ROAD_INTERNAL_H
 
 #include "city_road.h"
+#include "city_strmap.h"
 #include "road_demand.h"
 #include "road_route.h"
 #include "road_signals.h"
@@ -122,7 +123,7 @@ struct CityRoad {
     int32_t n_routes, cap_routes;
     int32_t *route_edges;
     int32_t n_route_edges, cap_route_edges;
-    struct RoadNameIndex *vtype_index, *route_index;
+    CityStrMap vtype_index, route_index; /* id -> index (keys: the ids) */
 
     RoadVehicles veh;
     RoadLaneQ *lanes; /* per net lane */
@@ -175,7 +176,7 @@ struct CityRoad {
     uint64_t emergency_brakes;
     uint64_t missed_turns;
     uint64_t trips_aborted;
-        /* vehicles that could not reach their destination (logged) */ /* turns given up for want of a gap (rerouted) */
+    /* vehicles that could not reach their destination (logged) */ /* turns given up for want of a gap (rerouted) */
     CityTable *trips;
     CityTable *edges_table;
     char err[512];

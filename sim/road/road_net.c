@@ -7,81 +7,15 @@
 #include <string.h>
 
 #include "city_hash.h"
+#include "city_strmap.h"
 #include "city_road_net.h"
 
 enum { CAP_J, CAP_E, CAP_L, CAP_C, CAP_K, CAP_T, CAP_P, CAP_PT, CAP_VIA, CAP_SUCC, CAP_MASK, CAP_CHAR };
 
 /* id -> index maps, one per element kind (open addressing, FNV-1a) */
-typedef struct IdMap {
-    const char **keys;
-    int32_t *vals;
-    uint32_t cap, n;
-} IdMap;
-
 struct RoadNetIndex {
-    IdMap junctions, edges, lanes, tls;
+    CityStrMap junctions, edges, lanes, tls;
 };
-
-static uint32_t fnv(const char *s)
-{
-    uint32_t h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 16777619u;
-    return h;
-}
-
-static int32_t map_get(const IdMap *m, const char *key)
-{
-    if (!m->cap)
-        return -1;
-    for (uint32_t i = fnv(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-        if (!m->keys[i])
-            return -1;
-        if (strcmp(m->keys[i], key) == 0)
-            return m->vals[i];
-    }
-}
-
-static bool map_put(IdMap *m, const char *key, int32_t val)
-{
-    if ((m->n + 1) * 2 > m->cap) {
-        uint32_t cap = m->cap ? m->cap * 2 : 256;
-        const char **keys = calloc(cap, sizeof *keys);
-        int32_t *vals = malloc(cap * sizeof *vals);
-        if (!keys || !vals) {
-            free(keys);
-            free(vals);
-            return false;
-        }
-        for (uint32_t i = 0; i < m->cap; i++) {
-            if (!m->keys[i])
-                continue;
-            uint32_t j = fnv(m->keys[i]) & (cap - 1);
-            while (keys[j])
-                j = (j + 1) & (cap - 1);
-            keys[j] = m->keys[i];
-            vals[j] = m->vals[i];
-        }
-        free(m->keys);
-        free(m->vals);
-        m->keys = keys;
-        m->vals = vals;
-        m->cap = cap;
-    }
-    uint32_t i = fnv(key) & (m->cap - 1);
-    while (m->keys[i])
-        i = (i + 1) & (m->cap - 1);
-    m->keys[i] = key;
-    m->vals[i] = val;
-    m->n++;
-    return true;
-}
-
-static void map_free(IdMap *m)
-{
-    free(m->keys);
-    free(m->vals);
-}
 
 static void set_err(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void set_err(char *err, size_t len, const char *fmt, ...)
@@ -224,10 +158,10 @@ void city_road_net_destroy(CityRoadNet *net)
     free(net->masks);
     free(net->chars);
     if (net->index) {
-        map_free(&net->index->junctions);
-        map_free(&net->index->edges);
-        map_free(&net->index->lanes);
-        map_free(&net->index->tls);
+        city_strmap_free(&net->index->junctions);
+        city_strmap_free(&net->index->edges);
+        city_strmap_free(&net->index->lanes);
+        city_strmap_free(&net->index->tls);
         free(net->index);
     }
     free(net);
@@ -261,7 +195,7 @@ int32_t city_road_net_add_junction(CityRoadNet *net, const char *id, CityJunctio
 {
     if (!check_open(net, err, err_len))
         return -1;
-    if (!id || !*id || map_get(&net->index->junctions, id) >= 0) {
+    if (!id || !*id || city_strmap_get(&net->index->junctions, id) >= 0) {
         set_err(err, err_len, "junction '%s' is %s; give every junction its own id", id ? id : "",
                 id && *id ? "defined twice" : "without an id");
         return -1;
@@ -282,7 +216,7 @@ int32_t city_road_net_add_junction(CityRoadNet *net, const char *id, CityJunctio
     j->link_first = -1;
     j->link_count = 0;
     j->tls = -1;
-    if (!j->id || j->shape_first < 0 || !map_put(&net->index->junctions, j->id, net->n_junctions)) {
+    if (!j->id || j->shape_first < 0 || !city_strmap_put(&net->index->junctions, j->id, net->n_junctions)) {
         free(j->id);
         goto oom;
     }
@@ -297,7 +231,7 @@ int32_t city_road_net_add_edge(CityRoadNet *net, const char *id, int32_t from, i
 {
     if (!check_open(net, err, err_len))
         return -1;
-    if (!id || !*id || map_get(&net->index->edges, id) >= 0) {
+    if (!id || !*id || city_strmap_get(&net->index->edges, id) >= 0) {
         set_err(err, err_len, "edge '%s' is %s; give every edge its own id", id ? id : "",
                 id && *id ? "defined twice" : "without an id");
         return -1;
@@ -317,7 +251,7 @@ int32_t city_road_net_add_edge(CityRoadNet *net, const char *id, int32_t from, i
     e->priority = priority;
     e->internal = internal;
     e->lane_first = net->n_lanes;
-    if (!e->id || (name && !e->name) || !map_put(&net->index->edges, e->id, net->n_edges)) {
+    if (!e->id || (name && !e->name) || !city_strmap_put(&net->index->edges, e->id, net->n_edges)) {
         free(e->id);
         free(e->name);
         goto oom;
@@ -343,7 +277,7 @@ int32_t city_road_net_add_lane(CityRoadNet *net, int32_t edge, const char *id, d
         set_err(err, err_len, "lane '%s': lanes of edge '%s' must be added one after another", id ? id : "", e->id);
         return -1;
     }
-    if (!id || !*id || map_get(&net->index->lanes, id) >= 0) {
+    if (!id || !*id || city_strmap_get(&net->index->lanes, id) >= 0) {
         set_err(err, err_len, "lane '%s' is %s; give every lane its own id", id ? id : "",
                 id && *id ? "defined twice" : "without an id");
         return -1;
@@ -372,7 +306,7 @@ int32_t city_road_net_add_lane(CityRoadNet *net, int32_t edge, const char *id, d
     l->allow = allow;
     l->shape_first = add_points(net, shape, n_shape);
     l->shape_count = n_shape;
-    if (!l->id || l->shape_first < 0 || !map_put(&net->index->lanes, l->id, net->n_lanes)) {
+    if (!l->id || l->shape_first < 0 || !city_strmap_put(&net->index->lanes, l->id, net->n_lanes)) {
         free(l->id);
         goto oom;
     }
@@ -519,7 +453,7 @@ int32_t city_road_net_add_tls(CityRoadNet *net, const char *id, const char *prog
 {
     if (!check_open(net, err, err_len))
         return -1;
-    if (!id || !*id || map_get(&net->index->tls, id) >= 0) {
+    if (!id || !*id || city_strmap_get(&net->index->tls, id) >= 0) {
         set_err(err, err_len, "traffic light '%s' is %s; give every light its own id", id ? id : "",
                 id && *id ? "defined twice" : "without an id");
         return -1;
@@ -538,7 +472,7 @@ int32_t city_road_net_add_tls(CityRoadNet *net, const char *id, const char *prog
     t->offset_s = offset_s;
     t->link_count = link_count;
     t->phase_first = net->n_phases;
-    if (!t->id || !t->program_id || !map_put(&net->index->tls, t->id, net->n_tls)) {
+    if (!t->id || !t->program_id || !city_strmap_put(&net->index->tls, t->id, net->n_tls)) {
         free(t->id);
         free(t->program_id);
         goto oom;
@@ -833,19 +767,19 @@ CityStatus city_road_net_finalize(CityRoadNet *net, char *err, size_t err_len)
 
 int32_t city_road_net_find_junction(const CityRoadNet *net, const char *id)
 {
-    return map_get(&net->index->junctions, id);
+    return city_strmap_get(&net->index->junctions, id);
 }
 int32_t city_road_net_find_edge(const CityRoadNet *net, const char *id)
 {
-    return map_get(&net->index->edges, id);
+    return city_strmap_get(&net->index->edges, id);
 }
 int32_t city_road_net_find_lane(const CityRoadNet *net, const char *id)
 {
-    return map_get(&net->index->lanes, id);
+    return city_strmap_get(&net->index->lanes, id);
 }
 int32_t city_road_net_find_tls(const CityRoadNet *net, const char *id)
 {
-    return map_get(&net->index->tls, id);
+    return city_strmap_get(&net->index->tls, id);
 }
 
 void city_road_lane_point(const CityRoadNet *net, int32_t lane, double s_m, CityPoint *out, double *heading_rad)

@@ -1,0 +1,22 @@
+/* A map from strings to int32 indices (open addressing, FNV-1a), for the
+ * id lookups of importers and subsystems. Keys are borrowed: they must
+ * outlive the map (they are usually the ids stored in the indexed array). */
+#ifndef CITY_STRMAP_H
+#define CITY_STRMAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct CityStrMap {
+    const char **keys;
+    int32_t *vals;
+    uint32_t cap, n;
+} CityStrMap; /* zero-initialised is an empty map */
+
+/* The value stored for key, or -1. */
+int32_t city_strmap_get(const CityStrMap *map, const char *key);
+/* Adds key -> val (the caller checks that key is new); false when out of memory. */
+bool city_strmap_put(CityStrMap *map, const char *key, int32_t val);
+void city_strmap_free(CityStrMap *map);
+
+#endif
