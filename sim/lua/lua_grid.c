@@ -13,6 +13,7 @@
 #include "city_grid.h"
 #include "city_grid_sim.h"
 #include "city_lua.h"
+#include "lua_fields.h"
 #include "city_matpower.h"
 #include "city_sumo_poly.h"
 
@@ -26,66 +27,6 @@ static const double COMMERCIAL[24] = {0.35, 0.33, 0.32, 0.32, 0.33, 0.38, 0.50, 
                                       0.98, 1.00, 1.00, 0.98, 0.95, 0.90, 0.80, 0.70, 0.60, 0.50, 0.42, 0.38};
 
 /* ---- helpers ------------------------------------------------------------------ */
-
-static double fnum(lua_State *L, int t, const char *key, double dflt)
-{
-    lua_getfield(L, t, key);
-    double v = dflt;
-    if (!lua_isnil(L, -1)) {
-        int ok;
-        v = lua_tonumberx(L, -1, &ok);
-        if (!ok || !isfinite(v))
-            luaL_error(L, "field '%s' must be a finite number, got %s", key, luaL_typename(L, -1));
-    }
-    lua_pop(L, 1);
-    return v;
-}
-
-static bool fhas(lua_State *L, int t, const char *key)
-{
-    lua_getfield(L, t, key);
-    bool has = !lua_isnil(L, -1);
-    lua_pop(L, 1);
-    return has;
-}
-
-static int32_t fid(lua_State *L, int t, const char *key, bool required, int32_t dflt)
-{
-    lua_getfield(L, t, key);
-    if (lua_isnil(L, -1)) {
-        if (required)
-            luaL_error(L, "field '%s' (a whole number) is required", key);
-        lua_pop(L, 1);
-        return dflt;
-    }
-    int ok;
-    lua_Integer v = lua_tointegerx(L, -1, &ok);
-    if (!ok || v < INT32_MIN || v > INT32_MAX)
-        luaL_error(L, "field '%s' must be a whole number, got %s", key, luaL_typename(L, -1));
-    lua_pop(L, 1);
-    return (int32_t)v;
-}
-
-static const char *fstr(lua_State *L, int t, const char *key, const char *dflt)
-{
-    lua_getfield(L, t, key);
-    const char *s = dflt;
-    if (!lua_isnil(L, -1)) {
-        if (lua_type(L, -1) != LUA_TSTRING)
-            luaL_error(L, "field '%s' must be a string, got %s", key, luaL_typename(L, -1));
-        s = lua_tostring(L, -1);
-    }
-    lua_pop(L, 1); /* still referenced by the argument table */
-    return s;
-}
-
-static bool fbool(lua_State *L, int t, const char *key, bool dflt)
-{
-    lua_getfield(L, t, key);
-    bool b = lua_isnil(L, -1) ? dflt : lua_toboolean(L, -1);
-    lua_pop(L, 1);
-    return b;
-}
 
 static void set_num(lua_State *L, const char *k, double v)
 {
@@ -159,14 +100,14 @@ static int l_config(lua_State *L)
     CityWorld *w = city_lua_world(L);
     CityGrid *g = grid_or_create(L);
     CityGridSimConfig c = *city_grid_sim_config(w);
-    c.period_s = fnum(L, 1, "period_s", c.period_s);
-    c.pf.method = method_of(L, fstr(L, 1, "method", c.pf.method == CITY_PF_SWEEP ? "sweep" : "nr"));
-    c.pf.tol_pu = fnum(L, 1, "tol", c.pf.tol_pu);
-    c.pf.max_iter = fid(L, 1, "max_iter", false, c.pf.max_iter);
-    c.pf.flat_start = fbool(L, 1, "flat_start", c.pf.flat_start);
-    c.vmin_pu = fnum(L, 1, "vmin", c.vmin_pu);
-    c.vmax_pu = fnum(L, 1, "vmax", c.vmax_pu);
-    double base = fnum(L, 1, "base_mva", city_grid_base_mva(g));
+    c.period_s = city_lua_field_number(L, 1, "period_s", c.period_s);
+    c.pf.method = method_of(L, city_lua_field_string(L, 1, "method", c.pf.method == CITY_PF_SWEEP ? "sweep" : "nr"));
+    c.pf.tol_pu = city_lua_field_number(L, 1, "tol", c.pf.tol_pu);
+    c.pf.max_iter = city_lua_field_int(L, 1, "max_iter", false, c.pf.max_iter);
+    c.pf.flat_start = city_lua_field_bool(L, 1, "flat_start", c.pf.flat_start);
+    c.vmin_pu = city_lua_field_number(L, 1, "vmin", c.vmin_pu);
+    c.vmax_pu = city_lua_field_number(L, 1, "vmax", c.vmax_pu);
+    double base = city_lua_field_number(L, 1, "base_mva", city_grid_base_mva(g));
     if (!(c.period_s > 0 && c.period_s <= 86400))
         luaL_error(L, "city.grid.config: period_s %f is out of range; use 1 to 86400 seconds", c.period_s);
     if (!(c.pf.tol_pu > 0 && c.pf.tol_pu <= 1) || c.pf.max_iter < 0 || c.pf.max_iter > 100000)
@@ -238,7 +179,7 @@ static CityBusType bus_type(lua_State *L, const char *s)
 
 static int32_t feeder_field(lua_State *L, CityGrid *g, int t)
 {
-    const char *f = fstr(L, t, "feeder", NULL);
+    const char *f = city_lua_field_string(L, t, "feeder", NULL);
     if (!f)
         return 0;
     int32_t k = city_grid_feeder(g, f);
@@ -257,24 +198,24 @@ static int l_bus(lua_State *L)
     luaL_checktype(L, 1, LUA_TTABLE);
     CityGrid *g = grid_or_create(L);
     CityGridBus b = {0};
-    b.id = fid(L, 1, "id", true, 0);
-    b.type = bus_type(L, fstr(L, 1, "type", "pq"));
-    b.base_kv = fnum(L, 1, "kv", 0);
-    b.vm_pu = fnum(L, 1, "vm_pu", 1.0);
-    b.va_deg = fnum(L, 1, "va_deg", 0.0);
-    b.x_m = fnum(L, 1, "x", 0);
-    b.y_m = fnum(L, 1, "y", 0);
-    b.pd_mw = fnum(L, 1, "pd_kw", 0) / 1000.0;
-    b.qd_mvar = fnum(L, 1, "qd_kvar", 0) / 1000.0;
-    b.gs_mw = fnum(L, 1, "gs_kw", 0) / 1000.0;
-    b.bs_mvar = fnum(L, 1, "bs_kvar", 0) / 1000.0;
+    b.id = city_lua_field_int(L, 1, "id", true, 0);
+    b.type = bus_type(L, city_lua_field_string(L, 1, "type", "pq"));
+    b.base_kv = city_lua_field_number(L, 1, "kv", 0);
+    b.vm_pu = city_lua_field_number(L, 1, "vm_pu", 1.0);
+    b.va_deg = city_lua_field_number(L, 1, "va_deg", 0.0);
+    b.x_m = city_lua_field_number(L, 1, "x", 0);
+    b.y_m = city_lua_field_number(L, 1, "y", 0);
+    b.pd_mw = city_lua_field_number(L, 1, "pd_kw", 0) / 1000.0;
+    b.qd_mvar = city_lua_field_number(L, 1, "qd_kvar", 0) / 1000.0;
+    b.gs_mw = city_lua_field_number(L, 1, "gs_kw", 0) / 1000.0;
+    b.bs_mvar = city_lua_field_number(L, 1, "bs_kvar", 0) / 1000.0;
     b.feeder = feeder_field(L, g, 1);
     if (!(b.vm_pu > 0.5 && b.vm_pu < 1.5) || b.base_kv < 0)
         luaL_error(L, "city.grid.bus %d: vm_pu must be in (0.5, 1.5) and kv >= 0", (int)b.id);
     if (city_grid_add_bus(g, &b) != CITY_OK)
         return raise_grid(L, g, "city.grid.bus");
     if (b.type == CITY_BUS_SLACK || b.type == CITY_BUS_PV) {
-        CityGridGen gen = {b.id, fnum(L, 1, "p_kw", 0) / 1000.0, 0, 0, 0, b.vm_pu, true};
+        CityGridGen gen = {b.id, city_lua_field_number(L, 1, "p_kw", 0) / 1000.0, 0, 0, 0, b.vm_pu, true};
         if (city_grid_add_gen(g, &gen) != CITY_OK)
             return raise_grid(L, g, "city.grid.bus");
     }
@@ -300,16 +241,17 @@ static int l_line(lua_State *L)
     luaL_checktype(L, 1, LUA_TTABLE);
     CityGrid *g = grid_or_create(L);
     CityGridBranch b = {0};
-    b.id = fid(L, 1, "id", true, 0);
-    b.from_bus = fid(L, 1, "from", true, 0);
-    b.to_bus = fid(L, 1, "to", true, 0);
-    b.kind = branch_kind(L, fstr(L, 1, "kind", "line"));
-    b.closed = fbool(L, 1, "closed", true);
-    b.ratio = fnum(L, 1, "ratio", 0);
-    b.shift_deg = fnum(L, 1, "shift_deg", 0);
-    b.rate_mva = fnum(L, 1, "rate_kva", 0) / 1000.0;
-    double len = fnum(L, 1, "length_km", 1.0);
-    bool ohm = fhas(L, 1, "r_ohm") || fhas(L, 1, "x_ohm") || fhas(L, 1, "b_us");
+    b.id = city_lua_field_int(L, 1, "id", true, 0);
+    b.from_bus = city_lua_field_int(L, 1, "from", true, 0);
+    b.to_bus = city_lua_field_int(L, 1, "to", true, 0);
+    b.kind = branch_kind(L, city_lua_field_string(L, 1, "kind", "line"));
+    b.closed = city_lua_field_bool(L, 1, "closed", true);
+    b.ratio = city_lua_field_number(L, 1, "ratio", 0);
+    b.shift_deg = city_lua_field_number(L, 1, "shift_deg", 0);
+    b.rate_mva = city_lua_field_number(L, 1, "rate_kva", 0) / 1000.0;
+    double len = city_lua_field_number(L, 1, "length_km", 1.0);
+    bool ohm =
+        city_lua_field_has(L, 1, "r_ohm") || city_lua_field_has(L, 1, "x_ohm") || city_lua_field_has(L, 1, "b_us");
     if (ohm) {
         int32_t fi = city_grid_bus_index(g, b.from_bus);
         int32_t n;
@@ -318,13 +260,13 @@ static int l_line(lua_State *L)
             luaL_error(L, "city.grid.line %d: ohm values need the from bus %d to exist with kv set", (int)b.id,
                        (int)b.from_bus);
         double zbase = bus[fi].base_kv * bus[fi].base_kv / city_grid_base_mva(g);
-        b.r_pu = fnum(L, 1, "r_ohm", 0) * len / zbase;
-        b.x_pu = fnum(L, 1, "x_ohm", 0) * len / zbase;
-        b.b_pu = fnum(L, 1, "b_us", 0) * 1e-6 * len * zbase;
+        b.r_pu = city_lua_field_number(L, 1, "r_ohm", 0) * len / zbase;
+        b.x_pu = city_lua_field_number(L, 1, "x_ohm", 0) * len / zbase;
+        b.b_pu = city_lua_field_number(L, 1, "b_us", 0) * 1e-6 * len * zbase;
     } else {
-        b.r_pu = fnum(L, 1, "r_pu", 0);
-        b.x_pu = fnum(L, 1, "x_pu", 0);
-        b.b_pu = fnum(L, 1, "b_pu", 0);
+        b.r_pu = city_lua_field_number(L, 1, "r_pu", 0);
+        b.x_pu = city_lua_field_number(L, 1, "x_pu", 0);
+        b.b_pu = city_lua_field_number(L, 1, "b_pu", 0);
     }
     if (!(len > 0) || b.r_pu < 0 || b.rate_mva < 0)
         luaL_error(L, "city.grid.line %d: length_km must be > 0, resistance and rate_kva >= 0", (int)b.id);
@@ -339,11 +281,11 @@ static int l_gen(lua_State *L)
     luaL_checktype(L, 1, LUA_TTABLE);
     CityGrid *g = grid_or_create(L);
     CityGridGen gen = {0};
-    gen.bus = fid(L, 1, "bus", true, 0);
-    gen.pg_mw = fnum(L, 1, "p_kw", 0) / 1000.0;
-    gen.qg_mvar = fnum(L, 1, "q_kvar", 0) / 1000.0;
-    gen.vg_pu = fnum(L, 1, "vm_pu", 1.0);
-    gen.on = fbool(L, 1, "on", true);
+    gen.bus = city_lua_field_int(L, 1, "bus", true, 0);
+    gen.pg_mw = city_lua_field_number(L, 1, "p_kw", 0) / 1000.0;
+    gen.qg_mvar = city_lua_field_number(L, 1, "q_kvar", 0) / 1000.0;
+    gen.vg_pu = city_lua_field_number(L, 1, "vm_pu", 1.0);
+    gen.on = city_lua_field_bool(L, 1, "on", true);
     if (city_grid_add_gen(g, &gen) != CITY_OK)
         return raise_grid(L, g, "city.grid.gen");
     return 0;
@@ -437,16 +379,16 @@ static int l_load(lua_State *L)
     luaL_checktype(L, 1, LUA_TTABLE);
     CityGrid *g = grid_or_create(L);
     CityGridLoad l = {0};
-    l.id = fid(L, 1, "id", true, 0);
-    l.bus = fid(L, 1, "bus", true, 0);
-    l.p_kw = fnum(L, 1, "p_kw", 0);
-    double pf = fnum(L, 1, "pf", 0.95);
+    l.id = city_lua_field_int(L, 1, "id", true, 0);
+    l.bus = city_lua_field_int(L, 1, "bus", true, 0);
+    l.p_kw = city_lua_field_number(L, 1, "p_kw", 0);
+    double pf = city_lua_field_number(L, 1, "pf", 0.95);
     if (!(pf > 0 && pf <= 1))
         luaL_error(L, "city.grid.load %d: pf must be in (0, 1]", (int)l.id);
-    l.q_kvar = fnum(L, 1, "q_kvar", l.p_kw * tan(acos(pf)));
-    l.cooling_pct_per_c = fnum(L, 1, "cooling_pct_per_c", 0);
-    l.t_base_c = fnum(L, 1, "t_base_c", 24);
-    l.area_m2 = fnum(L, 1, "area_m2", 0);
+    l.q_kvar = city_lua_field_number(L, 1, "q_kvar", l.p_kw * tan(acos(pf)));
+    l.cooling_pct_per_c = city_lua_field_number(L, 1, "cooling_pct_per_c", 0);
+    l.t_base_c = city_lua_field_number(L, 1, "t_base_c", 24);
+    l.area_m2 = city_lua_field_number(L, 1, "area_m2", 0);
     lua_getfield(L, 1, "zip");
     if (lua_istable(L, -1)) {
         lua_rawgeti(L, -1, 1);
@@ -471,8 +413,8 @@ static int l_pv(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     CityGrid *g = grid_or_create(L);
-    CityGridPv pv = {fid(L, 1, "id", true, 0), fid(L, 1, "bus", true, 0), fnum(L, 1, "kwp", 0),
-                     fnum(L, 1, "derate", 0.86)};
+    CityGridPv pv = {city_lua_field_int(L, 1, "id", true, 0), city_lua_field_int(L, 1, "bus", true, 0),
+                     city_lua_field_number(L, 1, "kwp", 0), city_lua_field_number(L, 1, "derate", 0.86)};
     if (city_grid_add_pv(g, &pv) != CITY_OK)
         return raise_grid(L, g, "city.grid.pv");
     return 0;
@@ -497,18 +439,18 @@ static int l_battery(lua_State *L)
     luaL_checktype(L, 1, LUA_TTABLE);
     CityGrid *g = grid_or_create(L);
     CityGridBattery b = {0};
-    b.id = fid(L, 1, "id", true, 0);
-    b.bus = fid(L, 1, "bus", true, 0);
-    b.energy_kwh = fnum(L, 1, "energy_kwh", 0);
-    b.power_kw = fnum(L, 1, "power_kw", 0);
-    b.efficiency = fnum(L, 1, "efficiency", 0.9);
-    b.soc = fnum(L, 1, "soc", 0.5);
-    b.soc_min = fnum(L, 1, "soc_min", 0.1);
-    b.soc_max = fnum(L, 1, "soc_max", 0.9);
-    b.mode = battery_mode(L, fstr(L, 1, "mode", "peak_shave"));
-    b.discharge_above_kw = fnum(L, 1, "discharge_above_kw", 1e300);
-    b.charge_below_kw = fnum(L, 1, "charge_below_kw", -1e300);
-    b.setpoint_kw = fnum(L, 1, "setpoint_kw", 0);
+    b.id = city_lua_field_int(L, 1, "id", true, 0);
+    b.bus = city_lua_field_int(L, 1, "bus", true, 0);
+    b.energy_kwh = city_lua_field_number(L, 1, "energy_kwh", 0);
+    b.power_kw = city_lua_field_number(L, 1, "power_kw", 0);
+    b.efficiency = city_lua_field_number(L, 1, "efficiency", 0.9);
+    b.soc = city_lua_field_number(L, 1, "soc", 0.5);
+    b.soc_min = city_lua_field_number(L, 1, "soc_min", 0.1);
+    b.soc_max = city_lua_field_number(L, 1, "soc_max", 0.9);
+    b.mode = battery_mode(L, city_lua_field_string(L, 1, "mode", "peak_shave"));
+    b.discharge_above_kw = city_lua_field_number(L, 1, "discharge_above_kw", 1e300);
+    b.charge_below_kw = city_lua_field_number(L, 1, "charge_below_kw", -1e300);
+    b.setpoint_kw = city_lua_field_number(L, 1, "setpoint_kw", 0);
     if (city_grid_add_battery(g, &b) != CITY_OK)
         return raise_grid(L, g, "city.grid.battery");
     return 0;
@@ -532,13 +474,13 @@ static int l_charger(lua_State *L)
     luaL_checktype(L, 1, LUA_TTABLE);
     CityGrid *g = grid_or_create(L);
     CityGridCharger c = {0};
-    c.id = fid(L, 1, "id", true, 0);
-    c.bus = fid(L, 1, "bus", true, 0);
-    c.x_m = fnum(L, 1, "x", 0);
-    c.y_m = fnum(L, 1, "y", 0);
-    c.power_kw = fnum(L, 1, "power_kw", 0);
-    c.ports = fid(L, 1, "ports", false, 1);
-    c.efficiency = fnum(L, 1, "efficiency", 0.93);
+    c.id = city_lua_field_int(L, 1, "id", true, 0);
+    c.bus = city_lua_field_int(L, 1, "bus", true, 0);
+    c.x_m = city_lua_field_number(L, 1, "x", 0);
+    c.y_m = city_lua_field_number(L, 1, "y", 0);
+    c.power_kw = city_lua_field_number(L, 1, "power_kw", 0);
+    c.ports = city_lua_field_int(L, 1, "ports", false, 1);
+    c.efficiency = city_lua_field_number(L, 1, "efficiency", 0.93);
     if (city_grid_add_charger(g, &c) != CITY_OK)
         return raise_grid(L, g, "city.grid.charger");
     return 0;
@@ -550,12 +492,12 @@ static int l_lights(lua_State *L)
     luaL_checktype(L, 1, LUA_TTABLE);
     CityGrid *g = grid_or_create(L);
     CityGridLights s = {0};
-    s.id = fid(L, 1, "id", true, 0);
-    s.bus = fid(L, 1, "bus", true, 0);
-    s.count = fid(L, 1, "count", true, 0);
-    s.w_each = fnum(L, 1, "w_each", 100);
-    s.dim = fnum(L, 1, "dim", 1);
-    s.on_below_wm2 = fnum(L, 1, "on_below_wm2", 20);
+    s.id = city_lua_field_int(L, 1, "id", true, 0);
+    s.bus = city_lua_field_int(L, 1, "bus", true, 0);
+    s.count = city_lua_field_int(L, 1, "count", true, 0);
+    s.w_each = city_lua_field_number(L, 1, "w_each", 100);
+    s.dim = city_lua_field_number(L, 1, "dim", 1);
+    s.on_below_wm2 = city_lua_field_number(L, 1, "on_below_wm2", 20);
     if (city_grid_add_lights(g, &s) != CITY_OK)
         return raise_grid(L, g, "city.grid.lights");
     return 0;
@@ -605,7 +547,7 @@ static int l_environment(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     CityGrid *g = grid_or_create(L);
-    bool daily = fbool(L, 1, "daily", false);
+    bool daily = city_lua_field_bool(L, 1, "daily", false);
     double *tt = NULL, *tv = NULL, *it = NULL, *iv = NULL;
     int nt = read_curve(L, 1, "temperature", &tt, &tv);
     int ni = read_curve(L, 1, "irradiance", &it, &iv);
@@ -659,12 +601,13 @@ static int l_plug_ev(lua_State *L)
     lua_getfield(L, 1, "key");
     uint64_t key = ev_key(L, lua_gettop(L));
     lua_pop(L, 1);
-    double e = fnum(L, 1, "energy_kwh", -1), cap = fnum(L, 1, "capacity_kwh", 0);
-    int32_t ch = fid(L, 1, "charger", false, -1);
+    double e = city_lua_field_number(L, 1, "energy_kwh", -1), cap = city_lua_field_number(L, 1, "capacity_kwh", 0);
+    int32_t ch = city_lua_field_int(L, 1, "charger", false, -1);
     if (ch < 0) {
-        if (!fhas(L, 1, "x") || !fhas(L, 1, "y"))
+        if (!city_lua_field_has(L, 1, "x") || !city_lua_field_has(L, 1, "y"))
             luaL_error(L, "city.grid.plug_ev: give charger= or a position x=, y=");
-        ch = city_grid_charger_find(g, fnum(L, 1, "x", 0), fnum(L, 1, "y", 0), fnum(L, 1, "max_dist", 0));
+        ch = city_grid_charger_find(g, city_lua_field_number(L, 1, "x", 0), city_lua_field_number(L, 1, "y", 0),
+                                    city_lua_field_number(L, 1, "max_dist", 0));
         if (ch < 0) {
             lua_pushnil(L);
             lua_pushstring(L, "no charger with a free port in reach");
@@ -761,10 +704,10 @@ static int l_solve(lua_State *L)
     CityGrid *g = grid_or_create(L);
     CityPfOptions o = city_grid_sim_config(w)->pf;
     if (lua_istable(L, 1)) {
-        o.method = method_of(L, fstr(L, 1, "method", o.method == CITY_PF_SWEEP ? "sweep" : "nr"));
-        o.tol_pu = fnum(L, 1, "tol", o.tol_pu);
-        o.max_iter = fid(L, 1, "max_iter", false, o.max_iter);
-        o.flat_start = fbool(L, 1, "flat_start", o.flat_start);
+        o.method = method_of(L, city_lua_field_string(L, 1, "method", o.method == CITY_PF_SWEEP ? "sweep" : "nr"));
+        o.tol_pu = city_lua_field_number(L, 1, "tol", o.tol_pu);
+        o.max_iter = city_lua_field_int(L, 1, "max_iter", false, o.max_iter);
+        o.flat_start = city_lua_field_bool(L, 1, "flat_start", o.flat_start);
     }
     CityPfReport r;
     CityStatus st = city_grid_solve(g, &o, &r);
@@ -1006,7 +949,7 @@ static int l_read_buildings(lua_State *L)
     city_lua_data_path(L, lua_gettop(L), poly, sizeof poly);
     lua_pop(L, 1);
     CitySumoLocation loc;
-    bool has_net = fhas(L, 1, "net");
+    bool has_net = city_lua_field_has(L, 1, "net");
     if (has_net) {
         lua_getfield(L, 1, "net");
         city_lua_data_path(L, lua_gettop(L), net, sizeof net);
@@ -1014,7 +957,7 @@ static int l_read_buildings(lua_State *L)
         if (city_sumo_location_read(net, &loc, err, sizeof err) != CITY_OK)
             luaL_error(L, "%s", err);
     }
-    const char *types = fstr(L, 1, "types", "building");
+    const char *types = city_lua_field_string(L, 1, "types", "building");
     CityPolySet set;
     if (city_sumo_poly_read(poly, has_net ? &loc : NULL, types, &set, err, sizeof err) != CITY_OK)
         luaL_error(L, "%s", err);

@@ -8,46 +8,12 @@
 #include <lauxlib.h>
 
 #include "city_lua.h"
+#include "lua_fields.h"
 #include "city_road.h"
 #include "city_road_build.h"
 #include "city_sumo.h"
 
-/* ---- argument helpers (table fields) ------------------------------------ */
-
-static double field_number(lua_State *L, int t, const char *key, double dflt)
-{
-    lua_getfield(L, t, key);
-    double v = dflt;
-    if (!lua_isnil(L, -1)) {
-        int ok;
-        v = lua_tonumberx(L, -1, &ok);
-        if (!ok || !isfinite(v))
-            luaL_error(L, "field '%s' must be a number, got %s", key, luaL_typename(L, -1));
-    }
-    lua_pop(L, 1);
-    return v;
-}
-
-static const char *field_string(lua_State *L, int t, const char *key, const char *dflt)
-{
-    lua_getfield(L, t, key);
-    const char *s = dflt;
-    if (!lua_isnil(L, -1)) {
-        if (lua_type(L, -1) != LUA_TSTRING)
-            luaL_error(L, "field '%s' must be a string, got %s", key, luaL_typename(L, -1));
-        s = lua_tostring(L, -1);
-    }
-    lua_pop(L, 1); /* the string stays alive: it is referenced by the argument table */
-    return s;
-}
-
-static bool field_bool(lua_State *L, int t, const char *key, bool dflt)
-{
-    lua_getfield(L, t, key);
-    bool b = lua_isnil(L, -1) ? dflt : lua_toboolean(L, -1);
-    lua_pop(L, 1);
-    return b;
-}
+/* ---- helpers ------------------------------------------------------------ */
 
 static CityRoad *road_or_raise(lua_State *L)
 {
@@ -127,7 +93,7 @@ static uint32_t class_bit(lua_State *L, const char *name)
 
 static void depart_fields(lua_State *L, int t, CityDepartDef *d)
 {
-    const char *lane = field_string(L, t, "depart_lane", "best");
+    const char *lane = city_lua_field_string(L, t, "depart_lane", "best");
     if (strcmp(lane, "best") == 0)
         d->lane = CITY_DEPART_LANE_BEST;
     else if (strcmp(lane, "free") == 0)
@@ -143,7 +109,7 @@ static void depart_fields(lua_State *L, int t, CityDepartDef *d)
             luaL_error(L, "depart_lane '%s': use best, free, random, first or a lane number", lane);
         d->lane = (int32_t)v;
     }
-    d->pos_m = field_number(L, t, "depart_pos", -1.0);
+    d->pos_m = city_lua_field_number(L, t, "depart_pos", -1.0);
     lua_getfield(L, t, "depart_speed");
     if (lua_type(L, -1) == LUA_TSTRING) {
         const char *s = lua_tostring(L, -1);
@@ -163,7 +129,7 @@ static void depart_fields(lua_State *L, int t, CityDepartDef *d)
 
 static int32_t vtype_field(lua_State *L, CityRoad *road, int t)
 {
-    const char *id = field_string(L, t, "type", NULL);
+    const char *id = city_lua_field_string(L, t, "type", NULL);
     if (!id)
         return -1;
     int32_t k = city_road_find_vtype(road, id);
@@ -184,14 +150,14 @@ static void read_options(lua_State *L, int t, CityRoadOptions *o)
     city_road_options_defaults(o);
     if (t == 0)
         return;
-    o->reroute_period_s = field_number(L, t, "reroute_period", 0.0);
-    o->gridlock_time_s = field_number(L, t, "gridlock_time", o->gridlock_time_s);
-    o->detector_offset_m = field_number(L, t, "detector_offset", o->detector_offset_m);
-    o->trip_output = field_bool(L, t, "trip_output", true);
-    o->edge_output = field_bool(L, t, "edge_output", true);
-    o->ev_charge_below = field_number(L, t, "ev_charge_below", o->ev_charge_below);
-    o->ev_charger_radius_m = field_number(L, t, "ev_charger_radius", o->ev_charger_radius_m);
-    o->ev_dwell_s = field_number(L, t, "ev_dwell", o->ev_dwell_s);
+    o->reroute_period_s = city_lua_field_number(L, t, "reroute_period", 0.0);
+    o->gridlock_time_s = city_lua_field_number(L, t, "gridlock_time", o->gridlock_time_s);
+    o->detector_offset_m = city_lua_field_number(L, t, "detector_offset", o->detector_offset_m);
+    o->trip_output = city_lua_field_bool(L, t, "trip_output", true);
+    o->edge_output = city_lua_field_bool(L, t, "edge_output", true);
+    o->ev_charge_below = city_lua_field_number(L, t, "ev_charge_below", o->ev_charge_below);
+    o->ev_charger_radius_m = city_lua_field_number(L, t, "ev_charger_radius", o->ev_charger_radius_m);
+    o->ev_dwell_s = city_lua_field_number(L, t, "ev_dwell", o->ev_dwell_s);
     if (o->reroute_period_s < 0 || !(o->gridlock_time_s > 0) || o->detector_offset_m < 0)
         luaL_error(L, "reroute_period must be >= 0, gridlock_time > 0 and detector_offset >= 0");
     if (!(o->ev_charge_below >= 0 && o->ev_charge_below <= 1) || !(o->ev_charger_radius_m >= 0) || !(o->ev_dwell_s > 0))
@@ -227,7 +193,7 @@ static void load_routes(lua_State *L, CityRoad *road, const char *arg_path, int 
 static int l_load_sumo(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
-    const char *net_arg = field_string(L, 1, "net", NULL);
+    const char *net_arg = city_lua_field_string(L, 1, "net", NULL);
     if (!net_arg)
         luaL_error(L, "city.road.load_sumo needs net = \"FILE.net.xml\"");
     char path[4096], err[1024];
@@ -311,15 +277,15 @@ static int l_grid(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     CityGridSpec g = {0};
-    g.prefix = field_string(L, 1, "prefix", "");
-    g.nx = (int32_t)field_number(L, 1, "nx", 3);
-    g.ny = (int32_t)field_number(L, 1, "ny", g.nx);
-    g.spacing_m = field_number(L, 1, "spacing", 200.0);
-    g.lanes = (int32_t)field_number(L, 1, "lanes", 1);
-    g.speed_mps = field_number(L, 1, "speed", 13.89);
-    g.junction = junction_type(L, field_string(L, 1, "junction", "traffic_light"));
-    g.green_s = field_number(L, 1, "green", 0);
-    g.yellow_s = field_number(L, 1, "yellow", 0);
+    g.prefix = city_lua_field_string(L, 1, "prefix", "");
+    g.nx = (int32_t)city_lua_field_number(L, 1, "nx", 3);
+    g.ny = (int32_t)city_lua_field_number(L, 1, "ny", g.nx);
+    g.spacing_m = city_lua_field_number(L, 1, "spacing", 200.0);
+    g.lanes = (int32_t)city_lua_field_number(L, 1, "lanes", 1);
+    g.speed_mps = city_lua_field_number(L, 1, "speed", 13.89);
+    g.junction = junction_type(L, city_lua_field_string(L, 1, "junction", "traffic_light"));
+    g.green_s = city_lua_field_number(L, 1, "green", 0);
+    g.yellow_s = city_lua_field_number(L, 1, "yellow", 0);
     CityRoadBuilder **b = new_builder(L);
     char err[1024];
     if (city_road_builder_grid(*b, &g, err, sizeof err) != CITY_OK)
@@ -332,17 +298,17 @@ static int l_arterial(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     CityArterialSpec a = {0};
-    a.prefix = field_string(L, 1, "prefix", "");
-    a.n_cross = (int32_t)field_number(L, 1, "cross_streets", 3);
-    a.spacing_m = field_number(L, 1, "spacing", 300.0);
-    a.cross_length_m = field_number(L, 1, "cross_length", 200.0);
-    a.lanes = (int32_t)field_number(L, 1, "lanes", 2);
-    a.cross_lanes = (int32_t)field_number(L, 1, "cross_lanes", 1);
-    a.speed_mps = field_number(L, 1, "speed", 16.67);
-    a.cross_speed_mps = field_number(L, 1, "cross_speed", 13.89);
-    a.junction = junction_type(L, field_string(L, 1, "junction", "traffic_light"));
-    a.green_s = field_number(L, 1, "green", 0);
-    a.yellow_s = field_number(L, 1, "yellow", 0);
+    a.prefix = city_lua_field_string(L, 1, "prefix", "");
+    a.n_cross = (int32_t)city_lua_field_number(L, 1, "cross_streets", 3);
+    a.spacing_m = city_lua_field_number(L, 1, "spacing", 300.0);
+    a.cross_length_m = city_lua_field_number(L, 1, "cross_length", 200.0);
+    a.lanes = (int32_t)city_lua_field_number(L, 1, "lanes", 2);
+    a.cross_lanes = (int32_t)city_lua_field_number(L, 1, "cross_lanes", 1);
+    a.speed_mps = city_lua_field_number(L, 1, "speed", 16.67);
+    a.cross_speed_mps = city_lua_field_number(L, 1, "cross_speed", 13.89);
+    a.junction = junction_type(L, city_lua_field_string(L, 1, "junction", "traffic_light"));
+    a.green_s = city_lua_field_number(L, 1, "green", 0);
+    a.yellow_s = city_lua_field_number(L, 1, "yellow", 0);
     CityRoadBuilder **b = new_builder(L);
     char err[1024];
     if (city_road_builder_arterial(*b, &a, err, sizeof err) != CITY_OK)
@@ -367,11 +333,12 @@ static int l_build(lua_State *L)
         lua_rawgeti(L, -1, i);
         int t = lua_gettop(L);
         luaL_checktype(L, t, LUA_TTABLE);
-        const char *id = field_string(L, t, "id", NULL);
+        const char *id = city_lua_field_string(L, t, "id", NULL);
         if (!id)
             luaL_error(L, "city.road.build: node %d has no id", (int)i);
-        int32_t k = city_road_builder_node(*b, id, field_number(L, t, "x", 0), field_number(L, t, "y", 0),
-                                           junction_type(L, field_string(L, t, "type", "priority")), err, sizeof err);
+        int32_t k =
+            city_road_builder_node(*b, id, city_lua_field_number(L, t, "x", 0), city_lua_field_number(L, t, "y", 0),
+                                   junction_type(L, city_lua_field_string(L, t, "type", "priority")), err, sizeof err);
         if (k < 0)
             luaL_error(L, "city.road.build: %s", err);
         lua_pushinteger(L, k);
@@ -387,8 +354,8 @@ static int l_build(lua_State *L)
         int t = lua_gettop(L);
         luaL_checktype(L, t, LUA_TTABLE);
         CityEdgeSpec e = {0};
-        e.id = field_string(L, t, "id", NULL);
-        const char *from = field_string(L, t, "from", NULL), *to = field_string(L, t, "to", NULL);
+        e.id = city_lua_field_string(L, t, "id", NULL);
+        const char *from = city_lua_field_string(L, t, "from", NULL), *to = city_lua_field_string(L, t, "to", NULL);
         if (!e.id || !from || !to)
             luaL_error(L, "city.road.build: edge %d needs id, from and to", (int)i);
         lua_getfield(L, ids, from);
@@ -399,10 +366,10 @@ static int l_build(lua_State *L)
         e.from = (int32_t)lua_tointeger(L, -2);
         e.to = (int32_t)lua_tointeger(L, -1);
         lua_pop(L, 2);
-        e.lanes = (int32_t)field_number(L, t, "lanes", 1);
-        e.speed_mps = field_number(L, t, "speed", 13.89);
-        e.priority = (int32_t)field_number(L, t, "priority", 1);
-        const char *allow = field_string(L, t, "allow", NULL);
+        e.lanes = (int32_t)city_lua_field_number(L, t, "lanes", 1);
+        e.speed_mps = city_lua_field_number(L, t, "speed", 13.89);
+        e.priority = (int32_t)city_lua_field_number(L, t, "priority", 1);
+        const char *allow = city_lua_field_string(L, t, "allow", NULL);
         e.allow = 0;
         if (allow) {
             char word[64];
@@ -420,7 +387,7 @@ static int l_build(lua_State *L)
                 p += k;
             }
         }
-        CityStatus st = field_bool(L, t, "two_way", false)
+        CityStatus st = city_lua_field_bool(L, t, "two_way", false)
                             ? city_road_builder_road(*b, &e, err, sizeof err)
                             : (city_road_builder_edge(*b, &e, err, sizeof err) < 0 ? CITY_ERR_INVALID : CITY_OK);
         if (st != CITY_OK)
@@ -439,25 +406,25 @@ static int l_vtype(lua_State *L)
     CityRoad *road = road_or_raise(L);
     luaL_checktype(L, 1, LUA_TTABLE);
     CityVTypeDef d;
-    city_vtype_defaults(&d, class_bit(L, field_string(L, 1, "class", "passenger")));
-    d.id = field_string(L, 1, "id", NULL);
+    city_vtype_defaults(&d, class_bit(L, city_lua_field_string(L, 1, "class", "passenger")));
+    d.id = city_lua_field_string(L, 1, "id", NULL);
     if (!d.id)
         luaL_error(L, "city.road.vtype needs an id");
-    d.length_m = field_number(L, 1, "length", d.length_m);
-    d.min_gap_m = field_number(L, 1, "min_gap", d.min_gap_m);
-    d.max_speed_mps = field_number(L, 1, "max_speed", d.max_speed_mps);
-    d.accel_mps2 = field_number(L, 1, "accel", d.accel_mps2);
-    d.decel_mps2 = field_number(L, 1, "decel", d.decel_mps2);
-    d.emergency_decel_mps2 = field_number(L, 1, "emergency_decel", d.emergency_decel_mps2);
-    d.tau_s = field_number(L, 1, "tau", d.tau_s);
-    d.delta = field_number(L, 1, "delta", d.delta);
-    d.speed_factor = field_number(L, 1, "speed_factor", d.speed_factor);
-    d.speed_dev = field_number(L, 1, "speed_dev", d.speed_dev);
-    d.lc_politeness = field_number(L, 1, "politeness", d.lc_politeness);
-    d.lc_threshold_mps2 = field_number(L, 1, "lc_threshold", d.lc_threshold_mps2);
-    d.ev = field_bool(L, 1, "ev", false);
-    d.battery_kwh = field_number(L, 1, "battery_kwh", d.ev ? 60.0 : 0.0);
-    d.consumption_kwh_per_km = field_number(L, 1, "consumption_kwh_per_km", d.ev ? 0.16 : 0.0);
+    d.length_m = city_lua_field_number(L, 1, "length", d.length_m);
+    d.min_gap_m = city_lua_field_number(L, 1, "min_gap", d.min_gap_m);
+    d.max_speed_mps = city_lua_field_number(L, 1, "max_speed", d.max_speed_mps);
+    d.accel_mps2 = city_lua_field_number(L, 1, "accel", d.accel_mps2);
+    d.decel_mps2 = city_lua_field_number(L, 1, "decel", d.decel_mps2);
+    d.emergency_decel_mps2 = city_lua_field_number(L, 1, "emergency_decel", d.emergency_decel_mps2);
+    d.tau_s = city_lua_field_number(L, 1, "tau", d.tau_s);
+    d.delta = city_lua_field_number(L, 1, "delta", d.delta);
+    d.speed_factor = city_lua_field_number(L, 1, "speed_factor", d.speed_factor);
+    d.speed_dev = city_lua_field_number(L, 1, "speed_dev", d.speed_dev);
+    d.lc_politeness = city_lua_field_number(L, 1, "politeness", d.lc_politeness);
+    d.lc_threshold_mps2 = city_lua_field_number(L, 1, "lc_threshold", d.lc_threshold_mps2);
+    d.ev = city_lua_field_bool(L, 1, "ev", false);
+    d.battery_kwh = city_lua_field_number(L, 1, "battery_kwh", d.ev ? 60.0 : 0.0);
+    d.consumption_kwh_per_km = city_lua_field_number(L, 1, "consumption_kwh_per_km", d.ev ? 0.16 : 0.0);
     if (city_road_add_vtype(road, &d) < 0)
         return raise_world(L);
     return 0;
@@ -467,7 +434,7 @@ static int l_route(lua_State *L)
 {
     CityRoad *road = road_or_raise(L);
     luaL_checktype(L, 1, LUA_TTABLE);
-    const char *id = field_string(L, 1, "id", NULL);
+    const char *id = city_lua_field_string(L, 1, "id", NULL);
     if (!id)
         luaL_error(L, "city.road.route needs an id");
     int32_t n;
@@ -480,7 +447,7 @@ static int l_route(lua_State *L)
 static void od_fields(lua_State *L, CityRoad *road, int t, int32_t *route, int32_t *from, int32_t *to,
                       const int32_t **via, int32_t *n_via, const char *what)
 {
-    const char *r = field_string(L, t, "route", NULL);
+    const char *r = city_lua_field_string(L, t, "route", NULL);
     *route = -1;
     *from = *to = -1;
     if (r) {
@@ -488,7 +455,7 @@ static void od_fields(lua_State *L, CityRoad *road, int t, int32_t *route, int32
         if (*route < 0)
             luaL_error(L, "%s: unknown route '%s'; define it with city.road.route first", what, r);
     } else {
-        const char *f = field_string(L, t, "from", NULL), *o = field_string(L, t, "to", NULL);
+        const char *f = city_lua_field_string(L, t, "from", NULL), *o = city_lua_field_string(L, t, "to", NULL);
         if (!f || !o)
             luaL_error(L, "%s needs route = ID or from = EDGE and to = EDGE", what);
         *from = edge_by_id(L, road, f, what);
@@ -502,9 +469,9 @@ static int l_trip(lua_State *L)
     CityRoad *road = road_or_raise(L);
     luaL_checktype(L, 1, LUA_TTABLE);
     CityTripDef d = {0};
-    d.id = field_string(L, 1, "id", NULL);
+    d.id = city_lua_field_string(L, 1, "id", NULL);
     d.vtype = vtype_field(L, road, 1);
-    d.depart_s = field_number(L, 1, "depart", city_world_time_s(city_lua_world(L)));
+    d.depart_s = city_lua_field_number(L, 1, "depart", city_world_time_s(city_lua_world(L)));
     od_fields(L, road, 1, &d.route, &d.from_edge, &d.to_edge, &d.via, &d.n_via, "city.road.trip");
     depart_fields(L, 1, &d.depart);
     if (city_road_add_trip(road, &d) != CITY_OK)
@@ -517,17 +484,17 @@ static int l_flow(lua_State *L)
     CityRoad *road = road_or_raise(L);
     luaL_checktype(L, 1, LUA_TTABLE);
     CityFlowDef d = {0};
-    d.id = field_string(L, 1, "id", NULL);
+    d.id = city_lua_field_string(L, 1, "id", NULL);
     if (!d.id)
         luaL_error(L, "city.road.flow needs an id");
     d.vtype = vtype_field(L, road, 1);
-    d.begin_s = field_number(L, 1, "begin", 0.0);
-    d.end_s = field_number(L, 1, "end", 86400.0);
-    d.veh_per_hour = field_number(L, 1, "rate", 0.0);
-    d.period_s = field_number(L, 1, "period", 0.0);
-    d.probability = field_number(L, 1, "probability", 0.0);
-    d.number = (int64_t)field_number(L, 1, "number", 0.0);
-    d.spacing = field_bool(L, 1, "poisson", false) ? CITY_FLOW_POISSON : CITY_FLOW_UNIFORM;
+    d.begin_s = city_lua_field_number(L, 1, "begin", 0.0);
+    d.end_s = city_lua_field_number(L, 1, "end", 86400.0);
+    d.veh_per_hour = city_lua_field_number(L, 1, "rate", 0.0);
+    d.period_s = city_lua_field_number(L, 1, "period", 0.0);
+    d.probability = city_lua_field_number(L, 1, "probability", 0.0);
+    d.number = (int64_t)city_lua_field_number(L, 1, "number", 0.0);
+    d.spacing = city_lua_field_bool(L, 1, "poisson", false) ? CITY_FLOW_POISSON : CITY_FLOW_UNIFORM;
     od_fields(L, road, 1, &d.route, &d.from_edge, &d.to_edge, &d.via, &d.n_via, "city.road.flow");
     depart_fields(L, 1, &d.depart);
     if (city_road_add_flow(road, &d) != CITY_OK)
@@ -541,10 +508,10 @@ static int l_od(lua_State *L)
     CityRoad *road = road_or_raise(L);
     luaL_checktype(L, 1, LUA_TTABLE);
     CityOdDef d = {0};
-    d.id = field_string(L, 1, "id", "od");
+    d.id = city_lua_field_string(L, 1, "id", "od");
     d.vtype = vtype_field(L, road, 1);
-    d.begin_s = field_number(L, 1, "begin", 0.0);
-    d.end_s = field_number(L, 1, "end", 3600.0);
+    d.begin_s = city_lua_field_number(L, 1, "begin", 0.0);
+    d.end_s = city_lua_field_number(L, 1, "end", 3600.0);
     depart_fields(L, 1, &d.depart);
     lua_getfield(L, 1, "trips");
     luaL_checktype(L, -1, LUA_TTABLE);
@@ -557,9 +524,9 @@ static int l_od(lua_State *L)
         lua_rawgeti(L, tt, i);
         int t = lua_gettop(L);
         luaL_checktype(L, t, LUA_TTABLE);
-        from[i - 1] = edge_by_id(L, road, field_string(L, t, "from", ""), "city.road.od");
-        to[i - 1] = edge_by_id(L, road, field_string(L, t, "to", ""), "city.road.od");
-        trips[i - 1] = field_number(L, t, "n", 0.0);
+        from[i - 1] = edge_by_id(L, road, city_lua_field_string(L, t, "from", ""), "city.road.od");
+        to[i - 1] = edge_by_id(L, road, city_lua_field_string(L, t, "to", ""), "city.road.od");
+        trips[i - 1] = city_lua_field_number(L, t, "n", 0.0);
         lua_pop(L, 1);
     }
     d.n_pairs = (int32_t)n;
