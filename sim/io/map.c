@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "city_array.h"
 #include "city_map.h"
 
 typedef struct CityMap {
@@ -60,21 +61,6 @@ static CityMap *map_of(CityWorld *world, bool create)
     return m;
 }
 
-static bool grow(void **p, int32_t *cap, int32_t need, size_t size)
-{
-    if (need <= *cap)
-        return true;
-    int32_t c = *cap ? *cap : 64;
-    while (c < need)
-        c *= 2;
-    void *q = realloc(*p, (size_t)c * size);
-    if (!q)
-        return false;
-    *p = q;
-    *cap = c;
-    return true;
-}
-
 CityStatus city_map_add_polygon(CityWorld *world, const char *layer, const double *xy, int32_t n)
 {
     if (n < 3)
@@ -88,7 +74,7 @@ CityStatus city_map_add_polygon(CityWorld *world, const char *layer, const doubl
         if (strcmp(m->layers[i].name, layer) == 0)
             l = &m->layers[i];
     if (!l) {
-        if (!grow((void **)&m->layers, &m->cap, m->n + 1, sizeof *m->layers))
+        if (!city_array_grow((void **)&m->layers, &m->cap, m->n + 1, sizeof *m->layers))
             return CITY_ERR_NOMEM;
         l = &m->layers[m->n];
         memset(l, 0, sizeof *l);
@@ -102,9 +88,9 @@ CityStatus city_map_add_polygon(CityWorld *world, const char *layer, const doubl
         m->n++;
     }
     int32_t cap_first = l->cap_polys, cap_count = l->cap_polys;
-    if (!grow((void **)&l->xy, &l->cap_pts, 2 * (l->n_pts + n), sizeof *l->xy) ||
-        !grow((void **)&l->first, &cap_first, l->n_polys + 1, sizeof *l->first) ||
-        !grow((void **)&l->count, &cap_count, l->n_polys + 1, sizeof *l->count))
+    if (!city_array_grow((void **)&l->xy, &l->cap_pts, 2 * (l->n_pts + n), sizeof *l->xy) ||
+        !city_array_grow((void **)&l->first, &cap_first, l->n_polys + 1, sizeof *l->first) ||
+        !city_array_grow((void **)&l->count, &cap_count, l->n_polys + 1, sizeof *l->count))
         return city_world_fail(world, CITY_ERR_NOMEM, "out of memory adding map layer '%s'", layer);
     l->cap_polys = cap_first < cap_count ? cap_first : cap_count;
     memcpy(l->xy + 2 * l->n_pts, xy, (size_t)n * 2 * sizeof *xy);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "city_array.h"
 #include "road_internal.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -17,21 +18,6 @@ CityStatus road_fail(CityRoad *road, CityStatus status, const char *fmt, ...)
     city_world_failv(road->world, status, fmt, ap);
     va_end(ap);
     return status;
-}
-
-static bool grow(void **p, int32_t *cap, int32_t need, size_t size)
-{
-    if (need <= *cap)
-        return true;
-    int32_t c = *cap ? *cap : 16;
-    while (c < need)
-        c *= 2;
-    void *q = realloc(*p, (size_t)c * size);
-    if (!q)
-        return false;
-    *p = q;
-    *cap = c;
-    return true;
 }
 
 static char *dup_str(const char *s)
@@ -316,7 +302,7 @@ int32_t city_road_add_vtype(CityRoad *road, const CityVTypeDef *def)
                   def->id);
         return -1;
     }
-    if (!grow((void **)&road->vtypes, &road->cap_vtypes, road->n_vtypes + 1, sizeof *road->vtypes))
+    if (!city_array_grow((void **)&road->vtypes, &road->cap_vtypes, road->n_vtypes + 1, sizeof *road->vtypes))
         return -1;
     RoadVType *t = &road->vtypes[road->n_vtypes];
     t->def = *def;
@@ -342,9 +328,9 @@ int32_t city_road_find_vtype(const CityRoad *road, const char *id)
 
 int32_t road_route_store(CityRoad *road, const char *id, const int32_t *edges, int32_t n)
 {
-    if (!grow((void **)&road->routes, &road->cap_routes, road->n_routes + 1, sizeof *road->routes) ||
-        !grow((void **)&road->route_edges, &road->cap_route_edges, road->n_route_edges + n,
-              sizeof *road->route_edges)) {
+    if (!city_array_grow((void **)&road->routes, &road->cap_routes, road->n_routes + 1, sizeof *road->routes) ||
+        !city_array_grow((void **)&road->route_edges, &road->cap_route_edges, road->n_route_edges + n,
+                         sizeof *road->route_edges)) {
         road_fail(road, CITY_ERR_NOMEM, "out of memory storing a route");
         return -1;
     }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "city_array.h"
 #include "road_build_internal.h"
 
 #define BUILD_LANE_W 3.2
@@ -43,21 +44,6 @@ void city_road_builder_destroy(CityRoadBuilder *b)
     free(b);
 }
 
-static bool grow(void **p, int32_t *cap, int32_t need, size_t size)
-{
-    if (need <= *cap)
-        return true;
-    int32_t c = *cap ? *cap * 2 : 32;
-    while (c < need)
-        c *= 2;
-    void *q = realloc(*p, (size_t)c * size);
-    if (!q)
-        return false;
-    *p = q;
-    *cap = c;
-    return true;
-}
-
 static int32_t find_node(const CityRoadBuilder *b, const char *id)
 {
     for (int32_t i = 0; i < b->n_nodes; i++)
@@ -83,7 +69,7 @@ int32_t city_road_builder_node(CityRoadBuilder *b, const char *id, double x, dou
                 id);
         return -1;
     }
-    if (!grow((void **)&b->nodes, &b->cap_nodes, b->n_nodes + 1, sizeof *b->nodes))
+    if (!city_array_grow((void **)&b->nodes, &b->cap_nodes, b->n_nodes + 1, sizeof *b->nodes))
         return -1;
     BNode *n = &b->nodes[b->n_nodes];
     memset(n, 0, sizeof *n);
@@ -114,7 +100,7 @@ int32_t city_road_builder_edge(CityRoadBuilder *b, const CityEdgeSpec *s, char *
         set_err(err, err_len, "edge '%s': lanes must be 1 to 16 and speed > 0 m/s", id);
         return -1;
     }
-    if (!grow((void **)&b->edges, &b->cap_edges, b->n_edges + 1, sizeof *b->edges))
+    if (!city_array_grow((void **)&b->edges, &b->cap_edges, b->n_edges + 1, sizeof *b->edges))
         return -1;
     BEdge *e = &b->edges[b->n_edges];
     memset(e, 0, sizeof *e);
