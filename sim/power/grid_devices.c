@@ -28,7 +28,7 @@ static CityStatus insert_sorted(CityGrid *g, void **arr, int32_t *n, int32_t *ca
         else
             hi = mid;
     }
-    if (!grid_grow(arr, cap, *n + 1, size))
+    if (!city_array_grow(arr, cap, *n + 1, size))
         return grid_fail(g, CITY_ERR_NOMEM, "out of memory adding %s %d", what, (int)id);
     char *base = *arr;
     memmove(base + (size_t)(lo + 1) * size, base + (size_t)lo * size, (size_t)(*n - lo) * size);
@@ -359,7 +359,7 @@ CityStatus city_grid_ev_plug(CityGrid *g, int32_t charger_id, uint64_t key, doub
         else
             hi = mid;
     }
-    if (!grid_grow((void **)&g->ev, &g->cap_ev, g->n_ev + 1, sizeof *g->ev))
+    if (!city_array_grow((void **)&g->ev, &g->cap_ev, g->n_ev + 1, sizeof *g->ev))
         return grid_fail(g, CITY_ERR_NOMEM, "out of memory plugging an EV");
     memmove(&g->ev[lo + 1], &g->ev[lo], (size_t)(g->n_ev - lo) * sizeof *g->ev);
     g->ev[lo] = (CityGridEv){key, charger_id, energy_kwh, capacity_kwh, energy_kwh};

@@ -9,6 +9,7 @@
 
 #include <klu.h>
 
+#include "city_array.h"
 #include "city_grid.h"
 
 #define GRID_ERROR_MAX 512
@@ -115,7 +116,6 @@ struct CityGrid {
 
 /* grid_model.c */
 CityStatus grid_fail(CityGrid *grid, CityStatus status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-bool grid_grow(void **p, int32_t *cap, int32_t need, size_t elem);
 int32_t grid_map_get(const GridIdMap *map, int32_t key);
 bool grid_map_put(GridIdMap *map, int32_t key, int32_t val);
 void grid_map_free(GridIdMap *map);
@@ -129,6 +129,9 @@ void grid_branch_y(const CityGridBranch *b, double complex *yff, double complex 
 /* I = Ybus * V over all buses. */
 void grid_ybus_mul(const GridPf *pf, const double complex *v, double complex *out);
 void grid_pf_free(GridPf *pf);
+/* A signature of the bus classes the solver structures were built for
+ * (never 0): a cached pattern or tree is reused while it is unchanged. */
+uint64_t grid_pf_class_signature(const GridPf *pf);
 
 /* grid_nr.c */
 CityStatus grid_nr_solve(CityGrid *grid, const CityPfOptions *o, CityPfReport *r);

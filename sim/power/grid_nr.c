@@ -19,18 +19,10 @@
 
 #include "grid_internal.h"
 
-static uint64_t class_signature(const GridPf *pf)
-{
-    uint64_t h = 1469598103934665603ull ^ pf->built_for;
-    for (int32_t i = 0; i < pf->n; i++)
-        h = (h ^ (uint8_t)pf->cls[i]) * 1099511628211ull;
-    return h | 1u;
-}
-
 static CityStatus jacobian_pattern(CityGrid *g)
 {
     GridPf *pf = &g->pf;
-    uint64_t sig = class_signature(pf);
+    uint64_t sig = grid_pf_class_signature(pf);
     if (pf->jac_for == sig && pf->sym)
         return CITY_OK;
     if (pf->num)

@@ -13,18 +13,10 @@
 
 #include "grid_internal.h"
 
-static uint64_t tree_signature(const GridPf *pf)
-{
-    uint64_t h = 14695981039346656037ull ^ pf->built_for;
-    for (int32_t i = 0; i < pf->n; i++)
-        h = (h ^ (uint8_t)pf->cls[i]) * 1099511628211ull;
-    return h | 1u;
-}
-
 static CityStatus build_tree(CityGrid *g)
 {
     GridPf *pf = &g->pf;
-    uint64_t sig = tree_signature(pf);
+    uint64_t sig = grid_pf_class_signature(pf);
     if (pf->tree_for == sig)
         return CITY_OK;
     int32_t n = pf->n;

@@ -21,6 +21,14 @@ void grid_branch_y(const CityGridBranch *b, double complex *yff, double complex 
     *ytf = -ys / t;
 }
 
+uint64_t grid_pf_class_signature(const GridPf *pf)
+{
+    uint64_t h = 14695981039346656037ull ^ pf->built_for; /* FNV-1a */
+    for (int32_t i = 0; i < pf->n; i++)
+        h = (h ^ (uint8_t)pf->cls[i]) * 1099511628211ull;
+    return h | 1u;
+}
+
 void grid_pf_free(GridPf *pf)
 {
     if (pf->num)
