@@ -87,7 +87,7 @@ static void test_heatwave_day(void **state)
 static void test_ev_charging(void **state)
 {
     (void)state;
-    expect_hash("EV charging run", run_hash(NULL, ev_scenario), 0x275af06da4cd36b8ull);
+    expect_hash("EV charging run", run_hash(NULL, ev_scenario), 0x5d15946baf2e6597ull);
 }
 
 int main(void)

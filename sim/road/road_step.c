@@ -950,11 +950,6 @@ CityStatus road_step(CityWorld *world, void *self, int64_t tick)
                 return road_fail(road, st, "out of memory rerouting");
         }
     }
-    if (road->n_parked > 0) {
-        CityStatus est = road_ev_step(road, x.now_s + x.dt_s);
-        if (est != CITY_OK)
-            return est;
-    }
     road->stats.running = road->veh.n_live;
     /* KPIs are published every 10 s of simulated time (and at the end):
      * city.road.stats() is the live view */
