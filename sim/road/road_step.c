@@ -62,11 +62,6 @@ CityStatus road_step(CityWorld *world, void *self, int64_t tick)
                 return road_fail(road, st, "out of memory rerouting");
         }
     }
-    if (road->n_parked > 0) {
-        st = road_ev_step(road, x.now_s + x.dt_s);
-        if (st != CITY_OK)
-            return st;
-    }
     road->stats.running = road->veh.n_live;
     /* city.road.stats() is the live view; the KPIs follow it every ROAD_KPI_PERIOD_S */
     int64_t kpi_every = city_world_ticks_for(world, ROAD_KPI_PERIOD_S);
