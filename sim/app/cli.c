@@ -9,6 +9,7 @@
 #include "city_paths.h"
 #include "city_sumo.h"
 #include "commands.h"
+#include "city_view.h" /* sizes and defaults only: the viewer may be absent */
 
 #ifndef PATH_MAX
 #define PATH_MAX 4096
@@ -26,7 +27,7 @@ static void usage_run(FILE *f, const char *command)
             "options:\n"
             "  --seed N               run seed (default 1); same seed, same city, byte for byte\n"
             "  --until SECONDS        simulated time to stop at (default: the scenario's, else 3600)\n"
-            "  --dt MS                tick length in milliseconds (default: the scenario's, else 100)\n"
+            "  --dt MS                tick length in milliseconds (default: the scenario's, else %d)\n"
             "  --out DIR              output folder (default out/<scenario>-<seed>/)\n"
             "  --net FILE.net.xml     run a SUMO network directly\n"
             "  --routes FILES         SUMO demand files (.rou.xml; comma-separated) for --net\n"
@@ -34,7 +35,7 @@ static void usage_run(FILE *f, const char *command)
             "  --lua-mem-mb N         Lua memory cap in MiB (default %u)\n"
             "  --screenshot FILE.png  render the city to a PNG without a window (run only)\n"
             "  --at SECONDS           when to take the screenshot (default: at the end)\n"
-            "  --size WxH             screenshot or window size in pixels (default 1280x800)\n"
+            "  --size WxH             screenshot or window size in pixels (default %dx%d)\n"
             "  --replay EVENTS.csv    apply again the operator commands (viewer keys that changed the city)\n"
             "                         logged in an earlier run's events.csv, at the same times\n"
             "  --quiet                no progress line on stderr\n"
@@ -47,7 +48,8 @@ static void usage_run(FILE *f, const char *command)
             "\n"
             "exit codes: 0 all checks passed, 1 a check failed, 2 bad input or error\n",
             command, command, strcmp(command, "view") == 0 ? " in an SDL2 window" : " headless",
-            city_cli_default_scenario(), (unsigned long long)CITY_LUA_DEFAULT_INSTRUCTIONS, CITY_LUA_DEFAULT_MEMORY_MB);
+            city_cli_default_scenario(), CITY_DEFAULT_DT_MS, (unsigned long long)CITY_LUA_DEFAULT_INSTRUCTIONS,
+            CITY_LUA_DEFAULT_MEMORY_MB, CITY_VIEW_DEFAULT_WIDTH_PX, CITY_VIEW_DEFAULT_HEIGHT_PX);
 }
 
 const char *city_cli_default_scenario(void)
@@ -131,8 +133,8 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
     o->scenario.seed = 1;
     o->scenario.until_s = -1;
     o->screenshot_at_s = -1;
-    o->width = 1280;
-    o->height = 800;
+    o->width = CITY_VIEW_DEFAULT_WIDTH_PX;
+    o->height = CITY_VIEW_DEFAULT_HEIGHT_PX;
     for (int i = first; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -157,8 +159,11 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
                     return bad(command, a, v, "seconds from 0 to 1e9");
                 o->scenario.until_s = d;
             } else if (!strcmp(a, "--dt")) {
-                if (!parse_u64(v, &u) || u < 1 || u > 3600000)
-                    return bad(command, a, v, "milliseconds from 1 to 3600000");
+                if (!parse_u64(v, &u) || u > (unsigned long long)CITY_DT_MS_MAX || !city_dt_ms_valid((int64_t)u)) {
+                    char want[64];
+                    snprintf(want, sizeof want, "milliseconds from %d to %d", CITY_DT_MS_MIN, CITY_DT_MS_MAX);
+                    return bad(command, a, v, want);
+                }
                 o->scenario.dt_ms = (int32_t)u;
             } else if (!strcmp(a, "--out")) {
                 o->out_dir = v;
@@ -187,8 +192,12 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
             } else if (!strcmp(a, "--size")) {
                 int w, h;
                 char extra;
-                if (sscanf(v, "%dx%d%c", &w, &h, &extra) != 2 || w < 16 || h < 16 || w > 16384 || h > 16384)
-                    return bad(command, a, v, "WIDTHxHEIGHT like 1280x800 (16 to 16384)");
+                if (sscanf(v, "%dx%d%c", &w, &h, &extra) != 2 || !city_view_size_valid(w, h)) {
+                    char want[80];
+                    snprintf(want, sizeof want, "WIDTHxHEIGHT like %dx%d (%d to %d)", CITY_VIEW_DEFAULT_WIDTH_PX,
+                             CITY_VIEW_DEFAULT_HEIGHT_PX, CITY_VIEW_SIZE_MIN_PX, CITY_VIEW_SIZE_MAX_PX);
+                    return bad(command, a, v, want);
+                }
                 o->width = w;
                 o->height = h;
             } else {
