@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "city_lua.h"
+#include "city_scenario.h"
 #include "commands.h"
 
 #ifndef PATH_MAX

@@ -9,6 +9,7 @@
 #include <lauxlib.h>
 
 #include "city_lua.h"
+#include "lua_modules.h"
 #include "scenario_internal.h"
 
 static CityScenario *scenario(lua_State *L)
@@ -412,8 +413,6 @@ void city_lua_open_city(CityScenario *sc)
     lua_pop(L, 1);
     lua_pushstring(L, CITY_VERSION_STRING);
     lua_setfield(L, -2, "version");
-    city_lua_open_road(L);
-    city_lua_open_grid(L);
-    city_lua_open_map(L);
+    city_lua_open_modules(L);
     lua_setglobal(L, "city");
 }

@@ -10,6 +10,7 @@
 #include <lauxlib.h>
 
 #include "city_lua.h"
+#include "lua_modules.h"
 #include "lua_fields.h"
 #include "lua_road_internal.h"
 #include "city_road.h"
@@ -183,12 +184,12 @@ static int l_load_routes(lua_State *L)
     return 0;
 }
 
-void city_lua_open_road(lua_State *L)
+int city_lua_open_road(lua_State *L)
 {
     static const luaL_Reg fns[] = {{"load_sumo", l_load_sumo}, {"load_routes", l_load_routes}, {NULL, NULL}};
     luaL_newlib(L, fns);
     lua_road_open_build(L);
     lua_road_open_demand(L);
     lua_road_open_state(L);
-    lua_setfield(L, -2, "road");
+    return 1;
 }

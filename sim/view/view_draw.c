@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "city_lua.h"
+#include "city_scenario.h"
 #include "city_map.h"
 #include "city_road.h"
 #include "city_grid_sim.h"
