@@ -18,3 +18,18 @@ bool city_array_grow(void **arr, int32_t *cap, int32_t need, size_t size)
     *cap = (int32_t)c;
     return true;
 }
+
+bool city_grow(void **arr, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return true;
+    size_t ncap = *cap ? *cap : 8;
+    while (ncap < need)
+        ncap *= 2;
+    void *p = realloc(*arr, ncap * size);
+    if (!p)
+        return false;
+    *arr = p;
+    *cap = ncap;
+    return true;
+}
