@@ -1,6 +1,7 @@
 #include "city_array.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 bool city_array_grow(void **arr, int32_t *cap, int32_t need, size_t size)
 {
@@ -32,4 +33,13 @@ bool city_grow(void **arr, size_t *cap, size_t need, size_t size)
     *arr = p;
     *cap = ncap;
     return true;
+}
+
+char *city_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
 }

@@ -1,16 +1,6 @@
 #include "city_text.h"
 
-#include <stdlib.h>
 #include <string.h>
-
-char *city_strdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p)
-        memcpy(p, s, n);
-    return p;
-}
 
 size_t city_list_next(const char **s, char *buf, size_t cap)
 {

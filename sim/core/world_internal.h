@@ -3,7 +3,6 @@
 #define CITY_WORLD_INTERNAL_H
 
 #include "city_array.h"
-#include "city_text.h"
 #include "city_world.h"
 
 typedef struct CitySubsystem {

@@ -11,7 +11,6 @@
 #include "city_grid.h"
 #include "city_grid_sim.h"
 #include "city_road.h"
-#include "city_text.h"
 
 /* Splits "verb arg" (one space, an argument without spaces). */
 static bool split(const char *command, char *verb, size_t verb_len, char *arg, size_t arg_len)

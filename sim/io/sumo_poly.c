@@ -9,7 +9,6 @@
 
 #include "city_array.h"
 #include "city_sumo_poly.h"
-#include "city_text.h"
 
 /* ---- projection ------------------------------------------------------------- */
 

@@ -10,7 +10,6 @@
 
 #include "city_array.h"
 #include "city_lua.h"
-#include "city_text.h"
 #include "lua_modules.h"
 #include "scenario_internal.h"
 

@@ -12,7 +12,7 @@
 #include <lauxlib.h>
 
 #include "city_lua.h"
-#include "city_scenario.h"
+#include "city_paths.h"
 
 #ifndef PATH_MAX
 #define PATH_MAX 4096
@@ -41,51 +41,6 @@ int city_lua_raise(lua_State *L, CityWorld *world, CityStatus status)
 
 /* --- data folder and paths --- */
 
-static bool is_dir(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-const char *city_lua_data_dir(void)
-{
-    static char dir[PATH_MAX];
-    if (dir[0])
-        return dir;
-    const char *env = getenv("CITYLAB_DATA");
-    if (env && env[0]) {
-        snprintf(dir, sizeof dir, "%s", env);
-        return dir;
-    }
-    char exe[PATH_MAX - 64];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            char cand[PATH_MAX + 32];
-            snprintf(cand, sizeof cand, "%s/../share/citylab/scenarios", exe);
-            if (is_dir(cand)) {
-                snprintf(dir, sizeof dir, "%s/../share/citylab", exe);
-                return dir;
-            }
-        }
-    }
-#ifdef CITY_SOURCE_DIR
-    if (is_dir(CITY_SOURCE_DIR "/scenarios")) {
-        snprintf(dir, sizeof dir, "%s", CITY_SOURCE_DIR);
-        return dir;
-    }
-#endif
-#ifdef CITY_DATA_INSTALL_DIR
-    snprintf(dir, sizeof dir, "%s", CITY_DATA_INSTALL_DIR);
-#else
-    snprintf(dir, sizeof dir, ".");
-#endif
-    return dir;
-}
-
 bool city_lua_regular_file(const char *path)
 {
     struct stat st;
@@ -110,9 +65,9 @@ const char *city_lua_data_path(lua_State *L, int arg, char *buf, size_t len)
                    name);
     const char *roots[3] = {rt->dir[0] ? rt->dir : NULL, NULL, NULL};
     char assets[PATH_MAX];
-    snprintf(assets, sizeof assets, "%s/assets", city_lua_data_dir());
+    snprintf(assets, sizeof assets, "%s/assets", city_data_dir());
     roots[1] = assets;
-    roots[2] = city_lua_data_dir();
+    roots[2] = city_data_dir();
     for (int i = 0; i < 3; i++) {
         if (!roots[i])
             continue;

@@ -9,6 +9,7 @@
 
 #include <lauxlib.h>
 
+#include "city_couple.h"
 #include "city_lua.h"
 #include "scenario_internal.h"
 
@@ -106,6 +107,12 @@ CityStatus city_scenario_load(const CityScenarioOptions *o, CityScenario **out, 
     if (cs != CITY_OK) {
         city_scenario_destroy(sc);
         return cs == CITY_ERR_LIMIT ? cs : CITY_ERR_SCRIPT;
+    }
+    /* The script built the domains; the couplings between them join now. */
+    if ((cs = city_couple_attach_all(sc->world)) != CITY_OK) {
+        snprintf(err, err_len, "%s", city_world_error(sc->world));
+        city_scenario_destroy(sc);
+        return cs;
     }
     *out = sc;
     return CITY_OK;

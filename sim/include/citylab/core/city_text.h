@@ -1,12 +1,9 @@
-/* Strings: heap copies and the words of space-separated lists (SUMO's id
- * and class lists, Lua strings of edge ids). */
+/* The words of space-separated lists (SUMO's id and class lists, Lua
+ * strings of edge ids): one splitter for every reader. */
 #ifndef CITY_TEXT_H
 #define CITY_TEXT_H
 
 #include <stddef.h>
-
-/* A heap copy of s, owned by the caller (free it); NULL when out of memory. */
-char *city_strdup(const char *s);
 
 /* The next word of a list separated by spaces: skips the spaces at *s,
  * copies the word into buf (cut to cap - 1 bytes, always terminated) and

@@ -46,9 +46,4 @@ CityStatus city_scenario_step(CityScenario *scenario, char *err, size_t err_len)
 /* Evaluates end-of-run checks and KPIs; call once after the last step. */
 CityStatus city_scenario_finish(CityScenario *scenario, char *err, size_t err_len);
 
-/* The citylab data folder (scenarios/ and assets/ inside), found from the
- * CITYLAB_DATA environment variable, the install location or the source
- * tree; a static string, callable any time. */
-const char *city_lua_data_dir(void);
-
 #endif
