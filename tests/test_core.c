@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "city_array.h"
 #include "city_text.h"
 #include "city_world.h"
 
