@@ -28,5 +28,6 @@ int city_lua_raise(lua_State *L, CityWorld *world, CityStatus status);
 void city_lua_open_road(lua_State *L);
 void city_lua_open_grid(lua_State *L);
 void city_lua_open_map(lua_State *L);
+void city_lua_open_ped(lua_State *L);
 
 #endif

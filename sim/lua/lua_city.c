@@ -415,5 +415,6 @@ void city_lua_open_city(CityScenario *sc)
     city_lua_open_road(L);
     city_lua_open_grid(L);
     city_lua_open_map(L);
+    city_lua_open_ped(L);
     lua_setglobal(L, "city");
 }

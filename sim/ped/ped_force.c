@@ -66,7 +66,7 @@ static CityStatus build_people_grid(CityPed *ped, uint32_t n)
 
 /* Repulsion of person i by the people of one cell. */
 static void people_force(const CityPed *ped, uint32_t i, int32_t cell, double ex, double ey, double *fx, double *fy,
-                         double *ahead_m)
+                         double *ahead_m, double *oncoming_m)
 {
     const CityPedParams *p = &ped->p;
     const PedSpace *s = &ped->space;
@@ -81,9 +81,13 @@ static void people_force(const CityPed *ped, uint32_t i, int32_t cell, double ex
             continue;
         double d = sqrt(d2);
         double nx = dx / d, ny = dy / d;
-        /* j stands in i's path: ahead, laterally within both radii. */
+        /* j stands in i's path: ahead, laterally within both radii (and a
+         * margin for someone coming the other way). */
         double along = -(dx * ex + dy * ey), across = fabs(dx * ey - dy * ex);
-        if (along > 0 && across < ped->r[i] + ped->r[j] && d < *ahead_m)
+        bool towards = ped->ex[j] * ex + ped->ey[j] * ey < -0.5;
+        if (along > 0 && towards && across < ped->r[i] + ped->r[j] + 0.2 && d < *oncoming_m)
+            *oncoming_m = d;
+        else if (along > 0 && !towards && across < ped->r[i] + ped->r[j] && d < *ahead_m)
             *ahead_m = d;
         /* cos of the angle between i's heading and the direction to j. */
         double cos_phi = -(nx * ex + ny * ey);
@@ -122,10 +126,12 @@ CityStatus ped_forces(CityPed *ped)
     CityStatus st = build_people_grid(ped, n);
     if (st != CITY_OK)
         return st;
+    /* Directions first: the force on i reads where j is heading. */
+    for (uint32_t i = 0; i < n; i++)
+        ped_local_target(ped, i, &ped->ex[i], &ped->ey[i]);
     for (uint32_t i = 0; i < n; i++) {
-        double ex, ey;
-        ped_local_target(ped, i, &ex, &ey);
-        double fx = 0, fy = 0, ahead = INFINITY;
+        double ex = ped->ex[i], ey = ped->ey[i];
+        double fx = 0, fy = 0, ahead = INFINITY, oncoming = INFINITY;
         int32_t cx = ped->cell_of[i] % ped->pgnx, cy = ped->cell_of[i] / ped->pgnx;
         for (int32_t dy = -1; dy <= 1; dy++) {
             int32_t y = cy + dy;
@@ -137,7 +143,7 @@ CityStatus ped_forces(CityPed *ped)
                     x = (x + ped->pgnx) % ped->pgnx;
                 else if (x < 0 || x >= ped->pgnx)
                     continue;
-                people_force(ped, i, y * ped->pgnx + x, ex, ey, &fx, &fy, &ahead);
+                people_force(ped, i, y * ped->pgnx + x, ex, ey, &fx, &fy, &ahead, &oncoming);
             }
         }
         wall_force(ped, i, (cy + ped->pcy0) * s->gnx + cx + ped->pcx0, &fx, &fy);
@@ -151,8 +157,11 @@ CityStatus ped_forces(CityPed *ped)
         }
         fx += ped->m[i] * (v_des * ex - ped->vx[i]) / ped->p.tau_s;
         fy += ped->m[i] * (v_des * ey - ped->vy[i]) / ped->p.tau_s;
-        ped->ex[i] = ex;
-        ped->ey[i] = ey;
+        /* Someone coming straight at i: step to the right. */
+        if (isfinite(oncoming)) {
+            fx += ped->m[i] * ped->p.evade_mps2 * ey;
+            fy -= ped->m[i] * ped->p.evade_mps2 * ex;
+        }
         if (!isfinite(fx) || !isfinite(fy))
             return ped_fail(ped, CITY_ERR_NUMERIC,
                             "ped: the social force on person %u is not finite; check the model "
