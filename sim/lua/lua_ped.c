@@ -11,6 +11,7 @@
 #include "city_ped.h"
 #include "city_sumo_walk.h"
 #include "lua_fields.h"
+#include "lua_modules.h"
 
 #define PED_POINTS_MAX 4096
 
@@ -386,7 +387,7 @@ static int l_stats(lua_State *L)
     return 1;
 }
 
-void city_lua_open_ped(lua_State *L)
+int city_lua_open_ped(lua_State *L)
 {
     static const luaL_Reg fns[] = {
         {"config", l_config},     {"area", l_area},           {"room", l_room},
@@ -397,5 +398,5 @@ void city_lua_open_ped(lua_State *L)
     luaL_newlibtable(L, fns);
     lua_newtable(L); /* places, shared by every function */
     luaL_setfuncs(L, fns, 1);
-    lua_setfield(L, -2, "ped");
+    return 1;
 }

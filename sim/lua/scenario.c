@@ -11,7 +11,6 @@
 
 #include "city_couple.h"
 #include "city_lua.h"
-#include "city_paths.h"
 #include "scenario_internal.h"
 
 #define DEFAULT_UNTIL_S 3600.0
@@ -21,58 +20,6 @@ CityScenario *city_scenario_from_state(lua_State *L)
     void *ud;
     lua_getallocf(L, &ud);
     return ud;
-}
-
-CityWorld *city_lua_world(lua_State *L)
-{
-    return city_scenario_from_state(L)->world;
-}
-
-int city_lua_raise(lua_State *L, CityWorld *world, CityStatus status)
-{
-    const char *msg = city_world_error(world);
-    return luaL_error(L, "%s", msg[0] ? msg : city_status_name(status));
-}
-
-/* --- data folder and paths --- */
-
-static bool regular_file(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-const char *city_lua_data_path(lua_State *L, int arg, char *buf, size_t len)
-{
-    CityScenario *sc = city_scenario_from_state(L);
-    const char *name = luaL_checkstring(L, arg);
-    if (sc->trusted) {
-        if (!regular_file(name))
-            luaL_error(L, "file not found: %s", name);
-        snprintf(buf, len, "%s", name);
-        return buf;
-    }
-    bool bad = name[0] == '/' || name[0] == '\0' || strstr(name, "..") != NULL;
-    if (bad)
-        luaL_error(L,
-                   "'%s': a scenario may only name files by a relative path without '..', found in its "
-                   "own folder or in citylab's assets folder",
-                   name);
-    const char *roots[3] = {sc->dir[0] ? sc->dir : NULL, NULL, NULL};
-    char assets[PATH_MAX];
-    snprintf(assets, sizeof assets, "%s/assets", city_data_dir());
-    roots[1] = assets;
-    roots[2] = city_data_dir();
-    for (int i = 0; i < 3; i++) {
-        if (!roots[i])
-            continue;
-        snprintf(buf, len, "%s/%s", roots[i], name);
-        if (regular_file(buf))
-            return buf;
-    }
-    luaL_error(L, "file '%s' not found in the scenario's folder (%s) or in %s", name, sc->dir[0] ? sc->dir : "-",
-               assets);
-    return NULL;
 }
 
 /* --- lifecycle --- */
@@ -108,7 +55,7 @@ CityStatus city_scenario_load(const CityScenarioOptions *o, CityScenario **out, 
         snprintf(err, err_len, "no scenario given; pass SCENARIO.lua or --net FILE.net.xml");
         return CITY_ERR_INVALID;
     }
-    if (o->path && !regular_file(o->path)) {
+    if (o->path && !city_lua_regular_file(o->path)) {
         snprintf(err, err_len, "%s: scenario file not found (%s); check the path", o->path,
                  errno ? strerror(errno) : "not a file");
         return CITY_ERR_INVALID;
@@ -136,6 +83,8 @@ CityStatus city_scenario_load(const CityScenarioOptions *o, CityScenario **out, 
         city_scenario_destroy(sc);
         return CITY_ERR_NOMEM;
     }
+    sc->rt = (CityLuaRuntime){sc->world, sc->dir, sc->trusted};
+    city_lua_runtime_bind(sc->L, &sc->rt);
     city_sandbox_open(sc);
     city_lua_open_city(sc);
 
