@@ -14,7 +14,7 @@
 #include "city_array.h"
 #include "road_step_internal.h"
 
-#define ROAD_KPI_PERIOD_S 10.0 /* KPIs are published this often (and at the end) */
+#define ROAD_KPI_PERIOD_S CITY_KPI_PERIOD_S /* KPIs are published this often (and at the end) */
 
 static RoadStepCtx step_ctx(CityWorld *world, CityRoad *road, int64_t tick)
 {
