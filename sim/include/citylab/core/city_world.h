@@ -25,7 +25,6 @@
 #include "city_status.h"
 
 #define CITY_DEFAULT_DT_MS 100
-#define CITY_ERROR_MAX 1024
 
 typedef struct CityWorld CityWorld;
 
