@@ -40,4 +40,10 @@ CityStatus city_error_setv(CityError *err, CityStatus status, const char *fmt, v
 /* Back to "no error"; callable anywhere, err may be NULL. */
 void city_error_clear(CityError *err);
 
+/* Programmer errors (a broken invariant, never bad user input: public entry
+ * points check their arguments and return an error). On failure prints the
+ * condition and where to stderr and aborts, in every build type. */
+#define CITY_ASSERT(cond) ((cond) ? (void)0 : city_assert_fail(#cond, __FILE__, __LINE__, __func__))
+_Noreturn void city_assert_fail(const char *cond, const char *file, int line, const char *func);
+
 #endif
