@@ -92,9 +92,12 @@ static CityStatus build_net(CityWorld *world, void *user, char *err, size_t err_
 {
     const CityCliOptions *o = user;
     CityRoadNet *net = NULL;
-    CityStatus st = city_sumo_load_net(o->net_path, &net, err, err_len);
-    if (st != CITY_OK)
+    CityError load_err;
+    CityStatus st = city_sumo_load_net(o->net_path, &net, &load_err);
+    if (st != CITY_OK) {
+        snprintf(err, err_len, "%s", load_err.msg);
         return st;
+    }
     CityRoadOptions ro;
     city_road_options_defaults(&ro);
     CityRoad *road;
@@ -108,7 +111,8 @@ static CityStatus build_net(CityWorld *world, void *user, char *err, size_t err_
     if (!list)
         return CITY_ERR_NOMEM;
     for (char *file = strtok_r(list, ",", &save); file && st == CITY_OK; file = strtok_r(NULL, ",", &save))
-        st = city_sumo_load_routes(road, file, err, err_len);
+        if ((st = city_sumo_load_routes(road, file)) != CITY_OK)
+            snprintf(err, err_len, "%s", city_world_error(world));
     free(list);
     return st;
 }
