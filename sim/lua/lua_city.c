@@ -412,6 +412,7 @@ void city_lua_open_city(CityScenario *sc)
     lua_pop(L, 1);
     lua_pushstring(L, CITY_VERSION_STRING);
     lua_setfield(L, -2, "version");
+    city_lua_open_param(L);
     city_lua_open_road(L);
     city_lua_open_grid(L);
     city_lua_open_map(L);

@@ -179,6 +179,11 @@ CityStatus city_scenario_load(const CityScenarioOptions *o, CityScenario **out, 
         city_scenario_destroy(sc);
         return CITY_ERR_NOMEM;
     }
+    CityStatus pst = city_param_init(sc, o->params, o->n_params, err, err_len);
+    if (pst != CITY_OK) {
+        city_scenario_destroy(sc);
+        return pst;
+    }
     city_sandbox_open(sc);
     city_lua_open_city(sc);
 
@@ -202,6 +207,10 @@ CityStatus city_scenario_load(const CityScenarioOptions *o, CityScenario **out, 
         city_scenario_destroy(sc);
         return cs == CITY_ERR_LIMIT ? cs : CITY_ERR_SCRIPT;
     }
+    if ((cs = city_param_check_used(sc, err, err_len)) != CITY_OK) {
+        city_scenario_destroy(sc);
+        return cs;
+    }
     *out = sc;
     return CITY_OK;
 }
@@ -218,6 +227,7 @@ void city_scenario_destroy(CityScenario *sc)
     for (size_t i = 0; i < sc->n_end_items; i++)
         free(sc->end_items[i].name);
     free(sc->end_items);
+    city_param_free(sc);
     city_world_destroy(sc->world);
     free(sc);
 }
