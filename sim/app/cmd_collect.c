@@ -48,8 +48,7 @@ int city_cmd_collect(int argc, char **argv)
         fprintf(stderr, "citylab collect: %s\n", err);
         return 2;
     }
-    printf("collected %zu runs (%zu parameter points, %zu parameters, %zu KPIs)\n", r.runs, r.points, r.params,
-           r.kpis);
+    printf("collected %zu runs (%zu parameter points, %zu parameters, %zu KPIs)\n", r.runs, r.points, r.params, r.kpis);
     printf("  %s\n  %s\n", runs, points);
     return 0;
 }

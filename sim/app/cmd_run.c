@@ -127,7 +127,7 @@ int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out
     CityRunParam params[64];
     size_t n_params = 0;
     while (n_params < 64 && city_scenario_param_at(sc, n_params, &params[n_params].name, &params[n_params].value,
-                                                   &params[n_params].is_number))
+                                                   &params[n_params].literal))
         n_params++;
     CityRunInfo info = {city_scenario_name(sc), CITY_VERSION, city_wall_now() - t0, load_s, params, n_params};
     if ((st = city_output_commit(out, w, &info, err, sizeof err)) != CITY_OK) {

@@ -15,31 +15,30 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: citylab sweep SWEEP.lua [options]\n"
-            "\n"
-            "Runs a scenario over parameter points and seeds (see scenarios/API.md, \"Sweeps\").\n"
-            "Each run writes OUT/runs/<id>/ (id p<point>-s<seed>); finished runs are skipped, so\n"
-            "running the same command again resumes a stopped sweep and retries failed runs.\n"
-            "\n"
-            "options:\n"
-            "  --out DIR            sweep folder (default sweeps/<sweep name>)\n"
-            "  --dry-run            list the runs (id, seed, parameters) and do nothing else\n"
-            "  --local N            run N at a time on this machine (default: the number of CPUs)\n"
-            "  --commands           print one `citylab run` command per unfinished run (for GNU parallel)\n"
-            "  --slurm              write a Slurm job array script and submit it with sbatch\n"
-            "  --print-slurm        write the job script and print it, without submitting\n"
-            "  --partition P        Slurm partition\n"
-            "  --time T             Slurm time limit per array task (e.g. 30:00)\n"
-            "  --mem M              Slurm memory per array task (e.g. 2G)\n"
-            "  --throttle N         at most N array tasks at once (sbatch --array=...%%N)\n"
-            "  --runs-per-task K    runs per array task (default: enough to keep within 1000 tasks)\n"
-            "  --wait               with --slurm: return when the job array has finished\n"
-            "  --quiet              no line per finished run\n"
-            "\n"
-            "then: citylab collect DIR   (one CSV row per run, and mean and 95%% CI per point)\n"
-            "exit codes: 0 every run finished, 1 some run failed or was stopped (run again to retry),\n"
-            "2 bad input\n");
+    fprintf(f, "usage: citylab sweep SWEEP.lua [options]\n"
+               "\n"
+               "Runs a scenario over parameter points and seeds (see scenarios/API.md, \"Sweeps\").\n"
+               "Each run writes OUT/runs/<id>/ (id p<point>-s<seed>); finished runs are skipped, so\n"
+               "running the same command again resumes a stopped sweep and retries failed runs.\n"
+               "\n"
+               "options:\n"
+               "  --out DIR            sweep folder (default sweeps/<sweep name>)\n"
+               "  --dry-run            list the runs (id, seed, parameters) and do nothing else\n"
+               "  --local N            run N at a time on this machine (default: the number of CPUs)\n"
+               "  --commands           print one `citylab run` command per unfinished run (for GNU parallel)\n"
+               "  --slurm              write a Slurm job array script and submit it with sbatch\n"
+               "  --print-slurm        write the job script and print it, without submitting\n"
+               "  --partition P        Slurm partition\n"
+               "  --time T             Slurm time limit per array task (e.g. 30:00)\n"
+               "  --mem M              Slurm memory per array task (e.g. 2G)\n"
+               "  --throttle N         at most N array tasks at once (sbatch --array=...%%N)\n"
+               "  --runs-per-task K    runs per array task (default: enough to keep within 1000 tasks)\n"
+               "  --wait               with --slurm: return when the job array has finished\n"
+               "  --quiet              no line per finished run\n"
+               "\n"
+               "then: citylab collect DIR   (one CSV row per run, and mean and 95%% CI per point)\n"
+               "exit codes: 0 every run finished, 1 some run failed or was stopped (run again to retry),\n"
+               "2 bad input\n");
 }
 
 static int bad(const char *flag, const char *value, const char *want)
@@ -276,8 +275,7 @@ static int dispatch(const CitySweep *sw, SweepOptions *o)
         }
         size_t k = o->runs_per_task ? o->runs_per_task : 1, first = o->task * k;
         if (first >= n) {
-            fprintf(stderr, "citylab sweep: --task %zu is past the last run (%zu runs, %zu per task)\n", o->task, n,
-                    k);
+            fprintf(stderr, "citylab sweep: --task %zu is past the last run (%zu runs, %zu per task)\n", o->task, n, k);
             return 2;
         }
         return sweep_run_local(sw, o, first, first + k < n ? first + k : n, 1);

@@ -25,18 +25,18 @@ typedef enum SweepMode {
 } SweepMode;
 
 typedef struct SweepOptions {
-    const char *sweep_path;  /* SWEEP.lua */
-    char out[PATH_MAX];      /* sweep output folder (absolute once created) */
-    SweepMode mode;          /* what to do */
-    int jobs;                /* --local N: runs at once */
-    bool quiet;              /* --quiet: no line per finished run */
-    const char *partition;   /* --partition P (Slurm) */
-    const char *time_limit;  /* --time T per task (Slurm syntax, e.g. 30:00) */
-    const char *mem;         /* --mem M per task (Slurm syntax, e.g. 2G) */
-    int throttle;            /* --throttle N: at most N tasks at once (%N); 0 = no limit */
-    size_t runs_per_task;    /* --runs-per-task K; 0 = chosen to keep the array within 1000 tasks */
-    bool wait;               /* --wait: sbatch --wait (returns when the array has finished) */
-    size_t task;             /* --task I */
+    const char *sweep_path; /* SWEEP.lua */
+    char out[PATH_MAX];     /* sweep output folder (absolute once created) */
+    SweepMode mode;         /* what to do */
+    int jobs;               /* --local N: runs at once */
+    bool quiet;             /* --quiet: no line per finished run */
+    const char *partition;  /* --partition P (Slurm) */
+    const char *time_limit; /* --time T per task (Slurm syntax, e.g. 30:00) */
+    const char *mem;        /* --mem M per task (Slurm syntax, e.g. 2G) */
+    int throttle;           /* --throttle N: at most N tasks at once (%N); 0 = no limit */
+    size_t runs_per_task;   /* --runs-per-task K; 0 = chosen to keep the array within 1000 tasks */
+    bool wait;              /* --wait: sbatch --wait (returns when the array has finished) */
+    size_t task;            /* --task I */
 } SweepOptions;
 
 /* The path of this citylab binary (for child runs and job scripts). */

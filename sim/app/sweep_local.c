@@ -113,9 +113,9 @@ static void on_signal(int sig)
 }
 
 typedef struct Slot {
-    pid_t pid;    /* child, 0 when free */
-    size_t run;   /* its run index */
-    double t0;    /* wall start, for the report */
+    pid_t pid;  /* child, 0 when free */
+    size_t run; /* its run index */
+    double t0;  /* wall start, for the report */
 } Slot;
 
 static pid_t spawn_run(const CitySweep *sw, const SweepOptions *o, size_t run)
@@ -139,7 +139,8 @@ static pid_t spawn_run(const CitySweep *sw, const SweepOptions *o, size_t run)
     return rc == 0 ? pid : -1;
 }
 
-/* The last non-empty line of a run's log, for the failure report. */
+/* The run's error line from its log ("citylab: error: ..."), else the
+ * last non-empty line, for the failure report. */
 static void last_log_line(const SweepOptions *o, const char *id, char *buf, size_t len)
 {
     char path[PATH_MAX + 128], line[1024];
@@ -150,6 +151,10 @@ static void last_log_line(const SweepOptions *o, const char *id, char *buf, size
         return;
     while (fgets(line, sizeof line, f)) {
         line[strcspn(line, "\r\n")] = '\0';
+        if (!strncmp(line, "citylab: error: ", 16)) {
+            snprintf(buf, len, "%s", line + 16);
+            break;
+        }
         if (line[0])
             snprintf(buf, len, "%s", line);
     }

@@ -18,15 +18,15 @@ typedef struct CityOutput CityOutput;
 typedef struct CityRunParam {
     const char *name;  /* parameter name */
     const char *value; /* value as text */
-    bool is_number;    /* written as a JSON number, else as a string */
+    bool literal;      /* a number or boolean, written as is; else written as a JSON string */
 } CityRunParam;
 
 typedef struct CityRunInfo {
-    const char *scenario;    /* scenario name */
-    const char *version;     /* citylab version */
-    double wall_time_s;      /* wall-clock seconds of the whole run; with the next, the only
-                              * wall-clock fields (one line of summary.json, excluded from determinism) */
-    double load_wall_time_s; /* of which loading the scenario (network, demand) */
+    const char *scenario;       /* scenario name */
+    const char *version;        /* citylab version */
+    double wall_time_s;         /* wall-clock seconds of the whole run; with the next, the only
+                                 * wall-clock fields (one line of summary.json, excluded from determinism) */
+    double load_wall_time_s;    /* of which loading the scenario (network, demand) */
     const CityRunParam *params; /* the parameters the scenario read, in first-read order */
     size_t n_params;            /* entries in params */
 } CityRunInfo;

@@ -30,8 +30,8 @@ typedef struct Names {
 } Names;
 
 typedef struct Run {
-    char *id;     /* folder name */
-    cJSON *json;  /* parsed summary.json */
+    char *id;      /* folder name */
+    cJSON *json;   /* parsed summary.json */
     int32_t point; /* index of its parameter point */
 } Run;
 
@@ -195,7 +195,8 @@ static CityStatus add_run(Collect *c, const char *root, const char *id, char *er
     c->n_runs++;
     bool ok = true;
     const cJSON *it;
-    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(json, "params")) ok = ok && names_add(&c->params, it->string);
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(json, "params")) ok =
+        ok && names_add(&c->params, it->string);
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(json, "kpi")) ok = ok && names_add(&c->kpis, it->string);
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(json, "checks"))
     {
@@ -215,8 +216,8 @@ static CityStatus scan(Collect *c, const char *dir, char *err, size_t err_len)
         snprintf(root, sizeof root, "%s", dir);
     DIR *d = opendir(root);
     if (!d) {
-        snprintf(err, err_len, "%s: cannot open the sweep folder (%s); give the folder a sweep wrote (its --out)",
-                 dir, strerror(errno));
+        snprintf(err, err_len, "%s: cannot open the sweep folder (%s); give the folder a sweep wrote (its --out)", dir,
+                 strerror(errno));
         return CITY_ERR_INVALID;
     }
     CityStatus s = CITY_OK;

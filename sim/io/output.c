@@ -207,7 +207,7 @@ static CityStatus write_summary(const char *path, const CityWorld *w, const City
         fputs(i ? ", " : "", f);
         city_json_string(f, info->params[i].name);
         fputs(": ", f);
-        if (info->params[i].is_number)
+        if (info->params[i].literal)
             fputs(info->params[i].value, f);
         else
             city_json_string(f, info->params[i].value);

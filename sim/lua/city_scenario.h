@@ -47,10 +47,11 @@ int64_t city_scenario_end_tick(const CityScenario *scenario);
  * reported in err like city_scenario_load. */
 CityStatus city_scenario_step(CityScenario *scenario, char *err, size_t err_len);
 /* The i-th parameter the scenario read with city.param (in first-read
- * order): its name, effective value as text, and whether it is a number.
+ * order): its name, effective value as text, and whether that text is a
+ * literal (a number, or true/false) rather than a string.
  * Returns false past the end. Strings are owned by the scenario. */
 bool city_scenario_param_at(const CityScenario *scenario, size_t i, const char **name, const char **value,
-                            bool *is_number);
+                            bool *literal);
 
 /* Evaluates end-of-run checks and KPIs; call once after the last step. */
 CityStatus city_scenario_finish(CityScenario *scenario, char *err, size_t err_len);

@@ -13,18 +13,18 @@
 #include "city_status.h"
 
 typedef struct CitySweep {
-    char *name;          /* sweep file stem, e.g. "demand" */
-    char *path;          /* the sweep file (absolute) */
-    char *scenario;      /* the scenario file (absolute) */
-    uint64_t seed;       /* the sweep's own seed (Latin hypercube samples) */
-    double until_s;      /* end time for every run; < 0 = the scenario's */
-    int32_t dt_ms;       /* tick length for every run; 0 = the scenario's */
-    size_t n_params;     /* parameters, sorted by name */
-    char **param_names;  /* n_params names */
-    size_t n_points;     /* parameter points (every list combination x every sample) */
-    char **values;       /* n_points x n_params values as text, row-major */
-    size_t n_seeds;      /* seeds per point */
-    uint64_t *seeds;     /* the run seeds */
+    char *name;         /* sweep file stem, e.g. "demand" */
+    char *path;         /* the sweep file (absolute) */
+    char *scenario;     /* the scenario file (absolute) */
+    uint64_t seed;      /* the sweep's own seed (Latin hypercube samples) */
+    double until_s;     /* end time for every run; < 0 = the scenario's */
+    int32_t dt_ms;      /* tick length for every run; 0 = the scenario's */
+    size_t n_params;    /* parameters, sorted by name */
+    char **param_names; /* n_params names */
+    size_t n_points;    /* parameter points (every list combination x every sample) */
+    char **values;      /* n_points x n_params values as text, row-major */
+    size_t n_seeds;     /* seeds per point */
+    uint64_t *seeds;    /* the run seeds */
 } CitySweep;
 
 /* Reads and expands a sweep file. On error returns a status and one clear

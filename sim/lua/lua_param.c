@@ -116,14 +116,14 @@ void city_param_free(CityScenario *sc)
     sc->n_params = sc->cap_params = sc->n_param_order = 0;
 }
 
-bool city_scenario_param_at(const CityScenario *sc, size_t i, const char **name, const char **value, bool *is_number)
+bool city_scenario_param_at(const CityScenario *sc, size_t i, const char **name, const char **value, bool *literal)
 {
     if (i >= sc->n_param_order)
         return false;
     const CityParam *p = &sc->params[sc->param_order[i]];
     *name = p->name;
     *value = p->value;
-    *is_number = p->is_number;
+    *literal = p->literal;
     return true;
 }
 
@@ -136,7 +136,8 @@ static void push_given(lua_State *L, const CityParam *p, int type)
         errno = 0;
         double d = strtod(v, &end);
         if (!*v || *end || errno || !isfinite(d))
-            luaL_error(L, "city.param('%s'): value '%s' is not a number, and the default is one; pass e.g. --param %s=1.5",
+            luaL_error(L,
+                       "city.param('%s'): value '%s' is not a number, and the default is one; pass e.g. --param %s=1.5",
                        p->name, v, p->name);
         if (lua_isinteger(L, 2) && d == floor(d) && fabs(d) < 9e15)
             lua_pushinteger(L, (lua_Integer)d);
@@ -145,7 +146,8 @@ static void push_given(lua_State *L, const CityParam *p, int type)
     } else if (type == LUA_TBOOLEAN) {
         bool t = !strcmp(v, "true") || !strcmp(v, "1"), f = !strcmp(v, "false") || !strcmp(v, "0");
         if (!t && !f)
-            luaL_error(L, "city.param('%s'): value '%s' is not true or false, and the default is a boolean", p->name, v);
+            luaL_error(L, "city.param('%s'): value '%s' is not true or false, and the default is a boolean", p->name,
+                       v);
         lua_pushboolean(L, t);
     } else {
         lua_pushstring(L, v);
@@ -195,7 +197,7 @@ static int l_param(lua_State *L)
             free(p->value);
             p->value = copy;
         }
-        p->is_number = type == LUA_TNUMBER;
+        p->literal = type != LUA_TSTRING;
         p->read = true;
         sc->param_order[sc->n_param_order++] = (size_t)(p - sc->params);
     }

@@ -44,11 +44,11 @@ typedef struct CityEndItem {
 } CityEndItem;
 
 typedef struct CityParam {
-    char *name;     /* parameter name */
-    char *value;    /* effective value as text (numbers as %.17g) */
-    bool is_number; /* the default was a number */
-    bool given;     /* set by --param (else the default) */
-    bool read;      /* city.param asked for it */
+    char *name;   /* parameter name */
+    char *value;  /* effective value as text (numbers as %.17g) */
+    bool literal; /* the default was a number or boolean (value is a literal) */
+    bool given;   /* set by --param (else the default) */
+    bool read;    /* city.param asked for it */
 } CityParam;
 
 struct CityScenario {

@@ -16,9 +16,9 @@
 #include "city_rng.h"
 #include "city_sweep.h"
 
-#define SWEEP_MEM_LIMIT (64u << 20)     /* bytes of Lua heap for a sweep file */
-#define SWEEP_INSTR_LIMIT 100000000ull  /* VM instructions for a sweep file */
-#define SWEEP_MAX_RUNS 10000000ull      /* runs in one sweep */
+#define SWEEP_MEM_LIMIT (64u << 20)    /* bytes of Lua heap for a sweep file */
+#define SWEEP_INSTR_LIMIT 100000000ull /* VM instructions for a sweep file */
+#define SWEEP_MAX_RUNS 10000000ull     /* runs in one sweep */
 
 /* One column of the design: a name and its values (a list for the full
  * factorial part, the samples for the Latin hypercube part). */
@@ -32,13 +32,13 @@ typedef struct Column {
 #define SWEEP_MAX_PARAMS 64
 
 typedef struct SweepLoad {
-    size_t mem_used;     /* Lua heap bytes */
-    uint64_t instr_used; /* instructions run */
-    CitySweep *sweep;    /* being filled */
-    const char *path;    /* the file, for messages */
+    size_t mem_used;               /* Lua heap bytes */
+    uint64_t instr_used;           /* instructions run */
+    CitySweep *sweep;              /* being filled */
+    const char *path;              /* the file, for messages */
     Column cols[SWEEP_MAX_PARAMS]; /* the design's columns, freed after the load */
-    size_t n_cols;       /* columns in use */
-    size_t *perm;        /* Latin hypercube permutation scratch */
+    size_t n_cols;                 /* columns in use */
+    size_t *perm;                  /* Latin hypercube permutation scratch */
 } SweepLoad;
 
 static void *sweep_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
@@ -66,8 +66,8 @@ static void sweep_hook(lua_State *L, lua_Debug *ar)
     SweepLoad *ld = ud;
     ld->instr_used += 1000;
     if (ld->instr_used > SWEEP_INSTR_LIMIT)
-        luaL_error(L, "the sweep file ran more than %llu Lua instructions (an endless loop?)",
-                   (unsigned long long)SWEEP_INSTR_LIMIT);
+        luaL_error(L, "the sweep file ran more than %I Lua instructions (an endless loop?)",
+                   (lua_Integer)SWEEP_INSTR_LIMIT);
 }
 
 /* range(from, to [, step]) -> {from, from+step, ..., <= to} */
@@ -271,7 +271,7 @@ static void read_seeds(lua_State *L, int idx, CitySweep *sw)
         sw->seeds[i] = (uint64_t)lua_tointeger(L, -1);
         for (size_t j = 0; j < i; j++)
             if (sw->seeds[j] == sw->seeds[i])
-                luaL_error(L, "seeds: %llu is listed twice", (unsigned long long)sw->seeds[i]);
+                luaL_error(L, "seeds: %I is listed twice", (lua_Integer)sw->seeds[i]);
         lua_pop(L, 1);
     }
     lua_pop(L, 1);
@@ -307,7 +307,8 @@ static void read_scenario(lua_State *L, int idx, SweepLoad *ld)
 {
     lua_getfield(L, idx, "scenario");
     if (lua_type(L, -1) != LUA_TSTRING)
-        luaL_error(L, "scenario: expected the scenario file, like scenario = \"ring.lua\" (relative to the sweep file)");
+        luaL_error(L,
+                   "scenario: expected the scenario file, like scenario = \"ring.lua\" (relative to the sweep file)");
     const char *rel = lua_tostring(L, -1);
     const char *slash = strrchr(ld->sweep->path, '/');
     if (rel[0] == '/' || !slash) {
@@ -354,11 +355,11 @@ static void expand(lua_State *L, SweepLoad *ld, size_t samples)
         if (ld->cols[k].lhs)
             continue;
         if ((double)points * (double)ld->cols[k].n * (double)sw->n_seeds > (double)SWEEP_MAX_RUNS)
-            luaL_error(L, "the sweep has more than %llu runs; split it", (unsigned long long)SWEEP_MAX_RUNS);
+            luaL_error(L, "the sweep has more than %I runs; split it", (lua_Integer)SWEEP_MAX_RUNS);
         points *= ld->cols[k].n;
     }
     if ((double)points * (double)sw->n_seeds > (double)SWEEP_MAX_RUNS)
-        luaL_error(L, "the sweep has more than %llu runs; split it", (unsigned long long)SWEEP_MAX_RUNS);
+        luaL_error(L, "the sweep has more than %I runs; split it", (lua_Integer)SWEEP_MAX_RUNS);
     sw->n_params = n;
     sw->n_points = points;
     if (!(sw->param_names = calloc(n ? n : 1, sizeof *sw->param_names)) ||
