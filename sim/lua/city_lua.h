@@ -29,8 +29,4 @@ void city_lua_open_road(lua_State *L);
 void city_lua_open_grid(lua_State *L);
 void city_lua_open_map(lua_State *L);
 
-/* The citylab data folder (scenarios/ and assets/ inside), found from the
- * CITYLAB_DATA environment variable, the install location or the source tree. */
-const char *city_lua_data_dir(void);
-
 #endif

@@ -9,7 +9,9 @@
 
 #include <lauxlib.h>
 
+#include "city_couple.h"
 #include "city_lua.h"
+#include "city_paths.h"
 #include "scenario_internal.h"
 
 #define DEFAULT_UNTIL_S 3600.0
@@ -33,51 +35,6 @@ int city_lua_raise(lua_State *L, CityWorld *world, CityStatus status)
 }
 
 /* --- data folder and paths --- */
-
-static bool is_dir(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-const char *city_lua_data_dir(void)
-{
-    static char dir[PATH_MAX];
-    if (dir[0])
-        return dir;
-    const char *env = getenv("CITYLAB_DATA");
-    if (env && env[0]) {
-        snprintf(dir, sizeof dir, "%s", env);
-        return dir;
-    }
-    char exe[PATH_MAX - 64];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            char cand[PATH_MAX + 32];
-            snprintf(cand, sizeof cand, "%s/../share/citylab/scenarios", exe);
-            if (is_dir(cand)) {
-                snprintf(dir, sizeof dir, "%s/../share/citylab", exe);
-                return dir;
-            }
-        }
-    }
-#ifdef CITY_SOURCE_DIR
-    if (is_dir(CITY_SOURCE_DIR "/scenarios")) {
-        snprintf(dir, sizeof dir, "%s", CITY_SOURCE_DIR);
-        return dir;
-    }
-#endif
-#ifdef CITY_DATA_INSTALL_DIR
-    snprintf(dir, sizeof dir, "%s", CITY_DATA_INSTALL_DIR);
-#else
-    snprintf(dir, sizeof dir, ".");
-#endif
-    return dir;
-}
 
 static bool regular_file(const char *path)
 {
@@ -103,9 +60,9 @@ const char *city_lua_data_path(lua_State *L, int arg, char *buf, size_t len)
                    name);
     const char *roots[3] = {sc->dir[0] ? sc->dir : NULL, NULL, NULL};
     char assets[PATH_MAX];
-    snprintf(assets, sizeof assets, "%s/assets", city_lua_data_dir());
+    snprintf(assets, sizeof assets, "%s/assets", city_data_dir());
     roots[1] = assets;
-    roots[2] = city_lua_data_dir();
+    roots[2] = city_data_dir();
     for (int i = 0; i < 3; i++) {
         if (!roots[i])
             continue;
@@ -206,6 +163,12 @@ CityStatus city_scenario_load(const CityScenarioOptions *o, CityScenario **out, 
     if (cs != CITY_OK) {
         city_scenario_destroy(sc);
         return cs == CITY_ERR_LIMIT ? cs : CITY_ERR_SCRIPT;
+    }
+    /* The script built the domains; the couplings between them join now. */
+    if ((cs = city_couple_attach_all(sc->world)) != CITY_OK) {
+        snprintf(err, err_len, "%s", city_world_error(sc->world));
+        city_scenario_destroy(sc);
+        return cs;
     }
     if ((cs = city_param_check_used(sc, err, err_len)) != CITY_OK) {
         city_scenario_destroy(sc);
