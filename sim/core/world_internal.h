@@ -73,8 +73,6 @@ struct CityWorld {
     char error[CITY_ERROR_MAX]; /* last error message */
 };
 
-/* Grows a heap array to hold `need` elements of `size` bytes. */
-bool city_grow(void **arr, size_t *cap, size_t need, size_t size);
 void city_world_free_reports(CityWorld *world);
 
 #endif

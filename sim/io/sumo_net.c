@@ -12,6 +12,7 @@
 
 #include "city_array.h"
 #include "city_sumo.h"
+#include "city_text.h"
 #include "sumo_net_internal.h"
 
 /* "x,y x,y ..." into a point buffer; false on a malformed list. */
@@ -319,16 +320,7 @@ static CityStatus junction_requests(NetBuild *b, int32_t j, int32_t q0, int32_t 
     int32_t idx = 0;
     const char *s = tj->inc ? tj->inc : "";
     char id[512];
-    while (*s) {
-        while (*s == ' ')
-            s++;
-        size_t len = 0;
-        while (s[len] && s[len] != ' ')
-            len++;
-        if (!len)
-            break;
-        snprintf(id, sizeof id, "%.*s", (int)len, s);
-        s += len;
+    while (city_list_next(&s, id, sizeof id) > 0) {
         int32_t lane = city_road_net_find_lane(net, id);
         if (lane < 0 || net->edges[net->lanes[lane].edge].internal)
             continue; /* walking areas and crossings */

@@ -7,6 +7,7 @@
 
 #include "city_array.h"
 #include "city_road.h"
+#include "city_text.h"
 #include "sumo_net_internal.h"
 
 /* Appends a slot (the caller fills it) to vector v; NULL after recording out of memory. */
@@ -15,18 +16,13 @@
          ? &(v).a[(v).n++]                                                                                             \
          : (sumo_fail(&(r)->p, CITY_ERR_NOMEM, "out of memory"), NULL))
 
+/* A heap copy of attribute `name`, or NULL when absent (or out of memory, then recorded). */
 static char *dup_attr(NetReader *r, const char **attrs, const char *name)
 {
     const char *s = sumo_attr(attrs, name);
-    if (!s)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (!d) {
+    char *d = s ? city_strdup(s) : NULL;
+    if (s && !d)
         sumo_fail(&r->p, CITY_ERR_NOMEM, "out of memory");
-        return NULL;
-    }
-    memcpy(d, s, n);
     return d;
 }
 
@@ -35,27 +31,18 @@ static uint32_t class_mask(const char *list, bool *ok)
     uint32_t m = 0;
     char word[64];
     *ok = true;
-    for (const char *s = list; *s;) {
-        while (*s == ' ')
-            s++;
-        size_t k = 0;
-        while (s[k] && s[k] != ' ')
-            k++;
-        if (!k)
-            break;
-        if (k < sizeof word) {
-            memcpy(word, s, k);
-            word[k] = '\0';
-            if (strcmp(word, "all") == 0)
-                m |= CITY_VC_ALL;
-            else {
-                uint32_t b = city_vclass_from_name(word);
-                if (!b && strncmp(word, "custom", 6) != 0)
-                    *ok = false;
-                m |= b;
-            }
+    size_t k;
+    for (const char *s = list; (k = city_list_next(&s, word, sizeof word)) > 0;) {
+        if (k >= sizeof word)
+            continue; /* longer than any class name: ignored, as SUMO's custom classes */
+        if (strcmp(word, "all") == 0) {
+            m |= CITY_VC_ALL;
+        } else {
+            uint32_t b = city_vclass_from_name(word);
+            if (!b && strncmp(word, "custom", 6) != 0)
+                *ok = false;
+            m |= b;
         }
-        s += k;
     }
     return m;
 }

@@ -17,6 +17,7 @@
 #include "city_grid.h"
 #include "city_grid_sim.h"
 #include "city_lua.h"
+#include "lua_modules.h"
 #include "lua_fields.h"
 #include "lua_grid_internal.h"
 #include "lua_result.h"
@@ -193,7 +194,7 @@ static int l_read_buildings(lua_State *L)
     return 1;
 }
 
-void city_lua_open_grid(lua_State *L)
+int city_lua_open_grid(lua_State *L)
 {
     static const luaL_Reg fns[] = {
         {"config", l_config}, {"load_case", l_load_case}, {"read_buildings", l_read_buildings}, {NULL, NULL}};
@@ -202,5 +203,5 @@ void city_lua_open_grid(lua_State *L)
     lua_grid_open_devices(L);
     lua_grid_open_events(L);
     lua_grid_open_results(L);
-    lua_setfield(L, -2, "grid");
+    return 1;
 }

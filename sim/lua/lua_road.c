@@ -10,10 +10,12 @@
 #include <lauxlib.h>
 
 #include "city_lua.h"
+#include "lua_modules.h"
 #include "lua_fields.h"
 #include "lua_road_internal.h"
 #include "city_road.h"
 #include "city_sumo.h"
+#include "city_text.h"
 
 /* ---- shared by the city.road files --------------------------------------- */
 
@@ -51,20 +53,10 @@ int32_t *lua_road_edge_list(lua_State *L, CityRoad *road, int t, const char *key
         size_t len = strlen(s);
         buf = lua_newuserdatauv(L, (len / 2 + 1) * sizeof *buf, 0);
         char id[512];
-        while (*s) {
-            while (*s == ' ')
-                s++;
-            size_t k = 0;
-            while (s[k] && s[k] != ' ')
-                k++;
-            if (!k)
-                break;
+        for (size_t k; (k = city_list_next(&s, id, sizeof id)) > 0;) {
             if (k >= sizeof id)
                 luaL_error(L, "%s: edge id too long", what);
-            memcpy(id, s, k);
-            id[k] = '\0';
             buf[(*n)++] = lua_road_edge(L, road, id, what);
-            s += k;
         }
     } else {
         luaL_checktype(L, idx, LUA_TTABLE);
@@ -183,12 +175,12 @@ static int l_load_routes(lua_State *L)
     return 0;
 }
 
-void city_lua_open_road(lua_State *L)
+int city_lua_open_road(lua_State *L)
 {
     static const luaL_Reg fns[] = {{"load_sumo", l_load_sumo}, {"load_routes", l_load_routes}, {NULL, NULL}};
     luaL_newlib(L, fns);
     lua_road_open_build(L);
     lua_road_open_demand(L);
     lua_road_open_state(L);
-    lua_setfield(L, -2, "road");
+    return 1;
 }

@@ -9,6 +9,7 @@
 #include "lua_road_internal.h"
 #include "city_road.h"
 #include "city_road_build.h"
+#include "city_text.h"
 
 static CityJunctionType junction_type(lua_State *L, const char *s)
 {
@@ -152,22 +153,9 @@ static int l_build(lua_State *L)
         e.priority = (int32_t)city_lua_field_number(L, t, "priority", 1);
         const char *allow = city_lua_field_string(L, t, "allow", NULL);
         e.allow = 0;
-        if (allow) {
-            char word[64];
-            for (const char *p = allow; *p;) {
-                while (*p == ' ')
-                    p++;
-                size_t k = 0;
-                while (p[k] && p[k] != ' ' && k + 1 < sizeof word) {
-                    word[k] = p[k];
-                    k++;
-                }
-                word[k] = '\0';
-                if (k)
-                    e.allow |= lua_road_class(L, word);
-                p += k;
-            }
-        }
+        char word[64];
+        for (const char *p = allow ? allow : ""; city_list_next(&p, word, sizeof word) > 0;)
+            e.allow |= lua_road_class(L, word); /* a cut name is no class either: the error names it */
         CityStatus st = city_lua_field_bool(L, t, "two_way", false)
                             ? city_road_builder_road(*b, &e, err, sizeof err)
                             : (city_road_builder_edge(*b, &e, err, sizeof err) < 0 ? CITY_ERR_INVALID : CITY_OK);
