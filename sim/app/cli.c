@@ -31,6 +31,7 @@ static void usage_run(FILE *f, const char *command)
             "  --out DIR              output folder (default out/<scenario>-<seed>/)\n"
             "  --net FILE.net.xml     run a SUMO network directly\n"
             "  --routes FILES         SUMO demand files (.rou.xml; comma-separated) for --net\n"
+            "  --param NAME=VALUE     set a parameter the scenario reads with city.param (repeatable)\n"
             "  --lua-instructions N   Lua instruction budget per call into the script (default %llu)\n"
             "  --lua-mem-mb N         Lua memory cap in MiB (default %u)\n"
             "  --screenshot FILE.png  render the city to a PNG without a window (run only)\n"
@@ -92,9 +93,12 @@ static CityStatus build_net(CityWorld *world, void *user, char *err, size_t err_
 {
     const CityCliOptions *o = user;
     CityRoadNet *net = NULL;
-    CityStatus st = city_sumo_load_net(o->net_path, &net, err, err_len);
-    if (st != CITY_OK)
+    CityError load_err;
+    CityStatus st = city_sumo_load_net(o->net_path, &net, &load_err);
+    if (st != CITY_OK) {
+        snprintf(err, err_len, "%s", load_err.msg);
         return st;
+    }
     CityRoadOptions ro;
     city_road_options_defaults(&ro);
     CityRoad *road;
@@ -108,7 +112,8 @@ static CityStatus build_net(CityWorld *world, void *user, char *err, size_t err_
     if (!list)
         return CITY_ERR_NOMEM;
     for (char *file = strtok_r(list, ",", &save); file && st == CITY_OK; file = strtok_r(NULL, ",", &save))
-        st = city_sumo_load_routes(road, file, err, err_len);
+        if ((st = city_sumo_load_routes(road, file)) != CITY_OK)
+            snprintf(err, err_len, "%s", city_world_error(world));
     free(list);
     return st;
 }
@@ -179,6 +184,13 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
                 if (!parse_u64(v, &u) || u < 1 || u > 65536)
                     return bad(command, a, v, "MiB from 1 to 65536");
                 o->scenario.memory_limit_bytes = (size_t)u << 20;
+            } else if (!strcmp(a, "--param")) {
+                const char **p = realloc(o->params, (o->scenario.n_params + 1) * sizeof *p);
+                if (!p)
+                    return bad(command, a, v, "less memory use");
+                o->params = p;
+                o->params[o->scenario.n_params++] = v;
+                o->scenario.params = o->params;
             } else if (!strcmp(a, "--replay")) {
                 o->replay_path = v;
             } else if (!strcmp(a, "--keys")) {
@@ -238,5 +250,6 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
 
 void city_cli_options_free(CityCliOptions *o)
 {
-    (void)o; /* nothing owned today; kept so every exit path frees alike */
+    free(o->params);
+    o->params = NULL;
 }
