@@ -70,7 +70,7 @@ struct CityScenario {
     size_t n_end_items, cap_end_items;
     bool finished; /* city_scenario_finish ran */
 
-    char *err; /* where the current entry reports its error */
+    char *err; /* NULL: every error is the world's last error (sandbox.c still checks it) */
     size_t err_len;
 };
 
