@@ -107,6 +107,9 @@ CityStatus city_scenario_load(const CityScenarioOptions *o, CityScenario **out, 
     }
     sc->rt = (CityLuaRuntime){sc->world, sc->dir, sc->trusted};
     city_lua_runtime_bind(sc->L, &sc->rt);
+    CityStatus pst = city_param_init(sc, o->params, o->n_params);
+    if (pst != CITY_OK)
+        return load_failed(sc, pst, err);
     city_sandbox_open(sc);
     city_lua_open_city(sc);
 
@@ -115,6 +118,8 @@ CityStatus city_scenario_load(const CityScenarioOptions *o, CityScenario **out, 
         return load_failed(sc, cs, err);
     /* The script built the domains; the couplings between them join now. */
     if ((cs = city_couple_attach_all(sc->world)) != CITY_OK)
+        return load_failed(sc, cs, err);
+    if ((cs = city_param_check_used(sc)) != CITY_OK)
         return load_failed(sc, cs, err);
     *out = sc;
     return CITY_OK;
@@ -132,6 +137,7 @@ void city_scenario_destroy(CityScenario *sc)
     for (size_t i = 0; i < sc->n_end_items; i++)
         free(sc->end_items[i].name);
     free(sc->end_items);
+    city_param_free(sc);
     city_world_destroy(sc->world);
     free(sc);
 }
