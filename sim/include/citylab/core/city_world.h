@@ -28,7 +28,6 @@
 #define CITY_DT_MS_MIN 1       /* shortest tick the world accepts (ms) */
 #define CITY_DT_MS_MAX 3600000 /* longest tick the world accepts (ms): one hour */
 #define CITY_KPI_PERIOD_S 10.0 /* running KPIs and live charts are refreshed this often (and at the end) */
-#define CITY_ERROR_MAX 1024    /* bytes of the world's last error message, with its NUL */
 
 /* True when dt_ms is a tick length the world accepts: the one range check
  * that the CLI, the scenario runtime and the world all use. */
