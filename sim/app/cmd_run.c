@@ -1,5 +1,6 @@
 /* citylab run: load a scenario, step it to the end headless, evaluate its
  * checks and write the outputs. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -70,6 +71,35 @@ static int take_screenshot(CityScenario *sc, const CityCliOptions *o, char *err,
 #endif
 }
 
+/* The output folder of the run in progress, for the signal handler: a
+ * run stopped by SIGINT, SIGTERM or SIGHUP leaves no staging folder. */
+static CityOutput *volatile running_out;
+
+static void on_signal(int sig)
+{
+    city_output_remove_stage_now(running_out);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void watch_signals(CityOutput *out)
+{
+    running_out = out;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = out ? on_signal : SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+void city_run_abort(CityOutput *out, CityWorld *world)
+{
+    watch_signals(NULL);
+    city_output_abort(out, world);
+}
+
 int city_cmd_run(int argc, char **argv)
 {
     return city_cmd_run_from(argc, argv, 2);
@@ -95,13 +125,15 @@ int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out,
         else
             snprintf(out_dir, sizeof out_dir, "out/%s-%llu", city_scenario_name(*sc),
                      (unsigned long long)city_world_seed(w));
-        if ((st = city_output_begin(out_dir, out, err, sizeof err)) == CITY_OK)
+        if ((st = city_output_begin(out_dir, out, err, sizeof err)) == CITY_OK) {
+            watch_signals(*out);
             st = city_output_attach_log(*out, w, err, sizeof err);
+        }
     }
     if (st == CITY_OK)
         return 0;
     fprintf(stderr, "citylab: error: %s\n", err[0] ? err : city_status_name(st));
-    city_output_abort(*out, *sc ? city_scenario_world(*sc) : NULL);
+    city_run_abort(*out, *sc ? city_scenario_world(*sc) : NULL);
     *out = NULL;
     city_scenario_destroy(*sc);
     *sc = NULL;
@@ -119,11 +151,12 @@ int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out
         st = CITY_ERR_INVALID;
     if (st != CITY_OK) {
         fprintf(stderr, "citylab: error: %s\n", err[0] ? err : city_status_name(st));
-        city_output_abort(out, w);
+        city_run_abort(out, w);
         return 2;
     }
     char out_dir[1024];
     snprintf(out_dir, sizeof out_dir, "%s", city_output_dir(out));
+    watch_signals(NULL); /* the commit blocks signals itself and frees out */
     CityRunInfo info = {city_scenario_name(sc), CITY_VERSION, city_wall_now() - t0, load_s};
     if ((st = city_output_commit(out, w, &info, err, sizeof err)) != CITY_OK) {
         fprintf(stderr, "citylab: error: %s\n", err[0] ? err : city_status_name(st));
@@ -201,7 +234,7 @@ int city_cmd_run_from(int argc, char **argv, int first)
 
 fail:
     fprintf(stderr, "citylab: error: %s\n", err);
-    city_output_abort(out, w);
+    city_run_abort(out, w);
     city_scenario_destroy(sc);
     city_replay_free(replay);
     city_cli_options_free(&o);

