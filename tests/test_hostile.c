@@ -150,12 +150,127 @@ static void test_signals_leave_nothing(void **state)
     }
 }
 
+/* --- budgets --- */
+
+/* Each script attacks a budget; each run ends with exit 2 within seconds,
+ * naming the cap that held, and leaves no output folder. */
+static void test_every_budget_holds(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name, *text, *needle;
+    } cases[] = {
+        {"gc_loop", "setmetatable({}, { __gc = function() while true do end end })", "'__gc' finalizers"},
+        {"gc_late",
+         "local mt = {} local t = setmetatable({}, mt) mt.__gc = function() while true do end end\n"
+         "city.config{ until_s = 2 } city.every(1, function() local x = {} end)",
+         NULL},
+        {"pattern_find", "local s = ('a'):rep(2e5) city.every(1, function() s:find('.-.-.-.-.-.-b') end)",
+         "instruction budget held"},
+        {"pattern_gsub", "local s = ('a'):rep(2e5) local r = s:gsub('.-.-.-.-.-b', 'x')", "instruction budget held"},
+        {"rearm_now", "local function again() city.at(city.time(), again) while true do end end city.at(1, again)",
+         "instruction budget held"},
+        /* one budget for the whole step: ten callbacks of 0.2 M instructions each against 1 M */
+        {"many_callbacks", "for k = 1, 10 do city.every(1, function() for i = 1, 200000 do end end) end",
+         "instruction budget held"},
+        {"coroutine", "local co = coroutine.wrap(function() while true do end end) co()", "global 'coroutine'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *dir = city_test_scratch(cases[i].name);
+        const char *scn = write_scenario(dir, cases[i].name, cases[i].text);
+        char out[4300];
+        snprintf(out, sizeof out, "%s/out", dir);
+        const char *args[] = {"run", scn, "--out", out, "--lua-instructions", "1000000", "--lua-mem-mb", "64", NULL};
+        CityTestRun r = city_test_run(args, 60);
+        int want = cases[i].needle ? 2 : 0;
+        if (r.exit_code != want || (cases[i].needle && !strstr(r.err, cases[i].needle)))
+            fail_msg("%s: exit %d (want %d), stderr: %s", cases[i].name, r.exit_code, want, r.err);
+        if (want == 2) {
+            assert_false(city_test_exists(out));
+            assert_int_equal(city_test_count_entries(dir), 1);
+        }
+        city_test_run_free(&r);
+    }
+}
+
+/* A callback that re-arms itself at the current time runs once per tick,
+ * and the closures of callbacks that ran are released: 2000 of them, each
+ * holding 100 kB, fit in 16 MiB. */
+static void test_rearming_runs_next_tick_and_releases(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("rearm");
+    const char *scn = write_scenario(dir, "rearm",
+                                     "city.config{ until_s = 200, dt_ms = 100 }\n"
+                                     "local calls = 0\n"
+                                     "local function arm()\n"
+                                     "  local big = string.rep('x', 100000) .. city.tick()\n"
+                                     "  city.at(city.time(), function() calls = calls + #big // #big arm() end)\n"
+                                     "end\n"
+                                     "arm()\n"
+                                     "local h = city.at(50, function() calls = calls + 1e6 end)\n"
+                                     "city.cancel(h)\n"
+                                     "city.kpi('calls', function() return calls end)\n");
+    char out[4300];
+    snprintf(out, sizeof out, "%s/out", dir);
+    const char *args[] = {"run", scn, "--out", out, "--lua-mem-mb", "16", NULL};
+    CityTestRun r = city_test_run(args, 60);
+    if (r.exit_code != 0)
+        fail_msg("exit %d: %s", r.exit_code, r.err);
+    city_test_run_free(&r);
+    char path[4400];
+    snprintf(path, sizeof path, "%s/summary.json", out);
+    char *json = city_test_read_file(path, NULL);
+    assert_non_null(json);
+    /* 2000 ticks: armed at load for tick 0, then once per tick */
+    if (!strstr(json, "\"calls\": 2000"))
+        fail_msg("%s", json);
+    free(json);
+}
+
+/* --- deterministic outputs --- */
+
+static void test_printed_names_are_stable(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("names");
+    const char *scn = write_scenario(dir, "names",
+                                     "city.config{ until_s = 1 }\n"
+                                     "city.log('built ' .. tostring({}))\n"
+                                     "local named = setmetatable({}, { __name = 'thing' })\n"
+                                     "city.at(0.5, function()\n"
+                                     "  city.log(string.format('%s %s %s %5s', {}, print, named, 7))\n"
+                                     "  city.log(tostring(named) .. ' ' .. tostring(print))\n"
+                                     "end)\n");
+    char *logs[2];
+    for (int k = 0; k < 2; k++) {
+        char out[4300], path[4400];
+        snprintf(out, sizeof out, "%s/out%d", dir, k);
+        const char *args[] = {"run", scn, "--out", out, NULL};
+        expect_run(args, 0, NULL);
+        snprintf(path, sizeof path, "%s/events.csv", out);
+        logs[k] = city_test_read_file(path, NULL);
+        assert_non_null(logs[k]);
+    }
+    assert_string_equal(logs[0], logs[1]);
+    assert_null(strstr(logs[0], "0x"));
+    /* the top-level line is kept, at time 0 */
+    assert_non_null(strstr(logs[0], "0.000,scenario,built table: #1\n"));
+    assert_non_null(strstr(logs[0], "0.500,scenario,table: #2 function: #3 table: #4     7\n"));
+    assert_non_null(strstr(logs[0], "0.500,scenario,table: #4 function: #3\n"));
+    free(logs[0]);
+    free(logs[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_out_refuses_what_citylab_did_not_write),
         cmocka_unit_test(test_stale_stages_are_cleaned),
         cmocka_unit_test(test_signals_leave_nothing),
+        cmocka_unit_test(test_every_budget_holds),
+        cmocka_unit_test(test_rearming_runs_next_tick_and_releases),
+        cmocka_unit_test(test_printed_names_are_stable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -125,10 +125,18 @@ int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out,
         else
             snprintf(out_dir, sizeof out_dir, "out/%s-%llu", city_scenario_name(*sc),
                      (unsigned long long)city_world_seed(w));
-        if ((st = city_output_begin(out_dir, out, err, sizeof err)) == CITY_OK) {
+        /* from the staging folder's creation on, a signal removes it */
+        sigset_t block, saved;
+        sigemptyset(&block);
+        sigaddset(&block, SIGINT);
+        sigaddset(&block, SIGTERM);
+        sigaddset(&block, SIGHUP);
+        sigprocmask(SIG_BLOCK, &block, &saved);
+        if ((st = city_output_begin(out_dir, out, err, sizeof err)) == CITY_OK)
             watch_signals(*out);
+        sigprocmask(SIG_SETMASK, &saved, NULL);
+        if (st == CITY_OK)
             st = city_output_attach_log(*out, w, err, sizeof err);
-        }
     }
     if (st == CITY_OK)
         return 0;

@@ -197,6 +197,7 @@ CityStatus city_scenario_load(const CityScenarioOptions *o, CityScenario **out, 
         city_scenario_destroy(sc);
         return CITY_ERR_PARSE;
     }
+    city_sandbox_new_budget(sc);
     CityStatus cs = city_sandbox_call(sc, 0, 0);
     if (cs != CITY_OK) {
         city_scenario_destroy(sc);
@@ -245,7 +246,10 @@ CityStatus city_scenario_step(CityScenario *sc, char *err, size_t err_len)
     sc->err = err;
     sc->err_len = err_len;
     err[0] = '\0';
+    city_sandbox_new_budget(sc);
+    sc->in_step = true;
     CityStatus st = city_world_step(sc->world);
+    sc->in_step = false;
     if (st != CITY_OK && err[0] == '\0')
         snprintf(err, err_len, "%s", city_world_error(sc->world));
     return st;
@@ -265,6 +269,7 @@ CityStatus city_scenario_finish(CityScenario *sc, char *err, size_t err_len)
         return fst;
     }
     lua_State *L = sc->L;
+    city_sandbox_new_budget(sc);
     for (size_t i = 0; i < sc->n_end_items; i++) {
         CityEndItem *item = &sc->end_items[i];
         lua_rawgeti(L, LUA_REGISTRYINDEX, item->fn_ref);
