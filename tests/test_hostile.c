@@ -262,6 +262,27 @@ static void test_printed_names_are_stable(void **state)
     free(logs[1]);
 }
 
+/* --- strict command lines --- */
+
+static void test_command_lines_are_strict(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *args[6], *needle;
+    } cases[] = {
+        {{"run", "--sed", "3", NULL}, "did you mean --seed?"},
+        {{"run", "--lua-mem", "8", NULL}, "did you mean --lua-mem-mb?"},
+        {{"run", "--untill", "8", NULL}, "did you mean --until?"},
+        {{"run", "--keys", "q", NULL}, "--keys applies to citylab view only"},
+        {{"view", "--screenshot", "a.png", NULL}, "--screenshot applies to citylab run only"},
+        {{"run", "--screenshot", "x.jpg", NULL}, "screenshots are PNG files"},
+        {{"rnu", NULL}, "did you mean citylab run?"},
+        {{"pf", "--metod", "nr", NULL}, "did you mean --method?"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_run(cases[i].args, 2, cases[i].needle);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -271,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_every_budget_holds),
         cmocka_unit_test(test_rearming_runs_next_tick_and_releases),
         cmocka_unit_test(test_printed_names_are_stable),
+        cmocka_unit_test(test_command_lines_are_strict),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

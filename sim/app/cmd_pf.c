@@ -86,7 +86,10 @@ int city_cmd_pf(int argc, char **argv)
         } else if (!strcmp(a, "--flat")) {
             o.flat_start = true;
         } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "citylab pf: unknown option '%s' (see citylab pf --help)\n", a);
+            static const char *const flags[] = {"--method", "--tol", "--max-iter", "--flat", "--help", NULL};
+            const char *near = city_cli_nearest(a, flags);
+            fprintf(stderr, "citylab pf: unknown option '%s'%s%s%s (see citylab pf --help)\n", a,
+                    near ? "; did you mean " : "", near ? near : "", near ? "?" : "");
             return 2;
         } else if (!path) {
             path = a;

@@ -48,6 +48,9 @@ int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out
  * and stops watching for signals; frees out. */
 void city_run_abort(CityOutput *out, CityWorld *world);
 double city_wall_now(void);
+/* The choice (NULL-terminated list) nearest to a mistyped word, or NULL
+ * when none is close enough to suggest. */
+const char *city_cli_nearest(const char *word, const char *const *choices);
 int city_cmd_pf(int argc, char **argv);
 
 #endif
