@@ -262,6 +262,47 @@ static void test_printed_names_are_stable(void **state)
     free(logs[1]);
 }
 
+/* --- progress for logs --- */
+
+/* With stderr a pipe, a run prints a line per 10% of simulated time (here
+ * from the start, not after 3 s of wall time), and nothing else changes. */
+static void test_progress_lines_on_pipes(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("progress");
+    const char *scn = write_scenario(dir, "p",
+                                     "city.config{ until_s = 20, dt_ms = 100 }\n"
+                                     "city.every(2, function() city.log('tick ' .. city.tick()) end)\n");
+    char a[4300], b[4300], pa[4400], pb[4400];
+    snprintf(a, sizeof a, "%s/a", dir);
+    snprintf(b, sizeof b, "%s/b", dir);
+    setenv("CITYLAB_PROGRESS_AFTER", "0", 1);
+    const char *args[] = {"run", scn, "--out", a, NULL};
+    CityTestRun r = city_test_run(args, 60);
+    unsetenv("CITYLAB_PROGRESS_AFTER");
+    assert_int_equal(r.exit_code, 0);
+    int lines = 0;
+    for (const char *p = r.err; (p = strstr(p, "citylab: ")); p++)
+        lines++;
+    assert_int_equal(lines, 10);
+    assert_non_null(strstr(r.err, "citylab:  10%  sim 2 of 20 s"));
+    assert_non_null(strstr(r.err, "citylab: 100%  sim 20 of 20 s"));
+    city_test_run_free(&r);
+    const char *quiet[] = {"run", scn, "--out", b, "--quiet", NULL};
+    r = city_test_run(quiet, 60);
+    assert_int_equal(r.exit_code, 0);
+    assert_string_equal(r.err, "");
+    city_test_run_free(&r);
+    snprintf(pa, sizeof pa, "%s/events.csv", a);
+    snprintf(pb, sizeof pb, "%s/events.csv", b);
+    char *ea = city_test_read_file(pa, NULL), *eb = city_test_read_file(pb, NULL);
+    assert_non_null(ea);
+    assert_non_null(eb);
+    assert_string_equal(ea, eb);
+    free(ea);
+    free(eb);
+}
+
 /* --- strict command lines --- */
 
 static void test_command_lines_are_strict(void **state)
@@ -293,6 +334,7 @@ int main(void)
         cmocka_unit_test(test_rearming_runs_next_tick_and_releases),
         cmocka_unit_test(test_printed_names_are_stable),
         cmocka_unit_test(test_command_lines_are_strict),
+        cmocka_unit_test(test_progress_lines_on_pipes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,6 +2,7 @@
  * checks and write the outputs. */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +31,41 @@ static void progress(double t0, const CityWorld *w, int64_t end_tick, bool final
     fprintf(stderr, "\r  sim %9.1f / %.0f s   x%-8.1f  ETA %6.1f s ", sim, end_s, speed, eta);
     if (final)
         fputc('\n', stderr);
+    fflush(stderr);
+}
+
+/* When stderr is not a terminal (CI logs, pipes): a line per 10% of the
+ * simulated time, once the run has taken longer than a few seconds of wall
+ * time (CITYLAB_PROGRESS_AFTER seconds, default 3). Only on stderr: never
+ * in the outputs, and nothing the simulation reads. */
+typedef struct LogProgress {
+    double after_s;  /* wall seconds before the first line */
+    int last_decile; /* last 10% step printed */
+} LogProgress;
+
+static LogProgress log_progress_start(void)
+{
+    const char *env = getenv("CITYLAB_PROGRESS_AFTER");
+    char *end = NULL;
+    double after = env ? strtod(env, &end) : 3.0;
+    if (!env || end == env || !(after >= 0))
+        after = 3.0;
+    return (LogProgress){after, 0};
+}
+
+static void log_progress(LogProgress *p, double t0, const CityWorld *w, int64_t end_tick)
+{
+    if (end_tick <= 0)
+        return;
+    int decile = (int)(city_world_tick(w) * 10 / end_tick);
+    if (decile <= p->last_decile)
+        return;
+    double wall = city_wall_now() - t0;
+    if (wall < p->after_s)
+        return;
+    p->last_decile = decile;
+    fprintf(stderr, "citylab: %3d%%  sim %.0f of %.0f s  wall %.1f s\n", decile * 10, city_world_time_s(w),
+            (double)end_tick * city_world_dt_ms(w) / 1000.0, wall);
     fflush(stderr);
 }
 
@@ -206,6 +242,8 @@ int city_cmd_run_from(int argc, char **argv, int first)
     const int64_t shot_tick =
         o.screenshot_path && o.screenshot_at_s >= 0 ? city_world_ticks_for(w, o.screenshot_at_s) : -1;
     const bool show = !o.quiet && isatty(STDERR_FILENO);
+    const bool log_lines = !o.quiet && !show;
+    LogProgress lp = log_progress_start();
     double last_print = t0;
 #ifdef CITY_HAVE_VIEWER
     if (o.screenshot_path && !(shot_charts = city_view_charts_create())) {
@@ -220,6 +258,8 @@ int city_cmd_run_from(int argc, char **argv, int first)
         if (city_scenario_step(sc, err, sizeof err) != CITY_OK)
             goto fail;
         sample_charts(w);
+        if (log_lines)
+            log_progress(&lp, t0, w, end_tick);
         if (show && (city_world_tick(w) & 63) == 0) {
             double now = city_wall_now();
             if (now - last_print > 0.25) {
