@@ -8,6 +8,7 @@ PACKAGES=(
   liblua5.4-dev libsdl2-dev libsdl2-ttf-dev libchipmunk-dev libcmocka-dev
   libexpat1-dev libsuitesparse-dev libpng-dev
   fonts-dejavu-core xvfb xauth
+  clang
 )
 
 missing=()
