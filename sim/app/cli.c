@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "city_lua.h"
+#include "city_paths.h"
 #include "commands.h"
 
 #ifndef PATH_MAX
@@ -52,7 +52,7 @@ static void usage_run(FILE *f, const char *command)
 const char *city_cli_default_scenario(void)
 {
     static char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/scenarios/default.lua", city_lua_data_dir());
+    snprintf(path, sizeof path, "%s/scenarios/default.lua", city_data_dir());
     return path;
 }
 

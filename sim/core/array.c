@@ -1,6 +1,7 @@
 #include "city_array.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 bool city_array_grow(void **arr, int32_t *cap, int32_t need, size_t size)
 {
@@ -17,4 +18,28 @@ bool city_array_grow(void **arr, int32_t *cap, int32_t need, size_t size)
     *arr = q;
     *cap = (int32_t)c;
     return true;
+}
+
+bool city_grow(void **arr, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return true;
+    size_t ncap = *cap ? *cap : 8;
+    while (ncap < need)
+        ncap *= 2;
+    void *p = realloc(*arr, ncap * size);
+    if (!p)
+        return false;
+    *arr = p;
+    *cap = ncap;
+    return true;
+}
+
+char *city_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "city_array.h"
 #include "city_command.h"
 #include "city_grid.h"
 #include "city_grid_sim.h"
@@ -80,10 +81,14 @@ CityStatus city_command_apply(CityWorld *world, const char *command, char *err, 
 
 /* ---- replay ------------------------------------------------------------------ */
 
+typedef struct ReplayCommand {
+    char *text;   /* the command as logged, owned */
+    int32_t line; /* its line in the event log */
+} ReplayCommand;
+
 struct CityReplay {
-    char *file;
-    char **commands;
-    int32_t *lines;
+    char *file;              /* the event log, for messages */
+    ReplayCommand *commands; /* in log order; the event arg indexes it */
     size_t n, cap;
 };
 typedef CityReplay Replay;
@@ -93,9 +98,8 @@ void city_replay_free(CityReplay *r)
     if (!r)
         return;
     for (size_t i = 0; i < r->n; i++)
-        free(r->commands[i]);
+        free(r->commands[i].text);
     free(r->commands);
-    free(r->lines);
     free(r->file);
     free(r);
 }
@@ -104,8 +108,9 @@ static CityStatus replay_fire(CityWorld *world, void *user, int64_t arg)
 {
     Replay *r = user;
     char err[512];
-    if (city_command_apply(world, r->commands[arg], err, sizeof err) != CITY_OK)
-        return city_world_fail(world, CITY_ERR_INVALID, "%s:%d: %s", r->file, (int)r->lines[arg], err);
+    const ReplayCommand *c = &r->commands[arg];
+    if (city_command_apply(world, c->text, err, sizeof err) != CITY_OK)
+        return city_world_fail(world, CITY_ERR_INVALID, "%s:%d: %s", r->file, (int)c->line, err);
     return CITY_OK;
 }
 
@@ -145,21 +150,12 @@ static bool csv_field(const char **p, char *out, size_t out_len, bool more)
 
 static CityStatus add_command(Replay *r, const char *command, int32_t line)
 {
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 16;
-        char **c = realloc(r->commands, cap * sizeof *c);
-        if (!c)
-            return CITY_ERR_NOMEM;
-        r->commands = c;
-        int32_t *l = realloc(r->lines, cap * sizeof *l);
-        if (!l)
-            return CITY_ERR_NOMEM;
-        r->lines = l;
-        r->cap = cap;
-    }
-    if (!(r->commands[r->n] = strdup(command)))
+    char *text = city_strdup(command);
+    if (!text || !city_grow((void **)&r->commands, &r->cap, r->n + 1, sizeof *r->commands)) {
+        free(text);
         return CITY_ERR_NOMEM;
-    r->lines[r->n++] = line;
+    }
+    r->commands[r->n++] = (ReplayCommand){text, line};
     return CITY_OK;
 }
 
@@ -238,7 +234,7 @@ CityStatus city_command_replay(CityWorld *world, const char *events_csv, CityRep
         return CITY_ERR_IO;
     }
     Replay *r = calloc(1, sizeof *r);
-    if (!r || !(r->file = strdup(events_csv))) {
+    if (!r || !(r->file = city_strdup(events_csv))) {
         free(r);
         fclose(f);
         snprintf(err, err_len, "out of memory");

@@ -7,6 +7,7 @@
 
 #include <expat.h>
 
+#include "city_array.h"
 #include "city_sumo_poly.h"
 
 /* ---- projection ------------------------------------------------------------- */
@@ -148,15 +149,6 @@ static bool type_wanted(const char *types, const char *type)
     return false;
 }
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p)
-        memcpy(p, s, n);
-    return p;
-}
-
 static void poly_start(void *ud, const XML_Char *name, const XML_Char **attr)
 {
     PolyCtx *c = ud;
@@ -188,15 +180,9 @@ static void poly_start(void *ud, const XML_Char *name, const XML_Char **attr)
         return;
     }
     CityPolySet *s = c->set;
-    if (s->n == s->cap) {
-        int32_t cap = s->cap ? s->cap * 2 : 256;
-        CityPolygon *q = realloc(s->poly, (size_t)cap * sizeof *q);
-        if (!q) {
-            poly_fail(c, CITY_ERR_NOMEM, "out of memory%s%s", "", "");
-            return;
-        }
-        s->poly = q;
-        s->cap = cap;
+    if (!city_array_grow((void **)&s->poly, &s->cap, s->n + 1, sizeof *s->poly)) {
+        poly_fail(c, CITY_ERR_NOMEM, "out of memory%s%s", "", "");
+        return;
     }
     CityPolygon poly = {0};
     poly.first = s->n_pts;
@@ -222,15 +208,9 @@ static void poly_start(void *ud, const XML_Char *name, const XML_Char **attr)
         p = end;
         if (geo)
             city_sumo_geo_to_local(c->loc, x, y, &x, &y);
-        if (s->n_pts == s->cap_pts) {
-            int32_t cap = s->cap_pts ? s->cap_pts * 2 : 4096;
-            double *q = realloc(s->xy, (size_t)cap * 2 * sizeof *q);
-            if (!q) {
-                poly_fail(c, CITY_ERR_NOMEM, "out of memory%s%s", "", "");
-                return;
-            }
-            s->xy = q;
-            s->cap_pts = cap;
+        if (!city_array_grow((void **)&s->xy, &s->cap_pts, s->n_pts + 1, 2 * sizeof *s->xy)) {
+            poly_fail(c, CITY_ERR_NOMEM, "out of memory%s%s", "", "");
+            return;
         }
         s->xy[2 * s->n_pts] = x;
         s->xy[2 * s->n_pts + 1] = y;
@@ -262,8 +242,8 @@ static void poly_start(void *ud, const XML_Char *name, const XML_Char **attr)
         poly.cx_m = x0 + mx / poly.n;
         poly.cy_m = y0 + my / poly.n;
     }
-    poly.id = dup_str(id);
-    poly.type = dup_str(type);
+    poly.id = city_strdup(id);
+    poly.type = city_strdup(type);
     if (!poly.id || !poly.type) {
         free(poly.id);
         free(poly.type);

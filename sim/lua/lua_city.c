@@ -8,7 +8,9 @@
 
 #include <lauxlib.h>
 
+#include "city_array.h"
 #include "city_lua.h"
+#include "lua_modules.h"
 #include "scenario_internal.h"
 
 static CityScenario *scenario(lua_State *L)
@@ -16,13 +18,12 @@ static CityScenario *scenario(lua_State *L)
     return city_scenario_from_state(L);
 }
 
+/* A heap copy of s owned by the scenario; raises when out of memory. */
 static char *dup_str(lua_State *L, const char *s)
 {
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
+    char *p = city_strdup(s);
     if (!p)
         luaL_error(L, "not enough memory");
-    memcpy(p, s, n);
     return p;
 }
 
@@ -125,16 +126,11 @@ static size_t add_callback(lua_State *L, CityCallbackKind kind, int fn_arg, int6
 {
     CityScenario *sc = scenario(L);
     if (!sc->free_callback && sc->n_callbacks == sc->cap_callbacks) {
-        size_t cap = sc->cap_callbacks ? sc->cap_callbacks * 2 : 16;
-        size_t grow = (cap - sc->cap_callbacks) * CALLBACK_BYTES;
-        if (sc->mem_used + grow > sc->mem_limit)
+        size_t old_cap = sc->cap_callbacks;
+        if (sc->mem_used + (old_cap ? old_cap : 8) * CALLBACK_BYTES > sc->mem_limit ||
+            !city_grow((void **)&sc->callbacks, &sc->cap_callbacks, sc->n_callbacks + 1, sizeof *sc->callbacks))
             luaL_error(L, "not enough memory");
-        CityCallback *p = realloc(sc->callbacks, cap * sizeof *p);
-        if (!p)
-            luaL_error(L, "not enough memory");
-        sc->mem_used += grow;
-        sc->callbacks = p;
-        sc->cap_callbacks = cap;
+        sc->mem_used += (sc->cap_callbacks - old_cap) * CALLBACK_BYTES;
     }
     char *copy = name ? dup_str(L, name) : NULL;
     lua_pushvalue(L, fn_arg);
@@ -244,14 +240,8 @@ static void add_end_item(lua_State *L, int fn_arg, const char *name, bool is_kpi
     CityScenario *sc = scenario(L);
     if (sc->finished)
         luaL_error(L, "'%s' declared after the run ended", name);
-    if (sc->n_end_items == sc->cap_end_items) {
-        size_t cap = sc->cap_end_items ? sc->cap_end_items * 2 : 16;
-        CityEndItem *p = realloc(sc->end_items, cap * sizeof *p);
-        if (!p)
-            luaL_error(L, "not enough memory");
-        sc->end_items = p;
-        sc->cap_end_items = cap;
-    }
+    if (!city_grow((void **)&sc->end_items, &sc->cap_end_items, sc->n_end_items + 1, sizeof *sc->end_items))
+        luaL_error(L, "not enough memory");
     char *copy = dup_str(L, name);
     lua_pushvalue(L, fn_arg);
     sc->end_items[sc->n_end_items++] = (CityEndItem){luaL_ref(L, LUA_REGISTRYINDEX), copy, is_kpi};
@@ -467,8 +457,6 @@ void city_lua_open_city(CityScenario *sc)
     lua_pop(L, 1);
     lua_pushstring(L, CITY_VERSION_STRING);
     lua_setfield(L, -2, "version");
-    city_lua_open_road(L);
-    city_lua_open_grid(L);
-    city_lua_open_map(L);
+    city_lua_open_modules(L);
     lua_setglobal(L, "city");
 }

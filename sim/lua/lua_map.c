@@ -2,6 +2,7 @@
 #include <lauxlib.h>
 
 #include "city_lua.h"
+#include "lua_modules.h"
 #include "city_map.h"
 #include "city_sumo_poly.h"
 
@@ -50,9 +51,9 @@ static int l_load_polygons(lua_State *L)
     return 1;
 }
 
-void city_lua_open_map(lua_State *L)
+int city_lua_open_map(lua_State *L)
 {
     static const luaL_Reg fns[] = {{"load_polygons", l_load_polygons}, {NULL, NULL}};
     luaL_newlib(L, fns);
-    lua_setfield(L, -2, "map");
+    return 1;
 }

@@ -80,6 +80,7 @@ struct CityGrid {
     int32_t n_gen, cap_gen;
     CityGridFlow *flow; /* per branch, last solve */
     uint8_t *energised; /* per bus, last solve */
+    int32_t cap_flow, cap_energised;
     GridIdMap bus_ids, br_ids;
     uint64_t topo_version; /* bumped by every topology change */
     bool solved;           /* a solve succeeded since the last topology change */
@@ -101,13 +102,14 @@ struct CityGrid {
     CityGridEv *ev;
     int32_t n_ev, cap_ev;
     double (*profiles)[24];
-    int32_t n_profiles;
+    int32_t n_profiles, cap_profiles;
     GridCurve temperature, irradiance;
     /* device powers computed for the current period (kW, + = consumption) */
     double *load_kw_now, *load_kvar_now; /* per load, before voltage dependence */
     double *load_full_now;               /* per load, what it would draw without shedding */
     double *pv_kw_now;
     double *chg_kw_now;
+    int32_t cap_now[5];       /* capacities of the five arrays above, in their order */
     double dev_t_s, dev_dt_s; /* time and period the device powers were evaluated for */
     bool dev_valid;           /* false after a device was added: re-evaluate before solving */
 

@@ -287,13 +287,8 @@ CityStatus city_grid_solve(CityGrid *g, const CityPfOptions *opt, CityPfReport *
     CityStatus st = grid_ybus_build(g);
     if (st != CITY_OK)
         return st;
-    CityGridFlow *fl = realloc(g->flow, ((size_t)g->n_br + 1) * sizeof *fl);
-    if (fl)
-        g->flow = fl;
-    uint8_t *en = realloc(g->energised, (size_t)g->n_bus + 1);
-    if (en)
-        g->energised = en;
-    if (!fl || !en)
+    if (!city_array_grow((void **)&g->flow, &g->cap_flow, g->n_br + 1, sizeof *g->flow) ||
+        !city_array_grow((void **)&g->energised, &g->cap_energised, g->n_bus + 1, sizeof *g->energised))
         return grid_fail(g, CITY_ERR_NOMEM, "out of memory for branch flows");
     if (!g->dev_valid && (g->n_load || g->n_pv || g->n_bat || g->n_chg || g->n_lights) &&
         (st = grid_devices_eval(g, g->dev_t_s, g->dev_dt_s)) != CITY_OK)
