@@ -63,8 +63,9 @@ static int l_config(lua_State *L)
     lua_getfield(L, 1, "name");
     if (!lua_isnil(L, -3)) {
         lua_Integer dt = luaL_checkinteger(L, -3);
-        if (dt < 1 || dt > 3600000)
-            luaL_error(L, "city.config: dt_ms %d is out of range; use 1 to 3600000", (int)dt);
+        if (!city_dt_ms_valid(dt))
+            luaL_error(L, "city.config: dt_ms %I is out of range; use %d to %d", (LUAI_UACINT)dt, CITY_DT_MS_MIN,
+                       CITY_DT_MS_MAX);
         if (!sc->dt_forced && city_world_set_dt_ms(sc->world, (int32_t)dt) != CITY_OK)
             return city_lua_raise(L, sc->world, CITY_ERR_INVALID);
     }

@@ -47,11 +47,40 @@ static void set_name_and_dir(CityScenario *sc, const CityScenarioOptions *o)
         *dot = '\0';
 }
 
+/* Runs the scenario's top level (file or inline text), or its C builder. */
+static CityStatus build_city(CityScenario *sc, const CityScenarioOptions *o, char *err, size_t err_len)
+{
+    if (o->build) {
+        CityStatus bs = o->build(sc->world, o->build_user, err, err_len);
+        if (bs != CITY_OK && err[0] == '\0')
+            snprintf(err, err_len, "%s", city_world_error(sc->world));
+        return bs;
+    }
+    int st;
+    if (o->path) {
+        char chunk[PATH_MAX + 1];
+        snprintf(chunk, sizeof chunk, "@%s", o->path);
+        st = city_sandbox_loadfile(sc->L, o->path, chunk);
+    } else {
+        char chunk[300];
+        snprintf(chunk, sizeof chunk, "=%s", sc->name);
+        st = luaL_loadbufferx(sc->L, o->source, strlen(o->source), chunk, "t");
+    }
+    if (st != LUA_OK) {
+        snprintf(err, err_len, "%s", lua_tostring(sc->L, -1));
+        return CITY_ERR_PARSE;
+    }
+    CityStatus cs = city_sandbox_call(sc, 0, 0);
+    if (cs != CITY_OK)
+        return cs == CITY_ERR_LIMIT ? cs : CITY_ERR_SCRIPT;
+    return CITY_OK;
+}
+
 CityStatus city_scenario_load(const CityScenarioOptions *o, CityScenario **out, char *err, size_t err_len)
 {
     *out = NULL;
     err[0] = '\0';
-    if (!o->path && !o->source) {
+    if (!o->path && !o->source && !o->build) {
         snprintf(err, err_len, "no scenario given; pass SCENARIO.lua or --net FILE.net.xml");
         return CITY_ERR_INVALID;
     }
@@ -88,26 +117,11 @@ CityStatus city_scenario_load(const CityScenarioOptions *o, CityScenario **out, 
     city_sandbox_open(sc);
     city_lua_open_city(sc);
 
-    int st;
-    if (o->path) {
-        char chunk[PATH_MAX + 1];
-        snprintf(chunk, sizeof chunk, "@%s", o->path);
-        st = city_sandbox_loadfile(sc->L, o->path, chunk);
-    } else {
-        char chunk[300];
-        snprintf(chunk, sizeof chunk, "=%s", sc->name);
-        st = luaL_loadbufferx(sc->L, o->source, strlen(o->source), chunk, "t");
-    }
-    if (st != LUA_OK) {
-        snprintf(err, err_len, "%s", lua_tostring(sc->L, -1));
-        city_scenario_destroy(sc);
-        return CITY_ERR_PARSE;
-    }
     city_sandbox_new_budget(sc);
-    CityStatus cs = city_sandbox_call(sc, 0, 0);
+    CityStatus cs = build_city(sc, o, err, err_len);
     if (cs != CITY_OK) {
         city_scenario_destroy(sc);
-        return cs == CITY_ERR_LIMIT ? cs : CITY_ERR_SCRIPT;
+        return cs;
     }
     /* The script built the domains; the couplings between them join now. */
     if ((cs = city_couple_attach_all(sc->world)) != CITY_OK) {

@@ -12,7 +12,7 @@
 #include "city_array.h"
 #include "road_step_internal.h"
 
-#define ROAD_KPI_PERIOD_S 10.0 /* KPIs are published this often (and at the end) */
+#define ROAD_KPI_PERIOD_S CITY_KPI_PERIOD_S /* KPIs are published this often (and at the end) */
 
 /* Lane changes, speed choice, junction grants, movement. */
 static CityStatus road_physics(RoadStepCtx *x)

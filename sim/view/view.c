@@ -40,9 +40,9 @@ static void view_free(View *v)
 CityStatus city_view_screenshot(CityScenario *scenario, const CityViewCharts *charts, const char *png_path, int width,
                                 int height, char *err, size_t err_len)
 {
-    if (width < 16 || height < 16 || width > 16384 || height > 16384) {
-        snprintf(err, err_len, "screenshot size %dx%d is out of range; use --size WxH between 16 and 16384", width,
-                 height);
+    if (!city_view_size_valid(width, height)) {
+        snprintf(err, err_len, "screenshot size %dx%d is out of range; use --size WxH between %d and %d", width, height,
+                 CITY_VIEW_SIZE_MIN_PX, CITY_VIEW_SIZE_MAX_PX);
         return CITY_ERR_INVALID;
     }
     if (TTF_WasInit() == 0 && TTF_Init() != 0) {
@@ -308,7 +308,8 @@ static bool handle_event(View *v, const SDL_Event *e, bool *step_once, bool *dra
 
 int city_view_run(CityScenario *scenario, const CityViewOptions *options)
 {
-    int width = options->width > 0 ? options->width : 1280, height = options->height > 0 ? options->height : 800;
+    int width = options->width > 0 ? options->width : CITY_VIEW_DEFAULT_WIDTH_PX;
+    int height = options->height > 0 ? options->height : CITY_VIEW_DEFAULT_HEIGHT_PX;
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
         fprintf(stderr, "citylab view: cannot open a display (%s); set DISPLAY, or use `citylab run --screenshot`\n",
                 SDL_GetError());
@@ -366,13 +367,13 @@ int city_view_run(CityScenario *scenario, const CityViewOptions *options)
          * possible within a frame budget */
         double speed = view_speeds[v.speed];
         if (!v.paused || step_once) {
-            double budget_end = (double)SDL_GetPerformanceCounter() / freq + 0.030;
+            double budget_end = (double)SDL_GetPerformanceCounter() / freq + VIEW_FRAME_BUDGET_S;
             /* A scripted session (--keys) advances a fixed 1/30 s of real
              * time per frame, so "wait:N" covers the same simulated time
              * however loaded the machine is. */
             const double frame_dt = options->script_keys ? 1.0 / 30.0 : real_dt;
             if (!step_once)
-                v.sim_debt_s = isinf(speed) ? INFINITY : fmin(v.sim_debt_s + frame_dt * speed, 10.0);
+                v.sim_debt_s = isinf(speed) ? INFINITY : fmin(v.sim_debt_s + frame_dt * speed, VIEW_MAX_SIM_DEBT_S);
             int64_t steps = 0;
             /* a scripted until:T stops on the tick of T, however fast it runs */
             const int64_t hold_tick = script.until_s >= 0 ? city_world_ticks_for(v.world, script.until_s) : INT64_MAX;

@@ -17,4 +17,10 @@ typedef enum CityStatus {
 /* Short constant name of a status ("CITY_ERR_PARSE"); never NULL. */
 const char *city_status_name(CityStatus status);
 
+/* Programmer errors (a broken invariant, never bad user input: public entry
+ * points check their arguments and return an error). On failure prints the
+ * condition and where to stderr and aborts, in every build type. */
+#define CITY_ASSERT(cond) ((cond) ? (void)0 : city_assert_fail(#cond, __FILE__, __LINE__, __func__))
+_Noreturn void city_assert_fail(const char *cond, const char *file, int line, const char *func);
+
 #endif
