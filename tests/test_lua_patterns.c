@@ -117,8 +117,7 @@ static void sink(void *user, double time_s, const char *kind, const char *messag
     add_line(user, kind, message);
 }
 
-static CityScenario *load(const char *name, const char *text, uint64_t instructions, CityStatus *st, char *err,
-                          size_t len)
+static CityScenario *load(const char *name, const char *text, uint64_t instructions, CityStatus *st, CityError *err)
 {
     const char *dir = city_test_scratch(name);
     char path[4200];
@@ -130,7 +129,7 @@ static CityScenario *load(const char *name, const char *text, uint64_t instructi
     o.until_s = -1;
     o.instruction_limit = instructions;
     CityScenario *sc = NULL;
-    *st = city_scenario_load(&o, &sc, err, len);
+    *st = city_scenario_load(&o, &sc, err);
     return sc;
 }
 
@@ -140,10 +139,10 @@ static void test_same_results_as_lua(void **state)
     Lines want = {0}, got = {0};
     run_plain(&want);
     CityStatus st;
-    char err[4096];
-    CityScenario *sc = load("patterns", cases_script, 0, &st, err, sizeof err);
+    CityError err;
+    CityScenario *sc = load("patterns", cases_script, 0, &st, &err);
     if (st != CITY_OK)
-        fail_msg("sandbox: %s", err);
+        fail_msg("sandbox: %s", err.msg);
     city_world_set_log_sink(city_scenario_world(sc), sink, &got); /* the lines logged while loading */
     assert_non_null(want.text);
     assert_non_null(got.text);
@@ -180,19 +179,19 @@ static void test_backtracking_stops_at_budget(void **state)
     };
     for (size_t i = 0; i < sizeof scripts / sizeof scripts[0]; i++) {
         CityStatus st;
-        char err[4096];
-        CityScenario *sc = load("backtrack", scripts[i], 10000000, &st, err, sizeof err);
-        if (st != CITY_ERR_LIMIT || !strstr(err, "the instruction budget held"))
-            fail_msg("script %zu: status %d, %s", i, st, err);
+        CityError err;
+        CityScenario *sc = load("backtrack", scripts[i], 10000000, &st, &err);
+        if (st != CITY_ERR_LIMIT || !strstr(err.msg, "the instruction budget held"))
+            fail_msg("script %zu: status %d, %s", i, st, err.msg);
         assert_null(sc);
     }
     /* zero-length repeats are free and empty (Lua's own loops n times) */
     CityStatus st;
-    char err[4096];
-    CityScenario *sc = load("rep", "city.kpi('len', #string.rep('', 1e15) + #string.rep('ab', 3, ''))", 10000000, &st,
-                            err, sizeof err);
+    CityError err;
+    CityScenario *sc =
+        load("rep", "city.kpi('len', #string.rep('', 1e15) + #string.rep('ab', 3, ''))", 10000000, &st, &err);
     if (st != CITY_OK)
-        fail_msg("%s", err);
+        fail_msg("%s", err.msg);
     double len = -1;
     assert_true(city_world_kpi_get(city_scenario_world(sc), "len", &len));
     assert_true(len == 6.0);

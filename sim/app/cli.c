@@ -32,6 +32,7 @@ static void usage_run(FILE *f, const char *command)
             "  --out DIR              output folder (default out/<scenario>-<seed>/)\n"
             "  --net FILE.net.xml     run a SUMO network directly\n"
             "  --routes FILES         SUMO demand files (.rou.xml; comma-separated) for --net\n"
+            "  --param NAME=VALUE     set a parameter the scenario reads with city.param (repeatable)\n"
             "  --lua-instructions N   Lua instruction budget per step (all callbacks in it) (default %llu)\n"
             "  --lua-mem-mb N         Lua memory cap in MiB (default %u)\n"
             "  --screenshot FILE.png  render the city to a PNG without a window (run only)\n"
@@ -133,27 +134,29 @@ static int bad(const char *command, const char *flag, const char *value, const c
 
 /* Builds the `--net` city in C: the SUMO network, a road subsystem with
  * default options, and the demand files in the order given. */
-static CityStatus build_net(CityWorld *world, void *user, char *err, size_t err_len)
+static CityStatus build_net(CityWorld *world, void *user)
 {
     const CityCliOptions *o = user;
     CityRoadNet *net = NULL;
-    CityStatus st = city_sumo_load_net(o->net_path, &net, err, err_len);
+    CityError load_err;
+    CityStatus st = city_sumo_load_net(o->net_path, &net, &load_err);
     if (st != CITY_OK)
-        return st;
+        return city_world_fail(world, st, "%s", load_err.msg);
     CityRoadOptions ro;
     city_road_options_defaults(&ro);
     CityRoad *road;
     if ((st = city_road_create(world, net, &ro, &road)) != CITY_OK) {
-        snprintf(err, err_len, "%s: %s", o->net_path, city_world_error(world));
-        return st;
+        char msg[CITY_ERROR_MAX];
+        snprintf(msg, sizeof msg, "%s", city_world_error(world));
+        return city_world_fail(world, st, "%s: %s", o->net_path, msg);
     }
     if (!o->routes_path)
         return CITY_OK;
     char *list = city_strdup(o->routes_path), *save = NULL;
     if (!list)
-        return CITY_ERR_NOMEM;
+        return city_world_fail(world, CITY_ERR_NOMEM, "out of memory");
     for (char *file = strtok_r(list, ",", &save); file && st == CITY_OK; file = strtok_r(NULL, ",", &save))
-        st = city_sumo_load_routes(road, file, err, err_len);
+        st = city_sumo_load_routes(road, file);
     free(list);
     return st;
 }
@@ -229,6 +232,13 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
                 if (!parse_u64(v, &u) || u < 1 || u > 65536)
                     return bad(command, a, v, "MiB from 1 to 65536");
                 o->scenario.memory_limit_bytes = (size_t)u << 20;
+            } else if (!strcmp(a, "--param")) {
+                const char **p = realloc(o->params, (o->scenario.n_params + 1) * sizeof *p);
+                if (!p)
+                    return bad(command, a, v, "less memory use");
+                o->params = p;
+                o->params[o->scenario.n_params++] = v;
+                o->scenario.params = o->params;
             } else if (!strcmp(a, "--replay")) {
                 o->replay_path = v;
             } else if (!strcmp(a, "--keys")) {
@@ -298,5 +308,6 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
 
 void city_cli_options_free(CityCliOptions *o)
 {
-    (void)o; /* nothing owned today; kept so every exit path frees alike */
+    free(o->params);
+    o->params = NULL;
 }

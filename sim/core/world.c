@@ -97,8 +97,7 @@ int64_t city_world_ticks_for(const CityWorld *world, double seconds)
 
 CityStatus city_world_failv(CityWorld *world, CityStatus status, const char *fmt, va_list ap)
 {
-    vsnprintf(world->error, sizeof world->error, fmt, ap);
-    return status;
+    return city_error_setv(&world->error, status, fmt, ap);
 }
 
 CityStatus city_world_fail(CityWorld *world, CityStatus status, const char *fmt, ...)
@@ -112,7 +111,7 @@ CityStatus city_world_fail(CityWorld *world, CityStatus status, const char *fmt,
 
 const char *city_world_error(const CityWorld *world)
 {
-    return world->error;
+    return world->error.msg;
 }
 
 static CitySubsystem *find_subsystem(const CityWorld *world, const char *name)

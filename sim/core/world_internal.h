@@ -73,7 +73,7 @@ struct CityWorld {
     size_t early_len, early_cap;
     uint64_t early_dropped; /* lines beyond CITY_EARLY_LOG_MAX bytes */
 
-    char error[CITY_ERROR_MAX]; /* last error message */
+    CityError error; /* last error */
 };
 
 void city_world_free_reports(CityWorld *world);

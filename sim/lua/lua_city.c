@@ -418,8 +418,6 @@ CityStatus city_lua_fire_callback(CityWorld *world, void *user, int64_t arg)
             const char *got = luaL_typename(L, -2);
             CityStatus fail = city_world_fail(world, CITY_ERR_SCRIPT, "%s: series '%s' must return a number, got %s",
                                               sc->name, cb->name + strlen("series_"), got);
-            if (sc->err)
-                snprintf(sc->err, sc->err_len, "%s", city_world_error(world));
             lua_pop(L, 2);
             return fail;
         }
@@ -458,6 +456,7 @@ void city_lua_open_city(CityScenario *sc)
     lua_pop(L, 1);
     lua_pushstring(L, CITY_VERSION_STRING);
     lua_setfield(L, -2, "version");
+    city_lua_open_param(L);
     city_lua_open_modules(L);
     lua_setglobal(L, "city");
 }

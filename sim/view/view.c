@@ -187,7 +187,7 @@ static bool script_next(Script *s, View *v, bool at_end, char *err, size_t err_l
 static void command_on_selection(View *v)
 {
     CityWorld *w = city_scenario_world(v->sc);
-    char cmd[300], err[512];
+    char cmd[300];
     if (city_world_tick(w) >= city_scenario_end_tick(v->sc) || city_world_stopped(w)) {
         snprintf(v->status, sizeof v->status, "the run has ended: commands no longer apply");
         return;
@@ -208,10 +208,10 @@ static void command_on_selection(View *v)
         snprintf(v->status, sizeof v->status, "select a lane or a power line first (click it), then x");
         return;
     }
-    if (city_command_apply(w, cmd, err, sizeof err) == CITY_OK)
+    if (city_command_apply(w, cmd) == CITY_OK)
         snprintf(v->status, sizeof v->status, "%s", cmd);
     else
-        snprintf(v->status, sizeof v->status, "%s", err);
+        snprintf(v->status, sizeof v->status, "%s", city_world_error(w));
 }
 
 static void zoom_at(View *v, double factor, int sx, int sy)
@@ -380,8 +380,8 @@ int city_view_run(CityScenario *scenario, const CityViewOptions *options)
             while (city_world_tick(v.world) < end_tick && !city_world_stopped(v.world)) {
                 if ((step_once ? steps >= 1 : v.sim_debt_s < dt_s) || city_world_tick(v.world) >= hold_tick)
                     break;
-                if (city_scenario_step(scenario, err, sizeof err) != CITY_OK) {
-                    fprintf(stderr, "citylab view: %s\n", err);
+                if (city_scenario_step(scenario) != CITY_OK) {
+                    fprintf(stderr, "citylab view: %s\n", city_world_error(v.world));
                     rc = 2;
                     running = false;
                     break;

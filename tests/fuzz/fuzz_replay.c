@@ -10,9 +10,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char err[512];
+    CityError err;
     CityRoadNet *net = NULL;
-    if (city_sumo_load_net(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", &net, err, sizeof err) != CITY_OK)
+    if (city_sumo_load_net(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", &net, &err) != CITY_OK)
         abort();
     CityWorldConfig cfg = {1, 500};
     CityWorld *w = city_world_create(&cfg);
@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     CityReplay *replay = NULL;
     const char *path = fuzz_path(data, size);
-    if (city_command_replay(w, path, &replay, err, sizeof err) == CITY_OK)
+    if (city_command_replay(w, path, &replay) == CITY_OK)
         for (int i = 0; i < 40; i++)
             if (city_world_step(w) != CITY_OK)
                 break;

@@ -9,9 +9,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *path = fuzz_path(data, size);
-    char err[512];
+    CityError err;
     CityRoadNet *net = NULL;
-    if (city_sumo_load_net(path, &net, err, sizeof err) != CITY_OK)
+    if (city_sumo_load_net(path, &net, &err) != CITY_OK)
         return 0;
     CityWorldConfig cfg = {1, 500};
     CityWorld *w = city_world_create(&cfg);

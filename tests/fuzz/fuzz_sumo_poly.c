@@ -10,15 +10,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static CitySumoLocation loc;
     static int have_loc = -1;
-    char err[512];
+    CityError err;
     if (have_loc < 0)
-        have_loc = city_sumo_location_read(CITY_SOURCE_DIR "/assets/jamsil/jamsil.net.xml", &loc, err, sizeof err) ==
-                   CITY_OK;
+        have_loc = city_sumo_location_read(CITY_SOURCE_DIR "/assets/jamsil/jamsil.net.xml", &loc, &err) == CITY_OK;
     const char *path = fuzz_path(data, size);
     CityPolySet set;
-    if (city_sumo_poly_read(path, have_loc ? &loc : NULL, NULL, &set, err, sizeof err) == CITY_OK)
+    if (city_sumo_poly_read(path, have_loc ? &loc : NULL, NULL, &set, &err) == CITY_OK)
         city_poly_set_free(&set);
-    if (city_sumo_poly_read(path, NULL, "building,park", &set, err, sizeof err) == CITY_OK)
+    if (city_sumo_poly_read(path, NULL, "building,park", &set, &err) == CITY_OK)
         city_poly_set_free(&set);
     return 0;
 }

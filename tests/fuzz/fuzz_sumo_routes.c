@@ -9,9 +9,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char err[512];
+    CityError err;
     CityRoadNet *net = NULL;
-    if (city_sumo_load_net(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", &net, err, sizeof err) != CITY_OK)
+    if (city_sumo_load_net(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", &net, &err) != CITY_OK)
         abort();
     CityWorldConfig cfg = {1, 500};
     CityWorld *w = city_world_create(&cfg);
@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (city_road_create(w, net, NULL, &road) != CITY_OK)
         abort();
     const char *path = fuzz_path(data, size);
-    if (city_sumo_load_routes(road, path, err, sizeof err) == CITY_OK)
+    if (city_sumo_load_routes(road, path) == CITY_OK)
         for (int i = 0; i < 40; i++)
             if (city_world_step(w) != CITY_OK)
                 break;

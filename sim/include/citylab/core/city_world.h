@@ -28,7 +28,6 @@
 #define CITY_DT_MS_MIN 1       /* shortest tick the world accepts (ms) */
 #define CITY_DT_MS_MAX 3600000 /* longest tick the world accepts (ms): one hour */
 #define CITY_KPI_PERIOD_S 10.0 /* running KPIs and live charts are refreshed this often (and at the end) */
-#define CITY_ERROR_MAX 1024    /* bytes of the world's last error message, with its NUL */
 
 /* True when dt_ms is a tick length the world accepts: the one range check
  * that the CLI, the scenario runtime and the world all use. */
@@ -93,8 +92,11 @@ void city_world_destroy(CityWorld *world);
 /* Changes the tick length; only at tick 0 before any subsystem or event exists. */
 CityStatus city_world_set_dt_ms(CityWorld *world, int32_t dt_ms);
 
+/* The current tick: the state is at tick * dt_ms milliseconds. Callable any time. */
 int64_t city_world_tick(const CityWorld *world);
+/* The tick length in milliseconds. */
 int32_t city_world_dt_ms(const CityWorld *world);
+/* The run seed every RNG stream derives from. */
 uint64_t city_world_seed(const CityWorld *world);
 /* Simulated time of the current tick in seconds. */
 double city_world_time_s(const CityWorld *world);
