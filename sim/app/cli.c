@@ -90,6 +90,7 @@ static const char *const run_flags[] = {"--seed",
                                         "--routes",
                                         "--lua-instructions",
                                         "--lua-mem-mb",
+                                        "--param",
                                         "--screenshot",
                                         "--at",
                                         "--size",
@@ -195,13 +196,12 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
             o->quiet = true;
             continue;
         } else if (a[0] == '-' && a[1] == '-') {
-            bool known = false;
-            for (size_t k = 0; run_flags[k] && !known; k++)
-                known = strcmp(a, run_flags[k]) == 0;
-            if (!known)
-                return unknown_flag(command, a);
-            if (!v)
-                return bad(command, a, "", "a value after the flag");
+            if (!v) {
+                bool known = false; /* "--sed" at the end: a typo, not a missing value */
+                for (size_t k = 0; run_flags[k] && !known; k++)
+                    known = strcmp(a, run_flags[k]) == 0;
+                return known ? bad(command, a, "", "a value after the flag") : unknown_flag(command, a);
+            }
             i++;
             if (!strcmp(a, "--seed")) {
                 if (!parse_u64(v, &u))
