@@ -64,24 +64,42 @@ static Val *index_list(P *p, int32_t extent, int line)
     return a;
 }
 
+/* Whether the index list that starts at the current token (after '(') has
+ * two entries: a ',' before the matching ')'. */
+static bool two_indices(const P *p)
+{
+    int depth = 0;
+    for (int32_t k = p->pos; k < p->n_tok && p->tok[k].kind != T_EOF; k++) {
+        const Tok *t = &p->tok[k];
+        if (is_op(t, "(") || is_op(t, "[") || is_op(t, "{"))
+            depth++;
+        else if (is_op(t, ")") || is_op(t, "]") || is_op(t, "}")) {
+            if (depth-- == 0)
+                return false;
+        } else if (depth == 0 && is_op(t, ","))
+            return true;
+    }
+    return false;
+}
+
 Val *matpower_parse_index(P *p, const char *name, int line, Val **rsel, Val **csel)
 {
     Var *x = matpower_var_find(p, name);
     p->pos++; /* ( */
-    bool vector = x->val.rows == 1 || x->val.cols == 1;
     int32_t rows = x->val.rows, cols = x->val.cols;
-    Val *r = index_list(p, vector && !rsel ? rows * cols : rows, line);
-    if (!r)
-        return NULL;
-    Val *c = NULL;
-    if (is_op(peek(p), ",")) {
-        p->pos++;
-        if (!(c = index_list(p, cols, line)))
-            return NULL;
-    } else if (!vector || rsel) {
+    bool two = two_indices(p);
+    if (!two && (rsel || (rows != 1 && cols != 1)))
         return matpower_fail(p, line, "%s(...) with one index is not supported here; write %s(rows, columns)", name,
                              name),
                NULL;
+    Val *r = index_list(p, two ? rows : rows * cols, line);
+    if (!r)
+        return NULL;
+    Val *c = NULL;
+    if (two) {
+        p->pos++; /* , */
+        if (!(c = index_list(p, cols, line)))
+            return NULL;
     }
     if (!is_op(peek(p), ")"))
         return matpower_fail(p, line, "expected ')' to close %s(...)", name), NULL;
@@ -176,7 +194,7 @@ static Val *parse_primary(P *p)
     return matpower_fail(p, line, "unexpected '%s' where a value was expected", t->text), NULL;
 }
 
-/* op: + - * / ^ arithmetic; < > l(<=) g(>=) e(==) n(~=) comparisons; & | logic. */
+/* op: + - * / ^ element-wise arithmetic; < > l(<=) g(>=) e(==) n(~=) comparisons; & | logic. */
 static double apply(char op, double x, double y)
 {
     switch (op) {
@@ -214,8 +232,11 @@ static Val *broadcast(P *p, Val *a, Val *b, char op, int line)
     int32_t na = a->rows * a->cols, nb = b->rows * b->cols;
     if (a->is_str || b->is_str)
         return matpower_fail(p, line, "arithmetic on a string is not supported"), NULL;
-    if (op == '*' && na != 1 && nb != 1)
+    if (op == 'M' && na != 1 && nb != 1)
         return matpower_fail(p, line, "matrix products are not supported; use .* for element-wise products"), NULL;
+    if (op == 'D' && nb != 1)
+        return matpower_fail(p, line, "matrix division is not supported; use ./ for element-wise division"), NULL;
+    op = op == 'M' ? '*' : op == 'D' ? '/' : op;
     if (na != 1 && nb != 1 && (a->rows != b->rows || a->cols != b->cols))
         return matpower_fail(p, line, "sizes %dx%d and %dx%d do not match", (int)a->rows, (int)a->cols, (int)b->rows,
                              (int)b->cols),
@@ -283,9 +304,9 @@ static Val *parse_term(P *p)
         Tok *t = peek(p);
         char op;
         if (is_op(t, "*") || is_op(t, ".*"))
-            op = '*';
+            op = t->text[0] == '*' ? 'M' : '*'; /* M: a matrix product, allowed with a scalar */
         else if (is_op(t, "/") || is_op(t, "./"))
-            op = '/';
+            op = t->text[0] == '/' ? 'D' : '/';
         else
             break;
         p->pos++;

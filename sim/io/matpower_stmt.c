@@ -78,7 +78,9 @@ static bool stmt_update(P *p, const char *name, bool data, int line)
     if (!matpower_var_find(p, name)) {
         if (data)
             return matpower_fail(p, line, "%s is changed before it is defined; define it first", name);
-        return skip_statement(p); /* an ignored field such as mpc.gencost(...) */
+        if (strchr(name, '.'))
+            return skip_statement(p); /* an ignored field such as mpc.gencost(...) */
+        return matpower_fail(p, line, "'%s(...)' is not something a case file may use; remove it", name);
     }
     Val *rsel = NULL, *csel = NULL;
     if (!matpower_parse_index(p, name, line, &rsel, &csel))

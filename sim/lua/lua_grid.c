@@ -93,7 +93,7 @@ static CityPfMethod method_of(lua_State *L, const char *m)
     return CITY_PF_NR;
 }
 
-/* city.grid.config{ period_s=, method=, tol=, max_iter=, flat_start=, vmin=, vmax=, base_mva= } */
+/* city.grid.config{ period_s=, method=, tol=, max_iter=, flat_start=, enforce_q_lims=, vmin=, vmax=, base_mva= } */
 static int l_config(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -105,6 +105,7 @@ static int l_config(lua_State *L)
     c.pf.tol_pu = city_lua_field_number(L, 1, "tol", c.pf.tol_pu);
     c.pf.max_iter = city_lua_field_int(L, 1, "max_iter", false, c.pf.max_iter);
     c.pf.flat_start = city_lua_field_bool(L, 1, "flat_start", c.pf.flat_start);
+    c.pf.enforce_q_lims = city_lua_field_int(L, 1, "enforce_q_lims", false, c.pf.enforce_q_lims);
     c.vmin_pu = city_lua_field_number(L, 1, "vmin", c.vmin_pu);
     c.vmax_pu = city_lua_field_number(L, 1, "vmax", c.vmax_pu);
     double base = city_lua_field_number(L, 1, "base_mva", city_grid_base_mva(g));
@@ -112,6 +113,8 @@ static int l_config(lua_State *L)
         luaL_error(L, "city.grid.config: period_s %f is out of range; use 1 to 86400 seconds", c.period_s);
     if (!(c.pf.tol_pu > 0 && c.pf.tol_pu <= 1) || c.pf.max_iter < 0 || c.pf.max_iter > 100000)
         luaL_error(L, "city.grid.config: tol must be in (0, 1] pu and max_iter in 0..100000");
+    if (c.pf.enforce_q_lims < 0 || c.pf.enforce_q_lims > 2)
+        luaL_error(L, "city.grid.config: enforce_q_lims must be 0 (off), 1 (all at once) or 2 (one at a time)");
     if (!(c.vmin_pu < c.vmax_pu))
         luaL_error(L, "city.grid.config: vmin must be below vmax");
     if (!(base > 0))
@@ -695,6 +698,7 @@ static void push_report(lua_State *L, const CityPfReport *r)
     set_int(L, "dead_buses", r->n_dead);
     set_int(L, "first_dead_bus", r->first_dead_bus);
     set_int(L, "islands", r->n_islands);
+    set_int(L, "q_limited", r->n_q_limited);
 }
 
 /* city.grid.solve([{method=, tol=, max_iter=, flat_start=}]) -> report, or nil, message */
@@ -778,7 +782,7 @@ static int l_lines(lua_State *L)
     for (int32_t k = 0; k < n; k++) {
         const CityGridBranch *b = order[k];
         int32_t i = (int32_t)(b - br);
-        CityGridFlow f = i < nf ? fl[i] : (CityGridFlow){0, 0, 0, 0, 0};
+        CityGridFlow f = i < nf ? fl[i] : (CityGridFlow){0};
         lua_createtable(L, 0, 10);
         set_int(L, "id", b->id);
         set_int(L, "from", b->from_bus);
