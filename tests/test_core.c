@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "city_array.h"
+#include "city_text.h"
 #include "city_world.h"
 
 /* --- scheduler --- */
@@ -347,6 +349,28 @@ static void test_finish_once(void **state)
     city_world_destroy(w);
 }
 
+/* The one splitter of space-separated lists: word lengths, the cut copy
+ * of a word longer than the buffer, and the end of the list. */
+static void test_list_words(void **state)
+{
+    (void)state;
+    const char *s = "  a bb   ccc  abcdefghij ";
+    char w[8];
+    assert_int_equal(city_list_next(&s, w, sizeof w), 1);
+    assert_string_equal(w, "a");
+    assert_int_equal(city_list_next(&s, w, sizeof w), 2);
+    assert_string_equal(w, "bb");
+    assert_int_equal(city_list_next(&s, w, sizeof w), 3);
+    assert_string_equal(w, "ccc");
+    assert_int_equal(city_list_next(&s, w, sizeof w), 10); /* the full length, so the caller sees the cut */
+    assert_string_equal(w, "abcdefg");
+    assert_int_equal(city_list_next(&s, w, sizeof w), 0);
+    assert_int_equal(city_list_next(&s, w, sizeof w), 0);
+    char *copy = city_strdup("x y");
+    assert_string_equal(copy, "x y");
+    free(copy);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -358,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_state_hash),
         cmocka_unit_test(test_reports),
         cmocka_unit_test(test_finish_once),
+        cmocka_unit_test(test_list_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -137,7 +137,7 @@ static void check_transition(const char *prev, const char *now, double t_s)
 /* One step at the fixture's next tick. */
 static void fx_step(Fixture *f)
 {
-    road_signals_step(f->sig, fx_now_s(f), f->dt_ms / 1000.0, &f->sense);
+    road_signals_step(f->sig, f->tick * f->dt_ms, f->dt_ms, &f->sense);
     const char *now = road_signals_state(f->sig, f->tls);
     check_transition(f->prev, now, fx_now_s(f));
     strcpy(f->prev, now);

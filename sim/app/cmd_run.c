@@ -85,7 +85,8 @@ int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out,
     *replay = NULL;
     CityStatus st = city_scenario_load(&o->scenario, sc, err, sizeof err);
     if (st == CITY_OK && o->replay_path)
-        st = city_command_replay(city_scenario_world(*sc), o->replay_path, replay, err, sizeof err);
+        if ((st = city_command_replay(city_scenario_world(*sc), o->replay_path, replay)) != CITY_OK)
+            snprintf(err, sizeof err, "%s", city_world_error(city_scenario_world(*sc)));
     if (st == CITY_OK) {
         CityWorld *w = city_scenario_world(*sc);
         *load_s = city_wall_now() - t0;

@@ -22,7 +22,7 @@ typedef struct CityCliOptions {
     bool quiet;                   /* --quiet: no progress line */
     const char *script_keys;      /* --keys SCRIPT: scripted viewer input */
     const char *replay_path;      /* --replay EVENTS.csv: operator commands to apply again */
-    char *inline_source;          /* built scenario text for --net/--routes (owned) */
+    char net_name[256];           /* run name for --net: the network file's stem */
 } CityCliOptions;
 
 /* Parses argv[first..] into o. Returns 0 on success, 2 after printing one

@@ -1,9 +1,12 @@
 #include "city_array.h"
+#include "city_status.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 bool city_array_grow(void **arr, int32_t *cap, int32_t need, size_t size)
 {
+    CITY_ASSERT(need >= 0 && *cap >= 0 && size > 0);
     if (need <= *cap)
         return true;
     int64_t c = *cap > 0 ? *cap : 16;
@@ -17,4 +20,28 @@ bool city_array_grow(void **arr, int32_t *cap, int32_t need, size_t size)
     *arr = q;
     *cap = (int32_t)c;
     return true;
+}
+
+bool city_grow(void **arr, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return true;
+    size_t ncap = *cap ? *cap : 8;
+    while (ncap < need)
+        ncap *= 2;
+    void *p = realloc(*arr, ncap * size);
+    if (!p)
+        return false;
+    *arr = p;
+    *cap = ncap;
+    return true;
+}
+
+char *city_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
 }

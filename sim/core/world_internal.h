@@ -2,6 +2,7 @@
 #ifndef CITY_WORLD_INTERNAL_H
 #define CITY_WORLD_INTERNAL_H
 
+#include "city_array.h"
 #include "city_world.h"
 
 typedef struct CitySubsystem {
@@ -69,12 +70,9 @@ struct CityWorld {
     void *log_user;
     uint64_t log_count;
 
-    char error[CITY_ERROR_MAX]; /* last error message */
+    CityError error; /* last error */
 };
 
-/* Grows a heap array to hold `need` elements of `size` bytes. */
-bool city_grow(void **arr, size_t *cap, size_t need, size_t size);
-char *city_strdup(const char *s);
 void city_world_free_reports(CityWorld *world);
 
 #endif

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "city_array.h"
 #include "city_sumo.h"
+#include "city_text.h"
 #include "sumo_xml.h"
 
 typedef enum { ITEM_NONE, ITEM_VEHICLE, ITEM_TRIP, ITEM_FLOW } ItemKind;
@@ -38,35 +40,19 @@ static bool edge_list(RoutesReader *r, const char *s, int32_t **out, int32_t *n,
     const CityRoadNet *net = city_road_net(r->road);
     char id[512];
     *n = 0;
-    while (s && *s) {
-        while (*s == ' ')
-            s++;
-        size_t k = 0;
-        while (s[k] && s[k] != ' ')
-            k++;
-        if (!k)
-            break;
+    for (size_t k; s && (k = city_list_next(&s, id, sizeof id)) > 0;) {
         if (k >= sizeof id) {
             sumo_fail(&r->p, CITY_ERR_PARSE, "edge id too long");
             return false;
         }
-        memcpy(id, s, k);
-        id[k] = '\0';
-        s += k;
         int32_t e = city_road_net_find_edge(net, id);
         if (e < 0 || net->edges[e].internal) {
             sumo_fail(&r->p, CITY_ERR_PARSE, "unknown edge '%s'; the demand must use edges of the loaded network", id);
             return false;
         }
-        if (*n == *cap) {
-            int32_t c = *cap ? *cap * 2 : 64;
-            int32_t *a = realloc(*out, (size_t)c * sizeof *a);
-            if (!a) {
-                sumo_fail(&r->p, CITY_ERR_NOMEM, "out of memory");
-                return false;
-            }
-            *out = a;
-            *cap = c;
+        if (!city_array_grow((void **)out, cap, *n + 1, sizeof **out)) {
+            sumo_fail(&r->p, CITY_ERR_NOMEM, "out of memory");
+            return false;
         }
         (*out)[(*n)++] = e;
     }
@@ -353,18 +339,18 @@ static void on_end(void *user, const char *el)
     }
 }
 
-CityStatus city_sumo_load_routes(CityRoad *road, const char *path, char *err, size_t err_len)
+CityStatus city_sumo_load_routes(CityRoad *road, const char *path)
 {
-    err[0] = '\0';
+    CityError err;
     RoutesReader r;
     memset(&r, 0, sizeof r);
-    r.p.path = path;
-    r.p.err = err;
-    r.p.err_len = err_len;
+    sumo_parse_init(&r.p, path, "route file", &err);
     r.road = road;
     r.kind = ITEM_NONE;
     CityStatus st = sumo_parse_file(&r.p, on_start, on_end, &r);
     free(r.via);
     free(r.edges);
+    if (st != CITY_OK)
+        city_world_fail(city_road_world(road), st, "%s", err.msg);
     return st;
 }

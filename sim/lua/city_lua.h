@@ -1,5 +1,6 @@
-/* Internal to sim/lua: what domain bindings (lua_road.c, lua_grid.c, ...)
- * need from the scenario runtime. Binding style (Lua 5.4's own): check all
+/* Internal to sim/lua: the runtime interface the binding files
+ * (lua_road*.c, lua_grid*.c, lua_map.c, ...) use, and the only thing of
+ * the scenario runtime they see. Binding style (Lua 5.4's own): check all
  * arguments first, then act; misuse raises luaL_error with what and how to
  * fix; an expected failure returns nil, message. Results that are lists
  * come back as arrays sorted by id, never as hash tables to iterate. */
@@ -7,9 +8,21 @@
 #define CITY_LUA_H
 
 #include <lua.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "city_world.h"
+
+/* What the bindings need of the running scenario; owned by the scenario. */
+typedef struct CityLuaRuntime {
+    CityWorld *world; /* the scenario's world */
+    const char *dir;  /* folder of the scenario file, "" for inline */
+    bool trusted;     /* inline CLI scenario: may read any path */
+} CityLuaRuntime;
+
+/* Binds the runtime to an interpreter (and its coroutines); the scenario
+ * calls it once after creating the state, rt outlives the state. */
+void city_lua_runtime_bind(lua_State *L, const CityLuaRuntime *rt);
 
 /* The world of the running scenario. */
 CityWorld *city_lua_world(lua_State *L);
@@ -23,14 +36,7 @@ const char *city_lua_data_path(lua_State *L, int arg, char *buf, size_t len);
 /* Raises a Lua error carrying the world's last error message. */
 int city_lua_raise(lua_State *L, CityWorld *world, CityStatus status);
 
-/* Registers a domain namespace: called with the `city` table on top of
- * the stack; sets city.<name>. One per domain binding file. */
-void city_lua_open_road(lua_State *L);
-void city_lua_open_grid(lua_State *L);
-void city_lua_open_map(lua_State *L);
-
-/* The citylab data folder (scenarios/ and assets/ inside), found from the
- * CITYLAB_DATA environment variable, the install location or the source tree. */
-const char *city_lua_data_dir(void);
+/* Whether path names a regular file; callable anywhere. */
+bool city_lua_regular_file(const char *path);
 
 #endif

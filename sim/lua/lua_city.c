@@ -8,7 +8,9 @@
 
 #include <lauxlib.h>
 
+#include "city_array.h"
 #include "city_lua.h"
+#include "lua_modules.h"
 #include "scenario_internal.h"
 
 static CityScenario *scenario(lua_State *L)
@@ -16,13 +18,12 @@ static CityScenario *scenario(lua_State *L)
     return city_scenario_from_state(L);
 }
 
+/* A heap copy of s owned by the scenario; raises when out of memory. */
 static char *dup_str(lua_State *L, const char *s)
 {
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
+    char *p = city_strdup(s);
     if (!p)
         luaL_error(L, "not enough memory");
-    memcpy(p, s, n);
     return p;
 }
 
@@ -62,8 +63,9 @@ static int l_config(lua_State *L)
     lua_getfield(L, 1, "name");
     if (!lua_isnil(L, -3)) {
         lua_Integer dt = luaL_checkinteger(L, -3);
-        if (dt < 1 || dt > 3600000)
-            luaL_error(L, "city.config: dt_ms %d is out of range; use 1 to 3600000", (int)dt);
+        if (!city_dt_ms_valid(dt))
+            luaL_error(L, "city.config: dt_ms %I is out of range; use %d to %d", (LUAI_UACINT)dt, CITY_DT_MS_MIN,
+                       CITY_DT_MS_MAX);
         if (!sc->dt_forced && city_world_set_dt_ms(sc->world, (int32_t)dt) != CITY_OK)
             return city_lua_raise(L, sc->world, CITY_ERR_INVALID);
     }
@@ -120,14 +122,8 @@ static int l_stop(lua_State *L)
 static size_t add_callback(lua_State *L, CityCallbackKind kind, int fn_arg, int64_t period, const char *name)
 {
     CityScenario *sc = scenario(L);
-    if (sc->n_callbacks == sc->cap_callbacks) {
-        size_t cap = sc->cap_callbacks ? sc->cap_callbacks * 2 : 16;
-        CityCallback *p = realloc(sc->callbacks, cap * sizeof *p);
-        if (!p)
-            luaL_error(L, "not enough memory");
-        sc->callbacks = p;
-        sc->cap_callbacks = cap;
-    }
+    if (!city_grow((void **)&sc->callbacks, &sc->cap_callbacks, sc->n_callbacks + 1, sizeof *sc->callbacks))
+        luaL_error(L, "not enough memory");
     char *copy = name ? dup_str(L, name) : NULL;
     lua_pushvalue(L, fn_arg);
     CityCallback *cb = &sc->callbacks[sc->n_callbacks];
@@ -194,14 +190,8 @@ static void add_end_item(lua_State *L, int fn_arg, const char *name, bool is_kpi
     CityScenario *sc = scenario(L);
     if (sc->finished)
         luaL_error(L, "'%s' declared after the run ended", name);
-    if (sc->n_end_items == sc->cap_end_items) {
-        size_t cap = sc->cap_end_items ? sc->cap_end_items * 2 : 16;
-        CityEndItem *p = realloc(sc->end_items, cap * sizeof *p);
-        if (!p)
-            luaL_error(L, "not enough memory");
-        sc->end_items = p;
-        sc->cap_end_items = cap;
-    }
+    if (!city_grow((void **)&sc->end_items, &sc->cap_end_items, sc->n_end_items + 1, sizeof *sc->end_items))
+        luaL_error(L, "not enough memory");
     char *copy = dup_str(L, name);
     lua_pushvalue(L, fn_arg);
     sc->end_items[sc->n_end_items++] = (CityEndItem){luaL_ref(L, LUA_REGISTRYINDEX), copy, is_kpi};
@@ -412,8 +402,6 @@ void city_lua_open_city(CityScenario *sc)
     lua_pop(L, 1);
     lua_pushstring(L, CITY_VERSION_STRING);
     lua_setfield(L, -2, "version");
-    city_lua_open_road(L);
-    city_lua_open_grid(L);
-    city_lua_open_map(L);
+    city_lua_open_modules(L);
     lua_setglobal(L, "city");
 }

@@ -13,6 +13,7 @@
 #include <lualib.h>
 
 #include "city_lua.h"
+#include "city_paths.h"
 #include "scenario_internal.h"
 
 #define HOOK_EVERY 1000 /* instructions between budget checks */
@@ -489,7 +490,7 @@ static int sandbox_require(lua_State *L)
             *p = '/';
     const char *roots[2] = {sc->dir[0] ? sc->dir : NULL, NULL};
     char lib[PATH_MAX];
-    snprintf(lib, sizeof lib, "%s/scenarios/lib", city_lua_data_dir());
+    snprintf(lib, sizeof lib, "%s/scenarios/lib", city_data_dir());
     roots[1] = lib;
     const char *found = NULL;
     for (int i = 0; i < 2 && !found; i++) {

@@ -9,6 +9,7 @@
 
 #include <lauxlib.h>
 
+#include "city_couple.h"
 #include "city_lua.h"
 #include "scenario_internal.h"
 
@@ -19,103 +20,6 @@ CityScenario *city_scenario_from_state(lua_State *L)
     void *ud;
     lua_getallocf(L, &ud);
     return ud;
-}
-
-CityWorld *city_lua_world(lua_State *L)
-{
-    return city_scenario_from_state(L)->world;
-}
-
-int city_lua_raise(lua_State *L, CityWorld *world, CityStatus status)
-{
-    const char *msg = city_world_error(world);
-    return luaL_error(L, "%s", msg[0] ? msg : city_status_name(status));
-}
-
-/* --- data folder and paths --- */
-
-static bool is_dir(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-const char *city_lua_data_dir(void)
-{
-    static char dir[PATH_MAX];
-    if (dir[0])
-        return dir;
-    const char *env = getenv("CITYLAB_DATA");
-    if (env && env[0]) {
-        snprintf(dir, sizeof dir, "%s", env);
-        return dir;
-    }
-    char exe[PATH_MAX - 64];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            char cand[PATH_MAX + 32];
-            snprintf(cand, sizeof cand, "%s/../share/citylab/scenarios", exe);
-            if (is_dir(cand)) {
-                snprintf(dir, sizeof dir, "%s/../share/citylab", exe);
-                return dir;
-            }
-        }
-    }
-#ifdef CITY_SOURCE_DIR
-    if (is_dir(CITY_SOURCE_DIR "/scenarios")) {
-        snprintf(dir, sizeof dir, "%s", CITY_SOURCE_DIR);
-        return dir;
-    }
-#endif
-#ifdef CITY_DATA_INSTALL_DIR
-    snprintf(dir, sizeof dir, "%s", CITY_DATA_INSTALL_DIR);
-#else
-    snprintf(dir, sizeof dir, ".");
-#endif
-    return dir;
-}
-
-static bool regular_file(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-const char *city_lua_data_path(lua_State *L, int arg, char *buf, size_t len)
-{
-    CityScenario *sc = city_scenario_from_state(L);
-    const char *name = luaL_checkstring(L, arg);
-    if (sc->trusted) {
-        if (!regular_file(name))
-            luaL_error(L, "file not found: %s", name);
-        snprintf(buf, len, "%s", name);
-        return buf;
-    }
-    bool bad = name[0] == '/' || name[0] == '\0' || strstr(name, "..") != NULL;
-    if (bad)
-        luaL_error(L,
-                   "'%s': a scenario may only name files by a relative path without '..', found in its "
-                   "own folder or in citylab's assets folder",
-                   name);
-    const char *roots[3] = {sc->dir[0] ? sc->dir : NULL, NULL, NULL};
-    char assets[PATH_MAX];
-    snprintf(assets, sizeof assets, "%s/assets", city_lua_data_dir());
-    roots[1] = assets;
-    roots[2] = city_lua_data_dir();
-    for (int i = 0; i < 3; i++) {
-        if (!roots[i])
-            continue;
-        snprintf(buf, len, "%s/%s", roots[i], name);
-        if (regular_file(buf))
-            return buf;
-    }
-    luaL_error(L, "file '%s' not found in the scenario's folder (%s) or in %s", name, sc->dir[0] ? sc->dir : "-",
-               assets);
-    return NULL;
 }
 
 /* --- lifecycle --- */
@@ -143,15 +47,44 @@ static void set_name_and_dir(CityScenario *sc, const CityScenarioOptions *o)
         *dot = '\0';
 }
 
+/* Runs the scenario's top level (file or inline text), or its C builder. */
+static CityStatus build_city(CityScenario *sc, const CityScenarioOptions *o, char *err, size_t err_len)
+{
+    if (o->build) {
+        CityStatus bs = o->build(sc->world, o->build_user, err, err_len);
+        if (bs != CITY_OK && err[0] == '\0')
+            snprintf(err, err_len, "%s", city_world_error(sc->world));
+        return bs;
+    }
+    int st;
+    if (o->path) {
+        char chunk[PATH_MAX + 1];
+        snprintf(chunk, sizeof chunk, "@%s", o->path);
+        st = city_sandbox_loadfile(sc->L, o->path, chunk);
+    } else {
+        char chunk[300];
+        snprintf(chunk, sizeof chunk, "=%s", sc->name);
+        st = luaL_loadbufferx(sc->L, o->source, strlen(o->source), chunk, "t");
+    }
+    if (st != LUA_OK) {
+        snprintf(err, err_len, "%s", lua_tostring(sc->L, -1));
+        return CITY_ERR_PARSE;
+    }
+    CityStatus cs = city_sandbox_call(sc, 0, 0);
+    if (cs != CITY_OK)
+        return cs == CITY_ERR_LIMIT ? cs : CITY_ERR_SCRIPT;
+    return CITY_OK;
+}
+
 CityStatus city_scenario_load(const CityScenarioOptions *o, CityScenario **out, char *err, size_t err_len)
 {
     *out = NULL;
     err[0] = '\0';
-    if (!o->path && !o->source) {
+    if (!o->path && !o->source && !o->build) {
         snprintf(err, err_len, "no scenario given; pass SCENARIO.lua or --net FILE.net.xml");
         return CITY_ERR_INVALID;
     }
-    if (o->path && !regular_file(o->path)) {
+    if (o->path && !city_lua_regular_file(o->path)) {
         snprintf(err, err_len, "%s: scenario file not found (%s); check the path", o->path,
                  errno ? strerror(errno) : "not a file");
         return CITY_ERR_INVALID;
@@ -179,28 +112,21 @@ CityStatus city_scenario_load(const CityScenarioOptions *o, CityScenario **out, 
         city_scenario_destroy(sc);
         return CITY_ERR_NOMEM;
     }
+    sc->rt = (CityLuaRuntime){sc->world, sc->dir, sc->trusted};
+    city_lua_runtime_bind(sc->L, &sc->rt);
     city_sandbox_open(sc);
     city_lua_open_city(sc);
 
-    int st;
-    if (o->path) {
-        char chunk[PATH_MAX + 1];
-        snprintf(chunk, sizeof chunk, "@%s", o->path);
-        st = city_sandbox_loadfile(sc->L, o->path, chunk);
-    } else {
-        char chunk[300];
-        snprintf(chunk, sizeof chunk, "=%s", sc->name);
-        st = luaL_loadbufferx(sc->L, o->source, strlen(o->source), chunk, "t");
-    }
-    if (st != LUA_OK) {
-        snprintf(err, err_len, "%s", lua_tostring(sc->L, -1));
-        city_scenario_destroy(sc);
-        return CITY_ERR_PARSE;
-    }
-    CityStatus cs = city_sandbox_call(sc, 0, 0);
+    CityStatus cs = build_city(sc, o, err, err_len);
     if (cs != CITY_OK) {
         city_scenario_destroy(sc);
-        return cs == CITY_ERR_LIMIT ? cs : CITY_ERR_SCRIPT;
+        return cs;
+    }
+    /* The script built the domains; the couplings between them join now. */
+    if ((cs = city_couple_attach_all(sc->world)) != CITY_OK) {
+        snprintf(err, err_len, "%s", city_world_error(sc->world));
+        city_scenario_destroy(sc);
+        return cs;
     }
     *out = sc;
     return CITY_OK;

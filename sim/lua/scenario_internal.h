@@ -10,6 +10,7 @@
 
 #include <lua.h>
 
+#include "city_lua.h"
 #include "city_scenario.h"
 
 #ifndef PATH_MAX
@@ -46,6 +47,7 @@ typedef struct CityEndItem {
 struct CityScenario {
     lua_State *L;        /* the sandboxed interpreter */
     CityWorld *world;    /* owned */
+    CityLuaRuntime rt;   /* what the bindings see: world, dir, trusted */
     char name[256];      /* scenario name (file stem) */
     char path[PATH_MAX]; /* scenario file, "" for inline */
     char dir[PATH_MAX];  /* folder of the scenario file, "" for inline */

@@ -157,11 +157,9 @@ int32_t city_grid_add_profile(CityGrid *g, const double hourly[24])
     for (int h = 0; h < 24; h++)
         if (!(hourly[h] >= 0) || !isfinite(hourly[h]))
             return -1;
-    double(*p)[24] = realloc(g->profiles, (size_t)(g->n_profiles + 1) * sizeof *p);
-    if (!p)
+    if (!city_array_grow((void **)&g->profiles, &g->cap_profiles, g->n_profiles + 1, sizeof *g->profiles))
         return -1;
-    g->profiles = p;
-    memcpy(g->profiles[g->n_profiles], hourly, sizeof p[0]);
+    memcpy(g->profiles[g->n_profiles], hourly, sizeof *g->profiles);
     return g->n_profiles++;
 }
 
@@ -392,22 +390,11 @@ double city_grid_ev_drive_kwh(double distance_m, double kwh_per_km)
 
 static bool ensure_now(CityGrid *g)
 {
-    double *a = realloc(g->load_kw_now, ((size_t)g->n_load + 1) * sizeof *a);
-    if (a)
-        g->load_kw_now = a;
-    double *b = realloc(g->load_kvar_now, ((size_t)g->n_load + 1) * sizeof *b);
-    if (b)
-        g->load_kvar_now = b;
-    double *e = realloc(g->load_full_now, ((size_t)g->n_load + 1) * sizeof *e);
-    if (e)
-        g->load_full_now = e;
-    double *c = realloc(g->pv_kw_now, ((size_t)g->n_pv + 1) * sizeof *c);
-    if (c)
-        g->pv_kw_now = c;
-    double *d = realloc(g->chg_kw_now, ((size_t)g->n_chg + 1) * sizeof *d);
-    if (d)
-        g->chg_kw_now = d;
-    return a && b && c && d && e;
+    return city_array_grow((void **)&g->load_kw_now, &g->cap_now[0], g->n_load + 1, sizeof(double)) &&
+           city_array_grow((void **)&g->load_kvar_now, &g->cap_now[1], g->n_load + 1, sizeof(double)) &&
+           city_array_grow((void **)&g->load_full_now, &g->cap_now[2], g->n_load + 1, sizeof(double)) &&
+           city_array_grow((void **)&g->pv_kw_now, &g->cap_now[3], g->n_pv + 1, sizeof(double)) &&
+           city_array_grow((void **)&g->chg_kw_now, &g->cap_now[4], g->n_chg + 1, sizeof(double));
 }
 
 /* Demand factor of a load at time t (profile, cooling, shedding excluded). */

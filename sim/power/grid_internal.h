@@ -12,7 +12,6 @@
 #include "city_array.h"
 #include "city_grid.h"
 
-#define GRID_ERROR_MAX 512
 #define GRID_MAX_FEEDERS 64
 
 /* Solver class of a bus in the current topology. */
@@ -70,7 +69,7 @@ typedef struct GridPf {
 
 struct CityGrid {
     double base_mva;
-    char error[GRID_ERROR_MAX];
+    CityError error; /* last error: what, which bus/branch/device, how to fix */
 
     CityGridBus *bus;
     int32_t n_bus, cap_bus;
@@ -83,6 +82,7 @@ struct CityGrid {
     int32_t n_gen_out;       /* generators gen_out holds */
     uint8_t *qlim_pq;        /* per bus: turned PQ by the Q-limit loop of the current solve */
     uint8_t *energised;      /* per bus, last solve */
+    int32_t cap_flow, cap_energised, cap_gen_out, cap_qlim_pq;
     GridIdMap bus_ids, br_ids;
     uint64_t topo_version; /* bumped by every topology change */
     bool solved;           /* a solve succeeded since the last topology change */
@@ -104,13 +104,14 @@ struct CityGrid {
     CityGridEv *ev;
     int32_t n_ev, cap_ev;
     double (*profiles)[24];
-    int32_t n_profiles;
+    int32_t n_profiles, cap_profiles;
     GridCurve temperature, irradiance;
     /* device powers computed for the current period (kW, + = consumption) */
     double *load_kw_now, *load_kvar_now; /* per load, before voltage dependence */
     double *load_full_now;               /* per load, what it would draw without shedding */
     double *pv_kw_now;
     double *chg_kw_now;
+    int32_t cap_now[5];       /* capacities of the five arrays above, in their order */
     double dev_t_s, dev_dt_s; /* time and period the device powers were evaluated for */
     bool dev_valid;           /* false after a device was added: re-evaluate before solving */
 

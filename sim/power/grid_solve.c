@@ -290,19 +290,10 @@ static void finish(CityGrid *g, CityPfReport *r)
  * running generator outputs to the schedule. */
 static CityStatus result_arrays(CityGrid *g)
 {
-    CityGridFlow *fl = realloc(g->flow, ((size_t)g->n_br + 1) * sizeof *fl);
-    if (fl)
-        g->flow = fl;
-    uint8_t *en = realloc(g->energised, (size_t)g->n_bus + 1);
-    if (en)
-        g->energised = en;
-    uint8_t *qp = realloc(g->qlim_pq, (size_t)g->n_bus + 1);
-    if (qp)
-        g->qlim_pq = qp;
-    CityGridGenOut *go = realloc(g->gen_out, ((size_t)g->n_gen + 1) * sizeof *go);
-    if (go)
-        g->gen_out = go;
-    if (!fl || !en || !qp || !go)
+    if (!city_array_grow((void **)&g->flow, &g->cap_flow, g->n_br + 1, sizeof *g->flow) ||
+        !city_array_grow((void **)&g->energised, &g->cap_energised, g->n_bus + 1, sizeof *g->energised) ||
+        !city_array_grow((void **)&g->qlim_pq, &g->cap_qlim_pq, g->n_bus + 1, sizeof *g->qlim_pq) ||
+        !city_array_grow((void **)&g->gen_out, &g->cap_gen_out, g->n_gen + 1, sizeof *g->gen_out))
         return grid_fail(g, CITY_ERR_NOMEM, "out of memory for branch flows");
     memset(g->qlim_pq, 0, (size_t)g->n_bus);
     for (int32_t k = 0; k < g->n_gen; k++) {
@@ -343,8 +334,7 @@ CityStatus city_grid_solve(CityGrid *g, const CityPfOptions *opt, CityPfReport *
         return st;
     if (o.enforce_q_lims < 0 || o.enforce_q_lims > 2)
         return grid_fail(g, CITY_ERR_INVALID,
-                         "enforce_q_lims %d is not valid; use 0 (off), 1 (all at once) or 2 "
-                         "(one at a time)",
+                         "enforce_q_lims %d is not valid; use 0 (off), 1 (all at once) or 2 (one at a time)",
                          (int)o.enforce_q_lims);
     if ((st = result_arrays(g)) != CITY_OK)
         return st;
@@ -355,7 +345,7 @@ CityStatus city_grid_solve(CityGrid *g, const CityPfOptions *opt, CityPfReport *
     if (st == CITY_OK && o.enforce_q_lims)
         st = grid_qlim_enforce(g, &o, r);
     if (st != CITY_OK) {
-        snprintf(r->message, sizeof r->message, "%s", g->error);
+        snprintf(r->message, sizeof r->message, "%s", g->error.msg);
         return st;
     }
     finish(g, r);

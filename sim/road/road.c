@@ -118,9 +118,7 @@ static void road_destroy(void *self)
     free(road->scratch);
     free(road->insert_block);
     free(road->merge_head);
-    for (int32_t i = 0; i < road->n_parked; i++)
-        free(road->parked[i].name);
-    free(road->parked);
+    road_arrivals_free(road);
     free(road->merges);
     free(road->route_buf);
     road_signals_destroy(road->signals);
@@ -160,10 +158,6 @@ static void road_hash(const CityWorld *world, const void *self, CityHash *h)
     for (int32_t l = 0; l < road->net->n_lanes; l++)
         if (road->lane_closed[l])
             city_hash_u64(h, (uint64_t)l);
-    for (int32_t i = 0; i < road->n_parked; i++) {
-        city_hash_u64(h, road->parked[i].key);
-        city_hash_bytes(h, &road->parked[i].unplug_s, sizeof(double));
-    }
 }
 
 static CityStatus road_finish(CityWorld *world, void *self)
@@ -192,6 +186,7 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
         return CITY_ERR_NOMEM;
     }
     road->world = world;
+    road->arrivals_tick = -1;
     road->net = net;
     if (options)
         road->opt = *options;

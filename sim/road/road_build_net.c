@@ -19,6 +19,26 @@ typedef struct Link {
     int32_t conn; /* net connection */
 } Link;
 
+/* The build in progress: the net, per-edge first lanes, per-node junction
+ * radii, and the node being wired (its approaches, movements and rules). */
+typedef struct Build {
+    CityRoadBuilder *b;
+    CityRoadNet *net;
+    char *err;
+    size_t err_len;
+    int32_t *lane0;                   /* builder edge -> its first net lane */
+    double *radius;                   /* builder node -> junction radius (m) */
+    CityPoint *buf, *buf2, *buf3;     /* shape scratch (256 points) */
+    int32_t inc[64], out[64], ni, no; /* the node's incoming and outgoing edges */
+    double inc_angle[64];             /* incoming edges' approach angles, sorted */
+    Link *links;                      /* the node's movements */
+    int32_t nl;
+    int32_t group[BUILD_MAX_LINKS];    /* signal group of each link's approach: 0 or 1 */
+    bool yields_any[BUILD_MAX_LINKS];  /* the link yields to some foe */
+    char (*resp)[BUILD_MAX_LINKS + 1]; /* request table rows (SUMO bit strings) */
+    char (*foes)[BUILD_MAX_LINKS + 1];
+} Build;
+
 static void set_err(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void set_err(char *err, size_t len, const char *fmt, ...)
 {
@@ -132,22 +152,10 @@ static void set_bit(char *s, int32_t n, int32_t k)
     s[n - 1 - k] = '1';
 }
 
-CityRoadNet *city_road_builder_build(CityRoadBuilder *b, char *err, size_t err_len)
+/* Junction radius: half the widest road meeting there, at least 4 m. */
+static void junction_radii(Build *x)
 {
-    CityRoadNet *net = city_road_net_create();
-    int32_t *lane0 = calloc((size_t)b->n_edges + 1, sizeof *lane0);
-    double *radius = calloc((size_t)b->n_nodes + 1, sizeof *radius);
-    Link *links = malloc(BUILD_MAX_LINKS * sizeof *links);
-    CityPoint *buf = malloc(256 * sizeof *buf), *buf2 = malloc(256 * sizeof *buf2), *buf3 = malloc(256 * sizeof *buf3);
-    if (!net || !lane0 || !radius || !links || !buf || !buf2 || !buf3) {
-        set_err(err, err_len, "out of memory building the road network");
-        goto fail;
-    }
-    if (b->n_edges == 0) {
-        set_err(err, err_len, "the network has no edges; add edges (or a grid) before building it");
-        goto fail;
-    }
-    /* junction radius: half the widest road meeting there, at least 4 m */
+    const CityRoadBuilder *b = x->b;
     for (int32_t e = 0; e < b->n_edges; e++) {
         const BEdge *ed = &b->edges[e];
         double w = ed->lanes * ed->width;
@@ -156,286 +164,346 @@ CityRoadNet *city_road_builder_build(CityRoadBuilder *b, char *err, size_t err_l
                 w += b->edges[r].lanes * b->edges[r].width;
         for (int k = 0; k < 2; k++) {
             int32_t nd = k ? ed->to : ed->from;
-            radius[nd] = fmax(radius[nd], fmax(4.0, 0.5 * w + 1.0));
+            x->radius[nd] = fmax(x->radius[nd], fmax(4.0, 0.5 * w + 1.0));
         }
     }
-    for (int32_t i = 0; i < b->n_nodes; i++) {
-        const BNode *n = &b->nodes[i];
-        if (city_road_net_add_junction(net, n->id, n->type, n->x, n->y, NULL, 0, err, err_len) < 0)
-            goto fail;
+}
+
+/* One edge and its lanes, trimmed back from both junctions and offset
+ * right of the centre line (of the road, for two-way roads). */
+static bool add_edge_lanes(Build *x, int32_t e)
+{
+    const CityRoadBuilder *b = x->b;
+    const BEdge *ed = &b->edges[e];
+    bool two_way = false;
+    for (int32_t r = 0; r < b->n_edges; r++)
+        two_way |= b->edges[r].from == ed->to && b->edges[r].to == ed->from;
+    if (ed->n_shape > 250) {
+        set_err(x->err, x->err_len, "edge '%s' has too many shape points (250 at most)", ed->id);
+        return false;
     }
-    /* edges and lanes */
+    int32_t n = 0;
+    x->buf[n++] = (CityPoint){b->nodes[ed->from].x, b->nodes[ed->from].y};
+    for (int32_t k = 0; k < ed->n_shape; k++)
+        x->buf[n++] = ed->shape[k];
+    x->buf[n++] = (CityPoint){b->nodes[ed->to].x, b->nodes[ed->to].y};
+    int32_t m = trim(x->buf, n, x->radius[ed->from], x->radius[ed->to], x->buf2);
+    if (m < 2) {
+        set_err(x->err, x->err_len, "edge '%s' is too short for its junctions", ed->id);
+        return false;
+    }
+    int32_t ei =
+        city_road_net_add_edge(x->net, ed->id, ed->from, ed->to, ed->priority, false, NULL, x->err, x->err_len);
+    if (ei < 0)
+        return false;
+    x->lane0[e] = x->net->n_lanes;
+    for (int32_t i = 0; i < ed->lanes; i++) {
+        double off = two_way ? (ed->lanes - i - 0.5) * ed->width : (ed->lanes / 2.0 - i - 0.5) * ed->width;
+        offset_right(x->buf2, m, off, x->buf3);
+        char lid[80];
+        snprintf(lid, sizeof lid, "%s_%d", ed->id, (int)i);
+        if (city_road_net_add_lane(x->net, ei, lid, ed->speed, 0, ed->width, ed->allow, x->buf3, m, x->err,
+                                   x->err_len) < 0)
+            return false;
+    }
+    return true;
+}
+
+/* The node's incoming and outgoing edges, incoming ones by approach angle (stable). */
+static void node_approaches(Build *x, int32_t nd)
+{
+    const CityRoadBuilder *b = x->b;
+    x->ni = x->no = 0;
     for (int32_t e = 0; e < b->n_edges; e++) {
-        const BEdge *ed = &b->edges[e];
-        bool two_way = false;
-        for (int32_t r = 0; r < b->n_edges; r++)
-            two_way |= b->edges[r].from == ed->to && b->edges[r].to == ed->from;
-        if (ed->n_shape > 250) {
-            set_err(err, err_len, "edge '%s' has too many shape points (250 at most)", ed->id);
-            goto fail;
-        }
-        int32_t n = 0;
-        buf[n++] = (CityPoint){b->nodes[ed->from].x, b->nodes[ed->from].y};
-        for (int32_t k = 0; k < ed->n_shape; k++)
-            buf[n++] = ed->shape[k];
-        buf[n++] = (CityPoint){b->nodes[ed->to].x, b->nodes[ed->to].y};
-        int32_t m = trim(buf, n, radius[ed->from], radius[ed->to], buf2);
-        if (m < 2) {
-            set_err(err, err_len, "edge '%s' is too short for its junctions", ed->id);
-            goto fail;
-        }
-        int32_t ei = city_road_net_add_edge(net, ed->id, ed->from, ed->to, ed->priority, false, NULL, err, err_len);
-        if (ei < 0)
-            goto fail;
-        lane0[e] = net->n_lanes;
-        for (int32_t i = 0; i < ed->lanes; i++) {
-            double off = two_way ? (ed->lanes - i - 0.5) * ed->width : (ed->lanes / 2.0 - i - 0.5) * ed->width;
-            offset_right(buf2, m, off, buf3);
-            char lid[80];
-            snprintf(lid, sizeof lid, "%s_%d", ed->id, (int)i);
-            if (city_road_net_add_lane(net, ei, lid, ed->speed, 0, ed->width, ed->allow, buf3, m, err, err_len) < 0)
-                goto fail;
-        }
+        if (b->edges[e].to == nd && x->ni < 64)
+            x->inc[x->ni++] = e;
+        if (b->edges[e].from == nd && x->no < 64)
+            x->out[x->no++] = e;
     }
-    /* junctions: connections, internal lanes, requests, signals */
-    for (int32_t nd = 0; nd < b->n_nodes; nd++) {
-        const BNode *node = &b->nodes[nd];
-        int32_t inc[64], out[64], ni = 0, no = 0;
-        double inc_angle[64];
-        for (int32_t e = 0; e < b->n_edges; e++) {
-            if (b->edges[e].to == nd && ni < 64)
-                inc[ni++] = e;
-            if (b->edges[e].from == nd && no < 64)
-                out[no++] = e;
+    for (int32_t i = 0; i < x->ni; i++)
+        x->inc_angle[i] = lane_dir(x->net, x->lane0[x->inc[i]], true);
+    for (int32_t i = 1; i < x->ni; i++)
+        for (int32_t j = i; j > 0 && x->inc_angle[j] < x->inc_angle[j - 1]; j--) {
+            double ta = x->inc_angle[j];
+            x->inc_angle[j] = x->inc_angle[j - 1];
+            x->inc_angle[j - 1] = ta;
+            int32_t te = x->inc[j];
+            x->inc[j] = x->inc[j - 1];
+            x->inc[j - 1] = te;
         }
-        /* incoming edges by approach angle (stable) */
-        for (int32_t i = 0; i < ni; i++)
-            inc_angle[i] = lane_dir(net, lane0[inc[i]], true);
-        for (int32_t i = 1; i < ni; i++)
-            for (int32_t j = i; j > 0 && inc_angle[j] < inc_angle[j - 1]; j--) {
-                double ta = inc_angle[j];
-                inc_angle[j] = inc_angle[j - 1];
-                inc_angle[j - 1] = ta;
-                int32_t te = inc[j];
-                inc[j] = inc[j - 1];
-                inc[j - 1] = te;
-            }
-        int32_t nl = 0;
-        for (int32_t a = 0; a < ni; a++) {
-            const BEdge *ein = &b->edges[inc[a]];
-            double din = lane_dir(net, lane0[inc[a]], true);
-            bool lane_used[16] = {false};
-            int32_t first_link = nl;
-            for (int32_t o = 0; o < no; o++) {
-                const BEdge *eout = &b->edges[out[o]];
-                bool uturn = eout->to == ein->from;
-                if (uturn && no > 1)
-                    continue;
-                double turn = wrap_pi(lane_dir(net, lane0[out[o]], false) - din);
-                char dir = uturn ? 't' : fabs(turn) < M_PI / 6 ? 's' : turn > 0 ? 'l' : 'r';
-                int32_t pairs[16][2], np = 0;
-                if (dir == 's') {
-                    for (int32_t i = 0; i < ein->lanes; i++)
-                        pairs[np][0] = i, pairs[np][1] = i < eout->lanes ? i : eout->lanes - 1, np++;
-                } else if (dir == 'r') {
-                    pairs[np][0] = 0, pairs[np][1] = 0, np++;
-                } else {
-                    pairs[np][0] = ein->lanes - 1, pairs[np][1] = eout->lanes - 1, np++;
-                }
-                for (int32_t k = 0; k < np; k++) {
-                    int32_t fl = lane0[inc[a]] + pairs[k][0], tl = lane0[out[o]] + pairs[k][1];
-                    if (!(net->lanes[fl].allow & net->lanes[tl].allow))
-                        continue;
-                    if (nl >= BUILD_MAX_LINKS) {
-                        set_err(err, err_len, "node '%s' has more than %d turning movements", node->id,
-                                BUILD_MAX_LINKS);
-                        goto fail;
-                    }
-                    links[nl++] = (Link){inc[a], out[o], fl, tl, dir, turn, {{0, 0}}, -1};
-                    lane_used[pairs[k][0]] = true;
-                }
-            }
-            /* a lane left without a movement takes the straightest one */
-            for (int32_t i = 0; i < ein->lanes; i++) {
-                if (lane_used[i] || nl == first_link)
-                    continue;
-                int32_t best = first_link;
-                for (int32_t k = first_link; k < nl; k++)
-                    if (fabs(links[k].turn) < fabs(links[best].turn))
-                        best = k;
-                Link l = links[best];
-                l.from_lane = lane0[inc[a]] + i;
-                if (nl < BUILD_MAX_LINKS)
-                    links[nl++] = l;
-            }
-        }
-        if (nl == 0)
+}
+
+/* Movements from incoming edge inc[a]: straight lane by lane, right from
+ * the rightmost lane, left and U-turns from the leftmost; a lane left
+ * without a movement takes the straightest one. */
+static bool approach_movements(Build *x, const BNode *node, int32_t a)
+{
+    const CityRoadBuilder *b = x->b;
+    const CityRoadNet *net = x->net;
+    const BEdge *ein = &b->edges[x->inc[a]];
+    double din = lane_dir(net, x->lane0[x->inc[a]], true);
+    bool lane_used[16] = {false};
+    int32_t first_link = x->nl;
+    for (int32_t o = 0; o < x->no; o++) {
+        const BEdge *eout = &b->edges[x->out[o]];
+        bool uturn = eout->to == ein->from;
+        if (uturn && x->no > 1)
             continue;
-        /* turning paths: cubic curves from lane end to lane start */
-        for (int32_t k = 0; k < nl; k++) {
-            Link *l = &links[k];
-            CityPoint p0 = lane_end(net, l->from_lane, true), p3 = lane_end(net, l->to_lane, false);
-            double d = hypot(p3.x - p0.x, p3.y - p0.y) / 3.0;
-            double a0 = lane_dir(net, l->from_lane, true), a1 = lane_dir(net, l->to_lane, false);
-            CityPoint p1 = {p0.x + d * cos(a0), p0.y + d * sin(a0)}, p2 = {p3.x - d * cos(a1), p3.y - d * sin(a1)};
-            for (int i = 0; i < BUILD_CURVE_PTS; i++) {
-                double t = (double)i / (BUILD_CURVE_PTS - 1), u = 1 - t;
-                l->path[i].x = u * u * u * p0.x + 3 * u * u * t * p1.x + 3 * u * t * t * p2.x + t * t * t * p3.x;
-                l->path[i].y = u * u * u * p0.y + 3 * u * u * t * p1.y + 3 * u * t * t * p2.y + t * t * t * p3.y;
+        double turn = wrap_pi(lane_dir(net, x->lane0[x->out[o]], false) - din);
+        char dir = uturn ? 't' : fabs(turn) < M_PI / 6 ? 's' : turn > 0 ? 'l' : 'r';
+        int32_t pairs[16][2], np = 0;
+        if (dir == 's') {
+            for (int32_t i = 0; i < ein->lanes; i++)
+                pairs[np][0] = i, pairs[np][1] = i < eout->lanes ? i : eout->lanes - 1, np++;
+        } else if (dir == 'r') {
+            pairs[np][0] = 0, pairs[np][1] = 0, np++;
+        } else {
+            pairs[np][0] = ein->lanes - 1, pairs[np][1] = eout->lanes - 1, np++;
+        }
+        for (int32_t k = 0; k < np; k++) {
+            int32_t fl = x->lane0[x->inc[a]] + pairs[k][0], tl = x->lane0[x->out[o]] + pairs[k][1];
+            if (!(net->lanes[fl].allow & net->lanes[tl].allow))
+                continue;
+            if (x->nl >= BUILD_MAX_LINKS) {
+                set_err(x->err, x->err_len, "node '%s' has more than %d turning movements", node->id, BUILD_MAX_LINKS);
+                return false;
             }
-            if (hypot(p3.x - p0.x, p3.y - p0.y) < 0.5) { /* degenerate: keep a short straight path */
-                l->path[BUILD_CURVE_PTS - 1].x = p0.x + 0.5 * cos(a0);
-                l->path[BUILD_CURVE_PTS - 1].y = p0.y + 0.5 * sin(a0);
-            }
+            x->links[x->nl++] = (Link){x->inc[a], x->out[o], fl, tl, dir, turn, {{0, 0}}, -1};
+            lane_used[pairs[k][0]] = true;
         }
-        /* conflicts and right of way */
-        int32_t tls = -1;
-        bool signal = node->type == CITY_JUNCTION_TRAFFIC_LIGHT;
-        int32_t group[BUILD_MAX_LINKS]; /* signal group of each link's approach: 0 or 1 */
-        for (int32_t k = 0; k < nl; k++) {
-            double ang = lane_dir(net, lane0[links[k].in_edge], true), ref = inc_angle[0];
-            double dd = fabs(wrap_pi(ang - ref));
-            group[k] = (dd < M_PI / 4 || dd > 3 * M_PI / 4) ? 0 : 1;
-        }
-        char(*resp)[BUILD_MAX_LINKS + 1] = calloc((size_t)nl, sizeof *resp);
-        char(*foes)[BUILD_MAX_LINKS + 1] = calloc((size_t)nl, sizeof *foes);
-        if (!resp || !foes) {
-            free(resp);
-            free(foes);
-            set_err(err, err_len, "out of memory");
-            goto fail;
-        }
-        for (int32_t k = 0; k < nl; k++) {
-            memset(resp[k], '0', (size_t)nl);
-            memset(foes[k], '0', (size_t)nl);
-        }
-        bool yields_any[BUILD_MAX_LINKS] = {false};
-        for (int32_t a = 0; a < nl; a++)
-            for (int32_t c = 0; c < nl; c++) {
-                const Link *la = &links[a], *lc = &links[c];
-                if (a == c || la->in_edge == lc->in_edge)
-                    continue;
-                bool merge = la->to_lane == lc->to_lane;
-                if (!merge && !paths_cross(la, lc))
-                    continue;
-                set_bit(foes[a], nl, c);
-                double ain = lane_dir(net, la->from_lane, true), cin = lane_dir(net, lc->from_lane, true);
-                double rel = wrap_pi(cin - ain); /* c comes from our right when its heading is ~90 deg left of ours */
-                bool c_from_right = rel > M_PI / 4 && rel < 3 * M_PI / 4;
-                bool opposite = fabs(rel) > 3 * M_PI / 4;
-                bool a_left = la->dir == 'l' || la->dir == 't', c_left = lc->dir == 'l' || lc->dir == 't';
-                int pa = b->edges[la->in_edge].priority, pc = b->edges[lc->in_edge].priority;
-                bool yield;
-                if (signal)
-                    yield = a_left && !c_left && opposite; /* permissive left turn */
-                else if (node->type == CITY_JUNCTION_PRIORITY && pa != pc)
-                    yield = pa < pc;
-                else if (a_left && !c_left && opposite)
-                    yield = true;
-                else if (!a_left && c_left && opposite)
-                    yield = false;
-                else
-                    yield = c_from_right; /* right before left (and for all-way stops) */
-                if (yield) {
-                    set_bit(resp[a], nl, c);
-                    yields_any[a] = true;
-                }
-            }
-        if (signal) {
-            /* two approach groups: green for straight and right ('G'),
-             * permissive left ('g'), then yellow; netconvert's 31 s / 3 s
-             * unless the node has its own program */
-            double green = 31.0, yellow = 3.0;
-            int32_t np = node->n_phases;
-            tls = city_road_net_add_tls(net, node->id, "0", CITY_TLS_STATIC, 0, nl, err, err_len);
-            if (tls < 0) {
-                free(resp);
-                free(foes);
-                goto fail;
-            }
-            if (np > 0) {
-                for (int32_t k = 0; k < np; k++)
-                    if (city_road_net_add_phase(net, tls, node->durations[k], 0, 0, node->states[k], err, err_len) <
-                        0) {
-                        free(resp);
-                        free(foes);
-                        goto fail;
-                    }
-            } else {
-                bool has_b = false;
-                for (int32_t k = 0; k < nl; k++)
-                    has_b |= group[k] == 1;
-                char st[BUILD_MAX_LINKS + 1];
-                for (int g = 0; g < (has_b ? 2 : 1); g++) {
-                    for (int y = 0; y < (has_b ? 2 : 1); y++) {
-                        for (int32_t k = 0; k < nl; k++)
-                            st[k] = group[k] != g ? 'r' : y ? 'y' : yields_any[k] ? 'g' : 'G';
-                        st[nl] = '\0';
-                        if (city_road_net_add_phase(net, tls, y ? yellow : green, 0, 0, st, err, err_len) < 0) {
-                            free(resp);
-                            free(foes);
-                            goto fail;
-                        }
-                    }
-                }
-            }
-            city_road_net_set_junction_tls(net, nd, tls, err, err_len);
-        }
-        /* internal lanes and connections, then the request table */
-        bool ok = true;
-        for (int32_t k = 0; k < nl && ok; k++) {
-            Link *l = &links[k];
-            char eid[96], lid[100];
-            snprintf(eid, sizeof eid, ":%s_%d", node->id, (int)k);
-            snprintf(lid, sizeof lid, "%s_0", eid);
-            int32_t ie = city_road_net_add_edge(net, eid, -1, -1, 0, true, NULL, err, err_len);
-            double v = fmin(net->lanes[l->from_lane].speed_mps, net->lanes[l->to_lane].speed_mps);
-            if (l->dir != 's') { /* lateral acceleration 3 m/s2 on the turn's radius */
-                double chord =
-                    hypot(l->path[BUILD_CURVE_PTS - 1].x - l->path[0].x, l->path[BUILD_CURVE_PTS - 1].y - l->path[0].y);
-                double r = chord / (2 * fmax(sin(fabs(l->turn) / 2), 0.1));
-                v = fmax(3.0, fmin(v, sqrt(3.0 * r)));
-            }
-            int32_t il = ie < 0 ? -1
-                                : city_road_net_add_lane(net, ie, lid, v, 0, net->lanes[l->from_lane].width_m,
-                                                         net->lanes[l->from_lane].allow & net->lanes[l->to_lane].allow,
-                                                         l->path, BUILD_CURVE_PTS, err, err_len);
-            char state = signal                                          ? 'O'
-                         : node->type == CITY_JUNCTION_ALLWAY_STOP       ? 'w'
-                         : !yields_any[k]                                ? 'M'
-                         : node->type == CITY_JUNCTION_RIGHT_BEFORE_LEFT ? '='
-                                                                         : 'm';
-            l->conn = il < 0 ? -1
-                             : city_road_net_add_connection(net, l->from_lane, l->to_lane, &il, 1, nd, tls,
-                                                            signal ? k : -1, l->dir, state, err, err_len);
-            ok = l->conn >= 0;
-        }
-        ok = ok && city_road_net_set_junction_links(net, nd, nl, err, err_len) == CITY_OK;
-        for (int32_t k = 0; k < nl && ok; k++) {
-            resp[k][nl] = foes[k][nl] = '\0';
-            ok = city_road_net_set_request(net, nd, k, links[k].conn, resp[k], foes[k], false, err, err_len) == CITY_OK;
-        }
-        free(resp);
-        free(foes);
-        if (!ok)
-            goto fail;
     }
-    if (city_road_net_finalize(net, err, err_len) != CITY_OK)
-        goto fail;
-    free(lane0);
-    free(radius);
-    free(links);
-    free(buf);
-    free(buf2);
-    free(buf3);
-    return net;
-fail:
-    city_road_net_destroy(net);
-    free(lane0);
-    free(radius);
-    free(links);
-    free(buf);
-    free(buf2);
-    free(buf3);
+    for (int32_t i = 0; i < ein->lanes; i++) {
+        if (lane_used[i] || x->nl == first_link)
+            continue;
+        int32_t best = first_link;
+        for (int32_t k = first_link; k < x->nl; k++)
+            if (fabs(x->links[k].turn) < fabs(x->links[best].turn))
+                best = k;
+        Link l = x->links[best];
+        l.from_lane = x->lane0[x->inc[a]] + i;
+        if (x->nl < BUILD_MAX_LINKS)
+            x->links[x->nl++] = l;
+    }
+    return true;
+}
+
+/* Turning paths: cubic curves from lane end to lane start. */
+static void turning_paths(Build *x)
+{
+    const CityRoadNet *net = x->net;
+    for (int32_t k = 0; k < x->nl; k++) {
+        Link *l = &x->links[k];
+        CityPoint p0 = lane_end(net, l->from_lane, true), p3 = lane_end(net, l->to_lane, false);
+        double d = hypot(p3.x - p0.x, p3.y - p0.y) / 3.0;
+        double a0 = lane_dir(net, l->from_lane, true), a1 = lane_dir(net, l->to_lane, false);
+        CityPoint p1 = {p0.x + d * cos(a0), p0.y + d * sin(a0)}, p2 = {p3.x - d * cos(a1), p3.y - d * sin(a1)};
+        for (int i = 0; i < BUILD_CURVE_PTS; i++) {
+            double t = (double)i / (BUILD_CURVE_PTS - 1), u = 1 - t;
+            l->path[i].x = u * u * u * p0.x + 3 * u * u * t * p1.x + 3 * u * t * t * p2.x + t * t * t * p3.x;
+            l->path[i].y = u * u * u * p0.y + 3 * u * u * t * p1.y + 3 * u * t * t * p2.y + t * t * t * p3.y;
+        }
+        if (hypot(p3.x - p0.x, p3.y - p0.y) < 0.5) { /* degenerate: keep a short straight path */
+            l->path[BUILD_CURVE_PTS - 1].x = p0.x + 0.5 * cos(a0);
+            l->path[BUILD_CURVE_PTS - 1].y = p0.y + 0.5 * sin(a0);
+        }
+    }
+}
+
+/* Does movement la yield to its foe lc at this node? */
+static bool link_yields(const Build *x, const BNode *node, const Link *la, const Link *lc)
+{
+    double ain = lane_dir(x->net, la->from_lane, true), cin = lane_dir(x->net, lc->from_lane, true);
+    double rel = wrap_pi(cin - ain); /* c comes from our right when its heading is ~90 deg left of ours */
+    bool c_from_right = rel > M_PI / 4 && rel < 3 * M_PI / 4;
+    bool opposite = fabs(rel) > 3 * M_PI / 4;
+    bool a_left = la->dir == 'l' || la->dir == 't', c_left = lc->dir == 'l' || lc->dir == 't';
+    int pa = x->b->edges[la->in_edge].priority, pc = x->b->edges[lc->in_edge].priority;
+    if (node->type == CITY_JUNCTION_TRAFFIC_LIGHT)
+        return a_left && !c_left && opposite; /* permissive left turn */
+    if (node->type == CITY_JUNCTION_PRIORITY && pa != pc)
+        return pa < pc;
+    if (a_left && !c_left && opposite)
+        return true;
+    if (!a_left && c_left && opposite)
+        return false;
+    return c_from_right; /* right before left (and for all-way stops) */
+}
+
+/* Signal groups, foes (crossing or merging paths from other edges) and
+ * who yields to whom. */
+static void right_of_way(Build *x, const BNode *node)
+{
+    int32_t nl = x->nl;
+    for (int32_t k = 0; k < nl; k++) {
+        double ang = lane_dir(x->net, x->lane0[x->links[k].in_edge], true), ref = x->inc_angle[0];
+        double dd = fabs(wrap_pi(ang - ref));
+        x->group[k] = (dd < M_PI / 4 || dd > 3 * M_PI / 4) ? 0 : 1;
+        memset(x->resp[k], '0', (size_t)nl);
+        memset(x->foes[k], '0', (size_t)nl);
+        x->yields_any[k] = false;
+    }
+    for (int32_t a = 0; a < nl; a++)
+        for (int32_t c = 0; c < nl; c++) {
+            const Link *la = &x->links[a], *lc = &x->links[c];
+            if (a == c || la->in_edge == lc->in_edge)
+                continue;
+            bool merge = la->to_lane == lc->to_lane;
+            if (!merge && !paths_cross(la, lc))
+                continue;
+            set_bit(x->foes[a], nl, c);
+            if (link_yields(x, node, la, lc)) {
+                set_bit(x->resp[a], nl, c);
+                x->yields_any[a] = true;
+            }
+        }
+}
+
+/* The light of a signalized node: its own program, or two approach
+ * groups with green for straight and right ('G'), permissive left ('g'),
+ * then yellow, netconvert's 31 s / 3 s. Returns the light, -1 on error. */
+static int32_t node_signal(Build *x, const BNode *node, int32_t nd)
+{
+    const double green = 31.0, yellow = 3.0;
+    int32_t nl = x->nl;
+    int32_t tls = city_road_net_add_tls(x->net, node->id, "0", CITY_TLS_STATIC, 0, nl, x->err, x->err_len);
+    if (tls < 0)
+        return -1;
+    if (node->n_phases > 0) {
+        for (int32_t k = 0; k < node->n_phases; k++)
+            if (city_road_net_add_phase(x->net, tls, node->durations[k], 0, 0, node->states[k], x->err, x->err_len) < 0)
+                return -1;
+    } else {
+        bool has_b = false;
+        for (int32_t k = 0; k < nl; k++)
+            has_b |= x->group[k] == 1;
+        char st[BUILD_MAX_LINKS + 1];
+        for (int g = 0; g < (has_b ? 2 : 1); g++)
+            for (int y = 0; y < (has_b ? 2 : 1); y++) {
+                for (int32_t k = 0; k < nl; k++)
+                    st[k] = x->group[k] != g ? 'r' : y ? 'y' : x->yields_any[k] ? 'g' : 'G';
+                st[nl] = '\0';
+                if (city_road_net_add_phase(x->net, tls, y ? yellow : green, 0, 0, st, x->err, x->err_len) < 0)
+                    return -1;
+            }
+    }
+    city_road_net_set_junction_tls(x->net, nd, tls, x->err, x->err_len);
+    return tls;
+}
+
+/* Speed (m/s) through a movement: the slower lane's, and on a turn what a
+ * lateral acceleration of 3 m/s2 allows on its radius. */
+static double movement_speed(const CityRoadNet *net, const Link *l)
+{
+    double v = fmin(net->lanes[l->from_lane].speed_mps, net->lanes[l->to_lane].speed_mps);
+    if (l->dir != 's') {
+        double chord =
+            hypot(l->path[BUILD_CURVE_PTS - 1].x - l->path[0].x, l->path[BUILD_CURVE_PTS - 1].y - l->path[0].y);
+        double r = chord / (2 * fmax(sin(fabs(l->turn) / 2), 0.1));
+        v = fmax(3.0, fmin(v, sqrt(3.0 * r)));
+    }
+    return v;
+}
+
+/* Internal lanes and connections of every movement, then the request table. */
+static bool node_connections(Build *x, const BNode *node, int32_t nd, int32_t tls)
+{
+    CityRoadNet *net = x->net;
+    bool signal = node->type == CITY_JUNCTION_TRAFFIC_LIGHT;
+    bool ok = true;
+    for (int32_t k = 0; k < x->nl && ok; k++) {
+        Link *l = &x->links[k];
+        char eid[96], lid[100];
+        snprintf(eid, sizeof eid, ":%s_%d", node->id, (int)k);
+        snprintf(lid, sizeof lid, "%s_0", eid);
+        int32_t ie = city_road_net_add_edge(net, eid, -1, -1, 0, true, NULL, x->err, x->err_len);
+        double v = movement_speed(net, l);
+        int32_t il = ie < 0 ? -1
+                            : city_road_net_add_lane(net, ie, lid, v, 0, net->lanes[l->from_lane].width_m,
+                                                     net->lanes[l->from_lane].allow & net->lanes[l->to_lane].allow,
+                                                     l->path, BUILD_CURVE_PTS, x->err, x->err_len);
+        char state = signal                                          ? 'O'
+                     : node->type == CITY_JUNCTION_ALLWAY_STOP       ? 'w'
+                     : !x->yields_any[k]                             ? 'M'
+                     : node->type == CITY_JUNCTION_RIGHT_BEFORE_LEFT ? '='
+                                                                     : 'm';
+        l->conn = il < 0 ? -1
+                         : city_road_net_add_connection(net, l->from_lane, l->to_lane, &il, 1, nd, tls, signal ? k : -1,
+                                                        l->dir, state, x->err, x->err_len);
+        ok = l->conn >= 0;
+    }
+    ok = ok && city_road_net_set_junction_links(net, nd, x->nl, x->err, x->err_len) == CITY_OK;
+    for (int32_t k = 0; k < x->nl && ok; k++) {
+        x->resp[k][x->nl] = x->foes[k][x->nl] = '\0';
+        ok = city_road_net_set_request(net, nd, k, x->links[k].conn, x->resp[k], x->foes[k], false, x->err,
+                                       x->err_len) == CITY_OK;
+    }
+    return ok;
+}
+
+/* A node's movements, their paths and rules, its light, its connections. */
+static bool build_node(Build *x, int32_t nd)
+{
+    const BNode *node = &x->b->nodes[nd];
+    node_approaches(x, nd);
+    x->nl = 0;
+    for (int32_t a = 0; a < x->ni; a++)
+        if (!approach_movements(x, node, a))
+            return false;
+    if (x->nl == 0)
+        return true;
+    turning_paths(x);
+    right_of_way(x, node);
+    int32_t tls = -1;
+    if (node->type == CITY_JUNCTION_TRAFFIC_LIGHT && (tls = node_signal(x, node, nd)) < 0)
+        return false;
+    return node_connections(x, node, nd, tls);
+}
+
+static void build_free(Build *x)
+{
+    free(x->lane0);
+    free(x->radius);
+    free(x->links);
+    free(x->buf);
+    free(x->buf2);
+    free(x->buf3);
+    free(x->resp);
+    free(x->foes);
+}
+
+CityRoadNet *city_road_builder_build(CityRoadBuilder *b, char *err, size_t err_len)
+{
+    Build x = {.b = b, .net = city_road_net_create(), .err = err, .err_len = err_len};
+    x.lane0 = calloc((size_t)b->n_edges + 1, sizeof *x.lane0);
+    x.radius = calloc((size_t)b->n_nodes + 1, sizeof *x.radius);
+    x.links = malloc(BUILD_MAX_LINKS * sizeof *x.links);
+    x.buf = malloc(256 * sizeof *x.buf);
+    x.buf2 = malloc(256 * sizeof *x.buf2);
+    x.buf3 = malloc(256 * sizeof *x.buf3);
+    x.resp = calloc(BUILD_MAX_LINKS, sizeof *x.resp);
+    x.foes = calloc(BUILD_MAX_LINKS, sizeof *x.foes);
+    bool ok = x.net && x.lane0 && x.radius && x.links && x.buf && x.buf2 && x.buf3 && x.resp && x.foes;
+    if (!ok)
+        set_err(err, err_len, "out of memory building the road network");
+    else if (b->n_edges == 0) {
+        set_err(err, err_len, "the network has no edges; add edges (or a grid) before building it");
+        ok = false;
+    }
+    if (ok) {
+        junction_radii(&x);
+        for (int32_t i = 0; i < b->n_nodes && ok; i++) {
+            const BNode *n = &b->nodes[i];
+            ok = city_road_net_add_junction(x.net, n->id, n->type, n->x, n->y, NULL, 0, err, err_len) >= 0;
+        }
+    }
+    for (int32_t e = 0; e < b->n_edges && ok; e++)
+        ok = add_edge_lanes(&x, e);
+    for (int32_t nd = 0; nd < b->n_nodes && ok; nd++)
+        ok = build_node(&x, nd);
+    ok = ok && city_road_net_finalize(x.net, err, err_len) == CITY_OK;
+    build_free(&x);
+    if (ok)
+        return x.net;
+    city_road_net_destroy(x.net);
     return NULL;
 }

@@ -99,14 +99,6 @@ typedef struct RoadEdgeStats {
     double travel_s;  /* summed traversal times of vehicles that left */
 } RoadEdgeStats;
 
-/* An EV plugged in at a charger after its trip (the grid holds its battery). */
-typedef struct RoadParkedEv {
-    uint64_t key;       /* the vehicle's packed id at arrival */
-    double unplug_s;    /* when it leaves */
-    double arrived_kwh; /* battery content when it plugged in */
-    char *name;         /* the vehicle's name (owned: the vehicle is gone) */
-} RoadParkedEv;
-
 struct CityRoad {
     CityWorld *world;
     CityRoadNet *net;
@@ -146,10 +138,9 @@ struct CityRoad {
     int32_t *link_touched_prev;
     int32_t n_touched_prev, cap_touched_prev;
 
-    RoadParkedEv *parked;
-    int32_t n_parked, cap_parked;
-    uint64_t ev_sessions;  /* charging sessions started */
-    double ev_charged_kwh; /* energy EVs took home from finished sessions */
+    CityRoadArrival *arrivals; /* vehicles that arrived during tick arrivals_tick (names owned) */
+    int32_t n_arrivals, cap_arrivals;
+    int64_t arrivals_tick; /* the tick the list belongs to (-1: none yet) */
     RoadMerge *merges;
     int32_t n_merges, cap_merges;
     int32_t *merge_head; /* per lane: first request, -1 */
@@ -224,9 +215,10 @@ static inline double road_desired_speed(const CityRoad *road, int32_t v, int32_t
 /* road_step.c */
 CityStatus road_step(CityWorld *world, void *self, int64_t tick);
 
-/* road_ev.c: EVs that arrive low plug in at a charger of the power grid */
-CityStatus road_ev_arrive(CityRoad *road, int32_t v, double now_s);
-CityStatus road_ev_step(CityRoad *road, double now_s);
+/* road_arrivals.c: the published list of this tick's arrivals (what
+ * couplings read). Takes the vehicle's name: call just before its slot is freed. */
+CityStatus road_arrival_record(CityRoad *road, int32_t v, double now_s);
+void road_arrivals_free(CityRoad *road);
 
 /* road_output.c */
 CityStatus road_record_trip(CityRoad *road, int32_t v, double now_s);

@@ -1,24 +1,22 @@
 /* The static road network: growable element arrays, id lookup, the
- * builder calls and finalize (derived tables and consistency checks). */
+ * builder calls and the readers. Finalize (derived tables and consistency
+ * checks) is in road_net_finalize.c. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "city_array.h"
 #include "city_hash.h"
-#include "city_strmap.h"
-#include "city_road_net.h"
-
-enum { CAP_J, CAP_E, CAP_L, CAP_C, CAP_K, CAP_T, CAP_P, CAP_PT, CAP_VIA, CAP_SUCC, CAP_MASK, CAP_CHAR };
+#include "road_net_internal.h"
 
 /* id -> index maps, one per element kind (open addressing, FNV-1a) */
 struct RoadNetIndex {
     CityStrMap junctions, edges, lanes, tls;
 };
 
-static void set_err(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t len, const char *fmt, ...)
+void road_net_set_err(char *err, size_t len, const char *fmt, ...)
 {
     if (!err || !len)
         return;
@@ -28,18 +26,14 @@ static void set_err(char *err, size_t len, const char *fmt, ...)
     va_end(ap);
 }
 
-static bool grow(CityRoadNet *net, void **arr, int kind, size_t need, size_t size)
+bool road_net_grow(CityRoadNet *net, void **arr, int kind, size_t need, size_t size)
 {
-    if (need <= net->caps[kind])
-        return true;
-    size_t cap = net->caps[kind] ? net->caps[kind] * 2 : 64;
-    while (cap < need)
-        cap *= 2;
-    void *p = realloc(*arr, cap * size);
-    if (!p)
+    if (need > INT32_MAX)
         return false;
-    *arr = p;
-    net->caps[kind] = cap;
+    int32_t cap = (int32_t)net->caps[kind];
+    if (!city_array_grow(arr, &cap, (int32_t)need, size))
+        return false;
+    net->caps[kind] = (size_t)cap;
     return true;
 }
 
@@ -171,7 +165,7 @@ static int32_t add_points(CityRoadNet *net, const CityPoint *pts, int32_t n)
 {
     if (n <= 0)
         return net->n_points;
-    if (!grow(net, (void **)&net->points, CAP_PT, (size_t)net->n_points + (size_t)n, sizeof *net->points))
+    if (!road_net_grow(net, (void **)&net->points, CAP_PT, (size_t)net->n_points + (size_t)n, sizeof *net->points))
         return -1;
     int32_t first = net->n_points;
     memcpy(net->points + first, pts, (size_t)n * sizeof *pts);
@@ -182,7 +176,7 @@ static int32_t add_points(CityRoadNet *net, const CityPoint *pts, int32_t n)
 static bool check_open(const CityRoadNet *net, char *err, size_t len)
 {
     if (net->finalized) {
-        set_err(err, len, "the road network is finalized; add elements before city_road_net_finalize");
+        road_net_set_err(err, len, "the road network is finalized; add elements before city_road_net_finalize");
         return false;
     }
     return true;
@@ -196,15 +190,15 @@ int32_t city_road_net_add_junction(CityRoadNet *net, const char *id, CityJunctio
     if (!check_open(net, err, err_len))
         return -1;
     if (!id || !*id || city_strmap_get(&net->index->junctions, id) >= 0) {
-        set_err(err, err_len, "junction '%s' is %s; give every junction its own id", id ? id : "",
-                id && *id ? "defined twice" : "without an id");
+        road_net_set_err(err, err_len, "junction '%s' is %s; give every junction its own id", id ? id : "",
+                         id && *id ? "defined twice" : "without an id");
         return -1;
     }
     if ((unsigned)type >= CITY_JUNCTION_TYPE_COUNT || !isfinite(x) || !isfinite(y)) {
-        set_err(err, err_len, "junction '%s' has a bad type or position", id);
+        road_net_set_err(err, err_len, "junction '%s' has a bad type or position", id);
         return -1;
     }
-    if (!grow(net, (void **)&net->junctions, CAP_J, (size_t)net->n_junctions + 1, sizeof *net->junctions))
+    if (!road_net_grow(net, (void **)&net->junctions, CAP_J, (size_t)net->n_junctions + 1, sizeof *net->junctions))
         goto oom;
     CityJunction *j = &net->junctions[net->n_junctions];
     memset(j, 0, sizeof *j);
@@ -222,7 +216,7 @@ int32_t city_road_net_add_junction(CityRoadNet *net, const char *id, CityJunctio
     }
     return net->n_junctions++;
 oom:
-    set_err(err, err_len, "out of memory adding junction '%s'", id);
+    road_net_set_err(err, err_len, "out of memory adding junction '%s'", id);
     return -1;
 }
 
@@ -232,15 +226,15 @@ int32_t city_road_net_add_edge(CityRoadNet *net, const char *id, int32_t from, i
     if (!check_open(net, err, err_len))
         return -1;
     if (!id || !*id || city_strmap_get(&net->index->edges, id) >= 0) {
-        set_err(err, err_len, "edge '%s' is %s; give every edge its own id", id ? id : "",
-                id && *id ? "defined twice" : "without an id");
+        road_net_set_err(err, err_len, "edge '%s' is %s; give every edge its own id", id ? id : "",
+                         id && *id ? "defined twice" : "without an id");
         return -1;
     }
     if (!internal && (from < 0 || from >= net->n_junctions || to < 0 || to >= net->n_junctions)) {
-        set_err(err, err_len, "edge '%s' joins unknown junctions; define its from and to junctions first", id);
+        road_net_set_err(err, err_len, "edge '%s' joins unknown junctions; define its from and to junctions first", id);
         return -1;
     }
-    if (!grow(net, (void **)&net->edges, CAP_E, (size_t)net->n_edges + 1, sizeof *net->edges))
+    if (!road_net_grow(net, (void **)&net->edges, CAP_E, (size_t)net->n_edges + 1, sizeof *net->edges))
         goto oom;
     CityEdge *e = &net->edges[net->n_edges];
     memset(e, 0, sizeof *e);
@@ -258,7 +252,7 @@ int32_t city_road_net_add_edge(CityRoadNet *net, const char *id, int32_t from, i
     }
     return net->n_edges++;
 oom:
-    set_err(err, err_len, "out of memory adding edge '%s'", id);
+    road_net_set_err(err, err_len, "out of memory adding edge '%s'", id);
     return -1;
 }
 
@@ -269,21 +263,22 @@ int32_t city_road_net_add_lane(CityRoadNet *net, int32_t edge, const char *id, d
     if (!check_open(net, err, err_len))
         return -1;
     if (edge < 0 || edge >= net->n_edges) {
-        set_err(err, err_len, "lane '%s' belongs to no known edge", id ? id : "");
+        road_net_set_err(err, err_len, "lane '%s' belongs to no known edge", id ? id : "");
         return -1;
     }
     CityEdge *e = &net->edges[edge];
     if (e->lane_first + e->lane_count != net->n_lanes) {
-        set_err(err, err_len, "lane '%s': lanes of edge '%s' must be added one after another", id ? id : "", e->id);
+        road_net_set_err(err, err_len, "lane '%s': lanes of edge '%s' must be added one after another", id ? id : "",
+                         e->id);
         return -1;
     }
     if (!id || !*id || city_strmap_get(&net->index->lanes, id) >= 0) {
-        set_err(err, err_len, "lane '%s' is %s; give every lane its own id", id ? id : "",
-                id && *id ? "defined twice" : "without an id");
+        road_net_set_err(err, err_len, "lane '%s' is %s; give every lane its own id", id ? id : "",
+                         id && *id ? "defined twice" : "without an id");
         return -1;
     }
     if (n_shape < 2 || !(speed_mps > 0) || !isfinite(speed_mps)) {
-        set_err(err, err_len, "lane '%s' needs a shape of at least 2 points and a speed > 0", id);
+        road_net_set_err(err, err_len, "lane '%s' needs a shape of at least 2 points and a speed > 0", id);
         return -1;
     }
     double geo = 0.0;
@@ -293,7 +288,7 @@ int32_t city_road_net_add_lane(CityRoadNet *net, int32_t edge, const char *id, d
         length_m = geo;
     if (!(length_m > 0)) /* SUMO gives zero-length lanes 0.1 m */
         length_m = 0.1;
-    if (!grow(net, (void **)&net->lanes, CAP_L, (size_t)net->n_lanes + 1, sizeof *net->lanes))
+    if (!road_net_grow(net, (void **)&net->lanes, CAP_L, (size_t)net->n_lanes + 1, sizeof *net->lanes))
         goto oom;
     CityLane *l = &net->lanes[net->n_lanes];
     memset(l, 0, sizeof *l);
@@ -313,7 +308,7 @@ int32_t city_road_net_add_lane(CityRoadNet *net, int32_t edge, const char *id, d
     e->lane_count++;
     return net->n_lanes++;
 oom:
-    set_err(err, err_len, "out of memory adding lane '%s'", id);
+    road_net_set_err(err, err_len, "out of memory adding lane '%s'", id);
     return -1;
 }
 
@@ -325,24 +320,25 @@ int32_t city_road_net_add_connection(CityRoadNet *net, int32_t from_lane, int32_
         return -1;
     if (from_lane < 0 || from_lane >= net->n_lanes || to_lane < 0 || to_lane >= net->n_lanes || junction < 0 ||
         junction >= net->n_junctions) {
-        set_err(err, err_len, "connection names an unknown lane or junction");
+        road_net_set_err(err, err_len, "connection names an unknown lane or junction");
         return -1;
     }
     for (int32_t k = 0; k < n_via; k++)
         if (via[k] < 0 || via[k] >= net->n_lanes) {
-            set_err(err, err_len, "connection %s -> %s passes an unknown internal lane", net->lanes[from_lane].id,
-                    net->lanes[to_lane].id);
+            road_net_set_err(err, err_len, "connection %s -> %s passes an unknown internal lane",
+                             net->lanes[from_lane].id, net->lanes[to_lane].id);
             return -1;
         }
     if (tls >= net->n_tls || (tls >= 0 && (tls_link < 0 || tls_link >= net->tls[tls].link_count))) {
-        set_err(err, err_len, "connection %s -> %s: traffic light link index %d is out of range for light '%s'",
-                net->lanes[from_lane].id, net->lanes[to_lane].id, (int)tls_link,
-                tls >= 0 && tls < net->n_tls ? net->tls[tls].id : "?");
+        road_net_set_err(err, err_len,
+                         "connection %s -> %s: traffic light link index %d is out of range for light '%s'",
+                         net->lanes[from_lane].id, net->lanes[to_lane].id, (int)tls_link,
+                         tls >= 0 && tls < net->n_tls ? net->tls[tls].id : "?");
         return -1;
     }
-    if (!grow(net, (void **)&net->conns, CAP_C, (size_t)net->n_conns + 1, sizeof *net->conns) ||
-        !grow(net, (void **)&net->via, CAP_VIA, (size_t)net->n_via + (size_t)n_via + 1, sizeof *net->via)) {
-        set_err(err, err_len, "out of memory adding a connection");
+    if (!road_net_grow(net, (void **)&net->conns, CAP_C, (size_t)net->n_conns + 1, sizeof *net->conns) ||
+        !road_net_grow(net, (void **)&net->via, CAP_VIA, (size_t)net->n_via + (size_t)n_via + 1, sizeof *net->via)) {
+        road_net_set_err(err, err_len, "out of memory adding a connection");
         return -1;
     }
     CityConnection *c = &net->conns[net->n_conns];
@@ -368,19 +364,19 @@ CityStatus city_road_net_set_junction_links(CityRoadNet *net, int32_t junction, 
     if (!check_open(net, err, err_len))
         return CITY_ERR_INVALID;
     if (junction < 0 || junction >= net->n_junctions || n_links < 0) {
-        set_err(err, err_len, "set_junction_links: bad junction or link count");
+        road_net_set_err(err, err_len, "set_junction_links: bad junction or link count");
         return CITY_ERR_INVALID;
     }
     CityJunction *j = &net->junctions[junction];
     if (j->link_first >= 0) {
-        set_err(err, err_len, "junction '%s' already has its links", j->id);
+        road_net_set_err(err, err_len, "junction '%s' already has its links", j->id);
         return CITY_ERR_INVALID;
     }
     int32_t words = (n_links + 63) / 64;
-    if (!grow(net, (void **)&net->links, CAP_K, (size_t)net->n_links + (size_t)n_links, sizeof *net->links) ||
-        !grow(net, (void **)&net->masks, CAP_MASK, (size_t)net->n_masks + 2u * (size_t)words * (size_t)n_links,
-              sizeof *net->masks)) {
-        set_err(err, err_len, "out of memory adding the links of junction '%s'", j->id);
+    if (!road_net_grow(net, (void **)&net->links, CAP_K, (size_t)net->n_links + (size_t)n_links, sizeof *net->links) ||
+        !road_net_grow(net, (void **)&net->masks, CAP_MASK, (size_t)net->n_masks + 2u * (size_t)words * (size_t)n_links,
+                       sizeof *net->masks)) {
+        road_net_set_err(err, err_len, "out of memory adding the links of junction '%s'", j->id);
         return CITY_ERR_NOMEM;
     }
     j->link_first = net->n_links;
@@ -420,17 +416,18 @@ CityStatus city_road_net_set_request(CityRoadNet *net, int32_t junction, int32_t
     if (!check_open(net, err, err_len))
         return CITY_ERR_INVALID;
     if (junction < 0 || junction >= net->n_junctions) {
-        set_err(err, err_len, "request for an unknown junction");
+        road_net_set_err(err, err_len, "request for an unknown junction");
         return CITY_ERR_INVALID;
     }
     CityJunction *j = &net->junctions[junction];
     if (index < 0 || index >= j->link_count) {
-        set_err(err, err_len, "junction '%s': request index %d is outside its %d links", j->id, (int)index,
-                (int)j->link_count);
+        road_net_set_err(err, err_len, "junction '%s': request index %d is outside its %d links", j->id, (int)index,
+                         (int)j->link_count);
         return CITY_ERR_INVALID;
     }
     if (conn < 0 || conn >= net->n_conns || net->conns[conn].junction != junction) {
-        set_err(err, err_len, "junction '%s': request %d names a connection of another junction", j->id, (int)index);
+        road_net_set_err(err, err_len, "junction '%s': request %d names a connection of another junction", j->id,
+                         (int)index);
         return CITY_ERR_INVALID;
     }
     int32_t g = j->link_first + index;
@@ -438,8 +435,9 @@ CityStatus city_road_net_set_request(CityRoadNet *net, int32_t junction, int32_t
     uint64_t *m = net->masks + lk->mask_first;
     memset(m, 0, 2u * (size_t)lk->mask_words * sizeof *m);
     if (!parse_bits(response, j->link_count, m) || !parse_bits(foes, j->link_count, m + lk->mask_words)) {
-        set_err(err, err_len, "junction '%s': request %d needs response and foes strings of %d characters '0'/'1'",
-                j->id, (int)index, (int)j->link_count);
+        road_net_set_err(err, err_len,
+                         "junction '%s': request %d needs response and foes strings of %d characters '0'/'1'", j->id,
+                         (int)index, (int)j->link_count);
         return CITY_ERR_INVALID;
     }
     lk->conn = conn;
@@ -454,15 +452,15 @@ int32_t city_road_net_add_tls(CityRoadNet *net, const char *id, const char *prog
     if (!check_open(net, err, err_len))
         return -1;
     if (!id || !*id || city_strmap_get(&net->index->tls, id) >= 0) {
-        set_err(err, err_len, "traffic light '%s' is %s; give every light its own id", id ? id : "",
-                id && *id ? "defined twice" : "without an id");
+        road_net_set_err(err, err_len, "traffic light '%s' is %s; give every light its own id", id ? id : "",
+                         id && *id ? "defined twice" : "without an id");
         return -1;
     }
     if (link_count < 0 || !isfinite(offset_s)) {
-        set_err(err, err_len, "traffic light '%s' has a bad link count or offset", id);
+        road_net_set_err(err, err_len, "traffic light '%s' has a bad link count or offset", id);
         return -1;
     }
-    if (!grow(net, (void **)&net->tls, CAP_T, (size_t)net->n_tls + 1, sizeof *net->tls))
+    if (!road_net_grow(net, (void **)&net->tls, CAP_T, (size_t)net->n_tls + 1, sizeof *net->tls))
         goto oom;
     CityTls *t = &net->tls[net->n_tls];
     memset(t, 0, sizeof *t);
@@ -479,7 +477,7 @@ int32_t city_road_net_add_tls(CityRoadNet *net, const char *id, const char *prog
     }
     return net->n_tls++;
 oom:
-    set_err(err, err_len, "out of memory adding traffic light '%s'", id);
+    road_net_set_err(err, err_len, "out of memory adding traffic light '%s'", id);
     return -1;
 }
 
@@ -489,27 +487,30 @@ int32_t city_road_net_add_phase(CityRoadNet *net, int32_t tls, double duration_s
     if (!check_open(net, err, err_len))
         return -1;
     if (tls < 0 || tls >= net->n_tls) {
-        set_err(err, err_len, "phase for an unknown traffic light");
+        road_net_set_err(err, err_len, "phase for an unknown traffic light");
         return -1;
     }
     CityTls *t = &net->tls[tls];
     if (t->phase_first + t->phase_count != net->n_phases) {
-        set_err(err, err_len, "traffic light '%s': add its phases one after another", t->id);
+        road_net_set_err(err, err_len, "traffic light '%s': add its phases one after another", t->id);
         return -1;
     }
     if (!state || (int32_t)strlen(state) != t->link_count) {
-        set_err(err, err_len, "traffic light '%s' phase %d: state '%s' has %d characters, the light has %d links",
-                t->id, (int)t->phase_count, state ? state : "", state ? (int)strlen(state) : 0, (int)t->link_count);
+        road_net_set_err(err, err_len,
+                         "traffic light '%s' phase %d: state '%s' has %d characters, the light has %d links", t->id,
+                         (int)t->phase_count, state ? state : "", state ? (int)strlen(state) : 0, (int)t->link_count);
         return -1;
     }
     for (const char *p = state; *p; p++)
         if (!strchr("GgryYuosOw-", *p)) {
-            set_err(err, err_len, "traffic light '%s' phase %d: '%c' is not a SUMO signal state (use GgryYuosO)", t->id,
-                    (int)t->phase_count, *p);
+            road_net_set_err(err, err_len,
+                             "traffic light '%s' phase %d: '%c' is not a SUMO signal state (use GgryYuosO)", t->id,
+                             (int)t->phase_count, *p);
             return -1;
         }
     if (!(duration_s > 0) || !isfinite(duration_s)) {
-        set_err(err, err_len, "traffic light '%s' phase %d: duration must be > 0 s", t->id, (int)t->phase_count);
+        road_net_set_err(err, err_len, "traffic light '%s' phase %d: duration must be > 0 s", t->id,
+                         (int)t->phase_count);
         return -1;
     }
     if (!(min_s > 0))
@@ -517,14 +518,14 @@ int32_t city_road_net_add_phase(CityRoadNet *net, int32_t tls, double duration_s
     if (!(max_s > 0))
         max_s = duration_s;
     if (min_s > max_s) {
-        set_err(err, err_len, "traffic light '%s' phase %d: minDur %.1f s exceeds maxDur %.1f s", t->id,
-                (int)t->phase_count, min_s, max_s);
+        road_net_set_err(err, err_len, "traffic light '%s' phase %d: minDur %.1f s exceeds maxDur %.1f s", t->id,
+                         (int)t->phase_count, min_s, max_s);
         return -1;
     }
-    if (!grow(net, (void **)&net->phases, CAP_P, (size_t)net->n_phases + 1, sizeof *net->phases) ||
-        !grow(net, (void **)&net->chars, CAP_CHAR, (size_t)net->n_chars + (size_t)t->link_count + 1,
-              sizeof *net->chars)) {
-        set_err(err, err_len, "out of memory adding a phase to light '%s'", t->id);
+    if (!road_net_grow(net, (void **)&net->phases, CAP_P, (size_t)net->n_phases + 1, sizeof *net->phases) ||
+        !road_net_grow(net, (void **)&net->chars, CAP_CHAR, (size_t)net->n_chars + (size_t)t->link_count + 1,
+                       sizeof *net->chars)) {
+        road_net_set_err(err, err_len, "out of memory adding a phase to light '%s'", t->id);
         return -1;
     }
     CityTlsPhase *ph = &net->phases[net->n_phases];
@@ -543,223 +544,10 @@ CityStatus city_road_net_set_junction_tls(CityRoadNet *net, int32_t junction, in
     if (!check_open(net, err, err_len))
         return CITY_ERR_INVALID;
     if (junction < 0 || junction >= net->n_junctions || tls < -1 || tls >= net->n_tls) {
-        set_err(err, err_len, "set_junction_tls: unknown junction or light");
+        road_net_set_err(err, err_len, "set_junction_tls: unknown junction or light");
         return CITY_ERR_INVALID;
     }
     net->junctions[junction].tls = tls;
-    return CITY_OK;
-}
-
-/* ---- finalize ----------------------------------------------------------- */
-
-static bool is_major(char state)
-{
-    return state == 'M' || state == 'O' || state == 'G';
-}
-
-/* Junctions without request tables get one: links in connection order;
- * two links conflict when they come from different edges and go to the
- * same edge or cross (approximated by their straight chords); a minor
- * link yields to every major foe. */
-static bool default_requests(CityRoadNet *net, char *err, size_t err_len)
-{
-    for (int32_t jn = 0; jn < net->n_junctions; jn++) {
-        /* unregulated junctions have no rules: their links stay free (-1) */
-        if (net->junctions[jn].link_first >= 0 || net->junctions[jn].type == CITY_JUNCTION_UNREGULATED)
-            continue;
-        int32_t n = 0;
-        for (int32_t c = 0; c < net->n_conns; c++)
-            n += net->conns[c].junction == jn;
-        if (n == 0)
-            continue;
-        if (city_road_net_set_junction_links(net, jn, n, err, err_len) != CITY_OK)
-            return false;
-        CityJunction *j = &net->junctions[jn];
-        int32_t k = 0;
-        for (int32_t c = 0; c < net->n_conns; c++)
-            if (net->conns[c].junction == jn) {
-                net->links[j->link_first + k].conn = c;
-                net->conns[c].link = j->link_first + k;
-                k++;
-            }
-        for (int32_t a = 0; a < n; a++) {
-            CityLink *la = &net->links[j->link_first + a];
-            const CityConnection *ca = &net->conns[la->conn];
-            uint64_t *resp = net->masks + la->mask_first, *foes = resp + la->mask_words;
-            for (int32_t b = 0; b < n; b++) {
-                if (a == b)
-                    continue;
-                const CityConnection *cb = &net->conns[net->links[j->link_first + b].conn];
-                if (net->lanes[ca->from_lane].edge == net->lanes[cb->from_lane].edge)
-                    continue;
-                bool conflict = net->lanes[ca->to_lane].edge == net->lanes[cb->to_lane].edge;
-                if (!conflict) {
-                    const CityLane *fa = &net->lanes[ca->from_lane], *ta = &net->lanes[ca->to_lane];
-                    const CityLane *fb = &net->lanes[cb->from_lane], *tb = &net->lanes[cb->to_lane];
-                    CityPoint p1 = net->points[fa->shape_first + fa->shape_count - 1],
-                              p2 = net->points[ta->shape_first];
-                    CityPoint q1 = net->points[fb->shape_first + fb->shape_count - 1],
-                              q2 = net->points[tb->shape_first];
-                    double d1 = (q2.x - q1.x) * (p1.y - q1.y) - (q2.y - q1.y) * (p1.x - q1.x);
-                    double d2 = (q2.x - q1.x) * (p2.y - q1.y) - (q2.y - q1.y) * (p2.x - q1.x);
-                    double d3 = (p2.x - p1.x) * (q1.y - p1.y) - (p2.y - p1.y) * (q1.x - p1.x);
-                    double d4 = (p2.x - p1.x) * (q2.y - p1.y) - (p2.y - p1.y) * (q2.x - p1.x);
-                    conflict = ((d1 > 0) != (d2 > 0)) && ((d3 > 0) != (d4 > 0));
-                }
-                if (!conflict)
-                    continue;
-                foes[b / 64] |= 1ull << (b % 64);
-                if (!is_major(ca->state) && is_major(cb->state))
-                    resp[b / 64] |= 1ull << (b % 64);
-            }
-        }
-    }
-    return true;
-}
-
-CityStatus city_road_net_finalize(CityRoadNet *net, char *err, size_t err_len)
-{
-    if (net->finalized)
-        return CITY_OK;
-    for (int32_t e = 0; e < net->n_edges; e++) {
-        CityEdge *ed = &net->edges[e];
-        if (ed->lane_count < 1) {
-            set_err(err, err_len, "edge '%s' has no lanes; every edge needs at least one lane", ed->id);
-            return CITY_ERR_INVALID;
-        }
-        ed->length_m = net->lanes[ed->lane_first].length_m;
-        ed->speed_mps = 0.0;
-        for (int32_t i = 0; i < ed->lane_count; i++)
-            if (net->lanes[ed->lane_first + i].speed_mps > ed->speed_mps)
-                ed->speed_mps = net->lanes[ed->lane_first + i].speed_mps;
-    }
-    for (int32_t c = 0; c < net->n_conns; c++) {
-        const CityConnection *cn = &net->conns[c];
-        if (net->edges[net->lanes[cn->from_lane].edge].internal || net->edges[net->lanes[cn->to_lane].edge].internal) {
-            set_err(err, err_len, "connection %s -> %s must join two normal lanes (internal lanes go in via)",
-                    net->lanes[cn->from_lane].id, net->lanes[cn->to_lane].id);
-            return CITY_ERR_INVALID;
-        }
-    }
-    /* links may lack a connection: SUMO numbers pedestrian crossings as
-     * links too, and we do not model them; such links are never occupied */
-    if (!default_requests(net, err, err_len))
-        return CITY_ERR_INVALID;
-    /* lanes' outgoing connections: stable order by from-lane, then to-edge, to-lane */
-    int32_t *order = malloc(((size_t)net->n_conns + 1) * sizeof *order);
-    CityConnection *sorted = malloc(((size_t)net->n_conns + 1) * sizeof *sorted);
-    if (!order || !sorted) {
-        free(order);
-        free(sorted);
-        set_err(err, err_len, "out of memory finalizing the road network");
-        return CITY_ERR_NOMEM;
-    }
-    /* counting sort on the from-lane (stable), then by to-lane inside each lane */
-    int32_t *count = calloc((size_t)net->n_lanes + 1, sizeof *count);
-    if (!count) {
-        free(order);
-        free(sorted);
-        return CITY_ERR_NOMEM;
-    }
-    for (int32_t c = 0; c < net->n_conns; c++)
-        count[net->conns[c].from_lane + 1]++;
-    for (int32_t l = 0; l < net->n_lanes; l++)
-        count[l + 1] += count[l];
-    for (int32_t l = 0; l < net->n_lanes; l++) {
-        net->lanes[l].out_first = count[l];
-        net->lanes[l].out_count = count[l + 1] - count[l];
-    }
-    int32_t *next = malloc(((size_t)net->n_lanes + 1) * sizeof *next);
-    int32_t *new_index = malloc(((size_t)net->n_conns + 1) * sizeof *new_index);
-    if (!next || !new_index) {
-        free(order);
-        free(sorted);
-        free(count);
-        free(next);
-        free(new_index);
-        return CITY_ERR_NOMEM;
-    }
-    memcpy(next, count, (size_t)net->n_lanes * sizeof *next);
-    for (int32_t c = 0; c < net->n_conns; c++) {
-        int32_t k = next[net->conns[c].from_lane]++;
-        sorted[k] = net->conns[c];
-        new_index[c] = k;
-    }
-    /* within a lane: by to-edge then to-lane (short lists: insertion sort) */
-    for (int32_t l = 0; l < net->n_lanes; l++) {
-        CityConnection *a = sorted + net->lanes[l].out_first;
-        int32_t n = net->lanes[l].out_count;
-        for (int32_t i = 1; i < n; i++) {
-            CityConnection ci = a[i];
-            int32_t j = i;
-            while (j > 0 && a[j - 1].to_lane > ci.to_lane) {
-                a[j] = a[j - 1];
-                j--;
-            }
-            a[j] = ci;
-        }
-    }
-    /* remap links to the sorted positions */
-    for (int32_t c = 0; c < net->n_conns; c++)
-        if (sorted[c].link >= 0)
-            net->links[sorted[c].link].conn = c;
-    memcpy(net->conns, sorted, (size_t)net->n_conns * sizeof *sorted);
-    free(order);
-    free(sorted);
-    free(count);
-    free(next);
-    free(new_index);
-    /* successor edges with the classes that can make each turn */
-    net->n_succ = 0;
-    for (int32_t e = 0; e < net->n_edges; e++) {
-        CityEdge *ed = &net->edges[e];
-        ed->succ_first = net->n_succ;
-        ed->succ_count = 0;
-        if (ed->internal)
-            continue;
-        for (int32_t i = 0; i < ed->lane_count; i++) {
-            const CityLane *ln = &net->lanes[ed->lane_first + i];
-            for (int32_t k = 0; k < ln->out_count; k++) {
-                const CityConnection *c = &net->conns[ln->out_first + k];
-                int32_t to = net->lanes[c->to_lane].edge;
-                uint32_t allow = ln->allow & net->lanes[c->to_lane].allow;
-                int32_t s;
-                for (s = 0; s < ed->succ_count; s++)
-                    if (net->succ[ed->succ_first + s] == to)
-                        break;
-                if (s == ed->succ_count) {
-                    if (!grow(net, (void **)&net->succ, CAP_SUCC, (size_t)net->n_succ + 1, sizeof *net->succ)) {
-                        set_err(err, err_len, "out of memory finalizing the road network");
-                        return CITY_ERR_NOMEM;
-                    }
-                    uint32_t *sa = realloc(net->succ_allow, net->caps[CAP_SUCC] * sizeof *sa);
-                    if (!sa) {
-                        set_err(err, err_len, "out of memory finalizing the road network");
-                        return CITY_ERR_NOMEM;
-                    }
-                    net->succ_allow = sa;
-                    net->succ[net->n_succ] = to;
-                    net->succ_allow[net->n_succ] = 0;
-                    net->n_succ++;
-                    ed->succ_count++;
-                }
-                net->succ_allow[ed->succ_first + s] |= allow;
-            }
-        }
-    }
-    /* bounding box */
-    net->min_x = net->min_y = INFINITY;
-    net->max_x = net->max_y = -INFINITY;
-    for (int32_t i = 0; i < net->n_points; i++) {
-        CityPoint p = net->points[i];
-        net->min_x = fmin(net->min_x, p.x);
-        net->min_y = fmin(net->min_y, p.y);
-        net->max_x = fmax(net->max_x, p.x);
-        net->max_y = fmax(net->max_y, p.y);
-    }
-    if (net->n_points == 0)
-        net->min_x = net->min_y = net->max_x = net->max_y = 0.0;
-    net->finalized = true;
     return CITY_OK;
 }
 

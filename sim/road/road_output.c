@@ -114,9 +114,5 @@ void road_publish_kpis(CityRoad *road)
     city_world_kpi_set(w, "gridlock_warnings", (double)s->gridlock_warnings);
     city_world_kpi_set(w, "emergency_brakes", (double)road->emergency_brakes);
     city_world_kpi_set(w, "missed_turns", (double)road->missed_turns);
-    if (road->ev_sessions > 0) {
-        city_world_kpi_set(w, "ev_charging_sessions", (double)road->ev_sessions);
-        city_world_kpi_set(w, "ev_charged_kwh", road->ev_charged_kwh);
-    }
     city_world_kpi_set(w, "trips_aborted", (double)s->aborted);
 }

@@ -623,11 +623,10 @@ static bool sig_advance(SigLight *L, const RoadSignals *signals, const RoadLaneS
     return true;
 }
 
-void road_signals_step(RoadSignals *signals, double now_s, double dt_s, const RoadLaneSense *sense)
+void road_signals_step(RoadSignals *signals, int64_t now_ms, int64_t dt_ms, const RoadLaneSense *sense)
 {
     if (!signals)
         return;
-    int64_t now_ms = sig_ms(now_s), dt_ms = sig_ms(dt_s);
     if (dt_ms < 1)
         dt_ms = 1;
     signals->stepped = true;

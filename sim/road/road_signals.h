@@ -38,8 +38,8 @@ CityStatus road_signals_set_program(RoadSignals *signals, int32_t tls, const Cit
 CityStatus road_signals_set_phase(RoadSignals *signals, int32_t tls, int32_t phase, double now_s, char *err,
                                   size_t err_len);
 
-/* Advances every light to time now_s (called once per tick before vehicles move). */
-void road_signals_step(RoadSignals *signals, double now_s, double dt_s, const RoadLaneSense *sense);
+/* Advances every light to time now_ms, a tick of dt_ms (called once per tick before vehicles move). */
+void road_signals_step(RoadSignals *signals, int64_t now_ms, int64_t dt_ms, const RoadLaneSense *sense);
 
 /* Current state string of a light (net link_count chars) and phase index. */
 const char *road_signals_state(const RoadSignals *signals, int32_t tls);

@@ -535,8 +535,8 @@ CityStatus road_abort(CityRoad *road, int32_t v)
 CityStatus road_arrive(CityRoad *road, int32_t v, double now_s)
 {
     CityStatus st = road_record_trip(road, v, now_s);
-    if (st == CITY_OK && road->vtypes[road->veh.vtype[v]].def.ev)
-        st = road_ev_arrive(road, v, now_s);
+    if (st == CITY_OK)
+        st = road_arrival_record(road, v, now_s);
     remove_vehicle(road, v);
     road->stats.arrived++;
     return st;

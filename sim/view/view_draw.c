@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "city_lua.h"
+#include "city_paths.h"
 #include "city_map.h"
 #include "city_road.h"
 #include "city_grid_sim.h"
@@ -85,7 +85,7 @@ void view_thick_line(View *v, double ax, double ay, double bx, double by, double
 TTF_Font *view_open_font(int size, char *err, size_t err_len)
 {
     char path[4096];
-    const char *dirs[] = {city_lua_data_dir(), CITY_SOURCE_ASSETS "/.."};
+    const char *dirs[] = {city_data_dir(), CITY_SOURCE_ASSETS "/.."};
     for (int i = 0; i < 2; i++) {
         snprintf(path, sizeof path, "%s/assets/fonts/DejaVuSans.ttf", dirs[i]);
         TTF_Font *f = TTF_OpenFont(path, size);
@@ -151,7 +151,7 @@ void city_view_charts_free(CityViewCharts *c)
 void city_view_charts_sample(CityViewCharts *c, const CityWorld *w)
 {
     int64_t tick = city_world_tick(w);
-    int64_t every = city_world_ticks_for(w, 10.0);
+    int64_t every = city_world_ticks_for(w, CITY_KPI_PERIOD_S);
     if (every < 1)
         every = 1;
     if (tick - c->last_tick < every && c->last_tick >= 0)

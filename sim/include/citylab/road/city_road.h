@@ -206,4 +206,25 @@ typedef struct CityRoadStats {
 
 void city_road_stats(const CityRoad *road, CityRoadStats *out);
 
+/* The options the subsystem was created with (owned by the road). */
+const CityRoadOptions *city_road_options(const CityRoad *road);
+
+/* A vehicle that reached its destination: what couplings (EV charging,
+ * later passengers, parking) read in COMMIT. */
+typedef struct CityRoadArrival {
+    uint64_t key;       /* the vehicle's id, packed with city_id_pack (unique for the run) */
+    const char *name;   /* its name; valid until the list is replaced */
+    int32_t vtype;      /* vehicle type index */
+    double time_s;      /* simulated time of arrival (end of the tick it arrived in) */
+    CityPoint xy;       /* where its front bumper stopped, world frame (m) */
+    double energy_kwh;  /* battery content on arrival (0 unless electric) */
+    double battery_kwh; /* battery capacity (0 unless electric) */
+} CityRoadArrival;
+
+/* The vehicles that arrived during the current tick, in arrival order;
+ * n = 0 when none did. Read in a later phase of the same tick (COMMIT);
+ * the list and its names are owned by the road and replaced by the first
+ * arrival of a later tick. */
+const CityRoadArrival *city_road_arrivals(const CityRoad *road, size_t *n);
+
 #endif

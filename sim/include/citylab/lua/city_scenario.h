@@ -12,10 +12,17 @@
 #define CITY_LUA_DEFAULT_INSTRUCTIONS 200000000ull /* per entry into Lua */
 #define CITY_LUA_DEFAULT_MEMORY_MB 512u
 
+/* Builds the city in C instead of a script (e.g. `citylab run --net`):
+ * called once with the fresh world at tick 0. Returns CITY_OK, or an error
+ * status with one clear line (what, where, how to fix) in err. */
+typedef CityStatus (*CityScenarioBuildFn)(CityWorld *world, void *user, char *err, size_t err_len);
+
 typedef struct CityScenarioOptions {
-    const char *path;           /* scenario file; NULL when `source` is given */
-    const char *source;         /* inline scenario text (trusted: built by the CLI) */
-    const char *source_name;    /* name of the inline scenario (for messages) */
+    const char *path;           /* scenario file; NULL when `source` or `build` is given */
+    const char *source;         /* inline scenario text (trusted: built by the caller) */
+    CityScenarioBuildFn build;  /* or: builds the city in C (no script runs) */
+    void *build_user;           /* passed to build */
+    const char *source_name;    /* name of the inline or built scenario (for messages and outputs) */
     uint64_t seed;              /* run seed */
     int32_t dt_ms;              /* tick length; 0 = the scenario's or the default */
     double until_s;             /* end time; < 0 = the scenario's or its default */

@@ -1,0 +1,24 @@
+/* The table of couplings, in the order they run inside COMMIT. A new
+ * coupling (people <-> vehicles at crossings, traffic -> emissions, every
+ * domain -> sensors, controllers -> actuators) is one file here and one
+ * line in this table. */
+#include <stddef.h>
+
+#include "couple_internal.h"
+
+static const CouplingDef couplings[] = {
+    {"ev_charging", couple_ev_attach}, /* road arrivals -> grid chargers */
+    {NULL, NULL},                      /* end of table */
+};
+
+CityStatus city_couple_attach_all(CityWorld *world)
+{
+    for (const CouplingDef *c = couplings; c->name; c++) {
+        if (city_world_subsystem(world, c->name))
+            continue;
+        CityStatus st = c->attach(world, c->name);
+        if (st != CITY_OK)
+            return st;
+    }
+    return CITY_OK;
+}

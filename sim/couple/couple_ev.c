@@ -1,0 +1,143 @@
+/* EV charging (road -> power): an EV that arrives with its battery below a
+ * threshold looks for a charger with a free port near where it stopped,
+ * plugs in (the grid charges it at the charger's power, period by period)
+ * and unplugs after a dwell time, taking its energy with it. Without a
+ * free charger nothing happens. Runs in COMMIT: it reads the road's
+ * arrivals of this tick and writes the grid's plugged-in EVs. */
+#include <stdlib.h>
+
+#include "city_array.h"
+#include "city_grid.h"
+#include "city_grid_sim.h"
+#include "city_road.h"
+#include "couple_internal.h"
+
+/* An EV plugged in at a charger after its trip (the grid holds its battery). */
+typedef struct ParkedEv {
+    uint64_t key;       /* the vehicle's packed id at arrival */
+    double unplug_s;    /* when it leaves */
+    double arrived_kwh; /* battery content when it plugged in */
+    char *name;         /* the vehicle's name (owned: the vehicle is gone) */
+} ParkedEv;
+
+typedef struct CoupleEv {
+    ParkedEv *parked; /* in plug-in order */
+    int32_t n_parked, cap_parked;
+    uint64_t sessions;  /* charging sessions started */
+    double charged_kwh; /* energy EVs took home from finished sessions */
+} CoupleEv;
+
+static void set_kpis(CityWorld *w, const CoupleEv *c)
+{
+    if (c->sessions == 0)
+        return;
+    city_world_kpi_set(w, "ev_charging_sessions", (double)c->sessions);
+    city_world_kpi_set(w, "ev_charged_kwh", c->charged_kwh);
+}
+
+static CityStatus ev_plug(CityWorld *w, CoupleEv *c, CityGrid *grid, const CityRoadOptions *o, const CityRoadArrival *a)
+{
+    if (!(a->battery_kwh > 0) || a->energy_kwh >= o->ev_charge_below * a->battery_kwh)
+        return CITY_OK;
+    int32_t charger = city_grid_charger_find(grid, a->xy.x, a->xy.y, o->ev_charger_radius_m);
+    if (charger < 0) {
+        city_world_log(w, "ev", "%s arrived with %.2f kWh and found no free charger within %.0f m", a->name,
+                       a->energy_kwh, o->ev_charger_radius_m);
+        return CITY_OK;
+    }
+    if (city_grid_ev_plug(grid, charger, a->key, a->energy_kwh, a->battery_kwh) != CITY_OK)
+        return CITY_OK; /* the port was taken meanwhile: it leaves uncharged */
+    char *name = city_strdup(a->name);
+    if (!name || !city_array_grow((void **)&c->parked, &c->cap_parked, c->n_parked + 1, sizeof *c->parked)) {
+        free(name);
+        return city_world_fail(w, CITY_ERR_NOMEM, "out of memory parking an EV");
+    }
+    city_world_log(w, "ev", "%s plugged in at charger %d with %.2f of %.2f kWh", a->name, (int)charger, a->energy_kwh,
+                   a->battery_kwh);
+    c->parked[c->n_parked++] = (ParkedEv){a->key, a->time_s + o->ev_dwell_s, a->energy_kwh, name};
+    c->sessions++;
+    return CITY_OK;
+}
+
+/* Unplugs the EVs whose dwell is over at now_s (in plug-in order). */
+static void ev_unplug_due(CityWorld *w, CoupleEv *c, CityGrid *grid, double now_s)
+{
+    int32_t keep = 0;
+    for (int32_t i = 0; i < c->n_parked; i++) {
+        ParkedEv *p = &c->parked[i];
+        if (now_s < p->unplug_s) {
+            c->parked[keep++] = *p;
+            continue;
+        }
+        double kwh = p->arrived_kwh;
+        city_grid_ev_unplug(grid, p->key, &kwh);
+        c->charged_kwh += kwh - p->arrived_kwh;
+        city_world_log(w, "ev", "%s unplugged with %.2f kWh (+%.2f)", p->name, kwh, kwh - p->arrived_kwh);
+        free(p->name);
+    }
+    c->n_parked = keep;
+}
+
+static CityStatus ev_step(CityWorld *w, void *self, int64_t tick)
+{
+    CoupleEv *c = self;
+    CityRoad *road = city_road_of(w);
+    CityGrid *grid = city_grid_of(w);
+    CITY_ASSERT(road && grid); /* attached only when both exist, and neither is ever removed */
+    size_t n;
+    const CityRoadArrival *arr = city_road_arrivals(road, &n);
+    const CityRoadOptions *o = city_road_options(road);
+    uint64_t sessions = c->sessions;
+    for (size_t i = 0; i < n; i++) {
+        CityStatus st = ev_plug(w, c, grid, o, &arr[i]);
+        if (st != CITY_OK)
+            return st;
+    }
+    /* the end of this tick, computed as the road computes its clock */
+    const double dt_s = city_world_dt_ms(w) / 1000.0;
+    const int32_t before = c->n_parked;
+    if (c->n_parked > 0)
+        ev_unplug_due(w, c, grid, (double)tick * dt_s + dt_s);
+    if (c->sessions != sessions || c->n_parked != before)
+        set_kpis(w, c);
+    return CITY_OK;
+}
+
+static void ev_hash(const CityWorld *w, const void *self, CityHash *h)
+{
+    (void)w;
+    const CoupleEv *c = self;
+    for (int32_t i = 0; i < c->n_parked; i++) {
+        city_hash_u64(h, c->parked[i].key);
+        city_hash_bytes(h, &c->parked[i].unplug_s, sizeof(double));
+    }
+}
+
+static void ev_destroy(void *self)
+{
+    CoupleEv *c = self;
+    for (int32_t i = 0; i < c->n_parked; i++)
+        free(c->parked[i].name);
+    free(c->parked);
+    free(c);
+}
+
+static CityStatus ev_finish(CityWorld *w, void *self)
+{
+    set_kpis(w, self);
+    return CITY_OK;
+}
+
+CityStatus couple_ev_attach(CityWorld *w, const char *name)
+{
+    if (!city_road_of(w) || !city_grid_of(w))
+        return CITY_OK;
+    CoupleEv *c = calloc(1, sizeof *c);
+    if (!c)
+        return city_world_fail(w, CITY_ERR_NOMEM, "out of memory for the EV-charging coupling");
+    CitySubsystemDef def = {name, CITY_PHASE_COMMIT, 1, 0, ev_step, ev_hash, ev_destroy, ev_finish};
+    CityStatus st = city_world_add_subsystem(w, &def, c);
+    if (st != CITY_OK)
+        ev_destroy(c);
+    return st;
+}

@@ -1,0 +1,20 @@
+/* Growing heap arrays, the one way citylab grows an array (city_array_grow
+ * for int32_t counts as the domain modules keep them, city_grow for size_t
+ * counts), and the one string copy. */
+#ifndef CITY_ARRAY_H
+#define CITY_ARRAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Makes *arr hold at least `need` elements of `size` bytes, doubling the
+ * capacity (from 16); false when out of memory (*arr is left as it was). */
+bool city_array_grow(void **arr, int32_t *cap, int32_t need, size_t size);
+/* The same with a size_t capacity (doubling from 8). */
+bool city_grow(void **arr, size_t *cap, size_t need, size_t size);
+
+/* A heap copy of s (the caller frees it), or NULL when out of memory. */
+char *city_strdup(const char *s);
+
+#endif

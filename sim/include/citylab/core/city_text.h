@@ -1,0 +1,14 @@
+/* The words of space-separated lists (SUMO's id and class lists, Lua
+ * strings of edge ids): one splitter for every reader. */
+#ifndef CITY_TEXT_H
+#define CITY_TEXT_H
+
+#include <stddef.h>
+
+/* The next word of a list separated by spaces: skips the spaces at *s,
+ * copies the word into buf (cut to cap - 1 bytes, always terminated) and
+ * advances *s past it. Returns the word's full length, so a result >= cap
+ * means the copy was cut; 0 at the end of the list. */
+size_t city_list_next(const char **s, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,306 @@
+/* Departures and arrivals: spawn requests, flows between places, and the
+ * COMMIT phase that removes arrivals and inserts people whose spot is
+ * free, in a fixed order (arrivals by slot, departures in queue order). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "city_array.h"
+#include "ped_internal.h"
+
+void city_ped_spawn_defaults(CityPedSpawnDef *def)
+{
+    memset(def, 0, sizeof *def);
+}
+
+void ped_pending_free(PedPending *p)
+{
+    free(p->route);
+    p->route = NULL;
+}
+
+/* Normal draw truncated to [lo, hi] by redrawing (a few tries, then clamp). */
+static double draw_truncated(CityRng *rng, double mean, double sd, double lo, double hi)
+{
+    for (int k = 0; k < 16; k++) {
+        double v = mean + sd * city_rng_normal(rng);
+        if (v >= lo && v <= hi)
+            return v;
+    }
+    return mean < lo ? lo : mean > hi ? hi : mean;
+}
+
+CityStatus city_ped_spawn(CityPed *ped, const CityPedSpawnDef *def)
+{
+    if (!isfinite(def->x) || !isfinite(def->y) ||
+        (!def->use_heading && (!isfinite(def->to_x) || !isfinite(def->to_y))) ||
+        (def->use_heading && !isfinite(def->heading_rad)) || !isfinite(def->speed_mps) || !isfinite(def->radius_m) ||
+        def->speed_mps > 10 || def->radius_m > 1.5)
+        return ped_fail(ped, CITY_ERR_INVALID,
+                        "ped: person at (%g, %g) needs finite start, destination or heading, a speed under 10 m/s and "
+                        "a radius under 1.5 m",
+                        def->x, def->y);
+    CityStatus st = ped_space_seal(ped);
+    if (st != CITY_OK)
+        return st;
+    PedPending p = {.def = *def, .queued_s = city_world_time_s(ped->world)};
+    if (def->use_heading) {
+        if (city_ped_area_at(ped, def->x, def->y) < 0)
+            return ped_fail(ped, CITY_ERR_INVALID, "ped: start point (%.2f, %.2f) is outside every walkable area",
+                            def->x, def->y);
+    } else {
+        p.route_len = ped_space_route(ped, def->x, def->y, def->to_x, def->to_y, &p.route);
+        if (p.route_len < 0)
+            return city_world_error(ped->world)[0] ? CITY_ERR_INVALID : CITY_ERR_NOMEM;
+    }
+    const CityPedParams *pp = &ped->p;
+    p.speed_mps = def->speed_mps > 0 ? def->speed_mps
+                                     : draw_truncated(ped->rng, pp->speed_mean_mps, pp->speed_sd_mps, pp->speed_min_mps,
+                                                      pp->speed_max_mps);
+    p.radius_m = def->radius_m > 0
+                     ? def->radius_m
+                     : draw_truncated(ped->rng, pp->radius_mean_m, pp->radius_sd_m,
+                                      pp->radius_mean_m - 3 * pp->radius_sd_m, pp->radius_mean_m + 3 * pp->radius_sd_m);
+    double k = p.radius_m / pp->radius_mean_m;
+    p.mass_kg = pp->mass_kg * k * k;
+    if (!city_array_grow((void **)&ped->pending, &ped->cap_pending, ped->n_pending + 1, sizeof(PedPending))) {
+        free(p.route);
+        return ped_fail(ped, CITY_ERR_NOMEM, "ped: out of memory queueing a person");
+    }
+    ped->pending[ped->n_pending++] = p;
+    return CITY_OK;
+}
+
+CityStatus city_ped_flow_add(CityPed *ped, const CityPedFlowDef *def)
+{
+    double nums[] = {def->from_x,  def->from_y, def->from_radius_m,   def->to_x, def->to_y, def->to_radius_m,
+                     def->begin_s, def->end_s,  def->persons_per_hour};
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
+        if (!isfinite(nums[i]))
+            return ped_fail(ped, CITY_ERR_INVALID, "ped: flow %d has a number that is not finite", (int)ped->n_flows);
+    if (def->persons_per_hour <= 0 || def->end_s <= def->begin_s || def->from_radius_m < 0 || def->to_radius_m < 0)
+        return ped_fail(ped, CITY_ERR_INVALID,
+                        "ped: flow %d needs persons_per_hour > 0, end_s > begin_s and radii >= 0", (int)ped->n_flows);
+    CityStatus st = ped_space_seal(ped);
+    if (st != CITY_OK)
+        return st;
+    int32_t *route = NULL;
+    int32_t len = ped_space_route(ped, def->from_x, def->from_y, def->to_x, def->to_y, &route);
+    free(route);
+    if (len < 0)
+        return CITY_ERR_INVALID;
+    if (!city_array_grow((void **)&ped->flows, &ped->cap_flows, ped->n_flows + 1, sizeof(PedFlow)))
+        return ped_fail(ped, CITY_ERR_NOMEM, "ped: out of memory adding a flow");
+    PedFlow *f = &ped->flows[ped->n_flows++];
+    f->def = *def;
+    double headway = 3600.0 / def->persons_per_hour;
+    f->next_s = def->begin_s + (def->poisson ? city_rng_exponential(ped->rng, 1.0 / headway) : 0.0);
+    return CITY_OK;
+}
+
+/* A point uniformly in a disc, inside the walkable space (a few tries,
+ * then the centre). */
+static void draw_in_disc(CityPed *ped, double cx, double cy, double radius, double *x, double *y)
+{
+    *x = cx;
+    *y = cy;
+    if (radius <= 0)
+        return;
+    for (int k = 0; k < 8; k++) {
+        double r = radius * sqrt(city_rng_uniform(ped->rng)), a = 2 * M_PI * city_rng_uniform(ped->rng);
+        double px = cx + r * cos(a), py = cy + r * sin(a);
+        if (city_ped_area_at(ped, px, py) >= 0) {
+            *x = px;
+            *y = py;
+            return;
+        }
+    }
+}
+
+/* Queues the departures of every flow that fall before the end of this tick. */
+static CityStatus flows_depart(CityPed *ped)
+{
+    double now = city_world_time_s(ped->world) + city_world_dt_ms(ped->world) / 1000.0;
+    for (int32_t i = 0; i < ped->n_flows; i++) {
+        PedFlow *f = &ped->flows[i];
+        double headway = 3600.0 / f->def.persons_per_hour;
+        while (f->next_s < now && f->next_s < f->def.end_s) {
+            CityPedSpawnDef d;
+            city_ped_spawn_defaults(&d);
+            draw_in_disc(ped, f->def.from_x, f->def.from_y, f->def.from_radius_m, &d.x, &d.y);
+            draw_in_disc(ped, f->def.to_x, f->def.to_y, f->def.to_radius_m, &d.to_x, &d.to_y);
+            CityStatus st = city_ped_spawn(ped, &d);
+            if (st != CITY_OK)
+                return st;
+            f->next_s += f->def.poisson ? city_rng_exponential(ped->rng, 1.0 / headway) : headway;
+        }
+    }
+    return CITY_OK;
+}
+
+static bool grow_people(CityPed *ped, uint32_t need)
+{
+    if ((int64_t)need <= ped->cap)
+        return true;
+    int32_t cap = ped->cap ? 2 * ped->cap : 64;
+    while (cap < (int64_t)need)
+        cap *= 2;
+    size_t n = (size_t)cap;
+    void **d8[] = {(void **)&ped->x,   (void **)&ped->y,       (void **)&ped->vx,       (void **)&ped->vy,
+                   (void **)&ped->fx,  (void **)&ped->fy,      (void **)&ped->ex,       (void **)&ped->ey,
+                   (void **)&ped->r,   (void **)&ped->m,       (void **)&ped->v0,       (void **)&ped->tx,
+                   (void **)&ped->ty,  (void **)&ped->heading, (void **)&ped->depart_s, (void **)&ped->route,
+                   (void **)&ped->body};
+    for (size_t i = 0; i < sizeof d8 / sizeof d8[0]; i++) {
+        void *p = realloc(*d8[i], n * 8);
+        if (!p)
+            return false;
+        *d8[i] = p;
+    }
+    void **d4[] = {(void **)&ped->leg, (void **)&ped->area, (void **)&ped->route_len, (void **)&ped->cell_of,
+                   (void **)&ped->cell_items};
+    for (size_t i = 0; i < sizeof d4 / sizeof d4[0]; i++) {
+        void *p = realloc(*d4[i], n * 4);
+        if (!p)
+            return false;
+        *d4[i] = p;
+    }
+    void *a = realloc(ped->arrived, n);
+    if (!a)
+        return false;
+    ped->arrived = a;
+    ped->cap = cap;
+    return true;
+}
+
+/* True when nobody stands within the person's radius plus a margin. */
+static bool spot_free(const CityPed *ped, double x, double y, double r)
+{
+    for (uint32_t i = 0; i < ped->dense.count; i++) {
+        double dx = ped_wrap_dx(&ped->space, x - ped->x[i]), dy = y - ped->y[i];
+        double need = r + ped->r[i] + 0.05;
+        if (dx * dx + dy * dy < need * need)
+            return false;
+    }
+    return true;
+}
+
+static CityStatus insert(CityPed *ped, PedPending *p)
+{
+    if (!grow_people(ped, ped->dense.count + 1))
+        return ped_fail(ped, CITY_ERR_NOMEM, "ped: out of memory adding a person");
+    uint32_t i;
+    CityId id = city_dense_add(&ped->dense, &i);
+    if (city_id_is_null(id))
+        return ped_fail(ped, CITY_ERR_NOMEM, "ped: out of memory adding a person");
+    const CityPedSpawnDef *d = &p->def;
+    ped->body[i] = ped_physics_add_body(ped->phys, d->x, d->y, p->radius_m, p->mass_kg, city_id_pack(id));
+    if (!ped->body[i]) {
+        uint32_t from, to;
+        city_dense_remove(&ped->dense, id, &from, &to);
+        return ped_fail(ped, CITY_ERR_NOMEM, "ped: could not add person %u to the physics", (unsigned)id.index);
+    }
+    ped->x[i] = d->x;
+    ped->y[i] = d->y;
+    ped->r[i] = p->radius_m;
+    ped->m[i] = p->mass_kg;
+    ped->v0[i] = p->speed_mps;
+    ped->tx[i] = d->to_x;
+    ped->ty[i] = d->to_y;
+    ped->heading[i] = d->use_heading ? d->heading_rad : NAN;
+    ped->depart_s[i] = city_world_time_s(ped->world) + city_world_dt_ms(ped->world) / 1000.0;
+    ped->leg[i] = 0;
+    ped->area[i] = city_ped_area_at(ped, d->x, d->y);
+    ped->route[i] = p->route;
+    ped->route_len[i] = p->route_len;
+    p->route = NULL;
+    ped->arrived[i] = 0;
+    ped->vx[i] = ped->vy[i] = ped->fx[i] = ped->fy[i] = 0;
+    if (d->at_speed) {
+        double ex, ey;
+        ped_local_target(ped, i, &ex, &ey);
+        ped->vx[i] = p->speed_mps * ex;
+        ped->vy[i] = p->speed_mps * ey;
+        ped->arrived[i] = 0;
+    }
+    ped_physics_set_velocity(ped->body[i], ped->vx[i], ped->vy[i]);
+    ped->stats.departed++;
+    return CITY_OK;
+}
+
+static void move_slot(CityPed *ped, uint32_t from, uint32_t to)
+{
+    ped->x[to] = ped->x[from];
+    ped->y[to] = ped->y[from];
+    ped->vx[to] = ped->vx[from];
+    ped->vy[to] = ped->vy[from];
+    ped->fx[to] = ped->fx[from];
+    ped->fy[to] = ped->fy[from];
+    ped->r[to] = ped->r[from];
+    ped->m[to] = ped->m[from];
+    ped->v0[to] = ped->v0[from];
+    ped->tx[to] = ped->tx[from];
+    ped->ty[to] = ped->ty[from];
+    ped->heading[to] = ped->heading[from];
+    ped->depart_s[to] = ped->depart_s[from];
+    ped->leg[to] = ped->leg[from];
+    ped->area[to] = ped->area[from];
+    ped->route_len[to] = ped->route_len[from];
+    ped->route[to] = ped->route[from];
+    ped->body[to] = ped->body[from];
+    ped->arrived[to] = ped->arrived[from];
+}
+
+/* Removes the people flagged as arrived, lowest slot first. */
+static CityStatus remove_arrived(CityPed *ped)
+{
+    double now = city_world_time_s(ped->world) + city_world_dt_ms(ped->world) / 1000.0;
+    uint32_t i = 0;
+    while (i < ped->dense.count) {
+        if (!ped->arrived[i]) {
+            i++;
+            continue;
+        }
+        CityId id = city_dense_id(&ped->dense, i);
+        double walk_s = now - ped->depart_s[i];
+        ped->stats.arrived++;
+        ped->stats.walk_time_s += walk_s;
+        if (ped->walks) {
+            CityStatus st = city_table_row(ped->walks, "%llu,%.3f,%.3f,%.3f", (unsigned long long)city_id_pack(id),
+                                           ped->depart_s[i], now, walk_s);
+            if (st != CITY_OK)
+                return st;
+        }
+        free(ped->route[i]);
+        ped_physics_remove_body(ped->phys, ped->body[i]);
+        uint32_t from, to;
+        city_dense_remove(&ped->dense, id, &from, &to);
+        if (from != to)
+            move_slot(ped, from, to);
+        /* Slot i now holds the former last person: look at it again. */
+    }
+    return CITY_OK;
+}
+
+CityStatus ped_demand_commit(CityPed *ped)
+{
+    CityStatus st = remove_arrived(ped);
+    if (st == CITY_OK)
+        st = flows_depart(ped);
+    int32_t kept = 0;
+    for (int32_t k = 0; k < ped->n_pending; k++) {
+        PedPending *p = &ped->pending[k];
+        if (st == CITY_OK && spot_free(ped, p->def.x, p->def.y, p->radius_m)) {
+            st = insert(ped, p);
+            ped_pending_free(p);
+        } else {
+            ped->pending[kept++] = *p;
+        }
+    }
+    ped->n_pending = kept;
+    city_world_kpi_set(ped->world, "ped_trips", (double)ped->stats.arrived);
+    city_world_kpi_set(ped->world, "ped_updates", (double)ped->stats.updates);
+    city_world_kpi_set(ped->world, "mean_walk_time_s",
+                       ped->stats.arrived ? ped->stats.walk_time_s / (double)ped->stats.arrived : 0.0);
+    return st;
+}

@@ -1,0 +1,174 @@
+/* The social force (Helbing and Molnar 1995; Helbing, Farkas and Vicsek
+ * 2000) on every person, from a uniform grid of people and walls. Sums run
+ * in a fixed order (cells in grid order, people in slot order), so the
+ * forces are a pure function of the state. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "city_array.h"
+#include "ped_internal.h"
+
+double ped_wrap_dx(const PedSpace *s, double dx)
+{
+    if (!s->periodic)
+        return dx;
+    double len = s->px1 - s->px0;
+    if (dx > 0.5 * len)
+        dx -= len;
+    else if (dx < -0.5 * len)
+        dx += len;
+    return dx;
+}
+
+/* People by cell: counting sort of slots (ascending within a cell) over
+ * the cells of the box that holds everybody (a window of the wall grid,
+ * so that a district-wide grid costs nothing when few people walk). */
+static CityStatus build_people_grid(CityPed *ped, uint32_t n)
+{
+    const PedSpace *s = &ped->space;
+    int32_t x0 = s->gnx, y0 = s->gny, x1 = -1, y1 = -1;
+    for (uint32_t i = 0; i < n; i++) {
+        int32_t cx, cy;
+        ped_grid_cell(s, ped->x[i], ped->y[i], &cx, &cy);
+        ped->cell_of[i] = cy * s->gnx + cx;
+        x0 = cx < x0 ? cx : x0;
+        x1 = cx > x1 ? cx : x1;
+        y0 = cy < y0 ? cy : y0;
+        y1 = cy > y1 ? cy : y1;
+    }
+    if (s->periodic) {
+        x0 = 0;
+        x1 = s->gnx - 1;
+    }
+    ped->pcx0 = x0;
+    ped->pcy0 = y0;
+    ped->pgnx = x1 - x0 + 1;
+    ped->pgny = y1 - y0 + 1;
+    int32_t n_cells = ped->pgnx * ped->pgny;
+    if (!city_array_grow((void **)&ped->cell_first, &ped->cap_cells, n_cells + 1, sizeof(int32_t)))
+        return ped_fail(ped, CITY_ERR_NOMEM, "ped: out of memory for the neighbour grid");
+    for (int32_t c = 0; c <= n_cells; c++)
+        ped->cell_first[c] = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        int32_t g = ped->cell_of[i];
+        ped->cell_of[i] = (g / s->gnx - y0) * ped->pgnx + (g % s->gnx - x0);
+        ped->cell_first[ped->cell_of[i] + 1]++;
+    }
+    for (int32_t c = 0; c < n_cells; c++)
+        ped->cell_first[c + 1] += ped->cell_first[c];
+    for (uint32_t i = 0; i < n; i++)
+        ped->cell_items[ped->cell_first[ped->cell_of[i]]++] = (int32_t)i;
+    for (int32_t c = n_cells; c > 0; c--)
+        ped->cell_first[c] = ped->cell_first[c - 1];
+    ped->cell_first[0] = 0;
+    return CITY_OK;
+}
+
+/* Repulsion of person i by the people of one cell. */
+static void people_force(const CityPed *ped, uint32_t i, int32_t cell, double ex, double ey, double *fx, double *fy,
+                         double *ahead_m, double *oncoming_m)
+{
+    const CityPedParams *p = &ped->p;
+    const PedSpace *s = &ped->space;
+    double cut2 = p->cutoff_m * p->cutoff_m;
+    for (int32_t k = ped->cell_first[cell]; k < ped->cell_first[cell + 1]; k++) {
+        uint32_t j = (uint32_t)ped->cell_items[k];
+        if (j == i)
+            continue;
+        double dx = ped_wrap_dx(s, ped->x[i] - ped->x[j]), dy = ped->y[i] - ped->y[j];
+        double d2 = dx * dx + dy * dy;
+        if (d2 >= cut2 || d2 < 1e-18)
+            continue;
+        double d = sqrt(d2);
+        double nx = dx / d, ny = dy / d;
+        /* j stands in i's path: ahead, laterally within both radii (and a
+         * margin for someone coming the other way). */
+        double along = -(dx * ex + dy * ey), across = fabs(dx * ey - dy * ex);
+        bool towards = ped->ex[j] * ex + ped->ey[j] * ey < -0.5;
+        if (along > 0 && towards && across < ped->r[i] + ped->r[j] + 0.2 && d < *oncoming_m)
+            *oncoming_m = d;
+        else if (along > 0 && !towards && across < ped->r[i] + ped->r[j] && d < *ahead_m)
+            *ahead_m = d;
+        /* cos of the angle between i's heading and the direction to j. */
+        double cos_phi = -(nx * ex + ny * ey);
+        double w = p->lambda + (1.0 - p->lambda) * 0.5 * (1.0 + cos_phi);
+        double mag = p->a_n * exp((ped->r[i] + ped->r[j] - d) / p->b_m) * w;
+        *fx += mag * nx;
+        *fy += mag * ny;
+    }
+}
+
+/* Repulsion of person i by the walls near its cell. */
+static void wall_force(const CityPed *ped, uint32_t i, int32_t cell, double *fx, double *fy)
+{
+    const CityPedParams *p = &ped->p;
+    const PedSpace *s = &ped->space;
+    double x = ped->x[i], y = ped->y[i];
+    for (int32_t k = s->wall_cell_first[cell]; k < s->wall_cell_first[cell + 1]; k++) {
+        const PedWall *w = &s->walls[s->wall_cell_items[k]];
+        double ex = w->x2 - w->x1, ey = w->y2 - w->y1;
+        double t = ((x - w->x1) * ex + (y - w->y1) * ey) / (ex * ex + ey * ey);
+        t = t < 0 ? 0 : t > 1 ? 1 : t;
+        double dx = x - (w->x1 + t * ex), dy = y - (w->y1 + t * ey);
+        double d = hypot(dx, dy);
+        if (d >= p->cutoff_m || d < 1e-9)
+            continue;
+        double mag = p->wall_a_n * exp((ped->r[i] + p->wall_radius_m - d) / p->wall_b_m);
+        *fx += mag * dx / d;
+        *fy += mag * dy / d;
+    }
+}
+
+CityStatus ped_forces(CityPed *ped)
+{
+    const PedSpace *s = &ped->space;
+    uint32_t n = ped->dense.count;
+    CityStatus st = build_people_grid(ped, n);
+    if (st != CITY_OK)
+        return st;
+    /* Directions first: the force on i reads where j is heading. */
+    for (uint32_t i = 0; i < n; i++)
+        ped_local_target(ped, i, &ped->ex[i], &ped->ey[i]);
+    for (uint32_t i = 0; i < n; i++) {
+        double ex = ped->ex[i], ey = ped->ey[i];
+        double fx = 0, fy = 0, ahead = INFINITY, oncoming = INFINITY;
+        int32_t cx = ped->cell_of[i] % ped->pgnx, cy = ped->cell_of[i] / ped->pgnx;
+        for (int32_t dy = -1; dy <= 1; dy++) {
+            int32_t y = cy + dy;
+            if (y < 0 || y >= ped->pgny)
+                continue;
+            for (int32_t dx = -1; dx <= 1; dx++) {
+                int32_t x = cx + dx;
+                if (s->periodic)
+                    x = (x + ped->pgnx) % ped->pgnx;
+                else if (x < 0 || x >= ped->pgnx)
+                    continue;
+                people_force(ped, i, y * ped->pgnx + x, ex, ey, &fx, &fy, &ahead, &oncoming);
+            }
+        }
+        wall_force(ped, i, (cy + ped->pcy0) * s->gnx + cx + ped->pcx0, &fx, &fy);
+        /* The desired speed: the free speed, or less when someone stands
+         * in the way: the speed-headway relation d = a + T v of Seyfried
+         * et al. (2005), which gives Weidmann's fundamental diagram. */
+        double v_des = ped->v0[i];
+        if (ped->p.headway_t_s > 0 && isfinite(ahead)) {
+            double v_room = (ahead - ped->p.headway_a_m) / ped->p.headway_t_s;
+            v_des = v_room < 0 ? 0 : v_room < v_des ? v_room : v_des;
+        }
+        fx += ped->m[i] * (v_des * ex - ped->vx[i]) / ped->p.tau_s;
+        fy += ped->m[i] * (v_des * ey - ped->vy[i]) / ped->p.tau_s;
+        /* Someone coming straight at i: step to the right. */
+        if (isfinite(oncoming)) {
+            fx += ped->m[i] * ped->p.evade_mps2 * ey;
+            fy -= ped->m[i] * ped->p.evade_mps2 * ex;
+        }
+        if (!isfinite(fx) || !isfinite(fy))
+            return ped_fail(ped, CITY_ERR_NUMERIC,
+                            "ped: the social force on person %u is not finite; check the model "
+                            "parameters",
+                            (unsigned)city_dense_id(&ped->dense, i).index);
+        ped->fx[i] = fx;
+        ped->fy[i] = fy;
+    }
+    return CITY_OK;
+}

@@ -1,0 +1,131 @@
+/* Pedestrian subsystem internals, shared by the files of sim/ped. */
+#ifndef PED_INTERNAL_H
+#define PED_INTERNAL_H
+
+#include "city_ped.h"
+#include "city_rng.h"
+#include "ped_physics.h"
+
+/* A door: a segment joining areas a and b, with the unit normal that
+ * points from a into b. */
+typedef struct PedDoor {
+    int32_t a, b;
+    double x1, y1, x2, y2;
+    double nx, ny;
+    double mx, my; /* midpoint */
+} PedDoor;
+
+typedef struct PedWall {
+    double x1, y1, x2, y2;
+} PedWall;
+
+/* The walkable space: convex areas, doors, walls, and the uniform grid
+ * the force loop uses to find walls near a person. */
+typedef struct PedSpace {
+    double *pts; /* x, y pairs of every area, counter-clockwise */
+    int32_t n_pts2, cap_pts2;
+    int32_t *area_first; /* first point of area i (in points) */
+    int32_t *area_n;     /* its number of points */
+    int32_t n_areas, cap_areas;
+    PedDoor *doors;
+    int32_t n_doors, cap_doors;
+    int32_t *area_door_first; /* CSR: doors of each area (after sealing) */
+    int32_t *area_doors;
+    PedWall *walls; /* area edges minus doors, then free walls (after sealing) */
+    int32_t n_walls, cap_walls;
+    PedWall *free_walls;
+    int32_t n_free_walls, cap_free_walls;
+    bool sealed;        /* walls built and handed to Chipmunk; no more edits */
+    bool no_edge_walls; /* walls only where added one by one */
+    bool periodic;
+    double px0, px1; /* periodic x range */
+    /* Wall grid: cell (cx, cy) lists the walls within cutoff of it. */
+    double gx0, gy0, cell_w, cell_h;
+    int32_t gnx, gny;
+    int32_t *wall_cell_first; /* gnx*gny + 1 */
+    int32_t *wall_cell_items;
+    int32_t *wall_cell_fill; /* scratch while building */
+    /* A* scratch over doors. */
+    double *g_cost;
+    int32_t *came_from;
+    int32_t *heap;
+    int32_t *closed;
+} PedSpace;
+
+/* A queued departure. */
+typedef struct PedPending {
+    CityPedSpawnDef def;
+    int32_t *route; /* signed door steps, owned */
+    int32_t route_len;
+    double speed_mps, radius_m, mass_kg;
+    double queued_s;
+} PedPending;
+
+typedef struct PedFlow {
+    CityPedFlowDef def;
+    double next_s; /* next departure time */
+} PedFlow;
+
+struct CityPed {
+    CityWorld *world;
+    CityPedParams p;
+    CityRng *rng;
+    PedSpace space;
+    PedPhysics *phys; /* created when the space is sealed */
+    CityDense dense;
+    int32_t cap;
+    /* Per person, by slot. */
+    double *x, *y, *vx, *vy; /* position (m) and velocity (m/s) after the last step */
+    double *fx, *fy;         /* social force of the current substep (N) */
+    double *ex, *ey;         /* desired direction of the current substep (unit or zero) */
+    double *r, *m, *v0;      /* radius (m), mass (kg), free speed (m/s) */
+    double *tx, *ty;         /* destination */
+    double *heading;         /* fixed heading (rad) or NAN */
+    double *depart_s;
+    int32_t *leg;  /* next step of the route */
+    int32_t *area; /* area walked through now */
+    int32_t *route_len;
+    int32_t **route; /* signed door steps: door*2 (a->b) or door*2+1 (b->a) */
+    PedBody **body;
+    uint8_t *arrived; /* flagged in PHYSICS, removed in COMMIT */
+    /* Neighbour grid over people, rebuilt every substep. */
+    int32_t *cell_first, *cell_items, *cell_of; /* cell_of: cell in the window */
+    int32_t cap_cells;
+    int32_t pcx0, pcy0, pgnx, pgny; /* window of the wall grid that holds everybody */
+    /* Departures waiting for a free spot, in queue order. */
+    PedPending *pending;
+    int32_t n_pending, cap_pending;
+    PedFlow *flows;
+    int32_t n_flows, cap_flows;
+    CityPedStats stats;
+    CityTable *walks;
+};
+
+/* ped.c */
+CityStatus ped_fail(CityPed *ped, CityStatus status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* ped_space.c */
+void ped_space_free(PedSpace *s);
+/* Builds walls, door lists and the wall grid, and hands walls to Chipmunk. */
+CityStatus ped_space_seal(CityPed *ped);
+/* Route from point (x, y) to (tx, ty) as signed door steps; *out owned by
+ * the caller (NULL when both points share an area). -1 when unreachable
+ * or outside the space (world error set). */
+int32_t ped_space_route(CityPed *ped, double x, double y, double tx, double ty, int32_t **out);
+/* Desired direction (unit, or zero) of person `slot`; advances its leg
+ * past crossed doors and flags its arrival. */
+void ped_local_target(CityPed *ped, uint32_t slot, double *ex, double *ey);
+/* Grid cell of a point (clamped to the grid; wrapped when periodic). */
+void ped_grid_cell(const PedSpace *s, double x, double y, int32_t *cx, int32_t *cy);
+bool ped_space_contains(const PedSpace *s, int32_t area, double x, double y, double margin_m);
+
+/* ped_force.c */
+CityStatus ped_forces(CityPed *ped);
+/* Minimal-image x difference under the periodic range. */
+double ped_wrap_dx(const PedSpace *s, double dx);
+
+/* ped_demand.c */
+CityStatus ped_demand_commit(CityPed *ped);
+void ped_pending_free(PedPending *p);
+
+#endif

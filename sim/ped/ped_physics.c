@@ -1,0 +1,249 @@
+/* Chipmunk2D behind a small interface: see ped_physics.h. */
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <chipmunk/chipmunk.h>
+
+#include "ped_physics.h"
+
+struct PedBody {
+    cpBody *body;   /* dynamic body, infinite moment: people do not spin */
+    cpShape *shape; /* its circle */
+    uint64_t id;    /* packed CityId of the person */
+};
+
+struct PedPhysics {
+    cpSpace *space;
+    cpShape **walls; /* static segments, freed with the space */
+    int32_t n_walls, cap_walls;
+};
+
+/* Debian's debug build prints a two-line banner with printf the first time
+ * any space is initialised in the process. citylab's results never go to
+ * stdout mid-run, but tools that pipe stdout must not see it: the first
+ * space is created with fd 1 pointing at /dev/null, flushing the C buffer
+ * before and after so that nothing of ours is lost and nothing of
+ * Chipmunk's leaks. Later spaces print nothing. */
+static cpSpace *space_new_quietly(void)
+{
+    static int quieted = 0;
+    if (quieted)
+        return cpSpaceNew();
+    quieted = 1;
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO);
+    int devnull = open("/dev/null", O_WRONLY);
+    int redirected = saved >= 0 && devnull >= 0 && dup2(devnull, STDOUT_FILENO) >= 0;
+    cpSpace *space = cpSpaceNew();
+    fflush(stdout);
+    if (redirected)
+        dup2(saved, STDOUT_FILENO);
+    if (saved >= 0)
+        close(saved);
+    if (devnull >= 0)
+        close(devnull);
+    return space;
+}
+
+PedPhysics *ped_physics_create(int32_t iterations, double slop_m)
+{
+    if (iterations < 1 || !(slop_m >= 0.0) || !isfinite(slop_m))
+        return NULL;
+    PedPhysics *phys = calloc(1, sizeof *phys);
+    if (!phys)
+        return NULL;
+    phys->space = space_new_quietly();
+    if (!phys->space) {
+        free(phys);
+        return NULL;
+    }
+    cpSpaceSetIterations(phys->space, iterations);
+    cpSpaceSetGravity(phys->space, cpvzero);
+    cpSpaceSetDamping(phys->space, 1.0);
+    cpSpaceSetCollisionSlop(phys->space, slop_m);
+    /* Sleeping stays off (the default): a sleeping island would wake in an
+     * order that depends on the contact graph's pointers. */
+    return phys;
+}
+
+static void free_body(cpSpace *space, PedBody *b)
+{
+    cpSpaceRemoveShape(space, b->shape);
+    cpSpaceRemoveBody(space, b->body);
+    cpShapeFree(b->shape);
+    cpBodyFree(b->body);
+    free(b);
+}
+
+static void count_body(cpBody *body, void *data)
+{
+    if (cpBodyGetUserData(body))
+        (*(int32_t *)data)++;
+}
+
+typedef struct BodyList {
+    PedBody **items;
+    int32_t n;
+} BodyList;
+
+static void list_body(cpBody *body, void *data)
+{
+    BodyList *list = data;
+    PedBody *b = cpBodyGetUserData(body);
+    if (b)
+        list->items[list->n++] = b;
+}
+
+void ped_physics_destroy(PedPhysics *phys)
+{
+    if (!phys)
+        return;
+    /* Bodies still in the space are collected first (removing while the
+     * space iterates is not allowed), then freed. */
+    int32_t count = 0;
+    cpSpaceEachBody(phys->space, count_body, &count);
+    BodyList list = {count > 0 ? malloc((size_t)count * sizeof(PedBody *)) : NULL, 0};
+    if (list.items) {
+        cpSpaceEachBody(phys->space, list_body, &list);
+        for (int32_t i = 0; i < list.n; i++)
+            free_body(phys->space, list.items[i]);
+        free(list.items);
+    }
+    for (int32_t i = 0; i < phys->n_walls; i++) {
+        cpSpaceRemoveShape(phys->space, phys->walls[i]);
+        cpShapeFree(phys->walls[i]);
+    }
+    free(phys->walls);
+    cpSpaceFree(phys->space);
+    free(phys);
+}
+
+static bool finite4(double a, double b, double c, double d)
+{
+    return isfinite(a) && isfinite(b) && isfinite(c) && isfinite(d);
+}
+
+bool ped_physics_add_wall(PedPhysics *phys, double x1, double y1, double x2, double y2, double radius_m)
+{
+    if (!finite4(x1, y1, x2, y2) || !(radius_m >= 0.0) || !isfinite(radius_m))
+        return false;
+    if (hypot(x2 - x1, y2 - y1) < 1e-9)
+        return false;
+    if (phys->n_walls == phys->cap_walls) {
+        int32_t cap = phys->cap_walls ? 2 * phys->cap_walls : 64;
+        cpShape **w = realloc(phys->walls, (size_t)cap * sizeof *w);
+        if (!w)
+            return false;
+        phys->walls = w;
+        phys->cap_walls = cap;
+    }
+    cpShape *seg = cpSegmentShapeNew(cpSpaceGetStaticBody(phys->space), cpv(x1, y1), cpv(x2, y2), radius_m);
+    if (!seg)
+        return false;
+    cpShapeSetElasticity(seg, 0.0);
+    cpShapeSetFriction(seg, 0.0);
+    cpSpaceAddShape(phys->space, seg);
+    phys->walls[phys->n_walls++] = seg;
+    return true;
+}
+
+PedBody *ped_physics_add_body(PedPhysics *phys, double x, double y, double radius_m, double mass_kg, uint64_t id)
+{
+    if (!isfinite(x) || !isfinite(y) || !(radius_m > 0.0) || !isfinite(radius_m) || !(mass_kg > 0.0) ||
+        !isfinite(mass_kg))
+        return NULL;
+    PedBody *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->id = id;
+    b->body = cpBodyNew(mass_kg, INFINITY);
+    if (!b->body) {
+        free(b);
+        return NULL;
+    }
+    cpBodySetPosition(b->body, cpv(x, y));
+    cpBodySetUserData(b->body, b);
+    b->shape = cpCircleShapeNew(b->body, radius_m, cpvzero);
+    if (!b->shape) {
+        cpBodyFree(b->body);
+        free(b);
+        return NULL;
+    }
+    cpShapeSetElasticity(b->shape, 0.0);
+    cpShapeSetFriction(b->shape, 0.0);
+    cpSpaceAddBody(phys->space, b->body);
+    cpSpaceAddShape(phys->space, b->shape);
+    return b;
+}
+
+void ped_physics_remove_body(PedPhysics *phys, PedBody *body)
+{
+    if (body)
+        free_body(phys->space, body);
+}
+
+void ped_physics_set_velocity(PedBody *body, double vx, double vy)
+{
+    cpBodySetVelocity(body->body, cpv(vx, vy));
+}
+
+void ped_physics_set_position(PedBody *body, double x, double y)
+{
+    cpBodySetPosition(body->body, cpv(x, y));
+}
+
+void ped_physics_get(const PedBody *body, double *x, double *y, double *vx, double *vy)
+{
+    cpVect p = cpBodyGetPosition(body->body);
+    cpVect v = cpBodyGetVelocity(body->body);
+    *x = p.x;
+    *y = p.y;
+    *vx = v.x;
+    *vy = v.y;
+}
+
+void ped_physics_step(PedPhysics *phys, double dt_s)
+{
+    if (dt_s > 0.0 && isfinite(dt_s))
+        cpSpaceStep(phys->space, dt_s);
+}
+
+typedef struct ContactList {
+    const PedBody *self;
+    uint64_t *out;
+    int32_t cap, n;
+} ContactList;
+
+static void list_contact(cpBody *body, cpArbiter *arb, void *data)
+{
+    (void)body;
+    ContactList *list = data;
+    if (cpArbiterGetCount(arb) < 1)
+        return;
+    cpBody *a, *b;
+    cpArbiterGetBodies(arb, &a, &b);
+    cpBody *other = a == list->self->body ? b : a;
+    const PedBody *pb = cpBodyGetUserData(other);
+    uint64_t id = pb ? pb->id : UINT64_MAX;
+    if (list->n < list->cap)
+        list->out[list->n] = id;
+    list->n++;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+int32_t ped_physics_contacts(const PedBody *body, uint64_t *out, int32_t cap)
+{
+    ContactList list = {body, out, cap, 0};
+    cpBodyEachArbiter(body->body, list_contact, &list);
+    /* Chipmunk lists arbiters in an order that follows pointer values. */
+    qsort(out, (size_t)(list.n < cap ? list.n : cap), sizeof *out, cmp_u64);
+    return list.n;
+}

@@ -1,0 +1,250 @@
+/* Routes over doors (A*) and the local target that steers a person along
+ * its route. A node is a door crossed in one direction (door*2: a->b,
+ * door*2+1: b->a); the cost is the straight distance between door
+ * midpoints, the heuristic the straight distance to the destination (both
+ * areas are convex, so a straight line inside one never leaves it). Ties
+ * break on the node number: a route is a pure function of the space and
+ * the two points. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "city_array.h"
+#include "ped_internal.h"
+
+static int32_t step_from(const PedSpace *s, int32_t step)
+{
+    const PedDoor *d = &s->doors[step >> 1];
+    return (step & 1) ? d->b : d->a;
+}
+
+static int32_t step_to(const PedSpace *s, int32_t step)
+{
+    const PedDoor *d = &s->doors[step >> 1];
+    return (step & 1) ? d->a : d->b;
+}
+
+typedef struct HeapItem {
+    double f;
+    int32_t node;
+} HeapItem;
+
+typedef struct Heap {
+    HeapItem *items;
+    int32_t n, cap;
+} Heap;
+
+static bool heap_less(HeapItem a, HeapItem b)
+{
+    return a.f < b.f || (a.f == b.f && a.node < b.node);
+}
+
+static bool heap_push(Heap *h, double f, int32_t node)
+{
+    if (!city_array_grow((void **)&h->items, &h->cap, h->n + 1, sizeof(HeapItem)))
+        return false;
+    int32_t i = h->n++;
+    h->items[i] = (HeapItem){f, node};
+    while (i > 0 && heap_less(h->items[i], h->items[(i - 1) / 2])) {
+        HeapItem t = h->items[i];
+        h->items[i] = h->items[(i - 1) / 2];
+        h->items[(i - 1) / 2] = t;
+        i = (i - 1) / 2;
+    }
+    return true;
+}
+
+static HeapItem heap_pop(Heap *h)
+{
+    HeapItem top = h->items[0];
+    h->items[0] = h->items[--h->n];
+    int32_t i = 0;
+    for (;;) {
+        int32_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < h->n && heap_less(h->items[l], h->items[m]))
+            m = l;
+        if (r < h->n && heap_less(h->items[r], h->items[m]))
+            m = r;
+        if (m == i)
+            break;
+        HeapItem t = h->items[i];
+        h->items[i] = h->items[m];
+        h->items[m] = t;
+        i = m;
+    }
+    return top;
+}
+
+/* Relaxes a node: g is its cost so far. */
+static bool relax(PedSpace *s, Heap *h, int32_t node, double g, int32_t from, double tx, double ty)
+{
+    if (s->closed[node] || g >= s->g_cost[node])
+        return true;
+    s->g_cost[node] = g;
+    s->came_from[node] = from;
+    double hx = 0, hy = 0;
+    if (node < 2 * s->n_doors) {
+        hx = s->doors[node >> 1].mx - tx;
+        hy = s->doors[node >> 1].my - ty;
+    }
+    return heap_push(h, g + hypot(hx, hy), node);
+}
+
+static int32_t astar(PedSpace *s, int32_t from_area, int32_t to_area, double x, double y, double tx, double ty)
+{
+    int32_t goal = 2 * s->n_doors;
+    for (int32_t i = 0; i <= goal; i++) {
+        s->g_cost[i] = INFINITY;
+        s->came_from[i] = -1;
+        s->closed[i] = 0;
+    }
+    Heap h = {0};
+    bool ok = true;
+    for (int32_t k = s->area_door_first[from_area]; ok && k < s->area_door_first[from_area + 1]; k++) {
+        int32_t d = s->area_doors[k];
+        int32_t node = 2 * d + (s->doors[d].a == from_area ? 0 : 1);
+        ok = relax(s, &h, node, hypot(s->doors[d].mx - x, s->doors[d].my - y), -1, tx, ty);
+    }
+    while (ok && h.n > 0) {
+        HeapItem it = heap_pop(&h);
+        int32_t node = it.node;
+        if (s->closed[node])
+            continue;
+        s->closed[node] = 1;
+        if (node == goal)
+            break;
+        const PedDoor *d = &s->doors[node >> 1];
+        int32_t area = step_to(s, node);
+        if (area == to_area)
+            ok = relax(s, &h, goal, s->g_cost[node] + hypot(tx - d->mx, ty - d->my), node, tx, ty);
+        for (int32_t k = s->area_door_first[area]; ok && k < s->area_door_first[area + 1]; k++) {
+            int32_t e = s->area_doors[k];
+            if (e == node >> 1)
+                continue;
+            int32_t next = 2 * e + (s->doors[e].a == area ? 0 : 1);
+            ok = relax(s, &h, next, s->g_cost[node] + hypot(s->doors[e].mx - d->mx, s->doors[e].my - d->my), node, tx,
+                       ty);
+        }
+    }
+    free(h.items);
+    if (!ok)
+        return -2;
+    return s->closed[goal] ? s->came_from[goal] : -1;
+}
+
+int32_t ped_space_route(CityPed *ped, double x, double y, double tx, double ty, int32_t **out)
+{
+    PedSpace *s = &ped->space;
+    *out = NULL;
+    int32_t from_area = city_ped_area_at(ped, x, y), to_area = city_ped_area_at(ped, tx, ty);
+    if (from_area < 0 || to_area < 0) {
+        ped_fail(ped, CITY_ERR_INVALID, "ped: %s point (%.2f, %.2f) is outside every walkable area",
+                 from_area < 0 ? "start" : "destination", from_area < 0 ? x : tx, from_area < 0 ? y : ty);
+        return -1;
+    }
+    if (from_area == to_area)
+        return 0;
+    int32_t last = astar(s, from_area, to_area, x, y, tx, ty);
+    if (last < 0) {
+        ped_fail(ped, last == -2 ? CITY_ERR_NOMEM : CITY_ERR_INVALID,
+                 "ped: no walkable path from (%.2f, %.2f) in area %d to (%.2f, %.2f) in area %d; join them with doors",
+                 x, y, (int)from_area, tx, ty, (int)to_area);
+        return -1;
+    }
+    int32_t n = 0;
+    for (int32_t node = last; node >= 0; node = s->came_from[node])
+        n++;
+    int32_t *route = malloc((size_t)n * sizeof(int32_t));
+    if (!route) {
+        ped_fail(ped, CITY_ERR_NOMEM, "ped: out of memory storing a route");
+        return -1;
+    }
+    int32_t i = n;
+    for (int32_t node = last; node >= 0; node = s->came_from[node])
+        route[--i] = node;
+    *out = route;
+    return n;
+}
+
+/* Signed distance of (x, y) past the door of a step, along its direction. */
+static double past_door(const PedSpace *s, int32_t step, double x, double y)
+{
+    const PedDoor *d = &s->doors[step >> 1];
+    double sd = (x - d->mx) * d->nx + (y - d->my) * d->ny;
+    return (step & 1) ? -sd : sd;
+}
+
+/* The point of a door a person of radius r aims at: the nearest point of
+ * the door, kept r + 0.1 m from its posts, half a metre beyond the door. */
+static void door_aim(const PedSpace *s, int32_t step, double x, double y, double r, double *gx, double *gy)
+{
+    const PedDoor *d = &s->doors[step >> 1];
+    double ex = d->x2 - d->x1, ey = d->y2 - d->y1;
+    double len = hypot(ex, ey);
+    double margin = r + 0.1;
+    double t = 0.5 * len;
+    if (len > 2 * margin) {
+        t = ((x - d->x1) * ex + (y - d->y1) * ey) / len;
+        t = t < margin ? margin : t > len - margin ? len - margin : t;
+    }
+    double sign = (step & 1) ? -1.0 : 1.0;
+    *gx = d->x1 + ex / len * t + sign * d->nx * 0.5;
+    *gy = d->y1 + ey / len * t + sign * d->ny * 0.5;
+}
+
+void ped_local_target(CityPed *ped, uint32_t i, double *ex, double *ey)
+{
+    const PedSpace *s = &ped->space;
+    if (!isnan(ped->heading[i])) {
+        *ex = cos(ped->heading[i]);
+        *ey = sin(ped->heading[i]);
+        return;
+    }
+    double x = ped->x[i], y = ped->y[i];
+    const int32_t *route = ped->route[i];
+    int32_t n = ped->route_len[i];
+    /* Crossed the next door: the next area begins. Pushed back well behind
+     * the last one: that area again. */
+    while (ped->leg[i] < n && past_door(s, route[ped->leg[i]], x, y) > 0) {
+        ped->area[i] = step_to(s, route[ped->leg[i]]);
+        ped->leg[i]++;
+    }
+    if (ped->leg[i] > 0 && past_door(s, route[ped->leg[i] - 1], x, y) < -0.3) {
+        ped->leg[i]--;
+        ped->area[i] = step_from(s, route[ped->leg[i]]);
+    }
+    double gx, gy;
+    if (ped->leg[i] < n) {
+        door_aim(s, route[ped->leg[i]], x, y, ped->r[i], &gx, &gy);
+    } else {
+        gx = ped->tx[i];
+        gy = ped->ty[i];
+        if (hypot(gx - x, gy - y) < ped->p.arrive_radius_m)
+            ped->arrived[i] = 1;
+    }
+    double dx = gx - x, dy = gy - y, d = hypot(dx, dy);
+    if (d < 1e-9) {
+        *ex = *ey = 0;
+        return;
+    }
+    *ex = dx / d;
+    *ey = dy / d;
+}
+
+double city_ped_route_length_m(CityPed *ped, double x, double y, double tx, double ty)
+{
+    if (ped_space_seal(ped) != CITY_OK)
+        return -1;
+    int32_t *route = NULL;
+    int32_t n = ped_space_route(ped, x, y, tx, ty, &route);
+    if (n < 0)
+        return -1;
+    double len = 0, px = x, py = y;
+    for (int32_t i = 0; i < n; i++) {
+        const PedDoor *d = &ped->space.doors[route[i] >> 1];
+        len += hypot(d->mx - px, d->my - py);
+        px = d->mx;
+        py = d->my;
+    }
+    free(route);
+    return len + hypot(tx - px, ty - py);
+}

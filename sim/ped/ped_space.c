@@ -1,0 +1,552 @@
+/* Walkable space: convex areas, doors, walls, A* over doors and the local
+ * target that steers a person through the area it is in. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "city_array.h"
+#include "ped_internal.h"
+
+#define PED_EPS_M 1e-3      /* coordinates closer than this are one point */
+#define PED_MAX_POINTS 4096 /* per area */
+
+void ped_space_free(PedSpace *s)
+{
+    free(s->pts);
+    free(s->area_first);
+    free(s->area_n);
+    free(s->doors);
+    free(s->area_door_first);
+    free(s->area_doors);
+    free(s->walls);
+    free(s->free_walls);
+    free(s->wall_cell_first);
+    free(s->wall_cell_items);
+    free(s->g_cost);
+    free(s->came_from);
+    free(s->heap);
+    free(s->closed);
+    memset(s, 0, sizeof *s);
+}
+
+static const double *area_pts(const PedSpace *s, int32_t a)
+{
+    return s->pts + 2 * s->area_first[a];
+}
+
+static bool refuse_sealed(CityPed *ped, const char *what)
+{
+    if (!ped->space.sealed)
+        return false;
+    ped_fail(ped, CITY_ERR_INVALID, "ped: cannot add %s once people walk; build the walkable space first", what);
+    return true;
+}
+
+int32_t city_ped_area_add(CityPed *ped, const double *xy, int32_t n_pts)
+{
+    PedSpace *s = &ped->space;
+    if (refuse_sealed(ped, "an area"))
+        return -1;
+    if (!xy || n_pts < 3 || n_pts > PED_MAX_POINTS) {
+        ped_fail(ped, CITY_ERR_INVALID, "ped: area %d has %d points; give 3 to %d", (int)s->n_areas, (int)n_pts,
+                 PED_MAX_POINTS);
+        return -1;
+    }
+    double area2 = 0;
+    for (int32_t i = 0; i < n_pts; i++) {
+        if (!isfinite(xy[2 * i]) || !isfinite(xy[2 * i + 1])) {
+            ped_fail(ped, CITY_ERR_INVALID, "ped: area %d point %d is not a finite number", (int)s->n_areas,
+                     (int)i + 1);
+            return -1;
+        }
+        int32_t j = (i + 1) % n_pts;
+        area2 += xy[2 * i] * xy[2 * j + 1] - xy[2 * j] * xy[2 * i + 1];
+    }
+    if (fabs(area2) < 2e-6) {
+        ped_fail(ped, CITY_ERR_INVALID, "ped: area %d has no surface; give its corners in order", (int)s->n_areas);
+        return -1;
+    }
+    bool ccw = area2 > 0;
+    /* Convex: every turn goes the same way (straight runs allowed). */
+    for (int32_t i = 0; i < n_pts; i++) {
+        int32_t j = (i + 1) % n_pts, k = (i + 2) % n_pts;
+        double cross = (xy[2 * j] - xy[2 * i]) * (xy[2 * k + 1] - xy[2 * j + 1]) -
+                       (xy[2 * j + 1] - xy[2 * i + 1]) * (xy[2 * k] - xy[2 * j]);
+        if ((ccw ? cross : -cross) < -1e-9) {
+            ped_fail(ped, CITY_ERR_INVALID,
+                     "ped: area %d is not convex at point %d; split it into convex areas joined by doors",
+                     (int)s->n_areas, (int)j + 1);
+            return -1;
+        }
+    }
+    int32_t need = s->n_pts2 + 2 * n_pts;
+    int32_t cap_areas = s->cap_areas;
+    if (!city_array_grow((void **)&s->pts, &s->cap_pts2, need, sizeof(double)) ||
+        !city_array_grow((void **)&s->area_first, &cap_areas, s->n_areas + 1, sizeof(int32_t)) ||
+        !city_array_grow((void **)&s->area_n, &s->cap_areas, s->n_areas + 1, sizeof(int32_t))) {
+        ped_fail(ped, CITY_ERR_NOMEM, "ped: out of memory adding an area");
+        return -1;
+    }
+    double *dst = s->pts + s->n_pts2;
+    for (int32_t i = 0; i < n_pts; i++) {
+        int32_t src = ccw ? i : n_pts - 1 - i;
+        dst[2 * i] = xy[2 * src];
+        dst[2 * i + 1] = xy[2 * src + 1];
+    }
+    s->area_first[s->n_areas] = s->n_pts2 / 2;
+    s->area_n[s->n_areas] = n_pts;
+    s->n_pts2 = need;
+    return s->n_areas++;
+}
+
+/* Overlap of edge (p, q) of one area with edge (u, v) of another: the
+ * interval [t0, t1] along p->q (in metres) when the edges are collinear. */
+static bool edge_overlap(const double *p, const double *q, const double *u, const double *v, double *t0, double *t1)
+{
+    double dx = q[0] - p[0], dy = q[1] - p[1];
+    double len = hypot(dx, dy);
+    if (len < PED_EPS_M)
+        return false;
+    dx /= len;
+    dy /= len;
+    double du = (u[0] - p[0]) * dy - (u[1] - p[1]) * dx;
+    double dv = (v[0] - p[0]) * dy - (v[1] - p[1]) * dx;
+    if (fabs(du) > PED_EPS_M || fabs(dv) > PED_EPS_M)
+        return false;
+    double tu = (u[0] - p[0]) * dx + (u[1] - p[1]) * dy;
+    double tv = (v[0] - p[0]) * dx + (v[1] - p[1]) * dy;
+    *t0 = fmax(0.0, fmin(tu, tv));
+    *t1 = fmin(len, fmax(tu, tv));
+    return *t1 - *t0 > PED_EPS_M;
+}
+
+static int32_t push_door(CityPed *ped, int32_t a, int32_t b, double x1, double y1, double x2, double y2, double nx,
+                         double ny)
+{
+    PedSpace *s = &ped->space;
+    if (!city_array_grow((void **)&s->doors, &s->cap_doors, s->n_doors + 1, sizeof(PedDoor))) {
+        ped_fail(ped, CITY_ERR_NOMEM, "ped: out of memory adding a door");
+        return -1;
+    }
+    s->doors[s->n_doors] = (PedDoor){.a = a,
+                                     .b = b,
+                                     .x1 = x1,
+                                     .y1 = y1,
+                                     .x2 = x2,
+                                     .y2 = y2,
+                                     .nx = nx,
+                                     .ny = ny,
+                                     .mx = 0.5 * (x1 + x2),
+                                     .my = 0.5 * (y1 + y2)};
+    return s->n_doors++;
+}
+
+int32_t city_ped_door_add(CityPed *ped, int32_t area_a, int32_t area_b, double width_m)
+{
+    PedSpace *s = &ped->space;
+    if (refuse_sealed(ped, "a door"))
+        return -1;
+    if (area_a < 0 || area_a >= s->n_areas || area_b < 0 || area_b >= s->n_areas || area_a == area_b ||
+        !isfinite(width_m)) {
+        ped_fail(ped, CITY_ERR_INVALID, "ped: door %d joins areas %d and %d; give two different existing areas",
+                 (int)s->n_doors, (int)area_a, (int)area_b);
+        return -1;
+    }
+    const double *pa = area_pts(s, area_a), *pb = area_pts(s, area_b);
+    int32_t na = s->area_n[area_a], nb = s->area_n[area_b];
+    double best = 0, bt0 = 0, bt1 = 0;
+    int32_t best_edge = -1;
+    for (int32_t i = 0; i < na; i++) {
+        const double *p = pa + 2 * i, *q = pa + 2 * ((i + 1) % na);
+        for (int32_t j = 0; j < nb; j++) {
+            double t0, t1;
+            if (edge_overlap(p, q, pb + 2 * j, pb + 2 * ((j + 1) % nb), &t0, &t1) && t1 - t0 > best) {
+                best = t1 - t0;
+                bt0 = t0;
+                bt1 = t1;
+                best_edge = i;
+            }
+        }
+    }
+    if (best_edge < 0) {
+        ped_fail(ped, CITY_ERR_INVALID,
+                 "ped: areas %d and %d share no edge, so no door can join them; make them touch along an edge",
+                 (int)area_a, (int)area_b);
+        return -1;
+    }
+    if (width_m > 0 && width_m < best) {
+        double mid = 0.5 * (bt0 + bt1);
+        bt0 = mid - 0.5 * width_m;
+        bt1 = mid + 0.5 * width_m;
+    }
+    const double *p = pa + 2 * best_edge, *q = pa + 2 * ((best_edge + 1) % na);
+    double len = hypot(q[0] - p[0], q[1] - p[1]);
+    double ux = (q[0] - p[0]) / len, uy = (q[1] - p[1]) / len;
+    /* The outward normal of a counter-clockwise edge points from a into b. */
+    return push_door(ped, area_a, area_b, p[0] + ux * bt0, p[1] + uy * bt0, p[0] + ux * bt1, p[1] + uy * bt1, uy, -ux);
+}
+
+static void area_centroid(const PedSpace *s, int32_t a, double *cx, double *cy)
+{
+    const double *p = area_pts(s, a);
+    double sx = 0, sy = 0;
+    for (int32_t i = 0; i < s->area_n[a]; i++) {
+        sx += p[2 * i];
+        sy += p[2 * i + 1];
+    }
+    *cx = sx / s->area_n[a];
+    *cy = sy / s->area_n[a];
+}
+
+int32_t city_ped_door_add_segment(CityPed *ped, int32_t area_a, int32_t area_b, double x1, double y1, double x2,
+                                  double y2)
+{
+    PedSpace *s = &ped->space;
+    if (refuse_sealed(ped, "a door"))
+        return -1;
+    double len = hypot(x2 - x1, y2 - y1);
+    if (area_a < 0 || area_a >= s->n_areas || area_b < 0 || area_b >= s->n_areas || area_a == area_b ||
+        !(len >= PED_EPS_M) || !isfinite(len)) {
+        ped_fail(ped, CITY_ERR_INVALID,
+                 "ped: door %d joins areas %d and %d along (%g, %g)-(%g, %g); give two different existing areas "
+                 "and a segment",
+                 (int)s->n_doors, (int)area_a, (int)area_b, x1, y1, x2, y2);
+        return -1;
+    }
+    double nx = (y2 - y1) / len, ny = -(x2 - x1) / len;
+    double ax, ay, bx, by;
+    area_centroid(s, area_a, &ax, &ay);
+    area_centroid(s, area_b, &bx, &by);
+    if ((bx - ax) * nx + (by - ay) * ny < 0) {
+        nx = -nx;
+        ny = -ny;
+    }
+    return push_door(ped, area_a, area_b, x1, y1, x2, y2, nx, ny);
+}
+
+CityStatus city_ped_set_edge_walls(CityPed *ped, bool on)
+{
+    if (refuse_sealed(ped, "a wall rule"))
+        return CITY_ERR_INVALID;
+    ped->space.no_edge_walls = !on;
+    return CITY_OK;
+}
+
+int32_t city_ped_door_count(const CityPed *ped)
+{
+    return ped->space.n_doors;
+}
+
+void city_ped_door_get(const CityPed *ped, int32_t door, int32_t *area_a, int32_t *area_b, double *x1, double *y1,
+                       double *x2, double *y2)
+{
+    const PedDoor *d = &ped->space.doors[door];
+    *area_a = d->a;
+    *area_b = d->b;
+    *x1 = d->x1;
+    *y1 = d->y1;
+    *x2 = d->x2;
+    *y2 = d->y2;
+}
+
+CityStatus city_ped_wall_add(CityPed *ped, double x1, double y1, double x2, double y2)
+{
+    PedSpace *s = &ped->space;
+    if (refuse_sealed(ped, "a wall"))
+        return CITY_ERR_INVALID;
+    if (!isfinite(x1) || !isfinite(y1) || !isfinite(x2) || !isfinite(y2) || hypot(x2 - x1, y2 - y1) < PED_EPS_M)
+        return ped_fail(ped, CITY_ERR_INVALID, "ped: wall %d is not a segment of finite points; give two ends",
+                        (int)s->n_free_walls);
+    if (!city_array_grow((void **)&s->free_walls, &s->cap_free_walls, s->n_free_walls + 1, sizeof(PedWall)))
+        return ped_fail(ped, CITY_ERR_NOMEM, "ped: out of memory adding a wall");
+    s->free_walls[s->n_free_walls++] = (PedWall){x1, y1, x2, y2};
+    return CITY_OK;
+}
+
+CityStatus city_ped_set_periodic_x(CityPed *ped, double x0_m, double x1_m)
+{
+    if (refuse_sealed(ped, "a periodic range"))
+        return CITY_ERR_INVALID;
+    if (!isfinite(x0_m) || !isfinite(x1_m) || x1_m - x0_m < 3 * ped->p.cutoff_m)
+        return ped_fail(ped, CITY_ERR_INVALID, "ped: periodic range [%g, %g) is shorter than 3 force cutoffs (%g m)",
+                        x0_m, x1_m, 3 * ped->p.cutoff_m);
+    ped->space.periodic = true;
+    ped->space.px0 = x0_m;
+    ped->space.px1 = x1_m;
+    return CITY_OK;
+}
+
+bool ped_space_contains(const PedSpace *s, int32_t area, double x, double y, double margin_m)
+{
+    const double *p = area_pts(s, area);
+    int32_t n = s->area_n[area];
+    for (int32_t i = 0; i < n; i++) {
+        const double *a = p + 2 * i, *b = p + 2 * ((i + 1) % n);
+        double ex = b[0] - a[0], ey = b[1] - a[1];
+        double len = hypot(ex, ey);
+        if (len < 1e-12)
+            continue;
+        /* Inside a counter-clockwise polygon is left of every edge. */
+        if ((ex * (y - a[1]) - ey * (x - a[0])) / len < margin_m)
+            return false;
+    }
+    return true;
+}
+
+int32_t city_ped_area_at(const CityPed *ped, double x, double y)
+{
+    for (int32_t a = 0; a < ped->space.n_areas; a++)
+        if (ped_space_contains(&ped->space, a, x, y, -1e-9))
+            return a;
+    return -1;
+}
+
+int32_t city_ped_area_count(const CityPed *ped)
+{
+    return ped->space.n_areas;
+}
+
+const double *city_ped_area_points(const CityPed *ped, int32_t area, int32_t *n_pts)
+{
+    if (area < 0 || area >= ped->space.n_areas) {
+        *n_pts = 0;
+        return NULL;
+    }
+    *n_pts = ped->space.area_n[area];
+    return area_pts(&ped->space, area);
+}
+
+int32_t city_ped_wall_count(const CityPed *ped)
+{
+    return ped->space.sealed ? ped->space.n_walls : 0;
+}
+
+void city_ped_wall_get(const CityPed *ped, int32_t wall, double *x1, double *y1, double *x2, double *y2)
+{
+    const PedWall *w = &ped->space.walls[wall];
+    *x1 = w->x1;
+    *y1 = w->y1;
+    *x2 = w->x2;
+    *y2 = w->y2;
+}
+
+static bool wall_push(PedSpace *s, double x1, double y1, double x2, double y2)
+{
+    if (hypot(x2 - x1, y2 - y1) < PED_EPS_M)
+        return true;
+    /* Two areas that touch without a door give the same wall twice: keep one. */
+    for (int32_t i = 0; i < s->n_walls; i++) {
+        const PedWall *w = &s->walls[i];
+        bool same = fabs(w->x1 - x1) < PED_EPS_M && fabs(w->y1 - y1) < PED_EPS_M && fabs(w->x2 - x2) < PED_EPS_M &&
+                    fabs(w->y2 - y2) < PED_EPS_M;
+        bool flip = fabs(w->x1 - x2) < PED_EPS_M && fabs(w->y1 - y2) < PED_EPS_M && fabs(w->x2 - x1) < PED_EPS_M &&
+                    fabs(w->y2 - y1) < PED_EPS_M;
+        if (same || flip)
+            return true;
+    }
+    if (!city_array_grow((void **)&s->walls, &s->cap_walls, s->n_walls + 1, sizeof(PedWall)))
+        return false;
+    s->walls[s->n_walls++] = (PedWall){x1, y1, x2, y2};
+    return true;
+}
+
+static int cmp_interval(const void *a, const void *b)
+{
+    const double *x = a, *y = b;
+    return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+/* Walls along every area edge, minus the stretches its doors cover. */
+static bool build_edge_walls(PedSpace *s)
+{
+    double *cut = malloc(2 * (size_t)(s->n_doors + 1) * sizeof(double));
+    if (!cut)
+        return false;
+    bool ok = true;
+    for (int32_t a = 0; a < s->n_areas && ok; a++) {
+        const double *p = area_pts(s, a);
+        int32_t n = s->area_n[a];
+        for (int32_t i = 0; i < n && ok; i++) {
+            const double *u = p + 2 * i, *v = p + 2 * ((i + 1) % n);
+            double len = hypot(v[0] - u[0], v[1] - u[1]);
+            if (len < PED_EPS_M)
+                continue;
+            /* A periodic corridor has no walls at its seam. */
+            if (s->periodic && fabs(u[0] - v[0]) < PED_EPS_M &&
+                (fabs(u[0] - s->px0) < PED_EPS_M || fabs(u[0] - s->px1) < PED_EPS_M))
+                continue;
+            int32_t nc = 0;
+            for (int32_t d = 0; d < s->n_doors; d++) {
+                const PedDoor *door = &s->doors[d];
+                if (door->a != a && door->b != a)
+                    continue;
+                double t0, t1;
+                const double e1[2] = {door->x1, door->y1}, e2[2] = {door->x2, door->y2};
+                if (edge_overlap(u, v, e1, e2, &t0, &t1)) {
+                    cut[2 * nc] = t0;
+                    cut[2 * nc + 1] = t1;
+                    nc++;
+                }
+            }
+            qsort(cut, (size_t)nc, 2 * sizeof(double), cmp_interval);
+            double ux = (v[0] - u[0]) / len, uy = (v[1] - u[1]) / len, t = 0;
+            for (int32_t c = 0; c <= nc && ok; c++) {
+                double end = c < nc ? cut[2 * c] : len;
+                if (end > t)
+                    ok = wall_push(s, u[0] + ux * t, u[1] + uy * t, u[0] + ux * end, u[1] + uy * end);
+                if (c < nc && cut[2 * c + 1] > t)
+                    t = cut[2 * c + 1];
+            }
+        }
+    }
+    free(cut);
+    return ok;
+}
+
+/* Doors of each area (CSR), in door order. */
+static bool build_area_doors(PedSpace *s)
+{
+    s->area_door_first = calloc((size_t)s->n_areas + 1, sizeof(int32_t));
+    s->area_doors = malloc(2 * (size_t)(s->n_doors + 1) * sizeof(int32_t));
+    if (!s->area_door_first || !s->area_doors)
+        return false;
+    for (int32_t d = 0; d < s->n_doors; d++) {
+        s->area_door_first[s->doors[d].a + 1]++;
+        s->area_door_first[s->doors[d].b + 1]++;
+    }
+    for (int32_t a = 0; a < s->n_areas; a++)
+        s->area_door_first[a + 1] += s->area_door_first[a];
+    int32_t *fill = malloc(((size_t)s->n_areas + 1) * sizeof(int32_t));
+    if (!fill)
+        return false;
+    memcpy(fill, s->area_door_first, (size_t)s->n_areas * sizeof(int32_t));
+    for (int32_t d = 0; d < s->n_doors; d++) {
+        s->area_doors[fill[s->doors[d].a]++] = d;
+        s->area_doors[fill[s->doors[d].b]++] = d;
+    }
+    free(fill);
+    size_t nodes = 2 * (size_t)s->n_doors + 1;
+    s->g_cost = malloc(nodes * sizeof(double));
+    s->came_from = malloc(nodes * sizeof(int32_t));
+    s->closed = malloc(nodes * sizeof(int32_t));
+    return s->g_cost && s->came_from && s->closed;
+}
+
+/* The grid that holds walls near each cell and people by cell. */
+static bool build_wall_grid(PedSpace *s, double cutoff_m)
+{
+    double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+    for (int32_t i = 0; i < s->n_pts2 / 2; i++) {
+        x0 = fmin(x0, s->pts[2 * i]);
+        x1 = fmax(x1, s->pts[2 * i]);
+        y0 = fmin(y0, s->pts[2 * i + 1]);
+        y1 = fmax(y1, s->pts[2 * i + 1]);
+    }
+    for (int32_t i = 0; i < s->n_walls; i++) {
+        const PedWall *w = &s->walls[i];
+        x0 = fmin(x0, fmin(w->x1, w->x2));
+        x1 = fmax(x1, fmax(w->x1, w->x2));
+        y0 = fmin(y0, fmin(w->y1, w->y2));
+        y1 = fmax(y1, fmax(w->y1, w->y2));
+    }
+    if (!(x1 >= x0)) {
+        x0 = y0 = 0;
+        x1 = y1 = 1;
+    }
+    double cell = fmax(cutoff_m, 0.5);
+    if (s->periodic) {
+        x0 = s->px0;
+        x1 = s->px1;
+    }
+    int64_t nx = (int64_t)floor((x1 - x0) / cell) + (s->periodic ? 0 : 1);
+    int64_t ny = (int64_t)floor((y1 - y0) / cell) + 1;
+    /* A huge space gets coarser cells rather than a huge grid. */
+    while (nx * ny > 4000000) {
+        cell *= 2;
+        nx = (int64_t)floor((x1 - x0) / cell) + (s->periodic ? 0 : 1);
+        ny = (int64_t)floor((y1 - y0) / cell) + 1;
+    }
+    s->gx0 = x0;
+    s->gy0 = y0;
+    s->gnx = (int32_t)(nx < 1 ? 1 : nx);
+    s->gny = (int32_t)ny;
+    s->cell_w = s->periodic ? (x1 - x0) / s->gnx : cell;
+    s->cell_h = cell;
+    int32_t n_cells = s->gnx * s->gny;
+    s->wall_cell_first = calloc((size_t)n_cells + 1, sizeof(int32_t));
+    if (!s->wall_cell_first)
+        return false;
+    /* Two passes: count, then fill, each wall into every cell its
+     * cutoff-widened box touches. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (int32_t i = 0; i < s->n_walls; i++) {
+            const PedWall *w = &s->walls[i];
+            int32_t cx0, cy0, cx1, cy1;
+            ped_grid_cell(s, fmin(w->x1, w->x2) - cutoff_m, fmin(w->y1, w->y2) - cutoff_m, &cx0, &cy0);
+            ped_grid_cell(s, fmax(w->x1, w->x2) + cutoff_m, fmax(w->y1, w->y2) + cutoff_m, &cx1, &cy1);
+            if (s->periodic) {
+                cx0 = 0;
+                cx1 = s->gnx - 1;
+            }
+            for (int32_t cy = cy0; cy <= cy1; cy++)
+                for (int32_t cx = cx0; cx <= cx1; cx++) {
+                    int32_t c = cy * s->gnx + cx;
+                    if (pass == 0)
+                        s->wall_cell_first[c + 1]++;
+                    else
+                        s->wall_cell_items[s->wall_cell_fill[c]++] = i;
+                }
+        }
+        if (pass == 0) {
+            for (int32_t c = 0; c < n_cells; c++)
+                s->wall_cell_first[c + 1] += s->wall_cell_first[c];
+            s->wall_cell_items = malloc(((size_t)s->wall_cell_first[n_cells] + 1) * sizeof(int32_t));
+            s->wall_cell_fill = malloc((size_t)n_cells * sizeof(int32_t));
+            if (!s->wall_cell_items || !s->wall_cell_fill)
+                return false;
+            memcpy(s->wall_cell_fill, s->wall_cell_first, (size_t)n_cells * sizeof(int32_t));
+        }
+    }
+    free(s->wall_cell_fill);
+    s->wall_cell_fill = NULL;
+    return true;
+}
+
+void ped_grid_cell(const PedSpace *s, double x, double y, int32_t *cx, int32_t *cy)
+{
+    double fx = floor((x - s->gx0) / s->cell_w), fy = floor((y - s->gy0) / s->cell_h);
+    if (s->periodic) {
+        double k = fmod(fx, (double)s->gnx);
+        fx = k < 0 ? k + s->gnx : k;
+    }
+    *cx = fx < 0 ? 0 : fx >= s->gnx ? s->gnx - 1 : (int32_t)fx;
+    *cy = fy < 0 ? 0 : fy >= s->gny ? s->gny - 1 : (int32_t)fy;
+}
+
+CityStatus ped_space_seal(CityPed *ped)
+{
+    PedSpace *s = &ped->space;
+    if (s->sealed)
+        return CITY_OK;
+    if (s->n_areas == 0)
+        return ped_fail(ped, CITY_ERR_INVALID, "ped: no walkable area; add areas (city.ped.area) before people");
+    bool ok = s->no_edge_walls || build_edge_walls(s);
+    for (int32_t i = 0; ok && i < s->n_free_walls; i++) {
+        ok = city_array_grow((void **)&s->walls, &s->cap_walls, s->n_walls + 1, sizeof(PedWall));
+        if (ok)
+            s->walls[s->n_walls++] = s->free_walls[i];
+    }
+    ok = ok && build_area_doors(s) && build_wall_grid(s, ped->p.cutoff_m);
+    if (ok) {
+        ped->phys = ped_physics_create(ped->p.iterations, ped->p.slop_m);
+        ok = ped->phys != NULL;
+    }
+    for (int32_t i = 0; ok && i < s->n_walls; i++) {
+        const PedWall *w = &s->walls[i];
+        ok = ped_physics_add_wall(ped->phys, w->x1, w->y1, w->x2, w->y2, ped->p.wall_radius_m);
+    }
+    if (!ok)
+        return ped_fail(ped, CITY_ERR_NOMEM, "ped: out of memory building the walkable space");
+    s->sealed = true;
+    return CITY_OK;
+}

@@ -1,0 +1,154 @@
+/* Speed choice (car following): every vehicle picks its speed for the step
+ * with IDM against its leader, the next lanes of its path, stop lines it
+ * may not pass and slower lanes ahead, and opens gaps for vehicles asking
+ * to merge in. Front vehicles that will cross a stop line become junction
+ * candidates. */
+#include "road_step_internal.h"
+
+/* Opening a gap for a vehicle that asked to merge in ahead (closer than the
+ * leader at gap `s_leader`), when that takes no more than comfortable braking. */
+static double merge_accel(const CityRoad *road, int32_t lane, int32_t v, const RoadVType *t, double v0, double s_leader)
+{
+    double a = INFINITY;
+    for (int32_t k = road->merge_head[lane]; k >= 0; k = road->merges[k].next) {
+        const RoadMerge *m = &road->merges[k];
+        double s = m->back_m - road->veh.pos[v];
+        if (s <= 0.5 || s >= s_leader)
+            continue;
+        double vv = road->veh.speed[v];
+        if (vv * vv / (2.0 * s) > t->def.decel_mps2)
+            continue; /* too close to stop for it: let it wait for the next one */
+        a = road_min2(a, road_idm_accel(t, vv, v0, s, m->speed_mps));
+    }
+    return a;
+}
+
+/* Speed for the front vehicle of a lane: looks along its path for the next
+ * vehicle, stop lines it may not pass and slower lanes ahead. */
+static double plan_front(RoadStepCtx *x, int32_t v, double a_free, double v0, bool *crossing)
+{
+    CityRoad *road = x->road;
+    const CityRoadNet *net = x->net;
+    const RoadVehicles *vh = &road->veh;
+    const RoadVType *t = road_vtype_of(road, v);
+    double v_now = vh->speed[v];
+    int32_t lane = vh->lane[v];
+    double dist = net->lanes[lane].length_m - vh->pos[v];
+    double horizon = v_now * v_now / (2.0 * t->def.decel_mps2) + v_now * t->def.tau_s + 2.0 * t->def.min_gap_m + 20.0;
+    double a = a_free;
+    double cap_disp = INFINITY; /* never pass a second stop line in one step */
+    int32_t ci = vh->conn[v];
+    int32_t k = vh->via_pos[v]; /* -1: on the normal lane before the junction */
+    int route_n = road->routes[vh->route[v]].count;
+    bool last_edge = vh->route_pos[v] + 1 >= route_n;
+    *crossing = false;
+    for (int seg = 0; seg < 4; seg++) {
+        int32_t next;
+        if (k == -1) {
+            if (ci < 0) {
+                if (!last_edge && !(vh->flags[v] & ROAD_VF_ABORT)) /* wrong lane: wait at the lane end for a gap */
+                    a = road_min2(a, road_idm_accel(t, v_now, v0, dist - ROAD_STOP_LINE_M + t->def.min_gap_m, 0.0));
+                break;
+            }
+            if (dist < horizon || dist < v_now * x->dt_s + 1.0) {
+                if (!road_link_allowed(x, v, ci, dist)) {
+                    a = road_min2(a, road_idm_accel(t, v_now, v0, dist - ROAD_STOP_LINE_M + t->def.min_gap_m, 0.0));
+                    break;
+                }
+                *crossing = true;
+            } else {
+                break; /* junction beyond the horizon */
+            }
+            const CityConnection *c = &net->conns[ci];
+            next = c->via_count > 0 ? net->via[c->via_first] : c->to_lane;
+            k = c->via_count > 0 ? 0 : -2;
+        } else if (k >= 0) {
+            const CityConnection *c = &net->conns[ci];
+            if (k + 1 < c->via_count) {
+                next = net->via[c->via_first + k + 1];
+                k++;
+            } else {
+                next = c->to_lane;
+                k = -2;
+            }
+        } else {
+            /* k == -2: we are looking along the lane after the junction; its end is the next line */
+            cap_disp = dist;
+            break;
+        }
+        int32_t n = road_lane_count(road, next);
+        /* slower lane ahead (a turn): be at its speed when we reach it */
+        double v_next = road_desired_speed(road, v, next);
+        if (v_next < v_now) {
+            double d = dist > 0.1 ? dist : 0.1;
+            double need = (v_now * v_now - v_next * v_next) / (2.0 * d);
+            a = road_min2(a, road_max2(-need, -2.0 * t->def.decel_mps2));
+        }
+        if (n > 0) {
+            int32_t u = road_lane_at(road, next, n - 1);
+            double s = dist + vh->pos[u] - road_vtype_of(road, u)->def.length_m;
+            a = road_min2(a, road_idm_accel(t, v_now, v0, s, vh->speed[u]));
+            double room = s - 0.01;
+            if (room < cap_disp)
+                cap_disp = room;
+            break;
+        }
+        dist += net->lanes[next].length_m;
+        if (dist > horizon && k == -2)
+            break;
+        if (k == -2 && vh->route_pos[v] + 2 >= route_n)
+            break; /* the lane after the junction is the last one: we arrive at its end */
+    }
+    double vn = v_now + a * x->dt_s;
+    if (vn < 0)
+        vn = 0;
+    if (vn * x->dt_s > cap_disp)
+        vn = cap_disp > 0 ? cap_disp / x->dt_s : 0.0;
+    return vn;
+}
+
+void road_plan_lane(RoadStepCtx *x, int32_t lane)
+{
+    CityRoad *road = x->road;
+    RoadVehicles *vh = &road->veh;
+    int32_t n = road_lane_count(road, lane);
+    double dt = x->dt_s;
+    double lane_len = x->net->lanes[lane].length_m;
+    for (int32_t i = 0; i < n; i++) {
+        int32_t v = road_lane_at(road, lane, i);
+        const RoadVType *t = road_vtype_of(road, v);
+        double v_now = vh->speed[v];
+        double v0 = road_desired_speed(road, v, lane);
+        double vn;
+        if (i > 0) {
+            int32_t u = road_lane_at(road, lane, i - 1);
+            double s = vh->pos[u] - road_vtype_of(road, u)->def.length_m - vh->pos[v];
+            double a = road_idm_accel(t, v_now, v0, s, vh->speed[u]);
+            a = road_min2(a, merge_accel(road, lane, v, t, v0, s));
+            vn = v_now + a * dt;
+            if (vn < 0)
+                vn = 0;
+            /* leaders only move forward: never drive into the space they hold now */
+            if (vn * dt > s)
+                vn = s > 0 ? s / dt : 0.0;
+        } else {
+            bool crossing;
+            double a_free =
+                road_min2(road_idm_accel(t, v_now, v0, INFINITY, 0.0), merge_accel(road, lane, v, t, v0, INFINITY));
+            vn = plan_front(x, v, a_free, v0, &crossing);
+            int32_t ci = vh->conn[v];
+            if (vh->via_pos[v] < 0 && ci >= 0) {
+                double dist = lane_len - vh->pos[v];
+                /* a vehicle standing at a line it may not pass announces nothing:
+                 * yielding to it would only wait for each other */
+                if (dist < ROAD_APPROACH_M && (crossing || v_now > ROAD_HALT_MPS)) {
+                    double eta = road_time_to_cover(dist, v_now, t->def.accel_mps2, v0);
+                    road_announce(road, x->net->conns[ci].link, x->now_s + eta);
+                }
+                if (crossing && vh->pos[v] + vn * dt >= lane_len)
+                    x->cand[x->n_cand++] = v;
+            }
+        }
+        vh->next_speed[v] = vn;
+    }
+}

@@ -1,0 +1,225 @@
+/* Junction admission. A link may be entered when its signal or sign
+ * allows it, no crossing (foe) link is occupied, and, for a yielding link,
+ * no vehicle with priority (response bits) is due before we would have
+ * cleared. Vehicles about to cross a stop line are granted the junction in
+ * a fixed order, so two vehicles on crossing paths never enter together.
+ * Approaching vehicles announce when they will reach their link; a step's
+ * announcements are read in the next one. */
+#include "city_array.h"
+#include "road_step_internal.h"
+
+/* Keep the junction clear: enter only when the exit lane has room for us
+ * behind its last vehicle (or that vehicle is moving off), counting the
+ * vehicles already inside on our path. */
+static bool exit_has_room_at(const CityRoad *road, int32_t v, const CityConnection *c, int32_t rp, int depth);
+
+static bool exit_has_room(const CityRoad *road, int32_t v, const CityConnection *c)
+{
+    return exit_has_room_at(road, v, c, road->veh.route_pos[v], 0);
+}
+
+/* An exit lane shorter than the vehicle (joined junctions leave lanes of a
+ * few decimetres) only helps if the vehicle can go on through the next
+ * junction at once: otherwise it would stand with its tail in this one. */
+static bool short_exit_passable(const CityRoad *road, int32_t v, const CityConnection *c, int32_t rp, int depth)
+{
+    if (depth >= 3)
+        return false;
+    int32_t next = road_plan_conn_at(road, v, c->to_lane, rp + 1);
+    if (next < 0)
+        return true; /* it arrives on this lane */
+    const CityRoadNet *net = road->net;
+    const CityConnection *c2 = &net->conns[next];
+    char st = road_link_state(road, c2);
+    if (st == 'r' || st == 'u' || st == 'y' || st == 'Y' || road->lane_closed[c2->to_lane])
+        return false;
+    /* nobody is crossing the next junction on a conflicting path right now */
+    if (c2->link >= 0) {
+        const CityLink *lk = &net->links[c2->link];
+        int32_t base = net->junctions[lk->junction].link_first;
+        const uint64_t *foes = city_road_link_foes(net, c2->link);
+        for (int32_t w = 0; w < lk->mask_words; w++)
+            for (uint64_t m = foes[w]; m; m &= m - 1) {
+                int32_t j = base + w * 64 + __builtin_ctzll(m);
+                if (road->link_occupied[j] > 0 && j != c2->link)
+                    return false;
+            }
+    }
+    return exit_has_room_at(road, v, c2, rp + 1, depth + 1);
+}
+
+static bool exit_has_room_at(const CityRoad *road, int32_t v, const CityConnection *c, int32_t rp, int depth)
+{
+    const CityRoadNet *net = road->net;
+    const RoadVehicles *vh = &road->veh;
+    const RoadVType *t = road_vtype_of(road, v);
+    double need = t->def.length_m + t->def.min_gap_m;
+    for (int32_t k = 0; k < c->via_count; k++) {
+        int32_t l = net->via[c->via_first + k];
+        for (int32_t i = 0; i < road_lane_count(road, l); i++) {
+            const RoadVType *tu = road_vtype_of(road, road_lane_at(road, l, i));
+            need += tu->def.length_m + tu->def.min_gap_m;
+        }
+    }
+    int32_t n = road_lane_count(road, c->to_lane);
+    if (net->lanes[c->to_lane].length_m < need && road->routes[vh->route[v]].count > rp + 2)
+        return n == 0 && short_exit_passable(road, v, c, rp, depth);
+    if (n == 0)
+        return true;
+    int32_t u = road_lane_at(road, c->to_lane, n - 1);
+    return vh->pos[u] - road_vtype_of(road, u)->def.length_m >= need || vh->speed[u] > 2.0;
+}
+
+/* May vehicle v, dist metres before the stop line, enter connection ci now? */
+bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist)
+{
+    const CityRoad *road = x->road;
+    const CityRoadNet *net = x->net;
+    const CityConnection *c = &net->conns[ci];
+    const RoadVehicles *vh = &road->veh;
+    const RoadVType *t = road_vtype_of(road, v);
+    if (road->lane_closed[c->to_lane] || !exit_has_room(road, v, c))
+        return false;
+    bool minor;
+    double v_now = vh->speed[v];
+    bool pulled_in = (vh->flags[v] & ROAD_VF_PULLED_IN) != 0;
+    char state = road_link_state(road, c);
+    /* an emergency vehicle on duty treats red and yellow as a give-way
+     * sign: it crosses when no vehicle on any crossing path is due */
+    bool yield_all = false;
+    if (t->def.vclass == CITY_VC_EMERGENCY && (state == 'r' || state == 'u' || state == 'y' || state == 'Y')) {
+        state = 'm';
+        yield_all = true;
+    }
+    switch (state) {
+    case 'r':
+    case 'u':
+        if (!pulled_in)
+            return false;
+        minor = false; /* in the junction already: clear it */
+        break;
+    case 'y':
+    case 'Y':
+        /* stop if we comfortably can, otherwise clear the junction */
+        if (!pulled_in && v_now * v_now / (2.0 * t->def.decel_mps2) <= dist)
+            return false;
+        minor = false;
+        break;
+    case 's':
+    case 'w':
+        if (!(vh->flags[v] & ROAD_VF_STOPPED_AT_LINE))
+            return false;
+        minor = true;
+        break;
+    case 'g':
+    case 'm':
+    case '=':
+    case 'o':
+    case 'Z':
+        minor = true;
+        break;
+    default: /* 'G', 'O', 'M', '-' */
+        minor = false;
+        break;
+    }
+    if (c->link < 0)
+        return true;
+    const CityLink *lk = &net->links[c->link];
+    int32_t base = net->junctions[lk->junction].link_first;
+    const uint64_t *foes = city_road_link_foes(net, c->link);
+    for (int32_t w = 0; w < lk->mask_words; w++)
+        for (uint64_t m = foes[w]; m; m &= m - 1) {
+            int32_t j = base + w * 64 + __builtin_ctzll(m);
+            if (road->link_occupied[j] > 0 && j != c->link)
+                return false;
+        }
+    if (!minor)
+        return true;
+    double vmax = road_desired_speed(road, v, c->via_count > 0 ? net->via[c->via_first] : c->to_lane);
+    double t_clear =
+        road_time_to_cover(dist + road_via_length(net, c) + t->def.length_m, v_now, t->def.accel_mps2, vmax);
+    double limit = x->now_s + t_clear + ROAD_YIELD_MARGIN_S;
+    bool impatient = vh->halt_s[v] > ROAD_IMPATIENCE_S;
+    const uint64_t *resp = yield_all ? foes : city_road_link_response(net, c->link);
+    for (int32_t w = 0; w < lk->mask_words; w++)
+        for (uint64_t m = resp[w]; m; m &= m - 1) {
+            int32_t j = base + w * 64 + __builtin_ctzll(m);
+            double eta = road->link_eta_prev[j];
+            if (eta < limit && !(impatient && eta < x->now_s - 0.5))
+                return false;
+        }
+    return true;
+}
+
+void road_junction_rotate_announcements(CityRoad *road)
+{
+    double *tmp = road->link_eta_prev;
+    road->link_eta_prev = road->link_eta;
+    road->link_eta = tmp;
+    int32_t *tl = road->link_touched_prev;
+    int32_t tc = road->cap_touched_prev, tn = road->n_touched_prev;
+    road->link_touched_prev = road->link_touched;
+    road->cap_touched_prev = road->cap_touched;
+    road->n_touched_prev = road->n_touched;
+    road->link_touched = tl;
+    road->cap_touched = tc;
+    for (int32_t i = 0; i < tn; i++)
+        road->link_eta[tl[i]] = INFINITY;
+    road->n_touched = 0;
+}
+
+void road_announce(CityRoad *road, int32_t link, double eta_s)
+{
+    if (link < 0)
+        return;
+    if (road->link_eta[link] == INFINITY) {
+        if (!city_array_grow((void **)&road->link_touched, &road->cap_touched, road->n_touched + 1,
+                             sizeof *road->link_touched))
+            return; /* an unannounced approach only makes yielding vehicles bolder for one step */
+        road->link_touched[road->n_touched++] = link;
+    }
+    if (eta_s < road->link_eta[link])
+        road->link_eta[link] = eta_s;
+}
+
+void road_grant_junctions(RoadStepCtx *x)
+{
+    CityRoad *road = x->road;
+    const CityRoadNet *net = x->net;
+    RoadVehicles *vh = &road->veh;
+    /* fixed order: by link (then vehicle index) */
+    for (int32_t i = 1; i < x->n_cand; i++) {
+        int32_t v = x->cand[i], j = i;
+        int32_t lv = net->conns[vh->conn[v]].link;
+        while (j > 0) {
+            int32_t u = x->cand[j - 1];
+            int32_t lu = net->conns[vh->conn[u]].link;
+            if (lu < lv || (lu == lv && u < v))
+                break;
+            x->cand[j] = u;
+            j--;
+        }
+        x->cand[j] = v;
+    }
+    for (int32_t i = 0; i < x->n_cand; i++) {
+        int32_t v = x->cand[i];
+        int32_t ci = vh->conn[v];
+        const CityConnection *c = &net->conns[ci];
+        double dist = net->lanes[vh->lane[v]].length_m - vh->pos[v];
+        if (!road_link_allowed(x, v, ci, dist)) {
+            /* a vehicle granted just before us took a crossing path: stop at the line */
+            double vn = (dist - 0.01) / x->dt_s;
+            vh->next_speed[v] = vn > 0 ? vn : 0.0;
+            if (vh->speed[v] - vh->next_speed[v] > road_vtype_of(road, v)->def.emergency_decel_mps2 * x->dt_s)
+                road->emergency_brakes++;
+            continue;
+        }
+        if (vh->occ_link[v] >= 0)
+            road->link_occupied[vh->occ_link[v]]--;
+        vh->occ_link[v] = c->link;
+        if (c->link >= 0) {
+            road->link_occupied[c->link]++;
+            vh->occ_left_m[v] = dist + road_via_length(net, c) + road_vtype_of(road, v)->def.length_m;
+        }
+    }
+}

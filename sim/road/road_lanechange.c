@@ -1,0 +1,216 @@
+/* Lane changes: MOBIL (Kesting, Treiber, Helbing 2007) for discretionary
+ * changes, a strategic urge to reach the lanes of the next turn, merge
+ * requests to the lane a vehicle must enter, and the missed turn of a
+ * driver who waited too long. Evaluated once a second per vehicle (every
+ * step for a vehicle on the wrong lane). */
+#include "city_array.h"
+#include "road_step_internal.h"
+
+/* Leader and follower of position pos on a lane (-1 when none). */
+static void neighbours(const CityRoad *road, int32_t lane, double pos, int32_t *lead, int32_t *follow)
+{
+    int32_t n = road_lane_count(road, lane);
+    int32_t lo = 0, hi = n; /* first index whose pos <= pos */
+    while (lo < hi) {
+        int32_t mid = (lo + hi) / 2;
+        if (road->veh.pos[road_lane_at(road, lane, mid)] > pos)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *lead = lo > 0 ? road_lane_at(road, lane, lo - 1) : -1;
+    *follow = lo < n ? road_lane_at(road, lane, lo) : -1;
+}
+
+static double accel_behind(const CityRoad *road, int32_t v, int32_t lead, double pos_v, int32_t lane)
+{
+    const RoadVehicles *vh = &road->veh;
+    const RoadVType *t = road_vtype_of(road, v);
+    double v0 = road_desired_speed(road, v, lane);
+    if (lead < 0)
+        return road_idm_accel(t, vh->speed[v], v0, INFINITY, 0.0);
+    double s = vh->pos[lead] - road_vtype_of(road, lead)->def.length_m - pos_v;
+    return road_idm_accel(t, vh->speed[v], v0, s, vh->speed[lead]);
+}
+
+/* MOBIL (Kesting, Treiber, Helbing 2007) with a strategic urge: returns the
+ * gain of moving v to `target`, or -INFINITY when unsafe. */
+static double lane_change_gain(const CityRoad *road, int32_t v, int32_t cur, int32_t target, bool urgent)
+{
+    const RoadVehicles *vh = &road->veh;
+    const RoadVType *t = road_vtype_of(road, v);
+    double pos = vh->pos[v], len = t->def.length_m;
+    int32_t nl, nf;
+    neighbours(road, target, pos, &nl, &nf);
+    if (nl >= 0 && vh->pos[nl] - road_vtype_of(road, nl)->def.length_m - pos < (urgent ? 0.5 : t->def.min_gap_m * 0.5))
+        return -INFINITY;
+    if (nf >= 0 && pos - len - vh->pos[nf] < (urgent ? 0.5 : road_vtype_of(road, nf)->def.min_gap_m * 0.5))
+        return -INFINITY;
+    double b_safe = urgent ? road_vtype_of(road, v)->def.decel_mps2 * 1.5 : road_vtype_of(road, v)->def.decel_mps2;
+    double an_new = 0.0, an_old = 0.0;
+    if (nf >= 0) {
+        const RoadVType *tf = road_vtype_of(road, nf);
+        double s = pos - len - vh->pos[nf];
+        an_new = road_idm_accel(tf, vh->speed[nf], road_desired_speed(road, nf, target), s, vh->speed[v]);
+        if (an_new < -b_safe)
+            return -INFINITY;
+        an_old = accel_behind(road, nf, nl, vh->pos[nf], target);
+    }
+    if (urgent)
+        return INFINITY;
+    double ac_new = accel_behind(road, v, nl, pos, target);
+    int32_t ol, of;
+    neighbours(road, cur, pos, &ol, &of);
+    /* `of` may be v itself when positions tie; the old follower is the one behind v */
+    if (of == v) {
+        int32_t n = road_lane_count(road, cur);
+        of = -1;
+        for (int32_t i = 0; i + 1 < n; i++)
+            if (road_lane_at(road, cur, i) == v) {
+                of = road_lane_at(road, cur, i + 1);
+                break;
+            }
+    }
+    double ac_old = accel_behind(road, v, ol, pos, cur);
+    double ao_gain = 0.0;
+    if (of >= 0)
+        ao_gain = accel_behind(road, of, ol, vh->pos[of], cur) - accel_behind(road, of, v, vh->pos[of], cur);
+    return ac_new - ac_old + t->def.lc_politeness * ((an_new - an_old) + ao_gain) - t->def.lc_threshold_mps2;
+}
+
+/* A vehicle that stood at the end of the wrong lane too long gives up its
+ * turn, takes a movement its lane allows (straight first) and reroutes
+ * from there, as drivers do. */
+static void miss_turn(CityRoad *road, int32_t v, int32_t lane)
+{
+    const CityRoadNet *net = road->net;
+    RoadVehicles *vh = &road->veh;
+    const RoadRoute *r = &road->routes[vh->route[v]];
+    int32_t dest = road->route_edges[r->first + r->count - 1];
+    uint32_t vclass = road_vtype_of(road, v)->def.vclass;
+    const CityLane *ln = &net->lanes[lane];
+    int32_t need = net->n_edges + 2;
+    if (!city_array_grow((void **)&road->route_buf, &road->cap_route_buf, need, sizeof *road->route_buf))
+        return;
+    for (int pass = 0; pass < 2; pass++)
+        for (int32_t k = 0; k < ln->out_count; k++) {
+            const CityConnection *c = &net->conns[ln->out_first + k];
+            if ((pass == 0) != (c->dir == 's') || !(net->lanes[c->to_lane].allow & vclass) ||
+                road->lane_closed[c->to_lane])
+                continue;
+            int32_t next = net->lanes[c->to_lane].edge;
+            road->route_buf[0] = ln->edge;
+            int32_t got = road_router_route(road->router, next, dest, vclass, road->edge_tt_s, road->route_buf + 1,
+                                            road->cap_route_buf - 1);
+            if (got < 1)
+                continue;
+            int32_t nr = road_route_store(road, NULL, road->route_buf, got + 1);
+            if (nr < 0)
+                return;
+            vh->route[v] = nr;
+            vh->route_pos[v] = 0;
+            vh->conn[v] = road_plan_conn(road, v, lane);
+            road->missed_turns++;
+            return;
+        }
+    /* nowhere to go from here: the trip ends on this lane, reported (never a silent teleport) */
+    vh->flags[v] |= ROAD_VF_ABORT;
+    city_world_log(road->world, "warning", "vehicle %s cannot reach %s from lane %s; trip aborted", vh->name[v],
+                   net->edges[dest].id, ln->id);
+}
+
+static void add_merge(CityRoad *road, int32_t lane, int32_t v)
+{
+    if (!city_array_grow((void **)&road->merges, &road->cap_merges, road->n_merges + 1, sizeof *road->merges))
+        return; /* without the request the vehicle only waits longer */
+    RoadMerge *m = &road->merges[road->n_merges];
+    m->lane = lane;
+    m->back_m = road->veh.pos[v] - road_vtype_of(road, v)->def.length_m;
+    m->speed_mps = road->veh.speed[v];
+    m->next = road->merge_head[lane];
+    road->merge_head[lane] = road->n_merges++;
+}
+
+void road_change_lanes(RoadStepCtx *x, int32_t period)
+{
+    CityRoad *road = x->road;
+    const CityRoadNet *net = x->net;
+    RoadVehicles *vh = &road->veh;
+    /* last step's merge requests expire */
+    for (int32_t k = 0; k < road->n_merges; k++)
+        road->merge_head[road->merges[k].lane] = -1;
+    road->n_merges = 0;
+    /* collect first: changes reorder lane queues */
+    int32_t m = 0;
+    for (int32_t a = 0; a < road->n_active; a++) {
+        int32_t lane = road->active[a];
+        if (net->edges[net->lanes[lane].edge].internal)
+            continue;
+        int32_t n = road_lane_count(road, lane);
+        for (int32_t i = 0; i < n; i++) {
+            int32_t v = road_lane_at(road, lane, i);
+            /* a vehicle on the wrong lane for its turn tries every step */
+            bool wrong = vh->conn[v] < 0 && vh->route_pos[v] + 1 < road->routes[vh->route[v]].count;
+            if (--vh->lc_wait[v] > 0 && !wrong)
+                continue;
+            vh->lc_wait[v] = period;
+            x->cand[m++] = v;
+        }
+    }
+    for (int32_t i = 0; i < m; i++) {
+        int32_t v = x->cand[i];
+        int32_t lane = vh->lane[v];
+        const CityLane *ln = &net->lanes[lane];
+        const CityEdge *e = &net->edges[ln->edge];
+        bool wrong = vh->conn[v] < 0 && vh->route_pos[v] + 1 < road->routes[vh->route[v]].count;
+        if (wrong && vh->halt_s[v] > ROAD_MISSED_TURN_S && ln->length_m - vh->pos[v] < ROAD_STOP_LINE_M + 3.0) {
+            miss_turn(road, v, lane);
+            continue;
+        }
+        if (e->lane_count < 2 || vh->pos[v] < road_vtype_of(road, v)->def.length_m)
+            continue; /* nowhere to change to, or still entering the lane */
+        int32_t lo, hi;
+        if (!road_good_lanes(road, v, ln->edge, &lo, &hi))
+            continue;
+        uint32_t vclass = road_vtype_of(road, v)->def.vclass;
+        int32_t best = -1;
+        double best_gain = 0.0;
+        int32_t idx = ln->index;
+        /* MOBIL's own gain can only be positive for a vehicle its leader
+         * holds back: an unhindered one makes no discretionary change
+         * (it forgoes changes made only to let followers pass) */
+        /* (its last acceleration tells: what its leader and the road ahead allowed) */
+        bool unhindered =
+            vh->accel[v] > accel_behind(road, v, -1, vh->pos[v], lane) - road_vtype_of(road, v)->def.lc_threshold_mps2;
+        for (int d = -1; d <= 1; d += 2) {
+            int32_t ti = idx + d;
+            if (ti < 0 || ti >= e->lane_count)
+                continue;
+            int32_t target = e->lane_first + ti;
+            if (!(net->lanes[target].allow & vclass) || road->lane_closed[target])
+                continue;
+            bool urgent = wrong && ((idx < lo && d > 0) || (idx > hi && d < 0));
+            if (!urgent && (ti < lo || ti > hi))
+                continue; /* a discretionary change must keep the turn reachable */
+            if (!urgent && unhindered)
+                continue;
+            double gain = lane_change_gain(road, v, lane, target, urgent);
+            if (gain > best_gain) {
+                best_gain = gain;
+                best = target;
+            }
+        }
+        if (best < 0) {
+            if (wrong) { /* ask the target lane to open a gap */
+                int32_t ti = idx < lo ? idx + 1 : idx - 1;
+                if (ti >= 0 && ti < e->lane_count)
+                    add_merge(road, e->lane_first + ti, v);
+            }
+            continue;
+        }
+        road_lane_remove(road, lane, v);
+        vh->lane[v] = best;
+        road_lane_insert_sorted(road, best, v);
+        vh->conn[v] = road_plan_conn(road, v, best);
+    }
+}

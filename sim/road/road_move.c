@@ -1,0 +1,173 @@
+/* Movement: every vehicle drives the speed it chose (Euler update, like
+ * SUMO), accumulates its trip figures, releases junction links its tail has
+ * cleared, passes detectors, and crosses lane ends onto its next lane or
+ * arrives. */
+#include "road_step_internal.h"
+
+/* Moves v from the end of its lane onto the next one (or arrives). */
+static CityStatus cross_lane_end(RoadStepCtx *x, int32_t v, bool *arrived)
+{
+    CityRoad *road = x->road;
+    const CityRoadNet *net = x->net;
+    RoadVehicles *vh = &road->veh;
+    int32_t lane = vh->lane[v];
+    double len = net->lanes[lane].length_m;
+    *arrived = false;
+    int32_t k = vh->via_pos[v];
+    int32_t ci = vh->conn[v];
+    int32_t next;
+    if (k < 0 && (vh->flags[v] & ROAD_VF_ABORT)) {
+        road_lane_pop_front(road, lane);
+        *arrived = true;
+        return road_abort(road, v);
+    }
+    if (k < 0) {
+        bool last = vh->route_pos[v] + 1 >= road->routes[vh->route[v]].count;
+        if (last || ci < 0 || (net->conns[ci].link >= 0 && vh->occ_link[v] != net->conns[ci].link)) {
+            if (last) {
+                road_lane_pop_front(road, lane);
+                *arrived = true;
+                return road_arrive(road, v, x->now_s + x->dt_s);
+            }
+            /* not granted (cannot happen with a consistent plan): hold at the line */
+            vh->pos[v] = len - 0.01;
+            vh->next_speed[v] = 0.0;
+            return CITY_OK;
+        }
+        const CityConnection *c = &net->conns[ci];
+        int32_t e = net->lanes[lane].edge;
+        road->edge_stats[e].left++;
+        double tt = x->now_s + x->dt_s - vh->edge_enter_s[v];
+        road->edge_stats[e].travel_s += tt;
+        road->edge_tt_s[e] = 0.8 * road->edge_tt_s[e] + 0.2 * tt;
+        next = c->via_count > 0 ? net->via[c->via_first] : c->to_lane;
+        vh->via_pos[v] = c->via_count > 0 ? 0 : -1;
+    } else {
+        const CityConnection *c = &net->conns[ci];
+        if (k + 1 < c->via_count) {
+            next = net->via[c->via_first + k + 1];
+            vh->via_pos[v] = (int8_t)(k + 1);
+        } else {
+            next = c->to_lane;
+            vh->via_pos[v] = -1;
+        }
+    }
+    road_lane_pop_front(road, lane);
+    vh->pos[v] -= len;
+    vh->lane[v] = next;
+    if (vh->via_pos[v] < 0) { /* onto the next edge of the route */
+        vh->route_pos[v]++;
+        vh->flags[v] &= (uint8_t) ~(ROAD_VF_STOPPED_AT_LINE | ROAD_VF_PULLED_IN);
+        vh->edge_enter_s[v] = x->now_s + x->dt_s;
+        road->edge_stats[net->lanes[next].edge].entered++;
+        vh->conn[v] = road_plan_conn(road, v, next);
+    }
+    return road_lane_insert_sorted(road, next, v);
+}
+
+/* Moves the vehicles past the end of a lane onto their next lanes; a
+ * vehicle that also overshoots a short next lane is moved on again. */
+static CityStatus settle(RoadStepCtx *x, int32_t lane)
+{
+    RoadVehicles *vh = &x->road->veh;
+    while (road_lane_count(x->road, lane) > 0) {
+        int32_t v = road_lane_at(x->road, lane, 0);
+        if (vh->pos[v] < x->net->lanes[lane].length_m)
+            break;
+        bool arrived;
+        CityStatus st = cross_lane_end(x, v, &arrived);
+        if (st != CITY_OK)
+            return st;
+        if (!arrived && vh->lane[v] != lane) {
+            st = settle(x, vh->lane[v]);
+            if (st != CITY_OK)
+                return st;
+        }
+    }
+    return CITY_OK;
+}
+
+CityStatus road_move_all(RoadStepCtx *x)
+{
+    CityRoad *road = x->road;
+    const CityRoadNet *net = x->net;
+    RoadVehicles *vh = &road->veh;
+    double dt = x->dt_s;
+    double det = road->opt.detector_offset_m;
+    double sum_speed = 0.0;
+    uint64_t moved = 0;
+    for (int32_t a = 0; a < road->n_active; a++) {
+        int32_t lane = road->active[a];
+        int32_t n = road_lane_count(road, lane);
+        const CityLane *ln = &net->lanes[lane];
+        double det_pos = ln->length_m - det;
+        RoadEdgeStats *es = &road->edge_stats[ln->edge];
+        for (int32_t i = 0; i < n; i++) {
+            int32_t v = road_lane_at(road, lane, i);
+            double vn = vh->next_speed[v];
+            double disp = vn * dt;
+            double old = vh->pos[v];
+            vh->accel[v] = (float)((vn - vh->speed[v]) / dt);
+            vh->speed[v] = vn;
+            vh->pos[v] = old + disp;
+            vh->dist_m[v] += disp;
+            double v0 = road_desired_speed(road, v, lane);
+            if (v0 > 0.01 && vn < v0)
+                vh->time_loss_s[v] += dt * (1.0 - vn / v0);
+            if (vn < ROAD_HALT_MPS) {
+                if (!(vh->flags[v] & ROAD_VF_HALTING)) {
+                    vh->flags[v] |= ROAD_VF_HALTING;
+                    vh->stops[v]++;
+                }
+                vh->halt_s[v] += dt;
+                vh->wait_s[v] += dt;
+                if (ln->length_m - vh->pos[v] < ROAD_STOP_LINE_M + 2.0 && i == 0 && vh->via_pos[v] < 0) {
+                    vh->flags[v] |= ROAD_VF_STOPPED_AT_LINE;
+                    if (vh->conn[v] >= 0 && road_link_state(road, &net->conns[vh->conn[v]]) == 'g')
+                        vh->flags[v] |= ROAD_VF_PULLED_IN;
+                }
+                if (vh->halt_s[v] > road->opt.gridlock_time_s && !(vh->flags[v] & ROAD_VF_GRIDLOCK)) {
+                    vh->flags[v] |= ROAD_VF_GRIDLOCK;
+                    road->stats.gridlock_warnings++;
+                    city_world_log(road->world, "warning", "vehicle %s has stood %.0f s on lane %s (gridlock?)",
+                                   vh->name[v], vh->halt_s[v], ln->id);
+                }
+            } else {
+                vh->flags[v] &= (uint8_t)~ROAD_VF_HALTING;
+                vh->halt_s[v] = 0.0;
+            }
+            if (vh->energy_kwh[v] > 0.0) {
+                double e = vh->energy_kwh[v] - road_vtype_of(road, v)->def.consumption_kwh_per_km * disp / 1000.0;
+                vh->energy_kwh[v] = e > 0 ? e : 0.0;
+            }
+            if (vh->occ_link[v] >= 0) {
+                vh->occ_left_m[v] -= disp;
+                /* a vehicle standing past the junction with its tail still in it
+                 * (exit lanes of a few decimetres in joined junctions) gives the
+                 * junction back after a while, or queues around a block of such
+                 * lanes could wait for each other for ever */
+                if (vh->occ_left_m[v] <= 0 || (vh->via_pos[v] < 0 && vh->halt_s[v] > ROAD_TAIL_RELEASE_S)) {
+                    road->link_occupied[vh->occ_link[v]]--;
+                    vh->occ_link[v] = -1;
+                }
+            }
+            if (old < det_pos && vh->pos[v] >= det_pos)
+                road->sense_detect_s[lane] = x->now_s + dt;
+            es->sampled_s += dt;
+            es->dist_m += disp;
+            sum_speed += vn;
+        }
+        moved += (uint64_t)n;
+    }
+    road->stats.vehicle_updates += moved;
+    road->sum_speed = sum_speed;
+    road->stats.mean_speed_mps = moved ? sum_speed / (double)moved : 0.0;
+    /* lane ends: front vehicles past the end move on */
+    int32_t n_active = road->n_active;
+    for (int32_t a = 0; a < n_active; a++) {
+        CityStatus st = settle(x, road->active[a]);
+        if (st != CITY_OK)
+            return st;
+    }
+    return CITY_OK;
+}

@@ -1,0 +1,126 @@
+/* What the files of the traffic step share (internal to sim/road): the
+ * step context, the driving thresholds and the small formulas every part
+ * of the step uses (IDM, time to cover a distance, junction link state).
+ *
+ * The parts of the step, one file each:
+ *   lane counts for the lights                road_sense.c
+ *   lane changes                              road_lanechange.c
+ *   speed choice (car following)              road_follow.c
+ *   junction admission                        road_junction.c
+ *   movement, lane ends, arrivals             road_move.c
+ *   rerouting                                 road_reroute.c
+ * and road_step.c calls them in order. */
+#ifndef ROAD_STEP_INTERNAL_H
+#define ROAD_STEP_INTERNAL_H
+
+#include <math.h>
+
+#include "road_internal.h"
+
+#define ROAD_HALT_MPS 0.1        /* below this a vehicle is standing (SUMO's halting threshold) */
+#define ROAD_YIELD_MARGIN_S 1.0  /* safety time a yielding vehicle leaves a priority one */
+#define ROAD_APPROACH_M 150.0    /* vehicles closer than this to a junction announce themselves */
+#define ROAD_IMPATIENCE_S 20.0   /* after waiting this long a yielding vehicle ignores standing foes */
+#define ROAD_STOP_LINE_M 1.0     /* vehicles stop this far before a line they may not pass */
+#define ROAD_TAIL_RELEASE_S 60.0 /* see road_move_all */
+#define ROAD_MISSED_TURN_S 30.0  /* standing this long on the wrong lane, a driver gives up the turn */
+
+/* One tick of the physics phase: state(t) in, state(t+dt) out. */
+typedef struct RoadStepCtx {
+    CityRoad *road;
+    const CityRoadNet *net;
+    double now_s, dt_s; /* start of the step and its length (s) */
+    int32_t *cand;      /* vehicles wanting to cross a stop line this step */
+    int32_t n_cand;
+} RoadStepCtx;
+
+/* fmin/fmax without NaN handling: inlined (libm's are calls under -fno-fast-math) */
+static inline double road_min2(double a, double b)
+{
+    return a < b ? a : b;
+}
+static inline double road_max2(double a, double b)
+{
+    return a > b ? a : b;
+}
+
+static inline const RoadVType *road_vtype_of(const CityRoad *road, int32_t v)
+{
+    return &road->vtypes[road->veh.vtype[v]];
+}
+
+/* IDM acceleration of a vehicle at speed v with desired speed v0 behind an
+ * obstacle at gap s moving at speed vl (s = INFINITY: free road). */
+static inline double road_idm_accel(const RoadVType *t, double v, double v0, double s, double vl)
+{
+    double r = v0 > 0.01 ? v / v0 : 2.0;
+    double free_term = t->def.delta == 4.0 ? r * r * r * r : pow(r, t->def.delta);
+    double a = t->def.accel_mps2 * (1.0 - free_term);
+    if (isfinite(s)) {
+        double s_star = t->def.min_gap_m + road_max2(0.0, v * t->def.tau_s + v * (v - vl) / t->sqrt_ab);
+        double ss = s > 0.01 ? s : 0.01;
+        double q = s_star / ss;
+        a -= t->def.accel_mps2 * q * q;
+    }
+    return a;
+}
+
+/* Time (s) to drive d metres from speed v with acceleration a up to vmax. */
+static inline double road_time_to_cover(double d, double v, double a, double vmax)
+{
+    if (d <= 0)
+        return 0.0;
+    if (vmax < 0.1)
+        vmax = 0.1;
+    if (v >= vmax)
+        return d / vmax;
+    double t_acc = (vmax - v) / a;
+    double d_acc = v * t_acc + 0.5 * a * t_acc * t_acc;
+    if (d_acc >= d)
+        return (-v + sqrt(v * v + 2.0 * a * d)) / a;
+    return t_acc + (d - d_acc) / vmax;
+}
+
+/* Length (m) of the internal lanes a connection crosses. */
+static inline double road_via_length(const CityRoadNet *net, const CityConnection *c)
+{
+    double len = 0.0;
+    for (int32_t k = 0; k < c->via_count; k++)
+        len += net->lanes[net->via[c->via_first + k]].length_m;
+    return len;
+}
+
+/* The signal or sign a connection shows now (SUMO link state letter). */
+static inline char road_link_state(const CityRoad *road, const CityConnection *c)
+{
+    if (c->tls >= 0 && c->tls_link >= 0)
+        return road_signals_state(road->signals, c->tls)[c->tls_link];
+    return c->state;
+}
+
+/* road_junction.c: who may enter a junction, in a fixed order */
+/* Last step's approach announcements become readable; older ones are cleared. */
+void road_junction_rotate_announcements(CityRoad *road);
+/* May vehicle v, dist metres before the stop line, enter connection ci now? */
+bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist);
+/* Records that a vehicle may reach a junction link at eta_s (yielding vehicles read it next step). */
+void road_announce(CityRoad *road, int32_t link, double eta_s);
+/* Grants the junction to the candidates in x->cand by link, then vehicle index. */
+void road_grant_junctions(RoadStepCtx *x);
+
+/* road_follow.c: every vehicle on a lane picks its speed for the step */
+void road_plan_lane(RoadStepCtx *x, int32_t lane);
+
+/* road_lanechange.c: MOBIL and strategic lane changes, once per `period` ticks per vehicle */
+void road_change_lanes(RoadStepCtx *x, int32_t period);
+
+/* road_move.c: everyone moves, crosses lane ends, arrives */
+CityStatus road_move_all(RoadStepCtx *x);
+
+/* road_sense.c: what the lights are told about each lane */
+void road_sense_lanes(CityRoad *road);
+
+/* road_reroute.c: every vehicle re-plans on current travel times */
+CityStatus road_reroute_all(CityRoad *road);
+
+#endif

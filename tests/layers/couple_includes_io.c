@@ -1,0 +1,2 @@
+/* Must NOT compile: couplings sit below the file formats. */
+#include "city_output.h"

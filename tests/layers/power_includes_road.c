@@ -1,0 +1,2 @@
+/* Must NOT compile: a domain never includes another domain. */
+#include "city_road.h"
