@@ -31,6 +31,7 @@ static void usage_run(FILE *f, const char *command)
             "  --out DIR              output folder (default out/<scenario>-<seed>/)\n"
             "  --net FILE.net.xml     run a SUMO network directly\n"
             "  --routes FILES         SUMO demand files (.rou.xml; comma-separated) for --net\n"
+            "  --param NAME=VALUE     set a parameter the scenario reads with city.param (repeatable)\n"
             "  --lua-instructions N   Lua instruction budget per call into the script (default %llu)\n"
             "  --lua-mem-mb N         Lua memory cap in MiB (default %u)\n"
             "  --screenshot FILE.png  render the city to a PNG without a window (run only)\n"
@@ -183,6 +184,13 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
                 if (!parse_u64(v, &u) || u < 1 || u > 65536)
                     return bad(command, a, v, "MiB from 1 to 65536");
                 o->scenario.memory_limit_bytes = (size_t)u << 20;
+            } else if (!strcmp(a, "--param")) {
+                const char **p = realloc(o->params, (o->scenario.n_params + 1) * sizeof *p);
+                if (!p)
+                    return bad(command, a, v, "less memory use");
+                o->params = p;
+                o->params[o->scenario.n_params++] = v;
+                o->scenario.params = o->params;
             } else if (!strcmp(a, "--replay")) {
                 o->replay_path = v;
             } else if (!strcmp(a, "--keys")) {
@@ -242,5 +250,6 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
 
 void city_cli_options_free(CityCliOptions *o)
 {
-    (void)o; /* nothing owned today; kept so every exit path frees alike */
+    free(o->params);
+    o->params = NULL;
 }

@@ -125,7 +125,12 @@ int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out
     }
     char out_dir[1024];
     snprintf(out_dir, sizeof out_dir, "%s", city_output_dir(out));
-    CityRunInfo info = {city_scenario_name(sc), CITY_VERSION, city_wall_now() - t0, load_s};
+    CityRunParam params[64];
+    size_t n_params = 0;
+    while (n_params < 64 && city_scenario_param_at(sc, n_params, &params[n_params].name, &params[n_params].value,
+                                                   &params[n_params].literal))
+        n_params++;
+    CityRunInfo info = {city_scenario_name(sc), CITY_VERSION, city_wall_now() - t0, load_s, params, n_params};
     if ((st = city_output_commit(out, w, &info, err, sizeof err)) != CITY_OK) {
         fprintf(stderr, "citylab: error: %s\n", err[0] ? err : city_status_name(st));
         return 2;

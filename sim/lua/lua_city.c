@@ -402,6 +402,7 @@ void city_lua_open_city(CityScenario *sc)
     lua_pop(L, 1);
     lua_pushstring(L, CITY_VERSION_STRING);
     lua_setfield(L, -2, "version");
+    city_lua_open_param(L);
     city_lua_open_modules(L);
     lua_setglobal(L, "city");
 }

@@ -114,6 +114,11 @@ CityStatus city_scenario_load(const CityScenarioOptions *o, CityScenario **out, 
     }
     sc->rt = (CityLuaRuntime){sc->world, sc->dir, sc->trusted};
     city_lua_runtime_bind(sc->L, &sc->rt);
+    CityStatus pst = city_param_init(sc, o->params, o->n_params, err, err_len);
+    if (pst != CITY_OK) {
+        city_scenario_destroy(sc);
+        return pst;
+    }
     city_sandbox_open(sc);
     city_lua_open_city(sc);
 
@@ -125,6 +130,10 @@ CityStatus city_scenario_load(const CityScenarioOptions *o, CityScenario **out, 
     /* The script built the domains; the couplings between them join now. */
     if ((cs = city_couple_attach_all(sc->world)) != CITY_OK) {
         snprintf(err, err_len, "%s", city_world_error(sc->world));
+        city_scenario_destroy(sc);
+        return cs;
+    }
+    if ((cs = city_param_check_used(sc, err, err_len)) != CITY_OK) {
         city_scenario_destroy(sc);
         return cs;
     }
@@ -144,6 +153,7 @@ void city_scenario_destroy(CityScenario *sc)
     for (size_t i = 0; i < sc->n_end_items; i++)
         free(sc->end_items[i].name);
     free(sc->end_items);
+    city_param_free(sc);
     city_world_destroy(sc->world);
     free(sc);
 }

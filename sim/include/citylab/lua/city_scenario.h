@@ -4,6 +4,7 @@
 #ifndef CITY_SCENARIO_H
 #define CITY_SCENARIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,8 @@ typedef struct CityScenarioOptions {
     double until_s;             /* end time; < 0 = the scenario's or its default */
     uint64_t instruction_limit; /* Lua VM instructions per call into Lua; 0 = default */
     size_t memory_limit_bytes;  /* Lua heap cap; 0 = default */
+    const char *const *params;  /* "name=value" strings read by city.param (--param); not copied */
+    size_t n_params;            /* number of entries in params */
 } CityScenarioOptions;
 
 typedef struct CityScenario CityScenario;
@@ -50,6 +53,13 @@ int64_t city_scenario_end_tick(const CityScenario *scenario);
 /* Advances one tick; errors (e.g. a failing script callback) are
  * reported in err like city_scenario_load. */
 CityStatus city_scenario_step(CityScenario *scenario, char *err, size_t err_len);
+/* The i-th parameter the scenario read with city.param (in first-read
+ * order): its name, effective value as text, and whether that text is a
+ * literal (a number, or true/false) rather than a string.
+ * Returns false past the end. Strings are owned by the scenario. */
+bool city_scenario_param_at(const CityScenario *scenario, size_t i, const char **name, const char **value,
+                            bool *literal);
+
 /* Evaluates end-of-run checks and KPIs; call once after the last step. */
 CityStatus city_scenario_finish(CityScenario *scenario, char *err, size_t err_len);
 
