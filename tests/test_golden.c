@@ -74,7 +74,7 @@ static void test_default_scenario(void **state)
 {
     (void)state;
     expect_hash("scenarios/default.lua", run_hash(CITY_SOURCE_DIR "/scenarios/default.lua", NULL),
-                0x56295fdda8ee8e08ull);
+                0x583fe169c78d75e2ull);
 }
 
 static void test_heatwave_day(void **state)
@@ -87,7 +87,7 @@ static void test_heatwave_day(void **state)
 static void test_ev_charging(void **state)
 {
     (void)state;
-    expect_hash("EV charging run", run_hash(NULL, ev_scenario), 0x5d15946baf2e6597ull);
+    expect_hash("EV charging run", run_hash(NULL, ev_scenario), 0x9c438986c47c4aa2ull);
 }
 
 int main(void)

@@ -103,7 +103,7 @@ static void lua_quote(char *buf, size_t len, const char *s)
 
 static int build_net_scenario(CityCliOptions *o)
 {
-    size_t len = 64 + 8 * (strlen(o->net_path) + (o->routes_path ? strlen(o->routes_path) : 0)) + 256;
+    size_t len = 64 + 8 * (strlen(o->net_path) + (o->routes_path ? strlen(o->routes_path) : 0)) + 1024;
     char *src = calloc(1, len);
     if (!src)
         return 2;
@@ -119,6 +119,15 @@ static int build_net_scenario(CityCliOptions *o)
         free(copy);
     }
     strcat(src, "}}\n");
+    /* a run of SUMO files is checked as SUMO users read its log: nobody
+     * stood long enough to be teleported, and every trip ended in time */
+    strcat(src, "city.check('no_gridlock', function() local s = city.road.stats()\n"
+                "  return s.teleports == 0 and s.gridlock_warnings == 0,\n"
+                "    s.teleports .. ' teleports, ' .. s.gridlock_warnings .. ' gridlock warnings' end)\n"
+                "city.check('demand_served', function() local s = city.road.stats()\n"
+                "  return s.running == 0 and s.waiting == 0 and s.aborted == 0,\n"
+                "    s.arrived .. ' of ' .. s.inserted .. ' trips completed, ' .. s.running .. ' still running, ' ..\n"
+                "    s.waiting .. ' waiting to enter, ' .. s.aborted .. ' aborted' end)\n");
     o->inline_source = src;
     o->scenario.source = src;
     /* Name the run after the network file: "grid.net.xml" -> "grid". */

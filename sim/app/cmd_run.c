@@ -140,6 +140,14 @@ int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out
         printf("check      %-4s %s%s%s\n", ok ? "ok" : "FAIL", c->name, c->message[0] ? ": " : "", c->message);
     }
     printf("outputs    %s/\n", out_dir);
+    double teleports = 0, aborted = 0;
+    city_world_kpi_get(w, "teleports", &teleports);
+    city_world_kpi_get(w, "trips_aborted", &aborted);
+    if (teleports > 0 || aborted > 0)
+        fprintf(stderr,
+                "citylab: %.0f vehicles teleported (stood longer than the time to teleport), %.0f trips aborted "
+                "(destination unreachable from their lane); see events.csv\n",
+                teleports, aborted);
     return pass ? 0 : 1;
 }
 

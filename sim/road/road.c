@@ -36,6 +36,7 @@ void city_road_options_defaults(CityRoadOptions *o)
     memset(o, 0, sizeof *o);
     o->reroute_period_s = 0.0;
     o->gridlock_time_s = 300.0;
+    o->time_to_teleport_s = 300.0;
     o->detector_offset_m = 30.0;
     o->trip_output = true;
     o->edge_output = true;
@@ -120,6 +121,7 @@ static void road_destroy(void *self)
     free(road->merge_head);
     road_arrivals_free(road);
     free(road->merges);
+    free(road->teleport_due);
     free(road->route_buf);
     road_signals_destroy(road->signals);
     road_router_destroy(road->router);

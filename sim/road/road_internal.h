@@ -79,7 +79,8 @@ enum {
     ROAD_VF_STOPPED_AT_LINE = 4, /* made the full stop a stop/all-way sign asks for */
     ROAD_VF_ARRIVED = 8,
     ROAD_VF_PULLED_IN = 16, /* waited at the line through a yielding green: clears the junction on red */
-    ROAD_VF_ABORT = 32      /* cannot reach its destination: leaves at the end of its lane */
+    ROAD_VF_ABORT = 32,     /* cannot reach its destination: leaves at the end of its lane */
+    ROAD_VF_TELEPORT = 64   /* stood time_to_teleport_s: moved on at the end of this step */
 };
 
 /* A vehicle that must change into a lane for its next turn and finds no
@@ -167,6 +168,8 @@ struct CityRoad {
     uint64_t emergency_brakes;
     uint64_t missed_turns;
     uint64_t trips_aborted;
+    int32_t *teleport_due; /* vehicles to move on at the end of this step (ROAD_VF_TELEPORT) */
+    int32_t n_teleport_due, cap_teleport_due;
     /* vehicles that could not reach their destination (logged) */ /* turns given up for want of a gap (rerouted) */
     CityTable *trips;
     CityTable *edges_table;

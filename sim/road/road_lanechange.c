@@ -107,9 +107,15 @@ static void miss_turn(CityRoad *road, int32_t v, int32_t lane)
             int32_t nr = road_route_store(road, NULL, road->route_buf, got + 1);
             if (nr < 0)
                 return;
+            int32_t old_route = vh->route[v], old_rp = vh->route_pos[v];
             vh->route[v] = nr;
             vh->route_pos[v] = 0;
             vh->conn[v] = road_plan_conn(road, v, lane);
+            if (vh->conn[v] < 0) { /* the new route cannot be driven from this lane either */
+                vh->route[v] = old_route;
+                vh->route_pos[v] = old_rp;
+                continue;
+            }
             road->missed_turns++;
             return;
         }
@@ -167,8 +173,12 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
             miss_turn(road, v, lane);
             continue;
         }
-        if (e->lane_count < 2 || vh->pos[v] < road_vtype_of(road, v)->def.length_m)
-            continue; /* nowhere to change to, or still entering the lane */
+        /* nowhere to change to, or still entering the lane (a lane shorter
+         * than the vehicle, left by joined junctions, is changed on at once:
+         * some turns can only be reached that way) */
+        if (e->lane_count < 2 ||
+            (vh->pos[v] < road_vtype_of(road, v)->def.length_m && ln->length_m >= ROAD_SHORT_LANE_M))
+            continue;
         int32_t lo, hi;
         if (!road_good_lanes(road, v, ln->edge, &lo, &hi))
             continue;

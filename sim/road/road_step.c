@@ -31,6 +31,8 @@ static CityStatus road_physics(RoadStepCtx *x)
         road_plan_lane(x, road->active[a]);
     road_grant_junctions(x);
     CityStatus st = road_move_all(x);
+    if (st == CITY_OK && road->n_teleport_due > 0)
+        st = road_teleport_due(x);
     if (st != CITY_OK)
         return st;
     road_sense_lanes(road);

@@ -170,6 +170,18 @@ int32_t road_plan_conn_at(const CityRoad *road, int32_t v, int32_t lane, int32_t
         if (first < 0)
             first = ci;
     }
+    if (first < 0 || rp + 2 >= n || lane_leads_on(road, edges, n, rp, lane, vclass, 0))
+        return first;
+    /* a connection that does not lead on is only taken when no lane of this
+     * edge does better (the change then happens on the short edges ahead);
+     * otherwise the vehicle waits at the lane end to change lanes, as SUMO's do */
+    const CityEdge *e = &net->edges[ln->edge];
+    for (int32_t i = 0; i < e->lane_count; i++) {
+        int32_t l = e->lane_first + i;
+        if (l != lane && (net->lanes[l].allow & vclass) && !road->lane_closed[l] &&
+            lane_leads_on(road, edges, n, rp, l, vclass, 0))
+            return -1;
+    }
     return first;
 }
 
