@@ -95,6 +95,7 @@ static void road_destroy(void *self)
     free(vh->good_key);
     free(vh->good_lo);
     free(vh->good_hi);
+    free(vh->lc_vmax_mps);
     city_pool_destroy(&vh->pool);
     if (road->lanes && road->net)
         for (int32_t i = 0; i < road->net->n_lanes; i++)

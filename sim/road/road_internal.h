@@ -68,6 +68,7 @@ typedef struct RoadVehicles {
     int32_t *lc_wait;          /* ticks until the next lane-change evaluation */
     uint64_t *good_key;        /* (route, route_pos, closure epoch) the cached good lanes were computed for */
     int8_t *good_lo, *good_hi; /* cached lanes of the current edge leading to the next route edge */
+    float *lc_vmax_mps;        /* this step's speed cap to drop behind a vehicle on the lane it must change to */
     int32_t *live;             /* dense list of live pool indices (slot order of the readers) */
     int32_t *live_pos;         /* pool index -> position in live */
     uint32_t n_live;

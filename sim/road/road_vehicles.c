@@ -93,6 +93,7 @@ CityStatus road_vehicles_reserve(CityRoad *road, uint32_t n)
     GROW_ARRAY(vh->good_key, cap);
     GROW_ARRAY(vh->good_lo, cap);
     GROW_ARRAY(vh->good_hi, cap);
+    GROW_ARRAY(vh->lc_vmax_mps, cap);
     char **names = realloc(vh->name, cap * sizeof *names);
     if (!names)
         return CITY_ERR_NOMEM;
@@ -203,17 +204,22 @@ bool road_good_lanes(CityRoad *road, int32_t v, int32_t edge, int32_t *lo, int32
     uint32_t vclass = road->vtypes[road->veh.vtype[v]].def.vclass;
     *lo = INT32_MAX;
     *hi = -1;
-    for (int32_t i = 0; i < e->lane_count; i++) {
-        int32_t l = e->lane_first + i;
-        if (!(net->lanes[l].allow & vclass) || road->lane_closed[l])
-            continue;
-        if (rp + 1 < n && !lane_leads_on(road, edges, n, rp, l, vclass, 0))
-            continue;
-        if (i < *lo)
-            *lo = i;
-        if (i > *hi)
-            *hi = i;
-    }
+    /* strict: lanes from which the route can be followed through the short
+     * edges ahead; when none can (the changes must happen on those short
+     * edges), any lane with a movement onto the next route edge */
+    for (int pass = 0; pass < 2 && *hi < 0; pass++)
+        for (int32_t i = 0; i < e->lane_count; i++) {
+            int32_t l = e->lane_first + i;
+            if (!(net->lanes[l].allow & vclass) || road->lane_closed[l])
+                continue;
+            if (rp + 1 < n && (pass == 0 ? !lane_leads_on(road, edges, n, rp, l, vclass, 0)
+                                         : !lane_reaches(net, l, edges[rp + 1], vclass)))
+                continue;
+            if (i < *lo)
+                *lo = i;
+            if (i > *hi)
+                *hi = i;
+        }
     vc->good_key[v] = key;
     vc->good_lo[v] = (int8_t)(*hi >= 0 ? *lo : 0);
     vc->good_hi[v] = (int8_t)*hi;
@@ -478,6 +484,7 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
     w->flags[idx] = v < 0.1 ? ROAD_VF_HALTING : 0;
     w->lc_wait[idx] = (int32_t)(idx % 8u);
     w->good_key[idx] = UINT64_MAX;
+    w->lc_vmax_mps[idx] = INFINITY;
     free(w->name[idx]);
     w->name[idx] = (char *)p->dep.name; /* ownership moves to the vehicle */
     w->live_pos[idx] = (int32_t)w->n_live;
