@@ -74,7 +74,7 @@ static void test_default_scenario(void **state)
 {
     (void)state;
     expect_hash("scenarios/default.lua", run_hash(CITY_SOURCE_DIR "/scenarios/default.lua", NULL),
-                0x583fe169c78d75e2ull);
+                0x1a5eaf893cb9f7f8ull);
 }
 
 static void test_heatwave_day(void **state)
