@@ -6,7 +6,8 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config git
   liblua5.4-dev libsdl2-dev libsdl2-ttf-dev libchipmunk-dev libcmocka-dev
-  libexpat1-dev libsuitesparse-dev libpng-dev
+  libexpat1-dev libsuitesparse-dev libpng-dev libcjson-dev
+  slurm-wlm munge
   fonts-dejavu-core xvfb xauth
 )
 

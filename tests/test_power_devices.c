@@ -315,29 +315,29 @@ static void test_poly_reader(void **state)
 {
     (void)state;
     const char *dir = city_test_scratch("power_poly");
-    char path[4200], err[1024];
+    char path[4200];
+    CityError err;
     snprintf(path, sizeof path, "%s/a.poly.xml", dir);
     assert_true(city_test_write_file(path, "<additional>\n"
                                            "  <poly id=\"b\" type=\"building\" shape=\"0,0 10,0 10,20 0,20 0,0\"/>\n"
                                            "  <poly id=\"a\" type=\"park\" shape=\"0,0 4,0 0,3\"/>\n"
                                            "</additional>\n"));
     CityPolySet set;
-    assert_int_equal(city_sumo_poly_read(path, NULL, NULL, &set, err, sizeof err), CITY_OK);
+    assert_int_equal(city_sumo_poly_read(path, NULL, NULL, &set, &err), CITY_OK);
     assert_int_equal(set.n, 2);
     assert_true(fabs(set.poly[0].area_m2 - 200) < 1e-9);
     assert_true(fabs(set.poly[0].cx_m - 5) < 1e-9 && fabs(set.poly[0].cy_m - 10) < 1e-9);
     assert_true(fabs(set.poly[1].area_m2 - 6) < 1e-9);
     city_poly_set_free(&set);
-    assert_int_equal(city_sumo_poly_read(path, NULL, "park", &set, err, sizeof err), CITY_OK);
+    assert_int_equal(city_sumo_poly_read(path, NULL, "park", &set, &err), CITY_OK);
     assert_int_equal(set.n, 1);
     city_poly_set_free(&set);
     assert_true(city_test_write_file(path, "<additional>\n  <poly id=\"x\" shape=\"0,0 1,1\"/>\n</additional>\n"));
-    assert_int_equal(city_sumo_poly_read(path, NULL, NULL, &set, err, sizeof err), CITY_ERR_PARSE);
-    assert_non_null(strstr(err, "a.poly.xml:2: polygon 'x' has fewer than 3 points"));
+    assert_int_equal(city_sumo_poly_read(path, NULL, NULL, &set, &err), CITY_ERR_PARSE);
+    assert_non_null(strstr(err.msg, "a.poly.xml:2: polygon 'x' has fewer than 3 points"));
 
     CitySumoLocation loc;
-    assert_int_equal(city_sumo_location_read(CITY_SOURCE_DIR "/assets/jamsil/jamsil.net.xml", &loc, err, sizeof err),
-                     CITY_OK);
+    assert_int_equal(city_sumo_location_read(CITY_SOURCE_DIR "/assets/jamsil/jamsil.net.xml", &loc, &err), CITY_OK);
     assert_true(loc.has_utm && loc.utm_zone == 52);
     /* PROJ (`proj +proj=utm +zone=52 +ellps=WGS84`) puts the network's origBoundary corners at
      * (330078.924, 4152779.302) and (335058.931, 4156277.819); minus netOffset in local metres: */
@@ -349,8 +349,7 @@ static void test_poly_reader(void **state)
     printf(" (%.3f, %.3f) m\n", x, y);
     assert_true(fabs(x - (335058.931 - 330102.26)) < 0.01 && fabs(y - (4156277.819 - 4152722.99)) < 0.01);
     assert_int_equal(
-        city_sumo_poly_read(CITY_SOURCE_DIR "/assets/jamsil/jamsil.poly.xml", &loc, "building", &set, err, sizeof err),
-        CITY_OK);
+        city_sumo_poly_read(CITY_SOURCE_DIR "/assets/jamsil/jamsil.poly.xml", &loc, "building", &set, &err), CITY_OK);
     assert_int_equal(set.n, 1359);
     double total = 0;
     for (int32_t i = 0; i < set.n; i++) {
@@ -362,10 +361,9 @@ static void test_poly_reader(void **state)
     assert_true(total > 1e5);
     city_poly_set_free(&set);
     /* geo shapes without a network are refused with the fix */
-    assert_int_equal(
-        city_sumo_poly_read(CITY_SOURCE_DIR "/assets/jamsil/jamsil.poly.xml", NULL, NULL, &set, err, sizeof err),
-        CITY_ERR_INVALID);
-    assert_non_null(strstr(err, "also name the network"));
+    assert_int_equal(city_sumo_poly_read(CITY_SOURCE_DIR "/assets/jamsil/jamsil.poly.xml", NULL, NULL, &set, &err),
+                     CITY_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "also name the network"));
 }
 
 static char *summary_of(const char *dir)

@@ -70,16 +70,16 @@ static CityRoadStats run_citylab(const char *net_path, const char *routes, int d
     o.seed = 1;
     o.until_s = -1;
     CityScenario *sc = NULL;
-    char err[4096] = "";
-    if (city_scenario_load(&o, &sc, err, sizeof err) != CITY_OK)
-        fail_msg("%s: %s", routes, err);
+    CityError err;
+    if (city_scenario_load(&o, &sc, &err) != CITY_OK)
+        fail_msg("%s: %s", routes, err.msg);
     CityWorld *w = city_scenario_world(sc);
     const int64_t end = city_scenario_end_tick(sc);
     while (city_world_tick(w) < end && !city_world_stopped(w))
-        if (city_scenario_step(sc, err, sizeof err) != CITY_OK)
-            fail_msg("%s: %s", routes, err);
-    if (city_scenario_finish(sc, err, sizeof err) != CITY_OK)
-        fail_msg("%s: %s", routes, err);
+        if (city_scenario_step(sc) != CITY_OK)
+            fail_msg("%s: %s", routes, city_world_error(w));
+    if (city_scenario_finish(sc) != CITY_OK)
+        fail_msg("%s: %s", routes, city_world_error(w));
     CityRoadStats s;
     city_road_stats(city_road_of(w), &s);
     city_scenario_destroy(sc);

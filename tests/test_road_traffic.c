@@ -375,8 +375,9 @@ static void test_conservation(void **state)
     (void)state;
     CityWorld *w = new_world(500, 3);
     CityRoadNet *net = NULL;
-    if (city_sumo_load_net(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", &net, err, sizeof err) != CITY_OK)
-        fail_msg("%s", err);
+    CityError load_err;
+    if (city_sumo_load_net(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", &net, &load_err) != CITY_OK)
+        fail_msg("%s", load_err.msg);
     CityRoad *road = make_road(w, net);
     const CityRoadNet *rn = city_road_net(road);
     /* random trips between every pair of border edges, Poisson */

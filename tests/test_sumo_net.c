@@ -14,7 +14,7 @@
 #include "city_sumo.h"
 #include "test_support.h"
 
-static char err_buf[1024];
+static CityError err_buf;
 
 /* Occurrences of `needle` in a file (a crude element count). */
 static int count_in_file(const char *path, const char *needle)
@@ -31,11 +31,11 @@ static int count_in_file(const char *path, const char *needle)
 
 static void check_net(const char *path)
 {
-    char err[1024];
+    CityError err;
     CityRoadNet *net = NULL;
-    CityStatus st = city_sumo_load_net(path, &net, err, sizeof err);
+    CityStatus st = city_sumo_load_net(path, &net, &err);
     if (st != CITY_OK)
-        fail_msg("%s", err);
+        fail_msg("%s", err.msg);
     int edges = count_in_file(path, "<edge ");
     int crossings = count_in_file(path, "function=\"crossing\"") + count_in_file(path, "function=\"walkingarea\"");
     int junctions = count_in_file(path, "<junction ");
@@ -111,14 +111,16 @@ static void expect_error(const char *name, const char *find, const char *replace
     char path[512];
     snprintf(path, sizeof path, "%s/%s", city_test_scratch("sumo_net"), name);
     assert_true(city_test_write_file(path, out));
-    char err[1024], want[600];
+    CityError err;
+    char want[600];
     CityRoadNet *net = (CityRoadNet *)1;
-    CityStatus st = city_sumo_load_net(path, &net, err, sizeof err);
+    CityStatus st = city_sumo_load_net(path, &net, &err);
     assert_int_equal(st, CITY_ERR_PARSE);
+    assert_int_equal(err.status, CITY_ERR_PARSE);
     assert_null(net);
     snprintf(want, sizeof want, "%s:%d:", path, line);
-    if (!strstr(err, want))
-        fail_msg("expected '%s' in '%s'", want, err);
+    if (!strstr(err.msg, want))
+        fail_msg("expected '%s' in '%s'", want, err.msg);
     free(text);
     free(out);
 }
@@ -157,12 +159,11 @@ static void test_routes(void **state)
     CityWorldConfig cfg = {.seed = 5, .dt_ms = 500};
     CityWorld *w = city_world_create(&cfg);
     CityRoadNet *net = NULL;
-    assert_int_equal(
-        city_sumo_load_net(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", &net, err_buf, sizeof err_buf), CITY_OK);
+    assert_int_equal(city_sumo_load_net(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", &net, &err_buf), CITY_OK);
     CityRoad *road;
     assert_int_equal(city_road_create(w, net, NULL, &road), CITY_OK);
-    if (city_sumo_load_routes(road, path, err_buf, sizeof err_buf) != CITY_OK)
-        fail_msg("%s", err_buf);
+    if (city_sumo_load_routes(road, path) != CITY_OK)
+        fail_msg("%s", city_world_error(w));
     assert_true(city_road_find_vtype(road, "bus") >= 0);
     assert_true(city_road_find_route(road, "r0") >= 0);
     assert_int_equal(city_world_run_until(w, city_world_ticks_for(w, 400)), CITY_OK);
@@ -179,14 +180,13 @@ static void test_routes(void **state)
     assert_true(city_test_write_file(
         path, "<routes>\n  <vType id=\"car\"/>\n  <route id=\"r\" edges=\"A0A1 NOPE\"/>\n</routes>\n"));
     w = city_world_create(&cfg);
-    assert_int_equal(
-        city_sumo_load_net(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", &net, err_buf, sizeof err_buf), CITY_OK);
+    assert_int_equal(city_sumo_load_net(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", &net, &err_buf), CITY_OK);
     assert_int_equal(city_road_create(w, net, NULL, &road), CITY_OK);
-    assert_int_equal(city_sumo_load_routes(road, path, err_buf, sizeof err_buf), CITY_ERR_PARSE);
+    assert_int_equal(city_sumo_load_routes(road, path), CITY_ERR_PARSE);
     char want[600];
     snprintf(want, sizeof want, "%s:3:", path);
-    if (!strstr(err_buf, want) || !strstr(err_buf, "NOPE"))
-        fail_msg("expected '%s' and the edge id in '%s'", want, err_buf);
+    if (!strstr(city_world_error(w), want) || !strstr(city_world_error(w), "NOPE"))
+        fail_msg("expected '%s' and the edge id in '%s'", want, city_world_error(w));
     city_world_destroy(w);
 }
 

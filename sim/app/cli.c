@@ -5,8 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "city_array.h"
 #include "city_paths.h"
+#include "city_sumo.h"
 #include "commands.h"
+#include "city_view.h" /* sizes and defaults only: the viewer may be absent */
 
 #ifndef PATH_MAX
 #define PATH_MAX 4096
@@ -24,15 +27,16 @@ static void usage_run(FILE *f, const char *command)
             "options:\n"
             "  --seed N               run seed (default 1); same seed, same city, byte for byte\n"
             "  --until SECONDS        simulated time to stop at (default: the scenario's, else 3600)\n"
-            "  --dt MS                tick length in milliseconds (default: the scenario's, else 100)\n"
+            "  --dt MS                tick length in milliseconds (default: the scenario's, else %d)\n"
             "  --out DIR              output folder (default out/<scenario>-<seed>/)\n"
             "  --net FILE.net.xml     run a SUMO network directly\n"
             "  --routes FILES         SUMO demand files (.rou.xml; comma-separated) for --net\n"
+            "  --param NAME=VALUE     set a parameter the scenario reads with city.param (repeatable)\n"
             "  --lua-instructions N   Lua instruction budget per call into the script (default %llu)\n"
             "  --lua-mem-mb N         Lua memory cap in MiB (default %u)\n"
             "  --screenshot FILE.png  render the city to a PNG without a window (run only)\n"
             "  --at SECONDS           when to take the screenshot (default: at the end)\n"
-            "  --size WxH             screenshot or window size in pixels (default 1280x800)\n"
+            "  --size WxH             screenshot or window size in pixels (default %dx%d)\n"
             "  --replay EVENTS.csv    apply again the operator commands (viewer keys that changed the city)\n"
             "                         logged in an earlier run's events.csv, at the same times\n"
             "  --quiet                no progress line on stderr\n"
@@ -45,7 +49,8 @@ static void usage_run(FILE *f, const char *command)
             "\n"
             "exit codes: 0 all checks passed, 1 a check failed, 2 bad input or error\n",
             command, command, strcmp(command, "view") == 0 ? " in an SDL2 window" : " headless",
-            city_cli_default_scenario(), (unsigned long long)CITY_LUA_DEFAULT_INSTRUCTIONS, CITY_LUA_DEFAULT_MEMORY_MB);
+            city_cli_default_scenario(), CITY_DEFAULT_DT_MS, (unsigned long long)CITY_LUA_DEFAULT_INSTRUCTIONS,
+            CITY_LUA_DEFAULT_MEMORY_MB, CITY_VIEW_DEFAULT_WIDTH_PX, CITY_VIEW_DEFAULT_HEIGHT_PX);
 }
 
 const char *city_cli_default_scenario(void)
@@ -82,62 +87,71 @@ static int bad(const char *command, const char *flag, const char *value, const c
     return 2;
 }
 
-/* Appends s to buf as a Lua string literal. */
-static void lua_quote(char *buf, size_t len, const char *s)
+/* Builds the `--net` city in C: the SUMO network, a road subsystem with
+ * default options, and the demand files in the order given. */
+static CityStatus build_net(CityWorld *world, void *user)
 {
-    size_t n = strlen(buf);
-    if (n + 1 < len)
-        buf[n++] = '"';
-    for (; *s && n + 5 < len; s++) {
-        if (*s == '"' || *s == '\\')
-            n += (size_t)snprintf(buf + n, len - n, "\\%c", *s);
-        else if ((unsigned char)*s < 0x20)
-            n += (size_t)snprintf(buf + n, len - n, "\\%03d", (unsigned char)*s);
-        else
-            buf[n++] = *s;
+    const CityCliOptions *o = user;
+    CityRoadNet *net = NULL;
+    CityError load_err;
+    CityStatus st = city_sumo_load_net(o->net_path, &net, &load_err);
+    if (st != CITY_OK)
+        return city_world_fail(world, st, "%s", load_err.msg);
+    CityRoadOptions ro;
+    city_road_options_defaults(&ro);
+    CityRoad *road;
+    if ((st = city_road_create(world, net, &ro, &road)) != CITY_OK) {
+        char msg[CITY_ERROR_MAX];
+        snprintf(msg, sizeof msg, "%s", city_world_error(world));
+        return city_world_fail(world, st, "%s: %s", o->net_path, msg);
     }
-    if (n + 1 < len)
-        buf[n++] = '"';
-    buf[n] = '\0';
+    /* a run of SUMO files is checked as SUMO users read its log: nobody
+     * stood long enough to be teleported, and every trip ended in time */
+    if ((st = city_world_check_declare(world, "no_gridlock")) != CITY_OK ||
+        (st = city_world_check_declare(world, "demand_served")) != CITY_OK)
+        return st;
+    if (!o->routes_path)
+        return CITY_OK;
+    char *list = city_strdup(o->routes_path), *save = NULL;
+    if (!list)
+        return city_world_fail(world, CITY_ERR_NOMEM, "out of memory");
+    for (char *file = strtok_r(list, ",", &save); file && st == CITY_OK; file = strtok_r(NULL, ",", &save))
+        st = city_sumo_load_routes(road, file);
+    free(list);
+    return st;
+}
+
+CityStatus city_net_checks_report(CityWorld *world)
+{
+    CityRoad *road = city_road_of(world);
+    if (!road)
+        return CITY_OK;
+    CityRoadStats s;
+    city_road_stats(road, &s);
+    char msg[256];
+    snprintf(msg, sizeof msg, "%llu teleports, %llu gridlock warnings", (unsigned long long)s.teleports,
+             (unsigned long long)s.gridlock_warnings);
+    CityStatus st = city_world_check_report(world, "no_gridlock", s.teleports == 0 && s.gridlock_warnings == 0, msg);
+    if (st != CITY_OK)
+        return st;
+    snprintf(msg, sizeof msg, "%llu of %llu trips completed, %llu still running, %llu waiting to enter, %llu aborted",
+             (unsigned long long)s.arrived, (unsigned long long)s.inserted, (unsigned long long)s.running,
+             (unsigned long long)s.waiting_insert, (unsigned long long)s.aborted);
+    return city_world_check_report(world, "demand_served", s.running == 0 && s.waiting_insert == 0 && s.aborted == 0,
+                                   msg);
 }
 
 static int build_net_scenario(CityCliOptions *o)
 {
-    size_t len = 64 + 8 * (strlen(o->net_path) + (o->routes_path ? strlen(o->routes_path) : 0)) + 1024;
-    char *src = calloc(1, len);
-    if (!src)
-        return 2;
-    snprintf(src, len, "city.road.load_sumo{net = ");
-    lua_quote(src, len, o->net_path);
-    strcat(src, ", routes = {");
-    if (o->routes_path) {
-        char *copy = strdup(o->routes_path), *save = NULL;
-        for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-            lua_quote(src, len, tok);
-            strcat(src, ", ");
-        }
-        free(copy);
-    }
-    strcat(src, "}}\n");
-    /* a run of SUMO files is checked as SUMO users read its log: nobody
-     * stood long enough to be teleported, and every trip ended in time */
-    strcat(src, "city.check('no_gridlock', function() local s = city.road.stats()\n"
-                "  return s.teleports == 0 and s.gridlock_warnings == 0,\n"
-                "    s.teleports .. ' teleports, ' .. s.gridlock_warnings .. ' gridlock warnings' end)\n"
-                "city.check('demand_served', function() local s = city.road.stats()\n"
-                "  return s.running == 0 and s.waiting == 0 and s.aborted == 0,\n"
-                "    s.arrived .. ' of ' .. s.inserted .. ' trips completed, ' .. s.running .. ' still running, ' ..\n"
-                "    s.waiting .. ' waiting to enter, ' .. s.aborted .. ' aborted' end)\n");
-    o->inline_source = src;
-    o->scenario.source = src;
+    o->scenario.build = build_net;
+    o->scenario.build_user = o;
     /* Name the run after the network file: "grid.net.xml" -> "grid". */
-    static char name[256];
     const char *base = strrchr(o->net_path, '/');
-    snprintf(name, sizeof name, "%s", base ? base + 1 : o->net_path);
-    char *dot = strstr(name, ".net.xml");
+    snprintf(o->net_name, sizeof o->net_name, "%s", base ? base + 1 : o->net_path);
+    char *dot = strstr(o->net_name, ".net.xml");
     if (dot)
         *dot = '\0';
-    o->scenario.source_name = name;
+    o->scenario.source_name = o->net_name;
     return 0;
 }
 
@@ -147,8 +161,8 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
     o->scenario.seed = 1;
     o->scenario.until_s = -1;
     o->screenshot_at_s = -1;
-    o->width = 1280;
-    o->height = 800;
+    o->width = CITY_VIEW_DEFAULT_WIDTH_PX;
+    o->height = CITY_VIEW_DEFAULT_HEIGHT_PX;
     for (int i = first; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -173,8 +187,11 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
                     return bad(command, a, v, "seconds from 0 to 1e9");
                 o->scenario.until_s = d;
             } else if (!strcmp(a, "--dt")) {
-                if (!parse_u64(v, &u) || u < 1 || u > 3600000)
-                    return bad(command, a, v, "milliseconds from 1 to 3600000");
+                if (!parse_u64(v, &u) || u > (unsigned long long)CITY_DT_MS_MAX || !city_dt_ms_valid((int64_t)u)) {
+                    char want[64];
+                    snprintf(want, sizeof want, "milliseconds from %d to %d", CITY_DT_MS_MIN, CITY_DT_MS_MAX);
+                    return bad(command, a, v, want);
+                }
                 o->scenario.dt_ms = (int32_t)u;
             } else if (!strcmp(a, "--out")) {
                 o->out_dir = v;
@@ -190,6 +207,13 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
                 if (!parse_u64(v, &u) || u < 1 || u > 65536)
                     return bad(command, a, v, "MiB from 1 to 65536");
                 o->scenario.memory_limit_bytes = (size_t)u << 20;
+            } else if (!strcmp(a, "--param")) {
+                const char **p = realloc(o->params, (o->scenario.n_params + 1) * sizeof *p);
+                if (!p)
+                    return bad(command, a, v, "less memory use");
+                o->params = p;
+                o->params[o->scenario.n_params++] = v;
+                o->scenario.params = o->params;
             } else if (!strcmp(a, "--replay")) {
                 o->replay_path = v;
             } else if (!strcmp(a, "--keys")) {
@@ -203,8 +227,12 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
             } else if (!strcmp(a, "--size")) {
                 int w, h;
                 char extra;
-                if (sscanf(v, "%dx%d%c", &w, &h, &extra) != 2 || w < 16 || h < 16 || w > 16384 || h > 16384)
-                    return bad(command, a, v, "WIDTHxHEIGHT like 1280x800 (16 to 16384)");
+                if (sscanf(v, "%dx%d%c", &w, &h, &extra) != 2 || !city_view_size_valid(w, h)) {
+                    char want[80];
+                    snprintf(want, sizeof want, "WIDTHxHEIGHT like %dx%d (%d to %d)", CITY_VIEW_DEFAULT_WIDTH_PX,
+                             CITY_VIEW_DEFAULT_HEIGHT_PX, CITY_VIEW_SIZE_MIN_PX, CITY_VIEW_SIZE_MAX_PX);
+                    return bad(command, a, v, want);
+                }
                 o->width = w;
                 o->height = h;
             } else {
@@ -245,6 +273,6 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
 
 void city_cli_options_free(CityCliOptions *o)
 {
-    free(o->inline_source);
-    o->inline_source = NULL;
+    free(o->params);
+    o->params = NULL;
 }

@@ -83,9 +83,13 @@ int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out,
     *sc = NULL;
     *out = NULL;
     *replay = NULL;
-    CityStatus st = city_scenario_load(&o->scenario, sc, err, sizeof err);
+    CityError load_err;
+    CityStatus st = city_scenario_load(&o->scenario, sc, &load_err);
+    if (st != CITY_OK)
+        snprintf(err, sizeof err, "%s", load_err.msg);
     if (st == CITY_OK && o->replay_path)
-        st = city_command_replay(city_scenario_world(*sc), o->replay_path, replay, err, sizeof err);
+        if ((st = city_command_replay(city_scenario_world(*sc), o->replay_path, replay)) != CITY_OK)
+            snprintf(err, sizeof err, "%s", city_world_error(city_scenario_world(*sc)));
     if (st == CITY_OK) {
         CityWorld *w = city_scenario_world(*sc);
         *load_s = city_wall_now() - t0;
@@ -114,7 +118,11 @@ int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out
 {
     char err[CITY_ERROR_MAX * 2] = "";
     CityWorld *w = city_scenario_world(sc);
-    CityStatus st = city_scenario_finish(sc, err, sizeof err);
+    CityStatus st = o->net_path ? city_net_checks_report(w) : CITY_OK;
+    if (st == CITY_OK)
+        st = city_scenario_finish(sc);
+    if (st != CITY_OK)
+        snprintf(err, sizeof err, "%s", city_world_error(w));
     if (st == CITY_OK && o->screenshot_path && o->screenshot_at_s < 0 && take_screenshot(sc, o, err, sizeof err) != 0)
         st = CITY_ERR_INVALID;
     if (st != CITY_OK) {
@@ -124,7 +132,12 @@ int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out
     }
     char out_dir[1024];
     snprintf(out_dir, sizeof out_dir, "%s", city_output_dir(out));
-    CityRunInfo info = {city_scenario_name(sc), CITY_VERSION, city_wall_now() - t0, load_s};
+    CityRunParam params[64];
+    size_t n_params = 0;
+    while (n_params < 64 && city_scenario_param_at(sc, n_params, &params[n_params].name, &params[n_params].value,
+                                                   &params[n_params].literal))
+        n_params++;
+    CityRunInfo info = {city_scenario_name(sc), CITY_VERSION, city_wall_now() - t0, load_s, params, n_params};
     if ((st = city_output_commit(out, w, &info, err, sizeof err)) != CITY_OK) {
         fprintf(stderr, "citylab: error: %s\n", err[0] ? err : city_status_name(st));
         return 2;
@@ -184,8 +197,10 @@ int city_cmd_run_from(int argc, char **argv, int first)
     while (city_world_tick(w) < end_tick && !city_world_stopped(w)) {
         if (shot_tick >= 0 && city_world_tick(w) == shot_tick && take_screenshot(sc, &o, err, sizeof err) != 0)
             goto fail;
-        if (city_scenario_step(sc, err, sizeof err) != CITY_OK)
+        if (city_scenario_step(sc) != CITY_OK) {
+            snprintf(err, sizeof err, "%s", city_world_error(w));
             goto fail;
+        }
         sample_charts(w);
         if (show && (city_world_tick(w) & 63) == 0) {
             double now = city_wall_now();

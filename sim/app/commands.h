@@ -22,13 +22,16 @@ typedef struct CityCliOptions {
     bool quiet;                   /* --quiet: no progress line */
     const char *script_keys;      /* --keys SCRIPT: scripted viewer input */
     const char *replay_path;      /* --replay EVENTS.csv: operator commands to apply again */
-    char *inline_source;          /* built scenario text for --net/--routes (owned) */
+    char net_name[256];           /* run name for --net: the network file's stem */
+    const char **params;          /* --param NAME=VALUE strings (array owned, strings in argv) */
 } CityCliOptions;
 
 /* Parses argv[first..] into o. Returns 0 on success, 2 after printing one
  * clear error line, or 1 when --help was printed (exit 0). */
 int city_cli_parse(int argc, char **argv, int first, const char *command, CityCliOptions *o);
 void city_cli_options_free(CityCliOptions *o);
+/* Evaluates the checks of a --net run (no_gridlock, demand_served) at its end. */
+CityStatus city_net_checks_report(CityWorld *world);
 /* Full path of the default scenario (scenarios/default.lua in the data folder). */
 const char *city_cli_default_scenario(void);
 
@@ -46,5 +49,8 @@ int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out,
 int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out, double t0, double load_s);
 double city_wall_now(void);
 int city_cmd_pf(int argc, char **argv);
+/* citylab sweep SWEEP.lua and citylab collect SWEEP_OUT (exit codes). */
+int city_cmd_sweep(int argc, char **argv);
+int city_cmd_collect(int argc, char **argv);
 
 #endif

@@ -15,6 +15,8 @@ static void usage(FILE *f)
             "  citylab run --net N.net.xml --routes R.rou.xml [...]   run SUMO files directly\n"
             "  citylab view SCENARIO.lua [...] watch a scenario in an SDL2 window (citylab view --help)\n"
             "  citylab pf CASE.m [...]         one AC power flow on a MATPOWER case (citylab pf --help)\n"
+            "  citylab sweep SWEEP.lua [...]   many runs over parameters and seeds, here or on Slurm\n"
+            "  citylab collect SWEEP_OUT       one CSV of every run of a sweep (citylab collect --help)\n"
             "  citylab --help | --version\n"
             "\n"
             "exit codes: 0 all checks passed, 1 a check failed, 2 bad input or error\n",
@@ -32,6 +34,10 @@ int main(int argc, char **argv)
         return city_cmd_view(argc, argv);
     if (!strcmp(cmd, "pf"))
         return city_cmd_pf(argc, argv);
+    if (!strcmp(cmd, "sweep"))
+        return city_cmd_sweep(argc, argv);
+    if (!strcmp(cmd, "collect"))
+        return city_cmd_collect(argc, argv);
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
         usage(stdout);
         return 0;

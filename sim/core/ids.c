@@ -63,7 +63,8 @@ CityStatus city_pool_free(CityPool *pool, CityId id)
 {
     if (!city_pool_valid(pool, id))
         return CITY_ERR_STALE;
-    pool->gen[id.index] = id.gen + 1; /* even: free */
+    CITY_ASSERT(pool->free_count < pool->cap); /* a slot is freed at most once per generation */
+    pool->gen[id.index] = id.gen + 1;          /* even: free */
     pool->free_list[pool->free_count++] = id.index;
     pool->live--;
     return CITY_OK;

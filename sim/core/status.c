@@ -1,5 +1,7 @@
 #include "city_status.h"
 
+#include <stdio.h>
+
 const char *city_status_name(CityStatus status)
 {
     switch (status) {
@@ -23,4 +25,30 @@ const char *city_status_name(CityStatus status)
         return "CITY_ERR_SCRIPT";
     }
     return "CITY_ERR_UNKNOWN";
+}
+
+CityStatus city_error_setv(CityError *err, CityStatus status, const char *fmt, va_list ap)
+{
+    if (err) {
+        err->status = status;
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    }
+    return status;
+}
+
+CityStatus city_error_set(CityError *err, CityStatus status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    city_error_setv(err, status, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+void city_error_clear(CityError *err)
+{
+    if (err) {
+        err->status = CITY_OK;
+        err->msg[0] = '\0';
+    }
 }

@@ -6,7 +6,7 @@
 
 CityWorld *city_world_create(const CityWorldConfig *config)
 {
-    if (!config || config->dt_ms < 1)
+    if (!config || !city_dt_ms_valid(config->dt_ms))
         return NULL;
     CityWorld *w = calloc(1, sizeof *w);
     if (!w)
@@ -60,8 +60,9 @@ void city_world_destroy(CityWorld *world)
 
 CityStatus city_world_set_dt_ms(CityWorld *world, int32_t dt_ms)
 {
-    if (dt_ms < 1 || dt_ms > 3600000)
-        return city_world_fail(world, CITY_ERR_INVALID, "dt_ms %d is out of range; use 1 to 3600000 ms", (int)dt_ms);
+    if (!city_dt_ms_valid(dt_ms))
+        return city_world_fail(world, CITY_ERR_INVALID, "dt_ms %d is out of range; use %d to %d ms", (int)dt_ms,
+                               CITY_DT_MS_MIN, CITY_DT_MS_MAX);
     if (world->tick != 0 || world->n_subsystems != 0 || world->n_events != 0)
         return city_world_fail(world, CITY_ERR_INVALID,
                                "the tick length can only change before the city is built; set dt first");
@@ -96,8 +97,7 @@ int64_t city_world_ticks_for(const CityWorld *world, double seconds)
 
 CityStatus city_world_failv(CityWorld *world, CityStatus status, const char *fmt, va_list ap)
 {
-    vsnprintf(world->error, sizeof world->error, fmt, ap);
-    return status;
+    return city_error_setv(&world->error, status, fmt, ap);
 }
 
 CityStatus city_world_fail(CityWorld *world, CityStatus status, const char *fmt, ...)
@@ -111,7 +111,7 @@ CityStatus city_world_fail(CityWorld *world, CityStatus status, const char *fmt,
 
 const char *city_world_error(const CityWorld *world)
 {
-    return world->error;
+    return world->error.msg;
 }
 
 static CitySubsystem *find_subsystem(const CityWorld *world, const char *name)
@@ -198,6 +198,7 @@ size_t city_world_pending_events(const CityWorld *world)
 
 static CityTimedEvent pop_event(CityWorld *world)
 {
+    CITY_ASSERT(world->n_events > 0);
     CityTimedEvent top = world->events[0];
     CityTimedEvent last = world->events[--world->n_events];
     size_t n = world->n_events, i = 0;
@@ -250,6 +251,7 @@ CityStatus city_world_step(CityWorld *world)
             st = s->def.step(world, s->self, tick);
         }
     }
+    CITY_ASSERT(world->locked); /* nothing unlocks the world inside its own step */
     world->locked = false;
     if (st == CITY_OK)
         world->tick = tick + 1;

@@ -70,7 +70,7 @@ struct CityWorld {
     void *log_user;
     uint64_t log_count;
 
-    char error[CITY_ERROR_MAX]; /* last error message */
+    CityError error; /* last error */
 };
 
 void city_world_free_reports(CityWorld *world);

@@ -83,6 +83,7 @@ static CityStatus ev_step(CityWorld *w, void *self, int64_t tick)
     CoupleEv *c = self;
     CityRoad *road = city_road_of(w);
     CityGrid *grid = city_grid_of(w);
+    CITY_ASSERT(road && grid); /* attached only when both exist, and neither is ever removed */
     size_t n;
     const CityRoadArrival *arr = city_road_arrivals(road, &n);
     const CityRoadOptions *o = city_road_options(road);

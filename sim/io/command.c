@@ -24,59 +24,56 @@ static bool split(const char *command, char *verb, size_t verb_len, char *arg, s
     return true;
 }
 
-static CityStatus lane_command(CityWorld *world, const char *command, const char *lane_id, bool closed, char *err,
-                               size_t err_len)
+/* On failure, puts "'command': " before the world's last error. */
+static CityStatus prefix_error(CityWorld *world, CityStatus st, const char *command)
 {
-    CityRoad *road = city_road_of(world);
-    if (!road) {
-        snprintf(err, err_len, "'%s': the city has no road network", command);
-        return CITY_ERR_INVALID;
-    }
-    int32_t lane = city_road_net_find_lane(city_road_net(road), lane_id);
-    if (lane < 0) {
-        snprintf(err, err_len, "'%s': no lane '%s' in the network (lane ids look like 'edge_0')", command, lane_id);
-        return CITY_ERR_INVALID;
-    }
-    city_world_log(world, "command", "%s", command);
-    CityStatus st = city_road_close_lane(road, lane, closed);
-    if (st != CITY_OK)
-        snprintf(err, err_len, "'%s': %s", command, city_world_error(world));
-    return st;
+    if (st == CITY_OK)
+        return st;
+    char msg[CITY_ERROR_MAX];
+    snprintf(msg, sizeof msg, "%s", city_world_error(world));
+    return city_world_fail(world, st, "'%s': %s", command, msg);
 }
 
-static CityStatus branch_command(CityWorld *world, const char *command, const char *arg, bool closed, char *err,
-                                 size_t err_len)
+static CityStatus lane_command(CityWorld *world, const char *command, const char *lane_id, bool closed)
+{
+    CityRoad *road = city_road_of(world);
+    if (!road)
+        return city_world_fail(world, CITY_ERR_INVALID, "'%s': the city has no road network", command);
+    int32_t lane = city_road_net_find_lane(city_road_net(road), lane_id);
+    if (lane < 0)
+        return city_world_fail(world, CITY_ERR_INVALID,
+                               "'%s': no lane '%s' in the network (lane ids look like 'edge_0')", command, lane_id);
+    city_world_log(world, "command", "%s", command);
+    return prefix_error(world, city_road_close_lane(road, lane, closed), command);
+}
+
+static CityStatus branch_command(CityWorld *world, const char *command, const char *arg, bool closed)
 {
     CityGrid *grid = city_grid_of(world);
     char *end;
     errno = 0;
     long id = strtol(arg, &end, 10);
     if (!grid || *end || errno || id < INT32_MIN || id > INT32_MAX || city_grid_branch_index(grid, (int32_t)id) < 0) {
-        snprintf(err, err_len, "'%s': %s", command,
-                 grid ? "no branch with that id in the grid (ids are the scenario's whole numbers)"
-                      : "the city has no power grid");
-        return CITY_ERR_INVALID;
+        return city_world_fail(world, CITY_ERR_INVALID, "'%s': %s", command,
+                               grid ? "no branch with that id in the grid (ids are the scenario's whole numbers)"
+                                    : "the city has no power grid");
     }
     city_world_log(world, "command", "%s", command);
-    CityStatus st = city_grid_sim_set_branch(world, (int32_t)id, closed);
-    if (st != CITY_OK)
-        snprintf(err, err_len, "'%s': %s", command, city_grid_error(grid));
-    return st;
+    return prefix_error(world, city_grid_sim_set_branch(world, (int32_t)id, closed), command);
 }
 
-CityStatus city_command_apply(CityWorld *world, const char *command, char *err, size_t err_len)
+CityStatus city_command_apply(CityWorld *world, const char *command)
 {
     char verb[32], arg[256];
-    if (!split(command, verb, sizeof verb, arg, sizeof arg)) {
-        snprintf(err, err_len, "'%s' is not a command; write a verb and one argument, e.g. 'close_lane E1_0'", command);
-        return CITY_ERR_INVALID;
-    }
+    if (!split(command, verb, sizeof verb, arg, sizeof arg))
+        return city_world_fail(world, CITY_ERR_INVALID,
+                               "'%s' is not a command; write a verb and one argument, e.g. 'close_lane E1_0'", command);
     if (!strcmp(verb, "close_lane") || !strcmp(verb, "open_lane"))
-        return lane_command(world, command, arg, verb[0] == 'c', err, err_len);
+        return lane_command(world, command, arg, verb[0] == 'c');
     if (!strcmp(verb, "open_branch") || !strcmp(verb, "close_branch"))
-        return branch_command(world, command, arg, verb[0] == 'c', err, err_len);
-    snprintf(err, err_len, "unknown command '%s'; known: close_lane, open_lane, open_branch, close_branch", verb);
-    return CITY_ERR_INVALID;
+        return branch_command(world, command, arg, verb[0] == 'c');
+    return city_world_fail(world, CITY_ERR_INVALID,
+                           "unknown command '%s'; known: close_lane, open_lane, open_branch, close_branch", verb);
 }
 
 /* ---- replay ------------------------------------------------------------------ */
@@ -107,10 +104,12 @@ void city_replay_free(CityReplay *r)
 static CityStatus replay_fire(CityWorld *world, void *user, int64_t arg)
 {
     Replay *r = user;
-    char err[512];
     const ReplayCommand *c = &r->commands[arg];
-    if (city_command_apply(world, c->text, err, sizeof err) != CITY_OK)
-        return city_world_fail(world, CITY_ERR_INVALID, "%s:%d: %s", r->file, (int)c->line, err);
+    if (city_command_apply(world, c->text) != CITY_OK) {
+        char msg[CITY_ERROR_MAX];
+        snprintf(msg, sizeof msg, "%s", city_world_error(world));
+        return city_world_fail(world, CITY_ERR_INVALID, "%s:%d: %s", r->file, (int)c->line, msg);
+    }
     return CITY_OK;
 }
 
@@ -159,7 +158,7 @@ static CityStatus add_command(Replay *r, const char *command, int32_t line)
     return CITY_OK;
 }
 
-static CityStatus parse_log(FILE *f, Replay *r, const CityWorld *world, char *err, size_t err_len)
+static CityStatus parse_log(FILE *f, Replay *r, CityWorld *world)
 {
     char buf[2048], when[64], kind[64], message[1024];
     int32_t line = 0;
@@ -167,80 +166,64 @@ static CityStatus parse_log(FILE *f, Replay *r, const CityWorld *world, char *er
     while (fgets(buf, sizeof buf, f)) {
         line++;
         size_t len = strlen(buf);
-        if (len && buf[len - 1] != '\n' && !feof(f)) {
-            snprintf(err, err_len, "%s:%d: line longer than %zu bytes; is this an events.csv?", r->file, (int)line,
-                     sizeof buf - 1);
-            return CITY_ERR_PARSE;
-        }
+        if (len && buf[len - 1] != '\n' && !feof(f))
+            return city_world_fail(world, CITY_ERR_PARSE, "%s:%d: line longer than %zu bytes; is this an events.csv?",
+                                   r->file, (int)line, sizeof buf - 1);
         while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
             buf[--len] = '\0';
         if (line == 1) {
-            if (strcmp(buf, "time_s,kind,message") != 0) {
-                snprintf(err, err_len, "%s:1: expected the header 'time_s,kind,message' of an events.csv", r->file);
-                return CITY_ERR_PARSE;
-            }
+            if (strcmp(buf, "time_s,kind,message") != 0)
+                return city_world_fail(world, CITY_ERR_PARSE,
+                                       "%s:1: expected the header 'time_s,kind,message' of an events.csv", r->file);
             continue;
         }
         const char *p = buf;
         if (!csv_field(&p, when, sizeof when, true) || !csv_field(&p, kind, sizeof kind, true) ||
-            !csv_field(&p, message, sizeof message, false)) {
-            snprintf(err, err_len, "%s:%d: expected 'time_s,kind,message'", r->file, (int)line);
-            return CITY_ERR_PARSE;
-        }
+            !csv_field(&p, message, sizeof message, false))
+            return city_world_fail(world, CITY_ERR_PARSE, "%s:%d: expected 'time_s,kind,message'", r->file, (int)line);
         if (strcmp(kind, "command") != 0)
             continue;
         char *end;
         double t = strtod(when, &end);
-        if (*end || !isfinite(t) || t < 0) {
-            snprintf(err, err_len, "%s:%d: time '%s' is not a number of seconds >= 0", r->file, (int)line, when);
-            return CITY_ERR_PARSE;
-        }
+        if (*end || !isfinite(t) || t < 0)
+            return city_world_fail(world, CITY_ERR_PARSE, "%s:%d: time '%s' is not a number of seconds >= 0", r->file,
+                                   (int)line, when);
         long long ms = llround(t * 1000.0);
-        if (ms % dt_ms != 0) {
-            snprintf(err, err_len,
-                     "%s:%d: %.3f s is not on a tick of %d ms; replay with the --dt of the run that wrote the log",
-                     r->file, (int)line, t, (int)dt_ms);
-            return CITY_ERR_INVALID;
-        }
+        if (ms % dt_ms != 0)
+            return city_world_fail(
+                world, CITY_ERR_INVALID,
+                "%s:%d: %.3f s is not on a tick of %d ms; replay with the --dt of the run that wrote the log", r->file,
+                (int)line, t, (int)dt_ms);
         int64_t tick = ms / dt_ms;
-        if (tick < city_world_tick(world)) {
-            snprintf(err, err_len, "%s:%d: %.3f s is already past", r->file, (int)line, t);
-            return CITY_ERR_INVALID;
-        }
+        if (tick < city_world_tick(world))
+            return city_world_fail(world, CITY_ERR_INVALID, "%s:%d: %.3f s is already past", r->file, (int)line, t);
         char verb[32], arg[256];
-        if (!split(message, verb, sizeof verb, arg, sizeof arg)) {
-            snprintf(err, err_len, "%s:%d: '%s' is not a command", r->file, (int)line, message);
-            return CITY_ERR_PARSE;
-        }
+        if (!split(message, verb, sizeof verb, arg, sizeof arg))
+            return city_world_fail(world, CITY_ERR_PARSE, "%s:%d: '%s' is not a command", r->file, (int)line, message);
         if (add_command(r, message, line) != CITY_OK ||
-            city_world_at((CityWorld *)world, tick, replay_fire, r, (int64_t)(r->n - 1)) != CITY_OK) {
-            snprintf(err, err_len, "%s:%d: cannot schedule the command (out of memory)", r->file, (int)line);
-            return CITY_ERR_NOMEM;
-        }
+            city_world_at(world, tick, replay_fire, r, (int64_t)(r->n - 1)) != CITY_OK)
+            return city_world_fail(world, CITY_ERR_NOMEM, "%s:%d: cannot schedule the command (out of memory)", r->file,
+                                   (int)line);
     }
-    if (ferror(f)) {
-        snprintf(err, err_len, "%s: read error", r->file);
-        return CITY_ERR_IO;
-    }
+    if (ferror(f))
+        return city_world_fail(world, CITY_ERR_IO, "%s: read error", r->file);
     return CITY_OK;
 }
 
-CityStatus city_command_replay(CityWorld *world, const char *events_csv, CityReplay **out, char *err, size_t err_len)
+CityStatus city_command_replay(CityWorld *world, const char *events_csv, CityReplay **out)
 {
     *out = NULL;
     FILE *f = fopen(events_csv, "r");
-    if (!f) {
-        snprintf(err, err_len, "%s: cannot read the event log to replay (%s)", events_csv, strerror(errno));
-        return CITY_ERR_IO;
-    }
+    if (!f)
+        return city_world_fail(world, CITY_ERR_IO, "%s: cannot read the event log to replay (%s)", events_csv,
+                               strerror(errno));
     Replay *r = calloc(1, sizeof *r);
     if (!r || !(r->file = city_strdup(events_csv))) {
         free(r);
         fclose(f);
-        snprintf(err, err_len, "out of memory");
-        return CITY_ERR_NOMEM;
+        return city_world_fail(world, CITY_ERR_NOMEM, "out of memory");
     }
-    CityStatus st = parse_log(f, r, world, err, err_len);
+    CityStatus st = parse_log(f, r, world);
     fclose(f);
     *out = r; /* even on error: events may already point into it */
     return st;

@@ -202,6 +202,17 @@ static CityStatus write_summary(const char *path, const CityWorld *w, const City
     city_json_number(f, info->wall_time_s);
     fputs(", \"load_wall_time_s\": ", f);
     city_json_number(f, info->load_wall_time_s);
+    fputs(",\n  \"params\": {", f);
+    for (size_t i = 0; i < info->n_params; i++) {
+        fputs(i ? ", " : "", f);
+        city_json_string(f, info->params[i].name);
+        fputs(": ", f);
+        if (info->params[i].literal)
+            fputs(info->params[i].value, f);
+        else
+            city_json_string(f, info->params[i].value);
+    }
+    fputc('}', f);
     fprintf(f, ",\n  \"state_hash\": \"%016llx\"", (unsigned long long)city_world_hash(w));
     fprintf(f, ",\n  \"checks_passed\": %s", city_world_checks_pass(w) ? "true" : "false");
     fputs(",\n  \"checks\": [", f);

@@ -5,7 +5,6 @@
  * dependency order.
  * Pedestrian crossings and walking areas are skipped (no pedestrian model
  * yet); their request rows stay as links without a connection. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,23 +58,8 @@ typedef struct NetBuild {
     int32_t *link_seq;               /* reader connection -> network connection, or -1 */
 } NetBuild;
 
-/* Records "FILE:LINE: message" as the first error; returns CITY_ERR_PARSE. */
-static CityStatus fail_at(NetBuild *b, unsigned long line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static CityStatus fail_at(NetBuild *b, unsigned long line, const char *fmt, ...)
-{
-    SumoParse *p = &b->r->p;
-    if (p->status != CITY_OK)
-        return CITY_ERR_PARSE;
-    p->status = CITY_ERR_PARSE;
-    int n = snprintf(p->err, p->err_len, "%s:%lu: ", p->path, line);
-    if (n >= 0 && (size_t)n < p->err_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(p->err + n, p->err_len - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
-    return CITY_ERR_PARSE;
-}
+/* Records "FILE:LINE: message" as the first error; gives CITY_ERR_PARSE. */
+#define fail_at(b, line, ...) (sumo_fail_at(&(b)->r->p, (line), CITY_ERR_PARSE, __VA_ARGS__), CITY_ERR_PARSE)
 
 /* Allocates n (at least one) int32_t, or NULL. */
 static int32_t *ints(int32_t n)
@@ -388,7 +372,7 @@ static CityStatus build(NetReader *r, CityRoadNet *net)
     if (st == CITY_OK)
         st = build_requests(&b);
     if (st == CITY_OK && city_road_net_finalize(net, b.msg, sizeof b.msg) != CITY_OK) {
-        snprintf(r->p.err, r->p.err_len, "%s: %s", r->p.path, b.msg);
+        sumo_fail_file(&r->p, CITY_ERR_PARSE, "%s", b.msg);
         st = CITY_ERR_PARSE;
     }
     free(b.pts);
@@ -402,18 +386,17 @@ static CityStatus build(NetReader *r, CityRoadNet *net)
     return st == CITY_OK ? r->p.status : st;
 }
 
-CityStatus city_sumo_load_net(const char *path, CityRoadNet **out, char *err, size_t err_len)
+CityStatus city_sumo_load_net(const char *path, CityRoadNet **out, CityError *err)
 {
     *out = NULL;
-    err[0] = '\0';
     NetReader r;
-    CityStatus st = sumo_net_read(&r, path, err, err_len);
+    CityStatus st = sumo_net_read(&r, path, err);
     CityRoadNet *net = NULL;
     if (st == CITY_OK) {
         net = city_road_net_create();
         st = net ? build(&r, net) : CITY_ERR_NOMEM;
-        if (st == CITY_ERR_NOMEM && !err[0])
-            snprintf(err, err_len, "%s: out of memory", path);
+        if (st == CITY_ERR_NOMEM)
+            sumo_fail_file(&r.p, CITY_ERR_NOMEM, "out of memory");
     }
     sumo_net_reader_free(&r);
     if (st != CITY_OK) {

@@ -75,7 +75,7 @@ typedef struct NetReader {
 /* Reads every element of the file into r (zeroed by the call); on error
  * returns its status with "FILE:LINE: what; how to fix" in err. Free r with
  * sumo_net_reader_free whatever the result. */
-CityStatus sumo_net_read(NetReader *r, const char *path, char *err, size_t err_len);
+CityStatus sumo_net_read(NetReader *r, const char *path, CityError *err);
 void sumo_net_reader_free(NetReader *r);
 
 #endif

@@ -305,16 +305,14 @@ void sumo_net_reader_free(NetReader *r)
     free(r->conns.a);
 }
 
-CityStatus sumo_net_read(NetReader *r, const char *path, char *err, size_t err_len)
+CityStatus sumo_net_read(NetReader *r, const char *path, CityError *err)
 {
     memset(r, 0, sizeof *r);
-    r->p.path = path;
-    r->p.err = err;
-    r->p.err_len = err_len;
+    sumo_parse_init(&r->p, path, "network", err);
     r->cur_edge = r->cur_junction = r->cur_tls = -1;
     CityStatus st = sumo_parse_file(&r->p, on_start, on_end, r);
     if (st == CITY_OK && r->edges.n == 0) {
-        snprintf(err, err_len, "%s: no <edge> elements; is this a SUMO .net.xml file?", path);
+        sumo_fail_file(&r->p, CITY_ERR_PARSE, "no <edge> elements; is this a SUMO .net.xml file?");
         st = CITY_ERR_PARSE;
     }
     return st;

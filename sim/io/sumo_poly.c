@@ -1,5 +1,4 @@
 /* SUMO polygon reader and the UTM projection geo shapes need. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 
 #include "city_array.h"
 #include "city_sumo_poly.h"
+#include "sumo_xml.h"
 
 /* ---- projection ------------------------------------------------------------- */
 
@@ -45,7 +45,7 @@ void city_sumo_geo_to_local(const CitySumoLocation *loc, double lon, double lat,
 /* ---- <location> ---------------------------------------------------------------- */
 
 typedef struct LocCtx {
-    XML_Parser parser;
+    SumoParse p;
     CitySumoLocation *loc;
     bool found;
 } LocCtx;
@@ -68,41 +68,17 @@ static void loc_start(void *ud, const XML_Char *name, const XML_Char **attr)
             c->loc->south = strstr(attr[i + 1], "+south") != NULL;
         }
     }
-    XML_StopParser(c->parser, XML_FALSE);
+    XML_StopParser(c->p.parser, XML_FALSE); /* all it needs: the rest of the file is not read */
 }
 
-CityStatus city_sumo_location_read(const char *path, CitySumoLocation *loc, char *err, size_t err_len)
+CityStatus city_sumo_location_read(const char *path, CitySumoLocation *loc, CityError *err)
 {
     memset(loc, 0, sizeof *loc);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, err_len, "%s: cannot open the network (%s); check the path", path, strerror(errno));
-        return CITY_ERR_IO;
-    }
-    XML_Parser p = XML_ParserCreate(NULL);
-    LocCtx c = {p, loc, false};
-    XML_SetUserData(p, &c);
-    XML_SetStartElementHandler(p, loc_start);
-    char buf[65536];
-    CityStatus st = CITY_OK;
-    for (;;) {
-        size_t n = fread(buf, 1, sizeof buf, f);
-        enum XML_Status xs = XML_Parse(p, buf, (int)n, n == 0);
-        if (c.found)
-            break;
-        if (xs == XML_STATUS_ERROR) {
-            snprintf(err, err_len, "%s:%lu: %s; the network file is not valid XML", path,
-                     (unsigned long)XML_GetCurrentLineNumber(p), XML_ErrorString(XML_GetErrorCode(p)));
-            st = CITY_ERR_PARSE;
-            break;
-        }
-        if (n == 0)
-            break;
-    }
-    XML_ParserFree(p);
-    fclose(f);
+    LocCtx c = {.loc = loc};
+    sumo_parse_init(&c.p, path, "network", err);
+    CityStatus st = sumo_parse_file(&c.p, loc_start, NULL, &c);
     if (st == CITY_OK && !c.found) {
-        snprintf(err, err_len, "%s: no <location> element; geo polygons need a network with a projection", path);
+        sumo_fail_file(&c.p, CITY_ERR_PARSE, "no <location> element; geo polygons need a network with a projection");
         st = CITY_ERR_PARSE;
     }
     return st;
@@ -111,26 +87,11 @@ CityStatus city_sumo_location_read(const char *path, CitySumoLocation *loc, char
 /* ---- polygons ------------------------------------------------------------------ */
 
 typedef struct PolyCtx {
-    XML_Parser parser;
-    const char *path;
-    const CitySumoLocation *loc;
-    const char *types;
-    CityPolySet *set;
-    char *err;
-    size_t err_len;
-    CityStatus st;
+    SumoParse p;
+    const CitySumoLocation *loc; /* NULL when no shape may be geo */
+    const char *types;           /* wanted types, comma-separated; NULL or "" for all */
+    CityPolySet *set;            /* where polygons go */
 } PolyCtx;
-
-static void poly_fail(PolyCtx *c, CityStatus st, const char *fmt, const char *a, const char *b)
-{
-    if (c->st != CITY_OK)
-        return;
-    int n = snprintf(c->err, c->err_len, "%s:%lu: ", c->path, (unsigned long)XML_GetCurrentLineNumber(c->parser));
-    if (n >= 0 && (size_t)n < c->err_len)
-        snprintf(c->err + n, c->err_len - (size_t)n, fmt, a, b);
-    c->st = st;
-    XML_StopParser(c->parser, XML_FALSE);
-}
 
 static bool type_wanted(const char *types, const char *type)
 {
@@ -152,7 +113,7 @@ static bool type_wanted(const char *types, const char *type)
 static void poly_start(void *ud, const XML_Char *name, const XML_Char **attr)
 {
     PolyCtx *c = ud;
-    if (c->st != CITY_OK || strcmp(name, "poly") != 0)
+    if (c->p.status != CITY_OK || strcmp(name, "poly") != 0)
         return;
     const char *id = NULL, *type = "", *shape = NULL;
     bool geo = false;
@@ -167,26 +128,26 @@ static void poly_start(void *ud, const XML_Char *name, const XML_Char **attr)
             geo = !strcmp(attr[i + 1], "1") || !strcmp(attr[i + 1], "true");
     }
     if (!id || !shape) {
-        poly_fail(c, CITY_ERR_PARSE, "a <poly> needs both id and shape attributes%s%s", "", "");
+        sumo_fail(&c->p, CITY_ERR_PARSE, "a <poly> needs both id and shape attributes");
         return;
     }
     if (!type_wanted(c->types, type))
         return;
     if (geo && (!c->loc || !c->loc->has_utm)) {
-        poly_fail(c, CITY_ERR_INVALID,
+        sumo_fail(&c->p, CITY_ERR_INVALID,
                   "polygon '%s' has geo coordinates (lon,lat); also name the network whose "
-                  "<location> (UTM zone and netOffset) converts them to local metres%s",
-                  id, "");
+                  "<location> (UTM zone and netOffset) converts them to local metres",
+                  id);
         return;
     }
     CityPolySet *s = c->set;
     if (!city_array_grow((void **)&s->poly, &s->cap, s->n + 1, sizeof *s->poly)) {
-        poly_fail(c, CITY_ERR_NOMEM, "out of memory%s%s", "", "");
+        sumo_fail(&c->p, CITY_ERR_NOMEM, "out of memory");
         return;
     }
     CityPolygon poly = {0};
     poly.first = s->n_pts;
-    poly.line = (int32_t)XML_GetCurrentLineNumber(c->parser);
+    poly.line = (int32_t)XML_GetCurrentLineNumber(c->p.parser);
     const char *p = shape;
     while (*p) {
         while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
@@ -196,20 +157,20 @@ static void poly_start(void *ud, const XML_Char *name, const XML_Char **attr)
         char *end;
         double x = strtod(p, &end);
         if (end == p || *end != ',') {
-            poly_fail(c, CITY_ERR_PARSE, "polygon '%s': shape must be 'x,y x,y ...'; found '%.20s'", id, p);
+            sumo_fail(&c->p, CITY_ERR_PARSE, "polygon '%s': shape must be 'x,y x,y ...'; found '%.20s'", id, p);
             return;
         }
         p = end + 1;
         double y = strtod(p, &end);
         if (end == p || !isfinite(x) || !isfinite(y)) {
-            poly_fail(c, CITY_ERR_PARSE, "polygon '%s': shape must be 'x,y x,y ...'; found '%.20s'", id, p);
+            sumo_fail(&c->p, CITY_ERR_PARSE, "polygon '%s': shape must be 'x,y x,y ...'; found '%.20s'", id, p);
             return;
         }
         p = end;
         if (geo)
             city_sumo_geo_to_local(c->loc, x, y, &x, &y);
         if (!city_array_grow((void **)&s->xy, &s->cap_pts, s->n_pts + 1, 2 * sizeof *s->xy)) {
-            poly_fail(c, CITY_ERR_NOMEM, "out of memory%s%s", "", "");
+            sumo_fail(&c->p, CITY_ERR_NOMEM, "out of memory");
             return;
         }
         s->xy[2 * s->n_pts] = x;
@@ -218,7 +179,7 @@ static void poly_start(void *ud, const XML_Char *name, const XML_Char **attr)
         poly.n++;
     }
     if (poly.n < 3) {
-        poly_fail(c, CITY_ERR_PARSE, "polygon '%s' has fewer than 3 points; a footprint needs at least 3%s", id, "");
+        sumo_fail(&c->p, CITY_ERR_PARSE, "polygon '%s' has fewer than 3 points; a footprint needs at least 3", id);
         return;
     }
     /* shoelace area and centroid, relative to the first point for precision */
@@ -247,44 +208,22 @@ static void poly_start(void *ud, const XML_Char *name, const XML_Char **attr)
     if (!poly.id || !poly.type) {
         free(poly.id);
         free(poly.type);
-        poly_fail(c, CITY_ERR_NOMEM, "out of memory%s%s", "", "");
+        sumo_fail(&c->p, CITY_ERR_NOMEM, "out of memory");
         return;
     }
     s->poly[s->n++] = poly;
 }
 
 CityStatus city_sumo_poly_read(const char *path, const CitySumoLocation *loc, const char *types, CityPolySet *out,
-                               char *err, size_t err_len)
+                               CityError *err)
 {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, err_len, "%s: cannot open the polygon file (%s); check the path", path, strerror(errno));
-        return CITY_ERR_IO;
-    }
-    XML_Parser p = XML_ParserCreate(NULL);
-    PolyCtx c = {p, path, loc, types, out, err, err_len, CITY_OK};
-    XML_SetUserData(p, &c);
-    XML_SetStartElementHandler(p, poly_start);
-    char buf[65536];
-    for (;;) {
-        size_t n = fread(buf, 1, sizeof buf, f);
-        if (XML_Parse(p, buf, (int)n, n == 0) == XML_STATUS_ERROR) {
-            if (c.st == CITY_OK) {
-                snprintf(err, err_len, "%s:%lu: %s; the polygon file is not valid XML", path,
-                         (unsigned long)XML_GetCurrentLineNumber(p), XML_ErrorString(XML_GetErrorCode(p)));
-                c.st = CITY_ERR_PARSE;
-            }
-            break;
-        }
-        if (n == 0)
-            break;
-    }
-    XML_ParserFree(p);
-    fclose(f);
-    if (c.st != CITY_OK)
+    PolyCtx c = {.loc = loc, .types = types, .set = out};
+    sumo_parse_init(&c.p, path, "polygon file", err);
+    CityStatus st = sumo_parse_file(&c.p, poly_start, NULL, &c);
+    if (st != CITY_OK)
         city_poly_set_free(out);
-    return c.st;
+    return st;
 }
 
 void city_poly_set_free(CityPolySet *s)

@@ -339,18 +339,18 @@ static void on_end(void *user, const char *el)
     }
 }
 
-CityStatus city_sumo_load_routes(CityRoad *road, const char *path, char *err, size_t err_len)
+CityStatus city_sumo_load_routes(CityRoad *road, const char *path)
 {
-    err[0] = '\0';
+    CityError err;
     RoutesReader r;
     memset(&r, 0, sizeof r);
-    r.p.path = path;
-    r.p.err = err;
-    r.p.err_len = err_len;
+    sumo_parse_init(&r.p, path, "route file", &err);
     r.road = road;
     r.kind = ITEM_NONE;
     CityStatus st = sumo_parse_file(&r.p, on_start, on_end, &r);
     free(r.via);
     free(r.edges);
+    if (st != CITY_OK)
+        city_world_fail(city_road_world(road), st, "%s", err.msg);
     return st;
 }

@@ -9,6 +9,15 @@
 
 #include "sumo_xml.h"
 
+void sumo_parse_init(SumoParse *p, const char *path, const char *what, CityError *err)
+{
+    memset(p, 0, sizeof *p);
+    p->path = path;
+    p->what = what;
+    p->err = err;
+    city_error_clear(err);
+}
+
 const char *sumo_attr(const char **attrs, const char *name)
 {
     for (int i = 0; attrs[i]; i += 2)
@@ -17,21 +26,44 @@ const char *sumo_attr(const char **attrs, const char *name)
     return NULL;
 }
 
-void sumo_fail(SumoParse *p, CityStatus status, const char *fmt, ...)
+/* The first error: "FILE:LINE: " (or "FILE: " when line is 0) and the message. */
+static void failv(SumoParse *p, unsigned long line, CityStatus status, const char *fmt, va_list ap)
 {
     if (p->status != CITY_OK)
         return;
     p->status = status;
-    int n = snprintf(p->err, p->err_len, "%s:%lu: ", p->path,
-                     p->parser ? (unsigned long)XML_GetCurrentLineNumber(p->parser) : 0ul);
-    if (n >= 0 && (size_t)n < p->err_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(p->err + n, p->err_len - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
+    char msg[CITY_ERROR_MAX];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    if (line)
+        city_error_set(p->err, status, "%s:%lu: %s", p->path, line, msg);
+    else
+        city_error_set(p->err, status, "%s: %s", p->path, msg);
+}
+
+void sumo_fail(SumoParse *p, CityStatus status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    failv(p, p->parser ? (unsigned long)XML_GetCurrentLineNumber(p->parser) : 0ul, status, fmt, ap);
+    va_end(ap);
     if (p->parser)
         XML_StopParser(p->parser, XML_FALSE);
+}
+
+void sumo_fail_at(SumoParse *p, unsigned long line, CityStatus status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    failv(p, line, status, fmt, ap);
+    va_end(ap);
+}
+
+void sumo_fail_file(SumoParse *p, CityStatus status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    failv(p, 0, status, fmt, ap);
+    va_end(ap);
 }
 
 double sumo_num(SumoParse *p, const char **attrs, const char *name, double dflt)
@@ -55,14 +87,14 @@ CityStatus sumo_parse_file(SumoParse *p, XML_StartElementHandler start, XML_EndE
 {
     FILE *f = fopen(p->path, "rb");
     if (!f) {
-        snprintf(p->err, p->err_len, "%s: cannot open (%s); check the path", p->path, strerror(errno));
-        return CITY_ERR_IO;
+        sumo_fail_file(p, CITY_ERR_IO, "cannot open the %s (%s); check the path", p->what, strerror(errno));
+        return p->status;
     }
     p->parser = XML_ParserCreate(NULL);
     if (!p->parser) {
         fclose(f);
-        snprintf(p->err, p->err_len, "%s: out of memory", p->path);
-        return CITY_ERR_NOMEM;
+        sumo_fail_file(p, CITY_ERR_NOMEM, "out of memory");
+        return p->status;
     }
     XML_SetUserData(p->parser, user);
     XML_SetElementHandler(p->parser, start, end);
@@ -71,12 +103,10 @@ CityStatus sumo_parse_file(SumoParse *p, XML_StartElementHandler start, XML_EndE
         size_t n = fread(buf, 1, sizeof buf, f);
         int final = n < sizeof buf;
         if (XML_Parse(p->parser, buf, (int)n, final) == XML_STATUS_ERROR) {
-            if (p->status == CITY_OK) {
-                p->status = CITY_ERR_PARSE;
-                snprintf(p->err, p->err_len, "%s:%lu: malformed XML (%s); fix the file or regenerate it with SUMO",
-                         p->path, (unsigned long)XML_GetCurrentLineNumber(p->parser),
-                         XML_ErrorString(XML_GetErrorCode(p->parser)));
-            }
+            if (XML_GetErrorCode(p->parser) != XML_ERROR_ABORTED) /* not stopped by a handler */
+                sumo_fail_at(p, (unsigned long)XML_GetCurrentLineNumber(p->parser), CITY_ERR_PARSE,
+                             "malformed XML (%s); fix the file or regenerate it with SUMO",
+                             XML_ErrorString(XML_GetErrorCode(p->parser)));
             break;
         }
         if (final || p->status != CITY_OK)

@@ -63,8 +63,9 @@ static int l_config(lua_State *L)
     lua_getfield(L, 1, "name");
     if (!lua_isnil(L, -3)) {
         lua_Integer dt = luaL_checkinteger(L, -3);
-        if (dt < 1 || dt > 3600000)
-            luaL_error(L, "city.config: dt_ms %d is out of range; use 1 to 3600000", (int)dt);
+        if (!city_dt_ms_valid(dt))
+            luaL_error(L, "city.config: dt_ms %I is out of range; use %d to %d", (LUAI_UACINT)dt, CITY_DT_MS_MIN,
+                       CITY_DT_MS_MAX);
         if (!sc->dt_forced && city_world_set_dt_ms(sc->world, (int32_t)dt) != CITY_OK)
             return city_lua_raise(L, sc->world, CITY_ERR_INVALID);
     }
@@ -361,8 +362,6 @@ CityStatus city_lua_fire_callback(CityWorld *world, void *user, int64_t arg)
             const char *got = luaL_typename(L, -2);
             CityStatus fail = city_world_fail(world, CITY_ERR_SCRIPT, "%s: series '%s' must return a number, got %s",
                                               sc->name, cb->name + strlen("series_"), got);
-            if (sc->err)
-                snprintf(sc->err, sc->err_len, "%s", city_world_error(world));
             lua_pop(L, 2);
             return fail;
         }
@@ -401,6 +400,7 @@ void city_lua_open_city(CityScenario *sc)
     lua_pop(L, 1);
     lua_pushstring(L, CITY_VERSION_STRING);
     lua_setfield(L, -2, "version");
+    city_lua_open_param(L);
     city_lua_open_modules(L);
     lua_setglobal(L, "city");
 }

@@ -150,7 +150,8 @@ static int cmp_poly(const void *a, const void *b)
 static int l_read_buildings(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
-    char poly[4096], net[4096], err[1024];
+    char poly[4096], net[4096];
+    CityError err;
     lua_getfield(L, 1, "poly");
     city_lua_data_path(L, lua_gettop(L), poly, sizeof poly);
     lua_pop(L, 1);
@@ -160,13 +161,13 @@ static int l_read_buildings(lua_State *L)
         lua_getfield(L, 1, "net");
         city_lua_data_path(L, lua_gettop(L), net, sizeof net);
         lua_pop(L, 1);
-        if (city_sumo_location_read(net, &loc, err, sizeof err) != CITY_OK)
-            luaL_error(L, "%s", err);
+        if (city_sumo_location_read(net, &loc, &err) != CITY_OK)
+            luaL_error(L, "%s", err.msg);
     }
     const char *types = city_lua_field_string(L, 1, "types", "building");
     CityPolySet set;
-    if (city_sumo_poly_read(poly, has_net ? &loc : NULL, types, &set, err, sizeof err) != CITY_OK)
-        luaL_error(L, "%s", err);
+    if (city_sumo_poly_read(poly, has_net ? &loc : NULL, types, &set, &err) != CITY_OK)
+        luaL_error(L, "%s", err.msg);
     int32_t *order = malloc(((size_t)set.n + 1) * sizeof *order);
     if (!order) {
         city_poly_set_free(&set);

@@ -138,9 +138,10 @@ static int l_unplug_ev(lua_State *L)
 
 static int set_branch(lua_State *L, int32_t id, bool closed, const char *what)
 {
-    CityGrid *g = lua_grid_of(L);
-    if (city_grid_sim_set_branch(city_lua_world(L), id, closed) != CITY_OK)
-        return lua_grid_raise(L, g, what);
+    lua_grid_of(L);
+    CityWorld *w = city_lua_world(L);
+    if (city_grid_sim_set_branch(w, id, closed) != CITY_OK)
+        return luaL_error(L, "%s: %s", what, city_world_error(w));
     return 0;
 }
 

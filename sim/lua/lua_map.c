@@ -11,7 +11,8 @@
 static int l_load_polygons(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
-    char poly[4096], net[4096], err[1024];
+    char poly[4096], net[4096];
+    CityError err;
     lua_getfield(L, 1, "poly");
     if (lua_isnil(L, -1))
         luaL_error(L, "city.map.load_polygons needs poly = \"FILE.poly.xml\"");
@@ -22,8 +23,8 @@ static int l_load_polygons(lua_State *L)
     lua_getfield(L, 1, "net");
     if (!lua_isnil(L, -1)) {
         city_lua_data_path(L, lua_gettop(L), net, sizeof net);
-        if (city_sumo_location_read(net, &loc, err, sizeof err) != CITY_OK)
-            luaL_error(L, "%s", err);
+        if (city_sumo_location_read(net, &loc, &err) != CITY_OK)
+            luaL_error(L, "%s", err.msg);
         locp = &loc;
     }
     lua_pop(L, 1);
@@ -32,8 +33,8 @@ static int l_load_polygons(lua_State *L)
     lua_getfield(L, 1, "layer");
     const char *layer = luaL_optstring(L, -1, "buildings");
     CityPolySet set;
-    if (city_sumo_poly_read(poly, locp, types, &set, err, sizeof err) != CITY_OK)
-        luaL_error(L, "%s", err);
+    if (city_sumo_poly_read(poly, locp, types, &set, &err) != CITY_OK)
+        luaL_error(L, "%s", err.msg);
     CityWorld *w = city_lua_world(L);
     int32_t added = 0;
     for (int32_t i = 0; i < set.n; i++) {

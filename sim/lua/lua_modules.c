@@ -10,6 +10,7 @@ static const struct {
     {"road", city_lua_open_road},
     {"grid", city_lua_open_grid},
     {"map", city_lua_open_map},
+    {"ped", city_lua_open_ped},
 };
 
 void city_lua_open_modules(lua_State *L)

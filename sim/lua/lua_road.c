@@ -129,15 +129,14 @@ CityRoad *lua_road_install(lua_State *L, CityRoadNet *net, int opt_table)
     return road;
 }
 
-static void load_routes(lua_State *L, CityRoad *road, const char *arg_path, int arg)
+static void load_routes(lua_State *L, CityRoad *road, const char *arg_path)
 {
-    char path[4096], err[1024];
+    char path[4096];
     lua_pushstring(L, arg_path);
     city_lua_data_path(L, lua_gettop(L), path, sizeof path);
     lua_pop(L, 1);
-    (void)arg;
-    if (city_sumo_load_routes(road, path, err, sizeof err) != CITY_OK)
-        luaL_error(L, "%s", err);
+    if (city_sumo_load_routes(road, path) != CITY_OK)
+        lua_road_raise(L);
 }
 
 static int l_load_sumo(lua_State *L)
@@ -146,23 +145,24 @@ static int l_load_sumo(lua_State *L)
     const char *net_arg = city_lua_field_string(L, 1, "net", NULL);
     if (!net_arg)
         luaL_error(L, "city.road.load_sumo needs net = \"FILE.net.xml\"");
-    char path[4096], err[1024];
+    char path[4096];
     lua_pushstring(L, net_arg);
     city_lua_data_path(L, lua_gettop(L), path, sizeof path);
     lua_pop(L, 1);
     CityRoadNet *net = NULL;
-    if (city_sumo_load_net(path, &net, err, sizeof err) != CITY_OK)
-        luaL_error(L, "%s", err);
+    CityError err;
+    if (city_sumo_load_net(path, &net, &err) != CITY_OK)
+        luaL_error(L, "%s", err.msg);
     CityRoad *road = lua_road_install(L, net, 1);
     lua_getfield(L, 1, "routes");
     int r = lua_gettop(L);
     if (lua_type(L, r) == LUA_TSTRING) {
-        load_routes(L, road, lua_tostring(L, r), r);
+        load_routes(L, road, lua_tostring(L, r));
     } else if (lua_type(L, r) == LUA_TTABLE) {
         lua_Integer n = luaL_len(L, r);
         for (lua_Integer i = 1; i <= n; i++) {
             lua_rawgeti(L, r, i);
-            load_routes(L, road, luaL_checkstring(L, -1), lua_gettop(L));
+            load_routes(L, road, luaL_checkstring(L, -1));
             lua_pop(L, 1);
         }
     } else if (!lua_isnil(L, r)) {
@@ -175,7 +175,7 @@ static int l_load_sumo(lua_State *L)
 static int l_load_routes(lua_State *L)
 {
     CityRoad *road = lua_road_of(L);
-    load_routes(L, road, luaL_checkstring(L, 1), 1);
+    load_routes(L, road, luaL_checkstring(L, 1));
     return 0;
 }
 

@@ -44,6 +44,14 @@ typedef struct CityEndItem {
     bool is_kpi; /* KPI (number) or check (boolean, message) */
 } CityEndItem;
 
+typedef struct CityParam {
+    char *name;   /* parameter name */
+    char *value;  /* effective value as text (numbers as %.17g) */
+    bool literal; /* the default was a number or boolean (value is a literal) */
+    bool given;   /* set by --param (else the default) */
+    bool read;    /* city.param asked for it */
+} CityParam;
+
 struct CityScenario {
     lua_State *L;        /* the sandboxed interpreter */
     CityWorld *world;    /* owned */
@@ -70,7 +78,12 @@ struct CityScenario {
     size_t n_end_items, cap_end_items;
     bool finished; /* city_scenario_finish ran */
 
-    char *err; /* where the current entry reports its error */
+    CityParam *params; /* --param values first, then defaults read; index = first-read order among read ones */
+    size_t n_params, cap_params;
+    size_t *param_order; /* indices into params in first-read order */
+    size_t n_param_order;
+
+    char *err; /* NULL: every error is the world's last error (sandbox.c still checks it) */
     size_t err_len;
 };
 
@@ -87,6 +100,13 @@ int city_sandbox_loadfile(lua_State *L, const char *path, const char *chunkname)
 /* lua_city.c */
 void city_lua_open_city(CityScenario *sc);
 CityStatus city_lua_fire_callback(CityWorld *world, void *user, int64_t arg);
+
+/* lua_param.c: --param values, city.param, and the check that every given
+ * parameter was read. */
+CityStatus city_param_init(CityScenario *sc, const char *const *given, size_t n);
+CityStatus city_param_check_used(CityScenario *sc);
+void city_param_free(CityScenario *sc);
+void city_lua_open_param(lua_State *L);
 
 /* scenario.c */
 CityScenario *city_scenario_from_state(lua_State *L);

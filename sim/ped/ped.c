@@ -30,6 +30,7 @@ void city_ped_params_defaults(CityPedParams *p)
     p->cutoff_m = 2.0;
     p->headway_a_m = 0.25;
     p->headway_t_s = 0.8;
+    p->evade_mps2 = 1.0;
     p->iterations = 6;
     p->slop_m = 0.01;
     p->wall_radius_m = 0.05;
@@ -66,6 +67,8 @@ static CityStatus check_params(CityWorld *w, const CityPedParams *p)
                {"wall_radius_m", p->wall_radius_m, -1e-300},
                {"max_substep_s", p->max_substep_s, 0},
                {"arrive_radius_m", p->arrive_radius_m, 0}};
+    if (!isfinite(p->evade_mps2) || p->evade_mps2 < 0)
+        return city_world_fail(w, CITY_ERR_INVALID, "ped: parameter evade_mps2 must be a number >= 0");
     for (size_t i = 0; i < sizeof pos / sizeof pos[0]; i++)
         if (!isfinite(pos[i].v) || !(pos[i].v > pos[i].lo))
             return city_world_fail(w, CITY_ERR_INVALID, "ped: parameter %s = %g must be a number above %g", pos[i].name,

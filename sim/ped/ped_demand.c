@@ -266,8 +266,8 @@ static CityStatus remove_arrived(CityPed *ped)
         ped->stats.arrived++;
         ped->stats.walk_time_s += walk_s;
         if (ped->walks) {
-            CityStatus st =
-                city_table_row(ped->walks, "%u,%.3f,%.3f,%.3f", (unsigned)id.index, ped->depart_s[i], now, walk_s);
+            CityStatus st = city_table_row(ped->walks, "%llu,%.3f,%.3f,%.3f", (unsigned long long)city_id_pack(id),
+                                           ped->depart_s[i], now, walk_s);
             if (st != CITY_OK)
                 return st;
         }

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "city_array.h"
 #include "ped_internal.h"
 
 double ped_wrap_dx(const PedSpace *s, double dx)
@@ -19,17 +20,38 @@ double ped_wrap_dx(const PedSpace *s, double dx)
     return dx;
 }
 
-/* People by cell: counting sort of slots (ascending within a cell). */
-static void build_people_grid(CityPed *ped, uint32_t n)
+/* People by cell: counting sort of slots (ascending within a cell) over
+ * the cells of the box that holds everybody (a window of the wall grid,
+ * so that a district-wide grid costs nothing when few people walk). */
+static CityStatus build_people_grid(CityPed *ped, uint32_t n)
 {
     const PedSpace *s = &ped->space;
-    int32_t n_cells = s->gnx * s->gny;
-    for (int32_t c = 0; c <= n_cells; c++)
-        ped->cell_first[c] = 0;
+    int32_t x0 = s->gnx, y0 = s->gny, x1 = -1, y1 = -1;
     for (uint32_t i = 0; i < n; i++) {
         int32_t cx, cy;
         ped_grid_cell(s, ped->x[i], ped->y[i], &cx, &cy);
         ped->cell_of[i] = cy * s->gnx + cx;
+        x0 = cx < x0 ? cx : x0;
+        x1 = cx > x1 ? cx : x1;
+        y0 = cy < y0 ? cy : y0;
+        y1 = cy > y1 ? cy : y1;
+    }
+    if (s->periodic) {
+        x0 = 0;
+        x1 = s->gnx - 1;
+    }
+    ped->pcx0 = x0;
+    ped->pcy0 = y0;
+    ped->pgnx = x1 - x0 + 1;
+    ped->pgny = y1 - y0 + 1;
+    int32_t n_cells = ped->pgnx * ped->pgny;
+    if (!city_array_grow((void **)&ped->cell_first, &ped->cap_cells, n_cells + 1, sizeof(int32_t)))
+        return ped_fail(ped, CITY_ERR_NOMEM, "ped: out of memory for the neighbour grid");
+    for (int32_t c = 0; c <= n_cells; c++)
+        ped->cell_first[c] = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        int32_t g = ped->cell_of[i];
+        ped->cell_of[i] = (g / s->gnx - y0) * ped->pgnx + (g % s->gnx - x0);
         ped->cell_first[ped->cell_of[i] + 1]++;
     }
     for (int32_t c = 0; c < n_cells; c++)
@@ -39,11 +61,12 @@ static void build_people_grid(CityPed *ped, uint32_t n)
     for (int32_t c = n_cells; c > 0; c--)
         ped->cell_first[c] = ped->cell_first[c - 1];
     ped->cell_first[0] = 0;
+    return CITY_OK;
 }
 
 /* Repulsion of person i by the people of one cell. */
 static void people_force(const CityPed *ped, uint32_t i, int32_t cell, double ex, double ey, double *fx, double *fy,
-                         double *ahead_m)
+                         double *ahead_m, double *oncoming_m)
 {
     const CityPedParams *p = &ped->p;
     const PedSpace *s = &ped->space;
@@ -58,9 +81,13 @@ static void people_force(const CityPed *ped, uint32_t i, int32_t cell, double ex
             continue;
         double d = sqrt(d2);
         double nx = dx / d, ny = dy / d;
-        /* j stands in i's path: ahead, laterally within both radii. */
+        /* j stands in i's path: ahead, laterally within both radii (and a
+         * margin for someone coming the other way). */
         double along = -(dx * ex + dy * ey), across = fabs(dx * ey - dy * ex);
-        if (along > 0 && across < ped->r[i] + ped->r[j] && d < *ahead_m)
+        bool towards = ped->ex[j] * ex + ped->ey[j] * ey < -0.5;
+        if (along > 0 && towards && across < ped->r[i] + ped->r[j] + 0.2 && d < *oncoming_m)
+            *oncoming_m = d;
+        else if (along > 0 && !towards && across < ped->r[i] + ped->r[j] && d < *ahead_m)
             *ahead_m = d;
         /* cos of the angle between i's heading and the direction to j. */
         double cos_phi = -(nx * ex + ny * ey);
@@ -96,26 +123,30 @@ CityStatus ped_forces(CityPed *ped)
 {
     const PedSpace *s = &ped->space;
     uint32_t n = ped->dense.count;
-    build_people_grid(ped, n);
+    CityStatus st = build_people_grid(ped, n);
+    if (st != CITY_OK)
+        return st;
+    /* Directions first: the force on i reads where j is heading. */
+    for (uint32_t i = 0; i < n; i++)
+        ped_local_target(ped, i, &ped->ex[i], &ped->ey[i]);
     for (uint32_t i = 0; i < n; i++) {
-        double ex, ey;
-        ped_local_target(ped, i, &ex, &ey);
-        double fx = 0, fy = 0, ahead = INFINITY;
-        int32_t cx = ped->cell_of[i] % s->gnx, cy = ped->cell_of[i] / s->gnx;
+        double ex = ped->ex[i], ey = ped->ey[i];
+        double fx = 0, fy = 0, ahead = INFINITY, oncoming = INFINITY;
+        int32_t cx = ped->cell_of[i] % ped->pgnx, cy = ped->cell_of[i] / ped->pgnx;
         for (int32_t dy = -1; dy <= 1; dy++) {
             int32_t y = cy + dy;
-            if (y < 0 || y >= s->gny)
+            if (y < 0 || y >= ped->pgny)
                 continue;
             for (int32_t dx = -1; dx <= 1; dx++) {
                 int32_t x = cx + dx;
                 if (s->periodic)
-                    x = (x + s->gnx) % s->gnx;
-                else if (x < 0 || x >= s->gnx)
+                    x = (x + ped->pgnx) % ped->pgnx;
+                else if (x < 0 || x >= ped->pgnx)
                     continue;
-                people_force(ped, i, y * s->gnx + x, ex, ey, &fx, &fy, &ahead);
+                people_force(ped, i, y * ped->pgnx + x, ex, ey, &fx, &fy, &ahead, &oncoming);
             }
         }
-        wall_force(ped, i, ped->cell_of[i], &fx, &fy);
+        wall_force(ped, i, (cy + ped->pcy0) * s->gnx + cx + ped->pcx0, &fx, &fy);
         /* The desired speed: the free speed, or less when someone stands
          * in the way: the speed-headway relation d = a + T v of Seyfried
          * et al. (2005), which gives Weidmann's fundamental diagram. */
@@ -126,8 +157,11 @@ CityStatus ped_forces(CityPed *ped)
         }
         fx += ped->m[i] * (v_des * ex - ped->vx[i]) / ped->p.tau_s;
         fy += ped->m[i] * (v_des * ey - ped->vy[i]) / ped->p.tau_s;
-        ped->ex[i] = ex;
-        ped->ey[i] = ey;
+        /* Someone coming straight at i: step to the right. */
+        if (isfinite(oncoming)) {
+            fx += ped->m[i] * ped->p.evade_mps2 * ey;
+            fy -= ped->m[i] * ped->p.evade_mps2 * ex;
+        }
         if (!isfinite(fx) || !isfinite(fy))
             return ped_fail(ped, CITY_ERR_NUMERIC,
                             "ped: the social force on person %u is not finite; check the model "

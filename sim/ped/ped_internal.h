@@ -35,7 +35,8 @@ typedef struct PedSpace {
     int32_t n_walls, cap_walls;
     PedWall *free_walls;
     int32_t n_free_walls, cap_free_walls;
-    bool sealed; /* walls built and handed to Chipmunk; no more edits */
+    bool sealed;        /* walls built and handed to Chipmunk; no more edits */
+    bool no_edge_walls; /* walls only where added one by one */
     bool periodic;
     double px0, px1; /* periodic x range */
     /* Wall grid: cell (cx, cy) lists the walls within cutoff of it. */
@@ -88,8 +89,9 @@ struct CityPed {
     PedBody **body;
     uint8_t *arrived; /* flagged in PHYSICS, removed in COMMIT */
     /* Neighbour grid over people, rebuilt every substep. */
-    int32_t *cell_first, *cell_items, *cell_of;
-    int32_t n_cells;
+    int32_t *cell_first, *cell_items, *cell_of; /* cell_of: cell in the window */
+    int32_t cap_cells;
+    int32_t pcx0, pcy0, pgnx, pgny; /* window of the wall grid that holds everybody */
     /* Departures waiting for a free spot, in queue order. */
     PedPending *pending;
     int32_t n_pending, cap_pending;

@@ -229,3 +229,22 @@ void ped_local_target(CityPed *ped, uint32_t i, double *ex, double *ey)
     *ex = dx / d;
     *ey = dy / d;
 }
+
+double city_ped_route_length_m(CityPed *ped, double x, double y, double tx, double ty)
+{
+    if (ped_space_seal(ped) != CITY_OK)
+        return -1;
+    int32_t *route = NULL;
+    int32_t n = ped_space_route(ped, x, y, tx, ty, &route);
+    if (n < 0)
+        return -1;
+    double len = 0, px = x, py = y;
+    for (int32_t i = 0; i < n; i++) {
+        const PedDoor *d = &ped->space.doors[route[i] >> 1];
+        len += hypot(d->mx - px, d->my - py);
+        px = d->mx;
+        py = d->my;
+    }
+    free(route);
+    return len + hypot(tx - px, ty - py);
+}

@@ -120,6 +120,27 @@ static bool edge_overlap(const double *p, const double *q, const double *u, cons
     return *t1 - *t0 > PED_EPS_M;
 }
 
+static int32_t push_door(CityPed *ped, int32_t a, int32_t b, double x1, double y1, double x2, double y2, double nx,
+                         double ny)
+{
+    PedSpace *s = &ped->space;
+    if (!city_array_grow((void **)&s->doors, &s->cap_doors, s->n_doors + 1, sizeof(PedDoor))) {
+        ped_fail(ped, CITY_ERR_NOMEM, "ped: out of memory adding a door");
+        return -1;
+    }
+    s->doors[s->n_doors] = (PedDoor){.a = a,
+                                     .b = b,
+                                     .x1 = x1,
+                                     .y1 = y1,
+                                     .x2 = x2,
+                                     .y2 = y2,
+                                     .nx = nx,
+                                     .ny = ny,
+                                     .mx = 0.5 * (x1 + x2),
+                                     .my = 0.5 * (y1 + y2)};
+    return s->n_doors++;
+}
+
 int32_t city_ped_door_add(CityPed *ped, int32_t area_a, int32_t area_b, double width_m)
 {
     PedSpace *s = &ped->space;
@@ -161,22 +182,71 @@ int32_t city_ped_door_add(CityPed *ped, int32_t area_a, int32_t area_b, double w
     const double *p = pa + 2 * best_edge, *q = pa + 2 * ((best_edge + 1) % na);
     double len = hypot(q[0] - p[0], q[1] - p[1]);
     double ux = (q[0] - p[0]) / len, uy = (q[1] - p[1]) / len;
-    if (!city_array_grow((void **)&s->doors, &s->cap_doors, s->n_doors + 1, sizeof(PedDoor))) {
-        ped_fail(ped, CITY_ERR_NOMEM, "ped: out of memory adding a door");
+    /* The outward normal of a counter-clockwise edge points from a into b. */
+    return push_door(ped, area_a, area_b, p[0] + ux * bt0, p[1] + uy * bt0, p[0] + ux * bt1, p[1] + uy * bt1, uy, -ux);
+}
+
+static void area_centroid(const PedSpace *s, int32_t a, double *cx, double *cy)
+{
+    const double *p = area_pts(s, a);
+    double sx = 0, sy = 0;
+    for (int32_t i = 0; i < s->area_n[a]; i++) {
+        sx += p[2 * i];
+        sy += p[2 * i + 1];
+    }
+    *cx = sx / s->area_n[a];
+    *cy = sy / s->area_n[a];
+}
+
+int32_t city_ped_door_add_segment(CityPed *ped, int32_t area_a, int32_t area_b, double x1, double y1, double x2,
+                                  double y2)
+{
+    PedSpace *s = &ped->space;
+    if (refuse_sealed(ped, "a door"))
+        return -1;
+    double len = hypot(x2 - x1, y2 - y1);
+    if (area_a < 0 || area_a >= s->n_areas || area_b < 0 || area_b >= s->n_areas || area_a == area_b ||
+        !(len >= PED_EPS_M) || !isfinite(len)) {
+        ped_fail(ped, CITY_ERR_INVALID,
+                 "ped: door %d joins areas %d and %d along (%g, %g)-(%g, %g); give two different existing areas "
+                 "and a segment",
+                 (int)s->n_doors, (int)area_a, (int)area_b, x1, y1, x2, y2);
         return -1;
     }
-    PedDoor *d = &s->doors[s->n_doors];
-    d->a = area_a;
-    d->b = area_b;
-    d->x1 = p[0] + ux * bt0;
-    d->y1 = p[1] + uy * bt0;
-    d->x2 = p[0] + ux * bt1;
-    d->y2 = p[1] + uy * bt1;
-    d->nx = uy; /* outward normal of a counter-clockwise edge: from a into b */
-    d->ny = -ux;
-    d->mx = 0.5 * (d->x1 + d->x2);
-    d->my = 0.5 * (d->y1 + d->y2);
-    return s->n_doors++;
+    double nx = (y2 - y1) / len, ny = -(x2 - x1) / len;
+    double ax, ay, bx, by;
+    area_centroid(s, area_a, &ax, &ay);
+    area_centroid(s, area_b, &bx, &by);
+    if ((bx - ax) * nx + (by - ay) * ny < 0) {
+        nx = -nx;
+        ny = -ny;
+    }
+    return push_door(ped, area_a, area_b, x1, y1, x2, y2, nx, ny);
+}
+
+CityStatus city_ped_set_edge_walls(CityPed *ped, bool on)
+{
+    if (refuse_sealed(ped, "a wall rule"))
+        return CITY_ERR_INVALID;
+    ped->space.no_edge_walls = !on;
+    return CITY_OK;
+}
+
+int32_t city_ped_door_count(const CityPed *ped)
+{
+    return ped->space.n_doors;
+}
+
+void city_ped_door_get(const CityPed *ped, int32_t door, int32_t *area_a, int32_t *area_b, double *x1, double *y1,
+                       double *x2, double *y2)
+{
+    const PedDoor *d = &ped->space.doors[door];
+    *area_a = d->a;
+    *area_b = d->b;
+    *x1 = d->x1;
+    *y1 = d->y1;
+    *x2 = d->x2;
+    *y2 = d->y2;
 }
 
 CityStatus city_ped_wall_add(CityPed *ped, double x1, double y1, double x2, double y2)
@@ -460,16 +530,13 @@ CityStatus ped_space_seal(CityPed *ped)
         return CITY_OK;
     if (s->n_areas == 0)
         return ped_fail(ped, CITY_ERR_INVALID, "ped: no walkable area; add areas (city.ped.area) before people");
-    bool ok = build_edge_walls(s);
+    bool ok = s->no_edge_walls || build_edge_walls(s);
     for (int32_t i = 0; ok && i < s->n_free_walls; i++) {
-        const PedWall *w = &s->free_walls[i];
-        ok = wall_push(s, w->x1, w->y1, w->x2, w->y2);
+        ok = city_array_grow((void **)&s->walls, &s->cap_walls, s->n_walls + 1, sizeof(PedWall));
+        if (ok)
+            s->walls[s->n_walls++] = s->free_walls[i];
     }
     ok = ok && build_area_doors(s) && build_wall_grid(s, ped->p.cutoff_m);
-    if (ok) {
-        ped->cell_first = malloc(((size_t)s->gnx * (size_t)s->gny + 1) * sizeof(int32_t));
-        ok = ped->cell_first != NULL;
-    }
     if (ok) {
         ped->phys = ped_physics_create(ped->p.iterations, ped->p.slop_m);
         ok = ped->phys != NULL;

@@ -12,7 +12,6 @@
 #include "city_array.h"
 #include "city_grid.h"
 
-#define GRID_ERROR_MAX 512
 #define GRID_MAX_FEEDERS 64
 
 /* Solver class of a bus in the current topology. */
@@ -70,7 +69,7 @@ typedef struct GridPf {
 
 struct CityGrid {
     double base_mva;
-    char error[GRID_ERROR_MAX];
+    CityError error; /* last error: what, which bus/branch/device, how to fix */
 
     CityGridBus *bus;
     int32_t n_bus, cap_bus;

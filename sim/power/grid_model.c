@@ -11,7 +11,7 @@ CityStatus grid_fail(CityGrid *grid, CityStatus status, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(grid->error, sizeof grid->error, fmt, ap);
+    city_error_setv(&grid->error, status, fmt, ap);
     va_end(ap);
     return status;
 }
@@ -127,7 +127,7 @@ void city_grid_destroy(CityGrid *g)
 
 const char *city_grid_error(const CityGrid *g)
 {
-    return g->error;
+    return g->error.msg;
 }
 double city_grid_base_mva(const CityGrid *g)
 {

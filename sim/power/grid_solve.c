@@ -298,7 +298,7 @@ CityStatus city_grid_solve(CityGrid *g, const CityPfOptions *opt, CityPfReport *
     set_injections(g, &o);
     st = o.method == CITY_PF_SWEEP ? grid_sweep_solve(g, &o, r) : grid_nr_solve(g, &o, r);
     if (st != CITY_OK) {
-        snprintf(r->message, sizeof r->message, "%s", g->error);
+        snprintf(r->message, sizeof r->message, "%s", g->error.msg);
         return st;
     }
     finish(g, r);

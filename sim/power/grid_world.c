@@ -41,11 +41,12 @@ CityStatus city_grid_sim_set_branch(CityWorld *w, int32_t branch_id, bool closed
 {
     CityGrid *g = city_grid_of(w);
     if (!g)
-        return CITY_ERR_INVALID;
+        return city_world_fail(w, CITY_ERR_INVALID, "the city has no power grid; build one with city.grid first");
     CityStatus st = city_grid_branch_set_closed(g, branch_id, closed);
-    if (st == CITY_OK)
-        city_world_log(w, "power", "branch %d %s", (int)branch_id, closed ? "closed" : "opened");
-    return st;
+    if (st != CITY_OK)
+        return city_world_fail(w, st, "%s", city_grid_error(g));
+    city_world_log(w, "power", "branch %d %s", (int)branch_id, closed ? "closed" : "opened");
+    return CITY_OK;
 }
 
 static int64_t period_ticks(CityWorld *w, const GridSim *s)

@@ -121,6 +121,7 @@ static void road_destroy(void *self)
     free(road->insert_block);
     free(road->merge_head);
     road_arrivals_free(road);
+    free(road->leaving);
     free(road->merges);
     free(road->teleport_due);
     free(road->route_buf);
@@ -241,17 +242,11 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
         road_destroy(road);
         return CITY_ERR_NOMEM;
     }
-    CitySubsystemDef def = {.name = "road",
-                            .phase = CITY_PHASE_PHYSICS,
-                            .period_ticks = 1,
-                            .offset_ticks = 0,
-                            .step = road_step,
-                            .hash = road_hash,
-                            .destroy = road_destroy,
-                            .finish = road_finish};
-    CityStatus st = city_world_add_subsystem(world, &def, road);
+    CitySubsystemDef owner = {.hash = road_hash, .destroy = road_destroy, .finish = road_finish};
+    CityStatus st = road_step_register(world, road, &owner);
     if (st != CITY_OK) {
-        road_destroy(road);
+        if (city_world_subsystem(world, "road") != road)
+            road_destroy(road);
         return st;
     }
     if (road->opt.trip_output)

@@ -22,6 +22,7 @@ CityStatus road_arrival_record(CityRoad *road, int32_t v, double now_s)
 {
     RoadVehicles *vh = &road->veh;
     const RoadVType *t = &road->vtypes[vh->vtype[v]];
+    CITY_ASSERT(city_pool_valid(&vh->pool, (CityId){(uint32_t)v, vh->pool.gen[v]})); /* only a live vehicle arrives */
     arrivals_reset(road, city_world_tick(road->world));
     if (!city_array_grow((void **)&road->arrivals, &road->cap_arrivals, road->n_arrivals + 1, sizeof *road->arrivals))
         return road_fail(road, CITY_ERR_NOMEM, "out of memory recording an arrival");

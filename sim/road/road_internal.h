@@ -94,6 +94,12 @@ typedef struct RoadMerge {
     double speed_mps;
 } RoadMerge;
 
+/* A vehicle that left the road during movement; COMMIT removes it. */
+typedef struct RoadLeaving {
+    int32_t v;    /* pool index (still live until COMMIT) */
+    bool arrived; /* reached its destination; false: trip aborted */
+} RoadLeaving;
+
 typedef struct RoadEdgeStats {
     uint32_t entered, left;
     double sampled_s; /* vehicle-seconds on the edge */
@@ -155,6 +161,10 @@ struct CityRoad {
     RoadPending *pending;
     int32_t n_pending, cap_pending;
     uint64_t pending_seq;
+    bool started; /* the first step ran (it inserts what is due at the start) */
+
+    RoadLeaving *leaving; /* this step's leavers, in the order they left */
+    int32_t n_leaving, cap_leaving;
 
     /* scratch */
     int32_t *scratch;
@@ -198,10 +208,13 @@ void road_lanes_compact_active(CityRoad *road);
 
 /* road_vehicles.c: storage, insertion, arrival */
 CityStatus road_vehicles_reserve(CityRoad *road, uint32_t n);
+/* Inserts the vehicles due by now_s that find room (COMMIT; and the first step). */
 CityStatus road_insert_pending(CityRoad *road, double now_s);
-CityStatus road_arrive(CityRoad *road, int32_t v, double now_s);
-/* Removes a vehicle whose trip was aborted (counted, not a completed trip). */
-CityStatus road_abort(CityRoad *road, int32_t v);
+/* Notes that vehicle v, already taken off its lane, leaves the road (PHYSICS). */
+CityStatus road_leave(CityRoad *road, int32_t v, bool arrived);
+/* Removes the noted leavers in the order they left, at time now_s (COMMIT):
+ * arrivals are recorded as trips and published, aborted trips counted. */
+CityStatus road_remove_leavers(CityRoad *road, double now_s);
 /* The connection a vehicle on normal lane `lane` takes to reach the next
  * edge of its route, or -1 (last edge, or no connection from this lane). */
 int32_t road_plan_conn(const CityRoad *road, int32_t v, int32_t lane);
@@ -216,8 +229,10 @@ static inline double road_desired_speed(const CityRoad *road, int32_t v, int32_t
     return limit < vmax ? limit : vmax;
 }
 
-/* road_step.c */
-CityStatus road_step(CityWorld *world, void *self, int64_t tick);
+/* road_step.c: registers the road's step, one world subsystem per phase;
+ * `owner` carries the hooks of the "road" entry (hash, destroy, finish).
+ * On an error after that entry is registered the world owns the road. */
+CityStatus road_step_register(CityWorld *world, CityRoad *road, const CitySubsystemDef *owner);
 
 /* road_arrivals.c: the published list of this tick's arrivals (what
  * couplings read). Takes the vehicle's name: call just before its slot is freed. */

@@ -96,8 +96,9 @@ void road_lanes_compact_active(CityRoad *road)
         if (road->lanes[lane].n > 0) {
             road->active_pos[lane] = k;
             road->active[k++] = lane;
-        } else {
+        } else { /* empty: the lights read it as such until a vehicle comes */
             road->active_pos[lane] = -1;
+            road->sense_count[lane] = road->sense_halting[lane] = 0;
         }
     }
     road->n_active = k;

@@ -1,7 +1,7 @@
 /* Movement: every vehicle drives the speed it chose (Euler update, like
  * SUMO), accumulates its trip figures, releases junction links its tail has
  * cleared, passes detectors, and crosses lane ends onto its next lane or
- * arrives. */
+ * leaves its last lane (noted here, removed in COMMIT). */
 #include "road_step_internal.h"
 
 /* Moves v from the end of its lane onto the next one (or arrives). */
@@ -19,7 +19,7 @@ static CityStatus cross_lane_end(RoadStepCtx *x, int32_t v, bool *arrived)
     if (k < 0 && (vh->flags[v] & ROAD_VF_ABORT)) {
         road_lane_pop_front(road, lane);
         *arrived = true;
-        return road_abort(road, v);
+        return road_leave(road, v, false);
     }
     if (k < 0) {
         bool last = vh->route_pos[v] + 1 >= road->routes[vh->route[v]].count;
@@ -27,7 +27,7 @@ static CityStatus cross_lane_end(RoadStepCtx *x, int32_t v, bool *arrived)
             if (last) {
                 road_lane_pop_front(road, lane);
                 *arrived = true;
-                return road_arrive(road, v, x->now_s + x->dt_s);
+                return road_leave(road, v, true);
             }
             /* not granted (cannot happen with a consistent plan): hold at the line */
             vh->dist_m[v] -= vh->pos[v] - (len - 0.01);

@@ -1,5 +1,7 @@
-/* Sensing: per lane, how many vehicles there are and how many stand. The
- * lights read it (with the detector times movement records). */
+/* Sensing (SENSE phase): per lane, how many vehicles there are and how
+ * many stand, in the committed state. The lights read it in CONTROL, with
+ * the detector times movement records. A lane that empties leaves the
+ * active list with its counts zeroed (road_lanes.c). */
 #include "road_step_internal.h"
 
 void road_sense_lanes(CityRoad *road)

@@ -1,73 +1,129 @@
-/* One traffic step: state(t) in, state(t+dt) out, as a list of its parts
- * (each in its own file, see road_step_internal.h):
- *   1. vehicles due by now enter (road_vehicles.c);
- *   2. lights advance on what detectors saw in the previous step;
- *   3. lane changes (MOBIL + strategic), evaluated once a second per vehicle;
- *   4. every vehicle picks its speed (IDM against its leader, the next
- *      lanes of its path, stop lines it may not pass, speed limits ahead);
- *   5. vehicles about to cross a stop line are granted the junction in a
- *      fixed order, so two vehicles on crossing paths never enter together;
- *   6. everyone moves (Euler update, like SUMO), crosses lane ends, arrives;
- *   7. detectors and lane counts are updated; rerouting and EV charging. */
+/* The road's tick, phase by phase. The world runs every subsystem's SENSE
+ * step, then CONTROL, PHYSICS, COMMIT and REPORT; the road takes part in
+ * each with one entry of the table below (one world subsystem per phase,
+ * "road" itself being the PHYSICS entry that owns the state):
+ *   SENSE    lane counts and standing vehicles, for the lights (road_sense.c)
+ *   CONTROL  the lights advance on what they sensed (road_signals.c)
+ *   PHYSICS  lane changes (road_lanechange.c), speed choice (road_follow.c),
+ *            junction admission (road_junction.c), movement (road_move.c):
+ *            state(t) in, state(t+dt) out; vehicles that leave are noted
+ *   COMMIT   vehicles that stood time_to_teleport_s move on (road_teleport.c),
+ *            leavers are removed (trips recorded, arrivals published for
+ *            the couplings), vehicles reroute (road_reroute.c), vehicles due
+ *            by the end of the step enter (road_vehicles.c)
+ *   REPORT   the running count and, every ROAD_KPI_PERIOD_S, the KPIs */
 #include "city_array.h"
 #include "road_step_internal.h"
 
-#define ROAD_KPI_PERIOD_S 10.0 /* KPIs are published this often (and at the end) */
+#define ROAD_KPI_PERIOD_S CITY_KPI_PERIOD_S /* KPIs are published this often (and at the end) */
 
-/* Lane changes, speed choice, junction grants, movement. */
-static CityStatus road_physics(RoadStepCtx *x)
+static RoadStepCtx step_ctx(CityWorld *world, CityRoad *road, int64_t tick)
 {
-    CityRoad *road = x->road;
+    RoadStepCtx x = {.road = road, .net = road->net, .dt_s = city_world_dt_ms(world) / 1000.0};
+    x.now_s = (double)tick * x.dt_s;
+    return x;
+}
+
+static CityStatus road_sense(CityWorld *world, void *self, int64_t tick)
+{
+    (void)world;
+    (void)tick;
+    road_sense_lanes(self);
+    return CITY_OK;
+}
+
+static CityStatus road_control(CityWorld *world, void *self, int64_t tick)
+{
+    CityRoad *road = self;
+    const int32_t dt_ms = city_world_dt_ms(world);
+    RoadLaneSense sense = {road->sense_count, road->sense_halting, road->sense_detect_s};
+    road_signals_step(road->signals, tick * (int64_t)dt_ms, dt_ms, &sense);
+    return CITY_OK;
+}
+
+static CityStatus road_physics(CityWorld *world, void *self, int64_t tick)
+{
+    CityRoad *road = self;
+    RoadStepCtx x = step_ctx(world, road, tick);
+    if (!road->started) { /* no COMMIT came before the first step: what is due at its start enters now */
+        road->started = true;
+        CityStatus st = road_insert_pending(road, x.now_s);
+        if (st != CITY_OK)
+            return st;
+    }
+    road_junction_rotate_announcements(road);
     uint32_t live = road->veh.n_live;
     if (!city_array_grow((void **)&road->scratch, &road->cap_scratch, (int32_t)live + 1, sizeof *road->scratch))
         return road_fail(road, CITY_ERR_NOMEM, "out of memory in the traffic step");
-    x->cand = road->scratch;
+    x.cand = road->scratch;
     if (live == 0)
         return CITY_OK;
-    int32_t period = (int32_t)lround(1.0 / x->dt_s);
-    road_change_lanes(x, period < 1 ? 1 : period);
-    x->n_cand = 0;
+    int32_t period = (int32_t)lround(1.0 / x.dt_s);
+    road_change_lanes(&x, period < 1 ? 1 : period);
+    x.n_cand = 0;
     for (int32_t a = 0; a < road->n_active; a++)
-        road_plan_lane(x, road->active[a]);
-    road_grant_junctions(x);
-    CityStatus st = road_move_all(x);
-    if (st == CITY_OK && road->n_teleport_due > 0)
-        st = road_teleport_due(x);
+        road_plan_lane(&x, road->active[a]);
+    road_grant_junctions(&x);
+    CityStatus st = road_move_all(&x);
     if (st != CITY_OK)
         return st;
-    road_sense_lanes(road);
     road_lanes_compact_active(road);
     return CITY_OK;
 }
 
-CityStatus road_step(CityWorld *world, void *self, int64_t tick)
+static CityStatus road_commit(CityWorld *world, void *self, int64_t tick)
 {
     CityRoad *road = self;
-    int32_t dt_ms = city_world_dt_ms(world);
-    RoadStepCtx x = {.road = road, .net = road->net, .dt_s = dt_ms / 1000.0};
-    x.now_s = (double)tick * x.dt_s;
-    /* vehicles due by now enter first (spawns of the previous step's end) */
-    CityStatus st = road_insert_pending(road, x.now_s);
-    if (st != CITY_OK)
-        return st;
-    RoadLaneSense sense = {road->sense_count, road->sense_halting, road->sense_detect_s};
-    road_signals_step(road->signals, tick * (int64_t)dt_ms, dt_ms, &sense);
-    road_junction_rotate_announcements(road);
-    st = road_physics(&x);
+    RoadStepCtx x = step_ctx(world, road, tick);
+    CityStatus st = road->n_teleport_due > 0 ? road_teleport_due(&x) : CITY_OK;
+    if (st == CITY_OK)
+        st = road_remove_leavers(road, x.now_s + x.dt_s);
     if (st != CITY_OK)
         return st;
     if (road->opt.reroute_period_s > 0) {
         int64_t every = city_world_ticks_for(world, road->opt.reroute_period_s);
-        if (every > 0 && tick > 0 && tick % every == 0) {
-            st = road_reroute_all(road);
-            if (st != CITY_OK)
-                return road_fail(road, st, "out of memory rerouting");
-        }
+        if (every > 0 && tick > 0 && tick % every == 0 && (st = road_reroute_all(road)) != CITY_OK)
+            return road_fail(road, st, "out of memory rerouting");
     }
+    /* entering at the next tick's start, its clock computed as that tick computes it */
+    return road_insert_pending(road, step_ctx(world, road, tick + 1).now_s);
+}
+
+static CityStatus road_report(CityWorld *world, void *self, int64_t tick)
+{
+    CityRoad *road = self;
     road->stats.running = road->veh.n_live;
     /* city.road.stats() is the live view; the KPIs follow it every ROAD_KPI_PERIOD_S */
     int64_t kpi_every = city_world_ticks_for(world, ROAD_KPI_PERIOD_S);
     if (kpi_every < 1 || tick % kpi_every == 0)
         road_publish_kpis(road);
+    return CITY_OK;
+}
+
+/* The road's step: one entry per phase, every tick. */
+static const struct {
+    const char *name;
+    CityPhase phase;
+    CityStatus (*step)(CityWorld *world, void *self, int64_t tick);
+} road_step[] = {
+    {"road", CITY_PHASE_PHYSICS, road_physics}, /* first: it owns the state */
+    {"road.sense", CITY_PHASE_SENSE, road_sense},    {"road.control", CITY_PHASE_CONTROL, road_control},
+    {"road.commit", CITY_PHASE_COMMIT, road_commit}, {"road.report", CITY_PHASE_REPORT, road_report},
+};
+
+CityStatus road_step_register(CityWorld *world, CityRoad *road, const CitySubsystemDef *owner)
+{
+    for (size_t i = 0; i < sizeof road_step / sizeof road_step[0]; i++) {
+        CitySubsystemDef def = {
+            .name = road_step[i].name, .phase = road_step[i].phase, .period_ticks = 1, .step = road_step[i].step};
+        if (i == 0) {
+            def.hash = owner->hash;
+            def.destroy = owner->destroy;
+            def.finish = owner->finish;
+        }
+        CityStatus st = city_world_add_subsystem(world, &def, road);
+        if (st != CITY_OK)
+            return st;
+    }
     return CITY_OK;
 }

@@ -2,14 +2,16 @@
  * step context, the driving thresholds and the small formulas every part
  * of the step uses (IDM, time to cover a distance, junction link state).
  *
- * The parts of the step, one file each:
- *   lane counts for the lights                road_sense.c
- *   lane changes                              road_lanechange.c
- *   speed choice (car following)              road_follow.c
- *   junction admission                        road_junction.c
- *   movement, lane ends, arrivals             road_move.c
- *   rerouting                                 road_reroute.c
- * and road_step.c calls them in order. */
+ * The parts of the step, one file each, in the phase they run in
+ * (road_step.c registers them):
+ *   SENSE    lane counts for the lights       road_sense.c
+ *   CONTROL  the lights                       road_signals.c
+ *   PHYSICS  lane changes                     road_lanechange.c
+ *            speed choice (car following)     road_follow.c
+ *            junction admission               road_junction.c
+ *            movement, lane ends, leavers     road_move.c
+ *   COMMIT   removals and insertions          road_vehicles.c
+ *            rerouting                        road_reroute.c */
 #ifndef ROAD_STEP_INTERNAL_H
 #define ROAD_STEP_INTERNAL_H
 
@@ -127,7 +129,7 @@ CityStatus road_reroute_all(CityRoad *road);
 /* road_teleport.c: vehicles that stood time_to_teleport_s move on along their route */
 /* Marks v to be moved on at the end of this step (once). */
 CityStatus road_teleport_mark(CityRoad *road, int32_t v);
-/* Moves the marked vehicles on (after road_move_all). */
+/* Moves the marked vehicles on (COMMIT, before the leavers are removed). */
 CityStatus road_teleport_due(RoadStepCtx *x);
 
 #endif

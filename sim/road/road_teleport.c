@@ -1,6 +1,6 @@
 /* Time-to-teleport, as in SUMO: a vehicle that has stood longer than
  * time_to_teleport_s (a jam it cannot leave, a lane it cannot change out
- * of) is taken off its lane at the end of the step and put at the start of
+ * of) is taken off its lane in the COMMIT phase and put at the start of
  * the next edge of its route with room for it; with no room anywhere ahead
  * it arrives at its destination. Every teleport is counted and logged. */
 #include "city_array.h"
@@ -83,7 +83,7 @@ static CityStatus teleport(RoadStepCtx *x, int32_t v)
     }
     city_world_log(road->world, "warning", "vehicle %s teleported from lane %s to its destination (stood %.0f s)",
                    vh->name[v], net->lanes[from].id, vh->halt_s[v]);
-    return road_arrive(road, v, now_s);
+    return road_leave(road, v, true);
 }
 
 CityStatus road_teleport_due(RoadStepCtx *x)
@@ -91,10 +91,8 @@ CityStatus road_teleport_due(RoadStepCtx *x)
     CityRoad *road = x->road;
     for (int32_t i = 0; i < road->n_teleport_due; i++) {
         int32_t v = road->teleport_due[i];
-        const RoadVehicles *vh = &road->veh;
-        uint32_t at = (uint32_t)vh->live_pos[v];
-        if (at >= vh->n_live || vh->live[at] != v)
-            continue; /* it arrived in this step after all */
+        if (!(road->veh.flags[v] & ROAD_VF_TELEPORT))
+            continue; /* it left the road in this step after all */
         road->veh.flags[v] &= (uint8_t)~ROAD_VF_TELEPORT;
         CityStatus st = teleport(x, v);
         if (st != CITY_OK)

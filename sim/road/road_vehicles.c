@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "city_array.h"
 #include "road_internal.h"
 
 void city_vtype_defaults(CityVTypeDef *d, uint32_t vclass)
@@ -544,19 +545,30 @@ static void remove_vehicle(CityRoad *road, int32_t v)
     city_pool_free(&vh->pool, (CityId){(uint32_t)v, vh->pool.gen[v]});
 }
 
-CityStatus road_abort(CityRoad *road, int32_t v)
+CityStatus road_leave(CityRoad *road, int32_t v, bool arrived)
 {
-    remove_vehicle(road, v);
-    road->stats.aborted++;
+    if (!city_array_grow((void **)&road->leaving, &road->cap_leaving, road->n_leaving + 1, sizeof *road->leaving))
+        return road_fail(road, CITY_ERR_NOMEM, "out of memory noting a vehicle that leaves the road");
+    road->leaving[road->n_leaving++] = (RoadLeaving){v, arrived};
+    road->veh.flags[v] &= (uint8_t)~ROAD_VF_TELEPORT; /* it left by itself: nothing to move on */
     return CITY_OK;
 }
 
-CityStatus road_arrive(CityRoad *road, int32_t v, double now_s)
+CityStatus road_remove_leavers(CityRoad *road, double now_s)
 {
-    CityStatus st = road_record_trip(road, v, now_s);
-    if (st == CITY_OK)
-        st = road_arrival_record(road, v, now_s);
-    remove_vehicle(road, v);
-    road->stats.arrived++;
+    CityStatus st = CITY_OK;
+    for (int32_t i = 0; i < road->n_leaving && st == CITY_OK; i++) {
+        int32_t v = road->leaving[i].v;
+        if (road->leaving[i].arrived) {
+            st = road_record_trip(road, v, now_s);
+            if (st == CITY_OK)
+                st = road_arrival_record(road, v, now_s);
+            road->stats.arrived++;
+        } else {
+            road->stats.aborted++;
+        }
+        remove_vehicle(road, v);
+    }
+    road->n_leaving = 0;
     return st;
 }

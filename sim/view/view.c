@@ -40,9 +40,9 @@ static void view_free(View *v)
 CityStatus city_view_screenshot(CityScenario *scenario, const CityViewCharts *charts, const char *png_path, int width,
                                 int height, char *err, size_t err_len)
 {
-    if (width < 16 || height < 16 || width > 16384 || height > 16384) {
-        snprintf(err, err_len, "screenshot size %dx%d is out of range; use --size WxH between 16 and 16384", width,
-                 height);
+    if (!city_view_size_valid(width, height)) {
+        snprintf(err, err_len, "screenshot size %dx%d is out of range; use --size WxH between %d and %d", width, height,
+                 CITY_VIEW_SIZE_MIN_PX, CITY_VIEW_SIZE_MAX_PX);
         return CITY_ERR_INVALID;
     }
     if (TTF_WasInit() == 0 && TTF_Init() != 0) {
@@ -187,7 +187,7 @@ static bool script_next(Script *s, View *v, bool at_end, char *err, size_t err_l
 static void command_on_selection(View *v)
 {
     CityWorld *w = city_scenario_world(v->sc);
-    char cmd[300], err[512];
+    char cmd[300];
     if (city_world_tick(w) >= city_scenario_end_tick(v->sc) || city_world_stopped(w)) {
         snprintf(v->status, sizeof v->status, "the run has ended: commands no longer apply");
         return;
@@ -208,10 +208,10 @@ static void command_on_selection(View *v)
         snprintf(v->status, sizeof v->status, "select a lane or a power line first (click it), then x");
         return;
     }
-    if (city_command_apply(w, cmd, err, sizeof err) == CITY_OK)
+    if (city_command_apply(w, cmd) == CITY_OK)
         snprintf(v->status, sizeof v->status, "%s", cmd);
     else
-        snprintf(v->status, sizeof v->status, "%s", err);
+        snprintf(v->status, sizeof v->status, "%s", city_world_error(w));
 }
 
 static void zoom_at(View *v, double factor, int sx, int sy)
@@ -308,7 +308,8 @@ static bool handle_event(View *v, const SDL_Event *e, bool *step_once, bool *dra
 
 int city_view_run(CityScenario *scenario, const CityViewOptions *options)
 {
-    int width = options->width > 0 ? options->width : 1280, height = options->height > 0 ? options->height : 800;
+    int width = options->width > 0 ? options->width : CITY_VIEW_DEFAULT_WIDTH_PX;
+    int height = options->height > 0 ? options->height : CITY_VIEW_DEFAULT_HEIGHT_PX;
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
         fprintf(stderr, "citylab view: cannot open a display (%s); set DISPLAY, or use `citylab run --screenshot`\n",
                 SDL_GetError());
@@ -366,17 +367,17 @@ int city_view_run(CityScenario *scenario, const CityViewOptions *options)
          * possible within a frame budget */
         double speed = view_speeds[v.speed];
         if (!v.paused || step_once) {
-            double budget_end = (double)SDL_GetPerformanceCounter() / freq + 0.030;
+            double budget_end = (double)SDL_GetPerformanceCounter() / freq + VIEW_FRAME_BUDGET_S;
             if (!step_once)
-                v.sim_debt_s = isinf(speed) ? INFINITY : fmin(v.sim_debt_s + real_dt * speed, 10.0);
+                v.sim_debt_s = isinf(speed) ? INFINITY : fmin(v.sim_debt_s + real_dt * speed, VIEW_MAX_SIM_DEBT_S);
             int64_t steps = 0;
             /* a scripted until:T stops on the tick of T, however fast it runs */
             const int64_t hold_tick = script.until_s >= 0 ? city_world_ticks_for(v.world, script.until_s) : INT64_MAX;
             while (city_world_tick(v.world) < end_tick && !city_world_stopped(v.world)) {
                 if ((step_once ? steps >= 1 : v.sim_debt_s < dt_s) || city_world_tick(v.world) >= hold_tick)
                     break;
-                if (city_scenario_step(scenario, err, sizeof err) != CITY_OK) {
-                    fprintf(stderr, "citylab view: %s\n", err);
+                if (city_scenario_step(scenario) != CITY_OK) {
+                    fprintf(stderr, "citylab view: %s\n", city_world_error(v.world));
                     rc = 2;
                     running = false;
                     break;

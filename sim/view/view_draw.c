@@ -151,7 +151,7 @@ void city_view_charts_free(CityViewCharts *c)
 void city_view_charts_sample(CityViewCharts *c, const CityWorld *w)
 {
     int64_t tick = city_world_tick(w);
-    int64_t every = city_world_ticks_for(w, 10.0);
+    int64_t every = city_world_ticks_for(w, CITY_KPI_PERIOD_S);
     if (every < 1)
         every = 1;
     if (tick - c->last_tick < every && c->last_tick >= 0)

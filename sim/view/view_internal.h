@@ -14,6 +14,12 @@
 #include "city_view.h"
 
 #define VIEW_CHART_N 240 /* samples kept by each live chart */
+/* Wall time a frame may spend stepping the simulation (s): about 30 fps
+ * when the simulation is the bottleneck. */
+#define VIEW_FRAME_BUDGET_S 0.030
+/* Simulated time the viewer may fall behind its speed setting (s) before
+ * it stops trying to catch up. */
+#define VIEW_MAX_SIM_DEBT_S 10.0
 
 typedef struct View View;
 

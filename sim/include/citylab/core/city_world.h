@@ -24,8 +24,17 @@
 #include "city_rng.h"
 #include "city_status.h"
 
-#define CITY_DEFAULT_DT_MS 100
-#define CITY_ERROR_MAX 1024
+#define CITY_DEFAULT_DT_MS 100 /* tick length when neither the scenario nor --dt sets one */
+#define CITY_DT_MS_MIN 1       /* shortest tick the world accepts (ms) */
+#define CITY_DT_MS_MAX 3600000 /* longest tick the world accepts (ms): one hour */
+#define CITY_KPI_PERIOD_S 10.0 /* running KPIs and live charts are refreshed this often (and at the end) */
+
+/* True when dt_ms is a tick length the world accepts: the one range check
+ * that the CLI, the scenario runtime and the world all use. */
+static inline bool city_dt_ms_valid(int64_t dt_ms)
+{
+    return dt_ms >= CITY_DT_MS_MIN && dt_ms <= CITY_DT_MS_MAX;
+}
 
 typedef struct CityWorld CityWorld;
 
@@ -75,7 +84,7 @@ typedef struct CityWorldConfig {
     int32_t dt_ms; /* tick length in ms, >= 1 */
 } CityWorldConfig;
 
-/* Creates a world at tick 0; NULL on OOM or dt_ms < 1. Owned by the caller. */
+/* Creates a world at tick 0; NULL on OOM or a dt_ms out of range. Owned by the caller. */
 CityWorld *city_world_create(const CityWorldConfig *config);
 /* Destroys subsystems (in reverse registration order), tables and the world. */
 void city_world_destroy(CityWorld *world);

@@ -21,9 +21,9 @@
 #include "city_status.h"
 #include "city_world.h"
 
-/* Applies one command now and logs it. On error, err says what is wrong and
- * the world is unchanged. */
-CityStatus city_command_apply(CityWorld *world, const char *command, char *err, size_t err_len);
+/* Applies one command now and logs it. On error the world's last error says
+ * what is wrong and the world is otherwise unchanged. */
+CityStatus city_command_apply(CityWorld *world, const char *command);
 
 /* The commands of a replay; they must outlive the run (the world's timed
  * events point into it), so the caller frees it after the world. */
@@ -32,9 +32,9 @@ typedef struct CityReplay CityReplay;
 /* Reads the "command" lines of an event log written by an earlier run and
  * schedules them at their ticks. Errors name the file and line: a command
  * that is not known, a time that is not on a tick of this run's dt, a time
- * already past. Replaying adds nothing to the state: a run with a replay of
- * no commands has the hash of a run without. */
-CityStatus city_command_replay(CityWorld *world, const char *events_csv, CityReplay **out, char *err, size_t err_len);
+ * already past (in the world's last error). Replaying adds nothing to the
+ * state: a run with a replay of no commands has the hash of a run without. */
+CityStatus city_command_replay(CityWorld *world, const char *events_csv, CityReplay **out);
 void city_replay_free(CityReplay *replay);
 
 #endif

@@ -5,6 +5,7 @@
 #ifndef CITY_OUTPUT_H
 #define CITY_OUTPUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,12 +14,21 @@
 
 typedef struct CityOutput CityOutput;
 
+/* One scenario parameter (city.param) as summary.json records it. */
+typedef struct CityRunParam {
+    const char *name;  /* parameter name */
+    const char *value; /* value as text */
+    bool literal;      /* a number or boolean, written as is; else written as a JSON string */
+} CityRunParam;
+
 typedef struct CityRunInfo {
-    const char *scenario;    /* scenario name */
-    const char *version;     /* citylab version */
-    double wall_time_s;      /* wall-clock seconds of the whole run; with the next, the only
-                              * wall-clock fields (one line of summary.json, excluded from determinism) */
-    double load_wall_time_s; /* of which loading the scenario (network, demand) */
+    const char *scenario;       /* scenario name */
+    const char *version;        /* citylab version */
+    double wall_time_s;         /* wall-clock seconds of the whole run; with the next, the only
+                                 * wall-clock fields (one line of summary.json, excluded from determinism) */
+    double load_wall_time_s;    /* of which loading the scenario (network, demand) */
+    const CityRunParam *params; /* the parameters the scenario read, in first-read order */
+    size_t n_params;            /* entries in params */
 } CityRunInfo;
 
 /* Creates the staging folder for `final_dir` (parents are created).

@@ -12,10 +12,11 @@
 
 /* Loads a network and finalizes it; *out is owned by the caller. On error
  * *out is NULL and err holds "FILE:LINE: what; how to fix". */
-CityStatus city_sumo_load_net(const char *path, CityRoadNet **out, char *err, size_t err_len);
+CityStatus city_sumo_load_net(const char *path, CityRoadNet **out, CityError *err);
 
 /* Adds the vehicle types, routes, vehicles, trips and flows of a demand
- * file to a road subsystem (its network must contain every edge named). */
-CityStatus city_sumo_load_routes(CityRoad *road, const char *path, char *err, size_t err_len);
+ * file to a road subsystem (its network must contain every edge named).
+ * On error the world's last error holds "FILE:LINE: what; how to fix". */
+CityStatus city_sumo_load_routes(CityRoad *road, const char *path);
 
 #endif

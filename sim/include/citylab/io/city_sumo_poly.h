@@ -37,15 +37,15 @@ typedef struct CityPolySet {
     int32_t n_pts, cap_pts;
 } CityPolySet;
 
-/* Reads <location> from a network file. */
-CityStatus city_sumo_location_read(const char *net_path, CitySumoLocation *loc, char *err, size_t err_len);
+/* Reads <location> from a network file; errors name the file (and line) in err. */
+CityStatus city_sumo_location_read(const char *net_path, CitySumoLocation *loc, CityError *err);
 /* Projects lon/lat (degrees) to local metres with a location. */
 void city_sumo_geo_to_local(const CitySumoLocation *loc, double lon, double lat, double *x, double *y);
 /* Reads polygons whose type is in `types` (a comma-separated list; NULL or
  * "" for all). `loc` may be NULL when no shape is geo. Free with
  * city_poly_set_free. */
 CityStatus city_sumo_poly_read(const char *path, const CitySumoLocation *loc, const char *types, CityPolySet *out,
-                               char *err, size_t err_len);
+                               CityError *err);
 void city_poly_set_free(CityPolySet *set);
 
 #endif

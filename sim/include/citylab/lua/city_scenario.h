@@ -4,6 +4,7 @@
 #ifndef CITY_SCENARIO_H
 #define CITY_SCENARIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,23 +13,34 @@
 #define CITY_LUA_DEFAULT_INSTRUCTIONS 200000000ull /* per entry into Lua */
 #define CITY_LUA_DEFAULT_MEMORY_MB 512u
 
+/* Builds the city in C instead of a script (e.g. `citylab run --net`):
+ * called once with the fresh world at tick 0. Returns CITY_OK, or an error
+ * status with one clear line (what, where, how to fix) in the world's last
+ * error (city_world_fail). */
+typedef CityStatus (*CityScenarioBuildFn)(CityWorld *world, void *user);
+
 typedef struct CityScenarioOptions {
-    const char *path;           /* scenario file; NULL when `source` is given */
-    const char *source;         /* inline scenario text (trusted: built by the CLI) */
-    const char *source_name;    /* name of the inline scenario (for messages) */
+    const char *path;           /* scenario file; NULL when `source` or `build` is given */
+    const char *source;         /* inline scenario text (trusted: built by the caller) */
+    CityScenarioBuildFn build;  /* or: builds the city in C (no script runs) */
+    void *build_user;           /* passed to build */
+    const char *source_name;    /* name of the inline or built scenario (for messages and outputs) */
     uint64_t seed;              /* run seed */
     int32_t dt_ms;              /* tick length; 0 = the scenario's or the default */
     double until_s;             /* end time; < 0 = the scenario's or its default */
     uint64_t instruction_limit; /* Lua VM instructions per call into Lua; 0 = default */
     size_t memory_limit_bytes;  /* Lua heap cap; 0 = default */
+    const char *const *params;  /* "name=value" strings read by city.param (--param); not copied */
+    size_t n_params;            /* number of entries in params */
 } CityScenarioOptions;
 
 typedef struct CityScenario CityScenario;
 
 /* Loads and runs the scenario's top-level code, which builds the city.
- * On failure returns an error status and writes one clear line (file:line,
- * what, how to fix, and a traceback for script errors) into err. */
-CityStatus city_scenario_load(const CityScenarioOptions *options, CityScenario **out, char *err, size_t err_len);
+ * On failure returns an error status and fills err (there is no world left
+ * to hold it) with one clear line: file:line, what, how to fix, and a
+ * traceback for script errors. */
+CityStatus city_scenario_load(const CityScenarioOptions *options, CityScenario **out, CityError *err);
 /* Destroys the scenario and its world. */
 void city_scenario_destroy(CityScenario *scenario);
 
@@ -40,10 +52,18 @@ const char *city_scenario_name(const CityScenario *scenario);
 /* Tick at which the run ends (from --until, the scenario, or its default). */
 int64_t city_scenario_end_tick(const CityScenario *scenario);
 
-/* Advances one tick; errors (e.g. a failing script callback) are
- * reported in err like city_scenario_load. */
-CityStatus city_scenario_step(CityScenario *scenario, char *err, size_t err_len);
-/* Evaluates end-of-run checks and KPIs; call once after the last step. */
-CityStatus city_scenario_finish(CityScenario *scenario, char *err, size_t err_len);
+/* Advances one tick; an error (e.g. a failing script callback) is the
+ * world's last error, worded like city_scenario_load's. */
+CityStatus city_scenario_step(CityScenario *scenario);
+/* The i-th parameter the scenario read with city.param (in first-read
+ * order): its name, effective value as text, and whether that text is a
+ * literal (a number, or true/false) rather than a string.
+ * Returns false past the end. Strings are owned by the scenario. */
+bool city_scenario_param_at(const CityScenario *scenario, size_t i, const char **name, const char **value,
+                            bool *literal);
+
+/* Evaluates end-of-run checks and KPIs; call once after the last step.
+ * Errors as city_scenario_step. */
+CityStatus city_scenario_finish(CityScenario *scenario);
 
 #endif

@@ -75,6 +75,13 @@ typedef struct CityPedParams {
      * turns the term off (the plain social-force model). */
     double headway_a_m;
     double headway_t_s;
+    /* Head-on encounters: someone coming the other way in one's path (within
+     * the cutoff) does not count as the person ahead; instead one steps to
+     * the right with this acceleration. Pedestrians' preference for one side
+     * breaks the symmetric deadlock of the plain model (Helbing and Molnar
+     * 1995; Moussaid, Helbing et al. 2009 measured it). 1 m/s2: a 0.5 m side
+     * step within about a second. */
+    double evade_mps2;
     /* Chipmunk: solver iterations (fixed), allowed overlap, wall
      * half-thickness and the step (the tick is cut into equal substeps
      * no longer than max_substep_s). */
@@ -107,6 +114,14 @@ int32_t city_ped_area_add(CityPed *ped, const double *xy, int32_t n_pts);
  * (<= 0 or wider than the overlap: the whole overlap). Returns its index
  * or -1 when the areas share no edge. */
 int32_t city_ped_door_add(CityPed *ped, int32_t area_a, int32_t area_b, double width_m);
+/* Joins two areas through an explicit door segment (they need not share
+ * an edge: imported spaces whose outlines only nearly meet). The person
+ * passes it when crossing the segment's line towards area_b's side. */
+int32_t city_ped_door_add_segment(CityPed *ped, int32_t area_a, int32_t area_b, double x1, double y1, double x2,
+                                  double y2);
+/* Walls along area edges (default on). Imported spaces whose outlines
+ * only nearly meet turn them off and add their walls one by one. */
+CityStatus city_ped_set_edge_walls(CityPed *ped, bool on);
 /* Adds a free-standing wall (a pillar, a barrier). */
 CityStatus city_ped_wall_add(CityPed *ped, double x1, double y1, double x2, double y2);
 /* Makes x periodic on [x0, x1): a person leaving at x1 re-enters at x0
@@ -117,9 +132,18 @@ int32_t city_ped_area_at(const CityPed *ped, double x, double y);
 int32_t city_ped_area_count(const CityPed *ped);
 /* Points of an area (x, y pairs, counter-clockwise). */
 const double *city_ped_area_points(const CityPed *ped, int32_t area, int32_t *n_pts);
+int32_t city_ped_door_count(const CityPed *ped);
+/* Door segment and the two areas it joins. */
+void city_ped_door_get(const CityPed *ped, int32_t door, int32_t *area_a, int32_t *area_b, double *x1, double *y1,
+                       double *x2, double *y2);
 int32_t city_ped_wall_count(const CityPed *ped);
 /* Wall segment i (area edges first, then free walls). */
 void city_ped_wall_get(const CityPed *ped, int32_t wall, double *x1, double *y1, double *x2, double *y2);
+
+/* Length of the route A* finds between two points (through door
+ * midpoints), or -1 when there is none (the world error says why). Seals
+ * the space. */
+double city_ped_route_length_m(CityPed *ped, double x, double y, double tx, double ty);
 
 /* ---- people ------------------------------------------------------------- */
 

@@ -32,7 +32,7 @@ void city_grid_sim_config_default(CityGridSimConfig *config);
 CityGrid *city_grid_of(const CityWorld *world);
 /* Opens or closes a branch of the world's grid from the next period on and
  * logs it (kind "power"): what city.grid.outage/restore and the operator's
- * open_branch/close_branch do. The message is in city_grid_error. */
+ * open_branch/close_branch do. On error the message is the world's last error. */
 CityStatus city_grid_sim_set_branch(CityWorld *world, int32_t branch_id, bool closed);
 /* Registers the "power" subsystem; the world owns `grid` from now on (also
  * on error). Only once per world. */

@@ -8,8 +8,20 @@
 
 #include "city_scenario.h"
 
+#define CITY_VIEW_DEFAULT_WIDTH_PX 1280 /* window and screenshot size when none is given */
+#define CITY_VIEW_DEFAULT_HEIGHT_PX 800
+#define CITY_VIEW_SIZE_MIN_PX 16    /* smallest picture side accepted */
+#define CITY_VIEW_SIZE_MAX_PX 16384 /* largest picture side accepted */
+
+/* True when a window or screenshot of w x h pixels can be made. */
+static inline bool city_view_size_valid(int w, int h)
+{
+    return w >= CITY_VIEW_SIZE_MIN_PX && h >= CITY_VIEW_SIZE_MIN_PX && w <= CITY_VIEW_SIZE_MAX_PX &&
+           h <= CITY_VIEW_SIZE_MAX_PX;
+}
+
 typedef struct CityViewOptions {
-    int width, height;       /* window or image size in pixels */
+    int width, height;       /* window or image size in pixels (<= 0: the defaults above) */
     const char *script_keys; /* scripted input for tests and demos, e.g. "wait:30,end,q" (NULL: none);
                               * the grammar is documented in view.c and in `citylab --help` */
 } CityViewOptions;
@@ -20,8 +32,8 @@ typedef struct CityViewOptions {
  * when the display or the scenario failed (the message is on stderr). */
 int city_view_run(CityScenario *scenario, const CityViewOptions *options);
 
-/* The HUD's live charts (mean speed, grid demand), sampled every 10 s of
- * simulated time. A headless run that will take a screenshot samples them
+/* The HUD's live charts (mean speed, grid demand), sampled every
+ * CITY_KPI_PERIOD_S of simulated time. A headless run that will take a screenshot samples them
  * as it goes, so the picture shows the history the window would show. */
 typedef struct CityViewCharts CityViewCharts;
 CityViewCharts *city_view_charts_create(void);

@@ -1,0 +1,132 @@
+/* `citylab run --net FILE.net.xml --routes A.rou.xml,B.rou.xml`: the city is
+ * built in C from the SUMO files, and it is the same city, byte for byte, as
+ * the scenario that loads the same files with city.road.load_sumo. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_support.h"
+
+static const char routes_a[] =
+    "<routes>\n"
+    "  <vType id=\"car\" accel=\"2.6\" decel=\"4.5\" length=\"5\" maxSpeed=\"14\"/>\n"
+    "  <flow id=\"f1\" type=\"car\" from=\"A0B0\" to=\"B2C2\" begin=\"0\" end=\"900\" period=\"7\"/>\n"
+    "  <flow id=\"f2\" type=\"car\" from=\"C2C1\" to=\"A1A0\" begin=\"0\" end=\"900\" period=\"11\"/>\n"
+    "  <trip id=\"t1\" type=\"car\" from=\"B0B1\" to=\"C1C2\" depart=\"5\"/>\n"
+    "</routes>\n";
+static const char routes_b[] =
+    "<routes>\n"
+    "  <vType id=\"van\" accel=\"2.0\" decel=\"4.0\" length=\"7\" maxSpeed=\"12\"/>\n"
+    "  <flow id=\"g1\" type=\"van\" from=\"A2B2\" to=\"C0B0\" begin=\"60\" end=\"600\" period=\"13\"/>\n"
+    "</routes>\n";
+
+/* The "state_hash XXXXXXXXXXXXXXXX" line of a run's stdout. */
+static void hash_line(const CityTestRun *r, char *out, size_t len)
+{
+    const char *h = strstr(r->out, "state_hash ");
+    if (!h)
+        fail_msg("no state_hash in: %s\n%s", r->out, r->err);
+    snprintf(out, len, "%.27s", h);
+}
+
+static double kpi_of(const char *dir, const char *name)
+{
+    char path[4200], key[200];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    char *s = city_test_read_file(path, NULL);
+    assert_non_null(s);
+    snprintf(key, sizeof key, "\"%s\": ", name);
+    const char *at = strstr(s, key);
+    if (!at)
+        fail_msg("KPI %s missing from %s", name, path);
+    double v = strtod(at + strlen(key), NULL);
+    free(s);
+    return v;
+}
+
+static void test_net_is_the_scenario_city(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("cli_net");
+    char net[4200], ra[4200], rb[4200], routes[8500], lua[4200], out_net[4300], out_lua[4300];
+    snprintf(net, sizeof net, "%s/grid3.net.xml", dir);
+    snprintf(ra, sizeof ra, "%s/a.rou.xml", dir);
+    snprintf(rb, sizeof rb, "%s/b.rou.xml", dir);
+    snprintf(lua, sizeof lua, "%s/grid3.lua", dir);
+    snprintf(routes, sizeof routes, "%s,%s", ra, rb);
+    snprintf(out_net, sizeof out_net, "%s/out_net", dir);
+    snprintf(out_lua, sizeof out_lua, "%s/out_lua", dir);
+    char *text = city_test_read_file(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", NULL);
+    assert_non_null(text);
+    assert_true(city_test_write_file(net, text));
+    free(text);
+    assert_true(city_test_write_file(ra, routes_a));
+    assert_true(city_test_write_file(rb, routes_b));
+    assert_true(city_test_write_file(
+        lua, "city.road.load_sumo{ net = 'grid3.net.xml', routes = { 'a.rou.xml', 'b.rou.xml' } }\n"));
+
+    const char *by_net[] = {"run",  "--net",   net,     "--routes", routes, "--until",
+                            "1200", "--quiet", "--out", out_net,    NULL};
+    const char *by_lua[] = {"run", lua, "--until", "1200", "--quiet", "--out", out_lua, NULL};
+    CityTestRun a = city_test_run(by_net, 60), b = city_test_run(by_lua, 60);
+    if (a.exit_code != 0 || b.exit_code != 0)
+        fail_msg("--net: exit %d %s\nscenario: exit %d %s", a.exit_code, a.err, b.exit_code, b.err);
+    char ha[40], hb[40];
+    hash_line(&a, ha, sizeof ha);
+    hash_line(&b, hb, sizeof hb);
+    assert_string_equal(ha, hb);
+    assert_non_null(strstr(a.out, "scenario   grid3 "));
+    city_test_run_free(&a);
+    city_test_run_free(&b);
+
+    /* Both demand files were read: 129 + 82 from the flows, one trip, 42 vans. */
+    double inserted = kpi_of(out_net, "vehicles_inserted"), done = kpi_of(out_net, "trips_completed");
+    double running = kpi_of(out_net, "vehicles_running"), aborted = kpi_of(out_net, "trips_aborted");
+    double waiting = kpi_of(out_net, "vehicles_waiting_to_insert");
+    assert_true(inserted + waiting == 129.0 + 82.0 + 1.0 + 42.0);
+    assert_true(inserted == done + running + aborted);
+    assert_true(done == kpi_of(out_lua, "trips_completed"));
+}
+
+/* A missing network or demand file: one line naming it, exit 2, no outputs. */
+static void test_net_missing_files(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("cli_net_missing");
+    char out[4300];
+    snprintf(out, sizeof out, "%s/out", dir);
+    const char *no_net[] = {"run", "--net", "/nonexistent/x.net.xml", "--quiet", "--out", out, NULL};
+    CityTestRun r = city_test_run(no_net, 30);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.err, "/nonexistent/x.net.xml"));
+    assert_null(strchr(strchr(r.err, '\n') + 1, '\n'));
+    city_test_run_free(&r);
+    const char *no_routes[] = {"run",
+                               "--net",
+                               CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml",
+                               "--routes",
+                               "/nonexistent/y.rou.xml",
+                               "--quiet",
+                               "--out",
+                               out,
+                               NULL};
+    r = city_test_run(no_routes, 30);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.err, "/nonexistent/y.rou.xml"));
+    assert_false(city_test_exists(out));
+    city_test_run_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_net_is_the_scenario_city),
+        cmocka_unit_test(test_net_missing_files),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

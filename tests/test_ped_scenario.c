@@ -1,0 +1,106 @@
+/* city.ped through the citylab binary: the station scenario
+ * (scenarios/ped_station.lua) runs to its checks, every walker of its
+ * flows arrives (evenly spaced departures: 150 s at 1200/h, 150 s at
+ * 2400/h and 240 s at 1200/h are 50 + 100 + 80 = 230 trips), two runs with
+ * one seed write the same bytes (walks.csv, summary without wall time),
+ * stdout carries no Chipmunk banner, and a bad walkable area ends the run
+ * with exit code 2 and a line that names it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_support.h"
+
+static char *file_in(const char *dir, const char *name)
+{
+    char path[8192];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char *s = city_test_read_file(path, NULL);
+    if (!s)
+        fail_msg("missing output %s", path);
+    return s;
+}
+
+/* summary.json without its wall-clock line. */
+static char *summary_without_wall(const char *dir)
+{
+    char *s = file_in(dir, "summary.json");
+    char *w = strstr(s, "  \"wall_time_s\"");
+    assert_non_null(w);
+    char *eol = strchr(w, '\n');
+    memmove(w, eol + 1, strlen(eol + 1) + 1);
+    return s;
+}
+
+static void run_station(const char *out, const char *seed)
+{
+    const char *args[] = {"run", CITY_SOURCE_DIR "/scenarios/ped_station.lua", "--seed", seed, "--out", out, NULL};
+    CityTestRun r = city_test_run(args, 300);
+    if (r.exit_code != 0)
+        fail_msg("station scenario exit %d: %s%s", r.exit_code, r.out, r.err);
+    assert_null(strstr(r.out, "Chipmunk"));
+    assert_non_null(strstr(r.out, "ok   everyone_arrives"));
+    city_test_run_free(&r);
+}
+
+static void test_station_runs_and_repeats(void **state)
+{
+    (void)state;
+    const char *base = city_test_scratch("ped_station");
+    char a[4300], b[4300], c[4300];
+    snprintf(a, sizeof a, "%s/a", base);
+    snprintf(b, sizeof b, "%s/b", base);
+    snprintf(c, sizeof c, "%s/c", base);
+    run_station(a, "3");
+    run_station(b, "3");
+    run_station(c, "4");
+    char *sa = summary_without_wall(a), *sb = summary_without_wall(b), *sc = summary_without_wall(c);
+    assert_string_equal(sa, sb);
+    assert_non_null(strstr(sa, "\"ped_trips\": 230,"));
+    char *ha = strstr(sa, "\"state_hash\""), *hc = strstr(sc, "\"state_hash\"");
+    assert_non_null(ha);
+    assert_non_null(hc);
+    assert_memory_not_equal(ha, hc, 32); /* another seed, other start points and speeds */
+    char *wa = file_in(a, "walks.csv"), *wb = file_in(b, "walks.csv");
+    assert_string_equal(wa, wb);
+    size_t rows = 0;
+    for (const char *p = wa; *p; p++)
+        rows += *p == '\n';
+    assert_int_equal(rows, 231); /* header + 230 walks */
+    free(sa);
+    free(sb);
+    free(sc);
+    free(wa);
+    free(wb);
+}
+
+static void test_bad_area_exits_2(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("ped_bad_area");
+    char path[4300], out[4300];
+    snprintf(path, sizeof path, "%s/bad.lua", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    assert_true(city_test_write_file(path, "city.config{ until_s = 5 }\n"
+                                           "city.ped.area{ {0, 0}, {4, 0}, {2, 1}, {4, 4}, {0, 4} }\n"));
+    const char *args[] = {"run", path, "--out", out, NULL};
+    CityTestRun r = city_test_run(args, 60);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.err, "not convex at point 3"));
+    assert_false(city_test_exists(out));
+    city_test_run_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_station_runs_and_repeats),
+        cmocka_unit_test(test_bad_area_exits_2),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
