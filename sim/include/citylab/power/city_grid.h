@@ -170,6 +170,7 @@ typedef struct CityGridFlow {
     double pf_mw, qf_mvar, pt_mw, qt_mvar; /* MW/MVAr entering the branch at its from and to ends */
     double loading_pct;                    /* max(|Sf|, |St|) / rate (0 when unrated) */
 } CityGridFlow;
+/* One flow per branch, in branch order; owned by the grid, valid until the next solve. */
 const CityGridFlow *city_grid_flows(const CityGrid *grid, int32_t *count);
 /* True when a bus was energised in the last solve. */
 bool city_grid_bus_energised(const CityGrid *grid, int32_t bus_index);
@@ -252,6 +253,9 @@ typedef struct CityGridLights {
     double p_kw;         /* last draw */
 } CityGridLights;
 
+/* Devices on buses: the grid copies the definition (ids unique per kind,
+ * bus must exist). Before the run or between periods; on error the grid
+ * error names the device at fault. */
 CityStatus city_grid_add_load(CityGrid *grid, const CityGridLoad *load);
 CityStatus city_grid_add_pv(CityGrid *grid, const CityGridPv *pv);
 CityStatus city_grid_add_battery(CityGrid *grid, const CityGridBattery *battery);
@@ -323,6 +327,7 @@ typedef struct CityGridFeederStep {
     double losses_kw, unserved_kw;              /* branch losses into its buses, demand not served */
     double min_vm_pu, max_loading_pct;          /* lowest energised voltage, highest branch loading */
 } CityGridFeederStep;
+/* Per-feeder figures of the last period, in feeder order; owned by the grid. */
 const CityGridFeederStep *city_grid_feeder_steps(const CityGrid *grid, int32_t *count);
 
 /* Hashes the whole grid state (topology, set-points, voltages, SOC, EVs). */
