@@ -59,8 +59,11 @@ static void free_charts(void)
 static int take_screenshot(CityScenario *sc, const CityCliOptions *o, char *err, size_t len)
 {
 #ifdef CITY_HAVE_VIEWER
-    if (city_view_screenshot(sc, shot_charts, o->screenshot_path, o->width, o->height, err, len) != CITY_OK)
+    CityError shot_err;
+    if (city_view_screenshot(sc, shot_charts, o->screenshot_path, o->width, o->height, &shot_err) != CITY_OK) {
+        snprintf(err, len, "%s", shot_err.msg);
         return 2;
+    }
     return 0;
 #else
     (void)sc;
