@@ -30,6 +30,8 @@ typedef struct CityCliOptions {
  * clear error line, or 1 when --help was printed (exit 0). */
 int city_cli_parse(int argc, char **argv, int first, const char *command, CityCliOptions *o);
 void city_cli_options_free(CityCliOptions *o);
+/* Evaluates the checks of a --net run (no_gridlock, demand_served) at its end. */
+CityStatus city_net_checks_report(CityWorld *world);
 /* Full path of the default scenario (scenarios/default.lua in the data folder). */
 const char *city_cli_default_scenario(void);
 

@@ -84,7 +84,7 @@ void view_thick_line(View *v, double ax, double ay, double bx, double by, double
     SDL_RenderGeometry(v->r, NULL, q, 6, NULL, 0);
 }
 
-TTF_Font *view_open_font(int size, char *err, size_t err_len)
+TTF_Font *view_open_font(int size, CityError *err)
 {
     char path[4096];
     const char *dirs[] = {city_data_dir(), CITY_SOURCE_ASSETS "/.."};
@@ -94,7 +94,8 @@ TTF_Font *view_open_font(int size, char *err, size_t err_len)
         if (f)
             return f;
     }
-    snprintf(err, err_len, "%s: cannot open the viewer's font (%s); reinstall citylab's assets", path, TTF_GetError());
+    city_error_set(err, CITY_ERR_IO, "%s: cannot open the viewer's font (%s); reinstall citylab's assets", path,
+                   TTF_GetError());
     return NULL;
 }
 

@@ -96,7 +96,7 @@ void view_text(View *v, int x, int y, SDL_Color c, const char *fmt, ...) __attri
 /* A filled quad from a to b, `w_m` metres wide. */
 void view_thick_line(View *v, double ax, double ay, double bx, double by, double w_m, SDL_Color c);
 void view_charts_init(CityViewCharts *c);
-TTF_Font *view_open_font(int size, char *err, size_t err_len);
+TTF_Font *view_open_font(int size, CityError *err);
 
 /* view_layers.c */
 void view_pick(View *v, int sx, int sy);
@@ -107,6 +107,6 @@ bool view_people_bounds(const View *v, double *x0, double *y0, double *x1, doubl
 void view_draw_inspector(View *v);
 
 /* view_png.c */
-bool view_write_png(SDL_Surface *surface, const char *path, char *err, size_t err_len);
+bool view_write_png(SDL_Surface *surface, const char *path, CityError *err);
 
 #endif
