@@ -130,7 +130,7 @@ CityStatus ped_forces(CityPed *ped)
         return st;
     /* Directions first: the force on i reads where j is heading. */
     for (uint32_t i = 0; i < n; i++)
-        ped_local_target(ped, i, &ped->ex[i], &ped->ey[i]);
+        ped_local_target(ped, i, &ped->ex[i], &ped->ey[i], &ped->share[i]);
     for (uint32_t i = 0; i < n; i++) {
         double ex = ped->ex[i], ey = ped->ey[i];
         double fx = 0, fy = 0, ahead = INFINITY, oncoming = INFINITY;
@@ -152,7 +152,7 @@ CityStatus ped_forces(CityPed *ped)
         /* The desired speed: the free speed, or less when someone stands
          * in the way: the speed-headway relation d = a + T v of Seyfried
          * et al. (2005), which gives Weidmann's fundamental diagram. */
-        double v_des = ped->v0[i];
+        double v_des = ped->v0[i] * ped->share[i];
         if (ped->p.headway_t_s > 0 && isfinite(ahead)) {
             double v_room = (ahead - ped->p.headway_a_m) / ped->p.headway_t_s;
             v_des = v_room < 0 ? 0 : v_room < v_des ? v_room : v_des;
