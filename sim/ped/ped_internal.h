@@ -18,6 +18,8 @@ typedef struct PedDoor {
 
 typedef struct PedWall {
     double x1, y1, x2, y2;
+    double inv_len2;           /* 1 / squared length (set when sealed) */
+    double bx0, by0, bx1, by1; /* bounding box (set when sealed) */
 } PedWall;
 
 /* The walkable space: convex areas, doors, walls, and the uniform grid
