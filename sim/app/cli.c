@@ -151,6 +151,11 @@ static CityStatus build_net(CityWorld *world, void *user)
         snprintf(msg, sizeof msg, "%s", city_world_error(world));
         return city_world_fail(world, st, "%s: %s", o->net_path, msg);
     }
+    /* a run of SUMO files is checked as SUMO users read its log: nobody
+     * stood long enough to be teleported, and every trip ended in time */
+    if ((st = city_world_check_declare(world, "no_gridlock")) != CITY_OK ||
+        (st = city_world_check_declare(world, "demand_served")) != CITY_OK)
+        return st;
     if (!o->routes_path)
         return CITY_OK;
     char *list = city_strdup(o->routes_path), *save = NULL;
@@ -160,6 +165,26 @@ static CityStatus build_net(CityWorld *world, void *user)
         st = city_sumo_load_routes(road, file);
     free(list);
     return st;
+}
+
+CityStatus city_net_checks_report(CityWorld *world)
+{
+    CityRoad *road = city_road_of(world);
+    if (!road)
+        return CITY_OK;
+    CityRoadStats s;
+    city_road_stats(road, &s);
+    char msg[256];
+    snprintf(msg, sizeof msg, "%llu teleports, %llu gridlock warnings", (unsigned long long)s.teleports,
+             (unsigned long long)s.gridlock_warnings);
+    CityStatus st = city_world_check_report(world, "no_gridlock", s.teleports == 0 && s.gridlock_warnings == 0, msg);
+    if (st != CITY_OK)
+        return st;
+    snprintf(msg, sizeof msg, "%llu of %llu trips completed, %llu still running, %llu waiting to enter, %llu aborted",
+             (unsigned long long)s.arrived, (unsigned long long)s.inserted, (unsigned long long)s.running,
+             (unsigned long long)s.waiting_insert, (unsigned long long)s.aborted);
+    return city_world_check_report(world, "demand_served", s.running == 0 && s.waiting_insert == 0 && s.aborted == 0,
+                                   msg);
 }
 
 static int build_net_scenario(CityCliOptions *o)
@@ -233,10 +258,8 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
                     return bad(command, a, v, "MiB from 1 to 65536");
                 o->scenario.memory_limit_bytes = (size_t)u << 20;
             } else if (!strcmp(a, "--param")) {
-                const char **p = realloc(o->params, (o->scenario.n_params + 1) * sizeof *p);
-                if (!p)
+                if (!city_grow((void **)&o->params, &o->cap_params, o->scenario.n_params + 1, sizeof *o->params))
                     return bad(command, a, v, "less memory use");
-                o->params = p;
                 o->params[o->scenario.n_params++] = v;
                 o->scenario.params = o->params;
             } else if (!strcmp(a, "--replay")) {
@@ -310,4 +333,7 @@ void city_cli_options_free(CityCliOptions *o)
 {
     free(o->params);
     o->params = NULL;
+    o->cap_params = 0;
+    o->scenario.params = NULL;
+    o->scenario.n_params = 0;
 }

@@ -96,8 +96,11 @@ static void free_charts(void)
 static int take_screenshot(CityScenario *sc, const CityCliOptions *o, char *err, size_t len)
 {
 #ifdef CITY_HAVE_VIEWER
-    if (city_view_screenshot(sc, shot_charts, o->screenshot_path, o->width, o->height, err, len) != CITY_OK)
+    CityError shot_err;
+    if (city_view_screenshot(sc, shot_charts, o->screenshot_path, o->width, o->height, &shot_err) != CITY_OK) {
+        snprintf(err, len, "%s", shot_err.msg);
         return 2;
+    }
     return 0;
 #else
     (void)sc;
@@ -194,7 +197,9 @@ int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out
 {
     char err[CITY_ERROR_MAX * 2] = "";
     CityWorld *w = city_scenario_world(sc);
-    CityStatus st = city_scenario_finish(sc);
+    CityStatus st = o->net_path ? city_net_checks_report(w) : CITY_OK;
+    if (st == CITY_OK)
+        st = city_scenario_finish(sc);
     if (st != CITY_OK)
         snprintf(err, sizeof err, "%s", city_world_error(w));
     if (st == CITY_OK && o->screenshot_path && o->screenshot_at_s < 0 && take_screenshot(sc, o, err, sizeof err) != 0)
@@ -228,6 +233,14 @@ int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out
         printf("check      %-4s %s%s%s\n", ok ? "ok" : "FAIL", c->name, c->message[0] ? ": " : "", c->message);
     }
     printf("outputs    %s/\n", out_dir);
+    double teleports = 0, aborted = 0;
+    city_world_kpi_get(w, "teleports", &teleports);
+    city_world_kpi_get(w, "trips_aborted", &aborted);
+    if (teleports > 0 || aborted > 0)
+        fprintf(stderr,
+                "citylab: %.0f vehicles teleported (stood longer than the time to teleport), %.0f trips aborted "
+                "(destination unreachable from their lane); see events.csv\n",
+                teleports, aborted);
     return pass ? 0 : 1;
 }
 

@@ -24,12 +24,15 @@ typedef struct CityCliOptions {
     const char *replay_path;      /* --replay EVENTS.csv: operator commands to apply again */
     char net_name[256];           /* run name for --net: the network file's stem */
     const char **params;          /* --param NAME=VALUE strings (array owned, strings in argv) */
+    size_t cap_params;            /* entries allocated in params */
 } CityCliOptions;
 
 /* Parses argv[first..] into o. Returns 0 on success, 2 after printing one
  * clear error line, or 1 when --help was printed (exit 0). */
 int city_cli_parse(int argc, char **argv, int first, const char *command, CityCliOptions *o);
 void city_cli_options_free(CityCliOptions *o);
+/* Evaluates the checks of a --net run (no_gridlock, demand_served) at its end. */
+CityStatus city_net_checks_report(CityWorld *world);
 /* Full path of the default scenario (scenarios/default.lua in the data folder). */
 const char *city_cli_default_scenario(void);
 
