@@ -208,10 +208,8 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
                     return bad(command, a, v, "MiB from 1 to 65536");
                 o->scenario.memory_limit_bytes = (size_t)u << 20;
             } else if (!strcmp(a, "--param")) {
-                const char **p = realloc(o->params, (o->scenario.n_params + 1) * sizeof *p);
-                if (!p)
+                if (!city_grow((void **)&o->params, &o->cap_params, o->scenario.n_params + 1, sizeof *o->params))
                     return bad(command, a, v, "less memory use");
-                o->params = p;
                 o->params[o->scenario.n_params++] = v;
                 o->scenario.params = o->params;
             } else if (!strcmp(a, "--replay")) {
@@ -275,4 +273,7 @@ void city_cli_options_free(CityCliOptions *o)
 {
     free(o->params);
     o->params = NULL;
+    o->cap_params = 0;
+    o->scenario.params = NULL;
+    o->scenario.n_params = 0;
 }

@@ -24,6 +24,7 @@ typedef struct CityCliOptions {
     const char *replay_path;      /* --replay EVENTS.csv: operator commands to apply again */
     char net_name[256];           /* run name for --net: the network file's stem */
     const char **params;          /* --param NAME=VALUE strings (array owned, strings in argv) */
+    size_t cap_params;            /* entries allocated in params */
 } CityCliOptions;
 
 /* Parses argv[first..] into o. Returns 0 on success, 2 after printing one

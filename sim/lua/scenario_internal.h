@@ -81,7 +81,7 @@ struct CityScenario {
     CityParam *params; /* --param values first, then defaults read; index = first-read order among read ones */
     size_t n_params, cap_params;
     size_t *param_order; /* indices into params in first-read order */
-    size_t n_param_order;
+    size_t n_param_order, cap_param_order;
 
     char *err; /* NULL: every error is the world's last error (sandbox.c still checks it) */
     size_t err_len;

@@ -102,10 +102,11 @@ static void ped_destroy(void *self)
         ped_pending_free(&ped->pending[i]);
     free(ped->pending);
     free(ped->flows);
-    void *arrays[] = {ped->x,     ped->y,       ped->vx,       ped->vy,      ped->fx,         ped->fy,
-                      ped->ex,    ped->ey,      ped->r,        ped->m,       ped->v0,         ped->tx,
-                      ped->ty,    ped->heading, ped->depart_s, ped->leg,     ped->area,       ped->route_len,
-                      ped->route, ped->body,    ped->arrived,  ped->cell_of, ped->cell_first, ped->cell_items};
+    void *arrays[] = {ped->x,        ped->y,       ped->vx,      ped->vy,         ped->fx,
+                      ped->fy,       ped->ex,      ped->ey,      ped->share,      ped->r,
+                      ped->m,        ped->v0,      ped->tx,      ped->ty,         ped->heading,
+                      ped->depart_s, ped->leg,     ped->area,    ped->route_len,  ped->route,
+                      ped->body,     ped->arrived, ped->cell_of, ped->cell_first, ped->cell_items};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     city_dense_destroy(&ped->dense);
@@ -191,6 +192,9 @@ static void ped_hash(const CityWorld *w, const void *self, CityHash *hash)
     city_hash_u64(hash, (uint64_t)ped->n_pending);
     for (int32_t i = 0; i < ped->n_flows; i++)
         city_hash_f64(hash, ped->flows[i].next_s);
+    for (int32_t i = 0; i < ped->space.n_doors; i++)
+        if (ped->space.doors[i].closed)
+            city_hash_i64(hash, i);
 }
 
 static void set_kpis(CityPed *ped)

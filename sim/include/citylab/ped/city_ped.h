@@ -141,6 +141,11 @@ int32_t city_ped_area_count(const CityPed *ped);
 /* Points of an area (x, y pairs, counter-clockwise). */
 const double *city_ped_area_points(const CityPed *ped, int32_t area, int32_t *n_pts);
 int32_t city_ped_door_count(const CityPed *ped);
+/* Opens or closes a door (a pedestrian light: green or red). Walkers whose
+ * next door is closed walk up to it and wait r + 0.3 m before it; those
+ * already through walk on. Callable any time (couplings run it in COMMIT). */
+CityStatus city_ped_door_set_open(CityPed *ped, int32_t door, bool open);
+bool city_ped_door_open(const CityPed *ped, int32_t door);
 /* Door segment and the two areas it joins. */
 void city_ped_door_get(const CityPed *ped, int32_t door, int32_t *area_a, int32_t *area_b, double *x1, double *y1,
                        double *x2, double *y2);
