@@ -19,6 +19,7 @@
 #include "city_lua.h"
 #include "lua_modules.h"
 #include "lua_fields.h"
+#include "lua_files.h"
 #include "lua_grid_internal.h"
 #include "lua_result.h"
 #include "city_matpower.h"
@@ -66,7 +67,7 @@ CityPfMethod lua_grid_method(lua_State *L, const char *m)
 
 /* ---- configuration and cases ---------------------------------------------------- */
 
-/* city.grid.config{ period_s=, method=, tol=, max_iter=, flat_start=, vmin=, vmax=, base_mva= } */
+/* city.grid.config{ period_s=, method=, tol=, max_iter=, flat_start=, enforce_q_lims=, vmin=, vmax=, base_mva= } */
 static int l_config(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -79,6 +80,7 @@ static int l_config(lua_State *L)
     c.pf.tol_pu = city_lua_field_number(L, 1, "tol", c.pf.tol_pu);
     c.pf.max_iter = city_lua_field_int(L, 1, "max_iter", false, c.pf.max_iter);
     c.pf.flat_start = city_lua_field_bool(L, 1, "flat_start", c.pf.flat_start);
+    c.pf.enforce_q_lims = city_lua_field_int(L, 1, "enforce_q_lims", false, c.pf.enforce_q_lims);
     c.vmin_pu = city_lua_field_number(L, 1, "vmin", c.vmin_pu);
     c.vmax_pu = city_lua_field_number(L, 1, "vmax", c.vmax_pu);
     double base = city_lua_field_number(L, 1, "base_mva", city_grid_base_mva(g));
@@ -86,6 +88,8 @@ static int l_config(lua_State *L)
         luaL_error(L, "city.grid.config: period_s %f is out of range; use 1 to 86400 seconds", c.period_s);
     if (!(c.pf.tol_pu > 0 && c.pf.tol_pu <= 1) || c.pf.max_iter < 0 || c.pf.max_iter > 100000)
         luaL_error(L, "city.grid.config: tol must be in (0, 1] pu and max_iter in 0..100000");
+    if (c.pf.enforce_q_lims < 0 || c.pf.enforce_q_lims > 2)
+        luaL_error(L, "city.grid.config: enforce_q_lims must be 0 (off), 1 (all at once) or 2 (one at a time)");
     if (!(c.vmin_pu < c.vmax_pu))
         luaL_error(L, "city.grid.config: vmin must be below vmax");
     if (!(base > 0))
@@ -150,24 +154,8 @@ static int cmp_poly(const void *a, const void *b)
 static int l_read_buildings(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
-    char poly[4096], net[4096];
-    CityError err;
-    lua_getfield(L, 1, "poly");
-    city_lua_data_path(L, lua_gettop(L), poly, sizeof poly);
-    lua_pop(L, 1);
-    CitySumoLocation loc;
-    bool has_net = city_lua_field_has(L, 1, "net");
-    if (has_net) {
-        lua_getfield(L, 1, "net");
-        city_lua_data_path(L, lua_gettop(L), net, sizeof net);
-        lua_pop(L, 1);
-        if (city_sumo_location_read(net, &loc, &err) != CITY_OK)
-            luaL_error(L, "%s", err.msg);
-    }
-    const char *types = city_lua_field_string(L, 1, "types", "building");
     CityPolySet set;
-    if (city_sumo_poly_read(poly, has_net ? &loc : NULL, types, &set, &err) != CITY_OK)
-        luaL_error(L, "%s", err.msg);
+    city_lua_read_polygons(L, 1, "city.grid.read_buildings", &set);
     int32_t *order = malloc(((size_t)set.n + 1) * sizeof *order);
     if (!order) {
         city_poly_set_free(&set);
