@@ -121,6 +121,11 @@ CityStatus city_scenario_load(const CityScenarioOptions *o, CityScenario **out, 
     }
     city_sandbox_open(sc);
     city_lua_open_city(sc);
+    if (city_world_name_event(sc->world, "lua.callback", city_lua_fire_callback, sc) != CITY_OK) {
+        snprintf(err, err_len, "out of memory");
+        city_scenario_destroy(sc);
+        return CITY_ERR_NOMEM;
+    }
 
     CityStatus cs = build_city(sc, o, err, err_len);
     if (cs != CITY_OK) {
@@ -137,6 +142,7 @@ CityStatus city_scenario_load(const CityScenarioOptions *o, CityScenario **out, 
         city_scenario_destroy(sc);
         return cs;
     }
+    sc->n_top_callbacks = sc->n_callbacks;
     *out = sc;
     return CITY_OK;
 }

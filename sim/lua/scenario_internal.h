@@ -83,6 +83,8 @@ struct CityScenario {
     size_t *param_order; /* indices into params in first-read order */
     size_t n_param_order;
 
+    size_t n_top_callbacks; /* callbacks the top level registered (a restore rebuilds exactly these) */
+
     char *err; /* where the current entry reports its error */
     size_t err_len;
 };
@@ -107,6 +109,12 @@ CityStatus city_param_init(CityScenario *sc, const char *const *given, size_t n,
 CityStatus city_param_check_used(CityScenario *sc, char *err, size_t err_len);
 void city_param_free(CityScenario *sc);
 void city_lua_open_param(lua_State *L);
+
+/* lua_state.c: the scenario's own state in checkpoints: callbacks and the
+ * plain data (nil, booleans, numbers, strings, tables of those) that its
+ * globals, loaded modules and the upvalues of its functions hold. */
+CityStatus city_lua_state_save(CityScenario *sc, CityStateWriter *out);
+CityStatus city_lua_state_load(CityScenario *sc, CityStateReader *in);
 
 /* scenario.c */
 CityScenario *city_scenario_from_state(lua_State *L);

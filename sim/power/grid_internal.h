@@ -11,6 +11,7 @@
 
 #include "city_array.h"
 #include "city_grid.h"
+#include "city_state.h"
 
 #define GRID_MAX_FEEDERS 64
 
@@ -141,6 +142,10 @@ double grid_mismatch(CityGrid *grid, int32_t *worst, char *kind, double *rhs);
 
 /* grid_sweep.c */
 CityStatus grid_sweep_solve(CityGrid *grid, const CityPfOptions *o, CityPfReport *r);
+
+/* grid_state.c: what a run changes, in and out of a checkpoint */
+CityStatus grid_state_save(const CityGrid *grid, CityStateWriter *out);
+CityStatus grid_state_load(CityGrid *grid, CityStateReader *in);
 
 /* grid_devices.c */
 double grid_curve_at(const GridCurve *c, double t_s, double dflt);
