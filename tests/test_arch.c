@@ -58,7 +58,9 @@ static CityScenario *load_inline(const char *text, char *err, size_t len)
     o.seed = 1;
     o.until_s = -1;
     CityScenario *sc = NULL;
-    city_scenario_load(&o, &sc, err, len);
+    CityError e;
+    city_scenario_load(&o, &sc, &e);
+    snprintf(err, len, "%s", e.msg);
     return sc;
 }
 
@@ -170,15 +172,15 @@ static void test_arrivals_add_up(void **state)
         fail_msg("%s", err);
     CityWorld *w = city_scenario_world(sc);
     ArrivalProbe *probe = calloc(1, sizeof *probe);
-    CitySubsystemDef def = {"arrival_probe", CITY_PHASE_COMMIT, 1, 0, probe_step, NULL, free, NULL};
+    CitySubsystemDef def = {"arrival_probe", CITY_PHASE_COMMIT, 1, 0, probe_step, NULL, free, NULL, NULL, NULL};
     assert_int_equal(city_world_add_subsystem(w, &def, probe), CITY_OK);
     while (city_world_tick(w) < city_scenario_end_tick(sc)) {
-        assert_int_equal(city_scenario_step(sc, err, sizeof err), CITY_OK);
+        assert_int_equal(city_scenario_step(sc), CITY_OK);
         size_t n;
         city_road_arrivals(city_road_of(w), &n);
         assert_int_equal(n, 0);
     }
-    assert_int_equal(city_scenario_finish(sc, err, sizeof err), CITY_OK);
+    assert_int_equal(city_scenario_finish(sc), CITY_OK);
     double trips = -1;
     assert_true(city_world_kpi_get(w, "trips_completed", &trips));
     assert_true(trips > 30);

@@ -46,16 +46,16 @@ static uint64_t run_hash(const char *path, const char *source)
     o.seed = 1;
     o.until_s = -1;
     CityScenario *sc = NULL;
-    char err[4096] = "";
-    if (city_scenario_load(&o, &sc, err, sizeof err) != CITY_OK)
-        fail_msg("%s: %s", path ? path : "inline", err);
+    CityError err;
+    if (city_scenario_load(&o, &sc, &err) != CITY_OK)
+        fail_msg("%s: %s", path ? path : "inline", err.msg);
     CityWorld *w = city_scenario_world(sc);
     const int64_t end = city_scenario_end_tick(sc);
     while (city_world_tick(w) < end && !city_world_stopped(w))
-        if (city_scenario_step(sc, err, sizeof err) != CITY_OK)
-            fail_msg("%s: %s", path ? path : "inline", err);
-    if (city_scenario_finish(sc, err, sizeof err) != CITY_OK)
-        fail_msg("%s: %s", path ? path : "inline", err);
+        if (city_scenario_step(sc) != CITY_OK)
+            fail_msg("%s: %s", path ? path : "inline", city_world_error(w));
+    if (city_scenario_finish(sc) != CITY_OK)
+        fail_msg("%s: %s", path ? path : "inline", city_world_error(w));
     assert_true(city_world_checks_pass(w));
     uint64_t h = city_world_hash(w);
     city_scenario_destroy(sc);

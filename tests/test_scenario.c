@@ -14,7 +14,7 @@
 typedef struct Loaded {
     CityStatus status;
     CityScenario *sc;
-    char err[4096];
+    CityError err;
 } Loaded;
 
 static Loaded load_text(const char *name, const char *text, size_t mem_mb, uint64_t instructions, uint64_t seed)
@@ -30,7 +30,7 @@ static Loaded load_text(const char *name, const char *text, size_t mem_mb, uint6
     o.until_s = -1;
     o.memory_limit_bytes = mem_mb << 20;
     o.instruction_limit = instructions;
-    r.status = city_scenario_load(&o, &r.sc, r.err, sizeof r.err);
+    r.status = city_scenario_load(&o, &r.sc, &r.err);
     return r;
 }
 
@@ -39,19 +39,20 @@ static CityStatus run_to_end(CityScenario *sc, char *err, size_t len)
 {
     CityWorld *w = city_scenario_world(sc);
     int64_t end = city_scenario_end_tick(sc);
-    while (city_world_tick(w) < end && !city_world_stopped(w)) {
-        CityStatus st = city_scenario_step(sc, err, len);
-        if (st != CITY_OK)
-            return st;
-    }
-    return city_scenario_finish(sc, err, len);
+    CityStatus st = CITY_OK;
+    while (st == CITY_OK && city_world_tick(w) < end && !city_world_stopped(w))
+        st = city_scenario_step(sc);
+    if (st == CITY_OK)
+        st = city_scenario_finish(sc);
+    snprintf(err, len, "%s", st == CITY_OK ? "" : city_world_error(w));
+    return st;
 }
 
 static void expect_load_error(const char *name, const char *text, CityStatus want, const char *needle)
 {
     Loaded r = load_text(name, text, 64, 0, 1);
-    if (r.status != want || !strstr(r.err, needle))
-        fail_msg("%s: status %d (want %d), message: %s (want '%s')", name, r.status, want, r.err, needle);
+    if (r.status != want || !strstr(r.err.msg, needle))
+        fail_msg("%s: status %d (want %d), message: %s (want '%s')", name, r.status, want, r.err.msg, needle);
     assert_null(r.sc);
 }
 
@@ -90,8 +91,8 @@ static void test_require_inside_folder(void **state)
     o.path = path;
     o.until_s = 0;
     CityScenario *sc;
-    char err[2048];
-    assert_int_equal(city_scenario_load(&o, &sc, err, sizeof err), CITY_OK);
+    CityError err;
+    assert_int_equal(city_scenario_load(&o, &sc, &err), CITY_OK);
     double v = 0;
     assert_true(city_world_kpi_get(city_scenario_world(sc), "answer", &v));
     assert_true(v == 42);
@@ -103,8 +104,8 @@ static void test_runaway_loop_is_stopped(void **state)
     (void)state;
     Loaded r = load_text("loop", "local n = 0\nwhile true do n = n + 1 end", 64, 2000000, 1);
     assert_int_equal(r.status, CITY_ERR_LIMIT);
-    assert_non_null(strstr(r.err, "loop.lua:2"));
-    assert_non_null(strstr(r.err, "--lua-instructions"));
+    assert_non_null(strstr(r.err.msg, "loop.lua:2"));
+    assert_non_null(strstr(r.err.msg, "--lua-instructions"));
     /* pcall must not swallow the abort */
     r = load_text("loop_pcall", "while true do pcall(function() while true do end end) end", 64, 2000000, 1);
     assert_int_equal(r.status, CITY_ERR_LIMIT);
@@ -125,8 +126,8 @@ static void test_memory_bomb_is_stopped(void **state)
     Loaded r =
         load_text("bomb", "local t = {}\nwhile true do t[#t + 1] = string.rep('x', 1000000) .. #t end", 32, 0, 1);
     assert_int_equal(r.status, CITY_ERR_LIMIT);
-    assert_non_null(strstr(r.err, "memory"));
-    assert_non_null(strstr(r.err, "--lua-mem-mb"));
+    assert_non_null(strstr(r.err.msg, "memory"));
+    assert_non_null(strstr(r.err.msg, "--lua-mem-mb"));
     r = load_text("bomb_pcall",
                   "local t = {}\nwhile true do pcall(function() t[#t + 1] = string.rep('y', 1e6) .. #t end) end", 32, 0,
                   1);

@@ -89,31 +89,29 @@ static int bad(const char *command, const char *flag, const char *value, const c
 
 /* Builds the `--net` city in C: the SUMO network, a road subsystem with
  * default options, and the demand files in the order given. */
-static CityStatus build_net(CityWorld *world, void *user, char *err, size_t err_len)
+static CityStatus build_net(CityWorld *world, void *user)
 {
     const CityCliOptions *o = user;
     CityRoadNet *net = NULL;
     CityError load_err;
     CityStatus st = city_sumo_load_net(o->net_path, &net, &load_err);
-    if (st != CITY_OK) {
-        snprintf(err, err_len, "%s", load_err.msg);
-        return st;
-    }
+    if (st != CITY_OK)
+        return city_world_fail(world, st, "%s", load_err.msg);
     CityRoadOptions ro;
     city_road_options_defaults(&ro);
     CityRoad *road;
     if ((st = city_road_create(world, net, &ro, &road)) != CITY_OK) {
-        snprintf(err, err_len, "%s: %s", o->net_path, city_world_error(world));
-        return st;
+        char msg[CITY_ERROR_MAX];
+        snprintf(msg, sizeof msg, "%s", city_world_error(world));
+        return city_world_fail(world, st, "%s: %s", o->net_path, msg);
     }
     if (!o->routes_path)
         return CITY_OK;
     char *list = city_strdup(o->routes_path), *save = NULL;
     if (!list)
-        return CITY_ERR_NOMEM;
+        return city_world_fail(world, CITY_ERR_NOMEM, "out of memory");
     for (char *file = strtok_r(list, ",", &save); file && st == CITY_OK; file = strtok_r(NULL, ",", &save))
-        if ((st = city_sumo_load_routes(road, file)) != CITY_OK)
-            snprintf(err, err_len, "%s", city_world_error(world));
+        st = city_sumo_load_routes(road, file);
     free(list);
     return st;
 }

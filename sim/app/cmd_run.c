@@ -83,7 +83,10 @@ int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out,
     *sc = NULL;
     *out = NULL;
     *replay = NULL;
-    CityStatus st = city_scenario_load(&o->scenario, sc, err, sizeof err);
+    CityError load_err;
+    CityStatus st = city_scenario_load(&o->scenario, sc, &load_err);
+    if (st != CITY_OK)
+        snprintf(err, sizeof err, "%s", load_err.msg);
     if (st == CITY_OK && o->replay_path)
         if ((st = city_command_replay(city_scenario_world(*sc), o->replay_path, replay)) != CITY_OK)
             snprintf(err, sizeof err, "%s", city_world_error(city_scenario_world(*sc)));
@@ -115,7 +118,9 @@ int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out
 {
     char err[CITY_ERROR_MAX * 2] = "";
     CityWorld *w = city_scenario_world(sc);
-    CityStatus st = city_scenario_finish(sc, err, sizeof err);
+    CityStatus st = city_scenario_finish(sc);
+    if (st != CITY_OK)
+        snprintf(err, sizeof err, "%s", city_world_error(w));
     if (st == CITY_OK && o->screenshot_path && o->screenshot_at_s < 0 && take_screenshot(sc, o, err, sizeof err) != 0)
         st = CITY_ERR_INVALID;
     if (st != CITY_OK) {
@@ -182,8 +187,10 @@ int city_cmd_run_from(int argc, char **argv, int first)
     while (city_world_tick(w) < end_tick && !city_world_stopped(w)) {
         if (shot_tick >= 0 && city_world_tick(w) == shot_tick && take_screenshot(sc, &o, err, sizeof err) != 0)
             goto fail;
-        if (city_scenario_step(sc, err, sizeof err) != CITY_OK)
+        if (city_scenario_step(sc) != CITY_OK) {
+            snprintf(err, sizeof err, "%s", city_world_error(w));
             goto fail;
+        }
         sample_charts(w);
         if (show && (city_world_tick(w) & 63) == 0) {
             double now = city_wall_now();

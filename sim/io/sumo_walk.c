@@ -376,7 +376,9 @@ CityStatus city_sumo_walk_load(CityPed *ped, const char *path, CitySumoWalkInfo 
     CitySumoWalkInfo local;
     info = info ? info : &local;
     memset(info, 0, sizeof *info);
-    WalkRead r = {.p = {.path = path, .err = err, .err_len = err_len}, .edge_kind = -1};
+    CityError read_err;
+    WalkRead r = {.edge_kind = -1};
+    sumo_parse_init(&r.p, path, "network", &read_err);
     CityStatus st = sumo_parse_file(&r.p, on_start, on_end, &r);
     WalkBuild b = {.r = &r};
     for (int32_t i = 0; st == CITY_OK && i < r.n_lanes; i++) {
@@ -406,6 +408,8 @@ CityStatus city_sumo_walk_load(CityPed *ped, const char *path, CitySumoWalkInfo 
         st = build_doors(ped, &b, info);
     if (st != CITY_OK && r.p.status == CITY_OK)
         snprintf(err, err_len, "%s: %s", path, city_world_error(city_ped_world(ped)));
+    else if (st != CITY_OK)
+        snprintf(err, err_len, "%s", read_err.msg);
     city_strmap_free(&b.by_id);
     read_free(&r);
     return st;

@@ -362,8 +362,6 @@ CityStatus city_lua_fire_callback(CityWorld *world, void *user, int64_t arg)
             const char *got = luaL_typename(L, -2);
             CityStatus fail = city_world_fail(world, CITY_ERR_SCRIPT, "%s: series '%s' must return a number, got %s",
                                               sc->name, cb->name + strlen("series_"), got);
-            if (sc->err)
-                snprintf(sc->err, sc->err_len, "%s", city_world_error(world));
             lua_pop(L, 2);
             return fail;
         }

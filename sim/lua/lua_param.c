@@ -60,45 +60,39 @@ static CityParam *param_add(CityScenario *sc, const char *name, size_t name_len,
     return p;
 }
 
-CityStatus city_param_init(CityScenario *sc, const char *const *given, size_t n, char *err, size_t err_len)
+CityStatus city_param_init(CityScenario *sc, const char *const *given, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         const char *eq = strchr(given[i], '=');
         size_t len = eq ? (size_t)(eq - given[i]) : 0;
-        if (!eq || !valid_name(given[i], len)) {
-            snprintf(err, err_len,
-                     "--param '%s': expected NAME=VALUE with a name of letters, digits, '_', '-' or '.' "
-                     "(e.g. --param rate=900)",
-                     given[i]);
-            return CITY_ERR_INVALID;
-        }
+        if (!eq || !valid_name(given[i], len))
+            return city_world_fail(sc->world, CITY_ERR_INVALID,
+                                   "--param '%s': expected NAME=VALUE with a name of letters, digits, '_', '-' or '.' "
+                                   "(e.g. --param rate=900)",
+                                   given[i]);
         char name[128];
         memcpy(name, given[i], len);
         name[len] = '\0';
-        if (param_find(sc, name)) {
-            snprintf(err, err_len, "--param %s is given twice; give each parameter once", name);
-            return CITY_ERR_INVALID;
-        }
+        if (param_find(sc, name))
+            return city_world_fail(sc->world, CITY_ERR_INVALID, "--param %s is given twice; give each parameter once",
+                                   name);
         CityParam *p = param_add(sc, name, len, eq + 1);
-        if (!p) {
-            snprintf(err, err_len, "out of memory");
-            return CITY_ERR_NOMEM;
-        }
+        if (!p)
+            return city_world_fail(sc->world, CITY_ERR_NOMEM, "out of memory");
         p->given = true;
     }
     return CITY_OK;
 }
 
-CityStatus city_param_check_used(CityScenario *sc, char *err, size_t err_len)
+CityStatus city_param_check_used(CityScenario *sc)
 {
     for (size_t i = 0; i < sc->n_params; i++) {
-        if (sc->params[i].given && !sc->params[i].read) {
-            snprintf(err, err_len,
-                     "--param %s: scenario %s never reads city.param(\"%s\", ...) in its top level; check the "
-                     "name (a typo would silently run the default)",
-                     sc->params[i].name, sc->name, sc->params[i].name);
-            return CITY_ERR_INVALID;
-        }
+        if (sc->params[i].given && !sc->params[i].read)
+            return city_world_fail(
+                sc->world, CITY_ERR_INVALID,
+                "--param %s: scenario %s never reads city.param(\"%s\", ...) in its top level; check "
+                "the name (a typo would silently run the default)",
+                sc->params[i].name, sc->name, sc->params[i].name);
     }
     return CITY_OK;
 }

@@ -48,14 +48,10 @@ static void set_name_and_dir(CityScenario *sc, const CityScenarioOptions *o)
 }
 
 /* Runs the scenario's top level (file or inline text), or its C builder. */
-static CityStatus build_city(CityScenario *sc, const CityScenarioOptions *o, char *err, size_t err_len)
+static CityStatus build_city(CityScenario *sc, const CityScenarioOptions *o)
 {
-    if (o->build) {
-        CityStatus bs = o->build(sc->world, o->build_user, err, err_len);
-        if (bs != CITY_OK && err[0] == '\0')
-            snprintf(err, err_len, "%s", city_world_error(sc->world));
-        return bs;
-    }
+    if (o->build)
+        return o->build(sc->world, o->build_user);
     int st;
     if (o->path) {
         char chunk[PATH_MAX + 1];
@@ -66,34 +62,34 @@ static CityStatus build_city(CityScenario *sc, const CityScenarioOptions *o, cha
         snprintf(chunk, sizeof chunk, "=%s", sc->name);
         st = luaL_loadbufferx(sc->L, o->source, strlen(o->source), chunk, "t");
     }
-    if (st != LUA_OK) {
-        snprintf(err, err_len, "%s", lua_tostring(sc->L, -1));
-        return CITY_ERR_PARSE;
-    }
+    if (st != LUA_OK)
+        return city_world_fail(sc->world, CITY_ERR_PARSE, "%s", lua_tostring(sc->L, -1));
     CityStatus cs = city_sandbox_call(sc, 0, 0);
     if (cs != CITY_OK)
         return cs == CITY_ERR_LIMIT ? cs : CITY_ERR_SCRIPT;
     return CITY_OK;
 }
 
-CityStatus city_scenario_load(const CityScenarioOptions *o, CityScenario **out, char *err, size_t err_len)
+/* A load that failed after the world existed: its last error goes to err. */
+static CityStatus load_failed(CityScenario *sc, CityStatus st, CityError *err)
+{
+    city_error_set(err, st, "%s", city_world_error(sc->world));
+    city_scenario_destroy(sc);
+    return st;
+}
+
+CityStatus city_scenario_load(const CityScenarioOptions *o, CityScenario **out, CityError *err)
 {
     *out = NULL;
-    err[0] = '\0';
-    if (!o->path && !o->source && !o->build) {
-        snprintf(err, err_len, "no scenario given; pass SCENARIO.lua or --net FILE.net.xml");
-        return CITY_ERR_INVALID;
-    }
-    if (o->path && !city_lua_regular_file(o->path)) {
-        snprintf(err, err_len, "%s: scenario file not found (%s); check the path", o->path,
-                 errno ? strerror(errno) : "not a file");
-        return CITY_ERR_INVALID;
-    }
+    city_error_clear(err);
+    if (!o->path && !o->source && !o->build)
+        return city_error_set(err, CITY_ERR_INVALID, "no scenario given; pass SCENARIO.lua or --net FILE.net.xml");
+    if (o->path && !city_lua_regular_file(o->path))
+        return city_error_set(err, CITY_ERR_INVALID, "%s: scenario file not found (%s); check the path", o->path,
+                              errno ? strerror(errno) : "not a file");
     CityScenario *sc = calloc(1, sizeof *sc);
-    if (!sc) {
-        snprintf(err, err_len, "out of memory");
-        return CITY_ERR_NOMEM;
-    }
+    if (!sc)
+        return city_error_set(err, CITY_ERR_NOMEM, "out of memory");
     set_name_and_dir(sc, o);
     sc->trusted = o->path == NULL;
     sc->mem_limit = o->memory_limit_bytes ? o->memory_limit_bytes : (size_t)CITY_LUA_DEFAULT_MEMORY_MB << 20;
@@ -101,47 +97,33 @@ CityStatus city_scenario_load(const CityScenarioOptions *o, CityScenario **out, 
     sc->dt_forced = o->dt_ms > 0;
     sc->until_forced = o->until_s >= 0;
     sc->until_s = sc->until_forced ? o->until_s : DEFAULT_UNTIL_S;
-    sc->err = err;
-    sc->err_len = err_len;
 
     CityWorldConfig cfg = {o->seed, o->dt_ms > 0 ? o->dt_ms : CITY_DEFAULT_DT_MS};
     sc->world = city_world_create(&cfg);
     sc->L = sc->world ? lua_newstate(city_sandbox_alloc, sc) : NULL;
     if (!sc->L) {
-        snprintf(err, err_len, "out of memory creating the scenario");
         city_scenario_destroy(sc);
-        return CITY_ERR_NOMEM;
+        return city_error_set(err, CITY_ERR_NOMEM, "out of memory creating the scenario");
     }
     sc->rt = (CityLuaRuntime){sc->world, sc->dir, sc->trusted};
     city_lua_runtime_bind(sc->L, &sc->rt);
-    CityStatus pst = city_param_init(sc, o->params, o->n_params, err, err_len);
-    if (pst != CITY_OK) {
-        city_scenario_destroy(sc);
-        return pst;
-    }
+    CityStatus pst = city_param_init(sc, o->params, o->n_params);
+    if (pst != CITY_OK)
+        return load_failed(sc, pst, err);
     city_sandbox_open(sc);
     city_lua_open_city(sc);
-    if (city_world_name_event(sc->world, "lua.callback", city_lua_fire_callback, sc) != CITY_OK) {
-        snprintf(err, err_len, "out of memory");
-        city_scenario_destroy(sc);
-        return CITY_ERR_NOMEM;
-    }
+    CityStatus ns = city_world_name_event(sc->world, "lua.callback", city_lua_fire_callback, sc);
+    if (ns != CITY_OK)
+        return load_failed(sc, ns, err);
 
-    CityStatus cs = build_city(sc, o, err, err_len);
-    if (cs != CITY_OK) {
-        city_scenario_destroy(sc);
-        return cs;
-    }
+    CityStatus cs = build_city(sc, o);
+    if (cs != CITY_OK)
+        return load_failed(sc, cs, err);
     /* The script built the domains; the couplings between them join now. */
-    if ((cs = city_couple_attach_all(sc->world)) != CITY_OK) {
-        snprintf(err, err_len, "%s", city_world_error(sc->world));
-        city_scenario_destroy(sc);
-        return cs;
-    }
-    if ((cs = city_param_check_used(sc, err, err_len)) != CITY_OK) {
-        city_scenario_destroy(sc);
-        return cs;
-    }
+    if ((cs = city_couple_attach_all(sc->world)) != CITY_OK)
+        return load_failed(sc, cs, err);
+    if ((cs = city_param_check_used(sc)) != CITY_OK)
+        return load_failed(sc, cs, err);
     sc->n_top_callbacks = sc->n_callbacks;
     *out = sc;
     return CITY_OK;
@@ -182,30 +164,19 @@ int64_t city_scenario_end_tick(const CityScenario *sc)
     return city_world_ticks_for(sc->world, sc->until_s);
 }
 
-CityStatus city_scenario_step(CityScenario *sc, char *err, size_t err_len)
+CityStatus city_scenario_step(CityScenario *sc)
 {
-    sc->err = err;
-    sc->err_len = err_len;
-    err[0] = '\0';
-    CityStatus st = city_world_step(sc->world);
-    if (st != CITY_OK && err[0] == '\0')
-        snprintf(err, err_len, "%s", city_world_error(sc->world));
-    return st;
+    return city_world_step(sc->world);
 }
 
-CityStatus city_scenario_finish(CityScenario *sc, char *err, size_t err_len)
+CityStatus city_scenario_finish(CityScenario *sc)
 {
-    sc->err = err;
-    sc->err_len = err_len;
-    err[0] = '\0';
     if (sc->finished)
         return CITY_OK;
     sc->finished = true;
     CityStatus fst = city_world_finish(sc->world);
-    if (fst != CITY_OK) {
-        snprintf(err, err_len, "%s", city_world_error(sc->world));
+    if (fst != CITY_OK)
         return fst;
-    }
     lua_State *L = sc->L;
     for (size_t i = 0; i < sc->n_end_items; i++) {
         CityEndItem *item = &sc->end_items[i];
@@ -217,10 +188,10 @@ CityStatus city_scenario_finish(CityScenario *sc, char *err, size_t err_len)
             int isnum;
             double v = lua_tonumberx(L, -2, &isnum);
             if (!isnum) {
-                snprintf(err, err_len, "%s: KPI '%s' must return a number, got %s", sc->name, item->name,
-                         luaL_typename(L, -2));
+                CityStatus st = city_world_fail(sc->world, CITY_ERR_SCRIPT, "%s: KPI '%s' must return a number, got %s",
+                                                sc->name, item->name, luaL_typename(L, -2));
                 lua_pop(L, 2);
-                return CITY_ERR_SCRIPT;
+                return st;
             }
             city_world_kpi_set(sc->world, item->name, v);
         } else {

@@ -85,7 +85,7 @@ struct CityScenario {
 
     size_t n_top_callbacks; /* callbacks the top level registered (a restore rebuilds exactly these) */
 
-    char *err; /* where the current entry reports its error */
+    char *err; /* NULL: every error is the world's last error (sandbox.c still checks it) */
     size_t err_len;
 };
 
@@ -105,8 +105,8 @@ CityStatus city_lua_fire_callback(CityWorld *world, void *user, int64_t arg);
 
 /* lua_param.c: --param values, city.param, and the check that every given
  * parameter was read. */
-CityStatus city_param_init(CityScenario *sc, const char *const *given, size_t n, char *err, size_t err_len);
-CityStatus city_param_check_used(CityScenario *sc, char *err, size_t err_len);
+CityStatus city_param_init(CityScenario *sc, const char *const *given, size_t n);
+CityStatus city_param_check_used(CityScenario *sc);
 void city_param_free(CityScenario *sc);
 void city_lua_open_param(lua_State *L);
 

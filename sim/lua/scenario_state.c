@@ -66,8 +66,7 @@ static void write_header(const CityScenario *sc, CityStateWriter *w)
     }
 }
 
-CityStatus city_scenario_save(CityScenario *sc, const char *path, const void *extra, size_t extra_len, char *err,
-                              size_t err_len)
+CityStatus city_scenario_save(CityScenario *sc, const char *path, const void *extra, size_t extra_len)
 {
     CityStateWriter w = {0};
     write_header(sc, &w);
@@ -82,9 +81,10 @@ CityStatus city_scenario_save(CityScenario *sc, const char *path, const void *ex
             st = city_world_fail(sc->world, CITY_ERR_NOMEM, "out of memory writing the checkpoint");
     }
     if (st != CITY_OK) {
-        snprintf(err, err_len, "%s: checkpoint not written: %s", path, city_world_error(sc->world));
+        char msg[CITY_ERROR_MAX];
+        snprintf(msg, sizeof msg, "%s", city_world_error(sc->world));
         city_state_writer_free(&w);
-        return st;
+        return city_world_fail(sc->world, st, "%s: checkpoint not written: %s", path, msg);
     }
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.partial-%ld", path, (long)getpid());
@@ -95,17 +95,17 @@ CityStatus city_scenario_save(CityScenario *sc, const char *path, const void *ex
     city_state_writer_free(&w);
     if (!ok) {
         unlink(tmp);
-        snprintf(err, err_len, "%s: cannot write the checkpoint (%s); choose another path", path, strerror(errno));
-        return CITY_ERR_IO;
+        return city_world_fail(sc->world, CITY_ERR_IO, "%s: cannot write the checkpoint (%s); choose another path",
+                               path, strerror(errno));
     }
     return CITY_OK;
 }
 
-static uint8_t *read_whole(const char *path, size_t *len, char *err, size_t err_len)
+static uint8_t *read_whole(const char *path, size_t *len, CityError *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        snprintf(err, err_len, "%s: cannot open the checkpoint (%s)", path, strerror(errno));
+        city_error_set(err, CITY_ERR_INVALID, "%s: cannot open the checkpoint (%s)", path, strerror(errno));
         return NULL;
     }
     size_t cap = 1 << 16, n = 0, got;
@@ -121,13 +121,13 @@ static uint8_t *read_whole(const char *path, size_t *len, char *err, size_t err_
     }
     fclose(f);
     if (!buf)
-        snprintf(err, err_len, "%s: out of memory reading the checkpoint", path);
+        city_error_set(err, CITY_ERR_INVALID, "%s: out of memory reading the checkpoint", path);
     *len = n;
     return buf;
 }
 
 /* Checks magic, format, byte order, version and checksum; fills info. */
-static bool read_header(CityStateReader *r, const char *path, CityCheckpointInfo *info, char *err, size_t err_len)
+static bool read_header(CityStateReader *r, const char *path, CityCheckpointInfo *info, CityError *err)
 {
     memset(info, 0, sizeof *info);
     char magic[8];
@@ -135,7 +135,7 @@ static bool read_header(CityStateReader *r, const char *path, CityCheckpointInfo
     if (r->len >= 8)
         memcpy(&sum, r->data + r->len - 8, 8);
     if (r->len < 32 || !city_state_get_array(r, magic, 8, 1, "magic") || memcmp(magic, CKPT_MAGIC, 8) != 0) {
-        snprintf(err, err_len, "%s: not a citylab checkpoint (written by citylab run --save-state FILE --at S)", path);
+        city_error_set(err, CITY_ERR_INVALID, "%s: not a citylab checkpoint (written by citylab run --save-state FILE --at S)", path);
         return false;
     }
     uint32_t format = city_state_get_u32(r), order = 0;
@@ -144,7 +144,7 @@ static bool read_header(CityStateReader *r, const char *path, CityCheckpointInfo
     snprintf(info->version, sizeof info->version, "%s", version ? version : "?");
     free(version);
     if (format != CKPT_FORMAT || strcmp(info->version, CITY_VERSION_STRING) != 0 || order != CKPT_ORDER) {
-        snprintf(err, err_len,
+        city_error_set(err, CITY_ERR_INVALID,
                  "%s: checkpoint from citylab %s (format %u%s); this is citylab %s (format %u): a checkpoint "
                  "restores only in the version that wrote it; run the scenario again from the start",
                  path, info->version, format, order != CKPT_ORDER ? ", other byte order" : "", CITY_VERSION_STRING,
@@ -155,7 +155,7 @@ static bool read_header(CityStateReader *r, const char *path, CityCheckpointInfo
     memcpy(&h, r->data + r->len - 8, 8);
     (void)sum;
     if (fnv1a(r->data, r->len - 8, 14695981039346656037ull) != h) {
-        snprintf(err, err_len, "%s: the checkpoint is damaged (checksum mismatch); write it again", path);
+        city_error_set(err, CITY_ERR_INVALID, "%s: the checkpoint is damaged (checksum mismatch); write it again", path);
         return false;
     }
     char *scenario = city_state_get_str(r);
@@ -170,7 +170,7 @@ static bool read_header(CityStateReader *r, const char *path, CityCheckpointInfo
         for (uint64_t i = 0; i < n && !r->bad; i++)
             info->params[info->n_params++] = city_state_get_str(r);
     if (r->bad) {
-        snprintf(err, err_len, "%s: damaged checkpoint header: %s", path, r->error);
+        city_error_set(err, CITY_ERR_INVALID, "%s: damaged checkpoint header: %s", path, r->error);
         return false;
     }
     return true;
@@ -185,37 +185,37 @@ void city_checkpoint_info_free(CityCheckpointInfo *info)
     info->n_params = 0;
 }
 
-CityStatus city_checkpoint_peek(const char *path, CityCheckpointInfo *info, char *err, size_t err_len)
+CityStatus city_checkpoint_peek(const char *path, CityCheckpointInfo *info, CityError *err)
 {
     size_t len;
-    uint8_t *data = read_whole(path, &len, err, err_len);
+    uint8_t *data = read_whole(path, &len, err);
     memset(info, 0, sizeof *info);
     if (!data)
         return CITY_ERR_IO;
     CityStateReader r = {data, len, 0, false, ""};
-    bool ok = read_header(&r, path, info, err, err_len);
+    bool ok = read_header(&r, path, info, err);
     free(data);
     if (!ok)
         city_checkpoint_info_free(info);
     return ok ? CITY_OK : CITY_ERR_INVALID;
 }
 
-CityStatus city_scenario_restore(CityScenario *sc, const char *path, void **extra, size_t *extra_len, char *err,
-                                 size_t err_len)
+CityStatus city_scenario_restore(CityScenario *sc, const char *path, void **extra, size_t *extra_len)
 {
+    CityError e = {0}, *err = &e;
     *extra = NULL;
     *extra_len = 0;
     size_t len;
-    uint8_t *data = read_whole(path, &len, err, err_len);
+    uint8_t *data = read_whole(path, &len, err);
     if (!data)
-        return CITY_ERR_IO;
+        return city_world_fail(sc->world, CITY_ERR_IO, "%s", e.msg);
     CityStateReader r = {data, len - (len >= 8 ? 8 : 0), 0, false, ""};
     CityCheckpointInfo info;
     CityStateReader whole = {data, len, 0, false, ""};
-    bool ok = read_header(&whole, path, &info, err, err_len);
+    bool ok = read_header(&whole, path, &info, err);
     r.pos = whole.pos;
     if (ok && info.source_hash != source_hash(sc)) {
-        snprintf(err, err_len, "%s: the scenario file %s changed since the checkpoint was taken; run it from the start",
+        city_error_set(err, CITY_ERR_INVALID, "%s: the scenario file %s changed since the checkpoint was taken; run it from the start",
                  path, sc->path[0] ? sc->path : sc->name);
         ok = false;
     }
@@ -231,8 +231,13 @@ CityStatus city_scenario_restore(CityScenario *sc, const char *path, void **extr
             city_world_fail(sc->world, st, "%s", r.bad ? r.error : "trailing bytes after the last section");
         }
     }
-    if (ok && st != CITY_OK)
-        snprintf(err, err_len, "%s: cannot restore: %s", path, city_world_error(sc->world));
+    if (!ok)
+        city_world_fail(sc->world, st, "%s", e.msg);
+    else if (st != CITY_OK) {
+        char msg[CITY_ERROR_MAX];
+        snprintf(msg, sizeof msg, "%s", city_world_error(sc->world));
+        city_world_fail(sc->world, st, "%s: cannot restore: %s", path, msg);
+    }
     free(data);
     if (st != CITY_OK) {
         free(*extra);

@@ -376,8 +376,8 @@ int city_view_run(CityScenario *scenario, const CityViewOptions *options)
             while (city_world_tick(v.world) < end_tick && !city_world_stopped(v.world)) {
                 if ((step_once ? steps >= 1 : v.sim_debt_s < dt_s) || city_world_tick(v.world) >= hold_tick)
                     break;
-                if (city_scenario_step(scenario, err, sizeof err) != CITY_OK) {
-                    fprintf(stderr, "citylab view: %s\n", err);
+                if (city_scenario_step(scenario) != CITY_OK) {
+                    fprintf(stderr, "citylab view: %s\n", city_world_error(v.world));
                     rc = 2;
                     running = false;
                     break;

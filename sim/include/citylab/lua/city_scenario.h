@@ -15,8 +15,9 @@
 
 /* Builds the city in C instead of a script (e.g. `citylab run --net`):
  * called once with the fresh world at tick 0. Returns CITY_OK, or an error
- * status with one clear line (what, where, how to fix) in err. */
-typedef CityStatus (*CityScenarioBuildFn)(CityWorld *world, void *user, char *err, size_t err_len);
+ * status with one clear line (what, where, how to fix) in the world's last
+ * error (city_world_fail). */
+typedef CityStatus (*CityScenarioBuildFn)(CityWorld *world, void *user);
 
 typedef struct CityScenarioOptions {
     const char *path;           /* scenario file; NULL when `source` or `build` is given */
@@ -36,9 +37,10 @@ typedef struct CityScenarioOptions {
 typedef struct CityScenario CityScenario;
 
 /* Loads and runs the scenario's top-level code, which builds the city.
- * On failure returns an error status and writes one clear line (file:line,
- * what, how to fix, and a traceback for script errors) into err. */
-CityStatus city_scenario_load(const CityScenarioOptions *options, CityScenario **out, char *err, size_t err_len);
+ * On failure returns an error status and fills err (there is no world left
+ * to hold it) with one clear line: file:line, what, how to fix, and a
+ * traceback for script errors. */
+CityStatus city_scenario_load(const CityScenarioOptions *options, CityScenario **out, CityError *err);
 /* Destroys the scenario and its world. */
 void city_scenario_destroy(CityScenario *scenario);
 
@@ -50,9 +52,9 @@ const char *city_scenario_name(const CityScenario *scenario);
 /* Tick at which the run ends (from --until, the scenario, or its default). */
 int64_t city_scenario_end_tick(const CityScenario *scenario);
 
-/* Advances one tick; errors (e.g. a failing script callback) are
- * reported in err like city_scenario_load. */
-CityStatus city_scenario_step(CityScenario *scenario, char *err, size_t err_len);
+/* Advances one tick; an error (e.g. a failing script callback) is the
+ * world's last error, worded like city_scenario_load's. */
+CityStatus city_scenario_step(CityScenario *scenario);
 /* The i-th parameter the scenario read with city.param (in first-read
  * order): its name, effective value as text, and whether that text is a
  * literal (a number, or true/false) rather than a string.
@@ -67,31 +69,32 @@ bool city_scenario_param_at(const CityScenario *scenario, size_t i, const char *
  * opaque block for the caller (the event log written so far). */
 
 typedef struct CityCheckpointInfo {
-    char version[64];        /* citylab version that wrote it */
-    char scenario[4096];     /* scenario file it was taken from ("" for a built-in one) */
-    uint64_t source_hash;    /* of the scenario file's bytes */
-    uint64_t seed;           /* the run seed */
-    int32_t dt_ms;           /* tick length */
-    int64_t tick;            /* the tick it was taken at */
-    size_t n_params;         /* --param values the run was given */
-    char **params;           /* "name=value" (owned) */
+    char version[64];    /* citylab version that wrote it */
+    char scenario[4096]; /* scenario file it was taken from ("" for a built-in one) */
+    uint64_t source_hash; /* of the scenario file's bytes */
+    uint64_t seed;       /* the run seed */
+    int32_t dt_ms;       /* tick length */
+    int64_t tick;        /* the tick it was taken at */
+    size_t n_params;     /* --param values the run was given */
+    char **params;       /* "name=value" (owned) */
 } CityCheckpointInfo;
 
 /* Reads a checkpoint's header; refuses a file that is not one, is damaged,
  * or comes from another citylab version or format (one clear line in err). */
-CityStatus city_checkpoint_peek(const char *path, CityCheckpointInfo *info, char *err, size_t err_len);
+CityStatus city_checkpoint_peek(const char *path, CityCheckpointInfo *info, CityError *err);
 void city_checkpoint_info_free(CityCheckpointInfo *info);
 /* Writes a checkpoint of the scenario between steps, with `extra` (may be
- * NULL) stored alongside; written whole or not at all. */
-CityStatus city_scenario_save(CityScenario *scenario, const char *path, const void *extra, size_t extra_len, char *err,
-                              size_t err_len);
+ * NULL) stored alongside; written whole or not at all. Errors are the
+ * world's last error. */
+CityStatus city_scenario_save(CityScenario *scenario, const char *path, const void *extra, size_t extra_len);
 /* Restores a checkpoint into a scenario just loaded with the options the
  * checkpoint names (same file, seed, dt and parameters). *extra receives a
- * heap copy of the stored block (the caller frees it). */
-CityStatus city_scenario_restore(CityScenario *scenario, const char *path, void **extra, size_t *extra_len, char *err,
-                                 size_t err_len);
+ * heap copy of the stored block (the caller frees it). Errors are the
+ * world's last error. */
+CityStatus city_scenario_restore(CityScenario *scenario, const char *path, void **extra, size_t *extra_len);
 
-/* Evaluates end-of-run checks and KPIs; call once after the last step. */
-CityStatus city_scenario_finish(CityScenario *scenario, char *err, size_t err_len);
+/* Evaluates end-of-run checks and KPIs; call once after the last step.
+ * Errors as city_scenario_step. */
+CityStatus city_scenario_finish(CityScenario *scenario);
 
 #endif
