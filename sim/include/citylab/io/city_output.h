@@ -42,6 +42,12 @@ CityStatus city_output_commit(CityOutput *out, const CityWorld *world, const Cit
                               size_t err_len);
 /* Removes the staging folder and frees `out`; the destination is untouched. */
 void city_output_abort(CityOutput *out, CityWorld *world);
+/* The event log written so far (without its header), as a heap copy for
+ * a checkpoint; NULL on error. */
+char *city_output_log_text(CityOutput *out, size_t *len);
+/* Writes the lines of an earlier part of the run (from a checkpoint) into
+ * the event log, right after its header. */
+CityStatus city_output_log_prefill(CityOutput *out, const char *text, size_t len);
 /* Final destination folder. */
 const char *city_output_dir(const CityOutput *out);
 
