@@ -1,5 +1,6 @@
 /* A parsed MATPOWER case into a CityGrid, with row-level checks that name
- * the file and line of the offending row. */
+ * the file and line of the offending row, and the refusal of a case with
+ * no source (no generator in service at a reference bus). */
 #include <math.h>
 #include <stdio.h>
 
@@ -15,15 +16,15 @@ static bool whole(double x)
     return isfinite(x) && x == floor(x) && fabs(x) < 2e9;
 }
 
-CityStatus city_matpower_to_grid(const CityMpCase *mp, const char *path, CityGrid **out, char *err, size_t err_len)
+/* Column counts MATPOWER format 2 needs. */
+static CityStatus check_columns(const CityMpCase *mp, const char *path, char *err, size_t err_len)
 {
-    *out = NULL;
+    const CityMpMatrix *bus = &mp->bus, *gen = &mp->gen, *br = &mp->branch;
     if (!(mp->base_mva > 0) || !isfinite(mp->base_mva)) {
         snprintf(err, err_len, "%s:%d: mpc.baseMVA is %g; it must be a positive number such as 100", path,
                  (int)mp->base_line, mp->base_mva);
         return CITY_ERR_PARSE;
     }
-    const CityMpMatrix *bus = &mp->bus, *gen = &mp->gen, *br = &mp->branch;
     if (bus->cols < 13) {
         snprintf(err, err_len,
                  "%s:%d: mpc.bus has %d columns; MATPOWER format 2 needs 13 (bus_i type Pd Qd Gs Bs "
@@ -45,25 +46,58 @@ CityStatus city_matpower_to_grid(const CityMpCase *mp, const char *path, CityGri
                  path, (int)br->row_line[0], (int)br->cols);
         return CITY_ERR_PARSE;
     }
-    CityGrid *g = city_grid_create(mp->base_mva);
-    if (!g) {
-        snprintf(err, err_len, "%s: out of memory", path);
-        return CITY_ERR_NOMEM;
+    return CITY_OK;
+}
+
+/* A power flow needs a source: a generator in service at a reference
+ * (type 3) bus. MATPOWER would go on and report nonsense or fail deep in
+ * its solver; the case is refused instead. */
+static CityStatus check_source(const CityMpCase *mp, const char *path, char *err, size_t err_len)
+{
+    const CityMpMatrix *bus = &mp->bus, *gen = &mp->gen;
+    int32_t n_on = 0, n_ref = 0;
+    for (int32_t r = 0; r < gen->rows; r++)
+        n_on += at(gen, r, 8) > 0;
+    for (int32_t r = 0; r < bus->rows; r++) {
+        if (at(bus, r, 2) != 3)
+            continue;
+        n_ref++;
+        for (int32_t k = 0; k < gen->rows; k++)
+            if (at(gen, k, 8) > 0 && at(gen, k, 1) == at(bus, r, 1))
+                return CITY_OK;
     }
-    CityStatus st = CITY_OK;
-    for (int32_t r = 0; r < bus->rows && st == CITY_OK; r++) {
+    int line = gen->rows ? (int)gen->row_line[0] : bus->rows ? (int)bus->row_line[0] : 1;
+    if (n_on == 0)
+        snprintf(err, err_len,
+                 "%s:%d: the case has no generator in service (mpc.gen has %d rows, none with status 1); a power "
+                 "flow needs one at the reference bus",
+                 path, line, (int)gen->rows);
+    else if (n_ref == 0)
+        snprintf(err, err_len,
+                 "%s:%d: the case has no reference bus (no row of mpc.bus has type 3); make the bus of the main "
+                 "generator type 3",
+                 path, bus->rows ? (int)bus->row_line[0] : 1);
+    else
+        snprintf(err, err_len,
+                 "%s:%d: no generator in service is at a reference (type 3) bus; add one there or make a "
+                 "generator's bus type 3",
+                 path, line);
+    return CITY_ERR_PARSE;
+}
+
+static CityStatus add_buses(CityGrid *g, const CityMpMatrix *bus, const char *path, char *err, size_t err_len)
+{
+    for (int32_t r = 0; r < bus->rows; r++) {
         int line = bus->row_line[r];
         double id = at(bus, r, 1), type = at(bus, r, 2);
         if (!whole(id) || id <= 0) {
             snprintf(err, err_len, "%s:%d: bus number %g must be a positive whole number", path, line, id);
-            st = CITY_ERR_PARSE;
-            break;
+            return CITY_ERR_PARSE;
         }
         if (!whole(type) || type < 1 || type > 4) {
             snprintf(err, err_len, "%s:%d: bus %d has type %g; use 1 (PQ), 2 (PV), 3 (reference) or 4 (isolated)", path,
                      line, (int)id, type);
-            st = CITY_ERR_PARSE;
-            break;
+            return CITY_ERR_PARSE;
         }
         CityGridBus b = {0};
         b.id = (int32_t)id;
@@ -75,19 +109,24 @@ CityStatus city_matpower_to_grid(const CityMpCase *mp, const char *path, CityGri
         b.vm_pu = at(bus, r, 8);
         b.va_deg = at(bus, r, 9);
         b.base_kv = at(bus, r, 10);
-        if ((st = city_grid_add_bus(g, &b)) != CITY_OK)
+        CityStatus st = city_grid_add_bus(g, &b);
+        if (st != CITY_OK) {
             snprintf(err, err_len, "%s:%d: %s", path, line, city_grid_error(g));
+            return st;
+        }
     }
-    for (int32_t r = 0; r < gen->rows && st == CITY_OK; r++) {
+    return CITY_OK;
+}
+
+static CityStatus add_gens(CityGrid *g, const CityMpMatrix *gen, const char *path, char *err, size_t err_len)
+{
+    for (int32_t r = 0; r < gen->rows; r++) {
         int line = gen->row_line[r];
         double bid = at(gen, r, 1);
         if (!whole(bid) || city_grid_bus_index(g, (int32_t)bid) < 0) {
-            snprintf(err, err_len,
-                     "%s:%d: generator row %d is at bus %g, which is not in mpc.bus; fix the bus "
-                     "number",
+            snprintf(err, err_len, "%s:%d: generator row %d is at bus %g, which is not in mpc.bus; fix the bus number",
                      path, line, (int)r + 1, bid);
-            st = CITY_ERR_PARSE;
-            break;
+            return CITY_ERR_PARSE;
         }
         CityGridGen gg = {0};
         gg.bus = (int32_t)bid;
@@ -97,10 +136,18 @@ CityStatus city_matpower_to_grid(const CityMpCase *mp, const char *path, CityGri
         gg.qmin_mvar = at(gen, r, 5);
         gg.vg_pu = at(gen, r, 6);
         gg.on = at(gen, r, 8) > 0;
-        if ((st = city_grid_add_gen(g, &gg)) != CITY_OK)
+        CityStatus st = city_grid_add_gen(g, &gg);
+        if (st != CITY_OK) {
             snprintf(err, err_len, "%s:%d: %s", path, line, city_grid_error(g));
+            return st;
+        }
     }
-    for (int32_t r = 0; r < br->rows && st == CITY_OK; r++) {
+    return CITY_OK;
+}
+
+static CityStatus add_branches(CityGrid *g, const CityMpMatrix *br, const char *path, char *err, size_t err_len)
+{
+    for (int32_t r = 0; r < br->rows; r++) {
         int line = br->row_line[r];
         double f = at(br, r, 1), t = at(br, r, 2);
         if (!whole(f) || !whole(t) || city_grid_bus_index(g, (int32_t)f) < 0 ||
@@ -109,8 +156,7 @@ CityStatus city_matpower_to_grid(const CityMpCase *mp, const char *path, CityGri
                      "%s:%d: branch row %d connects bus %g to bus %g, but bus %g is not in mpc.bus; "
                      "fix the bus number",
                      path, line, (int)r + 1, f, t, whole(f) && city_grid_bus_index(g, (int32_t)f) >= 0 ? t : f);
-            st = CITY_ERR_PARSE;
-            break;
+            return CITY_ERR_PARSE;
         }
         CityGridBranch b = {0};
         b.id = r + 1;
@@ -126,9 +172,33 @@ CityStatus city_matpower_to_grid(const CityMpCase *mp, const char *path, CityGri
         b.kind = (b.ratio != 0 && b.ratio != 1) || b.shift_deg != 0 ? CITY_BRANCH_TRANSFORMER : CITY_BRANCH_LINE;
         if (!b.closed && b.r_pu == 0 && b.x_pu == 0)
             b.x_pu = 1e-6; /* an open branch never enters Ybus */
-        if ((st = city_grid_add_branch(g, &b)) != CITY_OK)
+        CityStatus st = city_grid_add_branch(g, &b);
+        if (st != CITY_OK) {
             snprintf(err, err_len, "%s:%d: %s", path, line, city_grid_error(g));
+            return st;
+        }
     }
+    return CITY_OK;
+}
+
+CityStatus city_matpower_to_grid(const CityMpCase *mp, const char *path, CityGrid **out, char *err, size_t err_len)
+{
+    *out = NULL;
+    CityStatus st = check_columns(mp, path, err, err_len);
+    if (st == CITY_OK)
+        st = check_source(mp, path, err, err_len);
+    if (st != CITY_OK)
+        return st;
+    CityGrid *g = city_grid_create(mp->base_mva);
+    if (!g) {
+        snprintf(err, err_len, "%s: out of memory", path);
+        return CITY_ERR_NOMEM;
+    }
+    st = add_buses(g, &mp->bus, path, err, err_len);
+    if (st == CITY_OK)
+        st = add_gens(g, &mp->gen, path, err, err_len);
+    if (st == CITY_OK)
+        st = add_branches(g, &mp->branch, path, err, err_len);
     if (st != CITY_OK) {
         city_grid_destroy(g);
         return st == CITY_ERR_NOMEM ? st : CITY_ERR_PARSE;

@@ -66,7 +66,7 @@ CityPfMethod lua_grid_method(lua_State *L, const char *m)
 
 /* ---- configuration and cases ---------------------------------------------------- */
 
-/* city.grid.config{ period_s=, method=, tol=, max_iter=, flat_start=, vmin=, vmax=, base_mva= } */
+/* city.grid.config{ period_s=, method=, tol=, max_iter=, flat_start=, enforce_q_lims=, vmin=, vmax=, base_mva= } */
 static int l_config(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -79,6 +79,7 @@ static int l_config(lua_State *L)
     c.pf.tol_pu = city_lua_field_number(L, 1, "tol", c.pf.tol_pu);
     c.pf.max_iter = city_lua_field_int(L, 1, "max_iter", false, c.pf.max_iter);
     c.pf.flat_start = city_lua_field_bool(L, 1, "flat_start", c.pf.flat_start);
+    c.pf.enforce_q_lims = city_lua_field_int(L, 1, "enforce_q_lims", false, c.pf.enforce_q_lims);
     c.vmin_pu = city_lua_field_number(L, 1, "vmin", c.vmin_pu);
     c.vmax_pu = city_lua_field_number(L, 1, "vmax", c.vmax_pu);
     double base = city_lua_field_number(L, 1, "base_mva", city_grid_base_mva(g));
@@ -86,6 +87,8 @@ static int l_config(lua_State *L)
         luaL_error(L, "city.grid.config: period_s %f is out of range; use 1 to 86400 seconds", c.period_s);
     if (!(c.pf.tol_pu > 0 && c.pf.tol_pu <= 1) || c.pf.max_iter < 0 || c.pf.max_iter > 100000)
         luaL_error(L, "city.grid.config: tol must be in (0, 1] pu and max_iter in 0..100000");
+    if (c.pf.enforce_q_lims < 0 || c.pf.enforce_q_lims > 2)
+        luaL_error(L, "city.grid.config: enforce_q_lims must be 0 (off), 1 (all at once) or 2 (one at a time)");
     if (!(c.vmin_pu < c.vmax_pu))
         luaL_error(L, "city.grid.config: vmin must be below vmax");
     if (!(base > 0))

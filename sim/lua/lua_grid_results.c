@@ -28,6 +28,7 @@ static void push_report(lua_State *L, const CityPfReport *r)
     city_lua_set_int(L, "dead_buses", r->n_dead);
     city_lua_set_int(L, "first_dead_bus", r->first_dead_bus);
     city_lua_set_int(L, "islands", r->n_islands);
+    city_lua_set_int(L, "q_limited", r->n_q_limited);
 }
 
 /* city.grid.solve([{method=, tol=, max_iter=, flat_start=}]) -> report, or nil, message */
@@ -111,7 +112,7 @@ static int l_lines(lua_State *L)
     for (int32_t k = 0; k < n; k++) {
         const CityGridBranch *b = order[k];
         int32_t i = (int32_t)(b - br);
-        CityGridFlow f = i < nf ? fl[i] : (CityGridFlow){0, 0, 0, 0, 0};
+        CityGridFlow f = i < nf ? fl[i] : (CityGridFlow){0};
         lua_createtable(L, 0, 10);
         city_lua_set_int(L, "id", b->id);
         city_lua_set_int(L, "from", b->from_bus);

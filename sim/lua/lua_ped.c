@@ -64,6 +64,7 @@ static int l_config(lua_State *L)
                 {"cutoff", &p.cutoff_m},
                 {"headway_a", &p.headway_a_m},
                 {"headway_t", &p.headway_t_s},
+                {"path_share", &p.path_share},
                 {"evade", &p.evade_mps2},
                 {"slop", &p.slop_m},
                 {"wall_radius", &p.wall_radius_m},

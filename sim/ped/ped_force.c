@@ -23,7 +23,7 @@ double ped_wrap_dx(const PedSpace *s, double dx)
 /* People by cell: counting sort of slots (ascending within a cell) over
  * the cells of the box that holds everybody (a window of the wall grid,
  * so that a district-wide grid costs nothing when few people walk). */
-static CityStatus build_people_grid(CityPed *ped, uint32_t n)
+CityStatus ped_grid_build(CityPed *ped, uint32_t n)
 {
     const PedSpace *s = &ped->space;
     int32_t x0 = s->gnx, y0 = s->gny, x1 = -1, y1 = -1;
@@ -87,8 +87,9 @@ static void people_force(const CityPed *ped, uint32_t i, int32_t cell, double ex
         bool towards = ped->ex[j] * ex + ped->ey[j] * ey < -0.5;
         if (along > 0 && towards && across < ped->r[i] + ped->r[j] + 0.2 && d < *oncoming_m)
             *oncoming_m = d;
-        else if (along > 0 && !towards && across < ped->r[i] + ped->r[j] && d < *ahead_m)
-            *ahead_m = d;
+        else if (along > 0 && !towards && across < ped->p.path_share * (ped->r[i] + ped->r[j]) && d < *ahead_m &&
+                 along > dx * ped->ex[j] + dy * ped->ey[j])
+            *ahead_m = d; /* of two converging walkers, the one further behind in the other's eyes yields */
         /* cos of the angle between i's heading and the direction to j. */
         double cos_phi = -(nx * ex + ny * ey);
         double w = p->lambda + (1.0 - p->lambda) * 0.5 * (1.0 + cos_phi);
@@ -110,9 +111,10 @@ static void wall_force(const CityPed *ped, uint32_t i, int32_t cell, double *fx,
         double t = ((x - w->x1) * ex + (y - w->y1) * ey) / (ex * ex + ey * ey);
         t = t < 0 ? 0 : t > 1 ? 1 : t;
         double dx = x - (w->x1 + t * ex), dy = y - (w->y1 + t * ey);
-        double d = hypot(dx, dy);
-        if (d >= p->cutoff_m || d < 1e-9)
+        double d2 = dx * dx + dy * dy;
+        if (d2 >= p->cutoff_m * p->cutoff_m || d2 < 1e-18)
             continue;
+        double d = sqrt(d2);
         double mag = p->wall_a_n * exp((ped->r[i] + p->wall_radius_m - d) / p->wall_b_m);
         *fx += mag * dx / d;
         *fy += mag * dy / d;
@@ -123,7 +125,7 @@ CityStatus ped_forces(CityPed *ped)
 {
     const PedSpace *s = &ped->space;
     uint32_t n = ped->dense.count;
-    CityStatus st = build_people_grid(ped, n);
+    CityStatus st = ped_grid_build(ped, n);
     if (st != CITY_OK)
         return st;
     /* Directions first: the force on i reads where j is heading. */

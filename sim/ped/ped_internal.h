@@ -120,6 +120,8 @@ void ped_grid_cell(const PedSpace *s, double x, double y, int32_t *cx, int32_t *
 bool ped_space_contains(const PedSpace *s, int32_t area, double x, double y, double margin_m);
 
 /* ped_force.c */
+/* Sorts people 0..n-1 into the neighbour grid (cell_of, cell_first, cell_items). */
+CityStatus ped_grid_build(CityPed *ped, uint32_t n);
 CityStatus ped_forces(CityPed *ped);
 /* Minimal-image x difference under the periodic range. */
 double ped_wrap_dx(const PedSpace *s, double dx);

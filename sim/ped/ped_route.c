@@ -86,7 +86,7 @@ static bool relax(PedSpace *s, Heap *h, int32_t node, double g, int32_t from, do
         hx = s->doors[node >> 1].mx - tx;
         hy = s->doors[node >> 1].my - ty;
     }
-    return heap_push(h, g + hypot(hx, hy), node);
+    return heap_push(h, g + sqrt(hx * hx + hy * hy), node);
 }
 
 static int32_t astar(PedSpace *s, int32_t from_area, int32_t to_area, double x, double y, double tx, double ty)
@@ -174,21 +174,26 @@ static double past_door(const PedSpace *s, int32_t step, double x, double y)
 }
 
 /* The point of a door a person of radius r aims at: the nearest point of
- * the door, kept r + 0.1 m from its posts, half a metre beyond the door. */
+ * the door kept r + 0.02 m from its posts. Someone already in front of the
+ * opening aims half a metre beyond it (straight through); someone off to
+ * the side aims at the door line itself, so that the straight line there
+ * clears the post. */
 static void door_aim(const PedSpace *s, int32_t step, double x, double y, double r, double *gx, double *gy)
 {
     const PedDoor *d = &s->doors[step >> 1];
     double ex = d->x2 - d->x1, ey = d->y2 - d->y1;
-    double len = hypot(ex, ey);
-    double margin = r + 0.1;
-    double t = 0.5 * len;
+    double len = sqrt(ex * ex + ey * ey);
+    double margin = r + 0.02;
+    double t = 0.5 * len, beyond = 0.5;
     if (len > 2 * margin) {
-        t = ((x - d->x1) * ex + (y - d->y1) * ey) / len;
-        t = t < margin ? margin : t > len - margin ? len - margin : t;
+        double u = ((x - d->x1) * ex + (y - d->y1) * ey) / len;
+        t = u < margin ? margin : u > len - margin ? len - margin : u;
+        if (t != u)
+            beyond = 0.0;
     }
     double sign = (step & 1) ? -1.0 : 1.0;
-    *gx = d->x1 + ex / len * t + sign * d->nx * 0.5;
-    *gy = d->y1 + ey / len * t + sign * d->ny * 0.5;
+    *gx = d->x1 + ex / len * t + sign * d->nx * beyond;
+    *gy = d->y1 + ey / len * t + sign * d->ny * beyond;
 }
 
 void ped_local_target(CityPed *ped, uint32_t i, double *ex, double *ey)
@@ -218,10 +223,10 @@ void ped_local_target(CityPed *ped, uint32_t i, double *ex, double *ey)
     } else {
         gx = ped->tx[i];
         gy = ped->ty[i];
-        if (hypot(gx - x, gy - y) < ped->p.arrive_radius_m)
+        if ((gx - x) * (gx - x) + (gy - y) * (gy - y) < ped->p.arrive_radius_m * ped->p.arrive_radius_m)
             ped->arrived[i] = 1;
     }
-    double dx = gx - x, dy = gy - y, d = hypot(dx, dy);
+    double dx = gx - x, dy = gy - y, d = sqrt(dx * dx + dy * dy);
     if (d < 1e-9) {
         *ex = *ey = 0;
         return;

@@ -283,11 +283,11 @@ bool ped_space_contains(const PedSpace *s, int32_t area, double x, double y, dou
     for (int32_t i = 0; i < n; i++) {
         const double *a = p + 2 * i, *b = p + 2 * ((i + 1) % n);
         double ex = b[0] - a[0], ey = b[1] - a[1];
-        double len = hypot(ex, ey);
+        double len = sqrt(ex * ex + ey * ey);
         if (len < 1e-12)
             continue;
         /* Inside a counter-clockwise polygon is left of every edge. */
-        if ((ex * (y - a[1]) - ey * (x - a[0])) / len < margin_m)
+        if (ex * (y - a[1]) - ey * (x - a[0]) < margin_m * len)
             return false;
     }
     return true;
@@ -461,7 +461,7 @@ static bool build_wall_grid(PedSpace *s, double cutoff_m)
     int64_t nx = (int64_t)floor((x1 - x0) / cell) + (s->periodic ? 0 : 1);
     int64_t ny = (int64_t)floor((y1 - y0) / cell) + 1;
     /* A huge space gets coarser cells rather than a huge grid. */
-    while (nx * ny > 4000000) {
+    while (nx * ny > 16000000) {
         cell *= 2;
         nx = (int64_t)floor((x1 - x0) / cell) + (s->periodic ? 0 : 1);
         ny = (int64_t)floor((y1 - y0) / cell) + 1;

@@ -78,9 +78,12 @@ struct CityGrid {
     int32_t n_br, cap_br;
     CityGridGen *gen;
     int32_t n_gen, cap_gen;
-    CityGridFlow *flow; /* per branch, last solve */
-    uint8_t *energised; /* per bus, last solve */
-    int32_t cap_flow, cap_energised;
+    CityGridFlow *flow;      /* per branch, last solve */
+    CityGridGenOut *gen_out; /* per generator, last solve (and the running values of the Q-limit loop) */
+    int32_t n_gen_out;       /* generators gen_out holds */
+    uint8_t *qlim_pq;        /* per bus: turned PQ by the Q-limit loop of the current solve */
+    uint8_t *energised;      /* per bus, last solve */
+    int32_t cap_flow, cap_energised, cap_gen_out, cap_qlim_pq;
     GridIdMap bus_ids, br_ids;
     uint64_t topo_version; /* bumped by every topology change */
     bool solved;           /* a solve succeeded since the last topology change */
@@ -139,6 +142,17 @@ uint64_t grid_pf_class_signature(const GridPf *pf);
 CityStatus grid_nr_solve(CityGrid *grid, const CityPfOptions *o, CityPfReport *r);
 /* Largest mismatch over the unknown equations; its bus index and kind. */
 double grid_mismatch(CityGrid *grid, int32_t *worst, char *kind, double *rhs);
+
+/* grid_solve.c */
+/* Classifies the buses, sets the injections and runs the chosen method;
+ * `warm` starts from the voltages of the previous pass. */
+CityStatus grid_pf_pass(CityGrid *grid, const CityPfOptions *o, CityPfReport *r, bool warm);
+
+/* grid_qlim.c */
+/* Generator outputs from the solved voltages (needs ibus = Ybus V). */
+void grid_gen_outputs(CityGrid *grid);
+/* After a converged first pass: MATPOWER's Q-limit loop (runpf.m). */
+CityStatus grid_qlim_enforce(CityGrid *grid, const CityPfOptions *o, CityPfReport *r);
 
 /* grid_sweep.c */
 CityStatus grid_sweep_solve(CityGrid *grid, const CityPfOptions *o, CityPfReport *r);

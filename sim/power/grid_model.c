@@ -103,6 +103,8 @@ void city_grid_destroy(CityGrid *g)
     free(g->br);
     free(g->gen);
     free(g->flow);
+    free(g->gen_out);
+    free(g->qlim_pq);
     free(g->energised);
     grid_map_free(&g->bus_ids);
     grid_map_free(&g->br_ids);

@@ -15,11 +15,19 @@ void city_pf_options_default(CityPfOptions *o)
     o->max_iter = 0; /* method default */
     o->flat_start = false;
     o->full_newton = false;
+    o->enforce_q_lims = 0;
 }
 
 /* Finds connected parts over active branches; each part with a reference
  * (or, failing that, a PV bus with a generator, promoted as MATPOWER does)
  * is energised, the rest is dead. Numbers the unknowns. */
+/* The bus type the solver sees: a PV or reference bus turned PQ by the
+ * Q-limit loop counts as PQ. */
+static CityBusType solver_type(const CityGrid *g, int32_t i)
+{
+    return g->qlim_pq[i] ? CITY_BUS_PQ : g->bus[i].type;
+}
+
 static CityStatus classify(CityGrid *g, CityPfReport *r)
 {
     GridPf *pf = &g->pf;
@@ -47,10 +55,10 @@ static CityStatus classify(CityGrid *g, CityPfReport *r)
         while (top) {
             int32_t k = stack[--top];
             list[cnt++] = k;
-            const CityGridBus *b = &g->bus[k];
-            if (b->type == CITY_BUS_SLACK && (ref < 0 || k < ref))
+            CityBusType type = solver_type(g, k);
+            if (type == CITY_BUS_SLACK && (ref < 0 || k < ref))
                 ref = k;
-            if (b->type == CITY_BUS_PV && has_gen[k] && (pv < 0 || k < pv))
+            if (type == CITY_BUS_PV && has_gen[k] && (pv < 0 || k < pv))
                 pv = k;
             for (int32_t p = pf->yp[k]; p < pf->yp[k + 1]; p++) {
                 int32_t i = pf->yi[p];
@@ -66,13 +74,13 @@ static CityStatus classify(CityGrid *g, CityPfReport *r)
             r->n_islands++;
         for (int32_t m = 0; m < cnt; m++) {
             int32_t i = list[m];
-            const CityGridBus *b = &g->bus[i];
+            CityBusType type = solver_type(g, i);
             int8_t c;
-            if (ref < 0 || b->type == CITY_BUS_ISOLATED)
+            if (ref < 0 || type == CITY_BUS_ISOLATED)
                 c = GRID_DEAD;
-            else if (i == ref || b->type == CITY_BUS_SLACK)
+            else if (i == ref || type == CITY_BUS_SLACK)
                 c = GRID_REF;
-            else if (b->type == CITY_BUS_PV && has_gen[i])
+            else if (type == CITY_BUS_PV && has_gen[i])
                 c = GRID_PV;
             else
                 c = GRID_PQ; /* PV buses without a generator in service become PQ, as in MATPOWER */
@@ -103,8 +111,10 @@ static CityStatus classify(CityGrid *g, CityPfReport *r)
     return CITY_OK;
 }
 
-/* Specified injections and start voltages. */
-static void set_injections(CityGrid *g, const CityPfOptions *o)
+/* Specified injections and start voltages (warm: the last pass's). A
+ * bus turned PQ by the Q-limit loop injects its generators' running
+ * outputs (the limit for those at one). */
+static void set_injections(CityGrid *g, const CityPfOptions *o, bool warm)
 {
     GridPf *pf = &g->pf;
     double base = g->base_mva;
@@ -122,7 +132,10 @@ static void set_injections(CityGrid *g, const CityPfOptions *o)
         if (!gen->on)
             continue;
         int32_t i = grid_map_get(&g->bus_ids, gen->bus);
-        pf->sg[i] += (gen->pg_mw + I * gen->qg_mvar) / base;
+        if (g->qlim_pq[i])
+            pf->sg[i] += (g->gen_out[k].pg_mw + I * g->gen_out[k].qg_mvar) / base;
+        else
+            pf->sg[i] += (gen->pg_mw + I * gen->qg_mvar) / base;
         if (vset && vset[i] < 0 && gen->vg_pu > 0)
             vset[i] = gen->vg_pu;
     }
@@ -130,13 +143,13 @@ static void set_injections(CityGrid *g, const CityPfOptions *o)
     for (int32_t i = 0; i < g->n_bus; i++) {
         const CityGridBus *b = &g->bus[i];
         int8_t c = pf->cls[i];
-        double vm = b->vm_pu, va = b->va_deg * (M_PI / 180.0);
+        double vm = warm ? pf->vm[i] : b->vm_pu, va = warm ? pf->va[i] : b->va_deg * (M_PI / 180.0);
         if (c == GRID_DEAD) {
             pf->v[i] = 0;
             pf->vm[i] = pf->va[i] = 0;
             continue;
         }
-        if (o->flat_start || !(vm > 0)) {
+        if ((o->flat_start && !warm) || !(vm > 0)) {
             vm = 1.0;
             va = c == GRID_REF ? va : 0.0;
         }
@@ -234,6 +247,7 @@ static void finish(CityGrid *g, CityPfReport *r)
     }
     if (r->n_energised == 0)
         r->min_vm_pu = r->max_vm_pu = r->max_abs_va_deg = 0;
+    grid_gen_outputs(g);
     r->p_loss_mw = r->q_loss_mvar = 0;
     r->max_loading_pct = 0;
     r->max_loading_branch = 0;
@@ -257,6 +271,8 @@ static void finish(CityGrid *g, CityPfReport *r)
         double complex z = b->r_pu + I * b->x_pu;
         double complex is = (vf / (tap * (cos(sh) + I * sin(sh))) - vt) / z;
         double complex loss = is * conj(is) * z * base;
+        fl->ploss_mw = creal(loss);
+        fl->qloss_mvar = cimag(loss);
         r->p_loss_mw += creal(loss);
         r->q_loss_mvar += cimag(loss);
         if (b->rate_mva > 0) {
@@ -268,6 +284,35 @@ static void finish(CityGrid *g, CityPfReport *r)
             }
         }
     }
+}
+
+/* Sizes the per-branch, per-bus and per-generator results and resets the
+ * running generator outputs to the schedule. */
+static CityStatus result_arrays(CityGrid *g)
+{
+    if (!city_array_grow((void **)&g->flow, &g->cap_flow, g->n_br + 1, sizeof *g->flow) ||
+        !city_array_grow((void **)&g->energised, &g->cap_energised, g->n_bus + 1, sizeof *g->energised) ||
+        !city_array_grow((void **)&g->qlim_pq, &g->cap_qlim_pq, g->n_bus + 1, sizeof *g->qlim_pq) ||
+        !city_array_grow((void **)&g->gen_out, &g->cap_gen_out, g->n_gen + 1, sizeof *g->gen_out))
+        return grid_fail(g, CITY_ERR_NOMEM, "out of memory for branch flows");
+    memset(g->qlim_pq, 0, (size_t)g->n_bus);
+    for (int32_t k = 0; k < g->n_gen; k++) {
+        const CityGridGen *gen = &g->gen[k];
+        g->gen_out[k].pg_mw = gen->on ? gen->pg_mw : 0;
+        g->gen_out[k].qg_mvar = gen->on ? gen->qg_mvar : 0;
+        g->gen_out[k].at_q_limit = false;
+    }
+    g->n_gen_out = g->n_gen;
+    return CITY_OK;
+}
+
+CityStatus grid_pf_pass(CityGrid *g, const CityPfOptions *o, CityPfReport *r, bool warm)
+{
+    CityStatus st = classify(g, r);
+    if (st != CITY_OK)
+        return st;
+    set_injections(g, o, warm);
+    return o->method == CITY_PF_SWEEP ? grid_sweep_solve(g, o, r) : grid_nr_solve(g, o, r);
 }
 
 CityStatus city_grid_solve(CityGrid *g, const CityPfOptions *opt, CityPfReport *r)
@@ -287,16 +332,18 @@ CityStatus city_grid_solve(CityGrid *g, const CityPfOptions *opt, CityPfReport *
     CityStatus st = grid_ybus_build(g);
     if (st != CITY_OK)
         return st;
-    if (!city_array_grow((void **)&g->flow, &g->cap_flow, g->n_br + 1, sizeof *g->flow) ||
-        !city_array_grow((void **)&g->energised, &g->cap_energised, g->n_bus + 1, sizeof *g->energised))
-        return grid_fail(g, CITY_ERR_NOMEM, "out of memory for branch flows");
+    if (o.enforce_q_lims < 0 || o.enforce_q_lims > 2)
+        return grid_fail(g, CITY_ERR_INVALID,
+                         "enforce_q_lims %d is not valid; use 0 (off), 1 (all at once) or 2 (one at a time)",
+                         (int)o.enforce_q_lims);
+    if ((st = result_arrays(g)) != CITY_OK)
+        return st;
     if (!g->dev_valid && (g->n_load || g->n_pv || g->n_bat || g->n_chg || g->n_lights) &&
         (st = grid_devices_eval(g, g->dev_t_s, g->dev_dt_s)) != CITY_OK)
         return st;
-    if ((st = classify(g, r)) != CITY_OK)
-        return st;
-    set_injections(g, &o);
-    st = o.method == CITY_PF_SWEEP ? grid_sweep_solve(g, &o, r) : grid_nr_solve(g, &o, r);
+    st = grid_pf_pass(g, &o, r, false);
+    if (st == CITY_OK && o.enforce_q_lims)
+        st = grid_qlim_enforce(g, &o, r);
     if (st != CITY_OK) {
         snprintf(r->message, sizeof r->message, "%s", g->error.msg);
         return st;

@@ -39,6 +39,8 @@ void view_fit(View *v)
     if (b && b->n_polys) {
         x0 = fmin(x0, b->min_x), y0 = fmin(y0, b->min_y), x1 = fmax(x1, b->max_x), y1 = fmax(y1, b->max_y);
     }
+    if (!(x1 > x0) || !(y1 > y0))
+        view_people_bounds(v, &x0, &y0, &x1, &y1);
     if (!(x1 > x0) || !(y1 > y0)) {
         CityGrid *g = city_grid_of(v->world);
         int32_t n = 0;

@@ -100,6 +100,10 @@ TTF_Font *view_open_font(int size, char *err, size_t err_len);
 
 /* view_layers.c */
 void view_pick(View *v, int sx, int sy);
+/* view_ped.c: the pedestrian layer, and the box of the walkable space
+ * (widens *x0.. *y1; false when there are no pedestrians). */
+void view_draw_people(View *v);
+bool view_people_bounds(const View *v, double *x0, double *y0, double *x1, double *y1);
 void view_draw_inspector(View *v);
 
 /* view_png.c */

@@ -306,11 +306,10 @@ static void draw_grid(View *v)
 }
 
 ViewLayer view_layers[] = {
-    {"buildings", SDLK_1, true, draw_buildings},
-    {"roads and signals", SDLK_2, true, draw_roads},
-    {"power grid", SDLK_3, true, draw_grid},
-    {"vehicles", SDLK_4, true, draw_vehicles},
-    /* pedestrians, sensors and an air-quality heat map go here as they land */
+    {"buildings", SDLK_1, true, draw_buildings},     {"roads and signals", SDLK_2, true, draw_roads},
+    {"power grid", SDLK_3, true, draw_grid},         {"vehicles", SDLK_4, true, draw_vehicles},
+    {"pedestrians", SDLK_5, true, view_draw_people},
+    /* sensors and an air-quality heat map go here as they land */
 };
 const int view_layer_count = (int)(sizeof view_layers / sizeof view_layers[0]);
 

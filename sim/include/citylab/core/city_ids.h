@@ -68,6 +68,7 @@ typedef struct CityDense {
     uint32_t cap_index; /* allocated length of slot_of */
 } CityDense;
 
+/* Makes an empty set (caller-owned struct); city_dense_destroy frees it. */
 void city_dense_init(CityDense *dense);
 void city_dense_destroy(CityDense *dense);
 /* Adds an entry at slot dense->count - 1 after the call; NULL id on OOM. */

@@ -8,15 +8,16 @@
 #include <stdint.h>
 
 typedef struct CityStrMap {
-    const char **keys;
-    int32_t *vals;
-    uint32_t cap, n;
-} CityStrMap; /* zero-initialised is an empty map */
+    const char **keys; /* open-addressing table of borrowed keys (NULL: empty slot); the caller keeps them alive */
+    int32_t *vals;     /* value of each slot */
+    uint32_t cap, n;   /* slots allocated, keys stored */
+} CityStrMap;          /* zero-initialised is an empty map */
 
 /* The value stored for key, or -1. */
 int32_t city_strmap_get(const CityStrMap *map, const char *key);
 /* Adds key -> val (the caller checks that key is new); false when out of memory. */
 bool city_strmap_put(CityStrMap *map, const char *key, int32_t val);
+/* Frees the table (not the keys) and leaves an empty map. */
 void city_strmap_free(CityStrMap *map);
 
 #endif

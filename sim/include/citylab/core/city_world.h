@@ -100,8 +100,11 @@ void city_world_destroy(CityWorld *world);
 /* Changes the tick length; only at tick 0 before any subsystem or event exists. */
 CityStatus city_world_set_dt_ms(CityWorld *world, int32_t dt_ms);
 
+/* The current tick: the state is at tick * dt_ms milliseconds. Callable any time. */
 int64_t city_world_tick(const CityWorld *world);
+/* The tick length in milliseconds. */
 int32_t city_world_dt_ms(const CityWorld *world);
+/* The run seed every RNG stream derives from. */
 uint64_t city_world_seed(const CityWorld *world);
 /* Simulated time of the current tick in seconds. */
 double city_world_time_s(const CityWorld *world);

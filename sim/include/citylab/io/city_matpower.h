@@ -7,10 +7,14 @@
  * continuations, scientific notation, Inf/NaN), other fields (gencost,
  * bus_name cells, areas, ...) which are parsed and ignored, the
  * `[...] = idx_bus` / `idx_brch` / `idx_gen` / `idx_cost` constants and
- * `define_constants`, scalar variables, and element-wise updates such as
- * `mpc.branch(:, [BR_R BR_X]) = mpc.branch(:, [BR_R BR_X]) / (Vbase^2 / Sbase)`
- * (used by case33bw to convert ohms and kW). Anything else that would
- * change the data is refused with file:line, never skipped. */
+ * `define_constants`, scalar variables, element-wise arithmetic,
+ * comparisons and logic on values and selected rows and columns, such as
+ * `mpc.bus(:, QD) = mpc.bus(:, PD) * sin(acos(pf))` or `12/sqrt(3)`, the
+ * functions sqrt, sin, cos, tan, asin, acos, atan, exp, log, log10, abs,
+ * floor, ceil, round, fix, sign, isinf, isnan, find, any, all, numel,
+ * length, size, ones, zeros, ranges a:b, and if / elseif / else / end
+ * blocks. Anything else that would change the data (loops, other
+ * functions, matrix algebra) is refused with file:line, never skipped. */
 #ifndef CITY_MATPOWER_H
 #define CITY_MATPOWER_H
 
@@ -44,7 +48,8 @@ void city_matpower_free(CityMpCase *mp);
 
 /* Builds a grid from a parsed case (branch ids are row numbers from 1).
  * Checks columns, bus numbers and types and reports file:line of the
- * offending row. The caller owns *grid. */
+ * offending row; refuses a case with no generator in service at a
+ * reference (type 3) bus. The caller owns *grid. */
 CityStatus city_matpower_to_grid(const CityMpCase *mp, const char *path, CityGrid **grid, char *err, size_t err_len);
 
 #endif

@@ -27,7 +27,7 @@ typedef struct CityGrid CityGrid;
 
 typedef enum CityBusType {
     CITY_BUS_PQ = 1,      /* load bus: P and Q given */
-    CITY_BUS_PV = 2,      /* generator bus: P and |V| given (Q limits are not enforced) */
+    CITY_BUS_PV = 2,      /* generator bus: P and |V| given (Q limits only with enforce_q_lims) */
     CITY_BUS_SLACK = 3,   /* reference: |V| and angle given */
     CITY_BUS_ISOLATED = 4 /* out of service */
 } CityBusType;
@@ -76,8 +76,8 @@ typedef struct CityGridGen {
     int32_t bus;      /* bus id */
     double pg_mw;     /* scheduled active power (the slack's is solved) */
     double qg_mvar;   /* scheduled reactive power (PV and slack buses: solved) */
-    double qmax_mvar; /* reported, not enforced */
-    double qmin_mvar; /* reported, not enforced */
+    double qmax_mvar; /* reactive limit, enforced only with CityPfOptions.enforce_q_lims */
+    double qmin_mvar; /* reactive limit, enforced only with CityPfOptions.enforce_q_lims */
     double vg_pu;     /* voltage set-point of a PV or slack bus */
     bool on;          /* in service */
 } CityGridGen;
@@ -124,14 +124,17 @@ CityStatus city_grid_branch_set_closed(CityGrid *grid, int32_t branch_id, bool c
 /* ---- power flow ------------------------------------------------------------ */
 
 typedef struct CityPfOptions {
-    CityPfMethod method; /* NR or sweep */
-    double tol_pu;       /* largest |P| or |Q| mismatch allowed, per unit (default 1e-8) */
-    int32_t max_iter;    /* Newton iterations (default 10) or sweeps (default 100) */
-    bool flat_start;     /* start from 1 pu, 0 deg (set-points kept) instead of the last solution */
-    bool full_newton;    /* NR: refactor the Jacobian every iteration, never start on the last solve's factors */
+    CityPfMethod method;    /* NR or sweep */
+    double tol_pu;          /* largest |P| or |Q| mismatch allowed, per unit (default 1e-8) */
+    int32_t max_iter;       /* Newton iterations (default 10) or sweeps (default 100) */
+    bool flat_start;        /* start from 1 pu, 0 deg (set-points kept) instead of the last solution */
+    bool full_newton;       /* NR: refactor the Jacobian every iteration, never start on the last solve's factors */
+    int32_t enforce_q_lims; /* MATPOWER's pf.enforce_q_lims: 0 no; 1 every generator past Qmax/Qmin is held at
+                               the limit and its bus turned PQ, then solve again until none is; 2 the same, the
+                               largest violation one at a time */
 } CityPfOptions;
 
-/* MATPOWER's defaults: NR, tol 1e-8, 10 iterations, warm start. */
+/* MATPOWER's defaults: NR, tol 1e-8, 10 iterations, warm start, Q limits not enforced. */
 void city_pf_options_default(CityPfOptions *options);
 
 typedef struct CityPfReport {
@@ -155,6 +158,7 @@ typedef struct CityPfReport {
     int32_t n_energised, n_dead;       /* buses with / without a source */
     int32_t n_islands;                 /* connected parts holding a reference */
     int32_t first_dead_bus;            /* lowest id of a de-energised bus, or 0 */
+    int32_t n_q_limited;               /* generators held at a Q limit (enforce_q_lims), 0 otherwise */
     char message[256];                 /* the clear failure line ("" on success) */
 } CityPfReport;
 
@@ -169,8 +173,21 @@ CityStatus city_grid_solve(CityGrid *grid, const CityPfOptions *options, CityPfR
 typedef struct CityGridFlow {
     double pf_mw, qf_mvar, pt_mw, qt_mvar; /* MW/MVAr entering the branch at its from and to ends */
     double loading_pct;                    /* max(|Sf|, |St|) / rate (0 when unrated) */
+    double ploss_mw, qloss_mvar;           /* series losses |I|^2 (r + jx), as MATPOWER's get_losses */
 } CityGridFlow;
+/* One flow per branch, in branch order; owned by the grid, valid until the next solve. */
 const CityGridFlow *city_grid_flows(const CityGrid *grid, int32_t *count);
+
+/* What each generator produced in the last solve, as MATPOWER's pfsoln
+ * reports it: the reference bus's first generator takes the slack P; the
+ * Q of a PV or reference bus is split among its generators in proportion
+ * to their Q ranges; generators out of service or on dead buses give 0. */
+typedef struct CityGridGenOut {
+    double pg_mw, qg_mvar; /* output at the terminals */
+    bool at_q_limit;       /* held at Qmax or Qmin by enforce_q_lims */
+} CityGridGenOut;
+/* One output per generator, in generator order; owned by the grid, valid until the next solve. */
+const CityGridGenOut *city_grid_gen_outputs(const CityGrid *grid, int32_t *count);
 /* True when a bus was energised in the last solve. */
 bool city_grid_bus_energised(const CityGrid *grid, int32_t bus_index);
 
@@ -252,6 +269,9 @@ typedef struct CityGridLights {
     double p_kw;         /* last draw */
 } CityGridLights;
 
+/* Devices on buses: the grid copies the definition (ids unique per kind,
+ * bus must exist). Before the run or between periods; on error the grid
+ * error names the device at fault. */
 CityStatus city_grid_add_load(CityGrid *grid, const CityGridLoad *load);
 CityStatus city_grid_add_pv(CityGrid *grid, const CityGridPv *pv);
 CityStatus city_grid_add_battery(CityGrid *grid, const CityGridBattery *battery);
@@ -323,6 +343,7 @@ typedef struct CityGridFeederStep {
     double losses_kw, unserved_kw;              /* branch losses into its buses, demand not served */
     double min_vm_pu, max_loading_pct;          /* lowest energised voltage, highest branch loading */
 } CityGridFeederStep;
+/* Per-feeder figures of the last period, in feeder order; owned by the grid. */
 const CityGridFeederStep *city_grid_feeder_steps(const CityGrid *grid, int32_t *count);
 
 /* Hashes the whole grid state (topology, set-points, voltages, SOC, EVs). */

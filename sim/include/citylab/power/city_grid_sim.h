@@ -17,16 +17,17 @@ typedef struct CityGridSimConfig {
 
 /* Running totals since the start of the run (also published as KPIs). */
 typedef struct CityGridTotals {
-    int64_t solves;
-    int32_t max_iterations;
-    double losses_kwh, demand_kwh, pv_kwh, unserved_kwh, ev_kwh, storage_throughput_kwh;
-    double peak_demand_kw, min_voltage_pu, max_line_loading_pct;
+    int64_t solves;         /* power flows solved */
+    int32_t max_iterations; /* most Newton/sweep iterations one solve took */
+    double losses_kwh, demand_kwh, pv_kwh, unserved_kwh, ev_kwh, storage_throughput_kwh; /* energies so far */
+    double peak_demand_kw, min_voltage_pu, max_line_loading_pct;                         /* extremes over all periods */
     double voltage_violation_min;     /* minutes with any energised bus outside the band */
     double voltage_violation_bus_min; /* the same summed over buses */
     double balance_max_rel_err;       /* worst energy-balance error of any period */
     int32_t dead_buses;               /* de-energised buses in the last period */
 } CityGridTotals;
 
+/* Fills config with the defaults (900 s periods, 0.95..1.05 pu band). */
 void city_grid_sim_config_default(CityGridSimConfig *config);
 /* The grid of a world, or NULL when none is attached. */
 CityGrid *city_grid_of(const CityWorld *world);

@@ -65,14 +65,14 @@ typedef struct CityDepartDef {
 } CityDepartDef;
 
 typedef struct CityTripDef {
-    const char *id; /* vehicle name for outputs (copied; NULL: generated) */
-    int32_t vtype;  /* index from city_road_add_vtype (-1: default car) */
-    double depart_s;
+    const char *id;             /* vehicle name for outputs (copied; NULL: generated) */
+    int32_t vtype;              /* index from city_road_add_vtype (-1: default car) */
+    double depart_s;            /* simulated departure time (s) */
     int32_t route;              /* index from city_road_add_route, or -1: route from->to */
     int32_t from_edge, to_edge; /* when route == -1 (our router picks the path) */
     const int32_t *via;         /* optional edges to pass, in order */
-    int32_t n_via;
-    CityDepartDef depart;
+    int32_t n_via;              /* length of via */
+    CityDepartDef depart;       /* lane, position and speed at departure */
 } CityTripDef;
 
 typedef enum CityFlowSpacing {
@@ -81,31 +81,31 @@ typedef enum CityFlowSpacing {
 } CityFlowSpacing;
 
 typedef struct CityFlowDef {
-    const char *id; /* prefix of vehicle names (id.N) */
-    int32_t vtype;
-    double begin_s, end_s;
-    double veh_per_hour; /* rate; or */
-    double period_s;     /*   > 0: one every period (overrides rate); or */
-    double probability;  /*   > 0: chance per second of one departure (SUMO); or */
-    int64_t number;      /*   > 0: this many spread evenly over [begin, end) */
-    CityFlowSpacing spacing;
-    int32_t route; /* or -1 with from/to */
-    int32_t from_edge, to_edge;
-    const int32_t *via;
-    int32_t n_via;
-    CityDepartDef depart;
+    const char *id;             /* prefix of vehicle names (id.N) */
+    int32_t vtype;              /* vehicle type index */
+    double begin_s, end_s;      /* departures in [begin_s, end_s) of simulated time */
+    double veh_per_hour;        /* rate; or */
+    double period_s;            /*   > 0: one every period (overrides rate); or */
+    double probability;         /*   > 0: chance per second of one departure (SUMO); or */
+    int64_t number;             /*   > 0: this many spread evenly over [begin, end) */
+    CityFlowSpacing spacing;    /* how departures are spaced for veh_per_hour and period_s */
+    int32_t route;              /* index from city_road_add_route, or -1 with from/to */
+    int32_t from_edge, to_edge; /* when route == -1 */
+    const int32_t *via;         /* optional edges to pass, in order */
+    int32_t n_via;              /* length of via */
+    CityDepartDef depart;       /* lane, position and speed at departure */
 } CityFlowDef;
 
 /* An OD matrix slice: trips[i] vehicles from from_edge[i] to to_edge[i]
  * leave at uniformly random times in [begin_s, end_s). */
 typedef struct CityOdDef {
-    const char *id;
-    int32_t vtype;
-    double begin_s, end_s;
-    int32_t n_pairs;
-    const int32_t *from_edge, *to_edge;
-    const double *trips; /* vehicles per pair in the slice (fractions carried as a random rounding) */
-    CityDepartDef depart;
+    const char *id;                     /* prefix of vehicle names */
+    int32_t vtype;                      /* vehicle type index */
+    double begin_s, end_s;              /* the time slice (s) */
+    int32_t n_pairs;                    /* length of from_edge, to_edge and trips */
+    const int32_t *from_edge, *to_edge; /* origin and destination edge of each pair */
+    const double *trips;                /* vehicles per pair in the slice (fractions carried as a random rounding) */
+    CityDepartDef depart;               /* lane, position and speed at departure */
 } CityOdDef;
 
 /* ---- the subsystem ----------------------------------------------------- */
@@ -121,6 +121,7 @@ typedef struct CityRoadOptions {
     double ev_dwell_s;          /* how long it stays plugged in (default 3600) */
 } CityRoadOptions;
 
+/* Fills options with the defaults named on each field above. */
 void city_road_options_defaults(CityRoadOptions *options);
 
 /* Creates the road subsystem, taking ownership of a finalized network,
@@ -156,18 +157,18 @@ CityStatus city_road_tls_set_phase(CityRoad *road, int32_t tls, int32_t phase);
 /* ---- reading (viewer, Lua, tests) ------------------------------------- */
 
 typedef struct CityVehicleView {
-    CityId id;
-    const char *name;
-    int32_t vtype;
-    uint32_t vclass;
-    int32_t lane; /* current lane (normal or internal) */
-    double pos_m; /* front bumper position along the lane */
-    double speed_mps;
-    double accel_mps2;
-    double length_m;
-    CityPoint xy; /* front bumper in the world frame */
-    double heading_rad;
-    int32_t route_pos; /* index of the current edge in its route */
+    CityId id;          /* stable handle while the vehicle runs */
+    const char *name;   /* its name (owned by the road) */
+    int32_t vtype;      /* vehicle type index */
+    uint32_t vclass;    /* vehicle class bit (CITY_VCLASS_*) */
+    int32_t lane;       /* current lane (normal or internal) */
+    double pos_m;       /* front bumper position along the lane */
+    double speed_mps;   /* current speed */
+    double accel_mps2;  /* acceleration of the last step */
+    double length_m;    /* vehicle length */
+    CityPoint xy;       /* front bumper in the world frame */
+    double heading_rad; /* direction of travel, counter-clockwise from +x */
+    int32_t route_pos;  /* index of the current edge in its route */
     int32_t route_len;
     const int32_t *route; /* edges of the route */
     double depart_s;
@@ -191,19 +192,20 @@ const char *city_road_tls_state(const CityRoad *road, int32_t tls);
 int32_t city_road_tls_phase(const CityRoad *road, int32_t tls);
 
 typedef struct CityRoadStats {
-    uint64_t inserted;        /* vehicles that entered */
-    uint64_t arrived;         /* vehicles that reached their destination */
-    uint64_t aborted;         /* vehicles that could not reach it and left (logged warnings) */
-    uint64_t running;         /* on the network now (inserted = arrived + aborted + running) */
-    uint64_t waiting_insert;  /* due but not yet inserted (no room) */
-    uint64_t vehicle_updates; /* vehicle-steps simulated */
-    uint64_t gridlock_warnings;
-    double sum_travel_time_s; /* over arrived vehicles */
-    double sum_time_loss_s;
-    double sum_route_length_m;
-    double mean_speed_mps; /* of running vehicles, this step */
+    uint64_t inserted;          /* vehicles that entered */
+    uint64_t arrived;           /* vehicles that reached their destination */
+    uint64_t aborted;           /* vehicles that could not reach it and left (logged warnings) */
+    uint64_t running;           /* on the network now (inserted = arrived + aborted + running) */
+    uint64_t waiting_insert;    /* due but not yet inserted (no room) */
+    uint64_t vehicle_updates;   /* vehicle-steps simulated */
+    uint64_t gridlock_warnings; /* vehicles reported standing longer than gridlock_time_s */
+    double sum_travel_time_s;   /* over arrived vehicles */
+    double sum_time_loss_s;     /* over arrived vehicles: time lost against free-flow speed */
+    double sum_route_length_m;  /* over arrived vehicles */
+    double mean_speed_mps;      /* of running vehicles, this step */
 } CityRoadStats;
 
+/* The live counters (the KPIs follow them every CITY_KPI_PERIOD_S). */
 void city_road_stats(const CityRoad *road, CityRoadStats *out);
 
 /* The options the subsystem was created with (owned by the road). */

@@ -38,16 +38,17 @@ typedef struct CityGridSpec {
 } CityGridSpec;
 
 typedef struct CityArterialSpec {
-    const char *prefix;
-    int32_t n_cross;       /* cross streets (signalised junctions) */
-    double spacing_m;      /* between cross streets */
-    double cross_length_m; /* length of each cross street arm */
-    int32_t lanes, cross_lanes;
-    double speed_mps, cross_speed_mps;
-    CityJunctionType junction; /* type of the arterial/cross street junctions */
-    double green_s, yellow_s;
+    const char *prefix;                /* prefix of node and edge ids */
+    int32_t n_cross;                   /* cross streets (signalised junctions) */
+    double spacing_m;                  /* between cross streets */
+    double cross_length_m;             /* length of each cross street arm */
+    int32_t lanes, cross_lanes;        /* lanes per direction on the arterial and the cross streets */
+    double speed_mps, cross_speed_mps; /* their speed limits */
+    CityJunctionType junction;         /* type of the arterial/cross street junctions */
+    double green_s, yellow_s;          /* default signal program timings (0: 31 s / 3 s, netconvert's) */
 } CityArterialSpec;
 
+/* An empty builder owned by the caller (NULL when out of memory). */
 CityRoadBuilder *city_road_builder_create(void);
 void city_road_builder_destroy(CityRoadBuilder *builder);
 

@@ -77,12 +77,12 @@ typedef struct CityJunction {
 } CityJunction;
 
 typedef struct CityEdge {
-    char *id;
+    char *id;           /* SUMO edge id (owned by the net) */
     int32_t from, to;   /* junction indices (-1 for internal edges) */
     int32_t priority;   /* road priority (higher = more important) */
     bool internal;      /* an edge inside a junction */
     int32_t lane_first; /* lanes net->lanes[lane_first .. +lane_count), 0 = rightmost */
-    int32_t lane_count;
+    int32_t lane_count; /* number of lanes */
     double length_m;    /* length of its lane 0 */
     double speed_mps;   /* highest lane speed limit */
     int32_t succ_first; /* distinct successor edges (routing graph, filled by finalize): */
@@ -91,7 +91,7 @@ typedef struct CityEdge {
 } CityEdge;
 
 typedef struct CityLane {
-    char *id;
+    char *id;      /* SUMO lane id (owned by the net) */
     int32_t edge;  /* owner edge */
     int32_t index; /* position on the edge, 0 = rightmost */
     double length_m;
@@ -142,31 +142,33 @@ typedef struct CityTlsPhase {
 } CityTlsPhase;
 
 typedef struct CityTls {
-    char *id;
-    char *program_id;
-    CityTlsType type;
+    char *id;            /* SUMO traffic light id (owned by the net) */
+    char *program_id;    /* SUMO program id */
+    CityTlsType type;    /* static, actuated, ... */
     double offset_s;     /* cycle offset */
     int32_t link_count;  /* length of every state string */
     int32_t phase_first; /* phases net->phases[phase_first .. +phase_count) */
-    int32_t phase_count;
+    int32_t phase_count; /* number of phases */
 } CityTls;
 
+/* The network: flat arrays indexed by int32_t, each with its count. Items
+ * refer to each other by index, never by pointer. */
 typedef struct CityRoadNet {
-    CityJunction *junctions;
+    CityJunction *junctions; /* in file order */
     int32_t n_junctions;
-    CityEdge *edges;
+    CityEdge *edges; /* normal and internal edges */
     int32_t n_edges;
-    CityLane *lanes;
+    CityLane *lanes; /* grouped by edge: edges[e].lane_first .. */
     int32_t n_lanes;
-    CityConnection *conns;
+    CityConnection *conns; /* turn connections lane -> lane */
     int32_t n_conns;
-    CityLink *links;
+    CityLink *links; /* junction links (one per connection through a junction) */
     int32_t n_links;
-    CityTls *tls;
+    CityTls *tls; /* traffic lights */
     int32_t n_tls;
-    CityTlsPhase *phases;
+    CityTlsPhase *phases; /* all lights' phases: tls[i].phase_first .. */
     int32_t n_phases;
-    CityPoint *points;
+    CityPoint *points; /* lane centre lines and junction outlines (m, world frame) */
     int32_t n_points;
     int32_t *via;
     int32_t n_via; /* internal lane lists of connections */
@@ -232,6 +234,7 @@ CityStatus city_road_net_finalize(CityRoadNet *net, char *err, size_t err_len);
 
 /* ---- reading ----------------------------------------------------------- */
 
+/* Index of the item with this SUMO id, or -1. */
 int32_t city_road_net_find_junction(const CityRoadNet *net, const char *id);
 int32_t city_road_net_find_edge(const CityRoadNet *net, const char *id);
 int32_t city_road_net_find_lane(const CityRoadNet *net, const char *id);

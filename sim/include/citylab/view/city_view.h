@@ -36,7 +36,9 @@ int city_view_run(CityScenario *scenario, const CityViewOptions *options);
  * CITY_KPI_PERIOD_S of simulated time. A headless run that will take a screenshot samples them
  * as it goes, so the picture shows the history the window would show. */
 typedef struct CityViewCharts CityViewCharts;
+/* Empty charts, owned by the caller (NULL when out of memory). */
 CityViewCharts *city_view_charts_create(void);
+/* Adds a sample when a chart period has passed since the last; call after each step. */
 void city_view_charts_sample(CityViewCharts *charts, const CityWorld *world);
 void city_view_charts_free(CityViewCharts *charts);
 
