@@ -32,8 +32,9 @@ static const char *hash_of(const CityTestRun *r)
  * line of summary.json. */
 static void same_outputs(const char *a, const char *b)
 {
-    static const char *const files[] = {"summary.json", "events.csv", "trips.csv", "edges.csv", "grid.csv",
-                                        "series_vehicles.csv", "series_temperature.csv", NULL};
+    static const char *const files[] = {
+        "summary.json",           "events.csv", "trips.csv", "edges.csv", "grid.csv", "series_vehicles.csv",
+        "series_temperature.csv", NULL};
     for (int i = 0; files[i]; i++) {
         char pa[4400], pb[4400];
         snprintf(pa, sizeof pa, "%s/%s", a, files[i]);
@@ -76,12 +77,11 @@ static void check_restores(const char *name, const char *scenario, const char *u
         snprintf(state, sizeof state, "%s/at%s.state", dir, times[i]);
         snprintf(saved, sizeof saved, "%s/saved%s", dir, times[i]);
         snprintf(restored, sizeof restored, "%s/restored%s", dir, times[i]);
-        const char *a_save[] = {"run",  scenario, "--until", until, "--save-state", state, "--at", times[i],
-                                "--out", saved,   "--quiet", NULL};
+        const char *a_save[] = {"run",  scenario, "--until", until, "--save-state", state,
+                                "--at", times[i], "--out",   saved, "--quiet",      NULL};
         r = city_test_run(a_save, 600);
         if (strcmp(hash_of(&r), expect) != 0)
-            fail_msg("%s: taking a checkpoint at %s s changed the run: %s vs %s", name, times[i], hash_of(&r),
-                     expect);
+            fail_msg("%s: taking a checkpoint at %s s changed the run: %s vs %s", name, times[i], hash_of(&r), expect);
         city_test_run_free(&r);
         const char *a_rest[] = {"run", "--restore", state, "--until", until, "--out", restored, "--quiet", NULL};
         r = city_test_run(a_rest, 600);
@@ -133,8 +133,8 @@ static void test_refuses_other_version_and_damage(void **state)
     char st[4300], out[4300], bad[4300];
     snprintf(st, sizeof st, "%s/a.state", dir);
     snprintf(out, sizeof out, "%s/out", dir);
-    const char *save[] = {"run", HEATWAVE, "--until", "7200", "--save-state", st, "--at", "3600", "--out", out,
-                          "--quiet", NULL};
+    const char *save[] = {"run",  HEATWAVE, "--until", "7200", "--save-state", st,
+                          "--at", "3600",   "--out",   out,    "--quiet",      NULL};
     CityTestRun r = city_test_run(save, 600);
     assert_int_equal(r.exit_code, 1); /* the day's checks fail when it stops at 02:00 */
     assert_true(city_test_exists(st));
@@ -184,8 +184,8 @@ static void test_forks(void **state)
     snprintf(a, sizeof a, "%s/a", dir);
     snprintf(b, sizeof b, "%s/b", dir);
     snprintf(c, sizeof c, "%s/parent", dir);
-    const char *warm[] = {"run", DEFAULT_SCENARIO, "--until", "900", "--save-state", st, "--at", "600",
-                          "--out", c,        "--quiet", NULL};
+    const char *warm[] = {"run", DEFAULT_SCENARIO, "--until", "900", "--save-state", st, "--at", "600", "--out",
+                          c,     "--quiet",        NULL};
     CityTestRun r = city_test_run(warm, 600);
     char parent[64];
     snprintf(parent, sizeof parent, "%s", hash_of(&r));

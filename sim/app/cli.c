@@ -253,9 +253,11 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
         return 2;
     }
     if (o->restore_path && (o->net_path || o->scenario.n_params || o->replay_path)) {
-        fprintf(stderr,
-                "citylab %s: --restore continues the saved run with its own scenario and parameters; drop %s\n",
-                command, o->net_path ? "--net" : o->replay_path ? "--replay" : "--param");
+        fprintf(stderr, "citylab %s: --restore continues the saved run with its own scenario and parameters; drop %s\n",
+                command,
+                o->net_path      ? "--net"
+                : o->replay_path ? "--replay"
+                                 : "--param");
         return 2;
     }
     if (o->net_path)

@@ -190,7 +190,7 @@ int city_cmd_run_from(int argc, char **argv, int first)
     const int64_t shot_tick =
         o.screenshot_path && o.screenshot_at_s >= 0 ? city_world_ticks_for(w, o.screenshot_at_s) : -1;
     const bool show = !o.quiet && isatty(STDERR_FILENO);
-    int64_t save_tick = !o.save_state_path          ? -1
+    int64_t save_tick = !o.save_state_path       ? -1
                         : o.screenshot_at_s >= 0 ? city_world_ticks_for(w, o.screenshot_at_s)
                                                  : end_tick;
     if (save_tick >= 0 && save_tick < city_world_tick(w)) {

@@ -16,8 +16,9 @@ int city_run_restore_prepare(CityCliOptions *o, CityCheckpointInfo *ck, bool *fo
     }
     if (!o->scenario_path) {
         if (!ck->scenario[0]) {
-            fprintf(stderr, "citylab: error: %s: the checkpoint names no scenario file; give it: citylab run "
-                            "SCENARIO.lua --restore FILE\n",
+            fprintf(stderr,
+                    "citylab: error: %s: the checkpoint names no scenario file; give it: citylab run "
+                    "SCENARIO.lua --restore FILE\n",
                     o->restore_path);
             return 2;
         }

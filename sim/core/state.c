@@ -168,7 +168,7 @@ bool city_state_get_array(CityStateReader *r, void *p, size_t n, size_t size, co
         return false;
     if (count != n || esize != size)
         return city_state_fail(r, "%s: the checkpoint holds %llu entries of %llu bytes, this city %zu of %zu", what,
-                                (unsigned long long)count, (unsigned long long)esize, n, size);
+                               (unsigned long long)count, (unsigned long long)esize, n, size);
     return get(r, p, n * size);
 }
 
@@ -199,7 +199,6 @@ bool city_state_expect_tag(CityStateReader *r, const char tag[4])
     if (!get(r, got, 4))
         return false;
     if (memcmp(got, tag, 4) != 0)
-        return city_state_fail(r, "expected section '%.4s' in the checkpoint, found another; the file is damaged",
-                               tag);
+        return city_state_fail(r, "expected section '%.4s' in the checkpoint, found another; the file is damaged", tag);
     return true;
 }

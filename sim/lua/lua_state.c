@@ -30,7 +30,7 @@ typedef struct Walk {
     int funcs;            /* stack index: id -> function, in discovery order */
     int cells;            /* stack index: upvalue id -> true (save) */
     lua_Integer n_tables, n_funcs;
-    const char *where; /* what is being walked, for messages */
+    const char *where;   /* what is being walked, for messages */
     char where_buf[320]; /* storage for a composed `where` */
     bool failed;
     char msg[512];
@@ -204,8 +204,9 @@ static void save_value(Walk *w, int idx)
         lua_rawseti(L, w->funcs, w->n_funcs);
         return;
     }
-    walk_fail(w, lua_pushfstring(L, "holds a %s, which a checkpoint cannot hold (only nil, booleans, numbers, strings "
-                                    "and tables of those)",
+    walk_fail(w, lua_pushfstring(L,
+                                 "holds a %s, which a checkpoint cannot hold (only nil, booleans, numbers, strings "
+                                 "and tables of those)",
                                  luaL_typename(L, idx)));
     lua_pop(L, 1);
 }

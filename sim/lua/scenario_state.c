@@ -135,7 +135,8 @@ static bool read_header(CityStateReader *r, const char *path, CityCheckpointInfo
     if (r->len >= 8)
         memcpy(&sum, r->data + r->len - 8, 8);
     if (r->len < 32 || !city_state_get_array(r, magic, 8, 1, "magic") || memcmp(magic, CKPT_MAGIC, 8) != 0) {
-        city_error_set(err, CITY_ERR_INVALID, "%s: not a citylab checkpoint (written by citylab run --save-state FILE --at S)", path);
+        city_error_set(err, CITY_ERR_INVALID,
+                       "%s: not a citylab checkpoint (written by citylab run --save-state FILE --at S)", path);
         return false;
     }
     uint32_t format = city_state_get_u32(r), order = 0;
@@ -145,17 +146,18 @@ static bool read_header(CityStateReader *r, const char *path, CityCheckpointInfo
     free(version);
     if (format != CKPT_FORMAT || strcmp(info->version, CITY_VERSION_STRING) != 0 || order != CKPT_ORDER) {
         city_error_set(err, CITY_ERR_INVALID,
-                 "%s: checkpoint from citylab %s (format %u%s); this is citylab %s (format %u): a checkpoint "
-                 "restores only in the version that wrote it; run the scenario again from the start",
-                 path, info->version, format, order != CKPT_ORDER ? ", other byte order" : "", CITY_VERSION_STRING,
-                 CKPT_FORMAT);
+                       "%s: checkpoint from citylab %s (format %u%s); this is citylab %s (format %u): a checkpoint "
+                       "restores only in the version that wrote it; run the scenario again from the start",
+                       path, info->version, format, order != CKPT_ORDER ? ", other byte order" : "",
+                       CITY_VERSION_STRING, CKPT_FORMAT);
         return false;
     }
     uint64_t h = 0;
     memcpy(&h, r->data + r->len - 8, 8);
     (void)sum;
     if (fnv1a(r->data, r->len - 8, 14695981039346656037ull) != h) {
-        city_error_set(err, CITY_ERR_INVALID, "%s: the checkpoint is damaged (checksum mismatch); write it again", path);
+        city_error_set(err, CITY_ERR_INVALID, "%s: the checkpoint is damaged (checksum mismatch); write it again",
+                       path);
         return false;
     }
     char *scenario = city_state_get_str(r);
@@ -215,8 +217,9 @@ CityStatus city_scenario_restore(CityScenario *sc, const char *path, void **extr
     bool ok = read_header(&whole, path, &info, err);
     r.pos = whole.pos;
     if (ok && info.source_hash != source_hash(sc)) {
-        city_error_set(err, CITY_ERR_INVALID, "%s: the scenario file %s changed since the checkpoint was taken; run it from the start",
-                 path, sc->path[0] ? sc->path : sc->name);
+        city_error_set(err, CITY_ERR_INVALID,
+                       "%s: the scenario file %s changed since the checkpoint was taken; run it from the start", path,
+                       sc->path[0] ? sc->path : sc->name);
         ok = false;
     }
     city_checkpoint_info_free(&info);

@@ -279,8 +279,8 @@ static void read_seeds(lua_State *L, int idx, CitySweep *sw)
 
 static void check_keys(lua_State *L, int idx)
 {
-    static const char *const known[] = {"scenario", "params", "lhs",   "seeds",
-                                        "seed",     "until_s", "dt_ms", "restore", NULL};
+    static const char *const known[] = {"scenario", "params", "lhs",     "seeds", "seed",
+                                        "until_s",  "dt_ms",  "restore", NULL};
     lua_pushnil(L);
     while (lua_next(L, idx)) {
         const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";

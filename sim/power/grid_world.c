@@ -223,8 +223,8 @@ CityStatus city_grid_sim_attach(CityWorld *w, CityGrid *grid, const CityGridSimC
     else
         city_grid_sim_config_default(&s->cfg);
     s->next_tick = city_world_tick(w);
-    CitySubsystemDef def = {GRID_SUBSYSTEM, CITY_PHASE_PHYSICS, 1,          0,        grid_step, grid_hash,
-                            grid_destroy,   grid_finish,        grid_save, grid_load};
+    CitySubsystemDef def = {GRID_SUBSYSTEM, CITY_PHASE_PHYSICS, 1,           0,         grid_step,
+                            grid_hash,      grid_destroy,       grid_finish, grid_save, grid_load};
     CityStatus st = city_world_add_subsystem(w, &def, s);
     if (st != CITY_OK)
         grid_destroy(s);

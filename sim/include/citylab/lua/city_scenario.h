@@ -69,14 +69,14 @@ bool city_scenario_param_at(const CityScenario *scenario, size_t i, const char *
  * opaque block for the caller (the event log written so far). */
 
 typedef struct CityCheckpointInfo {
-    char version[64];    /* citylab version that wrote it */
-    char scenario[4096]; /* scenario file it was taken from ("" for a built-in one) */
+    char version[64];     /* citylab version that wrote it */
+    char scenario[4096];  /* scenario file it was taken from ("" for a built-in one) */
     uint64_t source_hash; /* of the scenario file's bytes */
-    uint64_t seed;       /* the run seed */
-    int32_t dt_ms;       /* tick length */
-    int64_t tick;        /* the tick it was taken at */
-    size_t n_params;     /* --param values the run was given */
-    char **params;       /* "name=value" (owned) */
+    uint64_t seed;        /* the run seed */
+    int32_t dt_ms;        /* tick length */
+    int64_t tick;         /* the tick it was taken at */
+    size_t n_params;      /* --param values the run was given */
+    char **params;        /* "name=value" (owned) */
 } CityCheckpointInfo;
 
 /* Reads a checkpoint's header; refuses a file that is not one, is damaged,
