@@ -1,8 +1,9 @@
 /* Checkpoints: a run restored at S ends on the state hash and the outputs
  * of the uninterrupted run, for the default scenario (road traffic) and
- * the heat-wave day (power grid, EVs, the scenario's own Lua tables);
- * refusals are clear (a closure made during the run, another version, a
- * damaged file); forks are deterministic and differ from their parent. */
+ * the heat-wave day (power grid, EVs, the scenario's own Lua tables and
+ * the closures it makes during the run); refusals are clear (state that
+ * cannot be rebuilt, another version, a damaged file); forks are
+ * deterministic and differ from their parent. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -102,25 +103,31 @@ static void test_default_scenario_restores(void **state)
 static void test_heatwave_restores(void **state)
 {
     (void)state;
-    /* 03:00 (night, lights dimmed), 06:30 (before the EVs), 22:00 (after the
-     * outage, demand response and the last EV) */
-    static const char *const times[] = {"10800", "23400", "79200"};
+    /* 03:00 (night, lights dimmed), 14:00 (EVs plugged in, each with its
+     * unplug callback pending: closures made during the run; the outage
+     * starts), 22:00 (after demand response and the last EV) */
+    static const char *const times[] = {"10800", "50400", "79200"};
     check_restores("ckpt_heatwave", HEATWAVE, "86400", times, 3);
 }
 
-/* At 14:00 an EV's unplug callback, a closure made inside a callback, is
- * pending: saving refuses and names it, and writes nothing. */
-static void test_refuses_runtime_closure(void **state)
+/* A table used as a key cannot be matched with a rebuilt one: saving
+ * refuses, names the local that holds it, and writes nothing. */
+static void test_refuses_unsaveable_state(void **state)
 {
     (void)state;
     const char *dir = city_test_scratch("ckpt_refuse");
-    char st[4300], out[4300];
+    char st[4300], out[4300], scenario[4300];
     snprintf(st, sizeof st, "%s/x.state", dir);
     snprintf(out, sizeof out, "%s/out", dir);
-    const char *args[] = {"run", HEATWAVE, "--save-state", st, "--at", "50400", "--out", out, "--quiet", NULL};
-    CityTestRun r = city_test_run(args, 600);
+    snprintf(scenario, sizeof scenario, "%s/keys.lua", dir);
+    assert_true(city_test_write_file(scenario, "city.config{ dt_ms = 1000, until_s = 60 }\n"
+                                               "local index = {}\n"
+                                               "city.every(10, function() index[{}] = city.time() end)\n"));
+    const char *args[] = {"run", scenario, "--save-state", st, "--at", "30", "--out", out, "--quiet", NULL};
+    CityTestRun r = city_test_run(args, 60);
     assert_int_equal(r.exit_code, 2);
-    assert_non_null(strstr(r.err, "heatwave.lua:179 was scheduled during the run and is still pending"));
+    assert_non_null(strstr(r.err, "local 'index' of the function at"));
+    assert_non_null(strstr(r.err, "a table has a key that is not a number, string or boolean"));
     assert_false(city_test_exists(st));
     assert_false(city_test_exists(out));
     city_test_run_free(&r);
@@ -207,7 +214,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_scenario_restores),
         cmocka_unit_test(test_heatwave_restores),
-        cmocka_unit_test(test_refuses_runtime_closure),
+        cmocka_unit_test(test_refuses_unsaveable_state),
         cmocka_unit_test(test_refuses_other_version_and_damage),
         cmocka_unit_test(test_forks),
     };

@@ -1,13 +1,12 @@
-/* The scenario's own state in a checkpoint. Functions cannot be written
- * to a file, so a restore runs the scenario's top level again (which
- * rebuilds every closure, table and callback as they were at tick 0) and
- * then puts back the data that changed: the globals, the loaded modules
- * and the upvalues of every function reachable from the callbacks, as
- * nil, booleans, numbers, strings and tables of those, restored in place
- * so that closures sharing a table still share it. A function value is
- * matched with the function at the same place in the rebuilt state; one
- * that the run created (a pending callback made inside a callback, say)
- * cannot be rebuilt, and saving then stops with a message naming it. */
+/* The scenario's own state in a checkpoint. A restore runs the scenario's
+ * top level again (which rebuilds every closure, table and callback as
+ * they were at tick 0) and then puts back the data that changed: the
+ * globals, the loaded modules and the upvalues of every function reachable
+ * from the callbacks, as nil, booleans, numbers, strings and tables of
+ * those, restored in place so that closures sharing a table still share
+ * it. A function value is matched with the function at the same place in
+ * the rebuilt state; pending callbacks that the run itself made are
+ * written as verified bytecode (see "callbacks made during the run"). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +27,12 @@ typedef struct Walk {
     int seen;             /* stack index: table/function -> id (save), unused on load */
     int tables;           /* stack index: id -> table (load) */
     int funcs;            /* stack index: id -> function, in discovery order */
-    int cells;            /* stack index: upvalue id -> true (save) */
+    int cells;            /* stack index: upvalue id -> where first seen, function * 1024 + index (save) */
+    int made;             /* stack index: closures made during the run, by number (load) */
     lua_Integer n_tables, n_funcs;
+    lua_Integer next_func; /* first function whose upvalues are not walked yet */
+    size_t *runtime;       /* pending callbacks made during the run (save) */
+    size_t n_runtime;
     const char *where;   /* what is being walked, for messages */
     char where_buf[320]; /* storage for a composed `where` */
     bool failed;
@@ -400,7 +403,7 @@ static void load_globals(Walk *w)
 static void save_upvalues(Walk *w)
 {
     lua_State *L = w->L;
-    for (lua_Integer i = 1; i <= w->n_funcs && !w->failed; i++) {
+    for (lua_Integer i = w->next_func + 1; i <= w->n_funcs && !w->failed; w->next_func = i++) {
         lua_rawgeti(L, w->funcs, i);
         int f = lua_gettop(L);
         lua_Debug ar;
@@ -425,7 +428,7 @@ static void save_upvalues(Walk *w)
             }
             lua_pop(L, 1);
             lua_pushlightuserdata(L, lua_upvalueid(L, f, j));
-            lua_pushboolean(L, 1);
+            lua_pushinteger(L, i * 1024 + j);
             lua_rawset(L, w->cells);
             city_state_put_u8(w->out, 1);
             save_value(w, lua_gettop(L));
@@ -438,7 +441,7 @@ static void save_upvalues(Walk *w)
 static void load_upvalues(Walk *w)
 {
     lua_State *L = w->L;
-    for (lua_Integer i = 1; i <= w->n_funcs && !w->in->bad; i++) {
+    for (lua_Integer i = w->next_func + 1; i <= w->n_funcs && !w->in->bad; w->next_func = i++) {
         lua_rawgeti(L, w->funcs, i);
         int f = lua_gettop(L), n = 0;
         while (lua_getupvalue(L, f, n + 1)) {
@@ -473,9 +476,183 @@ static void open_walk(Walk *w, CityScenario *sc, bool loading)
     w->funcs = lua_gettop(w->L);
     lua_newtable(w->L);
     w->cells = lua_gettop(w->L);
+    lua_newtable(w->L);
+    w->made = lua_gettop(w->L);
 }
 
-/* A callback that the run created and that is still due cannot be rebuilt. */
+/* ---- callbacks made during the run ----------------------------------------
+ * A closure made inside a callback (a city.at that unplugs an EV later,
+ * say) does not exist after the top level reruns. Its function is written
+ * as Lua bytecode without debug information, and its captured locals like
+ * any other: joined with the locals of functions already written, or by
+ * value. Bytecode from a file would be a way out of the sandbox, so a
+ * restore loads it only when it is, byte for byte, a function of the
+ * scenario file compiled afresh. */
+
+#define LUA54_HEADER 31 /* signature, version, format, LUAC_DATA, three sizes, LUAC_INT, LUAC_NUM */
+
+typedef struct DumpBuf {
+    char *p; /* bytes (owned) */
+    size_t n, cap;
+    bool oom;
+} DumpBuf;
+
+static int dump_writer(lua_State *L, const void *p, size_t sz, void *ud)
+{
+    (void)L;
+    DumpBuf *d = ud;
+    if (d->oom || !city_grow((void **)&d->p, &d->cap, d->n + sz, 1)) {
+        d->oom = true;
+        return 1;
+    }
+    memcpy(d->p + d->n, p, sz);
+    d->n += sz;
+    return 0;
+}
+
+static bool contains(const char *hay, size_t hn, const char *needle, size_t nn)
+{
+    for (size_t i = 0; nn <= hn && i <= hn - nn; i++)
+        if (hay[i] == needle[0] && memcmp(hay + i, needle, nn) == 0)
+            return true;
+    return false;
+}
+
+/* The scenario file compiled again and dumped without debug information:
+ * every function it defines is in it. */
+static bool source_dump(Walk *w, DumpBuf *d)
+{
+    lua_State *L = w->L;
+    char chunk[PATH_MAX + 1];
+    snprintf(chunk, sizeof chunk, "@%s", w->sc->path);
+    if (!w->sc->path[0] || city_sandbox_loadfile(L, w->sc->path, chunk) != LUA_OK) {
+        lua_pop(L, 1);
+        return false;
+    }
+    bool ok = lua_dump(L, dump_writer, d, 1) == 0 && !d->oom;
+    lua_pop(L, 1);
+    return ok;
+}
+
+static void save_closure(Walk *w, size_t k, size_t idx)
+{
+    lua_State *L = w->L;
+    city_state_put_u64(w->out, idx);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, w->sc->callbacks[idx].fn_ref);
+    int f = lua_gettop(L);
+    lua_Debug ar;
+    lua_pushvalue(L, f);
+    lua_getinfo(L, ">S", &ar);
+    snprintf(w->where_buf, sizeof w->where_buf, "the pending callback defined at %s:%d", ar.short_src, ar.linedefined);
+    w->where = w->where_buf;
+    DumpBuf d = {0};
+    if (lua_iscfunction(L, f) || lua_dump(L, dump_writer, &d, 1) != 0 || d.oom) {
+        free(d.p);
+        walk_fail(w, "cannot be written as Lua bytecode");
+        lua_pop(L, 1);
+        return;
+    }
+    city_state_put_array(w->out, d.p, d.n, 1);
+    free(d.p);
+    int n = 0;
+    while (lua_getupvalue(L, f, n + 1)) {
+        n++;
+        lua_pop(L, 1);
+    }
+    city_state_put_u32(w->out, (uint32_t)n);
+    for (int j = 1; j <= n && !w->failed; j++) {
+        lua_getupvalue(L, f, j);
+        lua_pushlightuserdata(L, lua_upvalueid(L, f, j));
+        if (lua_rawget(L, w->cells) == LUA_TNUMBER) { /* shared with a function already written */
+            city_state_put_u8(w->out, 2);
+            city_state_put_i64(w->out, lua_tointeger(L, -1));
+            lua_pop(L, 2);
+            continue;
+        }
+        lua_pop(L, 1);
+        lua_pushlightuserdata(L, lua_upvalueid(L, f, j));
+        lua_pushinteger(L, -(lua_Integer)((k + 1) * 1024 + (size_t)j));
+        lua_rawset(L, w->cells);
+        city_state_put_u8(w->out, 1);
+        save_value(w, lua_gettop(L));
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
+static void save_closures(Walk *w)
+{
+    city_state_put_u64(w->out, w->n_runtime);
+    for (size_t k = 0; k < w->n_runtime && !w->failed; k++)
+        save_closure(w, k, w->runtime[k]);
+}
+
+/* Loads one verified closure and joins or fills its upvalues; pushes it. */
+static bool load_closure(Walk *w, size_t k, const DumpBuf *src, const char *bytes, size_t len)
+{
+    lua_State *L = w->L;
+    bool ours =
+        len > LUA54_HEADER + 1 && src->n > LUA54_HEADER && memcmp(bytes, src->p, LUA54_HEADER) == 0 &&
+        contains(src->p + LUA54_HEADER, src->n - LUA54_HEADER, bytes + LUA54_HEADER + 1, len - LUA54_HEADER - 1);
+    if (!ours)
+        return walk_fail(w, "a pending callback in the checkpoint is not a function of the scenario file; was it "
+                            "edited?");
+    if (luaL_loadbufferx(L, bytes, len, "=checkpoint", "b") != LUA_OK) {
+        lua_pop(L, 1);
+        return walk_fail(w, "a pending callback in the checkpoint does not load");
+    }
+    int f = lua_gettop(L), n = 0;
+    lua_pushvalue(L, f);
+    lua_rawseti(L, w->made, (lua_Integer)k + 1);
+    while (lua_getupvalue(L, f, n + 1)) {
+        n++;
+        lua_pop(L, 1);
+    }
+    if ((int)city_state_get_u32(w->in) != n)
+        return walk_fail(w, "damaged pending callback in the checkpoint");
+    for (int j = 1; j <= n && !w->in->bad; j++) {
+        if (city_state_get_u8(w->in) == 2) {
+            lua_Integer ref = city_state_get_i64(w->in), r = ref < 0 ? -ref : ref;
+            lua_rawgeti(L, ref < 0 ? w->made : w->funcs, r / 1024);
+            if (lua_type(L, -1) != LUA_TFUNCTION || lua_iscfunction(L, -1) || r % 1024 < 1 ||
+                !lua_getupvalue(L, -1, (int)(r % 1024))) {
+                lua_pop(L, 1);
+                return walk_fail(w, "damaged pending callback in the checkpoint");
+            }
+            lua_pop(L, 1);
+            lua_upvaluejoin(L, f, j, lua_gettop(L), (int)(r % 1024));
+            lua_pop(L, 1);
+        } else {
+            load_value(w, 0);
+            lua_setupvalue(L, f, j);
+        }
+    }
+    return !w->in->bad;
+}
+
+static void load_closures(Walk *w)
+{
+    CityScenario *sc = w->sc;
+    lua_State *L = w->L;
+    uint64_t n = city_state_get_u64(w->in);
+    DumpBuf src = {0};
+    if (n > 0 && !w->in->bad && !source_dump(w, &src))
+        walk_fail(w, "cannot compile the scenario file again to check the pending callbacks");
+    for (uint64_t k = 0; k < n && !w->in->bad; k++) {
+        uint64_t idx = city_state_get_u64(w->in);
+        size_t len;
+        char *bytes = city_state_get_alloc(w->in, &len, 1);
+        if (!w->in->bad && (idx < sc->n_top_callbacks || idx >= sc->n_callbacks))
+            walk_fail(w, "damaged pending callback in the checkpoint");
+        if (!w->in->bad && load_closure(w, (size_t)k, &src, bytes, len))
+            sc->callbacks[idx].fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+        free(bytes);
+    }
+    free(src.p);
+}
+
+/* Callbacks: the top level's by their functions' state, the run's own by
+ * their kind (closures come later). */
 static CityStatus save_callbacks(Walk *w)
 {
     CityScenario *sc = w->sc;
@@ -493,18 +670,12 @@ static CityStatus save_callbacks(Walk *w)
             continue;
         }
         bool due = !cb->cancelled && city_world_event_pending(sc->world, city_lua_fire_callback, sc, (int64_t)i);
-        if (due) {
-            lua_Debug ar;
-            lua_rawgeti(L, LUA_REGISTRYINDEX, cb->fn_ref);
-            lua_getinfo(L, ">S", &ar);
-            snprintf(w->msg, sizeof w->msg,
-                     "the callback defined at %s:%d was scheduled during the run and is still pending; a checkpoint "
-                     "cannot rebuild its closure. Take the checkpoint when no such callback is pending, or register "
-                     "callbacks in the scenario's top level",
-                     ar.short_src, ar.linedefined);
-            w->failed = true;
-            return CITY_ERR_INVALID;
-        }
+        city_state_put_u8(w->out, (uint8_t)cb->kind);
+        city_state_put_i64(w->out, cb->period_ticks);
+        city_state_put_str(w->out, cb->name);
+        city_state_put_u8(w->out, due);
+        if (due) /* its closure is written after the state it captures */
+            w->runtime[w->n_runtime++] = i;
     }
     for (size_t i = 0; i < sc->n_end_items; i++) {
         lua_rawgeti(L, LUA_REGISTRYINDEX, sc->end_items[i].fn_ref);
@@ -518,6 +689,8 @@ CityStatus city_lua_state_save(CityScenario *sc, CityStateWriter *out)
 {
     Walk w = {0};
     w.out = out;
+    if (!(w.runtime = malloc((sc->n_callbacks + 1) * sizeof *w.runtime)))
+        return city_world_fail(sc->world, CITY_ERR_NOMEM, "out of memory saving the scenario's state");
     int top = lua_gettop(sc->L);
     open_walk(&w, sc, false);
     city_state_put_tag(out, "LUA.");
@@ -529,11 +702,14 @@ CityStatus city_lua_state_save(CityScenario *sc, CityStateWriter *out)
         save_value(&w, lua_gettop(sc->L));
         lua_pop(sc->L, 1);
         save_upvalues(&w);
+        save_closures(&w);
+        save_upvalues(&w); /* what those closures reach */
         lua_getfield(sc->L, LUA_REGISTRYINDEX, "city.names.next");
         city_state_put_i64(out, lua_tointeger(sc->L, -1));
         lua_pop(sc->L, 1);
     }
     lua_settop(sc->L, top);
+    free(w.runtime);
     if (w.failed)
         return city_world_fail(sc->world, CITY_ERR_INVALID, "cannot save the scenario's state: %s", w.msg);
     return out->oom ? CITY_ERR_NOMEM : CITY_OK;
@@ -550,12 +726,17 @@ static void load_callbacks(Walk *w)
     }
     for (size_t i = 0; i < n && !w->in->bad; i++) {
         bool cancelled = city_state_get_u8(w->in);
-        if (i >= sc->n_callbacks) { /* made during the run and done with: a placeholder keeps the numbering */
+        if (i >= n_top) { /* made during the run: its closure, if still due, comes later */
+            CityCallbackKind kind = (CityCallbackKind)city_state_get_u8(w->in);
+            int64_t period = city_state_get_i64(w->in);
+            char *name = city_state_get_str(w->in);
+            city_state_get_u8(w->in);
             if (!city_grow((void **)&sc->callbacks, &sc->cap_callbacks, sc->n_callbacks + 1, sizeof *sc->callbacks)) {
+                free(name);
                 walk_fail(w, "out of memory");
                 return;
             }
-            sc->callbacks[sc->n_callbacks++] = (CityCallback){CITY_CB_AT, LUA_NOREF, 0, NULL, true};
+            sc->callbacks[sc->n_callbacks++] = (CityCallback){kind, LUA_NOREF, period, name, true};
         }
         sc->callbacks[i].cancelled = cancelled;
         if (i < n_top) {
@@ -589,6 +770,10 @@ CityStatus city_lua_state_load(CityScenario *sc, CityStateReader *in)
         lua_setfield(sc->L, LUA_REGISTRYINDEX, "city.loaded");
         lua_pop(sc->L, 1);
     }
+    if (!in->bad)
+        load_upvalues(&w);
+    if (!in->bad)
+        load_closures(&w);
     if (!in->bad)
         load_upvalues(&w);
     lua_Integer next = city_state_get_i64(in);
