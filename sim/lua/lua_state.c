@@ -642,7 +642,8 @@ static void load_closures(Walk *w)
         uint64_t idx = city_state_get_u64(w->in);
         size_t len;
         char *bytes = city_state_get_alloc(w->in, &len, 1);
-        if (!w->in->bad && (idx < sc->n_top_callbacks || idx >= sc->n_callbacks))
+        if (!w->in->bad &&
+            (idx >= sc->n_callbacks || !sc->callbacks[idx].live || sc->callbacks[idx].fn_ref != LUA_NOREF))
             walk_fail(w, "damaged pending callback in the checkpoint");
         if (!w->in->bad && load_closure(w, (size_t)k, &src, bytes, len))
             sc->callbacks[idx].fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -651,31 +652,36 @@ static void load_closures(Walk *w)
     free(src.p);
 }
 
-/* Callbacks: the top level's by their functions' state, the run's own by
- * their kind (closures come later). */
+/* Callbacks, slot by slot (slots are reused): a live one the top level
+ * made by its function's state; one made during the run by its kind, its
+ * closure coming later if its event is still pending; free slots as they
+ * are, so handles and the free list stay valid. */
 static CityStatus save_callbacks(Walk *w)
 {
     CityScenario *sc = w->sc;
     lua_State *L = w->L;
     city_state_put_u64(w->out, sc->n_top_callbacks);
     city_state_put_u64(w->out, sc->n_callbacks);
+    city_state_put_u64(w->out, sc->free_callback);
     for (size_t i = 0; i < sc->n_callbacks; i++) {
         CityCallback *cb = &sc->callbacks[i];
-        city_state_put_u8(w->out, cb->cancelled);
-        if (i < sc->n_top_callbacks) {
+        bool top = cb->live && !cb->made_in_run;
+        bool due = cb->live && cb->made_in_run && !cb->cancelled &&
+                   city_world_event_pending(sc->world, city_lua_fire_callback, sc, (int64_t)i);
+        city_state_put_u8(w->out, (uint8_t)(cb->live | top << 1 | due << 2 | cb->cancelled << 3));
+        city_state_put_u8(w->out, (uint8_t)cb->kind);
+        city_state_put_i64(w->out, cb->period_ticks);
+        city_state_put_str(w->out, cb->name);
+        city_state_put_u64(w->out, cb->generation);
+        city_state_put_u64(w->out, cb->next_free);
+        if (top) {
             lua_rawgeti(L, LUA_REGISTRYINDEX, cb->fn_ref);
             w->where = "a callback";
             save_value(w, lua_gettop(L));
             lua_pop(L, 1);
-            continue;
-        }
-        bool due = !cb->cancelled && city_world_event_pending(sc->world, city_lua_fire_callback, sc, (int64_t)i);
-        city_state_put_u8(w->out, (uint8_t)cb->kind);
-        city_state_put_i64(w->out, cb->period_ticks);
-        city_state_put_str(w->out, cb->name);
-        city_state_put_u8(w->out, due);
-        if (due) /* its closure is written after the state it captures */
+        } else if (due) { /* its closure is written after the state it captures */
             w->runtime[w->n_runtime++] = i;
+        }
     }
     for (size_t i = 0; i < sc->n_end_items; i++) {
         lua_rawgeti(L, LUA_REGISTRYINDEX, sc->end_items[i].fn_ref);
@@ -715,36 +721,64 @@ CityStatus city_lua_state_save(CityScenario *sc, CityStateWriter *out)
     return out->oom ? CITY_ERR_NOMEM : CITY_OK;
 }
 
+/* Releases what the rerun top level put in a slot the saved run reused. */
+static void clear_slot(lua_State *L, CityCallback *cb)
+{
+    luaL_unref(L, LUA_REGISTRYINDEX, cb->fn_ref);
+    free(cb->name);
+    cb->name = NULL;
+    cb->fn_ref = LUA_NOREF;
+}
+
 static void load_callbacks(Walk *w)
 {
     CityScenario *sc = w->sc;
     lua_State *L = w->L;
     uint64_t n_top = city_state_get_u64(w->in), n = city_state_get_u64(w->in);
-    if (!w->in->bad && (n_top != sc->n_top_callbacks || n < n_top)) {
+    uint64_t free_head = city_state_get_u64(w->in);
+    if (!w->in->bad && (n_top != sc->n_top_callbacks || sc->n_callbacks != n_top || n < n_top)) {
         walk_fail(w, "the scenario's top level registers other callbacks than the saved run's; was it edited?");
         return;
     }
+    if (!w->in->bad && !city_grow((void **)&sc->callbacks, &sc->cap_callbacks, (size_t)n, sizeof *sc->callbacks)) {
+        walk_fail(w, "out of memory");
+        return;
+    }
     for (size_t i = 0; i < n && !w->in->bad; i++) {
-        bool cancelled = city_state_get_u8(w->in);
-        if (i >= n_top) { /* made during the run: its closure, if still due, comes later */
-            CityCallbackKind kind = (CityCallbackKind)city_state_get_u8(w->in);
-            int64_t period = city_state_get_i64(w->in);
-            char *name = city_state_get_str(w->in);
-            city_state_get_u8(w->in);
-            if (!city_grow((void **)&sc->callbacks, &sc->cap_callbacks, sc->n_callbacks + 1, sizeof *sc->callbacks)) {
-                free(name);
-                walk_fail(w, "out of memory");
+        uint8_t flags = city_state_get_u8(w->in);
+        CityCallbackKind kind = (CityCallbackKind)city_state_get_u8(w->in);
+        int64_t period = city_state_get_i64(w->in);
+        char *name = city_state_get_str(w->in);
+        uint64_t generation = city_state_get_u64(w->in), next_free = city_state_get_u64(w->in);
+        CityCallback *cb = &sc->callbacks[i];
+        bool top = flags & 2;
+        if (i >= sc->n_callbacks) {
+            *cb = (CityCallback){.fn_ref = LUA_NOREF};
+            sc->n_callbacks = i + 1;
+        } else if (!top) {
+            clear_slot(L, cb); /* the saved run freed or reused this slot */
+        }
+        if (top) {
+            free(name);
+            if (i >= n_top || cb->fn_ref == LUA_NOREF) {
+                walk_fail(w, "damaged callback list in the checkpoint");
                 return;
             }
-            sc->callbacks[sc->n_callbacks++] = (CityCallback){kind, LUA_NOREF, period, name, true};
-        }
-        sc->callbacks[i].cancelled = cancelled;
-        if (i < n_top) {
-            lua_rawgeti(L, LUA_REGISTRYINDEX, sc->callbacks[i].fn_ref);
+            lua_rawgeti(L, LUA_REGISTRYINDEX, cb->fn_ref);
             load_value(w, lua_gettop(L));
             lua_pop(L, 2);
+        } else {
+            cb->kind = kind;
+            cb->period_ticks = period;
+            cb->name = name;
+            cb->made_in_run = true;
         }
+        cb->live = flags & 1;
+        cb->cancelled = flags & 8;
+        cb->generation = (uint32_t)generation;
+        cb->next_free = (size_t)next_free;
     }
+    sc->free_callback = (size_t)free_head;
     for (size_t i = 0; i < sc->n_end_items && !w->in->bad; i++) {
         lua_rawgeti(L, LUA_REGISTRYINDEX, sc->end_items[i].fn_ref);
         load_value(w, lua_gettop(L));

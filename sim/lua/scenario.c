@@ -116,6 +116,7 @@ CityStatus city_scenario_load(const CityScenarioOptions *o, CityScenario **out, 
     if (ns != CITY_OK)
         return load_failed(sc, ns, err);
 
+    city_sandbox_new_budget(sc);
     CityStatus cs = build_city(sc, o);
     if (cs != CITY_OK)
         return load_failed(sc, cs, err);
@@ -125,6 +126,7 @@ CityStatus city_scenario_load(const CityScenarioOptions *o, CityScenario **out, 
     if ((cs = city_param_check_used(sc)) != CITY_OK)
         return load_failed(sc, cs, err);
     sc->n_top_callbacks = sc->n_callbacks;
+    sc->top_done = true;
     *out = sc;
     return CITY_OK;
 }
@@ -166,7 +168,11 @@ int64_t city_scenario_end_tick(const CityScenario *sc)
 
 CityStatus city_scenario_step(CityScenario *sc)
 {
-    return city_world_step(sc->world);
+    city_sandbox_new_budget(sc);
+    sc->in_step = true;
+    CityStatus st = city_world_step(sc->world);
+    sc->in_step = false;
+    return st;
 }
 
 CityStatus city_scenario_finish(CityScenario *sc)
@@ -178,6 +184,7 @@ CityStatus city_scenario_finish(CityScenario *sc)
     if (fst != CITY_OK)
         return fst;
     lua_State *L = sc->L;
+    city_sandbox_new_budget(sc);
     for (size_t i = 0; i < sc->n_end_items; i++) {
         CityEndItem *item = &sc->end_items[i];
         lua_rawgeti(L, LUA_REGISTRYINDEX, item->fn_ref);

@@ -68,6 +68,7 @@ typedef struct GridPf {
     uint64_t tree_for;             /* topo signature the tree belongs to */
 } GridPf;
 
+/* A field that a run changes is also saved in grid_state.c (checkpoints). */
 struct CityGrid {
     double base_mva;
     CityError error; /* last error: what, which bus/branch/device, how to fix */

@@ -17,9 +17,10 @@
 /* The vehicle arrays, in one list so save and load cannot drift apart. */
 #define ROAD_VEH_ARRAYS(X)                                                                                             \
     X(lane)                                                                                                            \
-    X(pos) X(speed) X(next_speed) X(accel) X(vtype) X(route) X(route_pos) X(conn) X(via_pos) X(occ_link) X(occ_left_m) \
+    X(pos)                                                                                                             \
+    X(speed) X(next_speed) X(accel) X(vtype) X(route) X(route_pos) X(conn) X(via_pos) X(occ_link) X(occ_left_m)        \
         X(v0_factor) X(depart_s) X(depart_delay_s) X(time_loss_s) X(dist_m) X(halt_s) X(wait_s) X(energy_kwh)          \
-            X(edge_enter_s) X(stops) X(flags) X(lc_wait) X(live_pos) X(good_key) X(good_lo) X(good_hi)
+            X(edge_enter_s) X(stops) X(flags) X(lc_wait) X(live_pos) X(good_key) X(good_lo) X(good_hi) X(lc_vmax_mps)
 
 static bool live_index(const CityPool *pool, uint32_t i)
 {
@@ -208,6 +209,7 @@ static void save_lists(const CityRoad *road, CityStateWriter *out)
     city_state_put_u64(out, road->pending_seq);
     city_state_put_u8(out, road->started);
     PUT(road->leaving, road->n_leaving);
+    PUT(road->teleport_due, road->n_teleport_due);
     /* routes: the ones our router added during the run come after the scenario's */
     city_state_put_u64(out, (uint64_t)road->n_routes);
     for (int32_t i = 0; i < road->n_routes; i++) {
@@ -272,6 +274,8 @@ static bool load_lists(CityRoad *road, CityStateReader *in)
     road->pending_seq = city_state_get_u64(in);
     road->started = city_state_get_u8(in);
     get_grow(in, (void **)&road->leaving, &road->n_leaving, &road->cap_leaving, sizeof *road->leaving);
+    get_grow(in, (void **)&road->teleport_due, &road->n_teleport_due, &road->cap_teleport_due,
+             sizeof *road->teleport_due);
     load_routes(road, in);
     city_state_get_array(in, &road->stats, 1, sizeof road->stats, "road statistics");
     road->sum_speed = city_state_get_f64(in);

@@ -97,6 +97,7 @@ CityStatus road_vehicles_reserve(CityRoad *road, uint32_t n)
     GROW_ARRAY(vh->good_key, cap);
     GROW_ARRAY(vh->good_lo, cap);
     GROW_ARRAY(vh->good_hi, cap);
+    GROW_ARRAY(vh->lc_vmax_mps, cap);
     GROW_ARRAY(vh->name, cap);
     memset(vh->name + vh->cap, 0, (cap - vh->cap) * sizeof *vh->name);
     vh->cap = cap;
@@ -171,6 +172,18 @@ int32_t road_plan_conn_at(const CityRoad *road, int32_t v, int32_t lane, int32_t
         if (first < 0)
             first = ci;
     }
+    if (first < 0 || rp + 2 >= n || lane_leads_on(road, edges, n, rp, lane, vclass, 0))
+        return first;
+    /* a connection that does not lead on is only taken when no lane of this
+     * edge does better (the change then happens on the short edges ahead);
+     * otherwise the vehicle waits at the lane end to change lanes, as SUMO's do */
+    const CityEdge *e = &net->edges[ln->edge];
+    for (int32_t i = 0; i < e->lane_count; i++) {
+        int32_t l = e->lane_first + i;
+        if (l != lane && (net->lanes[l].allow & vclass) && !road->lane_closed[l] &&
+            lane_leads_on(road, edges, n, rp, l, vclass, 0))
+            return -1;
+    }
     return first;
 }
 
@@ -192,17 +205,22 @@ bool road_good_lanes(CityRoad *road, int32_t v, int32_t edge, int32_t *lo, int32
     uint32_t vclass = road->vtypes[road->veh.vtype[v]].def.vclass;
     *lo = INT32_MAX;
     *hi = -1;
-    for (int32_t i = 0; i < e->lane_count; i++) {
-        int32_t l = e->lane_first + i;
-        if (!(net->lanes[l].allow & vclass) || road->lane_closed[l])
-            continue;
-        if (rp + 1 < n && !lane_leads_on(road, edges, n, rp, l, vclass, 0))
-            continue;
-        if (i < *lo)
-            *lo = i;
-        if (i > *hi)
-            *hi = i;
-    }
+    /* strict: lanes from which the route can be followed through the short
+     * edges ahead; when none can (the changes must happen on those short
+     * edges), any lane with a movement onto the next route edge */
+    for (int pass = 0; pass < 2 && *hi < 0; pass++)
+        for (int32_t i = 0; i < e->lane_count; i++) {
+            int32_t l = e->lane_first + i;
+            if (!(net->lanes[l].allow & vclass) || road->lane_closed[l])
+                continue;
+            if (rp + 1 < n && (pass == 0 ? !lane_leads_on(road, edges, n, rp, l, vclass, 0)
+                                         : !lane_reaches(net, l, edges[rp + 1], vclass)))
+                continue;
+            if (i < *lo)
+                *lo = i;
+            if (i > *hi)
+                *hi = i;
+        }
     vc->good_key[v] = key;
     vc->good_lo[v] = (int8_t)(*hi >= 0 ? *lo : 0);
     vc->good_hi[v] = (int8_t)*hi;
@@ -456,6 +474,7 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
     w->flags[idx] = v < 0.1 ? ROAD_VF_HALTING : 0;
     w->lc_wait[idx] = (int32_t)(idx % 8u);
     w->good_key[idx] = UINT64_MAX;
+    w->lc_vmax_mps[idx] = INFINITY;
     free(w->name[idx]);
     w->name[idx] = (char *)p->dep.name; /* ownership moves to the vehicle */
     w->live_pos[idx] = (int32_t)w->n_live;
@@ -520,6 +539,7 @@ CityStatus road_leave(CityRoad *road, int32_t v, bool arrived)
     if (!city_array_grow((void **)&road->leaving, &road->cap_leaving, road->n_leaving + 1, sizeof *road->leaving))
         return road_fail(road, CITY_ERR_NOMEM, "out of memory noting a vehicle that leaves the road");
     road->leaving[road->n_leaving++] = (RoadLeaving){v, arrived};
+    road->veh.flags[v] &= (uint8_t)~ROAD_VF_TELEPORT; /* it left by itself: nothing to move on */
     return CITY_OK;
 }
 

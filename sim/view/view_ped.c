@@ -6,22 +6,6 @@
 #include "city_ped.h"
 #include "view_internal.h"
 
-static bool on_screen(const View *v, double x0, double y0, double x1, double y1)
-{
-    double wx0, wy0, wx1, wy1;
-    view_screen_to_world(v, 0, v->height, &wx0, &wy0);
-    view_screen_to_world(v, v->width, 0, &wx1, &wy1);
-    return !(x1 < wx0 || x0 > wx1 || y1 < wy0 || y0 > wy1);
-}
-
-static SDL_Color speed_color(double f)
-{
-    f = f < 0 ? 0 : f > 1 ? 1 : f;
-    Uint8 r = (Uint8)(f < 0.5 ? 240 : 240 * (1 - f) * 2);
-    Uint8 g = (Uint8)(f < 0.5 ? 60 + 360 * f : 240);
-    return (SDL_Color){r, g, 200, 255};
-}
-
 void view_draw_people(View *v)
 {
     CityPed *ped = city_ped_of(v->world);
@@ -31,7 +15,7 @@ void view_draw_people(View *v)
     for (int32_t i = 0; i < city_ped_wall_count(ped); i++) {
         double x1, y1, x2, y2;
         city_ped_wall_get(ped, i, &x1, &y1, &x2, &y2);
-        if (on_screen(v, fmin(x1, x2), fmin(y1, y2), fmax(x1, x2), fmax(y1, y2)))
+        if (view_box_visible(v, fmin(x1, x2), fmin(y1, y2), fmax(x1, x2), fmax(y1, y2)))
             view_thick_line(v, x1, y1, x2, y2, 0.1, wall);
     }
     size_t n = city_ped_count(ped);
@@ -39,10 +23,10 @@ void view_draw_people(View *v)
         CityPedView p;
         city_ped_at(ped, i, &p);
         double r = p.radius_m;
-        if (!on_screen(v, p.x_m - r, p.y_m - r, p.x_m + r, p.y_m + r))
+        if (!view_box_visible(v, p.x_m - r, p.y_m - r, p.x_m + r, p.y_m + r))
             continue;
         double speed = sqrt(p.vx_mps * p.vx_mps + p.vy_mps * p.vy_mps);
-        SDL_Color c = speed_color(p.free_speed_mps > 0 ? speed / p.free_speed_mps : 0);
+        SDL_Color c = view_speed_color(p.free_speed_mps > 0 ? speed / p.free_speed_mps : 0, 200);
         /* A square one body wide (at least 3 px). */
         double half = fmax(r, 1.5 / v->scale);
         view_thick_line(v, p.x_m - half, p.y_m, p.x_m + half, p.y_m, 2 * half, c);
