@@ -152,6 +152,6 @@ int main(int argc, char **argv)
             counts[n++] = atoi(argv[i]);
     }
     for (int i = 0; i < n; i++)
-        run(argv[1], counts[i], counts[i] >= 20000 ? 50 : 100);
+        run(argv[1], counts[i], getenv("BENCH_TICKS") ? atoi(getenv("BENCH_TICKS")) : counts[i] >= 20000 ? 50 : 100);
     return 0;
 }

@@ -13,7 +13,8 @@
  *  - counter-flow forms lanes (Helbing and Molnar 1995): the band index
  *    (Yamori 1998) rises well above that of the random start;
  *  - determinism: same seed, same state hash; another seed, another hash;
- *  - conservation: departed = arrived + walking + (never lost). */
+ *  - conservation: departed = arrived + walking + (never lost);
+ *  - a closed door (a red pedestrian light) holds walkers until it opens. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -426,6 +427,48 @@ static void test_route_shortest(void **state)
     city_world_destroy(w);
 }
 
+/* A closed door is a red pedestrian light: 10 walkers come up to it and
+ * wait (none crosses its line in 30 s, all stand within 3 m of it), then
+ * cross when it opens and all arrive. */
+static void test_red_light_waits(void **state)
+{
+    (void)state;
+    CityWorld *w = new_world(21);
+    CityPed *ped = new_ped(w);
+    int32_t a = rect(ped, 0, 0, 10, 4), b = rect(ped, 10, 0, 20, 4);
+    int32_t d = door(ped, a, b, 4.0);
+    assert_int_equal(city_ped_door_set_open(ped, d, false), CITY_OK);
+    for (int k = 0; k < 10; k++)
+        spawn(ped, 1.0 + 0.8 * (k / 5), 0.5 + 0.75 * (k % 5), 18.0, 2.0, 0);
+    int crossed = 0;
+    for (int t = 0; t < 300; t++) {
+        step(w);
+        for (size_t i = 0; i < city_ped_count(ped); i++) {
+            CityPedView v;
+            city_ped_at(ped, i, &v);
+            crossed += v.x_m > 10.0;
+        }
+    }
+    double farthest = 0;
+    for (size_t i = 0; i < city_ped_count(ped); i++) {
+        CityPedView v;
+        city_ped_at(ped, i, &v);
+        farthest = fmax(farthest, 10.0 - v.x_m);
+    }
+    assert_false(city_ped_door_open(ped, d));
+    assert_int_equal(city_ped_door_set_open(ped, d, true), CITY_OK);
+    CityPedStats s;
+    for (int t = 0; t < 300; t++)
+        step(w);
+    city_ped_stats(ped, &s);
+    printf("red light: %d centre-steps past a red door, queue within %.2f m, %llu of 10 arrived on green\n", crossed,
+           farthest, (unsigned long long)s.arrived);
+    assert_int_equal(crossed, 0);
+    assert_true(farthest < 3.0);
+    assert_int_equal(s.arrived, 10);
+    city_world_destroy(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -437,6 +480,7 @@ int main(void)
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_space_errors),
         cmocka_unit_test(test_route_shortest),
+        cmocka_unit_test(test_red_light_waits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,7 +48,13 @@ int city_cmd_view(int argc, char **argv);
  * Returns the exit code (0, 1 a check failed, 2 error). Frees nothing. */
 int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out, CityReplay **replay, double *load_s);
 int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out, double t0, double load_s);
+/* Removes the outputs of a run that failed (the destination is untouched)
+ * and stops watching for signals; frees out. */
+void city_run_abort(CityOutput *out, CityWorld *world);
 double city_wall_now(void);
+/* The choice (NULL-terminated list) nearest to a mistyped word, or NULL
+ * when none is close enough to suggest. */
+const char *city_cli_nearest(const char *word, const char *const *choices);
 int city_cmd_pf(int argc, char **argv);
 /* citylab sweep SWEEP.lua and citylab collect SWEEP_OUT (exit codes). */
 int city_cmd_sweep(int argc, char **argv);

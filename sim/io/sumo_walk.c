@@ -230,10 +230,15 @@ static CityStatus build_lane(CityPed *ped, WalkLane *l, CitySumoWalkInfo *info)
         } else {
             l->first_area = area;
         }
-        if (city_ped_wall_add(ped, q[0], q[1], q[2], q[3]) != CITY_OK ||
-            city_ped_wall_add(ped, q[4], q[5], q[6], q[7]) != CITY_OK)
-            return CITY_ERR_INVALID;
-        info->walls += 2;
+        /* Sidewalks get walls along both sides. Crossings do not: netconvert's
+         * walking areas overlap their ends, and a side wall reaching into a
+         * walking area pins walkers who aim past it at the crossing. */
+        if (l->kind == WALK_LANE) {
+            if (city_ped_wall_add(ped, q[0], q[1], q[2], q[3]) != CITY_OK ||
+                city_ped_wall_add(ped, q[4], q[5], q[6], q[7]) != CITY_OK)
+                return CITY_ERR_INVALID;
+            info->walls += 2;
+        }
         l->last_area = area;
         l->s1[0] = q[4], l->s1[1] = q[5], l->s1[2] = q[2], l->s1[3] = q[3];
         prev = area;

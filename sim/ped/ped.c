@@ -32,6 +32,7 @@ void city_ped_params_defaults(CityPedParams *p)
     p->headway_t_s = 0.7;
     p->path_share = 0.6;
     p->evade_mps2 = 1.0;
+    p->noise_mps2 = 0.5;
     p->iterations = 6;
     p->slop_m = 0.01;
     p->wall_radius_m = 0.05;
@@ -70,6 +71,8 @@ static CityStatus check_params(CityWorld *w, const CityPedParams *p)
                {"arrive_radius_m", p->arrive_radius_m, 0}};
     if (!isfinite(p->path_share) || p->path_share <= 0 || p->path_share > 1)
         return city_world_fail(w, CITY_ERR_INVALID, "ped: parameter path_share must be in (0, 1]");
+    if (!isfinite(p->noise_mps2) || p->noise_mps2 < 0)
+        return city_world_fail(w, CITY_ERR_INVALID, "ped: parameter noise_mps2 must be a number >= 0");
     if (!isfinite(p->evade_mps2) || p->evade_mps2 < 0)
         return city_world_fail(w, CITY_ERR_INVALID, "ped: parameter evade_mps2 must be a number >= 0");
     for (size_t i = 0; i < sizeof pos / sizeof pos[0]; i++)
@@ -102,10 +105,11 @@ static void ped_destroy(void *self)
         ped_pending_free(&ped->pending[i]);
     free(ped->pending);
     free(ped->flows);
-    void *arrays[] = {ped->x,     ped->y,       ped->vx,       ped->vy,      ped->fx,         ped->fy,
-                      ped->ex,    ped->ey,      ped->r,        ped->m,       ped->v0,         ped->tx,
-                      ped->ty,    ped->heading, ped->depart_s, ped->leg,     ped->area,       ped->route_len,
-                      ped->route, ped->body,    ped->arrived,  ped->cell_of, ped->cell_first, ped->cell_items};
+    void *arrays[] = {ped->x,        ped->y,       ped->vx,      ped->vy,         ped->fx,
+                      ped->fy,       ped->ex,      ped->ey,      ped->share,      ped->r,
+                      ped->m,        ped->v0,      ped->tx,      ped->ty,         ped->heading,
+                      ped->depart_s, ped->leg,     ped->area,    ped->route_len,  ped->route,
+                      ped->body,     ped->arrived, ped->cell_of, ped->cell_first, ped->cell_items};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     city_dense_destroy(&ped->dense);
@@ -191,6 +195,9 @@ static void ped_hash(const CityWorld *w, const void *self, CityHash *hash)
     city_hash_u64(hash, (uint64_t)ped->n_pending);
     for (int32_t i = 0; i < ped->n_flows; i++)
         city_hash_f64(hash, ped->flows[i].next_s);
+    for (int32_t i = 0; i < ped->space.n_doors; i++)
+        if (ped->space.doors[i].closed)
+            city_hash_i64(hash, i);
 }
 
 static void set_kpis(CityPed *ped)

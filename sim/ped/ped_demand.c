@@ -146,11 +146,11 @@ static bool grow_people(CityPed *ped, uint32_t need)
     while (cap < (int64_t)need)
         cap *= 2;
     size_t n = (size_t)cap;
-    void **d8[] = {(void **)&ped->x,   (void **)&ped->y,       (void **)&ped->vx,       (void **)&ped->vy,
-                   (void **)&ped->fx,  (void **)&ped->fy,      (void **)&ped->ex,       (void **)&ped->ey,
-                   (void **)&ped->r,   (void **)&ped->m,       (void **)&ped->v0,       (void **)&ped->tx,
-                   (void **)&ped->ty,  (void **)&ped->heading, (void **)&ped->depart_s, (void **)&ped->route,
-                   (void **)&ped->body};
+    void **d8[] = {(void **)&ped->x,     (void **)&ped->y,   (void **)&ped->vx,      (void **)&ped->vy,
+                   (void **)&ped->fx,    (void **)&ped->fy,  (void **)&ped->ex,      (void **)&ped->ey,
+                   (void **)&ped->share, (void **)&ped->r,   (void **)&ped->m,       (void **)&ped->v0,
+                   (void **)&ped->tx,    (void **)&ped->ty,  (void **)&ped->heading, (void **)&ped->depart_s,
+                   (void **)&ped->route, (void **)&ped->body};
     for (size_t i = 0; i < sizeof d8 / sizeof d8[0]; i++) {
         void *p = realloc(*d8[i], n * 8);
         if (!p)
@@ -244,7 +244,8 @@ static CityStatus insert(CityPed *ped, PedPending *p)
     ped->vx[i] = ped->vy[i] = ped->fx[i] = ped->fy[i] = 0;
     if (d->at_speed) {
         double ex, ey;
-        ped_local_target(ped, i, &ex, &ey);
+        double share;
+        ped_local_target(ped, i, &ex, &ey, &share);
         ped->vx[i] = p->speed_mps * ex;
         ped->vy[i] = p->speed_mps * ey;
         ped->arrived[i] = 0;

@@ -90,10 +90,14 @@ static void people_force(const CityPed *ped, uint32_t i, int32_t cell, double ex
         else if (along > 0 && !towards && across < ped->p.path_share * (ped->r[i] + ped->r[j]) && d < *ahead_m &&
                  along > dx * ped->ex[j] + dy * ped->ey[j])
             *ahead_m = d; /* of two converging walkers, the one further behind in the other's eyes yields */
+        /* Beyond 12 B the force is under e^-12 A (0.01 N): not worth an exp. */
+        double gap = d - ped->r[i] - ped->r[j];
+        if (gap > 12 * p->b_m)
+            continue;
         /* cos of the angle between i's heading and the direction to j. */
         double cos_phi = -(nx * ex + ny * ey);
         double w = p->lambda + (1.0 - p->lambda) * 0.5 * (1.0 + cos_phi);
-        double mag = p->a_n * exp((ped->r[i] + ped->r[j] - d) / p->b_m) * w;
+        double mag = p->a_n * exp(-gap / p->b_m) * w;
         *fx += mag * nx;
         *fy += mag * ny;
     }
@@ -105,14 +109,19 @@ static void wall_force(const CityPed *ped, uint32_t i, int32_t cell, double *fx,
     const CityPedParams *p = &ped->p;
     const PedSpace *s = &ped->space;
     double x = ped->x[i], y = ped->y[i];
+    /* Beyond 12 B the force is under e^-12 A: walls farther off are skipped. */
+    double reach = ped->r[i] + p->wall_radius_m + 12 * p->wall_b_m;
+    reach = reach < p->cutoff_m ? reach : p->cutoff_m;
     for (int32_t k = s->wall_cell_first[cell]; k < s->wall_cell_first[cell + 1]; k++) {
         const PedWall *w = &s->walls[s->wall_cell_items[k]];
+        if (x < w->bx0 - reach || x > w->bx1 + reach || y < w->by0 - reach || y > w->by1 + reach)
+            continue;
         double ex = w->x2 - w->x1, ey = w->y2 - w->y1;
-        double t = ((x - w->x1) * ex + (y - w->y1) * ey) / (ex * ex + ey * ey);
+        double t = ((x - w->x1) * ex + (y - w->y1) * ey) * w->inv_len2;
         t = t < 0 ? 0 : t > 1 ? 1 : t;
         double dx = x - (w->x1 + t * ex), dy = y - (w->y1 + t * ey);
         double d2 = dx * dx + dy * dy;
-        if (d2 >= p->cutoff_m * p->cutoff_m || d2 < 1e-18)
+        if (d2 >= reach * reach || d2 < 1e-18)
             continue;
         double d = sqrt(d2);
         double mag = p->wall_a_n * exp((ped->r[i] + p->wall_radius_m - d) / p->wall_b_m);
@@ -130,7 +139,7 @@ CityStatus ped_forces(CityPed *ped)
         return st;
     /* Directions first: the force on i reads where j is heading. */
     for (uint32_t i = 0; i < n; i++)
-        ped_local_target(ped, i, &ped->ex[i], &ped->ey[i]);
+        ped_local_target(ped, i, &ped->ex[i], &ped->ey[i], &ped->share[i]);
     for (uint32_t i = 0; i < n; i++) {
         double ex = ped->ex[i], ey = ped->ey[i];
         double fx = 0, fy = 0, ahead = INFINITY, oncoming = INFINITY;
@@ -152,13 +161,21 @@ CityStatus ped_forces(CityPed *ped)
         /* The desired speed: the free speed, or less when someone stands
          * in the way: the speed-headway relation d = a + T v of Seyfried
          * et al. (2005), which gives Weidmann's fundamental diagram. */
-        double v_des = ped->v0[i];
+        double v_des = ped->v0[i] * ped->share[i];
         if (ped->p.headway_t_s > 0 && isfinite(ahead)) {
             double v_room = (ahead - ped->p.headway_a_m) / ped->p.headway_t_s;
             v_des = v_room < 0 ? 0 : v_room < v_des ? v_room : v_des;
         }
         fx += ped->m[i] * (v_des * ex - ped->vx[i]) / ped->p.tau_s;
         fy += ped->m[i] * (v_des * ey - ped->vy[i]) / ped->p.tau_s;
+        /* Individual fluctuations (Helbing, Farkas and Vicsek 2000): a small
+         * random push that breaks the frozen equilibria of a soft-force
+         * crowd at narrowings. Drawn in slot order from the "ped" stream. */
+        if (ped->p.noise_mps2 > 0) {
+            double a = 2 * M_PI * city_rng_uniform(ped->rng), u = ped->p.noise_mps2 * city_rng_uniform(ped->rng);
+            fx += ped->m[i] * u * cos(a);
+            fy += ped->m[i] * u * sin(a);
+        }
         /* Someone coming straight at i: step to the right. */
         if (isfinite(oncoming)) {
             fx += ped->m[i] * ped->p.evade_mps2 * ey;

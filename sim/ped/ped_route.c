@@ -196,9 +196,24 @@ static void door_aim(const PedSpace *s, int32_t step, double x, double y, double
     *gy = d->y1 + ey / len * t + sign * d->ny * beyond;
 }
 
-void ped_local_target(CityPed *ped, uint32_t i, double *ex, double *ey)
+/* Where a walker waits for a closed door: the door's point nearest to it
+ * (kept r from the posts), r + 0.3 m back on the near side. */
+static void door_wait(const PedSpace *s, int32_t step, double x, double y, double r, double *gx, double *gy)
+{
+    const PedDoor *d = &s->doors[step >> 1];
+    double ex = d->x2 - d->x1, ey = d->y2 - d->y1;
+    double len = sqrt(ex * ex + ey * ey);
+    double t = ((x - d->x1) * ex + (y - d->y1) * ey) / len;
+    t = len < 2 * r ? 0.5 * len : t < r ? r : t > len - r ? len - r : t;
+    double sign = (step & 1) ? -1.0 : 1.0;
+    *gx = d->x1 + ex / len * t - sign * d->nx * (r + 0.3);
+    *gy = d->y1 + ey / len * t - sign * d->ny * (r + 0.3);
+}
+
+void ped_local_target(CityPed *ped, uint32_t i, double *ex, double *ey, double *speed_share)
 {
     const PedSpace *s = &ped->space;
+    *speed_share = 1.0;
     if (!isnan(ped->heading[i])) {
         *ex = cos(ped->heading[i]);
         *ey = sin(ped->heading[i]);
@@ -218,8 +233,15 @@ void ped_local_target(CityPed *ped, uint32_t i, double *ex, double *ey)
         ped->area[i] = step_from(s, route[ped->leg[i]]);
     }
     double gx, gy;
+    bool wait = false;
     if (ped->leg[i] < n) {
-        door_aim(s, route[ped->leg[i]], x, y, ped->r[i], &gx, &gy);
+        int32_t step = route[ped->leg[i]];
+        door_aim(s, step, x, y, ped->r[i], &gx, &gy);
+        /* A closed door: walk up to the waiting point and stand. */
+        if (s->doors[step >> 1].closed) {
+            door_wait(s, step, x, y, ped->r[i], &gx, &gy);
+            wait = true;
+        }
     } else {
         gx = ped->tx[i];
         gy = ped->ty[i];
@@ -227,12 +249,28 @@ void ped_local_target(CityPed *ped, uint32_t i, double *ex, double *ey)
             ped->arrived[i] = 1;
     }
     double dx = gx - x, dy = gy - y, d = sqrt(dx * dx + dy * dy);
+    if (wait)
+        *speed_share = d < 1.0 ? d : 1.0; /* slow down over the last metre */
     if (d < 1e-9) {
         *ex = *ey = 0;
         return;
     }
     *ex = dx / d;
     *ey = dy / d;
+}
+
+CityStatus city_ped_door_set_open(CityPed *ped, int32_t door, bool open)
+{
+    if (door < 0 || door >= ped->space.n_doors)
+        return ped_fail(ped, CITY_ERR_INVALID, "ped: no door %d; doors are numbered from 0 to %d", (int)door,
+                        (int)ped->space.n_doors - 1);
+    ped->space.doors[door].closed = !open;
+    return CITY_OK;
+}
+
+bool city_ped_door_open(const CityPed *ped, int32_t door)
+{
+    return door >= 0 && door < ped->space.n_doors && !ped->space.doors[door].closed;
 }
 
 double city_ped_route_length_m(CityPed *ped, double x, double y, double tx, double ty)

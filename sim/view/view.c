@@ -368,8 +368,12 @@ int city_view_run(CityScenario *scenario, const CityViewOptions *options)
         double speed = view_speeds[v.speed];
         if (!v.paused || step_once) {
             double budget_end = (double)SDL_GetPerformanceCounter() / freq + VIEW_FRAME_BUDGET_S;
+            /* A scripted session (--keys) advances a fixed 1/30 s of real
+             * time per frame, so "wait:N" covers the same simulated time
+             * however loaded the machine is. */
+            const double frame_dt = options->script_keys ? 1.0 / 30.0 : real_dt;
             if (!step_once)
-                v.sim_debt_s = isinf(speed) ? INFINITY : fmin(v.sim_debt_s + real_dt * speed, VIEW_MAX_SIM_DEBT_S);
+                v.sim_debt_s = isinf(speed) ? INFINITY : fmin(v.sim_debt_s + frame_dt * speed, VIEW_MAX_SIM_DEBT_S);
             int64_t steps = 0;
             /* a scripted until:T stops on the tick of T, however fast it runs */
             const int64_t hold_tick = script.until_s >= 0 ? city_world_ticks_for(v.world, script.until_s) : INT64_MAX;

@@ -90,6 +90,12 @@ typedef struct CityPedParams {
      * 1995; Moussaid, Helbing et al. 2009 measured it). 1 m/s2: a 0.5 m side
      * step within about a second. */
     double evade_mps2;
+    /* Individual fluctuations: a random push, uniform in direction and up
+     * to this acceleration, every substep (the fluctuation term of
+     * Helbing, Farkas and Vicsek 2000). It frees walkers from the frozen
+     * equilibria of opposing streams at narrowings. 0.5 m/s2: a quarter of
+     * the driving term's scale (v0 / tau = 2.7 m/s2). */
+    double noise_mps2;
     /* Chipmunk: solver iterations (fixed), allowed overlap, wall
      * half-thickness and the step (the tick is cut into equal substeps
      * no longer than max_substep_s). */
@@ -141,6 +147,11 @@ int32_t city_ped_area_count(const CityPed *ped);
 /* Points of an area (x, y pairs, counter-clockwise). */
 const double *city_ped_area_points(const CityPed *ped, int32_t area, int32_t *n_pts);
 int32_t city_ped_door_count(const CityPed *ped);
+/* Opens or closes a door (a pedestrian light: green or red). Walkers whose
+ * next door is closed walk up to it and wait r + 0.3 m before it; those
+ * already through walk on. Callable any time (couplings run it in COMMIT). */
+CityStatus city_ped_door_set_open(CityPed *ped, int32_t door, bool open);
+bool city_ped_door_open(const CityPed *ped, int32_t door);
 /* Door segment and the two areas it joins. */
 void city_ped_door_get(const CityPed *ped, int32_t door, int32_t *area_a, int32_t *area_b, double *x1, double *y1,
                        double *x2, double *y2);
