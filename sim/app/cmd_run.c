@@ -180,6 +180,8 @@ int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out,
         sigprocmask(SIG_SETMASK, &saved, NULL);
         if (st == CITY_OK)
             st = city_output_attach_log(*out, w, err, sizeof err);
+        if (st == CITY_OK)
+            st = city_output_attach_readings(*out, w, err, sizeof err);
     }
     if (st == CITY_OK)
         return 0;

@@ -1,5 +1,8 @@
 #include "city_output.h"
 
+#include "city_senml.h"
+#include "city_sensor.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -25,6 +28,8 @@ struct CityOutput {
     char stage_marker[PATH_MAX]; /* its marker file */
     char stage_events[PATH_MAX]; /* its events.csv */
     FILE *events;                /* events.csv, open while the run goes */
+    FILE *senml, *readings;      /* readings.senml.jsonl and readings.csv while the run goes (or NULL) */
+    bool readings_failed;        /* a write of readings failed */
 };
 
 void city_json_string(FILE *f, const char *s)
@@ -315,6 +320,51 @@ CityStatus city_output_attach_log(CityOutput *out, CityWorld *world, char *err, 
     return CITY_OK;
 }
 
+static void readings_sink(void *user, const CityReading *r, double truth)
+{
+    CityOutput *out = user;
+    city_senml_write(out->senml, r, truth);
+    city_reading_csv_write(out->readings, r, truth);
+    if (ferror(out->senml) || ferror(out->readings))
+        out->readings_failed = true;
+}
+
+CityStatus city_output_attach_readings(CityOutput *out, CityWorld *world, char *err, size_t err_len)
+{
+    CitySensors *s = city_sensors_of(world);
+    if (!s)
+        return CITY_OK;
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/readings.senml.jsonl", out->stage_dir);
+    out->senml = fopen(path, "w");
+    if (out->senml) {
+        snprintf(path, sizeof path, "%s/readings.csv", out->stage_dir);
+        out->readings = fopen(path, "w");
+    }
+    if (!out->senml || !out->readings) {
+        snprintf(err, err_len, "%s: cannot write (%s)", path, strerror(errno));
+        return CITY_ERR_IO;
+    }
+    city_reading_csv_header(out->readings);
+    city_sensors_set_sink(s, readings_sink, out);
+    return CITY_OK;
+}
+
+/* Detaches the readings sink and closes its files; false when a write failed. */
+static bool readings_close(CityOutput *out, CityWorld *world)
+{
+    bool ok = !out->readings_failed;
+    CitySensors *s = world ? city_sensors_of(world) : NULL;
+    if (s)
+        city_sensors_set_sink(s, NULL, NULL);
+    if (out->senml && fclose(out->senml) != 0)
+        ok = false;
+    if (out->readings && fclose(out->readings) != 0)
+        ok = false;
+    out->senml = out->readings = NULL;
+    return ok;
+}
+
 static CityStatus write_summary(const char *path, const CityWorld *w, const CityRunInfo *info)
 {
     FILE *f = fopen(path, "w");
@@ -396,6 +446,8 @@ static CityStatus commit_stage(CityOutput *out, const CityWorld *world, const Ci
             st = CITY_ERR_IO;
         out->events = NULL;
     }
+    if (!readings_close(out, (CityWorld *)world))
+        st = CITY_ERR_IO;
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/summary.json", out->stage_dir);
     if (st == CITY_OK)
@@ -456,6 +508,7 @@ void city_output_abort(CityOutput *out, CityWorld *world)
             city_world_set_log_sink(world, NULL, NULL);
         fclose(out->events);
     }
+    readings_close(out, world);
     rmtree(out->stage_dir);
     free(out);
 }

@@ -13,6 +13,7 @@
 #include <lua.h>
 #include <lualib.h>
 
+#include "city_lua.h"
 #include "city_rng.h"
 #include "city_sweep.h"
 
@@ -91,14 +92,6 @@ static int l_range(lua_State *L)
     return 1;
 }
 
-static char *xstrdup(lua_State *L, const char *s)
-{
-    char *p = strdup(s);
-    if (!p)
-        luaL_error(L, "not enough memory");
-    return p;
-}
-
 /* The value at the top of the stack as run text: integers plainly, floats
  * in the fewest digits that read back to the same double. */
 static char *value_text(lua_State *L, const char *param)
@@ -116,15 +109,15 @@ static char *value_text(lua_State *L, const char *param)
             if (strtod(buf, NULL) != d)
                 snprintf(buf, sizeof buf, "%.17g", d);
         }
-        return xstrdup(L, buf);
+        return city_lua_strdup(L, buf);
     case LUA_TBOOLEAN:
-        return xstrdup(L, lua_toboolean(L, -1) ? "true" : "false");
+        return city_lua_strdup(L, lua_toboolean(L, -1) ? "true" : "false");
     case LUA_TSTRING: {
         const char *s = lua_tostring(L, -1);
         for (const char *p = s; *p; p++)
             if ((unsigned char)*p < 0x20)
                 luaL_error(L, "params.%s: value '%s' holds a control character", param, s);
-        return xstrdup(L, s);
+        return city_lua_strdup(L, s);
     }
     default:
         luaL_error(L, "params.%s: values must be numbers, booleans or strings (got %s)", param, luaL_typename(L, -1));
@@ -299,7 +292,7 @@ static char *abs_path(lua_State *L, const char *path)
     char *real = realpath(path, NULL);
     if (!real)
         luaL_error(L, "file not found: %s", path);
-    char *copy = xstrdup(L, real);
+    char *copy = city_lua_strdup(L, real);
     free(real);
     return copy;
 }
@@ -393,7 +386,7 @@ static void expand(lua_State *L, SweepLoad *ld, size_t samples)
         !(sw->values = calloc(points * (n ? n : 1), sizeof *sw->values)))
         luaL_error(L, "not enough memory");
     for (size_t k = 0; k < n; k++)
-        sw->param_names[k] = xstrdup(L, ld->cols[k].name);
+        sw->param_names[k] = city_lua_strdup(L, ld->cols[k].name);
     for (size_t p = 0; p < points; p++) {
         size_t rest = p / samples, sample = p % samples;
         for (size_t k = n; k-- > 0;) {
@@ -403,7 +396,7 @@ static void expand(lua_State *L, SweepLoad *ld, size_t samples)
                 i = rest % c->n;
                 rest /= c->n;
             }
-            sw->values[p * n + k] = xstrdup(L, c->vals[i]);
+            sw->values[p * n + k] = city_lua_strdup(L, c->vals[i]);
         }
     }
 }

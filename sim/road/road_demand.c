@@ -61,7 +61,8 @@ static bool item_before(const Item *a, const Item *b)
 
 static bool push(RoadDemand *d, Item it)
 {
-    if (d->n_heap == INT32_MAX || !city_array_grow((void **)&d->heap, &d->cap_heap, d->n_heap + 1, sizeof *d->heap))
+    if (d->n_heap == INT32_MAX ||
+        (d->n_heap == d->cap_heap && !city_array_grow((void **)&d->heap, &d->cap_heap, d->n_heap + 1, sizeof *d->heap)))
         return false;
     int64_t i = d->n_heap++;
     while (i > 0) {

@@ -40,6 +40,10 @@ typedef struct CityRunInfo {
 CityStatus city_output_begin(const char *final_dir, CityOutput **out, char *err, size_t err_len);
 /* Streams the world's event log into events.csv from now on. */
 CityStatus city_output_attach_log(CityOutput *out, CityWorld *world, char *err, size_t err_len);
+/* Streams the world's sensor readings (with the truth) into
+ * readings.senml.jsonl and readings.csv from now on; nothing when the
+ * world has no sensors. Call after the scenario loaded. */
+CityStatus city_output_attach_readings(CityOutput *out, CityWorld *world, char *err, size_t err_len);
 /* Writes summary.json and the tables, then moves the folder into place
  * (replacing an older run there). Frees `out` whatever happens. */
 CityStatus city_output_commit(CityOutput *out, const CityWorld *world, const CityRunInfo *info, char *err,
