@@ -144,6 +144,7 @@ static size_t add_callback(lua_State *L, CityCallbackKind kind, int fn_arg, int6
     cb->live = true;
     cb->generation = generation;
     cb->next_free = 0;
+    cb->made_in_run = sc->top_done;
     return i;
 }
 

@@ -272,7 +272,8 @@ static void read_seeds(lua_State *L, int idx, CitySweep *sw)
 
 static void check_keys(lua_State *L, int idx)
 {
-    static const char *const known[] = {"scenario", "params", "lhs", "seeds", "seed", "until_s", "dt_ms", NULL};
+    static const char *const known[] = {"scenario", "params", "lhs",     "seeds", "seed",
+                                        "until_s",  "dt_ms",  "restore", NULL};
     lua_pushnil(L);
     while (lua_next(L, idx)) {
         const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
@@ -280,7 +281,8 @@ static void check_keys(lua_State *L, int idx)
         for (int i = 0; known[i] && !ok; i++)
             ok = !strcmp(k, known[i]);
         if (!ok)
-            luaL_error(L, "unknown field '%s'; a sweep has scenario, params, lhs, seeds, seed, until_s, dt_ms", k);
+            luaL_error(L, "unknown field '%s'; a sweep has scenario, params, lhs, seeds, seed, until_s, dt_ms, restore",
+                       k);
         lua_pop(L, 1);
     }
 }
@@ -296,9 +298,34 @@ static char *abs_path(lua_State *L, const char *path)
 }
 
 /* The scenario is named relative to the sweep file's folder. */
+/* A path named relative to the sweep file's folder, made absolute. */
+static char *sweep_relative(lua_State *L, SweepLoad *ld, const char *rel)
+{
+    const char *slash = strrchr(ld->sweep->path, '/');
+    if (rel[0] == '/' || !slash)
+        return abs_path(L, rel);
+    lua_pushlstring(L, ld->sweep->path, (size_t)(slash - ld->sweep->path) + 1);
+    lua_pushstring(L, rel);
+    lua_concat(L, 2);
+    char *p = abs_path(L, lua_tostring(L, -1));
+    lua_pop(L, 1);
+    return p;
+}
+
 static void read_scenario(lua_State *L, int idx, SweepLoad *ld)
 {
+    lua_getfield(L, idx, "restore");
+    if (!lua_isnil(L, -1)) {
+        if (lua_type(L, -1) != LUA_TSTRING)
+            luaL_error(L, "restore: expected a checkpoint file (citylab run --save-state FILE --at S)");
+        ld->sweep->restore = sweep_relative(L, ld, lua_tostring(L, -1));
+    }
+    lua_pop(L, 1);
     lua_getfield(L, idx, "scenario");
+    if (lua_isnil(L, -1) && ld->sweep->restore) {
+        lua_pop(L, 1);
+        return;
+    }
     if (lua_type(L, -1) != LUA_TSTRING)
         luaL_error(L,
                    "scenario: expected the scenario file, like scenario = \"ring.lua\" (relative to the sweep file)");
@@ -403,6 +430,9 @@ static int load_protected(lua_State *L)
         samples = read_lhs(L, lua_gettop(L), sw->seed, ld);
     }
     expand(L, ld, samples);
+    if (sw->restore && (sw->n_params > 0 || sw->dt_ms > 0))
+        luaL_error(L, "restore: runs forked from a checkpoint continue its scenario, parameters and dt; vary only "
+                      "the seeds (drop params, lhs and dt_ms)");
     return 0;
 }
 
@@ -536,6 +566,7 @@ void city_sweep_free(CitySweep *sw)
     free(sw->param_names);
     free(sw->seeds);
     free(sw->scenario);
+    free(sw->restore);
     free(sw->path);
     free(sw->name);
     free(sw);
