@@ -18,3 +18,6 @@ cmake --build build-asan -j"$jobs"
 echo "== tests under sanitizers =="
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --output-on-failure -j"$jobs")
+
+echo "== fuzz every reader briefly (libFuzzer, ASan + UBSan; scripts/fuzz.sh SECONDS for longer) =="
+scripts/fuzz.sh 20

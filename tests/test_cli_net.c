@@ -70,9 +70,10 @@ static void test_net_is_the_scenario_city(void **state)
     assert_true(city_test_write_file(
         lua, "city.road.load_sumo{ net = 'grid3.net.xml', routes = { 'a.rou.xml', 'b.rou.xml' } }\n"));
 
+    /* long enough for every trip to end: a --net run checks demand_served */
     const char *by_net[] = {"run",  "--net",   net,     "--routes", routes, "--until",
-                            "1200", "--quiet", "--out", out_net,    NULL};
-    const char *by_lua[] = {"run", lua, "--until", "1200", "--quiet", "--out", out_lua, NULL};
+                            "1500", "--quiet", "--out", out_net,    NULL};
+    const char *by_lua[] = {"run", lua, "--until", "1500", "--quiet", "--out", out_lua, NULL};
     CityTestRun a = city_test_run(by_net, 60), b = city_test_run(by_lua, 60);
     if (a.exit_code != 0 || b.exit_code != 0)
         fail_msg("--net: exit %d %s\nscenario: exit %d %s", a.exit_code, a.err, b.exit_code, b.err);
@@ -81,6 +82,8 @@ static void test_net_is_the_scenario_city(void **state)
     hash_line(&b, hb, sizeof hb);
     assert_string_equal(ha, hb);
     assert_non_null(strstr(a.out, "scenario   grid3 "));
+    assert_non_null(strstr(a.out, "check      ok   no_gridlock: 0 teleports"));
+    assert_non_null(strstr(a.out, "check      ok   demand_served: 254 of 254 trips completed"));
     city_test_run_free(&a);
     city_test_run_free(&b);
 
@@ -122,11 +125,42 @@ static void test_net_missing_files(void **state)
     city_test_run_free(&r);
 }
 
+/* A run that teleports vehicles, or ends with trips unfinished, fails its
+ * checks (exit 1) and says so on stderr. The Olympic Park district at 1 s
+ * steps and one vehicle every 2 s: SUMO 1.15 teleports 2 vehicles there
+ * (tests/data/road/real/sumo.csv), and so does citylab. */
+static void test_net_checks_fail(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("cli_net_checks");
+    char out[4300];
+    snprintf(out, sizeof out, "%s/out", dir);
+    const char *real = CITY_SOURCE_DIR "/tests/data/road/real";
+    char net[4200], rou[4200];
+    snprintf(net, sizeof net, "%s/east.net.xml", real);
+    snprintf(rou, sizeof rou, "%s/east-p2.rou.xml", real);
+    const char *jam[] = {"run",     "--net", net,       "--routes", rou, "--dt", "1000",
+                         "--until", "3600",  "--quiet", "--out",    out, NULL};
+    CityTestRun r = city_test_run(jam, 120);
+    assert_int_equal(r.exit_code, 1);
+    assert_non_null(strstr(r.out, "check      FAIL no_gridlock: 2 teleports"));
+    assert_non_null(strstr(r.out, "check      ok   demand_served: 819 of 819 trips completed"));
+    assert_non_null(strstr(r.err, "citylab: 2 vehicles teleported"));
+    city_test_run_free(&r);
+    const char *early[] = {"run", "--net", net, "--routes", rou, "--until", "600", "--quiet", "--out", out, NULL};
+    r = city_test_run(early, 120);
+    assert_int_equal(r.exit_code, 1);
+    assert_non_null(strstr(r.out, "check      FAIL demand_served: "));
+    assert_non_null(strstr(r.out, "still running"));
+    city_test_run_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_net_is_the_scenario_city),
         cmocka_unit_test(test_net_missing_files),
+        cmocka_unit_test(test_net_checks_fail),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -74,7 +74,7 @@ static void test_default_scenario(void **state)
 {
     (void)state;
     expect_hash("scenarios/default.lua", run_hash(CITY_SOURCE_DIR "/scenarios/default.lua", NULL),
-                0x4889e90a9c94e171ull);
+                0x20ab22d955bf96d5ull);
 }
 
 static void test_heatwave_day(void **state)
@@ -87,7 +87,7 @@ static void test_heatwave_day(void **state)
 static void test_ev_charging(void **state)
 {
     (void)state;
-    expect_hash("EV charging run", run_hash(NULL, ev_scenario), 0x0d25435108cf590full);
+    expect_hash("EV charging run", run_hash(NULL, ev_scenario), 0xe829ea7da0c9216bull);
 }
 
 int main(void)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -133,6 +134,8 @@ static int start_xvfb(void **state)
         snprintf(display, sizeof display, ":%d", n);
         xvfb_pid = fork();
         if (xvfb_pid == 0) {
+            /* the display server goes with this test, however the test ends */
+            prctl(PR_SET_PDEATHSIG, SIGTERM);
             if (!freopen("/dev/null", "w", stderr))
                 _exit(127);
             execl("/usr/bin/Xvfb", "Xvfb", display, "-screen", "0", "1024x768x24", "-nolisten", "tcp", (char *)NULL);
@@ -140,7 +143,8 @@ static int start_xvfb(void **state)
         }
         char sock[64];
         snprintf(sock, sizeof sock, "/tmp/.X11-unix/X%d", n);
-        for (int i = 0; i < 100 && access(sock, F_OK) != 0; i++)
+        /* up to a minute: a loaded machine starts Xvfb slowly */
+        for (int i = 0; i < 1200 && access(sock, F_OK) != 0 && waitpid(xvfb_pid, NULL, WNOHANG) == 0; i++)
             nanosleep(&(struct timespec){0, 50000000}, NULL);
         if (access(sock, F_OK) == 0) {
             setenv("DISPLAY", display, 1);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "city_array.h"
 #include "city_paths.h"
@@ -32,7 +33,7 @@ static void usage_run(FILE *f, const char *command)
             "  --net FILE.net.xml     run a SUMO network directly\n"
             "  --routes FILES         SUMO demand files (.rou.xml; comma-separated) for --net\n"
             "  --param NAME=VALUE     set a parameter the scenario reads with city.param (repeatable)\n"
-            "  --lua-instructions N   Lua instruction budget per call into the script (default %llu)\n"
+            "  --lua-instructions N   Lua instruction budget per step (all callbacks in it) (default %llu)\n"
             "  --lua-mem-mb N         Lua memory cap in MiB (default %u)\n"
             "  --screenshot FILE.png  render the city to a PNG without a window (run only)\n"
             "  --at SECONDS           when to take the screenshot (default: at the end)\n"
@@ -80,6 +81,51 @@ static bool parse_double(const char *s, double *v)
     return errno == 0 && *end == '\0' && *v == *v;
 }
 
+/* Every flag of run and view, for suggestions. */
+static const char *const run_flags[] = {"--seed",
+                                        "--until",
+                                        "--dt",
+                                        "--out",
+                                        "--net",
+                                        "--routes",
+                                        "--lua-instructions",
+                                        "--lua-mem-mb",
+                                        "--param",
+                                        "--screenshot",
+                                        "--at",
+                                        "--size",
+                                        "--replay",
+                                        "--quiet",
+                                        "--keys",
+                                        "--help",
+                                        NULL};
+
+static int unknown_flag(const char *command, const char *flag)
+{
+    const char *near = city_cli_nearest(flag, run_flags);
+    if (near)
+        fprintf(stderr, "citylab %s: unknown option '%s'; did you mean %s? (see citylab %s --help)\n", command, flag,
+                near, command);
+    else
+        fprintf(stderr, "citylab %s: unknown option '%s' (see citylab %s --help)\n", command, flag, command);
+    return 2;
+}
+
+/* A flag of the other command: --keys drives the window, --screenshot and
+ * --at render without one. */
+static int not_here(const char *command, const char *flag, const char *other)
+{
+    fprintf(stderr, "citylab %s: %s applies to citylab %s only; remove it or use citylab %s\n", command, flag, other,
+            other);
+    return 2;
+}
+
+static bool png_name(const char *path)
+{
+    size_t n = strlen(path);
+    return n > 4 && strcasecmp(path + n - 4, ".png") == 0;
+}
+
 static int bad(const char *command, const char *flag, const char *value, const char *want)
 {
     fprintf(stderr, "citylab %s: %s '%s' is not valid: expected %s (see citylab %s --help)\n", command, flag,
@@ -105,6 +151,11 @@ static CityStatus build_net(CityWorld *world, void *user)
         snprintf(msg, sizeof msg, "%s", city_world_error(world));
         return city_world_fail(world, st, "%s: %s", o->net_path, msg);
     }
+    /* a run of SUMO files is checked as SUMO users read its log: nobody
+     * stood long enough to be teleported, and every trip ended in time */
+    if ((st = city_world_check_declare(world, "no_gridlock")) != CITY_OK ||
+        (st = city_world_check_declare(world, "demand_served")) != CITY_OK)
+        return st;
     if (!o->routes_path)
         return CITY_OK;
     char *list = city_strdup(o->routes_path), *save = NULL;
@@ -114,6 +165,26 @@ static CityStatus build_net(CityWorld *world, void *user)
         st = city_sumo_load_routes(road, file);
     free(list);
     return st;
+}
+
+CityStatus city_net_checks_report(CityWorld *world)
+{
+    CityRoad *road = city_road_of(world);
+    if (!road)
+        return CITY_OK;
+    CityRoadStats s;
+    city_road_stats(road, &s);
+    char msg[256];
+    snprintf(msg, sizeof msg, "%llu teleports, %llu gridlock warnings", (unsigned long long)s.teleports,
+             (unsigned long long)s.gridlock_warnings);
+    CityStatus st = city_world_check_report(world, "no_gridlock", s.teleports == 0 && s.gridlock_warnings == 0, msg);
+    if (st != CITY_OK)
+        return st;
+    snprintf(msg, sizeof msg, "%llu of %llu trips completed, %llu still running, %llu waiting to enter, %llu aborted",
+             (unsigned long long)s.arrived, (unsigned long long)s.inserted, (unsigned long long)s.running,
+             (unsigned long long)s.waiting_insert, (unsigned long long)s.aborted);
+    return city_world_check_report(world, "demand_served", s.running == 0 && s.waiting_insert == 0 && s.aborted == 0,
+                                   msg);
 }
 
 static int build_net_scenario(CityCliOptions *o)
@@ -150,8 +221,12 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
             o->quiet = true;
             continue;
         } else if (a[0] == '-' && a[1] == '-') {
-            if (!v)
-                return bad(command, a, "", "a value after the flag");
+            if (!v) {
+                bool known = false; /* "--sed" at the end: a typo, not a missing value */
+                for (size_t k = 0; run_flags[k] && !known; k++)
+                    known = strcmp(a, run_flags[k]) == 0;
+                return known ? bad(command, a, "", "a value after the flag") : unknown_flag(command, a);
+            }
             i++;
             if (!strcmp(a, "--seed")) {
                 if (!parse_u64(v, &u))
@@ -183,10 +258,8 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
                     return bad(command, a, v, "MiB from 1 to 65536");
                 o->scenario.memory_limit_bytes = (size_t)u << 20;
             } else if (!strcmp(a, "--param")) {
-                const char **p = realloc(o->params, (o->scenario.n_params + 1) * sizeof *p);
-                if (!p)
+                if (!city_grow((void **)&o->params, &o->cap_params, o->scenario.n_params + 1, sizeof *o->params))
                     return bad(command, a, v, "less memory use");
-                o->params = p;
                 o->params[o->scenario.n_params++] = v;
                 o->scenario.params = o->params;
             } else if (!strcmp(a, "--replay")) {
@@ -211,12 +284,10 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
                 o->width = w;
                 o->height = h;
             } else {
-                fprintf(stderr, "citylab %s: unknown option '%s' (see citylab %s --help)\n", command, a, command);
-                return 2;
+                return unknown_flag(command, a);
             }
         } else if (a[0] == '-') {
-            fprintf(stderr, "citylab %s: unknown option '%s' (see citylab %s --help)\n", command, a, command);
-            return 2;
+            return unknown_flag(command, a);
         } else if (!o->scenario_path) {
             o->scenario_path = a;
         } else {
@@ -236,6 +307,18 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
                 command);
         return 2;
     }
+    bool view = strcmp(command, "view") == 0;
+    if (!view && o->script_keys)
+        return not_here(command, "--keys", "view");
+    if (view && o->screenshot_path)
+        return not_here(command, "--screenshot", "run");
+    if (view && o->screenshot_at_s >= 0)
+        return not_here(command, "--at", "run");
+    if (o->screenshot_path && !png_name(o->screenshot_path)) {
+        fprintf(stderr, "citylab %s: --screenshot '%s': screenshots are PNG files; name it FILE.png\n", command,
+                o->screenshot_path);
+        return 2;
+    }
     if (o->screenshot_at_s >= 0 && !o->screenshot_path) {
         fprintf(stderr, "citylab %s: --at needs --screenshot FILE.png\n", command);
         return 2;
@@ -250,4 +333,7 @@ void city_cli_options_free(CityCliOptions *o)
 {
     free(o->params);
     o->params = NULL;
+    o->cap_params = 0;
+    o->scenario.params = NULL;
+    o->scenario.n_params = 0;
 }

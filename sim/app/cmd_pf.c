@@ -98,7 +98,11 @@ static int parse_option(int argc, char **argv, int *i, PfArgs *a)
     } else if (!strcmp(opt, "--print-flows")) {
         a->print_flows = true;
     } else {
-        fprintf(stderr, "citylab pf: unknown option '%s' (see citylab pf --help)\n", opt);
+        static const char *const flags[] = {"--method",         "--tol",         "--max-iter", "--flat",
+                                            "--enforce-q-lims", "--print-flows", "--help",     NULL};
+        const char *near = city_cli_nearest(opt, flags);
+        fprintf(stderr, "citylab pf: unknown option '%s'%s%s%s (see citylab pf --help)\n", opt,
+                near ? "; did you mean " : "", near ? near : "", near ? "?" : "");
         return 2;
     }
     return 0;

@@ -1,6 +1,8 @@
 /* citylab run: load a scenario, step it to the end headless, evaluate its
  * checks and write the outputs. */
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +34,41 @@ static void progress(double t0, const CityWorld *w, int64_t end_tick, bool final
     fflush(stderr);
 }
 
+/* When stderr is not a terminal (CI logs, pipes): a line per 10% of the
+ * simulated time, once the run has taken longer than a few seconds of wall
+ * time (CITYLAB_PROGRESS_AFTER seconds, default 3). Only on stderr: never
+ * in the outputs, and nothing the simulation reads. */
+typedef struct LogProgress {
+    double after_s;  /* wall seconds before the first line */
+    int last_decile; /* last 10% step printed */
+} LogProgress;
+
+static LogProgress log_progress_start(void)
+{
+    const char *env = getenv("CITYLAB_PROGRESS_AFTER");
+    char *end = NULL;
+    double after = env ? strtod(env, &end) : 3.0;
+    if (!env || end == env || !(after >= 0))
+        after = 3.0;
+    return (LogProgress){after, 0};
+}
+
+static void log_progress(LogProgress *p, double t0, const CityWorld *w, int64_t end_tick)
+{
+    if (end_tick <= 0)
+        return;
+    int decile = (int)(city_world_tick(w) * 10 / end_tick);
+    if (decile <= p->last_decile)
+        return;
+    double wall = city_wall_now() - t0;
+    if (wall < p->after_s)
+        return;
+    p->last_decile = decile;
+    fprintf(stderr, "citylab: %3d%%  sim %.0f of %.0f s  wall %.1f s\n", decile * 10, city_world_time_s(w),
+            (double)end_tick * city_world_dt_ms(w) / 1000.0, wall);
+    fflush(stderr);
+}
+
 #ifdef CITY_HAVE_VIEWER
 /* The HUD charts of a headless run that takes a screenshot (one run per
  * process), sampled after every step so the picture has their history. */
@@ -59,8 +96,11 @@ static void free_charts(void)
 static int take_screenshot(CityScenario *sc, const CityCliOptions *o, char *err, size_t len)
 {
 #ifdef CITY_HAVE_VIEWER
-    if (city_view_screenshot(sc, shot_charts, o->screenshot_path, o->width, o->height, err, len) != CITY_OK)
+    CityError shot_err;
+    if (city_view_screenshot(sc, shot_charts, o->screenshot_path, o->width, o->height, &shot_err) != CITY_OK) {
+        snprintf(err, len, "%s", shot_err.msg);
         return 2;
+    }
     return 0;
 #else
     (void)sc;
@@ -68,6 +108,35 @@ static int take_screenshot(CityScenario *sc, const CityCliOptions *o, char *err,
              o->screenshot_path);
     return 2;
 #endif
+}
+
+/* The output folder of the run in progress, for the signal handler: a
+ * run stopped by SIGINT, SIGTERM or SIGHUP leaves no staging folder. */
+static CityOutput *volatile running_out;
+
+static void on_signal(int sig)
+{
+    city_output_remove_stage_now(running_out);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void watch_signals(CityOutput *out)
+{
+    running_out = out;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = out ? on_signal : SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+void city_run_abort(CityOutput *out, CityWorld *world)
+{
+    watch_signals(NULL);
+    city_output_abort(out, world);
 }
 
 int city_cmd_run(int argc, char **argv)
@@ -99,13 +168,23 @@ int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out,
         else
             snprintf(out_dir, sizeof out_dir, "out/%s-%llu", city_scenario_name(*sc),
                      (unsigned long long)city_world_seed(w));
+        /* from the staging folder's creation on, a signal removes it */
+        sigset_t block, saved;
+        sigemptyset(&block);
+        sigaddset(&block, SIGINT);
+        sigaddset(&block, SIGTERM);
+        sigaddset(&block, SIGHUP);
+        sigprocmask(SIG_BLOCK, &block, &saved);
         if ((st = city_output_begin(out_dir, out, err, sizeof err)) == CITY_OK)
+            watch_signals(*out);
+        sigprocmask(SIG_SETMASK, &saved, NULL);
+        if (st == CITY_OK)
             st = city_output_attach_log(*out, w, err, sizeof err);
     }
     if (st == CITY_OK)
         return 0;
     fprintf(stderr, "citylab: error: %s\n", err[0] ? err : city_status_name(st));
-    city_output_abort(*out, *sc ? city_scenario_world(*sc) : NULL);
+    city_run_abort(*out, *sc ? city_scenario_world(*sc) : NULL);
     *out = NULL;
     city_scenario_destroy(*sc);
     *sc = NULL;
@@ -118,18 +197,21 @@ int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out
 {
     char err[CITY_ERROR_MAX * 2] = "";
     CityWorld *w = city_scenario_world(sc);
-    CityStatus st = city_scenario_finish(sc);
+    CityStatus st = o->net_path ? city_net_checks_report(w) : CITY_OK;
+    if (st == CITY_OK)
+        st = city_scenario_finish(sc);
     if (st != CITY_OK)
         snprintf(err, sizeof err, "%s", city_world_error(w));
     if (st == CITY_OK && o->screenshot_path && o->screenshot_at_s < 0 && take_screenshot(sc, o, err, sizeof err) != 0)
         st = CITY_ERR_INVALID;
     if (st != CITY_OK) {
         fprintf(stderr, "citylab: error: %s\n", err[0] ? err : city_status_name(st));
-        city_output_abort(out, w);
+        city_run_abort(out, w);
         return 2;
     }
     char out_dir[1024];
     snprintf(out_dir, sizeof out_dir, "%s", city_output_dir(out));
+    watch_signals(NULL); /* the commit blocks signals itself and frees out */
     CityRunParam params[64];
     size_t n_params = 0;
     while (n_params < 64 && city_scenario_param_at(sc, n_params, &params[n_params].name, &params[n_params].value,
@@ -151,6 +233,14 @@ int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out
         printf("check      %-4s %s%s%s\n", ok ? "ok" : "FAIL", c->name, c->message[0] ? ": " : "", c->message);
     }
     printf("outputs    %s/\n", out_dir);
+    double teleports = 0, aborted = 0;
+    city_world_kpi_get(w, "teleports", &teleports);
+    city_world_kpi_get(w, "trips_aborted", &aborted);
+    if (teleports > 0 || aborted > 0)
+        fprintf(stderr,
+                "citylab: %.0f vehicles teleported (stood longer than the time to teleport), %.0f trips aborted "
+                "(destination unreachable from their lane); see events.csv\n",
+                teleports, aborted);
     return pass ? 0 : 1;
 }
 
@@ -176,6 +266,8 @@ int city_cmd_run_from(int argc, char **argv, int first)
     const int64_t shot_tick =
         o.screenshot_path && o.screenshot_at_s >= 0 ? city_world_ticks_for(w, o.screenshot_at_s) : -1;
     const bool show = !o.quiet && isatty(STDERR_FILENO);
+    const bool log_lines = !o.quiet && !show;
+    LogProgress lp = log_progress_start();
     double last_print = t0;
 #ifdef CITY_HAVE_VIEWER
     if (o.screenshot_path && !(shot_charts = city_view_charts_create())) {
@@ -192,6 +284,8 @@ int city_cmd_run_from(int argc, char **argv, int first)
             goto fail;
         }
         sample_charts(w);
+        if (log_lines)
+            log_progress(&lp, t0, w, end_tick);
         if (show && (city_world_tick(w) & 63) == 0) {
             double now = city_wall_now();
             if (now - last_print > 0.25) {
@@ -214,7 +308,7 @@ int city_cmd_run_from(int argc, char **argv, int first)
 
 fail:
     fprintf(stderr, "citylab: error: %s\n", err);
-    city_output_abort(out, w);
+    city_run_abort(out, w);
     city_scenario_destroy(sc);
     city_replay_free(replay);
     city_cli_options_free(&o);

@@ -28,7 +28,7 @@ int city_cmd_view(int argc, char **argv)
     if (rc == 0)
         rc = city_run_conclude(sc, &o, out, t0, load_s);
     else
-        city_output_abort(out, city_scenario_world(sc));
+        city_run_abort(out, city_scenario_world(sc));
     city_scenario_destroy(sc);
     city_replay_free(replay);
     city_cli_options_free(&o);

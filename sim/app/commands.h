@@ -24,12 +24,15 @@ typedef struct CityCliOptions {
     const char *replay_path;      /* --replay EVENTS.csv: operator commands to apply again */
     char net_name[256];           /* run name for --net: the network file's stem */
     const char **params;          /* --param NAME=VALUE strings (array owned, strings in argv) */
+    size_t cap_params;            /* entries allocated in params */
 } CityCliOptions;
 
 /* Parses argv[first..] into o. Returns 0 on success, 2 after printing one
  * clear error line, or 1 when --help was printed (exit 0). */
 int city_cli_parse(int argc, char **argv, int first, const char *command, CityCliOptions *o);
 void city_cli_options_free(CityCliOptions *o);
+/* Evaluates the checks of a --net run (no_gridlock, demand_served) at its end. */
+CityStatus city_net_checks_report(CityWorld *world);
 /* Full path of the default scenario (scenarios/default.lua in the data folder). */
 const char *city_cli_default_scenario(void);
 
@@ -45,7 +48,13 @@ int city_cmd_view(int argc, char **argv);
  * Returns the exit code (0, 1 a check failed, 2 error). Frees nothing. */
 int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out, CityReplay **replay, double *load_s);
 int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out, double t0, double load_s);
+/* Removes the outputs of a run that failed (the destination is untouched)
+ * and stops watching for signals; frees out. */
+void city_run_abort(CityOutput *out, CityWorld *world);
 double city_wall_now(void);
+/* The choice (NULL-terminated list) nearest to a mistyped word, or NULL
+ * when none is close enough to suggest. */
+const char *city_cli_nearest(const char *word, const char *const *choices);
 int city_cmd_pf(int argc, char **argv);
 /* citylab sweep SWEEP.lua and citylab collect SWEEP_OUT (exit codes). */
 int city_cmd_sweep(int argc, char **argv);

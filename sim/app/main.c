@@ -48,6 +48,11 @@ int main(int argc, char **argv)
     }
     if (cmd[0] == '-' || strstr(cmd, ".lua")) /* `citylab --seed 3` or `citylab x.lua`: a run */
         return city_cmd_run_from(argc, argv, 1);
-    fprintf(stderr, "citylab: unknown command '%s'; try citylab --help\n", cmd);
+    static const char *const commands[] = {"run", "view", "pf", "sweep", "collect", "help", NULL};
+    const char *near = city_cli_nearest(cmd, commands);
+    if (near)
+        fprintf(stderr, "citylab: unknown command '%s'; did you mean citylab %s? (try citylab --help)\n", cmd, near);
+    else
+        fprintf(stderr, "citylab: unknown command '%s'; try citylab --help\n", cmd);
     return 2;
 }

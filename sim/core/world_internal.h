@@ -69,6 +69,9 @@ struct CityWorld {
     CityLogSink log_sink; /* may be NULL */
     void *log_user;
     uint64_t log_count;
+    char *early_log; /* lines logged at tick 0 before a sink was set: "kind\0message\0"... */
+    size_t early_len, early_cap;
+    uint64_t early_dropped; /* lines beyond CITY_EARLY_LOG_MAX bytes */
 
     CityError error; /* last error */
 };

@@ -7,6 +7,7 @@
 
 void city_world_free_reports(CityWorld *world)
 {
+    free(world->early_log);
     for (size_t i = 0; i < world->n_kpis; i++)
         free(world->kpis[i].name);
     free(world->kpis);
@@ -235,23 +236,61 @@ const char *city_table_data(const CityTable *table, size_t *len)
 
 /* --- event log --- */
 
+/* Lines a scenario logs while it builds the city (before the run's output
+ * exists) are kept, up to this many bytes, and go to the first sink. */
+#define CITY_EARLY_LOG_MAX (4u << 20)
+
+static void keep_early(CityWorld *world, const char *kind, const char *msg)
+{
+    size_t lk = strlen(kind) + 1, lm = strlen(msg) + 1;
+    if (world->early_len + lk + lm > CITY_EARLY_LOG_MAX ||
+        !city_grow((void **)&world->early_log, &world->early_cap, world->early_len + lk + lm, 1)) {
+        world->early_dropped++;
+        return;
+    }
+    memcpy(world->early_log + world->early_len, kind, lk);
+    memcpy(world->early_log + world->early_len + lk, msg, lm);
+    world->early_len += lk + lm;
+}
+
 void city_world_set_log_sink(CityWorld *world, CityLogSink sink, void *user)
 {
     world->log_sink = sink;
     world->log_user = user;
+    if (!sink)
+        return;
+    for (size_t at = 0; at < world->early_len;) {
+        const char *kind = world->early_log + at;
+        const char *msg = kind + strlen(kind) + 1;
+        sink(user, 0.0, kind, msg);
+        at = (size_t)(msg + strlen(msg) + 1 - world->early_log);
+    }
+    if (world->early_dropped) {
+        char line[160];
+        snprintf(line, sizeof line, "%llu more lines logged before the run started were dropped (over %u MiB)",
+                 (unsigned long long)world->early_dropped, CITY_EARLY_LOG_MAX >> 20);
+        sink(user, 0.0, "log", line);
+    }
+    free(world->early_log);
+    world->early_log = NULL;
+    world->early_len = world->early_cap = 0;
+    world->early_dropped = 0;
 }
 
 void city_world_log(CityWorld *world, const char *kind, const char *fmt, ...)
 {
     world->log_count++;
-    if (!world->log_sink)
+    if (!world->log_sink && world->tick != 0)
         return;
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    world->log_sink(world->log_user, city_world_time_s(world), kind, msg);
+    if (world->log_sink)
+        world->log_sink(world->log_user, city_world_time_s(world), kind, msg);
+    else
+        keep_early(world, kind, msg);
 }
 
 uint64_t city_world_log_count(const CityWorld *world)

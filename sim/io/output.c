@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,10 +14,17 @@
 #define PATH_MAX 4096
 #endif
 
+/* Every run folder carries this file: --out replaces only a folder that
+ * has it (or is empty), so citylab never deletes what it did not write. */
+#define MARKER_NAME ".citylab-run"
+#define MARKER_TEXT "citylab run folder: citylab may replace this folder with a newer run\n"
+
 struct CityOutput {
-    char final_dir[PATH_MAX]; /* where the run lands */
-    char stage_dir[PATH_MAX]; /* hidden sibling written first */
-    FILE *events;             /* events.csv, open while the run goes */
+    char final_dir[PATH_MAX];    /* where the run lands */
+    char stage_dir[PATH_MAX];    /* hidden sibling written first */
+    char stage_marker[PATH_MAX]; /* its marker file */
+    char stage_events[PATH_MAX]; /* its events.csv */
+    FILE *events;                /* events.csv, open while the run goes */
 };
 
 void city_json_string(FILE *f, const char *s)
@@ -136,23 +144,148 @@ static void sibling(const char *dir, const char *tag, char *out, size_t len)
     }
 }
 
+/* The folder that holds `dir` ("." for a bare name) and its last component. */
+static void split_parent(const char *dir, char *parent, size_t plen, char *base, size_t blen)
+{
+    char copy[PATH_MAX];
+    snprintf(copy, sizeof copy, "%s", dir);
+    size_t n = strlen(copy);
+    while (n > 1 && copy[n - 1] == '/')
+        copy[--n] = '\0';
+    char *slash = strrchr(copy, '/');
+    if (slash) {
+        *slash = '\0';
+        snprintf(parent, plen, "%s", copy[0] ? copy : "/");
+        snprintf(base, blen, "%s", slash + 1);
+    } else {
+        snprintf(parent, plen, ".");
+        snprintf(base, blen, "%s", copy);
+    }
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* A folder citylab wrote: it has the marker, or (runs from before the
+ * marker) holds nothing but regular .csv files and summary.json. An empty
+ * folder counts too: replacing it loses nothing. */
+static bool citylab_folder(const char *dir)
+{
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/" MARKER_NAME, dir);
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+        return true;
+    DIR *d = opendir(dir);
+    if (!d)
+        return false;
+    bool ok = true;
+    struct dirent *e;
+    while (ok && (e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char sub[PATH_MAX + 300];
+        snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name);
+        ok = lstat(sub, &st) == 0 && S_ISREG(st.st_mode) &&
+             (has_suffix(e->d_name, ".csv") || !strcmp(e->d_name, "summary.json"));
+    }
+    closedir(d);
+    return ok;
+}
+
+/* Removes the staging folders ".NAME.partial-PID" and ".NAME.old-PID" that
+ * runs killed before they could clean up left beside `final_dir`: only
+ * citylab folders, and only when their process is gone. */
+static void remove_stale_stages(const char *final_dir)
+{
+    char parent[PATH_MAX], base[PATH_MAX];
+    split_parent(final_dir, parent, sizeof parent, base, sizeof base);
+    DIR *d = opendir(parent);
+    if (!d)
+        return;
+    size_t blen = strlen(base);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *n = e->d_name;
+        if (n[0] != '.' || strncmp(n + 1, base, blen) != 0 || n[1 + blen] != '.')
+            continue;
+        const char *tag = n + 2 + blen, *dash = strrchr(tag, '-');
+        if (!dash || (strncmp(tag, "partial-", 8) != 0 && strncmp(tag, "old-", 4) != 0))
+            continue;
+        char *end;
+        long pid = strtol(dash + 1, &end, 10);
+        bool gone = kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+        if (*end || pid <= 0 || !gone)
+            continue;
+        char path[2 * PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", parent, n);
+        if (citylab_folder(path))
+            rmtree(path);
+    }
+    closedir(d);
+}
+
+/* Refuses a destination that is a file, or a folder citylab did not write. */
+static CityStatus check_destination(const char *final_dir, char *err, size_t err_len)
+{
+    struct stat st;
+    if (lstat(final_dir, &st) != 0)
+        return CITY_OK;
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, err_len,
+                 "--out %s: is a file, not a run folder; citylab replaces only folders it wrote; choose "
+                 "another --out DIR",
+                 final_dir);
+        return CITY_ERR_INVALID;
+    }
+    if (!citylab_folder(final_dir)) {
+        snprintf(err, err_len,
+                 "--out %s: the folder exists and is not a citylab run (no " MARKER_NAME
+                 " file in it); citylab will not replace it; choose another --out DIR or remove it yourself",
+                 final_dir);
+        return CITY_ERR_INVALID;
+    }
+    return CITY_OK;
+}
+
 CityStatus city_output_begin(const char *final_dir, CityOutput **out, char *err, size_t err_len)
 {
     *out = NULL;
+    CityStatus st = check_destination(final_dir, err, err_len);
+    if (st != CITY_OK)
+        return st;
     CityOutput *o = calloc(1, sizeof *o);
     if (!o)
         return CITY_ERR_NOMEM;
     snprintf(o->final_dir, sizeof o->final_dir, "%s", final_dir);
     sibling(final_dir, "partial", o->stage_dir, sizeof o->stage_dir);
+    snprintf(o->stage_marker, sizeof o->stage_marker, "%s/" MARKER_NAME, o->stage_dir);
+    snprintf(o->stage_events, sizeof o->stage_events, "%s/events.csv", o->stage_dir);
     rmtree(o->stage_dir);
-    if (mkdir_p(o->stage_dir) != 0) {
+    FILE *m = NULL;
+    if (mkdir_p(o->stage_dir) != 0 || !(m = fopen(o->stage_marker, "w")) || fputs(MARKER_TEXT, m) < 0 ||
+        fclose(m) != 0) {
         snprintf(err, err_len, "%s: cannot create the output folder (%s); choose another with --out DIR", final_dir,
                  strerror(errno));
+        rmtree(o->stage_dir);
         free(o);
         return CITY_ERR_IO;
     }
+    remove_stale_stages(final_dir);
     *out = o;
     return CITY_OK;
+}
+
+void city_output_remove_stage_now(const CityOutput *out)
+{
+    if (!out)
+        return;
+    unlink(out->stage_events);
+    unlink(out->stage_marker);
+    rmdir(out->stage_dir);
 }
 
 const char *city_output_dir(const CityOutput *out)
@@ -172,11 +305,9 @@ static void log_sink(void *user, double time_s, const char *kind, const char *me
 
 CityStatus city_output_attach_log(CityOutput *out, CityWorld *world, char *err, size_t err_len)
 {
-    char path[PATH_MAX + 16];
-    snprintf(path, sizeof path, "%s/events.csv", out->stage_dir);
-    out->events = fopen(path, "w");
+    out->events = fopen(out->stage_events, "w");
     if (!out->events) {
-        snprintf(err, err_len, "%s: cannot write (%s)", path, strerror(errno));
+        snprintf(err, err_len, "%s: cannot write (%s)", out->stage_events, strerror(errno));
         return CITY_ERR_IO;
     }
     fputs("time_s,kind,message\n", out->events);
@@ -252,8 +383,11 @@ static CityStatus write_table(const char *dir, const CityTable *t)
     return fclose(f) == 0 ? CITY_OK : CITY_ERR_IO;
 }
 
-CityStatus city_output_commit(CityOutput *out, const CityWorld *world, const CityRunInfo *info, char *err,
-                              size_t err_len)
+/* Writes the tables and summary into the staging folder and moves it into
+ * place; signals wait until it is done (the handler knows only the files
+ * of a running stage). */
+static CityStatus commit_stage(CityOutput *out, const CityWorld *world, const CityRunInfo *info, char *err,
+                               size_t err_len)
 {
     CityStatus st = CITY_OK;
     if (out->events) {
@@ -271,33 +405,46 @@ CityStatus city_output_commit(CityOutput *out, const CityWorld *world, const Cit
     if (st != CITY_OK) {
         snprintf(err, err_len, "%s: writing the outputs failed (%s); check free space and permissions", out->final_dir,
                  strerror(errno));
-        rmtree(out->stage_dir);
-        free(out);
         return st;
     }
+    /* Checked again: the destination may have appeared during the run. */
+    if ((st = check_destination(out->final_dir, err, err_len)) != CITY_OK)
+        return st;
     char old[PATH_MAX];
     sibling(out->final_dir, "old", old, sizeof old);
     rmtree(old);
     struct stat sb;
-    bool had_old = stat(out->final_dir, &sb) == 0;
+    bool had_old = lstat(out->final_dir, &sb) == 0;
     if (had_old && rename(out->final_dir, old) != 0) {
         snprintf(err, err_len, "%s: cannot replace the previous run (%s)", out->final_dir, strerror(errno));
-        rmtree(out->stage_dir);
-        free(out);
         return CITY_ERR_IO;
     }
     if (rename(out->stage_dir, out->final_dir) != 0) {
         snprintf(err, err_len, "%s: cannot move the outputs into place (%s)", out->final_dir, strerror(errno));
         if (had_old)
             rename(old, out->final_dir);
-        rmtree(out->stage_dir);
-        free(out);
         return CITY_ERR_IO;
     }
     if (had_old)
         rmtree(old);
-    free(out);
     return CITY_OK;
+}
+
+CityStatus city_output_commit(CityOutput *out, const CityWorld *world, const CityRunInfo *info, char *err,
+                              size_t err_len)
+{
+    sigset_t block, saved;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    sigprocmask(SIG_BLOCK, &block, &saved);
+    CityStatus st = commit_stage(out, world, info, err, err_len);
+    if (st != CITY_OK)
+        rmtree(out->stage_dir);
+    free(out);
+    sigprocmask(SIG_SETMASK, &saved, NULL);
+    return st;
 }
 
 void city_output_abort(CityOutput *out, CityWorld *world)

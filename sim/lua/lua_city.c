@@ -119,25 +119,73 @@ static int l_stop(lua_State *L)
 
 /* --- callbacks --- */
 
+/* C bytes a callback slot stands for (its entry and its timed event),
+ * charged to the Lua memory cap so re-arming cannot grow C memory freely. */
+#define CALLBACK_BYTES (sizeof(CityCallback) + 48)
+
 static size_t add_callback(lua_State *L, CityCallbackKind kind, int fn_arg, int64_t period, const char *name)
 {
     CityScenario *sc = scenario(L);
-    if (!city_grow((void **)&sc->callbacks, &sc->cap_callbacks, sc->n_callbacks + 1, sizeof *sc->callbacks))
-        luaL_error(L, "not enough memory");
+    if (!sc->free_callback && sc->n_callbacks == sc->cap_callbacks) {
+        size_t old_cap = sc->cap_callbacks;
+        if (sc->mem_used + (old_cap ? old_cap : 8) * CALLBACK_BYTES > sc->mem_limit ||
+            !city_grow((void **)&sc->callbacks, &sc->cap_callbacks, sc->n_callbacks + 1, sizeof *sc->callbacks))
+            luaL_error(L, "not enough memory");
+        sc->mem_used += (sc->cap_callbacks - old_cap) * CALLBACK_BYTES;
+    }
     char *copy = name ? dup_str(L, name) : NULL;
     lua_pushvalue(L, fn_arg);
-    CityCallback *cb = &sc->callbacks[sc->n_callbacks];
+    size_t i;
+    uint32_t generation = 0;
+    if (sc->free_callback) {
+        i = sc->free_callback - 1;
+        sc->free_callback = sc->callbacks[i].next_free;
+        generation = sc->callbacks[i].generation + 1;
+    } else {
+        i = sc->n_callbacks++;
+    }
+    CityCallback *cb = &sc->callbacks[i];
     cb->kind = kind;
     cb->fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     cb->period_ticks = period;
     cb->name = copy;
     cb->cancelled = false;
-    return sc->n_callbacks++;
+    cb->live = true;
+    cb->generation = generation;
+    cb->next_free = 0;
+    return i;
 }
 
+/* Releases a slot whose function will not run again: its registry
+ * reference goes, and the slot is reused by the next callback. */
+static void release_callback(CityScenario *sc, size_t i)
+{
+    CityCallback *cb = &sc->callbacks[i];
+    luaL_unref(sc->L, LUA_REGISTRYINDEX, cb->fn_ref);
+    free(cb->name);
+    cb->name = NULL;
+    cb->fn_ref = LUA_NOREF;
+    cb->live = false;
+    cb->next_free = sc->free_callback;
+    sc->free_callback = i + 1;
+}
+
+/* A handle names a slot and its generation: cancelling a callback that
+ * already ran is a no-op even after its slot was reused. */
+static lua_Integer handle_of(const CityScenario *sc, size_t i)
+{
+    return ((lua_Integer)sc->callbacks[i].generation << 32) | (lua_Integer)(i + 1);
+}
+
+/* Inside a step, "now" has begun firing: a callback scheduled at or before
+ * now runs next tick, so a callback that re-arms itself cannot loop inside
+ * one tick. */
 static void schedule(lua_State *L, size_t index, int64_t tick)
 {
     CityScenario *sc = scenario(L);
+    int64_t now = city_world_tick(sc->world);
+    if (tick < now || (sc->in_step && tick == now))
+        tick = now + (sc->in_step ? 1 : 0);
     if (city_world_at(sc->world, tick, city_lua_fire_callback, sc, (int64_t)index) != CITY_OK)
         city_lua_raise(L, sc->world, CITY_ERR_INVALID);
 }
@@ -157,11 +205,10 @@ static int l_at(lua_State *L)
     luaL_checktype(L, 2, LUA_TFUNCTION);
     CityWorld *w = scenario(L)->world;
     int64_t tick = seconds_to_ticks(L, 1, "city.at time", false);
-    if (tick < city_world_tick(w))
-        luaL_error(L, "city.at(%f): that time has passed (now %f s)", lua_tonumber(L, 1), city_world_time_s(w));
+    (void)w; /* a time that has passed runs at the next tick */
     size_t i = add_callback(L, CITY_CB_AT, 2, 0, NULL);
     schedule(L, i, tick);
-    lua_pushinteger(L, (lua_Integer)i + 1);
+    lua_pushinteger(L, handle_of(scenario(L), i));
     return 1;
 }
 
@@ -172,7 +219,7 @@ static int l_every(lua_State *L)
     int64_t first = start_tick(L, 3);
     size_t i = add_callback(L, CITY_CB_EVERY, 2, period, NULL);
     schedule(L, i, first);
-    lua_pushinteger(L, (lua_Integer)i + 1);
+    lua_pushinteger(L, handle_of(scenario(L), i));
     return 1;
 }
 
@@ -180,8 +227,12 @@ static int l_cancel(lua_State *L)
 {
     CityScenario *sc = scenario(L);
     lua_Integer h = luaL_checkinteger(L, 1);
-    luaL_argcheck(L, h >= 1 && (size_t)h <= sc->n_callbacks, 1, "not a handle from city.at or city.every");
-    sc->callbacks[h - 1].cancelled = true;
+    lua_Integer slot = h & 0xffffffff;
+    luaL_argcheck(L, h >= 1 && slot >= 1 && (size_t)slot <= sc->n_callbacks, 1,
+                  "not a handle from city.at or city.every");
+    CityCallback *cb = &sc->callbacks[slot - 1];
+    if (cb->live && (lua_Integer)cb->generation == (h >> 32))
+        cb->cancelled = true; /* released when its event comes up */
     return 0;
 }
 
@@ -336,26 +387,31 @@ CityStatus city_lua_fire_callback(CityWorld *world, void *user, int64_t arg)
     CityScenario *sc = user;
     lua_State *L = sc->L;
     CityCallback *cb = &sc->callbacks[arg];
-    if (cb->cancelled)
+    if (cb->cancelled) {
+        release_callback(sc, (size_t)arg);
         return CITY_OK;
+    }
     if (cb->period_ticks > 0) {
         CityStatus st =
             city_world_at(world, city_world_tick(world) + cb->period_ticks, city_lua_fire_callback, sc, arg);
         if (st != CITY_OK)
             return st;
     }
+    const CityCallbackKind kind = cb->kind;
     lua_rawgeti(L, LUA_REGISTRYINDEX, cb->fn_ref);
+    if (cb->period_ticks == 0) /* one-shot: the stack holds the function now */
+        release_callback(sc, (size_t)arg);
     CityStatus st = city_sandbox_call(sc, 0, 2);
     if (st != CITY_OK)
         return st;
     /* cb may have moved if the callback registered more callbacks */
     cb = &sc->callbacks[arg];
-    if (cb->kind == CITY_CB_CHECK) {
+    if (kind == CITY_CB_CHECK) {
         const char *msg = lua_isstring(L, -1) ? lua_tostring(L, -1) : "";
         char full[CITY_ERROR_MAX];
         snprintf(full, sizeof full, "at %.3f s: %s", city_world_time_s(world), msg);
         city_world_check_report(world, cb->name, lua_toboolean(L, -2), lua_toboolean(L, -2) ? msg : full);
-    } else if (cb->kind == CITY_CB_SERIES) {
+    } else if (kind == CITY_CB_SERIES) {
         int isnum;
         double v = lua_tonumberx(L, -2, &isnum);
         if (!isnum) {

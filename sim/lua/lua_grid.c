@@ -19,6 +19,7 @@
 #include "city_lua.h"
 #include "lua_modules.h"
 #include "lua_fields.h"
+#include "lua_files.h"
 #include "lua_grid_internal.h"
 #include "lua_result.h"
 #include "city_matpower.h"
@@ -153,24 +154,8 @@ static int cmp_poly(const void *a, const void *b)
 static int l_read_buildings(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
-    char poly[4096], net[4096];
-    CityError err;
-    lua_getfield(L, 1, "poly");
-    city_lua_data_path(L, lua_gettop(L), poly, sizeof poly);
-    lua_pop(L, 1);
-    CitySumoLocation loc;
-    bool has_net = city_lua_field_has(L, 1, "net");
-    if (has_net) {
-        lua_getfield(L, 1, "net");
-        city_lua_data_path(L, lua_gettop(L), net, sizeof net);
-        lua_pop(L, 1);
-        if (city_sumo_location_read(net, &loc, &err) != CITY_OK)
-            luaL_error(L, "%s", err.msg);
-    }
-    const char *types = city_lua_field_string(L, 1, "types", "building");
     CityPolySet set;
-    if (city_sumo_poly_read(poly, has_net ? &loc : NULL, types, &set, &err) != CITY_OK)
-        luaL_error(L, "%s", err.msg);
+    city_lua_read_polygons(L, 1, "city.grid.read_buildings", &set);
     int32_t *order = malloc(((size_t)set.n + 1) * sizeof *order);
     if (!order) {
         city_poly_set_free(&set);

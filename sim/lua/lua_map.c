@@ -2,6 +2,8 @@
 #include <lauxlib.h>
 
 #include "city_lua.h"
+#include "lua_fields.h"
+#include "lua_files.h"
 #include "lua_modules.h"
 #include "city_map.h"
 #include "city_sumo_poly.h"
@@ -11,30 +13,9 @@
 static int l_load_polygons(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
-    char poly[4096], net[4096];
-    CityError err;
-    lua_getfield(L, 1, "poly");
-    if (lua_isnil(L, -1))
-        luaL_error(L, "city.map.load_polygons needs poly = \"FILE.poly.xml\"");
-    city_lua_data_path(L, lua_gettop(L), poly, sizeof poly);
-    lua_pop(L, 1);
-    CitySumoLocation loc;
-    const CitySumoLocation *locp = NULL;
-    lua_getfield(L, 1, "net");
-    if (!lua_isnil(L, -1)) {
-        city_lua_data_path(L, lua_gettop(L), net, sizeof net);
-        if (city_sumo_location_read(net, &loc, &err) != CITY_OK)
-            luaL_error(L, "%s", err.msg);
-        locp = &loc;
-    }
-    lua_pop(L, 1);
-    lua_getfield(L, 1, "types");
-    const char *types = luaL_optstring(L, -1, "building");
-    lua_getfield(L, 1, "layer");
-    const char *layer = luaL_optstring(L, -1, "buildings");
+    const char *layer = city_lua_field_string(L, 1, "layer", "buildings");
     CityPolySet set;
-    if (city_sumo_poly_read(poly, locp, types, &set, &err) != CITY_OK)
-        luaL_error(L, "%s", err.msg);
+    city_lua_read_polygons(L, 1, "city.map.load_polygons", &set);
     CityWorld *w = city_lua_world(L);
     int32_t added = 0;
     for (int32_t i = 0; i < set.n; i++) {

@@ -10,6 +10,7 @@
 
 #include <lauxlib.h>
 
+#include "city_array.h"
 #include "city_lua.h"
 #include "scenario_internal.h"
 
@@ -33,22 +34,13 @@ static CityParam *param_find(CityScenario *sc, const char *name)
 
 static CityParam *param_add(CityScenario *sc, const char *name, size_t name_len, const char *value)
 {
-    if (sc->n_params == sc->cap_params) {
-        size_t cap = sc->cap_params ? sc->cap_params * 2 : 8;
-        CityParam *p = realloc(sc->params, cap * sizeof *p);
-        size_t *o = realloc(sc->param_order, cap * sizeof *o);
-        if (p)
-            sc->params = p;
-        if (o)
-            sc->param_order = o;
-        if (!p || !o)
-            return NULL;
-        sc->cap_params = cap;
-    }
+    if (!city_grow((void **)&sc->params, &sc->cap_params, sc->n_params + 1, sizeof *sc->params) ||
+        !city_grow((void **)&sc->param_order, &sc->cap_param_order, sc->n_params + 1, sizeof *sc->param_order))
+        return NULL;
     CityParam *p = &sc->params[sc->n_params];
     memset(p, 0, sizeof *p);
     p->name = malloc(name_len + 1);
-    p->value = strdup(value);
+    p->value = city_strdup(value);
     if (!p->name || !p->value) {
         free(p->name);
         free(p->value);
@@ -107,7 +99,7 @@ void city_param_free(CityScenario *sc)
     free(sc->param_order);
     sc->params = NULL;
     sc->param_order = NULL;
-    sc->n_params = sc->cap_params = sc->n_param_order = 0;
+    sc->n_params = sc->cap_params = sc->n_param_order = sc->cap_param_order = 0;
 }
 
 bool city_scenario_param_at(const CityScenario *sc, size_t i, const char **name, const char **value, bool *literal)

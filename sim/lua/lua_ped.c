@@ -64,6 +64,7 @@ static int l_config(lua_State *L)
                 {"cutoff", &p.cutoff_m},
                 {"headway_a", &p.headway_a_m},
                 {"headway_t", &p.headway_t_s},
+                {"path_share", &p.path_share},
                 {"evade", &p.evade_mps2},
                 {"slop", &p.slop_m},
                 {"wall_radius", &p.wall_radius_m},
@@ -190,6 +191,18 @@ static int l_door(lua_State *L)
         return city_lua_raise(L, city_ped_world(ped), CITY_ERR_INVALID);
     lua_pushinteger(L, (lua_Integer)d + 1);
     return 1;
+}
+
+/* city.ped.set_door(door, open): a pedestrian light turns green (true) or red (false). */
+static int l_set_door(lua_State *L)
+{
+    lua_Integer d = luaL_checkinteger(L, 1);
+    luaL_checktype(L, 2, LUA_TBOOLEAN);
+    CityPed *ped = ped_of(L);
+    if (d < 1 || d > city_ped_door_count(ped))
+        return luaL_error(L, "city.ped.set_door: no door %d; doors are numbered 1 to %d", (int)d,
+                          (int)city_ped_door_count(ped));
+    return check(L, ped, city_ped_door_set_open(ped, (int32_t)(d - 1), lua_toboolean(L, 2)));
 }
 
 /* city.ped.wall{ {x, y}, {x, y} }: a free-standing wall. */
@@ -389,12 +402,22 @@ static int l_stats(lua_State *L)
 
 int city_lua_open_ped(lua_State *L)
 {
-    static const luaL_Reg fns[] = {
-        {"config", l_config},     {"area", l_area},           {"room", l_room},
-        {"corridor", l_corridor}, {"door", l_door},           {"wall", l_wall},
-        {"periodic", l_periodic}, {"load_sumo", l_load_sumo}, {"place", l_place},
-        {"spawn", l_spawn},       {"flow", l_flow},           {"route_length", l_route_length},
-        {"people", l_people},     {"stats", l_stats},         {NULL, NULL}};
+    static const luaL_Reg fns[] = {{"config", l_config},
+                                   {"area", l_area},
+                                   {"room", l_room},
+                                   {"corridor", l_corridor},
+                                   {"door", l_door},
+                                   {"wall", l_wall},
+                                   {"set_door", l_set_door},
+                                   {"periodic", l_periodic},
+                                   {"load_sumo", l_load_sumo},
+                                   {"place", l_place},
+                                   {"spawn", l_spawn},
+                                   {"flow", l_flow},
+                                   {"route_length", l_route_length},
+                                   {"people", l_people},
+                                   {"stats", l_stats},
+                                   {NULL, NULL}};
     luaL_newlibtable(L, fns);
     lua_newtable(L); /* places, shared by every function */
     luaL_setfuncs(L, fns, 1);

@@ -5,6 +5,7 @@
  *   lua_road_build.c   networks built from nodes and edges, grids, arterials
  *   lua_road_demand.c  vehicle types, routes, trips, flows, OD matrices
  *   lua_road_state.c   lane and signal commands, readings of the running traffic */
+#include <math.h>
 #include <string.h>
 
 #include <lauxlib.h>
@@ -98,14 +99,17 @@ static void read_options(lua_State *L, int t, CityRoadOptions *o)
         return;
     o->reroute_period_s = city_lua_field_number(L, t, "reroute_period", 0.0);
     o->gridlock_time_s = city_lua_field_number(L, t, "gridlock_time", o->gridlock_time_s);
+    o->time_to_teleport_s = city_lua_field_number(L, t, "time_to_teleport", o->time_to_teleport_s);
     o->detector_offset_m = city_lua_field_number(L, t, "detector_offset", o->detector_offset_m);
     o->trip_output = city_lua_field_bool(L, t, "trip_output", true);
     o->edge_output = city_lua_field_bool(L, t, "edge_output", true);
     o->ev_charge_below = city_lua_field_number(L, t, "ev_charge_below", o->ev_charge_below);
     o->ev_charger_radius_m = city_lua_field_number(L, t, "ev_charger_radius", o->ev_charger_radius_m);
     o->ev_dwell_s = city_lua_field_number(L, t, "ev_dwell", o->ev_dwell_s);
-    if (o->reroute_period_s < 0 || !(o->gridlock_time_s > 0) || o->detector_offset_m < 0)
-        luaL_error(L, "reroute_period must be >= 0, gridlock_time > 0 and detector_offset >= 0");
+    if (o->reroute_period_s < 0 || !(o->gridlock_time_s > 0) || o->detector_offset_m < 0 ||
+        isnan(o->time_to_teleport_s))
+        luaL_error(L, "reroute_period must be >= 0, gridlock_time > 0, detector_offset >= 0 and time_to_teleport "
+                      "a number (<= 0: never)");
     if (!(o->ev_charge_below >= 0 && o->ev_charge_below <= 1) || !(o->ev_charger_radius_m >= 0) || !(o->ev_dwell_s > 0))
         luaL_error(L, "ev_charge_below must be in [0, 1], ev_charger_radius >= 0 and ev_dwell > 0");
 }

@@ -74,13 +74,15 @@ static int l_stats(lua_State *L)
     CityRoad *road = lua_road_of(L);
     CityRoadStats s;
     city_road_stats(road, &s);
-    lua_createtable(L, 0, 8);
+    lua_createtable(L, 0, 10);
     city_lua_set_int(L, "inserted", (lua_Integer)s.inserted);
     city_lua_set_int(L, "arrived", (lua_Integer)s.arrived);
     city_lua_set_int(L, "running", (lua_Integer)s.running);
     city_lua_set_int(L, "waiting", (lua_Integer)s.waiting_insert);
     city_lua_set_int(L, "vehicle_updates", (lua_Integer)s.vehicle_updates);
     city_lua_set_int(L, "gridlock_warnings", (lua_Integer)s.gridlock_warnings);
+    city_lua_set_int(L, "teleports", (lua_Integer)s.teleports);
+    city_lua_set_int(L, "aborted", (lua_Integer)s.aborted);
     city_lua_set_number(L, "mean_speed", s.mean_speed_mps);
     city_lua_set_number(L, "mean_travel_time", s.arrived ? s.sum_travel_time_s / (double)s.arrived : 0.0);
     return 1;

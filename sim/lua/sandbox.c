@@ -53,18 +53,35 @@ static void where_now(lua_State *L, char *buf, size_t len)
     }
 }
 
+static void over_budget(lua_State *L, CityScenario *sc)
+{
+    if (sc->abort == CITY_ABORT_NONE) {
+        sc->abort = CITY_ABORT_INSTRUCTIONS;
+        where_now(L, sc->abort_where, sizeof sc->abort_where);
+    }
+    luaL_error(L, "instruction budget exceeded");
+}
+
 static void count_hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
     CityScenario *sc = city_scenario_from_state(L);
     sc->instr_used += HOOK_EVERY;
-    if (sc->instr_used > sc->instr_limit || sc->abort == CITY_ABORT_INSTRUCTIONS) {
-        if (sc->abort == CITY_ABORT_NONE) {
-            sc->abort = CITY_ABORT_INSTRUCTIONS;
-            where_now(L, sc->abort_where, sizeof sc->abort_where);
-        }
-        luaL_error(L, "instruction budget exceeded");
-    }
+    if (sc->instr_used > sc->instr_limit || sc->abort == CITY_ABORT_INSTRUCTIONS)
+        over_budget(L, sc);
+}
+
+void city_sandbox_charge(lua_State *L, uint64_t instructions)
+{
+    CityScenario *sc = city_scenario_from_state(L);
+    sc->instr_used += instructions;
+    if (sc->instr_used > sc->instr_limit || sc->abort == CITY_ABORT_INSTRUCTIONS)
+        over_budget(L, sc);
+}
+
+void city_sandbox_new_budget(CityScenario *sc)
+{
+    sc->instr_used = 0;
 }
 
 /* An abort (budget, memory) cannot be caught by the script: pcall and
@@ -124,11 +141,17 @@ static int sandbox_xpcall(lua_State *L)
     return lua_gettop(L) - 1;
 }
 
+static int sandbox_tostring(lua_State *L);
+
 static int traceback_handler(lua_State *L)
 {
     const char *msg = lua_tostring(L, 1);
-    if (!msg)
-        msg = luaL_tolstring(L, 1, NULL);
+    if (!msg) {
+        lua_pushcfunction(L, sandbox_tostring);
+        lua_pushvalue(L, 1);
+        lua_call(L, 1, 1);
+        msg = lua_tostring(L, -1);
+    }
     luaL_traceback(L, L, msg, 1);
     return 1;
 }
@@ -141,14 +164,15 @@ static CityStatus report_error(CityScenario *sc, const char *msg)
     CityStatus st = CITY_ERR_SCRIPT;
     if (sc->abort == CITY_ABORT_INSTRUCTIONS) {
         snprintf(line, sizeof line,
-                 "%.600s: scenario stopped: it ran more than %llu Lua instructions in one call (an endless loop?); "
-                 "fix the loop, or raise the budget with --lua-instructions N",
+                 "%.600s: scenario stopped: the instruction budget held: it ran more than %llu Lua instructions "
+                 "in one step (an endless loop, a callback that re-arms itself, a backtracking string pattern?); "
+                 "fix it, or raise the budget with --lua-instructions N",
                  sc->abort_where[0] ? sc->abort_where : sc->name, (unsigned long long)sc->instr_limit);
         st = CITY_ERR_LIMIT;
     } else if (sc->abort == CITY_ABORT_MEMORY) {
         where_now(sc->L, sc->abort_where, sizeof sc->abort_where);
         snprintf(line, sizeof line,
-                 "%.600s: scenario stopped: its Lua memory reached the limit of %zu MiB; "
+                 "%.600s: scenario stopped: the memory cap held: its Lua memory reached the limit of %zu MiB; "
                  "build less data in Lua, or raise the limit with --lua-mem-mb N",
                  sc->path[0] ? sc->path : sc->name, sc->mem_limit >> 20);
         st = CITY_ERR_LIMIT;
@@ -171,7 +195,6 @@ CityStatus city_sandbox_call(CityScenario *sc, int nargs, int nresults)
     int base = lua_gettop(L) - nargs;
     lua_pushcfunction(L, traceback_handler);
     lua_insert(L, base);
-    sc->instr_used = 0;
     int status = lua_pcall(L, nargs, nresults, base);
     lua_remove(L, base);
     if (status == LUA_ERRMEM)
@@ -338,8 +361,11 @@ static int sandbox_tostring(lua_State *L)
     int t = lua_type(L, 1);
     bool plain =
         t == LUA_TTABLE || t == LUA_TFUNCTION || t == LUA_TUSERDATA || t == LUA_TTHREAD || t == LUA_TLIGHTUSERDATA;
-    if (!plain || luaL_getmetafield(L, 1, "__tostring") != LUA_TNIL || luaL_getmetafield(L, 1, "__name") != LUA_TNIL) {
+    /* __name alone would print "NAME: 0x55d4...": only __tostring is used */
+    if (!plain || luaL_getmetafield(L, 1, "__tostring") != LUA_TNIL) {
         luaL_tolstring(L, 1, NULL);
+        if (!lua_isstring(L, -1))
+            return luaL_error(L, "'__tostring' must return a string");
         return 1;
     }
     lua_getfield(L, LUA_REGISTRYINDEX, "city.names");
@@ -360,10 +386,12 @@ static int sandbox_tostring(lua_State *L)
     return 1;
 }
 
-/* string.format without %p (an address). */
+/* string.format without %p (an address), and with %s of a table or a
+ * function giving its stable name (as tostring does), not its address. */
 static int sandbox_format(lua_State *L)
 {
     const char *fmt = luaL_checkstring(L, 1);
+    int arg = 1;
     for (const char *p = fmt; *p; p++) {
         if (*p != '%')
             continue;
@@ -377,6 +405,30 @@ static int sandbox_format(lua_State *L)
                                  "use tostring(x) instead");
         if (!*p)
             break;
+        arg++;
+        if (*p == 's' && arg <= lua_gettop(L) && !lua_isstring(L, arg)) {
+            lua_pushcfunction(L, sandbox_tostring);
+            lua_pushvalue(L, arg);
+            lua_call(L, 1, 1);
+            lua_replace(L, arg);
+        }
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+/* --- no finalizers: the instruction hook is off while they run --- */
+
+static int sandbox_setmetatable(lua_State *L)
+{
+    if (lua_istable(L, 2)) {
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL)
+            return luaL_error(L, "setmetatable: '__gc' finalizers are not allowed in a scenario (they run outside "
+                                 "the instruction budget); release resources explicitly instead");
+        lua_pop(L, 1);
     }
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
@@ -563,6 +615,10 @@ void city_sandbox_open(CityScenario *sc)
     lua_setglobal(L, "load");
     lua_pushcfunction(L, sandbox_tostring);
     lua_setglobal(L, "tostring");
+    lua_getglobal(L, "setmetatable");
+    lua_pushcclosure(L, sandbox_setmetatable, 1);
+    lua_setglobal(L, "setmetatable");
+    city_sandbox_open_patterns(L);
     lua_getglobal(L, LUA_STRLIBNAME);
     lua_getfield(L, -1, "format");
     lua_pushcclosure(L, sandbox_format, 1);

@@ -113,6 +113,7 @@ CityStatus city_scenario_load(const CityScenarioOptions *o, CityScenario **out, 
     city_sandbox_open(sc);
     city_lua_open_city(sc);
 
+    city_sandbox_new_budget(sc);
     CityStatus cs = build_city(sc, o);
     if (cs != CITY_OK)
         return load_failed(sc, cs, err);
@@ -162,7 +163,11 @@ int64_t city_scenario_end_tick(const CityScenario *sc)
 
 CityStatus city_scenario_step(CityScenario *sc)
 {
-    return city_world_step(sc->world);
+    city_sandbox_new_budget(sc);
+    sc->in_step = true;
+    CityStatus st = city_world_step(sc->world);
+    sc->in_step = false;
+    return st;
 }
 
 CityStatus city_scenario_finish(CityScenario *sc)
@@ -174,6 +179,7 @@ CityStatus city_scenario_finish(CityScenario *sc)
     if (fst != CITY_OK)
         return fst;
     lua_State *L = sc->L;
+    city_sandbox_new_budget(sc);
     for (size_t i = 0; i < sc->n_end_items; i++) {
         CityEndItem *item = &sc->end_items[i];
         lua_rawgeti(L, LUA_REGISTRYINDEX, item->fn_ref);

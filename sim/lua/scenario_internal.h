@@ -36,6 +36,9 @@ typedef struct CityCallback {
     int64_t period_ticks;  /* repeat period (0 for one-shot) */
     char *name;            /* check or series name (NULL otherwise) */
     bool cancelled;        /* set by city.cancel; the event is then ignored */
+    bool live;             /* in use (false: on the free list, fn_ref released) */
+    uint32_t generation;   /* bumped on every reuse of the slot; part of the handle */
+    size_t next_free;      /* free list link (index + 1; 0 = end) */
 } CityCallback;
 
 typedef struct CityEndItem {
@@ -63,8 +66,8 @@ struct CityScenario {
 
     size_t mem_used;       /* bytes the Lua heap holds */
     size_t mem_limit;      /* cap on mem_used */
-    uint64_t instr_limit;  /* VM instructions per entry into Lua */
-    uint64_t instr_used;   /* instructions in the current entry */
+    uint64_t instr_limit;  /* VM instructions (and charged C work) per step */
+    uint64_t instr_used;   /* used in the current step */
     CityAbort abort;       /* why the script was stopped, sticky */
     char abort_where[512]; /* file:line where it was stopped */
 
@@ -76,12 +79,14 @@ struct CityScenario {
     size_t n_callbacks, cap_callbacks;
     CityEndItem *end_items; /* evaluated by city_scenario_finish */
     size_t n_end_items, cap_end_items;
-    bool finished; /* city_scenario_finish ran */
+    bool finished;        /* city_scenario_finish ran */
+    bool in_step;         /* inside city_scenario_step: "now" has begun firing */
+    size_t free_callback; /* head of the list of free slots (index + 1; 0 = none) */
 
     CityParam *params; /* --param values first, then defaults read; index = first-read order among read ones */
     size_t n_params, cap_params;
     size_t *param_order; /* indices into params in first-read order */
-    size_t n_param_order;
+    size_t n_param_order, cap_param_order;
 
     char *err; /* NULL: every error is the world's last error (sandbox.c still checks it) */
     size_t err_len;
@@ -94,6 +99,17 @@ void city_sandbox_open(CityScenario *sc);
  * instruction budget reset and a traceback on error. On error writes the
  * message into sc->err and the world error, and returns a status. */
 CityStatus city_sandbox_call(CityScenario *sc, int nargs, int nresults);
+/* Charges C-side work done for the script (pattern matching steps, loops
+ * on counts it gave) to the step's instruction budget; raises the budget
+ * error when it is used up. Callable only from C functions called by Lua. */
+void city_sandbox_charge(lua_State *L, uint64_t instructions);
+/* Starts a new instruction budget: one for the top level, one per step
+ * (every callback in it shares it), one for the end-of-run items. */
+void city_sandbox_new_budget(CityScenario *sc);
+
+/* sandbox_pattern.c: string.find, match, gmatch, gsub under the budget, and
+ * string.rep, table.move, table.concat charged for their loops. */
+void city_sandbox_open_patterns(lua_State *L);
 /* Loads a text chunk from a file with the sandbox's globals as its _ENV. */
 int city_sandbox_loadfile(lua_State *L, const char *path, const char *chunkname);
 

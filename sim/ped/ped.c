@@ -26,10 +26,11 @@ void city_ped_params_defaults(CityPedParams *p)
     p->b_m = 0.04;
     p->lambda = 0.3;
     p->wall_a_n = 2000.0;
-    p->wall_b_m = 0.08;
+    p->wall_b_m = 0.06;
     p->cutoff_m = 2.0;
     p->headway_a_m = 0.25;
-    p->headway_t_s = 0.8;
+    p->headway_t_s = 0.7;
+    p->path_share = 0.6;
     p->evade_mps2 = 1.0;
     p->iterations = 6;
     p->slop_m = 0.01;
@@ -67,6 +68,8 @@ static CityStatus check_params(CityWorld *w, const CityPedParams *p)
                {"wall_radius_m", p->wall_radius_m, -1e-300},
                {"max_substep_s", p->max_substep_s, 0},
                {"arrive_radius_m", p->arrive_radius_m, 0}};
+    if (!isfinite(p->path_share) || p->path_share <= 0 || p->path_share > 1)
+        return city_world_fail(w, CITY_ERR_INVALID, "ped: parameter path_share must be in (0, 1]");
     if (!isfinite(p->evade_mps2) || p->evade_mps2 < 0)
         return city_world_fail(w, CITY_ERR_INVALID, "ped: parameter evade_mps2 must be a number >= 0");
     for (size_t i = 0; i < sizeof pos / sizeof pos[0]; i++)
@@ -99,10 +102,11 @@ static void ped_destroy(void *self)
         ped_pending_free(&ped->pending[i]);
     free(ped->pending);
     free(ped->flows);
-    void *arrays[] = {ped->x,     ped->y,       ped->vx,       ped->vy,      ped->fx,         ped->fy,
-                      ped->ex,    ped->ey,      ped->r,        ped->m,       ped->v0,         ped->tx,
-                      ped->ty,    ped->heading, ped->depart_s, ped->leg,     ped->area,       ped->route_len,
-                      ped->route, ped->body,    ped->arrived,  ped->cell_of, ped->cell_first, ped->cell_items};
+    void *arrays[] = {ped->x,        ped->y,       ped->vx,      ped->vy,         ped->fx,
+                      ped->fy,       ped->ex,      ped->ey,      ped->share,      ped->r,
+                      ped->m,        ped->v0,      ped->tx,      ped->ty,         ped->heading,
+                      ped->depart_s, ped->leg,     ped->area,    ped->route_len,  ped->route,
+                      ped->body,     ped->arrived, ped->cell_of, ped->cell_first, ped->cell_items};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     city_dense_destroy(&ped->dense);
@@ -138,7 +142,7 @@ static CityStatus ped_step(CityWorld *w, void *self, int64_t tick)
                 vx -= back * ped->ex[i];
                 vy -= back * ped->ey[i];
             }
-            double vmax = ped->p.max_speed_factor * ped->v0[i], v = hypot(vx, vy);
+            double vmax = ped->p.max_speed_factor * ped->v0[i], v = sqrt(vx * vx + vy * vy);
             if (v > vmax) {
                 vx *= vmax / v;
                 vy *= vmax / v;
@@ -188,6 +192,9 @@ static void ped_hash(const CityWorld *w, const void *self, CityHash *hash)
     city_hash_u64(hash, (uint64_t)ped->n_pending);
     for (int32_t i = 0; i < ped->n_flows; i++)
         city_hash_f64(hash, ped->flows[i].next_s);
+    for (int32_t i = 0; i < ped->space.n_doors; i++)
+        if (ped->space.doors[i].closed)
+            city_hash_i64(hash, i);
 }
 
 static void set_kpis(CityPed *ped)

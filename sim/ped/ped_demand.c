@@ -146,11 +146,11 @@ static bool grow_people(CityPed *ped, uint32_t need)
     while (cap < (int64_t)need)
         cap *= 2;
     size_t n = (size_t)cap;
-    void **d8[] = {(void **)&ped->x,   (void **)&ped->y,       (void **)&ped->vx,       (void **)&ped->vy,
-                   (void **)&ped->fx,  (void **)&ped->fy,      (void **)&ped->ex,       (void **)&ped->ey,
-                   (void **)&ped->r,   (void **)&ped->m,       (void **)&ped->v0,       (void **)&ped->tx,
-                   (void **)&ped->ty,  (void **)&ped->heading, (void **)&ped->depart_s, (void **)&ped->route,
-                   (void **)&ped->body};
+    void **d8[] = {(void **)&ped->x,     (void **)&ped->y,   (void **)&ped->vx,      (void **)&ped->vy,
+                   (void **)&ped->fx,    (void **)&ped->fy,  (void **)&ped->ex,      (void **)&ped->ey,
+                   (void **)&ped->share, (void **)&ped->r,   (void **)&ped->m,       (void **)&ped->v0,
+                   (void **)&ped->tx,    (void **)&ped->ty,  (void **)&ped->heading, (void **)&ped->depart_s,
+                   (void **)&ped->route, (void **)&ped->body};
     for (size_t i = 0; i < sizeof d8 / sizeof d8[0]; i++) {
         void *p = realloc(*d8[i], n * 8);
         if (!p)
@@ -173,14 +173,40 @@ static bool grow_people(CityPed *ped, uint32_t need)
     return true;
 }
 
-/* True when nobody stands within the person's radius plus a margin. */
-static bool spot_free(const CityPed *ped, double x, double y, double r)
+/* True when nobody stands within the person's radius plus a margin: the
+ * people of the grid built at the start of this commit (slots below
+ * grid_n) by their cells, those who entered since one by one. */
+static bool spot_free(const CityPed *ped, uint32_t grid_n, double x, double y, double r)
 {
-    for (uint32_t i = 0; i < ped->dense.count; i++) {
-        double dx = ped_wrap_dx(&ped->space, x - ped->x[i]), dy = y - ped->y[i];
+    const PedSpace *s = &ped->space;
+    for (uint32_t i = grid_n; i < ped->dense.count; i++) {
+        double dx = ped_wrap_dx(s, x - ped->x[i]), dy = y - ped->y[i];
         double need = r + ped->r[i] + 0.05;
         if (dx * dx + dy * dy < need * need)
             return false;
+    }
+    if (grid_n == 0)
+        return true;
+    int32_t gx, gy;
+    ped_grid_cell(s, x, y, &gx, &gy);
+    for (int32_t cy = gy - 1 - ped->pcy0; cy <= gy + 1 - ped->pcy0; cy++) {
+        if (cy < 0 || cy >= ped->pgny)
+            continue;
+        for (int32_t k = -1; k <= 1; k++) {
+            int32_t cx = gx + k - ped->pcx0;
+            if (s->periodic)
+                cx = (cx + ped->pgnx) % ped->pgnx;
+            else if (cx < 0 || cx >= ped->pgnx)
+                continue;
+            int32_t c = cy * ped->pgnx + cx;
+            for (int32_t q = ped->cell_first[c]; q < ped->cell_first[c + 1]; q++) {
+                uint32_t i = (uint32_t)ped->cell_items[q];
+                double dx = ped_wrap_dx(s, x - ped->x[i]), dy = y - ped->y[i];
+                double need = r + ped->r[i] + 0.05;
+                if (dx * dx + dy * dy < need * need)
+                    return false;
+            }
+        }
     }
     return true;
 }
@@ -218,7 +244,8 @@ static CityStatus insert(CityPed *ped, PedPending *p)
     ped->vx[i] = ped->vy[i] = ped->fx[i] = ped->fy[i] = 0;
     if (d->at_speed) {
         double ex, ey;
-        ped_local_target(ped, i, &ex, &ey);
+        double share;
+        ped_local_target(ped, i, &ex, &ey, &share);
         ped->vx[i] = p->speed_mps * ex;
         ped->vy[i] = p->speed_mps * ey;
         ped->arrived[i] = 0;
@@ -287,10 +314,13 @@ CityStatus ped_demand_commit(CityPed *ped)
     CityStatus st = remove_arrived(ped);
     if (st == CITY_OK)
         st = flows_depart(ped);
+    uint32_t grid_n = ped->n_pending > 0 ? ped->dense.count : 0;
+    if (st == CITY_OK && grid_n > 0)
+        st = ped_grid_build(ped, grid_n);
     int32_t kept = 0;
     for (int32_t k = 0; k < ped->n_pending; k++) {
         PedPending *p = &ped->pending[k];
-        if (st == CITY_OK && spot_free(ped, p->def.x, p->def.y, p->radius_m)) {
+        if (st == CITY_OK && spot_free(ped, grid_n, p->def.x, p->def.y, p->radius_m)) {
             st = insert(ped, p);
             ped_pending_free(p);
         } else {

@@ -23,7 +23,7 @@ double ped_wrap_dx(const PedSpace *s, double dx)
 /* People by cell: counting sort of slots (ascending within a cell) over
  * the cells of the box that holds everybody (a window of the wall grid,
  * so that a district-wide grid costs nothing when few people walk). */
-static CityStatus build_people_grid(CityPed *ped, uint32_t n)
+CityStatus ped_grid_build(CityPed *ped, uint32_t n)
 {
     const PedSpace *s = &ped->space;
     int32_t x0 = s->gnx, y0 = s->gny, x1 = -1, y1 = -1;
@@ -87,12 +87,17 @@ static void people_force(const CityPed *ped, uint32_t i, int32_t cell, double ex
         bool towards = ped->ex[j] * ex + ped->ey[j] * ey < -0.5;
         if (along > 0 && towards && across < ped->r[i] + ped->r[j] + 0.2 && d < *oncoming_m)
             *oncoming_m = d;
-        else if (along > 0 && !towards && across < ped->r[i] + ped->r[j] && d < *ahead_m)
-            *ahead_m = d;
+        else if (along > 0 && !towards && across < ped->p.path_share * (ped->r[i] + ped->r[j]) && d < *ahead_m &&
+                 along > dx * ped->ex[j] + dy * ped->ey[j])
+            *ahead_m = d; /* of two converging walkers, the one further behind in the other's eyes yields */
+        /* Beyond 12 B the force is under e^-12 A (0.01 N): not worth an exp. */
+        double gap = d - ped->r[i] - ped->r[j];
+        if (gap > 12 * p->b_m)
+            continue;
         /* cos of the angle between i's heading and the direction to j. */
         double cos_phi = -(nx * ex + ny * ey);
         double w = p->lambda + (1.0 - p->lambda) * 0.5 * (1.0 + cos_phi);
-        double mag = p->a_n * exp((ped->r[i] + ped->r[j] - d) / p->b_m) * w;
+        double mag = p->a_n * exp(-gap / p->b_m) * w;
         *fx += mag * nx;
         *fy += mag * ny;
     }
@@ -104,15 +109,21 @@ static void wall_force(const CityPed *ped, uint32_t i, int32_t cell, double *fx,
     const CityPedParams *p = &ped->p;
     const PedSpace *s = &ped->space;
     double x = ped->x[i], y = ped->y[i];
+    /* Beyond 12 B the force is under e^-12 A: walls farther off are skipped. */
+    double reach = ped->r[i] + p->wall_radius_m + 12 * p->wall_b_m;
+    reach = reach < p->cutoff_m ? reach : p->cutoff_m;
     for (int32_t k = s->wall_cell_first[cell]; k < s->wall_cell_first[cell + 1]; k++) {
         const PedWall *w = &s->walls[s->wall_cell_items[k]];
+        if (x < w->bx0 - reach || x > w->bx1 + reach || y < w->by0 - reach || y > w->by1 + reach)
+            continue;
         double ex = w->x2 - w->x1, ey = w->y2 - w->y1;
-        double t = ((x - w->x1) * ex + (y - w->y1) * ey) / (ex * ex + ey * ey);
+        double t = ((x - w->x1) * ex + (y - w->y1) * ey) * w->inv_len2;
         t = t < 0 ? 0 : t > 1 ? 1 : t;
         double dx = x - (w->x1 + t * ex), dy = y - (w->y1 + t * ey);
-        double d = hypot(dx, dy);
-        if (d >= p->cutoff_m || d < 1e-9)
+        double d2 = dx * dx + dy * dy;
+        if (d2 >= reach * reach || d2 < 1e-18)
             continue;
+        double d = sqrt(d2);
         double mag = p->wall_a_n * exp((ped->r[i] + p->wall_radius_m - d) / p->wall_b_m);
         *fx += mag * dx / d;
         *fy += mag * dy / d;
@@ -123,12 +134,12 @@ CityStatus ped_forces(CityPed *ped)
 {
     const PedSpace *s = &ped->space;
     uint32_t n = ped->dense.count;
-    CityStatus st = build_people_grid(ped, n);
+    CityStatus st = ped_grid_build(ped, n);
     if (st != CITY_OK)
         return st;
     /* Directions first: the force on i reads where j is heading. */
     for (uint32_t i = 0; i < n; i++)
-        ped_local_target(ped, i, &ped->ex[i], &ped->ey[i]);
+        ped_local_target(ped, i, &ped->ex[i], &ped->ey[i], &ped->share[i]);
     for (uint32_t i = 0; i < n; i++) {
         double ex = ped->ex[i], ey = ped->ey[i];
         double fx = 0, fy = 0, ahead = INFINITY, oncoming = INFINITY;
@@ -150,7 +161,7 @@ CityStatus ped_forces(CityPed *ped)
         /* The desired speed: the free speed, or less when someone stands
          * in the way: the speed-headway relation d = a + T v of Seyfried
          * et al. (2005), which gives Weidmann's fundamental diagram. */
-        double v_des = ped->v0[i];
+        double v_des = ped->v0[i] * ped->share[i];
         if (ped->p.headway_t_s > 0 && isfinite(ahead)) {
             double v_room = (ahead - ped->p.headway_a_m) / ped->p.headway_t_s;
             v_des = v_room < 0 ? 0 : v_room < v_des ? v_room : v_des;

@@ -13,10 +13,13 @@ typedef struct PedDoor {
     double x1, y1, x2, y2;
     double nx, ny;
     double mx, my; /* midpoint */
+    bool closed;   /* a red pedestrian light: walkers wait before it */
 } PedDoor;
 
 typedef struct PedWall {
     double x1, y1, x2, y2;
+    double inv_len2;           /* 1 / squared length (set when sealed) */
+    double bx0, by0, bx1, by1; /* bounding box (set when sealed) */
 } PedWall;
 
 /* The walkable space: convex areas, doors, walls, and the uniform grid
@@ -78,6 +81,7 @@ struct CityPed {
     double *x, *y, *vx, *vy; /* position (m) and velocity (m/s) after the last step */
     double *fx, *fy;         /* social force of the current substep (N) */
     double *ex, *ey;         /* desired direction of the current substep (unit or zero) */
+    double *share;           /* share of the free speed wanted this substep */
     double *r, *m, *v0;      /* radius (m), mass (kg), free speed (m/s) */
     double *tx, *ty;         /* destination */
     double *heading;         /* fixed heading (rad) or NAN */
@@ -112,14 +116,17 @@ CityStatus ped_space_seal(CityPed *ped);
  * the caller (NULL when both points share an area). -1 when unreachable
  * or outside the space (world error set). */
 int32_t ped_space_route(CityPed *ped, double x, double y, double tx, double ty, int32_t **out);
-/* Desired direction (unit, or zero) of person `slot`; advances its leg
- * past crossed doors and flags its arrival. */
-void ped_local_target(CityPed *ped, uint32_t slot, double *ex, double *ey);
+/* Desired direction (unit, or zero) of person `slot`, and the share of its
+ * free speed it wants (1, less when stopping at a closed door); advances
+ * its leg past crossed doors and flags its arrival. */
+void ped_local_target(CityPed *ped, uint32_t slot, double *ex, double *ey, double *speed_share);
 /* Grid cell of a point (clamped to the grid; wrapped when periodic). */
 void ped_grid_cell(const PedSpace *s, double x, double y, int32_t *cx, int32_t *cy);
 bool ped_space_contains(const PedSpace *s, int32_t area, double x, double y, double margin_m);
 
 /* ped_force.c */
+/* Sorts people 0..n-1 into the neighbour grid (cell_of, cell_first, cell_items). */
+CityStatus ped_grid_build(CityPed *ped, uint32_t n);
 CityStatus ped_forces(CityPed *ped);
 /* Minimal-image x difference under the periodic range. */
 double ped_wrap_dx(const PedSpace *s, double dx);

@@ -86,7 +86,7 @@ static bool relax(PedSpace *s, Heap *h, int32_t node, double g, int32_t from, do
         hx = s->doors[node >> 1].mx - tx;
         hy = s->doors[node >> 1].my - ty;
     }
-    return heap_push(h, g + hypot(hx, hy), node);
+    return heap_push(h, g + sqrt(hx * hx + hy * hy), node);
 }
 
 static int32_t astar(PedSpace *s, int32_t from_area, int32_t to_area, double x, double y, double tx, double ty)
@@ -174,26 +174,46 @@ static double past_door(const PedSpace *s, int32_t step, double x, double y)
 }
 
 /* The point of a door a person of radius r aims at: the nearest point of
- * the door, kept r + 0.1 m from its posts, half a metre beyond the door. */
+ * the door kept r + 0.02 m from its posts. Someone already in front of the
+ * opening aims half a metre beyond it (straight through); someone off to
+ * the side aims at the door line itself, so that the straight line there
+ * clears the post. */
 static void door_aim(const PedSpace *s, int32_t step, double x, double y, double r, double *gx, double *gy)
 {
     const PedDoor *d = &s->doors[step >> 1];
     double ex = d->x2 - d->x1, ey = d->y2 - d->y1;
-    double len = hypot(ex, ey);
-    double margin = r + 0.1;
-    double t = 0.5 * len;
+    double len = sqrt(ex * ex + ey * ey);
+    double margin = r + 0.02;
+    double t = 0.5 * len, beyond = 0.5;
     if (len > 2 * margin) {
-        t = ((x - d->x1) * ex + (y - d->y1) * ey) / len;
-        t = t < margin ? margin : t > len - margin ? len - margin : t;
+        double u = ((x - d->x1) * ex + (y - d->y1) * ey) / len;
+        t = u < margin ? margin : u > len - margin ? len - margin : u;
+        if (t != u)
+            beyond = 0.0;
     }
     double sign = (step & 1) ? -1.0 : 1.0;
-    *gx = d->x1 + ex / len * t + sign * d->nx * 0.5;
-    *gy = d->y1 + ey / len * t + sign * d->ny * 0.5;
+    *gx = d->x1 + ex / len * t + sign * d->nx * beyond;
+    *gy = d->y1 + ey / len * t + sign * d->ny * beyond;
 }
 
-void ped_local_target(CityPed *ped, uint32_t i, double *ex, double *ey)
+/* Where a walker waits for a closed door: the door's point nearest to it
+ * (kept r from the posts), r + 0.3 m back on the near side. */
+static void door_wait(const PedSpace *s, int32_t step, double x, double y, double r, double *gx, double *gy)
+{
+    const PedDoor *d = &s->doors[step >> 1];
+    double ex = d->x2 - d->x1, ey = d->y2 - d->y1;
+    double len = sqrt(ex * ex + ey * ey);
+    double t = ((x - d->x1) * ex + (y - d->y1) * ey) / len;
+    t = len < 2 * r ? 0.5 * len : t < r ? r : t > len - r ? len - r : t;
+    double sign = (step & 1) ? -1.0 : 1.0;
+    *gx = d->x1 + ex / len * t - sign * d->nx * (r + 0.3);
+    *gy = d->y1 + ey / len * t - sign * d->ny * (r + 0.3);
+}
+
+void ped_local_target(CityPed *ped, uint32_t i, double *ex, double *ey, double *speed_share)
 {
     const PedSpace *s = &ped->space;
+    *speed_share = 1.0;
     if (!isnan(ped->heading[i])) {
         *ex = cos(ped->heading[i]);
         *ey = sin(ped->heading[i]);
@@ -213,21 +233,44 @@ void ped_local_target(CityPed *ped, uint32_t i, double *ex, double *ey)
         ped->area[i] = step_from(s, route[ped->leg[i]]);
     }
     double gx, gy;
+    bool wait = false;
     if (ped->leg[i] < n) {
-        door_aim(s, route[ped->leg[i]], x, y, ped->r[i], &gx, &gy);
+        int32_t step = route[ped->leg[i]];
+        door_aim(s, step, x, y, ped->r[i], &gx, &gy);
+        /* A closed door: walk up to the waiting point and stand. */
+        if (s->doors[step >> 1].closed) {
+            door_wait(s, step, x, y, ped->r[i], &gx, &gy);
+            wait = true;
+        }
     } else {
         gx = ped->tx[i];
         gy = ped->ty[i];
-        if (hypot(gx - x, gy - y) < ped->p.arrive_radius_m)
+        if ((gx - x) * (gx - x) + (gy - y) * (gy - y) < ped->p.arrive_radius_m * ped->p.arrive_radius_m)
             ped->arrived[i] = 1;
     }
-    double dx = gx - x, dy = gy - y, d = hypot(dx, dy);
+    double dx = gx - x, dy = gy - y, d = sqrt(dx * dx + dy * dy);
+    if (wait)
+        *speed_share = d < 1.0 ? d : 1.0; /* slow down over the last metre */
     if (d < 1e-9) {
         *ex = *ey = 0;
         return;
     }
     *ex = dx / d;
     *ey = dy / d;
+}
+
+CityStatus city_ped_door_set_open(CityPed *ped, int32_t door, bool open)
+{
+    if (door < 0 || door >= ped->space.n_doors)
+        return ped_fail(ped, CITY_ERR_INVALID, "ped: no door %d; doors are numbered from 0 to %d", (int)door,
+                        (int)ped->space.n_doors - 1);
+    ped->space.doors[door].closed = !open;
+    return CITY_OK;
+}
+
+bool city_ped_door_open(const CityPed *ped, int32_t door)
+{
+    return door >= 0 && door < ped->space.n_doors && !ped->space.doors[door].closed;
 }
 
 double city_ped_route_length_m(CityPed *ped, double x, double y, double tx, double ty)

@@ -259,7 +259,7 @@ CityStatus city_ped_wall_add(CityPed *ped, double x1, double y1, double x2, doub
                         (int)s->n_free_walls);
     if (!city_array_grow((void **)&s->free_walls, &s->cap_free_walls, s->n_free_walls + 1, sizeof(PedWall)))
         return ped_fail(ped, CITY_ERR_NOMEM, "ped: out of memory adding a wall");
-    s->free_walls[s->n_free_walls++] = (PedWall){x1, y1, x2, y2};
+    s->free_walls[s->n_free_walls++] = (PedWall){.x1 = x1, .y1 = y1, .x2 = x2, .y2 = y2};
     return CITY_OK;
 }
 
@@ -283,11 +283,11 @@ bool ped_space_contains(const PedSpace *s, int32_t area, double x, double y, dou
     for (int32_t i = 0; i < n; i++) {
         const double *a = p + 2 * i, *b = p + 2 * ((i + 1) % n);
         double ex = b[0] - a[0], ey = b[1] - a[1];
-        double len = hypot(ex, ey);
+        double len = sqrt(ex * ex + ey * ey);
         if (len < 1e-12)
             continue;
         /* Inside a counter-clockwise polygon is left of every edge. */
-        if ((ex * (y - a[1]) - ey * (x - a[0])) / len < margin_m)
+        if (ex * (y - a[1]) - ey * (x - a[0]) < margin_m * len)
             return false;
     }
     return true;
@@ -346,7 +346,7 @@ static bool wall_push(PedSpace *s, double x1, double y1, double x2, double y2)
     }
     if (!city_array_grow((void **)&s->walls, &s->cap_walls, s->n_walls + 1, sizeof(PedWall)))
         return false;
-    s->walls[s->n_walls++] = (PedWall){x1, y1, x2, y2};
+    s->walls[s->n_walls++] = (PedWall){.x1 = x1, .y1 = y1, .x2 = x2, .y2 = y2};
     return true;
 }
 
@@ -461,7 +461,7 @@ static bool build_wall_grid(PedSpace *s, double cutoff_m)
     int64_t nx = (int64_t)floor((x1 - x0) / cell) + (s->periodic ? 0 : 1);
     int64_t ny = (int64_t)floor((y1 - y0) / cell) + 1;
     /* A huge space gets coarser cells rather than a huge grid. */
-    while (nx * ny > 4000000) {
+    while (nx * ny > 16000000) {
         cell *= 2;
         nx = (int64_t)floor((x1 - x0) / cell) + (s->periodic ? 0 : 1);
         ny = (int64_t)floor((y1 - y0) / cell) + 1;
@@ -547,6 +547,15 @@ CityStatus ped_space_seal(CityPed *ped)
     }
     if (!ok)
         return ped_fail(ped, CITY_ERR_NOMEM, "ped: out of memory building the walkable space");
+    for (int32_t i = 0; i < s->n_walls; i++) {
+        PedWall *w = &s->walls[i];
+        double ex = w->x2 - w->x1, ey = w->y2 - w->y1;
+        w->inv_len2 = 1.0 / (ex * ex + ey * ey);
+        w->bx0 = fmin(w->x1, w->x2);
+        w->bx1 = fmax(w->x1, w->x2);
+        w->by0 = fmin(w->y1, w->y2);
+        w->by1 = fmax(w->y1, w->y2);
+    }
     s->sealed = true;
     return CITY_OK;
 }

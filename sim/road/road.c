@@ -36,6 +36,7 @@ void city_road_options_defaults(CityRoadOptions *o)
     memset(o, 0, sizeof *o);
     o->reroute_period_s = 0.0;
     o->gridlock_time_s = 300.0;
+    o->time_to_teleport_s = 300.0;
     o->detector_offset_m = 30.0;
     o->trip_output = true;
     o->edge_output = true;
@@ -94,6 +95,7 @@ static void road_destroy(void *self)
     free(vh->good_key);
     free(vh->good_lo);
     free(vh->good_hi);
+    free(vh->lc_vmax_mps);
     city_pool_destroy(&vh->pool);
     if (road->lanes && road->net)
         for (int32_t i = 0; i < road->net->n_lanes; i++)
@@ -121,6 +123,7 @@ static void road_destroy(void *self)
     road_arrivals_free(road);
     free(road->leaving);
     free(road->merges);
+    free(road->teleport_due);
     free(road->route_buf);
     road_signals_destroy(road->signals);
     road_router_destroy(road->router);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "city_array.h"
 #include "road_demand.h"
 
 typedef enum { DEF_TRIP, DEF_FLOW, DEF_OD } DefKind;
@@ -44,7 +45,7 @@ struct RoadDemand {
     DemandDef *defs;
     int32_t n_defs, cap_defs;
     Item *heap;
-    int64_t n_heap, cap_heap;
+    int32_t n_heap, cap_heap;
     int64_t emitted;
     char name[320];
 };
@@ -60,14 +61,8 @@ static bool item_before(const Item *a, const Item *b)
 
 static bool push(RoadDemand *d, Item it)
 {
-    if (d->n_heap == d->cap_heap) {
-        int64_t cap = d->cap_heap ? d->cap_heap * 2 : 64;
-        Item *h = realloc(d->heap, (size_t)cap * sizeof *h);
-        if (!h)
-            return false;
-        d->heap = h;
-        d->cap_heap = cap;
-    }
+    if (d->n_heap == INT32_MAX || !city_array_grow((void **)&d->heap, &d->cap_heap, d->n_heap + 1, sizeof *d->heap))
+        return false;
     int64_t i = d->n_heap++;
     while (i > 0) {
         int64_t p = (i - 1) / 2;
@@ -124,15 +119,9 @@ void road_demand_destroy(RoadDemand *d)
 static DemandDef *new_def(RoadDemand *d, DefKind kind, const char *id, int32_t vtype, const int32_t *via, int32_t n_via,
                           CityDepartDef depart, char *err, size_t err_len)
 {
-    if (d->n_defs == d->cap_defs) {
-        int32_t cap = d->cap_defs ? d->cap_defs * 2 : 64;
-        DemandDef *p = realloc(d->defs, (size_t)cap * sizeof *p);
-        if (!p) {
-            snprintf(err, err_len, "out of memory adding demand");
-            return NULL;
-        }
-        d->defs = p;
-        d->cap_defs = cap;
+    if (!city_array_grow((void **)&d->defs, &d->cap_defs, d->n_defs + 1, sizeof *d->defs)) {
+        snprintf(err, err_len, "out of memory adding demand");
+        return NULL;
     }
     DemandDef *def = &d->defs[d->n_defs];
     memset(def, 0, sizeof *def);

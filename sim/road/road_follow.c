@@ -149,6 +149,11 @@ void road_plan_lane(RoadStepCtx *x, int32_t lane)
                     x->cand[x->n_cand++] = v;
             }
         }
+        if (vn > vh->lc_vmax_mps[v]) { /* dropping behind a vehicle on the lane it must change to */
+            double floor = v_now - road_vtype_of(road, v)->def.decel_mps2 * dt;
+            vn = road_max2(road_max2(vh->lc_vmax_mps[v], floor), 0.0);
+        }
+        vh->lc_vmax_mps[v] = INFINITY;
         vh->next_speed[v] = vn;
     }
 }

@@ -68,6 +68,7 @@ typedef struct RoadVehicles {
     int32_t *lc_wait;          /* ticks until the next lane-change evaluation */
     uint64_t *good_key;        /* (route, route_pos, closure epoch) the cached good lanes were computed for */
     int8_t *good_lo, *good_hi; /* cached lanes of the current edge leading to the next route edge */
+    float *lc_vmax_mps;        /* this step's speed cap to drop behind a vehicle on the lane it must change to */
     int32_t *live;             /* dense list of live pool indices (slot order of the readers) */
     int32_t *live_pos;         /* pool index -> position in live */
     uint32_t n_live;
@@ -79,7 +80,8 @@ enum {
     ROAD_VF_STOPPED_AT_LINE = 4, /* made the full stop a stop/all-way sign asks for */
     ROAD_VF_ARRIVED = 8,
     ROAD_VF_PULLED_IN = 16, /* waited at the line through a yielding green: clears the junction on red */
-    ROAD_VF_ABORT = 32      /* cannot reach its destination: leaves at the end of its lane */
+    ROAD_VF_ABORT = 32,     /* cannot reach its destination: leaves at the end of its lane */
+    ROAD_VF_TELEPORT = 64   /* stood time_to_teleport_s: moved on at the end of this step */
 };
 
 /* A vehicle that must change into a lane for its next turn and finds no
@@ -177,6 +179,8 @@ struct CityRoad {
     uint64_t emergency_brakes;
     uint64_t missed_turns;
     uint64_t trips_aborted;
+    int32_t *teleport_due; /* vehicles to move on at the end of this step (ROAD_VF_TELEPORT) */
+    int32_t n_teleport_due, cap_teleport_due;
     /* vehicles that could not reach their destination (logged) */ /* turns given up for want of a gap (rerouted) */
     CityTable *trips;
     CityTable *edges_table;

@@ -8,51 +8,56 @@
 #include "city_array.h"
 #include "road_step_internal.h"
 
+/* An exit lane shorter than the vehicle (joined junctions leave lanes of a
+ * few decimetres to a few metres) is entered, as SUMO does, when the free
+ * space along the route beyond it (the next lanes, through the next
+ * junctions, whatever their lights show) holds the vehicle: it may then
+ * stop at the next line with its tail in this junction, but it does not
+ * wait for a green it cannot see. Chains of such lanes otherwise block for
+ * good, each queue waiting for the other's light. */
+static bool short_exit_passable(const CityRoad *road, int32_t v, const CityConnection *c, int32_t rp, double need)
+{
+    const CityRoadNet *net = road->net;
+    const RoadVehicles *vh = &road->veh;
+    double space = 0.0;
+    for (int depth = 0; depth < 8; depth++) {
+        int32_t lane = c->to_lane;
+        int32_t n = road_lane_count(road, lane);
+        if (n > 0) {
+            int32_t u = road_lane_at(road, lane, n - 1);
+            return space + vh->pos[u] - road_vtype_of(road, u)->def.length_m >= need;
+        }
+        space += net->lanes[lane].length_m;
+        if (space >= need)
+            return true;
+        rp++;
+        if (road->routes[vh->route[v]].count <= rp + 1)
+            return true; /* it arrives on this lane */
+        int32_t next = road_plan_conn_at(road, v, lane, rp);
+        if (next < 0) /* it changes lanes on this short edge first */
+            return net->edges[net->lanes[lane].edge].lane_count > 1;
+        c = &net->conns[next];
+        if (road->lane_closed[c->to_lane])
+            return false;
+        for (int32_t k = 0; k < c->via_count; k++) {
+            int32_t l = net->via[c->via_first + k];
+            if (road_lane_count(road, l) > 0)
+                return false;
+            space += net->lanes[l].length_m;
+        }
+    }
+    return false;
+}
+
 /* Keep the junction clear: enter only when the exit lane has room for us
  * behind its last vehicle (or that vehicle is moving off), counting the
  * vehicles already inside on our path. */
-static bool exit_has_room_at(const CityRoad *road, int32_t v, const CityConnection *c, int32_t rp, int depth);
-
 static bool exit_has_room(const CityRoad *road, int32_t v, const CityConnection *c)
-{
-    return exit_has_room_at(road, v, c, road->veh.route_pos[v], 0);
-}
-
-/* An exit lane shorter than the vehicle (joined junctions leave lanes of a
- * few decimetres) only helps if the vehicle can go on through the next
- * junction at once: otherwise it would stand with its tail in this one. */
-static bool short_exit_passable(const CityRoad *road, int32_t v, const CityConnection *c, int32_t rp, int depth)
-{
-    if (depth >= 3)
-        return false;
-    int32_t next = road_plan_conn_at(road, v, c->to_lane, rp + 1);
-    if (next < 0)
-        return true; /* it arrives on this lane */
-    const CityRoadNet *net = road->net;
-    const CityConnection *c2 = &net->conns[next];
-    char st = road_link_state(road, c2);
-    if (st == 'r' || st == 'u' || st == 'y' || st == 'Y' || road->lane_closed[c2->to_lane])
-        return false;
-    /* nobody is crossing the next junction on a conflicting path right now */
-    if (c2->link >= 0) {
-        const CityLink *lk = &net->links[c2->link];
-        int32_t base = net->junctions[lk->junction].link_first;
-        const uint64_t *foes = city_road_link_foes(net, c2->link);
-        for (int32_t w = 0; w < lk->mask_words; w++)
-            for (uint64_t m = foes[w]; m; m &= m - 1) {
-                int32_t j = base + w * 64 + __builtin_ctzll(m);
-                if (road->link_occupied[j] > 0 && j != c2->link)
-                    return false;
-            }
-    }
-    return exit_has_room_at(road, v, c2, rp + 1, depth + 1);
-}
-
-static bool exit_has_room_at(const CityRoad *road, int32_t v, const CityConnection *c, int32_t rp, int depth)
 {
     const CityRoadNet *net = road->net;
     const RoadVehicles *vh = &road->veh;
     const RoadVType *t = road_vtype_of(road, v);
+    int32_t rp = vh->route_pos[v];
     double need = t->def.length_m + t->def.min_gap_m;
     for (int32_t k = 0; k < c->via_count; k++) {
         int32_t l = net->via[c->via_first + k];
@@ -63,7 +68,7 @@ static bool exit_has_room_at(const CityRoad *road, int32_t v, const CityConnecti
     }
     int32_t n = road_lane_count(road, c->to_lane);
     if (net->lanes[c->to_lane].length_m < need && road->routes[vh->route[v]].count > rp + 2)
-        return n == 0 && short_exit_passable(road, v, c, rp, depth);
+        return n == 0 && short_exit_passable(road, v, c, rp, need);
     if (n == 0)
         return true;
     int32_t u = road_lane_at(road, c->to_lane, n - 1);

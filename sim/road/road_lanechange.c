@@ -109,11 +109,16 @@ static void miss_turn(CityRoad *road, int32_t v, int32_t lane)
                 return;
             vh->route[v] = nr;
             vh->route_pos[v] = 0;
-            vh->conn[v] = road_plan_conn(road, v, lane);
+            vh->conn[v] = ln->out_first + k; /* the movement the new route was made from */
             road->missed_turns++;
             return;
         }
-    /* nowhere to go from here: the trip ends on this lane, reported (never a silent teleport) */
+    /* no movement from this lane leads anywhere: while a neighbour lane
+     * may still open a gap it keeps asking (time_to_teleport moves it on
+     * when that never happens); otherwise the trip ends on this lane,
+     * reported (never silently) */
+    if (net->edges[ln->edge].lane_count > 1 && road->opt.time_to_teleport_s > 0)
+        return;
     vh->flags[v] |= ROAD_VF_ABORT;
     city_world_log(road->world, "warning", "vehicle %s cannot reach %s from lane %s; trip aborted", vh->name[v],
                    net->edges[dest].id, ln->id);
@@ -129,6 +134,20 @@ static void add_merge(CityRoad *road, int32_t lane, int32_t v)
     m->speed_mps = road->veh.speed[v];
     m->next = road->merge_head[lane];
     road->merge_head[lane] = road->n_merges++;
+}
+
+/* A vehicle that must change lanes and finds a vehicle alongside (or just
+ * ahead) on the target lane slows to drop in behind it, as SUMO's do,
+ * instead of driving beside it to the end of the lane. */
+static void drop_behind(CityRoad *road, int32_t target, int32_t v)
+{
+    RoadVehicles *vh = &road->veh;
+    int32_t nl, nf;
+    neighbours(road, target, vh->pos[v], &nl, &nf);
+    if (nl < 0 || vh->pos[nl] - road_vtype_of(road, nl)->def.length_m - vh->pos[v] >= 0.5)
+        return;
+    float cap = (float)(vh->speed[nl] - 1.0);
+    vh->lc_vmax_mps[v] = cap > 0.0f ? cap : 0.0f;
 }
 
 void road_change_lanes(RoadStepCtx *x, int32_t period)
@@ -167,8 +186,12 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
             miss_turn(road, v, lane);
             continue;
         }
-        if (e->lane_count < 2 || vh->pos[v] < road_vtype_of(road, v)->def.length_m)
-            continue; /* nowhere to change to, or still entering the lane */
+        /* nowhere to change to, or still entering the lane (a lane shorter
+         * than the vehicle, left by joined junctions, is changed on at once:
+         * some turns can only be reached that way) */
+        if (e->lane_count < 2 ||
+            (vh->pos[v] < road_vtype_of(road, v)->def.length_m && ln->length_m >= ROAD_SHORT_LANE_M))
+            continue;
         int32_t lo, hi;
         if (!road_good_lanes(road, v, ln->edge, &lo, &hi))
             continue;
@@ -203,8 +226,10 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
         if (best < 0) {
             if (wrong) { /* ask the target lane to open a gap */
                 int32_t ti = idx < lo ? idx + 1 : idx - 1;
-                if (ti >= 0 && ti < e->lane_count)
+                if (ti >= 0 && ti < e->lane_count) {
                     add_merge(road, e->lane_first + ti, v);
+                    drop_behind(road, e->lane_first + ti, v);
+                }
             }
             continue;
         }

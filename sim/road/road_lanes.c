@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "city_array.h"
 #include "road_internal.h"
 
 static void activate(CityRoad *road, int32_t lane)
@@ -23,13 +24,7 @@ static CityStatus lane_room(RoadLaneQ *q)
         if (q->n < q->cap)
             return CITY_OK;
     }
-    int32_t cap = q->cap ? q->cap * 2 : 8;
-    int32_t *v = realloc(q->v, (size_t)cap * sizeof *v);
-    if (!v)
-        return CITY_ERR_NOMEM;
-    q->v = v;
-    q->cap = cap;
-    return CITY_OK;
+    return city_array_grow((void **)&q->v, &q->cap, q->n + 1, sizeof *q->v) ? CITY_OK : CITY_ERR_NOMEM;
 }
 
 CityStatus road_lane_push_back(CityRoad *road, int32_t lane, int32_t v)

@@ -30,7 +30,9 @@ static CityStatus cross_lane_end(RoadStepCtx *x, int32_t v, bool *arrived)
                 return road_leave(road, v, true);
             }
             /* not granted (cannot happen with a consistent plan): hold at the line */
+            vh->dist_m[v] -= vh->pos[v] - (len - 0.01);
             vh->pos[v] = len - 0.01;
+            vh->speed[v] = 0.0;
             vh->next_speed[v] = 0.0;
             return CITY_OK;
         }
@@ -55,6 +57,10 @@ static CityStatus cross_lane_end(RoadStepCtx *x, int32_t v, bool *arrived)
     road_lane_pop_front(road, lane);
     vh->pos[v] -= len;
     vh->lane[v] = next;
+    if (k < 0 && vh->occ_link[v] >= 0 && vh->occ_left_m[v] <= 0) { /* crossed the whole junction in this step */
+        road->link_occupied[vh->occ_link[v]]--;
+        vh->occ_link[v] = -1;
+    }
     if (vh->via_pos[v] < 0) { /* onto the next edge of the route */
         vh->route_pos[v]++;
         vh->flags[v] &= (uint8_t) ~(ROAD_VF_STOPPED_AT_LINE | ROAD_VF_PULLED_IN);
@@ -132,6 +138,12 @@ CityStatus road_move_all(RoadStepCtx *x)
                     city_world_log(road->world, "warning", "vehicle %s has stood %.0f s on lane %s (gridlock?)",
                                    vh->name[v], vh->halt_s[v], ln->id);
                 }
+                double tp = road->opt.time_to_teleport_s;
+                if (tp > 0 && vh->halt_s[v] > tp) {
+                    CityStatus st = road_teleport_mark(road, v);
+                    if (st != CITY_OK)
+                        return st;
+                }
             } else {
                 vh->flags[v] &= (uint8_t)~ROAD_VF_HALTING;
                 vh->halt_s[v] = 0.0;
@@ -146,7 +158,12 @@ CityStatus road_move_all(RoadStepCtx *x)
                  * (exit lanes of a few decimetres in joined junctions) gives the
                  * junction back after a while, or queues around a block of such
                  * lanes could wait for each other for ever */
-                if (vh->occ_left_m[v] <= 0 || (vh->via_pos[v] < 0 && vh->halt_s[v] > ROAD_TAIL_RELEASE_S)) {
+                /* a vehicle that crosses its stop line in this step keeps the
+                 * grant until cross_lane_end has moved it on (at long steps its
+                 * displacement can exceed the whole junction) */
+                bool crossing_now = vh->via_pos[v] < 0 && vh->pos[v] >= ln->length_m;
+                if (!crossing_now &&
+                    (vh->occ_left_m[v] <= 0 || (vh->via_pos[v] < 0 && vh->halt_s[v] > ROAD_TAIL_RELEASE_S))) {
                     road->link_occupied[vh->occ_link[v]]--;
                     vh->occ_link[v] = -1;
                 }

@@ -115,4 +115,5 @@ void road_publish_kpis(CityRoad *road)
     city_world_kpi_set(w, "emergency_brakes", (double)road->emergency_brakes);
     city_world_kpi_set(w, "missed_turns", (double)road->missed_turns);
     city_world_kpi_set(w, "trips_aborted", (double)s->aborted);
+    city_world_kpi_set(w, "teleports", (double)s->teleports);
 }

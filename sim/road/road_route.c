@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "city_array.h"
 #include "road_route.h"
 
 typedef struct HeapItem {
@@ -67,14 +68,8 @@ static inline bool before(HeapItem a, HeapItem b)
 
 static bool heap_push(RoadRouter *r, HeapItem it)
 {
-    if (r->n_heap == r->cap_heap) {
-        int32_t cap = r->cap_heap ? r->cap_heap * 2 : 256;
-        HeapItem *h = realloc(r->heap, (size_t)cap * sizeof *h);
-        if (!h)
-            return false;
-        r->heap = h;
-        r->cap_heap = cap;
-    }
+    if (!city_array_grow((void **)&r->heap, &r->cap_heap, r->n_heap + 1, sizeof *r->heap))
+        return false;
     int32_t i = r->n_heap++;
     while (i > 0) {
         int32_t p = (i - 1) / 2;

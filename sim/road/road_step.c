@@ -7,7 +7,8 @@
  *   PHYSICS  lane changes (road_lanechange.c), speed choice (road_follow.c),
  *            junction admission (road_junction.c), movement (road_move.c):
  *            state(t) in, state(t+dt) out; vehicles that leave are noted
- *   COMMIT   leavers are removed (trips recorded, arrivals published for
+ *   COMMIT   vehicles that stood time_to_teleport_s move on (road_teleport.c),
+ *            leavers are removed (trips recorded, arrivals published for
  *            the couplings), vehicles reroute (road_reroute.c), vehicles due
  *            by the end of the step enter (road_vehicles.c)
  *   REPORT   the running count and, every ROAD_KPI_PERIOD_S, the KPIs */
@@ -74,7 +75,9 @@ static CityStatus road_commit(CityWorld *world, void *self, int64_t tick)
 {
     CityRoad *road = self;
     RoadStepCtx x = step_ctx(world, road, tick);
-    CityStatus st = road_remove_leavers(road, x.now_s + x.dt_s);
+    CityStatus st = road->n_teleport_due > 0 ? road_teleport_due(&x) : CITY_OK;
+    if (st == CITY_OK)
+        st = road_remove_leavers(road, x.now_s + x.dt_s);
     if (st != CITY_OK)
         return st;
     if (road->opt.reroute_period_s > 0) {

@@ -26,6 +26,7 @@
 #define ROAD_STOP_LINE_M 1.0     /* vehicles stop this far before a line they may not pass */
 #define ROAD_TAIL_RELEASE_S 60.0 /* see road_move_all */
 #define ROAD_MISSED_TURN_S 30.0  /* standing this long on the wrong lane, a driver gives up the turn */
+#define ROAD_SHORT_LANE_M 3.0    /* lanes shorter than this are changed on as soon as entered */
 
 /* One tick of the physics phase: state(t) in, state(t+dt) out. */
 typedef struct RoadStepCtx {
@@ -124,5 +125,11 @@ void road_sense_lanes(CityRoad *road);
 
 /* road_reroute.c: every vehicle re-plans on current travel times */
 CityStatus road_reroute_all(CityRoad *road);
+
+/* road_teleport.c: vehicles that stood time_to_teleport_s move on along their route */
+/* Marks v to be moved on at the end of this step (once). */
+CityStatus road_teleport_mark(CityRoad *road, int32_t v);
+/* Moves the marked vehicles on (COMMIT, before the leavers are removed). */
+CityStatus road_teleport_due(RoadStepCtx *x);
 
 #endif

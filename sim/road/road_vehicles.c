@@ -49,12 +49,13 @@ void city_vtype_defaults(CityVTypeDef *d, uint32_t vclass)
     }
 }
 
-#define GROW_ARRAY(arr, n)                                                                                             \
+/* Grows one per-vehicle array from the old capacity vh->cap to `need`
+ * (every array doubles the same way, so they all end at the same length). */
+#define GROW_ARRAY(arr, need)                                                                                          \
     do {                                                                                                               \
-        void *p_ = realloc((arr), (size_t)(n) * sizeof *(arr));                                                        \
-        if (!p_)                                                                                                       \
+        int32_t c_ = (int32_t)vh->cap;                                                                                 \
+        if (!city_array_grow((void **)&(arr), &c_, (int32_t)(need), sizeof *(arr)))                                    \
             return CITY_ERR_NOMEM;                                                                                     \
-        (arr) = p_;                                                                                                    \
     } while (0)
 
 CityStatus road_vehicles_reserve(CityRoad *road, uint32_t n)
@@ -62,10 +63,12 @@ CityStatus road_vehicles_reserve(CityRoad *road, uint32_t n)
     RoadVehicles *vh = &road->veh;
     if (n <= vh->cap)
         return CITY_OK;
-    uint32_t cap = vh->cap ? vh->cap : 256;
-    while (cap < n)
-        cap *= 2;
-    GROW_ARRAY(vh->lane, cap);
+    if (n > INT32_MAX / 2)
+        return CITY_ERR_NOMEM;
+    int32_t c = (int32_t)vh->cap;
+    if (!city_array_grow((void **)&vh->lane, &c, (int32_t)n, sizeof *vh->lane))
+        return CITY_ERR_NOMEM;
+    uint32_t cap = (uint32_t)c;
     GROW_ARRAY(vh->pos, cap);
     GROW_ARRAY(vh->speed, cap);
     GROW_ARRAY(vh->next_speed, cap);
@@ -94,11 +97,9 @@ CityStatus road_vehicles_reserve(CityRoad *road, uint32_t n)
     GROW_ARRAY(vh->good_key, cap);
     GROW_ARRAY(vh->good_lo, cap);
     GROW_ARRAY(vh->good_hi, cap);
-    char **names = realloc(vh->name, cap * sizeof *names);
-    if (!names)
-        return CITY_ERR_NOMEM;
-    memset(names + vh->cap, 0, (cap - vh->cap) * sizeof *names);
-    vh->name = names;
+    GROW_ARRAY(vh->lc_vmax_mps, cap);
+    GROW_ARRAY(vh->name, cap);
+    memset(vh->name + vh->cap, 0, (cap - vh->cap) * sizeof *vh->name);
     vh->cap = cap;
     return CITY_OK;
 }
@@ -171,6 +172,18 @@ int32_t road_plan_conn_at(const CityRoad *road, int32_t v, int32_t lane, int32_t
         if (first < 0)
             first = ci;
     }
+    if (first < 0 || rp + 2 >= n || lane_leads_on(road, edges, n, rp, lane, vclass, 0))
+        return first;
+    /* a connection that does not lead on is only taken when no lane of this
+     * edge does better (the change then happens on the short edges ahead);
+     * otherwise the vehicle waits at the lane end to change lanes, as SUMO's do */
+    const CityEdge *e = &net->edges[ln->edge];
+    for (int32_t i = 0; i < e->lane_count; i++) {
+        int32_t l = e->lane_first + i;
+        if (l != lane && (net->lanes[l].allow & vclass) && !road->lane_closed[l] &&
+            lane_leads_on(road, edges, n, rp, l, vclass, 0))
+            return -1;
+    }
     return first;
 }
 
@@ -192,17 +205,22 @@ bool road_good_lanes(CityRoad *road, int32_t v, int32_t edge, int32_t *lo, int32
     uint32_t vclass = road->vtypes[road->veh.vtype[v]].def.vclass;
     *lo = INT32_MAX;
     *hi = -1;
-    for (int32_t i = 0; i < e->lane_count; i++) {
-        int32_t l = e->lane_first + i;
-        if (!(net->lanes[l].allow & vclass) || road->lane_closed[l])
-            continue;
-        if (rp + 1 < n && !lane_leads_on(road, edges, n, rp, l, vclass, 0))
-            continue;
-        if (i < *lo)
-            *lo = i;
-        if (i > *hi)
-            *hi = i;
-    }
+    /* strict: lanes from which the route can be followed through the short
+     * edges ahead; when none can (the changes must happen on those short
+     * edges), any lane with a movement onto the next route edge */
+    for (int pass = 0; pass < 2 && *hi < 0; pass++)
+        for (int32_t i = 0; i < e->lane_count; i++) {
+            int32_t l = e->lane_first + i;
+            if (!(net->lanes[l].allow & vclass) || road->lane_closed[l])
+                continue;
+            if (rp + 1 < n && (pass == 0 ? !lane_leads_on(road, edges, n, rp, l, vclass, 0)
+                                         : !lane_reaches(net, l, edges[rp + 1], vclass)))
+                continue;
+            if (i < *lo)
+                *lo = i;
+            if (i > *hi)
+                *hi = i;
+        }
     vc->good_key[v] = key;
     vc->good_lo[v] = (int8_t)(*hi >= 0 ? *lo : 0);
     vc->good_hi[v] = (int8_t)*hi;
@@ -211,14 +229,15 @@ bool road_good_lanes(CityRoad *road, int32_t v, int32_t edge, int32_t *lo, int32
 
 /* ---- insertion ---------------------------------------------------------- */
 
-/* Routes a trip from -> via... -> to into road->route_buf; its length or -1. */
+/* Routes a trip from -> via... -> to into road->route_buf; its length or -1
+ * (also when the legs together list more than n_edges + 1 edges). */
 static int32_t route_legs(CityRoad *road, const RoadDeparture *dep, uint32_t vclass, const double *cost)
 {
+    const int32_t cap = road->net->n_edges + 1; /* route_buf holds at least this many */
     int32_t len = 0, from = dep->from_edge;
     for (int32_t k = 0; k <= dep->n_via; k++) {
         int32_t to = k < dep->n_via ? dep->via[k] : dep->to_edge;
-        int32_t got =
-            road_router_route(road->router, from, to, vclass, cost, road->route_buf + len, road->cap_route_buf - len);
+        int32_t got = road_router_route(road->router, from, to, vclass, cost, road->route_buf + len, cap - len);
         if (got < 0)
             return -1;
         if (len > 0) { /* legs share their joint edge */
@@ -255,14 +274,9 @@ static CityStatus queue_departure(void *user, const RoadDeparture *dep)
     if (route < 0) {
         /* route the trip with our router: from -> via... -> to */
         uint32_t vclass = road->vtypes[dep->vtype >= 0 ? dep->vtype : road->default_vtype].def.vclass;
-        int32_t need = road->net->n_edges + 1;
-        if (road->cap_route_buf < need) {
-            int32_t *b = realloc(road->route_buf, (size_t)need * sizeof *b);
-            if (!b)
-                return CITY_ERR_NOMEM;
-            road->route_buf = b;
-            road->cap_route_buf = need;
-        }
+        if (!city_array_grow((void **)&road->route_buf, &road->cap_route_buf, road->net->n_edges + 1,
+                             sizeof *road->route_buf))
+            return CITY_ERR_NOMEM;
         /* an edge-level path can still be impossible lane by lane across
          * the very short edges of joined junctions: ban the edge where it
          * breaks and route again (a few times) */
@@ -296,16 +310,9 @@ static CityStatus queue_departure(void *user, const RoadDeparture *dep)
         if (route < 0)
             return CITY_ERR_NOMEM;
     }
-    RoadPending *p;
-    if (road->n_pending == road->cap_pending) {
-        int32_t cap = road->cap_pending ? road->cap_pending * 2 : 64;
-        p = realloc(road->pending, (size_t)cap * sizeof *p);
-        if (!p)
-            return CITY_ERR_NOMEM;
-        road->pending = p;
-        road->cap_pending = cap;
-    }
-    p = &road->pending[road->n_pending];
+    if (!city_array_grow((void **)&road->pending, &road->cap_pending, road->n_pending + 1, sizeof *road->pending))
+        return CITY_ERR_NOMEM;
+    RoadPending *p = &road->pending[road->n_pending];
     p->dep = *dep;
     p->dep.via = NULL;
     p->dep.n_via = 0;
@@ -467,6 +474,7 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
     w->flags[idx] = v < 0.1 ? ROAD_VF_HALTING : 0;
     w->lc_wait[idx] = (int32_t)(idx % 8u);
     w->good_key[idx] = UINT64_MAX;
+    w->lc_vmax_mps[idx] = INFINITY;
     free(w->name[idx]);
     w->name[idx] = (char *)p->dep.name; /* ownership moves to the vehicle */
     w->live_pos[idx] = (int32_t)w->n_live;
@@ -531,6 +539,7 @@ CityStatus road_leave(CityRoad *road, int32_t v, bool arrived)
     if (!city_array_grow((void **)&road->leaving, &road->cap_leaving, road->n_leaving + 1, sizeof *road->leaving))
         return road_fail(road, CITY_ERR_NOMEM, "out of memory noting a vehicle that leaves the road");
     road->leaving[road->n_leaving++] = (RoadLeaving){v, arrived};
+    road->veh.flags[v] &= (uint8_t)~ROAD_VF_TELEPORT; /* it left by itself: nothing to move on */
     return CITY_OK;
 }
 

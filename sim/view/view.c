@@ -38,23 +38,22 @@ static void view_free(View *v)
 }
 
 CityStatus city_view_screenshot(CityScenario *scenario, const CityViewCharts *charts, const char *png_path, int width,
-                                int height, char *err, size_t err_len)
+                                int height, CityError *err)
 {
-    if (!city_view_size_valid(width, height)) {
-        snprintf(err, err_len, "screenshot size %dx%d is out of range; use --size WxH between %d and %d", width, height,
-                 CITY_VIEW_SIZE_MIN_PX, CITY_VIEW_SIZE_MAX_PX);
-        return CITY_ERR_INVALID;
-    }
-    if (TTF_WasInit() == 0 && TTF_Init() != 0) {
-        snprintf(err, err_len, "cannot start SDL_ttf: %s", TTF_GetError());
-        return CITY_ERR_INVALID;
-    }
+    city_error_clear(err);
+    if (!city_view_size_valid(width, height))
+        return city_error_set(err, CITY_ERR_INVALID,
+                              "screenshot size %dx%d is out of range; use --size WxH between %d and %d", width, height,
+                              CITY_VIEW_SIZE_MIN_PX, CITY_VIEW_SIZE_MAX_PX);
+    if (TTF_WasInit() == 0 && TTF_Init() != 0)
+        return city_error_set(err, CITY_ERR_INVALID, "cannot start SDL_ttf: %s", TTF_GetError());
     SDL_Surface *surface = SDL_CreateRGBSurfaceWithFormat(0, width, height, 32, SDL_PIXELFORMAT_ARGB8888);
     SDL_Renderer *r = surface ? SDL_CreateSoftwareRenderer(surface) : NULL;
-    TTF_Font *font = r ? view_open_font(13, err, err_len) : NULL;
+    TTF_Font *font = r ? view_open_font(13, err) : NULL;
     if (!surface || !r || !font) {
-        if (!err[0])
-            snprintf(err, err_len, "cannot create an offscreen picture of %dx%d: %s", width, height, SDL_GetError());
+        if (!err || err->status == CITY_OK) /* not the font's own message */
+            city_error_set(err, CITY_ERR_INVALID, "cannot create an offscreen picture of %dx%d: %s", width, height,
+                           SDL_GetError());
         if (r)
             SDL_DestroyRenderer(r);
         SDL_FreeSurface(surface);
@@ -68,7 +67,7 @@ CityStatus city_view_screenshot(CityScenario *scenario, const CityViewCharts *ch
     city_view_charts_sample(&v.charts, v.world);
     view_draw_frame(&v);
     SDL_RenderPresent(r);
-    bool ok = view_write_png(surface, png_path, err, err_len);
+    bool ok = view_write_png(surface, png_path, err);
     view_free(&v);
     TTF_CloseFont(font);
     SDL_DestroyRenderer(r);
@@ -106,7 +105,7 @@ static void push_key(SDL_Keycode key)
 }
 
 /* Feeds the next scripted token; returns false on a bad token. */
-static bool script_next(Script *s, View *v, bool at_end, char *err, size_t err_len)
+static bool script_next(Script *s, View *v, bool at_end, CityError *err)
 {
     if (!s->p || !*s->p)
         return true;
@@ -155,16 +154,16 @@ static bool script_next(Script *s, View *v, bool at_end, char *err, size_t err_l
     } else if (strncmp(tok, "click:", 6) == 0) {
         int x, y;
         if (sscanf(tok + 6, "%d:%d", &x, &y) != 2) {
-            snprintf(err, err_len, "view script: '%s' should be click:X:Y", tok);
+            city_error_set(err, CITY_ERR_INVALID, "view script: '%s' should be click:X:Y", tok);
             return false;
         }
         view_pick(v, x, y);
     } else if (strncmp(tok, "shot:", 5) == 0) {
         SDL_Surface *s2 = SDL_CreateRGBSurfaceWithFormat(0, v->width, v->height, 32, SDL_PIXELFORMAT_ARGB8888);
         if (!s2 || SDL_RenderReadPixels(v->r, NULL, SDL_PIXELFORMAT_ARGB8888, s2->pixels, s2->pitch) != 0 ||
-            !view_write_png(s2, tok + 5, err, err_len)) {
-            if (!err[0])
-                snprintf(err, err_len, "view script: cannot save %s: %s", tok + 5, SDL_GetError());
+            !view_write_png(s2, tok + 5, err)) {
+            if (err->status == CITY_OK)
+                city_error_set(err, CITY_ERR_IO, "view script: cannot save %s: %s", tok + 5, SDL_GetError());
             SDL_FreeSurface(s2);
             return false;
         }
@@ -172,7 +171,8 @@ static bool script_next(Script *s, View *v, bool at_end, char *err, size_t err_l
     } else {
         SDL_Keycode k = SDL_GetKeyFromName(tok);
         if (k == SDLK_UNKNOWN) {
-            snprintf(err, err_len, "view script: unknown key '%s' (use SDL key names like space, q, Left)", tok);
+            city_error_set(err, CITY_ERR_INVALID,
+                           "view script: unknown key '%s' (use SDL key names like space, q, Left)", tok);
             return false;
         }
         push_key(k);
@@ -320,15 +320,15 @@ int city_view_run(CityScenario *scenario, const CityViewOptions *options)
         SDL_Quit();
         return 2;
     }
-    char err[1024] = "";
+    CityError err = {CITY_OK, ""};
     SDL_Window *win = SDL_CreateWindow("citylab", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, width, height,
                                        SDL_WINDOW_RESIZABLE);
     SDL_Renderer *r = win ? SDL_CreateRenderer(win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC) : NULL;
     if (win && !r)
         r = SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
-    TTF_Font *font = r ? view_open_font(13, err, sizeof err) : NULL;
+    TTF_Font *font = r ? view_open_font(13, &err) : NULL;
     if (!win || !r || !font) {
-        fprintf(stderr, "citylab view: %s\n", err[0] ? err : SDL_GetError());
+        fprintf(stderr, "citylab view: %s\n", err.msg[0] ? err.msg : SDL_GetError());
         if (r)
             SDL_DestroyRenderer(r);
         if (win)
@@ -350,8 +350,8 @@ int city_view_run(CityScenario *scenario, const CityViewOptions *options)
     while (running) {
         bool step_once = false;
         bool at_end = city_world_tick(v.world) >= end_tick || city_world_stopped(v.world);
-        if (!script_next(&script, &v, at_end, err, sizeof err)) {
-            fprintf(stderr, "citylab view: %s\n", err);
+        if (!script_next(&script, &v, at_end, &err)) {
+            fprintf(stderr, "citylab view: %s\n", err.msg);
             rc = 2;
             break;
         }
@@ -368,8 +368,12 @@ int city_view_run(CityScenario *scenario, const CityViewOptions *options)
         double speed = view_speeds[v.speed];
         if (!v.paused || step_once) {
             double budget_end = (double)SDL_GetPerformanceCounter() / freq + VIEW_FRAME_BUDGET_S;
+            /* A scripted session (--keys) advances a fixed 1/30 s of real
+             * time per frame, so "wait:N" covers the same simulated time
+             * however loaded the machine is. */
+            const double frame_dt = options->script_keys ? 1.0 / 30.0 : real_dt;
             if (!step_once)
-                v.sim_debt_s = isinf(speed) ? INFINITY : fmin(v.sim_debt_s + real_dt * speed, VIEW_MAX_SIM_DEBT_S);
+                v.sim_debt_s = isinf(speed) ? INFINITY : fmin(v.sim_debt_s + frame_dt * speed, VIEW_MAX_SIM_DEBT_S);
             int64_t steps = 0;
             /* a scripted until:T stops on the tick of T, however fast it runs */
             const int64_t hold_tick = script.until_s >= 0 ? city_world_ticks_for(v.world, script.until_s) : INT64_MAX;

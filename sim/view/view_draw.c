@@ -26,6 +26,22 @@ void view_screen_to_world(const View *v, double sx, double sy, double *x, double
     *y = (v->height * 0.5 - sy) / v->scale + v->cy;
 }
 
+bool view_box_visible(const View *v, double x0, double y0, double x1, double y1)
+{
+    double wx0, wy0, wx1, wy1;
+    view_screen_to_world(v, 0, v->height, &wx0, &wy0);
+    view_screen_to_world(v, v->width, 0, &wx1, &wy1);
+    return !(x1 < wx0 || x0 > wx1 || y1 < wy0 || y0 > wy1);
+}
+
+SDL_Color view_speed_color(double f, Uint8 blue)
+{
+    f = f < 0 ? 0 : f > 1 ? 1 : f;
+    Uint8 r = (Uint8)(f < 0.5 ? 240 : 240 * (1 - f) * 2);
+    Uint8 g = (Uint8)(f < 0.5 ? 60 + 360 * f : 240);
+    return (SDL_Color){r, g, blue, 255};
+}
+
 /* The whole city in the picture: the road network, else the map, else the grid. */
 void view_fit(View *v)
 {
@@ -39,6 +55,8 @@ void view_fit(View *v)
     if (b && b->n_polys) {
         x0 = fmin(x0, b->min_x), y0 = fmin(y0, b->min_y), x1 = fmax(x1, b->max_x), y1 = fmax(y1, b->max_y);
     }
+    if (!(x1 > x0) || !(y1 > y0))
+        view_people_bounds(v, &x0, &y0, &x1, &y1);
     if (!(x1 > x0) || !(y1 > y0)) {
         CityGrid *g = city_grid_of(v->world);
         int32_t n = 0;
@@ -82,7 +100,7 @@ void view_thick_line(View *v, double ax, double ay, double bx, double by, double
     SDL_RenderGeometry(v->r, NULL, q, 6, NULL, 0);
 }
 
-TTF_Font *view_open_font(int size, char *err, size_t err_len)
+TTF_Font *view_open_font(int size, CityError *err)
 {
     char path[4096];
     const char *dirs[] = {city_data_dir(), CITY_SOURCE_ASSETS "/.."};
@@ -92,7 +110,8 @@ TTF_Font *view_open_font(int size, char *err, size_t err_len)
         if (f)
             return f;
     }
-    snprintf(err, err_len, "%s: cannot open the viewer's font (%s); reinstall citylab's assets", path, TTF_GetError());
+    city_error_set(err, CITY_ERR_IO, "%s: cannot open the viewer's font (%s); reinstall citylab's assets", path,
+                   TTF_GetError());
     return NULL;
 }
 

@@ -90,19 +90,27 @@ extern const int view_speed_count;
 /* view_draw.c */
 void view_world_to_screen(const View *v, double x, double y, float *sx, float *sy);
 void view_screen_to_world(const View *v, double sx, double sy, double *x, double *y);
+/* Whether a world-space box (metres) is at least partly on screen. */
+bool view_box_visible(const View *v, double x0, double y0, double x1, double y1);
+/* Red (f = 0: standing) through yellow to green (f >= 1: free), with the given blue. */
+SDL_Color view_speed_color(double f, Uint8 blue);
 void view_fit(View *v);
 void view_draw_frame(View *v);
 void view_text(View *v, int x, int y, SDL_Color c, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* A filled quad from a to b, `w_m` metres wide. */
 void view_thick_line(View *v, double ax, double ay, double bx, double by, double w_m, SDL_Color c);
 void view_charts_init(CityViewCharts *c);
-TTF_Font *view_open_font(int size, char *err, size_t err_len);
+TTF_Font *view_open_font(int size, CityError *err);
 
 /* view_layers.c */
 void view_pick(View *v, int sx, int sy);
+/* view_ped.c: the pedestrian layer, and the box of the walkable space
+ * (widens *x0.. *y1; false when there are no pedestrians). */
+void view_draw_people(View *v);
+bool view_people_bounds(const View *v, double *x0, double *y0, double *x1, double *y1);
 void view_draw_inspector(View *v);
 
 /* view_png.c */
-bool view_write_png(SDL_Surface *surface, const char *path, char *err, size_t err_len);
+bool view_write_png(SDL_Surface *surface, const char *path, CityError *err);
 
 #endif

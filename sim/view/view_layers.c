@@ -10,15 +10,6 @@
 #include "city_road.h"
 #include "view_internal.h"
 
-/* Is a world-space box visible? */
-static bool visible(const View *v, double x0, double y0, double x1, double y1)
-{
-    double wx0, wy0, wx1, wy1;
-    view_screen_to_world(v, 0, v->height, &wx0, &wy0);
-    view_screen_to_world(v, v->width, 0, &wx1, &wy1);
-    return !(x1 < wx0 || x0 > wx1 || y1 < wy0 || y0 > wy1);
-}
-
 static const CityPoint *lane_shape(const CityRoadNet *net, int32_t l, int32_t *n)
 {
     *n = net->lanes[l].shape_count;
@@ -54,7 +45,7 @@ static void draw_roads(View *v)
     /* junction areas */
     for (int32_t j = 0; j < net->n_junctions; j++) {
         const CityJunction *jn = &net->junctions[j];
-        if (jn->shape_count < 3 || !visible(v, jn->pos.x - 60, jn->pos.y - 60, jn->pos.x + 60, jn->pos.y + 60))
+        if (jn->shape_count < 3 || !view_box_visible(v, jn->pos.x - 60, jn->pos.y - 60, jn->pos.x + 60, jn->pos.y + 60))
             continue;
         SDL_Vertex tri[3];
         SDL_Color c = {52, 55, 64, 255};
@@ -81,7 +72,7 @@ static void draw_roads(View *v)
         double x0 = p[0].x, y0 = p[0].y, x1 = x0, y1 = y0;
         for (int32_t k = 1; k < n; k++)
             x0 = fmin(x0, p[k].x), y0 = fmin(y0, p[k].y), x1 = fmax(x1, p[k].x), y1 = fmax(y1, p[k].y);
-        if (!visible(v, x0 - 5, y0 - 5, x1 + 5, y1 + 5))
+        if (!view_box_visible(v, x0 - 5, y0 - 5, x1 + 5, y1 + 5))
             continue;
         SDL_Color c = v->pick == VIEW_PICK_LANE && v->pick_id == l ? selected : normal;
         if (!(ln->allow & (CITY_VC_PASSENGER | CITY_VC_BUS | CITY_VC_TRUCK)))
@@ -105,7 +96,7 @@ static void draw_roads(View *v)
             int32_t n;
             const CityPoint *p = lane_shape(net, l, &n);
             CityPoint a = p[n - 2], b = p[n - 1];
-            if (!visible(v, b.x - 5, b.y - 5, b.x + 5, b.y + 5))
+            if (!view_box_visible(v, b.x - 5, b.y - 5, b.x + 5, b.y + 5))
                 break;
             double dx = b.x - a.x, dy = b.y - a.y, len = hypot(dx, dy);
             if (len <= 0)
@@ -137,11 +128,7 @@ static SDL_Color vehicle_color(const View *v, const CityVehicleView *vv, double 
         }
     }
     /* speed relative to the limit: red (standing) -> yellow -> green (free) */
-    double f = limit > 0.1 ? vv->speed_mps / limit : 0;
-    f = f < 0 ? 0 : f > 1 ? 1 : f;
-    Uint8 r = (Uint8)(f < 0.5 ? 240 : 240 * (1 - f) * 2);
-    Uint8 g = (Uint8)(f < 0.5 ? 60 + 360 * f : 240);
-    return (SDL_Color){r, g, 60, 255};
+    return view_speed_color(limit > 0.1 ? vv->speed_mps / limit : 0, 60);
 }
 
 static void draw_vehicles(View *v)
@@ -154,7 +141,7 @@ static void draw_vehicles(View *v)
     for (size_t i = 0; i < n; i++) {
         CityVehicleView vv;
         city_road_vehicle_at(road, i, &vv);
-        if (!visible(v, vv.xy.x - 20, vv.xy.y - 20, vv.xy.x + 20, vv.xy.y + 20))
+        if (!view_box_visible(v, vv.xy.x - 20, vv.xy.y - 20, vv.xy.x + 20, vv.xy.y + 20))
             continue;
         double hx = cos(vv.heading_rad), hy = sin(vv.heading_rad);
         SDL_Color c = vehicle_color(v, &vv, net->lanes[vv.lane].speed_mps);
@@ -306,11 +293,10 @@ static void draw_grid(View *v)
 }
 
 ViewLayer view_layers[] = {
-    {"buildings", SDLK_1, true, draw_buildings},
-    {"roads and signals", SDLK_2, true, draw_roads},
-    {"power grid", SDLK_3, true, draw_grid},
-    {"vehicles", SDLK_4, true, draw_vehicles},
-    /* pedestrians, sensors and an air-quality heat map go here as they land */
+    {"buildings", SDLK_1, true, draw_buildings},     {"roads and signals", SDLK_2, true, draw_roads},
+    {"power grid", SDLK_3, true, draw_grid},         {"vehicles", SDLK_4, true, draw_vehicles},
+    {"pedestrians", SDLK_5, true, view_draw_people},
+    /* sensors and an air-quality heat map go here as they land */
 };
 const int view_layer_count = (int)(sizeof view_layers / sizeof view_layers[0]);
 

@@ -5,16 +5,16 @@
 
 #include "view_internal.h"
 
-bool view_write_png(SDL_Surface *surface, const char *path, char *err, size_t err_len)
+bool view_write_png(SDL_Surface *surface, const char *path, CityError *err)
 {
     SDL_Surface *rgb = SDL_ConvertSurfaceFormat(surface, SDL_PIXELFORMAT_RGB24, 0);
     if (!rgb) {
-        snprintf(err, err_len, "%s: cannot convert the picture (%s)", path, SDL_GetError());
+        city_error_set(err, CITY_ERR_IO, "%s: cannot convert the picture (%s)", path, SDL_GetError());
         return false;
     }
     FILE *f = fopen(path, "wb");
     if (!f) {
-        snprintf(err, err_len, "%s: cannot write the screenshot; check that the folder exists", path);
+        city_error_set(err, CITY_ERR_IO, "%s: cannot write the screenshot; check that the folder exists", path);
         SDL_FreeSurface(rgb);
         return false;
     }
@@ -38,7 +38,7 @@ bool view_write_png(SDL_Surface *surface, const char *path, char *err, size_t er
     SDL_FreeSurface(rgb);
     if (!ok) {
         remove(path);
-        snprintf(err, err_len, "%s: writing the PNG failed (disk full?)", path);
+        city_error_set(err, CITY_ERR_IO, "%s: writing the PNG failed (disk full?)", path);
     }
     return ok;
 }

@@ -177,7 +177,9 @@ const char *city_table_header(const CityTable *table);
 const char *city_table_data(const CityTable *table, size_t *len);
 size_t city_table_rows(const CityTable *table);
 
-/* Event log: a line per notable event, sent to the sink if one is set. */
+/* Event log: a line per notable event, sent to the sink if one is set.
+ * Lines logged at tick 0 before any sink is set (a scenario building the
+ * city) are kept and sent to the first sink set. */
 void city_world_set_log_sink(CityWorld *world, CityLogSink sink, void *user);
 void city_world_log(CityWorld *world, const char *kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Number of lines logged so far (whether or not a sink was set). */

@@ -31,7 +31,11 @@ typedef struct CityRunInfo {
     size_t n_params;            /* entries in params */
 } CityRunInfo;
 
-/* Creates the staging folder for `final_dir` (parents are created).
+/* Creates the staging folder for `final_dir` (parents are created) and
+ * removes the staging folders of earlier runs there whose process is gone.
+ * A run folder carries a marker file: an existing `final_dir` that is a file,
+ * or a folder without the marker (and not empty), is refused with
+ * CITY_ERR_INVALID, so a run never replaces what citylab did not write.
  * On error returns a status and one clear line in err. */
 CityStatus city_output_begin(const char *final_dir, CityOutput **out, char *err, size_t err_len);
 /* Streams the world's event log into events.csv from now on. */
@@ -42,6 +46,10 @@ CityStatus city_output_commit(CityOutput *out, const CityWorld *world, const Cit
                               size_t err_len);
 /* Removes the staging folder and frees `out`; the destination is untouched. */
 void city_output_abort(CityOutput *out, CityWorld *world);
+/* Async-signal-safe: removes the staging folder of a run that is being
+ * killed (only unlink and rmdir of names known in advance). Call it from a
+ * SIGINT/SIGTERM handler, then exit; `out` stays allocated. */
+void city_output_remove_stage_now(const CityOutput *out);
 /* Final destination folder. */
 const char *city_output_dir(const CityOutput *out);
 

@@ -10,7 +10,7 @@
 
 #include "city_world.h"
 
-#define CITY_LUA_DEFAULT_INSTRUCTIONS 200000000ull /* per entry into Lua */
+#define CITY_LUA_DEFAULT_INSTRUCTIONS 200000000ull /* per step */
 #define CITY_LUA_DEFAULT_MEMORY_MB 512u
 
 /* Builds the city in C instead of a script (e.g. `citylab run --net`):
@@ -28,7 +28,7 @@ typedef struct CityScenarioOptions {
     uint64_t seed;              /* run seed */
     int32_t dt_ms;              /* tick length; 0 = the scenario's or the default */
     double until_s;             /* end time; < 0 = the scenario's or its default */
-    uint64_t instruction_limit; /* Lua VM instructions per call into Lua; 0 = default */
+    uint64_t instruction_limit; /* Lua VM instructions per step (shared by all calls); 0 = default */
     size_t memory_limit_bytes;  /* Lua heap cap; 0 = default */
     const char *const *params;  /* "name=value" strings read by city.param (--param); not copied */
     size_t n_params;            /* number of entries in params */

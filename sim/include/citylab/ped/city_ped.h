@@ -63,7 +63,10 @@ typedef struct CityPedParams {
     double a_n;
     double b_m;
     double lambda;
-    /* Wall repulsion A exp((r_i - d_iW)/B) (same form, no anisotropy). */
+    /* Wall repulsion A exp((r_i - d_iW)/B) (same form, no anisotropy):
+     * A = 2000 N (Helbing, Farkas and Vicsek 2000), B = 0.06 m (their
+     * 0.08 m kept walkers pressed beside door posts in a stable
+     * equilibrium; tuned on the bottleneck test). */
     double wall_a_n;
     double wall_b_m;
     double cutoff_m; /* neighbours and walls beyond this exert no force */
@@ -71,10 +74,15 @@ typedef struct CityPedParams {
      * path: v = (d - a) / T, the speed-headway relation of Seyfried,
      * Steffen, Klingsch and Boltes 2005 (single file: a = 0.36 m,
      * T = 1.06 s). In two dimensions their values walk too slowly; a =
-     * 0.25 m and T = 0.8 s are fitted here to Weidmann's diagram. T = 0
-     * turns the term off (the plain social-force model). */
+     * 0.25 m and T = 0.7 s are fitted here to Weidmann's diagram and the
+     * bottleneck flow (tests/test_ped.c). Someone is "in one's path" when
+     * the lateral offset is under path_share (0.6) times the two radii:
+     * walkers offset by more pass shoulder to shoulder, the zipper of
+     * Hoogendoorn and Daamen 2005 at bottlenecks. T = 0 turns the term
+     * off (the plain social-force model). */
     double headway_a_m;
     double headway_t_s;
+    double path_share;
     /* Head-on encounters: someone coming the other way in one's path (within
      * the cutoff) does not count as the person ahead; instead one steps to
      * the right with this acceleration. Pedestrians' preference for one side
@@ -133,6 +141,11 @@ int32_t city_ped_area_count(const CityPed *ped);
 /* Points of an area (x, y pairs, counter-clockwise). */
 const double *city_ped_area_points(const CityPed *ped, int32_t area, int32_t *n_pts);
 int32_t city_ped_door_count(const CityPed *ped);
+/* Opens or closes a door (a pedestrian light: green or red). Walkers whose
+ * next door is closed walk up to it and wait r + 0.3 m before it; those
+ * already through walk on. Callable any time (couplings run it in COMMIT). */
+CityStatus city_ped_door_set_open(CityPed *ped, int32_t door, bool open);
+bool city_ped_door_open(const CityPed *ped, int32_t door);
 /* Door segment and the two areas it joins. */
 void city_ped_door_get(const CityPed *ped, int32_t door, int32_t *area_a, int32_t *area_b, double *x1, double *y1,
                        double *x2, double *y2);

@@ -113,6 +113,8 @@ typedef struct CityOdDef {
 typedef struct CityRoadOptions {
     double reroute_period_s;    /* > 0: vehicles reroute on current travel times that often */
     double gridlock_time_s;     /* a vehicle standing this long at a junction is a gridlock warning (default 300) */
+    double time_to_teleport_s;  /* a vehicle standing this long is moved on along its route (SUMO's default 300; <= 0:
+                                   never) */
     double detector_offset_m;   /* actuated-signal detectors sit this far before the stop line (default 30) */
     bool trip_output;           /* write trips.csv (default true) */
     bool edge_output;           /* write edges.csv aggregates (default true) */
@@ -199,6 +201,7 @@ typedef struct CityRoadStats {
     uint64_t waiting_insert;    /* due but not yet inserted (no room) */
     uint64_t vehicle_updates;   /* vehicle-steps simulated */
     uint64_t gridlock_warnings; /* vehicles reported standing longer than gridlock_time_s */
+    uint64_t teleports;         /* vehicles moved on after standing time_to_teleport_s (logged) */
     double sum_travel_time_s;   /* over arrived vehicles */
     double sum_time_loss_s;     /* over arrived vehicles: time lost against free-flow speed */
     double sum_route_length_m;  /* over arrived vehicles */

@@ -44,8 +44,9 @@ void city_view_charts_free(CityViewCharts *charts);
 
 /* Renders the scenario's current state offscreen into a PNG file of the
  * given size, with the default camera (whole city) and the charts sampled
- * so far (NULL: the present value only). Callable between steps. */
+ * so far (NULL: the present value only). Callable between steps. On
+ * error err says what and how to fix (the world is not touched). */
 CityStatus city_view_screenshot(CityScenario *scenario, const CityViewCharts *charts, const char *png_path, int width,
-                                int height, char *err, size_t err_len);
+                                int height, CityError *err);
 
 #endif

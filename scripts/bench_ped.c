@@ -1,0 +1,157 @@
+/* Pedestrian benchmark (not a test): N people on the Jamsil walkable
+ * network (SUMO sidewalks, crossings and walking areas) at dt 100 ms, each
+ * walking between two random doors of the network's largest piece. Prints
+ * pedestrian-updates per second of simulation loop (loading and spawning
+ * excluded) and the share of that time spent in Chipmunk's cpSpaceStep
+ * (measured by wrapping it at link time: -Wl,--wrap=cpSpaceStep). Target:
+ * 1 million pedestrian-updates per second on one core at dt 100 ms.
+ * Built and run by scripts/bench_ped.sh. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "city_ped.h"
+#include "city_sumo_walk.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double chipmunk_s;
+struct cpSpace;
+void __real_cpSpaceStep(struct cpSpace *space, double dt);
+void __wrap_cpSpaceStep(struct cpSpace *space, double dt);
+void __wrap_cpSpaceStep(struct cpSpace *space, double dt)
+{
+    double t0 = now();
+    __real_cpSpaceStep(space, dt);
+    chipmunk_s += now() - t0;
+}
+
+static int32_t *parent;
+static int32_t find(int32_t a)
+{
+    while (parent[a] != a)
+        a = parent[a] = parent[parent[a]];
+    return a;
+}
+
+static void door_mid(CityPed *ped, int32_t k, double *x, double *y, int32_t *area)
+{
+    int32_t a, b;
+    double x1, y1, x2, y2;
+    city_ped_door_get(ped, k, &a, &b, &x1, &y1, &x2, &y2);
+    *x = 0.5 * (x1 + x2);
+    *y = 0.5 * (y1 + y2);
+    *area = a;
+}
+
+static void run(const char *net, int people, int ticks)
+{
+    CityWorldConfig cfg = {.seed = 7, .dt_ms = 100};
+    CityWorld *w = city_world_create(&cfg);
+    CityPedParams p;
+    city_ped_params_defaults(&p);
+    p.walk_output = false;
+    CityPed *ped;
+    char err[1024];
+    if (!w || city_ped_create(w, &p, &ped) != CITY_OK || city_sumo_walk_load(ped, net, NULL, err, sizeof err)) {
+        fprintf(stderr, "bench_ped: %s\n", err);
+        exit(2);
+    }
+    int32_t na = city_ped_area_count(ped), nd = city_ped_door_count(ped);
+    parent = malloc((size_t)na * sizeof *parent);
+    int32_t *size = calloc((size_t)na, sizeof *size);
+    for (int32_t i = 0; i < na; i++)
+        parent[i] = i;
+    for (int32_t k = 0; k < nd; k++) {
+        int32_t a, b;
+        double x1, y1, x2, y2;
+        city_ped_door_get(ped, k, &a, &b, &x1, &y1, &x2, &y2);
+        parent[find(a)] = find(b);
+    }
+    int32_t big = 0;
+    for (int32_t i = 0; i < na; i++)
+        if (++size[find(i)] > size[big])
+            big = find(i);
+    int32_t *doors = malloc((size_t)nd * sizeof *doors), nbig = 0;
+    for (int32_t k = 0; k < nd; k++) {
+        double x, y;
+        int32_t a;
+        door_mid(ped, k, &x, &y, &a);
+        if (find(a) == big)
+            doors[nbig++] = k;
+    }
+    /* People enter in batches (a spot must be free), spread over the piece. */
+    uint64_t s = 12345;
+    int spawned = 0;
+    double t_spawn = now();
+    while (spawned < people || city_ped_count(ped) < (size_t)people * 9 / 10) {
+        for (int k = 0; k < 2000 && spawned < people; k++, spawned++) {
+            s = s * 6364136223846793005ull + 1442695040888963407ull;
+            int32_t da = doors[(s >> 33) % (uint64_t)nbig];
+            s = s * 6364136223846793005ull + 1442695040888963407ull;
+            int32_t db = doors[(s >> 33) % (uint64_t)nbig];
+            CityPedSpawnDef d;
+            city_ped_spawn_defaults(&d);
+            int32_t a;
+            door_mid(ped, da, &d.x, &d.y, &a);
+            door_mid(ped, db, &d.to_x, &d.to_y, &a);
+            d.x += 0.6 * (double)((s >> 20) % 5) - 1.2;
+            if (city_ped_spawn(ped, &d) != CITY_OK) {
+                d.x = 0.5 * (d.x + d.x); /* off the walkable space: start at the door itself */
+                door_mid(ped, da, &d.x, &d.y, &a);
+                if (city_ped_spawn(ped, &d) != CITY_OK)
+                    continue;
+            }
+        }
+        if (city_world_step(w) != CITY_OK) {
+            fprintf(stderr, "bench_ped: %s\n", city_world_error(w));
+            exit(2);
+        }
+    }
+    t_spawn = now() - t_spawn;
+    CityPedStats st0, st1;
+    city_ped_stats(ped, &st0);
+    chipmunk_s = 0;
+    double t0 = now();
+    for (int t = 0; t < ticks; t++)
+        if (city_world_step(w) != CITY_OK) {
+            fprintf(stderr, "bench_ped: %s\n", city_world_error(w));
+            exit(2);
+        }
+    double wall = now() - t0;
+    city_ped_stats(ped, &st1);
+    double updates = (double)(st1.updates - st0.updates);
+    printf("%8d %9zu %8d %12.0f %10.2f %9.1f %9.1f\n", people, city_ped_count(ped), ticks, updates / wall,
+           100.0 * chipmunk_s / wall, 1e6 * wall / updates, t_spawn);
+    fflush(stdout);
+    free(doors);
+    free(size);
+    free(parent);
+    city_world_destroy(w);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: bench_ped NET.net.xml [PEOPLE ...]\n");
+        return 2;
+    }
+    printf("%8s %9s %8s %12s %10s %9s %9s\n", "people", "walking", "ticks", "updates/s", "chipmunk%", "us/update",
+           "spawn_s");
+    int counts[16] = {1000, 5000, 10000, 20000, 50000}, n = 5;
+    if (argc > 2) {
+        n = 0;
+        for (int i = 2; i < argc && n < 16; i++)
+            counts[n++] = atoi(argv[i]);
+    }
+    for (int i = 0; i < n; i++)
+        run(argv[1], counts[i], getenv("BENCH_TICKS") ? atoi(getenv("BENCH_TICKS")) : counts[i] >= 20000 ? 50 : 100);
+    return 0;
+}

@@ -1,0 +1,48 @@
+/* Readings (city_reading.h) as SenML (RFC 8428) JSON lines and as CSV,
+ * with the ground truth beside each reading for studies, and a strict
+ * SenML reader for what arrives over MQTT or from a file.
+ *
+ * One line is one SenML pack holding one record:
+ *   [{"n":"loop.e12_0/count","u":"count","v":12,"t":60.000,"at":60.500,"q":"good","truth":12}]
+ * "n" is "<sensor id>/<quantity>", "t" the measured time and "at" the arrival
+ * time in seconds of simulation time (relative to the run's start, so below
+ * 2^28 as RFC 8428 section 4.5.3 reads relative times), "q" the quality and
+ * "truth" the true value at the measured time (absent when unknown). "at",
+ * "q" and "truth" are citylab's own labels; a SenML reader that does not
+ * know them ignores them (they do not end in "_"). */
+#ifndef CITY_SENML_H
+#define CITY_SENML_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "city_reading.h"
+#include "city_status.h"
+
+#define CITY_SENML_LINE_MAX 512 /* bytes a formatted line needs at most, newline and NUL included */
+
+/* Formats one reading as a SenML pack plus '\n' into buf (NUL-terminated);
+ * truth NaN leaves "truth" out. Returns the length written, or 0 when cap
+ * is too small. Callable anywhere; buf is the caller's. */
+size_t city_senml_format(char *buf, size_t cap, const CityReading *r, double truth);
+/* Writes city_senml_format's line to f. */
+void city_senml_write(FILE *f, const CityReading *r, double truth);
+
+/* The CSV header: sensor,quantity,value,unit,measured_s,arrives_s,quality,truth */
+void city_reading_csv_header(FILE *f);
+/* One CSV row; times with millisecond precision, truth empty when NaN. */
+void city_reading_csv_write(FILE *f, const CityReading *r, double truth);
+
+/* Parses one SenML pack (a JSON array of records, e.g. one line or one
+ * MQTT payload) of text[0, len) into out[0, *n). Reads the labels bn, bt,
+ * bu, bver, n, u, v, t, ut and citylab's at, q, truth (truth NaN when absent
+ * or null; `truth` may be NULL); refuses anything else (other labels,
+ * string/boolean/data values, duplicate labels, unknown quantities, a unit
+ * that is not the quantity's, times before 0 or arrival before measurement)
+ * with CITY_ERR_PARSE, or CITY_ERR_LIMIT beyond cap records, and one line
+ * in err that starts with `where` (e.g. "readings.senml.jsonl:12"). Never
+ * reads past len; text need not be NUL-terminated. */
+CityStatus city_senml_parse(const char *text, size_t len, const char *where, CityReading *out, double *truth,
+                            size_t cap, size_t *n, CityError *err);
+
+#endif

@@ -1,0 +1,103 @@
+/* Time-to-teleport, as in SUMO: a vehicle that has stood longer than
+ * time_to_teleport_s (a jam it cannot leave, a lane it cannot change out
+ * of) is taken off its lane in the COMMIT phase and put at the start of
+ * the next edge of its route with room for it; with no room anywhere ahead
+ * it arrives at its destination. Every teleport is counted and logged. */
+#include "city_array.h"
+#include "road_step_internal.h"
+
+CityStatus road_teleport_mark(CityRoad *road, int32_t v)
+{
+    if (road->veh.flags[v] & ROAD_VF_TELEPORT)
+        return CITY_OK;
+    if (!city_array_grow((void **)&road->teleport_due, &road->cap_teleport_due, road->n_teleport_due + 1,
+                         sizeof *road->teleport_due))
+        return road_fail(road, CITY_ERR_NOMEM, "out of memory marking a vehicle to teleport");
+    road->veh.flags[v] |= ROAD_VF_TELEPORT;
+    road->teleport_due[road->n_teleport_due++] = v;
+    return CITY_OK;
+}
+
+/* A lane of route edge rp where v fits at the start (preferring one that
+ * leads on along the route), or -1. */
+static int32_t landing_lane(const CityRoad *road, int32_t v, int32_t rp, bool last)
+{
+    const CityRoadNet *net = road->net;
+    const RoadVehicles *vh = &road->veh;
+    const RoadRoute *r = &road->routes[vh->route[v]];
+    const CityEdge *e = &net->edges[road->route_edges[r->first + rp]];
+    const RoadVType *t = road_vtype_of(road, v);
+    double need = t->def.length_m + t->def.min_gap_m;
+    int32_t fallback = -1;
+    for (int32_t i = 0; i < e->lane_count; i++) {
+        int32_t l = e->lane_first + i;
+        if (!(net->lanes[l].allow & t->def.vclass) || road->lane_closed[l] || net->lanes[l].length_m < need)
+            continue;
+        int32_t n = road_lane_count(road, l);
+        if (n > 0) {
+            int32_t u = road_lane_at(road, l, n - 1);
+            if (vh->pos[u] - road_vtype_of(road, u)->def.length_m < need)
+                continue;
+        }
+        if (last || road_plan_conn_at(road, v, l, rp) >= 0)
+            return l;
+        if (fallback < 0)
+            fallback = l;
+    }
+    return fallback;
+}
+
+static CityStatus teleport(RoadStepCtx *x, int32_t v)
+{
+    CityRoad *road = x->road;
+    const CityRoadNet *net = x->net;
+    RoadVehicles *vh = &road->veh;
+    double now_s = x->now_s + x->dt_s;
+    int32_t from = vh->lane[v];
+    const RoadRoute *r = &road->routes[vh->route[v]];
+    road_lane_remove(road, from, v);
+    if (vh->occ_link[v] >= 0) {
+        road->link_occupied[vh->occ_link[v]]--;
+        vh->occ_link[v] = -1;
+    }
+    road->stats.teleports++;
+    for (int32_t rp = vh->route_pos[v] + 1; rp < r->count; rp++) {
+        int32_t lane = landing_lane(road, v, rp, rp + 1 >= r->count);
+        if (lane < 0)
+            continue;
+        city_world_log(road->world, "warning", "vehicle %s teleported from lane %s to lane %s (stood %.0f s)",
+                       vh->name[v], net->lanes[from].id, net->lanes[lane].id, vh->halt_s[v]);
+        vh->lane[v] = lane;
+        vh->pos[v] = road_vtype_of(road, v)->def.length_m;
+        vh->speed[v] = vh->next_speed[v] = 0.0;
+        vh->accel[v] = 0.0f;
+        vh->route_pos[v] = rp;
+        vh->via_pos[v] = -1;
+        vh->halt_s[v] = 0.0;
+        vh->flags[v] = ROAD_VF_HALTING;
+        vh->edge_enter_s[v] = now_s;
+        road->edge_stats[net->lanes[lane].edge].entered++;
+        CityStatus st = road_lane_insert_sorted(road, lane, v);
+        vh->conn[v] = road_plan_conn(road, v, lane);
+        return st;
+    }
+    city_world_log(road->world, "warning", "vehicle %s teleported from lane %s to its destination (stood %.0f s)",
+                   vh->name[v], net->lanes[from].id, vh->halt_s[v]);
+    return road_leave(road, v, true);
+}
+
+CityStatus road_teleport_due(RoadStepCtx *x)
+{
+    CityRoad *road = x->road;
+    for (int32_t i = 0; i < road->n_teleport_due; i++) {
+        int32_t v = road->teleport_due[i];
+        if (!(road->veh.flags[v] & ROAD_VF_TELEPORT))
+            continue; /* it left the road in this step after all */
+        road->veh.flags[v] &= (uint8_t)~ROAD_VF_TELEPORT;
+        CityStatus st = teleport(x, v);
+        if (st != CITY_OK)
+            return st;
+    }
+    road->n_teleport_due = 0;
+    return CITY_OK;
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Rebuilds the real-network validation inputs and SUMO's figures for them.
+#
+# Networks: jamsil (assets/jamsil/jamsil.net.xml as shipped) and two districts
+# cut from the same OpenStreetMap extract with the options city users use.
+# Demand: randomTrips.py --validate over 1800 s, routed by duarouter, at two
+# rates per network (periods in seconds; the higher rate is near the point
+# where SUMO starts to teleport vehicles on that network).
+# SUMO 1.15 runs each at step 1 s and 0.1 s; sumo.csv gets completed trips,
+# mean travel time and teleports. Usage: make.sh [OSM] (default: the shared
+# extract ../shared/data/seoul-jamsil/jamsil.osm next to the checkout).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../../../.." && pwd)
+osm=${1:-$root/../shared/data/seoul-jamsil/jamsil.osm}
+export SUMO_HOME=${SUMO_HOME:-/usr/share/sumo}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$here"
+nets=$(pwd)
+
+cut() { # name lon0,lat0,lon1,lat1
+  netconvert --osm-files "$osm" --geometry.remove --ramps.guess --junctions.join \
+    --tls.guess-signals --tls.join --keep-edges.by-vclass passenger \
+    --keep-edges.in-geo-boundary "$2" --keep-edges.components 1 --remove-edges.isolated \
+    --no-warnings --output.street-names false -o "$1.net.xml" >/dev/null
+  sed -i 's#<osm-files value="[^"]*"/>#<osm-files value="jamsil.osm"/>#' "$1.net.xml"
+}
+cut center 127.090,37.508,127.108,37.520
+cut east 127.112,37.520,127.133,37.539
+cp "$root/assets/jamsil/jamsil.net.xml" "$tmp/jamsil.net.xml"
+
+demand() { # name net period end
+  (cd "$tmp" && python3 "$SUMO_HOME/tools/randomTrips.py" -n "$2" -e "$4" -p "$3" --seed 42 \
+    --validate -o "$1.trips.xml" >/dev/null 2>&1)
+  duarouter -n "$2" -r "$tmp/$1.trips.xml" -o "$tmp/$1.rou.xml" --seed 42 --no-step-log \
+    --ignore-errors --no-warnings >/dev/null 2>&1
+  sed '/^<!--/,/^-->/d' "$tmp/$1.rou.xml" >"$1.rou.xml"
+}
+echo "net,routes,step_s,until_s,inserted,completed,mean_travel_time_s,teleports" >sumo.csv
+for spec in "center $nets/center.net.xml 8 6" "east $nets/east.net.xml 4 2" "jamsil $tmp/jamsil.net.xml 2 1"; do
+  set -- $spec
+  for p in $3 $4; do
+    demand "$1-p$p" "$2" "$p" 1800
+    for step in 1 0.1; do
+      sumo -n "$2" -r "$1-p$p.rou.xml" --end 3600 --step-length "$step" --no-step-log \
+        --duration-log.statistics --tripinfo-output "$tmp/trip.xml" >"$tmp/log" 2>&1
+      ins=$(grep -m1 'Inserted:' "$tmp/log" | awk '{print $2}')
+      done_n=$(grep -c '<tripinfo ' "$tmp/trip.xml" || true)
+      tt=$(grep -A3 'Statistics (avg' "$tmp/log" | grep -m1 'Duration:' | awk '{print $2}')
+      tp=$(grep -m1 'Teleports:' "$tmp/log" | awk '{print $2}' || true)
+      echo "$1,$1-p$p.rou.xml,$step,3600,$ins,$done_n,$tt,${tp:-0}" | tee -a sumo.csv
+    done
+  done
+done

@@ -1,0 +1,151 @@
+/* Validation on real networks: three districts of Seoul built from
+ * OpenStreetMap with netconvert's joined junctions (Jamsil as shipped, and
+ * two cut from the same extract), random demand made with SUMO's own tools
+ * (randomTrips.py --validate, duarouter), each run at 1 s and 0.1 s steps
+ * against what SUMO 1.15 makes of the same files
+ * (tests/data/road/real/sumo.csv; how it was made: README.md there).
+ *
+ * Acceptance, per network and step: completed trips at least 97% of
+ * SUMO's, mean travel time within 15% of SUMO's, no more teleports than
+ * SUMO's; and the vehicle count is conserved (inserted = arrived + aborted
+ * + running). The sanitizer build runs the two smaller networks only. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "city_road.h"
+#include "city_scenario.h"
+#include "test_support.h"
+
+#define REAL_DIR CITY_SOURCE_DIR "/tests/data/road/real"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define HEAVY_CASES 0 /* sanitizer build: the larger Jamsil network is left to the Release build */
+#else
+#define HEAVY_CASES 1
+#endif
+
+typedef struct SumoFigures {
+    double inserted, completed, mean_tt_s, teleports;
+} SumoFigures;
+
+/* SUMO's figures for a routes file and step from sumo.csv. */
+static SumoFigures sumo_figures(const char *routes, double step_s)
+{
+    char *csv = city_test_read_file(REAL_DIR "/sumo.csv", NULL);
+    assert_non_null(csv);
+    SumoFigures f = {-1, -1, -1, -1};
+    for (char *line = strtok(csv, "\n"); line; line = strtok(NULL, "\n")) {
+        char net[64], rou[128];
+        double step, until;
+        SumoFigures g;
+        if (sscanf(line, "%63[^,],%127[^,],%lf,%lf,%lf,%lf,%lf,%lf", net, rou, &step, &until, &g.inserted, &g.completed,
+                   &g.mean_tt_s, &g.teleports) == 8 &&
+            !strcmp(rou, routes) && fabs(step - step_s) < 1e-9)
+            f = g;
+    }
+    free(csv);
+    if (f.completed < 0)
+        fail_msg("no SUMO figures for %s at %g s in sumo.csv", routes, step_s);
+    return f;
+}
+
+/* Runs citylab on a network and routes file to 3600 s; its road stats. */
+static CityRoadStats run_citylab(const char *net_path, const char *routes, int dt_ms)
+{
+    char src[2048];
+    snprintf(src, sizeof src,
+             "city.config{ dt_ms = %d, until_s = 3600 }\n"
+             "city.road.load_sumo{ net = '%s', routes = { '%s/%s' }, trip_output = false, edge_output = false }\n",
+             dt_ms, net_path, REAL_DIR, routes);
+    CityScenarioOptions o = {0};
+    o.source = src;
+    o.source_name = "real";
+    o.seed = 1;
+    o.until_s = -1;
+    CityScenario *sc = NULL;
+    CityError err;
+    if (city_scenario_load(&o, &sc, &err) != CITY_OK)
+        fail_msg("%s: %s", routes, err.msg);
+    CityWorld *w = city_scenario_world(sc);
+    const int64_t end = city_scenario_end_tick(sc);
+    while (city_world_tick(w) < end && !city_world_stopped(w))
+        if (city_scenario_step(sc) != CITY_OK)
+            fail_msg("%s: %s", routes, city_world_error(w));
+    if (city_scenario_finish(sc) != CITY_OK)
+        fail_msg("%s: %s", routes, city_world_error(w));
+    CityRoadStats s;
+    city_road_stats(city_road_of(w), &s);
+    city_scenario_destroy(sc);
+    return s;
+}
+
+static void check_case(const char *net_path, const char *routes, int dt_ms)
+{
+    SumoFigures sumo = sumo_figures(routes, dt_ms / 1000.0);
+    CityRoadStats s = run_citylab(net_path, routes, dt_ms);
+    double tt = s.arrived ? s.sum_travel_time_s / (double)s.arrived : 0.0;
+    print_message("%-18s %5.1f s  SUMO %4.0f done %7.2f s %2.0f teleports | citylab %4llu done %7.2f s %2llu "
+                  "teleports %llu aborted\n",
+                  routes, dt_ms / 1000.0, sumo.completed, sumo.mean_tt_s, sumo.teleports, (unsigned long long)s.arrived,
+                  tt, (unsigned long long)s.teleports, (unsigned long long)s.aborted);
+    assert_int_equal(s.inserted, s.arrived + s.aborted + s.running);
+    assert_true((double)s.arrived >= 0.97 * sumo.completed);
+    assert_true(fabs(tt - sumo.mean_tt_s) <= 0.15 * sumo.mean_tt_s);
+    assert_true((double)s.teleports <= sumo.teleports);
+}
+
+static void test_center_1s(void **state)
+{
+    (void)state;
+    check_case(REAL_DIR "/center.net.xml", "center-p6.rou.xml", 1000);
+}
+
+static void test_center_01s(void **state)
+{
+    (void)state;
+    check_case(REAL_DIR "/center.net.xml", "center-p6.rou.xml", 100);
+}
+
+static void test_east_1s(void **state)
+{
+    (void)state;
+    check_case(REAL_DIR "/east.net.xml", "east-p2.rou.xml", 1000);
+}
+
+static void test_east_01s(void **state)
+{
+    (void)state;
+    check_case(REAL_DIR "/east.net.xml", "east-p2.rou.xml", 100);
+}
+
+static void test_jamsil_1s(void **state)
+{
+    (void)state;
+    if (!HEAVY_CASES)
+        skip();
+    check_case(CITY_SOURCE_DIR "/assets/jamsil/jamsil.net.xml", "jamsil-p2.rou.xml", 1000);
+}
+
+static void test_jamsil_01s(void **state)
+{
+    (void)state;
+    if (!HEAVY_CASES)
+        skip();
+    check_case(CITY_SOURCE_DIR "/assets/jamsil/jamsil.net.xml", "jamsil-p2.rou.xml", 100);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_center_1s), cmocka_unit_test(test_center_01s), cmocka_unit_test(test_east_1s),
+        cmocka_unit_test(test_east_01s),  cmocka_unit_test(test_jamsil_1s),  cmocka_unit_test(test_jamsil_01s),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,262 @@
+/* Readings as SenML JSON lines and CSV: exact round trips, base fields,
+ * one clear error per malformed pack, and a fixed-seed mutation fuzz that
+ * holds the reader to "parses, or refuses with a located message". */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "city_reading.h"
+#include "city_rng.h"
+#include "city_senml.h"
+
+static void assert_reading_equal(const CityReading *a, const CityReading *b)
+{
+    assert_string_equal(a->sensor, b->sensor);
+    assert_int_equal(a->quantity, b->quantity);
+    assert_true(a->value == b->value);
+    assert_string_equal(a->unit, b->unit);
+    assert_int_equal(a->measured_ms, b->measured_ms);
+    assert_int_equal(a->arrives_ms, b->arrives_ms);
+    assert_int_equal(a->quality, b->quality);
+}
+
+static void test_quantity_tables(void **state)
+{
+    (void)state;
+    for (int q = 0; q < CITY_QTY_COUNT_OF; q++) {
+        CityQuantity back;
+        assert_non_null(city_quantity_name((CityQuantity)q));
+        assert_non_null(city_quantity_unit((CityQuantity)q));
+        assert_true(city_quantity_parse(city_quantity_name((CityQuantity)q), &back));
+        assert_int_equal(back, q);
+    }
+    assert_string_equal(city_quantity_unit(CITY_QTY_PM25), "ug/m3");
+    assert_null(city_quantity_name(CITY_QTY_COUNT_OF));
+    assert_true(city_sensor_name_valid("loop.e12_0:1-a"));
+    assert_false(city_sensor_name_valid("_x"));
+    assert_false(city_sensor_name_valid("a/b"));
+    assert_false(city_sensor_name_valid("a b"));
+    assert_false(city_sensor_name_valid(""));
+    char longname[CITY_SENSOR_NAME_MAX + 1];
+    memset(longname, 'a', sizeof longname - 1);
+    longname[CITY_SENSOR_NAME_MAX] = '\0';
+    assert_false(city_sensor_name_valid(longname));
+    longname[CITY_SENSOR_NAME_MAX - 1] = '\0'; /* 63 bytes fit */
+    assert_true(city_sensor_name_valid(longname));
+}
+
+static void test_line_and_row_exact(void **state)
+{
+    (void)state;
+    CityReading r;
+    city_reading_init(&r, "loop.e12_0", CITY_QTY_COUNT, 12, 60000, 60500, CITY_QUALITY_GOOD);
+    char line[CITY_SENML_LINE_MAX];
+    assert_true(city_senml_format(line, sizeof line, &r, 12.0) > 0);
+    assert_string_equal(line, "[{\"n\":\"loop.e12_0/count\",\"u\":\"count\",\"v\":12,\"t\":60.000,\"at\":60.500,"
+                              "\"q\":\"good\",\"truth\":12}]\n");
+    city_reading_init(&r, "pm.3", CITY_QTY_PM25, 0.1, 1, 1, CITY_QUALITY_BAD);
+    assert_true(city_senml_format(line, sizeof line, &r, NAN) > 0);
+    assert_string_equal(line,
+                        "[{\"n\":\"pm.3/pm25\",\"u\":\"ug/m3\",\"v\":0.1,\"t\":0.001,\"at\":0.001,\"q\":\"bad\"}]\n");
+    assert_int_equal(city_senml_format(line, 20, &r, NAN), 0);
+
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    city_reading_csv_header(f);
+    city_reading_csv_write(f, &r, 0.25);
+    city_reading_init(&r, "meter.b7", CITY_QTY_ENERGY, 1.5, 900000, 903250, CITY_QUALITY_UNCERTAIN);
+    city_reading_csv_write(f, &r, NAN);
+    fclose(f);
+    assert_string_equal(buf, "sensor,quantity,value,unit,measured_s,arrives_s,quality,truth\n"
+                             "pm.3,pm25,0.1,ug/m3,0.001,0.001,bad,0.25\n"
+                             "meter.b7,energy,1.5,kWh,900.000,903.250,uncertain,\n");
+    free(buf);
+}
+
+static void test_round_trip(void **state)
+{
+    (void)state;
+    const double values[] = {0.1, -3.7, 1e-300, 123456789.123456789, 2.0 / 3.0, 0.0};
+    CityRng rng;
+    city_rng_seed(&rng, 5, 1);
+    for (int i = 0; i < 600; i++) {
+        CityReading r, back;
+        char name[32];
+        snprintf(name, sizeof name, "s%d.x", i);
+        int64_t t = (int64_t)city_rng_below(&rng, 86400000u);
+        city_reading_init(&r, name, (CityQuantity)(i % CITY_QTY_COUNT_OF), values[i % 6] * (1 + i), t,
+                          t + (int64_t)city_rng_below(&rng, 5000u), (CityQuality)(i % 3));
+        double truth = i % 4 ? city_rng_normal(&rng) : NAN, truth_back;
+        char line[CITY_SENML_LINE_MAX];
+        size_t len = city_senml_format(line, sizeof line, &r, truth), n = 9;
+        CityError err = {0};
+        assert_int_equal(city_senml_parse(line, len, "rt", &back, &truth_back, 1, &n, &err), CITY_OK);
+        assert_int_equal(n, 1);
+        assert_reading_equal(&r, &back);
+        if (isnan(truth))
+            assert_true(isnan(truth_back));
+        else
+            assert_true(truth == truth_back);
+    }
+}
+
+static void test_base_fields(void **state)
+{
+    (void)state;
+    const char *pack =
+        "[{\"bn\":\"meter.b1/\",\"bt\":900,\"bu\":\"kWh\",\"bver\":10,\"n\":\"energy\",\"v\":2.5,"
+        "\"ut\":900},\n {\"n\":\"energy\",\"t\":900,\"v\":2.25,\"at\":901.5,\"truth\":null},"
+        "{\"bn\":\"\",\"n\":\"t1/temperature\",\"u\":\"Cel\",\"v\":31.5,\"t\":-900,\"q\":\"uncertain\"}]";
+    CityReading r[4];
+    double truth[4];
+    size_t n = 0;
+    CityError err = {0};
+    assert_int_equal(city_senml_parse(pack, strlen(pack), "p", r, truth, 4, &n, &err), CITY_OK);
+    assert_int_equal(n, 3);
+    assert_string_equal(r[0].sensor, "meter.b1");
+    assert_int_equal(r[0].quantity, CITY_QTY_ENERGY);
+    assert_int_equal(r[0].measured_ms, 900000);
+    assert_int_equal(r[0].arrives_ms, 900000);
+    assert_true(isnan(truth[0]) && isnan(truth[1]));
+    assert_int_equal(r[1].measured_ms, 1800000);
+    assert_int_equal(r[1].arrives_ms, 1801500);
+    assert_true(r[1].value == 2.25);
+    assert_string_equal(r[2].sensor, "t1");
+    assert_int_equal(r[2].measured_ms, 0);
+    assert_int_equal(r[2].quality, CITY_QUALITY_UNCERTAIN);
+    /* the same pack into room for two records */
+    assert_int_equal(city_senml_parse(pack, strlen(pack), "p", r, NULL, 2, &n, &err), CITY_ERR_LIMIT);
+    assert_int_equal(n, 0);
+}
+
+static void test_refusals(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        const char *msg; /* a part of the one-line error */
+    } cases[] = {
+        {"", "empty SenML pack"},
+        {"{\"n\":\"a/count\",\"v\":1}", "non-empty JSON array"},
+        {"[]", "non-empty JSON array"},
+        {"[{\"n\":\"a/count\",\"v\":1}] x", "characters after the SenML pack"},
+        {"[{\"n\":\"a/count\",\"v\":1}", "not valid JSON"},
+        {"[1]", "record 0: a record must be a JSON object"},
+        {"[{\"n\":\"a/count\"}]", "record 0: the record has no value"},
+        {"[{\"n\":\"a/count\",\"v\":\"1\"}]", "label \"v\" must be a number"},
+        {"[{\"n\":\"a/count\",\"vs\":\"1\"}]", "only numeric values"},
+        {"[{\"n\":\"a/count\",\"v\":1,\"x\":1}]", "unknown label \"x\""},
+        {"[{\"n\":\"a/count\",\"v\":1,\"v\":2}]", "label \"v\" appears twice"},
+        {"[{\"n\":\"a/lux\",\"v\":1}]", "unknown quantity \"lux\""},
+        {"[{\"n\":\"count\",\"v\":1}]", "is not \"sensor/quantity\""},
+        {"[{\"n\":\"a b/count\",\"v\":1}]", "sensor id \"a b\" is not valid"},
+        {"[{\"n\":\"a/pm25\",\"u\":\"mg/m3\",\"v\":1}]", "unit \"mg/m3\" is not the unit of pm25"},
+        {"[{\"n\":\"a/count\",\"v\":1e999}]", "not a finite number"},
+        {"[{\"n\":\"a/count\",\"v\":1,\"t\":-1}]", "time \"t\" must be between"},
+        {"[{\"n\":\"a/count\",\"v\":1,\"t\":5,\"at\":4}]", "before the measured time"},
+        {"[{\"n\":\"a/count\",\"v\":1,\"q\":\"ok\"}]", "quality \"ok\""},
+        {"[{\"n\":\"a/count\",\"v\":1,\"bver\":9}]", "\"bver\" must be an integer"},
+        {"[{\"n\":\"a/count\",\"v\":1},{\"n\":\"b/count\",\"v\":true}]", "record 1: label \"v\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        CityReading r[2];
+        size_t n = 7;
+        CityError err = {0};
+        CityStatus st = city_senml_parse(cases[i].text, strlen(cases[i].text), "in.jsonl:3", r, NULL, 2, &n, &err);
+        if (st != CITY_ERR_PARSE || !strstr(err.msg, cases[i].msg) || strncmp(err.msg, "in.jsonl:3: ", 12) != 0)
+            fail_msg("case %zu (%s): status %d, message \"%s\"", i, cases[i].text, st, err.msg);
+        assert_int_equal(n, 0);
+        assert_null(strchr(err.msg, '\n'));
+    }
+    /* a NUL inside the payload is refused, bytes beyond len are never read */
+    const char nul[] = "[{\"n\":\"a/count\",\"v\":1}]\0]";
+    CityReading r;
+    size_t n;
+    CityError err = {0};
+    assert_int_equal(city_senml_parse(nul, sizeof nul - 1, "m", &r, NULL, 1, &n, &err), CITY_ERR_PARSE);
+    assert_int_equal(city_senml_parse(nul, strlen(nul), "m", &r, NULL, 1, &n, &err), CITY_OK);
+}
+
+/* Mutates valid lines (flips, deletions, insertions of JSON-ish bytes,
+ * truncations) with a fixed seed. Every outcome is either a parse whose
+ * readings survive a second format/parse unchanged, or a refusal with a
+ * located one-line message. Runs under the sanitizers in the ASan build. */
+static void test_fuzz_mutations(void **state)
+{
+    (void)state;
+    static const char alphabet[] = "[]{}\":,.-+e0123456789abnqtuv/ \\\x01\xff";
+    CityRng rng;
+    city_rng_seed(&rng, 13, 2);
+    int parsed = 0, refused = 0;
+    for (int i = 0; i < 20000; i++) {
+        CityReading r;
+        city_reading_init(&r, "cam.7", (CityQuantity)(i % CITY_QTY_COUNT_OF), i * 0.37, 1000 * i, 1000 * i + 250,
+                          CITY_QUALITY_GOOD);
+        char line[CITY_SENML_LINE_MAX + 16];
+        size_t len = city_senml_format(line, CITY_SENML_LINE_MAX, &r, 1.0);
+        int edits = 1 + (int)city_rng_below(&rng, 3);
+        for (int e = 0; e < edits && len > 0; e++) {
+            size_t at = city_rng_below(&rng, len);
+            switch (city_rng_below(&rng, 4)) {
+            case 0:
+                line[at] = alphabet[city_rng_below(&rng, sizeof alphabet - 1)];
+                break;
+            case 1:
+                memmove(line + at, line + at + 1, len - at - 1);
+                len--;
+                break;
+            case 2:
+                if (len + 1 < sizeof line) {
+                    memmove(line + at + 1, line + at, len - at);
+                    line[at] = alphabet[city_rng_below(&rng, sizeof alphabet - 1)];
+                    len++;
+                }
+                break;
+            default:
+                len = at;
+            }
+        }
+        /* exactly len bytes in a heap block, so ASan catches any overread */
+        char *text = malloc(len ? len : 1);
+        memcpy(text, line, len);
+        CityReading out[4], again;
+        size_t n = 0, n2 = 0;
+        CityError err = {0};
+        CityStatus st = city_senml_parse(text, len, "fuzz", out, NULL, 4, &n, &err);
+        free(text);
+        if (st == CITY_OK) {
+            parsed++;
+            assert_true(n >= 1 && n <= 4);
+            char again_line[CITY_SENML_LINE_MAX];
+            size_t len2 = city_senml_format(again_line, sizeof again_line, &out[0], NAN);
+            assert_true(len2 > 0);
+            assert_int_equal(city_senml_parse(again_line, len2, "again", &again, NULL, 1, &n2, &err), CITY_OK);
+            assert_reading_equal(&out[0], &again);
+        } else {
+            refused++;
+            if ((st != CITY_ERR_PARSE && st != CITY_ERR_LIMIT) || strncmp(err.msg, "fuzz: ", 6) != 0)
+                fail_msg("mutation %d: status %d, message \"%s\"", i, st, err.msg);
+            assert_int_equal(n, 0);
+        }
+    }
+    /* both outcomes must be exercised, or the fuzz proves nothing */
+    assert_true(parsed > 500);
+    assert_true(refused > 5000);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_quantity_tables), cmocka_unit_test(test_line_and_row_exact),
+        cmocka_unit_test(test_round_trip),      cmocka_unit_test(test_base_fields),
+        cmocka_unit_test(test_refusals),        cmocka_unit_test(test_fuzz_mutations),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
