@@ -43,7 +43,9 @@ bool city_sensor_fault_parse(const char *name, CitySensorFault *out)
 CitySensorDef city_sensor_def_default(CitySensorKind kind, CityQuantity quantity, const char *name)
 {
     CitySensorAgg agg = CITY_AGG_LAST;
-    if (quantity == CITY_QTY_COUNT || quantity == CITY_QTY_ENERGY)
+    /* cameras and radar count what is in view when they sample; loops what passed in the interval */
+    if ((quantity == CITY_QTY_COUNT && kind != CITY_SENSOR_CAMERA && kind != CITY_SENSOR_RADAR) ||
+        quantity == CITY_QTY_ENERGY)
         agg = CITY_AGG_SUM;
     else if (quantity == CITY_QTY_SPEED && kind != CITY_SENSOR_WEATHER)
         agg = CITY_AGG_MEAN;
@@ -118,7 +120,8 @@ CitySensors *city_sensors_ensure(CityWorld *world)
     if (!s)
         return NULL;
     s->world = world;
-    CitySubsystemDef def = {SENSORS_NAME, CITY_PHASE_SENSE, 1, 0, sensors_step, sensors_hash, sensors_destroy, NULL};
+    CitySubsystemDef def = {SENSORS_NAME, CITY_PHASE_SENSE, 1,    0,    sensors_step,
+                            sensors_hash, sensors_destroy,  NULL, NULL, NULL};
     if (city_world_add_subsystem(world, &def, s) != CITY_OK) {
         free(s);
         return NULL;

@@ -62,8 +62,12 @@ CityStatus sensor_sample(CitySensors *s, Sensor *c, int64_t now_ms)
         else if (d->fault == CITY_FAULT_OFFSET)
             v += d->fault_size;
     }
-    if (d->quantum > 0 && !(failed && d->fault == CITY_FAULT_STUCK))
-        v = d->quantum * nearbyint(v / d->quantum);
+    if (d->quantum > 0 && !(failed && d->fault == CITY_FAULT_STUCK)) {
+        /* a decimal quantum (0.1) divides, so 257 steps print as 25.7, not 25.700000000000003 */
+        const double inv = 1.0 / d->quantum;
+        v = fabs(inv - nearbyint(inv)) < 1e-9 * inv ? nearbyint(v / d->quantum) / nearbyint(inv)
+                                                    : d->quantum * nearbyint(v / d->quantum);
+    }
     if (v < d->min || v > d->max) {
         v = v < d->min ? d->min : d->max;
         q = CITY_QUALITY_UNCERTAIN;

@@ -62,6 +62,7 @@ typedef struct CitySensorDef {
     CitySensorAgg agg;     /* how an interval's value is formed */
     double x_m, y_m;       /* position, world frame (m) */
     int32_t target;        /* what it watches in its domain (lane, bus, building index; -1 none) */
+    double pos_m;          /* loops: distance of the loop from the start of lane `target` (m) */
     double radius_m;       /* field of view of cameras and radar (m) */
     double period_s;       /* sampling period (> 0; rounded to whole ticks, at least one) */
     double latency_s;      /* arrival - measurement (>= 0; rounded to whole ms) */
@@ -79,8 +80,9 @@ typedef struct CitySensorDef {
 } CitySensorDef;
 
 /* A definition with the defaults: no noise, no faults, range (-inf, inf),
- * period 1 s, aggregation by quantity (count and energy sum, speed mean,
- * else last), target -1. Fill name, kind and quantity at least. */
+ * period 1 s, aggregation by quantity (count and energy sum, except the
+ * instantaneous count of cameras and radar; speed mean; else last), target -1. Fill name, kind and quantity at least.
+ */
 CitySensorDef city_sensor_def_default(CitySensorKind kind, CityQuantity quantity, const char *name);
 
 /* Receives every reading when it is measured, with the truth beside it
