@@ -12,6 +12,7 @@ static const CouplingDef couplings[] = {
     {"sensor_road", couple_sensor_road_attach},     /* vehicles -> loops, cameras, radar */
     {"sensor_env", couple_sensor_env_attach},       /* weather and air -> weather and air sensors */
     {"weather_power", couple_weather_power_attach}, /* weather -> cooling load, PV, streetlights */
+    {"sensor_power", couple_sensor_power_attach},   /* meters, feeders, chargers, lights -> sensors */
     {NULL, NULL},                                   /* end of table */
 };
 
