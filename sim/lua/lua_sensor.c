@@ -220,15 +220,12 @@ static int l_loops(lua_State *L)
     return 1;
 }
 
-/* city.sensor.grid{ every_m =, quantity = "pm25", kind = "air", x0, y0, x1, y1, prefix, ...model }:
+/* city.sensor.grid{ every_m = or count =, quantity = "pm25", kind = "air", x0, y0, x1, y1, prefix, ...model }:
  * a sensor at every grid point, default extent the road network. */
 static int l_grid(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     CityWorld *w = city_lua_world(L);
-    const double every = city_lua_field_number(L, 1, "every_m", 0.0);
-    if (!(every >= 1.0))
-        return luaL_error(L, "city.sensor.grid: every_m must be at least 1 (metres between sensors)");
     const char *kind_s = city_lua_field_string(L, 1, "kind", "air");
     CitySensorKind kind;
     if (!city_sensor_kind_parse(kind_s, &kind))
@@ -244,6 +241,13 @@ static int l_grid(lua_State *L)
     y0 = city_lua_field_number(L, 1, "y0", y0);
     x1 = city_lua_field_number(L, 1, "x1", x1);
     y1 = city_lua_field_number(L, 1, "y1", y1);
+    /* count = n: the spacing that puts about n sensors on the extent */
+    const double count = city_lua_field_number(L, 1, "count", 0.0);
+    double every = city_lua_field_number(L, 1, "every_m", 0.0);
+    if (count >= 1 && x1 > x0 && y1 > y0)
+        every = sqrt((x1 - x0) * (y1 - y0) / count);
+    if (!(every >= 1.0))
+        return luaL_error(L, "city.sensor.grid: every_m must be at least 1 (metres between sensors), or give count");
     if (!(x1 > x0 && y1 > y0) || (x1 - x0) / every * ((y1 - y0) / every) > 1e6)
         return luaL_error(L,
                           "city.sensor.grid: need x1 > x0 and y1 > y0 (or a road network), at most a million points");

@@ -271,6 +271,13 @@ void city_sensor_feed_add(CitySensors *s, int32_t i, double value)
     s->sensors[i].acc_sum += value;
     s->sensors[i].acc_n++;
 }
+bool city_sensor_samples_at(const CitySensors *s, int32_t i, int64_t tick)
+{
+    CITY_ASSERT(i >= 0 && i < s->n);
+    const Sensor *c = &s->sensors[i];
+    return tick >= c->offset_tick && (tick - c->offset_tick) % c->period_ticks == 0;
+}
+
 void city_sensor_feed_rh(CitySensors *s, int32_t i, double rh_pct)
 {
     CITY_ASSERT(i >= 0 && i < s->n);
