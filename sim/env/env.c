@@ -95,7 +95,7 @@ CityEnv *city_env_ensure(CityWorld *world)
     env->background[CITY_SPECIES_NOX] = 30.0;
     size_t n;
     const CityWeather *day = city_env_seoul_summer_day(&n);
-    CitySubsystemDef def = {ENV_NAME, CITY_PHASE_PHYSICS, 1, 0, env_step, env_hash, env_destroy, NULL};
+    CitySubsystemDef def = {ENV_NAME, CITY_PHASE_PHYSICS, 1, 0, env_step, env_hash, env_destroy, NULL, NULL, NULL};
     if (city_env_set_weather(env, day, n) != CITY_OK || city_world_add_subsystem(world, &def, env) != CITY_OK) {
         free(env->weather);
         free(env);

@@ -120,7 +120,8 @@ CitySensors *city_sensors_ensure(CityWorld *world)
     if (!s)
         return NULL;
     s->world = world;
-    CitySubsystemDef def = {SENSORS_NAME, CITY_PHASE_SENSE, 1, 0, sensors_step, sensors_hash, sensors_destroy, NULL};
+    CitySubsystemDef def = {SENSORS_NAME, CITY_PHASE_SENSE, 1,    0,    sensors_step,
+                            sensors_hash, sensors_destroy,  NULL, NULL, NULL};
     if (city_world_add_subsystem(world, &def, s) != CITY_OK) {
         free(s);
         return NULL;
