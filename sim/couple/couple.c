@@ -16,6 +16,22 @@ static const CouplingDef couplings[] = {
     {NULL, NULL},                                   /* end of table */
 };
 
+CityStatus couple_save_none(const CityWorld *world, const void *self, CityStateWriter *out)
+{
+    (void)world;
+    (void)self;
+    (void)out;
+    return CITY_OK;
+}
+
+CityStatus couple_load_none(CityWorld *world, void *self, CityStateReader *in)
+{
+    (void)world;
+    (void)self;
+    (void)in;
+    return CITY_OK;
+}
+
 CityStatus city_couple_attach_all(CityWorld *world)
 {
     for (const CouplingDef *c = couplings; c->name; c++) {

@@ -3,6 +3,7 @@
 #define CITY_COUPLE_INTERNAL_H
 
 #include "city_couple.h"
+#include "city_state.h"
 
 typedef struct CouplingDef {
     const char *name; /* subsystem name, unique */
@@ -10,6 +11,10 @@ typedef struct CouplingDef {
      * joins are present; returns CITY_OK without registering otherwise. */
     CityStatus (*attach)(CityWorld *world, const char *name);
 } CouplingDef;
+
+/* Checkpoint hooks of a coupling with no state of its own (couple.c). */
+CityStatus couple_save_none(const CityWorld *world, const void *self, CityStateWriter *out);
+CityStatus couple_load_none(CityWorld *world, void *self, CityStateReader *in);
 
 /* One attach function per coupling file. */
 CityStatus couple_ev_attach(CityWorld *world, const char *name);            /* couple_ev.c */
