@@ -32,11 +32,16 @@ static void usage_run(FILE *f, const char *command)
             "  --out DIR              output folder (default out/<scenario>-<seed>/)\n"
             "  --net FILE.net.xml     run a SUMO network directly\n"
             "  --routes FILES         SUMO demand files (.rou.xml; comma-separated) for --net\n"
+            "  --time-to-teleport S   for --net: a vehicle standing S seconds moves on, counted (default 300;\n"
+            "                         0: never)\n"
             "  --param NAME=VALUE     set a parameter the scenario reads with city.param (repeatable)\n"
             "  --lua-instructions N   Lua instruction budget per step (all callbacks in it) (default %llu)\n"
             "  --lua-mem-mb N         Lua memory cap in MiB (default %u)\n"
             "  --screenshot FILE.png  render the city to a PNG without a window (run only)\n"
-            "  --at SECONDS           when to take the screenshot (default: at the end)\n"
+            "  --at SECONDS           when to take the screenshot or the checkpoint (default: at the end)\n"
+            "  --save-state FILE      write a checkpoint of the whole run at --at (the run goes on to its end)\n"
+            "  --restore FILE         continue a checkpointed run from where it was saved (its scenario, seed,\n"
+            "                         dt and parameters); with --seed N, a fork: every random stream reseeded\n"
             "  --size WxH             screenshot or window size in pixels (default %dx%d)\n"
             "  --replay EVENTS.csv    apply again the operator commands (viewer keys that changed the city)\n"
             "                         logged in an earlier run's events.csv, at the same times\n"
@@ -88,6 +93,7 @@ static const char *const run_flags[] = {"--seed",
                                         "--out",
                                         "--net",
                                         "--routes",
+                                        "--time-to-teleport",
                                         "--lua-instructions",
                                         "--lua-mem-mb",
                                         "--param",
@@ -145,6 +151,8 @@ static CityStatus build_net(CityWorld *world, void *user)
         return city_world_fail(world, st, "%s", load_err.msg);
     CityRoadOptions ro;
     city_road_options_defaults(&ro);
+    if (o->time_to_teleport_set)
+        ro.time_to_teleport_s = o->time_to_teleport_s;
     CityRoad *road;
     if ((st = city_road_create(world, net, &ro, &road)) != CITY_OK) {
         char msg[CITY_ERROR_MAX];
@@ -232,6 +240,11 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
                 if (!parse_u64(v, &u))
                     return bad(command, a, v, "a whole number >= 0");
                 o->scenario.seed = u;
+                o->seed_given = true;
+            } else if (!strcmp(a, "--save-state")) {
+                o->save_state_path = v;
+            } else if (!strcmp(a, "--restore")) {
+                o->restore_path = v;
             } else if (!strcmp(a, "--until")) {
                 if (!parse_double(v, &d) || d < 0 || d > 1e9)
                     return bad(command, a, v, "seconds from 0 to 1e9");
@@ -247,6 +260,11 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
                 o->out_dir = v;
             } else if (!strcmp(a, "--net")) {
                 o->net_path = v;
+            } else if (!strcmp(a, "--time-to-teleport")) {
+                if (!parse_double(v, &d) || d < 0 || d > 1e9)
+                    return bad(command, a, v, "seconds from 0 (never) to 1e9");
+                o->time_to_teleport_s = d;
+                o->time_to_teleport_set = true;
             } else if (!strcmp(a, "--routes")) {
                 o->routes_path = v;
             } else if (!strcmp(a, "--lua-instructions")) {
@@ -300,6 +318,13 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
         fprintf(stderr, "citylab %s: --routes needs --net FILE.net.xml\n", command);
         return 2;
     }
+    if (o->time_to_teleport_set && !o->net_path) {
+        fprintf(stderr,
+                "citylab %s: --time-to-teleport is for --net runs; a scenario sets time_to_teleport in "
+                "city.road.load_sumo{...}\n",
+                command);
+        return 2;
+    }
     if (o->net_path && o->scenario_path) {
         fprintf(stderr,
                 "citylab %s: give either a scenario or --net, not both (a scenario loads its own network "
@@ -319,8 +344,18 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
                 o->screenshot_path);
         return 2;
     }
-    if (o->screenshot_at_s >= 0 && !o->screenshot_path) {
-        fprintf(stderr, "citylab %s: --at needs --screenshot FILE.png\n", command);
+    if (view && (o->save_state_path || o->restore_path))
+        return not_here(command, o->save_state_path ? "--save-state" : "--restore", "run");
+    if (o->screenshot_at_s >= 0 && !o->screenshot_path && !o->save_state_path) {
+        fprintf(stderr, "citylab %s: --at needs --screenshot FILE.png or --save-state FILE\n", command);
+        return 2;
+    }
+    if (o->restore_path && (o->net_path || o->scenario.n_params || o->replay_path)) {
+        fprintf(stderr, "citylab %s: --restore continues the saved run with its own scenario and parameters; drop %s\n",
+                command,
+                o->net_path      ? "--net"
+                : o->replay_path ? "--replay"
+                                 : "--param");
         return 2;
     }
     if (o->net_path)

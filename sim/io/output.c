@@ -512,3 +512,41 @@ void city_output_abort(CityOutput *out, CityWorld *world)
     rmtree(out->stage_dir);
     free(out);
 }
+
+char *city_output_log_text(CityOutput *out, size_t *len)
+{
+    *len = 0;
+    if (!out->events || fflush(out->events) != 0)
+        return NULL;
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/events.csv", out->stage_dir);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *text = NULL;
+    long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (text = malloc((size_t)n + 1))) {
+        size_t got = fread(text, 1, (size_t)n, f);
+        text[got] = '\0';
+        const char *body = strchr(text, '\n'); /* after the header */
+        size_t skip = body ? (size_t)(body + 1 - text) : got;
+        memmove(text, text + skip, got - skip + 1);
+        *len = got - skip;
+    }
+    fclose(f);
+    return text;
+}
+
+CityStatus city_output_log_prefill(CityOutput *out, const char *text, size_t len)
+{
+    if (!out->events)
+        return CITY_ERR_INVALID;
+    /* the saved log replaces what the rerun top level logged again */
+    const long header = (long)strlen("time_s,kind,message\n");
+    if (fflush(out->events) != 0 || ftruncate(fileno(out->events), header) != 0 ||
+        fseek(out->events, header, SEEK_SET) != 0)
+        return CITY_ERR_IO;
+    if (len && fwrite(text, 1, len, out->events) != len)
+        return CITY_ERR_IO;
+    return CITY_OK;
+}

@@ -119,6 +119,11 @@ CityStatus road_step_register(CityWorld *world, CityRoad *road, const CitySubsys
             def.hash = owner->hash;
             def.destroy = owner->destroy;
             def.finish = owner->finish;
+            def.save = owner->save;
+            def.load = owner->load;
+        } else {
+            def.save = road_state_save_shared;
+            def.load = road_state_load_shared;
         }
         CityStatus st = city_world_add_subsystem(world, &def, road);
         if (st != CITY_OK)
