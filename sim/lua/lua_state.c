@@ -772,6 +772,7 @@ static void load_callbacks(Walk *w)
             cb->period_ticks = period;
             cb->name = name;
             cb->made_in_run = true;
+            cb->last_tick = INT64_MAX; /* a window of a check made during the run is not saved */
         }
         cb->live = flags & 1;
         cb->cancelled = flags & 8;
