@@ -26,8 +26,10 @@ typedef struct CityCliOptions {
     const char *restore_path;     /* --restore FILE: continue a checkpointed run */
     bool seed_given;              /* --seed was on the command line (with --restore: a fork) */
     char net_name[256];           /* run name for --net: the network file's stem */
-    const char **params;          /* --param NAME=VALUE strings (array owned, strings in argv) */
-    size_t cap_params;            /* entries allocated in params */
+    double time_to_teleport_s;    /* --time-to-teleport S for --net (when set) */
+    bool time_to_teleport_set;
+    const char **params; /* --param NAME=VALUE strings (array owned, strings in argv) */
+    size_t cap_params;   /* entries allocated in params */
 } CityCliOptions;
 
 /* Parses argv[first..] into o. Returns 0 on success, 2 after printing one

@@ -13,6 +13,8 @@ static const CouplingDef couplings[] = {
     {"sensor_env", couple_sensor_env_attach},       /* weather and air -> weather and air sensors */
     {"weather_power", couple_weather_power_attach}, /* weather -> cooling load, PV, streetlights */
     {"sensor_power", couple_sensor_power_attach},   /* meters, feeders, chargers, lights -> sensors */
+    {"control_road", couple_control_road_attach},   /* actuators -> traffic lights */
+    {"control_power", couple_control_power_attach}, /* actuators -> batteries, streetlights */
     {NULL, NULL},                                   /* end of table */
 };
 

@@ -23,5 +23,7 @@ CityStatus couple_sensor_road_attach(CityWorld *world, const char *name);   /* c
 CityStatus couple_sensor_env_attach(CityWorld *world, const char *name);    /* couple_sensor_env.c */
 CityStatus couple_weather_power_attach(CityWorld *world, const char *name); /* couple_weather_power.c */
 CityStatus couple_sensor_power_attach(CityWorld *world, const char *name);  /* couple_sensor_power.c */
+CityStatus couple_control_road_attach(CityWorld *world, const char *name);  /* couple_control_road.c */
+CityStatus couple_control_power_attach(CityWorld *world, const char *name); /* couple_control_power.c */
 
 #endif

@@ -401,7 +401,12 @@ static CityStatus write_summary(const char *path, const CityWorld *w, const City
         const CityCheck *c = city_world_check_at(w, i);
         fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", f);
         city_json_string(f, c->name);
-        fprintf(f, ", \"pass\": %s, \"message\": ", c->evaluated && c->pass ? "true" : "false");
+        /* not reached: "pass" is null, neither a pass nor a failure */
+        const char *pass = c->not_reached ? "null" : c->evaluated && c->pass ? "true" : "false";
+        fprintf(f, ", \"pass\": %s, \"status\": \"%s\", \"message\": ", pass,
+                c->not_reached            ? "not reached"
+                : c->evaluated && c->pass ? "pass"
+                                          : "fail");
         city_json_string(f, c->message);
         fputc('}', f);
     }
