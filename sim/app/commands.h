@@ -69,5 +69,7 @@ int city_run_save_state(CityScenario *sc, const CityCliOptions *o, CityOutput *o
 /* citylab sweep SWEEP.lua and citylab collect SWEEP_OUT (exit codes). */
 int city_cmd_sweep(int argc, char **argv);
 int city_cmd_collect(int argc, char **argv);
+/* `citylab report OUT_DIR`: writes OUT_DIR/report.html; exit 0, or 2 for a folder that is not a run. */
+int city_cmd_report(int argc, char **argv);
 
 #endif
