@@ -1,6 +1,7 @@
 /* Battery peak shaving as a C controller (device.h): discharges what the
  * feeder draws above limit_kw, charges what it draws below floor_kw, both
- * within power_kw. Params: sensor (feeder power, kW), battery (actuator),
+ * within power_kw. The meter sees the feeder net of the battery, so the
+ * load is the reading plus the last setpoint. Params: sensor (feeder power, kW), battery (actuator),
  * limit_kw, floor_kw, power_kw. Twin of peak_shave.lua: same commands. */
 #include <stdlib.h>
 
@@ -10,6 +11,7 @@ typedef struct Shave {
     const CityDeviceHost *h;
     const char *sensor, *battery;
     double limit_kw, floor_kw, power_kw;
+    double set_kw; /* last acknowledged setpoint */
 } Shave;
 
 static double num(const CityDeviceHost *h, const char *name, double dflt)
@@ -44,12 +46,14 @@ static int shave_step(void *state)
     int q;
     if (s->h->read(s->h->host, s->sensor, &p_kw, &t_s, &q) != 1 || q == CITY_DEVICE_BAD)
         return 0;
+    p_kw += s->set_kw; /* the load itself */
     double set = 0;
     if (p_kw > s->limit_kw)
         set = p_kw - s->limit_kw < s->power_kw ? p_kw - s->limit_kw : s->power_kw;
     else if (p_kw < s->floor_kw)
         set = -(s->floor_kw - p_kw < s->power_kw ? s->floor_kw - p_kw : s->power_kw);
-    s->h->command(s->h->host, s->battery, set, NULL);
+    if (s->h->command(s->h->host, s->battery, set, NULL) == 1)
+        s->set_kw = set;
     return 0;
 }
 
