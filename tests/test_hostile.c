@@ -262,6 +262,81 @@ static void test_printed_names_are_stable(void **state)
     free(logs[1]);
 }
 
+/* --- hostile input files --- */
+
+/* Demand files asking for absurd numbers of vehicles are refused in
+ * milliseconds with the cap that held; networks with huge numbers or no
+ * connections at all load without undefined behaviour (the sanitizer build
+ * aborts on any). */
+static void test_hostile_files(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("hostile_files");
+    char *grid = city_test_read_file(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", NULL);
+    assert_non_null(grid);
+    char path[4400];
+    snprintf(path, sizeof path, "%s/grid.net.xml", dir);
+    assert_true(city_test_write_file(path, grid));
+    /* every priority 1e20, and no <connection> at all */
+    size_t n = strlen(grid);
+    char *prio = malloc(n * 2 + 1), *noconn = malloc(n + 1);
+    size_t a = 0, b = 0;
+    for (const char *p = grid; *p;) {
+        if (!strncmp(p, "priority=\"", 10)) {
+            a += (size_t)sprintf(prio + a, "priority=\"1e20\"");
+            p = strchr(p + 10, '"') + 1;
+        } else {
+            prio[a++] = *p++;
+        }
+    }
+    prio[a] = '\0';
+    for (const char *p = grid; *p;) {
+        const char *eol = strchr(p, '\n');
+        size_t len = eol ? (size_t)(eol - p + 1) : strlen(p);
+        if (!strstr(p, "<connection") || (eol && strstr(p, "<connection") > eol)) {
+            memcpy(noconn + b, p, len);
+            b += len;
+        }
+        p += len;
+    }
+    noconn[b] = '\0';
+    snprintf(path, sizeof path, "%s/prio.net.xml", dir);
+    assert_true(city_test_write_file(path, prio));
+    snprintf(path, sizeof path, "%s/noconn.net.xml", dir);
+    assert_true(city_test_write_file(path, noconn));
+    free(prio);
+    free(noconn);
+    free(grid);
+    static const struct {
+        const char *net, *routes, *needle;
+    } cases[] = {
+        {"prio", NULL, NULL},
+        {"noconn", NULL, NULL},
+        {"grid", "<routes><flow id='a' begin='0' end='3600' number='1000000000' from='A0A1' to='A1A2'/></routes>",
+         "number=\"1000000000\" is out of range"},
+        {"grid", "<routes><flow id='a' begin='0' end='3600' vehsPerHour='1e300' from='A0A1' to='A1A2'/></routes>",
+         "vehsPerHour asks for 1e+300 vehicles"},
+        {"grid", "<routes><flow id='a' begin='0' end='3600' period='1e-300' from='A0A1' to='A1A2'/></routes>",
+         "the maximum is 1000000 per flow"},
+        {"grid", "<routes><flow id='a' begin='0' end='3600' probability='7' from='A0A1' to='A1A2'/></routes>",
+         "probability=7"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char net[4400], rou[4400], out[4400];
+        snprintf(net, sizeof net, "%s/%s.net.xml", dir, cases[i].net);
+        snprintf(rou, sizeof rou, "%s/d%zu.rou.xml", dir, i);
+        snprintf(out, sizeof out, "%s/out%zu", dir, i);
+        if (cases[i].routes)
+            assert_true(city_test_write_file(rou, cases[i].routes));
+        const char *args[] = {"run", "--net", net, "--until", "10", "--out", out, "--quiet", NULL, NULL, NULL};
+        if (cases[i].routes) {
+            args[8] = "--routes";
+            args[9] = rou;
+        }
+        expect_run(args, cases[i].needle ? 2 : 0, cases[i].needle);
+    }
+}
+
 /* --- progress for logs --- */
 
 /* With stderr a pipe, a run prints a line per 10% of simulated time (here
@@ -335,6 +410,7 @@ int main(void)
         cmocka_unit_test(test_printed_names_are_stable),
         cmocka_unit_test(test_command_lines_are_strict),
         cmocka_unit_test(test_progress_lines_on_pipes),
+        cmocka_unit_test(test_hostile_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
