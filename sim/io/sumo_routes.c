@@ -146,7 +146,7 @@ static bool read_depart(RoutesReader *r, const char **attrs)
         else if (strcmp(lane, "first") == 0)
             d->lane = CITY_DEPART_LANE_FIRST;
         else
-            d->lane = (int32_t)sumo_num(p, attrs, "departLane", 0);
+            d->lane = sumo_int(p, attrs, "departLane", 0);
     }
     const char *pos = sumo_attr(attrs, "departPos");
     if (pos && strcmp(pos, "base") != 0 && strcmp(pos, "free") != 0 && strcmp(pos, "random") != 0 &&

@@ -56,6 +56,22 @@ int32_t city_lua_field_int(lua_State *L, int t, const char *key, bool required, 
     return (int32_t)v;
 }
 
+int64_t city_lua_field_count(lua_State *L, int t, const char *key, int64_t dflt, int64_t lo, int64_t hi)
+{
+    lua_getfield(L, t, key);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return dflt;
+    }
+    int ok;
+    double v = lua_tonumberx(L, -1, &ok);
+    if (!ok || !(v >= (double)lo && v <= (double)hi) || v != floor(v))
+        luaL_error(L, "field '%s' must be a whole number from %I to %I, got %s", key, (lua_Integer)lo, (lua_Integer)hi,
+                   lua_type(L, -1) == LUA_TNUMBER ? lua_tostring(L, -1) : luaL_typename(L, -1));
+    lua_pop(L, 1);
+    return (int64_t)v;
+}
+
 bool city_lua_field_has(lua_State *L, int t, const char *key)
 {
     lua_getfield(L, t, key);
