@@ -432,6 +432,31 @@ static void test_progress_lines_on_pipes(void **state)
     free(eb);
 }
 
+/* --- strict API tables --- */
+
+static void test_api_tables_are_strict(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *needle;
+    } cases[] = {
+        {"city.config{ untl_s = 10 }", "keys.lua:1: city.config: unknown key 'untl_s'; did you mean 'until_s'?"},
+        {"city.road.grid{ nx = 3, lanse = 2 }", "city.road.grid: unknown key 'lanse'; did you mean 'lanes'?"},
+        {"city.road.grid{ nx = 3, reroute_perod = 60 }", "did you mean 'reroute_period'?"},
+        {"city.road.grid{ nx = 3 }\ncity.road.flow{ id = 'f', from = 'A0A1', to = 'A1A2', rat = 600 }",
+         "keys.lua:2: city.road.flow: unknown key 'rat'; did you mean 'rate'?"},
+        {"city.road.grid{ nx = 3, zzzzzz = 1 }", "unknown key 'zzzzzz' (see scenarios/API.md)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *dir = city_test_scratch("hostile_keys");
+        const char *scn = write_scenario(dir, "keys", cases[i].text);
+        char out[4300];
+        snprintf(out, sizeof out, "%s/out", dir);
+        const char *args[] = {"run", scn, "--out", out, NULL};
+        expect_run(args, 2, cases[i].needle);
+    }
+}
+
 /* --- strict command lines --- */
 
 static void test_command_lines_are_strict(void **state)
@@ -466,6 +491,7 @@ int main(void)
         cmocka_unit_test(test_progress_lines_on_pipes),
         cmocka_unit_test(test_hostile_files),
         cmocka_unit_test(test_script_numbers_and_leaks),
+        cmocka_unit_test(test_api_tables_are_strict),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
