@@ -172,7 +172,7 @@ static void test_arrivals_add_up(void **state)
         fail_msg("%s", err);
     CityWorld *w = city_scenario_world(sc);
     ArrivalProbe *probe = calloc(1, sizeof *probe);
-    CitySubsystemDef def = {"arrival_probe", CITY_PHASE_COMMIT, 1, 0, probe_step, NULL, free, NULL};
+    CitySubsystemDef def = {"arrival_probe", CITY_PHASE_COMMIT, 1, 0, probe_step, NULL, free, NULL, NULL, NULL};
     assert_int_equal(city_world_add_subsystem(w, &def, probe), CITY_OK);
     while (city_world_tick(w) < city_scenario_end_tick(sc)) {
         assert_int_equal(city_scenario_step(sc), CITY_OK);

@@ -52,11 +52,11 @@ static void test_scheduler_order_and_periods(void **state)
     /* Registered out of phase order on purpose: the phase decides. */
     Probe phys = {"phys", &trace, 0}, sense = {"sense", &trace, 0}, ctrl = {"ctrl", &trace, 0},
           slow = {"slow", &trace, 0}, event = {"event", &trace, 0};
-    CitySubsystemDef d_phys = {"phys", CITY_PHASE_PHYSICS, 1, 0, probe_step, NULL, NULL, NULL};
-    CitySubsystemDef d_sense = {"sense", CITY_PHASE_SENSE, 2, 1, probe_step, NULL, NULL, NULL};
-    CitySubsystemDef d_ctrl = {"ctrl", CITY_PHASE_CONTROL, 1, 0, probe_step, NULL, NULL, NULL};
-    CitySubsystemDef d_slow = {"slow", CITY_PHASE_PHYSICS, 3, 0, probe_step, NULL, NULL, NULL};
-    CitySubsystemDef d_event = {"event", CITY_PHASE_REPORT, 0, 0, probe_step, NULL, NULL, NULL};
+    CitySubsystemDef d_phys = {"phys", CITY_PHASE_PHYSICS, 1, 0, probe_step, NULL, NULL, NULL, NULL, NULL};
+    CitySubsystemDef d_sense = {"sense", CITY_PHASE_SENSE, 2, 1, probe_step, NULL, NULL, NULL, NULL, NULL};
+    CitySubsystemDef d_ctrl = {"ctrl", CITY_PHASE_CONTROL, 1, 0, probe_step, NULL, NULL, NULL, NULL, NULL};
+    CitySubsystemDef d_slow = {"slow", CITY_PHASE_PHYSICS, 3, 0, probe_step, NULL, NULL, NULL, NULL, NULL};
+    CitySubsystemDef d_event = {"event", CITY_PHASE_REPORT, 0, 0, probe_step, NULL, NULL, NULL, NULL, NULL};
     assert_int_equal(city_world_add_subsystem(w, &d_phys, &phys), CITY_OK);
     assert_int_equal(city_world_add_subsystem(w, &d_sense, &sense), CITY_OK);
     assert_int_equal(city_world_add_subsystem(w, &d_ctrl, &ctrl), CITY_OK);
@@ -254,7 +254,7 @@ static uint64_t run_counter(uint64_t seed, int ticks)
     CityWorld *w = new_world(seed);
     static Counter c;
     c.x = 0;
-    CitySubsystemDef def = {"counter", CITY_PHASE_PHYSICS, 1, 0, counter_step, counter_hash, NULL, NULL};
+    CitySubsystemDef def = {"counter", CITY_PHASE_PHYSICS, 1, 0, counter_step, counter_hash, NULL, NULL, NULL, NULL};
     assert_int_equal(city_world_add_subsystem(w, &def, &c), CITY_OK);
     assert_int_equal(city_world_run_until(w, ticks), CITY_OK);
     uint64_t h = city_world_hash(w);

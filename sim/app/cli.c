@@ -38,7 +38,10 @@ static void usage_run(FILE *f, const char *command)
             "  --mem-mb N             memory cap of the whole run in MiB: networks, demand, vehicles, grids\n"
             "                         and Lua (default %u; peak memory stays under it plus about 64 MiB)\n"
             "  --screenshot FILE.png  render the city to a PNG without a window (run only)\n"
-            "  --at SECONDS           when to take the screenshot (default: at the end)\n"
+            "  --at SECONDS           when to take the screenshot or the checkpoint (default: at the end)\n"
+            "  --save-state FILE      write a checkpoint of the whole run at --at (the run goes on to its end)\n"
+            "  --restore FILE         continue a checkpointed run from where it was saved (its scenario, seed,\n"
+            "                         dt and parameters); with --seed N, a fork: every random stream reseeded\n"
             "  --size WxH             screenshot or window size in pixels (default %dx%d)\n"
             "  --replay EVENTS.csv    apply again the operator commands (viewer keys that changed the city)\n"
             "                         logged in an earlier run's events.csv, at the same times\n"
@@ -235,6 +238,11 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
                 if (!parse_u64(v, &u))
                     return bad(command, a, v, "a whole number >= 0");
                 o->scenario.seed = u;
+                o->seed_given = true;
+            } else if (!strcmp(a, "--save-state")) {
+                o->save_state_path = v;
+            } else if (!strcmp(a, "--restore")) {
+                o->restore_path = v;
             } else if (!strcmp(a, "--until")) {
                 if (!parse_double(v, &d) || d < 0 || d > 1e9)
                     return bad(command, a, v, "seconds from 0 to 1e9");
@@ -326,8 +334,18 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
                 o->screenshot_path);
         return 2;
     }
-    if (o->screenshot_at_s >= 0 && !o->screenshot_path) {
-        fprintf(stderr, "citylab %s: --at needs --screenshot FILE.png\n", command);
+    if (view && (o->save_state_path || o->restore_path))
+        return not_here(command, o->save_state_path ? "--save-state" : "--restore", "run");
+    if (o->screenshot_at_s >= 0 && !o->screenshot_path && !o->save_state_path) {
+        fprintf(stderr, "citylab %s: --at needs --screenshot FILE.png or --save-state FILE\n", command);
+        return 2;
+    }
+    if (o->restore_path && (o->net_path || o->scenario.n_params || o->replay_path)) {
+        fprintf(stderr, "citylab %s: --restore continues the saved run with its own scenario and parameters; drop %s\n",
+                command,
+                o->net_path      ? "--net"
+                : o->replay_path ? "--replay"
+                                 : "--param");
         return 2;
     }
     if (o->net_path)

@@ -190,6 +190,8 @@ int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out,
         sigprocmask(SIG_SETMASK, &saved, NULL);
         if (st == CITY_OK)
             st = city_output_attach_log(*out, w, err, sizeof err);
+        if (st == CITY_OK)
+            st = city_output_attach_readings(*out, w, err, sizeof err);
     }
     if (st == CITY_OK)
         return 0;
@@ -266,10 +268,24 @@ int city_cmd_run_from(int argc, char **argv, int first)
     CityScenario *sc;
     CityOutput *out;
     CityReplay *replay;
-    if ((rc = city_run_begin(&o, &sc, &out, &replay, &load_s)) != 0) {
+    CityCheckpointInfo ck = {0};
+    bool fork = false;
+    uint64_t fork_seed = 0;
+    if ((o.restore_path && (rc = city_run_restore_prepare(&o, &ck, &fork, &fork_seed)) != 0) ||
+        (rc = city_run_begin(&o, &sc, &out, &replay, &load_s)) != 0) {
+        city_checkpoint_info_free(&ck);
         city_cli_options_free(&o);
         return rc;
     }
+    if (o.restore_path && city_run_restore_apply(sc, &o, out, fork, fork_seed) != 0) {
+        city_checkpoint_info_free(&ck);
+        city_run_abort(out, city_scenario_world(sc));
+        city_scenario_destroy(sc);
+        city_replay_free(replay);
+        city_cli_options_free(&o);
+        return 2;
+    }
+    city_checkpoint_info_free(&ck);
     char err[CITY_ERROR_MAX * 2] = "";
     CityWorld *w = city_scenario_world(sc);
     const int64_t end_tick = city_scenario_end_tick(sc);
@@ -278,6 +294,14 @@ int city_cmd_run_from(int argc, char **argv, int first)
     const bool show = !o.quiet && isatty(STDERR_FILENO);
     const bool log_lines = !o.quiet && !show;
     LogProgress lp = log_progress_start();
+    int64_t save_tick = !o.save_state_path       ? -1
+                        : o.screenshot_at_s >= 0 ? city_world_ticks_for(w, o.screenshot_at_s)
+                                                 : end_tick;
+    if (save_tick >= 0 && save_tick < city_world_tick(w)) {
+        snprintf(err, sizeof err, "--at %.1f s is before the restored run's time (%.1f s)", o.screenshot_at_s,
+                 city_world_time_s(w));
+        goto fail;
+    }
     double last_print = t0;
 #ifdef CITY_HAVE_VIEWER
     if (o.screenshot_path && !(shot_charts = city_view_charts_create())) {
@@ -289,6 +313,8 @@ int city_cmd_run_from(int argc, char **argv, int first)
     while (city_world_tick(w) < end_tick && !city_world_stopped(w)) {
         if (shot_tick >= 0 && city_world_tick(w) == shot_tick && take_screenshot(sc, &o, err, sizeof err) != 0)
             goto fail;
+        if (city_world_tick(w) == save_tick && city_run_save_state(sc, &o, out) != 0)
+            goto failed;
         if (city_scenario_step(sc) != CITY_OK) {
             snprintf(err, sizeof err, "%s", city_world_error(w));
             goto fail;
@@ -306,6 +332,15 @@ int city_cmd_run_from(int argc, char **argv, int first)
     }
     if (show)
         progress(t0, w, end_tick, true);
+    if (save_tick >= city_world_tick(w)) {
+        if (save_tick > city_world_tick(w)) {
+            snprintf(err, sizeof err, "--at %.1f s is after the end of the run (%.1f s); nothing was saved",
+                     o.screenshot_at_s, city_world_time_s(w));
+            goto fail;
+        }
+        if (city_run_save_state(sc, &o, out) != 0)
+            goto failed;
+    }
     /* a screenshot asked for at (or after) the end */
     if (shot_tick >= city_world_tick(w) && take_screenshot(sc, &o, err, sizeof err) != 0)
         goto fail;
@@ -318,6 +353,7 @@ int city_cmd_run_from(int argc, char **argv, int first)
 
 fail:
     print_error(err);
+failed:
     city_run_abort(out, w);
     city_scenario_destroy(sc);
     city_replay_free(replay);

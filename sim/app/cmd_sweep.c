@@ -264,7 +264,7 @@ static int dispatch(const CitySweep *sw, SweepOptions *o)
     if (o->mode == SWEEP_DRY_RUN) {
         write_manifest(stdout, sw);
         fprintf(stderr, "sweep %s: %zu points x %zu seeds = %zu runs of %s into %s/runs/\n", sw->name, sw->n_points,
-                sw->n_seeds, n, sw->scenario, o->out);
+                sw->n_seeds, n, sw->restore ? sw->restore : sw->scenario, o->out);
         return 0;
     }
     if (o->mode == SWEEP_TASK) {

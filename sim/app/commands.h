@@ -23,6 +23,9 @@ typedef struct CityCliOptions {
     size_t mem_limit_bytes;       /* --mem-mb: cap on the run's C heap (0: the default) */
     const char *script_keys;      /* --keys SCRIPT: scripted viewer input */
     const char *replay_path;      /* --replay EVENTS.csv: operator commands to apply again */
+    const char *save_state_path;  /* --save-state FILE: checkpoint at --at (default: the end) */
+    const char *restore_path;     /* --restore FILE: continue a checkpointed run */
+    bool seed_given;              /* --seed was on the command line (with --restore: a fork) */
     char net_name[256];           /* run name for --net: the network file's stem */
     const char **params;          /* --param NAME=VALUE strings (array owned, strings in argv) */
     size_t cap_params;            /* entries allocated in params */
@@ -63,6 +66,11 @@ const char *city_memcap_note(void);
  * when none is close enough to suggest. */
 const char *city_cli_nearest(const char *word, const char *const *choices);
 int city_cmd_pf(int argc, char **argv);
+/* run_state.c: --restore (before and after loading the scenario) and
+ * --save-state. Each returns 0 or an exit code after printing the error. */
+int city_run_restore_prepare(CityCliOptions *o, CityCheckpointInfo *ck, bool *fork, uint64_t *fork_seed);
+int city_run_restore_apply(CityScenario *sc, const CityCliOptions *o, CityOutput *out, bool fork, uint64_t fork_seed);
+int city_run_save_state(CityScenario *sc, const CityCliOptions *o, CityOutput *out);
 /* citylab sweep SWEEP.lua and citylab collect SWEEP_OUT (exit codes). */
 int city_cmd_sweep(int argc, char **argv);
 int city_cmd_collect(int argc, char **argv);

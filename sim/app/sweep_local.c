@@ -50,7 +50,12 @@ char **sweep_run_argv(const CitySweep *sw, const SweepOptions *o, size_t run)
 #define ADD(s) ok = ok && (argv[n++] = strdup(s)) != NULL
     ADD(sweep_self_exe());
     ADD("run");
-    ADD(sw->scenario);
+    if (sw->scenario)
+        ADD(sw->scenario);
+    if (sw->restore) {
+        ADD("--restore"); /* a fork: the checkpoint's run, reseeded */
+        ADD(sw->restore);
+    }
     ADD("--seed");
     snprintf(buf, sizeof buf, "%llu", (unsigned long long)sw->seeds[run % sw->n_seeds]);
     ADD(buf);

@@ -49,6 +49,9 @@ void city_world_destroy(CityWorld *world)
     }
     free(world->subsystems);
     free(world->events);
+    for (size_t i = 0; i < world->n_event_names; i++)
+        free(world->event_names[i].name);
+    free(world->event_names);
     for (size_t i = 0; i < world->n_streams; i++) {
         free(world->streams[i].name);
         free(world->streams[i].rng);

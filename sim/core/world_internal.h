@@ -38,6 +38,12 @@ struct CityTable {
     size_t rows;  /* row count */
 };
 
+typedef struct CityEventName {
+    char *name;     /* stable name written into checkpoints */
+    CityEventFn fn; /* the callback */
+    void *user;     /* its user pointer */
+} CityEventName;
+
 struct CityWorld {
     uint64_t seed;           /* run seed */
     int32_t dt_ms;           /* tick length */
@@ -53,6 +59,8 @@ struct CityWorld {
     CityTimedEvent *events; /* binary min-heap on (tick, seq) */
     size_t n_events, cap_events;
     uint64_t next_seq;
+    CityEventName *event_names; /* named callbacks (checkpoints) */
+    size_t n_event_names, cap_event_names;
 
     CityRngStream *streams; /* sorted by name */
     size_t n_streams, cap_streams;

@@ -7,8 +7,12 @@
 #include "couple_internal.h"
 
 static const CouplingDef couplings[] = {
-    {"ev_charging", couple_ev_attach}, /* road arrivals -> grid chargers */
-    {NULL, NULL},                      /* end of table */
+    {"ev_charging", couple_ev_attach},              /* road arrivals -> grid chargers */
+    {"emission", couple_emission_attach},           /* traffic -> emissions -> air grid */
+    {"sensor_road", couple_sensor_road_attach},     /* vehicles -> loops, cameras, radar */
+    {"sensor_env", couple_sensor_env_attach},       /* weather and air -> weather and air sensors */
+    {"weather_power", couple_weather_power_attach}, /* weather -> cooling load, PV, streetlights */
+    {NULL, NULL},                                   /* end of table */
 };
 
 CityStatus city_couple_attach_all(CityWorld *world)

@@ -4,6 +4,7 @@
  * and unplugs after a dwell time, taking its energy with it. Without a
  * free charger nothing happens. Runs in COMMIT: it reads the road's
  * arrivals of this tick and writes the grid's plugged-in EVs. */
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "city_array.h"
@@ -128,6 +129,41 @@ static CityStatus ev_finish(CityWorld *w, void *self)
     return CITY_OK;
 }
 
+static CityStatus ev_save(const CityWorld *w, const void *self, CityStateWriter *out)
+{
+    (void)w;
+    const CoupleEv *c = self;
+    city_state_put_u64(out, c->sessions);
+    city_state_put_f64(out, c->charged_kwh);
+    city_state_put_u64(out, (uint64_t)c->n_parked);
+    for (int32_t i = 0; i < c->n_parked; i++) {
+        city_state_put_u64(out, c->parked[i].key);
+        city_state_put_f64(out, c->parked[i].unplug_s);
+        city_state_put_f64(out, c->parked[i].arrived_kwh);
+        city_state_put_str(out, c->parked[i].name);
+    }
+    return CITY_OK;
+}
+
+static CityStatus ev_load(CityWorld *w, void *self, CityStateReader *in)
+{
+    CoupleEv *c = self;
+    c->sessions = city_state_get_u64(in);
+    c->charged_kwh = city_state_get_f64(in);
+    uint64_t n = city_state_get_u64(in);
+    if (in->bad || n > INT32_MAX ||
+        !city_array_grow((void **)&c->parked, &c->cap_parked, (int32_t)n, sizeof *c->parked))
+        return city_world_fail(w, CITY_ERR_PARSE, "EV charging: damaged checkpoint");
+    for (int32_t i = 0; i < (int32_t)n; i++) {
+        ParkedEv *p = &c->parked[c->n_parked++];
+        p->key = city_state_get_u64(in);
+        p->unplug_s = city_state_get_f64(in);
+        p->arrived_kwh = city_state_get_f64(in);
+        p->name = city_state_get_str(in);
+    }
+    return in->bad ? CITY_ERR_PARSE : CITY_OK;
+}
+
 CityStatus couple_ev_attach(CityWorld *w, const char *name)
 {
     if (!city_road_of(w) || !city_grid_of(w))
@@ -135,7 +171,7 @@ CityStatus couple_ev_attach(CityWorld *w, const char *name)
     CoupleEv *c = calloc(1, sizeof *c);
     if (!c)
         return city_world_fail(w, CITY_ERR_NOMEM, "out of memory for the EV-charging coupling");
-    CitySubsystemDef def = {name, CITY_PHASE_COMMIT, 1, 0, ev_step, ev_hash, ev_destroy, ev_finish};
+    CitySubsystemDef def = {name, CITY_PHASE_COMMIT, 1, 0, ev_step, ev_hash, ev_destroy, ev_finish, ev_save, ev_load};
     CityStatus st = city_world_add_subsystem(w, &def, c);
     if (st != CITY_OK)
         ev_destroy(c);

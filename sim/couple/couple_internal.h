@@ -12,6 +12,10 @@ typedef struct CouplingDef {
 } CouplingDef;
 
 /* One attach function per coupling file. */
-CityStatus couple_ev_attach(CityWorld *world, const char *name); /* couple_ev.c */
+CityStatus couple_ev_attach(CityWorld *world, const char *name);            /* couple_ev.c */
+CityStatus couple_emission_attach(CityWorld *world, const char *name);      /* couple_emission.c */
+CityStatus couple_sensor_road_attach(CityWorld *world, const char *name);   /* couple_sensor_road.c */
+CityStatus couple_sensor_env_attach(CityWorld *world, const char *name);    /* couple_sensor_env.c */
+CityStatus couple_weather_power_attach(CityWorld *world, const char *name); /* couple_weather_power.c */
 
 #endif

@@ -223,7 +223,10 @@ CityStatus city_command_replay(CityWorld *world, const char *events_csv, CityRep
         fclose(f);
         return city_world_fail(world, CITY_ERR_NOMEM, "out of memory");
     }
-    CityStatus st = parse_log(f, r, world);
+    /* named, so that a checkpoint can hold the pending commands */
+    CityStatus st = city_world_name_event(world, "command.replay", replay_fire, r);
+    if (st == CITY_OK)
+        st = parse_log(f, r, world);
     fclose(f);
     *out = r; /* even on error: events may already point into it */
     return st;

@@ -40,6 +40,25 @@ static void map_destroy(void *self)
     free(m);
 }
 
+/* The map is built by the scenario's top level and never changes during a
+ * run: a checkpoint holds only its size, to catch a rebuilt map that differs. */
+static CityStatus map_save(const CityWorld *world, const void *self, CityStateWriter *out)
+{
+    (void)world;
+    const CityMap *m = self;
+    city_state_put_i64(out, m->n);
+    return CITY_OK;
+}
+
+static CityStatus map_load(CityWorld *world, void *self, CityStateReader *in)
+{
+    const CityMap *m = self;
+    if (city_state_get_i64(in) != m->n && !in->bad)
+        city_state_fail(in, "the map has other layers than the saved run's");
+    (void)world;
+    return in->bad ? CITY_ERR_PARSE : CITY_OK;
+}
+
 static CityMap *map_of(CityWorld *world, bool create)
 {
     CityMap *m = city_world_subsystem(world, "map");
@@ -53,7 +72,9 @@ static CityMap *map_of(CityWorld *world, bool create)
                             .period_ticks = 0,
                             .step = map_step,
                             .hash = map_hash,
-                            .destroy = map_destroy};
+                            .destroy = map_destroy,
+                            .save = map_save,
+                            .load = map_load};
     if (city_world_add_subsystem(world, &def, m) != CITY_OK) {
         free(m);
         return NULL;

@@ -1,5 +1,8 @@
 #include "city_output.h"
 
+#include "city_senml.h"
+#include "city_sensor.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -25,6 +28,8 @@ struct CityOutput {
     char stage_marker[PATH_MAX]; /* its marker file */
     char stage_events[PATH_MAX]; /* its events.csv */
     FILE *events;                /* events.csv, open while the run goes */
+    FILE *senml, *readings;      /* readings.senml.jsonl and readings.csv while the run goes (or NULL) */
+    bool readings_failed;        /* a write of readings failed */
 };
 
 void city_json_string(FILE *f, const char *s)
@@ -315,6 +320,51 @@ CityStatus city_output_attach_log(CityOutput *out, CityWorld *world, char *err, 
     return CITY_OK;
 }
 
+static void readings_sink(void *user, const CityReading *r, double truth)
+{
+    CityOutput *out = user;
+    city_senml_write(out->senml, r, truth);
+    city_reading_csv_write(out->readings, r, truth);
+    if (ferror(out->senml) || ferror(out->readings))
+        out->readings_failed = true;
+}
+
+CityStatus city_output_attach_readings(CityOutput *out, CityWorld *world, char *err, size_t err_len)
+{
+    CitySensors *s = city_sensors_of(world);
+    if (!s)
+        return CITY_OK;
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/readings.senml.jsonl", out->stage_dir);
+    out->senml = fopen(path, "w");
+    if (out->senml) {
+        snprintf(path, sizeof path, "%s/readings.csv", out->stage_dir);
+        out->readings = fopen(path, "w");
+    }
+    if (!out->senml || !out->readings) {
+        snprintf(err, err_len, "%s: cannot write (%s)", path, strerror(errno));
+        return CITY_ERR_IO;
+    }
+    city_reading_csv_header(out->readings);
+    city_sensors_set_sink(s, readings_sink, out);
+    return CITY_OK;
+}
+
+/* Detaches the readings sink and closes its files; false when a write failed. */
+static bool readings_close(CityOutput *out, CityWorld *world)
+{
+    bool ok = !out->readings_failed;
+    CitySensors *s = world ? city_sensors_of(world) : NULL;
+    if (s)
+        city_sensors_set_sink(s, NULL, NULL);
+    if (out->senml && fclose(out->senml) != 0)
+        ok = false;
+    if (out->readings && fclose(out->readings) != 0)
+        ok = false;
+    out->senml = out->readings = NULL;
+    return ok;
+}
+
 static CityStatus write_summary(const char *path, const CityWorld *w, const CityRunInfo *info)
 {
     FILE *f = fopen(path, "w");
@@ -396,6 +446,8 @@ static CityStatus commit_stage(CityOutput *out, const CityWorld *world, const Ci
             st = CITY_ERR_IO;
         out->events = NULL;
     }
+    if (!readings_close(out, (CityWorld *)world))
+        st = CITY_ERR_IO;
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/summary.json", out->stage_dir);
     if (st == CITY_OK)
@@ -456,6 +508,45 @@ void city_output_abort(CityOutput *out, CityWorld *world)
             city_world_set_log_sink(world, NULL, NULL);
         fclose(out->events);
     }
+    readings_close(out, world);
     rmtree(out->stage_dir);
     free(out);
+}
+
+char *city_output_log_text(CityOutput *out, size_t *len)
+{
+    *len = 0;
+    if (!out->events || fflush(out->events) != 0)
+        return NULL;
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/events.csv", out->stage_dir);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *text = NULL;
+    long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (text = malloc((size_t)n + 1))) {
+        size_t got = fread(text, 1, (size_t)n, f);
+        text[got] = '\0';
+        const char *body = strchr(text, '\n'); /* after the header */
+        size_t skip = body ? (size_t)(body + 1 - text) : got;
+        memmove(text, text + skip, got - skip + 1);
+        *len = got - skip;
+    }
+    fclose(f);
+    return text;
+}
+
+CityStatus city_output_log_prefill(CityOutput *out, const char *text, size_t len)
+{
+    if (!out->events)
+        return CITY_ERR_INVALID;
+    /* the saved log replaces what the rerun top level logged again */
+    const long header = (long)strlen("time_s,kind,message\n");
+    if (fflush(out->events) != 0 || ftruncate(fileno(out->events), header) != 0 ||
+        fseek(out->events, header, SEEK_SET) != 0)
+        return CITY_ERR_IO;
+    if (len && fwrite(text, 1, len, out->events) != len)
+        return CITY_ERR_IO;
+    return CITY_OK;
 }

@@ -7,6 +7,7 @@
 #include "city_array.h"
 #include "city_strmap.h"
 #include "city_sumo_walk.h"
+#include "city_text.h"
 #include "sumo_xml.h"
 
 enum { WALK_LANE = 0, WALK_CROSSING, WALK_AREA };
@@ -37,26 +38,11 @@ typedef struct WalkRead {
 
 static bool allows_pedestrians(const char *allow)
 {
-    for (const char *s = allow; s && *s;) {
-        while (*s == ' ')
-            s++;
-        const char *e = s;
-        while (*e && *e != ' ')
-            e++;
-        if (e - s == 10 && strncmp(s, "pedestrian", 10) == 0)
+    char word[16];
+    for (const char *s = allow ? allow : ""; city_list_next(&s, word, sizeof word) > 0;)
+        if (strcmp(word, "pedestrian") == 0)
             return true;
-        s = e;
-    }
     return false;
-}
-
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
 }
 
 /* "x,y x,y ..." into pairs; false on a malformed shape. */
@@ -111,7 +97,7 @@ static void on_start(void *user, const char *name, const char **attrs)
         l->kind = r->edge_kind;
         l->width_m = width;
         l->first_area = l->last_area = -1;
-        l->id = dup_str(id);
+        l->id = city_strdup(id);
         if (!l->id || !parse_shape(shape, &l->pts, &l->n)) {
             free(l->id);
             free(l->pts);
@@ -244,10 +230,15 @@ static CityStatus build_lane(CityPed *ped, WalkLane *l, CitySumoWalkInfo *info)
         } else {
             l->first_area = area;
         }
-        if (city_ped_wall_add(ped, q[0], q[1], q[2], q[3]) != CITY_OK ||
-            city_ped_wall_add(ped, q[4], q[5], q[6], q[7]) != CITY_OK)
-            return CITY_ERR_INVALID;
-        info->walls += 2;
+        /* Sidewalks get walls along both sides. Crossings do not: netconvert's
+         * walking areas overlap their ends, and a side wall reaching into a
+         * walking area pins walkers who aim past it at the crossing. */
+        if (l->kind == WALK_LANE) {
+            if (city_ped_wall_add(ped, q[0], q[1], q[2], q[3]) != CITY_OK ||
+                city_ped_wall_add(ped, q[4], q[5], q[6], q[7]) != CITY_OK)
+                return CITY_ERR_INVALID;
+            info->walls += 2;
+        }
         l->last_area = area;
         l->s1[0] = q[4], l->s1[1] = q[5], l->s1[2] = q[2], l->s1[3] = q[3];
         prev = area;

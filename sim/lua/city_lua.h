@@ -36,6 +36,10 @@ const char *city_lua_data_path(lua_State *L, int arg, char *buf, size_t len);
 /* Raises a Lua error carrying the world's last error message. */
 int city_lua_raise(lua_State *L, CityWorld *world, CityStatus status);
 
+/* A heap copy of s owned by the caller (free it); raises a Lua error when
+ * out of memory. */
+char *city_lua_strdup(lua_State *L, const char *s);
+
 /* Whether path names a regular file; callable anywhere. */
 bool city_lua_regular_file(const char *path);
 

@@ -18,15 +18,6 @@ static CityScenario *scenario(lua_State *L)
     return city_scenario_from_state(L);
 }
 
-/* A heap copy of s owned by the scenario; raises when out of memory. */
-static char *dup_str(lua_State *L, const char *s)
-{
-    char *p = city_strdup(s);
-    if (!p)
-        luaL_error(L, "not enough memory");
-    return p;
-}
-
 /* Names become file names and JSON keys: keep them plain. */
 static const char *check_name(lua_State *L, int arg, const char *what)
 {
@@ -134,7 +125,7 @@ static size_t add_callback(lua_State *L, CityCallbackKind kind, int fn_arg, int6
             luaL_error(L, "not enough memory");
         sc->mem_used += (sc->cap_callbacks - old_cap) * CALLBACK_BYTES;
     }
-    char *copy = name ? dup_str(L, name) : NULL;
+    char *copy = name ? city_lua_strdup(L, name) : NULL;
     lua_pushvalue(L, fn_arg);
     size_t i;
     uint32_t generation = 0;
@@ -154,6 +145,7 @@ static size_t add_callback(lua_State *L, CityCallbackKind kind, int fn_arg, int6
     cb->live = true;
     cb->generation = generation;
     cb->next_free = 0;
+    cb->made_in_run = sc->top_done;
     return i;
 }
 
@@ -244,7 +236,7 @@ static void add_end_item(lua_State *L, int fn_arg, const char *name, bool is_kpi
         luaL_error(L, "'%s' declared after the run ended", name);
     if (!city_grow((void **)&sc->end_items, &sc->cap_end_items, sc->n_end_items + 1, sizeof *sc->end_items))
         luaL_error(L, "not enough memory");
-    char *copy = dup_str(L, name);
+    char *copy = city_lua_strdup(L, name);
     lua_pushvalue(L, fn_arg);
     sc->end_items[sc->n_end_items++] = (CityEndItem){luaL_ref(L, LUA_REGISTRYINDEX), copy, is_kpi};
 }

@@ -177,9 +177,7 @@ static int l_param(lua_State *L)
         if (!p && !(p = param_add(sc, name, len, shown)))
             luaL_error(L, "not enough memory");
         if (p->given && strcmp(p->value, shown) != 0) {
-            char *copy = strdup(shown);
-            if (!copy)
-                luaL_error(L, "not enough memory");
+            char *copy = city_lua_strdup(L, shown);
             free(p->value);
             p->value = copy;
         }

@@ -66,6 +66,7 @@ static int l_config(lua_State *L)
                 {"headway_t", &p.headway_t_s},
                 {"path_share", &p.path_share},
                 {"evade", &p.evade_mps2},
+                {"noise", &p.noise_mps2},
                 {"slop", &p.slop_m},
                 {"wall_radius", &p.wall_radius_m},
                 {"max_substep", &p.max_substep_s},

@@ -11,6 +11,7 @@
 
 #include <lauxlib.h>
 
+#include "city_array.h"
 #include "city_lua.h"
 #include "city_paths.h"
 
@@ -78,4 +79,12 @@ const char *city_lua_data_path(lua_State *L, int arg, char *buf, size_t len)
     luaL_error(L, "file '%s' not found in the scenario's folder (%s) or in %s", name, rt->dir[0] ? rt->dir : "-",
                assets);
     return NULL;
+}
+
+char *city_lua_strdup(lua_State *L, const char *s)
+{
+    char *p = city_strdup(s);
+    if (!p)
+        luaL_error(L, "not enough memory");
+    return p;
 }

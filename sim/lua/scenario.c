@@ -112,6 +112,9 @@ CityStatus city_scenario_load(const CityScenarioOptions *o, CityScenario **out, 
         return load_failed(sc, pst, err);
     city_sandbox_open(sc);
     city_lua_open_city(sc);
+    CityStatus ns = city_world_name_event(sc->world, "lua.callback", city_lua_fire_callback, sc);
+    if (ns != CITY_OK)
+        return load_failed(sc, ns, err);
 
     city_sandbox_new_budget(sc);
     CityStatus cs = build_city(sc, o);
@@ -122,6 +125,8 @@ CityStatus city_scenario_load(const CityScenarioOptions *o, CityScenario **out, 
         return load_failed(sc, cs, err);
     if ((cs = city_param_check_used(sc)) != CITY_OK)
         return load_failed(sc, cs, err);
+    sc->n_top_callbacks = sc->n_callbacks;
+    sc->top_done = true;
     *out = sc;
     return CITY_OK;
 }

@@ -39,6 +39,7 @@ typedef struct CityCallback {
     bool live;             /* in use (false: on the free list, fn_ref released) */
     uint32_t generation;   /* bumped on every reuse of the slot; part of the handle */
     size_t next_free;      /* free list link (index + 1; 0 = end) */
+    bool made_in_run;      /* registered after the top level (a checkpoint cannot rebuild it by rerunning) */
 } CityCallback;
 
 typedef struct CityEndItem {
@@ -89,6 +90,9 @@ struct CityScenario {
     size_t *param_order; /* indices into params in first-read order */
     size_t n_param_order, cap_param_order;
 
+    size_t n_top_callbacks; /* callbacks the top level registered (a restore rebuilds exactly these) */
+    bool top_done;          /* the top level has run: callbacks from now on are made during the run */
+
     char *err; /* NULL: every error is the world's last error (sandbox.c still checks it) */
     size_t err_len;
 };
@@ -124,6 +128,12 @@ CityStatus city_param_init(CityScenario *sc, const char *const *given, size_t n)
 CityStatus city_param_check_used(CityScenario *sc);
 void city_param_free(CityScenario *sc);
 void city_lua_open_param(lua_State *L);
+
+/* lua_state.c: the scenario's own state in checkpoints: callbacks and the
+ * plain data (nil, booleans, numbers, strings, tables of those) that its
+ * globals, loaded modules and the upvalues of its functions hold. */
+CityStatus city_lua_state_save(CityScenario *sc, CityStateWriter *out);
+CityStatus city_lua_state_load(CityScenario *sc, CityStateReader *in);
 
 /* scenario.c */
 CityScenario *city_scenario_from_state(lua_State *L);

@@ -13,6 +13,7 @@
 #include <lua.h>
 #include <lualib.h>
 
+#include "city_lua.h"
 #include "city_rng.h"
 #include "city_sweep.h"
 
@@ -91,14 +92,6 @@ static int l_range(lua_State *L)
     return 1;
 }
 
-static char *xstrdup(lua_State *L, const char *s)
-{
-    char *p = strdup(s);
-    if (!p)
-        luaL_error(L, "not enough memory");
-    return p;
-}
-
 /* The value at the top of the stack as run text: integers plainly, floats
  * in the fewest digits that read back to the same double. */
 static char *value_text(lua_State *L, const char *param)
@@ -116,15 +109,15 @@ static char *value_text(lua_State *L, const char *param)
             if (strtod(buf, NULL) != d)
                 snprintf(buf, sizeof buf, "%.17g", d);
         }
-        return xstrdup(L, buf);
+        return city_lua_strdup(L, buf);
     case LUA_TBOOLEAN:
-        return xstrdup(L, lua_toboolean(L, -1) ? "true" : "false");
+        return city_lua_strdup(L, lua_toboolean(L, -1) ? "true" : "false");
     case LUA_TSTRING: {
         const char *s = lua_tostring(L, -1);
         for (const char *p = s; *p; p++)
             if ((unsigned char)*p < 0x20)
                 luaL_error(L, "params.%s: value '%s' holds a control character", param, s);
-        return xstrdup(L, s);
+        return city_lua_strdup(L, s);
     }
     default:
         luaL_error(L, "params.%s: values must be numbers, booleans or strings (got %s)", param, luaL_typename(L, -1));
@@ -279,7 +272,8 @@ static void read_seeds(lua_State *L, int idx, CitySweep *sw)
 
 static void check_keys(lua_State *L, int idx)
 {
-    static const char *const known[] = {"scenario", "params", "lhs", "seeds", "seed", "until_s", "dt_ms", NULL};
+    static const char *const known[] = {"scenario", "params", "lhs",     "seeds", "seed",
+                                        "until_s",  "dt_ms",  "restore", NULL};
     lua_pushnil(L);
     while (lua_next(L, idx)) {
         const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
@@ -287,7 +281,8 @@ static void check_keys(lua_State *L, int idx)
         for (int i = 0; known[i] && !ok; i++)
             ok = !strcmp(k, known[i]);
         if (!ok)
-            luaL_error(L, "unknown field '%s'; a sweep has scenario, params, lhs, seeds, seed, until_s, dt_ms", k);
+            luaL_error(L, "unknown field '%s'; a sweep has scenario, params, lhs, seeds, seed, until_s, dt_ms, restore",
+                       k);
         lua_pop(L, 1);
     }
 }
@@ -297,15 +292,40 @@ static char *abs_path(lua_State *L, const char *path)
     char *real = realpath(path, NULL);
     if (!real)
         luaL_error(L, "file not found: %s", path);
-    char *copy = xstrdup(L, real);
+    char *copy = city_lua_strdup(L, real);
     free(real);
     return copy;
 }
 
 /* The scenario is named relative to the sweep file's folder. */
+/* A path named relative to the sweep file's folder, made absolute. */
+static char *sweep_relative(lua_State *L, SweepLoad *ld, const char *rel)
+{
+    const char *slash = strrchr(ld->sweep->path, '/');
+    if (rel[0] == '/' || !slash)
+        return abs_path(L, rel);
+    lua_pushlstring(L, ld->sweep->path, (size_t)(slash - ld->sweep->path) + 1);
+    lua_pushstring(L, rel);
+    lua_concat(L, 2);
+    char *p = abs_path(L, lua_tostring(L, -1));
+    lua_pop(L, 1);
+    return p;
+}
+
 static void read_scenario(lua_State *L, int idx, SweepLoad *ld)
 {
+    lua_getfield(L, idx, "restore");
+    if (!lua_isnil(L, -1)) {
+        if (lua_type(L, -1) != LUA_TSTRING)
+            luaL_error(L, "restore: expected a checkpoint file (citylab run --save-state FILE --at S)");
+        ld->sweep->restore = sweep_relative(L, ld, lua_tostring(L, -1));
+    }
+    lua_pop(L, 1);
     lua_getfield(L, idx, "scenario");
+    if (lua_isnil(L, -1) && ld->sweep->restore) {
+        lua_pop(L, 1);
+        return;
+    }
     if (lua_type(L, -1) != LUA_TSTRING)
         luaL_error(L,
                    "scenario: expected the scenario file, like scenario = \"ring.lua\" (relative to the sweep file)");
@@ -366,7 +386,7 @@ static void expand(lua_State *L, SweepLoad *ld, size_t samples)
         !(sw->values = calloc(points * (n ? n : 1), sizeof *sw->values)))
         luaL_error(L, "not enough memory");
     for (size_t k = 0; k < n; k++)
-        sw->param_names[k] = xstrdup(L, ld->cols[k].name);
+        sw->param_names[k] = city_lua_strdup(L, ld->cols[k].name);
     for (size_t p = 0; p < points; p++) {
         size_t rest = p / samples, sample = p % samples;
         for (size_t k = n; k-- > 0;) {
@@ -376,7 +396,7 @@ static void expand(lua_State *L, SweepLoad *ld, size_t samples)
                 i = rest % c->n;
                 rest /= c->n;
             }
-            sw->values[p * n + k] = xstrdup(L, c->vals[i]);
+            sw->values[p * n + k] = city_lua_strdup(L, c->vals[i]);
         }
     }
 }
@@ -410,6 +430,9 @@ static int load_protected(lua_State *L)
         samples = read_lhs(L, lua_gettop(L), sw->seed, ld);
     }
     expand(L, ld, samples);
+    if (sw->restore && (sw->n_params > 0 || sw->dt_ms > 0))
+        luaL_error(L, "restore: runs forked from a checkpoint continue its scenario, parameters and dt; vary only "
+                      "the seeds (drop params, lhs and dt_ms)");
     return 0;
 }
 
@@ -543,6 +566,7 @@ void city_sweep_free(CitySweep *sw)
     free(sw->param_names);
     free(sw->seeds);
     free(sw->scenario);
+    free(sw->restore);
     free(sw->path);
     free(sw->name);
     free(sw);

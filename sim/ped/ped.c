@@ -32,6 +32,7 @@ void city_ped_params_defaults(CityPedParams *p)
     p->headway_t_s = 0.7;
     p->path_share = 0.6;
     p->evade_mps2 = 1.0;
+    p->noise_mps2 = 0.5;
     p->iterations = 6;
     p->slop_m = 0.01;
     p->wall_radius_m = 0.05;
@@ -70,6 +71,8 @@ static CityStatus check_params(CityWorld *w, const CityPedParams *p)
                {"arrive_radius_m", p->arrive_radius_m, 0}};
     if (!isfinite(p->path_share) || p->path_share <= 0 || p->path_share > 1)
         return city_world_fail(w, CITY_ERR_INVALID, "ped: parameter path_share must be in (0, 1]");
+    if (!isfinite(p->noise_mps2) || p->noise_mps2 < 0)
+        return city_world_fail(w, CITY_ERR_INVALID, "ped: parameter noise_mps2 must be a number >= 0");
     if (!isfinite(p->evade_mps2) || p->evade_mps2 < 0)
         return city_world_fail(w, CITY_ERR_INVALID, "ped: parameter evade_mps2 must be a number >= 0");
     for (size_t i = 0; i < sizeof pos / sizeof pos[0]; i++)

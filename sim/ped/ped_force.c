@@ -168,6 +168,14 @@ CityStatus ped_forces(CityPed *ped)
         }
         fx += ped->m[i] * (v_des * ex - ped->vx[i]) / ped->p.tau_s;
         fy += ped->m[i] * (v_des * ey - ped->vy[i]) / ped->p.tau_s;
+        /* Individual fluctuations (Helbing, Farkas and Vicsek 2000): a small
+         * random push that breaks the frozen equilibria of a soft-force
+         * crowd at narrowings. Drawn in slot order from the "ped" stream. */
+        if (ped->p.noise_mps2 > 0) {
+            double a = 2 * M_PI * city_rng_uniform(ped->rng), u = ped->p.noise_mps2 * city_rng_uniform(ped->rng);
+            fx += ped->m[i] * u * cos(a);
+            fy += ped->m[i] * u * sin(a);
+        }
         /* Someone coming straight at i: step to the right. */
         if (isfinite(oncoming)) {
             fx += ped->m[i] * ped->p.evade_mps2 * ey;

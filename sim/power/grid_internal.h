@@ -11,6 +11,7 @@
 
 #include "city_array.h"
 #include "city_grid.h"
+#include "city_state.h"
 
 #define GRID_MAX_FEEDERS 64
 
@@ -67,6 +68,7 @@ typedef struct GridPf {
     uint64_t tree_for;             /* topo signature the tree belongs to */
 } GridPf;
 
+/* A field that a run changes is also saved in grid_state.c (checkpoints). */
 struct CityGrid {
     double base_mva;
     CityError error; /* last error: what, which bus/branch/device, how to fix */
@@ -155,6 +157,10 @@ CityStatus grid_qlim_enforce(CityGrid *grid, const CityPfOptions *o, CityPfRepor
 
 /* grid_sweep.c */
 CityStatus grid_sweep_solve(CityGrid *grid, const CityPfOptions *o, CityPfReport *r);
+
+/* grid_state.c: what a run changes, in and out of a checkpoint */
+CityStatus grid_state_save(const CityGrid *grid, CityStateWriter *out);
+CityStatus grid_state_load(CityGrid *grid, CityStateReader *in);
 
 /* grid_devices.c */
 double grid_curve_at(const GridCurve *c, double t_s, double dflt);

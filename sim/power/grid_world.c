@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "city_grid_sim.h"
+#include "grid_internal.h"
 
 #define GRID_SUBSYSTEM "power"
 
@@ -174,6 +175,30 @@ static void grid_destroy(void *self)
     free(s);
 }
 
+static CityStatus grid_save(const CityWorld *w, const void *self, CityStateWriter *out)
+{
+    (void)w;
+    const GridSim *s = self;
+    city_state_put_array(out, &s->cfg, 1, sizeof s->cfg);
+    city_state_put_array(out, &s->tot, 1, sizeof s->tot);
+    city_state_put_array(out, &s->last, 1, sizeof s->last);
+    city_state_put_u8(out, s->has_last);
+    city_state_put_i64(out, s->next_tick);
+    return grid_state_save(s->grid, out);
+}
+
+static CityStatus grid_load(CityWorld *w, void *self, CityStateReader *in)
+{
+    (void)w;
+    GridSim *s = self;
+    city_state_get_array(in, &s->cfg, 1, sizeof s->cfg, "grid configuration");
+    city_state_get_array(in, &s->tot, 1, sizeof s->tot, "grid totals");
+    city_state_get_array(in, &s->last, 1, sizeof s->last, "grid step");
+    s->has_last = city_state_get_u8(in);
+    s->next_tick = city_state_get_i64(in);
+    return in->bad ? CITY_ERR_PARSE : grid_state_load(s->grid, in);
+}
+
 static CityStatus grid_finish(CityWorld *w, void *self)
 {
     GridSim *s = self;
@@ -198,7 +223,8 @@ CityStatus city_grid_sim_attach(CityWorld *w, CityGrid *grid, const CityGridSimC
     else
         city_grid_sim_config_default(&s->cfg);
     s->next_tick = city_world_tick(w);
-    CitySubsystemDef def = {GRID_SUBSYSTEM, CITY_PHASE_PHYSICS, 1, 0, grid_step, grid_hash, grid_destroy, grid_finish};
+    CitySubsystemDef def = {GRID_SUBSYSTEM, CITY_PHASE_PHYSICS, 1,           0,         grid_step,
+                            grid_hash,      grid_destroy,       grid_finish, grid_save, grid_load};
     CityStatus st = city_world_add_subsystem(w, &def, s);
     if (st != CITY_OK)
         grid_destroy(s);

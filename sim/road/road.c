@@ -242,7 +242,11 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
         road_destroy(road);
         return CITY_ERR_NOMEM;
     }
-    CitySubsystemDef owner = {.hash = road_hash, .destroy = road_destroy, .finish = road_finish};
+    CitySubsystemDef owner = {.hash = road_hash,
+                              .destroy = road_destroy,
+                              .finish = road_finish,
+                              .save = road_state_save,
+                              .load = road_state_load};
     CityStatus st = road_step_register(world, road, &owner);
     if (st != CITY_OK) {
         if (city_world_subsystem(world, "road") != road)

@@ -61,7 +61,8 @@ static bool item_before(const Item *a, const Item *b)
 
 static bool push(RoadDemand *d, Item it)
 {
-    if (d->n_heap == INT32_MAX || !city_array_grow((void **)&d->heap, &d->cap_heap, d->n_heap + 1, sizeof *d->heap))
+    if (d->n_heap == INT32_MAX ||
+        (d->n_heap == d->cap_heap && !city_array_grow((void **)&d->heap, &d->cap_heap, d->n_heap + 1, sizeof *d->heap)))
         return false;
     int64_t i = d->n_heap++;
     while (i > 0) {
@@ -369,4 +370,36 @@ void road_demand_hash(const RoadDemand *d, CityHash *h)
     city_hash_u64(h, (uint64_t)d->n_heap);
     for (int32_t i = 0; i < d->n_defs; i++)
         city_hash_u64(h, (uint64_t)d->defs[i].emitted);
+}
+
+/* ---- checkpoints: departures to come ----------------------------------- */
+
+void road_demand_save(const RoadDemand *d, CityStateWriter *out)
+{
+    city_state_put_tag(out, "DMND");
+    city_state_put_u64(out, (uint64_t)d->n_defs);
+    for (int32_t i = 0; i < d->n_defs; i++)
+        city_state_put_i64(out, d->defs[i].emitted);
+    city_state_put_array(out, d->heap, (size_t)d->n_heap, sizeof *d->heap);
+    city_state_put_i64(out, d->emitted);
+}
+
+bool road_demand_load(RoadDemand *d, CityStateReader *in)
+{
+    city_state_expect_tag(in, "DMND");
+    if (city_state_get_u64(in) != (uint64_t)d->n_defs && !in->bad)
+        return city_state_fail(in, "the scenario declares other demand than the saved run's; was it edited?");
+    for (int32_t i = 0; i < d->n_defs && !in->bad; i++)
+        d->defs[i].emitted = city_state_get_i64(in);
+    size_t n;
+    Item *heap = city_state_get_alloc(in, &n, sizeof *heap);
+    if (in->bad) {
+        free(heap);
+        return false;
+    }
+    free(d->heap);
+    d->heap = heap;
+    d->n_heap = d->cap_heap = (int64_t)n;
+    d->emitted = city_state_get_i64(in);
+    return !in->bad;
 }

@@ -7,7 +7,10 @@
 
 #include <stdint.h>
 
+#include <stdbool.h>
+
 #include "city_hash.h"
+#include "city_state.h"
 #include "city_rng.h"
 #include "city_road.h"
 
@@ -45,5 +48,8 @@ CityStatus road_demand_emit(RoadDemand *demand, double end_s, CityRng *rng, Road
 int64_t road_demand_pending(const RoadDemand *demand);
 
 void road_demand_hash(const RoadDemand *demand, CityHash *hash);
+/* Checkpoints: what each definition emitted and the departures to come. */
+void road_demand_save(const RoadDemand *demand, CityStateWriter *out);
+bool road_demand_load(RoadDemand *demand, CityStateReader *in);
 
 #endif

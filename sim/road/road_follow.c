@@ -107,7 +107,7 @@ static double plan_front(RoadStepCtx *x, int32_t v, double a_free, double v0, bo
     return vn;
 }
 
-void road_plan_lane(RoadStepCtx *x, int32_t lane)
+static void plan_lane(RoadStepCtx *x, int32_t lane)
 {
     CityRoad *road = x->road;
     RoadVehicles *vh = &road->veh;
@@ -156,4 +156,11 @@ void road_plan_lane(RoadStepCtx *x, int32_t lane)
         vh->lc_vmax_mps[v] = INFINITY;
         vh->next_speed[v] = vn;
     }
+}
+
+void road_plan_lanes(RoadStepCtx *x)
+{
+    x->n_cand = 0;
+    for (int32_t a = 0; a < x->road->n_active; a++)
+        plan_lane(x, x->road->active[a]);
 }

@@ -107,6 +107,8 @@ typedef struct RoadEdgeStats {
     double travel_s;  /* summed traversal times of vehicles that left */
 } RoadEdgeStats;
 
+/* A field that a run changes is also saved in road_state.c (checkpoints;
+ * test_checkpoint fails on a restore that misses one). */
 struct CityRoad {
     CityWorld *world;
     CityRoadNet *net;
@@ -228,6 +230,12 @@ static inline double road_desired_speed(const CityRoad *road, int32_t v, int32_t
     double vmax = road->vtypes[road->veh.vtype[v]].def.max_speed_mps;
     return limit < vmax ? limit : vmax;
 }
+
+/* road_state.c: checkpoints ("road" saves the state its phases share) */
+CityStatus road_state_save(const CityWorld *world, const void *self, CityStateWriter *out);
+CityStatus road_state_load(CityWorld *world, void *self, CityStateReader *in);
+CityStatus road_state_save_shared(const CityWorld *world, const void *self, CityStateWriter *out);
+CityStatus road_state_load_shared(CityWorld *world, void *self, CityStateReader *in);
 
 /* road_step.c: registers the road's step, one world subsystem per phase;
  * `owner` carries the hooks of the "road" entry (hash, destroy, finish).

@@ -173,20 +173,6 @@ void road_junction_rotate_announcements(CityRoad *road)
     road->n_touched = 0;
 }
 
-void road_announce(CityRoad *road, int32_t link, double eta_s)
-{
-    if (link < 0)
-        return;
-    if (road->link_eta[link] == INFINITY) {
-        if (!city_array_grow((void **)&road->link_touched, &road->cap_touched, road->n_touched + 1,
-                             sizeof *road->link_touched))
-            return; /* an unannounced approach only makes yielding vehicles bolder for one step */
-        road->link_touched[road->n_touched++] = link;
-    }
-    if (eta_s < road->link_eta[link])
-        road->link_eta[link] = eta_s;
-}
-
 void road_grant_junctions(RoadStepCtx *x)
 {
     CityRoad *road = x->road;

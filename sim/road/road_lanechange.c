@@ -126,7 +126,8 @@ static void miss_turn(CityRoad *road, int32_t v, int32_t lane)
 
 static void add_merge(CityRoad *road, int32_t lane, int32_t v)
 {
-    if (!city_array_grow((void **)&road->merges, &road->cap_merges, road->n_merges + 1, sizeof *road->merges))
+    if (road->n_merges == road->cap_merges &&
+        !city_array_grow((void **)&road->merges, &road->cap_merges, road->n_merges + 1, sizeof *road->merges))
         return; /* without the request the vehicle only waits longer */
     RoadMerge *m = &road->merges[road->n_merges];
     m->lane = lane;

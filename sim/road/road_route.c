@@ -68,7 +68,7 @@ static inline bool before(HeapItem a, HeapItem b)
 
 static bool heap_push(RoadRouter *r, HeapItem it)
 {
-    if (!city_array_grow((void **)&r->heap, &r->cap_heap, r->n_heap + 1, sizeof *r->heap))
+    if (r->n_heap == r->cap_heap && !city_array_grow((void **)&r->heap, &r->cap_heap, r->n_heap + 1, sizeof *r->heap))
         return false;
     int32_t i = r->n_heap++;
     while (i > 0) {

@@ -12,7 +12,10 @@
 
 #include <stdint.h>
 
+#include <stdbool.h>
+
 #include "city_hash.h"
+#include "city_state.h"
 #include "city_road_net.h"
 
 /* What the vehicles tell the lights each step (arrays indexed by lane). */
@@ -48,5 +51,8 @@ int32_t road_signals_phase(const RoadSignals *signals, int32_t tls);
 double road_signals_phase_start_s(const RoadSignals *signals, int32_t tls);
 
 void road_signals_hash(const RoadSignals *signals, CityHash *hash);
+/* Checkpoints: each light's program, mode and running phase. */
+void road_signals_save(const RoadSignals *signals, CityStateWriter *out);
+bool road_signals_load(RoadSignals *signals, CityStateReader *in);
 
 #endif

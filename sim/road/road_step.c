@@ -53,16 +53,15 @@ static CityStatus road_physics(CityWorld *world, void *self, int64_t tick)
     }
     road_junction_rotate_announcements(road);
     uint32_t live = road->veh.n_live;
-    if (!city_array_grow((void **)&road->scratch, &road->cap_scratch, (int32_t)live + 1, sizeof *road->scratch))
+    if (road->cap_scratch <= (int32_t)live &&
+        !city_array_grow((void **)&road->scratch, &road->cap_scratch, (int32_t)live + 1, sizeof *road->scratch))
         return road_fail(road, CITY_ERR_NOMEM, "out of memory in the traffic step");
     x.cand = road->scratch;
     if (live == 0)
         return CITY_OK;
     int32_t period = (int32_t)lround(1.0 / x.dt_s);
     road_change_lanes(&x, period < 1 ? 1 : period);
-    x.n_cand = 0;
-    for (int32_t a = 0; a < road->n_active; a++)
-        road_plan_lane(&x, road->active[a]);
+    road_plan_lanes(&x);
     road_grant_junctions(&x);
     CityStatus st = road_move_all(&x);
     if (st != CITY_OK)
@@ -120,6 +119,11 @@ CityStatus road_step_register(CityWorld *world, CityRoad *road, const CitySubsys
             def.hash = owner->hash;
             def.destroy = owner->destroy;
             def.finish = owner->finish;
+            def.save = owner->save;
+            def.load = owner->load;
+        } else {
+            def.save = road_state_save_shared;
+            def.load = road_state_load_shared;
         }
         CityStatus st = city_world_add_subsystem(world, &def, road);
         if (st != CITY_OK)

@@ -17,6 +17,7 @@
 
 #include <math.h>
 
+#include "city_array.h"
 #include "road_internal.h"
 
 #define ROAD_HALT_MPS 0.1        /* below this a vehicle is standing (SUMO's halting threshold) */
@@ -101,18 +102,33 @@ static inline char road_link_state(const CityRoad *road, const CityConnection *c
     return c->state;
 }
 
+/* Records that a vehicle may reach a junction link at eta_s (yielding
+ * vehicles read it next step). Inline: it runs for every approaching vehicle. */
+static inline void road_announce(CityRoad *road, int32_t link, double eta_s)
+{
+    if (link < 0)
+        return;
+    if (road->link_eta[link] == INFINITY) {
+        if (road->n_touched == road->cap_touched && !city_array_grow((void **)&road->link_touched, &road->cap_touched,
+                                                                     road->n_touched + 1, sizeof *road->link_touched))
+            return; /* an unannounced approach only makes yielding vehicles bolder for one step */
+        road->link_touched[road->n_touched++] = link;
+    }
+    if (eta_s < road->link_eta[link])
+        road->link_eta[link] = eta_s;
+}
+
 /* road_junction.c: who may enter a junction, in a fixed order */
 /* Last step's approach announcements become readable; older ones are cleared. */
 void road_junction_rotate_announcements(CityRoad *road);
 /* May vehicle v, dist metres before the stop line, enter connection ci now? */
 bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist);
-/* Records that a vehicle may reach a junction link at eta_s (yielding vehicles read it next step). */
-void road_announce(CityRoad *road, int32_t link, double eta_s);
 /* Grants the junction to the candidates in x->cand by link, then vehicle index. */
 void road_grant_junctions(RoadStepCtx *x);
 
-/* road_follow.c: every vehicle on a lane picks its speed for the step */
-void road_plan_lane(RoadStepCtx *x, int32_t lane);
+/* road_follow.c: every vehicle on an active lane picks its speed for the
+ * step; front vehicles that will cross a stop line go to x->cand */
+void road_plan_lanes(RoadStepCtx *x);
 
 /* road_lanechange.c: MOBIL and strategic lane changes, once per `period` ticks per vehicle */
 void road_change_lanes(RoadStepCtx *x, int32_t period);

@@ -310,7 +310,8 @@ static CityStatus queue_departure(void *user, const RoadDeparture *dep)
         if (route < 0)
             return CITY_ERR_NOMEM;
     }
-    if (!city_array_grow((void **)&road->pending, &road->cap_pending, road->n_pending + 1, sizeof *road->pending))
+    if (road->n_pending == road->cap_pending &&
+        !city_array_grow((void **)&road->pending, &road->cap_pending, road->n_pending + 1, sizeof *road->pending))
         return CITY_ERR_NOMEM;
     RoadPending *p = &road->pending[road->n_pending];
     p->dep = *dep;
@@ -536,7 +537,8 @@ static void remove_vehicle(CityRoad *road, int32_t v)
 
 CityStatus road_leave(CityRoad *road, int32_t v, bool arrived)
 {
-    if (!city_array_grow((void **)&road->leaving, &road->cap_leaving, road->n_leaving + 1, sizeof *road->leaving))
+    if (road->n_leaving == road->cap_leaving &&
+        !city_array_grow((void **)&road->leaving, &road->cap_leaving, road->n_leaving + 1, sizeof *road->leaving))
         return road_fail(road, CITY_ERR_NOMEM, "out of memory noting a vehicle that leaves the road");
     road->leaving[road->n_leaving++] = (RoadLeaving){v, arrived};
     road->veh.flags[v] &= (uint8_t)~ROAD_VF_TELEPORT; /* it left by itself: nothing to move on */

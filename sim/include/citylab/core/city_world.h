@@ -22,6 +22,7 @@
 #include "city_hash.h"
 #include "city_ids.h"
 #include "city_rng.h"
+#include "city_state.h"
 #include "city_status.h"
 
 #define CITY_DEFAULT_DT_MS 100 /* tick length when neither the scenario nor --dt sets one */
@@ -61,6 +62,13 @@ typedef struct CitySubsystemDef {
     /* Called once when the run ends, before outputs are written: flushes
      * partial aggregates and sets final KPIs (may be NULL). */
     CityStatus (*finish)(CityWorld *world, void *self);
+    /* Writes everything of the subsystem that a run changes into a
+     * checkpoint (NULL: the subsystem cannot be checkpointed, and saving
+     * is refused naming it). */
+    CityStatus (*save)(const CityWorld *world, const void *self, CityStateWriter *out);
+    /* Reads that back into the subsystem as the scenario's top level just
+     * rebuilt it at tick 0; a mismatch marks the reader bad with a message. */
+    CityStatus (*load)(CityWorld *world, void *self, CityStateReader *in);
 } CitySubsystemDef;
 
 /* A timed event callback; `user` and `arg` are what was scheduled. An
@@ -115,6 +123,12 @@ CityStatus city_world_wake(CityWorld *world, const char *name);
 /* Schedules fn at a tick (>= the current tick). Same-tick events fire in
  * the order they were scheduled. */
 CityStatus city_world_at(CityWorld *world, int64_t tick, CityEventFn fn, void *user, int64_t arg);
+/* Names an event callback (with its user pointer) so that pending events
+ * can be written into a checkpoint and found again after a restore. Call
+ * before scheduling such events; names are unique. */
+CityStatus city_world_name_event(CityWorld *world, const char *name, CityEventFn fn, void *user);
+/* Whether an event (fn, user, arg) is pending. */
+bool city_world_event_pending(const CityWorld *world, CityEventFn fn, const void *user, int64_t arg);
 /* Number of pending timed events. */
 size_t city_world_pending_events(const CityWorld *world);
 
@@ -134,6 +148,17 @@ bool city_world_stopped(const CityWorld *world);
 /* The RNG stream of a named subsystem (created on first use, seeded from
  * the run seed and the name). Stable pointer for the world's lifetime. */
 CityRng *city_world_rng(CityWorld *world, const char *name);
+
+/* Checkpoints: the clock, RNG streams, pending events, KPIs, checks,
+ * output tables and every subsystem (through its save hook). Saving is
+ * refused, with the reason in the world error, when a subsystem has no
+ * save hook or an event has no name. Loading expects the world as the same
+ * scenario built it at tick 0, and replaces its state. */
+CityStatus city_world_save(const CityWorld *world, CityStateWriter *out);
+CityStatus city_world_load(CityWorld *world, CityStateReader *in);
+/* Forks a restored run: a new run seed, every RNG stream reseeded from it
+ * and the current tick (so a fork does not replay the original's draws). */
+void city_world_reseed(CityWorld *world, uint64_t seed);
 
 /* Hash of the clock, every RNG stream and every subsystem's state. */
 uint64_t city_world_hash(const CityWorld *world);

@@ -40,12 +40,22 @@ typedef struct CityRunInfo {
 CityStatus city_output_begin(const char *final_dir, CityOutput **out, char *err, size_t err_len);
 /* Streams the world's event log into events.csv from now on. */
 CityStatus city_output_attach_log(CityOutput *out, CityWorld *world, char *err, size_t err_len);
+/* Streams the world's sensor readings (with the truth) into
+ * readings.senml.jsonl and readings.csv from now on; nothing when the
+ * world has no sensors. Call after the scenario loaded. */
+CityStatus city_output_attach_readings(CityOutput *out, CityWorld *world, char *err, size_t err_len);
 /* Writes summary.json and the tables, then moves the folder into place
  * (replacing an older run there). Frees `out` whatever happens. */
 CityStatus city_output_commit(CityOutput *out, const CityWorld *world, const CityRunInfo *info, char *err,
                               size_t err_len);
 /* Removes the staging folder and frees `out`; the destination is untouched. */
 void city_output_abort(CityOutput *out, CityWorld *world);
+/* The event log written so far (without its header), as a heap copy for
+ * a checkpoint; NULL on error. */
+char *city_output_log_text(CityOutput *out, size_t *len);
+/* Makes the event log hold the lines of an earlier part of the run (from
+ * a checkpoint) after its header, replacing what was logged so far. */
+CityStatus city_output_log_prefill(CityOutput *out, const char *text, size_t len);
 /* Async-signal-safe: removes the staging folder of a run that is being
  * killed (only unlink and rmdir of names known in advance). Call it from a
  * SIGINT/SIGTERM handler, then exit; `out` stays allocated. */

@@ -3,8 +3,10 @@
  * "pedestrian" (sidewalks, footways), every `crossing` and every
  * `walkingarea` becomes walkable areas of a CityPed.
  *  - a sidewalk or crossing lane is a chain of convex quads along its
- *    shape, as wide as the lane (mitred at bends), joined by doors, with
- *    walls along both sides;
+ *    shape, as wide as the lane (mitred at bends), joined by doors;
+ *    sidewalks have walls along both sides, crossings none (netconvert's
+ *    walking areas overlap their ends, and a side wall reaching into a
+ *    walking area pins walkers who aim past it);
  *  - a walking area is the convex hull of its shape and of the ends of the
  *    lanes that meet it (netconvert's outlines are sometimes not convex and
  *    sometimes collapse to a line), without walls;

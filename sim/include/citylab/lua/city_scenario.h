@@ -62,6 +62,37 @@ CityStatus city_scenario_step(CityScenario *scenario);
 bool city_scenario_param_at(const CityScenario *scenario, size_t i, const char **name, const char **value,
                             bool *literal);
 
+/* ---- checkpoints ---------------------------------------------------------
+ * A checkpoint file holds the whole run at a tick: the world (clock, RNG
+ * streams, pending events, KPIs, checks, output tables, every subsystem)
+ * and the scenario's own Lua data, in a versioned binary format, plus an
+ * opaque block for the caller (the event log written so far). */
+
+typedef struct CityCheckpointInfo {
+    char version[64];     /* citylab version that wrote it */
+    char scenario[4096];  /* scenario file it was taken from ("" for a built-in one) */
+    uint64_t source_hash; /* of the scenario file's bytes */
+    uint64_t seed;        /* the run seed */
+    int32_t dt_ms;        /* tick length */
+    int64_t tick;         /* the tick it was taken at */
+    size_t n_params;      /* --param values the run was given */
+    char **params;        /* "name=value" (owned) */
+} CityCheckpointInfo;
+
+/* Reads a checkpoint's header; refuses a file that is not one, is damaged,
+ * or comes from another citylab version or format (one clear line in err). */
+CityStatus city_checkpoint_peek(const char *path, CityCheckpointInfo *info, CityError *err);
+void city_checkpoint_info_free(CityCheckpointInfo *info);
+/* Writes a checkpoint of the scenario between steps, with `extra` (may be
+ * NULL) stored alongside; written whole or not at all. Errors are the
+ * world's last error. */
+CityStatus city_scenario_save(CityScenario *scenario, const char *path, const void *extra, size_t extra_len);
+/* Restores a checkpoint into a scenario just loaded with the options the
+ * checkpoint names (same file, seed, dt and parameters). *extra receives a
+ * heap copy of the stored block (the caller frees it). Errors are the
+ * world's last error. */
+CityStatus city_scenario_restore(CityScenario *scenario, const char *path, void **extra, size_t *extra_len);
+
 /* Evaluates end-of-run checks and KPIs; call once after the last step.
  * Errors as city_scenario_step. */
 CityStatus city_scenario_finish(CityScenario *scenario);

@@ -15,7 +15,8 @@
 typedef struct CitySweep {
     char *name;         /* sweep file stem, e.g. "demand" */
     char *path;         /* the sweep file (absolute) */
-    char *scenario;     /* the scenario file (absolute) */
+    char *scenario;     /* the scenario file (absolute); NULL when forking from a checkpoint */
+    char *restore;      /* checkpoint every run forks from (absolute), or NULL */
     uint64_t seed;      /* the sweep's own seed (Latin hypercube samples) */
     double until_s;     /* end time for every run; < 0 = the scenario's */
     int32_t dt_ms;      /* tick length for every run; 0 = the scenario's */

@@ -90,6 +90,12 @@ typedef struct CityPedParams {
      * 1995; Moussaid, Helbing et al. 2009 measured it). 1 m/s2: a 0.5 m side
      * step within about a second. */
     double evade_mps2;
+    /* Individual fluctuations: a random push, uniform in direction and up
+     * to this acceleration, every substep (the fluctuation term of
+     * Helbing, Farkas and Vicsek 2000). It frees walkers from the frozen
+     * equilibria of opposing streams at narrowings. 0.5 m/s2: a quarter of
+     * the driving term's scale (v0 / tau = 2.7 m/s2). */
+    double noise_mps2;
     /* Chipmunk: solver iterations (fixed), allowed overlap, wall
      * half-thickness and the step (the tick is cut into equal substeps
      * no longer than max_substep_s). */

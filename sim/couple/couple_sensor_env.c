@@ -1,0 +1,69 @@
+/* Environment -> sensors: air-quality channels read the background plus the
+ * traffic share of their cell and the humidity (for the optical PM
+ * overestimate); weather channels read the weather. Fed every tick in
+ * COMMIT; the sensors sample in a later SENSE. */
+#include <stdlib.h>
+
+#include "city_env.h"
+#include "city_sensor.h"
+#include "couple_internal.h"
+
+static CityStatus sensor_env_step(CityWorld *w, void *self, int64_t tick)
+{
+    (void)self;
+    (void)tick;
+    CitySensors *s = city_sensors_of(w);
+    CityEnv *env = city_env_of(w);
+    CITY_ASSERT(s && env);
+    /* the state at the end of this tick, which the next SENSE samples */
+    const double t_s = (city_world_tick(w) + 1) * (city_world_dt_ms(w) / 1000.0);
+    CityWeather wx;
+    city_env_weather_at(env, t_s, &wx);
+    const int32_t n = city_sensor_count(s);
+    for (int32_t i = 0; i < n; i++) {
+        const CitySensorDef *d = city_sensor_def(s, i);
+        if (d->kind == CITY_SENSOR_AIR) {
+            CitySpecies sp = d->quantity == CITY_QTY_PM10  ? CITY_SPECIES_PM10
+                             : d->quantity == CITY_QTY_NOX ? CITY_SPECIES_NOX
+                                                           : CITY_SPECIES_PM25;
+            city_sensor_feed_value(s, i,
+                                   city_env_background(env, sp, t_s) + city_env_air_traffic(env, sp, d->x_m, d->y_m));
+            city_sensor_feed_rh(s, i, wx.rh_pct);
+        } else if (d->kind == CITY_SENSOR_WEATHER) {
+            double v = wx.temp_c;
+            switch (d->quantity) {
+            case CITY_QTY_HUMIDITY:
+                v = wx.rh_pct;
+                break;
+            case CITY_QTY_IRRADIANCE:
+                v = wx.ghi_wm2;
+                break;
+            case CITY_QTY_WIND_SPEED:
+                v = wx.wind_mps;
+                break;
+            case CITY_QTY_WIND_DIR:
+                v = wx.wind_from_deg;
+                break;
+            default:
+                break;
+            }
+            city_sensor_feed_value(s, i, v);
+        }
+    }
+    return CITY_OK;
+}
+
+CityStatus couple_sensor_env_attach(CityWorld *world, const char *name)
+{
+    if (!city_sensors_of(world) || !city_env_of(world))
+        return CITY_OK;
+    /* no state, but a self of its own so the world can find it by name */
+    char *self = calloc(1, 1);
+    if (!self)
+        return city_world_fail(world, CITY_ERR_NOMEM, "out of memory attaching %s", name);
+    CitySubsystemDef def = {name, CITY_PHASE_COMMIT, 1, 0, sensor_env_step, NULL, free, NULL};
+    CityStatus st = city_world_add_subsystem(world, &def, self);
+    if (st != CITY_OK)
+        free(self);
+    return st;
+}

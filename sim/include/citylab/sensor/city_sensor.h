@@ -1,0 +1,144 @@
+/* Sensors: what the city's IoT network says, late, noisy and sometimes
+ * wrong. The sensor domain knows no other domain: couplings (sim/couple)
+ * read each domain's public state in COMMIT and feed every sensor's truth
+ * (city_sensor_feed_*); the "sensors" subsystem samples in SENSE of a
+ * later tick, so a reading is always of committed state.
+ *
+ * A channel measures one quantity. A device with several quantities (an
+ * inductive loop: count, occupancy, speed) is several channels with the
+ * same name; a reading's SenML name is "<name>/<quantity>". Each channel
+ * has its own RNG stream (seeded from the run seed and "<name>/<quantity>")
+ * and draws, per sample and in this order whatever is configured: dropout
+ * (uniform), noise (normal), chatter (uniform); its time to failure is
+ * drawn once when it is added. So switching one model on or off never
+ * shifts another channel's numbers. */
+#ifndef CITY_SENSOR_H
+#define CITY_SENSOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "city_reading.h"
+#include "city_world.h"
+
+typedef struct CitySensors CitySensors;
+
+/* What a channel is, i.e. which coupling feeds it. */
+typedef enum CitySensorKind {
+    CITY_SENSOR_LOOP = 0,    /* inductive loop on a lane: count, occupancy, speed per interval */
+    CITY_SENSOR_CAMERA,      /* counts vehicles in a field of view (a disc) per interval */
+    CITY_SENSOR_RADAR,       /* counts and mean speed of vehicles in a field of view per interval */
+    CITY_SENSOR_AIR,         /* PM2.5 / PM10 / NOx at a point (low-cost optical for PM) */
+    CITY_SENSOR_WEATHER,     /* temperature, humidity, irradiance, wind at a point */
+    CITY_SENSOR_METER,       /* smart meter: energy of a building per interval */
+    CITY_SENSOR_FEEDER,      /* voltage, current, power at a bus or line */
+    CITY_SENSOR_CHARGER,     /* EV charger status */
+    CITY_SENSOR_STREETLIGHT, /* streetlight status */
+    CITY_SENSOR_MANUAL,      /* fed by the scenario (city.sensor.feed) */
+    CITY_SENSOR_KIND_COUNT
+} CitySensorKind;
+
+/* How the fed truth becomes the value of an interval. */
+typedef enum CitySensorAgg {
+    CITY_AGG_LAST = 0, /* the latest fed value (instantaneous quantities) */
+    CITY_AGG_SUM,      /* the sum of what was added during the interval (counts, energy) */
+    CITY_AGG_MEAN,     /* the mean of what was added during the interval (mean speed; NaN when none) */
+} CitySensorAgg;
+
+typedef enum CitySensorFault {
+    CITY_FAULT_NONE = 0,
+    CITY_FAULT_STUCK,   /* repeats the last value it reported, quality good */
+    CITY_FAULT_DEAD,    /* reports nothing */
+    CITY_FAULT_CHATTER, /* each reading jumps by +-fault_size at random, quality good */
+    CITY_FAULT_OFFSET,  /* adds fault_size to every reading, quality good */
+    CITY_FAULT_COUNT
+} CitySensorFault;
+
+typedef struct CitySensorDef {
+    const char *name;      /* device id (city_sensor_name_valid); copied */
+    CitySensorKind kind;   /* which coupling feeds it */
+    CityQuantity quantity; /* what it measures */
+    CitySensorAgg agg;     /* how an interval's value is formed */
+    double x_m, y_m;       /* position, world frame (m) */
+    int32_t target;        /* what it watches in its domain (lane, bus, building index; -1 none) */
+    double pos_m;          /* loops: distance of the loop from the start of lane `target` (m) */
+    double radius_m;       /* field of view of cameras and radar (m) */
+    double period_s;       /* sampling period (> 0; rounded to whole ticks, at least one) */
+    double latency_s;      /* arrival - measurement (>= 0; rounded to whole ms) */
+    double noise_sd;       /* standard deviation of additive Gaussian noise, in the unit */
+    double bias;           /* constant additive error, in the unit */
+    double drift_per_h;    /* additive error growing with time, unit per hour of simulation */
+    double quantum;        /* resolution: values are rounded to multiples of it (0: none) */
+    double min, max;       /* range: values outside are clipped and flagged uncertain (min < max; +-inf ok) */
+    double dropout_p;      /* probability a reading is lost (0..1) */
+    double rh_kappa;       /* PM only: hygroscopic growth kappa of a low-cost optical sensor (0: none) */
+    CitySensorFault fault; /* failure mode once failed */
+    double fault_at_s;     /* scheduled failure time (s, < 0: none) */
+    double mttf_s;         /* mean time to a random failure (s, 0: never) */
+    double fault_size;     /* offset of OFFSET, jump of CHATTER, in the unit */
+} CitySensorDef;
+
+/* A definition with the defaults: no noise, no faults, range (-inf, inf),
+ * period 1 s, aggregation by quantity (count and energy sum, except the
+ * instantaneous count of cameras and radar; speed mean; else last), target -1. Fill name, kind and quantity at least.
+ */
+CitySensorDef city_sensor_def_default(CitySensorKind kind, CityQuantity quantity, const char *name);
+
+/* Receives every reading when it is measured, with the truth beside it
+ * (the run's readings files). Dropped readings never reach it. */
+typedef void (*CityReadingSink)(void *user, const CityReading *reading, double truth);
+
+/* Creates the "sensors" subsystem (SENSE, every tick) in the world, which
+ * owns it; or returns the existing one. NULL on OOM. */
+CitySensors *city_sensors_ensure(CityWorld *world);
+/* The world's sensors, or NULL when none were added. */
+CitySensors *city_sensors_of(const CityWorld *world);
+/* Adds a channel; returns its index (>= 0) or -1 with the world error set
+ * (bad name, duplicate name and quantity, bad numbers). Before or during a run. */
+int32_t city_sensor_add(CityWorld *world, const CitySensorDef *def);
+/* Number of channels, and the definition of one (names owned by the sensors). */
+int32_t city_sensor_count(const CitySensors *s);
+const CitySensorDef *city_sensor_def(const CitySensors *s, int32_t i);
+/* The channel with this name and quantity, or -1. */
+int32_t city_sensor_find(const CitySensors *s, const char *name, CityQuantity q);
+
+/* Feeding the truth (couplings, in COMMIT; the scenario for MANUAL):
+ * set the instantaneous value, or add one observation to the interval. */
+void city_sensor_feed_value(CitySensors *s, int32_t i, double value);
+void city_sensor_feed_add(CitySensors *s, int32_t i, double value);
+/* Relative humidity (%) seen by a PM channel with rh_kappa > 0. */
+void city_sensor_feed_rh(CitySensors *s, int32_t i, double rh_pct);
+
+/* Where readings go as they are measured (one sink; NULL to stop). */
+void city_sensors_set_sink(CitySensors *s, CityReadingSink sink, void *user);
+/* Delivery to consumers by arrival time: once enabled, readings queue
+ * until city_sensors_poll hands out those with arrives_ms <= now_ms, in
+ * (arrives_ms, measurement order). Returns how many were written to out. */
+void city_sensors_enable_delivery(CitySensors *s, bool on);
+size_t city_sensors_poll(CitySensors *s, int64_t now_ms, CityReading *out, size_t cap);
+
+typedef struct CitySensorStatus {
+    bool failed;        /* the fault has started */
+    double fail_time_s; /* when it starts or started (inf: never) */
+    uint64_t samples;   /* samples taken */
+    uint64_t readings;  /* of which reported (not dropped, not dead) */
+    bool has_last;      /* a reading was reported */
+    CityReading last;   /* the last one */
+    double last_truth;  /* the truth at its measurement */
+} CitySensorStatus;
+/* The live status of a channel (viewer, Lua, tests). */
+void city_sensor_status(const CitySensors *s, int32_t i, CitySensorStatus *out);
+
+/* Names of kinds, aggregations and faults ("loop", "sum", "stuck", ...); parse them back. */
+const char *city_sensor_kind_name(CitySensorKind k);
+bool city_sensor_kind_parse(const char *name, CitySensorKind *out);
+const char *city_sensor_fault_name(CitySensorFault f);
+bool city_sensor_fault_parse(const char *name, CitySensorFault *out);
+
+/* The multiplicative overestimate of a low-cost optical PM sensor at
+ * relative humidity rh_pct for hygroscopic growth kappa (Crilley et al.
+ * 2018, AMT 11:709, eq. 4): 1 + (kappa / 1.65) / (100 / rh - 1), rh capped at 99%. */
+double city_sensor_rh_factor(double kappa, double rh_pct);
+
+#endif

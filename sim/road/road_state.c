@@ -1,0 +1,327 @@
+/* The road in a checkpoint: every vehicle (structure-of-arrays up to the
+ * pool's high-water mark, names of the live ones), lane queues and the
+ * active-lane list, lane closures, detector and junction-link state, this
+ * tick's arrivals, merge requests, per-edge aggregates and travel-time
+ * estimates, vehicles waiting to enter, routes our router added, counters,
+ * the lights and the demand. The network, vehicle types and the routes the
+ * scenario declared come from its top level on restore. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "city_array.h"
+#include "road_internal.h"
+
+#define PUT(arr, n) city_state_put_array(out, (arr), (size_t)(n), sizeof *(arr))
+#define GET(arr, n, what) city_state_get_array(in, (arr), (size_t)(n), sizeof *(arr), (what))
+
+/* The vehicle arrays, in one list so save and load cannot drift apart. */
+#define ROAD_VEH_ARRAYS(X)                                                                                             \
+    X(lane)                                                                                                            \
+    X(pos)                                                                                                             \
+    X(speed) X(next_speed) X(accel) X(vtype) X(route) X(route_pos) X(conn) X(via_pos) X(occ_link) X(occ_left_m)        \
+        X(v0_factor) X(depart_s) X(depart_delay_s) X(time_loss_s) X(dist_m) X(halt_s) X(wait_s) X(energy_kwh)          \
+            X(edge_enter_s) X(stops) X(flags) X(lc_wait) X(live_pos) X(good_key) X(good_lo) X(good_hi) X(lc_vmax_mps)
+
+static bool live_index(const CityPool *pool, uint32_t i)
+{
+    return (pool->gen[i] & 1u) != 0;
+}
+
+static void save_vehicles(const CityRoad *road, CityStateWriter *out)
+{
+    const RoadVehicles *vh = &road->veh;
+    const CityPool *pool = &vh->pool;
+    uint32_t used = pool->used;
+    city_state_put_u32(out, used);
+    PUT(pool->gen, used);
+    PUT(pool->free_list, pool->free_count);
+    city_state_put_u32(out, pool->live);
+#define SAVE_ONE(f) PUT(vh->f, used);
+    ROAD_VEH_ARRAYS(SAVE_ONE)
+#undef SAVE_ONE
+    PUT(vh->live, vh->n_live);
+    for (uint32_t i = 0; i < used; i++)
+        city_state_put_str(out, live_index(pool, i) ? vh->name[i] : NULL);
+}
+
+static bool load_vehicles(CityRoad *road, CityStateReader *in)
+{
+    RoadVehicles *vh = &road->veh;
+    CityPool *pool = &vh->pool;
+    if (pool->used != 0)
+        return city_state_fail(in, "road: vehicles existed before the restore");
+    uint32_t used = city_state_get_u32(in);
+    if (in->bad || road_vehicles_reserve(road, used > 0 ? used : 1) != CITY_OK)
+        return city_state_fail(in, "road: cannot make room for %u vehicles", used);
+    while (pool->cap < used) { /* the pool grows by its own allocations: make room the same way */
+        CityId id = city_pool_alloc(pool);
+        if (city_id_is_null(id))
+            return city_state_fail(in, "road: out of memory restoring vehicles");
+    }
+    GET(pool->gen, used, "vehicle generations");
+    size_t n_free;
+    uint32_t *free_list = city_state_get_alloc(in, &n_free, sizeof *free_list);
+    if (n_free > pool->cap) {
+        free(free_list);
+        return city_state_fail(in, "road: damaged free list");
+    }
+    if (n_free)
+        memcpy(pool->free_list, free_list, n_free * sizeof *free_list);
+    free(free_list);
+    pool->free_count = (uint32_t)n_free;
+    pool->used = used;
+    pool->live = city_state_get_u32(in);
+#define LOAD_ONE(f) GET(vh->f, used, "vehicle " #f);
+    ROAD_VEH_ARRAYS(LOAD_ONE)
+#undef LOAD_ONE
+    size_t n_live;
+    int32_t *live = city_state_get_alloc(in, &n_live, sizeof *live);
+    if (n_live > vh->cap) {
+        free(live);
+        return city_state_fail(in, "road: damaged vehicle list");
+    }
+    if (n_live)
+        memcpy(vh->live, live, n_live * sizeof *live);
+    free(live);
+    vh->n_live = (uint32_t)n_live;
+    for (uint32_t i = 0; i < used && !in->bad; i++) {
+        free(vh->name[i]);
+        vh->name[i] = city_state_get_str(in);
+    }
+    return !in->bad;
+}
+
+static void save_lanes(const CityRoad *road, CityStateWriter *out)
+{
+    int32_t nl = road->net->n_lanes;
+    for (int32_t l = 0; l < nl; l++) {
+        const RoadLaneQ *q = &road->lanes[l];
+        PUT(q->v ? q->v + q->head : NULL, q->n);
+    }
+    PUT(road->active, road->n_active);
+    PUT(road->active_pos, nl);
+    PUT(road->lane_closed, nl);
+    city_state_put_u32(out, road->closure_epoch);
+    PUT(road->sense_count, nl);
+    PUT(road->sense_halting, nl);
+    PUT(road->sense_detect_s, nl);
+    PUT(road->merges, road->n_merges);
+    PUT(road->merge_head, nl);
+}
+
+/* A heap array of any saved length into *arr (capacity *cap). */
+static bool get_grow(CityStateReader *in, void **arr, int32_t *n, int32_t *cap, size_t size)
+{
+    size_t got;
+    void *p = city_state_get_alloc(in, &got, size);
+    if (in->bad)
+        return false;
+    if (got > INT32_MAX || !city_array_grow(arr, cap, (int32_t)got, size)) {
+        free(p);
+        return city_state_fail(in, "road: out of memory restoring the checkpoint");
+    }
+    if (got)
+        memcpy(*arr, p, got * size);
+    free(p);
+    *n = (int32_t)got;
+    return true;
+}
+
+static bool load_lanes(CityRoad *road, CityStateReader *in)
+{
+    int32_t nl = road->net->n_lanes;
+    for (int32_t l = 0; l < nl && !in->bad; l++) {
+        RoadLaneQ *q = &road->lanes[l];
+        q->head = 0;
+        get_grow(in, (void **)&q->v, &q->n, &q->cap, sizeof *q->v);
+    }
+    size_t n_active; /* into the array as created: its capacity is the lane count */
+    int32_t *active = city_state_get_alloc(in, &n_active, sizeof *active);
+    if (n_active > (size_t)nl) {
+        free(active);
+        return city_state_fail(in, "road: damaged active-lane list");
+    }
+    if (n_active)
+        memcpy(road->active, active, n_active * sizeof *active);
+    free(active);
+    road->n_active = (int32_t)n_active;
+    GET(road->active_pos, nl, "active lanes");
+    GET(road->lane_closed, nl, "lane closures");
+    road->closure_epoch = city_state_get_u32(in);
+    GET(road->sense_count, nl, "lane counts");
+    GET(road->sense_halting, nl, "lane queues");
+    GET(road->sense_detect_s, nl, "detector times");
+    get_grow(in, (void **)&road->merges, &road->n_merges, &road->cap_merges, sizeof *road->merges);
+    GET(road->merge_head, nl, "merge requests");
+    return !in->bad;
+}
+
+static void save_links_and_edges(const CityRoad *road, CityStateWriter *out)
+{
+    int32_t nk = road->net->n_links, ne = road->net->n_edges;
+    PUT(road->link_occupied, nk);
+    PUT(road->link_eta, nk);
+    PUT(road->link_eta_prev, nk);
+    PUT(road->link_touched, road->n_touched);
+    PUT(road->link_touched_prev, road->n_touched_prev);
+    PUT(road->edge_stats, ne);
+    PUT(road->edge_tt_s, ne);
+    city_state_put_f64(out, road->stats_begin_s);
+    PUT(road->insert_block, ne + 1);
+    city_state_put_i64(out, road->insert_stamp);
+}
+
+static bool load_links_and_edges(CityRoad *road, CityStateReader *in)
+{
+    int32_t nk = road->net->n_links, ne = road->net->n_edges;
+    GET(road->link_occupied, nk, "junction links");
+    GET(road->link_eta, nk, "link arrivals");
+    GET(road->link_eta_prev, nk, "link arrivals");
+    get_grow(in, (void **)&road->link_touched, &road->n_touched, &road->cap_touched, sizeof *road->link_touched);
+    get_grow(in, (void **)&road->link_touched_prev, &road->n_touched_prev, &road->cap_touched_prev,
+             sizeof *road->link_touched_prev);
+    GET(road->edge_stats, ne, "edge aggregates");
+    GET(road->edge_tt_s, ne, "edge travel times");
+    road->stats_begin_s = city_state_get_f64(in);
+    GET(road->insert_block, ne + 1, "insertion stamps");
+    road->insert_stamp = (int32_t)city_state_get_i64(in);
+    return !in->bad;
+}
+
+static void save_lists(const CityRoad *road, CityStateWriter *out)
+{
+    city_state_put_u64(out, (uint64_t)road->n_arrivals);
+    for (int32_t i = 0; i < road->n_arrivals; i++) {
+        CityRoadArrival a = road->arrivals[i];
+        city_state_put_str(out, a.name);
+        a.name = NULL;
+        city_state_put_array(out, &a, 1, sizeof a);
+    }
+    city_state_put_i64(out, road->arrivals_tick);
+    city_state_put_u64(out, (uint64_t)road->n_pending);
+    for (int32_t i = 0; i < road->n_pending; i++) {
+        RoadPending p = road->pending[i];
+        city_state_put_str(out, p.dep.name);
+        p.dep.name = NULL;
+        p.dep.via = NULL; /* queued departures carry no via list (road_vehicles.c) */
+        city_state_put_array(out, &p, 1, sizeof p);
+    }
+    city_state_put_u64(out, road->pending_seq);
+    city_state_put_u8(out, road->started);
+    PUT(road->leaving, road->n_leaving);
+    PUT(road->teleport_due, road->n_teleport_due);
+    /* routes: the ones our router added during the run come after the scenario's */
+    city_state_put_u64(out, (uint64_t)road->n_routes);
+    for (int32_t i = 0; i < road->n_routes; i++) {
+        city_state_put_str(out, road->routes[i].id);
+        PUT(road->route_edges + road->routes[i].first, road->routes[i].count);
+    }
+    city_state_put_array(out, &road->stats, 1, sizeof road->stats);
+    city_state_put_f64(out, road->sum_speed);
+    city_state_put_u64(out, road->emergency_brakes);
+    city_state_put_u64(out, road->missed_turns);
+    city_state_put_u64(out, road->trips_aborted);
+}
+
+static bool load_routes(CityRoad *road, CityStateReader *in)
+{
+    uint64_t n = city_state_get_u64(in);
+    if (!in->bad && n < (uint64_t)road->n_routes)
+        return city_state_fail(in, "road: the scenario declares more routes than the saved run had");
+    for (uint64_t i = 0; i < n && !in->bad; i++) {
+        char *id = city_state_get_str(in);
+        size_t count;
+        int32_t *edges = city_state_get_alloc(in, &count, sizeof *edges);
+        if (!in->bad && (int64_t)i >= road->n_routes &&
+            road_route_store(road, id, edges ? edges : (int32_t[]){0}, (int32_t)count) < 0)
+            city_state_fail(in, "road: out of memory restoring routes");
+        else if (!in->bad && (int64_t)i < road->n_routes &&
+                 ((size_t)road->routes[i].count != count ||
+                  (count && memcmp(road->route_edges + road->routes[i].first, edges, count * sizeof *edges))))
+            city_state_fail(in, "road: route %llu differs from the saved run's; was the scenario edited?",
+                            (unsigned long long)i);
+        free(id);
+        free(edges);
+    }
+    return !in->bad;
+}
+
+static bool load_lists(CityRoad *road, CityStateReader *in)
+{
+    uint64_t n = city_state_get_u64(in);
+    road_arrivals_free(road);
+    if (in->bad || n > INT32_MAX ||
+        !city_array_grow((void **)&road->arrivals, &road->cap_arrivals, (int32_t)n, sizeof *road->arrivals))
+        return city_state_fail(in, "road: damaged arrivals");
+    for (uint64_t i = 0; i < n && !in->bad; i++) {
+        char *name = city_state_get_str(in);
+        CityRoadArrival *a = &road->arrivals[road->n_arrivals++];
+        city_state_get_array(in, a, 1, sizeof *a, "arrival");
+        a->name = name;
+    }
+    road->arrivals_tick = city_state_get_i64(in);
+    n = city_state_get_u64(in);
+    if (in->bad || n > INT32_MAX || road->n_pending != 0 ||
+        !city_array_grow((void **)&road->pending, &road->cap_pending, (int32_t)n, sizeof *road->pending))
+        return city_state_fail(in, "road: damaged waiting vehicles");
+    for (uint64_t i = 0; i < n && !in->bad; i++) {
+        char *name = city_state_get_str(in);
+        RoadPending *p = &road->pending[road->n_pending++];
+        city_state_get_array(in, p, 1, sizeof *p, "waiting vehicle");
+        p->dep.name = name;
+        p->dep.via = NULL;
+    }
+    road->pending_seq = city_state_get_u64(in);
+    road->started = city_state_get_u8(in);
+    get_grow(in, (void **)&road->leaving, &road->n_leaving, &road->cap_leaving, sizeof *road->leaving);
+    get_grow(in, (void **)&road->teleport_due, &road->n_teleport_due, &road->cap_teleport_due,
+             sizeof *road->teleport_due);
+    load_routes(road, in);
+    city_state_get_array(in, &road->stats, 1, sizeof road->stats, "road statistics");
+    road->sum_speed = city_state_get_f64(in);
+    road->emergency_brakes = city_state_get_u64(in);
+    road->missed_turns = city_state_get_u64(in);
+    road->trips_aborted = city_state_get_u64(in);
+    return !in->bad;
+}
+
+CityStatus road_state_save(const CityWorld *world, const void *self, CityStateWriter *out)
+{
+    (void)world;
+    const CityRoad *road = self;
+    city_state_put_tag(out, "ROAD");
+    save_vehicles(road, out);
+    save_lanes(road, out);
+    save_links_and_edges(road, out);
+    save_lists(road, out);
+    road_signals_save(road->signals, out);
+    road_demand_save(road->demand, out);
+    return CITY_OK;
+}
+
+CityStatus road_state_load(CityWorld *world, void *self, CityStateReader *in)
+{
+    (void)world;
+    CityRoad *road = self;
+    if (city_state_expect_tag(in, "ROAD") && load_vehicles(road, in) && load_lanes(road, in) &&
+        load_links_and_edges(road, in) && load_lists(road, in) && road_signals_load(road->signals, in))
+        road_demand_load(road->demand, in);
+    return in->bad ? CITY_ERR_PARSE : CITY_OK;
+}
+
+/* The road's other phases share its state: "road" (PHYSICS) saves it. */
+CityStatus road_state_save_shared(const CityWorld *world, const void *self, CityStateWriter *out)
+{
+    (void)world;
+    (void)self;
+    (void)out;
+    return CITY_OK;
+}
+
+CityStatus road_state_load_shared(CityWorld *world, void *self, CityStateReader *in)
+{
+    (void)world;
+    (void)self;
+    (void)in;
+    return CITY_OK;
+}

@@ -1,0 +1,349 @@
+/* The sensors subsystem: channels, feeding, delivery by arrival time. The
+ * measurement model is in sensor_sample.c. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sensor_internal.h"
+
+#define SENSORS_NAME "sensors" /* subsystem name */
+
+static const char *const kind_names[CITY_SENSOR_KIND_COUNT] = {"loop",  "camera", "radar",   "air",         "weather",
+                                                               "meter", "feeder", "charger", "streetlight", "manual"};
+static const char *const fault_names[CITY_FAULT_COUNT] = {"none", "stuck", "dead", "chatter", "offset"};
+
+const char *city_sensor_kind_name(CitySensorKind k)
+{
+    return (unsigned)k < CITY_SENSOR_KIND_COUNT ? kind_names[k] : NULL;
+}
+bool city_sensor_kind_parse(const char *name, CitySensorKind *out)
+{
+    for (int k = 0; k < CITY_SENSOR_KIND_COUNT; k++)
+        if (!strcmp(name, kind_names[k])) {
+            *out = (CitySensorKind)k;
+            return true;
+        }
+    return false;
+}
+const char *city_sensor_fault_name(CitySensorFault f)
+{
+    return (unsigned)f < CITY_FAULT_COUNT ? fault_names[f] : NULL;
+}
+bool city_sensor_fault_parse(const char *name, CitySensorFault *out)
+{
+    for (int k = 0; k < CITY_FAULT_COUNT; k++)
+        if (!strcmp(name, fault_names[k])) {
+            *out = (CitySensorFault)k;
+            return true;
+        }
+    return false;
+}
+
+CitySensorDef city_sensor_def_default(CitySensorKind kind, CityQuantity quantity, const char *name)
+{
+    CitySensorAgg agg = CITY_AGG_LAST;
+    /* cameras and radar count what is in view when they sample; loops what passed in the interval */
+    if ((quantity == CITY_QTY_COUNT && kind != CITY_SENSOR_CAMERA && kind != CITY_SENSOR_RADAR) ||
+        quantity == CITY_QTY_ENERGY)
+        agg = CITY_AGG_SUM;
+    else if (quantity == CITY_QTY_SPEED && kind != CITY_SENSOR_WEATHER)
+        agg = CITY_AGG_MEAN;
+    return (CitySensorDef){.name = name,
+                           .kind = kind,
+                           .quantity = quantity,
+                           .agg = agg,
+                           .target = -1,
+                           .radius_m = 30.0,
+                           .period_s = 1.0,
+                           .min = -INFINITY,
+                           .max = INFINITY,
+                           .fault_at_s = -1.0};
+}
+
+static CityStatus sensors_step(CityWorld *w, void *self, int64_t tick)
+{
+    CitySensors *s = self;
+    const int64_t now_ms = tick * (int64_t)city_world_dt_ms(w);
+    for (int32_t i = 0; i < s->n; i++) {
+        Sensor *c = &s->sensors[i];
+        if (tick < c->offset_tick || (tick - c->offset_tick) % c->period_ticks != 0)
+            continue;
+        CityStatus st = sensor_sample(s, c, now_ms);
+        if (st != CITY_OK)
+            return st;
+    }
+    return CITY_OK;
+}
+
+static void sensors_hash(const CityWorld *w, const void *self, CityHash *h)
+{
+    (void)w;
+    const CitySensors *s = self;
+    city_hash_u64(h, (uint64_t)s->n);
+    for (int32_t i = 0; i < s->n; i++) {
+        const Sensor *c = &s->sensors[i];
+        city_hash_bytes(h, c->rng.s, sizeof c->rng.s);
+        city_hash_u64(h, c->samples);
+        city_hash_u64(h, c->readings);
+        city_hash_u64(h, (uint64_t)c->fail_ms);
+        city_hash_bytes(h, &c->acc_sum, sizeof c->acc_sum);
+        city_hash_u64(h, c->acc_n);
+        if (c->has_last)
+            city_hash_bytes(h, &c->last.value, sizeof c->last.value);
+    }
+    city_hash_u64(h, s->seq);
+}
+
+static void sensors_destroy(void *self)
+{
+    CitySensors *s = self;
+    for (int32_t i = 0; i < s->n; i++)
+        free((char *)s->sensors[i].def.name);
+    free(s->sensors);
+    city_strmap_free(&s->by_key);
+    free(s->heap);
+    free(s);
+}
+
+CitySensors *city_sensors_of(const CityWorld *world)
+{
+    return city_world_subsystem(world, SENSORS_NAME);
+}
+
+CitySensors *city_sensors_ensure(CityWorld *world)
+{
+    CitySensors *s = city_sensors_of(world);
+    if (s)
+        return s;
+    s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->world = world;
+    CitySubsystemDef def = {SENSORS_NAME, CITY_PHASE_SENSE, 1,    0,    sensors_step,
+                            sensors_hash, sensors_destroy,  NULL, NULL, NULL};
+    if (city_world_add_subsystem(world, &def, s) != CITY_OK) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* One line on the first bad number of a definition, or NULL. */
+static const char *def_problem(const CitySensorDef *d)
+{
+    if ((unsigned)d->kind >= CITY_SENSOR_KIND_COUNT)
+        return "kind is not a sensor kind";
+    if ((unsigned)d->quantity >= CITY_QTY_COUNT_OF)
+        return "quantity is not a known quantity";
+    if ((unsigned)d->agg > CITY_AGG_MEAN)
+        return "aggregation is not last, sum or mean";
+    if ((unsigned)d->fault >= CITY_FAULT_COUNT)
+        return "fault is not none, stuck, dead, chatter or offset";
+    if (!(d->period_s > 0) || d->period_s > 86400.0)
+        return "period_s must be in (0, 86400]";
+    if (!(d->latency_s >= 0) || d->latency_s > 86400.0)
+        return "latency_s must be in [0, 86400]";
+    if (!(d->noise_sd >= 0) || !isfinite(d->noise_sd))
+        return "noise_sd must be a finite number >= 0";
+    if (!isfinite(d->bias) || !isfinite(d->drift_per_h) || !isfinite(d->fault_size) || !isfinite(d->x_m) ||
+        !isfinite(d->y_m))
+        return "bias, drift_per_h, fault_size, x and y must be finite";
+    if (!(d->quantum >= 0) || !isfinite(d->quantum))
+        return "quantum must be a finite number >= 0";
+    if (!(d->min < d->max))
+        return "min must be below max";
+    if (!(d->dropout_p >= 0 && d->dropout_p <= 1))
+        return "dropout must be in [0, 1]";
+    if (!(d->rh_kappa >= 0 && d->rh_kappa <= 2))
+        return "rh_kappa must be in [0, 2]";
+    if (!(d->mttf_s >= 0) || !isfinite(d->mttf_s) || isnan(d->fault_at_s))
+        return "mttf_s must be a finite number >= 0 and fault_at_s a number";
+    if (!(d->radius_m >= 0) || !isfinite(d->radius_m))
+        return "radius_m must be a finite number >= 0";
+    return NULL;
+}
+
+static void sensor_init_state(CityWorld *w, Sensor *c)
+{
+    const CitySensorDef *d = &c->def;
+    const double dt_s = city_world_dt_ms(w) / 1000.0;
+    c->period_ticks = llround(d->period_s / dt_s);
+    if (c->period_ticks < 1)
+        c->period_ticks = 1;
+    /* the first sample closes the first full interval from now */
+    c->offset_tick = city_world_tick(w) + c->period_ticks;
+    c->latency_ms = llround(d->latency_s * 1000.0);
+    city_rng_seed(&c->rng, city_world_seed(w), city_rng_stream_id(c->key));
+    /* always one draw, so mttf on or off never shifts the sample draws */
+    double ttf_s = city_rng_exponential(&c->rng, 1.0);
+    double fail_s = INFINITY;
+    if (d->fault != CITY_FAULT_NONE) {
+        if (d->fault_at_s >= 0)
+            fail_s = d->fault_at_s;
+        if (d->mttf_s > 0 && city_world_time_s(w) + ttf_s * d->mttf_s < fail_s)
+            fail_s = city_world_time_s(w) + ttf_s * d->mttf_s;
+    }
+    c->fail_ms = fail_s < 9.0e15 ? llround(fail_s * 1000.0) : INT64_MAX;
+    c->instant = NAN;
+    c->rh_pct = NAN;
+}
+
+int32_t city_sensor_add(CityWorld *world, const CitySensorDef *def)
+{
+    CitySensors *s = city_sensors_ensure(world);
+    if (!s) {
+        city_world_fail(world, CITY_ERR_NOMEM, "out of memory adding a sensor");
+        return -1;
+    }
+    if (!city_sensor_name_valid(def->name)) {
+        city_world_fail(world, CITY_ERR_INVALID,
+                        "sensor name \"%.80s\" is not valid; use 1-63 of A-Z a-z 0-9 - : . _ (no '/'), "
+                        "starting with a letter or digit",
+                        def->name ? def->name : "");
+        return -1;
+    }
+    const char *problem = def_problem(def);
+    if (problem) {
+        city_world_fail(world, CITY_ERR_INVALID, "sensor %s: %s", def->name, problem);
+        return -1;
+    }
+    Sensor c;
+    memset(&c, 0, sizeof c);
+    snprintf(c.key, sizeof c.key, "%s/%s", def->name, city_quantity_name(def->quantity));
+    if (city_strmap_get(&s->by_key, c.key) >= 0) {
+        city_world_fail(world, CITY_ERR_INVALID, "sensor %s: a channel of that name already measures %s; rename one",
+                        def->name, city_quantity_name(def->quantity));
+        return -1;
+    }
+    c.def = *def;
+    c.def.name = city_strdup(def->name);
+    if (!c.def.name || !city_array_grow((void **)&s->sensors, &s->cap, s->n + 1, sizeof *s->sensors)) {
+        free((char *)c.def.name);
+        city_world_fail(world, CITY_ERR_NOMEM, "out of memory adding a sensor");
+        return -1;
+    }
+    sensor_init_state(world, &c);
+    s->sensors[s->n] = c;
+    /* the map borrows the keys inside the array: re-key it when the array moved */
+    bool ok = true;
+    if (s->sensors != s->keyed) {
+        city_strmap_free(&s->by_key);
+        for (int32_t i = 0; ok && i < s->n; i++)
+            ok = city_strmap_put(&s->by_key, s->sensors[i].key, i);
+        s->keyed = s->sensors;
+    }
+    if (!ok || !city_strmap_put(&s->by_key, s->sensors[s->n].key, s->n)) {
+        free((char *)c.def.name);
+        city_strmap_free(&s->by_key);
+        s->keyed = NULL;
+        city_world_fail(world, CITY_ERR_NOMEM, "out of memory adding a sensor");
+        return -1;
+    }
+    return s->n++;
+}
+
+int32_t city_sensor_count(const CitySensors *s)
+{
+    return s ? s->n : 0;
+}
+const CitySensorDef *city_sensor_def(const CitySensors *s, int32_t i)
+{
+    CITY_ASSERT(i >= 0 && i < s->n);
+    return &s->sensors[i].def;
+}
+int32_t city_sensor_find(const CitySensors *s, const char *name, CityQuantity q)
+{
+    if (!s || !city_sensor_name_valid(name) || !city_quantity_name(q))
+        return -1;
+    char key[CITY_SENSOR_NAME_MAX + 16];
+    snprintf(key, sizeof key, "%s/%s", name, city_quantity_name(q));
+    return city_strmap_get(&s->by_key, key);
+}
+
+void city_sensor_feed_value(CitySensors *s, int32_t i, double value)
+{
+    CITY_ASSERT(i >= 0 && i < s->n);
+    s->sensors[i].instant = value;
+}
+void city_sensor_feed_add(CitySensors *s, int32_t i, double value)
+{
+    CITY_ASSERT(i >= 0 && i < s->n);
+    s->sensors[i].acc_sum += value;
+    s->sensors[i].acc_n++;
+}
+void city_sensor_feed_rh(CitySensors *s, int32_t i, double rh_pct)
+{
+    CITY_ASSERT(i >= 0 && i < s->n);
+    s->sensors[i].rh_pct = rh_pct;
+}
+
+void city_sensors_set_sink(CitySensors *s, CityReadingSink sink, void *user)
+{
+    s->sink = sink;
+    s->sink_user = user;
+}
+void city_sensors_enable_delivery(CitySensors *s, bool on)
+{
+    s->deliver = on;
+}
+
+static bool pending_before(const Pending *a, const Pending *b)
+{
+    return a->r.arrives_ms < b->r.arrives_ms || (a->r.arrives_ms == b->r.arrives_ms && a->seq < b->seq);
+}
+
+CityStatus sensor_queue(CitySensors *s, const CityReading *r)
+{
+    if (!s->deliver)
+        return CITY_OK;
+    if (!city_grow((void **)&s->heap, &s->cap_heap, s->n_heap + 1, sizeof *s->heap))
+        return city_world_fail(s->world, CITY_ERR_NOMEM, "out of memory queueing readings");
+    size_t i = s->n_heap++;
+    s->heap[i] = (Pending){*r, s->seq++};
+    while (i > 0 && pending_before(&s->heap[i], &s->heap[(i - 1) / 2])) {
+        Pending t = s->heap[i];
+        s->heap[i] = s->heap[(i - 1) / 2];
+        s->heap[(i - 1) / 2] = t;
+        i = (i - 1) / 2;
+    }
+    return CITY_OK;
+}
+
+size_t city_sensors_poll(CitySensors *s, int64_t now_ms, CityReading *out, size_t cap)
+{
+    size_t n = 0;
+    while (n < cap && s->n_heap > 0 && s->heap[0].r.arrives_ms <= now_ms) {
+        out[n++] = s->heap[0].r;
+        s->heap[0] = s->heap[--s->n_heap];
+        size_t i = 0;
+        for (;;) {
+            size_t l = 2 * i + 1, r = l + 1, m = i;
+            if (l < s->n_heap && pending_before(&s->heap[l], &s->heap[m]))
+                m = l;
+            if (r < s->n_heap && pending_before(&s->heap[r], &s->heap[m]))
+                m = r;
+            if (m == i)
+                break;
+            Pending t = s->heap[i];
+            s->heap[i] = s->heap[m];
+            s->heap[m] = t;
+            i = m;
+        }
+    }
+    return n;
+}
+
+void city_sensor_status(const CitySensors *s, int32_t i, CitySensorStatus *out)
+{
+    CITY_ASSERT(i >= 0 && i < s->n);
+    const Sensor *c = &s->sensors[i];
+    const int64_t now_ms = city_world_tick(s->world) * (int64_t)city_world_dt_ms(s->world);
+    *out = (CitySensorStatus){.failed = c->def.fault != CITY_FAULT_NONE && now_ms >= c->fail_ms,
+                              .fail_time_s = c->fail_ms == INT64_MAX ? INFINITY : c->fail_ms / 1000.0,
+                              .samples = c->samples,
+                              .readings = c->readings,
+                              .has_last = c->has_last,
+                              .last = c->last,
+                              .last_truth = c->last_truth};
+}

@@ -1,0 +1,53 @@
+/* Private to sim/sensor: one channel's definition and state. */
+#ifndef SENSOR_INTERNAL_H
+#define SENSOR_INTERNAL_H
+
+#include "city_array.h"
+#include "city_sensor.h"
+#include "city_strmap.h"
+
+typedef struct Sensor {
+    CitySensorDef def;                   /* as added (name owned) */
+    char key[CITY_SENSOR_NAME_MAX + 16]; /* "name/quantity", the map key and RNG stream name */
+    CityRng rng;                         /* this channel's stream */
+    int64_t period_ticks;                /* sampling period in ticks (>= 1) */
+    int64_t offset_tick;                 /* samples on ticks where (tick - offset) % period == 0 */
+    int64_t latency_ms;                  /* arrival delay */
+    int64_t fail_ms;                     /* when the fault starts (INT64_MAX: never) */
+    double instant;                      /* latest fed value (AGG_LAST), NaN before the first */
+    double acc_sum;                      /* sum of values added this interval */
+    uint64_t acc_n;                      /* values added this interval */
+    double rh_pct;                       /* humidity it sees (PM channels), NaN when never fed */
+    uint64_t samples;                    /* samples taken */
+    uint64_t readings;                   /* readings reported */
+    bool has_last;                       /* `last` holds a reading */
+    CityReading last;                    /* the last reading reported */
+    double last_truth;                   /* truth at its measurement */
+} Sensor;
+
+/* A queued reading waiting for its arrival time. */
+typedef struct Pending {
+    CityReading r;
+    uint64_t seq; /* measurement order, the tie-break */
+} Pending;
+
+struct CitySensors {
+    CityWorld *world; /* the owner */
+    Sensor *sensors;  /* channels in the order added */
+    int32_t n, cap;
+    CityStrMap by_key;    /* "name/quantity" -> index */
+    const Sensor *keyed;  /* the array by_key's keys point into */
+    CityReadingSink sink; /* where readings go when measured */
+    void *sink_user;
+    bool deliver;  /* queue readings for city_sensors_poll */
+    Pending *heap; /* min-heap on (arrives_ms, seq) */
+    size_t n_heap, cap_heap;
+    uint64_t seq; /* readings queued so far */
+};
+
+/* Takes one sample of channel i at time now_ms (sensor_sample.c). */
+CityStatus sensor_sample(CitySensors *s, Sensor *c, int64_t now_ms);
+/* Queues a reading for delivery (sensor.c). */
+CityStatus sensor_queue(CitySensors *s, const CityReading *r);
+
+#endif

@@ -1,0 +1,222 @@
+/* Checkpoints: a run restored at S ends on the state hash and the outputs
+ * of the uninterrupted run, for the default scenario (road traffic) and
+ * the heat-wave day (power grid, EVs, the scenario's own Lua tables and
+ * the closures it makes during the run); refusals are clear (state that
+ * cannot be rebuilt, another version, a damaged file); forks are
+ * deterministic and differ from their parent. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_support.h"
+
+#define DEFAULT_SCENARIO CITY_SOURCE_DIR "/scenarios/default.lua"
+#define HEATWAVE CITY_SOURCE_DIR "/scenarios/heatwave.lua"
+
+/* The "state_hash ..." line of a run's stdout (static buffer). */
+static const char *hash_of(const CityTestRun *r)
+{
+    static char h[64];
+    const char *p = strstr(r->out, "state_hash ");
+    if (!p)
+        fail_msg("no state hash in: %s\n%s", r->out, r->err);
+    snprintf(h, sizeof h, "%.*s", (int)strcspn(p, "\n"), p);
+    return h;
+}
+
+/* Every output file of two runs is byte-identical, except the wall-clock
+ * line of summary.json. */
+static void same_outputs(const char *a, const char *b)
+{
+    static const char *const files[] = {
+        "summary.json",           "events.csv", "trips.csv", "edges.csv", "grid.csv", "series_vehicles.csv",
+        "series_temperature.csv", NULL};
+    for (int i = 0; files[i]; i++) {
+        char pa[4400], pb[4400];
+        snprintf(pa, sizeof pa, "%s/%s", a, files[i]);
+        snprintf(pb, sizeof pb, "%s/%s", b, files[i]);
+        char *ta = city_test_read_file(pa, NULL), *tb = city_test_read_file(pb, NULL);
+        if (!ta || !tb) {
+            assert_true(!ta && !tb); /* a file one run has, the other has too */
+            continue;
+        }
+        if (i == 0) { /* drop the wall-clock line */
+            char *la = strstr(ta, "\"wall_time_s\""), *lb = strstr(tb, "\"wall_time_s\"");
+            assert_non_null(la);
+            assert_non_null(lb);
+            memmove(la, strchr(la, '\n'), strlen(strchr(la, '\n')) + 1);
+            memmove(lb, strchr(lb, '\n'), strlen(strchr(lb, '\n')) + 1);
+        }
+        if (strcmp(ta, tb) != 0)
+            fail_msg("%s differs between %s and %s", files[i], a, b);
+        free(ta);
+        free(tb);
+    }
+}
+
+/* Runs the scenario whole, then for each time: to the end with a
+ * checkpoint at that time, and restored from it; all three agree. */
+static void check_restores(const char *name, const char *scenario, const char *until, const char *const *times,
+                           int n_times)
+{
+    const char *dir = city_test_scratch(name);
+    char full[4300];
+    snprintf(full, sizeof full, "%s/full", dir);
+    const char *a_full[] = {"run", scenario, "--until", until, "--out", full, "--quiet", NULL};
+    CityTestRun r = city_test_run(a_full, 600);
+    assert_true(r.exit_code == 0 || r.exit_code == 1);
+    char expect[64];
+    snprintf(expect, sizeof expect, "%s", hash_of(&r));
+    city_test_run_free(&r);
+    for (int i = 0; i < n_times; i++) {
+        char state[4300], saved[4300], restored[4300];
+        snprintf(state, sizeof state, "%s/at%s.state", dir, times[i]);
+        snprintf(saved, sizeof saved, "%s/saved%s", dir, times[i]);
+        snprintf(restored, sizeof restored, "%s/restored%s", dir, times[i]);
+        const char *a_save[] = {"run",  scenario, "--until", until, "--save-state", state,
+                                "--at", times[i], "--out",   saved, "--quiet",      NULL};
+        r = city_test_run(a_save, 600);
+        if (strcmp(hash_of(&r), expect) != 0)
+            fail_msg("%s: taking a checkpoint at %s s changed the run: %s vs %s", name, times[i], hash_of(&r), expect);
+        city_test_run_free(&r);
+        const char *a_rest[] = {"run", "--restore", state, "--until", until, "--out", restored, "--quiet", NULL};
+        r = city_test_run(a_rest, 600);
+        if (strcmp(hash_of(&r), expect) != 0)
+            fail_msg("%s restored at %s s: %s, uninterrupted: %s\n%s", name, times[i], hash_of(&r), expect, r.err);
+        city_test_run_free(&r);
+        same_outputs(full, restored);
+    }
+}
+
+static void test_default_scenario_restores(void **state)
+{
+    (void)state;
+    static const char *const times[] = {"0", "450", "1234.5"};
+    check_restores("ckpt_default", DEFAULT_SCENARIO, "1800", times, 3);
+}
+
+static void test_heatwave_restores(void **state)
+{
+    (void)state;
+    /* 03:00 (night, lights dimmed), 14:00 (EVs plugged in, each with its
+     * unplug callback pending: closures made during the run; the outage
+     * starts), 22:00 (after demand response and the last EV) */
+    static const char *const times[] = {"10800", "50400", "79200"};
+    check_restores("ckpt_heatwave", HEATWAVE, "86400", times, 3);
+}
+
+/* A table used as a key cannot be matched with a rebuilt one: saving
+ * refuses, names the local that holds it, and writes nothing. */
+static void test_refuses_unsaveable_state(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("ckpt_refuse");
+    char st[4300], out[4300], scenario[4300];
+    snprintf(st, sizeof st, "%s/x.state", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(scenario, sizeof scenario, "%s/keys.lua", dir);
+    assert_true(city_test_write_file(scenario, "city.config{ dt_ms = 1000, until_s = 60 }\n"
+                                               "local index = {}\n"
+                                               "city.every(10, function() index[{}] = city.time() end)\n"));
+    const char *args[] = {"run", scenario, "--save-state", st, "--at", "30", "--out", out, "--quiet", NULL};
+    CityTestRun r = city_test_run(args, 60);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.err, "local 'index' of the function at"));
+    assert_non_null(strstr(r.err, "a table has a key that is not a number, string or boolean"));
+    assert_false(city_test_exists(st));
+    assert_false(city_test_exists(out));
+    city_test_run_free(&r);
+}
+
+static void test_refuses_other_version_and_damage(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("ckpt_version");
+    char st[4300], out[4300], bad[4300];
+    snprintf(st, sizeof st, "%s/a.state", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    const char *save[] = {"run",  HEATWAVE, "--until", "7200", "--save-state", st,
+                          "--at", "3600",   "--out",   out,    "--quiet",      NULL};
+    CityTestRun r = city_test_run(save, 600);
+    assert_int_equal(r.exit_code, 1); /* the day's checks fail when it stops at 02:00 */
+    assert_true(city_test_exists(st));
+    city_test_run_free(&r);
+    size_t len;
+    char *data = city_test_read_file(st, &len);
+    assert_non_null(data);
+    /* the version string follows magic (8+16), format (4) and byte order (16+4), after its length (8) */
+    char *ver = data + 8 + 16 + 4 + 16 + 4 + 8;
+    assert_memory_equal(ver, "0.", 2);
+    ver[0] = '9';
+    snprintf(bad, sizeof bad, "%s/other.state", dir);
+    FILE *f = fopen(bad, "wb");
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    fclose(f);
+    const char *other[] = {"run", "--restore", bad, "--out", out, "--quiet", NULL};
+    r = city_test_run(other, 60);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.err, "checkpoint from citylab 9."));
+    assert_non_null(strstr(r.err, "restores only in the version that wrote it"));
+    city_test_run_free(&r);
+    ver[0] = '0';
+    data[len / 2] ^= 0x5a; /* one damaged byte in the middle */
+    f = fopen(bad, "wb");
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    fclose(f);
+    r = city_test_run(other, 60);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.err, "damaged (checksum mismatch)"));
+    city_test_run_free(&r);
+    free(data);
+    const char *with_param[] = {"run", "--restore", st, "--param", "x=1", "--out", out, NULL};
+    r = city_test_run(with_param, 60);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.err, "drop --param"));
+    city_test_run_free(&r);
+}
+
+/* A fork (--restore with another --seed) is a run of its own: the same
+ * fork twice is byte-identical, and it differs from its parent. */
+static void test_forks(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("ckpt_fork");
+    char st[4300], a[4300], b[4300], c[4300];
+    snprintf(st, sizeof st, "%s/warm.state", dir);
+    snprintf(a, sizeof a, "%s/a", dir);
+    snprintf(b, sizeof b, "%s/b", dir);
+    snprintf(c, sizeof c, "%s/parent", dir);
+    const char *warm[] = {"run", DEFAULT_SCENARIO, "--until", "900", "--save-state", st, "--at", "600", "--out",
+                          c,     "--quiet",        NULL};
+    CityTestRun r = city_test_run(warm, 600);
+    char parent[64];
+    snprintf(parent, sizeof parent, "%s", hash_of(&r));
+    city_test_run_free(&r);
+    const char *fa[] = {"run", "--restore", st, "--seed", "7", "--until", "900", "--out", a, "--quiet", NULL};
+    const char *fb[] = {"run", "--restore", st, "--seed", "7", "--until", "900", "--out", b, "--quiet", NULL};
+    CityTestRun ra = city_test_run(fa, 600), rb = city_test_run(fb, 600);
+    char ha[64];
+    snprintf(ha, sizeof ha, "%s", hash_of(&ra));
+    assert_string_equal(ha, hash_of(&rb));
+    assert_string_not_equal(ha, parent);
+    same_outputs(a, b);
+    city_test_run_free(&ra);
+    city_test_run_free(&rb);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_default_scenario_restores),
+        cmocka_unit_test(test_heatwave_restores),
+        cmocka_unit_test(test_refuses_unsaveable_state),
+        cmocka_unit_test(test_refuses_other_version_and_damage),
+        cmocka_unit_test(test_forks),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,151 @@
+/* Road -> sensors through a scenario: on one 1 km lane with 600 veh/h,
+ * a loop without noise counts exactly the vehicles that passed (every one
+ * of them, the road's own trip count), every reading equals its truth, and
+ * occupancy and the camera's count match the flow's q L / v and q d / v.
+ * Traffic -> emissions -> air: the grid's budget balances in a run. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "city_couple.h"
+#include "city_env.h"
+#include "city_grid.h"
+#include "city_grid_sim.h"
+#include "city_road.h"
+#include "city_scenario.h"
+#include "city_sensor.h"
+#include "test_support.h"
+
+static const char *const LOOP_LUA =
+    "city.config{ dt_ms = 100, until_s = 1500 }\n"
+    "city.road.build{ nodes = { {id = 'a', x = 0, y = 0}, {id = 'b', x = 1000, y = 0} },\n"
+    "                 edges = { {id = 'ab', from = 'a', to = 'b', lanes = 1, speed = 13.89} } }\n"
+    "city.road.flow{ id = 'f', from = 'ab', to = 'ab', rate = 600, begin = 0, ['end'] = 1200 }\n"
+    "for _, q in ipairs{'count', 'speed', 'occupancy'} do\n"
+    "  city.sensor.add{ name = 'loop1', kind = 'loop', quantity = q, lane = 'ab_0', pos_m = 500, period_s = 60 }\n"
+    "end\n"
+    "city.sensor.add{ name = 'cam', kind = 'camera', quantity = 'count', x = 500, y = 0, radius_m = 100,\n"
+    "                 period_s = 10 }\n"
+    "city.env.weather{ {hour = 0, wind_mps = 0} }\n"
+    "city.env.air{ cell_m = 10, x0 = -100, y0 = -200, x1 = 1100, y1 = 200 }\n";
+
+typedef struct Capture {
+    CityReading r[4096];
+    double truth[4096];
+    size_t n;
+} Capture;
+
+static void capture_sink(void *user, const CityReading *r, double truth)
+{
+    Capture *c = user;
+    assert_true(c->n < 4096);
+    c->r[c->n] = *r;
+    c->truth[c->n++] = truth;
+}
+
+static void test_loop_and_camera_against_the_road(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("couple_sensor");
+    char path[4200];
+    snprintf(path, sizeof path, "%s/loop.lua", dir);
+    assert_true(city_test_write_file(path, LOOP_LUA));
+    CityScenarioOptions o = {0};
+    o.path = path;
+    o.seed = 3;
+    o.until_s = -1;
+    CityScenario *sc = NULL;
+    CityError err = {0};
+    assert_int_equal(city_scenario_load(&o, &sc, &err), CITY_OK);
+    CityWorld *w = city_scenario_world(sc);
+    static Capture cap;
+    cap.n = 0;
+    city_sensors_set_sink(city_sensors_of(w), capture_sink, &cap);
+    const int64_t end = city_scenario_end_tick(sc);
+    while (city_world_tick(w) < end)
+        assert_int_equal(city_scenario_step(sc), CITY_OK);
+    assert_int_equal(city_scenario_finish(sc), CITY_OK);
+
+    CityRoadStats rs;
+    city_road_stats(city_road_of(w), &rs);
+    assert_true(rs.arrived > 150 && rs.arrived == rs.inserted);
+    double counted = 0, occ = 0, speed = 0, cam = 0;
+    int n_occ = 0, n_speed = 0, n_cam = 0;
+    for (size_t i = 0; i < cap.n; i++) {
+        const CityReading *r = &cap.r[i];
+        assert_true(r->value == cap.truth[i]); /* no noise, no faults: the truth exactly */
+        assert_int_equal(r->arrives_ms, r->measured_ms);
+        const bool steady = r->measured_ms > 300000 && r->measured_ms <= 1200000;
+        if (!strcmp(r->sensor, "loop1") && r->quantity == CITY_QTY_COUNT)
+            counted += r->value;
+        else if (r->quantity == CITY_QTY_OCCUPANCY && steady)
+            occ += r->value, n_occ++;
+        else if (r->quantity == CITY_QTY_SPEED && steady)
+            speed += r->value, n_speed++;
+        else if (!strcmp(r->sensor, "cam") && steady)
+            cam += r->value, n_cam++;
+    }
+    /* every vehicle crossed the loop once, and all have arrived */
+    assert_true(counted == (double)rs.arrived);
+    assert_true(n_occ == 15 && n_speed == 15 && n_cam == 90);
+    const double q = 600.0 / 3600.0, v = speed / n_speed; /* veh/s, m/s */
+    assert_true(v > 12.0 && v < 16.0);
+    /* occupancy = q L / v for 5 m cars; camera count = density q / v times its 200 m */
+    assert_true(fabs(occ / n_occ - q * 5.0 / v) < 0.15 * q * 5.0 / v);
+    assert_true(fabs(cam / n_cam - q / v * 200.0) < 0.15 * q / v * 200.0);
+
+    /* the traffic's emissions reached the air and balance to 1e-9 */
+    CityAirBudget b;
+    city_env_air_budget(city_env_of(w), CITY_SPECIES_PM10, &b);
+    assert_true(b.emitted_ug > 0);
+    assert_true(fabs(b.mass_ug + b.pending_ug - (b.emitted_ug + b.pending_ug - b.outflow_ug - b.vented_ug)) <=
+                1e-9 * b.emitted_ug);
+    double kpi = 0;
+    assert_true(city_world_kpi_get(w, "traffic_pm10_g", &kpi));
+    assert_true(fabs(kpi * 1e6 - (b.emitted_ug + b.pending_ug)) <= 1e-9 * kpi * 1e6);
+    /* with no wind, the street's cell is above one 100 m away */
+    assert_true(city_env_air_traffic(city_env_of(w), CITY_SPECIES_PM10, 505, 0) >
+                2 * city_env_air_traffic(city_env_of(w), CITY_SPECIES_PM10, 505, 100));
+    city_scenario_destroy(sc);
+}
+
+/* The grid's temperature and irradiance follow the environment's weather, heat wave included. */
+static void test_weather_reaches_the_grid(void **state)
+{
+    (void)state;
+    CityWorldConfig cfg = {1, 1000};
+    CityWorld *w = city_world_create(&cfg);
+    CityEnv *env = city_env_ensure(w);
+    CityEpisode heat = {CITY_EPISODE_HEAT, 86400 + 6 * 3600, 3 * 3600, 6 * 3600, 5.0};
+    assert_int_equal(city_env_add_episode(env, &heat), CITY_OK);
+    CityGridSimConfig gc;
+    city_grid_sim_config_default(&gc);
+    assert_int_equal(city_grid_sim_attach(w, city_grid_create(10.0), &gc), CITY_OK);
+    assert_int_equal(city_couple_attach_all(w), CITY_OK);
+    CityGrid *grid = city_grid_of(w);
+    for (double t = 0; t < 3 * 86400; t += 3000) { /* multiples of the 600 s sampling step */
+        CityWeather wx;
+        city_env_weather_at(env, t, &wx);
+        assert_true(fabs(city_grid_temperature_c(grid, t) - wx.temp_c) < 1e-9);
+        assert_true(fabs(city_grid_irradiance_wm2(grid, t) - wx.ghi_wm2) < 1e-9);
+    }
+    /* the heat wave's peak is in the grid: 5 deg C above the same hour a day before */
+    assert_true(
+        fabs(city_grid_temperature_c(grid, 86400 + 12 * 3600) - city_grid_temperature_c(grid, 12 * 3600) - 5.0) < 1e-9);
+    city_world_destroy(w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_loop_and_camera_against_the_road),
+        cmocka_unit_test(test_weather_reaches_the_grid),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,320 @@
+/* Sensors: exact truth without noise or faults, the statistics of noise,
+ * bias and dropout within their sampling tolerance, stuck and dead faults,
+ * latency, quantization and range, the humidity growth of optical PM
+ * sensors, and determinism with every model on. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "city_hash.h"
+#include "city_senml.h"
+#include "city_sensor.h"
+
+typedef struct Capture {
+    CityReading *r;
+    double *truth;
+    size_t n, cap;
+} Capture;
+
+static void capture_sink(void *user, const CityReading *r, double truth)
+{
+    Capture *c = user;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 1024;
+        c->r = realloc(c->r, c->cap * sizeof *c->r);
+        c->truth = realloc(c->truth, c->cap * sizeof *c->truth);
+    }
+    c->r[c->n] = *r;
+    c->truth[c->n++] = truth;
+}
+
+static void capture_free(Capture *c)
+{
+    free(c->r);
+    free(c->truth);
+    memset(c, 0, sizeof *c);
+}
+
+static CityWorld *world(uint64_t seed, int32_t dt_ms)
+{
+    CityWorldConfig cfg = {seed, dt_ms};
+    CityWorld *w = city_world_create(&cfg);
+    assert_non_null(w);
+    return w;
+}
+
+/* Steps the world, feeding channel `ch` the value fn(tick) after every
+ * step as a coupling would in COMMIT. */
+static void run_feeding(CityWorld *w, int32_t ch, int64_t ticks, double (*fn)(int64_t), bool add)
+{
+    CitySensors *s = city_sensors_of(w);
+    for (int64_t t = 0; t < ticks; t++) {
+        assert_int_equal(city_world_step(w), CITY_OK);
+        if (add)
+            city_sensor_feed_add(s, ch, fn(t));
+        else
+            city_sensor_feed_value(s, ch, fn(t));
+    }
+}
+
+static double counts(int64_t t)
+{
+    return (double)((t * 7) % 3); /* 0, 1, 2 vehicles per tick */
+}
+static double ten(int64_t t)
+{
+    (void)t;
+    return 10.0;
+}
+
+static void test_exact_without_noise(void **state)
+{
+    (void)state;
+    CityWorld *w = world(1, 100);
+    CitySensorDef d = city_sensor_def_default(CITY_SENSOR_MANUAL, CITY_QTY_COUNT, "loop.a");
+    d.period_s = 60.0;
+    assert_int_equal(city_sensor_add(w, &d), 0);
+    Capture cap = {0};
+    city_sensors_set_sink(city_sensors_of(w), capture_sink, &cap);
+    run_feeding(w, 0, 6001, counts, true);
+    assert_int_equal(cap.n, 10);
+    for (size_t i = 0; i < cap.n; i++) {
+        /* the interval ending at tick 600 (i + 1) holds ticks 600 i .. 600 i + 599 */
+        double expect = 0;
+        for (int64_t t = 600 * (int64_t)i; t < 600 * (int64_t)(i + 1); t++)
+            expect += counts(t);
+        assert_true(cap.r[i].value == expect);
+        assert_true(cap.truth[i] == expect);
+        assert_int_equal(cap.r[i].measured_ms, 60000 * (int64_t)(i + 1));
+        assert_int_equal(cap.r[i].arrives_ms, cap.r[i].measured_ms);
+        assert_int_equal(cap.r[i].quality, CITY_QUALITY_GOOD);
+    }
+    capture_free(&cap);
+    city_world_destroy(w);
+}
+
+static void test_noise_bias_dropout_statistics(void **state)
+{
+    (void)state;
+    CityWorld *w = world(42, 100);
+    CitySensorDef d = city_sensor_def_default(CITY_SENSOR_MANUAL, CITY_QTY_TEMPERATURE, "t.1");
+    d.period_s = 0.1;
+    d.noise_sd = 2.0;
+    d.bias = 0.5;
+    d.dropout_p = 0.2;
+    assert_int_equal(city_sensor_add(w, &d), 0);
+    Capture cap = {0};
+    city_sensors_set_sink(city_sensors_of(w), capture_sink, &cap);
+    const int64_t samples = 40000;
+    run_feeding(w, 0, samples + 1, ten, false);
+    CitySensorStatus st;
+    city_sensor_status(city_sensors_of(w), 0, &st);
+    assert_int_equal(st.samples, samples);
+    /* dropout: binomial, 4 standard deviations */
+    const double p = 0.2, kept_expect = samples * (1 - p), kept_sd = sqrt(samples * p * (1 - p));
+    assert_true(fabs((double)cap.n - kept_expect) < 4 * kept_sd);
+    double sum = 0, sum2 = 0;
+    for (size_t i = 0; i < cap.n; i++) {
+        sum += cap.r[i].value - cap.truth[i];
+        sum2 += (cap.r[i].value - cap.truth[i]) * (cap.r[i].value - cap.truth[i]);
+    }
+    const double n = (double)cap.n, mean = sum / n, sd = sqrt((sum2 - n * mean * mean) / (n - 1));
+    /* mean error: bias within 4 sd/sqrt(n); sd within 4 sd/sqrt(2n) */
+    assert_true(fabs(mean - 0.5) < 4 * 2.0 / sqrt(n));
+    assert_true(fabs(sd - 2.0) < 4 * 2.0 / sqrt(2 * n));
+    assert_true(fabs(mean - 0.5) > 0 && sd != 2.0); /* really random */
+    capture_free(&cap);
+    city_world_destroy(w);
+}
+
+static void test_stuck_dead_and_latency(void **state)
+{
+    (void)state;
+    CityWorld *w = world(3, 100);
+    CitySensorDef d = city_sensor_def_default(CITY_SENSOR_MANUAL, CITY_QTY_PM25, "pm.stuck");
+    d.noise_sd = 1.0;
+    d.fault = CITY_FAULT_STUCK;
+    d.fault_at_s = 30.5;
+    d.latency_s = 1.3;
+    assert_int_equal(city_sensor_add(w, &d), 0);
+    d.name = "pm.dead";
+    d.fault = CITY_FAULT_DEAD;
+    assert_int_equal(city_sensor_add(w, &d), 1);
+    CitySensors *s = city_sensors_of(w);
+    Capture cap = {0};
+    city_sensors_set_sink(s, capture_sink, &cap);
+    city_sensors_enable_delivery(s, true);
+    size_t delivered = 0;
+    for (int64_t t = 0; t <= 600; t++) {
+        assert_int_equal(city_world_step(w), CITY_OK);
+        city_sensor_feed_value(s, 0, 20.0 + t * 0.01);
+        city_sensor_feed_value(s, 1, 20.0);
+        CityReading got[4];
+        const int64_t now_ms = city_world_tick(w) * 100;
+        size_t k = city_sensors_poll(s, now_ms, got, 4);
+        for (size_t i = 0; i < k; i++) {
+            /* delivered exactly when due: not earlier, and by the first poll after */
+            assert_true(got[i].arrives_ms <= now_ms && got[i].arrives_ms > now_ms - 100);
+            assert_int_equal(got[i].arrives_ms - got[i].measured_ms, 1300);
+        }
+        delivered += k;
+    }
+    /* one sample a second from 1 s to 60 s; the dead one stops at 30.5 s */
+    size_t stuck = 0, dead = 0;
+    double held = NAN;
+    for (size_t i = 0; i < cap.n; i++) {
+        const CityReading *r = &cap.r[i];
+        assert_int_equal(r->arrives_ms - r->measured_ms, 1300);
+        if (!strcmp(r->sensor, "pm.dead")) {
+            dead++;
+            assert_true(r->measured_ms < 30500);
+        } else if (r->measured_ms < 30500) {
+            held = r->value;
+        } else {
+            stuck++;
+            assert_true(r->value == held);
+            assert_true(r->value != cap.truth[i]);
+        }
+    }
+    assert_int_equal(dead, 30);
+    assert_int_equal(stuck, 30);
+    assert_int_equal(delivered, cap.n - 2); /* the 59 and 60 s readings arrive after the last poll at 60.1 s */
+    capture_free(&cap);
+    city_world_destroy(w);
+}
+
+static void test_quantum_range_and_humidity(void **state)
+{
+    (void)state;
+    /* Crilley et al. 2018 eq. 4 at 85 % RH, kappa 0.4: 1 + (0.4 / 1.65) / (100 / 85 - 1) */
+    assert_true(fabs(city_sensor_rh_factor(0.4, 85.0) - (1.0 + 0.4 / 1.65 / (100.0 / 85.0 - 1.0))) < 1e-15);
+    assert_true(fabs(city_sensor_rh_factor(0.4, 85.0) - 2.373737) < 1e-6);
+    assert_true(city_sensor_rh_factor(0.0, 85.0) == 1.0);
+    CityWorld *w = world(3, 1000);
+    CitySensorDef d = city_sensor_def_default(CITY_SENSOR_AIR, CITY_QTY_PM25, "pm.opc");
+    d.quantum = 1.0;
+    d.max = 50.0;
+    d.rh_kappa = 0.4;
+    assert_int_equal(city_sensor_add(w, &d), 0);
+    CitySensors *s = city_sensors_of(w);
+    Capture cap = {0};
+    city_sensors_set_sink(s, capture_sink, &cap);
+    const double rh[3] = {0.0, 50.0, 85.0};
+    for (int t = 0; t < 4; t++) {
+        assert_int_equal(city_world_step(w), CITY_OK);
+        city_sensor_feed_value(s, 0, t == 2 ? 25.0 : 20.3);
+        city_sensor_feed_rh(s, 0, rh[t % 3]);
+    }
+    assert_int_equal(cap.n, 3);
+    assert_true(cap.r[0].value == 20.0); /* dry: 20.3 rounded to the quantum */
+    assert_true(cap.r[1].value == nearbyint(20.3 * city_sensor_rh_factor(0.4, 50.0)));
+    assert_int_equal(cap.r[1].quality, CITY_QUALITY_GOOD);
+    /* 25 at 85 % RH reads 59.3: clipped to the 50 of its range, flagged */
+    assert_true(cap.r[2].value == 50.0);
+    assert_int_equal(cap.r[2].quality, CITY_QUALITY_UNCERTAIN);
+    assert_true(cap.truth[2] == 25.0);
+    capture_free(&cap);
+    city_world_destroy(w);
+}
+
+/* Every noise and fault model on, for many channels: a hash of the lines. */
+static uint64_t noisy_run(uint64_t seed, bool extra)
+{
+    CityWorld *w = world(seed, 100);
+    const CitySensorFault faults[] = {CITY_FAULT_STUCK, CITY_FAULT_DEAD, CITY_FAULT_CHATTER, CITY_FAULT_OFFSET};
+    for (int i = 0; i < 40; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "s%d", i);
+        CitySensorDef d = city_sensor_def_default(CITY_SENSOR_MANUAL, CITY_QTY_PM10, name);
+        d.period_s = 0.5 + 0.1 * (i % 5);
+        d.latency_s = 0.25 * (i % 3);
+        d.noise_sd = 1.5;
+        d.bias = 0.2;
+        d.drift_per_h = 3.0;
+        d.quantum = 0.1;
+        d.min = 0;
+        d.max = 80;
+        d.dropout_p = 0.1;
+        d.rh_kappa = 0.3;
+        d.fault = faults[i % 4];
+        d.mttf_s = 120.0;
+        d.fault_size = 5.0;
+        assert_true(city_sensor_add(w, &d) >= 0);
+    }
+    if (extra) { /* another channel added must not change the others */
+        CitySensorDef d = city_sensor_def_default(CITY_SENSOR_MANUAL, CITY_QTY_PM25, "zz");
+        d.noise_sd = 3;
+        assert_true(city_sensor_add(w, &d) >= 0);
+    }
+    CitySensors *s = city_sensors_of(w);
+    Capture cap = {0};
+    city_sensors_set_sink(s, capture_sink, &cap);
+    for (int64_t t = 0; t < 3000; t++) {
+        assert_int_equal(city_world_step(w), CITY_OK);
+        for (int i = 0; i < 40; i++) {
+            city_sensor_feed_value(s, i, 30.0 + 10.0 * sin(t * 0.01 + i));
+            city_sensor_feed_rh(s, i, 60.0);
+        }
+    }
+    CityHash h;
+    city_hash_init(&h);
+    size_t counted = 0;
+    for (size_t i = 0; i < cap.n; i++) {
+        if (!strcmp(cap.r[i].sensor, "zz"))
+            continue;
+        char line[CITY_SENML_LINE_MAX];
+        size_t len = city_senml_format(line, sizeof line, &cap.r[i], cap.truth[i]);
+        city_hash_bytes(&h, line, len);
+        counted++;
+    }
+    assert_true(counted > 3000);
+    capture_free(&cap);
+    city_world_destroy(w);
+    return city_hash_value(&h);
+}
+
+static void test_determinism_all_models(void **state)
+{
+    (void)state;
+    const uint64_t a = noisy_run(9, false);
+    assert_true(a == noisy_run(9, false));
+    assert_true(a == noisy_run(9, true));
+    assert_true(a != noisy_run(10, false));
+}
+
+static void test_refusals(void **state)
+{
+    (void)state;
+    CityWorld *w = world(1, 100);
+    CitySensorDef d = city_sensor_def_default(CITY_SENSOR_MANUAL, CITY_QTY_COUNT, "a/b");
+    assert_int_equal(city_sensor_add(w, &d), -1);
+    assert_non_null(strstr(city_world_error(w), "sensor name \"a/b\" is not valid"));
+    d.name = "a";
+    d.dropout_p = 1.5;
+    assert_int_equal(city_sensor_add(w, &d), -1);
+    assert_non_null(strstr(city_world_error(w), "sensor a: dropout must be in [0, 1]"));
+    d.dropout_p = 0;
+    assert_int_equal(city_sensor_add(w, &d), 0);
+    assert_int_equal(city_sensor_add(w, &d), -1);
+    assert_non_null(strstr(city_world_error(w), "already measures count"));
+    d.quantity = CITY_QTY_SPEED;
+    assert_int_equal(city_sensor_add(w, &d), 1);
+    assert_int_equal(city_sensor_find(city_sensors_of(w), "a", CITY_QTY_SPEED), 1);
+    city_world_destroy(w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_exact_without_noise),    cmocka_unit_test(test_noise_bias_dropout_statistics),
+        cmocka_unit_test(test_stuck_dead_and_latency), cmocka_unit_test(test_quantum_range_and_humidity),
+        cmocka_unit_test(test_determinism_all_models), cmocka_unit_test(test_refusals),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
