@@ -85,7 +85,8 @@ CityStatus couple_emission_attach(CityWorld *world, const char *name)
     CoupleEmission *c = calloc(1, sizeof *c);
     if (!c)
         return city_world_fail(world, CITY_ERR_NOMEM, "out of memory attaching %s", name);
-    CitySubsystemDef def = {name, CITY_PHASE_COMMIT, 1, 0, emission_step, emission_hash, free, emission_finish};
+    CitySubsystemDef def = {name, CITY_PHASE_COMMIT, 1,    0,   emission_step, emission_hash,
+                            free, emission_finish,   NULL, NULL};
     CityStatus st = city_world_add_subsystem(world, &def, c);
     if (st != CITY_OK)
         free(c);
