@@ -25,9 +25,8 @@
 #define CITY_MEMCAP 1
 #endif
 
-static size_t cap_bytes;             /* 0: no cap */
-static _Atomic long long held_bytes; /* usable bytes of live blocks (may dip below 0: blocks from before) */
-static atomic_bool cap_hit;          /* an allocation was refused */
+static size_t cap_bytes;    /* 0: no cap */
+static atomic_bool cap_hit; /* an allocation was refused */
 
 void city_memcap_set(size_t bytes)
 {
@@ -46,6 +45,8 @@ const char *city_memcap_note(void)
 }
 
 #if CITY_MEMCAP
+static _Atomic long long held_bytes; /* usable bytes of live blocks (may dip below 0: blocks from before) */
+
 void *__libc_malloc(size_t);
 void *__libc_calloc(size_t, size_t);
 void *__libc_realloc(void *, size_t);
