@@ -1,28 +1,40 @@
 #!/usr/bin/env bash
-# Road traffic benchmark against SUMO on SUMO's own grid benchmark.
+# Road traffic benchmark against SUMO, in three parts:
 #
-# Builds the 10x10 and 20x20 grids (200 m blocks, 2 lanes, traffic lights)
-# with netgenerate, one hour of random trips (one vehicle every 0.5 s on
-# 10x10, 0.25 s on 20x20) with randomTrips.py routed by duarouter, then runs
-# sumo and citylab on the same files at step lengths 1 s and 0.1 s and
-# prints vehicle updates per second (simulation loop only, loading
-# excluded for both), their ratio, mean travel times, gridlock/teleports
-# and peak memory.
+# grids: SUMO's grid benchmark. The 10x10 and 20x20 grids (200 m blocks, 2
+#   lanes, traffic lights) from netgenerate, one hour of random trips (one
+#   vehicle every 0.5 s on 10x10, 0.25 s on 20x20) from randomTrips.py
+#   routed by duarouter; sumo and citylab on the same files at step lengths
+#   1 s and 0.1 s: vehicle updates per second (simulation loop only, loading
+#   excluded for both), their ratio, mean travel times, gridlock/teleports
+#   and peak memory.
+# real: the real Seoul networks of tests/data/road/real (their SUMO figures
+#   in sumo.csv) at both steps: completed trips, mean travel time and
+#   teleports for sumo and citylab, and the speed ratio.
+# scale: citylab's cost per vehicle update (ns of CPU time) on grids of growing size
+#   (200 m blocks, 2 lanes, random trips of at most 2.5 km at a rate that
+#   grows with the area, so the density of traffic stays the same): it must
+#   not grow with the map; the ratio largest/smallest is printed (<= 1.2).
 #
-# Usage: scripts/bench_road.sh [--grids "10 20"] [--steps "1 0.1"] [--build DIR]
+# Usage: scripts/bench_road.sh [--grids "10 20"] [--steps "1 0.1"]
+#          [--scale "10 40"] [--parts "grids real scale"] [--build DIR]
 # Needs Debian's sumo and sumo-tools (installed here when missing).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 grids="10 20"
 steps="1 0.1"
+scale="10 40"
+parts="grids real scale"
 build="$here/build"
 while [ $# -gt 0 ]; do
   case "$1" in
     --grids) grids=$2; shift 2 ;;
     --steps) steps=$2; shift 2 ;;
     --build) build=$2; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --scale) scale=$2; shift 2 ;;
+    --parts) parts=$2; shift 2 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "bench_road: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -49,7 +61,9 @@ trap 'rm -rf "$work"' EXIT
 
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 
-printf '%-6s %-5s %12s %12s %7s %10s %10s %8s %8s %9s %9s\n' grid step sumo_ups citylab_ups ratio sumo_tt_s city_tt_s teleport gridlock sumo_MB city_MB
+has() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
+has grids || grids=""
+[ -n "$grids" ] && printf '%-6s %-5s %12s %12s %7s %10s %10s %8s %8s %9s %9s\n' grid step sumo_ups citylab_ups ratio sumo_tt_s city_tt_s teleport gridlock sumo_MB city_MB
 for n in $grids; do
   period=0.5
   [ "$n" = 20 ] && period=0.25
@@ -82,3 +96,75 @@ for n in $grids; do
       "$ratio" "${sumo_tt:-?}" "$city_tt" "${teleports:-0}" "$gridlock" "$((sumo_kb / 1024))" "$((city_kb / 1024))"
   done
 done
+
+# ---- real networks -------------------------------------------------------
+real="$here/tests/data/road/real"
+if has real; then
+  echo
+  printf '%-10s %-5s %9s %9s %9s %9s %6s %6s %12s %12s %7s\n' routes step sumo_done city_done sumo_tt_s city_tt_s sumo_tp city_tp sumo_ups citylab_ups ratio
+  for spec in "center center-p6" "east east-p2" "jamsil jamsil-p2" "jamsil jamsil-p1"; do
+    set -- $spec
+    net="$real/$1.net.xml"
+    [ "$1" = jamsil ] && net="$here/assets/jamsil/jamsil.net.xml"
+    for step in $steps; do
+      dt_ms=$(python3 -c "print(int(round($step*1000)))")
+      sumo -n "$net" -r "$real/$2.rou.xml" --end 3600 --step-length "$step" --no-step-log \
+        --duration-log.statistics --tripinfo-output "$work/trip.xml" >"$work/sumo.log" 2>&1
+      sumo_ups=$(grep -m1 'UPS:' "$work/sumo.log" | awk '{print $2}' || true)
+      sumo_done=$(grep -c '<tripinfo ' "$work/trip.xml" || true)
+      sumo_tt=$(grep -A3 'Statistics (avg' "$work/sumo.log" | grep -m1 'Duration:' | awk '{print $2}' || true)
+      sumo_tp=$(grep -m1 'Teleports:' "$work/sumo.log" | awk '{print $2}' || true)
+      out="$work/real-$2-$step"
+      "$citylab" run --net "$net" --routes "$real/$2.rou.xml" --until 3600 --dt "$dt_ms" --out "$out" \
+        --quiet >/dev/null 2>&1 || true
+      s="$out/summary.json"
+      city_ups=$(json "$s" "round(d['kpi']['vehicle_updates']/(d['wall_time_s']-d['load_wall_time_s']))")
+      printf '%-10s %-5s %9s %9s %9s %9s %6s %6s %12.0f %12.0f %7s\n' "$2" "$step" "$sumo_done" \
+        "$(json "$s" "int(d['kpi']['trips_completed'])")" "${sumo_tt:-?}" \
+        "$(json "$s" "round(d['kpi']['mean_travel_time_s'],2)")" "${sumo_tp:-0}" \
+        "$(json "$s" "int(d['kpi']['teleports'])")" "$sumo_ups" "$city_ups" \
+        "$(python3 -c "print(round($city_ups/float('${sumo_ups:-0}' or 1),1))")"
+    done
+  done
+fi
+
+# ---- cost per update against map size -----------------------------------
+if has scale; then
+  echo
+  printf '%-6s %-5s %9s %12s %12s %10s\n' grid step trips updates citylab_ups ns_per_upd
+  for n in $scale; do
+    net="$work/s$n.net.xml"
+    netgenerate --grid --grid.number "$n" --grid.length 200 --default.lanenumber 2 \
+      --default-junction-type traffic_light -o "$net" >/dev/null 2>&1
+    period=$(python3 -c "print(0.5*(10/$n)**2)")
+    python3 "$SUMO_HOME/tools/randomTrips.py" -n "$net" -e 1800 -p "$period" --seed 42 --max-distance 2500 \
+      -o "$work/s$n.trips.xml" >/dev/null 2>&1
+    duarouter -n "$net" -r "$work/s$n.trips.xml" -o "$work/s$n.rou.xml" --seed 42 --no-step-log \
+      --ignore-errors --no-warnings >/dev/null 2>&1
+    trips=$(grep -c '<vehicle ' "$work/s$n.rou.xml" || true)
+    for step in $steps; do
+      dt_ms=$(python3 -c "print(int(round($step*1000)))")
+      out="$work/scale-$n-$step"
+      # CPU time (user + system) of the run less that of loading alone: a
+      # shared machine's load does not show in it as it does in wall time
+      /usr/bin/time -o "$work/cpu-run" -f "%U %S" "$citylab" run --net "$net" --routes "$work/s$n.rou.xml" \
+        --until 1800 --dt "$dt_ms" --out "$out" --quiet >/dev/null 2>&1 || true
+      /usr/bin/time -o "$work/cpu-load" -f "%U %S" "$citylab" run --net "$net" --routes "$work/s$n.rou.xml" \
+        --until 0.001 --dt "$dt_ms" --out "$work/scale-load" --quiet >/dev/null 2>&1 || true
+      cpu=$(tail -1 "$work/cpu-run" | awk '{print $1 + $2}')
+      cpu_load=$(tail -1 "$work/cpu-load" | awk '{print $1 + $2}')
+      s="$out/summary.json"
+      upd=$(json "$s" "int(d['kpi']['vehicle_updates'])")
+      ns=$(python3 -c "print(round(1e9*($cpu-$cpu_load)/$upd,1))")
+      printf '%-6s %-5s %9s %12s %12.0f %10s\n' "${n}x$n" "$step" "$trips" "$upd" \
+        "$(python3 -c "print(1e9/$ns)")" "$ns"
+      [ "$n" = "${scale%% *}" ] && eval "first_$dt_ms=$ns"
+      eval "last_$dt_ms=$ns"
+    done
+  done
+  for step in $steps; do
+    dt_ms=$(python3 -c "print(int(round($step*1000)))")
+    eval "a=\${first_$dt_ms:-} b=\${last_$dt_ms:-}"
+    [ -n "$a" ] && [ -n "$b" ] && echo "cost per update, largest/smallest grid at $step s: $(python3 -c "print(round($b/$a,2))") (must stay <= 1.2)"
+  done
+fi

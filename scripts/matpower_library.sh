@@ -8,12 +8,17 @@
 # (MATPOWER: runpf alone; citylab: the whole process, reading included).
 # A case matches when MATPOWER converges and the differences are within
 # 1e-6 pu and 1e-4 deg. CITYLAB names the binary (default build/citylab).
+# MATPOWER_LEGACY_CORE=1 runs MATPOWER 8's legacy runpf (pfsoln.m), whose
+# split of a bus's Q among its generators citylab follows; the default
+# MP-Core splits Q by a linear solve that differs on a few large cases
+# (case_ACTIVSg10k), which changes which generators Q limits catch.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 mp=${1:?usage: scripts/matpower_library.sh MATPOWER_DIR [QLIM]}
 qlim=${2:-0}
 mp=$(cd "$mp" && pwd)
 bin=${CITYLAB:-"$root/build/citylab"}
+legacy=${MATPOWER_LEGACY_CORE:-0}
 [ -x "$bin" ] || { echo "matpower_library.sh: no $bin; build first or set CITYLAB" >&2; exit 2; }
 command -v octave-cli >/dev/null || { echo "matpower_library.sh: octave-cli not found (apt-get install octave)" >&2; exit 2; }
 tmp=$(mktemp -d)
@@ -24,6 +29,7 @@ for d = {'lib', 'mptest/lib', 'mp-opt-model/lib', 'mips/lib', 'data'}
   if exist(fullfile('$mp', d{1}), 'dir'), addpath(fullfile('$mp', d{1})); end
 end
 mpopt = mpoption('verbose', 0, 'out.all', 0, 'pf.enforce_q_lims', $qlim);
+if $legacy, mpopt = mpoption(mpopt, 'exp.use_legacy_core', 1); end
 files = dir(fullfile('$mp', 'data', 'case*.m'));
 for k = 1:numel(files)
   nm = files(k).name(1:end-2);
@@ -72,4 +78,4 @@ for ref in "$tmp"/*.ref; do
   *"MATPOWER does not converge") mpfail=$((mpfail + 1)) ;;
   esac
 done
-echo "# $match of $total cases match MATPOWER; $mpfail do not converge in MATPOWER (enforce_q_lims $qlim)"
+echo "# $match of $total cases match MATPOWER; $mpfail do not converge in MATPOWER (enforce_q_lims $qlim, legacy core $legacy)"

@@ -73,7 +73,8 @@ static void test_failing_check_exits_1(void **state)
     assert_non_null(strstr(r.out, "FAIL queue_short: queue 42 > 10"));
     char *json = city_test_read_file(summary, NULL);
     assert_non_null(json);
-    assert_non_null(strstr(json, "{\"name\": \"queue_short\", \"pass\": false, \"message\": \"queue 42 > 10\"}"));
+    assert_non_null(strstr(
+        json, "{\"name\": \"queue_short\", \"pass\": false, \"status\": \"fail\", \"message\": \"queue 42 > 10\"}"));
     assert_non_null(strstr(json, "{\"name\": \"fine\", \"pass\": true"));
     assert_non_null(strstr(json, "\"checks_passed\": false"));
     assert_non_null(strstr(json, "\"sim_time_s\": 5,"));
@@ -112,6 +113,31 @@ static void run_default(const char *out, const char *seed)
     CityTestRun r = city_test_run(args, 600);
     if (r.exit_code != 0)
         fail_msg("default scenario exit %d: %s", r.exit_code, r.err);
+    city_test_run_free(&r);
+}
+
+/* The README's example cuts the hour short: the check meant for the whole
+ * hour is reported as not reached, not failed, and the run exits 0. */
+static void test_short_run_is_not_a_failure(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("short_run");
+    char out[4300], summary[4400];
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(summary, sizeof summary, "%s/summary.json", out);
+    const char *args[] = {
+        "run", CITY_SOURCE_DIR "/scenarios/default.lua", "--seed", "7", "--until", "600", "--dt", "100", "--out", out,
+        NULL};
+    CityTestRun r = city_test_run(args, 120);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(
+        strstr(r.out, "--   demand_served: not reached: the run ended at 600.0 s, its window needs 3600.0 s"));
+    assert_non_null(strstr(r.out, "ok   gridlock_rare"));
+    char *json = city_test_read_file(summary, NULL);
+    assert_non_null(json);
+    assert_non_null(strstr(json, "{\"name\": \"demand_served\", \"pass\": null, \"status\": \"not reached\""));
+    assert_non_null(strstr(json, "\"checks_passed\": true"));
+    free(json);
     city_test_run_free(&r);
 }
 
@@ -270,7 +296,7 @@ int main(void)
         cmocka_unit_test(test_hostile_scenarios_exit_2),  cmocka_unit_test(test_failing_check_exits_1),
         cmocka_unit_test(test_same_seed_same_bytes),      cmocka_unit_test(test_failed_run_keeps_previous_outputs),
         cmocka_unit_test(test_help_documents_every_flag), cmocka_unit_test(test_bad_command_lines_exit_2),
-        cmocka_unit_test(test_bad_replay_exits_2),
+        cmocka_unit_test(test_bad_replay_exits_2),        cmocka_unit_test(test_short_run_is_not_a_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

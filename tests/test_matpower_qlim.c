@@ -119,7 +119,7 @@ static void test_cli_flag(void **state)
 static void test_scenario_option(void **state)
 {
     (void)state;
-    const char *dir = city_test_scratch("qlim_lua");
+    const char *dir = city_test_scratch("mp_qlim_lua");
     char path[512], out[600];
     snprintf(path, sizeof path, "%s/q.lua", dir);
     snprintf(out, sizeof out, "%s/out", dir);

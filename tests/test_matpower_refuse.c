@@ -39,28 +39,28 @@ static CityTestRun run_case(const char *name, int bus1_type, int gen_status)
 static void test_refuses_case_without_generator(void **state)
 {
     (void)state;
-    CityTestRun r = run_case("nogen", 3, -1);
+    CityTestRun r = run_case("mp_nogen", 3, -1);
     assert_int_equal(r.exit_code, 2);
     assert_non_null(strstr(r.err, "nogen.m:"));
     assert_non_null(strstr(r.err, "no generator in service"));
     assert_null(strstr(r.out, "# success"));
     city_test_run_free(&r);
-    r = run_case("gen_off", 3, 0); /* a generator, out of service */
+    r = run_case("mp_gen_off", 3, 0); /* a generator, out of service */
     assert_int_equal(r.exit_code, 2);
-    assert_non_null(strstr(r.err, "gen_off.m:7: the case has no generator in service (mpc.gen has 1 rows"));
+    assert_non_null(strstr(r.err, "mp_gen_off.m:7: the case has no generator in service (mpc.gen has 1 rows"));
     city_test_run_free(&r);
 }
 
 static void test_refuses_case_without_reference_bus(void **state)
 {
     (void)state;
-    CityTestRun r = run_case("noref", 2, 1); /* bus 1 is PV: no type 3 bus */
+    CityTestRun r = run_case("mp_noref", 2, 1); /* bus 1 is PV: no type 3 bus */
     assert_int_equal(r.exit_code, 2);
-    assert_non_null(strstr(r.err, "noref.m:3: the case has no reference bus (no row of mpc.bus has type 3)"));
+    assert_non_null(strstr(r.err, "mp_noref.m:3: the case has no reference bus (no row of mpc.bus has type 3)"));
     city_test_run_free(&r);
     /* a reference bus, but the only generator sits elsewhere */
     char path[512];
-    snprintf(path, sizeof path, "%s/refnogen.m", city_test_scratch("refnogen"));
+    snprintf(path, sizeof path, "%s/refnogen.m", city_test_scratch("mp_refnogen"));
     assert_true(city_test_write_file(path,
                                      "mpc.baseMVA = 100;\n"
                                      "mpc.bus = [1 3 0 0 0 0 1 1 0 10 1 1.1 0.9; 2 2 10 5 0 0 1 1 0 10 1 1.1 0.9];\n"
@@ -72,7 +72,7 @@ static void test_refuses_case_without_reference_bus(void **state)
     assert_non_null(strstr(r.err, "refnogen.m:3: no generator in service is at a reference (type 3) bus"));
     city_test_run_free(&r);
     /* the same case with its generator at the reference bus solves */
-    r = run_case("fine", 3, 1);
+    r = run_case("mp_fine", 3, 1);
     assert_int_equal(r.exit_code, 0);
     assert_non_null(strstr(r.out, "# success 1"));
     city_test_run_free(&r);

@@ -469,6 +469,60 @@ static void test_red_light_waits(void **state)
     city_world_destroy(w);
 }
 
+/* Contacts come back sorted by id and symmetric (i touches j exactly when
+ * j touches i), whatever order Chipmunk keeps its arbiters in: 16 people
+ * pressed against the east wall of a 3 m x 3 m room (weak repulsion and
+ * no headway term, so that bodies touch). */
+static void test_contacts_sorted_and_symmetric(void **state)
+{
+    (void)state;
+    CityWorld *w = new_world(8);
+    CityPedParams p;
+    city_ped_params_defaults(&p);
+    p.a_n = p.wall_a_n = 50;
+    p.headway_t_s = 0;
+    CityPed *ped = NULL;
+    assert_int_equal(city_ped_create(w, &p, &ped), CITY_OK);
+    rect(ped, 0, 0, 3, 3);
+    for (int k = 0; k < 16; k++)
+        spawn_heading(ped, 0.4 + 0.7 * (k / 4), 0.4 + 0.7 * (k % 4), 0.0, 1.3);
+    for (int t = 0; t < 100; t++)
+        step(w);
+    size_t n = city_ped_count(ped);
+    assert_int_equal(n, 16);
+    uint64_t ids[16], c[16][16];
+    int32_t nc[16];
+    int pairs = 0, walls = 0;
+    for (size_t i = 0; i < n; i++) {
+        CityPedView v;
+        city_ped_at(ped, i, &v);
+        ids[i] = city_id_pack(v.id);
+        nc[i] = city_ped_contacts(ped, i, c[i], 16);
+        assert_true(nc[i] <= 16);
+        for (int32_t k = 1; k < nc[i]; k++)
+            assert_true(c[i][k - 1] <= c[i][k]);
+    }
+    for (size_t i = 0; i < n; i++)
+        for (int32_t k = 0; k < nc[i]; k++) {
+            if (c[i][k] == UINT64_MAX) {
+                walls++;
+                continue;
+            }
+            pairs++;
+            size_t j = 0;
+            while (j < n && ids[j] != c[i][k])
+                j++;
+            assert_true(j < n);
+            bool back = false;
+            for (int32_t q = 0; q < nc[j]; q++)
+                back = back || c[j][q] == ids[i];
+            assert_true(back);
+        }
+    printf("contacts: %d person-person (each counted twice), %d person-wall\n", pairs, walls);
+    assert_true(walls >= 4); /* the front row leans on the east wall */
+    city_world_destroy(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -481,6 +535,7 @@ int main(void)
         cmocka_unit_test(test_space_errors),
         cmocka_unit_test(test_route_shortest),
         cmocka_unit_test(test_red_light_waits),
+        cmocka_unit_test(test_contacts_sorted_and_symmetric),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -242,6 +242,81 @@ static void test_callbacks_checks_kpis_series(void **state)
     city_scenario_destroy(r.sc);
 }
 
+/* A check states the window it covers: a run cut short scores what it
+ * covered and reports the rest as not reached, never as a failure. */
+static const char WINDOWS[] =
+    "city.config{ dt_ms = 1000, until_s = 100 }\n"
+    "local n = 0\n"
+    "city.every(1, function() n = n + 1 end)\n"
+    "city.check('whole', function() return n == 100, 'n=' .. n end, { whole_run = true })\n"
+    "city.check('early', function() return city.time() == 20, 't=' .. city.time() end, { to = 20 })\n"
+    "city.check('late', function() return city.time() == 60, 't=' .. city.time() end, { from = 50, to = 60 })\n"
+    "city.check('inside', function() local t = city.time() return t >= 10 and t <= 25, 't=' .. t end,"
+    " { every = 5, from = 10, to = 25 })\n"
+    "city.check('plain', function() return n > 0, 'n=' .. n end)\n";
+
+static CityWorld *run_windows(Loaded *r, const char *extra, int64_t stop_tick)
+{
+    char text[2048];
+    snprintf(text, sizeof text, "%s%s", WINDOWS, extra);
+    *r = load_text("windows", text, 64, 0, 1);
+    assert_int_equal(r->status, CITY_OK);
+    CityWorld *w = city_scenario_world(r->sc);
+    while (city_world_tick(w) < stop_tick)
+        assert_int_equal(city_scenario_step(r->sc), CITY_OK);
+    assert_int_equal(city_scenario_finish(r->sc), CITY_OK);
+    return w;
+}
+
+static const CityCheck *check_named(const CityWorld *w, const char *name)
+{
+    for (size_t i = 0; i < city_world_check_count(w); i++)
+        if (!strcmp(city_world_check_at(w, i)->name, name))
+            return city_world_check_at(w, i);
+    fail_msg("no check '%s'", name);
+    return NULL;
+}
+
+static void test_check_windows(void **state)
+{
+    (void)state;
+    Loaded r;
+    CityWorld *w = run_windows(&r, "", 100); /* the whole run */
+    const char *names[] = {"whole", "early", "late", "inside", "plain"};
+    for (size_t i = 0; i < 5; i++) {
+        const CityCheck *c = check_named(w, names[i]);
+        if (!c->evaluated || !c->pass || c->not_reached)
+            fail_msg("%s: %s", names[i], c->message);
+    }
+    assert_string_equal(check_named(w, "early")->message, "t=20.0"); /* judged when its window closed */
+    assert_string_equal(check_named(w, "late")->message, "t=60.0");
+    assert_true(city_world_checks_pass(w));
+    city_scenario_destroy(r.sc);
+
+    w = run_windows(&r, "", 30); /* cut short at 30 s, as --until 30 does */
+    assert_true(check_named(w, "whole")->not_reached);
+    assert_non_null(strstr(check_named(w, "whole")->message, "needs 100.0 s"));
+    assert_true(check_named(w, "late")->not_reached);
+    assert_true(check_named(w, "early")->pass && !check_named(w, "early")->not_reached);
+    assert_true(check_named(w, "inside")->pass && check_named(w, "plain")->pass);
+    assert_true(city_world_checks_pass(w)); /* exit 0: nothing failed */
+    city_scenario_destroy(r.sc);
+
+    /* A failure inside the covered part stands even if the window is not finished. */
+    w = run_windows(&r,
+                    "city.check('real', function() return city.time() < 10, 't=' .. city.time() end,"
+                    " { every = 5, to = 40 })\n",
+                    30);
+    const CityCheck *c = check_named(w, "real");
+    assert_false(c->pass || c->not_reached);
+    assert_non_null(strstr(c->message, "at 10.000 s"));
+    assert_false(city_world_checks_pass(w));
+    city_scenario_destroy(r.sc);
+
+    expect_load_error("window_inverted", "city.check('x', function() return true end, { from = 20, to = 10 })\n",
+                      CITY_ERR_SCRIPT, "the window ends (to) before it starts (from)");
+}
+
 static void test_bad_api_use_is_explained(void **state)
 {
     (void)state;
@@ -255,10 +330,15 @@ static void test_bad_api_use_is_explained(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sandbox_closes_the_doors), cmocka_unit_test(test_require_inside_folder),
-        cmocka_unit_test(test_runaway_loop_is_stopped),  cmocka_unit_test(test_memory_bomb_is_stopped),
-        cmocka_unit_test(test_pairs_order_is_sorted),    cmocka_unit_test(test_random_follows_the_seed),
-        cmocka_unit_test(test_no_addresses_leak),        cmocka_unit_test(test_callbacks_checks_kpis_series),
+        cmocka_unit_test(test_sandbox_closes_the_doors),
+        cmocka_unit_test(test_require_inside_folder),
+        cmocka_unit_test(test_runaway_loop_is_stopped),
+        cmocka_unit_test(test_memory_bomb_is_stopped),
+        cmocka_unit_test(test_pairs_order_is_sorted),
+        cmocka_unit_test(test_random_follows_the_seed),
+        cmocka_unit_test(test_no_addresses_leak),
+        cmocka_unit_test(test_callbacks_checks_kpis_series),
+        cmocka_unit_test(test_check_windows),
         cmocka_unit_test(test_bad_api_use_is_explained),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,6 +32,8 @@ static void usage_run(FILE *f, const char *command)
             "  --out DIR              output folder (default out/<scenario>-<seed>/)\n"
             "  --net FILE.net.xml     run a SUMO network directly\n"
             "  --routes FILES         SUMO demand files (.rou.xml; comma-separated) for --net\n"
+            "  --time-to-teleport S   for --net: a vehicle standing S seconds moves on, counted (default 300;\n"
+            "                         0: never)\n"
             "  --param NAME=VALUE     set a parameter the scenario reads with city.param (repeatable)\n"
             "  --lua-instructions N   Lua instruction budget per step (all callbacks in it) (default %llu)\n"
             "  --lua-mem-mb N         Lua memory cap in MiB (default %u)\n"
@@ -93,6 +95,7 @@ static const char *const run_flags[] = {"--seed",
                                         "--out",
                                         "--net",
                                         "--routes",
+                                        "--time-to-teleport",
                                         "--lua-instructions",
                                         "--lua-mem-mb",
                                         "--mem-mb",
@@ -151,6 +154,8 @@ static CityStatus build_net(CityWorld *world, void *user)
         return city_world_fail(world, st, "%s", load_err.msg);
     CityRoadOptions ro;
     city_road_options_defaults(&ro);
+    if (o->time_to_teleport_set)
+        ro.time_to_teleport_s = o->time_to_teleport_s;
     CityRoad *road;
     if ((st = city_road_create(world, net, &ro, &road)) != CITY_OK) {
         char msg[CITY_ERROR_MAX];
@@ -258,6 +263,11 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
                 o->out_dir = v;
             } else if (!strcmp(a, "--net")) {
                 o->net_path = v;
+            } else if (!strcmp(a, "--time-to-teleport")) {
+                if (!parse_double(v, &d) || d < 0 || d > 1e9)
+                    return bad(command, a, v, "seconds from 0 (never) to 1e9");
+                o->time_to_teleport_s = d;
+                o->time_to_teleport_set = true;
             } else if (!strcmp(a, "--routes")) {
                 o->routes_path = v;
             } else if (!strcmp(a, "--lua-instructions")) {
@@ -313,6 +323,13 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
     }
     if (o->routes_path && !o->net_path) {
         fprintf(stderr, "citylab %s: --routes needs --net FILE.net.xml\n", command);
+        return 2;
+    }
+    if (o->time_to_teleport_set && !o->net_path) {
+        fprintf(stderr,
+                "citylab %s: --time-to-teleport is for --net runs; a scenario sets time_to_teleport in "
+                "city.road.load_sumo{...}\n",
+                command);
         return 2;
     }
     if (o->net_path && o->scenario_path) {

@@ -241,8 +241,8 @@ int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out
     printf("state_hash %016llx\n", (unsigned long long)city_world_hash(w));
     for (size_t i = 0; i < city_world_check_count(w); i++) {
         const CityCheck *c = city_world_check_at(w, i);
-        bool ok = c->evaluated && c->pass;
-        printf("check      %-4s %s%s%s\n", ok ? "ok" : "FAIL", c->name, c->message[0] ? ": " : "", c->message);
+        const char *verdict = c->not_reached ? "--" : c->evaluated && c->pass ? "ok" : "FAIL";
+        printf("check      %-4s %s%s%s\n", verdict, c->name, c->message[0] ? ": " : "", c->message);
     }
     printf("outputs    %s/\n", out_dir);
     double teleports = 0, aborted = 0;

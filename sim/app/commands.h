@@ -27,8 +27,10 @@ typedef struct CityCliOptions {
     const char *restore_path;     /* --restore FILE: continue a checkpointed run */
     bool seed_given;              /* --seed was on the command line (with --restore: a fork) */
     char net_name[256];           /* run name for --net: the network file's stem */
-    const char **params;          /* --param NAME=VALUE strings (array owned, strings in argv) */
-    size_t cap_params;            /* entries allocated in params */
+    double time_to_teleport_s;    /* --time-to-teleport S for --net (when set) */
+    bool time_to_teleport_set;
+    const char **params; /* --param NAME=VALUE strings (array owned, strings in argv) */
+    size_t cap_params;   /* entries allocated in params */
 } CityCliOptions;
 
 /* Parses argv[first..] into o. Returns 0 on success, 2 after printing one
@@ -74,5 +76,7 @@ int city_run_save_state(CityScenario *sc, const CityCliOptions *o, CityOutput *o
 /* citylab sweep SWEEP.lua and citylab collect SWEEP_OUT (exit codes). */
 int city_cmd_sweep(int argc, char **argv);
 int city_cmd_collect(int argc, char **argv);
+/* `citylab report OUT_DIR`: writes OUT_DIR/report.html; exit 0, or 2 for a folder that is not a run. */
+int city_cmd_report(int argc, char **argv);
 
 #endif

@@ -17,6 +17,7 @@ static void usage(FILE *f)
             "  citylab pf CASE.m [...]         one AC power flow on a MATPOWER case (citylab pf --help)\n"
             "  citylab sweep SWEEP.lua [...]   many runs over parameters and seeds, here or on Slurm\n"
             "  citylab collect SWEEP_OUT       one CSV of every run of a sweep (citylab collect --help)\n"
+            "  citylab report OUT_DIR          an HTML page of a run: KPIs, checks, a chart per series\n"
             "  citylab --help | --version\n"
             "\n"
             "exit codes: 0 all checks passed, 1 a check failed, 2 bad input or error\n",
@@ -38,6 +39,8 @@ int main(int argc, char **argv)
         return city_cmd_sweep(argc, argv);
     if (!strcmp(cmd, "collect"))
         return city_cmd_collect(argc, argv);
+    if (!strcmp(cmd, "report"))
+        return city_cmd_report(argc, argv);
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
         usage(stdout);
         return 0;
@@ -48,7 +51,7 @@ int main(int argc, char **argv)
     }
     if (cmd[0] == '-' || strstr(cmd, ".lua")) /* `citylab --seed 3` or `citylab x.lua`: a run */
         return city_cmd_run_from(argc, argv, 1);
-    static const char *const commands[] = {"run", "view", "pf", "sweep", "collect", "help", NULL};
+    static const char *const commands[] = {"run", "view", "pf", "sweep", "collect", "report", "help", NULL};
     const char *near = city_cli_nearest(cmd, commands);
     if (near)
         fprintf(stderr, "citylab: unknown command '%s'; did you mean citylab %s? (try citylab --help)\n", cmd, near);

@@ -124,7 +124,7 @@ CityStatus city_world_check_declare(CityWorld *world, const char *name)
         free(m);
         return CITY_ERR_NOMEM;
     }
-    world->checks[world->n_checks++] = (CityCheck){n, false, false, m};
+    world->checks[world->n_checks++] = (CityCheck){n, false, false, m, false};
     return CITY_OK;
 }
 
@@ -155,10 +155,29 @@ const CityCheck *city_world_check_at(const CityWorld *world, size_t i)
     return &world->checks[i];
 }
 
+CityStatus city_world_check_not_reached(CityWorld *world, const char *name, const char *message)
+{
+    CityStatus st = city_world_check_declare(world, name);
+    if (st != CITY_OK)
+        return st;
+    CityCheck *c = find_check(world, name);
+    if (c->evaluated && !c->pass)
+        return CITY_OK; /* a failure seen inside the window is real */
+    char *m = city_strdup(message ? message : "");
+    if (!m)
+        return CITY_ERR_NOMEM;
+    free(c->message);
+    c->message = m;
+    c->pass = false;
+    c->evaluated = false;
+    c->not_reached = true;
+    return CITY_OK;
+}
+
 bool city_world_checks_pass(const CityWorld *world)
 {
     for (size_t i = 0; i < world->n_checks; i++)
-        if (!world->checks[i].evaluated || !world->checks[i].pass)
+        if (!world->checks[i].not_reached && (!world->checks[i].evaluated || !world->checks[i].pass))
             return false;
     return true;
 }

@@ -12,8 +12,27 @@ static const CouplingDef couplings[] = {
     {"sensor_road", couple_sensor_road_attach},     /* vehicles -> loops, cameras, radar */
     {"sensor_env", couple_sensor_env_attach},       /* weather and air -> weather and air sensors */
     {"weather_power", couple_weather_power_attach}, /* weather -> cooling load, PV, streetlights */
+    {"sensor_power", couple_sensor_power_attach},   /* meters, feeders, chargers, lights -> sensors */
+    {"control_road", couple_control_road_attach},   /* actuators -> traffic lights */
+    {"control_power", couple_control_power_attach}, /* actuators -> batteries, streetlights */
     {NULL, NULL},                                   /* end of table */
 };
+
+CityStatus couple_save_none(const CityWorld *world, const void *self, CityStateWriter *out)
+{
+    (void)world;
+    (void)self;
+    (void)out;
+    return CITY_OK;
+}
+
+CityStatus couple_load_none(CityWorld *world, void *self, CityStateReader *in)
+{
+    (void)world;
+    (void)self;
+    (void)in;
+    return CITY_OK;
+}
 
 CityStatus city_couple_attach_all(CityWorld *world)
 {

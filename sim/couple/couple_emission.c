@@ -77,6 +77,23 @@ static void emission_hash(const CityWorld *w, const void *self, CityHash *h)
     city_hash_bytes(h, &c->vkm, sizeof c->vkm);
 }
 
+static CityStatus emission_save(const CityWorld *w, const void *self, CityStateWriter *out)
+{
+    (void)w;
+    const CoupleEmission *c = self;
+    city_state_put_array(out, c->emitted_g, CITY_SPECIES_COUNT, sizeof(double));
+    city_state_put_f64(out, c->vkm);
+    return CITY_OK;
+}
+
+static CityStatus emission_load(CityWorld *w, void *self, CityStateReader *in)
+{
+    CoupleEmission *c = self;
+    city_state_get_array(in, c->emitted_g, CITY_SPECIES_COUNT, sizeof(double), "emission totals");
+    c->vkm = city_state_get_f64(in);
+    return in->bad ? city_world_fail(w, CITY_ERR_PARSE, "emission: damaged checkpoint (%s)", in->error) : CITY_OK;
+}
+
 CityStatus couple_emission_attach(CityWorld *world, const char *name)
 {
     CityEnv *env = city_env_of(world);
@@ -85,8 +102,8 @@ CityStatus couple_emission_attach(CityWorld *world, const char *name)
     CoupleEmission *c = calloc(1, sizeof *c);
     if (!c)
         return city_world_fail(world, CITY_ERR_NOMEM, "out of memory attaching %s", name);
-    CitySubsystemDef def = {name, CITY_PHASE_COMMIT, 1,    0,   emission_step, emission_hash,
-                            free, emission_finish,   NULL, NULL};
+    CitySubsystemDef def = {name,          CITY_PHASE_COMMIT, 1, 0, emission_step, emission_hash, free, emission_finish,
+                            emission_save, emission_load};
     CityStatus st = city_world_add_subsystem(world, &def, c);
     if (st != CITY_OK)
         free(c);

@@ -3,6 +3,7 @@
 #define CITY_COUPLE_INTERNAL_H
 
 #include "city_couple.h"
+#include "city_state.h"
 
 typedef struct CouplingDef {
     const char *name; /* subsystem name, unique */
@@ -11,11 +12,18 @@ typedef struct CouplingDef {
     CityStatus (*attach)(CityWorld *world, const char *name);
 } CouplingDef;
 
+/* Checkpoint hooks of a coupling with no state of its own (couple.c). */
+CityStatus couple_save_none(const CityWorld *world, const void *self, CityStateWriter *out);
+CityStatus couple_load_none(CityWorld *world, void *self, CityStateReader *in);
+
 /* One attach function per coupling file. */
 CityStatus couple_ev_attach(CityWorld *world, const char *name);            /* couple_ev.c */
 CityStatus couple_emission_attach(CityWorld *world, const char *name);      /* couple_emission.c */
 CityStatus couple_sensor_road_attach(CityWorld *world, const char *name);   /* couple_sensor_road.c */
 CityStatus couple_sensor_env_attach(CityWorld *world, const char *name);    /* couple_sensor_env.c */
 CityStatus couple_weather_power_attach(CityWorld *world, const char *name); /* couple_weather_power.c */
+CityStatus couple_sensor_power_attach(CityWorld *world, const char *name);  /* couple_sensor_power.c */
+CityStatus couple_control_road_attach(CityWorld *world, const char *name);  /* couple_control_road.c */
+CityStatus couple_control_power_attach(CityWorld *world, const char *name); /* couple_control_power.c */
 
 #endif

@@ -1,7 +1,7 @@
 /* Environment -> sensors: air-quality channels read the background plus the
  * traffic share of their cell and the humidity (for the optical PM
- * overestimate); weather channels read the weather. Fed every tick in
- * COMMIT; the sensors sample in a later SENSE. */
+ * overestimate); weather channels read the weather. Fed in COMMIT of the
+ * tick before each sample (SENSE of the next tick). */
 #include <stdlib.h>
 
 #include "city_env.h"
@@ -11,7 +11,6 @@
 static CityStatus sensor_env_step(CityWorld *w, void *self, int64_t tick)
 {
     (void)self;
-    (void)tick;
     CitySensors *s = city_sensors_of(w);
     CityEnv *env = city_env_of(w);
     CITY_ASSERT(s && env);
@@ -22,6 +21,9 @@ static CityStatus sensor_env_step(CityWorld *w, void *self, int64_t tick)
     const int32_t n = city_sensor_count(s);
     for (int32_t i = 0; i < n; i++) {
         const CitySensorDef *d = city_sensor_def(s, i);
+        /* instantaneous values: only what the next SENSE samples needs them */
+        if ((d->kind != CITY_SENSOR_AIR && d->kind != CITY_SENSOR_WEATHER) || !city_sensor_samples_at(s, i, tick + 1))
+            continue;
         if (d->kind == CITY_SENSOR_AIR) {
             CitySpecies sp = d->quantity == CITY_QTY_PM10  ? CITY_SPECIES_PM10
                              : d->quantity == CITY_QTY_NOX ? CITY_SPECIES_NOX
@@ -61,7 +63,8 @@ CityStatus couple_sensor_env_attach(CityWorld *world, const char *name)
     char *self = calloc(1, 1);
     if (!self)
         return city_world_fail(world, CITY_ERR_NOMEM, "out of memory attaching %s", name);
-    CitySubsystemDef def = {name, CITY_PHASE_COMMIT, 1, 0, sensor_env_step, NULL, free, NULL, NULL, NULL};
+    CitySubsystemDef def = {
+        name, CITY_PHASE_COMMIT, 1, 0, sensor_env_step, NULL, free, NULL, couple_save_none, couple_load_none};
     CityStatus st = city_world_add_subsystem(world, &def, self);
     if (st != CITY_OK)
         free(self);

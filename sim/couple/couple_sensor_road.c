@@ -13,6 +13,8 @@
 #include "city_sensor.h"
 #include "couple_internal.h"
 
+/* Its state is an index rebuilt from the sensors and per-tick scratch:
+ * nothing for a checkpoint. */
 typedef struct CoupleSensorRoad {
     int32_t known;   /* sensor channels indexed so far */
     int32_t n_lanes; /* lanes of the network */
@@ -158,8 +160,16 @@ CityStatus couple_sensor_road_attach(CityWorld *world, const char *name)
     CoupleSensorRoad *c = calloc(1, sizeof *c);
     if (!c)
         return city_world_fail(world, CITY_ERR_NOMEM, "out of memory attaching %s", name);
-    CitySubsystemDef def = {name, CITY_PHASE_COMMIT,   1,    0,    sensor_road_step,
-                            NULL, sensor_road_destroy, NULL, NULL, NULL};
+    CitySubsystemDef def = {name,
+                            CITY_PHASE_COMMIT,
+                            1,
+                            0,
+                            sensor_road_step,
+                            NULL,
+                            sensor_road_destroy,
+                            NULL,
+                            couple_save_none,
+                            couple_load_none};
     CityStatus st = city_world_add_subsystem(world, &def, c);
     if (st != CITY_OK)
         free(c);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "city_array.h"
+#include "city_state.h"
 #include "env_internal.h"
 
 #define ENV_NAME "env" /* subsystem name */
@@ -67,6 +68,59 @@ static void env_hash(const CityWorld *w, const void *self, CityHash *h)
     }
 }
 
+/* What a run can change: the series and episodes (a scenario may add them
+ * from callbacks), the background, and the air grid's masses and budget. */
+static CityStatus env_save(const CityWorld *w, const void *self, CityStateWriter *out)
+{
+    (void)w;
+    const CityEnv *env = self;
+    city_state_put_tag(out, "ENV ");
+    city_state_put_array(out, env->weather, env->n_weather, sizeof *env->weather);
+    city_state_put_array(out, env->episodes, env->n_episodes, sizeof *env->episodes);
+    city_state_put_array(out, env->background, CITY_SPECIES_COUNT, sizeof(double));
+    const size_t cells = (size_t)env->air.nx * (size_t)env->air.ny;
+    city_state_put_u64(out, cells);
+    for (int sp = 0; sp < CITY_SPECIES_COUNT && cells; sp++) {
+        city_state_put_array(out, env->air.mass[sp], cells, sizeof(double));
+        city_state_put_array(out, env->air.pending[sp], cells, sizeof(double));
+        city_state_put_array(out, &env->air.budget[sp], 1, sizeof env->air.budget[sp]);
+    }
+    city_state_put_i64(out, env->air_last_ms);
+    return CITY_OK;
+}
+
+static CityStatus env_load(CityWorld *w, void *self, CityStateReader *in)
+{
+    CityEnv *env = self;
+    city_state_expect_tag(in, "ENV ");
+    size_t n;
+    CityWeather *wx = city_state_get_alloc(in, &n, sizeof *wx);
+    if (wx && n > 0) {
+        free(env->weather);
+        env->weather = wx;
+        env->n_weather = n;
+    } else {
+        free(wx);
+        city_state_fail(in, "no weather series");
+    }
+    free(env->episodes);
+    env->episodes = city_state_get_alloc(in, &env->n_episodes, sizeof *env->episodes);
+    city_state_get_array(in, env->background, CITY_SPECIES_COUNT, sizeof(double), "background");
+    const size_t cells = (size_t)env->air.nx * (size_t)env->air.ny;
+    if (city_state_get_u64(in) != cells && !in->bad)
+        city_state_fail(in, "the air grid of the checkpoint has another size than the scenario's");
+    for (int sp = 0; sp < CITY_SPECIES_COUNT && cells && !in->bad; sp++) {
+        city_state_get_array(in, env->air.mass[sp], cells, sizeof(double), "air masses");
+        city_state_get_array(in, env->air.pending[sp], cells, sizeof(double), "pending emissions");
+        city_state_get_array(in, &env->air.budget[sp], 1, sizeof env->air.budget[sp], "air budget");
+        const double inv_vol = 1.0 / (env->air.o.cell_m * env->air.o.cell_m * env->air.o.mixing_height_m);
+        for (size_t c = 0; c < cells; c++)
+            env->air.conc[sp][c] = env->air.mass[sp][c] * inv_vol;
+    }
+    env->air_last_ms = city_state_get_i64(in);
+    return in->bad ? city_world_fail(w, CITY_ERR_PARSE, "env: damaged checkpoint (%s)", in->error) : CITY_OK;
+}
+
 static void env_destroy(void *self)
 {
     CityEnv *env = self;
@@ -95,7 +149,8 @@ CityEnv *city_env_ensure(CityWorld *world)
     env->background[CITY_SPECIES_NOX] = 30.0;
     size_t n;
     const CityWeather *day = city_env_seoul_summer_day(&n);
-    CitySubsystemDef def = {ENV_NAME, CITY_PHASE_PHYSICS, 1, 0, env_step, env_hash, env_destroy, NULL, NULL, NULL};
+    CitySubsystemDef def = {ENV_NAME, CITY_PHASE_PHYSICS, 1,    0,        env_step,
+                            env_hash, env_destroy,        NULL, env_save, env_load};
     if (city_env_set_weather(env, day, n) != CITY_OK || city_world_add_subsystem(world, &def, env) != CITY_OK) {
         free(env->weather);
         free(env);

@@ -331,7 +331,10 @@ static void write_runs(FILE *f, const Collect *c)
         }
         for (size_t k = 0; k < c->checks.n; k++) {
             const cJSON *pass = run_check(r, c->checks.v[k]);
-            fputs(!pass ? "," : cJSON_IsTrue(pass) ? ",true" : ",false", f);
+            fputs(!pass || cJSON_IsNull(pass) ? ","
+                  : cJSON_IsTrue(pass)        ? ",true"
+                                              : ",false",
+                  f); /* null: not reached */
         }
         for (size_t k = 0; k < c->kpis.n; k++) {
             double v;

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -401,7 +402,12 @@ static CityStatus write_summary(const char *path, const CityWorld *w, const City
         const CityCheck *c = city_world_check_at(w, i);
         fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", f);
         city_json_string(f, c->name);
-        fprintf(f, ", \"pass\": %s, \"message\": ", c->evaluated && c->pass ? "true" : "false");
+        /* not reached: "pass" is null, neither a pass nor a failure */
+        const char *pass = c->not_reached ? "null" : c->evaluated && c->pass ? "true" : "false";
+        fprintf(f, ", \"pass\": %s, \"status\": \"%s\", \"message\": ", pass,
+                c->not_reached            ? "not reached"
+                : c->evaluated && c->pass ? "pass"
+                                          : "fail");
         city_json_string(f, c->message);
         fputc('}', f);
     }
@@ -419,6 +425,39 @@ static CityStatus write_summary(const char *path, const CityWorld *w, const City
     return fclose(f) == 0 ? CITY_OK : CITY_ERR_IO;
 }
 
+/* True for the text printf gives a non-finite double: nan, -nan, inf,
+ * -inf, infinity, nan(...), in any case. */
+static bool nonfinite_text(const char *s, size_t n)
+{
+    if (n && (*s == '-' || *s == '+')) {
+        s++;
+        n--;
+    }
+    if (n >= 3 && strncasecmp(s, "nan", 3) == 0)
+        return n == 3 || (s[3] == '(' && s[n - 1] == ')');
+    return (n == 3 && strncasecmp(s, "inf", 3) == 0) || (n == 8 && strncasecmp(s, "infinity", 8) == 0);
+}
+
+/* Writes CSV rows with every non-finite number as an empty cell, the
+ * missing value that pandas and R read (a quoted field is text, kept). */
+static void write_rows(FILE *f, const char *data, size_t len)
+{
+    size_t start = 0;
+    bool quoted = false;
+    for (size_t i = 0; i <= len; i++) {
+        char c = i < len ? data[i] : '\n';
+        if (c == '"')
+            quoted = !quoted;
+        if (quoted || (c != ',' && c != '\n'))
+            continue;
+        if (i > start && !nonfinite_text(data + start, i - start))
+            fwrite(data + start, 1, i - start, f);
+        if (i < len)
+            fputc(c, f);
+        start = i + 1;
+    }
+}
+
 static CityStatus write_table(const char *dir, const CityTable *t)
 {
     char path[PATH_MAX + 300];
@@ -429,7 +468,7 @@ static CityStatus write_table(const char *dir, const CityTable *t)
     size_t len;
     const char *data = city_table_data(t, &len);
     fprintf(f, "%s\n", city_table_header(t));
-    fwrite(data, 1, len, f);
+    write_rows(f, data, len);
     return fclose(f) == 0 ? CITY_OK : CITY_ERR_IO;
 }
 

@@ -64,8 +64,9 @@ void city_reading_csv_header(FILE *f)
 
 void city_reading_csv_write(FILE *f, const CityReading *r, double truth)
 {
-    char v[40], t[32], at[32], tr[40] = "";
-    number_text(v, sizeof v, r->value);
+    char v[40] = "", t[32], at[32], tr[40] = "";
+    if (isfinite(r->value)) /* an empty cell, as pandas and R read a missing value */
+        number_text(v, sizeof v, r->value);
     time_text(t, sizeof t, r->measured_ms);
     time_text(at, sizeof at, r->arrives_ms);
     if (isfinite(truth))

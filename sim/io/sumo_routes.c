@@ -1,7 +1,10 @@
 /* SUMO demand reader (.rou.xml, .trips.xml, duarouter output): vTypes,
  * named routes, vehicles (route attribute or nested route), trips (our
  * router picks the path) and flows. A vehicle or flow is added when its
- * element closes, since its route may be nested inside it. */
+ * element closes, since its route may be nested inside it. What would
+ * change the results and citylab does not model (stops, random departure
+ * positions and speeds, driver imperfection, other car-following models,
+ * drawing among several routes) is refused with the file and line. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +40,10 @@ typedef struct RoutesReader {
     CityFlowSpacing spacing;
     bool in_distribution; /* inside <routeDistribution> */
     char dist_id[256];
-    int32_t dist_route; /* first route of the distribution */
+    int32_t dist_route;      /* first route of the distribution */
+    int32_t dist_count;      /* routes read in it so far */
+    int32_t dist_last;       /* its `last` attribute: the route a vehicle's own distribution uses */
+    unsigned long dist_line; /* where it starts */
 } RoutesReader;
 
 /* Edge ids separated by spaces into an index list. */
@@ -105,6 +111,21 @@ static void read_vtype(RoutesReader *r, const char **attrs)
     d.emergency_decel_mps2 = sumo_num(p, attrs, "emergencyDecel", d.emergency_decel_mps2);
     d.tau_s = sumo_num(p, attrs, "tau", d.tau_s);
     d.delta = sumo_num(p, attrs, "delta", d.delta);
+    const char *cfm = sumo_attr(attrs, "carFollowModel");
+    if (cfm && strcmp(cfm, "IDM") != 0) {
+        sumo_fail(p, CITY_ERR_PARSE,
+                  "<vType id=\"%s\"> carFollowModel=\"%s\" is not supported: citylab's vehicles follow the IDM; "
+                  "remove the attribute or write carFollowModel=\"IDM\"",
+                  id, cfm);
+        return;
+    }
+    if (sumo_num(p, attrs, "sigma", 0.0) != 0.0) {
+        sumo_fail(p, CITY_ERR_PARSE,
+                  "<vType id=\"%s\"> sigma=\"%s\" is not supported: citylab's drivers do not dawdle at random; "
+                  "remove it or write sigma=\"0\"",
+                  id, sumo_attr(attrs, "sigma"));
+        return;
+    }
     const char *sf = sumo_attr(attrs, "speedFactor");
     if (sf && strncmp(sf, "norm", 4) == 0) {
         /* normc(mean, dev[, min, max]) */
@@ -145,21 +166,47 @@ static bool read_depart(RoutesReader *r, const char **attrs)
             d->lane = CITY_DEPART_LANE_RANDOM;
         else if (strcmp(lane, "first") == 0)
             d->lane = CITY_DEPART_LANE_FIRST;
-        else
-            d->lane = sumo_int(p, attrs, "departLane", 0);
+        else {
+            double k = sumo_num(p, attrs, "departLane", 0);
+            if (!(k >= 0 && k < 64 && k == floor(k))) {
+                sumo_fail(p, CITY_ERR_PARSE,
+                          "departLane=\"%s\" is not supported; write a lane index (0 = rightmost), \"best\", "
+                          "\"free\", \"allowed\", \"random\" or \"first\"",
+                          lane);
+                return false;
+            }
+            d->lane = (int32_t)k;
+        }
     }
     const char *pos = sumo_attr(attrs, "departPos");
-    if (pos && strcmp(pos, "base") != 0 && strcmp(pos, "free") != 0 && strcmp(pos, "random") != 0 &&
-        strcmp(pos, "last") != 0)
+    if (pos && strcmp(pos, "base") != 0) {
+        if (!strcmp(pos, "free") || !strcmp(pos, "random") || !strcmp(pos, "last") || !strcmp(pos, "random_free") ||
+            !strcmp(pos, "stop")) {
+            sumo_fail(p, CITY_ERR_PARSE,
+                      "departPos=\"%s\" is not supported; write a position in metres or \"base\" (the edge's start)",
+                      pos);
+            return false;
+        }
         d->pos_m = sumo_num(p, attrs, "departPos", -1.0);
+    }
     const char *sp = sumo_attr(attrs, "departSpeed");
     if (sp) {
-        if (strcmp(sp, "max") == 0 || strcmp(sp, "speedLimit") == 0 || strcmp(sp, "last") == 0)
+        if (strcmp(sp, "max") == 0 || strcmp(sp, "speedLimit") == 0)
             d->speed_mps = CITY_DEPART_SPEED_MAX;
-        else if (strcmp(sp, "desired") == 0 || strcmp(sp, "random") == 0 || strcmp(sp, "avg") == 0)
+        else if (strcmp(sp, "desired") == 0)
             d->speed_mps = CITY_DEPART_SPEED_DESIRED;
-        else
+        else if (!strcmp(sp, "random") || !strcmp(sp, "avg") || !strcmp(sp, "last")) {
+            sumo_fail(p, CITY_ERR_PARSE,
+                      "departSpeed=\"%s\" is not supported; write a speed in m/s, \"max\", \"speedLimit\" or "
+                      "\"desired\"",
+                      sp);
+            return false;
+        } else
             d->speed_mps = sumo_num(p, attrs, "departSpeed", 0.0);
+        if (d->speed_mps < 0 && d->speed_mps != CITY_DEPART_SPEED_MAX && d->speed_mps != CITY_DEPART_SPEED_DESIRED) {
+            sumo_fail(p, CITY_ERR_PARSE, "departSpeed=\"%s\" must be >= 0 m/s", sp);
+            return false;
+        }
     }
     return p->status == CITY_OK;
 }
@@ -344,16 +391,21 @@ static void on_start(void *user, const char *el, const char **attrs)
             return;
         const char *id = sumo_attr(attrs, "id");
         if (r->kind != ITEM_NONE) {
-            /* nested in a vehicle or flow: an anonymous route */
-            r->route = city_road_add_route(r->road, NULL, r->edges, r->n_edges);
-            if (r->route < 0)
-                fail_world(r);
+            /* nested in a vehicle or flow: an anonymous route (in a vehicle's
+             * own distribution, as duarouter's .alt files have, the one its
+             * `last` attribute names) */
+            if (!r->in_distribution || r->dist_count++ == r->dist_last) {
+                r->route = city_road_add_route(r->road, NULL, r->edges, r->n_edges);
+                if (r->route < 0)
+                    fail_world(r);
+            }
         } else if (r->in_distribution) {
             int32_t k = city_road_add_route(r->road, id, r->edges, r->n_edges);
             if (k < 0)
                 fail_world(r);
             else if (r->dist_route < 0)
                 r->dist_route = k;
+            r->dist_count++;
         } else {
             if (!id) {
                 sumo_fail(&r->p, CITY_ERR_PARSE, "a top-level <route> needs an id");
@@ -365,7 +417,17 @@ static void on_start(void *user, const char *el, const char **attrs)
     } else if (strcmp(el, "routeDistribution") == 0) {
         r->in_distribution = true;
         r->dist_route = -1;
+        r->dist_count = 0;
+        r->dist_last = (int32_t)sumo_num(&r->p, attrs, "last", 0.0);
+        r->dist_line = XML_GetCurrentLineNumber(r->p.parser);
         snprintf(r->dist_id, sizeof r->dist_id, "%s", sumo_attr(attrs, "id") ? sumo_attr(attrs, "id") : "");
+    } else if (strcmp(el, "stop") == 0) {
+        sumo_fail(&r->p, CITY_ERR_PARSE,
+                  "<stop> is not supported: citylab's vehicles do not stop on their way; remove the stops "
+                  "(or the vehicles that need them)");
+    } else if (strncmp(el, "carFollowing-", 13) == 0 && strcmp(el, "carFollowing-IDM") != 0) {
+        sumo_fail(&r->p, CITY_ERR_PARSE,
+                  "<%s> is not supported: citylab's vehicles follow the IDM; remove it or use <carFollowing-IDM>", el);
     } else if (strcmp(el, "vehicle") == 0) {
         begin_item(r, ITEM_VEHICLE, attrs);
     } else if (strcmp(el, "trip") == 0) {
@@ -384,8 +446,20 @@ static void on_end(void *user, const char *el)
     if (strcmp(el, "vehicle") == 0 || strcmp(el, "trip") == 0 || strcmp(el, "flow") == 0) {
         end_item(r);
     } else if (strcmp(el, "routeDistribution") == 0) {
-        /* vehicles may name the distribution: it stands for its first route (documented simplification) */
         r->in_distribution = false;
+        if (r->p.status != CITY_OK || r->kind != ITEM_NONE)
+            return;
+        /* a named distribution of one route is that route; of several,
+         * vehicles would draw among them, which citylab does not do */
+        if (r->dist_count > 1) {
+            sumo_fail_at(&r->p, r->dist_line, CITY_ERR_PARSE,
+                         "<routeDistribution id=\"%s\"> has %d routes; citylab does not draw routes at random: give "
+                         "each vehicle its route (or keep one route in the distribution)",
+                         r->dist_id, (int)r->dist_count);
+        } else if (r->dist_count == 1 && r->dist_id[0] && city_road_find_route(r->road, r->dist_id) < 0 &&
+                   city_road_add_route(r->road, r->dist_id, r->edges, r->n_edges) < 0) {
+            fail_world(r);
+        }
     }
 }
 

@@ -65,6 +65,7 @@ static int l_config(lua_State *L)
         double u = luaL_checknumber(L, -2);
         if (!(u >= 0 && u <= 1e9))
             luaL_error(L, "city.config: until_s %f is out of range; use 0 to 1e9 seconds", u);
+        sc->config_until_s = u;
         if (!sc->until_forced)
             sc->until_s = u;
     }
@@ -146,6 +147,7 @@ static size_t add_callback(lua_State *L, CityCallbackKind kind, int fn_arg, int6
     cb->generation = generation;
     cb->next_free = 0;
     cb->made_in_run = sc->top_done;
+    cb->last_tick = INT64_MAX;
     return i;
 }
 
@@ -229,7 +231,7 @@ static int l_cancel(lua_State *L)
     return 0;
 }
 
-static void add_end_item(lua_State *L, int fn_arg, const char *name, bool is_kpi)
+static CityEndItem *add_end_item(lua_State *L, int fn_arg, const char *name, bool is_kpi)
 {
     CityScenario *sc = scenario(L);
     if (sc->finished)
@@ -238,7 +240,40 @@ static void add_end_item(lua_State *L, int fn_arg, const char *name, bool is_kpi
         luaL_error(L, "not enough memory");
     char *copy = city_lua_strdup(L, name);
     lua_pushvalue(L, fn_arg);
-    sc->end_items[sc->n_end_items++] = (CityEndItem){luaL_ref(L, LUA_REGISTRYINDEX), copy, is_kpi};
+    sc->end_items[sc->n_end_items] = (CityEndItem){luaL_ref(L, LUA_REGISTRYINDEX), copy, is_kpi, 0, -1, false};
+    return &sc->end_items[sc->n_end_items++];
+}
+
+/* The window a check covers, from its options: {every =, from =, to =, whole_run =}. */
+typedef struct CheckOpts {
+    int64_t every, from, to; /* ticks; to -1: the end of the run */
+    bool whole_run;          /* the window ends at the scenario's configured until_s */
+} CheckOpts;
+
+static CheckOpts check_opts(lua_State *L, int arg, const char *name)
+{
+    CheckOpts o = {0, 0, -1, false};
+    if (lua_isnoneornil(L, arg))
+        return o;
+    if (!lua_istable(L, arg))
+        luaL_error(L, "city.check('%s', fn, opts): opts must be a table like {every = 60, from = 0, to = 3600}", name);
+    lua_getfield(L, arg, "every");
+    if (!lua_isnil(L, -1))
+        o.every = seconds_to_ticks(L, -1, "check period", true);
+    lua_getfield(L, arg, "from");
+    if (!lua_isnil(L, -1))
+        o.from = seconds_to_ticks(L, -1, "check window start (from)", false);
+    lua_getfield(L, arg, "to");
+    if (!lua_isnil(L, -1))
+        o.to = seconds_to_ticks(L, -1, "check window end (to)", false);
+    lua_getfield(L, arg, "whole_run");
+    o.whole_run = lua_toboolean(L, -1);
+    lua_pop(L, 4);
+    if (o.to >= 0 && o.to <= o.from)
+        luaL_error(L, "city.check('%s', fn, opts): the window ends (to) before it starts (from); give to > from", name);
+    if (o.to >= 0 && o.whole_run)
+        luaL_error(L, "city.check('%s', fn, opts): give either to = s or whole_run = true, not both", name);
+    return o;
 }
 
 /* city.check(name, fn [, {every = s}]) or city.check(name, ok [, message]) */
@@ -257,22 +292,21 @@ static int l_check(lua_State *L)
                    "city.check('%s', ...): the second argument must be a function (evaluated later) or a "
                    "boolean (a verdict now), got %s",
                    name, luaL_typename(L, 2));
-    int64_t every = 0;
-    if (lua_istable(L, 3)) {
-        lua_getfield(L, 3, "every");
-        if (!lua_isnil(L, -1))
-            every = seconds_to_ticks(L, -1, "check period", true);
-        lua_pop(L, 1);
-    } else if (!lua_isnoneornil(L, 3)) {
-        luaL_error(L, "city.check('%s', fn, opts): opts must be a table like {every = 60}", name);
-    }
+    CheckOpts o = check_opts(L, 3, name);
     if (city_world_check_declare(sc->world, name) != CITY_OK)
         luaL_error(L, "not enough memory");
-    if (every > 0) {
-        size_t i = add_callback(L, CITY_CB_CHECK, 2, every, name);
-        schedule(L, i, city_world_tick(sc->world) + every);
+    int64_t now = city_world_tick(sc->world);
+    if (o.every > 0) {
+        size_t i = add_callback(L, CITY_CB_CHECK, 2, o.every, name);
+        sc->callbacks[i].last_tick = o.to >= 0 ? o.to : INT64_MAX;
+        schedule(L, i, o.from > now ? o.from : now + o.every);
     }
-    add_end_item(L, 2, name, false);
+    if (o.to >= 0) /* the verdict is taken when the window closes */
+        schedule(L, add_callback(L, CITY_CB_CHECK, 2, 0, name), o.to);
+    CityEndItem *item = add_end_item(L, 2, name, false);
+    item->from_tick = o.from;
+    item->to_tick = o.to;
+    item->whole_run = o.whole_run;
     return 0;
 }
 
@@ -384,37 +418,37 @@ CityStatus city_lua_fire_callback(CityWorld *world, void *user, int64_t arg)
         release_callback(sc, (size_t)arg);
         return CITY_OK;
     }
-    if (cb->period_ticks > 0) {
+    if (cb->period_ticks > 0 && city_world_tick(world) + cb->period_ticks <= cb->last_tick) {
         CityStatus st =
             city_world_at(world, city_world_tick(world) + cb->period_ticks, city_lua_fire_callback, sc, arg);
         if (st != CITY_OK)
             return st;
     }
     const CityCallbackKind kind = cb->kind;
+    char name[256]; /* a one-shot's slot (and name) is released before its call */
+    snprintf(name, sizeof name, "%s", cb->name ? cb->name : "");
     lua_rawgeti(L, LUA_REGISTRYINDEX, cb->fn_ref);
     if (cb->period_ticks == 0) /* one-shot: the stack holds the function now */
         release_callback(sc, (size_t)arg);
     CityStatus st = city_sandbox_call(sc, 0, 2);
     if (st != CITY_OK)
         return st;
-    /* cb may have moved if the callback registered more callbacks */
-    cb = &sc->callbacks[arg];
     if (kind == CITY_CB_CHECK) {
         const char *msg = lua_isstring(L, -1) ? lua_tostring(L, -1) : "";
         char full[CITY_ERROR_MAX];
         snprintf(full, sizeof full, "at %.3f s: %s", city_world_time_s(world), msg);
-        city_world_check_report(world, cb->name, lua_toboolean(L, -2), lua_toboolean(L, -2) ? msg : full);
+        city_world_check_report(world, name, lua_toboolean(L, -2), lua_toboolean(L, -2) ? msg : full);
     } else if (kind == CITY_CB_SERIES) {
         int isnum;
         double v = lua_tonumberx(L, -2, &isnum);
         if (!isnum) {
             const char *got = luaL_typename(L, -2);
             CityStatus fail = city_world_fail(world, CITY_ERR_SCRIPT, "%s: series '%s' must return a number, got %s",
-                                              sc->name, cb->name + strlen("series_"), got);
+                                              sc->name, name + strlen("series_"), got);
             lua_pop(L, 2);
             return fail;
         }
-        CityTable *t = city_world_table(world, cb->name, "");
+        CityTable *t = city_world_table(world, name, "");
         city_table_row(t, "%.3f,%.17g", city_world_time_s(world), v);
     }
     lua_pop(L, 2);

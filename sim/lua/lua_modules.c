@@ -7,8 +7,9 @@ static const struct {
     const char *name;   /* field of the `city` table */
     lua_CFunction open; /* pushes the namespace table */
 } MODULES[] = {
-    {"road", city_lua_open_road}, {"grid", city_lua_open_grid}, {"map", city_lua_open_map},
-    {"ped", city_lua_open_ped},   {"env", city_lua_open_env},   {"sensor", city_lua_open_sensor},
+    {"road", city_lua_open_road},       {"grid", city_lua_open_grid}, {"map", city_lua_open_map},
+    {"ped", city_lua_open_ped},         {"env", city_lua_open_env},   {"sensor", city_lua_open_sensor},
+    {"control", city_lua_open_control},
 };
 
 void city_lua_open_modules(lua_State *L)

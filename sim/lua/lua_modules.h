@@ -14,6 +14,7 @@ int city_lua_open_map(lua_State *L);
 int city_lua_open_ped(lua_State *L);
 int city_lua_open_env(lua_State *L);
 int city_lua_open_sensor(lua_State *L);
+int city_lua_open_control(lua_State *L);
 
 /* Sets city.<name> for every module, with the `city` table on top of the
  * stack; the scenario runtime calls it once per interpreter. */

@@ -3,6 +3,7 @@
  * per time slice, readings. Areas and doors are numbered from 1 in Lua.
  * The named places live in a table shared by the functions as upvalue 1. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <lauxlib.h>
@@ -267,8 +268,12 @@ static int l_place(lua_State *L)
     if (!name || !*name || isnan(x) || isnan(y) || r < 0)
         return luaL_error(L, "city.ped.place needs name, x, y (metres) and radius >= 0");
     CityPed *ped = ped_of(L);
-    if (city_ped_area_at(ped, x, y) < 0)
-        return luaL_error(L, "city.ped.place '%s': (%.2f, %.2f) is outside every walkable area; move it", name, x, y);
+    if (city_ped_area_at(ped, x, y) < 0) {
+        char msg[512]; /* luaL_error knows no precision: format here */
+        snprintf(msg, sizeof msg, "city.ped.place '%s': (%.2f, %.2f) is outside every walkable area; move it", name, x,
+                 y);
+        return luaL_error(L, "%s", msg);
+    }
     lua_createtable(L, 0, 3);
     lua_pushnumber(L, x);
     lua_setfield(L, -2, "x");

@@ -7,6 +7,8 @@
 
 #include <lauxlib.h>
 
+#include "city_grid.h"
+#include "city_grid_sim.h"
 #include "city_lua.h"
 #include "city_road.h"
 #include "city_sensor.h"
@@ -44,6 +46,65 @@ static void read_model(lua_State *L, int t, CitySensorDef *d, const char *where)
     const char *fault = city_lua_field_string(L, t, "fault", NULL);
     if (fault && !city_sensor_fault_parse(fault, &d->fault))
         luaL_error(L, "%s: fault '%s' is not none, stuck, dead, chatter or offset", where, fault);
+}
+
+/* Position of a bus of the grid by id (0, 0 when not found). */
+static void bus_xy(const CityGrid *grid, int32_t bus_id, double *x, double *y)
+{
+    int32_t nb;
+    const CityGridBus *b = city_grid_buses(grid, &nb);
+    for (int32_t i = 0; i < nb; i++)
+        if (b[i].id == bus_id) {
+            *x = b[i].x_m;
+            *y = b[i].y_m;
+        }
+}
+
+/* The grid element a power-side channel watches: load = (meter), bus = or
+ * branch = (feeder), charger =, lights = ids, as the index the coupling reads. */
+static void grid_target(lua_State *L, CitySensorDef *d)
+{
+    CityGrid *grid = city_grid_of(city_lua_world(L));
+    const char *key = d->kind == CITY_SENSOR_METER         ? "load"
+                      : d->kind == CITY_SENSOR_CHARGER     ? "charger"
+                      : d->kind == CITY_SENSOR_STREETLIGHT ? "lights"
+                                                           : (d->quantity == CITY_QTY_VOLTAGE ? "bus" : "branch");
+    if (!grid || !city_lua_field_has(L, 1, key))
+        luaL_error(L, "city.sensor.add: a %s sensor needs a power grid and %s = <id>", city_sensor_kind_name(d->kind),
+                   key);
+    const int32_t id = city_lua_field_int(L, 1, key, true, 0);
+    int32_t n = 0, bus = -1;
+    d->target = -1;
+    if (d->kind == CITY_SENSOR_METER) {
+        const CityGridLoad *v = city_grid_loads(grid, &n);
+        for (int32_t i = 0; i < n && d->target < 0; i++)
+            if (v[i].id == id)
+                d->target = i, bus = v[i].bus;
+    } else if (d->kind == CITY_SENSOR_CHARGER) {
+        const CityGridCharger *v = city_grid_chargers(grid, &n);
+        for (int32_t i = 0; i < n && d->target < 0; i++)
+            if (v[i].id == id)
+                d->target = i, bus = v[i].bus;
+    } else if (d->kind == CITY_SENSOR_STREETLIGHT) {
+        const CityGridLights *v = city_grid_lights(grid, &n);
+        for (int32_t i = 0; i < n && d->target < 0; i++)
+            if (v[i].id == id)
+                d->target = i, bus = v[i].bus;
+    } else if (d->quantity == CITY_QTY_VOLTAGE) {
+        const CityGridBus *v = city_grid_buses(grid, &n);
+        for (int32_t i = 0; i < n && d->target < 0; i++)
+            if (v[i].id == id)
+                d->target = i, bus = id;
+    } else {
+        const CityGridBranch *v = city_grid_branches(grid, &n);
+        for (int32_t i = 0; i < n && d->target < 0; i++)
+            if (v[i].id == id)
+                d->target = i, bus = v[i].from_bus;
+    }
+    if (d->target < 0)
+        luaL_error(L, "city.sensor.add: no %s %d in the grid", key, (int)id);
+    if (!city_lua_field_has(L, 1, "x"))
+        bus_xy(grid, bus, &d->x_m, &d->y_m);
 }
 
 static void add_or_raise(lua_State *L, const CitySensorDef *d)
@@ -88,6 +149,9 @@ static int l_add(lua_State *L)
         if (d.quantity == CITY_QTY_OCCUPANCY)
             d.agg = CITY_AGG_MEAN;
     }
+    if (kind == CITY_SENSOR_METER || kind == CITY_SENSOR_FEEDER || kind == CITY_SENSOR_CHARGER ||
+        kind == CITY_SENSOR_STREETLIGHT)
+        grid_target(L, &d);
     read_model(L, 1, &d, "city.sensor.add");
     add_or_raise(L, &d);
     lua_pushstring(L, name);
@@ -156,15 +220,12 @@ static int l_loops(lua_State *L)
     return 1;
 }
 
-/* city.sensor.grid{ every_m =, quantity = "pm25", kind = "air", x0, y0, x1, y1, prefix, ...model }:
+/* city.sensor.grid{ every_m = or count =, quantity = "pm25", kind = "air", x0, y0, x1, y1, prefix, ...model }:
  * a sensor at every grid point, default extent the road network. */
 static int l_grid(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     CityWorld *w = city_lua_world(L);
-    const double every = city_lua_field_number(L, 1, "every_m", 0.0);
-    if (!(every >= 1.0))
-        return luaL_error(L, "city.sensor.grid: every_m must be at least 1 (metres between sensors)");
     const char *kind_s = city_lua_field_string(L, 1, "kind", "air");
     CitySensorKind kind;
     if (!city_sensor_kind_parse(kind_s, &kind))
@@ -180,6 +241,13 @@ static int l_grid(lua_State *L)
     y0 = city_lua_field_number(L, 1, "y0", y0);
     x1 = city_lua_field_number(L, 1, "x1", x1);
     y1 = city_lua_field_number(L, 1, "y1", y1);
+    /* count = n: the spacing that puts about n sensors on the extent */
+    const double count = city_lua_field_number(L, 1, "count", 0.0);
+    double every = city_lua_field_number(L, 1, "every_m", 0.0);
+    if (count >= 1 && x1 > x0 && y1 > y0)
+        every = sqrt((x1 - x0) * (y1 - y0) / count);
+    if (!(every >= 1.0))
+        return luaL_error(L, "city.sensor.grid: every_m must be at least 1 (metres between sensors), or give count");
     if (!(x1 > x0 && y1 > y0) || (x1 - x0) / every * ((y1 - y0) / every) > 1e6)
         return luaL_error(L,
                           "city.sensor.grid: need x1 > x0 and y1 > y0 (or a road network), at most a million points");
@@ -197,6 +265,33 @@ static int l_grid(lua_State *L)
             placed++;
         }
     lua_pushinteger(L, placed);
+    return 1;
+}
+
+/* city.sensor.meters{ prefix = "meter.", period_s = 900, ...model }: a smart meter
+ * (15-minute energy) on every load of the grid, named prefix..id; returns how many. */
+static int l_meters(lua_State *L)
+{
+    if (lua_isnoneornil(L, 1))
+        lua_newtable(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    CityGrid *grid = city_grid_of(city_lua_world(L));
+    if (!grid)
+        return luaL_error(L, "city.sensor.meters: build a power grid with loads first");
+    const char *prefix = city_lua_field_string(L, 1, "prefix", "meter.");
+    int32_t n;
+    const CityGridLoad *loads = city_grid_loads(grid, &n);
+    for (int32_t i = 0; i < n; i++) {
+        char name[CITY_SENSOR_NAME_MAX];
+        snprintf(name, sizeof name, "%s%d", prefix, (int)loads[i].id);
+        CitySensorDef d = city_sensor_def_default(CITY_SENSOR_METER, CITY_QTY_ENERGY, name);
+        d.period_s = 900.0;
+        d.target = i;
+        bus_xy(grid, loads[i].bus, &d.x_m, &d.y_m);
+        read_model(L, 1, &d, "city.sensor.meters");
+        add_or_raise(L, &d);
+    }
+    lua_pushinteger(L, n);
     return 1;
 }
 
@@ -289,8 +384,8 @@ static int l_feed(lua_State *L)
 
 int city_lua_open_sensor(lua_State *L)
 {
-    static const luaL_Reg fns[] = {{"add", l_add},   {"loops", l_loops}, {"grid", l_grid}, {"list", l_list},
-                                   {"last", l_last}, {"feed", l_feed},   {NULL, NULL}};
+    static const luaL_Reg fns[] = {{"add", l_add},   {"loops", l_loops}, {"grid", l_grid}, {"meters", l_meters},
+                                   {"list", l_list}, {"last", l_last},   {"feed", l_feed}, {NULL, NULL}};
     luaL_newlib(L, fns);
     return 1;
 }

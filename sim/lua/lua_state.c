@@ -14,32 +14,9 @@
 #include <lauxlib.h>
 
 #include "city_array.h"
-#include "scenario_internal.h"
+#include "lua_state_internal.h"
 
-enum { V_NIL, V_FALSE, V_TRUE, V_INT, V_FLT, V_STR, V_TABLE, V_TREF, V_FUNC, V_FREF, V_CFUNC, V_BUILTIN };
-
-typedef struct Walk {
-    CityScenario *sc;
-    lua_State *L;
-    CityStateWriter *out; /* saving */
-    CityStateReader *in;  /* loading */
-    int builtins;         /* stack index: library table -> name (save), name -> table (load) */
-    int seen;             /* stack index: table/function -> id (save), unused on load */
-    int tables;           /* stack index: id -> table (load) */
-    int funcs;            /* stack index: id -> function, in discovery order */
-    int cells;            /* stack index: upvalue id -> where first seen, function * 1024 + index (save) */
-    int made;             /* stack index: closures made during the run, by number (load) */
-    lua_Integer n_tables, n_funcs;
-    lua_Integer next_func; /* first function whose upvalues are not walked yet */
-    size_t *runtime;       /* pending callbacks made during the run (save) */
-    size_t n_runtime;
-    const char *where;   /* what is being walked, for messages */
-    char where_buf[320]; /* storage for a composed `where` */
-    bool failed;
-    char msg[512];
-} Walk;
-
-static bool walk_fail(Walk *w, const char *what)
+bool lua_walk_fail(Walk *w, const char *what)
 {
     if (!w->failed)
         snprintf(w->msg, sizeof w->msg, "%s: %s", w->where, what);
@@ -129,8 +106,6 @@ static void put_scalar(Walk *w, int idx)
     }
 }
 
-static void save_value(Walk *w, int idx);
-
 static void save_table(Walk *w, int t)
 {
     lua_State *L = w->L;
@@ -140,7 +115,7 @@ static void save_table(Walk *w, int t)
     lua_rawset(L, w->seen);
     if (lua_getmetatable(L, t)) {
         city_state_put_u8(w->out, 1);
-        save_value(w, lua_gettop(L));
+        lua_walk_save_value(w, lua_gettop(L));
         lua_pop(L, 1);
     } else {
         city_state_put_u8(w->out, 0);
@@ -155,17 +130,17 @@ static void save_table(Walk *w, int t)
     lua_pushnil(L);
     while (lua_next(L, t) && !w->failed) {
         if (!plain_key(L, -2)) {
-            walk_fail(w, "a table has a key that is not a number, string or boolean; a checkpoint cannot hold it");
+            lua_walk_fail(w, "a table has a key that is not a number, string or boolean; a checkpoint cannot hold it");
             lua_pop(L, 2);
             return;
         }
         put_scalar(w, lua_gettop(L) - 1);
-        save_value(w, lua_gettop(L));
+        lua_walk_save_value(w, lua_gettop(L));
         lua_pop(L, 1);
     }
 }
 
-static void save_value(Walk *w, int idx)
+void lua_walk_save_value(Walk *w, int idx)
 {
     lua_State *L = w->L;
     idx = lua_absindex(L, idx);
@@ -207,14 +182,12 @@ static void save_value(Walk *w, int idx)
         lua_rawseti(L, w->funcs, w->n_funcs);
         return;
     }
-    walk_fail(w, lua_pushfstring(L,
-                                 "holds a %s, which a checkpoint cannot hold (only nil, booleans, numbers, strings "
-                                 "and tables of those)",
-                                 luaL_typename(L, idx)));
+    lua_walk_fail(w, lua_pushfstring(L,
+                                     "holds a %s, which a checkpoint cannot hold (only nil, booleans, numbers, strings "
+                                     "and tables of those)",
+                                     luaL_typename(L, idx)));
     lua_pop(L, 1);
 }
-
-static void load_value(Walk *w, int cur);
 
 /* Reads a saved table into `cur` when that is a table of the rebuilt
  * state (in place), else into a new one; pushes it. */
@@ -230,7 +203,7 @@ static void load_table(Walk *w, int cur)
     lua_rawseti(L, w->tables, ++w->n_tables);
     if (city_state_get_u8(w->in)) {
         int had = lua_getmetatable(L, t);
-        load_value(w, had ? lua_gettop(L) : 0);
+        lua_walk_load_value(w, had ? lua_gettop(L) : 0);
         lua_setmetatable(L, t);
         if (had)
             lua_pop(L, 1);
@@ -239,15 +212,15 @@ static void load_table(Walk *w, int cur)
     lua_newtable(L); /* keys restored */
     int mark = lua_gettop(L);
     for (uint64_t i = 0; i < n && !w->in->bad; i++) {
-        load_value(w, 0); /* the key */
+        lua_walk_load_value(w, 0); /* the key */
         if (lua_isnil(L, -1)) {
-            walk_fail(w, "damaged table in the checkpoint");
+            lua_walk_fail(w, "damaged table in the checkpoint");
             lua_pop(L, 1);
             break;
         }
         lua_pushvalue(L, -1);
         lua_rawget(L, t);
-        load_value(w, lua_gettop(L));
+        lua_walk_load_value(w, lua_gettop(L));
         lua_remove(L, -2);
         lua_pushvalue(L, -2);
         lua_pushboolean(L, 1);
@@ -275,7 +248,7 @@ static void load_table(Walk *w, int cur)
     lua_pop(L, 2);
 }
 
-static void load_value(Walk *w, int cur)
+void lua_walk_load_value(Walk *w, int cur)
 {
     lua_State *L = w->L;
     if (cur)
@@ -310,7 +283,7 @@ static void load_value(Walk *w, int cur)
         char *name = city_state_get_str(w->in);
         lua_getfield(L, w->builtins, name ? name : "");
         if (lua_isnil(L, -1))
-            walk_fail(w, "the checkpoint names a library table this citylab does not have");
+            lua_walk_fail(w, "the checkpoint names a library table this citylab does not have");
         free(name);
         return;
     }
@@ -325,7 +298,7 @@ static void load_value(Walk *w, int cur)
         if (cur && lua_iscfunction(L, cur))
             lua_pushvalue(L, cur);
         else {
-            walk_fail(w, "a built-in function of the saved state is missing in the rebuilt scenario");
+            lua_walk_fail(w, "a built-in function of the saved state is missing in the rebuilt scenario");
             lua_pushnil(L);
         }
         return;
@@ -335,13 +308,13 @@ static void load_value(Walk *w, int cur)
             lua_pushvalue(L, cur);
             lua_rawseti(L, w->funcs, ++w->n_funcs);
         } else {
-            walk_fail(w, "a function of the saved state was created during the run and the scenario's top level "
-                         "does not rebuild it; was the scenario edited?");
+            lua_walk_fail(w, "a function of the saved state was created during the run and the scenario's top level "
+                             "does not rebuild it; was the scenario edited?");
             lua_pushnil(L);
         }
         return;
     default:
-        walk_fail(w, "damaged value in the checkpoint");
+        lua_walk_fail(w, "damaged value in the checkpoint");
         lua_pushnil(L);
     }
 }
@@ -375,7 +348,7 @@ static void save_globals(Walk *w)
         w->where = w->where_buf;
         put_scalar(w, lua_gettop(L));
         lua_rawget(L, g);
-        save_value(w, lua_gettop(L));
+        lua_walk_save_value(w, lua_gettop(L));
         lua_pop(L, 1);
     }
     lua_pop(L, 2);
@@ -388,10 +361,10 @@ static void load_globals(Walk *w)
     int g = lua_gettop(L);
     uint64_t n = city_state_get_u64(w->in);
     for (uint64_t i = 0; i < n && !w->in->bad; i++) {
-        load_value(w, 0);
+        lua_walk_load_value(w, 0);
         lua_pushvalue(L, -1);
         lua_rawget(L, g);
-        load_value(w, lua_gettop(L));
+        lua_walk_load_value(w, lua_gettop(L));
         lua_remove(L, -2);
         lua_rawset(L, g);
     }
@@ -431,7 +404,7 @@ static void save_upvalues(Walk *w)
             lua_pushinteger(L, i * 1024 + j);
             lua_rawset(L, w->cells);
             city_state_put_u8(w->out, 1);
-            save_value(w, lua_gettop(L));
+            lua_walk_save_value(w, lua_gettop(L));
             lua_pop(L, 1);
         }
         lua_pop(L, 1);
@@ -449,12 +422,12 @@ static void load_upvalues(Walk *w)
             lua_pop(L, 1);
         }
         if ((int)city_state_get_u32(w->in) != n)
-            walk_fail(w, "a function of the rebuilt scenario has other locals than the saved one; was it edited?");
+            lua_walk_fail(w, "a function of the rebuilt scenario has other locals than the saved one; was it edited?");
         for (int j = 1; j <= n && !w->in->bad; j++) {
             if (!city_state_get_u8(w->in))
                 continue;
             lua_getupvalue(L, f, j);
-            load_value(w, lua_gettop(L));
+            lua_walk_load_value(w, lua_gettop(L));
             lua_setupvalue(L, f, j);
             lua_pop(L, 1);
         }
@@ -478,178 +451,6 @@ static void open_walk(Walk *w, CityScenario *sc, bool loading)
     w->cells = lua_gettop(w->L);
     lua_newtable(w->L);
     w->made = lua_gettop(w->L);
-}
-
-/* ---- callbacks made during the run ----------------------------------------
- * A closure made inside a callback (a city.at that unplugs an EV later,
- * say) does not exist after the top level reruns. Its function is written
- * as Lua bytecode without debug information, and its captured locals like
- * any other: joined with the locals of functions already written, or by
- * value. Bytecode from a file would be a way out of the sandbox, so a
- * restore loads it only when it is, byte for byte, a function of the
- * scenario file compiled afresh. */
-
-#define LUA54_HEADER 31 /* signature, version, format, LUAC_DATA, three sizes, LUAC_INT, LUAC_NUM */
-
-typedef struct DumpBuf {
-    char *p; /* bytes (owned) */
-    size_t n, cap;
-    bool oom;
-} DumpBuf;
-
-static int dump_writer(lua_State *L, const void *p, size_t sz, void *ud)
-{
-    (void)L;
-    DumpBuf *d = ud;
-    if (d->oom || !city_grow((void **)&d->p, &d->cap, d->n + sz, 1)) {
-        d->oom = true;
-        return 1;
-    }
-    memcpy(d->p + d->n, p, sz);
-    d->n += sz;
-    return 0;
-}
-
-static bool contains(const char *hay, size_t hn, const char *needle, size_t nn)
-{
-    for (size_t i = 0; nn <= hn && i <= hn - nn; i++)
-        if (hay[i] == needle[0] && memcmp(hay + i, needle, nn) == 0)
-            return true;
-    return false;
-}
-
-/* The scenario file compiled again and dumped without debug information:
- * every function it defines is in it. */
-static bool source_dump(Walk *w, DumpBuf *d)
-{
-    lua_State *L = w->L;
-    char chunk[PATH_MAX + 1];
-    snprintf(chunk, sizeof chunk, "@%s", w->sc->path);
-    if (!w->sc->path[0] || city_sandbox_loadfile(L, w->sc->path, chunk) != LUA_OK) {
-        lua_pop(L, 1);
-        return false;
-    }
-    bool ok = lua_dump(L, dump_writer, d, 1) == 0 && !d->oom;
-    lua_pop(L, 1);
-    return ok;
-}
-
-static void save_closure(Walk *w, size_t k, size_t idx)
-{
-    lua_State *L = w->L;
-    city_state_put_u64(w->out, idx);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, w->sc->callbacks[idx].fn_ref);
-    int f = lua_gettop(L);
-    lua_Debug ar;
-    lua_pushvalue(L, f);
-    lua_getinfo(L, ">S", &ar);
-    snprintf(w->where_buf, sizeof w->where_buf, "the pending callback defined at %s:%d", ar.short_src, ar.linedefined);
-    w->where = w->where_buf;
-    DumpBuf d = {0};
-    if (lua_iscfunction(L, f) || lua_dump(L, dump_writer, &d, 1) != 0 || d.oom) {
-        free(d.p);
-        walk_fail(w, "cannot be written as Lua bytecode");
-        lua_pop(L, 1);
-        return;
-    }
-    city_state_put_array(w->out, d.p, d.n, 1);
-    free(d.p);
-    int n = 0;
-    while (lua_getupvalue(L, f, n + 1)) {
-        n++;
-        lua_pop(L, 1);
-    }
-    city_state_put_u32(w->out, (uint32_t)n);
-    for (int j = 1; j <= n && !w->failed; j++) {
-        lua_getupvalue(L, f, j);
-        lua_pushlightuserdata(L, lua_upvalueid(L, f, j));
-        if (lua_rawget(L, w->cells) == LUA_TNUMBER) { /* shared with a function already written */
-            city_state_put_u8(w->out, 2);
-            city_state_put_i64(w->out, lua_tointeger(L, -1));
-            lua_pop(L, 2);
-            continue;
-        }
-        lua_pop(L, 1);
-        lua_pushlightuserdata(L, lua_upvalueid(L, f, j));
-        lua_pushinteger(L, -(lua_Integer)((k + 1) * 1024 + (size_t)j));
-        lua_rawset(L, w->cells);
-        city_state_put_u8(w->out, 1);
-        save_value(w, lua_gettop(L));
-        lua_pop(L, 1);
-    }
-    lua_pop(L, 1);
-}
-
-static void save_closures(Walk *w)
-{
-    city_state_put_u64(w->out, w->n_runtime);
-    for (size_t k = 0; k < w->n_runtime && !w->failed; k++)
-        save_closure(w, k, w->runtime[k]);
-}
-
-/* Loads one verified closure and joins or fills its upvalues; pushes it. */
-static bool load_closure(Walk *w, size_t k, const DumpBuf *src, const char *bytes, size_t len)
-{
-    lua_State *L = w->L;
-    bool ours =
-        len > LUA54_HEADER + 1 && src->n > LUA54_HEADER && memcmp(bytes, src->p, LUA54_HEADER) == 0 &&
-        contains(src->p + LUA54_HEADER, src->n - LUA54_HEADER, bytes + LUA54_HEADER + 1, len - LUA54_HEADER - 1);
-    if (!ours)
-        return walk_fail(w, "a pending callback in the checkpoint is not a function of the scenario file; was it "
-                            "edited?");
-    if (luaL_loadbufferx(L, bytes, len, "=checkpoint", "b") != LUA_OK) {
-        lua_pop(L, 1);
-        return walk_fail(w, "a pending callback in the checkpoint does not load");
-    }
-    int f = lua_gettop(L), n = 0;
-    lua_pushvalue(L, f);
-    lua_rawseti(L, w->made, (lua_Integer)k + 1);
-    while (lua_getupvalue(L, f, n + 1)) {
-        n++;
-        lua_pop(L, 1);
-    }
-    if ((int)city_state_get_u32(w->in) != n)
-        return walk_fail(w, "damaged pending callback in the checkpoint");
-    for (int j = 1; j <= n && !w->in->bad; j++) {
-        if (city_state_get_u8(w->in) == 2) {
-            lua_Integer ref = city_state_get_i64(w->in), r = ref < 0 ? -ref : ref;
-            lua_rawgeti(L, ref < 0 ? w->made : w->funcs, r / 1024);
-            if (lua_type(L, -1) != LUA_TFUNCTION || lua_iscfunction(L, -1) || r % 1024 < 1 ||
-                !lua_getupvalue(L, -1, (int)(r % 1024))) {
-                lua_pop(L, 1);
-                return walk_fail(w, "damaged pending callback in the checkpoint");
-            }
-            lua_pop(L, 1);
-            lua_upvaluejoin(L, f, j, lua_gettop(L), (int)(r % 1024));
-            lua_pop(L, 1);
-        } else {
-            load_value(w, 0);
-            lua_setupvalue(L, f, j);
-        }
-    }
-    return !w->in->bad;
-}
-
-static void load_closures(Walk *w)
-{
-    CityScenario *sc = w->sc;
-    lua_State *L = w->L;
-    uint64_t n = city_state_get_u64(w->in);
-    DumpBuf src = {0};
-    if (n > 0 && !w->in->bad && !source_dump(w, &src))
-        walk_fail(w, "cannot compile the scenario file again to check the pending callbacks");
-    for (uint64_t k = 0; k < n && !w->in->bad; k++) {
-        uint64_t idx = city_state_get_u64(w->in);
-        size_t len;
-        char *bytes = city_state_get_alloc(w->in, &len, 1);
-        if (!w->in->bad &&
-            (idx >= sc->n_callbacks || !sc->callbacks[idx].live || sc->callbacks[idx].fn_ref != LUA_NOREF))
-            walk_fail(w, "damaged pending callback in the checkpoint");
-        if (!w->in->bad && load_closure(w, (size_t)k, &src, bytes, len))
-            sc->callbacks[idx].fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-        free(bytes);
-    }
-    free(src.p);
 }
 
 /* Callbacks, slot by slot (slots are reused): a live one the top level
@@ -677,7 +478,7 @@ static CityStatus save_callbacks(Walk *w)
         if (top) {
             lua_rawgeti(L, LUA_REGISTRYINDEX, cb->fn_ref);
             w->where = "a callback";
-            save_value(w, lua_gettop(L));
+            lua_walk_save_value(w, lua_gettop(L));
             lua_pop(L, 1);
         } else if (due) { /* its closure is written after the state it captures */
             w->runtime[w->n_runtime++] = i;
@@ -685,7 +486,7 @@ static CityStatus save_callbacks(Walk *w)
     }
     for (size_t i = 0; i < sc->n_end_items; i++) {
         lua_rawgeti(L, LUA_REGISTRYINDEX, sc->end_items[i].fn_ref);
-        save_value(w, lua_gettop(L));
+        lua_walk_save_value(w, lua_gettop(L));
         lua_pop(L, 1);
     }
     return w->failed ? CITY_ERR_INVALID : CITY_OK;
@@ -705,10 +506,10 @@ CityStatus city_lua_state_save(CityScenario *sc, CityStateWriter *out)
         save_globals(&w);
         w.where = "a module loaded with require";
         lua_getfield(sc->L, LUA_REGISTRYINDEX, "city.loaded");
-        save_value(&w, lua_gettop(sc->L));
+        lua_walk_save_value(&w, lua_gettop(sc->L));
         lua_pop(sc->L, 1);
         save_upvalues(&w);
-        save_closures(&w);
+        lua_walk_save_closures(&w);
         save_upvalues(&w); /* what those closures reach */
         lua_getfield(sc->L, LUA_REGISTRYINDEX, "city.names.next");
         city_state_put_i64(out, lua_tointeger(sc->L, -1));
@@ -737,11 +538,11 @@ static void load_callbacks(Walk *w)
     uint64_t n_top = city_state_get_u64(w->in), n = city_state_get_u64(w->in);
     uint64_t free_head = city_state_get_u64(w->in);
     if (!w->in->bad && (n_top != sc->n_top_callbacks || sc->n_callbacks != n_top || n < n_top)) {
-        walk_fail(w, "the scenario's top level registers other callbacks than the saved run's; was it edited?");
+        lua_walk_fail(w, "the scenario's top level registers other callbacks than the saved run's; was it edited?");
         return;
     }
     if (!w->in->bad && !city_grow((void **)&sc->callbacks, &sc->cap_callbacks, (size_t)n, sizeof *sc->callbacks)) {
-        walk_fail(w, "out of memory");
+        lua_walk_fail(w, "out of memory");
         return;
     }
     for (size_t i = 0; i < n && !w->in->bad; i++) {
@@ -761,17 +562,18 @@ static void load_callbacks(Walk *w)
         if (top) {
             free(name);
             if (i >= n_top || cb->fn_ref == LUA_NOREF) {
-                walk_fail(w, "damaged callback list in the checkpoint");
+                lua_walk_fail(w, "damaged callback list in the checkpoint");
                 return;
             }
             lua_rawgeti(L, LUA_REGISTRYINDEX, cb->fn_ref);
-            load_value(w, lua_gettop(L));
+            lua_walk_load_value(w, lua_gettop(L));
             lua_pop(L, 2);
         } else {
             cb->kind = kind;
             cb->period_ticks = period;
             cb->name = name;
             cb->made_in_run = true;
+            cb->last_tick = INT64_MAX; /* a window of a check made during the run is not saved */
         }
         cb->live = flags & 1;
         cb->cancelled = flags & 8;
@@ -781,7 +583,7 @@ static void load_callbacks(Walk *w)
     sc->free_callback = (size_t)free_head;
     for (size_t i = 0; i < sc->n_end_items && !w->in->bad; i++) {
         lua_rawgeti(L, LUA_REGISTRYINDEX, sc->end_items[i].fn_ref);
-        load_value(w, lua_gettop(L));
+        lua_walk_load_value(w, lua_gettop(L));
         lua_pop(L, 2);
     }
 }
@@ -800,14 +602,14 @@ CityStatus city_lua_state_load(CityScenario *sc, CityStateReader *in)
         load_globals(&w);
     if (!in->bad) {
         lua_getfield(sc->L, LUA_REGISTRYINDEX, "city.loaded");
-        load_value(&w, lua_gettop(sc->L));
+        lua_walk_load_value(&w, lua_gettop(sc->L));
         lua_setfield(sc->L, LUA_REGISTRYINDEX, "city.loaded");
         lua_pop(sc->L, 1);
     }
     if (!in->bad)
         load_upvalues(&w);
     if (!in->bad)
-        load_closures(&w);
+        lua_walk_load_closures(&w);
     if (!in->bad)
         load_upvalues(&w);
     lua_Integer next = city_state_get_i64(in);

@@ -1,6 +1,7 @@
 /* Scenario lifecycle: create the sandbox and the world, run the script's
  * top level (which builds the city), step, and evaluate end-of-run checks. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,7 @@ CityStatus city_scenario_load(const CityScenarioOptions *o, CityScenario **out, 
     sc->dt_forced = o->dt_ms > 0;
     sc->until_forced = o->until_s >= 0;
     sc->until_s = sc->until_forced ? o->until_s : DEFAULT_UNTIL_S;
+    sc->config_until_s = -1;
 
     CityWorldConfig cfg = {o->seed, o->dt_ms > 0 ? o->dt_ms : CITY_DEFAULT_DT_MS};
     sc->world = city_world_create(&cfg);
@@ -175,18 +177,45 @@ CityStatus city_scenario_step(CityScenario *sc)
     return st;
 }
 
-CityStatus city_scenario_finish(CityScenario *sc)
+/* Where a check stands when the run ends: its window was not reached (the
+ * run stopped first), its verdict was taken when the window closed, or it
+ * is judged now. */
+typedef enum WindowState { WINDOW_NOT_REACHED, WINDOW_CLOSED, WINDOW_JUDGE_NOW } WindowState;
+
+static WindowState window_state(const CityScenario *sc, const CityEndItem *item, double *need_s)
 {
-    if (sc->finished)
-        return CITY_OK;
-    sc->finished = true;
-    CityStatus fst = city_world_finish(sc->world);
-    if (fst != CITY_OK)
-        return fst;
+    const CityWorld *w = sc->world;
+    int64_t now = city_world_tick(w), dt = city_world_dt_ms(w);
+    int64_t need = item->to_tick >= 0 ? item->to_tick : item->from_tick;
+    if (item->whole_run && item->to_tick < 0) {
+        double until = sc->config_until_s >= 0 ? sc->config_until_s : sc->until_s;
+        int64_t t = (int64_t)ceil(until * 1000.0 / (double)dt - 1e-9);
+        need = t > need ? t : need;
+    }
+    *need_s = (double)need * (double)dt / 1000.0;
+    if (now < need)
+        return WINDOW_NOT_REACHED;
+    return item->to_tick >= 0 && now > item->to_tick ? WINDOW_CLOSED : WINDOW_JUDGE_NOW;
+}
+
+/* Evaluates the end-of-run KPIs and the checks whose window the run covered. */
+static CityStatus finish_items(CityScenario *sc)
+{
     lua_State *L = sc->L;
-    city_sandbox_new_budget(sc);
     for (size_t i = 0; i < sc->n_end_items; i++) {
         CityEndItem *item = &sc->end_items[i];
+        double need_s = 0;
+        WindowState ws = item->is_kpi ? WINDOW_JUDGE_NOW : window_state(sc, item, &need_s);
+        if (ws == WINDOW_NOT_REACHED) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "not reached: the run ended at %.1f s, its window needs %.1f s",
+                     city_world_time_s(sc->world), need_s);
+            if (city_world_check_not_reached(sc->world, item->name, msg) != CITY_OK)
+                return CITY_ERR_NOMEM;
+            continue;
+        }
+        if (ws == WINDOW_CLOSED)
+            continue;
         lua_rawgeti(L, LUA_REGISTRYINDEX, item->fn_ref);
         CityStatus st = city_sandbox_call(sc, 0, 2);
         if (st != CITY_OK)
@@ -207,10 +236,25 @@ CityStatus city_scenario_finish(CityScenario *sc)
         }
         lua_pop(L, 2);
     }
+    return CITY_OK;
+}
+
+CityStatus city_scenario_finish(CityScenario *sc)
+{
+    if (sc->finished)
+        return CITY_OK;
+    sc->finished = true;
+    CityStatus fst = city_world_finish(sc->world);
+    if (fst != CITY_OK)
+        return fst;
+    city_sandbox_new_budget(sc);
+    CityStatus st = finish_items(sc);
+    if (st != CITY_OK)
+        return st;
     /* A check declared for periodic evaluation that never ran fails. */
     for (size_t i = 0; i < city_world_check_count(sc->world); i++) {
         const CityCheck *c = city_world_check_at(sc->world, i);
-        if (!c->evaluated)
+        if (!c->evaluated && !c->not_reached)
             city_world_check_report(sc->world, c->name, false,
                                     "never evaluated (the run ended before its first evaluation)");
     }

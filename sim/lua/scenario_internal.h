@@ -40,12 +40,16 @@ typedef struct CityCallback {
     uint32_t generation;   /* bumped on every reuse of the slot; part of the handle */
     size_t next_free;      /* free list link (index + 1; 0 = end) */
     bool made_in_run;      /* registered after the top level (a checkpoint cannot rebuild it by rerunning) */
+    int64_t last_tick;     /* a periodic callback is not re-armed past this tick (INT64_MAX: never ends) */
 } CityCallback;
 
 typedef struct CityEndItem {
-    int fn_ref;  /* registry reference */
-    char *name;  /* check or KPI name */
-    bool is_kpi; /* KPI (number) or check (boolean, message) */
+    int fn_ref;        /* registry reference */
+    char *name;        /* check or KPI name */
+    bool is_kpi;       /* KPI (number) or check (boolean, message) */
+    int64_t from_tick; /* check window start (0: the run's start) */
+    int64_t to_tick;   /* check window end, its verdict taken then (-1: the end of the run) */
+    bool whole_run;    /* the window ends at the scenario's configured until_s */
 } CityEndItem;
 
 typedef struct CityParam {
@@ -73,9 +77,10 @@ struct CityScenario {
     CityAbort abort;       /* why the script was stopped, sticky */
     char abort_where[512]; /* file:line where it was stopped */
 
-    bool dt_forced;    /* --dt given: city.config cannot change it */
-    bool until_forced; /* --until given */
-    double until_s;    /* end time */
+    bool dt_forced;        /* --dt given: city.config cannot change it */
+    bool until_forced;     /* --until given */
+    double until_s;        /* end time */
+    double config_until_s; /* until_s the scenario configured (-1: none), even under --until */
 
     CityCallback *callbacks; /* index = event arg */
     size_t n_callbacks, cap_callbacks;

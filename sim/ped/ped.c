@@ -292,6 +292,11 @@ void city_ped_at(const CityPed *ped, size_t slot, CityPedView *o)
     o->free_speed_mps = ped->v0[i];
     o->depart_s = ped->depart_s[i];
     o->area = ped->area[i];
+    bool heading = !isnan(ped->heading[i]);
+    o->to_x = heading ? NAN : ped->tx[i];
+    o->to_y = heading ? NAN : ped->ty[i];
+    o->doors_left = ped->route_len[i] - ped->leg[i];
+    o->next_door = o->doors_left > 0 ? ped->route[i][ped->leg[i]] >> 1 : -1;
 }
 
 bool city_ped_get(const CityPed *ped, CityId id, CityPedView *out)

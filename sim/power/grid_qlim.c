@@ -62,43 +62,61 @@ static void split_q(CityGrid *g, const int32_t *gens, int32_t n, double q_bus)
     }
 }
 
+/* Bus i's output: Q split among its decided generators gens[0..n), the
+ * slack P to the first of them at a reference bus. */
+static void bus_outputs(CityGrid *g, int32_t i, const int32_t *gens, int32_t n, bool split)
+{
+    GridPf *pf = &g->pf;
+    double base = g->base_mva, vm = pf->vm[i];
+    double complex s = pf->v[i] * conj(pf->ibus[i]) + pf->sd_p[i] + pf->sd_i[i] * vm + pf->sd_z[i] * vm * vm;
+    if (split)
+        split_q(g, gens, n, cimag(s) * base);
+    else
+        g->gen_out[gens[0]].qg_mvar = cimag(s) * base;
+    if (pf->cls[i] == GRID_REF) {
+        double others = 0;
+        for (int32_t j = 1; j < n; j++)
+            others += g->gen_out[gens[j]].pg_mw;
+        g->gen_out[gens[0]].pg_mw = creal(s) * base - others;
+    }
+}
+
 void grid_gen_outputs(CityGrid *g)
 {
     GridPf *pf = &g->pf;
-    double base = g->base_mva;
-    int32_t n_decided = 0, *gens = malloc(((size_t)g->n_gen + 1) * sizeof *gens);
+    /* decided generators listed per bus, in generator order */
+    int32_t *first = malloc(((size_t)g->n_bus + 1) * sizeof *first);
+    int32_t *next = malloc(((size_t)g->n_gen + 1) * sizeof *next);
+    int32_t *last = malloc(((size_t)g->n_bus + 1) * sizeof *last);
+    int32_t *gens = malloc(((size_t)g->n_gen + 1) * sizeof *gens);
+    int32_t n_decided = 0;
+    for (int32_t i = 0; first && last && i < g->n_bus; i++)
+        first[i] = last[i] = -1;
     for (int32_t k = 0; k < g->n_gen; k++) {
-        n_decided += decided(g, k);
         const CityGridGen *gen = &g->gen[k];
-        if (!gen->on || pf->cls[grid_map_get(&g->bus_ids, gen->bus)] == GRID_DEAD)
+        int32_t i = grid_map_get(&g->bus_ids, gen->bus);
+        if (!gen->on || pf->cls[i] == GRID_DEAD)
             g->gen_out[k].pg_mw = g->gen_out[k].qg_mvar = 0;
-    }
-    /* generators are few: group them by bus with a scan per decided bus */
-    for (int32_t k = 0; gens && k < g->n_gen; k++) {
-        if (!decided(g, k))
+        if (!gen->on || (pf->cls[i] != GRID_PV && pf->cls[i] != GRID_REF) || !first || !next || !last)
             continue;
-        int32_t i = grid_map_get(&g->bus_ids, g->gen[k].bus), n = 0;
-        bool first = true;
-        for (int32_t j = 0; j < k && first; j++)
-            first = !(decided(g, j) && g->gen[j].bus == g->gen[k].bus);
-        if (!first)
-            continue; /* the bus was handled with its first generator */
-        for (int32_t j = k; j < g->n_gen; j++)
-            if (decided(g, j) && g->gen[j].bus == g->gen[k].bus)
-                gens[n++] = j;
-        double vm = pf->vm[i];
-        double complex s = pf->v[i] * conj(pf->ibus[i]) + pf->sd_p[i] + pf->sd_i[i] * vm + pf->sd_z[i] * vm * vm;
-        if (n_decided > 1)
-            split_q(g, gens, n, cimag(s) * base);
+        n_decided++;
+        next[k] = -1;
+        if (last[i] < 0)
+            first[i] = k;
         else
-            g->gen_out[k].qg_mvar = cimag(s) * base;
-        if (pf->cls[i] == GRID_REF) {
-            double others = 0;
-            for (int32_t j = 1; j < n; j++)
-                others += g->gen_out[gens[j]].pg_mw;
-            g->gen_out[k].pg_mw = creal(s) * base - others;
-        }
+            next[last[i]] = k;
+        last[i] = k;
     }
+    for (int32_t i = 0; first && next && last && gens && i < g->n_bus; i++) {
+        int32_t n = 0;
+        for (int32_t k = first[i]; k >= 0; k = next[k])
+            gens[n++] = k;
+        if (n > 0)
+            bus_outputs(g, i, gens, n, n_decided > 1);
+    }
+    free(first);
+    free(next);
+    free(last);
     free(gens);
 }
 

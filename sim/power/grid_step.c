@@ -129,3 +129,12 @@ CityStatus city_grid_advance(CityGrid *g, const CityPfOptions *o, double t, doub
     s->balance_rel_err = scale > 0 ? fabs(generation - use) / scale : 0.0;
     return CITY_OK;
 }
+
+double city_grid_load_served_kw(const CityGrid *g, int32_t i)
+{
+    if (i < 0 || i >= g->n_load || !g->load_kw_now || !g->energised || !live(g, g->load[i].bus))
+        return 0.0;
+    const CityGridLoad *l = &g->load[i];
+    double v = g->bus[grid_map_get(&g->bus_ids, l->bus)].vm_pu;
+    return g->load_kw_now[i] * (l->zip_p + l->zip_i * v + l->zip_z * v * v);
+}

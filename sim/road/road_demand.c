@@ -1,9 +1,10 @@
 /* Demand: trips, flows and OD slices turned into departures, lazily. A
  * min-heap holds the next departure of every definition, ordered by
  * (time, definition order, sequence); a flow puts its next vehicle back
- * after each departure, an OD slice expands into trips when its time
- * comes. A day of flows therefore costs memory per definition, not per
- * vehicle. */
+ * after each departure, and so does each pair of an OD slice (its trips
+ * leave at uniform random times, drawn one at a time in time order). A
+ * day of demand therefore costs memory per definition and OD pair, not
+ * per vehicle. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,13 +33,14 @@ typedef struct DemandDef {
     int32_t n_pairs;
     int32_t *od_from, *od_to;
     double *od_trips;
+    int64_t *od_left; /* trips of each pair still to leave (drawn at the slice's start) */
 } DemandDef;
 
 typedef struct Item {
-    double t;         /* departure time */
-    int32_t def;      /* definition (its order) */
-    int64_t seq;      /* sequence inside the definition */
-    int32_t from, to; /* OD-expanded trips: their pair (else -1) */
+    double t;     /* departure time */
+    int32_t def;  /* definition (its order) */
+    int64_t seq;  /* sequence inside the definition */
+    int32_t pair; /* OD slices: the pair whose next trip this is (-1: the slice's start) */
 } Item;
 
 struct RoadDemand {
@@ -111,6 +113,7 @@ void road_demand_destroy(RoadDemand *d)
         free(d->defs[i].od_from);
         free(d->defs[i].od_to);
         free(d->defs[i].od_trips);
+        free(d->defs[i].od_left);
     }
     free(d->defs);
     free(d->heap);
@@ -165,7 +168,7 @@ CityStatus road_demand_add_trip(RoadDemand *d, const CityTripDef *t, char *err, 
     def->from = t->from_edge;
     def->to = t->to_edge;
     def->begin_s = t->depart_s;
-    if (!push(d, (Item){t->depart_s, d->n_defs, 0, -1, -1})) {
+    if (!push(d, (Item){t->depart_s, d->n_defs, 0, -1})) {
         snprintf(err, err_len, "out of memory adding demand");
         return CITY_ERR_NOMEM;
     }
@@ -214,7 +217,7 @@ CityStatus road_demand_add_flow(RoadDemand *d, const CityFlowDef *f, char *err, 
         def->number = f->number;
     /* the first departure is placed when the run draws it (Poisson and
      * Bernoulli flows need the rng): a marker item at begin */
-    if (!push(d, (Item){f->begin_s, d->n_defs, -1, -1, -1})) {
+    if (!push(d, (Item){f->begin_s, d->n_defs, -1, -1})) {
         snprintf(err, err_len, "out of memory adding demand");
         return CITY_ERR_NOMEM;
     }
@@ -242,10 +245,12 @@ CityStatus road_demand_add_od(RoadDemand *d, const CityOdDef *o, char *err, size
     def->od_from = malloc(n * sizeof *def->od_from);
     def->od_to = malloc(n * sizeof *def->od_to);
     def->od_trips = malloc(n * sizeof *def->od_trips);
-    if (!def->od_from || !def->od_to || !def->od_trips) {
+    def->od_left = calloc(n, sizeof *def->od_left);
+    if (!def->od_from || !def->od_to || !def->od_trips || !def->od_left) {
         free(def->od_from);
         free(def->od_to);
         free(def->od_trips);
+        free(def->od_left);
         free(def->id);
         snprintf(err, err_len, "out of memory adding demand");
         return CITY_ERR_NOMEM;
@@ -256,7 +261,7 @@ CityStatus road_demand_add_od(RoadDemand *d, const CityOdDef *o, char *err, size
     def->n_pairs = o->n_pairs;
     def->begin_s = o->begin_s;
     def->end_s = o->end_s;
-    if (!push(d, (Item){o->begin_s, d->n_defs, -1, -1, -1})) {
+    if (!push(d, (Item){o->begin_s, d->n_defs, -1, -1})) {
         snprintf(err, err_len, "out of memory adding demand");
         return CITY_ERR_NOMEM;
     }
@@ -288,29 +293,37 @@ static bool flow_next(const DemandDef *f, double t, int64_t k, CityRng *rng, dou
     return true;
 }
 
+/* The earliest of `left` uniform random times in [t, end): the next trip
+ * of an OD pair, drawn in time order without drawing the others. */
+static double od_next(double t, double end, int64_t left, CityRng *rng)
+{
+    double u = city_rng_uniform(rng);
+    double next = t + (end - t) * (1.0 - pow(1.0 - u, 1.0 / (double)left));
+    return next < end ? next : t;
+}
+
 CityStatus road_demand_emit(RoadDemand *d, double end_s, CityRng *rng, RoadDepartFn fn, void *user)
 {
     while (d->n_heap > 0 && d->heap[0].t < end_s) {
         Item it = pop(d);
         DemandDef *def = &d->defs[it.def];
-        if (def->kind == DEF_OD) {
-            /* expand the slice: integer trips plus one with the fractional chance */
+        if (def->kind == DEF_OD && it.pair < 0) {
+            /* the slice starts: each pair's count (integer trips plus one
+             * with the fractional chance) and its first departure */
             for (int32_t i = 0; i < def->n_pairs; i++) {
                 double x = def->od_trips[i];
                 int64_t n = (int64_t)floor(x);
                 if (city_rng_uniform(rng) < x - (double)n)
                     n++;
-                for (int64_t k = 0; k < n; k++) {
-                    double t = def->begin_s + city_rng_uniform(rng) * (def->end_s - def->begin_s);
-                    if (!push(d, (Item){t, it.def, def->emitted++, def->od_from[i], def->od_to[i]}))
-                        return CITY_ERR_NOMEM;
-                }
+                def->od_left[i] = n;
+                if (n > 0 && !push(d, (Item){od_next(def->begin_s, def->end_s, n, rng), it.def, 0, i}))
+                    return CITY_ERR_NOMEM;
             }
             continue;
         }
         if (def->kind == DEF_FLOW && it.seq < 0) { /* marker: place the first vehicle */
             double first;
-            if (flow_next(def, 0.0, -1, rng, &first) && !push(d, (Item){first, it.def, 0, -1, -1}))
+            if (flow_next(def, 0.0, -1, rng, &first) && !push(d, (Item){first, it.def, 0, -1}))
                 return CITY_ERR_NOMEM;
             continue;
         }
@@ -329,14 +342,20 @@ CityStatus road_demand_emit(RoadDemand *d, double end_s, CityRng *rng, RoadDepar
             dep.name = d->name;
         }
         if (def->kind == DEF_OD) {
+            int32_t i = it.pair;
             dep.route = -1;
-            dep.from_edge = it.from;
-            dep.to_edge = it.to;
+            dep.from_edge = def->od_from[i];
+            dep.to_edge = def->od_to[i];
+            snprintf(d->name, sizeof d->name, "%s.%lld", def->id, (long long)def->emitted);
+            def->emitted++;
+            if (--def->od_left[i] > 0 &&
+                !push(d, (Item){od_next(it.t, def->end_s, def->od_left[i], rng), it.def, it.seq + 1, i}))
+                return CITY_ERR_NOMEM;
         }
         if (def->kind == DEF_FLOW) {
             def->emitted++;
             double next;
-            if (flow_next(def, it.t, it.seq, rng, &next) && !push(d, (Item){next, it.def, it.seq + 1, -1, -1}))
+            if (flow_next(def, it.t, it.seq, rng, &next) && !push(d, (Item){next, it.def, it.seq + 1, -1}))
                 return CITY_ERR_NOMEM;
         }
         d->emitted++;
@@ -352,8 +371,11 @@ int64_t road_demand_pending(const RoadDemand *d)
     int64_t n = 0;
     for (int64_t i = 0; i < d->n_heap; i++) {
         const DemandDef *def = &d->defs[d->heap[i].def];
-        if (def->kind == DEF_TRIP || d->heap[i].from >= 0)
+        const Item *it = &d->heap[i];
+        if (def->kind == DEF_TRIP)
             n++;
+        else if (def->kind == DEF_OD && it->pair >= 0)
+            n += def->od_left[it->pair];
         else if (def->kind == DEF_FLOW)
             n = def->number > 0 && n < INT64_MAX - def->number ? n + def->number - def->emitted : INT64_MAX;
         else

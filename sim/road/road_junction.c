@@ -132,10 +132,17 @@ bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist)
     const CityLink *lk = &net->links[c->link];
     int32_t base = net->junctions[lk->junction].link_first;
     const uint64_t *foes = city_road_link_foes(net, c->link);
+    /* SUMO's impatience: a vehicle kept waiting accepts ever shorter gaps
+     * (priority vehicles are assumed to brake for it), from none at first
+     * to all but the shortest after ROAD_TIME_TO_IMPATIENCE_S; and once
+     * half impatient it merges behind a vehicle crossing into the same
+     * lane instead of waiting for the junction to be empty */
+    double impatience = road_min2(1.0, vh->halt_s[v] / ROAD_TIME_TO_IMPATIENCE_S);
     for (int32_t w = 0; w < lk->mask_words; w++)
         for (uint64_t m = foes[w]; m; m &= m - 1) {
             int32_t j = base + w * 64 + __builtin_ctzll(m);
-            if (road->link_occupied[j] > 0 && j != c->link)
+            if (road->link_occupied[j] > 0 && j != c->link &&
+                !(impatience > 0.5 && net->conns[net->links[j].conn].to_lane == c->to_lane))
                 return false;
         }
     if (!minor)
@@ -143,7 +150,7 @@ bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist)
     double vmax = road_desired_speed(road, v, c->via_count > 0 ? net->via[c->via_first] : c->to_lane);
     double t_clear =
         road_time_to_cover(dist + road_via_length(net, c) + t->def.length_m, v_now, t->def.accel_mps2, vmax);
-    double limit = x->now_s + t_clear + ROAD_YIELD_MARGIN_S;
+    double limit = x->now_s + road_max2(0.5, (t_clear + ROAD_YIELD_MARGIN_S) * (1.0 - impatience));
     bool impatient = vh->halt_s[v] > ROAD_IMPATIENCE_S;
     const uint64_t *resp = yield_all ? foes : city_road_link_response(net, c->link);
     for (int32_t w = 0; w < lk->mask_words; w++)

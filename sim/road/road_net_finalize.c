@@ -155,7 +155,7 @@ static CityStatus sort_connections(CityRoadNet *net, char *err, size_t err_len)
     for (int32_t c = 0; c < net->n_conns; c++)
         if (sorted[c].link >= 0)
             net->links[sorted[c].link].conn = c;
-    if (net->n_conns > 0) /* a network without connections has no array to copy */
+    if (net->n_conns > 0) /* conns is NULL in a network without connections */
         memcpy(net->conns, sorted, (size_t)net->n_conns * sizeof *sorted);
     free(sorted);
     free(count);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "city_state.h"
 #include "sensor_internal.h"
 
 #define SENSORS_NAME "sensors" /* subsystem name */
@@ -95,6 +96,107 @@ static void sensors_hash(const CityWorld *w, const void *self, CityHash *h)
     city_hash_u64(h, s->seq);
 }
 
+static void put_reading(CityStateWriter *out, const CityReading *r)
+{
+    city_state_put_str(out, r->sensor);
+    city_state_put_u32(out, (uint32_t)r->quantity);
+    city_state_put_f64(out, r->value);
+    city_state_put_i64(out, r->measured_ms);
+    city_state_put_i64(out, r->arrives_ms);
+    city_state_put_u32(out, (uint32_t)r->quality);
+}
+
+static void get_reading(CityStateReader *in, CityReading *r)
+{
+    char *name = city_state_get_str(in);
+    uint32_t q = city_state_get_u32(in);
+    double v = city_state_get_f64(in);
+    int64_t m = city_state_get_i64(in), a = city_state_get_i64(in);
+    uint32_t quality = city_state_get_u32(in);
+    if (!name || !city_sensor_name_valid(name) || q >= CITY_QTY_COUNT_OF || quality >= CITY_QUALITY_COUNT_OF)
+        city_state_fail(in, "a saved reading is damaged");
+    else
+        city_reading_init(r, name, (CityQuantity)q, v, m, a, (CityQuality)quality);
+    free(name);
+}
+
+/* The channels themselves come from the scenario, which rebuilds them; a
+ * checkpoint holds what a run changes: streams, accumulators, faults, the
+ * last readings and the readings on their way. */
+static CityStatus sensors_save(const CityWorld *w, const void *self, CityStateWriter *out)
+{
+    (void)w;
+    const CitySensors *s = self;
+    city_state_put_tag(out, "SENS");
+    city_state_put_u32(out, (uint32_t)s->n);
+    for (int32_t i = 0; i < s->n; i++) {
+        const Sensor *c = &s->sensors[i];
+        city_state_put_str(out, c->key);
+        city_state_put_array(out, c->rng.s, 4, sizeof(uint64_t));
+        city_state_put_i64(out, c->fail_ms);
+        city_state_put_f64(out, c->instant);
+        city_state_put_f64(out, c->acc_sum);
+        city_state_put_u64(out, c->acc_n);
+        city_state_put_f64(out, c->rh_pct);
+        city_state_put_u64(out, c->samples);
+        city_state_put_u64(out, c->readings);
+        city_state_put_u8(out, c->has_last);
+        if (c->has_last) {
+            put_reading(out, &c->last);
+            city_state_put_f64(out, c->last_truth);
+        }
+    }
+    city_state_put_u8(out, s->deliver);
+    city_state_put_u64(out, s->seq);
+    city_state_put_u64(out, s->n_heap);
+    for (size_t i = 0; i < s->n_heap; i++) {
+        put_reading(out, &s->heap[i].r);
+        city_state_put_u64(out, s->heap[i].seq);
+    }
+    return CITY_OK;
+}
+
+static CityStatus sensors_load(CityWorld *w, void *self, CityStateReader *in)
+{
+    CitySensors *s = self;
+    city_state_expect_tag(in, "SENS");
+    if (city_state_get_u32(in) != (uint32_t)s->n && !in->bad)
+        city_state_fail(in, "the checkpoint has another number of sensor channels than the scenario");
+    for (int32_t i = 0; i < s->n && !in->bad; i++) {
+        Sensor *c = &s->sensors[i];
+        char *key = city_state_get_str(in);
+        if (!key || strcmp(key, c->key) != 0)
+            city_state_fail(in, "sensor channel %d is %s in the scenario but another in the checkpoint", (int)i,
+                            c->key);
+        free(key);
+        city_state_get_array(in, c->rng.s, 4, sizeof(uint64_t), "sensor stream");
+        c->fail_ms = city_state_get_i64(in);
+        c->instant = city_state_get_f64(in);
+        c->acc_sum = city_state_get_f64(in);
+        c->acc_n = city_state_get_u64(in);
+        c->rh_pct = city_state_get_f64(in);
+        c->samples = city_state_get_u64(in);
+        c->readings = city_state_get_u64(in);
+        c->has_last = city_state_get_u8(in) != 0;
+        if (c->has_last) {
+            get_reading(in, &c->last);
+            c->last_truth = city_state_get_f64(in);
+        }
+    }
+    s->deliver = city_state_get_u8(in) != 0;
+    s->seq = city_state_get_u64(in);
+    uint64_t n = city_state_get_u64(in);
+    s->n_heap = 0;
+    if (!in->bad && (n > (uint64_t)1 << 40 || !city_grow((void **)&s->heap, &s->cap_heap, (size_t)n, sizeof *s->heap)))
+        city_state_fail(in, "the queue of readings does not fit in memory");
+    for (uint64_t i = 0; i < n && !in->bad; i++) {
+        get_reading(in, &s->heap[i].r);
+        s->heap[i].seq = city_state_get_u64(in);
+        s->n_heap = (size_t)i + 1; /* saved in heap order: still a heap */
+    }
+    return in->bad ? city_world_fail(w, CITY_ERR_PARSE, "sensors: damaged checkpoint (%s)", in->error) : CITY_OK;
+}
+
 static void sensors_destroy(void *self)
 {
     CitySensors *s = self;
@@ -120,8 +222,8 @@ CitySensors *city_sensors_ensure(CityWorld *world)
     if (!s)
         return NULL;
     s->world = world;
-    CitySubsystemDef def = {SENSORS_NAME, CITY_PHASE_SENSE, 1,    0,    sensors_step,
-                            sensors_hash, sensors_destroy,  NULL, NULL, NULL};
+    CitySubsystemDef def = {SENSORS_NAME, CITY_PHASE_SENSE, 1,           0, sensors_step, sensors_hash, sensors_destroy,
+                            NULL,         sensors_save,     sensors_load};
     if (city_world_add_subsystem(world, &def, s) != CITY_OK) {
         free(s);
         return NULL;
@@ -272,6 +374,13 @@ void city_sensor_feed_add(CitySensors *s, int32_t i, double value)
     s->sensors[i].acc_sum += value;
     s->sensors[i].acc_n++;
 }
+bool city_sensor_samples_at(const CitySensors *s, int32_t i, int64_t tick)
+{
+    CITY_ASSERT(i >= 0 && i < s->n);
+    const Sensor *c = &s->sensors[i];
+    return tick >= c->offset_tick && (tick - c->offset_tick) % c->period_ticks == 0;
+}
+
 void city_sensor_feed_rh(CitySensors *s, int32_t i, double rh_pct)
 {
     CITY_ASSERT(i >= 0 && i < s->n);

@@ -37,7 +37,8 @@ typedef enum ViewPickKind {
     VIEW_PICK_VEHICLE,
     VIEW_PICK_LANE,
     VIEW_PICK_BUS,
-    VIEW_PICK_BRANCH
+    VIEW_PICK_BRANCH,
+    VIEW_PICK_PERSON
 } ViewPickKind;
 
 typedef struct ViewChart {
@@ -107,6 +108,10 @@ void view_pick(View *v, int sx, int sy);
 /* view_ped.c: the pedestrian layer, and the box of the walkable space
  * (widens *x0.. *y1; false when there are no pedestrians). */
 void view_draw_people(View *v);
+/* The person nearest (x, y) within tol_m (packed id), or -1. */
+int64_t view_pick_person(const View *v, double x, double y, double tol_m);
+/* Inspector lines for the picked person; false when it has arrived. */
+bool view_person_lines(const View *v, int64_t id, char lines[][160], int *n, int max);
 bool view_people_bounds(const View *v, double *x0, double *y0, double *x1, double *y1);
 void view_draw_inspector(View *v);
 

@@ -329,6 +329,13 @@ void view_pick(View *v, int sx, int sy)
             }
         }
     }
+    if (v->pick == VIEW_PICK_NONE) {
+        int64_t person = view_pick_person(v, x, y, tol);
+        if (person >= 0) {
+            v->pick = VIEW_PICK_PERSON;
+            v->pick_id = person;
+        }
+    }
     CityGrid *g = city_grid_of(v->world);
     if (v->pick == VIEW_PICK_NONE && g) {
         int32_t nb;
@@ -412,6 +419,11 @@ void view_draw_inspector(View *v)
                      (int)t->phase_count);
             snprintf(lines[n++], 160, "  %s", city_road_tls_state(road, c->tls));
             break;
+        }
+    } else if (v->pick == VIEW_PICK_PERSON) {
+        if (!view_person_lines(v, v->pick_id, lines, &n, 10)) {
+            v->pick = VIEW_PICK_NONE; /* arrived */
+            return;
         }
     } else if (v->pick == VIEW_PICK_BUS) {
         CityGrid *g = city_grid_of(v->world);

@@ -2,6 +2,7 @@
  * one body wide, coloured by their speed against their own free speed (red:
  * standing, yellow: slowed, green: free walking). */
 #include <math.h>
+#include <stdio.h>
 
 #include "city_ped.h"
 #include "view_internal.h"
@@ -48,5 +49,45 @@ bool view_people_bounds(const View *v, double *x0, double *y0, double *x1, doubl
             *y1 = fmax(*y1, xy[2 * k + 1]);
         }
     }
+    return true;
+}
+
+int64_t view_pick_person(const View *v, double x, double y, double tol_m)
+{
+    CityPed *ped = city_ped_of(v->world);
+    if (!ped)
+        return -1;
+    int64_t best_id = -1;
+    double best = tol_m;
+    for (size_t i = 0; i < city_ped_count(ped); i++) {
+        CityPedView p;
+        city_ped_at(ped, i, &p);
+        double d = hypot(p.x_m - x, p.y_m - y) - p.radius_m;
+        if (d < best) {
+            best = d;
+            best_id = (int64_t)city_id_pack(p.id);
+        }
+    }
+    return best_id;
+}
+
+bool view_person_lines(const View *v, int64_t id, char lines[][160], int *n, int max)
+{
+    CityPed *ped = city_ped_of(v->world);
+    CityPedView p;
+    if (!ped || !city_ped_get(ped, city_id_unpack((uint64_t)id), &p))
+        return false;
+    double speed = sqrt(p.vx_mps * p.vx_mps + p.vy_mps * p.vy_mps);
+    if (*n < max)
+        snprintf(lines[(*n)++], 160, "person %u (radius %.2f m, %.0f kg)", (unsigned)p.id.index, p.radius_m, p.mass_kg);
+    if (*n < max)
+        snprintf(lines[(*n)++], 160, "speed %.2f m/s of a free %.2f m/s", speed, p.free_speed_mps);
+    if (*n < max)
+        snprintf(lines[(*n)++], 160, "walking since %.0f s, in area %d", p.depart_s, (int)p.area + 1);
+    if (*n < max && !isnan(p.to_x))
+        snprintf(lines[(*n)++], 160, "to (%.1f, %.1f), %d doors to pass", p.to_x, p.to_y, (int)p.doors_left);
+    if (*n < max && p.next_door >= 0)
+        snprintf(lines[(*n)++], 160, "next door %d%s", (int)p.next_door + 1,
+                 city_ped_door_open(ped, p.next_door) ? "" : " (closed: waiting)");
     return true;
 }

@@ -79,10 +79,11 @@ typedef CityStatus (*CityEventFn)(CityWorld *world, void *user, int64_t arg);
 typedef void (*CityLogSink)(void *user, double time_s, const char *kind, const char *message);
 
 typedef struct CityCheck {
-    char *name;     /* as declared */
-    bool pass;      /* last verdict */
-    bool evaluated; /* false until a verdict was reported */
-    char *message;  /* explanation (may be empty, never NULL) */
+    char *name;       /* as declared */
+    bool pass;        /* last verdict */
+    bool evaluated;   /* false until a verdict was reported */
+    char *message;    /* explanation (may be empty, never NULL) */
+    bool not_reached; /* the run ended before the check's window: neither pass nor fail */
 } CityCheck;
 
 typedef struct CityTable CityTable;
@@ -186,7 +187,11 @@ CityStatus city_world_check_declare(CityWorld *world, const char *name);
 CityStatus city_world_check_report(CityWorld *world, const char *name, bool pass, const char *message);
 size_t city_world_check_count(const CityWorld *world);
 const CityCheck *city_world_check_at(const CityWorld *world, size_t i);
-/* True when every declared check was evaluated and passed. */
+/* Marks a check whose window the run did not reach (a run cut short):
+ * it neither passes nor fails, unless a failure was already reported. Call
+ * when the run ends. */
+CityStatus city_world_check_not_reached(CityWorld *world, const char *name, const char *message);
+/* True when every declared check passed or was not reached. */
 bool city_world_checks_pass(const CityWorld *world);
 
 /* Output tables (written as CSV by the io layer). The header names columns

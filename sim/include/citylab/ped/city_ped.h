@@ -204,7 +204,10 @@ typedef struct CityPedView {
     double mass_kg;
     double free_speed_mps;
     double depart_s;
-    int32_t area; /* the area it is walking through (-1: no route) */
+    int32_t area;       /* the area it is walking through (-1: no route) */
+    double to_x, to_y;  /* destination (NAN with a fixed heading) */
+    int32_t doors_left; /* doors still to pass on its route */
+    int32_t next_door;  /* the next one (-1: none left) */
 } CityPedView;
 
 /* People walking now, by slot (slots change as people leave; ids do not). */

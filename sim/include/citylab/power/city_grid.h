@@ -296,6 +296,10 @@ const CityGridCharger *city_grid_chargers(const CityGrid *grid, int32_t *count);
 const CityGridLights *city_grid_lights(const CityGrid *grid, int32_t *count);
 /* EVs plugged in, sorted by key. */
 const CityGridEv *city_grid_evs(const CityGrid *grid, int32_t *count);
+/* What the load at index i (in city_grid_loads order) drew in the last
+ * period, voltage dependence included (kW; 0 before the first period or
+ * when its bus is dead). For smart meters; callable any time. */
+double city_grid_load_served_kw(const CityGrid *grid, int32_t i);
 
 /* Events and controls, applied from the next period on. */
 CityStatus city_grid_load_shed(CityGrid *grid, int32_t load_id, double fraction);

@@ -107,6 +107,9 @@ int32_t city_sensor_find(const CitySensors *s, const char *name, CityQuantity q)
  * set the instantaneous value, or add one observation to the interval. */
 void city_sensor_feed_value(CitySensors *s, int32_t i, double value);
 void city_sensor_feed_add(CitySensors *s, int32_t i, double value);
+/* True when channel i samples at `tick`: a coupling feeding instantaneous
+ * values in COMMIT of tick t - 1 may skip the channels that do not sample at t. */
+bool city_sensor_samples_at(const CitySensors *s, int32_t i, int64_t tick);
 /* Relative humidity (%) seen by a PM channel with rh_kappa > 0. */
 void city_sensor_feed_rh(CitySensors *s, int32_t i, double rh_pct);
 

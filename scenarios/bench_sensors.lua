@@ -1,0 +1,20 @@
+-- The sensor benchmark's scenario (scripts/bench_sensor.sh): the Jamsil
+-- traffic of scenarios/jamsil.lua (run it for 10 minutes: --until 600), plus `sensors` low-cost
+-- PM2.5 sensors sampling every second on a square grid over the network
+-- (noise, quantization, dropout and random faults on). With `air = 1` the
+-- traffic also feeds an air grid of 10 m cells.
+--   citylab run scenarios/bench_sensors.lua --until 600 --param sensors=10000 --param air=1
+local n = city.param("sensors", 10000)
+local air = city.param("air", 0)
+JAMSIL = { until_s = 3600 }
+require("jamsil")
+if air ~= 0 then
+  city.env.air{ cell_m = 10 }
+end
+if n > 0 then
+  city.env.background{ pm25 = 15 }
+  local placed = city.sensor.grid{ count = n, quantity = "pm25", period_s = 1, noise_sd = 2, quantum = 1,
+                                   min = 0, max = 1000, dropout = 0.02, rh_kappa = 0.4, fault = "stuck",
+                                   mttf_s = 36000 }
+  city.log("bench", ("%d sensors"):format(placed))
+end

@@ -1,0 +1,327 @@
+/* city.control: declare actuators, attach controllers, send commands from
+ * the scenario, read actuator status and command counts. The
+ * "controllers" subsystem (CONTROL phase, every tick) hands each
+ * controller the readings of its sensors as they arrive, then runs its
+ * timers and step(). See scenarios/DEVICE_API.md. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "city_array.h"
+#include "city_control.h"
+#include "city_lua.h"
+#include "city_road.h"
+#include "city_sensor.h"
+#include "lua_control_internal.h"
+#include "lua_fields.h"
+#include "lua_modules.h"
+
+#define CONTROLLERS_NAME "controllers"
+#define READ_BATCH 256
+
+typedef struct Controllers {
+    Controller **list;
+    int32_t n, cap;
+} Controllers;
+
+static void controllers_destroy(void *self)
+{
+    Controllers *cs = self;
+    for (int32_t i = 0; i < cs->n; i++)
+        control_host_free(cs->list[i]);
+    free(cs->list);
+    free(cs);
+}
+
+static CityStatus controllers_step(CityWorld *w, void *self, int64_t tick)
+{
+    Controllers *cs = self;
+    for (int32_t k = 0; k < cs->n; k++)
+        control_host_new_budget(cs->list[k]);
+    CitySensors *s = city_sensors_of(w);
+    if (s) {
+        CityReading batch[READ_BATCH];
+        const int64_t now = tick * city_world_dt_ms(w);
+        size_t got;
+        do {
+            got = city_sensors_poll(s, now, batch, READ_BATCH);
+            for (size_t r = 0; r < got; r++)
+                for (int32_t k = 0; k < cs->n; k++)
+                    control_host_reading(cs->list[k], &batch[r]);
+        } while (got == READ_BATCH);
+    }
+    for (int32_t k = 0; k < cs->n; k++)
+        control_host_tick(cs->list[k], tick);
+    return CITY_OK;
+}
+
+static void controllers_hash(const CityWorld *w, const void *self, CityHash *h)
+{
+    (void)w;
+    const Controllers *cs = self;
+    city_hash_i64(h, cs->n);
+    for (int32_t k = 0; k < cs->n; k++) {
+        city_hash_str(h, control_host_name(cs->list[k]));
+        city_hash_u64(h, control_host_failed(cs->list[k]));
+        city_hash_u64(h, control_host_activations(cs->list[k]));
+    }
+}
+
+static Controllers *controllers_ensure(lua_State *L, CityWorld *w)
+{
+    Controllers *cs = city_world_subsystem(w, CONTROLLERS_NAME);
+    if (cs)
+        return cs;
+    cs = calloc(1, sizeof *cs);
+    if (!cs)
+        luaL_error(L, "out of memory");
+    const CitySubsystemDef def = {.name = CONTROLLERS_NAME,
+                                  .phase = CITY_PHASE_CONTROL,
+                                  .period_ticks = 1,
+                                  .step = controllers_step,
+                                  .hash = controllers_hash,
+                                  .destroy = controllers_destroy};
+    if (city_world_add_subsystem(w, &def, cs) != CITY_OK) {
+        free(cs);
+        city_lua_raise(L, w, CITY_ERR_INVALID);
+    }
+    CitySensors *s = city_sensors_of(w);
+    if (s)
+        city_sensors_enable_delivery(s, true);
+    return cs;
+}
+
+/* The target of an actuator from tls = "<id>", battery = <id>, lights = <id> or target = <index>. */
+static void actuator_target(lua_State *L, CityWorld *w, CityActuatorDef *d)
+{
+    d->target = city_lua_field_int(L, 1, "target", false, -1);
+    if (d->kind == CITY_ACT_SIGNAL) {
+        const char *tls = city_lua_field_string(L, 1, "tls", NULL);
+        CityRoad *road = city_road_of(w);
+        if (!road || !tls)
+            luaL_error(L, "city.control.actuator: a signal needs a road network and tls = \"<light id>\"");
+        const CityRoadNet *net = city_road_net(road);
+        d->target = city_road_net_find_tls(net, tls);
+        if (d->target < 0)
+            luaL_error(L, "city.control.actuator: no traffic light '%s' in the network", tls);
+        d->min = -1;
+        d->max = net->tls[d->target].phase_count - 1;
+    } else if (d->kind == CITY_ACT_STORAGE) {
+        d->target = city_lua_field_int(L, 1, "battery", d->target < 0, d->target);
+    } else if (d->kind == CITY_ACT_STREETLIGHT) {
+        d->target = city_lua_field_int(L, 1, "lights", d->target < 0, d->target);
+        d->min = 0;
+        d->max = 1;
+    } else if (d->kind == CITY_ACT_CHARGER) {
+        d->target = city_lua_field_int(L, 1, "charger", d->target < 0, d->target);
+        d->min = 0;
+    }
+}
+
+/* city.control.actuator{ name=, kind=, tls= | battery= | lights= | charger=, safe=, min=, max= } */
+static int l_actuator(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    CityWorld *w = city_lua_world(L);
+    const char *name = city_lua_field_string(L, 1, "name", NULL);
+    const char *kind_s = city_lua_field_string(L, 1, "kind", "generic");
+    CityActuatorKind kind;
+    if (!name)
+        return luaL_error(L, "city.control.actuator: give name = \"...\"");
+    if (!city_actuator_kind_parse(kind_s, &kind))
+        return luaL_error(L, "city.control.actuator: kind '%s' is not signal, storage, streetlight, charger or generic",
+                          kind_s);
+    CityActuatorDef d = city_actuator_def_default(kind, name);
+    actuator_target(L, w, &d);
+    d.min = city_lua_field_number(L, 1, "min", d.min);
+    d.max = city_lua_field_number(L, 1, "max", d.max);
+    d.safe_value = city_lua_field_number(L, 1, "safe", d.safe_value);
+    if (city_actuator_add(w, &d) < 0)
+        return city_lua_raise(L, w, CITY_ERR_INVALID);
+    lua_pushstring(L, name);
+    return 1;
+}
+
+/* Strings of the array field `key` of table 1 onto a Lua-owned userdata of pointers (kept on the stack). */
+static const char **string_list(lua_State *L, const char *key, int32_t *n)
+{
+    lua_getfield(L, 1, key);
+    const int t = lua_gettop(L);
+    *n = 0;
+    if (lua_isnil(L, t))
+        return lua_newuserdatauv(L, sizeof(char *), 0);
+    if (!lua_istable(L, t))
+        luaL_error(L, "city.control.attach: %s must be a list of ids", key);
+    const lua_Integer len = luaL_len(L, t);
+    const char **out = lua_newuserdatauv(L, (size_t)(len + 1) * sizeof(char *), 0);
+    for (lua_Integer i = 1; i <= len; i++) {
+        lua_rawgeti(L, t, i);
+        if (!lua_isstring(L, -1))
+            luaL_error(L, "city.control.attach: %s[%d] is not an id", key, (int)i);
+        out[(*n)++] = lua_tostring(L, -1);
+        lua_rawseti(L, t, i); /* keep the string referenced */
+    }
+    return out;
+}
+
+/* params = { k = v, ... } as sorted string pairs (deterministic order). */
+static int32_t param_list(lua_State *L, const char ***keys, const char ***vals)
+{
+    lua_getfield(L, 1, "params");
+    const int t = lua_gettop(L);
+    int32_t n = 0;
+    if (lua_istable(L, t)) {
+        lua_pushnil(L);
+        while (lua_next(L, t)) {
+            n++;
+            lua_pop(L, 1);
+        }
+    } else if (!lua_isnil(L, t)) {
+        luaL_error(L, "city.control.attach: params must be a table { name = value }");
+    }
+    *keys = lua_newuserdatauv(L, (size_t)(n + 1) * sizeof(char *), 0);
+    *vals = lua_newuserdatauv(L, (size_t)(n + 1) * sizeof(char *), 0);
+    int32_t k = 0;
+    if (n > 0) {
+        lua_newtable(L); /* keeps the converted strings alive */
+        const int keep = lua_gettop(L);
+        lua_pushnil(L);
+        while (lua_next(L, t)) {
+            if (lua_type(L, -2) != LUA_TSTRING || !(lua_isstring(L, -1) || lua_isboolean(L, -1)))
+                luaL_error(L, "city.control.attach: params must map names to numbers or strings");
+            (*keys)[k] = lua_tostring(L, -2);
+            (*vals)[k] = luaL_tolstring(L, -1, NULL);
+            lua_rawseti(L, keep, k + 1);
+            lua_pop(L, 1);
+            k++;
+        }
+        for (int32_t i = 1; i < n; i++) /* insertion sort by key */
+            for (int32_t j = i; j > 0 && strcmp((*keys)[j - 1], (*keys)[j]) > 0; j--) {
+                const char *tk = (*keys)[j], *tv = (*vals)[j];
+                (*keys)[j] = (*keys)[j - 1];
+                (*vals)[j] = (*vals)[j - 1];
+                (*keys)[j - 1] = tk;
+                (*vals)[j - 1] = tv;
+            }
+    }
+    return n;
+}
+
+/* city.control.attach{ file=, name=, sensors={...}, actuators={...}, params={...}, period=,
+ *                      stale_s=, instructions=, memory_kb= } */
+static int l_attach(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    CityWorld *w = city_lua_world(L);
+    lua_getfield(L, 1, "file");
+    if (!lua_isstring(L, -1))
+        return luaL_error(L, "city.control.attach: give file = \"controllers/<name>.lua\"");
+    char path[4096];
+    city_lua_data_path(L, lua_gettop(L), path, sizeof path);
+    ControllerSpec spec = {0};
+    spec.name = city_lua_field_string(L, 1, "name", lua_tostring(L, -1));
+    spec.sensors = string_list(L, "sensors", &spec.n_sensors);
+    int32_t n_act = 0;
+    const char **acts = string_list(L, "actuators", &n_act);
+    CityControl *ctl = city_control_of(w);
+    int32_t *allowed = lua_newuserdatauv(L, ((size_t)n_act + 1) * sizeof *allowed, 0);
+    for (int32_t i = 0; i < n_act; i++) {
+        allowed[i] = ctl ? city_actuator_find(ctl, acts[i]) : -1;
+        if (allowed[i] < 0)
+            return luaL_error(L, "city.control.attach: no actuator '%s'; declare it with city.control.actuator first",
+                              acts[i]);
+    }
+    spec.allowed = allowed;
+    spec.n_allowed = n_act;
+    spec.n_params = param_list(L, &spec.param_keys, &spec.param_vals);
+    spec.path = path;
+    const double period_s = city_lua_field_number(L, 1, "period", 1.0);
+    if (!(period_s > 0))
+        return luaL_error(L, "city.control.attach: period must be > 0 s");
+    spec.period_ticks = (int32_t)city_world_ticks_for(w, period_s);
+    spec.stale_s = city_lua_field_number(L, 1, "stale_s", 0.0);
+    spec.instr_limit = (uint64_t)city_lua_field_number(L, 1, "instructions", 1e6);
+    spec.mem_limit = (size_t)(city_lua_field_number(L, 1, "memory_kb", 4096) * 1024.0);
+    Controllers *cs = controllers_ensure(L, w);
+    void *arr = cs->list;
+    if (!city_array_grow(&arr, &cs->cap, cs->n + 1, sizeof *cs->list))
+        return luaL_error(L, "out of memory");
+    cs->list = arr;
+    char err[1024];
+    Controller *c = control_host_new(w, &spec, err, sizeof err);
+    if (!c)
+        return luaL_error(L, "city.control.attach: %s", err);
+    cs->list[cs->n++] = c;
+    lua_pushstring(L, spec.name);
+    return 1;
+}
+
+/* city.control.command(actuator, value) -> true | false, reason (source "scenario") */
+static int l_command(lua_State *L)
+{
+    CityWorld *w = city_lua_world(L);
+    const char *act = luaL_checkstring(L, 1);
+    const double v = luaL_checknumber(L, 2);
+    const int64_t now = city_world_tick(w) * city_world_dt_ms(w);
+    CityCommandResult r = city_control_command(w, "scenario", act, v, now, NULL, 0);
+    lua_pushboolean(L, r == CITY_CMD_ACK);
+    if (r == CITY_CMD_ACK)
+        return 1;
+    lua_pushstring(L, city_command_result_name(r));
+    return 2;
+}
+
+/* city.control.status(actuator) -> { value, failsafe, acks, refusals, failsafes, last_s } */
+static int l_status(lua_State *L)
+{
+    CityControl *c = city_control_of(city_lua_world(L));
+    const char *name = luaL_checkstring(L, 1);
+    const int32_t i = c ? city_actuator_find(c, name) : -1;
+    if (i < 0)
+        return luaL_error(L, "city.control.status: no actuator '%s'", name);
+    CityActuatorStatus st;
+    city_actuator_status(c, i, &st);
+    lua_createtable(L, 0, 6);
+    lua_pushnumber(L, st.value);
+    lua_setfield(L, -2, "value");
+    lua_pushboolean(L, st.failsafe);
+    lua_setfield(L, -2, "failsafe");
+    lua_pushinteger(L, (lua_Integer)st.acks);
+    lua_setfield(L, -2, "acks");
+    lua_pushinteger(L, (lua_Integer)st.refusals);
+    lua_setfield(L, -2, "refusals");
+    lua_pushinteger(L, (lua_Integer)st.failsafes);
+    lua_setfield(L, -2, "failsafes");
+    lua_pushnumber(L, st.last_ms < 0 ? -1.0 : (double)st.last_ms / 1000.0);
+    lua_setfield(L, -2, "last_s");
+    return 1;
+}
+
+/* city.control.stats() -> { commands, failsafe_events, ack, unknown_actuator, out_of_limits, ... } */
+static int l_stats(lua_State *L)
+{
+    CityControl *c = city_control_of(city_lua_world(L));
+    CityControlStats st = {0};
+    if (c)
+        city_control_stats(c, &st);
+    lua_createtable(L, 0, CITY_CMD_RESULT_COUNT + 2);
+    lua_pushinteger(L, (lua_Integer)st.commands);
+    lua_setfield(L, -2, "commands");
+    lua_pushinteger(L, (lua_Integer)st.failsafe_events);
+    lua_setfield(L, -2, "failsafe_events");
+    for (int r = 0; r < CITY_CMD_RESULT_COUNT; r++) {
+        lua_pushinteger(L, (lua_Integer)st.results[r]);
+        lua_setfield(L, -2, city_command_result_name((CityCommandResult)r));
+    }
+    return 1;
+}
+
+int city_lua_open_control(lua_State *L)
+{
+    static const luaL_Reg fns[] = {{"actuator", l_actuator}, {"attach", l_attach}, {"command", l_command},
+                                   {"status", l_status},     {"stats", l_stats},   {NULL, NULL}};
+    luaL_newlib(L, fns);
+    return 1;
+}

@@ -1,0 +1,319 @@
+/* Control: commands are acknowledged or refused with the right reason and
+ * counted; Lua controllers see readings only through the device API and
+ * drive actuators; errors, budget overruns and stale inputs put the
+ * actuators at their safe defaults while the run goes on. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "city_control.h"
+#include "city_scenario.h"
+#include "test_support.h"
+
+static void test_commands_checked_and_counted(void **state)
+{
+    (void)state;
+    CityWorldConfig cfg = {.seed = 1, .dt_ms = 100};
+    CityWorld *w = city_world_create(&cfg);
+    CityActuatorDef d = city_actuator_def_default(CITY_ACT_STORAGE, "bat1");
+    d.min = -50;
+    d.max = 50;
+    assert_int_equal(city_actuator_add(w, &d), 0);
+    CityActuatorDef l = city_actuator_def_default(CITY_ACT_STREETLIGHT, "lights");
+    l.min = 0;
+    l.max = 1;
+    assert_int_equal(city_actuator_add(w, &l), 1);
+    assert_int_equal(city_actuator_add(w, &d), -1); /* duplicate */
+    CityActuatorDef bad = city_actuator_def_default(CITY_ACT_GENERIC, "bad");
+    bad.min = 1;
+    bad.max = 2; /* safe 0 outside */
+    assert_int_equal(city_actuator_add(w, &bad), -1);
+    bad.name = "no/slash";
+    bad.min = -1;
+    assert_int_equal(city_actuator_add(w, &bad), -1);
+
+    CityControl *c = city_control_of(w);
+    assert_int_equal(city_control_command(w, "t", "bat1", 20, 0, NULL, 0), CITY_CMD_ACK);
+    assert_true(city_actuator_value(c, 0) == 20.0);
+    assert_int_equal(city_control_command(w, "t", "bat1", 60, 0, NULL, 0), CITY_CMD_OUT_OF_LIMITS);
+    assert_int_equal(city_control_command(w, "t", "nope", 1, 0, NULL, 0), CITY_CMD_UNKNOWN_ACTUATOR);
+    assert_int_equal(city_control_command(w, "t", "bat1", NAN, 0, NULL, 0), CITY_CMD_NOT_A_NUMBER);
+    const int32_t only_lights[] = {1};
+    assert_int_equal(city_control_command(w, "t", "bat1", 5, 0, only_lights, 1), CITY_CMD_NOT_ALLOWED);
+    assert_int_equal(city_control_command(w, "t", "lights", 0.5, 0, only_lights, 1), CITY_CMD_ACK);
+    assert_true(city_actuator_value(c, 0) == 20.0); /* refusals change nothing */
+
+    city_control_failsafe(w, 0, "test");
+    city_control_failsafe(w, 0, "again"); /* no second event */
+    assert_true(city_actuator_value(c, 0) == 0.0);
+    assert_int_equal(city_control_command(w, "t", "bat1", 10, 0, NULL, 0), CITY_CMD_FAILSAFE);
+    city_control_release(w, 0);
+    assert_int_equal(city_control_command(w, "t", "bat1", -10, 0, NULL, 0), CITY_CMD_ACK);
+    assert_true(city_actuator_value(c, 0) == -10.0);
+
+    CityControlStats st;
+    city_control_stats(c, &st);
+    assert_int_equal(st.commands, 8);
+    assert_int_equal(st.results[CITY_CMD_ACK], 3);
+    assert_int_equal(st.results[CITY_CMD_OUT_OF_LIMITS], 1);
+    assert_int_equal(st.results[CITY_CMD_UNKNOWN_ACTUATOR], 1);
+    assert_int_equal(st.results[CITY_CMD_NOT_A_NUMBER], 1);
+    assert_int_equal(st.results[CITY_CMD_NOT_ALLOWED], 1);
+    assert_int_equal(st.results[CITY_CMD_FAILSAFE], 1);
+    assert_int_equal(st.failsafe_events, 1);
+    CityActuatorStatus as;
+    city_actuator_status(c, 0, &as);
+    assert_int_equal(as.acks, 2);
+    assert_int_equal(as.refusals, 4);
+    assert_int_equal(as.failsafes, 1);
+    /* one row per command in commands.csv */
+    const CityTable *t = NULL;
+    for (size_t i = 0; i < city_world_table_count(w); i++)
+        if (!strcmp(city_table_name(city_world_table_at(w, i)), "commands"))
+            t = city_world_table_at(w, i);
+    assert_non_null(t);
+    assert_int_equal(city_table_rows(t), 8);
+    city_world_destroy(w);
+}
+
+/* A manual sensor fed a ramp (value = t) every second, read every second with 0.5 s latency;
+ * it dies (reports nothing) at the given time. */
+static const char *const RAMP_LUA =
+    "city.config{ dt_ms = 100, until_s = %d }\n"
+    "city.sensor.add{ name = 's1', kind = 'manual', quantity = 'power', period_s = 1, latency_s = 0.5,\n"
+    "                 fault = 'dead', fault_at_s = %d }\n"
+    "city.every(1, function() city.sensor.feed('s1', 'power', city.time()) end, 0)\n"
+    "city.control.actuator{ name = 'a1', kind = 'generic', min = -100, max = 100, safe = -1 }\n"
+    "city.control.actuator{ name = 'a2', kind = 'generic', min = 0, max = 1 }\n"
+    "city.control.attach{ file = 'ctl.lua', sensors = {'s1'}, actuators = {'a1'}, params = { gain = 2, tag = 'x' },\n"
+    "                     period = 1, stale_s = %g, instructions = 200000 }\n";
+
+typedef struct RunOut {
+    double a1;
+    bool failsafe;
+    uint64_t commands, acks, failsafes, refusals;
+    uint64_t hash;
+} RunOut;
+
+static void run_ramp(const char *ctl, int until_s, int feed_until_s, double stale_s, uint64_t seed, RunOut *out)
+{
+    const char *dir = city_test_scratch("control_ramp");
+    char path[4200], text[2048];
+    snprintf(path, sizeof path, "%s/ctl.lua", dir);
+    assert_true(city_test_write_file(path, ctl));
+    snprintf(path, sizeof path, "%s/ramp.lua", dir);
+    snprintf(text, sizeof text, RAMP_LUA, until_s, feed_until_s, stale_s);
+    assert_true(city_test_write_file(path, text));
+    CityScenarioOptions o = {0};
+    o.path = path;
+    o.seed = seed;
+    o.until_s = -1;
+    CityScenario *sc = NULL;
+    CityError err = {0};
+    if (city_scenario_load(&o, &sc, &err) != CITY_OK)
+        fail_msg("load: %s", err.msg);
+    const int64_t end = city_scenario_end_tick(sc);
+    CityWorld *w = city_scenario_world(sc);
+    while (city_world_tick(w) < end)
+        assert_int_equal(city_scenario_step(sc), CITY_OK);
+    assert_int_equal(city_scenario_finish(sc), CITY_OK);
+    CityControl *c = city_control_of(w);
+    CityActuatorStatus as;
+    city_actuator_status(c, 0, &as);
+    CityControlStats st;
+    city_control_stats(c, &st);
+    *out = (RunOut){as.value,           as.failsafe,
+                    st.commands,        st.results[CITY_CMD_ACK],
+                    st.failsafe_events, st.commands - st.results[CITY_CMD_ACK],
+                    city_world_hash(w)};
+    city_scenario_destroy(sc);
+}
+
+/* Follows the sensor: a1 = gain * reading, and reports what it saw. */
+static const char *const FOLLOW = "local g = param('gain')\n"
+                                  "assert(param('tag') == 'x' and param('none') == nil and g == 2)\n"
+                                  "function step()\n"
+                                  "  local v, t, q = read('s1')\n"
+                                  "  if v then assert(q == 'good' and now() - t >= 0.5); command('a1', g * v) end\n"
+                                  "end\n";
+
+static void test_lua_controller_follows_readings(void **state)
+{
+    (void)state;
+    RunOut a, b, c;
+    run_ramp(FOLLOW, 30, 100, 0, 7, &a);
+    /* the last step (t = 29 s) sees the newest arrived reading: measured at 28 s (arrived 28.5 s),
+     * value 28, so a1 = gain 2 * 28 */
+    assert_false(a.failsafe);
+    assert_int_equal(a.refusals, 0);
+    assert_true(a.a1 == 56.0);
+    /* the first sample is at 1 s and arrives at 1.5 s: commands from the 2 s step to 29 s */
+    assert_int_equal(a.commands, 28);
+    assert_int_equal(a.commands, a.acks);
+    run_ramp(FOLLOW, 30, 100, 0, 7, &b);
+    assert_true(a.hash == b.hash);
+    assert_true(a.a1 == b.a1);
+    run_ramp(FOLLOW, 30, 100, 0, 8, &c);
+    assert_true(c.a1 == a.a1); /* nothing random in it */
+}
+
+static void test_refusals_counted_not_fatal(void **state)
+{
+    (void)state;
+    RunOut a;
+    run_ramp("function step()\n"
+             "  local ok, why = command('a2', 0.5); assert(not ok and why == 'not_allowed')\n"
+             "  ok, why = command('zz', 1); assert(not ok and why == 'unknown_actuator')\n"
+             "  ok, why = command('a1', 1000); assert(not ok and why == 'out_of_limits')\n"
+             "  assert(command('a1', 3))\n"
+             "end\n",
+             10, 100, 0, 1, &a);
+    /* steps at t = 0 .. 9 s: 10 steps of 4 commands, 3 refused each */
+    assert_int_equal(a.commands, 40);
+    assert_int_equal(a.refusals, 30);
+    assert_true(a.a1 == 3.0);
+}
+
+static void test_failsafe_on_error(void **state)
+{
+    (void)state;
+    RunOut a;
+    run_ramp("function step() command('a1', 5); if now() >= 5 then error('boom') end end\n", 20, 100, 0, 1, &a);
+    assert_true(a.failsafe);
+    assert_true(a.a1 == -1.0); /* safe default */
+    assert_int_equal(a.failsafes, 1);
+    assert_int_equal(a.commands, 6); /* t = 0..5; none after it stopped */
+}
+
+static void test_failsafe_on_budget(void **state)
+{
+    (void)state;
+    RunOut a;
+    run_ramp("function step() command('a1', 5); if now() >= 3 then while true do end end end\n", 20, 100, 0, 1, &a);
+    assert_true(a.failsafe);
+    assert_true(a.a1 == -1.0);
+    assert_int_equal(a.failsafes, 1);
+    assert_int_equal(a.commands, 4);
+}
+
+static void test_failsafe_on_memory(void **state)
+{
+    (void)state;
+    RunOut a;
+    run_ramp("local t = {}\nfunction step() command('a1', 5)\n"
+             "  if now() >= 2 then for i = 1, 1e6 do t[#t + 1] = string.rep('x', 100) .. i end end end\n",
+             10, 100, 0, 1, &a);
+    assert_true(a.failsafe);
+    assert_true(a.a1 == -1.0);
+    assert_int_equal(a.failsafes, 1);
+}
+
+static void test_failsafe_on_stale_inputs(void **state)
+{
+    (void)state;
+    RunOut a;
+    /* feed stops after 10 s: the last reading (measured 11 s) arrives at 11.5 s;
+     * 3 s later (14.5 s < t) the actuator goes safe and commands are refused */
+    run_ramp(FOLLOW, 20, 10, 3, 1, &a);
+    assert_true(a.failsafe);
+    assert_true(a.a1 == -1.0);
+    assert_int_equal(a.failsafes, 1);
+    assert_true(a.refusals >= 4); /* steps at 15..19 s refused */
+    RunOut b;
+    run_ramp(FOLLOW, 20, 100, 3, 1, &b); /* fed all along: never stale */
+    assert_false(b.failsafe);
+    assert_int_equal(b.failsafes, 0);
+}
+
+/* Feeder power 100 + 80 sin(2 pi t / 60) kW, read every 2 s; a battery of +-50 kW shaving above 150 kW
+ * and filling below 60 kW, by the Lua controller or its C twin. */
+static const char *const SHAVE_LUA =
+    "city.config{ dt_ms = 500, until_s = 240 }\n"
+    "city.sensor.add{ name = 'feeder', kind = 'manual', quantity = 'power', period_s = 2 }\n"
+    "city.every(1, function() city.sensor.feed('feeder', 'power', 100 + 80 * math.sin(2 * math.pi * city.time() / 60)) "
+    "end, 0)\n"
+    "city.control.actuator{ name = 'bat', kind = 'generic', min = -50, max = 50 }\n"
+    "city.control.attach{ file = '%s', name = 'ps', sensors = {'feeder'}, actuators = {'bat'}, period = 2,\n"
+    "  params = { sensor = 'feeder', battery = 'bat', limit_kw = 150, floor_kw = 60, power_kw = 50 } }\n";
+
+static char *shave_commands(const char *file, double *sum_pos, double *sum_neg)
+{
+    const char *dir = city_test_scratch("control_shave");
+    char path[4200], text[2048];
+    snprintf(text, sizeof text, "cp %s/controllers/peak_shave.lua %s/peak_shave.so %s/", CITY_SOURCE_DIR "/scenarios",
+             CITY_CONTROLLERS_DIR, dir);
+    assert_int_equal(system(text), 0);
+    snprintf(path, sizeof path, "%s/shave.lua", dir);
+    snprintf(text, sizeof text, SHAVE_LUA, file);
+    assert_true(city_test_write_file(path, text));
+    CityScenarioOptions o = {0};
+    o.path = path;
+    o.seed = 1;
+    o.until_s = -1;
+    CityScenario *sc = NULL;
+    CityError err = {0};
+    if (city_scenario_load(&o, &sc, &err) != CITY_OK)
+        fail_msg("load: %s", err.msg);
+    CityWorld *w = city_scenario_world(sc);
+    const int64_t end = city_scenario_end_tick(sc);
+    while (city_world_tick(w) < end)
+        assert_int_equal(city_scenario_step(sc), CITY_OK);
+    assert_int_equal(city_scenario_finish(sc), CITY_OK);
+    char *out = NULL;
+    *sum_pos = *sum_neg = 0;
+    for (size_t i = 0; i < city_world_table_count(w); i++) {
+        const CityTable *t = city_world_table_at(w, i);
+        if (strcmp(city_table_name(t), "commands"))
+            continue;
+        size_t len;
+        const char *data = city_table_data(t, &len);
+        out = strndup(data, len);
+        for (const char *line = out; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+            double t_s, v;
+            long long ms;
+            if (sscanf(line, "%lf,%lld,ps,bat,%lf,ack", &t_s, &ms, &v) == 3)
+                *(v > 0 ? sum_pos : sum_neg) += v;
+        }
+    }
+    city_scenario_destroy(sc);
+    assert_non_null(out);
+    return out;
+}
+
+static void test_c_controller_twin_of_lua(void **state)
+{
+    (void)state;
+    double pos_lua, neg_lua, pos_c, neg_c;
+    char *lua = shave_commands("peak_shave.lua", &pos_lua, &neg_lua);
+    char *so = shave_commands("peak_shave.so", &pos_c, &neg_c);
+    assert_string_equal(lua, so); /* identical command logs */
+    /* every reading (measured at 2, 4, ..., 238 s, no latency) gives the command of the rule */
+    double pos = 0, neg = 0;
+    for (int t = 2; t < 240; t += 2) {
+        const double p = 100 + 80 * sin(2 * M_PI * t / 60);
+        const double set = p > 150 ? fmin(p - 150, 50) : p < 60 ? -fmin(60 - p, 50) : 0;
+        *(set > 0 ? &pos : &neg) += set;
+    }
+    assert_true(pos > 600 && neg < -1000); /* 675.04 kW and -1051.22 kW summed over the commands */
+    assert_true(fabs(pos_lua - pos) < 1e-9 * pos && fabs(neg_lua - neg) < 1e-9 * -neg);
+    assert_true(pos_c == pos_lua && neg_c == neg_lua);
+    free(lua);
+    free(so);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_commands_checked_and_counted), cmocka_unit_test(test_lua_controller_follows_readings),
+        cmocka_unit_test(test_refusals_counted_not_fatal),   cmocka_unit_test(test_failsafe_on_error),
+        cmocka_unit_test(test_failsafe_on_budget),           cmocka_unit_test(test_failsafe_on_memory),
+        cmocka_unit_test(test_failsafe_on_stale_inputs),     cmocka_unit_test(test_c_controller_twin_of_lua),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
