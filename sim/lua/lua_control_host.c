@@ -4,6 +4,7 @@
  * read, subscribe, command, param, log, random. It never sees the world:
  * readings come in, commands go out through the control domain. The same
  * calls run in citylab-agent against MQTT (scenarios/DEVICE_API.md). */
+#include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "city_control.h"
 #include "city_rng.h"
 #include "city_sensor.h"
+#include "device.h"
 #include "lua_control_internal.h"
 
 #define HOOK_EVERY 1000 /* instructions between budget checks */
@@ -58,6 +60,10 @@ struct Controller {
     bool stale, failed, over_budget;
     uint64_t activations;
     CityRng rng;
+    void *dl;                        /* C controller: the shared object, */
+    const CityDeviceController *dev; /* its entry points, */
+    void *dstate;                    /* its state */
+    CityDeviceHost host;             /* and what it calls */
 };
 
 static void *host_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
@@ -359,6 +365,12 @@ void control_host_reading(Controller *c, const CityReading *r)
         for (int32_t i = 0; i < c->n_allowed; i++)
             city_control_release(c->world, c->allowed[i]);
     }
+    if (c->dev) {
+        if (c->dev->on_reading &&
+            c->dev->on_reading(c->dstate, key, r->value, (double)r->measured_ms / 1000.0, (int)r->quality) != 0)
+            fail(c, "on_reading returned an error");
+        return;
+    }
     for (int32_t i = 0; i < c->n_subs && !c->failed; i++) {
         if (!glob(c->subs[i].pattern, key) && !glob(c->subs[i].pattern, r->sensor))
             continue;
@@ -406,6 +418,12 @@ void control_host_tick(Controller *c, int64_t tick)
         for (int32_t i = 0; i < c->n_allowed; i++)
             city_control_failsafe(c->world, c->allowed[i], why);
     }
+    if (c->dev) {
+        c->activations++;
+        if (tick % c->period_ticks == 0 && c->dev->step(c->dstate) != 0)
+            fail(c, "step returned an error");
+        return;
+    }
     run_timers(c, t);
     if (!c->failed && tick % c->period_ticks == 0) {
         if (lua_getglobal(c->L, "step") == LUA_TFUNCTION)
@@ -418,6 +436,80 @@ void control_host_tick(Controller *c, int64_t tick)
 void control_host_new_budget(Controller *c)
 {
     c->instr_used = 0;
+}
+
+/* ---- C controllers (device.h) ------------------------------------------- */
+
+static double h_now(void *host)
+{
+    return (double)now_ms(host) / 1000.0;
+}
+
+static int h_read(void *host, const char *sensor, double *value, double *measured_s, int *quality)
+{
+    const Slot *s = find_slot(host, sensor);
+    if (!s)
+        return -1;
+    if (!s->has)
+        return 0;
+    *value = s->last.value;
+    *measured_s = (double)s->last.measured_ms / 1000.0;
+    *quality = (int)s->last.quality;
+    return 1;
+}
+
+static int h_command(void *host, const char *actuator, double value, const char **reason)
+{
+    Controller *c = host;
+    CityCommandResult r = city_control_command(c->world, c->name, actuator, value, now_ms(c), c->allowed, c->n_allowed);
+    if (reason)
+        *reason = r == CITY_CMD_ACK ? NULL : city_command_result_name(r);
+    return r == CITY_CMD_ACK;
+}
+
+static void h_log(void *host, const char *message)
+{
+    Controller *c = host;
+    city_world_log(c->world, "controller", "%s: %s", c->name, message ? message : "");
+}
+
+static const char *h_param(void *host, const char *name)
+{
+    Controller *c = host;
+    for (int32_t i = 0; i < c->n_params; i++)
+        if (!strcmp(c->pkeys[i], name))
+            return c->pvals[i];
+    return NULL;
+}
+
+static double h_random(void *host)
+{
+    return city_rng_uniform(&((Controller *)host)->rng);
+}
+
+static bool open_so(Controller *c, const char *path, char *err, size_t err_len)
+{
+    c->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!c->dl)
+        return snprintf(err, err_len, "controller '%s': cannot load %s (%s)", c->name, path, dlerror()), false;
+    const CityDeviceController *(*entry)(void) = NULL;
+    *(void **)&entry = dlsym(c->dl, "city_device_controller");
+    c->dev = entry ? entry() : NULL;
+    if (!c->dev || c->dev->api_version != CITY_DEVICE_API_VERSION || !c->dev->init || !c->dev->step) {
+        c->dev = NULL;
+        return snprintf(err, err_len,
+                        "controller '%s': %s does not export city_device_controller() of device API version %d "
+                        "with init and step",
+                        c->name, path, CITY_DEVICE_API_VERSION),
+               false;
+    }
+    c->host = (CityDeviceHost){CITY_DEVICE_API_VERSION, c, h_now, h_read, h_command, h_log, h_param, h_random};
+    if (c->dev->init(&c->host, &c->dstate) != 0) {
+        c->dev = NULL; /* no fini without a successful init */
+        snprintf(err, err_len, "controller '%s': init of %s returned an error", c->name, path);
+        return false;
+    }
+    return true;
 }
 
 /* ---- life cycle ----------------------------------------------------------- */
@@ -443,6 +535,10 @@ void control_host_free(Controller *c)
         return;
     if (c->L)
         lua_close(c->L);
+    if (c->dev && c->dev->fini)
+        c->dev->fini(c->dstate);
+    if (c->dl)
+        dlclose(c->dl);
     for (int32_t i = 0; i < c->n_subs; i++)
         free(c->subs[i].pattern);
     for (int32_t i = 0; i < c->n_params; i++) {
@@ -531,6 +627,14 @@ Controller *control_host_new(CityWorld *w, const ControllerSpec *spec, char *err
     if (!make_slots(c, spec, err, err_len)) {
         control_host_free(c);
         return NULL;
+    }
+    const size_t len = strlen(spec->path);
+    if (len > 3 && !strcmp(spec->path + len - 3, ".so")) {
+        if (!open_so(c, spec->path, err, err_len)) {
+            control_host_free(c);
+            return NULL;
+        }
+        return c;
     }
     c->L = lua_newstate(host_alloc, c);
     if (!c->L) {
