@@ -87,9 +87,6 @@ static Controllers *controllers_ensure(lua_State *L, CityWorld *w)
         free(cs);
         city_lua_raise(L, w, CITY_ERR_INVALID);
     }
-    CitySensors *s = city_sensors_of(w);
-    if (s)
-        city_sensors_enable_delivery(s, true);
     return cs;
 }
 
@@ -250,6 +247,8 @@ static int l_attach(lua_State *L)
     spec.instr_limit = (uint64_t)instr;
     spec.mem_limit = (size_t)(mem_kb * 1024.0);
     Controllers *cs = controllers_ensure(L, w);
+    if (city_sensors_of(w)) /* sensors declared since an earlier attach deliver too */
+        city_sensors_enable_delivery(city_sensors_of(w), true);
     void *arr = cs->list;
     if (!city_array_grow(&arr, &cs->cap, cs->n + 1, sizeof *cs->list))
         return luaL_error(L, "out of memory");
