@@ -6,7 +6,7 @@
 --   citylab run scenarios/bench_sensors.lua --until 600 --param sensors=10000 --param air=1
 local n = city.param("sensors", 10000)
 local air = city.param("air", 0)
-JAMSIL = { until_s = 3600 }
+JAMSIL = { name = "bench_sensors", until_s = 3600 }
 require("jamsil")
 if air ~= 0 then
   city.env.air{ cell_m = 10 }

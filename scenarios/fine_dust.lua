@@ -5,7 +5,7 @@
 -- sensors every 300 m, loops on every signalised approach and a few
 -- thermometers report, noisy, late and sometimes failing. The checks
 -- compare what the sensors say about exposure with the truth.
-JAMSIL = { until_s = 3600, rate = 30 }
+JAMSIL = { name = "fine_dust", until_s = 3600, rate = 30 }
 require("jamsil")
 
 city.env.background{ pm25 = 15, pm10 = 25, nox = 30 }

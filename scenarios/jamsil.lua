@@ -6,7 +6,7 @@
 -- run's seed) among the arterial edges (2+ lanes, 100+ m) that are
 -- connected, each a Poisson flow of `rate` veh/h for the first 50 minutes.
 -- Parameters can be changed by a scenario that sets the global JAMSIL
--- before requiring this one:
+-- before requiring this one (name = names the run):
 --   JAMSIL = { pairs_n = 400, rate = 120 }
 --   require("jamsil")
 local P = JAMSIL or {}
@@ -16,7 +16,7 @@ local M = {
   until_s = P.until_s or 3600,
 }
 
-city.config{ name = "jamsil", until_s = M.until_s }
+city.config{ name = P.name or "jamsil", until_s = M.until_s }
 city.road.load_sumo{ net = "jamsil/jamsil.net.xml" }
 city.map.load_polygons{ poly = "jamsil/jamsil.poly.xml", net = "jamsil/jamsil.net.xml", types = "building" }
 

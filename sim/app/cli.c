@@ -37,6 +37,8 @@ static void usage_run(FILE *f, const char *command)
             "  --param NAME=VALUE     set a parameter the scenario reads with city.param (repeatable)\n"
             "  --lua-instructions N   Lua instruction budget per step (all callbacks in it) (default %llu)\n"
             "  --lua-mem-mb N         Lua memory cap in MiB (default %u)\n"
+            "  --mem-mb N             memory cap of the whole run in MiB: networks, demand, vehicles, grids\n"
+            "                         and Lua (default %u; peak memory stays under it plus about 64 MiB)\n"
             "  --screenshot FILE.png  render the city to a PNG without a window (run only)\n"
             "  --at SECONDS           when to take the screenshot or the checkpoint (default: at the end)\n"
             "  --save-state FILE      write a checkpoint of the whole run at --at (the run goes on to its end)\n"
@@ -56,7 +58,7 @@ static void usage_run(FILE *f, const char *command)
             "exit codes: 0 all checks passed, 1 a check failed, 2 bad input or error\n",
             command, command, strcmp(command, "view") == 0 ? " in an SDL2 window" : " headless",
             city_cli_default_scenario(), CITY_DEFAULT_DT_MS, (unsigned long long)CITY_LUA_DEFAULT_INSTRUCTIONS,
-            CITY_LUA_DEFAULT_MEMORY_MB, CITY_VIEW_DEFAULT_WIDTH_PX, CITY_VIEW_DEFAULT_HEIGHT_PX);
+            CITY_LUA_DEFAULT_MEMORY_MB, CITY_DEFAULT_MEM_MB, CITY_VIEW_DEFAULT_WIDTH_PX, CITY_VIEW_DEFAULT_HEIGHT_PX);
 }
 
 const char *city_cli_default_scenario(void)
@@ -96,6 +98,7 @@ static const char *const run_flags[] = {"--seed",
                                         "--time-to-teleport",
                                         "--lua-instructions",
                                         "--lua-mem-mb",
+                                        "--mem-mb",
                                         "--param",
                                         "--screenshot",
                                         "--at",
@@ -271,6 +274,10 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
                 if (!parse_u64(v, &u) || u < 1000)
                     return bad(command, a, v, "a whole number >= 1000");
                 o->scenario.instruction_limit = u;
+            } else if (!strcmp(a, "--mem-mb")) {
+                if (!parse_u64(v, &u) || u < 16 || u > 1048576)
+                    return bad(command, a, v, "MiB from 16 to 1048576");
+                o->mem_limit_bytes = (size_t)u << 20;
             } else if (!strcmp(a, "--lua-mem-mb")) {
                 if (!parse_u64(v, &u) || u < 1 || u > 65536)
                     return bad(command, a, v, "MiB from 1 to 65536");

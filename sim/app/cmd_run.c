@@ -110,6 +110,15 @@ static int take_screenshot(CityScenario *sc, const CityCliOptions *o, char *err,
 #endif
 }
 
+/* One error line, with the memory cap's note (if it held) on that line,
+ * before a traceback. */
+static void print_error(const char *err)
+{
+    const char *nl = strchr(err, '\n');
+    int len = nl ? (int)(nl - err) : (int)strlen(err);
+    fprintf(stderr, "citylab: error: %.*s%s%s\n", len, err, city_memcap_note(), nl ? nl : "");
+}
+
 /* The output folder of the run in progress, for the signal handler: a
  * run stopped by SIGINT, SIGTERM or SIGHUP leaves no staging folder. */
 static CityOutput *volatile running_out;
@@ -152,6 +161,7 @@ int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out,
     *sc = NULL;
     *out = NULL;
     *replay = NULL;
+    city_memcap_set(o->mem_limit_bytes ? o->mem_limit_bytes : (size_t)CITY_DEFAULT_MEM_MB << 20);
     CityError load_err;
     CityStatus st = city_scenario_load(&o->scenario, sc, &load_err);
     if (st != CITY_OK)
@@ -185,7 +195,7 @@ int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out,
     }
     if (st == CITY_OK)
         return 0;
-    fprintf(stderr, "citylab: error: %s\n", err[0] ? err : city_status_name(st));
+    print_error(err[0] ? err : city_status_name(st));
     city_run_abort(*out, *sc ? city_scenario_world(*sc) : NULL);
     *out = NULL;
     city_scenario_destroy(*sc);
@@ -207,7 +217,7 @@ int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out
     if (st == CITY_OK && o->screenshot_path && o->screenshot_at_s < 0 && take_screenshot(sc, o, err, sizeof err) != 0)
         st = CITY_ERR_INVALID;
     if (st != CITY_OK) {
-        fprintf(stderr, "citylab: error: %s\n", err[0] ? err : city_status_name(st));
+        print_error(err[0] ? err : city_status_name(st));
         city_run_abort(out, w);
         return 2;
     }
@@ -221,7 +231,7 @@ int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out
         n_params++;
     CityRunInfo info = {city_scenario_name(sc), CITY_VERSION, city_wall_now() - t0, load_s, params, n_params};
     if ((st = city_output_commit(out, w, &info, err, sizeof err)) != CITY_OK) {
-        fprintf(stderr, "citylab: error: %s\n", err[0] ? err : city_status_name(st));
+        print_error(err[0] ? err : city_status_name(st));
         return 2;
     }
     bool pass = city_world_checks_pass(w);
@@ -342,7 +352,7 @@ int city_cmd_run_from(int argc, char **argv, int first)
     return rc;
 
 fail:
-    fprintf(stderr, "citylab: error: %s\n", err);
+    print_error(err);
 failed:
     city_run_abort(out, w);
     city_scenario_destroy(sc);

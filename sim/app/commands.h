@@ -20,6 +20,7 @@ typedef struct CityCliOptions {
     double screenshot_at_s;       /* --at SECONDS (default: the end) */
     int width, height;            /* --size WxH for screenshots and the window */
     bool quiet;                   /* --quiet: no progress line */
+    size_t mem_limit_bytes;       /* --mem-mb: cap on the run's C heap (0: the default) */
     const char *script_keys;      /* --keys SCRIPT: scripted viewer input */
     const char *replay_path;      /* --replay EVENTS.csv: operator commands to apply again */
     const char *save_state_path;  /* --save-state FILE: checkpoint at --at (default: the end) */
@@ -57,6 +58,12 @@ int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out
  * and stops watching for signals; frees out. */
 void city_run_abort(CityOutput *out, CityWorld *world);
 double city_wall_now(void);
+/* The run's memory cap (memcap.c): C heap bytes the process may hold,
+ * counted by citylab's malloc (0: none). Set once, before the run. */
+#define CITY_DEFAULT_MEM_MB 4096u
+void city_memcap_set(size_t bytes);
+/* "" or " (the memory cap held: ...)" to append to an error line. */
+const char *city_memcap_note(void);
 /* The choice (NULL-terminated list) nearest to a mistyped word, or NULL
  * when none is close enough to suggest. */
 const char *city_cli_nearest(const char *word, const char *const *choices);

@@ -39,6 +39,8 @@ bool city_grow(void **arr, size_t *cap, size_t need, size_t size)
 
 char *city_strdup(const char *s)
 {
+    if (!s)
+        return NULL;
     size_t n = strlen(s) + 1;
     char *p = malloc(n);
     if (p)

@@ -1,20 +1,16 @@
 #include "city_ids.h"
+#include "city_array.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+/* city_grow for the uint32_t capacities the id tables keep. */
 static bool grow_u32(uint32_t **arr, uint32_t *cap, uint32_t need)
 {
-    if (need <= *cap)
-        return true;
-    uint32_t ncap = *cap ? *cap : 16;
-    while (ncap < need)
-        ncap *= 2;
-    uint32_t *p = realloc(*arr, (size_t)ncap * sizeof *p);
-    if (!p)
+    size_t c = *cap;
+    if (!city_grow((void **)arr, &c, need, sizeof **arr))
         return false;
-    *arr = p;
-    *cap = ncap;
+    *cap = c > UINT32_MAX ? UINT32_MAX : (uint32_t)c;
     return true;
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "city_array.h"
 #include "city_matpower.h"
 #include "matpower_internal.h"
 
@@ -87,16 +88,11 @@ CityStatus city_matpower_read(const char *path, CityMpCase *out, char *err, size
     char *buf = NULL;
     size_t len = 0, cap = 0;
     for (;;) {
-        if (len + 65536 > cap) {
-            cap = (len + 65536) * 2;
-            char *q = realloc(buf, cap);
-            if (!q) {
-                free(buf);
-                fclose(f);
-                snprintf(err, err_len, "%s: out of memory reading the case", path);
-                return CITY_ERR_NOMEM;
-            }
-            buf = q;
+        if (!city_grow((void **)&buf, &cap, len + 65536, 1)) {
+            free(buf);
+            fclose(f);
+            snprintf(err, err_len, "%s: out of memory reading the case", path);
+            return CITY_ERR_NOMEM;
         }
         size_t got = fread(buf + len, 1, cap - len, f);
         len += got;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "city_array.h"
 #include "matpower_internal.h"
 
 Tok *matpower_peek(P *p)
@@ -444,13 +445,8 @@ static bool row_close(P *p, Rows *m, int32_t cur, int first_line)
                              "same number of columns",
                              (int)cur, (int)m->cols);
     m->cols = cur;
-    if (m->rows == m->lcap) {
-        m->lcap = m->lcap ? m->lcap * 2 : 64;
-        int32_t *q = realloc(m->lines, (size_t)m->lcap * sizeof *q);
-        if (!q)
-            return matpower_fail(p, first_line, "out of memory");
-        m->lines = q;
-    }
+    if (!city_array_grow((void **)&m->lines, &m->lcap, m->rows + 1, sizeof *m->lines))
+        return matpower_fail(p, first_line, "out of memory");
     m->lines[m->rows++] = first_line;
     return true;
 }
@@ -458,13 +454,8 @@ static bool row_close(P *p, Rows *m, int32_t cur, int first_line)
 static bool row_append(P *p, Rows *m, const Val *e, int line)
 {
     size_t n = (size_t)e->rows * (size_t)e->cols;
-    if (m->total + n > m->cap) {
-        m->cap = (m->total + n) * 2 + 64;
-        double *q = realloc(m->data, m->cap * sizeof *q);
-        if (!q)
-            return matpower_fail(p, line, "out of memory");
-        m->data = q;
-    }
+    if (!city_grow((void **)&m->data, &m->cap, m->total + n, sizeof *m->data))
+        return matpower_fail(p, line, "out of memory");
     if (n)
         memcpy(m->data + m->total, e->v, n * sizeof *m->data);
     m->total += n;

@@ -89,7 +89,7 @@ static void read_edge(NetReader *r, const char **attrs, unsigned long line)
     e->from = dup_attr(r, attrs, "from");
     e->to = dup_attr(r, attrs, "to");
     e->name = dup_attr(r, attrs, "name");
-    e->priority = (int32_t)sumo_num(p, attrs, "priority", -1);
+    e->priority = sumo_int(p, attrs, "priority", -1);
     if (!e->id)
         sumo_fail(p, CITY_ERR_PARSE, "<edge> without an id; every edge needs id=\"...\"");
     else if (e->kind == 0 && (!e->from || !e->to))
@@ -162,10 +162,10 @@ static void read_request(NetReader *r, const char **attrs, unsigned long line)
     memset(q, 0, sizeof *q);
     q->line = line;
     q->junction = r->cur_junction;
-    q->index = (int32_t)sumo_num(p, attrs, "index", -1);
+    q->index = sumo_int(p, attrs, "index", -1);
     q->response = dup_attr(r, attrs, "response");
     q->foes = dup_attr(r, attrs, "foes");
-    q->cont = (int)sumo_num(p, attrs, "cont", 0);
+    q->cont = sumo_int(p, attrs, "cont", 0);
     if (!q->response || !q->foes || q->index < 0)
         sumo_fail(p, CITY_ERR_PARSE, "<request> needs index, response and foes");
 }
@@ -219,11 +219,11 @@ static void read_connection(NetReader *r, const char **attrs, unsigned long line
     c->line = line;
     c->from = dup_attr(r, attrs, "from");
     c->to = dup_attr(r, attrs, "to");
-    c->from_lane = (int32_t)sumo_num(p, attrs, "fromLane", -1);
-    c->to_lane = (int32_t)sumo_num(p, attrs, "toLane", -1);
+    c->from_lane = sumo_int(p, attrs, "fromLane", -1);
+    c->to_lane = sumo_int(p, attrs, "toLane", -1);
     c->via = dup_attr(r, attrs, "via");
     c->tl = dup_attr(r, attrs, "tl");
-    c->link_index = (int32_t)sumo_num(p, attrs, "linkIndex", -1);
+    c->link_index = sumo_int(p, attrs, "linkIndex", -1);
     c->dir = dup_attr(r, attrs, "dir");
     c->state = dup_attr(r, attrs, "state");
     if (!c->from || !c->to || c->from_lane < 0 || c->to_lane < 0)

@@ -15,6 +15,12 @@
 #include "city_text.h"
 #include "sumo_xml.h"
 
+/* Flows are expanded into vehicles: a flow may ask for at most this many
+ * (over its whole [begin, end)), and its numbers must be finite and in
+ * range, so a demand file cannot make the run take gigabytes or minutes. */
+#define SUMO_FLOW_MAX_VEHICLES 1000000
+#define SUMO_FLOW_MAX_TIME_S 1e9
+
 typedef enum { ITEM_NONE, ITEM_VEHICLE, ITEM_TRIP, ITEM_FLOW } ItemKind;
 
 typedef struct RoutesReader {
@@ -227,6 +233,40 @@ static int32_t route_attr(RoutesReader *r, const char **attrs)
     return k;
 }
 
+/* Rates, periods and times of a flow: finite, in range, and at most
+ * SUMO_FLOW_MAX_VEHICLES departures between begin and end. */
+static void check_flow_size(RoutesReader *r, const char *id)
+{
+    SumoParse *p = &r->p;
+    double span = r->end_s - r->begin_s;
+    if (!(r->begin_s >= 0 && r->end_s <= SUMO_FLOW_MAX_TIME_S && span >= 0)) {
+        sumo_fail(p, CITY_ERR_PARSE, "flow '%s': begin=%.17g end=%.17g; use 0 <= begin <= end <= %.0f seconds", id,
+                  r->begin_s, r->end_s, SUMO_FLOW_MAX_TIME_S);
+        return;
+    }
+    if (!(r->prob >= 0 && r->prob <= 1)) {
+        sumo_fail(p, CITY_ERR_PARSE, "flow '%s': probability=%.17g; use a chance per second from 0 to 1", id, r->prob);
+        return;
+    }
+    double n = 0;
+    const char *what = "number";
+    if (r->rate > 0) {
+        n = r->rate / 3600.0 * span;
+        what = "vehsPerHour";
+    } else if (r->period > 0) {
+        n = span / r->period;
+        what = "period";
+    } else if (r->prob > 0) {
+        n = r->prob * span;
+        what = "probability";
+    }
+    if (!(n <= SUMO_FLOW_MAX_VEHICLES))
+        sumo_fail(p, CITY_ERR_PARSE,
+                  "flow '%s': %s asks for %.3g vehicles between begin and end; the maximum is %d per flow "
+                  "(lower the rate or split the flow)",
+                  id, what, n, SUMO_FLOW_MAX_VEHICLES);
+}
+
 static void begin_item(RoutesReader *r, ItemKind kind, const char **attrs)
 {
     SumoParse *p = &r->p;
@@ -258,7 +298,15 @@ static void begin_item(RoutesReader *r, ItemKind kind, const char **attrs)
         r->end_s = sumo_num(p, attrs, "end", 86400.0);
         r->rate = sumo_num(p, attrs, "vehsPerHour", 0.0);
         r->prob = sumo_num(p, attrs, "probability", 0.0);
-        r->number = (int64_t)sumo_num(p, attrs, "number", 0.0);
+        double number = sumo_num(p, attrs, "number", 0.0);
+        if (!(number >= 0 && number <= SUMO_FLOW_MAX_VEHICLES)) {
+            sumo_fail(p, CITY_ERR_PARSE,
+                      "flow '%s': number=\"%.17g\" is out of range; use 0 to %d vehicles per flow "
+                      "(split a larger demand into several flows)",
+                      id, number, SUMO_FLOW_MAX_VEHICLES);
+            return;
+        }
+        r->number = (int64_t)number;
         r->spacing = CITY_FLOW_UNIFORM;
         r->period = 0.0;
         const char *per = sumo_attr(attrs, "period");
@@ -275,6 +323,8 @@ static void begin_item(RoutesReader *r, ItemKind kind, const char **attrs)
         }
         if (r->rate <= 0 && r->period <= 0 && r->prob <= 0 && r->number <= 0)
             sumo_fail(p, CITY_ERR_PARSE, "flow '%s' needs vehsPerHour, period, probability or number", id);
+        else
+            check_flow_size(r, id);
     }
 }
 

@@ -83,6 +83,17 @@ double sumo_num(SumoParse *p, const char **attrs, const char *name, double dflt)
     return v;
 }
 
+int32_t sumo_int(SumoParse *p, const char **attrs, const char *name, int32_t dflt)
+{
+    double v = sumo_num(p, attrs, name, dflt);
+    if (!(v >= -1e9 && v <= 1e9) || v != floor(v)) {
+        sumo_fail(p, CITY_ERR_PARSE, "attribute %s=\"%s\" must be a whole number from -1e9 to 1e9", name,
+                  sumo_attr(attrs, name));
+        return dflt;
+    }
+    return (int32_t)v;
+}
+
 CityStatus sumo_parse_file(SumoParse *p, XML_StartElementHandler start, XML_EndElementHandler end, void *user)
 {
     FILE *f = fopen(p->path, "rb");

@@ -30,6 +30,9 @@ void sumo_fail_at(SumoParse *p, unsigned long line, CityStatus status, const cha
 void sumo_fail_file(SumoParse *p, CityStatus status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* A number attribute: dflt when absent; a parse error when malformed. */
 double sumo_num(SumoParse *p, const char **attrs, const char *name, double dflt);
+/* A whole-number attribute (index, priority, lane) within +-1e9, checked
+ * before it becomes an integer; dflt when absent. Fails the parse otherwise. */
+int32_t sumo_int(SumoParse *p, const char **attrs, const char *name, int32_t dflt);
 /* Streams the file through the parser; returns the first error. A handler
  * may stop the parser (XML_StopParser) once it has what it needs. */
 CityStatus sumo_parse_file(SumoParse *p, XML_StartElementHandler start, XML_EndElementHandler end, void *user);

@@ -49,6 +49,7 @@ static int l_config(lua_State *L)
 {
     CityScenario *sc = scenario(L);
     luaL_checktype(L, 1, LUA_TTABLE);
+    city_lua_strict_check(L, 1);
     lua_getfield(L, 1, "dt_ms");
     lua_getfield(L, 1, "until_s");
     lua_getfield(L, 1, "name");
@@ -484,5 +485,6 @@ void city_lua_open_city(CityScenario *sc)
     lua_setfield(L, -2, "version");
     city_lua_open_param(L);
     city_lua_open_modules(L);
+    city_lua_strict_keys(L);
     lua_setglobal(L, "city");
 }

@@ -149,27 +149,54 @@ static int cmp_poly(const void *a, const void *b)
     return c ? c : (x > y) - (x < y); /* file order breaks ties: qsort is not stable */
 }
 
+/* The polygon set and sort order of one read_buildings call, in a userdata
+ * whose __gc frees them: building the result table can raise (out of
+ * memory) midway, and the collector then frees what C allocated. */
+typedef struct BuildingsTmp {
+    CityPolySet set;
+    int32_t *order;
+} BuildingsTmp;
+
+#define BUILDINGS_TMP_MT "city.grid.buildings_tmp"
+
+static void buildings_tmp_free(BuildingsTmp *tmp)
+{
+    free(tmp->order);
+    tmp->order = NULL;
+    city_poly_set_free(&tmp->set);
+}
+
+static int buildings_tmp_gc(lua_State *L)
+{
+    buildings_tmp_free(luaL_checkudata(L, 1, BUILDINGS_TMP_MT));
+    return 0;
+}
+
 /* city.grid.read_buildings{ poly=, net=, types="building" } -> { {id=, type=, area_m2=, x=, y=}, ... }
  * sorted by id (bytewise) */
 static int l_read_buildings(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
-    CityPolySet set;
-    city_lua_read_polygons(L, 1, "city.grid.read_buildings", &set);
-    int32_t *order = malloc(((size_t)set.n + 1) * sizeof *order);
-    if (!order) {
-        city_poly_set_free(&set);
-        luaL_error(L, "not enough memory");
+    BuildingsTmp *tmp = lua_newuserdatauv(L, sizeof *tmp, 0);
+    memset(tmp, 0, sizeof *tmp);
+    if (luaL_newmetatable(L, BUILDINGS_TMP_MT)) {
+        lua_pushcfunction(L, buildings_tmp_gc);
+        lua_setfield(L, -2, "__gc");
     }
-    for (int32_t i = 0; i < set.n; i++)
-        order[i] = i;
-    sort_set = &set;
-    qsort(order, (size_t)set.n, sizeof *order, cmp_poly);
+    lua_setmetatable(L, -2);
+    city_lua_read_polygons(L, 1, "city.grid.read_buildings", &tmp->set);
+    const CityPolySet *set = &tmp->set;
+    tmp->order = malloc(((size_t)set->n + 1) * sizeof *tmp->order);
+    if (!tmp->order)
+        luaL_error(L, "not enough memory");
+    for (int32_t i = 0; i < set->n; i++)
+        tmp->order[i] = i;
+    sort_set = set;
+    qsort(tmp->order, (size_t)set->n, sizeof *tmp->order, cmp_poly);
     sort_set = NULL;
-    /* copy out before any Lua call that could raise, so nothing leaks */
-    lua_createtable(L, set.n, 0);
-    for (int32_t k = 0; k < set.n; k++) {
-        const CityPolygon *p = &set.poly[order[k]];
+    lua_createtable(L, set->n, 0);
+    for (int32_t k = 0; k < set->n; k++) {
+        const CityPolygon *p = &set->poly[tmp->order[k]];
         lua_createtable(L, 0, 5);
         city_lua_set_string(L, "id", p->id);
         city_lua_set_string(L, "type", p->type);
@@ -178,8 +205,7 @@ static int l_read_buildings(lua_State *L)
         city_lua_set_number(L, "y", p->cy_m);
         lua_rawseti(L, -2, k + 1);
     }
-    free(order);
-    city_poly_set_free(&set);
+    buildings_tmp_free(tmp); /* now rather than at the next collection */
     return 1;
 }
 

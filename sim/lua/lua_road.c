@@ -106,12 +106,20 @@ static void read_options(lua_State *L, int t, CityRoadOptions *o)
     o->ev_charge_below = city_lua_field_number(L, t, "ev_charge_below", o->ev_charge_below);
     o->ev_charger_radius_m = city_lua_field_number(L, t, "ev_charger_radius", o->ev_charger_radius_m);
     o->ev_dwell_s = city_lua_field_number(L, t, "ev_dwell", o->ev_dwell_s);
-    if (o->reroute_period_s < 0 || !(o->gridlock_time_s > 0) || o->detector_offset_m < 0 ||
-        isnan(o->time_to_teleport_s))
-        luaL_error(L, "reroute_period must be >= 0, gridlock_time > 0, detector_offset >= 0 and time_to_teleport "
-                      "a number (<= 0: never)");
-    if (!(o->ev_charge_below >= 0 && o->ev_charge_below <= 1) || !(o->ev_charger_radius_m >= 0) || !(o->ev_dwell_s > 0))
+    if (!(o->reroute_period_s >= 0 && o->reroute_period_s <= 1e9) ||
+        !(o->gridlock_time_s > 0 && o->gridlock_time_s <= 1e9) ||
+        !(o->detector_offset_m >= 0 && o->detector_offset_m <= 1e6) || !(o->time_to_teleport_s <= 1e9))
+        luaL_error(L, "reroute_period must be in [0, 1e9] s, gridlock_time in (0, 1e9] s, detector_offset in "
+                      "[0, 1e6] m and time_to_teleport a number up to 1e9 s (<= 0: never)");
+    if (!(o->ev_charge_below >= 0 && o->ev_charge_below <= 1) ||
+        !(o->ev_charger_radius_m >= 0 && o->ev_charger_radius_m <= 1e7) || !(o->ev_dwell_s > 0 && o->ev_dwell_s <= 1e9))
         luaL_error(L, "ev_charge_below must be in [0, 1], ev_charger_radius >= 0 and ev_dwell > 0");
+}
+
+static int read_options_protected(lua_State *L)
+{
+    read_options(L, lua_isnil(L, 2) ? 0 : 2, lua_touserdata(L, 1));
+    return 0;
 }
 
 CityRoad *lua_road_install(lua_State *L, CityRoadNet *net, int opt_table)
@@ -121,8 +129,19 @@ CityRoad *lua_road_install(lua_State *L, CityRoadNet *net, int opt_table)
         city_road_net_destroy(net);
         luaL_error(L, "the city already has a road network; load or build it once per scenario");
     }
+    /* Read under protection: an option error must not leak the network. */
     CityRoadOptions o;
-    read_options(L, opt_table, &o);
+    opt_table = opt_table ? lua_absindex(L, opt_table) : 0;
+    lua_pushcfunction(L, read_options_protected);
+    lua_pushlightuserdata(L, &o);
+    if (opt_table)
+        lua_pushvalue(L, opt_table);
+    else
+        lua_pushnil(L);
+    if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+        city_road_net_destroy(net);
+        lua_error(L);
+    }
     CityRoad *road;
     if (city_road_create(w, net, &o, &road) != CITY_OK)
         lua_road_raise(L);

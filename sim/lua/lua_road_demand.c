@@ -10,6 +10,10 @@
 #include "lua_road_internal.h"
 #include "city_road.h"
 
+/* At most this many vehicles per flow or per OD pair: demand is expanded
+ * into vehicles, so an absurd number would take the machine's memory. */
+#define CITY_LUA_MAX_VEHICLES 1000000
+
 static void depart_fields(lua_State *L, int t, CityDepartDef *d)
 {
     const char *lane = city_lua_field_string(L, t, "depart_lane", "best");
@@ -151,8 +155,17 @@ static int l_flow(lua_State *L)
     d.veh_per_hour = city_lua_field_number(L, 1, "rate", 0.0);
     d.period_s = city_lua_field_number(L, 1, "period", 0.0);
     d.probability = city_lua_field_number(L, 1, "probability", 0.0);
-    d.number = (int64_t)city_lua_field_number(L, 1, "number", 0.0);
+    d.number = city_lua_field_count(L, 1, "number", 0, 0, CITY_LUA_MAX_VEHICLES);
     d.spacing = city_lua_field_bool(L, 1, "poisson", false) ? CITY_FLOW_POISSON : CITY_FLOW_UNIFORM;
+    double span = d.end_s - d.begin_s;
+    double asked = d.veh_per_hour > 0 ? d.veh_per_hour / 3600.0 * span
+                   : d.period_s > 0   ? span / d.period_s
+                                      : d.probability * span;
+    if (!(d.begin_s >= 0 && d.end_s <= 1e9 && span >= 0) || !(asked <= CITY_LUA_MAX_VEHICLES))
+        luaL_error(L,
+                   "city.road.flow '%s': begin/end must satisfy 0 <= begin <= end <= 1e9 s and the flow may ask for "
+                   "at most %d vehicles (it asks for %.3g)",
+                   d.id, CITY_LUA_MAX_VEHICLES, asked);
     od_fields(L, road, 1, &d.route, &d.from_edge, &d.to_edge, &d.via, &d.n_via, "city.road.flow");
     depart_fields(L, 1, &d.depart);
     if (city_road_add_flow(road, &d) != CITY_OK)
@@ -185,6 +198,9 @@ static int l_od(lua_State *L)
         from[i - 1] = lua_road_edge(L, road, city_lua_field_string(L, t, "from", ""), "city.road.od");
         to[i - 1] = lua_road_edge(L, road, city_lua_field_string(L, t, "to", ""), "city.road.od");
         trips[i - 1] = city_lua_field_number(L, t, "n", 0.0);
+        if (!(trips[i - 1] >= 0 && trips[i - 1] <= CITY_LUA_MAX_VEHICLES))
+            luaL_error(L, "city.road.od: trips[%d].n = %g is out of range; use 0 to %d trips per pair", (int)i,
+                       trips[i - 1], CITY_LUA_MAX_VEHICLES);
         lua_pop(L, 1);
     }
     d.n_pairs = (int32_t)n;

@@ -36,6 +36,8 @@ void *city_sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     void *p = realloc(ptr, nsize);
     if (p)
         sc->mem_used = sc->mem_used - old + nsize;
+    else
+        sc->heap_refused = true; /* the process's own cap (--mem-mb), not the Lua cap */
     return p;
 }
 
@@ -168,6 +170,13 @@ static CityStatus report_error(CityScenario *sc, const char *msg)
                  "in one step (an endless loop, a callback that re-arms itself, a backtracking string pattern?); "
                  "fix it, or raise the budget with --lua-instructions N",
                  sc->abort_where[0] ? sc->abort_where : sc->name, (unsigned long long)sc->instr_limit);
+        st = CITY_ERR_LIMIT;
+    } else if (sc->abort == CITY_ABORT_MEMORY && sc->heap_refused) {
+        where_now(sc->L, sc->abort_where, sizeof sc->abort_where);
+        snprintf(line, sizeof line,
+                 "%.600s: scenario stopped: the run's memory cap held with the Lua heap at %zu MiB; "
+                 "build less data, or raise the cap with --mem-mb N",
+                 sc->abort_where[0] ? sc->abort_where : sc->name, sc->mem_used >> 20);
         st = CITY_ERR_LIMIT;
     } else if (sc->abort == CITY_ABORT_MEMORY) {
         where_now(sc->L, sc->abort_where, sizeof sc->abort_where);

@@ -71,6 +71,7 @@ struct CityScenario {
 
     size_t mem_used;       /* bytes the Lua heap holds */
     size_t mem_limit;      /* cap on mem_used */
+    bool heap_refused;     /* the C heap refused an allocation (the run's --mem-mb cap) */
     uint64_t instr_limit;  /* VM instructions (and charged C work) per step */
     uint64_t instr_used;   /* used in the current step */
     CityAbort abort;       /* why the script was stopped, sticky */

@@ -142,33 +142,29 @@ static bool grow_people(CityPed *ped, uint32_t need)
 {
     if ((int64_t)need <= ped->cap)
         return true;
-    int32_t cap = ped->cap ? 2 * ped->cap : 64;
-    while (cap < (int64_t)need)
-        cap *= 2;
-    size_t n = (size_t)cap;
+    if (need > INT32_MAX)
+        return false;
+    int32_t cap = ped->cap; /* every array grows from the same capacity to the same one */
     void **d8[] = {(void **)&ped->x,     (void **)&ped->y,   (void **)&ped->vx,      (void **)&ped->vy,
                    (void **)&ped->fx,    (void **)&ped->fy,  (void **)&ped->ex,      (void **)&ped->ey,
                    (void **)&ped->share, (void **)&ped->r,   (void **)&ped->m,       (void **)&ped->v0,
                    (void **)&ped->tx,    (void **)&ped->ty,  (void **)&ped->heading, (void **)&ped->depart_s,
                    (void **)&ped->route, (void **)&ped->body};
     for (size_t i = 0; i < sizeof d8 / sizeof d8[0]; i++) {
-        void *p = realloc(*d8[i], n * 8);
-        if (!p)
+        cap = ped->cap;
+        if (!city_array_grow(d8[i], &cap, (int32_t)need, 8))
             return false;
-        *d8[i] = p;
     }
     void **d4[] = {(void **)&ped->leg, (void **)&ped->area, (void **)&ped->route_len, (void **)&ped->cell_of,
                    (void **)&ped->cell_items};
     for (size_t i = 0; i < sizeof d4 / sizeof d4[0]; i++) {
-        void *p = realloc(*d4[i], n * 4);
-        if (!p)
+        cap = ped->cap;
+        if (!city_array_grow(d4[i], &cap, (int32_t)need, 4))
             return false;
-        *d4[i] = p;
     }
-    void *a = realloc(ped->arrived, n);
-    if (!a)
+    cap = ped->cap;
+    if (!city_array_grow((void **)&ped->arrived, &cap, (int32_t)need, 1))
         return false;
-    ped->arrived = a;
     ped->cap = cap;
     return true;
 }

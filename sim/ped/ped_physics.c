@@ -7,6 +7,7 @@
 
 #include <chipmunk/chipmunk.h>
 
+#include "city_array.h"
 #include "ped_physics.h"
 
 struct PedBody {
@@ -132,14 +133,8 @@ bool ped_physics_add_wall(PedPhysics *phys, double x1, double y1, double x2, dou
         return false;
     if (hypot(x2 - x1, y2 - y1) < 1e-9)
         return false;
-    if (phys->n_walls == phys->cap_walls) {
-        int32_t cap = phys->cap_walls ? 2 * phys->cap_walls : 64;
-        cpShape **w = realloc(phys->walls, (size_t)cap * sizeof *w);
-        if (!w)
-            return false;
-        phys->walls = w;
-        phys->cap_walls = cap;
-    }
+    if (!city_array_grow((void **)&phys->walls, &phys->cap_walls, phys->n_walls + 1, sizeof *phys->walls))
+        return false;
     cpShape *seg = cpSegmentShapeNew(cpSpaceGetStaticBody(phys->space), cpv(x1, y1), cpv(x2, y2), radius_m);
     if (!seg)
         return false;

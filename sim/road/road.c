@@ -20,17 +20,6 @@ CityStatus road_fail(CityRoad *road, CityStatus status, const char *fmt, ...)
     return status;
 }
 
-static char *dup_str(const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 void city_road_options_defaults(CityRoadOptions *o)
 {
     memset(o, 0, sizeof *o);
@@ -303,7 +292,7 @@ int32_t city_road_add_vtype(CityRoad *road, const CityVTypeDef *def)
         return -1;
     RoadVType *t = &road->vtypes[road->n_vtypes];
     t->def = *def;
-    t->def.id = dup_str(def->id);
+    t->def.id = city_strdup(def->id);
     if (!t->def.id)
         return -1;
     if (!(t->def.emergency_decel_mps2 >= t->def.decel_mps2))
@@ -334,7 +323,7 @@ int32_t road_route_store(CityRoad *road, const char *id, const int32_t *edges, i
     RoadRoute *r = &road->routes[road->n_routes];
     r->id = NULL;
     if (id) {
-        r->id = dup_str(id);
+        r->id = city_strdup(id);
         if (!r->id || !city_strmap_put(&road->route_index, r->id, road->n_routes)) {
             free(r->id);
             road_fail(road, CITY_ERR_NOMEM, "out of memory storing a route");

@@ -37,17 +37,6 @@ bool road_net_grow(CityRoadNet *net, void **arr, int kind, size_t need, size_t s
     return true;
 }
 
-static char *dup_str(const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 /* ---- vehicle classes ---------------------------------------------------- */
 
 static const struct {
@@ -202,7 +191,7 @@ int32_t city_road_net_add_junction(CityRoadNet *net, const char *id, CityJunctio
         goto oom;
     CityJunction *j = &net->junctions[net->n_junctions];
     memset(j, 0, sizeof *j);
-    j->id = dup_str(id);
+    j->id = city_strdup(id);
     j->type = type;
     j->pos = (CityPoint){x, y};
     j->shape_first = add_points(net, shape, n_shape);
@@ -238,8 +227,8 @@ int32_t city_road_net_add_edge(CityRoadNet *net, const char *id, int32_t from, i
         goto oom;
     CityEdge *e = &net->edges[net->n_edges];
     memset(e, 0, sizeof *e);
-    e->id = dup_str(id);
-    e->name = dup_str(name);
+    e->id = city_strdup(id);
+    e->name = city_strdup(name);
     e->from = internal ? -1 : from;
     e->to = internal ? -1 : to;
     e->priority = priority;
@@ -292,7 +281,7 @@ int32_t city_road_net_add_lane(CityRoadNet *net, int32_t edge, const char *id, d
         goto oom;
     CityLane *l = &net->lanes[net->n_lanes];
     memset(l, 0, sizeof *l);
-    l->id = dup_str(id);
+    l->id = city_strdup(id);
     l->edge = edge;
     l->index = e->lane_count;
     l->length_m = length_m;
@@ -464,8 +453,8 @@ int32_t city_road_net_add_tls(CityRoadNet *net, const char *id, const char *prog
         goto oom;
     CityTls *t = &net->tls[net->n_tls];
     memset(t, 0, sizeof *t);
-    t->id = dup_str(id);
-    t->program_id = dup_str(program_id ? program_id : "0");
+    t->id = city_strdup(id);
+    t->program_id = city_strdup(program_id ? program_id : "0");
     t->type = type;
     t->offset_s = offset_s;
     t->link_count = link_count;

@@ -14,7 +14,8 @@ bool city_array_grow(void **arr, int32_t *cap, int32_t need, size_t size);
 /* The same with a size_t capacity (doubling from 8). */
 bool city_grow(void **arr, size_t *cap, size_t need, size_t size);
 
-/* A heap copy of s (the caller frees it), or NULL when out of memory. */
+/* A heap copy of s (the caller frees it); NULL when s is NULL or out of
+ * memory. */
 char *city_strdup(const char *s);
 
 #endif

@@ -11,4 +11,9 @@
  * means the copy was cut; 0 at the end of the list. */
 size_t city_list_next(const char **s, char *buf, size_t cap);
 
+/* The choice (NULL-terminated list) nearest to a mistyped word by edit
+ * distance, or NULL when none is close enough to suggest. Pure; callable
+ * anywhere. */
+const char *city_text_nearest(const char *word, const char *const *choices);
+
 #endif

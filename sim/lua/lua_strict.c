@@ -1,0 +1,149 @@
+/* Strict API tables: a key the binding does not know (a typo like `untl_s`
+ * or `lanse`) is an error naming the key and the nearest valid one,
+ * raised before the binding acts: the argument-table readers of
+ * lua_fields.c check the table on their first read in a listed function.
+ * The keys of each checked function are listed here, in one place; a
+ * function not listed is not checked. */
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "city_lua.h"
+#include "city_text.h"
+#include "lua_modules.h"
+
+/* the options every road network takes (lua_road.c read_options) */
+#define ROAD_OPTIONS                                                                                                   \
+    "reroute_period", "gridlock_time", "time_to_teleport", "detector_offset", "trip_output", "edge_output",            \
+        "ev_charge_below", "ev_charger_radius", "ev_dwell"
+#define DEPART "depart_lane", "depart_pos", "depart_speed"
+
+typedef struct StrictFn {
+    const char *ns;       /* namespace under city ("" for city itself) */
+    const char *name;     /* function name */
+    const char *keys[40]; /* the keys of its argument table, NULL-terminated */
+} StrictFn;
+
+static const StrictFn STRICT[] = {
+    {"", "config", {"dt_ms", "until_s", "name", NULL}},
+    {"road", "load_sumo", {"net", "routes", ROAD_OPTIONS, NULL}},
+    {"road",
+     "grid",
+     {"prefix", "nx", "ny", "spacing", "lanes", "speed", "junction", "green", "yellow", ROAD_OPTIONS, NULL}},
+    {"road",
+     "arterial",
+     {"prefix", "cross_streets", "spacing", "cross_length", "lanes", "cross_lanes", "speed", "cross_speed", "junction",
+      "green", "yellow", ROAD_OPTIONS, NULL}},
+    {"road", "build", {"nodes", "edges", ROAD_OPTIONS, NULL}},
+    {"road",
+     "vtype",
+     {"id", "class", "accel", "decel", "emergency_decel", "tau", "min_gap", "length", "max_speed", "speed_factor",
+      "speed_dev", "delta", "politeness", "lc_threshold", "ev", "battery_kwh", "consumption_kwh_per_km", NULL}},
+    {"road", "route", {"id", "edges", NULL}},
+    {"road", "trip", {"id", "type", "depart", "route", "from", "to", "via", DEPART, NULL}},
+    {"road",
+     "flow",
+     {"id", "type", "begin", "end", "rate", "period", "probability", "number", "poisson", "route", "from", "to", "via",
+      DEPART, NULL}},
+    {"road", "od", {"id", "type", "begin", "end", "trips", DEPART, NULL}},
+    {"grid",
+     "bus",
+     {"id", "type", "kv", "vm_pu", "va_deg", "pd_kw", "qd_kvar", "p_kw", "gs_kw", "bs_kvar", "feeder", "x", "y", NULL}},
+    {"grid", "gen", {"bus", "on", "p_kw", "q_kvar", "vm_pu", NULL}},
+    {"grid",
+     "line",
+     {"id", "from", "to", "kind", "length_km", "r_ohm", "x_ohm", "b_us", "r_pu", "x_pu", "b_pu", "rate_kva", "ratio",
+      "shift_deg", "closed", NULL}},
+    {"grid",
+     "load",
+     {"id", "bus", "p_kw", "q_kvar", "pf", "zip", "profile", "area_m2", "cooling_pct_per_c", "t_base_c", NULL}},
+    {"grid", "pv", {"id", "bus", "kwp", "derate", NULL}},
+    {"grid",
+     "battery",
+     {"id", "bus", "energy_kwh", "power_kw", "soc", "soc_min", "soc_max", "efficiency", "mode", "setpoint_kw",
+      "charge_below_kw", "discharge_above_kw", NULL}},
+    {"grid", "charger", {"id", "bus", "ports", "power_kw", "efficiency", "x", "y", NULL}},
+    {"grid", "lights", {"id", "bus", "count", "w_each", "dim", "on_below_wm2", NULL}},
+};
+
+#define REG_FNS "city.strict"       /* binding function -> its StrictFn */
+#define REG_DONE "city.strict.done" /* argument table -> StrictFn it was checked for (weak keys) */
+
+static void check_table(lua_State *L, int t, const StrictFn *fn)
+{
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) != LUA_TSTRING)
+            continue;
+        const char *key = lua_tostring(L, -1);
+        bool known = false;
+        for (size_t i = 0; fn->keys[i] && !known; i++)
+            known = strcmp(key, fn->keys[i]) == 0;
+        if (known)
+            continue;
+        const char *near = city_text_nearest(key, fn->keys);
+        luaL_error(L, "city%s%s.%s: unknown key '%s'%s%s%s", fn->ns[0] ? "." : "", fn->ns, fn->name, key,
+                   near ? "; did you mean '" : " (see scenarios/API.md)", near ? near : "", near ? "'?" : "");
+    }
+}
+
+void city_lua_strict_check(lua_State *L, int t)
+{
+    lua_Debug ar;
+    /* only the binding's argument table, not tables nested in it */
+    if (!lua_istable(L, t) || !lua_rawequal(L, t, 1) || !lua_getstack(L, 0, &ar))
+        return;
+    t = lua_absindex(L, t);
+    lua_getinfo(L, "f", &ar); /* the running binding */
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_FNS);
+    lua_insert(L, -2);
+    lua_rawget(L, -2);
+    const StrictFn *fn = lua_touserdata(L, -1);
+    lua_pop(L, 2);
+    if (!fn)
+        return;
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_DONE);
+    lua_pushvalue(L, t);
+    bool done = lua_rawget(L, -2) == LUA_TLIGHTUSERDATA && lua_touserdata(L, -1) == fn;
+    lua_pop(L, 1);
+    if (!done) {
+        check_table(L, t, fn);
+        lua_pushvalue(L, t);
+        lua_pushlightuserdata(L, (void *)fn);
+        lua_rawset(L, -3);
+    }
+    lua_pop(L, 1);
+}
+
+void city_lua_strict_keys(lua_State *L)
+{
+    int city = lua_gettop(L);
+    lua_newtable(L);
+    int fns = lua_gettop(L);
+    for (size_t i = 0; i < sizeof STRICT / sizeof STRICT[0]; i++) {
+        const StrictFn *fn = &STRICT[i];
+        int ns = city;
+        if (fn->ns[0]) {
+            if (lua_getfield(L, city, fn->ns) != LUA_TTABLE) {
+                lua_pop(L, 1);
+                continue;
+            }
+            ns = lua_gettop(L);
+        }
+        if (lua_getfield(L, ns, fn->name) == LUA_TFUNCTION) {
+            lua_pushlightuserdata(L, (void *)fn);
+            lua_rawset(L, fns);
+        } else {
+            lua_pop(L, 1);
+        }
+        lua_settop(L, fns);
+    }
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_FNS);
+    lua_newtable(L); /* weak-keyed: checking must not keep tables alive */
+    lua_newtable(L);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_DONE);
+}
