@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "city_control.h"
+#include "city_road.h"
 #include "city_scenario.h"
 #include "test_support.h"
 
@@ -348,6 +349,58 @@ static void test_peak_shaving_scenario(void **state)
     assert_true(ctl >= 450.0 && ctl < 455.0);
 }
 
+/* A signal actuator: the controller holds phase 2 of light B1 from 10 s; it fails at 60 s and the
+ * light goes back to its own fixed-time plan. */
+static void test_signal_held_then_failsafe_plan(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("control_signal");
+    char path[4200];
+    snprintf(path, sizeof path, "%s/hold.lua", dir);
+    assert_true(city_test_write_file(path, "function step()\n"
+                                           "  if now() >= 60 then error('lost') end\n"
+                                           "  if now() >= 10 then assert(command('sig', 2)) end\n"
+                                           "end\n"));
+    snprintf(path, sizeof path, "%s/sig.lua", dir);
+    assert_true(city_test_write_file(path,
+                                     "city.config{ dt_ms = 500, until_s = 200 }\n"
+                                     "city.road.grid{ nx = 3, ny = 3, spacing = 200, lanes = 1, speed = 13.89 }\n"
+                                     "city.control.actuator{ name = 'sig', kind = 'signal', tls = 'B1' }\n"
+                                     "city.control.attach{ file = 'hold.lua', actuators = {'sig'}, period = 1 }\n"));
+    CityScenarioOptions o = {0};
+    o.path = path;
+    o.seed = 1;
+    o.until_s = -1;
+    CityScenario *sc = NULL;
+    CityError err = {0};
+    if (city_scenario_load(&o, &sc, &err) != CITY_OK)
+        fail_msg("load: %s", err.msg);
+    CityWorld *w = city_scenario_world(sc);
+    CityRoad *road = city_road_of(w);
+    const int32_t tls = city_road_net_find_tls(city_road_net(road), "B1");
+    assert_true(tls >= 0);
+    int32_t held_wrong = 0, changes_after = 0, prev = -1;
+    const int64_t end = city_scenario_end_tick(sc);
+    while (city_world_tick(w) < end) {
+        assert_int_equal(city_scenario_step(sc), CITY_OK);
+        const double t = city_world_time_s(w);
+        const int32_t ph = city_road_tls_phase(road, tls);
+        if (t >= 12 && t < 60 && ph != 2)
+            held_wrong++;
+        if (t >= 62 && prev >= 0 && ph != prev)
+            changes_after++;
+        prev = ph;
+    }
+    assert_int_equal(held_wrong, 0);
+    assert_true(changes_after >= 3); /* the fixed-time plan cycles again */
+    CityControl *c = city_control_of(w);
+    CityActuatorStatus as;
+    city_actuator_status(c, 0, &as);
+    assert_true(as.failsafe && as.value == -1.0);
+    assert_int_equal(as.acks, 50); /* steps at 10, 11, ..., 59 s */
+    city_scenario_destroy(sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -355,7 +408,7 @@ int main(void)
         cmocka_unit_test(test_refusals_counted_not_fatal),   cmocka_unit_test(test_failsafe_on_error),
         cmocka_unit_test(test_failsafe_on_budget),           cmocka_unit_test(test_failsafe_on_memory),
         cmocka_unit_test(test_failsafe_on_stale_inputs),     cmocka_unit_test(test_c_controller_twin_of_lua),
-        cmocka_unit_test(test_peak_shaving_scenario),
+        cmocka_unit_test(test_peak_shaving_scenario),        cmocka_unit_test(test_signal_held_then_failsafe_plan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -87,9 +87,6 @@ static Controllers *controllers_ensure(lua_State *L, CityWorld *w)
         free(cs);
         city_lua_raise(L, w, CITY_ERR_INVALID);
     }
-    CitySensors *s = city_sensors_of(w);
-    if (s)
-        city_sensors_enable_delivery(s, true);
     return cs;
 }
 
@@ -242,9 +239,16 @@ static int l_attach(lua_State *L)
         return luaL_error(L, "city.control.attach: period must be > 0 s");
     spec.period_ticks = (int32_t)city_world_ticks_for(w, period_s);
     spec.stale_s = city_lua_field_number(L, 1, "stale_s", 0.0);
-    spec.instr_limit = (uint64_t)city_lua_field_number(L, 1, "instructions", 1e6);
-    spec.mem_limit = (size_t)(city_lua_field_number(L, 1, "memory_kb", 4096) * 1024.0);
+    const double instr = city_lua_field_number(L, 1, "instructions", 1e6);
+    const double mem_kb = city_lua_field_number(L, 1, "memory_kb", 4096);
+    if (!(instr >= 1e3 && instr <= 1e12) || !(mem_kb >= 64 && mem_kb <= 4194304) || !(spec.stale_s >= 0))
+        return luaL_error(L, "city.control.attach: instructions must be 1e3..1e12 per tick, memory_kb 64..4194304 and "
+                             "stale_s >= 0");
+    spec.instr_limit = (uint64_t)instr;
+    spec.mem_limit = (size_t)(mem_kb * 1024.0);
     Controllers *cs = controllers_ensure(L, w);
+    if (city_sensors_of(w)) /* sensors declared since an earlier attach deliver too */
+        city_sensors_enable_delivery(city_sensors_of(w), true);
     void *arr = cs->list;
     if (!city_array_grow(&arr, &cs->cap, cs->n + 1, sizeof *cs->list))
         return luaL_error(L, "out of memory");
