@@ -59,9 +59,9 @@ static void run(const char *net, int people, int ticks)
     city_ped_params_defaults(&p);
     p.walk_output = false;
     CityPed *ped;
-    char err[1024];
-    if (!w || city_ped_create(w, &p, &ped) != CITY_OK || city_sumo_walk_load(ped, net, NULL, err, sizeof err)) {
-        fprintf(stderr, "bench_ped: %s\n", err);
+    CityError err;
+    if (!w || city_ped_create(w, &p, &ped) != CITY_OK || city_sumo_walk_load(ped, net, NULL, &err)) {
+        fprintf(stderr, "bench_ped: %s\n", err.msg);
         exit(2);
     }
     int32_t na = city_ped_area_count(ped), nd = city_ped_door_count(ped);

@@ -135,15 +135,15 @@ static void bench_warm(const char *name, int n, double p_tie, int pv_every, doub
 /* A year of hourly power flows on case33bw with a daily and seasonal load shape. */
 static void bench_year(const char *path, CityPfMethod method)
 {
-    char err[1024];
+    CityError err;
     CityMpCase mp;
-    if (city_matpower_read(path, &mp, err, sizeof err) != CITY_OK) {
-        fprintf(stderr, "bench_power: %s\n", err);
+    if (city_matpower_read(path, &mp, &err) != CITY_OK) {
+        fprintf(stderr, "bench_power: %s\n", err.msg);
         exit(1);
     }
     CityGrid *g = NULL;
-    if (city_matpower_to_grid(&mp, path, &g, err, sizeof err) != CITY_OK) {
-        fprintf(stderr, "bench_power: %s\n", err);
+    if (city_matpower_to_grid(&mp, path, &g, &err) != CITY_OK) {
+        fprintf(stderr, "bench_power: %s\n", err.msg);
         exit(1);
     }
     city_matpower_free(&mp);

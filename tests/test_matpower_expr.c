@@ -15,13 +15,14 @@
 /* Evaluates `mpc.gen = EXPR;` in a minimal case; the values of the result. */
 static int eval(const char *expr, double *out, int max)
 {
-    char text[1024], err[512];
+    char text[1024];
+    CityError err;
     snprintf(text, sizeof text,
              "mpc.baseMVA = 100;\nmpc.bus = [1 3 0 0 0 0 1 1 0 10 1 1.1 0.9];\npf = 0.85;\nmpc.gen = %s;\n", expr);
     CityMpCase mp;
-    CityStatus st = city_matpower_parse(text, strlen(text), "expr.m", &mp, err, sizeof err);
+    CityStatus st = city_matpower_parse(text, strlen(text), "expr.m", &mp, &err);
     if (st != CITY_OK)
-        fprintf(stderr, "%s: %s\n", expr, err);
+        fprintf(stderr, "%s: %s\n", expr, err.msg);
     assert_int_equal(st, CITY_OK);
     int n = mp.gen.rows * mp.gen.cols;
     for (int i = 0; i < n && i < max; i++)
@@ -92,11 +93,11 @@ static void test_ranges_sizes_and_find(void **state)
     check("find([0 3 0 5])", idx, 2);
     const double col[] = {1, 2, 3};
     check("(1:3)'", col, 3);
-    char err[512];
+    CityError err;
     CityMpCase mp;
     const char *text = "mpc.baseMVA = 1; v = 1:3; mpc.bus = [1 3 0 0 0 0 1 1 0 10 1 1 1];\n"
                        "mpc.bus(1, 3) = v(end) * 100 + v(2);";
-    assert_int_equal(city_matpower_parse(text, strlen(text), "t.m", &mp, err, sizeof err), CITY_OK);
+    assert_int_equal(city_matpower_parse(text, strlen(text), "t.m", &mp, &err), CITY_OK);
     assert_true(mp.bus.v[2] == 302); /* Octave: 302 */
     city_matpower_free(&mp);
 }

@@ -73,11 +73,11 @@ static void test_reference_bus_turns_pq(void **state)
 static void test_infeasible(void **state)
 {
     (void)state;
-    char err[512];
+    CityError err;
     CityMpCase mp;
     CityGrid *g = NULL;
-    assert_int_equal(city_matpower_read(MP_DATA "mp_qlim_infeasible.m", &mp, err, sizeof err), CITY_OK);
-    assert_int_equal(city_matpower_to_grid(&mp, "mp_qlim_infeasible.m", &g, err, sizeof err), CITY_OK);
+    assert_int_equal(city_matpower_read(MP_DATA "mp_qlim_infeasible.m", &mp, &err), CITY_OK);
+    assert_int_equal(city_matpower_to_grid(&mp, "mp_qlim_infeasible.m", &g, &err), CITY_OK);
     city_matpower_free(&mp);
     CityPfOptions o;
     city_pf_options_default(&o);

@@ -106,20 +106,21 @@ static void test_unsupported_forms_name_file_and_line(void **state)
         {"mpc.gencost(1, 1) = 2;", NULL}, /* an ignored field: no error */
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        char text[512], err[512];
+        char text[512];
+        CityError err;
         snprintf(text, sizeof text, "mpc.baseMVA = 100;\nmpc.bus = [1 3 0 0 0 0 1 1 0 10 1 1.1 0.9];\n%s\n",
                  cases[k].stmt);
         CityMpCase mp;
-        CityStatus st = city_matpower_parse(text, strlen(text), "t.m", &mp, err, sizeof err);
+        CityStatus st = city_matpower_parse(text, strlen(text), "t.m", &mp, &err);
         if (!cases[k].want) {
             assert_int_equal(st, CITY_OK);
             city_matpower_free(&mp);
             continue;
         }
-        if (st != CITY_ERR_PARSE || !strstr(err, cases[k].want))
-            fprintf(stderr, "'%s': got '%s', want '%s'\n", cases[k].stmt, err, cases[k].want);
+        if (st != CITY_ERR_PARSE || !strstr(err.msg, cases[k].want))
+            fprintf(stderr, "'%s': got '%s', want '%s'\n", cases[k].stmt, err.msg, cases[k].want);
         assert_int_equal(st, CITY_ERR_PARSE);
-        assert_non_null(strstr(err, cases[k].want));
+        assert_non_null(strstr(err.msg, cases[k].want));
     }
 }
 

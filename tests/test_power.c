@@ -197,12 +197,13 @@ static void test_cli_usage(void **state)
 
 static CityGrid *load_case(const char *name)
 {
-    char path[1024], err[1024];
+    char path[1024];
+    CityError err;
     snprintf(path, sizeof path, DATA "%s.m", name);
     CityMpCase mp;
-    assert_int_equal(city_matpower_read(path, &mp, err, sizeof err), CITY_OK);
+    assert_int_equal(city_matpower_read(path, &mp, &err), CITY_OK);
     CityGrid *g = NULL;
-    assert_int_equal(city_matpower_to_grid(&mp, path, &g, err, sizeof err), CITY_OK);
+    assert_int_equal(city_matpower_to_grid(&mp, path, &g, &err), CITY_OK);
     city_matpower_free(&mp);
     return g;
 }
@@ -437,7 +438,10 @@ static void test_synthetic_10k(void **state)
 /* In-process reader checks on small texts. */
 static CityStatus parse(const char *text, CityMpCase *mp, char *err, size_t len)
 {
-    return city_matpower_parse(text, strlen(text), "t.m", mp, err, len);
+    CityError e;
+    CityStatus st = city_matpower_parse(text, strlen(text), "t.m", mp, &e);
+    snprintf(err, len, "%s", e.msg);
+    return st;
 }
 
 static void test_reader_details(void **state)

@@ -31,9 +31,9 @@ static int setup(void **state)
     world = city_world_create(&cfg);
     if (!world || city_ped_create(world, NULL, &ped) != CITY_OK)
         return -1;
-    char err[512];
-    if (city_sumo_walk_load(ped, JAMSIL_NET, &info, err, sizeof err) != CITY_OK) {
-        fprintf(stderr, "%s\n", err);
+    CityError err;
+    if (city_sumo_walk_load(ped, JAMSIL_NET, &info, &err) != CITY_OK) {
+        fprintf(stderr, "%s\n", err.msg);
         return -1;
     }
     return 0;

@@ -212,115 +212,91 @@ static int build_net_scenario(CityCliOptions *o)
     return 0;
 }
 
-int city_cli_parse(int argc, char **argv, int first, const char *command, CityCliOptions *o)
+/* One flag that takes a value (`a` is the flag, `v` its value) into o:
+ * 0, or the exit code after printing the one-line error. */
+static int parse_flag_value(const char *command, const char *a, const char *v, CityCliOptions *o)
 {
-    memset(o, 0, sizeof *o);
-    o->scenario.seed = 1;
-    o->scenario.until_s = -1;
-    o->screenshot_at_s = -1;
-    o->width = CITY_VIEW_DEFAULT_WIDTH_PX;
-    o->height = CITY_VIEW_DEFAULT_HEIGHT_PX;
-    for (int i = first; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        unsigned long long u;
-        double d;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage_run(stdout, command);
-            return 1;
-        } else if (!strcmp(a, "--quiet")) {
-            o->quiet = true;
-            continue;
-        } else if (a[0] == '-' && a[1] == '-') {
-            if (!v) {
-                bool known = false; /* "--sed" at the end: a typo, not a missing value */
-                for (size_t k = 0; run_flags[k] && !known; k++)
-                    known = strcmp(a, run_flags[k]) == 0;
-                return known ? bad(command, a, "", "a value after the flag") : unknown_flag(command, a);
-            }
-            i++;
-            if (!strcmp(a, "--seed")) {
-                if (!parse_u64(v, &u))
-                    return bad(command, a, v, "a whole number >= 0");
-                o->scenario.seed = u;
-                o->seed_given = true;
-            } else if (!strcmp(a, "--save-state")) {
-                o->save_state_path = v;
-            } else if (!strcmp(a, "--restore")) {
-                o->restore_path = v;
-            } else if (!strcmp(a, "--until")) {
-                if (!parse_double(v, &d) || d < 0 || d > 1e9)
-                    return bad(command, a, v, "seconds from 0 to 1e9");
-                o->scenario.until_s = d;
-            } else if (!strcmp(a, "--dt")) {
-                if (!parse_u64(v, &u) || u > (unsigned long long)CITY_DT_MS_MAX || !city_dt_ms_valid((int64_t)u)) {
-                    char want[64];
-                    snprintf(want, sizeof want, "milliseconds from %d to %d", CITY_DT_MS_MIN, CITY_DT_MS_MAX);
-                    return bad(command, a, v, want);
-                }
-                o->scenario.dt_ms = (int32_t)u;
-            } else if (!strcmp(a, "--out")) {
-                o->out_dir = v;
-            } else if (!strcmp(a, "--net")) {
-                o->net_path = v;
-            } else if (!strcmp(a, "--time-to-teleport")) {
-                if (!parse_double(v, &d) || d < 0 || d > 1e9)
-                    return bad(command, a, v, "seconds from 0 (never) to 1e9");
-                o->time_to_teleport_s = d;
-                o->time_to_teleport_set = true;
-            } else if (!strcmp(a, "--routes")) {
-                o->routes_path = v;
-            } else if (!strcmp(a, "--lua-instructions")) {
-                if (!parse_u64(v, &u) || u < 1000)
-                    return bad(command, a, v, "a whole number >= 1000");
-                o->scenario.instruction_limit = u;
-            } else if (!strcmp(a, "--mem-mb")) {
-                if (!parse_u64(v, &u) || u < 16 || u > 1048576)
-                    return bad(command, a, v, "MiB from 16 to 1048576");
-                o->mem_limit_bytes = (size_t)u << 20;
-            } else if (!strcmp(a, "--lua-mem-mb")) {
-                if (!parse_u64(v, &u) || u < 1 || u > 65536)
-                    return bad(command, a, v, "MiB from 1 to 65536");
-                o->scenario.memory_limit_bytes = (size_t)u << 20;
-            } else if (!strcmp(a, "--param")) {
-                if (!city_grow((void **)&o->params, &o->cap_params, o->scenario.n_params + 1, sizeof *o->params))
-                    return bad(command, a, v, "less memory use");
-                o->params[o->scenario.n_params++] = v;
-                o->scenario.params = o->params;
-            } else if (!strcmp(a, "--replay")) {
-                o->replay_path = v;
-            } else if (!strcmp(a, "--keys")) {
-                o->script_keys = v;
-            } else if (!strcmp(a, "--screenshot")) {
-                o->screenshot_path = v;
-            } else if (!strcmp(a, "--at")) {
-                if (!parse_double(v, &d) || d < 0)
-                    return bad(command, a, v, "seconds >= 0");
-                o->screenshot_at_s = d;
-            } else if (!strcmp(a, "--size")) {
-                int w, h;
-                char extra;
-                if (sscanf(v, "%dx%d%c", &w, &h, &extra) != 2 || !city_view_size_valid(w, h)) {
-                    char want[80];
-                    snprintf(want, sizeof want, "WIDTHxHEIGHT like %dx%d (%d to %d)", CITY_VIEW_DEFAULT_WIDTH_PX,
-                             CITY_VIEW_DEFAULT_HEIGHT_PX, CITY_VIEW_SIZE_MIN_PX, CITY_VIEW_SIZE_MAX_PX);
-                    return bad(command, a, v, want);
-                }
-                o->width = w;
-                o->height = h;
-            } else {
-                return unknown_flag(command, a);
-            }
-        } else if (a[0] == '-') {
-            return unknown_flag(command, a);
-        } else if (!o->scenario_path) {
-            o->scenario_path = a;
-        } else {
-            fprintf(stderr, "citylab %s: more than one scenario given ('%s' and '%s'); run one at a time\n", command,
-                    o->scenario_path, a);
-            return 2;
+    unsigned long long u;
+    double d;
+    if (!strcmp(a, "--seed")) {
+        if (!parse_u64(v, &u))
+            return bad(command, a, v, "a whole number >= 0");
+        o->scenario.seed = u;
+        o->seed_given = true;
+    } else if (!strcmp(a, "--save-state")) {
+        o->save_state_path = v;
+    } else if (!strcmp(a, "--restore")) {
+        o->restore_path = v;
+    } else if (!strcmp(a, "--until")) {
+        if (!parse_double(v, &d) || d < 0 || d > 1e9)
+            return bad(command, a, v, "seconds from 0 to 1e9");
+        o->scenario.until_s = d;
+    } else if (!strcmp(a, "--dt")) {
+        if (!parse_u64(v, &u) || u > (unsigned long long)CITY_DT_MS_MAX || !city_dt_ms_valid((int64_t)u)) {
+            char want[64];
+            snprintf(want, sizeof want, "milliseconds from %d to %d", CITY_DT_MS_MIN, CITY_DT_MS_MAX);
+            return bad(command, a, v, want);
         }
+        o->scenario.dt_ms = (int32_t)u;
+    } else if (!strcmp(a, "--out")) {
+        o->out_dir = v;
+    } else if (!strcmp(a, "--net")) {
+        o->net_path = v;
+    } else if (!strcmp(a, "--time-to-teleport")) {
+        if (!parse_double(v, &d) || d < 0 || d > 1e9)
+            return bad(command, a, v, "seconds from 0 (never) to 1e9");
+        o->time_to_teleport_s = d;
+        o->time_to_teleport_set = true;
+    } else if (!strcmp(a, "--routes")) {
+        o->routes_path = v;
+    } else if (!strcmp(a, "--lua-instructions")) {
+        if (!parse_u64(v, &u) || u < 1000)
+            return bad(command, a, v, "a whole number >= 1000");
+        o->scenario.instruction_limit = u;
+    } else if (!strcmp(a, "--mem-mb")) {
+        if (!parse_u64(v, &u) || u < 16 || u > 1048576)
+            return bad(command, a, v, "MiB from 16 to 1048576");
+        o->mem_limit_bytes = (size_t)u << 20;
+    } else if (!strcmp(a, "--lua-mem-mb")) {
+        if (!parse_u64(v, &u) || u < 1 || u > 65536)
+            return bad(command, a, v, "MiB from 1 to 65536");
+        o->scenario.memory_limit_bytes = (size_t)u << 20;
+    } else if (!strcmp(a, "--param")) {
+        if (!city_grow((void **)&o->params, &o->cap_params, o->scenario.n_params + 1, sizeof *o->params))
+            return bad(command, a, v, "less memory use");
+        o->params[o->scenario.n_params++] = v;
+        o->scenario.params = o->params;
+    } else if (!strcmp(a, "--replay")) {
+        o->replay_path = v;
+    } else if (!strcmp(a, "--keys")) {
+        o->script_keys = v;
+    } else if (!strcmp(a, "--screenshot")) {
+        o->screenshot_path = v;
+    } else if (!strcmp(a, "--at")) {
+        if (!parse_double(v, &d) || d < 0)
+            return bad(command, a, v, "seconds >= 0");
+        o->screenshot_at_s = d;
+    } else if (!strcmp(a, "--size")) {
+        int w, h;
+        char extra;
+        if (sscanf(v, "%dx%d%c", &w, &h, &extra) != 2 || !city_view_size_valid(w, h)) {
+            char want[80];
+            snprintf(want, sizeof want, "WIDTHxHEIGHT like %dx%d (%d to %d)", CITY_VIEW_DEFAULT_WIDTH_PX,
+                     CITY_VIEW_DEFAULT_HEIGHT_PX, CITY_VIEW_SIZE_MIN_PX, CITY_VIEW_SIZE_MAX_PX);
+            return bad(command, a, v, want);
+        }
+        o->width = w;
+        o->height = h;
+    } else {
+        return unknown_flag(command, a);
     }
+    return 0;
+}
+
+/* The rules between flags (which go together, which belong to run or to
+ * view): 0, or 2 after printing the one-line error. */
+static int check_flag_combinations(const char *command, const CityCliOptions *o)
+{
     if (o->routes_path && !o->net_path) {
         fprintf(stderr, "citylab %s: --routes needs --net FILE.net.xml\n", command);
         return 2;
@@ -365,6 +341,50 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
                                  : "--param");
         return 2;
     }
+    return 0;
+}
+
+int city_cli_parse(int argc, char **argv, int first, const char *command, CityCliOptions *o)
+{
+    memset(o, 0, sizeof *o);
+    o->scenario.seed = 1;
+    o->scenario.until_s = -1;
+    o->screenshot_at_s = -1;
+    o->width = CITY_VIEW_DEFAULT_WIDTH_PX;
+    o->height = CITY_VIEW_DEFAULT_HEIGHT_PX;
+    for (int i = first; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage_run(stdout, command);
+            return 1;
+        } else if (!strcmp(a, "--quiet")) {
+            o->quiet = true;
+            continue;
+        } else if (a[0] == '-' && a[1] == '-') {
+            if (!v) {
+                bool known = false; /* "--sed" at the end: a typo, not a missing value */
+                for (size_t k = 0; run_flags[k] && !known; k++)
+                    known = strcmp(a, run_flags[k]) == 0;
+                return known ? bad(command, a, "", "a value after the flag") : unknown_flag(command, a);
+            }
+            i++;
+            int rc = parse_flag_value(command, a, v, o);
+            if (rc != 0)
+                return rc;
+        } else if (a[0] == '-') {
+            return unknown_flag(command, a);
+        } else if (!o->scenario_path) {
+            o->scenario_path = a;
+        } else {
+            fprintf(stderr, "citylab %s: more than one scenario given ('%s' and '%s'); run one at a time\n", command,
+                    o->scenario_path, a);
+            return 2;
+        }
+    }
+    int rc = check_flag_combinations(command, o);
+    if (rc != 0)
+        return rc;
     if (o->net_path)
         return build_net_scenario(o);
     o->scenario.path = o->scenario_path ? o->scenario_path : city_cli_default_scenario();

@@ -211,21 +211,21 @@ int city_cmd_pf(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc)
         return rc == 1 ? 0 : 2;
-    char err[1024];
+    CityError err;
     CityMpCase mp;
-    CityStatus st = city_matpower_read(a.path, &mp, err, sizeof err);
+    CityStatus st = city_matpower_read(a.path, &mp, &err);
     if (st != CITY_OK) {
-        fprintf(stderr, "citylab pf: %s\n", err);
+        fprintf(stderr, "citylab pf: %s\n", err.msg);
         return 2;
     }
     CityGrid *g = NULL;
-    st = city_matpower_to_grid(&mp, a.path, &g, err, sizeof err);
+    st = city_matpower_to_grid(&mp, a.path, &g, &err);
     int32_t nbranch = mp.branch.rows, ngen = mp.gen.rows;
     char name[128];
     snprintf(name, sizeof name, "%s", mp.name);
     city_matpower_free(&mp);
     if (st != CITY_OK) {
-        fprintf(stderr, "citylab pf: %s\n", err);
+        fprintf(stderr, "citylab pf: %s\n", err.msg);
         return 2;
     }
     CityPfReport r;

@@ -54,16 +54,16 @@ static bool take_case(P *p, CityMpCase *out)
     return true;
 }
 
-CityStatus city_matpower_parse(const char *text, size_t len, const char *path, CityMpCase *out, char *err,
-                               size_t err_len)
+CityStatus city_matpower_parse(const char *text, size_t len, const char *path, CityMpCase *out, CityError *err)
 {
     memset(out, 0, sizeof *out);
+    CityError local;
+    err = err ? err : &local;
+    city_error_clear(err);
     P p = {0};
     p.path = path;
-    p.err = err;
-    p.err_len = err_len;
-    if (err_len)
-        err[0] = '\0';
+    p.err = err->msg;
+    p.err_len = sizeof err->msg;
     bool ok = matpower_lex(&p, text, len) && matpower_run(&p);
     matpower_temps_free(&p);
     ok = ok && take_case(&p, out);
@@ -72,18 +72,19 @@ CityStatus city_matpower_parse(const char *text, size_t len, const char *path, C
     free(p.tok);
     if (!ok) {
         city_matpower_free(out);
+        err->status = CITY_ERR_PARSE; /* the message is already in err->msg */
         return CITY_ERR_PARSE;
     }
     return CITY_OK;
 }
 
-CityStatus city_matpower_read(const char *path, CityMpCase *out, char *err, size_t err_len)
+CityStatus city_matpower_read(const char *path, CityMpCase *out, CityError *err)
 {
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "rb");
     if (!f) {
-        snprintf(err, err_len, "%s: cannot open the case file (%s); check the path", path, strerror(errno));
-        return CITY_ERR_IO;
+        return city_error_set(err, CITY_ERR_IO, "%s: cannot open the case file (%s); check the path", path,
+                              strerror(errno));
     }
     char *buf = NULL;
     size_t len = 0, cap = 0;
@@ -91,8 +92,7 @@ CityStatus city_matpower_read(const char *path, CityMpCase *out, char *err, size
         if (!city_grow((void **)&buf, &cap, len + 65536, 1)) {
             free(buf);
             fclose(f);
-            snprintf(err, err_len, "%s: out of memory reading the case", path);
-            return CITY_ERR_NOMEM;
+            return city_error_set(err, CITY_ERR_NOMEM, "%s: out of memory reading the case", path);
         }
         size_t got = fread(buf + len, 1, cap - len, f);
         len += got;
@@ -103,10 +103,9 @@ CityStatus city_matpower_read(const char *path, CityMpCase *out, char *err, size
     fclose(f);
     if (bad) {
         free(buf);
-        snprintf(err, err_len, "%s: read error", path);
-        return CITY_ERR_IO;
+        return city_error_set(err, CITY_ERR_IO, "%s: read error; check the file and the disk", path);
     }
-    CityStatus st = city_matpower_parse(buf, len, path, out, err, err_len);
+    CityStatus st = city_matpower_parse(buf, len, path, out, err);
     free(buf);
     return st;
 }

@@ -181,9 +181,10 @@ static CityStatus add_branches(CityGrid *g, const CityMpMatrix *br, const char *
     return CITY_OK;
 }
 
-CityStatus city_matpower_to_grid(const CityMpCase *mp, const char *path, CityGrid **out, char *err, size_t err_len)
+/* The checks and builders above write their one line into err/err_len;
+ * city_matpower_to_grid hands it out as a CityError. */
+static CityStatus to_grid(const CityMpCase *mp, const char *path, CityGrid **out, char *err, size_t err_len)
 {
-    *out = NULL;
     CityStatus st = check_columns(mp, path, err, err_len);
     if (st == CITY_OK)
         st = check_source(mp, path, err, err_len);
@@ -205,4 +206,14 @@ CityStatus city_matpower_to_grid(const CityMpCase *mp, const char *path, CityGri
     }
     *out = g;
     return CITY_OK;
+}
+
+CityStatus city_matpower_to_grid(const CityMpCase *mp, const char *path, CityGrid **out, CityError *err)
+{
+    *out = NULL;
+    CityError local;
+    err = err ? err : &local;
+    city_error_clear(err);
+    err->status = to_grid(mp, path, out, err->msg, sizeof err->msg);
+    return err->status;
 }

@@ -362,7 +362,7 @@ static void read_free(WalkRead *r)
     free(r->conns);
 }
 
-CityStatus city_sumo_walk_load(CityPed *ped, const char *path, CitySumoWalkInfo *info, char *err, size_t err_len)
+CityStatus city_sumo_walk_load(CityPed *ped, const char *path, CitySumoWalkInfo *info, CityError *err)
 {
     CitySumoWalkInfo local;
     info = info ? info : &local;
@@ -398,9 +398,11 @@ CityStatus city_sumo_walk_load(CityPed *ped, const char *path, CitySumoWalkInfo 
     if (st == CITY_OK)
         st = build_doors(ped, &b, info);
     if (st != CITY_OK && r.p.status == CITY_OK)
-        snprintf(err, err_len, "%s: %s", path, city_world_error(city_ped_world(ped)));
+        city_error_set(err, st, "%s: %s", path, city_world_error(city_ped_world(ped)));
     else if (st != CITY_OK)
-        snprintf(err, err_len, "%s", read_err.msg);
+        city_error_set(err, st, "%s", read_err.msg);
+    else
+        city_error_clear(err);
     city_strmap_free(&b.by_id);
     read_free(&r);
     return st;

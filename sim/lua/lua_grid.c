@@ -110,20 +110,21 @@ static int l_config(lua_State *L)
 /* city.grid.load_case(path) -> {buses=, branches=, gens=, base_mva=} */
 static int l_load_case(lua_State *L)
 {
-    char path[4096], err[1024];
+    char path[4096];
+    CityError err;
     city_lua_data_path(L, 1, path, sizeof path);
     CityWorld *w = city_lua_world(L);
     CityGrid *g = lua_grid_of(L);
     if (!grid_empty(g))
         luaL_error(L, "city.grid.load_case: the grid already has buses or devices; load the case first");
     CityMpCase mp;
-    if (city_matpower_read(path, &mp, err, sizeof err) != CITY_OK)
-        luaL_error(L, "%s", err);
+    if (city_matpower_read(path, &mp, &err) != CITY_OK)
+        luaL_error(L, "%s", err.msg);
     CityGrid *ng = NULL;
-    CityStatus st = city_matpower_to_grid(&mp, path, &ng, err, sizeof err);
+    CityStatus st = city_matpower_to_grid(&mp, path, &ng, &err);
     city_matpower_free(&mp);
     if (st != CITY_OK)
-        luaL_error(L, "%s", err);
+        luaL_error(L, "%s", err.msg);
     if (city_grid_sim_replace(w, ng) != CITY_OK)
         return city_lua_raise(L, w, CITY_ERR_INVALID);
     lua_grid_forget_profiles(L);

@@ -234,7 +234,8 @@ static int l_periodic(lua_State *L)
 static int l_load_sumo(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
-    char path[4096], err[1024];
+    char path[4096];
+    CityError err;
     lua_getfield(L, 1, "net");
     if (lua_isnil(L, -1))
         return luaL_error(L, "city.ped.load_sumo needs net = \"FILE.net.xml\"");
@@ -242,8 +243,8 @@ static int l_load_sumo(lua_State *L)
     lua_pop(L, 1);
     CityPed *ped = ped_of(L);
     CitySumoWalkInfo info;
-    if (city_sumo_walk_load(ped, path, &info, err, sizeof err) != CITY_OK)
-        return luaL_error(L, "%s", err);
+    if (city_sumo_walk_load(ped, path, &info, &err) != CITY_OK)
+        return luaL_error(L, "%s", err.msg);
     lua_createtable(L, 0, 7);
     const struct {
         const char *k;

@@ -8,12 +8,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char err[512];
+    CityError err;
     CityMpCase mp;
-    if (city_matpower_parse((const char *)data, size, "fuzz.m", &mp, err, sizeof err) != CITY_OK)
+    if (city_matpower_parse((const char *)data, size, "fuzz.m", &mp, &err) != CITY_OK)
         return 0;
     CityGrid *grid = NULL;
-    if (city_matpower_to_grid(&mp, "fuzz.m", &grid, err, sizeof err) == CITY_OK) {
+    if (city_matpower_to_grid(&mp, "fuzz.m", &grid, &err) == CITY_OK) {
         CityPfOptions o;
         city_pf_options_default(&o);
         CityPfReport report;

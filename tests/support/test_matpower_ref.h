@@ -64,12 +64,13 @@ static inline CityGrid *mp_check_case(const char *name, const char *suffix, int 
 {
     MpRef ref;
     mp_ref_read(name, suffix, &ref);
-    char path[1024], err[512];
+    char path[1024];
+    CityError err;
     snprintf(path, sizeof path, MP_DATA "%s.m", name);
     CityMpCase mp;
-    CityStatus st = city_matpower_read(path, &mp, err, sizeof err);
+    CityStatus st = city_matpower_read(path, &mp, &err);
     if (st != CITY_OK)
-        fprintf(stderr, "%s\n", err);
+        fprintf(stderr, "%s\n", err.msg);
     assert_int_equal(st, CITY_OK);
     double pd = 0, qd = 0;
     for (int32_t r = 0; r < mp.bus.rows; r++) {
@@ -79,7 +80,7 @@ static inline CityGrid *mp_check_case(const char *name, const char *suffix, int 
     assert_true(fabs(pd - ref.pd_mw) < 1e-9 * fmax(1, fabs(pd)));
     assert_true(fabs(qd - ref.qd_mvar) < 1e-9 * fmax(1, fabs(qd)));
     CityGrid *g = NULL;
-    assert_int_equal(city_matpower_to_grid(&mp, path, &g, err, sizeof err), CITY_OK);
+    assert_int_equal(city_matpower_to_grid(&mp, path, &g, &err), CITY_OK);
     city_matpower_free(&mp);
     CityPfOptions o;
     city_pf_options_default(&o);

@@ -40,16 +40,15 @@ typedef struct CityMpCase {
 /* Parses a case from text; `path` names it in messages ("file:line: what;
  * how to fix"). Fills *out (free with city_matpower_free) or returns
  * CITY_ERR_PARSE with one line in err. */
-CityStatus city_matpower_parse(const char *text, size_t len, const char *path, CityMpCase *out, char *err,
-                               size_t err_len);
+CityStatus city_matpower_parse(const char *text, size_t len, const char *path, CityMpCase *out, CityError *err);
 /* Reads and parses a file (CITY_ERR_IO when unreadable). */
-CityStatus city_matpower_read(const char *path, CityMpCase *out, char *err, size_t err_len);
+CityStatus city_matpower_read(const char *path, CityMpCase *out, CityError *err);
 void city_matpower_free(CityMpCase *mp);
 
 /* Builds a grid from a parsed case (branch ids are row numbers from 1).
  * Checks columns, bus numbers and types and reports file:line of the
  * offending row; refuses a case with no generator in service at a
  * reference (type 3) bus. The caller owns *grid. */
-CityStatus city_matpower_to_grid(const CityMpCase *mp, const char *path, CityGrid **grid, char *err, size_t err_len);
+CityStatus city_matpower_to_grid(const CityMpCase *mp, const char *path, CityGrid **grid, CityError *err);
 
 #endif

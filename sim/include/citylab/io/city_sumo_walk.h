@@ -36,6 +36,6 @@ typedef struct CitySumoWalkInfo {
 /* Adds the walkable space of the network at `path` to `ped` (before any
  * person departs). On error `err` says file, line and how to fix it;
  * `info` may be NULL. */
-CityStatus city_sumo_walk_load(CityPed *ped, const char *path, CitySumoWalkInfo *info, char *err, size_t err_len);
+CityStatus city_sumo_walk_load(CityPed *ped, const char *path, CitySumoWalkInfo *info, CityError *err);
 
 #endif
