@@ -289,7 +289,8 @@ static bool sig_light_init(SigLight *L, const CityRoadNet *net, int32_t t)
         return false;
     for (int32_t p = 0; p < np; p++)
         states[p] = city_road_phase_state(net, tls->phase_first + p);
-    bool ok = sig_store_program(L, net->phases + tls->phase_first, states, np);
+    /* no phases: no array to offset into (NULL + 0 is undefined) */
+    bool ok = sig_store_program(L, np > 0 ? net->phases + tls->phase_first : NULL, states, np);
     free((void *)states);
     if (!ok)
         return false;
