@@ -9,7 +9,7 @@ PACKAGES=(
   libexpat1-dev libsuitesparse-dev libpng-dev libcjson-dev
   slurm-wlm munge
   fonts-dejavu-core xvfb xauth
-  clang
+  clang libclang-rt-14-dev
 )
 
 missing=()
