@@ -167,7 +167,8 @@ static void test_read_buildings_out_of_memory(void **state)
 {
     (void)state;
     const size_t step_kb = 16, empty_kb = 96;
-    /* (under some 30 KB the libraries cannot even open: an unprotected Lua panic, not tested here) */
+    /* under some 30 KB the libraries cannot even open: a clean limit error, not an abort */
+    assert_int_equal(load_with_cap("tiny_cap", "local x = 1\n", 8), CITY_ERR_LIMIT);
     assert_int_equal(load_with_cap("empty_cap", "local x = 1\n", empty_kb), CITY_OK);
     const char *text =
         "local b = city.grid.read_buildings{ poly = 'jamsil/jamsil.poly.xml', net = 'jamsil/jamsil.net.xml' }\n"

@@ -79,6 +79,29 @@ static CityStatus load_failed(CityScenario *sc, CityStatus st, CityError *err)
     return st;
 }
 
+/* Opens the sandboxed libraries and the city API inside a protected call:
+ * under a tiny memory cap the allocation fails there, and an unprotected
+ * Lua error would abort the whole process. */
+static int open_libraries_protected(lua_State *L)
+{
+    CityScenario *sc = lua_touserdata(L, 1);
+    city_sandbox_open(sc);
+    city_lua_open_city(sc);
+    return 0;
+}
+
+static CityStatus open_libraries(CityScenario *sc)
+{
+    lua_pushcfunction(sc->L, open_libraries_protected);
+    lua_pushlightuserdata(sc->L, sc);
+    if (lua_pcall(sc->L, 1, 0, 0) == LUA_OK)
+        return CITY_OK;
+    lua_pop(sc->L, 1);
+    return city_world_fail(
+        sc->world, CITY_ERR_LIMIT,
+        "the Lua memory cap (%zu bytes) is too small to open citylab's libraries; raise --lua-mem-mb", sc->mem_limit);
+}
+
 CityStatus city_scenario_load(const CityScenarioOptions *o, CityScenario **out, CityError *err)
 {
     *out = NULL;
@@ -112,8 +135,8 @@ CityStatus city_scenario_load(const CityScenarioOptions *o, CityScenario **out, 
     CityStatus pst = city_param_init(sc, o->params, o->n_params);
     if (pst != CITY_OK)
         return load_failed(sc, pst, err);
-    city_sandbox_open(sc);
-    city_lua_open_city(sc);
+    if (open_libraries(sc) != CITY_OK)
+        return load_failed(sc, CITY_ERR_LIMIT, err);
     CityStatus ns = city_world_name_event(sc->world, "lua.callback", city_lua_fire_callback, sc);
     if (ns != CITY_OK)
         return load_failed(sc, ns, err);
