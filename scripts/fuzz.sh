@@ -2,7 +2,8 @@
 # Fuzzes every reader with libFuzzer (clang, AddressSanitizer and
 # UndefinedBehaviorSanitizer): SUMO net, routes and poly, MATPOWER, replay CSV.
 #   scripts/fuzz.sh [SECONDS] [TARGET...]    (default 30 s each, all targets)
-# Starts from the committed seeds in tests/fuzz/corpus/<target>/ and grows a
+# Starts from the committed seeds in tests/fuzz/corpus/<target>/ (the MATPOWER
+# target from the test cases in tests/data/matpower/ instead) and grows a
 # working corpus under build-fuzz/corpus/ (not committed). A crash, leak,
 # undefined behaviour, timeout (10 s) or memory blow-up (over 2 GiB) is a
 # finding: its input goes to build-fuzz/artifacts/<target>/ and the script
@@ -24,11 +25,13 @@ for t in $targets; do
     bin="$build/tests/fuzz/fuzz_$t"
     [ -x "$bin" ] || { echo "fuzz.sh: no target '$t'" >&2; exit 2; }
     work="$build/corpus/$t"
+    seeds="tests/fuzz/corpus/$t"
+    [ "$t" = matpower ] && seeds=tests/data/matpower
     art="$build/artifacts/$t"
     mkdir -p "$work" "$art"
     log="$build/fuzz_$t.log"
     if "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 -print_final_stats=1 \
-        -artifact_prefix="$art/" "$work" "tests/fuzz/corpus/$t" >"$log" 2>&1; then
+        -artifact_prefix="$art/" "$work" "$seeds" >"$log" 2>&1; then
         status=ok
     else
         status=FINDING
