@@ -10,7 +10,8 @@
 # citylab to SUMO on; the evening peak is a little lighter.
 # SUMO 1.15 runs the day at 1 s steps with defaults otherwise; the CSV gets,
 # per window of departure times, trips and mean travel time (tripinfo
-# duration), and the day's teleports. Needs Debian's sumo and sumo-tools.
+# duration), the same for the trips arriving in the morning peak (what
+# scenarios/jamsil_day.lua compares with), and the day's teleports. Needs Debian's sumo and sumo-tools.
 # Usage: scripts/make_jamsil_day.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -66,6 +67,9 @@ print('window,depart_from_s,depart_to_s,trips,mean_travel_time_s')
 for name, a, b in [('day', 0, 86400), ('morning_peak', 27000, 30600), ('evening_peak', 61200, 68400)]:
     d = [x for t, x in trips if a <= t < b]
     print('%s,%d,%d,%d,%.2f' % (name, a, b, len(d), sum(d) / len(d)))
+# what the day's check compares with: trips that arrive (depart + duration) in the morning peak
+d = [x for t, x in trips if 27000 <= t + x < 30600]
+print('# arriving 27000-30600 s: %d trips, mean travel time %.2f s' % (len(d), sum(d) / len(d)))
 print('# inserted %s, teleports %s (SUMO 1.15, step 1 s)' % (ins.group(1) if ins else '?', tele.group(1) if tele else '0'))
 EOF
 cat "$csv"
