@@ -64,6 +64,12 @@ static const StrictFn STRICT[] = {
       "charge_below_kw", "discharge_above_kw", NULL}},
     {"grid", "charger", {"id", "bus", "ports", "power_kw", "efficiency", "x", "y", NULL}},
     {"grid", "lights", {"id", "bus", "count", "w_each", "dim", "on_below_wm2", NULL}},
+    {"env", "weather", {"csv", NULL}},
+    {"env", "episode", {"kind", "start_s", "ramp_s", "hold_s", "level", NULL}},
+    {"env", "background", {"pm25", "pm10", "nox", NULL}},
+    {"env",
+     "air",
+     {"cell_m", "mixing_height_m", "diffusivity_m2s", "vent_mps", "step_s", "x0", "y0", "x1", "y1", "margin_m", NULL}},
 };
 
 #define REG_FNS "city.strict"       /* binding function -> its StrictFn */
