@@ -64,6 +64,9 @@ static const StrictFn STRICT[] = {
       "charge_below_kw", "discharge_above_kw", NULL}},
     {"grid", "charger", {"id", "bus", "ports", "power_kw", "efficiency", "x", "y", NULL}},
     {"grid", "lights", {"id", "bus", "count", "w_each", "dim", "on_below_wm2", NULL}},
+    {"control",
+     "actuator",
+     {"name", "kind", "tls", "battery", "lights", "charger", "target", "safe", "min", "max", "min_green", NULL}},
 };
 
 #define REG_FNS "city.strict"       /* binding function -> its StrictFn */
