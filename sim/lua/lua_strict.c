@@ -95,7 +95,7 @@ static const StrictFn STRICT[] = {
     {"sensor", "meters", {"prefix", SENSOR_MODEL, NULL}},
     {"control",
      "actuator",
-     {"name", "kind", "min", "max", "safe", "target", "tls", "battery", "lights", "charger", NULL}},
+     {"name", "kind", "min", "max", "safe", "target", "tls", "battery", "lights", "charger", "min_green", NULL}},
     {"control",
      "attach",
      {"file", "name", "sensors", "actuators", "params", "period", "stale_s", "instructions", "memory_kb", NULL}},
