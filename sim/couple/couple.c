@@ -10,6 +10,7 @@ static const CouplingDef couplings[] = {
     {"ev_charging", couple_ev_attach},              /* road arrivals -> grid chargers */
     {"emission", couple_emission_attach},           /* traffic -> emissions -> air grid */
     {"sensor_road", couple_sensor_road_attach},     /* vehicles -> loops, cameras, radar */
+    {"sensor_lane", couple_sensor_lane_attach},     /* vehicles -> queue and emergency detectors */
     {"sensor_env", couple_sensor_env_attach},       /* weather and air -> weather and air sensors */
     {"weather_power", couple_weather_power_attach}, /* weather -> cooling load, PV, streetlights */
     {"sensor_power", couple_sensor_power_attach},   /* meters, feeders, chargers, lights -> sensors */

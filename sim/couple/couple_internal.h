@@ -20,6 +20,7 @@ CityStatus couple_load_none(CityWorld *world, void *self, CityStateReader *in);
 CityStatus couple_ev_attach(CityWorld *world, const char *name);            /* couple_ev.c */
 CityStatus couple_emission_attach(CityWorld *world, const char *name);      /* couple_emission.c */
 CityStatus couple_sensor_road_attach(CityWorld *world, const char *name);   /* couple_sensor_road.c */
+CityStatus couple_sensor_lane_attach(CityWorld *world, const char *name);   /* couple_sensor_lane.c */
 CityStatus couple_sensor_env_attach(CityWorld *world, const char *name);    /* couple_sensor_env.c */
 CityStatus couple_weather_power_attach(CityWorld *world, const char *name); /* couple_weather_power.c */
 CityStatus couple_sensor_power_attach(CityWorld *world, const char *name);  /* couple_sensor_power.c */

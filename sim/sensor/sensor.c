@@ -10,8 +10,9 @@
 
 #define SENSORS_NAME "sensors" /* subsystem name */
 
-static const char *const kind_names[CITY_SENSOR_KIND_COUNT] = {"loop",  "camera", "radar",   "air",         "weather",
-                                                               "meter", "feeder", "charger", "streetlight", "manual"};
+static const char *const kind_names[CITY_SENSOR_KIND_COUNT] = {"loop",        "camera", "radar",  "air",
+                                                               "weather",     "meter",  "feeder", "charger",
+                                                               "streetlight", "manual", "queue",  "emergency"};
 static const char *const fault_names[CITY_FAULT_COUNT] = {"none", "stuck", "dead", "chatter", "offset"};
 
 const char *city_sensor_kind_name(CitySensorKind k)
@@ -45,8 +46,9 @@ CitySensorDef city_sensor_def_default(CitySensorKind kind, CityQuantity quantity
 {
     CitySensorAgg agg = CITY_AGG_LAST;
     /* cameras and radar count what is in view when they sample; loops what passed in the interval */
-    if ((quantity == CITY_QTY_COUNT && kind != CITY_SENSOR_CAMERA && kind != CITY_SENSOR_RADAR) ||
-        quantity == CITY_QTY_ENERGY)
+    const bool snapshot = kind == CITY_SENSOR_CAMERA || kind == CITY_SENSOR_RADAR || kind == CITY_SENSOR_QUEUE ||
+                          kind == CITY_SENSOR_EMERGENCY;
+    if ((quantity == CITY_QTY_COUNT && !snapshot) || quantity == CITY_QTY_ENERGY)
         agg = CITY_AGG_SUM;
     else if (quantity == CITY_QTY_SPEED && kind != CITY_SENSOR_WEATHER)
         agg = CITY_AGG_MEAN;

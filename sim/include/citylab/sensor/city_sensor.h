@@ -36,6 +36,8 @@ typedef enum CitySensorKind {
     CITY_SENSOR_CHARGER,     /* EV charger status */
     CITY_SENSOR_STREETLIGHT, /* streetlight status */
     CITY_SENSOR_MANUAL,      /* fed by the scenario (city.sensor.feed) */
+    CITY_SENSOR_QUEUE,       /* queue detector (video) on lane `target`: vehicles on the lane when it samples */
+    CITY_SENSOR_EMERGENCY,   /* priority-request detector on lane `target`: emergency vehicles on it when it samples */
     CITY_SENSOR_KIND_COUNT
 } CitySensorKind;
 
@@ -81,7 +83,8 @@ typedef struct CitySensorDef {
 
 /* A definition with the defaults: no noise, no faults, range (-inf, inf),
  * period 1 s, aggregation by quantity (count and energy sum, except the
- * instantaneous count of cameras and radar; speed mean; else last), target -1. Fill name, kind and quantity at least.
+ * instantaneous count of cameras, radar, queue and emergency detectors;
+ * speed mean; else last), target -1. Fill name, kind and quantity at least.
  */
 CitySensorDef city_sensor_def_default(CitySensorKind kind, CityQuantity quantity, const char *name);
 
