@@ -20,7 +20,9 @@
 --   Sensors   loops on every signalised approach, low-cost PM2.5 sensors
 --             every 500 m, smart meters on every building, a meter on the
 --             battery's street cable.
---   Events    a fine-dust episode in the morning (06:00-11:00), a heat wave
+--   Events    an ambulance to Asan Medical Center at 08:10 with signal
+--             pre-emption (scenarios/controllers/preemption.lua), a
+--             fine-dust episode in the morning (06:00-11:00), a heat wave
 --             in the afternoon (12:00-19:00, cooling load), a line outage at
 --             13:00 restored by the operator at 14:00, the cable meter
 --             failing at 21:00 (the controller's fail-safe idles the battery).
@@ -67,6 +69,74 @@ city.check("demand_served", function() -- every trip accounted for; only the las
     ("%d of %d trips arrived, %d aborted, %d on the road at midnight"):format(s.arrived, s.inserted, s.aborted,
       s.running)
 end, { whole_run = true })
+
+-- The ambulance run: at 08:10, in the morning peak, an ambulance drives
+-- from the south-west of the district to Asan Medical Center. On its way the
+-- two signalised junctions it crosses carry priority-request receivers
+-- (emergency detectors) on its approach lanes, and controllers/preemption.lua
+-- gives it green (`--param preempt=false`: the lights keep their plans).
+-- Check: with pre-emption it arrives within 1.3 times its free-flow time.
+local PREEMPT = city.param("preempt", true)
+local tb = require("signal_testbed")
+local AMB_FROM, AMB_TO, AMB_AT = "-70998360#1", "-909315383", 8 * H + 600
+city.road.vtype{ id = "ambulance", class = "emergency", max_speed = 25, speed_factor = 1.3 }
+city.road.trip{ id = "ambulance", type = "ambulance", depart = AMB_AT, from = AMB_FROM, to = AMB_TO }
+local amb_path, amb_lanes, amb_free = {}, {}, 0
+do
+  local len, speed = {}, {}
+  for _, e in ipairs(city.road.edges()) do len[e.id], speed[e.id] = e.length, e.speed end
+  for _, id in ipairs(assert(city.road.path(AMB_FROM, AMB_TO, "emergency"))) do
+    amb_path[id] = true
+    amb_free = amb_free + len[id] / math.min(25, 1.3 * speed[id])
+  end
+end
+local preempting = 0
+for _, s in ipairs(city.road.signals()) do
+  local params, phases, sensors = { signal = "sig." .. s.id, hold = 4 }, {}, {}
+  for _, ph in ipairs(tb.green_phases(s.id)) do
+    local dets, seen = {}, {}
+    for _, m in ipairs(ph.moves) do
+      if not seen[m.from] and amb_path[m.from:match("^(.*)_%d+$")] then
+        seen[m.from] = true
+        local name = tb.sensor{ name = tb.sensor_name("ev.", m.from), kind = "emergency", quantity = "count",
+                                lane = m.from, period_s = 1 }
+        dets[#dets + 1] = name
+        if not sensors[name] then sensors[name], sensors[#sensors + 1] = true, name end
+      end
+    end
+    if #dets > 0 then
+      phases[#phases + 1] = ph.index
+      params["det_" .. ph.index] = table.concat(dets, " ")
+    end
+  end
+  if #sensors > 0 and PREEMPT then
+    params.phases = table.concat(phases, " ")
+    city.control.actuator{ name = "sig." .. s.id, kind = "signal", tls = s.id }
+    local list = {}
+    for _, name in ipairs(sensors) do list[#list + 1] = name end
+    city.control.attach{ file = "controllers/preemption.lua", name = "pe." .. s.id, sensors = list,
+                         actuators = { "sig." .. s.id }, params = params, period = 1 }
+    preempting = preempting + 1
+  end
+end
+local amb = {}
+city.at(AMB_AT, function()
+  amb.watch = city.every(1, function()
+    for _, v in ipairs(city.road.vehicles()) do
+      if v.name == "ambulance" then amb.last = city.time(); return end
+    end
+    if amb.last then
+      amb.travel = amb.last - AMB_AT
+      city.cancel(amb.watch)
+    end
+  end)
+end)
+city.kpi("ambulance_travel_s", function() return amb.travel or -1 end)
+city.check("ambulance_reaches_hospital", function()
+  return amb.travel ~= nil and (amb.travel <= 1.3 * amb_free or not PREEMPT),
+    ("ambulance %s s through %d pre-empting junctions; free flow %.0f s"):format(
+      amb.travel and ("%.0f"):format(amb.travel) or "not arrived", preempting, amb_free)
+end, { from = AMB_AT, to = 9 * H })
 
 -- People -------------------------------------------------------------------------------
 local walk = city.ped.load_sumo{ net = NET }
@@ -196,7 +266,7 @@ end, 13 * H + 60)
 city.at(14 * H, function() city.grid.restore(lateral) end)
 
 -- Sensors ------------------------------------------------------------------------------
-local loops = city.sensor.loops{ period_s = 60, latency_s = 1 }
+local loops = city.sensor.loops{ period_s = 300, latency_s = 1 } -- 5-minute counts, as city loops report
 local pm = city.sensor.grid{ every_m = 500, quantity = "pm25", period_s = 60, latency_s = 2, noise_sd = 2,
                              quantum = 1, min = 0, max = 1000, dropout = 0.03, rh_kappa = 0.4 }
 local meters = city.sensor.meters{ period_s = 900 }
@@ -215,22 +285,29 @@ city.check("outage_islanded_and_restored", function()
   return island_seen and city.grid.last().dead_buses == 0, "the lateral was islanded at 13:00 and fed again at 14:00"
 end, { from = 13 * H, to = 14.5 * H })
 
-local head = { peak = 0, load_peak = 0 }
+-- The cable's demand as a utility bills it: the mean of each 15 minutes
+-- (what the meter saw), and what the load behind it asked for.
+local head = { peak = 0, load_peak = 0, sum = 0, load_sum = 0, n = 0 }
 city.every(60, function()
   for _, l in ipairs(city.grid.lines()) do
     if l.id == top.id then
-      local b = city.grid.batteries()[1]
-      head.peak = math.max(head.peak, l.p_from_kw)
-      head.load_peak = math.max(head.load_peak, l.p_from_kw + b.p_kw)
+      head.sum = head.sum + l.p_from_kw
+      head.load_sum = head.load_sum + l.p_from_kw + city.grid.batteries()[1].p_kw
+      head.n = head.n + 1
     end
   end
+  if head.n == 15 then
+    head.peak = math.max(head.peak, head.sum / 15)
+    head.load_peak = math.max(head.load_peak, head.load_sum / 15)
+    head.sum, head.load_sum, head.n = 0, 0, 0
+  end
 end, 60)
-city.kpi("cable_peak_kw", function() return head.peak end)
-city.kpi("cable_load_peak_kw", function() return head.load_peak end)
+city.kpi("cable_peak_15min_kw", function() return head.peak end)
+city.kpi("cable_load_peak_15min_kw", function() return head.load_peak end)
 city.check("battery_shaves_the_heat_peak", function()
-  return head.load_peak > LIMIT_KW and head.peak <= LIMIT_KW * 1.05,
-    ("the cable peaked at %.0f kW under a load peak of %.0f kW (limit %.0f kW)"):format(head.peak, head.load_peak,
-      LIMIT_KW)
+  return head.load_peak > LIMIT_KW and head.peak <= LIMIT_KW * 1.02,
+    ("the cable's 15-minute demand peaked at %.0f kW, its load's at %.0f kW (limit %.0f kW)"):format(head.peak,
+      head.load_peak, LIMIT_KW)
 end, { from = 12 * H, to = 20 * H })
 city.check("meter_failure_puts_battery_safe", function()
   local s = city.control.status("battery")

@@ -30,6 +30,7 @@ static const struct {
     const char *name;
     double ends_s;
 } day_checks[] = {
+    {"ambulance_reaches_hospital", 32400},
     {"morning_peak_flows_like_sumo", 30600},
     {"no_gridlock", 0},
     {"demand_served", 86400},
