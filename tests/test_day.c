@@ -61,19 +61,28 @@ static void expect_verdicts(const char *out, double until_s)
     assert_null(strstr(out, "FAIL"));
 }
 
+/* Runs the day to `until` (seconds, as text) through the command into a
+ * scratch folder; asserts exit 0 and every check's verdict; the caller
+ * frees the result. */
+static CityTestRun run_day(const char *scratch, const char *until, double timeout_s)
+{
+    const char *dir = city_test_scratch(scratch);
+    char out[4300];
+    snprintf(out, sizeof out, "%s/out", dir);
+    const char *args[] = {"run", DAY, "--until", until, "--out", out, "--quiet", NULL};
+    CityTestRun r = city_test_run(args, timeout_s);
+    if (r.exit_code != 0)
+        fail_msg("the day to %s s exited %d: %s\n%s", until, r.exit_code, r.out, r.err);
+    double until_s = 0;
+    sscanf(until, "%lf", &until_s);
+    expect_verdicts(r.out, until_s);
+    return r;
+}
+
 static void test_the_day_passes(void **state)
 {
     (void)state;
-    const char *dir = city_test_scratch("day");
-    char out[4300];
-    snprintf(out, sizeof out, "%s/out", dir);
-    const char *args[] = {"run", DAY, "--until", DAY_UNTIL, "--out", out, "--quiet", NULL};
-    CityTestRun r = city_test_run(args, 580);
-    if (r.exit_code != 0)
-        fail_msg("the day exited %d: %s\n%s", r.exit_code, r.out, r.err);
-    double until_s = 0;
-    sscanf(DAY_UNTIL, "%lf", &until_s);
-    expect_verdicts(r.out, until_s);
+    CityTestRun r = run_day("day", DAY_UNTIL, 1700);
     /* the wall-time account: total, then a share per subsystem */
     assert_non_null(strstr(r.out, "\nwall       "));
     assert_non_null(strstr(r.out, "\nshare      road "));
@@ -84,14 +93,7 @@ static void test_the_day_passes(void **state)
 static void test_ten_minutes_of_the_day(void **state)
 {
     (void)state;
-    const char *dir = city_test_scratch("day_600");
-    char out[4300];
-    snprintf(out, sizeof out, "%s/out", dir);
-    const char *args[] = {"run", DAY, "--until", "600", "--out", out, "--quiet", NULL};
-    CityTestRun r = city_test_run(args, 300);
-    if (r.exit_code != 0)
-        fail_msg("600 s of the day exited %d: %s\n%s", r.exit_code, r.out, r.err);
-    expect_verdicts(r.out, 600);
+    CityTestRun r = run_day("day_600", "600", 300);
     assert_non_null(strstr(r.out,
                            "--   morning_peak_flows_like_sumo: not reached: the run ended at 600.0 s, its window needs "
                            "30600.0 s"));
