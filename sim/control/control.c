@@ -24,7 +24,8 @@ struct CityControl {
     CityTable *log; /* the "commands" table, created with the first command */
 };
 
-static const char *const kind_names[CITY_ACT_KIND_COUNT] = {"signal", "storage", "streetlight", "charger", "generic"};
+static const char *const kind_names[CITY_ACT_KIND_COUNT] = {"signal",  "storage", "streetlight",
+                                                            "charger", "generic", "load"};
 static const char *const result_names[CITY_CMD_RESULT_COUNT] = {"ack",          "unknown_actuator", "out_of_limits",
                                                                 "not_a_number", "not_allowed",      "failsafe"};
 

@@ -111,6 +111,10 @@ static void actuator_target(lua_State *L, CityWorld *w, CityActuatorDef *d)
         d->target = city_lua_field_int(L, 1, "lights", d->target < 0, d->target);
         d->min = 0;
         d->max = 1;
+    } else if (d->kind == CITY_ACT_LOAD) {
+        d->target = city_lua_field_int(L, 1, "load", d->target < 0, d->target);
+        d->min = -10;
+        d->max = 10;
     } else if (d->kind == CITY_ACT_CHARGER) {
         d->target = city_lua_field_int(L, 1, "charger", d->target < 0, d->target);
         d->min = 0;
@@ -128,8 +132,9 @@ static int l_actuator(lua_State *L)
     if (!name)
         return luaL_error(L, "city.control.actuator: give name = \"...\"");
     if (!city_actuator_kind_parse(kind_s, &kind))
-        return luaL_error(L, "city.control.actuator: kind '%s' is not signal, storage, streetlight, charger or generic",
-                          kind_s);
+        return luaL_error(
+            L, "city.control.actuator: kind '%s' is not signal, storage, streetlight, charger, load or generic",
+            kind_s);
     CityActuatorDef d = city_actuator_def_default(kind, name);
     actuator_target(L, w, &d);
     d.min = city_lua_field_number(L, 1, "min", d.min);

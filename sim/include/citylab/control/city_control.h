@@ -30,6 +30,7 @@ typedef enum CityActuatorKind {
     CITY_ACT_STREETLIGHT, /* streetlight group: value = dimming level 0..1 (safe default 1: full on) */
     CITY_ACT_CHARGER,     /* EV charger: value = power limit per port kW (safe default: rated) */
     CITY_ACT_GENERIC,     /* a value no coupling reads (tests, KPIs of the scenario itself) */
+    CITY_ACT_LOAD,        /* building load: cooling thermostat offset deg C, - pre-cool, + curtail (safe default 0) */
     CITY_ACT_KIND_COUNT
 } CityActuatorKind;
 
