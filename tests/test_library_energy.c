@@ -3,7 +3,8 @@
  * against its baseline (a twin in the same run) holds. Adaptive
  * streetlights save energy and are full on when someone was seen;
  * heat-wave demand response cuts the feeder peak; peak shaving with PV
- * self-consumption cuts the peak and the export; the resilience drill
+ * self-consumption cuts the peak and the export; the fine-dust response
+ * lowers walkers' exposure to traffic dust; the resilience drill
  * puts each actuator in its safe default within its set time. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -89,6 +90,19 @@ static void test_pv_selfconsume(void **state)
     city_scenario_destroy(sc);
 }
 
+static void test_fine_dust_response(void **state)
+{
+    (void)state;
+    CityScenario *sc = run("fine_dust_response.lua");
+    const double base = kpi(sc, "walker_traffic_pm25_base_ug_m3"), resp = kpi(sc, "walker_traffic_pm25_response_ug_m3");
+    printf("fine-dust response: walkers' traffic PM2.5 %.2f ug/m3 without, %.2f with; %g trucks not driven\n", base,
+           resp, kpi(sc, "trucks_not_driven"));
+    assert_true(resp < 0.85 * base);
+    /* 100 trucks/h each way from about 1400 s to 7200 s: some 320 trips not made */
+    assert_true(kpi(sc, "trucks_not_driven") > 250 && kpi(sc, "trucks_not_driven") < 400);
+    city_scenario_destroy(sc);
+}
+
 static void test_resilience(void **state)
 {
     (void)state;
@@ -109,6 +123,7 @@ int main(void)
         cmocka_unit_test(test_adaptive_streetlights),
         cmocka_unit_test(test_heatwave_dr),
         cmocka_unit_test(test_pv_selfconsume),
+        cmocka_unit_test(test_fine_dust_response),
         cmocka_unit_test(test_resilience),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
