@@ -104,7 +104,7 @@ bool city_net_reading_parse(const char *sensor_id, const void *payload, size_t l
 
 /* ---- JSON objects with a fixed set of keys ---- */
 
-typedef enum { F_NUM, F_TIME, F_STR, F_BOOL, F_INT, F_U64STR } FieldType;
+typedef enum { F_NUM, F_NUM_OR_NULL, F_TIME, F_STR, F_BOOL, F_INT, F_U64STR } FieldType;
 
 typedef struct Field {
     const char *key;
@@ -148,10 +148,14 @@ static bool read_field(const cJSON *it, const Field *f, char *why, size_t why_le
         *(uint64_t *)f->out = v;
         return true;
     }
+    if (f->type == F_NUM_OR_NULL && cJSON_IsNull(it)) { /* a value that is not a number, sent as such */
+        *(double *)f->out = NAN;
+        return true;
+    }
     if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble))
         return snprintf(why, why_len, "\"%s\" must be a finite number", f->key), false;
     const double v = it->valuedouble;
-    if (f->type == F_NUM) {
+    if (f->type == F_NUM || f->type == F_NUM_OR_NULL) {
         *(double *)f->out = v;
         return true;
     }
@@ -289,8 +293,9 @@ static void exchange_tail(char *buf, size_t cap, const char *src, int64_t x_ms, 
 
 size_t city_net_command_format(char *buf, size_t cap, const CityNetCommand *c)
 {
-    char v[40], t[32], tail[CITY_NET_ID_MAX * 6 + 80];
-    number_text(v, sizeof v, c->value);
+    char v[40] = "null", t[32], tail[CITY_NET_ID_MAX * 6 + 80];
+    if (isfinite(c->value))
+        number_text(v, sizeof v, c->value);
     time_text(t, sizeof t, c->issued_ms);
     exchange_tail(tail, sizeof tail, c->src, c->x_ms, c->seq);
     return fitted(snprintf(buf, cap, "{\"v\":%s,\"t\":%s%s}", v, t, tail), buf, cap);
@@ -334,7 +339,7 @@ bool city_net_command_parse(const void *payload, size_t len, CityNetCommand *out
 {
     memset(out, 0, sizeof *out);
     out->x_ms = out->seq = -1;
-    const Field f[] = {{"v", F_NUM, true, &out->value, 0},
+    const Field f[] = {{"v", F_NUM_OR_NULL, true, &out->value, 0},
                        {"t", F_TIME, true, &out->issued_ms, 0},
                        {"src", F_STR, false, out->src, sizeof out->src},
                        {"x", F_TIME, false, &out->x_ms, 0},

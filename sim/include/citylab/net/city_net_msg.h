@@ -42,7 +42,7 @@ typedef enum CityNetTopic {
 
 /* A command, on actuator/<id>/set. */
 typedef struct CityNetCommand {
-    double value;              /* "v" */
+    double value;              /* "v" (null: not a number, refused as such) */
     int64_t issued_ms;         /* "t", s with ms precision */
     char src[CITY_NET_ID_MAX]; /* "src": controller name ("" for a field device) */
     int64_t x_ms;              /* "x": time of the exchange it belongs to (-1: none, field) */
