@@ -24,7 +24,8 @@ struct CityControl {
     CityTable *log; /* the "commands" table, created with the first command */
 };
 
-static const char *const kind_names[CITY_ACT_KIND_COUNT] = {"signal", "storage", "streetlight", "charger", "generic"};
+static const char *const kind_names[CITY_ACT_KIND_COUNT] = {"signal",  "storage", "streetlight", "charger",
+                                                            "generic", "load",    "access"};
 static const char *const result_names[CITY_CMD_RESULT_COUNT] = {"ack",          "unknown_actuator", "out_of_limits",
                                                                 "not_a_number", "not_allowed",      "failsafe"};
 
@@ -55,7 +56,8 @@ CityActuatorDef city_actuator_def_default(CityActuatorKind kind, const char *nam
                          .target = -1,
                          .min = -INFINITY,
                          .max = INFINITY,
-                         .min_green_s = CITY_SIGNAL_MIN_GREEN_S};
+                         .min_green_s = CITY_SIGNAL_MIN_GREEN_S,
+                         .zone_m = {0, 0, -1, -1}};
     d.safe_value = kind == CITY_ACT_SIGNAL ? -1.0 : kind == CITY_ACT_STREETLIGHT ? 1.0 : 0.0;
     return d;
 }

@@ -1,7 +1,8 @@
 /* Controllers -> grid devices: a STORAGE actuator's value is a battery
  * setpoint in kW (+ discharge, - charge; 0 with the safe default: idle), a
  * STREETLIGHT actuator's value the dimming level 0..1 of a lights group
- * (safe default 1: full on). Applied in COMMIT when the value changed; the
+ * (safe default 1: full on), a LOAD actuator's value the cooling
+ * thermostat offset of a building load in deg C (safe default 0: normal). Applied in COMMIT when the value changed; the
  * grid takes them from its next period on. */
 #include <math.h>
 #include <stdlib.h>
@@ -29,6 +30,8 @@ static CityStatus apply(CityGrid *grid, const CityActuatorDef *d, double v, bool
         st = city_grid_battery_set(grid, d->target, safe && v == 0 ? CITY_BATTERY_IDLE : CITY_BATTERY_MANUAL, v);
     else if (d->kind == CITY_ACT_STREETLIGHT)
         st = city_grid_lights_dim(grid, d->target, v);
+    else if (d->kind == CITY_ACT_LOAD)
+        st = city_grid_load_setpoint(grid, d->target, v);
     if (st != CITY_OK)
         return st; /* the grid set the world error */
     return CITY_OK;
@@ -42,7 +45,7 @@ static CityStatus power_step(CityWorld *w, void *self, int64_t tick)
     CityGrid *grid = city_grid_of(w);
     for (int32_t i = 0; i < p->n; i++) {
         const CityActuatorDef *d = city_actuator_def(c, i);
-        if (d->kind != CITY_ACT_STORAGE && d->kind != CITY_ACT_STREETLIGHT)
+        if (d->kind != CITY_ACT_STORAGE && d->kind != CITY_ACT_STREETLIGHT && d->kind != CITY_ACT_LOAD)
             continue;
         CityActuatorStatus as;
         city_actuator_status(c, i, &as);

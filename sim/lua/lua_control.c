@@ -4,6 +4,7 @@
  * controller the readings of its sensors as they arrive, then runs its
  * timers and step(). See scenarios/DEVICE_API.md. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -173,6 +174,44 @@ static void actuator_target(lua_State *L, CityWorld *w, CityActuatorDef *d)
         d->target = city_lua_field_int(L, 1, "lights", d->target < 0, d->target);
         d->min = 0;
         d->max = 1;
+    } else if (d->kind == CITY_ACT_ACCESS) {
+        const char *classes = city_lua_field_string(L, 1, "classes", "truck");
+        uint32_t mask = 0;
+        char word[32];
+        for (const char *p = classes; *p;) {
+            size_t n = strcspn(p, " ,");
+            if (n > 0) {
+                snprintf(word, sizeof word, "%.*s", (int)(n < sizeof word - 1 ? n : sizeof word - 1), p);
+                uint32_t bit = city_vclass_from_name(word);
+                if (!bit)
+                    luaL_error(L, "city.control.actuator: '%s' in classes is not a vehicle class (truck, bus, ...)",
+                               word);
+                mask |= bit;
+            }
+            p += n;
+            p += strspn(p, " ,");
+        }
+        if (!mask)
+            luaL_error(L, "city.control.actuator: an access actuator needs classes = \"truck ...\"");
+        d->target = (int32_t)mask;
+        d->min = 0;
+        d->max = 1;
+        if (city_lua_field_has(L, 1, "zone")) {
+            lua_getfield(L, 1, "zone");
+            for (int k = 0; k < 4; k++) {
+                lua_rawgeti(L, -1 - k, k + 1);
+                if (!lua_isnumber(L, -1))
+                    luaL_error(L, "city.control.actuator: zone = {x0, y0, x1, y1} (m) needs four numbers");
+                d->zone_m[k] = lua_tonumber(L, -1);
+            }
+            lua_pop(L, 5);
+            if (!(d->zone_m[2] > d->zone_m[0] && d->zone_m[3] > d->zone_m[1]))
+                luaL_error(L, "city.control.actuator: zone = {x0, y0, x1, y1} needs x1 > x0 and y1 > y0");
+        }
+    } else if (d->kind == CITY_ACT_LOAD) {
+        d->target = city_lua_field_int(L, 1, "load", d->target < 0, d->target);
+        d->min = -10;
+        d->max = 10;
     } else if (d->kind == CITY_ACT_CHARGER) {
         d->target = city_lua_field_int(L, 1, "charger", d->target < 0, d->target);
         d->min = 0;
@@ -190,8 +229,9 @@ static int l_actuator(lua_State *L)
     if (!name)
         return luaL_error(L, "city.control.actuator: give name = \"...\"");
     if (!city_actuator_kind_parse(kind_s, &kind))
-        return luaL_error(L, "city.control.actuator: kind '%s' is not signal, storage, streetlight, charger or generic",
-                          kind_s);
+        return luaL_error(
+            L, "city.control.actuator: kind '%s' is not signal, storage, streetlight, charger, load, access or generic",
+            kind_s);
     CityActuatorDef d = city_actuator_def_default(kind, name);
     actuator_target(L, w, &d);
     d.min = city_lua_field_number(L, 1, "min", d.min);
