@@ -190,7 +190,7 @@ struct CityRoad {
     /* vehicles that could not reach their destination (logged) */ /* turns given up for want of a gap (rerouted) */
     CityTable *trips;
     CityTable *edges_table;
-    char err[512];
+    CityError err; /* what the demand and the lights last refused */
 };
 
 /* road.c */
