@@ -69,6 +69,30 @@ static void controllers_hash(const CityWorld *w, const void *self, CityHash *h)
     }
 }
 
+static CityStatus controllers_save(const CityWorld *w, const void *self, CityStateWriter *out)
+{
+    const Controllers *cs = self;
+    city_state_put_i64(out, cs->n);
+    char err[512];
+    for (int32_t k = 0; k < cs->n; k++)
+        if (!control_host_save(cs->list[k], out, err, sizeof err))
+            return city_world_fail((CityWorld *)w, CITY_ERR_INVALID, "cannot checkpoint: %s", err);
+    return CITY_OK;
+}
+
+static CityStatus controllers_load(CityWorld *w, void *self, CityStateReader *in)
+{
+    (void)w;
+    Controllers *cs = self;
+    if (city_state_get_i64(in) != cs->n) {
+        city_state_fail(in, "the checkpoint has another number of controllers than the scenario attaches");
+        return CITY_ERR_PARSE;
+    }
+    for (int32_t k = 0; k < cs->n && !in->bad; k++)
+        control_host_load(cs->list[k], in);
+    return in->bad ? CITY_ERR_PARSE : CITY_OK;
+}
+
 static Controllers *controllers_ensure(lua_State *L, CityWorld *w)
 {
     Controllers *cs = city_world_subsystem(w, CONTROLLERS_NAME);
@@ -82,7 +106,9 @@ static Controllers *controllers_ensure(lua_State *L, CityWorld *w)
                                   .period_ticks = 1,
                                   .step = controllers_step,
                                   .hash = controllers_hash,
-                                  .destroy = controllers_destroy};
+                                  .destroy = controllers_destroy,
+                                  .save = controllers_save,
+                                  .load = controllers_load};
     if (city_world_add_subsystem(w, &def, cs) != CITY_OK) {
         free(cs);
         city_lua_raise(L, w, CITY_ERR_INVALID);

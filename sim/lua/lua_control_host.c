@@ -55,6 +55,7 @@ struct Controller {
     int32_t n_timers, cap_timers;
     Sub *subs;
     int32_t n_subs, cap_subs;
+    int32_t n_init_timers, n_init_subs; /* made by the file and init (what a restore rebuilds) */
     int32_t period_ticks;
     int64_t stale_ms, last_input_ms;
     bool stale, failed, over_budget;
@@ -219,9 +220,10 @@ static int d_param(lua_State *L)
 static int d_log(lua_State *L)
 {
     Controller *c = self_of(L);
+    const int n = lua_gettop(L); /* before the buffer, which may push a box of its own */
     luaL_Buffer b;
     luaL_buffinit(L, &b);
-    for (int i = 1; i <= lua_gettop(L); i++) {
+    for (int i = 1; i <= n; i++) {
         if (i > 1)
             luaL_addchar(&b, ' ');
         if (lua_type(L, i) == LUA_TSTRING || lua_type(L, i) == LUA_TNUMBER || lua_type(L, i) == LUA_TBOOLEAN ||
@@ -643,6 +645,7 @@ Controller *control_host_new(CityWorld *w, const ControllerSpec *spec, char *err
         return NULL;
     }
     open_sandbox(c->L);
+    control_lua_mark_builtins(c->L);
     lua_sethook(c->L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
     int rc = luaL_loadfilex(c->L, spec->path, "t");
     if (rc == LUA_OK)
@@ -658,5 +661,108 @@ Controller *control_host_new(CityWorld *w, const ControllerSpec *spec, char *err
         return NULL;
     }
     c->instr_used = 0;
+    c->n_init_timers = c->n_timers;
+    c->n_init_subs = c->n_subs;
     return c;
+}
+
+/* ---- checkpoints ------------------------------------------------------- */
+
+/* Pushes the functions whose upvalues hold the controller's data: init,
+ * step, every subscription and every pending timer made by init. Returns
+ * the stack position of the first. */
+static int push_roots(Controller *c)
+{
+    const int first = lua_gettop(c->L) + 1;
+    lua_checkstack(c->L, c->n_subs + c->n_init_timers + 4);
+    lua_getglobal(c->L, "init");
+    lua_getglobal(c->L, "step");
+    for (int32_t i = 0; i < c->n_subs; i++)
+        lua_rawgeti(c->L, LUA_REGISTRYINDEX, c->subs[i].ref);
+    for (int32_t i = 0; i < c->n_init_timers && i < c->n_timers; i++)
+        if (c->timers[i].ref != LUA_NOREF)
+            lua_rawgeti(c->L, LUA_REGISTRYINDEX, c->timers[i].ref);
+    return first;
+}
+
+bool control_host_save(const Controller *c, CityStateWriter *out, char *err, size_t err_len)
+{
+    if (c->dev)
+        return snprintf(err, err_len, "controller '%s' is a C shared object, whose state citylab cannot read", c->name),
+               false;
+    for (int32_t i = c->n_init_timers; i < c->n_timers; i++)
+        if (c->timers[i].ref != LUA_NOREF)
+            return snprintf(err, err_len,
+                            "controller '%s' has a timer pending that it made after init; only timers made by "
+                            "init are restored",
+                            c->name),
+                   false;
+    if (c->n_subs != c->n_init_subs)
+        return snprintf(err, err_len, "controller '%s' subscribed after init; only init's subscriptions are restored",
+                        c->name),
+               false;
+    city_state_put_str(out, c->name);
+    for (int32_t i = 0; i < c->n_slots; i++) {
+        const Slot *s = &c->slots[i];
+        city_state_put_u8(out, s->has);
+        city_state_put_f64(out, s->last.value);
+        city_state_put_i64(out, s->last.measured_ms);
+        city_state_put_i64(out, s->last.arrives_ms);
+        city_state_put_u8(out, (uint8_t)s->last.quality);
+    }
+    city_state_put_i64(out, c->n_init_timers);
+    for (int32_t i = 0; i < c->n_init_timers; i++) {
+        city_state_put_i64(out, c->timers[i].due_ms);
+        city_state_put_u8(out, c->timers[i].ref != LUA_NOREF);
+    }
+    city_state_put_i64(out, c->last_input_ms);
+    city_state_put_u8(out, (uint8_t)(c->stale | c->failed << 1 | c->over_budget << 2));
+    city_state_put_u64(out, c->activations);
+    city_state_put_array(out, c->rng.s, 4, sizeof c->rng.s[0]);
+    if (c->failed) /* a stopped controller never runs again: its data does not matter */
+        return true;
+    Controller *m = (Controller *)c; /* walking pushes onto its stack and leaves it as it was */
+    const int top = lua_gettop(m->L), first = push_roots(m);
+    const bool ok = control_lua_save(m->L, first, lua_gettop(m->L), out, err, err_len);
+    lua_settop(m->L, top);
+    return ok;
+}
+
+bool control_host_load(Controller *c, CityStateReader *in)
+{
+    char *name = city_state_get_str(in);
+    const bool same = name && !strcmp(name, c->name);
+    free(name);
+    if (!same)
+        return city_state_fail(in, "controller '%s': the checkpoint has another controller here", c->name);
+    for (int32_t i = 0; i < c->n_slots; i++) {
+        Slot *s = &c->slots[i];
+        s->has = city_state_get_u8(in) != 0;
+        s->last.value = city_state_get_f64(in);
+        s->last.measured_ms = city_state_get_i64(in);
+        s->last.arrives_ms = city_state_get_i64(in);
+        s->last.quality = (CityQuality)city_state_get_u8(in);
+    }
+    if (city_state_get_i64(in) != c->n_init_timers)
+        return city_state_fail(in, "controller '%s': init made another number of timers", c->name);
+    for (int32_t i = 0; i < c->n_init_timers; i++) {
+        c->timers[i].due_ms = city_state_get_i64(in);
+        if (!city_state_get_u8(in) && c->timers[i].ref != LUA_NOREF) {
+            luaL_unref(c->L, LUA_REGISTRYINDEX, c->timers[i].ref);
+            c->timers[i].ref = LUA_NOREF;
+        }
+    }
+    c->last_input_ms = city_state_get_i64(in);
+    const uint8_t flags = city_state_get_u8(in);
+    c->stale = flags & 1;
+    c->failed = (flags >> 1) & 1;
+    c->over_budget = (flags >> 2) & 1;
+    c->activations = city_state_get_u64(in);
+    city_state_get_array(in, c->rng.s, 4, sizeof c->rng.s[0], "controller random stream");
+    if (c->failed || in->bad)
+        return !in->bad;
+    const int top = lua_gettop(c->L), first = push_roots(c);
+    const bool ok = control_lua_load(c->L, first, lua_gettop(c->L), in);
+    lua_settop(c->L, top);
+    return ok;
 }

@@ -10,7 +10,10 @@
 #include <stdint.h>
 
 #include "city_reading.h"
+#include "city_state.h"
 #include "city_world.h"
+
+typedef struct lua_State lua_State;
 
 typedef struct Controller Controller;
 
@@ -46,5 +49,21 @@ void control_host_new_budget(Controller *c);
 const char *control_host_name(const Controller *c);
 bool control_host_failed(const Controller *c);
 uint64_t control_host_activations(const Controller *c);
+
+/* Checkpoints of a controller (host fields, then its Lua data): the
+ * "controllers" subsystem's save and load hooks call these. Saving refuses
+ * (false, err filled) a C controller, and a timer or subscription made
+ * after init that is still pending. Loading expects the controller as a
+ * fresh attach built it; a mismatch marks the reader bad. */
+bool control_host_save(const Controller *c, CityStateWriter *out, char *err, size_t err_len);
+bool control_host_load(Controller *c, CityStateReader *in);
+
+/* lua_control_state.c: a Lua controller's globals and upvalues. */
+/* Records the globals the sandbox opened (not saved); once, before the file runs. */
+void control_lua_mark_builtins(lua_State *L);
+/* Writes the data reachable from the functions at stack positions first..last. */
+bool control_lua_save(lua_State *L, int first, int last, CityStateWriter *out, char *err, size_t err_len);
+/* Reads it back into the same functions of a fresh attach. */
+bool control_lua_load(lua_State *L, int first, int last, CityStateReader *in);
 
 #endif
