@@ -4,6 +4,7 @@
  * controller the readings of its sensors as they arrive, then runs its
  * timers and step(). See scenarios/DEVICE_API.md. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
 #include "city_lua.h"
 #include "city_road.h"
 #include "city_sensor.h"
+#include "city_strmap.h"
 #include "lua_control_internal.h"
 #include "lua_fields.h"
 #include "lua_modules.h"
@@ -21,9 +23,18 @@
 #define CONTROLLERS_NAME "controllers"
 #define READ_BATCH 256
 
+/* Who reads a channel: controller and its slot, and the next reader. */
+typedef struct Route {
+    int32_t ctl, slot, next;
+} Route;
+
 typedef struct Controllers {
     Controller **list;
     int32_t n, cap;
+    int32_t routed;    /* controllers indexed below (rebuilt when one is attached) */
+    CityStrMap by_key; /* "name/quantity" (keys owned by the controllers) -> channel */
+    int32_t *head;     /* per channel: its first route */
+    Route *routes;     /* per channel a list in attach order */
 } Controllers;
 
 static void controllers_destroy(void *self)
@@ -32,7 +43,43 @@ static void controllers_destroy(void *self)
     for (int32_t i = 0; i < cs->n; i++)
         control_host_free(cs->list[i]);
     free(cs->list);
+    city_strmap_free(&cs->by_key);
+    free(cs->head);
+    free(cs->routes);
     free(cs);
+}
+
+/* Indexes every controller's channels, so that a reading goes only to the
+ * controllers that read it, in attach order. */
+static CityStatus route_build(CityWorld *w, Controllers *cs)
+{
+    city_strmap_free(&cs->by_key);
+    int32_t total = 0;
+    for (int32_t k = 0; k < cs->n; k++)
+        total += control_host_slot_count(cs->list[k]);
+    Route *r = realloc(cs->routes, ((size_t)total + 1) * sizeof *r);
+    int32_t *head = r ? realloc(cs->head, ((size_t)total + 1) * sizeof *head) : NULL;
+    if (r)
+        cs->routes = r;
+    if (!head)
+        return city_world_fail(w, CITY_ERR_NOMEM, "out of memory routing readings to controllers");
+    cs->head = head;
+    int32_t n_routes = 0, n_keys = 0;
+    for (int32_t k = cs->n - 1; k >= 0; k--) /* prepending: the lists end up in attach order */
+        for (int32_t s = control_host_slot_count(cs->list[k]) - 1; s >= 0; s--) {
+            const char *key = control_host_slot_key(cs->list[k], s);
+            int32_t ch = city_strmap_get(&cs->by_key, key);
+            if (ch < 0) {
+                ch = n_keys++;
+                head[ch] = -1;
+                if (!city_strmap_put(&cs->by_key, key, ch))
+                    return city_world_fail(w, CITY_ERR_NOMEM, "out of memory routing readings to controllers");
+            }
+            r[n_routes] = (Route){k, s, head[ch]};
+            head[ch] = n_routes++;
+        }
+    cs->routed = cs->n;
+    return CITY_OK;
 }
 
 static CityStatus controllers_step(CityWorld *w, void *self, int64_t tick)
@@ -45,11 +92,20 @@ static CityStatus controllers_step(CityWorld *w, void *self, int64_t tick)
         CityReading batch[READ_BATCH];
         const int64_t now = tick * city_world_dt_ms(w);
         size_t got;
+        if (cs->routed != cs->n) {
+            CityStatus st = route_build(w, cs);
+            if (st != CITY_OK)
+                return st;
+        }
+        char key[CITY_SENSOR_NAME_MAX + 16];
         do {
             got = city_sensors_poll(s, now, batch, READ_BATCH);
-            for (size_t r = 0; r < got; r++)
-                for (int32_t k = 0; k < cs->n; k++)
-                    control_host_reading(cs->list[k], &batch[r]);
+            for (size_t r = 0; r < got; r++) {
+                snprintf(key, sizeof key, "%s/%s", batch[r].sensor, city_quantity_name(batch[r].quantity));
+                const int32_t ch = city_strmap_get(&cs->by_key, key);
+                for (int32_t i = ch >= 0 ? cs->head[ch] : -1; i >= 0; i = cs->routes[i].next)
+                    control_host_deliver(cs->list[cs->routes[i].ctl], cs->routes[i].slot, &batch[r]);
+            }
         } while (got == READ_BATCH);
     }
     for (int32_t k = 0; k < cs->n; k++)

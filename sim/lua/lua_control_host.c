@@ -352,11 +352,28 @@ void control_host_reading(Controller *c, const CityReading *r)
 {
     char key[CITY_SENSOR_NAME_MAX + 16];
     snprintf(key, sizeof key, "%s/%s", r->sensor, city_quantity_name(r->quantity));
-    Slot *s = NULL;
-    for (int32_t i = 0; i < c->n_slots && !s; i++)
-        if (!strcmp(c->slots[i].key, key))
-            s = &c->slots[i];
-    if (!s || c->failed)
+    for (int32_t i = 0; i < c->n_slots; i++)
+        if (!strcmp(c->slots[i].key, key)) {
+            control_host_deliver(c, i, r);
+            return;
+        }
+}
+
+int32_t control_host_slot_count(const Controller *c)
+{
+    return c->n_slots;
+}
+
+const char *control_host_slot_key(const Controller *c, int32_t slot)
+{
+    return c->slots[slot].key;
+}
+
+void control_host_deliver(Controller *c, int32_t slot, const CityReading *r)
+{
+    Slot *s = &c->slots[slot];
+    const char *key = s->key;
+    if (c->failed)
         return;
     s->has = true;
     s->last = *r;

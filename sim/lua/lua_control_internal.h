@@ -40,6 +40,11 @@ Controller *control_host_new(CityWorld *w, const ControllerSpec *spec, char *err
 void control_host_free(Controller *c);
 /* A reading arrived: stored if the controller reads that sensor, then its subscribers run. */
 void control_host_reading(Controller *c, const CityReading *r);
+/* The channels it reads ("name/quantity" keys, owned by it), and a reading
+ * of channel `slot` arriving (what control_host_reading does once found). */
+int32_t control_host_slot_count(const Controller *c);
+const char *control_host_slot_key(const Controller *c, int32_t slot);
+void control_host_deliver(Controller *c, int32_t slot, const CityReading *r);
 /* One tick: stale check, due timers, step() on its period. Errors and budget overruns put its
  * actuators in fail-safe and stop it; the run goes on. */
 void control_host_tick(Controller *c, int64_t tick);
