@@ -16,6 +16,8 @@ static const CouplingDef couplings[] = {
     {"sensor_power", couple_sensor_power_attach},   /* meters, feeders, chargers, lights -> sensors */
     {"control_road", couple_control_road_attach},   /* actuators -> traffic lights */
     {"control_power", couple_control_power_attach}, /* actuators -> batteries, streetlights */
+    {"ped_env", couple_ped_env_attach},             /* air at people's positions -> exposure */
+    {"sensor_ped", couple_sensor_ped_attach},       /* people in view -> cameras, radar */
     {NULL, NULL},                                   /* end of table */
 };
 

@@ -30,5 +30,7 @@ CityStatus couple_weather_power_attach(CityWorld *world, const char *name); /* c
 CityStatus couple_sensor_power_attach(CityWorld *world, const char *name);  /* couple_sensor_power.c */
 CityStatus couple_control_road_attach(CityWorld *world, const char *name);  /* couple_control_road.c */
 CityStatus couple_control_power_attach(CityWorld *world, const char *name); /* couple_control_power.c */
+CityStatus couple_ped_env_attach(CityWorld *world, const char *name);       /* couple_ped_env.c */
+CityStatus couple_sensor_ped_attach(CityWorld *world, const char *name);    /* couple_sensor_ped.c */
 
 #endif

@@ -21,7 +21,7 @@ static CityQuantity quantity_arg(lua_State *L, const char *name, const char *whe
     if (!city_quantity_parse(name, &q))
         luaL_error(L,
                    "%s: unknown quantity '%s' (count, occupancy, speed, pm25, pm10, nox, temperature, "
-                   "humidity, irradiance, wind_speed, wind_dir, energy, voltage, current, power, status)",
+                   "humidity, irradiance, wind_speed, wind_dir, energy, voltage, current, power, status, people)",
                    where, name);
     return q;
 }

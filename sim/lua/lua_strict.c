@@ -68,6 +68,7 @@ static const StrictFn STRICT[] = {
       "charge_below_kw", "discharge_above_kw", NULL}},
     {"grid", "charger", {"id", "bus", "ports", "power_kw", "efficiency", "x", "y", NULL}},
     {"grid", "lights", {"id", "bus", "count", "w_each", "dim", "on_below_wm2", NULL}},
+    {"env", "weather", {"csv", NULL}},
     {"ped", "config", {"speed_mean",  "speed_sd",    "speed_min",   "speed_max",     "max_speed_factor",
                        "tau",         "radius_mean", "radius_sd",   "mass",          "a",
                        "b",           "lambda",      "wall_a",      "wall_b",        "cutoff",
