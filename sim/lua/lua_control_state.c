@@ -17,6 +17,7 @@
 
 #include <lauxlib.h>
 
+#include "city_state.h"
 #include "lua_control_internal.h"
 
 #define CTL_DEPTH 32              /* deepest table nesting saved */
@@ -395,7 +396,7 @@ static bool walk(CtlWalk *w, int first, int last)
     return ok && (!w->in || !w->in->bad);
 }
 
-bool control_lua_save(lua_State *L, int first, int last, CityStateWriter *out, char *err, size_t err_len)
+static bool control_lua_save(lua_State *L, int first, int last, CityStateWriter *out, char *err, size_t err_len)
 {
     lua_newtable(L);
     lua_setfield(L, LUA_REGISTRYINDEX, CTL_VISITED);
@@ -407,9 +408,126 @@ bool control_lua_save(lua_State *L, int first, int last, CityStateWriter *out, c
     return ok;
 }
 
-bool control_lua_load(lua_State *L, int first, int last, CityStateReader *in)
+static bool control_lua_load(lua_State *L, int first, int last, CityStateReader *in)
 {
     char err[8] = "";
     CtlWalk w = {.L = L, .in = in, .err = err, .err_len = sizeof err, .where = ""};
     return walk(&w, first, last);
+}
+
+/* Pushes the functions whose upvalues hold the controller's data: init,
+ * step, every subscription and every pending timer made by init. Returns
+ * the stack position of the first. */
+static int push_roots(CityController *c)
+{
+    const int first = lua_gettop(c->L) + 1;
+    lua_checkstack(c->L, c->n_subs + c->n_init_timers + 4);
+    lua_getglobal(c->L, "init");
+    lua_getglobal(c->L, "step");
+    for (int32_t i = 0; i < c->n_subs; i++)
+        lua_rawgeti(c->L, LUA_REGISTRYINDEX, c->subs[i].ref);
+    for (int32_t i = 0; i < c->n_init_timers && i < c->n_timers; i++)
+        if (c->timers[i].ref != LUA_NOREF)
+            lua_rawgeti(c->L, LUA_REGISTRYINDEX, c->timers[i].ref);
+    return first;
+}
+
+/* Why a controller cannot be saved, or NULL. */
+static const char *unsaveable(const CityController *c)
+{
+    if (c->dev)
+        return "is a C shared object, whose state citylab cannot read";
+    if (c->bridge)
+        return "runs in citylab-agent through the bridge";
+    for (int32_t i = c->n_init_timers; i < c->n_timers; i++)
+        if (c->timers[i].ref != LUA_NOREF)
+            return "has a timer pending that it made after init; only timers made by init are restored";
+    if (c->n_subs != c->n_init_subs)
+        return "subscribed after init; only init's subscriptions are restored";
+    return NULL;
+}
+
+bool controller_save(CityController *c, CityStateWriter *out, char *err, size_t err_len)
+{
+    const char *why = unsaveable(c);
+    if (why)
+        return snprintf(err, err_len, "controller '%s' %s", c->name, why), false;
+    city_state_put_str(out, c->name);
+    city_state_put_i64(out, c->n_slots);
+    for (int32_t i = 0; i < c->n_slots; i++) {
+        const Slot *sl = &c->slots[i];
+        city_state_put_str(out, sl->key);
+        city_state_put_u8(out, sl->has);
+        city_state_put_f64(out, sl->last.value);
+        city_state_put_i64(out, sl->last.measured_ms);
+        city_state_put_i64(out, sl->last.arrives_ms);
+        city_state_put_u8(out, (uint8_t)sl->last.quality);
+    }
+    city_state_put_i64(out, c->n_init_timers);
+    for (int32_t i = 0; i < c->n_init_timers; i++) {
+        city_state_put_i64(out, c->timers[i].due_ms);
+        city_state_put_u8(out, c->timers[i].ref != LUA_NOREF);
+    }
+    city_state_put_i64(out, c->last_input_ms);
+    city_state_put_u8(out, (uint8_t)(c->stale | c->failed << 1 | c->over_budget << 2));
+    city_state_put_str(out, c->failure);
+    city_state_put_u64(out, c->activations);
+    city_state_put_array(out, c->rng.s, 4, sizeof c->rng.s[0]);
+    if (c->failed) /* a stopped controller never runs again: its data does not matter */
+        return true;
+    const int top = lua_gettop(c->L), first = push_roots(c);
+    const bool ok = control_lua_save(c->L, first, lua_gettop(c->L), out, err, err_len);
+    lua_settop(c->L, top);
+    if (!ok) {
+        char what[512];
+        snprintf(what, sizeof what, "controller '%s': %s", c->name, err);
+        snprintf(err, err_len, "%s", what);
+    }
+    return ok;
+}
+
+bool controller_load(CityController *c, CityStateReader *in)
+{
+    char *name = city_state_get_str(in);
+    const bool same = name && !strcmp(name, c->name);
+    free(name);
+    if (!same || city_state_get_i64(in) != c->n_slots)
+        return city_state_fail(in, "controller '%s': the checkpoint has another controller here", c->name);
+    for (int32_t i = 0; i < c->n_slots && !in->bad; i++) {
+        Slot *sl = &c->slots[i];
+        char *key = city_state_get_str(in);
+        if (!key || strcmp(key, sl->key) != 0)
+            city_state_fail(in, "controller '%s': the checkpoint has another sensor channel here", c->name);
+        free(key);
+        sl->has = city_state_get_u8(in) != 0;
+        sl->last.value = city_state_get_f64(in);
+        sl->last.measured_ms = city_state_get_i64(in);
+        sl->last.arrives_ms = city_state_get_i64(in);
+        sl->last.quality = (CityQuality)city_state_get_u8(in);
+    }
+    if (city_state_get_i64(in) != c->n_init_timers)
+        return city_state_fail(in, "controller '%s': init made another number of timers", c->name);
+    for (int32_t i = 0; i < c->n_init_timers && !in->bad; i++) {
+        c->timers[i].due_ms = city_state_get_i64(in);
+        if (!city_state_get_u8(in) && c->timers[i].ref != LUA_NOREF) {
+            luaL_unref(c->L, LUA_REGISTRYINDEX, c->timers[i].ref);
+            c->timers[i].ref = LUA_NOREF;
+        }
+    }
+    c->last_input_ms = city_state_get_i64(in);
+    const uint8_t flags = city_state_get_u8(in);
+    c->stale = flags & 1;
+    c->failed = (flags >> 1) & 1;
+    c->over_budget = (flags >> 2) & 1;
+    char *failure = city_state_get_str(in);
+    snprintf(c->failure, sizeof c->failure, "%s", failure ? failure : "");
+    free(failure);
+    c->activations = city_state_get_u64(in);
+    city_state_get_array(in, c->rng.s, 4, sizeof c->rng.s[0], "controller random stream");
+    if (c->failed || in->bad)
+        return !in->bad;
+    const int top = lua_gettop(c->L), first = push_roots(c);
+    const bool ok = control_lua_load(c->L, first, lua_gettop(c->L), in);
+    lua_settop(c->L, top);
+    return ok;
 }
