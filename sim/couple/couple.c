@@ -38,6 +38,22 @@ CityStatus couple_load_none(CityWorld *world, void *self, CityStateReader *in)
     return CITY_OK;
 }
 
+void couple_save_applied(CityStateWriter *out, int32_t n, const double *applied)
+{
+    city_state_put_i64(out, n);
+    city_state_put_array(out, applied, (size_t)n, sizeof *applied);
+}
+
+CityStatus couple_load_applied(CityStateReader *in, int32_t n, double *applied)
+{
+    if (city_state_get_i64(in) != n) {
+        city_state_fail(in, "the checkpoint has another number of actuators than the scenario declares");
+        return CITY_ERR_PARSE;
+    }
+    city_state_get_array(in, applied, (size_t)n, sizeof *applied, "actuator values applied");
+    return in->bad ? CITY_ERR_PARSE : CITY_OK;
+}
+
 CityStatus city_couple_attach_all(CityWorld *world)
 {
     for (const CouplingDef *c = couplings; c->name; c++) {

@@ -16,6 +16,10 @@ typedef struct CouplingDef {
 CityStatus couple_save_none(const CityWorld *world, const void *self, CityStateWriter *out);
 CityStatus couple_load_none(CityWorld *world, void *self, CityStateReader *in);
 
+/* Checkpoint of what a controller coupling last applied per actuator (couple.c). */
+void couple_save_applied(CityStateWriter *out, int32_t n, const double *applied);
+CityStatus couple_load_applied(CityStateReader *in, int32_t n, double *applied);
+
 /* One attach function per coupling file. */
 CityStatus couple_ev_attach(CityWorld *world, const char *name);             /* couple_ev.c */
 CityStatus couple_emission_attach(CityWorld *world, const char *name);       /* couple_emission.c */
