@@ -20,8 +20,7 @@ void ped_space_free(PedSpace *s)
     free(s->area_doors);
     free(s->walls);
     free(s->free_walls);
-    free(s->wall_cell_first);
-    free(s->wall_cell_items);
+    ped_walls_free(&s->wall_hash);
     free(s->g_cost);
     free(s->came_from);
     free(s->heap);
@@ -472,44 +471,25 @@ static bool build_wall_grid(PedSpace *s, double cutoff_m)
     s->gny = (int32_t)ny;
     s->cell_w = s->periodic ? (x1 - x0) / s->gnx : cell;
     s->cell_h = cell;
-    int32_t n_cells = s->gnx * s->gny;
-    s->wall_cell_first = calloc((size_t)n_cells + 1, sizeof(int32_t));
-    if (!s->wall_cell_first)
-        return false;
-    /* Two passes: count, then fill, each wall into every cell its
-     * cutoff-widened box touches. */
-    for (int pass = 0; pass < 2; pass++) {
-        for (int32_t i = 0; i < s->n_walls; i++) {
-            const PedWall *w = &s->walls[i];
-            int32_t cx0, cy0, cx1, cy1;
-            ped_grid_cell(s, fmin(w->x1, w->x2) - cutoff_m, fmin(w->y1, w->y2) - cutoff_m, &cx0, &cy0);
-            ped_grid_cell(s, fmax(w->x1, w->x2) + cutoff_m, fmax(w->y1, w->y2) + cutoff_m, &cx1, &cy1);
-            if (s->periodic) {
-                cx0 = 0;
-                cx1 = s->gnx - 1;
-            }
-            for (int32_t cy = cy0; cy <= cy1; cy++)
-                for (int32_t cx = cx0; cx <= cx1; cx++) {
-                    int32_t c = cy * s->gnx + cx;
-                    if (pass == 0)
-                        s->wall_cell_first[c + 1]++;
-                    else
-                        s->wall_cell_items[s->wall_cell_fill[c]++] = i;
-                }
-        }
-        if (pass == 0) {
-            for (int32_t c = 0; c < n_cells; c++)
-                s->wall_cell_first[c + 1] += s->wall_cell_first[c];
-            s->wall_cell_items = malloc(((size_t)s->wall_cell_first[n_cells] + 1) * sizeof(int32_t));
-            s->wall_cell_fill = malloc((size_t)n_cells * sizeof(int32_t));
-            if (!s->wall_cell_items || !s->wall_cell_fill)
-                return false;
-            memcpy(s->wall_cell_fill, s->wall_cell_first, (size_t)n_cells * sizeof(int32_t));
-        }
-    }
-    free(s->wall_cell_fill);
-    s->wall_cell_fill = NULL;
     return true;
+}
+
+CityStatus ped_space_fit_radius(CityPed *ped, double radius_m)
+{
+    PedSpace *s = &ped->space;
+    if (s->wall_hash.first && radius_m <= s->wall_hash_r_m)
+        return CITY_OK;
+    const CityPedParams *p = &ped->p;
+    double r = fmax(radius_m, s->wall_hash_r_m);
+    /* The force reaches r + wall radius + 12 B (capped at the cutoff);
+     * Chipmunk's pairs need r + wall radius. */
+    double reach = fmax(fmin(r + p->wall_radius_m + 12 * p->wall_b_m, p->cutoff_m), r + p->wall_radius_m);
+    if (!ped_walls_build(&s->wall_hash, s->walls, s->n_walls, 1.0, reach))
+        return ped_fail(ped, CITY_ERR_NOMEM, "ped: out of memory listing walls by cell");
+    s->wall_hash_r_m = r;
+    if (ped->phys)
+        ped_physics_set_walls(ped->phys, &s->wall_hash);
+    return CITY_OK;
 }
 
 void ped_grid_cell(const PedSpace *s, double x, double y, int32_t *cx, int32_t *cy)
@@ -557,5 +537,6 @@ CityStatus ped_space_seal(CityPed *ped)
         w->by1 = fmax(w->y1, w->y2);
     }
     s->sealed = true;
-    return CITY_OK;
+    /* Drawn radii stay within 3 sd of the mean; larger ones rebuild. */
+    return ped_space_fit_radius(ped, ped->p.radius_mean_m + 3 * ped->p.radius_sd_m);
 }
