@@ -43,6 +43,13 @@ typedef struct PedSpace {
      * radius wall_hash_r_m (rebuilt when a larger person enters). */
     PedWallHash wall_hash;
     double wall_hash_r_m;
+    /* Areas by cell (after sealing): cell (cx, cy) of a grid of side
+     * area_cell_m from (ax0, ay0) lists, ascending, the areas whose box
+     * meets it. */
+    double ax0, ay0, area_cell_m;
+    int32_t anx, any;
+    int32_t *area_cell_first; /* anx * any + 1 */
+    int32_t *area_cell_items;
     /* A* scratch over doors. */
     double *g_cost;
     int32_t *came_from;
