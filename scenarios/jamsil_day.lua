@@ -74,8 +74,10 @@ end, { whole_run = true })
 -- from the south-west of the district to Asan Medical Center. On its way the
 -- two signalised junctions it crosses carry priority-request receivers
 -- (emergency detectors) on its approach lanes, and controllers/preemption.lua
--- gives it green (`--param preempt=false`: the lights keep their plans).
--- Check: with pre-emption it arrives within 1.3 times its free-flow time.
+-- gives it green (`--param preempt=false`: the lights keep their plans; as
+-- an emergency vehicle may pass a red, on this route at this hour that
+-- changes its travel time by about a second). Check: it arrives within 1.3
+-- times its free-flow time.
 local PREEMPT = city.param("preempt", true)
 local tb = require("signal_testbed")
 local AMB_FROM, AMB_TO, AMB_AT = "-70998360#1", "-909315383", 8 * H + 600
