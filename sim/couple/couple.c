@@ -15,6 +15,7 @@ static const CouplingDef couplings[] = {
     {"sensor_power", couple_sensor_power_attach},   /* meters, feeders, chargers, lights -> sensors */
     {"control_road", couple_control_road_attach},   /* actuators -> traffic lights */
     {"control_power", couple_control_power_attach}, /* actuators -> batteries, streetlights */
+    {"ped_road", couple_ped_road_attach},           /* people <-> vehicles at crossings, conflicts */
     {NULL, NULL},                                   /* end of table */
 };
 

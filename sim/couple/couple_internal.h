@@ -25,5 +25,6 @@ CityStatus couple_weather_power_attach(CityWorld *world, const char *name); /* c
 CityStatus couple_sensor_power_attach(CityWorld *world, const char *name);  /* couple_sensor_power.c */
 CityStatus couple_control_road_attach(CityWorld *world, const char *name);  /* couple_control_road.c */
 CityStatus couple_control_power_attach(CityWorld *world, const char *name); /* couple_control_power.c */
+CityStatus couple_ped_road_attach(CityWorld *world, const char *name);      /* couple_ped_road.c */
 
 #endif
