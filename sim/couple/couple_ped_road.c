@@ -24,6 +24,8 @@
 #define PR_ABOUT_M 3.0      /* someone within this of a crossing's door, heading for it, is stepping on */
 #define PR_LOOK_M 80.0      /* vehicles farther from a crossing are not followed */
 #define PR_COMFORT_MPS2 3.0 /* a driver stops for a person when it takes no harder braking */
+#define PR_ACCEL_MPS2 2.6   /* a vehicle pulling away (SUMO's passenger car) */
+#define PR_STUB_M 20.0      /* a lane shorter than this between two junctions is a stub */
 #define PR_CELL_M 40.0      /* grid over the crossings */
 
 static const char *const PR_NAME = "ped_road";
@@ -117,7 +119,107 @@ static double stop_ahead_m(const CityRoad *road, const CityRoadNet *net, const C
 }
 
 /* Step 2 for one vehicle and one crossing. */
-static CityStatus vehicle_at(PedRoad *pr, CityWorld *w, const CityRoad *road, const CityVehicleView *v, int32_t k)
+static bool crosses(const PrCrossing *x, int32_t link)
+{
+    for (int32_t f = 0; f < x->n_foes; f++)
+        if (x->foes[f] == link)
+            return true;
+    return false;
+}
+
+/* The junction link a vehicle takes next (or is on, inside a junction) and
+ * its distance to the stop line (0 inside); -1 when none. */
+static int32_t vehicle_link(const PedRoad *pr, const CityRoadNet *net, const CityVehicleView *v, double *dist_m)
+{
+    const CityLane *lane = &net->lanes[v->lane];
+    *dist_m = 0.0;
+    if (net->edges[lane->edge].internal)
+        return pr->link_of_lane[v->lane];
+    for (int32_t k = lane->out_first; k < lane->out_first + lane->out_count; k++)
+        if (net->conns[k].to_lane == v->next_lane) {
+            *dist_m = lane->length_m - v->pos_m;
+            return net->conns[k].link;
+        }
+    return -1;
+}
+
+/* Whether a vehicle's body (front, middle or rear) stands on the crossing:
+ * a queue that spills back over it (people do not walk into cars). */
+static bool on_crossing(const PrCrossing *x, const CityVehicleView *v)
+{
+    for (int k = 0; k < 3; k++) {
+        double back = 0.5 * k * v->length_m;
+        double rx = v->xy.x - back * cos(v->heading_rad) - x->x1, ry = v->xy.y - back * sin(v->heading_rad) - x->y1;
+        double s = rx * x->ux + ry * x->uy, nrm = -rx * x->uy + ry * x->ux;
+        if (s > -0.5 && s < x->len_m + 0.5 && fabs(nrm) < x->half_w_m + 0.5)
+            return true;
+    }
+    return false;
+}
+
+/* Distance along its route from a vehicle to the first junction link it
+ * will take that crosses x, within PR_LOOK_M; INFINITY when none (a
+ * vehicle leaving a joined junction meets the next one metres later). */
+static double route_meets(const PrCrossing *x, const CityRoadNet *net, const CityVehicleView *v)
+{
+    const CityLane *lane = &net->lanes[v->lane];
+    double dist = lane->length_m - v->pos_m;
+    for (int32_t k = v->route_pos + 1; k < v->route_len && dist < PR_LOOK_M; k++) {
+        const CityEdge *from = &net->edges[v->route[k - 1]];
+        const CityConnection *via = NULL; /* a connection from edge k-1 to edge k */
+        for (int32_t l = from->lane_first; l < from->lane_first + from->lane_count && !via; l++)
+            for (int32_t c = net->lanes[l].out_first; c < net->lanes[l].out_first + net->lanes[l].out_count; c++)
+                if (net->lanes[net->conns[c].to_lane].edge == v->route[k]) {
+                    via = &net->conns[c];
+                    break;
+                }
+        if (!via)
+            return INFINITY;
+        if (via->link >= 0 && crosses(x, via->link))
+            return dist;
+        for (int32_t i = 0; i < via->via_count; i++)
+            dist += net->lanes[net->via[via->via_first + i]].length_m;
+        dist += net->edges[v->route[k]].length_m;
+    }
+    return INFINITY;
+}
+
+/* Folds a vehicle's arrival at crossing x into the gaps people see: a
+ * vehicle closing in on the crossing (heading within 60 degrees of it) or
+ * bound for a link that crosses it arrives after its distance over its
+ * speed; one inside a junction on such a link, or standing on the
+ * crossing, counts as arriving now (the lane model stops nobody inside a
+ * junction). s: its front along the
+ * crossing. */
+static void approach(PrCrossing *x, const CityRoadNet *net, const CityVehicleView *v, int32_t link, double dist_m,
+                     double s)
+{
+    bool foe = link >= 0 && crosses(x, link);
+    if ((foe && net->edges[net->lanes[v->lane].edge].internal) || on_crossing(x, v)) {
+        x->tta_any_s = x->tta_nostop_s = 0.0;
+        return;
+    }
+    double sc = fmin(fmax(s, 0.0), x->len_m); /* nearest point of the centre line */
+    double dx = x->x1 + x->ux * sc - v->xy.x, dy = x->y1 + x->uy * sc - v->xy.y;
+    double d = fmax(0.0, hypot(dx, dy) - x->half_w_m);
+    double toward = d > 0 ? (dx * cos(v->heading_rad) + dy * sin(v->heading_rad)) / hypot(dx, dy) : 1.0;
+    double along = foe ? dist_m : route_meets(x, net, v);
+    if (isfinite(along))
+        d = fmin(d, along);
+    else if (toward < 0.5)
+        return; /* moving past or away */
+    /* a vehicle routed over it may pull away from a light any moment: it
+     * arrives as if accelerating (2.6 m/s2, SUMO's passenger car) */
+    double v0 = v->speed_mps, tta = isfinite(along) ? (sqrt(v0 * v0 + 2.0 * PR_ACCEL_MPS2 * d) - v0) / PR_ACCEL_MPS2
+                                    : v0 > 0.1      ? d / v0
+                                                    : INFINITY;
+    x->tta_any_s = fmin(x->tta_any_s, tta);
+    if (v->speed_mps * v->speed_mps / (2.0 * PR_COMFORT_MPS2) >= d - 1.0)
+        x->tta_nostop_s = fmin(x->tta_nostop_s, tta);
+}
+
+static CityStatus vehicle_at(PedRoad *pr, CityWorld *w, const CityRoad *road, const CityVehicleView *v, int32_t link,
+                             double dist_m, int32_t k)
 {
     const CityRoadNet *net = city_road_net(road);
     PrCrossing *x = &pr->x[k];
@@ -125,21 +227,8 @@ static CityStatus vehicle_at(PedRoad *pr, CityWorld *w, const CityRoad *road, co
     double s = rx * x->ux + ry * x->uy, nrm = -rx * x->uy + ry * x->ux; /* along and across the crossing */
     if (fabs(nrm) > PR_LOOK_M || s < -PR_LOOK_M || s > x->len_m + PR_LOOK_M)
         return CITY_OK;
-    double ch = cos(v->heading_rad), sh = sin(v->heading_rad);
-    double hs = ch * x->ux + sh * x->uy, hn = -ch * x->uy + sh * x->ux;
-    /* arrival: where its heading meets the centre line, if on the crossing */
-    if (nrm * hn < 0 && fabs(hn) > 0.2) {
-        double to_line = -nrm / hn, at = s + hs * to_line;
-        if (at > -1.0 && at < x->len_m + 1.0) {
-            double to_edge = fmax(0.0, (fabs(nrm) - x->half_w_m) / fabs(hn));
-            double tta = v->speed_mps > 0.1 ? to_edge / v->speed_mps : INFINITY;
-            bool inside = net->edges[net->lanes[v->lane].edge].internal;
-            bool can_stop = !inside && v->speed_mps * v->speed_mps / (2.0 * PR_COMFORT_MPS2) < to_edge - 1.0;
-            x->tta_any_s = fmin(x->tta_any_s, tta);
-            if (!can_stop)
-                x->tta_nostop_s = fmin(x->tta_nostop_s, tta);
-        }
-    }
+    double hn = -cos(v->heading_rad) * x->uy + sin(v->heading_rad) * x->ux; /* heading across the crossing */
+    approach(x, net, v, link, dist_m, s);
     /* a passage over the centre line this tick (for PET) */
     double dt_s = city_world_dt_ms(w) / 1000.0, back = v->speed_mps * dt_s;
     double nrm_prev = nrm - back * hn, s_cross = s;
@@ -150,8 +239,8 @@ static CityStatus vehicle_at(PedRoad *pr, CityWorld *w, const CityRoad *road, co
     }
     double stop_m = pr->near_first[k + 1] > pr->near_first[k] ? stop_ahead_m(road, net, v) : INFINITY;
     for (int32_t i = pr->near_first[k]; i < pr->near_first[k + 1]; i++) {
-        if (!pr->near[i].on && x->open != 1)
-            continue; /* waiting at the kerb of a closed crossing: no party to a conflict */
+        if (!pr->near[i].on)
+            continue; /* measured on the crossing only: netconvert's walking areas overlap turning paths */
         CityStatus st = pr_pair_ped(pr, w, v, stop_m, &pr->near[i], k);
         if (st != CITY_OK)
             return st;
@@ -171,8 +260,11 @@ static CityStatus follow_vehicles(PedRoad *pr, CityWorld *w, const CityRoad *roa
         if (cx < 0 || cy < 0 || cx >= pr->gnx || cy >= pr->gny)
             continue;
         int32_t c = cy * pr->gnx + cx;
+        double dist_m = 0;
+        int32_t link =
+            pr->cell_first[c] < pr->cell_first[c + 1] ? vehicle_link(pr, city_road_net(road), &v, &dist_m) : -1;
         for (int32_t j = pr->cell_first[c]; j < pr->cell_first[c + 1]; j++) {
-            CityStatus st = vehicle_at(pr, w, road, &v, pr->cell_items[j]);
+            CityStatus st = vehicle_at(pr, w, road, &v, link, dist_m, pr->cell_items[j]);
             if (st != CITY_OK)
                 return st;
         }
@@ -217,8 +309,8 @@ static CityStatus control_crossings(PedRoad *pr, CityPed *ped, CityRoad *road)
         bool zebra = !x->signal && city_ped_crossing_get(ped, x->ped)->priority;
         if (!pr->yield || !(x->n_on > 0 || (zebra && x->open && x->n_about > 0)))
             continue;
-        for (int32_t f = 0; f < x->n_foes; f++)
-            pr->want[x->foes[f]] = 1;
+        for (int32_t f = 0; f < x->n_block; f++)
+            pr->want[x->block[f]] = 1;
     }
     int32_t keep = 0;
     for (int32_t i = 0; i < pr->n_blocked; i++) {
@@ -232,8 +324,8 @@ static CityStatus control_crossings(PedRoad *pr, CityPed *ped, CityRoad *road)
     }
     pr->n_blocked = keep;
     for (int32_t k = 0; k < pr->n_x; k++)
-        for (int32_t f = 0; f < pr->x[k].n_foes; f++) {
-            int32_t l = pr->x[k].foes[f];
+        for (int32_t f = 0; f < pr->x[k].n_block; f++) {
+            int32_t l = pr->x[k].block[f];
             if (pr->want[l] == 1) {
                 if (!city_array_grow((void **)&pr->blocked, &pr->cap_blocked, pr->n_blocked + 1, sizeof(int32_t)) ||
                     city_road_link_set_blocked(road, l, true) != CITY_OK)
@@ -305,11 +397,14 @@ static void pr_destroy(void *self)
     if (!pr)
         return;
     pr_safety_free(pr);
-    for (int32_t i = 0; i < pr->n_x; i++)
+    for (int32_t i = 0; i < pr->n_x; i++) {
         free(pr->x[i].foes);
+        free(pr->x[i].block);
+    }
     free(pr->x);
     free(pr->x_of_area);
     free(pr->x_of_door);
+    free(pr->link_of_lane);
     free(pr->cell_first);
     free(pr->cell_items);
     free(pr->want);
@@ -333,6 +428,40 @@ static CityStatus crossing_foes(PrCrossing *x, const CityRoadNet *net, const Cit
     for (int32_t l = base; l < base + n; l++)
         if (net->links[l].conn >= 0 && (city_road_link_foes(net, l)[bit / 64] >> (bit % 64)) & 1u)
             x->foes[x->n_foes++] = l;
+    return CITY_OK;
+}
+
+/* The links a person on crossing x blocks: its foes, and the links that
+ * feed a foe's lane when that lane is a stub (joined junctions of
+ * OpenStreetMap networks leave lanes of decimetres between two stop
+ * lines): a vehicle must wait before the first junction, as it cannot
+ * stop on the stub. */
+static CityStatus crossing_blocks(PrCrossing *x, const CityRoadNet *net)
+{
+    int32_t cap = x->n_foes + 1;
+    x->block = malloc((size_t)cap * sizeof *x->block);
+    if (!x->block)
+        return CITY_ERR_NOMEM;
+    for (int32_t f = 0; f < x->n_foes; f++)
+        x->block[x->n_block++] = x->foes[f];
+    for (int32_t i = 0; i < x->n_block; i++) { /* grows while it runs: feeders of feeders */
+        int32_t lane = net->conns[net->links[x->block[i]].conn].from_lane;
+        if (net->lanes[lane].length_m >= PR_STUB_M || i >= 4 * x->n_foes)
+            continue;
+        for (int32_t c = 0; c < net->n_conns; c++) {
+            int32_t l = net->conns[c].link;
+            if (net->conns[c].to_lane != lane || l < 0)
+                continue;
+            bool seen = false;
+            for (int32_t k = 0; k < x->n_block && !seen; k++)
+                seen = x->block[k] == l;
+            if (seen)
+                continue;
+            if (!city_array_grow((void **)&x->block, &cap, x->n_block + 1, sizeof *x->block))
+                return CITY_ERR_NOMEM;
+            x->block[x->n_block++] = l;
+        }
+    }
     return CITY_OK;
 }
 
@@ -369,7 +498,8 @@ static CityStatus crossing_setup(PedRoad *pr, const CityPed *ped, const CityRoad
         x->door_y[s] = 0.5 * (y1 + y2);
         pr->x_of_door[doors[s]] = k;
     }
-    return crossing_foes(x, net, d);
+    CityStatus st = crossing_foes(x, net, d);
+    return st == CITY_OK ? crossing_blocks(x, net) : st;
 }
 
 /* The grid that lists, per cell, the crossings within PR_LOOK_M. */
@@ -435,8 +565,14 @@ static CityStatus pr_build(CityWorld *w, PedRoad *pr, const CityPed *ped, const 
     pr->x_of_door = malloc(((size_t)pr->n_doors + 1) * sizeof *pr->x_of_door);
     pr->near_first = calloc((size_t)pr->n_x + 1, sizeof *pr->near_first);
     pr->want = calloc((size_t)net->n_links + 1, 1);
-    if (!pr->x || !pr->x_of_area || !pr->x_of_door || !pr->near_first || !pr->want)
+    pr->link_of_lane = malloc(((size_t)net->n_lanes + 1) * sizeof *pr->link_of_lane);
+    if (!pr->x || !pr->x_of_area || !pr->x_of_door || !pr->near_first || !pr->want || !pr->link_of_lane)
         return CITY_ERR_NOMEM;
+    for (int32_t l = 0; l < net->n_lanes; l++)
+        pr->link_of_lane[l] = -1;
+    for (int32_t c = 0; c < net->n_conns; c++)
+        for (int32_t k = 0; k < net->conns[c].via_count; k++)
+            pr->link_of_lane[net->via[net->conns[c].via_first + k]] = net->conns[c].link;
     memset(pr->x_of_area, 0xff, ((size_t)pr->n_areas + 1) * sizeof *pr->x_of_area);
     memset(pr->x_of_door, 0xff, ((size_t)pr->n_doors + 1) * sizeof *pr->x_of_door);
     for (int32_t k = 0; k < pr->n_x; k++)
@@ -484,6 +620,15 @@ int32_t city_ped_road_conflicts(const CityWorld *world, double since_s, CityConf
         n++;
     }
     return n;
+}
+
+bool city_ped_road_counts(const CityWorld *world, uint64_t *conflicts, uint64_t *collisions, uint64_t *ped_ttc)
+{
+    const PedRoad *pr = city_world_subsystem(world, PR_NAME);
+    *conflicts = pr ? pr->conflicts : 0;
+    *collisions = pr ? pr->collisions : 0;
+    *ped_ttc = pr ? pr->ped_ttc : 0;
+    return pr != NULL;
 }
 
 CityStatus city_ped_road_set_yield(CityWorld *world, bool yield)

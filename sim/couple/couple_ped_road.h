@@ -30,6 +30,8 @@ typedef struct PrCrossing {
     bool signal;           /* tls_link >= 0 */
     int32_t *foes;         /* global vehicle links that cross it */
     int32_t n_foes;
+    int32_t *block; /* links a person on it blocks: its foes and the links feeding stub lanes into them */
+    int32_t n_block;
     double x1, y1, ux, uy;  /* centre line start and unit direction */
     double len_m, half_w_m; /* length and half width */
     int32_t door[2];        /* doors at its ends (-1: none) */
@@ -72,6 +74,7 @@ typedef struct PedRoad {
     int32_t *x_of_area; /* ped area -> crossing, -1 */
     int32_t *x_of_door; /* ped door -> crossing, -1 */
     int32_t n_areas, n_doors;
+    int32_t *link_of_lane; /* road internal lane -> the junction link it belongs to, -1 */
     /* crossings near each cell of a grid over them (CSR) */
     double gx0, gy0, cell_m;
     int32_t gnx, gny;

@@ -5,8 +5,13 @@
  * a circle, a vehicle a 1.8 m wide box behind its front bumper; TTC is
  * when the person's centre first enters the box grown by the person's
  * radius (for two vehicles: either front enters the other's box grown by
- * half a width); a person meeting a standing vehicle (under 0.5 m/s) is
- * no conflict. An encounter with TTC under 5 s is followed while it lasts and
+ * half a width). A person is hit by the front metre of a moving vehicle:
+ * one meeting a standing or creeping vehicle (under 1 m/s, walking pace),
+ * or brushing the side or
+ * rear of a crawling queue (the walkers do not see vehicles), is no
+ * conflict. Collisions are counted between vehicles and people only:
+ * vehicle boxes that meet inside a junction are the lane model's internal
+ * lanes converging (TTC 0, no collision). An encounter with TTC under 5 s is followed while it lasts and
  * keeps its least TTC (Hayward 1972; threshold 1.5 s as in the Swedish
  * Traffic Conflict Technique, Hyden 1987).
  * Post-encroachment time (PET): the time between the first party leaving
@@ -30,7 +35,8 @@
 #define PR_HALF_WIDTH_M 0.9 /* half a car's width (1.8 m) */
 #define PR_PET_STRIP_M 1.0  /* a person within this of a vehicle's path point shares it */
 #define PR_VV_RANGE_M 30.0  /* vehicle pairs farther apart are not compared */
-#define PR_MOVING_MPS 0.5   /* a vehicle slower than this at contact is standing */
+#define PR_MOVING_MPS 1.0   /* a vehicle slower than this (walking pace) at contact is creeping */
+#define PR_FRONT_M 1.0      /* a person is hit by the front metre of a vehicle */
 
 /* A party moving along a fixed heading at speed v with acceleration a
  * (it stops when braking brings it to rest): its travel after t seconds. */
@@ -61,7 +67,7 @@ static double ttc_point_box(const Mover *p, const Mover *f, double len, double r
             continue; /* a person walking into a standing vehicle: no traffic conflict */
         double dx = p->x + p->ux * dp - (f->x + f->ux * df), dy = p->y + p->uy * dp - (f->y + f->uy * df);
         double lx = dx * f->ux + dy * f->uy, ly = -dx * f->uy + dy * f->ux;
-        if (lx <= r && lx >= -len - r && fabs(ly) <= PR_HALF_WIDTH_M + r)
+        if (lx <= r && lx >= -(box_moving ? PR_FRONT_M : len) - r && fabs(ly) <= PR_HALF_WIDTH_M + r)
             return t;
     }
     return INFINITY;
@@ -108,7 +114,9 @@ static void fold_ttc(PedRoad *pr, const CityWorld *w, PrEncounter *e, double ttc
 {
     (void)pr;
     e->seen = city_world_tick(w);
-    if (ttc <= 0.0)
+    /* two vehicles "touching" inside a junction are internal lanes of the
+     * lane model meeting, not a crash: TTC 0, no collision */
+    if (ttc <= 0.0 && e->type == CITY_CONFLICT_VEH_PED)
         e->collision = true;
     if (ttc > 0.05 && vrel / (2.0 * ttc) > e->drac_mps2)
         e->drac_mps2 = vrel / (2.0 * ttc);

@@ -91,9 +91,9 @@ static bool parse_shape(const char *s, double **out, int32_t *n)
 /* A junction's id and intLanes (crossings find their link index there). */
 static void read_junction(WalkRead *r, const char **attrs)
 {
-    const char *id = sumo_attr(attrs, "id"), *il = sumo_attr(attrs, "intLanes");
-    if (!id || !il || !strstr(il, "_c"))
-        return; /* no crossing among its links */
+    const char *id = sumo_attr(attrs, "id"), *il = sumo_attr(attrs, "intLanes"), *type = sumo_attr(attrs, "type");
+    if (!id || !il || !strstr(il, "_c") || (type && strcmp(type, "internal") == 0))
+        return; /* no crossing among its links (an internal junction lists its foes' lanes) */
     if (!city_array_grow((void **)&r->juncs, &r->cap_juncs, r->n_juncs + 1, sizeof(WalkJunction))) {
         sumo_fail(&r->p, CITY_ERR_NOMEM, "out of memory reading junction '%s'", id);
         return;

@@ -431,7 +431,8 @@ static int l_stats(lua_State *L)
     return 1;
 }
 
-/* city.ped.crossings() -> { {id, junction, signal, priority, x, y, length, width}, ... } in declaration order */
+/* city.ped.crossings() -> { {id, junction, signal, priority, x, y, x1, y1, x2, y2, length, width}, ... } in
+ * declaration order */
 static int l_crossings(lua_State *L)
 {
     CityPed *ped = ped_of(L);
@@ -454,6 +455,14 @@ static int l_crossings(lua_State *L)
         lua_setfield(L, -2, "y");
         lua_pushnumber(L, hypot(d->x2 - d->x1, d->y2 - d->y1));
         lua_setfield(L, -2, "length");
+        const struct {
+            const char *k;
+            double v;
+        } ends[] = {{"x1", d->x1}, {"y1", d->y1}, {"x2", d->x2}, {"y2", d->y2}};
+        for (size_t k = 0; k < sizeof ends / sizeof ends[0]; k++) {
+            lua_pushnumber(L, ends[k].v);
+            lua_setfield(L, -2, ends[k].k);
+        }
         lua_pushnumber(L, d->width_m);
         lua_setfield(L, -2, "width");
         lua_rawseti(L, -2, (lua_Integer)i + 1);
@@ -522,6 +531,23 @@ static int l_conflicts(lua_State *L)
     return 1;
 }
 
+/* city.ped.safety() -> { conflicts, collisions, ped_conflicts_ttc, attached } so far */
+static int l_safety(lua_State *L)
+{
+    uint64_t conflicts, collisions, ped_ttc;
+    bool attached = city_ped_road_counts(city_lua_world(L), &conflicts, &collisions, &ped_ttc);
+    lua_createtable(L, 0, 4);
+    lua_pushinteger(L, (lua_Integer)conflicts);
+    lua_setfield(L, -2, "conflicts");
+    lua_pushinteger(L, (lua_Integer)collisions);
+    lua_setfield(L, -2, "collisions");
+    lua_pushinteger(L, (lua_Integer)ped_ttc);
+    lua_setfield(L, -2, "ped_conflicts_ttc");
+    lua_pushboolean(L, attached);
+    lua_setfield(L, -2, "attached");
+    return 1;
+}
+
 int city_lua_open_ped(lua_State *L)
 {
     static const luaL_Reg fns[] = {{"config", l_config},
@@ -543,6 +569,7 @@ int city_lua_open_ped(lua_State *L)
                                    {"crossing", l_crossing},
                                    {"set_yield", l_set_yield},
                                    {"conflicts", l_conflicts},
+                                   {"safety", l_safety},
                                    {NULL, NULL}};
     luaL_newlibtable(L, fns);
     lua_newtable(L); /* places, shared by every function */

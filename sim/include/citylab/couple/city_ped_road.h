@@ -41,6 +41,11 @@ typedef struct CityConflictMark {
  * 0 when the coupling is not attached. Callable any time between steps. */
 int32_t city_ped_road_conflicts(const CityWorld *world, double since_s, CityConflictMark *out, int32_t cap);
 
+/* Counts so far: conflicts (rows of conflicts.csv), collisions (vehicle
+ * and person touching) and vehicle-pedestrian conflicts with TTC under
+ * the threshold. False (all 0) when the coupling is not attached. Any time. */
+bool city_ped_road_counts(const CityWorld *world, uint64_t *conflicts, uint64_t *collisions, uint64_t *ped_ttc);
+
 /* Switches vehicles' yielding to people at crossings on or off during a
  * run (the initial value is CityPedParams.yield). Between steps. */
 CityStatus city_ped_road_set_yield(CityWorld *world, bool yield);
