@@ -93,19 +93,17 @@ static void free_charts(void)
 #endif
 }
 
-static int take_screenshot(CityScenario *sc, const CityCliOptions *o, char *err, size_t len)
+static int take_screenshot(CityScenario *sc, const CityCliOptions *o, CityError *err)
 {
 #ifdef CITY_HAVE_VIEWER
-    CityError shot_err;
-    if (city_view_screenshot(sc, shot_charts, o->screenshot_path, o->width, o->height, &shot_err) != CITY_OK) {
-        snprintf(err, len, "%s", shot_err.msg);
+    if (city_view_screenshot(sc, shot_charts, o->screenshot_path, o->width, o->height, err) != CITY_OK)
         return 2;
-    }
     return 0;
 #else
     (void)sc;
-    snprintf(err, len, "%s: this citylab was built without the viewer; rebuild with -DCITY_BUILD_VIEWER=ON",
-             o->screenshot_path);
+    city_error_set(err, CITY_ERR_INVALID,
+                   "%s: this citylab was built without the viewer; rebuild with -DCITY_BUILD_VIEWER=ON",
+                   o->screenshot_path);
     return 2;
 #endif
 }
@@ -156,19 +154,16 @@ int city_cmd_run(int argc, char **argv)
 /* Loads the scenario and opens its output folder; 0 or an exit code. */
 int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out, CityReplay **replay, double *load_s)
 {
-    char err[CITY_ERROR_MAX * 2] = "";
+    CityError err = {0};
     double t0 = city_wall_now();
     *sc = NULL;
     *out = NULL;
     *replay = NULL;
     city_memcap_set(o->mem_limit_bytes ? o->mem_limit_bytes : (size_t)CITY_DEFAULT_MEM_MB << 20);
-    CityError load_err;
-    CityStatus st = city_scenario_load(&o->scenario, sc, &load_err);
-    if (st != CITY_OK)
-        snprintf(err, sizeof err, "%s", load_err.msg);
+    CityStatus st = city_scenario_load(&o->scenario, sc, &err);
     if (st == CITY_OK && o->replay_path)
         if ((st = city_command_replay(city_scenario_world(*sc), o->replay_path, replay)) != CITY_OK)
-            snprintf(err, sizeof err, "%s", city_world_error(city_scenario_world(*sc)));
+            city_error_set(&err, CITY_ERR_INVALID, "%s", city_world_error(city_scenario_world(*sc)));
     if (st == CITY_OK) {
         CityWorld *w = city_scenario_world(*sc);
         *load_s = city_wall_now() - t0;
@@ -185,17 +180,17 @@ int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out,
         sigaddset(&block, SIGTERM);
         sigaddset(&block, SIGHUP);
         sigprocmask(SIG_BLOCK, &block, &saved);
-        if ((st = city_output_begin(out_dir, out, err, sizeof err)) == CITY_OK)
+        if ((st = city_output_begin(out_dir, out, &err)) == CITY_OK)
             watch_signals(*out);
         sigprocmask(SIG_SETMASK, &saved, NULL);
         if (st == CITY_OK)
-            st = city_output_attach_log(*out, w, err, sizeof err);
+            st = city_output_attach_log(*out, w, &err);
         if (st == CITY_OK)
-            st = city_output_attach_readings(*out, w, err, sizeof err);
+            st = city_output_attach_readings(*out, w, &err);
     }
     if (st == CITY_OK)
         return 0;
-    print_error(err[0] ? err : city_status_name(st));
+    print_error(err.msg[0] ? err.msg : city_status_name(st));
     city_run_abort(*out, *sc ? city_scenario_world(*sc) : NULL);
     *out = NULL;
     city_scenario_destroy(*sc);
@@ -207,17 +202,17 @@ int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out,
 
 int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out, double t0, double load_s)
 {
-    char err[CITY_ERROR_MAX * 2] = "";
+    CityError err = {0};
     CityWorld *w = city_scenario_world(sc);
     CityStatus st = o->net_path ? city_net_checks_report(w) : CITY_OK;
     if (st == CITY_OK)
         st = city_scenario_finish(sc);
     if (st != CITY_OK)
-        snprintf(err, sizeof err, "%s", city_world_error(w));
-    if (st == CITY_OK && o->screenshot_path && o->screenshot_at_s < 0 && take_screenshot(sc, o, err, sizeof err) != 0)
+        city_error_set(&err, CITY_ERR_INVALID, "%s", city_world_error(w));
+    if (st == CITY_OK && o->screenshot_path && o->screenshot_at_s < 0 && take_screenshot(sc, o, &err) != 0)
         st = CITY_ERR_INVALID;
     if (st != CITY_OK) {
-        print_error(err[0] ? err : city_status_name(st));
+        print_error(err.msg[0] ? err.msg : city_status_name(st));
         city_run_abort(out, w);
         return 2;
     }
@@ -230,8 +225,8 @@ int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out
                                                    &params[n_params].literal))
         n_params++;
     CityRunInfo info = {city_scenario_name(sc), CITY_VERSION, city_wall_now() - t0, load_s, params, n_params};
-    if ((st = city_output_commit(out, w, &info, err, sizeof err)) != CITY_OK) {
-        print_error(err[0] ? err : city_status_name(st));
+    if ((st = city_output_commit(out, w, &info, &err)) != CITY_OK) {
+        print_error(err.msg[0] ? err.msg : city_status_name(st));
         return 2;
     }
     bool pass = city_world_checks_pass(w);
@@ -256,14 +251,10 @@ int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out
     return pass ? 0 : 1;
 }
 
-int city_cmd_run_from(int argc, char **argv, int first)
+/* The run itself, once the options are parsed (and the bridge is up). */
+static int run_parsed(CityCliOptions *o)
 {
-    CityCliOptions o;
-    int rc = city_cli_parse(argc, argv, first, "run", &o);
-    if (rc != 0) {
-        city_cli_options_free(&o);
-        return rc == 1 ? 0 : rc;
-    }
+    int rc;
     double t0 = city_wall_now(), load_s = 0;
     CityScenario *sc;
     CityOutput *out;
@@ -271,52 +262,52 @@ int city_cmd_run_from(int argc, char **argv, int first)
     CityCheckpointInfo ck = {0};
     bool fork = false;
     uint64_t fork_seed = 0;
-    if ((o.restore_path && (rc = city_run_restore_prepare(&o, &ck, &fork, &fork_seed)) != 0) ||
-        (rc = city_run_begin(&o, &sc, &out, &replay, &load_s)) != 0) {
+    if ((o->restore_path && (rc = city_run_restore_prepare(o, &ck, &fork, &fork_seed)) != 0) ||
+        (rc = city_run_begin(o, &sc, &out, &replay, &load_s)) != 0) {
         city_checkpoint_info_free(&ck);
-        city_cli_options_free(&o);
+        city_cli_options_free(o);
         return rc;
     }
-    if (o.restore_path && city_run_restore_apply(sc, &o, out, fork, fork_seed) != 0) {
+    if (o->restore_path && city_run_restore_apply(sc, o, out, fork, fork_seed) != 0) {
         city_checkpoint_info_free(&ck);
         city_run_abort(out, city_scenario_world(sc));
         city_scenario_destroy(sc);
         city_replay_free(replay);
-        city_cli_options_free(&o);
+        city_cli_options_free(o);
         return 2;
     }
     city_checkpoint_info_free(&ck);
-    char err[CITY_ERROR_MAX * 2] = "";
+    CityError err = {0};
     CityWorld *w = city_scenario_world(sc);
     const int64_t end_tick = city_scenario_end_tick(sc);
     const int64_t shot_tick =
-        o.screenshot_path && o.screenshot_at_s >= 0 ? city_world_ticks_for(w, o.screenshot_at_s) : -1;
-    const bool show = !o.quiet && isatty(STDERR_FILENO);
-    const bool log_lines = !o.quiet && !show;
+        o->screenshot_path && o->screenshot_at_s >= 0 ? city_world_ticks_for(w, o->screenshot_at_s) : -1;
+    const bool show = !o->quiet && isatty(STDERR_FILENO);
+    const bool log_lines = !o->quiet && !show;
     LogProgress lp = log_progress_start();
-    int64_t save_tick = !o.save_state_path       ? -1
-                        : o.screenshot_at_s >= 0 ? city_world_ticks_for(w, o.screenshot_at_s)
-                                                 : end_tick;
+    int64_t save_tick = !o->save_state_path       ? -1
+                        : o->screenshot_at_s >= 0 ? city_world_ticks_for(w, o->screenshot_at_s)
+                                                  : end_tick;
     if (save_tick >= 0 && save_tick < city_world_tick(w)) {
-        snprintf(err, sizeof err, "--at %.1f s is before the restored run's time (%.1f s)", o.screenshot_at_s,
-                 city_world_time_s(w));
+        city_error_set(&err, CITY_ERR_INVALID, "--at %.1f s is before the restored run's time (%.1f s)",
+                       o->screenshot_at_s, city_world_time_s(w));
         goto fail;
     }
     double last_print = t0;
 #ifdef CITY_HAVE_VIEWER
-    if (o.screenshot_path && !(shot_charts = city_view_charts_create())) {
-        snprintf(err, sizeof err, "out of memory");
+    if (o->screenshot_path && !(shot_charts = city_view_charts_create())) {
+        city_error_set(&err, CITY_ERR_INVALID, "out of memory");
         goto fail;
     }
 #endif
     sample_charts(w);
     while (city_world_tick(w) < end_tick && !city_world_stopped(w)) {
-        if (shot_tick >= 0 && city_world_tick(w) == shot_tick && take_screenshot(sc, &o, err, sizeof err) != 0)
+        if (shot_tick >= 0 && city_world_tick(w) == shot_tick && take_screenshot(sc, o, &err) != 0)
             goto fail;
-        if (city_world_tick(w) == save_tick && city_run_save_state(sc, &o, out) != 0)
+        if (city_world_tick(w) == save_tick && city_run_save_state(sc, o, out) != 0)
             goto failed;
         if (city_scenario_step(sc) != CITY_OK) {
-            snprintf(err, sizeof err, "%s", city_world_error(w));
+            city_error_set(&err, CITY_ERR_INVALID, "%s", city_world_error(w));
             goto fail;
         }
         sample_charts(w);
@@ -334,30 +325,56 @@ int city_cmd_run_from(int argc, char **argv, int first)
         progress(t0, w, end_tick, true);
     if (save_tick >= city_world_tick(w)) {
         if (save_tick > city_world_tick(w)) {
-            snprintf(err, sizeof err, "--at %.1f s is after the end of the run (%.1f s); nothing was saved",
-                     o.screenshot_at_s, city_world_time_s(w));
+            city_error_set(&err, CITY_ERR_INVALID,
+                           "--at %.1f s is after the end of the run (%.1f s); nothing was saved", o->screenshot_at_s,
+                           city_world_time_s(w));
             goto fail;
         }
-        if (city_run_save_state(sc, &o, out) != 0)
+        if (city_run_save_state(sc, o, out) != 0)
             goto failed;
     }
     /* a screenshot asked for at (or after) the end */
-    if (shot_tick >= city_world_tick(w) && take_screenshot(sc, &o, err, sizeof err) != 0)
+    if (shot_tick >= city_world_tick(w) && take_screenshot(sc, o, &err) != 0)
         goto fail;
-    rc = city_run_conclude(sc, &o, out, t0, load_s);
+    rc = city_run_conclude(sc, o, out, t0, load_s);
     city_scenario_destroy(sc);
     city_replay_free(replay);
-    city_cli_options_free(&o);
+    city_cli_options_free(o);
     free_charts();
     return rc;
 
 fail:
-    print_error(err);
+    print_error(err.msg);
 failed:
     city_run_abort(out, w);
     city_scenario_destroy(sc);
     city_replay_free(replay);
-    city_cli_options_free(&o);
+    city_cli_options_free(o);
     free_charts();
     return 2;
+}
+
+int city_cmd_run_from(int argc, char **argv, int first)
+{
+    CityCliOptions o;
+    int rc = city_cli_parse(argc, argv, first, "run", &o);
+    if (rc != 0) {
+        city_cli_options_free(&o);
+        return rc == 1 ? 0 : rc;
+    }
+    CityRunBridge *bridge = NULL;
+    if (o.bridge_url) {
+        char err[1024];
+        bridge = city_run_bridge_create(o.bridge_url, o.bridge_site ? o.bridge_site : "lab",
+                                        o.bridge_timeout_ms ? o.bridge_timeout_ms : 10000, err, sizeof err);
+        if (!bridge) {
+            fprintf(stderr, "citylab: error: --bridge: %s\n", err);
+            city_cli_options_free(&o);
+            return 2;
+        }
+        o.scenario.bridge = city_run_bridge_iface(bridge);
+    }
+    rc = run_parsed(&o);
+    city_run_bridge_destroy(bridge, true);
+    return rc;
 }

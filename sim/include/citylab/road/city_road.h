@@ -161,6 +161,10 @@ CityStatus city_road_tls_set_phase(CityRoad *road, int32_t tls, int32_t phase);
  * crosses); it stays until changed. */
 CityStatus city_road_link_set_blocked(CityRoad *road, int32_t link, bool blocked);
 bool city_road_link_blocked(const CityRoad *road, int32_t link);
+/* Asks a light for a phase the safe way (controllers through a signal
+ * actuator): a green ends through a yellow, a yellow or all-red phase runs
+ * out first; while a transition runs the call does nothing (ask again). */
+CityStatus city_road_tls_switch_phase(CityRoad *road, int32_t tls, int32_t phase);
 
 /* ---- reading (viewer, Lua, tests) ------------------------------------- */
 
@@ -198,6 +202,8 @@ bool city_road_lane_closed(const CityRoad *road, int32_t lane);
 /* Current signal state string of a light (link_count chars), and its phase. */
 const char *city_road_tls_state(const CityRoad *road, int32_t tls);
 int32_t city_road_tls_phase(const CityRoad *road, int32_t tls);
+/* Simulated time (s) at which a light's current phase began. */
+double city_road_tls_phase_start_s(const CityRoad *road, int32_t tls);
 
 typedef struct CityRoadStats {
     uint64_t inserted;          /* vehicles that entered */
