@@ -25,20 +25,10 @@
 #define SCHOOL CITY_SOURCE_DIR "/scenarios/school_zone.lua"
 #define NET CITY_SOURCE_DIR "/tests/data/road/crossings.net.xml"
 
-static char *file_in(const char *dir, const char *name)
-{
-    char path[8192];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    char *s = city_test_read_file(path, NULL);
-    if (!s)
-        fail_msg("missing output %s", path);
-    return s;
-}
-
 /* The number after "name": in summary.json. */
 static double summary_number(const char *dir, const char *name)
 {
-    char *s = file_in(dir, "summary.json"), key[128];
+    char *s = city_test_read_in(dir, "summary.json"), key[128];
     snprintf(key, sizeof key, "\"%s\": ", name);
     const char *p = strstr(s, key);
     if (!p)
@@ -82,7 +72,7 @@ static void test_school_zone_yielding(void **state)
     r = run(b, NULL);
     assert_int_equal(r.exit_code, 0);
     city_test_run_free(&r);
-    char *ca = file_in(a, "conflicts.csv"), *cb = file_in(b, "conflicts.csv");
+    char *ca = city_test_read_in(a, "conflicts.csv"), *cb = city_test_read_in(b, "conflicts.csv");
     assert_non_null(strstr(ca, "time_s,x_m,y_m,place,party_a,party_b,type,ttc_s,pet_s,drac_mps2"));
     assert_true(strlen(ca) > 200);
     assert_string_equal(ca, cb);
