@@ -110,6 +110,58 @@ static int take_screenshot(CityScenario *sc, const CityCliOptions *o, char *err,
 #endif
 }
 
+int city_run_frames_begin(const CityCliOptions *o, struct CityViewFrames **frames)
+{
+    *frames = NULL;
+    if (!o->frames_dir)
+        return 0;
+#ifdef CITY_HAVE_VIEWER
+    char err[CITY_ERROR_MAX];
+    if (city_output_frames_dir(o->frames_dir, err, sizeof err) != CITY_OK) {
+        fprintf(stderr, "citylab: error: %s\n", err);
+        return 2;
+    }
+    CityError ferr;
+    *frames = city_view_frames_create(o->frames_dir, o->frames_every_s > 0 ? o->frames_every_s : 60.0, o->width,
+                                      o->height, &ferr);
+    if (!*frames) {
+        fprintf(stderr, "citylab: error: %s\n", ferr.msg);
+        return 2;
+    }
+    return 0;
+#else
+    fprintf(stderr,
+            "citylab: error: --frames %s: this citylab was built without the viewer; rebuild with "
+            "-DCITY_BUILD_VIEWER=ON\n",
+            o->frames_dir);
+    return 2;
+#endif
+}
+
+void city_run_frames_end(struct CityViewFrames *frames)
+{
+#ifdef CITY_HAVE_VIEWER
+    city_view_frames_free(frames);
+#else
+    (void)frames;
+#endif
+}
+
+/* A time-lapse frame when one is due (after loading and after each step). */
+static int frames_step(struct CityViewFrames *frames, CityScenario *sc, char *err, size_t len)
+{
+#ifdef CITY_HAVE_VIEWER
+    CityError ferr;
+    if (frames && city_view_frames_step(frames, sc, &ferr) != CITY_OK) {
+        snprintf(err, len, "%s", ferr.msg);
+        return 2;
+    }
+#else
+    (void)frames, (void)sc, (void)err, (void)len;
+#endif
+    return 0;
+}
+
 /* One error line, with the memory cap's note (if it held) on that line,
  * before a traceback. */
 static void print_error(const char *err)
@@ -288,6 +340,7 @@ int city_cmd_run_from(int argc, char **argv, int first)
     city_checkpoint_info_free(&ck);
     char err[CITY_ERROR_MAX * 2] = "";
     CityWorld *w = city_scenario_world(sc);
+    struct CityViewFrames *frames = NULL;
     const int64_t end_tick = city_scenario_end_tick(sc);
     const int64_t shot_tick =
         o.screenshot_path && o.screenshot_at_s >= 0 ? city_world_ticks_for(w, o.screenshot_at_s) : -1;
@@ -310,6 +363,10 @@ int city_cmd_run_from(int argc, char **argv, int first)
     }
 #endif
     sample_charts(w);
+    if (city_run_frames_begin(&o, &frames) != 0)
+        goto failed;
+    if (frames_step(frames, sc, err, sizeof err) != 0)
+        goto fail;
     while (city_world_tick(w) < end_tick && !city_world_stopped(w)) {
         if (shot_tick >= 0 && city_world_tick(w) == shot_tick && take_screenshot(sc, &o, err, sizeof err) != 0)
             goto fail;
@@ -320,6 +377,8 @@ int city_cmd_run_from(int argc, char **argv, int first)
             goto fail;
         }
         sample_charts(w);
+        if (frames_step(frames, sc, err, sizeof err) != 0)
+            goto fail;
         if (log_lines)
             log_progress(&lp, t0, w, end_tick);
         if (show && (city_world_tick(w) & 63) == 0) {
@@ -345,6 +404,7 @@ int city_cmd_run_from(int argc, char **argv, int first)
     if (shot_tick >= city_world_tick(w) && take_screenshot(sc, &o, err, sizeof err) != 0)
         goto fail;
     rc = city_run_conclude(sc, &o, out, t0, load_s);
+    city_run_frames_end(frames);
     city_scenario_destroy(sc);
     city_replay_free(replay);
     city_cli_options_free(&o);
@@ -354,6 +414,7 @@ int city_cmd_run_from(int argc, char **argv, int first)
 fail:
     print_error(err);
 failed:
+    city_run_frames_end(frames);
     city_run_abort(out, w);
     city_scenario_destroy(sc);
     city_replay_free(replay);

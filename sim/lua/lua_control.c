@@ -13,6 +13,7 @@
 #include "city_control.h"
 #include "city_lua.h"
 #include "city_road.h"
+#include "city_scenario.h"
 #include "city_sensor.h"
 #include "lua_control_internal.h"
 #include "lua_fields.h"
@@ -88,6 +89,19 @@ static Controllers *controllers_ensure(lua_State *L, CityWorld *w)
         city_lua_raise(L, w, CITY_ERR_INVALID);
     }
     return cs;
+}
+
+bool city_scenario_controller_at(const CityScenario *scenario, int32_t i, CityControllerInfo *out)
+{
+    const Controllers *cs = city_world_subsystem(city_scenario_world_const(scenario), CONTROLLERS_NAME);
+    if (!cs || i < 0 || i >= cs->n)
+        return false;
+    const Controller *c = cs->list[i];
+    out->name = control_host_name(c);
+    out->failed = control_host_failed(c);
+    out->activations = control_host_activations(c);
+    out->actuators = control_host_actuators(c, &out->n_actuators);
+    return true;
 }
 
 /* The target of an actuator from tls = "<id>", battery = <id>, lights = <id> or target = <index>. */

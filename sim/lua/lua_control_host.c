@@ -529,6 +529,12 @@ uint64_t control_host_activations(const Controller *c)
     return c->activations;
 }
 
+const int32_t *control_host_actuators(const Controller *c, int32_t *n)
+{
+    *n = c->n_allowed;
+    return c->allowed;
+}
+
 void control_host_free(Controller *c)
 {
     if (!c)

@@ -46,5 +46,7 @@ void control_host_new_budget(Controller *c);
 const char *control_host_name(const Controller *c);
 bool control_host_failed(const Controller *c);
 uint64_t control_host_activations(const Controller *c);
+/* The actuator indices it may drive (owned by the controller). */
+const int32_t *control_host_actuators(const Controller *c, int32_t *n);
 
 #endif
