@@ -349,8 +349,9 @@ static void test_peak_shaving_scenario(void **state)
     assert_true(ctl >= 450.0 && ctl < 455.0);
 }
 
-/* A signal actuator: the controller holds phase 2 of light B1 from 10 s; it fails at 60 s and the
- * light goes back to its own fixed-time plan. */
+/* A signal actuator: the controller holds phase 2 of light B1 from 10 s; the light leaves its
+ * green phase 0 through the yellow phase 1 (3 s), never straight to the crossing green; the
+ * controller fails at 60 s and the light goes back to its own fixed-time plan. */
 static void test_signal_held_then_failsafe_plan(void **state)
 {
     (void)state;
@@ -379,20 +380,26 @@ static void test_signal_held_then_failsafe_plan(void **state)
     CityRoad *road = city_road_of(w);
     const int32_t tls = city_road_net_find_tls(city_road_net(road), "B1");
     assert_true(tls >= 0);
-    int32_t held_wrong = 0, changes_after = 0, prev = -1;
+    int32_t held_wrong = 0, changes_after = 0, prev = -1, unsafe = 0, yellow_at = -1;
     const int64_t end = city_scenario_end_tick(sc);
     while (city_world_tick(w) < end) {
         assert_int_equal(city_scenario_step(sc), CITY_OK);
         const double t = city_world_time_s(w);
         const int32_t ph = city_road_tls_phase(road, tls);
-        if (t >= 12 && t < 60 && ph != 2)
+        if (t >= 14 && t < 60 && ph != 2)
             held_wrong++;
+        if (prev >= 0 && ((prev == 0 && ph == 2) || (prev == 2 && ph == 0)))
+            unsafe++; /* green to crossing green without the yellow */
+        if (ph == 1 && yellow_at < 0)
+            yellow_at = (int32_t)(t * 10);
         if (t >= 62 && prev >= 0 && ph != prev)
             changes_after++;
         prev = ph;
     }
     assert_int_equal(held_wrong, 0);
-    assert_true(changes_after >= 3); /* the fixed-time plan cycles again */
+    assert_int_equal(unsafe, 0);
+    assert_int_equal(yellow_at, 105); /* commanded in CONTROL at 10 s, applied in that COMMIT: shown at 10.5 s */
+    assert_true(changes_after >= 3);  /* the fixed-time plan cycles again */
     CityControl *c = city_control_of(w);
     CityActuatorStatus as;
     city_actuator_status(c, 0, &as);

@@ -5,10 +5,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "city_array.h"
 #include "city_text.h"
@@ -371,6 +373,36 @@ static void test_list_words(void **state)
     free(copy);
 }
 
+/* The one whole-file read: exact bytes across its 64 KiB growth step, a
+ * NUL after them, and errno on a missing file or one over the limit. */
+static void test_file_read(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/citylab-test-read-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "wb");
+    const size_t n = 200000;
+    for (size_t i = 0; i < n; i++)
+        fputc((int)(i * 7 % 251), f);
+    assert_int_equal(fclose(f), 0);
+    size_t len = 1;
+    char *buf = city_file_read(path, n, &len);
+    assert_non_null(buf);
+    assert_int_equal(len, n);
+    for (size_t i = 0; i < n; i += 997)
+        assert_int_equal((unsigned char)buf[i], i * 7 % 251);
+    assert_int_equal(buf[n], 0);
+    free(buf);
+    errno = 0;
+    assert_null(city_file_read(path, n - 1, &len));
+    assert_int_equal(errno, EFBIG);
+    assert_int_equal(len, 0);
+    unlink(path);
+    assert_null(city_file_read(path, n, &len));
+    assert_int_equal(errno, ENOENT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -383,6 +415,7 @@ int main(void)
         cmocka_unit_test(test_reports),
         cmocka_unit_test(test_finish_once),
         cmocka_unit_test(test_list_words),
+        cmocka_unit_test(test_file_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 #include "city_env.h"
 #include "city_grid.h"
 #include "city_grid_sim.h"
+#include "city_ped.h"
 #include "city_road.h"
 #include "city_scenario.h"
 #include "city_sensor.h"
@@ -206,12 +207,77 @@ static void test_weather_reaches_the_grid(void **state)
     city_world_destroy(w);
 }
 
+/* People -> cameras and air -> exposure on a 100 m x 10 m walkway: a
+ * camera's people count equals the people within its radius at the
+ * state it sampled (counted here independently), and with a constant
+ * background and no air grid the exposure is exactly background x
+ * person-hours; a noise-free air sensor's estimate of it misses only the
+ * seconds before its first reading. */
+typedef struct PedCam {
+    CityWorld *w;
+    int readings, nonzero;
+} PedCam;
+
+static void ped_cam_sink(void *user, const CityReading *r, double truth)
+{
+    PedCam *pc = user;
+    if (r->quantity != CITY_QTY_PEOPLE)
+        return;
+    const CityPed *ped = city_ped_of(pc->w);
+    int seen = 0;
+    for (size_t i = 0; i < city_ped_count(ped); i++) {
+        CityPedView v;
+        city_ped_at(ped, i, &v);
+        seen += (v.x_m - 50) * (v.x_m - 50) + (v.y_m - 5) * (v.y_m - 5) <= 15.0 * 15.0;
+    }
+    assert_true(r->value == truth);
+    assert_true(r->value == (double)seen);
+    pc->readings++;
+    pc->nonzero += seen > 0;
+}
+
+static void test_people_camera_and_exposure(void **state)
+{
+    (void)state;
+    CityWorldConfig cfg = {.seed = 3, .dt_ms = 100};
+    CityWorld *w = city_world_create(&cfg);
+    CityPed *ped = NULL;
+    assert_int_equal(city_ped_create(w, NULL, &ped), CITY_OK);
+    const double xy[8] = {0, 0, 100, 0, 100, 10, 0, 10};
+    assert_true(city_ped_area_add(ped, xy, 4) >= 0);
+    CityPedFlowDef f = {5, 5, 2, 95, 5, 2, 0, 300, 600, false};
+    assert_int_equal(city_ped_flow_add(ped, &f), CITY_OK);
+    CityEnv *env = city_env_ensure(w);
+    assert_int_equal(city_env_set_background(env, 20, 30, 10), CITY_OK);
+    CitySensorDef cam = city_sensor_def_default(CITY_SENSOR_CAMERA, CITY_QTY_PEOPLE, "cam");
+    cam.x_m = 50, cam.y_m = 5, cam.radius_m = 15;
+    CitySensorDef air = city_sensor_def_default(CITY_SENSOR_AIR, CITY_QTY_PM25, "pm");
+    air.x_m = 50, air.y_m = 5;
+    assert_true(city_sensor_add(w, &cam) >= 0 && city_sensor_add(w, &air) >= 0);
+    assert_int_equal(city_couple_attach_all(w), CITY_OK);
+    PedCam pc = {w, 0, 0};
+    city_sensors_set_sink(city_sensors_of(w), ped_cam_sink, &pc);
+    for (int t = 0; t < 4000; t++)
+        assert_int_equal(city_world_step(w), CITY_OK);
+    assert_int_equal(pc.readings, 399); /* at 1 s, 2 s, ... 399 s: ticks 10 to 3990 */
+    assert_true(pc.nonzero > 100);
+    CityPedExposure e;
+    assert_true(city_couple_ped_exposure(w, &e));
+    assert_true(e.persons == 50); /* 600 persons/h for 300 s */
+    assert_true(e.person_h > 0.1);
+    assert_true(fabs(e.true_ugh_m3 - 20.0 * e.person_h) <= 1e-12 * e.true_ugh_m3);
+    /* the first reading arrives at 1 s: at most that second is missing from the estimate */
+    assert_true(e.sensed_ugh_m3 <= e.true_ugh_m3 && e.sensed_ugh_m3 >= e.true_ugh_m3 - 20.0 * 2.0 / 3600.0);
+    city_world_destroy(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loop_and_camera_against_the_road),
         cmocka_unit_test(test_weather_reaches_the_grid),
         cmocka_unit_test(test_determinism_and_checkpoint),
+        cmocka_unit_test(test_people_camera_and_exposure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "city_env.h"
+#include "city_weather_csv.h"
+#include "test_support.h"
 
 static CityWorld *world(void)
 {
@@ -160,13 +162,70 @@ static void test_mass_balance_and_wind(void **state)
     city_world_destroy(w);
 }
 
+/* Reads a weather CSV written to the scratch folder; returns the status and
+ * leaves the message in err. */
+static CityStatus read_csv(const char *text, CityWeather **wx, size_t *n, CityError *err)
+{
+    static char path[4200];
+    snprintf(path, sizeof path, "%s/weather.csv", city_test_scratch("env_weather_csv"));
+    assert_true(city_test_write_file(path, text));
+    return city_weather_csv_read(path, wx, n, err);
+}
+
+/* A message from the reader, with the scratch folder cut off the file name. */
+static const char *tail_of(const CityError *err)
+{
+    const char *p = strstr(err->msg, "weather.csv");
+    return p ? p : err->msg;
+}
+
+static void test_weather_csv(void **state)
+{
+    (void)state;
+    CityWeather *wx = NULL;
+    size_t n = 0;
+    CityError err = {0};
+    /* any column order, hours, CRLF, comments and blank lines; left-out columns NAN */
+    assert_int_equal(read_csv("# Seoul, two samples\r\ntemp_c, hour ,rh_pct\r\n\r\n24.5,0,88\r\n"
+                              "# noon\n31.25,12,60\n",
+                              &wx, &n, &err),
+                     CITY_OK);
+    assert_int_equal(n, 2);
+    assert_true(wx[1].t_s == 43200.0 && wx[1].temp_c == 31.25 && wx[1].rh_pct == 60.0);
+    assert_true(wx[0].t_s == 0.0 && wx[0].temp_c == 24.5 && isnan(wx[0].ghi_wm2) && isnan(wx[0].wind_mps));
+    free(wx);
+    /* every refusal names file, line and column, and nothing is returned */
+    const struct {
+        const char *text, *msg;
+    } bad[] = {
+        {"t_s,temp_c\n0,25\n60,2x5\n", "weather.csv:3:2: temp_c \"2x5\" is not a finite number"},
+        {"t_s,temp_c\n0,25\n60,\n", "weather.csv:3:2: temp_c \"\" is not a finite number"},
+        {"t_s,rh_pct\n0,101\n", "weather.csv:2:2: rh_pct 101 is outside 0..100"},
+        {"t_s,temp_c\n0,25,1\n", "weather.csv:2:3: 3 cells where the header has 2 columns"},
+        {"t_s,temp_c\n0,25\n0,26\n", "weather.csv:3:1: time 0 s is not after the line before; sort by time"},
+        {"t_s,tmp_c\n", "weather.csv:1:2: unknown column \"tmp_c\"; use hour or t_s, temp_c, rh_pct, ghi_wm2, "
+                        "wind_mps, wind_from_deg"},
+        {"temp_c\n25\n", "weather.csv:1:1: no time column; add hour (h) or t_s (s)"},
+        {"hour,t_s\n", "weather.csv:1:2: column \"t_s\" repeats the time or a column; give each once (hour or t_s, "
+                       "not both)"},
+        {"# nothing\nhour\n", "weather.csv:3:1: no samples; give a header and at least one line"},
+        {"hour,wind_mps\n1,nan\n", "weather.csv:2:2: wind_mps \"nan\" is not a finite number"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        wx = (CityWeather *)&err; /* must come back NULL */
+        assert_int_equal(read_csv(bad[i].text, &wx, &n, &err), CITY_ERR_PARSE);
+        assert_null(wx);
+        assert_int_equal(n, 0);
+        assert_string_equal(tail_of(&err), bad[i].msg);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_weather_and_episodes),
-        cmocka_unit_test(test_emission_factors),
-        cmocka_unit_test(test_doubling_and_distance),
-        cmocka_unit_test(test_mass_balance_and_wind),
+        cmocka_unit_test(test_weather_and_episodes),  cmocka_unit_test(test_emission_factors),
+        cmocka_unit_test(test_doubling_and_distance), cmocka_unit_test(test_mass_balance_and_wind),
+        cmocka_unit_test(test_weather_csv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

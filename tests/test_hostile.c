@@ -483,6 +483,13 @@ static void test_api_tables_are_strict(void **state)
         {"city.road.grid{ nx = 3 }\ncity.road.flow{ id = 'f', from = 'A0A1', to = 'A1A2', rat = 600 }",
          "keys.lua:2: city.road.flow: unknown key 'rat'; did you mean 'rate'?"},
         {"city.road.grid{ nx = 3, zzzzzz = 1 }", "unknown key 'zzzzzz' (see scenarios/API.md)"},
+        {"city.ped.config{ speed_maen = 1.3 }",
+         "city.ped.config: unknown key 'speed_maen'; did you mean 'speed_mean'?"},
+        {"city.env.episode{ kind = 'dust', levl = 80 }", "city.env.episode: unknown key 'levl'; did you mean 'level'?"},
+        {"city.sensor.add{ name = 's', period = 2 }",
+         "city.sensor.add: unknown key 'period'; did you mean 'period_s'?"},
+        {"city.control.actuator{ name = 'a', saef = 0 }",
+         "city.control.actuator: unknown key 'saef'; did you mean 'safe'?"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *dir = city_test_scratch("hostile_keys");

@@ -5,7 +5,8 @@
  * the limit and turns PQ; bus 5's two generators share their Q in
  * proportion to their ranges; in mp_qlim_ref the reference bus itself
  * turns PQ and the reference moves. Vm, Va, Pg and Qg to 1e-6, the
- * iteration count (summed over the passes, as MATPOWER counts) exactly. */
+ * iteration count (summed over the passes, as MATPOWER counts) exactly.
+ * Also `citylab pf --print-flows` against MATPOWER's printpf tables. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -141,6 +142,49 @@ static void test_scenario_option(void **state)
     city_test_run_free(&r);
 }
 
+/* Removes a minus sign that only rounding put there ("-0.00" -> " 0.00"):
+ * MATPOWER and citylab round a zero flow of either sign. */
+static void unsign_zeros(char *s)
+{
+    for (char *p = s; (p = strstr(p, "-0.0")); p++) {
+        const char *d = p + 4;
+        while (*d == '0')
+            d++;
+        if (*d < '1' || *d > '9')
+            *p = ' ';
+    }
+}
+
+/* `citylab pf --print-flows` prints the Generator, Bus and Branch Data
+ * tables of MATPOWER's printpf character for character (ref/NAME.printpf.txt,
+ * MATPOWER's own output). */
+static void test_printpf_tables(void **state)
+{
+    (void)state;
+    static const char *const cases[] = {"case9", "case14", "case30", "case33bw", "mp_qlim"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[256], ref_path[256];
+        snprintf(path, sizeof path, MP_DATA "%s.m", cases[i]);
+        snprintf(ref_path, sizeof ref_path, MP_DATA "ref/%s.printpf.txt", cases[i]);
+        const bool qlim = strcmp(cases[i], "mp_qlim") == 0;
+        const char *args[] = {"pf", path, "--print-flows", qlim ? "--enforce-q-lims" : NULL, NULL};
+        CityTestRun r = city_test_run(args, 60);
+        assert_int_equal(r.exit_code, 0);
+        char *ref = city_test_read_file(ref_path, NULL);
+        assert_non_null(ref);
+        char *want = strstr(ref, "|     Generator Data"), *got = strstr(r.out, "|     Generator Data");
+        assert_non_null(want);
+        assert_non_null(got);
+        unsign_zeros(want);
+        unsign_zeros(got);
+        if (strcmp(want, got) != 0)
+            fprintf(stderr, "%s: want\n%s\ngot\n%s\n", cases[i], want, got);
+        assert_string_equal(want, got);
+        free(ref);
+        city_test_run_free(&r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -150,6 +194,7 @@ int main(void)
         cmocka_unit_test(test_reference_bus_turns_pq),
         cmocka_unit_test(test_infeasible),
         cmocka_unit_test(test_cli_flag),
+        cmocka_unit_test(test_printpf_tables),
         cmocka_unit_test(test_scenario_option),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

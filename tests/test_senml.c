@@ -251,12 +251,63 @@ static void test_fuzz_mutations(void **state)
     assert_true(refused > 5000);
 }
 
+/* The writer formats numbers without printf; its text must be the C
+ * library's shortest of %.15g and %.17g that reads back, byte for byte, for
+ * integers, short decimals, sensor-like values and arbitrary doubles. */
+static void test_numbers_as_printf(void **state)
+{
+    (void)state;
+    CityRng rng;
+    city_rng_seed(&rng, 11, 2);
+    char *buf = NULL;
+    size_t len = 0;
+    for (int i = 0; i < 200000; i++) {
+        double v;
+        switch (i % 5) {
+        case 0: /* integers, counts */
+            v = (double)(int64_t)city_rng_below(&rng, 2000000000u) - 1e9;
+            break;
+        case 1: /* quantized decimals */
+            v = nearbyint(city_rng_normal(&rng) * 1e4) / 10.0;
+            break;
+        case 2: /* concentrations */
+            v = 15.0 + 40.0 * city_rng_uniform(&rng);
+            break;
+        case 3: /* anything, over many magnitudes */
+            v = city_rng_normal(&rng) * pow(10.0, (double)city_rng_below(&rng, 40u) - 20.0);
+            break;
+        default: /* edges of the fast path */
+            v = (i & 8 ? -1.0 : 1.0) * pow(10.0, (double)city_rng_below(&rng, 22u) - 5.0) *
+                (1.0 + (double)((int)city_rng_below(&rng, 3u) - 1) * 1e-15);
+        }
+        char want[40];
+        snprintf(want, sizeof want, "%.15g", v);
+        if (strtod(want, NULL) != v)
+            snprintf(want, sizeof want, "%.17g", v);
+        CityReading r;
+        city_reading_init(&r, "x", CITY_QTY_PM25, v, 0, 0, CITY_QUALITY_GOOD);
+        FILE *f = open_memstream(&buf, &len);
+        city_reading_csv_write(f, &r, NAN);
+        fclose(f);
+        char got[64];
+        const char *cell = buf + strlen("x,pm25,");
+        size_t n = (size_t)(strchr(cell, ',') - cell);
+        memcpy(got, cell, n);
+        got[n] = '\0';
+        if (strcmp(got, want) != 0)
+            fail_msg("value %.17g: wrote \"%s\", printf says \"%s\"", v, got, want);
+        free(buf);
+        buf = NULL;
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_quantity_tables), cmocka_unit_test(test_line_and_row_exact),
-        cmocka_unit_test(test_round_trip),      cmocka_unit_test(test_base_fields),
-        cmocka_unit_test(test_refusals),        cmocka_unit_test(test_fuzz_mutations),
+        cmocka_unit_test(test_quantity_tables),   cmocka_unit_test(test_line_and_row_exact),
+        cmocka_unit_test(test_round_trip),        cmocka_unit_test(test_base_fields),
+        cmocka_unit_test(test_refusals),          cmocka_unit_test(test_fuzz_mutations),
+        cmocka_unit_test(test_numbers_as_printf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -440,11 +440,12 @@ static void test_collect_confidence_interval(void **state)
     char hidden[4400];
     snprintf(hidden, sizeof hidden, "%s/runs/.p0000-s9.partial-1", dir);
     mkdir(hidden, 0755); /* a killed run's staging folder is not a run */
-    char runs[4400], points[4400], err[512];
+    char runs[4400], points[4400];
+    CityError err;
     snprintf(runs, sizeof runs, "%s/results.csv", dir);
     snprintf(points, sizeof points, "%s/points.csv", dir);
     CityCollectResult res;
-    assert_int_equal(city_collect(dir, runs, points, &res, err, sizeof err), CITY_OK);
+    assert_int_equal(city_collect(dir, runs, points, &res, &err), CITY_OK);
     assert_int_equal(res.runs, 8);
     assert_int_equal(res.points, 2);
     char *text = city_test_read_file(points, NULL);
@@ -473,8 +474,8 @@ static void test_collect_confidence_interval(void **state)
     assert_true(city_test_write_file(broken, "{\"seed\": 4,"));
     unlink(runs);
     unlink(points);
-    assert_int_equal(city_collect(dir, runs, points, &res, err, sizeof err), CITY_ERR_PARSE);
-    assert_non_null(strstr(err, "p0001-s4/summary.json: not a valid summary"));
+    assert_int_equal(city_collect(dir, runs, points, &res, &err), CITY_ERR_PARSE);
+    assert_non_null(strstr(err.msg, "p0001-s4/summary.json: not a valid summary"));
     assert_false(city_test_exists(runs));
     assert_false(city_test_exists(points));
 }

@@ -40,12 +40,13 @@ int city_cmd_collect(int argc, char **argv)
         fprintf(stderr, "citylab collect: no sweep folder given; usage: citylab collect SWEEP_OUT [--out DIR]\n");
         return 2;
     }
-    char runs[4200], points[4200], err[2048];
+    char runs[4200], points[4200];
+    CityError err;
     snprintf(runs, sizeof runs, "%s/results.csv", out ? out : dir);
     snprintf(points, sizeof points, "%s/points.csv", out ? out : dir);
     CityCollectResult r;
-    if (city_collect(dir, runs, points, &r, err, sizeof err) != CITY_OK) {
-        fprintf(stderr, "citylab collect: %s\n", err);
+    if (city_collect(dir, runs, points, &r, &err) != CITY_OK) {
+        fprintf(stderr, "citylab collect: %s\n", err.msg);
         return 2;
     }
     printf("collected %zu runs (%zu parameter points, %zu parameters, %zu KPIs)\n", r.runs, r.points, r.params, r.kpis);

@@ -32,8 +32,8 @@ static void usage(FILE *f)
                "                     hold generators at Qmax/Qmin and turn their buses PQ, as\n"
                "                     MATPOWER's pf.enforce_q_lims: 1 all violations at once\n"
                "                     (the default), 2 the largest one at a time\n"
-               "  --print-flows      also print generator outputs and branch flows and losses\n"
-               "                     in the tables of MATPOWER's printpf\n"
+               "  --print-flows      also print the generator, bus and branch tables of\n"
+               "                     MATPOWER's printpf (outputs, voltages, loads, flows)\n"
                "  -h, --help         this help\n"
                "\n"
                "Without --enforce-q-lims, PV buses hold their voltage whatever Q it takes, as\n"
@@ -135,6 +135,53 @@ static int parse_args(int argc, char **argv, PfArgs *a)
 }
 
 /* The Generator Data and Branch Data tables of MATPOWER's printpf. */
+/* printpf's Bus Data table: the solution, generation summed over the
+ * generators in service at each bus, and the fixed load ('*' marks the
+ * reference bus, 'x' an isolated one). */
+static void print_bus_table(const CityGrid *g, const char *rule)
+{
+    int32_t nbus, ngen;
+    const CityGridBus *bus = city_grid_buses(g, &nbus);
+    const CityGridGen *gen = city_grid_gens(g, &ngen);
+    const CityGridGenOut *out = city_grid_gen_outputs(g, &ngen);
+    printf("%s\n|     Bus Data%*s|\n%s\n", rule, 65, "", rule);
+    printf(" Bus      Voltage          Generation             Load        \n");
+    printf("  #   Mag(pu) Ang(deg)   P (MW)   Q (MVAr)   P (MW)   Q (MVAr)\n");
+    printf("----- ------- --------  --------  --------  --------  --------\n");
+    double pg = 0, qg = 0, pd = 0, qd = 0;
+    for (int32_t i = 0; i < nbus; i++) {
+        const CityGridBus *b = &bus[i];
+        printf("%5d%7.3f%9.3f%c", (int)b->id, b->vm_pu, b->va_deg,
+               b->type == CITY_BUS_SLACK      ? '*'
+               : b->type == CITY_BUS_ISOLATED ? 'x'
+                                              : ' ');
+        double p = 0, q = 0;
+        int32_t n_on = 0;
+        for (int32_t k = 0; k < ngen; k++)
+            if (gen[k].on && gen[k].bus == b->id) {
+                p += out[k].pg_mw;
+                q += out[k].qg_mvar;
+                n_on++;
+            }
+        if (n_on)
+            printf("%9.2f%10.2f", p, q);
+        else
+            printf("      -         -  ");
+        if (b->pd_mw != 0 || b->qd_mvar != 0)
+            printf("%10.2f%10.2f \n", b->pd_mw, b->qd_mvar);
+        else
+            printf("       -         -   \n");
+        pg += p;
+        qg += q;
+        if (b->type != CITY_BUS_ISOLATED) {
+            pd += b->pd_mw;
+            qd += b->qd_mvar;
+        }
+    }
+    printf("                        --------  --------  --------  --------\n");
+    printf("               Total: %9.2f %9.2f %9.2f %9.2f\n\n", pg, qg, pd, qd);
+}
+
 static void print_flows(const CityGrid *g)
 {
     int32_t ngen, nbr, nflow;
@@ -157,6 +204,7 @@ static void print_flows(const CityGrid *g)
         qg += gen[k].on ? out[k].qg_mvar : 0;
     }
     printf("                     --------  --------\n            Total: %9.2f%10.2f\n\n", pg, qg);
+    print_bus_table(g, rule);
     printf("%s\n|     Branch Data%*s|\n%s\n", rule, 62, "", rule);
     printf("Brnch   From   To    From Bus Injection   To Bus Injection     Loss (I^2 * Z)  \n");
     printf("  #     Bus    Bus    P (MW)   Q (MVAr)   P (MW)   Q (MVAr)   P (MW)   Q (MVAr)\n");

@@ -33,10 +33,10 @@ int city_cmd_report(int argc, char **argv)
         fprintf(stderr, "citylab report: no run folder given; usage: citylab report OUT_DIR\n");
         return 2;
     }
-    char err[4600];
+    CityError err;
     CityReportResult r;
-    if (city_report_write(dir, &r, err, sizeof err) != CITY_OK) {
-        fprintf(stderr, "citylab report: %s\n", err);
+    if (city_report_write(dir, &r, &err) != CITY_OK) {
+        fprintf(stderr, "citylab report: %s\n", err.msg);
         return 2;
     }
     printf("report     %s (%zu charts, %zu checks, %zu KPIs)\n", r.path, r.charts, r.checks, r.kpis);

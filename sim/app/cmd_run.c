@@ -93,19 +93,17 @@ static void free_charts(void)
 #endif
 }
 
-static int take_screenshot(CityScenario *sc, const CityCliOptions *o, char *err, size_t len)
+static int take_screenshot(CityScenario *sc, const CityCliOptions *o, CityError *err)
 {
 #ifdef CITY_HAVE_VIEWER
-    CityError shot_err;
-    if (city_view_screenshot(sc, shot_charts, o->screenshot_path, o->width, o->height, &shot_err) != CITY_OK) {
-        snprintf(err, len, "%s", shot_err.msg);
+    if (city_view_screenshot(sc, shot_charts, o->screenshot_path, o->width, o->height, err) != CITY_OK)
         return 2;
-    }
     return 0;
 #else
     (void)sc;
-    snprintf(err, len, "%s: this citylab was built without the viewer; rebuild with -DCITY_BUILD_VIEWER=ON",
-             o->screenshot_path);
+    city_error_set(err, CITY_ERR_INVALID,
+                   "%s: this citylab was built without the viewer; rebuild with -DCITY_BUILD_VIEWER=ON",
+                   o->screenshot_path);
     return 2;
 #endif
 }
@@ -208,19 +206,16 @@ int city_cmd_run(int argc, char **argv)
 /* Loads the scenario and opens its output folder; 0 or an exit code. */
 int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out, CityReplay **replay, double *load_s)
 {
-    char err[CITY_ERROR_MAX * 2] = "";
+    CityError err = {0};
     double t0 = city_wall_now();
     *sc = NULL;
     *out = NULL;
     *replay = NULL;
     city_memcap_set(o->mem_limit_bytes ? o->mem_limit_bytes : (size_t)CITY_DEFAULT_MEM_MB << 20);
-    CityError load_err;
-    CityStatus st = city_scenario_load(&o->scenario, sc, &load_err);
-    if (st != CITY_OK)
-        snprintf(err, sizeof err, "%s", load_err.msg);
+    CityStatus st = city_scenario_load(&o->scenario, sc, &err);
     if (st == CITY_OK && o->replay_path)
         if ((st = city_command_replay(city_scenario_world(*sc), o->replay_path, replay)) != CITY_OK)
-            snprintf(err, sizeof err, "%s", city_world_error(city_scenario_world(*sc)));
+            city_error_set(&err, CITY_ERR_INVALID, "%s", city_world_error(city_scenario_world(*sc)));
     if (st == CITY_OK) {
         CityWorld *w = city_scenario_world(*sc);
         *load_s = city_wall_now() - t0;
@@ -237,17 +232,17 @@ int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out,
         sigaddset(&block, SIGTERM);
         sigaddset(&block, SIGHUP);
         sigprocmask(SIG_BLOCK, &block, &saved);
-        if ((st = city_output_begin(out_dir, out, err, sizeof err)) == CITY_OK)
+        if ((st = city_output_begin(out_dir, out, &err)) == CITY_OK)
             watch_signals(*out);
         sigprocmask(SIG_SETMASK, &saved, NULL);
         if (st == CITY_OK)
-            st = city_output_attach_log(*out, w, err, sizeof err);
+            st = city_output_attach_log(*out, w, &err);
         if (st == CITY_OK)
-            st = city_output_attach_readings(*out, w, err, sizeof err);
+            st = city_output_attach_readings(*out, w, &err);
     }
     if (st == CITY_OK)
         return 0;
-    print_error(err[0] ? err : city_status_name(st));
+    print_error(err.msg[0] ? err.msg : city_status_name(st));
     city_run_abort(*out, *sc ? city_scenario_world(*sc) : NULL);
     *out = NULL;
     city_scenario_destroy(*sc);
@@ -259,17 +254,17 @@ int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out,
 
 int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out, double t0, double load_s)
 {
-    char err[CITY_ERROR_MAX * 2] = "";
+    CityError err = {0};
     CityWorld *w = city_scenario_world(sc);
     CityStatus st = o->net_path ? city_net_checks_report(w) : CITY_OK;
     if (st == CITY_OK)
         st = city_scenario_finish(sc);
     if (st != CITY_OK)
-        snprintf(err, sizeof err, "%s", city_world_error(w));
-    if (st == CITY_OK && o->screenshot_path && o->screenshot_at_s < 0 && take_screenshot(sc, o, err, sizeof err) != 0)
+        city_error_set(&err, CITY_ERR_INVALID, "%s", city_world_error(w));
+    if (st == CITY_OK && o->screenshot_path && o->screenshot_at_s < 0 && take_screenshot(sc, o, &err) != 0)
         st = CITY_ERR_INVALID;
     if (st != CITY_OK) {
-        print_error(err[0] ? err : city_status_name(st));
+        print_error(err.msg[0] ? err.msg : city_status_name(st));
         city_run_abort(out, w);
         return 2;
     }
@@ -282,8 +277,8 @@ int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out
                                                    &params[n_params].literal))
         n_params++;
     CityRunInfo info = {city_scenario_name(sc), CITY_VERSION, city_wall_now() - t0, load_s, params, n_params};
-    if ((st = city_output_commit(out, w, &info, err, sizeof err)) != CITY_OK) {
-        print_error(err[0] ? err : city_status_name(st));
+    if ((st = city_output_commit(out, w, &info, &err)) != CITY_OK) {
+        print_error(err.msg[0] ? err.msg : city_status_name(st));
         return 2;
     }
     bool pass = city_world_checks_pass(w);
@@ -338,7 +333,7 @@ int city_cmd_run_from(int argc, char **argv, int first)
         return 2;
     }
     city_checkpoint_info_free(&ck);
-    char err[CITY_ERROR_MAX * 2] = "";
+    CityError err = {0};
     CityWorld *w = city_scenario_world(sc);
     struct CityViewFrames *frames = NULL;
     const int64_t end_tick = city_scenario_end_tick(sc);
@@ -351,14 +346,14 @@ int city_cmd_run_from(int argc, char **argv, int first)
                         : o.screenshot_at_s >= 0 ? city_world_ticks_for(w, o.screenshot_at_s)
                                                  : end_tick;
     if (save_tick >= 0 && save_tick < city_world_tick(w)) {
-        snprintf(err, sizeof err, "--at %.1f s is before the restored run's time (%.1f s)", o.screenshot_at_s,
-                 city_world_time_s(w));
+        city_error_set(&err, CITY_ERR_INVALID, "--at %.1f s is before the restored run's time (%.1f s)",
+                       o.screenshot_at_s, city_world_time_s(w));
         goto fail;
     }
     double last_print = t0;
 #ifdef CITY_HAVE_VIEWER
     if (o.screenshot_path && !(shot_charts = city_view_charts_create())) {
-        snprintf(err, sizeof err, "out of memory");
+        city_error_set(&err, CITY_ERR_INVALID, "out of memory");
         goto fail;
     }
 #endif
@@ -368,12 +363,12 @@ int city_cmd_run_from(int argc, char **argv, int first)
     if (frames_step(frames, sc, err, sizeof err) != 0)
         goto fail;
     while (city_world_tick(w) < end_tick && !city_world_stopped(w)) {
-        if (shot_tick >= 0 && city_world_tick(w) == shot_tick && take_screenshot(sc, &o, err, sizeof err) != 0)
+        if (shot_tick >= 0 && city_world_tick(w) == shot_tick && take_screenshot(sc, &o, &err) != 0)
             goto fail;
         if (city_world_tick(w) == save_tick && city_run_save_state(sc, &o, out) != 0)
             goto failed;
         if (city_scenario_step(sc) != CITY_OK) {
-            snprintf(err, sizeof err, "%s", city_world_error(w));
+            city_error_set(&err, CITY_ERR_INVALID, "%s", city_world_error(w));
             goto fail;
         }
         sample_charts(w);
@@ -393,15 +388,16 @@ int city_cmd_run_from(int argc, char **argv, int first)
         progress(t0, w, end_tick, true);
     if (save_tick >= city_world_tick(w)) {
         if (save_tick > city_world_tick(w)) {
-            snprintf(err, sizeof err, "--at %.1f s is after the end of the run (%.1f s); nothing was saved",
-                     o.screenshot_at_s, city_world_time_s(w));
+            city_error_set(&err, CITY_ERR_INVALID,
+                           "--at %.1f s is after the end of the run (%.1f s); nothing was saved", o.screenshot_at_s,
+                           city_world_time_s(w));
             goto fail;
         }
         if (city_run_save_state(sc, &o, out) != 0)
             goto failed;
     }
     /* a screenshot asked for at (or after) the end */
-    if (shot_tick >= city_world_tick(w) && take_screenshot(sc, &o, err, sizeof err) != 0)
+    if (shot_tick >= city_world_tick(w) && take_screenshot(sc, &o, &err) != 0)
         goto fail;
     rc = city_run_conclude(sc, &o, out, t0, load_s);
     city_run_frames_end(frames);
@@ -412,7 +408,7 @@ int city_cmd_run_from(int argc, char **argv, int first)
     return rc;
 
 fail:
-    print_error(err);
+    print_error(err.msg);
 failed:
     city_run_frames_end(frames);
     city_run_abort(out, w);

@@ -300,10 +300,10 @@ int city_cmd_sweep(int argc, char **argv)
     int rc = parse(argc, argv, &o);
     if (rc)
         return rc == 1 ? 0 : rc;
-    char err[2048];
+    CityError err;
     CitySweep *sw;
-    if (city_sweep_load(o.sweep_path, &sw, err, sizeof err) != CITY_OK) {
-        fprintf(stderr, "citylab sweep: %s\n", err);
+    if (city_sweep_load(o.sweep_path, &sw, &err) != CITY_OK) {
+        fprintf(stderr, "citylab sweep: %s\n", err.msg);
         return 2;
     }
     if (!o.out[0])

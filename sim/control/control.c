@@ -50,7 +50,12 @@ const char *city_command_result_name(CityCommandResult r)
 
 CityActuatorDef city_actuator_def_default(CityActuatorKind kind, const char *name)
 {
-    CityActuatorDef d = {.name = name, .kind = kind, .target = -1, .min = -INFINITY, .max = INFINITY};
+    CityActuatorDef d = {.name = name,
+                         .kind = kind,
+                         .target = -1,
+                         .min = -INFINITY,
+                         .max = INFINITY,
+                         .min_green_s = CITY_SIGNAL_MIN_GREEN_S};
     d.safe_value = kind == CITY_ACT_SIGNAL ? -1.0 : kind == CITY_ACT_STREETLIGHT ? 1.0 : 0.0;
     return d;
 }
@@ -136,10 +141,12 @@ int32_t city_actuator_add(CityWorld *world, const CityActuatorDef *def)
         return -1;
     }
     if ((unsigned)def->kind >= CITY_ACT_KIND_COUNT || isnan(def->min) || isnan(def->max) || def->min > def->max ||
-        !(def->safe_value >= def->min && def->safe_value <= def->max)) {
+        !(def->safe_value >= def->min && def->safe_value <= def->max) ||
+        !(def->min_green_s >= 0 && def->min_green_s <= 3600)) {
         city_world_fail(world, CITY_ERR_INVALID,
-                        "actuator '%s': limits [%g, %g] must be ordered and hold its safe value %g", def->name,
-                        def->min, def->max, def->safe_value);
+                        "actuator '%s': limits [%g, %g] must be ordered and hold its safe value %g, and min_green "
+                        "%g s be in [0, 3600]",
+                        def->name, def->min, def->max, def->safe_value, def->min_green_s);
         return -1;
     }
     CityControl *c = city_control_ensure(world);

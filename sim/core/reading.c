@@ -24,6 +24,7 @@ static const struct {
     [CITY_QTY_CURRENT] = {"current", "A"},
     [CITY_QTY_POWER] = {"power", "kW"},
     [CITY_QTY_STATUS] = {"status", "/"},
+    [CITY_QTY_PEOPLE] = {"people", "count"},
 };
 
 static const char *const qualities[CITY_QUALITY_COUNT_OF] = {"good", "uncertain", "bad"};

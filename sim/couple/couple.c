@@ -10,11 +10,14 @@ static const CouplingDef couplings[] = {
     {"ev_charging", couple_ev_attach},              /* road arrivals -> grid chargers */
     {"emission", couple_emission_attach},           /* traffic -> emissions -> air grid */
     {"sensor_road", couple_sensor_road_attach},     /* vehicles -> loops, cameras, radar */
+    {"sensor_lane", couple_sensor_lane_attach},     /* vehicles -> queue and emergency detectors */
     {"sensor_env", couple_sensor_env_attach},       /* weather and air -> weather and air sensors */
     {"weather_power", couple_weather_power_attach}, /* weather -> cooling load, PV, streetlights */
     {"sensor_power", couple_sensor_power_attach},   /* meters, feeders, chargers, lights -> sensors */
     {"control_road", couple_control_road_attach},   /* actuators -> traffic lights */
     {"control_power", couple_control_power_attach}, /* actuators -> batteries, streetlights */
+    {"ped_env", couple_ped_env_attach},             /* air at people's positions -> exposure */
+    {"sensor_ped", couple_sensor_ped_attach},       /* people in view -> cameras, radar */
     {NULL, NULL},                                   /* end of table */
 };
 

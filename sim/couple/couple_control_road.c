@@ -1,7 +1,13 @@
 /* Controllers -> traffic lights: a SIGNAL actuator's value is the phase to
  * hold (the light becomes EXTERNAL), or < 0 for the light's own plan as the
- * network declared it (the fail-safe default). Applied in COMMIT when the
- * value changed, so a command acts from the next tick on. */
+ * network declared it (the fail-safe default). Applied in COMMIT, so a
+ * command acts from the next tick on.
+ *
+ * A controller cannot switch unsafely: a commanded phase is asked of the
+ * road only once the running phase has lasted the actuator's min_green_s,
+ * and the road leaves a green through a yellow (the program's or a
+ * synthesized one) and lets a yellow or all-red phase run out. Until the
+ * light shows the commanded phase it is asked again every tick. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -11,7 +17,7 @@
 
 typedef struct SignalLink {
     int32_t n;         /* actuators */
-    double *applied;   /* last value applied per actuator (NAN: none yet) */
+    double *applied;   /* last value acted on per actuator (< 0: the plan runs) */
     CityTlsType *plan; /* the light's declared type per actuator */
 } SignalLink;
 
@@ -23,20 +29,26 @@ static void signal_destroy(void *self)
     free(s);
 }
 
-static CityStatus apply(CityRoad *road, SignalLink *s, const CityActuatorDef *d, int32_t i, double v)
+/* Acts on one signal actuator's value v (the road sets the world error on failure). */
+static CityStatus apply(CityRoad *road, SignalLink *s, const CityActuatorDef *d, int32_t i, double v, double now_s)
 {
-    CityStatus st;
     if (v < 0) {
-        st = city_road_tls_set_type(road, d->target, s->plan[i]);
-    } else {
-        st = city_road_tls_set_type(road, d->target, CITY_TLS_EXTERNAL);
-        if (st == CITY_OK)
-            st = city_road_tls_set_phase(road, d->target, (int32_t)lround(v));
+        if (s->applied[i] < 0)
+            return CITY_OK;
+        s->applied[i] = v;
+        return city_road_tls_set_type(road, d->target, s->plan[i]);
     }
-    if (st != CITY_OK)
-        return st; /* the road set the world error */
+    if (s->applied[i] < 0) {
+        CityStatus st = city_road_tls_set_type(road, d->target, CITY_TLS_EXTERNAL);
+        if (st != CITY_OK)
+            return st;
+    }
     s->applied[i] = v;
-    return CITY_OK;
+    const int32_t phase = (int32_t)lround(v);
+    if (city_road_tls_phase(road, d->target) == phase ||
+        now_s - city_road_tls_phase_start_s(road, d->target) < d->min_green_s)
+        return CITY_OK;
+    return city_road_tls_switch_phase(road, d->target, phase);
 }
 
 static CityStatus signal_step(CityWorld *w, void *self, int64_t tick)
@@ -45,15 +57,35 @@ static CityStatus signal_step(CityWorld *w, void *self, int64_t tick)
     SignalLink *s = self;
     CityControl *c = city_control_of(w);
     CityRoad *road = city_road_of(w);
+    const double now_s = city_world_time_s(w);
     for (int32_t i = 0; i < s->n; i++) {
         const CityActuatorDef *d = city_actuator_def(c, i);
-        const double v = city_actuator_value(c, i);
-        if (d->kind != CITY_ACT_SIGNAL || v == s->applied[i] || (v < 0 && s->applied[i] < 0))
+        if (d->kind != CITY_ACT_SIGNAL)
             continue;
-        CityStatus st = apply(road, s, d, i, v);
+        CityStatus st = apply(road, s, d, i, city_actuator_value(c, i), now_s);
         if (st != CITY_OK)
             return st;
     }
+    return CITY_OK;
+}
+
+static CityStatus signal_save(const CityWorld *w, const void *self, CityStateWriter *out)
+{
+    (void)w;
+    const SignalLink *s = self;
+    city_state_put_i64(out, s->n);
+    city_state_put_array(out, s->applied, (size_t)s->n, sizeof *s->applied);
+    return CITY_OK;
+}
+
+static CityStatus signal_load(CityWorld *w, void *self, CityStateReader *in)
+{
+    (void)w;
+    SignalLink *s = self;
+    if (city_state_get_i64(in) != s->n)
+        return city_state_fail(in, "the checkpoint has another number of actuators than the scenario declares"),
+               CITY_ERR_PARSE;
+    city_state_get_array(in, s->applied, (size_t)s->n, sizeof *s->applied, "signal actuators");
     return CITY_OK;
 }
 
@@ -89,7 +121,8 @@ CityStatus couple_control_road_attach(CityWorld *world, const char *name)
         }
         s->plan[i] = net->tls[d->target].type;
     }
-    CitySubsystemDef def = {name, CITY_PHASE_COMMIT, 1, 0, signal_step, NULL, signal_destroy, NULL, NULL, NULL};
+    CitySubsystemDef def = {name, CITY_PHASE_COMMIT, 1,    0,           signal_step,
+                            NULL, signal_destroy,    NULL, signal_save, signal_load};
     CityStatus st = city_world_add_subsystem(world, &def, s);
     if (st != CITY_OK)
         signal_destroy(s);

@@ -52,8 +52,8 @@ static CityStatus index_build(CityWorld *w, CoupleSensorRoad *c, const CitySenso
         const CitySensorDef *d = city_sensor_def(s, i);
         if (d->kind == CITY_SENSOR_LOOP && d->target >= 0 && d->target < n_lanes)
             c->first[d->target + 1]++;
-        else if (d->kind == CITY_SENSOR_CAMERA || d->kind == CITY_SENSOR_RADAR)
-            c->views[c->n_views++] = i;
+        else if ((d->kind == CITY_SENSOR_CAMERA || d->kind == CITY_SENSOR_RADAR) && d->quantity != CITY_QTY_PEOPLE)
+            c->views[c->n_views++] = i; /* people are couple_sensor_ped.c's */
     }
     for (int32_t l = 0; l < n_lanes; l++)
         c->first[l + 1] += c->first[l];

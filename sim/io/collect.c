@@ -14,13 +14,16 @@
 
 #include <cJSON.h>
 
+#include "city_array.h"
 #include "city_collect.h"
 #include "city_output.h"
 #include "city_strmap.h"
+#include "city_text.h"
 
 #ifndef PATH_MAX
 #define PATH_MAX 4096
 #endif
+#define SUMMARY_MAX_BYTES ((size_t)64 << 20) /* a summary.json larger than this is not a run's */
 
 /* A set of column names, sorted once all runs are read. */
 typedef struct Names {
@@ -48,15 +51,9 @@ static bool names_add(Names *s, const char *name)
 {
     if (city_strmap_get(&s->map, name) >= 0)
         return true;
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 16;
-        char **v = realloc(s->v, cap * sizeof *v);
-        if (!v)
-            return false;
-        s->v = v;
-        s->cap = cap;
-    }
-    if (!(s->v[s->n] = strdup(name)))
+    if (!city_grow((void **)&s->v, &s->cap, s->n + 1, sizeof *s->v))
+        return false;
+    if (!(s->v[s->n] = city_strdup(name)))
         return false;
     if (!city_strmap_put(&s->map, s->v[s->n], (int32_t)s->n))
         return false;
@@ -134,61 +131,38 @@ static void value_text(const cJSON *v, char *buf, size_t len)
         buf[0] = '\0';
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1))) {
-            *len = fread(buf, 1, (size_t)n, f);
-            buf[*len] = '\0';
-        }
-    }
-    fclose(f);
-    return buf;
-}
-
-static CityStatus add_run(Collect *c, const char *root, const char *id, char *err, size_t err_len)
+static CityStatus add_run(Collect *c, const char *root, const char *id, CityError *err)
 {
     char path[PATH_MAX + 300];
     snprintf(path, sizeof path, "%s/%s/summary.json", root, id);
     size_t len = 0;
-    char *text = read_file(path, &len);
+    char *text = city_file_read(path, SUMMARY_MAX_BYTES, &len);
     if (!text) {
         if (errno == ENOENT)
             return CITY_OK; /* not a run folder, or a run still under way */
-        snprintf(err, err_len, "%s: cannot read (%s)", path, strerror(errno));
+        city_error_set(err, CITY_ERR_IO, "%s: cannot read (%s)", path, strerror(errno));
         return CITY_ERR_IO;
     }
     const char *end = NULL;
     cJSON *json = cJSON_ParseWithLengthOpts(text, len, &end, false);
     if (!json || !cJSON_IsObject(json)) {
-        snprintf(err, err_len,
-                 "%s: not a valid summary (JSON error near byte %ld); delete that run's folder and run the sweep "
-                 "again to redo it",
-                 path, end ? (long)(end - text) : 0L);
+        city_error_set(err, CITY_ERR_PARSE,
+                       "%s: not a valid summary (JSON error near byte %ld); delete that run's folder and run the sweep "
+                       "again to redo it",
+                       path, end ? (long)(end - text) : 0L);
         cJSON_Delete(json);
         free(text);
         return CITY_ERR_PARSE;
     }
     free(text);
-    if (c->n_runs == c->cap_runs) {
-        size_t cap = c->cap_runs ? c->cap_runs * 2 : 256;
-        Run *r = realloc(c->runs, cap * sizeof *r);
-        if (!r) {
-            cJSON_Delete(json);
-            return CITY_ERR_NOMEM;
-        }
-        c->runs = r;
-        c->cap_runs = cap;
+    if (!city_grow((void **)&c->runs, &c->cap_runs, c->n_runs + 1, sizeof *c->runs)) {
+        cJSON_Delete(json);
+        return CITY_ERR_NOMEM;
     }
     Run *r = &c->runs[c->n_runs];
     r->json = json;
     r->point = -1;
-    if (!(r->id = strdup(id))) {
+    if (!(r->id = city_strdup(id))) {
         cJSON_Delete(json);
         return CITY_ERR_NOMEM;
     }
@@ -207,7 +181,7 @@ static CityStatus add_run(Collect *c, const char *root, const char *id, char *er
     return ok ? CITY_OK : CITY_ERR_NOMEM;
 }
 
-static CityStatus scan(Collect *c, const char *dir, char *err, size_t err_len)
+static CityStatus scan(Collect *c, const char *dir, CityError *err)
 {
     char root[PATH_MAX];
     struct stat st;
@@ -216,19 +190,20 @@ static CityStatus scan(Collect *c, const char *dir, char *err, size_t err_len)
         snprintf(root, sizeof root, "%s", dir);
     DIR *d = opendir(root);
     if (!d) {
-        snprintf(err, err_len, "%s: cannot open the sweep folder (%s); give the folder a sweep wrote (its --out)", dir,
-                 strerror(errno));
+        city_error_set(err, CITY_ERR_INVALID,
+                       "%s: cannot open the sweep folder (%s); give the folder a sweep wrote (its --out)", dir,
+                       strerror(errno));
         return CITY_ERR_INVALID;
     }
     CityStatus s = CITY_OK;
     struct dirent *e;
     while (s == CITY_OK && (e = readdir(d)))
         if (e->d_name[0] != '.') /* hidden: a run's staging folder */
-            s = add_run(c, root, e->d_name, err, err_len);
+            s = add_run(c, root, e->d_name, err);
     closedir(d);
     if (s == CITY_OK && c->n_runs == 0) {
-        snprintf(err, err_len, "%s: no finished runs (no <run>/summary.json found); run the sweep first", root);
-        s = CITY_ERR_INVALID;
+        s = city_error_set(err, CITY_ERR_INVALID,
+                           "%s: no finished runs (no <run>/summary.json found); run the sweep first", root);
     }
     return s;
 }
@@ -280,15 +255,9 @@ static CityStatus assign_points(Collect *c)
             r->point = p;
             continue;
         }
-        if (c->n_points == c->cap_points) {
-            size_t cap = c->cap_points ? c->cap_points * 2 : 64;
-            char **v = realloc(c->point_keys, cap * sizeof *v);
-            if (!v) {
-                free(key);
-                return CITY_ERR_NOMEM;
-            }
-            c->point_keys = v;
-            c->cap_points = cap;
+        if (!city_grow((void **)&c->point_keys, &c->cap_points, c->n_points + 1, sizeof *c->point_keys)) {
+            free(key);
+            return CITY_ERR_NOMEM;
         }
         c->point_keys[c->n_points] = key;
         if (!city_strmap_put(&c->point_map, key, (int32_t)c->n_points)) {
@@ -422,13 +391,14 @@ static CityStatus write_points(FILE *f, const Collect *c)
 }
 
 /* Writes one table under a temporary name and moves it into place. */
-static CityStatus write_atomic(const char *path, const Collect *c, bool points, char *err, size_t err_len)
+static CityStatus write_atomic(const char *path, const Collect *c, bool points, CityError *err)
 {
     char tmp[PATH_MAX + 32];
     snprintf(tmp, sizeof tmp, "%s.partial-%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "w");
     if (!f) {
-        snprintf(err, err_len, "%s: cannot write (%s); choose another place with --out", path, strerror(errno));
+        city_error_set(err, CITY_ERR_IO, "%s: cannot write (%s); choose another place with --out", path,
+                       strerror(errno));
         return CITY_ERR_IO;
     }
     CityStatus st = CITY_OK;
@@ -442,18 +412,19 @@ static CityStatus write_atomic(const char *path, const Collect *c, bool points, 
         st = CITY_ERR_IO;
     if (st != CITY_OK) {
         unlink(tmp);
-        snprintf(err, err_len, "%s: cannot write (%s)", path, st == CITY_ERR_NOMEM ? "out of memory" : strerror(errno));
+        city_error_set(err, st, "%s: cannot write (%s)", path,
+                       st == CITY_ERR_NOMEM ? "out of memory" : strerror(errno));
     }
     return st;
 }
 
 CityStatus city_collect(const char *dir, const char *runs_csv, const char *points_csv, CityCollectResult *result,
-                        char *err, size_t err_len)
+                        CityError *err)
 {
     Collect c;
     memset(&c, 0, sizeof c);
-    err[0] = '\0';
-    CityStatus st = scan(&c, dir, err, err_len);
+    city_error_clear(err);
+    CityStatus st = scan(&c, dir, err);
     if (st == CITY_OK) {
         qsort(c.runs, c.n_runs, sizeof *c.runs, cmp_run);
         qsort(c.params.v, c.params.n, sizeof *c.params.v, cmp_str);
@@ -462,11 +433,11 @@ CityStatus city_collect(const char *dir, const char *runs_csv, const char *point
         st = assign_points(&c);
     }
     if (st == CITY_OK)
-        st = write_atomic(runs_csv, &c, false, err, err_len);
-    if (st == CITY_OK && (st = write_atomic(points_csv, &c, true, err, err_len)) != CITY_OK)
+        st = write_atomic(runs_csv, &c, false, err);
+    if (st == CITY_OK && (st = write_atomic(points_csv, &c, true, err)) != CITY_OK)
         unlink(runs_csv);
-    if (st != CITY_OK && !err[0])
-        snprintf(err, err_len, "%s: %s", dir, city_status_name(st));
+    if (st != CITY_OK && (!err || !err->msg[0]))
+        city_error_set(err, st, "%s: %s", dir, city_status_name(st));
     if (result)
         *result = (CityCollectResult){c.n_runs, c.n_points, c.params.n, c.kpis.n};
     for (size_t i = 0; i < c.n_runs; i++) {

@@ -8,7 +8,10 @@
 
 #include "city_array.h"
 #include "city_matpower.h"
+#include "city_text.h"
 #include "matpower_internal.h"
+
+#define CASE_MAX_BYTES ((size_t)256 << 20) /* bytes of a case file */
 
 static bool take_matrix(P *p, const char *field, CityMpMatrix *m)
 {
@@ -81,29 +84,17 @@ CityStatus city_matpower_parse(const char *text, size_t len, const char *path, C
 CityStatus city_matpower_read(const char *path, CityMpCase *out, CityError *err)
 {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    size_t len = 0;
+    char *buf = city_file_read(path, CASE_MAX_BYTES, &len);
+    if (!buf) {
+        if (errno == ENOMEM)
+            return city_error_set(err, CITY_ERR_NOMEM, "%s: out of memory reading the case", path);
+        if (errno == EFBIG)
+            return city_error_set(err, CITY_ERR_LIMIT,
+                                  "%s: the case file is over %d MiB; citylab reads cases up to that size", path,
+                                  (int)(CASE_MAX_BYTES >> 20));
         return city_error_set(err, CITY_ERR_IO, "%s: cannot open the case file (%s); check the path", path,
                               strerror(errno));
-    }
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (!city_grow((void **)&buf, &cap, len + 65536, 1)) {
-            free(buf);
-            fclose(f);
-            return city_error_set(err, CITY_ERR_NOMEM, "%s: out of memory reading the case", path);
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    bool bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return city_error_set(err, CITY_ERR_IO, "%s: read error; check the file and the disk", path);
     }
     CityStatus st = city_matpower_parse(buf, len, path, out, err);
     free(buf);

@@ -2,12 +2,14 @@
 
 #include "city_senml.h"
 #include "city_sensor.h"
+#include "city_text.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -235,32 +237,32 @@ static void remove_stale_stages(const char *final_dir)
 }
 
 /* Refuses a destination that is a file, or a folder citylab did not write. */
-static CityStatus check_destination(const char *final_dir, char *err, size_t err_len)
+static CityStatus check_destination(const char *final_dir, CityError *err)
 {
     struct stat st;
     if (lstat(final_dir, &st) != 0)
         return CITY_OK;
     if (!S_ISDIR(st.st_mode)) {
-        snprintf(err, err_len,
-                 "--out %s: is a file, not a run folder; citylab replaces only folders it wrote; choose "
-                 "another --out DIR",
-                 final_dir);
+        city_error_set(err, CITY_ERR_INVALID,
+                       "--out %s: is a file, not a run folder; citylab replaces only folders it wrote; choose "
+                       "another --out DIR",
+                       final_dir);
         return CITY_ERR_INVALID;
     }
     if (!citylab_folder(final_dir)) {
-        snprintf(err, err_len,
-                 "--out %s: the folder exists and is not a citylab run (no " MARKER_NAME
-                 " file in it); citylab will not replace it; choose another --out DIR or remove it yourself",
-                 final_dir);
+        city_error_set(err, CITY_ERR_INVALID,
+                       "--out %s: the folder exists and is not a citylab run (no " MARKER_NAME
+                       " file in it); citylab will not replace it; choose another --out DIR or remove it yourself",
+                       final_dir);
         return CITY_ERR_INVALID;
     }
     return CITY_OK;
 }
 
-CityStatus city_output_begin(const char *final_dir, CityOutput **out, char *err, size_t err_len)
+CityStatus city_output_begin(const char *final_dir, CityOutput **out, CityError *err)
 {
     *out = NULL;
-    CityStatus st = check_destination(final_dir, err, err_len);
+    CityStatus st = check_destination(final_dir, err);
     if (st != CITY_OK)
         return st;
     CityOutput *o = calloc(1, sizeof *o);
@@ -274,8 +276,8 @@ CityStatus city_output_begin(const char *final_dir, CityOutput **out, char *err,
     FILE *m = NULL;
     if (mkdir_p(o->stage_dir) != 0 || !(m = fopen(o->stage_marker, "w")) || fputs(MARKER_TEXT, m) < 0 ||
         fclose(m) != 0) {
-        snprintf(err, err_len, "%s: cannot create the output folder (%s); choose another with --out DIR", final_dir,
-                 strerror(errno));
+        city_error_set(err, CITY_ERR_IO, "%s: cannot create the output folder (%s); choose another with --out DIR",
+                       final_dir, strerror(errno));
         rmtree(o->stage_dir);
         free(o);
         return CITY_ERR_IO;
@@ -346,11 +348,11 @@ static void log_sink(void *user, double time_s, const char *kind, const char *me
     fputc('\n', f);
 }
 
-CityStatus city_output_attach_log(CityOutput *out, CityWorld *world, char *err, size_t err_len)
+CityStatus city_output_attach_log(CityOutput *out, CityWorld *world, CityError *err)
 {
     out->events = fopen(out->stage_events, "w");
     if (!out->events) {
-        snprintf(err, err_len, "%s: cannot write (%s)", out->stage_events, strerror(errno));
+        city_error_set(err, CITY_ERR_IO, "%s: cannot write (%s)", out->stage_events, strerror(errno));
         return CITY_ERR_IO;
     }
     fputs("time_s,kind,message\n", out->events);
@@ -367,7 +369,7 @@ static void readings_sink(void *user, const CityReading *r, double truth)
         out->readings_failed = true;
 }
 
-CityStatus city_output_attach_readings(CityOutput *out, CityWorld *world, char *err, size_t err_len)
+CityStatus city_output_attach_readings(CityOutput *out, CityWorld *world, CityError *err)
 {
     CitySensors *s = city_sensors_of(world);
     if (!s)
@@ -380,7 +382,7 @@ CityStatus city_output_attach_readings(CityOutput *out, CityWorld *world, char *
         out->readings = fopen(path, "w");
     }
     if (!out->senml || !out->readings) {
-        snprintf(err, err_len, "%s: cannot write (%s)", path, strerror(errno));
+        city_error_set(err, CITY_ERR_IO, "%s: cannot write (%s)", path, strerror(errno));
         return CITY_ERR_IO;
     }
     city_reading_csv_header(out->readings);
@@ -512,8 +514,7 @@ static CityStatus write_table(const char *dir, const CityTable *t)
 /* Writes the tables and summary into the staging folder and moves it into
  * place; signals wait until it is done (the handler knows only the files
  * of a running stage). */
-static CityStatus commit_stage(CityOutput *out, const CityWorld *world, const CityRunInfo *info, char *err,
-                               size_t err_len)
+static CityStatus commit_stage(CityOutput *out, const CityWorld *world, const CityRunInfo *info, CityError *err)
 {
     CityStatus st = CITY_OK;
     if (out->events) {
@@ -531,12 +532,12 @@ static CityStatus commit_stage(CityOutput *out, const CityWorld *world, const Ci
     for (size_t i = 0; i < city_world_table_count(world) && st == CITY_OK; i++)
         st = write_table(out->stage_dir, city_world_table_at(world, i));
     if (st != CITY_OK) {
-        snprintf(err, err_len, "%s: writing the outputs failed (%s); check free space and permissions", out->final_dir,
-                 strerror(errno));
+        city_error_set(err, st, "%s: writing the outputs failed (%s); check free space and permissions", out->final_dir,
+                       strerror(errno));
         return st;
     }
     /* Checked again: the destination may have appeared during the run. */
-    if ((st = check_destination(out->final_dir, err, err_len)) != CITY_OK)
+    if ((st = check_destination(out->final_dir, err)) != CITY_OK)
         return st;
     char old[PATH_MAX];
     sibling(out->final_dir, "old", old, sizeof old);
@@ -544,11 +545,12 @@ static CityStatus commit_stage(CityOutput *out, const CityWorld *world, const Ci
     struct stat sb;
     bool had_old = lstat(out->final_dir, &sb) == 0;
     if (had_old && rename(out->final_dir, old) != 0) {
-        snprintf(err, err_len, "%s: cannot replace the previous run (%s)", out->final_dir, strerror(errno));
+        city_error_set(err, CITY_ERR_IO, "%s: cannot replace the previous run (%s)", out->final_dir, strerror(errno));
         return CITY_ERR_IO;
     }
     if (rename(out->stage_dir, out->final_dir) != 0) {
-        snprintf(err, err_len, "%s: cannot move the outputs into place (%s)", out->final_dir, strerror(errno));
+        city_error_set(err, CITY_ERR_IO, "%s: cannot move the outputs into place (%s)", out->final_dir,
+                       strerror(errno));
         if (had_old)
             rename(old, out->final_dir);
         return CITY_ERR_IO;
@@ -558,8 +560,7 @@ static CityStatus commit_stage(CityOutput *out, const CityWorld *world, const Ci
     return CITY_OK;
 }
 
-CityStatus city_output_commit(CityOutput *out, const CityWorld *world, const CityRunInfo *info, char *err,
-                              size_t err_len)
+CityStatus city_output_commit(CityOutput *out, const CityWorld *world, const CityRunInfo *info, CityError *err)
 {
     sigset_t block, saved;
     sigemptyset(&block);
@@ -567,7 +568,7 @@ CityStatus city_output_commit(CityOutput *out, const CityWorld *world, const Cit
     sigaddset(&block, SIGTERM);
     sigaddset(&block, SIGHUP);
     sigprocmask(SIG_BLOCK, &block, &saved);
-    CityStatus st = commit_stage(out, world, info, err, err_len);
+    CityStatus st = commit_stage(out, world, info, err);
     if (st != CITY_OK)
         rmtree(out->stage_dir);
     free(out);
@@ -596,20 +597,14 @@ char *city_output_log_text(CityOutput *out, size_t *len)
         return NULL;
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/events.csv", out->stage_dir);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *text = NULL;
-    long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
-    if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (text = malloc((size_t)n + 1))) {
-        size_t got = fread(text, 1, (size_t)n, f);
-        text[got] = '\0';
+    size_t got;
+    char *text = city_file_read(path, SIZE_MAX, &got);
+    if (text) {
         const char *body = strchr(text, '\n'); /* after the header */
         size_t skip = body ? (size_t)(body + 1 - text) : got;
         memmove(text, text + skip, got - skip + 1);
         *len = got - skip;
     }
-    fclose(f);
     return text;
 }
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "city_array.h"
+#include "city_text.h"
 
 #define CHART_W 720.0 /* chart size in CSS pixels */
 #define CHART_H 260.0
@@ -20,7 +21,8 @@
 #define PAD_R 16.0
 #define PAD_T 12.0
 #define PAD_B 40.0
-#define MAX_COLUMNS 16 /* lines per chart; a wider table shows its first ones */
+#define REPORT_MAX_BYTES ((size_t)256 << 20) /* a table or summary larger than this is not a run's */
+#define MAX_COLUMNS 16                       /* lines per chart; a wider table shows its first ones */
 
 static const char *const palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
                                       "#9467bd", "#8c564b", "#17becf", "#e377c2"};
@@ -45,21 +47,6 @@ static void html_text(FILE *f, const char *s)
             fputc(*s, f);
         }
     }
-}
-
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *text = NULL;
-    long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
-    if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (text = malloc((size_t)n + 1))) {
-        size_t got = fread(text, 1, (size_t)n, f);
-        text[got] = '\0';
-    }
-    fclose(f);
-    return text;
 }
 
 /* One time-series table: its column names and values (NAN: an empty cell). */
@@ -104,7 +91,8 @@ static size_t split_line(const char **p, const char *cells[], size_t lens[], siz
 /* Reads a table whose first column is time_s; false when it is not one. */
 static bool series_read(const char *path, Series *s)
 {
-    char *text = read_text(path);
+    size_t text_len;
+    char *text = city_file_read(path, REPORT_MAX_BYTES, &text_len);
     if (!text)
         return false;
     const char *p = text, *cells[MAX_COLUMNS + 1];
@@ -380,26 +368,29 @@ static CityStatus write_page(FILE *f, const char *run_dir, const cJSON *sum, Cit
     return ferror(f) ? CITY_ERR_IO : CITY_OK;
 }
 
-CityStatus city_report_write(const char *run_dir, CityReportResult *r, char *err, size_t err_len)
+CityStatus city_report_write(const char *run_dir, CityReportResult *r, CityError *err)
 {
     memset(r, 0, sizeof *r);
     char marker[4300], summary[4300], tmp[4300];
     snprintf(marker, sizeof marker, "%s/.citylab-run", run_dir);
     snprintf(summary, sizeof summary, "%s/summary.json", run_dir);
     struct stat st;
-    char *text = stat(marker, &st) == 0 && S_ISREG(st.st_mode) ? read_text(summary) : NULL;
+    size_t text_len;
+    char *text =
+        stat(marker, &st) == 0 && S_ISREG(st.st_mode) ? city_file_read(summary, REPORT_MAX_BYTES, &text_len) : NULL;
     if (!text) {
-        snprintf(err, err_len,
-                 "%s: not a citylab run folder (no .citylab-run marker or no summary.json); give the --out "
-                 "folder of a finished citylab run",
-                 run_dir);
+        city_error_set(err, CITY_ERR_INVALID,
+                       "%s: not a citylab run folder (no .citylab-run marker or no summary.json); give the --out "
+                       "folder of a finished citylab run",
+                       run_dir);
         return CITY_ERR_INVALID;
     }
     cJSON *sum = cJSON_Parse(text);
     free(text);
     if (!cJSON_IsObject(sum)) {
         cJSON_Delete(sum);
-        snprintf(err, err_len, "%s: summary.json is not valid JSON; run the scenario again to rewrite it", summary);
+        city_error_set(err, CITY_ERR_INVALID,
+                       "%s: summary.json is not valid JSON; run the scenario again to rewrite it", summary);
         return CITY_ERR_INVALID;
     }
     snprintf(r->path, sizeof r->path, "%s/report.html", run_dir);
@@ -411,7 +402,7 @@ CityStatus city_report_write(const char *run_dir, CityReportResult *r, char *err
     if (s == CITY_OK && rename(tmp, r->path) != 0)
         s = CITY_ERR_IO;
     if (s != CITY_OK) {
-        snprintf(err, err_len, "%s: cannot write (%s); check free space and permissions", r->path, strerror(errno));
+        city_error_set(err, s, "%s: cannot write (%s); check free space and permissions", r->path, strerror(errno));
         unlink(tmp);
     }
     cJSON_Delete(sum);

@@ -11,43 +11,163 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Shortest of %.15g/%.17g that reads back to the same double. */
-static void number_text(char *buf, size_t cap, double v)
+/* Powers of ten a double holds exactly. */
+static const double POW10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                               1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* Appends the decimal digits of u; returns the new end. */
+static char *put_u64(char *p, uint64_t u)
 {
-    snprintf(buf, cap, "%.15g", v);
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + u % 10u);
+        u /= 10u;
+    } while (u);
+    while (n)
+        *p++ = tmp[--n];
+    return p;
+}
+
+/* What "%.15g" prints for v, without the C library, when that text reads
+ * back as v and needs no exponent (1e-4 <= |v| < 1e15); NULL otherwise.
+ * v is m / 10^k for the 15-digit m nearest to |v| 10^k; since m < 2^53 and
+ * 10^k (k <= 18) are exact, m / 10^k is one correctly rounded division, so
+ * it equals v exactly when the text reads back as v (Clinger's fast path).
+ * An m off by one from the exact rounding fails that check (two 15-digit
+ * decimals are further apart than a double's spacing), so the text printed
+ * is always the C library's. */
+static char *fast_number(char *p, double v)
+{
+    const double a = fabs(v);
+    if (!(a >= 1e-4 && a < 1e15))
+        return NULL;
+    int k = 14 - (int)floor(log10(a));
+    if (k < 0 || k > 18)
+        return NULL;
+    double m = nearbyint(a * POW10[k]);
+    if (m >= 1e15 && k > 0)
+        m = nearbyint(a * POW10[--k]);
+    else if (m < 1e14 && k < 18)
+        m = nearbyint(a * POW10[++k]);
+    if (!(m >= 1e14 && m < 1e15) || m / POW10[k] != a)
+        return NULL;
+    uint64_t u = (uint64_t)m;
+    while (k > 0 && u % 10u == 0) {
+        u /= 10u;
+        k--;
+    }
+    if (v < 0)
+        *p++ = '-';
+    char digits[24];
+    const int n = (int)(put_u64(digits, u) - digits);
+    if (n > k) {
+        memcpy(p, digits, (size_t)(n - k));
+        p += n - k;
+        if (k > 0) {
+            *p++ = '.';
+            memcpy(p, digits + n - k, (size_t)k);
+            p += k;
+        }
+    } else {
+        *p++ = '0';
+        *p++ = '.';
+        for (int z = 0; z < k - n; z++)
+            *p++ = '0';
+        memcpy(p, digits, (size_t)n);
+        p += n;
+    }
+    return p;
+}
+
+/* Appends the shortest of %.15g/%.17g that reads back to the same double
+ * (at most 24 bytes); returns the new end. */
+static char *put_number(char *p, double v)
+{
+    if (v == 0.0) {
+        if (signbit(v))
+            *p++ = '-';
+        *p++ = '0';
+        return p;
+    }
+    if (fabs(v) < 1e15 && v == trunc(v)) { /* counts, quantized values: the digits themselves */
+        if (v < 0)
+            *p++ = '-';
+        return put_u64(p, (uint64_t)fabs(v));
+    }
+    char *q = fast_number(p, v);
+    if (q)
+        return q;
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.15g", v);
     if (strtod(buf, NULL) != v)
-        snprintf(buf, cap, "%.17g", v);
+        snprintf(buf, sizeof buf, "%.17g", v);
+    const size_t n = strlen(buf);
+    memcpy(p, buf, n);
+    return p + n;
 }
 
-/* Milliseconds as seconds with three decimals, exact (no floating point). */
-static void time_text(char *buf, size_t cap, int64_t ms)
+/* Appends milliseconds as seconds with three decimals, exact (no floating point). */
+static char *put_time(char *p, int64_t ms)
 {
-    const char *sign = ms < 0 ? "-" : "";
-    uint64_t a = ms < 0 ? (uint64_t)0 - (uint64_t)ms : (uint64_t)ms;
-    snprintf(buf, cap, "%s%" PRIu64 ".%03u", sign, a / 1000u, (unsigned)(a % 1000u));
+    if (ms < 0)
+        *p++ = '-';
+    const uint64_t a = ms < 0 ? (uint64_t)0 - (uint64_t)ms : (uint64_t)ms;
+    p = put_u64(p, a / 1000u);
+    const unsigned f = (unsigned)(a % 1000u);
+    *p++ = '.';
+    *p++ = (char)('0' + f / 100u);
+    *p++ = (char)('0' + f / 10u % 10u);
+    *p++ = (char)('0' + f % 10u);
+    return p;
 }
 
+static char *put_str(char *p, const char *s)
+{
+    const size_t n = strlen(s);
+    memcpy(p, s, n);
+    return p + n;
+}
+
+/* The line is built without printf: readings are the run's bulkiest output
+ * (10,000 sensors at 1 Hz), and printf's number formatting dominated it. */
 size_t city_senml_format(char *buf, size_t cap, const CityReading *r, double truth)
 {
-    char v[40], t[32], at[32], tr[48] = "";
-    number_text(v, sizeof v, isfinite(r->value) ? r->value : 0.0);
-    time_text(t, sizeof t, r->measured_ms);
-    time_text(at, sizeof at, r->arrives_ms);
-    if (isfinite(truth)) {
-        char num[40];
-        number_text(num, sizeof num, truth);
-        snprintf(tr, sizeof tr, ",\"truth\":%s", num);
-    }
+    char line[CITY_SENML_LINE_MAX];
     const char *unit = r->unit ? r->unit : city_quantity_unit(r->quantity);
     const char *q = city_quality_name(r->quality);
-    int len = snprintf(buf, cap, "[{\"n\":\"%s/%s\",\"u\":\"%s\",\"v\":%s,\"t\":%s,\"at\":%s,\"q\":\"%s\"%s}]\n",
-                       r->sensor, city_quantity_name(r->quantity), unit ? unit : "", v, t, at, q ? q : "bad", tr);
-    if (len < 0 || (size_t)len >= cap) {
+    const char *qty = city_quantity_name(r->quantity);
+    /* sensor < 64, quantity and unit < 16, quality < 12, four numbers <= 24 each, labels < 60 */
+    char *p = line;
+    p = put_str(p, "[{\"n\":\"");
+    p = put_str(p, r->sensor);
+    *p++ = '/';
+    p = put_str(p, qty ? qty : "");
+    p = put_str(p, "\",\"u\":\"");
+    p = put_str(p, unit ? unit : "");
+    p = put_str(p, "\",\"v\":");
+    p = put_number(p, isfinite(r->value) ? r->value : 0.0);
+    p = put_str(p, ",\"t\":");
+    p = put_time(p, r->measured_ms);
+    p = put_str(p, ",\"at\":");
+    p = put_time(p, r->arrives_ms);
+    p = put_str(p, ",\"q\":\"");
+    p = put_str(p, q ? q : "bad");
+    *p++ = '"';
+    if (isfinite(truth)) {
+        p = put_str(p, ",\"truth\":");
+        p = put_number(p, truth);
+    }
+    p = put_str(p, "}]\n");
+    const size_t len = (size_t)(p - line);
+    if (len >= cap) {
         if (cap > 0)
             buf[0] = '\0';
         return 0;
     }
-    return (size_t)len;
+    memcpy(buf, line, len);
+    buf[len] = '\0';
+    return len;
 }
 
 void city_senml_write(FILE *f, const CityReading *r, double truth)
@@ -64,17 +184,31 @@ void city_reading_csv_header(FILE *f)
 
 void city_reading_csv_write(FILE *f, const CityReading *r, double truth)
 {
-    char v[40] = "", t[32], at[32], tr[40] = "";
-    if (isfinite(r->value)) /* an empty cell, as pandas and R read a missing value */
-        number_text(v, sizeof v, r->value);
-    time_text(t, sizeof t, r->measured_ms);
-    time_text(at, sizeof at, r->arrives_ms);
-    if (isfinite(truth))
-        number_text(tr, sizeof tr, truth);
+    char line[CITY_SENML_LINE_MAX];
     const char *unit = r->unit ? r->unit : city_quantity_unit(r->quantity);
+    const char *q = city_quality_name(r->quality);
+    const char *qty = city_quantity_name(r->quantity);
     /* ids and names are SenML characters: no field ever needs quoting */
-    fprintf(f, "%s,%s,%s,%s,%s,%s,%s,%s\n", r->sensor, city_quantity_name(r->quantity), v, unit ? unit : "", t, at,
-            city_quality_name(r->quality), tr);
+    char *p = line;
+    p = put_str(p, r->sensor);
+    *p++ = ',';
+    p = put_str(p, qty ? qty : "");
+    *p++ = ',';
+    if (isfinite(r->value)) /* an empty cell, as pandas and R read a missing value */
+        p = put_number(p, r->value);
+    *p++ = ',';
+    p = put_str(p, unit ? unit : "");
+    *p++ = ',';
+    p = put_time(p, r->measured_ms);
+    *p++ = ',';
+    p = put_time(p, r->arrives_ms);
+    *p++ = ',';
+    p = put_str(p, q ? q : "");
+    *p++ = ',';
+    if (isfinite(truth))
+        p = put_number(p, truth);
+    *p++ = '\n';
+    fwrite(line, 1, (size_t)(p - line), f);
 }
 
 /* ---- reader ---- */
@@ -141,7 +275,7 @@ static CityStatus read_base(const cJSON *o, const char *where, int rec, SenmlBas
     const cJSON *it;
     const char *s = "";
     if ((it = cJSON_GetObjectItemCaseSensitive(o, "bver"))) {
-        double ver;
+        double ver = 0.0;
         if (label_number(it, where, rec, &ver, err) != CITY_OK)
             return err->status;
         if (ver < 10 || ver != floor(ver))
@@ -232,7 +366,7 @@ static CityStatus read_record(const cJSON *o, const char *where, int rec, SenmlB
         return bad(err, where, rec, "%s", "the record has no value \"v\"");
     if (label_number(it, where, rec, &r->value, err) != CITY_OK)
         return err->status;
-    double t = 0.0, at;
+    double t = 0.0, at = 0.0;
     if ((it = cJSON_GetObjectItemCaseSensitive(o, "t")) && label_number(it, where, rec, &t, err) != CITY_OK)
         return err->status;
     if (time_ms(base->time_s + t, "t", where, rec, &r->measured_ms, err) != CITY_OK)

@@ -131,7 +131,7 @@ static void actuator_target(lua_State *L, CityWorld *w, CityActuatorDef *d)
     }
 }
 
-/* city.control.actuator{ name=, kind=, tls= | battery= | lights= | charger=, safe=, min=, max= } */
+/* city.control.actuator{ name=, kind=, tls= | battery= | lights= | charger=, safe=, min=, max=, min_green= } */
 static int l_actuator(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -149,6 +149,7 @@ static int l_actuator(lua_State *L)
     d.min = city_lua_field_number(L, 1, "min", d.min);
     d.max = city_lua_field_number(L, 1, "max", d.max);
     d.safe_value = city_lua_field_number(L, 1, "safe", d.safe_value);
+    d.min_green_s = city_lua_field_number(L, 1, "min_green", d.min_green_s);
     if (city_actuator_add(w, &d) < 0)
         return city_lua_raise(L, w, CITY_ERR_INVALID);
     lua_pushstring(L, name);

@@ -97,7 +97,7 @@ static void count_hook(lua_State *L, lua_Debug *ar)
     c->instr_used += HOOK_EVERY;
     if (c->instr_used > c->instr_limit) {
         c->over_budget = true;
-        luaL_error(L, "instruction budget of %llu per tick exceeded", (unsigned long long)c->instr_limit);
+        luaL_error(L, "instruction budget of %I per tick exceeded", (lua_Integer)c->instr_limit);
     }
 }
 

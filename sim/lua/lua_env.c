@@ -6,9 +6,11 @@
 
 #include <lauxlib.h>
 
+#include "city_couple.h"
 #include "city_env.h"
 #include "city_lua.h"
 #include "city_road.h"
+#include "city_weather_csv.h"
 #include "lua_fields.h"
 #include "lua_modules.h"
 
@@ -28,12 +30,42 @@ static int check(lua_State *L, CityStatus st)
     return st == CITY_OK ? 0 : city_lua_raise(L, city_lua_world(L), st);
 }
 
+/* city.env.weather{ csv = "FILE" }: the series from a CSV file (columns in
+ * city_weather_csv.h); a column left out keeps the series in place now. */
+static int weather_csv(lua_State *L, CityEnv *env)
+{
+    char path[4096];
+    lua_getfield(L, 1, "csv");
+    city_lua_data_path(L, lua_gettop(L), path, sizeof path);
+    CityWeather *wx = NULL;
+    size_t n = 0;
+    CityError err = {0};
+    if (city_weather_csv_read(path, &wx, &n, &err) != CITY_OK)
+        return luaL_error(L, "%s", err.msg);
+    /* the samples live in a userdata so a Lua error below frees them */
+    CityWeather *s = lua_newuserdatauv(L, n * sizeof *s, 0);
+    memcpy(s, wx, n * sizeof *s);
+    free(wx);
+    for (size_t i = 0; i < n; i++) {
+        CityWeather d;
+        city_env_weather_at(env, s[i].t_s, &d);
+        double *own[] = {&s[i].temp_c, &s[i].rh_pct, &s[i].ghi_wm2, &s[i].wind_mps, &s[i].wind_from_deg};
+        const double dflt[] = {d.temp_c, d.rh_pct, d.ghi_wm2, d.wind_mps, d.wind_from_deg};
+        for (int k = 0; k < 5; k++)
+            if (isnan(*own[k]))
+                *own[k] = dflt[k];
+    }
+    return check(L, city_env_set_weather(env, s, n));
+}
+
 /* city.env.weather{ {hour = 0, temp_c =, rh_pct =, ghi_wm2 =, wind_mps =, wind_from_deg =}, ... }
  * (t_s instead of hour for seconds); missing fields keep the default day's value at that time. */
 static int l_weather(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     CityEnv *env = env_of(L);
+    if (city_lua_field_has(L, 1, "csv"))
+        return weather_csv(L, env);
     lua_Integer n = luaL_len(L, 1);
     if (n < 1 || n > WEATHER_MAX)
         return luaL_error(L, "city.env.weather: give an array of 1 to %d samples", WEATHER_MAX);
@@ -187,11 +219,43 @@ static int l_budget(lua_State *L)
     return 1;
 }
 
+/* city.env.exposure(): {persons, person_h, true_ugh_m3, sensed_ugh_m3, mean_true, mean_sensed} of the people
+ * walking so far (ug h / m3 of PM2.5; sensed fields nil without PM2.5 sensors), or nil without people. */
+static int l_exposure(lua_State *L)
+{
+    CityPedExposure e;
+    if (!city_couple_ped_exposure(city_lua_world(L), &e)) {
+        lua_pushnil(L);
+        return 1;
+    }
+    const double n = e.persons > 0 ? e.persons : 1.0;
+    lua_createtable(L, 0, 6);
+    const struct {
+        const char *k;
+        double v;
+    } f[] = {{"persons", e.persons},           {"person_h", e.person_h},
+             {"true_ugh_m3", e.true_ugh_m3},   {"sensed_ugh_m3", e.sensed_ugh_m3},
+             {"mean_true", e.true_ugh_m3 / n}, {"mean_sensed", e.sensed_ugh_m3 / n}};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        if (isnan(f[i].v))
+            continue;
+        lua_pushnumber(L, f[i].v);
+        lua_setfield(L, -2, f[i].k);
+    }
+    return 1;
+}
+
 int city_lua_open_env(lua_State *L)
 {
-    static const luaL_Reg fns[] = {
-        {"weather", l_weather}, {"episode", l_episode},       {"background", l_background}, {"air", l_air},
-        {"at", l_at},           {"weather_at", l_weather_at}, {"budget", l_budget},         {NULL, NULL}};
+    static const luaL_Reg fns[] = {{"weather", l_weather},
+                                   {"episode", l_episode},
+                                   {"background", l_background},
+                                   {"air", l_air},
+                                   {"at", l_at},
+                                   {"weather_at", l_weather_at},
+                                   {"budget", l_budget},
+                                   {"exposure", l_exposure},
+                                   {NULL, NULL}};
     luaL_newlib(L, fns);
     return 1;
 }

@@ -205,5 +205,6 @@ int city_lua_open_road(lua_State *L)
     lua_road_open_build(L);
     lua_road_open_demand(L);
     lua_road_open_state(L);
+    lua_road_open_signals(L);
     return 1;
 }

@@ -28,5 +28,6 @@ CityRoad *lua_road_install(lua_State *L, CityRoadNet *net, int opt_table);
 void lua_road_open_build(lua_State *L);
 void lua_road_open_demand(lua_State *L);
 void lua_road_open_state(lua_State *L);
+void lua_road_open_signals(lua_State *L); /* lua_road_signals.c */
 
 #endif

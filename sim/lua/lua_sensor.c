@@ -21,7 +21,7 @@ static CityQuantity quantity_arg(lua_State *L, const char *name, const char *whe
     if (!city_quantity_parse(name, &q))
         luaL_error(L,
                    "%s: unknown quantity '%s' (count, occupancy, speed, pm25, pm10, nox, temperature, "
-                   "humidity, irradiance, wind_speed, wind_dir, energy, voltage, current, power, status)",
+                   "humidity, irradiance, wind_speed, wind_dir, energy, voltage, current, power, status, people)",
                    where, name);
     return q;
 }
@@ -127,16 +127,17 @@ static int l_add(lua_State *L)
     if (!city_sensor_kind_parse(kind_s, &kind))
         return luaL_error(L,
                           "city.sensor.add: kind '%s' is not loop, camera, radar, air, weather, meter, feeder, "
-                          "charger, streetlight or manual",
+                          "charger, streetlight, manual, queue or emergency",
                           kind_s);
     CitySensorDef d = city_sensor_def_default(kind, quantity_arg(L, q_s, "city.sensor.add"), name);
     d.x_m = city_lua_field_number(L, 1, "x", 0.0);
     d.y_m = city_lua_field_number(L, 1, "y", 0.0);
     const char *lane = city_lua_field_string(L, 1, "lane", NULL);
-    if (kind == CITY_SENSOR_LOOP) {
+    if (kind == CITY_SENSOR_LOOP || kind == CITY_SENSOR_QUEUE || kind == CITY_SENSOR_EMERGENCY) {
         CityRoad *road = city_road_of(city_lua_world(L));
         if (!road || !lane)
-            return luaL_error(L, "city.sensor.add: a loop needs a road network and lane = \"<lane id>\"");
+            return luaL_error(L, "city.sensor.add: a %s detector needs a road network and lane = \"<lane id>\"",
+                              kind_s);
         const CityRoadNet *net = city_road_net(road);
         d.target = city_road_net_find_lane(net, lane);
         if (d.target < 0)

@@ -17,6 +17,10 @@
     "reroute_period", "gridlock_time", "time_to_teleport", "detector_offset", "trip_output", "edge_output",            \
         "ev_charge_below", "ev_charger_radius", "ev_dwell"
 #define DEPART "depart_lane", "depart_pos", "depart_speed"
+/* the error model every sensor takes (lua_sensor.c read_model) */
+#define SENSOR_MODEL                                                                                                   \
+    "period_s", "latency_s", "noise_sd", "bias", "drift_per_h", "quantum", "min", "max", "dropout", "rh_kappa",        \
+        "radius_m", "fault_at_s", "mttf_s", "fault_size", "fault"
 
 typedef struct StrictFn {
     const char *ns;       /* namespace under city ("" for city itself) */
@@ -64,6 +68,38 @@ static const StrictFn STRICT[] = {
       "charge_below_kw", "discharge_above_kw", NULL}},
     {"grid", "charger", {"id", "bus", "ports", "power_kw", "efficiency", "x", "y", NULL}},
     {"grid", "lights", {"id", "bus", "count", "w_each", "dim", "on_below_wm2", NULL}},
+    {"env", "weather", {"csv", NULL}},
+    {"ped", "config", {"speed_mean",  "speed_sd",    "speed_min",   "speed_max",     "max_speed_factor",
+                       "tau",         "radius_mean", "radius_sd",   "mass",          "a",
+                       "b",           "lambda",      "wall_a",      "wall_b",        "cutoff",
+                       "headway_a",   "headway_t",   "path_share",  "evade",         "noise",
+                       "slop",        "wall_radius", "max_substep", "arrive_radius", "iterations",
+                       "walk_output", NULL}},
+    {"ped", "room", {"x0", "y0", "x1", "y1", NULL}},
+    {"ped", "corridor", {"from", "to", "width", NULL}},
+    {"ped", "periodic", {"x0", "x1", NULL}},
+    {"ped", "load_sumo", {"net", NULL}},
+    {"ped", "place", {"name", "x", "y", "radius", NULL}},
+    {"ped", "spawn", {"from", "to", "speed", "radius", NULL}},
+    {"ped", "flow", {"from", "to", "begin", "end", "rate", "poisson", "from_radius", "to_radius", NULL}},
+    {"env", "episode", {"kind", "start_s", "ramp_s", "hold_s", "level", NULL}},
+    {"env", "background", {"pm25", "pm10", "nox", NULL}},
+    {"env",
+     "air",
+     {"margin_m", "x0", "y0", "x1", "y1", "cell_m", "mixing_height_m", "diffusivity_m2s", "vent_mps", "step_s", NULL}},
+    {"sensor",
+     "add",
+     {"name", "kind", "quantity", "x", "y", "lane", "pos_m", "load", "charger", "lights", "bus", "branch", SENSOR_MODEL,
+      NULL}},
+    {"sensor", "loops", {"all", "offset_m", "prefix", SENSOR_MODEL, NULL}},
+    {"sensor", "grid", {"kind", "quantity", "x0", "y0", "x1", "y1", "count", "every_m", "prefix", SENSOR_MODEL, NULL}},
+    {"sensor", "meters", {"prefix", SENSOR_MODEL, NULL}},
+    {"control",
+     "actuator",
+     {"name", "kind", "min", "max", "safe", "target", "tls", "battery", "lights", "charger", "min_green", NULL}},
+    {"control",
+     "attach",
+     {"file", "name", "sensors", "actuators", "params", "period", "stale_s", "instructions", "memory_kb", NULL}},
 };
 
 #define REG_FNS "city.strict"       /* binding function -> its StrictFn */

@@ -9,11 +9,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "city_text.h"
 #include "scenario_internal.h"
 
 #define CKPT_MAGIC "CITYCKPT"
 #define CKPT_FORMAT 1u
 #define CKPT_ORDER 0x01020304u
+#define CHECKPOINT_MAX_BYTES ((size_t)1 << 30) /* a larger file is not a checkpoint */
 
 static uint64_t fnv1a(const void *p, size_t n, uint64_t h)
 {
@@ -103,27 +105,11 @@ CityStatus city_scenario_save(CityScenario *sc, const char *path, const void *ex
 
 static uint8_t *read_whole(const char *path, size_t *len, CityError *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        city_error_set(err, CITY_ERR_INVALID, "%s: cannot open the checkpoint (%s)", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0, got;
-    uint8_t *buf = malloc(cap);
-    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            uint8_t *bigger = realloc(buf, cap *= 2);
-            if (!bigger)
-                free(buf);
-            buf = bigger;
-        }
-    }
-    fclose(f);
+    char *buf = city_file_read(path, CHECKPOINT_MAX_BYTES, len);
     if (!buf)
-        city_error_set(err, CITY_ERR_INVALID, "%s: out of memory reading the checkpoint", path);
-    *len = n;
-    return buf;
+        city_error_set(err, CITY_ERR_INVALID, "%s: cannot read the checkpoint (%s)", path,
+                       errno == EFBIG ? "over 1 GiB: not a checkpoint" : strerror(errno));
+    return (uint8_t *)buf;
 }
 
 /* Checks magic, format, byte order, version and checksum; fills info. */

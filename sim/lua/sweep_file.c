@@ -3,6 +3,7 @@
  * sweep's seed draws every sample), under a memory and instruction cap,
  * and returns a table that is checked and expanded into runs here. */
 #include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "city_lua.h"
 #include "city_rng.h"
 #include "city_sweep.h"
+#include "city_text.h"
 
 #define SWEEP_MEM_LIMIT (64u << 20)    /* bytes of Lua heap for a sweep file */
 #define SWEEP_INSTR_LIMIT 100000000ull /* VM instructions for a sweep file */
@@ -31,6 +33,7 @@ typedef struct Column {
 } Column;
 
 #define SWEEP_MAX_PARAMS 64
+#define SWEEP_FILE_MAX_BYTES ((size_t)16 << 20) /* bytes of a sweep file */
 
 typedef struct SweepLoad {
     size_t mem_used;               /* Lua heap bytes */
@@ -466,42 +469,22 @@ static lua_State *open_state(SweepLoad *ld)
     return L;
 }
 
-static CityStatus read_source(const char *path, char **src, size_t *len, char *err, size_t err_len)
+static CityStatus read_source(const char *path, char **src, size_t *len, CityError *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, err_len, "%s: cannot open the sweep file; check the path", path);
-        return CITY_ERR_INVALID;
-    }
-    size_t cap = 4096, n = 0, got;
-    char *buf = malloc(cap);
-    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            char *bigger = n < (16u << 20) ? realloc(buf, cap *= 2) : NULL;
-            if (!bigger) {
-                free(buf);
-                buf = NULL;
-            }
-            buf = bigger;
-        }
-    }
-    fclose(f);
-    if (!buf) {
-        snprintf(err, err_len, "%s: the sweep file is too large (over 16 MiB)", path);
-        return CITY_ERR_INVALID;
-    }
-    *src = buf;
-    *len = n;
-    return CITY_OK;
+    *src = city_file_read(path, SWEEP_FILE_MAX_BYTES, len);
+    if (*src)
+        return CITY_OK;
+    if (errno == EFBIG)
+        return city_error_set(err, CITY_ERR_INVALID, "%s: the sweep file is too large (over 16 MiB)", path);
+    return city_error_set(err, CITY_ERR_INVALID, "%s: cannot open the sweep file; check the path", path);
 }
 
-CityStatus city_sweep_load(const char *path, CitySweep **out, char *err, size_t err_len)
+CityStatus city_sweep_load(const char *path, CitySweep **out, CityError *err)
 {
     *out = NULL;
     char *src;
     size_t len;
-    CityStatus st = read_source(path, &src, &len, err, err_len);
+    CityStatus st = read_source(path, &src, &len, err);
     if (st != CITY_OK)
         return st;
     SweepLoad ld = {0};
@@ -512,7 +495,7 @@ CityStatus city_sweep_load(const char *path, CitySweep **out, char *err, size_t 
         free(real);
         free(src);
         free(sw);
-        snprintf(err, err_len, "out of memory");
+        city_error_set(err, CITY_ERR_NOMEM, "out of memory");
         return CITY_ERR_NOMEM;
     }
     sw->path = real;
@@ -533,11 +516,11 @@ CityStatus city_sweep_load(const char *path, CitySweep **out, char *err, size_t 
     }
     if (rc != LUA_OK) {
         const char *msg = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "not Lua source text";
-        if (strncmp(msg, path, strlen(path)) == 0)
-            snprintf(err, err_len, "%s", msg);
-        else
-            snprintf(err, err_len, "%s: %s", path, msg);
         st = rc == LUA_ERRMEM ? CITY_ERR_LIMIT : CITY_ERR_INVALID;
+        if (strncmp(msg, path, strlen(path)) == 0)
+            city_error_set(err, st, "%s", msg);
+        else
+            city_error_set(err, st, "%s: %s", path, msg);
     }
     for (size_t k = 0; k < ld.n_cols; k++) {
         for (size_t i = 0; ld.cols[k].vals && i < ld.cols[k].n; i++)

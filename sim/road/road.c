@@ -484,6 +484,21 @@ CityStatus city_road_tls_set_phase(CityRoad *road, int32_t tls, int32_t phase)
     return CITY_OK;
 }
 
+CityStatus city_road_tls_switch_phase(CityRoad *road, int32_t tls, int32_t phase)
+{
+    if (tls < 0 || tls >= road->net->n_tls)
+        return road_fail(road, CITY_ERR_INVALID, "no traffic light number %d in the network", (int)tls);
+    if (road_signals_switch(road->signals, tls, phase, city_world_time_s(road->world), road->err, sizeof road->err) !=
+        CITY_OK)
+        return road_fail(road, CITY_ERR_INVALID, "%s", road->err);
+    return CITY_OK;
+}
+
+double city_road_tls_phase_start_s(const CityRoad *road, int32_t tls)
+{
+    return road_signals_phase_start_s(road->signals, tls);
+}
+
 /* ---- readers ------------------------------------------------------------ */
 
 static void fill_view(const CityRoad *road, int32_t v, CityVehicleView *out)

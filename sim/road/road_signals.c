@@ -29,7 +29,10 @@
  *                 fitting yellow, else through a synthesized 3 s yellow;
  *                 during a synthesized yellow the phase index stays the green
  *                 being left while the state string shows the yellow.
- *   EXTERNAL      holds the current phase until road_signals_set_phase.
+ *   EXTERNAL      holds the current phase until road_signals_set_phase, or
+ *                 until road_signals_switch, which leaves it like a
+ *                 max-pressure switch (a yellow or all-red phase first
+ *                 runs its duration).
  * Every mode change takes effect at the next step and keeps the running
  * phase and its start time. */
 #include "road_signals.h"
@@ -331,6 +334,8 @@ void road_signals_destroy(RoadSignals *signals)
 
 /* ---- commands ----------------------------------------------------------- */
 
+static void sig_begin_switch(SigLight *L, int32_t target, int64_t at);
+
 static CityStatus sig_find(RoadSignals *signals, int32_t tls, SigLight **out, char *err, size_t err_len)
 {
     if (!signals || tls < 0 || tls >= signals->n_lights) {
@@ -440,8 +445,9 @@ CityStatus road_signals_set_program(RoadSignals *signals, int32_t tls, const Cit
     return CITY_OK;
 }
 
-CityStatus road_signals_set_phase(RoadSignals *signals, int32_t tls, int32_t phase, double now_s, char *err,
-                                  size_t err_len)
+/* Finds the light and checks a phase index and a time for set_phase and switch. */
+static CityStatus sig_find_phase(RoadSignals *signals, int32_t tls, int32_t phase, double now_s, SigLight **out,
+                                 char *err, size_t err_len)
 {
     SigLight *L;
     if (sig_find(signals, tls, &L, err, err_len) != CITY_OK)
@@ -458,9 +464,34 @@ CityStatus road_signals_set_phase(RoadSignals *signals, int32_t tls, int32_t pha
         snprintf(err, err_len, "traffic light '%s': set_phase at a time that is not a number", L->id);
         return CITY_ERR_INVALID;
     }
+    *out = L;
+    return CITY_OK;
+}
+
+CityStatus road_signals_set_phase(RoadSignals *signals, int32_t tls, int32_t phase, double now_s, char *err,
+                                  size_t err_len)
+{
+    SigLight *L;
+    if (sig_find_phase(signals, tls, phase, now_s, &L, err, err_len) != CITY_OK)
+        return CITY_ERR_INVALID;
     /* Immediate, like SUMO's setPhase: a controller that skips the yellow
      * is responsible for it. */
     sig_enter(L, phase, sig_ms(now_s));
+    return CITY_OK;
+}
+
+CityStatus road_signals_switch(RoadSignals *signals, int32_t tls, int32_t phase, double now_s, char *err,
+                               size_t err_len)
+{
+    SigLight *L;
+    if (sig_find_phase(signals, tls, phase, now_s, &L, err, err_len) != CITY_OK)
+        return CITY_ERR_INVALID;
+    if (L->target >= 0 || phase == L->phase)
+        return CITY_OK; /* a transition runs to its end first; the caller asks again */
+    if (sig_candidate(L, L->phase))
+        sig_begin_switch(L, phase, sig_ms(now_s));
+    else
+        L->target = phase; /* a yellow or all-red phase keeps its duration */
     return CITY_OK;
 }
 
@@ -597,7 +628,7 @@ static void sig_decide(SigLight *L, const RoadSignals *signals, const RoadLaneSe
 static bool sig_advance(SigLight *L, const RoadSignals *signals, const RoadLaneSense *sense, int64_t now_ms,
                         int64_t dt_ms)
 {
-    if (L->n_phases == 0 || L->type == CITY_TLS_EXTERNAL)
+    if (L->n_phases == 0 || (L->type == CITY_TLS_EXTERNAL && L->target < 0))
         return false;
     if (L->target >= 0) {
         /* A max-pressure transition finishes in any automatic mode: a

@@ -41,6 +41,13 @@ CityStatus road_signals_set_program(RoadSignals *signals, int32_t tls, const Cit
 CityStatus road_signals_set_phase(RoadSignals *signals, int32_t tls, int32_t phase, double now_s, char *err,
                                   size_t err_len);
 
+/* Goes to a phase the safe way (EXTERNAL control by the device API): a
+ * green hands over through a yellow as max-pressure does, a yellow or
+ * all-red phase first runs its duration, and a transition under way is
+ * finished first (the call does nothing then: ask again). */
+CityStatus road_signals_switch(RoadSignals *signals, int32_t tls, int32_t phase, double now_s, char *err,
+                               size_t err_len);
+
 /* Advances every light to time now_ms, a tick of dt_ms (called once per tick before vehicles move). */
 void road_signals_step(RoadSignals *signals, int64_t now_ms, int64_t dt_ms, const RoadLaneSense *sense);
 

@@ -10,8 +10,9 @@
 
 #define SENSORS_NAME "sensors" /* subsystem name */
 
-static const char *const kind_names[CITY_SENSOR_KIND_COUNT] = {"loop",  "camera", "radar",   "air",         "weather",
-                                                               "meter", "feeder", "charger", "streetlight", "manual"};
+static const char *const kind_names[CITY_SENSOR_KIND_COUNT] = {"loop",        "camera", "radar",  "air",
+                                                               "weather",     "meter",  "feeder", "charger",
+                                                               "streetlight", "manual", "queue",  "emergency"};
 static const char *const fault_names[CITY_FAULT_COUNT] = {"none", "stuck", "dead", "chatter", "offset"};
 
 const char *city_sensor_kind_name(CitySensorKind k)
@@ -45,8 +46,9 @@ CitySensorDef city_sensor_def_default(CitySensorKind kind, CityQuantity quantity
 {
     CitySensorAgg agg = CITY_AGG_LAST;
     /* cameras and radar count what is in view when they sample; loops what passed in the interval */
-    if ((quantity == CITY_QTY_COUNT && kind != CITY_SENSOR_CAMERA && kind != CITY_SENSOR_RADAR) ||
-        quantity == CITY_QTY_ENERGY)
+    const bool snapshot = kind == CITY_SENSOR_CAMERA || kind == CITY_SENSOR_RADAR || kind == CITY_SENSOR_QUEUE ||
+                          kind == CITY_SENSOR_EMERGENCY;
+    if ((quantity == CITY_QTY_COUNT && !snapshot) || quantity == CITY_QTY_ENERGY)
         agg = CITY_AGG_SUM;
     else if (quantity == CITY_QTY_SPEED && kind != CITY_SENSOR_WEATHER)
         agg = CITY_AGG_MEAN;
@@ -62,18 +64,48 @@ CitySensorDef city_sensor_def_default(CitySensorKind kind, CityQuantity quantity
                            .fault_at_s = -1.0};
 }
 
+/* The first tick at or after `tick` on channel c's schedule. */
+static int64_t first_sample_from(const Sensor *c, int64_t tick)
+{
+    if (tick <= c->offset_tick)
+        return c->offset_tick;
+    const int64_t k = (tick - c->offset_tick + c->period_ticks - 1) / c->period_ticks;
+    return c->offset_tick + k * c->period_ticks;
+}
+
+const int32_t *city_sensors_due(CitySensors *s, int64_t tick, int32_t *n)
+{
+    if (s->due_tick != tick) {
+        if (s->resync) {
+            for (int32_t i = 0; i < s->n; i++)
+                s->next_tick[i] = first_sample_from(&s->sensors[i], tick);
+            s->resync = false;
+        }
+        int32_t k = 0;
+        for (int32_t i = 0; i < s->n; i++)
+            if (s->next_tick[i] == tick)
+                s->due[k++] = i;
+        s->n_due = k;
+        s->due_tick = tick;
+    }
+    *n = s->n_due;
+    return s->due;
+}
+
 static CityStatus sensors_step(CityWorld *w, void *self, int64_t tick)
 {
     CitySensors *s = self;
     const int64_t now_ms = tick * (int64_t)city_world_dt_ms(w);
-    for (int32_t i = 0; i < s->n; i++) {
-        Sensor *c = &s->sensors[i];
-        if (tick < c->offset_tick || (tick - c->offset_tick) % c->period_ticks != 0)
-            continue;
+    int32_t n_due;
+    const int32_t *due = city_sensors_due(s, tick, &n_due);
+    for (int32_t k = 0; k < n_due; k++) {
+        Sensor *c = &s->sensors[due[k]];
+        s->next_tick[due[k]] = tick + c->period_ticks;
         CityStatus st = sensor_sample(s, c, now_ms);
         if (st != CITY_OK)
             return st;
     }
+    s->due_tick = -1; /* the schedule moved on */
     return CITY_OK;
 }
 
@@ -185,6 +217,8 @@ static CityStatus sensors_load(CityWorld *w, void *self, CityStateReader *in)
     }
     s->deliver = city_state_get_u8(in) != 0;
     s->seq = city_state_get_u64(in);
+    s->resync = true;
+    s->due_tick = -1;
     uint64_t n = city_state_get_u64(in);
     s->n_heap = 0;
     if (!in->bad && (n > (uint64_t)1 << 40 || !city_grow((void **)&s->heap, &s->cap_heap, (size_t)n, sizeof *s->heap)))
@@ -203,6 +237,8 @@ static void sensors_destroy(void *self)
     for (int32_t i = 0; i < s->n; i++)
         free((char *)s->sensors[i].def.name);
     free(s->sensors);
+    free(s->next_tick);
+    free(s->due);
     city_strmap_free(&s->by_key);
     free(s->heap);
     free(s);
@@ -222,6 +258,7 @@ CitySensors *city_sensors_ensure(CityWorld *world)
     if (!s)
         return NULL;
     s->world = world;
+    s->due_tick = -1;
     CitySubsystemDef def = {SENSORS_NAME, CITY_PHASE_SENSE, 1,           0, sensors_step, sensors_hash, sensors_destroy,
                             NULL,         sensors_save,     sensors_load};
     if (city_world_add_subsystem(world, &def, s) != CITY_OK) {
@@ -320,13 +357,18 @@ int32_t city_sensor_add(CityWorld *world, const CitySensorDef *def)
     }
     c.def = *def;
     c.def.name = city_strdup(def->name);
-    if (!c.def.name || !city_array_grow((void **)&s->sensors, &s->cap, s->n + 1, sizeof *s->sensors)) {
+    int32_t cap_next = s->cap, cap_due = s->cap;
+    if (!c.def.name || !city_array_grow((void **)&s->next_tick, &cap_next, s->n + 1, sizeof *s->next_tick) ||
+        !city_array_grow((void **)&s->due, &cap_due, s->n + 1, sizeof *s->due) ||
+        !city_array_grow((void **)&s->sensors, &s->cap, s->n + 1, sizeof *s->sensors)) {
         free((char *)c.def.name);
         city_world_fail(world, CITY_ERR_NOMEM, "out of memory adding a sensor");
         return -1;
     }
     sensor_init_state(world, &c);
     s->sensors[s->n] = c;
+    s->next_tick[s->n] = first_sample_from(&c, city_world_tick(world));
+    s->due_tick = -1;
     /* the map borrows the keys inside the array: re-key it when the array moved */
     bool ok = true;
     if (s->sensors != s->keyed) {

@@ -35,6 +35,13 @@ struct CitySensors {
     CityWorld *world; /* the owner */
     Sensor *sensors;  /* channels in the order added */
     int32_t n, cap;
+    /* The schedule, apart from the channels so that finding the few due in a
+     * tick reads 8 bytes per channel, not a whole Sensor. */
+    int64_t *next_tick; /* per channel: the next tick it samples at (cap entries) */
+    bool resync;        /* next_tick must be recomputed (after a checkpoint load) */
+    int32_t *due;       /* channels due at due_tick, ascending (cap entries) */
+    int32_t n_due;
+    int64_t due_tick;     /* the tick `due` lists (-1: none) */
     CityStrMap by_key;    /* "name/quantity" -> index */
     const Sensor *keyed;  /* the array by_key's keys point into */
     CityReadingSink sink; /* where readings go when measured */

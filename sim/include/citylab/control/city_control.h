@@ -18,7 +18,8 @@
 
 #include "city_world.h"
 
-#define CITY_ACTUATOR_NAME_MAX 64 /* bytes of an actuator id including the NUL */
+#define CITY_ACTUATOR_NAME_MAX 64   /* bytes of an actuator id including the NUL */
+#define CITY_SIGNAL_MIN_GREEN_S 5.0 /* default shortest phase a signal actuator lets a controller cut (s) */
 
 typedef struct CityControl CityControl;
 
@@ -38,6 +39,7 @@ typedef struct CityActuatorDef {
     int32_t target;        /* index in its domain (light, battery id, charger id); -1 none */
     double safe_value;     /* the fail-safe value, also the value at start; within [min, max] */
     double min, max;       /* limits: commands outside are refused (min <= max) */
+    double min_green_s;    /* signal: a commanded change waits until the current phase ran this long (s) */
 } CityActuatorDef;
 
 /* Outcome of a command. Append at the end: the numbers appear in hashes. */
@@ -66,7 +68,8 @@ typedef struct CityControlStats {
     uint64_t failsafe_events;                /* fall-backs to safe defaults (all actuators) */
 } CityControlStats;
 
-/* A definition with limits (-inf, inf), safe value 0 (signal: -1, streetlight: 1), target -1. */
+/* A definition with limits (-inf, inf), safe value 0 (signal: -1, streetlight: 1), target -1,
+ * min_green_s CITY_SIGNAL_MIN_GREEN_S. */
 CityActuatorDef city_actuator_def_default(CityActuatorKind kind, const char *name);
 
 /* Creates the "control" subsystem in the world, which owns it; or returns

@@ -34,6 +34,7 @@ typedef enum CityQuantity {
     CITY_QTY_CURRENT,     /* current magnitude, "A" */
     CITY_QTY_POWER,       /* active power, "kW" */
     CITY_QTY_STATUS,      /* device status code (0 off or idle, 1 on or busy, 2 fault), "/" */
+    CITY_QTY_PEOPLE,      /* people counted in a field of view, "count" */
     CITY_QTY_COUNT_OF     /* number of quantities (not a quantity) */
 } CityQuantity;
 

@@ -9,6 +9,8 @@
 #ifndef CITY_COUPLE_H
 #define CITY_COUPLE_H
 
+#include <stdbool.h>
+
 #include "city_world.h"
 
 /* Attaches every coupling whose domains are present, in table order. Call
@@ -17,5 +19,21 @@
  * themselves). Calling again attaches nothing twice. On error the world
  * error says which coupling failed. */
 CityStatus city_couple_attach_all(CityWorld *world);
+
+/* Pedestrian exposure to PM2.5 (couple_ped_env.c): concentration x time,
+ * summed over everyone walking, once a second of simulation, at each
+ * person's position: the truth (background plus the traffic share of the
+ * air cell) and what the sensor network says (the last reading of the
+ * nearest PM2.5 air sensor that has reported). */
+typedef struct CityPedExposure {
+    double persons;       /* people who entered the walkable space */
+    double person_h;      /* person-hours walked (h) */
+    double true_ugh_m3;   /* summed true exposure (ug h / m3) */
+    double sensed_ugh_m3; /* summed exposure as the sensors say (ug h / m3; NAN without PM2.5 sensors) */
+} CityPedExposure;
+
+/* The totals so far; false (and zeros) when the world has no pedestrians
+ * or no environment. Callable any time. */
+bool city_couple_ped_exposure(const CityWorld *world, CityPedExposure *out);
 
 #endif

@@ -21,7 +21,7 @@ typedef struct CityCollectResult {
  * written whole or not at all). On error returns a status and one clear
  * line in err; nothing is written then. */
 CityStatus city_collect(const char *dir, const char *runs_csv, const char *points_csv, CityCollectResult *result,
-                        char *err, size_t err_len);
+                        CityError *err);
 
 /* Quantile p (0 < p < 1) of Student's t distribution with df > 0 degrees
  * of freedom, e.g. (0.975, 3) = 3.182446. */

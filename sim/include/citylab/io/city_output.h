@@ -37,17 +37,16 @@ typedef struct CityRunInfo {
  * or a folder without the marker (and not empty), is refused with
  * CITY_ERR_INVALID, so a run never replaces what citylab did not write.
  * On error returns a status and one clear line in err. */
-CityStatus city_output_begin(const char *final_dir, CityOutput **out, char *err, size_t err_len);
+CityStatus city_output_begin(const char *final_dir, CityOutput **out, CityError *err);
 /* Streams the world's event log into events.csv from now on. */
-CityStatus city_output_attach_log(CityOutput *out, CityWorld *world, char *err, size_t err_len);
+CityStatus city_output_attach_log(CityOutput *out, CityWorld *world, CityError *err);
 /* Streams the world's sensor readings (with the truth) into
  * readings.senml.jsonl and readings.csv from now on; nothing when the
  * world has no sensors. Call after the scenario loaded. */
-CityStatus city_output_attach_readings(CityOutput *out, CityWorld *world, char *err, size_t err_len);
+CityStatus city_output_attach_readings(CityOutput *out, CityWorld *world, CityError *err);
 /* Writes summary.json and the tables, then moves the folder into place
  * (replacing an older run there). Frees `out` whatever happens. */
-CityStatus city_output_commit(CityOutput *out, const CityWorld *world, const CityRunInfo *info, char *err,
-                              size_t err_len);
+CityStatus city_output_commit(CityOutput *out, const CityWorld *world, const CityRunInfo *info, CityError *err);
 /* Removes the staging folder and frees `out`; the destination is untouched. */
 void city_output_abort(CityOutput *out, CityWorld *world);
 /* The event log written so far (without its header), as a heap copy for

@@ -22,6 +22,6 @@ typedef struct CityReportResult {
  * empty cells as gaps. A folder that is not a citylab run (no .citylab-run
  * marker or no summary.json) is CITY_ERR_INVALID with one clear line in
  * err. Callable any time; touches nothing but report.html. */
-CityStatus city_report_write(const char *run_dir, CityReportResult *result, char *err, size_t err_len);
+CityStatus city_report_write(const char *run_dir, CityReportResult *result, CityError *err);
 
 #endif

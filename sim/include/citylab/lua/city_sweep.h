@@ -30,7 +30,7 @@ typedef struct CitySweep {
 
 /* Reads and expands a sweep file. On error returns a status and one clear
  * line (file, what, how to fix) in err. Free with city_sweep_free. */
-CityStatus city_sweep_load(const char *path, CitySweep **out, char *err, size_t err_len);
+CityStatus city_sweep_load(const char *path, CitySweep **out, CityError *err);
 void city_sweep_free(CitySweep *sweep);
 
 /* Number of runs (points x seeds); run i is point i / n_seeds with seed

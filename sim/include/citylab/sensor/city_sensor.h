@@ -27,8 +27,8 @@ typedef struct CitySensors CitySensors;
 /* What a channel is, i.e. which coupling feeds it. */
 typedef enum CitySensorKind {
     CITY_SENSOR_LOOP = 0,    /* inductive loop on a lane: count, occupancy, speed per interval */
-    CITY_SENSOR_CAMERA,      /* counts vehicles in a field of view (a disc) per interval */
-    CITY_SENSOR_RADAR,       /* counts and mean speed of vehicles in a field of view per interval */
+    CITY_SENSOR_CAMERA,      /* counts vehicles (count) or people (people) in a field of view (a disc) */
+    CITY_SENSOR_RADAR,       /* counts and mean speed of vehicles, or people, in a field of view */
     CITY_SENSOR_AIR,         /* PM2.5 / PM10 / NOx at a point (low-cost optical for PM) */
     CITY_SENSOR_WEATHER,     /* temperature, humidity, irradiance, wind at a point */
     CITY_SENSOR_METER,       /* smart meter: energy of a building per interval */
@@ -36,6 +36,8 @@ typedef enum CitySensorKind {
     CITY_SENSOR_CHARGER,     /* EV charger status */
     CITY_SENSOR_STREETLIGHT, /* streetlight status */
     CITY_SENSOR_MANUAL,      /* fed by the scenario (city.sensor.feed) */
+    CITY_SENSOR_QUEUE,       /* queue detector (video) on lane `target`: vehicles on the lane when it samples */
+    CITY_SENSOR_EMERGENCY,   /* priority-request detector on lane `target`: emergency vehicles on it when it samples */
     CITY_SENSOR_KIND_COUNT
 } CitySensorKind;
 
@@ -81,7 +83,8 @@ typedef struct CitySensorDef {
 
 /* A definition with the defaults: no noise, no faults, range (-inf, inf),
  * period 1 s, aggregation by quantity (count and energy sum, except the
- * instantaneous count of cameras and radar; speed mean; else last), target -1. Fill name, kind and quantity at least.
+ * instantaneous count of cameras, radar, queue and emergency detectors;
+ * speed mean; else last), target -1. Fill name, kind and quantity at least.
  */
 CitySensorDef city_sensor_def_default(CitySensorKind kind, CityQuantity quantity, const char *name);
 
@@ -110,6 +113,11 @@ void city_sensor_feed_add(CitySensors *s, int32_t i, double value);
 /* True when channel i samples at `tick`: a coupling feeding instantaneous
  * values in COMMIT of tick t - 1 may skip the channels that do not sample at t. */
 bool city_sensor_samples_at(const CitySensors *s, int32_t i, int64_t tick);
+/* The channels that sample at `tick` (the current tick or the next one),
+ * ascending: couplings feeding instantaneous values in COMMIT of tick t
+ * ask for t + 1 and visit only those. Owned by the sensors; valid until
+ * the next add or sensors step. */
+const int32_t *city_sensors_due(CitySensors *s, int64_t tick, int32_t *n);
 /* Relative humidity (%) seen by a PM channel with rh_kappa > 0. */
 void city_sensor_feed_rh(CitySensors *s, int32_t i, double rh_pct);
 

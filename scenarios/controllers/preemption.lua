@@ -1,0 +1,53 @@
+-- Emergency-vehicle pre-emption: when an emergency detector (a priority-
+-- request receiver on an approach lane) reports an emergency vehicle, the
+-- light is driven to the green phase serving that approach and held while
+-- the vehicle is detected and `hold` seconds after; then it is released to
+-- its own plan (command -1). The first approach to call wins until released.
+-- Params: signal (actuator), phases ("0 2"), det_<p> (space-separated
+-- emergency detectors of phase p's approaches), hold (s, 5).
+-- Device API only: deployable unchanged on a field controller.
+local function words(s)
+  local out = {}
+  for w in tostring(s or ''):gmatch('%S+') do out[#out + 1] = w end
+  return out
+end
+
+local signal = param('signal')
+local hold = param('hold') or 5
+local phase_of, order = {}, {} -- detector name -> green phase index; detectors in param order
+for _, p in ipairs(words(param('phases'))) do
+  for _, d in ipairs(words(param('det_' .. p))) do
+    phase_of[d] = tonumber(p)
+    order[#order + 1] = d
+  end
+end
+local seen = {}      -- detector name -> emergency vehicles in its last reading
+local serving = nil  -- phase held for an emergency vehicle, or nil
+local clear_at = nil -- when the served approach last saw its vehicle, s
+local preemptions = 0
+
+function init()
+  subscribe('*', function(id, value, _, quality)
+    local d = id:match('^(.*)/') or id
+    if phase_of[d] then seen[d] = (quality ~= 'bad' and value > 0) and value or 0 end
+  end)
+end
+
+function step()
+  local t = now()
+  local want = nil
+  for _, d in ipairs(order) do
+    if not want and (seen[d] or 0) > 0 then want = phase_of[d] end
+  end
+  if serving and want == serving then clear_at = t end
+  if not serving and want then
+    serving, clear_at = want, t
+    preemptions = preemptions + 1
+    log('pre-empting for phase', want, '#', preemptions)
+    command(signal, want)
+  elseif serving and t - clear_at >= hold then
+    serving = nil
+    log('released to the plan')
+    command(signal, -1)
+  end
+end
