@@ -114,12 +114,11 @@ int city_run_frames_begin(const CityCliOptions *o, struct CityViewFrames **frame
     if (!o->frames_dir)
         return 0;
 #ifdef CITY_HAVE_VIEWER
-    char err[CITY_ERROR_MAX];
-    if (city_output_frames_dir(o->frames_dir, err, sizeof err) != CITY_OK) {
-        fprintf(stderr, "citylab: error: %s\n", err);
+    CityError ferr;
+    if (city_output_frames_dir(o->frames_dir, &ferr) != CITY_OK) {
+        fprintf(stderr, "citylab: error: %s\n", ferr.msg);
         return 2;
     }
-    CityError ferr;
     *frames = city_view_frames_create(o->frames_dir, o->frames_every_s > 0 ? o->frames_every_s : 60.0, o->width,
                                       o->height, &ferr);
     if (!*frames) {
@@ -146,16 +145,13 @@ void city_run_frames_end(struct CityViewFrames *frames)
 }
 
 /* A time-lapse frame when one is due (after loading and after each step). */
-static int frames_step(struct CityViewFrames *frames, CityScenario *sc, char *err, size_t len)
+static int frames_step(struct CityViewFrames *frames, CityScenario *sc, CityError *err)
 {
 #ifdef CITY_HAVE_VIEWER
-    CityError ferr;
-    if (frames && city_view_frames_step(frames, sc, &ferr) != CITY_OK) {
-        snprintf(err, len, "%s", ferr.msg);
+    if (frames && city_view_frames_step(frames, sc, err) != CITY_OK)
         return 2;
-    }
 #else
-    (void)frames, (void)sc, (void)err, (void)len;
+    (void)frames, (void)sc, (void)err;
 #endif
     return 0;
 }
@@ -360,7 +356,7 @@ int city_cmd_run_from(int argc, char **argv, int first)
     sample_charts(w);
     if (city_run_frames_begin(&o, &frames) != 0)
         goto failed;
-    if (frames_step(frames, sc, err, sizeof err) != 0)
+    if (frames_step(frames, sc, &err) != 0)
         goto fail;
     while (city_world_tick(w) < end_tick && !city_world_stopped(w)) {
         if (shot_tick >= 0 && city_world_tick(w) == shot_tick && take_screenshot(sc, &o, &err) != 0)
@@ -372,7 +368,7 @@ int city_cmd_run_from(int argc, char **argv, int first)
             goto fail;
         }
         sample_charts(w);
-        if (frames_step(frames, sc, err, sizeof err) != 0)
+        if (frames_step(frames, sc, &err) != 0)
             goto fail;
         if (log_lines)
             log_progress(&lp, t0, w, end_tick);

@@ -287,18 +287,17 @@ CityStatus city_output_begin(const char *final_dir, CityOutput **out, CityError 
     return CITY_OK;
 }
 
-CityStatus city_output_frames_dir(const char *dir, char *err, size_t err_len)
+CityStatus city_output_frames_dir(const char *dir, CityError *err)
 {
     struct stat st;
     bool exists = lstat(dir, &st) == 0;
     if (exists && (!S_ISDIR(st.st_mode) || !citylab_folder(dir))) {
-        snprintf(err, err_len,
-                 "--frames %s: %s; citylab writes frames only into a new folder or one it wrote; choose another "
-                 "--frames DIR",
-                 dir,
-                 S_ISDIR(st.st_mode) ? "the folder exists and is not citylab's (no " MARKER_NAME " file)"
-                                     : "is a file");
-        return CITY_ERR_INVALID;
+        return city_error_set(err, CITY_ERR_INVALID,
+                              "--frames %s: %s; citylab writes frames only into a new folder or one it wrote; "
+                              "choose another --frames DIR",
+                              dir,
+                              S_ISDIR(st.st_mode) ? "the folder exists and is not citylab's (no " MARKER_NAME " file)"
+                                                  : "is a file");
     }
     char marker[PATH_MAX + 32];
     snprintf(marker, sizeof marker, "%s/" MARKER_NAME, dir);
@@ -317,9 +316,9 @@ CityStatus city_output_frames_dir(const char *dir, char *err, size_t err_len)
     }
     FILE *m = NULL;
     if ((!exists && mkdir_p(dir) != 0) || !(m = fopen(marker, "w")) || fputs(MARKER_TEXT, m) < 0 || fclose(m) != 0) {
-        snprintf(err, err_len, "--frames %s: cannot create the folder (%s); choose another --frames DIR", dir,
-                 strerror(errno));
-        return CITY_ERR_IO;
+        return city_error_set(err, CITY_ERR_IO,
+                              "--frames %s: cannot create the folder (%s); choose another --frames DIR", dir,
+                              strerror(errno));
     }
     return CITY_OK;
 }

@@ -65,7 +65,7 @@ const char *city_output_dir(const CityOutput *out);
  * --out: a file, or a folder citylab did not write (no marker, not empty),
  * is refused (CITY_ERR_INVALID, one line in err); a folder citylab wrote
  * loses its old frame-*.png files; a new one is created with the marker. */
-CityStatus city_output_frames_dir(const char *dir, char *err, size_t err_len);
+CityStatus city_output_frames_dir(const char *dir, CityError *err);
 
 /* JSON helpers (also used by other writers): a string with escapes, and a
  * number that reads back to the same double (null when not finite). */
