@@ -335,6 +335,10 @@ static int open_window(const CityViewOptions *options, SDL_Window **win, ViewCan
         fprintf(stderr, "citylab view: %s\n", err.msg);
         return 2;
     }
+    /* the canvas goes straight to the display's own framebuffer (X11: shared
+     * memory), not through an OpenGL texture, which without a GPU costs more
+     * than the drawing */
+    SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
     *win = SDL_CreateWindow("citylab", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, width, height,
                             SDL_WINDOW_RESIZABLE);
     *cv = *win ? view_canvas_create(width, height, &err) : NULL;
