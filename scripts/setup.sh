@@ -10,6 +10,7 @@ PACKAGES=(
   slurm-wlm munge
   fonts-dejavu-core xvfb xauth
   clang libclang-rt-14-dev
+  mosquitto mosquitto-clients libmosquitto-dev
 )
 
 missing=()

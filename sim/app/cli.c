@@ -9,6 +9,8 @@
 #include "city_array.h"
 #include "city_paths.h"
 #include "city_sumo.h"
+#include "city_mqtt.h"
+#include "city_net_msg.h"
 #include "commands.h"
 #include "city_view.h" /* sizes and defaults only: the viewer may be absent */
 
@@ -51,6 +53,12 @@ static void usage_run(FILE *f, const char *command)
             "  --replay EVENTS.csv    apply again the operator commands (viewer keys that changed the city)\n"
             "                         logged in an earlier run's events.csv, at the same times\n"
             "  --quiet                no progress line on stderr\n"
+            "  --bridge URL           run only: controllers attached with bridge = true run in citylab-agent\n"
+            "                         through the MQTT broker at URL (mqtt://HOST:PORT), in lockstep\n"
+            "  --bridge-all           with --bridge: every controller runs there\n"
+            "  --site NAME            with --bridge: the site's topic level (default lab)\n"
+            "  --bridge-timeout-ms MS with --bridge: wait this long for a tick's commands, then count a miss\n"
+            "                         (default 10000)\n"
             "  --keys SCRIPT          view only: scripted input, comma-separated: wait:N (frames), end (run\n"
             "                         to the scenario's end), click:X:Y, shot:FILE.png, or a key name\n"
             "                         (space, q, f, c, w, h, 1-7, [, ], x, Left ...); e.g. \"wait:30,end,q\"\n"
@@ -111,6 +119,10 @@ static const char *const run_flags[] = {"--seed",
                                         "--replay",
                                         "--quiet",
                                         "--keys",
+                                        "--bridge",
+                                        "--bridge-all",
+                                        "--bridge-timeout-ms",
+                                        "--site",
                                         "--help",
                                         NULL};
 
@@ -273,6 +285,14 @@ static int parse_flag_value(const char *command, const char *a, const char *v, C
         o->scenario.params = o->params;
     } else if (!strcmp(a, "--replay")) {
         o->replay_path = v;
+    } else if (!strcmp(a, "--bridge")) {
+        o->bridge_url = v;
+    } else if (!strcmp(a, "--site")) {
+        o->bridge_site = v;
+    } else if (!strcmp(a, "--bridge-timeout-ms")) {
+        if (!parse_u64(v, &u) || u < 1 || u > 3600000)
+            return bad(command, a, v, "milliseconds from 1 to 3600000");
+        o->bridge_timeout_ms = (int)u;
     } else if (!strcmp(a, "--keys")) {
         o->script_keys = v;
     } else if (!strcmp(a, "--screenshot")) {
@@ -304,10 +324,34 @@ static int parse_flag_value(const char *command, const char *a, const char *v, C
     return 0;
 }
 
+/* --bridge and the flags that go with it: 0, or 2 after the one-line error. */
+static int check_bridge_flags(const char *command, const CityCliOptions *o)
+{
+    if (o->bridge_url && strcmp(command, "run") != 0)
+        return not_here(command, "--bridge", "run");
+    if (!o->bridge_url && (o->scenario.bridge_all || o->bridge_site || o->bridge_timeout_ms)) {
+        fprintf(stderr, "citylab %s: --bridge-all, --site and --bridge-timeout-ms go with --bridge mqtt://HOST:PORT\n",
+                command);
+        return 2;
+    }
+    char host[256];
+    int port;
+    bool tls;
+    if (o->bridge_url && !city_mqtt_url_parse(o->bridge_url, host, sizeof host, &port, &tls))
+        return bad(command, "--bridge", o->bridge_url, "a broker URL like mqtt://127.0.0.1:1883");
+    char topic[CITY_NET_TOPIC_MAX], id[CITY_NET_ID_MAX];
+    if (o->bridge_site && (!city_net_topic(topic, sizeof topic, o->bridge_site, CITY_TOPIC_SENSOR, "x") ||
+                           city_net_topic_parse(o->bridge_site, topic, id, sizeof id) != CITY_TOPIC_SENSOR))
+        return bad(command, "--site", o->bridge_site, "a topic level without '/', '+' or '#'");
+    return 0;
+}
+
 /* The rules between flags (which go together, which belong to run or to
  * view): 0, or 2 after printing the one-line error. */
 static int check_flag_combinations(const char *command, const CityCliOptions *o)
 {
+    if (check_bridge_flags(command, o) != 0)
+        return 2;
     if (o->routes_path && !o->net_path) {
         fprintf(stderr, "citylab %s: --routes needs --net FILE.net.xml\n", command);
         return 2;
@@ -380,6 +424,9 @@ int city_cli_parse(int argc, char **argv, int first, const char *command, CityCl
             return 1;
         } else if (!strcmp(a, "--quiet")) {
             o->quiet = true;
+            continue;
+        } else if (!strcmp(a, "--bridge-all")) {
+            o->scenario.bridge_all = true;
             continue;
         } else if (a[0] == '-' && a[1] == '-') {
             if (!v) {

@@ -299,14 +299,10 @@ int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out
     return pass ? 0 : 1;
 }
 
-int city_cmd_run_from(int argc, char **argv, int first)
+/* The run itself, once the options are parsed (and the bridge is up). */
+static int run_parsed(CityCliOptions *o)
 {
-    CityCliOptions o;
-    int rc = city_cli_parse(argc, argv, first, "run", &o);
-    if (rc != 0) {
-        city_cli_options_free(&o);
-        return rc == 1 ? 0 : rc;
-    }
+    int rc;
     double t0 = city_wall_now(), load_s = 0;
     CityScenario *sc;
     CityOutput *out;
@@ -314,18 +310,18 @@ int city_cmd_run_from(int argc, char **argv, int first)
     CityCheckpointInfo ck = {0};
     bool fork = false;
     uint64_t fork_seed = 0;
-    if ((o.restore_path && (rc = city_run_restore_prepare(&o, &ck, &fork, &fork_seed)) != 0) ||
-        (rc = city_run_begin(&o, &sc, &out, &replay, &load_s)) != 0) {
+    if ((o->restore_path && (rc = city_run_restore_prepare(o, &ck, &fork, &fork_seed)) != 0) ||
+        (rc = city_run_begin(o, &sc, &out, &replay, &load_s)) != 0) {
         city_checkpoint_info_free(&ck);
-        city_cli_options_free(&o);
+        city_cli_options_free(o);
         return rc;
     }
-    if (o.restore_path && city_run_restore_apply(sc, &o, out, fork, fork_seed) != 0) {
+    if (o->restore_path && city_run_restore_apply(sc, o, out, fork, fork_seed) != 0) {
         city_checkpoint_info_free(&ck);
         city_run_abort(out, city_scenario_world(sc));
         city_scenario_destroy(sc);
         city_replay_free(replay);
-        city_cli_options_free(&o);
+        city_cli_options_free(o);
         return 2;
     }
     city_checkpoint_info_free(&ck);
@@ -334,34 +330,34 @@ int city_cmd_run_from(int argc, char **argv, int first)
     struct CityViewFrames *frames = NULL;
     const int64_t end_tick = city_scenario_end_tick(sc);
     const int64_t shot_tick =
-        o.screenshot_path && o.screenshot_at_s >= 0 ? city_world_ticks_for(w, o.screenshot_at_s) : -1;
-    const bool show = !o.quiet && isatty(STDERR_FILENO);
-    const bool log_lines = !o.quiet && !show;
+        o->screenshot_path && o->screenshot_at_s >= 0 ? city_world_ticks_for(w, o->screenshot_at_s) : -1;
+    const bool show = !o->quiet && isatty(STDERR_FILENO);
+    const bool log_lines = !o->quiet && !show;
     LogProgress lp = log_progress_start();
-    int64_t save_tick = !o.save_state_path       ? -1
-                        : o.screenshot_at_s >= 0 ? city_world_ticks_for(w, o.screenshot_at_s)
-                                                 : end_tick;
+    int64_t save_tick = !o->save_state_path       ? -1
+                        : o->screenshot_at_s >= 0 ? city_world_ticks_for(w, o->screenshot_at_s)
+                                                  : end_tick;
     if (save_tick >= 0 && save_tick < city_world_tick(w)) {
         city_error_set(&err, CITY_ERR_INVALID, "--at %.1f s is before the restored run's time (%.1f s)",
-                       o.screenshot_at_s, city_world_time_s(w));
+                       o->screenshot_at_s, city_world_time_s(w));
         goto fail;
     }
     double last_print = t0;
 #ifdef CITY_HAVE_VIEWER
-    if (o.screenshot_path && !(shot_charts = city_view_charts_create())) {
+    if (o->screenshot_path && !(shot_charts = city_view_charts_create())) {
         city_error_set(&err, CITY_ERR_INVALID, "out of memory");
         goto fail;
     }
 #endif
     sample_charts(w);
-    if (city_run_frames_begin(&o, &frames) != 0)
+    if (city_run_frames_begin(o, &frames) != 0)
         goto failed;
     if (frames_step(frames, sc, &err) != 0)
         goto fail;
     while (city_world_tick(w) < end_tick && !city_world_stopped(w)) {
-        if (shot_tick >= 0 && city_world_tick(w) == shot_tick && take_screenshot(sc, &o, &err) != 0)
+        if (shot_tick >= 0 && city_world_tick(w) == shot_tick && take_screenshot(sc, o, &err) != 0)
             goto fail;
-        if (city_world_tick(w) == save_tick && city_run_save_state(sc, &o, out) != 0)
+        if (city_world_tick(w) == save_tick && city_run_save_state(sc, o, out) != 0)
             goto failed;
         if (city_scenario_step(sc) != CITY_OK) {
             city_error_set(&err, CITY_ERR_INVALID, "%s", city_world_error(w));
@@ -385,21 +381,21 @@ int city_cmd_run_from(int argc, char **argv, int first)
     if (save_tick >= city_world_tick(w)) {
         if (save_tick > city_world_tick(w)) {
             city_error_set(&err, CITY_ERR_INVALID,
-                           "--at %.1f s is after the end of the run (%.1f s); nothing was saved", o.screenshot_at_s,
+                           "--at %.1f s is after the end of the run (%.1f s); nothing was saved", o->screenshot_at_s,
                            city_world_time_s(w));
             goto fail;
         }
-        if (city_run_save_state(sc, &o, out) != 0)
+        if (city_run_save_state(sc, o, out) != 0)
             goto failed;
     }
     /* a screenshot asked for at (or after) the end */
-    if (shot_tick >= city_world_tick(w) && take_screenshot(sc, &o, &err) != 0)
+    if (shot_tick >= city_world_tick(w) && take_screenshot(sc, o, &err) != 0)
         goto fail;
-    rc = city_run_conclude(sc, &o, out, t0, load_s);
+    rc = city_run_conclude(sc, o, out, t0, load_s);
     city_run_frames_end(frames);
     city_scenario_destroy(sc);
     city_replay_free(replay);
-    city_cli_options_free(&o);
+    city_cli_options_free(o);
     free_charts();
     return rc;
 
@@ -410,7 +406,32 @@ failed:
     city_run_abort(out, w);
     city_scenario_destroy(sc);
     city_replay_free(replay);
-    city_cli_options_free(&o);
+    city_cli_options_free(o);
     free_charts();
     return 2;
+}
+
+int city_cmd_run_from(int argc, char **argv, int first)
+{
+    CityCliOptions o;
+    int rc = city_cli_parse(argc, argv, first, "run", &o);
+    if (rc != 0) {
+        city_cli_options_free(&o);
+        return rc == 1 ? 0 : rc;
+    }
+    CityRunBridge *bridge = NULL;
+    if (o.bridge_url) {
+        char err[1024];
+        bridge = city_run_bridge_create(o.bridge_url, o.bridge_site ? o.bridge_site : "lab",
+                                        o.bridge_timeout_ms ? o.bridge_timeout_ms : 10000, err, sizeof err);
+        if (!bridge) {
+            fprintf(stderr, "citylab: error: --bridge: %s\n", err);
+            city_cli_options_free(&o);
+            return 2;
+        }
+        o.scenario.bridge = city_run_bridge_iface(bridge);
+    }
+    rc = run_parsed(&o);
+    city_run_bridge_destroy(bridge, true);
+    return rc;
 }

@@ -31,8 +31,11 @@ typedef struct CityCliOptions {
     char net_name[256];           /* run name for --net: the network file's stem */
     double time_to_teleport_s;    /* --time-to-teleport S for --net (when set) */
     bool time_to_teleport_set;
-    const char **params; /* --param NAME=VALUE strings (array owned, strings in argv) */
-    size_t cap_params;   /* entries allocated in params */
+    const char *bridge_url;  /* --bridge mqtt://HOST:PORT: bridged controllers run by citylab-agent */
+    const char *bridge_site; /* --site NAME: the topic level of the run (default "lab") */
+    int bridge_timeout_ms;   /* --bridge-timeout-ms: wait for an agent's done this long (default 10000) */
+    const char **params;     /* --param NAME=VALUE strings (array owned, strings in argv) */
+    size_t cap_params;       /* entries allocated in params */
 } CityCliOptions;
 
 /* Parses argv[first..] into o. Returns 0 on success, 2 after printing one
@@ -80,6 +83,13 @@ int city_cmd_pf(int argc, char **argv);
 int city_run_restore_prepare(CityCliOptions *o, CityCheckpointInfo *ck, bool *fork, uint64_t *fork_seed);
 int city_run_restore_apply(CityScenario *sc, const CityCliOptions *o, CityOutput *out, bool fork, uint64_t fork_seed);
 int city_run_save_state(CityScenario *sc, const CityCliOptions *o, CityOutput *out);
+/* bridge.c: the run's MQTT side of `--bridge`. Create before loading the
+ * scenario (its interface goes in the scenario options), destroy after the
+ * scenario; report prints its counters on stderr. */
+typedef struct CityRunBridge CityRunBridge;
+CityRunBridge *city_run_bridge_create(const char *url, const char *site, int timeout_ms, char *err, size_t err_len);
+const struct CityControlBridge *city_run_bridge_iface(const CityRunBridge *b);
+void city_run_bridge_destroy(CityRunBridge *b, bool report);
 /* citylab sweep SWEEP.lua and citylab collect SWEEP_OUT (exit codes). */
 int city_cmd_sweep(int argc, char **argv);
 int city_cmd_collect(int argc, char **argv);

@@ -15,9 +15,11 @@
 
 /* What the bindings need of the running scenario; owned by the scenario. */
 typedef struct CityLuaRuntime {
-    CityWorld *world; /* the scenario's world */
-    const char *dir;  /* folder of the scenario file, "" for inline */
-    bool trusted;     /* inline CLI scenario: may read any path */
+    CityWorld *world;                       /* the scenario's world */
+    const char *dir;                        /* folder of the scenario file, "" for inline */
+    bool trusted;                           /* inline CLI scenario: may read any path */
+    const struct CityControlBridge *bridge; /* citylab run --bridge: where bridged controllers run, or NULL */
+    bool bridge_all;                        /* --bridge-all: every controller runs there */
 } CityLuaRuntime;
 
 /* Binds the runtime to an interpreter (and its coroutines); the scenario
@@ -32,6 +34,10 @@ CityWorld *city_lua_world(lua_State *L);
  * citylab's assets folder; the CLI's own inline scenario may name any path.
  * Raises a Lua error naming the file when it is not found. */
 const char *city_lua_data_path(lua_State *L, int arg, char *buf, size_t len);
+
+/* The run's bridge (NULL without --bridge) and whether every controller goes through it. */
+const struct CityControlBridge *city_lua_bridge(lua_State *L);
+bool city_lua_bridge_all(lua_State *L);
 
 /* Raises a Lua error carrying the world's last error message. */
 int city_lua_raise(lua_State *L, CityWorld *world, CityStatus status);

@@ -15,7 +15,7 @@
 #include "city_road.h"
 #include "city_scenario.h"
 #include "city_sensor.h"
-#include "lua_control_internal.h"
+#include "city_controller.h"
 #include "lua_fields.h"
 #include "lua_modules.h"
 
@@ -23,16 +23,70 @@
 #define READ_BATCH 256
 
 typedef struct Controllers {
-    Controller **list;
+    CityController **list;
+    int32_t *period_ticks;    /* of each */
+    struct WorldPort **ports; /* of each (owned by the controller): its actuators */
     int32_t n, cap;
 } Controllers;
+
+/* A controller's port in a run: the world's control domain, limited to its actuators. */
+typedef struct WorldPort {
+    CityWorld *world;
+    char *name;
+    int32_t *allowed;
+    int32_t n_allowed;
+} WorldPort;
+
+static int64_t wp_now_ms(void *ctx)
+{
+    const WorldPort *p = ctx;
+    return city_world_tick(p->world) * city_world_dt_ms(p->world);
+}
+
+static const char *wp_command(void *ctx, const char *actuator, double value, int64_t issued_ms)
+{
+    WorldPort *p = ctx;
+    CityCommandResult r = city_control_command(p->world, p->name, actuator, value, issued_ms, p->allowed, p->n_allowed);
+    return r == CITY_CMD_ACK ? NULL : city_command_result_name(r);
+}
+
+static void wp_log(void *ctx, const char *message)
+{
+    city_world_log(((WorldPort *)ctx)->world, "controller", "%s", message);
+}
+
+static void wp_failsafe(void *ctx, const char *why)
+{
+    WorldPort *p = ctx;
+    for (int32_t i = 0; i < p->n_allowed; i++)
+        city_control_failsafe(p->world, p->allowed[i], why);
+}
+
+static void wp_release(void *ctx)
+{
+    WorldPort *p = ctx;
+    for (int32_t i = 0; i < p->n_allowed; i++)
+        city_control_release(p->world, p->allowed[i]);
+}
+
+static void wp_destroy(void *ctx)
+{
+    WorldPort *p = ctx;
+    if (!p)
+        return;
+    free(p->name);
+    free(p->allowed);
+    free(p);
+}
 
 static void controllers_destroy(void *self)
 {
     Controllers *cs = self;
     for (int32_t i = 0; i < cs->n; i++)
-        control_host_free(cs->list[i]);
+        city_controller_free(cs->list[i]);
     free(cs->list);
+    free(cs->period_ticks);
+    free(cs->ports);
     free(cs);
 }
 
@@ -40,7 +94,7 @@ static CityStatus controllers_step(CityWorld *w, void *self, int64_t tick)
 {
     Controllers *cs = self;
     for (int32_t k = 0; k < cs->n; k++)
-        control_host_new_budget(cs->list[k]);
+        city_controller_new_budget(cs->list[k]);
     CitySensors *s = city_sensors_of(w);
     if (s) {
         CityReading batch[READ_BATCH];
@@ -50,12 +104,21 @@ static CityStatus controllers_step(CityWorld *w, void *self, int64_t tick)
             got = city_sensors_poll(s, now, batch, READ_BATCH);
             for (size_t r = 0; r < got; r++)
                 for (int32_t k = 0; k < cs->n; k++)
-                    control_host_reading(cs->list[k], &batch[r]);
+                    city_controller_reading(cs->list[k], &batch[r]);
         } while (got == READ_BATCH);
     }
     for (int32_t k = 0; k < cs->n; k++)
-        control_host_tick(cs->list[k], tick);
+        city_controller_run(cs->list[k], tick % cs->period_ticks[k] == 0);
     return CITY_OK;
+}
+
+static CityStatus controllers_finish(CityWorld *w, void *self)
+{
+    const Controllers *cs = self;
+    uint64_t misses = 0; /* 0 in-process: the KPIs of a bridged run and an in-process one compare line by line */
+    for (int32_t k = 0; k < cs->n; k++)
+        misses += city_controller_misses(cs->list[k]);
+    return city_world_kpi_set(w, "control.bridge_misses", (double)misses);
 }
 
 static void controllers_hash(const CityWorld *w, const void *self, CityHash *h)
@@ -64,9 +127,9 @@ static void controllers_hash(const CityWorld *w, const void *self, CityHash *h)
     const Controllers *cs = self;
     city_hash_i64(h, cs->n);
     for (int32_t k = 0; k < cs->n; k++) {
-        city_hash_str(h, control_host_name(cs->list[k]));
-        city_hash_u64(h, control_host_failed(cs->list[k]));
-        city_hash_u64(h, control_host_activations(cs->list[k]));
+        city_hash_str(h, city_controller_name(cs->list[k]));
+        city_hash_u64(h, city_controller_failure(cs->list[k]) != NULL);
+        city_hash_u64(h, city_controller_activations(cs->list[k]));
     }
 }
 
@@ -83,6 +146,7 @@ static Controllers *controllers_ensure(lua_State *L, CityWorld *w)
                                   .period_ticks = 1,
                                   .step = controllers_step,
                                   .hash = controllers_hash,
+                                  .finish = controllers_finish,
                                   .destroy = controllers_destroy};
     if (city_world_add_subsystem(w, &def, cs) != CITY_OK) {
         free(cs);
@@ -96,11 +160,12 @@ bool city_scenario_controller_at(const CityScenario *scenario, int32_t i, CityCo
     const Controllers *cs = city_world_subsystem(city_scenario_world_const(scenario), CONTROLLERS_NAME);
     if (!cs || i < 0 || i >= cs->n)
         return false;
-    const Controller *c = cs->list[i];
-    out->name = control_host_name(c);
-    out->failed = control_host_failed(c);
-    out->activations = control_host_activations(c);
-    out->actuators = control_host_actuators(c, &out->n_actuators);
+    const CityController *c = cs->list[i];
+    out->name = city_controller_name(c);
+    out->failed = city_controller_failure(c) != NULL;
+    out->activations = city_controller_activations(c);
+    out->actuators = cs->ports[i]->allowed;
+    out->n_actuators = cs->ports[i]->n_allowed;
     return true;
 }
 
@@ -221,8 +286,78 @@ static int32_t param_list(lua_State *L, const char ***keys, const char ***vals)
     return n;
 }
 
+/* The channels ("name/quantity") of the world's sensors that the spec names, in the world's order, as a
+ * Lua-owned list (kept on the stack); raises when a name matches no sensor. */
+static const char **sensor_channels(lua_State *L, CityWorld *w, const CityControllerSpec *spec, int32_t *n_out)
+{
+    CitySensors *s = city_sensors_of(w);
+    const int32_t n = s ? city_sensor_count(s) : 0;
+    const char **out = lua_newuserdatauv(L, ((size_t)n + 1) * sizeof *out, 1);
+    lua_createtable(L, n, 0); /* keeps the strings */
+    *n_out = 0;
+    for (int32_t k = 0; k < spec->n_sensors; k++) {
+        bool found = false;
+        for (int32_t i = 0; i < n; i++) {
+            const CitySensorDef *d = city_sensor_def(s, i);
+            char key[CITY_SENSOR_NAME_MAX + 16];
+            snprintf(key, sizeof key, "%s/%s", d->name, city_quantity_name(d->quantity));
+            if (strcmp(spec->sensors[k], d->name) && strcmp(spec->sensors[k], key))
+                continue;
+            found = true;
+            bool dup = false;
+            for (int32_t j = 0; j < *n_out && !dup; j++)
+                dup = !strcmp(out[j], key);
+            if (dup)
+                continue;
+            lua_pushstring(L, key);
+            out[*n_out] = lua_tostring(L, -1);
+            lua_rawseti(L, -2, ++*n_out);
+        }
+        if (!found)
+            luaL_error(L,
+                       "city.control.attach: controller '%s': no sensor '%s'; declare it with city.sensor.add before "
+                       "attaching",
+                       spec->name, spec->sensors[k]);
+    }
+    lua_setiuservalue(L, -2, 1);
+    return out;
+}
+
+/* The port of a controller in this run: its actuators in the world's control domain. */
+static CityControllerPort world_port(lua_State *L, CityWorld *w, const char *name, const int32_t *allowed, int32_t n)
+{
+    WorldPort *p = calloc(1, sizeof *p);
+    if (p) {
+        p->world = w;
+        p->name = city_strdup(name);
+        p->allowed = malloc(((size_t)n + 1) * sizeof *p->allowed);
+        p->n_allowed = n;
+    }
+    if (!p || !p->name || !p->allowed) {
+        wp_destroy(p);
+        luaL_error(L, "out of memory");
+    }
+    memcpy(p->allowed, allowed, (size_t)n * sizeof *allowed);
+    return (CityControllerPort){p, wp_now_ms, wp_command, wp_log, wp_failsafe, wp_release, wp_destroy};
+}
+
+/* The actuator indices of attach's actuators = {...} (Lua-owned, on the stack). */
+static int32_t *allowed_list(lua_State *L, CityWorld *w, int32_t *n_act)
+{
+    const char **acts = string_list(L, "actuators", n_act);
+    CityControl *ctl = city_control_of(w);
+    int32_t *allowed = lua_newuserdatauv(L, ((size_t)*n_act + 1) * sizeof *allowed, 0);
+    for (int32_t i = 0; i < *n_act; i++) {
+        allowed[i] = ctl ? city_actuator_find(ctl, acts[i]) : -1;
+        if (allowed[i] < 0)
+            luaL_error(L, "city.control.attach: no actuator '%s'; declare it with city.control.actuator first",
+                       acts[i]);
+    }
+    return allowed;
+}
+
 /* city.control.attach{ file=, name=, sensors={...}, actuators={...}, params={...}, period=,
- *                      stale_s=, instructions=, memory_kb= } */
+ *                      stale_s=, instructions=, memory_kb=, bridge= } */
 static int l_attach(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -232,21 +367,11 @@ static int l_attach(lua_State *L)
         return luaL_error(L, "city.control.attach: give file = \"controllers/<name>.lua\"");
     char path[4096];
     city_lua_data_path(L, lua_gettop(L), path, sizeof path);
-    ControllerSpec spec = {0};
+    CityControllerSpec spec = {0};
     spec.name = city_lua_field_string(L, 1, "name", lua_tostring(L, -1));
     spec.sensors = string_list(L, "sensors", &spec.n_sensors);
     int32_t n_act = 0;
-    const char **acts = string_list(L, "actuators", &n_act);
-    CityControl *ctl = city_control_of(w);
-    int32_t *allowed = lua_newuserdatauv(L, ((size_t)n_act + 1) * sizeof *allowed, 0);
-    for (int32_t i = 0; i < n_act; i++) {
-        allowed[i] = ctl ? city_actuator_find(ctl, acts[i]) : -1;
-        if (allowed[i] < 0)
-            return luaL_error(L, "city.control.attach: no actuator '%s'; declare it with city.control.actuator first",
-                              acts[i]);
-    }
-    spec.allowed = allowed;
-    spec.n_allowed = n_act;
+    const int32_t *allowed = allowed_list(L, w, &n_act);
     spec.n_params = param_list(L, &spec.param_keys, &spec.param_vals);
     spec.path = path;
     const double period_s = city_lua_field_number(L, 1, "period", 1.0);
@@ -261,17 +386,35 @@ static int l_attach(lua_State *L)
                              "stale_s >= 0");
     spec.instr_limit = (uint64_t)instr;
     spec.mem_limit = (size_t)(mem_kb * 1024.0);
+    spec.seed = city_world_seed(w);
+    spec.channels = sensor_channels(L, w, &spec, &spec.n_channels);
+    const CityControlBridge *bridge = city_lua_bridge(L);
+    if (bridge && (city_lua_bridge_all(L) || city_lua_field_bool(L, 1, "bridge", false)))
+        spec.bridge = bridge;
     Controllers *cs = controllers_ensure(L, w);
     if (city_sensors_of(w)) /* sensors declared since an earlier attach deliver too */
         city_sensors_enable_delivery(city_sensors_of(w), true);
     void *arr = cs->list;
-    if (!city_array_grow(&arr, &cs->cap, cs->n + 1, sizeof *cs->list))
+    int32_t cap = cs->cap;
+    if (!city_array_grow(&arr, &cap, cs->n + 1, sizeof *cs->list))
         return luaL_error(L, "out of memory");
     cs->list = arr;
+    arr = cs->ports;
+    cap = cs->cap;
+    if (!city_array_grow(&arr, &cap, cs->n + 1, sizeof *cs->ports))
+        return luaL_error(L, "out of memory");
+    cs->ports = arr;
+    arr = cs->period_ticks;
+    if (!city_array_grow(&arr, &cs->cap, cs->n + 1, sizeof *cs->period_ticks))
+        return luaL_error(L, "out of memory");
+    cs->period_ticks = arr;
     char err[1024];
-    Controller *c = control_host_new(w, &spec, err, sizeof err);
+    CityControllerPort port = world_port(L, w, spec.name, allowed, n_act);
+    CityController *c = city_controller_new(&spec, &port, err, sizeof err);
     if (!c)
         return luaL_error(L, "city.control.attach: %s", err);
+    cs->period_ticks[cs->n] = spec.period_ticks;
+    cs->ports[cs->n] = port.ctx;
     cs->list[cs->n++] = c;
     lua_pushstring(L, spec.name);
     return 1;

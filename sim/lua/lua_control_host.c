@@ -2,10 +2,10 @@
  * instruction budget per tick, only base (without files, load, pcall,
  * pairs), table, string and math, and the device API: now, every, after,
  * read, subscribe, command, param, log, random. It never sees the world:
- * readings come in, commands go out through the control domain. The same
- * calls run in citylab-agent against MQTT (scenarios/DEVICE_API.md). */
-#include <dlfcn.h>
+ * readings come in, commands go out through its port (the control domain
+ * in a run, MQTT in citylab-agent: scenarios/DEVICE_API.md). */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,61 +14,15 @@
 #include <lualib.h>
 
 #include "city_array.h"
-#include "city_control.h"
 #include "city_rng.h"
-#include "city_sensor.h"
-#include "device.h"
+#include "city_text.h"
 #include "lua_control_internal.h"
 
 #define HOOK_EVERY 1000 /* instructions between budget checks */
 
-typedef struct Slot {
-    char key[CITY_SENSOR_NAME_MAX + 16]; /* "name/quantity" */
-    char name[CITY_SENSOR_NAME_MAX];     /* "name" */
-    bool has;
-    CityReading last;
-} Slot;
-
-typedef struct Timer {
-    int64_t due_ms, every_ms; /* every_ms 0: once */
-    int ref;                  /* the function, LUA_NOREF when spent */
-} Timer;
-
-typedef struct Sub {
-    char *pattern; /* glob: '*' any run of characters */
-    int ref;
-} Sub;
-
-struct Controller {
-    CityWorld *world;
-    char *name;
-    lua_State *L;
-    size_t mem_used, mem_limit;
-    uint64_t instr_used, instr_limit;
-    Slot *slots;
-    int32_t n_slots;
-    int32_t *allowed;
-    int32_t n_allowed;
-    char **pkeys, **pvals;
-    int32_t n_params;
-    Timer *timers;
-    int32_t n_timers, cap_timers;
-    Sub *subs;
-    int32_t n_subs, cap_subs;
-    int32_t period_ticks;
-    int64_t stale_ms, last_input_ms;
-    bool stale, failed, over_budget;
-    uint64_t activations;
-    CityRng rng;
-    void *dl;                        /* C controller: the shared object, */
-    const CityDeviceController *dev; /* its entry points, */
-    void *dstate;                    /* its state */
-    CityDeviceHost host;             /* and what it calls */
-};
-
 static void *host_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
-    Controller *c = ud;
+    CityController *c = ud;
     size_t old = ptr ? osize : 0;
     if (nsize == 0) {
         free(ptr);
@@ -83,7 +37,7 @@ static void *host_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     return p;
 }
 
-static Controller *self_of(lua_State *L)
+static CityController *self_of(lua_State *L)
 {
     void *ud = NULL;
     lua_getallocf(L, &ud);
@@ -93,7 +47,7 @@ static Controller *self_of(lua_State *L)
 static void count_hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
-    Controller *c = self_of(L);
+    CityController *c = self_of(L);
     c->instr_used += HOOK_EVERY;
     if (c->instr_used > c->instr_limit) {
         c->over_budget = true;
@@ -101,22 +55,32 @@ static void count_hook(lua_State *L, lua_Debug *ar)
     }
 }
 
-static int64_t now_ms(const Controller *c)
+int64_t controller_now_ms(const CityController *c)
 {
-    return city_world_tick(c->world) * city_world_dt_ms(c->world);
+    return c->port.now_ms(c->port.ctx);
+}
+
+void controller_log(CityController *c, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    c->port.log(c->port.ctx, msg);
 }
 
 /* ---- the device API ------------------------------------------------------ */
 
 static int d_now(lua_State *L)
 {
-    lua_pushnumber(L, (double)now_ms(self_of(L)) / 1000.0);
+    lua_pushnumber(L, (double)controller_now_ms(self_of(L)) / 1000.0);
     return 1;
 }
 
 static int add_timer(lua_State *L, bool repeat)
 {
-    Controller *c = self_of(L);
+    CityController *c = self_of(L);
     const double s = luaL_checknumber(L, 1);
     luaL_checktype(L, 2, LUA_TFUNCTION);
     const int64_t ms = (int64_t)llround(s * 1000.0);
@@ -127,7 +91,7 @@ static int add_timer(lua_State *L, bool repeat)
         return luaL_error(L, "out of memory");
     c->timers = arr;
     lua_pushvalue(L, 2);
-    c->timers[c->n_timers++] = (Timer){now_ms(c) + ms, repeat ? ms : 0, luaL_ref(L, LUA_REGISTRYINDEX)};
+    c->timers[c->n_timers++] = (Timer){controller_now_ms(c) + ms, repeat ? ms : 0, luaL_ref(L, LUA_REGISTRYINDEX)};
     return 0;
 }
 
@@ -141,7 +105,7 @@ static int d_after(lua_State *L)
     return add_timer(L, false);
 }
 
-static const Slot *find_slot(const Controller *c, const char *id)
+const Slot *controller_find_slot(const CityController *c, const char *id)
 {
     for (int32_t i = 0; i < c->n_slots; i++)
         if (!strcmp(c->slots[i].key, id))
@@ -155,12 +119,12 @@ static const Slot *find_slot(const Controller *c, const char *id)
 /* read(sensor) -> value, measured time (s), quality; nil when nothing arrived yet. */
 static int d_read(lua_State *L)
 {
-    Controller *c = self_of(L);
+    CityController *c = self_of(L);
     const char *id = luaL_checkstring(L, 1);
-    const Slot *s = find_slot(c, id);
-    if (!s)
+    const Slot *s = controller_find_slot(c, id);
+    if (!s && !controller_reads(c, id))
         return luaL_error(L, "read: sensor '%s' is not among this controller's sensors", id);
-    if (!s->has) {
+    if (!s || !s->has) {
         lua_pushnil(L);
         return 1;
     }
@@ -172,7 +136,7 @@ static int d_read(lua_State *L)
 
 static int d_subscribe(lua_State *L)
 {
-    Controller *c = self_of(L);
+    CityController *c = self_of(L);
     const char *pat = luaL_checkstring(L, 1);
     luaL_checktype(L, 2, LUA_TFUNCTION);
     void *arr = c->subs;
@@ -190,21 +154,21 @@ static int d_subscribe(lua_State *L)
 /* command(actuator, value) -> true, or false and the reason. */
 static int d_command(lua_State *L)
 {
-    Controller *c = self_of(L);
+    CityController *c = self_of(L);
     const char *act = luaL_checkstring(L, 1);
     const double v = luaL_checknumber(L, 2);
-    CityCommandResult r = city_control_command(c->world, c->name, act, v, now_ms(c), c->allowed, c->n_allowed);
-    lua_pushboolean(L, r == CITY_CMD_ACK);
-    if (r == CITY_CMD_ACK)
+    const char *why = c->port.command(c->port.ctx, act, v, controller_now_ms(c));
+    lua_pushboolean(L, why == NULL);
+    if (!why)
         return 1;
-    lua_pushstring(L, city_command_result_name(r));
+    lua_pushstring(L, why);
     return 2;
 }
 
 /* param(name) -> a number when it reads as one, else the string; nil when not given. */
 static int d_param(lua_State *L)
 {
-    Controller *c = self_of(L);
+    CityController *c = self_of(L);
     const char *k = luaL_checkstring(L, 1);
     for (int32_t i = 0; i < c->n_params; i++)
         if (!strcmp(c->pkeys[i], k)) {
@@ -218,7 +182,7 @@ static int d_param(lua_State *L)
 
 static int d_log(lua_State *L)
 {
-    Controller *c = self_of(L);
+    CityController *c = self_of(L);
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     for (int i = 1; i <= lua_gettop(L); i++) {
@@ -232,14 +196,14 @@ static int d_log(lua_State *L)
             luaL_addstring(&b, luaL_typename(L, i));
     }
     luaL_pushresult(&b);
-    city_world_log(c->world, "controller", "%s: %s", c->name, lua_tostring(L, -1));
+    controller_log(c, "%s: %s", c->name, lua_tostring(L, -1));
     return 0;
 }
 
 /* random() -> [0, 1); random(n) -> 1..n; random(m, n) -> m..n. From the controller's own seeded stream. */
 static int d_random(lua_State *L)
 {
-    Controller *c = self_of(L);
+    CityController *c = self_of(L);
     if (lua_gettop(L) == 0) {
         lua_pushnumber(L, city_rng_uniform(&c->rng));
         return 1;
@@ -307,16 +271,22 @@ static void open_sandbox(lua_State *L)
 
 /* ---- running -------------------------------------------------------------- */
 
-static void fail(Controller *c, const char *why)
+void controller_fail(CityController *c, const char *why)
 {
     c->failed = true;
-    city_world_log(c->world, "controller", "%s stopped: %s", c->name, why);
-    for (int32_t i = 0; i < c->n_allowed; i++)
-        city_control_failsafe(c->world, c->allowed[i], why);
+    snprintf(c->failure, sizeof c->failure, "%s", why);
+    controller_log(c, "%s stopped: %s", c->name, why);
+    c->port.failsafe(c->port.ctx, why);
+}
+
+void city_controller_stop(CityController *c, const char *why)
+{
+    if (!c->failed)
+        controller_fail(c, why);
 }
 
 /* Calls the function on top of the stack with nargs arguments below it... pushed after it. */
-static bool call(Controller *c, int nargs)
+static bool call(CityController *c, int nargs)
 {
     if (c->failed) {
         lua_pop(c->L, nargs + 1);
@@ -333,7 +303,7 @@ static bool call(Controller *c, int nargs)
         snprintf(why, sizeof why, "%s%s", c->over_budget ? "budget: " : "error: ",
                  lua_isstring(c->L, -1) ? lua_tostring(c->L, -1) : "(no message)");
     lua_pop(c->L, 1);
-    fail(c, why);
+    controller_fail(c, why);
     return false;
 }
 
@@ -346,7 +316,44 @@ static bool glob(const char *p, const char *s)
     return *s == *p && glob(p + 1, s + 1);
 }
 
-void control_host_reading(Controller *c, const CityReading *r)
+bool controller_reads(const CityController *c, const char *id)
+{
+    const char *slash = strchr(id, '/');
+    const size_t name_len = slash ? (size_t)(slash - id) : strlen(id);
+    for (int32_t i = 0; i < c->n_sensors; i++)
+        if (!strcmp(c->sensors[i], id) || (strlen(c->sensors[i]) == name_len && !strncmp(c->sensors[i], id, name_len)))
+            return true;
+    return false;
+}
+
+static Slot *add_slot(CityController *c, const char *key)
+{
+    void *arr = c->slots;
+    if (!city_array_grow(&arr, &c->cap_slots, c->n_slots + 1, sizeof *c->slots))
+        return NULL;
+    c->slots = arr;
+    Slot *sl = &c->slots[c->n_slots++];
+    memset(sl, 0, sizeof *sl);
+    snprintf(sl->key, sizeof sl->key, "%s", key);
+    snprintf(sl->name, sizeof sl->name, "%s", key);
+    char *slash = strchr(sl->name, '/');
+    if (slash)
+        *slash = '\0';
+    return sl;
+}
+
+/* Input again after stale: its actuators leave the fail-safe. */
+static void input_arrived(CityController *c, int64_t arrives_ms)
+{
+    c->last_input_ms = arrives_ms;
+    if (c->stale) {
+        c->stale = false;
+        controller_log(c, "%s: inputs fresh again", c->name);
+        c->port.release(c->port.ctx);
+    }
+}
+
+bool city_controller_reading(CityController *c, const CityReading *r)
 {
     char key[CITY_SENSOR_NAME_MAX + 16];
     snprintf(key, sizeof key, "%s/%s", r->sensor, city_quantity_name(r->quantity));
@@ -354,22 +361,20 @@ void control_host_reading(Controller *c, const CityReading *r)
     for (int32_t i = 0; i < c->n_slots && !s; i++)
         if (!strcmp(c->slots[i].key, key))
             s = &c->slots[i];
-    if (!s || c->failed)
-        return;
+    if (!s && controller_reads(c, key))
+        s = add_slot(c, key); /* a channel not known in advance (the agent) */
+    if (!s)
+        return false;
+    if (c->failed)
+        return true;
     s->has = true;
     s->last = *r;
-    c->last_input_ms = r->arrives_ms;
-    if (c->stale) {
-        c->stale = false;
-        city_world_log(c->world, "controller", "%s: inputs fresh again", c->name);
-        for (int32_t i = 0; i < c->n_allowed; i++)
-            city_control_release(c->world, c->allowed[i]);
-    }
+    input_arrived(c, r->arrives_ms);
+    if (c->bridge)
+        return controller_remote_keep(c, r);
     if (c->dev) {
-        if (c->dev->on_reading &&
-            c->dev->on_reading(c->dstate, key, r->value, (double)r->measured_ms / 1000.0, (int)r->quality) != 0)
-            fail(c, "on_reading returned an error");
-        return;
+        controller_device_reading(c, key, r);
+        return true;
     }
     for (int32_t i = 0; i < c->n_subs && !c->failed; i++) {
         if (!glob(c->subs[i].pattern, key) && !glob(c->subs[i].pattern, r->sensor))
@@ -381,9 +386,10 @@ void control_host_reading(Controller *c, const CityReading *r)
         lua_pushstring(c->L, city_quality_name(r->quality));
         call(c, 4);
     }
+    return true;
 }
 
-static void run_timers(Controller *c, int64_t t)
+static void run_timers(CityController *c, int64_t t)
 {
     /* timers added while running wait for the next tick */
     const int32_t n = c->n_timers;
@@ -405,27 +411,36 @@ static void run_timers(Controller *c, int64_t t)
     }
 }
 
-void control_host_tick(Controller *c, int64_t tick)
+/* No input for stale_ms: its actuators go safe until a reading arrives. */
+static void check_stale(CityController *c, int64_t t)
 {
-    if (c->failed)
-        return;
-    const int64_t t = now_ms(c);
-    if (c->stale_ms > 0 && c->n_slots > 0 && !c->stale && t - c->last_input_ms > c->stale_ms) {
+    if (c->stale_ms > 0 && c->n_sensors > 0 && !c->stale && t - c->last_input_ms > c->stale_ms) {
         c->stale = true;
         char why[128];
         snprintf(why, sizeof why, "%s: no input for %.3f s", c->name, (double)(t - c->last_input_ms) / 1000.0);
-        city_world_log(c->world, "controller", "%s", why);
-        for (int32_t i = 0; i < c->n_allowed; i++)
-            city_control_failsafe(c->world, c->allowed[i], why);
+        controller_log(c, "%s", why);
+        c->port.failsafe(c->port.ctx, why);
+    }
+}
+
+void city_controller_run(CityController *c, bool step)
+{
+    if (c->failed)
+        return;
+    const int64_t t = controller_now_ms(c);
+    check_stale(c, t);
+    if (c->bridge) {
+        controller_remote_run(c, step);
+        return;
     }
     if (c->dev) {
         c->activations++;
-        if (tick % c->period_ticks == 0 && c->dev->step(c->dstate) != 0)
-            fail(c, "step returned an error");
+        if (step)
+            controller_device_step(c);
         return;
     }
     run_timers(c, t);
-    if (!c->failed && tick % c->period_ticks == 0) {
+    if (!c->failed && step) {
         if (lua_getglobal(c->L, "step") == LUA_TFUNCTION)
             call(c, 0);
         else
@@ -433,221 +448,109 @@ void control_host_tick(Controller *c, int64_t tick)
     }
 }
 
-void control_host_new_budget(Controller *c)
+void city_controller_new_budget(CityController *c)
 {
     c->instr_used = 0;
 }
 
-/* ---- C controllers (device.h) ------------------------------------------- */
-
-static double h_now(void *host)
+int64_t city_controller_next_timer_ms(const CityController *c)
 {
-    return (double)now_ms(host) / 1000.0;
-}
-
-static int h_read(void *host, const char *sensor, double *value, double *measured_s, int *quality)
-{
-    const Slot *s = find_slot(host, sensor);
-    if (!s)
-        return -1;
-    if (!s->has)
-        return 0;
-    *value = s->last.value;
-    *measured_s = (double)s->last.measured_ms / 1000.0;
-    *quality = (int)s->last.quality;
-    return 1;
-}
-
-static int h_command(void *host, const char *actuator, double value, const char **reason)
-{
-    Controller *c = host;
-    CityCommandResult r = city_control_command(c->world, c->name, actuator, value, now_ms(c), c->allowed, c->n_allowed);
-    if (reason)
-        *reason = r == CITY_CMD_ACK ? NULL : city_command_result_name(r);
-    return r == CITY_CMD_ACK;
-}
-
-static void h_log(void *host, const char *message)
-{
-    Controller *c = host;
-    city_world_log(c->world, "controller", "%s: %s", c->name, message ? message : "");
-}
-
-static const char *h_param(void *host, const char *name)
-{
-    Controller *c = host;
-    for (int32_t i = 0; i < c->n_params; i++)
-        if (!strcmp(c->pkeys[i], name))
-            return c->pvals[i];
-    return NULL;
-}
-
-static double h_random(void *host)
-{
-    return city_rng_uniform(&((Controller *)host)->rng);
-}
-
-static bool open_so(Controller *c, const char *path, char *err, size_t err_len)
-{
-    c->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (!c->dl)
-        return snprintf(err, err_len, "controller '%s': cannot load %s (%s)", c->name, path, dlerror()), false;
-    const CityDeviceController *(*entry)(void) = NULL;
-    *(void **)&entry = dlsym(c->dl, "city_device_controller");
-    c->dev = entry ? entry() : NULL;
-    if (!c->dev || c->dev->api_version != CITY_DEVICE_API_VERSION || !c->dev->init || !c->dev->step) {
-        c->dev = NULL;
-        return snprintf(err, err_len,
-                        "controller '%s': %s does not export city_device_controller() of device API version %d "
-                        "with init and step",
-                        c->name, path, CITY_DEVICE_API_VERSION),
-               false;
-    }
-    c->host = (CityDeviceHost){CITY_DEVICE_API_VERSION, c, h_now, h_read, h_command, h_log, h_param, h_random};
-    if (c->dev->init(&c->host, &c->dstate) != 0) {
-        c->dev = NULL; /* no fini without a successful init */
-        snprintf(err, err_len, "controller '%s': init of %s returned an error", c->name, path);
-        return false;
-    }
-    return true;
+    if (c->bridge)
+        return c->wake_ms;
+    int64_t next = -1;
+    for (int32_t i = 0; i < c->n_timers; i++)
+        if (c->timers[i].ref != LUA_NOREF && (next < 0 || c->timers[i].due_ms < next))
+            next = c->timers[i].due_ms;
+    return next;
 }
 
 /* ---- life cycle ----------------------------------------------------------- */
 
-const char *control_host_name(const Controller *c)
+const char *city_controller_name(const CityController *c)
 {
     return c->name;
 }
 
-bool control_host_failed(const Controller *c)
+const char *city_controller_failure(const CityController *c)
 {
-    return c->failed;
+    return c->failed ? c->failure : NULL;
 }
 
-uint64_t control_host_activations(const Controller *c)
+uint64_t city_controller_activations(const CityController *c)
 {
     return c->activations;
 }
 
-const int32_t *control_host_actuators(const Controller *c, int32_t *n)
+uint64_t city_controller_misses(const CityController *c)
 {
-    *n = c->n_allowed;
-    return c->allowed;
+    return c->misses;
 }
 
-void control_host_free(Controller *c)
+static void free_list(char **list, int32_t n)
+{
+    for (int32_t i = 0; list && i < n; i++)
+        free(list[i]);
+    free(list);
+}
+
+void city_controller_free(CityController *c)
 {
     if (!c)
         return;
     if (c->L)
         lua_close(c->L);
-    if (c->dev && c->dev->fini)
-        c->dev->fini(c->dstate);
-    if (c->dl)
-        dlclose(c->dl);
+    controller_device_close(c);
     for (int32_t i = 0; i < c->n_subs; i++)
         free(c->subs[i].pattern);
-    for (int32_t i = 0; i < c->n_params; i++) {
-        free(c->pkeys[i]);
-        free(c->pvals[i]);
-    }
+    free_list(c->pkeys, c->n_params);
+    free_list(c->pvals, c->n_params);
+    free_list(c->sensors, c->n_sensors);
     free(c->subs);
     free(c->timers);
-    free(c->pkeys);
-    free(c->pvals);
     free(c->slots);
-    free(c->allowed);
+    free(c->pending);
     free(c->name);
+    if (c->port.destroy)
+        c->port.destroy(c->port.ctx);
     free(c);
 }
 
-/* One slot per channel of the world's sensors that the spec names. */
-static bool make_slots(Controller *c, const ControllerSpec *spec, char *err, size_t err_len)
+/* A heap copy of n strings; false when out of memory (what was copied stays in *out for the free). */
+static bool copy_list(char ***out, int32_t *n_out, const char **src, int32_t n)
 {
-    CitySensors *s = city_sensors_of(c->world);
-    const int32_t n = s ? city_sensor_count(s) : 0;
-    c->slots = calloc((size_t)n + 1, sizeof *c->slots);
-    if (!c->slots)
-        return snprintf(err, err_len, "out of memory"), false;
-    for (int32_t k = 0; k < spec->n_sensors; k++) {
-        bool found = false;
-        for (int32_t i = 0; i < n; i++) {
-            const CitySensorDef *d = city_sensor_def(s, i);
-            char key[sizeof c->slots->key];
-            snprintf(key, sizeof key, "%s/%s", d->name, city_quantity_name(d->quantity));
-            if (strcmp(spec->sensors[k], d->name) && strcmp(spec->sensors[k], key))
-                continue;
-            found = true;
-            if (find_slot(c, key))
-                continue;
-            Slot *sl = &c->slots[c->n_slots++];
-            snprintf(sl->key, sizeof sl->key, "%s", key);
-            snprintf(sl->name, sizeof sl->name, "%s", d->name);
-        }
-        if (!found)
-            return snprintf(err, err_len,
-                            "controller '%s': no sensor '%s'; declare it with city.sensor.add before attaching",
-                            spec->name, spec->sensors[k]),
-                   false;
-    }
-    return true;
-}
-
-static bool copy_spec(Controller *c, const ControllerSpec *spec)
-{
-    c->name = city_strdup(spec->name);
-    c->allowed = malloc(((size_t)spec->n_allowed + 1) * sizeof *c->allowed);
-    c->pkeys = calloc((size_t)spec->n_params + 1, sizeof *c->pkeys);
-    c->pvals = calloc((size_t)spec->n_params + 1, sizeof *c->pvals);
-    if (!c->name || !c->allowed || !c->pkeys || !c->pvals)
+    *out = calloc((size_t)n + 1, sizeof **out);
+    if (!*out)
         return false;
-    memcpy(c->allowed, spec->allowed, (size_t)spec->n_allowed * sizeof *c->allowed);
-    c->n_allowed = spec->n_allowed;
-    for (int32_t i = 0; i < spec->n_params; i++) {
-        c->pkeys[i] = city_strdup(spec->param_keys[i]);
-        c->pvals[i] = city_strdup(spec->param_vals[i]);
-        c->n_params = i + 1;
-        if (!c->pkeys[i] || !c->pvals[i])
+    for (int32_t i = 0; i < n; i++) {
+        (*out)[i] = city_strdup(src[i]);
+        *n_out = i + 1;
+        if (!(*out)[i])
             return false;
     }
     return true;
 }
 
-Controller *control_host_new(CityWorld *w, const ControllerSpec *spec, char *err, size_t err_len)
+static bool copy_spec(CityController *c, const CityControllerSpec *spec)
 {
-    Controller *c = calloc(1, sizeof *c);
-    if (!c || !copy_spec(c, spec)) {
-        control_host_free(c);
-        snprintf(err, err_len, "out of memory creating controller '%s'", spec->name);
-        return NULL;
-    }
-    c->world = w;
-    c->mem_limit = spec->mem_limit;
-    c->instr_limit = spec->instr_limit;
-    c->period_ticks = spec->period_ticks > 0 ? spec->period_ticks : 1;
-    c->stale_ms = (int64_t)llround(spec->stale_s * 1000.0);
-    c->last_input_ms = now_ms(c);
-    char stream[128];
-    snprintf(stream, sizeof stream, "controller/%s", spec->name);
-    city_rng_seed(&c->rng, city_world_seed(w), city_rng_stream_id(stream));
-    if (!make_slots(c, spec, err, err_len)) {
-        control_host_free(c);
-        return NULL;
-    }
-    const size_t len = strlen(spec->path);
-    if (len > 3 && !strcmp(spec->path + len - 3, ".so")) {
-        if (!open_so(c, spec->path, err, err_len)) {
-            control_host_free(c);
-            return NULL;
-        }
-        return c;
-    }
+    int32_t nk = 0, nv = 0;
+    c->name = city_strdup(spec->name);
+    bool ok = c->name && copy_list(&c->sensors, &c->n_sensors, spec->sensors, spec->n_sensors) &&
+              copy_list(&c->pkeys, &nk, spec->param_keys, spec->n_params) &&
+              copy_list(&c->pvals, &nv, spec->param_vals, spec->n_params);
+    c->n_params = nk > nv ? nk : nv;
+    for (int32_t i = 0; ok && i < spec->n_channels; i++)
+        ok = controller_find_slot(c, spec->channels[i]) || add_slot(c, spec->channels[i]);
+    return ok;
+}
+
+/* Opens the sandbox, runs the file's top level and init(); false with err filled. */
+static bool open_lua(CityController *c, const CityControllerSpec *spec, char *err, size_t err_len)
+{
     c->L = lua_newstate(host_alloc, c);
-    if (!c->L) {
-        snprintf(err, err_len, "controller '%s': its memory budget (%zu bytes) is too small", spec->name, c->mem_limit);
-        control_host_free(c);
-        return NULL;
-    }
+    if (!c->L)
+        return snprintf(err, err_len, "controller '%s': its memory budget (%zu bytes) is too small", spec->name,
+                        c->mem_limit),
+               false;
     open_sandbox(c->L);
     lua_sethook(c->L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
     int rc = luaL_loadfilex(c->L, spec->path, "t");
@@ -657,12 +560,51 @@ Controller *control_host_new(CityWorld *w, const ControllerSpec *spec, char *err
         rc = lua_pcall(c->L, 0, 0, 0);
     else if (rc == LUA_OK)
         lua_pop(c->L, 1);
-    if (rc != LUA_OK) {
-        snprintf(err, err_len, "controller '%s': %s", spec->name,
-                 lua_isstring(c->L, -1) ? lua_tostring(c->L, -1) : "does not load");
-        control_host_free(c);
+    if (rc != LUA_OK)
+        return snprintf(err, err_len, "controller '%s': %s", spec->name,
+                        lua_isstring(c->L, -1) ? lua_tostring(c->L, -1) : "does not load"),
+               false;
+    c->instr_used = 0;
+    return true;
+}
+
+CityController *city_controller_new(const CityControllerSpec *spec, const CityControllerPort *port, char *err,
+                                    size_t err_len)
+{
+    CityController *c = calloc(1, sizeof *c);
+    if (!c) {
+        if (port->destroy)
+            port->destroy(port->ctx);
+        snprintf(err, err_len, "out of memory creating controller '%s'", spec->name);
         return NULL;
     }
-    c->instr_used = 0;
+    c->port = *port;
+    c->wake_ms = -1;
+    if (!copy_spec(c, spec)) {
+        city_controller_free(c);
+        snprintf(err, err_len, "out of memory creating controller '%s'", spec->name);
+        return NULL;
+    }
+    c->mem_limit = spec->mem_limit;
+    c->instr_limit = spec->instr_limit;
+    c->period_ticks = spec->period_ticks > 0 ? spec->period_ticks : 1;
+    c->stale_ms = (int64_t)llround(spec->stale_s * 1000.0);
+    c->last_input_ms = controller_now_ms(c);
+    c->seed = spec->seed;
+    char stream[128];
+    snprintf(stream, sizeof stream, "controller/%s", spec->name);
+    city_rng_seed(&c->rng, spec->seed, city_rng_stream_id(stream));
+    const size_t len = spec->path ? strlen(spec->path) : 0;
+    bool ok;
+    if (spec->bridge)
+        ok = (c->bridge = spec->bridge) != NULL;
+    else if (len > 3 && !strcmp(spec->path + len - 3, ".so"))
+        ok = controller_device_open(c, spec->path, err, err_len);
+    else
+        ok = open_lua(c, spec, err, err_len);
+    if (!ok) {
+        city_controller_free(c);
+        return NULL;
+    }
     return c;
 }

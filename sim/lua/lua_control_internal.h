@@ -1,52 +1,93 @@
-/* Internal to sim/lua: Lua controllers, each in its own sandboxed
- * lua_State with its own instruction and memory budgets, seeing the world
- * only through the device API (lua_control_host.c); the "controllers"
- * subsystem that feeds them readings and runs them (lua_control.c). */
+/* Internal to sim/lua: a controller (city_controller.h) as the host files
+ * see it: lua_control_host.c (the sandboxed Lua state and the device API),
+ * lua_control_device.c (C controllers through device.h),
+ * lua_control_remote.c (a controller run by citylab-agent through a
+ * bridge) and lua_control.c (city.control and the "controllers" subsystem
+ * of a run). */
 #ifndef LUA_CONTROL_INTERNAL_H
 #define LUA_CONTROL_INTERNAL_H
 
+#include <lua.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "city_controller.h"
 #include "city_reading.h"
-#include "city_world.h"
+#include "city_rng.h"
+#include "device.h"
 
-typedef struct Controller Controller;
+typedef struct Slot {
+    char key[CITY_SENSOR_NAME_MAX + 16]; /* "name/quantity" */
+    char name[CITY_SENSOR_NAME_MAX];     /* "name" */
+    bool has;
+    CityReading last;
+} Slot;
 
-typedef struct ControllerSpec {
-    const char *name;        /* controller name (logs, commands.csv source, RNG stream) */
-    const char *path;        /* resolved Lua file */
-    const char **sensors;    /* sensor ids it may read: "name" (all quantities) or "name/quantity" */
-    int32_t n_sensors;       /* */
-    const int32_t *allowed;  /* actuator indices it may drive */
-    int32_t n_allowed;       /* */
-    const char **param_keys; /* params, as strings */
-    const char **param_vals; /* */
-    int32_t n_params;        /* */
-    int32_t period_ticks;    /* step() every this many ticks (>= 1) */
-    double stale_s;          /* inputs older than this put its actuators in fail-safe (0: never) */
-    uint64_t instr_limit;    /* Lua instructions per tick */
-    size_t mem_limit;        /* bytes of its Lua heap */
-} ControllerSpec;
+typedef struct Timer {
+    int64_t due_ms, every_ms; /* every_ms 0: once */
+    int ref;                  /* the function, LUA_NOREF when spent */
+} Timer;
 
-/* Creates a controller and runs its file's top level; NULL with err filled
- * (what, where, how to fix) on a bad spec or a file that does not load. */
-Controller *control_host_new(CityWorld *w, const ControllerSpec *spec, char *err, size_t err_len);
-/* Closes its state and frees it. */
-void control_host_free(Controller *c);
-/* A reading arrived: stored if the controller reads that sensor, then its subscribers run. */
-void control_host_reading(Controller *c, const CityReading *r);
-/* One tick: stale check, due timers, step() on its period. Errors and budget overruns put its
- * actuators in fail-safe and stop it; the run goes on. */
-void control_host_tick(Controller *c, int64_t tick);
-/* Starts a fresh instruction budget (the subsystem, at the start of each tick). */
-void control_host_new_budget(Controller *c);
-/* Name, failure state and counters for hashes and Lua. */
-const char *control_host_name(const Controller *c);
-bool control_host_failed(const Controller *c);
-uint64_t control_host_activations(const Controller *c);
-/* The actuator indices it may drive (owned by the controller). */
-const int32_t *control_host_actuators(const Controller *c, int32_t *n);
+typedef struct Sub {
+    char *pattern; /* glob: '*' any run of characters */
+    int ref;
+} Sub;
+
+struct CityController {
+    CityControllerPort port;
+    char *name;
+    lua_State *L;
+    size_t mem_used, mem_limit;
+    uint64_t instr_used, instr_limit;
+    char **sensors; /* the ids it may read, as given */
+    int32_t n_sensors;
+    Slot *slots;
+    int32_t n_slots, cap_slots;
+    char **pkeys, **pvals;
+    int32_t n_params;
+    Timer *timers;
+    int32_t n_timers, cap_timers;
+    Sub *subs;
+    int32_t n_subs, cap_subs;
+    int32_t period_ticks;
+    int64_t stale_ms, last_input_ms;
+    bool stale, failed, over_budget;
+    char failure[256];
+    uint64_t activations;
+    uint64_t seed;
+    CityRng rng;
+    void *dl;                        /* C controller: the shared object, */
+    const CityDeviceController *dev; /* its entry points, */
+    void *dstate;                    /* its state */
+    CityDeviceHost host;             /* and what it calls */
+    const CityControlBridge *bridge; /* remote controller: the run's bridge, */
+    CityReading *pending;            /* readings not yet handed over, */
+    size_t n_pending, cap_pending;
+    int64_t wake_ms; /* its next due timer (-1 none) */
+    uint64_t misses; /* exchanges without "done" */
+};
+
+/* The time now (ms) from the port. */
+int64_t controller_now_ms(const CityController *c);
+/* Logs "<name>: <message>" through the port. */
+void controller_log(CityController *c, const char *fmt, ...);
+/* Stops the controller: fail-safe through the port, logged. */
+void controller_fail(CityController *c, const char *why);
+/* The slot of "name/quantity" or "name", or NULL. */
+const Slot *controller_find_slot(const CityController *c, const char *id);
+/* True when `id` ("name" or "name/quantity") is among the sensors it was given. */
+bool controller_reads(const CityController *c, const char *id);
+
+/* lua_control_device.c: loads a .so and runs its init; false with err filled. */
+bool controller_device_open(CityController *c, const char *path, char *err, size_t err_len);
+/* Runs its step; on_reading for one reading. */
+void controller_device_step(CityController *c);
+void controller_device_reading(CityController *c, const char *key, const CityReading *r);
+void controller_device_close(CityController *c);
+
+/* lua_control_remote.c: keeps a reading for the next exchange; runs one exchange when due. */
+bool controller_remote_keep(CityController *c, const CityReading *r);
+void controller_remote_run(CityController *c, bool step);
 
 #endif

@@ -34,6 +34,16 @@ CityWorld *city_lua_world(lua_State *L)
     return runtime(L)->world;
 }
 
+const struct CityControlBridge *city_lua_bridge(lua_State *L)
+{
+    return runtime(L)->bridge;
+}
+
+bool city_lua_bridge_all(lua_State *L)
+{
+    return runtime(L)->bridge_all;
+}
+
 int city_lua_raise(lua_State *L, CityWorld *world, CityStatus status)
 {
     const char *msg = city_world_error(world);

@@ -130,7 +130,7 @@ CityStatus city_scenario_load(const CityScenarioOptions *o, CityScenario **out, 
         city_scenario_destroy(sc);
         return city_error_set(err, CITY_ERR_NOMEM, "out of memory creating the scenario");
     }
-    sc->rt = (CityLuaRuntime){sc->world, sc->dir, sc->trusted};
+    sc->rt = (CityLuaRuntime){sc->world, sc->dir, sc->trusted, o->bridge, o->bridge_all};
     city_lua_runtime_bind(sc->L, &sc->rt);
     CityStatus pst = city_param_init(sc, o->params, o->n_params);
     if (pst != CITY_OK)

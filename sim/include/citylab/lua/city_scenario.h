@@ -20,18 +20,20 @@
 typedef CityStatus (*CityScenarioBuildFn)(CityWorld *world, void *user);
 
 typedef struct CityScenarioOptions {
-    const char *path;           /* scenario file; NULL when `source` or `build` is given */
-    const char *source;         /* inline scenario text (trusted: built by the caller) */
-    CityScenarioBuildFn build;  /* or: builds the city in C (no script runs) */
-    void *build_user;           /* passed to build */
-    const char *source_name;    /* name of the inline or built scenario (for messages and outputs) */
-    uint64_t seed;              /* run seed */
-    int32_t dt_ms;              /* tick length; 0 = the scenario's or the default */
-    double until_s;             /* end time; < 0 = the scenario's or its default */
-    uint64_t instruction_limit; /* Lua VM instructions per step (shared by all calls); 0 = default */
-    size_t memory_limit_bytes;  /* Lua heap cap; 0 = default */
-    const char *const *params;  /* "name=value" strings read by city.param (--param); not copied */
-    size_t n_params;            /* number of entries in params */
+    const char *path;                       /* scenario file; NULL when `source` or `build` is given */
+    const char *source;                     /* inline scenario text (trusted: built by the caller) */
+    CityScenarioBuildFn build;              /* or: builds the city in C (no script runs) */
+    void *build_user;                       /* passed to build */
+    const char *source_name;                /* name of the inline or built scenario (for messages and outputs) */
+    uint64_t seed;                          /* run seed */
+    int32_t dt_ms;                          /* tick length; 0 = the scenario's or the default */
+    double until_s;                         /* end time; < 0 = the scenario's or its default */
+    uint64_t instruction_limit;             /* Lua VM instructions per step (shared by all calls); 0 = default */
+    size_t memory_limit_bytes;              /* Lua heap cap; 0 = default */
+    const char *const *params;              /* "name=value" strings read by city.param (--param); not copied */
+    size_t n_params;                        /* number of entries in params */
+    const struct CityControlBridge *bridge; /* --bridge: controllers run by citylab-agent through it (may be NULL) */
+    bool bridge_all;                        /* --bridge-all: all of them, not only those attached with bridge = true */
 } CityScenarioOptions;
 
 typedef struct CityScenario CityScenario;

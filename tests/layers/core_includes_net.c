@@ -1,0 +1,2 @@
+/* Must NOT compile: the core never sees the network layer. */
+#include "city_mqtt.h"

@@ -1,0 +1,2 @@
+/* Must NOT compile: only sim/lua includes lua.h. */
+#include <lua.h>

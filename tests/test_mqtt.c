@@ -1,0 +1,529 @@
+/* The deployment path end to end: a real mosquitto on a free loopback
+ * port, citylab-agent running a controller file, and `citylab run
+ * --bridge` in lockstep. The same scenario run in-process and through the
+ * broker writes byte-identical commands.csv and KPIs, for the Lua
+ * controller and its C twin; a broker killed and restarted mid-run loses
+ * no command; malformed payloads, unknown sensors, unknown actuators and
+ * out-of-limits values are refused with counted reasons while the agent
+ * keeps running. Also the payload formats themselves. No timing is
+ * asserted: timeouts only bound a broken run. Without mosquitto these
+ * tests FAIL (scripts/setup.sh installs it). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "city_mqtt.h"
+#include "city_net_msg.h"
+#include "test_support.h"
+
+#define PROC_TIMEOUT_S 300.0 /* bounds a broken run only */
+#define SITE "lab"
+
+static const char *mosquitto_bin(void)
+{
+    static const char *const paths[] = {"/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto",
+                                        "/usr/local/bin/mosquitto", NULL};
+    for (int i = 0; paths[i]; i++)
+        if (access(paths[i], X_OK) == 0)
+            return paths[i];
+    return NULL;
+}
+
+/* A loopback port nobody listens on now. */
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+/* Starts argv[0] with stdout and stderr into files. */
+static pid_t spawn(const char *const *argv, const char *out_path, const char *err_path)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(out, 1);
+        dup2(err, 2);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Waits for a child (killing it after the limit): its exit code, or 128+signal. */
+static int wait_child(pid_t pid, double limit_s)
+{
+    int status = 0;
+    for (double waited = 0; waited < limit_s; waited += 0.02) {
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        struct timespec ts = {0, 20000000};
+        nanosleep(&ts, NULL);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    return -1;
+}
+
+static pid_t start_broker(const char *dir, int port)
+{
+    const char *bin = mosquitto_bin();
+    assert_non_null(bin); /* mosquitto is missing: run scripts/setup.sh */
+    char conf[1024], text[256], out[1024], err[1024];
+    snprintf(conf, sizeof conf, "%s/mosquitto.conf", dir);
+    snprintf(text, sizeof text,
+             "listener %d 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n", port);
+    assert_true(city_test_write_file(conf, text));
+    snprintf(out, sizeof out, "%s/mosquitto.out", dir);
+    snprintf(err, sizeof err, "%s/mosquitto.err", dir);
+    const char *argv[] = {bin, "-c", conf, NULL};
+    pid_t pid = spawn(argv, out, err);
+    /* up when a client gets in */
+    for (int i = 0; i < 3000; i++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        int ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+        close(fd);
+        if (ok)
+            return pid;
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+    fail_msg("mosquitto did not start on port %d (see %s)", port, err);
+    return -1;
+}
+
+static void stop(pid_t pid, int sig)
+{
+    kill(pid, sig);
+    wait_child(pid, PROC_TIMEOUT_S);
+}
+
+/* The agent for peak_shave (file: .lua or .so) named ps on SITE. */
+static pid_t start_agent(const char *dir, int port, const char *file)
+{
+    static char url[64], out[1024], err[1024];
+    snprintf(url, sizeof url, "mqtt://127.0.0.1:%d", port);
+    snprintf(out, sizeof out, "%s/agent.out", dir);
+    snprintf(err, sizeof err, "%s/agent.err", dir);
+    const char *argv[] = {CITYLAB_AGENT_BIN,
+                          file,
+                          "--broker",
+                          url,
+                          "--site",
+                          SITE,
+                          "--name",
+                          "ps",
+                          "--lockstep",
+                          "--quiet",
+                          "--sensor",
+                          "feeder",
+                          "--param",
+                          "sensor=feeder",
+                          "--param",
+                          "battery=bat",
+                          "--param",
+                          "limit_kw=450",
+                          "--param",
+                          "floor_kw=300",
+                          "--param",
+                          "power_kw=150",
+                          NULL};
+    return spawn(argv, out, err);
+}
+
+/* citylab run SCENARIO --out DIR/OUT [--bridge URL --bridge-all] [--param controller=FILE] in the background. */
+static pid_t start_run(const char *dir, const char *scenario, const char *out_name, int port, const char *controller)
+{
+    static char out_dir[1024], url[64], param[1200], out[1024], err[1024];
+    snprintf(out_dir, sizeof out_dir, "%s/%s", dir, out_name);
+    snprintf(url, sizeof url, "mqtt://127.0.0.1:%d", port);
+    snprintf(param, sizeof param, "controller=%s", controller ? controller : "controllers/peak_shave.lua");
+    snprintf(out, sizeof out, "%s/%s.out", dir, out_name);
+    snprintf(err, sizeof err, "%s/%s.err", dir, out_name);
+    const char *argv[] = {CITYLAB_BIN, "run",          scenario,
+                          "--quiet",   "--out",        out_dir,
+                          "--param",   param,          port > 0 ? "--bridge" : NULL,
+                          url,         "--bridge-all", "--bridge-timeout-ms",
+                          "60000",     "--site",       SITE,
+                          NULL};
+    return spawn(argv, out, err);
+}
+
+static char *read_in(const char *dir, const char *name)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char *text = city_test_read_file(path, NULL);
+    if (!text)
+        fail_msg("cannot read %s", path);
+    return text;
+}
+
+/* The "kpi" object of a summary.json, as text. */
+static char *kpi_text(const char *dir, const char *run)
+{
+    char name[256];
+    snprintf(name, sizeof name, "%s/summary.json", run);
+    char *s = read_in(dir, name);
+    char *k = strstr(s, "\"kpi\"");
+    assert_non_null(k);
+    char *end = strchr(k, '}');
+    assert_non_null(end);
+    end[1] = '\0';
+    memmove(s, k, strlen(k) + 1);
+    return s;
+}
+
+/* A counter "<name> <n>" in text, or -1. */
+static long counter(const char *text, const char *name)
+{
+    char key[96];
+    snprintf(key, sizeof key, "%s ", name);
+    const char *p = strstr(text, key);
+    return p ? strtol(p + strlen(key), NULL, 10) : -1;
+}
+
+/* Asserts that runs a and b in dir have the same commands.csv and KPIs; returns the commands' rows. */
+static int assert_same_runs(const char *dir, const char *a, const char *b)
+{
+    char na[256], nb[256];
+    snprintf(na, sizeof na, "%s/commands.csv", a);
+    snprintf(nb, sizeof nb, "%s/commands.csv", b);
+    char *ca = read_in(dir, na), *cb = read_in(dir, nb);
+    assert_string_equal(ca, cb);
+    int rows = 0;
+    for (const char *p = ca; *p; p++)
+        rows += *p == '\n';
+    char *ka = kpi_text(dir, a), *kb = kpi_text(dir, b);
+    assert_string_equal(ka, kb);
+    free(ca);
+    free(cb);
+    free(ka);
+    free(kb);
+    return rows - 1;
+}
+
+/* A scratch folder holding the peak_shave scenario and both controllers (a scenario reads files beside it). */
+static const char *scenario_dir(const char *name, char *scenario, size_t len)
+{
+    const char *dir = city_test_scratch(name);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p %s/controllers && cp %s/scenarios/peak_shave.lua %s/ && cp %s/peak_shave.so "
+             "%s/scenarios/controllers/peak_shave.lua %s/controllers/",
+             dir, CITY_SOURCE_DIR, dir, CITY_CONTROLLERS_DIR, CITY_SOURCE_DIR, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(scenario, len, "%s/peak_shave.lua", dir);
+    return dir;
+}
+
+static void identity(const char *name, const char *agent_file, const char *scenario_controller)
+{
+    char scenario[1024];
+    const char *dir = scenario_dir(name, scenario, sizeof scenario);
+    pid_t local = start_run(dir, scenario, "inproc", 0, scenario_controller);
+    assert_int_equal(wait_child(local, PROC_TIMEOUT_S), 0);
+    const int port = free_port();
+    pid_t broker = start_broker(dir, port);
+    pid_t agent = start_agent(dir, port, agent_file);
+    pid_t run = start_run(dir, scenario, "bridged", port, scenario_controller);
+    assert_int_equal(wait_child(run, PROC_TIMEOUT_S), 0);
+    stop(agent, SIGTERM);
+    stop(broker, SIGTERM);
+    /* a day at one command a minute: the first minute has no reading yet */
+    assert_int_equal(assert_same_runs(dir, "inproc", "bridged"), 1439);
+    char *ao = read_in(dir, "agent.out"), *re = read_in(dir, "bridged.err");
+    assert_int_equal(counter(ao, "commands"), 1439);
+    assert_int_equal(counter(ao, "(acks"), 1439);
+    assert_non_null(strstr(re, "1440 exchanges, 0 missed, 1439 commands"));
+    free(ao);
+    free(re);
+}
+
+static void test_identity_lua(void **state)
+{
+    (void)state;
+    identity("mqtt_lua", CITY_SOURCE_DIR "/scenarios/controllers/peak_shave.lua", NULL);
+}
+
+static void test_identity_c(void **state)
+{
+    (void)state;
+    identity("mqtt_so", CITY_CONTROLLERS_DIR "/peak_shave.so", "controllers/peak_shave.so");
+}
+
+/* The run's clocks as a test client sees them. */
+typedef struct Watch {
+    int64_t last_t;
+    bool online;
+} Watch;
+
+static void on_watch(void *user, const char *topic, const void *payload, size_t len)
+{
+    Watch *w = user;
+    char id[CITY_NET_ID_MAX], why[256];
+    CityNetClock c;
+    CityNetTopic kind = city_net_topic_parse(SITE, topic, id, sizeof id);
+    if (kind == CITY_TOPIC_CLOCK && city_net_clock_parse(payload, len, &c, why, sizeof why) && c.t_ms > w->last_t)
+        w->last_t = c.t_ms;
+    if (kind == CITY_TOPIC_STATUS)
+        w->online = len == 6 && !memcmp(payload, "online", 6);
+}
+
+static CityMqtt *watch(int port, const char *controller, Watch *w)
+{
+    static char url[64], clock[CITY_NET_TOPIC_MAX], status[CITY_NET_TOPIC_MAX];
+    snprintf(url, sizeof url, "mqtt://127.0.0.1:%d", port);
+    city_net_topic(clock, sizeof clock, SITE, CITY_TOPIC_CLOCK, controller);
+    city_net_topic(status, sizeof status, SITE, CITY_TOPIC_STATUS, controller);
+    const char *subs[] = {clock, status};
+    const CityMqttOptions o = {.url = url, .client_id = "citylab-test", .subscriptions = subs, .n_subscriptions = 2};
+    char err[256];
+    *w = (Watch){-1, false};
+    CityMqtt *m = city_mqtt_create(&o, on_watch, w, err, sizeof err);
+    assert_non_null(m);
+    for (int i = 0; i < 15000 && !city_mqtt_ready(m); i++)
+        city_mqtt_poll(m, 20);
+    assert_true(city_mqtt_ready(m));
+    return m;
+}
+
+/* "<n> <name>" in text (e.g. "2 reconnects"), or -1. */
+static long counter_before(const char *text, const char *name)
+{
+    const char *p = strstr(text, name);
+    if (!p || p == text)
+        return -1;
+    while (p > text && p[-1] == ' ')
+        p--;
+    while (p > text && p[-1] >= '0' && p[-1] <= '9')
+        p--;
+    return strtol(p, NULL, 10);
+}
+
+/* The broker dies at noon of the bridged day and comes back: the run waits, sends the tick again, and the
+ * command log is the in-process one. */
+static void test_broker_restart(void **state)
+{
+    (void)state;
+    char scenario[1024];
+    const char *dir = scenario_dir("mqtt_restart", scenario, sizeof scenario);
+    pid_t local = start_run(dir, scenario, "inproc", 0, NULL);
+    assert_int_equal(wait_child(local, PROC_TIMEOUT_S), 0);
+    const int port = free_port();
+    pid_t broker = start_broker(dir, port);
+    pid_t agent = start_agent(dir, port, CITY_SOURCE_DIR "/scenarios/controllers/peak_shave.lua");
+    pid_t run = start_run(dir, scenario, "bridged", port, NULL);
+    Watch w;
+    CityMqtt *m = watch(port, "ps", &w);
+    for (int i = 0; i < 60000 && w.last_t < 43200000; i++)
+        city_mqtt_poll(m, 10);
+    assert_true(w.last_t >= 43200000 && w.last_t < 86400000);
+    city_mqtt_destroy(m);
+    stop(broker, SIGKILL);
+    struct timespec ts = {0, 300000000};
+    nanosleep(&ts, NULL);
+    broker = start_broker(dir, port);
+    assert_int_equal(wait_child(run, PROC_TIMEOUT_S), 0);
+    stop(agent, SIGTERM);
+    stop(broker, SIGTERM);
+    assert_int_equal(assert_same_runs(dir, "inproc", "bridged"), 1439);
+    char *ao = read_in(dir, "agent.out"), *re = read_in(dir, "bridged.err");
+    assert_true(counter(ao, "reconnects") >= 1);
+    assert_true(counter_before(re, "reconnects") >= 1);
+    assert_int_equal(counter_before(re, "missed"), 0);
+    free(ao);
+    free(re);
+}
+
+static const char ROGUE_SCENARIO[] =
+    "city.config{ dt_ms = 1000, until_s = 36000, name = 'rogue' }\n"
+    "city.param('controller', '')\n"
+    "city.control.actuator{ name = 'bat', kind = 'generic', min = -1000, max = 1000 }\n"
+    "city.control.attach{ file = 'controllers/rogue.lua', name = 'rogue', actuators = { 'bat' }, period = 60 }\n";
+/* Each step: an unknown actuator, a value out of limits, and one good command. */
+static const char ROGUE_CONTROLLER[] = "local n = 0\n"
+                                       "function step()\n"
+                                       "  n = n + 1\n"
+                                       "  command('nope', 1)\n"
+                                       "  command('bat', 5000)\n"
+                                       "  command('bat', n)\n"
+                                       "end\n";
+
+static void publish_retained(CityMqtt *m, CityNetTopic kind, const char *id, const char *payload)
+{
+    char topic[CITY_NET_TOPIC_MAX];
+    assert_true(city_net_topic(topic, sizeof topic, SITE, kind, id));
+    assert_true(city_mqtt_publish(m, topic, payload, strlen(payload), true));
+}
+
+/* Refusals on both sides are counted with their reasons; the agent and the run go on to the same log as
+ * in-process. The bad messages are retained, so each side gets each exactly once. */
+static void test_rejections(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("mqtt_rogue");
+    char path[1200], cmd[1400];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/controllers", dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/controllers/rogue.lua", dir);
+    assert_true(city_test_write_file(path, ROGUE_CONTROLLER));
+    snprintf(path, sizeof path, "%s/rogue.lua", dir);
+    assert_true(city_test_write_file(path, ROGUE_SCENARIO));
+    pid_t local = start_run(dir, path, "inproc", 0, NULL);
+    assert_int_equal(wait_child(local, PROC_TIMEOUT_S), 0);
+
+    const int port = free_port();
+    pid_t broker = start_broker(dir, port);
+    static char url[64], out[1024], err[1024], file[1200];
+    snprintf(url, sizeof url, "mqtt://127.0.0.1:%d", port);
+    snprintf(out, sizeof out, "%s/agent.out", dir);
+    snprintf(err, sizeof err, "%s/agent.err", dir);
+    snprintf(file, sizeof file, "%s/controllers/rogue.lua", dir);
+    const char *argv[] = {CITYLAB_AGENT_BIN, file,      "--broker", url,      "--site", SITE,
+                          "--lockstep",      "--quiet", "--sensor", "feeder", NULL};
+    pid_t agent = spawn(argv, out, err);
+    Watch w;
+    CityMqtt *m = watch(port, "rogue", &w);
+    for (int i = 0; i < 30000 && !w.online; i++)
+        city_mqtt_poll(m, 10);
+    assert_true(w.online);
+    publish_retained(m, CITY_TOPIC_SENSOR, "feeder", "{oops");                            /* agent: malformed */
+    publish_retained(m, CITY_TOPIC_SENSOR, "ghost", "[{\"n\":\"ghost/power\",\"v\":1}]"); /* unknown_sensor */
+    publish_retained(m, CITY_TOPIC_CLOCK, "rogue", "{\"t\":1}");                          /* malformed: no seed */
+    publish_retained(m, CITY_TOPIC_SET, "heater", "nonsense"); /* run: malformed (one retained per topic) */
+    publish_retained(m, CITY_TOPIC_SET, "lamp", "{\"v\":1}");  /* malformed: no t */
+    publish_retained(m, CITY_TOPIC_SET, "bat", "{\"v\":1,\"t\":0,\"src\":\"x\",\"x\":0,\"seq\":0}"); /* stray */
+    for (int i = 0; i < 20; i++)
+        city_mqtt_poll(m, 10);
+    pid_t run = start_run(dir, path, "bridged", port, NULL);
+    assert_int_equal(wait_child(run, PROC_TIMEOUT_S), 0);
+    city_mqtt_destroy(m);
+    stop(agent, SIGTERM);
+    stop(broker, SIGTERM);
+    /* 600 steps of 3 commands, the same rows in-process and bridged */
+    assert_int_equal(assert_same_runs(dir, "inproc", "bridged"), 1800);
+    char *ao = read_in(dir, "agent.out"), *re = read_in(dir, "bridged.err"), *kpi = kpi_text(dir, "bridged");
+    assert_non_null(strstr(kpi, "\"control.refused\": 1200\n"));
+    assert_int_equal(counter(ao, "commands"), 1800);
+    assert_int_equal(counter(ao, "(acks"), 600);
+    assert_int_equal(counter(ao, "refused"), 1200);
+    assert_int_equal(counter(ao, "malformed"), 2);
+    assert_int_equal(counter(ao, "unknown_sensor"), 1);
+    assert_int_equal(counter(re, "malformed"), 2);
+    assert_int_equal(counter(re, "stray"), 1);
+    assert_int_equal(counter(re, "unknown_actuator"), 600);
+    assert_non_null(strstr(re, "refused 600"));
+    free(ao);
+    free(re);
+    free(kpi);
+}
+
+/* ---- payloads ---- */
+
+static void test_payload_formats(void **state)
+{
+    (void)state;
+    char buf[CITY_NET_MSG_MAX], why[256], id[CITY_NET_ID_MAX];
+    CityNetCommand c = {20.5, 60000, "ps", 60000, 3}, back;
+    assert_int_equal(city_net_command_format(buf, sizeof buf, &c), 51);
+    assert_string_equal(buf, "{\"v\":20.5,\"t\":60.000,\"src\":\"ps\",\"x\":60.000,\"seq\":3}");
+    assert_true(city_net_command_parse(buf, strlen(buf), &back, why, sizeof why));
+    assert_true(back.value == 20.5 && back.issued_ms == 60000 && back.x_ms == 60000 && back.seq == 3);
+    assert_string_equal(back.src, "ps");
+    c.value = 0.1 + 0.2; /* needs 17 digits to come back the same */
+    city_net_command_format(buf, sizeof buf, &c);
+    assert_true(city_net_command_parse(buf, strlen(buf), &back, why, sizeof why));
+    assert_true(back.value == 0.1 + 0.2);
+    static const char *const bad[] = {"{\"v\":20}",
+                                      "{\"v\":\"20\",\"t\":1}",
+                                      "{\"v\":20,\"t\":1,\"zz\":1}",
+                                      "{\"v\":20,\"t\":1,\"v\":3}",
+                                      "{\"v\":20,\"t\":1} x",
+                                      "{\"v\":20,\"t\":-5}",
+                                      "[1]",
+                                      "",
+                                      "{\"v\":1e999,\"t\":1}",
+                                      NULL};
+    for (int i = 0; bad[i]; i++)
+        assert_false(city_net_command_parse(bad[i], strlen(bad[i]), &back, why, sizeof why));
+    assert_false(city_net_command_parse("{\"v\":1,\"t\":1}\0", 14, &back, why, sizeof why));
+
+    CityNetClock k = {86399000, 18446744073709551615ull, true, 2}, kb;
+    city_net_clock_format(buf, sizeof buf, &k);
+    assert_string_equal(buf, "{\"t\":86399.000,\"seed\":\"18446744073709551615\",\"step\":true,\"n\":2}");
+    assert_true(city_net_clock_parse(buf, strlen(buf), &kb, why, sizeof why));
+    assert_true(kb.t_ms == 86399000 && kb.seed == 18446744073709551615ull && kb.step && kb.n == 2);
+    assert_false(city_net_clock_parse("{\"t\":1,\"seed\":\"-1\",\"step\":true,\"n\":0}", 38, &kb, why, sizeof why));
+
+    CityNetDone d = {60000, 1, -1, "error: boom \"x\""}, db;
+    city_net_done_format(buf, sizeof buf, &d);
+    assert_string_equal(buf, "{\"t\":60.000,\"n\":1,\"wake\":-1,\"failed\":\"error: boom \\\"x\\\"\"}");
+    assert_true(city_net_done_parse(buf, strlen(buf), &db, why, sizeof why));
+    assert_string_equal(db.failed, d.failed);
+    assert_true(db.wake_ms == -1 && db.n == 1);
+
+    CityReading r, rb;
+    city_reading_init(&r, "feeder", CITY_QTY_POWER, 452.25, 60000, 60500, CITY_QUALITY_UNCERTAIN);
+    city_net_reading_format(buf, sizeof buf, &r);
+    assert_string_equal(buf, "[{\"n\":\"feeder/power\",\"u\":\"kW\",\"v\":452.25,\"t\":60.000,\"at\":60.500,"
+                             "\"q\":\"uncertain\"}]");
+    assert_true(city_net_reading_parse("feeder", buf, strlen(buf), &rb, why, sizeof why));
+    assert_true(rb.value == 452.25 && rb.arrives_ms == 60500 && rb.quality == CITY_QUALITY_UNCERTAIN);
+    assert_false(city_net_reading_parse("other", buf, strlen(buf), &rb, why, sizeof why));
+    const char two[] = "[{\"n\":\"a/power\",\"v\":1},{\"n\":\"a/power\",\"v\":2}]";
+    assert_false(city_net_reading_parse("a", two, strlen(two), &rb, why, sizeof why));
+
+    assert_int_equal(city_net_topic_parse("lab", "citylab/lab/actuator/bat/set", id, sizeof id), CITY_TOPIC_SET);
+    assert_string_equal(id, "bat");
+    assert_int_equal(city_net_topic_parse("lab", "citylab/lab/controller/ps/done", id, sizeof id), CITY_TOPIC_DONE);
+    assert_int_equal(city_net_topic_parse("lab", "citylab/lab/sensor/loop.e1", id, sizeof id), CITY_TOPIC_SENSOR);
+    assert_string_equal(id, "loop.e1");
+    assert_int_equal(city_net_topic_parse("lab", "citylab/lab/actuator/bat", id, sizeof id), CITY_TOPIC_NONE);
+    assert_int_equal(city_net_topic_parse("lab", "citylab/lab2/sensor/x", id, sizeof id), CITY_TOPIC_NONE);
+    assert_int_equal(city_net_topic_parse("lab", "citylab/lab/sensor/x/y", id, sizeof id), CITY_TOPIC_NONE);
+
+    char host[64];
+    int port;
+    bool tls;
+    assert_true(city_mqtt_url_parse("mqtts://broker.example:8884", host, sizeof host, &port, &tls));
+    assert_true(tls && port == 8884 && !strcmp(host, "broker.example"));
+    assert_true(city_mqtt_url_parse("mqtt://10.0.0.1", host, sizeof host, &port, &tls));
+    assert_true(!tls && port == 1883);
+    assert_false(city_mqtt_url_parse("http://x:1", host, sizeof host, &port, &tls));
+    assert_false(city_mqtt_url_parse("mqtt://x:99999", host, sizeof host, &port, &tls));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_identity_lua),    cmocka_unit_test(test_identity_c),
+        cmocka_unit_test(test_broker_restart),  cmocka_unit_test(test_rejections),
+        cmocka_unit_test(test_payload_formats),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
