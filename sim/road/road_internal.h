@@ -117,6 +117,10 @@ struct CityRoad {
     RoadSignals *signals;
     RoadRouter *router;
     RoadDemand *demand;
+    struct {
+        uint32_t vclass_mask;         /* classes whose trips are not made (0: slot free) */
+        double zone_m[4];             /* x0, y0, x1, y1 of the first edge's start (x1 < x0: anywhere) */
+    } access[CITY_ROAD_RESTRICT_MAX]; /* city_road_restrict */
 
     RoadVType *vtypes;
     int32_t n_vtypes, cap_vtypes;
@@ -186,7 +190,7 @@ struct CityRoad {
     /* vehicles that could not reach their destination (logged) */ /* turns given up for want of a gap (rerouted) */
     CityTable *trips;
     CityTable *edges_table;
-    char err[512];
+    CityError err; /* what the demand and the lights last refused */
 };
 
 /* road.c */

@@ -52,12 +52,11 @@ static bool short_exit_passable(const CityRoad *road, int32_t v, const CityConne
 /* Keep the junction clear: enter only when the exit lane has room for us
  * behind its last vehicle (or that vehicle is moving off), counting the
  * vehicles already inside on our path. */
-static bool exit_has_room(const CityRoad *road, int32_t v, const CityConnection *c)
+static bool exit_has_room(const CityRoad *road, int32_t v, const CityConnection *c, int32_t rp)
 {
     const CityRoadNet *net = road->net;
     const RoadVehicles *vh = &road->veh;
     const RoadVType *t = road_vtype_of(road, v);
-    int32_t rp = vh->route_pos[v];
     double need = t->def.length_m + t->def.min_gap_m;
     for (int32_t k = 0; k < c->via_count; k++) {
         int32_t l = net->via[c->via_first + k];
@@ -75,15 +74,15 @@ static bool exit_has_room(const CityRoad *road, int32_t v, const CityConnection 
     return vh->pos[u] - road_vtype_of(road, u)->def.length_m >= need || vh->speed[u] > 2.0;
 }
 
-/* May vehicle v, dist metres before the stop line, enter connection ci now? */
-bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist)
+/* May vehicle v, dist metres before the stop line at the end of route edge rp, enter connection ci now? */
+bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist, int32_t rp)
 {
     const CityRoad *road = x->road;
     const CityRoadNet *net = x->net;
     const CityConnection *c = &net->conns[ci];
     const RoadVehicles *vh = &road->veh;
     const RoadVType *t = road_vtype_of(road, v);
-    if (road->lane_closed[c->to_lane] || !exit_has_room(road, v, c))
+    if (road->lane_closed[c->to_lane] || !exit_has_room(road, v, c, rp))
         return false;
     bool minor;
     double v_now = vh->speed[v];
@@ -204,7 +203,7 @@ void road_grant_junctions(RoadStepCtx *x)
         int32_t ci = vh->conn[v];
         const CityConnection *c = &net->conns[ci];
         double dist = net->lanes[vh->lane[v]].length_m - vh->pos[v];
-        if (!road_link_allowed(x, v, ci, dist)) {
+        if (!road_link_allowed(x, v, ci, dist, vh->route_pos[v])) {
             /* a vehicle granted just before us took a crossing path: stop at the line */
             double vn = (dist - 0.01) / x->dt_s;
             vh->next_speed[v] = vn > 0 ? vn : 0.0;

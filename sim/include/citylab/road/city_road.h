@@ -215,7 +215,19 @@ typedef struct CityRoadStats {
     double sum_time_loss_s;     /* over arrived vehicles: time lost against free-flow speed */
     double sum_route_length_m;  /* over arrived vehicles */
     double mean_speed_mps;      /* of running vehicles, this step */
+    uint64_t restricted;        /* trips not made: their class was restricted when they were due */
 } CityRoadStats;
+
+/* Access restrictions (a fine-dust heavy-vehicle ban, a low-emission
+ * zone), in slots 0..CITY_ROAD_RESTRICT_MAX-1: from now on, trips of the
+ * classes in vclass_mask whose first edge starts inside zone_m (x0, y0,
+ * x1, y1; NULL: anywhere) are not made when they fall due (counted in
+ * stats.restricted); mask 0 frees the slot. Vehicles already driving go
+ * on. A derived input: whoever sets it (the control coupling) sets it
+ * again after a checkpoint load. */
+#define CITY_ROAD_RESTRICT_MAX 16
+CityStatus city_road_restrict(CityRoad *road, int32_t slot, uint32_t vclass_mask, const double *zone_m);
+uint32_t city_road_restricted(const CityRoad *road, int32_t slot);
 
 /* The live counters (the KPIs follow them every CITY_KPI_PERIOD_S). */
 void city_road_stats(const CityRoad *road, CityRoadStats *out);
