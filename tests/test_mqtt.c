@@ -155,8 +155,9 @@ static pid_t start_agent(const char *dir, int port, const char *file)
     return spawn(argv, out, err);
 }
 
-/* citylab run SCENARIO --out DIR/OUT [--bridge URL --bridge-all] [--param controller=FILE] in the background. */
-static pid_t start_run(const char *dir, const char *scenario, const char *out_name, int port, const char *controller)
+/* citylab run SCENARIO --out DIR/OUT [--bridge URL [--bridge-all]] [--param controller=FILE] in the background. */
+static pid_t start_run_with(const char *dir, const char *scenario, const char *out_name, int port,
+                            const char *controller, bool all)
 {
     static char out_dir[1024], url[64], param[1200], out[1024], err[1024];
     snprintf(out_dir, sizeof out_dir, "%s/%s", dir, out_name);
@@ -164,13 +165,28 @@ static pid_t start_run(const char *dir, const char *scenario, const char *out_na
     snprintf(param, sizeof param, "controller=%s", controller ? controller : "controllers/peak_shave.lua");
     snprintf(out, sizeof out, "%s/%s.out", dir, out_name);
     snprintf(err, sizeof err, "%s/%s.err", dir, out_name);
-    const char *argv[] = {CITYLAB_BIN, "run",          scenario,
-                          "--quiet",   "--out",        out_dir,
-                          "--param",   param,          port > 0 ? "--bridge" : NULL,
-                          url,         "--bridge-all", "--bridge-timeout-ms",
-                          "60000",     "--site",       SITE,
+    const char *argv[] = {CITYLAB_BIN,
+                          "run",
+                          scenario,
+                          "--quiet",
+                          "--out",
+                          out_dir,
+                          "--param",
+                          param,
+                          port > 0 ? "--bridge" : NULL,
+                          url,
+                          all ? "--bridge-all" : "--quiet",
+                          "--bridge-timeout-ms",
+                          "60000",
+                          "--site",
+                          SITE,
                           NULL};
     return spawn(argv, out, err);
+}
+
+static pid_t start_run(const char *dir, const char *scenario, const char *out_name, int port, const char *controller)
+{
+    return start_run_with(dir, scenario, out_name, port, controller, true);
 }
 
 static char *read_in(const char *dir, const char *name)
@@ -364,7 +380,10 @@ static const char ROGUE_SCENARIO[] =
     "city.config{ dt_ms = 1000, until_s = 36000, name = 'rogue' }\n"
     "city.param('controller', '')\n"
     "city.control.actuator{ name = 'bat', kind = 'generic', min = -1000, max = 1000 }\n"
-    "city.control.attach{ file = 'controllers/rogue.lua', name = 'rogue', actuators = { 'bat' }, period = 60 }\n";
+    "city.control.actuator{ name = 'b2', kind = 'generic', min = 0, max = 1 }\n"
+    "city.control.attach{ file = 'controllers/rogue.lua', name = 'rogue', actuators = { 'bat' }, period = 60,\n"
+    "                     bridge = true }\n"
+    "city.control.attach{ file = 'controllers/local.lua', name = 'local', actuators = { 'b2' }, period = 60 }\n";
 /* Each step: an unknown actuator, a value out of limits, and one good command. */
 static const char ROGUE_CONTROLLER[] = "local n = 0\n"
                                        "function step()\n"
@@ -392,6 +411,8 @@ static void test_rejections(void **state)
     assert_int_equal(system(cmd), 0);
     snprintf(path, sizeof path, "%s/controllers/rogue.lua", dir);
     assert_true(city_test_write_file(path, ROGUE_CONTROLLER));
+    snprintf(path, sizeof path, "%s/controllers/local.lua", dir);
+    assert_true(city_test_write_file(path, "function step() command('b2', 1) end\n"));
     snprintf(path, sizeof path, "%s/rogue.lua", dir);
     assert_true(city_test_write_file(path, ROGUE_SCENARIO));
     pid_t local = start_run(dir, path, "inproc", 0, NULL);
@@ -420,13 +441,13 @@ static void test_rejections(void **state)
     publish_retained(m, CITY_TOPIC_SET, "bat", "{\"v\":1,\"t\":0,\"src\":\"x\",\"x\":0,\"seq\":0}"); /* stray */
     for (int i = 0; i < 20; i++)
         city_mqtt_poll(m, 10);
-    pid_t run = start_run(dir, path, "bridged", port, NULL);
+    pid_t run = start_run_with(dir, path, "bridged", port, NULL, false); /* only rogue has bridge = true */
     assert_int_equal(wait_child(run, PROC_TIMEOUT_S), 0);
     city_mqtt_destroy(m);
     stop(agent, SIGTERM);
     stop(broker, SIGTERM);
-    /* 600 steps of 3 commands, the same rows in-process and bridged */
-    assert_int_equal(assert_same_runs(dir, "inproc", "bridged"), 1800);
+    /* 600 steps of 3 commands from rogue (bridged) and 1 from local (in-process), the same rows both ways */
+    assert_int_equal(assert_same_runs(dir, "inproc", "bridged"), 2400);
     char *ao = read_in(dir, "agent.out"), *re = read_in(dir, "bridged.err"), *kpi = kpi_text(dir, "bridged");
     assert_non_null(strstr(kpi, "\"control.refused\": 1200\n"));
     assert_int_equal(counter(ao, "commands"), 1800);
@@ -438,6 +459,7 @@ static void test_rejections(void **state)
     assert_int_equal(counter(re, "stray"), 1);
     assert_int_equal(counter(re, "unknown_actuator"), 600);
     assert_non_null(strstr(re, "refused 600"));
+    assert_non_null(strstr(re, "600 exchanges, 0 missed, 1800 commands")); /* local ran in-process */
     free(ao);
     free(re);
     free(kpi);

@@ -99,7 +99,8 @@ static const StrictFn STRICT[] = {
      {"name", "kind", "min", "max", "safe", "target", "tls", "battery", "lights", "charger", "min_green", NULL}},
     {"control",
      "attach",
-     {"file", "name", "sensors", "actuators", "params", "period", "stale_s", "instructions", "memory_kb", NULL}},
+     {"file", "name", "sensors", "actuators", "params", "period", "stale_s", "instructions", "memory_kb", "bridge",
+      NULL}},
 };
 
 #define REG_FNS "city.strict"       /* binding function -> its StrictFn */
