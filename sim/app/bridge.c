@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "city_array.h"
 #include "city_controller.h"
 #include "city_mqtt.h"
 #include "city_net_msg.h"
@@ -81,15 +82,9 @@ static void on_set(CityRunBridge *b, const char *topic, const char *actuator, co
         answer(b, &b->answers[c.seq]);
         return;
     }
-    if (b->n_answers == b->cap_answers) {
-        size_t cap = b->cap_answers ? b->cap_answers * 2 : 8;
-        Answer *a = realloc(b->answers, cap * sizeof *a);
-        if (!a) {
-            reject(b, CITY_NET_MALFORMED, topic, "out of memory");
-            return;
-        }
-        b->answers = a;
-        b->cap_answers = cap;
+    if (!city_grow((void **)&b->answers, &b->cap_answers, b->n_answers + 1, sizeof *b->answers)) {
+        reject(b, CITY_NET_MALFORMED, topic, "out of memory");
+        return;
     }
     Answer *a = &b->answers[b->n_answers++];
     snprintf(a->actuator, sizeof a->actuator, "%s", actuator);
