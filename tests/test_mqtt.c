@@ -465,6 +465,89 @@ static void test_rejections(void **state)
     free(kpi);
 }
 
+/* Writes DIR/NAME.lua (a scenario) and DIR/controllers/CTL.lua; returns the scenario's path (static). */
+static const char *write_scenario(const char *dir, const char *scenario, const char *ctl_name, const char *ctl)
+{
+    static char path[1200];
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/controllers", dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/controllers/%s.lua", dir, ctl_name);
+    assert_true(city_test_write_file(path, ctl));
+    snprintf(path, sizeof path, "%s/scenario.lua", dir);
+    assert_true(city_test_write_file(path, scenario));
+    return path;
+}
+
+static const char ONE_SCENARIO[] = "city.config{ dt_ms = 1000, until_s = 600, name = 'one' }\n"
+                                   "city.param('controller', '')\n"
+                                   "city.control.actuator{ name = 'b2', kind = 'generic', min = 0, max = 1 }\n"
+                                   "city.control.attach{ file = 'controllers/one.lua', name = 'one', "
+                                   "actuators = { 'b2' }, period = 60 }\n";
+
+/* No agent answers: each of the 10 periods is a miss (KPI and event), and the run still ends. */
+static void test_missed_periods(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("mqtt_miss");
+    const char *path = write_scenario(dir, ONE_SCENARIO, "one", "function step() command('b2', 1) end\n");
+    const int port = free_port();
+    pid_t broker = start_broker(dir, port);
+    char url[64], out_dir[1200];
+    snprintf(url, sizeof url, "mqtt://127.0.0.1:%d", port);
+    snprintf(out_dir, sizeof out_dir, "%s/out", dir);
+    const char *args[] = {
+        "run", path, "--quiet", "--out", out_dir, "--bridge", url, "--bridge-all", "--bridge-timeout-ms", "50", NULL};
+    CityTestRun r = city_test_run(args, PROC_TIMEOUT_S);
+    stop(broker, SIGTERM);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.err, "10 exchanges, 10 missed, 0 commands"));
+    char *kpi = kpi_text(dir, "out"), *events = read_in(dir, "out/events.csv");
+    assert_non_null(strstr(kpi, "\"control.bridge_misses\": 10,"));
+    assert_non_null(strstr(kpi, "\"control.commands\": 0,"));
+    int missed = 0;
+    for (const char *p = events; (p = strstr(p, "missed the exchange")); p++)
+        missed++;
+    assert_int_equal(missed, 10);
+    free(kpi);
+    free(events);
+    city_test_run_free(&r);
+}
+
+/* A controller that raises in the agent is stopped by the run as in-process: the same commands, the
+ * same fail-safe count. */
+static void test_remote_failure(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("mqtt_crash");
+    const char *path = write_scenario(dir, ONE_SCENARIO, "one",
+                                      "local n = 0\n"
+                                      "function step()\n"
+                                      "  n = n + 1\n"
+                                      "  command('b2', n % 2)\n"
+                                      "  if n == 5 then error('boom') end\n"
+                                      "end\n");
+    pid_t local = start_run(dir, path, "inproc", 0, NULL);
+    assert_int_equal(wait_child(local, PROC_TIMEOUT_S), 0);
+    const int port = free_port();
+    pid_t broker = start_broker(dir, port);
+    static char url[64], out[1024], err[1024], file[1200];
+    snprintf(url, sizeof url, "mqtt://127.0.0.1:%d", port);
+    snprintf(out, sizeof out, "%s/agent.out", dir);
+    snprintf(err, sizeof err, "%s/agent.err", dir);
+    snprintf(file, sizeof file, "%s/controllers/one.lua", dir);
+    const char *argv[] = {CITYLAB_AGENT_BIN, file, "--broker", url, "--site", SITE, "--lockstep", "--quiet", NULL};
+    pid_t agent = spawn(argv, out, err);
+    pid_t run = start_run(dir, path, "bridged", port, NULL);
+    assert_int_equal(wait_child(run, PROC_TIMEOUT_S), 0);
+    stop(agent, SIGTERM);
+    stop(broker, SIGTERM);
+    assert_int_equal(assert_same_runs(dir, "inproc", "bridged"), 5);
+    char *kpi = kpi_text(dir, "bridged");
+    assert_non_null(strstr(kpi, "\"control.failsafe_events\": 1,"));
+    free(kpi);
+}
+
 /* ---- payloads ---- */
 
 static void test_payload_formats(void **state)
@@ -545,6 +628,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_identity_lua),    cmocka_unit_test(test_identity_c),
         cmocka_unit_test(test_broker_restart),  cmocka_unit_test(test_rejections),
+        cmocka_unit_test(test_missed_periods),  cmocka_unit_test(test_remote_failure),
         cmocka_unit_test(test_payload_formats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
