@@ -548,6 +548,80 @@ static void test_remote_failure(void **state)
     free(kpi);
 }
 
+/* mqtts:// with a username and password: a broker that takes nothing else (TLS with a throw-away CA,
+ * a password file, no anonymous clients) sees the agent's birth, and a client with the same
+ * credentials reads it. */
+static void test_tls_and_password(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("mqtt_tls");
+    const int port = free_port();
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd,
+             "cd %s && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 "
+             "-subj /CN=citylab-test-ca 2>/dev/null && "
+             "openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1 "
+             "2>/dev/null && printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext && "
+             "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 "
+             "-extfile san.ext 2>/dev/null && mosquitto_passwd -b -c pw lab s3cret && "
+             "chmod 644 server.key pw && " /* the broker drops root for its own user */
+             "printf 'listener %d 127.0.0.1\\ncafile %s/ca.crt\\ncertfile %s/server.crt\\nkeyfile "
+             "%s/server.key\\nallow_anonymous false\\npassword_file %s/pw\\npersistence false\\n' > tls.conf",
+             dir, port, dir, dir, dir, dir);
+    assert_int_equal(system(cmd), 0); /* openssl and mosquitto_passwd: scripts/setup.sh */
+    char conf[1200], out[1200], err[1200], url[64], ca[1200];
+    snprintf(conf, sizeof conf, "%s/tls.conf", dir);
+    snprintf(out, sizeof out, "%s/mosquitto.out", dir);
+    snprintf(err, sizeof err, "%s/mosquitto.err", dir);
+    const char *bargv[] = {mosquitto_bin(), "-c", conf, NULL};
+    assert_non_null(bargv[0]);
+    pid_t broker = spawn(bargv, out, err);
+    snprintf(url, sizeof url, "mqtts://127.0.0.1:%d", port);
+    snprintf(ca, sizeof ca, "%s/ca.crt", dir);
+    snprintf(out, sizeof out, "%s/agent.out", dir);
+    snprintf(err, sizeof err, "%s/agent.err", dir);
+    const char *aargv[] = {CITYLAB_AGENT_BIN, CITY_SOURCE_DIR "/scenarios/controllers/peak_shave.lua",
+                           "--broker",        url,
+                           "--site",          SITE,
+                           "--name",          "ps",
+                           "--cafile",        ca,
+                           "--user",          "lab",
+                           "--password",      "s3cret",
+                           "--quiet",         "--param",
+                           "sensor=feeder",   "--param",
+                           "battery=bat",     NULL};
+    pid_t agent = spawn(aargv, out, err);
+    char status[CITY_NET_TOPIC_MAX], why[256];
+    city_net_topic(status, sizeof status, SITE, CITY_TOPIC_STATUS, "ps");
+    const char *subs[] = {status};
+    const CityMqttOptions o = {.url = url,
+                               .client_id = "citylab-test-tls",
+                               .username = "lab",
+                               .password = "s3cret",
+                               .cafile = ca,
+                               .subscriptions = subs,
+                               .n_subscriptions = 1};
+    Watch w = {-1, false};
+    CityMqtt *m = city_mqtt_create(&o, on_watch, &w, why, sizeof why);
+    assert_non_null(m);
+    for (int i = 0; i < 30000 && !w.online; i++)
+        city_mqtt_poll(m, 10);
+    assert_true(w.online);
+    stop(agent, SIGTERM);
+    for (int i = 0; i < 30000 && w.online; i++) /* a clean exit says offline */
+        city_mqtt_poll(m, 10);
+    assert_false(w.online);
+    city_mqtt_destroy(m);
+    stop(broker, SIGTERM);
+    /* TLS files need mqtts://, and mqtts:// needs a CA */
+    const CityMqttOptions plain = {.url = "mqtt://127.0.0.1:1", .client_id = "x", .cafile = ca};
+    assert_null(city_mqtt_create(&plain, on_watch, &w, why, sizeof why));
+    assert_non_null(strstr(why, "mqtts://"));
+    const CityMqttOptions no_ca = {.url = "mqtts://127.0.0.1:1", .client_id = "x"};
+    assert_null(city_mqtt_create(&no_ca, on_watch, &w, why, sizeof why));
+    assert_non_null(strstr(why, "--cafile"));
+}
+
 /* ---- payloads ---- */
 
 static void test_payload_formats(void **state)
@@ -626,10 +700,10 @@ static void test_payload_formats(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_identity_lua),    cmocka_unit_test(test_identity_c),
-        cmocka_unit_test(test_broker_restart),  cmocka_unit_test(test_rejections),
-        cmocka_unit_test(test_missed_periods),  cmocka_unit_test(test_remote_failure),
-        cmocka_unit_test(test_payload_formats),
+        cmocka_unit_test(test_identity_lua),     cmocka_unit_test(test_identity_c),
+        cmocka_unit_test(test_broker_restart),   cmocka_unit_test(test_rejections),
+        cmocka_unit_test(test_missed_periods),   cmocka_unit_test(test_remote_failure),
+        cmocka_unit_test(test_tls_and_password), cmocka_unit_test(test_payload_formats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
