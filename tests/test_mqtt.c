@@ -502,6 +502,17 @@ static void test_missed_periods(void **state)
     stop(broker, SIGTERM);
     assert_int_equal(r.exit_code, 0);
     assert_non_null(strstr(r.err, "10 exchanges, 10 missed, 0 commands"));
+    /* no broker at all: one line, exit 2, no outputs */
+    const char *none[] = {"run", path, "--quiet", "--out", out_dir, "--bridge", url, "--bridge-timeout-ms",
+                          "200", NULL};
+    char gone[1200];
+    snprintf(gone, sizeof gone, "%s/gone", dir);
+    none[4] = gone;
+    CityTestRun r2 = city_test_run(none, PROC_TIMEOUT_S);
+    assert_int_equal(r2.exit_code, 2);
+    assert_non_null(strstr(r2.err, "no broker answers at mqtt://127.0.0.1:"));
+    assert_false(city_test_exists(gone));
+    city_test_run_free(&r2);
     char *kpi = kpi_text(dir, "out"), *events = read_in(dir, "out/events.csv");
     assert_non_null(strstr(kpi, "\"control.bridge_misses\": 10,"));
     assert_non_null(strstr(kpi, "\"control.commands\": 0,"));

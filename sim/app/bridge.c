@@ -215,7 +215,16 @@ CityRunBridge *city_run_bridge_create(const char *url, const char *site, int tim
     const char *subs[] = {sets, dones, status};
     const CityMqttOptions mo = {.url = url, .client_id = client, .subscriptions = subs, .n_subscriptions = 3};
     b->mqtt = city_mqtt_create(&mo, on_message, b, err, err_len);
-    if (!b->mqtt) {
+    const double start = city_mqtt_wall_s();
+    while (b->mqtt && !city_mqtt_ready(b->mqtt) && city_mqtt_wall_s() - start < timeout_ms / 1000.0)
+        city_mqtt_poll(b->mqtt, 20);
+    if (b->mqtt && !city_mqtt_ready(b->mqtt))
+        snprintf(err, err_len,
+                 "no broker answers at %s within %d ms; start mosquitto there (see README, Deploying a "
+                 "controller) or raise --bridge-timeout-ms",
+                 url, timeout_ms);
+    if (!b->mqtt || !city_mqtt_ready(b->mqtt)) {
+        city_mqtt_destroy(b->mqtt);
         free(b);
         return NULL;
     }
