@@ -56,11 +56,16 @@ static int free_port(void)
     return ntohs(a.sin_port);
 }
 
+static pid_t children[16]; /* started by this test: killed by the teardown if a check failed */
+static int n_children;
+
 /* Starts argv[0] with stdout and stderr into files. */
 static pid_t spawn(const char *const *argv, const char *out_path, const char *err_path)
 {
     pid_t pid = fork();
     assert_true(pid >= 0);
+    if (pid > 0 && n_children < 16)
+        children[n_children++] = pid;
     if (pid == 0) {
         int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -72,19 +77,40 @@ static pid_t spawn(const char *const *argv, const char *out_path, const char *er
     return pid;
 }
 
+/* Forgets a child once reaped (its pid may be reused). */
+static void forget(pid_t pid)
+{
+    for (int i = 0; i < n_children; i++)
+        if (children[i] == pid)
+            children[i] = children[--n_children];
+}
+
 /* Waits for a child (killing it after the limit): its exit code, or 128+signal. */
 static int wait_child(pid_t pid, double limit_s)
 {
     int status = 0;
     for (double waited = 0; waited < limit_s; waited += 0.02) {
-        if (waitpid(pid, &status, WNOHANG) == pid)
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            forget(pid);
             return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        }
         struct timespec ts = {0, 20000000};
         nanosleep(&ts, NULL);
     }
     kill(pid, SIGKILL);
     waitpid(pid, &status, 0);
+    forget(pid);
     return -1;
+}
+
+static int kill_children(void **state)
+{
+    (void)state;
+    for (int i = 0; i < n_children; i++) /* not reaped yet: still ours */
+        if (kill(children[i], SIGKILL) == 0)
+            waitpid(children[i], NULL, 0);
+    n_children = 0;
+    return 0;
 }
 
 static pid_t start_broker(const char *dir, int port)
@@ -711,10 +737,14 @@ static void test_payload_formats(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_identity_lua),     cmocka_unit_test(test_identity_c),
-        cmocka_unit_test(test_broker_restart),   cmocka_unit_test(test_rejections),
-        cmocka_unit_test(test_missed_periods),   cmocka_unit_test(test_remote_failure),
-        cmocka_unit_test(test_tls_and_password), cmocka_unit_test(test_payload_formats),
+        cmocka_unit_test_teardown(test_identity_lua, kill_children),
+        cmocka_unit_test_teardown(test_identity_c, kill_children),
+        cmocka_unit_test_teardown(test_broker_restart, kill_children),
+        cmocka_unit_test_teardown(test_rejections, kill_children),
+        cmocka_unit_test_teardown(test_missed_periods, kill_children),
+        cmocka_unit_test_teardown(test_remote_failure, kill_children),
+        cmocka_unit_test_teardown(test_tls_and_password, kill_children),
+        cmocka_unit_test_teardown(test_payload_formats, kill_children),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
