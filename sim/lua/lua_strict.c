@@ -132,7 +132,8 @@ static const StrictFn STRICT[] = {
       "min_green", NULL}},
     {"control",
      "attach",
-     {"file", "name", "sensors", "actuators", "params", "period", "stale_s", "instructions", "memory_kb", NULL}},
+     {"file", "name", "sensors", "actuators", "params", "period", "stale_s", "instructions", "memory_kb", "bridge",
+      NULL}},
 };
 
 #define REG_FNS "city.strict"       /* binding function -> its StrictFn */

@@ -119,11 +119,11 @@ static void ped_destroy(void *self)
         ped_pending_free(&ped->pending[i]);
     free(ped->pending);
     free(ped->flows);
-    void *arrays[] = {ped->x,        ped->y,       ped->vx,      ped->vy,         ped->fx,
-                      ped->fy,       ped->ex,      ped->ey,      ped->share,      ped->r,
-                      ped->m,        ped->v0,      ped->tx,      ped->ty,         ped->heading,
-                      ped->depart_s, ped->leg,     ped->area,    ped->route_len,  ped->route,
-                      ped->body,     ped->arrived, ped->cell_of, ped->cell_first, ped->cell_items};
+    void *arrays[] = {ped->x,         ped->y,          ped->vx,        ped->vy,       ped->fx,   ped->fy,
+                      ped->ex,        ped->ey,         ped->share,     ped->r,        ped->m,    ped->v0,
+                      ped->tx,        ped->ty,         ped->heading,   ped->depart_s, ped->leg,  ped->area,
+                      ped->route_len, ped->route,      ped->body,      ped->arrived,  ped->near, ped->near_wall,
+                      ped->cell_of,   ped->cell_first, ped->cell_items};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     city_dense_destroy(&ped->dense);
@@ -146,7 +146,7 @@ static CityStatus ped_step(CityWorld *w, void *self, int64_t tick)
     double h = dt_s / subs;
     const PedSpace *s = &ped->space;
     for (int32_t sub = 0; sub < subs; sub++) {
-        CityStatus st = ped_forces(ped);
+        CityStatus st = ped_forces(ped, h);
         if (st != CITY_OK)
             return st;
         for (uint32_t i = 0; i < n; i++) {
@@ -167,7 +167,8 @@ static CityStatus ped_step(CityWorld *w, void *self, int64_t tick)
             }
             ped_physics_set_velocity(ped->body[i], vx, vy);
         }
-        ped_physics_step(ped->phys, h);
+        if (!ped_physics_step(ped->phys, h, ped->near, ped->near_wall))
+            return ped_fail(ped, CITY_ERR_NOMEM, "ped: out of memory finding contacts");
         for (uint32_t i = 0; i < n; i++) {
             ped_physics_get(ped->body[i], &ped->x[i], &ped->y[i], &ped->vx[i], &ped->vy[i]);
             if (s->periodic && (ped->x[i] < s->px0 || ped->x[i] >= s->px1)) {
