@@ -20,6 +20,7 @@ static const CouplingDef couplings[] = {
     {"ped_env", couple_ped_env_attach},               /* air at people's positions -> exposure */
     {"sensor_ped", couple_sensor_ped_attach},         /* people in view -> cameras, radar */
     {"control_access", couple_control_access_attach}, /* actuators -> road access restrictions */
+    {"ped_road", couple_ped_road_attach},             /* people <-> vehicles at crossings, conflicts */
     {NULL, NULL},                                     /* end of table */
 };
 
@@ -52,6 +53,22 @@ CityStatus couple_attach_stateless(CityWorld *world, const char *name,
     if (st != CITY_OK)
         free(self);
     return st;
+}
+
+void couple_save_applied(CityStateWriter *out, int32_t n, const double *applied)
+{
+    city_state_put_i64(out, n);
+    city_state_put_array(out, applied, (size_t)n, sizeof *applied);
+}
+
+CityStatus couple_load_applied(CityStateReader *in, int32_t n, double *applied)
+{
+    if (city_state_get_i64(in) != n) {
+        city_state_fail(in, "the checkpoint has another number of actuators than the scenario declares");
+        return CITY_ERR_PARSE;
+    }
+    city_state_get_array(in, applied, (size_t)n, sizeof *applied, "actuator values applied");
+    return in->bad ? CITY_ERR_PARSE : CITY_OK;
 }
 
 CityStatus city_couple_attach_all(CityWorld *world)

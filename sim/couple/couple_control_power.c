@@ -59,6 +59,21 @@ static CityStatus power_step(CityWorld *w, void *self, int64_t tick)
     return CITY_OK;
 }
 
+static CityStatus power_save(const CityWorld *w, const void *self, CityStateWriter *out)
+{
+    (void)w;
+    const PowerLink *p = self;
+    couple_save_applied(out, p->n, p->applied);
+    return CITY_OK;
+}
+
+static CityStatus power_load(CityWorld *w, void *self, CityStateReader *in)
+{
+    (void)w;
+    PowerLink *p = self;
+    return couple_load_applied(in, p->n, p->applied);
+}
+
 CityStatus couple_control_power_attach(CityWorld *world, const char *name)
 {
     CityControl *c = city_control_of(world);
@@ -78,7 +93,8 @@ CityStatus couple_control_power_attach(CityWorld *world, const char *name)
     }
     for (int32_t i = 0; i < n; i++)
         p->applied[i] = NAN; /* first step applies every safe default */
-    CitySubsystemDef def = {name, CITY_PHASE_COMMIT, 1, 0, power_step, NULL, power_destroy, NULL, NULL, NULL};
+    CitySubsystemDef def = {name, CITY_PHASE_COMMIT, 1,    0,          power_step,
+                            NULL, power_destroy,     NULL, power_save, power_load};
     CityStatus st = city_world_add_subsystem(world, &def, p);
     if (st != CITY_OK)
         power_destroy(p);

@@ -22,6 +22,10 @@ CityStatus couple_attach_stateless(CityWorld *world, const char *name,
                                    CityStatus (*step)(CityWorld *world, void *self, int64_t tick),
                                    CityStatus (*load)(CityWorld *world, void *self, CityStateReader *in));
 
+/* Checkpoint of what a controller coupling last applied per actuator (couple.c). */
+void couple_save_applied(CityStateWriter *out, int32_t n, const double *applied);
+CityStatus couple_load_applied(CityStateReader *in, int32_t n, double *applied);
+
 /* One attach function per coupling file. */
 CityStatus couple_ev_attach(CityWorld *world, const char *name);             /* couple_ev.c */
 CityStatus couple_emission_attach(CityWorld *world, const char *name);       /* couple_emission.c */
@@ -35,5 +39,6 @@ CityStatus couple_control_power_attach(CityWorld *world, const char *name);  /* 
 CityStatus couple_ped_env_attach(CityWorld *world, const char *name);        /* couple_ped_env.c */
 CityStatus couple_sensor_ped_attach(CityWorld *world, const char *name);     /* couple_sensor_ped.c */
 CityStatus couple_control_access_attach(CityWorld *world, const char *name); /* couple_control_access.c */
+CityStatus couple_ped_road_attach(CityWorld *world, const char *name);       /* couple_ped_road.c */
 
 #endif

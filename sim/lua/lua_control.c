@@ -14,18 +14,31 @@
 #include "city_control.h"
 #include "city_lua.h"
 #include "city_road.h"
+#include "city_scenario.h"
 #include "city_sensor.h"
 #include "city_controller.h"
+#include "city_strmap.h"
+#include "lua_control_internal.h"
 #include "lua_fields.h"
 #include "lua_modules.h"
 
 #define CONTROLLERS_NAME "controllers"
 #define READ_BATCH 256
 
+/* Who reads a channel: controller, its slot, and the next reader. */
+typedef struct Route {
+    int32_t ctl, slot, next;
+} Route;
+
 typedef struct Controllers {
     CityController **list;
-    int32_t *period_ticks; /* of each */
+    int32_t *period_ticks;    /* of each */
+    struct WorldPort **ports; /* of each (owned by the controller): its actuators */
     int32_t n, cap;
+    int32_t routed;    /* controllers indexed below (rebuilt when one is attached) */
+    CityStrMap by_key; /* "name/quantity" (keys owned by the controllers) -> channel */
+    int32_t *head;     /* per channel: its first route */
+    Route *routes;     /* per channel a list in attach order */
 } Controllers;
 
 /* A controller's port in a run: the world's control domain, limited to its actuators. */
@@ -85,7 +98,69 @@ static void controllers_destroy(void *self)
         city_controller_free(cs->list[i]);
     free(cs->list);
     free(cs->period_ticks);
+    free(cs->ports);
+    city_strmap_free(&cs->by_key);
+    free(cs->head);
+    free(cs->routes);
     free(cs);
+}
+
+/* Indexes every controller's channels, so that a reading goes only to the
+ * controllers that read it, in attach order. */
+static CityStatus route_build(CityWorld *w, Controllers *cs)
+{
+    city_strmap_free(&cs->by_key);
+    int32_t total = 0;
+    for (int32_t k = 0; k < cs->n; k++)
+        total += cs->list[k]->n_slots;
+    Route *r = realloc(cs->routes, ((size_t)total + 1) * sizeof *r);
+    int32_t *head = r ? realloc(cs->head, ((size_t)total + 1) * sizeof *head) : NULL;
+    if (r)
+        cs->routes = r;
+    if (!head)
+        return city_world_fail(w, CITY_ERR_NOMEM, "out of memory routing readings to controllers");
+    cs->head = head;
+    int32_t n_routes = 0, n_keys = 0;
+    for (int32_t k = cs->n - 1; k >= 0; k--) /* prepending: the lists end up in attach order */
+        for (int32_t sl = cs->list[k]->n_slots - 1; sl >= 0; sl--) {
+            const char *key = cs->list[k]->slots[sl].key;
+            int32_t ch = city_strmap_get(&cs->by_key, key);
+            if (ch < 0) {
+                ch = n_keys++;
+                head[ch] = -1;
+                if (!city_strmap_put(&cs->by_key, key, ch))
+                    return city_world_fail(w, CITY_ERR_NOMEM, "out of memory routing readings to controllers");
+            }
+            r[n_routes] = (Route){k, sl, head[ch]};
+            head[ch] = n_routes++;
+        }
+    cs->routed = cs->n;
+    return CITY_OK;
+}
+
+/* Hands out the readings that arrived by now to the controllers that read them. */
+static CityStatus deliver(CityWorld *w, Controllers *cs, CitySensors *s, int64_t now_ms)
+{
+    if (cs->routed != cs->n) {
+        CityStatus st = route_build(w, cs);
+        if (st != CITY_OK)
+            return st;
+    }
+    CityReading batch[READ_BATCH];
+    char key[CITY_SENSOR_NAME_MAX + 16];
+    size_t got;
+    do {
+        got = city_sensors_poll(s, now_ms, batch, READ_BATCH);
+        for (size_t r = 0; r < got; r++) {
+            snprintf(key, sizeof key, "%s/%s", batch[r].sensor, city_quantity_name(batch[r].quantity));
+            const int32_t ch = city_strmap_get(&cs->by_key, key);
+            for (int32_t i = ch >= 0 ? cs->head[ch] : -1; i >= 0; i = cs->routes[i].next) {
+                CityController *c = cs->list[cs->routes[i].ctl];
+                controller_deliver(c, &c->slots[cs->routes[i].slot], &batch[r]);
+            }
+        }
+    } while (got == READ_BATCH);
+    return CITY_OK;
 }
 
 static CityStatus controllers_step(CityWorld *w, void *self, int64_t tick)
@@ -95,15 +170,9 @@ static CityStatus controllers_step(CityWorld *w, void *self, int64_t tick)
         city_controller_new_budget(cs->list[k]);
     CitySensors *s = city_sensors_of(w);
     if (s) {
-        CityReading batch[READ_BATCH];
-        const int64_t now = tick * city_world_dt_ms(w);
-        size_t got;
-        do {
-            got = city_sensors_poll(s, now, batch, READ_BATCH);
-            for (size_t r = 0; r < got; r++)
-                for (int32_t k = 0; k < cs->n; k++)
-                    city_controller_reading(cs->list[k], &batch[r]);
-        } while (got == READ_BATCH);
+        CityStatus st = deliver(w, cs, s, tick * city_world_dt_ms(w));
+        if (st != CITY_OK)
+            return st;
     }
     for (int32_t k = 0; k < cs->n; k++)
         city_controller_run(cs->list[k], tick % cs->period_ticks[k] == 0);
@@ -131,6 +200,30 @@ static void controllers_hash(const CityWorld *w, const void *self, CityHash *h)
     }
 }
 
+static CityStatus controllers_save(const CityWorld *w, const void *self, CityStateWriter *out)
+{
+    const Controllers *cs = self;
+    city_state_put_i64(out, cs->n);
+    char err[512];
+    for (int32_t k = 0; k < cs->n; k++)
+        if (!controller_save(cs->list[k], out, err, sizeof err))
+            return city_world_fail((CityWorld *)w, CITY_ERR_INVALID, "cannot checkpoint: %s", err);
+    return CITY_OK;
+}
+
+static CityStatus controllers_load(CityWorld *w, void *self, CityStateReader *in)
+{
+    (void)w;
+    Controllers *cs = self;
+    if (city_state_get_i64(in) != cs->n) {
+        city_state_fail(in, "the checkpoint has another number of controllers than the scenario attaches");
+        return CITY_ERR_PARSE;
+    }
+    for (int32_t k = 0; k < cs->n && !in->bad; k++)
+        controller_load(cs->list[k], in);
+    return in->bad ? CITY_ERR_PARSE : CITY_OK;
+}
+
 static Controllers *controllers_ensure(lua_State *L, CityWorld *w)
 {
     Controllers *cs = city_world_subsystem(w, CONTROLLERS_NAME);
@@ -145,12 +238,28 @@ static Controllers *controllers_ensure(lua_State *L, CityWorld *w)
                                   .step = controllers_step,
                                   .hash = controllers_hash,
                                   .finish = controllers_finish,
-                                  .destroy = controllers_destroy};
+                                  .destroy = controllers_destroy,
+                                  .save = controllers_save,
+                                  .load = controllers_load};
     if (city_world_add_subsystem(w, &def, cs) != CITY_OK) {
         free(cs);
         city_lua_raise(L, w, CITY_ERR_INVALID);
     }
     return cs;
+}
+
+bool city_scenario_controller_at(const CityScenario *scenario, int32_t i, CityControllerInfo *out)
+{
+    const Controllers *cs = city_world_subsystem(city_scenario_world_const(scenario), CONTROLLERS_NAME);
+    if (!cs || i < 0 || i >= cs->n)
+        return false;
+    const CityController *c = cs->list[i];
+    out->name = city_controller_name(c);
+    out->failed = city_controller_failure(c) != NULL;
+    out->activations = city_controller_activations(c);
+    out->actuators = cs->ports[i]->allowed;
+    out->n_actuators = cs->ports[i]->n_allowed;
+    return true;
 }
 
 /* The target of an actuator from tls = "<id>", battery = <id>, lights = <id> or target = <index>. */
@@ -422,6 +531,11 @@ static int l_attach(lua_State *L)
     if (!city_array_grow(&arr, &cap, cs->n + 1, sizeof *cs->list))
         return luaL_error(L, "out of memory");
     cs->list = arr;
+    arr = cs->ports;
+    cap = cs->cap;
+    if (!city_array_grow(&arr, &cap, cs->n + 1, sizeof *cs->ports))
+        return luaL_error(L, "out of memory");
+    cs->ports = arr;
     arr = cs->period_ticks;
     if (!city_array_grow(&arr, &cs->cap, cs->n + 1, sizeof *cs->period_ticks))
         return luaL_error(L, "out of memory");
@@ -432,6 +546,7 @@ static int l_attach(lua_State *L)
     if (!c)
         return luaL_error(L, "city.control.attach: %s", err);
     cs->period_ticks[cs->n] = spec.period_ticks;
+    cs->ports[cs->n] = port.ctx;
     cs->list[cs->n++] = c;
     lua_pushstring(L, spec.name);
     return 1;

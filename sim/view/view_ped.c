@@ -1,13 +1,17 @@
-/* The pedestrian layer: walls of the walkable space and people as squares
- * one body wide, coloured by their speed against their own free speed (red:
- * standing, yellow: slowed, green: free walking). */
+/* The pedestrian layer: walls of the walkable space (in the cached
+ * picture), crossings and doors coloured by their signal (green open, red
+ * closed), and people as discs one body wide coloured by their speed
+ * against their own free speed (red: standing, yellow: slowed, green: free
+ * walking) or, with `w`, by waiting (orange: held at a closed crossing). */
 #include <math.h>
 #include <stdio.h>
 
 #include "city_ped.h"
 #include "view_internal.h"
 
-void view_draw_people(View *v)
+static const SDL_Color waiting_color = {255, 140, 30, 255}, walking_color = {110, 190, 255, 255};
+
+void view_draw_walls(View *v)
 {
     CityPed *ped = city_ped_of(v->world);
     if (!ped)
@@ -19,6 +23,31 @@ void view_draw_people(View *v)
         if (view_box_visible(v, fmin(x1, x2), fmin(y1, y2), fmax(x1, x2), fmax(y1, y2)))
             view_thick_line(v, x1, y1, x2, y2, 0.1, wall);
     }
+}
+
+/* A person waits when the next door of its route is closed and it stands. */
+static bool person_waiting(const CityPed *ped, const CityPedView *p)
+{
+    double speed = hypot(p->vx_mps, p->vy_mps);
+    return p->next_door >= 0 && !city_ped_door_open(ped, p->next_door) && speed < 0.2 * p->free_speed_mps;
+}
+
+void view_draw_people(View *v)
+{
+    CityPed *ped = city_ped_of(v->world);
+    if (!ped)
+        return;
+    /* doors that can close are crossings with a signal */
+    for (int32_t d = 0; d < city_ped_door_count(ped); d++) {
+        int32_t a, b;
+        double x1, y1, x2, y2;
+        city_ped_door_get(ped, d, &a, &b, &x1, &y1, &x2, &y2);
+        if (!view_box_visible(v, fmin(x1, x2), fmin(y1, y2), fmax(x1, x2), fmax(y1, y2)))
+            continue;
+        bool open = city_ped_door_open(ped, d);
+        SDL_Color c = open ? (SDL_Color){60, 200, 90, 200} : (SDL_Color){235, 60, 50, 230};
+        view_thick_line(v, x1, y1, x2, y2, open ? 0.25 : 0.5, c);
+    }
     size_t n = city_ped_count(ped);
     for (size_t i = 0; i < n; i++) {
         CityPedView p;
@@ -26,12 +55,39 @@ void view_draw_people(View *v)
         double r = p.radius_m;
         if (!view_box_visible(v, p.x_m - r, p.y_m - r, p.x_m + r, p.y_m + r))
             continue;
-        double speed = sqrt(p.vx_mps * p.vx_mps + p.vy_mps * p.vy_mps);
-        SDL_Color c = view_speed_color(p.free_speed_mps > 0 ? speed / p.free_speed_mps : 0, 200);
-        /* A square one body wide (at least 3 px). */
-        double half = fmax(r, 1.5 / v->scale);
-        view_thick_line(v, p.x_m - half, p.y_m, p.x_m + half, p.y_m, 2 * half, c);
+        SDL_Color c;
+        if (v->people_by_waiting)
+            c = person_waiting(ped, &p) ? waiting_color : walking_color;
+        else
+            c = view_speed_color(p.free_speed_mps > 0 ? hypot(p.vx_mps, p.vy_mps) / p.free_speed_mps : 0, 200);
+        if (v->pick == VIEW_PICK_PERSON && v->pick_id == (int64_t)city_id_pack(p.id))
+            c = (SDL_Color){80, 160, 255, 255};
+        view_disc(v, p.x_m, p.y_m, r, 1.5, c);
     }
+}
+
+static SDL_Color people_scale(double f)
+{
+    return view_speed_color(f, 200);
+}
+
+int view_people_legend(View *v, int x, int y, int w)
+{
+    if (!city_ped_of(v->world))
+        return -1;
+    int h = 0;
+    if (v->people_by_waiting) {
+        int dx = view_legend_swatch(v, x, y, walking_color, "walking");
+        view_legend_swatch(v, x + dx, y, waiting_color, "waiting at a red crossing");
+        h = v->line_h;
+    } else {
+        static const char *const ticks[] = {"standing", "speed / free speed", "free"};
+        static const double at[] = {0, 0.5, 1};
+        h = view_legend_bar(v, x, y, w, people_scale, ticks, at, 3);
+    }
+    int dx = view_legend_swatch(v, x, y + h, (SDL_Color){60, 200, 90, 255}, "crossing open");
+    view_legend_swatch(v, x + dx, y + h, (SDL_Color){235, 60, 50, 255}, "closed");
+    return h + v->line_h;
 }
 
 bool view_people_bounds(const View *v, double *x0, double *y0, double *x1, double *y1)
