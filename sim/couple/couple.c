@@ -19,6 +19,7 @@ static const CouplingDef couplings[] = {
     {"ped_env", couple_ped_env_attach},               /* air at people's positions -> exposure */
     {"sensor_ped", couple_sensor_ped_attach},         /* people in view -> cameras, radar */
     {"control_access", couple_control_access_attach}, /* actuators -> road access restrictions */
+    {"ped_road", couple_ped_road_attach},             /* people <-> vehicles at crossings, conflicts */
     {NULL, NULL},                                     /* end of table */
 };
 

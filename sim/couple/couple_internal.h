@@ -33,5 +33,6 @@ CityStatus couple_control_power_attach(CityWorld *world, const char *name);  /* 
 CityStatus couple_ped_env_attach(CityWorld *world, const char *name);        /* couple_ped_env.c */
 CityStatus couple_sensor_ped_attach(CityWorld *world, const char *name);     /* couple_sensor_ped.c */
 CityStatus couple_control_access_attach(CityWorld *world, const char *name); /* couple_control_access.c */
+CityStatus couple_ped_road_attach(CityWorld *world, const char *name);       /* couple_ped_road.c */
 
 #endif

@@ -97,6 +97,7 @@ static void road_destroy(void *self)
     free(road->sense_halting);
     free(road->sense_detect_s);
     free(road->link_occupied);
+    free(road->link_blocked);
     free(road->link_eta);
     free(road->link_eta_prev);
     free(road->link_touched);

@@ -145,6 +145,7 @@ struct CityRoad {
 
     /* junction links */
     uint16_t *link_occupied; /* vehicles holding the link */
+    uint8_t *link_blocked;   /* set by a coupling (a person on a crossing): not entered; NULL until first set */
     double *link_eta;        /* earliest arrival of an approaching vehicle, this step's registrations */
     double *link_eta_prev;   /* ... from the previous step (what decisions read) */
     int32_t *link_touched;

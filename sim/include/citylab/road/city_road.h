@@ -155,6 +155,12 @@ int32_t city_road_path(CityRoad *road, int32_t from_edge, int32_t to_edge, uint3
 CityStatus city_road_close_lane(CityRoad *road, int32_t lane, bool closed);
 CityStatus city_road_tls_set_type(CityRoad *road, int32_t tls, CityTlsType type);
 CityStatus city_road_tls_set_phase(CityRoad *road, int32_t tls, int32_t phase);
+/* Blocks or frees a junction link (global index into net->links): a
+ * blocked link is entered by no vehicle that has not pulled in yet, as on
+ * red. Couplings set it in CONTROL (a person on a crossing the link
+ * crosses); it stays until changed. */
+CityStatus city_road_link_set_blocked(CityRoad *road, int32_t link, bool blocked);
+bool city_road_link_blocked(const CityRoad *road, int32_t link);
 /* Asks a light for a phase the safe way (controllers through a signal
  * actuator): a green ends through a yellow, a yellow or all-red phase runs
  * out first; while a transition runs the call does nothing (ask again). */
