@@ -753,6 +753,63 @@ static void test_field_mode(void **state)
     free(ao);
 }
 
+/* Bad input to the agent: one line on stderr naming what and how to fix, exit 2. */
+static void test_agent_bad_input(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("mqtt_agent_cli");
+    const char *lua = CITY_SOURCE_DIR "/scenarios/controllers/peak_shave.lua";
+    const struct {
+        const char *argv[12];
+        const char *says;
+    } cases[] = {
+        {{CITYLAB_AGENT_BIN, "/nonexistent/x.lua", "--broker", "mqtt://127.0.0.1:1", "--site", "lab", NULL},
+         "cannot read the controller file"},
+        {{CITYLAB_AGENT_BIN, lua, "--site", "lab", NULL}, "give --broker"},
+        {{CITYLAB_AGENT_BIN, lua, "--broker", "http://x:1", "--site", "lab", NULL}, "is not a URL"},
+        {{CITYLAB_AGENT_BIN, lua, "--broker", "mqtt://127.0.0.1:1", "--site", "a/b", NULL}, "--site 'a/b'"},
+        {{CITYLAB_AGENT_BIN, lua, "--broker", "mqtt://127.0.0.1:1", "--site", "lab", "--period", "0", NULL},
+         "--period '0'"},
+        {{CITYLAB_AGENT_BIN, lua, "--broker", "mqtt://127.0.0.1:1", "--site", "lab", "--cafile", "ca.crt", NULL},
+         "need an mqtts://"},
+        {{CITYLAB_AGENT_BIN, lua, "--broker", "mqtt://127.0.0.1:1", "--site", "lab", "--bogus", "1", NULL},
+         "unknown option '--bogus'"},
+    };
+    char out[1200], err[1200];
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(err, sizeof err, "%s/err", dir);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pid_t pid = spawn(cases[i].argv, out, err);
+        assert_int_equal(wait_child(pid, PROC_TIMEOUT_S), 2);
+        char *e = read_in(dir, "err");
+        if (!strstr(e, cases[i].says))
+            fail_msg("case %zu: '%s' does not say '%s'", i, e, cases[i].says);
+        int lines = 0;
+        for (const char *p = e; *p; p++)
+            lines += *p == '\n';
+        assert_int_equal(lines, 1);
+        free(e);
+    }
+    /* and to citylab run's bridge flags */
+    const char *scenario = CITY_SOURCE_DIR "/scenarios/peak_shave.lua";
+    const struct {
+        const char *args[8];
+        const char *says;
+    } run_cases[] = {
+        {{"run", scenario, "--bridge", "http://x:1", NULL}, "--bridge 'http://x:1' is not valid"},
+        {{"run", scenario, "--bridge-all", NULL}, "go with --bridge"},
+        {{"run", scenario, "--bridge", "mqtt://127.0.0.1:1", "--site", "a+b", NULL}, "--site 'a+b'"},
+        {{"view", scenario, "--bridge", "mqtt://127.0.0.1:1", NULL}, "applies to citylab run only"},
+    };
+    for (size_t i = 0; i < sizeof run_cases / sizeof run_cases[0]; i++) {
+        CityTestRun r = city_test_run(run_cases[i].args, PROC_TIMEOUT_S);
+        assert_int_equal(r.exit_code, 2);
+        if (!strstr(r.err, run_cases[i].says))
+            fail_msg("run case %zu: '%s' does not say '%s'", i, r.err, run_cases[i].says);
+        city_test_run_free(&r);
+    }
+}
+
 /* ---- payloads ---- */
 
 static void test_payload_formats(void **state)
@@ -839,6 +896,7 @@ int main(void)
         cmocka_unit_test_teardown(test_remote_failure, kill_children),
         cmocka_unit_test_teardown(test_tls_and_password, kill_children),
         cmocka_unit_test_teardown(test_field_mode, kill_children),
+        cmocka_unit_test_teardown(test_agent_bad_input, kill_children),
         cmocka_unit_test_teardown(test_payload_formats, kill_children),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
