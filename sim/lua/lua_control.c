@@ -14,6 +14,7 @@
 #include "city_control.h"
 #include "city_lua.h"
 #include "city_road.h"
+#include "city_scenario.h"
 #include "city_sensor.h"
 #include "city_controller.h"
 #include "city_strmap.h"
@@ -31,7 +32,8 @@ typedef struct Route {
 
 typedef struct Controllers {
     CityController **list;
-    int32_t *period_ticks; /* of each */
+    int32_t *period_ticks;    /* of each */
+    struct WorldPort **ports; /* of each (owned by the controller): its actuators */
     int32_t n, cap;
     int32_t routed;    /* controllers indexed below (rebuilt when one is attached) */
     CityStrMap by_key; /* "name/quantity" (keys owned by the controllers) -> channel */
@@ -96,6 +98,7 @@ static void controllers_destroy(void *self)
         city_controller_free(cs->list[i]);
     free(cs->list);
     free(cs->period_ticks);
+    free(cs->ports);
     city_strmap_free(&cs->by_key);
     free(cs->head);
     free(cs->routes);
@@ -243,6 +246,20 @@ static Controllers *controllers_ensure(lua_State *L, CityWorld *w)
         city_lua_raise(L, w, CITY_ERR_INVALID);
     }
     return cs;
+}
+
+bool city_scenario_controller_at(const CityScenario *scenario, int32_t i, CityControllerInfo *out)
+{
+    const Controllers *cs = city_world_subsystem(city_scenario_world_const(scenario), CONTROLLERS_NAME);
+    if (!cs || i < 0 || i >= cs->n)
+        return false;
+    const CityController *c = cs->list[i];
+    out->name = city_controller_name(c);
+    out->failed = city_controller_failure(c) != NULL;
+    out->activations = city_controller_activations(c);
+    out->actuators = cs->ports[i]->allowed;
+    out->n_actuators = cs->ports[i]->n_allowed;
+    return true;
 }
 
 /* The target of an actuator from tls = "<id>", battery = <id>, lights = <id> or target = <index>. */
@@ -514,6 +531,11 @@ static int l_attach(lua_State *L)
     if (!city_array_grow(&arr, &cap, cs->n + 1, sizeof *cs->list))
         return luaL_error(L, "out of memory");
     cs->list = arr;
+    arr = cs->ports;
+    cap = cs->cap;
+    if (!city_array_grow(&arr, &cap, cs->n + 1, sizeof *cs->ports))
+        return luaL_error(L, "out of memory");
+    cs->ports = arr;
     arr = cs->period_ticks;
     if (!city_array_grow(&arr, &cs->cap, cs->n + 1, sizeof *cs->period_ticks))
         return luaL_error(L, "out of memory");
@@ -524,6 +546,7 @@ static int l_attach(lua_State *L)
     if (!c)
         return luaL_error(L, "city.control.attach: %s", err);
     cs->period_ticks[cs->n] = spec.period_ticks;
+    cs->ports[cs->n] = port.ctx;
     cs->list[cs->n++] = c;
     lua_pushstring(L, spec.name);
     return 1;

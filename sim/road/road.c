@@ -565,6 +565,13 @@ int32_t city_road_tls_phase(const CityRoad *road, int32_t tls)
     return road_signals_phase(road->signals, tls);
 }
 
+CityTlsType city_road_tls_type(const CityRoad *road, int32_t tls)
+{
+    if (tls < 0 || tls >= road->net->n_tls)
+        return CITY_TLS_STATIC;
+    return road_signals_type(road->signals, tls);
+}
+
 void city_road_stats(const CityRoad *road, CityRoadStats *out)
 {
     *out = road->stats;

@@ -202,6 +202,9 @@ bool city_road_lane_closed(const CityRoad *road, int32_t lane);
 /* Current signal state string of a light (link_count chars), and its phase. */
 const char *city_road_tls_state(const CityRoad *road, int32_t tls);
 int32_t city_road_tls_phase(const CityRoad *road, int32_t tls);
+/* The light's control mode now (commands and controllers change it; the
+ * net's CityTls.type is the one the network declared). Any time. */
+CityTlsType city_road_tls_type(const CityRoad *road, int32_t tls);
 /* Simulated time (s) at which a light's current phase began. */
 double city_road_tls_phase_start_s(const CityRoad *road, int32_t tls);
 
