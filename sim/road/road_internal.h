@@ -131,7 +131,9 @@ struct CityRoad {
     RoadLaneQ *lanes; /* per net lane */
     int32_t *active;  /* lanes with vehicles (in activation order) */
     int32_t n_active, cap_active;
-    int32_t *active_pos; /* lane -> position in active, -1 */
+    int32_t *active_pos;     /* lane -> position in active, -1 */
+    int32_t n_active_sorted; /* active[0 .. n) is in lane order (the rest came since the last compaction) */
+    int32_t *active_tmp;     /* merge buffer, one per lane */
     bool *lane_closed;
     uint32_t closure_epoch; /* bumped when a lane opens or closes (invalidates cached lane choices) */
 

@@ -146,6 +146,7 @@ static bool load_lanes(CityRoad *road, CityStateReader *in)
         memcpy(road->active, active, n_active * sizeof *active);
     free(active);
     road->n_active = (int32_t)n_active;
+    road->n_active_sorted = 0; /* the next compaction sorts the whole list */
     GET(road->active_pos, nl, "active lanes");
     GET(road->lane_closed, nl, "lane closures");
     road->closure_epoch = city_state_get_u32(in);
