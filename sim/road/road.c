@@ -88,7 +88,8 @@ static void road_destroy(void *self)
     city_pool_destroy(&vh->pool);
     if (road->lanes && road->net)
         for (int32_t i = 0; i < road->net->n_lanes; i++)
-            free(road->lanes[i].v);
+            if (road->lanes[i].v != road->lanes[i].inl)
+                free(road->lanes[i].v);
     free(road->lanes);
     free(road->active);
     free(road->active_pos);

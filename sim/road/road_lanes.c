@@ -18,11 +18,26 @@ static CityStatus lane_room(RoadLaneQ *q)
 {
     if (q->head + q->n < q->cap)
         return CITY_OK;
+    if (!q->v) {
+        q->v = q->inl;
+        q->cap = ROAD_LANEQ_INLINE;
+        q->head = 0;
+        return CITY_OK;
+    }
     if (q->head > 0) { /* slide the live part to the front before growing */
         memmove(q->v, q->v + q->head, (size_t)q->n * sizeof *q->v);
         q->head = 0;
         if (q->n < q->cap)
             return CITY_OK;
+    }
+    if (q->v == q->inl) { /* out of the record onto the heap */
+        int32_t *heap = NULL, cap = 0;
+        if (!city_array_grow((void **)&heap, &cap, 2 * ROAD_LANEQ_INLINE, sizeof *heap))
+            return CITY_ERR_NOMEM;
+        memcpy(heap, q->inl, (size_t)q->n * sizeof *heap);
+        q->v = heap;
+        q->cap = cap;
+        return CITY_OK;
     }
     return city_array_grow((void **)&q->v, &q->cap, q->n + 1, sizeof *q->v) ? CITY_OK : CITY_ERR_NOMEM;
 }

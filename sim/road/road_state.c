@@ -133,6 +133,10 @@ static bool load_lanes(CityRoad *road, CityStateReader *in)
     int32_t nl = road->net->n_lanes;
     for (int32_t l = 0; l < nl && !in->bad; l++) {
         RoadLaneQ *q = &road->lanes[l];
+        if (q->v == q->inl) { /* restored onto the heap */
+            q->v = NULL;
+            q->cap = 0;
+        }
         q->head = 0;
         get_grow(in, (void **)&q->v, &q->n, &q->cap, sizeof *q->v);
     }
