@@ -165,6 +165,12 @@ static bool grow_people(CityPed *ped, uint32_t need)
     cap = ped->cap;
     if (!city_array_grow((void **)&ped->arrived, &cap, (int32_t)need, 1))
         return false;
+    cap = ped->cap;
+    if (!city_array_grow((void **)&ped->near, &cap, (int32_t)need, 1))
+        return false;
+    cap = ped->cap;
+    if (!city_array_grow((void **)&ped->near_wall, &cap, (int32_t)need, PED_NEAR_WALLS * sizeof(int32_t)))
+        return false;
     ped->cap = cap;
     return true;
 }
@@ -211,6 +217,9 @@ static CityStatus insert(CityPed *ped, PedPending *p)
 {
     if (!grow_people(ped, ped->dense.count + 1))
         return ped_fail(ped, CITY_ERR_NOMEM, "ped: out of memory adding a person");
+    CityStatus st = ped_space_fit_radius(ped, p->radius_m);
+    if (st != CITY_OK)
+        return st;
     uint32_t i;
     CityId id = city_dense_add(&ped->dense, &i);
     if (city_id_is_null(id))

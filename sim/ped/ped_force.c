@@ -64,9 +64,18 @@ CityStatus ped_grid_build(CityPed *ped, uint32_t n)
     return CITY_OK;
 }
 
+/* What the loops over neighbours and walls gather for one person. */
+typedef struct PedAcc {
+    double fx, fy;       /* force (N) */
+    double ahead_m;      /* distance to the person ahead in one's path */
+    double oncoming_m;   /* distance to someone coming the other way in it */
+    double gap_people_m; /* smallest gap to another body */
+    double margin_m;     /* walls closer than this are listed in near_wall */
+    int32_t n_near;      /* how many (PED_NEAR_WALLS + 1: too many to list) */
+} PedAcc;
+
 /* Repulsion of person i by the people of one cell. */
-static void people_force(const CityPed *ped, uint32_t i, int32_t cell, double ex, double ey, double *fx, double *fy,
-                         double *ahead_m, double *oncoming_m)
+static void people_force(const CityPed *ped, uint32_t i, int32_t cell, double ex, double ey, PedAcc *acc)
 {
     const CityPedParams *p = &ped->p;
     const PedSpace *s = &ped->space;
@@ -85,37 +94,41 @@ static void people_force(const CityPed *ped, uint32_t i, int32_t cell, double ex
          * margin for someone coming the other way). */
         double along = -(dx * ex + dy * ey), across = fabs(dx * ey - dy * ex);
         bool towards = ped->ex[j] * ex + ped->ey[j] * ey < -0.5;
-        if (along > 0 && towards && across < ped->r[i] + ped->r[j] + 0.2 && d < *oncoming_m)
-            *oncoming_m = d;
-        else if (along > 0 && !towards && across < ped->p.path_share * (ped->r[i] + ped->r[j]) && d < *ahead_m &&
+        if (along > 0 && towards && across < ped->r[i] + ped->r[j] + 0.2 && d < acc->oncoming_m)
+            acc->oncoming_m = d;
+        else if (along > 0 && !towards && across < ped->p.path_share * (ped->r[i] + ped->r[j]) && d < acc->ahead_m &&
                  along > dx * ped->ex[j] + dy * ped->ey[j])
-            *ahead_m = d; /* of two converging walkers, the one further behind in the other's eyes yields */
+            acc->ahead_m = d; /* of two converging walkers, the one further behind in the other's eyes yields */
         /* Beyond 12 B the force is under e^-12 A (0.01 N): not worth an exp. */
         double gap = d - ped->r[i] - ped->r[j];
+        acc->gap_people_m = gap < acc->gap_people_m ? gap : acc->gap_people_m;
         if (gap > 12 * p->b_m)
             continue;
         /* cos of the angle between i's heading and the direction to j. */
         double cos_phi = -(nx * ex + ny * ey);
         double w = p->lambda + (1.0 - p->lambda) * 0.5 * (1.0 + cos_phi);
         double mag = p->a_n * exp(-gap / p->b_m) * w;
-        *fx += mag * nx;
-        *fy += mag * ny;
+        acc->fx += mag * nx;
+        acc->fy += mag * ny;
     }
 }
 
-/* Repulsion of person i by the walls near its cell. */
-static void wall_force(const CityPed *ped, uint32_t i, int32_t cell, double *fx, double *fy)
+/* Repulsion of person i by the walls listed in the cell of its centre. */
+static void wall_force(const CityPed *ped, uint32_t i, PedAcc *acc)
 {
     const CityPedParams *p = &ped->p;
-    const PedSpace *s = &ped->space;
+    const PedWallHash *h = &ped->space.wall_hash;
     double x = ped->x[i], y = ped->y[i];
     /* Beyond 12 B the force is under e^-12 A: walls farther off are skipped. */
     double reach = ped->r[i] + p->wall_radius_m + 12 * p->wall_b_m;
     reach = reach < p->cutoff_m ? reach : p->cutoff_m;
-    for (int32_t k = s->wall_cell_first[cell]; k < s->wall_cell_first[cell + 1]; k++) {
-        const PedWall *w = &s->walls[s->wall_cell_items[k]];
-        if (x < w->bx0 - reach || x > w->bx1 + reach || y < w->by0 - reach || y > w->by1 + reach)
+    int32_t cx = ped_walls_cell(h, x), cy = ped_walls_cell(h, y);
+    uint32_t b = ped_walls_bucket(h, cx, cy);
+    for (int32_t k = h->first[b]; k < h->first[b + 1]; k++) {
+        const PedWallEntry *e = &h->entries[k];
+        if (e->cx != cx || e->cy != cy)
             continue;
+        const PedWall *w = &ped->space.walls[e->wall];
         double ex = w->x2 - w->x1, ey = w->y2 - w->y1;
         double t = ((x - w->x1) * ex + (y - w->y1) * ey) * w->inv_len2;
         t = t < 0 ? 0 : t > 1 ? 1 : t;
@@ -124,13 +137,19 @@ static void wall_force(const CityPed *ped, uint32_t i, int32_t cell, double *fx,
         if (d2 >= reach * reach || d2 < 1e-18)
             continue;
         double d = sqrt(d2);
-        double mag = p->wall_a_n * exp((ped->r[i] + p->wall_radius_m - d) / p->wall_b_m);
-        *fx += mag * dx / d;
-        *fy += mag * dy / d;
+        double gap = d - ped->r[i] - p->wall_radius_m;
+        if (gap < acc->margin_m && acc->n_near <= PED_NEAR_WALLS) {
+            if (acc->n_near < PED_NEAR_WALLS)
+                ped->near_wall[PED_NEAR_WALLS * i + (uint32_t)acc->n_near] = e->wall;
+            acc->n_near++;
+        }
+        double mag = p->wall_a_n * exp(-gap / p->wall_b_m);
+        acc->fx += mag * dx / d;
+        acc->fy += mag * dy / d;
     }
 }
 
-CityStatus ped_forces(CityPed *ped)
+CityStatus ped_forces(CityPed *ped, double h_s)
 {
     const PedSpace *s = &ped->space;
     uint32_t n = ped->dense.count;
@@ -138,11 +157,22 @@ CityStatus ped_forces(CityPed *ped)
     if (st != CITY_OK)
         return st;
     /* Directions first: the force on i reads where j is heading. */
-    for (uint32_t i = 0; i < n; i++)
-        ped_local_target(ped, i, &ped->ex[i], &ped->ey[i], &ped->share[i]);
+    double r_max = 0, v0_max = 0;
     for (uint32_t i = 0; i < n; i++) {
+        ped_local_target(ped, i, &ped->ex[i], &ped->ey[i], &ped->share[i]);
+        r_max = ped->r[i] > r_max ? ped->r[i] : r_max;
+        v0_max = ped->v0[i] > v0_max ? ped->v0[i] : v0_max;
+    }
+    /* Two people close in at most twice the speed cap over the substep;
+     * 0.1 m more covers Chipmunk's bias velocity (which pushes overlaps
+     * apart at a few cm/s). */
+    double margin_m = 2 * ped->p.max_speed_factor * v0_max * h_s + 0.1;
+    /* People cell by cell (space order: the grid and the walls are read
+     * in memory order); each sum is the same whatever the visiting order. */
+    for (uint32_t o = 0; o < n; o++) {
+        uint32_t i = (uint32_t)ped->cell_items[o];
         double ex = ped->ex[i], ey = ped->ey[i];
-        double fx = 0, fy = 0, ahead = INFINITY, oncoming = INFINITY;
+        PedAcc acc = {0, 0, INFINITY, INFINITY, INFINITY, margin_m, 0};
         int32_t cx = ped->cell_of[i] % ped->pgnx, cy = ped->cell_of[i] / ped->pgnx;
         for (int32_t dy = -1; dy <= 1; dy++) {
             int32_t y = cy + dy;
@@ -154,10 +184,19 @@ CityStatus ped_forces(CityPed *ped)
                     x = (x + ped->pgnx) % ped->pgnx;
                 else if (x < 0 || x >= ped->pgnx)
                     continue;
-                people_force(ped, i, y * ped->pgnx + x, ex, ey, &fx, &fy, &ahead, &oncoming);
+                people_force(ped, i, y * ped->pgnx + x, ex, ey, &acc);
             }
         }
-        wall_force(ped, i, (cy + ped->pcy0) * s->gnx + cx + ped->pcx0, &fx, &fy);
+        wall_force(ped, i, &acc);
+        /* Who may touch a body or a wall in this substep (Chipmunk looks
+         * for contacts of those only): a gap under the margin, or one the
+         * loops above cannot see (reach shorter than the margin). */
+        double wall_reach = fmin(ped->r[i] + ped->p.wall_radius_m + 12 * ped->p.wall_b_m, ped->p.cutoff_m);
+        if (ped->r[i] + ped->p.wall_radius_m + margin_m > wall_reach)
+            acc.n_near = PED_NEAR_WALLS + 1;
+        ped->near[i] = (uint8_t)((acc.gap_people_m < margin_m || ped->r[i] + r_max + margin_m > ped->p.cutoff_m) |
+                                 (acc.n_near > PED_NEAR_WALLS ? PED_NEAR_ALL_WALLS : acc.n_near << 1));
+        double fx = acc.fx, fy = acc.fy, ahead = acc.ahead_m, oncoming = acc.oncoming_m;
         /* The desired speed: the free speed, or less when someone stands
          * in the way: the speed-headway relation d = a + T v of Seyfried
          * et al. (2005), which gives Weidmann's fundamental diagram. */
@@ -168,26 +207,28 @@ CityStatus ped_forces(CityPed *ped)
         }
         fx += ped->m[i] * (v_des * ex - ped->vx[i]) / ped->p.tau_s;
         fy += ped->m[i] * (v_des * ey - ped->vy[i]) / ped->p.tau_s;
-        /* Individual fluctuations (Helbing, Farkas and Vicsek 2000): a small
-         * random push that breaks the frozen equilibria of a soft-force
-         * crowd at narrowings. Drawn in slot order from the "ped" stream. */
-        if (ped->p.noise_mps2 > 0) {
-            double a = 2 * M_PI * city_rng_uniform(ped->rng), u = ped->p.noise_mps2 * city_rng_uniform(ped->rng);
-            fx += ped->m[i] * u * cos(a);
-            fy += ped->m[i] * u * sin(a);
-        }
         /* Someone coming straight at i: step to the right. */
         if (isfinite(oncoming)) {
             fx += ped->m[i] * ped->p.evade_mps2 * ey;
             fy -= ped->m[i] * ped->p.evade_mps2 * ex;
         }
-        if (!isfinite(fx) || !isfinite(fy))
+        ped->fx[i] = fx;
+        ped->fy[i] = fy;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        /* Individual fluctuations (Helbing, Farkas and Vicsek 2000): a small
+         * random push that breaks the frozen equilibria of a soft-force
+         * crowd at narrowings. Drawn in slot order from the "ped" stream. */
+        if (ped->p.noise_mps2 > 0) {
+            double a = 2 * M_PI * city_rng_uniform(ped->rng), u = ped->p.noise_mps2 * city_rng_uniform(ped->rng);
+            ped->fx[i] += ped->m[i] * u * cos(a);
+            ped->fy[i] += ped->m[i] * u * sin(a);
+        }
+        if (!isfinite(ped->fx[i]) || !isfinite(ped->fy[i]))
             return ped_fail(ped, CITY_ERR_NUMERIC,
                             "ped: the social force on person %u is not finite; check the model "
                             "parameters",
                             (unsigned)city_dense_id(&ped->dense, i).index);
-        ped->fx[i] = fx;
-        ped->fy[i] = fy;
     }
     return CITY_OK;
 }

@@ -12,18 +12,12 @@ typedef struct PedDoor {
     int32_t a, b;
     double x1, y1, x2, y2;
     double nx, ny;
-    double mx, my; /* midpoint */
-    bool closed;   /* a red pedestrian light: walkers wait before it */
+    double mx, my;  /* midpoint */
+    uint8_t closed; /* a red pedestrian light, per way: bit 0 holds walkers going a -> b, bit 1 b -> a */
 } PedDoor;
 
-typedef struct PedWall {
-    double x1, y1, x2, y2;
-    double inv_len2;           /* 1 / squared length (set when sealed) */
-    double bx0, by0, bx1, by1; /* bounding box (set when sealed) */
-} PedWall;
-
-/* The walkable space: convex areas, doors, walls, and the uniform grid
- * the force loop uses to find walls near a person. */
+/* The walkable space: convex areas, doors, walls by cell, and the
+ * uniform grid the force loop sorts people into. */
 typedef struct PedSpace {
     double *pts; /* x, y pairs of every area, counter-clockwise */
     int32_t n_pts2, cap_pts2;
@@ -42,12 +36,20 @@ typedef struct PedSpace {
     bool no_edge_walls; /* walls only where added one by one */
     bool periodic;
     double px0, px1; /* periodic x range */
-    /* Wall grid: cell (cx, cy) lists the walls within cutoff of it. */
+    /* The grid of people: cells of the cutoff over the space's box. */
     double gx0, gy0, cell_w, cell_h;
     int32_t gnx, gny;
-    int32_t *wall_cell_first; /* gnx*gny + 1 */
-    int32_t *wall_cell_items;
-    int32_t *wall_cell_fill; /* scratch while building */
+    /* Walls by 1 m cell, listed within the force reach of a person of
+     * radius wall_hash_r_m (rebuilt when a larger person enters). */
+    PedWallHash wall_hash;
+    double wall_hash_r_m;
+    /* Areas by cell (after sealing): cell (cx, cy) of a grid of side
+     * area_cell_m from (ax0, ay0) lists, ascending, the areas whose box
+     * meets it. */
+    double ax0, ay0, area_cell_m;
+    int32_t anx, any;
+    int32_t *area_cell_first; /* anx * any + 1 */
+    int32_t *area_cell_items;
     /* A* scratch over doors. */
     double *g_cost;
     int32_t *came_from;
@@ -91,7 +93,9 @@ struct CityPed {
     int32_t *route_len;
     int32_t **route; /* signed door steps: door*2 (a->b) or door*2+1 (b->a) */
     PedBody **body;
-    uint8_t *arrived; /* flagged in PHYSICS, removed in COMMIT */
+    uint8_t *arrived;   /* flagged in PHYSICS, removed in COMMIT */
+    uint8_t *near;      /* this substep: who may be touched (ped_physics_step) */
+    int32_t *near_wall; /* PED_NEAR_WALLS per slot: the walls that may be */
     /* Neighbour grid over people, rebuilt every substep. */
     int32_t *cell_first, *cell_items, *cell_of; /* cell_of: cell in the window */
     int32_t cap_cells;
@@ -103,6 +107,7 @@ struct CityPed {
     int32_t n_flows, cap_flows;
     CityPedStats stats;
     CityTable *walks;
+    struct PedCrossings *crossings; /* crossings shared with vehicles (ped_crossing.c), NULL: none */
 };
 
 /* ped.c */
@@ -123,13 +128,20 @@ void ped_local_target(CityPed *ped, uint32_t slot, double *ex, double *ey, doubl
 /* Grid cell of a point (clamped to the grid; wrapped when periodic). */
 void ped_grid_cell(const PedSpace *s, double x, double y, int32_t *cx, int32_t *cy);
 bool ped_space_contains(const PedSpace *s, int32_t area, double x, double y, double margin_m);
+/* Keeps the walls by cell valid for a person of radius r (rebuilds them
+ * for a larger one); CITY_ERR_NOMEM when that fails. */
+CityStatus ped_space_fit_radius(CityPed *ped, double radius_m);
 
 /* ped_force.c */
 /* Sorts people 0..n-1 into the neighbour grid (cell_of, cell_first, cell_items). */
 CityStatus ped_grid_build(CityPed *ped, uint32_t n);
-CityStatus ped_forces(CityPed *ped);
+/* Forces of a substep of h_s, and who may touch what in it (near). */
+CityStatus ped_forces(CityPed *ped, double h_s);
 /* Minimal-image x difference under the periodic range. */
 double ped_wrap_dx(const PedSpace *s, double dx);
+
+/* ped_crossing.c */
+void ped_crossings_free(struct PedCrossings *c);
 
 /* ped_demand.c */
 CityStatus ped_demand_commit(CityPed *ped);

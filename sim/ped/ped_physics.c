@@ -5,16 +5,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <chipmunk/chipmunk.h>
-
 #include "city_array.h"
+#include "ped_index.h"
 #include "ped_physics.h"
-
-struct PedBody {
-    cpBody *body;   /* dynamic body, infinite moment: people do not spin */
-    cpShape *shape; /* its circle */
-    uint64_t id;    /* packed CityId of the person */
-};
 
 struct PedPhysics {
     cpSpace *space;
@@ -65,6 +58,11 @@ PedPhysics *ped_physics_create(int32_t iterations, double slop_m)
     cpSpaceSetGravity(phys->space, cpvzero);
     cpSpaceSetDamping(phys->space, 1.0);
     cpSpaceSetCollisionSlop(phys->space, slop_m);
+    if (!ped_index_install(phys->space)) {
+        cpSpaceFree(phys->space);
+        free(phys);
+        return NULL;
+    }
     /* Sleeping stays off (the default): a sleeping island would wake in an
      * order that depends on the contact graph's pointers. */
     return phys;
@@ -142,7 +140,12 @@ bool ped_physics_add_wall(PedPhysics *phys, double x1, double y1, double x2, dou
     cpShapeSetFriction(seg, 0.0);
     cpSpaceAddShape(phys->space, seg);
     phys->walls[phys->n_walls++] = seg;
-    return true;
+    return ped_index_add_wall(phys->space, seg);
+}
+
+void ped_physics_set_walls(PedPhysics *phys, const PedWallHash *hash)
+{
+    ped_index_set_walls(phys->space, hash);
 }
 
 PedBody *ped_physics_add_body(PedPhysics *phys, double x, double y, double radius_m, double mass_kg, uint64_t id)
@@ -169,8 +172,15 @@ PedBody *ped_physics_add_body(PedPhysics *phys, double x, double y, double radiu
     }
     cpShapeSetElasticity(b->shape, 0.0);
     cpShapeSetFriction(b->shape, 0.0);
+    cpShapeSetUserData(b->shape, b);
+    b->at = -1;
+    ped_index_fit_radius(phys->space, radius_m);
     cpSpaceAddBody(phys->space, b->body);
     cpSpaceAddShape(phys->space, b->shape);
+    if (ped_index_failed(phys->space)) {
+        free_body(phys->space, b);
+        return NULL;
+    }
     return b;
 }
 
@@ -200,10 +210,35 @@ void ped_physics_get(const PedBody *body, double *x, double *y, double *vx, doub
     *vy = v.y;
 }
 
-void ped_physics_step(PedPhysics *phys, double dt_s)
+bool ped_physics_step(PedPhysics *phys, double dt_s, const uint8_t *near, const int32_t *near_wall)
 {
-    if (dt_s > 0.0 && isfinite(dt_s))
-        cpSpaceStep(phys->space, dt_s);
+    if (!(dt_s > 0.0) || !isfinite(dt_s))
+        return true;
+    ped_index_set_near(phys->space, near, near_wall);
+    cpSpaceStep(phys->space, dt_s);
+    ped_index_set_near(phys->space, NULL, NULL);
+    /* No warm start: the impulses a contact accumulated are dropped, so
+     * that the next step depends on the bodies alone (positions,
+     * velocities and the bias velocity that corrects overlap), which a
+     * checkpoint restores exactly. */
+    cpArray *arbiters = phys->space->arbiters;
+    for (int i = 0; i < arbiters->num; i++) {
+        cpArbiter *arb = arbiters->arr[i];
+        for (int k = 0; k < arb->count; k++)
+            arb->contacts[k].jnAcc = arb->contacts[k].jtAcc = 0.0;
+    }
+    return !ped_index_failed(phys->space);
+}
+
+void ped_physics_get_bias(const PedBody *body, double *vx, double *vy)
+{
+    *vx = body->body->v_bias.x;
+    *vy = body->body->v_bias.y;
+}
+
+void ped_physics_set_bias(PedBody *body, double vx, double vy)
+{
+    body->body->v_bias = cpv(vx, vy);
 }
 
 typedef struct ContactList {

@@ -1,6 +1,6 @@
 /* The pedestrian physics on Chipmunk2D (internal to sim/ped): the only
- * interface to the library, so that ped_physics.c is the only file that
- * includes chipmunk.h.
+ * interface to the library, so that ped_physics.c and its broad phase
+ * (ped_index.c) are the only files that include chipmunk.h.
  *
  * People are dynamic circle bodies, walls are static segment shapes. The
  * social force is computed outside Chipmunk and handed in as a velocity
@@ -8,9 +8,10 @@
  * replaces the body-compression and sliding-friction terms of Helbing,
  * Farkas and Vicsek 2000, whose stiffness, k = 1.2e5 kg/s2, would need
  * steps of about 1 ms). Determinism: fixed iteration count and step, no
- * sleeping, no callbacks whose order matters (Chipmunk visits arbiters in
- * an order that follows pointer values): contacts are collected per body
- * in slot order and sorted by id.
+ * sleeping, candidate pairs in a fixed order (ped_index.h), no callbacks
+ * whose order matters (Chipmunk lists a body's arbiters in an order that
+ * follows pointer values): contacts are collected per body in slot order
+ * and sorted by id.
  *
  * Debian's Chipmunk is a debug build: it prints a banner on stdout the
  * first time a space is created in a process, and abort()s on bad input.
@@ -22,6 +23,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "ped_walls.h"
 
 typedef struct PedPhysics PedPhysics;
 typedef struct PedBody PedBody; /* a Chipmunk body with its circle shape */
@@ -36,6 +39,11 @@ void ped_physics_destroy(PedPhysics *phys);
  * input is not finite or the segment is degenerate (it is then skipped). */
 bool ped_physics_add_wall(PedPhysics *phys, double x1, double y1, double x2, double y2, double radius_m);
 
+/* Person-wall pairs come from this table of the walls by cell (wall i is
+ * the i-th added; borrowed, kept listing cells within the largest
+ * person's radius plus the wall radius of every wall). */
+void ped_physics_set_walls(PedPhysics *phys, const PedWallHash *hash);
+
 /* Adds a person: a circle body at (x, y); `id` (a packed CityId) is kept
  * as its user data. NULL on bad input or OOM. Not during a step. */
 PedBody *ped_physics_add_body(PedPhysics *phys, double x, double y, double radius_m, double mass_kg, uint64_t id);
@@ -48,8 +56,19 @@ void ped_physics_set_velocity(PedBody *body, double vx, double vy);
 void ped_physics_set_position(PedBody *body, double x, double y);
 void ped_physics_get(const PedBody *body, double *x, double *y, double *vx, double *vy);
 
-/* Advances the space by dt_s (> 0). */
-void ped_physics_step(PedPhysics *phys, double dt_s);
+/* Advances the space by dt_s (> 0); false when out of memory (the step
+ * found no contacts). near[i] (by body in the order added, which is the
+ * slot order) tells whose contacts to look for: bit 0 with people; bits
+ * 1-3 the number k <= PED_NEAR_WALLS of walls it may touch, which are
+ * near_wall[PED_NEAR_WALLS i ... + k - 1] (wall numbers in the order
+ * added), or PED_NEAR_ALL_WALLS: every wall near. near NULL: everything. */
+#define PED_NEAR_WALLS 4
+#define PED_NEAR_ALL_WALLS 14
+bool ped_physics_step(PedPhysics *phys, double dt_s, const uint8_t *near, const int32_t *near_wall);
+/* The bias velocity Chipmunk carries from a step to the next (it pushes
+ * overlapping bodies apart); read and written by checkpoints. */
+void ped_physics_get_bias(const PedBody *body, double *vx, double *vy);
+void ped_physics_set_bias(PedBody *body, double vx, double vy);
 
 /* The ids of what touches a body after the last step, sorted: other
  * people's packed ids, and UINT64_MAX for a wall. Returns the number

@@ -20,8 +20,9 @@ void ped_space_free(PedSpace *s)
     free(s->area_doors);
     free(s->walls);
     free(s->free_walls);
-    free(s->wall_cell_first);
-    free(s->wall_cell_items);
+    ped_walls_free(&s->wall_hash);
+    free(s->area_cell_first);
+    free(s->area_cell_items);
     free(s->g_cost);
     free(s->came_from);
     free(s->heap);
@@ -295,10 +296,92 @@ bool ped_space_contains(const PedSpace *s, int32_t area, double x, double y, dou
 
 int32_t city_ped_area_at(const CityPed *ped, double x, double y)
 {
-    for (int32_t a = 0; a < ped->space.n_areas; a++)
-        if (ped_space_contains(&ped->space, a, x, y, -1e-9))
-            return a;
+    const PedSpace *s = &ped->space;
+    if (!s->area_cell_first) { /* not sealed yet: every area */
+        for (int32_t a = 0; a < s->n_areas; a++)
+            if (ped_space_contains(s, a, x, y, -1e-9))
+                return a;
+        return -1;
+    }
+    double fx = floor((x - s->ax0) / s->area_cell_m), fy = floor((y - s->ay0) / s->area_cell_m);
+    if (!(fx >= 0 && fx < s->anx && fy >= 0 && fy < s->any))
+        return -1;
+    int32_t c = (int32_t)fy * s->anx + (int32_t)fx;
+    for (int32_t k = s->area_cell_first[c]; k < s->area_cell_first[c + 1]; k++)
+        if (ped_space_contains(s, s->area_cell_items[k], x, y, -1e-9))
+            return s->area_cell_items[k];
     return -1;
+}
+
+/* Box of an area, widened by 1 mm (points on an edge count as inside). */
+static void area_box(const PedSpace *s, int32_t a, double *x0, double *y0, double *x1, double *y1)
+{
+    const double *p = area_pts(s, a);
+    *x0 = *y0 = INFINITY;
+    *x1 = *y1 = -INFINITY;
+    for (int32_t i = 0; i < s->area_n[a]; i++) {
+        *x0 = fmin(*x0, p[2 * i] - PED_EPS_M);
+        *x1 = fmax(*x1, p[2 * i] + PED_EPS_M);
+        *y0 = fmin(*y0, p[2 * i + 1] - PED_EPS_M);
+        *y1 = fmax(*y1, p[2 * i + 1] + PED_EPS_M);
+    }
+}
+
+/* The grid of areas by cell: about four cells per area over the box of
+ * the space, each listing the areas whose box meets it. */
+static bool build_area_grid(PedSpace *s)
+{
+    double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+    for (int32_t a = 0; a < s->n_areas; a++) {
+        double bx0, by0, bx1, by1;
+        area_box(s, a, &bx0, &by0, &bx1, &by1);
+        x0 = fmin(x0, bx0);
+        y0 = fmin(y0, by0);
+        x1 = fmax(x1, bx1);
+        y1 = fmax(y1, by1);
+    }
+    double cell = fmax(sqrt((x1 - x0) * (y1 - y0) / (4.0 * s->n_areas)), 1.0);
+    while (((x1 - x0) / cell + 1) * ((y1 - y0) / cell + 1) > 4e6)
+        cell *= 2;
+    s->ax0 = x0;
+    s->ay0 = y0;
+    s->area_cell_m = cell;
+    s->anx = (int32_t)((x1 - x0) / cell) + 1;
+    s->any = (int32_t)((y1 - y0) / cell) + 1;
+    int32_t n_cells = s->anx * s->any;
+    s->area_cell_first = calloc((size_t)n_cells + 1, sizeof(int32_t));
+    if (!s->area_cell_first)
+        return false;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int32_t a = 0; a < s->n_areas; a++) {
+            double bx0, by0, bx1, by1;
+            area_box(s, a, &bx0, &by0, &bx1, &by1);
+            int32_t cx0 = (int32_t)((bx0 - x0) / cell), cx1 = (int32_t)((bx1 - x0) / cell);
+            int32_t cy0 = (int32_t)((by0 - y0) / cell), cy1 = (int32_t)((by1 - y0) / cell);
+            for (int32_t cy = cy0; cy <= cy1 && cy < s->any; cy++)
+                for (int32_t cx = cx0; cx <= cx1 && cx < s->anx; cx++) {
+                    int32_t c = cy * s->anx + cx;
+                    if (pass == 0)
+                        s->area_cell_first[c + 1]++;
+                    else
+                        s->area_cell_items[s->area_cell_first[c]++] = a;
+                }
+        }
+        if (pass == 0) {
+            for (int32_t c = 0; c < n_cells; c++)
+                s->area_cell_first[c + 1] += s->area_cell_first[c];
+            s->area_cell_items = malloc(((size_t)s->area_cell_first[n_cells] + 1) * sizeof(int32_t));
+            if (!s->area_cell_items) {
+                free(s->area_cell_first);
+                s->area_cell_first = NULL; /* city_ped_area_at scans every area */
+                return false;
+            }
+        }
+    }
+    for (int32_t c = n_cells; c > 0; c--)
+        s->area_cell_first[c] = s->area_cell_first[c - 1];
+    s->area_cell_first[0] = 0;
+    return true;
 }
 
 int32_t city_ped_area_count(const CityPed *ped)
@@ -472,44 +555,25 @@ static bool build_wall_grid(PedSpace *s, double cutoff_m)
     s->gny = (int32_t)ny;
     s->cell_w = s->periodic ? (x1 - x0) / s->gnx : cell;
     s->cell_h = cell;
-    int32_t n_cells = s->gnx * s->gny;
-    s->wall_cell_first = calloc((size_t)n_cells + 1, sizeof(int32_t));
-    if (!s->wall_cell_first)
-        return false;
-    /* Two passes: count, then fill, each wall into every cell its
-     * cutoff-widened box touches. */
-    for (int pass = 0; pass < 2; pass++) {
-        for (int32_t i = 0; i < s->n_walls; i++) {
-            const PedWall *w = &s->walls[i];
-            int32_t cx0, cy0, cx1, cy1;
-            ped_grid_cell(s, fmin(w->x1, w->x2) - cutoff_m, fmin(w->y1, w->y2) - cutoff_m, &cx0, &cy0);
-            ped_grid_cell(s, fmax(w->x1, w->x2) + cutoff_m, fmax(w->y1, w->y2) + cutoff_m, &cx1, &cy1);
-            if (s->periodic) {
-                cx0 = 0;
-                cx1 = s->gnx - 1;
-            }
-            for (int32_t cy = cy0; cy <= cy1; cy++)
-                for (int32_t cx = cx0; cx <= cx1; cx++) {
-                    int32_t c = cy * s->gnx + cx;
-                    if (pass == 0)
-                        s->wall_cell_first[c + 1]++;
-                    else
-                        s->wall_cell_items[s->wall_cell_fill[c]++] = i;
-                }
-        }
-        if (pass == 0) {
-            for (int32_t c = 0; c < n_cells; c++)
-                s->wall_cell_first[c + 1] += s->wall_cell_first[c];
-            s->wall_cell_items = malloc(((size_t)s->wall_cell_first[n_cells] + 1) * sizeof(int32_t));
-            s->wall_cell_fill = malloc((size_t)n_cells * sizeof(int32_t));
-            if (!s->wall_cell_items || !s->wall_cell_fill)
-                return false;
-            memcpy(s->wall_cell_fill, s->wall_cell_first, (size_t)n_cells * sizeof(int32_t));
-        }
-    }
-    free(s->wall_cell_fill);
-    s->wall_cell_fill = NULL;
     return true;
+}
+
+CityStatus ped_space_fit_radius(CityPed *ped, double radius_m)
+{
+    PedSpace *s = &ped->space;
+    if (s->wall_hash.first && radius_m <= s->wall_hash_r_m)
+        return CITY_OK;
+    const CityPedParams *p = &ped->p;
+    double r = fmax(radius_m, s->wall_hash_r_m);
+    /* The force reaches r + wall radius + 12 B (capped at the cutoff);
+     * Chipmunk's pairs need r + wall radius. */
+    double reach = fmax(fmin(r + p->wall_radius_m + 12 * p->wall_b_m, p->cutoff_m), r + p->wall_radius_m);
+    if (!ped_walls_build(&s->wall_hash, s->walls, s->n_walls, 1.0, reach))
+        return ped_fail(ped, CITY_ERR_NOMEM, "ped: out of memory listing walls by cell");
+    s->wall_hash_r_m = r;
+    if (ped->phys)
+        ped_physics_set_walls(ped->phys, &s->wall_hash);
+    return CITY_OK;
 }
 
 void ped_grid_cell(const PedSpace *s, double x, double y, int32_t *cx, int32_t *cy)
@@ -536,7 +600,7 @@ CityStatus ped_space_seal(CityPed *ped)
         if (ok)
             s->walls[s->n_walls++] = s->free_walls[i];
     }
-    ok = ok && build_area_doors(s) && build_wall_grid(s, ped->p.cutoff_m);
+    ok = ok && build_area_doors(s) && build_wall_grid(s, ped->p.cutoff_m) && build_area_grid(s);
     if (ok) {
         ped->phys = ped_physics_create(ped->p.iterations, ped->p.slop_m);
         ok = ped->phys != NULL;
@@ -557,5 +621,6 @@ CityStatus ped_space_seal(CityPed *ped)
         w->by1 = fmax(w->y1, w->y2);
     }
     s->sealed = true;
-    return CITY_OK;
+    /* Drawn radii stay within 3 sd of the mean; larger ones rebuild. */
+    return ped_space_fit_radius(ped, ped->p.radius_mean_m + 3 * ped->p.radius_sd_m);
 }

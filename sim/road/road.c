@@ -99,6 +99,7 @@ static void road_destroy(void *self)
     free(road->sense_halting);
     free(road->sense_detect_s);
     free(road->link_occupied);
+    free(road->link_blocked);
     free(road->link_eta);
     free(road->link_eta_prev);
     free(road->link_touched);
@@ -565,6 +566,13 @@ int32_t city_road_tls_phase(const CityRoad *road, int32_t tls)
     if (tls < 0 || tls >= road->net->n_tls)
         return -1;
     return road_signals_phase(road->signals, tls);
+}
+
+CityTlsType city_road_tls_type(const CityRoad *road, int32_t tls)
+{
+    if (tls < 0 || tls >= road->net->n_tls)
+        return CITY_TLS_STATIC;
+    return road_signals_type(road->signals, tls);
 }
 
 void city_road_stats(const CityRoad *road, CityRoadStats *out)

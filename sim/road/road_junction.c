@@ -5,6 +5,8 @@
  * a fixed order, so two vehicles on crossing paths never enter together.
  * Approaching vehicles announce when they will reach their link; a step's
  * announcements are read in the next one. */
+#include <stdlib.h>
+
 #include "city_array.h"
 #include "road_step_internal.h"
 
@@ -74,6 +76,44 @@ static bool exit_has_room(const CityRoad *road, int32_t v, const CityConnection 
     return vh->pos[u] - road_vtype_of(road, u)->def.length_m >= need || vh->speed[u] > 2.0;
 }
 
+/* A link blocked by a coupling (a person on or stepping onto a crossing
+ * it crosses) is not entered; a vehicle already pulled in clears it. */
+static bool link_blocked_for(const CityRoad *road, int32_t link, bool pulled_in)
+{
+    return road->link_blocked && road->link_blocked[link] && !pulled_in;
+}
+
+CityStatus city_road_link_set_blocked(CityRoad *road, int32_t link, bool blocked)
+{
+    const CityRoadNet *net = road->net;
+    if (link < 0 || link >= net->n_links)
+        return city_world_fail(road->world, CITY_ERR_INVALID, "road: no junction link %d (0 to %d)", (int)link,
+                               (int)net->n_links - 1);
+    if (!road->link_blocked) {
+        if (!blocked)
+            return CITY_OK;
+        road->link_blocked = calloc((size_t)net->n_links, 1);
+        if (!road->link_blocked)
+            return city_world_fail(road->world, CITY_ERR_NOMEM, "road: out of memory blocking a link");
+    }
+    road->link_blocked[link] = blocked;
+    return CITY_OK;
+}
+
+bool road_link_holds(const CityRoad *road, int32_t v)
+{
+    const RoadVehicles *vh = &road->veh;
+    if (!road->link_blocked || vh->via_pos[v] < 0 || vh->conn[v] < 0 || vh->speed[v] > 1.0)
+        return false;
+    int32_t link = road->net->conns[vh->conn[v]].link;
+    return link >= 0 && road->link_blocked[link];
+}
+
+bool city_road_link_blocked(const CityRoad *road, int32_t link)
+{
+    return road->link_blocked && link >= 0 && link < road->net->n_links && road->link_blocked[link];
+}
+
 /* May vehicle v, dist metres before the stop line at the end of route edge rp, enter connection ci now? */
 bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist, int32_t rp)
 {
@@ -128,6 +168,8 @@ bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist,
     }
     if (c->link < 0)
         return true;
+    if (link_blocked_for(road, c->link, pulled_in))
+        return false;
     const CityLink *lk = &net->links[c->link];
     int32_t base = net->junctions[lk->junction].link_first;
     const uint64_t *foes = city_road_link_foes(net, c->link);

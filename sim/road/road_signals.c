@@ -688,6 +688,13 @@ int32_t road_signals_phase(const RoadSignals *signals, int32_t tls)
     return signals->lights[tls].phase;
 }
 
+CityTlsType road_signals_type(const RoadSignals *signals, int32_t tls)
+{
+    if (!signals || tls < 0 || tls >= signals->n_lights)
+        return CITY_TLS_STATIC;
+    return signals->lights[tls].type;
+}
+
 double road_signals_phase_start_s(const RoadSignals *signals, int32_t tls)
 {
     if (!signals || tls < 0 || tls >= signals->n_lights)

@@ -52,6 +52,8 @@ void road_signals_step(RoadSignals *signals, int64_t now_ms, int64_t dt_ms, cons
 /* Current state string of a light (net link_count chars) and phase index. */
 const char *road_signals_state(const RoadSignals *signals, int32_t tls);
 int32_t road_signals_phase(const RoadSignals *signals, int32_t tls);
+/* A light's control mode now (set_type changes it; the net keeps the declared one). */
+CityTlsType road_signals_type(const RoadSignals *signals, int32_t tls);
 /* Sim time at which the current phase started. */
 double road_signals_phase_start_s(const RoadSignals *signals, int32_t tls);
 
