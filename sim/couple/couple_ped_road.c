@@ -194,8 +194,10 @@ static double route_meets(const PrCrossing *x, const CityRoadNet *net, const Cit
 static void approach(PrCrossing *x, const CityRoadNet *net, const CityVehicleView *v, int32_t link, double dist_m,
                      double s)
 {
-    bool foe = link >= 0 && crosses(x, link);
-    if ((foe && net->edges[net->lanes[v->lane].edge].internal) || on_crossing(x, v)) {
+    bool foe = link >= 0 && crosses(x, link), feeds = false;
+    for (int32_t b = x->n_foes; link >= 0 && b < x->n_block && !feeds; b++)
+        feeds = x->block[b] == link; /* in a junction just before it, beyond a stub */
+    if (((foe || feeds) && net->edges[net->lanes[v->lane].edge].internal) || on_crossing(x, v)) {
         x->tta_any_s = x->tta_nostop_s = 0.0;
         return;
     }

@@ -681,13 +681,12 @@ CityStatus city_sumo_persons_load(CityPed *ped, const char *net_path, const char
     CityStatus st = read_net(&net, net_path, err);
     PersonRead r = {.ped = ped, .net = &net, .info = info};
     for (int32_t i = 0; st == CITY_OK && i < net.n_lanes; i++) {
-        char edge[512];
-        snprintf(edge, sizeof edge, "%s", net.lanes[i].id);
-        char *us = strrchr(edge, '_');
+        char *id = net.lanes[i].id, *us = strrchr(id, '_');
+        if (net.lanes[i].kind != WALK_LANE)
+            continue;
         if (us)
-            *us = '\0';
-        if (net.lanes[i].kind == WALK_LANE && city_strmap_get(&r.by_edge, edge) < 0 &&
-            !city_strmap_put(&r.by_edge, edge, i))
+            *us = '\0'; /* lane "e_0" -> edge "e", in place: the map borrows it */
+        if (city_strmap_get(&r.by_edge, id) < 0 && !city_strmap_put(&r.by_edge, id, i))
             st = city_error_set(err, CITY_ERR_NOMEM, "out of memory reading %s", net_path);
     }
     if (st == CITY_OK) {

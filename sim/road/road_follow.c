@@ -63,6 +63,8 @@ static double plan_front(RoadStepCtx *x, int32_t v, double a_free, double v0, bo
     int32_t rp = vh->route_pos[v]; /* route index of the edge whose end line is ahead */
     int32_t cur = lane;            /* the lane dist ends at */
     *crossing = false;
+    if (road_link_holds(road, v))
+        return 0.0;
     for (int seg = 0; seg < 6; seg++) {
         int32_t next;
         if (k == -1) {

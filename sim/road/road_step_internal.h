@@ -126,6 +126,9 @@ void road_junction_rotate_announcements(CityRoad *road);
  * edge rp (its current edge, or one ahead when it crosses two lines in one
  * step), enter connection ci now? */
 bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist, int32_t rp);
+/* A vehicle creeping inside a junction (under 1 m/s) on a link a coupling
+ * blocked (a person on the crossing ahead of it) stands still. */
+bool road_link_holds(const CityRoad *road, int32_t v);
 /* Grants the junction to the candidates in x->cand by link, then vehicle index. */
 void road_grant_junctions(RoadStepCtx *x);
 

@@ -6,6 +6,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -113,6 +118,16 @@ void city_test_run_free(CityTestRun *run)
     free(run->out);
     free(run->err);
     run->out = run->err = NULL;
+}
+
+char *city_test_read_in(const char *dir, const char *name)
+{
+    char path[8192];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char *s = city_test_read_file(path, NULL);
+    if (!s)
+        fail_msg("missing output %s", path);
+    return s;
 }
 
 char *city_test_read_file(const char *path, size_t *len)

@@ -23,6 +23,8 @@ void city_test_run_free(CityTestRun *run);
 
 /* Whole file as a NUL-terminated string (NULL if unreadable); *len optional. */
 char *city_test_read_file(const char *path, size_t *len);
+/* dir/name read whole; a test failure naming the file when it is missing. */
+char *city_test_read_in(const char *dir, const char *name);
 /* Writes a file (creating parent folders is the caller's job). */
 bool city_test_write_file(const char *path, const char *text);
 bool city_test_exists(const char *path);
