@@ -274,6 +274,21 @@ static CityStatus follow_vehicles(PedRoad *pr, CityWorld *w, const CityRoad *roa
     return CITY_OK;
 }
 
+/* Opens or closes a crossing's doors, for those stepping on only, as x->open says. */
+static CityStatus apply_doors(CityPed *ped, const PrCrossing *x)
+{
+    const bool open = x->open != 0;
+    for (int k = 0; k < 2; k++) {
+        if (x->door[k] < 0)
+            continue;
+        CityStatus st =
+            city_ped_door_set_open_ways(ped, x->door[k], x->in_ab[k] ? open : true, x->in_ab[k] ? true : open);
+        if (st != CITY_OK)
+            return st;
+    }
+    return CITY_OK;
+}
+
 /* Step 4 for one crossing: open or close its doors for those stepping on. */
 static CityStatus set_doors(PedRoad *pr, CityPed *ped, const CityRoad *road, PrCrossing *x)
 {
@@ -289,15 +304,7 @@ static CityStatus set_doors(PedRoad *pr, CityPed *ped, const CityRoad *road, PrC
     if (x->open == (int8_t)open)
         return CITY_OK;
     x->open = (int8_t)open;
-    for (int k = 0; k < 2; k++) {
-        if (x->door[k] < 0)
-            continue;
-        CityStatus st =
-            city_ped_door_set_open_ways(ped, x->door[k], x->in_ab[k] ? open : true, x->in_ab[k] ? true : open);
-        if (st != CITY_OK)
-            return st;
-    }
-    return CITY_OK;
+    return apply_doors(ped, x);
 }
 
 /* Step 4: doors, then the links to block (those no longer wanted are freed). */
@@ -391,6 +398,27 @@ static void pr_hash(const CityWorld *w, const void *self, CityHash *h)
     }
     for (int32_t i = 0; i < pr->n_blocked; i++)
         city_hash_u64(h, (uint64_t)pr->blocked[i]);
+}
+
+static CityStatus pr_save_hook(const CityWorld *w, const void *self, CityStateWriter *out)
+{
+    (void)w;
+    return pr_save(self, out);
+}
+
+/* Reads the state back, then gives the domains the doors and blocked links it implies. */
+static CityStatus pr_load_hook(CityWorld *w, void *self, CityStateReader *in)
+{
+    PedRoad *pr = self;
+    CityStatus st = pr_load(pr, w, in);
+    CityPed *ped = city_ped_of(w);
+    CityRoad *road = city_road_of(w);
+    for (int32_t i = 0; st == CITY_OK && i < pr->n_x; i++)
+        if (pr->x[i].open >= 0)
+            st = apply_doors(ped, &pr->x[i]);
+    for (int32_t i = 0; st == CITY_OK && i < pr->n_blocked; i++)
+        st = city_road_link_set_blocked(road, pr->blocked[i], true);
+    return st;
 }
 
 static void pr_destroy(void *self)
@@ -600,7 +628,8 @@ CityStatus couple_ped_road_attach(CityWorld *w, const char *name)
         pr_destroy(pr);
         return city_world_fail(w, st, "out of memory attaching %s", name);
     }
-    CitySubsystemDef def = {name, CITY_PHASE_CONTROL, 1, 0, pr_step, pr_hash, pr_destroy, pr_finish, NULL, NULL};
+    CitySubsystemDef def = {name,      CITY_PHASE_CONTROL, 1,           0, pr_step, pr_hash, pr_destroy,
+                            pr_finish, pr_save_hook,       pr_load_hook};
     st = city_world_add_subsystem(w, &def, pr);
     if (st != CITY_OK)
         pr_destroy(pr);
