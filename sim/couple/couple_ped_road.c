@@ -26,6 +26,7 @@
 #define PR_COMFORT_MPS2 3.0 /* a driver stops for a person when it takes no harder braking */
 #define PR_ACCEL_MPS2 2.6   /* a vehicle pulling away (SUMO's passenger car) */
 #define PR_STUB_M 20.0      /* a lane shorter than this between two junctions is a stub */
+#define PR_STANDING_S 5.0   /* a vehicle standing longer than this is not about to arrive */
 #define PR_CELL_M 40.0      /* grid over the crossings */
 
 static const char *const PR_NAME = "ped_road";
@@ -197,10 +198,15 @@ static void approach(PrCrossing *x, const CityRoadNet *net, const CityVehicleVie
     bool foe = link >= 0 && crosses(x, link), feeds = false;
     for (int32_t b = x->n_foes; link >= 0 && b < x->n_block && !feeds; b++)
         feeds = x->block[b] == link; /* in a junction just before it, beyond a stub */
-    if (((foe || feeds) && net->edges[net->lanes[v->lane].edge].internal) || on_crossing(x, v)) {
+    /* a vehicle that has stood for a while (a queue, a car waiting to
+     * turn) is not about to arrive: people cross in front of it */
+    bool standing = v->speed_mps < 0.5 && v->halt_s > PR_STANDING_S;
+    if ((!standing && (foe || feeds) && net->edges[net->lanes[v->lane].edge].internal) || on_crossing(x, v)) {
         x->tta_any_s = x->tta_nostop_s = 0.0;
         return;
     }
+    if (standing)
+        return;
     double sc = fmin(fmax(s, 0.0), x->len_m); /* nearest point of the centre line */
     double dx = x->x1 + x->ux * sc - v->xy.x, dy = x->y1 + x->uy * sc - v->xy.y;
     double d = fmax(0.0, hypot(dx, dy) - x->half_w_m);
