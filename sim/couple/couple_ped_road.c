@@ -72,7 +72,8 @@ static CityStatus collect_people(PedRoad *pr, CityWorld *w, const CityPed *ped)
             return city_world_fail(w, CITY_ERR_NOMEM, "out of memory following people at crossings");
         pr->near[pr->n_near++] = (PrNear){c, city_id_pack(v.id), v.x_m, v.y_m, v.vx_mps, v.vy_mps, v.radius_m, on};
     }
-    qsort(pr->near, (size_t)pr->n_near, sizeof *pr->near, cmp_near);
+    if (pr->n_near > 1)
+        qsort(pr->near, (size_t)pr->n_near, sizeof *pr->near, cmp_near);
     const double share = city_ped_params(ped)->red_walker_share;
     for (int32_t k = 0, i = 0; k <= pr->n_x; k++) {
         pr->near_first[k] = i;
