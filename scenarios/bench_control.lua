@@ -13,24 +13,9 @@ for k, line in ipairs(net.B.lines) do
   city.road.flow{ id = "B." .. line.axis .. k, from = line.from, to = line.to, begin = 0, ["end"] = 1800, rate = 500 }
 end
 for _, light in ipairs(net.B.lights) do
-  local params, phases, sensors = { signal = "sig." .. light, slot = 5 }, {}, {}
-  for _, ph in ipairs(tb.green_phases(light)) do
-    phases[#phases + 1] = ph.index
-    local ins, outs = {}, {}
-    for _, m in ipairs(ph.moves) do
-      for _, pair in ipairs({ { ins, m.from }, { outs, m.to } }) do
-        local name = tb.sensor{ name = tb.sensor_name("q.", pair[2]), kind = "queue", quantity = "count",
-                                lane = pair[2], period_s = 1 }
-        pair[1][#pair[1] + 1] = name
-        sensors[#sensors + 1] = name
-      end
-    end
-    params["in_" .. ph.index], params["out_" .. ph.index] = table.concat(ins, " "), table.concat(outs, " ")
-  end
-  params.phases = table.concat(phases, " ")
+  local params, sensors = tb.queue_wiring(light)
   if with ~= 0 then
-    city.control.actuator{ name = "sig." .. light, kind = "signal", tls = light }
-    city.control.attach{ file = "controllers/max_pressure.lua", name = "mp." .. light, sensors = sensors,
-                         actuators = { "sig." .. light }, params = params, period = 1 }
+    tb.attach(light, { file = "controllers/max_pressure.lua", name = "mp." .. light, params = params,
+                       extra = { slot = 5 }, sensors = sensors })
   end
 end

@@ -22,14 +22,7 @@ static CityScenario *run(const char *file)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/scenarios/%s", CITY_SOURCE_DIR, file);
-    CityScenarioOptions o = {0};
-    o.path = path;
-    o.seed = 1;
-    o.until_s = -1;
-    CityScenario *sc = NULL;
-    CityError err = {0};
-    if (city_scenario_load(&o, &sc, &err) != CITY_OK)
-        fail_msg("load %s: %s", file, err.msg);
+    CityScenario *sc = city_test_scenario_load(path, 1);
     CityWorld *w = city_scenario_world(sc);
     const int64_t end = city_scenario_end_tick(sc);
     while (city_world_tick(w) < end)

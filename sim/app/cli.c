@@ -339,10 +339,8 @@ static int check_bridge_flags(const char *command, const CityCliOptions *o)
     bool tls;
     if (o->bridge_url && !city_mqtt_url_parse(o->bridge_url, host, sizeof host, &port, &tls))
         return bad(command, "--bridge", o->bridge_url, "a broker URL like mqtt://127.0.0.1:1883");
-    char topic[CITY_NET_TOPIC_MAX], id[CITY_NET_ID_MAX];
-    if (o->bridge_site && (!city_net_topic(topic, sizeof topic, o->bridge_site, CITY_TOPIC_SENSOR, "x") ||
-                           city_net_topic_parse(o->bridge_site, topic, id, sizeof id) != CITY_TOPIC_SENSOR))
-        return bad(command, "--site", o->bridge_site, "a topic level without '/', '+' or '#'");
+    if (o->bridge_site && !city_net_id_valid(o->bridge_site))
+        return bad(command, "--site", o->bridge_site, "a topic level of 1 to 63 bytes without '/', '+' or '#'");
     return 0;
 }
 

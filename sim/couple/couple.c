@@ -3,6 +3,7 @@
  * domain -> sensors, controllers -> actuators) is one file here and one
  * line in this table. */
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "couple_internal.h"
 
@@ -37,6 +38,21 @@ CityStatus couple_load_none(CityWorld *world, void *self, CityStateReader *in)
     (void)self;
     (void)in;
     return CITY_OK;
+}
+
+CityStatus couple_attach_stateless(CityWorld *world, const char *name,
+                                   CityStatus (*step)(CityWorld *world, void *self, int64_t tick),
+                                   CityStatus (*load)(CityWorld *world, void *self, CityStateReader *in))
+{
+    char *self = calloc(1, 1);
+    if (!self)
+        return city_world_fail(world, CITY_ERR_NOMEM, "out of memory attaching %s", name);
+    CitySubsystemDef def = {
+        name, CITY_PHASE_COMMIT, 1, 0, step, NULL, free, NULL, couple_save_none, load ? load : couple_load_none};
+    CityStatus st = city_world_add_subsystem(world, &def, self);
+    if (st != CITY_OK)
+        free(self);
+    return st;
 }
 
 void couple_save_applied(CityStateWriter *out, int32_t n, const double *applied)

@@ -6,7 +6,6 @@
  * COMMIT when it changed, so it acts on departures from the next tick on;
  * it is derived from the actuators alone, so a checkpoint load sets it
  * again. */
-#include <stdlib.h>
 
 #include "city_control.h"
 #include "city_road.h"
@@ -61,13 +60,5 @@ CityStatus couple_control_access_attach(CityWorld *world, const char *name)
     if (n > CITY_ROAD_RESTRICT_MAX)
         return city_world_fail(world, CITY_ERR_INVALID, "%d access actuators; the road takes at most %d", (int)n,
                                CITY_ROAD_RESTRICT_MAX);
-    char *self = calloc(1, 1); /* no state; a self so the world can find it by name */
-    if (!self)
-        return city_world_fail(world, CITY_ERR_NOMEM, "out of memory attaching %s", name);
-    CitySubsystemDef def = {name, CITY_PHASE_COMMIT, 1,          0, access_step, NULL, free,
-                            NULL, couple_save_none,  access_load};
-    CityStatus st = city_world_add_subsystem(world, &def, self);
-    if (st != CITY_OK)
-        free(self);
-    return st;
+    return couple_attach_stateless(world, name, access_step, access_load);
 }

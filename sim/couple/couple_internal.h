@@ -15,6 +15,12 @@ typedef struct CouplingDef {
 /* Checkpoint hooks of a coupling with no state of its own (couple.c). */
 CityStatus couple_save_none(const CityWorld *world, const void *self, CityStateWriter *out);
 CityStatus couple_load_none(CityWorld *world, void *self, CityStateReader *in);
+/* Registers a coupling with no state of its own as a COMMIT subsystem that
+ * runs `step` every tick (load: NULL for couple_load_none); its self is a
+ * placeholder so the world can find it by name (couple.c). */
+CityStatus couple_attach_stateless(CityWorld *world, const char *name,
+                                   CityStatus (*step)(CityWorld *world, void *self, int64_t tick),
+                                   CityStatus (*load)(CityWorld *world, void *self, CityStateReader *in));
 
 /* Checkpoint of what a controller coupling last applied per actuator (couple.c). */
 void couple_save_applied(CityStateWriter *out, int32_t n, const double *applied);

@@ -15,7 +15,7 @@
 /* PM2.5 colour stops (ug/m3) at the bounds of Korea's daily PM2.5 bands:
  * good up to 15, moderate up to 35, bad up to 75, very bad above. */
 #define AIR_MAX_UGM3 100.0
-#define AIR_OPAQUE_UGM3 5.0 /* traffic share drawn fully opaque */
+#define AIR_OPAQUE_MIN_UGM3 0.05 /* a traffic share below this is never drawn opaque */
 static const double air_at[] = {0, 15, 35, 75, 100};
 static const SDL_Color air_stop[] = {
     {50, 100, 220, 255}, {40, 180, 120, 255}, {230, 200, 40, 255}, {240, 100, 40, 255}, {200, 30, 70, 255}};
@@ -37,6 +37,16 @@ static SDL_Color air_color(double ugm3)
 static SDL_Color air_scale(double f)
 {
     return air_color(f * AIR_MAX_UGM3);
+}
+
+/* The largest traffic share of PM2.5 in the grid (ug/m3). */
+static double air_top(const CityEnv *env, int32_t nx, int32_t ny)
+{
+    const double *field = city_env_air_field(env, CITY_SPECIES_PM25);
+    double top = 0;
+    for (size_t k = 0; k < (size_t)nx * (size_t)ny; k++)
+        top = fmax(top, field[k]);
+    return top;
 }
 
 /* Refills the field texture when the world has moved on. */
@@ -64,14 +74,15 @@ static bool air_texture(View *v, const CityEnv *env, int32_t nx, int32_t ny)
         return false;
     const double *field = city_env_air_field(env, CITY_SPECIES_PM25);
     double bg = city_env_background(env, CITY_SPECIES_PM25, city_world_time_s(v->world));
+    double top = fmax(air_top(env, nx, ny), AIR_OPAQUE_MIN_UGM3);
     for (int32_t j = 0; j < ny; j++) {
         Uint32 *row = (Uint32 *)((Uint8 *)pixels + (size_t)(ny - 1 - j) * (size_t)pitch); /* north up */
         for (int32_t i = 0; i < nx; i++) {
             double traffic = field[(size_t)j * (size_t)nx + (size_t)i];
             SDL_Color c = air_color(bg + traffic);
-            /* the background tints the city; the traffic share stands out
-             * (opaque from AIR_OPAQUE_UGM3 above the background) */
-            double f = fmin(fmax(traffic / AIR_OPAQUE_UGM3, 0), 1);
+            /* the background tints the city; the traffic share stands out,
+             * most opaque in the cell with the most */
+            double f = fmin(fmax(traffic / top, 0), 1);
             Uint32 a = (Uint32)lround(60 + 160 * f);
             row[i] = a << 24 | (Uint32)c.r << 16 | (Uint32)c.g << 8 | c.b;
         }
@@ -109,14 +120,12 @@ int view_air_legend(View *v, int x, int y, int w)
     int h = view_legend_bar(v, x, y, w, air_scale, ticks, at, 5);
     int32_t nx, ny;
     city_env_air_size(env, &nx, &ny);
-    const double *field = city_env_air_field(env, CITY_SPECIES_PM25);
-    double top = 0;
-    for (size_t k = 0; k < (size_t)nx * (size_t)ny; k++)
-        top = fmax(top, field[k]);
+    double top = air_top(env, nx, ny);
     double bg = city_env_background(env, CITY_SPECIES_PM25, city_world_time_s(v->world));
-    view_text(v, x, y + h, (SDL_Color){200, 205, 215, 255}, "background %.1f, highest cell %.1f \xC2\xB5g/m\xC2\xB3",
-              bg, bg + top);
-    return h + v->line_h;
+    SDL_Color fg = {200, 205, 215, 255};
+    view_text(v, x, y + h, fg, "background %.1f, highest cell %.1f \xC2\xB5g/m\xC2\xB3", bg, bg + top);
+    view_text(v, x, y + h + v->line_h, fg, "opacity: traffic share, most in the highest cell");
+    return h + 2 * v->line_h;
 }
 
 /* ---- sensors ------------------------------------------------------------- */

@@ -153,7 +153,15 @@ void view_draw_panel(View *v)
         }
     /* layers, each with its legend when on */
     y += 4;
-    for (int i = 0; i < view_layer_count && y + v->line_h <= bottom; i++) {
+    int order[VIEW_MAX_LAYERS]; /* listed by key, drawn in table order */
+    for (int i = 0; i < view_layer_count; i++) {
+        int k = i;
+        for (; k > 0 && view_layers[order[k - 1]].key > view_layers[i].key; k--)
+            order[k] = order[k - 1];
+        order[k] = i;
+    }
+    for (int j = 0; j < view_layer_count && y + v->line_h <= bottom; j++) {
+        const int i = order[j];
         bool on = v->layer_on[i];
         int ly = y + v->line_h, h = 0;
         if (on && view_layers[i].legend && ly + 2 * v->line_h <= bottom)

@@ -1,5 +1,10 @@
 #include "test_support.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -210,4 +215,17 @@ int city_test_count_entries(const char *dir)
             n++;
     closedir(d);
     return n;
+}
+
+CityScenario *city_test_scenario_load(const char *path, uint64_t seed)
+{
+    CityScenarioOptions o = {0};
+    o.path = path;
+    o.seed = seed;
+    o.until_s = -1;
+    CityScenario *sc = NULL;
+    CityError err = {0};
+    if (city_scenario_load(&o, &sc, &err) != CITY_OK)
+        fail_msg("load %s: %s", path, err.msg);
+    return sc;
 }
