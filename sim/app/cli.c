@@ -63,7 +63,8 @@ static void usage_run(FILE *f, const char *command)
             "                         to the scenario's end), click:X:Y, shot:FILE.png, or a key name\n"
             "                         (space, q, f, c, w, h, 1-7, [, ], x, Left ...); e.g. \"wait:30,end,q\"\n"
             "                         x closes or reopens the selected lane, trips or restores the\n"
-            "                         selected power line; h hides or shows the panel; ? lists the keys\n"
+            "                         selected power line; h hides or shows the panel, ? lists the keys,\n"
+            "                         o folds the operator panel\n"
             "  -h, --help             this help\n"
             "\n"
             "exit codes: 0 all checks passed, 1 a check failed, 2 bad input or error\n",

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "city_array.h"
 #include "grid_internal.h"
 
 #define PUT(arr, n) city_state_put_array(out, (arr), (size_t)(n), sizeof *(arr))
@@ -69,6 +70,12 @@ CityStatus grid_state_load(CityGrid *g, CityStateReader *in)
     GET(g->bus, g->n_bus, "grid buses");
     GET(g->br, g->n_br, "grid branches");
     GET(g->gen, g->n_gen, "grid generators");
+    /* a scenario rebuilt for a restore has not solved yet: its result arrays may not exist */
+    if (!city_array_grow((void **)&g->flow, &g->cap_flow, g->n_br + 1, sizeof *g->flow) ||
+        !city_array_grow((void **)&g->energised, &g->cap_energised, g->n_bus + 1, sizeof *g->energised)) {
+        city_state_fail(in, "out of memory for the grid's results");
+        return CITY_ERR_NOMEM;
+    }
     GET(g->flow, g->n_br, "grid flows");
     GET(g->energised, g->n_bus, "grid bus states");
     g->topo_version = city_state_get_u64(in);
