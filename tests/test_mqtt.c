@@ -148,37 +148,28 @@ static void stop(pid_t pid, int sig)
     wait_child(pid, PROC_TIMEOUT_S);
 }
 
-/* The agent for peak_shave (file: .lua or .so) named ps on SITE. */
-static pid_t start_agent(const char *dir, int port, const char *file)
+/* citylab-agent FILE --lockstep --quiet on SITE, then the arguments in more (NULL-terminated). */
+static pid_t start_lockstep_agent(const char *dir, int port, const char *file, const char *const *more)
 {
     static char url[64], out[1024], err[1024];
     snprintf(url, sizeof url, "mqtt://127.0.0.1:%d", port);
     snprintf(out, sizeof out, "%s/agent.out", dir);
     snprintf(err, sizeof err, "%s/agent.err", dir);
-    const char *argv[] = {CITYLAB_AGENT_BIN,
-                          file,
-                          "--broker",
-                          url,
-                          "--site",
-                          SITE,
-                          "--name",
-                          "ps",
-                          "--lockstep",
-                          "--quiet",
-                          "--sensor",
-                          "feeder",
-                          "--param",
-                          "sensor=feeder",
-                          "--param",
-                          "battery=bat",
-                          "--param",
-                          "limit_kw=450",
-                          "--param",
-                          "floor_kw=300",
-                          "--param",
-                          "power_kw=150",
-                          NULL};
+    const char *argv[40] = {CITYLAB_AGENT_BIN, file, "--broker", url, "--site", SITE, "--lockstep", "--quiet"};
+    int n = 8;
+    for (int k = 0; more && more[k] && n < 39; k++)
+        argv[n++] = more[k];
+    argv[n] = NULL;
     return spawn(argv, out, err);
+}
+
+/* The agent for peak_shave (file: .lua or .so) named ps on SITE. */
+static pid_t start_agent(const char *dir, int port, const char *file)
+{
+    static const char *const more[] = {"--name",        "ps",           "--sensor",    "feeder",       "--param",
+                                       "sensor=feeder", "--param",      "battery=bat", "--param",      "limit_kw=450",
+                                       "--param",       "floor_kw=300", "--param",     "power_kw=150", NULL};
+    return start_lockstep_agent(dir, port, file, more);
 }
 
 /* citylab run SCENARIO --out DIR/OUT [--bridge URL [--bridge-all]] [--param controller=FILE] in the background. */
@@ -446,14 +437,10 @@ static void test_rejections(void **state)
 
     const int port = free_port();
     pid_t broker = start_broker(dir, port);
-    static char url[64], out[1024], err[1024], file[1200];
-    snprintf(url, sizeof url, "mqtt://127.0.0.1:%d", port);
-    snprintf(out, sizeof out, "%s/agent.out", dir);
-    snprintf(err, sizeof err, "%s/agent.err", dir);
+    char file[1200];
     snprintf(file, sizeof file, "%s/controllers/rogue.lua", dir);
-    const char *argv[] = {CITYLAB_AGENT_BIN, file,      "--broker", url,      "--site", SITE,
-                          "--lockstep",      "--quiet", "--sensor", "feeder", NULL};
-    pid_t agent = spawn(argv, out, err);
+    const char *const more[] = {"--sensor", "feeder", NULL};
+    pid_t agent = start_lockstep_agent(dir, port, file, more);
     Watch w;
     CityMqtt *m = watch(port, "rogue", &w);
     for (int i = 0; i < 30000 && !w.online; i++)
@@ -568,13 +555,9 @@ static void test_remote_failure(void **state)
     assert_int_equal(wait_child(local, PROC_TIMEOUT_S), 0);
     const int port = free_port();
     pid_t broker = start_broker(dir, port);
-    static char url[64], out[1024], err[1024], file[1200];
-    snprintf(url, sizeof url, "mqtt://127.0.0.1:%d", port);
-    snprintf(out, sizeof out, "%s/agent.out", dir);
-    snprintf(err, sizeof err, "%s/agent.err", dir);
+    char file[1200];
     snprintf(file, sizeof file, "%s/controllers/one.lua", dir);
-    const char *argv[] = {CITYLAB_AGENT_BIN, file, "--broker", url, "--site", SITE, "--lockstep", "--quiet", NULL};
-    pid_t agent = spawn(argv, out, err);
+    pid_t agent = start_lockstep_agent(dir, port, file, NULL);
     pid_t run = start_run(dir, path, "bridged", port, NULL);
     assert_int_equal(wait_child(run, PROC_TIMEOUT_S), 0);
     stop(agent, SIGTERM);

@@ -3,10 +3,11 @@
  * the current period, the topology version); the network's static data
  * and the profiles come from the scenario's top level on restore. The
  * solver's cached structures are dropped and rebuilt from the restored
- * topology. The backward/forward sweep starts from the bus voltages only,
- * so it resumes bit for bit; Newton-Raphson's warm solves step on the
- * previous solve's factors, which are not saved, so after a restore its
- * first solve takes full Newton steps and agrees to the tolerance. */
+ * topology. The backward/forward sweep starts from the bus voltages only;
+ * Newton-Raphson's warm solves take chord steps on the previous solve's
+ * factors, so the Jacobian values behind them are saved too (those whose
+ * factorisation chose the pivots and those last refactored) and the next
+ * solve factors them again: both resume bit for bit. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,12 @@ CityStatus grid_state_save(const CityGrid *g, CityStateWriter *out)
     city_state_put_f64(out, g->dev_t_s);
     city_state_put_f64(out, g->dev_dt_s);
     city_state_put_u8(out, g->dev_valid);
+    const GridPf *pf = &g->pf;
+    const size_t nnz = pf->num && pf->jx_piv ? (size_t)pf->jp[pf->nj] : 0;
+    city_state_put_u64(out, pf->jac_for);
+    city_state_put_u64(out, pf->built_for);
+    city_state_put_array(out, pf->jx_piv, nnz, sizeof *pf->jx_piv);
+    city_state_put_array(out, pf->jx, nnz, sizeof *pf->jx);
     return CITY_OK;
 }
 
@@ -103,5 +110,19 @@ CityStatus grid_state_load(CityGrid *g, CityStateReader *in)
     g->dev_valid = city_state_get_u8(in);
     /* solver caches belong to the rebuilt run: rebuild them on the next solve */
     grid_pf_free(&g->pf);
+    GridPf *pf = &g->pf;
+    pf->ck_sig = city_state_get_u64(in);
+    pf->ck_built_for = city_state_get_u64(in);
+    size_t n_piv = 0, n_jx = 0;
+    pf->ck_piv = city_state_get_alloc(in, &n_piv, sizeof *pf->ck_piv);
+    pf->ck_jx = city_state_get_alloc(in, &n_jx, sizeof *pf->ck_jx);
+    if (!in->bad && n_piv != n_jx)
+        city_state_fail(in, "grid factors: %zu pivot values against %zu Jacobian values", n_piv, n_jx);
+    pf->ck_nnz = in->bad ? 0 : n_jx;
+    if (!pf->ck_nnz) {
+        free(pf->ck_piv);
+        free(pf->ck_jx);
+        pf->ck_piv = pf->ck_jx = NULL;
+    }
     return in->bad ? CITY_ERR_PARSE : CITY_OK;
 }
