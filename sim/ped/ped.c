@@ -245,14 +245,21 @@ CityStatus city_ped_create(CityWorld *world, const CityPedParams *params, CityPe
                             .step = ped_step,
                             .hash = ped_hash,
                             .destroy = ped_destroy,
-                            .finish = ped_finish};
+                            .finish = ped_finish,
+                            .save = ped_state_save,
+                            .load = ped_state_load};
     st = city_world_add_subsystem(world, &def, ped);
     if (st != CITY_OK) {
         ped_destroy(ped);
         return st;
     }
     /* The commit half shares `self`; the "ped" entry owns it. */
-    CitySubsystemDef commit = {.name = "ped_commit", .phase = CITY_PHASE_COMMIT, .period_ticks = 1, .step = ped_commit};
+    CitySubsystemDef commit = {.name = "ped_commit",
+                               .phase = CITY_PHASE_COMMIT,
+                               .period_ticks = 1,
+                               .step = ped_commit,
+                               .save = ped_state_save_none,
+                               .load = ped_state_load_none};
     st = city_world_add_subsystem(world, &commit, ped);
     if (st != CITY_OK)
         return st;

@@ -138,7 +138,7 @@ static CityStatus flows_depart(CityPed *ped)
     return CITY_OK;
 }
 
-static bool grow_people(CityPed *ped, uint32_t need)
+bool ped_people_reserve(CityPed *ped, uint32_t need)
 {
     if ((int64_t)need <= ped->cap)
         return true;
@@ -215,7 +215,7 @@ static bool spot_free(const CityPed *ped, uint32_t grid_n, double x, double y, d
 
 static CityStatus insert(CityPed *ped, PedPending *p)
 {
-    if (!grow_people(ped, ped->dense.count + 1))
+    if (!ped_people_reserve(ped, ped->dense.count + 1))
         return ped_fail(ped, CITY_ERR_NOMEM, "ped: out of memory adding a person");
     CityStatus st = ped_space_fit_radius(ped, p->radius_m);
     if (st != CITY_OK)

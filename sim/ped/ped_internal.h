@@ -158,6 +158,15 @@ double ped_wrap_dx(const PedSpace *s, double dx);
 
 /* ped_demand.c */
 CityStatus ped_demand_commit(CityPed *ped);
+/* Makes every per-person array hold `need` people; false on OOM. */
+bool ped_people_reserve(CityPed *ped, uint32_t need);
+
+/* ped_state.c: the checkpoint hooks of "ped" (the whole state) and
+ * "ped_commit" (nothing of its own). */
+CityStatus ped_state_save(const CityWorld *world, const void *self, CityStateWriter *out);
+CityStatus ped_state_load(CityWorld *world, void *self, CityStateReader *in);
+CityStatus ped_state_save_none(const CityWorld *world, const void *self, CityStateWriter *out);
+CityStatus ped_state_load_none(CityWorld *world, void *self, CityStateReader *in);
 void ped_pending_free(PedPending *p);
 
 #endif
