@@ -10,7 +10,7 @@ PACKAGES=(
   slurm-wlm munge
   fonts-dejavu-core xvfb xauth
   clang libclang-rt-14-dev
-  mosquitto mosquitto-clients libmosquitto-dev
+  mosquitto mosquitto-clients libmosquitto-dev openssl
 )
 
 missing=()

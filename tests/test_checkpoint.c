@@ -34,8 +34,8 @@ static const char *hash_of(const CityTestRun *r)
 static void same_outputs(const char *a, const char *b)
 {
     static const char *const files[] = {
-        "summary.json",           "events.csv", "trips.csv", "edges.csv", "grid.csv", "series_vehicles.csv",
-        "series_temperature.csv", NULL};
+        "summary.json",           "events.csv",   "trips.csv", "edges.csv", "grid.csv", "series_vehicles.csv",
+        "series_temperature.csv", "commands.csv", NULL};
     for (int i = 0; files[i]; i++) {
         char pa[4400], pb[4400];
         snprintf(pa, sizeof pa, "%s/%s", a, files[i]);
@@ -117,6 +117,46 @@ static void test_ped_station_restores(void **state)
     (void)state;
     static const char *const times[] = {"60", "200"};
     check_restores("ckpt_ped", CITY_SOURCE_DIR "/scenarios/ped_station.lua", "300", times, 2);
+}
+
+/* Controllers: a restore attaches each afresh and puts back the actuators,
+ * the fail-safe state, the counts, the timers and the Lua controller's own
+ * data (pre-emption: held lights and their hold timers; the drill: stopped
+ * controllers and stale inputs), and the run goes on byte for byte. */
+static void test_controllers_restore(void **state)
+{
+    (void)state;
+    static const char *const em[] = {"0", "650", "1234.5"};
+    check_restores("ckpt_emergency", CITY_SOURCE_DIR "/scenarios/emergency.lua", "1500", em, 3);
+    static const char *const fs[] = {"150", "310"};
+    check_restores("ckpt_failsafe", CITY_SOURCE_DIR "/scenarios/signal_failsafe.lua", "420", fs, 2);
+}
+
+/* A timer a controller made after init cannot be rebuilt by a fresh
+ * attach: saving refuses, names the controller, and writes nothing. */
+static void test_refuses_controller_timer(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("ckpt_ctl_timer");
+    char st[4300], out[4300], scenario[4300], ctl[4300];
+    snprintf(st, sizeof st, "%s/x.state", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(scenario, sizeof scenario, "%s/late.lua", dir);
+    snprintf(ctl, sizeof ctl, "%s/late_timer.lua", dir);
+    assert_true(city_test_write_file(ctl, "function step()\n"
+                                          "  if now() == 5 then after(100, function() command('g', 1) end) end\n"
+                                          "end\n"));
+    assert_true(city_test_write_file(scenario, "city.config{ dt_ms = 1000, until_s = 60 }\n"
+                                               "city.control.actuator{ name = 'g', kind = 'generic' }\n"
+                                               "city.control.attach{ file = 'late_timer.lua', name = 'late', "
+                                               "actuators = {'g'} }\n"));
+    const char *args[] = {"run", scenario, "--save-state", st, "--at", "30", "--out", out, "--quiet", NULL};
+    CityTestRun r = city_test_run(args, 60);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.err, "controller 'late' has a timer pending that it made after init"));
+    assert_false(city_test_exists(st));
+    assert_false(city_test_exists(out));
+    city_test_run_free(&r);
 }
 
 /* A table used as a key cannot be matched with a rebuilt one: saving
@@ -224,6 +264,8 @@ int main(void)
         cmocka_unit_test(test_default_scenario_restores),
         cmocka_unit_test(test_heatwave_restores),
         cmocka_unit_test(test_ped_station_restores),
+        cmocka_unit_test(test_controllers_restore),
+        cmocka_unit_test(test_refuses_controller_timer),
         cmocka_unit_test(test_refuses_unsaveable_state),
         cmocka_unit_test(test_refuses_other_version_and_damage),
         cmocka_unit_test(test_forks),

@@ -23,15 +23,7 @@ static CityScenario *load(const char *file)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/scenarios/%s", CITY_SOURCE_DIR, file);
-    CityScenarioOptions o = {0};
-    o.path = path;
-    o.seed = 1;
-    o.until_s = -1;
-    CityScenario *sc = NULL;
-    CityError err = {0};
-    if (city_scenario_load(&o, &sc, &err) != CITY_OK)
-        fail_msg("load %s: %s", file, err.msg);
-    return sc;
+    return city_test_scenario_load(path, 1);
 }
 
 static void run_to_end(CityScenario *sc)

@@ -56,11 +56,16 @@ static int free_port(void)
     return ntohs(a.sin_port);
 }
 
+static pid_t children[16]; /* started by this test: killed by the teardown if a check failed */
+static int n_children;
+
 /* Starts argv[0] with stdout and stderr into files. */
 static pid_t spawn(const char *const *argv, const char *out_path, const char *err_path)
 {
     pid_t pid = fork();
     assert_true(pid >= 0);
+    if (pid > 0 && n_children < 16)
+        children[n_children++] = pid;
     if (pid == 0) {
         int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -72,19 +77,40 @@ static pid_t spawn(const char *const *argv, const char *out_path, const char *er
     return pid;
 }
 
+/* Forgets a child once reaped (its pid may be reused). */
+static void forget(pid_t pid)
+{
+    for (int i = 0; i < n_children; i++)
+        if (children[i] == pid)
+            children[i] = children[--n_children];
+}
+
 /* Waits for a child (killing it after the limit): its exit code, or 128+signal. */
 static int wait_child(pid_t pid, double limit_s)
 {
     int status = 0;
     for (double waited = 0; waited < limit_s; waited += 0.02) {
-        if (waitpid(pid, &status, WNOHANG) == pid)
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            forget(pid);
             return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        }
         struct timespec ts = {0, 20000000};
         nanosleep(&ts, NULL);
     }
     kill(pid, SIGKILL);
     waitpid(pid, &status, 0);
+    forget(pid);
     return -1;
+}
+
+static int kill_children(void **state)
+{
+    (void)state;
+    for (int i = 0; i < n_children; i++) /* not reaped yet: still ours */
+        if (kill(children[i], SIGKILL) == 0)
+            waitpid(children[i], NULL, 0);
+    n_children = 0;
+    return 0;
 }
 
 static pid_t start_broker(const char *dir, int port)
@@ -155,8 +181,9 @@ static pid_t start_agent(const char *dir, int port, const char *file)
     return spawn(argv, out, err);
 }
 
-/* citylab run SCENARIO --out DIR/OUT [--bridge URL --bridge-all] [--param controller=FILE] in the background. */
-static pid_t start_run(const char *dir, const char *scenario, const char *out_name, int port, const char *controller)
+/* citylab run SCENARIO --out DIR/OUT [--bridge URL [--bridge-all]] [--param controller=FILE] in the background. */
+static pid_t start_run_with(const char *dir, const char *scenario, const char *out_name, int port,
+                            const char *controller, bool all)
 {
     static char out_dir[1024], url[64], param[1200], out[1024], err[1024];
     snprintf(out_dir, sizeof out_dir, "%s/%s", dir, out_name);
@@ -164,13 +191,28 @@ static pid_t start_run(const char *dir, const char *scenario, const char *out_na
     snprintf(param, sizeof param, "controller=%s", controller ? controller : "controllers/peak_shave.lua");
     snprintf(out, sizeof out, "%s/%s.out", dir, out_name);
     snprintf(err, sizeof err, "%s/%s.err", dir, out_name);
-    const char *argv[] = {CITYLAB_BIN, "run",          scenario,
-                          "--quiet",   "--out",        out_dir,
-                          "--param",   param,          port > 0 ? "--bridge" : NULL,
-                          url,         "--bridge-all", "--bridge-timeout-ms",
-                          "60000",     "--site",       SITE,
+    const char *argv[] = {CITYLAB_BIN,
+                          "run",
+                          scenario,
+                          "--quiet",
+                          "--out",
+                          out_dir,
+                          "--param",
+                          param,
+                          port > 0 ? "--bridge" : NULL,
+                          url,
+                          all ? "--bridge-all" : "--quiet",
+                          "--bridge-timeout-ms",
+                          "60000",
+                          "--site",
+                          SITE,
                           NULL};
     return spawn(argv, out, err);
+}
+
+static pid_t start_run(const char *dir, const char *scenario, const char *out_name, int port, const char *controller)
+{
+    return start_run_with(dir, scenario, out_name, port, controller, true);
 }
 
 static char *read_in(const char *dir, const char *name)
@@ -364,7 +406,10 @@ static const char ROGUE_SCENARIO[] =
     "city.config{ dt_ms = 1000, until_s = 36000, name = 'rogue' }\n"
     "city.param('controller', '')\n"
     "city.control.actuator{ name = 'bat', kind = 'generic', min = -1000, max = 1000 }\n"
-    "city.control.attach{ file = 'controllers/rogue.lua', name = 'rogue', actuators = { 'bat' }, period = 60 }\n";
+    "city.control.actuator{ name = 'b2', kind = 'generic', min = 0, max = 1 }\n"
+    "city.control.attach{ file = 'controllers/rogue.lua', name = 'rogue', actuators = { 'bat' }, period = 60,\n"
+    "                     bridge = true }\n"
+    "city.control.attach{ file = 'controllers/local.lua', name = 'local', actuators = { 'b2' }, period = 60 }\n";
 /* Each step: an unknown actuator, a value out of limits, and one good command. */
 static const char ROGUE_CONTROLLER[] = "local n = 0\n"
                                        "function step()\n"
@@ -392,6 +437,8 @@ static void test_rejections(void **state)
     assert_int_equal(system(cmd), 0);
     snprintf(path, sizeof path, "%s/controllers/rogue.lua", dir);
     assert_true(city_test_write_file(path, ROGUE_CONTROLLER));
+    snprintf(path, sizeof path, "%s/controllers/local.lua", dir);
+    assert_true(city_test_write_file(path, "function step() command('b2', 1) end\n"));
     snprintf(path, sizeof path, "%s/rogue.lua", dir);
     assert_true(city_test_write_file(path, ROGUE_SCENARIO));
     pid_t local = start_run(dir, path, "inproc", 0, NULL);
@@ -420,13 +467,13 @@ static void test_rejections(void **state)
     publish_retained(m, CITY_TOPIC_SET, "bat", "{\"v\":1,\"t\":0,\"src\":\"x\",\"x\":0,\"seq\":0}"); /* stray */
     for (int i = 0; i < 20; i++)
         city_mqtt_poll(m, 10);
-    pid_t run = start_run(dir, path, "bridged", port, NULL);
+    pid_t run = start_run_with(dir, path, "bridged", port, NULL, false); /* only rogue has bridge = true */
     assert_int_equal(wait_child(run, PROC_TIMEOUT_S), 0);
     city_mqtt_destroy(m);
     stop(agent, SIGTERM);
     stop(broker, SIGTERM);
-    /* 600 steps of 3 commands, the same rows in-process and bridged */
-    assert_int_equal(assert_same_runs(dir, "inproc", "bridged"), 1800);
+    /* 600 steps of 3 commands from rogue (bridged) and 1 from local (in-process), the same rows both ways */
+    assert_int_equal(assert_same_runs(dir, "inproc", "bridged"), 2400);
     char *ao = read_in(dir, "agent.out"), *re = read_in(dir, "bridged.err"), *kpi = kpi_text(dir, "bridged");
     assert_non_null(strstr(kpi, "\"control.refused\": 1200\n"));
     assert_int_equal(counter(ao, "commands"), 1800);
@@ -438,9 +485,178 @@ static void test_rejections(void **state)
     assert_int_equal(counter(re, "stray"), 1);
     assert_int_equal(counter(re, "unknown_actuator"), 600);
     assert_non_null(strstr(re, "refused 600"));
+    assert_non_null(strstr(re, "600 exchanges, 0 missed, 1800 commands")); /* local ran in-process */
     free(ao);
     free(re);
     free(kpi);
+}
+
+/* Writes DIR/NAME.lua (a scenario) and DIR/controllers/CTL.lua; returns the scenario's path (static). */
+static const char *write_scenario(const char *dir, const char *scenario, const char *ctl_name, const char *ctl)
+{
+    static char path[1200];
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/controllers", dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/controllers/%s.lua", dir, ctl_name);
+    assert_true(city_test_write_file(path, ctl));
+    snprintf(path, sizeof path, "%s/scenario.lua", dir);
+    assert_true(city_test_write_file(path, scenario));
+    return path;
+}
+
+static const char ONE_SCENARIO[] = "city.config{ dt_ms = 1000, until_s = 600, name = 'one' }\n"
+                                   "city.param('controller', '')\n"
+                                   "city.control.actuator{ name = 'b2', kind = 'generic', min = 0, max = 1 }\n"
+                                   "city.control.attach{ file = 'controllers/one.lua', name = 'one', "
+                                   "actuators = { 'b2' }, period = 60 }\n";
+
+/* No agent answers: each of the 10 periods is a miss (KPI and event), and the run still ends. */
+static void test_missed_periods(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("mqtt_miss");
+    const char *path = write_scenario(dir, ONE_SCENARIO, "one", "function step() command('b2', 1) end\n");
+    const int port = free_port();
+    pid_t broker = start_broker(dir, port);
+    char url[64], out_dir[1200];
+    snprintf(url, sizeof url, "mqtt://127.0.0.1:%d", port);
+    snprintf(out_dir, sizeof out_dir, "%s/out", dir);
+    const char *args[] = {
+        "run", path, "--quiet", "--out", out_dir, "--bridge", url, "--bridge-all", "--bridge-timeout-ms", "50", NULL};
+    CityTestRun r = city_test_run(args, PROC_TIMEOUT_S);
+    stop(broker, SIGTERM);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.err, "10 exchanges, 10 missed, 0 commands"));
+    /* no broker at all: one line, exit 2, no outputs */
+    const char *none[] = {"run", path, "--quiet", "--out", out_dir, "--bridge", url, "--bridge-timeout-ms",
+                          "200", NULL};
+    char gone[1200];
+    snprintf(gone, sizeof gone, "%s/gone", dir);
+    none[4] = gone;
+    CityTestRun r2 = city_test_run(none, PROC_TIMEOUT_S);
+    assert_int_equal(r2.exit_code, 2);
+    assert_non_null(strstr(r2.err, "no broker answers at mqtt://127.0.0.1:"));
+    assert_false(city_test_exists(gone));
+    city_test_run_free(&r2);
+    char *kpi = kpi_text(dir, "out"), *events = read_in(dir, "out/events.csv");
+    assert_non_null(strstr(kpi, "\"control.bridge_misses\": 10,"));
+    assert_non_null(strstr(kpi, "\"control.commands\": 0,"));
+    int missed = 0;
+    for (const char *p = events; (p = strstr(p, "missed the exchange")); p++)
+        missed++;
+    assert_int_equal(missed, 10);
+    free(kpi);
+    free(events);
+    city_test_run_free(&r);
+}
+
+/* A controller that raises in the agent is stopped by the run as in-process: the same commands, the
+ * same fail-safe count. */
+static void test_remote_failure(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("mqtt_crash");
+    const char *path = write_scenario(dir, ONE_SCENARIO, "one",
+                                      "local n = 0\n"
+                                      "function step()\n"
+                                      "  n = n + 1\n"
+                                      "  command('b2', n % 2)\n"
+                                      "  if n == 5 then error('boom') end\n"
+                                      "end\n");
+    pid_t local = start_run(dir, path, "inproc", 0, NULL);
+    assert_int_equal(wait_child(local, PROC_TIMEOUT_S), 0);
+    const int port = free_port();
+    pid_t broker = start_broker(dir, port);
+    static char url[64], out[1024], err[1024], file[1200];
+    snprintf(url, sizeof url, "mqtt://127.0.0.1:%d", port);
+    snprintf(out, sizeof out, "%s/agent.out", dir);
+    snprintf(err, sizeof err, "%s/agent.err", dir);
+    snprintf(file, sizeof file, "%s/controllers/one.lua", dir);
+    const char *argv[] = {CITYLAB_AGENT_BIN, file, "--broker", url, "--site", SITE, "--lockstep", "--quiet", NULL};
+    pid_t agent = spawn(argv, out, err);
+    pid_t run = start_run(dir, path, "bridged", port, NULL);
+    assert_int_equal(wait_child(run, PROC_TIMEOUT_S), 0);
+    stop(agent, SIGTERM);
+    stop(broker, SIGTERM);
+    assert_int_equal(assert_same_runs(dir, "inproc", "bridged"), 5);
+    char *kpi = kpi_text(dir, "bridged");
+    assert_non_null(strstr(kpi, "\"control.failsafe_events\": 1,"));
+    free(kpi);
+}
+
+/* mqtts:// with a username and password: a broker that takes nothing else (TLS with a throw-away CA,
+ * a password file, no anonymous clients) sees the agent's birth, and a client with the same
+ * credentials reads it. */
+static void test_tls_and_password(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("mqtt_tls");
+    const int port = free_port();
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd,
+             "cd %s && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 "
+             "-subj /CN=citylab-test-ca 2>/dev/null && "
+             "openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1 "
+             "2>/dev/null && printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext && "
+             "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 "
+             "-extfile san.ext 2>/dev/null && mosquitto_passwd -b -c pw lab s3cret && "
+             "chmod 644 server.key pw && " /* the broker drops root for its own user */
+             "printf 'listener %d 127.0.0.1\\ncafile %s/ca.crt\\ncertfile %s/server.crt\\nkeyfile "
+             "%s/server.key\\nallow_anonymous false\\npassword_file %s/pw\\npersistence false\\n' > tls.conf",
+             dir, port, dir, dir, dir, dir);
+    assert_int_equal(system(cmd), 0); /* openssl and mosquitto_passwd: scripts/setup.sh */
+    char conf[1200], out[1200], err[1200], url[64], ca[1200];
+    snprintf(conf, sizeof conf, "%s/tls.conf", dir);
+    snprintf(out, sizeof out, "%s/mosquitto.out", dir);
+    snprintf(err, sizeof err, "%s/mosquitto.err", dir);
+    const char *bargv[] = {mosquitto_bin(), "-c", conf, NULL};
+    assert_non_null(bargv[0]);
+    pid_t broker = spawn(bargv, out, err);
+    snprintf(url, sizeof url, "mqtts://127.0.0.1:%d", port);
+    snprintf(ca, sizeof ca, "%s/ca.crt", dir);
+    snprintf(out, sizeof out, "%s/agent.out", dir);
+    snprintf(err, sizeof err, "%s/agent.err", dir);
+    const char *aargv[] = {CITYLAB_AGENT_BIN, CITY_SOURCE_DIR "/scenarios/controllers/peak_shave.lua",
+                           "--broker",        url,
+                           "--site",          SITE,
+                           "--name",          "ps",
+                           "--cafile",        ca,
+                           "--user",          "lab",
+                           "--password",      "s3cret",
+                           "--quiet",         "--param",
+                           "sensor=feeder",   "--param",
+                           "battery=bat",     NULL};
+    pid_t agent = spawn(aargv, out, err);
+    char status[CITY_NET_TOPIC_MAX], why[256];
+    city_net_topic(status, sizeof status, SITE, CITY_TOPIC_STATUS, "ps");
+    const char *subs[] = {status};
+    const CityMqttOptions o = {.url = url,
+                               .client_id = "citylab-test-tls",
+                               .username = "lab",
+                               .password = "s3cret",
+                               .cafile = ca,
+                               .subscriptions = subs,
+                               .n_subscriptions = 1};
+    Watch w = {-1, false};
+    CityMqtt *m = city_mqtt_create(&o, on_watch, &w, why, sizeof why);
+    assert_non_null(m);
+    for (int i = 0; i < 30000 && !w.online; i++)
+        city_mqtt_poll(m, 10);
+    assert_true(w.online);
+    stop(agent, SIGTERM);
+    for (int i = 0; i < 30000 && w.online; i++) /* a clean exit says offline */
+        city_mqtt_poll(m, 10);
+    assert_false(w.online);
+    city_mqtt_destroy(m);
+    stop(broker, SIGTERM);
+    /* TLS files need mqtts://, and mqtts:// needs a CA */
+    const CityMqttOptions plain = {.url = "mqtt://127.0.0.1:1", .client_id = "x", .cafile = ca};
+    assert_null(city_mqtt_create(&plain, on_watch, &w, why, sizeof why));
+    assert_non_null(strstr(why, "mqtts://"));
+    const CityMqttOptions no_ca = {.url = "mqtts://127.0.0.1:1", .client_id = "x"};
+    assert_null(city_mqtt_create(&no_ca, on_watch, &w, why, sizeof why));
+    assert_non_null(strstr(why, "--cafile"));
 }
 
 /* ---- payloads ---- */
@@ -521,9 +737,14 @@ static void test_payload_formats(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_identity_lua),    cmocka_unit_test(test_identity_c),
-        cmocka_unit_test(test_broker_restart),  cmocka_unit_test(test_rejections),
-        cmocka_unit_test(test_payload_formats),
+        cmocka_unit_test_teardown(test_identity_lua, kill_children),
+        cmocka_unit_test_teardown(test_identity_c, kill_children),
+        cmocka_unit_test_teardown(test_broker_restart, kill_children),
+        cmocka_unit_test_teardown(test_rejections, kill_children),
+        cmocka_unit_test_teardown(test_missed_periods, kill_children),
+        cmocka_unit_test_teardown(test_remote_failure, kill_children),
+        cmocka_unit_test_teardown(test_tls_and_password, kill_children),
+        cmocka_unit_test_teardown(test_payload_formats, kill_children),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,7 +15,7 @@
 #include "test_support.h"
 #include <stdio.h>
 
-static char err[512];
+static CityError err;
 
 static bool bit(const uint64_t *m, int32_t k)
 {
@@ -33,10 +33,10 @@ static void test_grid_counts_and_geometry(void **state)
                       .lanes = 2,
                       .speed_mps = 13.89,
                       .junction = CITY_JUNCTION_TRAFFIC_LIGHT};
-    assert_int_equal(city_road_builder_grid(b, &g, err, sizeof err), CITY_OK);
-    CityRoadNet *net = city_road_builder_build(b, err, sizeof err);
+    assert_int_equal(city_road_builder_grid(b, &g, &err), CITY_OK);
+    CityRoadNet *net = city_road_builder_build(b, &err);
     if (!net)
-        fail_msg("%s", err);
+        fail_msg("%s", err.msg);
     city_road_builder_destroy(b);
     int normal_edges = 0, normal_lanes = 0;
     for (int32_t e = 0; e < net->n_edges; e++)
@@ -89,11 +89,11 @@ static void test_grid_counts_and_geometry(void **state)
 static CityRoadNet *crossing(CityJunctionType type, int major_priority, int minor_priority)
 {
     CityRoadBuilder *b = city_road_builder_create();
-    int32_t c = city_road_builder_node(b, "C", 0, 0, type, err, sizeof err);
-    int32_t w = city_road_builder_node(b, "W", -200, 0, CITY_JUNCTION_PRIORITY, err, sizeof err);
-    int32_t e = city_road_builder_node(b, "E", 200, 0, CITY_JUNCTION_PRIORITY, err, sizeof err);
-    int32_t s = city_road_builder_node(b, "S", 0, -200, CITY_JUNCTION_PRIORITY, err, sizeof err);
-    int32_t n = city_road_builder_node(b, "N", 0, 200, CITY_JUNCTION_PRIORITY, err, sizeof err);
+    int32_t c = city_road_builder_node(b, "C", 0, 0, type, &err);
+    int32_t w = city_road_builder_node(b, "W", -200, 0, CITY_JUNCTION_PRIORITY, &err);
+    int32_t e = city_road_builder_node(b, "E", 200, 0, CITY_JUNCTION_PRIORITY, &err);
+    int32_t s = city_road_builder_node(b, "S", 0, -200, CITY_JUNCTION_PRIORITY, &err);
+    int32_t n = city_road_builder_node(b, "N", 0, 200, CITY_JUNCTION_PRIORITY, &err);
     CityEdgeSpec roads[] = {
         {.id = "WC", .from = w, .to = c, .lanes = 1, .speed_mps = 13.89, .priority = major_priority},
         {.id = "EC", .from = e, .to = c, .lanes = 1, .speed_mps = 13.89, .priority = major_priority},
@@ -101,10 +101,10 @@ static CityRoadNet *crossing(CityJunctionType type, int major_priority, int mino
         {.id = "NC", .from = n, .to = c, .lanes = 1, .speed_mps = 13.89, .priority = minor_priority},
     };
     for (int i = 0; i < 4; i++)
-        assert_int_equal(city_road_builder_road(b, &roads[i], err, sizeof err), CITY_OK);
-    CityRoadNet *net = city_road_builder_build(b, err, sizeof err);
+        assert_int_equal(city_road_builder_road(b, &roads[i], &err), CITY_OK);
+    CityRoadNet *net = city_road_builder_build(b, &err);
     if (!net)
-        fail_msg("%s", err);
+        fail_msg("%s", err.msg);
     city_road_builder_destroy(b);
     return net;
 }
@@ -161,16 +161,16 @@ static void test_bad_input(void **state)
 {
     (void)state;
     CityRoadBuilder *b = city_road_builder_create();
-    int32_t a = city_road_builder_node(b, "A", 0, 0, CITY_JUNCTION_PRIORITY, err, sizeof err);
+    int32_t a = city_road_builder_node(b, "A", 0, 0, CITY_JUNCTION_PRIORITY, &err);
     CityEdgeSpec e = {.id = "AB", .from = a, .to = 7, .lanes = 1, .speed_mps = 10};
-    assert_true(city_road_builder_edge(b, &e, err, sizeof err) < 0);
-    assert_non_null(strstr(err, "'AB'"));
-    int32_t c = city_road_builder_node(b, "B", 100, 0, CITY_JUNCTION_PRIORITY, err, sizeof err);
+    assert_true(city_road_builder_edge(b, &e, &err) < 0);
+    assert_non_null(strstr(err.msg, "'AB'"));
+    int32_t c = city_road_builder_node(b, "B", 100, 0, CITY_JUNCTION_PRIORITY, &err);
     CityEdgeSpec z = {.id = "AB0", .from = a, .to = c, .lanes = 0, .speed_mps = 10};
-    assert_true(city_road_builder_edge(b, &z, err, sizeof err) < 0);
-    assert_non_null(strstr(err, "'AB0'"));
-    assert_true(city_road_builder_node(b, "A", 5, 5, CITY_JUNCTION_PRIORITY, err, sizeof err) < 0);
-    assert_non_null(strstr(err, "'A'"));
+    assert_true(city_road_builder_edge(b, &z, &err) < 0);
+    assert_non_null(strstr(err.msg, "'AB0'"));
+    assert_true(city_road_builder_node(b, "A", 5, 5, CITY_JUNCTION_PRIORITY, &err) < 0);
+    assert_non_null(strstr(err.msg, "'A'"));
     city_road_builder_destroy(b);
 }
 

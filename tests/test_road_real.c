@@ -141,11 +141,31 @@ static void test_jamsil_01s(void **state)
     check_case(CITY_SOURCE_DIR "/assets/jamsil/jamsil.net.xml", "jamsil-p2.rou.xml", 100);
 }
 
+/* One vehicle a second on Jamsil: queues on Songpa-daero (426094557#*)
+ * cross chains of short lanes between joined junctions, several lines in
+ * one 1 s step. */
+static void test_jamsil_p1_1s(void **state)
+{
+    (void)state;
+    if (!HEAVY_CASES)
+        skip();
+    check_case(CITY_SOURCE_DIR "/assets/jamsil/jamsil.net.xml", "jamsil-p1.rou.xml", 1000);
+}
+
+static void test_jamsil_p1_01s(void **state)
+{
+    (void)state;
+    if (!HEAVY_CASES)
+        skip();
+    check_case(CITY_SOURCE_DIR "/assets/jamsil/jamsil.net.xml", "jamsil-p1.rou.xml", 100);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_center_1s), cmocka_unit_test(test_center_01s), cmocka_unit_test(test_east_1s),
-        cmocka_unit_test(test_east_01s),  cmocka_unit_test(test_jamsil_1s),  cmocka_unit_test(test_jamsil_01s),
+        cmocka_unit_test(test_center_1s),    cmocka_unit_test(test_center_01s),    cmocka_unit_test(test_east_1s),
+        cmocka_unit_test(test_east_01s),     cmocka_unit_test(test_jamsil_1s),     cmocka_unit_test(test_jamsil_01s),
+        cmocka_unit_test(test_jamsil_p1_1s), cmocka_unit_test(test_jamsil_p1_01s),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,41 +46,40 @@ typedef struct Fixture {
 static void fixture_init(Fixture *f, CityTlsType type, double offset_s, const Timing timing[4], int32_t dt_ms)
 {
     memset(f, 0, sizeof *f);
-    char err[256] = "";
+    CityError err = {0};
     CityRoadNet *net = city_road_net_create();
     assert_non_null(net);
     static const double ax[N_ARMS] = {0, 100, 0, -100}, ay[N_ARMS] = {100, 0, -100, 0};
     static const char *const names[N_ARMS] = {"N", "E", "S", "W"};
-    int32_t c = city_road_net_add_junction(net, "C", CITY_JUNCTION_TRAFFIC_LIGHT, 0, 0, NULL, 0, err, sizeof err);
+    int32_t c = city_road_net_add_junction(net, "C", CITY_JUNCTION_TRAFFIC_LIGHT, 0, 0, NULL, 0, &err);
     assert_true(c >= 0);
     int32_t arm[N_ARMS];
     for (int k = 0; k < N_ARMS; k++) {
-        arm[k] =
-            city_road_net_add_junction(net, names[k], CITY_JUNCTION_DEAD_END, ax[k], ay[k], NULL, 0, err, sizeof err);
+        arm[k] = city_road_net_add_junction(net, names[k], CITY_JUNCTION_DEAD_END, ax[k], ay[k], NULL, 0, &err);
         assert_true(arm[k] >= 0);
     }
     for (int k = 0; k < N_ARMS; k++) {
         char id[16];
         snprintf(id, sizeof id, "%s_in", names[k]);
-        int32_t e = city_road_net_add_edge(net, id, arm[k], c, 1, false, NULL, err, sizeof err);
+        int32_t e = city_road_net_add_edge(net, id, arm[k], c, 1, false, NULL, &err);
         assert_true(e >= 0);
         CityPoint in_shape[2] = {{ax[k], ay[k]}, {0.1 * ax[k], 0.1 * ay[k]}};
         snprintf(id, sizeof id, "%s_in_0", names[k]);
-        f->in[k] = city_road_net_add_lane(net, e, id, 13.9, 0, 3.2, CITY_VC_ALL, in_shape, 2, err, sizeof err);
+        f->in[k] = city_road_net_add_lane(net, e, id, 13.9, 0, 3.2, CITY_VC_ALL, in_shape, 2, &err);
         assert_true(f->in[k] >= 0);
         snprintf(id, sizeof id, "%s_out", names[k]);
-        e = city_road_net_add_edge(net, id, c, arm[k], 1, false, NULL, err, sizeof err);
+        e = city_road_net_add_edge(net, id, c, arm[k], 1, false, NULL, &err);
         assert_true(e >= 0);
         CityPoint out_shape[2] = {{0.1 * ax[k], 0.1 * ay[k]}, {ax[k], ay[k]}};
         snprintf(id, sizeof id, "%s_out_0", names[k]);
-        f->out[k] = city_road_net_add_lane(net, e, id, 13.9, 0, 3.2, CITY_VC_ALL, out_shape, 2, err, sizeof err);
+        f->out[k] = city_road_net_add_lane(net, e, id, 13.9, 0, 3.2, CITY_VC_ALL, out_shape, 2, &err);
         assert_true(f->out[k] >= 0);
     }
-    f->tls = city_road_net_add_tls(net, "C", "0", type, offset_s, N_LINKS, err, sizeof err);
+    f->tls = city_road_net_add_tls(net, "C", "0", type, offset_s, N_LINKS, &err);
     assert_true(f->tls >= 0);
     for (int p = 0; p < 4; p++)
         assert_true(city_road_net_add_phase(net, f->tls, timing[p].dur_s, timing[p].min_s, timing[p].max_s, STATES4[p],
-                                            err, sizeof err) >= 0);
+                                            &err) >= 0);
     /* Right-hand traffic: from arm k, right leads to arm k+3, straight to
      * k+2, left to k+1 (mod 4). */
     for (int k = 0; k < N_ARMS; k++) {
@@ -88,11 +87,11 @@ static void fixture_init(Fixture *f, CityTlsType type, double offset_s, const Ti
         static const char dir[3] = {'r', 's', 'l'};
         for (int m = 0; m < 3; m++)
             assert_true(city_road_net_add_connection(net, f->in[k], f->out[(k + turn[m]) % 4], NULL, 0, c, f->tls,
-                                                     3 * k + m, dir[m], m == 2 ? 'm' : 'M', err, sizeof err) >= 0);
+                                                     3 * k + m, dir[m], m == 2 ? 'm' : 'M', &err) >= 0);
     }
-    assert_int_equal(city_road_net_set_junction_tls(net, c, f->tls, err, sizeof err), CITY_OK);
-    if (city_road_net_finalize(net, err, sizeof err) != CITY_OK)
-        fail_msg("finalize: %s", err);
+    assert_int_equal(city_road_net_set_junction_tls(net, c, f->tls, &err), CITY_OK);
+    if (city_road_net_finalize(net, &err) != CITY_OK)
+        fail_msg("finalize: %s", err.msg);
     assert_true(net->n_lanes <= 16);
     f->net = net;
     f->sig = road_signals_create(net);
@@ -445,10 +444,10 @@ static void test_max_pressure_ties(void **state)
 
     /* two equal better greens (2 and 4): the lower index */
     fixture_init(&f, CITY_TLS_MAX_PRESSURE, 0, MP4, 100);
-    char err[256] = "";
+    CityError err = {0};
     CityTlsPhase ph[5] = {{31, 5, 31, 0}, {3, 3, 3, 0}, {31, 5, 31, 0}, {3, 3, 3, 0}, {31, 5, 31, 0}};
     const char *states[5] = {STATES4[0], STATES4[1], STATES4[2], STATES4[3], STATES4[2]};
-    assert_int_equal(road_signals_set_program(f.sig, f.tls, ph, states, 5, err, sizeof err), CITY_OK);
+    assert_int_equal(road_signals_set_program(f.sig, f.tls, ph, states, 5, &err), CITY_OK);
     f.count[f.in[3]] = 2;
     fx_run_to(&f, 8000);
     assert_int_equal(fx_phase(&f), 2);
@@ -463,10 +462,10 @@ static void test_max_pressure_synthesized_yellow(void **state)
     (void)state;
     Fixture f;
     fixture_init(&f, CITY_TLS_MAX_PRESSURE, 0, MP4, 100);
-    char err[256] = "";
+    CityError err = {0};
     CityTlsPhase ph[2] = {{31, 5, 31, 0}, {31, 5, 31, 0}};
     const char *states[2] = {"GGgrrrGGgrrr", "GrrGGgGrrGGg"};
-    assert_int_equal(road_signals_set_program(f.sig, f.tls, ph, states, 2, err, sizeof err), CITY_OK);
+    assert_int_equal(road_signals_set_program(f.sig, f.tls, ph, states, 2, &err), CITY_OK);
     f.count[f.in[1]] = 10;
     fx_run_to(&f, 4900);
     assert_string_equal(road_signals_state(f.sig, f.tls), "GGgrrrGGgrrr");
@@ -489,29 +488,29 @@ static void test_external_holds_until_told(void **state)
 {
     (void)state;
     Fixture f;
-    char err[256] = "";
+    CityError err = {0};
     fixture_init(&f, CITY_TLS_EXTERNAL, 0, FIXED4, 1000);
     fx_run_to(&f, 49000);
     assert_int_equal(fx_phase(&f), 0);
     assert_true(fx_start(&f) == 0.0);
-    assert_int_equal(road_signals_set_phase(f.sig, f.tls, 1, 50.0, err, sizeof err), CITY_OK);
+    assert_int_equal(road_signals_set_phase(f.sig, f.tls, 1, 50.0, &err), CITY_OK);
     fx_run_to(&f, 60000);
-    assert_int_equal(road_signals_set_phase(f.sig, f.tls, 2, 61.0, err, sizeof err), CITY_OK);
+    assert_int_equal(road_signals_set_phase(f.sig, f.tls, 2, 61.0, &err), CITY_OK);
     fx_run_to(&f, 200000);
     assert_int_equal(fx_phase(&f), 2);
     assert_true(fx_start(&f) == 61.0);
     assert_string_equal(road_signals_state(f.sig, f.tls), STATES4[2]);
 
-    assert_int_equal(road_signals_set_phase(f.sig, f.tls, 4, 201.0, err, sizeof err), CITY_ERR_INVALID);
-    assert_non_null(strstr(err, "'C'"));
-    assert_non_null(strstr(err, "no phase 4"));
-    assert_int_equal(road_signals_set_type(f.sig, f.tls, (CityTlsType)99, err, sizeof err), CITY_ERR_INVALID);
-    assert_non_null(strstr(err, "'C'"));
-    assert_int_equal(road_signals_set_phase(f.sig, 7, 0, 201.0, err, sizeof err), CITY_ERR_INVALID);
+    assert_int_equal(road_signals_set_phase(f.sig, f.tls, 4, 201.0, &err), CITY_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "'C'"));
+    assert_non_null(strstr(err.msg, "no phase 4"));
+    assert_int_equal(road_signals_set_type(f.sig, f.tls, (CityTlsType)99, &err), CITY_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "'C'"));
+    assert_int_equal(road_signals_set_phase(f.sig, 7, 0, 201.0, &err), CITY_ERR_INVALID);
 
     /* back to fixed time: the held green overran, so it ends at the next
      * step and the program goes on from there */
-    assert_int_equal(road_signals_set_type(f.sig, f.tls, CITY_TLS_STATIC, err, sizeof err), CITY_OK);
+    assert_int_equal(road_signals_set_type(f.sig, f.tls, CITY_TLS_STATIC, &err), CITY_OK);
     fx_run_to(&f, 201000);
     assert_int_equal(fx_phase(&f), 3);
     assert_true(fx_start(&f) == 201.0);
@@ -526,11 +525,11 @@ static void test_external_holds_until_told(void **state)
 static void expect_refused(Fixture *f, const CityTlsPhase *ph, const char *const *states, int32_t n,
                            const char *const *needles)
 {
-    char err[512] = "";
-    assert_int_equal(road_signals_set_program(f->sig, f->tls, ph, states, n, err, sizeof err), CITY_ERR_INVALID);
+    CityError err = {0};
+    assert_int_equal(road_signals_set_program(f->sig, f->tls, ph, states, n, &err), CITY_ERR_INVALID);
     for (; *needles; needles++)
-        if (!strstr(err, *needles))
-            fail_msg("message \"%s\" lacks \"%s\"", err, *needles);
+        if (!strstr(err.msg, *needles))
+            fail_msg("message \"%s\" lacks \"%s\"", err.msg, *needles);
 }
 
 static void test_bad_programs_refused(void **state)
@@ -571,14 +570,14 @@ static void test_bad_programs_refused(void **state)
 static void test_set_program(void **state)
 {
     (void)state;
-    char err[256] = "";
+    CityError err = {0};
     Fixture f;
     /* before the run a new program is aligned to the offset: 10 s offset in
      * a 20 + 5 + 20 + 5 s cycle puts t = 0 at 40 s, 15 s into phase 2 */
     fixture_init(&f, CITY_TLS_STATIC, 10, FIXED4, 1000);
     CityTlsPhase four[4] = {{20, 20, 20, 0}, {5, 5, 5, 0}, {20, 20, 20, 0}, {5, 5, 5, 0}};
     const char *states[4] = {STATES4[0], STATES4[1], STATES4[2], STATES4[3]};
-    assert_int_equal(road_signals_set_program(f.sig, f.tls, four, states, 4, err, sizeof err), CITY_OK);
+    assert_int_equal(road_signals_set_program(f.sig, f.tls, four, states, 4, &err), CITY_OK);
     assert_int_equal(fx_phase(&f), 2);
     assert_true(fx_start(&f) == -15.0);
     fx_run_to(&f, 4000);
@@ -597,7 +596,7 @@ static void test_set_program(void **state)
     fixture_init(&f, CITY_TLS_STATIC, 0, FIXED4, 1000);
     fx_run_to(&f, 40000); /* phase 2 since 34 s */
     CityTlsPhase short4[4] = {{10, 10, 10, 0}, {3, 3, 3, 0}, {10, 10, 10, 0}, {3, 3, 3, 0}};
-    assert_int_equal(road_signals_set_program(f.sig, f.tls, short4, states, 4, err, sizeof err), CITY_OK);
+    assert_int_equal(road_signals_set_program(f.sig, f.tls, short4, states, 4, &err), CITY_OK);
     assert_int_equal(fx_phase(&f), 2);
     assert_true(fx_start(&f) == 34.0);
     fx_run_to(&f, 43000);
@@ -624,7 +623,7 @@ static uint64_t signals_hash(const Fixture *f)
 static void test_hash_follows_state(void **state)
 {
     (void)state;
-    char err[256] = "";
+    CityError err = {0};
     Fixture a, b;
     fixture_init(&a, CITY_TLS_MAX_PRESSURE, 0, MP4, 100);
     fixture_init(&b, CITY_TLS_MAX_PRESSURE, 0, MP4, 100);
@@ -633,13 +632,13 @@ static void test_hash_follows_state(void **state)
     fx_run_to(&b, 100000);
     assert_true(signals_hash(&a) == signals_hash(&b));
     /* a phase start one tick apart changes it */
-    assert_int_equal(road_signals_set_phase(a.sig, a.tls, 0, 100.0, err, sizeof err), CITY_OK);
-    assert_int_equal(road_signals_set_phase(b.sig, b.tls, 0, 100.1, err, sizeof err), CITY_OK);
+    assert_int_equal(road_signals_set_phase(a.sig, a.tls, 0, 100.0, &err), CITY_OK);
+    assert_int_equal(road_signals_set_phase(b.sig, b.tls, 0, 100.1, &err), CITY_OK);
     assert_true(signals_hash(&a) != signals_hash(&b));
-    assert_int_equal(road_signals_set_phase(b.sig, b.tls, 0, 100.0, err, sizeof err), CITY_OK);
+    assert_int_equal(road_signals_set_phase(b.sig, b.tls, 0, 100.0, &err), CITY_OK);
     assert_true(signals_hash(&a) == signals_hash(&b));
     /* so does the mode */
-    assert_int_equal(road_signals_set_type(b.sig, b.tls, CITY_TLS_STATIC, err, sizeof err), CITY_OK);
+    assert_int_equal(road_signals_set_type(b.sig, b.tls, CITY_TLS_STATIC, &err), CITY_OK);
     assert_true(signals_hash(&a) != signals_hash(&b));
     fixture_free(&a);
     fixture_free(&b);

@@ -23,7 +23,7 @@
 #include "city_road.h"
 #include "city_sumo.h"
 
-static char err[1024];
+static CityError err;
 
 static CityWorld *new_world(int32_t dt_ms, uint64_t seed)
 {
@@ -35,9 +35,9 @@ static CityWorld *new_world(int32_t dt_ms, uint64_t seed)
 
 static int32_t junction(CityRoadNet *net, const char *id, CityJunctionType type, double x, double y)
 {
-    int32_t j = city_road_net_add_junction(net, id, type, x, y, NULL, 0, err, sizeof err);
+    int32_t j = city_road_net_add_junction(net, id, type, x, y, NULL, 0, &err);
     if (j < 0)
-        fail_msg("%s", err);
+        fail_msg("%s", err.msg);
     return j;
 }
 
@@ -45,28 +45,28 @@ static int32_t junction(CityRoadNet *net, const char *id, CityJunctionType type,
 static int32_t straight(CityRoadNet *net, const char *id, int32_t a, int32_t b, CityPoint p0, CityPoint p1,
                         double speed)
 {
-    int32_t e = city_road_net_add_edge(net, id, a, b, 1, false, NULL, err, sizeof err);
+    int32_t e = city_road_net_add_edge(net, id, a, b, 1, false, NULL, &err);
     if (e < 0)
-        fail_msg("%s", err);
+        fail_msg("%s", err.msg);
     char lane[64];
     snprintf(lane, sizeof lane, "%s_0", id);
     CityPoint shape[2] = {p0, p1};
-    if (city_road_net_add_lane(net, e, lane, speed, 0, 3.2, CITY_VC_ALL, shape, 2, err, sizeof err) < 0)
-        fail_msg("%s", err);
+    if (city_road_net_add_lane(net, e, lane, speed, 0, 3.2, CITY_VC_ALL, shape, 2, &err) < 0)
+        fail_msg("%s", err.msg);
     return e;
 }
 
 static void connect(CityRoadNet *net, int32_t from_edge, int32_t to_edge, int32_t junction_idx, int32_t tls)
 {
     if (city_road_net_add_connection(net, net->edges[from_edge].lane_first, net->edges[to_edge].lane_first, NULL, 0,
-                                     junction_idx, tls, tls >= 0 ? 0 : -1, 's', 'M', err, sizeof err) < 0)
-        fail_msg("%s", err);
+                                     junction_idx, tls, tls >= 0 ? 0 : -1, 's', 'M', &err) < 0)
+        fail_msg("%s", err.msg);
 }
 
 static void finalize(CityRoadNet *net)
 {
-    if (city_road_net_finalize(net, err, sizeof err) != CITY_OK)
-        fail_msg("%s", err);
+    if (city_road_net_finalize(net, &err) != CITY_OK)
+        fail_msg("%s", err.msg);
 }
 
 static CityRoad *make_road(CityWorld *w, CityRoadNet *net)
@@ -203,14 +203,14 @@ static Approach signal_approach(double green, double yellow, double red, uint64_
     int32_t j0 = junction(net, "J0", CITY_JUNCTION_PRIORITY, -1000, 0);
     int32_t j1 = junction(net, "J1", CITY_JUNCTION_TRAFFIC_LIGHT, 0, 0);
     int32_t j2 = junction(net, "J2", CITY_JUNCTION_PRIORITY, 500, 0);
-    int32_t tls = city_road_net_add_tls(net, "J1", "0", CITY_TLS_STATIC, 0, 1, err, sizeof err);
+    int32_t tls = city_road_net_add_tls(net, "J1", "0", CITY_TLS_STATIC, 0, 1, &err);
     assert_true(tls >= 0);
-    assert_true(city_road_net_add_phase(net, tls, green, 0, 0, "G", err, sizeof err) >= 0);
+    assert_true(city_road_net_add_phase(net, tls, green, 0, 0, "G", &err) >= 0);
     if (red > 0) {
-        assert_true(city_road_net_add_phase(net, tls, yellow, 0, 0, "y", err, sizeof err) >= 0);
-        assert_true(city_road_net_add_phase(net, tls, red, 0, 0, "r", err, sizeof err) >= 0);
+        assert_true(city_road_net_add_phase(net, tls, yellow, 0, 0, "y", &err) >= 0);
+        assert_true(city_road_net_add_phase(net, tls, red, 0, 0, "r", &err) >= 0);
     }
-    assert_int_equal(city_road_net_set_junction_tls(net, j1, tls, err, sizeof err), CITY_OK);
+    assert_int_equal(city_road_net_set_junction_tls(net, j1, tls, &err), CITY_OK);
     int32_t a = straight(net, "in", j0, j1, (CityPoint){-1000, 0}, (CityPoint){0, 0}, 13.89);
     int32_t b = straight(net, "out", j1, j2, (CityPoint){0, 0}, (CityPoint){500, 0}, 13.89);
     connect(net, a, b, j1, tls);

@@ -309,12 +309,58 @@ static void test_refusals(void **state)
     city_world_destroy(w);
 }
 
+/* Kept readings for inspectors: the last four of a noisy, dropping
+ * channel, newest first, are exactly the last four the sink received,
+ * truth included; channels added later are covered; depth 0 keeps none. */
+static void test_history_keeps_last_readings(void **state)
+{
+    (void)state;
+    CityWorld *w = world(5, 1000);
+    CitySensorDef d = city_sensor_def_default(CITY_SENSOR_MANUAL, CITY_QTY_COUNT, "c");
+    d.noise_sd = 1.5;
+    d.dropout_p = 0.3;
+    d.latency_s = 0.25;
+    const int32_t ch = city_sensor_add(w, &d);
+    CitySensors *s = city_sensors_of(w);
+    assert_int_equal(city_sensors_keep_history(s, 4), CITY_OK);
+    assert_int_equal(city_sensors_keep_history(s, 65), CITY_ERR_INVALID);
+    assert_int_equal(city_sensors_keep_history(s, 4), CITY_OK);
+    Capture cap = {0};
+    city_sensors_set_sink(s, capture_sink, &cap);
+    run_feeding(w, ch, 50, counts, true);
+    CitySensorDef d2 = city_sensor_def_default(CITY_SENSOR_MANUAL, CITY_QTY_POWER, "p");
+    const int32_t ch2 = city_sensor_add(w, &d2);
+    run_feeding(w, ch2, 5, ten, false);
+    CitySensorSample h[8];
+    size_t seen = 0;
+    for (size_t k = 0; k < cap.n; k++)
+        seen += !strcmp(cap.r[k].sensor, "c");
+    assert_true(seen > 20 && seen < 50); /* some dropped */
+    assert_int_equal(city_sensor_history(s, ch, h, 8), 4);
+    size_t k = cap.n;
+    for (int32_t j = 0; j < 4; j++) {
+        do
+            k--;
+        while (strcmp(cap.r[k].sensor, "c") != 0);
+        assert_true(h[j].value == cap.r[k].value && h[j].truth == cap.truth[k]);
+        assert_int_equal(h[j].measured_ms, cap.r[k].measured_ms);
+        assert_int_equal(h[j].arrives_ms, cap.r[k].measured_ms + 250);
+    }
+    assert_int_equal(city_sensor_history(s, ch2, h, 2), 2);
+    assert_true(h[0].value == 10.0 && h[0].measured_ms > h[1].measured_ms);
+    assert_int_equal(city_sensors_keep_history(s, 0), CITY_OK);
+    assert_int_equal(city_sensor_history(s, ch, h, 8), 0);
+    capture_free(&cap);
+    city_world_destroy(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_exact_without_noise),    cmocka_unit_test(test_noise_bias_dropout_statistics),
-        cmocka_unit_test(test_stuck_dead_and_latency), cmocka_unit_test(test_quantum_range_and_humidity),
-        cmocka_unit_test(test_determinism_all_models), cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_exact_without_noise),         cmocka_unit_test(test_noise_bias_dropout_statistics),
+        cmocka_unit_test(test_stuck_dead_and_latency),      cmocka_unit_test(test_quantum_range_and_humidity),
+        cmocka_unit_test(test_determinism_all_models),      cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_history_keeps_last_readings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

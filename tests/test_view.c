@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 #include <png.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,7 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "city_control.h"
+#include "city_road.h"
 #include "test_support.h"
+#include "view_internal.h"
 
 /* A small scenario: a 3x3 signalised grid with traffic and the map. */
 static const char *scenario_text = "city.config{ until_s = 300, dt_ms = 500 }\n"
@@ -42,8 +46,8 @@ static const char *write_scenario(void)
     return path;
 }
 
-/* Reads a PNG; returns its size and whether it holds more than one colour. */
-static void read_png(const char *path, int *w, int *h, int *colours_seen)
+/* A PNG's pixels as RGB rows (owned by the caller). */
+static unsigned char *load_rgb(const char *path, int *w, int *h)
 {
     FILE *f = fopen(path, "rb");
     assert_non_null(f);
@@ -57,28 +61,42 @@ static void read_png(const char *path, int *w, int *h, int *colours_seen)
     png_read_info(png, info);
     *w = (int)png_get_image_width(png, info);
     *h = (int)png_get_image_height(png, info);
-    png_set_strip_16(png);
-    png_set_expand(png);
+    assert_int_equal(png_get_color_type(png, info), PNG_COLOR_TYPE_RGB);
     png_read_update_info(png, info);
-    size_t rowbytes = png_get_rowbytes(png, info);
-    unsigned char *row = malloc(rowbytes);
-    unsigned char first[4] = {0};
-    int distinct = 1;
-    int channels = png_get_channels(png, info);
-    for (int y = 0; y < *h; y++) {
-        png_read_row(png, row, NULL);
-        for (int x = 0; x < *w; x++) {
-            unsigned char *p = row + (size_t)x * (size_t)channels;
-            if (x == 0 && y == 0)
-                memcpy(first, p, (size_t)(channels < 4 ? channels : 4));
-            else if (memcmp(first, p, (size_t)(channels < 4 ? channels : 4)) != 0)
-                distinct = 2;
-        }
-    }
-    *colours_seen = distinct;
-    free(row);
+    unsigned char *px = malloc((size_t)*w * (size_t)*h * 3);
+    assert_non_null(px);
+    for (int y = 0; y < *h; y++)
+        png_read_row(png, px + (size_t)y * (size_t)*w * 3, NULL);
     png_destroy_read_struct(&png, &info, NULL);
     fclose(f);
+    return px;
+}
+
+static bool pixel_is(const unsigned char *px, int w, int x, int y, int r, int g, int b)
+{
+    const unsigned char *p = px + ((size_t)y * (size_t)w + (size_t)x) * 3;
+    return p[0] == r && p[1] == g && p[2] == b;
+}
+
+/* Pixels of exactly this colour in the box [x0, x1) x [y0, y1). */
+static int count_colour(const unsigned char *px, int w, int x0, int y0, int x1, int y1, int r, int g, int b)
+{
+    int n = 0;
+    for (int y = y0; y < y1; y++)
+        for (int x = x0; x < x1; x++)
+            n += pixel_is(px, w, x, y, r, g, b);
+    return n;
+}
+
+/* Reads a PNG; returns its size and whether it holds more than one colour. */
+static void read_png(const char *path, int *w, int *h, int *colours_seen)
+{
+    unsigned char *px = load_rgb(path, w, h);
+    *colours_seen = 1;
+    for (size_t k = 1; k < (size_t)*w * (size_t)*h && *colours_seen == 1; k++)
+        if (memcmp(px, px + 3 * k, 3) != 0)
+            *colours_seen = 2;
+    free(px);
 }
 
 static void test_screenshot(void **state)
@@ -99,6 +117,198 @@ static void test_screenshot(void **state)
     assert_int_equal(h, 400);
     assert_int_equal(colours, 2);
     city_test_run_free(&r);
+}
+
+/* Same scenario, same seed, same time: the same PNG, byte for byte. The
+ * picture is laid out as documented: the panel takes the right margin
+ * (its edge line at x = 1280 - 340 at 1280x800), the city keeps the rest,
+ * and the vehicle-speed legend bar is in the panel. */
+static void test_screenshot_same_bytes_and_layout(void **state)
+{
+    (void)state;
+    const char *scn = write_scenario();
+    char png[2][600];
+    char *bytes[2];
+    size_t len[2];
+    for (int i = 0; i < 2; i++) {
+        char out[600];
+        snprintf(png[i], sizeof png[i], "%s/shot.png", city_test_scratch(i ? "view_same_b" : "view_same_a"));
+        snprintf(out, sizeof out, "%s/out", city_test_scratch(i ? "view_same_b_out" : "view_same_a_out"));
+        const char *args[] = {"run",  scn,   "--seed", "5", "--screenshot", png[i],
+                              "--at", "150", "--out",  out, "--quiet",      NULL};
+        CityTestRun r = city_test_run(args, 120);
+        if (r.exit_code != 0)
+            fail_msg("screenshot run exit %d: %s", r.exit_code, r.err);
+        city_test_run_free(&r);
+        bytes[i] = city_test_read_file(png[i], &len[i]);
+        assert_non_null(bytes[i]);
+    }
+    assert_int_equal(len[0], len[1]);
+    assert_memory_equal(bytes[0], bytes[1], len[0]);
+    free(bytes[0]);
+    free(bytes[1]);
+    int w, h;
+    unsigned char *px = load_rgb(png[0], &w, &h);
+    assert_int_equal(w, CITY_VIEW_DEFAULT_WIDTH_PX);
+    const int panel_x = 1280 - 340;
+    for (int y = 0; y < h; y += 50) {
+        assert_true(pixel_is(px, w, panel_x, y, 96, 104, 128));    /* the panel's edge */
+        assert_true(pixel_is(px, w, panel_x - 1, y, 16, 18, 24) || /* the map's background, or the city on it */
+                    !pixel_is(px, w, panel_x - 1, y, 24, 26, 33));
+    }
+    /* the first step of the vehicle-speed legend: view_speed_color(0.5 / 48, 60) */
+    SDL_Color c = view_speed_color(0.5 / 48, 60);
+    int in_panel = count_colour(px, w, panel_x, 0, w, h, c.r, c.g, c.b);
+    assert_true(in_panel >= 6 * 8); /* a bar segment: 1/48 of the legend's width, 8 px high */
+    free(px);
+}
+
+/* --frames DIR --every S: a PNG at t = 0, S, 2S, ... named by time / S;
+ * a folder citylab did not write is refused with one line and exit 2; a
+ * second time-lapse into citylab's folder replaces the first one's frames. */
+static void test_frames(void **state)
+{
+    (void)state;
+    const char *scn = write_scenario();
+    char frames[600], out[600], path[700];
+    snprintf(frames, sizeof frames, "%s/lapse", city_test_scratch("view_frames"));
+    snprintf(out, sizeof out, "%s/out", city_test_scratch("view_frames_out"));
+    const char *a1[] = {"run", scn,      "--until", "300",   "--frames", frames,    "--every",
+                        "60",  "--size", "320x200", "--out", out,        "--quiet", NULL};
+    CityTestRun r = city_test_run(a1, 120);
+    if (r.exit_code != 0)
+        fail_msg("frames run exit %d: %s", r.exit_code, r.err);
+    city_test_run_free(&r);
+    /* 0, 60, ..., 300 s: six frames and the marker */
+    assert_int_equal(city_test_count_entries(frames), 6 + 1);
+    for (int k = 0; k <= 5; k++) {
+        snprintf(path, sizeof path, "%s/frame-%06d.png", frames, k);
+        int w, h, colours;
+        read_png(path, &w, &h, &colours);
+        assert_int_equal(w, 320);
+        assert_int_equal(h, 200);
+        assert_int_equal(colours, 2);
+    }
+    const char *a2[] = {"run", scn,      "--until", "200",   "--frames", frames,    "--every",
+                        "100", "--size", "320x200", "--out", out,        "--quiet", NULL};
+    r = city_test_run(a2, 120);
+    assert_int_equal(r.exit_code, 0);
+    city_test_run_free(&r);
+    assert_int_equal(city_test_count_entries(frames), 3 + 1);
+    snprintf(path, sizeof path, "%s/frame-000002.png", frames);
+    assert_true(city_test_exists(path));
+    snprintf(path, sizeof path, "%s/frame-000003.png", frames);
+    assert_false(city_test_exists(path));
+
+    char mine[600];
+    snprintf(mine, sizeof mine, "%s", city_test_scratch("view_frames_mine"));
+    snprintf(path, sizeof path, "%s/notes.txt", mine);
+    assert_true(city_test_write_file(path, "mine\n"));
+    const char *a3[] = {"run", scn, "--until", "60", "--frames", mine, "--out", out, "--quiet", NULL};
+    r = city_test_run(a3, 120);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.err, "--frames"));
+    assert_null(strchr(r.err, '\n') == r.err + strlen(r.err) - 1 ? NULL : "more than one line");
+    city_test_run_free(&r);
+    assert_int_equal(city_test_count_entries(mine), 1); /* untouched */
+}
+
+/* No display: one line that says what to do, exit 2, no SDL details. */
+static void test_no_display(void **state)
+{
+    (void)state;
+    const char *scn = write_scenario();
+    char *saved = getenv("DISPLAY") ? strdup(getenv("DISPLAY")) : NULL;
+    char *saved_wl = getenv("WAYLAND_DISPLAY") ? strdup(getenv("WAYLAND_DISPLAY")) : NULL;
+    unsetenv("DISPLAY");
+    unsetenv("WAYLAND_DISPLAY");
+    char out[600];
+    snprintf(out, sizeof out, "%s/out", city_test_scratch("view_nodisplay"));
+    const char *args[] = {"view", scn, "--out", out, NULL};
+    CityTestRun r = city_test_run(args, 120);
+    if (saved)
+        setenv("DISPLAY", saved, 1);
+    if (saved_wl)
+        setenv("WAYLAND_DISPLAY", saved_wl, 1);
+    free(saved);
+    free(saved_wl);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.err, "citylab view: no display found (DISPLAY is not set)"));
+    assert_ptr_equal(strchr(r.err, '\n'), r.err + strlen(r.err) - 1); /* one line */
+    assert_false(city_test_exists(out));
+    city_test_run_free(&r);
+}
+
+/* Labels true to the state: the inspector's signal mode follows what the
+ * scenario and the control domain did to the light, and the panel's mean
+ * speed is the chart's last sample, which is the road's mean at that tick. */
+static void test_labels_follow_state(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("view_labels");
+    char path[600], net[600];
+    snprintf(net, sizeof net, "%s/grid3.net.xml", dir);
+    char *text = city_test_read_file(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", NULL);
+    assert_non_null(text);
+    assert_true(city_test_write_file(net, text));
+    free(text);
+    snprintf(path, sizeof path, "%s/labels.lua", dir);
+    assert_true(city_test_write_file(path, "city.config{ until_s = 300, dt_ms = 500 }\n"
+                                           "city.road.load_sumo{ net = 'grid3.net.xml' }\n"
+                                           "city.road.flow{ id = 'f', from = 'A0A1', to = 'A1A2', rate = 600 }\n"
+                                           "city.control.actuator{ name = 'sigB1', kind = 'signal', tls = 'B1' }\n"
+                                           "city.at(60, function() city.road.signal_mode('A1', 'external') end)\n"));
+    CityScenarioOptions o = {0};
+    o.path = path;
+    o.seed = 1;
+    o.until_s = -1;
+    CityScenario *sc = NULL;
+    CityError err;
+    if (city_scenario_load(&o, &sc, &err) != CITY_OK)
+        fail_msg("%s", err.msg);
+    ViewCanvas *cv = view_canvas_create(640, 400, &err);
+    assert_non_null(cv);
+    View v;
+    view_init(&v, sc, cv);
+    const CityRoad *road = city_road_of(city_scenario_world(sc));
+    const CityRoadNet *net_ = city_road_net(road);
+    int32_t a1 = city_road_net_find_tls(net_, "A1"), b1 = city_road_net_find_tls(net_, "B1");
+    char mode[160];
+    view_signal_mode(&v, a1, mode, sizeof mode);
+    assert_string_equal(mode, "fixed-time plan");
+    while (city_world_time_s(v.world) < 70) {
+        assert_int_equal(city_scenario_step(sc), CITY_OK);
+        city_view_charts_sample(&v.charts, v.world);
+    }
+    view_signal_mode(&v, a1, mode, sizeof mode);
+    assert_string_equal(mode, "held phase (set by a command)");
+    view_signal_mode(&v, b1, mode, sizeof mode);
+    assert_string_equal(mode, "fixed-time plan (sigB1 idle)");
+    CityWorld *w = city_scenario_world(sc);
+    city_control_failsafe(w, city_actuator_find(city_control_of(w), "sigB1"), "test");
+    view_signal_mode(&v, b1, mode, sizeof mode);
+    assert_string_equal(mode, "FAIL-SAFE: fixed-time plan (sigB1)");
+    /* the inspector on a lane into B1 says so too */
+    for (int32_t l = 0; l < net_->n_lanes && v.pick == VIEW_PICK_NONE; l++)
+        for (int32_t k = 0; k < net_->lanes[l].out_count; k++)
+            if (net_->conns[net_->lanes[l].out_first + k].tls == b1) {
+                v.pick = VIEW_PICK_LANE;
+                v.pick_id = l;
+            }
+    char lines[12][160];
+    int n = view_inspector_lines(&v, lines, 12);
+    bool seen = false;
+    for (int i = 0; i < n; i++)
+        seen |= strstr(lines[i], "mode: FAIL-SAFE: fixed-time plan (sigB1)") != NULL;
+    assert_true(seen);
+    /* at t = 70 s (a sample tick) the chart, the panel and the road agree */
+    CityRoadStats rs;
+    city_road_stats(road, &rs);
+    assert_true(rs.running > 0);
+    assert_true(fabs(view_mean_speed_kmh(&v) - rs.mean_speed_mps * 3.6) < 1e-12);
+    view_free(&v);
+    view_canvas_free(cv);
+    city_scenario_destroy(sc);
 }
 
 /* ---- under Xvfb ---------------------------------------------------------- */
@@ -205,6 +415,53 @@ static void test_window_renders_and_quits(void **state)
     assert_int_equal(colours, 2);
 }
 
+/* One code path: the window's picture at t = 120 s is the PNG of
+ * `run --screenshot --at 120`, byte for byte; `h` then gives the city the
+ * whole width, the panel a one-line bar at the bottom. */
+static void test_window_is_the_screenshot(void **state)
+{
+    (void)state;
+    if (xvfb_pid <= 0)
+        skip();
+    const char *scn = write_scenario();
+    char out[600], win[600], bar[600], shot[600], keys[1600];
+    snprintf(out, sizeof out, "%s/out", city_test_scratch("view_one_v"));
+    snprintf(win, sizeof win, "%s/win.png", city_test_scratch("view_one_w"));
+    snprintf(bar, sizeof bar, "%s/bar.png", city_test_scratch("view_one_b"));
+    snprintf(keys, sizeof keys, "until:120,shot:%s,h,wait:1,shot:%s,q", win, bar);
+    const char *va[] = {"view", scn, "--seed", "2", "--size", "800x500", "--keys", keys, "--out", out, NULL};
+    CityTestRun r = city_test_run(va, 300);
+    int code = r.exit_code;
+    if (code != 0)
+        print_error("%s\n", r.err);
+    city_test_run_free(&r);
+    assert_int_equal(code, 0);
+    snprintf(shot, sizeof shot, "%s/shot.png", city_test_scratch("view_one_s"));
+    snprintf(out, sizeof out, "%s/out", city_test_scratch("view_one_h"));
+    const char *ha[] = {"run", scn,    "--seed", "2",     "--size", "800x500", "--screenshot",
+                        shot,  "--at", "120",    "--out", out,      "--quiet", NULL};
+    r = city_test_run(ha, 300);
+    assert_int_equal(r.exit_code, 0);
+    city_test_run_free(&r);
+    size_t la, lb;
+    char *a = city_test_read_file(win, &la), *b = city_test_read_file(shot, &lb);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(la, lb);
+    assert_memory_equal(a, b, la);
+    free(a);
+    free(b);
+    int w, h;
+    unsigned char *px = load_rgb(bar, &w, &h);
+    int panel_x = 800 - (int)lround(340 * 0.7); /* ui scale 0.7 at 800x500 */
+    int edge = 0;
+    for (int y = 0; y < h - 30; y++)
+        edge += pixel_is(px, w, panel_x, y, 96, 104, 128);
+    assert_int_equal(edge, 0);                                                /* no panel edge */
+    assert_int_equal(count_colour(px, w, 0, h - 2, w, h, 24, 26, 33), 2 * w); /* the bar */
+    free(px);
+}
+
 static void test_view_matches_headless(void **state)
 {
     (void)state;
@@ -248,7 +505,7 @@ static void test_session_replays(void **state)
     snprintf(events, sizeof events, "%s/events.csv", viewed);
     const char *va[] = {
         "view",   scn,       "--seed", "3",
-        "--size", "800x500", "--keys", "until:60,click:400:150,x,wait:20,click:300:250,x,wait:10,x,end,q",
+        "--size", "800x500", "--keys", "until:60,click:282:150,x,wait:20,click:150:478,x,wait:10,x,end,q",
         "--out",  viewed,    NULL};
     CityTestRun r = city_test_run(va, 300);
     int code = r.exit_code;
@@ -289,6 +546,11 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_screenshot),
+        cmocka_unit_test(test_screenshot_same_bytes_and_layout),
+        cmocka_unit_test(test_frames),
+        cmocka_unit_test(test_no_display),
+        cmocka_unit_test(test_labels_follow_state),
+        cmocka_unit_test(test_window_is_the_screenshot),
         cmocka_unit_test(test_window_renders_and_quits),
         cmocka_unit_test(test_view_matches_headless),
         cmocka_unit_test(test_session_replays),

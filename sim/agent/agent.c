@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "city_array.h"
 #include "city_control.h"
 #include "city_controller.h"
 #include "city_mqtt.h"
@@ -70,15 +71,9 @@ static void keep_reading(Agent *a, const CityReading *r, const char *topic)
         if (!strcmp(a->buf[i].sensor, r->sensor) && a->buf[i].quantity == r->quantity &&
             a->buf[i].measured_ms == r->measured_ms && a->buf[i].arrives_ms == r->arrives_ms)
             return;
-    if (a->n_buf == a->cap_buf) {
-        size_t cap = a->cap_buf ? a->cap_buf * 2 : 16;
-        CityReading *b = realloc(a->buf, cap * sizeof *b);
-        if (!b) {
-            reject(a, CITY_NET_MALFORMED, topic, "out of memory");
-            return;
-        }
-        a->buf = b;
-        a->cap_buf = cap;
+    if (!city_grow((void **)&a->buf, &a->cap_buf, a->n_buf + 1, sizeof *a->buf)) {
+        reject(a, CITY_NET_MALFORMED, topic, "out of memory");
+        return;
     }
     a->buf[a->n_buf++] = *r;
 }
@@ -180,14 +175,8 @@ static const char *p_command(void *ctx, const char *actuator, double value, int6
     if (strlen(actuator) >= CITY_NET_ID_MAX || strchr(actuator, '/') || strchr(actuator, '+') ||
         strchr(actuator, '#') || !actuator[0])
         return city_command_result_name(CITY_CMD_UNKNOWN_ACTUATOR);
-    if (a->n_sent == a->cap_sent) {
-        size_t cap = a->cap_sent ? a->cap_sent * 2 : 8;
-        Sent *s = realloc(a->sent, cap * sizeof *s);
-        if (!s)
-            return "out_of_memory";
-        a->sent = s;
-        a->cap_sent = cap;
-    }
+    if (!city_grow((void **)&a->sent, &a->cap_sent, a->n_sent + 1, sizeof *a->sent))
+        return "out_of_memory";
     Sent *s = &a->sent[a->n_sent++];
     snprintf(s->actuator, sizeof s->actuator, "%s", actuator);
     s->cmd = (CityNetCommand){value, issued_ms, "", a->o->lockstep ? a->now_ms : -1,

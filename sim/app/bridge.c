@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "city_array.h"
 #include "city_controller.h"
 #include "city_mqtt.h"
 #include "city_net_msg.h"
@@ -81,15 +82,9 @@ static void on_set(CityRunBridge *b, const char *topic, const char *actuator, co
         answer(b, &b->answers[c.seq]);
         return;
     }
-    if (b->n_answers == b->cap_answers) {
-        size_t cap = b->cap_answers ? b->cap_answers * 2 : 8;
-        Answer *a = realloc(b->answers, cap * sizeof *a);
-        if (!a) {
-            reject(b, CITY_NET_MALFORMED, topic, "out of memory");
-            return;
-        }
-        b->answers = a;
-        b->cap_answers = cap;
+    if (!city_grow((void **)&b->answers, &b->cap_answers, b->n_answers + 1, sizeof *b->answers)) {
+        reject(b, CITY_NET_MALFORMED, topic, "out of memory");
+        return;
     }
     Answer *a = &b->answers[b->n_answers++];
     snprintf(a->actuator, sizeof a->actuator, "%s", actuator);
@@ -220,7 +215,16 @@ CityRunBridge *city_run_bridge_create(const char *url, const char *site, int tim
     const char *subs[] = {sets, dones, status};
     const CityMqttOptions mo = {.url = url, .client_id = client, .subscriptions = subs, .n_subscriptions = 3};
     b->mqtt = city_mqtt_create(&mo, on_message, b, err, err_len);
-    if (!b->mqtt) {
+    const double start = city_mqtt_wall_s();
+    while (b->mqtt && !city_mqtt_ready(b->mqtt) && city_mqtt_wall_s() - start < timeout_ms / 1000.0)
+        city_mqtt_poll(b->mqtt, 20);
+    if (b->mqtt && !city_mqtt_ready(b->mqtt))
+        snprintf(err, err_len,
+                 "no broker answers at %s within %d ms; start mosquitto there (see README, Deploying a "
+                 "controller) or raise --bridge-timeout-ms",
+                 url, timeout_ms);
+    if (!b->mqtt || !city_mqtt_ready(b->mqtt)) {
+        city_mqtt_destroy(b->mqtt);
         free(b);
         return NULL;
     }

@@ -43,6 +43,9 @@ static void usage_run(FILE *f, const char *command)
             "                         and Lua (default %u; peak memory stays under it plus about 64 MiB)\n"
             "  --screenshot FILE.png  render the city to a PNG without a window (run only)\n"
             "  --at SECONDS           when to take the screenshot or the checkpoint (default: at the end)\n"
+            "  --frames DIR           a time-lapse: DIR/frame-NNNNNN.png every --every simulated seconds\n"
+            "                         (NNNNNN = time / every); DIR must be new or one citylab wrote\n"
+            "  --every SECONDS        simulated seconds between --frames pictures (default 60)\n"
             "  --save-state FILE      write a checkpoint of the whole run at --at (the run goes on to its end)\n"
             "  --restore FILE         continue a checkpointed run from where it was saved (its scenario, seed,\n"
             "                         dt and parameters); with --seed N, a fork: every random stream reseeded\n"
@@ -58,9 +61,9 @@ static void usage_run(FILE *f, const char *command)
             "                         (default 10000)\n"
             "  --keys SCRIPT          view only: scripted input, comma-separated: wait:N (frames), end (run\n"
             "                         to the scenario's end), click:X:Y, shot:FILE.png, or a key name\n"
-            "                         (space, q, f, c, 1-4, [, ], x, Left ...); e.g. \"wait:30,end,q\"\n"
+            "                         (space, q, f, c, w, h, 1-7, [, ], x, Left ...); e.g. \"wait:30,end,q\"\n"
             "                         x closes or reopens the selected lane, trips or restores the\n"
-            "                         selected power line\n"
+            "                         selected power line; h hides or shows the panel; ? lists the keys\n"
             "  -h, --help             this help\n"
             "\n"
             "exit codes: 0 all checks passed, 1 a check failed, 2 bad input or error\n",
@@ -110,6 +113,8 @@ static const char *const run_flags[] = {"--seed",
                                         "--param",
                                         "--screenshot",
                                         "--at",
+                                        "--frames",
+                                        "--every",
                                         "--size",
                                         "--replay",
                                         "--quiet",
@@ -296,6 +301,12 @@ static int parse_flag_value(const char *command, const char *a, const char *v, C
         if (!parse_double(v, &d) || d < 0)
             return bad(command, a, v, "seconds >= 0");
         o->screenshot_at_s = d;
+    } else if (!strcmp(a, "--frames")) {
+        o->frames_dir = v;
+    } else if (!strcmp(a, "--every")) {
+        if (!parse_double(v, &d) || !(d > 0) || d > 1e9)
+            return bad(command, a, v, "simulated seconds > 0 between frames");
+        o->frames_every_s = d;
     } else if (!strcmp(a, "--size")) {
         int w, h;
         char extra;
@@ -375,6 +386,15 @@ static int check_flag_combinations(const char *command, const CityCliOptions *o)
         return not_here(command, o->save_state_path ? "--save-state" : "--restore", "run");
     if (o->screenshot_at_s >= 0 && !o->screenshot_path && !o->save_state_path) {
         fprintf(stderr, "citylab %s: --at needs --screenshot FILE.png or --save-state FILE\n", command);
+        return 2;
+    }
+    if (o->frames_every_s > 0 && !o->frames_dir) {
+        fprintf(stderr, "citylab %s: --every needs --frames DIR (the folder of the time-lapse)\n", command);
+        return 2;
+    }
+    if (o->frames_dir && o->out_dir && strcmp(o->frames_dir, o->out_dir) == 0) {
+        fprintf(stderr, "citylab %s: --frames %s is also the --out folder; give the time-lapse a folder of its own\n",
+                command, o->frames_dir);
         return 2;
     }
     if (o->restore_path && (o->net_path || o->scenario.n_params || o->replay_path)) {

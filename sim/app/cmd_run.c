@@ -108,6 +108,54 @@ static int take_screenshot(CityScenario *sc, const CityCliOptions *o, CityError 
 #endif
 }
 
+int city_run_frames_begin(const CityCliOptions *o, struct CityViewFrames **frames)
+{
+    *frames = NULL;
+    if (!o->frames_dir)
+        return 0;
+#ifdef CITY_HAVE_VIEWER
+    CityError ferr;
+    if (city_output_frames_dir(o->frames_dir, &ferr) != CITY_OK) {
+        fprintf(stderr, "citylab: error: %s\n", ferr.msg);
+        return 2;
+    }
+    *frames = city_view_frames_create(o->frames_dir, o->frames_every_s > 0 ? o->frames_every_s : 60.0, o->width,
+                                      o->height, &ferr);
+    if (!*frames) {
+        fprintf(stderr, "citylab: error: %s\n", ferr.msg);
+        return 2;
+    }
+    return 0;
+#else
+    fprintf(stderr,
+            "citylab: error: --frames %s: this citylab was built without the viewer; rebuild with "
+            "-DCITY_BUILD_VIEWER=ON\n",
+            o->frames_dir);
+    return 2;
+#endif
+}
+
+void city_run_frames_end(struct CityViewFrames *frames)
+{
+#ifdef CITY_HAVE_VIEWER
+    city_view_frames_free(frames);
+#else
+    (void)frames;
+#endif
+}
+
+/* A time-lapse frame when one is due (after loading and after each step). */
+static int frames_step(struct CityViewFrames *frames, CityScenario *sc, CityError *err)
+{
+#ifdef CITY_HAVE_VIEWER
+    if (frames && city_view_frames_step(frames, sc, err) != CITY_OK)
+        return 2;
+#else
+    (void)frames, (void)sc, (void)err;
+#endif
+    return 0;
+}
+
 /* One error line, with the memory cap's note (if it held) on that line,
  * before a traceback. */
 static void print_error(const char *err)
@@ -279,6 +327,7 @@ static int run_parsed(CityCliOptions *o)
     city_checkpoint_info_free(&ck);
     CityError err = {0};
     CityWorld *w = city_scenario_world(sc);
+    struct CityViewFrames *frames = NULL;
     const int64_t end_tick = city_scenario_end_tick(sc);
     const int64_t shot_tick =
         o->screenshot_path && o->screenshot_at_s >= 0 ? city_world_ticks_for(w, o->screenshot_at_s) : -1;
@@ -301,6 +350,10 @@ static int run_parsed(CityCliOptions *o)
     }
 #endif
     sample_charts(w);
+    if (city_run_frames_begin(o, &frames) != 0)
+        goto failed;
+    if (frames_step(frames, sc, &err) != 0)
+        goto fail;
     while (city_world_tick(w) < end_tick && !city_world_stopped(w)) {
         if (shot_tick >= 0 && city_world_tick(w) == shot_tick && take_screenshot(sc, o, &err) != 0)
             goto fail;
@@ -311,6 +364,8 @@ static int run_parsed(CityCliOptions *o)
             goto fail;
         }
         sample_charts(w);
+        if (frames_step(frames, sc, &err) != 0)
+            goto fail;
         if (log_lines)
             log_progress(&lp, t0, w, end_tick);
         if (show && (city_world_tick(w) & 63) == 0) {
@@ -337,6 +392,7 @@ static int run_parsed(CityCliOptions *o)
     if (shot_tick >= city_world_tick(w) && take_screenshot(sc, o, &err) != 0)
         goto fail;
     rc = city_run_conclude(sc, o, out, t0, load_s);
+    city_run_frames_end(frames);
     city_scenario_destroy(sc);
     city_replay_free(replay);
     city_cli_options_free(o);
@@ -346,6 +402,7 @@ static int run_parsed(CityCliOptions *o)
 fail:
     print_error(err.msg);
 failed:
+    city_run_frames_end(frames);
     city_run_abort(out, w);
     city_scenario_destroy(sc);
     city_replay_free(replay);

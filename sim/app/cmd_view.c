@@ -15,6 +15,12 @@ int city_cmd_view(int argc, char **argv)
         city_cli_options_free(&o);
         return rc == 1 ? 0 : rc;
     }
+    CityError derr;
+    if (city_view_display_check(&derr) != CITY_OK) { /* before the scenario loads: nothing to undo */
+        fprintf(stderr, "citylab view: %s\n", derr.msg);
+        city_cli_options_free(&o);
+        return 2;
+    }
     double t0 = city_wall_now(), load_s = 0;
     CityScenario *sc;
     CityOutput *out;
@@ -23,8 +29,12 @@ int city_cmd_view(int argc, char **argv)
         city_cli_options_free(&o);
         return rc;
     }
-    CityViewOptions vo = {o.width, o.height, o.script_keys};
-    rc = city_view_run(sc, &vo);
+    CityViewFrames *frames = NULL;
+    rc = city_run_frames_begin(&o, &frames);
+    CityViewOptions vo = {o.width, o.height, o.script_keys, frames};
+    if (rc == 0)
+        rc = city_view_run(sc, &vo);
+    city_run_frames_end(frames);
     if (rc == 0)
         rc = city_run_conclude(sc, &o, out, t0, load_s);
     else

@@ -18,6 +18,8 @@ typedef struct CityCliOptions {
     const char *out_dir;          /* --out DIR, or NULL for out/<scenario>-<seed>/ */
     const char *screenshot_path;  /* --screenshot FILE.png */
     double screenshot_at_s;       /* --at SECONDS (default: the end) */
+    const char *frames_dir;       /* --frames DIR: a time-lapse PNG every --every seconds */
+    double frames_every_s;        /* --every SECONDS (default 60) */
     int width, height;            /* --size WxH for screenshots and the window */
     bool quiet;                   /* --quiet: no progress line */
     size_t mem_limit_bytes;       /* --mem-mb: cap on the run's C heap (0: the default) */
@@ -57,6 +59,11 @@ int city_cmd_view(int argc, char **argv);
  * Returns the exit code (0, 1 a check failed, 2 error). Frees nothing. */
 int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out, CityReplay **replay, double *load_s);
 int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out, double t0, double load_s);
+struct CityViewFrames; /* city_view.h (absent without the viewer) */
+/* --frames: prepares the folder and the writer (NULL without --frames);
+ * 0 or 2 after printing the error. */
+int city_run_frames_begin(const CityCliOptions *o, struct CityViewFrames **frames);
+void city_run_frames_end(struct CityViewFrames *frames);
 /* Removes the outputs of a run that failed (the destination is untouched)
  * and stops watching for signals; frees out. */
 void city_run_abort(CityOutput *out, CityWorld *world);

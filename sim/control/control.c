@@ -24,7 +24,8 @@ struct CityControl {
     CityTable *log; /* the "commands" table, created with the first command */
 };
 
-static const char *const kind_names[CITY_ACT_KIND_COUNT] = {"signal", "storage", "streetlight", "charger", "generic"};
+static const char *const kind_names[CITY_ACT_KIND_COUNT] = {"signal",  "storage", "streetlight", "charger",
+                                                            "generic", "load",    "access"};
 static const char *const result_names[CITY_CMD_RESULT_COUNT] = {"ack",          "unknown_actuator", "out_of_limits",
                                                                 "not_a_number", "not_allowed",      "failsafe"};
 
@@ -55,7 +56,8 @@ CityActuatorDef city_actuator_def_default(CityActuatorKind kind, const char *nam
                          .target = -1,
                          .min = -INFINITY,
                          .max = INFINITY,
-                         .min_green_s = CITY_SIGNAL_MIN_GREEN_S};
+                         .min_green_s = CITY_SIGNAL_MIN_GREEN_S,
+                         .zone_m = {0, 0, -1, -1}};
     d.safe_value = kind == CITY_ACT_SIGNAL ? -1.0 : kind == CITY_ACT_STREETLIGHT ? 1.0 : 0.0;
     return d;
 }
@@ -105,6 +107,56 @@ static CityStatus control_finish(CityWorld *w, void *self)
     return st;
 }
 
+/* Everything a run changes: each actuator's status and the totals. The
+ * commands table is the world's (restored with the other outputs). */
+static CityStatus control_save(const CityWorld *w, const void *self, CityStateWriter *out)
+{
+    (void)w;
+    const CityControl *c = self;
+    city_state_put_i64(out, c->n);
+    for (int32_t i = 0; i < c->n; i++) {
+        const CityActuatorStatus *st = &c->acts[i].st;
+        city_state_put_str(out, c->acts[i].def.name);
+        city_state_put_f64(out, st->value);
+        city_state_put_u8(out, st->failsafe);
+        city_state_put_i64(out, st->last_ms);
+        city_state_put_u64(out, st->acks);
+        city_state_put_u64(out, st->refusals);
+        city_state_put_u64(out, st->failsafes);
+    }
+    city_state_put_u64(out, c->stats.commands);
+    city_state_put_array(out, c->stats.results, CITY_CMD_RESULT_COUNT, sizeof c->stats.results[0]);
+    city_state_put_u64(out, c->stats.failsafe_events);
+    return CITY_OK;
+}
+
+static CityStatus control_load(CityWorld *w, void *self, CityStateReader *in)
+{
+    (void)w;
+    CityControl *c = self;
+    if (city_state_get_i64(in) != c->n) {
+        city_state_fail(in, "the checkpoint has another number of actuators than the scenario declares");
+        return CITY_ERR_PARSE;
+    }
+    for (int32_t i = 0; i < c->n && !in->bad; i++) {
+        CityActuatorStatus *st = &c->acts[i].st;
+        char *name = city_state_get_str(in);
+        if (!name || strcmp(name, c->acts[i].def.name) != 0)
+            city_state_fail(in, "actuator '%s': the checkpoint has another actuator here", c->acts[i].def.name);
+        free(name);
+        st->value = city_state_get_f64(in);
+        st->failsafe = city_state_get_u8(in) != 0;
+        st->last_ms = city_state_get_i64(in);
+        st->acks = city_state_get_u64(in);
+        st->refusals = city_state_get_u64(in);
+        st->failsafes = city_state_get_u64(in);
+    }
+    c->stats.commands = city_state_get_u64(in);
+    city_state_get_array(in, c->stats.results, CITY_CMD_RESULT_COUNT, sizeof c->stats.results[0], "command counts");
+    c->stats.failsafe_events = city_state_get_u64(in);
+    return in->bad ? CITY_ERR_PARSE : CITY_OK;
+}
+
 CityControl *city_control_of(const CityWorld *world)
 {
     return city_world_subsystem(world, CONTROL_NAME);
@@ -124,7 +176,9 @@ CityControl *city_control_ensure(CityWorld *world)
                                   .step = control_step,
                                   .hash = control_hash,
                                   .destroy = control_destroy,
-                                  .finish = control_finish};
+                                  .finish = control_finish,
+                                  .save = control_save,
+                                  .load = control_load};
     if (city_world_add_subsystem(world, &def, c) != CITY_OK) {
         free(c);
         return NULL;

@@ -1,7 +1,8 @@
 /* Controllers -> grid devices: a STORAGE actuator's value is a battery
  * setpoint in kW (+ discharge, - charge; 0 with the safe default: idle), a
  * STREETLIGHT actuator's value the dimming level 0..1 of a lights group
- * (safe default 1: full on). Applied in COMMIT when the value changed; the
+ * (safe default 1: full on), a LOAD actuator's value the cooling
+ * thermostat offset of a building load in deg C (safe default 0: normal). Applied in COMMIT when the value changed; the
  * grid takes them from its next period on. */
 #include <math.h>
 #include <stdlib.h>
@@ -29,6 +30,8 @@ static CityStatus apply(CityGrid *grid, const CityActuatorDef *d, double v, bool
         st = city_grid_battery_set(grid, d->target, safe && v == 0 ? CITY_BATTERY_IDLE : CITY_BATTERY_MANUAL, v);
     else if (d->kind == CITY_ACT_STREETLIGHT)
         st = city_grid_lights_dim(grid, d->target, v);
+    else if (d->kind == CITY_ACT_LOAD)
+        st = city_grid_load_setpoint(grid, d->target, v);
     if (st != CITY_OK)
         return st; /* the grid set the world error */
     return CITY_OK;
@@ -42,7 +45,7 @@ static CityStatus power_step(CityWorld *w, void *self, int64_t tick)
     CityGrid *grid = city_grid_of(w);
     for (int32_t i = 0; i < p->n; i++) {
         const CityActuatorDef *d = city_actuator_def(c, i);
-        if (d->kind != CITY_ACT_STORAGE && d->kind != CITY_ACT_STREETLIGHT)
+        if (d->kind != CITY_ACT_STORAGE && d->kind != CITY_ACT_STREETLIGHT && d->kind != CITY_ACT_LOAD)
             continue;
         CityActuatorStatus as;
         city_actuator_status(c, i, &as);
@@ -54,6 +57,21 @@ static CityStatus power_step(CityWorld *w, void *self, int64_t tick)
         p->applied[i] = as.value;
     }
     return CITY_OK;
+}
+
+static CityStatus power_save(const CityWorld *w, const void *self, CityStateWriter *out)
+{
+    (void)w;
+    const PowerLink *p = self;
+    couple_save_applied(out, p->n, p->applied);
+    return CITY_OK;
+}
+
+static CityStatus power_load(CityWorld *w, void *self, CityStateReader *in)
+{
+    (void)w;
+    PowerLink *p = self;
+    return couple_load_applied(in, p->n, p->applied);
 }
 
 CityStatus couple_control_power_attach(CityWorld *world, const char *name)
@@ -75,7 +93,8 @@ CityStatus couple_control_power_attach(CityWorld *world, const char *name)
     }
     for (int32_t i = 0; i < n; i++)
         p->applied[i] = NAN; /* first step applies every safe default */
-    CitySubsystemDef def = {name, CITY_PHASE_COMMIT, 1, 0, power_step, NULL, power_destroy, NULL, NULL, NULL};
+    CitySubsystemDef def = {name, CITY_PHASE_COMMIT, 1,    0,          power_step,
+                            NULL, power_destroy,     NULL, power_save, power_load};
     CityStatus st = city_world_add_subsystem(world, &def, p);
     if (st != CITY_OK)
         power_destroy(p);

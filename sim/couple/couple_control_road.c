@@ -73,8 +73,7 @@ static CityStatus signal_save(const CityWorld *w, const void *self, CityStateWri
 {
     (void)w;
     const SignalLink *s = self;
-    city_state_put_i64(out, s->n);
-    city_state_put_array(out, s->applied, (size_t)s->n, sizeof *s->applied);
+    couple_save_applied(out, s->n, s->applied);
     return CITY_OK;
 }
 
@@ -82,11 +81,7 @@ static CityStatus signal_load(CityWorld *w, void *self, CityStateReader *in)
 {
     (void)w;
     SignalLink *s = self;
-    if (city_state_get_i64(in) != s->n)
-        return city_state_fail(in, "the checkpoint has another number of actuators than the scenario declares"),
-               CITY_ERR_PARSE;
-    city_state_get_array(in, s->applied, (size_t)s->n, sizeof *s->applied, "signal actuators");
-    return CITY_OK;
+    return couple_load_applied(in, s->n, s->applied);
 }
 
 CityStatus couple_control_road_attach(CityWorld *world, const char *name)

@@ -2,7 +2,6 @@
  * traffic share of their cell and the humidity (for the optical PM
  * overestimate); weather channels read the weather. Fed in COMMIT of the
  * tick before each sample (SENSE of the next tick). */
-#include <stdlib.h>
 
 #include "city_env.h"
 #include "city_sensor.h"
@@ -60,14 +59,5 @@ CityStatus couple_sensor_env_attach(CityWorld *world, const char *name)
 {
     if (!city_sensors_of(world) || !city_env_of(world))
         return CITY_OK;
-    /* no state, but a self of its own so the world can find it by name */
-    char *self = calloc(1, 1);
-    if (!self)
-        return city_world_fail(world, CITY_ERR_NOMEM, "out of memory attaching %s", name);
-    CitySubsystemDef def = {
-        name, CITY_PHASE_COMMIT, 1, 0, sensor_env_step, NULL, free, NULL, couple_save_none, couple_load_none};
-    CityStatus st = city_world_add_subsystem(world, &def, self);
-    if (st != CITY_OK)
-        free(self);
-    return st;
+    return couple_attach_stateless(world, name, sensor_env_step, NULL);
 }

@@ -3,7 +3,6 @@
  * people domain's public positions; its vehicle channels are
  * couple_sensor_road.c's). Fed in COMMIT of the tick before each sample,
  * for the channels due only. */
-#include <stdlib.h>
 
 #include "city_ped.h"
 #include "city_sensor.h"
@@ -39,13 +38,5 @@ CityStatus couple_sensor_ped_attach(CityWorld *world, const char *name)
 {
     if (!city_sensors_of(world) || !city_ped_of(world))
         return CITY_OK;
-    char *self = calloc(1, 1); /* no state; a self so the world can find it by name */
-    if (!self)
-        return city_world_fail(world, CITY_ERR_NOMEM, "out of memory attaching %s", name);
-    CitySubsystemDef def = {
-        name, CITY_PHASE_COMMIT, 1, 0, sensor_ped_step, NULL, free, NULL, couple_save_none, couple_load_none};
-    CityStatus st = city_world_add_subsystem(world, &def, self);
-    if (st != CITY_OK)
-        free(self);
-    return st;
+    return couple_attach_stateless(world, name, sensor_ped_step, NULL);
 }

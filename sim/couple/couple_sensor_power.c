@@ -6,7 +6,6 @@
  * index); chargers and streetlights report their status (1 drawing power,
  * 0 idle or off). Fed every tick in COMMIT from the last power period. */
 #include <math.h>
-#include <stdlib.h>
 
 #include "city_grid.h"
 #include "city_grid_sim.h"
@@ -87,13 +86,5 @@ CityStatus couple_sensor_power_attach(CityWorld *world, const char *name)
 {
     if (!city_sensors_of(world) || !city_grid_of(world))
         return CITY_OK;
-    char *self = calloc(1, 1); /* no state; a self so the world can find it by name */
-    if (!self)
-        return city_world_fail(world, CITY_ERR_NOMEM, "out of memory attaching %s", name);
-    CitySubsystemDef def = {
-        name, CITY_PHASE_COMMIT, 1, 0, sensor_power_step, NULL, free, NULL, couple_save_none, couple_load_none};
-    CityStatus st = city_world_add_subsystem(world, &def, self);
-    if (st != CITY_OK)
-        free(self);
-    return st;
+    return couple_attach_stateless(world, name, sensor_power_step, NULL);
 }

@@ -287,6 +287,42 @@ CityStatus city_output_begin(const char *final_dir, CityOutput **out, CityError 
     return CITY_OK;
 }
 
+CityStatus city_output_frames_dir(const char *dir, CityError *err)
+{
+    struct stat st;
+    bool exists = lstat(dir, &st) == 0;
+    if (exists && (!S_ISDIR(st.st_mode) || !citylab_folder(dir))) {
+        return city_error_set(err, CITY_ERR_INVALID,
+                              "--frames %s: %s; citylab writes frames only into a new folder or one it wrote; "
+                              "choose another --frames DIR",
+                              dir,
+                              S_ISDIR(st.st_mode) ? "the folder exists and is not citylab's (no " MARKER_NAME " file)"
+                                                  : "is a file");
+    }
+    char marker[PATH_MAX + 32];
+    snprintf(marker, sizeof marker, "%s/" MARKER_NAME, dir);
+    if (exists) { /* an earlier time-lapse: its frames go */
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        while (d && (e = readdir(d))) {
+            if (strncmp(e->d_name, "frame-", 6) != 0 || !has_suffix(e->d_name, ".png"))
+                continue;
+            char sub[PATH_MAX + 300];
+            snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name);
+            unlink(sub);
+        }
+        if (d)
+            closedir(d);
+    }
+    FILE *m = NULL;
+    if ((!exists && mkdir_p(dir) != 0) || !(m = fopen(marker, "w")) || fputs(MARKER_TEXT, m) < 0 || fclose(m) != 0) {
+        return city_error_set(err, CITY_ERR_IO,
+                              "--frames %s: cannot create the folder (%s); choose another --frames DIR", dir,
+                              strerror(errno));
+    }
+    return CITY_OK;
+}
+
 void city_output_remove_stage_now(const CityOutput *out)
 {
     if (!out)

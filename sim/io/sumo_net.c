@@ -48,7 +48,7 @@ static bool parse_shape(const char *s, CityPoint **pts, int32_t *n, int32_t *cap
 typedef struct NetBuild {
     NetReader *r;
     CityRoadNet *net;
-    char msg[512];                   /* message from the network API */
+    CityError err;                   /* what the network API refused */
     CityPoint *pts;                  /* shape buffer */
     int32_t npts, cpts;              /* points used, allocated */
     int32_t *jn_of;                  /* reader junction -> network junction */
@@ -92,15 +92,15 @@ static CityStatus build_tls(NetBuild *b)
         if (links < 0)
             return fail_at(b, tl->line, "traffic light '%s' has no phases; give every <tlLogic> at least one <phase>",
                            tl->id);
-        int32_t k = city_road_net_add_tls(b->net, tl->id, tl->program, (CityTlsType)tl->type, tl->offset, links, b->msg,
-                                          sizeof b->msg);
+        int32_t k =
+            city_road_net_add_tls(b->net, tl->id, tl->program, (CityTlsType)tl->type, tl->offset, links, &b->err);
         if (k < 0)
-            return fail_at(b, tl->line, "%s", b->msg);
+            return fail_at(b, tl->line, "%s", b->err.msg);
         for (int32_t i = 0; i < r->phases.n; i++) {
             const TPhase *ph = &r->phases.a[i];
-            if (ph->tls == t && city_road_net_add_phase(b->net, k, ph->duration, ph->min, ph->max, ph->state, b->msg,
-                                                        sizeof b->msg) < 0)
-                return fail_at(b, ph->line, "%s", b->msg);
+            if (ph->tls == t &&
+                city_road_net_add_phase(b->net, k, ph->duration, ph->min, ph->max, ph->state, &b->err) < 0)
+                return fail_at(b, ph->line, "%s", b->err.msg);
         }
     }
     return CITY_OK;
@@ -115,13 +115,13 @@ static CityStatus build_junctions(NetBuild *b)
         if (!parse_shape(tj->shape, &b->pts, &b->npts, &b->cpts))
             return fail_at(b, tj->line, "junction '%s' has a malformed shape; write \"x,y x,y ...\"", tj->id);
         b->jn_of[j] = city_road_net_add_junction(b->net, tj->id, (CityJunctionType)tj->type, tj->x, tj->y, b->pts,
-                                                 b->npts, b->msg, sizeof b->msg);
+                                                 b->npts, &b->err);
         if (b->jn_of[j] < 0)
-            return fail_at(b, tj->line, "%s", b->msg);
+            return fail_at(b, tj->line, "%s", b->err.msg);
         if (tj->type == CITY_JUNCTION_TRAFFIC_LIGHT) {
             int32_t t = city_road_net_find_tls(b->net, tj->id);
             if (t >= 0)
-                city_road_net_set_junction_tls(b->net, b->jn_of[j], t, b->msg, sizeof b->msg);
+                city_road_net_set_junction_tls(b->net, b->jn_of[j], t, &b->err);
         }
     }
     return CITY_OK;
@@ -146,18 +146,17 @@ static CityStatus build_edges(NetBuild *b)
                                "edge '%s' names unknown junction '%s'; define the junction or fix the edge", te->id,
                                from < 0 ? te->from : te->to);
         }
-        int32_t ei =
-            city_road_net_add_edge(net, te->id, from, to, te->priority, te->kind == 1, te->name, b->msg, sizeof b->msg);
+        int32_t ei = city_road_net_add_edge(net, te->id, from, to, te->priority, te->kind == 1, te->name, &b->err);
         if (ei < 0)
-            return fail_at(b, te->line, "%s", b->msg);
+            return fail_at(b, te->line, "%s", b->err.msg);
         for (int32_t l = te->lane_first; l < te->lane_first + te->lane_count; l++) {
             const TLane *tl = &r->lanes.a[l];
             if (!parse_shape(tl->shape, &b->pts, &b->npts, &b->cpts) || b->npts < 2)
                 return fail_at(b, tl->line, "lane '%s' has a malformed shape; it needs at least two points \"x,y x,y\"",
                                tl->id);
             if (city_road_net_add_lane(net, ei, tl->id, tl->speed, tl->length, tl->width, tl->allow, b->pts, b->npts,
-                                       b->msg, sizeof b->msg) < 0)
-                return fail_at(b, tl->line, "%s", b->msg);
+                                       &b->err) < 0)
+                return fail_at(b, tl->line, "%s", b->err.msg);
         }
     }
     return CITY_OK;
@@ -276,16 +275,16 @@ static CityStatus add_connections(NetBuild *b)
                 return fail_at(b, tc->line, "connection %s -> %s: unknown traffic light '%s'", tc->from, tc->to,
                                tc->tl);
         }
-        int32_t k = city_road_net_add_connection(net, b->cfrom[c], b->cto[c], via, nv, jn, tls,
-                                                 tls >= 0 ? tc->link_index : -1, tc->dir ? tc->dir[0] : 's',
-                                                 tc->state ? tc->state[0] : 'M', b->msg, sizeof b->msg);
+        int32_t k =
+            city_road_net_add_connection(net, b->cfrom[c], b->cto[c], via, nv, jn, tls, tls >= 0 ? tc->link_index : -1,
+                                         tc->dir ? tc->dir[0] : 's', tc->state ? tc->state[0] : 'M', &b->err);
         if (k < 0)
-            return fail_at(b, tc->line, "%s", b->msg);
+            return fail_at(b, tc->line, "%s", b->err.msg);
         b->link_seq[c] = k;
         /* a junction joined into a cluster ("GS_cluster_...") is controlled
          * by a light whose id is not its own: its connections name it */
         if (tls >= 0 && net->junctions[jn].tls < 0 && net->junctions[jn].type == CITY_JUNCTION_TRAFFIC_LIGHT)
-            city_road_net_set_junction_tls(net, jn, tls, b->msg, sizeof b->msg);
+            city_road_net_set_junction_tls(net, jn, tls, &b->err);
     }
     return CITY_OK;
 }
@@ -299,8 +298,8 @@ static CityStatus junction_requests(NetBuild *b, int32_t j, int32_t q0, int32_t 
     CityRoadNet *net = b->net;
     const TJunction *tj = &r->junctions.a[j];
     int32_t n_req = q - q0;
-    if (city_road_net_set_junction_links(net, b->jn_of[j], n_req, b->msg, sizeof b->msg) != CITY_OK)
-        return fail_at(b, tj->line, "junction '%s': %s", tj->id, b->msg);
+    if (city_road_net_set_junction_links(net, b->jn_of[j], n_req, &b->err) != CITY_OK)
+        return fail_at(b, tj->line, "junction '%s': %s", tj->id, b->err.msg);
     int32_t idx = 0;
     const char *s = tj->inc ? tj->inc : "";
     char id[512];
@@ -324,8 +323,8 @@ static CityStatus junction_requests(NetBuild *b, int32_t j, int32_t q0, int32_t 
             if (!rq)
                 return fail_at(b, tj->line, "junction '%s' has no <request> with index %d", tj->id, (int)idx);
             if (city_road_net_set_request(net, b->jn_of[j], idx, b->link_seq[c], rq->response, rq->foes, rq->cont != 0,
-                                          b->msg, sizeof b->msg) != CITY_OK)
-                return fail_at(b, rq->line, "%s", b->msg);
+                                          &b->err) != CITY_OK)
+                return fail_at(b, rq->line, "%s", b->err.msg);
             idx++;
         }
     }
@@ -371,8 +370,8 @@ static CityStatus build(NetReader *r, CityRoadNet *net)
         st = add_connections(&b);
     if (st == CITY_OK)
         st = build_requests(&b);
-    if (st == CITY_OK && city_road_net_finalize(net, b.msg, sizeof b.msg) != CITY_OK) {
-        sumo_fail_file(&r->p, CITY_ERR_PARSE, "%s", b.msg);
+    if (st == CITY_OK && city_road_net_finalize(net, &b.err) != CITY_OK) {
+        sumo_fail_file(&r->p, CITY_ERR_PARSE, "%s", b.err.msg);
         st = CITY_ERR_PARSE;
     }
     free(b.pts);

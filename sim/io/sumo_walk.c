@@ -20,11 +20,23 @@ typedef struct WalkLane {
     int32_t n;
     int32_t first_area, last_area; /* areas made (-1: none) */
     double s0[4], s1[4];           /* start and end cross-sections (x1, y1, x2, y2) */
+    int32_t door_start, door_end;  /* doors across its start and end (-1: none) */
+    int32_t junction;              /* crossings: the junction listing it in intLanes (-1: none) */
+    int32_t junction_link;         /*   and its position there (the junction link index) */
+    int32_t conn_in;               /*   a connection from a walking area onto it (-1: none) */
 } WalkLane;
 
 typedef struct WalkConn {
     char *from, *to; /* lane ids */
+    char *tl;        /* traffic light (NULL: none) */
+    int32_t link_index;
+    char state; /* SUMO link state ('M': people have priority) */
 } WalkConn;
+
+typedef struct WalkJunction {
+    char *id;
+    char *int_lanes; /* intLanes: one internal lane per link, in link order */
+} WalkJunction;
 
 typedef struct WalkRead {
     SumoParse p;
@@ -34,6 +46,8 @@ typedef struct WalkRead {
     int32_t n_lanes, cap_lanes;
     WalkConn *conns;
     int32_t n_conns, cap_conns;
+    WalkJunction *juncs; /* junctions that list internal lanes */
+    int32_t n_juncs, cap_juncs;
 } WalkRead;
 
 static bool allows_pedestrians(const char *allow)
@@ -74,6 +88,28 @@ static bool parse_shape(const char *s, double **out, int32_t *n)
     return *n >= 2;
 }
 
+/* A junction's id and intLanes (crossings find their link index there). */
+static void read_junction(WalkRead *r, const char **attrs)
+{
+    const char *id = sumo_attr(attrs, "id"), *il = sumo_attr(attrs, "intLanes"), *type = sumo_attr(attrs, "type");
+    if (!id || !il || !strstr(il, "_c") || (type && strcmp(type, "internal") == 0))
+        return; /* no crossing among its links (an internal junction lists its foes' lanes) */
+    if (!city_array_grow((void **)&r->juncs, &r->cap_juncs, r->n_juncs + 1, sizeof(WalkJunction))) {
+        sumo_fail(&r->p, CITY_ERR_NOMEM, "out of memory reading junction '%s'", id);
+        return;
+    }
+    WalkJunction *j = &r->juncs[r->n_juncs];
+    j->id = city_strdup(id);
+    j->int_lanes = city_strdup(il);
+    if (!j->id || !j->int_lanes) {
+        free(j->id);
+        free(j->int_lanes);
+        sumo_fail(&r->p, CITY_ERR_NOMEM, "out of memory reading junction '%s'", id);
+        return;
+    }
+    r->n_juncs++;
+}
+
 static void on_start(void *user, const char *name, const char **attrs)
 {
     WalkRead *r = user;
@@ -97,6 +133,7 @@ static void on_start(void *user, const char *name, const char **attrs)
         l->kind = r->edge_kind;
         l->width_m = width;
         l->first_area = l->last_area = -1;
+        l->door_start = l->door_end = l->junction = l->junction_link = l->conn_in = -1;
         l->id = city_strdup(id);
         if (!l->id || !parse_shape(shape, &l->pts, &l->n)) {
             free(l->id);
@@ -132,7 +169,13 @@ static void on_start(void *user, const char *name, const char **attrs)
         }
         snprintf(c->from, nf, "%s_%s", from, fl);
         snprintf(c->to, nt, "%s_%s", to, tl);
+        const char *tls = sumo_attr(attrs, "tl"), *state = sumo_attr(attrs, "state");
+        c->tl = tls ? city_strdup(tls) : NULL;
+        c->link_index = sumo_int(&r->p, attrs, "linkIndex", -1);
+        c->state = state && *state ? state[0] : 'M';
         r->n_conns++;
+    } else if (strcmp(name, "junction") == 0) {
+        read_junction(r, attrs);
     }
 }
 
@@ -341,8 +384,15 @@ static CityStatus build_doors(CityPed *ped, WalkBuild *b, CitySumoWalkInfo *info
             continue;
         /* lane -> area: across the lane's end; area -> lane: across its start. */
         const double *sec = lf->kind == WALK_AREA ? lt->s0 : lf->s1;
-        if (city_ped_door_add_segment(ped, lf->last_area, lt->first_area, sec[0], sec[1], sec[2], sec[3]) < 0)
+        int32_t door = city_ped_door_add_segment(ped, lf->last_area, lt->first_area, sec[0], sec[1], sec[2], sec[3]);
+        if (door < 0)
             return CITY_ERR_INVALID;
+        if (lf->kind == WALK_AREA) {
+            r->lanes[t].door_start = door;
+            r->lanes[t].conn_in = c;
+        } else {
+            r->lanes[f].door_end = door;
+        }
         info->doors++;
     }
     return CITY_OK;
@@ -358,8 +408,77 @@ static void read_free(WalkRead *r)
     for (int32_t i = 0; i < r->n_conns; i++) {
         free(r->conns[i].from);
         free(r->conns[i].to);
+        free(r->conns[i].tl);
     }
     free(r->conns);
+    for (int32_t i = 0; i < r->n_juncs; i++) {
+        free(r->juncs[i].id);
+        free(r->juncs[i].int_lanes);
+    }
+    free(r->juncs);
+}
+
+/* Each crossing's junction link: its position in the intLanes of its junction. */
+static void find_crossing_links(WalkBuild *b)
+{
+    WalkRead *r = b->r;
+    for (int32_t j = 0; j < r->n_juncs; j++) {
+        const char *s = r->juncs[j].int_lanes;
+        char id[512];
+        for (int32_t k = 0; city_list_next(&s, id, sizeof id) > 0; k++) {
+            int32_t li = city_strmap_get(&b->by_id, id);
+            if (li >= 0 && r->lanes[li].kind == WALK_CROSSING) {
+                r->lanes[li].junction = j;
+                r->lanes[li].junction_link = k;
+            }
+        }
+    }
+}
+
+/* Declares every crossing that became areas to the pedestrian model, with
+ * its junction link, its light and whether people have priority on it. */
+static CityStatus declare_crossings(CityPed *ped, WalkBuild *b, CitySumoWalkInfo *info)
+{
+    WalkRead *r = b->r;
+    find_crossing_links(b);
+    for (int32_t i = 0; i < r->n_lanes; i++) {
+        const WalkLane *l = &r->lanes[i];
+        if (l->kind != WALK_CROSSING || l->first_area < 0)
+            continue;
+        const WalkConn *in = l->conn_in >= 0 ? &r->conns[l->conn_in] : NULL;
+        char edge[512];
+        snprintf(edge, sizeof edge, "%s", l->id);
+        char *us = strrchr(edge, '_');
+        if (us)
+            *us = '\0'; /* lane ":J_c0_0" -> edge ":J_c0" */
+        CityPedCrossingDef d = {
+            .id = edge,
+            .junction = l->junction >= 0 ? r->juncs[l->junction].id : NULL,
+            .junction_link = l->junction >= 0 ? l->junction_link : -1,
+            .tls = in && in->tl ? in->tl : NULL,
+            .tls_link = in && in->tl ? in->link_index : -1,
+            .priority = in && !in->tl && in->state == 'M',
+            .first_area = l->first_area,
+            .last_area = l->last_area,
+            .door_in_a = l->door_start,
+            .door_in_b = l->door_end,
+            .x1 = l->pts[0],
+            .y1 = l->pts[1],
+            .x2 = l->pts[2 * l->n - 2],
+            .y2 = l->pts[2 * l->n - 1],
+            .width_m = l->width_m,
+        };
+        if (city_ped_crossing_add(ped, &d) < 0)
+            return CITY_ERR_INVALID;
+        info->declared++;
+    }
+    return CITY_OK;
+}
+
+static CityStatus read_net(WalkRead *r, const char *path, CityError *err)
+{
+    sumo_parse_init(&r->p, path, "network", err);
+    return sumo_parse_file(&r->p, on_start, on_end, r);
 }
 
 CityStatus city_sumo_walk_load(CityPed *ped, const char *path, CitySumoWalkInfo *info, CityError *err)
@@ -369,8 +488,7 @@ CityStatus city_sumo_walk_load(CityPed *ped, const char *path, CitySumoWalkInfo 
     memset(info, 0, sizeof *info);
     CityError read_err;
     WalkRead r = {.edge_kind = -1};
-    sumo_parse_init(&r.p, path, "network", &read_err);
-    CityStatus st = sumo_parse_file(&r.p, on_start, on_end, &r);
+    CityStatus st = read_net(&r, path, &read_err);
     WalkBuild b = {.r = &r};
     for (int32_t i = 0; st == CITY_OK && i < r.n_lanes; i++) {
         if (city_strmap_get(&b.by_id, r.lanes[i].id) >= 0)
@@ -397,6 +515,8 @@ CityStatus city_sumo_walk_load(CityPed *ped, const char *path, CitySumoWalkInfo 
         }
     if (st == CITY_OK)
         st = build_doors(ped, &b, info);
+    if (st == CITY_OK)
+        st = declare_crossings(ped, &b, info);
     if (st != CITY_OK && r.p.status == CITY_OK)
         city_error_set(err, st, "%s: %s", path, city_world_error(city_ped_world(ped)));
     else if (st != CITY_OK)
@@ -405,5 +525,175 @@ CityStatus city_sumo_walk_load(CityPed *ped, const char *path, CitySumoWalkInfo 
         city_error_clear(err);
     city_strmap_free(&b.by_id);
     read_free(&r);
+    return st;
+}
+
+/* ---- SUMO persons: <person> and <personFlow> with <walk> stages ---------- */
+
+typedef struct PersonRead {
+    SumoParse p;
+    CityPed *ped;
+    WalkRead *net;
+    CityStrMap by_edge; /* edge id -> its first pedestrian lane */
+    bool in_plan;       /* inside a <person> or <personFlow> */
+    char id[128];
+    CityPedFlowDef flow; /* the plan's departures (its places set by the walks) */
+    double depart_pos, arrival_pos;
+    int32_t walks; /* walk stages read in the plan */
+    CitySumoPersonsInfo *info;
+} PersonRead;
+
+/* The point s metres along lane li (s < 0: from its end), kept 0.5 m inside. */
+static void lane_point(const WalkLane *l, double s, double *x, double *y)
+{
+    double len = 0;
+    for (int32_t i = 0; i + 1 < l->n; i++)
+        len += hypot(l->pts[2 * i + 2] - l->pts[2 * i], l->pts[2 * i + 3] - l->pts[2 * i + 1]);
+    s = s < 0 ? len + s : s;
+    s = s > len - 0.5 ? len - 0.5 : s;
+    s = s < 0.5 ? (len > 1.0 ? 0.5 : 0.5 * len) : s;
+    for (int32_t i = 0; i + 1 < l->n; i++) {
+        double dx = l->pts[2 * i + 2] - l->pts[2 * i], dy = l->pts[2 * i + 3] - l->pts[2 * i + 1], d = hypot(dx, dy);
+        if (s <= d || i + 2 == l->n) {
+            double f = d > 0 ? fmin(1.0, s / d) : 0.0;
+            *x = l->pts[2 * i] + f * dx;
+            *y = l->pts[2 * i + 1] + f * dy;
+            return;
+        }
+        s -= d;
+    }
+}
+
+/* Start and end of a walk stage: edges="a b c", or from= and to=. */
+static void read_walk(PersonRead *r, const char **attrs)
+{
+    char first[512] = "", last[512] = "", word[512];
+    const char *edges = sumo_attr(attrs, "edges"), *from = sumo_attr(attrs, "from"), *to = sumo_attr(attrs, "to");
+    if (edges) {
+        for (const char *s = edges; city_list_next(&s, word, sizeof word) > 0;) {
+            if (!first[0])
+                snprintf(first, sizeof first, "%s", word);
+            snprintf(last, sizeof last, "%s", word);
+        }
+    } else if (from && to) {
+        snprintf(first, sizeof first, "%s", from);
+        snprintf(last, sizeof last, "%s", to);
+    }
+    if (!first[0]) {
+        sumo_fail(&r->p, CITY_ERR_PARSE, "person '%s': <walk> needs edges=\"...\" or from= and to=", r->id);
+        return;
+    }
+    r->arrival_pos = sumo_num(&r->p, attrs, "arrivalPos", -0.5);
+    const char *ends[2] = {first, last};
+    for (int k = 0; k < 2; k++) {
+        if (k == 0 && r->walks > 0)
+            continue; /* later stages only move the destination */
+        int32_t li = city_strmap_get(&r->by_edge, ends[k]);
+        if (li < 0) {
+            sumo_fail(&r->p, CITY_ERR_PARSE,
+                      "person '%s': edge '%s' has no sidewalk in the network; walk on edges with a pedestrian lane",
+                      r->id, ends[k]);
+            return;
+        }
+        if (k == 0)
+            lane_point(&r->net->lanes[li], r->depart_pos, &r->flow.from_x, &r->flow.from_y);
+        else
+            lane_point(&r->net->lanes[li], r->arrival_pos, &r->flow.to_x, &r->flow.to_y);
+    }
+    r->walks++;
+}
+
+/* A <personFlow>'s rate: period, perHour, number or probability (SUMO's keys). */
+static void read_person_flow(PersonRead *r, const char **attrs)
+{
+    CityPedFlowDef *f = &r->flow;
+    f->begin_s = sumo_num(&r->p, attrs, "begin", 0);
+    f->end_s = sumo_num(&r->p, attrs, "end", 3600);
+    double period = sumo_num(&r->p, attrs, "period", 0), per_hour = sumo_num(&r->p, attrs, "perHour", 0);
+    double number = sumo_num(&r->p, attrs, "number", 0), prob = sumo_num(&r->p, attrs, "probability", 0);
+    f->persons_per_hour = period > 0                            ? 3600.0 / period
+                          : per_hour > 0                        ? per_hour
+                          : number > 0 && f->end_s > f->begin_s ? number * 3600.0 / (f->end_s - f->begin_s)
+                                                                : 3600.0 * prob;
+    f->poisson = prob > 0 && !(period > 0) && !(per_hour > 0) && !(number > 0);
+    if (!(f->persons_per_hour > 0) || !(f->end_s > f->begin_s))
+        sumo_fail(&r->p, CITY_ERR_PARSE,
+                  "personFlow '%s' needs end > begin and one of period, perHour, number or probability above 0", r->id);
+}
+
+static void on_person_start(void *user, const char *name, const char **attrs)
+{
+    PersonRead *r = user;
+    bool person = strcmp(name, "person") == 0, flow = strcmp(name, "personFlow") == 0;
+    if (person || flow) {
+        const char *id = sumo_attr(attrs, "id");
+        snprintf(r->id, sizeof r->id, "%s", id ? id : "?");
+        r->in_plan = true;
+        r->walks = 0;
+        memset(&r->flow, 0, sizeof r->flow);
+        r->depart_pos = sumo_num(&r->p, attrs, "departPos", 0);
+        if (person) {
+            r->flow.begin_s = sumo_num(&r->p, attrs, "depart", NAN);
+            if (!isfinite(r->flow.begin_s) || r->flow.begin_s < 0)
+                sumo_fail(&r->p, CITY_ERR_PARSE, "person '%s' needs depart = seconds >= 0", r->id);
+            r->flow.end_s = r->flow.begin_s + 1.0;
+            r->flow.persons_per_hour = 3600.0; /* one departure in [depart, depart + 1 s) */
+        } else {
+            read_person_flow(r, attrs);
+        }
+    } else if (r->in_plan && strcmp(name, "walk") == 0) {
+        read_walk(r, attrs);
+    } else if (r->in_plan && strcmp(name, "param") != 0) {
+        sumo_fail(&r->p, CITY_ERR_PARSE, "person '%s': stage <%s> is not supported; plans of <walk> stages only", r->id,
+                  name);
+    }
+}
+
+static void on_person_end(void *user, const char *name)
+{
+    PersonRead *r = user;
+    if (!r->in_plan || (strcmp(name, "person") != 0 && strcmp(name, "personFlow") != 0))
+        return;
+    r->in_plan = false;
+    if (r->p.status != CITY_OK)
+        return;
+    if (r->walks == 0) {
+        sumo_fail(&r->p, CITY_ERR_PARSE, "person '%s' has no <walk>; give it one", r->id);
+        return;
+    }
+    if (city_ped_flow_add(r->ped, &r->flow) != CITY_OK) {
+        sumo_fail(&r->p, CITY_ERR_INVALID, "person '%s': %s", r->id, city_world_error(city_ped_world(r->ped)));
+        return;
+    }
+    if (strcmp(name, "person") == 0)
+        r->info->persons++;
+    else
+        r->info->person_flows++;
+}
+
+CityStatus city_sumo_persons_load(CityPed *ped, const char *net_path, const char *routes_path,
+                                  CitySumoPersonsInfo *info, CityError *err)
+{
+    CitySumoPersonsInfo local;
+    info = info ? info : &local;
+    memset(info, 0, sizeof *info);
+    WalkRead net = {.edge_kind = -1};
+    CityStatus st = read_net(&net, net_path, err);
+    PersonRead r = {.ped = ped, .net = &net, .info = info};
+    for (int32_t i = 0; st == CITY_OK && i < net.n_lanes; i++) {
+        char *id = net.lanes[i].id, *us = strrchr(id, '_');
+        if (net.lanes[i].kind != WALK_LANE)
+            continue;
+        if (us)
+            *us = '\0'; /* lane "e_0" -> edge "e", in place: the map borrows it */
+        if (city_strmap_get(&r.by_edge, id) < 0 && !city_strmap_put(&r.by_edge, id, i))
+            st = city_error_set(err, CITY_ERR_NOMEM, "out of memory reading %s", net_path);
+    }
+    if (st == CITY_OK) {
+        sumo_parse_init(&r.p, routes_path, "route file", err);
+        st = sumo_parse_file(&r.p, on_person_start, on_person_end, &r);
+    }
+    city_strmap_free(&r.by_edge);
+    read_free(&net);
     return st;
 }

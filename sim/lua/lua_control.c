@@ -4,6 +4,7 @@
  * controller the readings of its sensors as they arrive, then runs its
  * timers and step(). See scenarios/DEVICE_API.md. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,18 +14,31 @@
 #include "city_control.h"
 #include "city_lua.h"
 #include "city_road.h"
+#include "city_scenario.h"
 #include "city_sensor.h"
 #include "city_controller.h"
+#include "city_strmap.h"
+#include "lua_control_internal.h"
 #include "lua_fields.h"
 #include "lua_modules.h"
 
 #define CONTROLLERS_NAME "controllers"
 #define READ_BATCH 256
 
+/* Who reads a channel: controller, its slot, and the next reader. */
+typedef struct Route {
+    int32_t ctl, slot, next;
+} Route;
+
 typedef struct Controllers {
     CityController **list;
-    int32_t *period_ticks; /* of each */
+    int32_t *period_ticks;    /* of each */
+    struct WorldPort **ports; /* of each (owned by the controller): its actuators */
     int32_t n, cap;
+    int32_t routed;    /* controllers indexed below (rebuilt when one is attached) */
+    CityStrMap by_key; /* "name/quantity" (keys owned by the controllers) -> channel */
+    int32_t *head;     /* per channel: its first route */
+    Route *routes;     /* per channel a list in attach order */
 } Controllers;
 
 /* A controller's port in a run: the world's control domain, limited to its actuators. */
@@ -84,7 +98,69 @@ static void controllers_destroy(void *self)
         city_controller_free(cs->list[i]);
     free(cs->list);
     free(cs->period_ticks);
+    free(cs->ports);
+    city_strmap_free(&cs->by_key);
+    free(cs->head);
+    free(cs->routes);
     free(cs);
+}
+
+/* Indexes every controller's channels, so that a reading goes only to the
+ * controllers that read it, in attach order. */
+static CityStatus route_build(CityWorld *w, Controllers *cs)
+{
+    city_strmap_free(&cs->by_key);
+    int32_t total = 0;
+    for (int32_t k = 0; k < cs->n; k++)
+        total += cs->list[k]->n_slots;
+    Route *r = realloc(cs->routes, ((size_t)total + 1) * sizeof *r);
+    int32_t *head = r ? realloc(cs->head, ((size_t)total + 1) * sizeof *head) : NULL;
+    if (r)
+        cs->routes = r;
+    if (!head)
+        return city_world_fail(w, CITY_ERR_NOMEM, "out of memory routing readings to controllers");
+    cs->head = head;
+    int32_t n_routes = 0, n_keys = 0;
+    for (int32_t k = cs->n - 1; k >= 0; k--) /* prepending: the lists end up in attach order */
+        for (int32_t sl = cs->list[k]->n_slots - 1; sl >= 0; sl--) {
+            const char *key = cs->list[k]->slots[sl].key;
+            int32_t ch = city_strmap_get(&cs->by_key, key);
+            if (ch < 0) {
+                ch = n_keys++;
+                head[ch] = -1;
+                if (!city_strmap_put(&cs->by_key, key, ch))
+                    return city_world_fail(w, CITY_ERR_NOMEM, "out of memory routing readings to controllers");
+            }
+            r[n_routes] = (Route){k, sl, head[ch]};
+            head[ch] = n_routes++;
+        }
+    cs->routed = cs->n;
+    return CITY_OK;
+}
+
+/* Hands out the readings that arrived by now to the controllers that read them. */
+static CityStatus deliver(CityWorld *w, Controllers *cs, CitySensors *s, int64_t now_ms)
+{
+    if (cs->routed != cs->n) {
+        CityStatus st = route_build(w, cs);
+        if (st != CITY_OK)
+            return st;
+    }
+    CityReading batch[READ_BATCH];
+    char key[CITY_SENSOR_NAME_MAX + 16];
+    size_t got;
+    do {
+        got = city_sensors_poll(s, now_ms, batch, READ_BATCH);
+        for (size_t r = 0; r < got; r++) {
+            snprintf(key, sizeof key, "%s/%s", batch[r].sensor, city_quantity_name(batch[r].quantity));
+            const int32_t ch = city_strmap_get(&cs->by_key, key);
+            for (int32_t i = ch >= 0 ? cs->head[ch] : -1; i >= 0; i = cs->routes[i].next) {
+                CityController *c = cs->list[cs->routes[i].ctl];
+                controller_deliver(c, &c->slots[cs->routes[i].slot], &batch[r]);
+            }
+        }
+    } while (got == READ_BATCH);
+    return CITY_OK;
 }
 
 static CityStatus controllers_step(CityWorld *w, void *self, int64_t tick)
@@ -94,15 +170,9 @@ static CityStatus controllers_step(CityWorld *w, void *self, int64_t tick)
         city_controller_new_budget(cs->list[k]);
     CitySensors *s = city_sensors_of(w);
     if (s) {
-        CityReading batch[READ_BATCH];
-        const int64_t now = tick * city_world_dt_ms(w);
-        size_t got;
-        do {
-            got = city_sensors_poll(s, now, batch, READ_BATCH);
-            for (size_t r = 0; r < got; r++)
-                for (int32_t k = 0; k < cs->n; k++)
-                    city_controller_reading(cs->list[k], &batch[r]);
-        } while (got == READ_BATCH);
+        CityStatus st = deliver(w, cs, s, tick * city_world_dt_ms(w));
+        if (st != CITY_OK)
+            return st;
     }
     for (int32_t k = 0; k < cs->n; k++)
         city_controller_run(cs->list[k], tick % cs->period_ticks[k] == 0);
@@ -130,6 +200,30 @@ static void controllers_hash(const CityWorld *w, const void *self, CityHash *h)
     }
 }
 
+static CityStatus controllers_save(const CityWorld *w, const void *self, CityStateWriter *out)
+{
+    const Controllers *cs = self;
+    city_state_put_i64(out, cs->n);
+    char err[512];
+    for (int32_t k = 0; k < cs->n; k++)
+        if (!controller_save(cs->list[k], out, err, sizeof err))
+            return city_world_fail((CityWorld *)w, CITY_ERR_INVALID, "cannot checkpoint: %s", err);
+    return CITY_OK;
+}
+
+static CityStatus controllers_load(CityWorld *w, void *self, CityStateReader *in)
+{
+    (void)w;
+    Controllers *cs = self;
+    if (city_state_get_i64(in) != cs->n) {
+        city_state_fail(in, "the checkpoint has another number of controllers than the scenario attaches");
+        return CITY_ERR_PARSE;
+    }
+    for (int32_t k = 0; k < cs->n && !in->bad; k++)
+        controller_load(cs->list[k], in);
+    return in->bad ? CITY_ERR_PARSE : CITY_OK;
+}
+
 static Controllers *controllers_ensure(lua_State *L, CityWorld *w)
 {
     Controllers *cs = city_world_subsystem(w, CONTROLLERS_NAME);
@@ -144,12 +238,28 @@ static Controllers *controllers_ensure(lua_State *L, CityWorld *w)
                                   .step = controllers_step,
                                   .hash = controllers_hash,
                                   .finish = controllers_finish,
-                                  .destroy = controllers_destroy};
+                                  .destroy = controllers_destroy,
+                                  .save = controllers_save,
+                                  .load = controllers_load};
     if (city_world_add_subsystem(w, &def, cs) != CITY_OK) {
         free(cs);
         city_lua_raise(L, w, CITY_ERR_INVALID);
     }
     return cs;
+}
+
+bool city_scenario_controller_at(const CityScenario *scenario, int32_t i, CityControllerInfo *out)
+{
+    const Controllers *cs = city_world_subsystem(city_scenario_world_const(scenario), CONTROLLERS_NAME);
+    if (!cs || i < 0 || i >= cs->n)
+        return false;
+    const CityController *c = cs->list[i];
+    out->name = city_controller_name(c);
+    out->failed = city_controller_failure(c) != NULL;
+    out->activations = city_controller_activations(c);
+    out->actuators = cs->ports[i]->allowed;
+    out->n_actuators = cs->ports[i]->n_allowed;
+    return true;
 }
 
 /* The target of an actuator from tls = "<id>", battery = <id>, lights = <id> or target = <index>. */
@@ -173,6 +283,44 @@ static void actuator_target(lua_State *L, CityWorld *w, CityActuatorDef *d)
         d->target = city_lua_field_int(L, 1, "lights", d->target < 0, d->target);
         d->min = 0;
         d->max = 1;
+    } else if (d->kind == CITY_ACT_ACCESS) {
+        const char *classes = city_lua_field_string(L, 1, "classes", "truck");
+        uint32_t mask = 0;
+        char word[32];
+        for (const char *p = classes; *p;) {
+            size_t n = strcspn(p, " ,");
+            if (n > 0) {
+                snprintf(word, sizeof word, "%.*s", (int)(n < sizeof word - 1 ? n : sizeof word - 1), p);
+                uint32_t bit = city_vclass_from_name(word);
+                if (!bit)
+                    luaL_error(L, "city.control.actuator: '%s' in classes is not a vehicle class (truck, bus, ...)",
+                               word);
+                mask |= bit;
+            }
+            p += n;
+            p += strspn(p, " ,");
+        }
+        if (!mask)
+            luaL_error(L, "city.control.actuator: an access actuator needs classes = \"truck ...\"");
+        d->target = (int32_t)mask;
+        d->min = 0;
+        d->max = 1;
+        if (city_lua_field_has(L, 1, "zone")) {
+            lua_getfield(L, 1, "zone");
+            for (int k = 0; k < 4; k++) {
+                lua_rawgeti(L, -1 - k, k + 1);
+                if (!lua_isnumber(L, -1))
+                    luaL_error(L, "city.control.actuator: zone = {x0, y0, x1, y1} (m) needs four numbers");
+                d->zone_m[k] = lua_tonumber(L, -1);
+            }
+            lua_pop(L, 5);
+            if (!(d->zone_m[2] > d->zone_m[0] && d->zone_m[3] > d->zone_m[1]))
+                luaL_error(L, "city.control.actuator: zone = {x0, y0, x1, y1} needs x1 > x0 and y1 > y0");
+        }
+    } else if (d->kind == CITY_ACT_LOAD) {
+        d->target = city_lua_field_int(L, 1, "load", d->target < 0, d->target);
+        d->min = -10;
+        d->max = 10;
     } else if (d->kind == CITY_ACT_CHARGER) {
         d->target = city_lua_field_int(L, 1, "charger", d->target < 0, d->target);
         d->min = 0;
@@ -190,8 +338,9 @@ static int l_actuator(lua_State *L)
     if (!name)
         return luaL_error(L, "city.control.actuator: give name = \"...\"");
     if (!city_actuator_kind_parse(kind_s, &kind))
-        return luaL_error(L, "city.control.actuator: kind '%s' is not signal, storage, streetlight, charger or generic",
-                          kind_s);
+        return luaL_error(
+            L, "city.control.actuator: kind '%s' is not signal, storage, streetlight, charger, load, access or generic",
+            kind_s);
     CityActuatorDef d = city_actuator_def_default(kind, name);
     actuator_target(L, w, &d);
     d.min = city_lua_field_number(L, 1, "min", d.min);
@@ -382,6 +531,11 @@ static int l_attach(lua_State *L)
     if (!city_array_grow(&arr, &cap, cs->n + 1, sizeof *cs->list))
         return luaL_error(L, "out of memory");
     cs->list = arr;
+    arr = cs->ports;
+    cap = cs->cap;
+    if (!city_array_grow(&arr, &cap, cs->n + 1, sizeof *cs->ports))
+        return luaL_error(L, "out of memory");
+    cs->ports = arr;
     arr = cs->period_ticks;
     if (!city_array_grow(&arr, &cs->cap, cs->n + 1, sizeof *cs->period_ticks))
         return luaL_error(L, "out of memory");
@@ -392,6 +546,7 @@ static int l_attach(lua_State *L)
     if (!c)
         return luaL_error(L, "city.control.attach: %s", err);
     cs->period_ticks[cs->n] = spec.period_ticks;
+    cs->ports[cs->n] = port.ctx;
     cs->list[cs->n++] = c;
     lua_pushstring(L, spec.name);
     return 1;

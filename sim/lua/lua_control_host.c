@@ -183,9 +183,10 @@ static int d_param(lua_State *L)
 static int d_log(lua_State *L)
 {
     CityController *c = self_of(L);
+    const int n = lua_gettop(L); /* before the buffer, which may push a box of its own */
     luaL_Buffer b;
     luaL_buffinit(L, &b);
-    for (int i = 1; i <= lua_gettop(L); i++) {
+    for (int i = 1; i <= n; i++) {
         if (i > 1)
             luaL_addchar(&b, ' ');
         if (lua_type(L, i) == LUA_TSTRING || lua_type(L, i) == LUA_TNUMBER || lua_type(L, i) == LUA_TBOOLEAN ||
@@ -365,6 +366,12 @@ bool city_controller_reading(CityController *c, const CityReading *r)
         s = add_slot(c, key); /* a channel not known in advance (the agent) */
     if (!s)
         return false;
+    return controller_deliver(c, s, r);
+}
+
+bool controller_deliver(CityController *c, Slot *s, const CityReading *r)
+{
+    const char *key = s->key;
     if (c->failed)
         return true;
     s->has = true;
@@ -552,6 +559,7 @@ static bool open_lua(CityController *c, const CityControllerSpec *spec, char *er
                         c->mem_limit),
                false;
     open_sandbox(c->L);
+    control_lua_mark_builtins(c->L);
     lua_sethook(c->L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
     int rc = luaL_loadfilex(c->L, spec->path, "t");
     if (rc == LUA_OK)
@@ -565,6 +573,8 @@ static bool open_lua(CityController *c, const CityControllerSpec *spec, char *er
                         lua_isstring(c->L, -1) ? lua_tostring(c->L, -1) : "does not load"),
                false;
     c->instr_used = 0;
+    c->n_init_timers = c->n_timers;
+    c->n_init_subs = c->n_subs;
     return true;
 }
 

@@ -15,6 +15,7 @@
 #include "city_controller.h"
 #include "city_reading.h"
 #include "city_rng.h"
+#include "city_state.h"
 #include "device.h"
 
 typedef struct Slot {
@@ -50,6 +51,7 @@ struct CityController {
     int32_t n_timers, cap_timers;
     Sub *subs;
     int32_t n_subs, cap_subs;
+    int32_t n_init_timers, n_init_subs; /* made by the file and init (what a restore rebuilds) */
     int32_t period_ticks;
     int64_t stale_ms, last_input_ms;
     bool stale, failed, over_budget;
@@ -78,6 +80,20 @@ void controller_fail(CityController *c, const char *why);
 const Slot *controller_find_slot(const CityController *c, const char *id);
 /* True when `id` ("name" or "name/quantity") is among the sensors it was given. */
 bool controller_reads(const CityController *c, const char *id);
+
+/* Hands a reading of slot s over (stored, then subscribers or on_reading); false as controller_remote_keep. */
+bool controller_deliver(CityController *c, Slot *s, const CityReading *r);
+
+/* lua_control_state.c: checkpoints of a controller (host fields, then a Lua
+ * controller's globals and upvalues), for the "controllers" subsystem's
+ * save and load hooks. Saving refuses (false, err filled) a C or bridged
+ * controller and a timer or subscription made after init still pending.
+ * Loading expects the controller as a fresh attach built it; a mismatch
+ * marks the reader bad. */
+bool controller_save(CityController *c, CityStateWriter *out, char *err, size_t err_len);
+bool controller_load(CityController *c, CityStateReader *in);
+/* Records the globals the sandbox opened (not saved); once, before the file runs. */
+void control_lua_mark_builtins(lua_State *L);
 
 /* lua_control_device.c: loads a .so and runs its init; false with err filled. */
 bool controller_device_open(CityController *c, const char *path, char *err, size_t err_len);

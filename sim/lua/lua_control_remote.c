@@ -12,15 +12,9 @@
 
 bool controller_remote_keep(CityController *c, const CityReading *r)
 {
-    if (c->n_pending == c->cap_pending) {
-        const size_t cap = c->cap_pending ? c->cap_pending * 2 : 8;
-        CityReading *p = realloc(c->pending, cap * sizeof *p);
-        if (!p) {
-            controller_fail(c, "out of memory keeping readings for the bridge");
-            return true;
-        }
-        c->pending = p;
-        c->cap_pending = cap;
+    if (!city_grow((void **)&c->pending, &c->cap_pending, c->n_pending + 1, sizeof *c->pending)) {
+        controller_fail(c, "out of memory keeping readings for the bridge");
+        return true;
     }
     c->pending[c->n_pending++] = *r;
     return true;

@@ -10,6 +10,7 @@
 
 #include "city_lua.h"
 #include "city_ped.h"
+#include "city_ped_road.h"
 #include "city_sumo_walk.h"
 #include "lua_fields.h"
 #include "lua_modules.h"
@@ -71,11 +72,18 @@ static int l_config(lua_State *L)
                 {"slop", &p.slop_m},
                 {"wall_radius", &p.wall_radius_m},
                 {"max_substep", &p.max_substep_s},
-                {"arrive_radius", &p.arrive_radius_m}};
+                {"arrive_radius", &p.arrive_radius_m},
+                {"red_walkers", &p.red_walker_share},
+                {"critical_gap", &p.critical_gap_s},
+                {"gap_speed", &p.gap_speed_mps},
+                {"gap_startup", &p.gap_startup_s},
+                {"conflict_ttc", &p.conflict_ttc_s},
+                {"conflict_pet", &p.conflict_pet_s}};
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
         *nums[i].v = city_lua_field_number(L, 1, nums[i].key, *nums[i].v);
     p.iterations = city_lua_field_int(L, 1, "iterations", false, p.iterations);
     p.walk_output = city_lua_field_bool(L, 1, "walk_output", p.walk_output);
+    p.yield = city_lua_field_bool(L, 1, "yield", p.yield);
     CityPed *ped;
     CityStatus st = city_ped_create(w, &p, &ped);
     if (st != CITY_OK)
@@ -230,10 +238,12 @@ static int l_periodic(lua_State *L)
     return check(L, ped, city_ped_set_periodic_x(ped, x0, x1));
 }
 
-/* city.ped.load_sumo{ net = "x.net.xml" } -> { sidewalks, crossings, walkingareas, areas, doors, walls, skipped } */
+/* city.ped.load_sumo{ net = "x.net.xml", routes = "x.rou.xml" } -> { sidewalks, crossings, walkingareas,
+ * areas, doors, walls, skipped, declared, persons, person_flows } */
 static int l_load_sumo(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
+    city_lua_strict_check(L, 1);
     char path[4096];
     CityError err;
     lua_getfield(L, 1, "net");
@@ -241,17 +251,31 @@ static int l_load_sumo(lua_State *L)
         return luaL_error(L, "city.ped.load_sumo needs net = \"FILE.net.xml\"");
     city_lua_data_path(L, lua_gettop(L), path, sizeof path);
     lua_pop(L, 1);
+    char routes[4096] = "";
+    if (lua_getfield(L, 1, "routes") != LUA_TNIL)
+        city_lua_data_path(L, lua_gettop(L), routes, sizeof routes);
+    lua_pop(L, 1);
     CityPed *ped = ped_of(L);
     CitySumoWalkInfo info;
     if (city_sumo_walk_load(ped, path, &info, &err) != CITY_OK)
         return luaL_error(L, "%s", err.msg);
-    lua_createtable(L, 0, 7);
+    CitySumoPersonsInfo pinfo = {0};
+    if (routes[0] && city_sumo_persons_load(ped, path, routes, &pinfo, &err) != CITY_OK)
+        return luaL_error(L, "%s", err.msg);
+    lua_createtable(L, 0, 10);
     const struct {
         const char *k;
         int32_t v;
-    } f[] = {{"sidewalks", info.sidewalks}, {"crossings", info.crossings}, {"walkingareas", info.walkingareas},
-             {"areas", info.areas},         {"doors", info.doors},         {"walls", info.walls},
-             {"skipped", info.skipped}};
+    } f[] = {{"sidewalks", info.sidewalks},
+             {"crossings", info.crossings},
+             {"walkingareas", info.walkingareas},
+             {"areas", info.areas},
+             {"doors", info.doors},
+             {"walls", info.walls},
+             {"skipped", info.skipped},
+             {"declared", info.declared},
+             {"persons", pinfo.persons},
+             {"person_flows", pinfo.person_flows}};
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
         lua_pushinteger(L, f[i].v);
         lua_setfield(L, -2, f[i].k);
@@ -407,6 +431,123 @@ static int l_stats(lua_State *L)
     return 1;
 }
 
+/* city.ped.crossings() -> { {id, junction, signal, priority, x, y, x1, y1, x2, y2, length, width}, ... } in
+ * declaration order */
+static int l_crossings(lua_State *L)
+{
+    CityPed *ped = ped_of(L);
+    int32_t n = city_ped_crossing_count(ped);
+    lua_createtable(L, n, 0);
+    for (int32_t i = 0; i < n; i++) {
+        const CityPedCrossingDef *d = city_ped_crossing_get(ped, i);
+        lua_createtable(L, 0, 8);
+        lua_pushstring(L, d->id);
+        lua_setfield(L, -2, "id");
+        lua_pushstring(L, d->junction ? d->junction : "");
+        lua_setfield(L, -2, "junction");
+        lua_pushboolean(L, d->tls != NULL && d->tls_link >= 0);
+        lua_setfield(L, -2, "signal");
+        lua_pushboolean(L, d->priority);
+        lua_setfield(L, -2, "priority");
+        lua_pushnumber(L, 0.5 * (d->x1 + d->x2));
+        lua_setfield(L, -2, "x");
+        lua_pushnumber(L, 0.5 * (d->y1 + d->y2));
+        lua_setfield(L, -2, "y");
+        lua_pushnumber(L, hypot(d->x2 - d->x1, d->y2 - d->y1));
+        lua_setfield(L, -2, "length");
+        const struct {
+            const char *k;
+            double v;
+        } ends[] = {{"x1", d->x1}, {"y1", d->y1}, {"x2", d->x2}, {"y2", d->y2}};
+        for (size_t k = 0; k < sizeof ends / sizeof ends[0]; k++) {
+            lua_pushnumber(L, ends[k].v);
+            lua_setfield(L, -2, ends[k].k);
+        }
+        lua_pushnumber(L, d->width_m);
+        lua_setfield(L, -2, "width");
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
+/* city.ped.crossing{ id =, priority = }: makes a crossing a zebra (vehicles yield) or not. */
+static int l_crossing(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    const char *id = city_lua_field_string(L, 1, "id", NULL);
+    lua_getfield(L, 1, "priority");
+    if (!id || lua_type(L, -1) != LUA_TBOOLEAN)
+        return luaL_error(L, "city.ped.crossing needs id = \"<crossing id>\" and priority = true or false");
+    bool priority = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    CityPed *ped = ped_of(L);
+    int32_t k = city_ped_crossing_find(ped, id);
+    if (k < 0)
+        return luaL_error(L, "city.ped.crossing: no crossing '%s'; city.ped.crossings() lists them", id);
+    return check(L, ped, city_ped_crossing_set_priority(ped, k, priority));
+}
+
+/* city.ped.set_yield(on): drivers yield to people at crossings (true) or ignore them (false), from now on. */
+static int l_set_yield(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TBOOLEAN);
+    CityWorld *w = city_lua_world(L);
+    CityStatus st = city_ped_road_set_yield(w, lua_toboolean(L, 1));
+    return st == CITY_OK ? 0 : city_lua_raise(L, w, st);
+}
+
+/* city.ped.conflicts{ since = s } -> { {time, x, y, type, ttc, pet, collision}, ... } oldest first */
+static int l_conflicts(lua_State *L)
+{
+    double since = 0;
+    if (!lua_isnoneornil(L, 1)) {
+        luaL_checktype(L, 1, LUA_TTABLE);
+        since = city_lua_field_number(L, 1, "since", 0);
+    }
+    CityWorld *w = city_lua_world(L);
+    CityConflictMark marks[256];
+    int32_t n = city_ped_road_conflicts(w, since, marks, 256);
+    n = n > 256 ? 256 : n;
+    lua_createtable(L, n, 0);
+    for (int32_t i = 0; i < n; i++) {
+        const CityConflictMark *m = &marks[i];
+        lua_createtable(L, 0, 7);
+        const struct {
+            const char *k;
+            double v;
+        } f[] = {{"time", m->time_s}, {"x", m->x_m}, {"y", m->y_m}, {"ttc", m->ttc_s}, {"pet", m->pet_s}};
+        for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) {
+            if (isfinite(f[k].v)) {
+                lua_pushnumber(L, f[k].v);
+                lua_setfield(L, -2, f[k].k);
+            }
+        }
+        lua_pushstring(L, m->type == CITY_CONFLICT_VEH_PED ? "vehicle-pedestrian" : "vehicle-vehicle");
+        lua_setfield(L, -2, "type");
+        lua_pushboolean(L, m->collision);
+        lua_setfield(L, -2, "collision");
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
+/* city.ped.safety() -> { conflicts, collisions, ped_conflicts_ttc, attached } so far */
+static int l_safety(lua_State *L)
+{
+    uint64_t conflicts, collisions, ped_ttc;
+    bool attached = city_ped_road_counts(city_lua_world(L), &conflicts, &collisions, &ped_ttc);
+    lua_createtable(L, 0, 4);
+    lua_pushinteger(L, (lua_Integer)conflicts);
+    lua_setfield(L, -2, "conflicts");
+    lua_pushinteger(L, (lua_Integer)collisions);
+    lua_setfield(L, -2, "collisions");
+    lua_pushinteger(L, (lua_Integer)ped_ttc);
+    lua_setfield(L, -2, "ped_conflicts_ttc");
+    lua_pushboolean(L, attached);
+    lua_setfield(L, -2, "attached");
+    return 1;
+}
+
 int city_lua_open_ped(lua_State *L)
 {
     static const luaL_Reg fns[] = {{"config", l_config},
@@ -424,6 +565,11 @@ int city_lua_open_ped(lua_State *L)
                                    {"route_length", l_route_length},
                                    {"people", l_people},
                                    {"stats", l_stats},
+                                   {"crossings", l_crossings},
+                                   {"crossing", l_crossing},
+                                   {"set_yield", l_set_yield},
+                                   {"conflicts", l_conflicts},
+                                   {"safety", l_safety},
                                    {NULL, NULL}};
     luaL_newlibtable(L, fns);
     lua_newtable(L); /* places, shared by every function */

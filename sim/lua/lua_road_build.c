@@ -48,10 +48,10 @@ static CityRoadBuilder **new_builder(lua_State *L)
 
 static void finish_build(lua_State *L, CityRoadBuilder **b, int opt_table)
 {
-    char err[1024];
-    CityRoadNet *net = city_road_builder_build(*b, err, sizeof err);
+    CityError err;
+    CityRoadNet *net = city_road_builder_build(*b, &err);
     if (!net)
-        luaL_error(L, "%s", err);
+        luaL_error(L, "%s", err.msg);
     lua_road_install(L, net, opt_table);
 }
 
@@ -69,9 +69,9 @@ static int l_grid(lua_State *L)
     g.green_s = city_lua_field_number(L, 1, "green", 0);
     g.yellow_s = city_lua_field_number(L, 1, "yellow", 0);
     CityRoadBuilder **b = new_builder(L);
-    char err[1024];
-    if (city_road_builder_grid(*b, &g, err, sizeof err) != CITY_OK)
-        luaL_error(L, "city.road.grid: %s", err);
+    CityError err;
+    if (city_road_builder_grid(*b, &g, &err) != CITY_OK)
+        luaL_error(L, "city.road.grid: %s", err.msg);
     finish_build(L, b, 1);
     return 0;
 }
@@ -92,9 +92,9 @@ static int l_arterial(lua_State *L)
     a.green_s = city_lua_field_number(L, 1, "green", 0);
     a.yellow_s = city_lua_field_number(L, 1, "yellow", 0);
     CityRoadBuilder **b = new_builder(L);
-    char err[1024];
-    if (city_road_builder_arterial(*b, &a, err, sizeof err) != CITY_OK)
-        luaL_error(L, "city.road.arterial: %s", err);
+    CityError err;
+    if (city_road_builder_arterial(*b, &a, &err) != CITY_OK)
+        luaL_error(L, "city.road.arterial: %s", err.msg);
     finish_build(L, b, 1);
     return 0;
 }
@@ -105,7 +105,7 @@ static int l_build(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     CityRoadBuilder **b = new_builder(L);
-    char err[1024];
+    CityError err;
     lua_newtable(L); /* node id -> builder index */
     int ids = lua_gettop(L);
     lua_getfield(L, 1, "nodes");
@@ -120,9 +120,9 @@ static int l_build(lua_State *L)
             luaL_error(L, "city.road.build: node %d has no id", (int)i);
         int32_t k =
             city_road_builder_node(*b, id, city_lua_field_number(L, t, "x", 0), city_lua_field_number(L, t, "y", 0),
-                                   junction_type(L, city_lua_field_string(L, t, "type", "priority")), err, sizeof err);
+                                   junction_type(L, city_lua_field_string(L, t, "type", "priority")), &err);
         if (k < 0)
-            luaL_error(L, "city.road.build: %s", err);
+            luaL_error(L, "city.road.build: %s", err.msg);
         lua_pushinteger(L, k);
         lua_setfield(L, ids, id);
         lua_pop(L, 1);
@@ -157,10 +157,10 @@ static int l_build(lua_State *L)
         for (const char *p = allow ? allow : ""; city_list_next(&p, word, sizeof word) > 0;)
             e.allow |= lua_road_class(L, word); /* a cut name is no class either: the error names it */
         CityStatus st = city_lua_field_bool(L, t, "two_way", false)
-                            ? city_road_builder_road(*b, &e, err, sizeof err)
-                            : (city_road_builder_edge(*b, &e, err, sizeof err) < 0 ? CITY_ERR_INVALID : CITY_OK);
+                            ? city_road_builder_road(*b, &e, &err)
+                            : (city_road_builder_edge(*b, &e, &err) < 0 ? CITY_ERR_INVALID : CITY_OK);
         if (st != CITY_OK)
-            luaL_error(L, "city.road.build: %s", err);
+            luaL_error(L, "city.road.build: %s", err.msg);
         lua_pop(L, 1);
     }
     lua_pop(L, 1);

@@ -83,6 +83,7 @@ static int l_stats(lua_State *L)
     city_lua_set_int(L, "gridlock_warnings", (lua_Integer)s.gridlock_warnings);
     city_lua_set_int(L, "teleports", (lua_Integer)s.teleports);
     city_lua_set_int(L, "aborted", (lua_Integer)s.aborted);
+    city_lua_set_int(L, "restricted", (lua_Integer)s.restricted);
     city_lua_set_number(L, "mean_speed", s.mean_speed_mps);
     city_lua_set_number(L, "mean_travel_time", s.arrived ? s.sum_travel_time_s / (double)s.arrived : 0.0);
     return 1;

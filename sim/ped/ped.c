@@ -39,6 +39,13 @@ void city_ped_params_defaults(CityPedParams *p)
     p->max_substep_s = 0.1;
     p->arrive_radius_m = 0.5;
     p->walk_output = true;
+    p->yield = true;
+    p->red_walker_share = 0.0;
+    p->critical_gap_s = 0.0;
+    p->gap_speed_mps = 1.07;
+    p->gap_startup_s = 3.0;
+    p->conflict_ttc_s = 1.5;
+    p->conflict_pet_s = 5.0;
 }
 
 CityStatus ped_fail(CityPed *ped, CityStatus status, const char *fmt, ...)
@@ -68,7 +75,14 @@ static CityStatus check_params(CityWorld *w, const CityPedParams *p)
                {"slop_m", p->slop_m, -1e-300},
                {"wall_radius_m", p->wall_radius_m, -1e-300},
                {"max_substep_s", p->max_substep_s, 0},
-               {"arrive_radius_m", p->arrive_radius_m, 0}};
+               {"arrive_radius_m", p->arrive_radius_m, 0},
+               {"gap_speed_mps", p->gap_speed_mps, 0},
+               {"gap_startup_s", p->gap_startup_s, -1e-300},
+               {"critical_gap_s", p->critical_gap_s, -1e-300},
+               {"conflict_ttc_s", p->conflict_ttc_s, 0},
+               {"conflict_pet_s", p->conflict_pet_s, 0}};
+    if (!(p->red_walker_share >= 0 && p->red_walker_share <= 1))
+        return city_world_fail(w, CITY_ERR_INVALID, "ped: parameter red_walker_share must be in [0, 1]");
     if (!isfinite(p->path_share) || p->path_share <= 0 || p->path_share > 1)
         return city_world_fail(w, CITY_ERR_INVALID, "ped: parameter path_share must be in (0, 1]");
     if (!isfinite(p->noise_mps2) || p->noise_mps2 < 0)
@@ -114,6 +128,7 @@ static void ped_destroy(void *self)
         free(arrays[i]);
     city_dense_destroy(&ped->dense);
     ped_space_free(&ped->space);
+    ped_crossings_free(ped->crossings);
     free(ped);
 }
 
@@ -201,7 +216,8 @@ static void ped_hash(const CityWorld *w, const void *self, CityHash *hash)
         city_hash_f64(hash, ped->flows[i].next_s);
     for (int32_t i = 0; i < ped->space.n_doors; i++)
         if (ped->space.doors[i].closed)
-            city_hash_i64(hash, i);
+            city_hash_i64(hash,
+                          ped->space.doors[i].closed == 3u ? i : -1 - (int64_t)i * 4 - ped->space.doors[i].closed);
 }
 
 static void set_kpis(CityPed *ped)

@@ -12,8 +12,8 @@ typedef struct PedDoor {
     int32_t a, b;
     double x1, y1, x2, y2;
     double nx, ny;
-    double mx, my; /* midpoint */
-    bool closed;   /* a red pedestrian light: walkers wait before it */
+    double mx, my;  /* midpoint */
+    uint8_t closed; /* a red pedestrian light, per way: bit 0 holds walkers going a -> b, bit 1 b -> a */
 } PedDoor;
 
 /* The walkable space: convex areas, doors, walls by cell, and the
@@ -111,6 +111,7 @@ struct CityPed {
     uint64_t strays;   /* walkers put back into their area */
     CityPedStats stats;
     CityTable *walks;
+    struct PedCrossings *crossings; /* crossings shared with vehicles (ped_crossing.c), NULL: none */
 };
 
 /* ped.c */
@@ -155,6 +156,9 @@ CityStatus ped_grid_build(CityPed *ped, uint32_t n);
 CityStatus ped_forces(CityPed *ped, double h_s);
 /* Minimal-image x difference under the periodic range. */
 double ped_wrap_dx(const PedSpace *s, double dx);
+
+/* ped_crossing.c */
+void ped_crossings_free(struct PedCrossings *c);
 
 /* ped_demand.c */
 CityStatus ped_demand_commit(CityPed *ped);

@@ -274,7 +274,7 @@ void ped_local_target(CityPed *ped, uint32_t i, double *ex, double *ey, double *
         int32_t step = route[ped->leg[i]];
         door_aim(s, step, x, y, ped->r[i], ped->stuck_s[i] >= PED_STUCK_S, &gx, &gy);
         /* A closed door: walk up to the waiting point and stand. */
-        if (s->doors[step >> 1].closed) {
+        if ((s->doors[step >> 1].closed >> (step & 1)) & 1u) {
             door_wait(s, step, x, y, ped->r[i], &gx, &gy);
             wait = true;
         }
@@ -302,8 +302,16 @@ CityStatus city_ped_door_set_open(CityPed *ped, int32_t door, bool open)
     if (door < 0 || door >= ped->space.n_doors)
         return ped_fail(ped, CITY_ERR_INVALID, "ped: no door %d; doors are numbered from 0 to %d", (int)door,
                         (int)ped->space.n_doors - 1);
-    ped->space.doors[door].closed = !open;
+    ped->space.doors[door].closed = open ? 0u : 3u;
     return CITY_OK;
+}
+
+CityStatus city_ped_door_set_open_ways(CityPed *ped, int32_t door, bool open_a_to_b, bool open_b_to_a)
+{
+    CityStatus st = city_ped_door_set_open(ped, door, true);
+    if (st == CITY_OK)
+        ped->space.doors[door].closed = (uint8_t)((open_a_to_b ? 0u : 1u) | (open_b_to_a ? 0u : 2u));
+    return st;
 }
 
 bool city_ped_door_open(const CityPed *ped, int32_t door)

@@ -285,6 +285,17 @@ CityStatus city_grid_load_shed(CityGrid *g, int32_t id, double fraction)
     return CITY_OK;
 }
 
+CityStatus city_grid_load_setpoint(CityGrid *g, int32_t id, double offset_c)
+{
+    int32_t i = grid_find_sorted(g->load, g->n_load, sizeof *g->load, id);
+    if (i < 0)
+        return grid_fail(g, CITY_ERR_INVALID, "no load %d for a thermostat offset; check the load id", (int)id);
+    if (!(offset_c >= -10.0 && offset_c <= 10.0))
+        return grid_fail(g, CITY_ERR_INVALID, "thermostat offset %g deg C must be in [-10, 10]", offset_c);
+    g->load[i].setpoint_offset_c = offset_c;
+    return CITY_OK;
+}
+
 CityStatus city_grid_battery_set(CityGrid *g, int32_t id, CityBatteryMode mode, double setpoint_kw)
 {
     int32_t i = grid_find_sorted(g->bat, g->n_bat, sizeof *g->bat, id);
@@ -400,7 +411,7 @@ static bool ensure_now(CityGrid *g)
 /* Demand factor of a load at time t (profile, cooling, shedding excluded). */
 static double load_factor(const CityGrid *g, const CityGridLoad *l, double t, double temp_c)
 {
-    double cool = 1.0 + l->cooling_pct_per_c / 100.0 * fmax(0.0, temp_c - l->t_base_c);
+    double cool = 1.0 + l->cooling_pct_per_c / 100.0 * fmax(0.0, temp_c - (l->t_base_c + l->setpoint_offset_c));
     return profile_at(g, l->profile, t) * cool;
 }
 

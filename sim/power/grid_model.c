@@ -356,6 +356,11 @@ void city_grid_hash(const CityGrid *g, CityHash *h)
         double v[] = {g->load[i].p_kw, g->load[i].q_kvar, g->load[i].shed};
         city_hash_f64_array(h, v, 3);
     }
+    for (int32_t i = 0; i < g->n_load; i++) /* demand response: only loads that ever had an offset */
+        if (g->load[i].setpoint_offset_c != 0.0) {
+            city_hash_i64(h, i);
+            city_hash_f64_array(h, &g->load[i].setpoint_offset_c, 1);
+        }
     for (int32_t i = 0; i < g->n_bat; i++) {
         const CityGridBattery *b = &g->bat[i];
         double v[] = {b->soc, b->p_kw, b->throughput_kwh, b->setpoint_kw};

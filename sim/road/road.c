@@ -97,6 +97,7 @@ static void road_destroy(void *self)
     free(road->sense_halting);
     free(road->sense_detect_s);
     free(road->link_occupied);
+    free(road->link_blocked);
     free(road->link_eta);
     free(road->link_eta_prev);
     free(road->link_touched);
@@ -415,8 +416,8 @@ CityStatus city_road_add_trip(CityRoad *road, const CityTripDef *def)
     snprintf(what, sizeof what, "vehicle '%s'", def->id ? def->id : "?");
     if (!check_vtype(road, def->vtype, what) || !check_od_edges(road, def->route, def->from_edge, def->to_edge, what))
         return CITY_ERR_INVALID;
-    if (road_demand_add_trip(road->demand, def, road->err, sizeof road->err) != CITY_OK)
-        return road_fail(road, CITY_ERR_INVALID, "%s", road->err);
+    if (road_demand_add_trip(road->demand, def, &road->err) != CITY_OK)
+        return road_fail(road, road->err.status, "%s", road->err.msg);
     return CITY_OK;
 }
 
@@ -426,8 +427,8 @@ CityStatus city_road_add_flow(CityRoad *road, const CityFlowDef *def)
     snprintf(what, sizeof what, "flow '%s'", def->id ? def->id : "?");
     if (!check_vtype(road, def->vtype, what) || !check_od_edges(road, def->route, def->from_edge, def->to_edge, what))
         return CITY_ERR_INVALID;
-    if (road_demand_add_flow(road->demand, def, road->err, sizeof road->err) != CITY_OK)
-        return road_fail(road, CITY_ERR_INVALID, "%s", road->err);
+    if (road_demand_add_flow(road->demand, def, &road->err) != CITY_OK)
+        return road_fail(road, road->err.status, "%s", road->err.msg);
     return CITY_OK;
 }
 
@@ -440,8 +441,8 @@ CityStatus city_road_add_od(CityRoad *road, const CityOdDef *def)
     for (int32_t i = 0; i < def->n_pairs; i++)
         if (!check_od_edges(road, -1, def->from_edge[i], def->to_edge[i], what))
             return CITY_ERR_INVALID;
-    if (road_demand_add_od(road->demand, def, road->err, sizeof road->err) != CITY_OK)
-        return road_fail(road, CITY_ERR_INVALID, "%s", road->err);
+    if (road_demand_add_od(road->demand, def, &road->err) != CITY_OK)
+        return road_fail(road, road->err.status, "%s", road->err.msg);
     return CITY_OK;
 }
 
@@ -467,8 +468,8 @@ CityStatus city_road_tls_set_type(CityRoad *road, int32_t tls, CityTlsType type)
 {
     if (tls < 0 || tls >= road->net->n_tls)
         return road_fail(road, CITY_ERR_INVALID, "no traffic light number %d in the network", (int)tls);
-    if (road_signals_set_type(road->signals, tls, type, road->err, sizeof road->err) != CITY_OK)
-        return road_fail(road, CITY_ERR_INVALID, "%s", road->err);
+    if (road_signals_set_type(road->signals, tls, type, &road->err) != CITY_OK)
+        return road_fail(road, road->err.status, "%s", road->err.msg);
     city_world_log(road->world, "signal", "light %s control type %d", road->net->tls[tls].id, (int)type);
     return CITY_OK;
 }
@@ -477,9 +478,8 @@ CityStatus city_road_tls_set_phase(CityRoad *road, int32_t tls, int32_t phase)
 {
     if (tls < 0 || tls >= road->net->n_tls)
         return road_fail(road, CITY_ERR_INVALID, "no traffic light number %d in the network", (int)tls);
-    if (road_signals_set_phase(road->signals, tls, phase, city_world_time_s(road->world), road->err,
-                               sizeof road->err) != CITY_OK)
-        return road_fail(road, CITY_ERR_INVALID, "%s", road->err);
+    if (road_signals_set_phase(road->signals, tls, phase, city_world_time_s(road->world), &road->err) != CITY_OK)
+        return road_fail(road, road->err.status, "%s", road->err.msg);
     city_world_log(road->world, "signal", "light %s set to phase %d", road->net->tls[tls].id, (int)phase);
     return CITY_OK;
 }
@@ -488,9 +488,8 @@ CityStatus city_road_tls_switch_phase(CityRoad *road, int32_t tls, int32_t phase
 {
     if (tls < 0 || tls >= road->net->n_tls)
         return road_fail(road, CITY_ERR_INVALID, "no traffic light number %d in the network", (int)tls);
-    if (road_signals_switch(road->signals, tls, phase, city_world_time_s(road->world), road->err, sizeof road->err) !=
-        CITY_OK)
-        return road_fail(road, CITY_ERR_INVALID, "%s", road->err);
+    if (road_signals_switch(road->signals, tls, phase, city_world_time_s(road->world), &road->err) != CITY_OK)
+        return road_fail(road, road->err.status, "%s", road->err.msg);
     return CITY_OK;
 }
 
@@ -564,6 +563,13 @@ int32_t city_road_tls_phase(const CityRoad *road, int32_t tls)
     if (tls < 0 || tls >= road->net->n_tls)
         return -1;
     return road_signals_phase(road->signals, tls);
+}
+
+CityTlsType city_road_tls_type(const CityRoad *road, int32_t tls)
+{
+    if (tls < 0 || tls >= road->net->n_tls)
+        return CITY_TLS_STATIC;
+    return road_signals_type(road->signals, tls);
 }
 
 void city_road_stats(const CityRoad *road, CityRoadStats *out)

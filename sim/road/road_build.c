@@ -13,15 +13,6 @@
 
 #define BUILD_LANE_W 3.2
 
-static void set_err(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t len, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, len, fmt, ap);
-    va_end(ap);
-}
-
 CityRoadBuilder *city_road_builder_create(void)
 {
     return calloc(1, sizeof(CityRoadBuilder));
@@ -52,21 +43,21 @@ static int32_t find_node(const CityRoadBuilder *b, const char *id)
     return -1;
 }
 
-int32_t city_road_builder_node(CityRoadBuilder *b, const char *id, double x, double y, CityJunctionType type, char *err,
-                               size_t err_len)
+int32_t city_road_builder_node(CityRoadBuilder *b, const char *id, double x, double y, CityJunctionType type,
+                               CityError *err)
 {
     if (!id || !*id || strlen(id) >= sizeof b->nodes[0].id || find_node(b, id) >= 0) {
-        set_err(err, err_len, "node '%s' is %s; give every node its own id (under 64 characters)", id ? id : "",
-                id && *id ? "defined twice or too long" : "without an id");
+        city_error_set(err, CITY_ERR_INVALID, "node '%s' is %s; give every node its own id (under 64 characters)",
+                       id ? id : "", id && *id ? "defined twice or too long" : "without an id");
         return -1;
     }
     if (!isfinite(x) || !isfinite(y) ||
         (type != CITY_JUNCTION_PRIORITY && type != CITY_JUNCTION_TRAFFIC_LIGHT &&
          type != CITY_JUNCTION_RIGHT_BEFORE_LEFT && type != CITY_JUNCTION_ALLWAY_STOP)) {
-        set_err(err, err_len,
-                "node '%s' needs a finite position and a priority, traffic_light, right_before_left "
-                "or allway_stop type",
-                id);
+        city_error_set(err, CITY_ERR_INVALID,
+                       "node '%s' needs a finite position and a priority, traffic_light, right_before_left "
+                       "or allway_stop type",
+                       id);
         return -1;
     }
     if (!city_array_grow((void **)&b->nodes, &b->cap_nodes, b->n_nodes + 1, sizeof *b->nodes))
@@ -80,24 +71,24 @@ int32_t city_road_builder_node(CityRoadBuilder *b, const char *id, double x, dou
     return b->n_nodes++;
 }
 
-int32_t city_road_builder_edge(CityRoadBuilder *b, const CityEdgeSpec *s, char *err, size_t err_len)
+int32_t city_road_builder_edge(CityRoadBuilder *b, const CityEdgeSpec *s, CityError *err)
 {
     const char *id = s->id ? s->id : "";
     if (!*id || strlen(id) >= sizeof b->edges[0].id) {
-        set_err(err, err_len, "edge '%s' needs an id of 1 to 63 characters", id);
+        city_error_set(err, CITY_ERR_INVALID, "edge '%s' needs an id of 1 to 63 characters", id);
         return -1;
     }
     for (int32_t i = 0; i < b->n_edges; i++)
         if (strcmp(b->edges[i].id, id) == 0) {
-            set_err(err, err_len, "edge '%s' is defined twice; give each edge its own id", id);
+            city_error_set(err, CITY_ERR_INVALID, "edge '%s' is defined twice; give each edge its own id", id);
             return -1;
         }
     if (s->from < 0 || s->from >= b->n_nodes || s->to < 0 || s->to >= b->n_nodes || s->from == s->to) {
-        set_err(err, err_len, "edge '%s' must join two different existing nodes", id);
+        city_error_set(err, CITY_ERR_INVALID, "edge '%s' must join two different existing nodes", id);
         return -1;
     }
     if (s->lanes < 1 || s->lanes > 16 || !(s->speed_mps > 0) || s->n_shape < 0) {
-        set_err(err, err_len, "edge '%s': lanes must be 1 to 16 and speed > 0 m/s", id);
+        city_error_set(err, CITY_ERR_INVALID, "edge '%s': lanes must be 1 to 16 and speed > 0 m/s", id);
         return -1;
     }
     if (!city_array_grow((void **)&b->edges, &b->cap_edges, b->n_edges + 1, sizeof *b->edges))
@@ -122,9 +113,9 @@ int32_t city_road_builder_edge(CityRoadBuilder *b, const CityEdgeSpec *s, char *
     return b->n_edges++;
 }
 
-CityStatus city_road_builder_road(CityRoadBuilder *b, const CityEdgeSpec *s, char *err, size_t err_len)
+CityStatus city_road_builder_road(CityRoadBuilder *b, const CityEdgeSpec *s, CityError *err)
 {
-    if (city_road_builder_edge(b, s, err, err_len) < 0)
+    if (city_road_builder_edge(b, s, err) < 0)
         return CITY_ERR_INVALID;
     CityEdgeSpec r = *s;
     char id[80];
@@ -134,20 +125,20 @@ CityStatus city_road_builder_road(CityRoadBuilder *b, const CityEdgeSpec *s, cha
     r.to = s->from;
     CityPoint rev[64];
     if (s->n_shape > 64) {
-        set_err(err, err_len, "edge '%s': at most 64 shape points", s->id);
+        city_error_set(err, CITY_ERR_INVALID, "edge '%s': at most 64 shape points", s->id);
         return CITY_ERR_INVALID;
     }
     for (int32_t i = 0; i < s->n_shape; i++)
         rev[i] = s->shape[s->n_shape - 1 - i];
     r.shape = rev;
-    return city_road_builder_edge(b, &r, err, err_len) < 0 ? CITY_ERR_INVALID : CITY_OK;
+    return city_road_builder_edge(b, &r, err) < 0 ? CITY_ERR_INVALID : CITY_OK;
 }
 
 CityStatus city_road_builder_program(CityRoadBuilder *b, int32_t node, const double *durations_s,
-                                     const char *const *states, int32_t n_phases, char *err, size_t err_len)
+                                     const char *const *states, int32_t n_phases, CityError *err)
 {
     if (node < 0 || node >= b->n_nodes || n_phases < 1) {
-        set_err(err, err_len, "signal program for an unknown node or without phases");
+        city_error_set(err, CITY_ERR_INVALID, "signal program for an unknown node or without phases");
         return CITY_ERR_INVALID;
     }
     BNode *n = &b->nodes[node];
@@ -169,10 +160,10 @@ CityStatus city_road_builder_program(CityRoadBuilder *b, int32_t node, const dou
 
 /* ---- generators --------------------------------------------------------- */
 
-CityStatus city_road_builder_grid(CityRoadBuilder *b, const CityGridSpec *g, char *err, size_t err_len)
+CityStatus city_road_builder_grid(CityRoadBuilder *b, const CityGridSpec *g, CityError *err)
 {
     if (g->nx < 2 || g->ny < 2 || g->nx > 26 * 26 || !(g->spacing_m > 0) || g->lanes < 1) {
-        set_err(err, err_len, "grid: nx and ny must be >= 2, spacing > 0 m and lanes >= 1");
+        city_error_set(err, CITY_ERR_INVALID, "grid: nx and ny must be >= 2, spacing > 0 m and lanes >= 1");
         return CITY_ERR_INVALID;
     }
     const char *pre = g->prefix ? g->prefix : "";
@@ -187,7 +178,7 @@ CityStatus city_road_builder_grid(CityRoadBuilder *b, const CityGridSpec *g, cha
                 snprintf(id, sizeof id, "%s%c%c%d", pre, 'A' + i / 26 - 1, 'A' + i % 26, (int)j);
             bool border = i == 0 || j == 0 || i == g->nx - 1 || j == g->ny - 1;
             if (city_road_builder_node(b, id, i * g->spacing_m, j * g->spacing_m,
-                                       border ? CITY_JUNCTION_PRIORITY : g->junction, err, err_len) < 0)
+                                       border ? CITY_JUNCTION_PRIORITY : g->junction, err) < 0)
                 return CITY_ERR_INVALID;
         }
     for (int32_t i = 0; i < g->nx; i++)
@@ -201,22 +192,23 @@ CityStatus city_road_builder_grid(CityRoadBuilder *b, const CityGridSpec *g, cha
                 snprintf(id, sizeof id, "%s%s", b->nodes[a].id, b->nodes[nb[k]].id + strlen(pre));
                 CityEdgeSpec e = {
                     .id = id, .from = a, .to = nb[k], .lanes = g->lanes, .speed_mps = g->speed_mps, .priority = 1};
-                if (city_road_builder_edge(b, &e, err, err_len) < 0)
+                if (city_road_builder_edge(b, &e, err) < 0)
                     return CITY_ERR_INVALID;
                 snprintf(id, sizeof id, "%s%s", b->nodes[nb[k]].id, b->nodes[a].id + strlen(pre));
                 e.from = nb[k];
                 e.to = a;
-                if (city_road_builder_edge(b, &e, err, err_len) < 0)
+                if (city_road_builder_edge(b, &e, err) < 0)
                     return CITY_ERR_INVALID;
             }
         }
     return CITY_OK;
 }
 
-CityStatus city_road_builder_arterial(CityRoadBuilder *b, const CityArterialSpec *a, char *err, size_t err_len)
+CityStatus city_road_builder_arterial(CityRoadBuilder *b, const CityArterialSpec *a, CityError *err)
 {
     if (a->n_cross < 1 || !(a->spacing_m > 0) || !(a->cross_length_m > 0) || a->lanes < 1 || a->cross_lanes < 1) {
-        set_err(err, err_len, "arterial: cross_streets >= 1, spacing and cross_length > 0 m, lanes >= 1");
+        city_error_set(err, CITY_ERR_INVALID,
+                       "arterial: cross_streets >= 1, spacing and cross_length > 0 m, lanes >= 1");
         return CITY_ERR_INVALID;
     }
     const char *pre = a->prefix ? a->prefix : "";
@@ -226,22 +218,21 @@ CityStatus city_road_builder_arterial(CityRoadBuilder *b, const CityArterialSpec
     for (int32_t i = 0; i <= n + 1; i++) {
         snprintf(id, sizeof id, "%sM%d", pre, (int)i);
         bool end = i == 0 || i == n + 1;
-        int32_t m = city_road_builder_node(b, id, i * a->spacing_m, 0, end ? CITY_JUNCTION_PRIORITY : a->junction, err,
-                                           err_len);
+        int32_t m = city_road_builder_node(b, id, i * a->spacing_m, 0, end ? CITY_JUNCTION_PRIORITY : a->junction, err);
         if (m < 0)
             return CITY_ERR_INVALID;
         if (prev >= 0) {
             snprintf(id, sizeof id, "%sM%dM%d", pre, (int)i - 1, (int)i);
             CityEdgeSpec e = {
                 .id = id, .from = prev, .to = m, .lanes = a->lanes, .speed_mps = a->speed_mps, .priority = 3};
-            if (city_road_builder_road(b, &e, err, err_len) != CITY_OK)
+            if (city_road_builder_road(b, &e, err) != CITY_OK)
                 return CITY_ERR_INVALID;
         }
         if (!end)
             for (int side = -1; side <= 1; side += 2) {
                 snprintf(id, sizeof id, "%s%c%d", pre, side < 0 ? 'S' : 'N', (int)i);
                 int32_t c = city_road_builder_node(b, id, i * a->spacing_m, side * a->cross_length_m,
-                                                   CITY_JUNCTION_PRIORITY, err, err_len);
+                                                   CITY_JUNCTION_PRIORITY, err);
                 if (c < 0)
                     return CITY_ERR_INVALID;
                 char eid[96];
@@ -252,7 +243,7 @@ CityStatus city_road_builder_arterial(CityRoadBuilder *b, const CityArterialSpec
                                   .lanes = a->cross_lanes,
                                   .speed_mps = a->cross_speed_mps > 0 ? a->cross_speed_mps : a->speed_mps,
                                   .priority = 2};
-                if (city_road_builder_road(b, &e, err, err_len) != CITY_OK)
+                if (city_road_builder_road(b, &e, err) != CITY_OK)
                     return CITY_ERR_INVALID;
             }
         prev = m;

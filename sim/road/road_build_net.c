@@ -24,8 +24,7 @@ typedef struct Link {
 typedef struct Build {
     CityRoadBuilder *b;
     CityRoadNet *net;
-    char *err;
-    size_t err_len;
+    CityError *err;
     int32_t *lane0;                   /* builder edge -> its first net lane */
     double *radius;                   /* builder node -> junction radius (m) */
     CityPoint *buf, *buf2, *buf3;     /* shape scratch (256 points) */
@@ -38,15 +37,6 @@ typedef struct Build {
     char (*resp)[BUILD_MAX_LINKS + 1]; /* request table rows (SUMO bit strings) */
     char (*foes)[BUILD_MAX_LINKS + 1];
 } Build;
-
-static void set_err(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t len, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, len, fmt, ap);
-    va_end(ap);
-}
 
 static double wrap_pi(double a)
 {
@@ -179,7 +169,7 @@ static bool add_edge_lanes(Build *x, int32_t e)
     for (int32_t r = 0; r < b->n_edges; r++)
         two_way |= b->edges[r].from == ed->to && b->edges[r].to == ed->from;
     if (ed->n_shape > 250) {
-        set_err(x->err, x->err_len, "edge '%s' has too many shape points (250 at most)", ed->id);
+        city_error_set(x->err, CITY_ERR_INVALID, "edge '%s' has too many shape points (250 at most)", ed->id);
         return false;
     }
     int32_t n = 0;
@@ -189,11 +179,10 @@ static bool add_edge_lanes(Build *x, int32_t e)
     x->buf[n++] = (CityPoint){b->nodes[ed->to].x, b->nodes[ed->to].y};
     int32_t m = trim(x->buf, n, x->radius[ed->from], x->radius[ed->to], x->buf2);
     if (m < 2) {
-        set_err(x->err, x->err_len, "edge '%s' is too short for its junctions", ed->id);
+        city_error_set(x->err, CITY_ERR_INVALID, "edge '%s' is too short for its junctions", ed->id);
         return false;
     }
-    int32_t ei =
-        city_road_net_add_edge(x->net, ed->id, ed->from, ed->to, ed->priority, false, NULL, x->err, x->err_len);
+    int32_t ei = city_road_net_add_edge(x->net, ed->id, ed->from, ed->to, ed->priority, false, NULL, x->err);
     if (ei < 0)
         return false;
     x->lane0[e] = x->net->n_lanes;
@@ -202,8 +191,7 @@ static bool add_edge_lanes(Build *x, int32_t e)
         offset_right(x->buf2, m, off, x->buf3);
         char lid[80];
         snprintf(lid, sizeof lid, "%s_%d", ed->id, (int)i);
-        if (city_road_net_add_lane(x->net, ei, lid, ed->speed, 0, ed->width, ed->allow, x->buf3, m, x->err,
-                                   x->err_len) < 0)
+        if (city_road_net_add_lane(x->net, ei, lid, ed->speed, 0, ed->width, ed->allow, x->buf3, m, x->err) < 0)
             return false;
     }
     return true;
@@ -265,7 +253,8 @@ static bool approach_movements(Build *x, const BNode *node, int32_t a)
             if (!(net->lanes[fl].allow & net->lanes[tl].allow))
                 continue;
             if (x->nl >= BUILD_MAX_LINKS) {
-                set_err(x->err, x->err_len, "node '%s' has more than %d turning movements", node->id, BUILD_MAX_LINKS);
+                city_error_set(x->err, CITY_ERR_INVALID, "node '%s' has more than %d turning movements", node->id,
+                               BUILD_MAX_LINKS);
                 return false;
             }
             x->links[x->nl++] = (Link){x->inc[a], x->out[o], fl, tl, dir, turn, {{0, 0}}, -1};
@@ -365,12 +354,12 @@ static int32_t node_signal(Build *x, const BNode *node, int32_t nd)
 {
     const double green = 31.0, yellow = 3.0;
     int32_t nl = x->nl;
-    int32_t tls = city_road_net_add_tls(x->net, node->id, "0", CITY_TLS_STATIC, 0, nl, x->err, x->err_len);
+    int32_t tls = city_road_net_add_tls(x->net, node->id, "0", CITY_TLS_STATIC, 0, nl, x->err);
     if (tls < 0)
         return -1;
     if (node->n_phases > 0) {
         for (int32_t k = 0; k < node->n_phases; k++)
-            if (city_road_net_add_phase(x->net, tls, node->durations[k], 0, 0, node->states[k], x->err, x->err_len) < 0)
+            if (city_road_net_add_phase(x->net, tls, node->durations[k], 0, 0, node->states[k], x->err) < 0)
                 return -1;
     } else {
         bool has_b = false;
@@ -382,11 +371,11 @@ static int32_t node_signal(Build *x, const BNode *node, int32_t nd)
                 for (int32_t k = 0; k < nl; k++)
                     st[k] = x->group[k] != g ? 'r' : y ? 'y' : x->yields_any[k] ? 'g' : 'G';
                 st[nl] = '\0';
-                if (city_road_net_add_phase(x->net, tls, y ? yellow : green, 0, 0, st, x->err, x->err_len) < 0)
+                if (city_road_net_add_phase(x->net, tls, y ? yellow : green, 0, 0, st, x->err) < 0)
                     return -1;
             }
     }
-    city_road_net_set_junction_tls(x->net, nd, tls, x->err, x->err_len);
+    city_road_net_set_junction_tls(x->net, nd, tls, x->err);
     return tls;
 }
 
@@ -415,12 +404,12 @@ static bool node_connections(Build *x, const BNode *node, int32_t nd, int32_t tl
         char eid[96], lid[100];
         snprintf(eid, sizeof eid, ":%s_%d", node->id, (int)k);
         snprintf(lid, sizeof lid, "%s_0", eid);
-        int32_t ie = city_road_net_add_edge(net, eid, -1, -1, 0, true, NULL, x->err, x->err_len);
+        int32_t ie = city_road_net_add_edge(net, eid, -1, -1, 0, true, NULL, x->err);
         double v = movement_speed(net, l);
         int32_t il = ie < 0 ? -1
                             : city_road_net_add_lane(net, ie, lid, v, 0, net->lanes[l->from_lane].width_m,
                                                      net->lanes[l->from_lane].allow & net->lanes[l->to_lane].allow,
-                                                     l->path, BUILD_CURVE_PTS, x->err, x->err_len);
+                                                     l->path, BUILD_CURVE_PTS, x->err);
         char state = signal                                          ? 'O'
                      : node->type == CITY_JUNCTION_ALLWAY_STOP       ? 'w'
                      : !x->yields_any[k]                             ? 'M'
@@ -428,14 +417,13 @@ static bool node_connections(Build *x, const BNode *node, int32_t nd, int32_t tl
                                                                      : 'm';
         l->conn = il < 0 ? -1
                          : city_road_net_add_connection(net, l->from_lane, l->to_lane, &il, 1, nd, tls, signal ? k : -1,
-                                                        l->dir, state, x->err, x->err_len);
+                                                        l->dir, state, x->err);
         ok = l->conn >= 0;
     }
-    ok = ok && city_road_net_set_junction_links(net, nd, x->nl, x->err, x->err_len) == CITY_OK;
+    ok = ok && city_road_net_set_junction_links(net, nd, x->nl, x->err) == CITY_OK;
     for (int32_t k = 0; k < x->nl && ok; k++) {
         x->resp[k][x->nl] = x->foes[k][x->nl] = '\0';
-        ok = city_road_net_set_request(net, nd, k, x->links[k].conn, x->resp[k], x->foes[k], false, x->err,
-                                       x->err_len) == CITY_OK;
+        ok = city_road_net_set_request(net, nd, k, x->links[k].conn, x->resp[k], x->foes[k], false, x->err) == CITY_OK;
     }
     return ok;
 }
@@ -471,9 +459,9 @@ static void build_free(Build *x)
     free(x->foes);
 }
 
-CityRoadNet *city_road_builder_build(CityRoadBuilder *b, char *err, size_t err_len)
+CityRoadNet *city_road_builder_build(CityRoadBuilder *b, CityError *err)
 {
-    Build x = {.b = b, .net = city_road_net_create(), .err = err, .err_len = err_len};
+    Build x = {.b = b, .net = city_road_net_create(), .err = err};
     x.lane0 = calloc((size_t)b->n_edges + 1, sizeof *x.lane0);
     x.radius = calloc((size_t)b->n_nodes + 1, sizeof *x.radius);
     x.links = malloc(BUILD_MAX_LINKS * sizeof *x.links);
@@ -484,23 +472,23 @@ CityRoadNet *city_road_builder_build(CityRoadBuilder *b, char *err, size_t err_l
     x.foes = calloc(BUILD_MAX_LINKS, sizeof *x.foes);
     bool ok = x.net && x.lane0 && x.radius && x.links && x.buf && x.buf2 && x.buf3 && x.resp && x.foes;
     if (!ok)
-        set_err(err, err_len, "out of memory building the road network");
+        city_error_set(err, CITY_ERR_NOMEM, "out of memory building the road network");
     else if (b->n_edges == 0) {
-        set_err(err, err_len, "the network has no edges; add edges (or a grid) before building it");
+        city_error_set(err, CITY_ERR_INVALID, "the network has no edges; add edges (or a grid) before building it");
         ok = false;
     }
     if (ok) {
         junction_radii(&x);
         for (int32_t i = 0; i < b->n_nodes && ok; i++) {
             const BNode *n = &b->nodes[i];
-            ok = city_road_net_add_junction(x.net, n->id, n->type, n->x, n->y, NULL, 0, err, err_len) >= 0;
+            ok = city_road_net_add_junction(x.net, n->id, n->type, n->x, n->y, NULL, 0, err) >= 0;
         }
     }
     for (int32_t e = 0; e < b->n_edges && ok; e++)
         ok = add_edge_lanes(&x, e);
     for (int32_t nd = 0; nd < b->n_nodes && ok; nd++)
         ok = build_node(&x, nd);
-    ok = ok && city_road_net_finalize(x.net, err, err_len) == CITY_OK;
+    ok = ok && city_road_net_finalize(x.net, err) == CITY_OK;
     build_free(&x);
     if (ok)
         return x.net;

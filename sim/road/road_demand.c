@@ -121,10 +121,10 @@ void road_demand_destroy(RoadDemand *d)
 }
 
 static DemandDef *new_def(RoadDemand *d, DefKind kind, const char *id, int32_t vtype, const int32_t *via, int32_t n_via,
-                          CityDepartDef depart, char *err, size_t err_len)
+                          CityDepartDef depart, CityError *err)
 {
     if (!city_array_grow((void **)&d->defs, &d->cap_defs, d->n_defs + 1, sizeof *d->defs)) {
-        snprintf(err, err_len, "out of memory adding demand");
+        city_error_set(err, CITY_ERR_NOMEM, "out of memory adding demand");
         return NULL;
     }
     DemandDef *def = &d->defs[d->n_defs];
@@ -141,7 +141,7 @@ static DemandDef *new_def(RoadDemand *d, DefKind kind, const char *id, int32_t v
     if (!def->id || (n_via > 0 && !def->via)) {
         free(def->id);
         free(def->via);
-        snprintf(err, err_len, "out of memory adding demand");
+        city_error_set(err, CITY_ERR_NOMEM, "out of memory adding demand");
         return NULL;
     }
     memcpy(def->id, id, n);
@@ -155,13 +155,14 @@ static DemandDef *new_def(RoadDemand *d, DefKind kind, const char *id, int32_t v
     return def;
 }
 
-CityStatus road_demand_add_trip(RoadDemand *d, const CityTripDef *t, char *err, size_t err_len)
+CityStatus road_demand_add_trip(RoadDemand *d, const CityTripDef *t, CityError *err)
 {
     if (!isfinite(t->depart_s) || t->depart_s < 0) {
-        snprintf(err, err_len, "vehicle '%s': depart %.3f s must be a time >= 0", t->id ? t->id : "?", t->depart_s);
+        city_error_set(err, CITY_ERR_INVALID, "vehicle '%s': depart %.3f s must be a time >= 0", t->id ? t->id : "?",
+                       t->depart_s);
         return CITY_ERR_INVALID;
     }
-    DemandDef *def = new_def(d, DEF_TRIP, t->id, t->vtype, t->via, t->n_via, t->depart, err, err_len);
+    DemandDef *def = new_def(d, DEF_TRIP, t->id, t->vtype, t->via, t->n_via, t->depart, err);
     if (!def)
         return CITY_ERR_NOMEM;
     def->route = t->route;
@@ -169,30 +170,32 @@ CityStatus road_demand_add_trip(RoadDemand *d, const CityTripDef *t, char *err, 
     def->to = t->to_edge;
     def->begin_s = t->depart_s;
     if (!push(d, (Item){t->depart_s, d->n_defs, 0, -1})) {
-        snprintf(err, err_len, "out of memory adding demand");
+        city_error_set(err, CITY_ERR_NOMEM, "out of memory adding demand");
         return CITY_ERR_NOMEM;
     }
     d->n_defs++;
     return CITY_OK;
 }
 
-CityStatus road_demand_add_flow(RoadDemand *d, const CityFlowDef *f, char *err, size_t err_len)
+CityStatus road_demand_add_flow(RoadDemand *d, const CityFlowDef *f, CityError *err)
 {
     const char *id = f->id ? f->id : "flow";
     if (!isfinite(f->begin_s) || !isfinite(f->end_s) || f->begin_s < 0 || f->end_s < f->begin_s) {
-        snprintf(err, err_len, "flow '%s': begin %.3f s and end %.3f s must satisfy 0 <= begin <= end", id, f->begin_s,
-                 f->end_s);
+        city_error_set(err, CITY_ERR_INVALID, "flow '%s': begin %.3f s and end %.3f s must satisfy 0 <= begin <= end",
+                       id, f->begin_s, f->end_s);
         return CITY_ERR_INVALID;
     }
     if (f->veh_per_hour < 0 || f->period_s < 0 || f->probability < 0 || f->probability > 1 || f->number < 0) {
-        snprintf(err, err_len, "flow '%s': rate, period and number must be >= 0 and probability in [0, 1]", id);
+        city_error_set(err, CITY_ERR_INVALID,
+                       "flow '%s': rate, period and number must be >= 0 and probability in [0, 1]", id);
         return CITY_ERR_INVALID;
     }
     if (f->veh_per_hour <= 0 && f->period_s <= 0 && f->probability <= 0 && f->number <= 0) {
-        snprintf(err, err_len, "flow '%s' needs a rate (veh/h), a period, a probability or a number of vehicles", id);
+        city_error_set(err, CITY_ERR_INVALID,
+                       "flow '%s' needs a rate (veh/h), a period, a probability or a number of vehicles", id);
         return CITY_ERR_INVALID;
     }
-    DemandDef *def = new_def(d, DEF_FLOW, id, f->vtype, f->via, f->n_via, f->depart, err, err_len);
+    DemandDef *def = new_def(d, DEF_FLOW, id, f->vtype, f->via, f->n_via, f->depart, err);
     if (!def)
         return CITY_ERR_NOMEM;
     def->route = f->route;
@@ -218,27 +221,27 @@ CityStatus road_demand_add_flow(RoadDemand *d, const CityFlowDef *f, char *err, 
     /* the first departure is placed when the run draws it (Poisson and
      * Bernoulli flows need the rng): a marker item at begin */
     if (!push(d, (Item){f->begin_s, d->n_defs, -1, -1})) {
-        snprintf(err, err_len, "out of memory adding demand");
+        city_error_set(err, CITY_ERR_NOMEM, "out of memory adding demand");
         return CITY_ERR_NOMEM;
     }
     d->n_defs++;
     return CITY_OK;
 }
 
-CityStatus road_demand_add_od(RoadDemand *d, const CityOdDef *o, char *err, size_t err_len)
+CityStatus road_demand_add_od(RoadDemand *d, const CityOdDef *o, CityError *err)
 {
     const char *id = o->id ? o->id : "od";
     if (!isfinite(o->begin_s) || !isfinite(o->end_s) || o->begin_s < 0 || o->end_s <= o->begin_s || o->n_pairs < 0) {
-        snprintf(err, err_len, "OD matrix '%s': needs 0 <= begin < end and a list of pairs", id);
+        city_error_set(err, CITY_ERR_INVALID, "OD matrix '%s': needs 0 <= begin < end and a list of pairs", id);
         return CITY_ERR_INVALID;
     }
     for (int32_t i = 0; i < o->n_pairs; i++)
         if (!(o->trips[i] >= 0) || !isfinite(o->trips[i])) {
-            snprintf(err, err_len, "OD matrix '%s': pair %d has %.3f trips; use a number >= 0", id, (int)i + 1,
-                     o->trips[i]);
+            city_error_set(err, CITY_ERR_INVALID, "OD matrix '%s': pair %d has %.3f trips; use a number >= 0", id,
+                           (int)i + 1, o->trips[i]);
             return CITY_ERR_INVALID;
         }
-    DemandDef *def = new_def(d, DEF_OD, id, o->vtype, NULL, 0, o->depart, err, err_len);
+    DemandDef *def = new_def(d, DEF_OD, id, o->vtype, NULL, 0, o->depart, err);
     if (!def)
         return CITY_ERR_NOMEM;
     size_t n = (size_t)o->n_pairs + 1;
@@ -252,7 +255,7 @@ CityStatus road_demand_add_od(RoadDemand *d, const CityOdDef *o, char *err, size
         free(def->od_trips);
         free(def->od_left);
         free(def->id);
-        snprintf(err, err_len, "out of memory adding demand");
+        city_error_set(err, CITY_ERR_NOMEM, "out of memory adding demand");
         return CITY_ERR_NOMEM;
     }
     memcpy(def->od_from, o->from_edge, (size_t)o->n_pairs * sizeof *def->od_from);
@@ -262,7 +265,7 @@ CityStatus road_demand_add_od(RoadDemand *d, const CityOdDef *o, char *err, size
     def->begin_s = o->begin_s;
     def->end_s = o->end_s;
     if (!push(d, (Item){o->begin_s, d->n_defs, -1, -1})) {
-        snprintf(err, err_len, "out of memory adding demand");
+        city_error_set(err, CITY_ERR_NOMEM, "out of memory adding demand");
         return CITY_ERR_NOMEM;
     }
     d->n_defs++;

@@ -35,9 +35,9 @@ RoadDemand *road_demand_create(void);
 void road_demand_destroy(RoadDemand *demand);
 
 /* Adds definitions (copied). Errors describe the definition. */
-CityStatus road_demand_add_trip(RoadDemand *demand, const CityTripDef *def, char *err, size_t err_len);
-CityStatus road_demand_add_flow(RoadDemand *demand, const CityFlowDef *def, char *err, size_t err_len);
-CityStatus road_demand_add_od(RoadDemand *demand, const CityOdDef *def, char *err, size_t err_len);
+CityStatus road_demand_add_trip(RoadDemand *demand, const CityTripDef *def, CityError *err);
+CityStatus road_demand_add_flow(RoadDemand *demand, const CityFlowDef *def, CityError *err);
+CityStatus road_demand_add_od(RoadDemand *demand, const CityOdDef *def, CityError *err);
 
 /* Calls fn for every departure with depart time < end_s not emitted yet,
  * ordered by (depart time, definition order, sequence). */

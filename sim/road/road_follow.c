@@ -23,6 +23,25 @@ static double merge_accel(const CityRoad *road, int32_t lane, int32_t v, const R
     return a;
 }
 
+/* A line the vehicle would reach in this step, at the end of lane `lane`
+ * (edge rp of its route) dist metres ahead: the connection it may cross in
+ * the same step, or -1 to stop at the line. At 1 s steps the chains of
+ * short lanes between joined junctions would otherwise cost a near stop at
+ * every line. */
+static int32_t chain_conn(RoadStepCtx *x, int32_t v, int32_t lane, int32_t rp, double dist, double v_now)
+{
+    const RoadVType *t = road_vtype_of(x->road, v);
+    if (rp + 1 >= x->road->routes[x->road->veh.route[v]].count ||
+        dist >= (v_now + t->def.accel_mps2 * x->dt_s) * x->dt_s)
+        return -1; /* it arrives on this lane, or does not reach the line in this step */
+    int32_t ci = road_plan_conn_at(x->road, v, lane, rp);
+    if (ci < 0 || !road_link_allowed(x, v, ci, dist, rp))
+        return -1;
+    double eta = v_now > 0.1 ? dist / v_now : x->dt_s;
+    road_announce(x->road, x->net->conns[ci].link, x->now_s + eta);
+    return ci;
+}
+
 /* Speed for the front vehicle of a lane: looks along its path for the next
  * vehicle, stop lines it may not pass and slower lanes ahead. */
 static double plan_front(RoadStepCtx *x, int32_t v, double a_free, double v0, bool *crossing)
@@ -41,8 +60,12 @@ static double plan_front(RoadStepCtx *x, int32_t v, double a_free, double v0, bo
     int32_t k = vh->via_pos[v]; /* -1: on the normal lane before the junction */
     int route_n = road->routes[vh->route[v]].count;
     bool last_edge = vh->route_pos[v] + 1 >= route_n;
+    int32_t rp = vh->route_pos[v]; /* route index of the edge whose end line is ahead */
+    int32_t cur = lane;            /* the lane dist ends at */
     *crossing = false;
-    for (int seg = 0; seg < 4; seg++) {
+    if (road_link_holds(road, v))
+        return 0.0;
+    for (int seg = 0; seg < 6; seg++) {
         int32_t next;
         if (k == -1) {
             if (ci < 0) {
@@ -51,7 +74,7 @@ static double plan_front(RoadStepCtx *x, int32_t v, double a_free, double v0, bo
                 break;
             }
             if (dist < horizon || dist < v_now * x->dt_s + 1.0) {
-                if (!road_link_allowed(x, v, ci, dist)) {
+                if (!road_link_allowed(x, v, ci, dist, rp)) {
                     a = road_min2(a, road_idm_accel(t, v_now, v0, dist - ROAD_STOP_LINE_M + t->def.min_gap_m, 0.0));
                     break;
                 }
@@ -73,8 +96,16 @@ static double plan_front(RoadStepCtx *x, int32_t v, double a_free, double v0, bo
             }
         } else {
             /* k == -2: we are looking along the lane after the junction; its end is the next line */
-            cap_disp = dist;
-            break;
+            int32_t nc = rp < vh->route_pos[v] + 2 ? chain_conn(x, v, cur, rp + 1, dist, v_now) : -1;
+            if (nc < 0) {
+                cap_disp = dist;
+                break;
+            }
+            const CityConnection *c = &net->conns[nc];
+            ci = nc;
+            rp++;
+            next = c->via_count > 0 ? net->via[c->via_first] : c->to_lane;
+            k = c->via_count > 0 ? 0 : -2;
         }
         int32_t n = road_lane_count(road, next);
         /* slower lane ahead (a turn): be at its speed when we reach it */
@@ -94,9 +125,10 @@ static double plan_front(RoadStepCtx *x, int32_t v, double a_free, double v0, bo
             break;
         }
         dist += net->lanes[next].length_m;
+        cur = next;
         if (dist > horizon && k == -2)
             break;
-        if (k == -2 && vh->route_pos[v] + 2 >= route_n)
+        if (k == -2 && rp + 2 >= route_n)
             break; /* the lane after the junction is the last one: we arrive at its end */
     }
     double vn = v_now + a * x->dt_s;

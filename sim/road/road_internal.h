@@ -117,6 +117,10 @@ struct CityRoad {
     RoadSignals *signals;
     RoadRouter *router;
     RoadDemand *demand;
+    struct {
+        uint32_t vclass_mask;         /* classes whose trips are not made (0: slot free) */
+        double zone_m[4];             /* x0, y0, x1, y1 of the first edge's start (x1 < x0: anywhere) */
+    } access[CITY_ROAD_RESTRICT_MAX]; /* city_road_restrict */
 
     RoadVType *vtypes;
     int32_t n_vtypes, cap_vtypes;
@@ -141,6 +145,7 @@ struct CityRoad {
 
     /* junction links */
     uint16_t *link_occupied; /* vehicles holding the link */
+    uint8_t *link_blocked;   /* set by a coupling (a person on a crossing): not entered; NULL until first set */
     double *link_eta;        /* earliest arrival of an approaching vehicle, this step's registrations */
     double *link_eta_prev;   /* ... from the previous step (what decisions read) */
     int32_t *link_touched;
@@ -186,7 +191,7 @@ struct CityRoad {
     /* vehicles that could not reach their destination (logged) */ /* turns given up for want of a gap (rerouted) */
     CityTable *trips;
     CityTable *edges_table;
-    char err[512];
+    CityError err; /* what the demand and the lights last refused */
 };
 
 /* road.c */

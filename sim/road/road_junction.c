@@ -5,6 +5,8 @@
  * a fixed order, so two vehicles on crossing paths never enter together.
  * Approaching vehicles announce when they will reach their link; a step's
  * announcements are read in the next one. */
+#include <stdlib.h>
+
 #include "city_array.h"
 #include "road_step_internal.h"
 
@@ -52,12 +54,11 @@ static bool short_exit_passable(const CityRoad *road, int32_t v, const CityConne
 /* Keep the junction clear: enter only when the exit lane has room for us
  * behind its last vehicle (or that vehicle is moving off), counting the
  * vehicles already inside on our path. */
-static bool exit_has_room(const CityRoad *road, int32_t v, const CityConnection *c)
+static bool exit_has_room(const CityRoad *road, int32_t v, const CityConnection *c, int32_t rp)
 {
     const CityRoadNet *net = road->net;
     const RoadVehicles *vh = &road->veh;
     const RoadVType *t = road_vtype_of(road, v);
-    int32_t rp = vh->route_pos[v];
     double need = t->def.length_m + t->def.min_gap_m;
     for (int32_t k = 0; k < c->via_count; k++) {
         int32_t l = net->via[c->via_first + k];
@@ -75,15 +76,53 @@ static bool exit_has_room(const CityRoad *road, int32_t v, const CityConnection 
     return vh->pos[u] - road_vtype_of(road, u)->def.length_m >= need || vh->speed[u] > 2.0;
 }
 
-/* May vehicle v, dist metres before the stop line, enter connection ci now? */
-bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist)
+/* A link blocked by a coupling (a person on or stepping onto a crossing
+ * it crosses) is not entered; a vehicle already pulled in clears it. */
+static bool link_blocked_for(const CityRoad *road, int32_t link, bool pulled_in)
+{
+    return road->link_blocked && road->link_blocked[link] && !pulled_in;
+}
+
+CityStatus city_road_link_set_blocked(CityRoad *road, int32_t link, bool blocked)
+{
+    const CityRoadNet *net = road->net;
+    if (link < 0 || link >= net->n_links)
+        return city_world_fail(road->world, CITY_ERR_INVALID, "road: no junction link %d (0 to %d)", (int)link,
+                               (int)net->n_links - 1);
+    if (!road->link_blocked) {
+        if (!blocked)
+            return CITY_OK;
+        road->link_blocked = calloc((size_t)net->n_links, 1);
+        if (!road->link_blocked)
+            return city_world_fail(road->world, CITY_ERR_NOMEM, "road: out of memory blocking a link");
+    }
+    road->link_blocked[link] = blocked;
+    return CITY_OK;
+}
+
+bool road_link_holds(const CityRoad *road, int32_t v)
+{
+    const RoadVehicles *vh = &road->veh;
+    if (!road->link_blocked || vh->via_pos[v] < 0 || vh->conn[v] < 0 || vh->speed[v] > 1.0)
+        return false;
+    int32_t link = road->net->conns[vh->conn[v]].link;
+    return link >= 0 && road->link_blocked[link];
+}
+
+bool city_road_link_blocked(const CityRoad *road, int32_t link)
+{
+    return road->link_blocked && link >= 0 && link < road->net->n_links && road->link_blocked[link];
+}
+
+/* May vehicle v, dist metres before the stop line at the end of route edge rp, enter connection ci now? */
+bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist, int32_t rp)
 {
     const CityRoad *road = x->road;
     const CityRoadNet *net = x->net;
     const CityConnection *c = &net->conns[ci];
     const RoadVehicles *vh = &road->veh;
     const RoadVType *t = road_vtype_of(road, v);
-    if (road->lane_closed[c->to_lane] || !exit_has_room(road, v, c))
+    if (road->lane_closed[c->to_lane] || !exit_has_room(road, v, c, rp))
         return false;
     bool minor;
     double v_now = vh->speed[v];
@@ -129,6 +168,8 @@ bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist)
     }
     if (c->link < 0)
         return true;
+    if (link_blocked_for(road, c->link, pulled_in))
+        return false;
     const CityLink *lk = &net->links[c->link];
     int32_t base = net->junctions[lk->junction].link_first;
     const uint64_t *foes = city_road_link_foes(net, c->link);
@@ -204,7 +245,7 @@ void road_grant_junctions(RoadStepCtx *x)
         int32_t ci = vh->conn[v];
         const CityConnection *c = &net->conns[ci];
         double dist = net->lanes[vh->lane[v]].length_m - vh->pos[v];
-        if (!road_link_allowed(x, v, ci, dist)) {
+        if (!road_link_allowed(x, v, ci, dist, vh->route_pos[v])) {
             /* a vehicle granted just before us took a crossing path: stop at the line */
             double vn = (dist - 0.01) / x->dt_s;
             vh->next_speed[v] = vn > 0 ? vn : 0.0;

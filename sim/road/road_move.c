@@ -4,6 +4,23 @@
  * leaves its last lane (noted here, removed in COMMIT). */
 #include "road_step_internal.h"
 
+/* A vehicle that reaches a second line in one step (it planned to cross
+ * it, road_follow.c) takes that junction now if it still may; the grant of
+ * the junction behind it goes, as its front has left it. */
+static bool grant_chained(RoadStepCtx *x, int32_t v, const CityConnection *c, int32_t ci)
+{
+    CityRoad *road = x->road;
+    RoadVehicles *vh = &road->veh;
+    if (c->link < 0 || !road_link_allowed(x, v, ci, 0.0, vh->route_pos[v]))
+        return false;
+    if (vh->occ_link[v] >= 0)
+        road->link_occupied[vh->occ_link[v]]--;
+    vh->occ_link[v] = c->link;
+    road->link_occupied[c->link]++;
+    vh->occ_left_m[v] = road_via_length(x->net, c) + road_vtype_of(road, v)->def.length_m;
+    return true;
+}
+
 /* Moves v from the end of its lane onto the next one (or arrives). */
 static CityStatus cross_lane_end(RoadStepCtx *x, int32_t v, bool *arrived)
 {
@@ -22,14 +39,14 @@ static CityStatus cross_lane_end(RoadStepCtx *x, int32_t v, bool *arrived)
         return road_leave(road, v, false);
     }
     if (k < 0) {
-        bool last = vh->route_pos[v] + 1 >= road->routes[vh->route[v]].count;
-        if (last || ci < 0 || (net->conns[ci].link >= 0 && vh->occ_link[v] != net->conns[ci].link)) {
-            if (last) {
-                road_lane_pop_front(road, lane);
-                *arrived = true;
-                return road_leave(road, v, true);
-            }
-            /* not granted (cannot happen with a consistent plan): hold at the line */
+        if (vh->route_pos[v] + 1 >= road->routes[vh->route[v]].count) {
+            road_lane_pop_front(road, lane);
+            *arrived = true;
+            return road_leave(road, v, true);
+        }
+        if (ci < 0 || (net->conns[ci].link >= 0 && vh->occ_link[v] != net->conns[ci].link &&
+                       !grant_chained(x, v, &net->conns[ci], ci))) {
+            /* not granted (a second line it planned to cross closed meanwhile): hold at the line */
             vh->dist_m[v] -= vh->pos[v] - (len - 0.01);
             vh->pos[v] = len - 0.01;
             vh->speed[v] = 0.0;
@@ -57,6 +74,10 @@ static CityStatus cross_lane_end(RoadStepCtx *x, int32_t v, bool *arrived)
     road_lane_pop_front(road, lane);
     vh->pos[v] -= len;
     vh->lane[v] = next;
+    /* entering past the detector (lanes shorter than the detector offset
+     * have theirs at the start, as SUMO places them): it sees the vehicle */
+    if (vh->pos[v] >= road_max2(0.0, net->lanes[next].length_m - road->opt.detector_offset_m))
+        road->sense_detect_s[next] = x->now_s + x->dt_s;
     if (k < 0 && vh->occ_link[v] >= 0 && vh->occ_left_m[v] <= 0) { /* crossed the whole junction in this step */
         road->link_occupied[vh->occ_link[v]]--;
         vh->occ_link[v] = -1;
@@ -106,7 +127,7 @@ CityStatus road_move_all(RoadStepCtx *x)
         int32_t lane = road->active[a];
         int32_t n = road_lane_count(road, lane);
         const CityLane *ln = &net->lanes[lane];
-        double det_pos = ln->length_m - det;
+        double det_pos = road_max2(0.0, ln->length_m - det);
         RoadEdgeStats *es = &road->edge_stats[ln->edge];
         for (int32_t i = 0; i < n; i++) {
             int32_t v = road_lane_at(road, lane, i);

@@ -16,16 +16,6 @@ struct RoadNetIndex {
     CityStrMap junctions, edges, lanes, tls;
 };
 
-void road_net_set_err(char *err, size_t len, const char *fmt, ...)
-{
-    if (!err || !len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, len, fmt, ap);
-    va_end(ap);
-}
-
 bool road_net_grow(CityRoadNet *net, void **arr, int kind, size_t need, size_t size)
 {
     if (need > INT32_MAX)
@@ -162,10 +152,11 @@ static int32_t add_points(CityRoadNet *net, const CityPoint *pts, int32_t n)
     return first;
 }
 
-static bool check_open(const CityRoadNet *net, char *err, size_t len)
+static bool check_open(const CityRoadNet *net, CityError *err)
 {
     if (net->finalized) {
-        road_net_set_err(err, len, "the road network is finalized; add elements before city_road_net_finalize");
+        city_error_set(err, CITY_ERR_INVALID,
+                       "the road network is finalized; add elements before city_road_net_finalize");
         return false;
     }
     return true;
@@ -174,17 +165,17 @@ static bool check_open(const CityRoadNet *net, char *err, size_t len)
 /* ---- builders ----------------------------------------------------------- */
 
 int32_t city_road_net_add_junction(CityRoadNet *net, const char *id, CityJunctionType type, double x, double y,
-                                   const CityPoint *shape, int32_t n_shape, char *err, size_t err_len)
+                                   const CityPoint *shape, int32_t n_shape, CityError *err)
 {
-    if (!check_open(net, err, err_len))
+    if (!check_open(net, err))
         return -1;
     if (!id || !*id || city_strmap_get(&net->index->junctions, id) >= 0) {
-        road_net_set_err(err, err_len, "junction '%s' is %s; give every junction its own id", id ? id : "",
-                         id && *id ? "defined twice" : "without an id");
+        city_error_set(err, CITY_ERR_INVALID, "junction '%s' is %s; give every junction its own id", id ? id : "",
+                       id && *id ? "defined twice" : "without an id");
         return -1;
     }
     if ((unsigned)type >= CITY_JUNCTION_TYPE_COUNT || !isfinite(x) || !isfinite(y)) {
-        road_net_set_err(err, err_len, "junction '%s' has a bad type or position", id);
+        city_error_set(err, CITY_ERR_INVALID, "junction '%s' has a bad type or position", id);
         return -1;
     }
     if (!road_net_grow(net, (void **)&net->junctions, CAP_J, (size_t)net->n_junctions + 1, sizeof *net->junctions))
@@ -205,22 +196,23 @@ int32_t city_road_net_add_junction(CityRoadNet *net, const char *id, CityJunctio
     }
     return net->n_junctions++;
 oom:
-    road_net_set_err(err, err_len, "out of memory adding junction '%s'", id);
+    city_error_set(err, CITY_ERR_NOMEM, "out of memory adding junction '%s'", id);
     return -1;
 }
 
 int32_t city_road_net_add_edge(CityRoadNet *net, const char *id, int32_t from, int32_t to, int32_t priority,
-                               bool internal, const char *name, char *err, size_t err_len)
+                               bool internal, const char *name, CityError *err)
 {
-    if (!check_open(net, err, err_len))
+    if (!check_open(net, err))
         return -1;
     if (!id || !*id || city_strmap_get(&net->index->edges, id) >= 0) {
-        road_net_set_err(err, err_len, "edge '%s' is %s; give every edge its own id", id ? id : "",
-                         id && *id ? "defined twice" : "without an id");
+        city_error_set(err, CITY_ERR_INVALID, "edge '%s' is %s; give every edge its own id", id ? id : "",
+                       id && *id ? "defined twice" : "without an id");
         return -1;
     }
     if (!internal && (from < 0 || from >= net->n_junctions || to < 0 || to >= net->n_junctions)) {
-        road_net_set_err(err, err_len, "edge '%s' joins unknown junctions; define its from and to junctions first", id);
+        city_error_set(err, CITY_ERR_INVALID,
+                       "edge '%s' joins unknown junctions; define its from and to junctions first", id);
         return -1;
     }
     if (!road_net_grow(net, (void **)&net->edges, CAP_E, (size_t)net->n_edges + 1, sizeof *net->edges))
@@ -241,33 +233,32 @@ int32_t city_road_net_add_edge(CityRoadNet *net, const char *id, int32_t from, i
     }
     return net->n_edges++;
 oom:
-    road_net_set_err(err, err_len, "out of memory adding edge '%s'", id);
+    city_error_set(err, CITY_ERR_NOMEM, "out of memory adding edge '%s'", id);
     return -1;
 }
 
 int32_t city_road_net_add_lane(CityRoadNet *net, int32_t edge, const char *id, double speed_mps, double length_m,
-                               double width_m, uint32_t allow, const CityPoint *shape, int32_t n_shape, char *err,
-                               size_t err_len)
+                               double width_m, uint32_t allow, const CityPoint *shape, int32_t n_shape, CityError *err)
 {
-    if (!check_open(net, err, err_len))
+    if (!check_open(net, err))
         return -1;
     if (edge < 0 || edge >= net->n_edges) {
-        road_net_set_err(err, err_len, "lane '%s' belongs to no known edge", id ? id : "");
+        city_error_set(err, CITY_ERR_INVALID, "lane '%s' belongs to no known edge", id ? id : "");
         return -1;
     }
     CityEdge *e = &net->edges[edge];
     if (e->lane_first + e->lane_count != net->n_lanes) {
-        road_net_set_err(err, err_len, "lane '%s': lanes of edge '%s' must be added one after another", id ? id : "",
-                         e->id);
+        city_error_set(err, CITY_ERR_INVALID, "lane '%s': lanes of edge '%s' must be added one after another",
+                       id ? id : "", e->id);
         return -1;
     }
     if (!id || !*id || city_strmap_get(&net->index->lanes, id) >= 0) {
-        road_net_set_err(err, err_len, "lane '%s' is %s; give every lane its own id", id ? id : "",
-                         id && *id ? "defined twice" : "without an id");
+        city_error_set(err, CITY_ERR_INVALID, "lane '%s' is %s; give every lane its own id", id ? id : "",
+                       id && *id ? "defined twice" : "without an id");
         return -1;
     }
     if (n_shape < 2 || !(speed_mps > 0) || !isfinite(speed_mps)) {
-        road_net_set_err(err, err_len, "lane '%s' needs a shape of at least 2 points and a speed > 0", id);
+        city_error_set(err, CITY_ERR_INVALID, "lane '%s' needs a shape of at least 2 points and a speed > 0", id);
         return -1;
     }
     double geo = 0.0;
@@ -297,37 +288,37 @@ int32_t city_road_net_add_lane(CityRoadNet *net, int32_t edge, const char *id, d
     e->lane_count++;
     return net->n_lanes++;
 oom:
-    road_net_set_err(err, err_len, "out of memory adding lane '%s'", id);
+    city_error_set(err, CITY_ERR_NOMEM, "out of memory adding lane '%s'", id);
     return -1;
 }
 
 int32_t city_road_net_add_connection(CityRoadNet *net, int32_t from_lane, int32_t to_lane, const int32_t *via,
                                      int32_t n_via, int32_t junction, int32_t tls, int32_t tls_link, char dir,
-                                     char state, char *err, size_t err_len)
+                                     char state, CityError *err)
 {
-    if (!check_open(net, err, err_len))
+    if (!check_open(net, err))
         return -1;
     if (from_lane < 0 || from_lane >= net->n_lanes || to_lane < 0 || to_lane >= net->n_lanes || junction < 0 ||
         junction >= net->n_junctions) {
-        road_net_set_err(err, err_len, "connection names an unknown lane or junction");
+        city_error_set(err, CITY_ERR_INVALID, "connection names an unknown lane or junction");
         return -1;
     }
     for (int32_t k = 0; k < n_via; k++)
         if (via[k] < 0 || via[k] >= net->n_lanes) {
-            road_net_set_err(err, err_len, "connection %s -> %s passes an unknown internal lane",
-                             net->lanes[from_lane].id, net->lanes[to_lane].id);
+            city_error_set(err, CITY_ERR_INVALID, "connection %s -> %s passes an unknown internal lane",
+                           net->lanes[from_lane].id, net->lanes[to_lane].id);
             return -1;
         }
     if (tls >= net->n_tls || (tls >= 0 && (tls_link < 0 || tls_link >= net->tls[tls].link_count))) {
-        road_net_set_err(err, err_len,
-                         "connection %s -> %s: traffic light link index %d is out of range for light '%s'",
-                         net->lanes[from_lane].id, net->lanes[to_lane].id, (int)tls_link,
-                         tls >= 0 && tls < net->n_tls ? net->tls[tls].id : "?");
+        city_error_set(err, CITY_ERR_INVALID,
+                       "connection %s -> %s: traffic light link index %d is out of range for light '%s'",
+                       net->lanes[from_lane].id, net->lanes[to_lane].id, (int)tls_link,
+                       tls >= 0 && tls < net->n_tls ? net->tls[tls].id : "?");
         return -1;
     }
     if (!road_net_grow(net, (void **)&net->conns, CAP_C, (size_t)net->n_conns + 1, sizeof *net->conns) ||
         !road_net_grow(net, (void **)&net->via, CAP_VIA, (size_t)net->n_via + (size_t)n_via + 1, sizeof *net->via)) {
-        road_net_set_err(err, err_len, "out of memory adding a connection");
+        city_error_set(err, CITY_ERR_NOMEM, "out of memory adding a connection");
         return -1;
     }
     CityConnection *c = &net->conns[net->n_conns];
@@ -347,25 +338,24 @@ int32_t city_road_net_add_connection(CityRoadNet *net, int32_t from_lane, int32_
     return net->n_conns++;
 }
 
-CityStatus city_road_net_set_junction_links(CityRoadNet *net, int32_t junction, int32_t n_links, char *err,
-                                            size_t err_len)
+CityStatus city_road_net_set_junction_links(CityRoadNet *net, int32_t junction, int32_t n_links, CityError *err)
 {
-    if (!check_open(net, err, err_len))
+    if (!check_open(net, err))
         return CITY_ERR_INVALID;
     if (junction < 0 || junction >= net->n_junctions || n_links < 0) {
-        road_net_set_err(err, err_len, "set_junction_links: bad junction or link count");
+        city_error_set(err, CITY_ERR_INVALID, "set_junction_links: bad junction or link count");
         return CITY_ERR_INVALID;
     }
     CityJunction *j = &net->junctions[junction];
     if (j->link_first >= 0) {
-        road_net_set_err(err, err_len, "junction '%s' already has its links", j->id);
+        city_error_set(err, CITY_ERR_INVALID, "junction '%s' already has its links", j->id);
         return CITY_ERR_INVALID;
     }
     int32_t words = (n_links + 63) / 64;
     if (!road_net_grow(net, (void **)&net->links, CAP_K, (size_t)net->n_links + (size_t)n_links, sizeof *net->links) ||
         !road_net_grow(net, (void **)&net->masks, CAP_MASK, (size_t)net->n_masks + 2u * (size_t)words * (size_t)n_links,
                        sizeof *net->masks)) {
-        road_net_set_err(err, err_len, "out of memory adding the links of junction '%s'", j->id);
+        city_error_set(err, CITY_ERR_NOMEM, "out of memory adding the links of junction '%s'", j->id);
         return CITY_ERR_NOMEM;
     }
     j->link_first = net->n_links;
@@ -400,23 +390,23 @@ static bool parse_bits(const char *s, int32_t n, uint64_t *words)
 }
 
 CityStatus city_road_net_set_request(CityRoadNet *net, int32_t junction, int32_t index, int32_t conn,
-                                     const char *response, const char *foes, bool cont, char *err, size_t err_len)
+                                     const char *response, const char *foes, bool cont, CityError *err)
 {
-    if (!check_open(net, err, err_len))
+    if (!check_open(net, err))
         return CITY_ERR_INVALID;
     if (junction < 0 || junction >= net->n_junctions) {
-        road_net_set_err(err, err_len, "request for an unknown junction");
+        city_error_set(err, CITY_ERR_INVALID, "request for an unknown junction");
         return CITY_ERR_INVALID;
     }
     CityJunction *j = &net->junctions[junction];
     if (index < 0 || index >= j->link_count) {
-        road_net_set_err(err, err_len, "junction '%s': request index %d is outside its %d links", j->id, (int)index,
-                         (int)j->link_count);
+        city_error_set(err, CITY_ERR_INVALID, "junction '%s': request index %d is outside its %d links", j->id,
+                       (int)index, (int)j->link_count);
         return CITY_ERR_INVALID;
     }
     if (conn < 0 || conn >= net->n_conns || net->conns[conn].junction != junction) {
-        road_net_set_err(err, err_len, "junction '%s': request %d names a connection of another junction", j->id,
-                         (int)index);
+        city_error_set(err, CITY_ERR_INVALID, "junction '%s': request %d names a connection of another junction", j->id,
+                       (int)index);
         return CITY_ERR_INVALID;
     }
     int32_t g = j->link_first + index;
@@ -424,9 +414,9 @@ CityStatus city_road_net_set_request(CityRoadNet *net, int32_t junction, int32_t
     uint64_t *m = net->masks + lk->mask_first;
     memset(m, 0, 2u * (size_t)lk->mask_words * sizeof *m);
     if (!parse_bits(response, j->link_count, m) || !parse_bits(foes, j->link_count, m + lk->mask_words)) {
-        road_net_set_err(err, err_len,
-                         "junction '%s': request %d needs response and foes strings of %d characters '0'/'1'", j->id,
-                         (int)index, (int)j->link_count);
+        city_error_set(err, CITY_ERR_INVALID,
+                       "junction '%s': request %d needs response and foes strings of %d characters '0'/'1'", j->id,
+                       (int)index, (int)j->link_count);
         return CITY_ERR_INVALID;
     }
     lk->conn = conn;
@@ -436,17 +426,17 @@ CityStatus city_road_net_set_request(CityRoadNet *net, int32_t junction, int32_t
 }
 
 int32_t city_road_net_add_tls(CityRoadNet *net, const char *id, const char *program_id, CityTlsType type,
-                              double offset_s, int32_t link_count, char *err, size_t err_len)
+                              double offset_s, int32_t link_count, CityError *err)
 {
-    if (!check_open(net, err, err_len))
+    if (!check_open(net, err))
         return -1;
     if (!id || !*id || city_strmap_get(&net->index->tls, id) >= 0) {
-        road_net_set_err(err, err_len, "traffic light '%s' is %s; give every light its own id", id ? id : "",
-                         id && *id ? "defined twice" : "without an id");
+        city_error_set(err, CITY_ERR_INVALID, "traffic light '%s' is %s; give every light its own id", id ? id : "",
+                       id && *id ? "defined twice" : "without an id");
         return -1;
     }
     if (link_count < 0 || !isfinite(offset_s)) {
-        road_net_set_err(err, err_len, "traffic light '%s' has a bad link count or offset", id);
+        city_error_set(err, CITY_ERR_INVALID, "traffic light '%s' has a bad link count or offset", id);
         return -1;
     }
     if (!road_net_grow(net, (void **)&net->tls, CAP_T, (size_t)net->n_tls + 1, sizeof *net->tls))
@@ -466,40 +456,40 @@ int32_t city_road_net_add_tls(CityRoadNet *net, const char *id, const char *prog
     }
     return net->n_tls++;
 oom:
-    road_net_set_err(err, err_len, "out of memory adding traffic light '%s'", id);
+    city_error_set(err, CITY_ERR_NOMEM, "out of memory adding traffic light '%s'", id);
     return -1;
 }
 
 int32_t city_road_net_add_phase(CityRoadNet *net, int32_t tls, double duration_s, double min_s, double max_s,
-                                const char *state, char *err, size_t err_len)
+                                const char *state, CityError *err)
 {
-    if (!check_open(net, err, err_len))
+    if (!check_open(net, err))
         return -1;
     if (tls < 0 || tls >= net->n_tls) {
-        road_net_set_err(err, err_len, "phase for an unknown traffic light");
+        city_error_set(err, CITY_ERR_INVALID, "phase for an unknown traffic light");
         return -1;
     }
     CityTls *t = &net->tls[tls];
     if (t->phase_first + t->phase_count != net->n_phases) {
-        road_net_set_err(err, err_len, "traffic light '%s': add its phases one after another", t->id);
+        city_error_set(err, CITY_ERR_INVALID, "traffic light '%s': add its phases one after another", t->id);
         return -1;
     }
     if (!state || (int32_t)strlen(state) != t->link_count) {
-        road_net_set_err(err, err_len,
-                         "traffic light '%s' phase %d: state '%s' has %d characters, the light has %d links", t->id,
-                         (int)t->phase_count, state ? state : "", state ? (int)strlen(state) : 0, (int)t->link_count);
+        city_error_set(err, CITY_ERR_INVALID,
+                       "traffic light '%s' phase %d: state '%s' has %d characters, the light has %d links", t->id,
+                       (int)t->phase_count, state ? state : "", state ? (int)strlen(state) : 0, (int)t->link_count);
         return -1;
     }
     for (const char *p = state; *p; p++)
         if (!strchr("GgryYuosOw-", *p)) {
-            road_net_set_err(err, err_len,
-                             "traffic light '%s' phase %d: '%c' is not a SUMO signal state (use GgryYuosO)", t->id,
-                             (int)t->phase_count, *p);
+            city_error_set(err, CITY_ERR_INVALID,
+                           "traffic light '%s' phase %d: '%c' is not a SUMO signal state (use GgryYuosO)", t->id,
+                           (int)t->phase_count, *p);
             return -1;
         }
     if (!(duration_s > 0) || !isfinite(duration_s)) {
-        road_net_set_err(err, err_len, "traffic light '%s' phase %d: duration must be > 0 s", t->id,
-                         (int)t->phase_count);
+        city_error_set(err, CITY_ERR_INVALID, "traffic light '%s' phase %d: duration must be > 0 s", t->id,
+                       (int)t->phase_count);
         return -1;
     }
     if (!(min_s > 0))
@@ -507,14 +497,14 @@ int32_t city_road_net_add_phase(CityRoadNet *net, int32_t tls, double duration_s
     if (!(max_s > 0))
         max_s = duration_s;
     if (min_s > max_s) {
-        road_net_set_err(err, err_len, "traffic light '%s' phase %d: minDur %.1f s exceeds maxDur %.1f s", t->id,
-                         (int)t->phase_count, min_s, max_s);
+        city_error_set(err, CITY_ERR_INVALID, "traffic light '%s' phase %d: minDur %.1f s exceeds maxDur %.1f s", t->id,
+                       (int)t->phase_count, min_s, max_s);
         return -1;
     }
     if (!road_net_grow(net, (void **)&net->phases, CAP_P, (size_t)net->n_phases + 1, sizeof *net->phases) ||
         !road_net_grow(net, (void **)&net->chars, CAP_CHAR, (size_t)net->n_chars + (size_t)t->link_count + 1,
                        sizeof *net->chars)) {
-        road_net_set_err(err, err_len, "out of memory adding a phase to light '%s'", t->id);
+        city_error_set(err, CITY_ERR_NOMEM, "out of memory adding a phase to light '%s'", t->id);
         return -1;
     }
     CityTlsPhase *ph = &net->phases[net->n_phases];
@@ -528,12 +518,12 @@ int32_t city_road_net_add_phase(CityRoadNet *net, int32_t tls, double duration_s
     return net->n_phases++;
 }
 
-CityStatus city_road_net_set_junction_tls(CityRoadNet *net, int32_t junction, int32_t tls, char *err, size_t err_len)
+CityStatus city_road_net_set_junction_tls(CityRoadNet *net, int32_t junction, int32_t tls, CityError *err)
 {
-    if (!check_open(net, err, err_len))
+    if (!check_open(net, err))
         return CITY_ERR_INVALID;
     if (junction < 0 || junction >= net->n_junctions || tls < -1 || tls >= net->n_tls) {
-        road_net_set_err(err, err_len, "set_junction_tls: unknown junction or light");
+        city_error_set(err, CITY_ERR_INVALID, "set_junction_tls: unknown junction or light");
         return CITY_ERR_INVALID;
     }
     net->junctions[junction].tls = tls;

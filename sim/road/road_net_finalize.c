@@ -32,9 +32,9 @@ static bool chords_cross(const CityRoadNet *net, const CityConnection *ca, const
 /* Links in connection order; two links conflict when they come from
  * different edges and go to the same edge or cross; a minor link yields
  * to every major foe. */
-static bool junction_default_links(CityRoadNet *net, int32_t jn, int32_t n, char *err, size_t err_len)
+static bool junction_default_links(CityRoadNet *net, int32_t jn, int32_t n, CityError *err)
 {
-    if (city_road_net_set_junction_links(net, jn, n, err, err_len) != CITY_OK)
+    if (city_road_net_set_junction_links(net, jn, n, err) != CITY_OK)
         return false;
     CityJunction *j = &net->junctions[jn];
     int32_t k = 0;
@@ -66,7 +66,7 @@ static bool junction_default_links(CityRoadNet *net, int32_t jn, int32_t n, char
 }
 
 /* Junctions without request tables get one (junction_default_links). */
-static bool default_requests(CityRoadNet *net, char *err, size_t err_len)
+static bool default_requests(CityRoadNet *net, CityError *err)
 {
     for (int32_t jn = 0; jn < net->n_junctions; jn++) {
         /* unregulated junctions have no rules: their links stay free (-1) */
@@ -75,19 +75,19 @@ static bool default_requests(CityRoadNet *net, char *err, size_t err_len)
         int32_t n = 0;
         for (int32_t c = 0; c < net->n_conns; c++)
             n += net->conns[c].junction == jn;
-        if (n > 0 && !junction_default_links(net, jn, n, err, err_len))
+        if (n > 0 && !junction_default_links(net, jn, n, err))
             return false;
     }
     return true;
 }
 
 /* Every edge has lanes; its length is its first lane's, its speed its fastest lane's. */
-static CityStatus summarize_edges(CityRoadNet *net, char *err, size_t err_len)
+static CityStatus summarize_edges(CityRoadNet *net, CityError *err)
 {
     for (int32_t e = 0; e < net->n_edges; e++) {
         CityEdge *ed = &net->edges[e];
         if (ed->lane_count < 1) {
-            road_net_set_err(err, err_len, "edge '%s' has no lanes; every edge needs at least one lane", ed->id);
+            city_error_set(err, CITY_ERR_INVALID, "edge '%s' has no lanes; every edge needs at least one lane", ed->id);
             return CITY_ERR_INVALID;
         }
         ed->length_m = net->lanes[ed->lane_first].length_m;
@@ -99,13 +99,14 @@ static CityStatus summarize_edges(CityRoadNet *net, char *err, size_t err_len)
     return CITY_OK;
 }
 
-static CityStatus check_connections(const CityRoadNet *net, char *err, size_t err_len)
+static CityStatus check_connections(const CityRoadNet *net, CityError *err)
 {
     for (int32_t c = 0; c < net->n_conns; c++) {
         const CityConnection *cn = &net->conns[c];
         if (net->edges[net->lanes[cn->from_lane].edge].internal || net->edges[net->lanes[cn->to_lane].edge].internal) {
-            road_net_set_err(err, err_len, "connection %s -> %s must join two normal lanes (internal lanes go in via)",
-                             net->lanes[cn->from_lane].id, net->lanes[cn->to_lane].id);
+            city_error_set(err, CITY_ERR_INVALID,
+                           "connection %s -> %s must join two normal lanes (internal lanes go in via)",
+                           net->lanes[cn->from_lane].id, net->lanes[cn->to_lane].id);
             return CITY_ERR_INVALID;
         }
     }
@@ -115,7 +116,7 @@ static CityStatus check_connections(const CityRoadNet *net, char *err, size_t er
 /* Lanes' outgoing connections: a stable counting sort on the from-lane
  * (setting each lane's out_first/out_count), then by to-lane inside each
  * lane; links follow their connections to the new positions. */
-static CityStatus sort_connections(CityRoadNet *net, char *err, size_t err_len)
+static CityStatus sort_connections(CityRoadNet *net, CityError *err)
 {
     CityConnection *sorted = malloc(((size_t)net->n_conns + 1) * sizeof *sorted);
     int32_t *count = calloc((size_t)net->n_lanes + 1, sizeof *count);
@@ -124,7 +125,7 @@ static CityStatus sort_connections(CityRoadNet *net, char *err, size_t err_len)
         free(sorted);
         free(count);
         free(next);
-        road_net_set_err(err, err_len, "out of memory finalizing the road network");
+        city_error_set(err, CITY_ERR_NOMEM, "out of memory finalizing the road network");
         return CITY_ERR_NOMEM;
     }
     for (int32_t c = 0; c < net->n_conns; c++)
@@ -164,7 +165,7 @@ static CityStatus sort_connections(CityRoadNet *net, char *err, size_t err_len)
 }
 
 /* Successor edges of every normal edge, with the classes that can make each turn. */
-static CityStatus build_successors(CityRoadNet *net, char *err, size_t err_len)
+static CityStatus build_successors(CityRoadNet *net, CityError *err)
 {
     int32_t cap_allow = 0; /* succ_allow is as long as succ */
     net->n_succ = 0;
@@ -188,7 +189,7 @@ static CityStatus build_successors(CityRoadNet *net, char *err, size_t err_len)
                                        sizeof *net->succ) ||
                         !city_array_grow((void **)&net->succ_allow, &cap_allow, net->n_succ + 1,
                                          sizeof *net->succ_allow)) {
-                        road_net_set_err(err, err_len, "out of memory finalizing the road network");
+                        city_error_set(err, CITY_ERR_NOMEM, "out of memory finalizing the road network");
                         return CITY_ERR_NOMEM;
                     }
                     net->succ[net->n_succ] = to;
@@ -218,21 +219,21 @@ static void bounding_box(CityRoadNet *net)
         net->min_x = net->min_y = net->max_x = net->max_y = 0.0;
 }
 
-CityStatus city_road_net_finalize(CityRoadNet *net, char *err, size_t err_len)
+CityStatus city_road_net_finalize(CityRoadNet *net, CityError *err)
 {
     if (net->finalized)
         return CITY_OK;
-    CityStatus st = summarize_edges(net, err, err_len);
+    CityStatus st = summarize_edges(net, err);
     if (st == CITY_OK)
-        st = check_connections(net, err, err_len);
+        st = check_connections(net, err);
     /* links may lack a connection: SUMO numbers pedestrian crossings as
      * links too, and we do not model them; such links are never occupied */
-    if (st == CITY_OK && !default_requests(net, err, err_len))
+    if (st == CITY_OK && !default_requests(net, err))
         st = CITY_ERR_INVALID;
     if (st == CITY_OK)
-        st = sort_connections(net, err, err_len);
+        st = sort_connections(net, err);
     if (st == CITY_OK)
-        st = build_successors(net, err, err_len);
+        st = build_successors(net, err);
     if (st != CITY_OK)
         return st;
     bounding_box(net);

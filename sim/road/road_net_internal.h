@@ -12,8 +12,6 @@
 /* Which of CityRoadNet.caps holds an array's allocated length. */
 enum { CAP_J, CAP_E, CAP_L, CAP_C, CAP_K, CAP_T, CAP_P, CAP_PT, CAP_VIA, CAP_SUCC, CAP_MASK, CAP_CHAR };
 
-/* Writes a message into err (ignored when err is NULL or len 0). */
-void road_net_set_err(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Makes *arr hold `need` elements of `size` bytes, its length kept in
  * net->caps[kind]; false when out of memory (*arr unchanged). */
 bool road_net_grow(CityRoadNet *net, void **arr, int kind, size_t need, size_t size);

@@ -336,27 +336,27 @@ void road_signals_destroy(RoadSignals *signals)
 
 static void sig_begin_switch(SigLight *L, int32_t target, int64_t at);
 
-static CityStatus sig_find(RoadSignals *signals, int32_t tls, SigLight **out, char *err, size_t err_len)
+static CityStatus sig_find(RoadSignals *signals, int32_t tls, SigLight **out, CityError *err)
 {
     if (!signals || tls < 0 || tls >= signals->n_lights) {
-        snprintf(err, err_len, "no traffic light number %d in the network (it has %d)", (int)tls,
-                 signals ? (int)signals->n_lights : 0);
+        city_error_set(err, CITY_ERR_INVALID, "no traffic light number %d in the network (it has %d)", (int)tls,
+                       signals ? (int)signals->n_lights : 0);
         return CITY_ERR_INVALID;
     }
     *out = &signals->lights[tls];
     return CITY_OK;
 }
 
-CityStatus road_signals_set_type(RoadSignals *signals, int32_t tls, CityTlsType type, char *err, size_t err_len)
+CityStatus road_signals_set_type(RoadSignals *signals, int32_t tls, CityTlsType type, CityError *err)
 {
     SigLight *L;
-    if (sig_find(signals, tls, &L, err, err_len) != CITY_OK)
+    if (sig_find(signals, tls, &L, err) != CITY_OK)
         return CITY_ERR_INVALID;
     if (type != CITY_TLS_STATIC && type != CITY_TLS_ACTUATED && type != CITY_TLS_MAX_PRESSURE &&
         type != CITY_TLS_EXTERNAL) {
-        snprintf(err, err_len,
-                 "traffic light '%s': unknown control type %d; use static, actuated, max_pressure or external", L->id,
-                 (int)type);
+        city_error_set(err, CITY_ERR_INVALID,
+                       "traffic light '%s': unknown control type %d; use static, actuated, max_pressure or external",
+                       L->id, (int)type);
         return CITY_ERR_INVALID;
     }
     /* The running phase keeps its start time: the new rule judges it from
@@ -366,20 +366,21 @@ CityStatus road_signals_set_type(RoadSignals *signals, int32_t tls, CityTlsType 
 }
 
 /* Checks one phase; the message names the light and the phase. */
-static CityStatus sig_check_phase(const SigLight *L, int32_t p, const CityTlsPhase *ph, const char *state, char *err,
-                                  size_t err_len)
+static CityStatus sig_check_phase(const SigLight *L, int32_t p, const CityTlsPhase *ph, const char *state,
+                                  CityError *err)
 {
     if (!state) {
-        snprintf(err, err_len, "traffic light '%s' phase %d: no state string; give one signal character per link",
-                 L->id, (int)p);
+        city_error_set(err, CITY_ERR_INVALID,
+                       "traffic light '%s' phase %d: no state string; give one signal character per link", L->id,
+                       (int)p);
         return CITY_ERR_INVALID;
     }
     size_t len = strlen(state);
     if (len != (size_t)L->n_links) {
-        snprintf(err, err_len,
-                 "traffic light '%s' phase %d: state \"%s\" has %zu signals but the light controls %d links; "
-                 "give exactly one character per link",
-                 L->id, (int)p, state, len, (int)L->n_links);
+        city_error_set(err, CITY_ERR_INVALID,
+                       "traffic light '%s' phase %d: state \"%s\" has %zu signals but the light controls %d links; "
+                       "give exactly one character per link",
+                       L->id, (int)p, state, len, (int)L->n_links);
         return CITY_ERR_INVALID;
     }
     for (size_t k = 0; k < len; k++) {
@@ -391,45 +392,46 @@ static CityStatus sig_check_phase(const SigLight *L, int32_t p, const CityTlsPha
             snprintf(what, sizeof what, "'%c'", (char)c);
         else
             snprintf(what, sizeof what, "character code %d", (int)c);
-        snprintf(err, err_len,
-                 "traffic light '%s' phase %d: state \"%s\" has %s at position %zu; use only SUMO's signal "
-                 "characters %s",
-                 L->id, (int)p, state, what, k, SIG_CHARS);
+        city_error_set(err, CITY_ERR_INVALID,
+                       "traffic light '%s' phase %d: state \"%s\" has %s at position %zu; use only SUMO's signal "
+                       "characters %s",
+                       L->id, (int)p, state, what, k, SIG_CHARS);
         return CITY_ERR_INVALID;
     }
     if (!(ph->duration_s > 0.0) || !(ph->duration_s <= SIG_MAX_DURATION_S)) {
-        snprintf(err, err_len, "traffic light '%s' phase %d: duration %g s must be > 0 and at most %g s", L->id, (int)p,
-                 ph->duration_s, SIG_MAX_DURATION_S);
+        city_error_set(err, CITY_ERR_INVALID, "traffic light '%s' phase %d: duration %g s must be > 0 and at most %g s",
+                       L->id, (int)p, ph->duration_s, SIG_MAX_DURATION_S);
         return CITY_ERR_INVALID;
     }
     if (!(ph->min_s >= 0.0) || !(ph->min_s <= ph->duration_s) || !(ph->duration_s <= ph->max_s) ||
         !(ph->max_s <= SIG_MAX_DURATION_S)) {
-        snprintf(err, err_len,
-                 "traffic light '%s' phase %d: needs 0 <= min (%g s) <= duration (%g s) <= max (%g s) <= %g s; "
-                 "for a fixed phase set min and max to the duration",
-                 L->id, (int)p, ph->min_s, ph->duration_s, ph->max_s, SIG_MAX_DURATION_S);
+        city_error_set(err, CITY_ERR_INVALID,
+                       "traffic light '%s' phase %d: needs 0 <= min (%g s) <= duration (%g s) <= max (%g s) <= %g s; "
+                       "for a fixed phase set min and max to the duration",
+                       L->id, (int)p, ph->min_s, ph->duration_s, ph->max_s, SIG_MAX_DURATION_S);
         return CITY_ERR_INVALID;
     }
     return CITY_OK;
 }
 
 CityStatus road_signals_set_program(RoadSignals *signals, int32_t tls, const CityTlsPhase *phases,
-                                    const char *const *states, int32_t n_phases, char *err, size_t err_len)
+                                    const char *const *states, int32_t n_phases, CityError *err)
 {
     SigLight *L;
-    if (sig_find(signals, tls, &L, err, err_len) != CITY_OK)
+    if (sig_find(signals, tls, &L, err) != CITY_OK)
         return CITY_ERR_INVALID;
     if (n_phases < 1 || !phases || !states) {
-        snprintf(err, err_len, "traffic light '%s': a program needs at least one phase (got %d)", L->id, (int)n_phases);
+        city_error_set(err, CITY_ERR_INVALID, "traffic light '%s': a program needs at least one phase (got %d)", L->id,
+                       (int)n_phases);
         return CITY_ERR_INVALID;
     }
     /* Check everything before touching the light: a refused program
      * leaves the old one running. */
     for (int32_t p = 0; p < n_phases; p++)
-        if (sig_check_phase(L, p, &phases[p], states[p], err, err_len) != CITY_OK)
+        if (sig_check_phase(L, p, &phases[p], states[p], err) != CITY_OK)
             return CITY_ERR_INVALID;
     if (!sig_store_program(L, phases, states, n_phases)) {
-        snprintf(err, err_len, "traffic light '%s': out of memory storing its program", L->id);
+        city_error_set(err, CITY_ERR_NOMEM, "traffic light '%s': out of memory storing its program", L->id);
         return CITY_ERR_NOMEM;
     }
     if (!signals->stepped) {
@@ -447,32 +449,32 @@ CityStatus road_signals_set_program(RoadSignals *signals, int32_t tls, const Cit
 
 /* Finds the light and checks a phase index and a time for set_phase and switch. */
 static CityStatus sig_find_phase(RoadSignals *signals, int32_t tls, int32_t phase, double now_s, SigLight **out,
-                                 char *err, size_t err_len)
+                                 CityError *err)
 {
     SigLight *L;
-    if (sig_find(signals, tls, &L, err, err_len) != CITY_OK)
+    if (sig_find(signals, tls, &L, err) != CITY_OK)
         return CITY_ERR_INVALID;
     if (phase < 0 || phase >= L->n_phases) {
         if (L->n_phases == 0)
-            snprintf(err, err_len, "traffic light '%s' has no program; give it one before setting a phase", L->id);
+            city_error_set(err, CITY_ERR_INVALID,
+                           "traffic light '%s' has no program; give it one before setting a phase", L->id);
         else
-            snprintf(err, err_len, "traffic light '%s': no phase %d; its program has phases 0 to %d", L->id, (int)phase,
-                     (int)L->n_phases - 1);
+            city_error_set(err, CITY_ERR_INVALID, "traffic light '%s': no phase %d; its program has phases 0 to %d",
+                           L->id, (int)phase, (int)L->n_phases - 1);
         return CITY_ERR_INVALID;
     }
     if (!isfinite(now_s)) {
-        snprintf(err, err_len, "traffic light '%s': set_phase at a time that is not a number", L->id);
+        city_error_set(err, CITY_ERR_INVALID, "traffic light '%s': set_phase at a time that is not a number", L->id);
         return CITY_ERR_INVALID;
     }
     *out = L;
     return CITY_OK;
 }
 
-CityStatus road_signals_set_phase(RoadSignals *signals, int32_t tls, int32_t phase, double now_s, char *err,
-                                  size_t err_len)
+CityStatus road_signals_set_phase(RoadSignals *signals, int32_t tls, int32_t phase, double now_s, CityError *err)
 {
     SigLight *L;
-    if (sig_find_phase(signals, tls, phase, now_s, &L, err, err_len) != CITY_OK)
+    if (sig_find_phase(signals, tls, phase, now_s, &L, err) != CITY_OK)
         return CITY_ERR_INVALID;
     /* Immediate, like SUMO's setPhase: a controller that skips the yellow
      * is responsible for it. */
@@ -480,11 +482,10 @@ CityStatus road_signals_set_phase(RoadSignals *signals, int32_t tls, int32_t pha
     return CITY_OK;
 }
 
-CityStatus road_signals_switch(RoadSignals *signals, int32_t tls, int32_t phase, double now_s, char *err,
-                               size_t err_len)
+CityStatus road_signals_switch(RoadSignals *signals, int32_t tls, int32_t phase, double now_s, CityError *err)
 {
     SigLight *L;
-    if (sig_find_phase(signals, tls, phase, now_s, &L, err, err_len) != CITY_OK)
+    if (sig_find_phase(signals, tls, phase, now_s, &L, err) != CITY_OK)
         return CITY_ERR_INVALID;
     if (L->target >= 0 || phase == L->phase)
         return CITY_OK; /* a transition runs to its end first; the caller asks again */
@@ -685,6 +686,13 @@ int32_t road_signals_phase(const RoadSignals *signals, int32_t tls)
     if (!signals || tls < 0 || tls >= signals->n_lights)
         return -1;
     return signals->lights[tls].phase;
+}
+
+CityTlsType road_signals_type(const RoadSignals *signals, int32_t tls)
+{
+    if (!signals || tls < 0 || tls >= signals->n_lights)
+        return CITY_TLS_STATIC;
+    return signals->lights[tls].type;
 }
 
 double road_signals_phase_start_s(const RoadSignals *signals, int32_t tls)

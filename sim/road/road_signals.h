@@ -33,20 +33,18 @@ RoadSignals *road_signals_create(const CityRoadNet *net);
 void road_signals_destroy(RoadSignals *signals);
 
 /* Switches a light's control mode from now on. */
-CityStatus road_signals_set_type(RoadSignals *signals, int32_t tls, CityTlsType type, char *err, size_t err_len);
+CityStatus road_signals_set_type(RoadSignals *signals, int32_t tls, CityTlsType type, CityError *err);
 /* Replaces a light's program (phases[] durations and state strings). */
 CityStatus road_signals_set_program(RoadSignals *signals, int32_t tls, const CityTlsPhase *phases,
-                                    const char *const *states, int32_t n_phases, char *err, size_t err_len);
+                                    const char *const *states, int32_t n_phases, CityError *err);
 /* Jumps to a phase now (EXTERNAL control, commands). */
-CityStatus road_signals_set_phase(RoadSignals *signals, int32_t tls, int32_t phase, double now_s, char *err,
-                                  size_t err_len);
+CityStatus road_signals_set_phase(RoadSignals *signals, int32_t tls, int32_t phase, double now_s, CityError *err);
 
 /* Goes to a phase the safe way (EXTERNAL control by the device API): a
  * green hands over through a yellow as max-pressure does, a yellow or
  * all-red phase first runs its duration, and a transition under way is
  * finished first (the call does nothing then: ask again). */
-CityStatus road_signals_switch(RoadSignals *signals, int32_t tls, int32_t phase, double now_s, char *err,
-                               size_t err_len);
+CityStatus road_signals_switch(RoadSignals *signals, int32_t tls, int32_t phase, double now_s, CityError *err);
 
 /* Advances every light to time now_ms, a tick of dt_ms (called once per tick before vehicles move). */
 void road_signals_step(RoadSignals *signals, int64_t now_ms, int64_t dt_ms, const RoadLaneSense *sense);
@@ -54,6 +52,8 @@ void road_signals_step(RoadSignals *signals, int64_t now_ms, int64_t dt_ms, cons
 /* Current state string of a light (net link_count chars) and phase index. */
 const char *road_signals_state(const RoadSignals *signals, int32_t tls);
 int32_t road_signals_phase(const RoadSignals *signals, int32_t tls);
+/* A light's control mode now (set_type changes it; the net keeps the declared one). */
+CityTlsType road_signals_type(const RoadSignals *signals, int32_t tls);
 /* Sim time at which the current phase started. */
 double road_signals_phase_start_s(const RoadSignals *signals, int32_t tls);
 

@@ -122,8 +122,13 @@ static inline void road_announce(CityRoad *road, int32_t link, double eta_s)
 /* road_junction.c: who may enter a junction, in a fixed order */
 /* Last step's approach announcements become readable; older ones are cleared. */
 void road_junction_rotate_announcements(CityRoad *road);
-/* May vehicle v, dist metres before the stop line, enter connection ci now? */
-bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist);
+/* May vehicle v, dist metres before the stop line at the end of its route
+ * edge rp (its current edge, or one ahead when it crosses two lines in one
+ * step), enter connection ci now? */
+bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist, int32_t rp);
+/* A vehicle creeping inside a junction (under 1 m/s) on a link a coupling
+ * blocked (a person on the crossing ahead of it) stands still. */
+bool road_link_holds(const CityRoad *road, int32_t v);
 /* Grants the junction to the candidates in x->cand by link, then vehicle index. */
 void road_grant_junctions(RoadStepCtx *x);
 

@@ -267,10 +267,51 @@ static int32_t first_unfollowable(const CityRoad *road, const int32_t *edges, in
     return -1;
 }
 
+CityStatus city_road_restrict(CityRoad *road, int32_t slot, uint32_t vclass_mask, const double *zone_m)
+{
+    if (slot < 0 || slot >= CITY_ROAD_RESTRICT_MAX)
+        return road_fail(road, CITY_ERR_INVALID, "access restriction slot %d is not 0..%d", (int)slot,
+                         CITY_ROAD_RESTRICT_MAX - 1);
+    road->access[slot].vclass_mask = vclass_mask;
+    const double anywhere[4] = {0, 0, -1, -1};
+    memcpy(road->access[slot].zone_m, zone_m ? zone_m : anywhere, sizeof anywhere);
+    return CITY_OK;
+}
+
+uint32_t city_road_restricted(const CityRoad *road, int32_t slot)
+{
+    return slot >= 0 && slot < CITY_ROAD_RESTRICT_MAX ? road->access[slot].vclass_mask : 0;
+}
+
+/* True when a departure falls under an access restriction. */
+static bool restricted(const CityRoad *road, const RoadDeparture *dep)
+{
+    const uint32_t vclass = road->vtypes[dep->vtype >= 0 ? dep->vtype : road->default_vtype].def.vclass;
+    for (int32_t k = 0; k < CITY_ROAD_RESTRICT_MAX; k++) {
+        const double *z = road->access[k].zone_m;
+        if (!(road->access[k].vclass_mask & vclass))
+            continue;
+        if (z[2] < z[0])
+            return true;
+        const int32_t e = dep->route >= 0 ? road->route_edges[road->routes[dep->route].first] : dep->from_edge;
+        if (e < 0)
+            continue;
+        CityPoint p;
+        city_road_lane_point(road->net, road->net->edges[e].lane_first, 0.0, &p, NULL);
+        if (p.x >= z[0] && p.x <= z[2] && p.y >= z[1] && p.y <= z[3])
+            return true;
+    }
+    return false;
+}
+
 static CityStatus queue_departure(void *user, const RoadDeparture *dep)
 {
     CityRoad *road = user;
     int32_t route = dep->route;
+    if (restricted(road, dep)) {
+        road->stats.restricted++; /* the trip is not made */
+        return CITY_OK;
+    }
     if (route < 0) {
         /* route the trip with our router: from -> via... -> to */
         uint32_t vclass = road->vtypes[dep->vtype >= 0 ? dep->vtype : road->default_vtype].def.vclass;

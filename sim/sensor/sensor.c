@@ -239,6 +239,7 @@ static void sensors_destroy(void *self)
     free(s->sensors);
     free(s->next_tick);
     free(s->due);
+    sensor_history_free(s);
     city_strmap_free(&s->by_key);
     free(s->heap);
     free(s);

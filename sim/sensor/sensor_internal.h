@@ -41,10 +41,16 @@ struct CitySensors {
     bool resync;        /* next_tick must be recomputed (after a checkpoint load) */
     int32_t *due;       /* channels due at due_tick, ascending (cap entries) */
     int32_t n_due;
-    int64_t due_tick;     /* the tick `due` lists (-1: none) */
-    CityStrMap by_key;    /* "name/quantity" -> index */
-    const Sensor *keyed;  /* the array by_key's keys point into */
-    CityReadingSink sink; /* where readings go when measured */
+    int64_t due_tick; /* the tick `due` lists (-1: none) */
+    /* kept readings for inspectors (sensor_history.c), depth 0: none */
+    int32_t hist_depth;     /* readings kept per channel */
+    int32_t hist_n;         /* channels the arrays below cover */
+    CitySensorSample *hist; /* hist_n rings of hist_depth */
+    int32_t *hist_head;     /* per channel: next slot to write */
+    int32_t *hist_count;    /* per channel: readings kept (<= hist_depth) */
+    CityStrMap by_key;      /* "name/quantity" -> index */
+    const Sensor *keyed;    /* the array by_key's keys point into */
+    CityReadingSink sink;   /* where readings go when measured */
     void *sink_user;
     bool deliver;  /* queue readings for city_sensors_poll */
     Pending *heap; /* min-heap on (arrives_ms, seq) */
@@ -54,6 +60,10 @@ struct CitySensors {
 
 /* Takes one sample of channel i at time now_ms (sensor_sample.c). */
 CityStatus sensor_sample(CitySensors *s, Sensor *c, int64_t now_ms);
+/* Keeps a reported reading of channel i when history is on (sensor_history.c). */
+CityStatus sensor_history_push(CitySensors *s, int32_t i, const CityReading *r, double truth);
+/* Frees the kept readings (sensor_history.c). */
+void sensor_history_free(CitySensors *s);
 /* Queues a reading for delivery (sensor.c). */
 CityStatus sensor_queue(CitySensors *s, const CityReading *r);
 

@@ -83,5 +83,10 @@ CityStatus sensor_sample(CitySensors *s, Sensor *c, int64_t now_ms)
     c->last_truth = truth;
     if (s->sink)
         s->sink(s->sink_user, &r, truth);
+    if (s->hist_depth > 0) {
+        CityStatus st = sensor_history_push(s, (int32_t)(c - s->sensors), &r, truth);
+        if (st != CITY_OK)
+            return st;
+    }
     return sensor_queue(s, &r);
 }

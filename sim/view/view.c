@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "city_command.h"
 #include "city_grid.h"
@@ -18,61 +19,26 @@
 #include "city_road.h"
 #include "view_internal.h"
 
-static void view_init(View *v, CityScenario *sc, SDL_Renderer *r, TTF_Font *font, int w, int h)
-{
-    memset(v, 0, sizeof *v);
-    v->sc = sc;
-    v->world = city_scenario_world_const(sc);
-    v->r = r;
-    v->font = font;
-    v->width = w;
-    v->height = h;
-    v->speed = 3; /* x10 */
-    view_charts_init(&v->charts);
-    view_fit(v);
-}
-
-static void view_free(View *v)
-{
-    free(v->bld);
-}
-
-CityStatus city_view_screenshot(CityScenario *scenario, const CityViewCharts *charts, const char *png_path, int width,
-                                int height, CityError *err)
+CityStatus city_view_display_check(CityError *err)
 {
     city_error_clear(err);
-    if (!city_view_size_valid(width, height))
-        return city_error_set(err, CITY_ERR_INVALID,
-                              "screenshot size %dx%d is out of range; use --size WxH between %d and %d", width, height,
-                              CITY_VIEW_SIZE_MIN_PX, CITY_VIEW_SIZE_MAX_PX);
-    if (TTF_WasInit() == 0 && TTF_Init() != 0)
-        return city_error_set(err, CITY_ERR_INVALID, "cannot start SDL_ttf: %s", TTF_GetError());
-    SDL_Surface *surface = SDL_CreateRGBSurfaceWithFormat(0, width, height, 32, SDL_PIXELFORMAT_ARGB8888);
-    SDL_Renderer *r = surface ? SDL_CreateSoftwareRenderer(surface) : NULL;
-    TTF_Font *font = r ? view_open_font(13, err) : NULL;
-    if (!surface || !r || !font) {
-        if (!err || err->status == CITY_OK) /* not the font's own message */
-            city_error_set(err, CITY_ERR_INVALID, "cannot create an offscreen picture of %dx%d: %s", width, height,
-                           SDL_GetError());
-        if (r)
-            SDL_DestroyRenderer(r);
-        SDL_FreeSurface(surface);
-        return CITY_ERR_INVALID;
-    }
-    View v;
-    view_init(&v, scenario, r, font, width, height);
-    v.offscreen = true;
-    if (charts)
-        v.charts = *charts;
-    city_view_charts_sample(&v.charts, v.world);
-    view_draw_frame(&v);
-    SDL_RenderPresent(r);
-    bool ok = view_write_png(surface, png_path, err);
-    view_free(&v);
-    TTF_CloseFont(font);
-    SDL_DestroyRenderer(r);
-    SDL_FreeSurface(surface);
-    return ok ? CITY_OK : CITY_ERR_IO;
+    const char *x11 = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY"), *drv = getenv("SDL_VIDEODRIVER");
+    bool named = (x11 && *x11) || (wl && *wl) || (drv && *drv);
+    /* With no display named, SDL would try other back ends (and some print
+     * their own errors or open nothing visible): stop here instead. */
+    if (named && !(drv && *drv)) /* only the back ends of the displays named */
+        SDL_SetHint(SDL_HINT_VIDEODRIVER, x11 && *x11 && wl && *wl ? "wayland,x11" : x11 && *x11 ? "x11" : "wayland");
+    if (named && (SDL_WasInit(SDL_INIT_VIDEO) || SDL_Init(SDL_INIT_VIDEO) == 0))
+        return CITY_OK;
+    char where[160];
+    if ((x11 && *x11) || (wl && *wl))
+        snprintf(where, sizeof where, "cannot connect to the display %s", x11 && *x11 ? x11 : wl);
+    else
+        snprintf(where, sizeof where, "DISPLAY is not set");
+    return city_error_set(err, CITY_ERR_INVALID,
+                          "no display found (%s); run it on a desktop or under xvfb-run, or draw without a window: "
+                          "citylab run SCENARIO --screenshot FILE.png or --frames DIR",
+                          where);
 }
 
 /* ---- scripted input ----------------------------------------------------- */
@@ -85,7 +51,7 @@ CityStatus city_view_screenshot(CityScenario *scenario, const CityViewCharts *ch
  *   stats       start measuring frames (printed on stderr when the viewer quits)
  *   click:X:Y   click at pixel X,Y
  *   shot:FILE   save the current window picture as a PNG
- *   KEY         press a key by its SDL name: space, q, f, c, 1, 2, ..., [, ], Left, +, -, .
+ *   KEY         press a key by its SDL name: space, q, f, c, h, w, 1, 2, ..., [, ], Left, +, -, .
  */
 typedef struct Script {
     const char *p;
@@ -93,6 +59,7 @@ typedef struct Script {
     bool until_end;
     double until_s; /* < 0: none */
     bool measure;   /* frame statistics requested */
+    clock_t cpu0;   /* process CPU time when they started */
 } Script;
 
 static void push_key(SDL_Keycode key)
@@ -149,6 +116,7 @@ static bool script_next(Script *s, View *v, bool at_end, CityError *err)
         v->paused = false;
     } else if (strcmp(tok, "stats") == 0) {
         s->measure = true;
+        s->cpu0 = clock();
         v->frames = 0;
         v->frame_real_s = v->frame_sim_s = v->worst_frame_s = 0;
     } else if (strncmp(tok, "click:", 6) == 0) {
@@ -159,15 +127,9 @@ static bool script_next(Script *s, View *v, bool at_end, CityError *err)
         }
         view_pick(v, x, y);
     } else if (strncmp(tok, "shot:", 5) == 0) {
-        SDL_Surface *s2 = SDL_CreateRGBSurfaceWithFormat(0, v->width, v->height, 32, SDL_PIXELFORMAT_ARGB8888);
-        if (!s2 || SDL_RenderReadPixels(v->r, NULL, SDL_PIXELFORMAT_ARGB8888, s2->pixels, s2->pitch) != 0 ||
-            !view_write_png(s2, tok + 5, err)) {
-            if (err->status == CITY_OK)
-                city_error_set(err, CITY_ERR_IO, "view script: cannot save %s: %s", tok + 5, SDL_GetError());
-            SDL_FreeSurface(s2);
+        /* the picture on the screen is the canvas: write it as it is */
+        if (!view_write_png(v->cv->surface, tok + 5, err))
             return false;
-        }
-        SDL_FreeSurface(s2);
     } else {
         SDL_Keycode k = SDL_GetKeyFromName(tok);
         if (k == SDLK_UNKNOWN) {
@@ -225,17 +187,23 @@ static void zoom_at(View *v, double factor, int sx, int sy)
     v->cy += wy - ny;
 }
 
+/* h: the panel collapses to a bar (or comes back); the city keeps its
+ * centre and scale, so the map only gains room. */
+static void toggle_panel(View *v)
+{
+    v->panel_hidden = !v->panel_hidden;
+    view_layout(v);
+}
+
 /* Applies one input event; returns false when the user quits. */
-static bool handle_event(View *v, const SDL_Event *e, bool *step_once, bool *dragging)
+static bool handle_event(View *v, const SDL_Event *e, bool *step_once, bool *dragging, bool *resized)
 {
     switch (e->type) {
     case SDL_QUIT:
         return false;
     case SDL_WINDOWEVENT:
-        if (e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
-            v->width = e->window.data1;
-            v->height = e->window.data2;
-        }
+        if (e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
+            *resized = true;
         break;
     case SDL_MOUSEWHEEL: {
         int mx, my;
@@ -246,7 +214,8 @@ static bool handle_event(View *v, const SDL_Event *e, bool *step_once, bool *dra
     case SDL_MOUSEBUTTONDOWN:
         if (e->button.button == SDL_BUTTON_LEFT) {
             *dragging = false;
-            view_pick(v, e->button.x, e->button.y);
+            if (e->button.x < v->map_x + v->map_w && e->button.y < v->map_y + v->map_h)
+                view_pick(v, e->button.x, e->button.y);
         } else {
             *dragging = true;
         }
@@ -262,7 +231,7 @@ static bool handle_event(View *v, const SDL_Event *e, bool *step_once, bool *dra
         break;
     case SDL_KEYDOWN: {
         SDL_Keycode k = e->key.keysym.sym;
-        double pan = 0.1 * v->width / v->scale;
+        double pan = 0.1 * v->map_w / v->scale;
         if (k == SDLK_q || k == SDLK_ESCAPE)
             return false;
         if (k == SDLK_SPACE)
@@ -270,9 +239,9 @@ static bool handle_event(View *v, const SDL_Event *e, bool *step_once, bool *dra
         else if (k == SDLK_PERIOD || k == SDLK_n)
             *step_once = true, v->paused = true;
         else if (k == SDLK_PLUS || k == SDLK_EQUALS || k == SDLK_KP_PLUS)
-            zoom_at(v, 1.25, v->width / 2, v->height / 2);
+            zoom_at(v, 1.25, v->map_x + v->map_w / 2, v->map_y + v->map_h / 2);
         else if (k == SDLK_MINUS || k == SDLK_KP_MINUS)
-            zoom_at(v, 0.8, v->width / 2, v->height / 2);
+            zoom_at(v, 0.8, v->map_x + v->map_w / 2, v->map_y + v->map_h / 2);
         else if (k == SDLK_LEFT)
             v->cx -= pan;
         else if (k == SDLK_RIGHT)
@@ -285,6 +254,12 @@ static bool handle_event(View *v, const SDL_Event *e, bool *step_once, bool *dra
             view_fit(v);
         else if (k == SDLK_c)
             v->color_by_class = !v->color_by_class;
+        else if (k == SDLK_w)
+            v->people_by_waiting = !v->people_by_waiting;
+        else if (k == SDLK_h)
+            toggle_panel(v);
+        else if (k == SDLK_SLASH || k == SDLK_QUESTION || k == SDLK_F1)
+            v->show_keys = !v->show_keys;
         else if (k == SDLK_LEFTBRACKET && v->speed > 0)
             v->speed--;
         else if (k == SDLK_RIGHTBRACKET && v->speed + 1 < view_speed_count)
@@ -295,7 +270,7 @@ static bool handle_event(View *v, const SDL_Event *e, bool *step_once, bool *dra
             command_on_selection(v);
         for (int i = 0; i < view_layer_count; i++)
             if (k == view_layers[i].key)
-                view_layers[i].enabled = !view_layers[i].enabled;
+                v->layer_on[i] = !v->layer_on[i];
         break;
     }
     default:
@@ -304,51 +279,150 @@ static bool handle_event(View *v, const SDL_Event *e, bool *step_once, bool *dra
     return true;
 }
 
-/* ---- the loop ------------------------------------------------------------ */
+/* ---- the window ------------------------------------------------------------ */
 
-int city_view_run(CityScenario *scenario, const CityViewOptions *options)
+/* The window shows the canvas; a resized window gets a canvas of its new
+ * size (the camera, the selection and the charts stay). */
+static bool resize_canvas(SDL_Window *win, View *v, CityError *err)
+{
+    int w, h;
+    SDL_GetWindowSize(win, &w, &h);
+    if (w == v->width && h == v->height)
+        return true;
+    if (!city_view_size_valid(w, h))
+        return true; /* keep drawing at the old size until it is usable */
+    ViewCanvas *cv = view_canvas_create(w, h, err);
+    if (!cv)
+        return false;
+    view_canvas_free(v->cv);
+    v->cv = cv;
+    v->r = cv->r;
+    v->width = w;
+    v->height = h;
+    view_layout(v);
+    return true;
+}
+
+static void show_canvas(SDL_Window *win, const View *v)
+{
+    SDL_Surface *screen = SDL_GetWindowSurface(win);
+    if (!screen)
+        return;
+    SDL_BlitSurface(v->cv->surface, NULL, screen, NULL);
+    SDL_UpdateWindowSurface(win);
+}
+
+/* Run controls live in the title bar, so the picture is the screenshot's. */
+static void update_title(SDL_Window *win, const View *v)
+{
+    char title[256], want[48], got[48] = "";
+    double sp = view_speeds[v->speed];
+    snprintf(want, sizeof want, isinf(sp) ? "as fast as possible" : "x%g", sp);
+    if (!v->paused && v->speedup > 0) /* measured over the last half second */
+        snprintf(got, sizeof got, ", running at x%.*f", v->speedup < 10 ? 1 : 0, v->speedup);
+    snprintf(title, sizeof title, "citylab: %s  %s  speed %s%s", city_scenario_name(v->sc), v->paused ? "PAUSED" : "",
+             want, got);
+    if (strcmp(title, SDL_GetWindowTitle(win)) != 0)
+        SDL_SetWindowTitle(win, title);
+}
+
+static int open_window(const CityViewOptions *options, SDL_Window **win, ViewCanvas **cv)
 {
     int width = options->width > 0 ? options->width : CITY_VIEW_DEFAULT_WIDTH_PX;
     int height = options->height > 0 ? options->height : CITY_VIEW_DEFAULT_HEIGHT_PX;
-    if (SDL_Init(SDL_INIT_VIDEO) != 0) {
-        fprintf(stderr, "citylab view: cannot open a display (%s); set DISPLAY, or use `citylab run --screenshot`\n",
-                SDL_GetError());
-        return 2;
-    }
-    if (TTF_Init() != 0) {
-        fprintf(stderr, "citylab view: cannot start SDL_ttf: %s\n", TTF_GetError());
-        SDL_Quit();
-        return 2;
-    }
     CityError err = {CITY_OK, ""};
-    SDL_Window *win = SDL_CreateWindow("citylab", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, width, height,
-                                       SDL_WINDOW_RESIZABLE);
-    SDL_Renderer *r = win ? SDL_CreateRenderer(win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC) : NULL;
-    if (win && !r)
-        r = SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
-    TTF_Font *font = r ? view_open_font(13, &err) : NULL;
-    if (!win || !r || !font) {
-        fprintf(stderr, "citylab view: %s\n", err.msg[0] ? err.msg : SDL_GetError());
-        if (r)
-            SDL_DestroyRenderer(r);
-        if (win)
-            SDL_DestroyWindow(win);
+    if (city_view_display_check(&err) != CITY_OK) {
+        fprintf(stderr, "citylab view: %s\n", err.msg);
+        return 2;
+    }
+    /* the canvas goes straight to the display's own framebuffer (X11: shared
+     * memory), not through an OpenGL texture, which without a GPU costs more
+     * than the drawing */
+    SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+    *win = SDL_CreateWindow("citylab", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, width, height,
+                            SDL_WINDOW_RESIZABLE);
+    *cv = *win ? view_canvas_create(width, height, &err) : NULL;
+    if (!*win || !*cv) {
+        fprintf(stderr, "citylab view: %s\n", err.msg[0] ? err.msg : "cannot open a window on this display");
+        if (*win)
+            SDL_DestroyWindow(*win);
         TTF_Quit();
         SDL_Quit();
         return 2;
     }
+    return 0;
+}
+
+/* Steps the scenario for one frame: as much simulated time as the speed
+ * asks, or as fast as possible within a frame budget. False on an error. */
+static bool advance(View *v, const CityViewOptions *options, const Script *script, bool step_once, double real_dt,
+                    double freq)
+{
+    const int64_t end_tick = city_scenario_end_tick(v->sc);
+    const double dt_s = city_world_dt_ms(v->world) / 1000.0;
+    double speed = view_speeds[v->speed];
+    double budget_end = (double)SDL_GetPerformanceCounter() / freq + VIEW_FRAME_BUDGET_S;
+    /* A scripted session (--keys) advances a fixed 1/30 s of real time per
+     * frame, so "wait:N" covers the same simulated time however loaded the
+     * machine is. */
+    const double frame_dt = options->script_keys ? 1.0 / 30.0 : real_dt;
+    if (!step_once)
+        v->sim_debt_s = isinf(speed) ? INFINITY : fmin(v->sim_debt_s + frame_dt * speed, VIEW_MAX_SIM_DEBT_S);
+    int64_t steps = 0;
+    /* a scripted until:T stops on the tick of T, however fast it runs */
+    const int64_t hold_tick = script->until_s >= 0 ? city_world_ticks_for(v->world, script->until_s) : INT64_MAX;
+    bool ok = true;
+    while (city_world_tick(v->world) < end_tick && !city_world_stopped(v->world)) {
+        if ((step_once ? steps >= 1 : v->sim_debt_s < dt_s) || city_world_tick(v->world) >= hold_tick)
+            break;
+        if (city_scenario_step(v->sc) != CITY_OK) {
+            fprintf(stderr, "citylab view: %s\n", city_world_error(v->world));
+            ok = false;
+            break;
+        }
+        steps++;
+        if (!isinf(v->sim_debt_s))
+            v->sim_debt_s -= dt_s;
+        city_view_charts_sample(&v->charts, v->world);
+        CityError err;
+        if (options->frames && city_view_frames_step(options->frames, v->sc, &err) != CITY_OK) {
+            fprintf(stderr, "citylab view: %s\n", err.msg);
+            ok = false;
+            break;
+        }
+        if (!step_once && (double)SDL_GetPerformanceCounter() / freq > budget_end)
+            break;
+    }
+    if (isinf(v->sim_debt_s))
+        v->sim_debt_s = 0;
+    return ok;
+}
+
+/* ---- the loop ------------------------------------------------------------ */
+
+int city_view_run(CityScenario *scenario, const CityViewOptions *options)
+{
+    SDL_Window *win;
+    ViewCanvas *cv;
+    int rc = open_window(options, &win, &cv);
+    if (rc != 0)
+        return rc;
+    CityError err = {CITY_OK, ""};
     View v;
-    view_init(&v, scenario, r, font, width, height);
-    Script script = {options->script_keys, 0, false, -1, false};
+    view_init(&v, scenario, cv);
+    city_view_charts_sample(&v.charts, v.world);
+    if (options->frames && city_view_frames_step(options->frames, scenario, &err) != CITY_OK) {
+        fprintf(stderr, "citylab view: %s\n", err.msg);
+        rc = 2;
+    }
+    Script script = {options->script_keys, 0, false, -1, false, 0};
     const int64_t end_tick = city_scenario_end_tick(scenario);
-    const double dt_s = city_world_dt_ms(v.world) / 1000.0;
-    int rc = 0;
-    bool running = true, dragging = false;
+    bool running = rc == 0, dragging = false;
     Uint64 last = SDL_GetPerformanceCounter();
     const double freq = (double)SDL_GetPerformanceFrequency();
     double sim_window = 0, real_window = 0;
     while (running) {
-        bool step_once = false;
+        bool step_once = false, resized = false;
         bool at_end = city_world_tick(v.world) >= end_tick || city_world_stopped(v.world);
         if (!script_next(&script, &v, at_end, &err)) {
             fprintf(stderr, "citylab view: %s\n", err.msg);
@@ -357,44 +431,20 @@ int city_view_run(CityScenario *scenario, const CityViewOptions *options)
         }
         SDL_Event e;
         while (SDL_PollEvent(&e))
-            if (!handle_event(&v, &e, &step_once, &dragging))
+            if (!handle_event(&v, &e, &step_once, &dragging, &resized))
                 running = false;
+        if (resized && !resize_canvas(win, &v, &err)) {
+            fprintf(stderr, "citylab view: %s\n", err.msg);
+            rc = 2;
+            break;
+        }
         Uint64 now = SDL_GetPerformanceCounter();
         double real_dt = (double)(now - last) / freq;
         last = now;
         double sim_before = city_world_time_s(v.world);
-        /* advance: as much simulated time as the speed asks, or as fast as
-         * possible within a frame budget */
-        double speed = view_speeds[v.speed];
-        if (!v.paused || step_once) {
-            double budget_end = (double)SDL_GetPerformanceCounter() / freq + VIEW_FRAME_BUDGET_S;
-            /* A scripted session (--keys) advances a fixed 1/30 s of real
-             * time per frame, so "wait:N" covers the same simulated time
-             * however loaded the machine is. */
-            const double frame_dt = options->script_keys ? 1.0 / 30.0 : real_dt;
-            if (!step_once)
-                v.sim_debt_s = isinf(speed) ? INFINITY : fmin(v.sim_debt_s + frame_dt * speed, VIEW_MAX_SIM_DEBT_S);
-            int64_t steps = 0;
-            /* a scripted until:T stops on the tick of T, however fast it runs */
-            const int64_t hold_tick = script.until_s >= 0 ? city_world_ticks_for(v.world, script.until_s) : INT64_MAX;
-            while (city_world_tick(v.world) < end_tick && !city_world_stopped(v.world)) {
-                if ((step_once ? steps >= 1 : v.sim_debt_s < dt_s) || city_world_tick(v.world) >= hold_tick)
-                    break;
-                if (city_scenario_step(scenario) != CITY_OK) {
-                    fprintf(stderr, "citylab view: %s\n", city_world_error(v.world));
-                    rc = 2;
-                    running = false;
-                    break;
-                }
-                steps++;
-                if (!isinf(v.sim_debt_s))
-                    v.sim_debt_s -= dt_s;
-                city_view_charts_sample(&v.charts, v.world);
-                if (!step_once && (double)SDL_GetPerformanceCounter() / freq > budget_end)
-                    break;
-            }
-            if (isinf(v.sim_debt_s))
-                v.sim_debt_s = 0;
+        if ((!v.paused || step_once) && !advance(&v, options, &script, step_once, real_dt, freq)) {
+            rc = 2;
+            running = false;
         }
         sim_window += city_world_time_s(v.world) - sim_before;
         v.frames++;
@@ -407,19 +457,25 @@ int city_view_run(CityScenario *scenario, const CityViewOptions *options)
             v.speedup = sim_window / real_window;
             sim_window = real_window = 0;
         }
-        view_draw_frame(&v);
-        SDL_RenderPresent(r);
+        view_render(&v);
+        show_canvas(win, &v);
+        update_title(win, &v);
+        /* at most about 60 frames a second when a person watches */
+        double spent = (double)(SDL_GetPerformanceCounter() - now) / freq;
+        if (!options->script_keys && spent < 1.0 / 60)
+            SDL_Delay((Uint32)((1.0 / 60 - spent) * 1000));
     }
     if (script.measure && v.frames > 1 && v.frame_real_s > 0) {
         size_t nveh = city_road_of(v.world) ? city_road_vehicle_count(city_road_of(v.world)) : 0;
+        double cpu_ms = 1000.0 * (double)(clock() - script.cpu0) / CLOCKS_PER_SEC / (double)v.frames;
         fprintf(stderr,
-                "view: %lld frames in %.2f s: %.1f fps (slowest frame %.1f ms), sim x%.2f real time, %zu vehicles\n",
+                "view: %lld frames in %.2f s: %.1f fps (slowest frame %.1f ms), %.1f ms of CPU per frame "
+                "(%.0f fps on a free core), sim x%.2f real time, %zu vehicles\n",
                 (long long)v.frames, v.frame_real_s, (double)v.frames / v.frame_real_s, 1000 * v.worst_frame_s,
-                v.frame_sim_s / v.frame_real_s, nveh);
+                cpu_ms, cpu_ms > 0 ? 1000 / cpu_ms : 0.0, v.frame_sim_s / v.frame_real_s, nveh);
     }
+    view_canvas_free(v.cv);
     view_free(&v);
-    TTF_CloseFont(font);
-    SDL_DestroyRenderer(r);
     SDL_DestroyWindow(win);
     TTF_Quit();
     SDL_Quit();

@@ -36,32 +36,28 @@ static SDL_Color signal_color(char s)
 
 /* ---- roads and signals -------------------------------------------------- */
 
-static void draw_roads(View *v)
+/* Junction areas and lanes in their plain colours: the cached picture. */
+void view_draw_roads_static(View *v)
 {
     const CityRoad *road = city_road_of(v->world);
     if (!road)
         return;
     const CityRoadNet *net = city_road_net(road);
-    /* junction areas */
+    SDL_Color jc = {52, 55, 64, 255};
     for (int32_t j = 0; j < net->n_junctions; j++) {
         const CityJunction *jn = &net->junctions[j];
         if (jn->shape_count < 3 || !view_box_visible(v, jn->pos.x - 60, jn->pos.y - 60, jn->pos.x + 60, jn->pos.y + 60))
             continue;
-        SDL_Vertex tri[3];
-        SDL_Color c = {52, 55, 64, 255};
         const CityPoint *p = net->points + jn->shape_first;
-        float cx, cy;
-        view_world_to_screen(v, jn->pos.x, jn->pos.y, &cx, &cy);
         for (int32_t k = 0; k < jn->shape_count; k++) {
             const CityPoint a = p[k], b = p[(k + 1) % jn->shape_count];
-            tri[0] = (SDL_Vertex){{cx, cy}, c, {0, 0}};
-            view_world_to_screen(v, a.x, a.y, &tri[1].position.x, &tri[1].position.y);
-            view_world_to_screen(v, b.x, b.y, &tri[2].position.x, &tri[2].position.y);
-            tri[1].color = tri[2].color = c;
-            SDL_RenderGeometry(v->r, NULL, tri, 3, NULL, 0);
+            float x[3], y[3]; /* a fan from the centre */
+            view_world_to_screen(v, jn->pos.x, jn->pos.y, &x[0], &y[0]);
+            view_world_to_screen(v, a.x, a.y, &x[1], &y[1]);
+            view_world_to_screen(v, b.x, b.y, &x[2], &y[2]);
+            view_triangle(v, x, y, jc);
         }
     }
-    SDL_Color normal = {70, 74, 86, 255}, closed = {120, 40, 40, 255}, selected = {80, 140, 230, 255};
     for (int32_t l = 0; l < net->n_lanes; l++) {
         const CityLane *ln = &net->lanes[l];
         const CityEdge *e = &net->edges[ln->edge];
@@ -69,22 +65,34 @@ static void draw_roads(View *v)
             continue; /* turning paths only when zoomed in */
         int32_t n;
         const CityPoint *p = lane_shape(net, l, &n);
-        double x0 = p[0].x, y0 = p[0].y, x1 = x0, y1 = y0;
-        for (int32_t k = 1; k < n; k++)
-            x0 = fmin(x0, p[k].x), y0 = fmin(y0, p[k].y), x1 = fmax(x1, p[k].x), y1 = fmax(y1, p[k].y);
-        if (!view_box_visible(v, x0 - 5, y0 - 5, x1 + 5, y1 + 5))
-            continue;
-        SDL_Color c = v->pick == VIEW_PICK_LANE && v->pick_id == l ? selected : normal;
+        SDL_Color c = {70, 74, 86, 255};
         if (!(ln->allow & (CITY_VC_PASSENGER | CITY_VC_BUS | CITY_VC_TRUCK)))
             c = (SDL_Color){48, 58, 52, 255}; /* footways and cycle tracks */
         if (e->internal)
             c = (SDL_Color){60, 63, 74, 255};
-        if (city_road_lane_closed(road, l))
-            c = closed;
         for (int32_t k = 1; k < n; k++)
             view_thick_line(v, p[k - 1].x, p[k - 1].y, p[k].x, p[k].y, ln->width_m * 0.9, c);
     }
-    /* signal bars at the stop lines: the state of each lane's first controlled link */
+}
+
+/* Closed and selected lanes over the cached picture, and the signal bars
+ * at the stop lines (the state of each lane's first controlled link). */
+static void draw_roads(View *v)
+{
+    const CityRoad *road = city_road_of(v->world);
+    if (!road)
+        return;
+    const CityRoadNet *net = city_road_net(road);
+    for (int32_t l = 0; l < net->n_lanes; l++) {
+        bool sel = v->pick == VIEW_PICK_LANE && v->pick_id == l;
+        if (!sel && !city_road_lane_closed(road, l))
+            continue;
+        int32_t n;
+        const CityPoint *p = lane_shape(net, l, &n);
+        SDL_Color c = sel ? (SDL_Color){80, 140, 230, 255} : (SDL_Color){150, 40, 40, 255};
+        for (int32_t k = 1; k < n; k++)
+            view_thick_line(v, p[k - 1].x, p[k - 1].y, p[k].x, p[k].y, net->lanes[l].width_m * 0.9, c);
+    }
     if (v->scale < 0.15)
         return;
     for (int32_t l = 0; l < net->n_lanes; l++) {
@@ -107,6 +115,19 @@ static void draw_roads(View *v)
             break;
         }
     }
+}
+
+static int roads_legend(View *v, int x, int y, int w)
+{
+    (void)w;
+    if (!city_road_of(v->world))
+        return -1;
+    int dx = 0;
+    dx += view_legend_swatch(v, x + dx, y, signal_color('G'), "green");
+    dx += view_legend_swatch(v, x + dx, y, signal_color('y'), "yellow");
+    dx += view_legend_swatch(v, x + dx, y, signal_color('r'), "red");
+    view_legend_swatch(v, x + dx, y, (SDL_Color){150, 40, 40, 255}, "closed lane");
+    return v->line_h;
 }
 
 /* ---- vehicles ------------------------------------------------------------ */
@@ -152,6 +173,28 @@ static void draw_vehicles(View *v)
             len = 3 / v->scale, width = fmax(width, 2 / v->scale);
         view_thick_line(v, vv.xy.x - hx * len, vv.xy.y - hy * len, vv.xy.x, vv.xy.y, width, c);
     }
+}
+
+static SDL_Color speed_scale(double f)
+{
+    return view_speed_color(f, 60);
+}
+
+static int vehicles_legend(View *v, int x, int y, int w)
+{
+    if (!city_road_of(v->world))
+        return -1;
+    if (v->color_by_class) {
+        int dx = 0;
+        dx += view_legend_swatch(v, x + dx, y, (SDL_Color){220, 220, 230, 255}, "car");
+        dx += view_legend_swatch(v, x + dx, y, (SDL_Color){80, 230, 210, 255}, "EV");
+        dx += view_legend_swatch(v, x + dx, y, (SDL_Color){250, 170, 40, 255}, "bus");
+        view_legend_swatch(v, x + dx, y, (SDL_Color){170, 120, 220, 255}, "truck");
+        return v->line_h;
+    }
+    static const char *const ticks[] = {"standing", "speed / limit", "free"};
+    static const double at[] = {0, 0.5, 1};
+    return view_legend_bar(v, x, y, w, speed_scale, ticks, at, 3);
 }
 
 /* ---- buildings ------------------------------------------------------------ */
@@ -225,7 +268,7 @@ static void build_triangles(View *v, const CityMapLayer *b)
     free(idx);
 }
 
-static void draw_buildings(View *v)
+void view_draw_buildings(View *v)
 {
     const CityMapLayer *b = city_map_layer(v->world, "buildings");
     if (!b || !b->n_polys)
@@ -242,8 +285,21 @@ static void draw_buildings(View *v)
         s[i] = v->bld[i];
         view_world_to_screen(v, v->bld[i].position.x, v->bld[i].position.y, &s[i].position.x, &s[i].position.y);
     }
+    view_flush(v);
     SDL_RenderGeometry(v->r, NULL, s, v->n_bld, NULL, 0);
     free(s);
+}
+
+static int buildings_legend(View *v, int x, int y, int w)
+{
+    (void)w;
+    const CityMapLayer *b = city_map_layer(v->world, "buildings");
+    if (!b || !b->n_polys)
+        return -1;
+    char label[64];
+    snprintf(label, sizeof label, "%d footprints", (int)b->n_polys);
+    view_legend_swatch(v, x, y, (SDL_Color){96, 84, 74, 255}, label);
+    return v->line_h;
 }
 
 /* ---- power grid ------------------------------------------------------------ */
@@ -292,11 +348,35 @@ static void draw_grid(View *v)
     }
 }
 
-ViewLayer view_layers[] = {
-    {"buildings", SDLK_1, true, draw_buildings},     {"roads and signals", SDLK_2, true, draw_roads},
-    {"power grid", SDLK_3, true, draw_grid},         {"vehicles", SDLK_4, true, draw_vehicles},
-    {"pedestrians", SDLK_5, true, view_draw_people},
-    /* sensors and an air-quality heat map go here as they land */
+static SDL_Color voltage_scale(double f)
+{
+    return voltage_color(0.93 + 0.14 * f);
+}
+
+static int grid_legend(View *v, int x, int y, int w)
+{
+    if (!city_grid_of(v->world))
+        return -1;
+    static const char *const ticks[] = {"0.95", "bus voltage, pu", "1.05"};
+    static const double at[] = {2.0 / 14, 0.5, 12.0 / 14};
+    int h = view_legend_bar(v, x, y, w, voltage_scale, ticks, at, 3);
+    int dx = 0;
+    dx += view_legend_swatch(v, x + dx, y + h, (SDL_Color){70, 160, 250, 255}, "line");
+    dx += view_legend_swatch(v, x + dx, y + h, (SDL_Color){250, 180, 40, 255}, ">80%");
+    dx += view_legend_swatch(v, x + dx, y + h, (SDL_Color){240, 60, 60, 255}, ">100%");
+    view_legend_swatch(v, x + dx, y + h, (SDL_Color){90, 90, 90, 255}, "dead");
+    return h + v->line_h;
+}
+
+/* Drawing order is table order; the keys toggle. */
+const ViewLayer view_layers[] = {
+    {"buildings", SDLK_1, true, view_draw_buildings, NULL, buildings_legend},
+    {"roads and signals", SDLK_2, true, view_draw_roads_static, draw_roads, roads_legend},
+    {"air quality, PM2.5", SDLK_7, true, NULL, view_draw_air, view_air_legend},
+    {"power grid", SDLK_3, true, NULL, draw_grid, grid_legend},
+    {"vehicles", SDLK_4, true, NULL, draw_vehicles, vehicles_legend},
+    {"pedestrians, crossings", SDLK_5, true, view_draw_walls, view_draw_people, view_people_legend},
+    {"sensors", SDLK_6, true, NULL, view_draw_sensors, view_sensor_legend},
 };
 const int view_layer_count = (int)(sizeof view_layers / sizeof view_layers[0]);
 
@@ -327,6 +407,13 @@ void view_pick(View *v, int sx, int sy)
                 v->pick = VIEW_PICK_VEHICLE;
                 v->pick_id = (int64_t)city_id_pack(vv.id);
             }
+        }
+    }
+    if (v->pick == VIEW_PICK_NONE && v->layer_on[VIEW_LAYER_SENSORS]) {
+        int32_t ch = view_pick_sensor(v, x, y, tol);
+        if (ch >= 0) {
+            v->pick = VIEW_PICK_SENSOR;
+            v->pick_id = ch;
         }
     }
     if (v->pick == VIEW_PICK_NONE) {
@@ -382,18 +469,17 @@ void view_pick(View *v, int sx, int sy)
     }
 }
 
-void view_draw_inspector(View *v)
+int view_inspector_lines(View *v, char lines[][160], int max)
 {
-    if (v->pick == VIEW_PICK_NONE)
-        return;
-    char lines[10][160];
     int n = 0;
+    if (v->pick == VIEW_PICK_NONE)
+        return 0;
     const CityRoad *road = city_road_of(v->world);
     if (v->pick == VIEW_PICK_VEHICLE && road) {
         CityVehicleView vv;
         if (!city_road_vehicle_get(road, city_id_unpack((uint64_t)v->pick_id), &vv)) {
             v->pick = VIEW_PICK_NONE; /* it arrived */
-            return;
+            return 0;
         }
         const CityRoadNet *net = city_road_net(road);
         snprintf(lines[n++], 160, "vehicle %s (%s)", vv.name, city_vclass_name(vv.vclass));
@@ -401,7 +487,7 @@ void view_draw_inspector(View *v)
         snprintf(lines[n++], 160, "speed %.1f km/h, accel %.2f m/s2", vv.speed_mps * 3.6, vv.accel_mps2);
         snprintf(lines[n++], 160, "departed %.0f s, standing %.0f s", vv.depart_s, vv.halt_s);
         snprintf(lines[n++], 160, "route edge %d of %d", (int)vv.route_pos + 1, (int)vv.route_len);
-        for (int32_t k = vv.route_pos; k < vv.route_len && n < 9; k++)
+        for (int32_t k = vv.route_pos; k < vv.route_len && n < max - 1 && n < 9; k++)
             snprintf(lines[n++], 160, "  %s%s", net->edges[vv.route[k]].id, k == vv.route_pos ? "  <" : "");
     } else if (v->pick == VIEW_PICK_LANE && road) {
         const CityRoadNet *net = city_road_net(road);
@@ -409,28 +495,32 @@ void view_draw_inspector(View *v)
         snprintf(lines[n++], 160, "lane %s", ln->id);
         snprintf(lines[n++], 160, "length %.1f m, limit %.0f km/h", ln->length_m, ln->speed_mps * 3.6);
         snprintf(lines[n++], 160, "x closes or reopens it");
-        for (int32_t k = 0; k < ln->out_count && n < 9; k++) {
+        for (int32_t k = 0; k < ln->out_count && n < max - 3; k++) {
             const CityConnection *c = &net->conns[ln->out_first + k];
             if (c->tls < 0)
                 continue;
             const CityTls *t = &net->tls[c->tls];
-            snprintf(lines[n++], 160, "signal %s (%s), phase %d of %d", t->id,
-                     t->type == CITY_TLS_STATIC ? "fixed" : "actuated", (int)city_road_tls_phase(road, c->tls) + 1,
+            char mode[120];
+            view_signal_mode(v, c->tls, mode, sizeof mode);
+            snprintf(lines[n++], 160, "signal %s, phase %d of %d", t->id, (int)city_road_tls_phase(road, c->tls) + 1,
                      (int)t->phase_count);
+            snprintf(lines[n++], 160, "  mode: %s", mode);
             snprintf(lines[n++], 160, "  %s", city_road_tls_state(road, c->tls));
             break;
         }
     } else if (v->pick == VIEW_PICK_PERSON) {
-        if (!view_person_lines(v, v->pick_id, lines, &n, 10)) {
+        if (!view_person_lines(v, v->pick_id, lines, &n, max)) {
             v->pick = VIEW_PICK_NONE; /* arrived */
-            return;
+            return 0;
         }
+    } else if (v->pick == VIEW_PICK_SENSOR) {
+        view_sensor_lines(v, (int32_t)v->pick_id, lines, &n, max);
     } else if (v->pick == VIEW_PICK_BUS) {
         CityGrid *g = city_grid_of(v->world);
         int32_t nb;
         const CityGridBus *bus = g ? city_grid_buses(g, &nb) : NULL;
         if (!bus || v->pick_id >= nb)
-            return;
+            return 0;
         const CityGridBus *b = &bus[v->pick_id];
         snprintf(lines[n++], 160, "bus %d", (int)b->id);
         snprintf(lines[n++], 160, "V = %.4f pu, angle %.2f deg", b->vm_pu, b->va_deg);
@@ -440,7 +530,7 @@ void view_draw_inspector(View *v)
         int32_t nl = 0, nf = 0;
         const CityGridBranch *br = g ? city_grid_branches(g, &nl) : NULL;
         if (!br || v->pick_id >= nl)
-            return;
+            return 0;
         const CityGridBranch *b = &br[v->pick_id];
         const CityGridFlow *fl = city_grid_flows(g, &nf);
         static const char *kinds[] = {"line", "transformer", "switch"};
@@ -452,12 +542,5 @@ void view_draw_inspector(View *v)
                      fl[v->pick_id].qf_mvar * 1000, fl[v->pick_id].loading_pct);
         snprintf(lines[n++], 160, "x %s it", b->closed ? "trips" : "restores");
     }
-    int w = 360, h = 10 + 18 * n;
-    SDL_SetRenderDrawBlendMode(v->r, SDL_BLENDMODE_BLEND);
-    SDL_SetRenderDrawColor(v->r, 20, 22, 28, 220);
-    SDL_Rect box = {v->width - w - 8, 8, w, h};
-    SDL_RenderFillRect(v->r, &box);
-    SDL_Color fg = {225, 228, 235, 255};
-    for (int i = 0; i < n; i++)
-        view_text(v, box.x + 8, box.y + 5 + 18 * i, fg, "%s", lines[i]);
+    return n;
 }

@@ -1,6 +1,16 @@
 #include "test_support.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
 #include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -110,6 +120,16 @@ void city_test_run_free(CityTestRun *run)
     run->out = run->err = NULL;
 }
 
+char *city_test_read_in(const char *dir, const char *name)
+{
+    char path[8192];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char *s = city_test_read_file(path, NULL);
+    if (!s)
+        fail_msg("missing output %s", path);
+    return s;
+}
+
 char *city_test_read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -195,4 +215,17 @@ int city_test_count_entries(const char *dir)
             n++;
     closedir(d);
     return n;
+}
+
+CityScenario *city_test_scenario_load(const char *path, uint64_t seed)
+{
+    CityScenarioOptions o = {0};
+    o.path = path;
+    o.seed = seed;
+    o.until_s = -1;
+    CityScenario *sc = NULL;
+    CityError err = {0};
+    if (city_scenario_load(&o, &sc, &err) != CITY_OK)
+        fail_msg("load %s: %s", path, err.msg);
+    return sc;
 }

@@ -5,6 +5,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "city_scenario.h"
 
 typedef struct CityTestRun {
     int exit_code;  /* process exit code, or 128+signal, or -1 on timeout */
@@ -20,6 +23,8 @@ void city_test_run_free(CityTestRun *run);
 
 /* Whole file as a NUL-terminated string (NULL if unreadable); *len optional. */
 char *city_test_read_file(const char *path, size_t *len);
+/* dir/name read whole; a test failure naming the file when it is missing. */
+char *city_test_read_in(const char *dir, const char *name);
 /* Writes a file (creating parent folders is the caller's job). */
 bool city_test_write_file(const char *path, const char *text);
 bool city_test_exists(const char *path);
@@ -29,5 +34,10 @@ void city_test_rmtree(const char *path);
 const char *city_test_scratch(const char *name);
 /* Number of entries in a folder (-1 if it does not exist). */
 int city_test_count_entries(const char *dir);
+
+/* Loads the scenario at path with `seed` and its own until_s; fails the
+ * running cmocka test with the load error when it does not load. Destroy
+ * it with city_scenario_destroy. */
+CityScenario *city_test_scenario_load(const char *path, uint64_t seed);
 
 #endif

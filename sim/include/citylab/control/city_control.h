@@ -30,6 +30,8 @@ typedef enum CityActuatorKind {
     CITY_ACT_STREETLIGHT, /* streetlight group: value = dimming level 0..1 (safe default 1: full on) */
     CITY_ACT_CHARGER,     /* EV charger: value = power limit per port kW (safe default: rated) */
     CITY_ACT_GENERIC,     /* a value no coupling reads (tests, KPIs of the scenario itself) */
+    CITY_ACT_LOAD,        /* building load: cooling thermostat offset deg C, - pre-cool, + curtail (safe default 0) */
+    CITY_ACT_ACCESS,      /* road access: 1 = trips of the classes in target (a mask) not made, 0 = open (safe) */
     CITY_ACT_KIND_COUNT
 } CityActuatorKind;
 
@@ -40,6 +42,7 @@ typedef struct CityActuatorDef {
     double safe_value;     /* the fail-safe value, also the value at start; within [min, max] */
     double min, max;       /* limits: commands outside are refused (min <= max) */
     double min_green_s;    /* signal: a commanded change waits until the current phase ran this long (s) */
+    double zone_m[4];      /* access: x0, y0, x1, y1 where the trips it stops start (x1 < x0: anywhere) */
 } CityActuatorDef;
 
 /* Outcome of a command. Append at the end: the numbers appear in hashes. */

@@ -61,6 +61,11 @@ CityStatus city_output_log_prefill(CityOutput *out, const char *text, size_t len
 void city_output_remove_stage_now(const CityOutput *out);
 /* Final destination folder. */
 const char *city_output_dir(const CityOutput *out);
+/* Prepares a folder for a time-lapse (--frames DIR) with the same rule as
+ * --out: a file, or a folder citylab did not write (no marker, not empty),
+ * is refused (CITY_ERR_INVALID, one line in err); a folder citylab wrote
+ * loses its old frame-*.png files; a new one is created with the marker. */
+CityStatus city_output_frames_dir(const char *dir, CityError *err);
 
 /* JSON helpers (also used by other writers): a string with escapes, and a
  * number that reads back to the same double (null when not finite). */

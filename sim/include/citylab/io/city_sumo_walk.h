@@ -11,7 +11,11 @@
  *    lanes that meet it (netconvert's outlines are sometimes not convex and
  *    sometimes collapse to a line), without walls;
  *  - every <connection> between a lane and a walking area is a door across
- *    the lane's end.
+ *    the lane's end;
+ *  - every crossing is declared (city_ped_crossing_add) with its junction
+ *    link (its place in the junction's intLanes), the light and link index
+ *    of the connection onto it, and priority when that connection's state
+ *    is 'M' without a light (a zebra).
  * Edge walls of areas are turned off: the imported outlines only nearly
  * meet, and walkers keep to their areas by their local targets. */
 #ifndef CITY_SUMO_WALK_H
@@ -31,11 +35,28 @@ typedef struct CitySumoWalkInfo {
     int32_t doors;        /* doors made */
     int32_t walls;        /* walls made */
     int32_t skipped;      /* lanes or walking areas that gave no area (too short, degenerate) */
+    int32_t declared;     /* crossings declared to the pedestrian model (city_ped_crossing_add) */
 } CitySumoWalkInfo;
 
 /* Adds the walkable space of the network at `path` to `ped` (before any
  * person departs). On error `err` says file, line and how to fix it;
  * `info` may be NULL. */
 CityStatus city_sumo_walk_load(CityPed *ped, const char *path, CitySumoWalkInfo *info, CityError *err);
+
+typedef struct CitySumoPersonsInfo {
+    int32_t persons;      /* <person> elements read (one departure each) */
+    int32_t person_flows; /* <personFlow> elements read */
+} CitySumoPersonsInfo;
+
+/* Pedestrian demand from a SUMO route file: every <person depart=> and
+ * <personFlow begin= end= period=|perHour=|number=|probability=> whose
+ * plan is <walk> stages (edges="a b c" or from= to=) becomes departures
+ * from the first edge's sidewalk (departPos, default 0 m) to the last
+ * edge's (arrivalPos, default its end), on the walkable space loaded from
+ * the same network (city_sumo_walk_load first). Other stages (ride, stop,
+ * personTrip) are refused with the line that holds them. `info` may be
+ * NULL; on error `err` names file, line and fix. */
+CityStatus city_sumo_persons_load(CityPed *ped, const char *net_path, const char *routes_path,
+                                  CitySumoPersonsInfo *info, CityError *err);
 
 #endif

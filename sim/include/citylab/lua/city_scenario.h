@@ -99,4 +99,15 @@ CityStatus city_scenario_restore(CityScenario *scenario, const char *path, void 
  * Errors as city_scenario_step. */
 CityStatus city_scenario_finish(CityScenario *scenario);
 
+/* A controller the scenario attached (city.control.attach), for the viewer. */
+typedef struct CityControllerInfo {
+    const char *name;         /* owned by the scenario */
+    bool failed;              /* stopped after an error or a budget overrun (its actuators fail safe) */
+    uint64_t activations;     /* step() and timer calls so far */
+    const int32_t *actuators; /* indices of the actuators it drives (city_control.h), owned by the scenario */
+    int32_t n_actuators;
+} CityControllerInfo;
+/* The i-th controller in attach order; false past the last. Between steps. */
+bool city_scenario_controller_at(const CityScenario *scenario, int32_t i, CityControllerInfo *out);
+
 #endif

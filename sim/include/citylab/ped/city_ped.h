@@ -117,6 +117,25 @@ typedef struct CityPedParams {
     double max_substep_s;
     double arrive_radius_m; /* a person within this of its destination has arrived */
     bool walk_output;       /* write walks.csv (one row per arrival) */
+    /* Crossings shared with vehicles: read by the pedestrian-vehicle
+     * coupling (sim/couple/couple_ped_road.c), not by the walking model.
+     * yield: vehicles give way to people on a crossing and, at zebras, to
+     * people stepping onto it (false: drivers ignore them, to study
+     * violations). red_walker_share: the share of people who cross on red
+     * when they see a gap (0..1). Gap acceptance at crossings without
+     * priority: a person steps on when every approaching vehicle is more
+     * than the critical gap away, t_c = L / gap_speed + gap_startup (HCM
+     * 2010, eq. 18-17: walking speed 3.5 ft/s = 1.07 m/s, start-up and
+     * clearance time 3 s); critical_gap_s > 0 replaces it by one figure.
+     * conflict_ttc_s and conflict_pet_s: time-to-collision (1.5 s) and
+     * post-encroachment time (5 s) below which an encounter is a conflict. */
+    bool yield;
+    double red_walker_share;
+    double critical_gap_s;
+    double gap_speed_mps;
+    double gap_startup_s;
+    double conflict_ttc_s;
+    double conflict_pet_s;
 } CityPedParams;
 
 /* The defaults above. */
@@ -164,12 +183,44 @@ int32_t city_ped_door_count(const CityPed *ped);
  * already through walk on. Callable any time (couplings run it in COMMIT). */
 CityStatus city_ped_door_set_open(CityPed *ped, int32_t door, bool open);
 bool city_ped_door_open(const CityPed *ped, int32_t door);
+/* Opens or closes a door for one way only: a red light holds walkers who
+ * would step onto a crossing while those on it walk off (couplings, any
+ * time). city_ped_door_open is true only when both ways are open. */
+CityStatus city_ped_door_set_open_ways(CityPed *ped, int32_t door, bool open_a_to_b, bool open_b_to_a);
 /* Door segment and the two areas it joins. */
 void city_ped_door_get(const CityPed *ped, int32_t door, int32_t *area_a, int32_t *area_b, double *x1, double *y1,
                        double *x2, double *y2);
 int32_t city_ped_wall_count(const CityPed *ped);
 /* Wall segment i (area edges first, then free walls). */
 void city_ped_wall_get(const CityPed *ped, int32_t wall, double *x1, double *y1, double *x2, double *y2);
+
+/* ---- crossings shared with vehicles ------------------------------------ */
+
+/* A crossing of a road: the walkable areas on the carriageway and how a
+ * coupling finds the road links it crosses. Loaders (SUMO) and scenarios
+ * declare them; the pedestrian model itself treats them as any area. */
+typedef struct CityPedCrossingDef {
+    const char *id;                /* e.g. SUMO's crossing edge ":J_c0" (copied) */
+    const char *junction;          /* road junction id it belongs to (copied; NULL: none) */
+    int32_t junction_link;         /* its index in the junction's request table (SUMO intLanes order); -1: none */
+    const char *tls;               /* traffic light giving its signal (copied; NULL: none) */
+    int32_t tls_link;              /* index in that light's state strings; -1: none */
+    bool priority;                 /* a zebra: vehicles yield to people on or stepping onto it */
+    int32_t first_area, last_area; /* its areas, first_area .. last_area */
+    int32_t door_in_a, door_in_b;  /* the doors at its two ends (-1: none) */
+    double x1, y1, x2, y2;         /* centre line, from the end of door_in_a to that of door_in_b (m) */
+    double width_m;
+} CityPedCrossingDef;
+
+/* Adds a crossing (before the first step); returns its index or -1. */
+int32_t city_ped_crossing_add(CityPed *ped, const CityPedCrossingDef *def);
+int32_t city_ped_crossing_count(const CityPed *ped);
+/* Crossing i as added (strings owned by the ped subsystem). */
+const CityPedCrossingDef *city_ped_crossing_get(const CityPed *ped, int32_t i);
+/* Index of the crossing with this id, or -1. */
+int32_t city_ped_crossing_find(const CityPed *ped, const char *id);
+/* Turns a crossing into a zebra (vehicles yield) or back (people yield). */
+CityStatus city_ped_crossing_set_priority(CityPed *ped, int32_t i, bool priority);
 
 /* Length of the route A* finds between two points (through door
  * midpoints), or -1 when there is none (the world error says why). Seals

@@ -207,6 +207,7 @@ typedef struct CityGridLoad {
     double t_base_c;            /* cooling starts above this outdoor temperature */
     double area_m2;             /* building footprint (0 for other loads) */
     double shed;                /* fraction shed by events, 0..1 */
+    double setpoint_offset_c;   /* demand response: cooling starts at t_base_c + this (- pre-cool, + curtail) */
 } CityGridLoad;
 
 /* Rooftop PV at unity power factor: P = kwp * G/1000 * derate *
@@ -305,6 +306,10 @@ double city_grid_load_served_kw(const CityGrid *grid, int32_t i);
 CityStatus city_grid_load_shed(CityGrid *grid, int32_t load_id, double fraction);
 CityStatus city_grid_battery_set(CityGrid *grid, int32_t battery_id, CityBatteryMode mode, double setpoint_kw);
 CityStatus city_grid_lights_dim(CityGrid *grid, int32_t lights_id, double level);
+/* Moves a load's cooling thermostat by offset_c (-10..10 deg C): below 0
+ * the building cools more (pre-cooling), above 0 it lets the air warm and
+ * draws less (curtailment). 0 is normal. */
+CityStatus city_grid_load_setpoint(CityGrid *grid, int32_t load_id, double offset_c);
 
 /* ---- EV charging API (for the traffic subsystem) ---------------------------
  * Deterministic: ties go to the lowest id. Energy moves only when the grid

@@ -155,6 +155,12 @@ int32_t city_road_path(CityRoad *road, int32_t from_edge, int32_t to_edge, uint3
 CityStatus city_road_close_lane(CityRoad *road, int32_t lane, bool closed);
 CityStatus city_road_tls_set_type(CityRoad *road, int32_t tls, CityTlsType type);
 CityStatus city_road_tls_set_phase(CityRoad *road, int32_t tls, int32_t phase);
+/* Blocks or frees a junction link (global index into net->links): a
+ * blocked link is entered by no vehicle that has not pulled in yet, as on
+ * red. Couplings set it in CONTROL (a person on a crossing the link
+ * crosses); it stays until changed. */
+CityStatus city_road_link_set_blocked(CityRoad *road, int32_t link, bool blocked);
+bool city_road_link_blocked(const CityRoad *road, int32_t link);
 /* Asks a light for a phase the safe way (controllers through a signal
  * actuator): a green ends through a yellow, a yellow or all-red phase runs
  * out first; while a transition runs the call does nothing (ask again). */
@@ -196,6 +202,9 @@ bool city_road_lane_closed(const CityRoad *road, int32_t lane);
 /* Current signal state string of a light (link_count chars), and its phase. */
 const char *city_road_tls_state(const CityRoad *road, int32_t tls);
 int32_t city_road_tls_phase(const CityRoad *road, int32_t tls);
+/* The light's control mode now (commands and controllers change it; the
+ * net's CityTls.type is the one the network declared). Any time. */
+CityTlsType city_road_tls_type(const CityRoad *road, int32_t tls);
 /* Simulated time (s) at which a light's current phase began. */
 double city_road_tls_phase_start_s(const CityRoad *road, int32_t tls);
 
@@ -212,7 +221,19 @@ typedef struct CityRoadStats {
     double sum_time_loss_s;     /* over arrived vehicles: time lost against free-flow speed */
     double sum_route_length_m;  /* over arrived vehicles */
     double mean_speed_mps;      /* of running vehicles, this step */
+    uint64_t restricted;        /* trips not made: their class was restricted when they were due */
 } CityRoadStats;
+
+/* Access restrictions (a fine-dust heavy-vehicle ban, a low-emission
+ * zone), in slots 0..CITY_ROAD_RESTRICT_MAX-1: from now on, trips of the
+ * classes in vclass_mask whose first edge starts inside zone_m (x0, y0,
+ * x1, y1; NULL: anywhere) are not made when they fall due (counted in
+ * stats.restricted); mask 0 frees the slot. Vehicles already driving go
+ * on. A derived input: whoever sets it (the control coupling) sets it
+ * again after a checkpoint load. */
+#define CITY_ROAD_RESTRICT_MAX 16
+CityStatus city_road_restrict(CityRoad *road, int32_t slot, uint32_t vclass_mask, const double *zone_m);
+uint32_t city_road_restricted(const CityRoad *road, int32_t slot);
 
 /* The live counters (the KPIs follow them every CITY_KPI_PERIOD_S). */
 void city_road_stats(const CityRoad *road, CityRoadStats *out);

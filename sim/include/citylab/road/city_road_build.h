@@ -52,20 +52,19 @@ typedef struct CityArterialSpec {
 CityRoadBuilder *city_road_builder_create(void);
 void city_road_builder_destroy(CityRoadBuilder *builder);
 
-/* Returns the node/edge index, or -1 with a message (duplicate id, bad
- * node, lanes < 1 ...). */
+/* Returns the node/edge index, or -1 with the status and message in err
+ * (duplicate id, bad node, lanes < 1 ...; err may be NULL). */
 int32_t city_road_builder_node(CityRoadBuilder *builder, const char *id, double x, double y, CityJunctionType type,
-                               char *err, size_t err_len);
-int32_t city_road_builder_edge(CityRoadBuilder *builder, const CityEdgeSpec *spec, char *err, size_t err_len);
+                               CityError *err);
+int32_t city_road_builder_edge(CityRoadBuilder *builder, const CityEdgeSpec *spec, CityError *err);
 /* A two-way edge pair "<id>" (from->to) and "-<id>" (to->from). */
-CityStatus city_road_builder_road(CityRoadBuilder *builder, const CityEdgeSpec *spec, char *err, size_t err_len);
-CityStatus city_road_builder_grid(CityRoadBuilder *builder, const CityGridSpec *spec, char *err, size_t err_len);
-CityStatus city_road_builder_arterial(CityRoadBuilder *builder, const CityArterialSpec *spec, char *err,
-                                      size_t err_len);
+CityStatus city_road_builder_road(CityRoadBuilder *builder, const CityEdgeSpec *spec, CityError *err);
+CityStatus city_road_builder_grid(CityRoadBuilder *builder, const CityGridSpec *spec, CityError *err);
+CityStatus city_road_builder_arterial(CityRoadBuilder *builder, const CityArterialSpec *spec, CityError *err);
 /* Overrides the generated program of a signalised node (before build):
  * phases as SUMO state strings over the node's links in request order. */
 CityStatus city_road_builder_program(CityRoadBuilder *builder, int32_t node, const double *durations_s,
-                                     const char *const *states, int32_t n_phases, char *err, size_t err_len);
+                                     const char *const *states, int32_t n_phases, CityError *err);
 
 /* Generates the network: lanes offset from the edge centre line (right-hand
  * traffic), connections for every turn (right turns from the rightmost
@@ -74,8 +73,8 @@ CityStatus city_road_builder_program(CityRoadBuilder *builder, int32_t node, con
  * crossing or merging paths, responses (lower priority yields; equal
  * priority yields to the right; left turns yield to oncoming traffic),
  * and for signalised nodes a program with one green phase per opposing
- * approach pair (left turns 'g'), each followed by yellow. NULL with a
- * message on error. The builder may be reused afterwards only to destroy it. */
-CityRoadNet *city_road_builder_build(CityRoadBuilder *builder, char *err, size_t err_len);
+ * approach pair (left turns 'g'), each followed by yellow. NULL with the
+ * status and message in err on error. The builder may be reused afterwards only to destroy it. */
+CityRoadNet *city_road_builder_build(CityRoadBuilder *builder, CityError *err);
 
 #endif

@@ -191,18 +191,18 @@ typedef struct CityRoadNet {
 CityRoadNet *city_road_net_create(void);
 void city_road_net_destroy(CityRoadNet *net);
 
-/* Each add returns the new element's index, or -1 with a message in err
- * (duplicate id, bad reference, out of memory). Ids are copied. Only
- * before finalize. */
+/* Each add returns the new element's index, or -1 with the status and
+ * message in err (duplicate id, bad reference: CITY_ERR_INVALID; out of
+ * memory: CITY_ERR_NOMEM; err may be NULL). The set_* calls return that
+ * status. Ids are copied. Only before finalize. */
 int32_t city_road_net_add_junction(CityRoadNet *net, const char *id, CityJunctionType type, double x, double y,
-                                   const CityPoint *shape, int32_t n_shape, char *err, size_t err_len);
+                                   const CityPoint *shape, int32_t n_shape, CityError *err);
 int32_t city_road_net_add_edge(CityRoadNet *net, const char *id, int32_t from_junction, int32_t to_junction,
-                               int32_t priority, bool internal, const char *name, char *err, size_t err_len);
+                               int32_t priority, bool internal, const char *name, CityError *err);
 /* Adds the next lane (rightmost first) to an edge. length_m <= 0 means
  * "measure the shape". A shape needs at least 2 points. */
 int32_t city_road_net_add_lane(CityRoadNet *net, int32_t edge, const char *id, double speed_mps, double length_m,
-                               double width_m, uint32_t allow, const CityPoint *shape, int32_t n_shape, char *err,
-                               size_t err_len);
+                               double width_m, uint32_t allow, const CityPoint *shape, int32_t n_shape, CityError *err);
 /* A connection from a normal lane to a normal lane across `junction`
  * through the internal lanes via[0..n_via). tls/tls_link are -1 when no
  * signal controls it. The junction link index (request order) is assigned
@@ -210,27 +210,26 @@ int32_t city_road_net_add_lane(CityRoadNet *net, int32_t edge, const char *id, d
  * the order connections are added. */
 int32_t city_road_net_add_connection(CityRoadNet *net, int32_t from_lane, int32_t to_lane, const int32_t *via,
                                      int32_t n_via, int32_t junction, int32_t tls, int32_t tls_link, char dir,
-                                     char state, char *err, size_t err_len);
+                                     char state, CityError *err);
 /* Sets the request of the junction's link `index` (0-based, SUMO order):
  * the connection that is this link and SUMO's response/foes bit strings
  * (rightmost character = link 0). Lengths must equal the junction's link
  * count, declared with city_road_net_set_junction_links first. */
-CityStatus city_road_net_set_junction_links(CityRoadNet *net, int32_t junction, int32_t n_links, char *err,
-                                            size_t err_len);
+CityStatus city_road_net_set_junction_links(CityRoadNet *net, int32_t junction, int32_t n_links, CityError *err);
 CityStatus city_road_net_set_request(CityRoadNet *net, int32_t junction, int32_t index, int32_t conn,
-                                     const char *response, const char *foes, bool cont, char *err, size_t err_len);
+                                     const char *response, const char *foes, bool cont, CityError *err);
 /* A traffic light and its phases (each state string has link_count chars). */
 int32_t city_road_net_add_tls(CityRoadNet *net, const char *id, const char *program_id, CityTlsType type,
-                              double offset_s, int32_t link_count, char *err, size_t err_len);
+                              double offset_s, int32_t link_count, CityError *err);
 int32_t city_road_net_add_phase(CityRoadNet *net, int32_t tls, double duration_s, double min_s, double max_s,
-                                const char *state, char *err, size_t err_len);
+                                const char *state, CityError *err);
 /* Binds a junction to the light that controls it. */
-CityStatus city_road_net_set_junction_tls(CityRoadNet *net, int32_t junction, int32_t tls, char *err, size_t err_len);
+CityStatus city_road_net_set_junction_tls(CityRoadNet *net, int32_t junction, int32_t tls, CityError *err);
 
 /* Checks references and builds derived tables (successors, lane outgoing
  * lists, default requests for junctions without any, bounding box). After
  * it the network is read-only. */
-CityStatus city_road_net_finalize(CityRoadNet *net, char *err, size_t err_len);
+CityStatus city_road_net_finalize(CityRoadNet *net, CityError *err);
 
 /* ---- reading ----------------------------------------------------------- */
 

@@ -141,6 +141,23 @@ typedef struct CitySensorStatus {
 /* The live status of a channel (viewer, Lua, tests). */
 void city_sensor_status(const CitySensors *s, int32_t i, CitySensorStatus *out);
 
+/* One kept reading (city_sensors_keep_history): what an inspector shows
+ * beside the truth. */
+typedef struct CitySensorSample {
+    double value;        /* as reported */
+    double truth;        /* the true value at its measurement (NAN: unknown) */
+    int64_t measured_ms; /* when measured */
+    int64_t arrives_ms;  /* when it reaches a consumer */
+    CityQuality quality; /* as reported */
+} CitySensorSample;
+/* Keeps the last `depth` reported readings of every channel (0..64; 0
+ * stops and frees them) for inspectors such as the viewer; nothing is kept
+ * or paid while 0. Not part of the state hash or of checkpoints (a restored
+ * run starts with none). Any time. */
+CityStatus city_sensors_keep_history(CitySensors *s, int32_t depth);
+/* The kept readings of channel i, newest first, into out[0, cap); returns how many. */
+int32_t city_sensor_history(const CitySensors *s, int32_t i, CitySensorSample *out, int32_t cap);
+
 /* Names of kinds, aggregations and faults ("loop", "sum", "stuck", ...); parse them back. */
 const char *city_sensor_kind_name(CitySensorKind k);
 bool city_sensor_kind_parse(const char *name, CitySensorKind *out);

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "city_scenario.h"
 
@@ -20,11 +21,21 @@ static inline bool city_view_size_valid(int w, int h)
            h <= CITY_VIEW_SIZE_MAX_PX;
 }
 
+/* A time-lapse: a PNG of the default picture every `every_s` simulated
+ * seconds, DIR/frame-NNNNNN.png where NNNNNN is the simulated time divided
+ * by every_s (frame-000000.png at t = 0). */
+typedef struct CityViewFrames CityViewFrames;
+
 typedef struct CityViewOptions {
     int width, height;       /* window or image size in pixels (<= 0: the defaults above) */
     const char *script_keys; /* scripted input for tests and demos, e.g. "wait:30,end,q" (NULL: none);
                               * the grammar is documented in view.c and in `citylab --help` */
+    CityViewFrames *frames;  /* --frames: written as the viewed run steps (NULL: none; not owned) */
 } CityViewOptions;
+
+/* Whether a display can be opened: CITY_OK, or an error with one line
+ * saying what to do (no SDL details). Callable before loading a scenario. */
+CityStatus city_view_display_check(CityError *err);
 
 /* Runs the interactive viewer on a loaded scenario until the window is
  * closed or `q` is pressed. The scenario advances with the same steps as a
@@ -48,5 +59,15 @@ void city_view_charts_free(CityViewCharts *charts);
  * error err says what and how to fix (the world is not touched). */
 CityStatus city_view_screenshot(CityScenario *scenario, const CityViewCharts *charts, const char *png_path, int width,
                                 int height, CityError *err);
+
+/* A time-lapse writer into an existing folder (the caller prepares it);
+ * pictures of width x height. NULL with err set. Owned by the caller. */
+CityViewFrames *city_view_frames_create(const char *dir, double every_s, int width, int height, CityError *err);
+/* Call once before the first step and after every step: samples the
+ * charts and writes a frame when the time is a multiple of every_s. */
+CityStatus city_view_frames_step(CityViewFrames *frames, CityScenario *scenario, CityError *err);
+/* Frames written so far. */
+int64_t city_view_frames_written(const CityViewFrames *frames);
+void city_view_frames_free(CityViewFrames *frames);
 
 #endif

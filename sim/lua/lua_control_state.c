@@ -1,0 +1,533 @@
+/* A Lua controller's own data in a checkpoint. A restore attaches the
+ * controller afresh (its file's top level and init() run again, rebuilding
+ * every function, timer and subscription made there) and then puts back the
+ * data that changed: its globals and the upvalues of every function
+ * reachable from init, step, its subscriptions and its timers, as nil,
+ * booleans, numbers, strings and tables of those. Tables are refilled in
+ * place, so functions sharing a table still share it. Functions are not
+ * written: each is the one the fresh attach built at the same place.
+ *
+ * The limits, refused when saving with a message naming the controller:
+ * a table reachable from itself, nesting deeper than CTL_DEPTH, keys that
+ * are not numbers or strings. A global or upvalue that held one function at
+ * attach and another one later keeps the first. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "city_state.h"
+#include "lua_control_internal.h"
+
+#define CTL_DEPTH 32              /* deepest table nesting saved */
+#define CTL_BUILTIN "ctl.builtin" /* registry: global names the sandbox opened (not saved) */
+#define CTL_VISITED "ctl.visited" /* registry while saving: tables on the current path */
+enum { T_NIL, T_FALSE, T_TRUE, T_INT, T_FLT, T_STR, T_TABLE, T_KEEP };
+
+typedef struct CtlWalk {
+    lua_State *L;
+    CityStateWriter *out;
+    CityStateReader *in;
+    char *err; /* saving: first problem */
+    size_t err_len;
+    const char *where; /* what is being written, for messages */
+} CtlWalk;
+
+void control_lua_mark_builtins(lua_State *L)
+{
+    lua_newtable(L);
+    lua_pushglobaltable(L);
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+        lua_pushboolean(L, 1);
+        lua_rawset(L, -5);
+    }
+    lua_pop(L, 1);
+    lua_setfield(L, LUA_REGISTRYINDEX, CTL_BUILTIN);
+}
+
+static bool walk_fail(CtlWalk *w, const char *what)
+{
+    if (w->err[0] == '\0')
+        snprintf(w->err, w->err_len, "%s: %s", w->where, what);
+    return false;
+}
+
+/* Sorts the keys of the table at t (numbers by value, then strings
+ * bytewise) into a new array on top of the stack; false on another key type. */
+static bool sorted_keys(CtlWalk *w, int t)
+{
+    lua_State *L = w->L;
+    lua_newtable(L);
+    const int keys = lua_gettop(L);
+    lua_Integer n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        lua_pop(L, 1);
+        const int kt = lua_type(L, -1);
+        if (kt != LUA_TNUMBER && kt != LUA_TSTRING) {
+            lua_pop(L, 1);
+            return walk_fail(w, "a table has a key that is not a number or a string");
+        }
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, keys, ++n);
+    }
+    for (lua_Integer i = 2; i <= n; i++) /* insertion sort: tables of a controller are small */
+        for (lua_Integer j = i; j > 1; j--) {
+            lua_rawgeti(L, keys, j - 1);
+            lua_rawgeti(L, keys, j);
+            const int ta = lua_type(L, -2), tb = lua_type(L, -1);
+            const bool swap = ta != tb            ? ta == LUA_TSTRING
+                              : ta == LUA_TNUMBER ? lua_compare(L, -1, -2, LUA_OPLT)
+                                                  : strcmp(lua_tostring(L, -1), lua_tostring(L, -2)) < 0;
+            if (!swap) {
+                lua_pop(L, 2);
+                break;
+            }
+            lua_rawseti(L, keys, j - 1);
+            lua_rawseti(L, keys, j);
+        }
+    return true;
+}
+
+static bool save_value(CtlWalk *w, int idx, int depth);
+
+/* Writes the table at t: its entry count, then key and value per entry in key order. */
+static bool save_table(CtlWalk *w, int t, int depth)
+{
+    lua_State *L = w->L;
+    if (depth > CTL_DEPTH)
+        return walk_fail(w, "tables nested too deep");
+    lua_getfield(L, LUA_REGISTRYINDEX, CTL_VISITED);
+    lua_pushvalue(L, t);
+    if (lua_rawget(L, -2) != LUA_TNIL) {
+        lua_pop(L, 2);
+        return walk_fail(w, "a table is reachable from itself");
+    }
+    lua_pop(L, 1);
+    lua_pushvalue(L, t);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+    if (!lua_checkstack(L, 8) || !sorted_keys(w, t))
+        return walk_fail(w, "out of memory");
+    const int keys = lua_gettop(L);
+    const lua_Integer n = (lua_Integer)lua_rawlen(L, keys);
+    city_state_put_u8(w->out, T_TABLE);
+    city_state_put_i64(w->out, n);
+    bool ok = true;
+    for (lua_Integer i = 1; i <= n && ok; i++) {
+        lua_rawgeti(L, keys, i);
+        ok = save_value(w, lua_gettop(L), depth + 1);
+        lua_pushvalue(L, -1);
+        lua_rawget(L, t);
+        ok = ok && save_value(w, lua_gettop(L), depth + 1);
+        lua_pop(L, 2);
+    }
+    lua_pop(L, 1);
+    lua_getfield(L, LUA_REGISTRYINDEX, CTL_VISITED);
+    lua_pushvalue(L, t);
+    lua_pushnil(L);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+    return ok;
+}
+
+static bool save_value(CtlWalk *w, int idx, int depth)
+{
+    lua_State *L = w->L;
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL:
+        city_state_put_u8(w->out, T_NIL);
+        return true;
+    case LUA_TBOOLEAN:
+        city_state_put_u8(w->out, lua_toboolean(L, idx) ? T_TRUE : T_FALSE);
+        return true;
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx)) {
+            city_state_put_u8(w->out, T_INT);
+            city_state_put_i64(w->out, lua_tointeger(L, idx));
+        } else {
+            city_state_put_u8(w->out, T_FLT);
+            city_state_put_f64(w->out, lua_tonumber(L, idx));
+        }
+        return true;
+    case LUA_TSTRING:
+        city_state_put_u8(w->out, T_STR);
+        city_state_put_str(w->out, lua_tostring(L, idx));
+        return true;
+    case LUA_TTABLE:
+        return save_table(w, lua_absindex(L, idx), depth);
+    default: /* functions: the fresh attach rebuilt them */
+        city_state_put_u8(w->out, T_KEEP);
+        return true;
+    }
+}
+
+static void load_table(CtlWalk *w, int cur, int depth);
+
+/* Pushes the value read (a table is refilled into the one at `cur` when there is one);
+ * T_KEEP pushes nothing and returns false. */
+static bool load_value(CtlWalk *w, int cur, int depth)
+{
+    lua_State *L = w->L;
+    const uint8_t tag = city_state_get_u8(w->in);
+    if (w->in->bad)
+        return false;
+    switch (tag) {
+    case T_NIL:
+        lua_pushnil(L);
+        return true;
+    case T_FALSE:
+    case T_TRUE:
+        lua_pushboolean(L, tag == T_TRUE);
+        return true;
+    case T_INT:
+        lua_pushinteger(L, (lua_Integer)city_state_get_i64(w->in));
+        return true;
+    case T_FLT:
+        lua_pushnumber(L, city_state_get_f64(w->in));
+        return true;
+    case T_STR: {
+        char *s = city_state_get_str(w->in);
+        lua_pushstring(L, s ? s : "");
+        free(s);
+        return true;
+    }
+    case T_TABLE:
+        if (cur > 0 && lua_type(L, cur) == LUA_TTABLE)
+            lua_pushvalue(L, cur);
+        else
+            lua_newtable(L);
+        load_table(w, lua_gettop(L), depth);
+        return true;
+    case T_KEEP:
+        return false;
+    default:
+        city_state_fail(w->in, "%s: damaged controller state (value tag %u)", w->where, (unsigned)tag);
+        return false;
+    }
+}
+
+/* Refills the table at t: the saved entries come back (a table into the
+ * table at the same key), data entries not saved go; functions stay. */
+static void load_table(CtlWalk *w, int t, int depth)
+{
+    lua_State *L = w->L;
+    if (depth > CTL_DEPTH || !lua_checkstack(L, 8)) {
+        city_state_fail(w->in, "%s: controller state nested too deep", w->where);
+        return;
+    }
+    lua_newtable(L); /* the data keys now */
+    const int drop = lua_gettop(L);
+    lua_newtable(L); /* the keys loaded */
+    const int loaded = lua_gettop(L);
+    lua_Integer n_drop = 0;
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        const int vt = lua_type(L, -1);
+        lua_pop(L, 1);
+        if (vt != LUA_TFUNCTION && vt != LUA_TUSERDATA && vt != LUA_TTHREAD) {
+            lua_pushvalue(L, -1);
+            lua_rawseti(L, drop, ++n_drop);
+        }
+    }
+    const int64_t n = city_state_get_i64(w->in);
+    for (int64_t i = 0; i < n && !w->in->bad; i++) {
+        if (!load_value(w, 0, depth + 1)) { /* a key */
+            city_state_fail(w->in, "%s: damaged controller state (table key)", w->where);
+            break;
+        }
+        lua_pushvalue(L, -1);
+        lua_pushboolean(L, 1);
+        lua_rawset(L, loaded);
+        lua_pushvalue(L, -1);
+        lua_rawget(L, t);
+        const int old = lua_gettop(L);
+        if (load_value(w, old, depth + 1)) {
+            lua_remove(L, old);
+            lua_rawset(L, t); /* t[key] = value */
+        } else {
+            lua_pop(L, 2); /* kept as rebuilt */
+        }
+    }
+    for (lua_Integer i = 1; i <= n_drop && !w->in->bad; i++) {
+        lua_rawgeti(L, drop, i);
+        lua_pushvalue(L, -1);
+        if (lua_rawget(L, loaded) == LUA_TNIL) {
+            lua_pop(L, 1);
+            lua_pushnil(L);
+            lua_rawset(L, t);
+        } else {
+            lua_pop(L, 2);
+        }
+    }
+    lua_pop(L, 2);
+}
+
+/* The functions whose upvalues are state: the roots given, then every
+ * function found in their upvalues, once each, in discovery order, into a
+ * new array on top of the stack. */
+static void collect_functions(lua_State *L, int first, int last)
+{
+    lua_newtable(L);
+    const int list = lua_gettop(L);
+    lua_newtable(L);
+    const int seen = lua_gettop(L);
+    lua_Integer n = 0;
+    for (int i = first; i <= last; i++) {
+        lua_pushvalue(L, i);
+        if (lua_type(L, -1) != LUA_TFUNCTION || lua_rawget(L, seen) != LUA_TNIL) {
+            lua_pop(L, 1);
+            continue;
+        }
+        lua_pop(L, 1);
+        lua_pushvalue(L, i);
+        lua_pushboolean(L, 1);
+        lua_rawset(L, seen);
+        lua_pushvalue(L, i);
+        lua_rawseti(L, list, ++n);
+    }
+    for (lua_Integer k = 1; k <= n; k++) {
+        lua_rawgeti(L, list, k);
+        const int f = lua_gettop(L);
+        const char *name;
+        for (int u = 1; (name = lua_getupvalue(L, f, u)) != NULL; u++) {
+            if (lua_type(L, -1) == LUA_TFUNCTION) {
+                lua_pushvalue(L, -1);
+                if (lua_rawget(L, seen) == LUA_TNIL) {
+                    lua_pushvalue(L, -2);
+                    lua_pushboolean(L, 1);
+                    lua_rawset(L, seen);
+                    lua_pushvalue(L, -2);
+                    lua_rawseti(L, list, ++n);
+                }
+                lua_pop(L, 1);
+            }
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1); /* seen */
+}
+
+/* Each data global, sorted by name, then each upvalue of each function
+ * (except _ENV: the globals). Roots are the stack values first..last. */
+static bool walk(CtlWalk *w, int first, int last)
+{
+    lua_State *L = w->L;
+    const int top = lua_gettop(L);
+    bool ok = true;
+    w->where = "globals";
+    lua_getfield(L, LUA_REGISTRYINDEX, CTL_BUILTIN);
+    const int builtin = lua_gettop(L);
+    lua_pushglobaltable(L);
+    const int g = lua_gettop(L);
+    lua_newtable(L); /* the data globals, as a table to write or fill */
+    const int data = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, g)) {
+        lua_pushvalue(L, -2);
+        const bool skip = lua_type(L, -2) == LUA_TFUNCTION || lua_rawget(L, builtin) != LUA_TNIL;
+        lua_pop(L, 1);
+        if (skip) {
+            lua_pop(L, 1);
+            continue;
+        }
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, data);
+    }
+    if (w->out) {
+        ok = save_table(w, data, 0);
+    } else if (city_state_get_u8(w->in) == T_TABLE) {
+        load_table(w, data, 0);
+        lua_pushnil(L);
+        while (lua_next(L, g)) { /* globals that are data now but were not saved: nil */
+            lua_pushvalue(L, -2);
+            const bool keep = lua_type(L, -2) == LUA_TFUNCTION || lua_rawget(L, builtin) != LUA_TNIL;
+            lua_pop(L, 2);
+            if (!keep) {
+                lua_pushvalue(L, -1);
+                lua_pushnil(L);
+                lua_rawset(L, g);
+            }
+        }
+        lua_pushnil(L);
+        while (lua_next(L, data)) {
+            lua_pushvalue(L, -2);
+            lua_insert(L, -2);
+            lua_rawset(L, g);
+        }
+    } else {
+        city_state_fail(w->in, "damaged controller state (globals)");
+    }
+    collect_functions(L, first, last);
+    const int list = lua_gettop(L);
+    const lua_Integer n = (lua_Integer)lua_rawlen(L, list);
+    for (lua_Integer k = 1; k <= n && ok && (!w->in || !w->in->bad); k++) {
+        lua_rawgeti(L, list, k);
+        const int f = lua_gettop(L);
+        const char *name;
+        for (int u = 1; (name = lua_getupvalue(L, f, u)) != NULL && ok; u++) {
+            const int cur = lua_gettop(L);
+            if (!strcmp(name, "_ENV")) {
+                lua_pop(L, 1);
+                continue;
+            }
+            char where[128];
+            snprintf(where, sizeof where, "upvalue '%s'", name);
+            w->where = where;
+            if (w->out) {
+                ok = save_value(w, cur, 0);
+            } else if (load_value(w, cur, 0)) {
+                lua_setupvalue(L, f, u);
+            }
+            lua_settop(L, cur - 1);
+            if (w->in && w->in->bad)
+                break;
+        }
+        lua_settop(L, f - 1);
+    }
+    lua_settop(L, top);
+    return ok && (!w->in || !w->in->bad);
+}
+
+static bool control_lua_save(lua_State *L, int first, int last, CityStateWriter *out, char *err, size_t err_len)
+{
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, CTL_VISITED);
+    err[0] = '\0';
+    CtlWalk w = {.L = L, .out = out, .err = err, .err_len = err_len, .where = ""};
+    const bool ok = walk(&w, first, last);
+    lua_pushnil(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, CTL_VISITED);
+    return ok;
+}
+
+static bool control_lua_load(lua_State *L, int first, int last, CityStateReader *in)
+{
+    char err[8] = "";
+    CtlWalk w = {.L = L, .in = in, .err = err, .err_len = sizeof err, .where = ""};
+    return walk(&w, first, last);
+}
+
+/* Pushes the functions whose upvalues hold the controller's data: init,
+ * step, every subscription and every pending timer made by init. Returns
+ * the stack position of the first. */
+static int push_roots(CityController *c)
+{
+    const int first = lua_gettop(c->L) + 1;
+    lua_checkstack(c->L, c->n_subs + c->n_init_timers + 4);
+    lua_getglobal(c->L, "init");
+    lua_getglobal(c->L, "step");
+    for (int32_t i = 0; i < c->n_subs; i++)
+        lua_rawgeti(c->L, LUA_REGISTRYINDEX, c->subs[i].ref);
+    for (int32_t i = 0; i < c->n_init_timers && i < c->n_timers; i++)
+        if (c->timers[i].ref != LUA_NOREF)
+            lua_rawgeti(c->L, LUA_REGISTRYINDEX, c->timers[i].ref);
+    return first;
+}
+
+/* Why a controller cannot be saved, or NULL. */
+static const char *unsaveable(const CityController *c)
+{
+    if (c->dev)
+        return "is a C shared object, whose state citylab cannot read";
+    if (c->bridge)
+        return "runs in citylab-agent through the bridge";
+    for (int32_t i = c->n_init_timers; i < c->n_timers; i++)
+        if (c->timers[i].ref != LUA_NOREF)
+            return "has a timer pending that it made after init; only timers made by init are restored";
+    if (c->n_subs != c->n_init_subs)
+        return "subscribed after init; only init's subscriptions are restored";
+    return NULL;
+}
+
+bool controller_save(CityController *c, CityStateWriter *out, char *err, size_t err_len)
+{
+    const char *why = unsaveable(c);
+    if (why)
+        return snprintf(err, err_len, "controller '%s' %s", c->name, why), false;
+    city_state_put_str(out, c->name);
+    city_state_put_i64(out, c->n_slots);
+    for (int32_t i = 0; i < c->n_slots; i++) {
+        const Slot *sl = &c->slots[i];
+        city_state_put_str(out, sl->key);
+        city_state_put_u8(out, sl->has);
+        city_state_put_f64(out, sl->last.value);
+        city_state_put_i64(out, sl->last.measured_ms);
+        city_state_put_i64(out, sl->last.arrives_ms);
+        city_state_put_u8(out, (uint8_t)sl->last.quality);
+    }
+    city_state_put_i64(out, c->n_init_timers);
+    for (int32_t i = 0; i < c->n_init_timers; i++) {
+        city_state_put_i64(out, c->timers[i].due_ms);
+        city_state_put_u8(out, c->timers[i].ref != LUA_NOREF);
+    }
+    city_state_put_i64(out, c->last_input_ms);
+    city_state_put_u8(out, (uint8_t)(c->stale | c->failed << 1 | c->over_budget << 2));
+    city_state_put_str(out, c->failure);
+    city_state_put_u64(out, c->activations);
+    city_state_put_array(out, c->rng.s, 4, sizeof c->rng.s[0]);
+    if (c->failed) /* a stopped controller never runs again: its data does not matter */
+        return true;
+    const int top = lua_gettop(c->L), first = push_roots(c);
+    const bool ok = control_lua_save(c->L, first, lua_gettop(c->L), out, err, err_len);
+    lua_settop(c->L, top);
+    if (!ok) {
+        char what[512];
+        snprintf(what, sizeof what, "controller '%s': %s", c->name, err);
+        snprintf(err, err_len, "%s", what);
+    }
+    return ok;
+}
+
+bool controller_load(CityController *c, CityStateReader *in)
+{
+    char *name = city_state_get_str(in);
+    const bool same = name && !strcmp(name, c->name);
+    free(name);
+    if (!same || city_state_get_i64(in) != c->n_slots)
+        return city_state_fail(in, "controller '%s': the checkpoint has another controller here", c->name);
+    for (int32_t i = 0; i < c->n_slots && !in->bad; i++) {
+        Slot *sl = &c->slots[i];
+        char *key = city_state_get_str(in);
+        if (!key || strcmp(key, sl->key) != 0)
+            city_state_fail(in, "controller '%s': the checkpoint has another sensor channel here", c->name);
+        free(key);
+        sl->has = city_state_get_u8(in) != 0;
+        sl->last.value = city_state_get_f64(in);
+        sl->last.measured_ms = city_state_get_i64(in);
+        sl->last.arrives_ms = city_state_get_i64(in);
+        sl->last.quality = (CityQuality)city_state_get_u8(in);
+    }
+    if (city_state_get_i64(in) != c->n_init_timers)
+        return city_state_fail(in, "controller '%s': init made another number of timers", c->name);
+    for (int32_t i = 0; i < c->n_init_timers && !in->bad; i++) {
+        c->timers[i].due_ms = city_state_get_i64(in);
+        if (!city_state_get_u8(in) && c->timers[i].ref != LUA_NOREF) {
+            luaL_unref(c->L, LUA_REGISTRYINDEX, c->timers[i].ref);
+            c->timers[i].ref = LUA_NOREF;
+        }
+    }
+    c->last_input_ms = city_state_get_i64(in);
+    const uint8_t flags = city_state_get_u8(in);
+    c->stale = flags & 1;
+    c->failed = (flags >> 1) & 1;
+    c->over_budget = (flags >> 2) & 1;
+    char *failure = city_state_get_str(in);
+    snprintf(c->failure, sizeof c->failure, "%s", failure ? failure : "");
+    free(failure);
+    c->activations = city_state_get_u64(in);
+    city_state_get_array(in, c->rng.s, 4, sizeof c->rng.s[0], "controller random stream");
+    if (c->failed || in->bad)
+        return !in->bad;
+    const int top = lua_gettop(c->L), first = push_roots(c);
+    const bool ok = control_lua_load(c->L, first, lua_gettop(c->L), in);
+    lua_settop(c->L, top);
+    return ok;
+}

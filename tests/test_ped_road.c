@@ -1,0 +1,241 @@
+/* People and vehicles at crossings (sim/couple/couple_ped_road.c) on a
+ * small SUMO network (tests/data/road/crossings.net.xml, netconvert 1.15
+ * with sidewalks and walking areas, the light's program edited to give
+ * people 20 s of a 60 s cycle): a two-lane street W-A-B-E, 450 m, with a
+ * signalised crossing at A (x = 150) and a zebra (a priority crossing) at
+ * B (x = 300). Vehicles run both ways, people cross back and forth.
+ *
+ * Expected figures, each a property of the rules rather than a tuned
+ * number:
+ *  - signalised crossing, people cross on green only: never hit, and no
+ *    vehicle-pedestrian conflict with TTC under 1.5 s (the threshold of
+ *    the Swedish Traffic Conflict Technique, Hyden 1987): vehicles have red
+ *    whenever people have green (the program has no conflicting greens);
+ *  - zebra with yielding on: a person steps on only when every vehicle
+ *    can stop at 3 m/s2, and vehicles stop before the junction while
+ *    someone is on it: vehicles stand before B while people cross, no
+ *    collision, no TTC under 1.5 s;
+ *  - zebra with yielding off: people still expect drivers to stop, drivers
+ *    do not: conflicts with TTC under 1.5 s appear (at least one per 5
+ *    minutes at these flows);
+ *  - one seed, the same conflicts.csv byte for byte. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "city_couple.h"
+#include "city_ped.h"
+#include "city_ped_road.h"
+#include "city_road.h"
+#include "city_sumo.h"
+#include "city_sumo_walk.h"
+
+#define NET CITY_SOURCE_DIR "/tests/data/road/crossings.net.xml"
+
+typedef struct Bed {
+    CityWorld *w;
+    CityRoad *road;
+    CityPed *ped;
+    int32_t zebra; /* crossing index of B */
+} Bed;
+
+static int32_t edge(const CityRoad *road, const char *id)
+{
+    int32_t e = city_road_net_find_edge(city_road_net(road), id);
+    assert_true(e >= 0);
+    return e;
+}
+
+static void vehicle_flow(Bed *b, const char *id, const char *from, const char *to, double vph)
+{
+    CityVTypeDef t;
+    city_vtype_defaults(&t, CITY_VC_PASSENGER);
+    CityFlowDef f = {.id = id,
+                     .vtype = -1,
+                     .begin_s = 0,
+                     .end_s = 3600,
+                     .veh_per_hour = vph,
+                     .spacing = CITY_FLOW_POISSON,
+                     .route = -1,
+                     .from_edge = edge(b->road, from),
+                     .to_edge = edge(b->road, to),
+                     .depart = {.lane = CITY_DEPART_LANE_BEST, .pos_m = -1, .speed_mps = CITY_DEPART_SPEED_MAX}};
+    f.vtype = city_road_find_vtype(b->road, "car");
+    if (f.vtype < 0) {
+        t.id = "car";
+        f.vtype = city_road_add_vtype(b->road, &t);
+    }
+    assert_int_equal(city_road_add_flow(b->road, &f), CITY_OK);
+}
+
+/* People across the crossing at x (both ways), persons_per_hour each way. */
+static void ped_flows(Bed *b, double x, double pph)
+{
+    CityPedFlowDef there = {x + 8, -4.2, 0.5, x - 8, 4.2, 0.5, 0, 3600, pph, true};
+    CityPedFlowDef back = {x - 8, 4.2, 0.5, x + 8, -4.2, 0.5, 0, 3600, pph, true};
+    assert_int_equal(city_ped_flow_add(b->ped, &there), CITY_OK);
+    assert_int_equal(city_ped_flow_add(b->ped, &back), CITY_OK);
+}
+
+static Bed bed(uint64_t seed, bool yield, double x, double vph, double pph)
+{
+    Bed b = {0};
+    CityWorldConfig cfg = {.seed = seed, .dt_ms = 100};
+    b.w = city_world_create(&cfg);
+    assert_non_null(b.w);
+    CityRoadNet *net;
+    CityError err;
+    if (city_sumo_load_net(NET, &net, &err) != CITY_OK)
+        fail_msg("%s", err.msg);
+    assert_int_equal(city_road_create(b.w, net, NULL, &b.road), CITY_OK);
+    CityPedParams p;
+    city_ped_params_defaults(&p);
+    p.yield = yield;
+    p.walk_output = false;
+    assert_int_equal(city_ped_create(b.w, &p, &b.ped), CITY_OK);
+    CitySumoWalkInfo info;
+    if (city_sumo_walk_load(b.ped, NET, &info, &err) != CITY_OK)
+        fail_msg("%s", err.msg);
+    assert_int_equal(info.declared, 2);
+    b.zebra = city_ped_crossing_find(b.ped, ":B_c0");
+    assert_true(b.zebra >= 0);
+    vehicle_flow(&b, "east", "WA", "BE", vph);
+    vehicle_flow(&b, "west", "EB", "AW", vph);
+    ped_flows(&b, x, pph);
+    assert_int_equal(city_couple_attach_all(b.w), CITY_OK);
+    return b;
+}
+
+static double kpi(const Bed *b, const char *name)
+{
+    double v = -1;
+    assert_true(city_world_kpi_get(b->w, name, &v));
+    return v;
+}
+
+static void run(Bed *b, double seconds)
+{
+    if (city_world_run_until(b->w, city_world_ticks_for(b->w, seconds)) != CITY_OK ||
+        city_world_finish(b->w) != CITY_OK)
+        fail_msg("%s", city_world_error(b->w));
+}
+
+/* Green for people is red for vehicles: 0 collisions, no TTC < 1.5 s. */
+static void test_signal_green_never_hit(void **state)
+{
+    (void)state;
+    Bed b = bed(11, true, 150.0, 600, 300);
+    run(&b, 900);
+    CityPedStats ps;
+    city_ped_stats(b.ped, &ps);
+    CityRoadStats rs;
+    city_road_stats(b.road, &rs);
+    printf("signal: %llu people crossed, %llu vehicles passed, conflicts %.0f, ped TTC<1.5 %.0f, collisions %.0f\n",
+           (unsigned long long)ps.arrived, (unsigned long long)rs.arrived, kpi(&b, "conflicts"),
+           kpi(&b, "ped_conflicts_ttc"), kpi(&b, "collisions"));
+    assert_true(ps.arrived > 100); /* 600 people/h for 15 min, less those still walking */
+    assert_true(rs.arrived > 200);
+    assert_true(kpi(&b, "collisions") == 0);
+    assert_true(kpi(&b, "ped_conflicts_ttc") == 0);
+    city_world_destroy(b.w);
+}
+
+/* A zebra with yielding on: vehicles stand before it while people cross. */
+static void test_zebra_vehicles_stop(void **state)
+{
+    (void)state;
+    Bed b = bed(12, true, 300.0, 600, 300);
+    const CityPedCrossingDef *z = city_ped_crossing_get(b.ped, b.zebra);
+    int64_t end = city_world_ticks_for(b.w, 900), stood = 0, crossed_ticks = 0;
+    while (city_world_tick(b.w) < end) {
+        assert_int_equal(city_world_step(b.w), CITY_OK);
+        bool someone_on = false;
+        for (size_t i = 0; i < city_ped_count(b.ped); i++) {
+            CityPedView v;
+            city_ped_at(b.ped, i, &v);
+            someone_on |= v.area >= z->first_area && v.area <= z->last_area;
+        }
+        if (!someone_on)
+            continue;
+        crossed_ticks++;
+        for (size_t i = 0; i < city_road_vehicle_count(b.road); i++) {
+            CityVehicleView v;
+            city_road_vehicle_at(b.road, i, &v);
+            double ahead = v.heading_rad > -1.6 && v.heading_rad < 1.6 ? 300.0 - v.xy.x : v.xy.x - 300.0;
+            if (ahead > 0 && ahead < 12 && v.speed_mps < 0.1)
+                stood++;
+        }
+    }
+    assert_int_equal(city_world_finish(b.w), CITY_OK);
+    printf("zebra: %lld ticks with someone on it, %lld vehicle-ticks standing before it, ped TTC<1.5 %.0f, "
+           "collisions %.0f\n",
+           (long long)crossed_ticks, (long long)stood, kpi(&b, "ped_conflicts_ttc"), kpi(&b, "collisions"));
+    assert_true(crossed_ticks > 600); /* 600 people/h cross 6.4 m: about 10 % of the time occupied */
+    assert_true(stood > 100);
+    assert_true(kpi(&b, "collisions") == 0);
+    assert_true(kpi(&b, "ped_conflicts_ttc") == 0);
+    city_world_destroy(b.w);
+}
+
+/* Yielding off: drivers do not stop, people still step on: conflicts. */
+static void test_zebra_no_yield_conflicts(void **state)
+{
+    (void)state;
+    Bed b = bed(12, false, 300.0, 600, 300);
+    run(&b, 900);
+    printf("zebra, no yielding: conflicts %.0f, ped TTC<1.5 %.0f, collisions %.0f\n", kpi(&b, "conflicts"),
+           kpi(&b, "ped_conflicts_ttc"), kpi(&b, "collisions"));
+    assert_true(kpi(&b, "ped_conflicts_ttc") >= 3);
+    CityConflictMark marks[8];
+    int32_t n = city_ped_road_conflicts(b.w, 0.0, marks, 8);
+    assert_true(n > 0);
+    assert_true(marks[0].x_m > 290 && marks[0].x_m < 310); /* at the zebra */
+    city_world_destroy(b.w);
+}
+
+static char *conflicts_csv(uint64_t seed)
+{
+    Bed b = bed(seed, false, 300.0, 600, 300);
+    run(&b, 600);
+    const CityTable *t = NULL;
+    for (size_t i = 0; i < city_world_table_count(b.w); i++)
+        if (strcmp(city_table_name(city_world_table_at(b.w, i)), "conflicts") == 0)
+            t = city_world_table_at(b.w, i);
+    assert_non_null(t);
+    size_t len;
+    const char *data = city_table_data(t, &len);
+    char *copy = malloc(len + 1);
+    memcpy(copy, data, len);
+    copy[len] = '\0';
+    city_world_destroy(b.w);
+    return copy;
+}
+
+static void test_same_seed_same_csv(void **state)
+{
+    (void)state;
+    char *a = conflicts_csv(5), *b = conflicts_csv(5), *c = conflicts_csv(6);
+    assert_true(strlen(a) > 0);
+    assert_string_equal(a, b);
+    assert_string_not_equal(a, c);
+    free(a);
+    free(b);
+    free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_signal_green_never_hit),
+        cmocka_unit_test(test_zebra_vehicles_stop),
+        cmocka_unit_test(test_zebra_no_yield_conflicts),
+        cmocka_unit_test(test_same_seed_same_csv),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,156 @@
+/* The school-zone scenario (scenarios/school_zone.lua) and city.ped's
+ * crossing API through the citylab binary.
+ *  - default run (drivers yield): its checks pass: every walker arrives,
+ *    0 collisions, 0 vehicle-pedestrian conflicts with TTC under 1.5 s
+ *    (Hyden 1987), conflicts.csv written; the same seed writes the same
+ *    conflicts.csv byte for byte;
+ *  - yield=false: drivers ignore people who still step onto the zebras:
+ *    conflicts with TTC under 1.5 s appear (more than 10 in 30 minutes at
+ *    240 walkers/h from each origin) and the checks fail (exit 1);
+ *  - SUMO persons (<person>, <personFlow> with <walk>) on the test network
+ *    all arrive: 2 persons + a flow of 10 = 12 trips;
+ *  - a misspelt key of city.ped.crossing ends the run with exit 2 and a
+ *    line naming the key and the right one. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_support.h"
+
+#define SCHOOL CITY_SOURCE_DIR "/scenarios/school_zone.lua"
+#define NET CITY_SOURCE_DIR "/tests/data/road/crossings.net.xml"
+
+/* The number after "name": in summary.json. */
+static double summary_number(const char *dir, const char *name)
+{
+    char *s = city_test_read_in(dir, "summary.json"), key[128];
+    snprintf(key, sizeof key, "\"%s\": ", name);
+    const char *p = strstr(s, key);
+    if (!p)
+        fail_msg("no %s in %s/summary.json", name, dir);
+    double v = strtod(p + strlen(key), NULL);
+    free(s);
+    return v;
+}
+
+/* Copies the test network into a scratch folder (scenarios name files relative to themselves). */
+static void copy_net(const char *dir)
+{
+    char *net = city_test_read_file(NET, NULL), path[4300];
+    assert_non_null(net);
+    snprintf(path, sizeof path, "%s/crossings.net.xml", dir);
+    assert_true(city_test_write_file(path, net));
+    free(net);
+}
+
+static CityTestRun run(const char *out, const char *param)
+{
+    const char *args[] = {"run", SCHOOL, "--seed", "1", "--out", out, param ? "--param" : NULL, param, NULL};
+    return city_test_run(args, 500);
+}
+
+static void test_school_zone_yielding(void **state)
+{
+    (void)state;
+    const char *base = city_test_scratch("school_zone");
+    char a[4300], b[4300];
+    snprintf(a, sizeof a, "%s/a", base);
+    snprintf(b, sizeof b, "%s/b", base);
+    CityTestRun r = run(a, NULL);
+    if (r.exit_code != 0)
+        fail_msg("school zone exit %d: %s%s", r.exit_code, r.out, r.err);
+    assert_non_null(strstr(r.out, "ok   nobody_hit"));
+    city_test_run_free(&r);
+    assert_true(summary_number(a, "collisions") == 0);
+    assert_true(summary_number(a, "ped_conflicts_ttc") == 0);
+    assert_true(summary_number(a, "ped_trips") >= 100);
+    r = run(b, NULL);
+    assert_int_equal(r.exit_code, 0);
+    city_test_run_free(&r);
+    char *ca = city_test_read_in(a, "conflicts.csv"), *cb = city_test_read_in(b, "conflicts.csv");
+    assert_non_null(strstr(ca, "time_s,x_m,y_m,place,party_a,party_b,type,ttc_s,pet_s,drac_mps2"));
+    assert_true(strlen(ca) > 200);
+    assert_string_equal(ca, cb);
+    free(ca);
+    free(cb);
+}
+
+static void test_school_zone_no_yielding(void **state)
+{
+    (void)state;
+    const char *out = city_test_scratch("school_zone_no_yield");
+    CityTestRun r = run(out, "yield=false");
+    assert_int_equal(r.exit_code, 1); /* nobody_hit and few_close_calls fail */
+    assert_non_null(strstr(r.out, "FAIL few_close_calls"));
+    city_test_run_free(&r);
+    assert_true(summary_number(out, "ped_conflicts_ttc") > 10);
+}
+
+static void test_sumo_persons_arrive(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("sumo_persons");
+    char routes[4300], scen[4300], out[4300];
+    copy_net(dir);
+    snprintf(routes, sizeof routes, "%s/people.rou.xml", dir);
+    snprintf(scen, sizeof scen, "%s/people.lua", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    assert_true(city_test_write_file(routes, "<routes>\n"
+                                             "  <person id=\"a\" depart=\"0\"><walk edges=\"WA AB\"/></person>\n"
+                                             "  <person id=\"b\" depart=\"5\" departPos=\"20\">\n"
+                                             "    <walk from=\"BE\" to=\"EB\" arrivalPos=\"100\"/>\n"
+                                             "  </person>\n"
+                                             "  <personFlow id=\"f\" begin=\"0\" end=\"100\" number=\"10\">\n"
+                                             "    <walk edges=\"AB BE\"/>\n"
+                                             "  </personFlow>\n"
+                                             "</routes>\n"));
+    const char *lua =
+        "city.config{ name = \"persons\", until_s = 600 }\n"
+        "city.road.load_sumo{ net = \"crossings.net.xml\" }\n"
+        "local w = city.ped.load_sumo{ net = \"crossings.net.xml\", routes = \"people.rou.xml\" }\n"
+        "city.check(\"read\", function() return w.persons == 2 and w.person_flows == 1 and w.declared == 2, "
+        "w.persons .. ' ' .. w.person_flows end)\n";
+    assert_true(city_test_write_file(scen, lua));
+    const char *args[] = {"run", scen, "--out", out, NULL};
+    CityTestRun r = city_test_run(args, 300);
+    if (r.exit_code != 0)
+        fail_msg("persons exit %d: %s%s", r.exit_code, r.out, r.err);
+    city_test_run_free(&r);
+    assert_true(summary_number(out, "ped_trips") == 12);
+}
+
+static void test_crossing_unknown_key(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("crossing_key");
+    char scen[4300], out[4300];
+    copy_net(dir);
+    snprintf(scen, sizeof scen, "%s/bad.lua", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    const char *lua = "city.road.load_sumo{ net = \"crossings.net.xml\" }\n"
+                      "city.ped.load_sumo{ net = \"crossings.net.xml\" }\n"
+                      "city.ped.crossing{ id = \":A_c0\", priorty = true }\n";
+    assert_true(city_test_write_file(scen, lua));
+    const char *args[] = {"run", scen, "--out", out, NULL};
+    CityTestRun r = city_test_run(args, 120);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.err, "unknown key 'priorty'; did you mean 'priority'?"));
+    assert_false(city_test_exists(out));
+    city_test_run_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_school_zone_yielding),
+        cmocka_unit_test(test_school_zone_no_yielding),
+        cmocka_unit_test(test_sumo_persons_arrive),
+        cmocka_unit_test(test_crossing_unknown_key),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
