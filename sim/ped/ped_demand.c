@@ -225,13 +225,8 @@ static CityStatus insert(CityPed *ped, PedPending *p)
     if (city_id_is_null(id))
         return ped_fail(ped, CITY_ERR_NOMEM, "ped: out of memory adding a person");
     const CityPedSpawnDef *d = &p->def;
-    /* A start on the outline of its area (a door's middle, a wall) moves
-     * inside by the body and the walls' skin: a body placed across a wall
-     * could be pushed out on its far side. */
     double x = d->x, y = d->y;
     int32_t area = city_ped_area_at(ped, x, y);
-    if (area >= 0 && !d->use_heading && !ped->space.periodic)
-        ped_space_inset(&ped->space, area, p->radius_m + ped->p.wall_radius_m, &x, &y);
     ped->body[i] = ped_physics_add_body(ped->phys, x, y, p->radius_m, p->mass_kg, city_id_pack(id));
     if (!ped->body[i]) {
         uint32_t from, to;

@@ -174,8 +174,7 @@ static double past_door(const PedSpace *s, int32_t step, double x, double y)
 }
 
 /* The point of a door a person of radius r aims at: the nearest point of
- * the door kept r + 0.02 m from its posts (on doors wider than 2 m up to
- * 0.3 m more, so that walkers from both sides do not meet at a post).
+ * the door kept r + 0.02 m from its posts.
  * Someone already in front of the opening aims half a metre beyond it
  * (straight through); someone off to the side aims at the door line
  * itself, so that the straight line there clears the post. Someone who has
@@ -185,8 +184,7 @@ static void door_aim(const PedSpace *s, int32_t step, double x, double y, double
     const PedDoor *d = &s->doors[step >> 1];
     double ex = d->x2 - d->x1, ey = d->y2 - d->y1;
     double len = sqrt(ex * ex + ey * ey);
-    double wide = (len - 2.0) / 2.0;
-    double margin = r + 0.02 + 0.3 * (wide < 0 ? 0 : wide > 1 ? 1 : wide);
+    double margin = r + 0.02;
     double t = 0.5 * len, beyond = 0.5;
     if (len > 2 * margin && !stuck) {
         double u = ((x - d->x1) * ex + (y - d->y1) * ey) / len;
@@ -216,19 +214,24 @@ static void door_wait(const PedSpace *s, int32_t step, double x, double y, doubl
 /* A walker found off the area it walks through (pushed round the end of a
  * wall, or through a gap between outlines that only nearly meet) takes up
  * its route from where it is: a later area of the route skips ahead to
- * it, any other area gets a new route from there (A*). */
+ * it (unless a red light lies between), any other area gets a new route
+ * from there (A*). */
 static void relocate(CityPed *ped, uint32_t i, double x, double y)
 {
     const PedSpace *s = &ped->space;
     int32_t here = city_ped_area_at(ped, x, y);
     if (here < 0 || here == ped->area[i])
         return;
-    for (int32_t k = ped->leg[i]; k < ped->route_len[i]; k++)
-        if (step_to(s, ped->route[i][k]) == here) {
+    for (int32_t k = ped->leg[i]; k < ped->route_len[i]; k++) {
+        int32_t step = ped->route[i][k];
+        if ((s->doors[step >> 1].closed >> (step & 1)) & 1u)
+            return; /* never past a red light: back to the waiting point */
+        if (step_to(s, step) == here) {
             ped->leg[i] = k + 1;
             ped->area[i] = here;
             return;
         }
+    }
     int32_t *route = NULL;
     int32_t n = ped_space_route(ped, x, y, ped->tx[i], ped->ty[i], &route);
     if (n < 0)

@@ -1,7 +1,8 @@
 /* Pedestrians in a checkpoint: the id pool and the people (positions,
  * velocities, Chipmunk's bias velocities, routes and progress, bodies,
  * free speeds, stand times), the departures waiting for a spot, every
- * flow (with its next departure), door states, counters and the largest
+ * flow (with its next departure), door states (red per way), which
+ * crossings are zebras, counters and the largest
  * radius seen (Chipmunk's broad phase and the walls by cell follow it).
  * The walkable space comes from the scenario's top level on restore; the
  * rng stream and the walks table are the world's. Chipmunk keeps nothing
@@ -185,6 +186,9 @@ CityStatus ped_state_save(const CityWorld *world, const void *self, CityStateWri
     city_state_put_u32(out, (uint32_t)ped->space.n_doors);
     for (int32_t d = 0; d < ped->space.n_doors; d++)
         city_state_put_u8(out, ped->space.doors[d].closed);
+    city_state_put_u32(out, (uint32_t)city_ped_crossing_count(ped));
+    for (int32_t c = 0; c < city_ped_crossing_count(ped); c++)
+        city_state_put_u8(out, city_ped_crossing_get(ped, c)->priority);
     uint64_t counters[] = {ped->stats.departed, ped->stats.arrived, ped->stats.updates, ped->reroutes, ped->strays};
     PUT(counters, 5);
     city_state_put_f64(out, ped->stats.walk_time_s);
@@ -251,7 +255,13 @@ CityStatus ped_state_load(CityWorld *world, void *self, CityStateReader *in)
     if (!in->bad && n_doors != (uint32_t)ped->space.n_doors)
         city_state_fail(in, "ped: the checkpoint has %u doors, the scenario %d", n_doors, (int)ped->space.n_doors);
     for (int32_t d = 0; d < ped->space.n_doors && !in->bad; d++)
-        ped->space.doors[d].closed = city_state_get_u8(in) != 0;
+        ped->space.doors[d].closed = city_state_get_u8(in) & 3u; /* red per way */
+    uint32_t n_cross = city_state_get_u32(in);
+    if (!in->bad && n_cross != (uint32_t)city_ped_crossing_count(ped))
+        city_state_fail(in, "ped: the checkpoint has %u crossings, the scenario %d", n_cross,
+                        (int)city_ped_crossing_count(ped));
+    for (int32_t c = 0; c < city_ped_crossing_count(ped) && !in->bad; c++)
+        city_ped_crossing_set_priority(ped, c, city_state_get_u8(in) != 0);
     uint64_t counters[5] = {0};
     GET(counters, 5, "counters");
     ped->stats.departed = counters[0];
