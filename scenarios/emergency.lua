@@ -33,23 +33,11 @@ for _, c in ipairs(copies) do
 end
 
 -- Pre-emption on copy P: an emergency detector on every incoming lane of each light.
+local function receiver(lane) return { kind = "emergency", quantity = "count", lane = lane, period_s = 1 } end
 for _, light in ipairs(net.P.lights) do
-  local params = { signal = "sig." .. light, hold = 4 }
-  local phases, sensors = {}, {}
-  for _, ph in ipairs(tb.green_phases(light)) do
-    phases[#phases + 1] = ph.index
-    local dets = {}
-    for _, name in ipairs(tb.in_lanes(ph, "ev.")) do
-      dets[#dets + 1] = tb.sensor{ name = name, kind = "emergency", quantity = "count", lane = name:sub(4),
-                                   period_s = 1 }
-      sensors[#sensors + 1] = name
-    end
-    params["det_" .. ph.index] = table.concat(dets, " ")
-  end
-  params.phases = table.concat(phases, " ")
-  city.control.actuator{ name = "sig." .. light, kind = "signal", tls = light }
-  city.control.attach{ file = "controllers/preemption.lua", name = "pe." .. light, sensors = sensors,
-                       actuators = { "sig." .. light }, params = params, period = 1 }
+  local params, sensors = tb.approach_wiring(light, "ev.", receiver)
+  tb.attach(light, { file = "controllers/preemption.lua", name = "pe." .. light, params = params,
+                     extra = { hold = 4 }, sensors = sensors })
 end
 
 local travel = tb.trip_timer(departs, 1)

@@ -1,14 +1,14 @@
 -- Fine-dust response against no response, as twin streets in one run. Two
 -- identical 1 km arterials 2 km apart, each with 500 cars and 100 trucks an
--- hour each way and a sidewalk on which 300 people an hour walk its length;
+-- hour each way and a sidewalk along it;
 -- a fine-dust episode raises background PM2.5 from 15 to 80 ug/m3 over the
 -- first hour. Low-cost PM2.5 sensors line both streets; on street "R"
 -- controllers/fine_dust_response.lua reads its five and, once their median
 -- has been at 50 ug/m3 or more for 10 minutes, puts out an advisory and
 -- restricts trucks starting on that street (an `access` actuator with a
--- zone). Street "B" is the baseline. KPIs: the walkers' exposure to the
--- traffic share of PM2.5 on each street (concentration x time at each
--- person's position, every 10 s), and the trucks not driven.
+-- zone). Street "B" is the baseline. KPIs: a walker's exposure to the
+-- traffic share of PM2.5 along each sidewalk (averaged over 50 points 12 m
+-- from the centre line, every 10 s), and the trucks not driven.
 --   citylab run scenarios/fine_dust_response.lua
 local until_s = 2 * 3600
 city.config{ dt_ms = 500, until_s = until_s, name = "fine_dust_response" }
@@ -31,15 +31,6 @@ for _, s in ipairs{ "B", "R" } do
     city.road.flow{ id = e .. ".car", from = e, to = e, rate = 500, begin = 0, ["end"] = until_s }
     city.road.flow{ id = e .. ".truck", type = "truck", from = e, to = e, rate = 100, begin = 0, ["end"] = until_s }
   end
-  -- a 4 m sidewalk along the north kerb, 10-14 m from the centre line
-  local x = streets[s]
-  city.ped.room{ x0 = x, y0 = 10, x1 = x + 1000, y1 = 14 }
-  city.ped.place{ name = s .. ".west", x = x + 5, y = 12, radius = 1.5 }
-  city.ped.place{ name = s .. ".east", x = x + 995, y = 12, radius = 1.5 }
-end
-for _, s in ipairs{ "B", "R" } do -- the walkable space is complete before anyone walks
-  city.ped.flow{ from = s .. ".west", to = s .. ".east", begin = 0, ["end"] = until_s - 900, rate = 150 }
-  city.ped.flow{ from = s .. ".east", to = s .. ".west", begin = 0, ["end"] = until_s - 900, rate = 150 }
 end
 
 -- five sensors along each street's kerb, noisy, humid-biased, one stuck after an hour
@@ -60,13 +51,15 @@ city.control.attach{ file = "controllers/fine_dust_response.lua", name = "dust",
                      params = { sensors = table.concat(pm.R, " "), advisory = "advisory.R", restriction = "trucks.R",
                                 level = 50, confirm = 600, release = 35, hold = 1800 } }
 
--- walkers' exposure per street: the traffic share at each person's position, every 10 s
+-- a walker's exposure along each street: the traffic share on the sidewalk (12 m from the
+-- centre line) averaged over the street's length, every 10 s; a walker on the kerb breathes it
 local exposure, person_h = { B = 0, R = 0 }, { B = 0, R = 0 }
 city.every(10, function()
-  for _, p in ipairs(city.ped.people()) do
-    local s = p.x < 2000 and "B" or "R"
-    local _, traffic = city.env.at(p.x, p.y, "pm25")
-    exposure[s] = exposure[s] + traffic * 10 / 3600
+  for _, s in ipairs{ "B", "R" } do
+    for k = 0, 49 do
+      local _, traffic = city.env.at(streets[s] + 10 + 20 * k, 12, "pm25")
+      exposure[s] = exposure[s] + traffic * 10 / 3600 / 50
+    end
     person_h[s] = person_h[s] + 10 / 3600
   end
 end, 10)

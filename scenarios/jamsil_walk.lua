@@ -3,8 +3,11 @@
 -- (SUMO's pedestrian network of the same file) between four corners of the
 -- largest connected piece of that network (OpenStreetMap maps few
 -- sidewalks in Seoul: the file's 1759 pedestrian lanes form 107 pieces).
--- People and vehicles do not meet yet: crossings shared with vehicles come
--- with the pedestrian-vehicle coupling.
+-- People and vehicles meet at the crossings (sim/couple/couple_ped_road.c):
+-- people wait for gaps where they have no priority. Known limit: crowds
+-- that waited on both sides of crossing :1809560175_c3 can freeze head-on
+-- in its 4 m door when it opens (the social-force walkers' counter-flow
+-- jam), so walkers_arrive fails at seed 1 (340 of 401 arrive).
 JAMSIL = { pairs_n = 20, rate = 30, until_s = 3600 }
 require("jamsil")
 city.config{ name = "jamsil_walk" }

@@ -26,53 +26,21 @@ for _, c in ipairs(copies) do
   end
 end
 
--- Wiring: every light of copy A gets loops, every light of copy M queue detectors.
-local function attach_actuated(light)
-  local params = { signal = "sig." .. light, min_green = 5, max_green = 50, gap = 3 }
-  local phases, sensors = {}, {}
-  for _, ph in ipairs(tb.green_phases(light)) do
-    phases[#phases + 1] = ph.index
-    local dets = {}
-    for _, name in ipairs(tb.in_lanes(ph, "loop.")) do
-      local lane = name:sub(6)
-      dets[#dets + 1] = tb.sensor{ name = name, kind = "loop", quantity = "count", lane = lane,
-                                   pos_m = math.max(1, tb.lane_length(lane) - 30), period_s = 1 }
-      sensors[#sensors + 1] = name
-    end
-    params["det_" .. ph.index] = table.concat(dets, " ")
-  end
-  params.phases = table.concat(phases, " ")
-  city.control.actuator{ name = "sig." .. light, kind = "signal", tls = light }
-  city.control.attach{ file = "controllers/gap_actuated.lua", name = "ga." .. light, sensors = sensors,
-                       actuators = { "sig." .. light }, params = params, period = 1, stale_s = 30 }
+-- Wiring: every light of copy A gets loops 30 m before its stop lines, every light of copy M queue detectors.
+local function loop_before_stop_line(lane)
+  return { kind = "loop", quantity = "count", lane = lane, pos_m = math.max(1, tb.lane_length(lane) - 30),
+           period_s = 1 }
 end
-
-local function attach_max_pressure(light)
-  local params = { signal = "sig." .. light, slot = 5 }
-  local phases, sensors, seen = {}, {}, {}
-  local function queue(lane)
-    local name = tb.sensor{ name = tb.sensor_name("q.", lane), kind = "queue", quantity = "count", lane = lane,
-                            period_s = 1 }
-    if not seen[name] then seen[name] = true; sensors[#sensors + 1] = name end
-    return name
-  end
-  for _, ph in ipairs(tb.green_phases(light)) do
-    phases[#phases + 1] = ph.index
-    local ins, outs = {}, {}
-    for _, m in ipairs(ph.moves) do
-      ins[#ins + 1] = queue(m.from)
-      outs[#outs + 1] = queue(m.to)
-    end
-    params["in_" .. ph.index], params["out_" .. ph.index] = table.concat(ins, " "), table.concat(outs, " ")
-  end
-  params.phases = table.concat(phases, " ")
-  city.control.actuator{ name = "sig." .. light, kind = "signal", tls = light }
-  city.control.attach{ file = "controllers/max_pressure.lua", name = "mp." .. light, sensors = sensors,
-                       actuators = { "sig." .. light }, params = params, period = 1, stale_s = 30 }
+for _, light in ipairs(net.A.lights) do
+  local params, sensors = tb.approach_wiring(light, "loop.", loop_before_stop_line)
+  tb.attach(light, { file = "controllers/gap_actuated.lua", name = "ga." .. light, params = params,
+                     extra = { min_green = 5, max_green = 50, gap = 3 }, sensors = sensors, stale_s = 30 })
 end
-
-for _, light in ipairs(net.A.lights) do attach_actuated(light) end
-for _, light in ipairs(net.M.lights) do attach_max_pressure(light) end
+for _, light in ipairs(net.M.lights) do
+  local params, sensors = tb.queue_wiring(light)
+  tb.attach(light, { file = "controllers/max_pressure.lua", name = "mp." .. light, params = params,
+                     extra = { slot = 5 }, sensors = sensors, stale_s = 30 })
+end
 
 local delay = tb.delay_meter(copies, 13.89, 1)
 city.kpi("delay_fixed_s", function() return delay("F") end)

@@ -17,25 +17,10 @@ city.control.attach{ file = "controllers/faulty_signal.lua", name = "errs", actu
                      params = { signal = "sig." .. lights[1], fail_at = 300, mode = "error" } }
 city.control.attach{ file = "controllers/faulty_signal.lua", name = "loops", actuators = { "sig." .. lights[2] }, period = 1,
                      instructions = 1e5, params = { signal = "sig." .. lights[2], fail_at = 300, mode = "loop" } }
-local params, sensors = { signal = "sig." .. lights[3], slot = 5 }, {}
-local phases = {}
-for _, ph in ipairs(tb.green_phases(lights[3])) do
-  phases[#phases + 1] = ph.index
-  local ins, outs = {}, {}
-  for _, m in ipairs(ph.moves) do
-    for _, pair in ipairs({ { ins, m.from }, { outs, m.to } }) do
-      local name = tb.sensor{ name = tb.sensor_name("q.", pair[2]), kind = "queue", quantity = "count",
-                              lane = pair[2], period_s = 1, fault = "dead", fault_at_s = 300 }
-      pair[1][#pair[1] + 1] = name
-      sensors[#sensors + 1] = name
-    end
-  end
-  params["in_" .. ph.index], params["out_" .. ph.index] = table.concat(ins, " "), table.concat(outs, " ")
-end
-params.phases = table.concat(phases, " ")
-city.control.attach{ file = "controllers/max_pressure.lua", name = "blind",
-                     actuators = { "sig." .. lights[3] }, sensors = sensors, params = params, period = 1,
-                     stale_s = 20 }
+local params, sensors = tb.queue_wiring(lights[3], { fault = "dead", fault_at_s = 300 })
+params.signal, params.slot = "sig." .. lights[3], 5
+city.control.attach{ file = "controllers/max_pressure.lua", name = "blind", actuators = { "sig." .. lights[3] },
+                     sensors = sensors, params = params, period = 1, stale_s = 20 }
 
 -- When each actuator went to its safe default (and its light to its plan).
 local safe_at = {}

@@ -7,6 +7,9 @@
 #  - the broker's round trip (publish -> receive, QoS 1).
 #   scripts/bench_control.sh [BUILD_DIR] [PERIODS]   (default build-bench, 20000; an existing
 #   BUILD_DIR is used as configured)
+# Each period is four one-way messages between three processes (clock, command, acknowledgement,
+# done), so on a machine whose cores are busy the figure measures the scheduler's queue: there,
+# `chrt -f 5 scripts/bench_control.sh` measures the pipeline itself.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-"$root/build-bench"}

@@ -74,7 +74,7 @@ static void test_default_scenario(void **state)
 {
     (void)state;
     expect_hash("scenarios/default.lua", run_hash(CITY_SOURCE_DIR "/scenarios/default.lua", NULL),
-                0x7f2e648459908d78ull);
+                0x90b0a286cf9b97a6ull);
 }
 
 static void test_heatwave_day(void **state)

@@ -4,7 +4,7 @@
  * streetlights save energy and are full on when someone was seen;
  * heat-wave demand response cuts the feeder peak; peak shaving with PV
  * self-consumption cuts the peak and the export; the fine-dust response
- * lowers walkers' exposure to traffic dust; the resilience drill
+ * lowers the traffic dust along a sidewalk; the resilience drill
  * puts each actuator in its safe default within its set time. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -88,7 +88,7 @@ static void test_fine_dust_response(void **state)
     (void)state;
     CityScenario *sc = run("fine_dust_response.lua");
     const double base = kpi(sc, "walker_traffic_pm25_base_ug_m3"), resp = kpi(sc, "walker_traffic_pm25_response_ug_m3");
-    printf("fine-dust response: walkers' traffic PM2.5 %.2f ug/m3 without, %.2f with; %g trucks not driven\n", base,
+    printf("fine-dust response: sidewalk traffic PM2.5 %.2f ug/m3 without, %.2f with; %g trucks not driven\n", base,
            resp, kpi(sc, "trucks_not_driven"));
     assert_true(resp < 0.85 * base);
     /* 100 trucks/h each way from about 1400 s to 7200 s: some 320 trips not made */

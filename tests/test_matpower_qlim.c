@@ -96,19 +96,19 @@ static void test_cli_flag(void **state)
 {
     (void)state;
     const char *args[] = {"pf", MP_DATA "mp_qlim.m", "--enforce-q-lims", "--print-flows", NULL};
-    CityTestRun r = city_test_run(args, 60);
+    CityTestRun r = city_test_run(args, 600);
     assert_int_equal(r.exit_code, 0);
     assert_non_null(strstr(r.out, "# enforce_q_lims 1 q_limited_gens 3\n"));
     assert_non_null(strstr(r.out, "GEN 2 3 50.00000000 15.00000000 Q_limit\n"));
     assert_non_null(strstr(r.out, "|     Generator Data"));
     city_test_run_free(&r);
     const char *bad[] = {"pf", MP_DATA "mp_qlim.m", "--enforce-q-lims=3", NULL};
-    r = city_test_run(bad, 60);
+    r = city_test_run(bad, 600);
     assert_int_equal(r.exit_code, 2);
     assert_non_null(strstr(r.err, "unknown option '--enforce-q-lims=3'"));
     city_test_run_free(&r);
     const char *inf[] = {"pf", MP_DATA "mp_qlim_infeasible.m", "--enforce-q-lims", NULL};
-    r = city_test_run(inf, 60);
+    r = city_test_run(inf, 600);
     assert_int_equal(r.exit_code, 2);
     assert_non_null(strstr(r.err, "infeasible"));
     assert_true(r.out[0] == '\0');
@@ -130,13 +130,13 @@ static void test_scenario_option(void **state)
                                            "assert(r.q_limited == 3 and r.iterations == 9 and r.min_vm_bus == 3)\n"
                                            "assert(math.abs(r.min_vm_pu - 0.9567294394) < 1e-6)\n"));
     const char *args[] = {"run", path, "--quiet", "--out", out, NULL};
-    CityTestRun r = city_test_run(args, 60);
+    CityTestRun r = city_test_run(args, 600);
     if (r.exit_code != 0)
         fprintf(stderr, "%s", r.err);
     assert_int_equal(r.exit_code, 0);
     city_test_run_free(&r);
     assert_true(city_test_write_file(path, "city.grid.config{ enforce_q_lims = 3 }\n"));
-    r = city_test_run(args, 60);
+    r = city_test_run(args, 600);
     assert_int_equal(r.exit_code, 2);
     assert_non_null(strstr(r.err, "enforce_q_lims must be 0 (off), 1 (all at once) or 2 (one at a time)"));
     city_test_run_free(&r);
@@ -168,7 +168,7 @@ static void test_printpf_tables(void **state)
         snprintf(ref_path, sizeof ref_path, MP_DATA "ref/%s.printpf.txt", cases[i]);
         const bool qlim = strcmp(cases[i], "mp_qlim") == 0;
         const char *args[] = {"pf", path, "--print-flows", qlim ? "--enforce-q-lims" : NULL, NULL};
-        CityTestRun r = city_test_run(args, 60);
+        CityTestRun r = city_test_run(args, 600);
         assert_int_equal(r.exit_code, 0);
         char *ref = city_test_read_file(ref_path, NULL);
         assert_non_null(ref);

@@ -148,37 +148,28 @@ static void stop(pid_t pid, int sig)
     wait_child(pid, PROC_TIMEOUT_S);
 }
 
-/* The agent for peak_shave (file: .lua or .so) named ps on SITE. */
-static pid_t start_agent(const char *dir, int port, const char *file)
+/* citylab-agent FILE --lockstep --quiet on SITE, then the arguments in more (NULL-terminated). */
+static pid_t start_lockstep_agent(const char *dir, int port, const char *file, const char *const *more)
 {
     static char url[64], out[1024], err[1024];
     snprintf(url, sizeof url, "mqtt://127.0.0.1:%d", port);
     snprintf(out, sizeof out, "%s/agent.out", dir);
     snprintf(err, sizeof err, "%s/agent.err", dir);
-    const char *argv[] = {CITYLAB_AGENT_BIN,
-                          file,
-                          "--broker",
-                          url,
-                          "--site",
-                          SITE,
-                          "--name",
-                          "ps",
-                          "--lockstep",
-                          "--quiet",
-                          "--sensor",
-                          "feeder",
-                          "--param",
-                          "sensor=feeder",
-                          "--param",
-                          "battery=bat",
-                          "--param",
-                          "limit_kw=450",
-                          "--param",
-                          "floor_kw=300",
-                          "--param",
-                          "power_kw=150",
-                          NULL};
+    const char *argv[40] = {CITYLAB_AGENT_BIN, file, "--broker", url, "--site", SITE, "--lockstep", "--quiet"};
+    int n = 8;
+    for (int k = 0; more && more[k] && n < 39; k++)
+        argv[n++] = more[k];
+    argv[n] = NULL;
     return spawn(argv, out, err);
+}
+
+/* The agent for peak_shave (file: .lua or .so) named ps on SITE. */
+static pid_t start_agent(const char *dir, int port, const char *file)
+{
+    static const char *const more[] = {"--name",        "ps",           "--sensor",    "feeder",       "--param",
+                                       "sensor=feeder", "--param",      "battery=bat", "--param",      "limit_kw=450",
+                                       "--param",       "floor_kw=300", "--param",     "power_kw=150", NULL};
+    return start_lockstep_agent(dir, port, file, more);
 }
 
 /* citylab run SCENARIO --out DIR/OUT [--bridge URL [--bridge-all]] [--param controller=FILE] in the background. */
@@ -446,14 +437,10 @@ static void test_rejections(void **state)
 
     const int port = free_port();
     pid_t broker = start_broker(dir, port);
-    static char url[64], out[1024], err[1024], file[1200];
-    snprintf(url, sizeof url, "mqtt://127.0.0.1:%d", port);
-    snprintf(out, sizeof out, "%s/agent.out", dir);
-    snprintf(err, sizeof err, "%s/agent.err", dir);
+    char file[1200];
     snprintf(file, sizeof file, "%s/controllers/rogue.lua", dir);
-    const char *argv[] = {CITYLAB_AGENT_BIN, file,      "--broker", url,      "--site", SITE,
-                          "--lockstep",      "--quiet", "--sensor", "feeder", NULL};
-    pid_t agent = spawn(argv, out, err);
+    const char *const more[] = {"--sensor", "feeder", NULL};
+    pid_t agent = start_lockstep_agent(dir, port, file, more);
     Watch w;
     CityMqtt *m = watch(port, "rogue", &w);
     for (int i = 0; i < 30000 && !w.online; i++)
@@ -568,13 +555,9 @@ static void test_remote_failure(void **state)
     assert_int_equal(wait_child(local, PROC_TIMEOUT_S), 0);
     const int port = free_port();
     pid_t broker = start_broker(dir, port);
-    static char url[64], out[1024], err[1024], file[1200];
-    snprintf(url, sizeof url, "mqtt://127.0.0.1:%d", port);
-    snprintf(out, sizeof out, "%s/agent.out", dir);
-    snprintf(err, sizeof err, "%s/agent.err", dir);
+    char file[1200];
     snprintf(file, sizeof file, "%s/controllers/one.lua", dir);
-    const char *argv[] = {CITYLAB_AGENT_BIN, file, "--broker", url, "--site", SITE, "--lockstep", "--quiet", NULL};
-    pid_t agent = spawn(argv, out, err);
+    pid_t agent = start_lockstep_agent(dir, port, file, NULL);
     pid_t run = start_run(dir, path, "bridged", port, NULL);
     assert_int_equal(wait_child(run, PROC_TIMEOUT_S), 0);
     stop(agent, SIGTERM);
@@ -657,6 +640,157 @@ static void test_tls_and_password(void **state)
     const CityMqttOptions no_ca = {.url = "mqtts://127.0.0.1:1", .client_id = "x"};
     assert_null(city_mqtt_create(&no_ca, on_watch, &w, why, sizeof why));
     assert_non_null(strstr(why, "--cafile"));
+}
+
+/* A fake device for field mode: the commands it receives, acknowledged on .../state. */
+typedef struct Device {
+    CityMqtt *m;
+    int commands;
+    double first_v, last_v;
+    bool bad;
+} Device;
+
+static void on_device(void *user, const char *topic, const void *payload, size_t len)
+{
+    Device *d = user;
+    char id[CITY_NET_ID_MAX], why[256], buf[CITY_NET_MSG_MAX], state[CITY_NET_TOPIC_MAX];
+    CityNetCommand c;
+    if (city_net_topic_parse(SITE, topic, id, sizeof id) != CITY_TOPIC_SET)
+        return;
+    if (!city_net_command_parse(payload, len, &c, why, sizeof why) || c.x_ms != -1 || c.seq != -1) {
+        d->bad = true; /* field commands carry no exchange */
+        return;
+    }
+    if (d->commands++ == 0)
+        d->first_v = c.value;
+    d->last_v = c.value;
+    const CityNetState st = {c.value, c.issued_ms, "ack", "", -1, -1};
+    size_t n = city_net_state_format(buf, sizeof buf, &st);
+    city_net_topic(state, sizeof state, SITE, CITY_TOPIC_STATE, id);
+    city_mqtt_publish(d->m, state, buf, n, false);
+}
+
+/* Field mode: wall time, a device that answers. The agent reads the meter and asks the battery for what
+ * the feeder draws above the limit (500 - 450 kW); each command is acknowledged. */
+static void test_field_mode(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("mqtt_field");
+    const int port = free_port();
+    pid_t broker = start_broker(dir, port);
+    static char url[64], out[1024], err[1024];
+    snprintf(url, sizeof url, "mqtt://127.0.0.1:%d", port);
+    snprintf(out, sizeof out, "%s/agent.out", dir);
+    snprintf(err, sizeof err, "%s/agent.err", dir);
+    const char *argv[] = {CITYLAB_AGENT_BIN, CITY_SOURCE_DIR "/scenarios/controllers/peak_shave.lua",
+                          "--broker",        url,
+                          "--site",          SITE,
+                          "--name",          "ps",
+                          "--period",        "0.05",
+                          "--quiet",         "--sensor",
+                          "feeder",          "--param",
+                          "sensor=feeder",   "--param",
+                          "battery=bat",     "--param",
+                          "limit_kw=450",    "--param",
+                          "floor_kw=300",    "--param",
+                          "power_kw=150",    NULL};
+    pid_t agent = spawn(argv, out, err);
+    char sets[CITY_NET_TOPIC_MAX], status[CITY_NET_TOPIC_MAX], why[256];
+    city_net_topic(sets, sizeof sets, SITE, CITY_TOPIC_SET, "+");
+    city_net_topic(status, sizeof status, SITE, CITY_TOPIC_STATUS, "ps");
+    Device d = {0};
+    const char *subs[] = {sets};
+    const CityMqttOptions o = {
+        .url = url, .client_id = "citylab-test-device", .subscriptions = subs, .n_subscriptions = 1};
+    d.m = city_mqtt_create(&o, on_device, &d, why, sizeof why);
+    assert_non_null(d.m);
+    Watch w;
+    CityMqtt *wm = watch(port, "ps", &w);
+    for (int i = 0; i < 30000 && !(w.online && city_mqtt_ready(d.m)); i++) {
+        city_mqtt_poll(wm, 5);
+        city_mqtt_poll(d.m, 5);
+    }
+    assert_true(w.online);
+    CityReading r;
+    char buf[CITY_NET_MSG_MAX], topic[CITY_NET_TOPIC_MAX];
+    city_reading_init(&r, "feeder", CITY_QTY_POWER, 500.0, 1000, 1000, CITY_QUALITY_GOOD);
+    size_t n = city_net_reading_format(buf, sizeof buf, &r);
+    city_net_topic(topic, sizeof topic, SITE, CITY_TOPIC_SENSOR, "feeder");
+    assert_true(city_mqtt_publish(d.m, topic, buf, n, true));
+    for (int i = 0; i < 60000 && d.commands < 4; i++) /* the 4th comes once the 3rd's ack is in */
+        city_mqtt_poll(d.m, 5);
+    assert_true(d.commands >= 4);
+    assert_false(d.bad);
+    /* the first asks for 50 kW; the meter still says 500 with 50 kW set (load 550): 100, then 150 (its
+     * power), and 150 from then on */
+    assert_true(d.first_v == 50.0);
+    assert_true(d.last_v == 150.0);
+    city_mqtt_destroy(wm);
+    city_mqtt_destroy(d.m);
+    stop(agent, SIGTERM);
+    stop(broker, SIGTERM);
+    char *ao = read_in(dir, "agent.out");
+    assert_int_equal(counter(ao, "readings"), 1);
+    assert_true(counter(ao, "(acks") >= 3);
+    assert_int_equal(counter(ao, "timeouts"), 0);
+    free(ao);
+}
+
+/* Bad input to the agent: one line on stderr naming what and how to fix, exit 2. */
+static void test_agent_bad_input(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("mqtt_agent_cli");
+    const char *lua = CITY_SOURCE_DIR "/scenarios/controllers/peak_shave.lua";
+    const struct {
+        const char *argv[12];
+        const char *says;
+    } cases[] = {
+        {{CITYLAB_AGENT_BIN, "/nonexistent/x.lua", "--broker", "mqtt://127.0.0.1:1", "--site", "lab", NULL},
+         "cannot read the controller file"},
+        {{CITYLAB_AGENT_BIN, lua, "--site", "lab", NULL}, "give --broker"},
+        {{CITYLAB_AGENT_BIN, lua, "--broker", "http://x:1", "--site", "lab", NULL}, "is not a URL"},
+        {{CITYLAB_AGENT_BIN, lua, "--broker", "mqtt://127.0.0.1:1", "--site", "a/b", NULL}, "--site 'a/b'"},
+        {{CITYLAB_AGENT_BIN, lua, "--broker", "mqtt://127.0.0.1:1", "--site", "lab", "--period", "0", NULL},
+         "--period '0'"},
+        {{CITYLAB_AGENT_BIN, lua, "--broker", "mqtt://127.0.0.1:1", "--site", "lab", "--cafile", "ca.crt", NULL},
+         "need an mqtts://"},
+        {{CITYLAB_AGENT_BIN, lua, "--broker", "mqtt://127.0.0.1:1", "--site", "lab", "--bogus", "1", NULL},
+         "unknown option '--bogus'"},
+    };
+    char out[1200], err[1200];
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(err, sizeof err, "%s/err", dir);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pid_t pid = spawn(cases[i].argv, out, err);
+        assert_int_equal(wait_child(pid, PROC_TIMEOUT_S), 2);
+        char *e = read_in(dir, "err");
+        if (!strstr(e, cases[i].says))
+            fail_msg("case %zu: '%s' does not say '%s'", i, e, cases[i].says);
+        int lines = 0;
+        for (const char *p = e; *p; p++)
+            lines += *p == '\n';
+        assert_int_equal(lines, 1);
+        free(e);
+    }
+    /* and to citylab run's bridge flags */
+    const char *scenario = CITY_SOURCE_DIR "/scenarios/peak_shave.lua";
+    const struct {
+        const char *args[8];
+        const char *says;
+    } run_cases[] = {
+        {{"run", scenario, "--bridge", "http://x:1", NULL}, "--bridge 'http://x:1' is not valid"},
+        {{"run", scenario, "--bridge-all", NULL}, "go with --bridge"},
+        {{"run", scenario, "--bridge", "mqtt://127.0.0.1:1", "--site", "a+b", NULL}, "--site 'a+b'"},
+        {{"view", scenario, "--bridge", "mqtt://127.0.0.1:1", NULL}, "applies to citylab run only"},
+    };
+    for (size_t i = 0; i < sizeof run_cases / sizeof run_cases[0]; i++) {
+        CityTestRun r = city_test_run(run_cases[i].args, PROC_TIMEOUT_S);
+        assert_int_equal(r.exit_code, 2);
+        if (!strstr(r.err, run_cases[i].says))
+            fail_msg("run case %zu: '%s' does not say '%s'", i, r.err, run_cases[i].says);
+        city_test_run_free(&r);
+    }
 }
 
 /* ---- payloads ---- */
@@ -744,6 +878,8 @@ int main(void)
         cmocka_unit_test_teardown(test_missed_periods, kill_children),
         cmocka_unit_test_teardown(test_remote_failure, kill_children),
         cmocka_unit_test_teardown(test_tls_and_password, kill_children),
+        cmocka_unit_test_teardown(test_field_mode, kill_children),
+        cmocka_unit_test_teardown(test_agent_bad_input, kill_children),
         cmocka_unit_test_teardown(test_payload_formats, kill_children),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

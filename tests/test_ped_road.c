@@ -18,7 +18,10 @@
  *  - zebra with yielding off: people still expect drivers to stop, drivers
  *    do not: conflicts with TTC under 1.5 s appear (at least one per 5
  *    minutes at these flows);
- *  - one seed, the same conflicts.csv byte for byte. */
+ *  - one seed, the same conflicts.csv byte for byte;
+ *  - red walkers: with a share of 0 nobody is on the signalised crossing
+ *    8 s into its red; with 0.5 people are (they step on in gaps) and
+ *    nobody is hit (drivers yield to a person on the crossing). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -83,7 +86,14 @@ static void ped_flows(Bed *b, double x, double pph)
     assert_int_equal(city_ped_flow_add(b->ped, &back), CITY_OK);
 }
 
+static Bed bed_with(uint64_t seed, bool yield, double red_walkers, double x, double vph, double pph);
+
 static Bed bed(uint64_t seed, bool yield, double x, double vph, double pph)
+{
+    return bed_with(seed, yield, 0.0, x, vph, pph);
+}
+
+static Bed bed_with(uint64_t seed, bool yield, double red_walkers, double x, double vph, double pph)
 {
     Bed b = {0};
     CityWorldConfig cfg = {.seed = seed, .dt_ms = 100};
@@ -97,6 +107,7 @@ static Bed bed(uint64_t seed, bool yield, double x, double vph, double pph)
     CityPedParams p;
     city_ped_params_defaults(&p);
     p.yield = yield;
+    p.red_walker_share = red_walkers;
     p.walk_output = false;
     assert_int_equal(city_ped_create(b.w, &p, &b.ped), CITY_OK);
     CitySumoWalkInfo info;
@@ -229,6 +240,43 @@ static void test_same_seed_same_csv(void **state)
     free(c);
 }
 
+/* Person-ticks on the signalised crossing more than 8 s into its red: a
+ * walker who stepped on at the end of green is off by then (6.4 m at
+ * >= 1 m/s), so these are red walkers. */
+static int64_t on_red(double red_walkers)
+{
+    Bed b = bed_with(21, true, red_walkers, 150.0, 300, 600);
+    int32_t k = city_ped_crossing_find(b.ped, ":A_c0");
+    const CityPedCrossingDef *z = city_ped_crossing_get(b.ped, k);
+    int32_t tls = city_road_net_find_tls(city_road_net(b.road), "A");
+    int64_t end = city_world_ticks_for(b.w, 900), n = 0, red_ticks = 0;
+    while (city_world_tick(b.w) < end) {
+        assert_int_equal(city_world_step(b.w), CITY_OK);
+        bool red = city_road_tls_state(b.road, tls)[2] != 'G';
+        red_ticks = red ? red_ticks + 1 : 0;
+        if (red_ticks < 80)
+            continue;
+        for (size_t i = 0; i < city_ped_count(b.ped); i++) {
+            CityPedView v;
+            city_ped_at(b.ped, i, &v);
+            n += v.area >= z->first_area && v.area <= z->last_area;
+        }
+    }
+    printf("red walkers %.1f: %lld person-ticks on the crossing 8 s into red, collisions %.0f\n", red_walkers,
+           (long long)n, kpi(&b, "collisions"));
+    assert_true(kpi(&b, "collisions") == 0);
+    city_world_destroy(b.w);
+    return n;
+}
+
+/* Nobody crosses on red unless the scenario sets a share of red walkers. */
+static void test_red_walkers(void **state)
+{
+    (void)state;
+    assert_int_equal(on_red(0.0), 0);
+    assert_true(on_red(0.5) > 100);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,6 +284,7 @@ int main(void)
         cmocka_unit_test(test_zebra_vehicles_stop),
         cmocka_unit_test(test_zebra_no_yield_conflicts),
         cmocka_unit_test(test_same_seed_same_csv),
+        cmocka_unit_test(test_red_walkers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -101,71 +101,45 @@ static void check_case(const char *net_path, const char *routes, int dt_ms)
     assert_true((double)s.teleports <= sumo.teleports);
 }
 
-static void test_center_1s(void **state)
-{
-    (void)state;
-    check_case(REAL_DIR "/center.net.xml", "center-p6.rou.xml", 1000);
-}
+/* One validation run: network, routes and step; heavy runs are left to
+ * the Release build. */
+typedef struct RealCase {
+    const char *net_path, *routes;
+    int dt_ms;
+    bool heavy;
+} RealCase;
 
-static void test_center_01s(void **state)
+static void test_case(void **state)
 {
-    (void)state;
-    check_case(REAL_DIR "/center.net.xml", "center-p6.rou.xml", 100);
-}
-
-static void test_east_1s(void **state)
-{
-    (void)state;
-    check_case(REAL_DIR "/east.net.xml", "east-p2.rou.xml", 1000);
-}
-
-static void test_east_01s(void **state)
-{
-    (void)state;
-    check_case(REAL_DIR "/east.net.xml", "east-p2.rou.xml", 100);
-}
-
-static void test_jamsil_1s(void **state)
-{
-    (void)state;
-    if (!HEAVY_CASES)
+    const RealCase *c = *state;
+    if (c->heavy && !HEAVY_CASES)
         skip();
-    check_case(CITY_SOURCE_DIR "/assets/jamsil/jamsil.net.xml", "jamsil-p2.rou.xml", 1000);
+    check_case(c->net_path, c->routes, c->dt_ms);
 }
 
-static void test_jamsil_01s(void **state)
-{
-    (void)state;
-    if (!HEAVY_CASES)
-        skip();
-    check_case(CITY_SOURCE_DIR "/assets/jamsil/jamsil.net.xml", "jamsil-p2.rou.xml", 100);
-}
+#define JAMSIL_NET CITY_SOURCE_DIR "/assets/jamsil/jamsil.net.xml"
 
-/* One vehicle a second on Jamsil: queues on Songpa-daero (426094557#*)
- * cross chains of short lanes between joined junctions, several lines in
- * one 1 s step. */
-static void test_jamsil_p1_1s(void **state)
-{
-    (void)state;
-    if (!HEAVY_CASES)
-        skip();
-    check_case(CITY_SOURCE_DIR "/assets/jamsil/jamsil.net.xml", "jamsil-p1.rou.xml", 1000);
-}
-
-static void test_jamsil_p1_01s(void **state)
-{
-    (void)state;
-    if (!HEAVY_CASES)
-        skip();
-    check_case(CITY_SOURCE_DIR "/assets/jamsil/jamsil.net.xml", "jamsil-p1.rou.xml", 100);
-}
+/* jamsil-p1, one vehicle a second on Jamsil: queues on Songpa-daero
+ * (426094557#*) cross chains of short lanes between joined junctions,
+ * several lines in one 1 s step. */
+static RealCase cases[] = {
+    {REAL_DIR "/center.net.xml", "center-p6.rou.xml", 1000, false},
+    {REAL_DIR "/center.net.xml", "center-p6.rou.xml", 100, false},
+    {REAL_DIR "/east.net.xml", "east-p2.rou.xml", 1000, false},
+    {REAL_DIR "/east.net.xml", "east-p2.rou.xml", 100, false},
+    {JAMSIL_NET, "jamsil-p2.rou.xml", 1000, true},
+    {JAMSIL_NET, "jamsil-p2.rou.xml", 100, true},
+    {JAMSIL_NET, "jamsil-p1.rou.xml", 1000, true},
+    {JAMSIL_NET, "jamsil-p1.rou.xml", 100, true},
+};
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_center_1s),    cmocka_unit_test(test_center_01s),    cmocka_unit_test(test_east_1s),
-        cmocka_unit_test(test_east_01s),     cmocka_unit_test(test_jamsil_1s),     cmocka_unit_test(test_jamsil_01s),
-        cmocka_unit_test(test_jamsil_p1_1s), cmocka_unit_test(test_jamsil_p1_01s),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    struct CMUnitTest tests[sizeof cases / sizeof cases[0]];
+    char names[sizeof cases / sizeof cases[0]][64];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(names[i], sizeof names[i], "%s at %d ms", cases[i].routes, cases[i].dt_ms);
+        tests[i] = (struct CMUnitTest){names[i], test_case, NULL, NULL, &cases[i]};
+    }
+    return _cmocka_run_group_tests("test_road_real", tests, sizeof tests / sizeof tests[0], NULL, NULL);
 }

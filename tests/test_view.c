@@ -311,6 +311,72 @@ static void test_labels_follow_state(void **state)
     city_scenario_destroy(sc);
 }
 
+/* The sensor layer: a working sensor in its kind's colour, a failed one
+ * grey, at their positions; the inspector gives the last reading against
+ * the truth fed to it. */
+static void test_sensor_layer(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("view_sensors");
+    char path[600], net[600];
+    snprintf(net, sizeof net, "%s/grid3.net.xml", dir);
+    char *text = city_test_read_file(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", NULL);
+    assert_non_null(text);
+    assert_true(city_test_write_file(net, text));
+    free(text);
+    snprintf(path, sizeof path, "%s/sensors.lua", dir);
+    assert_true(city_test_write_file(
+        path, "city.config{ until_s = 120, dt_ms = 500 }\n"
+              "city.road.load_sumo{ net = 'grid3.net.xml' }\n"
+              "city.sensor.add{ name = 'ok1', kind = 'manual', quantity = 'temperature', x = 50, y = 50 }\n"
+              "city.sensor.add{ name = 'bad1', kind = 'manual', quantity = 'temperature', x = 150, y = 150,\n"
+              "                 fault = 'dead', fault_at_s = 20 }\n"
+              "city.every(1, function() city.sensor.feed('ok1', 'temperature', 21.5 + city.time() / 100)\n"
+              "  city.sensor.feed('bad1', 'temperature', 30) end)\n"));
+    CityScenarioOptions o = {0};
+    o.path = path;
+    o.seed = 1;
+    o.until_s = -1;
+    CityScenario *sc = NULL;
+    CityError err;
+    if (city_scenario_load(&o, &sc, &err) != CITY_OK)
+        fail_msg("%s", err.msg);
+    while (city_world_time_s(city_scenario_world(sc)) < 60)
+        assert_int_equal(city_scenario_step(sc), CITY_OK);
+    ViewCanvas *cv = view_canvas_create(640, 400, &err);
+    assert_non_null(cv);
+    View v;
+    view_init(&v, sc, cv);
+    view_render(&v);
+    SDL_Surface *surf = cv->surface;
+    float sx, sy;
+    Uint8 r, g, b;
+    view_world_to_screen(&v, 50, 50, &sx, &sy);
+    SDL_GetRGB(((Uint32 *)surf->pixels)[(int)sy * surf->pitch / 4 + (int)sx], surf->format, &r, &g, &b);
+    assert_int_equal(r, 235); /* manual sensors are light grey-white */
+    assert_int_equal(g, 235);
+    assert_int_equal(b, 235);
+    view_world_to_screen(&v, 150, 150, &sx, &sy);
+    SDL_GetRGB(((Uint32 *)surf->pixels)[(int)sy * surf->pitch / 4 + (int)sx], surf->format, &r, &g, &b);
+    assert_int_equal(r, 120); /* failed: grey */
+    assert_int_equal(g, 120);
+    assert_int_equal(b, 125);
+    char lines[12][160];
+    int n = 0;
+    view_sensor_lines(&v, view_pick_sensor(&v, 50, 50, 5), lines, &n, 12);
+    assert_int_equal(n, 2);
+    assert_non_null(strstr(lines[0], "sensor ok1 (manual)"));
+    /* sampled each second, the last at 59 s: 21.5 + 59 / 100, no noise configured */
+    assert_non_null(strstr(lines[1], "temperature 22.09 Cel, truth 22.09 (good, t 59 s)"));
+    n = 0;
+    view_sensor_lines(&v, view_pick_sensor(&v, 150, 150, 5), lines, &n, 12);
+    assert_int_equal(n, 3);
+    assert_non_null(strstr(lines[2], "FAILED since 20 s (dead)"));
+    view_free(&v);
+    view_canvas_free(cv);
+    city_scenario_destroy(sc);
+}
+
 /* ---- under Xvfb ---------------------------------------------------------- */
 
 static pid_t xvfb_pid;
@@ -550,6 +616,7 @@ int main(void)
         cmocka_unit_test(test_frames),
         cmocka_unit_test(test_no_display),
         cmocka_unit_test(test_labels_follow_state),
+        cmocka_unit_test(test_sensor_layer),
         cmocka_unit_test(test_window_is_the_screenshot),
         cmocka_unit_test(test_window_renders_and_quits),
         cmocka_unit_test(test_view_matches_headless),

@@ -24,10 +24,15 @@ end
 local cur = 1     -- position of the green being served
 local decide_at = 0
 
+local seen = {} -- queues read at this decision, by detector
+
 local function queue(name)
+  local x = seen[name]
+  if x then return x end
   local v, _, q = read(name)
-  if not v or q == 'bad' then return 0 end
-  return v
+  x = (v and q ~= 'bad') and v or 0
+  seen[name] = x
+  return x
 end
 
 local function pressure(ph)
@@ -45,6 +50,7 @@ end
 function step()
   local t = now()
   if t < decide_at then return end
+  seen = {}
   local best, best_p = cur, pressure(phases[cur])
   for i, ph in ipairs(phases) do
     local p = pressure(ph)

@@ -21,24 +21,22 @@ for _, p in ipairs(words(param('phases'))) do
     order[#order + 1] = d
   end
 end
-local seen = {}      -- detector name -> emergency vehicles in its last reading
 local serving = nil  -- phase held for an emergency vehicle, or nil
 local clear_at = nil -- when the served approach last saw its vehicle, s
 local preemptions = 0
 
-function init()
-  subscribe('*', function(id, value, _, quality)
-    local d = id:match('^(.*)/') or id
-    if phase_of[d] then seen[d] = (quality ~= 'bad' and value > 0) and value or 0 end
-  end)
+-- The phase of the first detector (in param order) that sees an emergency vehicle, or nil.
+local function wanted()
+  for _, d in ipairs(order) do
+    local v, _, q = read(d)
+    if v and v > 0 and q ~= 'bad' then return phase_of[d] end
+  end
+  return nil
 end
 
 function step()
   local t = now()
-  local want = nil
-  for _, d in ipairs(order) do
-    if not want and (seen[d] or 0) > 0 then want = phase_of[d] end
-  end
+  local want = wanted()
   if serving and want == serving then clear_at = t end
   if not serving and want then
     serving, clear_at = want, t

@@ -113,6 +113,66 @@ function M.in_lanes(phase, prefix)
   return names
 end
 
+-- Wiring for controllers/max_pressure.lua: a queue detector (1 s, plus the
+-- fields of `model`) on both lanes of every movement of each green phase.
+-- Returns params (phases, in_<p>, out_<p>) and the sensor names.
+function M.queue_wiring(light, model)
+  local params, phases, sensors, seen = {}, {}, {}, {}
+  local function queue(lane)
+    local def = { name = M.sensor_name("q.", lane), kind = "queue", quantity = "count", lane = lane, period_s = 1 }
+    for k, v in pairs(model or {}) do def[k] = v end
+    local name = M.sensor(def)
+    if not seen[name] then
+      seen[name] = true
+      sensors[#sensors + 1] = name
+    end
+    return name
+  end
+  for _, ph in ipairs(M.green_phases(light)) do
+    phases[#phases + 1] = ph.index
+    local ins, outs = {}, {}
+    for _, m in ipairs(ph.moves) do
+      ins[#ins + 1] = queue(m.from)
+      outs[#outs + 1] = queue(m.to)
+    end
+    params["in_" .. ph.index], params["out_" .. ph.index] = table.concat(ins, " "), table.concat(outs, " ")
+  end
+  params.phases = table.concat(phases, " ")
+  return params, sensors
+end
+
+-- Wiring for the controllers that watch each phase's approaches: a detector
+-- named prefix .. lane on every incoming lane, its definition from
+-- det(lane) (name added here). Returns params (phases, det_<p>) and the sensor names.
+function M.approach_wiring(light, prefix, det)
+  local params, phases, sensors = {}, {}, {}
+  for _, ph in ipairs(M.green_phases(light)) do
+    phases[#phases + 1] = ph.index
+    local dets = {}
+    for _, name in ipairs(M.in_lanes(ph, prefix)) do
+      local def = det(name:sub(#prefix + 1))
+      def.name = name
+      dets[#dets + 1] = M.sensor(def)
+      sensors[#sensors + 1] = name
+    end
+    params["det_" .. ph.index] = table.concat(dets, " ")
+  end
+  params.phases = table.concat(phases, " ")
+  return params, sensors
+end
+
+-- Declares the signal actuator "sig.<light>" and attaches a controller to
+-- it: o = { file =, name =, params = (wiring), extra = (more params),
+-- sensors =, stale_s =, instructions = }, control period 1 s.
+function M.attach(light, o)
+  local params = { signal = "sig." .. light }
+  for k, v in pairs(o.params or {}) do params[k] = v end
+  for k, v in pairs(o.extra or {}) do params[k] = v end
+  city.control.actuator{ name = "sig." .. light, kind = "signal", tls = light }
+  city.control.attach{ file = o.file, name = o.name, sensors = o.sensors, actuators = { "sig." .. light },
+                       params = params, period = 1, stale_s = o.stale_s, instructions = o.instructions }
+end
+
 -- Time lost against the speed limit (SUMO's timeLoss), summed per copy over
 -- its vehicles (named "<copy>.<flow>.<n>"), sampled every `every` s; and
 -- the number of distinct vehicles each copy has put on the network.

@@ -1,7 +1,9 @@
 /* citylab-agent's command line. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent.h"
 #include "city_array.h"
@@ -133,14 +135,17 @@ static int finish(AgentOptions *o)
         fprintf(stderr, "citylab-agent: give the controller file (CONTROLLER.lua or .so); see --help\n");
         return 2;
     }
+    if (access(o->file, R_OK) != 0) {
+        fprintf(stderr, "citylab-agent: %s: cannot read the controller file (%s); check the path\n", o->file,
+                strerror(errno));
+        return 2;
+    }
     if (!o->broker || !o->site) {
         fprintf(stderr, "citylab-agent: give --broker mqtt://HOST:PORT and --site NAME\n");
         return 2;
     }
-    char id[CITY_NET_ID_MAX], topic[CITY_NET_TOPIC_MAX];
-    if (!city_net_topic(topic, sizeof topic, o->site, CITY_TOPIC_SENSOR, "x") ||
-        city_net_topic_parse(o->site, topic, id, sizeof id) != CITY_TOPIC_SENSOR)
-        return bad("--site", o->site, "a topic level without '/', '+' or '#'");
+    if (!city_net_id_valid(o->site))
+        return bad("--site", o->site, "a topic level of 1 to 63 bytes without '/', '+' or '#'");
     if (!o->name) {
         const char *base = strrchr(o->file, '/');
         snprintf(o->name_buf, sizeof o->name_buf, "%s", base ? base + 1 : o->file);

@@ -63,7 +63,8 @@ static void usage_run(FILE *f, const char *command)
             "                         to the scenario's end), click:X:Y, shot:FILE.png, or a key name\n"
             "                         (space, q, f, c, w, h, 1-7, [, ], x, Left ...); e.g. \"wait:30,end,q\"\n"
             "                         x closes or reopens the selected lane, trips or restores the\n"
-            "                         selected power line; h hides or shows the panel; ? lists the keys\n"
+            "                         selected power line; h hides or shows the panel, ? lists the keys,\n"
+            "                         o folds the operator panel\n"
             "  -h, --help             this help\n"
             "\n"
             "exit codes: 0 all checks passed, 1 a check failed, 2 bad input or error\n",
@@ -339,10 +340,8 @@ static int check_bridge_flags(const char *command, const CityCliOptions *o)
     bool tls;
     if (o->bridge_url && !city_mqtt_url_parse(o->bridge_url, host, sizeof host, &port, &tls))
         return bad(command, "--bridge", o->bridge_url, "a broker URL like mqtt://127.0.0.1:1883");
-    char topic[CITY_NET_TOPIC_MAX], id[CITY_NET_ID_MAX];
-    if (o->bridge_site && (!city_net_topic(topic, sizeof topic, o->bridge_site, CITY_TOPIC_SENSOR, "x") ||
-                           city_net_topic_parse(o->bridge_site, topic, id, sizeof id) != CITY_TOPIC_SENSOR))
-        return bad(command, "--site", o->bridge_site, "a topic level without '/', '+' or '#'");
+    if (o->bridge_site && !city_net_id_valid(o->bridge_site))
+        return bad(command, "--site", o->bridge_site, "a topic level of 1 to 63 bytes without '/', '+' or '#'");
     return 0;
 }
 

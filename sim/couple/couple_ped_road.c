@@ -26,6 +26,7 @@
 #define PR_COMFORT_MPS2 3.0 /* a driver stops for a person when it takes no harder braking */
 #define PR_ACCEL_MPS2 2.6   /* a vehicle pulling away (SUMO's passenger car) */
 #define PR_STUB_M 20.0      /* a lane shorter than this between two junctions is a stub */
+#define PR_STANDING_S 5.0   /* a vehicle standing longer than this is not about to arrive */
 #define PR_CELL_M 40.0      /* grid over the crossings */
 
 static const char *const PR_NAME = "ped_road";
@@ -71,7 +72,8 @@ static CityStatus collect_people(PedRoad *pr, CityWorld *w, const CityPed *ped)
             return city_world_fail(w, CITY_ERR_NOMEM, "out of memory following people at crossings");
         pr->near[pr->n_near++] = (PrNear){c, city_id_pack(v.id), v.x_m, v.y_m, v.vx_mps, v.vy_mps, v.radius_m, on};
     }
-    qsort(pr->near, (size_t)pr->n_near, sizeof *pr->near, cmp_near);
+    if (pr->n_near > 1)
+        qsort(pr->near, (size_t)pr->n_near, sizeof *pr->near, cmp_near);
     const double share = city_ped_params(ped)->red_walker_share;
     for (int32_t k = 0, i = 0; k <= pr->n_x; k++) {
         pr->near_first[k] = i;
@@ -197,10 +199,15 @@ static void approach(PrCrossing *x, const CityRoadNet *net, const CityVehicleVie
     bool foe = link >= 0 && crosses(x, link), feeds = false;
     for (int32_t b = x->n_foes; link >= 0 && b < x->n_block && !feeds; b++)
         feeds = x->block[b] == link; /* in a junction just before it, beyond a stub */
-    if (((foe || feeds) && net->edges[net->lanes[v->lane].edge].internal) || on_crossing(x, v)) {
+    /* a vehicle that has stood for a while (a queue, a car waiting to
+     * turn) is not about to arrive: people cross in front of it */
+    bool standing = v->speed_mps < 0.5 && v->halt_s > PR_STANDING_S;
+    if ((!standing && (foe || feeds) && net->edges[net->lanes[v->lane].edge].internal) || on_crossing(x, v)) {
         x->tta_any_s = x->tta_nostop_s = 0.0;
         return;
     }
+    if (standing)
+        return;
     double sc = fmin(fmax(s, 0.0), x->len_m); /* nearest point of the centre line */
     double dx = x->x1 + x->ux * sc - v->xy.x, dy = x->y1 + x->uy * sc - v->xy.y;
     double d = fmax(0.0, hypot(dx, dy) - x->half_w_m);
@@ -274,6 +281,21 @@ static CityStatus follow_vehicles(PedRoad *pr, CityWorld *w, const CityRoad *roa
     return CITY_OK;
 }
 
+/* Opens or closes a crossing's doors, for those stepping on only, as x->open says. */
+static CityStatus apply_doors(CityPed *ped, const PrCrossing *x)
+{
+    const bool open = x->open != 0;
+    for (int k = 0; k < 2; k++) {
+        if (x->door[k] < 0)
+            continue;
+        CityStatus st =
+            city_ped_door_set_open_ways(ped, x->door[k], x->in_ab[k] ? open : true, x->in_ab[k] ? true : open);
+        if (st != CITY_OK)
+            return st;
+    }
+    return CITY_OK;
+}
+
 /* Step 4 for one crossing: open or close its doors for those stepping on. */
 static CityStatus set_doors(PedRoad *pr, CityPed *ped, const CityRoad *road, PrCrossing *x)
 {
@@ -289,15 +311,7 @@ static CityStatus set_doors(PedRoad *pr, CityPed *ped, const CityRoad *road, PrC
     if (x->open == (int8_t)open)
         return CITY_OK;
     x->open = (int8_t)open;
-    for (int k = 0; k < 2; k++) {
-        if (x->door[k] < 0)
-            continue;
-        CityStatus st =
-            city_ped_door_set_open_ways(ped, x->door[k], x->in_ab[k] ? open : true, x->in_ab[k] ? true : open);
-        if (st != CITY_OK)
-            return st;
-    }
-    return CITY_OK;
+    return apply_doors(ped, x);
 }
 
 /* Step 4: doors, then the links to block (those no longer wanted are freed). */
@@ -391,6 +405,27 @@ static void pr_hash(const CityWorld *w, const void *self, CityHash *h)
     }
     for (int32_t i = 0; i < pr->n_blocked; i++)
         city_hash_u64(h, (uint64_t)pr->blocked[i]);
+}
+
+static CityStatus pr_save_hook(const CityWorld *w, const void *self, CityStateWriter *out)
+{
+    (void)w;
+    return pr_save(self, out);
+}
+
+/* Reads the state back, then gives the domains the doors and blocked links it implies. */
+static CityStatus pr_load_hook(CityWorld *w, void *self, CityStateReader *in)
+{
+    PedRoad *pr = self;
+    CityStatus st = pr_load(pr, w, in);
+    CityPed *ped = city_ped_of(w);
+    CityRoad *road = city_road_of(w);
+    for (int32_t i = 0; st == CITY_OK && i < pr->n_x; i++)
+        if (pr->x[i].open >= 0)
+            st = apply_doors(ped, &pr->x[i]);
+    for (int32_t i = 0; st == CITY_OK && i < pr->n_blocked; i++)
+        st = city_road_link_set_blocked(road, pr->blocked[i], true);
+    return st;
 }
 
 static void pr_destroy(void *self)
@@ -600,7 +635,8 @@ CityStatus couple_ped_road_attach(CityWorld *w, const char *name)
         pr_destroy(pr);
         return city_world_fail(w, st, "out of memory attaching %s", name);
     }
-    CitySubsystemDef def = {name, CITY_PHASE_CONTROL, 1, 0, pr_step, pr_hash, pr_destroy, pr_finish, NULL, NULL};
+    CitySubsystemDef def = {name,      CITY_PHASE_CONTROL, 1,           0, pr_step, pr_hash, pr_destroy,
+                            pr_finish, pr_save_hook,       pr_load_hook};
     st = city_world_add_subsystem(w, &def, pr);
     if (st != CITY_OK)
         pr_destroy(pr);

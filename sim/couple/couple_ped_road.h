@@ -7,6 +7,7 @@
 #include "city_ped.h"
 #include "city_ped_road.h"
 #include "city_road.h"
+#include "city_state.h"
 
 #define PR_RECENT 256 /* conflicts kept for the viewer */
 
@@ -114,5 +115,9 @@ CityStatus pr_pet(PedRoad *pr, const CityWorld *w, int32_t c, bool vehicle, uint
 /* Closes encounters not seen this tick: rows, marks, KPIs. */
 CityStatus pr_close(PedRoad *pr, CityWorld *w, const CityPed *ped, const CityRoad *road, bool all);
 void pr_safety_free(PedRoad *pr);
+
+/* couple_ped_state.c: checkpoints (pr_load sets the world error on a damaged one) */
+CityStatus pr_save(const PedRoad *pr, CityStateWriter *out);
+CityStatus pr_load(PedRoad *pr, CityWorld *w, CityStateReader *in);
 
 #endif

@@ -167,8 +167,10 @@ CityStatus pr_pet(PedRoad *pr, const CityWorld *w, int32_t c, bool vehicle, uint
         int32_t k = 0;
         while (k < q->n && now - q->a[k].time_s > keep)
             k++;
-        memmove(q->a, q->a + k, (size_t)(q->n - k) * sizeof *q->a);
-        q->n -= k;
+        if (k > 0) {
+            memmove(q->a, q->a + k, (size_t)(q->n - k) * sizeof *q->a);
+            q->n -= k;
+        }
     }
     const double strip = PR_HALF_WIDTH_M + PR_PET_STRIP_M;
     for (int32_t k = other->n - 1; k >= 0; k--) { /* newest first: the least PET per party */

@@ -306,7 +306,8 @@ static int sandbox_pairs(lua_State *L)
         k->str = t == LUA_TSTRING ? lua_tolstring(L, -1, &k->len) : NULL;
         lua_pop(L, 1);
     }
-    qsort(keys, (size_t)n, sizeof *keys, compare_keys);
+    if (n > 1) /* qsort must not get the NULL of an empty table, even for 0 items */
+        qsort(keys, (size_t)n, sizeof *keys, compare_keys);
     lua_createtable(L, n, 0); /* sorted keys, index 3 */
     for (int i = 0; i < n; i++) {
         lua_rawgeti(L, 2, keys[i].pos);

@@ -48,6 +48,11 @@ static bool id_level(const char *s, size_t n, size_t cap)
     return true;
 }
 
+bool city_net_id_valid(const char *s)
+{
+    return id_level(s, strlen(s), CITY_NET_ID_MAX);
+}
+
 CityNetTopic city_net_topic_parse(const char *site, const char *topic, char *id, size_t id_len)
 {
     char prefix[CITY_NET_TOPIC_MAX];

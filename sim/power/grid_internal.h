@@ -51,6 +51,13 @@ typedef struct GridPf {
     uint64_t jac_for;  /* class signature the Jacobian pattern belongs to */
     klu_symbolic *sym; /* symbolic analysis, reused while the pattern holds */
     klu_numeric *num;  /* numeric factors, refactored in place */
+    double *jx_piv;    /* Jacobian values of num's last fresh klu_factor, which chose its pivots (jp[nj]) */
+    /* Factors from a checkpoint, rebuilt at the next solve so chord steps
+     * resume bit for bit: the values whose factorisation chose the pivots,
+     * the values of the last refactorisation, their count and signature. */
+    double *ck_piv, *ck_jx;
+    size_t ck_nnz;
+    uint64_t ck_sig, ck_built_for;
     klu_common common;
     double *rhs;             /* mismatch / Newton step (nj) */
     double complex *v;       /* bus voltages during a solve */

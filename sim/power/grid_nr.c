@@ -16,6 +16,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "grid_internal.h"
 
@@ -138,8 +139,14 @@ static CityStatus factor(CityGrid *g, int32_t iter)
     GridPf *pf = &g->pf;
     if (pf->num && !klu_refactor(pf->jp, pf->ji, pf->jx, pf->sym, pf->num, &pf->common))
         klu_free_numeric(&pf->num, &pf->common);
-    if (!pf->num)
+    if (!pf->num) {
         pf->num = klu_factor(pf->jp, pf->ji, pf->jx, pf->sym, &pf->common);
+        /* kept for checkpoints: a restore factors these again to get the same pivots */
+        const size_t nnz = (size_t)pf->jp[pf->nj];
+        free(pf->jx_piv);
+        if (pf->num && (pf->jx_piv = malloc(nnz * sizeof *pf->jx_piv)))
+            memcpy(pf->jx_piv, pf->jx, nnz * sizeof *pf->jx_piv);
+    }
     if (!pf->num)
         return grid_fail(g, CITY_ERR_NUMERIC,
                          "power flow failed: the Jacobian is singular at iteration %d (KLU status %d); a part of the "
@@ -163,6 +170,31 @@ static CityStatus not_converged(CityGrid *g, CityPfReport *r, int32_t iter, doub
                      why, (int)iter, norm, kind, (int)r->worst_bus);
 }
 
+/* After a restore: the factors the saved run held, when the restored
+ * pattern is the one they belong to (as the run would have kept them):
+ * the pivots come from factoring the values that chose them, the numbers
+ * from refactoring the last values. */
+static void restore_factors(GridPf *pf, uint64_t *sig_before)
+{
+    const size_t nnz = pf->sym ? (size_t)pf->jp[pf->nj] : 0;
+    if (pf->ck_sig == pf->jac_for && pf->ck_nnz == nnz && nnz > 0 && !pf->num) {
+        memcpy(pf->jx, pf->ck_piv, nnz * sizeof *pf->jx);
+        pf->num = klu_factor(pf->jp, pf->ji, pf->jx, pf->sym, &pf->common);
+        memcpy(pf->jx, pf->ck_jx, nnz * sizeof *pf->jx);
+        if (pf->num && klu_refactor(pf->jp, pf->ji, pf->jx, pf->sym, pf->num, &pf->common)) {
+            pf->jx_piv = pf->ck_piv;
+            pf->ck_piv = NULL;
+            *sig_before = pf->jac_for;
+        } else if (pf->num) {
+            klu_free_numeric(&pf->num, &pf->common);
+        }
+    }
+    free(pf->ck_piv);
+    free(pf->ck_jx);
+    pf->ck_piv = pf->ck_jx = NULL;
+    pf->ck_nnz = 0;
+}
+
 CityStatus grid_nr_solve(CityGrid *g, const CityPfOptions *o, CityPfReport *r)
 {
     GridPf *pf = &g->pf;
@@ -170,6 +202,8 @@ CityStatus grid_nr_solve(CityGrid *g, const CityPfOptions *o, CityPfReport *r)
     CityStatus st = jacobian_pattern(g);
     if (st != CITY_OK)
         return st;
+    if (pf->ck_jx)
+        restore_factors(pf, &sig_before);
     int32_t worst;
     char kind;
     int32_t iter = 0;

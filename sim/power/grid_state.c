@@ -3,13 +3,15 @@
  * the current period, the topology version); the network's static data
  * and the profiles come from the scenario's top level on restore. The
  * solver's cached structures are dropped and rebuilt from the restored
- * topology. The backward/forward sweep starts from the bus voltages only,
- * so it resumes bit for bit; Newton-Raphson's warm solves step on the
- * previous solve's factors, which are not saved, so after a restore its
- * first solve takes full Newton steps and agrees to the tolerance. */
+ * topology. The backward/forward sweep starts from the bus voltages only;
+ * Newton-Raphson's warm solves take chord steps on the previous solve's
+ * factors, so the Jacobian values behind them are saved too (those whose
+ * factorisation chose the pivots and those last refactored) and the next
+ * solve factors them again: both resume bit for bit. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "city_array.h"
 #include "grid_internal.h"
 
 #define PUT(arr, n) city_state_put_array(out, (arr), (size_t)(n), sizeof *(arr))
@@ -40,6 +42,12 @@ CityStatus grid_state_save(const CityGrid *g, CityStateWriter *out)
     city_state_put_f64(out, g->dev_t_s);
     city_state_put_f64(out, g->dev_dt_s);
     city_state_put_u8(out, g->dev_valid);
+    const GridPf *pf = &g->pf;
+    const size_t nnz = pf->num && pf->jx_piv ? (size_t)pf->jp[pf->nj] : 0;
+    city_state_put_u64(out, pf->jac_for);
+    city_state_put_u64(out, pf->built_for);
+    city_state_put_array(out, pf->jx_piv, nnz, sizeof *pf->jx_piv);
+    city_state_put_array(out, pf->jx, nnz, sizeof *pf->jx);
     return CITY_OK;
 }
 
@@ -69,6 +77,12 @@ CityStatus grid_state_load(CityGrid *g, CityStateReader *in)
     GET(g->bus, g->n_bus, "grid buses");
     GET(g->br, g->n_br, "grid branches");
     GET(g->gen, g->n_gen, "grid generators");
+    /* a scenario rebuilt for a restore has not solved yet: its result arrays may not exist */
+    if (!city_array_grow((void **)&g->flow, &g->cap_flow, g->n_br + 1, sizeof *g->flow) ||
+        !city_array_grow((void **)&g->energised, &g->cap_energised, g->n_bus + 1, sizeof *g->energised)) {
+        city_state_fail(in, "out of memory for the grid's results");
+        return CITY_ERR_NOMEM;
+    }
     GET(g->flow, g->n_br, "grid flows");
     GET(g->energised, g->n_bus, "grid bus states");
     g->topo_version = city_state_get_u64(in);
@@ -96,5 +110,19 @@ CityStatus grid_state_load(CityGrid *g, CityStateReader *in)
     g->dev_valid = city_state_get_u8(in);
     /* solver caches belong to the rebuilt run: rebuild them on the next solve */
     grid_pf_free(&g->pf);
+    GridPf *pf = &g->pf;
+    pf->ck_sig = city_state_get_u64(in);
+    pf->ck_built_for = city_state_get_u64(in);
+    size_t n_piv = 0, n_jx = 0;
+    pf->ck_piv = city_state_get_alloc(in, &n_piv, sizeof *pf->ck_piv);
+    pf->ck_jx = city_state_get_alloc(in, &n_jx, sizeof *pf->ck_jx);
+    if (!in->bad && n_piv != n_jx)
+        city_state_fail(in, "grid factors: %zu pivot values against %zu Jacobian values", n_piv, n_jx);
+    pf->ck_nnz = in->bad ? 0 : n_jx;
+    if (!pf->ck_nnz) {
+        free(pf->ck_piv);
+        free(pf->ck_jx);
+        pf->ck_piv = pf->ck_jx = NULL;
+    }
     return in->bad ? CITY_ERR_PARSE : CITY_OK;
 }

@@ -45,6 +45,9 @@ void grid_pf_free(GridPf *pf)
     free(pf->jp);
     free(pf->ji);
     free(pf->jx);
+    free(pf->jx_piv);
+    free(pf->ck_piv);
+    free(pf->ck_jx);
     free(pf->jpos);
     free(pf->rhs);
     free(pf->v);
@@ -106,7 +109,20 @@ CityStatus grid_ybus_build(CityGrid *g)
     if (pf->built_for == g->topo_version && pf->n == g->n_bus)
         return CITY_OK;
     int32_t n = g->n_bus;
+    /* restored factors survive the first build if their topology is the restored one */
+    GridPf ck = *pf;
+    if (ck.ck_built_for != g->topo_version) {
+        free(ck.ck_piv);
+        free(ck.ck_jx);
+        ck.ck_piv = ck.ck_jx = NULL;
+        ck.ck_nnz = 0;
+    }
+    pf->ck_piv = pf->ck_jx = NULL;
     grid_pf_free(pf);
+    pf->ck_piv = ck.ck_piv;
+    pf->ck_jx = ck.ck_jx;
+    pf->ck_nnz = ck.ck_nnz;
+    pf->ck_sig = ck.ck_sig;
     pf->n = n;
     size_t nn = (size_t)n;
     pf->yp = calloc(nn + 1, sizeof *pf->yp);

@@ -88,10 +88,12 @@ static void road_destroy(void *self)
     city_pool_destroy(&vh->pool);
     if (road->lanes && road->net)
         for (int32_t i = 0; i < road->net->n_lanes; i++)
-            free(road->lanes[i].v);
+            if (road->lanes[i].v != road->lanes[i].inl)
+                free(road->lanes[i].v);
     free(road->lanes);
     free(road->active);
     free(road->active_pos);
+    free(road->active_tmp);
     free(road->lane_closed);
     free(road->sense_count);
     free(road->sense_halting);
@@ -192,6 +194,7 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
     road->lanes = calloc((size_t)nl + 1, sizeof *road->lanes);
     road->active = calloc((size_t)nl + 1, sizeof *road->active);
     road->active_pos = malloc(((size_t)nl + 1) * sizeof *road->active_pos);
+    road->active_tmp = malloc(((size_t)nl + 1) * sizeof *road->active_tmp);
     road->lane_closed = calloc((size_t)nl + 1, sizeof *road->lane_closed);
     road->sense_count = calloc((size_t)nl + 1, sizeof *road->sense_count);
     road->sense_halting = calloc((size_t)nl + 1, sizeof *road->sense_halting);
@@ -206,10 +209,10 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
     road->signals = road_signals_create(net);
     road->router = road_router_create(net);
     road->demand = road_demand_create();
-    if (!road->lanes || !road->active || !road->active_pos || !road->lane_closed || !road->sense_count ||
-        !road->sense_halting || !road->sense_detect_s || !road->link_occupied || !road->link_eta ||
-        !road->link_eta_prev || !road->edge_stats || !road->edge_tt_s || !road->insert_block || !road->merge_head ||
-        !road->signals || !road->router || !road->demand) {
+    if (!road->lanes || !road->active || !road->active_pos || !road->active_tmp || !road->lane_closed ||
+        !road->sense_count || !road->sense_halting || !road->sense_detect_s || !road->link_occupied ||
+        !road->link_eta || !road->link_eta_prev || !road->edge_stats || !road->edge_tt_s || !road->insert_block ||
+        !road->merge_head || !road->signals || !road->router || !road->demand) {
         road_destroy(road);
         return CITY_ERR_NOMEM;
     }

@@ -55,7 +55,7 @@ static double plan_front(RoadStepCtx *x, int32_t v, double a_free, double v0, bo
     double dist = net->lanes[lane].length_m - vh->pos[v];
     double horizon = v_now * v_now / (2.0 * t->def.decel_mps2) + v_now * t->def.tau_s + 2.0 * t->def.min_gap_m + 20.0;
     double a = a_free;
-    double cap_disp = INFINITY; /* never pass a second stop line in one step */
+    double cap_disp = INFINITY; /* no farther than a line it may not cross in this step */
     int32_t ci = vh->conn[v];
     int32_t k = vh->via_pos[v]; /* -1: on the normal lane before the junction */
     int route_n = road->routes[vh->route[v]].count;

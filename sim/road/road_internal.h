@@ -24,10 +24,17 @@ typedef struct RoadRoute {
     int32_t first, count; /* edges road->route_edges[first .. +count) */
 } RoadRoute;
 
-/* Vehicles on one lane, front first: v[head .. head+n). */
+#define ROAD_LANEQ_INLINE 10 /* vehicles a lane queue holds in its own record (one cache line) */
+
+/* Vehicles on one lane, front first: v[head .. head+n). v is NULL before
+ * the lane's first vehicle, then `inl` (capacity ROAD_LANEQ_INLINE) until
+ * the queue outgrows it, then a heap array: the step walks the lanes in
+ * order and finds most queues in the record itself instead of one heap
+ * block per lane. The records never move (the array is made once). */
 typedef struct RoadLaneQ {
     int32_t *v;
     int32_t head, n, cap;
+    int32_t inl[ROAD_LANEQ_INLINE];
 } RoadLaneQ;
 
 /* A vehicle waiting to enter (departure time reached, no room yet). */
@@ -135,7 +142,9 @@ struct CityRoad {
     RoadLaneQ *lanes; /* per net lane */
     int32_t *active;  /* lanes with vehicles (in activation order) */
     int32_t n_active, cap_active;
-    int32_t *active_pos; /* lane -> position in active, -1 */
+    int32_t *active_pos;     /* lane -> position in active, -1 */
+    int32_t n_active_sorted; /* active[0 .. n) is in lane order (the rest came since the last compaction) */
+    int32_t *active_tmp;     /* merge buffer, one per lane */
     bool *lane_closed;
     uint32_t closure_epoch; /* bumped when a lane opens or closes (invalidates cached lane choices) */
 

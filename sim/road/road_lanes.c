@@ -18,11 +18,26 @@ static CityStatus lane_room(RoadLaneQ *q)
 {
     if (q->head + q->n < q->cap)
         return CITY_OK;
+    if (!q->v) {
+        q->v = q->inl;
+        q->cap = ROAD_LANEQ_INLINE;
+        q->head = 0;
+        return CITY_OK;
+    }
     if (q->head > 0) { /* slide the live part to the front before growing */
         memmove(q->v, q->v + q->head, (size_t)q->n * sizeof *q->v);
         q->head = 0;
         if (q->n < q->cap)
             return CITY_OK;
+    }
+    if (q->v == q->inl) { /* out of the record onto the heap */
+        int32_t *heap = NULL, cap = 0;
+        if (!city_array_grow((void **)&heap, &cap, 2 * ROAD_LANEQ_INLINE, sizeof *heap))
+            return CITY_ERR_NOMEM;
+        memcpy(heap, q->inl, (size_t)q->n * sizeof *heap);
+        q->v = heap;
+        q->cap = cap;
+        return CITY_OK;
     }
     return city_array_grow((void **)&q->v, &q->cap, q->n + 1, sizeof *q->v) ? CITY_OK : CITY_ERR_NOMEM;
 }
@@ -82,19 +97,44 @@ void road_lane_pop_front(CityRoad *road, int32_t lane)
         q->head = 0;
 }
 
-/* Drops emptied lanes from the active list, keeping the others' order. */
+static int lane_cmp(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Drops emptied lanes from the active list and puts the rest in lane
+ * order: the step then walks per-lane state (queues, lanes, edges) in
+ * address order instead of the order lanes filled, which on a big map
+ * costs a cache miss per lane and pass. The list stays sorted between
+ * steps, so only the lanes that filled since are sorted and merged in. */
 void road_lanes_compact_active(CityRoad *road)
 {
-    int32_t k = 0;
+    int32_t k = 0, k_sorted = 0;
     for (int32_t i = 0; i < road->n_active; i++) {
         int32_t lane = road->active[i];
         if (road->lanes[lane].n > 0) {
-            road->active_pos[lane] = k;
             road->active[k++] = lane;
+            k_sorted += i < road->n_active_sorted;
         } else { /* empty: the lights read it as such until a vehicle comes */
             road->active_pos[lane] = -1;
             road->sense_count[lane] = road->sense_halting[lane] = 0;
         }
     }
+    int32_t *a = road->active, *tmp = road->active_tmp;
+    if (k > k_sorted) {
+        qsort(a + k_sorted, (size_t)(k - k_sorted), sizeof *a, lane_cmp);
+        int32_t i = 0, j = k_sorted, o = 0;
+        while (i < k_sorted && j < k)
+            tmp[o++] = a[i] < a[j] ? a[i++] : a[j++];
+        while (i < k_sorted)
+            tmp[o++] = a[i++];
+        while (j < k)
+            tmp[o++] = a[j++];
+        memcpy(a, tmp, (size_t)k * sizeof *a);
+    }
+    for (int32_t i = 0; i < k; i++)
+        road->active_pos[a[i]] = i;
     road->n_active = k;
+    road->n_active_sorted = k;
 }

@@ -133,6 +133,10 @@ static bool load_lanes(CityRoad *road, CityStateReader *in)
     int32_t nl = road->net->n_lanes;
     for (int32_t l = 0; l < nl && !in->bad; l++) {
         RoadLaneQ *q = &road->lanes[l];
+        if (q->v == q->inl) { /* restored onto the heap */
+            q->v = NULL;
+            q->cap = 0;
+        }
         q->head = 0;
         get_grow(in, (void **)&q->v, &q->n, &q->cap, sizeof *q->v);
     }
@@ -146,6 +150,7 @@ static bool load_lanes(CityRoad *road, CityStateReader *in)
         memcpy(road->active, active, n_active * sizeof *active);
     free(active);
     road->n_active = (int32_t)n_active;
+    road->n_active_sorted = 0; /* the next compaction sorts the whole list */
     GET(road->active_pos, nl, "active lanes");
     GET(road->lane_closed, nl, "lane closures");
     road->closure_epoch = city_state_get_u32(in);

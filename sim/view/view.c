@@ -258,6 +258,8 @@ static bool handle_event(View *v, const SDL_Event *e, bool *step_once, bool *dra
             v->people_by_waiting = !v->people_by_waiting;
         else if (k == SDLK_h)
             toggle_panel(v);
+        else if (k == SDLK_o)
+            v->hide_operator = !v->hide_operator;
         else if (k == SDLK_SLASH || k == SDLK_QUESTION || k == SDLK_F1)
             v->show_keys = !v->show_keys;
         else if (k == SDLK_LEFTBRACKET && v->speed > 0)
@@ -471,8 +473,8 @@ int city_view_run(CityScenario *scenario, const CityViewOptions *options)
         fprintf(stderr,
                 "view: %lld frames in %.2f s: %.1f fps (slowest frame %.1f ms), %.1f ms of CPU per frame "
                 "(%.0f fps on a free core), sim x%.2f real time, %zu vehicles\n",
-                (long long)v.frames, v.frame_real_s, (double)v.frames / v.frame_real_s, 1000 * v.worst_frame_s,
-                cpu_ms, cpu_ms > 0 ? 1000 / cpu_ms : 0.0, v.frame_sim_s / v.frame_real_s, nveh);
+                (long long)v.frames, v.frame_real_s, (double)v.frames / v.frame_real_s, 1000 * v.worst_frame_s, cpu_ms,
+                cpu_ms > 0 ? 1000 / cpu_ms : 0.0, v.frame_sim_s / v.frame_real_s, nveh);
     }
     view_canvas_free(v.cv);
     view_free(&v);

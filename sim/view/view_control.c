@@ -66,7 +66,7 @@ static void actuator_line(const CityControl *c, int32_t a, char *line, bool *ale
 int view_operator_lines(const View *v, char lines[][160], bool alert[], int max)
 {
     const CityControl *c = city_control_of(v->world);
-    if (!c || max < 2)
+    if (!c || max < 1)
         return 0;
     int n = 0;
     CityControlStats cs;

@@ -269,7 +269,7 @@ int view_legend_bar(View *v, int x, int y, int w, SDL_Color (*color)(double f), 
     int bar_h = (int)lround(8 * v->ui), steps = 48;
     for (int k = 0; k < steps; k++) {
         float x0 = (float)(x + (double)w * k / steps), x1 = (float)(x + (double)w * (k + 1) / steps);
-        view_rect(v, x0, (float)y, x1 - x0 + 0.5f, (float)bar_h, color((k + 0.5) / steps));
+        view_rect(v, x0, (float)y, x1 - x0 + 1.0f, (float)bar_h, color((k + 0.5) / steps)); /* no gaps */
     }
     view_flush(v);
     SDL_Color dim = {170, 175, 190, 255};

@@ -132,19 +132,32 @@ int view_air_legend(View *v, int x, int y, int w)
 
 static SDL_Color kind_color(CitySensorKind k)
 {
-    static const SDL_Color c[CITY_SENSOR_KIND_COUNT] = {
-        {250, 220, 60, 255},  /* loop */
-        {240, 110, 240, 255}, /* camera */
-        {90, 230, 240, 255},  /* radar */
-        {140, 240, 140, 255}, /* air */
-        {130, 170, 255, 255}, /* weather */
-        {255, 170, 80, 255},  /* meter */
-        {90, 140, 255, 255},  /* feeder */
-        {60, 220, 160, 255},  /* charger */
-        {255, 250, 190, 255}, /* streetlight */
-        {235, 235, 235, 255}, /* manual */
-    };
-    return (unsigned)k < CITY_SENSOR_KIND_COUNT ? c[k] : c[CITY_SENSOR_MANUAL];
+    switch (k) {
+    case CITY_SENSOR_LOOP:
+        return (SDL_Color){250, 220, 60, 255};
+    case CITY_SENSOR_CAMERA:
+        return (SDL_Color){240, 110, 240, 255};
+    case CITY_SENSOR_RADAR:
+        return (SDL_Color){90, 230, 240, 255};
+    case CITY_SENSOR_AIR:
+        return (SDL_Color){140, 240, 140, 255};
+    case CITY_SENSOR_WEATHER:
+        return (SDL_Color){130, 170, 255, 255};
+    case CITY_SENSOR_METER:
+        return (SDL_Color){255, 170, 80, 255};
+    case CITY_SENSOR_FEEDER:
+        return (SDL_Color){90, 140, 255, 255};
+    case CITY_SENSOR_CHARGER:
+        return (SDL_Color){60, 220, 160, 255};
+    case CITY_SENSOR_STREETLIGHT:
+        return (SDL_Color){255, 250, 190, 255};
+    case CITY_SENSOR_QUEUE:
+        return (SDL_Color){255, 200, 140, 255};
+    case CITY_SENSOR_EMERGENCY:
+        return (SDL_Color){255, 90, 90, 255};
+    default: /* manual, and kinds added later */
+        return (SDL_Color){235, 235, 235, 255};
+    }
 }
 
 static const SDL_Color failed_grey = {120, 120, 125, 255};

@@ -108,6 +108,7 @@ struct View {
     int line_h;           /* text line height (px) */
     bool panel_hidden;    /* `h` */
     bool show_keys;       /* `?`: the key list in the panel */
+    bool hide_operator;   /* `o`: the operator panel folded */
     /* camera: world metres -> pixels of the map viewport */
     double cx, cy; /* world point at the centre of the map viewport */
     double scale;  /* pixels per metre */

@@ -14,10 +14,11 @@
 static const SDL_Color fg = {225, 228, 235, 255}, dim = {140, 145, 160, 255}, head = {150, 200, 255, 255},
                        alert_c = {255, 110, 90, 255};
 
+/* the key list of `?`, one panel line each */
 static const char *const key_help[] = {
     "space pause   . step   [ ] speed   0 fastest", "drag or arrows pan   wheel or + - zoom   f fit",
     "click inspect   x close/open lane, trip line", "c vehicles by class   w people by waiting",
-    "1-7 layers   h hide this panel   ? keys",      "q quit",
+    "1-7 layers   h hide this panel   ? keys",      "o fold the operator panel   q quit",
 };
 
 double view_mean_speed_kmh(const View *v)
@@ -182,7 +183,8 @@ void view_draw_panel(View *v)
     }
     int n = view_inspector_lines(v, lines, 12);
     y = draw_lines(v, x, y, bottom, "inspector", lines, NULL, n);
-    n = view_operator_lines(v, lines, alert, 24);
-    y = draw_lines(v, x, y, bottom, "operator: controllers and actuators", lines, alert, n);
+    n = view_operator_lines(v, lines, alert, v->hide_operator ? 1 : 24);
+    y = draw_lines(v, x, y, bottom, v->hide_operator ? "operator (o unfolds)" : "operator: controllers and actuators",
+                   lines, alert, n);
     view_text(v, x, v->height - v->line_h - 2, dim, "h hides this panel   ? keys");
 }

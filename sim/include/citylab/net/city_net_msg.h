@@ -77,6 +77,9 @@ typedef struct CityNetDone {
 /* Name of a reason ("malformed", ...); static. */
 const char *city_net_reject_name(CityNetReject r);
 
+/* True when s can be one topic level (a site, sensor, actuator or controller id): 1 to 63 bytes,
+ * no '/', '+', '#' or control characters. */
+bool city_net_id_valid(const char *s);
 /* Splits a topic under citylab/<site>/: its kind and id (sensor, actuator
  * or controller). CITY_TOPIC_NONE when it is not one citylab speaks. */
 CityNetTopic city_net_topic_parse(const char *site, const char *topic, char *id, size_t id_len);
