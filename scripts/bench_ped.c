@@ -2,9 +2,15 @@
  * network (SUMO sidewalks, crossings and walking areas) at dt 100 ms, each
  * walking between two random doors of the network's largest piece. Prints
  * pedestrian-updates per second of simulation loop (loading and spawning
- * excluded) and the share of that time spent in Chipmunk's cpSpaceStep
- * (measured by wrapping it at link time: -Wl,--wrap=cpSpaceStep). Target:
- * 1 million pedestrian-updates per second on one core at dt 100 ms.
+ * excluded; processor time, and wall time for reference) and the share of
+ * that time spent in Chipmunk's cpSpaceStep (measured by wrapping it at
+ * link time: -Wl,--wrap=cpSpaceStep; it includes the broad phase of
+ * sim/ped/ped_index.c, which Chipmunk calls). With BENCH_VEHICLES=1 the
+ * same world also runs the Jamsil road network under random car traffic
+ * (50 Poisson flows of 120 veh/h between arterial edges, as
+ * scenarios/jamsil.lua with rate 120), warmed up for 5 minutes first; the
+ * figures then count the whole loop, vehicles included. Target: 1 million
+ * pedestrian-updates per second on one core at dt 100 ms.
  * Built and run by scripts/bench_ped.sh. */
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +19,9 @@
 #include <time.h>
 
 #include "city_ped.h"
+#include "city_road.h"
+#include "city_road_net.h"
+#include "city_sumo.h"
 #include "city_sumo_walk.h"
 
 /* Processor time of this process: the machine may be shared, and the
@@ -60,7 +69,56 @@ static void door_mid(CityPed *ped, int32_t k, double *x, double *y, int32_t *are
     *area = a;
 }
 
-static void run(const char *net, int people, int ticks)
+/* Cars on the Jamsil streets: 50 Poisson flows of 120 veh/h between
+ * connected arterial edges (2+ lanes, 100+ m), then 5 minutes to fill. */
+static void add_vehicles(CityWorld *w, const char *path)
+{
+    CityRoadNet *net;
+    CityError err = {0};
+    CityRoadOptions o;
+    city_road_options_defaults(&o);
+    o.trip_output = o.edge_output = false;
+    CityRoad *road;
+    if (city_sumo_load_net(path, &net, &err) != CITY_OK || city_road_create(w, net, &o, &road) != CITY_OK) {
+        fprintf(stderr, "bench_ped: road: %s%s\n", err.msg, city_world_error(w));
+        exit(2);
+    }
+    const CityRoadNet *rn = city_road_net(road);
+    int32_t *art = malloc((size_t)rn->n_edges * sizeof *art), n_art = 0, path_buf[4096];
+    for (int32_t e = 0; e < rn->n_edges; e++)
+        if (!rn->edges[e].internal && rn->edges[e].lane_count >= 2 && rn->edges[e].length_m >= 100)
+            art[n_art++] = e;
+    uint64_t s = 99;
+    for (int made = 0, tries = 0; made < 50 && tries < 1000 && n_art > 1; tries++) {
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        int32_t from = art[(s >> 33) % (uint64_t)n_art];
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        int32_t to = art[(s >> 33) % (uint64_t)n_art];
+        if (from == to || city_road_path(road, from, to, CITY_VC_PASSENGER, path_buf, 4096) < 0)
+            continue;
+        CityFlowDef f = {.vtype = -1,
+                         .end_s = 7200,
+                         .veh_per_hour = 120,
+                         .spacing = CITY_FLOW_POISSON,
+                         .route = -1,
+                         .from_edge = from,
+                         .to_edge = to,
+                         .depart = {.lane = CITY_DEPART_LANE_BEST, .pos_m = -1, .speed_mps = 0}};
+        if (city_road_add_flow(road, &f) != CITY_OK) {
+            fprintf(stderr, "bench_ped: road flow: %s\n", city_world_error(w));
+            exit(2);
+        }
+        made++;
+    }
+    free(art);
+    for (int t = 0; t < 3000; t++)
+        if (city_world_step(w) != CITY_OK) {
+            fprintf(stderr, "bench_ped: %s\n", city_world_error(w));
+            exit(2);
+        }
+}
+
+static void run(const char *net, int people, int ticks, bool vehicles)
 {
     CityWorldConfig cfg = {.seed = 7, .dt_ms = 100};
     CityWorld *w = city_world_create(&cfg);
@@ -73,6 +131,8 @@ static void run(const char *net, int people, int ticks)
         fprintf(stderr, "bench_ped: %s\n", err.msg);
         exit(2);
     }
+    if (vehicles)
+        add_vehicles(w, net);
     int32_t na = city_ped_area_count(ped), nd = city_ped_door_count(ped);
     parent = malloc((size_t)na * sizeof *parent);
     int32_t *size = calloc((size_t)na, sizeof *size);
@@ -137,8 +197,11 @@ static void run(const char *net, int people, int ticks)
     double cpu = now() - t0, wall = wall_now() - w0;
     city_ped_stats(ped, &st1);
     double updates = (double)(st1.updates - st0.updates);
-    printf("%8d %9zu %8d %12.0f %12.0f %10.2f %9.2f %9.1f\n", people, city_ped_count(ped), ticks, updates / cpu,
-           updates / wall, 100.0 * chipmunk_s / cpu, 1e6 * cpu / updates, t_spawn);
+    CityRoadStats rs = {0};
+    if (vehicles)
+        city_road_stats(city_road_of(w), &rs);
+    printf("%8d %9zu %8d %12.0f %12.0f %10.2f %9.2f %9.1f %9llu\n", people, city_ped_count(ped), ticks, updates / cpu,
+           updates / wall, 100.0 * chipmunk_s / cpu, 1e6 * cpu / updates, t_spawn, (unsigned long long)rs.running);
     fflush(stdout);
     free(doors);
     free(size);
@@ -152,8 +215,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_ped NET.net.xml [PEOPLE ...]\n");
         return 2;
     }
-    printf("%8s %9s %8s %12s %12s %10s %9s %9s\n", "people", "walking", "ticks", "updates/cpu", "updates/wall",
-           "chipmunk%", "us/update", "spawn_s");
+    bool vehicles = getenv("BENCH_VEHICLES") && atoi(getenv("BENCH_VEHICLES")) > 0;
+    printf("%8s %9s %8s %12s %12s %10s %9s %9s %9s\n", "people", "walking", "ticks", "updates/cpu", "updates/wall",
+           "chipmunk%", "us/update", "spawn_s", "vehicles");
     int counts[16] = {1000, 5000, 10000, 20000, 50000}, n = 5;
     if (argc > 2) {
         n = 0;
@@ -161,6 +225,10 @@ int main(int argc, char **argv)
             counts[n++] = atoi(argv[i]);
     }
     for (int i = 0; i < n; i++)
-        run(argv[1], counts[i], getenv("BENCH_TICKS") ? atoi(getenv("BENCH_TICKS")) : counts[i] >= 20000 ? 50 : 100);
+        run(argv[1], counts[i],
+            getenv("BENCH_TICKS") ? atoi(getenv("BENCH_TICKS"))
+            : counts[i] >= 20000  ? 50
+                                  : 100,
+            vehicles);
     return 0;
 }

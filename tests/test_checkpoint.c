@@ -1,7 +1,7 @@
 /* Checkpoints: a run restored at S ends on the state hash and the outputs
  * of the uninterrupted run, for the Jamsil hour (road traffic) and
  * the heat-wave day (power grid, EVs, the scenario's own Lua tables and
- * the closures it makes during the run); refusals are clear (state that
+ * the closures it makes during the run) and pedestrians at a station; refusals are clear (state that
  * cannot be rebuilt, another version, a damaged file); forks are
  * deterministic and differ from their parent. */
 #include <setjmp.h>
@@ -109,6 +109,15 @@ static void test_heatwave_restores(void **state)
      * starts), 22:00 (after demand response and the last EV) */
     static const char *const times[] = {"10800", "50400", "79200"};
     check_restores("ckpt_heatwave", HEATWAVE, "86400", times, 3);
+}
+
+/* Pedestrians at a station (Chipmunk bodies, routes, flows), restored at
+ * 60 s and 200 s. */
+static void test_ped_station_restores(void **state)
+{
+    (void)state;
+    static const char *const times[] = {"60", "200"};
+    check_restores("ckpt_ped", CITY_SOURCE_DIR "/scenarios/ped_station.lua", "300", times, 2);
 }
 
 /* Newton-Raphson's warm solves take chord steps on the previous solve's
@@ -269,6 +278,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_scenario_restores),
         cmocka_unit_test(test_heatwave_restores),
+        cmocka_unit_test(test_ped_station_restores),
         cmocka_unit_test(test_newton_grid_restores),
         cmocka_unit_test(test_controllers_restore),
         cmocka_unit_test(test_refuses_controller_timer),

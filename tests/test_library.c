@@ -75,11 +75,25 @@ static void test_emergency_preemption(void **state)
     city_scenario_destroy(sc);
 }
 
+/* Keeps the controller lines of the event log. */
+static void keep_controller_lines(void *user, double time_s, const char *kind, const char *message)
+{
+    (void)time_s;
+    char *buf = user;
+    if (strcmp(kind, "controller") == 0 && strlen(buf) + strlen(message) + 2 < 4096) {
+        strcat(buf, message);
+        strcat(buf, "\n");
+    }
+}
+
 static void test_failsafe_drill(void **state)
 {
     (void)state;
     CityScenario *sc = load("signal_failsafe.lua");
     CityWorld *w = city_scenario_world(sc);
+    static char log[4096];
+    log[0] = '\0';
+    city_world_set_log_sink(w, keep_controller_lines, log);
     CityRoad *road = city_road_of(w);
     const CityRoadNet *net = city_road_net(road);
     int32_t changes[3] = {0, 0, 0}, prev[3] = {-1, -1, -1};
@@ -104,6 +118,9 @@ static void test_failsafe_drill(void **state)
     const double dead = kpi(w, "failsafe_at_dead_sensors_s");
     assert_true(dead >= 319.0 && dead <= 320.5);
     assert_true(kpi(w, "control.failsafe_events") == 3.0);
+    /* the error names the file as the scenario did: the log is the same wherever the checkout is */
+    assert_non_null(strstr(log, "errs stopped: error: controllers/faulty_signal.lua:"));
+    assert_null(strstr(log, CITY_SOURCE_DIR));
     for (int i = 0; i < 3; i++) /* 90 s of the 68 s fixed-time cycle: at least two changes */
         assert_true(changes[i] >= 2);
     city_scenario_destroy(sc);

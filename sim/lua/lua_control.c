@@ -512,6 +512,7 @@ static int l_attach(lua_State *L)
     lua_getfield(L, 1, "file");
     if (!lua_isstring(L, -1))
         return luaL_error(L, "city.control.attach: give file = \"controllers/<name>.lua\"");
+    const char *file = lua_tostring(L, -1); /* stays on the stack */
     char path[4096];
     city_lua_data_path(L, lua_gettop(L), path, sizeof path);
     CityControllerSpec spec = {0};
@@ -521,6 +522,7 @@ static int l_attach(lua_State *L)
     const int32_t *allowed = allowed_list(L, w, &n_act);
     spec.n_params = param_list(L, &spec.param_keys, &spec.param_vals);
     spec.path = path;
+    spec.source_name = file; /* messages name it as given, not where the checkout is */
     const double period_s = city_lua_field_number(L, 1, "period", 1.0);
     if (!(period_s > 0))
         return luaL_error(L, "city.control.attach: period must be > 0 s");

@@ -18,7 +18,8 @@
 #include "city_text.h"
 #include "lua_control_internal.h"
 
-#define HOOK_EVERY 1000 /* instructions between budget checks */
+#define HOOK_EVERY 1000                         /* instructions between budget checks */
+#define CONTROLLER_MAX_BYTES ((size_t)16 << 20) /* bytes of a controller file */
 
 static void *host_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
@@ -561,7 +562,17 @@ static bool open_lua(CityController *c, const CityControllerSpec *spec, char *er
     open_sandbox(c->L);
     control_lua_mark_builtins(c->L);
     lua_sethook(c->L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
-    int rc = luaL_loadfilex(c->L, spec->path, "t");
+    /* messages (events.csv) name the file as the scenario did, not where the checkout is */
+    char chunk[512];
+    snprintf(chunk, sizeof chunk, "@%s", spec->source_name ? spec->source_name : spec->path);
+    size_t len;
+    char *src = city_file_read(spec->path, CONTROLLER_MAX_BYTES, &len);
+    int rc = LUA_ERRFILE;
+    if (src)
+        rc = luaL_loadbufferx(c->L, src, len, chunk, "t");
+    else
+        lua_pushfstring(c->L, "cannot open %s", chunk + 1);
+    free(src);
     if (rc == LUA_OK)
         rc = lua_pcall(c->L, 0, 0, 0);
     if (rc == LUA_OK && lua_getglobal(c->L, "init") == LUA_TFUNCTION)

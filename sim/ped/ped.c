@@ -119,11 +119,11 @@ static void ped_destroy(void *self)
         ped_pending_free(&ped->pending[i]);
     free(ped->pending);
     free(ped->flows);
-    void *arrays[] = {ped->x,         ped->y,          ped->vx,        ped->vy,       ped->fx,   ped->fy,
-                      ped->ex,        ped->ey,         ped->share,     ped->r,        ped->m,    ped->v0,
-                      ped->tx,        ped->ty,         ped->heading,   ped->depart_s, ped->leg,  ped->area,
-                      ped->route_len, ped->route,      ped->body,      ped->arrived,  ped->near, ped->near_wall,
-                      ped->cell_of,   ped->cell_first, ped->cell_items};
+    void *arrays[] = {ped->x,         ped->y,         ped->vx,         ped->vy,        ped->fx,      ped->fy,
+                      ped->ex,        ped->ey,        ped->share,      ped->r,         ped->m,       ped->v0,
+                      ped->tx,        ped->ty,        ped->heading,    ped->depart_s,  ped->stuck_s, ped->leg,
+                      ped->area,      ped->route_len, ped->route,      ped->body,      ped->arrived, ped->near,
+                      ped->near_wall, ped->cell_of,   ped->cell_first, ped->cell_items};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     city_dense_destroy(&ped->dense);
@@ -204,6 +204,9 @@ static void ped_hash(const CityWorld *w, const void *self, CityHash *hash)
     city_hash_f64_array(hash, ped->y, n);
     city_hash_f64_array(hash, ped->vx, n);
     city_hash_f64_array(hash, ped->vy, n);
+    city_hash_f64_array(hash, ped->stuck_s, n);
+    city_hash_u64(hash, ped->reroutes);
+    city_hash_u64(hash, ped->strays);
     city_hash_u64(hash, ped->stats.departed);
     city_hash_u64(hash, ped->stats.arrived);
     city_hash_u64(hash, ped->stats.updates);
@@ -258,14 +261,21 @@ CityStatus city_ped_create(CityWorld *world, const CityPedParams *params, CityPe
                             .step = ped_step,
                             .hash = ped_hash,
                             .destroy = ped_destroy,
-                            .finish = ped_finish};
+                            .finish = ped_finish,
+                            .save = ped_state_save,
+                            .load = ped_state_load};
     st = city_world_add_subsystem(world, &def, ped);
     if (st != CITY_OK) {
         ped_destroy(ped);
         return st;
     }
     /* The commit half shares `self`; the "ped" entry owns it. */
-    CitySubsystemDef commit = {.name = "ped_commit", .phase = CITY_PHASE_COMMIT, .period_ticks = 1, .step = ped_commit};
+    CitySubsystemDef commit = {.name = "ped_commit",
+                               .phase = CITY_PHASE_COMMIT,
+                               .period_ticks = 1,
+                               .step = ped_commit,
+                               .save = ped_state_save_none,
+                               .load = ped_state_load_none};
     st = city_world_add_subsystem(world, &commit, ped);
     if (st != CITY_OK)
         return st;

@@ -138,18 +138,18 @@ static CityStatus flows_depart(CityPed *ped)
     return CITY_OK;
 }
 
-static bool grow_people(CityPed *ped, uint32_t need)
+bool ped_people_reserve(CityPed *ped, uint32_t need)
 {
     if ((int64_t)need <= ped->cap)
         return true;
     if (need > INT32_MAX)
         return false;
     int32_t cap = ped->cap; /* every array grows from the same capacity to the same one */
-    void **d8[] = {(void **)&ped->x,     (void **)&ped->y,   (void **)&ped->vx,      (void **)&ped->vy,
-                   (void **)&ped->fx,    (void **)&ped->fy,  (void **)&ped->ex,      (void **)&ped->ey,
-                   (void **)&ped->share, (void **)&ped->r,   (void **)&ped->m,       (void **)&ped->v0,
-                   (void **)&ped->tx,    (void **)&ped->ty,  (void **)&ped->heading, (void **)&ped->depart_s,
-                   (void **)&ped->route, (void **)&ped->body};
+    void **d8[] = {(void **)&ped->x,       (void **)&ped->y,     (void **)&ped->vx,      (void **)&ped->vy,
+                   (void **)&ped->fx,      (void **)&ped->fy,    (void **)&ped->ex,      (void **)&ped->ey,
+                   (void **)&ped->share,   (void **)&ped->r,     (void **)&ped->m,       (void **)&ped->v0,
+                   (void **)&ped->tx,      (void **)&ped->ty,    (void **)&ped->heading, (void **)&ped->depart_s,
+                   (void **)&ped->stuck_s, (void **)&ped->route, (void **)&ped->body};
     for (size_t i = 0; i < sizeof d8 / sizeof d8[0]; i++) {
         cap = ped->cap;
         if (!city_array_grow(d8[i], &cap, (int32_t)need, 8))
@@ -215,7 +215,7 @@ static bool spot_free(const CityPed *ped, uint32_t grid_n, double x, double y, d
 
 static CityStatus insert(CityPed *ped, PedPending *p)
 {
-    if (!grow_people(ped, ped->dense.count + 1))
+    if (!ped_people_reserve(ped, ped->dense.count + 1))
         return ped_fail(ped, CITY_ERR_NOMEM, "ped: out of memory adding a person");
     CityStatus st = ped_space_fit_radius(ped, p->radius_m);
     if (st != CITY_OK)
@@ -225,14 +225,16 @@ static CityStatus insert(CityPed *ped, PedPending *p)
     if (city_id_is_null(id))
         return ped_fail(ped, CITY_ERR_NOMEM, "ped: out of memory adding a person");
     const CityPedSpawnDef *d = &p->def;
-    ped->body[i] = ped_physics_add_body(ped->phys, d->x, d->y, p->radius_m, p->mass_kg, city_id_pack(id));
+    double x = d->x, y = d->y;
+    int32_t area = city_ped_area_at(ped, x, y);
+    ped->body[i] = ped_physics_add_body(ped->phys, x, y, p->radius_m, p->mass_kg, city_id_pack(id));
     if (!ped->body[i]) {
         uint32_t from, to;
         city_dense_remove(&ped->dense, id, &from, &to);
         return ped_fail(ped, CITY_ERR_NOMEM, "ped: could not add person %u to the physics", (unsigned)id.index);
     }
-    ped->x[i] = d->x;
-    ped->y[i] = d->y;
+    ped->x[i] = x;
+    ped->y[i] = y;
     ped->r[i] = p->radius_m;
     ped->m[i] = p->mass_kg;
     ped->v0[i] = p->speed_mps;
@@ -240,8 +242,9 @@ static CityStatus insert(CityPed *ped, PedPending *p)
     ped->ty[i] = d->to_y;
     ped->heading[i] = d->use_heading ? d->heading_rad : NAN;
     ped->depart_s[i] = city_world_time_s(ped->world) + city_world_dt_ms(ped->world) / 1000.0;
+    ped->stuck_s[i] = 0;
     ped->leg[i] = 0;
-    ped->area[i] = city_ped_area_at(ped, d->x, d->y);
+    ped->area[i] = area;
     ped->route[i] = p->route;
     ped->route_len[i] = p->route_len;
     p->route = NULL;
@@ -275,6 +278,7 @@ static void move_slot(CityPed *ped, uint32_t from, uint32_t to)
     ped->ty[to] = ped->ty[from];
     ped->heading[to] = ped->heading[from];
     ped->depart_s[to] = ped->depart_s[from];
+    ped->stuck_s[to] = ped->stuck_s[from];
     ped->leg[to] = ped->leg[from];
     ped->area[to] = ped->area[from];
     ped->route_len[to] = ped->route_len[from];
@@ -314,8 +318,27 @@ static CityStatus remove_arrived(CityPed *ped)
     return CITY_OK;
 }
 
+/* A walker that stands outside every area (pressed through a wall by a
+ * crowd, or around the end of one) is put back at the nearest point of
+ * the area it walks through: Chipmunk keeps bodies from overlapping
+ * walls, not from having crossed one. */
+static void return_strays(CityPed *ped)
+{
+    for (uint32_t i = 0; i < ped->dense.count; i++) {
+        if (ped->stuck_s[i] < PED_STUCK_S || ped->area[i] < 0 || !isnan(ped->heading[i]) ||
+            city_ped_area_at(ped, ped->x[i], ped->y[i]) >= 0)
+            continue;
+        ped_space_nearest_inside(&ped->space, ped->area[i], ped->r[i] + ped->p.wall_radius_m + 0.05, &ped->x[i],
+                                 &ped->y[i]);
+        ped_physics_set_position(ped->body[i], ped->x[i], ped->y[i]);
+        ped->stuck_s[i] = 0;
+        ped->strays++;
+    }
+}
+
 CityStatus ped_demand_commit(CityPed *ped)
 {
+    return_strays(ped);
     CityStatus st = remove_arrived(ped);
     if (st == CITY_OK)
         st = flows_depart(ped);

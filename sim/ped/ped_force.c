@@ -153,6 +153,7 @@ CityStatus ped_forces(CityPed *ped, double h_s)
 {
     const PedSpace *s = &ped->space;
     uint32_t n = ped->dense.count;
+    ped->h_s = h_s;
     CityStatus st = ped_grid_build(ped, n);
     if (st != CITY_OK)
         return st;
@@ -221,6 +222,7 @@ CityStatus ped_forces(CityPed *ped, double h_s)
          * crowd at narrowings. Drawn in slot order from the "ped" stream. */
         if (ped->p.noise_mps2 > 0) {
             double a = 2 * M_PI * city_rng_uniform(ped->rng), u = ped->p.noise_mps2 * city_rng_uniform(ped->rng);
+            u *= ped->stuck_s[i] >= PED_STUCK_S ? 4.0 : 1.0; /* shaken out of a jam */
             ped->fx[i] += ped->m[i] * u * cos(a);
             ped->fy[i] += ped->m[i] * u * sin(a);
         }

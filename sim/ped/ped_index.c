@@ -281,6 +281,12 @@ void ped_index_fit_radius(cpSpace *space, double radius_m)
     ix->cell_m = fmax(1.0, 2.0 * radius_m + 0.01);
 }
 
+double ped_index_max_radius(cpSpace *space)
+{
+    PedIndex *ix = index_of(space);
+    return ix ? ix->max_r : 0.0;
+}
+
 bool ped_index_failed(cpSpace *space)
 {
     PedIndex *ix = index_of(space);

@@ -45,6 +45,8 @@ void ped_index_set_walls(cpSpace *space, const PedWallHash *hash);
 void ped_index_set_near(cpSpace *space, const uint8_t *near, const int32_t *near_wall);
 /* Grows the cell size for a person of this radius (call before adding it). */
 void ped_index_fit_radius(cpSpace *space, double radius_m);
+/* The largest radius fitted so far (the cell size follows it). */
+double ped_index_max_radius(cpSpace *space);
 /* True (once) when the index ran out of memory since the last call: an
  * insert was not recorded or a step found no pairs. */
 bool ped_index_failed(cpSpace *space);

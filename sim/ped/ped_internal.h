@@ -88,8 +88,9 @@ struct CityPed {
     double *tx, *ty;         /* destination */
     double *heading;         /* fixed heading (rad) or NAN */
     double *depart_s;
-    int32_t *leg;  /* next step of the route */
-    int32_t *area; /* area walked through now */
+    double *stuck_s; /* how long it has stood (under 0.2 m/s, no red light) */
+    int32_t *leg;    /* next step of the route */
+    int32_t *area;   /* area walked through now */
     int32_t *route_len;
     int32_t **route; /* signed door steps: door*2 (a->b) or door*2+1 (b->a) */
     PedBody **body;
@@ -105,6 +106,9 @@ struct CityPed {
     int32_t n_pending, cap_pending;
     PedFlow *flows;
     int32_t n_flows, cap_flows;
+    double h_s;        /* the substep being computed */
+    uint64_t reroutes; /* routes taken up again off their area */
+    uint64_t strays;   /* walkers put back into their area */
     CityPedStats stats;
     CityTable *walks;
     struct PedCrossings *crossings; /* crossings shared with vehicles (ped_crossing.c), NULL: none */
@@ -112,6 +116,13 @@ struct CityPed {
 
 /* ped.c */
 CityStatus ped_fail(CityPed *ped, CityStatus status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* A walker further than this outside the area it walks through is
+ * relocated (ped_route.c). */
+#define PED_OFF_AREA_M 0.3
+/* A walker that has stood this long (not at a red light) aims at the
+ * middle of its next door and is pushed harder by the fluctuations. */
+#define PED_STUCK_S 4.0
 
 /* ped_space.c */
 void ped_space_free(PedSpace *s);
@@ -128,6 +139,12 @@ void ped_local_target(CityPed *ped, uint32_t slot, double *ex, double *ey, doubl
 /* Grid cell of a point (clamped to the grid; wrapped when periodic). */
 void ped_grid_cell(const PedSpace *s, double x, double y, int32_t *cx, int32_t *cy);
 bool ped_space_contains(const PedSpace *s, int32_t area, double x, double y, double margin_m);
+/* Moves a point of an area that lies within margin_m of its outline
+ * towards the area's centroid until it is margin_m inside (at most to the
+ * centroid). */
+void ped_space_inset(const PedSpace *s, int32_t area, double margin_m, double *x, double *y);
+/* The point margin_m inside an area nearest to (x, y) (outside it). */
+void ped_space_nearest_inside(const PedSpace *s, int32_t area, double margin_m, double *x, double *y);
 /* Keeps the walls by cell valid for a person of radius r (rebuilds them
  * for a larger one); CITY_ERR_NOMEM when that fails. */
 CityStatus ped_space_fit_radius(CityPed *ped, double radius_m);
@@ -145,6 +162,15 @@ void ped_crossings_free(struct PedCrossings *c);
 
 /* ped_demand.c */
 CityStatus ped_demand_commit(CityPed *ped);
+/* Makes every per-person array hold `need` people; false on OOM. */
+bool ped_people_reserve(CityPed *ped, uint32_t need);
+
+/* ped_state.c: the checkpoint hooks of "ped" (the whole state) and
+ * "ped_commit" (nothing of its own). */
+CityStatus ped_state_save(const CityWorld *world, const void *self, CityStateWriter *out);
+CityStatus ped_state_load(CityWorld *world, void *self, CityStateReader *in);
+CityStatus ped_state_save_none(const CityWorld *world, const void *self, CityStateWriter *out);
+CityStatus ped_state_load_none(CityWorld *world, void *self, CityStateReader *in);
 void ped_pending_free(PedPending *p);
 
 #endif

@@ -184,6 +184,16 @@ PedBody *ped_physics_add_body(PedPhysics *phys, double x, double y, double radiu
     return b;
 }
 
+double ped_physics_max_radius(const PedPhysics *phys)
+{
+    return ped_index_max_radius(phys->space);
+}
+
+void ped_physics_fit_radius(PedPhysics *phys, double radius_m)
+{
+    ped_index_fit_radius(phys->space, radius_m);
+}
+
 void ped_physics_remove_body(PedPhysics *phys, PedBody *body)
 {
     if (body)

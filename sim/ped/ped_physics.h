@@ -47,6 +47,11 @@ void ped_physics_set_walls(PedPhysics *phys, const PedWallHash *hash);
 /* Adds a person: a circle body at (x, y); `id` (a packed CityId) is kept
  * as its user data. NULL on bad input or OOM. Not during a step. */
 PedBody *ped_physics_add_body(PedPhysics *phys, double x, double y, double radius_m, double mass_kg, uint64_t id);
+/* The largest body radius the space has seen, and growing it (the broad
+ * phase's cells follow it, and with them the order of contacts: a
+ * checkpoint restores it before adding bodies). */
+double ped_physics_max_radius(const PedPhysics *phys);
+void ped_physics_fit_radius(PedPhysics *phys, double radius_m);
 /* Removes and frees a body. Not during a step. */
 void ped_physics_remove_body(PedPhysics *phys, PedBody *body);
 

@@ -174,18 +174,19 @@ static double past_door(const PedSpace *s, int32_t step, double x, double y)
 }
 
 /* The point of a door a person of radius r aims at: the nearest point of
- * the door kept r + 0.02 m from its posts. Someone already in front of the
- * opening aims half a metre beyond it (straight through); someone off to
- * the side aims at the door line itself, so that the straight line there
- * clears the post. */
-static void door_aim(const PedSpace *s, int32_t step, double x, double y, double r, double *gx, double *gy)
+ * the door kept r + 0.02 m from its posts.
+ * Someone already in front of the opening aims half a metre beyond it
+ * (straight through); someone off to the side aims at the door line
+ * itself, so that the straight line there clears the post. Someone who has
+ * stood for PED_STUCK_S aims at the middle of the door. */
+static void door_aim(const PedSpace *s, int32_t step, double x, double y, double r, bool stuck, double *gx, double *gy)
 {
     const PedDoor *d = &s->doors[step >> 1];
     double ex = d->x2 - d->x1, ey = d->y2 - d->y1;
     double len = sqrt(ex * ex + ey * ey);
     double margin = r + 0.02;
     double t = 0.5 * len, beyond = 0.5;
-    if (len > 2 * margin) {
+    if (len > 2 * margin && !stuck) {
         double u = ((x - d->x1) * ex + (y - d->y1) * ey) / len;
         t = u < margin ? margin : u > len - margin ? len - margin : u;
         if (t != u)
@@ -210,6 +211,39 @@ static void door_wait(const PedSpace *s, int32_t step, double x, double y, doubl
     *gy = d->y1 + ey / len * t - sign * d->ny * (r + 0.3);
 }
 
+/* A walker found off the area it walks through (pushed round the end of a
+ * wall, or through a gap between outlines that only nearly meet) takes up
+ * its route from where it is: a later area of the route skips ahead to
+ * it (unless a red light lies between), any other area gets a new route
+ * from there (A*). */
+static void relocate(CityPed *ped, uint32_t i, double x, double y)
+{
+    const PedSpace *s = &ped->space;
+    int32_t here = city_ped_area_at(ped, x, y);
+    if (here < 0 || here == ped->area[i])
+        return;
+    for (int32_t k = ped->leg[i]; k < ped->route_len[i]; k++) {
+        int32_t step = ped->route[i][k];
+        if ((s->doors[step >> 1].closed >> (step & 1)) & 1u)
+            return; /* never past a red light: back to the waiting point */
+        if (step_to(s, step) == here) {
+            ped->leg[i] = k + 1;
+            ped->area[i] = here;
+            return;
+        }
+    }
+    int32_t *route = NULL;
+    int32_t n = ped_space_route(ped, x, y, ped->tx[i], ped->ty[i], &route);
+    if (n < 0)
+        return; /* no way on from here: the old route leads back */
+    free(ped->route[i]);
+    ped->route[i] = route;
+    ped->route_len[i] = n;
+    ped->leg[i] = 0;
+    ped->area[i] = here;
+    ped->reroutes++;
+}
+
 void ped_local_target(CityPed *ped, uint32_t i, double *ex, double *ey, double *speed_share)
 {
     const PedSpace *s = &ped->space;
@@ -220,23 +254,28 @@ void ped_local_target(CityPed *ped, uint32_t i, double *ex, double *ey, double *
         return;
     }
     double x = ped->x[i], y = ped->y[i];
-    const int32_t *route = ped->route[i];
-    int32_t n = ped->route_len[i];
     /* Crossed the next door: the next area begins. Pushed back well behind
-     * the last one: that area again. */
-    while (ped->leg[i] < n && past_door(s, route[ped->leg[i]], x, y) > 0) {
-        ped->area[i] = step_to(s, route[ped->leg[i]]);
+     * the last one and out of the area: that area again. Anywhere else off
+     * the area: the route taken up from there. */
+    while (ped->leg[i] < ped->route_len[i] && past_door(s, ped->route[i][ped->leg[i]], x, y) > 0) {
+        ped->area[i] = step_to(s, ped->route[i][ped->leg[i]]);
         ped->leg[i]++;
     }
-    if (ped->leg[i] > 0 && past_door(s, route[ped->leg[i] - 1], x, y) < -0.3) {
+    bool off = ped->area[i] >= 0 && !ped_space_contains(s, ped->area[i], x, y, -PED_OFF_AREA_M);
+    if (off && ped->leg[i] > 0 && past_door(s, ped->route[i][ped->leg[i] - 1], x, y) < -PED_OFF_AREA_M) {
         ped->leg[i]--;
-        ped->area[i] = step_from(s, route[ped->leg[i]]);
+        ped->area[i] = step_from(s, ped->route[i][ped->leg[i]]);
+        off = !ped_space_contains(s, ped->area[i], x, y, -PED_OFF_AREA_M);
     }
+    if (off)
+        relocate(ped, i, x, y);
+    const int32_t *route = ped->route[i];
+    int32_t n = ped->route_len[i];
     double gx, gy;
     bool wait = false;
     if (ped->leg[i] < n) {
         int32_t step = route[ped->leg[i]];
-        door_aim(s, step, x, y, ped->r[i], &gx, &gy);
+        door_aim(s, step, x, y, ped->r[i], ped->stuck_s[i] >= PED_STUCK_S, &gx, &gy);
         /* A closed door: walk up to the waiting point and stand. */
         if ((s->doors[step >> 1].closed >> (step & 1)) & 1u) {
             door_wait(s, step, x, y, ped->r[i], &gx, &gy);
@@ -251,6 +290,8 @@ void ped_local_target(CityPed *ped, uint32_t i, double *ex, double *ey, double *
     double dx = gx - x, dy = gy - y, d = sqrt(dx * dx + dy * dy);
     if (wait)
         *speed_share = d < 1.0 ? d : 1.0; /* slow down over the last metre */
+    double v2 = ped->vx[i] * ped->vx[i] + ped->vy[i] * ped->vy[i];
+    ped->stuck_s[i] = wait || v2 >= 0.04 ? 0.0 : ped->stuck_s[i] + ped->h_s;
     if (d < 1e-9) {
         *ex = *ey = 0;
         return;

@@ -384,6 +384,48 @@ static bool build_area_grid(PedSpace *s)
     return true;
 }
 
+void ped_space_nearest_inside(const PedSpace *s, int32_t area, double margin_m, double *x, double *y)
+{
+    const double *p = area_pts(s, area);
+    int32_t n = s->area_n[area];
+    double best = INFINITY, bx = *x, by = *y, nx = 0, ny = 0;
+    for (int32_t i = 0; i < n; i++) {
+        const double *a = p + 2 * i, *b = p + 2 * ((i + 1) % n);
+        double ex = b[0] - a[0], ey = b[1] - a[1], l2 = ex * ex + ey * ey;
+        if (l2 < 1e-12)
+            continue;
+        double t = ((*x - a[0]) * ex + (*y - a[1]) * ey) / l2;
+        t = t < 0 ? 0 : t > 1 ? 1 : t;
+        double qx = a[0] + t * ex, qy = a[1] + t * ey, d = hypot(*x - qx, *y - qy);
+        if (d < best) {
+            best = d;
+            bx = qx;
+            by = qy;
+            nx = -ey / sqrt(l2); /* inside a counter-clockwise polygon is to the left */
+            ny = ex / sqrt(l2);
+        }
+    }
+    *x = bx + nx * margin_m;
+    *y = by + ny * margin_m;
+    ped_space_inset(s, area, margin_m, x, y);
+}
+
+void ped_space_inset(const PedSpace *s, int32_t area, double margin_m, double *x, double *y)
+{
+    if (ped_space_contains(s, area, *x, *y, margin_m))
+        return;
+    double cx, cy;
+    area_centroid(s, area, &cx, &cy);
+    for (int k = 1; k <= 20; k++) {
+        double t = 0.05 * k, px = *x + t * (cx - *x), py = *y + t * (cy - *y);
+        if (ped_space_contains(s, area, px, py, margin_m) || k == 20) {
+            *x = px;
+            *y = py;
+            return;
+        }
+    }
+}
+
 int32_t city_ped_area_count(const CityPed *ped)
 {
     return ped->space.n_areas;

@@ -40,6 +40,7 @@ typedef struct CityControllerPort {
 typedef struct CityControllerSpec {
     const char *name;                /* controller name (logs, commands.csv source, RNG stream) */
     const char *path;                /* its file: .lua, or .so (device.h) */
+    const char *source_name;         /* the file as the scenario named it, for messages (NULL: path) */
     const char **sensors;            /* sensor ids it may read: "name" (all quantities) or "name/quantity" */
     int32_t n_sensors;               /* */
     const char **channels;           /* "name/quantity" channels known in advance (may be NULL) */

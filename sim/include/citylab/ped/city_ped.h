@@ -8,13 +8,25 @@
  * social-force model (Helbing and Molnar 1995; Helbing, Farkas and Vicsek
  * 2000): a driving term towards a local target, repulsion from people and
  * walls; Chipmunk integrates and keeps bodies from overlapping and from
- * passing through walls.
+ * passing through walls. Chipmunk stays the body and contact engine
+ * (person-person and person-wall contacts are its arbiters and solver);
+ * what it is given is made for crowds among walls: a broad phase of its
+ * own (a spatial hash of people, the walls by cell the social force also
+ * reads) that offers only the pairs whose gap the force loop found under
+ * what two walkers can close in one substep, in slot order, and no warm
+ * start (the space holds no state but its bodies, so checkpoints are
+ * exact). The validation tests (tests/test_ped.c) pass unchanged with it;
+ * scripts/bench_ped.sh measures the speed.
  *
  * The walkable space is convex areas (polygons) joined by doors (a stretch
  * of an edge two areas share). Walls are added along every area edge
  * except its doors. People route over the doors with A*, aim at the next
  * door of their route (a local target that keeps them inside the convex
- * area they are in) and leave at their destination.
+ * area they are in) and leave at their destination. A walker found off
+ * its area (round the end of a wall, through a gap between outlines)
+ * takes its route up from where it is; one that has stood 4 s aims at the
+ * middle of its door and is shaken harder; one outside every area is put
+ * back into its own.
  *
  * Plain C: no SDL, no Lua, no other domain. Lua reaches it through
  * sim/lua/lua_ped.c. */
