@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sweep benchmark: what a sweep adds to every run, and how fast collect is.
 #
-# 1. Overhead per run. A sweep of N short runs of the default scenario
+# 1. Overhead per run. A sweep of N short runs of the Jamsil hour (scenarios/jamsil.lua)
 #    (--local 1, one at a time) is timed end to end; each run's own
 #    simulation time (wall_time_s - load_wall_time_s from its summary.json)
 #    is subtracted, leaving what the sweep costs per run: process spawn,
@@ -35,7 +35,7 @@ now() { date +%s.%N; }
 
 # --- 1. overhead per run ---------------------------------------------------
 cat >"$work/bench.lua" <<LUA
-return { scenario = "$here/scenarios/default.lua", seeds = range(1, $runs), until_s = 60 }
+return { scenario = "$here/scenarios/jamsil.lua", seeds = range(1, $runs), until_s = 60 }
 LUA
 t0=$(now)
 "$bin" sweep "$work/bench.lua" --local 1 --out "$work/sweep" --quiet >/dev/null
@@ -48,7 +48,7 @@ load=$(cat "$work"/sweep/runs/*/summary.json | tr ',' '\n' | awk -F': ' '/"load_
 awk -v n="$runs" -v t0="$t0" -v t1="$t1" -v t2="$t2" -v sim="$sim" -v load="$load" 'BEGIN{
   sweep = t1 - t0; coll = t2 - t1
   over = (sweep - sim) / n; per_coll = coll / n; tot = over + per_coll
-  printf "overhead per run (default scenario, %d runs one at a time):\n", n
+  printf "overhead per run (Jamsil hour, %d runs one at a time):\n", n
   printf "  sweep wall %.2f s, of which simulating %.2f s\n", sweep, sim
   printf "  per run: %.3f s = load %.3f s + spawn/write/bookkeeping %.3f s; collect %.4f s\n", tot, load / n, over - load / n, per_coll
   printf "  against a 1-minute run: %.2f %% (target < 5 %%)\n", 100 * tot / 60

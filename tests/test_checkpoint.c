@@ -1,5 +1,5 @@
 /* Checkpoints: a run restored at S ends on the state hash and the outputs
- * of the uninterrupted run, for the default scenario (road traffic) and
+ * of the uninterrupted run, for the Jamsil hour (road traffic) and
  * the heat-wave day (power grid, EVs, the scenario's own Lua tables and
  * the closures it makes during the run) and pedestrians at a station; refusals are clear (state that
  * cannot be rebuilt, another version, a damaged file); forks are
@@ -15,7 +15,7 @@
 
 #include "test_support.h"
 
-#define DEFAULT_SCENARIO CITY_SOURCE_DIR "/scenarios/default.lua"
+#define DEFAULT_SCENARIO CITY_SOURCE_DIR "/scenarios/jamsil.lua" /* the hour of car traffic */
 #define HEATWAVE CITY_SOURCE_DIR "/scenarios/heatwave.lua"
 #define PEAK_SHAVE CITY_SOURCE_DIR "/scenarios/peak_shave.lua"
 

@@ -278,6 +278,47 @@ static void test_state_hash(void **state)
     assert_true(city_hash_value(&a) == city_hash_value(&b));
 }
 
+/* A fake clock that moves 10 ns at every reading: the account is then
+ * exact (each timed span is one reading apart) and the hash is the same
+ * with accounting on or off. */
+static uint64_t fake_clock(void *user)
+{
+    uint64_t *t = user;
+    return *t += 10;
+}
+
+static void test_wall_account(void **state)
+{
+    (void)state;
+    Trace trace = {{0}};
+    Probe fast = {"fast", &trace, 0}, slow = {"slow", &trace, 0};
+    uint64_t clock = 0, hashes[2];
+    for (int on = 0; on < 2; on++) {
+        CityWorld *w = new_world(3);
+        CitySubsystemDef d_fast = {"fast", CITY_PHASE_PHYSICS, 1, 0, probe_step, NULL, NULL, NULL, NULL, NULL};
+        CitySubsystemDef d_slow = {"slow", CITY_PHASE_REPORT, 4, 0, probe_step, NULL, NULL, NULL, NULL, NULL};
+        assert_int_equal(city_world_add_subsystem(w, &d_fast, &fast), CITY_OK);
+        assert_int_equal(city_world_add_subsystem(w, &d_slow, &slow), CITY_OK);
+        if (on)
+            city_world_set_wall_clock(w, fake_clock, &clock);
+        trace.log[0] = '\0';
+        assert_int_equal(city_world_run_until(w, 20), CITY_OK);
+        hashes[on] = city_world_hash(w);
+        CityWallShare shares[3];
+        assert_int_equal(city_world_wall_shares(w, shares, 3), 3);
+        assert_string_equal(shares[0].name, "fast");
+        assert_string_equal(shares[1].name, "slow");
+        assert_string_equal(shares[2].name, "events");
+        /* off: nothing counted; on: 20 fast steps, 5 slow ones, 20 event spans, 10 ns each */
+        assert_int_equal(shares[0].ns, on ? 200 : 0);
+        assert_int_equal(shares[1].ns, on ? 50 : 0);
+        assert_int_equal(shares[2].ns, on ? 200 : 0);
+        assert_int_equal(city_world_wall_shares(w, NULL, 0), 3);
+        city_world_destroy(w);
+    }
+    assert_true(hashes[0] == hashes[1]);
+}
+
 /* --- KPIs, checks, tables --- */
 
 static void test_reports(void **state)
@@ -412,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_dense_swap_remove),
         cmocka_unit_test(test_rng_streams),
         cmocka_unit_test(test_state_hash),
+        cmocka_unit_test(test_wall_account),
         cmocka_unit_test(test_reports),
         cmocka_unit_test(test_finish_once),
         cmocka_unit_test(test_list_words),

@@ -288,6 +288,7 @@ int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out
         printf("check      %-4s %s%s%s\n", verdict, c->name, c->message[0] ? ": " : "", c->message);
     }
     printf("outputs    %s/\n", out_dir);
+    city_run_wall_print(w, info.wall_time_s, load_s);
     double teleports = 0, aborted = 0;
     city_world_kpi_get(w, "teleports", &teleports);
     city_world_kpi_get(w, "trips_aborted", &aborted);
@@ -327,6 +328,7 @@ static int run_parsed(CityCliOptions *o)
     city_checkpoint_info_free(&ck);
     CityError err = {0};
     CityWorld *w = city_scenario_world(sc);
+    city_run_wall_start(w);
     struct CityViewFrames *frames = NULL;
     const int64_t end_tick = city_scenario_end_tick(sc);
     const int64_t shot_tick =

@@ -68,6 +68,10 @@ void city_run_frames_end(struct CityViewFrames *frames);
  * and stops watching for signals; frees out. */
 void city_run_abort(CityOutput *out, CityWorld *world);
 double city_wall_now(void);
+/* Turns on the world's per-subsystem wall-time account for a run (after load). */
+void city_run_wall_start(CityWorld *w);
+/* Prints the run's wall time and each subsystem's share of it to stdout. */
+void city_run_wall_print(const CityWorld *w, double wall_s, double load_s);
 /* The run's memory cap (memcap.c): C heap bytes the process may hold,
  * counted by citylab's malloc (0: none). Set once, before the run. */
 #define CITY_DEFAULT_MEM_MB 4096u

@@ -147,6 +147,7 @@ CityStatus city_world_add_subsystem(CityWorld *world, const CitySubsystemDef *de
     s->def.name = name;
     s->self = self;
     s->woken = false;
+    s->wall_ns = 0;
     return CITY_OK;
 }
 
@@ -239,10 +240,18 @@ CityStatus city_world_step(CityWorld *world)
     CityStatus st = CITY_OK;
     const int64_t tick = world->tick;
 
+    const CityWallClock clock = world->wall_clock;
+    uint64_t t = clock ? clock(world->wall_user) : 0, now;
+
     /* Events may schedule more events at this same tick: they fire too. */
     while (world->n_events > 0 && world->events[0].tick <= tick && st == CITY_OK) {
         CityTimedEvent ev = pop_event(world);
         st = ev.fn(world, ev.user, ev.arg);
+    }
+    if (clock) {
+        now = clock(world->wall_user);
+        world->events_wall_ns += now - t;
+        t = now;
     }
     for (int phase = 0; phase < CITY_PHASE_COUNT && st == CITY_OK; phase++) {
         world->running_phase = (CityPhase)phase;
@@ -252,6 +261,11 @@ CityStatus city_world_step(CityWorld *world)
                 continue;
             s->woken = false;
             st = s->def.step(world, s->self, tick);
+            if (clock) {
+                now = clock(world->wall_user);
+                s->wall_ns += now - t;
+                t = now;
+            }
         }
     }
     CITY_ASSERT(world->locked); /* nothing unlocks the world inside its own step */
@@ -259,6 +273,21 @@ CityStatus city_world_step(CityWorld *world)
     if (st == CITY_OK)
         world->tick = tick + 1;
     return st;
+}
+
+void city_world_set_wall_clock(CityWorld *world, CityWallClock clock, void *user)
+{
+    world->wall_clock = clock;
+    world->wall_user = user;
+}
+
+size_t city_world_wall_shares(const CityWorld *world, CityWallShare *out, size_t cap)
+{
+    for (size_t i = 0; i < world->n_subsystems && i < cap; i++)
+        out[i] = (CityWallShare){world->subsystems[i].def.name, world->subsystems[i].wall_ns};
+    if (world->n_subsystems < cap)
+        out[world->n_subsystems] = (CityWallShare){"events", world->events_wall_ns};
+    return world->n_subsystems + 1;
 }
 
 CityStatus city_world_run_until(CityWorld *world, int64_t end_tick)

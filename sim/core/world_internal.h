@@ -9,6 +9,7 @@ typedef struct CitySubsystem {
     CitySubsystemDef def; /* copy of the definition; def.name is owned */
     void *self;           /* subsystem state, owned by the world */
     bool woken;           /* run on the next eligible phase even if not due */
+    uint64_t wall_ns;     /* wall time in its step while accounting is on (never hashed or saved) */
 } CitySubsystem;
 
 typedef struct CityTimedEvent {
@@ -82,6 +83,10 @@ struct CityWorld {
     uint64_t early_dropped; /* lines beyond CITY_EARLY_LOG_MAX bytes */
 
     CityError error; /* last error */
+
+    CityWallClock wall_clock; /* per-subsystem wall-time accounting when set (app-supplied clock) */
+    void *wall_user;
+    uint64_t events_wall_ns; /* wall time in timed events (scenario callbacks, checks, series) */
 };
 
 void city_world_free_reports(CityWorld *world);

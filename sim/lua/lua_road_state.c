@@ -129,7 +129,8 @@ static int l_vehicles(lua_State *L)
     return 1;
 }
 
-/* city.road.edges() -> array in network order of {id=, from=, to=, lanes=, length=, speed=, passenger=} */
+/* city.road.edges() -> array in network order of {id=, from=, to=, x0=, y0=, x1=, y1=, lanes=, length=, speed=,
+ * passenger=} (x0, y0 and x1, y1: centres of the from and to junctions) */
 static int l_edges(lua_State *L)
 {
     const CityRoadNet *net = city_road_net(lua_road_of(L));
@@ -142,10 +143,14 @@ static int l_edges(lua_State *L)
         bool car = false;
         for (int32_t i = 0; i < ed->lane_count; i++)
             car = car || (net->lanes[ed->lane_first + i].allow & CITY_VC_PASSENGER);
-        lua_createtable(L, 0, 7);
+        lua_createtable(L, 0, 11);
         city_lua_set_string(L, "id", ed->id);
         city_lua_set_string(L, "from", net->junctions[ed->from].id);
         city_lua_set_string(L, "to", net->junctions[ed->to].id);
+        city_lua_set_number(L, "x0", net->junctions[ed->from].pos.x);
+        city_lua_set_number(L, "y0", net->junctions[ed->from].pos.y);
+        city_lua_set_number(L, "x1", net->junctions[ed->to].pos.x);
+        city_lua_set_number(L, "y1", net->junctions[ed->to].pos.y);
         city_lua_set_int(L, "lanes", ed->lane_count);
         city_lua_set_number(L, "length", ed->length_m);
         city_lua_set_number(L, "speed", ed->speed_mps);

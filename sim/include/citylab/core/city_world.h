@@ -121,6 +121,22 @@ void *city_world_subsystem(const CityWorld *world, const char *name);
  * the current step when its phase has not run yet, otherwise the next one. */
 CityStatus city_world_wake(CityWorld *world, const char *name);
 
+/* A monotonic clock in nanoseconds. The application supplies it: the core
+ * never reads the wall clock itself. */
+typedef uint64_t (*CityWallClock)(void *user);
+/* One entry of the wall-time account: a subsystem (or "events") and its time. */
+typedef struct CityWallShare {
+    const char *name; /* owned by the world */
+    uint64_t ns;      /* wall time spent in it while accounting was on */
+} CityWallShare;
+/* Turns per-subsystem wall-time accounting on (clock non-NULL) or off; callable
+ * any time. The times never enter outputs, checkpoints or the state hash. */
+void city_world_set_wall_clock(CityWorld *world, CityWallClock clock, void *user);
+/* The wall-time account: every subsystem's steps in registration order, then
+ * "events" (timed events: scenario callbacks, checks, series). Writes at most
+ * `cap` entries into `out` (may be NULL when cap is 0); returns how many exist. */
+size_t city_world_wall_shares(const CityWorld *world, CityWallShare *out, size_t cap);
+
 /* Schedules fn at a tick (>= the current tick). Same-tick events fire in
  * the order they were scheduled. */
 CityStatus city_world_at(CityWorld *world, int64_t tick, CityEventFn fn, void *user, int64_t arg);

@@ -1,0 +1,50 @@
+/* The wall-time account of a run: the world times each subsystem's steps on
+ * the application's monotonic clock, and the run prints the total and each
+ * subsystem's share of it at the end (stdout only: wall time never enters the
+ * outputs or the state hash). */
+#include <stdio.h>
+#include <time.h>
+
+#include "commands.h"
+
+#define WALL_MAX_SHARES 128  /* subsystems listed at most (the rest fold into "other") */
+#define WALL_MIN_SHARE 0.001 /* shares below 0.1 % of the wall time fold into "other" */
+
+static uint64_t wall_clock_ns(void *user)
+{
+    (void)user;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void city_run_wall_start(CityWorld *w)
+{
+    city_world_set_wall_clock(w, wall_clock_ns, NULL);
+}
+
+void city_run_wall_print(const CityWorld *w, double wall_s, double load_s)
+{
+    static CityWallShare shares[WALL_MAX_SHARES];
+    size_t n = city_world_wall_shares(w, shares, WALL_MAX_SHARES);
+    if (n > WALL_MAX_SHARES)
+        n = WALL_MAX_SHARES;
+    if (wall_s <= 0)
+        return;
+    double stepped = 0;
+    for (size_t i = 0; i < n; i++)
+        stepped += (double)shares[i].ns * 1e-9;
+    double other = wall_s - load_s - stepped; /* the loop, the end-of-run checks, outputs, folded shares */
+    printf("wall       %.2f s (scenario load %.2f s, simulation %.2f s, end and outputs %.2f s)\n", wall_s, load_s,
+           stepped, other);
+    printf("share      %-20s %5.1f %% %8.2f s\n", "scenario load", 100.0 * load_s / wall_s, load_s);
+    for (size_t i = 0; i < n; i++) {
+        double s = (double)shares[i].ns * 1e-9;
+        if (s < WALL_MIN_SHARE * wall_s) {
+            other += s;
+            continue;
+        }
+        printf("share      %-20s %5.1f %% %8.2f s\n", shares[i].name, 100.0 * s / wall_s, s);
+    }
+    printf("share      %-20s %5.1f %% %8.2f s\n", "other", 100.0 * other / wall_s, other);
+}

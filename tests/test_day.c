@@ -1,0 +1,127 @@
+/* The Jamsil day (scenarios/default.lua = scenarios/jamsil_day.lua) as a
+ * user runs it: through the citylab command, to its end, every check named
+ * below passing (each asserts a number: trips and travel time against
+ * SUMO's figures, conservation, energy balance, a fail-safe after a meter
+ * failure ...), exit 0, and the wall time and each subsystem's share of it
+ * printed. The sanitizer build runs the first 9 hours (the morning peak
+ * and the school run) and asserts the later checks are not reached. And a
+ * run cut at 600 s reports every check whose window lies later as not
+ * reached, never as failed, and exits 0. The tutorial's scenario too. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "test_support.h"
+
+#define DAY CITY_SOURCE_DIR "/scenarios/default.lua"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define DAY_UNTIL "32400" /* sanitizer build: to 09:00 */
+#else
+#define DAY_UNTIL "86400"
+#endif
+
+/* Checks of the day and the time (s) their windows end. */
+static const struct {
+    const char *name;
+    double ends_s;
+} day_checks[] = {
+    {"ambulance_reaches_hospital", 32400},
+    {"morning_peak_flows_like_sumo", 30600},
+    {"no_gridlock", 0},
+    {"demand_served", 86400},
+    {"school_run_arrives", 36000},
+    {"everyone_walks_home", 86400},
+    {"buildings_on_the_grid", 0},
+    {"energy_balance", 0},
+    {"voltage_ok", 0},
+    {"outage_islanded_and_restored", 52200},
+    {"battery_shaves_the_heat_peak", 72000},
+    {"meter_failure_puts_battery_safe", 77400},
+    {"sensors_see_the_fine_dust", 30600},
+    {"air_mass_balance", 0},
+    {"evs_charged", 43200},
+};
+
+/* Asserts each check's verdict on the console: ok when the run reached its
+ * window's end, not reached (--) otherwise. */
+static void expect_verdicts(const char *out, double until_s)
+{
+    char line[160];
+    for (size_t i = 0; i < sizeof day_checks / sizeof day_checks[0]; i++) {
+        bool reached = day_checks[i].ends_s <= until_s;
+        snprintf(line, sizeof line, "check      %-4s %s", reached ? "ok" : "--", day_checks[i].name);
+        if (!strstr(out, line))
+            fail_msg("expected \"%s\" in:\n%s", line, out);
+    }
+    assert_null(strstr(out, "FAIL"));
+}
+
+/* Runs the day to `until` (seconds, as text) through the command into a
+ * scratch folder; asserts exit 0 and every check's verdict; the caller
+ * frees the result. */
+static CityTestRun run_day(const char *scratch, const char *until, double timeout_s)
+{
+    const char *dir = city_test_scratch(scratch);
+    char out[4300];
+    snprintf(out, sizeof out, "%s/out", dir);
+    const char *args[] = {"run", DAY, "--until", until, "--out", out, "--quiet", NULL};
+    CityTestRun r = city_test_run(args, timeout_s);
+    if (r.exit_code != 0)
+        fail_msg("the day to %s s exited %d: %s\n%s", until, r.exit_code, r.out, r.err);
+    double until_s = 0;
+    sscanf(until, "%lf", &until_s);
+    expect_verdicts(r.out, until_s);
+    return r;
+}
+
+static void test_the_day_passes(void **state)
+{
+    (void)state;
+    CityTestRun r = run_day("day", DAY_UNTIL, 1700);
+    /* the wall-time account: total, then a share per subsystem */
+    assert_non_null(strstr(r.out, "\nwall       "));
+    assert_non_null(strstr(r.out, "\nshare      road "));
+    assert_non_null(strstr(r.out, "\nshare      power "));
+    city_test_run_free(&r);
+}
+
+static void test_ten_minutes_of_the_day(void **state)
+{
+    (void)state;
+    CityTestRun r = run_day("day_600", "600", 300);
+    assert_non_null(strstr(r.out,
+                           "--   morning_peak_flows_like_sumo: not reached: the run ended at 600.0 s, its window needs "
+                           "30600.0 s"));
+    city_test_run_free(&r);
+}
+
+/* The README's tutorial: the night-dimming controller dims the lights to
+ * 0.3 in the small hours and has them full on in the morning rush. */
+static void test_tutorial(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("tutorial");
+    char out[4300];
+    snprintf(out, sizeof out, "%s/out", dir);
+    const char *args[] = {"run", CITY_SOURCE_DIR "/scenarios/tutorial.lua", "--out", out, "--quiet", NULL};
+    CityTestRun r = city_test_run(args, 600);
+    if (r.exit_code != 0)
+        fail_msg("the tutorial exited %d: %s\n%s", r.exit_code, r.out, r.err);
+    assert_non_null(strstr(r.out, "check      ok   dims_at_night: lights at 0.3 at 03:00, 1.0 at 07:30"));
+    city_test_run_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ten_minutes_of_the_day),
+        cmocka_unit_test(test_the_day_passes),
+        cmocka_unit_test(test_tutorial),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
