@@ -142,6 +142,9 @@ static bool read_field(const cJSON *it, const Field *f, char *why, size_t why_le
         if (f->type == F_STR) {
             if (strlen(it->valuestring) >= f->cap)
                 return snprintf(why, why_len, "\"%s\" is longer than %zu bytes", f->key, f->cap - 1), false;
+            for (const unsigned char *c = (const unsigned char *)it->valuestring; *c; c++)
+                if (*c < 0x20 || *c == 0x7f)
+                    return snprintf(why, why_len, "\"%s\" holds a control character (byte %u)", f->key, *c), false;
             strcpy(f->out, it->valuestring);
             return true;
         }
@@ -260,7 +263,7 @@ static size_t fitted(int len, char *buf, size_t cap)
     return (size_t)len;
 }
 
-/* A JSON string of an id or a reason: escapes quotes, backslashes and controls. */
+/* A JSON string of an id or a reason: escapes quotes and backslashes; a control character becomes a space. */
 static void json_text(char *buf, size_t cap, const char *s)
 {
     size_t k = 0;
@@ -269,8 +272,8 @@ static void json_text(char *buf, size_t cap, const char *s)
         if (ch == '"' || ch == '\\') {
             buf[k++] = '\\';
             buf[k++] = (char)ch;
-        } else if (ch < 0x20) {
-            k += (size_t)snprintf(buf + k, cap - k, "\\u%04x", ch);
+        } else if (ch < 0x20 || ch == 0x7f) {
+            buf[k++] = ' '; /* text on the wire is printable (the parsers refuse control characters) */
         } else {
             buf[k++] = (char)ch;
         }
