@@ -113,13 +113,15 @@ static CityStatus route_build(CityWorld *w, Controllers *cs)
     int32_t total = 0;
     for (int32_t k = 0; k < cs->n; k++)
         total += cs->list[k]->n_slots;
-    Route *r = realloc(cs->routes, ((size_t)total + 1) * sizeof *r);
-    int32_t *head = r ? realloc(cs->head, ((size_t)total + 1) * sizeof *head) : NULL;
-    if (r)
-        cs->routes = r;
-    if (!head)
+    void *rv = cs->routes, *hv = cs->head;
+    const bool room = city_resize(&rv, (size_t)total + 1, sizeof *cs->routes) &&
+                      city_resize(&hv, (size_t)total + 1, sizeof *cs->head);
+    cs->routes = rv;
+    cs->head = hv;
+    if (!room)
         return city_world_fail(w, CITY_ERR_NOMEM, "out of memory routing readings to controllers");
-    cs->head = head;
+    Route *r = cs->routes;
+    int32_t *head = cs->head;
     int32_t n_routes = 0, n_keys = 0;
     for (int32_t k = cs->n - 1; k >= 0; k--) /* prepending: the lists end up in attach order */
         for (int32_t sl = cs->list[k]->n_slots - 1; sl >= 0; sl--) {
