@@ -104,7 +104,7 @@ static void test_heatwave_day(void **state)
 static void test_ev_charging(void **state)
 {
     (void)state;
-    expect_hash("EV charging run", run_hash(NULL, ev_scenario), 0xe829ea7da0c9216bull);
+    expect_hash("EV charging run", run_hash(NULL, ev_scenario), 0x5e49473e0693a875ull);
 }
 
 int main(void)
