@@ -23,7 +23,7 @@ static int32_t step_to(const PedSpace *s, int32_t step)
     return (step & 1) ? d->a : d->b;
 }
 
-typedef struct HeapItem {
+typedef struct PedHeapItem {
     double f;
     int32_t node;
 } HeapItem;
@@ -77,8 +77,9 @@ static HeapItem heap_pop(Heap *h)
 /* Relaxes a node: g is its cost so far. */
 static bool relax(PedSpace *s, Heap *h, int32_t node, double g, int32_t from, double tx, double ty)
 {
-    if (s->closed[node] || g >= s->g_cost[node])
+    if (s->closed[node] == s->stamp || (s->seen[node] == s->stamp && g >= s->g_cost[node]))
         return true;
+    s->seen[node] = s->stamp;
     s->g_cost[node] = g;
     s->came_from[node] = from;
     double hx = 0, hy = 0;
@@ -92,12 +93,13 @@ static bool relax(PedSpace *s, Heap *h, int32_t node, double g, int32_t from, do
 static int32_t astar(PedSpace *s, int32_t from_area, int32_t to_area, double x, double y, double tx, double ty)
 {
     int32_t goal = 2 * s->n_doors;
-    for (int32_t i = 0; i <= goal; i++) {
-        s->g_cost[i] = INFINITY;
-        s->came_from[i] = -1;
-        s->closed[i] = 0;
+    if (s->stamp == INT32_MAX) {
+        for (int32_t i = 0; i <= goal; i++)
+            s->seen[i] = s->closed[i] = 0;
+        s->stamp = 0;
     }
-    Heap h = {0};
+    s->stamp++;
+    Heap h = {s->heap, 0, s->cap_heap};
     bool ok = true;
     for (int32_t k = s->area_door_first[from_area]; ok && k < s->area_door_first[from_area + 1]; k++) {
         int32_t d = s->area_doors[k];
@@ -107,9 +109,9 @@ static int32_t astar(PedSpace *s, int32_t from_area, int32_t to_area, double x, 
     while (ok && h.n > 0) {
         HeapItem it = heap_pop(&h);
         int32_t node = it.node;
-        if (s->closed[node])
+        if (s->closed[node] == s->stamp)
             continue;
-        s->closed[node] = 1;
+        s->closed[node] = s->stamp;
         if (node == goal)
             break;
         const PedDoor *d = &s->doors[node >> 1];
@@ -125,10 +127,11 @@ static int32_t astar(PedSpace *s, int32_t from_area, int32_t to_area, double x, 
                        ty);
         }
     }
-    free(h.items);
+    s->heap = h.items;
+    s->cap_heap = h.cap;
     if (!ok)
         return -2;
-    return s->closed[goal] ? s->came_from[goal] : -1;
+    return s->closed[goal] == s->stamp ? s->came_from[goal] : -1;
 }
 
 int32_t ped_space_route(CityPed *ped, double x, double y, double tx, double ty, int32_t **out)
