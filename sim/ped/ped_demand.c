@@ -150,7 +150,8 @@ bool ped_people_reserve(CityPed *ped, uint32_t need)
                    (void **)&ped->share,   (void **)&ped->r,     (void **)&ped->m,       (void **)&ped->v0,
                    (void **)&ped->tx,      (void **)&ped->ty,    (void **)&ped->heading, (void **)&ped->depart_s,
                    (void **)&ped->stuck_s, (void **)&ped->route, (void **)&ped->body,    (void **)&ped->sx,
-                   (void **)&ped->sy,      (void **)&ped->sr,    (void **)&ped->sex,     (void **)&ped->sey};
+                   (void **)&ped->sy,      (void **)&ped->sr,    (void **)&ped->sex,     (void **)&ped->sey,
+                   (void **)&ped->in_x,    (void **)&ped->in_y,  (void **)&ped->in_slack2};
     for (size_t i = 0; i < sizeof d8 / sizeof d8[0]; i++) {
         cap = ped->cap;
         if (!city_array_grow(d8[i], &cap, (int32_t)need, 8))
@@ -158,7 +159,7 @@ bool ped_people_reserve(CityPed *ped, uint32_t need)
     }
     void **d4[] = {(void **)&ped->leg,        (void **)&ped->area,      (void **)&ped->route_len,
                    (void **)&ped->cell_of,    (void **)&ped->cell_items, (void **)&ped->bucket_of,
-                   (void **)&ped->sorted_cell};
+                   (void **)&ped->sorted_cell, (void **)&ped->in_area};
     for (size_t i = 0; i < sizeof d4 / sizeof d4[0]; i++) {
         cap = ped->cap;
         if (!city_array_grow(d4[i], &cap, (int32_t)need, 4))
@@ -249,6 +250,7 @@ static CityStatus insert(CityPed *ped, PedPending *p)
     ped->stuck_s[i] = 0;
     ped->leg[i] = 0;
     ped->area[i] = area;
+    ped->in_area[i] = -1;
     ped->route[i] = p->route;
     ped->route_len[i] = p->route_len;
     p->route = NULL;
@@ -289,6 +291,10 @@ static void move_slot(CityPed *ped, uint32_t from, uint32_t to)
     ped->route[to] = ped->route[from];
     ped->body[to] = ped->body[from];
     ped->arrived[to] = ped->arrived[from];
+    ped->in_x[to] = ped->in_x[from];
+    ped->in_y[to] = ped->in_y[from];
+    ped->in_slack2[to] = ped->in_slack2[from];
+    ped->in_area[to] = ped->in_area[from];
 }
 
 /* Removes the people flagged as arrived, lowest slot first. */

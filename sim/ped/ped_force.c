@@ -67,19 +67,20 @@ typedef struct PedAcc {
     int32_t n_near;      /* how many (PED_NEAR_WALLS + 1: too many to list) */
 } PedAcc;
 
-/* Repulsion of person i (at place o of the grid) by the people of one
- * cell, read from the grid's copies in slot order. */
-static void people_force(const CityPed *ped, uint32_t i, int32_t o, int32_t cx, int32_t cy, double ex, double ey,
-                         PedAcc *acc)
+/* Repulsion of person i (at place o of the grid) by the people of the
+ * places [k0, k1) whose cells are cell_lo ... cell_hi, read from the
+ * grid's copies in that order (cells ascending, slots ascending within
+ * one). */
+static void people_force(const CityPed *ped, uint32_t i, int32_t o, int32_t k0, int32_t k1, int32_t cell_lo,
+                         int32_t cell_hi, double ex, double ey, PedAcc *acc)
 {
     const CityPedParams *p = &ped->p;
     const PedSpace *s = &ped->space;
     double cut2 = p->cutoff_m * p->cutoff_m;
     double xi = ped->x[i], yi = ped->y[i], ri = ped->r[i];
-    int32_t cell = cy * s->gnx + cx;
-    uint32_t b = ped_grid_bucket(ped, cx, cy);
-    for (int32_t k = ped->cell_first[b]; k < ped->cell_first[b + 1]; k++) {
-        if (ped->sorted_cell[k] != cell || k == o)
+    for (int32_t k = k0; k < k1; k++) {
+        int32_t cell = ped->sorted_cell[k];
+        if (cell < cell_lo || cell > cell_hi || k == o)
             continue;
         double dx = ped_wrap_dx(s, xi - ped->sx[k]), dy = yi - ped->sy[k];
         double d2 = dx * dx + dy * dy;
@@ -178,19 +179,39 @@ CityStatus ped_forces(CityPed *ped, double h_s)
         double ex = ped->ex[i], ey = ped->ey[i];
         PedAcc acc = {0, 0, INFINITY, INFINITY, INFINITY, margin_m, 0};
         int32_t cx = ped->cell_of[i] % s->gnx, cy = ped->cell_of[i] / s->gnx;
+        /* The three cells of a row inside one 8 x 8 block of the hash lie
+         * in consecutive buckets: one run over their places. */
+        bool row_run = cx >= 1 && cx + 1 < s->gnx && (cx & 7) != 0 && (cx & 7) != 7;
+        int32_t runs[9][4], n_runs = 0; /* places from, to; cells from, to */
         for (int32_t dy = -1; dy <= 1; dy++) {
             int32_t y = cy + dy;
             if (y < 0 || y >= s->gny)
                 continue;
+            if (row_run) {
+                uint32_t b = ped_grid_bucket(ped, cx - 1, y);
+                int32_t cell = y * s->gnx + cx;
+                int32_t *r = runs[n_runs++];
+                r[0] = ped->cell_first[b];
+                r[1] = ped->cell_first[b + 3];
+                r[2] = cell - 1;
+                r[3] = cell + 1;
+                continue;
+            }
             for (int32_t dx = -1; dx <= 1; dx++) {
                 int32_t x = cx + dx;
                 if (s->periodic)
                     x = (x + s->gnx) % s->gnx;
                 else if (x < 0 || x >= s->gnx)
                     continue;
-                people_force(ped, i, (int32_t)o, x, y, ex, ey, &acc);
+                uint32_t b = ped_grid_bucket(ped, x, y);
+                int32_t *r = runs[n_runs++];
+                r[0] = ped->cell_first[b];
+                r[1] = ped->cell_first[b + 1];
+                r[2] = r[3] = y * s->gnx + x;
             }
         }
+        for (int32_t k = 0; k < n_runs; k++)
+            people_force(ped, i, (int32_t)o, runs[k][0], runs[k][1], runs[k][2], runs[k][3], ex, ey, &acc);
         wall_force(ped, i, &acc);
         /* Who may touch a body or a wall in this substep (Chipmunk looks
          * for contacts of those only): a gap under the margin, or one the

@@ -62,6 +62,12 @@ typedef struct PedSpace {
     int32_t *closed;
     int32_t stamp;
     struct PedHeapItem *heap; /* the open list, kept between searches */
+    /* The graph A* walks (after sealing): the nodes that follow node k
+     * (a door crossed one way) are node_next[node_first[k] ...
+     * node_first[k + 1] - 1], the other doors of the area it leads into in
+     * door order, at node_cost (m) between door midpoints. */
+    int32_t *node_first, *node_next;
+    double *node_cost;
     int32_t cap_heap;
 } PedSpace;
 
@@ -102,6 +108,11 @@ struct CityPed {
     int32_t *route_len;
     int32_t **route; /* signed door steps: door*2 (a->b) or door*2+1 (b->a) */
     PedBody **body;
+    /* The last full test that a person stands on its area: where, for
+     * which area (-1: none yet), and the square of the distance it may
+     * move from there and still pass (ped_route.c on_area). */
+    double *in_x, *in_y, *in_slack2;
+    int32_t *in_area;
     uint8_t *arrived;   /* flagged in PHYSICS, removed in COMMIT */
     uint8_t *near;      /* this substep: who may be touched (ped_physics_step) */
     int32_t *near_wall; /* PED_NEAR_WALLS per slot: the walls that may be */
@@ -147,6 +158,9 @@ CityStatus ped_fail(CityPed *ped, CityStatus status, const char *fmt, ...) __att
 void ped_space_free(PedSpace *s);
 /* Builds walls, door lists and the wall grid, and hands walls to Chipmunk. */
 CityStatus ped_space_seal(CityPed *ped);
+/* ped_route.c: builds the graph of A* (node_first, node_next, node_cost);
+ * false on OOM. */
+bool ped_route_graph_build(PedSpace *s);
 /* Route from point (x, y) to (tx, ty) as signed door steps; *out owned by
  * the caller (NULL when both points share an area). -1 when unreachable
  * or outside the space (world error set). */
@@ -167,6 +181,10 @@ static inline void ped_grid_cell(const PedSpace *s, double x, double y, int32_t 
     *cy = fy < 0 ? 0 : fy >= s->gny ? s->gny - 1 : (int32_t)fy;
 }
 bool ped_space_contains(const PedSpace *s, int32_t area, double x, double y, double margin_m);
+/* The same test (the same answer), and when inside, how far (m) the point
+ * may move in any direction and still be inside: its clearance of every
+ * edge beyond the margin, less 1 um for rounding (0 when outside). */
+bool ped_space_contains_slack(const PedSpace *s, int32_t area, double x, double y, double margin_m, double *slack_m);
 /* Moves a point of an area that lies within margin_m of its outline
  * towards the area's centroid until it is margin_m inside (at most to the
  * centroid). */

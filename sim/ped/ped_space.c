@@ -27,6 +27,9 @@ void ped_space_free(PedSpace *s)
     free(s->g_cost);
     free(s->came_from);
     free(s->seen);
+    free(s->node_first);
+    free(s->node_next);
+    free(s->node_cost);
     free(s->heap);
     free(s->closed);
     memset(s, 0, sizeof *s);
@@ -294,6 +297,29 @@ bool ped_space_contains(const PedSpace *s, int32_t area, double x, double y, dou
         if (ex * (y - a[1]) - ey * (x - a[0]) < margin_m * len)
             return false;
     }
+    return true;
+}
+
+bool ped_space_contains_slack(const PedSpace *s, int32_t area, double x, double y, double margin_m, double *slack_m)
+{
+    const double *p = area_pts(s, area);
+    const double *lens = s->edge_len ? s->edge_len + s->area_first[area] : NULL;
+    int32_t n = s->area_n[area];
+    double slack = INFINITY;
+    *slack_m = 0;
+    for (int32_t i = 0; i < n; i++) {
+        const double *a = p + 2 * i, *b = i + 1 < n ? a + 2 : p;
+        double ex = b[0] - a[0], ey = b[1] - a[1];
+        double len = lens ? lens[i] : sqrt(ex * ex + ey * ey);
+        if (len < 1e-12)
+            continue;
+        double cross = ex * (y - a[1]) - ey * (x - a[0]);
+        if (cross < margin_m * len)
+            return false;
+        double clear = (cross - margin_m * len) / len;
+        slack = clear < slack ? clear : slack;
+    }
+    *slack_m = slack - 1e-6 > 0 ? slack - 1e-6 : 0;
     return true;
 }
 
@@ -654,7 +680,8 @@ CityStatus ped_space_seal(CityPed *ped)
         if (ok)
             s->walls[s->n_walls++] = s->free_walls[i];
     }
-    ok = ok && build_area_doors(s) && build_wall_grid(s, ped->p.cutoff_m) && build_area_grid(s) && build_edge_lengths(s);
+    ok = ok && build_area_doors(s) && build_wall_grid(s, ped->p.cutoff_m) && build_area_grid(s) && build_edge_lengths(s) &&
+         ped_route_graph_build(s);
     if (ok) {
         ped->phys = ped_physics_create(ped->p.iterations, ped->p.slop_m);
         ok = ped->phys != NULL;
