@@ -44,40 +44,53 @@ typedef struct RoadPending {
     uint64_t seq;      /* arrival order in the queue */
 } RoadPending;
 
+/* What the step reads and writes of one vehicle, in one record of two
+ * cache lines (the first: what car following, junction admission and
+ * sensing read; the second: what movement accounts). The step visits
+ * vehicles in lane order, unrelated to their indices: one record costs two
+ * cache misses where one array per field cost one per field, so the cost of
+ * an update stays that of a small city when the map outgrows the caches. */
+typedef struct RoadVehRec {
+    double pos;         /* front bumper along the lane (m) */
+    double speed;       /* m/s at the start of the step */
+    double next_speed;  /* m/s chosen for this step */
+    double halt_s;      /* continuous standing time */
+    int32_t lane;       /* current lane */
+    int32_t conn;       /* connection planned at the end of the current edge, or being crossed; -1 none */
+    int32_t route;      /* route index */
+    int32_t route_pos;  /* index of the current (or last normal) edge in the route */
+    int32_t occ_link;   /* junction link held until the tail clears it; -1 */
+    int32_t vtype;      /* index in road->vtypes */
+    float lc_vmax_mps;  /* this step's speed cap to drop behind a vehicle on the lane it must change to */
+    int8_t via_pos;     /* index in conn's via chain while inside a junction; -1 on a normal lane */
+    uint8_t flags;      /* ROAD_VF_* */
+    int8_t good_lo, good_hi; /* cached lanes of the current edge leading to the next route edge */
+    /* second cache line */
+    double occ_left_m;  /* distance still to drive before releasing occ_link */
+    double v0_factor;   /* desired speed = factor * lane limit (capped by type max) */
+    double dist_m;      /* distance driven */
+    double time_loss_s;
+    double wait_s;      /* total standing time */
+    double energy_kwh;  /* EV battery content */
+    float accel;        /* last acceleration (m/s^2) */
+    int32_t stops;      /* moving -> standing transitions */
+    int32_t lc_wait;    /* ticks until the next lane-change evaluation */
+    int32_t pad_;
+} RoadVehRec;
+_Static_assert(sizeof(RoadVehRec) == 128, "a vehicle record is two cache lines");
+
 typedef struct RoadVehicles {
     CityPool pool;
     uint32_t cap;
     /* per pool index */
-    int32_t *lane;      /* current lane */
-    double *pos;        /* front bumper along the lane (m) */
-    double *speed;      /* m/s at the start of the step */
-    double *next_speed; /* m/s chosen for this step */
-    float *accel;       /* last acceleration (m/s^2) */
-    int32_t *vtype;
-    int32_t *route;         /* route index */
-    int32_t *route_pos;     /* index of the current (or last normal) edge in the route */
-    int32_t *conn;          /* connection planned at the end of the current edge, or being crossed; -1 none */
-    int8_t *via_pos;        /* index in conn's via chain while inside a junction; -1 on a normal lane */
-    int32_t *occ_link;      /* junction link held until the tail clears it; -1 */
-    double *occ_left_m;     /* distance still to drive before releasing occ_link */
-    double *v0_factor;      /* desired speed = factor * lane limit (capped by type max) */
+    RoadVehRec *rec;        /* the step's fields (64-byte aligned) */
     double *depart_s;       /* when it got on the road */
     double *depart_delay_s; /* how long it waited for room after its scheduled departure */
-    double *time_loss_s;
-    double *dist_m;       /* distance driven */
-    double *halt_s;       /* continuous standing time */
-    double *wait_s;       /* total standing time */
-    double *energy_kwh;   /* EV battery content */
-    double *edge_enter_s; /* when it entered the current edge */
-    int32_t *stops;       /* moving -> standing transitions */
-    uint8_t *flags;       /* ROAD_VF_* */
+    double *edge_enter_s;   /* when it entered the current edge */
     char **name;
-    int32_t *lc_wait;          /* ticks until the next lane-change evaluation */
-    uint64_t *good_key;        /* (route, route_pos, closure epoch) the cached good lanes were computed for */
-    int8_t *good_lo, *good_hi; /* cached lanes of the current edge leading to the next route edge */
-    float *lc_vmax_mps;        /* this step's speed cap to drop behind a vehicle on the lane it must change to */
-    int32_t *live;             /* dense list of live pool indices (slot order of the readers) */
-    int32_t *live_pos;         /* pool index -> position in live */
+    uint64_t *good_key;     /* (route, route_pos, closure epoch) the cached good lanes were computed for */
+    int32_t *live;          /* dense list of live pool indices (slot order of the readers) */
+    int32_t *live_pos;      /* pool index -> position in live */
     uint32_t n_live;
 } RoadVehicles;
 
@@ -240,8 +253,8 @@ int32_t road_plan_conn_at(const CityRoad *road, int32_t v, int32_t lane, int32_t
 bool road_good_lanes(CityRoad *road, int32_t v, int32_t edge, int32_t *lo, int32_t *hi);
 static inline double road_desired_speed(const CityRoad *road, int32_t v, int32_t lane)
 {
-    double limit = road->net->lanes[lane].speed_mps * road->veh.v0_factor[v];
-    double vmax = road->vtypes[road->veh.vtype[v]].def.max_speed_mps;
+    double limit = road->net->lanes[lane].speed_mps * road->veh.rec[v].v0_factor;
+    double vmax = road->vtypes[road->veh.rec[v].vtype].def.max_speed_mps;
     return limit < vmax ? limit : vmax;
 }
 

@@ -57,12 +57,12 @@ CityStatus road_lane_insert_sorted(CityRoad *road, int32_t lane, int32_t v)
     RoadLaneQ *q = &road->lanes[lane];
     if (lane_room(q) != CITY_OK)
         return CITY_ERR_NOMEM;
-    const double *pos = road->veh.pos;
+    const RoadVehRec *rec = road->veh.rec;
     int32_t *a = q->v + q->head;
     int32_t i = q->n;
     /* front first: walk from the back while the one ahead is behind v
      * (ties: the newcomer goes behind) */
-    while (i > 0 && pos[a[i - 1]] < pos[v])
+    while (i > 0 && rec[a[i - 1]].pos < rec[v].pos)
         i--;
     memmove(a + i + 1, a + i, (size_t)(q->n - i) * sizeof *a);
     a[i] = v;

@@ -51,7 +51,7 @@ static inline double road_max2(double a, double b)
 
 static inline const RoadVType *road_vtype_of(const CityRoad *road, int32_t v)
 {
-    return &road->vtypes[road->veh.vtype[v]];
+    return &road->vtypes[road->veh.rec[v].vtype];
 }
 
 /* IDM acceleration of a vehicle at speed v with desired speed v0 behind an
