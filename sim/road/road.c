@@ -73,6 +73,7 @@ static void road_destroy(void *self)
     free(road->active_tmp);
     free(road->lane_closed);
     free(road->sense_count);
+    free(road->lane_n);
     free(road->sense_halting);
     free(road->sense_detect_s);
     free(road->link_occupied);
@@ -169,6 +170,7 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
     city_pool_init(&road->veh.pool);
     int32_t nl = net->n_lanes, nk = net->n_links > 0 ? net->n_links : 1, ne = net->n_edges;
     road->lanes = calloc((size_t)nl + 1, sizeof *road->lanes);
+    road->lane_n = calloc((size_t)nl + 1, sizeof *road->lane_n);
     road->active = calloc((size_t)nl + 1, sizeof *road->active);
     road->active_pos = malloc(((size_t)nl + 1) * sizeof *road->active_pos);
     road->active_tmp = malloc(((size_t)nl + 1) * sizeof *road->active_tmp);
@@ -186,7 +188,7 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
     road->signals = road_signals_create(net);
     road->router = road_router_create(net);
     road->demand = road_demand_create();
-    if (!road->lanes || !road->active || !road->active_pos || !road->active_tmp || !road->lane_closed ||
+    if (!road->lanes || !road->lane_n || !road->active || !road->active_pos || !road->active_tmp || !road->lane_closed ||
         !road->sense_count || !road->sense_halting || !road->sense_detect_s || !road->link_occupied ||
         !road->link_eta || !road->link_eta_prev || !road->edge_stats || !road->edge_tt_s || !road->insert_block ||
         !road->merge_head || !road->signals || !road->router || !road->demand) {

@@ -31,7 +31,7 @@ static double merge_accel(const CityRoad *road, int32_t lane, int32_t v, const R
 static int32_t chain_conn(RoadStepCtx *x, int32_t v, int32_t lane, int32_t rp, double dist, double v_now)
 {
     const RoadVType *t = road_vtype_of(x->road, v);
-    if (rp + 1 >= x->road->routes[x->road->veh.rec[v].route].count ||
+    if (rp + 1 >= x->road->veh.rec[v].route_n ||
         dist >= (v_now + t->def.accel_mps2 * x->dt_s) * x->dt_s)
         return -1; /* it arrives on this lane, or does not reach the line in this step */
     int32_t ci = road_plan_conn_at(x->road, v, lane, rp);
@@ -58,7 +58,7 @@ static double plan_front(RoadStepCtx *x, int32_t v, double a_free, double v0, bo
     double cap_disp = INFINITY; /* no farther than a line it may not cross in this step */
     int32_t ci = vh->rec[v].conn;
     int32_t k = vh->rec[v].via_pos; /* -1: on the normal lane before the junction */
-    int route_n = road->routes[vh->rec[v].route].count;
+    int route_n = vh->rec[v].route_n;
     bool last_edge = vh->rec[v].route_pos + 1 >= route_n;
     int32_t rp = vh->rec[v].route_pos; /* route index of the edge whose end line is ahead */
     int32_t cur = lane;            /* the lane dist ends at */
@@ -193,6 +193,8 @@ static void plan_lane(RoadStepCtx *x, int32_t lane)
 void road_plan_lanes(RoadStepCtx *x)
 {
     x->n_cand = 0;
-    for (int32_t a = 0; a < x->road->n_active; a++)
+    for (int32_t a = 0; a < x->road->n_active; a++) {
+        road_prefetch_active(x->road, a);
         plan_lane(x, x->road->active[a]);
+    }
 }

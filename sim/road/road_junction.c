@@ -33,7 +33,7 @@ static bool short_exit_passable(const CityRoad *road, int32_t v, const CityConne
         if (space >= need)
             return true;
         rp++;
-        if (road->routes[vh->rec[v].route].count <= rp + 1)
+        if (vh->rec[v].route_n <= rp + 1)
             return true; /* it arrives on this lane */
         int32_t next = road_plan_conn_at(road, v, lane, rp);
         if (next < 0) /* it changes lanes on this short edge first */
@@ -68,7 +68,7 @@ static bool exit_has_room(const CityRoad *road, int32_t v, const CityConnection 
         }
     }
     int32_t n = road_lane_count(road, c->to_lane);
-    if (net->lanes[c->to_lane].length_m < need && road->routes[vh->rec[v].route].count > rp + 2)
+    if (net->lanes[c->to_lane].length_m < need && vh->rec[v].route_n > rp + 2)
         return n == 0 && short_exit_passable(road, v, c, rp, need);
     if (n == 0)
         return true;

@@ -108,6 +108,7 @@ static void miss_turn(CityRoad *road, int32_t v, int32_t lane)
             if (nr < 0)
                 return;
             vh->rec[v].route = nr;
+            vh->rec[v].route_n = got + 1;
             vh->rec[v].route_pos = 0;
             vh->rec[v].conn = ln->out_first + k; /* the movement the new route was made from */
             road->missed_turns++;
@@ -163,6 +164,7 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
     /* collect first: changes reorder lane queues */
     int32_t m = 0;
     for (int32_t a = 0; a < road->n_active; a++) {
+        road_prefetch_active(road, a);
         int32_t lane = road->active[a];
         if (net->edges[net->lanes[lane].edge].internal)
             continue;
@@ -170,7 +172,7 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
         for (int32_t i = 0; i < n; i++) {
             int32_t v = road_lane_at(road, lane, i);
             /* a vehicle on the wrong lane for its turn tries every step */
-            bool wrong = vh->rec[v].conn < 0 && vh->rec[v].route_pos + 1 < road->routes[vh->rec[v].route].count;
+            bool wrong = vh->rec[v].conn < 0 && vh->rec[v].route_pos + 1 < vh->rec[v].route_n;
             if (--vh->rec[v].lc_wait > 0 && !wrong)
                 continue;
             vh->rec[v].lc_wait = period;
@@ -182,7 +184,7 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
         int32_t lane = vh->rec[v].lane;
         const CityLane *ln = &net->lanes[lane];
         const CityEdge *e = &net->edges[ln->edge];
-        bool wrong = vh->rec[v].conn < 0 && vh->rec[v].route_pos + 1 < road->routes[vh->rec[v].route].count;
+        bool wrong = vh->rec[v].conn < 0 && vh->rec[v].route_pos + 1 < vh->rec[v].route_n;
         if (wrong && vh->rec[v].halt_s > ROAD_MISSED_TURN_S && ln->length_m - vh->rec[v].pos < ROAD_STOP_LINE_M + 3.0) {
             miss_turn(road, v, lane);
             continue;

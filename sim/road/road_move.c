@@ -39,7 +39,7 @@ static CityStatus cross_lane_end(RoadStepCtx *x, int32_t v, bool *arrived)
         return road_leave(road, v, false);
     }
     if (k < 0) {
-        if (vh->rec[v].route_pos + 1 >= road->routes[vh->rec[v].route].count) {
+        if (vh->rec[v].route_pos + 1 >= vh->rec[v].route_n) {
             road_lane_pop_front(road, lane);
             *arrived = true;
             return road_leave(road, v, true);
@@ -124,6 +124,7 @@ CityStatus road_move_all(RoadStepCtx *x)
     double sum_speed = 0.0;
     uint64_t moved = 0;
     for (int32_t a = 0; a < road->n_active; a++) {
+        road_prefetch_active(road, a);
         int32_t lane = road->active[a];
         int32_t n = road_lane_count(road, lane);
         const CityLane *ln = &net->lanes[lane];
@@ -203,6 +204,7 @@ CityStatus road_move_all(RoadStepCtx *x)
     /* lane ends: front vehicles past the end move on */
     int32_t n_active = road->n_active;
     for (int32_t a = 0; a < n_active; a++) {
+        road_prefetch_active(road, a);
         CityStatus st = settle(x, road->active[a]);
         if (st != CITY_OK)
             return st;

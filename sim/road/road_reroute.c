@@ -32,6 +32,7 @@ CityStatus road_reroute_all(CityRoad *road)
         if (nr < 0)
             return CITY_ERR_NOMEM;
         vh->rec[v].route = nr;
+        vh->rec[v].route_n = got;
         vh->rec[v].route_pos = 0;
         vh->rec[v].conn = road_plan_conn(road, v, vh->rec[v].lane);
     }

@@ -7,6 +7,7 @@
 void road_sense_lanes(CityRoad *road)
 {
     for (int32_t a = 0; a < road->n_active; a++) {
+        road_prefetch_active(road, a);
         int32_t lane = road->active[a];
         int32_t n = road_lane_count(road, lane);
         uint16_t halting = 0;

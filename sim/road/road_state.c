@@ -171,6 +171,7 @@ static bool load_lanes(CityRoad *road, CityStateReader *in)
         }
         q->head = 0;
         get_grow(in, (void **)&q->v, &q->n, &q->cap, sizeof *q->v);
+        road->lane_n[l] = q->n;
     }
     size_t n_active; /* into the array as created: its capacity is the lane count */
     int32_t *active = city_state_get_alloc(in, &n_active, sizeof *active);
@@ -344,6 +345,14 @@ CityStatus road_state_load(CityWorld *world, void *self, CityStateReader *in)
     if (city_state_expect_tag(in, "ROAD") && load_vehicles(road, in) && load_lanes(road, in) &&
         load_links_and_edges(road, in) && load_lists(road, in) && road_signals_load(road->signals, in))
         road_demand_load(road->demand, in);
+    for (uint32_t i = 0; i < road->veh.n_live && !in->bad; i++) { /* the routes are restored after the vehicles */
+        uint32_t v = (uint32_t)road->veh.live[i];
+        RoadVehRec *r = v < road->veh.cap ? &road->veh.rec[v] : NULL;
+        if (!r || r->route < 0 || r->route >= road->n_routes)
+            city_state_fail(in, "road: a vehicle's route is missing");
+        else
+            r->route_n = road->routes[r->route].count;
+    }
     return in->bad ? CITY_ERR_PARSE : CITY_OK;
 }
 

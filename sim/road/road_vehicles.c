@@ -482,6 +482,7 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
     w->rec[idx].accel = 0.0f;
     w->rec[idx].vtype = vt;
     w->rec[idx].route = p->route;
+    w->rec[idx].route_n = road->routes[p->route].count;
     w->rec[idx].route_pos = 0;
     w->rec[idx].via_pos = -1;
     w->rec[idx].occ_link = -1;
