@@ -135,6 +135,9 @@ struct CityRoad {
     CityRoadOptions opt;
     CityRng *rng; /* the "road" stream */
     RoadSignals *signals;
+    const char **tls_shown; /* per light of the net at creation: what it shows now (the strings stay put; a restore
+                               replaces them and road_tls_shown_refresh follows) */
+    int32_t n_tls_shown;
     RoadRouter *router;
     RoadDemand *demand;
     struct {
@@ -218,6 +221,8 @@ struct CityRoad {
 };
 
 /* road.c */
+/* Points road->tls_shown at the lights' state strings (creation, restore). */
+void road_tls_shown_refresh(CityRoad *road);
 int32_t road_route_store(CityRoad *road, const char *id, const int32_t *edges, int32_t n);
 CityStatus road_fail(CityRoad *road, CityStatus status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

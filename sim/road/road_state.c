@@ -345,6 +345,7 @@ CityStatus road_state_load(CityWorld *world, void *self, CityStateReader *in)
     if (city_state_expect_tag(in, "ROAD") && load_vehicles(road, in) && load_lanes(road, in) &&
         load_links_and_edges(road, in) && load_lists(road, in) && road_signals_load(road->signals, in))
         road_demand_load(road->demand, in);
+    road_tls_shown_refresh(road);
     for (uint32_t i = 0; i < road->veh.n_live && !in->bad; i++) { /* the routes are restored after the vehicles */
         uint32_t v = (uint32_t)road->veh.live[i];
         RoadVehRec *r = v < road->veh.cap ? &road->veh.rec[v] : NULL;
