@@ -117,13 +117,19 @@ const Slot *controller_find_slot(const CityController *c, const char *id)
     return NULL;
 }
 
-/* read(sensor) -> value, measured time (s), quality; nil when nothing arrived yet. */
+/* read(sensor) -> value, measured time (s), quality; nil when nothing arrived yet.
+ * Upvalues: 1 the ids known at attach ("name/quantity" and "name") -> slot
+ * index (made once, so a read is one table look-up, not a search by
+ * string), 2.. the quality names. */
 static int d_read(lua_State *L)
 {
     CityController *c = self_of(L);
     const char *id = luaL_checkstring(L, 1);
-    const Slot *s = controller_find_slot(c, id);
-    if (!s && !controller_reads(c, id))
+    const Slot *s = NULL;
+    lua_pushvalue(L, 1);
+    if (lua_rawget(L, lua_upvalueindex(1)) == LUA_TNUMBER)
+        s = &c->slots[lua_tointeger(L, -1)];
+    else if (!(s = controller_find_slot(c, id)) && !controller_reads(c, id))
         return luaL_error(L, "read: sensor '%s' is not among this controller's sensors", id);
     if (!s || !s->has) {
         lua_pushnil(L);
@@ -131,8 +137,30 @@ static int d_read(lua_State *L)
     }
     lua_pushnumber(L, s->last.value);
     lua_pushnumber(L, (double)s->last.measured_ms / 1000.0);
-    lua_pushstring(L, city_quality_name(s->last.quality));
+    if ((unsigned)s->last.quality < CITY_QUALITY_COUNT_OF)
+        lua_pushvalue(L, lua_upvalueindex(2 + (int)s->last.quality));
+    else
+        lua_pushstring(L, city_quality_name(s->last.quality));
     return 3;
+}
+
+/* Pushes read() with its look-up table of the slots there are now (slots
+ * added later, by the agent, are found by controller_find_slot). */
+static void push_read(lua_State *L, const CityController *c)
+{
+    lua_createtable(L, 0, 2 * c->n_slots);
+    for (int32_t i = 0; i < c->n_slots; i++) {
+        const char *ids[2] = {c->slots[i].key, c->slots[i].name};
+        for (int k = 0; k < 2; k++) {
+            if (controller_find_slot(c, ids[k]) != &c->slots[i])
+                continue; /* a name read as its first channel */
+            lua_pushinteger(L, i);
+            lua_setfield(L, -2, ids[k]);
+        }
+    }
+    for (int q = 0; q < CITY_QUALITY_COUNT_OF; q++)
+        lua_pushstring(L, city_quality_name((CityQuality)q));
+    lua_pushcclosure(L, d_read, 1 + CITY_QUALITY_COUNT_OF);
 }
 
 static int d_subscribe(lua_State *L)
@@ -233,10 +261,10 @@ static int d_tostring(lua_State *L)
 }
 
 static const luaL_Reg device_fns[] = {
-    {"now", d_now},         {"every", d_every}, {"after", d_after}, {"read", d_read},     {"subscribe", d_subscribe},
+    {"now", d_now},     {"every", d_every}, {"after", d_after},   {"read", NULL}, {"subscribe", d_subscribe},
     {"command", d_command}, {"param", d_param}, {"log", d_log},     {"random", d_random}, {NULL, NULL}};
 
-static void open_sandbox(lua_State *L)
+static void open_sandbox(lua_State *L, const CityController *c)
 {
     luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
     luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
@@ -264,6 +292,8 @@ static void open_sandbox(lua_State *L)
     lua_pushcfunction(L, d_tostring);
     lua_setglobal(L, "tostring");
     luaL_newlib(L, device_fns);
+    push_read(L, c);
+    lua_setfield(L, -2, "read");
     for (const luaL_Reg *f = device_fns; f->name; f++) {
         lua_getfield(L, -1, f->name);
         lua_setglobal(L, f->name);
@@ -552,14 +582,14 @@ static bool copy_spec(CityController *c, const CityControllerSpec *spec)
 }
 
 /* Opens the sandbox, runs the file's top level and init(); false with err filled. */
-static bool open_lua(CityController *c, const CityControllerSpec *spec, char *err, size_t err_len)
+static bool open_lua(CityController *c, const CityControllerSpec *spec, CityError *err)
 {
     c->L = lua_newstate(host_alloc, c);
     if (!c->L)
-        return snprintf(err, err_len, "controller '%s': its memory budget (%zu bytes) is too small", spec->name,
-                        c->mem_limit),
+        return city_error_set(err, CITY_ERR_LIMIT, "controller '%s': its memory budget (%zu bytes) is too small",
+                              spec->name, c->mem_limit),
                false;
-    open_sandbox(c->L);
+    open_sandbox(c->L, c);
     control_lua_mark_builtins(c->L);
     lua_sethook(c->L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
     /* messages (events.csv) name the file as the scenario did, not where the checkout is */
@@ -580,8 +610,8 @@ static bool open_lua(CityController *c, const CityControllerSpec *spec, char *er
     else if (rc == LUA_OK)
         lua_pop(c->L, 1);
     if (rc != LUA_OK)
-        return snprintf(err, err_len, "controller '%s': %s", spec->name,
-                        lua_isstring(c->L, -1) ? lua_tostring(c->L, -1) : "does not load"),
+        return city_error_set(err, CITY_ERR_SCRIPT, "controller '%s': %s", spec->name,
+                              lua_isstring(c->L, -1) ? lua_tostring(c->L, -1) : "does not load"),
                false;
     c->instr_used = 0;
     c->n_init_timers = c->n_timers;
@@ -589,21 +619,20 @@ static bool open_lua(CityController *c, const CityControllerSpec *spec, char *er
     return true;
 }
 
-CityController *city_controller_new(const CityControllerSpec *spec, const CityControllerPort *port, char *err,
-                                    size_t err_len)
+CityController *city_controller_new(const CityControllerSpec *spec, const CityControllerPort *port, CityError *err)
 {
     CityController *c = calloc(1, sizeof *c);
     if (!c) {
         if (port->destroy)
             port->destroy(port->ctx);
-        snprintf(err, err_len, "out of memory creating controller '%s'", spec->name);
+        city_error_set(err, CITY_ERR_NOMEM, "out of memory creating controller '%s'", spec->name);
         return NULL;
     }
     c->port = *port;
     c->wake_ms = -1;
     if (!copy_spec(c, spec)) {
         city_controller_free(c);
-        snprintf(err, err_len, "out of memory creating controller '%s'", spec->name);
+        city_error_set(err, CITY_ERR_NOMEM, "out of memory creating controller '%s'", spec->name);
         return NULL;
     }
     c->mem_limit = spec->mem_limit;
@@ -620,9 +649,9 @@ CityController *city_controller_new(const CityControllerSpec *spec, const CityCo
     if (spec->bridge)
         ok = (c->bridge = spec->bridge) != NULL;
     else if (len > 3 && !strcmp(spec->path + len - 3, ".so"))
-        ok = controller_device_open(c, spec->path, err, err_len);
+        ok = controller_device_open(c, spec->path, err);
     else
-        ok = open_lua(c, spec, err, err_len);
+        ok = open_lua(c, spec, err);
     if (!ok) {
         city_controller_free(c);
         return NULL;

@@ -123,7 +123,9 @@ static void ped_destroy(void *self)
                       ped->ex,        ped->ey,        ped->share,      ped->r,         ped->m,       ped->v0,
                       ped->tx,        ped->ty,        ped->heading,    ped->depart_s,  ped->stuck_s, ped->leg,
                       ped->area,      ped->route_len, ped->route,      ped->body,      ped->arrived, ped->near,
-                      ped->near_wall, ped->cell_of,   ped->cell_first, ped->cell_items};
+                      ped->near_wall, ped->cell_of,   ped->cell_first, ped->cell_items, ped->bucket_of,
+                      ped->sorted_cell, ped->sx,        ped->sy,        ped->sr,         ped->sex,       ped->sey,
+                      ped->in_x,        ped->in_y,      ped->in_slack2, ped->in_area};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     city_dense_destroy(&ped->dense);
@@ -274,8 +276,8 @@ CityStatus city_ped_create(CityWorld *world, const CityPedParams *params, CityPe
                                .phase = CITY_PHASE_COMMIT,
                                .period_ticks = 1,
                                .step = ped_commit,
-                               .save = ped_state_save_none,
-                               .load = ped_state_load_none};
+                               .save = city_state_save_none,
+                               .load = city_state_load_none};
     st = city_world_add_subsystem(world, &commit, ped);
     if (st != CITY_OK)
         return st;

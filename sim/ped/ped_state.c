@@ -206,6 +206,7 @@ static bool load_bodies(CityPed *ped, CityStateReader *in)
             return city_state_fail(in, "ped: person %u has a damaged route", i);
         double bias[2] = {0};
         GET(bias, 2, "bias velocity");
+        ped->in_area[i] = -1; /* no inside test yet */
         ped->body[i] = ped_physics_add_body(ped->phys, ped->x[i], ped->y[i], ped->r[i], ped->m[i],
                                             city_id_pack(city_dense_id(&ped->dense, i)));
         if (!ped->body[i])
@@ -271,20 +272,4 @@ CityStatus ped_state_load(CityWorld *world, void *self, CityStateReader *in)
     ped->strays = counters[4];
     ped->stats.walk_time_s = city_state_get_f64(in);
     return in->bad ? CITY_ERR_PARSE : CITY_OK;
-}
-
-CityStatus ped_state_save_none(const CityWorld *world, const void *self, CityStateWriter *out)
-{
-    (void)world;
-    (void)self;
-    (void)out;
-    return CITY_OK;
-}
-
-CityStatus ped_state_load_none(CityWorld *world, void *self, CityStateReader *in)
-{
-    (void)world;
-    (void)self;
-    (void)in;
-    return CITY_OK;
 }

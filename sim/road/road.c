@@ -57,6 +57,7 @@ static void road_destroy(void *self)
     free(vh->rec);
     free(vh->depart_s);
     free(vh->depart_delay_s);
+    free(vh->ev_start_kwh);
     free(vh->edge_enter_s);
     free(vh->name);
     free(vh->live);
@@ -190,10 +191,11 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
     road->tls_shown = malloc(((size_t)net->n_tls + 1) * sizeof *road->tls_shown);
     road->router = road_router_create(net);
     road->demand = road_demand_create();
-    if (!road->lanes || !road->lane_n || !road->active || !road->active_pos || !road->active_tmp || !road->lane_closed ||
-        !road->sense_count || !road->sense_halting || !road->sense_detect_s || !road->link_occupied ||
-        !road->link_eta || !road->link_eta_prev || !road->edge_stats || !road->edge_tt_s || !road->insert_block ||
-        !road->merge_head || !road->signals || !road->tls_shown || !road->router || !road->demand) {
+    if (!road->lanes || !road->lane_n || !road->active || !road->active_pos || !road->active_tmp ||
+        !road->lane_closed || !road->sense_count || !road->sense_halting || !road->sense_detect_s ||
+        !road->link_occupied || !road->link_eta || !road->link_eta_prev || !road->edge_stats || !road->edge_tt_s ||
+        !road->insert_block || !road->merge_head || !road->signals || !road->tls_shown || !road->router ||
+        !road->demand) {
         road_destroy(road);
         return CITY_ERR_NOMEM;
     }
@@ -275,6 +277,8 @@ int32_t city_road_add_vtype(CityRoad *road, const CityVTypeDef *def)
                   def->id);
         return -1;
     }
+    if (road_ev_check_vtype(road, def) != CITY_OK)
+        return -1;
     if (!city_array_grow((void **)&road->vtypes, &road->cap_vtypes, road->n_vtypes + 1, sizeof *road->vtypes))
         return -1;
     RoadVType *t = &road->vtypes[road->n_vtypes];

@@ -31,8 +31,7 @@ static double merge_accel(const CityRoad *road, int32_t lane, int32_t v, const R
 static int32_t chain_conn(RoadStepCtx *x, int32_t v, int32_t lane, int32_t rp, double dist, double v_now)
 {
     const RoadVType *t = road_vtype_of(x->road, v);
-    if (rp + 1 >= x->road->veh.rec[v].route_n ||
-        dist >= (v_now + t->def.accel_mps2 * x->dt_s) * x->dt_s)
+    if (rp + 1 >= x->road->veh.rec[v].route_n || dist >= (v_now + t->def.accel_mps2 * x->dt_s) * x->dt_s)
         return -1; /* it arrives on this lane, or does not reach the line in this step */
     int32_t ci = road_plan_conn_at(x->road, v, lane, rp);
     if (ci < 0 || !road_link_allowed(x, v, ci, dist, rp))
@@ -61,7 +60,7 @@ static double plan_front(RoadStepCtx *x, int32_t v, double a_free, double v0, bo
     int route_n = vh->rec[v].route_n;
     bool last_edge = vh->rec[v].route_pos + 1 >= route_n;
     int32_t rp = vh->rec[v].route_pos; /* route index of the edge whose end line is ahead */
-    int32_t cur = lane;            /* the lane dist ends at */
+    int32_t cur = lane;                /* the lane dist ends at */
     *crossing = false;
     if (road_link_holds(road, v))
         return 0.0;

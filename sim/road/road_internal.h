@@ -1,7 +1,8 @@
 /* The road subsystem's state, shared by its files (internal to sim/road).
  *
- * Vehicles live in structure-of-arrays indexed by their pool index (stable
- * for a vehicle's life). Each lane keeps the vehicles on it ordered front
+ * Vehicles live in arrays indexed by their pool index (stable for a
+ * vehicle's life): what the step uses in one record per vehicle
+ * (RoadVehRec), the rest one array per field. Each lane keeps the vehicles on it ordered front
  * first, so a vehicle's leader is the entry before it, and the step walks
  * only lanes that carry vehicles: cost grows with what moves, not with the
  * size of the map. */
@@ -51,31 +52,31 @@ typedef struct RoadPending {
  * cache misses where one array per field cost one per field, so the cost of
  * an update stays that of a small city when the map outgrows the caches. */
 typedef struct RoadVehRec {
-    double pos;         /* front bumper along the lane (m) */
-    double speed;       /* m/s at the start of the step */
-    double next_speed;  /* m/s chosen for this step */
-    double halt_s;      /* continuous standing time */
-    int32_t lane;       /* current lane */
-    int32_t conn;       /* connection planned at the end of the current edge, or being crossed; -1 none */
-    int32_t route;      /* route index */
-    int32_t route_pos;  /* index of the current (or last normal) edge in the route */
-    int32_t occ_link;   /* junction link held until the tail clears it; -1 */
-    int32_t vtype;      /* index in road->vtypes */
-    float lc_vmax_mps;  /* this step's speed cap to drop behind a vehicle on the lane it must change to */
-    int8_t via_pos;     /* index in conn's via chain while inside a junction; -1 on a normal lane */
-    uint8_t flags;      /* ROAD_VF_* */
+    double pos;              /* front bumper along the lane (m) */
+    double speed;            /* m/s at the start of the step */
+    double next_speed;       /* m/s chosen for this step */
+    double halt_s;           /* continuous standing time */
+    int32_t lane;            /* current lane */
+    int32_t conn;            /* connection planned at the end of the current edge, or being crossed; -1 none */
+    int32_t route;           /* route index */
+    int32_t route_pos;       /* index of the current (or last normal) edge in the route */
+    int32_t occ_link;        /* junction link held until the tail clears it; -1 */
+    int32_t vtype;           /* index in road->vtypes */
+    float lc_vmax_mps;       /* this step's speed cap to drop behind a vehicle on the lane it must change to */
+    int8_t via_pos;          /* index in conn's via chain while inside a junction; -1 on a normal lane */
+    uint8_t flags;           /* ROAD_VF_* */
     int8_t good_lo, good_hi; /* cached lanes of the current edge leading to the next route edge */
     /* second cache line */
-    double occ_left_m;  /* distance still to drive before releasing occ_link */
-    double v0_factor;   /* desired speed = factor * lane limit (capped by type max) */
-    double dist_m;      /* distance driven */
+    double occ_left_m; /* distance still to drive before releasing occ_link */
+    double v0_factor;  /* desired speed = factor * lane limit (capped by type max) */
+    double dist_m;     /* distance driven */
     double time_loss_s;
-    double wait_s;      /* total standing time */
-    double energy_kwh;  /* EV battery content */
-    float accel;        /* last acceleration (m/s^2) */
-    int32_t stops;      /* moving -> standing transitions */
-    int32_t lc_wait;    /* ticks until the next lane-change evaluation */
-    int32_t route_n;    /* edges in its route (road->routes[route].count) */
+    double wait_s;     /* total standing time */
+    double energy_kwh; /* EV battery content */
+    float accel;       /* last acceleration (m/s^2) */
+    int32_t stops;     /* moving -> standing transitions */
+    int32_t lc_wait;   /* ticks until the next lane-change evaluation */
+    int32_t route_n;   /* edges in its route (road->routes[route].count) */
 } RoadVehRec;
 _Static_assert(sizeof(RoadVehRec) == 128, "a vehicle record is two cache lines");
 
@@ -86,11 +87,12 @@ typedef struct RoadVehicles {
     RoadVehRec *rec;        /* the step's fields (64-byte aligned) */
     double *depart_s;       /* when it got on the road */
     double *depart_delay_s; /* how long it waited for room after its scheduled departure */
+    double *ev_start_kwh;   /* EV battery content when it set off */
     double *edge_enter_s;   /* when it entered the current edge */
     char **name;
-    uint64_t *good_key;     /* (route, route_pos, closure epoch) the cached good lanes were computed for */
-    int32_t *live;          /* dense list of live pool indices (slot order of the readers) */
-    int32_t *live_pos;      /* pool index -> position in live */
+    uint64_t *good_key; /* (route, route_pos, closure epoch) the cached good lanes were computed for */
+    int32_t *live;      /* dense list of live pool indices (slot order of the readers) */
+    int32_t *live_pos;  /* pool index -> position in live */
     uint32_t n_live;
 } RoadVehicles;
 
@@ -148,6 +150,9 @@ struct CityRoad {
     RoadVType *vtypes;
     int32_t n_vtypes, cap_vtypes;
     int32_t default_vtype;
+    int32_t mix_vtype[CITY_ROAD_MIX_MAX]; /* city_road_set_default_mix: types behind the default car */
+    double mix_share[CITY_ROAD_MIX_MAX];  /* and their shares of its trips */
+    int32_t n_mix;
     RoadRoute *routes;
     int32_t n_routes, cap_routes;
     int32_t *route_edges;
@@ -298,8 +303,6 @@ static inline double road_desired_speed(const CityRoad *road, int32_t v, int32_t
 /* road_state.c: checkpoints ("road" saves the state its phases share) */
 CityStatus road_state_save(const CityWorld *world, const void *self, CityStateWriter *out);
 CityStatus road_state_load(CityWorld *world, void *self, CityStateReader *in);
-CityStatus road_state_save_shared(const CityWorld *world, const void *self, CityStateWriter *out);
-CityStatus road_state_load_shared(CityWorld *world, void *self, CityStateReader *in);
 
 /* road_step.c: registers the road's step, one world subsystem per phase;
  * `owner` carries the hooks of the "road" entry (hash, destroy, finish).
@@ -309,6 +312,18 @@ CityStatus road_step_register(CityWorld *world, CityRoad *road, const CitySubsys
 /* road_arrivals.c: the published list of this tick's arrivals (what
  * couplings read). Takes the vehicle's name: call just before its slot is freed. */
 CityStatus road_arrival_record(CityRoad *road, int32_t v, double now_s);
+
+/* road_ev.c: EVs' energy. */
+void road_ev_defaults(CityVTypeDef *def, uint32_t vclass);
+CityStatus road_ev_check_vtype(CityRoad *road, const CityVTypeDef *def);
+/* Spends one step's energy of EV v: it ends the step at speed_mps after accelerating at accel_mps2, disp_m on. */
+void road_ev_drive(CityRoad *road, int32_t v, double speed_mps, double accel_mps2, double disp_m, double dt_s);
+/* Sets the battery of a vehicle of type def that enters (0 unless electric). */
+void road_ev_depart(CityRoad *road, int32_t v, const CityVTypeDef *def);
+/* Books the battery of a vehicle that leaves the road. */
+void road_ev_leave(CityRoad *road, int32_t v);
+/* The type of a trip that names none: the default car or one of the mix. */
+int32_t road_ev_pick_vtype(CityRoad *road);
 void road_arrivals_free(CityRoad *road);
 
 /* road_output.c */

@@ -42,7 +42,8 @@ static double lane_change_gain(const CityRoad *road, int32_t v, int32_t cur, int
     double pos = vh->rec[v].pos, len = t->def.length_m;
     int32_t nl, nf;
     neighbours(road, target, pos, &nl, &nf);
-    if (nl >= 0 && vh->rec[nl].pos - road_vtype_of(road, nl)->def.length_m - pos < (urgent ? 0.5 : t->def.min_gap_m * 0.5))
+    if (nl >= 0 &&
+        vh->rec[nl].pos - road_vtype_of(road, nl)->def.length_m - pos < (urgent ? 0.5 : t->def.min_gap_m * 0.5))
         return -INFINITY;
     if (nf >= 0 && pos - len - vh->rec[nf].pos < (urgent ? 0.5 : road_vtype_of(road, nf)->def.min_gap_m * 0.5))
         return -INFINITY;
@@ -206,8 +207,8 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
          * holds back: an unhindered one makes no discretionary change
          * (it forgoes changes made only to let followers pass) */
         /* (its last acceleration tells: what its leader and the road ahead allowed) */
-        bool unhindered =
-            vh->rec[v].accel > accel_behind(road, v, -1, vh->rec[v].pos, lane) - road_vtype_of(road, v)->def.lc_threshold_mps2;
+        bool unhindered = vh->rec[v].accel > accel_behind(road, v, -1, vh->rec[v].pos, lane) -
+                                                 road_vtype_of(road, v)->def.lc_threshold_mps2;
         for (int d = -1; d <= 1; d += 2) {
             int32_t ti = idx + d;
             if (ti < 0 || ti >= e->lane_count)

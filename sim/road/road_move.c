@@ -170,10 +170,8 @@ CityStatus road_move_all(RoadStepCtx *x)
                 vh->rec[v].flags &= (uint8_t)~ROAD_VF_HALTING;
                 vh->rec[v].halt_s = 0.0;
             }
-            if (vh->rec[v].energy_kwh > 0.0) {
-                double e = vh->rec[v].energy_kwh - road_vtype_of(road, v)->def.consumption_kwh_per_km * disp / 1000.0;
-                vh->rec[v].energy_kwh = e > 0 ? e : 0.0;
-            }
+            if (vh->rec[v].energy_kwh > 0.0)
+                road_ev_drive(road, v, vn, vh->rec[v].accel, disp, dt);
             if (vh->rec[v].occ_link >= 0) {
                 vh->rec[v].occ_left_m -= disp;
                 /* a vehicle standing past the junction with its tail still in it
@@ -184,8 +182,8 @@ CityStatus road_move_all(RoadStepCtx *x)
                  * grant until cross_lane_end has moved it on (at long steps its
                  * displacement can exceed the whole junction) */
                 bool crossing_now = vh->rec[v].via_pos < 0 && vh->rec[v].pos >= ln->length_m;
-                if (!crossing_now &&
-                    (vh->rec[v].occ_left_m <= 0 || (vh->rec[v].via_pos < 0 && vh->rec[v].halt_s > ROAD_TAIL_RELEASE_S))) {
+                if (!crossing_now && (vh->rec[v].occ_left_m <= 0 ||
+                                      (vh->rec[v].via_pos < 0 && vh->rec[v].halt_s > ROAD_TAIL_RELEASE_S))) {
                     road->link_occupied[vh->rec[v].occ_link]--;
                     vh->rec[v].occ_link = -1;
                 }

@@ -65,7 +65,7 @@ CityStatus road_record_trip(CityRoad *road, int32_t v, double now_s)
     char tname[256];
     csv_field(tname, sizeof tname, road->vtypes[vh->rec[v].vtype].def.id);
     char nums[256], *p = nums;
-    const double vals[] = {vh->depart_s[v],    vh->depart_delay_s[v], now_s, vh->rec[v].dist_m, tt,
+    const double vals[] = {vh->depart_s[v],        vh->depart_delay_s[v], now_s, vh->rec[v].dist_m, tt,
                            vh->rec[v].time_loss_s, vh->rec[v].wait_s};
     for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
         p = put_fixed3(p, vals[i]);
@@ -116,4 +116,9 @@ void road_publish_kpis(CityRoad *road)
     city_world_kpi_set(w, "missed_turns", (double)road->missed_turns);
     city_world_kpi_set(w, "trips_aborted", (double)s->aborted);
     city_world_kpi_set(w, "teleports", (double)s->teleports);
+    if (s->ev_inserted > 0) {
+        city_world_kpi_set(w, "ev_km_driven", s->ev_dist_m / 1000.0);
+        city_world_kpi_set(w, "ev_drive_kwh", s->ev_used_kwh);
+        city_world_kpi_set(w, "ev_drive_kwh_per_km", s->ev_dist_m > 0 ? s->ev_used_kwh / (s->ev_dist_m / 1000.0) : 0.0);
+    }
 }

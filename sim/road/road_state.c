@@ -19,9 +19,10 @@
  * each is written as one array over the pool (a record's field gathered from
  * every record), in the order of the arrays the records replaced. */
 #define ROAD_VEH_FIELDS(X, A)                                                                                          \
-    X(lane) X(pos) X(speed) X(next_speed) X(accel) X(vtype) X(route) X(route_pos) X(conn) X(via_pos) X(occ_link)       \
-        X(occ_left_m) X(v0_factor) A(depart_s) A(depart_delay_s) X(time_loss_s) X(dist_m) X(halt_s) X(wait_s)          \
-            X(energy_kwh) A(edge_enter_s) X(stops) X(flags) X(lc_wait) A(live_pos) A(good_key) X(good_lo) X(good_hi)   \
+    X(lane)                                                                                                            \
+    X(pos) X(speed) X(next_speed) X(accel) X(vtype) X(route) X(route_pos) X(conn) X(via_pos) X(occ_link) X(occ_left_m) \
+        X(v0_factor) A(depart_s) A(depart_delay_s) X(time_loss_s) X(dist_m) X(halt_s) X(wait_s) X(energy_kwh)          \
+            A(ev_start_kwh) A(edge_enter_s) X(stops) X(flags) X(lc_wait) A(live_pos) A(good_key) X(good_lo) X(good_hi) \
                 X(lc_vmax_mps)
 
 /* One field of the vehicle records as an array of `used` elements of `size` bytes. */
@@ -355,21 +356,4 @@ CityStatus road_state_load(CityWorld *world, void *self, CityStateReader *in)
             r->route_n = road->routes[r->route].count;
     }
     return in->bad ? CITY_ERR_PARSE : CITY_OK;
-}
-
-/* The road's other phases share its state: "road" (PHYSICS) saves it. */
-CityStatus road_state_save_shared(const CityWorld *world, const void *self, CityStateWriter *out)
-{
-    (void)world;
-    (void)self;
-    (void)out;
-    return CITY_OK;
-}
-
-CityStatus road_state_load_shared(CityWorld *world, void *self, CityStateReader *in)
-{
-    (void)world;
-    (void)self;
-    (void)in;
-    return CITY_OK;
 }

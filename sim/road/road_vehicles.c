@@ -25,6 +25,7 @@ void city_vtype_defaults(CityVTypeDef *d, uint32_t vclass)
     d->speed_dev = 0.1;
     d->lc_politeness = 0.3;
     d->lc_threshold_mps2 = 0.1;
+    road_ev_defaults(d, vclass);
     switch (vclass) {
     case CITY_VC_BUS:
         d->length_m = 12.0, d->max_speed_mps = 27.78, d->accel_mps2 = 1.2, d->decel_mps2 = 4.0;
@@ -79,6 +80,7 @@ CityStatus road_vehicles_reserve(CityRoad *road, uint32_t n)
     vh->rec = rec;
     GROW_ARRAY(vh->depart_s, cap);
     GROW_ARRAY(vh->depart_delay_s, cap);
+    GROW_ARRAY(vh->ev_start_kwh, cap);
     GROW_ARRAY(vh->edge_enter_s, cap);
     GROW_ARRAY(vh->live, cap);
     GROW_ARRAY(vh->live_pos, cap);
@@ -289,9 +291,16 @@ static bool restricted(const CityRoad *road, const RoadDeparture *dep)
     return false;
 }
 
-static CityStatus queue_departure(void *user, const RoadDeparture *dep)
+static CityStatus queue_departure(void *user, const RoadDeparture *departure)
 {
     CityRoad *road = user;
+    RoadDeparture mixed;
+    const RoadDeparture *dep = departure;
+    if (dep->vtype < 0 && road->n_mix > 0) { /* the default car stands for a fleet */
+        mixed = *dep;
+        mixed.vtype = road_ev_pick_vtype(road);
+        dep = &mixed;
+    }
     int32_t route = dep->route;
     if (restricted(road, dep)) {
         road->stats.restricted++; /* the trip is not made */
@@ -496,7 +505,7 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
     w->rec[idx].dist_m = 0.0;
     w->rec[idx].halt_s = 0.0;
     w->rec[idx].wait_s = 0.0;
-    w->rec[idx].energy_kwh = t->def.ev ? t->def.battery_kwh : 0.0;
+    road_ev_depart(road, (int32_t)idx, &t->def);
     w->edge_enter_s[idx] = now_s;
     w->rec[idx].stops = 0;
     w->rec[idx].flags = v < 0.1 ? ROAD_VF_HALTING : 0;
@@ -585,6 +594,7 @@ CityStatus road_remove_leavers(CityRoad *road, double now_s)
         } else {
             road->stats.aborted++;
         }
+        road_ev_leave(road, v);
         remove_vehicle(road, v);
     }
     road->n_leaving = 0;
