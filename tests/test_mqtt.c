@@ -335,9 +335,8 @@ static CityMqtt *watch(int port, const char *controller, Watch *w)
     city_net_topic(status, sizeof status, SITE, CITY_TOPIC_STATUS, controller);
     const char *subs[] = {clock, status};
     const CityMqttOptions o = {.url = url, .client_id = "citylab-test", .subscriptions = subs, .n_subscriptions = 2};
-    char err[256];
     *w = (Watch){-1, false};
-    CityMqtt *m = city_mqtt_create(&o, on_watch, w, err, sizeof err);
+    CityMqtt *m = city_mqtt_create(&o, on_watch, w, NULL);
     assert_non_null(m);
     for (int i = 0; i < 15000 && !city_mqtt_ready(m); i++)
         city_mqtt_poll(m, 20);
@@ -611,7 +610,7 @@ static void test_tls_and_password(void **state)
                            "sensor=feeder",   "--param",
                            "battery=bat",     NULL};
     pid_t agent = spawn(aargv, out, err);
-    char status[CITY_NET_TOPIC_MAX], why[256];
+    char status[CITY_NET_TOPIC_MAX];
     city_net_topic(status, sizeof status, SITE, CITY_TOPIC_STATUS, "ps");
     const char *subs[] = {status};
     const CityMqttOptions o = {.url = url,
@@ -622,7 +621,8 @@ static void test_tls_and_password(void **state)
                                .subscriptions = subs,
                                .n_subscriptions = 1};
     Watch w = {-1, false};
-    CityMqtt *m = city_mqtt_create(&o, on_watch, &w, why, sizeof why);
+    CityError why = {0};
+    CityMqtt *m = city_mqtt_create(&o, on_watch, &w, &why);
     assert_non_null(m);
     for (int i = 0; i < 30000 && !w.online; i++)
         city_mqtt_poll(m, 10);
@@ -635,11 +635,13 @@ static void test_tls_and_password(void **state)
     stop(broker, SIGTERM);
     /* TLS files need mqtts://, and mqtts:// needs a CA */
     const CityMqttOptions plain = {.url = "mqtt://127.0.0.1:1", .client_id = "x", .cafile = ca};
-    assert_null(city_mqtt_create(&plain, on_watch, &w, why, sizeof why));
-    assert_non_null(strstr(why, "mqtts://"));
+    assert_null(city_mqtt_create(&plain, on_watch, &w, &why));
+    assert_int_equal(why.status, CITY_ERR_INVALID);
+    assert_non_null(strstr(why.msg, "mqtts://"));
     const CityMqttOptions no_ca = {.url = "mqtts://127.0.0.1:1", .client_id = "x"};
-    assert_null(city_mqtt_create(&no_ca, on_watch, &w, why, sizeof why));
-    assert_non_null(strstr(why, "--cafile"));
+    assert_null(city_mqtt_create(&no_ca, on_watch, &w, &why));
+    assert_int_equal(why.status, CITY_ERR_INVALID);
+    assert_non_null(strstr(why.msg, "--cafile"));
 }
 
 /* A fake device for field mode: the commands it receives, acknowledged on .../state. */
@@ -695,14 +697,14 @@ static void test_field_mode(void **state)
                           "floor_kw=300",    "--param",
                           "power_kw=150",    NULL};
     pid_t agent = spawn(argv, out, err);
-    char sets[CITY_NET_TOPIC_MAX], status[CITY_NET_TOPIC_MAX], why[256];
+    char sets[CITY_NET_TOPIC_MAX], status[CITY_NET_TOPIC_MAX];
     city_net_topic(sets, sizeof sets, SITE, CITY_TOPIC_SET, "+");
     city_net_topic(status, sizeof status, SITE, CITY_TOPIC_STATUS, "ps");
     Device d = {0};
     const char *subs[] = {sets};
     const CityMqttOptions o = {
         .url = url, .client_id = "citylab-test-device", .subscriptions = subs, .n_subscriptions = 1};
-    d.m = city_mqtt_create(&o, on_device, &d, why, sizeof why);
+    d.m = city_mqtt_create(&o, on_device, &d, NULL);
     assert_non_null(d.m);
     Watch w;
     CityMqtt *wm = watch(port, "ps", &w);

@@ -197,11 +197,11 @@ static void exchange(void *ctx, const CityBridgeTick *t, CityBridgeApply apply, 
     b->tick = NULL;
 }
 
-CityRunBridge *city_run_bridge_create(const char *url, const char *site, int timeout_ms, char *err, size_t err_len)
+CityRunBridge *city_run_bridge_create(const char *url, const char *site, int timeout_ms, CityError *err)
 {
     CityRunBridge *b = calloc(1, sizeof *b);
     if (!b) {
-        snprintf(err, err_len, "out of memory");
+        city_error_set(err, CITY_ERR_NOMEM, "out of memory");
         return NULL;
     }
     snprintf(b->site, sizeof b->site, "%s", site);
@@ -214,15 +214,15 @@ CityRunBridge *city_run_bridge_create(const char *url, const char *site, int tim
     snprintf(client, sizeof client, "citylab-run/%s", site);
     const char *subs[] = {sets, dones, status};
     const CityMqttOptions mo = {.url = url, .client_id = client, .subscriptions = subs, .n_subscriptions = 3};
-    b->mqtt = city_mqtt_create(&mo, on_message, b, err, err_len);
+    b->mqtt = city_mqtt_create(&mo, on_message, b, err);
     const double start = city_mqtt_wall_s();
     while (b->mqtt && !city_mqtt_ready(b->mqtt) && city_mqtt_wall_s() - start < timeout_ms / 1000.0)
         city_mqtt_poll(b->mqtt, 20);
     if (b->mqtt && !city_mqtt_ready(b->mqtt))
-        snprintf(err, err_len,
-                 "no broker answers at %s within %d ms; start mosquitto there (see README, Deploying a "
-                 "controller) or raise --bridge-timeout-ms",
-                 url, timeout_ms);
+        city_error_set(err, CITY_ERR_IO,
+                       "no broker answers at %s within %d ms; start mosquitto there (see README, Deploying a "
+                       "controller) or raise --bridge-timeout-ms",
+                       url, timeout_ms);
     if (!b->mqtt || !city_mqtt_ready(b->mqtt)) {
         city_mqtt_destroy(b->mqtt);
         free(b);
