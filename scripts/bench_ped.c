@@ -10,7 +10,12 @@
  * (50 Poisson flows of 120 veh/h between arterial edges, as
  * scenarios/jamsil.lua with rate 120), warmed up for 5 minutes first; the
  * figures then count the whole loop, vehicles included. Target: 1 million
- * pedestrian-updates per second on one core at dt 100 ms.
+ * pedestrian-updates per second on one core at dt 100 ms. spawn_s is the
+ * processor time of spawning (requests in batches of 2,000, each followed
+ * by a tick, until 90% walk), route_s its part in city_ped_spawn (the
+ * routes), s_tick the ticks it took. The last column
+ * is the world's state hash at the end: a change meant to be a pure speed-up
+ * leaves it as it was.
  * Built and run by scripts/bench_ped.sh. */
 #include <math.h>
 #include <stdio.h>
@@ -23,6 +28,18 @@
 #include "city_road_net.h"
 #include "city_sumo.h"
 #include "city_sumo_walk.h"
+
+/* Under valgrind --tool=callgrind --collect-atstart=no, only the measured
+ * loop is counted. */
+#if defined(__has_include)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#endif
+#endif
+#ifndef CALLGRIND_START_INSTRUMENTATION
+#define CALLGRIND_START_INSTRUMENTATION
+#define CALLGRIND_STOP_INSTRUMENTATION
+#endif
 
 /* Processor time of this process: the machine may be shared, and the
  * target is per core. */
@@ -158,8 +175,8 @@ static void run(const char *net, int people, int ticks, bool vehicles)
     }
     /* People enter in batches (a spot must be free), spread over the piece. */
     uint64_t s = 12345;
-    int spawned = 0;
-    double t_spawn = now();
+    int spawned = 0, spawn_ticks = 0;
+    double t_spawn = now(), t_route = 0;
     while (spawned < people || city_ped_count(ped) < (size_t)people * 9 / 10) {
         for (int k = 0; k < 2000 && spawned < people; k++, spawned++) {
             s = s * 6364136223846793005ull + 1442695040888963407ull;
@@ -172,13 +189,15 @@ static void run(const char *net, int people, int ticks, bool vehicles)
             door_mid(ped, da, &d.x, &d.y, &a);
             door_mid(ped, db, &d.to_x, &d.to_y, &a);
             d.x += 0.6 * (double)((s >> 20) % 5) - 1.2;
+            double t_r = now();
             if (city_ped_spawn(ped, &d) != CITY_OK) {
                 d.x = 0.5 * (d.x + d.x); /* off the walkable space: start at the door itself */
                 door_mid(ped, da, &d.x, &d.y, &a);
-                if (city_ped_spawn(ped, &d) != CITY_OK)
-                    continue;
+                city_ped_spawn(ped, &d);
             }
+            t_route += now() - t_r;
         }
+        spawn_ticks++;
         if (city_world_step(w) != CITY_OK) {
             fprintf(stderr, "bench_ped: %s\n", city_world_error(w));
             exit(2);
@@ -189,19 +208,22 @@ static void run(const char *net, int people, int ticks, bool vehicles)
     city_ped_stats(ped, &st0);
     chipmunk_s = 0;
     double t0 = now(), w0 = wall_now();
+    CALLGRIND_START_INSTRUMENTATION;
     for (int t = 0; t < ticks; t++)
         if (city_world_step(w) != CITY_OK) {
             fprintf(stderr, "bench_ped: %s\n", city_world_error(w));
             exit(2);
         }
+    CALLGRIND_STOP_INSTRUMENTATION;
     double cpu = now() - t0, wall = wall_now() - w0;
     city_ped_stats(ped, &st1);
     double updates = (double)(st1.updates - st0.updates);
     CityRoadStats rs = {0};
     if (vehicles)
         city_road_stats(city_road_of(w), &rs);
-    printf("%8d %9zu %8d %12.0f %12.0f %10.2f %9.2f %9.1f %9llu\n", people, city_ped_count(ped), ticks, updates / cpu,
-           updates / wall, 100.0 * chipmunk_s / cpu, 1e6 * cpu / updates, t_spawn, (unsigned long long)rs.running);
+    printf("%8d %9zu %8d %12.0f %12.0f %10.2f %9.2f %9.1f %8.1f %6d %9llu %016llx\n", people, city_ped_count(ped),
+           ticks, updates / cpu, updates / wall, 100.0 * chipmunk_s / cpu, 1e6 * cpu / updates, t_spawn, t_route,
+           spawn_ticks, (unsigned long long)rs.running, (unsigned long long)city_world_hash(w));
     fflush(stdout);
     free(doors);
     free(size);
@@ -216,8 +238,8 @@ int main(int argc, char **argv)
         return 2;
     }
     bool vehicles = getenv("BENCH_VEHICLES") && atoi(getenv("BENCH_VEHICLES")) > 0;
-    printf("%8s %9s %8s %12s %12s %10s %9s %9s %9s\n", "people", "walking", "ticks", "updates/cpu", "updates/wall",
-           "chipmunk%", "us/update", "spawn_s", "vehicles");
+    printf("%8s %9s %8s %12s %12s %10s %9s %9s %8s %6s %9s %16s\n", "people", "walking", "ticks", "updates/cpu",
+           "updates/wall", "chipmunk%", "us/update", "spawn_s", "route_s", "s_tick", "vehicles", "state_hash");
     int counts[16] = {1000, 5000, 10000, 20000, 50000}, n = 5;
     if (argc > 2) {
         n = 0;

@@ -86,15 +86,15 @@ static int64_t wall_ms(const Agent *a)
 static void on_sensor(Agent *a, const char *topic, const char *id, const void *payload, size_t len)
 {
     CityReading r;
-    char why[CITY_ERROR_MAX];
-    if (!city_net_reading_parse(id, payload, len, &r, why, sizeof why)) {
-        reject(a, CITY_NET_MALFORMED, topic, why);
+    CityError why;
+    if (!city_net_reading_parse(id, payload, len, &r, &why)) {
+        reject(a, CITY_NET_MALFORMED, topic, why.msg);
         return;
     }
     if (!reads_sensor(a, &r)) {
-        snprintf(why, sizeof why, "sensor '%s/%s' is not among its --sensor ids", r.sensor,
-                 city_quantity_name(r.quantity));
-        reject(a, CITY_NET_UNKNOWN_SENSOR, topic, why);
+        city_error_set(&why, CITY_ERR_INVALID, "sensor '%s/%s' is not among its --sensor ids", r.sensor,
+                       city_quantity_name(r.quantity));
+        reject(a, CITY_NET_UNKNOWN_SENSOR, topic, why.msg);
         return;
     }
     if (a->o->lockstep && r.arrives_ms <= a->last_t)
@@ -107,15 +107,16 @@ static void on_sensor(Agent *a, const char *topic, const char *id, const void *p
 static void on_message(void *user, const char *topic, const void *payload, size_t len)
 {
     Agent *a = user;
-    char id[CITY_NET_ID_MAX], why[CITY_ERROR_MAX];
+    char id[CITY_NET_ID_MAX];
+    CityError why;
     switch (city_net_topic_parse(a->o->site, topic, id, sizeof id)) {
     case CITY_TOPIC_SENSOR:
         on_sensor(a, topic, id, payload, len);
         return;
     case CITY_TOPIC_STATE: {
         CityNetState s;
-        if (!city_net_state_parse(payload, len, &s, why, sizeof why)) {
-            reject(a, CITY_NET_MALFORMED, topic, why);
+        if (!city_net_state_parse(payload, len, &s, &why)) {
+            reject(a, CITY_NET_MALFORMED, topic, why.msg);
             return;
         }
         if (a->waiting && !strcmp(id, a->waiting) && (s.seq < 0 || s.seq == a->waiting_seq) &&
@@ -126,8 +127,8 @@ static void on_message(void *user, const char *topic, const void *payload, size_
         return;
     }
     case CITY_TOPIC_CLOCK:
-        if (!city_net_clock_parse(payload, len, &a->clock, why, sizeof why)) {
-            reject(a, CITY_NET_MALFORMED, topic, why);
+        if (!city_net_clock_parse(payload, len, &a->clock, &why)) {
+            reject(a, CITY_NET_MALFORMED, topic, why.msg);
             return;
         }
         a->have_clock = true;

@@ -65,9 +65,9 @@ static void answer(CityRunBridge *b, const Answer *a)
 static void on_set(CityRunBridge *b, const char *topic, const char *actuator, const void *payload, size_t len)
 {
     CityNetCommand c;
-    char why[CITY_ERROR_MAX];
-    if (!city_net_command_parse(payload, len, &c, why, sizeof why)) {
-        reject(b, CITY_NET_MALFORMED, topic, why);
+    CityError why;
+    if (!city_net_command_parse(payload, len, &c, &why)) {
+        reject(b, CITY_NET_MALFORMED, topic, why.msg);
         return;
     }
     if (c.seq < 0 || c.x_ms < 0 || !c.src[0]) {
@@ -114,15 +114,16 @@ static void on_status(CityRunBridge *b, const char *name, const void *payload, s
 static void on_message(void *user, const char *topic, const void *payload, size_t len)
 {
     CityRunBridge *b = user;
-    char id[CITY_NET_ID_MAX], why[CITY_ERROR_MAX];
+    char id[CITY_NET_ID_MAX];
+    CityError why;
     switch (city_net_topic_parse(b->site, topic, id, sizeof id)) {
     case CITY_TOPIC_SET:
         on_set(b, topic, id, payload, len);
         return;
     case CITY_TOPIC_DONE: {
         CityNetDone d;
-        if (!city_net_done_parse(payload, len, &d, why, sizeof why))
-            reject(b, CITY_NET_MALFORMED, topic, why);
+        if (!city_net_done_parse(payload, len, &d, &why))
+            reject(b, CITY_NET_MALFORMED, topic, why.msg);
         else if (!b->active || strcmp(id, b->tick->controller) || d.t_ms != b->tick->now_ms)
             reject(b, CITY_NET_STRAY, topic, "not the done of the exchange in progress");
         else {

@@ -74,6 +74,7 @@ static void road_destroy(void *self)
     free(vh->halt_s);
     free(vh->wait_s);
     free(vh->energy_kwh);
+    free(vh->ev_start_kwh);
     free(vh->edge_enter_s);
     free(vh->stops);
     free(vh->flags);
@@ -292,6 +293,8 @@ int32_t city_road_add_vtype(CityRoad *road, const CityVTypeDef *def)
                   def->id);
         return -1;
     }
+    if (road_ev_check_vtype(road, def) != CITY_OK)
+        return -1;
     if (!city_array_grow((void **)&road->vtypes, &road->cap_vtypes, road->n_vtypes + 1, sizeof *road->vtypes))
         return -1;
     RoadVType *t = &road->vtypes[road->n_vtypes];

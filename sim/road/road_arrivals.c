@@ -36,6 +36,8 @@ CityStatus road_arrival_record(CityRoad *road, int32_t v, double now_s)
     city_road_lane_point(road->net, vh->lane[v], vh->pos[v], &a->xy, NULL);
     a->energy_kwh = electric ? vh->energy_kwh[v] : 0.0;
     a->battery_kwh = electric ? t->def.battery_kwh : 0.0;
+    a->start_kwh = electric ? vh->ev_start_kwh[v] : 0.0;
+    a->dist_m = vh->dist_m[v];
     return CITY_OK;
 }
 

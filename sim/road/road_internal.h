@@ -68,6 +68,7 @@ typedef struct RoadVehicles {
     double *halt_s;       /* continuous standing time */
     double *wait_s;       /* total standing time */
     double *energy_kwh;   /* EV battery content */
+    double *ev_start_kwh; /* EV battery content when it set off */
     double *edge_enter_s; /* when it entered the current edge */
     int32_t *stops;       /* moving -> standing transitions */
     uint8_t *flags;       /* ROAD_VF_* */
@@ -132,6 +133,9 @@ struct CityRoad {
     RoadVType *vtypes;
     int32_t n_vtypes, cap_vtypes;
     int32_t default_vtype;
+    int32_t mix_vtype[CITY_ROAD_MIX_MAX]; /* city_road_set_default_mix: types behind the default car */
+    double mix_share[CITY_ROAD_MIX_MAX];  /* and their shares of its trips */
+    int32_t n_mix;
     RoadRoute *routes;
     int32_t n_routes, cap_routes;
     int32_t *route_edges;
@@ -257,6 +261,18 @@ CityStatus road_step_register(CityWorld *world, CityRoad *road, const CitySubsys
 /* road_arrivals.c: the published list of this tick's arrivals (what
  * couplings read). Takes the vehicle's name: call just before its slot is freed. */
 CityStatus road_arrival_record(CityRoad *road, int32_t v, double now_s);
+
+/* road_ev.c: EVs' energy. */
+void road_ev_defaults(CityVTypeDef *def, uint32_t vclass);
+CityStatus road_ev_check_vtype(CityRoad *road, const CityVTypeDef *def);
+/* Spends one step's energy of EV v: it ends the step at speed_mps after accelerating at accel_mps2, disp_m on. */
+void road_ev_drive(CityRoad *road, int32_t v, double speed_mps, double accel_mps2, double disp_m, double dt_s);
+/* Sets the battery of a vehicle of type def that enters (0 unless electric). */
+void road_ev_depart(CityRoad *road, int32_t v, const CityVTypeDef *def);
+/* Books the battery of a vehicle that leaves the road. */
+void road_ev_leave(CityRoad *road, int32_t v);
+/* The type of a trip that names none: the default car or one of the mix. */
+int32_t road_ev_pick_vtype(CityRoad *road);
 void road_arrivals_free(CityRoad *road);
 
 /* road_output.c */

@@ -169,10 +169,8 @@ CityStatus road_move_all(RoadStepCtx *x)
                 vh->flags[v] &= (uint8_t)~ROAD_VF_HALTING;
                 vh->halt_s[v] = 0.0;
             }
-            if (vh->energy_kwh[v] > 0.0) {
-                double e = vh->energy_kwh[v] - road_vtype_of(road, v)->def.consumption_kwh_per_km * disp / 1000.0;
-                vh->energy_kwh[v] = e > 0 ? e : 0.0;
-            }
+            if (vh->energy_kwh[v] > 0.0)
+                road_ev_drive(road, v, vn, vh->accel[v], disp, dt);
             if (vh->occ_link[v] >= 0) {
                 vh->occ_left_m[v] -= disp;
                 /* a vehicle standing past the junction with its tail still in it

@@ -116,4 +116,9 @@ void road_publish_kpis(CityRoad *road)
     city_world_kpi_set(w, "missed_turns", (double)road->missed_turns);
     city_world_kpi_set(w, "trips_aborted", (double)s->aborted);
     city_world_kpi_set(w, "teleports", (double)s->teleports);
+    if (s->ev_inserted > 0) {
+        city_world_kpi_set(w, "ev_km_driven", s->ev_dist_m / 1000.0);
+        city_world_kpi_set(w, "ev_drive_kwh", s->ev_used_kwh);
+        city_world_kpi_set(w, "ev_drive_kwh_per_km", s->ev_dist_m > 0 ? s->ev_used_kwh / (s->ev_dist_m / 1000.0) : 0.0);
+    }
 }

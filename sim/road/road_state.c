@@ -20,7 +20,7 @@
     X(pos)                                                                                                             \
     X(speed)                                                                                                           \
     X(next_speed) X(accel) X(vtype) X(route) X(route_pos) X(conn) X(via_pos) X(occ_link) X(occ_left_m) X(v0_factor)    \
-        X(depart_s) X(depart_delay_s) X(time_loss_s) X(dist_m) X(halt_s) X(wait_s) X(energy_kwh) X(edge_enter_s)       \
+        X(depart_s) X(depart_delay_s) X(time_loss_s) X(dist_m) X(halt_s) X(wait_s) X(energy_kwh) X(ev_start_kwh) X(edge_enter_s)       \
             X(stops) X(flags) X(lc_wait) X(live_pos) X(good_key) X(good_lo) X(good_hi) X(lc_vmax_mps)
 
 static bool live_index(const CityPool *pool, uint32_t i)

@@ -25,6 +25,7 @@ void city_vtype_defaults(CityVTypeDef *d, uint32_t vclass)
     d->speed_dev = 0.1;
     d->lc_politeness = 0.3;
     d->lc_threshold_mps2 = 0.1;
+    road_ev_defaults(d, vclass);
     switch (vclass) {
     case CITY_VC_BUS:
         d->length_m = 12.0, d->max_speed_mps = 27.78, d->accel_mps2 = 1.2, d->decel_mps2 = 4.0;
@@ -88,6 +89,7 @@ CityStatus road_vehicles_reserve(CityRoad *road, uint32_t n)
     GROW_ARRAY(vh->halt_s, cap);
     GROW_ARRAY(vh->wait_s, cap);
     GROW_ARRAY(vh->energy_kwh, cap);
+    GROW_ARRAY(vh->ev_start_kwh, cap);
     GROW_ARRAY(vh->edge_enter_s, cap);
     GROW_ARRAY(vh->stops, cap);
     GROW_ARRAY(vh->flags, cap);
@@ -304,9 +306,16 @@ static bool restricted(const CityRoad *road, const RoadDeparture *dep)
     return false;
 }
 
-static CityStatus queue_departure(void *user, const RoadDeparture *dep)
+static CityStatus queue_departure(void *user, const RoadDeparture *departure)
 {
     CityRoad *road = user;
+    RoadDeparture mixed;
+    const RoadDeparture *dep = departure;
+    if (dep->vtype < 0 && road->n_mix > 0) { /* the default car stands for a fleet */
+        mixed = *dep;
+        mixed.vtype = road_ev_pick_vtype(road);
+        dep = &mixed;
+    }
     int32_t route = dep->route;
     if (restricted(road, dep)) {
         road->stats.restricted++; /* the trip is not made */
@@ -510,7 +519,7 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
     w->dist_m[idx] = 0.0;
     w->halt_s[idx] = 0.0;
     w->wait_s[idx] = 0.0;
-    w->energy_kwh[idx] = t->def.ev ? t->def.battery_kwh : 0.0;
+    road_ev_depart(road, (int32_t)idx, &t->def);
     w->edge_enter_s[idx] = now_s;
     w->stops[idx] = 0;
     w->flags[idx] = v < 0.1 ? ROAD_VF_HALTING : 0;
@@ -599,6 +608,7 @@ CityStatus road_remove_leavers(CityRoad *road, double now_s)
         } else {
             road->stats.aborted++;
         }
+        road_ev_leave(road, v);
         remove_vehicle(road, v);
     }
     road->n_leaving = 0;
