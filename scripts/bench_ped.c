@@ -13,7 +13,9 @@
  * pedestrian-updates per second on one core at dt 100 ms. spawn_s is the
  * processor time of spawning (requests in batches of 2,000, each followed
  * by a tick, until 90% walk), route_s its part in city_ped_spawn (the
- * routes), s_tick the ticks it took. The last column
+ * routes), s_tick the ticks it took (people start at the doors, a little
+ * to either side, and wait for a free spot: BENCH_SPREAD=1 starts them
+ * anywhere on the piece instead). The last column
  * is the world's state hash at the end: a change meant to be a pure speed-up
  * leaves it as it was.
  * Built and run by scripts/bench_ped.sh. */
@@ -135,6 +137,38 @@ static void add_vehicles(CityWorld *w, const char *path)
         }
 }
 
+static double lcg_unit(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+    return (double)(*s >> 11) * 0x1.0p-53;
+}
+
+/* A point uniformly over the areas of the piece (BENCH_SPREAD=1): an area
+ * by its surface, a triangle of its fan by its surface, a point in it. */
+static void spread_point(CityPed *ped, const int32_t *areas, const double *cum, int32_t n, uint64_t *s, double *x,
+                         double *y)
+{
+    double u = lcg_unit(s) * cum[n - 1];
+    int32_t k = 0;
+    while (k < n - 1 && cum[k] <= u)
+        k++;
+    int32_t np;
+    const double *p = city_ped_area_points(ped, areas[k], &np);
+    double total = 0;
+    for (int32_t t = 1; t + 1 < np; t++)
+        total += fabs((p[2 * t] - p[0]) * (p[2 * t + 3] - p[1]) - (p[2 * t + 2] - p[0]) * (p[2 * t + 1] - p[1]));
+    double v = lcg_unit(s) * total;
+    int32_t t = 1;
+    for (; t + 2 < np; t++) {
+        v -= fabs((p[2 * t] - p[0]) * (p[2 * t + 3] - p[1]) - (p[2 * t + 2] - p[0]) * (p[2 * t + 1] - p[1]));
+        if (v <= 0)
+            break;
+    }
+    double r1 = sqrt(lcg_unit(s)), r2 = lcg_unit(s);
+    *x = (1 - r1) * p[0] + r1 * (1 - r2) * p[2 * t] + r1 * r2 * p[2 * t + 2];
+    *y = (1 - r1) * p[1] + r1 * (1 - r2) * p[2 * t + 1] + r1 * r2 * p[2 * t + 3];
+}
+
 static void run(const char *net, int people, int ticks, bool vehicles)
 {
     CityWorldConfig cfg = {.seed = 7, .dt_ms = 100};
@@ -173,7 +207,24 @@ static void run(const char *net, int people, int ticks, bool vehicles)
         if (find(a) == big)
             doors[nbig++] = k;
     }
-    /* People enter in batches (a spot must be free), spread over the piece. */
+    /* Areas of the piece by cumulated surface, for BENCH_SPREAD. */
+    bool spread = getenv("BENCH_SPREAD") && atoi(getenv("BENCH_SPREAD")) > 0;
+    int32_t *areas = malloc((size_t)na * sizeof *areas), n_areas = 0;
+    double *cum = malloc((size_t)na * sizeof *cum);
+    for (int32_t a = 0; a < na; a++) {
+        if (find(a) != big)
+            continue;
+        int32_t np;
+        const double *p = city_ped_area_points(ped, a, &np);
+        double twice = 0;
+        for (int32_t i = 0; i < np; i++)
+            twice += p[2 * i] * p[2 * ((i + 1) % np) + 1] - p[2 * ((i + 1) % np)] * p[2 * i + 1];
+        cum[n_areas] = (n_areas ? cum[n_areas - 1] : 0) + fabs(0.5 * twice);
+        areas[n_areas++] = a;
+    }
+    /* People enter in batches (a spot must be free): at the doors of the
+     * piece (a little to either side), or with BENCH_SPREAD=1 anywhere on
+     * it; each walks to a door of the piece. */
     uint64_t s = 12345;
     int spawned = 0, spawn_ticks = 0;
     double t_spawn = now(), t_route = 0;
@@ -189,6 +240,8 @@ static void run(const char *net, int people, int ticks, bool vehicles)
             door_mid(ped, da, &d.x, &d.y, &a);
             door_mid(ped, db, &d.to_x, &d.to_y, &a);
             d.x += 0.6 * (double)((s >> 20) % 5) - 1.2;
+            if (spread)
+                spread_point(ped, areas, cum, n_areas, &s, &d.x, &d.y);
             double t_r = now();
             if (city_ped_spawn(ped, &d) != CITY_OK) {
                 d.x = 0.5 * (d.x + d.x); /* off the walkable space: start at the door itself */
@@ -226,6 +279,8 @@ static void run(const char *net, int people, int ticks, bool vehicles)
            spawn_ticks, (unsigned long long)rs.running, (unsigned long long)city_world_hash(w));
     fflush(stdout);
     free(doors);
+    free(areas);
+    free(cum);
     free(size);
     free(parent);
     city_world_destroy(w);

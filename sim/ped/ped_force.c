@@ -74,41 +74,54 @@ typedef struct PedAcc {
 static void people_force(const CityPed *ped, uint32_t i, int32_t o, int32_t k0, int32_t k1, int32_t cell_lo,
                          int32_t cell_hi, double ex, double ey, PedAcc *acc)
 {
+    /* Everything in locals: the compiler cannot tell that the stores to
+     * acc leave the arrays alone, and would load them again each time. */
     const CityPedParams *p = &ped->p;
     const PedSpace *s = &ped->space;
-    double cut2 = p->cutoff_m * p->cutoff_m;
+    const int32_t *sorted_cell = ped->sorted_cell;
+    const double *sx = ped->sx, *sy = ped->sy, *sr = ped->sr, *sex = ped->sex, *sey = ped->sey;
+    const bool periodic = s->periodic;
+    const double cut2 = p->cutoff_m * p->cutoff_m, gap_cut = 12 * p->b_m, b_m = p->b_m, a_n = p->a_n;
+    const double lambda = p->lambda, path_share = p->path_share;
     double xi = ped->x[i], yi = ped->y[i], ri = ped->r[i];
+    double fx = acc->fx, fy = acc->fy, ahead = acc->ahead_m, oncoming = acc->oncoming_m, gap_min = acc->gap_people_m;
     for (int32_t k = k0; k < k1; k++) {
-        int32_t cell = ped->sorted_cell[k];
+        int32_t cell = sorted_cell[k];
         if (cell < cell_lo || cell > cell_hi || k == o)
             continue;
-        double dx = ped_wrap_dx(s, xi - ped->sx[k]), dy = yi - ped->sy[k];
+        double dx = xi - sx[k], dy = yi - sy[k];
+        if (periodic)
+            dx = ped_wrap_dx(s, dx);
         double d2 = dx * dx + dy * dy;
         if (d2 >= cut2 || d2 < 1e-18)
             continue;
-        double d = sqrt(d2), rj = ped->sr[k], exj = ped->sex[k], eyj = ped->sey[k];
+        double d = sqrt(d2), rj = sr[k], exj = sex[k], eyj = sey[k];
         double nx = dx / d, ny = dy / d;
         /* j stands in i's path: ahead, laterally within both radii (and a
          * margin for someone coming the other way). */
         double along = -(dx * ex + dy * ey), across = fabs(dx * ey - dy * ex);
         bool towards = exj * ex + eyj * ey < -0.5;
-        if (along > 0 && towards && across < ri + rj + 0.2 && d < acc->oncoming_m)
-            acc->oncoming_m = d;
-        else if (along > 0 && !towards && across < p->path_share * (ri + rj) && d < acc->ahead_m &&
-                 along > dx * exj + dy * eyj)
-            acc->ahead_m = d; /* of two converging walkers, the one further behind in the other's eyes yields */
+        if (along > 0 && towards && across < ri + rj + 0.2 && d < oncoming)
+            oncoming = d;
+        else if (along > 0 && !towards && across < path_share * (ri + rj) && d < ahead && along > dx * exj + dy * eyj)
+            ahead = d; /* of two converging walkers, the one further behind in the other's eyes yields */
         /* Beyond 12 B the force is under e^-12 A (0.01 N): not worth an exp. */
         double gap = d - ri - rj;
-        acc->gap_people_m = gap < acc->gap_people_m ? gap : acc->gap_people_m;
-        if (gap > 12 * p->b_m)
+        gap_min = gap < gap_min ? gap : gap_min;
+        if (gap > gap_cut)
             continue;
         /* cos of the angle between i's heading and the direction to j. */
         double cos_phi = -(nx * ex + ny * ey);
-        double w = p->lambda + (1.0 - p->lambda) * 0.5 * (1.0 + cos_phi);
-        double mag = p->a_n * exp(-gap / p->b_m) * w;
-        acc->fx += mag * nx;
-        acc->fy += mag * ny;
+        double w = lambda + (1.0 - lambda) * 0.5 * (1.0 + cos_phi);
+        double mag = a_n * exp(-gap / b_m) * w;
+        fx += mag * nx;
+        fy += mag * ny;
     }
+    acc->fx = fx;
+    acc->fy = fy;
+    acc->ahead_m = ahead;
+    acc->oncoming_m = oncoming;
+    acc->gap_people_m = gap_min;
 }
 
 /* Repulsion of person i by the walls listed in the cell of its centre. */

@@ -323,7 +323,8 @@ int32_t road_route_store(CityRoad *road, const char *id, const int32_t *edges, i
     }
     r->first = road->n_route_edges;
     r->count = n;
-    memcpy(road->route_edges + r->first, edges, (size_t)n * sizeof *edges);
+    if (n > 0) /* an empty route may come with no edge array yet */
+        memcpy(road->route_edges + r->first, edges, (size_t)n * sizeof *edges);
     road->n_route_edges += n;
     return road->n_routes++;
 }

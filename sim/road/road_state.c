@@ -272,8 +272,13 @@ static bool load_routes(CityRoad *road, CityStateReader *in)
         char *id = city_state_get_str(in);
         size_t count;
         int32_t *edges = city_state_get_alloc(in, &count, sizeof *edges);
-        if (!in->bad && (int64_t)i >= road->n_routes &&
-            road_route_store(road, id, edges ? edges : (int32_t[]){0}, (int32_t)count) < 0)
+        bool valid = count <= INT32_MAX;
+        for (size_t k = 0; valid && k < count; k++)
+            valid = edges[k] >= 0 && edges[k] < road->net->n_edges;
+        if (!in->bad && !valid)
+            city_state_fail(in, "road: damaged route %llu in the checkpoint", (unsigned long long)i);
+        else if (!in->bad && (int64_t)i >= road->n_routes &&
+                 road_route_store(road, id, edges ? edges : (int32_t[]){0}, (int32_t)count) < 0)
             city_state_fail(in, "road: out of memory restoring routes");
         else if (!in->bad && (int64_t)i < road->n_routes &&
                  ((size_t)road->routes[i].count != count ||
@@ -290,7 +295,8 @@ static bool load_lists(CityRoad *road, CityStateReader *in)
 {
     uint64_t n = city_state_get_u64(in);
     road_arrivals_free(road);
-    if (in->bad || n > INT32_MAX ||
+    /* each: a name (8 bytes or more) and an array of one (16 and more) */
+    if (in->bad || n > INT32_MAX || !city_state_count_fits(in, n, 24) ||
         !city_array_grow((void **)&road->arrivals, &road->cap_arrivals, (int32_t)n, sizeof *road->arrivals))
         return city_state_fail(in, "road: damaged arrivals");
     for (uint64_t i = 0; i < n && !in->bad; i++) {
@@ -301,7 +307,7 @@ static bool load_lists(CityRoad *road, CityStateReader *in)
     }
     road->arrivals_tick = city_state_get_i64(in);
     n = city_state_get_u64(in);
-    if (in->bad || n > INT32_MAX || road->n_pending != 0 ||
+    if (in->bad || n > INT32_MAX || !city_state_count_fits(in, n, 24) || road->n_pending != 0 ||
         !city_array_grow((void **)&road->pending, &road->cap_pending, (int32_t)n, sizeof *road->pending))
         return city_state_fail(in, "road: damaged waiting vehicles");
     for (uint64_t i = 0; i < n && !in->bad; i++) {
