@@ -35,10 +35,10 @@ int main(int argc, char **argv)
     const char *subs[] = {"citylab/bench/rtt"};
     const CityMqttOptions o = {
         .url = argv[1], .client_id = "citylab-bench-rtt", .subscriptions = subs, .n_subscriptions = 1};
-    char err[256];
-    CityMqtt *m = city_mqtt_create(&o, on_message, NULL, err, sizeof err);
+    CityError err = {0};
+    CityMqtt *m = city_mqtt_create(&o, on_message, NULL, &err);
     if (!m || n < 1) {
-        fprintf(stderr, "bench_mqtt_rtt: %s\n", m ? "N must be >= 1" : err);
+        fprintf(stderr, "bench_mqtt_rtt: %s\n", m ? "N must be >= 1" : err.msg);
         return 2;
     }
     for (int i = 0; i < 1000 && !city_mqtt_ready(m); i++)

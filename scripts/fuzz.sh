@@ -1,6 +1,7 @@
 #!/bin/sh
 # Fuzzes every reader with libFuzzer (clang, AddressSanitizer and
-# UndefinedBehaviorSanitizer): SUMO net, routes and poly, MATPOWER, replay CSV, MQTT payloads.
+# UndefinedBehaviorSanitizer): SUMO net, routes, poly, walkable space and persons, MATPOWER,
+# replay CSV, MQTT payloads, SenML, weather CSV and checkpoints (--restore).
 #   scripts/fuzz.sh [SECONDS] [TARGET...]    (default 30 s each, all targets)
 # Starts from the committed seeds in tests/fuzz/corpus/<target>/ (the MATPOWER
 # target from the test cases in tests/data/matpower/ instead) and grows a
@@ -12,7 +13,7 @@ set -eu
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
 [ $# -gt 0 ] && shift
-targets=${*:-sumo_net sumo_routes sumo_poly matpower replay mqtt}
+targets=${*:-sumo_net sumo_routes sumo_poly sumo_walk sumo_persons matpower replay mqtt senml weather checkpoint report collect}
 build=build-fuzz
 command -v clang >/dev/null || { echo "fuzz.sh: clang is needed (apt-get install clang)" >&2; exit 2; }
 cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCITY_FUZZ=ON \

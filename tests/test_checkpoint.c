@@ -137,6 +137,16 @@ static void test_newton_grid_restores(void **state)
  * the fail-safe state, the counts, the timers and the Lua controller's own
  * data (pre-emption: held lights and their hold timers; the drill: stopped
  * controllers and stale inputs), and the run goes on byte for byte. */
+/* A checkpoint at 0 s, before the grid's first solve (no flows or bus
+ * states yet): it is written (it copied from a NULL array before) and
+ * restores to the uninterrupted run. */
+static void test_grid_restores_before_first_solve(void **state)
+{
+    (void)state;
+    static const char *const times[] = {"0"};
+    check_restores("ckpt_grid_start", PEAK_SHAVE, "3600", times, 1);
+}
+
 static void test_controllers_restore(void **state)
 {
     (void)state;
@@ -280,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_heatwave_restores),
         cmocka_unit_test(test_ped_station_restores),
         cmocka_unit_test(test_newton_grid_restores),
+        cmocka_unit_test(test_grid_restores_before_first_solve),
         cmocka_unit_test(test_controllers_restore),
         cmocka_unit_test(test_refuses_controller_timer),
         cmocka_unit_test(test_refuses_unsaveable_state),

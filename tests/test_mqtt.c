@@ -318,10 +318,10 @@ typedef struct Watch {
 static void on_watch(void *user, const char *topic, const void *payload, size_t len)
 {
     Watch *w = user;
-    char id[CITY_NET_ID_MAX], why[256];
+    char id[CITY_NET_ID_MAX];
     CityNetClock c;
     CityNetTopic kind = city_net_topic_parse(SITE, topic, id, sizeof id);
-    if (kind == CITY_TOPIC_CLOCK && city_net_clock_parse(payload, len, &c, why, sizeof why) && c.t_ms > w->last_t)
+    if (kind == CITY_TOPIC_CLOCK && city_net_clock_parse(payload, len, &c, NULL) && c.t_ms > w->last_t)
         w->last_t = c.t_ms;
     if (kind == CITY_TOPIC_STATUS)
         w->online = len == 6 && !memcmp(payload, "online", 6);
@@ -335,9 +335,8 @@ static CityMqtt *watch(int port, const char *controller, Watch *w)
     city_net_topic(status, sizeof status, SITE, CITY_TOPIC_STATUS, controller);
     const char *subs[] = {clock, status};
     const CityMqttOptions o = {.url = url, .client_id = "citylab-test", .subscriptions = subs, .n_subscriptions = 2};
-    char err[256];
     *w = (Watch){-1, false};
-    CityMqtt *m = city_mqtt_create(&o, on_watch, w, err, sizeof err);
+    CityMqtt *m = city_mqtt_create(&o, on_watch, w, NULL);
     assert_non_null(m);
     for (int i = 0; i < 15000 && !city_mqtt_ready(m); i++)
         city_mqtt_poll(m, 20);
@@ -611,7 +610,7 @@ static void test_tls_and_password(void **state)
                            "sensor=feeder",   "--param",
                            "battery=bat",     NULL};
     pid_t agent = spawn(aargv, out, err);
-    char status[CITY_NET_TOPIC_MAX], why[256];
+    char status[CITY_NET_TOPIC_MAX];
     city_net_topic(status, sizeof status, SITE, CITY_TOPIC_STATUS, "ps");
     const char *subs[] = {status};
     const CityMqttOptions o = {.url = url,
@@ -622,7 +621,8 @@ static void test_tls_and_password(void **state)
                                .subscriptions = subs,
                                .n_subscriptions = 1};
     Watch w = {-1, false};
-    CityMqtt *m = city_mqtt_create(&o, on_watch, &w, why, sizeof why);
+    CityError why = {0};
+    CityMqtt *m = city_mqtt_create(&o, on_watch, &w, &why);
     assert_non_null(m);
     for (int i = 0; i < 30000 && !w.online; i++)
         city_mqtt_poll(m, 10);
@@ -635,11 +635,13 @@ static void test_tls_and_password(void **state)
     stop(broker, SIGTERM);
     /* TLS files need mqtts://, and mqtts:// needs a CA */
     const CityMqttOptions plain = {.url = "mqtt://127.0.0.1:1", .client_id = "x", .cafile = ca};
-    assert_null(city_mqtt_create(&plain, on_watch, &w, why, sizeof why));
-    assert_non_null(strstr(why, "mqtts://"));
+    assert_null(city_mqtt_create(&plain, on_watch, &w, &why));
+    assert_int_equal(why.status, CITY_ERR_INVALID);
+    assert_non_null(strstr(why.msg, "mqtts://"));
     const CityMqttOptions no_ca = {.url = "mqtts://127.0.0.1:1", .client_id = "x"};
-    assert_null(city_mqtt_create(&no_ca, on_watch, &w, why, sizeof why));
-    assert_non_null(strstr(why, "--cafile"));
+    assert_null(city_mqtt_create(&no_ca, on_watch, &w, &why));
+    assert_int_equal(why.status, CITY_ERR_INVALID);
+    assert_non_null(strstr(why.msg, "--cafile"));
 }
 
 /* A fake device for field mode: the commands it receives, acknowledged on .../state. */
@@ -653,11 +655,11 @@ typedef struct Device {
 static void on_device(void *user, const char *topic, const void *payload, size_t len)
 {
     Device *d = user;
-    char id[CITY_NET_ID_MAX], why[256], buf[CITY_NET_MSG_MAX], state[CITY_NET_TOPIC_MAX];
+    char id[CITY_NET_ID_MAX], buf[CITY_NET_MSG_MAX], state[CITY_NET_TOPIC_MAX];
     CityNetCommand c;
     if (city_net_topic_parse(SITE, topic, id, sizeof id) != CITY_TOPIC_SET)
         return;
-    if (!city_net_command_parse(payload, len, &c, why, sizeof why) || c.x_ms != -1 || c.seq != -1) {
+    if (!city_net_command_parse(payload, len, &c, NULL) || c.x_ms != -1 || c.seq != -1) {
         d->bad = true; /* field commands carry no exchange */
         return;
     }
@@ -695,14 +697,14 @@ static void test_field_mode(void **state)
                           "floor_kw=300",    "--param",
                           "power_kw=150",    NULL};
     pid_t agent = spawn(argv, out, err);
-    char sets[CITY_NET_TOPIC_MAX], status[CITY_NET_TOPIC_MAX], why[256];
+    char sets[CITY_NET_TOPIC_MAX], status[CITY_NET_TOPIC_MAX];
     city_net_topic(sets, sizeof sets, SITE, CITY_TOPIC_SET, "+");
     city_net_topic(status, sizeof status, SITE, CITY_TOPIC_STATUS, "ps");
     Device d = {0};
     const char *subs[] = {sets};
     const CityMqttOptions o = {
         .url = url, .client_id = "citylab-test-device", .subscriptions = subs, .n_subscriptions = 1};
-    d.m = city_mqtt_create(&o, on_device, &d, why, sizeof why);
+    d.m = city_mqtt_create(&o, on_device, &d, NULL);
     assert_non_null(d.m);
     Watch w;
     CityMqtt *wm = watch(port, "ps", &w);
@@ -798,16 +800,17 @@ static void test_agent_bad_input(void **state)
 static void test_payload_formats(void **state)
 {
     (void)state;
-    char buf[CITY_NET_MSG_MAX], why[256], id[CITY_NET_ID_MAX];
+    char buf[CITY_NET_MSG_MAX], id[CITY_NET_ID_MAX];
+    CityError why;
     CityNetCommand c = {20.5, 60000, "ps", 60000, 3}, back;
     assert_int_equal(city_net_command_format(buf, sizeof buf, &c), 51);
     assert_string_equal(buf, "{\"v\":20.5,\"t\":60.000,\"src\":\"ps\",\"x\":60.000,\"seq\":3}");
-    assert_true(city_net_command_parse(buf, strlen(buf), &back, why, sizeof why));
+    assert_true(city_net_command_parse(buf, strlen(buf), &back, &why));
     assert_true(back.value == 20.5 && back.issued_ms == 60000 && back.x_ms == 60000 && back.seq == 3);
     assert_string_equal(back.src, "ps");
     c.value = 0.1 + 0.2; /* needs 17 digits to come back the same */
     city_net_command_format(buf, sizeof buf, &c);
-    assert_true(city_net_command_parse(buf, strlen(buf), &back, why, sizeof why));
+    assert_true(city_net_command_parse(buf, strlen(buf), &back, &why));
     assert_true(back.value == 0.1 + 0.2);
     static const char *const bad[] = {"{\"v\":20}",
                                       "{\"v\":\"20\",\"t\":1}",
@@ -819,21 +822,35 @@ static void test_payload_formats(void **state)
                                       "",
                                       "{\"v\":1e999,\"t\":1}",
                                       NULL};
-    for (int i = 0; bad[i]; i++)
-        assert_false(city_net_command_parse(bad[i], strlen(bad[i]), &back, why, sizeof why));
-    assert_false(city_net_command_parse("{\"v\":1,\"t\":1}\0", 14, &back, why, sizeof why));
+    static const char *const bad_why[] = {"command: no \"t\"",
+                                          "command: \"v\" must be a finite number",
+                                          "command: unknown key \"zz\"",
+                                          "command: key \"v\" twice",
+                                          "command: bytes after the JSON object",
+                                          "command: \"t\" must be a time in s from 0 to 9e12 (or -1)",
+                                          "command: not a JSON object",
+                                          "command: not valid JSON",
+                                          "command: \"v\" must be a finite number"};
+    for (int i = 0; bad[i]; i++) {
+        assert_false(city_net_command_parse(bad[i], strlen(bad[i]), &back, &why));
+        assert_int_equal(why.status, CITY_ERR_PARSE);
+        assert_string_equal(why.msg, bad_why[i]);
+    }
+    assert_false(city_net_command_parse("{\"v\":1,\"t\":1}\0", 14, &back, &why));
 
     CityNetClock k = {86399000, 18446744073709551615ull, true, 2}, kb;
     city_net_clock_format(buf, sizeof buf, &k);
     assert_string_equal(buf, "{\"t\":86399.000,\"seed\":\"18446744073709551615\",\"step\":true,\"n\":2}");
-    assert_true(city_net_clock_parse(buf, strlen(buf), &kb, why, sizeof why));
+    assert_true(city_net_clock_parse(buf, strlen(buf), &kb, &why));
     assert_true(kb.t_ms == 86399000 && kb.seed == 18446744073709551615ull && kb.step && kb.n == 2);
-    assert_false(city_net_clock_parse("{\"t\":1,\"seed\":\"-1\",\"step\":true,\"n\":0}", 38, &kb, why, sizeof why));
+    const char neg_seed[] = "{\"t\":1,\"seed\":\"-1\",\"step\":true,\"n\":0}"; /* refused for its seed */
+    assert_false(city_net_clock_parse(neg_seed, strlen(neg_seed), &kb, &why));
+    assert_string_equal(why.msg, "clock: \"seed\" must be a decimal integer in a string");
 
     CityNetDone d = {60000, 1, -1, "error: boom \"x\""}, db;
     city_net_done_format(buf, sizeof buf, &d);
     assert_string_equal(buf, "{\"t\":60.000,\"n\":1,\"wake\":-1,\"failed\":\"error: boom \\\"x\\\"\"}");
-    assert_true(city_net_done_parse(buf, strlen(buf), &db, why, sizeof why));
+    assert_true(city_net_done_parse(buf, strlen(buf), &db, &why));
     assert_string_equal(db.failed, d.failed);
     assert_true(db.wake_ms == -1 && db.n == 1);
 
@@ -842,11 +859,12 @@ static void test_payload_formats(void **state)
     city_net_reading_format(buf, sizeof buf, &r);
     assert_string_equal(buf, "[{\"n\":\"feeder/power\",\"u\":\"kW\",\"v\":452.25,\"t\":60.000,\"at\":60.500,"
                              "\"q\":\"uncertain\"}]");
-    assert_true(city_net_reading_parse("feeder", buf, strlen(buf), &rb, why, sizeof why));
+    assert_true(city_net_reading_parse("feeder", buf, strlen(buf), &rb, &why));
     assert_true(rb.value == 452.25 && rb.arrives_ms == 60500 && rb.quality == CITY_QUALITY_UNCERTAIN);
-    assert_false(city_net_reading_parse("other", buf, strlen(buf), &rb, why, sizeof why));
+    assert_false(city_net_reading_parse("other", buf, strlen(buf), &rb, &why));
+    assert_string_equal(why.msg, "reading: the record names sensor 'feeder' but the topic 'other'");
     const char two[] = "[{\"n\":\"a/power\",\"v\":1},{\"n\":\"a/power\",\"v\":2}]";
-    assert_false(city_net_reading_parse("a", two, strlen(two), &rb, why, sizeof why));
+    assert_false(city_net_reading_parse("a", two, strlen(two), &rb, &why));
 
     assert_int_equal(city_net_topic_parse("lab", "citylab/lab/actuator/bat/set", id, sizeof id), CITY_TOPIC_SET);
     assert_string_equal(id, "bat");

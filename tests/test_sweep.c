@@ -480,6 +480,34 @@ static void test_collect_confidence_interval(void **state)
     assert_false(city_test_exists(points));
 }
 
+/* A run with no parameters, checks or KPIs (empty lists: sorting them
+ * passed a NULL array to qsort, which the sanitizer build refuses; a fuzz
+ * finding). */
+static void test_collect_empty_lists(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("sweep_collect_empty");
+    char path[4400], runs[4400], points[4400];
+    snprintf(path, sizeof path, "%s/runs", dir);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/runs/only", dir);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/runs/only/summary.json", dir);
+    assert_true(city_test_write_file(path, "{\"seed\": 3, \"params\": {}, \"checks\": [], \"kpi\": {}}"));
+    snprintf(runs, sizeof runs, "%s/results.csv", dir);
+    snprintf(points, sizeof points, "%s/points.csv", dir);
+    CityCollectResult res;
+    CityError err;
+    assert_int_equal(city_collect(dir, runs, points, &res, &err), CITY_OK);
+    assert_int_equal(res.runs, 1);
+    assert_int_equal(res.points, 1);
+    assert_int_equal(res.params, 0);
+    assert_int_equal(res.kpis, 0);
+    char *text = city_test_read_file(runs, NULL);
+    assert_non_null(strstr(text, "only,3,"));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -488,6 +516,7 @@ int main(void)
         cmocka_unit_test(test_latin_hypercube),
         cmocka_unit_test(test_student_t_table),
         cmocka_unit_test(test_collect_confidence_interval),
+        cmocka_unit_test(test_collect_empty_lists),
         cmocka_unit_test(test_failed_run_reported_and_retried),
         cmocka_unit_test(test_local_sweep_killed_resumes),
         cmocka_unit_test(test_slurm_job_array),

@@ -86,15 +86,15 @@ static int64_t wall_ms(const Agent *a)
 static void on_sensor(Agent *a, const char *topic, const char *id, const void *payload, size_t len)
 {
     CityReading r;
-    char why[CITY_ERROR_MAX];
-    if (!city_net_reading_parse(id, payload, len, &r, why, sizeof why)) {
-        reject(a, CITY_NET_MALFORMED, topic, why);
+    CityError why;
+    if (!city_net_reading_parse(id, payload, len, &r, &why)) {
+        reject(a, CITY_NET_MALFORMED, topic, why.msg);
         return;
     }
     if (!reads_sensor(a, &r)) {
-        snprintf(why, sizeof why, "sensor '%s/%s' is not among its --sensor ids", r.sensor,
-                 city_quantity_name(r.quantity));
-        reject(a, CITY_NET_UNKNOWN_SENSOR, topic, why);
+        city_error_set(&why, CITY_ERR_INVALID, "sensor '%s/%s' is not among its --sensor ids", r.sensor,
+                       city_quantity_name(r.quantity));
+        reject(a, CITY_NET_UNKNOWN_SENSOR, topic, why.msg);
         return;
     }
     if (a->o->lockstep && r.arrives_ms <= a->last_t)
@@ -107,15 +107,16 @@ static void on_sensor(Agent *a, const char *topic, const char *id, const void *p
 static void on_message(void *user, const char *topic, const void *payload, size_t len)
 {
     Agent *a = user;
-    char id[CITY_NET_ID_MAX], why[CITY_ERROR_MAX];
+    char id[CITY_NET_ID_MAX];
+    CityError why;
     switch (city_net_topic_parse(a->o->site, topic, id, sizeof id)) {
     case CITY_TOPIC_SENSOR:
         on_sensor(a, topic, id, payload, len);
         return;
     case CITY_TOPIC_STATE: {
         CityNetState s;
-        if (!city_net_state_parse(payload, len, &s, why, sizeof why)) {
-            reject(a, CITY_NET_MALFORMED, topic, why);
+        if (!city_net_state_parse(payload, len, &s, &why)) {
+            reject(a, CITY_NET_MALFORMED, topic, why.msg);
             return;
         }
         if (a->waiting && !strcmp(id, a->waiting) && (s.seq < 0 || s.seq == a->waiting_seq) &&
@@ -126,8 +127,8 @@ static void on_message(void *user, const char *topic, const void *payload, size_
         return;
     }
     case CITY_TOPIC_CLOCK:
-        if (!city_net_clock_parse(payload, len, &a->clock, why, sizeof why)) {
-            reject(a, CITY_NET_MALFORMED, topic, why);
+        if (!city_net_clock_parse(payload, len, &a->clock, &why)) {
+            reject(a, CITY_NET_MALFORMED, topic, why.msg);
             return;
         }
         a->have_clock = true;
@@ -227,7 +228,7 @@ static void p_release(void *ctx)
     (void)ctx;
 }
 
-static bool start_controller(Agent *a, uint64_t seed, char *err, size_t err_len)
+static bool start_controller(Agent *a, uint64_t seed, CityError *err)
 {
     const AgentOptions *o = a->o;
     CityControllerSpec spec = {.name = o->name,
@@ -243,7 +244,7 @@ static bool start_controller(Agent *a, uint64_t seed, char *err, size_t err_len)
                                .mem_limit = o->mem_limit,
                                .seed = seed};
     const CityControllerPort port = {a, p_now_ms, p_command, p_log, p_failsafe, p_release, NULL};
-    a->ctl = city_controller_new(&spec, &port, err, err_len);
+    a->ctl = city_controller_new(&spec, &port, err);
     return a->ctl != NULL;
 }
 
@@ -270,7 +271,7 @@ static void send_done(Agent *a)
 }
 
 /* Serves the waiting clock once its readings are all here; false when it cannot start the controller. */
-static bool serve_clock(Agent *a, char *err, size_t err_len)
+static bool serve_clock(Agent *a, CityError *err)
 {
     const CityNetClock c = a->clock;
     if (c.t_ms <= a->last_t) {
@@ -290,7 +291,7 @@ static bool serve_clock(Agent *a, char *err, size_t err_len)
     a->have_clock = false;
     a->now_ms = c.t_ms;
     a->n_sent = 0;
-    if (!a->ctl && !start_controller(a, c.seed, err, err_len))
+    if (!a->ctl && !start_controller(a, c.seed, err))
         return false;
     city_controller_new_budget(a->ctl);
     deliver(a, c.t_ms);
@@ -334,9 +335,9 @@ static void run_field(Agent *a)
 
 static int serve(Agent *a)
 {
-    char err[1024];
-    if (!a->o->lockstep && !start_controller(a, a->o->seed, err, sizeof err)) {
-        fprintf(stderr, "citylab-agent: %s\n", err);
+    CityError err = {0};
+    if (!a->o->lockstep && !start_controller(a, a->o->seed, &err)) {
+        fprintf(stderr, "citylab-agent: %s\n", err.msg);
         return 2;
     }
     if (!a->o->lockstep) {
@@ -345,8 +346,8 @@ static int serve(Agent *a)
     }
     while (!stop_flag) {
         city_mqtt_poll(a->mqtt, 100);
-        if (a->have_clock && !serve_clock(a, err, sizeof err)) {
-            fprintf(stderr, "citylab-agent: %s\n", err);
+        if (a->have_clock && !serve_clock(a, &err)) {
+            fprintf(stderr, "citylab-agent: %s\n", err.msg);
             return 2;
         }
     }
@@ -357,7 +358,7 @@ int agent_run(const AgentOptions *o)
 {
     Agent a = {.o = o, .last_t = -1, .t0_wall = city_mqtt_wall_s()};
     char status[CITY_NET_TOPIC_MAX], sensors[CITY_NET_TOPIC_MAX], states[CITY_NET_TOPIC_MAX], clock[CITY_NET_TOPIC_MAX],
-        client[CITY_NET_TOPIC_MAX], err[1024];
+        client[CITY_NET_TOPIC_MAX];
     city_net_topic(status, sizeof status, o->site, CITY_TOPIC_STATUS, o->name);
     city_net_topic(sensors, sizeof sensors, o->site, CITY_TOPIC_SENSOR, "+");
     city_net_topic(states, sizeof states, o->site, CITY_TOPIC_STATE, "+");
@@ -372,9 +373,10 @@ int agent_run(const AgentOptions *o)
     sa.sa_handler = on_stop;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    a.mqtt = city_mqtt_create(&mo, on_message, &a, err, sizeof err);
+    CityError err = {0};
+    a.mqtt = city_mqtt_create(&mo, on_message, &a, &err);
     if (!a.mqtt) {
-        fprintf(stderr, "citylab-agent: %s\n", err);
+        fprintf(stderr, "citylab-agent: %s\n", err.msg);
         return 2;
     }
     int rc = serve(&a);

@@ -65,9 +65,9 @@ static void answer(CityRunBridge *b, const Answer *a)
 static void on_set(CityRunBridge *b, const char *topic, const char *actuator, const void *payload, size_t len)
 {
     CityNetCommand c;
-    char why[CITY_ERROR_MAX];
-    if (!city_net_command_parse(payload, len, &c, why, sizeof why)) {
-        reject(b, CITY_NET_MALFORMED, topic, why);
+    CityError why;
+    if (!city_net_command_parse(payload, len, &c, &why)) {
+        reject(b, CITY_NET_MALFORMED, topic, why.msg);
         return;
     }
     if (c.seq < 0 || c.x_ms < 0 || !c.src[0]) {
@@ -114,15 +114,16 @@ static void on_status(CityRunBridge *b, const char *name, const void *payload, s
 static void on_message(void *user, const char *topic, const void *payload, size_t len)
 {
     CityRunBridge *b = user;
-    char id[CITY_NET_ID_MAX], why[CITY_ERROR_MAX];
+    char id[CITY_NET_ID_MAX];
+    CityError why;
     switch (city_net_topic_parse(b->site, topic, id, sizeof id)) {
     case CITY_TOPIC_SET:
         on_set(b, topic, id, payload, len);
         return;
     case CITY_TOPIC_DONE: {
         CityNetDone d;
-        if (!city_net_done_parse(payload, len, &d, why, sizeof why))
-            reject(b, CITY_NET_MALFORMED, topic, why);
+        if (!city_net_done_parse(payload, len, &d, &why))
+            reject(b, CITY_NET_MALFORMED, topic, why.msg);
         else if (!b->active || strcmp(id, b->tick->controller) || d.t_ms != b->tick->now_ms)
             reject(b, CITY_NET_STRAY, topic, "not the done of the exchange in progress");
         else {
@@ -197,11 +198,11 @@ static void exchange(void *ctx, const CityBridgeTick *t, CityBridgeApply apply, 
     b->tick = NULL;
 }
 
-CityRunBridge *city_run_bridge_create(const char *url, const char *site, int timeout_ms, char *err, size_t err_len)
+CityRunBridge *city_run_bridge_create(const char *url, const char *site, int timeout_ms, CityError *err)
 {
     CityRunBridge *b = calloc(1, sizeof *b);
     if (!b) {
-        snprintf(err, err_len, "out of memory");
+        city_error_set(err, CITY_ERR_NOMEM, "out of memory");
         return NULL;
     }
     snprintf(b->site, sizeof b->site, "%s", site);
@@ -214,15 +215,15 @@ CityRunBridge *city_run_bridge_create(const char *url, const char *site, int tim
     snprintf(client, sizeof client, "citylab-run/%s", site);
     const char *subs[] = {sets, dones, status};
     const CityMqttOptions mo = {.url = url, .client_id = client, .subscriptions = subs, .n_subscriptions = 3};
-    b->mqtt = city_mqtt_create(&mo, on_message, b, err, err_len);
+    b->mqtt = city_mqtt_create(&mo, on_message, b, err);
     const double start = city_mqtt_wall_s();
     while (b->mqtt && !city_mqtt_ready(b->mqtt) && city_mqtt_wall_s() - start < timeout_ms / 1000.0)
         city_mqtt_poll(b->mqtt, 20);
     if (b->mqtt && !city_mqtt_ready(b->mqtt))
-        snprintf(err, err_len,
-                 "no broker answers at %s within %d ms; start mosquitto there (see README, Deploying a "
-                 "controller) or raise --bridge-timeout-ms",
-                 url, timeout_ms);
+        city_error_set(err, CITY_ERR_IO,
+                       "no broker answers at %s within %d ms; start mosquitto there (see README, Deploying a "
+                       "controller) or raise --bridge-timeout-ms",
+                       url, timeout_ms);
     if (!b->mqtt || !city_mqtt_ready(b->mqtt)) {
         city_mqtt_destroy(b->mqtt);
         free(b);

@@ -91,7 +91,8 @@ int city_run_save_state(CityScenario *sc, const CityCliOptions *o, CityOutput *o
  * scenario (its interface goes in the scenario options), destroy after the
  * scenario; report prints its counters on stderr. */
 typedef struct CityRunBridge CityRunBridge;
-CityRunBridge *city_run_bridge_create(const char *url, const char *site, int timeout_ms, char *err, size_t err_len);
+/* NULL with err filled when the URL is bad or no broker answers in time. */
+CityRunBridge *city_run_bridge_create(const char *url, const char *site, int timeout_ms, CityError *err);
 const struct CityControlBridge *city_run_bridge_iface(const CityRunBridge *b);
 void city_run_bridge_destroy(CityRunBridge *b, bool report);
 /* citylab sweep SWEEP.lua and citylab collect SWEEP_OUT (exit codes). */

@@ -14,10 +14,8 @@ bool city_array_grow(void **arr, int32_t *cap, int32_t need, size_t size)
         c *= 2;
     if (c > INT32_MAX)
         c = INT32_MAX;
-    void *q = realloc(*arr, (size_t)c * size);
-    if (!q)
+    if (!city_resize(arr, (size_t)c, size))
         return false;
-    *arr = q;
     *cap = (int32_t)c;
     return true;
 }
@@ -29,11 +27,21 @@ bool city_grow(void **arr, size_t *cap, size_t need, size_t size)
     size_t ncap = *cap ? *cap : 8;
     while (ncap < need)
         ncap *= 2;
-    void *p = realloc(*arr, ncap * size);
+    if (!city_resize(arr, ncap, size))
+        return false;
+    *cap = ncap;
+    return true;
+}
+
+bool city_resize(void **arr, size_t n, size_t size)
+{
+    CITY_ASSERT(n > 0 && size > 0);
+    if (n > SIZE_MAX / size)
+        return false;
+    void *p = realloc(*arr, n * size);
     if (!p)
         return false;
     *arr = p;
-    *cap = ncap;
     return true;
 }
 

@@ -9,6 +9,22 @@
 
 #include "world_internal.h"
 
+CityStatus city_state_save_none(const CityWorld *world, const void *self, CityStateWriter *out)
+{
+    (void)world;
+    (void)self;
+    (void)out;
+    return CITY_OK;
+}
+
+CityStatus city_state_load_none(CityWorld *world, void *self, CityStateReader *in)
+{
+    (void)world;
+    (void)self;
+    (void)in;
+    return CITY_OK;
+}
+
 CityStatus city_world_name_event(CityWorld *world, const char *name, CityEventFn fn, void *user)
 {
     for (size_t i = 0; i < world->n_event_names; i++)

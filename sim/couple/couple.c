@@ -24,22 +24,6 @@ static const CouplingDef couplings[] = {
     {NULL, NULL},                                     /* end of table */
 };
 
-CityStatus couple_save_none(const CityWorld *world, const void *self, CityStateWriter *out)
-{
-    (void)world;
-    (void)self;
-    (void)out;
-    return CITY_OK;
-}
-
-CityStatus couple_load_none(CityWorld *world, void *self, CityStateReader *in)
-{
-    (void)world;
-    (void)self;
-    (void)in;
-    return CITY_OK;
-}
-
 CityStatus couple_attach_stateless(CityWorld *world, const char *name,
                                    CityStatus (*step)(CityWorld *world, void *self, int64_t tick),
                                    CityStatus (*load)(CityWorld *world, void *self, CityStateReader *in))
@@ -47,8 +31,16 @@ CityStatus couple_attach_stateless(CityWorld *world, const char *name,
     char *self = calloc(1, 1);
     if (!self)
         return city_world_fail(world, CITY_ERR_NOMEM, "out of memory attaching %s", name);
-    CitySubsystemDef def = {
-        name, CITY_PHASE_COMMIT, 1, 0, step, NULL, free, NULL, couple_save_none, load ? load : couple_load_none};
+    CitySubsystemDef def = {name,
+                            CITY_PHASE_COMMIT,
+                            1,
+                            0,
+                            step,
+                            NULL,
+                            free,
+                            NULL,
+                            city_state_save_none,
+                            load ? load : city_state_load_none};
     CityStatus st = city_world_add_subsystem(world, &def, self);
     if (st != CITY_OK)
         free(self);

@@ -12,11 +12,8 @@ typedef struct CouplingDef {
     CityStatus (*attach)(CityWorld *world, const char *name);
 } CouplingDef;
 
-/* Checkpoint hooks of a coupling with no state of its own (couple.c). */
-CityStatus couple_save_none(const CityWorld *world, const void *self, CityStateWriter *out);
-CityStatus couple_load_none(CityWorld *world, void *self, CityStateReader *in);
 /* Registers a coupling with no state of its own as a COMMIT subsystem that
- * runs `step` every tick (load: NULL for couple_load_none); its self is a
+ * runs `step` every tick (load: NULL for city_state_load_none); its self is a
  * placeholder so the world can find it by name (couple.c). */
 CityStatus couple_attach_stateless(CityWorld *world, const char *name,
                                    CityStatus (*step)(CityWorld *world, void *self, int64_t tick),

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "city_array.h"
 #include "city_road.h"
 #include "city_sensor.h"
 #include "couple_internal.h"
@@ -16,7 +17,7 @@
 typedef struct CoupleSensorLane {
     int32_t known;     /* sensor channels indexed so far */
     int32_t *channels; /* queue and emergency channels */
-    int32_t n_channels;
+    int32_t n_channels, cap_channels;
     int32_t n_lanes;
     uint32_t *all;       /* per lane: vehicles on it this tick */
     uint32_t *emergency; /* per lane: of those, class emergency */
@@ -34,8 +35,8 @@ static void lane_free(void *self)
 static CityStatus lane_index(CityWorld *w, CoupleSensorLane *c, const CitySensors *s)
 {
     const int32_t n = city_sensor_count(s);
-    int32_t *ch = realloc(c->channels, ((size_t)n + 1) * sizeof *ch);
-    if (!ch)
+    void *ch = c->channels;
+    if (!city_array_grow(&ch, &c->cap_channels, n + 1, sizeof *c->channels))
         return city_world_fail(w, CITY_ERR_NOMEM, "out of memory indexing lane detectors");
     c->channels = ch;
     c->n_channels = 0;
@@ -111,8 +112,16 @@ CityStatus couple_sensor_lane_attach(CityWorld *world, const char *name)
             lane_free(c);
         return city_world_fail(world, CITY_ERR_NOMEM, "out of memory attaching %s", name);
     }
-    CitySubsystemDef def = {
-        name, CITY_PHASE_COMMIT, 1, 0, sensor_lane_step, NULL, lane_free, NULL, couple_save_none, couple_load_none};
+    CitySubsystemDef def = {name,
+                            CITY_PHASE_COMMIT,
+                            1,
+                            0,
+                            sensor_lane_step,
+                            NULL,
+                            lane_free,
+                            NULL,
+                            city_state_save_none,
+                            city_state_load_none};
     CityStatus st = city_world_add_subsystem(world, &def, c);
     if (st != CITY_OK)
         lane_free(c);

@@ -168,8 +168,8 @@ CityStatus couple_sensor_road_attach(CityWorld *world, const char *name)
                             NULL,
                             sensor_road_destroy,
                             NULL,
-                            couple_save_none,
-                            couple_load_none};
+                            city_state_save_none,
+                            city_state_load_none};
     CityStatus st = city_world_add_subsystem(world, &def, c);
     if (st != CITY_OK)
         free(c);

@@ -49,8 +49,16 @@ CityStatus couple_weather_power_attach(CityWorld *world, const char *name)
     char *self = calloc(1, 1);
     if (!self)
         return city_world_fail(world, CITY_ERR_NOMEM, "out of memory attaching %s", name);
-    CitySubsystemDef def = {
-        name, CITY_PHASE_COMMIT, 0, 0, weather_power_step, NULL, free, NULL, couple_save_none, couple_load_none};
+    CitySubsystemDef def = {name,
+                            CITY_PHASE_COMMIT,
+                            0,
+                            0,
+                            weather_power_step,
+                            NULL,
+                            free,
+                            NULL,
+                            city_state_save_none,
+                            city_state_load_none};
     st = city_world_add_subsystem(world, &def, self);
     if (st != CITY_OK)
         free(self);

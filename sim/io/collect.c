@@ -418,6 +418,13 @@ static CityStatus write_atomic(const char *path, const Collect *c, bool points, 
     return st;
 }
 
+/* qsort, also on an empty list (whose array may be NULL: qsort's is nonnull) */
+static void sort(void *v, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    if (n > 1)
+        qsort(v, n, size, cmp);
+}
+
 CityStatus city_collect(const char *dir, const char *runs_csv, const char *points_csv, CityCollectResult *result,
                         CityError *err)
 {
@@ -426,10 +433,10 @@ CityStatus city_collect(const char *dir, const char *runs_csv, const char *point
     city_error_clear(err);
     CityStatus st = scan(&c, dir, err);
     if (st == CITY_OK) {
-        qsort(c.runs, c.n_runs, sizeof *c.runs, cmp_run);
-        qsort(c.params.v, c.params.n, sizeof *c.params.v, cmp_str);
-        qsort(c.checks.v, c.checks.n, sizeof *c.checks.v, cmp_str);
-        qsort(c.kpis.v, c.kpis.n, sizeof *c.kpis.v, cmp_str);
+        sort(c.runs, c.n_runs, sizeof *c.runs, cmp_run);
+        sort(c.params.v, c.params.n, sizeof *c.params.v, cmp_str);
+        sort(c.checks.v, c.checks.n, sizeof *c.checks.v, cmp_str);
+        sort(c.kpis.v, c.kpis.n, sizeof *c.kpis.v, cmp_str);
         st = assign_points(&c);
     }
     if (st == CITY_OK)

@@ -65,8 +65,7 @@ CityStatus city_matpower_parse(const char *text, size_t len, const char *path, C
     city_error_clear(err);
     P p = {0};
     p.path = path;
-    p.err = err->msg;
-    p.err_len = sizeof err->msg;
+    p.err = err;
     bool ok = matpower_lex(&p, text, len) && matpower_run(&p);
     matpower_temps_free(&p);
     ok = ok && take_case(&p, out);

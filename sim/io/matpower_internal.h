@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "city_status.h"
+
 enum {
     T_EOF = 0,
     T_NUM, /* number */
@@ -49,8 +51,7 @@ typedef struct P {
     const char *path;
     Tok *tok;
     int32_t n_tok, cap_tok, pos;
-    char *err;
-    size_t err_len;
+    CityError *err; /* where the first error goes (never NULL) */
     bool failed;
     Var *vars;
     int32_t n_vars, cap_vars;
@@ -62,7 +63,8 @@ typedef struct P {
 } P;
 
 /* matpower_lex.c */
-/* Records "path:line: message" once (the first error wins); returns false. */
+/* Records "path:line: message" as a CITY_ERR_PARSE once (the first error
+ * wins); returns false. */
 bool matpower_fail(P *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Splits the text into tokens; false (with the error set) on bad input. */
 bool matpower_lex(P *p, const char *s, size_t len);

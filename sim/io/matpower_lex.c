@@ -18,12 +18,12 @@ bool matpower_fail(P *p, int line, const char *fmt, ...)
     if (p->failed)
         return false;
     p->failed = true;
-    int n = snprintf(p->err, p->err_len, "%s:%d: ", p->path, line);
+    char what[CITY_ERROR_MAX];
     va_list ap;
     va_start(ap, fmt);
-    if (n >= 0 && (size_t)n < p->err_len)
-        vsnprintf(p->err + n, p->err_len - (size_t)n, fmt, ap);
+    vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
+    city_error_set(p->err, CITY_ERR_PARSE, "%s:%d: %s", p->path, line, what);
     return false;
 }
 

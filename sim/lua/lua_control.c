@@ -113,13 +113,15 @@ static CityStatus route_build(CityWorld *w, Controllers *cs)
     int32_t total = 0;
     for (int32_t k = 0; k < cs->n; k++)
         total += cs->list[k]->n_slots;
-    Route *r = realloc(cs->routes, ((size_t)total + 1) * sizeof *r);
-    int32_t *head = r ? realloc(cs->head, ((size_t)total + 1) * sizeof *head) : NULL;
-    if (r)
-        cs->routes = r;
-    if (!head)
+    void *rv = cs->routes, *hv = cs->head;
+    const bool room = city_resize(&rv, (size_t)total + 1, sizeof *cs->routes) &&
+                      city_resize(&hv, (size_t)total + 1, sizeof *cs->head);
+    cs->routes = rv;
+    cs->head = hv;
+    if (!room)
         return city_world_fail(w, CITY_ERR_NOMEM, "out of memory routing readings to controllers");
-    cs->head = head;
+    Route *r = cs->routes;
+    int32_t *head = cs->head;
     int32_t n_routes = 0, n_keys = 0;
     for (int32_t k = cs->n - 1; k >= 0; k--) /* prepending: the lists end up in attach order */
         for (int32_t sl = cs->list[k]->n_slots - 1; sl >= 0; sl--) {
@@ -219,10 +221,10 @@ static CityStatus controllers_save(const CityWorld *w, const void *self, CitySta
 {
     const Controllers *cs = self;
     city_state_put_i64(out, cs->n);
-    char err[512];
+    CityError err = {0};
     for (int32_t k = 0; k < cs->n; k++)
-        if (!controller_save(cs->list[k], out, err, sizeof err))
-            return city_world_fail((CityWorld *)w, CITY_ERR_INVALID, "cannot checkpoint: %s", err);
+        if (!controller_save(cs->list[k], out, &err))
+            return city_world_fail((CityWorld *)w, CITY_ERR_INVALID, "cannot checkpoint: %s", err.msg);
     return CITY_OK;
 }
 
@@ -557,11 +559,11 @@ static int l_attach(lua_State *L)
     if (!city_array_grow(&arr, &cs->cap, cs->n + 1, sizeof *cs->period_ticks))
         return luaL_error(L, "out of memory");
     cs->period_ticks = arr;
-    char err[1024];
+    CityError err = {0};
     CityControllerPort port = world_port(L, w, spec.name, allowed, n_act);
-    CityController *c = city_controller_new(&spec, &port, err, sizeof err);
+    CityController *c = city_controller_new(&spec, &port, &err);
     if (!c)
-        return luaL_error(L, "city.control.attach: %s", err);
+        return luaL_error(L, "city.control.attach: %s", err.msg);
     cs->period_ticks[cs->n] = spec.period_ticks;
     cs->ports[cs->n] = port.ctx;
     cs->list[cs->n++] = c;

@@ -54,26 +54,27 @@ static double h_random(void *host)
     return city_rng_uniform(&((CityController *)host)->rng);
 }
 
-bool controller_device_open(CityController *c, const char *path, char *err, size_t err_len)
+bool controller_device_open(CityController *c, const char *path, CityError *err)
 {
     c->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!c->dl)
-        return snprintf(err, err_len, "controller '%s': cannot load %s (%s)", c->name, path, dlerror()), false;
+        return city_error_set(err, CITY_ERR_IO, "controller '%s': cannot load %s (%s)", c->name, path, dlerror()),
+               false;
     const CityDeviceController *(*entry)(void) = NULL;
     *(void **)&entry = dlsym(c->dl, "city_device_controller");
     c->dev = entry ? entry() : NULL;
     if (!c->dev || c->dev->api_version != CITY_DEVICE_API_VERSION || !c->dev->init || !c->dev->step) {
         c->dev = NULL;
-        return snprintf(err, err_len,
-                        "controller '%s': %s does not export city_device_controller() of device API version %d "
-                        "with init and step",
-                        c->name, path, CITY_DEVICE_API_VERSION),
+        return city_error_set(err, CITY_ERR_INVALID,
+                              "controller '%s': %s does not export city_device_controller() of device API version "
+                              "%d with init and step",
+                              c->name, path, CITY_DEVICE_API_VERSION),
                false;
     }
     c->host = (CityDeviceHost){CITY_DEVICE_API_VERSION, c, h_now, h_read, h_command, h_log, h_param, h_random};
     if (c->dev->init(&c->host, &c->dstate) != 0) {
         c->dev = NULL; /* no fini without a successful init */
-        snprintf(err, err_len, "controller '%s': init of %s returned an error", c->name, path);
+        city_error_set(err, CITY_ERR_SCRIPT, "controller '%s': init of %s returned an error", c->name, path);
         return false;
     }
     return true;

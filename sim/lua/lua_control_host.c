@@ -552,12 +552,12 @@ static bool copy_spec(CityController *c, const CityControllerSpec *spec)
 }
 
 /* Opens the sandbox, runs the file's top level and init(); false with err filled. */
-static bool open_lua(CityController *c, const CityControllerSpec *spec, char *err, size_t err_len)
+static bool open_lua(CityController *c, const CityControllerSpec *spec, CityError *err)
 {
     c->L = lua_newstate(host_alloc, c);
     if (!c->L)
-        return snprintf(err, err_len, "controller '%s': its memory budget (%zu bytes) is too small", spec->name,
-                        c->mem_limit),
+        return city_error_set(err, CITY_ERR_LIMIT, "controller '%s': its memory budget (%zu bytes) is too small",
+                              spec->name, c->mem_limit),
                false;
     open_sandbox(c->L);
     control_lua_mark_builtins(c->L);
@@ -580,8 +580,8 @@ static bool open_lua(CityController *c, const CityControllerSpec *spec, char *er
     else if (rc == LUA_OK)
         lua_pop(c->L, 1);
     if (rc != LUA_OK)
-        return snprintf(err, err_len, "controller '%s': %s", spec->name,
-                        lua_isstring(c->L, -1) ? lua_tostring(c->L, -1) : "does not load"),
+        return city_error_set(err, CITY_ERR_SCRIPT, "controller '%s': %s", spec->name,
+                              lua_isstring(c->L, -1) ? lua_tostring(c->L, -1) : "does not load"),
                false;
     c->instr_used = 0;
     c->n_init_timers = c->n_timers;
@@ -589,21 +589,20 @@ static bool open_lua(CityController *c, const CityControllerSpec *spec, char *er
     return true;
 }
 
-CityController *city_controller_new(const CityControllerSpec *spec, const CityControllerPort *port, char *err,
-                                    size_t err_len)
+CityController *city_controller_new(const CityControllerSpec *spec, const CityControllerPort *port, CityError *err)
 {
     CityController *c = calloc(1, sizeof *c);
     if (!c) {
         if (port->destroy)
             port->destroy(port->ctx);
-        snprintf(err, err_len, "out of memory creating controller '%s'", spec->name);
+        city_error_set(err, CITY_ERR_NOMEM, "out of memory creating controller '%s'", spec->name);
         return NULL;
     }
     c->port = *port;
     c->wake_ms = -1;
     if (!copy_spec(c, spec)) {
         city_controller_free(c);
-        snprintf(err, err_len, "out of memory creating controller '%s'", spec->name);
+        city_error_set(err, CITY_ERR_NOMEM, "out of memory creating controller '%s'", spec->name);
         return NULL;
     }
     c->mem_limit = spec->mem_limit;
@@ -620,9 +619,9 @@ CityController *city_controller_new(const CityControllerSpec *spec, const CityCo
     if (spec->bridge)
         ok = (c->bridge = spec->bridge) != NULL;
     else if (len > 3 && !strcmp(spec->path + len - 3, ".so"))
-        ok = controller_device_open(c, spec->path, err, err_len);
+        ok = controller_device_open(c, spec->path, err);
     else
-        ok = open_lua(c, spec, err, err_len);
+        ok = open_lua(c, spec, err);
     if (!ok) {
         city_controller_free(c);
         return NULL;

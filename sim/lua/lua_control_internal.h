@@ -90,13 +90,13 @@ bool controller_deliver(CityController *c, Slot *s, const CityReading *r);
  * controller and a timer or subscription made after init still pending.
  * Loading expects the controller as a fresh attach built it; a mismatch
  * marks the reader bad. */
-bool controller_save(CityController *c, CityStateWriter *out, char *err, size_t err_len);
+bool controller_save(CityController *c, CityStateWriter *out, CityError *err);
 bool controller_load(CityController *c, CityStateReader *in);
 /* Records the globals the sandbox opened (not saved); once, before the file runs. */
 void control_lua_mark_builtins(lua_State *L);
 
 /* lua_control_device.c: loads a .so and runs its init; false with err filled. */
-bool controller_device_open(CityController *c, const char *path, char *err, size_t err_len);
+bool controller_device_open(CityController *c, const char *path, CityError *err);
 /* Runs its step; on_reading for one reading. */
 void controller_device_step(CityController *c);
 void controller_device_reading(CityController *c, const char *key, const CityReading *r);

@@ -29,8 +29,7 @@ typedef struct CtlWalk {
     lua_State *L;
     CityStateWriter *out;
     CityStateReader *in;
-    char *err; /* saving: first problem */
-    size_t err_len;
+    CityError *err;    /* saving: first problem (NULL while loading) */
     const char *where; /* what is being written, for messages */
 } CtlWalk;
 
@@ -51,8 +50,8 @@ void control_lua_mark_builtins(lua_State *L)
 
 static bool walk_fail(CtlWalk *w, const char *what)
 {
-    if (w->err[0] == '\0')
-        snprintf(w->err, w->err_len, "%s: %s", w->where, what);
+    if (w->err && w->err->status == CITY_OK)
+        city_error_set(w->err, CITY_ERR_INVALID, "%s: %s", w->where, what);
     return false;
 }
 
@@ -396,12 +395,12 @@ static bool walk(CtlWalk *w, int first, int last)
     return ok && (!w->in || !w->in->bad);
 }
 
-static bool control_lua_save(lua_State *L, int first, int last, CityStateWriter *out, char *err, size_t err_len)
+static bool control_lua_save(lua_State *L, int first, int last, CityStateWriter *out, CityError *err)
 {
     lua_newtable(L);
     lua_setfield(L, LUA_REGISTRYINDEX, CTL_VISITED);
-    err[0] = '\0';
-    CtlWalk w = {.L = L, .out = out, .err = err, .err_len = err_len, .where = ""};
+    city_error_clear(err);
+    CtlWalk w = {.L = L, .out = out, .err = err, .where = ""};
     const bool ok = walk(&w, first, last);
     lua_pushnil(L);
     lua_setfield(L, LUA_REGISTRYINDEX, CTL_VISITED);
@@ -410,8 +409,7 @@ static bool control_lua_save(lua_State *L, int first, int last, CityStateWriter 
 
 static bool control_lua_load(lua_State *L, int first, int last, CityStateReader *in)
 {
-    char err[8] = "";
-    CtlWalk w = {.L = L, .in = in, .err = err, .err_len = sizeof err, .where = ""};
+    CtlWalk w = {.L = L, .in = in, .err = NULL, .where = ""};
     return walk(&w, first, last);
 }
 
@@ -447,11 +445,11 @@ static const char *unsaveable(const CityController *c)
     return NULL;
 }
 
-bool controller_save(CityController *c, CityStateWriter *out, char *err, size_t err_len)
+bool controller_save(CityController *c, CityStateWriter *out, CityError *err)
 {
     const char *why = unsaveable(c);
     if (why)
-        return snprintf(err, err_len, "controller '%s' %s", c->name, why), false;
+        return city_error_set(err, CITY_ERR_INVALID, "controller '%s' %s", c->name, why), false;
     city_state_put_str(out, c->name);
     city_state_put_i64(out, c->n_slots);
     for (int32_t i = 0; i < c->n_slots; i++) {
@@ -476,13 +474,11 @@ bool controller_save(CityController *c, CityStateWriter *out, char *err, size_t 
     if (c->failed) /* a stopped controller never runs again: its data does not matter */
         return true;
     const int top = lua_gettop(c->L), first = push_roots(c);
-    const bool ok = control_lua_save(c->L, first, lua_gettop(c->L), out, err, err_len);
+    CityError walk_err = {0};
+    const bool ok = control_lua_save(c->L, first, lua_gettop(c->L), out, &walk_err);
     lua_settop(c->L, top);
-    if (!ok) {
-        char what[512];
-        snprintf(what, sizeof what, "controller '%s': %s", c->name, err);
-        snprintf(err, err_len, "%s", what);
-    }
+    if (!ok)
+        city_error_set(err, walk_err.status, "controller '%s': %s", c->name, walk_err.msg);
     return ok;
 }
 

@@ -188,8 +188,6 @@ static CityStatus report_error(CityScenario *sc, const char *msg)
     } else {
         snprintf(line, sizeof line, "%s", msg ? msg : "unknown error in scenario");
     }
-    if (sc->err)
-        snprintf(sc->err, sc->err_len, "%s", line);
     city_world_fail(sc->world, st, "%s", line);
     return st;
 }

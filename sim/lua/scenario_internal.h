@@ -97,9 +97,6 @@ struct CityScenario {
 
     size_t n_top_callbacks; /* callbacks the top level registered (a restore rebuilds exactly these) */
     bool top_done;          /* the top level has run: callbacks from now on are made during the run */
-
-    char *err; /* NULL: every error is the world's last error (sandbox.c still checks it) */
-    size_t err_len;
 };
 
 /* sandbox.c */
@@ -107,7 +104,7 @@ void *city_sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
 void city_sandbox_open(CityScenario *sc);
 /* Calls the function below nargs arguments on the stack, with the
  * instruction budget reset and a traceback on error. On error writes the
- * message into sc->err and the world error, and returns a status. */
+ * message into the world's last error and returns its status. */
 CityStatus city_sandbox_call(CityScenario *sc, int nargs, int nresults);
 /* Charges C-side work done for the script (pattern matching steps, loops
  * on counts it gave) to the step's instruction budget; raises the budget

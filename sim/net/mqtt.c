@@ -1,6 +1,8 @@
 /* The MQTT client (city_mqtt.h) over libmosquitto's single-threaded loop. */
 #include "city_mqtt.h"
 
+#include "city_array.h"
+
 #include <mosquitto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,37 +117,29 @@ static void on_message(struct mosquitto *mosq, void *ud, const struct mosquitto_
     m->on_message(m->user, msg->topic, msg->payload, msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0);
 }
 
-static char *dup_or_null(const char *s)
-{
-    if (!s)
-        return NULL;
-    char *d = malloc(strlen(s) + 1);
-    if (d)
-        strcpy(d, s);
-    return d;
-}
-
-/* TLS, credentials and the will; false with err. */
-static bool configure(CityMqtt *m, const CityMqttOptions *o, bool tls, char *err, size_t err_len)
+/* TLS, credentials and the will; false with err filled. */
+static bool configure(CityMqtt *m, const CityMqttOptions *o, bool tls, CityError *err)
 {
     if (tls) {
         if (!o->cafile)
-            return snprintf(err, err_len, "%s: mqtts:// needs --cafile FILE (the broker's CA certificate)", o->url),
+            return city_error_set(err, CITY_ERR_INVALID,
+                                  "%s: mqtts:// needs --cafile FILE (the broker's CA certificate)", o->url),
                    false;
         if (!o->certfile != !o->keyfile)
-            return snprintf(err, err_len, "--cert and --key go together: give both or neither"), false;
+            return city_error_set(err, CITY_ERR_INVALID, "--cert and --key go together: give both or neither"), false;
         int rc = mosquitto_tls_set(m->mosq, o->cafile, NULL, o->certfile, o->keyfile, NULL);
         if (rc != MOSQ_ERR_SUCCESS)
-            return snprintf(err, err_len, "TLS files (--cafile %s): %s", o->cafile, mosquitto_strerror(rc)), false;
+            return city_error_set(err, CITY_ERR_IO, "TLS files (--cafile %s): %s", o->cafile, mosquitto_strerror(rc)),
+                   false;
     } else if (o->cafile || o->certfile || o->keyfile) {
-        return snprintf(err, err_len, "%s: TLS files need an mqtts:// broker URL", o->url), false;
+        return city_error_set(err, CITY_ERR_INVALID, "%s: TLS files need an mqtts:// broker URL", o->url), false;
     }
     if ((o->username || o->password) &&
         mosquitto_username_pw_set(m->mosq, o->username ? o->username : "", o->password) != MOSQ_ERR_SUCCESS)
-        return snprintf(err, err_len, "cannot set the username and password"), false;
+        return city_error_set(err, CITY_ERR_NOMEM, "cannot set the username and password"), false;
     if (m->status_topic && m->will &&
         mosquitto_will_set(m->mosq, m->status_topic, (int)strlen(m->will), m->will, 1, true) != MOSQ_ERR_SUCCESS)
-        return snprintf(err, err_len, "cannot set the last will on %s", m->status_topic), false;
+        return city_error_set(err, CITY_ERR_INVALID, "cannot set the last will on %s", m->status_topic), false;
     mosquitto_int_option(m->mosq, MOSQ_OPT_TCP_NODELAY, 1);
     mosquitto_connect_callback_set(m->mosq, on_connect);
     mosquitto_subscribe_callback_set(m->mosq, on_subscribe);
@@ -154,14 +148,15 @@ static bool configure(CityMqtt *m, const CityMqttOptions *o, bool tls, char *err
     return true;
 }
 
-CityMqtt *city_mqtt_create(const CityMqttOptions *o, CityMqttHandler handler, void *user, char *err, size_t err_len)
+CityMqtt *city_mqtt_create(const CityMqttOptions *o, CityMqttHandler handler, void *user, CityError *err)
 {
     char host[256];
     int port;
     bool tls;
     if (!o->url || !city_mqtt_url_parse(o->url, host, sizeof host, &port, &tls)) {
-        snprintf(err, err_len, "broker '%s' is not a URL like mqtt://127.0.0.1:1883 or mqtts://host:8883",
-                 o->url ? o->url : "");
+        city_error_set(err, CITY_ERR_INVALID,
+                       "broker '%s' is not a URL like mqtt://127.0.0.1:1883 or mqtts://host:8883",
+                       o->url ? o->url : "");
         return NULL;
     }
     if (lib_users++ == 0)
@@ -174,21 +169,21 @@ CityMqtt *city_mqtt_create(const CityMqttOptions *o, CityMqttHandler handler, vo
         m->on_message = handler;
         m->user = user;
         m->backoff_s = BACKOFF_MIN_S;
-        m->status_topic = dup_or_null(o->status_topic);
-        m->birth = dup_or_null(o->birth);
-        m->will = dup_or_null(o->will);
+        m->status_topic = city_strdup(o->status_topic);
+        m->birth = city_strdup(o->birth);
+        m->will = city_strdup(o->will);
         m->subs = calloc(o->n_subscriptions + 1, sizeof *m->subs);
         for (size_t i = 0; m->subs && i < o->n_subscriptions; i++)
-            if ((m->subs[m->n_subs] = dup_or_null(o->subscriptions[i])))
+            if ((m->subs[m->n_subs] = city_strdup(o->subscriptions[i])))
                 m->n_subs++;
         m->mosq = mosquitto_new(o->client_id, true, m);
     }
     if (!m || !m->mosq || !m->subs || m->n_subs != o->n_subscriptions) {
-        snprintf(err, err_len, "out of memory creating the MQTT client");
+        city_error_set(err, CITY_ERR_NOMEM, "out of memory creating the MQTT client");
         city_mqtt_destroy(m);
         return NULL;
     }
-    if (!configure(m, o, tls, err, err_len)) {
+    if (!configure(m, o, tls, err)) {
         city_mqtt_destroy(m);
         return NULL;
     }

@@ -89,19 +89,18 @@ size_t city_net_reading_format(char *buf, size_t cap, const CityReading *r)
     return len;
 }
 
-bool city_net_reading_parse(const char *sensor_id, const void *payload, size_t len, CityReading *out, char *why,
-                            size_t why_len)
+bool city_net_reading_parse(const char *sensor_id, const void *payload, size_t len, CityReading *out, CityError *err)
 {
     CityReading recs[2];
     size_t n = 0;
-    CityError err;
-    if (city_senml_parse(payload, len, "reading", recs, NULL, 2, &n, &err) != CITY_OK)
-        return snprintf(why, why_len, "%s", err.msg), false;
+    CityError local; /* the SenML reader needs somewhere to write */
+    if (city_senml_parse(payload, len, "reading", recs, NULL, 2, &n, err ? err : &local) != CITY_OK)
+        return false;
     if (n != 1)
-        return snprintf(why, why_len, "reading: one SenML record per message, not %zu", n), false;
+        return city_error_set(err, CITY_ERR_PARSE, "reading: one SenML record per message, not %zu", n), false;
     if (strcmp(recs[0].sensor, sensor_id) != 0)
-        return snprintf(why, why_len, "reading: the record names sensor '%s' but the topic '%s'", recs[0].sensor,
-                        sensor_id),
+        return city_error_set(err, CITY_ERR_PARSE, "reading: the record names sensor '%s' but the topic '%s'",
+                              recs[0].sensor, sensor_id),
                false;
     *out = recs[0];
     return true;
@@ -127,24 +126,28 @@ static bool seconds_ms(double s, int64_t *ms)
     return true;
 }
 
-/* One field's value into its out; false with why. */
-static bool read_field(const cJSON *it, const Field *f, char *why, size_t why_len)
+/* One field's value into its out; false with err ("what: problem"). */
+static bool read_field(const cJSON *it, const Field *f, const char *what, CityError *err)
 {
     if (f->type == F_BOOL) {
         if (!cJSON_IsBool(it))
-            return snprintf(why, why_len, "\"%s\" must be true or false", f->key), false;
+            return city_error_set(err, CITY_ERR_PARSE, "%s: \"%s\" must be true or false", what, f->key), false;
         *(bool *)f->out = cJSON_IsTrue(it);
         return true;
     }
     if (f->type == F_STR || f->type == F_U64STR) {
         if (!cJSON_IsString(it) || !it->valuestring)
-            return snprintf(why, why_len, "\"%s\" must be a string", f->key), false;
+            return city_error_set(err, CITY_ERR_PARSE, "%s: \"%s\" must be a string", what, f->key), false;
         if (f->type == F_STR) {
             if (strlen(it->valuestring) >= f->cap)
-                return snprintf(why, why_len, "\"%s\" is longer than %zu bytes", f->key, f->cap - 1), false;
+                return city_error_set(err, CITY_ERR_PARSE, "%s: \"%s\" is longer than %zu bytes", what, f->key,
+                                      f->cap - 1),
+                       false;
             for (const unsigned char *c = (const unsigned char *)it->valuestring; *c; c++)
                 if (*c < 0x20 || *c == 0x7f)
-                    return snprintf(why, why_len, "\"%s\" holds a control character (byte %u)", f->key, *c), false;
+                    return city_error_set(err, CITY_ERR_PARSE, "%s: \"%s\" holds a control character (byte %u)", what,
+                                          f->key, *c),
+                           false;
             strcpy(f->out, it->valuestring);
             return true;
         }
@@ -152,7 +155,9 @@ static bool read_field(const cJSON *it, const Field *f, char *why, size_t why_le
         const char *s = it->valuestring;
         unsigned long long v = strtoull(s, &end, 10);
         if (!*s || *s == '-' || *s == '+' || *end || (v == ULLONG_MAX && strcmp(s, "18446744073709551615")))
-            return snprintf(why, why_len, "\"%s\" must be a decimal integer in a string", f->key), false;
+            return city_error_set(err, CITY_ERR_PARSE, "%s: \"%s\" must be a decimal integer in a string", what,
+                                  f->key),
+                   false;
         *(uint64_t *)f->out = v;
         return true;
     }
@@ -161,7 +166,7 @@ static bool read_field(const cJSON *it, const Field *f, char *why, size_t why_le
         return true;
     }
     if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble))
-        return snprintf(why, why_len, "\"%s\" must be a finite number", f->key), false;
+        return city_error_set(err, CITY_ERR_PARSE, "%s: \"%s\" must be a finite number", what, f->key), false;
     const double v = it->valuedouble;
     if (f->type == F_NUM || f->type == F_NUM_OR_NULL) {
         *(double *)f->out = v;
@@ -173,35 +178,38 @@ static bool read_field(const cJSON *it, const Field *f, char *why, size_t why_le
             return true;
         }
         if (!seconds_ms(v, f->out))
-            return snprintf(why, why_len, "\"%s\" must be a time in s from 0 to 9e12 (or -1)", f->key), false;
+            return city_error_set(err, CITY_ERR_PARSE, "%s: \"%s\" must be a time in s from 0 to 9e12 (or -1)", what,
+                                  f->key),
+                   false;
         return true;
     }
     if (v != floor(v) || v < -1.0 || v > 9.0e15)
-        return snprintf(why, why_len, "\"%s\" must be an integer from -1", f->key), false;
+        return city_error_set(err, CITY_ERR_PARSE, "%s: \"%s\" must be an integer from -1", what, f->key), false;
     *(int64_t *)f->out = (int64_t)v;
     return true;
 }
 
-/* Parses one JSON object with exactly the keys of fields (required ones present, none twice). */
+/* Parses one JSON object with exactly the keys of fields (required ones
+ * present, none twice); false with err ("what: problem"). */
 static bool read_object(const char *what, const void *payload, size_t len, const Field *fields, size_t n_fields,
-                        char *why, size_t why_len)
+                        CityError *err)
 {
-    char detail[256] = "";
+    const char *problem = NULL; /* a fixed one; read_field and the key checks set err themselves */
     bool ok = false;
     const char *text = payload;
     const char *end = NULL;
     cJSON *o = len > 0 && !memchr(text, '\0', len) ? cJSON_ParseWithLengthOpts(text, len, &end, false) : NULL;
     if (!o) {
-        snprintf(detail, sizeof detail, "not valid JSON");
+        problem = "not valid JSON";
         goto done;
     }
     for (const char *p = end; p < text + len; p++)
         if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') {
-            snprintf(detail, sizeof detail, "bytes after the JSON object");
+            problem = "bytes after the JSON object";
             goto done;
         }
     if (!cJSON_IsObject(o)) {
-        snprintf(detail, sizeof detail, "not a JSON object");
+        problem = "not a JSON object";
         goto done;
     }
     for (const cJSON *a = o->child; a; a = a->next) {
@@ -210,27 +218,27 @@ static bool read_object(const char *what, const void *payload, size_t len, const
             if (!strcmp(a->string, fields[k].key))
                 f = &fields[k];
         if (!f) {
-            snprintf(detail, sizeof detail, "unknown key \"%.64s\"", a->string);
+            city_error_set(err, CITY_ERR_PARSE, "%s: unknown key \"%.64s\"", what, a->string);
             goto done;
         }
         for (const cJSON *b = o->child; b != a; b = b->next)
             if (!strcmp(a->string, b->string)) {
-                snprintf(detail, sizeof detail, "key \"%.64s\" twice", a->string);
+                city_error_set(err, CITY_ERR_PARSE, "%s: key \"%.64s\" twice", what, a->string);
                 goto done;
             }
-        if (!read_field(a, f, detail, sizeof detail))
+        if (!read_field(a, f, what, err))
             goto done;
     }
     for (size_t k = 0; k < n_fields; k++)
         if (fields[k].required && !cJSON_GetObjectItemCaseSensitive(o, fields[k].key)) {
-            snprintf(detail, sizeof detail, "no \"%s\"", fields[k].key);
+            city_error_set(err, CITY_ERR_PARSE, "%s: no \"%s\"", what, fields[k].key);
             goto done;
         }
     ok = true;
 done:
     cJSON_Delete(o);
-    if (!ok)
-        snprintf(why, why_len, "%s: %s", what, detail);
+    if (problem)
+        city_error_set(err, CITY_ERR_PARSE, "%s: %s", what, problem);
     return ok;
 }
 
@@ -343,7 +351,7 @@ size_t city_net_done_format(char *buf, size_t cap, const CityNetDone *d)
 
 /* ---- parsers ---- */
 
-bool city_net_command_parse(const void *payload, size_t len, CityNetCommand *out, char *why, size_t why_len)
+bool city_net_command_parse(const void *payload, size_t len, CityNetCommand *out, CityError *err)
 {
     memset(out, 0, sizeof *out);
     out->x_ms = out->seq = -1;
@@ -352,10 +360,10 @@ bool city_net_command_parse(const void *payload, size_t len, CityNetCommand *out
                        {"src", F_STR, false, out->src, sizeof out->src},
                        {"x", F_TIME, false, &out->x_ms, 0},
                        {"seq", F_INT, false, &out->seq, 0}};
-    return read_object("command", payload, len, f, sizeof f / sizeof f[0], why, why_len);
+    return read_object("command", payload, len, f, sizeof f / sizeof f[0], err);
 }
 
-bool city_net_state_parse(const void *payload, size_t len, CityNetState *out, char *why, size_t why_len)
+bool city_net_state_parse(const void *payload, size_t len, CityNetState *out, CityError *err)
 {
     memset(out, 0, sizeof *out);
     out->x_ms = out->seq = -1;
@@ -365,24 +373,24 @@ bool city_net_state_parse(const void *payload, size_t len, CityNetState *out, ch
                        {"src", F_STR, false, out->src, sizeof out->src},
                        {"x", F_TIME, false, &out->x_ms, 0},
                        {"seq", F_INT, false, &out->seq, 0}};
-    return read_object("state", payload, len, f, sizeof f / sizeof f[0], why, why_len);
+    return read_object("state", payload, len, f, sizeof f / sizeof f[0], err);
 }
 
-bool city_net_clock_parse(const void *payload, size_t len, CityNetClock *out, char *why, size_t why_len)
+bool city_net_clock_parse(const void *payload, size_t len, CityNetClock *out, CityError *err)
 {
     memset(out, 0, sizeof *out);
     const Field f[] = {{"t", F_TIME, true, &out->t_ms, 0},
                        {"seed", F_U64STR, true, &out->seed, 0},
                        {"step", F_BOOL, true, &out->step, 0},
                        {"n", F_INT, true, &out->n, 0}};
-    if (!read_object("clock", payload, len, f, sizeof f / sizeof f[0], why, why_len))
+    if (!read_object("clock", payload, len, f, sizeof f / sizeof f[0], err))
         return false;
     if (out->t_ms < 0 || out->n < 0)
-        return snprintf(why, why_len, "clock: \"t\" and \"n\" must be >= 0"), false;
+        return city_error_set(err, CITY_ERR_PARSE, "clock: \"t\" and \"n\" must be >= 0"), false;
     return true;
 }
 
-bool city_net_done_parse(const void *payload, size_t len, CityNetDone *out, char *why, size_t why_len)
+bool city_net_done_parse(const void *payload, size_t len, CityNetDone *out, CityError *err)
 {
     memset(out, 0, sizeof *out);
     out->wake_ms = -1;
@@ -390,9 +398,9 @@ bool city_net_done_parse(const void *payload, size_t len, CityNetDone *out, char
                        {"n", F_INT, true, &out->n, 0},
                        {"wake", F_TIME, false, &out->wake_ms, 0},
                        {"failed", F_STR, false, out->failed, sizeof out->failed}};
-    if (!read_object("done", payload, len, f, sizeof f / sizeof f[0], why, why_len))
+    if (!read_object("done", payload, len, f, sizeof f / sizeof f[0], err))
         return false;
     if (out->t_ms < 0 || out->n < 0)
-        return snprintf(why, why_len, "done: \"t\" and \"n\" must be >= 0"), false;
+        return city_error_set(err, CITY_ERR_PARSE, "done: \"t\" and \"n\" must be >= 0"), false;
     return true;
 }

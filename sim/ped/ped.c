@@ -274,8 +274,8 @@ CityStatus city_ped_create(CityWorld *world, const CityPedParams *params, CityPe
                                .phase = CITY_PHASE_COMMIT,
                                .period_ticks = 1,
                                .step = ped_commit,
-                               .save = ped_state_save_none,
-                               .load = ped_state_load_none};
+                               .save = city_state_save_none,
+                               .load = city_state_load_none};
     st = city_world_add_subsystem(world, &commit, ped);
     if (st != CITY_OK)
         return st;

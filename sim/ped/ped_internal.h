@@ -165,12 +165,10 @@ CityStatus ped_demand_commit(CityPed *ped);
 /* Makes every per-person array hold `need` people; false on OOM. */
 bool ped_people_reserve(CityPed *ped, uint32_t need);
 
-/* ped_state.c: the checkpoint hooks of "ped" (the whole state) and
- * "ped_commit" (nothing of its own). */
+/* ped_state.c: the checkpoint hooks of "ped", the whole state ("ped_commit"
+ * has nothing of its own: city_state_save_none / city_state_load_none). */
 CityStatus ped_state_save(const CityWorld *world, const void *self, CityStateWriter *out);
 CityStatus ped_state_load(CityWorld *world, void *self, CityStateReader *in);
-CityStatus ped_state_save_none(const CityWorld *world, const void *self, CityStateWriter *out);
-CityStatus ped_state_load_none(CityWorld *world, void *self, CityStateReader *in);
 void ped_pending_free(PedPending *p);
 
 #endif

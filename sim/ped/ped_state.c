@@ -272,19 +272,3 @@ CityStatus ped_state_load(CityWorld *world, void *self, CityStateReader *in)
     ped->stats.walk_time_s = city_state_get_f64(in);
     return in->bad ? CITY_ERR_PARSE : CITY_OK;
 }
-
-CityStatus ped_state_save_none(const CityWorld *world, const void *self, CityStateWriter *out)
-{
-    (void)world;
-    (void)self;
-    (void)out;
-    return CITY_OK;
-}
-
-CityStatus ped_state_load_none(CityWorld *world, void *self, CityStateReader *in)
-{
-    (void)world;
-    (void)self;
-    (void)in;
-    return CITY_OK;
-}

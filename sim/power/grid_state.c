@@ -23,8 +23,8 @@ CityStatus grid_state_save(const CityGrid *g, CityStateWriter *out)
     PUT(g->bus, g->n_bus);
     PUT(g->br, g->n_br);
     PUT(g->gen, g->n_gen);
-    PUT(g->flow, g->n_br);
-    PUT(g->energised, g->n_bus);
+    PUT(g->flow, g->flow ? g->n_br : 0); /* none before the first solve */
+    PUT(g->energised, g->energised ? g->n_bus : 0);
     city_state_put_u64(out, g->topo_version);
     city_state_put_u8(out, g->solved);
     PUT(g->feeder_step, g->n_feeders);
@@ -71,6 +71,30 @@ static void get_now(CityStateReader *in, double **arr, int32_t *cap, int32_t n, 
     *cap = n;
 }
 
+/* A per-branch or per-bus array of the last solve's results: its saved
+ * length is the element count, or 0 when saved before the first solve
+ * (then zeros: not energised, no flow, as the hash and readers take a
+ * missing array). The array always exists after a load. */
+static void get_result(CityStateReader *in, void **arr, int32_t *cap, int32_t n, size_t size, const char *what)
+{
+    size_t got;
+    void *p = city_state_get_alloc(in, &got, size);
+    if (in->bad)
+        return;
+    if (got != 0 && got != (size_t)n) {
+        free(p);
+        city_state_fail(in, "%s: the checkpoint holds %zu values for %d elements", what, got, (int)n);
+        return;
+    }
+    if (!p && !(p = calloc((size_t)n + 1, size))) {
+        city_state_fail(in, "out of memory for the grid's results");
+        return;
+    }
+    free(*arr);
+    *arr = p;
+    *cap = got ? n : n + 1;
+}
+
 CityStatus grid_state_load(CityGrid *g, CityStateReader *in)
 {
     city_state_expect_tag(in, "GRID");
@@ -78,13 +102,8 @@ CityStatus grid_state_load(CityGrid *g, CityStateReader *in)
     GET(g->br, g->n_br, "grid branches");
     GET(g->gen, g->n_gen, "grid generators");
     /* a scenario rebuilt for a restore has not solved yet: its result arrays may not exist */
-    if (!city_array_grow((void **)&g->flow, &g->cap_flow, g->n_br + 1, sizeof *g->flow) ||
-        !city_array_grow((void **)&g->energised, &g->cap_energised, g->n_bus + 1, sizeof *g->energised)) {
-        city_state_fail(in, "out of memory for the grid's results");
-        return CITY_ERR_NOMEM;
-    }
-    GET(g->flow, g->n_br, "grid flows");
-    GET(g->energised, g->n_bus, "grid bus states");
+    get_result(in, (void **)&g->flow, &g->cap_flow, g->n_br, sizeof *g->flow, "grid flows");
+    get_result(in, (void **)&g->energised, &g->cap_energised, g->n_bus, sizeof *g->energised, "grid bus states");
     g->topo_version = city_state_get_u64(in);
     g->solved = city_state_get_u8(in);
     GET(g->feeder_step, g->n_feeders, "feeder results");

@@ -248,8 +248,6 @@ static inline double road_desired_speed(const CityRoad *road, int32_t v, int32_t
 /* road_state.c: checkpoints ("road" saves the state its phases share) */
 CityStatus road_state_save(const CityWorld *world, const void *self, CityStateWriter *out);
 CityStatus road_state_load(CityWorld *world, void *self, CityStateReader *in);
-CityStatus road_state_save_shared(const CityWorld *world, const void *self, CityStateWriter *out);
-CityStatus road_state_load_shared(CityWorld *world, void *self, CityStateReader *in);
 
 /* road_step.c: registers the road's step, one world subsystem per phase;
  * `owner` carries the hooks of the "road" entry (hash, destroy, finish).

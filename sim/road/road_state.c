@@ -314,20 +314,3 @@ CityStatus road_state_load(CityWorld *world, void *self, CityStateReader *in)
         road_demand_load(road->demand, in);
     return in->bad ? CITY_ERR_PARSE : CITY_OK;
 }
-
-/* The road's other phases share its state: "road" (PHYSICS) saves it. */
-CityStatus road_state_save_shared(const CityWorld *world, const void *self, CityStateWriter *out)
-{
-    (void)world;
-    (void)self;
-    (void)out;
-    return CITY_OK;
-}
-
-CityStatus road_state_load_shared(CityWorld *world, void *self, CityStateReader *in)
-{
-    (void)world;
-    (void)self;
-    (void)in;
-    return CITY_OK;
-}

@@ -121,9 +121,9 @@ CityStatus road_step_register(CityWorld *world, CityRoad *road, const CitySubsys
             def.finish = owner->finish;
             def.save = owner->save;
             def.load = owner->load;
-        } else {
-            def.save = road_state_save_shared;
-            def.load = road_state_load_shared;
+        } else { /* the other phases share the state "road" saves */
+            def.save = city_state_save_none;
+            def.load = city_state_load_none;
         }
         CityStatus st = city_world_add_subsystem(world, &def, road);
         if (st != CITY_OK)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "city_array.h"
 #include "sensor_internal.h"
 
 #define HISTORY_MAX 64 /* readings kept per channel at most */
@@ -31,20 +32,17 @@ CityStatus city_sensors_keep_history(CitySensors *s, int32_t depth)
 static bool cover(CitySensors *s, int32_t n)
 {
     const size_t d = (size_t)s->hist_depth;
-    CitySensorSample *h = realloc(s->hist, (size_t)n * d * sizeof *h);
-    if (!h)
-        return false;
+    void *h = s->hist, *head = s->hist_head, *count = s->hist_count;
+    const bool ok = city_resize(&h, (size_t)n * d, sizeof *s->hist) &&
+                    city_resize(&head, (size_t)n, sizeof *s->hist_head) &&
+                    city_resize(&count, (size_t)n, sizeof *s->hist_count);
     s->hist = h;
-    int32_t *head = realloc(s->hist_head, (size_t)n * sizeof *head);
-    if (!head)
-        return false;
     s->hist_head = head;
-    int32_t *count = realloc(s->hist_count, (size_t)n * sizeof *count);
-    if (!count)
-        return false;
     s->hist_count = count;
-    memset(head + s->hist_n, 0, (size_t)(n - s->hist_n) * sizeof *head);
-    memset(count + s->hist_n, 0, (size_t)(n - s->hist_n) * sizeof *count);
+    if (!ok)
+        return false;
+    memset(s->hist_head + s->hist_n, 0, (size_t)(n - s->hist_n) * sizeof *s->hist_head);
+    memset(s->hist_count + s->hist_n, 0, (size_t)(n - s->hist_n) * sizeof *s->hist_count);
     s->hist_n = n;
     return true;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "city_array.h"
 #include "city_grid_sim.h"
 #include "city_map.h"
 #include "city_paths.h"
@@ -107,16 +108,10 @@ void view_fit(View *v)
 
 static SDL_Vertex *batch_room(View *v, int n)
 {
-    if (v->n_batch + n > v->cap_batch) {
-        int cap = v->cap_batch ? v->cap_batch : 4096;
-        while (cap < v->n_batch + n)
-            cap *= 2;
-        SDL_Vertex *b = realloc(v->batch, (size_t)cap * sizeof *b);
-        if (!b)
-            return NULL;
-        v->batch = b;
-        v->cap_batch = cap;
-    }
+    void *b = v->batch;
+    if (!city_array_grow(&b, &v->cap_batch, v->n_batch + n, sizeof *v->batch))
+        return NULL;
+    v->batch = b;
     SDL_Vertex *out = v->batch + v->n_batch;
     v->n_batch += n;
     return out;

@@ -131,8 +131,9 @@ struct View {
     bool bld_ready;
     /* batched triangles (flushed by view_flush) */
     SDL_Vertex *batch;
-    int n_batch, cap_batch;
-    char status[256]; /* last command or error, shown in the panel */
+    int n_batch;       /* vertices queued for the next view_flush */
+    int32_t cap_batch; /* vertices batch has room for */
+    char status[256];  /* last command or error, shown in the panel */
     /* frame statistics (the `stats` script token) */
     int64_t frames;
     double frame_real_s, frame_sim_s, worst_frame_s;

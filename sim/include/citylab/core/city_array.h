@@ -1,6 +1,7 @@
 /* Growing heap arrays, the one way citylab grows an array (city_array_grow
  * for int32_t counts as the domain modules keep them, city_grow for size_t
- * counts), and the one string copy. */
+ * counts, city_resize for an array kept at an exact size), and the one
+ * string copy. */
 #ifndef CITY_ARRAY_H
 #define CITY_ARRAY_H
 
@@ -13,6 +14,10 @@
 bool city_array_grow(void **arr, int32_t *cap, int32_t need, size_t size);
 /* The same with a size_t capacity (doubling from 8). */
 bool city_grow(void **arr, size_t *cap, size_t need, size_t size);
+/* Makes *arr hold exactly n (> 0) elements of `size` bytes, keeping the
+ * first ones; false when out of memory or n * size overflows (*arr is left
+ * as it was). For arrays sized to a count known up front, not grown by one. */
+bool city_resize(void **arr, size_t n, size_t size);
 
 /* A heap copy of s (the caller frees it); NULL when s is NULL or out of
  * memory. */

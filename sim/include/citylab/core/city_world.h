@@ -71,6 +71,12 @@ typedef struct CitySubsystemDef {
     CityStatus (*load)(CityWorld *world, void *self, CityStateReader *in);
 } CitySubsystemDef;
 
+/* Save and load hooks of a subsystem with nothing of its own to checkpoint
+ * (a coupling without state, a phase that shares another subsystem's
+ * state): they write and read nothing and return CITY_OK. */
+CityStatus city_state_save_none(const CityWorld *world, const void *self, CityStateWriter *out);
+CityStatus city_state_load_none(CityWorld *world, void *self, CityStateReader *in);
+
 /* A timed event callback; `user` and `arg` are what was scheduled. An
  * error status stops the step (the callback sets the world error first). */
 typedef CityStatus (*CityEventFn)(CityWorld *world, void *user, int64_t arg);

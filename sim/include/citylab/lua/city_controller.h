@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "city_reading.h"
+#include "city_status.h"
 
 typedef struct CityController CityController;
 typedef struct CityControlBridge CityControlBridge;
@@ -57,10 +58,10 @@ typedef struct CityControllerSpec {
 } CityControllerSpec;
 
 /* Creates a controller and runs its file's top level and init(); NULL with
- * err filled (what, where, how to fix). The port is copied; its destroy
- * runs with city_controller_free (also on failure here). */
-CityController *city_controller_new(const CityControllerSpec *spec, const CityControllerPort *port, char *err,
-                                    size_t err_len);
+ * err filled (what, where, how to fix; CITY_ERR_SCRIPT when its code
+ * fails, err may be NULL). The port is copied; its destroy runs with
+ * city_controller_free (also on failure here). */
+CityController *city_controller_new(const CityControllerSpec *spec, const CityControllerPort *port, CityError *err);
 /* Closes its state, frees it and its port. NULL is fine. */
 void city_controller_free(CityController *c);
 /* A reading arrived: stored and given to its subscribers (or on_reading)

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "city_status.h"
+
 typedef struct CityMqtt CityMqtt;
 
 typedef struct CityMqttOptions {
@@ -37,8 +39,10 @@ typedef void (*CityMqttHandler)(void *user, const char *topic, const void *paylo
 /* Splits a broker URL; false when it is not mqtt:// or mqtts://HOST[:PORT]. */
 bool city_mqtt_url_parse(const char *url, char *host, size_t host_len, int *port, bool *tls);
 /* Creates the client and starts connecting (a broker that is not up yet is
- * retried by city_mqtt_poll). NULL with err filled for bad options. */
-CityMqtt *city_mqtt_create(const CityMqttOptions *o, CityMqttHandler on_message, void *user, char *err, size_t err_len);
+ * retried by city_mqtt_poll); the caller frees it with city_mqtt_destroy.
+ * NULL with err filled (CITY_ERR_INVALID for bad options, CITY_ERR_IO for
+ * unreadable TLS files, CITY_ERR_NOMEM); err may be NULL. */
+CityMqtt *city_mqtt_create(const CityMqttOptions *o, CityMqttHandler on_message, void *user, CityError *err);
 /* Runs the network for up to timeout_ms: reads and writes, hands messages
  * to the handler, reconnects when due. Returns true when ready (connected,
  * subscribed, birth sent). */

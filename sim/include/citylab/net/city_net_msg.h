@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "city_reading.h"
+#include "city_status.h"
 
 #define CITY_NET_TOPIC_MAX 256 /* bytes of a topic including the NUL */
 #define CITY_NET_ID_MAX 64     /* bytes of a site, sensor, actuator or controller id including the NUL */
@@ -89,19 +90,19 @@ bool city_net_topic(char *buf, size_t cap, const char *site, CityNetTopic kind, 
 /* A reading as its SenML pack; 0 when cap is too small. */
 size_t city_net_reading_format(char *buf, size_t cap, const CityReading *r);
 /* The reading of a sensor/<id> payload: exactly one SenML record naming
- * that sensor. false with why[0..why_len) filled. */
-bool city_net_reading_parse(const char *sensor_id, const void *payload, size_t len, CityReading *out, char *why,
-                            size_t why_len);
+ * that sensor. false with err filled (CITY_ERR_PARSE; err may be NULL). */
+bool city_net_reading_parse(const char *sensor_id, const void *payload, size_t len, CityReading *out, CityError *err);
 
 /* Formatters: the payload text, its length (0 when cap is too small). */
 size_t city_net_command_format(char *buf, size_t cap, const CityNetCommand *c);
 size_t city_net_state_format(char *buf, size_t cap, const CityNetState *s);
 size_t city_net_clock_format(char *buf, size_t cap, const CityNetClock *c);
 size_t city_net_done_format(char *buf, size_t cap, const CityNetDone *d);
-/* Strict parsers: false with why filled. */
-bool city_net_command_parse(const void *payload, size_t len, CityNetCommand *out, char *why, size_t why_len);
-bool city_net_state_parse(const void *payload, size_t len, CityNetState *out, char *why, size_t why_len);
-bool city_net_clock_parse(const void *payload, size_t len, CityNetClock *out, char *why, size_t why_len);
-bool city_net_done_parse(const void *payload, size_t len, CityNetDone *out, char *why, size_t why_len);
+/* Strict parsers: false with err filled ("what: problem", CITY_ERR_PARSE;
+ * err may be NULL). */
+bool city_net_command_parse(const void *payload, size_t len, CityNetCommand *out, CityError *err);
+bool city_net_state_parse(const void *payload, size_t len, CityNetState *out, CityError *err);
+bool city_net_clock_parse(const void *payload, size_t len, CityNetClock *out, CityError *err);
+bool city_net_done_parse(const void *payload, size_t len, CityNetDone *out, CityError *err);
 
 #endif
