@@ -10,7 +10,14 @@
  * (50 Poisson flows of 120 veh/h between arterial edges, as
  * scenarios/jamsil.lua with rate 120), warmed up for 5 minutes first; the
  * figures then count the whole loop, vehicles included. Target: 1 million
- * pedestrian-updates per second on one core at dt 100 ms.
+ * pedestrian-updates per second on one core at dt 100 ms. spawn_s is the
+ * processor time of spawning (requests in batches of 2,000, each followed
+ * by a tick, until 90% walk), route_s its part in city_ped_spawn (the
+ * routes), s_tick the ticks it took (people start at the doors, a little
+ * to either side, and wait for a free spot: BENCH_SPREAD=1 starts them
+ * anywhere on the piece instead). The last column
+ * is the world's state hash at the end: a change meant to be a pure speed-up
+ * leaves it as it was.
  * Built and run by scripts/bench_ped.sh. */
 #include <math.h>
 #include <stdio.h>
@@ -23,6 +30,18 @@
 #include "city_road_net.h"
 #include "city_sumo.h"
 #include "city_sumo_walk.h"
+
+/* Under valgrind --tool=callgrind --collect-atstart=no, only the measured
+ * loop is counted. */
+#if defined(__has_include)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#endif
+#endif
+#ifndef CALLGRIND_START_INSTRUMENTATION
+#define CALLGRIND_START_INSTRUMENTATION
+#define CALLGRIND_STOP_INSTRUMENTATION
+#endif
 
 /* Processor time of this process: the machine may be shared, and the
  * target is per core. */
@@ -118,6 +137,38 @@ static void add_vehicles(CityWorld *w, const char *path)
         }
 }
 
+static double lcg_unit(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+    return (double)(*s >> 11) * 0x1.0p-53;
+}
+
+/* A point uniformly over the areas of the piece (BENCH_SPREAD=1): an area
+ * by its surface, a triangle of its fan by its surface, a point in it. */
+static void spread_point(CityPed *ped, const int32_t *areas, const double *cum, int32_t n, uint64_t *s, double *x,
+                         double *y)
+{
+    double u = lcg_unit(s) * cum[n - 1];
+    int32_t k = 0;
+    while (k < n - 1 && cum[k] <= u)
+        k++;
+    int32_t np;
+    const double *p = city_ped_area_points(ped, areas[k], &np);
+    double total = 0;
+    for (int32_t t = 1; t + 1 < np; t++)
+        total += fabs((p[2 * t] - p[0]) * (p[2 * t + 3] - p[1]) - (p[2 * t + 2] - p[0]) * (p[2 * t + 1] - p[1]));
+    double v = lcg_unit(s) * total;
+    int32_t t = 1;
+    for (; t + 2 < np; t++) {
+        v -= fabs((p[2 * t] - p[0]) * (p[2 * t + 3] - p[1]) - (p[2 * t + 2] - p[0]) * (p[2 * t + 1] - p[1]));
+        if (v <= 0)
+            break;
+    }
+    double r1 = sqrt(lcg_unit(s)), r2 = lcg_unit(s);
+    *x = (1 - r1) * p[0] + r1 * (1 - r2) * p[2 * t] + r1 * r2 * p[2 * t + 2];
+    *y = (1 - r1) * p[1] + r1 * (1 - r2) * p[2 * t + 1] + r1 * r2 * p[2 * t + 3];
+}
+
 static void run(const char *net, int people, int ticks, bool vehicles)
 {
     CityWorldConfig cfg = {.seed = 7, .dt_ms = 100};
@@ -156,10 +207,27 @@ static void run(const char *net, int people, int ticks, bool vehicles)
         if (find(a) == big)
             doors[nbig++] = k;
     }
-    /* People enter in batches (a spot must be free), spread over the piece. */
+    /* Areas of the piece by cumulated surface, for BENCH_SPREAD. */
+    bool spread = getenv("BENCH_SPREAD") && atoi(getenv("BENCH_SPREAD")) > 0;
+    int32_t *areas = malloc((size_t)na * sizeof *areas), n_areas = 0;
+    double *cum = malloc((size_t)na * sizeof *cum);
+    for (int32_t a = 0; a < na; a++) {
+        if (find(a) != big)
+            continue;
+        int32_t np;
+        const double *p = city_ped_area_points(ped, a, &np);
+        double twice = 0;
+        for (int32_t i = 0; i < np; i++)
+            twice += p[2 * i] * p[2 * ((i + 1) % np) + 1] - p[2 * ((i + 1) % np)] * p[2 * i + 1];
+        cum[n_areas] = (n_areas ? cum[n_areas - 1] : 0) + fabs(0.5 * twice);
+        areas[n_areas++] = a;
+    }
+    /* People enter in batches (a spot must be free): at the doors of the
+     * piece (a little to either side), or with BENCH_SPREAD=1 anywhere on
+     * it; each walks to a door of the piece. */
     uint64_t s = 12345;
-    int spawned = 0;
-    double t_spawn = now();
+    int spawned = 0, spawn_ticks = 0;
+    double t_spawn = now(), t_route = 0;
     while (spawned < people || city_ped_count(ped) < (size_t)people * 9 / 10) {
         for (int k = 0; k < 2000 && spawned < people; k++, spawned++) {
             s = s * 6364136223846793005ull + 1442695040888963407ull;
@@ -172,13 +240,17 @@ static void run(const char *net, int people, int ticks, bool vehicles)
             door_mid(ped, da, &d.x, &d.y, &a);
             door_mid(ped, db, &d.to_x, &d.to_y, &a);
             d.x += 0.6 * (double)((s >> 20) % 5) - 1.2;
+            if (spread)
+                spread_point(ped, areas, cum, n_areas, &s, &d.x, &d.y);
+            double t_r = now();
             if (city_ped_spawn(ped, &d) != CITY_OK) {
                 d.x = 0.5 * (d.x + d.x); /* off the walkable space: start at the door itself */
                 door_mid(ped, da, &d.x, &d.y, &a);
-                if (city_ped_spawn(ped, &d) != CITY_OK)
-                    continue;
+                city_ped_spawn(ped, &d);
             }
+            t_route += now() - t_r;
         }
+        spawn_ticks++;
         if (city_world_step(w) != CITY_OK) {
             fprintf(stderr, "bench_ped: %s\n", city_world_error(w));
             exit(2);
@@ -189,21 +261,26 @@ static void run(const char *net, int people, int ticks, bool vehicles)
     city_ped_stats(ped, &st0);
     chipmunk_s = 0;
     double t0 = now(), w0 = wall_now();
+    CALLGRIND_START_INSTRUMENTATION;
     for (int t = 0; t < ticks; t++)
         if (city_world_step(w) != CITY_OK) {
             fprintf(stderr, "bench_ped: %s\n", city_world_error(w));
             exit(2);
         }
+    CALLGRIND_STOP_INSTRUMENTATION;
     double cpu = now() - t0, wall = wall_now() - w0;
     city_ped_stats(ped, &st1);
     double updates = (double)(st1.updates - st0.updates);
     CityRoadStats rs = {0};
     if (vehicles)
         city_road_stats(city_road_of(w), &rs);
-    printf("%8d %9zu %8d %12.0f %12.0f %10.2f %9.2f %9.1f %9llu\n", people, city_ped_count(ped), ticks, updates / cpu,
-           updates / wall, 100.0 * chipmunk_s / cpu, 1e6 * cpu / updates, t_spawn, (unsigned long long)rs.running);
+    printf("%8d %9zu %8d %12.0f %12.0f %10.2f %9.2f %9.1f %8.1f %6d %9llu %016llx\n", people, city_ped_count(ped),
+           ticks, updates / cpu, updates / wall, 100.0 * chipmunk_s / cpu, 1e6 * cpu / updates, t_spawn, t_route,
+           spawn_ticks, (unsigned long long)rs.running, (unsigned long long)city_world_hash(w));
     fflush(stdout);
     free(doors);
+    free(areas);
+    free(cum);
     free(size);
     free(parent);
     city_world_destroy(w);
@@ -216,8 +293,8 @@ int main(int argc, char **argv)
         return 2;
     }
     bool vehicles = getenv("BENCH_VEHICLES") && atoi(getenv("BENCH_VEHICLES")) > 0;
-    printf("%8s %9s %8s %12s %12s %10s %9s %9s %9s\n", "people", "walking", "ticks", "updates/cpu", "updates/wall",
-           "chipmunk%", "us/update", "spawn_s", "vehicles");
+    printf("%8s %9s %8s %12s %12s %10s %9s %9s %8s %6s %9s %16s\n", "people", "walking", "ticks", "updates/cpu",
+           "updates/wall", "chipmunk%", "us/update", "spawn_s", "route_s", "s_tick", "vehicles", "state_hash");
     int counts[16] = {1000, 5000, 10000, 20000, 50000}, n = 5;
     if (argc > 2) {
         n = 0;

@@ -9,6 +9,7 @@
 #   scripts/bench_ped.sh [BUILD_DIR] [PEOPLE ...]   (default build-bench; 1000 5000 10000 20000 50000)
 #   BENCH_VEHICLES=1 scripts/bench_ped.sh ...       the same with car traffic on the Jamsil streets
 #   BENCH_TICKS=N                                   ticks measured (default 100, 50 from 20,000 people)
+#   BENCH_SPREAD=1                                  people start anywhere on the walkable space, not at doors
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-"$root/build-bench"}

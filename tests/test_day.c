@@ -44,7 +44,8 @@ static const struct {
     {"meter_failure_puts_battery_safe", 77400},
     {"sensors_see_the_fine_dust", 30600},
     {"air_mass_balance", 0},
-    {"evs_charged", 43200},
+    {"ev_energy_conserved", 0},
+    {"evs_drive_and_charge", 86400},
 };
 
 /* Asserts each check's verdict on the console: ok when the run reached its

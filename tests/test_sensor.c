@@ -15,6 +15,7 @@
 #include "city_hash.h"
 #include "city_senml.h"
 #include "city_sensor.h"
+#include "city_state.h"
 
 typedef struct Capture {
     CityReading *r;
@@ -354,13 +355,95 @@ static void test_history_keeps_last_readings(void **state)
     city_world_destroy(w);
 }
 
+/* Three channels of different latencies (so readings arrive out of their
+ * measurement order): each poll hands out what has arrived in (arrival,
+ * measurement) order with its channel, and a world restored from a
+ * checkpoint with readings on their way hands out the same. */
+static CityWorld *latency_world(void)
+{
+    CityWorld *w = world(9, 100);
+    const double latency_s[3] = {2.5, 0.0, 1.05};
+    const char *names[3] = {"slow", "fast", "mid"};
+    for (int32_t i = 0; i < 3; i++) {
+        CitySensorDef d = city_sensor_def_default(CITY_SENSOR_MANUAL, CITY_QTY_PM25, names[i]);
+        d.latency_s = latency_s[i];
+        d.period_s = i == 2 ? 0.3 : 1.0;
+        assert_int_equal(city_sensor_add(w, &d), i);
+    }
+    city_sensors_enable_delivery(city_sensors_of(w), true);
+    return w;
+}
+
+/* Steps to `until` ticks, polling three at a time; appends to got/ch (n). */
+static void poll_until(CityWorld *w, int64_t until, CityReading *got, int32_t *ch, size_t *n, size_t cap)
+{
+    CitySensors *s = city_sensors_of(w);
+    while (city_world_tick(w) < until) {
+        for (int32_t i = 0; i < 3; i++)
+            city_sensor_feed_value(s, i, (double)city_world_tick(w) + i / 10.0);
+        assert_int_equal(city_world_step(w), CITY_OK);
+        size_t k;
+        do {
+            assert_true(*n + 3 <= cap);
+            k = city_sensors_poll_channels(s, city_world_tick(w) * 100, got + *n, ch + *n, 3);
+            *n += k;
+        } while (k == 3);
+    }
+}
+
+static void test_delivery_order_and_channels(void **state)
+{
+    (void)state;
+    enum { CAP = 512 };
+    CityReading got[CAP], again[CAP];
+    int32_t ch[CAP], ch_again[CAP];
+    size_t n = 0, n_again = 0;
+    CityWorld *w = latency_world();
+    poll_until(w, 300, got, ch, &n, CAP);
+    assert_true(n > 140);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(got[i].sensor, city_sensor_def(city_sensors_of(w), ch[i])->name);
+        if (i > 0) /* arrival order; one channel's readings in measurement order */
+            assert_true(got[i - 1].arrives_ms <= got[i].arrives_ms);
+        for (size_t j = 0; j < i; j++)
+            if (ch[j] == ch[i])
+                assert_true(got[j].measured_ms < got[i].measured_ms);
+    }
+    bool overtaken = false; /* the fast channel's readings overtake the slow one's */
+    for (size_t i = 1; i < n; i++)
+        overtaken |= got[i].measured_ms < got[i - 1].measured_ms;
+    assert_true(overtaken);
+    /* a checkpoint at 15 s (readings of the slow and mid channels on their way), restored and run on */
+    CityWorld *a = latency_world(), *b = latency_world();
+    size_t n_a = 0;
+    poll_until(a, 150, again, ch_again, &n_a, CAP);
+    CityStateWriter out = {0};
+    assert_int_equal(city_world_save(a, &out), CITY_OK);
+    CityStateReader in = {.data = out.data, .len = out.len};
+    if (city_world_load(b, &in) != CITY_OK)
+        fail_msg("restore: %s / %s", in.error, city_world_error(b));
+    n_again = n_a;
+    poll_until(b, 300, again, ch_again, &n_again, CAP);
+    assert_int_equal(n_again, n);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(again[i].sensor, got[i].sensor);
+        assert_int_equal(ch_again[i], ch[i]);
+        assert_int_equal(again[i].measured_ms, got[i].measured_ms);
+        assert_true(again[i].value == got[i].value);
+    }
+    city_state_writer_free(&out);
+    city_world_destroy(a);
+    city_world_destroy(b);
+    city_world_destroy(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exact_without_noise),         cmocka_unit_test(test_noise_bias_dropout_statistics),
         cmocka_unit_test(test_stuck_dead_and_latency),      cmocka_unit_test(test_quantum_range_and_humidity),
         cmocka_unit_test(test_determinism_all_models),      cmocka_unit_test(test_refusals),
-        cmocka_unit_test(test_history_keeps_last_readings),
+        cmocka_unit_test(test_history_keeps_last_readings), cmocka_unit_test(test_delivery_order_and_channels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "city_array.h"
 #include "commands.h"
 #include "sweep_internal.h"
 
@@ -47,7 +48,7 @@ char **sweep_run_argv(const CitySweep *sw, const SweepOptions *o, size_t run)
     char buf[PATH_MAX + 64], id[64];
     city_sweep_run_id(sw, run, id, sizeof id);
     bool ok = true;
-#define ADD(s) ok = ok && (argv[n++] = strdup(s)) != NULL
+#define ADD(s) ok = ok && (argv[n++] = city_strdup(s)) != NULL
     ADD(sweep_self_exe());
     ADD("run");
     if (sw->scenario)

@@ -1,13 +1,15 @@
 /* EV charging (road -> power): an EV that arrives with its battery below a
  * threshold looks for a charger with a free port near where it stopped,
- * plugs in (the grid charges it at the charger's power, period by period)
- * and unplugs after a dwell time, taking its energy with it. Without a
- * free charger nothing happens. Runs in COMMIT: it reads the road's
- * arrivals of this tick and writes the grid's plugged-in EVs. */
+ * plugs in with what its drive left in the battery (the grid charges it at
+ * the charger's power, period by period, and sees the draw) and unplugs
+ * after a dwell time, taking its energy with it. Without a free charger
+ * nothing happens. Runs in COMMIT: it reads the road's arrivals of this
+ * tick and writes the grid's plugged-in EVs. */
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "city_array.h"
+#include "city_couple.h"
 #include "city_grid.h"
 #include "city_grid_sim.h"
 #include "city_road.h"
@@ -24,16 +26,17 @@ typedef struct ParkedEv {
 typedef struct CoupleEv {
     ParkedEv *parked; /* in plug-in order */
     int32_t n_parked, cap_parked;
-    uint64_t sessions;  /* charging sessions started */
-    double charged_kwh; /* energy EVs took home from finished sessions */
+    CityEvCharging t; /* the totals (city_couple_ev_charging) */
 } CoupleEv;
 
 static void set_kpis(CityWorld *w, const CoupleEv *c)
 {
-    if (c->sessions == 0)
+    if (c->t.sessions == 0)
         return;
-    city_world_kpi_set(w, "ev_charging_sessions", (double)c->sessions);
-    city_world_kpi_set(w, "ev_charged_kwh", c->charged_kwh);
+    city_world_kpi_set(w, "ev_charging_sessions", (double)c->t.sessions);
+    city_world_kpi_set(w, "ev_charged_kwh", c->t.charged_kwh);
+    city_world_kpi_set(w, "ev_peak_charging_kw", c->t.peak_kw);
+    city_world_kpi_set(w, "ev_no_free_charger", (double)c->t.no_charger);
 }
 
 static CityStatus ev_plug(CityWorld *w, CoupleEv *c, CityGrid *grid, const CityRoadOptions *o, const CityRoadArrival *a)
@@ -44,6 +47,7 @@ static CityStatus ev_plug(CityWorld *w, CoupleEv *c, CityGrid *grid, const CityR
     if (charger < 0) {
         city_world_log(w, "ev", "%s arrived with %.2f kWh and found no free charger within %.0f m", a->name,
                        a->energy_kwh, o->ev_charger_radius_m);
+        c->t.no_charger++;
         return CITY_OK;
     }
     if (city_grid_ev_plug(grid, charger, a->key, a->energy_kwh, a->battery_kwh) != CITY_OK)
@@ -53,10 +57,13 @@ static CityStatus ev_plug(CityWorld *w, CoupleEv *c, CityGrid *grid, const CityR
         free(name);
         return city_world_fail(w, CITY_ERR_NOMEM, "out of memory parking an EV");
     }
-    city_world_log(w, "ev", "%s plugged in at charger %d with %.2f of %.2f kWh", a->name, (int)charger, a->energy_kwh,
-                   a->battery_kwh);
+    city_world_log(w, "ev",
+                   "%s plugged in at charger %d with %.2f of %.2f kWh (set off with %.2f kWh and drove %.2f km)",
+                   a->name, (int)charger, a->energy_kwh, a->battery_kwh, a->start_kwh, a->dist_m / 1000.0);
     c->parked[c->n_parked++] = (ParkedEv){a->key, a->time_s + o->ev_dwell_s, a->energy_kwh, name};
-    c->sessions++;
+    c->t.sessions++;
+    c->t.plugged_in_kwh += a->energy_kwh;
+    c->t.set_off_kwh += a->start_kwh;
     return CITY_OK;
 }
 
@@ -72,7 +79,10 @@ static void ev_unplug_due(CityWorld *w, CoupleEv *c, CityGrid *grid, double now_
         }
         double kwh = p->arrived_kwh;
         city_grid_ev_unplug(grid, p->key, &kwh);
-        c->charged_kwh += kwh - p->arrived_kwh;
+        c->t.charged_kwh += kwh - p->arrived_kwh;
+        c->t.finished++;
+        if (!(kwh >= p->arrived_kwh))
+            c->t.lost++;
         city_world_log(w, "ev", "%s unplugged with %.2f kWh (+%.2f)", p->name, kwh, kwh - p->arrived_kwh);
         free(p->name);
     }
@@ -88,7 +98,7 @@ static CityStatus ev_step(CityWorld *w, void *self, int64_t tick)
     size_t n;
     const CityRoadArrival *arr = city_road_arrivals(road, &n);
     const CityRoadOptions *o = city_road_options(road);
-    uint64_t sessions = c->sessions;
+    uint64_t sessions = c->t.sessions;
     for (size_t i = 0; i < n; i++) {
         CityStatus st = ev_plug(w, c, grid, o, &arr[i]);
         if (st != CITY_OK)
@@ -99,7 +109,15 @@ static CityStatus ev_step(CityWorld *w, void *self, int64_t tick)
     const int32_t before = c->n_parked;
     if (c->n_parked > 0)
         ev_unplug_due(w, c, grid, (double)tick * dt_s + dt_s);
-    if (c->sessions != sessions || c->n_parked != before)
+    int32_t n_chargers;
+    const CityGridCharger *ch = city_grid_chargers(grid, &n_chargers);
+    double kw = 0.0;
+    for (int32_t i = 0; i < n_chargers; i++)
+        kw += ch[i].p_kw;
+    bool peak = kw > c->t.peak_kw;
+    if (peak)
+        c->t.peak_kw = kw;
+    if (c->t.sessions != sessions || c->n_parked != before || peak)
         set_kpis(w, c);
     return CITY_OK;
 }
@@ -133,8 +151,7 @@ static CityStatus ev_save(const CityWorld *w, const void *self, CityStateWriter 
 {
     (void)w;
     const CoupleEv *c = self;
-    city_state_put_u64(out, c->sessions);
-    city_state_put_f64(out, c->charged_kwh);
+    city_state_put_array(out, &c->t, 1, sizeof c->t);
     city_state_put_u64(out, (uint64_t)c->n_parked);
     for (int32_t i = 0; i < c->n_parked; i++) {
         city_state_put_u64(out, c->parked[i].key);
@@ -148,8 +165,7 @@ static CityStatus ev_save(const CityWorld *w, const void *self, CityStateWriter 
 static CityStatus ev_load(CityWorld *w, void *self, CityStateReader *in)
 {
     CoupleEv *c = self;
-    c->sessions = city_state_get_u64(in);
-    c->charged_kwh = city_state_get_f64(in);
+    city_state_get_array(in, &c->t, 1, sizeof c->t, "EV charging totals");
     uint64_t n = city_state_get_u64(in);
     if (in->bad || n > INT32_MAX ||
         !city_array_grow((void **)&c->parked, &c->cap_parked, (int32_t)n, sizeof *c->parked))
@@ -176,4 +192,13 @@ CityStatus couple_ev_attach(CityWorld *w, const char *name)
     if (st != CITY_OK)
         ev_destroy(c);
     return st;
+}
+
+bool city_couple_ev_charging(const CityWorld *w, CityEvCharging *out)
+{
+    const CoupleEv *c = city_world_subsystem(w, "ev_charging");
+    *out = c ? c->t : (CityEvCharging){0};
+    if (c)
+        out->plugged = c->n_parked;
+    return c != NULL;
 }

@@ -17,7 +17,6 @@
 #include "city_scenario.h"
 #include "city_sensor.h"
 #include "city_controller.h"
-#include "city_strmap.h"
 #include "lua_control_internal.h"
 #include "lua_fields.h"
 #include "lua_modules.h"
@@ -35,10 +34,10 @@ typedef struct Controllers {
     int32_t *period_ticks;    /* of each */
     struct WorldPort **ports; /* of each (owned by the controller): its actuators */
     int32_t n, cap;
-    int32_t routed;    /* controllers indexed below (rebuilt when one is attached) */
-    CityStrMap by_key; /* "name/quantity" (keys owned by the controllers) -> channel */
-    int32_t *head;     /* per channel: its first route */
-    Route *routes;     /* per channel a list in attach order */
+    int32_t routed;   /* controllers indexed below (rebuilt when one is attached) */
+    int32_t n_head;   /* sensor channels indexed (those added later have no reader) */
+    int32_t *head;    /* per sensor channel (city_sensor_def index): its first route, -1 none */
+    Route *routes;    /* per channel a list in attach order */
 } Controllers;
 
 /* A controller's port in a run: the world's control domain, limited to its actuators. */
@@ -99,60 +98,56 @@ static void controllers_destroy(void *self)
     free(cs->list);
     free(cs->period_ticks);
     free(cs->ports);
-    city_strmap_free(&cs->by_key);
     free(cs->head);
     free(cs->routes);
     free(cs);
 }
 
-/* Indexes every controller's channels, so that a reading goes only to the
- * controllers that read it, in attach order. */
+/* The sensor channel of a slot key "name/quantity", or -1. */
+static int32_t slot_channel(const CitySensors *s, const char *key)
+{
+    const char *slash = strrchr(key, '/');
+    char name[CITY_SENSOR_NAME_MAX];
+    CityQuantity q;
+    if (!s || !slash || (size_t)(slash - key) >= sizeof name || !city_quantity_parse(slash + 1, &q))
+        return -1;
+    memcpy(name, key, (size_t)(slash - key));
+    name[slash - key] = '\0';
+    return city_sensor_find(s, name, q);
+}
+
+/* Indexes every controller's channels by sensor channel, so that a reading
+ * goes only to the controllers that read it, in attach order. */
 static CityStatus route_build(CityWorld *w, Controllers *cs)
 {
-    city_strmap_free(&cs->by_key);
+    const CitySensors *s = city_sensors_of(w);
+    const int32_t n_ch = city_sensor_count(s);
     int32_t total = 0;
     for (int32_t k = 0; k < cs->n; k++)
         total += cs->list[k]->n_slots;
     void *rv = cs->routes, *hv = cs->head;
     const bool room = city_resize(&rv, (size_t)total + 1, sizeof *cs->routes) &&
-                      city_resize(&hv, (size_t)total + 1, sizeof *cs->head);
+                      city_resize(&hv, (size_t)n_ch + 1, sizeof *cs->head);
     cs->routes = rv;
     cs->head = hv;
     if (!room)
         return city_world_fail(w, CITY_ERR_NOMEM, "out of memory routing readings to controllers");
     Route *r = cs->routes;
     int32_t *head = cs->head;
-    int32_t n_routes = 0, n_keys = 0;
+    cs->n_head = n_ch;
+    for (int32_t ch = 0; ch < n_ch; ch++)
+        head[ch] = -1;
+    int32_t n_routes = 0;
     for (int32_t k = cs->n - 1; k >= 0; k--) /* prepending: the lists end up in attach order */
         for (int32_t sl = cs->list[k]->n_slots - 1; sl >= 0; sl--) {
-            const char *key = cs->list[k]->slots[sl].key;
-            int32_t ch = city_strmap_get(&cs->by_key, key);
-            if (ch < 0) {
-                ch = n_keys++;
-                head[ch] = -1;
-                if (!city_strmap_put(&cs->by_key, key, ch))
-                    return city_world_fail(w, CITY_ERR_NOMEM, "out of memory routing readings to controllers");
-            }
+            const int32_t ch = slot_channel(s, cs->list[k]->slots[sl].key);
+            if (ch < 0)
+                continue;
             r[n_routes] = (Route){k, sl, head[ch]};
             head[ch] = n_routes++;
         }
     cs->routed = cs->n;
     return CITY_OK;
-}
-
-/* "name/quantity" of a reading into key (a reading's name is shorter than
- * CITY_SENSOR_NAME_MAX; snprintf here cost a tenth of a run's CPU time). */
-static void channel_key(char *key, size_t cap, const CityReading *r)
-{
-    const char *q = city_quantity_name(r->quantity);
-    const size_t n = strnlen(r->sensor, CITY_SENSOR_NAME_MAX - 1), m = strlen(q);
-    if (n + 1 + m + 1 > cap) {
-        key[0] = '\0';
-        return;
-    }
-    memcpy(key, r->sensor, n);
-    key[n] = '/';
-    memcpy(key + n + 1, q, m + 1);
 }
 
 /* Hands out the readings that arrived by now to the controllers that read them. */
@@ -164,14 +159,13 @@ static CityStatus deliver(CityWorld *w, Controllers *cs, CitySensors *s, int64_t
             return st;
     }
     CityReading batch[READ_BATCH];
-    char key[CITY_SENSOR_NAME_MAX + 16];
+    int32_t channel[READ_BATCH];
     size_t got;
     do {
-        got = city_sensors_poll(s, now_ms, batch, READ_BATCH);
+        got = city_sensors_poll_channels(s, now_ms, batch, channel, READ_BATCH);
         for (size_t r = 0; r < got; r++) {
-            channel_key(key, sizeof key, &batch[r]);
-            const int32_t ch = city_strmap_get(&cs->by_key, key);
-            for (int32_t i = ch >= 0 ? cs->head[ch] : -1; i >= 0; i = cs->routes[i].next) {
+            const int32_t ch = channel[r];
+            for (int32_t i = ch < cs->n_head ? cs->head[ch] : -1; i >= 0; i = cs->routes[i].next) {
                 CityController *c = cs->list[cs->routes[i].ctl];
                 controller_deliver(c, &c->slots[cs->routes[i].slot], &batch[r]);
             }
@@ -442,16 +436,19 @@ static const char **sensor_channels(lua_State *L, CityWorld *w, const CityContro
     CitySensors *s = city_sensors_of(w);
     const int32_t n = s ? city_sensor_count(s) : 0;
     const char **out = lua_newuserdatauv(L, ((size_t)n + 1) * sizeof *out, 1);
-    lua_createtable(L, n, 0); /* keeps the strings */
+    lua_createtable(L, spec->n_sensors, 0); /* keeps the strings */
     *n_out = 0;
     for (int32_t k = 0; k < spec->n_sensors; k++) {
         bool found = false;
+        const char *id = spec->sensors[k];
         for (int32_t i = 0; i < n; i++) {
             const CitySensorDef *d = city_sensor_def(s, i);
+            const size_t len = strlen(d->name); /* id is "name" or "name/quantity" */
+            if (strncmp(id, d->name, len) ||
+                (id[len] && (id[len] != '/' || strcmp(id + len + 1, city_quantity_name(d->quantity)))))
+                continue;
             char key[CITY_SENSOR_NAME_MAX + 16];
             snprintf(key, sizeof key, "%s/%s", d->name, city_quantity_name(d->quantity));
-            if (strcmp(spec->sensors[k], d->name) && strcmp(spec->sensors[k], key))
-                continue;
             found = true;
             bool dup = false;
             for (int32_t j = 0; j < *n_out && !dup; j++)

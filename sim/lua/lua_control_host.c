@@ -18,7 +18,12 @@
 #include "city_text.h"
 #include "lua_control_internal.h"
 
-#define HOOK_EVERY 1000                         /* instructions between budget checks */
+/* Instructions between budget checks. A larger count would not be cheaper:
+ * with any count hook set, Lua 5.4 traps every VM instruction (it counts
+ * down in luaG_traceexec), which is about a third of a small controller's
+ * step (callgrind, scenarios/bench_control.lua); the count only sets how
+ * often the hook itself runs. */
+#define HOOK_EVERY 1000
 #define CONTROLLER_MAX_BYTES ((size_t)16 << 20) /* bytes of a controller file */
 
 static void *host_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
@@ -117,13 +122,19 @@ const Slot *controller_find_slot(const CityController *c, const char *id)
     return NULL;
 }
 
-/* read(sensor) -> value, measured time (s), quality; nil when nothing arrived yet. */
+/* read(sensor) -> value, measured time (s), quality; nil when nothing arrived yet.
+ * Upvalues: 1 the ids known at attach ("name/quantity" and "name") -> slot
+ * index (made once, so a read is one table look-up, not a search by
+ * string), 2.. the quality names. */
 static int d_read(lua_State *L)
 {
     CityController *c = self_of(L);
     const char *id = luaL_checkstring(L, 1);
-    const Slot *s = controller_find_slot(c, id);
-    if (!s && !controller_reads(c, id))
+    const Slot *s = NULL;
+    lua_pushvalue(L, 1);
+    if (lua_rawget(L, lua_upvalueindex(1)) == LUA_TNUMBER)
+        s = &c->slots[lua_tointeger(L, -1)];
+    else if (!(s = controller_find_slot(c, id)) && !controller_reads(c, id))
         return luaL_error(L, "read: sensor '%s' is not among this controller's sensors", id);
     if (!s || !s->has) {
         lua_pushnil(L);
@@ -131,8 +142,30 @@ static int d_read(lua_State *L)
     }
     lua_pushnumber(L, s->last.value);
     lua_pushnumber(L, (double)s->last.measured_ms / 1000.0);
-    lua_pushstring(L, city_quality_name(s->last.quality));
+    if ((unsigned)s->last.quality < CITY_QUALITY_COUNT_OF)
+        lua_pushvalue(L, lua_upvalueindex(2 + (int)s->last.quality));
+    else
+        lua_pushstring(L, city_quality_name(s->last.quality));
     return 3;
+}
+
+/* Pushes read() with its look-up table of the slots there are now (slots
+ * added later, by the agent, are found by controller_find_slot). */
+static void push_read(lua_State *L, const CityController *c)
+{
+    lua_createtable(L, 0, 2 * c->n_slots);
+    for (int32_t i = 0; i < c->n_slots; i++) {
+        const char *ids[2] = {c->slots[i].key, c->slots[i].name};
+        for (int k = 0; k < 2; k++) {
+            if (controller_find_slot(c, ids[k]) != &c->slots[i])
+                continue; /* a name read as its first channel */
+            lua_pushinteger(L, i);
+            lua_setfield(L, -2, ids[k]);
+        }
+    }
+    for (int q = 0; q < CITY_QUALITY_COUNT_OF; q++)
+        lua_pushstring(L, city_quality_name((CityQuality)q));
+    lua_pushcclosure(L, d_read, 1 + CITY_QUALITY_COUNT_OF);
 }
 
 static int d_subscribe(lua_State *L)
@@ -233,10 +266,10 @@ static int d_tostring(lua_State *L)
 }
 
 static const luaL_Reg device_fns[] = {
-    {"now", d_now},         {"every", d_every}, {"after", d_after}, {"read", d_read},     {"subscribe", d_subscribe},
+    {"now", d_now},     {"every", d_every}, {"after", d_after},   {"read", NULL}, {"subscribe", d_subscribe},
     {"command", d_command}, {"param", d_param}, {"log", d_log},     {"random", d_random}, {NULL, NULL}};
 
-static void open_sandbox(lua_State *L)
+static void open_sandbox(lua_State *L, const CityController *c)
 {
     luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
     luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
@@ -264,6 +297,8 @@ static void open_sandbox(lua_State *L)
     lua_pushcfunction(L, d_tostring);
     lua_setglobal(L, "tostring");
     luaL_newlib(L, device_fns);
+    push_read(L, c);
+    lua_setfield(L, -2, "read");
     for (const luaL_Reg *f = device_fns; f->name; f++) {
         lua_getfield(L, -1, f->name);
         lua_setglobal(L, f->name);
@@ -559,7 +594,7 @@ static bool open_lua(CityController *c, const CityControllerSpec *spec, CityErro
         return city_error_set(err, CITY_ERR_LIMIT, "controller '%s': its memory budget (%zu bytes) is too small",
                               spec->name, c->mem_limit),
                false;
-    open_sandbox(c->L);
+    open_sandbox(c->L, c);
     control_lua_mark_builtins(c->L);
     lua_sethook(c->L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
     /* messages (events.csv) name the file as the scenario did, not where the checkout is */

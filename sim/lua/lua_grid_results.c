@@ -4,6 +4,7 @@
 
 #include <lauxlib.h>
 
+#include "city_couple.h"
 #include "city_grid.h"
 #include "city_grid_sim.h"
 #include "city_lua.h"
@@ -191,6 +192,25 @@ static int l_evs(lua_State *L)
     return 1;
 }
 
+/* city.grid.ev_charging() -> the EV-charging coupling's totals (zeros without a road) */
+static int l_ev_charging(lua_State *L)
+{
+    lua_grid_of(L);
+    CityEvCharging t;
+    city_couple_ev_charging(city_lua_world(L), &t);
+    lua_createtable(L, 0, 9);
+    city_lua_set_int(L, "sessions", (lua_Integer)t.sessions);
+    city_lua_set_int(L, "finished", (lua_Integer)t.finished);
+    city_lua_set_int(L, "no_charger", (lua_Integer)t.no_charger);
+    city_lua_set_int(L, "lost", (lua_Integer)t.lost);
+    city_lua_set_int(L, "plugged", t.plugged);
+    city_lua_set_number(L, "plugged_in_kwh", t.plugged_in_kwh);
+    city_lua_set_number(L, "set_off_kwh", t.set_off_kwh);
+    city_lua_set_number(L, "charged_kwh", t.charged_kwh);
+    city_lua_set_number(L, "peak_kw", t.peak_kw);
+    return 1;
+}
+
 /* city.grid.last() -> the last period's figures, or nil before the first */
 static int l_last(lua_State *L)
 {
@@ -264,9 +284,16 @@ static int l_totals(lua_State *L)
 
 void lua_grid_open_results(lua_State *L)
 {
-    static const luaL_Reg fns[] = {
-        {"solve", l_solve},       {"buses", l_buses}, {"lines", l_lines}, {"batteries", l_batteries},
-        {"chargers", l_chargers}, {"evs", l_evs},     {"last", l_last},   {"totals", l_totals},
-        {"feeders", l_feeders},   {NULL, NULL}};
+    static const luaL_Reg fns[] = {{"solve", l_solve},
+                                   {"buses", l_buses},
+                                   {"lines", l_lines},
+                                   {"batteries", l_batteries},
+                                   {"chargers", l_chargers},
+                                   {"evs", l_evs},
+                                   {"last", l_last},
+                                   {"totals", l_totals},
+                                   {"feeders", l_feeders},
+                                   {"ev_charging", l_ev_charging},
+                                   {NULL, NULL}};
     luaL_setfuncs(L, fns, 0);
 }

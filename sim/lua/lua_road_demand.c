@@ -85,8 +85,18 @@ static int l_vtype(lua_State *L)
     d.lc_politeness = city_lua_field_number(L, 1, "politeness", d.lc_politeness);
     d.lc_threshold_mps2 = city_lua_field_number(L, 1, "lc_threshold", d.lc_threshold_mps2);
     d.ev = city_lua_field_bool(L, 1, "ev", false);
-    d.battery_kwh = city_lua_field_number(L, 1, "battery_kwh", d.ev ? 60.0 : 0.0);
-    d.consumption_kwh_per_km = city_lua_field_number(L, 1, "consumption_kwh_per_km", d.ev ? 0.16 : 0.0);
+    /* EVs: the class's battery and physical model unless the type gives its own (road_ev.c) */
+    d.battery_kwh = city_lua_field_number(L, 1, "battery_kwh", d.ev ? d.battery_kwh : 0.0);
+    d.consumption_kwh_per_km = city_lua_field_number(L, 1, "consumption_kwh_per_km", 0.0);
+    d.mass_kg = city_lua_field_number(L, 1, "mass", d.mass_kg);
+    d.front_area_m2 = city_lua_field_number(L, 1, "front_area", d.front_area_m2);
+    d.drag_coeff = city_lua_field_number(L, 1, "drag_coeff", d.drag_coeff);
+    d.roll_coeff = city_lua_field_number(L, 1, "roll_coeff", d.roll_coeff);
+    d.aux_kw = city_lua_field_number(L, 1, "aux_kw", d.aux_kw);
+    d.drive_eff = city_lua_field_number(L, 1, "drive_eff", d.drive_eff);
+    d.regen_eff = city_lua_field_number(L, 1, "regen_eff", d.regen_eff);
+    d.soc_min = city_lua_field_number(L, 1, "soc_min", d.soc_min);
+    d.soc_max = city_lua_field_number(L, 1, "soc_max", d.soc_max);
     if (city_road_add_vtype(road, &d) < 0)
         return lua_road_raise(L);
     return 0;
@@ -212,9 +222,37 @@ static int l_od(lua_State *L)
     return 0;
 }
 
+/* city.road.default_mix{ { type = "ev_car", share = 0.1 }, ... }: who makes the default car's trips */
+static int l_default_mix(lua_State *L)
+{
+    CityRoad *road = lua_road_of(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_Integer n = luaL_len(L, 1);
+    if (n > CITY_ROAD_MIX_MAX)
+        luaL_error(L, "city.road.default_mix: at most %d vehicle types", CITY_ROAD_MIX_MAX);
+    int32_t types[CITY_ROAD_MIX_MAX];
+    double shares[CITY_ROAD_MIX_MAX];
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, 1, i);
+        if (!lua_istable(L, -1))
+            luaL_error(L, "city.road.default_mix: entry %d must be a table { type =, share = }", (int)i);
+        int t = lua_gettop(L);
+        types[i - 1] = vtype_field(L, road, t);
+        if (types[i - 1] < 0)
+            luaL_error(L, "city.road.default_mix: entry %d needs type = a vehicle type id", (int)i);
+        lua_getfield(L, t, "share");
+        shares[i - 1] = luaL_checknumber(L, -1);
+        lua_pop(L, 2);
+    }
+    if (city_road_set_default_mix(road, types, shares, (int32_t)n) != CITY_OK)
+        return lua_road_raise(L);
+    return 0;
+}
+
 void lua_road_open_demand(lua_State *L)
 {
     static const luaL_Reg fns[] = {{"vtype", l_vtype}, {"route", l_route}, {"trip", l_trip},
-                                   {"flow", l_flow},   {"od", l_od},       {NULL, NULL}};
+                                   {"flow", l_flow},   {"od", l_od},       {"default_mix", l_default_mix},
+                                   {NULL, NULL}};
     luaL_setfuncs(L, fns, 0);
 }

@@ -86,6 +86,11 @@ static int l_stats(lua_State *L)
     city_lua_set_int(L, "restricted", (lua_Integer)s.restricted);
     city_lua_set_number(L, "mean_speed", s.mean_speed_mps);
     city_lua_set_number(L, "mean_travel_time", s.arrived ? s.sum_travel_time_s / (double)s.arrived : 0.0);
+    city_lua_set_int(L, "ev_inserted", (lua_Integer)s.ev_inserted);
+    city_lua_set_number(L, "ev_km", s.ev_dist_m / 1000.0);
+    city_lua_set_number(L, "ev_used_kwh", s.ev_used_kwh);
+    city_lua_set_number(L, "ev_start_kwh", s.ev_start_kwh);
+    city_lua_set_number(L, "ev_left_kwh", s.ev_left_kwh);
     return 1;
 }
 

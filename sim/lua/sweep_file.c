@@ -14,6 +14,7 @@
 #include <lua.h>
 #include <lualib.h>
 
+#include "city_array.h"
 #include "city_lua.h"
 #include "city_rng.h"
 #include "city_sweep.h"
@@ -500,7 +501,7 @@ CityStatus city_sweep_load(const char *path, CitySweep **out, CityError *err)
     }
     sw->path = real;
     const char *base = strrchr(path, '/');
-    sw->name = strdup(base ? base + 1 : path);
+    sw->name = city_strdup(base ? base + 1 : path);
     char *dot = sw->name ? strrchr(sw->name, '.') : NULL;
     if (dot && !strcmp(dot, ".lua"))
         *dot = '\0';

@@ -149,14 +149,17 @@ bool ped_people_reserve(CityPed *ped, uint32_t need)
                    (void **)&ped->fx,      (void **)&ped->fy,    (void **)&ped->ex,      (void **)&ped->ey,
                    (void **)&ped->share,   (void **)&ped->r,     (void **)&ped->m,       (void **)&ped->v0,
                    (void **)&ped->tx,      (void **)&ped->ty,    (void **)&ped->heading, (void **)&ped->depart_s,
-                   (void **)&ped->stuck_s, (void **)&ped->route, (void **)&ped->body};
+                   (void **)&ped->stuck_s, (void **)&ped->route, (void **)&ped->body,    (void **)&ped->sx,
+                   (void **)&ped->sy,      (void **)&ped->sr,    (void **)&ped->sex,     (void **)&ped->sey,
+                   (void **)&ped->in_x,    (void **)&ped->in_y,  (void **)&ped->in_slack2};
     for (size_t i = 0; i < sizeof d8 / sizeof d8[0]; i++) {
         cap = ped->cap;
         if (!city_array_grow(d8[i], &cap, (int32_t)need, 8))
             return false;
     }
-    void **d4[] = {(void **)&ped->leg, (void **)&ped->area, (void **)&ped->route_len, (void **)&ped->cell_of,
-                   (void **)&ped->cell_items};
+    void **d4[] = {(void **)&ped->leg,        (void **)&ped->area,      (void **)&ped->route_len,
+                   (void **)&ped->cell_of,    (void **)&ped->cell_items, (void **)&ped->bucket_of,
+                   (void **)&ped->sorted_cell, (void **)&ped->in_area};
     for (size_t i = 0; i < sizeof d4 / sizeof d4[0]; i++) {
         cap = ped->cap;
         if (!city_array_grow(d4[i], &cap, (int32_t)need, 4))
@@ -191,20 +194,22 @@ static bool spot_free(const CityPed *ped, uint32_t grid_n, double x, double y, d
         return true;
     int32_t gx, gy;
     ped_grid_cell(s, x, y, &gx, &gy);
-    for (int32_t cy = gy - 1 - ped->pcy0; cy <= gy + 1 - ped->pcy0; cy++) {
-        if (cy < 0 || cy >= ped->pgny)
+    for (int32_t cy = gy - 1; cy <= gy + 1; cy++) {
+        if (cy < 0 || cy >= s->gny)
             continue;
         for (int32_t k = -1; k <= 1; k++) {
-            int32_t cx = gx + k - ped->pcx0;
+            int32_t cx = gx + k;
             if (s->periodic)
-                cx = (cx + ped->pgnx) % ped->pgnx;
-            else if (cx < 0 || cx >= ped->pgnx)
+                cx = (cx + s->gnx) % s->gnx;
+            else if (cx < 0 || cx >= s->gnx)
                 continue;
-            int32_t c = cy * ped->pgnx + cx;
-            for (int32_t q = ped->cell_first[c]; q < ped->cell_first[c + 1]; q++) {
-                uint32_t i = (uint32_t)ped->cell_items[q];
-                double dx = ped_wrap_dx(s, x - ped->x[i]), dy = y - ped->y[i];
-                double need = r + ped->r[i] + 0.05;
+            int32_t cell = cy * s->gnx + cx;
+            uint32_t b = ped_grid_bucket(ped, cx, cy);
+            for (int32_t q = ped->cell_first[b]; q < ped->cell_first[b + 1]; q++) {
+                if (ped->sorted_cell[q] != cell)
+                    continue;
+                double dx = ped_wrap_dx(s, x - ped->sx[q]), dy = y - ped->sy[q];
+                double need = r + ped->sr[q] + 0.05;
                 if (dx * dx + dy * dy < need * need)
                     return false;
             }
@@ -245,6 +250,7 @@ static CityStatus insert(CityPed *ped, PedPending *p)
     ped->stuck_s[i] = 0;
     ped->leg[i] = 0;
     ped->area[i] = area;
+    ped->in_area[i] = -1;
     ped->route[i] = p->route;
     ped->route_len[i] = p->route_len;
     p->route = NULL;
@@ -285,6 +291,10 @@ static void move_slot(CityPed *ped, uint32_t from, uint32_t to)
     ped->route[to] = ped->route[from];
     ped->body[to] = ped->body[from];
     ped->arrived[to] = ped->arrived[from];
+    ped->in_x[to] = ped->in_x[from];
+    ped->in_y[to] = ped->in_y[from];
+    ped->in_slack2[to] = ped->in_slack2[from];
+    ped->in_area[to] = ped->in_area[from];
 }
 
 /* Removes the people flagged as arrived, lowest slot first. */

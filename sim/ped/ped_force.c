@@ -4,6 +4,7 @@
  * forces are a pure function of the state. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "city_array.h"
 #include "ped_internal.h"
@@ -20,47 +21,39 @@ double ped_wrap_dx(const PedSpace *s, double dx)
     return dx;
 }
 
-/* People by cell: counting sort of slots (ascending within a cell) over
- * the cells of the box that holds everybody (a window of the wall grid,
- * so that a district-wide grid costs nothing when few people walk). */
+/* People by cell: counting sort of slots by bucket (ascending within a
+ * bucket, hence within a cell), with copies of positions and radii in
+ * that order. */
 CityStatus ped_grid_build(CityPed *ped, uint32_t n)
 {
     const PedSpace *s = &ped->space;
-    int32_t x0 = s->gnx, y0 = s->gny, x1 = -1, y1 = -1;
+    uint32_t nb = 64;
+    while (nb < 2 * n && nb < (1u << 28))
+        nb <<= 1;
+    if (!city_array_grow((void **)&ped->cell_first, &ped->cap_cells, (int32_t)nb + 1, sizeof(int32_t)))
+        return ped_fail(ped, CITY_ERR_NOMEM, "ped: out of memory for the neighbour grid");
+    ped->grid_mask = nb - 1;
+    int32_t *first = ped->cell_first;
+    memset(first, 0, ((size_t)nb + 1) * sizeof *first);
     for (uint32_t i = 0; i < n; i++) {
         int32_t cx, cy;
         ped_grid_cell(s, ped->x[i], ped->y[i], &cx, &cy);
         ped->cell_of[i] = cy * s->gnx + cx;
-        x0 = cx < x0 ? cx : x0;
-        x1 = cx > x1 ? cx : x1;
-        y0 = cy < y0 ? cy : y0;
-        y1 = cy > y1 ? cy : y1;
+        ped->bucket_of[i] = (int32_t)ped_grid_bucket(ped, cx, cy);
+        first[ped->bucket_of[i] + 1]++;
     }
-    if (s->periodic) {
-        x0 = 0;
-        x1 = s->gnx - 1;
-    }
-    ped->pcx0 = x0;
-    ped->pcy0 = y0;
-    ped->pgnx = x1 - x0 + 1;
-    ped->pgny = y1 - y0 + 1;
-    int32_t n_cells = ped->pgnx * ped->pgny;
-    if (!city_array_grow((void **)&ped->cell_first, &ped->cap_cells, n_cells + 1, sizeof(int32_t)))
-        return ped_fail(ped, CITY_ERR_NOMEM, "ped: out of memory for the neighbour grid");
-    for (int32_t c = 0; c <= n_cells; c++)
-        ped->cell_first[c] = 0;
+    for (uint32_t b = 0; b < nb; b++)
+        first[b + 1] += first[b];
     for (uint32_t i = 0; i < n; i++) {
-        int32_t g = ped->cell_of[i];
-        ped->cell_of[i] = (g / s->gnx - y0) * ped->pgnx + (g % s->gnx - x0);
-        ped->cell_first[ped->cell_of[i] + 1]++;
+        int32_t k = first[ped->bucket_of[i]]++;
+        ped->cell_items[k] = (int32_t)i;
+        ped->sorted_cell[k] = ped->cell_of[i];
+        ped->sx[k] = ped->x[i];
+        ped->sy[k] = ped->y[i];
+        ped->sr[k] = ped->r[i];
     }
-    for (int32_t c = 0; c < n_cells; c++)
-        ped->cell_first[c + 1] += ped->cell_first[c];
-    for (uint32_t i = 0; i < n; i++)
-        ped->cell_items[ped->cell_first[ped->cell_of[i]]++] = (int32_t)i;
-    for (int32_t c = n_cells; c > 0; c--)
-        ped->cell_first[c] = ped->cell_first[c - 1];
-    ped->cell_first[0] = 0;
+    memmove(first + 1, first, (size_t)nb * sizeof *first);
+    first[0] = 0;
     return CITY_OK;
 }
 
@@ -74,43 +67,61 @@ typedef struct PedAcc {
     int32_t n_near;      /* how many (PED_NEAR_WALLS + 1: too many to list) */
 } PedAcc;
 
-/* Repulsion of person i by the people of one cell. */
-static void people_force(const CityPed *ped, uint32_t i, int32_t cell, double ex, double ey, PedAcc *acc)
+/* Repulsion of person i (at place o of the grid) by the people of the
+ * places [k0, k1) whose cells are cell_lo ... cell_hi, read from the
+ * grid's copies in that order (cells ascending, slots ascending within
+ * one). */
+static void people_force(const CityPed *ped, uint32_t i, int32_t o, int32_t k0, int32_t k1, int32_t cell_lo,
+                         int32_t cell_hi, double ex, double ey, PedAcc *acc)
 {
+    /* Everything in locals: the compiler cannot tell that the stores to
+     * acc leave the arrays alone, and would load them again each time. */
     const CityPedParams *p = &ped->p;
     const PedSpace *s = &ped->space;
-    double cut2 = p->cutoff_m * p->cutoff_m;
-    for (int32_t k = ped->cell_first[cell]; k < ped->cell_first[cell + 1]; k++) {
-        uint32_t j = (uint32_t)ped->cell_items[k];
-        if (j == i)
+    const int32_t *sorted_cell = ped->sorted_cell;
+    const double *sx = ped->sx, *sy = ped->sy, *sr = ped->sr, *sex = ped->sex, *sey = ped->sey;
+    const bool periodic = s->periodic;
+    const double cut2 = p->cutoff_m * p->cutoff_m, gap_cut = 12 * p->b_m, b_m = p->b_m, a_n = p->a_n;
+    const double lambda = p->lambda, path_share = p->path_share;
+    double xi = ped->x[i], yi = ped->y[i], ri = ped->r[i];
+    double fx = acc->fx, fy = acc->fy, ahead = acc->ahead_m, oncoming = acc->oncoming_m, gap_min = acc->gap_people_m;
+    for (int32_t k = k0; k < k1; k++) {
+        int32_t cell = sorted_cell[k];
+        if (cell < cell_lo || cell > cell_hi || k == o)
             continue;
-        double dx = ped_wrap_dx(s, ped->x[i] - ped->x[j]), dy = ped->y[i] - ped->y[j];
+        double dx = xi - sx[k], dy = yi - sy[k];
+        if (periodic)
+            dx = ped_wrap_dx(s, dx);
         double d2 = dx * dx + dy * dy;
         if (d2 >= cut2 || d2 < 1e-18)
             continue;
-        double d = sqrt(d2);
+        double d = sqrt(d2), rj = sr[k], exj = sex[k], eyj = sey[k];
         double nx = dx / d, ny = dy / d;
         /* j stands in i's path: ahead, laterally within both radii (and a
          * margin for someone coming the other way). */
         double along = -(dx * ex + dy * ey), across = fabs(dx * ey - dy * ex);
-        bool towards = ped->ex[j] * ex + ped->ey[j] * ey < -0.5;
-        if (along > 0 && towards && across < ped->r[i] + ped->r[j] + 0.2 && d < acc->oncoming_m)
-            acc->oncoming_m = d;
-        else if (along > 0 && !towards && across < ped->p.path_share * (ped->r[i] + ped->r[j]) && d < acc->ahead_m &&
-                 along > dx * ped->ex[j] + dy * ped->ey[j])
-            acc->ahead_m = d; /* of two converging walkers, the one further behind in the other's eyes yields */
+        bool towards = exj * ex + eyj * ey < -0.5;
+        if (along > 0 && towards && across < ri + rj + 0.2 && d < oncoming)
+            oncoming = d;
+        else if (along > 0 && !towards && across < path_share * (ri + rj) && d < ahead && along > dx * exj + dy * eyj)
+            ahead = d; /* of two converging walkers, the one further behind in the other's eyes yields */
         /* Beyond 12 B the force is under e^-12 A (0.01 N): not worth an exp. */
-        double gap = d - ped->r[i] - ped->r[j];
-        acc->gap_people_m = gap < acc->gap_people_m ? gap : acc->gap_people_m;
-        if (gap > 12 * p->b_m)
+        double gap = d - ri - rj;
+        gap_min = gap < gap_min ? gap : gap_min;
+        if (gap > gap_cut)
             continue;
         /* cos of the angle between i's heading and the direction to j. */
         double cos_phi = -(nx * ex + ny * ey);
-        double w = p->lambda + (1.0 - p->lambda) * 0.5 * (1.0 + cos_phi);
-        double mag = p->a_n * exp(-gap / p->b_m) * w;
-        acc->fx += mag * nx;
-        acc->fy += mag * ny;
+        double w = lambda + (1.0 - lambda) * 0.5 * (1.0 + cos_phi);
+        double mag = a_n * exp(-gap / b_m) * w;
+        fx += mag * nx;
+        fy += mag * ny;
     }
+    acc->fx = fx;
+    acc->fy = fy;
+    acc->ahead_m = ahead;
+    acc->oncoming_m = oncoming;
+    acc->gap_people_m = gap_min;
 }
 
 /* Repulsion of person i by the walls listed in the cell of its centre. */
@@ -168,26 +179,52 @@ CityStatus ped_forces(CityPed *ped, double h_s)
      * 0.1 m more covers Chipmunk's bias velocity (which pushes overlaps
      * apart at a few cm/s). */
     double margin_m = 2 * ped->p.max_speed_factor * v0_max * h_s + 0.1;
-    /* People cell by cell (space order: the grid and the walls are read
-     * in memory order); each sum is the same whatever the visiting order. */
+    for (uint32_t o = 0; o < n; o++) {
+        uint32_t i = (uint32_t)ped->cell_items[o];
+        ped->sex[o] = ped->ex[i];
+        ped->sey[o] = ped->ey[i];
+    }
+    /* People bucket by bucket (space order: the grid and the walls are read
+     * nearly in memory order); each sum is the same whatever the visiting
+     * order: cells in grid order, people in slot order. */
     for (uint32_t o = 0; o < n; o++) {
         uint32_t i = (uint32_t)ped->cell_items[o];
         double ex = ped->ex[i], ey = ped->ey[i];
         PedAcc acc = {0, 0, INFINITY, INFINITY, INFINITY, margin_m, 0};
-        int32_t cx = ped->cell_of[i] % ped->pgnx, cy = ped->cell_of[i] / ped->pgnx;
+        int32_t cx = ped->cell_of[i] % s->gnx, cy = ped->cell_of[i] / s->gnx;
+        /* The three cells of a row inside one 8 x 8 block of the hash lie
+         * in consecutive buckets: one run over their places. */
+        bool row_run = cx >= 1 && cx + 1 < s->gnx && (cx & 7) != 0 && (cx & 7) != 7;
+        int32_t runs[9][4], n_runs = 0; /* places from, to; cells from, to */
         for (int32_t dy = -1; dy <= 1; dy++) {
             int32_t y = cy + dy;
-            if (y < 0 || y >= ped->pgny)
+            if (y < 0 || y >= s->gny)
                 continue;
+            if (row_run) {
+                uint32_t b = ped_grid_bucket(ped, cx - 1, y);
+                int32_t cell = y * s->gnx + cx;
+                int32_t *r = runs[n_runs++];
+                r[0] = ped->cell_first[b];
+                r[1] = ped->cell_first[b + 3];
+                r[2] = cell - 1;
+                r[3] = cell + 1;
+                continue;
+            }
             for (int32_t dx = -1; dx <= 1; dx++) {
                 int32_t x = cx + dx;
                 if (s->periodic)
-                    x = (x + ped->pgnx) % ped->pgnx;
-                else if (x < 0 || x >= ped->pgnx)
+                    x = (x + s->gnx) % s->gnx;
+                else if (x < 0 || x >= s->gnx)
                     continue;
-                people_force(ped, i, y * ped->pgnx + x, ex, ey, &acc);
+                uint32_t b = ped_grid_bucket(ped, x, y);
+                int32_t *r = runs[n_runs++];
+                r[0] = ped->cell_first[b];
+                r[1] = ped->cell_first[b + 1];
+                r[2] = r[3] = y * s->gnx + x;
             }
         }
+        for (int32_t k = 0; k < n_runs; k++)
+            people_force(ped, i, (int32_t)o, runs[k][0], runs[k][1], runs[k][2], runs[k][3], ex, ey, &acc);
         wall_force(ped, i, &acc);
         /* Who may touch a body or a wall in this substep (Chipmunk looks
          * for contacts of those only): a gap under the margin, or one the

@@ -162,9 +162,24 @@ static void ix_reindex_query(cpSpatialIndex *index, cpSpatialIndexQueryFunc func
         uint8_t near = ix->near ? ix->near[i] : 1 | PED_NEAR_ALL_WALLS;
         /* Pair (i, j) comes from the lower of the two; nobody is near a
          * person without that person being near someone. */
-        for (int32_t dy = -1; dy <= 1 && (near & 1); dy++)
+        int32_t pcx = ix->pcx[i];
+        /* The three cells of a row inside one 8 x 8 block of the hash lie
+         * in consecutive buckets: one run over them, in the same order. */
+        bool row_run = (uint32_t)(pcx - 1) >> 3 == (uint32_t)(pcx + 1) >> 3;
+        for (int32_t dy = -1; dy <= 1 && (near & 1); dy++) {
+            int32_t cy = ix->pcy[i] + dy;
+            if (row_run) {
+                uint32_t k = cell_bucket(ix, pcx - 1, cy);
+                for (int32_t q = ix->first[k]; q < ix->first[k + 3]; q++) {
+                    int32_t j = ix->items[q];
+                    if (j > i && ix->pcy[j] == cy && (uint32_t)(ix->pcx[j] - pcx + 1) <= 2u &&
+                        cpBBIntersects(bb, ix->pbb[j]))
+                        func(a, ix->people[j], 0, data);
+                }
+                continue;
+            }
             for (int32_t dx = -1; dx <= 1; dx++) {
-                int32_t cx = ix->pcx[i] + dx, cy = ix->pcy[i] + dy;
+                int32_t cx = pcx + dx;
                 uint32_t k = cell_bucket(ix, cx, cy);
                 for (int32_t q = ix->first[k]; q < ix->first[k + 1]; q++) {
                     int32_t j = ix->items[q];
@@ -172,6 +187,7 @@ static void ix_reindex_query(cpSpatialIndex *index, cpSpatialIndexQueryFunc func
                         func(a, ix->people[j], 0, data);
                 }
             }
+        }
         int32_t listed = (near >> 1) & 7;
         if (listed > 0 && listed <= PED_NEAR_WALLS) {
             for (int32_t k = 0; k < listed; k++) {

@@ -2,6 +2,8 @@
 #ifndef PED_INTERNAL_H
 #define PED_INTERNAL_H
 
+#include <math.h>
+
 #include "city_ped.h"
 #include "city_rng.h"
 #include "ped_physics.h"
@@ -23,6 +25,7 @@ typedef struct PedSpace {
     int32_t n_pts2, cap_pts2;
     int32_t *area_first; /* first point of area i (in points) */
     int32_t *area_n;     /* its number of points */
+    double *edge_len;    /* by point: length of the edge to the next point of its area (after sealing) */
     int32_t n_areas, cap_areas;
     PedDoor *doors;
     int32_t n_doors, cap_doors;
@@ -50,11 +53,22 @@ typedef struct PedSpace {
     int32_t anx, any;
     int32_t *area_cell_first; /* anx * any + 1 */
     int32_t *area_cell_items;
-    /* A* scratch over doors. */
+    /* A* scratch over doors: a node's g_cost and came_from hold for this
+     * search when seen[node] == stamp, it is closed when closed[node] ==
+     * stamp (no reset over every door per search). */
     double *g_cost;
     int32_t *came_from;
-    int32_t *heap;
+    int32_t *seen;
     int32_t *closed;
+    int32_t stamp;
+    struct PedHeapItem *heap; /* the open list, kept between searches */
+    /* The graph A* walks (after sealing): the nodes that follow node k
+     * (a door crossed one way) are node_next[node_first[k] ...
+     * node_first[k + 1] - 1], the other doors of the area it leads into in
+     * door order, at node_cost (m) between door midpoints. */
+    int32_t *node_first, *node_next;
+    double *node_cost;
+    int32_t cap_heap;
 } PedSpace;
 
 /* A queued departure. */
@@ -94,13 +108,29 @@ struct CityPed {
     int32_t *route_len;
     int32_t **route; /* signed door steps: door*2 (a->b) or door*2+1 (b->a) */
     PedBody **body;
+    /* The last full test that a person stands on its area: where, for
+     * which area (-1: none yet), and the square of the distance it may
+     * move from there and still pass (ped_route.c on_area). */
+    double *in_x, *in_y, *in_slack2;
+    int32_t *in_area;
     uint8_t *arrived;   /* flagged in PHYSICS, removed in COMMIT */
     uint8_t *near;      /* this substep: who may be touched (ped_physics_step) */
     int32_t *near_wall; /* PED_NEAR_WALLS per slot: the walls that may be */
-    /* Neighbour grid over people, rebuilt every substep. */
-    int32_t *cell_first, *cell_items, *cell_of; /* cell_of: cell in the window */
+    /* Neighbour grid over people, rebuilt every substep: the cells of the
+     * space's grid, hashed into grid_mask + 1 buckets (ped_cell_bucket);
+     * people sorted by bucket, ascending slot within one (counting sort),
+     * with copies of what the force loop reads of a neighbour in that
+     * order, so that the loop reads contiguous memory. Only occupied
+     * buckets cost anything: a district-wide grid is free. */
+    int32_t *cell_of;     /* by slot: cell cy * gnx + cx */
+    int32_t *bucket_of;   /* by slot: its bucket */
+    int32_t *cell_first;  /* by bucket: first place in the sorted order; grid_mask + 2 */
+    int32_t *cell_items;  /* by place: the slot */
+    int32_t *sorted_cell; /* by place: the cell */
+    double *sx, *sy, *sr; /* by place: position (m) and radius (m) */
+    double *sex, *sey;    /* by place: desired direction (set by ped_forces) */
     int32_t cap_cells;
-    int32_t pcx0, pcy0, pgnx, pgny; /* window of the wall grid that holds everybody */
+    uint32_t grid_mask;
     /* Departures waiting for a free spot, in queue order. */
     PedPending *pending;
     int32_t n_pending, cap_pending;
@@ -128,6 +158,9 @@ CityStatus ped_fail(CityPed *ped, CityStatus status, const char *fmt, ...) __att
 void ped_space_free(PedSpace *s);
 /* Builds walls, door lists and the wall grid, and hands walls to Chipmunk. */
 CityStatus ped_space_seal(CityPed *ped);
+/* ped_route.c: builds the graph of A* (node_first, node_next, node_cost);
+ * false on OOM. */
+bool ped_route_graph_build(PedSpace *s);
 /* Route from point (x, y) to (tx, ty) as signed door steps; *out owned by
  * the caller (NULL when both points share an area). -1 when unreachable
  * or outside the space (world error set). */
@@ -137,8 +170,21 @@ int32_t ped_space_route(CityPed *ped, double x, double y, double tx, double ty, 
  * its leg past crossed doors and flags its arrival. */
 void ped_local_target(CityPed *ped, uint32_t slot, double *ex, double *ey, double *speed_share);
 /* Grid cell of a point (clamped to the grid; wrapped when periodic). */
-void ped_grid_cell(const PedSpace *s, double x, double y, int32_t *cx, int32_t *cy);
+static inline void ped_grid_cell(const PedSpace *s, double x, double y, int32_t *cx, int32_t *cy)
+{
+    double fx = floor((x - s->gx0) / s->cell_w), fy = floor((y - s->gy0) / s->cell_h);
+    if (s->periodic) {
+        double k = fmod(fx, (double)s->gnx);
+        fx = k < 0 ? k + s->gnx : k;
+    }
+    *cx = fx < 0 ? 0 : fx >= s->gnx ? s->gnx - 1 : (int32_t)fx;
+    *cy = fy < 0 ? 0 : fy >= s->gny ? s->gny - 1 : (int32_t)fy;
+}
 bool ped_space_contains(const PedSpace *s, int32_t area, double x, double y, double margin_m);
+/* The same test (the same answer), and when inside, how far (m) the point
+ * may move in any direction and still be inside: its clearance of every
+ * edge beyond the margin, less 1 um for rounding (0 when outside). */
+bool ped_space_contains_slack(const PedSpace *s, int32_t area, double x, double y, double margin_m, double *slack_m);
 /* Moves a point of an area that lies within margin_m of its outline
  * towards the area's centroid until it is margin_m inside (at most to the
  * centroid). */
@@ -150,8 +196,15 @@ void ped_space_nearest_inside(const PedSpace *s, int32_t area, double margin_m, 
 CityStatus ped_space_fit_radius(CityPed *ped, double radius_m);
 
 /* ped_force.c */
-/* Sorts people 0..n-1 into the neighbour grid (cell_of, cell_first, cell_items). */
+/* Sorts people 0..n-1 into the neighbour grid (cell_of, cell_first,
+ * cell_items and the copies by place but sex, sey). */
 CityStatus ped_grid_build(CityPed *ped, uint32_t n);
+/* Bucket of grid cell (cx, cy): its people are the places k in
+ * [cell_first[b], cell_first[b + 1]) with sorted_cell[k] == cy * gnx + cx. */
+static inline uint32_t ped_grid_bucket(const CityPed *ped, int32_t cx, int32_t cy)
+{
+    return ped_cell_bucket(cx, cy, ped->grid_mask);
+}
 /* Forces of a substep of h_s, and who may touch what in it (near). */
 CityStatus ped_forces(CityPed *ped, double h_s);
 /* Minimal-image x difference under the periodic range. */

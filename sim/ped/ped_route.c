@@ -23,7 +23,7 @@ static int32_t step_to(const PedSpace *s, int32_t step)
     return (step & 1) ? d->a : d->b;
 }
 
-typedef struct HeapItem {
+typedef struct PedHeapItem {
     double f;
     int32_t node;
 } HeapItem;
@@ -40,7 +40,7 @@ static bool heap_less(HeapItem a, HeapItem b)
 
 static bool heap_push(Heap *h, double f, int32_t node)
 {
-    if (!city_array_grow((void **)&h->items, &h->cap, h->n + 1, sizeof(HeapItem)))
+    if (h->n >= h->cap && !city_array_grow((void **)&h->items, &h->cap, h->n + 1, sizeof(HeapItem)))
         return false;
     int32_t i = h->n++;
     h->items[i] = (HeapItem){f, node};
@@ -77,8 +77,9 @@ static HeapItem heap_pop(Heap *h)
 /* Relaxes a node: g is its cost so far. */
 static bool relax(PedSpace *s, Heap *h, int32_t node, double g, int32_t from, double tx, double ty)
 {
-    if (s->closed[node] || g >= s->g_cost[node])
+    if (s->closed[node] == s->stamp || (s->seen[node] == s->stamp && g >= s->g_cost[node]))
         return true;
+    s->seen[node] = s->stamp;
     s->g_cost[node] = g;
     s->came_from[node] = from;
     double hx = 0, hy = 0;
@@ -89,15 +90,51 @@ static bool relax(PedSpace *s, Heap *h, int32_t node, double g, int32_t from, do
     return heap_push(h, g + sqrt(hx * hx + hy * hy), node);
 }
 
+bool ped_route_graph_build(PedSpace *s)
+{
+    int32_t nodes = 2 * s->n_doors;
+    s->node_first = malloc(((size_t)nodes + 1) * sizeof(int32_t));
+    if (!s->node_first)
+        return false;
+    for (int pass = 0; pass < 2; pass++) {
+        int32_t n = 0;
+        for (int32_t node = 0; node < nodes; node++) {
+            const PedDoor *d = &s->doors[node >> 1];
+            int32_t area = step_to(s, node);
+            if (pass == 0)
+                s->node_first[node] = n;
+            for (int32_t k = s->area_door_first[area]; k < s->area_door_first[area + 1]; k++) {
+                int32_t e = s->area_doors[k];
+                if (e == node >> 1)
+                    continue;
+                if (pass == 1) {
+                    s->node_next[n] = 2 * e + (s->doors[e].a == area ? 0 : 1);
+                    s->node_cost[n] = hypot(s->doors[e].mx - d->mx, s->doors[e].my - d->my);
+                }
+                n++;
+            }
+        }
+        if (pass == 0) {
+            s->node_first[nodes] = n;
+            s->node_next = malloc(((size_t)n + 1) * sizeof(int32_t));
+            s->node_cost = malloc(((size_t)n + 1) * sizeof(double));
+            if (!s->node_next || !s->node_cost)
+                return false;
+        }
+    }
+    return true;
+}
+
 static int32_t astar(PedSpace *s, int32_t from_area, int32_t to_area, double x, double y, double tx, double ty)
 {
     int32_t goal = 2 * s->n_doors;
-    for (int32_t i = 0; i <= goal; i++) {
-        s->g_cost[i] = INFINITY;
-        s->came_from[i] = -1;
-        s->closed[i] = 0;
+    if (s->stamp == INT32_MAX) {
+        for (int32_t i = 0; i <= goal; i++)
+            s->seen[i] = s->closed[i] = 0;
+        s->stamp = 0;
     }
-    Heap h = {0};
+    s->stamp++;
+    Heap h = {s->heap, 0, s->cap_heap};
     bool ok = true;
     for (int32_t k = s->area_door_first[from_area]; ok && k < s->area_door_first[from_area + 1]; k++) {
         int32_t d = s->area_doors[k];
@@ -107,28 +144,23 @@ static int32_t astar(PedSpace *s, int32_t from_area, int32_t to_area, double x, 
     while (ok && h.n > 0) {
         HeapItem it = heap_pop(&h);
         int32_t node = it.node;
-        if (s->closed[node])
+        if (s->closed[node] == s->stamp)
             continue;
-        s->closed[node] = 1;
+        s->closed[node] = s->stamp;
         if (node == goal)
             break;
         const PedDoor *d = &s->doors[node >> 1];
         int32_t area = step_to(s, node);
         if (area == to_area)
             ok = relax(s, &h, goal, s->g_cost[node] + hypot(tx - d->mx, ty - d->my), node, tx, ty);
-        for (int32_t k = s->area_door_first[area]; ok && k < s->area_door_first[area + 1]; k++) {
-            int32_t e = s->area_doors[k];
-            if (e == node >> 1)
-                continue;
-            int32_t next = 2 * e + (s->doors[e].a == area ? 0 : 1);
-            ok = relax(s, &h, next, s->g_cost[node] + hypot(s->doors[e].mx - d->mx, s->doors[e].my - d->my), node, tx,
-                       ty);
-        }
+        for (int32_t k = s->node_first[node]; ok && k < s->node_first[node + 1]; k++)
+            ok = relax(s, &h, s->node_next[k], s->g_cost[node] + s->node_cost[k], node, tx, ty);
     }
-    free(h.items);
+    s->heap = h.items;
+    s->cap_heap = h.cap;
     if (!ok)
         return -2;
-    return s->closed[goal] ? s->came_from[goal] : -1;
+    return s->closed[goal] == s->stamp ? s->came_from[goal] : -1;
 }
 
 int32_t ped_space_route(CityPed *ped, double x, double y, double tx, double ty, int32_t **out)
@@ -244,6 +276,23 @@ static void relocate(CityPed *ped, uint32_t i, double x, double y)
     ped->reroutes++;
 }
 
+/* Whether walker i stands on its area, allowing PED_OFF_AREA_M outside:
+ * the full test once it has moved farther than the slack the last one
+ * left (the same answer: within the slack every edge is still cleared). */
+static bool on_area(CityPed *ped, uint32_t i, double x, double y)
+{
+    double dx = x - ped->in_x[i], dy = y - ped->in_y[i];
+    if (ped->in_area[i] == ped->area[i] && dx * dx + dy * dy < ped->in_slack2[i])
+        return true;
+    double slack;
+    bool in = ped_space_contains_slack(&ped->space, ped->area[i], x, y, -PED_OFF_AREA_M, &slack);
+    ped->in_x[i] = x;
+    ped->in_y[i] = y;
+    ped->in_slack2[i] = slack * slack;
+    ped->in_area[i] = in ? ped->area[i] : -1;
+    return in;
+}
+
 void ped_local_target(CityPed *ped, uint32_t i, double *ex, double *ey, double *speed_share)
 {
     const PedSpace *s = &ped->space;
@@ -261,7 +310,7 @@ void ped_local_target(CityPed *ped, uint32_t i, double *ex, double *ey, double *
         ped->area[i] = step_to(s, ped->route[i][ped->leg[i]]);
         ped->leg[i]++;
     }
-    bool off = ped->area[i] >= 0 && !ped_space_contains(s, ped->area[i], x, y, -PED_OFF_AREA_M);
+    bool off = ped->area[i] >= 0 && !on_area(ped, i, x, y);
     if (off && ped->leg[i] > 0 && past_door(s, ped->route[i][ped->leg[i] - 1], x, y) < -PED_OFF_AREA_M) {
         ped->leg[i]--;
         ped->area[i] = step_from(s, ped->route[i][ped->leg[i]]);

@@ -15,6 +15,7 @@ void ped_space_free(PedSpace *s)
     free(s->pts);
     free(s->area_first);
     free(s->area_n);
+    free(s->edge_len);
     free(s->doors);
     free(s->area_door_first);
     free(s->area_doors);
@@ -25,6 +26,10 @@ void ped_space_free(PedSpace *s)
     free(s->area_cell_items);
     free(s->g_cost);
     free(s->came_from);
+    free(s->seen);
+    free(s->node_first);
+    free(s->node_next);
+    free(s->node_cost);
     free(s->heap);
     free(s->closed);
     memset(s, 0, sizeof *s);
@@ -280,17 +285,41 @@ CityStatus city_ped_set_periodic_x(CityPed *ped, double x0_m, double x1_m)
 bool ped_space_contains(const PedSpace *s, int32_t area, double x, double y, double margin_m)
 {
     const double *p = area_pts(s, area);
+    const double *lens = s->edge_len ? s->edge_len + s->area_first[area] : NULL;
     int32_t n = s->area_n[area];
     for (int32_t i = 0; i < n; i++) {
-        const double *a = p + 2 * i, *b = p + 2 * ((i + 1) % n);
+        const double *a = p + 2 * i, *b = i + 1 < n ? a + 2 : p;
         double ex = b[0] - a[0], ey = b[1] - a[1];
-        double len = sqrt(ex * ex + ey * ey);
+        double len = lens ? lens[i] : sqrt(ex * ex + ey * ey);
         if (len < 1e-12)
             continue;
         /* Inside a counter-clockwise polygon is left of every edge. */
         if (ex * (y - a[1]) - ey * (x - a[0]) < margin_m * len)
             return false;
     }
+    return true;
+}
+
+bool ped_space_contains_slack(const PedSpace *s, int32_t area, double x, double y, double margin_m, double *slack_m)
+{
+    const double *p = area_pts(s, area);
+    const double *lens = s->edge_len ? s->edge_len + s->area_first[area] : NULL;
+    int32_t n = s->area_n[area];
+    double slack = INFINITY;
+    *slack_m = 0;
+    for (int32_t i = 0; i < n; i++) {
+        const double *a = p + 2 * i, *b = i + 1 < n ? a + 2 : p;
+        double ex = b[0] - a[0], ey = b[1] - a[1];
+        double len = lens ? lens[i] : sqrt(ex * ex + ey * ey);
+        if (len < 1e-12)
+            continue;
+        double cross = ex * (y - a[1]) - ey * (x - a[0]);
+        if (cross < margin_m * len)
+            return false;
+        double clear = (cross - margin_m * len) / len;
+        slack = clear < slack ? clear : slack;
+    }
+    *slack_m = slack - 1e-6 > 0 ? slack - 1e-6 : 0;
     return true;
 }
 
@@ -553,8 +582,28 @@ static bool build_area_doors(PedSpace *s)
     size_t nodes = 2 * (size_t)s->n_doors + 1;
     s->g_cost = malloc(nodes * sizeof(double));
     s->came_from = malloc(nodes * sizeof(int32_t));
-    s->closed = malloc(nodes * sizeof(int32_t));
-    return s->g_cost && s->came_from && s->closed;
+    s->seen = calloc(nodes, sizeof(int32_t));
+    s->closed = calloc(nodes, sizeof(int32_t));
+    s->stamp = 0;
+    return s->g_cost && s->came_from && s->seen && s->closed;
+}
+
+/* Edge lengths by point, for the inside tests of every step. */
+static bool build_edge_lengths(PedSpace *s)
+{
+    s->edge_len = malloc(((size_t)s->n_pts2 / 2 + 1) * sizeof(double));
+    if (!s->edge_len)
+        return false;
+    for (int32_t a = 0; a < s->n_areas; a++) {
+        const double *p = area_pts(s, a);
+        int32_t n = s->area_n[a];
+        for (int32_t i = 0; i < n; i++) {
+            const double *q = p + 2 * ((i + 1) % n);
+            double ex = q[0] - p[2 * i], ey = q[1] - p[2 * i + 1];
+            s->edge_len[s->area_first[a] + i] = sqrt(ex * ex + ey * ey);
+        }
+    }
+    return true;
 }
 
 /* The grid that holds walls near each cell and people by cell. */
@@ -618,17 +667,6 @@ CityStatus ped_space_fit_radius(CityPed *ped, double radius_m)
     return CITY_OK;
 }
 
-void ped_grid_cell(const PedSpace *s, double x, double y, int32_t *cx, int32_t *cy)
-{
-    double fx = floor((x - s->gx0) / s->cell_w), fy = floor((y - s->gy0) / s->cell_h);
-    if (s->periodic) {
-        double k = fmod(fx, (double)s->gnx);
-        fx = k < 0 ? k + s->gnx : k;
-    }
-    *cx = fx < 0 ? 0 : fx >= s->gnx ? s->gnx - 1 : (int32_t)fx;
-    *cy = fy < 0 ? 0 : fy >= s->gny ? s->gny - 1 : (int32_t)fy;
-}
-
 CityStatus ped_space_seal(CityPed *ped)
 {
     PedSpace *s = &ped->space;
@@ -642,7 +680,8 @@ CityStatus ped_space_seal(CityPed *ped)
         if (ok)
             s->walls[s->n_walls++] = s->free_walls[i];
     }
-    ok = ok && build_area_doors(s) && build_wall_grid(s, ped->p.cutoff_m) && build_area_grid(s);
+    ok = ok && build_area_doors(s) && build_wall_grid(s, ped->p.cutoff_m) && build_area_grid(s) && build_edge_lengths(s) &&
+         ped_route_graph_build(s);
     if (ok) {
         ped->phys = ped_physics_create(ped->p.iterations, ped->p.slop_m);
         ok = ped->phys != NULL;

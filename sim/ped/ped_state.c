@@ -206,6 +206,7 @@ static bool load_bodies(CityPed *ped, CityStateReader *in)
             return city_state_fail(in, "ped: person %u has a damaged route", i);
         double bias[2] = {0};
         GET(bias, 2, "bias velocity");
+        ped->in_area[i] = -1; /* no inside test yet */
         ped->body[i] = ped_physics_add_body(ped->phys, ped->x[i], ped->y[i], ped->r[i], ped->m[i],
                                             city_id_pack(city_dense_id(&ped->dense, i)));
         if (!ped->body[i])

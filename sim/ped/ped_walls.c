@@ -4,24 +4,6 @@
 
 #include "ped_walls.h"
 
-int32_t ped_walls_cell(const PedWallHash *h, double v)
-{
-    double f = floor(v / h->cell_m);
-    return f < -1e9 ? -1000000000 : f > 1e9 ? 1000000000 : (int32_t)f;
-}
-
-uint32_t ped_walls_bucket(const PedWallHash *h, int32_t cx, int32_t cy)
-{
-    return ped_cell_bucket(cx, cy, h->mask);
-}
-
-uint32_t ped_cell_bucket(int32_t cx, int32_t cy, uint32_t mask)
-{
-    uint32_t bx = (uint32_t)cx >> 3, by = (uint32_t)cy >> 3;
-    uint64_t k = (uint64_t)bx * 0x9E3779B97F4A7C15ull ^ (uint64_t)by * 0xC2B2AE3D27D4EB4Full;
-    return (((uint32_t)(k >> 32) << 6) + (((uint32_t)cy & 7) << 3) + ((uint32_t)cx & 7)) & mask;
-}
-
 static double segment_distance(const PedWall *w, double x, double y)
 {
     double ex = w->x2 - w->x1, ey = w->y2 - w->y1;

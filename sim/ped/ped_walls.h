@@ -8,6 +8,7 @@
 #ifndef PED_WALLS_H
 #define PED_WALLS_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -36,15 +37,30 @@ typedef struct PedWallHash {
  * (the table is then empty). */
 bool ped_walls_build(PedWallHash *h, const PedWall *walls, int32_t n, double cell_m, double reach_m);
 void ped_walls_free(PedWallHash *h);
-/* Cell of a coordinate (clamped to the int32 range). */
-int32_t ped_walls_cell(const PedWallHash *h, double v);
+/* Cell of a coordinate (clamped to the int32 range). Inline, as the
+ * three below: the force loop and the broad phase call them per person. */
+static inline int32_t ped_walls_cell(const PedWallHash *h, double v)
+{
+    double f = floor(v / h->cell_m);
+    return f < -1e9 ? -1000000000 : f > 1e9 ? 1000000000 : (int32_t)f;
+}
+
 /* Bucket of cell (cx, cy) in a table of mask + 1 buckets (a power of two
  * >= 64): blocks of 8 x 8 cells are hashed, the cells of a block take 64
  * neighbouring buckets, so that people visited in space order read the
  * table nearly in order. */
-uint32_t ped_cell_bucket(int32_t cx, int32_t cy, uint32_t mask);
+static inline uint32_t ped_cell_bucket(int32_t cx, int32_t cy, uint32_t mask)
+{
+    uint32_t bx = (uint32_t)cx >> 3, by = (uint32_t)cy >> 3;
+    uint64_t k = (uint64_t)bx * 0x9E3779B97F4A7C15ull ^ (uint64_t)by * 0xC2B2AE3D27D4EB4Full;
+    return (((uint32_t)(k >> 32) << 6) + (((uint32_t)cy & 7) << 3) + ((uint32_t)cx & 7)) & mask;
+}
+
 /* Bucket of a cell: its entries are [first[b], first[b + 1]), filtered by
  * cell. An empty table has one empty bucket. */
-uint32_t ped_walls_bucket(const PedWallHash *h, int32_t cx, int32_t cy);
+static inline uint32_t ped_walls_bucket(const PedWallHash *h, int32_t cx, int32_t cy)
+{
+    return ped_cell_bucket(cx, cy, h->mask);
+}
 
 #endif

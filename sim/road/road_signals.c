@@ -44,6 +44,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "city_array.h"
+
 /* Actuated: a green is extended while its detectors saw a vehicle within
  * this gap (SUMO's max-gap default). */
 #define SIG_GAP_MS 3000
@@ -252,12 +254,11 @@ static bool sig_light_init(SigLight *L, const CityRoadNet *net, int32_t t)
     L->n_links = tls->link_count > 0 ? tls->link_count : 0;
     L->target = -1;
     const char *id = tls->id ? tls->id : "";
-    L->id = malloc(strlen(id) + 1);
+    L->id = city_strdup(id);
     L->shown = calloc((size_t)L->n_links + 1, 1);
     L->link_first = calloc((size_t)L->n_links + 2, sizeof *L->link_first);
     if (!L->id || !L->shown || !L->link_first)
         return false;
-    memcpy(L->id, id, strlen(id) + 1);
 
     int32_t n = 0;
     for (int32_t c = 0; c < net->n_conns; c++) {

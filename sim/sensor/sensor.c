@@ -10,6 +10,8 @@
 
 #define SENSORS_NAME "sensors" /* subsystem name */
 
+static void heap_sift_down(Pending *heap, size_t n, size_t i, const Pending *t);
+
 static const char *const kind_names[CITY_SENSOR_KIND_COUNT] = {"loop",        "camera", "radar",  "air",
                                                                "weather",     "meter",  "feeder", "charger",
                                                                "streetlight", "manual", "queue",  "emergency"};
@@ -180,10 +182,14 @@ static CityStatus sensors_save(const CityWorld *w, const void *self, CityStateWr
     }
     city_state_put_u8(out, s->deliver);
     city_state_put_u64(out, s->seq);
-    city_state_put_u64(out, s->n_heap);
+    city_state_put_u64(out, s->n_heap + (s->n_fifo - s->fifo_head)); /* the queue, in no particular order */
     for (size_t i = 0; i < s->n_heap; i++) {
         put_reading(out, &s->heap[i].r);
         city_state_put_u64(out, s->heap[i].seq);
+    }
+    for (size_t i = s->fifo_head; i < s->n_fifo; i++) {
+        put_reading(out, &s->fifo[i].r);
+        city_state_put_u64(out, s->fifo[i].seq);
     }
     return CITY_OK;
 }
@@ -220,13 +226,21 @@ static CityStatus sensors_load(CityWorld *w, void *self, CityStateReader *in)
     s->resync = true;
     s->due_tick = -1;
     uint64_t n = city_state_get_u64(in);
-    s->n_heap = 0;
+    s->n_heap = s->fifo_head = s->n_fifo = 0;
     if (!in->bad && (n > (uint64_t)1 << 40 || !city_grow((void **)&s->heap, &s->cap_heap, (size_t)n, sizeof *s->heap)))
         city_state_fail(in, "the queue of readings does not fit in memory");
     for (uint64_t i = 0; i < n && !in->bad; i++) {
-        get_reading(in, &s->heap[i].r);
-        s->heap[i].seq = city_state_get_u64(in);
-        s->n_heap = (size_t)i + 1; /* saved in heap order: still a heap */
+        Pending *p = &s->heap[i];
+        get_reading(in, &p->r);
+        p->seq = city_state_get_u64(in);
+        p->channel = city_sensor_find(s, p->r.sensor, p->r.quantity);
+        if (p->channel < 0 && !in->bad)
+            city_state_fail(in, "a queued reading of %s is of no sensor channel", p->r.sensor);
+        s->n_heap = (size_t)i + 1;
+    }
+    for (size_t i = s->n_heap / 2; i-- > 0;) { /* heapify: saved in no particular order */
+        const Pending t = s->heap[i];
+        heap_sift_down(s->heap, s->n_heap, i, &t);
     }
     return in->bad ? city_world_fail(w, CITY_ERR_PARSE, "sensors: damaged checkpoint (%s)", in->error) : CITY_OK;
 }
@@ -242,6 +256,7 @@ static void sensors_destroy(void *self)
     sensor_history_free(s);
     city_strmap_free(&s->by_key);
     free(s->heap);
+    free(s->fifo);
     free(s);
 }
 
@@ -445,45 +460,82 @@ static bool pending_before(const Pending *a, const Pending *b)
     return a->r.arrives_ms < b->r.arrives_ms || (a->r.arrives_ms == b->r.arrives_ms && a->seq < b->seq);
 }
 
-CityStatus sensor_queue(CitySensors *s, const CityReading *r)
+/* Moves the hole at i down to where t belongs in the heap of n entries, and puts t there. */
+static void heap_sift_down(Pending *heap, size_t n, size_t i, const Pending *t)
 {
-    if (!s->deliver)
+    for (;;) {
+        size_t m = 2 * i + 1;
+        if (m >= n)
+            break;
+        if (m + 1 < n && pending_before(&heap[m + 1], &heap[m]))
+            m++;
+        if (!pending_before(&heap[m], t))
+            break;
+        heap[i] = heap[m];
+        i = m;
+    }
+    heap[i] = *t;
+}
+
+static CityStatus queue_pending(CitySensors *s, const Pending *p)
+{
+    if (s->n_fifo == s->fifo_head || !pending_before(p, &s->fifo[s->n_fifo - 1])) {
+        /* in order (seq grows, so only an earlier arrival is out of order): the FIFO */
+        if (s->fifo_head > 0 && s->n_fifo == s->cap_fifo) {
+            memmove(s->fifo, s->fifo + s->fifo_head, (s->n_fifo - s->fifo_head) * sizeof *s->fifo);
+            s->n_fifo -= s->fifo_head;
+            s->fifo_head = 0;
+        }
+        if (s->n_fifo == s->cap_fifo && !city_grow((void **)&s->fifo, &s->cap_fifo, s->n_fifo + 1, sizeof *s->fifo))
+            return city_world_fail(s->world, CITY_ERR_NOMEM, "out of memory queueing readings");
+        s->fifo[s->n_fifo++] = *p;
         return CITY_OK;
+    }
     if (!city_grow((void **)&s->heap, &s->cap_heap, s->n_heap + 1, sizeof *s->heap))
         return city_world_fail(s->world, CITY_ERR_NOMEM, "out of memory queueing readings");
     size_t i = s->n_heap++;
-    s->heap[i] = (Pending){*r, s->seq++};
-    while (i > 0 && pending_before(&s->heap[i], &s->heap[(i - 1) / 2])) {
-        Pending t = s->heap[i];
+    while (i > 0 && pending_before(p, &s->heap[(i - 1) / 2])) {
         s->heap[i] = s->heap[(i - 1) / 2];
-        s->heap[(i - 1) / 2] = t;
         i = (i - 1) / 2;
     }
+    s->heap[i] = *p;
     return CITY_OK;
+}
+
+CityStatus sensor_queue(CitySensors *s, int32_t i, const CityReading *r)
+{
+    if (!s->deliver)
+        return CITY_OK;
+    const Pending p = {*r, s->seq++, i};
+    return queue_pending(s, &p);
+}
+
+size_t city_sensors_poll_channels(CitySensors *s, int64_t now_ms, CityReading *out, int32_t *channel, size_t cap)
+{
+    size_t n = 0;
+    while (n < cap) {
+        const Pending *f = s->fifo_head < s->n_fifo ? &s->fifo[s->fifo_head] : NULL;
+        const bool from_heap = s->n_heap > 0 && (!f || pending_before(&s->heap[0], f));
+        const Pending *p = from_heap ? &s->heap[0] : f;
+        if (!p || p->r.arrives_ms > now_ms)
+            break;
+        out[n] = p->r;
+        if (channel)
+            channel[n] = p->channel;
+        n++;
+        if (from_heap) {
+            if (--s->n_heap > 0)
+                heap_sift_down(s->heap, s->n_heap, 0, &s->heap[s->n_heap]);
+        } else if (++s->fifo_head == s->n_fifo) {
+            s->fifo_head = s->n_fifo = 0;
+        }
+    }
+    return n;
 }
 
 size_t city_sensors_poll(CitySensors *s, int64_t now_ms, CityReading *out, size_t cap)
 {
-    size_t n = 0;
-    while (n < cap && s->n_heap > 0 && s->heap[0].r.arrives_ms <= now_ms) {
-        out[n++] = s->heap[0].r;
-        s->heap[0] = s->heap[--s->n_heap];
-        size_t i = 0;
-        for (;;) {
-            size_t l = 2 * i + 1, r = l + 1, m = i;
-            if (l < s->n_heap && pending_before(&s->heap[l], &s->heap[m]))
-                m = l;
-            if (r < s->n_heap && pending_before(&s->heap[r], &s->heap[m]))
-                m = r;
-            if (m == i)
-                break;
-            Pending t = s->heap[i];
-            s->heap[i] = s->heap[m];
-            s->heap[m] = t;
-            i = m;
-        }
-    }
-    return n;
+    return city_sensors_poll_channels(s, now_ms, out, NULL, cap);
 }
 
 void city_sensor_status(const CitySensors *s, int32_t i, CitySensorStatus *out)

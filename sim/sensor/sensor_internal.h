@@ -28,7 +28,8 @@ typedef struct Sensor {
 /* A queued reading waiting for its arrival time. */
 typedef struct Pending {
     CityReading r;
-    uint64_t seq; /* measurement order, the tie-break */
+    uint64_t seq;    /* measurement order, the tie-break */
+    int32_t channel; /* its channel (index in `sensors`) */
 } Pending;
 
 struct CitySensors {
@@ -53,8 +54,12 @@ struct CitySensors {
     CityReadingSink sink;   /* where readings go when measured */
     void *sink_user;
     bool deliver;  /* queue readings for city_sensors_poll */
-    Pending *heap; /* min-heap on (arrives_ms, seq) */
+    Pending *heap; /* min-heap on (arrives_ms, seq): readings that arrive out of order */
     size_t n_heap, cap_heap;
+    /* Readings queued in (arrives_ms, seq) order, the common case (one
+     * latency): appended and taken in O(1); fifo[fifo_head..n_fifo) wait. */
+    Pending *fifo;
+    size_t fifo_head, n_fifo, cap_fifo;
     uint64_t seq; /* readings queued so far */
 };
 
@@ -64,7 +69,7 @@ CityStatus sensor_sample(CitySensors *s, Sensor *c, int64_t now_ms);
 CityStatus sensor_history_push(CitySensors *s, int32_t i, const CityReading *r, double truth);
 /* Frees the kept readings (sensor_history.c). */
 void sensor_history_free(CitySensors *s);
-/* Queues a reading for delivery (sensor.c). */
-CityStatus sensor_queue(CitySensors *s, const CityReading *r);
+/* Queues a reading of channel i for delivery (sensor.c). */
+CityStatus sensor_queue(CitySensors *s, int32_t i, const CityReading *r);
 
 #endif

@@ -88,5 +88,5 @@ CityStatus sensor_sample(CitySensors *s, Sensor *c, int64_t now_ms)
         if (st != CITY_OK)
             return st;
     }
-    return sensor_queue(s, &r);
+    return sensor_queue(s, (int32_t)(c - s->sensors), &r);
 }

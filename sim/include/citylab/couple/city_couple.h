@@ -36,4 +36,22 @@ typedef struct CityPedExposure {
  * or no environment. Callable any time. */
 bool city_couple_ped_exposure(const CityWorld *world, CityPedExposure *out);
 
+/* EV charging (couple_ev.c): EVs that arrived low near a charger, what
+ * their drive left them, what they took home. */
+typedef struct CityEvCharging {
+    uint64_t sessions;     /* EVs that plugged in */
+    uint64_t finished;     /* of those, unplugged again */
+    uint64_t no_charger;   /* arrived low and found no free charger in reach */
+    uint64_t lost;         /* finished sessions that left with less than they came with (a fault: 0) */
+    int32_t plugged;       /* plugged in now */
+    double plugged_in_kwh; /* battery energy they plugged in with, summed */
+    double set_off_kwh;    /* battery energy those EVs had set off with, summed */
+    double charged_kwh;    /* energy finished sessions took home */
+    double peak_kw;        /* highest draw of all chargers together */
+} CityEvCharging;
+
+/* The totals so far; false (and zeros) when the world has no road or no
+ * grid. Callable any time. */
+bool city_couple_ev_charging(const CityWorld *world, CityEvCharging *out);
+
 #endif

@@ -37,14 +37,37 @@ typedef struct CityVTypeDef {
     double speed_dev;              /* its standard deviation (per vehicle, drawn at insertion) */
     double lc_politeness;          /* MOBIL p */
     double lc_threshold_mps2;      /* MOBIL a_th */
-    bool ev;                       /* electric: spends battery energy per km */
-    double battery_kwh;            /* EV battery capacity */
-    double consumption_kwh_per_km; /* EV consumption */
-    uint32_t color_rgba;           /* drawing colour (0: by class) */
+    bool ev;                       /* electric: spends battery energy as it drives */
+    double battery_kwh;            /* EV battery capacity (class default; used only when ev) */
+    double consumption_kwh_per_km; /* > 0: a flat EV consumption per km; 0: the physical model below */
+    /* The EV's physical model (city_vtype_ev_power_kw), class defaults from
+     * city_vtype_defaults; used when ev and consumption_kwh_per_km is 0. */
+    double mass_kg;          /* vehicle with its usual load */
+    double front_area_m2;    /* frontal area */
+    double drag_coeff;       /* aerodynamic drag coefficient c_d */
+    double roll_coeff;       /* rolling-resistance coefficient c_rr */
+    double aux_kw;           /* auxiliaries drawn all the time (climate, electronics) */
+    double drive_eff;        /* battery to wheel when driving (0..1] */
+    double regen_eff;        /* share of the braking energy at the wheel put back in the battery [0..1] */
+    double soc_min, soc_max; /* state of charge at departure, uniform in [soc_min, soc_max] (default 1, 1) */
+    uint32_t color_rgba;     /* drawing colour (0: by class) */
 } CityVTypeDef;
 
-/* SUMO's defaults for a class (passenger: 5 m, gap 2.5 m, a 2.6, b 4.5, T 1 s ...). */
+/* SUMO's defaults for a class (passenger: 5 m, gap 2.5 m, a 2.6, b 4.5, T 1 s ...),
+ * and the class's EV figures (battery and physical model; see road_ev.c). */
 void city_vtype_defaults(CityVTypeDef *def, uint32_t vclass);
+
+/* The power an EV of type def draws from its battery (kW; < 0 when braking
+ * puts energy back) at speed v_mps and acceleration a_mps2 on a level road:
+ * rolling, aerodynamic and inertial force times speed, through the drive
+ * train's efficiency, or the regenerated share when the wheel power is
+ * negative, plus the auxiliaries. A pure function; any time. */
+double city_vtype_ev_power_kw(const CityVTypeDef *def, double v_mps, double a_mps2);
+/* The same model over one step from v0_mps to v1_mps covering dist_m in
+ * dt_s, as work (kinetic energy change plus resistances times distance):
+ * the battery energy it takes (kWh; < 0 when braking gives back). What the
+ * road spends for an EV each step. A pure function; any time. */
+double city_vtype_ev_step_kwh(const CityVTypeDef *def, double v0_mps, double v1_mps, double dist_m, double dt_s);
 
 /* ---- demand ------------------------------------------------------------ */
 
@@ -146,6 +169,13 @@ int32_t city_road_find_route(const CityRoad *road, const char *id);
 CityStatus city_road_add_trip(CityRoad *road, const CityTripDef *def);
 CityStatus city_road_add_flow(CityRoad *road, const CityFlowDef *def);
 CityStatus city_road_add_od(CityRoad *road, const CityOdDef *def);
+/* The fleet behind the default car (SUMO's DEFAULT_VEHTYPE, trips that
+ * name no type): from now on each such trip, when it falls due, is made by
+ * vtypes[i] with probability shares[i] (drawn on the road's "road_mix"
+ * stream) and by the default car otherwise. Shares in [0, 1] summing to at
+ * most 1; n = 0 clears the mix. A scenario declaration, like the types. */
+#define CITY_ROAD_MIX_MAX 8
+CityStatus city_road_set_default_mix(CityRoad *road, const int32_t *vtypes, const double *shares, int32_t n);
 
 /* Fastest free-flow path between two edges for a class: writes edge
  * indices into out and returns their number, or -1 when unreachable. */
@@ -222,6 +252,13 @@ typedef struct CityRoadStats {
     double sum_route_length_m;  /* over arrived vehicles */
     double mean_speed_mps;      /* of running vehicles, this step */
     uint64_t restricted;        /* trips not made: their class was restricted when they were due */
+    /* EVs: their energy in and out of the road, so that at any time
+     * ev_start_kwh - ev_used_kwh = ev_left_kwh + the batteries still driving */
+    uint64_t ev_inserted; /* EVs that entered */
+    double ev_dist_m;     /* distance they drove */
+    double ev_used_kwh;   /* battery energy they spent driving (net of what braking put back) */
+    double ev_start_kwh;  /* battery energy they set off with */
+    double ev_left_kwh;   /* battery energy of those that left the road (arrived or aborted) */
 } CityRoadStats;
 
 /* Access restrictions (a fine-dust heavy-vehicle ban, a low-emission
@@ -251,6 +288,8 @@ typedef struct CityRoadArrival {
     CityPoint xy;       /* where its front bumper stopped, world frame (m) */
     double energy_kwh;  /* battery content on arrival (0 unless electric) */
     double battery_kwh; /* battery capacity (0 unless electric) */
+    double start_kwh;   /* battery content when it set off (0 unless electric) */
+    double dist_m;      /* distance it drove */
 } CityRoadArrival;
 
 /* The vehicles that arrived during the current tick, in arrival order;
