@@ -101,8 +101,8 @@ done
 real="$here/tests/data/road/real"
 if has real; then
   echo
-  printf '%-10s %-5s %9s %9s %9s %9s %6s %6s %12s %12s %7s\n' routes step sumo_done city_done sumo_tt_s city_tt_s sumo_tp city_tp sumo_ups citylab_ups ratio
-  for spec in "center center-p6" "east east-p2" "jamsil jamsil-p2" "jamsil jamsil-p1"; do
+  printf '%-12s %-5s %9s %9s %9s %9s %6s %6s %12s %12s %7s\n' routes step sumo_done city_done sumo_tt_s city_tt_s sumo_tp city_tp sumo_ups citylab_ups ratio
+  for spec in "center center-p6" "east east-p2" "jamsil jamsil-p2" "jamsil jamsil-p1" "jamsil jamsil-hour"; do
     set -- $spec
     net="$real/$1.net.xml"
     [ "$1" = jamsil ] && net="$here/assets/jamsil/jamsil.net.xml"
@@ -119,7 +119,7 @@ if has real; then
         --quiet >/dev/null 2>&1 || true
       s="$out/summary.json"
       city_ups=$(json "$s" "round(d['kpi']['vehicle_updates']/(d['wall_time_s']-d['load_wall_time_s']))")
-      printf '%-10s %-5s %9s %9s %9s %9s %6s %6s %12.0f %12.0f %7s\n' "$2" "$step" "$sumo_done" \
+      printf '%-12s %-5s %9s %9s %9s %9s %6s %6s %12.0f %12.0f %7s\n' "$2" "$step" "$sumo_done" \
         "$(json "$s" "int(d['kpi']['trips_completed'])")" "${sumo_tt:-?}" \
         "$(json "$s" "round(d['kpi']['mean_travel_time_s'],2)")" "${sumo_tp:-0}" \
         "$(json "$s" "int(d['kpi']['teleports'])")" "$sumo_ups" "$city_ups" \

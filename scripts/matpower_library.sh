@@ -12,6 +12,9 @@
 # split of a bus's Q among its generators citylab follows; the default
 # MP-Core splits Q by a linear solve that differs on a few large cases
 # (case_ACTIVSg10k), which changes which generators Q limits catch.
+# CASES="case9 case2868rte" runs those cases only (default: every
+# data/case*.m). A case citylab refuses prints citylab's reason below its
+# row; the last line counts each verdict.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 mp=${1:?usage: scripts/matpower_library.sh MATPOWER_DIR [QLIM]}
@@ -19,6 +22,7 @@ qlim=${2:-0}
 mp=$(cd "$mp" && pwd)
 bin=${CITYLAB:-"$root/build/citylab"}
 legacy=${MATPOWER_LEGACY_CORE:-0}
+cases=${CASES:-}
 [ -x "$bin" ] || { echo "matpower_library.sh: no $bin; build first or set CITYLAB" >&2; exit 2; }
 command -v octave-cli >/dev/null || { echo "matpower_library.sh: octave-cli not found (apt-get install octave)" >&2; exit 2; }
 tmp=$(mktemp -d)
@@ -30,9 +34,13 @@ for d = {'lib', 'mptest/lib', 'mp-opt-model/lib', 'mips/lib', 'data'}
 end
 mpopt = mpoption('verbose', 0, 'out.all', 0, 'pf.enforce_q_lims', $qlim);
 if $legacy, mpopt = mpoption(mpopt, 'exp.use_legacy_core', 1); end
-files = dir(fullfile('$mp', 'data', 'case*.m'));
-for k = 1:numel(files)
-  nm = files(k).name(1:end-2);
+names = strsplit(strtrim('$cases'));
+if isempty(names{1})
+  files = dir(fullfile('$mp', 'data', 'case*.m'));
+  names = cellfun(@(f) f(1:end-2), {files.name}, 'UniformOutput', false);
+end
+for k = 1:numel(names)
+  nm = names{k};
   fid = fopen(fullfile('$tmp', [nm '.ref']), 'w');
   try
     mpc = loadcase(nm);
@@ -48,7 +56,7 @@ OCT
 octave-cli -q "$tmp/ref.m" >"$tmp/octave.log" 2>&1 || { cat "$tmp/octave.log" >&2; exit 2; }
 
 printf '%-18s %6s %7s %7s %10s %10s %8s %8s  %s\n' case buses mp_conv cl_conv max_dVm max_dVa mp_s cl_s verdict
-total=0 match=0 mpfail=0
+total=0 match=0 bothfail=0 clfail=0 clonly=0 mismatch=0
 for ref in "$tmp"/*.ref; do
   nm=$(basename "$ref" .ref)
   total=$((total + 1))
@@ -67,15 +75,20 @@ for ref in "$tmp"/*.ref; do
     END {
       t = t1 - t0
       if (ok == "") { ok = "err"; mt = 0 }
-      v = ok != 1 ? "MATPOWER does not converge" : cl != 1 ? "citylab failed" : \
-          (n == nb && dm <= 1e-6 && da <= 1e-4) ? "match" : "MISMATCH"
+      v = ok != 1 ? (cl == 1 ? "MATPOWER does not converge, citylab does" : "neither converges") : \
+          cl != 1 ? "citylab refuses" : (n == nb && dm <= 1e-6 && da <= 1e-4) ? "match" : "MISMATCH"
       if (cl != 1) { dm = -1; da = -1 }
       printf "%-18s %6d %7s %7d %10.1e %10.1e %8.3f %8.3f  %s\n", nm, nb, ok, cl, dm, da, mt, t, v
     }' "$ref" "$tmp/$nm.out")
   echo "$row"
   case "$row" in
   *" match") match=$((match + 1)) ;;
-  *"MATPOWER does not converge") mpfail=$((mpfail + 1)) ;;
+  *"neither converges") bothfail=$((bothfail + 1)) ;;
+  *"citylab does") clonly=$((clonly + 1)) ;;
+  *"citylab refuses") clfail=$((clfail + 1)) ;;
+  *) mismatch=$((mismatch + 1)) ;;
   esac
+  [ "$cl" = 1 ] || sed -n '1{s/^citylab pf: [^:]*: //;s/^/    citylab: /;p;}' "$tmp/$nm.err"
 done
-echo "# $match of $total cases match MATPOWER; $mpfail do not converge in MATPOWER (enforce_q_lims $qlim, legacy core $legacy)"
+echo "# $total cases (enforce_q_lims $qlim, legacy core $legacy): $match match MATPOWER, $mismatch differ," \
+  "$bothfail fail in both, $clfail solved by MATPOWER only, $clonly solved by citylab only"

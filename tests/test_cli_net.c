@@ -153,8 +153,8 @@ static void test_net_checks_fail(void **state)
                            "0",    "--quiet", "--out",   out,        NULL};
     r = city_test_run(never, 120);
     assert_int_equal(r.exit_code, 1);
-    assert_non_null(strstr(r.out, "check      FAIL no_gridlock: 0 teleports, 27 gridlock warnings"));
-    assert_non_null(strstr(r.out, "check      FAIL demand_served: 792 of 819 trips completed, 27 still running"));
+    assert_non_null(strstr(r.out, "check      FAIL no_gridlock: 0 teleports, 28 gridlock warnings"));
+    assert_non_null(strstr(r.out, "check      FAIL demand_served: 791 of 819 trips completed, 28 still running"));
     city_test_run_free(&r);
     const char *early[] = {"run", "--net", net, "--routes", rou, "--until", "600", "--quiet", "--out", out, NULL};
     r = city_test_run(early, 120);

@@ -121,7 +121,9 @@ static void test_case(void **state)
 
 /* jamsil-p1, one vehicle a second on Jamsil: queues on Songpa-daero
  * (426094557#*) cross chains of short lanes between joined junctions,
- * several lines in one 1 s step. */
+ * several lines in one 1 s step. jamsil-hour, the same rate for the whole
+ * hour (3,454 trips): a queue crawls across the junction at the end of
+ * -426094557#3 and left turners there must find gaps in it. */
 static RealCase cases[] = {
     {REAL_DIR "/center.net.xml", "center-p6.rou.xml", 1000, false},
     {REAL_DIR "/center.net.xml", "center-p6.rou.xml", 100, false},
@@ -131,6 +133,8 @@ static RealCase cases[] = {
     {JAMSIL_NET, "jamsil-p2.rou.xml", 100, true},
     {JAMSIL_NET, "jamsil-p1.rou.xml", 1000, true},
     {JAMSIL_NET, "jamsil-p1.rou.xml", 100, true},
+    {JAMSIL_NET, "jamsil-hour.rou.xml", 1000, true},
+    {JAMSIL_NET, "jamsil-hour.rou.xml", 100, true},
 };
 
 int main(void)

@@ -52,8 +52,12 @@ static bool short_exit_passable(const CityRoad *road, int32_t v, const CityConne
 }
 
 /* Keep the junction clear: enter only when the exit lane has room for us
- * behind its last vehicle (or that vehicle is moving off), counting the
- * vehicles already inside on our path. */
+ * behind its last vehicle, counting the vehicles already inside on our
+ * path. When that vehicle is moving off, the lane counts as its vehicles
+ * packed nose to tail (length and minimum gap each, as SUMO counts the
+ * space beyond a junction): a queue crawling across a junction otherwise
+ * holds it for good, and a vehicle yielding to that queue never finds a
+ * gap (left turns from Songpa-daero, Jamsil, at one vehicle a second). */
 static bool exit_has_room(const CityRoad *road, int32_t v, const CityConnection *c, int32_t rp)
 {
     const CityRoadNet *net = road->net;
@@ -73,7 +77,16 @@ static bool exit_has_room(const CityRoad *road, int32_t v, const CityConnection 
     if (n == 0)
         return true;
     int32_t u = road_lane_at(road, c->to_lane, n - 1);
-    return vh->rec[u].pos - road_vtype_of(road, u)->def.length_m >= need || vh->rec[u].speed > 2.0;
+    if (vh->rec[u].pos - road_vtype_of(road, u)->def.length_m >= need)
+        return true;
+    if (vh->rec[u].speed <= 2.0)
+        return false;
+    double packed = 0.0;
+    for (int32_t i = 0; i < n; i++) {
+        const RoadVType *tu = road_vtype_of(road, road_lane_at(road, c->to_lane, i));
+        packed += tu->def.length_m + tu->def.min_gap_m;
+    }
+    return net->lanes[c->to_lane].length_m - packed >= need;
 }
 
 /* A link blocked by a coupling (a person on or stepping onto a crossing
