@@ -17,6 +17,7 @@
 
 #include "city_ped.h"
 #include "city_sumo_walk.h"
+#include "test_support.h"
 
 #define JAMSIL_NET CITY_SHARED_DATA "/seoul-jamsil/jamsil.net.xml"
 
@@ -166,12 +167,49 @@ static void test_walk_arrives(void **state)
     assert_true(walk > 0.6 * len / 1.34 && walk < 1.2 * len / 1.34);
 }
 
+/* A sidewalk point 1e115 m out (a fuzz finding: the pedestrian space's
+ * grid over it cast a double far beyond int64 to an integer, undefined
+ * behaviour) is refused with the lane and the bound; 1e7 m (a UTM
+ * northing) is read. */
+static void test_far_coordinates_refused(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("walk_far");
+    const char *ys[] = {"-1e7", "-8e114"};
+    for (int k = 0; k < 2; k++) {
+        char path[4300], text[600];
+        snprintf(path, sizeof path, "%s/far%d.net.xml", dir, k);
+        snprintf(text, sizeof text,
+                 "<net>\n<edge id=\"e\">\n<lane id=\"e_0\" index=\"0\" allow=\"pedestrian\" speed=\"1\" "
+                 "length=\"10\" width=\"2\" shape=\"0,0 10,%s\"/>\n</edge>\n</net>\n",
+                 ys[k]);
+        assert_true(city_test_write_file(path, text));
+        CityWorldConfig cfg = {.seed = 1, .dt_ms = 100};
+        CityWorld *w = city_world_create(&cfg);
+        CityPed *p = NULL;
+        assert_int_equal(city_ped_create(w, NULL, &p), CITY_OK);
+        CityError err;
+        CityStatus st = city_sumo_walk_load(p, path, NULL, &err);
+        if (k == 0) {
+            if (st != CITY_OK)
+                fail_msg("%s", err.msg);
+            (void)city_ped_route_length_m(p, 0, 0, 10, -1e7); /* seals the space: its grid */
+        } else {
+            assert_int_equal(st, CITY_ERR_PARSE);
+            assert_non_null(strstr(err.msg, "lane 'e_0' has a malformed shape"));
+            assert_non_null(strstr(err.msg, "within 1e8 m"));
+        }
+        city_world_destroy(w);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counts),
         cmocka_unit_test(test_routes),
         cmocka_unit_test(test_walk_arrives),
+        cmocka_unit_test(test_far_coordinates_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

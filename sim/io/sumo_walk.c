@@ -59,7 +59,9 @@ static bool allows_pedestrians(const char *allow)
     return false;
 }
 
-/* "x,y x,y ..." into pairs; false on a malformed shape. */
+#define SHAPE_MAX_M 1e8 /* |x|, |y| of a shape point at most (m) */
+
+/* "x,y x,y ..." into pairs; false on a malformed shape or a point too far out. */
 static bool parse_shape(const char *s, double **out, int32_t *n)
 {
     int32_t cap = 0;
@@ -76,7 +78,8 @@ static bool parse_shape(const char *s, double **out, int32_t *n)
             return false;
         s = end + 1;
         double y = strtod(s, &end);
-        if (end == s || (*end && *end != ' ') || !isfinite(x) || !isfinite(y))
+        /* within SHAPE_MAX_M of the origin (UTM northings reach 1e7 m): a grid over the space stays finite */
+        if (end == s || (*end && *end != ' ') || !(fabs(x) <= SHAPE_MAX_M && fabs(y) <= SHAPE_MAX_M))
             return false;
         s = end;
         if (!city_array_grow((void **)out, &cap, 2 * (*n + 1), sizeof(double)))
@@ -138,7 +141,8 @@ static void on_start(void *user, const char *name, const char **attrs)
         if (!l->id || !parse_shape(shape, &l->pts, &l->n)) {
             free(l->id);
             free(l->pts);
-            sumo_fail(&r->p, CITY_ERR_PARSE, "lane '%s' has a malformed shape; write \"x,y x,y ...\"", id);
+            sumo_fail(&r->p, CITY_ERR_PARSE,
+                      "lane '%s' has a malformed shape; write \"x,y x,y ...\" with coordinates within 1e8 m", id);
             return;
         }
         if (!(width > 0.1)) {

@@ -83,7 +83,8 @@ static bool load_vehicles(CityRoad *road, CityStateReader *in)
     if (pool->used != 0)
         return city_state_fail(in, "road: vehicles existed before the restore");
     uint32_t used = city_state_get_u32(in);
-    if (in->bad || road_vehicles_reserve(road, used > 0 ? used : 1) != CITY_OK)
+    /* 12 bytes a vehicle at least (its generation and name): a damaged count asks for no room */
+    if (in->bad || !city_state_count_fits(in, used, 12) || road_vehicles_reserve(road, used > 0 ? used : 1) != CITY_OK)
         return city_state_fail(in, "road: cannot make room for %u vehicles", used);
     while (pool->cap < used) { /* the pool grows by its own allocations: make room the same way */
         CityId id = city_pool_alloc(pool);
@@ -110,7 +111,10 @@ static bool load_vehicles(CityRoad *road, CityStateReader *in)
 #undef LOAD_ONE
     size_t n_live;
     int32_t *live = city_state_get_alloc(in, &n_live, sizeof *live);
-    if (n_live > vh->cap) {
+    bool live_ok = n_live <= vh->cap;
+    for (size_t i = 0; live_ok && i < n_live; i++)
+        live_ok = live[i] >= 0 && (uint32_t)live[i] < used;
+    if (!live_ok) {
         free(live);
         return city_state_fail(in, "road: damaged vehicle list");
     }
