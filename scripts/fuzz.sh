@@ -4,7 +4,7 @@
 # replay CSV, MQTT payloads, SenML, weather CSV and checkpoints (--restore).
 #   scripts/fuzz.sh [SECONDS] [TARGET...]    (default 30 s each, all targets)
 # Starts from the committed seeds in tests/fuzz/corpus/<target>/ (the MATPOWER
-# target from the test cases in tests/data/matpower/ instead) and grows a
+# target also from the test cases in tests/data/matpower/) and grows a
 # working corpus under build-fuzz/corpus/ (not committed). A crash, leak,
 # undefined behaviour, timeout (10 s) or memory blow-up (over 2 GiB) is a
 # finding: its input goes to build-fuzz/artifacts/<target>/ and the script
@@ -27,12 +27,12 @@ for t in $targets; do
     [ -x "$bin" ] || { echo "fuzz.sh: no target '$t'" >&2; exit 2; }
     work="$build/corpus/$t"
     seeds="tests/fuzz/corpus/$t"
-    [ "$t" = matpower ] && seeds=tests/data/matpower
+    [ "$t" = matpower ] && seeds="tests/data/matpower tests/fuzz/corpus/matpower"
     art="$build/artifacts/$t"
     mkdir -p "$work" "$art"
     log="$build/fuzz_$t.log"
     if "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 -print_final_stats=1 \
-        -artifact_prefix="$art/" "$work" "$seeds" >"$log" 2>&1; then
+        -artifact_prefix="$art/" "$work" $seeds >"$log" 2>&1; then
         status=ok
     else
         status=FINDING

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,6 +255,57 @@ static void test_refuses_other_version_and_damage(void **state)
     city_test_run_free(&r);
 }
 
+/* A checkpoint whose bytes were made by hand, checksum and all: the
+ * controller state of scenarios/tutorial.lua (night_dim's table of loop
+ * counts) with a NaN for the key 1 of its first entry (the same length).
+ * Lua refuses a NaN key with an error that no protected call caught, and
+ * the default panic aborted the process; now the restore is refused
+ * (exit 2) with the place. A fuzz finding. */
+static void test_refuses_hostile_controller_state(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("ckpt_hostile");
+    char st[4300], out[4300], bad[4300];
+    snprintf(st, sizeof st, "%s/a.state", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(bad, sizeof bad, "%s/bad.state", dir);
+    const char *save[] = {"run",          CITY_SOURCE_DIR "/scenarios/tutorial.lua",
+                          "--until",      "1200",
+                          "--save-state", st,
+                          "--at",         "900",
+                          "--out",        out,
+                          "--quiet",      NULL};
+    CityTestRun r = city_test_run(save, 600);
+    assert_int_equal(r.exit_code, 0);
+    city_test_run_free(&r);
+    size_t len;
+    unsigned char *data = (unsigned char *)city_test_read_file(st, &len);
+    assert_non_null(data);
+    /* key 1 (T_INT 3, little-endian 1) of an entry that is a table (T_TABLE 6) */
+    static const unsigned char key_one[] = {3, 1, 0, 0, 0, 0, 0, 0, 0, 6};
+    unsigned char *at = NULL;
+    for (size_t i = 0; !at && i + sizeof key_one <= len; i++)
+        if (!memcmp(data + i, key_one, sizeof key_one))
+            at = data + i;
+    assert_non_null(at);
+    const double nan = NAN;
+    at[0] = 4; /* T_FLT */
+    memcpy(at + 1, &nan, 8);
+    uint64_t h = 14695981039346656037ull; /* the checksum: FNV-1a of all but the last 8 bytes */
+    for (size_t i = 0; i + 8 < len; i++)
+        h = (h ^ data[i]) * 1099511628211ull;
+    memcpy(data + len - 8, &h, 8);
+    FILE *f = fopen(bad, "wb");
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    fclose(f);
+    free(data);
+    const char *restore[] = {"run", "--restore", bad, "--out", out, "--quiet", NULL};
+    r = city_test_run(restore, 60);
+    if (r.exit_code != 2 || !strstr(r.err, "upvalue 'counts': damaged controller state (table key)"))
+        fail_msg("exit %d: %s", r.exit_code, r.err);
+    city_test_run_free(&r);
+}
+
 /* A fork (--restore with another --seed) is a run of its own: the same
  * fork twice is byte-identical, and it differs from its parent. */
 static void test_forks(void **state)
@@ -295,6 +347,7 @@ int main(void)
         cmocka_unit_test(test_refuses_controller_timer),
         cmocka_unit_test(test_refuses_unsaveable_state),
         cmocka_unit_test(test_refuses_other_version_and_damage),
+        cmocka_unit_test(test_refuses_hostile_controller_state),
         cmocka_unit_test(test_forks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

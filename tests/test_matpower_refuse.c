@@ -124,12 +124,44 @@ static void test_unsupported_forms_name_file_and_line(void **state)
     }
 }
 
+/* Expressions inside one another: 150 levels parse; 200,000 (a fuzz
+ * finding: the recursive parser ran off the end of the stack) are
+ * refused with the line. */
+static void test_deep_nesting_is_bounded(void **state)
+{
+    (void)state;
+    const size_t deep[] = {150, 200000};
+    for (size_t k = 0; k < 2; k++) {
+        const char *head = "mpc.baseMVA = 100;\nmpc.bus = [1 3 0 0 0 0 1 1 0 10 1 1.1 0.9];\nx = ";
+        size_t n = deep[k], h = strlen(head);
+        char *text = malloc(h + 2 * n + 8);
+        assert_non_null(text);
+        memcpy(text, head, h);
+        memset(text + h, '(', n);
+        text[h + n] = '1';
+        memset(text + h + n + 1, ')', n);
+        memcpy(text + h + 2 * n + 1, ";\n", 3);
+        CityMpCase mp;
+        CityError err;
+        CityStatus st = city_matpower_parse(text, h + 2 * n + 3, "t.m", &mp, &err);
+        free(text);
+        if (k == 0) {
+            assert_int_equal(st, CITY_OK);
+            city_matpower_free(&mp);
+        } else {
+            assert_int_equal(st, CITY_ERR_PARSE);
+            assert_non_null(strstr(err.msg, "t.m:3: expression nested more than 200 deep"));
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_refuses_case_without_generator),
         cmocka_unit_test(test_refuses_case_without_reference_bus),
         cmocka_unit_test(test_unsupported_forms_name_file_and_line),
+        cmocka_unit_test(test_deep_nesting_is_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

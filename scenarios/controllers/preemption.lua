@@ -25,19 +25,19 @@ local serving = nil  -- phase held for an emergency vehicle, or nil
 local clear_at = nil -- when the served approach last saw its vehicle, s
 local preemptions = 0
 
--- The phase of the first detector (in param order) that sees an emergency vehicle, or nil.
-local function wanted()
-  for i = 1, #order do -- every second on every light: a plain loop, no iterator calls
-    local d = order[i]
-    local v, _, q = read(d)
-    if v and v > 0 and q ~= 'bad' then return phase_of[d] end
-  end
-  return nil
-end
-
 function step()
   local t = now()
-  local want = wanted()
+  -- the phase of the first detector (in param order) that sees an emergency
+  -- vehicle, or nil (a plain loop in step itself: it runs every second on every light)
+  local want = nil
+  for i = 1, #order do
+    local d = order[i]
+    local v, _, q = read(d)
+    if v and v > 0 and q ~= 'bad' then
+      want = phase_of[d]
+      break
+    end
+  end
   if serving and want == serving then clear_at = t end
   if not serving and want then
     serving, clear_at = want, t

@@ -195,6 +195,12 @@ void *city_state_get_alloc(CityStateReader *r, size_t *n, size_t size)
     return p;
 }
 
+bool city_state_count_fits(const CityStateReader *r, uint64_t n, size_t min_bytes)
+{
+    const size_t left = r->pos <= r->len ? r->len - r->pos : 0;
+    return !r->bad && (n == 0 || (min_bytes > 0 && n <= left / min_bytes));
+}
+
 bool city_state_expect_tag(CityStateReader *r, const char tag[4])
 {
     char got[4];

@@ -77,7 +77,8 @@ static bool get_samples(CityStateReader *in, PrSamples *q)
 {
     uint64_t n = city_state_get_u64(in);
     q->n = 0;
-    if (in->bad || n > INT32_MAX || !city_array_grow((void **)&q->a, &q->cap, (int32_t)n + 1, sizeof *q->a))
+    if (in->bad || n > INT32_MAX || !city_state_count_fits(in, n, 40) || /* 4 numbers and a name each */
+        !city_array_grow((void **)&q->a, &q->cap, (int32_t)n + 1, sizeof *q->a))
         return false;
     for (uint64_t i = 0; i < n; i++) {
         PrSample *s = &q->a[q->n++];

@@ -104,6 +104,9 @@ void city_replay_free(CityReplay *r)
 static CityStatus replay_fire(CityWorld *world, void *user, int64_t arg)
 {
     Replay *r = user;
+    if (arg < 0 || (uint64_t)arg >= r->n) /* only from a damaged checkpoint */
+        return city_world_fail(world, CITY_ERR_INVALID, "%s: no replayed command %lld (a damaged checkpoint?)", r->file,
+                               (long long)arg);
     const ReplayCommand *c = &r->commands[arg];
     if (city_command_apply(world, c->text) != CITY_OK) {
         char msg[CITY_ERROR_MAX];

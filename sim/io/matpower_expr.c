@@ -24,6 +24,7 @@ bool matpower_is_op(const Tok *t, const char *op)
 
 #define peek matpower_peek
 #define is_op matpower_is_op
+#define MATPOWER_DEPTH_MAX 200 /* expressions inside one another */
 
 void matpower_parse_name(P *p, char *out, size_t len)
 {
@@ -281,7 +282,7 @@ static Val *parse_power(P *p)
     return a;
 }
 
-static Val *parse_unary(P *p)
+static Val *parse_unary_op(P *p)
 {
     Tok *t = peek(p);
     if (is_op(t, "-") || is_op(t, "+") || is_op(t, "~")) {
@@ -296,6 +297,19 @@ static Val *parse_unary(P *p)
         return o;
     }
     return parse_power(p);
+}
+
+/* Every nesting (parentheses, brackets, arguments, signs, powers) passes
+ * here: a bound on the depth keeps a hostile case off the end of the stack. */
+static Val *parse_unary(P *p)
+{
+    if (p->depth >= MATPOWER_DEPTH_MAX)
+        return matpower_fail(p, peek(p)->line, "expression nested more than %d deep; simplify it", MATPOWER_DEPTH_MAX),
+               NULL;
+    p->depth++;
+    Val *v = parse_unary_op(p);
+    p->depth--;
+    return v;
 }
 
 static Val *parse_term(P *p)

@@ -60,6 +60,7 @@ typedef struct P {
     Val **temps;      /* values to free at the end of the statement */
     int32_t n_temps, cap_temps;
     int base_line;
+    int depth; /* expressions open inside one another (bounded: the parser recurses) */
 } P;
 
 /* matpower_lex.c */

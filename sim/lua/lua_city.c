@@ -413,6 +413,9 @@ CityStatus city_lua_fire_callback(CityWorld *world, void *user, int64_t arg)
 {
     CityScenario *sc = user;
     lua_State *L = sc->L;
+    if (arg < 0 || (uint64_t)arg >= sc->n_callbacks) /* only from a damaged checkpoint */
+        return city_world_fail(world, CITY_ERR_INVALID, "no callback %lld to fire (a damaged checkpoint?)",
+                               (long long)arg);
     CityCallback *cb = &sc->callbacks[arg];
     if (cb->cancelled) {
         release_callback(sc, (size_t)arg);

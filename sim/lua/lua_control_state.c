@@ -236,7 +236,8 @@ static void load_table(CtlWalk *w, int t, int depth)
     }
     const int64_t n = city_state_get_i64(w->in);
     for (int64_t i = 0; i < n && !w->in->bad; i++) {
-        if (!load_value(w, 0, depth + 1)) { /* a key */
+        if (!load_value(w, 0, depth + 1) || lua_isnil(L, -1) ||
+            (lua_type(L, -1) == LUA_TNUMBER && lua_tonumber(L, -1) != lua_tonumber(L, -1))) { /* a key: not nil, NaN */
             city_state_fail(w->in, "%s: damaged controller state (table key)", w->where);
             break;
         }
@@ -407,10 +408,34 @@ static bool control_lua_save(lua_State *L, int first, int last, CityStateWriter 
     return ok;
 }
 
+/* The load under lua_pcall (arguments: the walk, then the roots): bytes
+ * from a damaged or hostile file must not raise a Lua error where nothing
+ * catches it (the default panic aborts the process). */
+static int load_protected(lua_State *L)
+{
+    CtlWalk *w = lua_touserdata(L, 1);
+    lua_pushboolean(L, walk(w, 2, lua_gettop(L)));
+    return 1;
+}
+
 static bool control_lua_load(lua_State *L, int first, int last, CityStateReader *in)
 {
     CtlWalk w = {.L = L, .in = in, .err = NULL, .where = ""};
-    return walk(&w, first, last);
+    if (!lua_checkstack(L, last - first + 3))
+        return city_state_fail(in, "controller state: out of Lua stack");
+    lua_pushcfunction(L, load_protected);
+    lua_pushlightuserdata(L, &w);
+    for (int i = first; i <= last; i++)
+        lua_pushvalue(L, i);
+    if (lua_pcall(L, last - first + 2, 1, 0) != LUA_OK) {
+        city_state_fail(in, "%s: damaged controller state (%s)", w.where,
+                        lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "error");
+        lua_pop(L, 1);
+        return false;
+    }
+    const bool ok = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return ok;
 }
 
 /* Pushes the functions whose upvalues hold the controller's data: init,

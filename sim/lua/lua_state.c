@@ -537,6 +537,10 @@ static void load_callbacks(Walk *w)
     lua_State *L = w->L;
     uint64_t n_top = city_state_get_u64(w->in), n = city_state_get_u64(w->in);
     uint64_t free_head = city_state_get_u64(w->in);
+    if (!w->in->bad && (free_head > n || !city_state_count_fits(w->in, n, 34))) { /* 34 bytes a callback at least */
+        lua_walk_fail(w, "damaged callback list in the checkpoint");
+        return;
+    }
     if (!w->in->bad && (n_top != sc->n_top_callbacks || sc->n_callbacks != n_top || n < n_top)) {
         lua_walk_fail(w, "the scenario's top level registers other callbacks than the saved run's; was it edited?");
         return;
@@ -551,6 +555,11 @@ static void load_callbacks(Walk *w)
         int64_t period = city_state_get_i64(w->in);
         char *name = city_state_get_str(w->in);
         uint64_t generation = city_state_get_u64(w->in), next_free = city_state_get_u64(w->in);
+        if (!w->in->bad && (next_free > n || kind > CITY_CB_SERIES)) { /* links are index + 1 */
+            free(name);
+            lua_walk_fail(w, "damaged callback list in the checkpoint");
+            return;
+        }
         CityCallback *cb = &sc->callbacks[i];
         bool top = flags & 2;
         if (i >= sc->n_callbacks) {
@@ -588,35 +597,53 @@ static void load_callbacks(Walk *w)
     }
 }
 
+/* The load proper, under lua_pcall (its argument: the walk): bytes from a
+ * damaged or hostile file must not raise a Lua error (a nil or NaN key, a
+ * memory error) where nothing catches it, as the default panic aborts. */
+static int load_protected(lua_State *L)
+{
+    Walk *w = lua_touserdata(L, 1);
+    CityStateReader *in = w->in;
+    CityScenario *sc = w->sc;
+    open_walk(w, sc, true);
+    w->where = "the scenario's state";
+    city_state_expect_tag(in, "LUA.");
+    if (!in->bad)
+        load_callbacks(w);
+    if (!in->bad)
+        load_globals(w);
+    if (!in->bad) {
+        lua_getfield(L, LUA_REGISTRYINDEX, "city.loaded");
+        lua_walk_load_value(w, lua_gettop(L));
+        lua_setfield(L, LUA_REGISTRYINDEX, "city.loaded");
+        lua_pop(L, 1);
+    }
+    if (!in->bad)
+        load_upvalues(w);
+    if (!in->bad)
+        lua_walk_load_closures(w);
+    if (!in->bad)
+        load_upvalues(w);
+    lua_Integer next = city_state_get_i64(in);
+    if (!in->bad) {
+        lua_pushinteger(L, next);
+        lua_setfield(L, LUA_REGISTRYINDEX, "city.names.next");
+    }
+    return 0;
+}
+
 CityStatus city_lua_state_load(CityScenario *sc, CityStateReader *in)
 {
     Walk w = {0};
     w.in = in;
-    int top = lua_gettop(sc->L);
-    open_walk(&w, sc, true);
+    w.sc = sc;
     w.where = "the scenario's state";
-    city_state_expect_tag(in, "LUA.");
-    if (!in->bad)
-        load_callbacks(&w);
-    if (!in->bad)
-        load_globals(&w);
-    if (!in->bad) {
-        lua_getfield(sc->L, LUA_REGISTRYINDEX, "city.loaded");
-        lua_walk_load_value(&w, lua_gettop(sc->L));
-        lua_setfield(sc->L, LUA_REGISTRYINDEX, "city.loaded");
-        lua_pop(sc->L, 1);
-    }
-    if (!in->bad)
-        load_upvalues(&w);
-    if (!in->bad)
-        lua_walk_load_closures(&w);
-    if (!in->bad)
-        load_upvalues(&w);
-    lua_Integer next = city_state_get_i64(in);
-    if (!in->bad) {
-        lua_pushinteger(sc->L, next);
-        lua_setfield(sc->L, LUA_REGISTRYINDEX, "city.names.next");
-    }
+    int top = lua_gettop(sc->L);
+    lua_pushcfunction(sc->L, load_protected);
+    lua_pushlightuserdata(sc->L, &w);
+    if (lua_pcall(sc->L, 1, 0, 0) != LUA_OK)
+        city_state_fail(in, "%s: damaged (%s)", w.where,
+                        lua_type(sc->L, -1) == LUA_TSTRING ? lua_tostring(sc->L, -1) : "error");
     lua_settop(sc->L, top);
     if (in->bad)
         return city_world_fail(sc->world, CITY_ERR_PARSE, "cannot restore the scenario's state: %s", in->error);

@@ -54,38 +54,15 @@ static void road_destroy(void *self)
     if (vh->name)
         for (uint32_t i = 0; i < vh->pool.used; i++)
             free(vh->name[i]);
-    free(vh->lane);
-    free(vh->pos);
-    free(vh->speed);
-    free(vh->next_speed);
-    free(vh->accel);
-    free(vh->vtype);
-    free(vh->route);
-    free(vh->route_pos);
-    free(vh->conn);
-    free(vh->via_pos);
-    free(vh->occ_link);
-    free(vh->occ_left_m);
-    free(vh->v0_factor);
+    free(vh->rec);
     free(vh->depart_s);
     free(vh->depart_delay_s);
-    free(vh->time_loss_s);
-    free(vh->dist_m);
-    free(vh->halt_s);
-    free(vh->wait_s);
-    free(vh->energy_kwh);
     free(vh->ev_start_kwh);
     free(vh->edge_enter_s);
-    free(vh->stops);
-    free(vh->flags);
     free(vh->name);
-    free(vh->lc_wait);
     free(vh->live);
     free(vh->live_pos);
     free(vh->good_key);
-    free(vh->good_lo);
-    free(vh->good_hi);
-    free(vh->lc_vmax_mps);
     city_pool_destroy(&vh->pool);
     if (road->lanes && road->net)
         for (int32_t i = 0; i < road->net->n_lanes; i++)
@@ -97,6 +74,8 @@ static void road_destroy(void *self)
     free(road->active_tmp);
     free(road->lane_closed);
     free(road->sense_count);
+    free(road->lane_n);
+    free(road->tls_shown);
     free(road->sense_halting);
     free(road->sense_detect_s);
     free(road->link_occupied);
@@ -143,11 +122,11 @@ static void road_hash(const CityWorld *world, const void *self, CityHash *h)
         for (int32_t i = 0; i < n; i++) {
             int32_t v = road_lane_at(road, l, i);
             city_hash_u64(h, (uint64_t)v);
-            city_hash_bytes(h, &vh->pos[v], sizeof(double));
-            city_hash_bytes(h, &vh->speed[v], sizeof(double));
-            city_hash_u64(h, (uint64_t)(int64_t)vh->route_pos[v]);
-            city_hash_u64(h, (uint64_t)(int64_t)vh->conn[v]);
-            city_hash_bytes(h, &vh->energy_kwh[v], sizeof(double));
+            city_hash_bytes(h, &vh->rec[v].pos, sizeof(double));
+            city_hash_bytes(h, &vh->rec[v].speed, sizeof(double));
+            city_hash_u64(h, (uint64_t)(int64_t)vh->rec[v].route_pos);
+            city_hash_u64(h, (uint64_t)(int64_t)vh->rec[v].conn);
+            city_hash_bytes(h, &vh->rec[v].energy_kwh, sizeof(double));
         }
     }
     city_hash_u64(h, road->stats.inserted);
@@ -193,6 +172,7 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
     city_pool_init(&road->veh.pool);
     int32_t nl = net->n_lanes, nk = net->n_links > 0 ? net->n_links : 1, ne = net->n_edges;
     road->lanes = calloc((size_t)nl + 1, sizeof *road->lanes);
+    road->lane_n = calloc((size_t)nl + 1, sizeof *road->lane_n);
     road->active = calloc((size_t)nl + 1, sizeof *road->active);
     road->active_pos = malloc(((size_t)nl + 1) * sizeof *road->active_pos);
     road->active_tmp = malloc(((size_t)nl + 1) * sizeof *road->active_tmp);
@@ -208,15 +188,19 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
     road->insert_block = calloc((size_t)ne + 1, sizeof *road->insert_block);
     road->merge_head = malloc(((size_t)nl + 1) * sizeof *road->merge_head);
     road->signals = road_signals_create(net);
+    road->tls_shown = malloc(((size_t)net->n_tls + 1) * sizeof *road->tls_shown);
     road->router = road_router_create(net);
     road->demand = road_demand_create();
-    if (!road->lanes || !road->active || !road->active_pos || !road->active_tmp || !road->lane_closed ||
-        !road->sense_count || !road->sense_halting || !road->sense_detect_s || !road->link_occupied ||
-        !road->link_eta || !road->link_eta_prev || !road->edge_stats || !road->edge_tt_s || !road->insert_block ||
-        !road->merge_head || !road->signals || !road->router || !road->demand) {
+    if (!road->lanes || !road->lane_n || !road->active || !road->active_pos || !road->active_tmp ||
+        !road->lane_closed || !road->sense_count || !road->sense_halting || !road->sense_detect_s ||
+        !road->link_occupied || !road->link_eta || !road->link_eta_prev || !road->edge_stats || !road->edge_tt_s ||
+        !road->insert_block || !road->merge_head || !road->signals || !road->tls_shown || !road->router ||
+        !road->demand) {
         road_destroy(road);
         return CITY_ERR_NOMEM;
     }
+    road->n_tls_shown = net->n_tls;
+    road_tls_shown_refresh(road);
     for (int32_t i = 0; i <= nl; i++) {
         road->active_pos[i] = -1;
         road->merge_head[i] = -1;
@@ -339,7 +323,8 @@ int32_t road_route_store(CityRoad *road, const char *id, const int32_t *edges, i
     }
     r->first = road->n_route_edges;
     r->count = n;
-    memcpy(road->route_edges + r->first, edges, (size_t)n * sizeof *edges);
+    if (n > 0) /* an empty route may come with no edge array yet */
+        memcpy(road->route_edges + r->first, edges, (size_t)n * sizeof *edges);
     road->n_route_edges += n;
     return road->n_routes++;
 }
@@ -509,25 +494,25 @@ double city_road_tls_phase_start_s(const CityRoad *road, int32_t tls)
 static void fill_view(const CityRoad *road, int32_t v, CityVehicleView *out)
 {
     const RoadVehicles *vh = &road->veh;
-    const RoadVType *t = &road->vtypes[vh->vtype[v]];
-    const RoadRoute *r = &road->routes[vh->route[v]];
+    const RoadVType *t = &road->vtypes[vh->rec[v].vtype];
+    const RoadRoute *r = &road->routes[vh->rec[v].route];
     out->id = (CityId){(uint32_t)v, vh->pool.gen[v]};
     out->name = vh->name[v];
-    out->vtype = vh->vtype[v];
+    out->vtype = vh->rec[v].vtype;
     out->vclass = t->def.vclass;
-    out->lane = vh->lane[v];
-    out->pos_m = vh->pos[v];
-    out->speed_mps = vh->speed[v];
-    out->accel_mps2 = vh->accel[v];
+    out->lane = vh->rec[v].lane;
+    out->pos_m = vh->rec[v].pos;
+    out->speed_mps = vh->rec[v].speed;
+    out->accel_mps2 = vh->rec[v].accel;
     out->length_m = t->def.length_m;
-    city_road_lane_point(road->net, vh->lane[v], vh->pos[v], &out->xy, &out->heading_rad);
-    out->route_pos = vh->route_pos[v];
+    city_road_lane_point(road->net, vh->rec[v].lane, vh->rec[v].pos, &out->xy, &out->heading_rad);
+    out->route_pos = vh->rec[v].route_pos;
     out->route_len = r->count;
     out->route = road->route_edges + r->first;
     out->depart_s = vh->depart_s[v];
-    out->energy_kwh = vh->energy_kwh[v];
-    out->halt_s = vh->halt_s[v];
-    out->next_lane = vh->conn[v] >= 0 ? road->net->conns[vh->conn[v]].to_lane : -1;
+    out->energy_kwh = vh->rec[v].energy_kwh;
+    out->halt_s = vh->rec[v].halt_s;
+    out->next_lane = vh->rec[v].conn >= 0 ? road->net->conns[vh->rec[v].conn].to_lane : -1;
 }
 
 size_t city_road_vehicle_count(const CityRoad *road)
@@ -555,6 +540,12 @@ bool city_road_vehicle_get(const CityRoad *road, CityId id, CityVehicleView *out
 bool city_road_lane_closed(const CityRoad *road, int32_t lane)
 {
     return lane >= 0 && lane < road->net->n_lanes && road->lane_closed[lane];
+}
+
+void road_tls_shown_refresh(CityRoad *road)
+{
+    for (int32_t t = 0; t < road->n_tls_shown; t++)
+        road->tls_shown[t] = road_signals_state(road->signals, t);
 }
 
 const char *city_road_tls_state(const CityRoad *road, int32_t tls)

@@ -21,7 +21,7 @@ static void arrivals_reset(CityRoad *road, int64_t tick)
 CityStatus road_arrival_record(CityRoad *road, int32_t v, double now_s)
 {
     RoadVehicles *vh = &road->veh;
-    const RoadVType *t = &road->vtypes[vh->vtype[v]];
+    const RoadVType *t = &road->vtypes[vh->rec[v].vtype];
     CITY_ASSERT(city_pool_valid(&vh->pool, (CityId){(uint32_t)v, vh->pool.gen[v]})); /* only a live vehicle arrives */
     arrivals_reset(road, city_world_tick(road->world));
     if (!city_array_grow((void **)&road->arrivals, &road->cap_arrivals, road->n_arrivals + 1, sizeof *road->arrivals))
@@ -31,13 +31,13 @@ CityStatus road_arrival_record(CityRoad *road, int32_t v, double now_s)
     a->key = city_id_pack((CityId){(uint32_t)v, vh->pool.gen[v]});
     a->name = vh->name[v]; /* the name moves here: the vehicle slot is freed next */
     vh->name[v] = NULL;
-    a->vtype = vh->vtype[v];
+    a->vtype = vh->rec[v].vtype;
     a->time_s = now_s;
-    city_road_lane_point(road->net, vh->lane[v], vh->pos[v], &a->xy, NULL);
-    a->energy_kwh = electric ? vh->energy_kwh[v] : 0.0;
+    city_road_lane_point(road->net, vh->rec[v].lane, vh->rec[v].pos, &a->xy, NULL);
+    a->energy_kwh = electric ? vh->rec[v].energy_kwh : 0.0;
     a->battery_kwh = electric ? t->def.battery_kwh : 0.0;
     a->start_kwh = electric ? vh->ev_start_kwh[v] : 0.0;
-    a->dist_m = vh->dist_m[v];
+    a->dist_m = vh->rec[v].dist_m;
     return CITY_OK;
 }
 

@@ -116,18 +116,18 @@ CityStatus road_ev_check_vtype(CityRoad *road, const CityVTypeDef *d)
 void road_ev_drive(CityRoad *road, int32_t v, double speed_mps, double accel_mps2, double disp_m, double dt_s)
 {
     RoadVehicles *vh = &road->veh;
-    const CityVTypeDef *d = &road->vtypes[vh->vtype[v]].def;
+    const CityVTypeDef *d = &road->vtypes[vh->rec[v].vtype].def;
     double spent_kwh =
         d->consumption_kwh_per_km > 0
             ? d->consumption_kwh_per_km * disp_m / 1000.0
             : city_vtype_ev_step_kwh(d, fmax(speed_mps - accel_mps2 * dt_s, 0.0), speed_mps, disp_m, dt_s);
-    double before = vh->energy_kwh[v];
+    double before = vh->rec[v].energy_kwh;
     double after = before - spent_kwh;
     if (after < 0.0)
         after = 0.0;
     if (after > d->battery_kwh) /* a full battery takes no more from the brakes */
         after = d->battery_kwh;
-    vh->energy_kwh[v] = after;
+    vh->rec[v].energy_kwh = after;
     road->stats.ev_used_kwh += before - after;
     road->stats.ev_dist_m += disp_m;
 }
@@ -144,14 +144,14 @@ void road_ev_depart(CityRoad *road, int32_t v, const CityVTypeDef *d)
         road->stats.ev_inserted++;
         road->stats.ev_start_kwh += kwh;
     }
-    vh->energy_kwh[v] = kwh;
+    vh->rec[v].energy_kwh = kwh;
     vh->ev_start_kwh[v] = kwh;
 }
 
 void road_ev_leave(CityRoad *road, int32_t v)
 {
-    if (road->vtypes[road->veh.vtype[v]].def.ev)
-        road->stats.ev_left_kwh += road->veh.energy_kwh[v];
+    if (road->vtypes[road->veh.rec[v].vtype].def.ev)
+        road->stats.ev_left_kwh += road->veh.rec[v].energy_kwh;
 }
 
 CityStatus city_road_set_default_mix(CityRoad *road, const int32_t *vtypes, const double *shares, int32_t n)

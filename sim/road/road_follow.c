@@ -12,10 +12,10 @@ static double merge_accel(const CityRoad *road, int32_t lane, int32_t v, const R
     double a = INFINITY;
     for (int32_t k = road->merge_head[lane]; k >= 0; k = road->merges[k].next) {
         const RoadMerge *m = &road->merges[k];
-        double s = m->back_m - road->veh.pos[v];
+        double s = m->back_m - road->veh.rec[v].pos;
         if (s <= 0.5 || s >= s_leader)
             continue;
-        double vv = road->veh.speed[v];
+        double vv = road->veh.rec[v].speed;
         if (vv * vv / (2.0 * s) > t->def.decel_mps2)
             continue; /* too close to stop for it: let it wait for the next one */
         a = road_min2(a, road_idm_accel(t, vv, v0, s, m->speed_mps));
@@ -31,8 +31,7 @@ static double merge_accel(const CityRoad *road, int32_t lane, int32_t v, const R
 static int32_t chain_conn(RoadStepCtx *x, int32_t v, int32_t lane, int32_t rp, double dist, double v_now)
 {
     const RoadVType *t = road_vtype_of(x->road, v);
-    if (rp + 1 >= x->road->routes[x->road->veh.route[v]].count ||
-        dist >= (v_now + t->def.accel_mps2 * x->dt_s) * x->dt_s)
+    if (rp + 1 >= x->road->veh.rec[v].route_n || dist >= (v_now + t->def.accel_mps2 * x->dt_s) * x->dt_s)
         return -1; /* it arrives on this lane, or does not reach the line in this step */
     int32_t ci = road_plan_conn_at(x->road, v, lane, rp);
     if (ci < 0 || !road_link_allowed(x, v, ci, dist, rp))
@@ -50,18 +49,18 @@ static double plan_front(RoadStepCtx *x, int32_t v, double a_free, double v0, bo
     const CityRoadNet *net = x->net;
     const RoadVehicles *vh = &road->veh;
     const RoadVType *t = road_vtype_of(road, v);
-    double v_now = vh->speed[v];
-    int32_t lane = vh->lane[v];
-    double dist = net->lanes[lane].length_m - vh->pos[v];
+    double v_now = vh->rec[v].speed;
+    int32_t lane = vh->rec[v].lane;
+    double dist = net->lanes[lane].length_m - vh->rec[v].pos;
     double horizon = v_now * v_now / (2.0 * t->def.decel_mps2) + v_now * t->def.tau_s + 2.0 * t->def.min_gap_m + 20.0;
     double a = a_free;
     double cap_disp = INFINITY; /* no farther than a line it may not cross in this step */
-    int32_t ci = vh->conn[v];
-    int32_t k = vh->via_pos[v]; /* -1: on the normal lane before the junction */
-    int route_n = road->routes[vh->route[v]].count;
-    bool last_edge = vh->route_pos[v] + 1 >= route_n;
-    int32_t rp = vh->route_pos[v]; /* route index of the edge whose end line is ahead */
-    int32_t cur = lane;            /* the lane dist ends at */
+    int32_t ci = vh->rec[v].conn;
+    int32_t k = vh->rec[v].via_pos; /* -1: on the normal lane before the junction */
+    int route_n = vh->rec[v].route_n;
+    bool last_edge = vh->rec[v].route_pos + 1 >= route_n;
+    int32_t rp = vh->rec[v].route_pos; /* route index of the edge whose end line is ahead */
+    int32_t cur = lane;                /* the lane dist ends at */
     *crossing = false;
     if (road_link_holds(road, v))
         return 0.0;
@@ -69,7 +68,7 @@ static double plan_front(RoadStepCtx *x, int32_t v, double a_free, double v0, bo
         int32_t next;
         if (k == -1) {
             if (ci < 0) {
-                if (!last_edge && !(vh->flags[v] & ROAD_VF_ABORT)) /* wrong lane: wait at the lane end for a gap */
+                if (!last_edge && !(vh->rec[v].flags & ROAD_VF_ABORT)) /* wrong lane: wait at the lane end for a gap */
                     a = road_min2(a, road_idm_accel(t, v_now, v0, dist - ROAD_STOP_LINE_M + t->def.min_gap_m, 0.0));
                 break;
             }
@@ -96,7 +95,7 @@ static double plan_front(RoadStepCtx *x, int32_t v, double a_free, double v0, bo
             }
         } else {
             /* k == -2: we are looking along the lane after the junction; its end is the next line */
-            int32_t nc = rp < vh->route_pos[v] + 2 ? chain_conn(x, v, cur, rp + 1, dist, v_now) : -1;
+            int32_t nc = rp < vh->rec[v].route_pos + 2 ? chain_conn(x, v, cur, rp + 1, dist, v_now) : -1;
             if (nc < 0) {
                 cap_disp = dist;
                 break;
@@ -117,8 +116,8 @@ static double plan_front(RoadStepCtx *x, int32_t v, double a_free, double v0, bo
         }
         if (n > 0) {
             int32_t u = road_lane_at(road, next, n - 1);
-            double s = dist + vh->pos[u] - road_vtype_of(road, u)->def.length_m;
-            a = road_min2(a, road_idm_accel(t, v_now, v0, s, vh->speed[u]));
+            double s = dist + vh->rec[u].pos - road_vtype_of(road, u)->def.length_m;
+            a = road_min2(a, road_idm_accel(t, v_now, v0, s, vh->rec[u].speed));
             double room = s - 0.01;
             if (room < cap_disp)
                 cap_disp = room;
@@ -149,13 +148,13 @@ static void plan_lane(RoadStepCtx *x, int32_t lane)
     for (int32_t i = 0; i < n; i++) {
         int32_t v = road_lane_at(road, lane, i);
         const RoadVType *t = road_vtype_of(road, v);
-        double v_now = vh->speed[v];
+        double v_now = vh->rec[v].speed;
         double v0 = road_desired_speed(road, v, lane);
         double vn;
         if (i > 0) {
             int32_t u = road_lane_at(road, lane, i - 1);
-            double s = vh->pos[u] - road_vtype_of(road, u)->def.length_m - vh->pos[v];
-            double a = road_idm_accel(t, v_now, v0, s, vh->speed[u]);
+            double s = vh->rec[u].pos - road_vtype_of(road, u)->def.length_m - vh->rec[v].pos;
+            double a = road_idm_accel(t, v_now, v0, s, vh->rec[u].speed);
             a = road_min2(a, merge_accel(road, lane, v, t, v0, s));
             vn = v_now + a * dt;
             if (vn < 0)
@@ -168,31 +167,33 @@ static void plan_lane(RoadStepCtx *x, int32_t lane)
             double a_free =
                 road_min2(road_idm_accel(t, v_now, v0, INFINITY, 0.0), merge_accel(road, lane, v, t, v0, INFINITY));
             vn = plan_front(x, v, a_free, v0, &crossing);
-            int32_t ci = vh->conn[v];
-            if (vh->via_pos[v] < 0 && ci >= 0) {
-                double dist = lane_len - vh->pos[v];
+            int32_t ci = vh->rec[v].conn;
+            if (vh->rec[v].via_pos < 0 && ci >= 0) {
+                double dist = lane_len - vh->rec[v].pos;
                 /* a vehicle standing at a line it may not pass announces nothing:
                  * yielding to it would only wait for each other */
                 if (dist < ROAD_APPROACH_M && (crossing || v_now > ROAD_HALT_MPS)) {
                     double eta = road_time_to_cover(dist, v_now, t->def.accel_mps2, v0);
                     road_announce(road, x->net->conns[ci].link, x->now_s + eta);
                 }
-                if (crossing && vh->pos[v] + vn * dt >= lane_len)
+                if (crossing && vh->rec[v].pos + vn * dt >= lane_len)
                     x->cand[x->n_cand++] = v;
             }
         }
-        if (vn > vh->lc_vmax_mps[v]) { /* dropping behind a vehicle on the lane it must change to */
+        if (vn > vh->rec[v].lc_vmax_mps) { /* dropping behind a vehicle on the lane it must change to */
             double floor = v_now - road_vtype_of(road, v)->def.decel_mps2 * dt;
-            vn = road_max2(road_max2(vh->lc_vmax_mps[v], floor), 0.0);
+            vn = road_max2(road_max2(vh->rec[v].lc_vmax_mps, floor), 0.0);
         }
-        vh->lc_vmax_mps[v] = INFINITY;
-        vh->next_speed[v] = vn;
+        vh->rec[v].lc_vmax_mps = INFINITY;
+        vh->rec[v].next_speed = vn;
     }
 }
 
 void road_plan_lanes(RoadStepCtx *x)
 {
     x->n_cand = 0;
-    for (int32_t a = 0; a < x->road->n_active; a++)
+    for (int32_t a = 0; a < x->road->n_active; a++) {
+        road_prefetch_active(x->road, a);
         plan_lane(x, x->road->active[a]);
+    }
 }

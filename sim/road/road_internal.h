@@ -1,7 +1,8 @@
 /* The road subsystem's state, shared by its files (internal to sim/road).
  *
- * Vehicles live in structure-of-arrays indexed by their pool index (stable
- * for a vehicle's life). Each lane keeps the vehicles on it ordered front
+ * Vehicles live in arrays indexed by their pool index (stable for a
+ * vehicle's life): what the step uses in one record per vehicle
+ * (RoadVehRec), the rest one array per field. Each lane keeps the vehicles on it ordered front
  * first, so a vehicle's leader is the entry before it, and the step walks
  * only lanes that carry vehicles: cost grows with what moves, not with the
  * size of the map. */
@@ -44,41 +45,54 @@ typedef struct RoadPending {
     uint64_t seq;      /* arrival order in the queue */
 } RoadPending;
 
+/* What the step reads and writes of one vehicle, in one record of two
+ * cache lines (the first: what car following, junction admission and
+ * sensing read; the second: what movement accounts). The step visits
+ * vehicles in lane order, unrelated to their indices: one record costs two
+ * cache misses where one array per field cost one per field, so the cost of
+ * an update stays that of a small city when the map outgrows the caches. */
+typedef struct RoadVehRec {
+    double pos;              /* front bumper along the lane (m) */
+    double speed;            /* m/s at the start of the step */
+    double next_speed;       /* m/s chosen for this step */
+    double halt_s;           /* continuous standing time */
+    int32_t lane;            /* current lane */
+    int32_t conn;            /* connection planned at the end of the current edge, or being crossed; -1 none */
+    int32_t route;           /* route index */
+    int32_t route_pos;       /* index of the current (or last normal) edge in the route */
+    int32_t occ_link;        /* junction link held until the tail clears it; -1 */
+    int32_t vtype;           /* index in road->vtypes */
+    float lc_vmax_mps;       /* this step's speed cap to drop behind a vehicle on the lane it must change to */
+    int8_t via_pos;          /* index in conn's via chain while inside a junction; -1 on a normal lane */
+    uint8_t flags;           /* ROAD_VF_* */
+    int8_t good_lo, good_hi; /* cached lanes of the current edge leading to the next route edge */
+    /* second cache line */
+    double occ_left_m; /* distance still to drive before releasing occ_link */
+    double v0_factor;  /* desired speed = factor * lane limit (capped by type max) */
+    double dist_m;     /* distance driven */
+    double time_loss_s;
+    double wait_s;     /* total standing time */
+    double energy_kwh; /* EV battery content */
+    float accel;       /* last acceleration (m/s^2) */
+    int32_t stops;     /* moving -> standing transitions */
+    int32_t lc_wait;   /* ticks until the next lane-change evaluation */
+    int32_t route_n;   /* edges in its route (road->routes[route].count) */
+} RoadVehRec;
+_Static_assert(sizeof(RoadVehRec) == 128, "a vehicle record is two cache lines");
+
 typedef struct RoadVehicles {
     CityPool pool;
     uint32_t cap;
     /* per pool index */
-    int32_t *lane;      /* current lane */
-    double *pos;        /* front bumper along the lane (m) */
-    double *speed;      /* m/s at the start of the step */
-    double *next_speed; /* m/s chosen for this step */
-    float *accel;       /* last acceleration (m/s^2) */
-    int32_t *vtype;
-    int32_t *route;         /* route index */
-    int32_t *route_pos;     /* index of the current (or last normal) edge in the route */
-    int32_t *conn;          /* connection planned at the end of the current edge, or being crossed; -1 none */
-    int8_t *via_pos;        /* index in conn's via chain while inside a junction; -1 on a normal lane */
-    int32_t *occ_link;      /* junction link held until the tail clears it; -1 */
-    double *occ_left_m;     /* distance still to drive before releasing occ_link */
-    double *v0_factor;      /* desired speed = factor * lane limit (capped by type max) */
+    RoadVehRec *rec;        /* the step's fields (64-byte aligned) */
     double *depart_s;       /* when it got on the road */
     double *depart_delay_s; /* how long it waited for room after its scheduled departure */
-    double *time_loss_s;
-    double *dist_m;       /* distance driven */
-    double *halt_s;       /* continuous standing time */
-    double *wait_s;       /* total standing time */
-    double *energy_kwh;   /* EV battery content */
-    double *ev_start_kwh; /* EV battery content when it set off */
-    double *edge_enter_s; /* when it entered the current edge */
-    int32_t *stops;       /* moving -> standing transitions */
-    uint8_t *flags;       /* ROAD_VF_* */
+    double *ev_start_kwh;   /* EV battery content when it set off */
+    double *edge_enter_s;   /* when it entered the current edge */
     char **name;
-    int32_t *lc_wait;          /* ticks until the next lane-change evaluation */
-    uint64_t *good_key;        /* (route, route_pos, closure epoch) the cached good lanes were computed for */
-    int8_t *good_lo, *good_hi; /* cached lanes of the current edge leading to the next route edge */
-    float *lc_vmax_mps;        /* this step's speed cap to drop behind a vehicle on the lane it must change to */
-    int32_t *live;             /* dense list of live pool indices (slot order of the readers) */
-    int32_t *live_pos;         /* pool index -> position in live */
+    uint64_t *good_key; /* (route, route_pos, closure epoch) the cached good lanes were computed for */
+    int32_t *live;      /* dense list of live pool indices (slot order of the readers) */
+    int32_t *live_pos;  /* pool index -> position in live */
     uint32_t n_live;
 } RoadVehicles;
 
@@ -123,6 +137,9 @@ struct CityRoad {
     CityRoadOptions opt;
     CityRng *rng; /* the "road" stream */
     RoadSignals *signals;
+    const char **tls_shown; /* per light of the net at creation: what it shows now (the strings stay put; a restore
+                               replaces them and road_tls_shown_refresh follows) */
+    int32_t n_tls_shown;
     RoadRouter *router;
     RoadDemand *demand;
     struct {
@@ -144,6 +161,7 @@ struct CityRoad {
 
     RoadVehicles veh;
     RoadLaneQ *lanes; /* per net lane */
+    int32_t *lane_n;  /* per net lane: vehicles on it (lanes[l].n), for what reads only counts: 16 lanes a cache line */
     int32_t *active;  /* lanes with vehicles (in activation order) */
     int32_t n_active, cap_active;
     int32_t *active_pos;     /* lane -> position in active, -1 */
@@ -208,6 +226,8 @@ struct CityRoad {
 };
 
 /* road.c */
+/* Points road->tls_shown at the lights' state strings (creation, restore). */
+void road_tls_shown_refresh(CityRoad *road);
 int32_t road_route_store(CityRoad *road, const char *id, const int32_t *edges, int32_t n);
 CityStatus road_fail(CityRoad *road, CityStatus status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -218,13 +238,44 @@ void road_lane_remove(CityRoad *road, int32_t lane, int32_t v);
 void road_lane_pop_front(CityRoad *road, int32_t lane);
 static inline int32_t road_lane_count(const CityRoad *road, int32_t lane)
 {
-    return road->lanes[lane].n;
+    return road->lane_n[lane];
 }
 static inline int32_t road_lane_at(const CityRoad *road, int32_t lane, int32_t i)
 {
     return road->lanes[lane].v[road->lanes[lane].head + i];
 }
 void road_lanes_compact_active(CityRoad *road);
+/* A hint to fetch the cache line at p. GCC's dead-code elimination drops
+ * a __builtin_prefetch that sits alone in a branch (GCC 12), so on x86 it
+ * is an instruction the compiler must keep. */
+static inline void road_prefetch(const void *p)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __asm__ volatile("prefetcht0 %0" : : "m"(*(const char *)p));
+#else
+    __builtin_prefetch(p);
+#endif
+}
+
+/* Asks the memory for what a pass over the active lanes reads a few lanes
+ * ahead of lane active[a]: that lane's queue record, and the records of
+ * the first vehicles of a lane nearer by. Call at the top of each lane of
+ * such a pass. Behaviour is unchanged; on a map whose vehicles outgrow
+ * the caches the misses then overlap instead of coming one by one. */
+static inline void road_prefetch_active(const CityRoad *road, int32_t a)
+{
+    if (a + 8 < road->n_active)
+        road_prefetch(&road->lanes[road->active[a + 8]]);
+    if (a + 4 < road->n_active) {
+        const RoadLaneQ *q = &road->lanes[road->active[a + 4]];
+        int32_t n = q->n < 4 ? q->n : 4;
+        for (int32_t i = 0; i < n; i++) {
+            const char *r = (const char *)&road->veh.rec[q->v[q->head + i]];
+            road_prefetch(r);
+            road_prefetch(r + 64);
+        }
+    }
+}
 
 /* road_vehicles.c: storage, insertion, arrival */
 CityStatus road_vehicles_reserve(CityRoad *road, uint32_t n);
@@ -244,8 +295,8 @@ int32_t road_plan_conn_at(const CityRoad *road, int32_t v, int32_t lane, int32_t
 bool road_good_lanes(CityRoad *road, int32_t v, int32_t edge, int32_t *lo, int32_t *hi);
 static inline double road_desired_speed(const CityRoad *road, int32_t v, int32_t lane)
 {
-    double limit = road->net->lanes[lane].speed_mps * road->veh.v0_factor[v];
-    double vmax = road->vtypes[road->veh.vtype[v]].def.max_speed_mps;
+    double limit = road->net->lanes[lane].speed_mps * road->veh.rec[v].v0_factor;
+    double vmax = road->vtypes[road->veh.rec[v].vtype].def.max_speed_mps;
     return limit < vmax ? limit : vmax;
 }
 

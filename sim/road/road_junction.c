@@ -27,13 +27,13 @@ static bool short_exit_passable(const CityRoad *road, int32_t v, const CityConne
         int32_t n = road_lane_count(road, lane);
         if (n > 0) {
             int32_t u = road_lane_at(road, lane, n - 1);
-            return space + vh->pos[u] - road_vtype_of(road, u)->def.length_m >= need;
+            return space + vh->rec[u].pos - road_vtype_of(road, u)->def.length_m >= need;
         }
         space += net->lanes[lane].length_m;
         if (space >= need)
             return true;
         rp++;
-        if (road->routes[vh->route[v]].count <= rp + 1)
+        if (vh->rec[v].route_n <= rp + 1)
             return true; /* it arrives on this lane */
         int32_t next = road_plan_conn_at(road, v, lane, rp);
         if (next < 0) /* it changes lanes on this short edge first */
@@ -68,12 +68,12 @@ static bool exit_has_room(const CityRoad *road, int32_t v, const CityConnection 
         }
     }
     int32_t n = road_lane_count(road, c->to_lane);
-    if (net->lanes[c->to_lane].length_m < need && road->routes[vh->route[v]].count > rp + 2)
+    if (net->lanes[c->to_lane].length_m < need && vh->rec[v].route_n > rp + 2)
         return n == 0 && short_exit_passable(road, v, c, rp, need);
     if (n == 0)
         return true;
     int32_t u = road_lane_at(road, c->to_lane, n - 1);
-    return vh->pos[u] - road_vtype_of(road, u)->def.length_m >= need || vh->speed[u] > 2.0;
+    return vh->rec[u].pos - road_vtype_of(road, u)->def.length_m >= need || vh->rec[u].speed > 2.0;
 }
 
 /* A link blocked by a coupling (a person on or stepping onto a crossing
@@ -103,9 +103,9 @@ CityStatus city_road_link_set_blocked(CityRoad *road, int32_t link, bool blocked
 bool road_link_holds(const CityRoad *road, int32_t v)
 {
     const RoadVehicles *vh = &road->veh;
-    if (!road->link_blocked || vh->via_pos[v] < 0 || vh->conn[v] < 0 || vh->speed[v] > 1.0)
+    if (!road->link_blocked || vh->rec[v].via_pos < 0 || vh->rec[v].conn < 0 || vh->rec[v].speed > 1.0)
         return false;
-    int32_t link = road->net->conns[vh->conn[v]].link;
+    int32_t link = road->net->conns[vh->rec[v].conn].link;
     return link >= 0 && road->link_blocked[link];
 }
 
@@ -125,8 +125,8 @@ bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist,
     if (road->lane_closed[c->to_lane] || !exit_has_room(road, v, c, rp))
         return false;
     bool minor;
-    double v_now = vh->speed[v];
-    bool pulled_in = (vh->flags[v] & ROAD_VF_PULLED_IN) != 0;
+    double v_now = vh->rec[v].speed;
+    bool pulled_in = (vh->rec[v].flags & ROAD_VF_PULLED_IN) != 0;
     char state = road_link_state(road, c);
     /* an emergency vehicle on duty treats red and yellow as a give-way
      * sign: it crosses when no vehicle on any crossing path is due */
@@ -151,7 +151,7 @@ bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist,
         break;
     case 's':
     case 'w':
-        if (!(vh->flags[v] & ROAD_VF_STOPPED_AT_LINE))
+        if (!(vh->rec[v].flags & ROAD_VF_STOPPED_AT_LINE))
             return false;
         minor = true;
         break;
@@ -178,7 +178,7 @@ bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist,
      * to all but the shortest after ROAD_TIME_TO_IMPATIENCE_S; and once
      * half impatient it merges behind a vehicle crossing into the same
      * lane instead of waiting for the junction to be empty */
-    double impatience = road_min2(1.0, vh->halt_s[v] / ROAD_TIME_TO_IMPATIENCE_S);
+    double impatience = road_min2(1.0, vh->rec[v].halt_s / ROAD_TIME_TO_IMPATIENCE_S);
     for (int32_t w = 0; w < lk->mask_words; w++)
         for (uint64_t m = foes[w]; m; m &= m - 1) {
             int32_t j = base + w * 64 + __builtin_ctzll(m);
@@ -192,7 +192,7 @@ bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist,
     double t_clear =
         road_time_to_cover(dist + road_via_length(net, c) + t->def.length_m, v_now, t->def.accel_mps2, vmax);
     double limit = x->now_s + road_max2(0.5, (t_clear + ROAD_YIELD_MARGIN_S) * (1.0 - impatience));
-    bool impatient = vh->halt_s[v] > ROAD_IMPATIENCE_S;
+    bool impatient = vh->rec[v].halt_s > ROAD_IMPATIENCE_S;
     const uint64_t *resp = yield_all ? foes : city_road_link_response(net, c->link);
     for (int32_t w = 0; w < lk->mask_words; w++)
         for (uint64_t m = resp[w]; m; m &= m - 1) {
@@ -229,10 +229,10 @@ void road_grant_junctions(RoadStepCtx *x)
     /* fixed order: by link (then vehicle index) */
     for (int32_t i = 1; i < x->n_cand; i++) {
         int32_t v = x->cand[i], j = i;
-        int32_t lv = net->conns[vh->conn[v]].link;
+        int32_t lv = net->conns[vh->rec[v].conn].link;
         while (j > 0) {
             int32_t u = x->cand[j - 1];
-            int32_t lu = net->conns[vh->conn[u]].link;
+            int32_t lu = net->conns[vh->rec[u].conn].link;
             if (lu < lv || (lu == lv && u < v))
                 break;
             x->cand[j] = u;
@@ -242,23 +242,23 @@ void road_grant_junctions(RoadStepCtx *x)
     }
     for (int32_t i = 0; i < x->n_cand; i++) {
         int32_t v = x->cand[i];
-        int32_t ci = vh->conn[v];
+        int32_t ci = vh->rec[v].conn;
         const CityConnection *c = &net->conns[ci];
-        double dist = net->lanes[vh->lane[v]].length_m - vh->pos[v];
-        if (!road_link_allowed(x, v, ci, dist, vh->route_pos[v])) {
+        double dist = net->lanes[vh->rec[v].lane].length_m - vh->rec[v].pos;
+        if (!road_link_allowed(x, v, ci, dist, vh->rec[v].route_pos)) {
             /* a vehicle granted just before us took a crossing path: stop at the line */
             double vn = (dist - 0.01) / x->dt_s;
-            vh->next_speed[v] = vn > 0 ? vn : 0.0;
-            if (vh->speed[v] - vh->next_speed[v] > road_vtype_of(road, v)->def.emergency_decel_mps2 * x->dt_s)
+            vh->rec[v].next_speed = vn > 0 ? vn : 0.0;
+            if (vh->rec[v].speed - vh->rec[v].next_speed > road_vtype_of(road, v)->def.emergency_decel_mps2 * x->dt_s)
                 road->emergency_brakes++;
             continue;
         }
-        if (vh->occ_link[v] >= 0)
-            road->link_occupied[vh->occ_link[v]]--;
-        vh->occ_link[v] = c->link;
+        if (vh->rec[v].occ_link >= 0)
+            road->link_occupied[vh->rec[v].occ_link]--;
+        vh->rec[v].occ_link = c->link;
         if (c->link >= 0) {
             road->link_occupied[c->link]++;
-            vh->occ_left_m[v] = dist + road_via_length(net, c) + road_vtype_of(road, v)->def.length_m;
+            vh->rec[v].occ_left_m = dist + road_via_length(net, c) + road_vtype_of(road, v)->def.length_m;
         }
     }
 }

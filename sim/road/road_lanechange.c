@@ -13,7 +13,7 @@ static void neighbours(const CityRoad *road, int32_t lane, double pos, int32_t *
     int32_t lo = 0, hi = n; /* first index whose pos <= pos */
     while (lo < hi) {
         int32_t mid = (lo + hi) / 2;
-        if (road->veh.pos[road_lane_at(road, lane, mid)] > pos)
+        if (road->veh.rec[road_lane_at(road, lane, mid)].pos > pos)
             lo = mid + 1;
         else
             hi = mid;
@@ -28,9 +28,9 @@ static double accel_behind(const CityRoad *road, int32_t v, int32_t lead, double
     const RoadVType *t = road_vtype_of(road, v);
     double v0 = road_desired_speed(road, v, lane);
     if (lead < 0)
-        return road_idm_accel(t, vh->speed[v], v0, INFINITY, 0.0);
-    double s = vh->pos[lead] - road_vtype_of(road, lead)->def.length_m - pos_v;
-    return road_idm_accel(t, vh->speed[v], v0, s, vh->speed[lead]);
+        return road_idm_accel(t, vh->rec[v].speed, v0, INFINITY, 0.0);
+    double s = vh->rec[lead].pos - road_vtype_of(road, lead)->def.length_m - pos_v;
+    return road_idm_accel(t, vh->rec[v].speed, v0, s, vh->rec[lead].speed);
 }
 
 /* MOBIL (Kesting, Treiber, Helbing 2007) with a strategic urge: returns the
@@ -39,22 +39,23 @@ static double lane_change_gain(const CityRoad *road, int32_t v, int32_t cur, int
 {
     const RoadVehicles *vh = &road->veh;
     const RoadVType *t = road_vtype_of(road, v);
-    double pos = vh->pos[v], len = t->def.length_m;
+    double pos = vh->rec[v].pos, len = t->def.length_m;
     int32_t nl, nf;
     neighbours(road, target, pos, &nl, &nf);
-    if (nl >= 0 && vh->pos[nl] - road_vtype_of(road, nl)->def.length_m - pos < (urgent ? 0.5 : t->def.min_gap_m * 0.5))
+    if (nl >= 0 &&
+        vh->rec[nl].pos - road_vtype_of(road, nl)->def.length_m - pos < (urgent ? 0.5 : t->def.min_gap_m * 0.5))
         return -INFINITY;
-    if (nf >= 0 && pos - len - vh->pos[nf] < (urgent ? 0.5 : road_vtype_of(road, nf)->def.min_gap_m * 0.5))
+    if (nf >= 0 && pos - len - vh->rec[nf].pos < (urgent ? 0.5 : road_vtype_of(road, nf)->def.min_gap_m * 0.5))
         return -INFINITY;
     double b_safe = urgent ? road_vtype_of(road, v)->def.decel_mps2 * 1.5 : road_vtype_of(road, v)->def.decel_mps2;
     double an_new = 0.0, an_old = 0.0;
     if (nf >= 0) {
         const RoadVType *tf = road_vtype_of(road, nf);
-        double s = pos - len - vh->pos[nf];
-        an_new = road_idm_accel(tf, vh->speed[nf], road_desired_speed(road, nf, target), s, vh->speed[v]);
+        double s = pos - len - vh->rec[nf].pos;
+        an_new = road_idm_accel(tf, vh->rec[nf].speed, road_desired_speed(road, nf, target), s, vh->rec[v].speed);
         if (an_new < -b_safe)
             return -INFINITY;
-        an_old = accel_behind(road, nf, nl, vh->pos[nf], target);
+        an_old = accel_behind(road, nf, nl, vh->rec[nf].pos, target);
     }
     if (urgent)
         return INFINITY;
@@ -74,7 +75,7 @@ static double lane_change_gain(const CityRoad *road, int32_t v, int32_t cur, int
     double ac_old = accel_behind(road, v, ol, pos, cur);
     double ao_gain = 0.0;
     if (of >= 0)
-        ao_gain = accel_behind(road, of, ol, vh->pos[of], cur) - accel_behind(road, of, v, vh->pos[of], cur);
+        ao_gain = accel_behind(road, of, ol, vh->rec[of].pos, cur) - accel_behind(road, of, v, vh->rec[of].pos, cur);
     return ac_new - ac_old + t->def.lc_politeness * ((an_new - an_old) + ao_gain) - t->def.lc_threshold_mps2;
 }
 
@@ -85,7 +86,7 @@ static void miss_turn(CityRoad *road, int32_t v, int32_t lane)
 {
     const CityRoadNet *net = road->net;
     RoadVehicles *vh = &road->veh;
-    const RoadRoute *r = &road->routes[vh->route[v]];
+    const RoadRoute *r = &road->routes[vh->rec[v].route];
     int32_t dest = road->route_edges[r->first + r->count - 1];
     uint32_t vclass = road_vtype_of(road, v)->def.vclass;
     const CityLane *ln = &net->lanes[lane];
@@ -107,9 +108,10 @@ static void miss_turn(CityRoad *road, int32_t v, int32_t lane)
             int32_t nr = road_route_store(road, NULL, road->route_buf, got + 1);
             if (nr < 0)
                 return;
-            vh->route[v] = nr;
-            vh->route_pos[v] = 0;
-            vh->conn[v] = ln->out_first + k; /* the movement the new route was made from */
+            vh->rec[v].route = nr;
+            vh->rec[v].route_n = got + 1;
+            vh->rec[v].route_pos = 0;
+            vh->rec[v].conn = ln->out_first + k; /* the movement the new route was made from */
             road->missed_turns++;
             return;
         }
@@ -119,7 +121,7 @@ static void miss_turn(CityRoad *road, int32_t v, int32_t lane)
      * reported (never silently) */
     if (net->edges[ln->edge].lane_count > 1 && road->opt.time_to_teleport_s > 0)
         return;
-    vh->flags[v] |= ROAD_VF_ABORT;
+    vh->rec[v].flags |= ROAD_VF_ABORT;
     city_world_log(road->world, "warning", "vehicle %s cannot reach %s from lane %s; trip aborted", vh->name[v],
                    net->edges[dest].id, ln->id);
 }
@@ -131,8 +133,8 @@ static void add_merge(CityRoad *road, int32_t lane, int32_t v)
         return; /* without the request the vehicle only waits longer */
     RoadMerge *m = &road->merges[road->n_merges];
     m->lane = lane;
-    m->back_m = road->veh.pos[v] - road_vtype_of(road, v)->def.length_m;
-    m->speed_mps = road->veh.speed[v];
+    m->back_m = road->veh.rec[v].pos - road_vtype_of(road, v)->def.length_m;
+    m->speed_mps = road->veh.rec[v].speed;
     m->next = road->merge_head[lane];
     road->merge_head[lane] = road->n_merges++;
 }
@@ -144,11 +146,11 @@ static void drop_behind(CityRoad *road, int32_t target, int32_t v)
 {
     RoadVehicles *vh = &road->veh;
     int32_t nl, nf;
-    neighbours(road, target, vh->pos[v], &nl, &nf);
-    if (nl < 0 || vh->pos[nl] - road_vtype_of(road, nl)->def.length_m - vh->pos[v] >= 0.5)
+    neighbours(road, target, vh->rec[v].pos, &nl, &nf);
+    if (nl < 0 || vh->rec[nl].pos - road_vtype_of(road, nl)->def.length_m - vh->rec[v].pos >= 0.5)
         return;
-    float cap = (float)(vh->speed[nl] - 1.0);
-    vh->lc_vmax_mps[v] = cap > 0.0f ? cap : 0.0f;
+    float cap = (float)(vh->rec[nl].speed - 1.0);
+    vh->rec[v].lc_vmax_mps = cap > 0.0f ? cap : 0.0f;
 }
 
 void road_change_lanes(RoadStepCtx *x, int32_t period)
@@ -163,6 +165,7 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
     /* collect first: changes reorder lane queues */
     int32_t m = 0;
     for (int32_t a = 0; a < road->n_active; a++) {
+        road_prefetch_active(road, a);
         int32_t lane = road->active[a];
         if (net->edges[net->lanes[lane].edge].internal)
             continue;
@@ -170,20 +173,20 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
         for (int32_t i = 0; i < n; i++) {
             int32_t v = road_lane_at(road, lane, i);
             /* a vehicle on the wrong lane for its turn tries every step */
-            bool wrong = vh->conn[v] < 0 && vh->route_pos[v] + 1 < road->routes[vh->route[v]].count;
-            if (--vh->lc_wait[v] > 0 && !wrong)
+            bool wrong = vh->rec[v].conn < 0 && vh->rec[v].route_pos + 1 < vh->rec[v].route_n;
+            if (--vh->rec[v].lc_wait > 0 && !wrong)
                 continue;
-            vh->lc_wait[v] = period;
+            vh->rec[v].lc_wait = period;
             x->cand[m++] = v;
         }
     }
     for (int32_t i = 0; i < m; i++) {
         int32_t v = x->cand[i];
-        int32_t lane = vh->lane[v];
+        int32_t lane = vh->rec[v].lane;
         const CityLane *ln = &net->lanes[lane];
         const CityEdge *e = &net->edges[ln->edge];
-        bool wrong = vh->conn[v] < 0 && vh->route_pos[v] + 1 < road->routes[vh->route[v]].count;
-        if (wrong && vh->halt_s[v] > ROAD_MISSED_TURN_S && ln->length_m - vh->pos[v] < ROAD_STOP_LINE_M + 3.0) {
+        bool wrong = vh->rec[v].conn < 0 && vh->rec[v].route_pos + 1 < vh->rec[v].route_n;
+        if (wrong && vh->rec[v].halt_s > ROAD_MISSED_TURN_S && ln->length_m - vh->rec[v].pos < ROAD_STOP_LINE_M + 3.0) {
             miss_turn(road, v, lane);
             continue;
         }
@@ -191,7 +194,7 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
          * than the vehicle, left by joined junctions, is changed on at once:
          * some turns can only be reached that way) */
         if (e->lane_count < 2 ||
-            (vh->pos[v] < road_vtype_of(road, v)->def.length_m && ln->length_m >= ROAD_SHORT_LANE_M))
+            (vh->rec[v].pos < road_vtype_of(road, v)->def.length_m && ln->length_m >= ROAD_SHORT_LANE_M))
             continue;
         int32_t lo, hi;
         if (!road_good_lanes(road, v, ln->edge, &lo, &hi))
@@ -204,8 +207,8 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
          * holds back: an unhindered one makes no discretionary change
          * (it forgoes changes made only to let followers pass) */
         /* (its last acceleration tells: what its leader and the road ahead allowed) */
-        bool unhindered =
-            vh->accel[v] > accel_behind(road, v, -1, vh->pos[v], lane) - road_vtype_of(road, v)->def.lc_threshold_mps2;
+        bool unhindered = vh->rec[v].accel > accel_behind(road, v, -1, vh->rec[v].pos, lane) -
+                                                 road_vtype_of(road, v)->def.lc_threshold_mps2;
         for (int d = -1; d <= 1; d += 2) {
             int32_t ti = idx + d;
             if (ti < 0 || ti >= e->lane_count)
@@ -235,8 +238,8 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
             continue;
         }
         road_lane_remove(road, lane, v);
-        vh->lane[v] = best;
+        vh->rec[v].lane = best;
         road_lane_insert_sorted(road, best, v);
-        vh->conn[v] = road_plan_conn(road, v, best);
+        vh->rec[v].conn = road_plan_conn(road, v, best);
     }
 }

@@ -48,6 +48,7 @@ CityStatus road_lane_push_back(CityRoad *road, int32_t lane, int32_t v)
     if (lane_room(q) != CITY_OK)
         return CITY_ERR_NOMEM;
     q->v[q->head + q->n++] = v;
+    road->lane_n[lane] = q->n;
     activate(road, lane);
     return CITY_OK;
 }
@@ -57,16 +58,17 @@ CityStatus road_lane_insert_sorted(CityRoad *road, int32_t lane, int32_t v)
     RoadLaneQ *q = &road->lanes[lane];
     if (lane_room(q) != CITY_OK)
         return CITY_ERR_NOMEM;
-    const double *pos = road->veh.pos;
+    const RoadVehRec *rec = road->veh.rec;
     int32_t *a = q->v + q->head;
     int32_t i = q->n;
     /* front first: walk from the back while the one ahead is behind v
      * (ties: the newcomer goes behind) */
-    while (i > 0 && pos[a[i - 1]] < pos[v])
+    while (i > 0 && rec[a[i - 1]].pos < rec[v].pos)
         i--;
     memmove(a + i + 1, a + i, (size_t)(q->n - i) * sizeof *a);
     a[i] = v;
     q->n++;
+    road->lane_n[lane] = q->n;
     activate(road, lane);
     return CITY_OK;
 }
@@ -83,6 +85,7 @@ void road_lane_remove(CityRoad *road, int32_t lane, int32_t v)
             }
             memmove(a + i, a + i + 1, (size_t)(q->n - i - 1) * sizeof *a);
             q->n--;
+            road->lane_n[lane] = q->n;
             return;
         }
     }
@@ -93,6 +96,7 @@ void road_lane_pop_front(CityRoad *road, int32_t lane)
     RoadLaneQ *q = &road->lanes[lane];
     q->head++;
     q->n--;
+    road->lane_n[lane] = q->n;
     if (q->n == 0)
         q->head = 0;
 }
@@ -113,7 +117,7 @@ void road_lanes_compact_active(CityRoad *road)
     int32_t k = 0, k_sorted = 0;
     for (int32_t i = 0; i < road->n_active; i++) {
         int32_t lane = road->active[i];
-        if (road->lanes[lane].n > 0) {
+        if (road->lane_n[lane] > 0) {
             road->active[k++] = lane;
             k_sorted += i < road->n_active_sorted;
         } else { /* empty: the lights read it as such until a vehicle comes */

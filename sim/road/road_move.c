@@ -11,13 +11,13 @@ static bool grant_chained(RoadStepCtx *x, int32_t v, const CityConnection *c, in
 {
     CityRoad *road = x->road;
     RoadVehicles *vh = &road->veh;
-    if (c->link < 0 || !road_link_allowed(x, v, ci, 0.0, vh->route_pos[v]))
+    if (c->link < 0 || !road_link_allowed(x, v, ci, 0.0, vh->rec[v].route_pos))
         return false;
-    if (vh->occ_link[v] >= 0)
-        road->link_occupied[vh->occ_link[v]]--;
-    vh->occ_link[v] = c->link;
+    if (vh->rec[v].occ_link >= 0)
+        road->link_occupied[vh->rec[v].occ_link]--;
+    vh->rec[v].occ_link = c->link;
     road->link_occupied[c->link]++;
-    vh->occ_left_m[v] = road_via_length(x->net, c) + road_vtype_of(road, v)->def.length_m;
+    vh->rec[v].occ_left_m = road_via_length(x->net, c) + road_vtype_of(road, v)->def.length_m;
     return true;
 }
 
@@ -27,30 +27,30 @@ static CityStatus cross_lane_end(RoadStepCtx *x, int32_t v, bool *arrived)
     CityRoad *road = x->road;
     const CityRoadNet *net = x->net;
     RoadVehicles *vh = &road->veh;
-    int32_t lane = vh->lane[v];
+    int32_t lane = vh->rec[v].lane;
     double len = net->lanes[lane].length_m;
     *arrived = false;
-    int32_t k = vh->via_pos[v];
-    int32_t ci = vh->conn[v];
+    int32_t k = vh->rec[v].via_pos;
+    int32_t ci = vh->rec[v].conn;
     int32_t next;
-    if (k < 0 && (vh->flags[v] & ROAD_VF_ABORT)) {
+    if (k < 0 && (vh->rec[v].flags & ROAD_VF_ABORT)) {
         road_lane_pop_front(road, lane);
         *arrived = true;
         return road_leave(road, v, false);
     }
     if (k < 0) {
-        if (vh->route_pos[v] + 1 >= road->routes[vh->route[v]].count) {
+        if (vh->rec[v].route_pos + 1 >= vh->rec[v].route_n) {
             road_lane_pop_front(road, lane);
             *arrived = true;
             return road_leave(road, v, true);
         }
-        if (ci < 0 || (net->conns[ci].link >= 0 && vh->occ_link[v] != net->conns[ci].link &&
+        if (ci < 0 || (net->conns[ci].link >= 0 && vh->rec[v].occ_link != net->conns[ci].link &&
                        !grant_chained(x, v, &net->conns[ci], ci))) {
             /* not granted (a second line it planned to cross closed meanwhile): hold at the line */
-            vh->dist_m[v] -= vh->pos[v] - (len - 0.01);
-            vh->pos[v] = len - 0.01;
-            vh->speed[v] = 0.0;
-            vh->next_speed[v] = 0.0;
+            vh->rec[v].dist_m -= vh->rec[v].pos - (len - 0.01);
+            vh->rec[v].pos = len - 0.01;
+            vh->rec[v].speed = 0.0;
+            vh->rec[v].next_speed = 0.0;
             return CITY_OK;
         }
         const CityConnection *c = &net->conns[ci];
@@ -60,34 +60,34 @@ static CityStatus cross_lane_end(RoadStepCtx *x, int32_t v, bool *arrived)
         road->edge_stats[e].travel_s += tt;
         road->edge_tt_s[e] = 0.8 * road->edge_tt_s[e] + 0.2 * tt;
         next = c->via_count > 0 ? net->via[c->via_first] : c->to_lane;
-        vh->via_pos[v] = c->via_count > 0 ? 0 : -1;
+        vh->rec[v].via_pos = c->via_count > 0 ? 0 : -1;
     } else {
         const CityConnection *c = &net->conns[ci];
         if (k + 1 < c->via_count) {
             next = net->via[c->via_first + k + 1];
-            vh->via_pos[v] = (int8_t)(k + 1);
+            vh->rec[v].via_pos = (int8_t)(k + 1);
         } else {
             next = c->to_lane;
-            vh->via_pos[v] = -1;
+            vh->rec[v].via_pos = -1;
         }
     }
     road_lane_pop_front(road, lane);
-    vh->pos[v] -= len;
-    vh->lane[v] = next;
+    vh->rec[v].pos -= len;
+    vh->rec[v].lane = next;
     /* entering past the detector (lanes shorter than the detector offset
      * have theirs at the start, as SUMO places them): it sees the vehicle */
-    if (vh->pos[v] >= road_max2(0.0, net->lanes[next].length_m - road->opt.detector_offset_m))
+    if (vh->rec[v].pos >= road_max2(0.0, net->lanes[next].length_m - road->opt.detector_offset_m))
         road->sense_detect_s[next] = x->now_s + x->dt_s;
-    if (k < 0 && vh->occ_link[v] >= 0 && vh->occ_left_m[v] <= 0) { /* crossed the whole junction in this step */
-        road->link_occupied[vh->occ_link[v]]--;
-        vh->occ_link[v] = -1;
+    if (k < 0 && vh->rec[v].occ_link >= 0 && vh->rec[v].occ_left_m <= 0) { /* crossed the whole junction in this step */
+        road->link_occupied[vh->rec[v].occ_link]--;
+        vh->rec[v].occ_link = -1;
     }
-    if (vh->via_pos[v] < 0) { /* onto the next edge of the route */
-        vh->route_pos[v]++;
-        vh->flags[v] &= (uint8_t) ~(ROAD_VF_STOPPED_AT_LINE | ROAD_VF_PULLED_IN);
+    if (vh->rec[v].via_pos < 0) { /* onto the next edge of the route */
+        vh->rec[v].route_pos++;
+        vh->rec[v].flags &= (uint8_t) ~(ROAD_VF_STOPPED_AT_LINE | ROAD_VF_PULLED_IN);
         vh->edge_enter_s[v] = x->now_s + x->dt_s;
         road->edge_stats[net->lanes[next].edge].entered++;
-        vh->conn[v] = road_plan_conn(road, v, next);
+        vh->rec[v].conn = road_plan_conn(road, v, next);
     }
     return road_lane_insert_sorted(road, next, v);
 }
@@ -99,14 +99,14 @@ static CityStatus settle(RoadStepCtx *x, int32_t lane)
     RoadVehicles *vh = &x->road->veh;
     while (road_lane_count(x->road, lane) > 0) {
         int32_t v = road_lane_at(x->road, lane, 0);
-        if (vh->pos[v] < x->net->lanes[lane].length_m)
+        if (vh->rec[v].pos < x->net->lanes[lane].length_m)
             break;
         bool arrived;
         CityStatus st = cross_lane_end(x, v, &arrived);
         if (st != CITY_OK)
             return st;
-        if (!arrived && vh->lane[v] != lane) {
-            st = settle(x, vh->lane[v]);
+        if (!arrived && vh->rec[v].lane != lane) {
+            st = settle(x, vh->rec[v].lane);
             if (st != CITY_OK)
                 return st;
         }
@@ -124,6 +124,7 @@ CityStatus road_move_all(RoadStepCtx *x)
     double sum_speed = 0.0;
     uint64_t moved = 0;
     for (int32_t a = 0; a < road->n_active; a++) {
+        road_prefetch_active(road, a);
         int32_t lane = road->active[a];
         int32_t n = road_lane_count(road, lane);
         const CityLane *ln = &net->lanes[lane];
@@ -131,48 +132,48 @@ CityStatus road_move_all(RoadStepCtx *x)
         RoadEdgeStats *es = &road->edge_stats[ln->edge];
         for (int32_t i = 0; i < n; i++) {
             int32_t v = road_lane_at(road, lane, i);
-            double vn = vh->next_speed[v];
+            double vn = vh->rec[v].next_speed;
             double disp = vn * dt;
-            double old = vh->pos[v];
-            vh->accel[v] = (float)((vn - vh->speed[v]) / dt);
-            vh->speed[v] = vn;
-            vh->pos[v] = old + disp;
-            vh->dist_m[v] += disp;
+            double old = vh->rec[v].pos;
+            vh->rec[v].accel = (float)((vn - vh->rec[v].speed) / dt);
+            vh->rec[v].speed = vn;
+            vh->rec[v].pos = old + disp;
+            vh->rec[v].dist_m += disp;
             double v0 = road_desired_speed(road, v, lane);
             if (v0 > 0.01 && vn < v0)
-                vh->time_loss_s[v] += dt * (1.0 - vn / v0);
+                vh->rec[v].time_loss_s += dt * (1.0 - vn / v0);
             if (vn < ROAD_HALT_MPS) {
-                if (!(vh->flags[v] & ROAD_VF_HALTING)) {
-                    vh->flags[v] |= ROAD_VF_HALTING;
-                    vh->stops[v]++;
+                if (!(vh->rec[v].flags & ROAD_VF_HALTING)) {
+                    vh->rec[v].flags |= ROAD_VF_HALTING;
+                    vh->rec[v].stops++;
                 }
-                vh->halt_s[v] += dt;
-                vh->wait_s[v] += dt;
-                if (ln->length_m - vh->pos[v] < ROAD_STOP_LINE_M + 2.0 && i == 0 && vh->via_pos[v] < 0) {
-                    vh->flags[v] |= ROAD_VF_STOPPED_AT_LINE;
-                    if (vh->conn[v] >= 0 && road_link_state(road, &net->conns[vh->conn[v]]) == 'g')
-                        vh->flags[v] |= ROAD_VF_PULLED_IN;
+                vh->rec[v].halt_s += dt;
+                vh->rec[v].wait_s += dt;
+                if (ln->length_m - vh->rec[v].pos < ROAD_STOP_LINE_M + 2.0 && i == 0 && vh->rec[v].via_pos < 0) {
+                    vh->rec[v].flags |= ROAD_VF_STOPPED_AT_LINE;
+                    if (vh->rec[v].conn >= 0 && road_link_state(road, &net->conns[vh->rec[v].conn]) == 'g')
+                        vh->rec[v].flags |= ROAD_VF_PULLED_IN;
                 }
-                if (vh->halt_s[v] > road->opt.gridlock_time_s && !(vh->flags[v] & ROAD_VF_GRIDLOCK)) {
-                    vh->flags[v] |= ROAD_VF_GRIDLOCK;
+                if (vh->rec[v].halt_s > road->opt.gridlock_time_s && !(vh->rec[v].flags & ROAD_VF_GRIDLOCK)) {
+                    vh->rec[v].flags |= ROAD_VF_GRIDLOCK;
                     road->stats.gridlock_warnings++;
                     city_world_log(road->world, "warning", "vehicle %s has stood %.0f s on lane %s (gridlock?)",
-                                   vh->name[v], vh->halt_s[v], ln->id);
+                                   vh->name[v], vh->rec[v].halt_s, ln->id);
                 }
                 double tp = road->opt.time_to_teleport_s;
-                if (tp > 0 && vh->halt_s[v] > tp) {
+                if (tp > 0 && vh->rec[v].halt_s > tp) {
                     CityStatus st = road_teleport_mark(road, v);
                     if (st != CITY_OK)
                         return st;
                 }
             } else {
-                vh->flags[v] &= (uint8_t)~ROAD_VF_HALTING;
-                vh->halt_s[v] = 0.0;
+                vh->rec[v].flags &= (uint8_t)~ROAD_VF_HALTING;
+                vh->rec[v].halt_s = 0.0;
             }
-            if (vh->energy_kwh[v] > 0.0)
-                road_ev_drive(road, v, vn, vh->accel[v], disp, dt);
-            if (vh->occ_link[v] >= 0) {
-                vh->occ_left_m[v] -= disp;
+            if (vh->rec[v].energy_kwh > 0.0)
+                road_ev_drive(road, v, vn, vh->rec[v].accel, disp, dt);
+            if (vh->rec[v].occ_link >= 0) {
+                vh->rec[v].occ_left_m -= disp;
                 /* a vehicle standing past the junction with its tail still in it
                  * (exit lanes of a few decimetres in joined junctions) gives the
                  * junction back after a while, or queues around a block of such
@@ -180,14 +181,14 @@ CityStatus road_move_all(RoadStepCtx *x)
                 /* a vehicle that crosses its stop line in this step keeps the
                  * grant until cross_lane_end has moved it on (at long steps its
                  * displacement can exceed the whole junction) */
-                bool crossing_now = vh->via_pos[v] < 0 && vh->pos[v] >= ln->length_m;
-                if (!crossing_now &&
-                    (vh->occ_left_m[v] <= 0 || (vh->via_pos[v] < 0 && vh->halt_s[v] > ROAD_TAIL_RELEASE_S))) {
-                    road->link_occupied[vh->occ_link[v]]--;
-                    vh->occ_link[v] = -1;
+                bool crossing_now = vh->rec[v].via_pos < 0 && vh->rec[v].pos >= ln->length_m;
+                if (!crossing_now && (vh->rec[v].occ_left_m <= 0 ||
+                                      (vh->rec[v].via_pos < 0 && vh->rec[v].halt_s > ROAD_TAIL_RELEASE_S))) {
+                    road->link_occupied[vh->rec[v].occ_link]--;
+                    vh->rec[v].occ_link = -1;
                 }
             }
-            if (old < det_pos && vh->pos[v] >= det_pos)
+            if (old < det_pos && vh->rec[v].pos >= det_pos)
                 road->sense_detect_s[lane] = x->now_s + dt;
             es->sampled_s += dt;
             es->dist_m += disp;
@@ -201,6 +202,7 @@ CityStatus road_move_all(RoadStepCtx *x)
     /* lane ends: front vehicles past the end move on */
     int32_t n_active = road->n_active;
     for (int32_t a = 0; a < n_active; a++) {
+        road_prefetch_active(road, a);
         CityStatus st = settle(x, road->active[a]);
         if (st != CITY_OK)
             return st;

@@ -56,23 +56,23 @@ CityStatus road_record_trip(CityRoad *road, int32_t v, double now_s)
     const RoadVehicles *vh = &road->veh;
     double tt = now_s - vh->depart_s[v];
     road->stats.sum_travel_time_s += tt;
-    road->stats.sum_time_loss_s += vh->time_loss_s[v];
-    road->stats.sum_route_length_m += vh->dist_m[v];
+    road->stats.sum_time_loss_s += vh->rec[v].time_loss_s;
+    road->stats.sum_route_length_m += vh->rec[v].dist_m;
     if (!road->trips)
         return CITY_OK;
     char name[256];
     csv_field(name, sizeof name, vh->name[v]);
     char tname[256];
-    csv_field(tname, sizeof tname, road->vtypes[vh->vtype[v]].def.id);
+    csv_field(tname, sizeof tname, road->vtypes[vh->rec[v].vtype].def.id);
     char nums[256], *p = nums;
-    const double vals[] = {vh->depart_s[v],    vh->depart_delay_s[v], now_s, vh->dist_m[v], tt,
-                           vh->time_loss_s[v], vh->wait_s[v]};
+    const double vals[] = {vh->depart_s[v],        vh->depart_delay_s[v], now_s, vh->rec[v].dist_m, tt,
+                           vh->rec[v].time_loss_s, vh->rec[v].wait_s};
     for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
         p = put_fixed3(p, vals[i]);
         *p++ = ',';
     }
     *p = '\0';
-    return city_table_row(road->trips, "%s,%s,%s%d", name, tname, nums, (int)vh->stops[v]);
+    return city_table_row(road->trips, "%s,%s,%s%d", name, tname, nums, (int)vh->rec[v].stops);
 }
 
 /* Writes one row per edge that saw traffic since the last flush. */

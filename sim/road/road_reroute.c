@@ -14,10 +14,10 @@ CityStatus road_reroute_all(CityRoad *road)
         return CITY_ERR_NOMEM;
     for (uint32_t i = 0; i < vh->n_live; i++) {
         int32_t v = vh->live[i];
-        if (vh->via_pos[v] >= 0)
+        if (vh->rec[v].via_pos >= 0)
             continue;
-        const RoadRoute *r = &road->routes[vh->route[v]];
-        int32_t rp = vh->route_pos[v];
+        const RoadRoute *r = &road->routes[vh->rec[v].route];
+        int32_t rp = vh->rec[v].route_pos;
         if (rp + 2 >= r->count)
             continue;
         int32_t from = road->route_edges[r->first + rp], to = road->route_edges[r->first + r->count - 1];
@@ -31,9 +31,10 @@ CityStatus road_reroute_all(CityRoad *road)
         int32_t nr = road_route_store(road, NULL, road->route_buf, got);
         if (nr < 0)
             return CITY_ERR_NOMEM;
-        vh->route[v] = nr;
-        vh->route_pos[v] = 0;
-        vh->conn[v] = road_plan_conn(road, v, vh->lane[v]);
+        vh->rec[v].route = nr;
+        vh->rec[v].route_n = got;
+        vh->rec[v].route_pos = 0;
+        vh->rec[v].conn = road_plan_conn(road, v, vh->rec[v].lane);
     }
     return CITY_OK;
 }

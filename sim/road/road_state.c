@@ -5,6 +5,7 @@
  * estimates, vehicles waiting to enter, routes our router added, counters,
  * the lights and the demand. The network, vehicle types and the routes the
  * scenario declared come from its top level on restore. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,14 +15,42 @@
 #define PUT(arr, n) city_state_put_array(out, (arr), (size_t)(n), sizeof *(arr))
 #define GET(arr, n, what) city_state_get_array(in, (arr), (size_t)(n), sizeof *(arr), (what))
 
-/* The vehicle arrays, in one list so save and load cannot drift apart. */
-#define ROAD_VEH_ARRAYS(X)                                                                                             \
+/* The vehicle fields, in one list so save and load cannot drift apart;
+ * each is written as one array over the pool (a record's field gathered from
+ * every record), in the order of the arrays the records replaced. */
+#define ROAD_VEH_FIELDS(X, A)                                                                                          \
     X(lane)                                                                                                            \
-    X(pos)                                                                                                             \
-    X(speed)                                                                                                           \
-    X(next_speed) X(accel) X(vtype) X(route) X(route_pos) X(conn) X(via_pos) X(occ_link) X(occ_left_m) X(v0_factor)    \
-        X(depart_s) X(depart_delay_s) X(time_loss_s) X(dist_m) X(halt_s) X(wait_s) X(energy_kwh) X(ev_start_kwh) X(edge_enter_s)       \
-            X(stops) X(flags) X(lc_wait) X(live_pos) X(good_key) X(good_lo) X(good_hi) X(lc_vmax_mps)
+    X(pos) X(speed) X(next_speed) X(accel) X(vtype) X(route) X(route_pos) X(conn) X(via_pos) X(occ_link) X(occ_left_m) \
+        X(v0_factor) A(depart_s) A(depart_delay_s) X(time_loss_s) X(dist_m) X(halt_s) X(wait_s) X(energy_kwh)          \
+            A(ev_start_kwh) A(edge_enter_s) X(stops) X(flags) X(lc_wait) A(live_pos) A(good_key) X(good_lo) X(good_hi) \
+                X(lc_vmax_mps)
+
+/* One field of the vehicle records as an array of `used` elements of `size` bytes. */
+static void put_field(CityStateWriter *out, const RoadVehicles *vh, uint32_t used, size_t off, size_t size)
+{
+    unsigned char *buf = used ? malloc((size_t)used * size) : NULL;
+    if (used && !buf) {
+        city_state_put_array(out, NULL, 0, size); /* the restore then fails on the length */
+        return;
+    }
+    for (uint32_t i = 0; i < used; i++)
+        memcpy(buf + (size_t)i * size, (const unsigned char *)&vh->rec[i] + off, size);
+    city_state_put_array(out, buf, used, size);
+    free(buf);
+}
+
+static void get_field(CityStateReader *in, RoadVehicles *vh, uint32_t used, size_t off, size_t size, const char *what)
+{
+    unsigned char *buf = used ? malloc((size_t)used * size) : NULL;
+    if (used && !buf) {
+        city_state_fail(in, "road: out of memory restoring vehicles");
+        return;
+    }
+    city_state_get_array(in, buf, used, size, what);
+    for (uint32_t i = 0; i < used && !in->bad; i++)
+        memcpy((unsigned char *)&vh->rec[i] + off, buf + (size_t)i * size, size);
+    free(buf);
+}
 
 static bool live_index(const CityPool *pool, uint32_t i)
 {
@@ -37,8 +66,10 @@ static void save_vehicles(const CityRoad *road, CityStateWriter *out)
     PUT(pool->gen, used);
     PUT(pool->free_list, pool->free_count);
     city_state_put_u32(out, pool->live);
+#define SAVE_FIELD(f) put_field(out, vh, used, offsetof(RoadVehRec, f), sizeof vh->rec->f);
 #define SAVE_ONE(f) PUT(vh->f, used);
-    ROAD_VEH_ARRAYS(SAVE_ONE)
+    ROAD_VEH_FIELDS(SAVE_FIELD, SAVE_ONE)
+#undef SAVE_FIELD
 #undef SAVE_ONE
     PUT(vh->live, vh->n_live);
     for (uint32_t i = 0; i < used; i++)
@@ -72,8 +103,10 @@ static bool load_vehicles(CityRoad *road, CityStateReader *in)
     pool->free_count = (uint32_t)n_free;
     pool->used = used;
     pool->live = city_state_get_u32(in);
+#define LOAD_FIELD(f) get_field(in, vh, used, offsetof(RoadVehRec, f), sizeof vh->rec->f, "vehicle " #f);
 #define LOAD_ONE(f) GET(vh->f, used, "vehicle " #f);
-    ROAD_VEH_ARRAYS(LOAD_ONE)
+    ROAD_VEH_FIELDS(LOAD_FIELD, LOAD_ONE)
+#undef LOAD_FIELD
 #undef LOAD_ONE
     size_t n_live;
     int32_t *live = city_state_get_alloc(in, &n_live, sizeof *live);
@@ -139,6 +172,7 @@ static bool load_lanes(CityRoad *road, CityStateReader *in)
         }
         q->head = 0;
         get_grow(in, (void **)&q->v, &q->n, &q->cap, sizeof *q->v);
+        road->lane_n[l] = q->n;
     }
     size_t n_active; /* into the array as created: its capacity is the lane count */
     int32_t *active = city_state_get_alloc(in, &n_active, sizeof *active);
@@ -238,8 +272,13 @@ static bool load_routes(CityRoad *road, CityStateReader *in)
         char *id = city_state_get_str(in);
         size_t count;
         int32_t *edges = city_state_get_alloc(in, &count, sizeof *edges);
-        if (!in->bad && (int64_t)i >= road->n_routes &&
-            road_route_store(road, id, edges ? edges : (int32_t[]){0}, (int32_t)count) < 0)
+        bool valid = count <= INT32_MAX;
+        for (size_t k = 0; valid && k < count; k++)
+            valid = edges[k] >= 0 && edges[k] < road->net->n_edges;
+        if (!in->bad && !valid)
+            city_state_fail(in, "road: damaged route %llu in the checkpoint", (unsigned long long)i);
+        else if (!in->bad && (int64_t)i >= road->n_routes &&
+                 road_route_store(road, id, edges ? edges : (int32_t[]){0}, (int32_t)count) < 0)
             city_state_fail(in, "road: out of memory restoring routes");
         else if (!in->bad && (int64_t)i < road->n_routes &&
                  ((size_t)road->routes[i].count != count ||
@@ -256,7 +295,8 @@ static bool load_lists(CityRoad *road, CityStateReader *in)
 {
     uint64_t n = city_state_get_u64(in);
     road_arrivals_free(road);
-    if (in->bad || n > INT32_MAX ||
+    /* each: a name (8 bytes or more) and an array of one (16 and more) */
+    if (in->bad || n > INT32_MAX || !city_state_count_fits(in, n, 24) ||
         !city_array_grow((void **)&road->arrivals, &road->cap_arrivals, (int32_t)n, sizeof *road->arrivals))
         return city_state_fail(in, "road: damaged arrivals");
     for (uint64_t i = 0; i < n && !in->bad; i++) {
@@ -267,7 +307,7 @@ static bool load_lists(CityRoad *road, CityStateReader *in)
     }
     road->arrivals_tick = city_state_get_i64(in);
     n = city_state_get_u64(in);
-    if (in->bad || n > INT32_MAX || road->n_pending != 0 ||
+    if (in->bad || n > INT32_MAX || !city_state_count_fits(in, n, 24) || road->n_pending != 0 ||
         !city_array_grow((void **)&road->pending, &road->cap_pending, (int32_t)n, sizeof *road->pending))
         return city_state_fail(in, "road: damaged waiting vehicles");
     for (uint64_t i = 0; i < n && !in->bad; i++) {
@@ -312,5 +352,14 @@ CityStatus road_state_load(CityWorld *world, void *self, CityStateReader *in)
     if (city_state_expect_tag(in, "ROAD") && load_vehicles(road, in) && load_lanes(road, in) &&
         load_links_and_edges(road, in) && load_lists(road, in) && road_signals_load(road->signals, in))
         road_demand_load(road->demand, in);
+    road_tls_shown_refresh(road);
+    for (uint32_t i = 0; i < road->veh.n_live && !in->bad; i++) { /* the routes are restored after the vehicles */
+        uint32_t v = (uint32_t)road->veh.live[i];
+        RoadVehRec *r = v < road->veh.cap ? &road->veh.rec[v] : NULL;
+        if (!r || r->route < 0 || r->route >= road->n_routes)
+            city_state_fail(in, "road: a vehicle's route is missing");
+        else
+            r->route_n = road->routes[r->route].count;
+    }
     return in->bad ? CITY_ERR_PARSE : CITY_OK;
 }

@@ -51,7 +51,7 @@ static inline double road_max2(double a, double b)
 
 static inline const RoadVType *road_vtype_of(const CityRoad *road, int32_t v)
 {
-    return &road->vtypes[road->veh.vtype[v]];
+    return &road->vtypes[road->veh.rec[v].vtype];
 }
 
 /* IDM acceleration of a vehicle at speed v with desired speed v0 behind an
@@ -98,8 +98,9 @@ static inline double road_via_length(const CityRoadNet *net, const CityConnectio
 /* The signal or sign a connection shows now (SUMO link state letter). */
 static inline char road_link_state(const CityRoad *road, const CityConnection *c)
 {
-    if (c->tls >= 0 && c->tls_link >= 0)
-        return road_signals_state(road->signals, c->tls)[c->tls_link];
+    if (c->tls >= 0 && c->tls_link >= 0) /* a table in the road: the light's record is two cache misses away */
+        return c->tls < road->n_tls_shown ? road->tls_shown[c->tls][c->tls_link]
+                                          : road_signals_state(road->signals, c->tls)[c->tls_link];
     return c->state;
 }
 

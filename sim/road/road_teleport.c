@@ -8,12 +8,12 @@
 
 CityStatus road_teleport_mark(CityRoad *road, int32_t v)
 {
-    if (road->veh.flags[v] & ROAD_VF_TELEPORT)
+    if (road->veh.rec[v].flags & ROAD_VF_TELEPORT)
         return CITY_OK;
     if (!city_array_grow((void **)&road->teleport_due, &road->cap_teleport_due, road->n_teleport_due + 1,
                          sizeof *road->teleport_due))
         return road_fail(road, CITY_ERR_NOMEM, "out of memory marking a vehicle to teleport");
-    road->veh.flags[v] |= ROAD_VF_TELEPORT;
+    road->veh.rec[v].flags |= ROAD_VF_TELEPORT;
     road->teleport_due[road->n_teleport_due++] = v;
     return CITY_OK;
 }
@@ -24,7 +24,7 @@ static int32_t landing_lane(const CityRoad *road, int32_t v, int32_t rp, bool la
 {
     const CityRoadNet *net = road->net;
     const RoadVehicles *vh = &road->veh;
-    const RoadRoute *r = &road->routes[vh->route[v]];
+    const RoadRoute *r = &road->routes[vh->rec[v].route];
     const CityEdge *e = &net->edges[road->route_edges[r->first + rp]];
     const RoadVType *t = road_vtype_of(road, v);
     double need = t->def.length_m + t->def.min_gap_m;
@@ -36,7 +36,7 @@ static int32_t landing_lane(const CityRoad *road, int32_t v, int32_t rp, bool la
         int32_t n = road_lane_count(road, l);
         if (n > 0) {
             int32_t u = road_lane_at(road, l, n - 1);
-            if (vh->pos[u] - road_vtype_of(road, u)->def.length_m < need)
+            if (vh->rec[u].pos - road_vtype_of(road, u)->def.length_m < need)
                 continue;
         }
         if (last || road_plan_conn_at(road, v, l, rp) >= 0)
@@ -53,36 +53,36 @@ static CityStatus teleport(RoadStepCtx *x, int32_t v)
     const CityRoadNet *net = x->net;
     RoadVehicles *vh = &road->veh;
     double now_s = x->now_s + x->dt_s;
-    int32_t from = vh->lane[v];
-    const RoadRoute *r = &road->routes[vh->route[v]];
+    int32_t from = vh->rec[v].lane;
+    const RoadRoute *r = &road->routes[vh->rec[v].route];
     road_lane_remove(road, from, v);
-    if (vh->occ_link[v] >= 0) {
-        road->link_occupied[vh->occ_link[v]]--;
-        vh->occ_link[v] = -1;
+    if (vh->rec[v].occ_link >= 0) {
+        road->link_occupied[vh->rec[v].occ_link]--;
+        vh->rec[v].occ_link = -1;
     }
     road->stats.teleports++;
-    for (int32_t rp = vh->route_pos[v] + 1; rp < r->count; rp++) {
+    for (int32_t rp = vh->rec[v].route_pos + 1; rp < r->count; rp++) {
         int32_t lane = landing_lane(road, v, rp, rp + 1 >= r->count);
         if (lane < 0)
             continue;
         city_world_log(road->world, "warning", "vehicle %s teleported from lane %s to lane %s (stood %.0f s)",
-                       vh->name[v], net->lanes[from].id, net->lanes[lane].id, vh->halt_s[v]);
-        vh->lane[v] = lane;
-        vh->pos[v] = road_vtype_of(road, v)->def.length_m;
-        vh->speed[v] = vh->next_speed[v] = 0.0;
-        vh->accel[v] = 0.0f;
-        vh->route_pos[v] = rp;
-        vh->via_pos[v] = -1;
-        vh->halt_s[v] = 0.0;
-        vh->flags[v] = ROAD_VF_HALTING;
+                       vh->name[v], net->lanes[from].id, net->lanes[lane].id, vh->rec[v].halt_s);
+        vh->rec[v].lane = lane;
+        vh->rec[v].pos = road_vtype_of(road, v)->def.length_m;
+        vh->rec[v].speed = vh->rec[v].next_speed = 0.0;
+        vh->rec[v].accel = 0.0f;
+        vh->rec[v].route_pos = rp;
+        vh->rec[v].via_pos = -1;
+        vh->rec[v].halt_s = 0.0;
+        vh->rec[v].flags = ROAD_VF_HALTING;
         vh->edge_enter_s[v] = now_s;
         road->edge_stats[net->lanes[lane].edge].entered++;
         CityStatus st = road_lane_insert_sorted(road, lane, v);
-        vh->conn[v] = road_plan_conn(road, v, lane);
+        vh->rec[v].conn = road_plan_conn(road, v, lane);
         return st;
     }
     city_world_log(road->world, "warning", "vehicle %s teleported from lane %s to its destination (stood %.0f s)",
-                   vh->name[v], net->lanes[from].id, vh->halt_s[v]);
+                   vh->name[v], net->lanes[from].id, vh->rec[v].halt_s);
     return road_leave(road, v, true);
 }
 
@@ -91,9 +91,9 @@ CityStatus road_teleport_due(RoadStepCtx *x)
     CityRoad *road = x->road;
     for (int32_t i = 0; i < road->n_teleport_due; i++) {
         int32_t v = road->teleport_due[i];
-        if (!(road->veh.flags[v] & ROAD_VF_TELEPORT))
+        if (!(road->veh.rec[v].flags & ROAD_VF_TELEPORT))
             continue; /* it left the road in this step after all */
-        road->veh.flags[v] &= (uint8_t)~ROAD_VF_TELEPORT;
+        road->veh.rec[v].flags &= (uint8_t)~ROAD_VF_TELEPORT;
         CityStatus st = teleport(x, v);
         if (st != CITY_OK)
             return st;

@@ -66,40 +66,25 @@ CityStatus road_vehicles_reserve(CityRoad *road, uint32_t n)
         return CITY_OK;
     if (n > INT32_MAX / 2)
         return CITY_ERR_NOMEM;
-    int32_t c = (int32_t)vh->cap;
-    if (!city_array_grow((void **)&vh->lane, &c, (int32_t)n, sizeof *vh->lane))
+    /* at least doubling, like city_array_grow */
+    uint32_t cap = vh->cap > 0 ? vh->cap : 16;
+    while (cap < n)
+        cap = cap > (uint32_t)INT32_MAX / 2 ? (uint32_t)INT32_MAX : cap * 2;
+    RoadVehRec *rec = aligned_alloc(64, (size_t)cap * sizeof *rec);
+    if (!rec)
         return CITY_ERR_NOMEM;
-    uint32_t cap = (uint32_t)c;
-    GROW_ARRAY(vh->pos, cap);
-    GROW_ARRAY(vh->speed, cap);
-    GROW_ARRAY(vh->next_speed, cap);
-    GROW_ARRAY(vh->accel, cap);
-    GROW_ARRAY(vh->vtype, cap);
-    GROW_ARRAY(vh->route, cap);
-    GROW_ARRAY(vh->route_pos, cap);
-    GROW_ARRAY(vh->conn, cap);
-    GROW_ARRAY(vh->via_pos, cap);
-    GROW_ARRAY(vh->occ_link, cap);
-    GROW_ARRAY(vh->occ_left_m, cap);
-    GROW_ARRAY(vh->v0_factor, cap);
+    if (vh->cap > 0)
+        memcpy(rec, vh->rec, (size_t)vh->cap * sizeof *rec);
+    memset(rec + vh->cap, 0, (size_t)(cap - vh->cap) * sizeof *rec);
+    free(vh->rec);
+    vh->rec = rec;
     GROW_ARRAY(vh->depart_s, cap);
     GROW_ARRAY(vh->depart_delay_s, cap);
-    GROW_ARRAY(vh->time_loss_s, cap);
-    GROW_ARRAY(vh->dist_m, cap);
-    GROW_ARRAY(vh->halt_s, cap);
-    GROW_ARRAY(vh->wait_s, cap);
-    GROW_ARRAY(vh->energy_kwh, cap);
     GROW_ARRAY(vh->ev_start_kwh, cap);
     GROW_ARRAY(vh->edge_enter_s, cap);
-    GROW_ARRAY(vh->stops, cap);
-    GROW_ARRAY(vh->flags, cap);
-    GROW_ARRAY(vh->lc_wait, cap);
     GROW_ARRAY(vh->live, cap);
     GROW_ARRAY(vh->live_pos, cap);
     GROW_ARRAY(vh->good_key, cap);
-    GROW_ARRAY(vh->good_lo, cap);
-    GROW_ARRAY(vh->good_hi, cap);
-    GROW_ARRAY(vh->lc_vmax_mps, cap);
     GROW_ARRAY(vh->name, cap);
     memset(vh->name + vh->cap, 0, (cap - vh->cap) * sizeof *vh->name);
     vh->cap = cap;
@@ -108,7 +93,7 @@ CityStatus road_vehicles_reserve(CityRoad *road, uint32_t n)
 
 static const int32_t *route_edges(const CityRoad *road, int32_t v, int32_t *n)
 {
-    const RoadRoute *r = &road->routes[road->veh.route[v]];
+    const RoadRoute *r = &road->routes[road->veh.rec[v].route];
     *n = r->count;
     return road->route_edges + r->first;
 }
@@ -149,7 +134,7 @@ static bool lane_leads_on(const CityRoad *road, const int32_t *edges, int32_t n,
 
 int32_t road_plan_conn(const CityRoad *road, int32_t v, int32_t lane)
 {
-    return road_plan_conn_at(road, v, lane, road->veh.route_pos[v]);
+    return road_plan_conn_at(road, v, lane, road->veh.rec[v].route_pos);
 }
 
 int32_t road_plan_conn_at(const CityRoad *road, int32_t v, int32_t lane, int32_t rp)
@@ -160,7 +145,7 @@ int32_t road_plan_conn_at(const CityRoad *road, int32_t v, int32_t lane, int32_t
     if (rp + 1 >= n)
         return -1;
     int32_t next = edges[rp + 1];
-    uint32_t vclass = road->vtypes[road->veh.vtype[v]].def.vclass;
+    uint32_t vclass = road->vtypes[road->veh.rec[v].vtype].def.vclass;
     const CityLane *ln = &net->lanes[lane];
     int32_t first = -1;
     for (int32_t k = 0; k < ln->out_count; k++) {
@@ -192,19 +177,19 @@ int32_t road_plan_conn_at(const CityRoad *road, int32_t v, int32_t lane, int32_t
 bool road_good_lanes(CityRoad *road, int32_t v, int32_t edge, int32_t *lo, int32_t *hi)
 {
     RoadVehicles *vc = &road->veh;
-    uint64_t key = ((uint64_t)(uint32_t)vc->route[v] << 32) | ((uint64_t)(uint32_t)vc->route_pos[v] << 8) |
+    uint64_t key = ((uint64_t)(uint32_t)vc->rec[v].route << 32) | ((uint64_t)(uint32_t)vc->rec[v].route_pos << 8) |
                    (road->closure_epoch & 0xffu);
     if (vc->good_key[v] == key) {
-        *lo = vc->good_lo[v];
-        *hi = vc->good_hi[v];
+        *lo = vc->rec[v].good_lo;
+        *hi = vc->rec[v].good_hi;
         return *hi >= 0;
     }
     const CityRoadNet *net = road->net;
     const CityEdge *e = &net->edges[edge];
     int32_t n;
     const int32_t *edges = route_edges(road, v, &n);
-    int32_t rp = road->veh.route_pos[v];
-    uint32_t vclass = road->vtypes[road->veh.vtype[v]].def.vclass;
+    int32_t rp = road->veh.rec[v].route_pos;
+    uint32_t vclass = road->vtypes[road->veh.rec[v].vtype].def.vclass;
     *lo = INT32_MAX;
     *hi = -1;
     /* strict: lanes from which the route can be followed through the short
@@ -224,8 +209,8 @@ bool road_good_lanes(CityRoad *road, int32_t v, int32_t edge, int32_t *lo, int32
                 *hi = i;
         }
     vc->good_key[v] = key;
-    vc->good_lo[v] = (int8_t)(*hi >= 0 ? *lo : 0);
-    vc->good_hi[v] = (int8_t)*hi;
+    vc->rec[v].good_lo = (int8_t)(*hi >= 0 ? *lo : 0);
+    vc->rec[v].good_hi = (int8_t)*hi;
     return *hi >= 0;
 }
 
@@ -446,13 +431,13 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
     const RoadVehicles *vh = &road->veh;
     for (int32_t i = n - 1; i >= 0; i--) {
         int32_t u = road_lane_at(road, lane, i);
-        const RoadVType *tu = &road->vtypes[vh->vtype[u]];
-        if (vh->pos[u] > pos) { /* the nearest vehicle ahead */
-            gap = vh->pos[u] - tu->def.length_m - pos;
-            lead_v = vh->speed[u];
+        const RoadVType *tu = &road->vtypes[vh->rec[u].vtype];
+        if (vh->rec[u].pos > pos) { /* the nearest vehicle ahead */
+            gap = vh->rec[u].pos - tu->def.length_m - pos;
+            lead_v = vh->rec[u].speed;
             break;
         }
-        if (pos - t->def.length_m - vh->pos[u] < tu->def.min_gap_m)
+        if (pos - t->def.length_m - vh->rec[u].pos < tu->def.min_gap_m)
             return false; /* no room in front of a vehicle behind */
     }
     if (gap < t->def.min_gap_m)
@@ -499,33 +484,34 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
     }
     idx = id.index;
     RoadVehicles *w = &road->veh;
-    w->lane[idx] = lane;
-    w->pos[idx] = pos;
-    w->speed[idx] = v;
-    w->next_speed[idx] = v;
-    w->accel[idx] = 0.0f;
-    w->vtype[idx] = vt;
-    w->route[idx] = p->route;
-    w->route_pos[idx] = 0;
-    w->via_pos[idx] = -1;
-    w->occ_link[idx] = -1;
-    w->occ_left_m[idx] = 0.0;
-    w->v0_factor[idx] = factor;
+    w->rec[idx].lane = lane;
+    w->rec[idx].pos = pos;
+    w->rec[idx].speed = v;
+    w->rec[idx].next_speed = v;
+    w->rec[idx].accel = 0.0f;
+    w->rec[idx].vtype = vt;
+    w->rec[idx].route = p->route;
+    w->rec[idx].route_n = road->routes[p->route].count;
+    w->rec[idx].route_pos = 0;
+    w->rec[idx].via_pos = -1;
+    w->rec[idx].occ_link = -1;
+    w->rec[idx].occ_left_m = 0.0;
+    w->rec[idx].v0_factor = factor;
     /* like SUMO's tripinfo: the trip starts when the vehicle gets on the
      * road; the wait before that is the departure delay */
     w->depart_s[idx] = now_s;
     w->depart_delay_s[idx] = now_s - p->dep.depart_s > 0 ? now_s - p->dep.depart_s : 0.0;
-    w->time_loss_s[idx] = 0.0;
-    w->dist_m[idx] = 0.0;
-    w->halt_s[idx] = 0.0;
-    w->wait_s[idx] = 0.0;
+    w->rec[idx].time_loss_s = 0.0;
+    w->rec[idx].dist_m = 0.0;
+    w->rec[idx].halt_s = 0.0;
+    w->rec[idx].wait_s = 0.0;
     road_ev_depart(road, (int32_t)idx, &t->def);
     w->edge_enter_s[idx] = now_s;
-    w->stops[idx] = 0;
-    w->flags[idx] = v < 0.1 ? ROAD_VF_HALTING : 0;
-    w->lc_wait[idx] = (int32_t)(idx % 8u);
+    w->rec[idx].stops = 0;
+    w->rec[idx].flags = v < 0.1 ? ROAD_VF_HALTING : 0;
+    w->rec[idx].lc_wait = (int32_t)(idx % 8u);
     w->good_key[idx] = UINT64_MAX;
-    w->lc_vmax_mps[idx] = INFINITY;
+    w->rec[idx].lc_vmax_mps = INFINITY;
     free(w->name[idx]);
     w->name[idx] = (char *)p->dep.name; /* ownership moves to the vehicle */
     w->live_pos[idx] = (int32_t)w->n_live;
@@ -534,7 +520,7 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
         *st = CITY_ERR_NOMEM;
         return false;
     }
-    w->conn[idx] = road_plan_conn(road, (int32_t)idx, lane);
+    w->rec[idx].conn = road_plan_conn(road, (int32_t)idx, lane);
     road->edge_stats[net->lanes[lane].edge].entered++;
     road->stats.inserted++;
     return true;
@@ -574,9 +560,9 @@ CityStatus road_insert_pending(CityRoad *road, double now_s)
 static void remove_vehicle(CityRoad *road, int32_t v)
 {
     RoadVehicles *vh = &road->veh;
-    if (vh->occ_link[v] >= 0) {
-        road->link_occupied[vh->occ_link[v]]--;
-        vh->occ_link[v] = -1;
+    if (vh->rec[v].occ_link >= 0) {
+        road->link_occupied[vh->rec[v].occ_link]--;
+        vh->rec[v].occ_link = -1;
     }
     int32_t at = vh->live_pos[v];
     int32_t last = vh->live[--vh->n_live];
@@ -591,7 +577,7 @@ CityStatus road_leave(CityRoad *road, int32_t v, bool arrived)
         !city_array_grow((void **)&road->leaving, &road->cap_leaving, road->n_leaving + 1, sizeof *road->leaving))
         return road_fail(road, CITY_ERR_NOMEM, "out of memory noting a vehicle that leaves the road");
     road->leaving[road->n_leaving++] = (RoadLeaving){v, arrived};
-    road->veh.flags[v] &= (uint8_t)~ROAD_VF_TELEPORT; /* it left by itself: nothing to move on */
+    road->veh.rec[v].flags &= (uint8_t)~ROAD_VF_TELEPORT; /* it left by itself: nothing to move on */
     return CITY_OK;
 }
 

@@ -58,6 +58,11 @@ bool city_state_get_array(CityStateReader *r, void *p, size_t n, size_t size, co
 void *city_state_get_alloc(CityStateReader *r, size_t *n, size_t size);
 /* Checks a section tag; a mismatch is an error naming it. */
 bool city_state_expect_tag(CityStateReader *r, const char tag[4]);
+/* Whether a count read from the stream can be true: n elements of at least
+ * min_bytes each fit in the bytes left. Check it before allocating for a
+ * count that is not an array's (a damaged or hostile file could ask for
+ * gigabytes). */
+bool city_state_count_fits(const CityStateReader *r, uint64_t n, size_t min_bytes);
 /* Marks the reader bad with a message (first error wins); returns false. */
 bool city_state_fail(CityStateReader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
