@@ -71,8 +71,8 @@ typedef struct PedAcc {
  * places [k0, k1) whose cells are cell_lo ... cell_hi, read from the
  * grid's copies in that order (cells ascending, slots ascending within
  * one). */
-static void people_force(const CityPed *ped, int32_t o, int32_t k0, int32_t k1, int32_t cell_lo,
-                         int32_t cell_hi, double ex, double ey, PedAcc *acc)
+static void people_force(const CityPed *ped, int32_t o, int32_t k0, int32_t k1, int32_t cell_lo, int32_t cell_hi,
+                         double ex, double ey, PedAcc *acc)
 {
     /* Everything in locals: the compiler cannot tell that the stores to
      * acc leave the arrays alone, and would load them again each time. */
