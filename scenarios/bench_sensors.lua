@@ -2,11 +2,20 @@
 -- traffic of scenarios/jamsil.lua (run it for 10 minutes: --until 600), plus `sensors` low-cost
 -- PM2.5 sensors sampling every second on a square grid over the network
 -- (noise, quantization, dropout and random faults on). With `air = 1` the
--- traffic also feeds an air grid of 10 m cells.
+-- traffic also feeds an air grid of 10 m cells. `traffic = "rush"` loads the
+-- streets with jamsil_rush.lua's demand (1500 OD pairs at 60 veh/h) instead
+-- of jamsil.lua's hour (50 pairs at 30 veh/h).
 --   citylab run scenarios/bench_sensors.lua --until 600 --param sensors=10000 --param air=1
 local n = city.param("sensors", 10000)
 local air = city.param("air", 0)
-JAMSIL = { name = "bench_sensors", until_s = 3600 }
+local traffic = city.param("traffic", "hour")
+if traffic == "rush" then
+  JAMSIL = { name = "bench_sensors", pairs_n = 1500, rate = 60, until_s = 3600, checks = false }
+elseif traffic == "hour" then
+  JAMSIL = { name = "bench_sensors", until_s = 3600 }
+else
+  error(("traffic must be \"hour\" or \"rush\", not %q"):format(traffic))
+end
 require("jamsil")
 if air ~= 0 then
   city.env.air{ cell_m = 10 }

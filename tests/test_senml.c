@@ -301,13 +301,114 @@ static void test_numbers_as_printf(void **state)
     }
 }
 
+/* The two-file writer must write exactly what city_senml_write and
+ * city_reading_csv_write write, reading by reading, across its block
+ * boundaries and its kept times: integers, quantized decimals, negatives,
+ * zeros, NaN and infinite values and truths (SenML "v":0 and no "truth";
+ * empty CSV cells), shared and changing times, each quality, and a unit or
+ * quality outside the tables. */
+static void test_writer_as_lines(void **state)
+{
+    (void)state;
+    char *want_senml = NULL, *want_csv = NULL, *got_senml = NULL, *got_csv = NULL;
+    size_t n_ws = 0, n_wc = 0, n_gs = 0, n_gc = 0;
+    FILE *ws = open_memstream(&want_senml, &n_ws), *wc = open_memstream(&want_csv, &n_wc);
+    FILE *gs = open_memstream(&got_senml, &n_gs), *gc = open_memstream(&got_csv, &n_gc);
+    CityReadingWriter *w = city_reading_writer_create(gs, gc);
+    assert_non_null(w);
+    CityRng rng;
+    city_rng_seed(&rng, 13, 3);
+    int64_t t = 0;
+    for (int i = 0; i < 30000; i++) {
+        if (i % 97 == 0)
+            t += 1000 * (int64_t)city_rng_below(&rng, 3u); /* a tick's readings share their time */
+        double v;
+        switch (i % 7) {
+        case 0:
+            v = (double)(int)city_rng_below(&rng, 2000u) - 1000.0;
+            break;
+        case 1:
+            v = nearbyint(city_rng_normal(&rng) * 100.0) / 10.0;
+            break;
+        case 2:
+            v = i % 2 ? 0.0 : -0.0;
+            break;
+        case 3:
+            v = i % 3 ? NAN : -INFINITY;
+            break;
+        case 4:
+            v = city_rng_normal(&rng) * pow(10.0, (double)city_rng_below(&rng, 60u) - 30.0);
+            break;
+        case 5: { /* integers about the edge of plain digits (1e15) and of exact doubles (2^53) */
+            const double edges[] = {999999999999999.0, 1e15, 1e15 + 2.0, 4503599627370497.0, 9007199254740992.0};
+            v = (i % 2 ? -1.0 : 1.0) * edges[city_rng_below(&rng, 5u)];
+            break;
+        }
+        default:
+            v = 15.0 + 40.0 * city_rng_uniform(&rng);
+        }
+        const double truth = i % 5 == 0 ? NAN : i % 5 == 1 ? v : i % 11 == 2 ? INFINITY : v + city_rng_normal(&rng);
+        char name[32];
+        snprintf(name, sizeof name, "%s%d", i % 2 ? "pm." : "loop.e12_0:", i % 1000);
+        CityReading r;
+        const int64_t latency = i % 3 ? 500 : (int64_t)city_rng_below(&rng, 5000u);
+        city_reading_init(&r, name, (CityQuantity)(i % CITY_QTY_COUNT_OF), v, t, t + latency, (CityQuality)(i % 3));
+        if (i % 1000 == 999) /* a unit or quality of the caller's own */
+            r.unit = "mg/m3";
+        else if (i % 1000 == 998)
+            r.quality = (CityQuality)7;
+        city_senml_write(ws, &r, truth);
+        city_reading_csv_write(wc, &r, truth);
+        city_reading_writer_put(w, &r, truth);
+        if (i == 20000) /* a flush mid-way changes nothing */
+            assert_true(city_reading_writer_flush(w));
+    }
+    assert_true(city_reading_writer_flush(w));
+    city_reading_writer_destroy(w);
+    fclose(ws);
+    fclose(wc);
+    fclose(gs);
+    fclose(gc);
+    assert_true(n_ws > 2000000); /* several blocks */
+    assert_int_equal(n_gs, n_ws);
+    assert_int_equal(n_gc, n_wc);
+    assert_memory_equal(got_senml, want_senml, n_ws);
+    assert_memory_equal(got_csv, want_csv, n_wc);
+    free(want_senml);
+    free(want_csv);
+    free(got_senml);
+    free(got_csv);
+}
+
+/* One output alone, and nothing reaches the file before a flush. */
+static void test_writer_one_output(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    CityReadingWriter *w = city_reading_writer_create(NULL, f);
+    CityReading r;
+    city_reading_init(&r, "meter.b7", CITY_QTY_ENERGY, 1.5, 900000, 903250, CITY_QUALITY_UNCERTAIN);
+    city_reading_writer_put(w, &r, NAN);
+    fflush(f);
+    assert_int_equal(len, 0);
+    assert_true(city_reading_writer_flush(w));
+    fflush(f);
+    assert_string_equal(buf, "meter.b7,energy,1.5,kWh,900.000,903.250,uncertain,\n");
+    city_reading_writer_destroy(w);
+    fclose(f);
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_quantity_tables),   cmocka_unit_test(test_line_and_row_exact),
         cmocka_unit_test(test_round_trip),        cmocka_unit_test(test_base_fields),
         cmocka_unit_test(test_refusals),          cmocka_unit_test(test_fuzz_mutations),
-        cmocka_unit_test(test_numbers_as_printf),
+        cmocka_unit_test(test_numbers_as_printf), cmocka_unit_test(test_writer_as_lines),
+        cmocka_unit_test(test_writer_one_output),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

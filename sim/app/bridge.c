@@ -16,6 +16,10 @@
 #include "commands.h"
 
 #define RESEND_S 1.0 /* a tick not answered after this long is sent again */
+/* Connecting to the broker is given at least this long, whatever the
+ * exchange timeout: a short --bridge-timeout-ms bounds each control
+ * period, not how fast a loaded machine gets a TCP connection through. */
+#define CONNECT_MIN_S 10.0
 
 typedef struct Answer {
     char actuator[CITY_NET_ID_MAX];
@@ -217,13 +221,14 @@ CityRunBridge *city_run_bridge_create(const char *url, const char *site, int tim
     const CityMqttOptions mo = {.url = url, .client_id = client, .subscriptions = subs, .n_subscriptions = 3};
     b->mqtt = city_mqtt_create(&mo, on_message, b, err);
     const double start = city_mqtt_wall_s();
-    while (b->mqtt && !city_mqtt_ready(b->mqtt) && city_mqtt_wall_s() - start < timeout_ms / 1000.0)
+    const double connect_s = timeout_ms / 1000.0 > CONNECT_MIN_S ? timeout_ms / 1000.0 : CONNECT_MIN_S;
+    while (b->mqtt && !city_mqtt_ready(b->mqtt) && city_mqtt_wall_s() - start < connect_s)
         city_mqtt_poll(b->mqtt, 20);
     if (b->mqtt && !city_mqtt_ready(b->mqtt))
         city_error_set(err, CITY_ERR_IO,
-                       "no broker answers at %s within %d ms; start mosquitto there (see README, Deploying a "
-                       "controller) or raise --bridge-timeout-ms",
-                       url, timeout_ms);
+                       "no broker answers at %s within %.0f s; start mosquitto there (see README, Deploying a "
+                       "controller)",
+                       url, connect_s);
     if (!b->mqtt || !city_mqtt_ready(b->mqtt)) {
         city_mqtt_destroy(b->mqtt);
         free(b);

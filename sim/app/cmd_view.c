@@ -8,13 +8,14 @@
 
 int city_cmd_view(int argc, char **argv)
 {
-#ifdef CITY_HAVE_VIEWER
+    /* flags first, in every build: a wrong flag gets the same message with or without the viewer */
     CityCliOptions o;
     int rc = city_cli_parse(argc, argv, 2, "view", &o);
     if (rc != 0) {
         city_cli_options_free(&o);
         return rc == 1 ? 0 : rc;
     }
+#ifdef CITY_HAVE_VIEWER
     CityError derr;
     if (city_view_display_check(&derr) != CITY_OK) { /* before the scenario loads: nothing to undo */
         fprintf(stderr, "citylab view: %s\n", derr.msg);
@@ -44,8 +45,7 @@ int city_cmd_view(int argc, char **argv)
     city_cli_options_free(&o);
     return rc;
 #else
-    (void)argc;
-    (void)argv;
+    city_cli_options_free(&o);
     fprintf(stderr, "citylab view: built without the viewer; rebuild with -DCITY_BUILD_VIEWER=ON\n");
     return 2;
 #endif

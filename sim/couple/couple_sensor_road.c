@@ -101,6 +101,8 @@ static CityStatus sensor_road_step(CityWorld *w, void *self, int64_t tick)
         if (st != CITY_OK)
             return st;
     }
+    if (c->n_loops == 0 && c->n_views == 0)
+        return CITY_OK; /* air or weather networks only: no vehicle to look at (7,000 at rush hour) */
     const double dt_s = city_world_dt_ms(w) / 1000.0;
     const size_t n = city_road_vehicle_count(road);
     memset(c->covered, 0, (size_t)c->n_loops * sizeof *c->covered);

@@ -26,13 +26,13 @@
 #define MARKER_TEXT "citylab run folder: citylab may replace this folder with a newer run\n"
 
 struct CityOutput {
-    char final_dir[PATH_MAX];    /* where the run lands */
-    char stage_dir[PATH_MAX];    /* hidden sibling written first */
-    char stage_marker[PATH_MAX]; /* its marker file */
-    char stage_events[PATH_MAX]; /* its events.csv */
-    FILE *events;                /* events.csv, open while the run goes */
-    FILE *senml, *readings;      /* readings.senml.jsonl and readings.csv while the run goes (or NULL) */
-    bool readings_failed;        /* a write of readings failed */
+    char final_dir[PATH_MAX];          /* where the run lands */
+    char stage_dir[PATH_MAX];          /* hidden sibling written first */
+    char stage_marker[PATH_MAX];       /* its marker file */
+    char stage_events[PATH_MAX];       /* its events.csv */
+    FILE *events;                      /* events.csv, open while the run goes */
+    FILE *senml, *readings;            /* readings.senml.jsonl and readings.csv while the run goes (or NULL) */
+    CityReadingWriter *reading_writer; /* formats readings into both (or NULL) */
 };
 
 void city_json_string(FILE *f, const char *s)
@@ -361,11 +361,7 @@ CityStatus city_output_attach_log(CityOutput *out, CityWorld *world, CityError *
 
 static void readings_sink(void *user, const CityReading *r, double truth)
 {
-    CityOutput *out = user;
-    city_senml_write(out->senml, r, truth);
-    city_reading_csv_write(out->readings, r, truth);
-    if (ferror(out->senml) || ferror(out->readings))
-        out->readings_failed = true;
+    city_reading_writer_put(user, r, truth);
 }
 
 CityStatus city_output_attach_readings(CityOutput *out, CityWorld *world, CityError *err)
@@ -384,18 +380,27 @@ CityStatus city_output_attach_readings(CityOutput *out, CityWorld *world, CityEr
         city_error_set(err, CITY_ERR_IO, "%s: cannot write (%s)", path, strerror(errno));
         return CITY_ERR_IO;
     }
+    out->reading_writer = city_reading_writer_create(out->senml, out->readings);
+    if (!out->reading_writer) {
+        city_error_set(err, CITY_ERR_NOMEM, "out of memory writing sensor readings");
+        return CITY_ERR_NOMEM;
+    }
     city_reading_csv_header(out->readings);
-    city_sensors_set_sink(s, readings_sink, out);
+    city_sensors_set_sink(s, readings_sink, out->reading_writer);
     return CITY_OK;
 }
 
 /* Detaches the readings sink and closes its files; false when a write failed. */
 static bool readings_close(CityOutput *out, CityWorld *world)
 {
-    bool ok = !out->readings_failed;
+    bool ok = true;
     CitySensors *s = world ? city_sensors_of(world) : NULL;
     if (s)
         city_sensors_set_sink(s, NULL, NULL);
+    if (out->reading_writer && !city_reading_writer_flush(out->reading_writer))
+        ok = false;
+    city_reading_writer_destroy(out->reading_writer);
+    out->reading_writer = NULL;
     if (out->senml && fclose(out->senml) != 0)
         ok = false;
     if (out->readings && fclose(out->readings) != 0)

@@ -15,18 +15,31 @@
 static const double POW10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                                1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
+/* "00" "01" ... "99": two digits per division, half the divisions of one at a time. */
+static const char DIGIT_PAIRS[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                     "8081828384858687888990919293949596979899";
+
 /* Appends the decimal digits of u; returns the new end. */
 static char *put_u64(char *p, uint64_t u)
 {
     char tmp[24];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + u % 10u);
-        u /= 10u;
-    } while (u);
-    while (n)
-        *p++ = tmp[--n];
-    return p;
+    char *const end = tmp + sizeof tmp;
+    char *q = end;
+    while (u >= 100u) {
+        const unsigned d = (unsigned)(u % 100u);
+        u /= 100u;
+        q -= 2;
+        memcpy(q, DIGIT_PAIRS + 2 * d, 2);
+    }
+    if (u >= 10u) {
+        q -= 2;
+        memcpy(q, DIGIT_PAIRS + 2 * u, 2);
+    } else {
+        *--q = (char)('0' + u);
+    }
+    memcpy(p, q, (size_t)(end - q));
+    return p + (end - q);
 }
 
 /* What "%.15g" prints for v, without the C library, when that text reads
@@ -182,9 +195,9 @@ void city_reading_csv_header(FILE *f)
     fputs("sensor,quantity,value,unit,measured_s,arrives_s,quality,truth\n", f);
 }
 
-void city_reading_csv_write(FILE *f, const CityReading *r, double truth)
+/* One CSV row into line (CITY_SENML_LINE_MAX bytes, no NUL); returns its length. */
+static size_t csv_line(char *line, const CityReading *r, double truth)
 {
-    char line[CITY_SENML_LINE_MAX];
     const char *unit = r->unit ? r->unit : city_quantity_unit(r->quantity);
     const char *q = city_quality_name(r->quality);
     const char *qty = city_quantity_name(r->quantity);
@@ -208,7 +221,201 @@ void city_reading_csv_write(FILE *f, const CityReading *r, double truth)
     if (isfinite(truth))
         p = put_number(p, truth);
     *p++ = '\n';
-    fwrite(line, 1, (size_t)(p - line), f);
+    return (size_t)(p - line);
+}
+
+void city_reading_csv_write(FILE *f, const CityReading *r, double truth)
+{
+    char line[CITY_SENML_LINE_MAX];
+    fwrite(line, 1, csv_line(line, r, truth), f);
+}
+
+/* ---- both outputs at once ---- */
+
+#define WRITER_BLOCK (64 * 1024) /* bytes per output handed to stdio at once */
+#define FIELD 48                 /* bytes of a kept text piece, copied whole (see PUT_FIELD) */
+
+/* A piece of text copied as FIELD bytes at once, then counted as `len`. */
+typedef struct Piece {
+    uint8_t len;
+    char text[FIELD];
+} Piece;
+
+/* A formatted time, kept while the next readings share it (every channel
+ * sampled in a tick has the same measured time, and most the same latency). */
+typedef struct TimeText {
+    int64_t ms; /* the time it holds (INT64_MIN: none) */
+    Piece text;
+} TimeText;
+
+struct CityReadingWriter {
+    FILE *senml, *csv;          /* the outputs (NULL: skipped), the caller's */
+    bool failed;                /* a write failed */
+    TimeText measured, arrives; /* the last times formatted */
+    /* per quantity, with its own unit: SenML's "/qty","u":"unit","v": and CSV's qty, and ,unit, */
+    Piece senml_qty[CITY_QTY_COUNT_OF], csv_qty[CITY_QTY_COUNT_OF], csv_unit[CITY_QTY_COUNT_OF];
+    /* per quality: SenML's ,"q":"good" and CSV's good, */
+    Piece senml_q[CITY_QUALITY_COUNT_OF], csv_q[CITY_QUALITY_COUNT_OF];
+    size_t n_senml, n_csv; /* bytes waiting in the blocks */
+    /* the blocks, with room past a line for the last piece's whole copy */
+    char senml_block[WRITER_BLOCK + FIELD];
+    char csv_block[WRITER_BLOCK + FIELD];
+};
+
+static void piece(Piece *pc, const char *a, const char *b, const char *c)
+{
+    memset(pc->text, 0, sizeof pc->text);
+    pc->len = (uint8_t)snprintf(pc->text, sizeof pc->text, "%s%s%s", a, b, c);
+}
+
+CityReadingWriter *city_reading_writer_create(FILE *senml, FILE *csv)
+{
+    CityReadingWriter *w = malloc(sizeof *w);
+    if (!w)
+        return NULL;
+    w->senml = senml;
+    w->csv = csv;
+    w->failed = false;
+    w->measured.ms = w->arrives.ms = INT64_MIN;
+    for (int q = 0; q < CITY_QTY_COUNT_OF; q++) {
+        const char *name = city_quantity_name((CityQuantity)q), *unit = city_quantity_unit((CityQuantity)q);
+        char mid[FIELD];
+        snprintf(mid, sizeof mid, "%s\",\"u\":\"%s", name, unit);
+        piece(&w->senml_qty[q], "/", mid, "\",\"v\":");
+        piece(&w->csv_qty[q], "", name, ",");
+        piece(&w->csv_unit[q], ",", unit, ",");
+    }
+    for (int q = 0; q < CITY_QUALITY_COUNT_OF; q++) {
+        piece(&w->senml_q[q], ",\"q\":\"", city_quality_name((CityQuality)q), "\"");
+        piece(&w->csv_q[q], "", city_quality_name((CityQuality)q), ",");
+    }
+    w->n_senml = w->n_csv = 0;
+    return w;
+}
+
+static void drain(FILE *f, const char *block, size_t *n, bool *failed)
+{
+    if (*n && fwrite(block, 1, *n, f) != *n)
+        *failed = true;
+    *n = 0;
+}
+
+bool city_reading_writer_flush(CityReadingWriter *w)
+{
+    if (w->senml)
+        drain(w->senml, w->senml_block, &w->n_senml, &w->failed);
+    if (w->csv)
+        drain(w->csv, w->csv_block, &w->n_csv, &w->failed);
+    if ((w->senml && ferror(w->senml)) || (w->csv && ferror(w->csv)))
+        w->failed = true;
+    return !w->failed;
+}
+
+void city_reading_writer_destroy(CityReadingWriter *w)
+{
+    free(w);
+}
+
+/* Copies `size` bytes (a constant: a few vector moves, no call) but moves p
+ * on by n <= size; the bytes past n are overwritten by what follows or lie
+ * in the block's spare room. */
+#define PUT_FIELD(p, src, n, size) (memcpy((p), (src), (size)), (p) + (n))
+#define PUT_PIECE(p, pc) PUT_FIELD((p), (pc)->text, (pc)->len, FIELD)
+#define PUT_LIT(p, lit) PUT_FIELD((p), (lit), sizeof(lit) - 1, sizeof(lit) - 1)
+
+static const Piece *time_text(TimeText *t, int64_t ms)
+{
+    if (t->ms != ms) {
+        t->ms = ms;
+        t->text.len = (uint8_t)(put_time(t->text.text, ms) - t->text.text);
+    }
+    return &t->text;
+}
+
+/* What put_number writes, into a whole Piece; len 0 when v is not finite. */
+static void number_piece(Piece *pc, double v)
+{
+    if (!isfinite(v)) {
+        pc->len = 0;
+        return;
+    }
+    /* counts and quantized values: as put_number, an integer below 1e15 prints as its digits */
+    if (fabs(v) < 1e15 && v != 0.0) {
+        const int64_t i = (int64_t)v;
+        if ((double)i == v) {
+            char *p = pc->text;
+            if (i < 0)
+                *p++ = '-';
+            pc->len = (uint8_t)(put_u64(p, i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i) - pc->text);
+            return;
+        }
+    }
+    pc->len = (uint8_t)(put_number(pc->text, v) - pc->text);
+}
+
+/* A reading whose quantity, unit or quality is not one of the tables' (a
+ * caller's own unit string, an out-of-range enum) takes the line functions. */
+static bool plain(const CityReading *r)
+{
+    return (unsigned)r->quantity >= CITY_QTY_COUNT_OF || (unsigned)r->quality >= CITY_QUALITY_COUNT_OF ||
+           (r->unit && r->unit != city_quantity_unit(r->quantity));
+}
+
+void city_reading_writer_put(CityReadingWriter *w, const CityReading *r, double truth)
+{
+    if ((w->senml && w->n_senml > WRITER_BLOCK - CITY_SENML_LINE_MAX) ||
+        (w->csv && w->n_csv > WRITER_BLOCK - CITY_SENML_LINE_MAX))
+        city_reading_writer_flush(w);
+    if (plain(r)) {
+        if (w->senml)
+            w->n_senml += city_senml_format(w->senml_block + w->n_senml, CITY_SENML_LINE_MAX, r, truth);
+        if (w->csv)
+            w->n_csv += csv_line(w->csv_block + w->n_csv, r, truth);
+        return;
+    }
+    const size_t n_sensor = strlen(r->sensor);
+    Piece value, truth_text; /* the texts both outputs share */
+    number_piece(&value, r->value);
+    number_piece(&truth_text, truth);
+    const Piece *t = time_text(&w->measured, r->measured_ms);
+    const Piece *at = time_text(&w->arrives, r->arrives_ms);
+    if (w->senml) {
+        char *p = w->senml_block + w->n_senml;
+        p = PUT_LIT(p, "[{\"n\":\"");
+        p = PUT_FIELD(p, r->sensor, n_sensor, sizeof r->sensor);
+        p = PUT_PIECE(p, &w->senml_qty[r->quantity]);
+        if (value.len)
+            p = PUT_PIECE(p, &value);
+        else
+            *p++ = '0';
+        p = PUT_LIT(p, ",\"t\":");
+        p = PUT_PIECE(p, t);
+        p = PUT_LIT(p, ",\"at\":");
+        p = PUT_PIECE(p, at);
+        p = PUT_PIECE(p, &w->senml_q[r->quality]);
+        if (truth_text.len) {
+            p = PUT_LIT(p, ",\"truth\":");
+            p = PUT_PIECE(p, &truth_text);
+        }
+        p = PUT_LIT(p, "}]\n");
+        w->n_senml = (size_t)(p - w->senml_block);
+    }
+    if (w->csv) {
+        char *p = w->csv_block + w->n_csv;
+        p = PUT_FIELD(p, r->sensor, n_sensor, sizeof r->sensor);
+        *p++ = ',';
+        p = PUT_PIECE(p, &w->csv_qty[r->quantity]);
+        p = PUT_PIECE(p, &value);
+        p = PUT_PIECE(p, &w->csv_unit[r->quantity]);
+        p = PUT_PIECE(p, t);
+        *p++ = ',';
+        p = PUT_PIECE(p, at);
+        *p++ = ',';
+        p = PUT_PIECE(p, &w->csv_q[r->quality]);
+        p = PUT_PIECE(p, &truth_text);
+        *p++ = '\n';
+        w->n_csv = (size_t)(p - w->csv_block);
+    }
 }
 
 /* ---- reader ---- */

@@ -241,6 +241,8 @@ void road_grant_junctions(RoadStepCtx *x)
         x->cand[j] = v;
     }
     for (int32_t i = 0; i < x->n_cand; i++) {
+        if (i + 4 < x->n_cand) /* in link order: the vehicles' records are far apart */
+            road_prefetch(&vh->rec[x->cand[i + 4]]);
         int32_t v = x->cand[i];
         int32_t ci = vh->rec[v].conn;
         const CityConnection *c = &net->conns[ci];

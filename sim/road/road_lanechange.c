@@ -181,6 +181,8 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
         }
     }
     for (int32_t i = 0; i < m; i++) {
+        if (i + 4 < m) /* the collection pass fetched them, but a big city's vehicles do not stay in the caches */
+            road_prefetch(&vh->rec[x->cand[i + 4]]);
         int32_t v = x->cand[i];
         int32_t lane = vh->rec[v].lane;
         const CityLane *ln = &net->lanes[lane];

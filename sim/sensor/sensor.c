@@ -98,12 +98,13 @@ static CityStatus sensors_step(CityWorld *w, void *self, int64_t tick)
 {
     CitySensors *s = self;
     const int64_t now_ms = tick * (int64_t)city_world_dt_ms(w);
+    const double now_h = now_ms / 3.6e6;
     int32_t n_due;
     const int32_t *due = city_sensors_due(s, tick, &n_due);
     for (int32_t k = 0; k < n_due; k++) {
         Sensor *c = &s->sensors[due[k]];
         s->next_tick[due[k]] = tick + c->period_ticks;
-        CityStatus st = sensor_sample(s, c, now_ms);
+        CityStatus st = sensor_sample(s, c, now_ms, now_h);
         if (st != CITY_OK)
             return st;
     }
@@ -342,6 +343,7 @@ static void sensor_init_state(CityWorld *w, Sensor *c)
     c->fail_ms = fail_s < 9.0e15 ? llround(fail_s * 1000.0) : INT64_MAX;
     c->instant = NAN;
     c->rh_pct = NAN;
+    sensor_sample_init(c);
 }
 
 int32_t city_sensor_add(CityWorld *world, const CitySensorDef *def)

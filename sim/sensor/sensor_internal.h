@@ -14,6 +14,9 @@ typedef struct Sensor {
     int64_t offset_tick;                 /* samples on ticks where (tick - offset) % period == 0 */
     int64_t latency_ms;                  /* arrival delay */
     int64_t fail_ms;                     /* when the fault starts (INT64_MAX: never) */
+    double kappa_term;                   /* rh_kappa / 1.65, the humidity growth's numerator */
+    double quantum_steps;                /* 1 / quantum rounded: steps per unit of a decimal quantum */
+    bool quantum_decimal;                /* 1 / quantum is a whole number (0.1, 0.5, 1): divide by steps */
     double instant;                      /* latest fed value (AGG_LAST), NaN before the first */
     double acc_sum;                      /* sum of values added this interval */
     uint64_t acc_n;                      /* values added this interval */
@@ -63,8 +66,11 @@ struct CitySensors {
     uint64_t seq; /* readings queued so far */
 };
 
-/* Takes one sample of channel i at time now_ms (sensor_sample.c). */
-CityStatus sensor_sample(CitySensors *s, Sensor *c, int64_t now_ms);
+/* Takes one sample of channel c at time now_ms (sensor_sample.c); now_h is
+ * now_ms / 3.6e6, the drift's clock, computed once per tick by the caller. */
+CityStatus sensor_sample(CitySensors *s, Sensor *c, int64_t now_ms, double now_h);
+/* Fills the channel's constants of the measurement model from its definition (sensor_sample.c). */
+void sensor_sample_init(Sensor *c);
 /* Keeps a reported reading of channel i when history is on (sensor_history.c). */
 CityStatus sensor_history_push(CitySensors *s, int32_t i, const CityReading *r, double truth);
 /* Frees the kept readings (sensor_history.c). */
