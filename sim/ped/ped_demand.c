@@ -145,20 +145,20 @@ bool ped_people_reserve(CityPed *ped, uint32_t need)
     if (need > INT32_MAX)
         return false;
     int32_t cap = ped->cap; /* every array grows from the same capacity to the same one */
-    void **d8[] = {(void **)&ped->x,       (void **)&ped->y,     (void **)&ped->vx,      (void **)&ped->vy,
-                   (void **)&ped->fx,      (void **)&ped->fy,    (void **)&ped->ex,      (void **)&ped->ey,
-                   (void **)&ped->share,   (void **)&ped->r,     (void **)&ped->m,       (void **)&ped->v0,
-                   (void **)&ped->tx,      (void **)&ped->ty,    (void **)&ped->heading, (void **)&ped->depart_s,
-                   (void **)&ped->stuck_s, (void **)&ped->route, (void **)&ped->body,    (void **)&ped->sx,
-                   (void **)&ped->sy,      (void **)&ped->sr,    (void **)&ped->sex,     (void **)&ped->sey,
+    void **d8[] = {(void **)&ped->x,       (void **)&ped->y,     (void **)&ped->vx,       (void **)&ped->vy,
+                   (void **)&ped->fx,      (void **)&ped->fy,    (void **)&ped->ex,       (void **)&ped->ey,
+                   (void **)&ped->share,   (void **)&ped->r,     (void **)&ped->m,        (void **)&ped->v0,
+                   (void **)&ped->tx,      (void **)&ped->ty,    (void **)&ped->heading,  (void **)&ped->depart_s,
+                   (void **)&ped->stuck_s, (void **)&ped->route, (void **)&ped->body,     (void **)&ped->sx,
+                   (void **)&ped->sy,      (void **)&ped->sr,    (void **)&ped->sex,      (void **)&ped->sey,
                    (void **)&ped->in_x,    (void **)&ped->in_y,  (void **)&ped->in_slack2};
     for (size_t i = 0; i < sizeof d8 / sizeof d8[0]; i++) {
         cap = ped->cap;
         if (!city_array_grow(d8[i], &cap, (int32_t)need, 8))
             return false;
     }
-    void **d4[] = {(void **)&ped->leg,        (void **)&ped->area,      (void **)&ped->route_len,
-                   (void **)&ped->cell_of,    (void **)&ped->cell_items, (void **)&ped->bucket_of,
+    void **d4[] = {(void **)&ped->leg,         (void **)&ped->area,       (void **)&ped->route_len,
+                   (void **)&ped->cell_of,     (void **)&ped->cell_items, (void **)&ped->bucket_of,
                    (void **)&ped->sorted_cell, (void **)&ped->in_area};
     for (size_t i = 0; i < sizeof d4 / sizeof d4[0]; i++) {
         cap = ped->cap;

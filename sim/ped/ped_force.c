@@ -67,12 +67,12 @@ typedef struct PedAcc {
     int32_t n_near;      /* how many (PED_NEAR_WALLS + 1: too many to list) */
 } PedAcc;
 
-/* Repulsion of person i (at place o of the grid) by the people of the
+/* Repulsion of the person at place o of the grid by the people of the
  * places [k0, k1) whose cells are cell_lo ... cell_hi, read from the
  * grid's copies in that order (cells ascending, slots ascending within
  * one). */
-static void people_force(const CityPed *ped, uint32_t i, int32_t o, int32_t k0, int32_t k1, int32_t cell_lo,
-                         int32_t cell_hi, double ex, double ey, PedAcc *acc)
+static void people_force(const CityPed *ped, int32_t o, int32_t k0, int32_t k1, int32_t cell_lo, int32_t cell_hi,
+                         double ex, double ey, PedAcc *acc)
 {
     /* Everything in locals: the compiler cannot tell that the stores to
      * acc leave the arrays alone, and would load them again each time. */
@@ -83,7 +83,7 @@ static void people_force(const CityPed *ped, uint32_t i, int32_t o, int32_t k0, 
     const bool periodic = s->periodic;
     const double cut2 = p->cutoff_m * p->cutoff_m, gap_cut = 12 * p->b_m, b_m = p->b_m, a_n = p->a_n;
     const double lambda = p->lambda, path_share = p->path_share;
-    double xi = ped->x[i], yi = ped->y[i], ri = ped->r[i];
+    double xi = ped->sx[o], yi = ped->sy[o], ri = ped->sr[o]; /* person i's own, in place order */
     double fx = acc->fx, fy = acc->fy, ahead = acc->ahead_m, oncoming = acc->oncoming_m, gap_min = acc->gap_people_m;
     for (int32_t k = k0; k < k1; k++) {
         int32_t cell = sorted_cell[k];
@@ -125,13 +125,13 @@ static void people_force(const CityPed *ped, uint32_t i, int32_t o, int32_t k0, 
 }
 
 /* Repulsion of person i by the walls listed in the cell of its centre. */
-static void wall_force(const CityPed *ped, uint32_t i, PedAcc *acc)
+static void wall_force(const CityPed *ped, uint32_t i, int32_t o, PedAcc *acc)
 {
     const CityPedParams *p = &ped->p;
     const PedWallHash *h = &ped->space.wall_hash;
-    double x = ped->x[i], y = ped->y[i];
+    double x = ped->sx[o], y = ped->sy[o], r = ped->sr[o];
     /* Beyond 12 B the force is under e^-12 A: walls farther off are skipped. */
-    double reach = ped->r[i] + p->wall_radius_m + 12 * p->wall_b_m;
+    double reach = r + p->wall_radius_m + 12 * p->wall_b_m;
     reach = reach < p->cutoff_m ? reach : p->cutoff_m;
     int32_t cx = ped_walls_cell(h, x), cy = ped_walls_cell(h, y);
     uint32_t b = ped_walls_bucket(h, cx, cy);
@@ -148,7 +148,7 @@ static void wall_force(const CityPed *ped, uint32_t i, PedAcc *acc)
         if (d2 >= reach * reach || d2 < 1e-18)
             continue;
         double d = sqrt(d2);
-        double gap = d - ped->r[i] - p->wall_radius_m;
+        double gap = d - r - p->wall_radius_m;
         if (gap < acc->margin_m && acc->n_near <= PED_NEAR_WALLS) {
             if (acc->n_near < PED_NEAR_WALLS)
                 ped->near_wall[PED_NEAR_WALLS * i + (uint32_t)acc->n_near] = e->wall;
@@ -189,9 +189,11 @@ CityStatus ped_forces(CityPed *ped, double h_s)
      * order: cells in grid order, people in slot order. */
     for (uint32_t o = 0; o < n; o++) {
         uint32_t i = (uint32_t)ped->cell_items[o];
-        double ex = ped->ex[i], ey = ped->ey[i];
+        /* i's own data from the grid's copies (the same numbers), read in
+         * place order like the neighbours'. */
+        double ex = ped->sex[o], ey = ped->sey[o], ri = ped->sr[o];
         PedAcc acc = {0, 0, INFINITY, INFINITY, INFINITY, margin_m, 0};
-        int32_t cx = ped->cell_of[i] % s->gnx, cy = ped->cell_of[i] / s->gnx;
+        int32_t cx = ped->sorted_cell[o] % s->gnx, cy = ped->sorted_cell[o] / s->gnx;
         /* The three cells of a row inside one 8 x 8 block of the hash lie
          * in consecutive buckets: one run over their places. */
         bool row_run = cx >= 1 && cx + 1 < s->gnx && (cx & 7) != 0 && (cx & 7) != 7;
@@ -224,15 +226,15 @@ CityStatus ped_forces(CityPed *ped, double h_s)
             }
         }
         for (int32_t k = 0; k < n_runs; k++)
-            people_force(ped, i, (int32_t)o, runs[k][0], runs[k][1], runs[k][2], runs[k][3], ex, ey, &acc);
-        wall_force(ped, i, &acc);
+            people_force(ped, (int32_t)o, runs[k][0], runs[k][1], runs[k][2], runs[k][3], ex, ey, &acc);
+        wall_force(ped, i, (int32_t)o, &acc);
         /* Who may touch a body or a wall in this substep (Chipmunk looks
          * for contacts of those only): a gap under the margin, or one the
          * loops above cannot see (reach shorter than the margin). */
-        double wall_reach = fmin(ped->r[i] + ped->p.wall_radius_m + 12 * ped->p.wall_b_m, ped->p.cutoff_m);
-        if (ped->r[i] + ped->p.wall_radius_m + margin_m > wall_reach)
+        double wall_reach = fmin(ri + ped->p.wall_radius_m + 12 * ped->p.wall_b_m, ped->p.cutoff_m);
+        if (ri + ped->p.wall_radius_m + margin_m > wall_reach)
             acc.n_near = PED_NEAR_WALLS + 1;
-        ped->near[i] = (uint8_t)((acc.gap_people_m < margin_m || ped->r[i] + r_max + margin_m > ped->p.cutoff_m) |
+        ped->near[i] = (uint8_t)((acc.gap_people_m < margin_m || ri + r_max + margin_m > ped->p.cutoff_m) |
                                  (acc.n_near > PED_NEAR_WALLS ? PED_NEAR_ALL_WALLS : acc.n_near << 1));
         double fx = acc.fx, fy = acc.fy, ahead = acc.ahead_m, oncoming = acc.oncoming_m;
         /* The desired speed: the free speed, or less when someone stands

@@ -680,8 +680,8 @@ CityStatus ped_space_seal(CityPed *ped)
         if (ok)
             s->walls[s->n_walls++] = s->free_walls[i];
     }
-    ok = ok && build_area_doors(s) && build_wall_grid(s, ped->p.cutoff_m) && build_area_grid(s) && build_edge_lengths(s) &&
-         ped_route_graph_build(s);
+    ok = ok && build_area_doors(s) && build_wall_grid(s, ped->p.cutoff_m) && build_area_grid(s) &&
+         build_edge_lengths(s) && ped_route_graph_build(s);
     if (ok) {
         ped->phys = ped_physics_create(ped->p.iterations, ped->p.slop_m);
         ok = ped->phys != NULL;
