@@ -537,11 +537,16 @@ static CityStatus read_name(const SenmlBase *base, const char *n, const char *wh
     return CITY_OK;
 }
 
-/* Seconds to milliseconds, refusing negative or absurd times. */
+/* Seconds to milliseconds, refusing negative or absurd times. Up to 1e12 s
+ * (31,700 years) a double resolves a time to well under a quarter of a
+ * millisecond, so a time written back with three decimals parses to the same
+ * millisecond; beyond about 4.4e12 s it may not (a fuzzed "at" of
+ * 4444444444444.444 came back 1 ms off). */
+#define TIME_MAX_S 1.0e12
 static CityStatus time_ms(double s, const char *label, const char *where, int rec, int64_t *out, CityError *err)
 {
-    if (!(s >= 0.0) || s > 9.0e12)
-        return bad(err, where, rec, "time \"%s\" must be between 0 and 9e12 s of simulation time", label);
+    if (!(s >= 0.0) || s > TIME_MAX_S)
+        return bad(err, where, rec, "time \"%s\" must be between 0 and 1e12 s of simulation time", label);
     *out = llround(s * 1000.0);
     return CITY_OK;
 }
