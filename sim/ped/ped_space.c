@@ -632,14 +632,17 @@ static bool build_wall_grid(PedSpace *s, double cutoff_m)
         x0 = s->px0;
         x1 = s->px1;
     }
-    int64_t nx = (int64_t)floor((x1 - x0) / cell) + (s->periodic ? 0 : 1);
-    int64_t ny = (int64_t)floor((y1 - y0) / cell) + 1;
-    /* A huge space gets coarser cells rather than a huge grid. */
-    while (nx * ny > 16000000) {
+    if (!isfinite(x1 - x0) || !isfinite(y1 - y0))
+        return false;
+    /* A huge space gets coarser cells rather than a huge grid; counted in
+     * double first, so no extent overflows an integer. */
+    double fnx = floor((x1 - x0) / cell) + (s->periodic ? 0 : 1), fny = floor((y1 - y0) / cell) + 1;
+    while (fnx * fny > 16000000.0) {
         cell *= 2;
-        nx = (int64_t)floor((x1 - x0) / cell) + (s->periodic ? 0 : 1);
-        ny = (int64_t)floor((y1 - y0) / cell) + 1;
+        fnx = floor((x1 - x0) / cell) + (s->periodic ? 0 : 1);
+        fny = floor((y1 - y0) / cell) + 1;
     }
+    const int64_t nx = (int64_t)fnx, ny = (int64_t)fny;
     s->gx0 = x0;
     s->gy0 = y0;
     s->gnx = (int32_t)(nx < 1 ? 1 : nx);
