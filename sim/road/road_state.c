@@ -356,14 +356,11 @@ CityStatus road_state_load(CityWorld *world, void *self, CityStateReader *in)
     if (city_state_expect_tag(in, "ROAD") && load_vehicles(road, in) && load_lanes(road, in) &&
         load_links_and_edges(road, in) && load_lists(road, in) && road_signals_load(road->signals, in))
         road_demand_load(road->demand, in);
-    road_tls_shown_refresh(road);
-    for (uint32_t i = 0; i < road->veh.n_live && !in->bad; i++) { /* the routes are restored after the vehicles */
-        uint32_t v = (uint32_t)road->veh.live[i];
-        RoadVehRec *r = v < road->veh.cap ? &road->veh.rec[v] : NULL;
-        if (!r || r->route < 0 || r->route >= road->n_routes)
-            city_state_fail(in, "road: a vehicle's route is missing");
-        else
+    if (!in->bad && road_state_check(road, in)) /* the routes are restored after the vehicles */
+        for (uint32_t i = 0; i < road->veh.n_live; i++) {
+            RoadVehRec *r = &road->veh.rec[road->veh.live[i]];
             r->route_n = road->routes[r->route].count;
-    }
+        }
+    road_tls_shown_refresh(road);
     return in->bad ? CITY_ERR_PARSE : CITY_OK;
 }
