@@ -355,12 +355,58 @@ static void test_refuses_grid_ids(void **state)
     free(real.data);
 }
 
+/* ---- lights and weather ---- */
+
+static size_t find_tag(const Ckpt *c, const char tag[4])
+{
+    for (size_t i = 0; i + 4 <= c->len; i++)
+        if (!memcmp(c->data + i, tag, 4))
+            return i + 4;
+    fail_msg("no tag %.4s in the checkpoint", tag);
+    return 0;
+}
+
+/* The first light's control mode and current phase. */
+static void test_refuses_light_state(void **state)
+{
+    (void)state;
+    Ckpt real = take();
+    size_t at = find_tag(&real, "SIGS");
+    assert_true(rd_u64(&real, at) > 0); /* lights */
+    size_t type = at + 8 + 1;
+    size_t phase = skip_str(&real, skip_array(&real, skip_array(&real, type + 16)));
+    Ckpt c = {malloc(real.len), real.len};
+    memcpy(c.data, real.data, real.len);
+    put_i32(&c, type, 9);
+    expect_refused(&c, "damaged state in the checkpoint (mode, phase or durations)");
+    memcpy(c.data, real.data, real.len);
+    put_i32(&c, phase, 40);
+    expect_refused(&c, "damaged state in the checkpoint (mode, phase or durations)");
+    free(c.data);
+    free(real.data);
+}
+
+/* A weather sample that is not a number would reach every reader of the air. */
+static void test_refuses_weather(void **state)
+{
+    (void)state;
+    Ckpt c = take();
+    uint64_t n, size;
+    size_t data = array_at(&c, find_tag(&c, "ENV "), &n, &size);
+    assert_true(n > 0 && size == sizeof(double) * 6);
+    const double nan = 0.0 / 0.0;
+    memcpy(c.data + data + 8, &nan, 8); /* the first sample's temperature */
+    expect_refused(&c, "a weather sample, an episode or the background is out of range");
+    free(c.data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_real_checkpoint_restores), cmocka_unit_test(test_refuses_vehicle_indices),
         cmocka_unit_test(test_refuses_lane_queue),       cmocka_unit_test(test_partial_people_free),
         cmocka_unit_test(test_refuses_person_indices),   cmocka_unit_test(test_refuses_grid_ids),
+        cmocka_unit_test(test_refuses_light_state),      cmocka_unit_test(test_refuses_weather),
     };
     if (chdir(CITY_SOURCE_DIR) != 0) /* the scenario names its controller from the repository's root */
         return 1;
