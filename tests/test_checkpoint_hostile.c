@@ -181,8 +181,8 @@ static RoadAt road_at(const Ckpt *c)
     uint64_t n, size;
     r.gen = array_at(c, at + 4, &n, &size);
     assert_int_equal(n, used);
-    at = skip_array(c, at + 4);  /* generations */
-    at = skip_array(c, at) + 4;  /* free list, live count */
+    at = skip_array(c, at + 4);                    /* generations */
+    at = skip_array(c, at) + 4;                    /* free list, live count */
     static const int want[] = {0, 5, 6, 7, 8, 10}; /* positions in ROAD_VEH_FIELDS (road_state.c) */
     for (int k = 0, w = 0; k < 30; k++) {
         if (w < 6 && k == want[w])
@@ -227,9 +227,12 @@ static void test_refuses_vehicle_indices(void **state)
         int32_t value;
         const char *what;
     } cases[] = {
-        {0, 1 << 20, "lane out of range"},          {0, -1, "lane out of range"},
-        {1, 1000, "vehicle type out of range"},     {2, 1 << 24, "route out of range"},
-        {3, 999, "position on its route out of range"}, {4, 1 << 22, "planned connection out of range"},
+        {0, 1 << 20, "lane out of range"},
+        {0, -1, "lane out of range"},
+        {1, 1000, "vehicle type out of range"},
+        {2, 1 << 24, "route out of range"},
+        {3, 999, "position on its route out of range"},
+        {4, 1 << 22, "planned connection out of range"},
         {5, 1 << 22, "junction link out of range"},
     };
     Ckpt real = take();
@@ -243,6 +246,20 @@ static void test_refuses_vehicle_indices(void **state)
         free(c.data);
     }
     free(real.data);
+}
+
+/* A vehicle count that the bytes left cannot hold at a vehicle's real
+ * size is refused before any room is made for it (a 1 GiB file could
+ * otherwise ask for tens of gigabytes at 12 bytes a vehicle). */
+static void test_refuses_vehicle_count(void **state)
+{
+    (void)state;
+    Ckpt c = take();
+    size_t at = section(&c, "ROAD");
+    uint32_t used = (uint32_t)((c.len - at) / 40); /* 12 bytes a vehicle fit, 150 do not */
+    memcpy(c.data + at, &used, 4);
+    expect_refused(&c, "road: cannot make room for");
+    free(c.data);
 }
 
 /* A lane queue naming a vehicle that is not on that lane (its leader link
@@ -269,18 +286,18 @@ static void test_refuses_lane_queue(void **state)
 /* ---- pedestrians ---- */
 
 typedef struct PedAt {
-    size_t count;    /* the live count (u32) of the id set */
-    size_t i32[3];   /* data of leg, area, route_len */
-    size_t routes;   /* the first person's route (an array) */
+    size_t count;  /* the live count (u32) of the id set */
+    size_t i32[3]; /* data of leg, area, route_len */
+    size_t routes; /* the first person's route (an array) */
 } PedAt;
 
 static PedAt ped_at(const Ckpt *c)
 {
     PedAt p = {0};
     size_t at = section(c, "PEDS") + 1 + 8 + 8; /* sealed, radii */
-    at += 4;                                         /* used */
-    at = skip_array(c, at);                          /* generations */
-    at = skip_array(c, at) + 4;                      /* free list, live */
+    at += 4;                                    /* used */
+    at = skip_array(c, at);                     /* generations */
+    at = skip_array(c, at) + 4;                 /* free list, live */
     p.count = at;
     at += 4;
     at = skip_array(c, skip_array(c, at)); /* slots, indices */
@@ -404,9 +421,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_real_checkpoint_restores), cmocka_unit_test(test_refuses_vehicle_indices),
-        cmocka_unit_test(test_refuses_lane_queue),       cmocka_unit_test(test_partial_people_free),
-        cmocka_unit_test(test_refuses_person_indices),   cmocka_unit_test(test_refuses_grid_ids),
-        cmocka_unit_test(test_refuses_light_state),      cmocka_unit_test(test_refuses_weather),
+        cmocka_unit_test(test_refuses_lane_queue),       cmocka_unit_test(test_refuses_vehicle_count),
+        cmocka_unit_test(test_partial_people_free),      cmocka_unit_test(test_refuses_person_indices),
+        cmocka_unit_test(test_refuses_grid_ids),         cmocka_unit_test(test_refuses_light_state),
+        cmocka_unit_test(test_refuses_weather),
     };
     if (chdir(CITY_SOURCE_DIR) != 0) /* the scenario names its controller from the repository's root */
         return 1;

@@ -98,7 +98,8 @@ static bool sample_ok(const CityWeather *s)
 static bool episode_ok(const CityEpisode *ep)
 {
     return (unsigned)ep->kind <= CITY_EPISODE_DUST && isfinite(ep->start_s) && ep->ramp_s >= 0 && ep->hold_s >= 0 &&
-           isfinite(ep->ramp_s + ep->hold_s) && isfinite(ep->level) && !(ep->kind == CITY_EPISODE_DUST && ep->level < 0);
+           isfinite(ep->ramp_s + ep->hold_s) && isfinite(ep->level) &&
+           !(ep->kind == CITY_EPISODE_DUST && ep->level < 0);
 }
 
 /* What city_env_set_weather and city_env_add_episode accept, for a restore. */

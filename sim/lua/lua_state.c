@@ -555,8 +555,9 @@ static void load_callbacks(Walk *w)
         int64_t period = city_state_get_i64(w->in);
         char *name = city_state_get_str(w->in);
         uint64_t generation = city_state_get_u64(w->in), next_free = city_state_get_u64(w->in);
-        if (!w->in->bad && (next_free > n || kind > CITY_CB_SERIES || period < 0 || period > ((int64_t)1 << 40) ||
-                            ((flags & 1) && next_free != 0))) { /* links are index + 1; live slots are not on the list */
+        if (!w->in->bad &&
+            (next_free > n || kind > CITY_CB_SERIES || period < 0 || period > ((int64_t)1 << 40) ||
+             ((flags & 1) && next_free != 0))) { /* links are index + 1; live slots are not on the list */
             free(name);
             lua_walk_fail(w, "damaged callback list in the checkpoint");
             return;

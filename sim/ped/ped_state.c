@@ -57,7 +57,8 @@ static void save_dense(const CityDense *dense, CityStateWriter *out)
 static bool load_dense(CityDense *dense, CityStateReader *in)
 {
     uint32_t used = city_state_get_u32(in);
-    if (in->bad || used > (1u << 28))
+    /* a slot takes its generation and its slot number at least: a damaged count asks for no room */
+    if (in->bad || used > (1u << 28) || !city_state_count_fits(in, used, 8))
         return city_state_fail(in, "ped: damaged id pool");
     for (uint32_t k = 0; k < used; k++)
         if (city_id_is_null(city_dense_add(dense, NULL)))
@@ -102,7 +103,7 @@ static void save_flows(const CityPed *ped, CityStateWriter *out)
 static bool load_flows(CityPed *ped, CityStateReader *in)
 {
     uint32_t n = city_state_get_u32(in);
-    if (in->bad || n > (1u << 24) ||
+    if (in->bad || n > (1u << 24) || !city_state_count_fits(in, n, 16 + 10 * 8 + 1) || /* 10 numbers, a flag */
         !city_array_grow((void **)&ped->flows, &ped->cap_flows, (int32_t)n + 1, sizeof(PedFlow)))
         return city_state_fail(in, "ped: cannot restore %u flows", n);
     for (uint32_t i = 0; i < n; i++) {
@@ -164,7 +165,8 @@ static bool load_pending(CityPed *ped, CityStateReader *in)
         ped_pending_free(&ped->pending[i]);
     ped->n_pending = 0;
     uint32_t n = city_state_get_u32(in);
-    if (in->bad || n > (1u << 26) ||
+    /* a departure, a route and 4 numbers: 3 arrays (48 bytes), 11 numbers and 2 flags */
+    if (in->bad || n > (1u << 26) || !city_state_count_fits(in, n, 48 + 11 * 8 + 2) ||
         !city_array_grow((void **)&ped->pending, &ped->cap_pending, (int32_t)n + 1, sizeof(PedPending)))
         return city_state_fail(in, "ped: cannot restore %u waiting departures", n);
     for (uint32_t i = 0; i < n && !in->bad; i++) {

@@ -165,7 +165,8 @@ static void static_check(const CityGrid *g, const GridStatic *s, CityStateReader
     FIRST_CHANGED(at[BR], g->br, s->br, g->n_br,
                   a->id == b->id && a->from_bus == b->from_bus && a->to_bus == b->to_bus && a->kind == b->kind);
     FIRST_CHANGED(at[GEN], g->gen, s->gen, g->n_gen, a->bus == b->bus);
-    FIRST_CHANGED(at[LOAD], g->load, s->load, g->n_load, a->id == b->id && a->bus == b->bus && a->profile == b->profile);
+    FIRST_CHANGED(at[LOAD], g->load, s->load, g->n_load,
+                  a->id == b->id && a->bus == b->bus && a->profile == b->profile);
     FIRST_CHANGED(at[PV], g->pv, s->pv, g->n_pv, a->id == b->id && a->bus == b->bus);
     FIRST_CHANGED(at[BAT], g->bat, s->bat, g->n_bat,
                   a->id == b->id && a->bus == b->bus && a->mode >= CITY_BATTERY_IDLE &&

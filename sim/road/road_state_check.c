@@ -42,8 +42,9 @@ static bool check_vehicle(const CityRoad *road, uint32_t v, CityStateReader *in)
     else if (!road->veh.name[v])
         what = "name";
     if (what)
-        return city_state_fail(in, "road: vehicle %u has a %s out of range (lane %d, route %d at %d, type %d); the "
-                                   "checkpoint is damaged",
+        return city_state_fail(in,
+                               "road: vehicle %u has a %s out of range (lane %d, route %d at %d, type %d); the "
+                               "checkpoint is damaged",
                                v, what, (int)r->lane, (int)r->route, (int)r->route_pos, (int)r->vtype);
     return true;
 }
@@ -137,12 +138,12 @@ static bool check_pending(const CityRoad *road, CityStateReader *in)
     for (int32_t i = 0; i < road->n_pending; i++) {
         const RoadPending *p = &road->pending[i];
         const RoadDeparture *d = &p->dep;
-        bool ok = d->name && in_range(d->vtype, -1, road->n_vtypes) && in_range(p->route, 0, road->n_routes) && road->routes[p->route].count > 0 &&
-                  in_range(d->route, -1, road->n_routes) && d->n_via == 0 &&
+        bool ok = d->name && in_range(d->vtype, -1, road->n_vtypes) && in_range(p->route, 0, road->n_routes) &&
+                  road->routes[p->route].count > 0 && in_range(d->route, -1, road->n_routes) && d->n_via == 0 &&
                   (d->route >= 0 || (in_range(d->from_edge, 0, net->n_edges) && in_range(d->to_edge, 0, net->n_edges)));
         if (!ok)
-            return city_state_fail(in, "road: waiting vehicle %d is damaged (type %d, route %d)", (int)i,
-                                   (int)d->vtype, (int)p->route);
+            return city_state_fail(in, "road: waiting vehicle %d is damaged (type %d, route %d)", (int)i, (int)d->vtype,
+                                   (int)p->route);
     }
     for (int32_t i = 0; i < road->n_arrivals; i++)
         if (!road->arrivals[i].name || !in_range(road->arrivals[i].vtype, 0, road->n_vtypes))
