@@ -38,10 +38,14 @@ static CityScenario *load(void)
     return sc;
 }
 
+/* A file in this test's scratch folder (static buffer; the folder is made
+ * empty once per run). */
 static const char *scratch_file(const char *name)
 {
-    static char path[4400];
-    snprintf(path, sizeof path, "%s/%s", city_test_scratch("ckpt_hostile_fields"), name);
+    static char dir[4096], path[4400];
+    if (!dir[0])
+        snprintf(dir, sizeof dir, "%s", city_test_scratch("ckpt_hostile_fields"));
+    snprintf(path, sizeof path, "%s/%s", dir, name);
     return path;
 }
 
@@ -417,14 +421,121 @@ static void test_refuses_weather(void **state)
     free(c.data);
 }
 
+/* ---- callbacks made during the run (Lua bytecode) ---- */
+
+/* A closure made inside a callback is saved as bytecode and must be a
+ * whole function of the scenario file when it comes back: Lua has no
+ * bytecode verifier. */
+#define CLOSURE_SCENARIO                                                                                               \
+    "city.config{ name = 'closures', dt_ms = 1000, until_s = 100 }\n"                                                  \
+    "local fired = {}\n"                                                                                               \
+    "city.at(5, function()\n"                                                                                          \
+    "  local k, name = 3, 'late'\n"                                                                                    \
+    "  city.at(50, function() fired[#fired + 1] = name .. k end)\n"                                                    \
+    "end)\n"                                                                                                           \
+    "city.kpi('fired', function() return #fired end)\n"
+
+static CityScenario *load_closures(const char *path)
+{
+    CityScenarioOptions o = {.path = path, .seed = 1, .until_s = -1};
+    CityScenario *sc = NULL;
+    CityError err;
+    if (city_scenario_load(&o, &sc, &err) != CITY_OK)
+        fail_msg("%s", err.msg);
+    return sc;
+}
+
+/* Restores `data` into a fresh run of the scenario at `path`: NULL when it
+ * restored and the pending callback fired at 50 s, else the message. */
+static const char *restore_closures(const char *path, Ckpt *c)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i + 8 < c->len; i++)
+        h = (h ^ c->data[i]) * 1099511628211ull;
+    memcpy(c->data + c->len - 8, &h, 8);
+    const char *state = scratch_file("closure-changed.state");
+    FILE *f = fopen(state, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(c->data, 1, c->len, f), c->len);
+    assert_int_equal(fclose(f), 0);
+    CityScenario *sc = load_closures(path);
+    void *extra = NULL;
+    size_t extra_len = 0;
+    static char msg[1024];
+    CityStatus st = city_scenario_restore(sc, state, &extra, &extra_len);
+    snprintf(msg, sizeof msg, "%s", city_world_error(city_scenario_world(sc)));
+    if (st == CITY_OK) {
+        while (city_world_tick(city_scenario_world(sc)) < 60)
+            assert_int_equal(city_scenario_step(sc), CITY_OK);
+        assert_int_equal(city_scenario_finish(sc), CITY_OK);
+        double fired = -1;
+        assert_true(city_world_kpi_get(city_scenario_world(sc), "fired", &fired));
+        assert_true(fired == 1.0); /* the restored closure ran, with its upvalues */
+    }
+    free(extra);
+    city_scenario_destroy(sc);
+    return st == CITY_OK ? NULL : msg;
+}
+
+static void test_closure_must_be_whole_function(void **state)
+{
+    (void)state;
+    const char *path = scratch_file("closures.lua");
+    static char script[4400];
+    snprintf(script, sizeof script, "%s", path);
+    assert_true(city_test_write_file(script, CLOSURE_SCENARIO));
+    CityScenario *sc = load_closures(script);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(city_scenario_step(sc), CITY_OK);
+    const char *saved = scratch_file("closures.state");
+    assert_int_equal(city_scenario_save(sc, saved, NULL, 0), CITY_OK);
+    city_scenario_destroy(sc);
+    Ckpt real;
+    real.data = (uint8_t *)city_test_read_file(saved, &real.len);
+    assert_non_null(real.data);
+    /* the saved closure: an array of bytes that starts with Lua's signature */
+    size_t at = 0;
+    for (size_t i = 16; !at && i + 4 <= real.len; i++)
+        if (!memcmp(real.data + i, "\x1bLua", 4) && rd_u64(&real, i - 8) == 1)
+            at = i - 16;
+    assert_true(at > 0);
+    const uint64_t n = rd_u64(&real, at);
+    assert_true(n > 33);
+    Ckpt c = {malloc(real.len), real.len};
+    memcpy(c.data, real.data, real.len);
+    const char *msg = restore_closures(script, &c);
+    if (msg)
+        fail_msg("the untouched checkpoint is refused: %s", msg);
+    /* the same bytes less the prototype's first byte: still a substring of
+     * the file's dump, but a function that starts mid-way */
+    c.len = real.len - 1;
+    const size_t body = at + 16 + 32; /* after the header and the upvalue count */
+    memcpy(c.data, real.data, body);
+    memcpy(c.data + body, real.data + body + 1, real.len - body - 1);
+    const uint64_t shorter = n - 1;
+    memcpy(c.data + at, &shorter, 8);
+    msg = restore_closures(script, &c);
+    if (!msg || !strstr(msg, "is not a whole function of the scenario file"))
+        fail_msg("a shifted closure: %s", msg ? msg : "restored");
+    /* and one byte short at the end */
+    memcpy(c.data, real.data, at + 16 + (size_t)n - 1);
+    memcpy(c.data + at + 16 + n - 1, real.data + at + 16 + n, real.len - (at + 16 + n));
+    memcpy(c.data + at, &shorter, 8);
+    msg = restore_closures(script, &c);
+    if (!msg || !strstr(msg, "is not a whole function of the scenario file"))
+        fail_msg("a truncated closure: %s", msg ? msg : "restored");
+    free(c.data);
+    free(real.data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_real_checkpoint_restores), cmocka_unit_test(test_refuses_vehicle_indices),
         cmocka_unit_test(test_refuses_lane_queue),       cmocka_unit_test(test_refuses_vehicle_count),
         cmocka_unit_test(test_partial_people_free),      cmocka_unit_test(test_refuses_person_indices),
-        cmocka_unit_test(test_refuses_grid_ids),         cmocka_unit_test(test_refuses_light_state),
-        cmocka_unit_test(test_refuses_weather),
+        cmocka_unit_test(test_refuses_grid_ids),         cmocka_unit_test(test_closure_must_be_whole_function),
+        cmocka_unit_test(test_refuses_light_state),      cmocka_unit_test(test_refuses_weather),
     };
     if (chdir(CITY_SOURCE_DIR) != 0) /* the scenario names its controller from the repository's root */
         return 1;
