@@ -134,6 +134,16 @@ struct CityPed {
     /* Departures waiting for a free spot, in queue order. */
     PedPending *pending;
     int32_t n_pending, cap_pending;
+    /* Scratch of the COMMIT phase (ped_demand.c spots_taken): waiting
+     * departures listed in the 3 x 3 grid cells round their spots, hashed
+     * like the neighbour grid into spot_mask + 1 buckets, and which of them
+     * someone already walking stands too close to. */
+    int32_t *spot_first; /* by bucket: first entry; spot_mask + 2 */
+    int32_t *spot_cell;  /* by entry: the cell cy * gnx + cx */
+    int32_t *spot_item;  /* by entry: the departure (index into pending) */
+    uint8_t *spot_taken; /* by departure */
+    int32_t cap_spot_first, cap_spot_entries, cap_spot_taken;
+    uint32_t spot_mask;
     PedFlow *flows;
     int32_t n_flows, cap_flows;
     double h_s;        /* the substep being computed */
