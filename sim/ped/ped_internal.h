@@ -182,13 +182,15 @@ void ped_local_target(CityPed *ped, uint32_t slot, double *ex, double *ey, doubl
 /* Grid cell of a point (clamped to the grid; wrapped when periodic). */
 static inline void ped_grid_cell(const PedSpace *s, double x, double y, int32_t *cx, int32_t *cy)
 {
-    double fx = floor((x - s->gx0) / s->cell_w), fy = floor((y - s->gy0) / s->cell_h);
+    /* floor(q) clamped to [0, n - 1] is q truncated once q >= 1 (the same
+     * cells as floor, for less work: the grid is built every substep). */
+    double qx = (x - s->gx0) / s->cell_w, qy = (y - s->gy0) / s->cell_h;
     if (s->periodic) {
-        double k = fmod(fx, (double)s->gnx);
-        fx = k < 0 ? k + s->gnx : k;
+        double k = fmod(floor(qx), (double)s->gnx);
+        qx = k < 0 ? k + s->gnx : k;
     }
-    *cx = fx < 0 ? 0 : fx >= s->gnx ? s->gnx - 1 : (int32_t)fx;
-    *cy = fy < 0 ? 0 : fy >= s->gny ? s->gny - 1 : (int32_t)fy;
+    *cx = qx < 1.0 ? 0 : qx >= s->gnx ? s->gnx - 1 : (int32_t)qx;
+    *cy = qy < 1.0 ? 0 : qy >= s->gny ? s->gny - 1 : (int32_t)qy;
 }
 bool ped_space_contains(const PedSpace *s, int32_t area, double x, double y, double margin_m);
 /* The same test (the same answer), and when inside, how far (m) the point
