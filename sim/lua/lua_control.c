@@ -230,6 +230,13 @@ static CityStatus controllers_save(const CityWorld *w, const void *self, CitySta
     return CITY_OK;
 }
 
+static void controllers_reseed(void *self, uint64_t mixed)
+{
+    Controllers *cs = self;
+    for (int32_t k = 0; k < cs->n; k++)
+        city_controller_reseed(cs->list[k], mixed);
+}
+
 static CityStatus controllers_load(CityWorld *w, void *self, CityStateReader *in)
 {
     (void)w;
@@ -264,6 +271,8 @@ static Controllers *controllers_ensure(lua_State *L, CityWorld *w)
         free(cs);
         city_lua_raise(L, w, CITY_ERR_INVALID);
     }
+    if (city_world_on_reseed(w, controllers_reseed, cs) != CITY_OK) /* owned by the world from here */
+        city_lua_raise(L, w, CITY_ERR_NOMEM);
     return cs;
 }
 

@@ -527,6 +527,13 @@ void city_controller_run(CityController *c, bool step)
     }
 }
 
+void city_controller_reseed(CityController *c, uint64_t mixed)
+{
+    char stream[128];
+    snprintf(stream, sizeof stream, "controller/%s", c->name);
+    city_rng_seed(&c->rng, mixed, city_rng_stream_id(stream));
+}
+
 void city_controller_new_budget(CityController *c)
 {
     c->instr_used = 0;
