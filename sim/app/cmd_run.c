@@ -436,7 +436,7 @@ int city_cmd_run_from(int argc, char **argv, int first)
     if (o.bridge_url) {
         CityError err = {0};
         bridge = city_run_bridge_create(o.bridge_url, o.bridge_site ? o.bridge_site : "lab",
-                                        o.bridge_timeout_ms ? o.bridge_timeout_ms : 10000, &err);
+                                        o.bridge_timeout_ms ? o.bridge_timeout_ms : 10000, &o.bridge_auth, &err);
         if (!bridge) {
             fprintf(stderr, "citylab: error: --bridge: %s\n", err.msg);
             city_cli_options_free(&o);

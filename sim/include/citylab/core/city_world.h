@@ -180,8 +180,14 @@ CityRng *city_world_rng(CityWorld *world, const char *name);
 CityStatus city_world_save(const CityWorld *world, CityStateWriter *out);
 CityStatus city_world_load(CityWorld *world, CityStateReader *in);
 /* Forks a restored run: a new run seed, every RNG stream reseeded from it
- * and the current tick (so a fork does not replay the original's draws). */
+ * and the current tick (so a fork does not replay the original's draws):
+ * the world's own streams, then each hook of city_world_on_reseed. */
 void city_world_reseed(CityWorld *world, uint64_t seed);
+/* A subsystem that keeps random streams of its own registers fn, which a
+ * fork calls with `mixed` (the new seed mixed with the tick) to reseed them
+ * (with each stream's own id); hooks run in registration order. self stays
+ * the caller's. CITY_ERR_NOMEM when out of memory. */
+CityStatus city_world_on_reseed(CityWorld *world, void (*fn)(void *self, uint64_t mixed), void *self);
 
 /* Hash of the clock, every RNG stream and every subsystem's state. */
 uint64_t city_world_hash(const CityWorld *world);
