@@ -12,10 +12,13 @@
 #   in sumo.csv) at both steps: completed trips, mean travel time and
 #   teleports for sumo and citylab, the speed ratio, and citylab's end of
 #   run (checks, last edge rows, KPIs: end_ms) timed apart.
-# scale: citylab's cost per vehicle update (ns of CPU time) on grids of growing size
-#   (200 m blocks, 2 lanes, random trips of at most 2.5 km at a rate that
-#   grows with the area, so the density of traffic stays the same): it must
-#   not grow with the map; the ratio largest/smallest is printed (<= 1.2).
+# scale: citylab's cost per vehicle update (ns of CPU time of the simulation
+#   loop, taken in the process: loop_cpu_s of summary.json) on grids of
+#   growing size (200 m blocks, 2 lanes, random trips of at most 2.5 km at a
+#   rate that grows with the area, so the density of traffic stays the
+#   same): it must not grow with the map; the ratio largest/smallest is
+#   printed (<= 1.2). With --repeat N each run is made N times and the
+#   least CPU time kept (other processes only ever add to it).
 #
 # Speed, like for like: SUMO's "UPS" is the vehicle steps it ran divided by
 #   its "Duration" (MSNet::generateStatistics): the wall time from the end of
@@ -23,34 +26,33 @@
 #   MSNet::closeSimulation; loading the network is left out, and so is the
 #   closing of its output files. citylab's is its vehicle updates divided by
 #   summary.json's loop_wall_time_s: the wall time of its stepping loop, after
-#   loading and before the end of run. Two differences remain, both in SUMO's
-#   disfavour, neither large: SUMO reads its route file in slices inside the
-#   loop (citylab reads it while loading, before the loop: about a tenth of
-#   the loop's instructions on center-p6 at 1 s), and SUMO's Duration counts
-#   in milliseconds. The runs are short (center-p6 at 1 s loops for about
-#   10 ms), so --repeat N keeps the fastest of N runs of each simulator.
+#   loading and before the end of run. One difference remains, in SUMO's
+#   disfavour: SUMO reads its route file in slices inside the loop, citylab
+#   reads it while loading (about a tenth of the loop's instructions on
+#   center-p6 at 1 s). SUMO's Duration is in whole milliseconds (150 ms and
+#   more here); citylab's loops are short (center-p6 at 1 s: about 10 ms on
+#   an idle machine), so --repeat N keeps the fastest of N runs of each.
 #
 # Usage: scripts/bench_road.sh [--grids "10 20"] [--steps "1 0.1"]
-#          [--scale "10 40"] [--parts "grids real scale"] [--build DIR]
-#          [--repeat N]
+#          [--scale "10 20 40"] [--repeat N] [--parts "grids real scale"] [--build DIR]
 # Needs Debian's sumo and sumo-tools (installed here when missing).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 grids="10 20"
 steps="1 0.1"
-scale="10 40"
+scale="10 20 40"
+repeat=1
 parts="grids real scale"
 build="$here/build"
-repeat=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --grids) grids=$2; shift 2 ;;
     --steps) steps=$2; shift 2 ;;
     --build) build=$2; shift 2 ;;
     --scale) scale=$2; shift 2 ;;
-    --parts) parts=$2; shift 2 ;;
     --repeat) repeat=$2; shift 2 ;;
+    --parts) parts=$2; shift 2 ;;
     -h|--help) sed -n '2,38p' "$0"; exit 0 ;;
     *) echo "bench_road: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -173,17 +175,20 @@ if has scale; then
     for step in $steps; do
       dt_ms=$(python3 -c "print(int(round($step*1000)))")
       out="$work/scale-$n-$step"
-      # CPU time (user + system) of the run less that of loading alone: a
-      # shared machine's load does not show in it as it does in wall time
-      /usr/bin/time -o "$work/cpu-run" -f "%U %S" "$citylab" run --net "$net" --routes "$work/s$n.rou.xml" \
-        --until 1800 --dt "$dt_ms" --out "$out" --quiet >/dev/null 2>&1 || true
-      /usr/bin/time -o "$work/cpu-load" -f "%U %S" "$citylab" run --net "$net" --routes "$work/s$n.rou.xml" \
-        --until 0.001 --dt "$dt_ms" --out "$work/scale-load" --quiet >/dev/null 2>&1 || true
-      cpu=$(tail -1 "$work/cpu-run" | awk '{print $1 + $2}')
-      cpu_load=$(tail -1 "$work/cpu-load" | awk '{print $1 + $2}')
-      s="$out/summary.json"
+      # CPU time of the simulation loop, taken in the process itself
+      # (loop_cpu_s: loading and outputs excluded): a shared machine's load
+      # does not show in it as it does in wall time
+      cpu=
+      for r in $(seq "$repeat"); do
+        rm -rf "$out"
+        "$citylab" run --net "$net" --routes "$work/s$n.rou.xml" \
+          --until 1800 --dt "$dt_ms" --out "$out" --quiet >/dev/null 2>&1 || true
+        s="$out/summary.json"
+        c=$(json "$s" "d['loop_cpu_s']")
+        cpu=$(python3 -c "print(min(float('$c'), float('${cpu:-inf}')))")
+      done
       upd=$(json "$s" "int(d['kpi']['vehicle_updates'])")
-      ns=$(python3 -c "print(round(1e9*($cpu-$cpu_load)/$upd,1))")
+      ns=$(python3 -c "print(round(1e9*$cpu/$upd,1))")
       printf '%-6s %-5s %9s %12s %12.0f %10s\n' "${n}x$n" "$step" "$trips" "$upd" \
         "$(python3 -c "print(1e9/$ns)")" "$ns"
       [ "$n" = "${scale%% *}" ] && eval "first_$dt_ms=$ns"
