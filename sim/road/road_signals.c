@@ -55,9 +55,6 @@
 #define SIG_YELLOW_MS 3000
 /* Max-pressure: decision period for a green whose min_s is 0 (unset). */
 #define SIG_DECIDE_MS 5000
-/* Longest duration we accept, so every sum of milliseconds fits in 64 bits
- * with room to spare (about 31 years). */
-#define SIG_MAX_DURATION_S 1e9
 #define SIG_NEVER_MS INT64_MIN
 /* SUMO's signal state characters. */
 static const char SIG_CHARS[] = "GgryYuosO-";

@@ -10,6 +10,10 @@
 
 #include "road_signals.h"
 
+/* Longest duration we accept, so every sum of milliseconds fits in 64 bits
+ * with room to spare (about 31 years). */
+#define SIG_MAX_DURATION_S 1e9
+
 typedef struct SigPhase {
     int64_t dur_ms; /* nominal duration */
     int64_t min_ms; /* actuated lower bound; max-pressure decision period */
