@@ -89,7 +89,7 @@ CityStatus sensor_sample(CitySensors *s, int32_t i, int64_t now_ms, double now_h
     const double truth = interval_truth(h, m->agg);
     /* the draws, always all and in this order (see city_sensor.h) */
     const double u_drop = city_rng_uniform(&h->rng);
-    const double z = city_rng_normal(&h->rng);
+    const double z = city_rng_normal_zig(&h->rng);
     const double u_chatter = city_rng_uniform(&h->rng);
 
     const bool failed = m->fault != CITY_FAULT_NONE && now_ms >= h->fail_ms;
