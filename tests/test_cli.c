@@ -142,6 +142,11 @@ static void test_short_run_is_not_a_failure(void **state)
     assert_non_null(json);
     assert_non_null(strstr(json, "{\"name\": \"demand_served\", \"pass\": null, \"status\": \"not reached\""));
     assert_non_null(strstr(json, "\"checks_passed\": true"));
+    /* the loop's CPU time (what the road benchmark divides by) sits on the wall-clock line */
+    const char *cpu = strstr(json, ", \"loop_cpu_s\": ");
+    assert_non_null(cpu);
+    assert_ptr_equal(strchr(strstr(json, "\"wall_time_s\""), '\n'), strchr(cpu, '\n'));
+    assert_true(strtod(cpu + strlen(", \"loop_cpu_s\": "), NULL) > 0.0);
     free(json);
     city_test_run_free(&r);
 }

@@ -21,6 +21,13 @@ double city_wall_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+double city_cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 static void progress(double t0, const CityWorld *w, int64_t end_tick, bool final)
 {
     double wall = city_wall_now() - t0;
@@ -248,7 +255,8 @@ int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out,
     return 2;
 }
 
-int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out, double t0, double load_s)
+int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out, double t0, double load_s,
+                      double loop_cpu_s)
 {
     CityError err = {0};
     CityWorld *w = city_scenario_world(sc);
@@ -272,7 +280,8 @@ int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out
     while (n_params < 64 && city_scenario_param_at(sc, n_params, &params[n_params].name, &params[n_params].value,
                                                    &params[n_params].literal))
         n_params++;
-    CityRunInfo info = {city_scenario_name(sc), CITY_VERSION, city_wall_now() - t0, load_s, params, n_params};
+    CityRunInfo info = {city_scenario_name(sc), CITY_VERSION, city_wall_now() - t0, load_s, params, n_params,
+                        loop_cpu_s};
     if ((st = city_output_commit(out, w, &info, &err)) != CITY_OK) {
         print_error(err.msg[0] ? err.msg : city_status_name(st));
         return 2;
@@ -356,6 +365,7 @@ static int run_parsed(CityCliOptions *o)
         goto failed;
     if (frames_step(frames, sc, &err) != 0)
         goto fail;
+    const double cpu0 = city_cpu_now();
     while (city_world_tick(w) < end_tick && !city_world_stopped(w)) {
         if (shot_tick >= 0 && city_world_tick(w) == shot_tick && take_screenshot(sc, o, &err) != 0)
             goto fail;
@@ -378,6 +388,7 @@ static int run_parsed(CityCliOptions *o)
             }
         }
     }
+    const double loop_cpu_s = city_cpu_now() - cpu0;
     if (show)
         progress(t0, w, end_tick, true);
     if (save_tick >= city_world_tick(w)) {
@@ -393,7 +404,7 @@ static int run_parsed(CityCliOptions *o)
     /* a screenshot asked for at (or after) the end */
     if (shot_tick >= city_world_tick(w) && take_screenshot(sc, o, &err) != 0)
         goto fail;
-    rc = city_run_conclude(sc, o, out, t0, load_s);
+    rc = city_run_conclude(sc, o, out, t0, load_s, loop_cpu_s);
     city_run_frames_end(frames);
     city_scenario_destroy(sc);
     city_replay_free(replay);

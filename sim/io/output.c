@@ -427,6 +427,10 @@ static CityStatus write_summary(const char *path, const CityWorld *w, const City
     city_json_number(f, info->wall_time_s);
     fputs(", \"load_wall_time_s\": ", f);
     city_json_number(f, info->load_wall_time_s);
+    if (info->loop_cpu_s >= 0) {
+        fputs(", \"loop_cpu_s\": ", f);
+        city_json_number(f, info->loop_cpu_s);
+    }
     fputs(",\n  \"params\": {", f);
     for (size_t i = 0; i < info->n_params; i++) {
         fputs(i ? ", " : "", f);

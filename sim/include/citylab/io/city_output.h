@@ -29,6 +29,8 @@ typedef struct CityRunInfo {
     double load_wall_time_s;    /* of which loading the scenario (network, demand) */
     const CityRunParam *params; /* the parameters the scenario read, in first-read order */
     size_t n_params;            /* entries in params */
+    double loop_cpu_s;          /* CPU seconds of the process while the simulation loop ran (the step only,
+                                 * not loading or outputs; on the wall-clock line); < 0: not measured */
 } CityRunInfo;
 
 /* Creates the staging folder for `final_dir` (parents are created) and
