@@ -230,6 +230,7 @@ static void sensors_destroy(void *self)
     city_strmap_free(&s->by_key);
     free(s->heap);
     free(s->fifo);
+    free(s->only);
     free(s);
 }
 
@@ -462,6 +463,21 @@ void city_sensors_enable_delivery(CitySensors *s, bool on)
     s->deliver = on;
 }
 
+bool city_sensors_deliver_only(CitySensors *s, const uint8_t *wanted, int32_t n)
+{
+    uint8_t *only = NULL;
+    if (wanted) {
+        only = malloc((size_t)n + 1);
+        if (!only)
+            return false;
+        memcpy(only, wanted, (size_t)n);
+    }
+    free(s->only);
+    s->only = only;
+    s->n_only = wanted ? n : 0;
+    return true;
+}
+
 static bool pending_before(const Pending *a, const Pending *b)
 {
     return a->r.arrives_ms < b->r.arrives_ms || (a->r.arrives_ms == b->r.arrives_ms && a->seq < b->seq);
@@ -513,7 +529,10 @@ CityStatus sensor_queue(CitySensors *s, int32_t i, const CityReading *r)
 {
     if (!s->deliver)
         return CITY_OK;
-    const Pending p = {*r, s->seq++, i};
+    const uint64_t seq = s->seq++; /* counted when not queued too: the state hash is that of queueing all */
+    if (s->only && (i >= s->n_only || !s->only[i]))
+        return CITY_OK;
+    const Pending p = {*r, seq, i};
     return queue_pending(s, &p);
 }
 

@@ -106,6 +106,8 @@ struct CitySensors {
     CityReadingSink sink;   /* where readings go when measured */
     void *sink_user;
     bool deliver;  /* queue readings for city_sensors_poll */
+    uint8_t *only; /* when not NULL: per channel, 1 = queue its readings (channels from n_only on: not queued) */
+    int32_t n_only;
     Pending *heap; /* min-heap on (arrives_ms, seq): readings that arrive out of order */
     size_t n_heap, cap_heap;
     /* Readings queued in (arrives_ms, seq) order, the common case (one
