@@ -66,6 +66,28 @@ CityStatus city_pool_free(CityPool *pool, CityId id)
     return CITY_OK;
 }
 
+bool city_pool_consistent(const CityPool *pool)
+{
+    if (pool->used > pool->cap || pool->free_count > pool->used || pool->live > pool->used ||
+        pool->live + pool->free_count != pool->used)
+        return false;
+    uint32_t live = 0;
+    for (uint32_t i = 0; i < pool->used; i++)
+        live += pool->gen[i] & 1u;
+    if (live != pool->live)
+        return false;
+    uint8_t *seen = calloc((size_t)pool->used + 1, 1);
+    bool ok = seen != NULL;
+    for (uint32_t k = 0; ok && k < pool->free_count; k++) {
+        uint32_t i = pool->free_list[k];
+        ok = i < pool->used && !(pool->gen[i] & 1u) && !seen[i];
+        if (ok)
+            seen[i] = 1;
+    }
+    free(seen);
+    return ok;
+}
+
 void city_dense_init(CityDense *dense)
 {
     memset(dense, 0, sizeof *dense);
@@ -124,6 +146,20 @@ uint32_t city_dense_slot(const CityDense *dense, CityId id)
     if (!city_pool_valid(&dense->pool, id))
         return UINT32_MAX;
     return dense->slot_of[id.index];
+}
+
+bool city_dense_consistent(const CityDense *dense)
+{
+    const CityPool *pool = &dense->pool;
+    if (!city_pool_consistent(pool) || dense->count != pool->live || dense->count > dense->cap_slots ||
+        pool->used > dense->cap_index)
+        return false;
+    for (uint32_t s = 0; s < dense->count; s++) {
+        uint32_t i = dense->index_of[s];
+        if (i >= pool->used || !(pool->gen[i] & 1u) || dense->slot_of[i] != s)
+            return false; /* with count == live, also: no index in two slots */
+    }
+    return true;
 }
 
 CityId city_dense_id(const CityDense *dense, uint32_t slot)

@@ -162,7 +162,7 @@ static bool load_events(CityWorld *w, CityStateReader *in)
 {
     city_state_expect_tag(in, "EVTS");
     uint64_t n = city_state_get_u64(in);
-    if (in->bad || n > in->len)
+    if (in->bad || !city_state_count_fits(in, n, 32)) /* tick, sequence, name, argument */
         return city_state_fail(in, "damaged event list in the checkpoint");
     if (!city_grow((void **)&w->events, &w->cap_events, (size_t)n, sizeof *w->events))
         return city_state_fail(in, "out of memory restoring events");

@@ -167,7 +167,7 @@ static CityStatus ev_load(CityWorld *w, void *self, CityStateReader *in)
     CoupleEv *c = self;
     city_state_get_array(in, &c->t, 1, sizeof c->t, "EV charging totals");
     uint64_t n = city_state_get_u64(in);
-    if (in->bad || n > INT32_MAX ||
+    if (in->bad || n > INT32_MAX || c->n_parked != 0 || !city_state_count_fits(in, n, 32) || /* key, 2 numbers, name */
         !city_array_grow((void **)&c->parked, &c->cap_parked, (int32_t)n, sizeof *c->parked))
         return city_world_fail(w, CITY_ERR_PARSE, "EV charging: damaged checkpoint");
     for (int32_t i = 0; i < (int32_t)n; i++) {

@@ -113,7 +113,9 @@ CityStatus pr_load(PedRoad *pr, CityWorld *w, CityStateReader *in)
     if (city_state_expect_tag(in, "PEDR"))
         for (size_t k = 0; k < 8; k++)
             c[k] = city_state_get_u64(in);
+    /* an encounter takes 121 bytes at least (4 integers, 8 numbers, a flag, 3 names), a blocked link 8 */
     if (in->bad || c[4] != (uint64_t)pr->n_x || c[5] > INT32_MAX || c[6] > INT32_MAX || c[7] > PR_RECENT ||
+        !city_state_count_fits(in, c[5], 121) || !city_state_count_fits(in, c[6], 8) ||
         !city_array_grow((void **)&pr->enc, &pr->cap_enc, (int32_t)c[5] + 1, sizeof *pr->enc) ||
         !city_array_grow((void **)&pr->blocked, &pr->cap_blocked, (int32_t)c[6] + 1, sizeof *pr->blocked))
         return city_world_fail(w, CITY_ERR_PARSE, "crossings (ped_road): damaged checkpoint or another network");

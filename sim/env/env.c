@@ -89,6 +89,34 @@ static CityStatus env_save(const CityWorld *w, const void *self, CityStateWriter
     return CITY_OK;
 }
 
+static bool sample_ok(const CityWeather *s)
+{
+    return isfinite(s->t_s) && isfinite(s->temp_c) && s->rh_pct >= 0 && s->rh_pct <= 100 && s->ghi_wm2 >= 0 &&
+           s->ghi_wm2 < 2000 && s->wind_mps >= 0 && s->wind_mps < 100 && isfinite(s->wind_from_deg);
+}
+
+static bool episode_ok(const CityEpisode *ep)
+{
+    return (unsigned)ep->kind <= CITY_EPISODE_DUST && isfinite(ep->start_s) && ep->ramp_s >= 0 && ep->hold_s >= 0 &&
+           isfinite(ep->ramp_s + ep->hold_s) && isfinite(ep->level) &&
+           !(ep->kind == CITY_EPISODE_DUST && ep->level < 0);
+}
+
+/* What city_env_set_weather and city_env_add_episode accept, for a restore. */
+static bool restored_ok(const CityEnv *env)
+{
+    for (size_t i = 0; i < env->n_weather; i++)
+        if (!sample_ok(&env->weather[i]) || (i > 0 && !(env->weather[i].t_s > env->weather[i - 1].t_s)))
+            return false;
+    for (size_t i = 0; i < env->n_episodes; i++)
+        if (!episode_ok(&env->episodes[i]))
+            return false;
+    for (int sp = 0; sp < CITY_SPECIES_COUNT; sp++)
+        if (!isfinite(env->background[sp]))
+            return false;
+    return true;
+}
+
 static CityStatus env_load(CityWorld *w, void *self, CityStateReader *in)
 {
     CityEnv *env = self;
@@ -106,6 +134,8 @@ static CityStatus env_load(CityWorld *w, void *self, CityStateReader *in)
     free(env->episodes);
     env->episodes = city_state_get_alloc(in, &env->n_episodes, sizeof *env->episodes);
     city_state_get_array(in, env->background, CITY_SPECIES_COUNT, sizeof(double), "background");
+    if (!in->bad && !restored_ok(env))
+        city_state_fail(in, "a weather sample, an episode or the background is out of range");
     const size_t cells = (size_t)env->air.nx * (size_t)env->air.ny;
     if (city_state_get_u64(in) != cells && !in->bad)
         city_state_fail(in, "the air grid of the checkpoint has another size than the scenario's");
@@ -165,9 +195,7 @@ CityStatus city_env_set_weather(CityEnv *env, const CityWeather *samples, size_t
         return city_world_fail(env->world, CITY_ERR_INVALID, "weather: no samples; give at least one");
     for (size_t i = 0; i < n; i++) {
         const CityWeather *s = &samples[i];
-        if (!isfinite(s->t_s) || !isfinite(s->temp_c) || !(s->rh_pct >= 0 && s->rh_pct <= 100) ||
-            !(s->ghi_wm2 >= 0 && s->ghi_wm2 < 2000) || !(s->wind_mps >= 0 && s->wind_mps < 100) ||
-            !isfinite(s->wind_from_deg))
+        if (!sample_ok(s))
             return city_world_fail(env->world, CITY_ERR_INVALID,
                                    "weather sample %zu: need finite t_s and temp_c, rh_pct 0..100, ghi_wm2 0..2000, "
                                    "wind_mps 0..100 and a finite wind direction",
@@ -189,8 +217,7 @@ CityStatus city_env_set_weather(CityEnv *env, const CityWeather *samples, size_t
 
 CityStatus city_env_add_episode(CityEnv *env, const CityEpisode *ep)
 {
-    if ((unsigned)ep->kind > CITY_EPISODE_DUST || !isfinite(ep->start_s) || !(ep->ramp_s >= 0) || !(ep->hold_s >= 0) ||
-        !isfinite(ep->ramp_s + ep->hold_s) || !isfinite(ep->level) || (ep->kind == CITY_EPISODE_DUST && ep->level < 0))
+    if (!episode_ok(ep))
         return city_world_fail(env->world, CITY_ERR_INVALID,
                                "episode: need a finite start, ramp and hold >= 0 and a finite level (>= 0 for dust)");
     size_t cap = env->n_episodes;

@@ -524,7 +524,10 @@ bool controller_load(CityController *c, CityStateReader *in)
         sl->last.value = city_state_get_f64(in);
         sl->last.measured_ms = city_state_get_i64(in);
         sl->last.arrives_ms = city_state_get_i64(in);
-        sl->last.quality = (CityQuality)city_state_get_u8(in);
+        const uint8_t quality = city_state_get_u8(in);
+        if (quality >= CITY_QUALITY_COUNT_OF && !in->bad)
+            city_state_fail(in, "controller '%s': damaged reading quality in the checkpoint", c->name);
+        sl->last.quality = (CityQuality)(quality < CITY_QUALITY_COUNT_OF ? quality : 0);
     }
     if (city_state_get_i64(in) != c->n_init_timers)
         return city_state_fail(in, "controller '%s': init made another number of timers", c->name);

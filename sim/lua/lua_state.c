@@ -555,7 +555,9 @@ static void load_callbacks(Walk *w)
         int64_t period = city_state_get_i64(w->in);
         char *name = city_state_get_str(w->in);
         uint64_t generation = city_state_get_u64(w->in), next_free = city_state_get_u64(w->in);
-        if (!w->in->bad && (next_free > n || kind > CITY_CB_SERIES)) { /* links are index + 1 */
+        if (!w->in->bad &&
+            (next_free > n || kind > CITY_CB_SERIES || period < 0 || period > ((int64_t)1 << 40) ||
+             ((flags & 1) && next_free != 0))) { /* links are index + 1; live slots are not on the list */
             free(name);
             lua_walk_fail(w, "damaged callback list in the checkpoint");
             return;
@@ -590,6 +592,11 @@ static void load_callbacks(Walk *w)
         cb->next_free = (size_t)next_free;
     }
     sc->free_callback = (size_t)free_head;
+    /* the free list: slots not live, each once (a cycle would hand one slot out for ever) */
+    size_t steps = 0;
+    for (size_t i = sc->free_callback; i && !w->in->bad; i = sc->callbacks[i - 1].next_free)
+        if (++steps > n || sc->callbacks[i - 1].live)
+            lua_walk_fail(w, "damaged list of free callback slots in the checkpoint");
     for (size_t i = 0; i < sc->n_end_items && !w->in->bad; i++) {
         lua_rawgeti(L, LUA_REGISTRYINDEX, sc->end_items[i].fn_ref);
         lua_walk_load_value(w, lua_gettop(L));

@@ -112,7 +112,7 @@ static void ped_destroy(void *self)
     CityPed *ped = self;
     if (!ped)
         return;
-    for (uint32_t i = 0; i < ped->dense.count; i++)
+    for (uint32_t i = 0; ped->route && i < ped->dense.count; i++) /* a restore may stop before the arrays exist */
         free(ped->route[i]);
     ped_physics_destroy(ped->phys);
     for (int32_t i = 0; i < ped->n_pending; i++)

@@ -71,16 +71,22 @@ CityStatus city_ped_spawn(CityPed *ped, const CityPedSpawnDef *def)
     return CITY_OK;
 }
 
-CityStatus city_ped_flow_add(CityPed *ped, const CityPedFlowDef *def)
+bool ped_flow_def_ok(const CityPedFlowDef *def)
 {
     double nums[] = {def->from_x,  def->from_y, def->from_radius_m,   def->to_x, def->to_y, def->to_radius_m,
                      def->begin_s, def->end_s,  def->persons_per_hour};
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
         if (!isfinite(nums[i]))
-            return ped_fail(ped, CITY_ERR_INVALID, "ped: flow %d has a number that is not finite", (int)ped->n_flows);
-    if (def->persons_per_hour <= 0 || def->end_s <= def->begin_s || def->from_radius_m < 0 || def->to_radius_m < 0)
+            return false;
+    return def->persons_per_hour > 0 && def->end_s > def->begin_s && def->from_radius_m >= 0 && def->to_radius_m >= 0;
+}
+
+CityStatus city_ped_flow_add(CityPed *ped, const CityPedFlowDef *def)
+{
+    if (!ped_flow_def_ok(def))
         return ped_fail(ped, CITY_ERR_INVALID,
-                        "ped: flow %d needs persons_per_hour > 0, end_s > begin_s and radii >= 0", (int)ped->n_flows);
+                        "ped: flow %d needs finite numbers, persons_per_hour > 0, end_s > begin_s and radii >= 0",
+                        (int)ped->n_flows);
     CityStatus st = ped_space_seal(ped);
     if (st != CITY_OK)
         return st;

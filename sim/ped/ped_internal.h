@@ -217,6 +217,9 @@ void ped_crossings_free(struct PedCrossings *c);
 CityStatus ped_demand_commit(CityPed *ped);
 /* Makes every per-person array hold `need` people; false on OOM. */
 bool ped_people_reserve(CityPed *ped, uint32_t need);
+/* Whether a flow's numbers are ones city_ped_flow_add accepts (finite, a
+ * positive rate, end after begin, radii >= 0). */
+bool ped_flow_def_ok(const CityPedFlowDef *def);
 
 /* ped_state.c: the checkpoint hooks of "ped", the whole state ("ped_commit"
  * has nothing of its own: city_state_save_none / city_state_load_none). */

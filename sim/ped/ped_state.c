@@ -57,7 +57,8 @@ static void save_dense(const CityDense *dense, CityStateWriter *out)
 static bool load_dense(CityDense *dense, CityStateReader *in)
 {
     uint32_t used = city_state_get_u32(in);
-    if (in->bad || used > (1u << 28))
+    /* a slot takes its generation and its slot number at least: a damaged count asks for no room */
+    if (in->bad || used > (1u << 28) || !city_state_count_fits(in, used, 8))
         return city_state_fail(in, "ped: damaged id pool");
     for (uint32_t k = 0; k < used; k++)
         if (city_id_is_null(city_dense_add(dense, NULL)))
@@ -82,6 +83,8 @@ static bool load_dense(CityDense *dense, CityStateReader *in)
     dense->count = count;
     GET(dense->index_of, count, "person slots");
     GET(dense->slot_of, used, "person indices");
+    if (!in->bad && !city_dense_consistent(dense))
+        return city_state_fail(in, "ped: damaged id pool (slots and indices disagree)");
     return !in->bad;
 }
 
@@ -100,7 +103,7 @@ static void save_flows(const CityPed *ped, CityStateWriter *out)
 static bool load_flows(CityPed *ped, CityStateReader *in)
 {
     uint32_t n = city_state_get_u32(in);
-    if (in->bad || n > (1u << 24) ||
+    if (in->bad || n > (1u << 24) || !city_state_count_fits(in, n, 16 + 10 * 8 + 1) || /* 10 numbers, a flag */
         !city_array_grow((void **)&ped->flows, &ped->cap_flows, (int32_t)n + 1, sizeof(PedFlow)))
         return city_state_fail(in, "ped: cannot restore %u flows", n);
     for (uint32_t i = 0; i < n; i++) {
@@ -117,9 +120,31 @@ static bool load_flows(CityPed *ped, CityStateReader *in)
                                           .persons_per_hour = v[8]},
                                   .next_s = v[9]};
         ped->flows[i].def.poisson = city_state_get_u8(in) != 0;
+        if (!in->bad && (!ped_flow_def_ok(&ped->flows[i].def) || !isfinite(v[9])))
+            return city_state_fail(in, "ped: flow %u is damaged in the checkpoint", i);
     }
     ped->n_flows = (int32_t)n;
     return !in->bad;
+}
+
+/* Signed door steps (door * 2 + way) of the walkable space. */
+static bool route_ok(const CityPed *ped, const int32_t *route, size_t len)
+{
+    for (size_t k = 0; k < len; k++)
+        if (route[k] < 0 || route[k] / 2 >= ped->space.n_doors)
+            return false;
+    return true;
+}
+
+/* Numbers that become forces and Chipmunk's velocities: finite (a NaN
+ * would reach Chipmunk, which aborts on it); the heading may be NaN (none). */
+static bool person_numbers_ok(const CityPed *ped, uint32_t i)
+{
+    const double v[] = {ped->vx[i], ped->vy[i], ped->v0[i], ped->tx[i], ped->ty[i], ped->depart_s[i], ped->stuck_s[i]};
+    for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
+        if (!isfinite(v[k]))
+            return false;
+    return ped->v0[i] >= 0 && !isinf(ped->heading[i]);
 }
 
 static void save_pending(const CityPed *ped, CityStateWriter *out)
@@ -140,7 +165,8 @@ static bool load_pending(CityPed *ped, CityStateReader *in)
         ped_pending_free(&ped->pending[i]);
     ped->n_pending = 0;
     uint32_t n = city_state_get_u32(in);
-    if (in->bad || n > (1u << 26) ||
+    /* a departure, a route and 4 numbers: 3 arrays (48 bytes), 11 numbers and 2 flags */
+    if (in->bad || n > (1u << 26) || !city_state_count_fits(in, n, 48 + 11 * 8 + 2) ||
         !city_array_grow((void **)&ped->pending, &ped->cap_pending, (int32_t)n + 1, sizeof(PedPending)))
         return city_state_fail(in, "ped: cannot restore %u waiting departures", n);
     for (uint32_t i = 0; i < n && !in->bad; i++) {
@@ -150,12 +176,22 @@ static bool load_pending(CityPed *ped, CityStateReader *in)
         size_t len;
         p->route = city_state_get_alloc(in, &len, sizeof *p->route);
         p->route_len = (int32_t)len;
+        if (!in->bad && !route_ok(ped, p->route, len))
+            city_state_fail(in, "ped: waiting departure %u has a damaged route", i);
         double v[4] = {0};
         GET(v, 4, "departure");
         p->speed_mps = v[0];
         p->radius_m = v[1];
         p->mass_kg = v[2];
         p->queued_s = v[3];
+        const CityPedSpawnDef *d = &p->def;
+        const double nums[] = {d->x, d->y, d->to_x, d->to_y, d->speed_mps, d->radius_m, v[0], v[3]};
+        bool ok = p->radius_m > 0 && p->mass_kg > 0 && isfinite(p->radius_m) && isfinite(p->mass_kg) &&
+                  isfinite(d->heading_rad);
+        for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++)
+            ok = ok && isfinite(nums[k]);
+        if (!in->bad && !ok)
+            city_state_fail(in, "ped: waiting departure %u has a number out of range", i);
     }
     return !in->bad;
 }
@@ -202,8 +238,10 @@ static bool load_bodies(CityPed *ped, CityStateReader *in)
     for (uint32_t i = 0; i < n && !in->bad; i++) {
         size_t len;
         ped->route[i] = city_state_get_alloc(in, &len, sizeof *ped->route[i]);
-        if ((int32_t)len != ped->route_len[i])
-            return city_state_fail(in, "ped: person %u has a damaged route", i);
+        if ((int32_t)len != ped->route_len[i] || !route_ok(ped, ped->route[i], len) || ped->leg[i] < 0 ||
+            ped->leg[i] > ped->route_len[i] || ped->area[i] < -1 || ped->area[i] >= ped->space.n_areas ||
+            !person_numbers_ok(ped, i))
+            return city_state_fail(in, "ped: person %u has a damaged route, area or state", i);
         double bias[2] = {0};
         GET(bias, 2, "bias velocity");
         ped->in_area[i] = -1; /* no inside test yet */
@@ -229,8 +267,10 @@ static bool load_people(CityPed *ped, CityStateReader *in)
         return city_state_fail(in, "%s", city_world_error(ped->world));
     if (sealed)
         ped_physics_fit_radius(ped->phys, max_r);
-    if (!load_dense(&ped->dense, in))
+    if (!load_dense(&ped->dense, in)) {
+        ped->dense.count = 0; /* the per-person arrays were not made: nobody to free */
         return false;
+    }
     uint32_t n = ped->dense.count;
     if (n > 0 && (!sealed || !ped_people_reserve(ped, n))) {
         ped->dense.count = 0; /* nobody to free */

@@ -95,9 +95,99 @@ static void get_result(CityStateReader *in, void **arr, int32_t *cap, int32_t n,
     *cap = got ? n : n + 1;
 }
 
+/* The scenario's records, before a load overwrites them. */
+typedef struct GridStatic {
+    CityGridBus *bus;
+    CityGridBranch *br;
+    CityGridGen *gen;
+    CityGridLoad *load;
+    CityGridPv *pv;
+    CityGridBattery *bat;
+    CityGridCharger *chg;
+    CityGridLights *lights;
+} GridStatic;
+
+static void *copy_of(const void *p, int32_t n, size_t size)
+{
+    void *c = malloc((size_t)n * size + 1);
+    if (c && n > 0)
+        memcpy(c, p, (size_t)n * size);
+    return c;
+}
+
+static bool static_copy(const CityGrid *g, GridStatic *s)
+{
+    s->bus = copy_of(g->bus, g->n_bus, sizeof *g->bus);
+    s->br = copy_of(g->br, g->n_br, sizeof *g->br);
+    s->gen = copy_of(g->gen, g->n_gen, sizeof *g->gen);
+    s->load = copy_of(g->load, g->n_load, sizeof *g->load);
+    s->pv = copy_of(g->pv, g->n_pv, sizeof *g->pv);
+    s->bat = copy_of(g->bat, g->n_bat, sizeof *g->bat);
+    s->chg = copy_of(g->chg, g->n_chg, sizeof *g->chg);
+    s->lights = copy_of(g->lights, g->n_lights, sizeof *g->lights);
+    return s->bus && s->br && s->gen && s->load && s->pv && s->bat && s->chg && s->lights;
+}
+
+static void static_free(GridStatic *s)
+{
+    free(s->bus);
+    free(s->br);
+    free(s->gen);
+    free(s->load);
+    free(s->pv);
+    free(s->bat);
+    free(s->chg);
+    free(s->lights);
+}
+
+/* at = the first index i < n where `same` fails (a = restored, b = the scenario's), or -1. */
+#define FIRST_CHANGED(at, arr, saved, n, same)                                                                         \
+    do {                                                                                                               \
+        for (int32_t i_ = 0; i_ < (n) && (at) < 0; i_++) {                                                             \
+            const __typeof__(*(arr)) *a = &(arr)[i_], *b = &(saved)[i_];                                               \
+            (void)b;                                                                                                   \
+            if (!(same))                                                                                               \
+                (at) = i_;                                                                                             \
+        }                                                                                                              \
+    } while (0)
+
+/* The fields that tie the network and its devices together (ids, the buses
+ * they stand on, profiles, ports, modes): a checkpoint holds whole records,
+ * but these come from the scenario, and a changed one would send the
+ * lookups by id that the solver and the devices make astray. */
+static void static_check(const CityGrid *g, const GridStatic *s, CityStateReader *in)
+{
+    enum { BUS, BR, GEN, LOAD, PV, BAT, CHG, LIGHTS, EV, N };
+    static const char *const what[N] = {"bus",     "branch",  "generator",   "load",         "PV system",
+                                        "battery", "charger", "streetlight", "plugged-in EV"};
+    int32_t at[N] = {-1, -1, -1, -1, -1, -1, -1, -1, -1};
+    FIRST_CHANGED(at[BUS], g->bus, s->bus, g->n_bus, a->id == b->id && a->feeder == b->feeder && a->type == b->type);
+    FIRST_CHANGED(at[BR], g->br, s->br, g->n_br,
+                  a->id == b->id && a->from_bus == b->from_bus && a->to_bus == b->to_bus && a->kind == b->kind);
+    FIRST_CHANGED(at[GEN], g->gen, s->gen, g->n_gen, a->bus == b->bus);
+    FIRST_CHANGED(at[LOAD], g->load, s->load, g->n_load,
+                  a->id == b->id && a->bus == b->bus && a->profile == b->profile);
+    FIRST_CHANGED(at[PV], g->pv, s->pv, g->n_pv, a->id == b->id && a->bus == b->bus);
+    FIRST_CHANGED(at[BAT], g->bat, s->bat, g->n_bat,
+                  a->id == b->id && a->bus == b->bus && a->mode >= CITY_BATTERY_IDLE &&
+                      a->mode <= CITY_BATTERY_PEAK_SHAVE);
+    FIRST_CHANGED(at[CHG], g->chg, s->chg, g->n_chg, a->id == b->id && a->bus == b->bus && a->ports == b->ports);
+    FIRST_CHANGED(at[LIGHTS], g->lights, s->lights, g->n_lights, a->id == b->id && a->bus == b->bus);
+    FIRST_CHANGED(at[EV], g->ev, g->ev, g->n_ev, grid_find_sorted(g->chg, g->n_chg, sizeof *g->chg, a->charger) >= 0);
+    for (int k = 0; k < N && !in->bad; k++)
+        if (at[k] >= 0)
+            city_state_fail(in,
+                            "grid: %s %d in the checkpoint is not the scenario's (its id, bus or kind differs); the "
+                            "checkpoint is damaged",
+                            what[k], (int)at[k]);
+}
+
 CityStatus grid_state_load(CityGrid *g, CityStateReader *in)
 {
     city_state_expect_tag(in, "GRID");
+    GridStatic saved = {0};
+    if (!static_copy(g, &saved))
+        city_state_fail(in, "grid: out of memory checking the checkpoint");
     GET(g->bus, g->n_bus, "grid buses");
     GET(g->br, g->n_br, "grid branches");
     GET(g->gen, g->n_gen, "grid generators");
@@ -127,6 +217,9 @@ CityStatus grid_state_load(CityGrid *g, CityStateReader *in)
     g->dev_t_s = city_state_get_f64(in);
     g->dev_dt_s = city_state_get_f64(in);
     g->dev_valid = city_state_get_u8(in);
+    if (!in->bad)
+        static_check(g, &saved, in);
+    static_free(&saved);
     /* solver caches belong to the rebuilt run: rebuild them on the next solve */
     grid_pf_free(&g->pf);
     GridPf *pf = &g->pf;

@@ -196,6 +196,12 @@ static CityStatus grid_load(CityWorld *w, void *self, CityStateReader *in)
     city_state_get_array(in, &s->last, 1, sizeof s->last, "grid step");
     s->has_last = city_state_get_u8(in);
     s->next_tick = city_state_get_i64(in);
+    const CityGridSimConfig *c = &s->cfg; /* the ranges city.grid.config accepts */
+    if (!in->bad && (!(c->period_s > 0 && c->period_s <= 86400) || !(c->pf.tol_pu > 0 && c->pf.tol_pu <= 1) ||
+                     c->pf.max_iter < 0 || c->pf.max_iter > 100000 || c->pf.enforce_q_lims < 0 ||
+                     c->pf.enforce_q_lims > 2 || (c->pf.method != CITY_PF_NR && c->pf.method != CITY_PF_SWEEP) ||
+                     !(c->vmin_pu < c->vmax_pu) || s->next_tick < 0))
+        city_state_fail(in, "grid: damaged configuration in the checkpoint (period, tolerance, method or band)");
     return in->bad ? CITY_ERR_PARSE : grid_state_load(s->grid, in);
 }
 

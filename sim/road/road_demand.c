@@ -422,9 +422,19 @@ bool road_demand_load(RoadDemand *d, CityStateReader *in)
         free(heap);
         return false;
     }
+    for (size_t i = 0; i < n; i++) /* a definition of the scenario, one of its pairs */
+        if (heap[i].def < 0 || heap[i].def >= d->n_defs || heap[i].pair < -1 ||
+            heap[i].pair >= d->defs[heap[i].def].n_pairs || !(heap[i].t == heap[i].t) || heap[i].seq < -1) {
+            free(heap);
+            return city_state_fail(in, "road: damaged demand queue in the checkpoint (entry %zu)", i);
+        }
+    if (n > INT32_MAX) {
+        free(heap);
+        return city_state_fail(in, "road: damaged demand queue in the checkpoint");
+    }
     free(d->heap);
     d->heap = heap;
-    d->n_heap = d->cap_heap = (int64_t)n;
+    d->n_heap = d->cap_heap = (int32_t)n;
     d->emitted = city_state_get_i64(in);
     return !in->bad;
 }

@@ -332,6 +332,9 @@ static inline double road_desired_speed(const CityRoad *road, int32_t v, int32_t
 /* road_state.c: checkpoints ("road" saves the state its phases share) */
 CityStatus road_state_save(const CityWorld *world, const void *self, CityStateWriter *out);
 CityStatus road_state_load(CityWorld *world, void *self, CityStateReader *in);
+/* road_state_check.c: whether every index of a restored road lies in its
+ * network and pools (false with the reader's error set). */
+bool road_state_check(CityRoad *road, CityStateReader *in);
 
 /* road_step.c: registers the road's step, one world subsystem per phase;
  * `owner` carries the hooks of the "road" entry (hash, destroy, finish).

@@ -756,6 +756,29 @@ void road_signals_save(const RoadSignals *s, CityStateWriter *out)
     }
 }
 
+/* Whether a light read back from a checkpoint can run: a known control
+ * mode, phases with durations sig_store_program can make (a net's
+ * programs are not checked further), state strings of the light's length,
+ * and the current and target phases inside the program (-1 only where
+ * allowed). */
+static bool sig_restored_ok(const SigLight *L)
+{
+    if ((unsigned)L->type > CITY_TLS_EXTERNAL)
+        return false;
+    const int64_t max_ms = (int64_t)(SIG_MAX_DURATION_S * 1000.0);
+    for (int32_t p = 0; p < L->n_phases; p++) {
+        const SigPhase *ph = &L->phases[p];
+        const char *st = L->states + (size_t)p * ((size_t)L->n_links + 1);
+        if (!(ph->dur_ms > 0 && ph->dur_ms <= max_ms && ph->min_ms >= 0 && ph->min_ms <= ph->max_ms &&
+              ph->max_ms <= max_ms) ||
+            st[L->n_links] != '\0')
+            return false;
+    }
+    if (L->n_phases == 0)
+        return L->phase == -1 && L->target == -1 && !L->synth;
+    return L->phase >= 0 && L->phase < L->n_phases && L->target >= -1 && L->target < L->n_phases;
+}
+
 bool road_signals_load(RoadSignals *s, CityStateReader *in)
 {
     city_state_expect_tag(in, "SIGS");
@@ -790,6 +813,9 @@ bool road_signals_load(RoadSignals *s, CityStateReader *in)
         L->target = (int32_t)city_state_get_i64(in);
         L->synth = city_state_get_u8(in);
         L->synth_start_ms = city_state_get_i64(in);
+        if (!in->bad && !sig_restored_ok(L))
+            return city_state_fail(in, "traffic light %s: damaged state in the checkpoint (mode, phase or durations)",
+                                   L->id);
     }
     return !in->bad;
 }

@@ -99,6 +99,14 @@ static void save_vehicles(const CityRoad *road, CityStateWriter *out)
         city_state_put_str(out, live_index(pool, i) ? vh->name[i] : NULL);
 }
 
+/* Bytes a saved vehicle slot takes at least: its generation, every field
+ * and its name (the empty string's length). */
+#define VEH_FIELD_BYTES(f) +sizeof(((RoadVehRec *)0)->f)
+#define VEH_ARRAY_BYTES(f) +sizeof(*((RoadVehicles *)0)->f)
+static const size_t VEH_MIN_BYTES = sizeof(uint32_t) + 8 ROAD_VEH_FIELDS(VEH_FIELD_BYTES, VEH_ARRAY_BYTES);
+#undef VEH_FIELD_BYTES
+#undef VEH_ARRAY_BYTES
+
 static bool load_vehicles(CityRoad *road, CityStateReader *in)
 {
     RoadVehicles *vh = &road->veh;
@@ -106,8 +114,9 @@ static bool load_vehicles(CityRoad *road, CityStateReader *in)
     if (pool->used != 0)
         return city_state_fail(in, "road: vehicles existed before the restore");
     uint32_t used = city_state_get_u32(in);
-    /* 12 bytes a vehicle at least (its generation and name): a damaged count asks for no room */
-    if (in->bad || !city_state_count_fits(in, used, 12) || road_vehicles_reserve(road, used > 0 ? used : 1) != CITY_OK)
+    /* a damaged count asks for no room */
+    if (in->bad || !city_state_count_fits(in, used, VEH_MIN_BYTES) ||
+        road_vehicles_reserve(road, used > 0 ? used : 1) != CITY_OK)
         return city_state_fail(in, "road: cannot make room for %u vehicles", used);
     while (pool->cap < used) { /* the pool grows by its own allocations: make room the same way */
         CityId id = city_pool_alloc(pool);
@@ -329,8 +338,8 @@ static bool load_lists(CityRoad *road, CityStateReader *in)
 {
     uint64_t n = city_state_get_u64(in);
     road_arrivals_free(road);
-    /* each: a name (8 bytes or more) and an array of one (16 and more) */
-    if (in->bad || n > INT32_MAX || !city_state_count_fits(in, n, 24) ||
+    /* each: a name (8 bytes or more) and an array of one (16 and the record) */
+    if (in->bad || n > INT32_MAX || !city_state_count_fits(in, n, 24 + sizeof(CityRoadArrival)) ||
         !city_array_grow((void **)&road->arrivals, &road->cap_arrivals, (int32_t)n, sizeof *road->arrivals))
         return city_state_fail(in, "road: damaged arrivals");
     for (uint64_t i = 0; i < n && !in->bad; i++) {
@@ -341,7 +350,7 @@ static bool load_lists(CityRoad *road, CityStateReader *in)
     }
     road->arrivals_tick = city_state_get_i64(in);
     n = city_state_get_u64(in);
-    if (in->bad || n > INT32_MAX || !city_state_count_fits(in, n, 24) || road->n_pending != 0 ||
+    if (in->bad || n > INT32_MAX || !city_state_count_fits(in, n, 24 + sizeof(RoadPending)) || road->n_pending != 0 ||
         !city_array_grow((void **)&road->pending, &road->cap_pending, (int32_t)n, sizeof *road->pending))
         return city_state_fail(in, "road: damaged waiting vehicles");
     for (uint64_t i = 0; i < n && !in->bad; i++) {
@@ -386,14 +395,11 @@ CityStatus road_state_load(CityWorld *world, void *self, CityStateReader *in)
     if (city_state_expect_tag(in, "ROAD") && load_vehicles(road, in) && load_lanes(road, in) &&
         load_links_and_edges(road, in) && load_lists(road, in) && road_signals_load(road->signals, in))
         road_demand_load(road->demand, in);
-    road_tls_shown_refresh(road);
-    for (uint32_t i = 0; i < road->veh.n_live && !in->bad; i++) { /* the routes are restored after the vehicles */
-        uint32_t v = (uint32_t)road->veh.live[i];
-        RoadVehRec *r = v < road->veh.cap ? &road->veh.rec[v] : NULL;
-        if (!r || r->route < 0 || r->route >= road->n_routes)
-            city_state_fail(in, "road: a vehicle's route is missing");
-        else
+    if (!in->bad && road_state_check(road, in)) /* the routes are restored after the vehicles */
+        for (uint32_t i = 0; i < road->veh.n_live; i++) {
+            RoadVehRec *r = &road->veh.rec[road->veh.live[i]];
             r->route_n = road->routes[r->route].count;
-    }
+        }
+    road_tls_shown_refresh(road);
     return in->bad ? CITY_ERR_PARSE : CITY_OK;
 }

@@ -228,7 +228,8 @@ static CityStatus sensors_load(CityWorld *w, void *self, CityStateReader *in)
     s->due_tick = -1;
     uint64_t n = city_state_get_u64(in);
     s->n_heap = s->fifo_head = s->n_fifo = 0;
-    if (!in->bad && (!city_state_count_fits(in, n, 16) || !city_grow((void **)&s->heap, &s->cap_heap, (size_t)n, sizeof *s->heap)))
+    if (!in->bad && (!city_state_count_fits(in, n, 48) /* a reading (40 bytes) and a sequence */ ||
+                     !city_grow((void **)&s->heap, &s->cap_heap, (size_t)n, sizeof *s->heap)))
         city_state_fail(in, "the queue of readings does not fit in memory");
     for (uint64_t i = 0; i < n && !in->bad; i++) {
         Pending *p = &s->heap[i];

@@ -55,6 +55,10 @@ CityId city_pool_alloc(CityPool *pool);
 bool city_pool_valid(const CityPool *pool, CityId id);
 /* Frees a live id; CITY_ERR_STALE when it is not live. */
 CityStatus city_pool_free(CityPool *pool, CityId id);
+/* Whether a pool read back from a file holds together: every free-list
+ * entry a distinct free index below `used`, and as many live (odd)
+ * generations as `live` says, the rest on the free list. */
+bool city_pool_consistent(const CityPool *pool);
 
 /* Dense set: ids plus a compact slot array. Callers keep their own
  * structure-of-arrays data indexed by slot and mirror the swap that
@@ -81,5 +85,8 @@ CityStatus city_dense_remove(CityDense *dense, CityId id, uint32_t *moved_from, 
 uint32_t city_dense_slot(const CityDense *dense, CityId id);
 /* Id stored at a slot (slot < count). */
 CityId city_dense_id(const CityDense *dense, uint32_t slot);
+/* Whether a set read back from a file holds together: a consistent pool,
+ * one slot per live index, and slot_of the inverse of index_of. */
+bool city_dense_consistent(const CityDense *dense);
 
 #endif

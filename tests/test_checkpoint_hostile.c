@@ -1,0 +1,543 @@
+/* Checkpoints are untrusted input: a file whose checksum holds but whose
+ * contents were changed by hand (or by a fuzzer) is refused with a message
+ * that says what is wrong, never followed into memory it does not own.
+ * Each test takes a real checkpoint of tests/fuzz/checkpoint.lua (road with
+ * lights and flows, a grid, sensors, a controller, walkers, air, pending
+ * callbacks), changes one field that a later step uses as an index,
+ * recomputes the checksum and restores it into a freshly loaded scenario.
+ * The untouched checkpoint restores (so each refusal is the field's). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "city_grid.h"
+#include "city_scenario.h"
+#include "test_support.h"
+
+#define SCENARIO CITY_SOURCE_DIR "/tests/fuzz/checkpoint.lua"
+#define AT_TICKS 60 /* vehicles and walkers on their way, callbacks pending */
+
+typedef struct Ckpt {
+    uint8_t *data;
+    size_t len;
+} Ckpt;
+
+static CityScenario *load(void)
+{
+    CityScenarioOptions o = {.path = SCENARIO, .seed = 1, .until_s = -1};
+    CityScenario *sc = NULL;
+    CityError err;
+    if (city_scenario_load(&o, &sc, &err) != CITY_OK)
+        fail_msg("%s", err.msg);
+    return sc;
+}
+
+/* A file in this test's scratch folder (static buffer; the folder is made
+ * empty once per run). */
+static const char *scratch_file(const char *name)
+{
+    static char dir[4096], path[4400];
+    if (!dir[0])
+        snprintf(dir, sizeof dir, "%s", city_test_scratch("ckpt_hostile_fields"));
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return path;
+}
+
+static Ckpt take(void)
+{
+    CityScenario *sc = load();
+    for (int i = 0; i < AT_TICKS; i++)
+        assert_int_equal(city_scenario_step(sc), CITY_OK);
+    const char *path = scratch_file("real.state");
+    assert_int_equal(city_scenario_save(sc, path, NULL, 0), CITY_OK);
+    city_scenario_destroy(sc);
+    Ckpt c;
+    c.data = (uint8_t *)city_test_read_file(path, &c.len);
+    assert_non_null(c.data);
+    return c;
+}
+
+/* Restores the bytes (with a fresh checksum); NULL when the restore worked,
+ * else the message (static). The scenario is destroyed either way: a
+ * partly loaded state must free cleanly. */
+static const char *restore(Ckpt *c)
+{
+    uint64_t h = 14695981039346656037ull; /* FNV-1a of all but the last 8 bytes */
+    for (size_t i = 0; i + 8 < c->len; i++)
+        h = (h ^ c->data[i]) * 1099511628211ull;
+    memcpy(c->data + c->len - 8, &h, 8);
+    const char *path = scratch_file("changed.state");
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(c->data, 1, c->len, f), c->len);
+    assert_int_equal(fclose(f), 0);
+    CityScenario *sc = load();
+    void *extra = NULL;
+    size_t extra_len = 0;
+    static char msg[1024];
+    CityStatus st = city_scenario_restore(sc, path, &extra, &extra_len);
+    snprintf(msg, sizeof msg, "%s", city_world_error(city_scenario_world(sc)));
+    for (int i = 0; st == CITY_OK && i < 5; i++) /* a restored world runs */
+        assert_int_equal(city_scenario_step(sc), CITY_OK);
+    free(extra);
+    city_scenario_destroy(sc);
+    return st == CITY_OK ? NULL : msg;
+}
+
+static void expect_refused(Ckpt *c, const char *what)
+{
+    const char *msg = restore(c);
+    if (!msg || !strstr(msg, what))
+        fail_msg("expected a refusal naming \"%s\", got: %s", what, msg ? msg : "(restored)");
+    assert_non_null(strstr(msg, "cannot restore"));
+}
+
+/* ---- walking the stream (the layout of city_state.c) ---- */
+
+static uint64_t rd_u64(const Ckpt *c, size_t at)
+{
+    assert_true(at + 8 <= c->len);
+    uint64_t v;
+    memcpy(&v, c->data + at, 8);
+    return v;
+}
+
+/* An array at `at`: its count and element size; returns where the data starts. */
+static size_t array_at(const Ckpt *c, size_t at, uint64_t *count, uint64_t *size)
+{
+    *count = rd_u64(c, at);
+    *size = rd_u64(c, at + 8);
+    return at + 16;
+}
+
+static size_t skip_array(const Ckpt *c, size_t at)
+{
+    uint64_t n, size;
+    size_t data = array_at(c, at, &n, &size);
+    return data + (size_t)(n * size);
+}
+
+static size_t skip_str(const Ckpt *c, size_t at)
+{
+    uint64_t n = rd_u64(c, at);
+    return at + 8 + (n == UINT64_MAX ? 0 : (size_t)n);
+}
+
+/* Where a subsystem's blob starts: after its name (a short string) and
+ * woken flag, at its tag. */
+static size_t section(const Ckpt *c, const char tag[4])
+{
+    for (size_t i = 0; i + 8 + 1 + 4 <= c->len; i++) {
+        uint64_t n = rd_u64(c, i);
+        if (n > 0 && n < 32 && i + 8 + n + 1 + 4 <= c->len && c->data[i + 8 + n] <= 1 &&
+            !memcmp(c->data + i + 8 + n + 1, tag, 4))
+            return i + 8 + (size_t)n + 1 + 4;
+    }
+    fail_msg("no section %.4s in the checkpoint", tag);
+    return 0;
+}
+
+/* A tag followed by an array of elements of `size` bytes: where the array starts. */
+static size_t tag_then_array(const Ckpt *c, const char tag[4], size_t size)
+{
+    for (size_t i = 0; i + 4 + 16 <= c->len; i++)
+        if (!memcmp(c->data + i, tag, 4) && rd_u64(c, i + 12) == size)
+            return i + 4;
+    fail_msg("no section %.4s in the checkpoint", tag);
+    return 0;
+}
+
+static void put_i32(Ckpt *c, size_t at, int32_t v)
+{
+    assert_true(at + 4 <= c->len);
+    memcpy(c->data + at, &v, 4);
+}
+
+static int32_t get_i32(const Ckpt *c, size_t at)
+{
+    int32_t v;
+    memcpy(&v, c->data + at, 4);
+    return v;
+}
+
+/* ---- the road ---- */
+
+typedef struct RoadAt {
+    size_t gen;      /* the generations' data */
+    uint32_t used;   /* vehicle slots */
+    size_t field[6]; /* data of: lane, vtype, route, route_pos, conn, occ_link */
+    size_t lanes;    /* the first lane queue (an array) */
+} RoadAt;
+
+static RoadAt road_at(const Ckpt *c)
+{
+    RoadAt r = {0};
+    size_t at = section(c, "ROAD");
+    uint32_t used;
+    memcpy(&used, c->data + at, 4);
+    r.used = used;
+    uint64_t n, size;
+    r.gen = array_at(c, at + 4, &n, &size);
+    assert_int_equal(n, used);
+    at = skip_array(c, at + 4);                    /* generations */
+    at = skip_array(c, at) + 4;                    /* free list, live count */
+    static const int want[] = {0, 5, 6, 7, 8, 10}; /* positions in ROAD_VEH_FIELDS (road_state.c) */
+    for (int k = 0, w = 0; k < 30; k++) {
+        if (w < 6 && k == want[w])
+            r.field[w++] = array_at(c, at, &n, &size);
+        at = skip_array(c, at);
+    }
+    at = skip_array(c, at); /* the live list */
+    for (uint32_t i = 0; i < used; i++)
+        at = skip_str(c, at);
+    r.lanes = at;
+    return r;
+}
+
+/* A live vehicle's slot. */
+static uint32_t live_vehicle(const Ckpt *c, const RoadAt *r)
+{
+    for (uint32_t i = 0; i < r->used; i++) {
+        uint32_t g;
+        memcpy(&g, c->data + r->gen + 4 * i, 4);
+        if (g & 1u)
+            return i;
+    }
+    fail_msg("no vehicle on the road at the checkpoint");
+    return 0;
+}
+
+static void test_real_checkpoint_restores(void **state)
+{
+    (void)state;
+    Ckpt c = take();
+    const char *msg = restore(&c);
+    if (msg)
+        fail_msg("the untouched checkpoint is refused: %s", msg);
+    free(c.data);
+}
+
+static void test_refuses_vehicle_indices(void **state)
+{
+    (void)state;
+    static const struct {
+        int field;
+        int32_t value;
+        const char *what;
+    } cases[] = {
+        {0, 1 << 20, "lane out of range"},
+        {0, -1, "lane out of range"},
+        {1, 1000, "vehicle type out of range"},
+        {2, 1 << 24, "route out of range"},
+        {3, 999, "position on its route out of range"},
+        {4, 1 << 22, "planned connection out of range"},
+        {5, 1 << 22, "junction link out of range"},
+    };
+    Ckpt real = take();
+    RoadAt r = road_at(&real);
+    uint32_t v = live_vehicle(&real, &r);
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        Ckpt c = {malloc(real.len), real.len};
+        memcpy(c.data, real.data, real.len);
+        put_i32(&c, r.field[cases[k].field] + 4 * v, cases[k].value);
+        expect_refused(&c, cases[k].what);
+        free(c.data);
+    }
+    free(real.data);
+}
+
+/* A vehicle count that the bytes left cannot hold at a vehicle's real
+ * size is refused before any room is made for it (a 1 GiB file could
+ * otherwise ask for tens of gigabytes at 12 bytes a vehicle). */
+static void test_refuses_vehicle_count(void **state)
+{
+    (void)state;
+    Ckpt c = take();
+    size_t at = section(&c, "ROAD");
+    uint32_t used = (uint32_t)((c.len - at) / 40); /* 12 bytes a vehicle fit, 150 do not */
+    memcpy(c.data + at, &used, 4);
+    expect_refused(&c, "road: cannot make room for");
+    free(c.data);
+}
+
+/* A lane queue naming a vehicle that is not on that lane (its leader link
+ * would point anywhere). */
+static void test_refuses_lane_queue(void **state)
+{
+    (void)state;
+    Ckpt c = take();
+    RoadAt r = road_at(&c);
+    size_t at = r.lanes;
+    for (;;) { /* the first lane with a vehicle */
+        uint64_t n, size;
+        size_t data = array_at(&c, at, &n, &size);
+        if (n > 0) {
+            put_i32(&c, data, get_i32(&c, data) + 1000000);
+            break;
+        }
+        at = data;
+    }
+    expect_refused(&c, "holds a vehicle that is not on it");
+    free(c.data);
+}
+
+/* ---- pedestrians ---- */
+
+typedef struct PedAt {
+    size_t count;  /* the live count (u32) of the id set */
+    size_t i32[3]; /* data of leg, area, route_len */
+    size_t routes; /* the first person's route (an array) */
+} PedAt;
+
+static PedAt ped_at(const Ckpt *c)
+{
+    PedAt p = {0};
+    size_t at = section(c, "PEDS") + 1 + 8 + 8; /* sealed, radii */
+    at += 4;                                    /* used */
+    at = skip_array(c, at);                     /* generations */
+    at = skip_array(c, at) + 4;                 /* free list, live */
+    p.count = at;
+    at += 4;
+    at = skip_array(c, skip_array(c, at)); /* slots, indices */
+    for (int k = 0; k < 12; k++)           /* the numbers */
+        at = skip_array(c, at);
+    uint64_t n, size;
+    for (int k = 0; k < 3; k++) {
+        p.i32[k] = array_at(c, at, &n, &size);
+        assert_true(n > 0); /* people walk at the checkpoint */
+        at = skip_array(c, at);
+    }
+    p.routes = skip_array(c, at); /* after the arrival flags */
+    return p;
+}
+
+/* A person count that disagrees with the pool stops the load before the
+ * per-person arrays exist: the scenario must still free (it walked a NULL
+ * route array). */
+static void test_partial_people_free(void **state)
+{
+    (void)state;
+    Ckpt c = take();
+    PedAt p = ped_at(&c);
+    put_i32(&c, p.count, get_i32(&c, p.count) + 1);
+    expect_refused(&c, "ped: damaged id pool");
+    free(c.data);
+}
+
+static void test_refuses_person_indices(void **state)
+{
+    (void)state;
+    Ckpt real = take();
+    PedAt p = ped_at(&real);
+    static const struct {
+        int field;
+        int32_t value;
+    } cases[] = {{0, 99}, {0, -2}, {1, 5000}, {1, -7}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        Ckpt c = {malloc(real.len), real.len};
+        memcpy(c.data, real.data, real.len);
+        put_i32(&c, p.i32[cases[k].field], cases[k].value);
+        expect_refused(&c, "ped: person 0 has a damaged route, area or state");
+        free(c.data);
+    }
+    /* a route step through a door the space does not have */
+    uint64_t n, size;
+    size_t data = array_at(&real, p.routes, &n, &size);
+    assert_true(n > 0);
+    put_i32(&real, data, 2 * 1000);
+    expect_refused(&real, "ped: person 0 has a damaged route, area or state");
+    free(real.data);
+}
+
+/* ---- the grid ---- */
+
+static void test_refuses_grid_ids(void **state)
+{
+    (void)state;
+    Ckpt real = take();
+    size_t at = tag_then_array(&real, "GRID", sizeof(CityGridBus));
+    uint64_t n, size;
+    size_t bus = array_at(&real, at, &n, &size);
+    size_t br = array_at(&real, skip_array(&real, at), &n, &size);
+    Ckpt c = {malloc(real.len), real.len};
+    memcpy(c.data, real.data, real.len);
+    put_i32(&c, bus, 77); /* bus 0's id */
+    expect_refused(&c, "grid: bus 0 in the checkpoint is not the scenario's");
+    memcpy(c.data, real.data, real.len);
+    put_i32(&c, br + 4, 99); /* branch 0's from bus */
+    expect_refused(&c, "grid: branch 0 in the checkpoint is not the scenario's");
+    free(c.data);
+    free(real.data);
+}
+
+/* ---- lights and weather ---- */
+
+static size_t find_tag(const Ckpt *c, const char tag[4])
+{
+    for (size_t i = 0; i + 4 <= c->len; i++)
+        if (!memcmp(c->data + i, tag, 4))
+            return i + 4;
+    fail_msg("no tag %.4s in the checkpoint", tag);
+    return 0;
+}
+
+/* The first light's control mode and current phase. */
+static void test_refuses_light_state(void **state)
+{
+    (void)state;
+    Ckpt real = take();
+    size_t at = find_tag(&real, "SIGS");
+    assert_true(rd_u64(&real, at) > 0); /* lights */
+    size_t type = at + 8 + 1;
+    size_t phase = skip_str(&real, skip_array(&real, skip_array(&real, type + 16)));
+    Ckpt c = {malloc(real.len), real.len};
+    memcpy(c.data, real.data, real.len);
+    put_i32(&c, type, 9);
+    expect_refused(&c, "damaged state in the checkpoint (mode, phase or durations)");
+    memcpy(c.data, real.data, real.len);
+    put_i32(&c, phase, 40);
+    expect_refused(&c, "damaged state in the checkpoint (mode, phase or durations)");
+    free(c.data);
+    free(real.data);
+}
+
+/* A weather sample that is not a number would reach every reader of the air. */
+static void test_refuses_weather(void **state)
+{
+    (void)state;
+    Ckpt c = take();
+    uint64_t n, size;
+    size_t data = array_at(&c, find_tag(&c, "ENV "), &n, &size);
+    assert_true(n > 0 && size == sizeof(double) * 6);
+    const double nan = 0.0 / 0.0;
+    memcpy(c.data + data + 8, &nan, 8); /* the first sample's temperature */
+    expect_refused(&c, "a weather sample, an episode or the background is out of range");
+    free(c.data);
+}
+
+/* ---- callbacks made during the run (Lua bytecode) ---- */
+
+/* A closure made inside a callback is saved as bytecode and must be a
+ * whole function of the scenario file when it comes back: Lua has no
+ * bytecode verifier. */
+#define CLOSURE_SCENARIO                                                                                               \
+    "city.config{ name = 'closures', dt_ms = 1000, until_s = 100 }\n"                                                  \
+    "local fired = {}\n"                                                                                               \
+    "city.at(5, function()\n"                                                                                          \
+    "  local k, name = 3, 'late'\n"                                                                                    \
+    "  city.at(50, function() fired[#fired + 1] = name .. k end)\n"                                                    \
+    "end)\n"                                                                                                           \
+    "city.kpi('fired', function() return #fired end)\n"
+
+static CityScenario *load_closures(const char *path)
+{
+    CityScenarioOptions o = {.path = path, .seed = 1, .until_s = -1};
+    CityScenario *sc = NULL;
+    CityError err;
+    if (city_scenario_load(&o, &sc, &err) != CITY_OK)
+        fail_msg("%s", err.msg);
+    return sc;
+}
+
+/* Restores `data` into a fresh run of the scenario at `path`: NULL when it
+ * restored and the pending callback fired at 50 s, else the message. */
+static const char *restore_closures(const char *path, Ckpt *c)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i + 8 < c->len; i++)
+        h = (h ^ c->data[i]) * 1099511628211ull;
+    memcpy(c->data + c->len - 8, &h, 8);
+    const char *state = scratch_file("closure-changed.state");
+    FILE *f = fopen(state, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(c->data, 1, c->len, f), c->len);
+    assert_int_equal(fclose(f), 0);
+    CityScenario *sc = load_closures(path);
+    void *extra = NULL;
+    size_t extra_len = 0;
+    static char msg[1024];
+    CityStatus st = city_scenario_restore(sc, state, &extra, &extra_len);
+    snprintf(msg, sizeof msg, "%s", city_world_error(city_scenario_world(sc)));
+    if (st == CITY_OK) {
+        while (city_world_tick(city_scenario_world(sc)) < 60)
+            assert_int_equal(city_scenario_step(sc), CITY_OK);
+        assert_int_equal(city_scenario_finish(sc), CITY_OK);
+        double fired = -1;
+        assert_true(city_world_kpi_get(city_scenario_world(sc), "fired", &fired));
+        assert_true(fired == 1.0); /* the restored closure ran, with its upvalues */
+    }
+    free(extra);
+    city_scenario_destroy(sc);
+    return st == CITY_OK ? NULL : msg;
+}
+
+static void test_closure_must_be_whole_function(void **state)
+{
+    (void)state;
+    const char *path = scratch_file("closures.lua");
+    static char script[4400];
+    snprintf(script, sizeof script, "%s", path);
+    assert_true(city_test_write_file(script, CLOSURE_SCENARIO));
+    CityScenario *sc = load_closures(script);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(city_scenario_step(sc), CITY_OK);
+    const char *saved = scratch_file("closures.state");
+    assert_int_equal(city_scenario_save(sc, saved, NULL, 0), CITY_OK);
+    city_scenario_destroy(sc);
+    Ckpt real;
+    real.data = (uint8_t *)city_test_read_file(saved, &real.len);
+    assert_non_null(real.data);
+    /* the saved closure: an array of bytes that starts with Lua's signature */
+    size_t at = 0;
+    for (size_t i = 16; !at && i + 4 <= real.len; i++)
+        if (!memcmp(real.data + i, "\x1bLua", 4) && rd_u64(&real, i - 8) == 1)
+            at = i - 16;
+    assert_true(at > 0);
+    const uint64_t n = rd_u64(&real, at);
+    assert_true(n > 33);
+    Ckpt c = {malloc(real.len), real.len};
+    memcpy(c.data, real.data, real.len);
+    const char *msg = restore_closures(script, &c);
+    if (msg)
+        fail_msg("the untouched checkpoint is refused: %s", msg);
+    /* the same bytes less the prototype's first byte: still a substring of
+     * the file's dump, but a function that starts mid-way */
+    c.len = real.len - 1;
+    const size_t body = at + 16 + 32; /* after the header and the upvalue count */
+    memcpy(c.data, real.data, body);
+    memcpy(c.data + body, real.data + body + 1, real.len - body - 1);
+    const uint64_t shorter = n - 1;
+    memcpy(c.data + at, &shorter, 8);
+    msg = restore_closures(script, &c);
+    if (!msg || !strstr(msg, "is not a whole function of the scenario file"))
+        fail_msg("a shifted closure: %s", msg ? msg : "restored");
+    /* and one byte short at the end */
+    memcpy(c.data, real.data, at + 16 + (size_t)n - 1);
+    memcpy(c.data + at + 16 + n - 1, real.data + at + 16 + n, real.len - (at + 16 + n));
+    memcpy(c.data + at, &shorter, 8);
+    msg = restore_closures(script, &c);
+    if (!msg || !strstr(msg, "is not a whole function of the scenario file"))
+        fail_msg("a truncated closure: %s", msg ? msg : "restored");
+    free(c.data);
+    free(real.data);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_real_checkpoint_restores), cmocka_unit_test(test_refuses_vehicle_indices),
+        cmocka_unit_test(test_refuses_lane_queue),       cmocka_unit_test(test_refuses_vehicle_count),
+        cmocka_unit_test(test_partial_people_free),      cmocka_unit_test(test_refuses_person_indices),
+        cmocka_unit_test(test_refuses_grid_ids),         cmocka_unit_test(test_closure_must_be_whole_function),
+        cmocka_unit_test(test_refuses_light_state),      cmocka_unit_test(test_refuses_weather),
+    };
+    if (chdir(CITY_SOURCE_DIR) != 0) /* the scenario names its controller from the repository's root */
+        return 1;
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
