@@ -23,10 +23,34 @@
 #define ROAD_VEH_FIELDS(X, A, S)                                                                                       \
     X(lane)                                                                                                            \
     X(pos)                                                                                                             \
-    X(speed) X(next_speed) X(accel) X(vtype) X(route) X(route_pos) X(conn) X(via_pos) X(occ_link) X(occ_left_m)        \
-        X(v0_factor) A(depart_s) A(depart_delay_s) X(time_loss_s) X(dist_m) X(halt_s) X(wait_s) X(energy_kwh)          \
-            A(ev_start_kwh) A(edge_enter_s) X(stops) X(flags) X(lc_wait) S(live_pos) S(good_key) X(good_lo) X(good_hi) \
-                X(lc_vmax_mps)
+    X(speed)                                                                                                           \
+    X(next_speed)                                                                                                      \
+    X(accel)                                                                                                           \
+    X(vtype)                                                                                                           \
+    X(route)                                                                                                           \
+    X(route_pos)                                                                                                       \
+    X(conn)                                                                                                            \
+    X(via_pos)                                                                                                         \
+    X(occ_link)                                                                                                        \
+    X(occ_left_m)                                                                                                      \
+    X(v0_factor)                                                                                                       \
+    A(depart_s)                                                                                                        \
+    A(depart_delay_s)                                                                                                  \
+    X(time_loss_s)                                                                                                     \
+    X(dist_m)                                                                                                          \
+    X(halt_s)                                                                                                          \
+    X(wait_s)                                                                                                          \
+    X(energy_kwh)                                                                                                      \
+    A(ev_start_kwh)                                                                                                    \
+    A(edge_enter_s)                                                                                                    \
+    X(stops)                                                                                                           \
+    X(flags)                                                                                                           \
+    X(lc_wait)                                                                                                         \
+    S(live_pos)                                                                                                        \
+    S(good_key)                                                                                                        \
+    X(good_lo)                                                                                                         \
+    X(good_hi)                                                                                                         \
+    X(lc_vmax_mps)
 
 /* A per-slot field (at byte `off` of elements `stride` bytes apart from
  * `base`) as an array over the `used` handles, zero for a free handle. */
@@ -103,7 +127,8 @@ static void save_vehicles(const CityRoad *road, CityStateWriter *out)
  * and its name (the empty string's length). */
 #define VEH_FIELD_BYTES(f) +sizeof(((RoadVehRec *)0)->f)
 #define VEH_ARRAY_BYTES(f) +sizeof(*((RoadVehicles *)0)->f)
-static const size_t VEH_MIN_BYTES = sizeof(uint32_t) + 8 ROAD_VEH_FIELDS(VEH_FIELD_BYTES, VEH_ARRAY_BYTES);
+static const size_t VEH_MIN_BYTES =
+    sizeof(uint32_t) + 8 ROAD_VEH_FIELDS(VEH_FIELD_BYTES, VEH_ARRAY_BYTES, VEH_ARRAY_BYTES);
 #undef VEH_FIELD_BYTES
 #undef VEH_ARRAY_BYTES
 
