@@ -1,9 +1,10 @@
 /* The road subsystem's state, shared by its files (internal to sim/road).
  *
- * Vehicles live in arrays indexed by their pool index (stable for a
- * vehicle's life): what the step uses in one record per vehicle
- * (RoadVehRec), the rest one array per field. Each lane keeps the vehicles on it ordered front
- * first, so a vehicle's leader is the entry before it, and the step walks
+ * What the step uses of a vehicle sits in one record (RoadVehRec) per slot,
+ * the slots kept in the order the step walks them; the rest is one array
+ * per field, indexed by the vehicle's handle (its pool index, stable for
+ * its life; see RoadVehicles). Each lane keeps the vehicles on it ordered
+ * front first, so a vehicle's leader is the entry before it, and the step walks
  * only lanes that carry vehicles: cost grows with what moves, not with the
  * size of the map. */
 #ifndef ROAD_INTERNAL_H
@@ -48,9 +49,9 @@ typedef struct RoadPending {
 /* What the step reads and writes of one vehicle, in one record of two
  * cache lines (the first: what car following, junction admission and
  * sensing read; the second: what movement accounts). The step visits
- * vehicles in lane order, unrelated to their indices: one record costs two
- * cache misses where one array per field cost one per field, so the cost of
- * an update stays that of a small city when the map outgrows the caches. */
+ * vehicles in lane order: one record costs two cache misses where one array
+ * per field cost one per field, and with the slots in that order
+ * (road_order.c) the records come in address order. */
 typedef struct RoadVehRec {
     double pos;              /* front bumper along the lane (m) */
     double speed;            /* m/s at the start of the step */
