@@ -119,14 +119,15 @@ static void ped_destroy(void *self)
         ped_pending_free(&ped->pending[i]);
     free(ped->pending);
     free(ped->flows);
-    void *arrays[] = {ped->x,        ped->y,          ped->vx,         ped->vy,        ped->fx,
-                      ped->fy,       ped->ex,         ped->ey,         ped->share,     ped->r,
-                      ped->m,        ped->v0,         ped->tx,         ped->ty,        ped->heading,
-                      ped->depart_s, ped->stuck_s,    ped->leg,        ped->area,      ped->route_len,
-                      ped->route,    ped->body,       ped->arrived,    ped->near,      ped->near_wall,
-                      ped->cell_of,  ped->cell_first, ped->cell_items, ped->bucket_of, ped->sorted_cell,
-                      ped->sx,       ped->sy,         ped->sr,         ped->sex,       ped->sey,
-                      ped->in_x,     ped->in_y,       ped->in_slack2,  ped->in_area};
+    void *arrays[] = {ped->x,         ped->y,          ped->vx,         ped->vy,        ped->fx,
+                      ped->fy,        ped->ex,         ped->ey,         ped->share,     ped->r,
+                      ped->m,         ped->v0,         ped->tx,         ped->ty,        ped->heading,
+                      ped->depart_s,  ped->stuck_s,    ped->leg,        ped->area,      ped->route_len,
+                      ped->route,     ped->body,       ped->arrived,    ped->near,      ped->near_wall,
+                      ped->cell_of,   ped->cell_first, ped->cell_items, ped->bucket_of, ped->sorted_cell,
+                      ped->sx,        ped->sy,         ped->sr,         ped->sex,       ped->sey,
+                      ped->in_x,      ped->in_y,       ped->in_slack2,  ped->in_area,   ped->spot_first,
+                      ped->spot_cell, ped->spot_item,  ped->spot_taken};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     city_dense_destroy(&ped->dense);

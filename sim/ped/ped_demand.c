@@ -184,43 +184,112 @@ bool ped_people_reserve(CityPed *ped, uint32_t need)
     return true;
 }
 
-/* True when nobody stands within the person's radius plus a margin: the
- * people of the grid built at the start of this commit (slots below
- * grid_n) by their cells, those who entered since one by one. */
-static bool spot_free(const CityPed *ped, uint32_t grid_n, double x, double y, double r)
+/* Whether two people at (x, y) and (px, py) with radii r and pr would
+ * stand too close (the margin between a new person and anyone). */
+static bool too_close(const PedSpace *s, double x, double y, double r, double px, double py, double pr)
+{
+    double dx = x - px, dy = y - py;
+    if (s->periodic)
+        dx = ped_wrap_dx(s, dx);
+    double need = r + pr + 0.05;
+    return dx * dx + dy * dy < need * need;
+}
+
+/* Calls visit(ped, k, cx, cy) for the cells of the neighbour grid round
+ * waiting departure k's spot: its own and the eight about it (wrapped
+ * when periodic, clipped to the grid otherwise). */
+static void spot_cells(CityPed *ped, int32_t k, void (*visit)(CityPed *, int32_t, int32_t, int32_t))
 {
     const PedSpace *s = &ped->space;
-    for (uint32_t i = grid_n; i < ped->dense.count; i++) {
-        double dx = ped_wrap_dx(s, x - ped->x[i]), dy = y - ped->y[i];
-        double need = r + ped->r[i] + 0.05;
-        if (dx * dx + dy * dy < need * need)
-            return false;
-    }
-    if (grid_n == 0)
-        return true;
     int32_t gx, gy;
-    ped_grid_cell(s, x, y, &gx, &gy);
+    ped_grid_cell(s, ped->pending[k].def.x, ped->pending[k].def.y, &gx, &gy);
     for (int32_t cy = gy - 1; cy <= gy + 1; cy++) {
         if (cy < 0 || cy >= s->gny)
             continue;
-        for (int32_t k = -1; k <= 1; k++) {
-            int32_t cx = gx + k;
+        for (int32_t d = -1; d <= 1; d++) {
+            int32_t cx = gx + d;
             if (s->periodic)
                 cx = (cx + s->gnx) % s->gnx;
             else if (cx < 0 || cx >= s->gnx)
                 continue;
-            int32_t cell = cy * s->gnx + cx;
-            uint32_t b = ped_grid_bucket(ped, cx, cy);
-            for (int32_t q = ped->cell_first[b]; q < ped->cell_first[b + 1]; q++) {
-                if (ped->sorted_cell[q] != cell)
-                    continue;
-                double dx = ped_wrap_dx(s, x - ped->sx[q]), dy = y - ped->sy[q];
-                double need = r + ped->sr[q] + 0.05;
-                if (dx * dx + dy * dy < need * need)
-                    return false;
-            }
+            visit(ped, k, cx, cy);
         }
     }
+}
+
+static void spot_count(CityPed *ped, int32_t k, int32_t cx, int32_t cy)
+{
+    (void)k;
+    ped->spot_first[ped_cell_bucket(cx, cy, ped->spot_mask) + 1]++;
+}
+
+static void spot_list(CityPed *ped, int32_t k, int32_t cx, int32_t cy)
+{
+    int32_t q = ped->spot_first[ped_cell_bucket(cx, cy, ped->spot_mask)]++;
+    ped->spot_cell[q] = cy * ped->space.gnx + cx;
+    ped->spot_item[q] = k;
+}
+
+/* Marks in spot_taken the waiting departures that one of the people of
+ * slots 0 .. n-1 stands too close to. The same pairs and the same test as
+ * looking round each spot in a grid of everyone (a person counts for a
+ * spot when its cell is one of the 3 x 3 round the spot's), for one pass
+ * over the positions instead of sorting everyone. */
+static CityStatus spots_taken(CityPed *ped, uint32_t n)
+{
+    const PedSpace *s = &ped->space;
+    int32_t np = ped->n_pending;
+    uint32_t nb = 64;
+    while (nb < 18u * (uint32_t)np && nb < (1u << 28))
+        nb <<= 1;
+    if (!city_array_grow((void **)&ped->spot_first, &ped->cap_spot_first, (int32_t)nb + 1, sizeof(int32_t)) ||
+        !city_array_grow((void **)&ped->spot_taken, &ped->cap_spot_taken, np, 1))
+        return ped_fail(ped, CITY_ERR_NOMEM, "ped: out of memory checking spots for departures");
+    int32_t cap = ped->cap_spot_entries;
+    if (!city_array_grow((void **)&ped->spot_cell, &cap, 9 * np, sizeof(int32_t)) ||
+        !city_array_grow((void **)&ped->spot_item, &ped->cap_spot_entries, 9 * np, sizeof(int32_t)))
+        return ped_fail(ped, CITY_ERR_NOMEM, "ped: out of memory checking spots for departures");
+    ped->spot_mask = nb - 1;
+    int32_t *first = ped->spot_first;
+    memset(first, 0, ((size_t)nb + 1) * sizeof *first);
+    memset(ped->spot_taken, 0, (size_t)np);
+    for (int32_t k = 0; k < np; k++)
+        spot_cells(ped, k, spot_count);
+    for (uint32_t b = 0; b < nb; b++)
+        first[b + 1] += first[b];
+    for (int32_t k = 0; k < np; k++)
+        spot_cells(ped, k, spot_list);
+    memmove(first + 1, first, (size_t)nb * sizeof *first);
+    first[0] = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        double x = ped->x[i], y = ped->y[i];
+        int32_t cx, cy;
+        ped_grid_cell(s, x, y, &cx, &cy);
+        int32_t cell = cy * s->gnx + cx;
+        uint32_t b = ped_cell_bucket(cx, cy, ped->spot_mask);
+        for (int32_t q = first[b]; q < first[b + 1]; q++) {
+            int32_t k = ped->spot_item[q];
+            if (ped->spot_cell[q] != cell || ped->spot_taken[k])
+                continue;
+            const PedPending *p = &ped->pending[k];
+            if (too_close(s, p->def.x, p->def.y, p->radius_m, x, y, ped->r[i]))
+                ped->spot_taken[k] = 1;
+        }
+    }
+    return CITY_OK;
+}
+
+/* True when nobody stands within the person's radius plus a margin: the
+ * people present at the start of this commit (slots below grid_n: see
+ * spots_taken), those who entered since one by one. */
+static bool spot_free(const CityPed *ped, uint32_t grid_n, int32_t k)
+{
+    if (ped->spot_taken[k])
+        return false;
+    const PedPending *p = &ped->pending[k];
+    for (uint32_t i = grid_n; i < ped->dense.count; i++)
+        if (too_close(&ped->space, p->def.x, p->def.y, p->radius_m, ped->x[i], ped->y[i], ped->r[i]))
+            return false;
     return true;
 }
 
@@ -358,13 +427,13 @@ CityStatus ped_demand_commit(CityPed *ped)
     CityStatus st = remove_arrived(ped);
     if (st == CITY_OK)
         st = flows_depart(ped);
-    uint32_t grid_n = ped->n_pending > 0 ? ped->dense.count : 0;
-    if (st == CITY_OK && grid_n > 0)
-        st = ped_grid_build(ped, grid_n);
+    uint32_t grid_n = ped->dense.count;
+    if (st == CITY_OK && ped->n_pending > 0)
+        st = spots_taken(ped, grid_n);
     int32_t kept = 0;
     for (int32_t k = 0; k < ped->n_pending; k++) {
         PedPending *p = &ped->pending[k];
-        if (st == CITY_OK && spot_free(ped, grid_n, p->def.x, p->def.y, p->radius_m)) {
+        if (st == CITY_OK && spot_free(ped, grid_n, k)) {
             st = insert(ped, p);
             ped_pending_free(p);
         } else {

@@ -134,6 +134,16 @@ struct CityPed {
     /* Departures waiting for a free spot, in queue order. */
     PedPending *pending;
     int32_t n_pending, cap_pending;
+    /* Scratch of the COMMIT phase (ped_demand.c spots_taken): waiting
+     * departures listed in the 3 x 3 grid cells round their spots, hashed
+     * like the neighbour grid into spot_mask + 1 buckets, and which of them
+     * someone already walking stands too close to. */
+    int32_t *spot_first; /* by bucket: first entry; spot_mask + 2 */
+    int32_t *spot_cell;  /* by entry: the cell cy * gnx + cx */
+    int32_t *spot_item;  /* by entry: the departure (index into pending) */
+    uint8_t *spot_taken; /* by departure */
+    int32_t cap_spot_first, cap_spot_entries, cap_spot_taken;
+    uint32_t spot_mask;
     PedFlow *flows;
     int32_t n_flows, cap_flows;
     double h_s;        /* the substep being computed */
@@ -172,13 +182,15 @@ void ped_local_target(CityPed *ped, uint32_t slot, double *ex, double *ey, doubl
 /* Grid cell of a point (clamped to the grid; wrapped when periodic). */
 static inline void ped_grid_cell(const PedSpace *s, double x, double y, int32_t *cx, int32_t *cy)
 {
-    double fx = floor((x - s->gx0) / s->cell_w), fy = floor((y - s->gy0) / s->cell_h);
+    /* floor(q) clamped to [0, n - 1] is q truncated once q >= 1 (the same
+     * cells as floor, for less work: the grid is built every substep). */
+    double qx = (x - s->gx0) / s->cell_w, qy = (y - s->gy0) / s->cell_h;
     if (s->periodic) {
-        double k = fmod(fx, (double)s->gnx);
-        fx = k < 0 ? k + s->gnx : k;
+        double k = fmod(floor(qx), (double)s->gnx);
+        qx = k < 0 ? k + s->gnx : k;
     }
-    *cx = fx < 0 ? 0 : fx >= s->gnx ? s->gnx - 1 : (int32_t)fx;
-    *cy = fy < 0 ? 0 : fy >= s->gny ? s->gny - 1 : (int32_t)fy;
+    *cx = qx < 1.0 ? 0 : qx >= s->gnx ? s->gnx - 1 : (int32_t)qx;
+    *cy = qy < 1.0 ? 0 : qy >= s->gny ? s->gny - 1 : (int32_t)qy;
 }
 bool ped_space_contains(const PedSpace *s, int32_t area, double x, double y, double margin_m);
 /* The same test (the same answer), and when inside, how far (m) the point

@@ -243,6 +243,53 @@ static void door_wait(const PedSpace *s, int32_t step, double x, double y, doubl
     *gy = d->y1 + ey / len * t - sign * d->ny * (r + 0.3);
 }
 
+/* The way back onto walker i's route from area `here` next to it: a door
+ * of `here` into the area it walks through or into a later area of its
+ * route (not past a red light), the latest such area, then the rest of
+ * the route from there. Returns the new route's length (*out owned by the
+ * caller), 0 when no door of `here` leads onto the route, -1 when out of
+ * memory. Pushed off their area, walkers nearly always stand in an area
+ * next to it: this is a few comparisons where A* over the whole walkable
+ * space costs hundreds of thousands of instructions. */
+static int32_t rejoin(CityPed *ped, uint32_t i, int32_t here, int32_t **out)
+{
+    const PedSpace *s = &ped->space;
+    const int32_t *route = ped->route[i];
+    int32_t leg = ped->leg[i], len = ped->route_len[i];
+    /* The areas the walker may go on from: its own (from leg), then the
+     * one after each later step, up to the first red light. */
+    int32_t last = leg;
+    while (last < len && !((s->doors[route[last] >> 1].closed >> (route[last] & 1)) & 1u))
+        last++;
+    int32_t best_step = -1, best_from = -1;
+    for (int32_t k = s->area_door_first[here]; k < s->area_door_first[here + 1]; k++) {
+        int32_t d = s->area_doors[k];
+        int32_t step = 2 * d + (s->doors[d].a == here ? 0 : 1), other = step_to(s, step);
+        if (other == here)
+            continue;
+        /* from: where the rest of the route starts once in `other`. */
+        int32_t from = other == ped->area[i] ? leg : -1;
+        for (int32_t j = leg; j < last; j++)
+            if (step_to(s, route[j]) == other)
+                from = j + 1;
+        if (from > best_from) {
+            best_from = from;
+            best_step = step;
+        }
+    }
+    if (best_from < 0)
+        return 0;
+    int32_t n = 1 + len - best_from;
+    int32_t *r = malloc((size_t)n * sizeof *r);
+    if (!r)
+        return -1;
+    r[0] = best_step;
+    for (int32_t j = best_from; j < len; j++)
+        r[1 + j - best_from] = route[j];
+    *out = r;
+    return n;
+}
+
 /* A walker found off the area it walks through (pushed round the end of a
  * wall, or through a gap between outlines that only nearly meet) takes up
  * its route from where it is: a later area of the route skips ahead to
@@ -265,9 +312,11 @@ static void relocate(CityPed *ped, uint32_t i, double x, double y)
         }
     }
     int32_t *route = NULL;
-    int32_t n = ped_space_route(ped, x, y, ped->tx[i], ped->ty[i], &route);
+    int32_t n = rejoin(ped, i, here, &route);
+    if (n == 0)
+        n = ped_space_route(ped, x, y, ped->tx[i], ped->ty[i], &route);
     if (n < 0)
-        return; /* no way on from here: the old route leads back */
+        return; /* no way on from here (or out of memory): the old route leads back */
     free(ped->route[i]);
     ped->route[i] = route;
     ped->route_len[i] = n;
