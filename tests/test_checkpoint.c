@@ -335,6 +335,59 @@ static void test_forks(void **state)
     city_test_run_free(&rb);
 }
 
+/* A fork reseeds the controllers' random() too ("every random stream
+ * reseeded"): a controller that commands random values commands others in
+ * a fork than in its parent, and the same ones in the same fork twice. */
+static void test_fork_reseeds_controllers(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("ckpt_fork_ctl");
+    char path[4300], st[4300], parent[4300], a[4300], b[4300];
+    snprintf(path, sizeof path, "mkdir -p %s/controllers", dir);
+    assert_int_equal(system(path), 0);
+    snprintf(path, sizeof path, "%s/controllers/rnd.lua", dir);
+    assert_true(city_test_write_file(path, "function step() command('g', random(1000)) end\n"));
+    snprintf(path, sizeof path, "%s/rnd.lua", dir);
+    assert_true(city_test_write_file(path,
+                                     "city.config{ dt_ms = 1000, until_s = 600, name = 'rnd' }\n"
+                                     "city.control.actuator{ name = 'g', kind = 'generic', min = 0, max = 1000 }\n"
+                                     "city.control.attach{ file = 'controllers/rnd.lua', name = 'rnd', "
+                                     "actuators = { 'g' }, period = 60 }\n"));
+    snprintf(st, sizeof st, "%s/rnd.state", dir);
+    snprintf(parent, sizeof parent, "%s/parent", dir);
+    snprintf(a, sizeof a, "%s/a", dir);
+    snprintf(b, sizeof b, "%s/b", dir);
+    const char *run[] = {"run", path, "--save-state", st, "--at", "300", "--out", parent, "--quiet", NULL};
+    CityTestRun r = city_test_run(run, 120);
+    assert_int_equal(r.exit_code, 0);
+    city_test_run_free(&r);
+    const char *fa[] = {"run", "--restore", st, "--seed", "7", "--out", a, "--quiet", NULL};
+    const char *fb[] = {"run", "--restore", st, "--seed", "7", "--out", b, "--quiet", NULL};
+    CityTestRun ra = city_test_run(fa, 120), rb = city_test_run(fb, 120);
+    assert_int_equal(ra.exit_code, 0);
+    assert_int_equal(rb.exit_code, 0);
+    same_outputs(a, b);
+    char pp[4400], pa[4400];
+    snprintf(pp, sizeof pp, "%s/commands.csv", parent);
+    snprintf(pa, sizeof pa, "%s/commands.csv", a);
+    char *tp = city_test_read_file(pp, NULL), *ta = city_test_read_file(pa, NULL);
+    assert_non_null(tp);
+    assert_non_null(ta);
+    int rows_p = 0, rows_a = 0; /* as many commands in both, one a minute */
+    for (const char *q = tp; *q; q++)
+        rows_p += *q == '\n';
+    for (const char *q = ta; *q; q++)
+        rows_a += *q == '\n';
+    assert_int_equal(rows_p, rows_a);
+    assert_true(rows_p >= 10);
+    if (!strcmp(tp, ta))
+        fail_msg("the fork's commands are its parent's: its controller kept the parent's random stream");
+    free(tp);
+    free(ta);
+    city_test_run_free(&ra);
+    city_test_run_free(&rb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_refuses_other_version_and_damage),
         cmocka_unit_test(test_refuses_hostile_controller_state),
         cmocka_unit_test(test_forks),
+        cmocka_unit_test(test_fork_reseeds_controllers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -632,6 +632,51 @@ static void test_tls_and_password(void **state)
         city_mqtt_poll(m, 10);
     assert_false(w.online);
     city_mqtt_destroy(m);
+    /* citylab run --bridge over the same TLS listener with the same credentials: every exchange answered */
+    const char *path = write_scenario(dir, ONE_SCENARIO, "one", "function step() command('b2', 1) end\n");
+    char file[1200], run_out[1200], bad_out[1200];
+    snprintf(file, sizeof file, "%s/controllers/one.lua", dir);
+    snprintf(run_out, sizeof run_out, "%s/bridged", dir);
+    snprintf(bad_out, sizeof bad_out, "%s/refused", dir);
+    snprintf(out, sizeof out, "%s/agent2.out", dir);
+    snprintf(err, sizeof err, "%s/agent2.err", dir);
+    const char *largv[] = {CITYLAB_AGENT_BIN, file, "--broker", url,   "--site",     SITE,     "--lockstep", "--quiet",
+                           "--cafile",        ca,   "--user",   "lab", "--password", "s3cret", NULL};
+    agent = spawn(largv, out, err);
+    const char *rargs[] = {"run",
+                           path,
+                           "--quiet",
+                           "--out",
+                           run_out,
+                           "--bridge",
+                           url,
+                           "--bridge-all",
+                           "--site",
+                           SITE,
+                           "--bridge-cafile",
+                           ca,
+                           "--bridge-user",
+                           "lab",
+                           "--bridge-password",
+                           "s3cret",
+                           "--bridge-timeout-ms",
+                           "60000",
+                           NULL};
+    CityTestRun r = city_test_run(rargs, PROC_TIMEOUT_S);
+    assert_int_equal(r.exit_code, 0);
+    if (!strstr(r.err, "10 exchanges, 0 missed, 10 commands"))
+        fail_msg("the bridged run over TLS says '%s'", r.err);
+    city_test_run_free(&r);
+    /* a wrong password: the broker's refusal in one line, exit 2, nothing written */
+    rargs[4] = bad_out;
+    rargs[15] = "wrong";
+    r = city_test_run(rargs, PROC_TIMEOUT_S);
+    assert_int_equal(r.exit_code, 2);
+    if (!strstr(r.err, "refused the connection") || !strstr(r.err, "--bridge-password"))
+        fail_msg("a refused bridge says '%s'", r.err);
+    assert_false(city_test_exists(bad_out));
+    city_test_run_free(&r);
+    stop(agent, SIGTERM);
     stop(broker, SIGTERM);
     /* TLS files need mqtts://, and mqtts:// needs a CA */
     const CityMqttOptions plain = {.url = "mqtt://127.0.0.1:1", .client_id = "x", .cafile = ca};
@@ -778,9 +823,18 @@ static void test_agent_bad_input(void **state)
     /* and to citylab run's bridge flags */
     const char *scenario = CITY_SOURCE_DIR "/scenarios/peak_shave.lua";
     const struct {
-        const char *args[8];
+        const char *args[10];
         const char *says;
     } run_cases[] = {
+        {{"run", scenario, "--bridge-user", "lab", NULL}, "go with --bridge"},
+        {{"run", scenario, "--bridge", "mqtt://127.0.0.1:1", "--bridge-cafile", "ca.crt", NULL}, "mqtts://HOST:PORT"},
+        {{"run", scenario, "--bridge", "mqtts://127.0.0.1:1", NULL}, "needs --bridge-cafile"},
+        {{"run", scenario, "--bridge", "mqtt://127.0.0.1:1", "--bridge-password", "p", NULL}, "needs --bridge-user"},
+        {{"run", scenario, "--bridge", "mqtts://127.0.0.1:1", "--bridge-cafile", "ca.crt", "--bridge-cert", "c.crt",
+          NULL},
+         "go together"},
+        {{"run", scenario, "--bridge", "mqtts://127.0.0.1:1", "--bridge-cafile", "/nonexistent/ca.crt", NULL},
+         "/nonexistent/ca.crt"},
         {{"run", scenario, "--bridge", "http://x:1", NULL}, "--bridge 'http://x:1' is not valid"},
         {{"run", scenario, "--bridge-all", NULL}, "go with --bridge"},
         {{"run", scenario, "--bridge", "mqtt://127.0.0.1:1", "--site", "a+b", NULL}, "--site 'a+b'"},

@@ -21,16 +21,18 @@ for _, p in ipairs(words(param('phases'))) do
     order[#order + 1] = d
   end
 end
+local n_order = #order
 local serving = nil  -- phase held for an emergency vehicle, or nil
 local clear_at = nil -- when the served approach last saw its vehicle, s
 local preemptions = 0
+local read, now = read, now -- locals: a call to either is then no look-up in the globals
 
 function step()
-  local t = now()
   -- the phase of the first detector (in param order) that sees an emergency
-  -- vehicle, or nil (a plain loop in step itself: it runs every second on every light)
+  -- vehicle, or nil (a plain loop in step itself: it runs every second on
+  -- every light, so it is kept short; the clock is read only when needed)
   local want = nil
-  for i = 1, #order do
+  for i = 1, n_order do
     local d = order[i]
     local v, _, q = read(d)
     if v and v > 0 and q ~= 'bad' then
@@ -38,15 +40,18 @@ function step()
       break
     end
   end
-  if serving and want == serving then clear_at = t end
-  if not serving and want then
-    serving, clear_at = want, t
+  if serving then
+    local t = now()
+    if want == serving then clear_at = t end
+    if t - clear_at >= hold then
+      serving = nil
+      log('released to the plan')
+      command(signal, -1)
+    end
+  elseif want then
+    serving, clear_at = want, now()
     preemptions = preemptions + 1
     log('pre-empting for phase', want, '#', preemptions)
     command(signal, want)
-  elseif serving and t - clear_at >= hold then
-    serving = nil
-    log('released to the plan')
-    command(signal, -1)
   end
 end

@@ -202,7 +202,8 @@ static void exchange(void *ctx, const CityBridgeTick *t, CityBridgeApply apply, 
     b->tick = NULL;
 }
 
-CityRunBridge *city_run_bridge_create(const char *url, const char *site, int timeout_ms, CityError *err)
+CityRunBridge *city_run_bridge_create(const char *url, const char *site, int timeout_ms, const CityBridgeAuth *auth,
+                                      CityError *err)
 {
     CityRunBridge *b = calloc(1, sizeof *b);
     if (!b) {
@@ -218,17 +219,36 @@ CityRunBridge *city_run_bridge_create(const char *url, const char *site, int tim
     city_net_topic(status, sizeof status, site, CITY_TOPIC_STATUS, "+");
     snprintf(client, sizeof client, "citylab-run/%s", site);
     const char *subs[] = {sets, dones, status};
-    const CityMqttOptions mo = {.url = url, .client_id = client, .subscriptions = subs, .n_subscriptions = 3};
+    const CityBridgeAuth none = {0};
+    if (!auth)
+        auth = &none;
+    const CityMqttOptions mo = {.url = url,
+                                .client_id = client,
+                                .username = auth->user,
+                                .password = auth->password,
+                                .cafile = auth->cafile,
+                                .certfile = auth->cert,
+                                .keyfile = auth->key,
+                                .subscriptions = subs,
+                                .n_subscriptions = 3};
     b->mqtt = city_mqtt_create(&mo, on_message, b, err);
     const double start = city_mqtt_wall_s();
     const double connect_s = timeout_ms / 1000.0 > CONNECT_MIN_S ? timeout_ms / 1000.0 : CONNECT_MIN_S;
-    while (b->mqtt && !city_mqtt_ready(b->mqtt) && city_mqtt_wall_s() - start < connect_s)
+    while (b->mqtt && !city_mqtt_ready(b->mqtt) && !city_mqtt_refused(b->mqtt) &&
+           city_mqtt_wall_s() - start < connect_s)
         city_mqtt_poll(b->mqtt, 20);
-    if (b->mqtt && !city_mqtt_ready(b->mqtt))
+    if (b->mqtt && city_mqtt_refused(b->mqtt))
         city_error_set(err, CITY_ERR_IO,
-                       "no broker answers at %s within %.0f s; start mosquitto there (see README, Deploying a "
+                       "the broker at %s refused the connection (%s); check --bridge-user and --bridge-password "
+                       "against its password file",
+                       url, city_mqtt_last_error(b->mqtt));
+    else if (b->mqtt && !city_mqtt_ready(b->mqtt))
+        city_error_set(err, CITY_ERR_IO,
+                       "no broker answers at %s within %.0f s%s%s%s; start mosquitto there (see README, Deploying a "
                        "controller)",
-                       url, connect_s);
+                       url, connect_s, city_mqtt_last_error(b->mqtt) ? " (last error: " : "",
+                       city_mqtt_last_error(b->mqtt) ? city_mqtt_last_error(b->mqtt) : "",
+                       city_mqtt_last_error(b->mqtt) ? ")" : "");
     if (!b->mqtt || !city_mqtt_ready(b->mqtt)) {
         city_mqtt_destroy(b->mqtt);
         free(b);

@@ -59,6 +59,9 @@ static void usage_run(FILE *f, const char *command)
             "  --site NAME            with --bridge: the site's topic level (default lab)\n"
             "  --bridge-timeout-ms MS with --bridge: wait this long for a tick's commands, then count a miss\n"
             "                         (default 10000)\n"
+            "  --bridge-user U        with --bridge: the broker's username (--bridge-password P: its password)\n"
+            "  --bridge-cafile F      with --bridge mqtts://HOST:PORT (TLS): the broker's CA certificate\n"
+            "                         (--bridge-cert F --bridge-key F: a client certificate)\n"
             "  --keys SCRIPT          view only: scripted input, comma-separated: wait:N (frames), end (run\n"
             "                         to the scenario's end), click:X:Y, shot:FILE.png, or a key name\n"
             "                         (space, q, f, c, w, h, 1-7, [, ], x, Left ...); e.g. \"wait:30,end,q\"\n"
@@ -123,6 +126,11 @@ static const char *const run_flags[] = {"--seed",
                                         "--bridge",
                                         "--bridge-all",
                                         "--bridge-timeout-ms",
+                                        "--bridge-user",
+                                        "--bridge-password",
+                                        "--bridge-cafile",
+                                        "--bridge-cert",
+                                        "--bridge-key",
                                         "--site",
                                         "--help",
                                         NULL};
@@ -290,6 +298,16 @@ static int parse_flag_value(const char *command, const char *a, const char *v, C
         o->bridge_url = v;
     } else if (!strcmp(a, "--site")) {
         o->bridge_site = v;
+    } else if (!strcmp(a, "--bridge-user")) {
+        o->bridge_auth.user = v;
+    } else if (!strcmp(a, "--bridge-password")) {
+        o->bridge_auth.password = v;
+    } else if (!strcmp(a, "--bridge-cafile")) {
+        o->bridge_auth.cafile = v;
+    } else if (!strcmp(a, "--bridge-cert")) {
+        o->bridge_auth.cert = v;
+    } else if (!strcmp(a, "--bridge-key")) {
+        o->bridge_auth.key = v;
     } else if (!strcmp(a, "--bridge-timeout-ms")) {
         if (!parse_u64(v, &u) || u < 1 || u > 3600000)
             return bad(command, a, v, "milliseconds from 1 to 3600000");
@@ -330,16 +348,42 @@ static int check_bridge_flags(const char *command, const CityCliOptions *o)
 {
     if (o->bridge_url && strcmp(command, "run") != 0)
         return not_here(command, "--bridge", "run");
-    if (!o->bridge_url && (o->scenario.bridge_all || o->bridge_site || o->bridge_timeout_ms)) {
-        fprintf(stderr, "citylab %s: --bridge-all, --site and --bridge-timeout-ms go with --bridge mqtt://HOST:PORT\n",
+    const CityBridgeAuth *a = &o->bridge_auth;
+    const bool tls_files = a->cafile || a->cert || a->key;
+    if (!o->bridge_url &&
+        (o->scenario.bridge_all || o->bridge_site || o->bridge_timeout_ms || a->user || a->password || tls_files)) {
+        fprintf(stderr,
+                "citylab %s: --bridge-all, --site, --bridge-timeout-ms, --bridge-user, --bridge-password and the TLS "
+                "files go with --bridge mqtt://HOST:PORT (or mqtts://)\n",
                 command);
         return 2;
     }
     char host[256];
     int port;
-    bool tls;
+    bool tls = false;
     if (o->bridge_url && !city_mqtt_url_parse(o->bridge_url, host, sizeof host, &port, &tls))
-        return bad(command, "--bridge", o->bridge_url, "a broker URL like mqtt://127.0.0.1:1883");
+        return bad(command, "--bridge", o->bridge_url, "a broker URL like mqtt://127.0.0.1:1883 or mqtts://HOST:8883");
+    if (o->bridge_url && a->password && !a->user) {
+        fprintf(stderr, "citylab %s: --bridge-password needs --bridge-user NAME (MQTT has no password alone)\n",
+                command);
+        return 2;
+    }
+    if (o->bridge_url && !tls && tls_files) {
+        fprintf(stderr,
+                "citylab %s: --bridge-cafile, --bridge-cert and --bridge-key are for TLS: give the broker as "
+                "mqtts://HOST:PORT\n",
+                command);
+        return 2;
+    }
+    if (o->bridge_url && tls && !a->cafile) {
+        fprintf(stderr, "citylab %s: --bridge %s (TLS) needs --bridge-cafile FILE, the broker's CA certificate\n",
+                command, o->bridge_url);
+        return 2;
+    }
+    if (o->bridge_url && !a->cert != !a->key) {
+        fprintf(stderr, "citylab %s: --bridge-cert and --bridge-key go together: give both or neither\n", command);
+        return 2;
+    }
     if (o->bridge_site && !city_net_id_valid(o->bridge_site))
         return bad(command, "--site", o->bridge_site, "a topic level of 1 to 63 bytes without '/', '+' or '#'");
     return 0;

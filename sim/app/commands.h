@@ -10,6 +10,15 @@
 #include "city_scenario.h"
 
 /* Options common to `run` and `view`. */
+/* Credentials and TLS files of the run's broker connection (--bridge); NULL: not given. */
+typedef struct CityBridgeAuth {
+    const char *user;     /* MQTT username */
+    const char *password; /* MQTT password (needs user) */
+    const char *cafile;   /* mqtts://: the broker's CA certificate (PEM) */
+    const char *cert;     /* mqtts://: a client certificate (PEM, with key) */
+    const char *key;      /* its private key (PEM) */
+} CityBridgeAuth;
+
 typedef struct CityCliOptions {
     CityScenarioOptions scenario; /* what to load and how (seed, dt, until, limits) */
     const char *scenario_path;    /* positional SCENARIO.lua, or NULL */
@@ -31,11 +40,12 @@ typedef struct CityCliOptions {
     char net_name[256];           /* run name for --net: the network file's stem */
     double time_to_teleport_s;    /* --time-to-teleport S for --net (when set) */
     bool time_to_teleport_set;
-    const char *bridge_url;  /* --bridge mqtt://HOST:PORT: bridged controllers run by citylab-agent */
-    const char *bridge_site; /* --site NAME: the topic level of the run (default "lab") */
-    int bridge_timeout_ms;   /* --bridge-timeout-ms: wait for an agent's done this long (default 10000) */
-    const char **params;     /* --param NAME=VALUE strings (array owned, strings in argv) */
-    size_t cap_params;       /* entries allocated in params */
+    const char *bridge_url;     /* --bridge mqtt://HOST:PORT: bridged controllers run by citylab-agent */
+    const char *bridge_site;    /* --site NAME: the topic level of the run (default "lab") */
+    int bridge_timeout_ms;      /* --bridge-timeout-ms: wait for an agent's done this long (default 10000) */
+    CityBridgeAuth bridge_auth; /* --bridge-user, --bridge-password, --bridge-cafile, --bridge-cert, --bridge-key */
+    const char **params;        /* --param NAME=VALUE strings (array owned, strings in argv) */
+    size_t cap_params;          /* entries allocated in params */
 } CityCliOptions;
 
 /* Parses argv[first..] into o. Returns 0 on success, 2 after printing one
@@ -95,8 +105,10 @@ int city_run_save_state(CityScenario *sc, const CityCliOptions *o, CityOutput *o
  * scenario (its interface goes in the scenario options), destroy after the
  * scenario; report prints its counters on stderr. */
 typedef struct CityRunBridge CityRunBridge;
-/* NULL with err filled when the URL is bad or no broker answers in time. */
-CityRunBridge *city_run_bridge_create(const char *url, const char *site, int timeout_ms, CityError *err);
+/* NULL with err filled when the URL is bad, the broker refuses the
+ * credentials or no broker answers in time; auth may be NULL. */
+CityRunBridge *city_run_bridge_create(const char *url, const char *site, int timeout_ms, const CityBridgeAuth *auth,
+                                      CityError *err);
 const struct CityControlBridge *city_run_bridge_iface(const CityRunBridge *b);
 void city_run_bridge_destroy(CityRunBridge *b, bool report);
 /* citylab sweep SWEEP.lua and citylab collect SWEEP_OUT (exit codes). */

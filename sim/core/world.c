@@ -57,6 +57,7 @@ void city_world_destroy(CityWorld *world)
         free(world->streams[i].rng);
     }
     free(world->streams);
+    free(world->reseeds);
     city_world_free_reports(world);
     free(world);
 }

@@ -39,6 +39,11 @@ struct CityTable {
     size_t rows;  /* row count */
 };
 
+typedef struct CityReseedHook {
+    void (*fn)(void *self, uint64_t mixed); /* reseeds the streams self keeps */
+    void *self;                             /* the subsystem's (not owned) */
+} CityReseedHook;
+
 typedef struct CityEventName {
     char *name;     /* stable name written into checkpoints */
     CityEventFn fn; /* the callback */
@@ -65,6 +70,8 @@ struct CityWorld {
 
     CityRngStream *streams; /* sorted by name */
     size_t n_streams, cap_streams;
+    CityReseedHook *reseeds; /* city_world_on_reseed, in registration order */
+    size_t n_reseeds, cap_reseeds;
 
     CityKpi *kpis; /* sorted by name */
     size_t n_kpis, cap_kpis;

@@ -308,7 +308,17 @@ CityStatus city_world_load(CityWorld *w, CityStateReader *in)
 void city_world_reseed(CityWorld *world, uint64_t seed)
 {
     world->seed = seed;
+    const uint64_t mixed = seed ^ ((uint64_t)world->tick * 0x9e3779b97f4a7c15ull);
     for (size_t i = 0; i < world->n_streams; i++)
-        city_rng_seed(world->streams[i].rng, seed ^ ((uint64_t)world->tick * 0x9e3779b97f4a7c15ull),
-                      city_rng_stream_id(world->streams[i].name));
+        city_rng_seed(world->streams[i].rng, mixed, city_rng_stream_id(world->streams[i].name));
+    for (size_t i = 0; i < world->n_reseeds; i++)
+        world->reseeds[i].fn(world->reseeds[i].self, mixed);
+}
+
+CityStatus city_world_on_reseed(CityWorld *world, void (*fn)(void *self, uint64_t mixed), void *self)
+{
+    if (!city_grow((void **)&world->reseeds, &world->cap_reseeds, world->n_reseeds + 1, sizeof *world->reseeds))
+        return city_world_fail(world, CITY_ERR_NOMEM, "out of memory registering a reseed hook");
+    world->reseeds[world->n_reseeds++] = (CityReseedHook){fn, self};
+    return CITY_OK;
 }

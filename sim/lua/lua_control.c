@@ -147,7 +147,15 @@ static CityStatus route_build(CityWorld *w, Controllers *cs)
             head[ch] = n_routes++;
         }
     cs->routed = cs->n;
-    return CITY_OK;
+    /* the sensors queue only what some controller reads (the rest was dropped here) */
+    uint8_t *wanted = malloc((size_t)n_ch + 1);
+    if (!wanted)
+        return city_world_fail(w, CITY_ERR_NOMEM, "out of memory routing readings to controllers");
+    for (int32_t ch = 0; ch < n_ch; ch++)
+        wanted[ch] = head[ch] >= 0;
+    const bool ok = city_sensors_deliver_only(city_sensors_of(w), wanted, n_ch);
+    free(wanted);
+    return ok ? CITY_OK : city_world_fail(w, CITY_ERR_NOMEM, "out of memory routing readings to controllers");
 }
 
 /* Hands out the readings that arrived by now to the controllers that read them. */
@@ -222,6 +230,13 @@ static CityStatus controllers_save(const CityWorld *w, const void *self, CitySta
     return CITY_OK;
 }
 
+static void controllers_reseed(void *self, uint64_t mixed)
+{
+    Controllers *cs = self;
+    for (int32_t k = 0; k < cs->n; k++)
+        city_controller_reseed(cs->list[k], mixed);
+}
+
 static CityStatus controllers_load(CityWorld *w, void *self, CityStateReader *in)
 {
     (void)w;
@@ -256,6 +271,8 @@ static Controllers *controllers_ensure(lua_State *L, CityWorld *w)
         free(cs);
         city_lua_raise(L, w, CITY_ERR_INVALID);
     }
+    if (city_world_on_reseed(w, controllers_reseed, cs) != CITY_OK) /* owned by the world from here */
+        city_lua_raise(L, w, CITY_ERR_NOMEM);
     return cs;
 }
 
@@ -540,8 +557,11 @@ static int l_attach(lua_State *L)
     if (bridge && (city_lua_bridge_all(L) || city_lua_field_bool(L, 1, "bridge", false)))
         spec.bridge = bridge;
     Controllers *cs = controllers_ensure(L, w);
-    if (city_sensors_of(w)) /* sensors declared since an earlier attach deliver too */
+    if (city_sensors_of(w)) { /* sensors declared since an earlier attach deliver too, until routed */
         city_sensors_enable_delivery(city_sensors_of(w), true);
+        if (!city_sensors_deliver_only(city_sensors_of(w), NULL, 0))
+            return luaL_error(L, "out of memory");
+    }
     void *arr = cs->list;
     int32_t cap = cs->cap;
     if (!city_array_grow(&arr, &cap, cs->n + 1, sizeof *cs->list))

@@ -122,20 +122,48 @@ const Slot *controller_find_slot(const CityController *c, const char *id)
     return NULL;
 }
 
+/* The slot that read() was given `id` for by its string's address: the
+ * ids in read's table (see push_read) are kept alive as its keys, and a
+ * string the controller passes is the same object when it has the same
+ * short content (Lua interns short strings), so equal addresses mean equal
+ * ids; a long id built at run time misses here and is found in the table.
+ * Controllers read their sensors in the same order every period, so the
+ * search starts after the last hit. -1 when not found. */
+static int32_t read_cached(CityController *c, const char *id)
+{
+    const int32_t n = c->n_rkeys;
+    int32_t k = c->rkey_next;
+    for (int32_t m = 0; m < n; m++) {
+        if (c->rkeys[k].id == id) {
+            c->rkey_next = k + 1 < n ? k + 1 : 0;
+            return c->rkeys[k].slot;
+        }
+        k = k + 1 < n ? k + 1 : 0;
+    }
+    return -1;
+}
+
 /* read(sensor) -> value, measured time (s), quality; nil when nothing arrived yet.
  * Upvalues: 1 the ids known at attach ("name/quantity" and "name") -> slot
  * index (made once, so a read is one table look-up, not a search by
- * string), 2.. the quality names. */
+ * string; read_cached first), 2.. the quality names. */
 static int d_read(lua_State *L)
 {
     CityController *c = self_of(L);
-    const char *id = luaL_checkstring(L, 1);
+    const char *id = lua_tolstring(L, 1, NULL);
+    if (!id)
+        id = luaL_checkstring(L, 1); /* raises */
     const Slot *s = NULL;
-    lua_pushvalue(L, 1);
-    if (lua_rawget(L, lua_upvalueindex(1)) == LUA_TNUMBER)
-        s = &c->slots[lua_tointeger(L, -1)];
-    else if (!(s = controller_find_slot(c, id)) && !controller_reads(c, id))
-        return luaL_error(L, "read: sensor '%s' is not among this controller's sensors", id);
+    const int32_t k = read_cached(c, id);
+    if (k >= 0) {
+        s = &c->slots[k];
+    } else {
+        lua_pushvalue(L, 1);
+        if (lua_rawget(L, lua_upvalueindex(1)) == LUA_TNUMBER)
+            s = &c->slots[lua_tointeger(L, -1)];
+        else if (!(s = controller_find_slot(c, id)) && !controller_reads(c, id))
+            return luaL_error(L, "read: sensor '%s' is not among this controller's sensors", id);
+    }
     if (!s || !s->has) {
         lua_pushnil(L);
         return 1;
@@ -150,17 +178,25 @@ static int d_read(lua_State *L)
 }
 
 /* Pushes read() with its look-up table of the slots there are now (slots
- * added later, by the agent, are found by controller_find_slot). */
-static void push_read(lua_State *L, const CityController *c)
+ * added later, by the agent, are found by controller_find_slot), and
+ * records the table's keys for read_cached (none when out of memory: read
+ * then only uses the table). */
+static void push_read(lua_State *L, CityController *c)
 {
     lua_createtable(L, 0, 2 * c->n_slots);
+    free(c->rkeys);
+    c->rkeys = malloc((2 * (size_t)c->n_slots + 1) * sizeof *c->rkeys);
+    c->n_rkeys = c->rkey_next = 0;
     for (int32_t i = 0; i < c->n_slots; i++) {
         const char *ids[2] = {c->slots[i].key, c->slots[i].name};
         for (int k = 0; k < 2; k++) {
             if (controller_find_slot(c, ids[k]) != &c->slots[i])
                 continue; /* a name read as its first channel */
+            const char *key = lua_pushstring(L, ids[k]); /* the table's key: alive as long as read */
             lua_pushinteger(L, i);
-            lua_setfield(L, -2, ids[k]);
+            lua_rawset(L, -3);
+            if (c->rkeys)
+                c->rkeys[c->n_rkeys++] = (ReadKey){key, i};
         }
     }
     for (int q = 0; q < CITY_QUALITY_COUNT_OF; q++)
@@ -269,7 +305,7 @@ static const luaL_Reg device_fns[] = {
     {"now", d_now},     {"every", d_every}, {"after", d_after},   {"read", NULL}, {"subscribe", d_subscribe},
     {"command", d_command}, {"param", d_param}, {"log", d_log},     {"random", d_random}, {NULL, NULL}};
 
-static void open_sandbox(lua_State *L, const CityController *c)
+static void open_sandbox(lua_State *L, CityController *c)
 {
     luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
     luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
@@ -491,6 +527,13 @@ void city_controller_run(CityController *c, bool step)
     }
 }
 
+void city_controller_reseed(CityController *c, uint64_t mixed)
+{
+    char stream[128];
+    snprintf(stream, sizeof stream, "controller/%s", c->name);
+    city_rng_seed(&c->rng, mixed, city_rng_stream_id(stream));
+}
+
 void city_controller_new_budget(CityController *c)
 {
     c->instr_used = 0;
@@ -551,6 +594,7 @@ void city_controller_free(CityController *c)
     free(c->subs);
     free(c->timers);
     free(c->slots);
+    free(c->rkeys);
     free(c->pending);
     free(c->name);
     if (c->port.destroy)

@@ -25,6 +25,12 @@ typedef struct Slot {
     CityReading last;
 } Slot;
 
+/* An id read() knows, by the address of its Lua string (see read_cached). */
+typedef struct ReadKey {
+    const char *id; /* a key of read's table: compared by address only */
+    int32_t slot;
+} ReadKey;
+
 typedef struct Timer {
     int64_t due_ms, every_ms; /* every_ms 0: once */
     int ref;                  /* the function, LUA_NOREF when spent */
@@ -45,6 +51,8 @@ struct CityController {
     int32_t n_sensors;
     Slot *slots;
     int32_t n_slots, cap_slots;
+    ReadKey *rkeys;             /* read()'s ids at attach, in slot order */
+    int32_t n_rkeys, rkey_next; /* how many; where the next search starts */
     char **pkeys, **pvals;
     int32_t n_params;
     Timer *timers;

@@ -3,6 +3,7 @@
 
 #include "city_array.h"
 
+#include <errno.h>
 #include <mosquitto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,8 @@ struct CityMqtt {
     uint64_t reconnects;
     CityMqttHandler on_message;
     void *user;
+    int refused;          /* the broker's last CONNACK refusal (0: none) */
+    char last_error[160]; /* why the last connection attempt or loop failed ("" none) */
 };
 
 static int lib_users;
@@ -71,8 +74,13 @@ bool city_mqtt_url_parse(const char *url, char *host, size_t host_len, int *port
 static void on_connect(struct mosquitto *mosq, void *ud, int rc)
 {
     CityMqtt *m = ud;
-    if (rc != 0)
+    if (rc != 0) {
+        m->refused = rc;
+        snprintf(m->last_error, sizeof m->last_error, "%s", mosquitto_connack_string(rc));
         return;
+    }
+    m->refused = 0;
+    m->last_error[0] = '\0';
     m->connected = true;
     m->backoff_s = BACKOFF_MIN_S;
     if (m->ever)
@@ -117,6 +125,15 @@ static void on_message(struct mosquitto *mosq, void *ud, const struct mosquitto_
     m->on_message(m->user, msg->topic, msg->payload, msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0);
 }
 
+/* Keeps why a connection attempt or the loop failed (rc a MOSQ_ERR_*). */
+static void note_error(CityMqtt *m, int rc)
+{
+    if (rc == MOSQ_ERR_SUCCESS || m->refused)
+        return; /* a refusal says more than the disconnection that follows it */
+    snprintf(m->last_error, sizeof m->last_error, "%s",
+             rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+}
+
 /* TLS, credentials and the will; false with err filled. */
 static bool configure(CityMqtt *m, const CityMqttOptions *o, bool tls, CityError *err)
 {
@@ -129,7 +146,8 @@ static bool configure(CityMqtt *m, const CityMqttOptions *o, bool tls, CityError
             return city_error_set(err, CITY_ERR_INVALID, "--cert and --key go together: give both or neither"), false;
         int rc = mosquitto_tls_set(m->mosq, o->cafile, NULL, o->certfile, o->keyfile, NULL);
         if (rc != MOSQ_ERR_SUCCESS)
-            return city_error_set(err, CITY_ERR_IO, "TLS files (--cafile %s): %s", o->cafile, mosquitto_strerror(rc)),
+            return city_error_set(err, CITY_ERR_IO, "TLS files (CA certificate %s): %s", o->cafile,
+                                  mosquitto_strerror(rc)),
                    false;
     } else if (o->cafile || o->certfile || o->keyfile) {
         return city_error_set(err, CITY_ERR_INVALID, "%s: TLS files need an mqtts:// broker URL", o->url), false;
@@ -187,9 +205,11 @@ CityMqtt *city_mqtt_create(const CityMqttOptions *o, CityMqttHandler handler, vo
         city_mqtt_destroy(m);
         return NULL;
     }
-    if (mosquitto_connect(m->mosq, m->host, m->port, m->keepalive_s) != MOSQ_ERR_SUCCESS)
+    const int rc = mosquitto_connect(m->mosq, m->host, m->port, m->keepalive_s);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        note_error(m, rc);
         m->next_try_s = city_mqtt_wall_s() + m->backoff_s; /* not up yet: poll retries */
-    else
+    } else
         m->connected = false; /* CONNACK pending: on_connect sets it */
     m->ever = false;
     return m;
@@ -207,10 +227,12 @@ static void reconnect_when_due(CityMqtt *m, int timeout_ms)
         nanosleep(&ts, NULL);
         return;
     }
-    if (mosquitto_reconnect(m->mosq) == MOSQ_ERR_SUCCESS) {
+    const int rc = mosquitto_reconnect(m->mosq);
+    if (rc == MOSQ_ERR_SUCCESS) {
         m->next_try_s = 0;
         return;
     }
+    note_error(m, rc);
     m->next_try_s = now + m->backoff_s;
     m->backoff_s = m->backoff_s * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : m->backoff_s * 2;
 }
@@ -223,6 +245,7 @@ bool city_mqtt_poll(CityMqtt *m, int timeout_ms)
     }
     int rc = mosquitto_loop(m->mosq, timeout_ms, 1);
     if (rc != MOSQ_ERR_SUCCESS) {
+        note_error(m, rc);
         m->connected = m->ready = false;
         m->next_try_s = city_mqtt_wall_s() + m->backoff_s;
         m->backoff_s = m->backoff_s * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : m->backoff_s * 2;
@@ -240,6 +263,16 @@ bool city_mqtt_publish(CityMqtt *m, const char *topic, const void *payload, size
     if (!m->connected)
         return false;
     return mosquitto_publish(m->mosq, NULL, topic, (int)len, payload, 1, retain) == MOSQ_ERR_SUCCESS;
+}
+
+bool city_mqtt_refused(const CityMqtt *m)
+{
+    return m->refused != 0;
+}
+
+const char *city_mqtt_last_error(const CityMqtt *m)
+{
+    return m->last_error[0] ? m->last_error : NULL;
 }
 
 uint64_t city_mqtt_reconnects(const CityMqtt *m)

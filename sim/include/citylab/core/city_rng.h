@@ -23,5 +23,9 @@ uint64_t city_rng_below(CityRng *rng, uint64_t n);
 double city_rng_exponential(CityRng *rng, double rate);
 /* Standard normal variate (Marsaglia polar method). */
 double city_rng_normal(CityRng *rng);
+/* Standard normal variate by the ziggurat method (rng_ziggurat.c): one
+ * draw of the stream in 98.5 % of calls, no log; other numbers than
+ * city_rng_normal's for the same stream. */
+double city_rng_normal_zig(CityRng *rng);
 
 #endif

@@ -180,8 +180,14 @@ CityRng *city_world_rng(CityWorld *world, const char *name);
 CityStatus city_world_save(const CityWorld *world, CityStateWriter *out);
 CityStatus city_world_load(CityWorld *world, CityStateReader *in);
 /* Forks a restored run: a new run seed, every RNG stream reseeded from it
- * and the current tick (so a fork does not replay the original's draws). */
+ * and the current tick (so a fork does not replay the original's draws):
+ * the world's own streams, then each hook of city_world_on_reseed. */
 void city_world_reseed(CityWorld *world, uint64_t seed);
+/* A subsystem that keeps random streams of its own registers fn, which a
+ * fork calls with `mixed` (the new seed mixed with the tick) to reseed them
+ * (with each stream's own id); hooks run in registration order. self stays
+ * the caller's. CITY_ERR_NOMEM when out of memory. */
+CityStatus city_world_on_reseed(CityWorld *world, void (*fn)(void *self, uint64_t mixed), void *self);
 
 /* Hash of the clock, every RNG stream and every subsystem's state. */
 uint64_t city_world_hash(const CityWorld *world);
@@ -221,6 +227,8 @@ bool city_world_checks_pass(const CityWorld *world);
 CityTable *city_world_table(CityWorld *world, const char *name, const char *header);
 /* Appends one CSV row (no newline) formatted like printf. */
 CityStatus city_table_row(CityTable *table, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends one CSV row (no newline) already formatted: `len` bytes of row. */
+CityStatus city_table_row_text(CityTable *table, const char *row, size_t len);
 size_t city_world_table_count(const CityWorld *world);
 const CityTable *city_world_table_at(const CityWorld *world, size_t i);
 const char *city_table_name(const CityTable *table);

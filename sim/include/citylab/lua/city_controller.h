@@ -70,6 +70,9 @@ bool city_controller_reading(CityController *c, const CityReading *r);
 /* One tick: stale check, due timers, then step() when `step` is true.
  * Errors and budget overruns put its actuators in fail-safe and stop it. */
 void city_controller_run(CityController *c, bool step);
+/* A fork of a restored run: its random() stream starts again from `mixed`
+ * (the new seed mixed with the tick, see city_world_reseed). */
+void city_controller_reseed(CityController *c, uint64_t mixed);
 /* Starts a fresh instruction budget (at the start of each tick). */
 void city_controller_new_budget(CityController *c);
 /* Name; NULL or why it stopped; number of calls into it; its earliest due timer in ms (-1: none). */

@@ -51,6 +51,12 @@ bool city_mqtt_poll(CityMqtt *m, int timeout_ms);
 bool city_mqtt_ready(const CityMqtt *m);
 /* Publishes at QoS 1; false when not connected (the caller retries). */
 bool city_mqtt_publish(CityMqtt *m, const char *topic, const void *payload, size_t len, bool retain);
+/* True when the broker answered the last connection attempt with a
+ * refusal (bad username or password, not authorised, ...). */
+bool city_mqtt_refused(const CityMqtt *m);
+/* Why the last connection attempt failed (the broker's refusal, a TLS or
+ * socket error), or NULL; valid until the next poll. */
+const char *city_mqtt_last_error(const CityMqtt *m);
 /* Times it lost the broker and got it back. */
 uint64_t city_mqtt_reconnects(const CityMqtt *m);
 /* Publishes the will's text retained (a clean goodbye), disconnects and frees. NULL is fine. */

@@ -9,9 +9,9 @@
  * same name; a reading's SenML name is "<name>/<quantity>". Each channel
  * has its own RNG stream (seeded from the run seed and "<name>/<quantity>")
  * and draws, per sample and in this order whatever is configured: dropout
- * (uniform), noise (normal), chatter (uniform); its time to failure is
- * drawn once when it is added. So switching one model on or off never
- * shifts another channel's numbers. */
+ * (uniform), noise (normal, by the ziggurat: city_rng_normal_zig), chatter
+ * (uniform); its time to failure is drawn once when it is added. So
+ * switching one model on or off never shifts another channel's numbers. */
 #ifndef CITY_SENSOR_H
 #define CITY_SENSOR_H
 
@@ -128,6 +128,10 @@ void city_sensors_set_sink(CitySensors *s, CityReadingSink sink, void *user);
  * (arrives_ms, measurement order). Returns how many were written to out. */
 void city_sensors_enable_delivery(CitySensors *s, bool on);
 size_t city_sensors_poll(CitySensors *s, int64_t now_ms, CityReading *out, size_t cap);
+/* Queues only the readings of the channels i < n with wanted[i] != 0 (a
+ * copy is kept; NULL: every channel, the default): readings no consumer
+ * reads are not copied around. False when out of memory (nothing changed). */
+bool city_sensors_deliver_only(CitySensors *s, const uint8_t *wanted, int32_t n);
 /* As city_sensors_poll, and each reading's channel (the index of
  * city_sensor_def) into channel[] (may be NULL). */
 size_t city_sensors_poll_channels(CitySensors *s, int64_t now_ms, CityReading *out, int32_t *channel, size_t cap);
