@@ -534,13 +534,13 @@ static const double ZIG_F[257] = {
 /* A uniform in (0, 1): never 0, so its log is finite. */
 static double open01(CityRng *rng)
 {
-    return ((double)(city_rng_next(rng) >> 11) + 0.5) * 0x1.0p-53;
+    return ((double)(city_rng_next_inline(rng) >> 11) + 0.5) * 0x1.0p-53;
 }
 
 double city_rng_normal_zig(CityRng *rng)
 {
     for (;;) {
-        const uint64_t bits = city_rng_next(rng);
+        const uint64_t bits = city_rng_next_inline(rng);
         const int i = (int)(bits & 0xffu);
         const double u = (double)(int64_t)(bits >> 12) * 0x1.0p-51 - 1.0; /* [-1, 1), 52 bits */
         const double x = u * ZIG_X[i];
@@ -556,7 +556,7 @@ double city_rng_normal_zig(CityRng *rng)
             return u < 0 ? -(ZIG_R + t) : ZIG_R + t;
         }
         /* the wedge: under the curve with the probability of its height */
-        if (ZIG_F[i + 1] + (ZIG_F[i] - ZIG_F[i + 1]) * city_rng_uniform(rng) < exp(-0.5 * x * x))
+        if (ZIG_F[i + 1] + (ZIG_F[i] - ZIG_F[i + 1]) * city_rng_uniform_inline(rng) < exp(-0.5 * x * x))
             return x;
     }
 }

@@ -370,6 +370,23 @@ static void number_piece(Piece *pc, double v)
         return;
     }
     /* counts and quantized values: as put_number, an integer below 1e15 prints as its digits */
+    if (v >= 1.0 && v < 1000.0) { /* most readings: one to three digits, no loop */
+        const unsigned u = (unsigned)v;
+        if ((double)u == v) {
+            if (u < 10u) {
+                pc->text[0] = (char)('0' + u);
+                pc->len = 1;
+            } else if (u < 100u) {
+                memcpy(pc->text, DIGIT_PAIRS + 2 * u, 2);
+                pc->len = 2;
+            } else {
+                pc->text[0] = (char)('0' + u / 100u);
+                memcpy(pc->text + 1, DIGIT_PAIRS + 2 * (u % 100u), 2);
+                pc->len = 3;
+            }
+            return;
+        }
+    }
     if (fabs(v) < 1e15 && v != 0.0) {
         const int64_t i = (int64_t)v;
         if ((double)i == v) {

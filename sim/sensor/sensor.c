@@ -70,16 +70,9 @@ CitySensorDef city_sensor_def_default(CitySensorKind kind, CityQuantity quantity
 static CityStatus sensors_step(CityWorld *w, void *self, int64_t tick)
 {
     CitySensors *s = self;
-    const int64_t now_ms = tick * (int64_t)city_world_dt_ms(w);
-    const double now_h = now_ms / 3.6e6;
     int32_t n_due;
     const int32_t *due = city_sensors_due(s, tick, &n_due);
-    for (int32_t k = 0; k < n_due; k++) {
-        CityStatus st = sensor_sample(s, due[k], now_ms, now_h);
-        if (st != CITY_OK)
-            return st;
-    }
-    return CITY_OK;
+    return sensor_sample_due(s, due, n_due, tick * (int64_t)city_world_dt_ms(w));
 }
 
 static void sensors_hash(const CityWorld *w, const void *self, CityHash *h)

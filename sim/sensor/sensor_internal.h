@@ -117,9 +117,8 @@ struct CitySensors {
     uint64_t seq; /* readings queued so far */
 };
 
-/* Takes one sample of channel i at time now_ms (sensor_sample.c); now_h is
- * now_ms / 3.6e6, the drift's clock, computed once per tick by the caller. */
-CityStatus sensor_sample(CitySensors *s, int32_t i, int64_t now_ms, double now_h);
+/* Takes one sample of each channel due[0, n) at time now_ms, in that order (sensor_sample.c). */
+CityStatus sensor_sample_due(CitySensors *s, const int32_t *due, int32_t n, int64_t now_ms);
 /* The measurement model of a definition (sensor_sample.c). */
 void sensor_model_init(SensorModel *m, const CitySensorDef *d);
 /* Channel i's last reading, rebuilt from its hot record and name. */

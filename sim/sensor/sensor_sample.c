@@ -81,16 +81,17 @@ void sensor_last_reading(const CitySensors *s, int32_t i, CityReading *out)
                       (CityQuality)h->last_quality);
 }
 
-CityStatus sensor_sample(CitySensors *s, int32_t i, int64_t now_ms, double now_h)
+/* Takes one sample of channel i at time now_ms; now_h is now_ms / 3.6e6, the drift's clock. */
+static CityStatus sample(CitySensors *s, int32_t i, int64_t now_ms, double now_h)
 {
     SensorHot *h = &s->hot[i];
     const SensorModel *m = &s->models[h->model];
     h->samples++;
     const double truth = interval_truth(h, m->agg);
     /* the draws, always all and in this order (see city_sensor.h) */
-    const double u_drop = city_rng_uniform(&h->rng);
+    const double u_drop = city_rng_uniform_inline(&h->rng);
     const double z = city_rng_normal_zig(&h->rng);
-    const double u_chatter = city_rng_uniform(&h->rng);
+    const double u_chatter = city_rng_uniform_inline(&h->rng);
 
     const bool failed = m->fault != CITY_FAULT_NONE && now_ms >= h->fail_ms;
     if (failed && m->fault == CITY_FAULT_DEAD)
@@ -150,4 +151,15 @@ CityStatus sensor_sample(CitySensors *s, int32_t i, int64_t now_ms, double now_h
             return st;
     }
     return sensor_queue(s, i, &r);
+}
+
+CityStatus sensor_sample_due(CitySensors *s, const int32_t *due, int32_t n, int64_t now_ms)
+{
+    const double now_h = now_ms / 3.6e6;
+    for (int32_t k = 0; k < n; k++) {
+        CityStatus st = sample(s, due[k], now_ms, now_h);
+        if (st != CITY_OK)
+            return st;
+    }
+    return CITY_OK;
 }
