@@ -260,6 +260,9 @@ int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out
 {
     CityError err = {0};
     CityWorld *w = city_scenario_world(sc);
+    /* the loop ends here: what follows (checks, the domains' end of run,
+     * the outputs) is timed apart, as SUMO's UPS leaves out its own */
+    double loop_s = city_wall_now() - t0 - load_s;
     CityStatus st = o->net_path ? city_net_checks_report(w) : CITY_OK;
     if (st == CITY_OK)
         st = city_scenario_finish(sc);
@@ -280,8 +283,8 @@ int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out
     while (n_params < 64 && city_scenario_param_at(sc, n_params, &params[n_params].name, &params[n_params].value,
                                                    &params[n_params].literal))
         n_params++;
-    CityRunInfo info = {city_scenario_name(sc), CITY_VERSION, city_wall_now() - t0, load_s, params, n_params,
-                        loop_cpu_s};
+    CityRunInfo info = {
+        city_scenario_name(sc), CITY_VERSION, city_wall_now() - t0, load_s, params, n_params, loop_cpu_s, loop_s};
     if ((st = city_output_commit(out, w, &info, &err)) != CITY_OK) {
         print_error(err.msg[0] ? err.msg : city_status_name(st));
         return 2;

@@ -226,6 +226,18 @@ CityStatus city_table_row(CityTable *table, const char *fmt, ...)
     return CITY_OK;
 }
 
+CityStatus city_table_row_text(CityTable *table, const char *row, size_t len)
+{
+    if (!city_grow((void **)&table->data, &table->cap, table->len + len + 2, 1))
+        return CITY_ERR_NOMEM;
+    memcpy(table->data + table->len, row, len);
+    table->len += len;
+    table->data[table->len++] = '\n';
+    table->data[table->len] = '\0';
+    table->rows++;
+    return CITY_OK;
+}
+
 size_t city_world_table_count(const CityWorld *world)
 {
     return world->n_tables;

@@ -431,6 +431,8 @@ static CityStatus write_summary(const char *path, const CityWorld *w, const City
         fputs(", \"loop_cpu_s\": ", f);
         city_json_number(f, info->loop_cpu_s);
     }
+    fputs(", \"loop_wall_time_s\": ", f);
+    city_json_number(f, info->loop_wall_time_s);
     fputs(",\n  \"params\": {", f);
     for (size_t i = 0; i < info->n_params; i++) {
         fputs(i ? ", " : "", f);

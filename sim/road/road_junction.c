@@ -135,8 +135,6 @@ bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist,
     const CityConnection *c = &net->conns[ci];
     const RoadVehicles *vh = &road->veh;
     const RoadVType *t = road_vtype_of(road, v);
-    if (road->lane_closed[c->to_lane] || !exit_has_room(road, v, c, rp))
-        return false;
     bool minor;
     double v_now = vh->rec[v].speed;
     bool pulled_in = (vh->rec[v].flags & ROAD_VF_PULLED_IN) != 0;
@@ -179,6 +177,10 @@ bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist,
         minor = false;
         break;
     }
+    /* after the light: a vehicle waiting at a red asks every step, and the
+     * room beyond is the dearer question (the answer is the same) */
+    if (road->lane_closed[c->to_lane] || !exit_has_room(road, v, c, rp))
+        return false;
     if (c->link < 0)
         return true;
     if (link_blocked_for(road, c->link, pulled_in))

@@ -167,8 +167,14 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
     for (int32_t a = 0; a < road->n_active; a++) {
         road_prefetch_active(road, a);
         int32_t lane = road->active[a];
-        if (net->edges[net->lanes[lane].edge].internal)
+        const CityEdge *e = &net->edges[net->lanes[lane].edge];
+        if (e->internal)
             continue;
+        /* on a one-lane edge a vehicle's turn only counts its clock down,
+         * and one on the wrong lane (left by a turn it could not take) may
+         * give the turn up: only those go on */
+        bool one_lane = e->lane_count < 2;
+        double lane_len = net->lanes[lane].length_m;
         int32_t n = road_lane_count(road, lane);
         for (int32_t i = 0; i < n; i++) {
             int32_t v = road_lane_at(road, lane, i);
@@ -177,6 +183,9 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
             if (--vh->rec[v].lc_wait > 0 && !wrong)
                 continue;
             vh->rec[v].lc_wait = period;
+            if (one_lane && !(wrong && vh->rec[v].halt_s > ROAD_MISSED_TURN_S &&
+                              lane_len - vh->rec[v].pos < ROAD_STOP_LINE_M + 3.0))
+                continue;
             x->cand[m++] = v;
         }
     }

@@ -1,40 +1,43 @@
 /* Road outputs: one row per finished trip, per-edge aggregates and the
  * summary KPIs. */
+#include <math.h>
 #include <stdio.h>
 
 #include "road_internal.h"
 
-/* A CSV field: quoted (with doubled quotes) when it holds , " or a newline. */
-static void csv_field(char *out, size_t len, const char *s)
+/* Appends s as a CSV field: quoted (with doubled quotes) when it holds , "
+ * or a newline; what fits in a field of len bytes with its NUL. Returns the end. */
+static char *put_field(char *p, size_t len, const char *s)
 {
     bool quote = false;
-    for (const char *p = s; *p; p++)
-        if (*p == ',' || *p == '"' || *p == '\n' || *p == '\r')
+    for (const char *q = s; *q; q++)
+        if (*q == ',' || *q == '"' || *q == '\n' || *q == '\r')
             quote = true;
-    if (!quote) {
-        snprintf(out, len, "%s", s);
-        return;
+    char *end = p + (quote ? len - 3 : len - 1);
+    if (quote)
+        *p++ = '"';
+    for (; *s && p < end; s++) {
+        if (*s == '"')
+            *p++ = '"';
+        *p++ = *s;
     }
-    size_t k = 0;
-    out[k++] = '"';
-    for (const char *p = s; *p && k + 3 < len; p++) {
-        if (*p == '"')
-            out[k++] = '"';
-        out[k++] = *p;
-    }
-    out[k++] = '"';
-    out[k] = '\0';
+    if (quote)
+        *p++ = '"';
+    return p;
 }
 
-/* Appends x with three decimals (what "%.3f" prints, for the range of
- * times and distances a trip has, |x| < 9e15 / 1000), much faster than printf. */
+/* Appends x as "%.3f" prints it, byte for byte, without printf's cost: the
+ * digits of x * 1000 rounded, or printf itself for what that cannot do
+ * exactly (x * 1000 within rounding error of a half, huge, not finite, -0). */
 static char *put_fixed3(char *p, double x)
 {
-    if (x < 0) {
+    double y = fabs(x) * 1000.0;
+    double f = y - floor(y);
+    if (!(y < 9e15) || fabs(f - 0.5) <= y * 1e-15 || (x == 0.0 && signbit(x)))
+        return p + snprintf(p, 32, "%.3f", x);
+    unsigned long long m = (unsigned long long)(y + 0.5);
+    if (x < 0)
         *p++ = '-';
-        x = -x;
-    }
-    unsigned long long m = (unsigned long long)(x * 1000.0 + 0.5);
     unsigned long long ip = m / 1000, fp = m % 1000;
     char tmp[24];
     int n = 0;
@@ -51,6 +54,22 @@ static char *put_fixed3(char *p, double x)
     return p;
 }
 
+/* Appends u in decimal. */
+static char *put_uint(char *p, unsigned long long u)
+{
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    while (n)
+        *p++ = tmp[--n];
+    return p;
+}
+
+/* A trip's row, formatted here: one vsnprintf per row cost more than the
+ * rest of a short trip's life on the road */
 CityStatus road_record_trip(CityRoad *road, int32_t v, double now_s)
 {
     const RoadVehicles *vh = &road->veh;
@@ -60,19 +79,24 @@ CityStatus road_record_trip(CityRoad *road, int32_t v, double now_s)
     road->stats.sum_route_length_m += vh->rec[v].dist_m;
     if (!road->trips)
         return CITY_OK;
-    char name[256];
-    csv_field(name, sizeof name, vh->name[v]);
-    char tname[256];
-    csv_field(tname, sizeof tname, road->vtypes[vh->rec[v].vtype].def.id);
-    char nums[256], *p = nums;
+    char row[1024], *p = row;
+    p = put_field(p, 256, vh->name[v]);
+    *p++ = ',';
+    p = put_field(p, 256, road->vtypes[vh->rec[v].vtype].def.id);
+    *p++ = ',';
     const double vals[] = {vh->depart_s[v],        vh->depart_delay_s[v], now_s, vh->rec[v].dist_m, tt,
                            vh->rec[v].time_loss_s, vh->rec[v].wait_s};
     for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
         p = put_fixed3(p, vals[i]);
         *p++ = ',';
     }
-    *p = '\0';
-    return city_table_row(road->trips, "%s,%s,%s%d", name, tname, nums, (int)vh->rec[v].stops);
+    int32_t stops = vh->rec[v].stops;
+    if (stops < 0) {
+        *p++ = '-';
+        stops = -stops;
+    }
+    p = put_uint(p, (unsigned long long)stops);
+    return city_table_row_text(road->trips, row, (size_t)(p - row));
 }
 
 /* Writes one row per edge that saw traffic since the last flush. */
@@ -84,12 +108,24 @@ CityStatus road_flush_edges(CityRoad *road, double now_s)
         RoadEdgeStats *s = &road->edge_stats[e];
         if (road->net->edges[e].internal || (s->entered == 0 && s->sampled_s == 0.0))
             continue;
-        char id[256];
-        csv_field(id, sizeof id, road->net->edges[e].id);
         double mean_speed = s->sampled_s > 0 ? s->dist_m / s->sampled_s : 0.0;
         double mean_tt = s->left > 0 ? s->travel_s / s->left : 0.0;
-        CityStatus st = city_table_row(road->edges_table, "%.3f,%.3f,%s,%u,%u,%.3f,%.3f,%.3f", road->stats_begin_s,
-                                       now_s, id, s->entered, s->left, mean_speed, mean_tt, s->sampled_s);
+        char row[512], *p = row;
+        p = put_fixed3(p, road->stats_begin_s);
+        *p++ = ',';
+        p = put_fixed3(p, now_s);
+        *p++ = ',';
+        p = put_field(p, 256, road->net->edges[e].id);
+        *p++ = ',';
+        p = put_uint(p, s->entered);
+        *p++ = ',';
+        p = put_uint(p, s->left);
+        const double vals[] = {mean_speed, mean_tt, s->sampled_s};
+        for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+            *p++ = ',';
+            p = put_fixed3(p, vals[i]);
+        }
+        CityStatus st = city_table_row_text(road->edges_table, row, (size_t)(p - row));
         if (st != CITY_OK)
             return st;
         *s = (RoadEdgeStats){0};

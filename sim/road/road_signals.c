@@ -45,6 +45,7 @@
 #include <string.h>
 
 #include "city_array.h"
+#include "road_signals_internal.h"
 
 /* Actuated: a green is extended while its detectors saw a vehicle within
  * this gap (SUMO's max-gap default). */
@@ -54,46 +55,9 @@
 #define SIG_YELLOW_MS 3000
 /* Max-pressure: decision period for a green whose min_s is 0 (unset). */
 #define SIG_DECIDE_MS 5000
-/* Longest duration we accept, so every sum of milliseconds fits in 64 bits
- * with room to spare (about 31 years). */
-#define SIG_MAX_DURATION_S 1e9
 #define SIG_NEVER_MS INT64_MIN
 /* SUMO's signal state characters. */
 static const char SIG_CHARS[] = "GgryYuosO-";
-
-typedef struct SigPhase {
-    int64_t dur_ms; /* nominal duration */
-    int64_t min_ms; /* actuated lower bound; max-pressure decision period */
-    int64_t max_ms; /* actuated upper bound */
-} SigPhase;
-
-typedef struct SigLight {
-    char *id;          /* the net's id, for messages */
-    CityTlsType type;  /* control mode */
-    int64_t offset_ms; /* SUMO offset: phase 0 starts at offset + k * cycle */
-    int32_t n_links;   /* length of every state string */
-    int32_t n_phases;  /* 0: no program, the light shows 'O' (off) */
-    SigPhase *phases;
-    char *states;  /* phase p's state at states[p * (n_links + 1)], NUL-terminated */
-    char *shown;   /* what the light shows now: n_links chars + NUL */
-    int32_t phase; /* program phase; in a synthesized yellow the green being left */
-    int64_t phase_start_ms;
-    int64_t decide_ms; /* max-pressure: next decision point of the current green */
-    int32_t target;    /* phase to show when the current yellow ends; -1: none */
-    bool synth;        /* showing a synthesized yellow (not a program phase) */
-    int64_t synth_start_ms;
-    /* The connections of link k: conn_from/conn_to[link_first[k] .. link_first[k+1]).
-     * Several connections may share one link index (SUMO's linkIndex). */
-    int32_t *link_first;
-    int32_t *conn_from, *conn_to;
-} SigLight;
-
-struct RoadSignals {
-    SigLight *lights;
-    int32_t n_lights;
-    int32_t n_lanes; /* length of the sense arrays */
-    bool stepped;    /* a step ran: a new program keeps the running phase instead of re-aligning */
-};
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -123,11 +87,6 @@ static int64_t sig_detect_ms(double s)
     if (!(s > -1e12) || s > 1e12)
         return SIG_NEVER_MS;
     return (int64_t)llround(s * 1000.0);
-}
-
-static const char *sig_state(const SigLight *L, int32_t p)
-{
-    return L->states + (size_t)p * ((size_t)L->n_links + 1);
 }
 
 static bool sig_has_green(const SigLight *L, int32_t p)
@@ -253,6 +212,7 @@ static bool sig_light_init(SigLight *L, const CityRoadNet *net, int32_t t)
     L->offset_ms = sig_ms(tls->offset_s);
     L->n_links = tls->link_count > 0 ? tls->link_count : 0;
     L->target = -1;
+    L->quiet_until_ms = INT64_MIN;
     const char *id = tls->id ? tls->id : "";
     L->id = city_strdup(id);
     L->shown = calloc((size_t)L->n_links + 1, 1);
@@ -308,6 +268,7 @@ RoadSignals *road_signals_create(const CityRoadNet *net)
     if (!s)
         return NULL;
     s->n_lanes = net->n_lanes;
+    s->quiet_until_ms = INT64_MIN;
     s->lights = calloc((size_t)net->n_tls + 1, sizeof *s->lights);
     if (!s->lights) {
         free(s);
@@ -363,6 +324,7 @@ CityStatus road_signals_set_type(RoadSignals *signals, int32_t tls, CityTlsType 
     /* The running phase keeps its start time: the new rule judges it from
      * the next step, and an overrun phase ends then (see the top). */
     L->type = type;
+    L->quiet_until_ms = signals->quiet_until_ms = INT64_MIN;
     return CITY_OK;
 }
 
@@ -435,6 +397,7 @@ CityStatus road_signals_set_program(RoadSignals *signals, int32_t tls, const Cit
         city_error_set(err, CITY_ERR_NOMEM, "traffic light '%s': out of memory storing its program", L->id);
         return CITY_ERR_NOMEM;
     }
+    L->quiet_until_ms = signals->quiet_until_ms = INT64_MIN;
     if (!signals->stepped) {
         /* Before the run the new program starts where its offset puts it. */
         sig_align(L, 0);
@@ -469,6 +432,7 @@ static CityStatus sig_find_phase(RoadSignals *signals, int32_t tls, int32_t phas
         return CITY_ERR_INVALID;
     }
     *out = L;
+    L->quiet_until_ms = signals->quiet_until_ms = INT64_MIN; /* set_phase and switch change what is due */
     return CITY_OK;
 }
 
@@ -626,34 +590,37 @@ static void sig_decide(SigLight *L, const RoadSignals *signals, const RoadLaneSe
         sig_begin_switch(L, best, at);
 }
 
+/* When light L makes its next change (INT64_MAX: never by itself). For an
+ * actuated green a detection can only move it later, never earlier. */
+static int64_t sig_due_ms(const SigLight *L, const RoadSignals *signals, const RoadLaneSense *sense)
+{
+    if (L->n_phases == 0 || (L->type == CITY_TLS_EXTERNAL && L->target < 0))
+        return INT64_MAX;
+    /* A max-pressure transition finishes in any automatic mode: a yellow is
+     * never cut short into something else. */
+    if (L->target >= 0)
+        return L->synth ? L->synth_start_ms + SIG_YELLOW_MS : L->phase_start_ms + L->phases[L->phase].dur_ms;
+    if (L->type == CITY_TLS_MAX_PRESSURE && sig_candidate(L, L->phase))
+        return L->decide_ms;
+    /* Fixed time; actuated greens; max-pressure outside its greens (yellows
+     * and all-red phases keep their duration and lead to the next phase). */
+    return L->type == CITY_TLS_ACTUATED ? sig_actuated_end(L, signals, sense)
+                                        : L->phase_start_ms + L->phases[L->phase].dur_ms;
+}
+
 /* Makes the one change that is due by now_ms, if any; true when it did. */
 static bool sig_advance(SigLight *L, const RoadSignals *signals, const RoadLaneSense *sense, int64_t now_ms,
                         int64_t dt_ms)
 {
-    if (L->n_phases == 0 || (L->type == CITY_TLS_EXTERNAL && L->target < 0))
+    int64_t due = sig_due_ms(L, signals, sense);
+    if (now_ms < due)
         return false;
-    if (L->target >= 0) {
-        /* A max-pressure transition finishes in any automatic mode: a
-         * yellow is never cut short into something else. */
-        int64_t end = L->synth ? L->synth_start_ms + SIG_YELLOW_MS : L->phase_start_ms + L->phases[L->phase].dur_ms;
-        if (now_ms < end)
-            return false;
-        sig_enter(L, L->target, sig_stamp(end, now_ms, dt_ms));
-        return true;
-    }
-    if (L->type == CITY_TLS_MAX_PRESSURE && sig_candidate(L, L->phase)) {
-        if (now_ms < L->decide_ms)
-            return false;
-        sig_decide(L, signals, sense, sig_stamp(L->decide_ms, now_ms, dt_ms));
-        return true;
-    }
-    /* Fixed time; actuated greens; max-pressure outside its greens (yellows
-     * and all-red phases keep their duration and lead to the next phase). */
-    int64_t end = L->type == CITY_TLS_ACTUATED ? sig_actuated_end(L, signals, sense)
-                                               : L->phase_start_ms + L->phases[L->phase].dur_ms;
-    if (now_ms < end)
-        return false;
-    sig_enter(L, (L->phase + 1) % L->n_phases, sig_stamp(end, now_ms, dt_ms));
+    if (L->target >= 0)
+        sig_enter(L, L->target, sig_stamp(due, now_ms, dt_ms));
+    else if (L->type == CITY_TLS_MAX_PRESSURE && sig_candidate(L, L->phase))
+        sig_decide(L, signals, sense, sig_stamp(due, now_ms, dt_ms));
+    else
+        sig_enter(L, (L->phase + 1) % L->n_phases, sig_stamp(due, now_ms, dt_ms));
     return true;
 }
 
@@ -664,158 +631,50 @@ void road_signals_step(RoadSignals *signals, int64_t now_ms, int64_t dt_ms, cons
     if (dt_ms < 1)
         dt_ms = 1;
     signals->stepped = true;
+    /* the steps between changes look at no light: most steps of a run */
+    if (now_ms < signals->quiet_until_ms)
+        return;
+    int64_t quiet = INT64_MAX;
     for (int32_t t = 0; t < signals->n_lights; t++) {
-        /* Each change moves a start or decision time forward by at least
-         * 1 ms, so this ends within dt_ms rounds; the cap is a backstop. */
-        for (int64_t round = 0; round <= dt_ms + 1; round++)
-            if (!sig_advance(&signals->lights[t], signals, sense, now_ms, dt_ms))
-                break;
+        SigLight *L = &signals->lights[t];
+        if (now_ms >= L->quiet_until_ms) {
+            /* Each change moves a start or decision time forward by at
+             * least 1 ms, so this ends within dt_ms rounds; the cap is a backstop. */
+            for (int64_t round = 0; round <= dt_ms + 1; round++)
+                if (!sig_advance(L, signals, sense, now_ms, dt_ms))
+                    break;
+            L->quiet_until_ms = sig_due_ms(L, signals, sense);
+        }
+        if (L->quiet_until_ms < quiet)
+            quiet = L->quiet_until_ms;
     }
+    signals->quiet_until_ms = quiet;
 }
 
 /* ---- readers ------------------------------------------------------------ */
 
+/* Light tls, or NULL when there is none. */
+static const SigLight *sig_at(const RoadSignals *signals, int32_t tls)
+{
+    return signals && tls >= 0 && tls < signals->n_lights ? &signals->lights[tls] : NULL;
+}
 const char *road_signals_state(const RoadSignals *signals, int32_t tls)
 {
-    if (!signals || tls < 0 || tls >= signals->n_lights)
-        return "";
-    return signals->lights[tls].shown;
+    const SigLight *L = sig_at(signals, tls);
+    return L ? L->shown : "";
 }
-
 int32_t road_signals_phase(const RoadSignals *signals, int32_t tls)
 {
-    if (!signals || tls < 0 || tls >= signals->n_lights)
-        return -1;
-    return signals->lights[tls].phase;
+    const SigLight *L = sig_at(signals, tls);
+    return L ? L->phase : -1;
 }
-
 CityTlsType road_signals_type(const RoadSignals *signals, int32_t tls)
 {
-    if (!signals || tls < 0 || tls >= signals->n_lights)
-        return CITY_TLS_STATIC;
-    return signals->lights[tls].type;
+    const SigLight *L = sig_at(signals, tls);
+    return L ? L->type : CITY_TLS_STATIC;
 }
-
 double road_signals_phase_start_s(const RoadSignals *signals, int32_t tls)
 {
-    if (!signals || tls < 0 || tls >= signals->n_lights)
-        return 0.0;
-    return (double)signals->lights[tls].phase_start_ms / 1000.0;
-}
-
-/* Every field that decides the future, one by one in a fixed order (no
- * struct bytes, so padding never leaks in): mode, phase, its start, the
- * transition, what is shown, and the program itself (set_program changes it). */
-void road_signals_hash(const RoadSignals *signals, CityHash *hash)
-{
-    if (!signals)
-        return;
-    city_hash_i64(hash, signals->n_lights);
-    city_hash_u64(hash, signals->stepped);
-    for (int32_t t = 0; t < signals->n_lights; t++) {
-        const SigLight *L = &signals->lights[t];
-        city_hash_i64(hash, (int64_t)L->type);
-        city_hash_i64(hash, L->phase);
-        city_hash_i64(hash, L->phase_start_ms);
-        city_hash_i64(hash, L->decide_ms);
-        city_hash_i64(hash, L->target);
-        city_hash_u64(hash, L->synth);
-        city_hash_i64(hash, L->synth_start_ms);
-        city_hash_i64(hash, L->offset_ms);
-        city_hash_bytes(hash, L->shown, (size_t)L->n_links);
-        city_hash_i64(hash, L->n_phases);
-        for (int32_t p = 0; p < L->n_phases; p++) {
-            city_hash_i64(hash, L->phases[p].dur_ms);
-            city_hash_i64(hash, L->phases[p].min_ms);
-            city_hash_i64(hash, L->phases[p].max_ms);
-            city_hash_bytes(hash, sig_state(L, p), (size_t)L->n_links);
-        }
-    }
-}
-
-/* ---- checkpoints: what a run changes in every light -------------------- */
-
-void road_signals_save(const RoadSignals *s, CityStateWriter *out)
-{
-    city_state_put_tag(out, "SIGS");
-    city_state_put_u64(out, (uint64_t)s->n_lights);
-    city_state_put_u8(out, s->stepped);
-    for (int32_t i = 0; i < s->n_lights; i++) {
-        const SigLight *L = &s->lights[i];
-        city_state_put_i64(out, L->type);
-        city_state_put_i64(out, L->offset_ms);
-        city_state_put_array(out, L->phases, (size_t)L->n_phases, sizeof *L->phases);
-        city_state_put_array(out, L->states, L->states ? (size_t)L->n_phases * ((size_t)L->n_links + 1) : 0, 1);
-        city_state_put_str(out, L->shown);
-        city_state_put_i64(out, L->phase);
-        city_state_put_i64(out, L->phase_start_ms);
-        city_state_put_i64(out, L->decide_ms);
-        city_state_put_i64(out, L->target);
-        city_state_put_u8(out, L->synth);
-        city_state_put_i64(out, L->synth_start_ms);
-    }
-}
-
-/* Whether a light read back from a checkpoint can run: a known control
- * mode, phases with durations sig_store_program can make (a net's
- * programs are not checked further), state strings of the light's length,
- * and the current and target phases inside the program (-1 only where
- * allowed). */
-static bool sig_restored_ok(const SigLight *L)
-{
-    if ((unsigned)L->type > CITY_TLS_EXTERNAL)
-        return false;
-    const int64_t max_ms = (int64_t)(SIG_MAX_DURATION_S * 1000.0);
-    for (int32_t p = 0; p < L->n_phases; p++) {
-        const SigPhase *ph = &L->phases[p];
-        const char *st = L->states + (size_t)p * ((size_t)L->n_links + 1);
-        if (!(ph->dur_ms > 0 && ph->dur_ms <= max_ms && ph->min_ms >= 0 && ph->min_ms <= ph->max_ms &&
-              ph->max_ms <= max_ms) ||
-            st[L->n_links] != '\0')
-            return false;
-    }
-    if (L->n_phases == 0)
-        return L->phase == -1 && L->target == -1 && !L->synth;
-    return L->phase >= 0 && L->phase < L->n_phases && L->target >= -1 && L->target < L->n_phases;
-}
-
-bool road_signals_load(RoadSignals *s, CityStateReader *in)
-{
-    city_state_expect_tag(in, "SIGS");
-    if (city_state_get_u64(in) != (uint64_t)s->n_lights && !in->bad)
-        return city_state_fail(in, "the network has other traffic lights than the saved run's");
-    s->stepped = city_state_get_u8(in);
-    for (int32_t i = 0; i < s->n_lights && !in->bad; i++) {
-        SigLight *L = &s->lights[i];
-        L->type = (CityTlsType)city_state_get_i64(in);
-        L->offset_ms = city_state_get_i64(in);
-        size_t n_phases, n_states;
-        SigPhase *phases = city_state_get_alloc(in, &n_phases, sizeof *phases);
-        char *states = city_state_get_alloc(in, &n_states, 1);
-        char *shown = city_state_get_str(in);
-        if (in->bad || n_states != n_phases * ((size_t)L->n_links + 1) || !shown ||
-            strlen(shown) != (size_t)L->n_links) {
-            free(phases);
-            free(states);
-            free(shown);
-            return city_state_fail(in, "traffic light %s: damaged program in the checkpoint", L->id);
-        }
-        free(L->phases);
-        free(L->states);
-        free(L->shown);
-        L->phases = phases;
-        L->states = states;
-        L->shown = shown;
-        L->n_phases = (int32_t)n_phases;
-        L->phase = (int32_t)city_state_get_i64(in);
-        L->phase_start_ms = city_state_get_i64(in);
-        L->decide_ms = city_state_get_i64(in);
-        L->target = (int32_t)city_state_get_i64(in);
-        L->synth = city_state_get_u8(in);
-        L->synth_start_ms = city_state_get_i64(in);
-        if (!in->bad && !sig_restored_ok(L))
-            return city_state_fail(in, "traffic light %s: damaged state in the checkpoint (mode, phase or durations)",
-                                   L->id);
-    }
-    return !in->bad;
+    const SigLight *L = sig_at(signals, tls);
+    return L ? (double)L->phase_start_ms / 1000.0 : 0.0;
 }

@@ -227,6 +227,8 @@ bool city_world_checks_pass(const CityWorld *world);
 CityTable *city_world_table(CityWorld *world, const char *name, const char *header);
 /* Appends one CSV row (no newline) formatted like printf. */
 CityStatus city_table_row(CityTable *table, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends one CSV row (no newline) already formatted: `len` bytes of row. */
+CityStatus city_table_row_text(CityTable *table, const char *row, size_t len);
 size_t city_world_table_count(const CityWorld *world);
 const CityTable *city_world_table_at(const CityWorld *world, size_t i);
 const char *city_table_name(const CityTable *table);

@@ -31,6 +31,8 @@ typedef struct CityRunInfo {
     size_t n_params;            /* entries in params */
     double loop_cpu_s;          /* CPU seconds of the process while the simulation loop ran (the step only,
                                  * not loading or outputs; on the wall-clock line); < 0: not measured */
+    double loop_wall_time_s;    /* of which the simulation loop (after loading, before the end of run and its
+                                 * outputs): what SUMO's "Duration" and "UPS" time */
 } CityRunInfo;
 
 /* Creates the staging folder for `final_dir` (parents are created) and

@@ -1,0 +1,59 @@
+/* What the traffic lights' files share (internal to sim/road): a light's
+ * program and running state. road_signals.c runs them, road_signals_state.c
+ * hashes and saves them. */
+#ifndef ROAD_SIGNALS_INTERNAL_H
+#define ROAD_SIGNALS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "road_signals.h"
+
+/* Longest duration we accept, so every sum of milliseconds fits in 64 bits
+ * with room to spare (about 31 years). */
+#define SIG_MAX_DURATION_S 1e9
+
+typedef struct SigPhase {
+    int64_t dur_ms; /* nominal duration */
+    int64_t min_ms; /* actuated lower bound; max-pressure decision period */
+    int64_t max_ms; /* actuated upper bound */
+} SigPhase;
+
+typedef struct SigLight {
+    char *id;          /* the net's id, for messages */
+    CityTlsType type;  /* control mode */
+    int64_t offset_ms; /* SUMO offset: phase 0 starts at offset + k * cycle */
+    int32_t n_links;   /* length of every state string */
+    int32_t n_phases;  /* 0: no program, the light shows 'O' (off) */
+    SigPhase *phases;
+    char *states;  /* phase p's state at states[p * (n_links + 1)], NUL-terminated */
+    char *shown;   /* what the light shows now: n_links chars + NUL */
+    int32_t phase; /* program phase; in a synthesized yellow the green being left */
+    int64_t phase_start_ms;
+    int64_t decide_ms; /* max-pressure: next decision point of the current green */
+    int32_t target;    /* phase to show when the current yellow ends; -1: none */
+    bool synth;        /* showing a synthesized yellow (not a program phase) */
+    int64_t synth_start_ms;
+    int64_t quiet_until_ms; /* it makes no change before this (a lower bound; INT64_MIN: not known) */
+    /* The connections of link k: conn_from/conn_to[link_first[k] .. link_first[k+1]).
+     * Several connections may share one link index (SUMO's linkIndex). */
+    int32_t *link_first;
+    int32_t *conn_from, *conn_to;
+} SigLight;
+
+struct RoadSignals {
+    SigLight *lights;
+    int32_t n_lights;
+    int32_t n_lanes;        /* length of the sense arrays */
+    bool stepped;           /* a step ran: a new program keeps the running phase instead of re-aligning */
+    int64_t quiet_until_ms; /* no light changes before this: the least of theirs */
+};
+
+/* Phase p's state string. */
+static inline const char *sig_state(const SigLight *L, int32_t p)
+{
+    return L->states + (size_t)p * ((size_t)L->n_links + 1);
+}
+
+#endif
