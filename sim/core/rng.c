@@ -10,11 +10,6 @@ static uint64_t splitmix64(uint64_t *x)
     return z ^ (z >> 31);
 }
 
-static inline uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
 void city_rng_seed(CityRng *rng, uint64_t seed, uint64_t stream)
 {
     /* Mix seed and stream through splitmix64 so nearby seeds and streams
@@ -40,21 +35,12 @@ uint64_t city_rng_stream_id(const char *name)
 
 uint64_t city_rng_next(CityRng *rng)
 {
-    uint64_t *s = rng->s;
-    const uint64_t result = rotl(s[1] * 5, 7) * 9;
-    const uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
+    return city_rng_next_inline(rng);
 }
 
 double city_rng_uniform(CityRng *rng)
 {
-    return (double)(city_rng_next(rng) >> 11) * 0x1.0p-53;
+    return city_rng_uniform_inline(rng);
 }
 
 uint64_t city_rng_below(CityRng *rng, uint64_t n)

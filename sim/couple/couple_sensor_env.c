@@ -2,12 +2,32 @@
  * traffic share of their cell and the humidity (for the optical PM
  * overestimate); weather channels read the weather. Fed in COMMIT of the
  * tick before each sample (SENSE of the next tick). */
+#include <stdlib.h>
 
+#include "city_array.h"
 #include "city_env.h"
 #include "city_sensor.h"
 #include "couple_internal.h"
 
-static double weather_value(const CityWeather *wx, CityQuantity q)
+/* What feeds a channel: an air species, a weather quantity, or nothing. */
+enum { FEED_NONE = -1, FEED_WEATHER = CITY_SPECIES_COUNT /* 0 .. SPECIES_COUNT - 1: air */ };
+
+/* Per channel, what a feed reads (24 bytes, in channel order), so that a
+ * tick visits the due channels without their definitions. */
+typedef struct EnvFeed {
+    double x_m, y_m;  /* where an air channel is */
+    int32_t what;     /* FEED_NONE, a CitySpecies (air), or FEED_WEATHER */
+    int32_t quantity; /* a weather channel's CityQuantity */
+} EnvFeed;
+
+/* An index rebuilt from the sensors: nothing for a checkpoint. */
+typedef struct CoupleSensorEnv {
+    EnvFeed *feeds; /* per channel */
+    int32_t known;  /* channels indexed */
+    int32_t cap;
+} CoupleSensorEnv;
+
+static double weather_value(const CityWeather *wx, int32_t q)
 {
     switch (q) {
     case CITY_QTY_HUMIDITY:
@@ -23,12 +43,39 @@ static double weather_value(const CityWeather *wx, CityQuantity q)
     }
 }
 
+/* Indexes the channels added since the last tick. */
+static bool index_new(CoupleSensorEnv *c, const CitySensors *s)
+{
+    const int32_t n = city_sensor_count(s);
+    if (!city_array_grow((void **)&c->feeds, &c->cap, n, sizeof *c->feeds))
+        return false;
+    for (int32_t i = c->known; i < n; i++) {
+        const CitySensorDef *d = city_sensor_def(s, i);
+        EnvFeed f = {d->x_m, d->y_m, FEED_NONE, (int32_t)d->quantity};
+        if (d->kind == CITY_SENSOR_AIR)
+            f.what = d->quantity == CITY_QTY_PM10  ? CITY_SPECIES_PM10
+                     : d->quantity == CITY_QTY_NOX ? CITY_SPECIES_NOX
+                                                   : CITY_SPECIES_PM25;
+        else if (d->kind == CITY_SENSOR_WEATHER)
+            f.what = FEED_WEATHER;
+        c->feeds[i] = f;
+    }
+    c->known = n;
+    return true;
+}
+
 static CityStatus sensor_env_step(CityWorld *w, void *self, int64_t tick)
 {
-    (void)self;
+    CoupleSensorEnv *c = self;
     CitySensors *s = city_sensors_of(w);
     CityEnv *env = city_env_of(w);
     CITY_ASSERT(s && env);
+    if (c->known != city_sensor_count(s) && !index_new(c, s))
+        return city_world_fail(w, CITY_ERR_NOMEM, "out of memory indexing air and weather sensors");
+    int32_t n_due;
+    const int32_t *due = city_sensors_due(s, tick + 1, &n_due);
+    if (n_due == 0)
+        return CITY_OK;
     /* the state at the end of this tick, which the next SENSE samples; the
      * weather and the backgrounds once per tick, then only the channels due */
     const double t_s = (city_world_tick(w) + 1) * (city_world_dt_ms(w) / 1000.0);
@@ -37,27 +84,46 @@ static CityStatus sensor_env_step(CityWorld *w, void *self, int64_t tick)
     double background[CITY_SPECIES_COUNT];
     for (int sp = 0; sp < CITY_SPECIES_COUNT; sp++)
         background[sp] = city_env_background(env, (CitySpecies)sp, t_s);
-    int32_t n_due;
-    const int32_t *due = city_sensors_due(s, tick + 1, &n_due);
     for (int32_t k = 0; k < n_due; k++) {
         const int32_t i = due[k];
-        const CitySensorDef *d = city_sensor_def(s, i);
-        if (d->kind == CITY_SENSOR_AIR) {
-            CitySpecies sp = d->quantity == CITY_QTY_PM10  ? CITY_SPECIES_PM10
-                             : d->quantity == CITY_QTY_NOX ? CITY_SPECIES_NOX
-                                                           : CITY_SPECIES_PM25;
-            city_sensor_feed_value(s, i, background[sp] + city_env_air_traffic(env, sp, d->x_m, d->y_m));
+        const EnvFeed *f = &c->feeds[i];
+        if (f->what == FEED_WEATHER) {
+            city_sensor_feed_value(s, i, weather_value(&wx, f->quantity));
+        } else if (f->what != FEED_NONE) {
+            const CitySpecies sp = (CitySpecies)f->what;
+            city_sensor_feed_value(s, i, background[sp] + city_env_air_traffic(env, sp, f->x_m, f->y_m));
             city_sensor_feed_rh(s, i, wx.rh_pct);
-        } else if (d->kind == CITY_SENSOR_WEATHER) {
-            city_sensor_feed_value(s, i, weather_value(&wx, d->quantity));
         }
     }
     return CITY_OK;
+}
+
+static void sensor_env_destroy(void *self)
+{
+    CoupleSensorEnv *c = self;
+    free(c->feeds);
+    free(c);
 }
 
 CityStatus couple_sensor_env_attach(CityWorld *world, const char *name)
 {
     if (!city_sensors_of(world) || !city_env_of(world))
         return CITY_OK;
-    return couple_attach_stateless(world, name, sensor_env_step, NULL);
+    CoupleSensorEnv *c = calloc(1, sizeof *c);
+    if (!c)
+        return city_world_fail(world, CITY_ERR_NOMEM, "out of memory attaching %s", name);
+    CitySubsystemDef def = {name,
+                            CITY_PHASE_COMMIT,
+                            1,
+                            0,
+                            sensor_env_step,
+                            NULL,
+                            sensor_env_destroy,
+                            NULL,
+                            city_state_save_none,
+                            city_state_load_none};
+    CityStatus st = city_world_add_subsystem(world, &def, c);
+    if (st != CITY_OK)
+        free(c);
+    return st;
 }

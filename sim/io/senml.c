@@ -20,11 +20,13 @@ static const char DIGIT_PAIRS[201] = "000102030405060708091011121314151617181920
                                      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
                                      "8081828384858687888990919293949596979899";
 
-/* Appends the decimal digits of u; returns the new end. */
+/* Appends the decimal digits of u; returns the new end. It copies 24
+ * bytes (a constant: two moves, no call), so p must have 24 bytes of room;
+ * the bytes past the digits are garbage that what follows overwrites. */
 static char *put_u64(char *p, uint64_t u)
 {
-    char tmp[24];
-    char *const end = tmp + sizeof tmp;
+    char tmp[48];
+    char *const end = tmp + 24; /* 20 digits at most, and 24 bytes from any of them stay in tmp */
     char *q = end;
     while (u >= 100u) {
         const unsigned d = (unsigned)(u % 100u);
@@ -38,7 +40,7 @@ static char *put_u64(char *p, uint64_t u)
     } else {
         *--q = (char)('0' + u);
     }
-    memcpy(p, q, (size_t)(end - q));
+    memcpy(p, q, 24);
     return p + (end - q);
 }
 
@@ -234,6 +236,8 @@ void city_reading_csv_write(FILE *f, const CityReading *r, double truth)
 
 #define WRITER_BLOCK (64 * 1024) /* bytes per output handed to stdio at once */
 #define FIELD 48                 /* bytes of a kept text piece, copied whole (see PUT_FIELD) */
+#define MID 96                   /* bytes of a kept middle of a line, copied whole */
+#define SPARE 128                /* room past a block for the last whole copy */
 
 /* A piece of text copied as FIELD bytes at once, then counted as `len`. */
 typedef struct Piece {
@@ -241,25 +245,28 @@ typedef struct Piece {
     char text[FIELD];
 } Piece;
 
-/* A formatted time, kept while the next readings share it (every channel
- * sampled in a tick has the same measured time, and most the same latency). */
-typedef struct TimeText {
-    int64_t ms; /* the time it holds (INT64_MIN: none) */
-    Piece text;
-} TimeText;
+/* The middles of the last reading's lines, kept while the next readings
+ * share their times, quality and quantity (every channel sampled in a tick
+ * has the same measured time, and most the same latency and quality):
+ * SenML's ,"t":T,"at":AT,"q":"Q" and CSV's ,unit,T,AT,Q, */
+typedef struct MidText {
+    int64_t t, at;         /* the times they hold */
+    int quality, quantity; /* and the quality and quantity (-1: none yet) */
+    uint8_t senml_len, csv_len;
+    char senml[MID], csv[MID];
+} MidText;
 
 struct CityReadingWriter {
-    FILE *senml, *csv;          /* the outputs (NULL: skipped), the caller's */
-    bool failed;                /* a write failed */
-    TimeText measured, arrives; /* the last times formatted */
-    /* per quantity, with its own unit: SenML's "/qty","u":"unit","v": and CSV's qty, and ,unit, */
-    Piece senml_qty[CITY_QTY_COUNT_OF], csv_qty[CITY_QTY_COUNT_OF], csv_unit[CITY_QTY_COUNT_OF];
-    /* per quality: SenML's ,"q":"good" and CSV's good, */
-    Piece senml_q[CITY_QUALITY_COUNT_OF], csv_q[CITY_QUALITY_COUNT_OF];
-    size_t n_senml, n_csv; /* bytes waiting in the blocks */
+    FILE *senml, *csv; /* the outputs (NULL: skipped), the caller's */
+    bool failed;       /* a write failed */
+    MidText mid;       /* the last middles formatted */
+    /* per quantity, with its own unit: SenML's "/qty","u":"unit","v": and CSV's qty, */
+    Piece senml_qty[CITY_QTY_COUNT_OF], csv_qty[CITY_QTY_COUNT_OF];
+    const char *unit[CITY_QTY_COUNT_OF]; /* the quantities' units (a reading with another takes the line functions) */
+    size_t n_senml, n_csv;               /* bytes waiting in the blocks */
     /* the blocks, with room past a line for the last piece's whole copy */
-    char senml_block[WRITER_BLOCK + FIELD];
-    char csv_block[WRITER_BLOCK + FIELD];
+    char senml_block[WRITER_BLOCK + SPARE];
+    char csv_block[WRITER_BLOCK + SPARE];
 };
 
 static void piece(Piece *pc, const char *a, const char *b, const char *c)
@@ -276,18 +283,15 @@ CityReadingWriter *city_reading_writer_create(FILE *senml, FILE *csv)
     w->senml = senml;
     w->csv = csv;
     w->failed = false;
-    w->measured.ms = w->arrives.ms = INT64_MIN;
+    memset(&w->mid, 0, sizeof w->mid);
+    w->mid.quality = w->mid.quantity = -1;
     for (int q = 0; q < CITY_QTY_COUNT_OF; q++) {
         const char *name = city_quantity_name((CityQuantity)q), *unit = city_quantity_unit((CityQuantity)q);
         char mid[FIELD];
         snprintf(mid, sizeof mid, "%s\",\"u\":\"%s", name, unit);
         piece(&w->senml_qty[q], "/", mid, "\",\"v\":");
         piece(&w->csv_qty[q], "", name, ",");
-        piece(&w->csv_unit[q], ",", unit, ",");
-    }
-    for (int q = 0; q < CITY_QUALITY_COUNT_OF; q++) {
-        piece(&w->senml_q[q], ",\"q\":\"", city_quality_name((CityQuality)q), "\"");
-        piece(&w->csv_q[q], "", city_quality_name((CityQuality)q), ",");
+        w->unit[q] = unit;
     }
     w->n_senml = w->n_csv = 0;
     return w;
@@ -323,13 +327,39 @@ void city_reading_writer_destroy(CityReadingWriter *w)
 #define PUT_PIECE(p, pc) PUT_FIELD((p), (pc)->text, (pc)->len, FIELD)
 #define PUT_LIT(p, lit) PUT_FIELD((p), (lit), sizeof(lit) - 1, sizeof(lit) - 1)
 
-static const Piece *time_text(TimeText *t, int64_t ms)
+/* The middles of r's lines (quality and quantity in the tables' range). */
+static const MidText *mid_text(MidText *m, const CityReading *r)
 {
-    if (t->ms != ms) {
-        t->ms = ms;
-        t->text.len = (uint8_t)(put_time(t->text.text, ms) - t->text.text);
-    }
-    return &t->text;
+    if (m->t == r->measured_ms && m->at == r->arrives_ms && m->quality == (int)r->quality &&
+        m->quantity == (int)r->quantity && m->quality >= 0)
+        return m;
+    m->t = r->measured_ms;
+    m->at = r->arrives_ms;
+    m->quality = (int)r->quality;
+    m->quantity = (int)r->quantity;
+    /* times <= 21 bytes, qualities <= 9, units < 16: both fit MID with room for put_u64's copy */
+    const char *q = city_quality_name(r->quality), *unit = city_quantity_unit(r->quantity);
+    char *p = m->senml;
+    p = put_str(p, ",\"t\":");
+    p = put_time(p, r->measured_ms);
+    p = put_str(p, ",\"at\":");
+    p = put_time(p, r->arrives_ms);
+    p = put_str(p, ",\"q\":\"");
+    p = put_str(p, q);
+    *p++ = '"';
+    m->senml_len = (uint8_t)(p - m->senml);
+    p = m->csv;
+    *p++ = ',';
+    p = put_str(p, unit);
+    *p++ = ',';
+    p = put_time(p, r->measured_ms);
+    *p++ = ',';
+    p = put_time(p, r->arrives_ms);
+    *p++ = ',';
+    p = put_str(p, q);
+    *p++ = ',';
+    m->csv_len = (uint8_t)(p - m->csv);
+    return m;
 }
 
 /* What put_number writes, into a whole Piece; len 0 when v is not finite. */
@@ -340,6 +370,23 @@ static void number_piece(Piece *pc, double v)
         return;
     }
     /* counts and quantized values: as put_number, an integer below 1e15 prints as its digits */
+    if (v >= 1.0 && v < 1000.0) { /* most readings: one to three digits, no loop */
+        const unsigned u = (unsigned)v;
+        if ((double)u == v) {
+            if (u < 10u) {
+                pc->text[0] = (char)('0' + u);
+                pc->len = 1;
+            } else if (u < 100u) {
+                memcpy(pc->text, DIGIT_PAIRS + 2 * u, 2);
+                pc->len = 2;
+            } else {
+                pc->text[0] = (char)('0' + u / 100u);
+                memcpy(pc->text + 1, DIGIT_PAIRS + 2 * (u % 100u), 2);
+                pc->len = 3;
+            }
+            return;
+        }
+    }
     if (fabs(v) < 1e15 && v != 0.0) {
         const int64_t i = (int64_t)v;
         if ((double)i == v) {
@@ -355,10 +402,10 @@ static void number_piece(Piece *pc, double v)
 
 /* A reading whose quantity, unit or quality is not one of the tables' (a
  * caller's own unit string, an out-of-range enum) takes the line functions. */
-static bool plain(const CityReading *r)
+static bool plain(const CityReadingWriter *w, const CityReading *r)
 {
     return (unsigned)r->quantity >= CITY_QTY_COUNT_OF || (unsigned)r->quality >= CITY_QUALITY_COUNT_OF ||
-           (r->unit && r->unit != city_quantity_unit(r->quantity));
+           (r->unit && r->unit != w->unit[r->quantity]);
 }
 
 void city_reading_writer_put(CityReadingWriter *w, const CityReading *r, double truth)
@@ -366,7 +413,7 @@ void city_reading_writer_put(CityReadingWriter *w, const CityReading *r, double 
     if ((w->senml && w->n_senml > WRITER_BLOCK - CITY_SENML_LINE_MAX) ||
         (w->csv && w->n_csv > WRITER_BLOCK - CITY_SENML_LINE_MAX))
         city_reading_writer_flush(w);
-    if (plain(r)) {
+    if (plain(w, r)) {
         if (w->senml)
             w->n_senml += city_senml_format(w->senml_block + w->n_senml, CITY_SENML_LINE_MAX, r, truth);
         if (w->csv)
@@ -377,8 +424,7 @@ void city_reading_writer_put(CityReadingWriter *w, const CityReading *r, double 
     Piece value, truth_text; /* the texts both outputs share */
     number_piece(&value, r->value);
     number_piece(&truth_text, truth);
-    const Piece *t = time_text(&w->measured, r->measured_ms);
-    const Piece *at = time_text(&w->arrives, r->arrives_ms);
+    const MidText *mid = mid_text(&w->mid, r);
     if (w->senml) {
         char *p = w->senml_block + w->n_senml;
         p = PUT_LIT(p, "[{\"n\":\"");
@@ -388,11 +434,7 @@ void city_reading_writer_put(CityReadingWriter *w, const CityReading *r, double 
             p = PUT_PIECE(p, &value);
         else
             *p++ = '0';
-        p = PUT_LIT(p, ",\"t\":");
-        p = PUT_PIECE(p, t);
-        p = PUT_LIT(p, ",\"at\":");
-        p = PUT_PIECE(p, at);
-        p = PUT_PIECE(p, &w->senml_q[r->quality]);
+        p = PUT_FIELD(p, mid->senml, mid->senml_len, MID);
         if (truth_text.len) {
             p = PUT_LIT(p, ",\"truth\":");
             p = PUT_PIECE(p, &truth_text);
@@ -406,12 +448,7 @@ void city_reading_writer_put(CityReadingWriter *w, const CityReading *r, double 
         *p++ = ',';
         p = PUT_PIECE(p, &w->csv_qty[r->quantity]);
         p = PUT_PIECE(p, &value);
-        p = PUT_PIECE(p, &w->csv_unit[r->quantity]);
-        p = PUT_PIECE(p, t);
-        *p++ = ',';
-        p = PUT_PIECE(p, at);
-        *p++ = ',';
-        p = PUT_PIECE(p, &w->csv_q[r->quality]);
+        p = PUT_FIELD(p, mid->csv, mid->csv_len, MID);
         p = PUT_PIECE(p, &truth_text);
         *p++ = '\n';
         w->n_csv = (size_t)(p - w->csv_block);

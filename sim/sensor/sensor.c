@@ -1,6 +1,7 @@
 /* The sensors subsystem: channels, feeding, delivery by arrival time. The
  * measurement model is in sensor_sample.c. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,50 +67,12 @@ CitySensorDef city_sensor_def_default(CitySensorKind kind, CityQuantity quantity
                            .fault_at_s = -1.0};
 }
 
-/* The first tick at or after `tick` on channel c's schedule. */
-static int64_t first_sample_from(const Sensor *c, int64_t tick)
-{
-    if (tick <= c->offset_tick)
-        return c->offset_tick;
-    const int64_t k = (tick - c->offset_tick + c->period_ticks - 1) / c->period_ticks;
-    return c->offset_tick + k * c->period_ticks;
-}
-
-const int32_t *city_sensors_due(CitySensors *s, int64_t tick, int32_t *n)
-{
-    if (s->due_tick != tick) {
-        if (s->resync) {
-            for (int32_t i = 0; i < s->n; i++)
-                s->next_tick[i] = first_sample_from(&s->sensors[i], tick);
-            s->resync = false;
-        }
-        int32_t k = 0;
-        for (int32_t i = 0; i < s->n; i++)
-            if (s->next_tick[i] == tick)
-                s->due[k++] = i;
-        s->n_due = k;
-        s->due_tick = tick;
-    }
-    *n = s->n_due;
-    return s->due;
-}
-
 static CityStatus sensors_step(CityWorld *w, void *self, int64_t tick)
 {
     CitySensors *s = self;
-    const int64_t now_ms = tick * (int64_t)city_world_dt_ms(w);
-    const double now_h = now_ms / 3.6e6;
     int32_t n_due;
     const int32_t *due = city_sensors_due(s, tick, &n_due);
-    for (int32_t k = 0; k < n_due; k++) {
-        Sensor *c = &s->sensors[due[k]];
-        s->next_tick[due[k]] = tick + c->period_ticks;
-        CityStatus st = sensor_sample(s, c, now_ms, now_h);
-        if (st != CITY_OK)
-            return st;
-    }
-    s->due_tick = -1; /* the schedule moved on */
-    return CITY_OK;
+    return sensor_sample_due(s, due, n_due, tick * (int64_t)city_world_dt_ms(w));
 }
 
 static void sensors_hash(const CityWorld *w, const void *self, CityHash *h)
@@ -118,7 +81,7 @@ static void sensors_hash(const CityWorld *w, const void *self, CityHash *h)
     const CitySensors *s = self;
     city_hash_u64(h, (uint64_t)s->n);
     for (int32_t i = 0; i < s->n; i++) {
-        const Sensor *c = &s->sensors[i];
+        const SensorHot *c = &s->hot[i];
         city_hash_bytes(h, c->rng.s, sizeof c->rng.s);
         city_hash_u64(h, c->samples);
         city_hash_u64(h, c->readings);
@@ -126,7 +89,7 @@ static void sensors_hash(const CityWorld *w, const void *self, CityHash *h)
         city_hash_bytes(h, &c->acc_sum, sizeof c->acc_sum);
         city_hash_u64(h, c->acc_n);
         if (c->has_last)
-            city_hash_bytes(h, &c->last.value, sizeof c->last.value);
+            city_hash_bytes(h, &c->last_value, sizeof c->last_value);
     }
     city_hash_u64(h, s->seq);
 }
@@ -165,8 +128,8 @@ static CityStatus sensors_save(const CityWorld *w, const void *self, CityStateWr
     city_state_put_tag(out, "SENS");
     city_state_put_u32(out, (uint32_t)s->n);
     for (int32_t i = 0; i < s->n; i++) {
-        const Sensor *c = &s->sensors[i];
-        city_state_put_str(out, c->key);
+        const SensorHot *c = &s->hot[i];
+        city_state_put_str(out, s->sensors[i].key);
         city_state_put_array(out, c->rng.s, 4, sizeof(uint64_t));
         city_state_put_i64(out, c->fail_ms);
         city_state_put_f64(out, c->instant);
@@ -177,7 +140,9 @@ static CityStatus sensors_save(const CityWorld *w, const void *self, CityStateWr
         city_state_put_u64(out, c->readings);
         city_state_put_u8(out, c->has_last);
         if (c->has_last) {
-            put_reading(out, &c->last);
+            CityReading last;
+            sensor_last_reading(s, i, &last);
+            put_reading(out, &last);
             city_state_put_f64(out, c->last_truth);
         }
     }
@@ -202,11 +167,11 @@ static CityStatus sensors_load(CityWorld *w, void *self, CityStateReader *in)
     if (city_state_get_u32(in) != (uint32_t)s->n && !in->bad)
         city_state_fail(in, "the checkpoint has another number of sensor channels than the scenario");
     for (int32_t i = 0; i < s->n && !in->bad; i++) {
-        Sensor *c = &s->sensors[i];
+        SensorHot *c = &s->hot[i];
         char *key = city_state_get_str(in);
-        if (!key || strcmp(key, c->key) != 0)
+        if (!key || strcmp(key, s->sensors[i].key) != 0)
             city_state_fail(in, "sensor channel %d is %s in the scenario but another in the checkpoint", (int)i,
-                            c->key);
+                            s->sensors[i].key);
         free(key);
         city_state_get_array(in, c->rng.s, 4, sizeof(uint64_t), "sensor stream");
         c->fail_ms = city_state_get_i64(in);
@@ -218,14 +183,18 @@ static CityStatus sensors_load(CityWorld *w, void *self, CityStateReader *in)
         c->readings = city_state_get_u64(in);
         c->has_last = city_state_get_u8(in) != 0;
         if (c->has_last) {
-            get_reading(in, &c->last);
+            CityReading last;
+            memset(&last, 0, sizeof last);
+            get_reading(in, &last);
+            c->last_value = last.value;
+            c->last_ms = last.measured_ms;
+            c->last_arrives = last.arrives_ms;
+            c->last_quality = (uint8_t)last.quality;
             c->last_truth = city_state_get_f64(in);
         }
     }
     s->deliver = city_state_get_u8(in) != 0;
     s->seq = city_state_get_u64(in);
-    s->resync = true;
-    s->due_tick = -1;
     uint64_t n = city_state_get_u64(in);
     s->n_heap = s->fifo_head = s->n_fifo = 0;
     if (!in->bad && (!city_state_count_fits(in, n, 48) /* a reading (40 bytes) and a sequence */ ||
@@ -253,8 +222,10 @@ static void sensors_destroy(void *self)
     for (int32_t i = 0; i < s->n; i++)
         free((char *)s->sensors[i].def.name);
     free(s->sensors);
-    free(s->next_tick);
-    free(s->due);
+    free(s->hot);
+    free(s->names);
+    free(s->models);
+    sensor_schedule_free(s);
     sensor_history_free(s);
     city_strmap_free(&s->by_key);
     free(s->heap);
@@ -322,7 +293,8 @@ static const char *def_problem(const CitySensorDef *d)
     return NULL;
 }
 
-static void sensor_init_state(CityWorld *w, Sensor *c)
+/* The schedule and the starting state of a new channel c. */
+static void sensor_init_state(CityWorld *w, Sensor *c, SensorHot *h)
 {
     const CitySensorDef *d = &c->def;
     const double dt_s = city_world_dt_ms(w) / 1000.0;
@@ -331,10 +303,10 @@ static void sensor_init_state(CityWorld *w, Sensor *c)
         c->period_ticks = 1;
     /* the first sample closes the first full interval from now */
     c->offset_tick = city_world_tick(w) + c->period_ticks;
-    c->latency_ms = llround(d->latency_s * 1000.0);
-    city_rng_seed(&c->rng, city_world_seed(w), city_rng_stream_id(c->key));
+    memset(h, 0, sizeof *h);
+    city_rng_seed(&h->rng, city_world_seed(w), city_rng_stream_id(c->key));
     /* always one draw, so mttf on or off never shifts the sample draws */
-    double ttf_s = city_rng_exponential(&c->rng, 1.0);
+    double ttf_s = city_rng_exponential(&h->rng, 1.0);
     double fail_s = INFINITY;
     if (d->fault != CITY_FAULT_NONE) {
         if (d->fault_at_s >= 0)
@@ -342,10 +314,35 @@ static void sensor_init_state(CityWorld *w, Sensor *c)
         if (d->mttf_s > 0 && city_world_time_s(w) + ttf_s * d->mttf_s < fail_s)
             fail_s = city_world_time_s(w) + ttf_s * d->mttf_s;
     }
-    c->fail_ms = fail_s < 9.0e15 ? llround(fail_s * 1000.0) : INT64_MAX;
-    c->instant = NAN;
-    c->rh_pct = NAN;
-    sensor_sample_init(c);
+    h->fail_ms = fail_s < 9.0e15 ? llround(fail_s * 1000.0) : INT64_MAX;
+    h->instant = NAN;
+    h->rh_pct = NAN;
+}
+
+/* The index of a model equal to m among the last few, appending it when
+ * none is; -1 when out of memory. Channels placed together share one, so
+ * the sampling loop reads one model for all of them. */
+static int32_t model_index(CitySensors *s, const SensorModel *m)
+{
+    const size_t bytes = offsetof(SensorModel, rh_growth) + sizeof m->rh_growth; /* no padding in between */
+    for (int32_t k = s->n_models - 1; k >= 0 && k >= s->n_models - 8; k--)
+        if (memcmp(&s->models[k], m, bytes) == 0)
+            return k;
+    if (!city_array_grow((void **)&s->models, &s->cap_models, s->n_models + 1, sizeof *s->models))
+        return -1;
+    s->models[s->n_models] = *m;
+    return s->n_models++;
+}
+
+/* Undoes sensor_schedule_add of the last channel i (an add that failed later). */
+static void unschedule(CitySensors *s, int32_t i)
+{
+    for (int32_t g = s->n_groups - 1; g >= 0; g--)
+        if (s->groups[g].n > 0 && s->groups[g].members[s->groups[g].n - 1] == i) {
+            s->groups[g].n--;
+            break;
+        }
+    s->due_tick = -1;
 }
 
 int32_t city_sensor_add(CityWorld *world, const CitySensorDef *def)
@@ -377,21 +374,27 @@ int32_t city_sensor_add(CityWorld *world, const CitySensorDef *def)
     }
     c.def = *def;
     c.def.name = city_strdup(def->name);
-    int32_t cap_next = s->cap, cap_due = s->cap;
-    if (!c.def.name || !city_array_grow((void **)&s->next_tick, &cap_next, s->n + 1, sizeof *s->next_tick) ||
-        !city_array_grow((void **)&s->due, &cap_due, s->n + 1, sizeof *s->due) ||
+    SensorModel m;
+    sensor_model_init(&m, def);
+    int32_t cap_hot = s->cap, cap_names = s->cap;
+    const int32_t model = c.def.name ? model_index(s, &m) : -1;
+    if (model < 0 || !city_array_grow((void **)&s->hot, &cap_hot, s->n + 1, sizeof *s->hot) ||
+        !city_array_grow((void **)&s->names, &cap_names, s->n + 1, sizeof *s->names) ||
         !city_array_grow((void **)&s->sensors, &s->cap, s->n + 1, sizeof *s->sensors)) {
         free((char *)c.def.name);
         city_world_fail(world, CITY_ERR_NOMEM, "out of memory adding a sensor");
         return -1;
     }
-    sensor_init_state(world, &c);
+    SensorHot h;
+    sensor_init_state(world, &c, &h);
+    h.model = model;
     s->sensors[s->n] = c;
-    s->next_tick[s->n] = first_sample_from(&c, city_world_tick(world));
-    s->due_tick = -1;
+    s->hot[s->n] = h;
+    memset(s->names[s->n], 0, sizeof s->names[s->n]);
+    memcpy(s->names[s->n], c.def.name, strlen(c.def.name)); /* valid: shorter than the array */
     /* the map borrows the keys inside the array: re-key it when the array moved */
-    bool ok = true;
-    if (s->sensors != s->keyed) {
+    bool ok = sensor_schedule_add(s, s->n);
+    if (ok && s->sensors != s->keyed) {
         city_strmap_free(&s->by_key);
         for (int32_t i = 0; ok && i < s->n; i++)
             ok = city_strmap_put(&s->by_key, s->sensors[i].key, i);
@@ -401,6 +404,7 @@ int32_t city_sensor_add(CityWorld *world, const CitySensorDef *def)
         free((char *)c.def.name);
         city_strmap_free(&s->by_key);
         s->keyed = NULL;
+        unschedule(s, s->n);
         city_world_fail(world, CITY_ERR_NOMEM, "out of memory adding a sensor");
         return -1;
     }
@@ -428,13 +432,13 @@ int32_t city_sensor_find(const CitySensors *s, const char *name, CityQuantity q)
 void city_sensor_feed_value(CitySensors *s, int32_t i, double value)
 {
     CITY_ASSERT(i >= 0 && i < s->n);
-    s->sensors[i].instant = value;
+    s->hot[i].instant = value;
 }
 void city_sensor_feed_add(CitySensors *s, int32_t i, double value)
 {
     CITY_ASSERT(i >= 0 && i < s->n);
-    s->sensors[i].acc_sum += value;
-    s->sensors[i].acc_n++;
+    s->hot[i].acc_sum += value;
+    s->hot[i].acc_n++;
 }
 bool city_sensor_samples_at(const CitySensors *s, int32_t i, int64_t tick)
 {
@@ -446,7 +450,7 @@ bool city_sensor_samples_at(const CitySensors *s, int32_t i, int64_t tick)
 void city_sensor_feed_rh(CitySensors *s, int32_t i, double rh_pct)
 {
     CITY_ASSERT(i >= 0 && i < s->n);
-    s->sensors[i].rh_pct = rh_pct;
+    s->hot[i].rh_pct = rh_pct;
 }
 
 void city_sensors_set_sink(CitySensors *s, CityReadingSink sink, void *user)
@@ -563,13 +567,14 @@ size_t city_sensors_poll(CitySensors *s, int64_t now_ms, CityReading *out, size_
 void city_sensor_status(const CitySensors *s, int32_t i, CitySensorStatus *out)
 {
     CITY_ASSERT(i >= 0 && i < s->n);
-    const Sensor *c = &s->sensors[i];
+    const SensorHot *c = &s->hot[i];
     const int64_t now_ms = city_world_tick(s->world) * (int64_t)city_world_dt_ms(s->world);
-    *out = (CitySensorStatus){.failed = c->def.fault != CITY_FAULT_NONE && now_ms >= c->fail_ms,
+    *out = (CitySensorStatus){.failed = s->sensors[i].def.fault != CITY_FAULT_NONE && now_ms >= c->fail_ms,
                               .fail_time_s = c->fail_ms == INT64_MAX ? INFINITY : c->fail_ms / 1000.0,
                               .samples = c->samples,
                               .readings = c->readings,
                               .has_last = c->has_last,
-                              .last = c->last,
                               .last_truth = c->last_truth};
+    if (c->has_last)
+        sensor_last_reading(s, i, &out->last);
 }

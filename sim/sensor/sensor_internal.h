@@ -1,4 +1,15 @@
-/* Private to sim/sensor: one channel's definition and state. */
+/* Private to sim/sensor: one channel's definition and state.
+ *
+ * A channel lives in three arrays, by how often a sample touches it (10,000
+ * channels at 1 Hz make sampling a hot loop whose data must not evict the
+ * traffic's from the caches):
+ *   SensorHot    what every sample reads and writes, 128 bytes, in channel order;
+ *   SensorModel  the numbers of the measurement model, shared by every
+ *                channel with the same ones (a bulk placement has one);
+ *   Sensor       the definition, key and schedule, read when added, saved,
+ *                inspected, and by couplings that index the channels.
+ * The channels due at a tick are found through their schedule group (same
+ * period and phase), not by visiting every channel. */
 #ifndef SENSOR_INTERNAL_H
 #define SENSOR_INTERNAL_H
 
@@ -6,27 +17,59 @@
 #include "city_sensor.h"
 #include "city_strmap.h"
 
+/* The measurement model of sensor_sample.c, as numbers a sample reads. */
+typedef struct SensorModel {
+    double noise_sd, bias, drift_per_h; /* as in CitySensorDef */
+    double quantum;                     /* resolution (0: none) */
+    double quantum_steps;               /* 1 / quantum rounded: steps per unit of a decimal quantum */
+    double min, max;                    /* range (clipped and flagged uncertain outside) */
+    double dropout_p;                   /* probability a reading is lost */
+    double kappa_term;                  /* rh_kappa / 1.65, the humidity growth's numerator */
+    double fault_size;                  /* OFFSET's offset, CHATTER's jump */
+    int64_t latency_ms;                 /* arrival delay */
+    const char *unit;                   /* the quantity's SenML unit (static) */
+    uint8_t quantity;                   /* CityQuantity */
+    uint8_t agg;                        /* CitySensorAgg */
+    uint8_t fault;                      /* CitySensorFault */
+    bool quantum_decimal;               /* 1 / quantum is a whole number (0.1, 0.5, 1): divide by steps */
+    bool rh_growth;                     /* a PM channel with rh_kappa > 0: humidity grows its value */
+} SensorModel;
+
+/* What a sample reads and writes of one channel (two cache lines). */
+typedef struct SensorHot {
+    CityRng rng;          /* this channel's stream */
+    double instant;       /* latest fed value (AGG_LAST), NaN before the first */
+    double acc_sum;       /* sum of values added this interval */
+    uint64_t acc_n;       /* values added this interval */
+    double rh_pct;        /* humidity it sees (PM channels), NaN when never fed */
+    int64_t fail_ms;      /* when the fault starts (INT64_MAX: never) */
+    uint64_t samples;     /* samples taken */
+    uint64_t readings;    /* readings reported */
+    double last_value;    /* the last reading reported: its value, */
+    double last_truth;    /* the truth at its measurement, */
+    int64_t last_ms;      /* its measured time, */
+    int64_t last_arrives; /* its arrival time */
+    int32_t model;        /* index in CitySensors.models */
+    uint8_t last_quality; /* and its CityQuality */
+    bool has_last;        /* the last_* fields hold a reading */
+} SensorHot;
+
+/* The rest of a channel. */
 typedef struct Sensor {
     CitySensorDef def;                   /* as added (name owned) */
     char key[CITY_SENSOR_NAME_MAX + 16]; /* "name/quantity", the map key and RNG stream name */
-    CityRng rng;                         /* this channel's stream */
     int64_t period_ticks;                /* sampling period in ticks (>= 1) */
     int64_t offset_tick;                 /* samples on ticks where (tick - offset) % period == 0 */
-    int64_t latency_ms;                  /* arrival delay */
-    int64_t fail_ms;                     /* when the fault starts (INT64_MAX: never) */
-    double kappa_term;                   /* rh_kappa / 1.65, the humidity growth's numerator */
-    double quantum_steps;                /* 1 / quantum rounded: steps per unit of a decimal quantum */
-    bool quantum_decimal;                /* 1 / quantum is a whole number (0.1, 0.5, 1): divide by steps */
-    double instant;                      /* latest fed value (AGG_LAST), NaN before the first */
-    double acc_sum;                      /* sum of values added this interval */
-    uint64_t acc_n;                      /* values added this interval */
-    double rh_pct;                       /* humidity it sees (PM channels), NaN when never fed */
-    uint64_t samples;                    /* samples taken */
-    uint64_t readings;                   /* readings reported */
-    bool has_last;                       /* `last` holds a reading */
-    CityReading last;                    /* the last reading reported */
-    double last_truth;                   /* truth at its measurement */
 } Sensor;
+
+/* The channels with one period and phase, ascending: due together. */
+typedef struct SensorGroup {
+    int64_t period_ticks; /* their period */
+    int64_t phase;        /* offset_tick % period_ticks */
+    int64_t all_from;     /* the latest first sample of the members: from then on all are due together */
+    int32_t *members;     /* channel indices, ascending */
+    int32_t n, cap;
+} SensorGroup;
 
 /* A queued reading waiting for its arrival time. */
 typedef struct Pending {
@@ -36,16 +79,22 @@ typedef struct Pending {
 } Pending;
 
 struct CitySensors {
-    CityWorld *world; /* the owner */
-    Sensor *sensors;  /* channels in the order added */
+    CityWorld *world;                    /* the owner */
+    Sensor *sensors;                     /* channels in the order added */
+    SensorHot *hot;                      /* per channel: what sampling touches (cap entries) */
+    char (*names)[CITY_SENSOR_NAME_MAX]; /* per channel: its id, NUL-padded, a reading's first field */
     int32_t n, cap;
-    /* The schedule, apart from the channels so that finding the few due in a
-     * tick reads 8 bytes per channel, not a whole Sensor. */
-    int64_t *next_tick; /* per channel: the next tick it samples at (cap entries) */
-    bool resync;        /* next_tick must be recomputed (after a checkpoint load) */
-    int32_t *due;       /* channels due at due_tick, ascending (cap entries) */
+    SensorModel *models; /* distinct measurement models */
+    int32_t n_models, cap_models;
+    SensorGroup *groups; /* the schedule: channels by period and phase */
+    int32_t n_groups, cap_groups;
+    int32_t *due; /* channels due at due_tick when they come from several groups, ascending */
+    int32_t cap_due;
+    int32_t *merge; /* scratch of the merge (2 n entries) */
+    int32_t cap_merge;
+    const int32_t *due_list; /* the channels due at due_tick: `due` or one group's members */
     int32_t n_due;
-    int64_t due_tick; /* the tick `due` lists (-1: none) */
+    int64_t due_tick; /* the tick due_list lists (-1: none) */
     /* kept readings for inspectors (sensor_history.c), depth 0: none */
     int32_t hist_depth;     /* readings kept per channel */
     int32_t hist_n;         /* channels the arrays below cover */
@@ -68,16 +117,22 @@ struct CitySensors {
     uint64_t seq; /* readings queued so far */
 };
 
-/* Takes one sample of channel c at time now_ms (sensor_sample.c); now_h is
- * now_ms / 3.6e6, the drift's clock, computed once per tick by the caller. */
-CityStatus sensor_sample(CitySensors *s, Sensor *c, int64_t now_ms, double now_h);
-/* Fills the channel's constants of the measurement model from its definition (sensor_sample.c). */
-void sensor_sample_init(Sensor *c);
+/* Takes one sample of each channel due[0, n) at time now_ms, in that order (sensor_sample.c). */
+CityStatus sensor_sample_due(CitySensors *s, const int32_t *due, int32_t n, int64_t now_ms);
+/* The measurement model of a definition (sensor_sample.c). */
+void sensor_model_init(SensorModel *m, const CitySensorDef *d);
+/* Channel i's last reading, rebuilt from its hot record and name. */
+void sensor_last_reading(const CitySensors *s, int32_t i, CityReading *out);
 /* Keeps a reported reading of channel i when history is on (sensor_history.c). */
 CityStatus sensor_history_push(CitySensors *s, int32_t i, const CityReading *r, double truth);
 /* Frees the kept readings (sensor_history.c). */
 void sensor_history_free(CitySensors *s);
 /* Queues a reading of channel i for delivery (sensor.c). */
 CityStatus sensor_queue(CitySensors *s, int32_t i, const CityReading *r);
+/* Puts channel i (just added, the highest index) in its schedule group
+ * (sensor_schedule.c); false when out of memory. */
+bool sensor_schedule_add(CitySensors *s, int32_t i);
+/* Frees the schedule (sensor_schedule.c). */
+void sensor_schedule_free(CitySensors *s);
 
 #endif

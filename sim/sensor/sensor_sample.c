@@ -3,6 +3,7 @@
  *   -> fault -> quantization -> range clip (uncertain) -> dropout
  * and the reading is stamped measured now, arriving latency later. */
 #include <math.h>
+#include <string.h>
 
 #include "sensor_internal.h"
 
@@ -17,109 +18,148 @@ double city_sensor_rh_factor(double kappa, double rh_pct)
 /* The constants of the model, so that a sample (10,000 channels at 1 Hz)
  * divides only where the value needs it; every number comes out as
  * city_sensor_rh_factor and the quantization below compute it. */
-void sensor_sample_init(Sensor *c)
+void sensor_model_init(SensorModel *m, const CitySensorDef *d)
 {
-    const CitySensorDef *d = &c->def;
-    c->kappa_term = d->rh_kappa / 1.65;
-    c->quantum_steps = 1.0;
-    c->quantum_decimal = false;
+    memset(m, 0, sizeof *m);
+    m->noise_sd = d->noise_sd;
+    m->bias = d->bias;
+    m->drift_per_h = d->drift_per_h;
+    m->quantum = d->quantum;
+    m->min = d->min;
+    m->max = d->max;
+    m->dropout_p = d->dropout_p;
+    m->kappa_term = d->rh_kappa / 1.65;
+    m->fault_size = d->fault_size;
+    m->latency_ms = llround(d->latency_s * 1000.0);
+    m->unit = city_quantity_unit(d->quantity);
+    m->quantity = (uint8_t)d->quantity;
+    m->agg = (uint8_t)d->agg;
+    m->fault = (uint8_t)d->fault;
+    m->rh_growth = d->rh_kappa > 0 && (d->quantity == CITY_QTY_PM25 || d->quantity == CITY_QTY_PM10);
+    m->quantum_steps = 1.0;
+    m->quantum_decimal = false;
     if (d->quantum > 0) {
         /* a decimal quantum (0.1) divides, so 257 steps print as 25.7, not 25.700000000000003 */
         const double inv = 1.0 / d->quantum;
-        c->quantum_steps = nearbyint(inv);
-        c->quantum_decimal = fabs(inv - nearbyint(inv)) < 1e-9 * inv;
+        m->quantum_steps = nearbyint(inv);
+        m->quantum_decimal = fabs(inv - nearbyint(inv)) < 1e-9 * inv;
     }
 }
 
-/* city_sensor_rh_factor with kappa / 1.65 kept. */
-static double rh_factor(const Sensor *c)
+/* city_sensor_rh_factor with kappa / 1.65 kept (rh_growth: kappa > 0). */
+static double rh_factor(const SensorModel *m, const SensorHot *h)
 {
-    if (!(c->def.rh_kappa > 0) || !(c->rh_pct > 0))
+    if (!(h->rh_pct > 0))
         return 1.0;
-    const double rh = c->rh_pct < 99.0 ? c->rh_pct : 99.0;
-    return 1.0 + c->kappa_term / (100.0 / rh - 1.0);
+    const double rh = h->rh_pct < 99.0 ? h->rh_pct : 99.0;
+    return 1.0 + m->kappa_term / (100.0 / rh - 1.0);
 }
 
 /* The true value of the interval that ends now; resets the accumulators. */
-static double interval_truth(Sensor *c)
+static double interval_truth(SensorHot *h, int agg)
 {
     double v;
-    switch (c->def.agg) {
+    switch (agg) {
     case CITY_AGG_SUM:
-        v = c->acc_sum;
+        v = h->acc_sum;
         break;
     case CITY_AGG_MEAN:
-        v = c->acc_n ? c->acc_sum / (double)c->acc_n : NAN;
+        v = h->acc_n ? h->acc_sum / (double)h->acc_n : NAN;
         break;
     default:
-        v = c->instant;
+        v = h->instant;
     }
-    c->acc_sum = 0.0;
-    c->acc_n = 0;
+    h->acc_sum = 0.0;
+    h->acc_n = 0;
     return v;
 }
 
-CityStatus sensor_sample(CitySensors *s, Sensor *c, int64_t now_ms, double now_h)
+void sensor_last_reading(const CitySensors *s, int32_t i, CityReading *out)
 {
-    const CitySensorDef *d = &c->def;
-    c->samples++;
-    const double truth = interval_truth(c);
-    /* the draws, always all and in this order (see city_sensor.h) */
-    const double u_drop = city_rng_uniform(&c->rng);
-    const double z = city_rng_normal(&c->rng);
-    const double u_chatter = city_rng_uniform(&c->rng);
+    const SensorHot *h = &s->hot[i];
+    city_reading_init(out, s->names[i], s->sensors[i].def.quantity, h->last_value, h->last_ms, h->last_arrives,
+                      (CityQuality)h->last_quality);
+}
 
-    const bool failed = d->fault != CITY_FAULT_NONE && now_ms >= c->fail_ms;
-    if (failed && d->fault == CITY_FAULT_DEAD)
+/* Takes one sample of channel i at time now_ms; now_h is now_ms / 3.6e6, the drift's clock. */
+static CityStatus sample(CitySensors *s, int32_t i, int64_t now_ms, double now_h)
+{
+    SensorHot *h = &s->hot[i];
+    const SensorModel *m = &s->models[h->model];
+    h->samples++;
+    const double truth = interval_truth(h, m->agg);
+    /* the draws, always all and in this order (see city_sensor.h) */
+    const double u_drop = city_rng_uniform_inline(&h->rng);
+    const double z = city_rng_normal_zig(&h->rng);
+    const double u_chatter = city_rng_uniform_inline(&h->rng);
+
+    const bool failed = m->fault != CITY_FAULT_NONE && now_ms >= h->fail_ms;
+    if (failed && m->fault == CITY_FAULT_DEAD)
         return CITY_OK;
-    if (isnan(truth) && !(failed && d->fault == CITY_FAULT_STUCK))
+    const bool stuck = failed && m->fault == CITY_FAULT_STUCK;
+    if (isnan(truth) && !stuck)
         return CITY_OK; /* nothing to measure yet (no vehicle passed a speed trap, nothing fed) */
 
     double v = truth;
-    if (d->rh_kappa > 0 && (d->quantity == CITY_QTY_PM25 || d->quantity == CITY_QTY_PM10))
-        v *= rh_factor(c);
-    v += d->bias + d->drift_per_h * now_h + d->noise_sd * z;
+    if (m->rh_growth)
+        v *= rh_factor(m, h);
+    v += m->bias + m->drift_per_h * now_h + m->noise_sd * z;
     CityQuality q = CITY_QUALITY_GOOD;
     if (failed) {
-        if (d->fault == CITY_FAULT_STUCK && c->has_last)
-            v = c->last.value;
-        else if (d->fault == CITY_FAULT_CHATTER)
-            v += u_chatter < 0.5 ? -d->fault_size : d->fault_size;
-        else if (d->fault == CITY_FAULT_OFFSET)
-            v += d->fault_size;
+        if (stuck && h->has_last)
+            v = h->last_value;
+        else if (m->fault == CITY_FAULT_CHATTER)
+            v += u_chatter < 0.5 ? -m->fault_size : m->fault_size;
+        else if (m->fault == CITY_FAULT_OFFSET)
+            v += m->fault_size;
     }
-    if (d->quantum > 0 && !(failed && d->fault == CITY_FAULT_STUCK)) {
-        const double steps = nearbyint(v / d->quantum);
+    if (m->quantum > 0 && !stuck) {
+        const double steps = nearbyint(v / m->quantum);
         /* x / 1 is x exactly: a quantum of 1 needs no division */
-        v = !c->quantum_decimal       ? d->quantum * steps
-            : c->quantum_steps == 1.0 ? steps
-                                      : steps / c->quantum_steps;
+        v = !m->quantum_decimal ? m->quantum * steps : m->quantum_steps == 1.0 ? steps : steps / m->quantum_steps;
     }
-    if (v < d->min || v > d->max) {
-        v = v < d->min ? d->min : d->max;
+    if (v < m->min || v > m->max) {
+        v = v < m->min ? m->min : m->max;
         q = CITY_QUALITY_UNCERTAIN;
     }
-    if (u_drop < d->dropout_p || isnan(v))
+    if (u_drop < m->dropout_p || isnan(v))
         return CITY_OK;
 
-    /* the reading is built in place of the last one: after the first, only
-     * its numbers change (10,000 channels at 1 Hz make this the hot path) */
-    CityReading *r = &c->last;
-    if (!c->has_last)
-        city_reading_init(r, d->name, d->quantity, v, now_ms, now_ms + c->latency_ms, q);
-    r->value = v;
-    r->measured_ms = now_ms;
-    r->arrives_ms = now_ms + c->latency_ms;
-    r->quality = q;
-    c->readings++;
-    c->has_last = true;
-    c->last_truth = truth;
+    h->readings++;
+    h->has_last = true;
+    h->last_value = v;
+    h->last_truth = truth;
+    h->last_ms = now_ms;
+    h->last_arrives = now_ms + m->latency_ms;
+    h->last_quality = (uint8_t)q;
+    if (!s->sink && s->hist_depth == 0 && !s->deliver)
+        return CITY_OK; /* nobody takes the reading itself */
+    /* the reading, built whole here: its id is one copy from the names */
+    CityReading r;
+    memcpy(r.sensor, s->names[i], sizeof r.sensor);
+    r.quantity = (CityQuantity)m->quantity;
+    r.value = v;
+    r.unit = m->unit;
+    r.measured_ms = now_ms;
+    r.arrives_ms = h->last_arrives;
+    r.quality = q;
     if (s->sink)
-        s->sink(s->sink_user, r, truth);
+        s->sink(s->sink_user, &r, truth);
     if (s->hist_depth > 0) {
-        CityStatus st = sensor_history_push(s, (int32_t)(c - s->sensors), r, truth);
+        CityStatus st = sensor_history_push(s, i, &r, truth);
         if (st != CITY_OK)
             return st;
     }
-    return sensor_queue(s, (int32_t)(c - s->sensors), r);
+    return sensor_queue(s, i, &r);
+}
+
+CityStatus sensor_sample_due(CitySensors *s, const int32_t *due, int32_t n, int64_t now_ms)
+{
+    const double now_h = now_ms / 3.6e6;
+    for (int32_t k = 0; k < n; k++) {
+        CityStatus st = sample(s, due[k], now_ms, now_h);
+        if (st != CITY_OK)
+            return st;
+    }
+    return CITY_OK;
 }

@@ -9,9 +9,9 @@
  * same name; a reading's SenML name is "<name>/<quantity>". Each channel
  * has its own RNG stream (seeded from the run seed and "<name>/<quantity>")
  * and draws, per sample and in this order whatever is configured: dropout
- * (uniform), noise (normal), chatter (uniform); its time to failure is
- * drawn once when it is added. So switching one model on or off never
- * shifts another channel's numbers. */
+ * (uniform), noise (normal, by the ziggurat: city_rng_normal_zig), chatter
+ * (uniform); its time to failure is drawn once when it is added. So
+ * switching one model on or off never shifts another channel's numbers. */
 #ifndef CITY_SENSOR_H
 #define CITY_SENSOR_H
 
