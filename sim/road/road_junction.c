@@ -232,14 +232,14 @@ void road_grant_junctions(RoadStepCtx *x)
     CityRoad *road = x->road;
     const CityRoadNet *net = x->net;
     RoadVehicles *vh = &road->veh;
-    /* fixed order: by link (then vehicle index) */
+    /* fixed order: by link (then handle: slots follow the memory layout) */
     for (int32_t i = 1; i < x->n_cand; i++) {
         int32_t v = x->cand[i], j = i;
         int32_t lv = net->conns[vh->rec[v].conn].link;
         while (j > 0) {
             int32_t u = x->cand[j - 1];
             int32_t lu = net->conns[vh->rec[u].conn].link;
-            if (lu < lv || (lu == lv && u < v))
+            if (lu < lv || (lu == lv && vh->handle[u] < vh->handle[v]))
                 break;
             x->cand[j] = u;
             j--;

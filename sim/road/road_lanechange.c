@@ -122,8 +122,8 @@ static void miss_turn(CityRoad *road, int32_t v, int32_t lane)
     if (net->edges[ln->edge].lane_count > 1 && road->opt.time_to_teleport_s > 0)
         return;
     vh->rec[v].flags |= ROAD_VF_ABORT;
-    city_world_log(road->world, "warning", "vehicle %s cannot reach %s from lane %s; trip aborted", vh->name[v],
-                   net->edges[dest].id, ln->id);
+    city_world_log(road->world, "warning", "vehicle %s cannot reach %s from lane %s; trip aborted",
+                   vh->name[road_handle(road, v)], net->edges[dest].id, ln->id);
 }
 
 static void add_merge(CityRoad *road, int32_t lane, int32_t v)
