@@ -113,15 +113,6 @@ CityStatus city_road_link_set_blocked(CityRoad *road, int32_t link, bool blocked
     return CITY_OK;
 }
 
-bool road_link_holds(const CityRoad *road, int32_t v)
-{
-    const RoadVehicles *vh = &road->veh;
-    if (!road->link_blocked || vh->rec[v].via_pos < 0 || vh->rec[v].conn < 0 || vh->rec[v].speed > 1.0)
-        return false;
-    int32_t link = road->net->conns[vh->rec[v].conn].link;
-    return link >= 0 && road->link_blocked[link];
-}
-
 bool city_road_link_blocked(const CityRoad *road, int32_t link)
 {
     return road->link_blocked && link >= 0 && link < road->net->n_links && road->link_blocked[link];
