@@ -311,6 +311,31 @@ static void test_c_controller_twin_of_lua(void **state)
 }
 
 /* scenarios/peak_shave.lua: the feeder's peak against the uncontrolled day. */
+/* A C controller's state is its shared object's: a checkpoint of a run
+ * with one is refused by name (exit 2, nothing written), never saved
+ * without it. */
+static void test_checkpoint_refuses_c_controller(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("control_ckpt_so");
+    char path[4200], text[2048], st[4200], out[4200];
+    snprintf(text, sizeof text, "cp %s/peak_shave.so %s/", CITY_CONTROLLERS_DIR, dir);
+    assert_int_equal(system(text), 0);
+    snprintf(path, sizeof path, "%s/shave.lua", dir);
+    snprintf(text, sizeof text, SHAVE_LUA, "peak_shave.so");
+    assert_true(city_test_write_file(path, text));
+    snprintf(st, sizeof st, "%s/x.state", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    const char *args[] = {"run", path, "--save-state", st, "--at", "30", "--out", out, "--quiet", NULL};
+    CityTestRun r = city_test_run(args, 120);
+    assert_int_equal(r.exit_code, 2);
+    if (!strstr(r.err, "controller 'ps' is a C shared object") || !strstr(r.err, "cannot checkpoint"))
+        fail_msg("a checkpoint with a C controller says '%s'", r.err);
+    assert_false(city_test_exists(st));
+    assert_false(city_test_exists(out));
+    city_test_run_free(&r);
+}
+
 static double peak_shave_kpi(const char *param, bool *checks_pass)
 {
     const char *params[] = {param};
@@ -411,11 +436,17 @@ static void test_signal_held_then_failsafe_plan(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_commands_checked_and_counted), cmocka_unit_test(test_lua_controller_follows_readings),
-        cmocka_unit_test(test_refusals_counted_not_fatal),   cmocka_unit_test(test_failsafe_on_error),
-        cmocka_unit_test(test_failsafe_on_budget),           cmocka_unit_test(test_failsafe_on_memory),
-        cmocka_unit_test(test_failsafe_on_stale_inputs),     cmocka_unit_test(test_c_controller_twin_of_lua),
-        cmocka_unit_test(test_peak_shaving_scenario),        cmocka_unit_test(test_signal_held_then_failsafe_plan),
+        cmocka_unit_test(test_commands_checked_and_counted),
+        cmocka_unit_test(test_lua_controller_follows_readings),
+        cmocka_unit_test(test_refusals_counted_not_fatal),
+        cmocka_unit_test(test_failsafe_on_error),
+        cmocka_unit_test(test_failsafe_on_budget),
+        cmocka_unit_test(test_failsafe_on_memory),
+        cmocka_unit_test(test_failsafe_on_stale_inputs),
+        cmocka_unit_test(test_c_controller_twin_of_lua),
+        cmocka_unit_test(test_peak_shaving_scenario),
+        cmocka_unit_test(test_signal_held_then_failsafe_plan),
+        cmocka_unit_test(test_checkpoint_refuses_c_controller),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -401,6 +401,8 @@ static void test_conservation(void **state)
             assert_int_equal(city_road_add_flow(road, &f), CITY_OK);
         }
     uint64_t max_running = 0;
+    CityId tracked = {0};
+    char tracked_name[64] = "";
     for (int step = 0; step < 2 * 2400; step++) {
         assert_int_equal(city_world_step(w), CITY_OK);
         CityRoadStats st;
@@ -409,11 +411,24 @@ static void test_conservation(void **state)
         assert_int_equal(st.running, city_road_vehicle_count(road));
         if (st.running > max_running)
             max_running = st.running;
+        /* a handle names one vehicle for its whole trip, whatever the
+         * memory layout does (the records are reordered every second) */
+        CityVehicleView t;
+        if (tracked_name[0] && city_road_vehicle_get(road, tracked, &t))
+            assert_string_equal(t.name, tracked_name);
+        else if (city_road_vehicle_count(road) > 0) {
+            city_road_vehicle_at(road, city_road_vehicle_count(road) / 2, &t);
+            tracked = t.id;
+            snprintf(tracked_name, sizeof tracked_name, "%s", t.name);
+        }
         /* gaps: vehicles on one lane, ordered by position, never overlap */
         size_t n = city_road_vehicle_count(road);
         for (size_t i = 0; i < n; i++) {
-            CityVehicleView a;
+            CityVehicleView a, by_id;
             city_road_vehicle_at(road, i, &a);
+            assert_true(city_road_vehicle_get(road, a.id, &by_id));
+            assert_string_equal(by_id.name, a.name);
+            assert_true(by_id.pos_m == a.pos_m && by_id.lane == a.lane);
             for (size_t j = 0; j < n; j++) {
                 CityVehicleView b;
                 city_road_vehicle_at(road, j, &b);

@@ -447,7 +447,7 @@ bool controller_deliver(CityController *c, Slot *s, const CityReading *r)
     if (c->failed)
         return true;
     s->has = true;
-    s->last = *r;
+    s->last = (SlotReading){r->value, r->measured_ms, r->arrives_ms, r->quality};
     input_arrived(c, r->arrives_ms);
     if (c->bridge)
         return controller_remote_keep(c, r);

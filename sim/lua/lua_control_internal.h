@@ -18,11 +18,21 @@
 #include "city_state.h"
 #include "device.h"
 
+/* What a controller keeps of a channel's last reading: what read() returns
+ * and a checkpoint keeps (not the whole CityReading: its 64-byte id is the
+ * slot's key, and every reading delivered is copied here). */
+typedef struct SlotReading {
+    double value;        /* in the quantity's unit */
+    int64_t measured_ms; /* when sampled */
+    int64_t arrives_ms;  /* when it reached the controller */
+    CityQuality quality;
+} SlotReading;
+
 typedef struct Slot {
+    SlotReading last;                    /* first: what a delivery writes and read() reads, in one cache line */
+    bool has;                            /* a reading arrived */
     char key[CITY_SENSOR_NAME_MAX + 16]; /* "name/quantity" */
     char name[CITY_SENSOR_NAME_MAX];     /* "name" */
-    bool has;
-    CityReading last;
 } Slot;
 
 /* An id read() knows, by the address of its Lua string (see read_cached). */
@@ -42,40 +52,43 @@ typedef struct Sub {
 } Sub;
 
 struct CityController {
+    /* What every tick touches first, together (100 controllers are cold in
+     * the cache between two of their periods). */
     CityControllerPort port;
-    char *name;
     lua_State *L;
-    size_t mem_used, mem_limit;
+    const CityDeviceController *dev; /* C controller: its entry points (NULL: Lua or bridged) */
+    const CityControlBridge *bridge; /* remote controller: the run's bridge (NULL: in-process) */
     uint64_t instr_used, instr_limit;
-    char **sensors; /* the ids it may read, as given */
+    int64_t stale_ms, last_input_ms;
+    bool stale, failed, over_budget;
     int32_t n_sensors;
     Slot *slots;
     int32_t n_slots, cap_slots;
     ReadKey *rkeys;             /* read()'s ids at attach, in slot order */
     int32_t n_rkeys, rkey_next; /* how many; where the next search starts */
-    char **pkeys, **pvals;
-    int32_t n_params;
     Timer *timers;
     int32_t n_timers, cap_timers;
     Sub *subs;
     int32_t n_subs, cap_subs;
+    uint64_t activations;
+    size_t mem_used, mem_limit;
+    CityRng rng;
+    /* The rest. */
+    char *name;
+    char **sensors; /* the ids it may read, as given */
+    char **pkeys, **pvals;
+    int32_t n_params;
     int32_t n_init_timers, n_init_subs; /* made by the file and init (what a restore rebuilds) */
     int32_t period_ticks;
-    int64_t stale_ms, last_input_ms;
-    bool stale, failed, over_budget;
-    char failure[256];
-    uint64_t activations;
     uint64_t seed;
-    CityRng rng;
-    void *dl;                        /* C controller: the shared object, */
-    const CityDeviceController *dev; /* its entry points, */
-    void *dstate;                    /* its state */
-    CityDeviceHost host;             /* and what it calls */
-    const CityControlBridge *bridge; /* remote controller: the run's bridge, */
-    CityReading *pending;            /* readings not yet handed over, */
+    void *dl;             /* C controller: the shared object, */
+    void *dstate;         /* its state */
+    CityDeviceHost host;  /* and what it calls */
+    CityReading *pending; /* bridged: readings not yet handed over, */
     size_t n_pending, cap_pending;
     int64_t wake_ms; /* its next due timer (-1 none) */
     uint64_t misses; /* exchanges without "done" */
+    char failure[256];
 };
 
 /* The time now (ms) from the port. */

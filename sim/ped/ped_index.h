@@ -23,12 +23,17 @@
 
 #include "ped_walls.h"
 
-/* A person: a Chipmunk body with its circle shape (user data of both). */
+/* A person: a Chipmunk body with its circle shape (user data of both),
+ * held in one block with them (ped_physics.c keeps the blocks in a pool:
+ * Chipmunk's passes over bodies and shapes read few, packed lines). */
 struct PedBody {
-    cpBody *body;   /* dynamic body, infinite moment: people do not spin */
-    cpShape *shape; /* its circle */
-    uint64_t id;    /* packed CityId of the person */
-    int32_t at;     /* place in the index */
+    cpBody body_store;         /* the body and its shape themselves */
+    cpCircleShape shape_store; /* (cpBodyInit, cpCircleShapeInit) */
+    cpBody *body;              /* &body_store: dynamic, infinite moment: people do not spin */
+    cpShape *shape;            /* &shape_store.shape: its circle */
+    uint64_t id;               /* packed CityId of the person */
+    int32_t at;                /* place in the index */
+    struct PedBody *next_free; /* in the pool's free list when not in use */
 };
 
 /* Replaces the dynamic index of an empty space by a pedestrian index;

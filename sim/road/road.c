@@ -52,9 +52,13 @@ static void road_destroy(void *self)
     city_strmap_free(&road->route_index);
     RoadVehicles *vh = &road->veh;
     if (vh->name)
-        for (uint32_t i = 0; i < vh->pool.used; i++)
+        for (uint32_t i = 0; i < vh->cap; i++)
             free(vh->name[i]);
     free(vh->rec);
+    free(vh->rec_alt);
+    free(vh->handle);
+    free(vh->slot);
+    free(vh->order);
     free(vh->depart_s);
     free(vh->depart_delay_s);
     free(vh->ev_start_kwh);
@@ -121,7 +125,7 @@ static void road_hash(const CityWorld *world, const void *self, CityHash *h)
         city_hash_u64(h, (uint64_t)l);
         for (int32_t i = 0; i < n; i++) {
             int32_t v = road_lane_at(road, l, i);
-            city_hash_u64(h, (uint64_t)v);
+            city_hash_u64(h, (uint64_t)vh->handle[v]); /* the handle: slots change with the memory layout */
             city_hash_bytes(h, &vh->rec[v].pos, sizeof(double));
             city_hash_bytes(h, &vh->rec[v].speed, sizeof(double));
             city_hash_u64(h, (uint64_t)(int64_t)vh->rec[v].route_pos);
@@ -496,8 +500,9 @@ static void fill_view(const CityRoad *road, int32_t v, CityVehicleView *out)
     const RoadVehicles *vh = &road->veh;
     const RoadVType *t = &road->vtypes[vh->rec[v].vtype];
     const RoadRoute *r = &road->routes[vh->rec[v].route];
-    out->id = (CityId){(uint32_t)v, vh->pool.gen[v]};
-    out->name = vh->name[v];
+    const int32_t h = vh->handle[v];
+    out->id = (CityId){(uint32_t)h, vh->pool.gen[h]};
+    out->name = vh->name[h];
     out->vtype = vh->rec[v].vtype;
     out->vclass = t->def.vclass;
     out->lane = vh->rec[v].lane;
@@ -509,7 +514,7 @@ static void fill_view(const CityRoad *road, int32_t v, CityVehicleView *out)
     out->route_pos = vh->rec[v].route_pos;
     out->route_len = r->count;
     out->route = road->route_edges + r->first;
-    out->depart_s = vh->depart_s[v];
+    out->depart_s = vh->depart_s[h];
     out->energy_kwh = vh->rec[v].energy_kwh;
     out->halt_s = vh->rec[v].halt_s;
     out->next_lane = vh->rec[v].conn >= 0 ? road->net->conns[vh->rec[v].conn].to_lane : -1;
@@ -533,7 +538,7 @@ bool city_road_vehicle_get(const CityRoad *road, CityId id, CityVehicleView *out
 {
     if (!city_pool_valid(&road->veh.pool, id))
         return false;
-    fill_view(road, (int32_t)id.index, out);
+    fill_view(road, road->veh.slot[id.index], out);
     return true;
 }
 

@@ -22,21 +22,22 @@ CityStatus road_arrival_record(CityRoad *road, int32_t v, double now_s)
 {
     RoadVehicles *vh = &road->veh;
     const RoadVType *t = &road->vtypes[vh->rec[v].vtype];
-    CITY_ASSERT(city_pool_valid(&vh->pool, (CityId){(uint32_t)v, vh->pool.gen[v]})); /* only a live vehicle arrives */
+    const int32_t h = vh->handle[v];
+    CITY_ASSERT(city_pool_valid(&vh->pool, (CityId){(uint32_t)h, vh->pool.gen[h]})); /* only a live vehicle arrives */
     arrivals_reset(road, city_world_tick(road->world));
     if (!city_array_grow((void **)&road->arrivals, &road->cap_arrivals, road->n_arrivals + 1, sizeof *road->arrivals))
         return road_fail(road, CITY_ERR_NOMEM, "out of memory recording an arrival");
     const bool electric = t->def.ev && t->def.battery_kwh > 0;
     CityRoadArrival *a = &road->arrivals[road->n_arrivals++];
-    a->key = city_id_pack((CityId){(uint32_t)v, vh->pool.gen[v]});
-    a->name = vh->name[v]; /* the name moves here: the vehicle slot is freed next */
-    vh->name[v] = NULL;
+    a->key = city_id_pack((CityId){(uint32_t)h, vh->pool.gen[h]});
+    a->name = vh->name[h]; /* the name moves here: the vehicle is removed next */
+    vh->name[h] = NULL;
     a->vtype = vh->rec[v].vtype;
     a->time_s = now_s;
     city_road_lane_point(road->net, vh->rec[v].lane, vh->rec[v].pos, &a->xy, NULL);
     a->energy_kwh = electric ? vh->rec[v].energy_kwh : 0.0;
     a->battery_kwh = electric ? t->def.battery_kwh : 0.0;
-    a->start_kwh = electric ? vh->ev_start_kwh[v] : 0.0;
+    a->start_kwh = electric ? vh->ev_start_kwh[h] : 0.0;
     a->dist_m = vh->rec[v].dist_m;
     return CITY_OK;
 }

@@ -145,7 +145,7 @@ void road_ev_depart(CityRoad *road, int32_t v, const CityVTypeDef *d)
         road->stats.ev_start_kwh += kwh;
     }
     vh->rec[v].energy_kwh = kwh;
-    vh->ev_start_kwh[v] = kwh;
+    vh->ev_start_kwh[road_handle(road, v)] = kwh;
 }
 
 void road_ev_leave(CityRoad *road, int32_t v)

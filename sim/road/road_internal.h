@@ -1,9 +1,10 @@
 /* The road subsystem's state, shared by its files (internal to sim/road).
  *
- * Vehicles live in arrays indexed by their pool index (stable for a
- * vehicle's life): what the step uses in one record per vehicle
- * (RoadVehRec), the rest one array per field. Each lane keeps the vehicles on it ordered front
- * first, so a vehicle's leader is the entry before it, and the step walks
+ * What the step uses of a vehicle sits in one record (RoadVehRec) per slot,
+ * the slots kept in the order the step walks them; the rest is one array
+ * per field, indexed by the vehicle's handle (its pool index, stable for
+ * its life; see RoadVehicles). Each lane keeps the vehicles on it ordered
+ * front first, so a vehicle's leader is the entry before it, and the step walks
  * only lanes that carry vehicles: cost grows with what moves, not with the
  * size of the map. */
 #ifndef ROAD_INTERNAL_H
@@ -48,9 +49,9 @@ typedef struct RoadPending {
 /* What the step reads and writes of one vehicle, in one record of two
  * cache lines (the first: what car following, junction admission and
  * sensing read; the second: what movement accounts). The step visits
- * vehicles in lane order, unrelated to their indices: one record costs two
- * cache misses where one array per field cost one per field, so the cost of
- * an update stays that of a small city when the map outgrows the caches. */
+ * vehicles in lane order: one record costs two cache misses where one array
+ * per field cost one per field, and with the slots in that order
+ * (road_order.c) the records come in address order. */
 typedef struct RoadVehRec {
     double pos;              /* front bumper along the lane (m) */
     double speed;            /* m/s at the start of the step */
@@ -80,21 +81,39 @@ typedef struct RoadVehRec {
 } RoadVehRec;
 _Static_assert(sizeof(RoadVehRec) == 128, "a vehicle record is two cache lines");
 
+/* A vehicle has a handle, its pool index (CityId {index, generation}: what
+ * readers, couplings, arrivals, the state hash and checkpoints see, stable
+ * for its life), and a slot: where its step record sits, the `v` of the
+ * step. Every ROAD_REORDER_PERIOD_S the records are put in the order the
+ * step walks them (active lanes, each front first; road_order.c), so each
+ * pass reads memory in address order instead of one vehicle here, the next
+ * anywhere; between reorders new vehicles take the slots after the last. */
 typedef struct RoadVehicles {
     CityPool pool;
-    uint32_t cap;
-    /* per pool index */
-    RoadVehRec *rec;        /* the step's fields (64-byte aligned) */
+    uint32_t cap;     /* of every array below */
+    uint32_t n_slots; /* slots in use (live, or freed since the last reorder) */
+    /* per slot */
+    RoadVehRec *rec;     /* the step's fields (64-byte aligned) */
+    RoadVehRec *rec_alt; /* the reorder's second buffer */
+    uint64_t *good_key;  /* (route, route_pos, closure epoch) the cached good lanes were computed for */
+    int32_t *handle;     /* the vehicle's pool index; -1 for a slot freed since the last reorder */
+    int32_t *live_pos;   /* position in live */
+    int32_t *order;      /* the reorder's scratch: old slot of each new slot, then of each handle */
+    /* per handle (pool index) */
+    int32_t *slot;          /* where its record is; -1 when free */
     double *depart_s;       /* when it got on the road */
     double *depart_delay_s; /* how long it waited for room after its scheduled departure */
     double *ev_start_kwh;   /* EV battery content when it set off */
     double *edge_enter_s;   /* when it entered the current edge */
     char **name;
-    uint64_t *good_key; /* (route, route_pos, closure epoch) the cached good lanes were computed for */
-    int32_t *live;      /* dense list of live pool indices (slot order of the readers) */
-    int32_t *live_pos;  /* pool index -> position in live */
+    /* readers' order */
+    int32_t *live; /* dense list of the live vehicles' slots (slot order of the readers) */
     uint32_t n_live;
 } RoadVehicles;
+
+#ifndef ROAD_REORDER_PERIOD_S /* (a build option only to measure its effect) */
+#define ROAD_REORDER_PERIOD_S 1.0 /* records are put back in lane order this often (sim time) */
+#endif
 
 enum {
     ROAD_VF_HALTING = 1,         /* standing now */
@@ -276,6 +295,17 @@ static inline void road_prefetch_active(const CityRoad *road, int32_t a)
         }
     }
 }
+
+/* The handle (pool index) of the vehicle in slot v: what its per-handle fields are indexed by. */
+static inline int32_t road_handle(const CityRoad *road, int32_t v)
+{
+    return road->veh.handle[v];
+}
+
+/* road_order.c: puts the vehicle records in the order the step walks them
+ * (COMMIT, after insertions; no leaver or teleport may be pending). The
+ * model's behaviour does not depend on slots; handles stay. */
+void road_vehicles_reorder(CityRoad *road);
 
 /* road_vehicles.c: storage, insertion, arrival */
 CityStatus road_vehicles_reserve(CityRoad *road, uint32_t n);

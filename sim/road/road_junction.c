@@ -113,15 +113,6 @@ CityStatus city_road_link_set_blocked(CityRoad *road, int32_t link, bool blocked
     return CITY_OK;
 }
 
-bool road_link_holds(const CityRoad *road, int32_t v)
-{
-    const RoadVehicles *vh = &road->veh;
-    if (!road->link_blocked || vh->rec[v].via_pos < 0 || vh->rec[v].conn < 0 || vh->rec[v].speed > 1.0)
-        return false;
-    int32_t link = road->net->conns[vh->rec[v].conn].link;
-    return link >= 0 && road->link_blocked[link];
-}
-
 bool city_road_link_blocked(const CityRoad *road, int32_t link)
 {
     return road->link_blocked && link >= 0 && link < road->net->n_links && road->link_blocked[link];
@@ -241,14 +232,14 @@ void road_grant_junctions(RoadStepCtx *x)
     CityRoad *road = x->road;
     const CityRoadNet *net = x->net;
     RoadVehicles *vh = &road->veh;
-    /* fixed order: by link (then vehicle index) */
+    /* fixed order: by link (then handle: slots follow the memory layout) */
     for (int32_t i = 1; i < x->n_cand; i++) {
         int32_t v = x->cand[i], j = i;
         int32_t lv = net->conns[vh->rec[v].conn].link;
         while (j > 0) {
             int32_t u = x->cand[j - 1];
             int32_t lu = net->conns[vh->rec[u].conn].link;
-            if (lu < lv || (lu == lv && u < v))
+            if (lu < lv || (lu == lv && vh->handle[u] < vh->handle[v]))
                 break;
             x->cand[j] = u;
             j--;

@@ -122,8 +122,8 @@ static void miss_turn(CityRoad *road, int32_t v, int32_t lane)
     if (net->edges[ln->edge].lane_count > 1 && road->opt.time_to_teleport_s > 0)
         return;
     vh->rec[v].flags |= ROAD_VF_ABORT;
-    city_world_log(road->world, "warning", "vehicle %s cannot reach %s from lane %s; trip aborted", vh->name[v],
-                   net->edges[dest].id, ln->id);
+    city_world_log(road->world, "warning", "vehicle %s cannot reach %s from lane %s; trip aborted",
+                   vh->name[road_handle(road, v)], net->edges[dest].id, ln->id);
 }
 
 static void add_merge(CityRoad *road, int32_t lane, int32_t v)
@@ -207,6 +207,15 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
         if (e->lane_count < 2 ||
             (vh->rec[v].pos < road_vtype_of(road, v)->def.length_m && ln->length_m >= ROAD_SHORT_LANE_M))
             continue;
+        /* MOBIL's own gain can only be positive for a vehicle its leader
+         * holds back: an unhindered one makes no discretionary change
+         * (it forgoes changes made only to let followers pass), and one on
+         * a lane that leads on makes no other */
+        /* (its last acceleration tells: what its leader and the road ahead allowed) */
+        bool unhindered = vh->rec[v].accel > accel_behind(road, v, -1, vh->rec[v].pos, lane) -
+                                                 road_vtype_of(road, v)->def.lc_threshold_mps2;
+        if (unhindered && !wrong)
+            continue;
         int32_t lo, hi;
         if (!road_good_lanes(road, v, ln->edge, &lo, &hi))
             continue;
@@ -214,12 +223,6 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
         int32_t best = -1;
         double best_gain = 0.0;
         int32_t idx = ln->index;
-        /* MOBIL's own gain can only be positive for a vehicle its leader
-         * holds back: an unhindered one makes no discretionary change
-         * (it forgoes changes made only to let followers pass) */
-        /* (its last acceleration tells: what its leader and the road ahead allowed) */
-        bool unhindered = vh->rec[v].accel > accel_behind(road, v, -1, vh->rec[v].pos, lane) -
-                                                 road_vtype_of(road, v)->def.lc_threshold_mps2;
         for (int d = -1; d <= 1; d += 2) {
             int32_t ti = idx + d;
             if (ti < 0 || ti >= e->lane_count)

@@ -56,7 +56,7 @@ static CityStatus cross_lane_end(RoadStepCtx *x, int32_t v, bool *arrived)
         const CityConnection *c = &net->conns[ci];
         int32_t e = net->lanes[lane].edge;
         road->edge_stats[e].left++;
-        double tt = x->now_s + x->dt_s - vh->edge_enter_s[v];
+        double tt = x->now_s + x->dt_s - vh->edge_enter_s[road_handle(road, v)];
         road->edge_stats[e].travel_s += tt;
         road->edge_tt_s[e] = 0.8 * road->edge_tt_s[e] + 0.2 * tt;
         next = c->via_count > 0 ? net->via[c->via_first] : c->to_lane;
@@ -85,7 +85,7 @@ static CityStatus cross_lane_end(RoadStepCtx *x, int32_t v, bool *arrived)
     if (vh->rec[v].via_pos < 0) { /* onto the next edge of the route */
         vh->rec[v].route_pos++;
         vh->rec[v].flags &= (uint8_t) ~(ROAD_VF_STOPPED_AT_LINE | ROAD_VF_PULLED_IN);
-        vh->edge_enter_s[v] = x->now_s + x->dt_s;
+        vh->edge_enter_s[road_handle(road, v)] = x->now_s + x->dt_s;
         road->edge_stats[net->lanes[next].edge].entered++;
         vh->rec[v].conn = road_plan_conn(road, v, next);
     }
@@ -158,7 +158,7 @@ CityStatus road_move_all(RoadStepCtx *x)
                     vh->rec[v].flags |= ROAD_VF_GRIDLOCK;
                     road->stats.gridlock_warnings++;
                     city_world_log(road->world, "warning", "vehicle %s has stood %.0f s on lane %s (gridlock?)",
-                                   vh->name[v], vh->rec[v].halt_s, ln->id);
+                                   vh->name[road_handle(road, v)], vh->rec[v].halt_s, ln->id);
                 }
                 double tp = road->opt.time_to_teleport_s;
                 if (tp > 0 && vh->rec[v].halt_s > tp) {

@@ -73,18 +73,19 @@ static char *put_uint(char *p, unsigned long long u)
 CityStatus road_record_trip(CityRoad *road, int32_t v, double now_s)
 {
     const RoadVehicles *vh = &road->veh;
-    double tt = now_s - vh->depart_s[v];
+    const int32_t h = road_handle(road, v);
+    double tt = now_s - vh->depart_s[h];
     road->stats.sum_travel_time_s += tt;
     road->stats.sum_time_loss_s += vh->rec[v].time_loss_s;
     road->stats.sum_route_length_m += vh->rec[v].dist_m;
     if (!road->trips)
         return CITY_OK;
     char row[1024], *p = row;
-    p = put_field(p, 256, vh->name[v]);
+    p = put_field(p, 256, vh->name[h]);
     *p++ = ',';
     p = put_field(p, 256, road->vtypes[vh->rec[v].vtype].def.id);
     *p++ = ',';
-    const double vals[] = {vh->depart_s[v],        vh->depart_delay_s[v], now_s, vh->rec[v].dist_m, tt,
+    const double vals[] = {vh->depart_s[h],        vh->depart_delay_s[h], now_s, vh->rec[v].dist_m, tt,
                            vh->rec[v].time_loss_s, vh->rec[v].wait_s};
     for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
         p = put_fixed3(p, vals[i]);

@@ -1,5 +1,6 @@
-/* The road in a checkpoint: every vehicle (structure-of-arrays up to the
- * pool's high-water mark, names of the live ones), lane queues and the
+/* The road in a checkpoint: every vehicle (structure-of-arrays by handle up
+ * to the pool's high-water mark, names of the live ones; slots are a memory
+ * layout and are not saved: a restored run starts with slot = handle), lane queues and the
  * active-lane list, lane closures, detector and junction-link state, this
  * tick's arrivals, merge requests, per-edge aggregates and travel-time
  * estimates, vehicles waiting to enter, routes our router added, counters,
@@ -16,27 +17,69 @@
 #define GET(arr, n, what) city_state_get_array(in, (arr), (size_t)(n), sizeof *(arr), (what))
 
 /* The vehicle fields, in one list so save and load cannot drift apart;
- * each is written as one array over the pool (a record's field gathered from
- * every record), in the order of the arrays the records replaced. */
-#define ROAD_VEH_FIELDS(X, A)                                                                                          \
+ * each is written as one array over the handles (X: a record's field, S:
+ * another per-slot array, A: a per-handle array), in the order of the
+ * arrays the records replaced. */
+#define ROAD_VEH_FIELDS(X, A, S)                                                                                       \
     X(lane)                                                                                                            \
     X(pos)                                                                                                             \
-    X(speed) X(next_speed) X(accel) X(vtype) X(route) X(route_pos) X(conn) X(via_pos) X(occ_link) X(occ_left_m)        \
-        X(v0_factor) A(depart_s) A(depart_delay_s) X(time_loss_s) X(dist_m) X(halt_s) X(wait_s) X(energy_kwh)          \
-            A(ev_start_kwh) A(edge_enter_s) X(stops) X(flags) X(lc_wait) A(live_pos) A(good_key) X(good_lo) X(good_hi) \
-                X(lc_vmax_mps)
+    X(speed)                                                                                                           \
+    X(next_speed)                                                                                                      \
+    X(accel)                                                                                                           \
+    X(vtype)                                                                                                           \
+    X(route)                                                                                                           \
+    X(route_pos)                                                                                                       \
+    X(conn)                                                                                                            \
+    X(via_pos)                                                                                                         \
+    X(occ_link)                                                                                                        \
+    X(occ_left_m)                                                                                                      \
+    X(v0_factor)                                                                                                       \
+    A(depart_s)                                                                                                        \
+    A(depart_delay_s)                                                                                                  \
+    X(time_loss_s)                                                                                                     \
+    X(dist_m)                                                                                                          \
+    X(halt_s)                                                                                                          \
+    X(wait_s)                                                                                                          \
+    X(energy_kwh)                                                                                                      \
+    A(ev_start_kwh)                                                                                                    \
+    A(edge_enter_s)                                                                                                    \
+    X(stops)                                                                                                           \
+    X(flags)                                                                                                           \
+    X(lc_wait)                                                                                                         \
+    S(live_pos)                                                                                                        \
+    S(good_key)                                                                                                        \
+    X(good_lo)                                                                                                         \
+    X(good_hi)                                                                                                         \
+    X(lc_vmax_mps)
 
-/* One field of the vehicle records as an array of `used` elements of `size` bytes. */
-static void put_field(CityStateWriter *out, const RoadVehicles *vh, uint32_t used, size_t off, size_t size)
+/* A per-slot field (at byte `off` of elements `stride` bytes apart from
+ * `base`) as an array over the `used` handles, zero for a free handle. */
+static void put_by_handle(CityStateWriter *out, const RoadVehicles *vh, uint32_t used, const void *base, size_t stride,
+                          size_t off, size_t size)
 {
-    unsigned char *buf = used ? malloc((size_t)used * size) : NULL;
+    unsigned char *buf = used ? calloc(used, size) : NULL;
     if (used && !buf) {
         city_state_put_array(out, NULL, 0, size); /* the restore then fails on the length */
         return;
     }
     for (uint32_t i = 0; i < used; i++)
-        memcpy(buf + (size_t)i * size, (const unsigned char *)&vh->rec[i] + off, size);
+        if (vh->slot[i] >= 0)
+            memcpy(buf + (size_t)i * size, (const unsigned char *)base + (size_t)vh->slot[i] * stride + off, size);
     city_state_put_array(out, buf, used, size);
+    free(buf);
+}
+
+/* Slots (lane queue entries, the readers' list, leavers) as handles. */
+static void put_handles(CityStateWriter *out, const RoadVehicles *vh, const int32_t *slots, int32_t n)
+{
+    int32_t *buf = n > 0 ? malloc((size_t)n * sizeof *buf) : NULL;
+    if (n > 0 && !buf) {
+        city_state_put_array(out, NULL, 0, sizeof *buf); /* the restore then fails on the length */
+        return;
+    }
+    for (int32_t i = 0; i < n; i++)
+        buf[i] = vh->handle[slots[i]];
+    city_state_put_array(out, buf, (size_t)(n > 0 ? n : 0), sizeof *buf);
     free(buf);
 }
 
@@ -67,12 +110,15 @@ static void save_vehicles(const CityRoad *road, CityStateWriter *out)
     PUT(pool->gen, used);
     PUT(pool->free_list, pool->free_count);
     city_state_put_u32(out, pool->live);
-#define SAVE_FIELD(f) put_field(out, vh, used, offsetof(RoadVehRec, f), sizeof vh->rec->f);
+#define SAVE_FIELD(f)                                                                                                  \
+    put_by_handle(out, vh, used, vh->rec, sizeof *vh->rec, offsetof(RoadVehRec, f), sizeof vh->rec->f);
 #define SAVE_ONE(f) PUT(vh->f, used);
-    ROAD_VEH_FIELDS(SAVE_FIELD, SAVE_ONE)
+#define SAVE_SLOT(f) put_by_handle(out, vh, used, vh->f, sizeof *vh->f, 0, sizeof *vh->f);
+    ROAD_VEH_FIELDS(SAVE_FIELD, SAVE_ONE, SAVE_SLOT)
 #undef SAVE_FIELD
 #undef SAVE_ONE
-    PUT(vh->live, vh->n_live);
+#undef SAVE_SLOT
+    put_handles(out, vh, vh->live, (int32_t)vh->n_live);
     for (uint32_t i = 0; i < used; i++)
         city_state_put_str(out, live_index(pool, i) ? vh->name[i] : NULL);
 }
@@ -81,7 +127,8 @@ static void save_vehicles(const CityRoad *road, CityStateWriter *out)
  * and its name (the empty string's length). */
 #define VEH_FIELD_BYTES(f) +sizeof(((RoadVehRec *)0)->f)
 #define VEH_ARRAY_BYTES(f) +sizeof(*((RoadVehicles *)0)->f)
-static const size_t VEH_MIN_BYTES = sizeof(uint32_t) + 8 ROAD_VEH_FIELDS(VEH_FIELD_BYTES, VEH_ARRAY_BYTES);
+static const size_t VEH_MIN_BYTES =
+    sizeof(uint32_t) + 8 ROAD_VEH_FIELDS(VEH_FIELD_BYTES, VEH_ARRAY_BYTES, VEH_ARRAY_BYTES);
 #undef VEH_FIELD_BYTES
 #undef VEH_ARRAY_BYTES
 
@@ -116,9 +163,12 @@ static bool load_vehicles(CityRoad *road, CityStateReader *in)
     pool->live = city_state_get_u32(in);
 #define LOAD_FIELD(f) get_field(in, vh, used, offsetof(RoadVehRec, f), sizeof vh->rec->f, "vehicle " #f);
 #define LOAD_ONE(f) GET(vh->f, used, "vehicle " #f);
-    ROAD_VEH_FIELDS(LOAD_FIELD, LOAD_ONE)
+    ROAD_VEH_FIELDS(LOAD_FIELD, LOAD_ONE, LOAD_ONE) /* restored with slot = handle */
 #undef LOAD_FIELD
 #undef LOAD_ONE
+    for (uint32_t i = 0; i < used; i++)
+        vh->slot[i] = vh->handle[i] = live_index(pool, i) ? (int32_t)i : -1;
+    vh->n_slots = used;
     size_t n_live;
     int32_t *live = city_state_get_alloc(in, &n_live, sizeof *live);
     bool live_ok = n_live <= vh->cap;
@@ -144,7 +194,7 @@ static void save_lanes(const CityRoad *road, CityStateWriter *out)
     int32_t nl = road->net->n_lanes;
     for (int32_t l = 0; l < nl; l++) {
         const RoadLaneQ *q = &road->lanes[l];
-        PUT(q->v ? q->v + q->head : NULL, q->n);
+        put_handles(out, &road->veh, q->v ? q->v + q->head : NULL, q->n);
     }
     PUT(road->active, road->n_active);
     PUT(road->active_pos, nl);
@@ -262,8 +312,12 @@ static void save_lists(const CityRoad *road, CityStateWriter *out)
     }
     city_state_put_u64(out, road->pending_seq);
     city_state_put_u8(out, road->started);
-    PUT(road->leaving, road->n_leaving);
-    PUT(road->teleport_due, road->n_teleport_due);
+    RoadLeaving *leaving = road->n_leaving > 0 ? malloc((size_t)road->n_leaving * sizeof *leaving) : NULL;
+    for (int32_t i = 0; leaving && i < road->n_leaving; i++) /* by handle, as the vehicles */
+        leaving[i] = (RoadLeaving){road->veh.handle[road->leaving[i].v], road->leaving[i].arrived};
+    PUT(leaving, leaving ? road->n_leaving : 0); /* empty between ticks, when checkpoints are taken */
+    free(leaving);
+    put_handles(out, &road->veh, road->teleport_due, road->n_teleport_due);
     /* routes: the ones our router added during the run come after the scenario's */
     city_state_put_u64(out, (uint64_t)road->n_routes);
     for (int32_t i = 0; i < road->n_routes; i++) {

@@ -10,7 +10,9 @@
  *   COMMIT   vehicles that stood time_to_teleport_s move on (road_teleport.c),
  *            leavers are removed (trips recorded, arrivals published for
  *            the couplings), vehicles reroute (road_reroute.c), vehicles due
- *            by the end of the step enter (road_vehicles.c)
+ *            by the end of the step enter (road_vehicles.c), and every
+ *            ROAD_REORDER_PERIOD_S the vehicle records are put in lane
+ *            order (road_order.c)
  *   REPORT   the running count and, every ROAD_KPI_PERIOD_S, the KPIs */
 #include "city_array.h"
 #include "road_step_internal.h"
@@ -85,7 +87,12 @@ static CityStatus road_commit(CityWorld *world, void *self, int64_t tick)
             return road_fail(road, st, "out of memory rerouting");
     }
     /* entering at the next tick's start, its clock computed as that tick computes it */
-    return road_insert_pending(road, step_ctx(world, road, tick + 1).now_s);
+    if ((st = road_insert_pending(road, step_ctx(world, road, tick + 1).now_s)) != CITY_OK)
+        return st;
+    int64_t reorder_every = city_world_ticks_for(world, ROAD_REORDER_PERIOD_S);
+    if (reorder_every <= 1 || (tick + 1) % reorder_every == 0)
+        road_vehicles_reorder(road);
+    return CITY_OK;
 }
 
 static CityStatus road_report(CityWorld *world, void *self, int64_t tick)

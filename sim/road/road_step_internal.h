@@ -128,8 +128,16 @@ void road_junction_rotate_announcements(CityRoad *road);
  * step), enter connection ci now? */
 bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist, int32_t rp);
 /* A vehicle creeping inside a junction (under 1 m/s) on a link a coupling
- * blocked (a person on the crossing ahead of it) stands still. */
-bool road_link_holds(const CityRoad *road, int32_t v);
+ * blocked (a person on the crossing ahead of it) stands still. Inline: every
+ * front vehicle asks, every step, and no link is blocked in most runs. */
+static inline bool road_link_holds(const CityRoad *road, int32_t v)
+{
+    const RoadVehRec *r = &road->veh.rec[v];
+    if (!road->link_blocked || r->via_pos < 0 || r->conn < 0 || r->speed > 1.0)
+        return false;
+    int32_t link = road->net->conns[r->conn].link;
+    return link >= 0 && road->link_blocked[link];
+}
 /* Grants the junction to the candidates in x->cand by link, then vehicle index. */
 void road_grant_junctions(RoadStepCtx *x);
 

@@ -66,7 +66,7 @@ static CityStatus teleport(RoadStepCtx *x, int32_t v)
         if (lane < 0)
             continue;
         city_world_log(road->world, "warning", "vehicle %s teleported from lane %s to lane %s (stood %.0f s)",
-                       vh->name[v], net->lanes[from].id, net->lanes[lane].id, vh->rec[v].halt_s);
+                       vh->name[road_handle(road, v)], net->lanes[from].id, net->lanes[lane].id, vh->rec[v].halt_s);
         vh->rec[v].lane = lane;
         vh->rec[v].pos = road_vtype_of(road, v)->def.length_m;
         vh->rec[v].speed = vh->rec[v].next_speed = 0.0;
@@ -75,14 +75,14 @@ static CityStatus teleport(RoadStepCtx *x, int32_t v)
         vh->rec[v].via_pos = -1;
         vh->rec[v].halt_s = 0.0;
         vh->rec[v].flags = ROAD_VF_HALTING;
-        vh->edge_enter_s[v] = now_s;
+        vh->edge_enter_s[road_handle(road, v)] = now_s;
         road->edge_stats[net->lanes[lane].edge].entered++;
         CityStatus st = road_lane_insert_sorted(road, lane, v);
         vh->rec[v].conn = road_plan_conn(road, v, lane);
         return st;
     }
     city_world_log(road->world, "warning", "vehicle %s teleported from lane %s to its destination (stood %.0f s)",
-                   vh->name[v], net->lanes[from].id, vh->rec[v].halt_s);
+                   vh->name[road_handle(road, v)], net->lanes[from].id, vh->rec[v].halt_s);
     return road_leave(road, v, true);
 }
 

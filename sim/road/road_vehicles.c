@@ -70,14 +70,17 @@ CityStatus road_vehicles_reserve(CityRoad *road, uint32_t n)
     uint32_t cap = vh->cap > 0 ? vh->cap : 16;
     while (cap < n)
         cap = cap > (uint32_t)INT32_MAX / 2 ? (uint32_t)INT32_MAX : cap * 2;
-    RoadVehRec *rec = aligned_alloc(64, (size_t)cap * sizeof *rec);
-    if (!rec)
-        return CITY_ERR_NOMEM;
-    if (vh->cap > 0)
-        memcpy(rec, vh->rec, (size_t)vh->cap * sizeof *rec);
-    memset(rec + vh->cap, 0, (size_t)(cap - vh->cap) * sizeof *rec);
-    free(vh->rec);
-    vh->rec = rec;
+    for (int k = 0; k < 2; k++) { /* the records and the reorder's second buffer */
+        RoadVehRec **arr = k == 0 ? &vh->rec : &vh->rec_alt;
+        RoadVehRec *rec = aligned_alloc(64, (size_t)cap * sizeof *rec);
+        if (!rec)
+            return CITY_ERR_NOMEM;
+        if (vh->cap > 0)
+            memcpy(rec, *arr, (size_t)vh->cap * sizeof *rec);
+        memset(rec + vh->cap, 0, (size_t)(cap - vh->cap) * sizeof *rec);
+        free(*arr);
+        *arr = rec;
+    }
     GROW_ARRAY(vh->depart_s, cap);
     GROW_ARRAY(vh->depart_delay_s, cap);
     GROW_ARRAY(vh->ev_start_kwh, cap);
@@ -85,8 +88,13 @@ CityStatus road_vehicles_reserve(CityRoad *road, uint32_t n)
     GROW_ARRAY(vh->live, cap);
     GROW_ARRAY(vh->live_pos, cap);
     GROW_ARRAY(vh->good_key, cap);
+    GROW_ARRAY(vh->handle, cap);
+    GROW_ARRAY(vh->slot, cap);
+    GROW_ARRAY(vh->order, cap);
     GROW_ARRAY(vh->name, cap);
     memset(vh->name + vh->cap, 0, (cap - vh->cap) * sizeof *vh->name);
+    memset(vh->handle + vh->cap, 0xff, (cap - vh->cap) * sizeof *vh->handle);
+    memset(vh->slot + vh->cap, 0xff, (cap - vh->cap) * sizeof *vh->slot);
     vh->cap = cap;
     return CITY_OK;
 }
@@ -476,14 +484,23 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
         }
         v = safe;
     }
-    uint32_t idx;
     CityId id = city_pool_alloc(&road->veh.pool);
-    if (city_id_is_null(id) || road_vehicles_reserve(road, road->veh.pool.used) != CITY_OK) {
+    if (city_id_is_null(id)) {
         *st = CITY_ERR_NOMEM;
         return false;
     }
-    idx = id.index;
     RoadVehicles *w = &road->veh;
+    uint32_t need = w->pool.used > w->n_slots + 1 ? w->pool.used : w->n_slots + 1;
+    if (road_vehicles_reserve(road, need) != CITY_OK) {
+        city_pool_free(&w->pool, id);
+        *st = CITY_ERR_NOMEM;
+        return false;
+    }
+    const uint32_t h = id.index;     /* its handle: the per-handle fields */
+    const uint32_t idx = w->n_slots; /* its slot, after the last: the next reorder puts it in lane order */
+    w->n_slots++;
+    w->handle[idx] = (int32_t)h;
+    w->slot[h] = (int32_t)idx;
     w->rec[idx].lane = lane;
     w->rec[idx].pos = pos;
     w->rec[idx].speed = v;
@@ -499,21 +516,21 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
     w->rec[idx].v0_factor = factor;
     /* like SUMO's tripinfo: the trip starts when the vehicle gets on the
      * road; the wait before that is the departure delay */
-    w->depart_s[idx] = now_s;
-    w->depart_delay_s[idx] = now_s - p->dep.depart_s > 0 ? now_s - p->dep.depart_s : 0.0;
+    w->depart_s[h] = now_s;
+    w->depart_delay_s[h] = now_s - p->dep.depart_s > 0 ? now_s - p->dep.depart_s : 0.0;
     w->rec[idx].time_loss_s = 0.0;
     w->rec[idx].dist_m = 0.0;
     w->rec[idx].halt_s = 0.0;
     w->rec[idx].wait_s = 0.0;
     road_ev_depart(road, (int32_t)idx, &t->def);
-    w->edge_enter_s[idx] = now_s;
+    w->edge_enter_s[h] = now_s;
     w->rec[idx].stops = 0;
     w->rec[idx].flags = v < 0.1 ? ROAD_VF_HALTING : 0;
-    w->rec[idx].lc_wait = (int32_t)(idx % 8u);
+    w->rec[idx].lc_wait = (int32_t)(h % 8u);
     w->good_key[idx] = UINT64_MAX;
     w->rec[idx].lc_vmax_mps = INFINITY;
-    free(w->name[idx]);
-    w->name[idx] = (char *)p->dep.name; /* ownership moves to the vehicle */
+    free(w->name[h]);
+    w->name[h] = (char *)p->dep.name; /* ownership moves to the vehicle */
     w->live_pos[idx] = (int32_t)w->n_live;
     w->live[w->n_live++] = (int32_t)idx;
     if (road_lane_insert_sorted(road, lane, (int32_t)idx) != CITY_OK) {
@@ -568,7 +585,12 @@ static void remove_vehicle(CityRoad *road, int32_t v)
     int32_t last = vh->live[--vh->n_live];
     vh->live[at] = last;
     vh->live_pos[last] = at;
-    city_pool_free(&vh->pool, (CityId){(uint32_t)v, vh->pool.gen[v]});
+    int32_t h = vh->handle[v];
+    free(vh->name[h]); /* NULL when the arrival took it */
+    vh->name[h] = NULL;
+    vh->slot[h] = -1;
+    vh->handle[v] = -1; /* the slot stays empty until the next reorder */
+    city_pool_free(&vh->pool, (CityId){(uint32_t)h, vh->pool.gen[h]});
 }
 
 CityStatus road_leave(CityRoad *road, int32_t v, bool arrived)
