@@ -647,6 +647,9 @@ static CityStatus read_record(const cJSON *o, const char *where, int rec, SenmlB
 CityStatus city_senml_parse(const char *text, size_t len, const char *where, CityReading *out, double *truth,
                             size_t cap, size_t *n, CityError *err)
 {
+    CityError local; /* the caller may not want the message; the readers below read it back */
+    if (!err)
+        err = &local;
     *n = 0;
     if (!where)
         where = "SenML";

@@ -1,7 +1,8 @@
 -- The run that fuzz_checkpoint restores fuzzed checkpoints into: a little
 -- of every subsystem that saves state (road with lights and flows, power
 -- grid with a controller, sensors, walkers, air, the script's own tables
--- and closures), so each load hook meets hostile bytes.
+-- and closures, one made during the run), so each load hook meets hostile
+-- bytes.
 city.config{ name = "checkpoint", dt_ms = 1000, until_s = 3600 }
 city.road.grid{ nx = 3, ny = 3, spacing = 200, lanes = 1, speed = 13.9, junction = "traffic_light" }
 city.road.flow{ id = "we", from = "A1B1", to = "B1C1", begin = 0, ["end"] = 3600, rate = 600 }
@@ -29,5 +30,10 @@ local seen = { ticks = 0, names = {} }
 local function note(name) return function() seen.ticks = seen.ticks + 1; seen.names[#seen.names + 1] = name end end
 city.every(5, note("every"))
 city.at(7, note("at"))
+-- a closure made during the run: saved as bytecode, checked against this file's functions on restore
+city.at(3, function()
+  local bonus = 2
+  city.at(400, function() seen.ticks = seen.ticks + bonus; seen.names[#seen.names + 1] = "late" end)
+end)
 city.series("vehicles", function() return city.road.stats().running end, { every = 10 })
 city.kpi("notes", function() return seen.ticks end)

@@ -7,7 +7,9 @@
  * 30 s. A restore must fail cleanly or give a world that runs.
  *
  * The seeds in corpus/checkpoint/ are bodies of real checkpoints at a few
- * times; remake them (after a change of a save hook) with
+ * times (vehicles, people, sensor readings on their way, a controller's
+ * state, callbacks pending, one of them a closure made during the run);
+ * remake them (after a change of a save hook) with
  *   CITY_FUZZ_CHECKPOINT_SEEDS=tests/fuzz/corpus/checkpoint build-fuzz/tests/fuzz/fuzz_checkpoint */
 #include "fuzz_common.h"
 
@@ -90,7 +92,7 @@ static size_t header_length(const uint8_t *data, size_t len)
 
 static void write_seeds(const char *dir)
 {
-    const int at[] = {0, 8, 60};
+    const int at[] = {0, 8, 60, 300}; /* at 300 s: a few hundred vehicles and people, readings queued */
     for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
         size_t len;
         uint8_t *data = checkpoint_at(at[i], &len);
