@@ -24,6 +24,27 @@ static const CouplingDef couplings[] = {
     {NULL, NULL},                                     /* end of table */
 };
 
+CityStatus couple_attach_commit(CityWorld *world, const char *name, void *self,
+                                CityStatus (*step)(CityWorld *world, void *self, int64_t tick),
+                                void (*destroy)(void *self),
+                                CityStatus (*load)(CityWorld *world, void *self, CityStateReader *in))
+{
+    CitySubsystemDef def = {name,
+                            CITY_PHASE_COMMIT,
+                            1,
+                            0,
+                            step,
+                            NULL,
+                            destroy,
+                            NULL,
+                            city_state_save_none,
+                            load ? load : city_state_load_none};
+    CityStatus st = city_world_add_subsystem(world, &def, self);
+    if (st != CITY_OK)
+        destroy(self);
+    return st;
+}
+
 CityStatus couple_attach_stateless(CityWorld *world, const char *name,
                                    CityStatus (*step)(CityWorld *world, void *self, int64_t tick),
                                    CityStatus (*load)(CityWorld *world, void *self, CityStateReader *in))
@@ -31,20 +52,7 @@ CityStatus couple_attach_stateless(CityWorld *world, const char *name,
     char *self = calloc(1, 1);
     if (!self)
         return city_world_fail(world, CITY_ERR_NOMEM, "out of memory attaching %s", name);
-    CitySubsystemDef def = {name,
-                            CITY_PHASE_COMMIT,
-                            1,
-                            0,
-                            step,
-                            NULL,
-                            free,
-                            NULL,
-                            city_state_save_none,
-                            load ? load : city_state_load_none};
-    CityStatus st = city_world_add_subsystem(world, &def, self);
-    if (st != CITY_OK)
-        free(self);
-    return st;
+    return couple_attach_commit(world, name, self, step, free, load);
 }
 
 void couple_save_applied(CityStateWriter *out, int32_t n, const double *applied)

@@ -15,6 +15,14 @@ typedef struct CouplingDef {
 /* Registers a coupling with no state of its own as a COMMIT subsystem that
  * runs `step` every tick (load: NULL for city_state_load_none); its self is a
  * placeholder so the world can find it by name (couple.c). */
+/* Registers `self` (owned by the world from then on; freed with `destroy`
+ * when registering fails) as a COMMIT subsystem that runs `step` every tick
+ * and saves nothing in checkpoints (load: NULL for city_state_load_none). */
+CityStatus couple_attach_commit(CityWorld *world, const char *name, void *self,
+                                CityStatus (*step)(CityWorld *world, void *self, int64_t tick),
+                                void (*destroy)(void *self),
+                                CityStatus (*load)(CityWorld *world, void *self, CityStateReader *in));
+
 CityStatus couple_attach_stateless(CityWorld *world, const char *name,
                                    CityStatus (*step)(CityWorld *world, void *self, int64_t tick),
                                    CityStatus (*load)(CityWorld *world, void *self, CityStateReader *in));

@@ -112,18 +112,5 @@ CityStatus couple_sensor_env_attach(CityWorld *world, const char *name)
     CoupleSensorEnv *c = calloc(1, sizeof *c);
     if (!c)
         return city_world_fail(world, CITY_ERR_NOMEM, "out of memory attaching %s", name);
-    CitySubsystemDef def = {name,
-                            CITY_PHASE_COMMIT,
-                            1,
-                            0,
-                            sensor_env_step,
-                            NULL,
-                            sensor_env_destroy,
-                            NULL,
-                            city_state_save_none,
-                            city_state_load_none};
-    CityStatus st = city_world_add_subsystem(world, &def, c);
-    if (st != CITY_OK)
-        free(c);
-    return st;
+    return couple_attach_commit(world, name, c, sensor_env_step, sensor_env_destroy, NULL);
 }

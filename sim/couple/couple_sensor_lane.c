@@ -112,18 +112,5 @@ CityStatus couple_sensor_lane_attach(CityWorld *world, const char *name)
             lane_free(c);
         return city_world_fail(world, CITY_ERR_NOMEM, "out of memory attaching %s", name);
     }
-    CitySubsystemDef def = {name,
-                            CITY_PHASE_COMMIT,
-                            1,
-                            0,
-                            sensor_lane_step,
-                            NULL,
-                            lane_free,
-                            NULL,
-                            city_state_save_none,
-                            city_state_load_none};
-    CityStatus st = city_world_add_subsystem(world, &def, c);
-    if (st != CITY_OK)
-        lane_free(c);
-    return st;
+    return couple_attach_commit(world, name, c, sensor_lane_step, lane_free, NULL);
 }

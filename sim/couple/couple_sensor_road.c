@@ -162,18 +162,5 @@ CityStatus couple_sensor_road_attach(CityWorld *world, const char *name)
     CoupleSensorRoad *c = calloc(1, sizeof *c);
     if (!c)
         return city_world_fail(world, CITY_ERR_NOMEM, "out of memory attaching %s", name);
-    CitySubsystemDef def = {name,
-                            CITY_PHASE_COMMIT,
-                            1,
-                            0,
-                            sensor_road_step,
-                            NULL,
-                            sensor_road_destroy,
-                            NULL,
-                            city_state_save_none,
-                            city_state_load_none};
-    CityStatus st = city_world_add_subsystem(world, &def, c);
-    if (st != CITY_OK)
-        free(c);
-    return st;
+    return couple_attach_commit(world, name, c, sensor_road_step, sensor_road_destroy, NULL);
 }
