@@ -124,6 +124,34 @@ static void test_sumo_persons_arrive(void **state)
     assert_true(summary_number(out, "ped_trips") == 12);
 }
 
+/* Demand beyond reason is refused, not queued (a fuzz finding: a personFlow
+ * of 9.7e15 an hour grew memory without bound), from SUMO files and Lua. */
+static void test_person_flow_beyond_reason(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("person_flow_cap");
+    char routes[4300], scen[4300], out[4300];
+    copy_net(dir);
+    snprintf(routes, sizeof routes, "%s/huge.rou.xml", dir);
+    snprintf(scen, sizeof scen, "%s/huge.lua", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    assert_true(city_test_write_file(routes,
+                                     "<routes>\n"
+                                     "  <personFlow id=\"h\" begin=\"0\" end=\"60\" perHour=\"9666666666666601\">\n"
+                                     "    <walk edges=\"AB BE\"/>\n"
+                                     "  </personFlow>\n"
+                                     "</routes>\n"));
+    const char *lua = "city.road.load_sumo{ net = \"crossings.net.xml\" }\n"
+                      "city.ped.load_sumo{ net = \"crossings.net.xml\", routes = \"huge.rou.xml\" }\n";
+    assert_true(city_test_write_file(scen, lua));
+    const char *args[] = {"run", scen, "--out", out, NULL};
+    CityTestRun r = city_test_run(args, 60);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.err, "personFlow 'h' asks for"));
+    assert_non_null(strstr(r.err, "split the flow"));
+    city_test_run_free(&r);
+}
+
 static void test_crossing_unknown_key(void **state)
 {
     (void)state;
@@ -147,9 +175,8 @@ static void test_crossing_unknown_key(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_school_zone_yielding),
-        cmocka_unit_test(test_school_zone_no_yielding),
-        cmocka_unit_test(test_sumo_persons_arrive),
+        cmocka_unit_test(test_school_zone_yielding), cmocka_unit_test(test_school_zone_no_yielding),
+        cmocka_unit_test(test_sumo_persons_arrive),  cmocka_unit_test(test_person_flow_beyond_reason),
         cmocka_unit_test(test_crossing_unknown_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

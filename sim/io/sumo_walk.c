@@ -623,6 +623,13 @@ static void read_person_flow(PersonRead *r, const char **attrs)
     if (!(f->persons_per_hour > 0) || !(f->end_s > f->begin_s))
         sumo_fail(&r->p, CITY_ERR_PARSE,
                   "personFlow '%s' needs end > begin and one of period, perHour, number or probability above 0", r->id);
+    else if (!(f->persons_per_hour <= CITY_PED_FLOW_MAX_PER_HOUR) ||
+             !(f->persons_per_hour / 3600.0 * (f->end_s - f->begin_s) <= CITY_PED_FLOW_MAX_PERSONS))
+        sumo_fail(&r->p, CITY_ERR_PARSE,
+                  "personFlow '%s' asks for %.3g people an hour, %.3g in all; the most is %.0f an hour and %.0f in all "
+                  "per flow (lower the rate or split the flow)",
+                  r->id, f->persons_per_hour, f->persons_per_hour / 3600.0 * (f->end_s - f->begin_s),
+                  CITY_PED_FLOW_MAX_PER_HOUR, CITY_PED_FLOW_MAX_PERSONS);
 }
 
 static void on_person_start(void *user, const char *name, const char **attrs)

@@ -78,15 +78,18 @@ bool ped_flow_def_ok(const CityPedFlowDef *def)
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
         if (!isfinite(nums[i]))
             return false;
-    return def->persons_per_hour > 0 && def->end_s > def->begin_s && def->from_radius_m >= 0 && def->to_radius_m >= 0;
+    return def->persons_per_hour > 0 && def->persons_per_hour <= CITY_PED_FLOW_MAX_PER_HOUR &&
+           def->persons_per_hour / 3600.0 * (def->end_s - def->begin_s) <= CITY_PED_FLOW_MAX_PERSONS &&
+           def->end_s > def->begin_s && def->from_radius_m >= 0 && def->to_radius_m >= 0;
 }
 
 CityStatus city_ped_flow_add(CityPed *ped, const CityPedFlowDef *def)
 {
     if (!ped_flow_def_ok(def))
         return ped_fail(ped, CITY_ERR_INVALID,
-                        "ped: flow %d needs finite numbers, persons_per_hour > 0, end_s > begin_s and radii >= 0",
-                        (int)ped->n_flows);
+                        "ped: flow %d needs finite numbers, 0 < persons_per_hour <= %.0f, end_s > begin_s, at "
+                        "most %.0f people in all and radii >= 0 (lower the rate or split the flow)",
+                        (int)ped->n_flows, CITY_PED_FLOW_MAX_PER_HOUR, CITY_PED_FLOW_MAX_PERSONS);
     CityStatus st = ped_space_seal(ped);
     if (st != CITY_OK)
         return st;

@@ -257,6 +257,11 @@ typedef struct CityPedFlowDef {
     double persons_per_hour;
     bool poisson;
 } CityPedFlowDef;
+/* The most a flow may ask for: 100 people a second (a crowd leaving a
+ * full stadium through one gate is about 20) and a million departures in
+ * all (as SUMO vehicle flows); more is refused, not queued. */
+#define CITY_PED_FLOW_MAX_PER_HOUR 360000.0
+#define CITY_PED_FLOW_MAX_PERSONS 1000000.0
 CityStatus city_ped_flow_add(CityPed *ped, const CityPedFlowDef *def);
 
 typedef struct CityPedView {
