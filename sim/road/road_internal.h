@@ -190,7 +190,7 @@ struct CityRoad {
     uint32_t closure_epoch; /* bumped when a lane opens or closes (invalidates cached lane choices) */
 
     /* per lane, what the lights are told */
-    uint16_t *sense_count, *sense_halting;
+    uint16_t *sense_count;
     double *sense_detect_s;
 
     /* junction links */

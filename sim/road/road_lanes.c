@@ -122,7 +122,7 @@ void road_lanes_compact_active(CityRoad *road)
             k_sorted += i < road->n_active_sorted;
         } else { /* empty: the lights read it as such until a vehicle comes */
             road->active_pos[lane] = -1;
-            road->sense_count[lane] = road->sense_halting[lane] = 0;
+            road->sense_count[lane] = 0;
         }
     }
     int32_t *a = road->active, *tmp = road->active_tmp;

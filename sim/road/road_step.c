@@ -38,7 +38,7 @@ static CityStatus road_control(CityWorld *world, void *self, int64_t tick)
 {
     CityRoad *road = self;
     const int32_t dt_ms = city_world_dt_ms(world);
-    RoadLaneSense sense = {road->sense_count, road->sense_halting, road->sense_detect_s};
+    RoadLaneSense sense = {road->sense_count, road->sense_detect_s};
     road_signals_step(road->signals, tick * (int64_t)dt_ms, dt_ms, &sense);
     return CITY_OK;
 }
