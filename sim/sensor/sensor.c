@@ -239,6 +239,16 @@ CitySensors *city_sensors_of(const CityWorld *world)
     return city_world_subsystem(world, SENSORS_NAME);
 }
 
+/* A fork (city_world_reseed): every channel's stream from the new seed, by
+ * its key as at creation, so forks of one checkpoint draw their own noise,
+ * dropouts and chatter. Fault times already drawn stay as they are. */
+static void sensors_reseed(void *self, uint64_t mixed)
+{
+    CitySensors *s = self;
+    for (int32_t i = 0; i < s->n; i++)
+        city_rng_seed(&s->hot[i].rng, mixed, city_rng_stream_id(s->sensors[i].key));
+}
+
 CitySensors *city_sensors_ensure(CityWorld *world)
 {
     CitySensors *s = city_sensors_of(world);
@@ -255,6 +265,8 @@ CitySensors *city_sensors_ensure(CityWorld *world)
         free(s);
         return NULL;
     }
+    if (city_world_on_reseed(world, sensors_reseed, s) != CITY_OK)
+        return NULL; /* owned by the world already; the world's error says out of memory */
     return s;
 }
 
