@@ -32,6 +32,7 @@ typedef struct SensorModel {
     uint8_t agg;                        /* CitySensorAgg */
     uint8_t fault;                      /* CitySensorFault */
     bool quantum_decimal;               /* 1 / quantum is a whole number (0.1, 0.5, 1): divide by steps */
+    bool quantum_one;                   /* quantum is 1: the value needs no division before rounding */
     bool rh_growth;                     /* a PM channel with rh_kappa > 0: humidity grows its value */
 } SensorModel;
 
@@ -71,11 +72,12 @@ typedef struct SensorGroup {
     int32_t n, cap;
 } SensorGroup;
 
-/* A queued reading waiting for its arrival time. */
+/* A queued reading waiting for its arrival time: what varies between two
+ * readings of a channel (40 bytes, not a CityReading's 112: the id, the
+ * quantity and the unit are the channel's, filled in when polled). */
 typedef struct Pending {
-    CityReading r;
-    uint64_t seq;    /* measurement order, the tie-break */
-    int32_t channel; /* its channel (index in `sensors`) */
+    CitySensorArrival a; /* first: arrives_ms, the heap's key */
+    uint64_t seq;        /* measurement order, the tie-break */
 } Pending;
 
 struct CitySensors {
@@ -115,6 +117,8 @@ struct CitySensors {
     Pending *fifo;
     size_t fifo_head, n_fifo, cap_fifo;
     uint64_t seq; /* readings queued so far */
+    /* the humidity factor last computed (sensor_sample.c), for the humidity and kappa_term it is of */
+    double rh_seen, kappa_seen, factor_seen;
 };
 
 /* Takes one sample of each channel due[0, n) at time now_ms, in that order (sensor_sample.c). */

@@ -120,6 +120,8 @@ bool city_sensor_samples_at(const CitySensors *s, int32_t i, int64_t tick);
 const int32_t *city_sensors_due(CitySensors *s, int64_t tick, int32_t *n);
 /* Relative humidity (%) seen by a PM channel with rh_kappa > 0. */
 void city_sensor_feed_rh(CitySensors *s, int32_t i, double rh_pct);
+/* city_sensor_feed_value and city_sensor_feed_rh in one call (air channels, 10,000 per second). */
+void city_sensor_feed_air(CitySensors *s, int32_t i, double value, double rh_pct);
 
 /* Where readings go as they are measured (one sink; NULL to stop). */
 void city_sensors_set_sink(CitySensors *s, CityReadingSink sink, void *user);
@@ -135,6 +137,20 @@ bool city_sensors_deliver_only(CitySensors *s, const uint8_t *wanted, int32_t n)
 /* As city_sensors_poll, and each reading's channel (the index of
  * city_sensor_def) into channel[] (may be NULL). */
 size_t city_sensors_poll_channels(CitySensors *s, int64_t now_ms, CityReading *out, int32_t *channel, size_t cap);
+/* A delivered reading without what its channel tells (id, quantity, unit):
+ * what a consumer that knows its channels keeps. */
+typedef struct CitySensorArrival {
+    int64_t arrives_ms;  /* when it reaches a consumer, ms */
+    int64_t measured_ms; /* when sampled, ms */
+    double value;        /* in the quantity's unit */
+    int32_t channel;     /* index of city_sensor_def */
+    CityQuality quality;
+} CitySensorArrival;
+/* As city_sensors_poll_channels without building whole readings (a
+ * reading's 64-byte id is most of its copy); city_sensor_arrival_reading
+ * makes one of an arrival when needed. */
+size_t city_sensors_poll_arrivals(CitySensors *s, int64_t now_ms, CitySensorArrival *out, size_t cap);
+void city_sensor_arrival_reading(const CitySensors *s, const CitySensorArrival *a, CityReading *out);
 
 typedef struct CitySensorStatus {
     bool failed;        /* the fault has started */
