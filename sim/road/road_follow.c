@@ -186,6 +186,16 @@ static void plan_lane(RoadStepCtx *x, int32_t lane)
         }
         vh->rec[v].lc_vmax_mps = INFINITY;
         vh->rec[v].next_speed = vn;
+        /* a front vehicle that may end the step standing at its line: movement
+         * asks whether the line shows a yielding green; the answer is
+         * taken here, where plan_front has just read the connection and
+         * its light (movement would fetch both again). The distance test
+         * holds whenever movement's does: the speed can only drop further
+         * (junction admission) and 1 m covers rounding. */
+        if (i == 0 && vh->rec[v].via_pos < 0 && vh->rec[v].conn >= 0 &&
+            lane_len - vh->rec[v].pos < ROAD_STOP_LINE_M + 3.0 + vn * dt &&
+            road_link_state(road, &x->net->conns[vh->rec[v].conn]) == 'g')
+            vh->rec[v].flags |= ROAD_VF_LINE_G;
     }
 }
 

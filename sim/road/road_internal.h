@@ -138,7 +138,9 @@ enum {
     ROAD_VF_ARRIVED = 8,
     ROAD_VF_PULLED_IN = 16, /* waited at the line through a yielding green: clears the junction on red */
     ROAD_VF_ABORT = 32,     /* cannot reach its destination: leaves at the end of its lane */
-    ROAD_VF_TELEPORT = 64   /* stood time_to_teleport_s: moved on at the end of this step */
+    ROAD_VF_TELEPORT = 64,  /* stood time_to_teleport_s: moved on at the end of this step */
+    ROAD_VF_LINE_G = 128    /* within one step only (set by car following, cleared by movement): the line
+                               ahead shows 'g' (road_follow.c) */
 };
 
 /* A vehicle that must change into a lane for its next turn and finds no

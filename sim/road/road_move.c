@@ -137,6 +137,8 @@ CityStatus road_move_all(RoadStepCtx *x)
             int32_t v = road_lane_at(road, lane, i);
             double vn = vh->rec[v].next_speed;
             double disp = vn * dt;
+            bool line_g = (vh->rec[v].flags & ROAD_VF_LINE_G) != 0;
+            vh->rec[v].flags &= (uint8_t)~ROAD_VF_LINE_G;
             double old = vh->rec[v].pos;
             vh->rec[v].accel = (float)((vn - vh->rec[v].speed) / dt);
             vh->rec[v].speed = vn;
@@ -154,7 +156,7 @@ CityStatus road_move_all(RoadStepCtx *x)
                 vh->rec[v].wait_s += dt;
                 if (len - vh->rec[v].pos < ROAD_STOP_LINE_M + 2.0 && i == 0 && vh->rec[v].via_pos < 0) {
                     vh->rec[v].flags |= ROAD_VF_STOPPED_AT_LINE;
-                    if (vh->rec[v].conn >= 0 && road_link_state(road, &net->conns[vh->rec[v].conn]) == 'g')
+                    if (vh->rec[v].conn >= 0 && line_g) /* its line shows 'g' (road_follow.c) */
                         vh->rec[v].flags |= ROAD_VF_PULLED_IN;
                 }
                 if (vh->rec[v].halt_s > road->opt.gridlock_time_s && !(vh->rec[v].flags & ROAD_VF_GRIDLOCK)) {
