@@ -26,7 +26,8 @@
 #   MSNet::closeSimulation; loading the network is left out, and so is the
 #   closing of its output files. citylab's is its vehicle updates divided by
 #   summary.json's loop_wall_time_s: the wall time of its stepping loop, after
-#   loading and before the end of run. One difference remains, in SUMO's
+#   loading and after making its output folder (SUMO opens its outputs
+#   before closeBuilding), and before the end of run. One difference remains, in SUMO's
 #   disfavour: SUMO reads its route file in slices inside the loop, citylab
 #   reads it while loading (about a tenth of the loop's instructions on
 #   center-p6 at 1 s). SUMO's Duration is in whole milliseconds (150 ms and

@@ -232,6 +232,127 @@ static void test_failsafe_on_stale_inputs(void **state)
     assert_int_equal(b.failsafes, 0);
 }
 
+/* Three counts every second: g1 = t except at multiples of 4 (0), clipped at 5 (above it "uncertain");
+ * g2 dead from the start (never reports); g3 = t mod 3. */
+static const char *const GROUP_LUA =
+    "city.config{ dt_ms = 500, until_s = 30 }\n"
+    "city.sensor.add{ name = 'g1', kind = 'manual', quantity = 'count', period_s = 1, max = 5 }\n"
+    "city.sensor.add{ name = 'g2', kind = 'manual', quantity = 'count', period_s = 1, fault = 'dead', fault_at_s = 0 }\n"
+    "city.sensor.add{ name = 'g3', kind = 'manual', quantity = 'count', period_s = 1 }\n"
+    "city.every(1, function() local t = city.time()\n"
+    "  city.sensor.feed('g1', 'count', t %% 4 == 0 and 0 or t); city.sensor.feed('g2', 'count', 1)\n"
+    "  city.sensor.feed('g3', 'count', t %% 3) end, 0)\n"
+    "city.control.actuator{ name = 'a1', kind = 'generic', min = -1e9, max = 1e9, safe = -1 }\n"
+    "city.control.attach{ file = 'ctl.lua', sensors = {'g1', 'g2', 'g3'}, actuators = {'a1'}, period = 1 }\n";
+
+/* Runs GROUP_LUA with the controller ctl; a1 at the end, commands, fail-safe. */
+static void run_group(const char *ctl, RunOut *out)
+{
+    const char *dir = city_test_scratch("control_group");
+    char path[4200];
+    snprintf(path, sizeof path, "%s/ctl.lua", dir);
+    assert_true(city_test_write_file(path, ctl));
+    snprintf(path, sizeof path, "%s/group.lua", dir);
+    char text[2048];
+    snprintf(text, sizeof text, GROUP_LUA);
+    assert_true(city_test_write_file(path, text));
+    CityScenarioOptions o = {.path = path, .seed = 1, .until_s = -1};
+    CityScenario *sc = NULL;
+    CityError err = {0};
+    if (city_scenario_load(&o, &sc, &err) != CITY_OK)
+        fail_msg("load: %s", err.msg);
+    CityWorld *w = city_scenario_world(sc);
+    const int64_t end = city_scenario_end_tick(sc);
+    while (city_world_tick(w) < end)
+        assert_int_equal(city_scenario_step(sc), CITY_OK);
+    assert_int_equal(city_scenario_finish(sc), CITY_OK);
+    CityActuatorStatus as;
+    city_actuator_status(city_control_of(w), 0, &as);
+    CityControlStats st;
+    city_control_stats(city_control_of(w), &st);
+    *out = (RunOut){.a1 = as.value, .failsafe = as.failsafe, .commands = st.commands, .failsafes = st.failsafe_events};
+    city_scenario_destroy(sc);
+}
+
+/* group/first/sum give what loops of read() give, and a1 accumulates them so that a wrong answer shows. */
+static const char *const GROUP_CTL =
+    "local ids = {'g1', 'g2/count', 'g3'}\n"
+    "local g, h = group(ids), group('g3  g1/count')\n"
+    "local function ref_first(list, above)\n"
+    "  for i, id in ipairs(list) do local v, _, q = read(id)\n"
+    "    if v and q ~= 'bad' and v > above then return i, v end end\n"
+    "end\n"
+    "local function ref_sum(list)\n"
+    "  local s, n = 0, 0\n"
+    "  for _, id in ipairs(list) do local v, _, q = read(id); if v and q ~= 'bad' then s, n = s + v, n + 1 end end\n"
+    "  return s, n\n"
+    "end\n"
+    "local acc, uncertain = 0, 0\n"
+    "function step()\n"
+    "  local i, v = first(g); local ri, rv = ref_first(ids, 0); assert(i == ri and v == rv)\n"
+    "  local j, w = first(h, 1); local rj, rw = ref_first({'g3', 'g1'}, 1); assert(j == rj and w == rw)\n"
+    "  local s, n = sum(g); local rs, rn = ref_sum(ids); assert(s == rs and n == rn)\n"
+    "  if select(3, read('g1')) == 'uncertain' then uncertain = uncertain + 1 end\n"
+    "  acc = acc + (i or 0) * 1000 + (j or 0) * 100 + s + n\n"
+    "  command('a1', acc + uncertain * 1e5)\n"
+    "end\n";
+
+static void test_sensor_groups(void **state)
+{
+    (void)state;
+    RunOut a;
+    run_group(GROUP_CTL, &a);
+    assert_false(a.failsafe);
+    assert_int_equal(a.commands, 30); /* steps at 0 .. 29 s */
+    /* The step at t sees the readings measured at t (manual sensors, no latency; none at 0 s). With
+     * g1(t) = min(t, 5) unless t % 4 == 0 (then 0) and g3(t) = t % 3: first(g) is 1 when g1 > 0, else 3
+     * when g3 > 0; first(h, 1) is 1 when g3 > 1, else 2 when g1 > 1; sum(g) = g1 + g3 over 2 readings. */
+    double acc = 0;
+    int uncertain = 0;
+    for (int t = 1; t < 30; t++) {
+        const double g1 = t % 4 == 0 ? 0 : (t > 5 ? 5 : t), g3 = t % 3;
+        const int i = g1 > 0 ? 1 : g3 > 0 ? 3 : 0, j = g3 > 1 ? 1 : g1 > 1 ? 2 : 0;
+        acc += i * 1000 + j * 100 + g1 + g3 + 2;
+        uncertain += t % 4 != 0 && t > 5;
+    }
+    assert_true(uncertain > 0);
+    assert_true(a.a1 == acc + uncertain * 1e5);
+}
+
+/* Misuse stops the controller (fail-safe) or refuses the attach. */
+static void test_sensor_group_misuse(void **state)
+{
+    (void)state;
+    RunOut a;
+    run_group("function step() command('a1', 1); if now() >= 3 then group({'g1'}) end end\n", &a); /* too late */
+    assert_true(a.failsafe);
+    assert_true(a.a1 == -1.0);
+    assert_int_equal(a.commands, 4);
+    run_group("function step() command('a1', 1); if now() >= 2 then first(7) end end\n", &a); /* no such group */
+    assert_true(a.failsafe);
+    assert_int_equal(a.commands, 3);
+    run_group("local g = group{'g1'}\nfunction step() command('a1', 1); sum(g + 1) end\n", &a);
+    assert_true(a.failsafe);
+    assert_int_equal(a.commands, 1);
+    const char *dir = city_test_scratch("control_group");
+    char path[4200], text[2048];
+    snprintf(path, sizeof path, "%s/group.lua", dir);
+    snprintf(text, sizeof text, GROUP_LUA);
+    assert_true(city_test_write_file(path, text));
+    snprintf(path, sizeof path, "%s/ctl.lua", dir);
+    const char *bad[] = {"group{'g1', 'nope'}\n", "group{'g1', 5}\n", "group(5)\n"};
+    for (int k = 0; k < 3; k++) {
+        assert_true(city_test_write_file(path, bad[k]));
+        snprintf(path, sizeof path, "%s/group.lua", dir);
+        CityScenarioOptions o = {.path = path, .seed = 1, .until_s = -1};
+        CityScenario *sc = NULL;
+        CityError err = {0};
+        assert_int_not_equal(city_scenario_load(&o, &sc, &err), CITY_OK);
+        assert_non_null(strstr(err.msg, k == 0 ? "group: sensor 'nope' is not among" : "group"));
+        snprintf(path, sizeof path, "%s/ctl.lua", dir);
+    }
+}
+
 /* Feeder power 100 + 80 sin(2 pi t / 60) kW, read every 2 s; a battery of +-50 kW shaving above 150 kW
  * and filling below 60 kW, by the Lua controller or its C twin. */
 static const char *const SHAVE_LUA =
@@ -443,6 +564,8 @@ int main(void)
         cmocka_unit_test(test_failsafe_on_budget),
         cmocka_unit_test(test_failsafe_on_memory),
         cmocka_unit_test(test_failsafe_on_stale_inputs),
+        cmocka_unit_test(test_sensor_groups),
+        cmocka_unit_test(test_sensor_group_misuse),
         cmocka_unit_test(test_c_controller_twin_of_lua),
         cmocka_unit_test(test_peak_shaving_scenario),
         cmocka_unit_test(test_signal_held_then_failsafe_plan),

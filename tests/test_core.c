@@ -354,6 +354,56 @@ static void test_wall_account(void **state)
     assert_true(hashes[0] == hashes[1]);
 }
 
+/* Sampled, the account times one tick in 16 after the first 64 and counts
+ * each 16 times: within 10 % of the exact account over 100,000 ticks, also
+ * for a subsystem that runs every 16 ticks (a sample every 16th tick would
+ * time it always or never), with a tenth of the clock reads, the hash
+ * untouched. Counts that are not a power of two are refused. */
+static void test_wall_account_sampled(void **state)
+{
+    (void)state;
+    Trace trace = {{0}};
+    Probe fast = {"fast", &trace, 0}, slow = {"slow", &trace, 0}, sixteen = {"sixteen", &trace, 0};
+    const int64_t ticks = 100000;
+    uint64_t clock = 0, exact[4] = {0}, hashes[2];
+    for (int on = 0; on < 2; on++) {
+        CityWorld *w = new_world(3);
+        CitySubsystemDef d_fast = {"fast", CITY_PHASE_PHYSICS, 1, 0, probe_step, NULL, NULL, NULL, NULL, NULL};
+        CitySubsystemDef d_slow = {"slow", CITY_PHASE_REPORT, 4, 0, probe_step, NULL, NULL, NULL, NULL, NULL};
+        CitySubsystemDef d_16 = {"sixteen", CITY_PHASE_SENSE, 16, 0, probe_step, NULL, NULL, NULL, NULL, NULL};
+        assert_int_equal(city_world_add_subsystem(w, &d_fast, &fast), CITY_OK);
+        assert_int_equal(city_world_add_subsystem(w, &d_slow, &slow), CITY_OK);
+        assert_int_equal(city_world_add_subsystem(w, &d_16, &sixteen), CITY_OK);
+        city_world_set_wall_clock(w, fake_clock, &clock);
+        assert_int_equal(city_world_set_wall_sampling(w, 3), CITY_ERR_INVALID);
+        assert_int_equal(city_world_set_wall_sampling(w, 0), CITY_ERR_INVALID);
+        assert_int_equal(city_world_set_wall_sampling(w, on ? 16 : 1), CITY_OK);
+        clock = 0;
+        trace.log[0] = '\0';
+        assert_int_equal(city_world_run_until(w, ticks), CITY_OK);
+        hashes[on] = city_world_hash(w);
+        CityWallShare shares[4];
+        assert_int_equal(city_world_wall_shares(w, shares, 4), 4);
+        if (!on) { /* every tick: 10 ns a span, exact */
+            assert_int_equal(shares[0].ns, 10 * ticks);
+            assert_int_equal(shares[1].ns, 10 * ticks / 4);
+            assert_int_equal(shares[2].ns, 10 * ticks / 16);
+            assert_int_equal(shares[3].ns, 10 * ticks);
+            assert_int_equal(clock / 10, ticks * 2 + ticks + ticks / 4 + ticks / 16);
+            for (int i = 0; i < 4; i++)
+                exact[i] = shares[i].ns;
+        } else {
+            for (int i = 0; i < 4; i++)
+                if (fabs((double)shares[i].ns - (double)exact[i]) > 0.1 * (double)exact[i])
+                    fail_msg("sampled share of %s: %llu ns, exact %llu ns", shares[i].name,
+                             (unsigned long long)shares[i].ns, (unsigned long long)exact[i]);
+            assert_true(clock / 10 < (ticks * 2 + ticks + ticks / 4 + ticks / 16) / 10);
+        }
+        city_world_destroy(w);
+    }
+    assert_true(hashes[0] == hashes[1]);
+}
+
 /* --- KPIs, checks, tables --- */
 
 static void test_reports(void **state)
@@ -490,6 +540,7 @@ int main(void)
         cmocka_unit_test(test_rng_normal_zig),
         cmocka_unit_test(test_state_hash),
         cmocka_unit_test(test_wall_account),
+        cmocka_unit_test(test_wall_account_sampled),
         cmocka_unit_test(test_reports),
         cmocka_unit_test(test_finish_once),
         cmocka_unit_test(test_list_words),

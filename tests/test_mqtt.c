@@ -537,6 +537,52 @@ static void test_missed_periods(void **state)
     city_test_run_free(&r);
 }
 
+/* Sensor groups (group, first, sum) answer the same in the agent, whose slots are made as readings
+ * arrive, as in-process: the same commands, which depend on every answer. */
+static void test_identity_groups(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("mqtt_groups");
+    const char *path = write_scenario(
+        dir,
+        "city.config{ dt_ms = 1000, until_s = 120, name = 'groups' }\n"
+        "city.param('controller', '')\n"
+        "city.sensor.add{ name = 'g1', kind = 'manual', quantity = 'count', period_s = 1 }\n"
+        "city.sensor.add{ name = 'g3', kind = 'manual', quantity = 'count', period_s = 2 }\n"
+        "city.every(1, function() local t = city.time()\n"
+        "  city.sensor.feed('g1', 'count', t % 5); city.sensor.feed('g3', 'count', t % 7) end, 0)\n"
+        "city.control.actuator{ name = 'b2', kind = 'generic', min = 0, max = 1e6 }\n"
+        "city.control.attach{ file = 'controllers/grp.lua', name = 'grp', sensors = { 'g1', 'g3' }, "
+        "actuators = { 'b2' }, period = 1 }\n",
+        "grp",
+        "local g = group('g3 g1/count')\n"
+        "function step()\n"
+        "  local i, v = first(g, 2); local s, n = sum(g)\n"
+        "  if n > 0 then command('b2', (i or 0) * 1000 + (v or 0) * 100 + s * 10 + n) end\n"
+        "end\n");
+    pid_t local = start_run(dir, path, "inproc", 0, NULL);
+    assert_int_equal(wait_child(local, PROC_TIMEOUT_S), 0);
+    const int port = free_port();
+    pid_t broker = start_broker(dir, port);
+    char file[1200];
+    snprintf(file, sizeof file, "%s/controllers/grp.lua", dir);
+    static const char *const more[] = {"--name", "grp", "--sensor", "g1", "--sensor", "g3", NULL};
+    pid_t agent = start_lockstep_agent(dir, port, file, more);
+    pid_t run = start_run(dir, path, "bridged", port, NULL);
+    assert_int_equal(wait_child(run, PROC_TIMEOUT_S), 0);
+    stop(agent, SIGTERM);
+    stop(broker, SIGTERM);
+    /* steps at 1 .. 119 s have readings (none at 0 s) */
+    assert_int_equal(assert_same_runs(dir, "inproc", "bridged"), 119);
+    char *cmds = read_in(dir, "inproc/commands.csv");
+    /* a manual count adds up what was fed in its interval: g3 (every 2 s) reads 1 + 2 = 3 at 2 s and
+     * 3 + 4 = 7 at 4 s, g1 (every 1 s) t % 5. At 4 s g3 = 7 > 2 comes first: 1 * 1000 + 7 * 100 +
+     * (7 + 4) * 10 + 2 readings; at 5 s g3 is still 7 and g1 0: 1000 + 700 + 70 + 2. */
+    assert_non_null(strstr(cmds, "\n4.000,4000,grp,b2,1812,ack\n"));
+    assert_non_null(strstr(cmds, "\n5.000,5000,grp,b2,1772,ack\n"));
+    free(cmds);
+}
+
 /* A controller that raises in the agent is stopped by the run as in-process: the same commands, the
  * same fail-safe count. */
 static void test_remote_failure(void **state)
@@ -949,6 +995,7 @@ int main(void)
         cmocka_unit_test_teardown(test_rejections, kill_children),
         cmocka_unit_test_teardown(test_missed_periods, kill_children),
         cmocka_unit_test_teardown(test_remote_failure, kill_children),
+        cmocka_unit_test_teardown(test_identity_groups, kill_children),
         cmocka_unit_test_teardown(test_tls_and_password, kill_children),
         cmocka_unit_test_teardown(test_field_mode, kill_children),
         cmocka_unit_test_teardown(test_agent_bad_input, kill_children),

@@ -17,30 +17,19 @@ end
 
 local signal = param('signal')
 local slot, yellow = param('slot') or 5, param('yellow') or 3
-local phases = {} -- { index =, ins = {...}, outs = {...} }
+local phases = {} -- { index =, ins = group, outs = group }
 for i, p in ipairs(words(param('phases'))) do
-  phases[i] = { index = tonumber(p), ins = words(param('in_' .. p)), outs = words(param('out_' .. p)) }
+  local ins, outs = words(param('in_' .. p)), words(param('out_' .. p))
+  while #outs > #ins do outs[#outs] = nil end -- an outgoing queue counts only paired with an incoming one
+  phases[i] = { index = tonumber(p), ins = group(ins), outs = group(outs) }
 end
 local cur = 1     -- position of the green being served
 local decide_at = 0
 
-local seen = {} -- queues read at this decision, by detector
-
-local function queue(name)
-  local x = seen[name]
-  if x then return x end
-  local v, _, q = read(name)
-  x = (v and q ~= 'bad') and v or 0
-  seen[name] = x
-  return x
-end
-
+-- The sum of incoming minus outgoing queues (readings flagged bad count as
+-- empty), each group read in one call.
 local function pressure(ph)
-  local sum = 0
-  for k, name in ipairs(ph.ins) do
-    sum = sum + queue(name) - (ph.outs[k] and queue(ph.outs[k]) or 0)
-  end
-  return sum
+  return sum(ph.ins) - sum(ph.outs)
 end
 
 function init()
@@ -50,7 +39,6 @@ end
 function step()
   local t = now()
   if t < decide_at then return end
-  seen = {}
   local best, best_p = cur, pressure(phases[cur])
   for i, ph in ipairs(phases) do
     local p = pressure(ph)

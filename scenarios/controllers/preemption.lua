@@ -21,25 +21,21 @@ for _, p in ipairs(words(param('phases'))) do
     order[#order + 1] = d
   end
 end
-local n_order = #order
+local phase_at = {} -- the same by position in order
+for i, d in ipairs(order) do phase_at[i] = phase_of[d] end
+local dets = group(order) -- one call per period looks at them all
 local serving = nil  -- phase held for an emergency vehicle, or nil
 local clear_at = nil -- when the served approach last saw its vehicle, s
 local preemptions = 0
-local read, now = read, now -- locals: a call to either is then no look-up in the globals
+local first, now = first, now -- locals: a call to either is then no look-up in the globals
 
 function step()
-  -- the phase of the first detector (in param order) that sees an emergency
-  -- vehicle, or nil (a plain loop in step itself: it runs every second on
-  -- every light, so it is kept short; the clock is read only when needed)
-  local want = nil
-  for i = 1, n_order do
-    local d = order[i]
-    local v, _, q = read(d)
-    if v and v > 0 and q ~= 'bad' then
-      want = phase_of[d]
-      break
-    end
-  end
+  -- the phase of the first detector (in param order) whose last reading,
+  -- not flagged bad, sees an emergency vehicle (count > 0), or nil; it runs
+  -- every second on every light, so it is kept short: one API call, and the
+  -- clock is read only when needed
+  local i = first(dets)
+  local want = i and phase_at[i]
   if serving then
     local t = now()
     if want == serving then clear_at = t end

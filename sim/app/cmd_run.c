@@ -256,13 +256,13 @@ int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out,
 }
 
 int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out, double t0, double load_s,
-                      double loop_cpu_s)
+                      double loop_cpu_s, double loop_wall_s)
 {
     CityError err = {0};
     CityWorld *w = city_scenario_world(sc);
     /* the loop ends here: what follows (checks, the domains' end of run,
      * the outputs) is timed apart, as SUMO's UPS leaves out its own */
-    double loop_s = city_wall_now() - t0 - load_s;
+    double loop_s = loop_wall_s >= 0 ? loop_wall_s : city_wall_now() - t0 - load_s;
     CityStatus st = o->net_path ? city_net_checks_report(w) : CITY_OK;
     if (st == CITY_OK)
         st = city_scenario_finish(sc);
@@ -368,7 +368,9 @@ static int run_parsed(CityCliOptions *o)
         goto failed;
     if (frames_step(frames, sc, &err) != 0)
         goto fail;
-    const double cpu0 = city_cpu_now();
+    /* the loop's own time: the output folder made after loading is not in
+     * it (SUMO opens its outputs before its Duration starts) */
+    const double cpu0 = city_cpu_now(), wall0 = city_wall_now();
     while (city_world_tick(w) < end_tick && !city_world_stopped(w)) {
         if (shot_tick >= 0 && city_world_tick(w) == shot_tick && take_screenshot(sc, o, &err) != 0)
             goto fail;
@@ -391,7 +393,7 @@ static int run_parsed(CityCliOptions *o)
             }
         }
     }
-    const double loop_cpu_s = city_cpu_now() - cpu0;
+    const double loop_cpu_s = city_cpu_now() - cpu0, loop_wall_s = city_wall_now() - wall0;
     if (show)
         progress(t0, w, end_tick, true);
     if (save_tick >= city_world_tick(w)) {
@@ -407,7 +409,7 @@ static int run_parsed(CityCliOptions *o)
     /* a screenshot asked for at (or after) the end */
     if (shot_tick >= city_world_tick(w) && take_screenshot(sc, o, &err) != 0)
         goto fail;
-    rc = city_run_conclude(sc, o, out, t0, load_s, loop_cpu_s);
+    rc = city_run_conclude(sc, o, out, t0, load_s, loop_cpu_s, loop_wall_s);
     city_run_frames_end(frames);
     city_scenario_destroy(sc);
     city_replay_free(replay);

@@ -37,7 +37,7 @@ int city_cmd_view(int argc, char **argv)
         rc = city_view_run(sc, &vo);
     city_run_frames_end(frames);
     if (rc == 0)
-        rc = city_run_conclude(sc, &o, out, t0, load_s, -1.0);
+        rc = city_run_conclude(sc, &o, out, t0, load_s, -1.0, -1.0);
     else
         city_run_abort(out, city_scenario_world(sc));
     city_scenario_destroy(sc);

@@ -68,9 +68,10 @@ int city_cmd_view(int argc, char **argv);
  * takes a pending screenshot, commits the outputs and prints the summary.
  * Returns the exit code (0, 1 a check failed, 2 error). Frees nothing. */
 int city_run_begin(const CityCliOptions *o, CityScenario **sc, CityOutput **out, CityReplay **replay, double *load_s);
-/* loop_cpu_s: process CPU seconds of the simulation loop (< 0: not measured). */
+/* loop_cpu_s: process CPU seconds of the simulation loop (< 0: not measured);
+ * loop_wall_s: its wall seconds (< 0: the time since loading ended). */
 int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out, double t0, double load_s,
-                      double loop_cpu_s);
+                      double loop_cpu_s, double loop_wall_s);
 /* Process CPU time (s): what a busy machine does not add to, unlike wall time. */
 double city_cpu_now(void);
 struct CityViewFrames; /* city_view.h (absent without the viewer) */

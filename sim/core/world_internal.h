@@ -61,6 +61,8 @@ struct CityWorld {
     CitySubsystem *subsystems; /* in registration order */
     bool finished;             /* city_world_finish ran */
     size_t n_subsystems, cap_subsystems;
+    uint32_t *by_phase;                          /* subsystem indices by phase, registration order within one */
+    uint32_t phase_first[CITY_PHASE_COUNT + 1];  /* phase p's are by_phase[phase_first[p] .. phase_first[p+1]) */
 
     CityTimedEvent *events; /* binary min-heap on (tick, seq) */
     size_t n_events, cap_events;
@@ -93,6 +95,7 @@ struct CityWorld {
 
     CityWallClock wall_clock; /* per-subsystem wall-time accounting when set (app-supplied clock) */
     void *wall_user;
+    uint32_t wall_one_in;    /* the account times one tick in this many (a power of two; 0 or 1: every tick) */
     uint64_t events_wall_ns; /* wall time in timed events (scenario callbacks, checks, series) */
 };
 

@@ -303,7 +303,8 @@ static int d_tostring(lua_State *L)
 
 static const luaL_Reg device_fns[] = {
     {"now", d_now},     {"every", d_every}, {"after", d_after},   {"read", NULL}, {"subscribe", d_subscribe},
-    {"command", d_command}, {"param", d_param}, {"log", d_log},     {"random", d_random}, {NULL, NULL}};
+    {"command", d_command}, {"param", d_param}, {"log", d_log},     {"random", d_random},
+    {"group", controller_api_group}, {"first", controller_api_first}, {"sum", controller_api_sum}, {NULL, NULL}};
 
 static void open_sandbox(lua_State *L, CityController *c)
 {
@@ -592,6 +593,7 @@ void city_controller_free(CityController *c)
     free_list(c->pvals, c->n_params);
     free_list(c->sensors, c->n_sensors);
     free(c->subs);
+    controller_groups_free(c);
     free(c->timers);
     free(c->slots);
     free(c->rkeys);
@@ -663,6 +665,7 @@ static bool open_lua(CityController *c, const CityControllerSpec *spec, CityErro
                               lua_isstring(c->L, -1) ? lua_tostring(c->L, -1) : "does not load"),
                false;
     c->instr_used = 0;
+    c->started = true;
     c->n_init_timers = c->n_timers;
     c->n_init_subs = c->n_subs;
     return true;

@@ -51,6 +51,18 @@ typedef struct Sub {
     int ref;
 } Sub;
 
+/* A member of a sensor group (lua_control_group.c). */
+typedef struct GroupMember {
+    int32_t slot; /* its slot, -1 while the controller has none for it (the agent makes them late) */
+    char *id;     /* as given, to find that slot later */
+} GroupMember;
+
+/* A sensor group: members [first, first + n) of the controller's list. */
+typedef struct Group {
+    int32_t first, n;
+    int32_t n_slots_seen; /* the controller's slot count when its members were last looked up */
+} Group;
+
 struct CityController {
     /* What every tick touches first, together (100 controllers are cold in
      * the cache between two of their periods). */
@@ -70,6 +82,11 @@ struct CityController {
     int32_t n_timers, cap_timers;
     Sub *subs;
     int32_t n_subs, cap_subs;
+    Group *groups;
+    int32_t n_groups, cap_groups;
+    GroupMember *gmembers;
+    int32_t n_gmembers, cap_gmembers;
+    bool started; /* the file and init() have run: no more groups */
     uint64_t activations;
     size_t mem_used, mem_limit;
     CityRng rng;
@@ -104,6 +121,13 @@ bool controller_reads(const CityController *c, const char *id);
 
 /* Hands a reading of slot s over (stored, then subscribers or on_reading); false as controller_remote_keep. */
 bool controller_deliver(CityController *c, Slot *s, const CityReading *r);
+
+/* lua_control_group.c: the device API's group(ids), first(g, above) and
+ * sum(g) (scenarios/DEVICE_API.md); frees a controller's groups. */
+int controller_api_group(lua_State *L);
+int controller_api_first(lua_State *L);
+int controller_api_sum(lua_State *L);
+void controller_groups_free(CityController *c);
 
 /* lua_control_state.c: checkpoints of a controller (host fields, then a Lua
  * controller's globals and upvalues), for the "controllers" subsystem's

@@ -407,6 +407,9 @@ void road_demand_save(const RoadDemand *d, CityStateWriter *out)
         city_state_put_i64(out, d->defs[i].emitted);
     city_state_put_array(out, d->heap, (size_t)d->n_heap, sizeof *d->heap);
     city_state_put_i64(out, d->emitted);
+    for (int32_t i = 0; i < d->n_defs; i++) /* each OD slice: its pairs' trips still to leave */
+        if (d->defs[i].kind == DEF_OD)
+            city_state_put_array(out, d->defs[i].od_left, (size_t)d->defs[i].n_pairs, sizeof *d->defs[i].od_left);
 }
 
 bool road_demand_load(RoadDemand *d, CityStateReader *in)
@@ -436,5 +439,29 @@ bool road_demand_load(RoadDemand *d, CityStateReader *in)
     d->heap = heap;
     d->n_heap = d->cap_heap = (int32_t)n;
     d->emitted = city_state_get_i64(in);
+    for (int32_t i = 0; i < d->n_defs && !in->bad; i++)
+        if (d->defs[i].kind == DEF_OD)
+            city_state_get_array(in, d->defs[i].od_left, (size_t)d->defs[i].n_pairs, sizeof *d->defs[i].od_left,
+                                 "OD trips to leave");
     return !in->bad;
+}
+
+bool road_demand_check(const RoadDemand *d, CityStateReader *in)
+{
+    for (int32_t k = 0; k < d->n_defs; k++) {
+        const DemandDef *def = &d->defs[k];
+        for (int32_t i = 0; def->kind == DEF_OD && i < def->n_pairs; i++) /* a pair's draw: n rounded down or up */
+            if (def->od_left[i] < 0 || (double)def->od_left[i] > ceil(def->od_trips[i]))
+                return city_state_fail(in,
+                                       "road: OD matrix '%s' pair %d has %lld trips to leave of %.3f in the "
+                                       "checkpoint; the checkpoint is damaged",
+                                       def->id, (int)i + 1, (long long)def->od_left[i], def->od_trips[i]);
+    }
+    for (int32_t i = 0; i < d->n_heap; i++) /* a pair's next trip is one of those left */
+        if (d->heap[i].pair >= 0 && d->defs[d->heap[i].def].od_left[d->heap[i].pair] < 1)
+            return city_state_fail(in,
+                                   "road: OD matrix '%s' pair %d has a trip queued but none to leave in the "
+                                   "checkpoint; the checkpoint is damaged",
+                                   d->defs[d->heap[i].def].id, (int)d->heap[i].pair + 1);
+    return true;
 }

@@ -51,5 +51,9 @@ void road_demand_hash(const RoadDemand *demand, CityHash *hash);
 /* Checkpoints: what each definition emitted and the departures to come. */
 void road_demand_save(const RoadDemand *demand, CityStateWriter *out);
 bool road_demand_load(RoadDemand *demand, CityStateReader *in);
+/* After a load: each OD pair's trips still to leave lie between 0 and its
+ * trips rounded up, and every pair with a trip queued has
+ * one left; false (the reader failed with the pair) otherwise. */
+bool road_demand_check(const RoadDemand *demand, CityStateReader *in);
 
 #endif

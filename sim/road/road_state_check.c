@@ -154,5 +154,5 @@ static bool check_pending(const CityRoad *road, CityStateReader *in)
 bool road_state_check(CityRoad *road, CityStateReader *in)
 {
     return !in->bad && check_pool(road, in) && check_lanes(road, in) && check_lists(road, in) &&
-           check_pending(road, in);
+           check_pending(road, in) && road_demand_check(road->demand, in);
 }

@@ -138,6 +138,11 @@ typedef struct CityWallShare {
 /* Turns per-subsystem wall-time accounting on (clock non-NULL) or off; callable
  * any time. The times never enter outputs, checkpoints or the state hash. */
 void city_world_set_wall_clock(CityWorld *world, CityWallClock clock, void *user);
+/* Makes the account time one tick in `one_in` (a power of two; 1, the
+ * default: every tick), after the first 64, each counted one_in times: an
+ * unbiased estimate for a fraction of the clock reads. CITY_ERR_INVALID
+ * for another count. */
+CityStatus city_world_set_wall_sampling(CityWorld *world, uint32_t one_in);
 /* The wall-time account: every subsystem's steps in registration order, then
  * "events" (timed events: scenario callbacks, checks, series). Writes at most
  * `cap` entries into `out` (may be NULL when cap is 0); returns how many exist. */
