@@ -239,21 +239,21 @@ static void test_refuses_other_version_and_damage(void **state)
     assert_non_null(strstr(r.err, "restores only in the version that wrote it"));
     city_test_run_free(&r);
     ver[0] = '0';
-    /* format 1 (before the OD pairs' trips to leave were saved), this version */
+    /* format 2 (before the per-lane halting counts were dropped), this version */
     uint32_t format;
     memcpy(&format, data + 8 + 16, 4);
-    assert_int_equal(format, 2);
-    format = 1;
+    assert_int_equal(format, 3);
+    format = 2;
     memcpy(data + 8 + 16, &format, 4);
     f = fopen(bad, "wb");
     assert_int_equal(fwrite(data, 1, len, f), len);
     fclose(f);
     r = city_test_run(other, 60);
     assert_int_equal(r.exit_code, 2);
-    assert_non_null(strstr(r.err, "(format 1); this is citylab"));
-    assert_non_null(strstr(r.err, "(format 2): a checkpoint restores only in the version that wrote it"));
+    assert_non_null(strstr(r.err, "(format 2); this is citylab"));
+    assert_non_null(strstr(r.err, "(format 3): a checkpoint restores only in the version that wrote it"));
     city_test_run_free(&r);
-    format = 2;
+    format = 3;
     memcpy(data + 8 + 16, &format, 4);
     data[len / 2] ^= 0x5a; /* one damaged byte in the middle */
     f = fopen(bad, "wb");
@@ -404,6 +404,89 @@ static void test_fork_reseeds_controllers(void **state)
     city_test_run_free(&rb);
 }
 
+/* Field k (1-based) of a CSV row. */
+static const char *csv_field(const char *row, int k)
+{
+    for (; k > 1 && row; k--)
+        row = strchr(row, ',') ? strchr(row, ',') + 1 : NULL;
+    if (!row)
+        fail_msg("a short row in readings.csv");
+    return row;
+}
+
+/* One column (1-based) of the rows of a run folder's readings.csv measured
+ * after from_s, joined by ';' (a new string). */
+static char *readings_column(const char *dir, int col, double from_s)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/readings.csv", dir);
+    char *text = city_test_read_file(path, NULL);
+    if (!text)
+        fail_msg("no readings in %s", dir);
+    char *out = calloc(strlen(text) + 1, 1), *o = out;
+    assert_non_null(out);
+    for (const char *row = strchr(text, '\n'); row && row[1]; row = strchr(row + 1, '\n')) {
+        if (strtod(csv_field(row + 1, 5), NULL) <= from_s) /* measured_s */
+            continue;
+        const char *f = csv_field(row + 1, col);
+        size_t n = strcspn(f, ",\n");
+        memcpy(o, f, n);
+        o += n;
+        *o++ = ';';
+    }
+    free(text);
+    return out;
+}
+
+/* A fork reseeds every sensor channel's stream: forks of one checkpoint
+ * with other seeds read other noise on the same truth (a weather sensor:
+ * the temperature profile draws nothing), the same seed twice reads the
+ * same. Before, every fork drew its parent's noise. */
+static void test_fork_reseeds_sensors(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("ckpt_fork_sensor");
+    char path[4300], st[4300], run[4][4300];
+    snprintf(path, sizeof path, "%s/noisy.lua", dir);
+    assert_true(city_test_write_file(path, "city.config{ dt_ms = 1000, until_s = 600, name = 'noisy' }\n"
+                                           "city.env.background{ pm25 = 15 }\n"
+                                           "city.sensor.add{ name = 'thermo', kind = 'weather', "
+                                           "quantity = 'temperature', period_s = 10, noise_sd = 0.5 }\n"));
+    snprintf(st, sizeof st, "%s/noisy.state", dir);
+    static const char *const names[] = {"parent", "a7", "b7", "c8"};
+    for (int i = 0; i < 4; i++)
+        snprintf(run[i], sizeof run[i], "%s/%s", dir, names[i]);
+    const char *parent[] = {"run", path, "--save-state", st, "--at", "300", "--out", run[0], "--quiet", NULL};
+    CityTestRun r = city_test_run(parent, 120);
+    assert_int_equal(r.exit_code, 0);
+    city_test_run_free(&r);
+    static const char *const seeds[] = {NULL, "7", "7", "8"};
+    for (int i = 1; i < 4; i++) {
+        const char *fork[] = {"run", "--restore", st, "--seed", seeds[i], "--out", run[i], "--quiet", NULL};
+        r = city_test_run(fork, 120);
+        assert_int_equal(r.exit_code, 0);
+        city_test_run_free(&r);
+    }
+    char *value[4], *truth[4];
+    for (int i = 0; i < 4; i++) {
+        value[i] = readings_column(run[i], 3, 300.0);
+        truth[i] = readings_column(run[i], 8, 300.0);
+    }
+    print_message("value %.60s\ntruth %.60s\n", value[0], truth[0]);
+    assert_true(strlen(value[0]) > 60); /* 30 readings after the fork */
+    for (int i = 1; i < 4; i++)
+        assert_string_equal(truth[i], truth[0]);
+    assert_string_equal(value[1], value[2]);
+    if (!strcmp(value[1], value[3]))
+        fail_msg("forks with seeds 7 and 8 read the same noise: the sensor streams were not reseeded");
+    if (!strcmp(value[1], value[0]))
+        fail_msg("the fork reads its parent's noise: the sensor streams were not reseeded");
+    for (int i = 0; i < 4; i++) {
+        free(value[i]);
+        free(truth[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -419,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_refuses_hostile_controller_state),
         cmocka_unit_test(test_forks),
         cmocka_unit_test(test_fork_reseeds_controllers),
+        cmocka_unit_test(test_fork_reseeds_sensors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

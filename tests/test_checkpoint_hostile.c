@@ -171,7 +171,7 @@ static int32_t get_i32(const Ckpt *c, size_t at)
 typedef struct RoadAt {
     size_t gen;      /* the generations' data */
     uint32_t used;   /* vehicle slots */
-    size_t field[6]; /* data of: lane, vtype, route, route_pos, conn, occ_link */
+    size_t field[7]; /* data of: lane, vtype, route, route_pos, conn, via_pos, occ_link */
     size_t lanes;    /* the first lane queue (an array) */
 } RoadAt;
 
@@ -185,11 +185,11 @@ static RoadAt road_at(const Ckpt *c)
     uint64_t n, size;
     r.gen = array_at(c, at + 4, &n, &size);
     assert_int_equal(n, used);
-    at = skip_array(c, at + 4);                    /* generations */
-    at = skip_array(c, at) + 4;                    /* free list, live count */
-    static const int want[] = {0, 5, 6, 7, 8, 10}; /* positions in ROAD_VEH_FIELDS (road_state.c) */
+    at = skip_array(c, at + 4);                       /* generations */
+    at = skip_array(c, at) + 4;                       /* free list, live count */
+    static const int want[] = {0, 5, 6, 7, 8, 9, 10}; /* positions in ROAD_VEH_FIELDS (road_state.c) */
     for (int k = 0, w = 0; k < 30; k++) {
-        if (w < 6 && k == want[w])
+        if (w < 7 && k == want[w])
             r.field[w++] = array_at(c, at, &n, &size);
         at = skip_array(c, at);
     }
@@ -237,7 +237,7 @@ static void test_refuses_vehicle_indices(void **state)
         {2, 1 << 24, "route out of range"},
         {3, 999, "position on its route out of range"},
         {4, 1 << 22, "planned connection out of range"},
-        {5, 1 << 22, "junction link out of range"},
+        {6, 1 << 22, "junction link out of range"},
     };
     Ckpt real = take();
     RoadAt r = road_at(&real);
@@ -249,6 +249,39 @@ static void test_refuses_vehicle_indices(void **state)
         expect_refused(&c, cases[k].what);
         free(c.data);
     }
+    free(real.data);
+}
+
+/* Indices each in range that do not fit together: a vehicle on a lane of
+ * another edge than its route position's, or placed inside a junction on a
+ * lane that is not its connection's. */
+static void test_refuses_vehicle_off_route(void **state)
+{
+    (void)state;
+    Ckpt real = take();
+    RoadAt r = road_at(&real);
+    uint32_t v = UINT32_MAX;
+    for (uint32_t i = 0; i < r.used && v == UINT32_MAX; i++) { /* a live vehicle on a normal lane, a turn planned */
+        uint32_t g;
+        memcpy(&g, real.data + r.gen + 4 * i, 4);
+        if ((g & 1u) && (int8_t)real.data[r.field[5] + i] < 0 && get_i32(&real, r.field[4] + 4 * i) >= 0)
+            v = i;
+    }
+    assert_true(v != UINT32_MAX);
+    Ckpt c = {malloc(real.len), real.len};
+    /* the other edge of its two-edge route (flows A1B1 -> B1C1, B0B1 -> B1B2) */
+    memcpy(c.data, real.data, real.len);
+    put_i32(&c, r.field[3] + 4 * v, get_i32(&real, r.field[3] + 4 * v) == 0 ? 1 : 0);
+    expect_refused(&c, "not on edge");
+    /* another lane (one lane an edge: another edge's), the queues left as they are */
+    memcpy(c.data, real.data, real.len);
+    put_i32(&c, r.field[0] + 4 * v, get_i32(&real, r.field[0] + 4 * v) == 0 ? 1 : 0);
+    expect_refused(&c, "not on edge");
+    /* inside the junction of its planned turn, on its normal lane */
+    memcpy(c.data, real.data, real.len);
+    c.data[r.field[5] + v] = 0;
+    expect_refused(&c, "inside a junction, not on its connection from edge");
+    free(c.data);
     free(real.data);
 }
 
@@ -531,11 +564,12 @@ static void test_closure_must_be_whole_function(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_real_checkpoint_restores), cmocka_unit_test(test_refuses_vehicle_indices),
-        cmocka_unit_test(test_refuses_lane_queue),       cmocka_unit_test(test_refuses_vehicle_count),
-        cmocka_unit_test(test_partial_people_free),      cmocka_unit_test(test_refuses_person_indices),
-        cmocka_unit_test(test_refuses_grid_ids),         cmocka_unit_test(test_closure_must_be_whole_function),
-        cmocka_unit_test(test_refuses_light_state),      cmocka_unit_test(test_refuses_weather),
+        cmocka_unit_test(test_real_checkpoint_restores),  cmocka_unit_test(test_refuses_vehicle_indices),
+        cmocka_unit_test(test_refuses_lane_queue),        cmocka_unit_test(test_refuses_vehicle_count),
+        cmocka_unit_test(test_partial_people_free),       cmocka_unit_test(test_refuses_person_indices),
+        cmocka_unit_test(test_refuses_grid_ids),          cmocka_unit_test(test_closure_must_be_whole_function),
+        cmocka_unit_test(test_refuses_light_state),       cmocka_unit_test(test_refuses_weather),
+        cmocka_unit_test(test_refuses_vehicle_off_route),
     };
     if (chdir(CITY_SOURCE_DIR) != 0) /* the scenario names its controller from the repository's root */
         return 1;

@@ -5,293 +5,47 @@
  * controller and its C twin; a broker killed and restarted mid-run loses
  * no command; malformed payloads, unknown sensors, unknown actuators and
  * out-of-limits values are refused with counted reasons while the agent
- * keeps running. Also the payload formats themselves. No timing is
- * asserted: timeouts only bound a broken run. Without mosquitto these
- * tests FAIL (scripts/setup.sh installs it). */
+ * keeps running. No timing is asserted: timeouts only bound a broken
+ * run. Without mosquitto these tests FAIL (scripts/setup.sh installs it).
+ * The processes are run by support/mqtt_harness.c; the payload formats
+ * are tested on their own in test_mqtt_payload.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <math.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "city_mqtt.h"
 #include "city_net_msg.h"
+#include "mqtt_harness.h"
 #include "test_support.h"
-
-#define PROC_TIMEOUT_S 300.0 /* bounds a broken run only */
-#define SITE "lab"
-
-static const char *mosquitto_bin(void)
-{
-    static const char *const paths[] = {"/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto",
-                                        "/usr/local/bin/mosquitto", NULL};
-    for (int i = 0; paths[i]; i++)
-        if (access(paths[i], X_OK) == 0)
-            return paths[i];
-    return NULL;
-}
-
-/* A loopback port nobody listens on now. */
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
-static pid_t children[16]; /* started by this test: killed by the teardown if a check failed */
-static int n_children;
-
-/* Starts argv[0] with stdout and stderr into files. */
-static pid_t spawn(const char *const *argv, const char *out_path, const char *err_path)
-{
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid > 0 && n_children < 16)
-        children[n_children++] = pid;
-    if (pid == 0) {
-        int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(out, 1);
-        dup2(err, 2);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    return pid;
-}
-
-/* Forgets a child once reaped (its pid may be reused). */
-static void forget(pid_t pid)
-{
-    for (int i = 0; i < n_children; i++)
-        if (children[i] == pid)
-            children[i] = children[--n_children];
-}
-
-/* Waits for a child (killing it after the limit): its exit code, or 128+signal. */
-static int wait_child(pid_t pid, double limit_s)
-{
-    int status = 0;
-    for (double waited = 0; waited < limit_s; waited += 0.02) {
-        if (waitpid(pid, &status, WNOHANG) == pid) {
-            forget(pid);
-            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        }
-        struct timespec ts = {0, 20000000};
-        nanosleep(&ts, NULL);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-    forget(pid);
-    return -1;
-}
-
-static int kill_children(void **state)
-{
-    (void)state;
-    for (int i = 0; i < n_children; i++) /* not reaped yet: still ours */
-        if (kill(children[i], SIGKILL) == 0)
-            waitpid(children[i], NULL, 0);
-    n_children = 0;
-    return 0;
-}
-
-static pid_t start_broker(const char *dir, int port)
-{
-    const char *bin = mosquitto_bin();
-    assert_non_null(bin); /* mosquitto is missing: run scripts/setup.sh */
-    char conf[1024], text[256], out[1024], err[1024];
-    snprintf(conf, sizeof conf, "%s/mosquitto.conf", dir);
-    snprintf(text, sizeof text,
-             "listener %d 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n", port);
-    assert_true(city_test_write_file(conf, text));
-    snprintf(out, sizeof out, "%s/mosquitto.out", dir);
-    snprintf(err, sizeof err, "%s/mosquitto.err", dir);
-    const char *argv[] = {bin, "-c", conf, NULL};
-    pid_t pid = spawn(argv, out, err);
-    /* up when a client gets in */
-    for (int i = 0; i < 3000; i++) {
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        int ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
-        close(fd);
-        if (ok)
-            return pid;
-        struct timespec ts = {0, 10000000};
-        nanosleep(&ts, NULL);
-    }
-    fail_msg("mosquitto did not start on port %d (see %s)", port, err);
-    return -1;
-}
-
-static void stop(pid_t pid, int sig)
-{
-    kill(pid, sig);
-    wait_child(pid, PROC_TIMEOUT_S);
-}
-
-/* citylab-agent FILE --lockstep --quiet on SITE, then the arguments in more (NULL-terminated). */
-static pid_t start_lockstep_agent(const char *dir, int port, const char *file, const char *const *more)
-{
-    static char url[64], out[1024], err[1024];
-    snprintf(url, sizeof url, "mqtt://127.0.0.1:%d", port);
-    snprintf(out, sizeof out, "%s/agent.out", dir);
-    snprintf(err, sizeof err, "%s/agent.err", dir);
-    const char *argv[40] = {CITYLAB_AGENT_BIN, file, "--broker", url, "--site", SITE, "--lockstep", "--quiet"};
-    int n = 8;
-    for (int k = 0; more && more[k] && n < 39; k++)
-        argv[n++] = more[k];
-    argv[n] = NULL;
-    return spawn(argv, out, err);
-}
-
-/* The agent for peak_shave (file: .lua or .so) named ps on SITE. */
-static pid_t start_agent(const char *dir, int port, const char *file)
-{
-    static const char *const more[] = {"--name",        "ps",           "--sensor",    "feeder",       "--param",
-                                       "sensor=feeder", "--param",      "battery=bat", "--param",      "limit_kw=450",
-                                       "--param",       "floor_kw=300", "--param",     "power_kw=150", NULL};
-    return start_lockstep_agent(dir, port, file, more);
-}
-
-/* citylab run SCENARIO --out DIR/OUT [--bridge URL [--bridge-all]] [--param controller=FILE] in the background. */
-static pid_t start_run_with(const char *dir, const char *scenario, const char *out_name, int port,
-                            const char *controller, bool all)
-{
-    static char out_dir[1024], url[64], param[1200], out[1024], err[1024];
-    snprintf(out_dir, sizeof out_dir, "%s/%s", dir, out_name);
-    snprintf(url, sizeof url, "mqtt://127.0.0.1:%d", port);
-    snprintf(param, sizeof param, "controller=%s", controller ? controller : "controllers/peak_shave.lua");
-    snprintf(out, sizeof out, "%s/%s.out", dir, out_name);
-    snprintf(err, sizeof err, "%s/%s.err", dir, out_name);
-    const char *argv[] = {CITYLAB_BIN,
-                          "run",
-                          scenario,
-                          "--quiet",
-                          "--out",
-                          out_dir,
-                          "--param",
-                          param,
-                          port > 0 ? "--bridge" : NULL,
-                          url,
-                          all ? "--bridge-all" : "--quiet",
-                          "--bridge-timeout-ms",
-                          "60000",
-                          "--site",
-                          SITE,
-                          NULL};
-    return spawn(argv, out, err);
-}
-
-static pid_t start_run(const char *dir, const char *scenario, const char *out_name, int port, const char *controller)
-{
-    return start_run_with(dir, scenario, out_name, port, controller, true);
-}
-
-static char *read_in(const char *dir, const char *name)
-{
-    char path[1200];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    char *text = city_test_read_file(path, NULL);
-    if (!text)
-        fail_msg("cannot read %s", path);
-    return text;
-}
-
-/* The "kpi" object of a summary.json, as text. */
-static char *kpi_text(const char *dir, const char *run)
-{
-    char name[256];
-    snprintf(name, sizeof name, "%s/summary.json", run);
-    char *s = read_in(dir, name);
-    char *k = strstr(s, "\"kpi\"");
-    assert_non_null(k);
-    char *end = strchr(k, '}');
-    assert_non_null(end);
-    end[1] = '\0';
-    memmove(s, k, strlen(k) + 1);
-    return s;
-}
-
-/* A counter "<name> <n>" in text, or -1. */
-static long counter(const char *text, const char *name)
-{
-    char key[96];
-    snprintf(key, sizeof key, "%s ", name);
-    const char *p = strstr(text, key);
-    return p ? strtol(p + strlen(key), NULL, 10) : -1;
-}
-
-/* Asserts that runs a and b in dir have the same commands.csv and KPIs; returns the commands' rows. */
-static int assert_same_runs(const char *dir, const char *a, const char *b)
-{
-    char na[256], nb[256];
-    snprintf(na, sizeof na, "%s/commands.csv", a);
-    snprintf(nb, sizeof nb, "%s/commands.csv", b);
-    char *ca = read_in(dir, na), *cb = read_in(dir, nb);
-    assert_string_equal(ca, cb);
-    int rows = 0;
-    for (const char *p = ca; *p; p++)
-        rows += *p == '\n';
-    char *ka = kpi_text(dir, a), *kb = kpi_text(dir, b);
-    assert_string_equal(ka, kb);
-    free(ca);
-    free(cb);
-    free(ka);
-    free(kb);
-    return rows - 1;
-}
-
-/* A scratch folder holding the peak_shave scenario and both controllers (a scenario reads files beside it). */
-static const char *scenario_dir(const char *name, char *scenario, size_t len)
-{
-    const char *dir = city_test_scratch(name);
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd,
-             "mkdir -p %s/controllers && cp %s/scenarios/peak_shave.lua %s/ && cp %s/peak_shave.so "
-             "%s/scenarios/controllers/peak_shave.lua %s/controllers/",
-             dir, CITY_SOURCE_DIR, dir, CITY_CONTROLLERS_DIR, CITY_SOURCE_DIR, dir);
-    assert_int_equal(system(cmd), 0);
-    snprintf(scenario, len, "%s/peak_shave.lua", dir);
-    return dir;
-}
 
 static void identity(const char *name, const char *agent_file, const char *scenario_controller)
 {
     char scenario[1024];
-    const char *dir = scenario_dir(name, scenario, sizeof scenario);
-    pid_t local = start_run(dir, scenario, "inproc", 0, scenario_controller);
-    assert_int_equal(wait_child(local, PROC_TIMEOUT_S), 0);
-    const int port = free_port();
-    pid_t broker = start_broker(dir, port);
-    pid_t agent = start_agent(dir, port, agent_file);
-    pid_t run = start_run(dir, scenario, "bridged", port, scenario_controller);
-    assert_int_equal(wait_child(run, PROC_TIMEOUT_S), 0);
-    stop(agent, SIGTERM);
-    stop(broker, SIGTERM);
+    const char *dir = mqtt_test_scenario_dir(name, scenario, sizeof scenario);
+    pid_t local = mqtt_test_start_run(dir, scenario, "inproc", 0, scenario_controller);
+    assert_int_equal(mqtt_test_wait_child(local, PROC_TIMEOUT_S), 0);
+    const int port = mqtt_test_free_port();
+    pid_t broker = mqtt_test_start_broker(dir, port);
+    pid_t agent = mqtt_test_start_agent(dir, port, agent_file);
+    pid_t run = mqtt_test_start_run(dir, scenario, "bridged", port, scenario_controller);
+    assert_int_equal(mqtt_test_wait_child(run, PROC_TIMEOUT_S), 0);
+    mqtt_test_stop(agent, SIGTERM);
+    mqtt_test_stop(broker, SIGTERM);
     /* a day at one command a minute: the first minute has no reading yet */
-    assert_int_equal(assert_same_runs(dir, "inproc", "bridged"), 1439);
-    char *ao = read_in(dir, "agent.out"), *re = read_in(dir, "bridged.err");
-    assert_int_equal(counter(ao, "commands"), 1439);
-    assert_int_equal(counter(ao, "(acks"), 1439);
+    assert_int_equal(mqtt_test_assert_same_runs(dir, "inproc", "bridged"), 1439);
+    char *ao = mqtt_test_read_in(dir, "agent.out"), *re = mqtt_test_read_in(dir, "bridged.err");
+    assert_int_equal(mqtt_test_counter(ao, "commands"), 1439);
+    assert_int_equal(mqtt_test_counter(ao, "(acks"), 1439);
     assert_non_null(strstr(re, "1440 exchanges, 0 missed, 1439 commands"));
     free(ao);
     free(re);
@@ -363,29 +117,29 @@ static void test_broker_restart(void **state)
 {
     (void)state;
     char scenario[1024];
-    const char *dir = scenario_dir("mqtt_restart", scenario, sizeof scenario);
-    pid_t local = start_run(dir, scenario, "inproc", 0, NULL);
-    assert_int_equal(wait_child(local, PROC_TIMEOUT_S), 0);
-    const int port = free_port();
-    pid_t broker = start_broker(dir, port);
-    pid_t agent = start_agent(dir, port, CITY_SOURCE_DIR "/scenarios/controllers/peak_shave.lua");
-    pid_t run = start_run(dir, scenario, "bridged", port, NULL);
+    const char *dir = mqtt_test_scenario_dir("mqtt_restart", scenario, sizeof scenario);
+    pid_t local = mqtt_test_start_run(dir, scenario, "inproc", 0, NULL);
+    assert_int_equal(mqtt_test_wait_child(local, PROC_TIMEOUT_S), 0);
+    const int port = mqtt_test_free_port();
+    pid_t broker = mqtt_test_start_broker(dir, port);
+    pid_t agent = mqtt_test_start_agent(dir, port, CITY_SOURCE_DIR "/scenarios/controllers/peak_shave.lua");
+    pid_t run = mqtt_test_start_run(dir, scenario, "bridged", port, NULL);
     Watch w;
     CityMqtt *m = watch(port, "ps", &w);
     for (int i = 0; i < 60000 && w.last_t < 43200000; i++)
         city_mqtt_poll(m, 10);
     assert_true(w.last_t >= 43200000 && w.last_t < 86400000);
     city_mqtt_destroy(m);
-    stop(broker, SIGKILL);
+    mqtt_test_stop(broker, SIGKILL);
     struct timespec ts = {0, 300000000};
     nanosleep(&ts, NULL);
-    broker = start_broker(dir, port);
-    assert_int_equal(wait_child(run, PROC_TIMEOUT_S), 0);
-    stop(agent, SIGTERM);
-    stop(broker, SIGTERM);
-    assert_int_equal(assert_same_runs(dir, "inproc", "bridged"), 1439);
-    char *ao = read_in(dir, "agent.out"), *re = read_in(dir, "bridged.err");
-    assert_true(counter(ao, "reconnects") >= 1);
+    broker = mqtt_test_start_broker(dir, port);
+    assert_int_equal(mqtt_test_wait_child(run, PROC_TIMEOUT_S), 0);
+    mqtt_test_stop(agent, SIGTERM);
+    mqtt_test_stop(broker, SIGTERM);
+    assert_int_equal(mqtt_test_assert_same_runs(dir, "inproc", "bridged"), 1439);
+    char *ao = mqtt_test_read_in(dir, "agent.out"), *re = mqtt_test_read_in(dir, "bridged.err");
+    assert_true(mqtt_test_counter(ao, "reconnects") >= 1);
     assert_true(counter_before(re, "reconnects") >= 1);
     assert_int_equal(counter_before(re, "missed"), 0);
     free(ao);
@@ -431,15 +185,15 @@ static void test_rejections(void **state)
     assert_true(city_test_write_file(path, "function step() command('b2', 1) end\n"));
     snprintf(path, sizeof path, "%s/rogue.lua", dir);
     assert_true(city_test_write_file(path, ROGUE_SCENARIO));
-    pid_t local = start_run(dir, path, "inproc", 0, NULL);
-    assert_int_equal(wait_child(local, PROC_TIMEOUT_S), 0);
+    pid_t local = mqtt_test_start_run(dir, path, "inproc", 0, NULL);
+    assert_int_equal(mqtt_test_wait_child(local, PROC_TIMEOUT_S), 0);
 
-    const int port = free_port();
-    pid_t broker = start_broker(dir, port);
+    const int port = mqtt_test_free_port();
+    pid_t broker = mqtt_test_start_broker(dir, port);
     char file[1200];
     snprintf(file, sizeof file, "%s/controllers/rogue.lua", dir);
     const char *const more[] = {"--sensor", "feeder", NULL};
-    pid_t agent = start_lockstep_agent(dir, port, file, more);
+    pid_t agent = mqtt_test_start_lockstep_agent(dir, port, file, more);
     Watch w;
     CityMqtt *m = watch(port, "rogue", &w);
     for (int i = 0; i < 30000 && !w.online; i++)
@@ -453,23 +207,24 @@ static void test_rejections(void **state)
     publish_retained(m, CITY_TOPIC_SET, "bat", "{\"v\":1,\"t\":0,\"src\":\"x\",\"x\":0,\"seq\":0}"); /* stray */
     for (int i = 0; i < 20; i++)
         city_mqtt_poll(m, 10);
-    pid_t run = start_run_with(dir, path, "bridged", port, NULL, false); /* only rogue has bridge = true */
-    assert_int_equal(wait_child(run, PROC_TIMEOUT_S), 0);
+    pid_t run = mqtt_test_start_run_with(dir, path, "bridged", port, NULL, false); /* only rogue has bridge = true */
+    assert_int_equal(mqtt_test_wait_child(run, PROC_TIMEOUT_S), 0);
     city_mqtt_destroy(m);
-    stop(agent, SIGTERM);
-    stop(broker, SIGTERM);
+    mqtt_test_stop(agent, SIGTERM);
+    mqtt_test_stop(broker, SIGTERM);
     /* 600 steps of 3 commands from rogue (bridged) and 1 from local (in-process), the same rows both ways */
-    assert_int_equal(assert_same_runs(dir, "inproc", "bridged"), 2400);
-    char *ao = read_in(dir, "agent.out"), *re = read_in(dir, "bridged.err"), *kpi = kpi_text(dir, "bridged");
+    assert_int_equal(mqtt_test_assert_same_runs(dir, "inproc", "bridged"), 2400);
+    char *ao = mqtt_test_read_in(dir, "agent.out"), *re = mqtt_test_read_in(dir, "bridged.err"),
+         *kpi = mqtt_test_kpi_text(dir, "bridged");
     assert_non_null(strstr(kpi, "\"control.refused\": 1200\n"));
-    assert_int_equal(counter(ao, "commands"), 1800);
-    assert_int_equal(counter(ao, "(acks"), 600);
-    assert_int_equal(counter(ao, "refused"), 1200);
-    assert_int_equal(counter(ao, "malformed"), 2);
-    assert_int_equal(counter(ao, "unknown_sensor"), 1);
-    assert_int_equal(counter(re, "malformed"), 2);
-    assert_int_equal(counter(re, "stray"), 1);
-    assert_int_equal(counter(re, "unknown_actuator"), 600);
+    assert_int_equal(mqtt_test_counter(ao, "commands"), 1800);
+    assert_int_equal(mqtt_test_counter(ao, "(acks"), 600);
+    assert_int_equal(mqtt_test_counter(ao, "refused"), 1200);
+    assert_int_equal(mqtt_test_counter(ao, "malformed"), 2);
+    assert_int_equal(mqtt_test_counter(ao, "unknown_sensor"), 1);
+    assert_int_equal(mqtt_test_counter(re, "malformed"), 2);
+    assert_int_equal(mqtt_test_counter(re, "stray"), 1);
+    assert_int_equal(mqtt_test_counter(re, "unknown_actuator"), 600);
     assert_non_null(strstr(re, "refused 600"));
     assert_non_null(strstr(re, "600 exchanges, 0 missed, 1800 commands")); /* local ran in-process */
     free(ao);
@@ -503,15 +258,15 @@ static void test_missed_periods(void **state)
     (void)state;
     const char *dir = city_test_scratch("mqtt_miss");
     const char *path = write_scenario(dir, ONE_SCENARIO, "one", "function step() command('b2', 1) end\n");
-    const int port = free_port();
-    pid_t broker = start_broker(dir, port);
+    const int port = mqtt_test_free_port();
+    pid_t broker = mqtt_test_start_broker(dir, port);
     char url[64], out_dir[1200];
     snprintf(url, sizeof url, "mqtt://127.0.0.1:%d", port);
     snprintf(out_dir, sizeof out_dir, "%s/out", dir);
     const char *args[] = {
         "run", path, "--quiet", "--out", out_dir, "--bridge", url, "--bridge-all", "--bridge-timeout-ms", "50", NULL};
     CityTestRun r = city_test_run(args, PROC_TIMEOUT_S);
-    stop(broker, SIGTERM);
+    mqtt_test_stop(broker, SIGTERM);
     assert_int_equal(r.exit_code, 0);
     assert_non_null(strstr(r.err, "10 exchanges, 10 missed, 0 commands"));
     /* no broker at all: one line, exit 2, no outputs */
@@ -525,7 +280,7 @@ static void test_missed_periods(void **state)
     assert_non_null(strstr(r2.err, "no broker answers at mqtt://127.0.0.1:"));
     assert_false(city_test_exists(gone));
     city_test_run_free(&r2);
-    char *kpi = kpi_text(dir, "out"), *events = read_in(dir, "out/events.csv");
+    char *kpi = mqtt_test_kpi_text(dir, "out"), *events = mqtt_test_read_in(dir, "out/events.csv");
     assert_non_null(strstr(kpi, "\"control.bridge_misses\": 10,"));
     assert_non_null(strstr(kpi, "\"control.commands\": 0,"));
     int missed = 0;
@@ -543,38 +298,38 @@ static void test_identity_groups(void **state)
 {
     (void)state;
     const char *dir = city_test_scratch("mqtt_groups");
-    const char *path = write_scenario(
-        dir,
-        "city.config{ dt_ms = 1000, until_s = 120, name = 'groups' }\n"
-        "city.param('controller', '')\n"
-        "city.sensor.add{ name = 'g1', kind = 'manual', quantity = 'count', period_s = 1 }\n"
-        "city.sensor.add{ name = 'g3', kind = 'manual', quantity = 'count', period_s = 2 }\n"
-        "city.every(1, function() local t = city.time()\n"
-        "  city.sensor.feed('g1', 'count', t % 5); city.sensor.feed('g3', 'count', t % 7) end, 0)\n"
-        "city.control.actuator{ name = 'b2', kind = 'generic', min = 0, max = 1e6 }\n"
-        "city.control.attach{ file = 'controllers/grp.lua', name = 'grp', sensors = { 'g1', 'g3' }, "
-        "actuators = { 'b2' }, period = 1 }\n",
-        "grp",
-        "local g = group('g3 g1/count')\n"
-        "function step()\n"
-        "  local i, v = first(g, 2); local s, n = sum(g)\n"
-        "  if n > 0 then command('b2', (i or 0) * 1000 + (v or 0) * 100 + s * 10 + n) end\n"
-        "end\n");
-    pid_t local = start_run(dir, path, "inproc", 0, NULL);
-    assert_int_equal(wait_child(local, PROC_TIMEOUT_S), 0);
-    const int port = free_port();
-    pid_t broker = start_broker(dir, port);
+    const char *path =
+        write_scenario(dir,
+                       "city.config{ dt_ms = 1000, until_s = 120, name = 'groups' }\n"
+                       "city.param('controller', '')\n"
+                       "city.sensor.add{ name = 'g1', kind = 'manual', quantity = 'count', period_s = 1 }\n"
+                       "city.sensor.add{ name = 'g3', kind = 'manual', quantity = 'count', period_s = 2 }\n"
+                       "city.every(1, function() local t = city.time()\n"
+                       "  city.sensor.feed('g1', 'count', t % 5); city.sensor.feed('g3', 'count', t % 7) end, 0)\n"
+                       "city.control.actuator{ name = 'b2', kind = 'generic', min = 0, max = 1e6 }\n"
+                       "city.control.attach{ file = 'controllers/grp.lua', name = 'grp', sensors = { 'g1', 'g3' }, "
+                       "actuators = { 'b2' }, period = 1 }\n",
+                       "grp",
+                       "local g = group('g3 g1/count')\n"
+                       "function step()\n"
+                       "  local i, v = first(g, 2); local s, n = sum(g)\n"
+                       "  if n > 0 then command('b2', (i or 0) * 1000 + (v or 0) * 100 + s * 10 + n) end\n"
+                       "end\n");
+    pid_t local = mqtt_test_start_run(dir, path, "inproc", 0, NULL);
+    assert_int_equal(mqtt_test_wait_child(local, PROC_TIMEOUT_S), 0);
+    const int port = mqtt_test_free_port();
+    pid_t broker = mqtt_test_start_broker(dir, port);
     char file[1200];
     snprintf(file, sizeof file, "%s/controllers/grp.lua", dir);
     static const char *const more[] = {"--name", "grp", "--sensor", "g1", "--sensor", "g3", NULL};
-    pid_t agent = start_lockstep_agent(dir, port, file, more);
-    pid_t run = start_run(dir, path, "bridged", port, NULL);
-    assert_int_equal(wait_child(run, PROC_TIMEOUT_S), 0);
-    stop(agent, SIGTERM);
-    stop(broker, SIGTERM);
+    pid_t agent = mqtt_test_start_lockstep_agent(dir, port, file, more);
+    pid_t run = mqtt_test_start_run(dir, path, "bridged", port, NULL);
+    assert_int_equal(mqtt_test_wait_child(run, PROC_TIMEOUT_S), 0);
+    mqtt_test_stop(agent, SIGTERM);
+    mqtt_test_stop(broker, SIGTERM);
     /* steps at 1 .. 119 s have readings (none at 0 s) */
-    assert_int_equal(assert_same_runs(dir, "inproc", "bridged"), 119);
-    char *cmds = read_in(dir, "inproc/commands.csv");
+    assert_int_equal(mqtt_test_assert_same_runs(dir, "inproc", "bridged"), 119);
+    char *cmds = mqtt_test_read_in(dir, "inproc/commands.csv");
     /* a manual count adds up what was fed in its interval: g3 (every 2 s) reads 1 + 2 = 3 at 2 s and
      * 3 + 4 = 7 at 4 s, g1 (every 1 s) t % 5. At 4 s g3 = 7 > 2 comes first: 1 * 1000 + 7 * 100 +
      * (7 + 4) * 10 + 2 readings; at 5 s g3 is still 7 and g1 0: 1000 + 700 + 70 + 2. */
@@ -596,19 +351,19 @@ static void test_remote_failure(void **state)
                                       "  command('b2', n % 2)\n"
                                       "  if n == 5 then error('boom') end\n"
                                       "end\n");
-    pid_t local = start_run(dir, path, "inproc", 0, NULL);
-    assert_int_equal(wait_child(local, PROC_TIMEOUT_S), 0);
-    const int port = free_port();
-    pid_t broker = start_broker(dir, port);
+    pid_t local = mqtt_test_start_run(dir, path, "inproc", 0, NULL);
+    assert_int_equal(mqtt_test_wait_child(local, PROC_TIMEOUT_S), 0);
+    const int port = mqtt_test_free_port();
+    pid_t broker = mqtt_test_start_broker(dir, port);
     char file[1200];
     snprintf(file, sizeof file, "%s/controllers/one.lua", dir);
-    pid_t agent = start_lockstep_agent(dir, port, file, NULL);
-    pid_t run = start_run(dir, path, "bridged", port, NULL);
-    assert_int_equal(wait_child(run, PROC_TIMEOUT_S), 0);
-    stop(agent, SIGTERM);
-    stop(broker, SIGTERM);
-    assert_int_equal(assert_same_runs(dir, "inproc", "bridged"), 5);
-    char *kpi = kpi_text(dir, "bridged");
+    pid_t agent = mqtt_test_start_lockstep_agent(dir, port, file, NULL);
+    pid_t run = mqtt_test_start_run(dir, path, "bridged", port, NULL);
+    assert_int_equal(mqtt_test_wait_child(run, PROC_TIMEOUT_S), 0);
+    mqtt_test_stop(agent, SIGTERM);
+    mqtt_test_stop(broker, SIGTERM);
+    assert_int_equal(mqtt_test_assert_same_runs(dir, "inproc", "bridged"), 5);
+    char *kpi = mqtt_test_kpi_text(dir, "bridged");
     assert_non_null(strstr(kpi, "\"control.failsafe_events\": 1,"));
     free(kpi);
 }
@@ -620,7 +375,7 @@ static void test_tls_and_password(void **state)
 {
     (void)state;
     const char *dir = city_test_scratch("mqtt_tls");
-    const int port = free_port();
+    const int port = mqtt_test_free_port();
     char cmd[8192];
     snprintf(cmd, sizeof cmd,
              "cd %s && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 "
@@ -638,9 +393,9 @@ static void test_tls_and_password(void **state)
     snprintf(conf, sizeof conf, "%s/tls.conf", dir);
     snprintf(out, sizeof out, "%s/mosquitto.out", dir);
     snprintf(err, sizeof err, "%s/mosquitto.err", dir);
-    const char *bargv[] = {mosquitto_bin(), "-c", conf, NULL};
+    const char *bargv[] = {mqtt_test_mosquitto_bin(), "-c", conf, NULL};
     assert_non_null(bargv[0]);
-    pid_t broker = spawn(bargv, out, err);
+    pid_t broker = mqtt_test_spawn(bargv, out, err);
     snprintf(url, sizeof url, "mqtts://127.0.0.1:%d", port);
     snprintf(ca, sizeof ca, "%s/ca.crt", dir);
     snprintf(out, sizeof out, "%s/agent.out", dir);
@@ -655,7 +410,7 @@ static void test_tls_and_password(void **state)
                            "--quiet",         "--param",
                            "sensor=feeder",   "--param",
                            "battery=bat",     NULL};
-    pid_t agent = spawn(aargv, out, err);
+    pid_t agent = mqtt_test_spawn(aargv, out, err);
     char status[CITY_NET_TOPIC_MAX];
     city_net_topic(status, sizeof status, SITE, CITY_TOPIC_STATUS, "ps");
     const char *subs[] = {status};
@@ -673,7 +428,7 @@ static void test_tls_and_password(void **state)
     for (int i = 0; i < 30000 && !w.online; i++)
         city_mqtt_poll(m, 10);
     assert_true(w.online);
-    stop(agent, SIGTERM);
+    mqtt_test_stop(agent, SIGTERM);
     for (int i = 0; i < 30000 && w.online; i++) /* a clean exit says offline */
         city_mqtt_poll(m, 10);
     assert_false(w.online);
@@ -688,7 +443,7 @@ static void test_tls_and_password(void **state)
     snprintf(err, sizeof err, "%s/agent2.err", dir);
     const char *largv[] = {CITYLAB_AGENT_BIN, file, "--broker", url,   "--site",     SITE,     "--lockstep", "--quiet",
                            "--cafile",        ca,   "--user",   "lab", "--password", "s3cret", NULL};
-    agent = spawn(largv, out, err);
+    agent = mqtt_test_spawn(largv, out, err);
     const char *rargs[] = {"run",
                            path,
                            "--quiet",
@@ -722,8 +477,8 @@ static void test_tls_and_password(void **state)
         fail_msg("a refused bridge says '%s'", r.err);
     assert_false(city_test_exists(bad_out));
     city_test_run_free(&r);
-    stop(agent, SIGTERM);
-    stop(broker, SIGTERM);
+    mqtt_test_stop(agent, SIGTERM);
+    mqtt_test_stop(broker, SIGTERM);
     /* TLS files need mqtts://, and mqtts:// needs a CA */
     const CityMqttOptions plain = {.url = "mqtt://127.0.0.1:1", .client_id = "x", .cafile = ca};
     assert_null(city_mqtt_create(&plain, on_watch, &w, &why));
@@ -769,8 +524,8 @@ static void test_field_mode(void **state)
 {
     (void)state;
     const char *dir = city_test_scratch("mqtt_field");
-    const int port = free_port();
-    pid_t broker = start_broker(dir, port);
+    const int port = mqtt_test_free_port();
+    pid_t broker = mqtt_test_start_broker(dir, port);
     static char url[64], out[1024], err[1024];
     snprintf(url, sizeof url, "mqtt://127.0.0.1:%d", port);
     snprintf(out, sizeof out, "%s/agent.out", dir);
@@ -787,7 +542,7 @@ static void test_field_mode(void **state)
                           "limit_kw=450",    "--param",
                           "floor_kw=300",    "--param",
                           "power_kw=150",    NULL};
-    pid_t agent = spawn(argv, out, err);
+    pid_t agent = mqtt_test_spawn(argv, out, err);
     char sets[CITY_NET_TOPIC_MAX], status[CITY_NET_TOPIC_MAX];
     city_net_topic(sets, sizeof sets, SITE, CITY_TOPIC_SET, "+");
     city_net_topic(status, sizeof status, SITE, CITY_TOPIC_STATUS, "ps");
@@ -820,12 +575,12 @@ static void test_field_mode(void **state)
     assert_true(d.last_v == 150.0);
     city_mqtt_destroy(wm);
     city_mqtt_destroy(d.m);
-    stop(agent, SIGTERM);
-    stop(broker, SIGTERM);
-    char *ao = read_in(dir, "agent.out");
-    assert_int_equal(counter(ao, "readings"), 1);
-    assert_true(counter(ao, "(acks") >= 3);
-    assert_int_equal(counter(ao, "timeouts"), 0);
+    mqtt_test_stop(agent, SIGTERM);
+    mqtt_test_stop(broker, SIGTERM);
+    char *ao = mqtt_test_read_in(dir, "agent.out");
+    assert_int_equal(mqtt_test_counter(ao, "readings"), 1);
+    assert_true(mqtt_test_counter(ao, "(acks") >= 3);
+    assert_int_equal(mqtt_test_counter(ao, "timeouts"), 0);
     free(ao);
 }
 
@@ -855,9 +610,9 @@ static void test_agent_bad_input(void **state)
     snprintf(out, sizeof out, "%s/out", dir);
     snprintf(err, sizeof err, "%s/err", dir);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        pid_t pid = spawn(cases[i].argv, out, err);
-        assert_int_equal(wait_child(pid, PROC_TIMEOUT_S), 2);
-        char *e = read_in(dir, "err");
+        pid_t pid = mqtt_test_spawn(cases[i].argv, out, err);
+        assert_int_equal(mqtt_test_wait_child(pid, PROC_TIMEOUT_S), 2);
+        char *e = mqtt_test_read_in(dir, "err");
         if (!strstr(e, cases[i].says))
             fail_msg("case %zu: '%s' does not say '%s'", i, e, cases[i].says);
         int lines = 0;
@@ -895,111 +650,19 @@ static void test_agent_bad_input(void **state)
     }
 }
 
-/* ---- payloads ---- */
-
-static void test_payload_formats(void **state)
-{
-    (void)state;
-    char buf[CITY_NET_MSG_MAX], id[CITY_NET_ID_MAX];
-    CityError why;
-    CityNetCommand c = {20.5, 60000, "ps", 60000, 3}, back;
-    assert_int_equal(city_net_command_format(buf, sizeof buf, &c), 51);
-    assert_string_equal(buf, "{\"v\":20.5,\"t\":60.000,\"src\":\"ps\",\"x\":60.000,\"seq\":3}");
-    assert_true(city_net_command_parse(buf, strlen(buf), &back, &why));
-    assert_true(back.value == 20.5 && back.issued_ms == 60000 && back.x_ms == 60000 && back.seq == 3);
-    assert_string_equal(back.src, "ps");
-    c.value = 0.1 + 0.2; /* needs 17 digits to come back the same */
-    city_net_command_format(buf, sizeof buf, &c);
-    assert_true(city_net_command_parse(buf, strlen(buf), &back, &why));
-    assert_true(back.value == 0.1 + 0.2);
-    static const char *const bad[] = {"{\"v\":20}",
-                                      "{\"v\":\"20\",\"t\":1}",
-                                      "{\"v\":20,\"t\":1,\"zz\":1}",
-                                      "{\"v\":20,\"t\":1,\"v\":3}",
-                                      "{\"v\":20,\"t\":1} x",
-                                      "{\"v\":20,\"t\":-5}",
-                                      "[1]",
-                                      "",
-                                      "{\"v\":1e999,\"t\":1}",
-                                      NULL};
-    static const char *const bad_why[] = {"command: no \"t\"",
-                                          "command: \"v\" must be a finite number",
-                                          "command: unknown key \"zz\"",
-                                          "command: key \"v\" twice",
-                                          "command: bytes after the JSON object",
-                                          "command: \"t\" must be a time in s from 0 to 9e12 (or -1)",
-                                          "command: not a JSON object",
-                                          "command: not valid JSON",
-                                          "command: \"v\" must be a finite number"};
-    for (int i = 0; bad[i]; i++) {
-        assert_false(city_net_command_parse(bad[i], strlen(bad[i]), &back, &why));
-        assert_int_equal(why.status, CITY_ERR_PARSE);
-        assert_string_equal(why.msg, bad_why[i]);
-    }
-    assert_false(city_net_command_parse("{\"v\":1,\"t\":1}\0", 14, &back, &why));
-
-    CityNetClock k = {86399000, 18446744073709551615ull, true, 2}, kb;
-    city_net_clock_format(buf, sizeof buf, &k);
-    assert_string_equal(buf, "{\"t\":86399.000,\"seed\":\"18446744073709551615\",\"step\":true,\"n\":2}");
-    assert_true(city_net_clock_parse(buf, strlen(buf), &kb, &why));
-    assert_true(kb.t_ms == 86399000 && kb.seed == 18446744073709551615ull && kb.step && kb.n == 2);
-    const char neg_seed[] = "{\"t\":1,\"seed\":\"-1\",\"step\":true,\"n\":0}"; /* refused for its seed */
-    assert_false(city_net_clock_parse(neg_seed, strlen(neg_seed), &kb, &why));
-    assert_string_equal(why.msg, "clock: \"seed\" must be a decimal integer in a string");
-
-    CityNetDone d = {60000, 1, -1, "error: boom \"x\""}, db;
-    city_net_done_format(buf, sizeof buf, &d);
-    assert_string_equal(buf, "{\"t\":60.000,\"n\":1,\"wake\":-1,\"failed\":\"error: boom \\\"x\\\"\"}");
-    assert_true(city_net_done_parse(buf, strlen(buf), &db, &why));
-    assert_string_equal(db.failed, d.failed);
-    assert_true(db.wake_ms == -1 && db.n == 1);
-
-    CityReading r, rb;
-    city_reading_init(&r, "feeder", CITY_QTY_POWER, 452.25, 60000, 60500, CITY_QUALITY_UNCERTAIN);
-    city_net_reading_format(buf, sizeof buf, &r);
-    assert_string_equal(buf, "[{\"n\":\"feeder/power\",\"u\":\"kW\",\"v\":452.25,\"t\":60.000,\"at\":60.500,"
-                             "\"q\":\"uncertain\"}]");
-    assert_true(city_net_reading_parse("feeder", buf, strlen(buf), &rb, &why));
-    assert_true(rb.value == 452.25 && rb.arrives_ms == 60500 && rb.quality == CITY_QUALITY_UNCERTAIN);
-    assert_false(city_net_reading_parse("other", buf, strlen(buf), &rb, &why));
-    assert_string_equal(why.msg, "reading: the record names sensor 'feeder' but the topic 'other'");
-    const char two[] = "[{\"n\":\"a/power\",\"v\":1},{\"n\":\"a/power\",\"v\":2}]";
-    assert_false(city_net_reading_parse("a", two, strlen(two), &rb, &why));
-
-    assert_int_equal(city_net_topic_parse("lab", "citylab/lab/actuator/bat/set", id, sizeof id), CITY_TOPIC_SET);
-    assert_string_equal(id, "bat");
-    assert_int_equal(city_net_topic_parse("lab", "citylab/lab/controller/ps/done", id, sizeof id), CITY_TOPIC_DONE);
-    assert_int_equal(city_net_topic_parse("lab", "citylab/lab/sensor/loop.e1", id, sizeof id), CITY_TOPIC_SENSOR);
-    assert_string_equal(id, "loop.e1");
-    assert_int_equal(city_net_topic_parse("lab", "citylab/lab/actuator/bat", id, sizeof id), CITY_TOPIC_NONE);
-    assert_int_equal(city_net_topic_parse("lab", "citylab/lab2/sensor/x", id, sizeof id), CITY_TOPIC_NONE);
-    assert_int_equal(city_net_topic_parse("lab", "citylab/lab/sensor/x/y", id, sizeof id), CITY_TOPIC_NONE);
-
-    char host[64];
-    int port;
-    bool tls;
-    assert_true(city_mqtt_url_parse("mqtts://broker.example:8884", host, sizeof host, &port, &tls));
-    assert_true(tls && port == 8884 && !strcmp(host, "broker.example"));
-    assert_true(city_mqtt_url_parse("mqtt://10.0.0.1", host, sizeof host, &port, &tls));
-    assert_true(!tls && port == 1883);
-    assert_false(city_mqtt_url_parse("http://x:1", host, sizeof host, &port, &tls));
-    assert_false(city_mqtt_url_parse("mqtt://x:99999", host, sizeof host, &port, &tls));
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(test_identity_lua, kill_children),
-        cmocka_unit_test_teardown(test_identity_c, kill_children),
-        cmocka_unit_test_teardown(test_broker_restart, kill_children),
-        cmocka_unit_test_teardown(test_rejections, kill_children),
-        cmocka_unit_test_teardown(test_missed_periods, kill_children),
-        cmocka_unit_test_teardown(test_remote_failure, kill_children),
-        cmocka_unit_test_teardown(test_identity_groups, kill_children),
-        cmocka_unit_test_teardown(test_tls_and_password, kill_children),
-        cmocka_unit_test_teardown(test_field_mode, kill_children),
-        cmocka_unit_test_teardown(test_agent_bad_input, kill_children),
-        cmocka_unit_test_teardown(test_payload_formats, kill_children),
+        cmocka_unit_test_teardown(test_identity_lua, mqtt_test_kill_children),
+        cmocka_unit_test_teardown(test_identity_c, mqtt_test_kill_children),
+        cmocka_unit_test_teardown(test_broker_restart, mqtt_test_kill_children),
+        cmocka_unit_test_teardown(test_rejections, mqtt_test_kill_children),
+        cmocka_unit_test_teardown(test_missed_periods, mqtt_test_kill_children),
+        cmocka_unit_test_teardown(test_remote_failure, mqtt_test_kill_children),
+        cmocka_unit_test_teardown(test_identity_groups, mqtt_test_kill_children),
+        cmocka_unit_test_teardown(test_tls_and_password, mqtt_test_kill_children),
+        cmocka_unit_test_teardown(test_field_mode, mqtt_test_kill_children),
+        cmocka_unit_test_teardown(test_agent_bad_input, mqtt_test_kill_children),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

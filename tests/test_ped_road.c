@@ -19,9 +19,11 @@
  *    do not: conflicts with TTC under 1.5 s appear (at least one per 5
  *    minutes at these flows);
  *  - one seed, the same conflicts.csv byte for byte;
- *  - red walkers: with a share of 0 nobody is on the signalised crossing
- *    8 s into its red; with 0.5 people are (they step on in gaps) and
- *    nobody is hit (drivers yield to a person on the crossing). */
+ *  - red walkers: with a share of 0 nobody steps onto the signalised
+ *    crossing in its red; with 0.5 people do (they step on in gaps) and
+ *    nobody is hit (drivers yield to a person on the crossing);
+ *  - who walks when does not depend on the traffic: the people's
+ *    departures draw from a stream of their own. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -240,41 +242,119 @@ static void test_same_seed_same_csv(void **state)
     free(c);
 }
 
-/* Person-ticks on the signalised crossing more than 8 s into its red: a
- * walker who stepped on at the end of green is off by then (6.4 m at
- * >= 1 m/s), so these are red walkers. */
-static int64_t on_red(double red_walkers)
+/* People who step onto the signalised crossing during its red (from 1 s
+ * into it: the light and the people's doors change in one tick), and the
+ * person-ticks on it more than 8 s into its red. Someone who stepped on at
+ * the end of green may still be on it then (6.4 m at 0.5 m/s, the slowest
+ * free speed, take 12.8 s), so only the first tells a red walker. */
+static int64_t on_red(double red_walkers, int64_t *late_ticks)
 {
     Bed b = bed_with(21, true, red_walkers, 150.0, 300, 600);
     int32_t k = city_ped_crossing_find(b.ped, ":A_c0");
     const CityPedCrossingDef *z = city_ped_crossing_get(b.ped, k);
     int32_t tls = city_road_net_find_tls(city_road_net(b.road), "A");
-    int64_t end = city_world_ticks_for(b.w, 900), n = 0, red_ticks = 0;
+    int64_t end = city_world_ticks_for(b.w, 900), stepped = 0, red_ticks = 0;
+    static uint8_t was_on[4096], is_on[4096]; /* by person index: on the crossing last tick, this tick */
+    memset(was_on, 0, sizeof was_on);
+    *late_ticks = 0;
     while (city_world_tick(b.w) < end) {
         assert_int_equal(city_world_step(b.w), CITY_OK);
         bool red = city_road_tls_state(b.road, tls)[2] != 'G';
         red_ticks = red ? red_ticks + 1 : 0;
-        if (red_ticks < 80)
-            continue;
+        memset(is_on, 0, sizeof is_on);
         for (size_t i = 0; i < city_ped_count(b.ped); i++) {
             CityPedView v;
             city_ped_at(b.ped, i, &v);
-            n += v.area >= z->first_area && v.area <= z->last_area;
+            assert_true(v.id.index < sizeof is_on);
+            if (v.area < z->first_area || v.area > z->last_area)
+                continue;
+            is_on[v.id.index] = 1;
+            stepped += red_ticks >= 10 && !was_on[v.id.index];
+            *late_ticks += red_ticks >= 80;
         }
+        memcpy(was_on, is_on, sizeof was_on);
     }
-    printf("red walkers %.1f: %lld person-ticks on the crossing 8 s into red, collisions %.0f\n", red_walkers,
-           (long long)n, kpi(&b, "collisions"));
+    printf("red walkers %.1f: %lld people stepped onto the crossing in its red, %lld person-ticks on it 8 s into "
+           "red, collisions %.0f\n",
+           red_walkers, (long long)stepped, (long long)*late_ticks, kpi(&b, "collisions"));
     assert_true(kpi(&b, "collisions") == 0);
     city_world_destroy(b.w);
-    return n;
+    return stepped;
 }
 
-/* Nobody crosses on red unless the scenario sets a share of red walkers. */
+/* Nobody steps onto a crossing on red unless the scenario sets a share of
+ * red walkers. */
 static void test_red_walkers(void **state)
 {
     (void)state;
-    assert_int_equal(on_red(0.0), 0);
-    assert_true(on_red(0.5) > 100);
+    int64_t late0, late5;
+    assert_int_equal(on_red(0.0, &late0), 0);
+    assert_true(on_red(0.5, &late5) > 50); /* 118 and 131 at two draws of the walkers */
+    assert_true(late5 > 100);
+}
+
+/* Who walks when at the zebra with a given vehicle flow: for each tick of
+ * 10 minutes, the departures asked for so far (entered or waiting for
+ * room), and the free speed of each person who entered, in order. */
+typedef struct Walkers {
+    uint64_t asked[6000];
+    double speed[1024]; /* of the k-th person to enter */
+    uint64_t vehicles;  /* that arrived */
+    double walk_s;      /* the people's summed walk times */
+} Walkers;
+
+static void walkers(double vph, Walkers *out)
+{
+    memset(out, 0, sizeof *out);
+    Bed b = bed(3, true, 300.0, vph, 600);
+    uint64_t entered = 0;
+    for (int64_t t = 0; t < 6000; t++) {
+        if (city_world_run_until(b.w, t + 1) != CITY_OK)
+            fail_msg("%s", city_world_error(b.w));
+        CityPedStats ps;
+        city_ped_stats(b.ped, &ps);
+        out->asked[t] = ps.departed + ps.waiting;
+        size_t n = city_ped_count(b.ped); /* those who entered this tick are the last slots */
+        for (uint64_t k = entered; k < ps.departed && k < 1024; k++) {
+            CityPedView v;
+            city_ped_at(b.ped, n - (size_t)(ps.departed - k), &v);
+            out->speed[k] = v.free_speed_mps;
+        }
+        entered = ps.departed;
+    }
+    assert_int_equal(city_world_finish(b.w), CITY_OK);
+    CityPedStats ps;
+    city_ped_stats(b.ped, &ps);
+    CityRoadStats rs;
+    city_road_stats(b.road, &rs);
+    out->vehicles = rs.arrived;
+    out->walk_s = ps.walk_time_s;
+    city_world_destroy(b.w);
+}
+
+/* People's departures (their times, places and speeds) come from the
+ * walkers' own stream: four times the vehicles at the zebra change how long
+ * people wait there, and so how many walk at a time (each draws a push
+ * every tick), but not who sets off when or how fast. Before, departures
+ * and the pushes shared one stream and the second run's walkers left at
+ * other times. */
+static void test_departures_independent_of_traffic(void **state)
+{
+    (void)state;
+    static Walkers few, many;
+    walkers(150, &few);
+    walkers(600, &many);
+    printf("vehicles %llu vs %llu, people asked %llu vs %llu, walked %.0f s vs %.0f s\n",
+           (unsigned long long)few.vehicles, (unsigned long long)many.vehicles, (unsigned long long)few.asked[5999],
+           (unsigned long long)many.asked[5999], few.walk_s, many.walk_s);
+    assert_true(many.vehicles > 2 * few.vehicles);
+    assert_true(few.walk_s != many.walk_s); /* the traffic did change the walks */
+    assert_true(few.asked[5999] > 100);     /* 1,200 people an hour for 10 minutes */
+    for (int t = 0; t < 6000; t++)
+        if (few.asked[t] != many.asked[t])
+            fail_msg("at %.1f s %llu people had set off with 150 vehicles/h, %llu with 600", (t + 1) / 10.0,
+                     (unsigned long long)few.asked[t], (unsigned long long)many.asked[t]);
+    assert_memory_equal(few.speed, many.speed, sizeof few.speed);
 }
 
 int main(void)
@@ -285,6 +365,7 @@ int main(void)
         cmocka_unit_test(test_zebra_no_yield_conflicts),
         cmocka_unit_test(test_same_seed_same_csv),
         cmocka_unit_test(test_red_walkers),
+        cmocka_unit_test(test_departures_independent_of_traffic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,7 +34,7 @@ typedef struct Fixture {
     RoadSignals *sig;
     int32_t tls;
     int32_t in[N_ARMS], out[N_ARMS]; /* lane indices per arm */
-    uint16_t count[16], halting[16];
+    uint16_t count[16];
     double detect_s[16];
     RoadLaneSense sense;
     int32_t dt_ms;
@@ -98,7 +98,7 @@ static void fixture_init(Fixture *f, CityTlsType type, double offset_s, const Ti
     assert_non_null(f->sig);
     for (int l = 0; l < 16; l++)
         f->detect_s[l] = -1e30;
-    f->sense = (RoadLaneSense){f->count, f->halting, f->detect_s};
+    f->sense = (RoadLaneSense){f->count, f->detect_s};
     f->dt_ms = dt_ms;
     strcpy(f->prev, road_signals_state(f->sig, f->tls));
 }

@@ -35,6 +35,7 @@ function step()
   -- every second on every light, so it is kept short: one API call, and the
   -- clock is read only when needed
   local i = first(dets)
+  if not (i or serving) then return end -- the usual period: no emergency vehicle, no light held
   local want = i and phase_at[i]
   if serving then
     local t = now()

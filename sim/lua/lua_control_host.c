@@ -442,6 +442,18 @@ bool city_controller_reading(CityController *c, const CityReading *r)
     return controller_deliver(c, s, r);
 }
 
+bool controller_keep(CityController *c, Slot *s, const SlotReading *r)
+{
+    if (c->bridge || c->dev || c->n_subs > 0)
+        return false;
+    if (!c->failed) {
+        s->has = true;
+        s->last = *r;
+        input_arrived(c, r->arrives_ms);
+    }
+    return true;
+}
+
 bool controller_deliver(CityController *c, Slot *s, const CityReading *r)
 {
     const char *key = s->key;
@@ -507,6 +519,8 @@ void city_controller_run(CityController *c, bool step)
 {
     if (c->failed)
         return;
+    if (!step && c->n_timers == 0 && c->stale_ms <= 0 && !c->bridge && !c->dev)
+        return; /* between two periods a Lua controller with no timer has nothing to do */
     const int64_t t = controller_now_ms(c);
     check_stale(c, t);
     if (c->bridge) {
@@ -650,7 +664,7 @@ static bool open_lua(CityController *c, const CityControllerSpec *spec, CityErro
     char *src = city_file_read(spec->path, CONTROLLER_MAX_BYTES, &len);
     int rc = LUA_ERRFILE;
     if (src)
-        rc = luaL_loadbufferx(c->L, src, len, chunk, "t");
+        rc = controller_load_chunk(c->L, spec->chunks, src, len, chunk);
     else
         lua_pushfstring(c->L, "cannot open %s", chunk + 1);
     free(src);

@@ -119,6 +119,9 @@ const Slot *controller_find_slot(const CityController *c, const char *id);
 /* True when `id` ("name" or "name/quantity") is among the sensors it was given. */
 bool controller_reads(const CityController *c, const char *id);
 
+/* The common delivery: a Lua controller in-process without subscriptions keeps the reading in slot s
+ * (nothing when stopped); false, doing nothing, when it needs the whole reading (controller_deliver). */
+bool controller_keep(CityController *c, Slot *s, const SlotReading *r);
 /* Hands a reading of slot s over (stored, then subscribers or on_reading); false as controller_remote_keep. */
 bool controller_deliver(CityController *c, Slot *s, const CityReading *r);
 
@@ -128,6 +131,10 @@ int controller_api_group(lua_State *L);
 int controller_api_first(lua_State *L);
 int controller_api_sum(lua_State *L);
 void controller_groups_free(CityController *c);
+
+/* lua_control_chunks.c: loads a controller file's text (chunk name
+ * `name`) onto L as a function, compiled once per cache; lua_load's status. */
+int controller_load_chunk(lua_State *L, CityChunkCache *cache, const char *src, size_t len, const char *name);
 
 /* lua_control_state.c: checkpoints of a controller (host fields, then a Lua
  * controller's globals and upvalues), for the "controllers" subsystem's

@@ -13,7 +13,7 @@
 #include "scenario_internal.h"
 
 #define CKPT_MAGIC "CITYCKPT"
-#define CKPT_FORMAT 2u /* 2: OD pairs' trips still to leave */
+#define CKPT_FORMAT 3u /* 2: OD pairs' trips still to leave; 3: no per-lane halting counts */
 #define CKPT_ORDER 0x01020304u
 #define CHECKPOINT_MAX_BYTES ((size_t)1 << 30) /* a larger file is not a checkpoint */
 

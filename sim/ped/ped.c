@@ -258,6 +258,11 @@ CityStatus city_ped_create(CityWorld *world, const CityPedParams *params, CityPe
     ped->world = world;
     ped->p = p;
     ped->rng = city_world_rng(world, PED_SUBSYSTEM);
+    ped->demand_rng = city_world_rng(world, "ped_demand");
+    if (!ped->rng || !ped->demand_rng) {
+        free(ped);
+        return city_world_fail(world, CITY_ERR_NOMEM, "ped: out of memory");
+    }
     city_dense_init(&ped->dense);
     CitySubsystemDef def = {.name = PED_SUBSYSTEM,
                             .phase = CITY_PHASE_PHYSICS,

@@ -1,6 +1,10 @@
 /* Departures and arrivals: spawn requests, flows between places, and the
  * COMMIT phase that removes arrivals and inserts people whose spot is
- * free, in a fixed order (arrivals by slot, departures in queue order). */
+ * free, in a fixed order (arrivals by slot, departures in queue order).
+ * Departures draw from their own stream ("ped_demand"), never the one the
+ * physics pushes draw from: who sets off when, where and how fast depends
+ * on the seed and the demand only, not on how many walk (which traffic at
+ * the crossings changes). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,11 +59,11 @@ CityStatus city_ped_spawn(CityPed *ped, const CityPedSpawnDef *def)
     }
     const CityPedParams *pp = &ped->p;
     p.speed_mps = def->speed_mps > 0 ? def->speed_mps
-                                     : draw_truncated(ped->rng, pp->speed_mean_mps, pp->speed_sd_mps, pp->speed_min_mps,
-                                                      pp->speed_max_mps);
+                                     : draw_truncated(ped->demand_rng, pp->speed_mean_mps, pp->speed_sd_mps,
+                                                      pp->speed_min_mps, pp->speed_max_mps);
     p.radius_m = def->radius_m > 0
                      ? def->radius_m
-                     : draw_truncated(ped->rng, pp->radius_mean_m, pp->radius_sd_m,
+                     : draw_truncated(ped->demand_rng, pp->radius_mean_m, pp->radius_sd_m,
                                       pp->radius_mean_m - 3 * pp->radius_sd_m, pp->radius_mean_m + 3 * pp->radius_sd_m);
     double k = p.radius_m / pp->radius_mean_m;
     p.mass_kg = pp->mass_kg * k * k;
@@ -103,7 +107,7 @@ CityStatus city_ped_flow_add(CityPed *ped, const CityPedFlowDef *def)
     PedFlow *f = &ped->flows[ped->n_flows++];
     f->def = *def;
     double headway = 3600.0 / def->persons_per_hour;
-    f->next_s = def->begin_s + (def->poisson ? city_rng_exponential(ped->rng, 1.0 / headway) : 0.0);
+    f->next_s = def->begin_s + (def->poisson ? city_rng_exponential(ped->demand_rng, 1.0 / headway) : 0.0);
     return CITY_OK;
 }
 
@@ -116,7 +120,7 @@ static void draw_in_disc(CityPed *ped, double cx, double cy, double radius, doub
     if (radius <= 0)
         return;
     for (int k = 0; k < 8; k++) {
-        double r = radius * sqrt(city_rng_uniform(ped->rng)), a = 2 * M_PI * city_rng_uniform(ped->rng);
+        double r = radius * sqrt(city_rng_uniform(ped->demand_rng)), a = 2 * M_PI * city_rng_uniform(ped->demand_rng);
         double px = cx + r * cos(a), py = cy + r * sin(a);
         if (city_ped_area_at(ped, px, py) >= 0) {
             *x = px;
@@ -141,7 +145,7 @@ static CityStatus flows_depart(CityPed *ped)
             CityStatus st = city_ped_spawn(ped, &d);
             if (st != CITY_OK)
                 return st;
-            f->next_s += f->def.poisson ? city_rng_exponential(ped->rng, 1.0 / headway) : headway;
+            f->next_s += f->def.poisson ? city_rng_exponential(ped->demand_rng, 1.0 / headway) : headway;
         }
     }
     return CITY_OK;

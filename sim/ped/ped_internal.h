@@ -88,7 +88,8 @@ typedef struct PedFlow {
 struct CityPed {
     CityWorld *world;
     CityPedParams p;
-    CityRng *rng;
+    CityRng *rng;        /* the "ped" stream: pushes of the physics (how many depends on who walks) */
+    CityRng *demand_rng; /* the "ped_demand" stream: departures (times, spots, speeds, sizes) only */
     PedSpace space;
     PedPhysics *phys; /* created when the space is sealed */
     CityDense dense;

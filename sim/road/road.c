@@ -80,7 +80,6 @@ static void road_destroy(void *self)
     free(road->sense_count);
     free(road->lane_n);
     free(road->tls_shown);
-    free(road->sense_halting);
     free(road->sense_detect_s);
     free(road->link_occupied);
     free(road->link_blocked);
@@ -182,7 +181,6 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
     road->active_tmp = malloc(((size_t)nl + 1) * sizeof *road->active_tmp);
     road->lane_closed = calloc((size_t)nl + 1, sizeof *road->lane_closed);
     road->sense_count = calloc((size_t)nl + 1, sizeof *road->sense_count);
-    road->sense_halting = calloc((size_t)nl + 1, sizeof *road->sense_halting);
     road->sense_detect_s = malloc(((size_t)nl + 1) * sizeof *road->sense_detect_s);
     road->link_occupied = calloc((size_t)nk, sizeof *road->link_occupied);
     road->link_eta = malloc((size_t)nk * sizeof *road->link_eta);
@@ -196,10 +194,9 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
     road->router = road_router_create(net);
     road->demand = road_demand_create();
     if (!road->lanes || !road->lane_n || !road->active || !road->active_pos || !road->active_tmp ||
-        !road->lane_closed || !road->sense_count || !road->sense_halting || !road->sense_detect_s ||
-        !road->link_occupied || !road->link_eta || !road->link_eta_prev || !road->edge_stats || !road->edge_tt_s ||
-        !road->insert_block || !road->merge_head || !road->signals || !road->tls_shown || !road->router ||
-        !road->demand) {
+        !road->lane_closed || !road->sense_count || !road->sense_detect_s || !road->link_occupied || !road->link_eta ||
+        !road->link_eta_prev || !road->edge_stats || !road->edge_tt_s || !road->insert_block || !road->merge_head ||
+        !road->signals || !road->tls_shown || !road->router || !road->demand) {
         road_destroy(road);
         return CITY_ERR_NOMEM;
     }

@@ -208,7 +208,7 @@ struct CityRoad {
     uint32_t closure_epoch; /* bumped when a lane opens or closes (invalidates cached lane choices) */
 
     /* per lane, what the lights are told */
-    uint16_t *sense_count, *sense_halting;
+    uint16_t *sense_count;
     double *sense_detect_s;
 
     /* junction links */
@@ -308,9 +308,16 @@ static inline void road_prefetch(const void *p)
  * the first vehicles of a lane nearer by (their first cache line, or both
  * when `both`: movement reads the second too). Call at the top of each
  * lane of such a pass. Behaviour is unchanged; on a map whose vehicles
- * outgrow the caches the misses then overlap instead of coming one by one. */
+ * outgrow the caches the misses then overlap instead of coming one by one.
+ * With fewer than ROAD_PREFETCH_MIN_ACTIVE lanes active what the passes
+ * read (a few kilobytes) stays in the core's caches from one pass to the
+ * next, and the hints were a tenth of the step's instructions (center-p6
+ * at 1 s). */
+#define ROAD_PREFETCH_MIN_ACTIVE 64
 static inline void road_prefetch_lanes(const CityRoad *road, int32_t a, bool both)
 {
+    if (road->n_active < ROAD_PREFETCH_MIN_ACTIVE)
+        return;
     if (a + 8 < road->n_active)
         road_prefetch(&road->lanes[road->active[a + 8]]);
     if (a + 4 < road->n_active) {

@@ -2,9 +2,8 @@
  * committed state. The lights read the counts in CONTROL (max-pressure),
  * with the detector times movement records. A lane that empties leaves
  * the active list with its count zeroed (road_lanes.c). No light reads
- * how many stand, so road->sense_halting is not filled (it stays 0): a
- * count needs no vehicle record, and this is one store per lane that
- * carries vehicles. */
+ * how many stand, so none is kept: a count needs no vehicle record, and
+ * this is one store per lane that carries vehicles. */
 #include "road_step_internal.h"
 
 void road_sense_lanes(CityRoad *road)

@@ -201,7 +201,6 @@ static void save_lanes(const CityRoad *road, CityStateWriter *out)
     PUT(road->lane_closed, nl);
     city_state_put_u32(out, road->closure_epoch);
     PUT(road->sense_count, nl);
-    PUT(road->sense_halting, nl);
     PUT(road->sense_detect_s, nl);
     PUT(road->merges, road->n_merges);
     PUT(road->merge_head, nl);
@@ -253,7 +252,6 @@ static bool load_lanes(CityRoad *road, CityStateReader *in)
     GET(road->lane_closed, nl, "lane closures");
     road->closure_epoch = city_state_get_u32(in);
     GET(road->sense_count, nl, "lane counts");
-    GET(road->sense_halting, nl, "lane queues");
     GET(road->sense_detect_s, nl, "detector times");
     get_grow(in, (void **)&road->merges, &road->n_merges, &road->cap_merges, sizeof *road->merges);
     GET(road->merge_head, nl, "merge requests");

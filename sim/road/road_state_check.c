@@ -49,6 +49,35 @@ static bool check_vehicle(const CityRoad *road, uint32_t v, CityStateReader *in)
     return true;
 }
 
+/* A vehicle (its indices in range) stands where its route says: on a normal
+ * lane, one of the route position's edge; inside a junction, on an internal
+ * lane of its connection, which leads from that edge onto the route's next.
+ * Otherwise the step would plan turns from an edge the vehicle is not on. */
+static bool check_on_route(const CityRoad *road, uint32_t v, CityStateReader *in)
+{
+    const CityRoadNet *net = road->net;
+    const RoadVehRec *r = &road->veh.rec[v];
+    const RoadRoute *route = &road->routes[r->route];
+    const int32_t *edges = road->route_edges + route->first;
+    const int32_t here = edges[r->route_pos];
+    const char *lane_id = net->lanes[r->lane].id, *edge_id = net->edges[here].id;
+    if (r->via_pos < 0 && net->lanes[r->lane].edge != here)
+        return city_state_fail(in,
+                               "road: vehicle %u (%s) is on lane %s, not on edge %s at position %d of its route; "
+                               "the checkpoint is damaged",
+                               v, road->veh.name[v], lane_id, edge_id, (int)r->route_pos);
+    if (r->via_pos < 0)
+        return true;
+    const CityConnection *c = &net->conns[r->conn];
+    if (net->via[c->via_first + r->via_pos] != r->lane || net->lanes[c->from_lane].edge != here ||
+        r->route_pos + 1 >= route->count || net->lanes[c->to_lane].edge != edges[r->route_pos + 1])
+        return city_state_fail(in,
+                               "road: vehicle %u (%s) is on lane %s inside a junction, not on its connection from "
+                               "edge %s at position %d of its route to the next; the checkpoint is damaged",
+                               v, road->veh.name[v], lane_id, edge_id, (int)r->route_pos);
+    return true;
+}
+
 /* The pool, the dense list of live vehicles and its inverse. */
 static bool check_pool(const CityRoad *road, CityStateReader *in)
 {
@@ -61,7 +90,7 @@ static bool check_pool(const CityRoad *road, CityStateReader *in)
             return city_state_fail(in, "road: damaged vehicle list at entry %u", i);
     }
     for (uint32_t i = 0; i < vh->n_live; i++)
-        if (!check_vehicle(road, (uint32_t)vh->live[i], in))
+        if (!check_vehicle(road, (uint32_t)vh->live[i], in) || !check_on_route(road, (uint32_t)vh->live[i], in))
             return false;
     return true;
 }

@@ -149,12 +149,15 @@ static CityStatus sensors_save(const CityWorld *w, const void *self, CityStateWr
     city_state_put_u8(out, s->deliver);
     city_state_put_u64(out, s->seq);
     city_state_put_u64(out, s->n_heap + (s->n_fifo - s->fifo_head)); /* the queue, in no particular order */
+    CityReading r;
     for (size_t i = 0; i < s->n_heap; i++) {
-        put_reading(out, &s->heap[i].r);
+        city_sensor_arrival_reading(s, &s->heap[i].a, &r);
+        put_reading(out, &r);
         city_state_put_u64(out, s->heap[i].seq);
     }
     for (size_t i = s->fifo_head; i < s->n_fifo; i++) {
-        put_reading(out, &s->fifo[i].r);
+        city_sensor_arrival_reading(s, &s->fifo[i].a, &r);
+        put_reading(out, &r);
         city_state_put_u64(out, s->fifo[i].seq);
     }
     return CITY_OK;
@@ -202,11 +205,14 @@ static CityStatus sensors_load(CityWorld *w, void *self, CityStateReader *in)
         city_state_fail(in, "the queue of readings does not fit in memory");
     for (uint64_t i = 0; i < n && !in->bad; i++) {
         Pending *p = &s->heap[i];
-        get_reading(in, &p->r);
+        CityReading r;
+        memset(&r, 0, sizeof r);
+        get_reading(in, &r);
         p->seq = city_state_get_u64(in);
-        p->channel = city_sensor_find(s, p->r.sensor, p->r.quantity);
-        if (p->channel < 0 && !in->bad)
-            city_state_fail(in, "a queued reading of %s is of no sensor channel", p->r.sensor);
+        p->a = (CitySensorArrival){r.arrives_ms, r.measured_ms, r.value, city_sensor_find(s, r.sensor, r.quantity),
+                                   r.quality};
+        if (p->a.channel < 0 && !in->bad)
+            city_state_fail(in, "a queued reading of %s is of no sensor channel", r.sensor);
         s->n_heap = (size_t)i + 1;
     }
     for (size_t i = s->n_heap / 2; i-- > 0;) { /* heapify: saved in no particular order */
@@ -239,6 +245,16 @@ CitySensors *city_sensors_of(const CityWorld *world)
     return city_world_subsystem(world, SENSORS_NAME);
 }
 
+/* A fork (city_world_reseed): every channel's stream from the new seed, by
+ * its key as at creation, so forks of one checkpoint draw their own noise,
+ * dropouts and chatter. Fault times already drawn stay as they are. */
+static void sensors_reseed(void *self, uint64_t mixed)
+{
+    CitySensors *s = self;
+    for (int32_t i = 0; i < s->n; i++)
+        city_rng_seed(&s->hot[i].rng, mixed, city_rng_stream_id(s->sensors[i].key));
+}
+
 CitySensors *city_sensors_ensure(CityWorld *world)
 {
     CitySensors *s = city_sensors_of(world);
@@ -255,6 +271,8 @@ CitySensors *city_sensors_ensure(CityWorld *world)
         free(s);
         return NULL;
     }
+    if (city_world_on_reseed(world, sensors_reseed, s) != CITY_OK)
+        return NULL; /* owned by the world already; the world's error says out of memory */
     return s;
 }
 
@@ -480,7 +498,7 @@ bool city_sensors_deliver_only(CitySensors *s, const uint8_t *wanted, int32_t n)
 
 static bool pending_before(const Pending *a, const Pending *b)
 {
-    return a->r.arrives_ms < b->r.arrives_ms || (a->r.arrives_ms == b->r.arrives_ms && a->seq < b->seq);
+    return a->a.arrives_ms < b->a.arrives_ms || (a->a.arrives_ms == b->a.arrives_ms && a->seq < b->seq);
 }
 
 /* Moves the hole at i down to where t belongs in the heap of n entries, and puts t there. */
@@ -532,29 +550,52 @@ CityStatus sensor_queue(CitySensors *s, int32_t i, const CityReading *r)
     const uint64_t seq = s->seq++; /* counted when not queued too: the state hash is that of queueing all */
     if (s->only && (i >= s->n_only || !s->only[i]))
         return CITY_OK;
-    const Pending p = {*r, seq, i};
+    const Pending p = {{r->arrives_ms, r->measured_ms, r->value, i, r->quality}, seq};
     return queue_pending(s, &p);
+}
+
+void city_sensor_arrival_reading(const CitySensors *s, const CitySensorArrival *a, CityReading *out)
+{
+    CITY_ASSERT(a->channel >= 0 && a->channel < s->n);
+    city_reading_init(out, s->names[a->channel], s->sensors[a->channel].def.quantity, a->value, a->measured_ms,
+                      a->arrives_ms, a->quality);
+}
+
+/* The next queued reading that has arrived by now_ms, taken off the queue (copied to *out); false when none. */
+static bool take(CitySensors *s, int64_t now_ms, CitySensorArrival *out)
+{
+    const Pending *f = s->fifo_head < s->n_fifo ? &s->fifo[s->fifo_head] : NULL;
+    const bool from_heap = s->n_heap > 0 && (!f || pending_before(&s->heap[0], f));
+    const Pending *p = from_heap ? &s->heap[0] : f;
+    if (!p || p->a.arrives_ms > now_ms)
+        return false;
+    *out = p->a;
+    if (from_heap) {
+        if (--s->n_heap > 0)
+            heap_sift_down(s->heap, s->n_heap, 0, &s->heap[s->n_heap]);
+    } else if (++s->fifo_head == s->n_fifo) {
+        s->fifo_head = s->n_fifo = 0;
+    }
+    return true;
+}
+
+size_t city_sensors_poll_arrivals(CitySensors *s, int64_t now_ms, CitySensorArrival *out, size_t cap)
+{
+    size_t n = 0;
+    while (n < cap && take(s, now_ms, &out[n]))
+        n++;
+    return n;
 }
 
 size_t city_sensors_poll_channels(CitySensors *s, int64_t now_ms, CityReading *out, int32_t *channel, size_t cap)
 {
     size_t n = 0;
-    while (n < cap) {
-        const Pending *f = s->fifo_head < s->n_fifo ? &s->fifo[s->fifo_head] : NULL;
-        const bool from_heap = s->n_heap > 0 && (!f || pending_before(&s->heap[0], f));
-        const Pending *p = from_heap ? &s->heap[0] : f;
-        if (!p || p->r.arrives_ms > now_ms)
-            break;
-        out[n] = p->r;
+    CitySensorArrival a;
+    while (n < cap && take(s, now_ms, &a)) {
+        city_sensor_arrival_reading(s, &a, &out[n]);
         if (channel)
-            channel[n] = p->channel;
+            channel[n] = a.channel;
         n++;
-        if (from_heap) {
-            if (--s->n_heap > 0)
-                heap_sift_down(s->heap, s->n_heap, 0, &s->heap[s->n_heap]);
-        } else if (++s->fifo_head == s->n_fifo) {
-            s->fifo_head = s->n_fifo = 0;
-        }
     }
     return n;
 }

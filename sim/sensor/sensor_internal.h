@@ -71,11 +71,12 @@ typedef struct SensorGroup {
     int32_t n, cap;
 } SensorGroup;
 
-/* A queued reading waiting for its arrival time. */
+/* A queued reading waiting for its arrival time: what varies between two
+ * readings of a channel (40 bytes, not a CityReading's 112: the id, the
+ * quantity and the unit are the channel's, filled in when polled). */
 typedef struct Pending {
-    CityReading r;
-    uint64_t seq;    /* measurement order, the tie-break */
-    int32_t channel; /* its channel (index in `sensors`) */
+    CitySensorArrival a; /* first: arrives_ms, the heap's key */
+    uint64_t seq;        /* measurement order, the tie-break */
 } Pending;
 
 struct CitySensors {

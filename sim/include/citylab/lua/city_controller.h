@@ -20,6 +20,9 @@
 
 typedef struct CityController CityController;
 typedef struct CityControlBridge CityControlBridge;
+/* Compiled Lua controller files, shared by the controllers of one run so
+ * that a file attached to 100 lights is compiled once (lua_control_chunks.c). */
+typedef struct CityChunkCache CityChunkCache;
 
 /* Where a controller's calls go. Every function receives ctx. */
 typedef struct CityControllerPort {
@@ -55,7 +58,14 @@ typedef struct CityControllerSpec {
     size_t mem_limit;                /* bytes of its Lua heap */
     uint64_t seed;                   /* run seed: with the name, seeds random() */
     const CityControlBridge *bridge; /* non-NULL: run by a remote agent through it (path unused) */
+    CityChunkCache *chunks;          /* a Lua file's compiled chunk is kept and looked up here (NULL: none) */
 } CityControllerSpec;
+
+/* An empty cache of compiled controller files; NULL when out of memory
+ * (then give the spec none). Freed by city_chunk_cache_free (NULL is fine)
+ * once no controller is being created with it. */
+CityChunkCache *city_chunk_cache_new(void);
+void city_chunk_cache_free(CityChunkCache *cache);
 
 /* Creates a controller and runs its file's top level and init(); NULL with
  * err filled (what, where, how to fix; CITY_ERR_SCRIPT when its code

@@ -135,6 +135,20 @@ bool city_sensors_deliver_only(CitySensors *s, const uint8_t *wanted, int32_t n)
 /* As city_sensors_poll, and each reading's channel (the index of
  * city_sensor_def) into channel[] (may be NULL). */
 size_t city_sensors_poll_channels(CitySensors *s, int64_t now_ms, CityReading *out, int32_t *channel, size_t cap);
+/* A delivered reading without what its channel tells (id, quantity, unit):
+ * what a consumer that knows its channels keeps. */
+typedef struct CitySensorArrival {
+    int64_t arrives_ms;  /* when it reaches a consumer, ms */
+    int64_t measured_ms; /* when sampled, ms */
+    double value;        /* in the quantity's unit */
+    int32_t channel;     /* index of city_sensor_def */
+    CityQuality quality;
+} CitySensorArrival;
+/* As city_sensors_poll_channels without building whole readings (a
+ * reading's 64-byte id is most of its copy); city_sensor_arrival_reading
+ * makes one of an arrival when needed. */
+size_t city_sensors_poll_arrivals(CitySensors *s, int64_t now_ms, CitySensorArrival *out, size_t cap);
+void city_sensor_arrival_reading(const CitySensors *s, const CitySensorArrival *a, CityReading *out);
 
 typedef struct CitySensorStatus {
     bool failed;        /* the fault has started */
