@@ -397,7 +397,7 @@ static void test_wall_account_sampled(void **state)
                 if (fabs((double)shares[i].ns - (double)exact[i]) > 0.1 * (double)exact[i])
                     fail_msg("sampled share of %s: %llu ns, exact %llu ns", shares[i].name,
                              (unsigned long long)shares[i].ns, (unsigned long long)exact[i]);
-            assert_true(clock / 10 < (ticks * 2 + ticks + ticks / 4 + ticks / 16) / 10);
+            assert_true(clock / 10 < (uint64_t)(ticks * 2 + ticks + ticks / 4 + ticks / 16) / 10);
         }
         city_world_destroy(w);
     }
