@@ -202,6 +202,16 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
     }
     road->n_tls_shown = net->n_tls;
     road_tls_shown_refresh(road);
+    for (int32_t i = 0; i < nl; i++) {
+        const CityLane *ln = &net->lanes[i];
+        const CityEdge *ed = &net->edges[ln->edge];
+        RoadLaneQ *q = &road->lanes[i];
+        q->length_m = ln->length_m;
+        q->speed_mps = ln->speed_mps;
+        q->edge = ln->edge;
+        q->edge_lanes = (int16_t)(ed->lane_count < INT16_MAX ? ed->lane_count : INT16_MAX);
+        q->internal = ed->internal;
+    }
     for (int32_t i = 0; i <= nl; i++) {
         road->active_pos[i] = -1;
         road->merge_head[i] = -1;

@@ -51,7 +51,7 @@ static double plan_front(RoadStepCtx *x, int32_t v, double a_free, double v0, bo
     const RoadVType *t = road_vtype_of(road, v);
     double v_now = vh->rec[v].speed;
     int32_t lane = vh->rec[v].lane;
-    double dist = net->lanes[lane].length_m - vh->rec[v].pos;
+    double dist = road_lane_length(road, lane) - vh->rec[v].pos;
     double horizon = v_now * v_now / (2.0 * t->def.decel_mps2) + v_now * t->def.tau_s + 2.0 * t->def.min_gap_m + 20.0;
     double a = a_free;
     double cap_disp = INFINITY; /* no farther than a line it may not cross in this step */
@@ -123,7 +123,7 @@ static double plan_front(RoadStepCtx *x, int32_t v, double a_free, double v0, bo
                 cap_disp = room;
             break;
         }
-        dist += net->lanes[next].length_m;
+        dist += road_lane_length(road, next);
         cur = next;
         if (dist > horizon && k == -2)
             break;
@@ -144,7 +144,7 @@ static void plan_lane(RoadStepCtx *x, int32_t lane)
     RoadVehicles *vh = &road->veh;
     int32_t n = road_lane_count(road, lane);
     double dt = x->dt_s;
-    double lane_len = x->net->lanes[lane].length_m;
+    double lane_len = road_lane_length(road, lane);
     for (int32_t i = 0; i < n; i++) {
         int32_t v = road_lane_at(road, lane, i);
         const RoadVType *t = road_vtype_of(road, v);
@@ -186,6 +186,16 @@ static void plan_lane(RoadStepCtx *x, int32_t lane)
         }
         vh->rec[v].lc_vmax_mps = INFINITY;
         vh->rec[v].next_speed = vn;
+        /* a front vehicle that may end the step standing at its line: movement
+         * asks whether the line shows a yielding green; the answer is
+         * taken here, where plan_front has just read the connection and
+         * its light (movement would fetch both again). The distance test
+         * holds whenever movement's does: the speed can only drop further
+         * (junction admission) and 1 m covers rounding. */
+        if (i == 0 && vh->rec[v].via_pos < 0 && vh->rec[v].conn >= 0 &&
+            lane_len - vh->rec[v].pos < ROAD_STOP_LINE_M + 3.0 + vn * dt &&
+            road_link_state(road, &x->net->conns[vh->rec[v].conn]) == 'g')
+            vh->rec[v].flags |= ROAD_VF_LINE_G;
     }
 }
 

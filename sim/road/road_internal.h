@@ -10,6 +10,8 @@
 #ifndef ROAD_INTERNAL_H
 #define ROAD_INTERNAL_H
 
+#include <stddef.h>
+
 #include "city_road.h"
 #include "city_strmap.h"
 #include "road_demand.h"
@@ -26,18 +28,28 @@ typedef struct RoadRoute {
     int32_t first, count; /* edges road->route_edges[first .. +count) */
 } RoadRoute;
 
-#define ROAD_LANEQ_INLINE 10 /* vehicles a lane queue holds in its own record (one cache line) */
+#define ROAD_LANEQ_INLINE 5 /* vehicles a lane queue holds in its own record (one cache line) */
 
-/* Vehicles on one lane, front first: v[head .. head+n). v is NULL before
- * the lane's first vehicle, then `inl` (capacity ROAD_LANEQ_INLINE) until
- * the queue outgrows it, then a heap array: the step walks the lanes in
- * order and finds most queues in the record itself instead of one heap
- * block per lane. The records never move (the array is made once). */
+/* One lane as the step sees it: the vehicles on it, front first,
+ * v[head .. head+n), and copies of the net lane's fields every pass over the
+ * active lanes reads. v is NULL before the lane's first vehicle, then `inl`
+ * (capacity ROAD_LANEQ_INLINE) until the queue outgrows it, then a heap
+ * array. A pass over the active lanes then finds a lane's length, speed
+ * limit, edge and most queues in this one cache line, instead of one line
+ * here, one in the net's lane and one in its edge: on a city whose lanes
+ * outgrow the core's caches each of those is a miss per lane and pass. The
+ * records never move (the array is made once; the net does not change). */
 typedef struct RoadLaneQ {
     int32_t *v;
+    double length_m;   /* net->lanes[l].length_m */
+    double speed_mps;  /* net->lanes[l].speed_mps */
     int32_t head, n, cap;
+    int32_t edge;       /* net->lanes[l].edge */
+    int16_t edge_lanes; /* lanes of that edge (net->edges[edge].lane_count, at most INT16_MAX) */
+    bool internal;      /* that edge lies inside a junction */
     int32_t inl[ROAD_LANEQ_INLINE];
 } RoadLaneQ;
+_Static_assert(sizeof(RoadLaneQ) == 64, "a lane queue record is one cache line");
 
 /* A vehicle waiting to enter (departure time reached, no room yet). */
 typedef struct RoadPending {
@@ -47,39 +59,43 @@ typedef struct RoadPending {
 } RoadPending;
 
 /* What the step reads and writes of one vehicle, in one record of two
- * cache lines (the first: what car following, junction admission and
- * sensing read; the second: what movement accounts). The step visits
- * vehicles in lane order: one record costs two cache misses where one array
- * per field cost one per field, and with the slots in that order
- * (road_order.c) the records come in address order. */
+ * cache lines. The first holds what the passes over every vehicle read
+ * before movement: the lane-change scan (conn, route_pos, route_n,
+ * lc_wait) and car following (pos, speed, vtype, v0_factor, lc_vmax_mps;
+ * next_speed written); those passes touch one line a vehicle. The second
+ * holds what movement accounts and what only front vehicles at a junction
+ * read (halt_s, route, occ_link). The step visits vehicles in lane order,
+ * and with the slots in that order (road_order.c) the records come in
+ * address order. */
 typedef struct RoadVehRec {
     double pos;              /* front bumper along the lane (m) */
     double speed;            /* m/s at the start of the step */
     double next_speed;       /* m/s chosen for this step */
-    double halt_s;           /* continuous standing time */
+    double v0_factor;        /* desired speed = factor * lane limit (capped by type max) */
     int32_t lane;            /* current lane */
     int32_t conn;            /* connection planned at the end of the current edge, or being crossed; -1 none */
-    int32_t route;           /* route index */
     int32_t route_pos;       /* index of the current (or last normal) edge in the route */
-    int32_t occ_link;        /* junction link held until the tail clears it; -1 */
+    int32_t route_n;         /* edges in its route (road->routes[route].count) */
     int32_t vtype;           /* index in road->vtypes */
+    int32_t lc_wait;         /* ticks until the next lane-change evaluation */
     float lc_vmax_mps;       /* this step's speed cap to drop behind a vehicle on the lane it must change to */
     int8_t via_pos;          /* index in conn's via chain while inside a junction; -1 on a normal lane */
     uint8_t flags;           /* ROAD_VF_* */
     int8_t good_lo, good_hi; /* cached lanes of the current edge leading to the next route edge */
     /* second cache line */
+    double halt_s;     /* continuous standing time */
     double occ_left_m; /* distance still to drive before releasing occ_link */
-    double v0_factor;  /* desired speed = factor * lane limit (capped by type max) */
     double dist_m;     /* distance driven */
     double time_loss_s;
     double wait_s;     /* total standing time */
     double energy_kwh; /* EV battery content */
+    int32_t route;     /* route index */
+    int32_t occ_link;  /* junction link held until the tail clears it; -1 */
     float accel;       /* last acceleration (m/s^2) */
     int32_t stops;     /* moving -> standing transitions */
-    int32_t lc_wait;   /* ticks until the next lane-change evaluation */
-    int32_t route_n;   /* edges in its route (road->routes[route].count) */
 } RoadVehRec;
 _Static_assert(sizeof(RoadVehRec) == 128, "a vehicle record is two cache lines");
+_Static_assert(offsetof(RoadVehRec, halt_s) == 64, "what the scans read fills the first line");
 
 /* A vehicle has a handle, its pool index (CityId {index, generation}: what
  * readers, couplings, arrivals, the state hash and checkpoints see, stable
@@ -122,7 +138,9 @@ enum {
     ROAD_VF_ARRIVED = 8,
     ROAD_VF_PULLED_IN = 16, /* waited at the line through a yielding green: clears the junction on red */
     ROAD_VF_ABORT = 32,     /* cannot reach its destination: leaves at the end of its lane */
-    ROAD_VF_TELEPORT = 64   /* stood time_to_teleport_s: moved on at the end of this step */
+    ROAD_VF_TELEPORT = 64,  /* stood time_to_teleport_s: moved on at the end of this step */
+    ROAD_VF_LINE_G = 128    /* within one step only (set by car following, cleared by movement): the line
+                               ahead shows 'g' (road_follow.c) */
 };
 
 /* A vehicle that must change into a lane for its next turn and finds no
@@ -259,6 +277,15 @@ static inline int32_t road_lane_count(const CityRoad *road, int32_t lane)
 {
     return road->lane_n[lane];
 }
+/* Length and speed limit of a lane, read with its queue (see RoadLaneQ). */
+static inline double road_lane_length(const CityRoad *road, int32_t lane)
+{
+    return road->lanes[lane].length_m;
+}
+static inline double road_lane_speed(const CityRoad *road, int32_t lane)
+{
+    return road->lanes[lane].speed_mps;
+}
 static inline int32_t road_lane_at(const CityRoad *road, int32_t lane, int32_t i)
 {
     return road->lanes[lane].v[road->lanes[lane].head + i];
@@ -278,14 +305,16 @@ static inline void road_prefetch(const void *p)
 
 /* Asks the memory for what a pass over the active lanes reads a few lanes
  * ahead of lane active[a]: that lane's queue record, and the records of
- * the first vehicles of a lane nearer by. Call at the top of each lane of
- * such a pass. Behaviour is unchanged; on a map whose vehicles outgrow
- * the caches the misses then overlap instead of coming one by one. With
- * fewer than ROAD_PREFETCH_MIN_ACTIVE lanes active what the passes read
- * (a few kilobytes) stays in the core's caches from one pass to the next,
- * and the hints were a tenth of the step's instructions (center-p6 at 1 s). */
+ * the first vehicles of a lane nearer by (their first cache line, or both
+ * when `both`: movement reads the second too). Call at the top of each
+ * lane of such a pass. Behaviour is unchanged; on a map whose vehicles
+ * outgrow the caches the misses then overlap instead of coming one by one.
+ * With fewer than ROAD_PREFETCH_MIN_ACTIVE lanes active what the passes
+ * read (a few kilobytes) stays in the core's caches from one pass to the
+ * next, and the hints were a tenth of the step's instructions (center-p6
+ * at 1 s). */
 #define ROAD_PREFETCH_MIN_ACTIVE 64
-static inline void road_prefetch_active(const CityRoad *road, int32_t a)
+static inline void road_prefetch_lanes(const CityRoad *road, int32_t a, bool both)
 {
     if (road->n_active < ROAD_PREFETCH_MIN_ACTIVE)
         return;
@@ -297,9 +326,15 @@ static inline void road_prefetch_active(const CityRoad *road, int32_t a)
         for (int32_t i = 0; i < n; i++) {
             const char *r = (const char *)&road->veh.rec[q->v[q->head + i]];
             road_prefetch(r);
-            road_prefetch(r + 64);
+            if (both)
+                road_prefetch(r + 64);
         }
     }
+}
+/* For the passes that read only the first line of each record (lane changes, car following). */
+static inline void road_prefetch_active(const CityRoad *road, int32_t a)
+{
+    road_prefetch_lanes(road, a, false);
 }
 
 /* The handle (pool index) of the vehicle in slot v: what its per-handle fields are indexed by. */
@@ -331,7 +366,7 @@ int32_t road_plan_conn_at(const CityRoad *road, int32_t v, int32_t lane, int32_t
 bool road_good_lanes(CityRoad *road, int32_t v, int32_t edge, int32_t *lo, int32_t *hi);
 static inline double road_desired_speed(const CityRoad *road, int32_t v, int32_t lane)
 {
-    double limit = road->net->lanes[lane].speed_mps * road->veh.rec[v].v0_factor;
+    double limit = road_lane_speed(road, lane) * road->veh.rec[v].v0_factor;
     double vmax = road->vtypes[road->veh.rec[v].vtype].def.max_speed_mps;
     return limit < vmax ? limit : vmax;
 }

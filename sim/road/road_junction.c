@@ -72,7 +72,7 @@ static bool exit_has_room(const CityRoad *road, int32_t v, const CityConnection 
         }
     }
     int32_t n = road_lane_count(road, c->to_lane);
-    if (net->lanes[c->to_lane].length_m < need && vh->rec[v].route_n > rp + 2)
+    if (road_lane_length(road, c->to_lane) < need && vh->rec[v].route_n > rp + 2)
         return n == 0 && short_exit_passable(road, v, c, rp, need);
     if (n == 0)
         return true;
@@ -86,7 +86,7 @@ static bool exit_has_room(const CityRoad *road, int32_t v, const CityConnection 
         const RoadVType *tu = road_vtype_of(road, road_lane_at(road, c->to_lane, i));
         packed += tu->def.length_m + tu->def.min_gap_m;
     }
-    return net->lanes[c->to_lane].length_m - packed >= need;
+    return road_lane_length(road, c->to_lane) - packed >= need;
 }
 
 /* A link blocked by a coupling (a person on or stepping onto a crossing

@@ -167,14 +167,14 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
     for (int32_t a = 0; a < road->n_active; a++) {
         road_prefetch_active(road, a);
         int32_t lane = road->active[a];
-        const CityEdge *e = &net->edges[net->lanes[lane].edge];
-        if (e->internal)
+        const RoadLaneQ *q = &road->lanes[lane]; /* the net's lane and edge as the queue record copies them */
+        if (q->internal)
             continue;
         /* on a one-lane edge a vehicle's turn only counts its clock down,
          * and one on the wrong lane (left by a turn it could not take) may
          * give the turn up: only those go on */
-        bool one_lane = e->lane_count < 2;
-        double lane_len = net->lanes[lane].length_m;
+        bool one_lane = q->edge_lanes < 2;
+        double lane_len = q->length_m;
         int32_t n = road_lane_count(road, lane);
         for (int32_t i = 0; i < n; i++) {
             int32_t v = road_lane_at(road, lane, i);

@@ -73,6 +73,20 @@ CityStatus road_lane_insert_sorted(CityRoad *road, int32_t lane, int32_t v)
     return CITY_OK;
 }
 
+/* A queue that outgrew its record goes back into it once it is short
+ * again (a few vehicles: not at every crossing of the inline capacity),
+ * so most lanes keep their vehicles in the lane's own cache line. */
+static void lane_shrink(RoadLaneQ *q)
+{
+    if (q->v == q->inl || q->n > ROAD_LANEQ_INLINE / 2)
+        return;
+    memcpy(q->inl, q->v + q->head, (size_t)q->n * sizeof *q->v);
+    free(q->v);
+    q->v = q->inl;
+    q->head = 0;
+    q->cap = ROAD_LANEQ_INLINE;
+}
+
 void road_lane_remove(CityRoad *road, int32_t lane, int32_t v)
 {
     RoadLaneQ *q = &road->lanes[lane];
@@ -86,6 +100,7 @@ void road_lane_remove(CityRoad *road, int32_t lane, int32_t v)
             memmove(a + i, a + i + 1, (size_t)(q->n - i - 1) * sizeof *a);
             q->n--;
             road->lane_n[lane] = q->n;
+            lane_shrink(q);
             return;
         }
     }
@@ -99,6 +114,7 @@ void road_lane_pop_front(CityRoad *road, int32_t lane)
     road->lane_n[lane] = q->n;
     if (q->n == 0)
         q->head = 0;
+    lane_shrink(q);
 }
 
 static int lane_cmp(const void *a, const void *b)

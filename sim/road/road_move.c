@@ -28,7 +28,7 @@ static CityStatus cross_lane_end(RoadStepCtx *x, int32_t v, bool *arrived)
     const CityRoadNet *net = x->net;
     RoadVehicles *vh = &road->veh;
     int32_t lane = vh->rec[v].lane;
-    double len = net->lanes[lane].length_m;
+    double len = road_lane_length(road, lane);
     *arrived = false;
     int32_t k = vh->rec[v].via_pos;
     int32_t ci = vh->rec[v].conn;
@@ -54,7 +54,7 @@ static CityStatus cross_lane_end(RoadStepCtx *x, int32_t v, bool *arrived)
             return CITY_OK;
         }
         const CityConnection *c = &net->conns[ci];
-        int32_t e = net->lanes[lane].edge;
+        int32_t e = road->lanes[lane].edge;
         road->edge_stats[e].left++;
         double tt = x->now_s + x->dt_s - vh->edge_enter_s[road_handle(road, v)];
         road->edge_stats[e].travel_s += tt;
@@ -76,7 +76,7 @@ static CityStatus cross_lane_end(RoadStepCtx *x, int32_t v, bool *arrived)
     vh->rec[v].lane = next;
     /* entering past the detector (lanes shorter than the detector offset
      * have theirs at the start, as SUMO places them): it sees the vehicle */
-    if (vh->rec[v].pos >= road_max2(0.0, net->lanes[next].length_m - road->opt.detector_offset_m))
+    if (vh->rec[v].pos >= road_max2(0.0, road_lane_length(road, next) - road->opt.detector_offset_m))
         road->sense_detect_s[next] = x->now_s + x->dt_s;
     if (k < 0 && vh->rec[v].occ_link >= 0 && vh->rec[v].occ_left_m <= 0) { /* crossed the whole junction in this step */
         road->link_occupied[vh->rec[v].occ_link]--;
@@ -86,7 +86,7 @@ static CityStatus cross_lane_end(RoadStepCtx *x, int32_t v, bool *arrived)
         vh->rec[v].route_pos++;
         vh->rec[v].flags &= (uint8_t) ~(ROAD_VF_STOPPED_AT_LINE | ROAD_VF_PULLED_IN);
         vh->edge_enter_s[road_handle(road, v)] = x->now_s + x->dt_s;
-        road->edge_stats[net->lanes[next].edge].entered++;
+        road->edge_stats[road->lanes[next].edge].entered++;
         vh->rec[v].conn = road_plan_conn(road, v, next);
     }
     return road_lane_insert_sorted(road, next, v);
@@ -99,7 +99,7 @@ static CityStatus settle(RoadStepCtx *x, int32_t lane)
     RoadVehicles *vh = &x->road->veh;
     while (road_lane_count(x->road, lane) > 0) {
         int32_t v = road_lane_at(x->road, lane, 0);
-        if (vh->rec[v].pos < x->net->lanes[lane].length_m)
+        if (vh->rec[v].pos < road_lane_length(x->road, lane))
             break;
         bool arrived;
         CityStatus st = cross_lane_end(x, v, &arrived);
@@ -123,17 +123,22 @@ CityStatus road_move_all(RoadStepCtx *x)
     double det = road->opt.detector_offset_m;
     double sum_speed = 0.0;
     uint64_t moved = 0;
+    int32_t *past_end = road->active_tmp; /* lanes whose front vehicle passed the end, in active order */
+    int32_t n_past_end = 0;
     for (int32_t a = 0; a < road->n_active; a++) {
-        road_prefetch_active(road, a);
+        road_prefetch_lanes(road, a, true);
         int32_t lane = road->active[a];
         int32_t n = road_lane_count(road, lane);
-        const CityLane *ln = &net->lanes[lane];
-        double det_pos = road_max2(0.0, ln->length_m - det);
-        RoadEdgeStats *es = &road->edge_stats[ln->edge];
+        const RoadLaneQ *q = &road->lanes[lane];
+        const double len = q->length_m;
+        double det_pos = road_max2(0.0, len - det);
+        RoadEdgeStats *es = &road->edge_stats[q->edge];
         for (int32_t i = 0; i < n; i++) {
             int32_t v = road_lane_at(road, lane, i);
             double vn = vh->rec[v].next_speed;
             double disp = vn * dt;
+            bool line_g = (vh->rec[v].flags & ROAD_VF_LINE_G) != 0;
+            vh->rec[v].flags &= (uint8_t)~ROAD_VF_LINE_G;
             double old = vh->rec[v].pos;
             vh->rec[v].accel = (float)((vn - vh->rec[v].speed) / dt);
             vh->rec[v].speed = vn;
@@ -149,16 +154,16 @@ CityStatus road_move_all(RoadStepCtx *x)
                 }
                 vh->rec[v].halt_s += dt;
                 vh->rec[v].wait_s += dt;
-                if (ln->length_m - vh->rec[v].pos < ROAD_STOP_LINE_M + 2.0 && i == 0 && vh->rec[v].via_pos < 0) {
+                if (len - vh->rec[v].pos < ROAD_STOP_LINE_M + 2.0 && i == 0 && vh->rec[v].via_pos < 0) {
                     vh->rec[v].flags |= ROAD_VF_STOPPED_AT_LINE;
-                    if (vh->rec[v].conn >= 0 && road_link_state(road, &net->conns[vh->rec[v].conn]) == 'g')
+                    if (vh->rec[v].conn >= 0 && line_g) /* its line shows 'g' (road_follow.c) */
                         vh->rec[v].flags |= ROAD_VF_PULLED_IN;
                 }
                 if (vh->rec[v].halt_s > road->opt.gridlock_time_s && !(vh->rec[v].flags & ROAD_VF_GRIDLOCK)) {
                     vh->rec[v].flags |= ROAD_VF_GRIDLOCK;
                     road->stats.gridlock_warnings++;
                     city_world_log(road->world, "warning", "vehicle %s has stood %.0f s on lane %s (gridlock?)",
-                                   vh->name[road_handle(road, v)], vh->rec[v].halt_s, ln->id);
+                                   vh->name[road_handle(road, v)], vh->rec[v].halt_s, net->lanes[lane].id);
                 }
                 double tp = road->opt.time_to_teleport_s;
                 if (tp > 0 && vh->rec[v].halt_s > tp) {
@@ -181,7 +186,7 @@ CityStatus road_move_all(RoadStepCtx *x)
                 /* a vehicle that crosses its stop line in this step keeps the
                  * grant until cross_lane_end has moved it on (at long steps its
                  * displacement can exceed the whole junction) */
-                bool crossing_now = vh->rec[v].via_pos < 0 && vh->rec[v].pos >= ln->length_m;
+                bool crossing_now = vh->rec[v].via_pos < 0 && vh->rec[v].pos >= len;
                 if (!crossing_now && (vh->rec[v].occ_left_m <= 0 ||
                                       (vh->rec[v].via_pos < 0 && vh->rec[v].halt_s > ROAD_TAIL_RELEASE_S))) {
                     road->link_occupied[vh->rec[v].occ_link]--;
@@ -195,15 +200,19 @@ CityStatus road_move_all(RoadStepCtx *x)
             sum_speed += vn;
         }
         moved += (uint64_t)n;
+        if (n > 0 && vh->rec[road_lane_at(road, lane, 0)].pos >= len)
+            past_end[n_past_end++] = lane;
     }
     road->stats.vehicle_updates += moved;
     road->sum_speed = sum_speed;
     road->stats.mean_speed_mps = moved ? sum_speed / (double)moved : 0.0;
-    /* lane ends: front vehicles past the end move on */
-    int32_t n_active = road->n_active;
-    for (int32_t a = 0; a < n_active; a++) {
-        road_prefetch_active(road, a);
-        CityStatus st = settle(x, road->active[a]);
+    /* lane ends: front vehicles past the end move on, lane by lane in
+     * active order. Only the lanes noted above can have one: a vehicle
+     * moved onto a lane past its end is settled there at once (settle
+     * recurses), so a pass over every active lane would find nothing more,
+     * and on a big city it costs a cache miss or two per lane. */
+    for (int32_t k = 0; k < n_past_end; k++) {
+        CityStatus st = settle(x, past_end[k]);
         if (st != CITY_OK)
             return st;
     }
