@@ -27,12 +27,12 @@ xs.append(0.0)
 fs = [f(x) for x in xs]
 
 
-def table(name, values):
-    print("static const double %s[257] = {" % name)
+def table(decl, values):
+    print("%s[257] = {" % decl)
     for k in range(0, 257, 3):
         print("    " + ", ".join("%.17g" % v for v in values[k:k + 3]) + ",")
     print("};")
 
 
-table("ZIG_X", xs)
-table("ZIG_F", fs)
+table("const double CITY_RNG_ZIG_X", xs)
+table("static const double ZIG_F", fs)

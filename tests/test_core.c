@@ -397,7 +397,7 @@ static void test_wall_account_sampled(void **state)
                 if (fabs((double)shares[i].ns - (double)exact[i]) > 0.1 * (double)exact[i])
                     fail_msg("sampled share of %s: %llu ns, exact %llu ns", shares[i].name,
                              (unsigned long long)shares[i].ns, (unsigned long long)exact[i]);
-            assert_true(clock / 10 < (ticks * 2 + ticks + ticks / 4 + ticks / 16) / 10);
+            assert_true(clock / 10 < (uint64_t)(ticks * 2 + ticks + ticks / 4 + ticks / 16) / 10);
         }
         city_world_destroy(w);
     }
@@ -419,6 +419,23 @@ static void test_reports(void **state)
     city_world_kpi_at(w, 0, &name, &v);
     assert_string_equal(name, "alpha");
     assert_true(v == 2.5);
+    /* set in one order round after round (a publisher), with new names
+     * shifting the slots between rounds: each lands in its own */
+    const char *order[] = {"zeta", "mid", "alpha", "beta"};
+    for (int round = 0; round < 4; round++) {
+        for (int i = 0; i < 4; i++)
+            city_world_kpi_set(w, order[i], 10.0 * round + i);
+        if (round == 1)
+            city_world_kpi_set(w, "gamma", -1.0);
+        for (int i = 0; i < 4; i++) {
+            assert_true(city_world_kpi_get(w, order[i], &v));
+            assert_true(v == 10.0 * round + i);
+        }
+    }
+    assert_true(city_world_kpi_get(w, "gamma", &v) && v == -1.0);
+    assert_int_equal(city_world_kpi_count(w), 5);
+    city_world_kpi_at(w, 1, &name, &v);
+    assert_string_equal(name, "beta");
 
     city_world_check_declare(w, "b");
     city_world_check_declare(w, "a");

@@ -10,9 +10,10 @@
 #include "city_rng.h"
 
 #define ZIG_R 3.6541528853610088 /* where the tail starts */
+#define ZIG_X CITY_RNG_ZIG_X    /* the layers' edges, public for the inline first try (city_rng.h) */
 
 /* ZIG_X[i]: right edge of layer i (ZIG_X[0] the base's virtual width V / f(R)); ZIG_F[i] = exp(-ZIG_X[i]^2 / 2). */
-static const double ZIG_X[257] = {
+const double CITY_RNG_ZIG_X[257] = {
     3.91075795953709,
     3.6541528853610088,
     3.4492782985609645,
@@ -537,10 +538,11 @@ static double open01(CityRng *rng)
     return ((double)(city_rng_next_inline(rng) >> 11) + 0.5) * 0x1.0p-53;
 }
 
-double city_rng_normal_zig(CityRng *rng)
+/* The rest of a draw whose first 64 bits `bits` fell outside their layer's
+ * rectangle: the tail or the wedge, then whole new tries. */
+double city_rng_normal_zig_rest(CityRng *rng, uint64_t bits)
 {
     for (;;) {
-        const uint64_t bits = city_rng_next_inline(rng);
         const int i = (int)(bits & 0xffu);
         const double u = (double)(int64_t)(bits >> 12) * 0x1.0p-51 - 1.0; /* [-1, 1), 52 bits */
         const double x = u * ZIG_X[i];
@@ -558,5 +560,11 @@ double city_rng_normal_zig(CityRng *rng)
         /* the wedge: under the curve with the probability of its height */
         if (ZIG_F[i + 1] + (ZIG_F[i] - ZIG_F[i + 1]) * city_rng_uniform_inline(rng) < exp(-0.5 * x * x))
             return x;
+        bits = city_rng_next_inline(rng);
     }
+}
+
+double city_rng_normal_zig(CityRng *rng)
+{
+    return city_rng_normal_zig_inline(rng);
 }

@@ -26,8 +26,9 @@ typedef struct CityRngStream {
 } CityRngStream;
 
 typedef struct CityKpi {
-    char *name;   /* KPI name (kept sorted) */
-    double value; /* current value */
+    char *name;    /* KPI name (kept sorted) */
+    double value;  /* current value */
+    uint32_t next; /* a hint: the slot set right after this one last time (checked by name before use) */
 } CityKpi;
 
 struct CityTable {
@@ -77,6 +78,7 @@ struct CityWorld {
 
     CityKpi *kpis; /* sorted by name */
     size_t n_kpis, cap_kpis;
+    size_t kpi_last; /* the slot set last (see CityKpi.next) */
 
     CityCheck *checks; /* declaration order */
     size_t n_checks, cap_checks;

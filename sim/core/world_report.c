@@ -47,20 +47,36 @@ static size_t kpi_lower_bound(const CityWorld *world, const char *name, bool *fo
     return lo;
 }
 
+/* A publisher sets its KPIs in the same order every time (the road a dozen
+ * every 10 s): the slot set after the last one the time before is tried
+ * first, one comparison instead of a binary search of a few. */
 static CityKpi *kpi_slot(CityWorld *world, const char *name)
 {
+    size_t last = world->kpi_last;
+    if (last < world->n_kpis) {
+        size_t h = world->kpis[last].next;
+        if (h < world->n_kpis && strcmp(world->kpis[h].name, name) == 0) {
+            world->kpi_last = h;
+            return &world->kpis[h];
+        }
+    }
     bool found;
     size_t i = kpi_lower_bound(world, name, &found);
-    if (found)
+    if (found) {
+        if (last < world->n_kpis)
+            world->kpis[last].next = (uint32_t)i;
+        world->kpi_last = i;
         return &world->kpis[i];
+    }
     if (!city_grow((void **)&world->kpis, &world->cap_kpis, world->n_kpis + 1, sizeof *world->kpis))
         return NULL;
     char *copy = city_strdup(name);
     if (!copy)
         return NULL;
     memmove(&world->kpis[i + 1], &world->kpis[i], (world->n_kpis - i) * sizeof *world->kpis);
-    world->kpis[i] = (CityKpi){copy, 0.0};
+    world->kpis[i] = (CityKpi){copy, 0.0, 0};
     world->n_kpis++;
+    world->kpi_last = i;
     return &world->kpis[i];
 }
 

@@ -84,6 +84,9 @@ static CityStatus sensor_env_step(CityWorld *w, void *self, int64_t tick)
     double background[CITY_SPECIES_COUNT];
     for (int sp = 0; sp < CITY_SPECIES_COUNT; sp++)
         background[sp] = city_env_background(env, (CitySpecies)sp, t_s);
+    int32_t nx, ny; /* without an air grid the traffic adds nothing: no cell to look up */
+    city_env_air_size(env, &nx, &ny);
+    const bool grid = nx > 0 && ny > 0;
     for (int32_t k = 0; k < n_due; k++) {
         const int32_t i = due[k];
         const EnvFeed *f = &c->feeds[i];
@@ -91,8 +94,8 @@ static CityStatus sensor_env_step(CityWorld *w, void *self, int64_t tick)
             city_sensor_feed_value(s, i, weather_value(&wx, f->quantity));
         } else if (f->what != FEED_NONE) {
             const CitySpecies sp = (CitySpecies)f->what;
-            city_sensor_feed_value(s, i, background[sp] + city_env_air_traffic(env, sp, f->x_m, f->y_m));
-            city_sensor_feed_rh(s, i, wx.rh_pct);
+            city_sensor_feed_air(s, i, background[sp] + (grid ? city_env_air_traffic(env, sp, f->x_m, f->y_m) : 0.0),
+                                 wx.rh_pct);
         }
     }
     return CITY_OK;

@@ -5,6 +5,9 @@
 #include "city_senml.h"
 
 #include <cJSON.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
@@ -236,23 +239,21 @@ void city_reading_csv_write(FILE *f, const CityReading *r, double truth)
 
 #define WRITER_BLOCK (64 * 1024) /* bytes per output handed to stdio at once */
 #define FIELD 48                 /* bytes of a kept text piece, copied whole (see PUT_FIELD) */
-#define MID 96                   /* bytes of a kept middle of a line, copied whole */
+#define SHORT 32                 /* bytes of a short piece (a number, CSV's ,quantity,), copied whole */
+#define MID 96                   /* bytes of a kept middle of a line, at most */
+#define MID_SHORT 64             /* bytes copied of a middle that fits them (most: times below 10^5 s) */
 #define SPARE 128                /* room past a block for the last whole copy */
-
-/* A piece of text copied as FIELD bytes at once, then counted as `len`. */
-typedef struct Piece {
-    uint8_t len;
-    char text[FIELD];
-} Piece;
+#define SMALL_MAX 1000           /* whole numbers below it are written from a table */
 
 /* The middles of the last reading's lines, kept while the next readings
  * share their times, quality and quantity (every channel sampled in a tick
  * has the same measured time, and most the same latency and quality):
- * SenML's ,"t":T,"at":AT,"q":"Q" and CSV's ,unit,T,AT,Q, */
+ * SenML's ,"t":T,"at":AT,"q":"Q","truth": (senml_len leaves ,"truth": out)
+ * and CSV's ,unit,T,AT,Q, */
 typedef struct MidText {
     int64_t t, at;         /* the times they hold */
     int quality, quantity; /* and the quality and quantity (-1: none yet) */
-    uint8_t senml_len, csv_len;
+    uint8_t senml_len, senml_truth_len, csv_len;
     char senml[MID], csv[MID];
 } MidText;
 
@@ -260,20 +261,17 @@ struct CityReadingWriter {
     FILE *senml, *csv; /* the outputs (NULL: skipped), the caller's */
     bool failed;       /* a write failed */
     MidText mid;       /* the last middles formatted */
-    /* per quantity, with its own unit: SenML's "/qty","u":"unit","v": and CSV's qty, */
-    Piece senml_qty[CITY_QTY_COUNT_OF], csv_qty[CITY_QTY_COUNT_OF];
+    /* per quantity, with its own unit: SenML's "/qty","u":"unit","v": and CSV's ,qty, */
+    char senml_qty[CITY_QTY_COUNT_OF][FIELD];
+    char csv_qty[CITY_QTY_COUNT_OF][SHORT];
+    uint8_t senml_qty_len[CITY_QTY_COUNT_OF], csv_qty_len[CITY_QTY_COUNT_OF];
     const char *unit[CITY_QTY_COUNT_OF]; /* the quantities' units (a reading with another takes the line functions) */
+    uint32_t small[SMALL_MAX];           /* 0 .. 999: the digits in a word's first bytes, their count in its last */
     size_t n_senml, n_csv;               /* bytes waiting in the blocks */
     /* the blocks, with room past a line for the last piece's whole copy */
     char senml_block[WRITER_BLOCK + SPARE];
     char csv_block[WRITER_BLOCK + SPARE];
 };
-
-static void piece(Piece *pc, const char *a, const char *b, const char *c)
-{
-    memset(pc->text, 0, sizeof pc->text);
-    pc->len = (uint8_t)snprintf(pc->text, sizeof pc->text, "%s%s%s", a, b, c);
-}
 
 CityReadingWriter *city_reading_writer_create(FILE *senml, FILE *csv)
 {
@@ -287,11 +285,16 @@ CityReadingWriter *city_reading_writer_create(FILE *senml, FILE *csv)
     w->mid.quality = w->mid.quantity = -1;
     for (int q = 0; q < CITY_QTY_COUNT_OF; q++) {
         const char *name = city_quantity_name((CityQuantity)q), *unit = city_quantity_unit((CityQuantity)q);
-        char mid[FIELD];
-        snprintf(mid, sizeof mid, "%s\",\"u\":\"%s", name, unit);
-        piece(&w->senml_qty[q], "/", mid, "\",\"v\":");
-        piece(&w->csv_qty[q], "", name, ",");
+        memset(w->senml_qty[q], 0, FIELD); /* names and units < 16 bytes */
+        w->senml_qty_len[q] = (uint8_t)snprintf(w->senml_qty[q], FIELD, "/%s\",\"u\":\"%s\",\"v\":", name, unit);
+        memset(w->csv_qty[q], 0, SHORT);
+        w->csv_qty_len[q] = (uint8_t)snprintf(w->csv_qty[q], SHORT, ",%s,", name); /* names < 16 bytes */
         w->unit[q] = unit;
+    }
+    for (unsigned u = 0; u < SMALL_MAX; u++) {
+        char digits[4] = {0};
+        digits[3] = (char)snprintf(digits, sizeof digits, "%u", u);
+        memcpy(&w->small[u], digits, 4);
     }
     w->n_senml = w->n_csv = 0;
     return w;
@@ -324,8 +327,47 @@ void city_reading_writer_destroy(CityReadingWriter *w)
  * on by n <= size; the bytes past n are overwritten by what follows or lie
  * in the block's spare room. */
 #define PUT_FIELD(p, src, n, size) (memcpy((p), (src), (size)), (p) + (n))
-#define PUT_PIECE(p, pc) PUT_FIELD((p), (pc)->text, (pc)->len, FIELD)
 #define PUT_LIT(p, lit) PUT_FIELD((p), (lit), sizeof(lit) - 1, sizeof(lit) - 1)
+
+/* A middle of n <= MID bytes, copied as MID_SHORT bytes when it fits them. */
+static inline char *put_mid(char *p, const char *mid, size_t n)
+{
+    if (n <= MID_SHORT) {
+        memcpy(p, mid, MID_SHORT);
+        return p + n;
+    }
+    memcpy(p, mid, MID);
+    return p + n;
+}
+
+/* The length of a reading's id: the first NUL of its CITY_SENSOR_NAME_MAX
+ * bytes, found 16 at a time; the whole array when it has none. */
+static inline size_t id_len(const char *id)
+{
+#ifdef __SSE2__
+    const __m128i zero = _mm_setzero_si128();
+    for (size_t k = 0; k < CITY_SENSOR_NAME_MAX; k += 16) {
+        const unsigned nul = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const void *)(id + k)), zero));
+        if (nul)
+            return k + (size_t)__builtin_ctz(nul);
+    }
+    return CITY_SENSOR_NAME_MAX;
+#else
+    const char *nul = memchr(id, '\0', CITY_SENSOR_NAME_MAX);
+    return nul ? (size_t)(nul - id) : CITY_SENSOR_NAME_MAX;
+#endif
+}
+
+/* An id of n bytes, copied as 32 bytes when it fits them (most do). */
+static inline char *put_id(char *p, const char *id, size_t n)
+{
+    if (n <= 32) {
+        memcpy(p, id, 32);
+        return p + n;
+    }
+    memcpy(p, id, CITY_SENSOR_NAME_MAX);
+    return p + n;
+}
 
 /* The middles of r's lines (quality and quantity in the tables' range). */
 static const MidText *mid_text(MidText *m, const CityReading *r)
@@ -348,6 +390,8 @@ static const MidText *mid_text(MidText *m, const CityReading *r)
     p = put_str(p, q);
     *p++ = '"';
     m->senml_len = (uint8_t)(p - m->senml);
+    p = put_str(p, ",\"truth\":");
+    m->senml_truth_len = (uint8_t)(p - m->senml);
     p = m->csv;
     *p++ = ',';
     p = put_str(p, unit);
@@ -362,42 +406,41 @@ static const MidText *mid_text(MidText *m, const CityReading *r)
     return m;
 }
 
-/* What put_number writes, into a whole Piece; len 0 when v is not finite. */
-static void number_piece(Piece *pc, double v)
+/* A number's text as put_number writes it, formatted once for both outputs. */
+typedef struct NumText {
+    bool small;        /* a whole number 1 .. 999: its digits are `word`'s bytes */
+    uint32_t word;     /* small: the digits (w->small) */
+    size_t len;        /* the text's length (0: not finite, nothing) */
+    char text[SHORT];  /* not small: the text (put_number: <= 24 bytes) */
+} NumText;
+
+/* Formats v: the whole numbers most readings are (counts, quantized
+ * values) by one table look-up, put into the outputs as one word each
+ * (no store of a few bytes read back wider), the rest by put_number. */
+static inline void num_text(const CityReadingWriter *w, NumText *t, double v)
 {
-    if (!isfinite(v)) {
-        pc->len = 0;
-        return;
-    }
-    /* counts and quantized values: as put_number, an integer below 1e15 prints as its digits */
-    if (v >= 1.0 && v < 1000.0) { /* most readings: one to three digits, no loop */
+    if (v >= 1.0 && v < (double)SMALL_MAX) { /* 0 is put_number's, for -0 */
         const unsigned u = (unsigned)v;
         if ((double)u == v) {
-            if (u < 10u) {
-                pc->text[0] = (char)('0' + u);
-                pc->len = 1;
-            } else if (u < 100u) {
-                memcpy(pc->text, DIGIT_PAIRS + 2 * u, 2);
-                pc->len = 2;
-            } else {
-                pc->text[0] = (char)('0' + u / 100u);
-                memcpy(pc->text + 1, DIGIT_PAIRS + 2 * (u % 100u), 2);
-                pc->len = 3;
-            }
+            t->small = true;
+            t->word = w->small[u];
+            unsigned char bytes[4];
+            memcpy(bytes, &t->word, 4);
+            t->len = bytes[3]; /* the byte past the digits, overwritten by what follows */
             return;
         }
     }
-    if (fabs(v) < 1e15 && v != 0.0) {
-        const int64_t i = (int64_t)v;
-        if ((double)i == v) {
-            char *p = pc->text;
-            if (i < 0)
-                *p++ = '-';
-            pc->len = (uint8_t)(put_u64(p, i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i) - pc->text);
-            return;
-        }
+    t->small = false;
+    t->len = isfinite(v) ? (size_t)(put_number(t->text, v) - t->text) : 0;
+}
+
+static inline char *put_num(char *p, const NumText *t)
+{
+    if (t->small) {
+        memcpy(p, &t->word, sizeof t->word);
+        return p + t->len;
     }
-    pc->len = (uint8_t)(put_number(pc->text, v) - pc->text);
+    return PUT_FIELD(p, t->text, t->len, SHORT);
 }
 
 /* A reading whose quantity, unit or quality is not one of the tables' (a
@@ -408,6 +451,10 @@ static bool plain(const CityReadingWriter *w, const CityReading *r)
            (r->unit && r->unit != w->unit[r->quantity]);
 }
 
+/* Each line is a few whole copies of kept or just formatted pieces: the
+ * id, the quantity's piece, the value, the middle shared with the readings
+ * of the same tick, the truth. The value and the truth are formatted once
+ * for both outputs. */
 void city_reading_writer_put(CityReadingWriter *w, const CityReading *r, double truth)
 {
     if ((w->senml && w->n_senml > WRITER_BLOCK - CITY_SENML_LINE_MAX) ||
@@ -420,36 +467,36 @@ void city_reading_writer_put(CityReadingWriter *w, const CityReading *r, double 
             w->n_csv += csv_line(w->csv_block + w->n_csv, r, truth);
         return;
     }
-    const size_t n_sensor = strlen(r->sensor);
-    Piece value, truth_text; /* the texts both outputs share */
-    number_piece(&value, r->value);
-    number_piece(&truth_text, truth);
+    const size_t n_id = id_len(r->sensor);
+    NumText value, truth_text; /* the texts both outputs share */
+    num_text(w, &value, r->value);
+    num_text(w, &truth_text, truth);
     const MidText *mid = mid_text(&w->mid, r);
     if (w->senml) {
         char *p = w->senml_block + w->n_senml;
         p = PUT_LIT(p, "[{\"n\":\"");
-        p = PUT_FIELD(p, r->sensor, n_sensor, sizeof r->sensor);
-        p = PUT_PIECE(p, &w->senml_qty[r->quantity]);
+        p = put_id(p, r->sensor, n_id);
+        p = PUT_FIELD(p, w->senml_qty[r->quantity], w->senml_qty_len[r->quantity], FIELD);
         if (value.len)
-            p = PUT_PIECE(p, &value);
+            p = put_num(p, &value);
         else
             *p++ = '0';
-        p = PUT_FIELD(p, mid->senml, mid->senml_len, MID);
         if (truth_text.len) {
-            p = PUT_LIT(p, ",\"truth\":");
-            p = PUT_PIECE(p, &truth_text);
+            p = put_mid(p, mid->senml, mid->senml_truth_len);
+            p = put_num(p, &truth_text);
+        } else {
+            p = put_mid(p, mid->senml, mid->senml_len);
         }
         p = PUT_LIT(p, "}]\n");
         w->n_senml = (size_t)(p - w->senml_block);
     }
     if (w->csv) {
         char *p = w->csv_block + w->n_csv;
-        p = PUT_FIELD(p, r->sensor, n_sensor, sizeof r->sensor);
-        *p++ = ',';
-        p = PUT_PIECE(p, &w->csv_qty[r->quantity]);
-        p = PUT_PIECE(p, &value);
-        p = PUT_FIELD(p, mid->csv, mid->csv_len, MID);
-        p = PUT_PIECE(p, &truth_text);
+        p = put_id(p, r->sensor, n_id);
+        p = PUT_FIELD(p, w->csv_qty[r->quantity], w->csv_qty_len[r->quantity], SHORT);
+        p = put_num(p, &value);
+        p = put_mid(p, mid->csv, mid->csv_len);
+        p = put_num(p, &truth_text);
         *p++ = '\n';
         w->n_csv = (size_t)(p - w->csv_block);
     }

@@ -127,7 +127,15 @@ void road_lanes_compact_active(CityRoad *road)
     }
     int32_t *a = road->active, *tmp = road->active_tmp;
     if (k > k_sorted) {
-        qsort(a + k_sorted, (size_t)(k - k_sorted), sizeof *a, lane_cmp);
+        if (k - k_sorted > 32)
+            qsort(a + k_sorted, (size_t)(k - k_sorted), sizeof *a, lane_cmp);
+        else /* a step's few new lanes: an insertion sort, without qsort's calls per comparison */
+            for (int32_t i = k_sorted + 1; i < k; i++) {
+                int32_t lane = a[i], j = i;
+                for (; j > k_sorted && a[j - 1] > lane; j--)
+                    a[j] = a[j - 1];
+                a[j] = lane;
+            }
         int32_t i = 0, j = k_sorted, o = 0;
         while (i < k_sorted && j < k)
             tmp[o++] = a[i] < a[j] ? a[i++] : a[j++];

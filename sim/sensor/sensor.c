@@ -470,6 +470,13 @@ void city_sensor_feed_rh(CitySensors *s, int32_t i, double rh_pct)
     CITY_ASSERT(i >= 0 && i < s->n);
     s->hot[i].rh_pct = rh_pct;
 }
+void city_sensor_feed_air(CitySensors *s, int32_t i, double value, double rh_pct)
+{
+    CITY_ASSERT(i >= 0 && i < s->n);
+    SensorHot *h = &s->hot[i];
+    h->instant = value;
+    h->rh_pct = rh_pct;
+}
 
 void city_sensors_set_sink(CitySensors *s, CityReadingSink sink, void *user)
 {

@@ -32,6 +32,7 @@ typedef struct SensorModel {
     uint8_t agg;                        /* CitySensorAgg */
     uint8_t fault;                      /* CitySensorFault */
     bool quantum_decimal;               /* 1 / quantum is a whole number (0.1, 0.5, 1): divide by steps */
+    bool quantum_one;                   /* quantum is 1: the value needs no division before rounding */
     bool rh_growth;                     /* a PM channel with rh_kappa > 0: humidity grows its value */
 } SensorModel;
 
@@ -116,6 +117,8 @@ struct CitySensors {
     Pending *fifo;
     size_t fifo_head, n_fifo, cap_fifo;
     uint64_t seq; /* readings queued so far */
+    /* the humidity factor last computed (sensor_sample.c), for the humidity and kappa_term it is of */
+    double rh_seen, kappa_seen, factor_seen;
 };
 
 /* Takes one sample of each channel due[0, n) at time now_ms, in that order (sensor_sample.c). */

@@ -38,21 +38,44 @@ void sensor_model_init(SensorModel *m, const CitySensorDef *d)
     m->rh_growth = d->rh_kappa > 0 && (d->quantity == CITY_QTY_PM25 || d->quantity == CITY_QTY_PM10);
     m->quantum_steps = 1.0;
     m->quantum_decimal = false;
+    m->quantum_one = false;
     if (d->quantum > 0) {
         /* a decimal quantum (0.1) divides, so 257 steps print as 25.7, not 25.700000000000003 */
         const double inv = 1.0 / d->quantum;
         m->quantum_steps = nearbyint(inv);
         m->quantum_decimal = fabs(inv - nearbyint(inv)) < 1e-9 * inv;
+        m->quantum_one = d->quantum == 1.0;
     }
 }
 
-/* city_sensor_rh_factor with kappa / 1.65 kept (rh_growth: kappa > 0). */
-static double rh_factor(const SensorModel *m, const SensorHot *h)
+/* city_sensor_rh_factor with kappa / 1.65 kept (rh_growth: kappa > 0).
+ * Every PM channel of a tick sees the weather's one humidity, so the last
+ * factor is kept and two divisions per sample become two compares. */
+static double rh_factor(CitySensors *s, const SensorModel *m, const SensorHot *h)
 {
     if (!(h->rh_pct > 0))
         return 1.0;
+    if (h->rh_pct == s->rh_seen && m->kappa_term == s->kappa_seen)
+        return s->factor_seen;
     const double rh = h->rh_pct < 99.0 ? h->rh_pct : 99.0;
-    return 1.0 + m->kappa_term / (100.0 / rh - 1.0);
+    s->rh_seen = h->rh_pct;
+    s->kappa_seen = m->kappa_term;
+    s->factor_seen = 1.0 + m->kappa_term / (100.0 / rh - 1.0);
+    return s->factor_seen;
+}
+
+/* nearbyint(x) in the default rounding mode (to nearest, ties to even),
+ * without a call: below 2^52 adding 2^52 leaves no fraction bits, so the
+ * addition rounds x to an integer, and subtracting 2^52 back is exact.
+ * Zeros and NaN come back as they are, as from nearbyint. */
+static inline double round_even(double x)
+{
+    const double big = 0x1.0p52;
+    if (x > 0)
+        return x < big ? (x + big) - big : x;
+    if (x < 0)
+        return x > -big ? -((-x + big) - big) : x;
+    return x;
 }
 
 /* The true value of the interval that ends now; resets the accumulators. */
@@ -90,7 +113,7 @@ static CityStatus sample(CitySensors *s, int32_t i, int64_t now_ms, double now_h
     const double truth = interval_truth(h, m->agg);
     /* the draws, always all and in this order (see city_sensor.h) */
     const double u_drop = city_rng_uniform_inline(&h->rng);
-    const double z = city_rng_normal_zig(&h->rng);
+    const double z = city_rng_normal_zig_inline(&h->rng);
     const double u_chatter = city_rng_uniform_inline(&h->rng);
 
     const bool failed = m->fault != CITY_FAULT_NONE && now_ms >= h->fail_ms;
@@ -102,7 +125,7 @@ static CityStatus sample(CitySensors *s, int32_t i, int64_t now_ms, double now_h
 
     double v = truth;
     if (m->rh_growth)
-        v *= rh_factor(m, h);
+        v *= rh_factor(s, m, h);
     v += m->bias + m->drift_per_h * now_h + m->noise_sd * z;
     CityQuality q = CITY_QUALITY_GOOD;
     if (failed) {
@@ -114,7 +137,7 @@ static CityStatus sample(CitySensors *s, int32_t i, int64_t now_ms, double now_h
             v += m->fault_size;
     }
     if (m->quantum > 0 && !stuck) {
-        const double steps = nearbyint(v / m->quantum);
+        const double steps = round_even(m->quantum_one ? v : v / m->quantum); /* v / 1 is v */
         /* x / 1 is x exactly: a quantum of 1 needs no division */
         v = !m->quantum_decimal ? m->quantum * steps : m->quantum_steps == 1.0 ? steps : steps / m->quantum_steps;
     }
@@ -150,7 +173,7 @@ static CityStatus sample(CitySensors *s, int32_t i, int64_t now_ms, double now_h
         if (st != CITY_OK)
             return st;
     }
-    return sensor_queue(s, i, &r);
+    return s->deliver ? sensor_queue(s, i, &r) : CITY_OK;
 }
 
 CityStatus sensor_sample_due(CitySensors *s, const int32_t *due, int32_t n, int64_t now_ms)

@@ -120,6 +120,8 @@ bool city_sensor_samples_at(const CitySensors *s, int32_t i, int64_t tick);
 const int32_t *city_sensors_due(CitySensors *s, int64_t tick, int32_t *n);
 /* Relative humidity (%) seen by a PM channel with rh_kappa > 0. */
 void city_sensor_feed_rh(CitySensors *s, int32_t i, double rh_pct);
+/* city_sensor_feed_value and city_sensor_feed_rh in one call (air channels, 10,000 per second). */
+void city_sensor_feed_air(CitySensors *s, int32_t i, double value, double rh_pct);
 
 /* Where readings go as they are measured (one sink; NULL to stop). */
 void city_sensors_set_sink(CitySensors *s, CityReadingSink sink, void *user);
