@@ -203,6 +203,22 @@ static void test_failsafe_on_budget(void **state)
     assert_int_equal(a.commands, 4);
 }
 
+/* The budget (200,000 instructions) is per tick: a step of about 120,000 every second runs for ever,
+ * one of about 300,000 is stopped at once. */
+static void test_budget_per_tick(void **state)
+{
+    (void)state;
+    RunOut a;
+    run_ramp("function step() local x = 0; for i = 1, 60000 do x = x + i end; command('a1', 1) end\n", 10, 100, 0,
+             1, &a);
+    assert_false(a.failsafe);
+    assert_int_equal(a.commands, 10);
+    run_ramp("function step() local x = 0; for i = 1, 150000 do x = x + i end; command('a1', 1) end\n", 10, 100, 0,
+             1, &a);
+    assert_true(a.failsafe);
+    assert_int_equal(a.commands, 0);
+}
+
 static void test_failsafe_on_memory(void **state)
 {
     (void)state;
@@ -562,6 +578,7 @@ int main(void)
         cmocka_unit_test(test_refusals_counted_not_fatal),
         cmocka_unit_test(test_failsafe_on_error),
         cmocka_unit_test(test_failsafe_on_budget),
+        cmocka_unit_test(test_budget_per_tick),
         cmocka_unit_test(test_failsafe_on_memory),
         cmocka_unit_test(test_failsafe_on_stale_inputs),
         cmocka_unit_test(test_sensor_groups),

@@ -29,9 +29,16 @@ typedef struct Route {
     int32_t ctl, slot, next;
 } Route;
 
+/* When a controller runs: what the loop over them every tick reads, apart from the controllers. */
+typedef struct Sched {
+    int32_t period_ticks; /* step() every this many ticks */
+    bool quiet;           /* after its last run: nothing to do between two periods (city_controller_quiet) */
+} Sched;
+
 typedef struct Controllers {
     CityController **list;
-    int32_t *period_ticks;    /* of each */
+    Sched *sched;             /* of each */
+    uint64_t epoch;           /* ticks run: a controller's instruction budget starts again when it changes */
     struct WorldPort **ports; /* of each (owned by the controller): its actuators */
     int32_t n, cap;
     int32_t routed;   /* controllers indexed below (rebuilt when one is attached) */
@@ -97,7 +104,7 @@ static void controllers_destroy(void *self)
     for (int32_t i = 0; i < cs->n; i++)
         city_controller_free(cs->list[i]);
     free(cs->list);
-    free(cs->period_ticks);
+    free(cs->sched);
     free(cs->ports);
     free(cs->head);
     free(cs->routes);
@@ -193,16 +200,21 @@ static CityStatus deliver(CityWorld *w, Controllers *cs, CitySensors *s, int64_t
 static CityStatus controllers_step(CityWorld *w, void *self, int64_t tick)
 {
     Controllers *cs = self;
-    for (int32_t k = 0; k < cs->n; k++)
-        city_controller_new_budget(cs->list[k]);
+    cs->epoch++; /* a new budget for each, without touching each */
     CitySensors *s = city_sensors_of(w);
     if (s) {
         CityStatus st = deliver(w, cs, s, tick * city_world_dt_ms(w));
         if (st != CITY_OK)
             return st;
     }
-    for (int32_t k = 0; k < cs->n; k++)
-        city_controller_run(cs->list[k], tick % cs->period_ticks[k] == 0);
+    for (int32_t k = 0; k < cs->n; k++) {
+        Sched *sc = &cs->sched[k];
+        const bool step = tick % sc->period_ticks == 0;
+        if (step || !sc->quiet) {
+            city_controller_run(cs->list[k], step);
+            sc->quiet = city_controller_quiet(cs->list[k]);
+        }
+    }
     return CITY_OK;
 }
 
@@ -253,8 +265,10 @@ static CityStatus controllers_load(CityWorld *w, void *self, CityStateReader *in
         city_state_fail(in, "the checkpoint has another number of controllers than the scenario attaches");
         return CITY_ERR_PARSE;
     }
-    for (int32_t k = 0; k < cs->n && !in->bad; k++)
+    for (int32_t k = 0; k < cs->n && !in->bad; k++) {
         controller_load(cs->list[k], in);
+        cs->sched[k].quiet = false; /* its timers and state are the checkpoint's now */
+    }
     return in->bad ? CITY_ERR_PARSE : CITY_OK;
 }
 
@@ -609,16 +623,17 @@ static int l_attach(lua_State *L)
     if (!city_array_grow(&arr, &cap, cs->n + 1, sizeof *cs->ports))
         return luaL_error(L, "out of memory");
     cs->ports = arr;
-    arr = cs->period_ticks;
-    if (!city_array_grow(&arr, &cs->cap, cs->n + 1, sizeof *cs->period_ticks))
+    arr = cs->sched;
+    if (!city_array_grow(&arr, &cs->cap, cs->n + 1, sizeof *cs->sched))
         return luaL_error(L, "out of memory");
-    cs->period_ticks = arr;
+    cs->sched = arr;
     CityError err = {0};
     CityControllerPort port = world_port(L, w, spec.name, allowed, n_act);
     CityController *c = city_controller_new(&spec, &port, &err);
     if (!c)
         return luaL_error(L, "city.control.attach: %s", err.msg);
-    cs->period_ticks[cs->n] = spec.period_ticks;
+    cs->sched[cs->n] = (Sched){spec.period_ticks, false};
+    city_controller_share_epoch(c, &cs->epoch);
     cs->ports[cs->n] = port.ctx;
     cs->list[cs->n++] = c;
     lua_pushstring(L, spec.name);

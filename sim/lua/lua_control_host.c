@@ -54,6 +54,10 @@ static void count_hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
     CityController *c = self_of(L);
+    if (c->epoch && *c->epoch != c->epoch_seen) { /* a new tick since it last counted */
+        c->epoch_seen = *c->epoch;
+        c->instr_used = 0;
+    }
     c->instr_used += HOOK_EVERY;
     if (c->instr_used > c->instr_limit) {
         c->over_budget = true;
@@ -519,7 +523,7 @@ void city_controller_run(CityController *c, bool step)
 {
     if (c->failed)
         return;
-    if (!step && c->n_timers == 0 && c->stale_ms <= 0 && !c->bridge && !c->dev)
+    if (!step && city_controller_quiet(c))
         return; /* between two periods a Lua controller with no timer has nothing to do */
     const int64_t t = controller_now_ms(c);
     check_stale(c, t);
@@ -552,6 +556,17 @@ void city_controller_reseed(CityController *c, uint64_t mixed)
 void city_controller_new_budget(CityController *c)
 {
     c->instr_used = 0;
+}
+
+void city_controller_share_epoch(CityController *c, const uint64_t *epoch)
+{
+    c->epoch = epoch;
+    c->epoch_seen = epoch ? *epoch : 0;
+}
+
+bool city_controller_quiet(const CityController *c)
+{
+    return c->failed || (c->L && !c->bridge && !c->dev && c->n_timers == 0 && c->n_subs == 0 && c->stale_ms <= 0);
 }
 
 int64_t city_controller_next_timer_ms(const CityController *c)

@@ -71,6 +71,8 @@ struct CityController {
     const CityDeviceController *dev; /* C controller: its entry points (NULL: Lua or bridged) */
     const CityControlBridge *bridge; /* remote controller: the run's bridge (NULL: in-process) */
     uint64_t instr_used, instr_limit;
+    const uint64_t *epoch; /* the run's tick counter (city_controller_share_epoch), or NULL */
+    uint64_t epoch_seen;   /* its value when instr_used was last set to 0 */
     int64_t stale_ms, last_input_ms;
     bool stale, failed, over_budget;
     int32_t n_sensors;

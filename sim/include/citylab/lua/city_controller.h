@@ -85,6 +85,14 @@ void city_controller_run(CityController *c, bool step);
 void city_controller_reseed(CityController *c, uint64_t mixed);
 /* Starts a fresh instruction budget (at the start of each tick). */
 void city_controller_new_budget(CityController *c);
+/* The budget also starts again whenever *epoch has changed since the
+ * controller last counted (a run bumps one counter per tick instead of
+ * touching every controller); epoch outlives the controller (NULL: off). */
+void city_controller_share_epoch(CityController *c, const uint64_t *epoch);
+/* True when city_controller_run(c, false) would do nothing until the
+ * controller runs again (a Lua controller with no timer, subscription or
+ * stale check, or a stopped one): a caller may skip it between periods. */
+bool city_controller_quiet(const CityController *c);
 /* Name; NULL or why it stopped; number of calls into it; its earliest due timer in ms (-1: none). */
 const char *city_controller_name(const CityController *c);
 const char *city_controller_failure(const CityController *c);
