@@ -186,6 +186,15 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
             if (one_lane && !(wrong && vh->rec[v].halt_s > ROAD_MISSED_TURN_S &&
                               lane_len - vh->rec[v].pos < ROAD_STOP_LINE_M + 3.0))
                 continue;
+            /* what the evaluation below drops at once for a vehicle on a lane
+             * that leads on (still entering its lane, or unhindered) depends
+             * on its own state only, which no other vehicle's change alters:
+             * decided here, with its record and lane at hand, instead of a
+             * second visit to each */
+            if (!wrong && ((vh->rec[v].pos < road_vtype_of(road, v)->def.length_m && lane_len >= ROAD_SHORT_LANE_M) ||
+                           vh->rec[v].accel > accel_behind(road, v, -1, vh->rec[v].pos, lane) -
+                                                  road_vtype_of(road, v)->def.lc_threshold_mps2))
+                continue;
             x->cand[m++] = v;
         }
     }

@@ -130,13 +130,17 @@ static int lane_cmp(const void *a, const void *b)
  * steps, so only the lanes that filled since are sorted and merged in. */
 void road_lanes_compact_active(CityRoad *road)
 {
-    int32_t k = 0, k_sorted = 0;
+    /* positions before `first` do not move: their active_pos entries
+     * (scattered over a per-lane array) are left alone */
+    int32_t k = 0, k_sorted = 0, first = INT32_MAX;
     for (int32_t i = 0; i < road->n_active; i++) {
         int32_t lane = road->active[i];
         if (road->lane_n[lane] > 0) {
             road->active[k++] = lane;
             k_sorted += i < road->n_active_sorted;
         } else { /* empty: the lights read it as such until a vehicle comes */
+            if (first > k)
+                first = k;
             road->active_pos[lane] = -1;
             road->sense_count[lane] = 0;
         }
@@ -153,6 +157,10 @@ void road_lanes_compact_active(CityRoad *road)
                 a[j] = lane;
             }
         int32_t i = 0, j = k_sorted, o = 0;
+        while (i < k_sorted && a[i] < a[j])
+            tmp[o++] = a[i++];
+        if (first > o)
+            first = o; /* the first lane that filled since goes here */
         while (i < k_sorted && j < k)
             tmp[o++] = a[i] < a[j] ? a[i++] : a[j++];
         while (i < k_sorted)
@@ -161,7 +169,7 @@ void road_lanes_compact_active(CityRoad *road)
             tmp[o++] = a[j++];
         memcpy(a, tmp, (size_t)k * sizeof *a);
     }
-    for (int32_t i = 0; i < k; i++)
+    for (int32_t i = first; i < k; i++)
         road->active_pos[a[i]] = i;
     road->n_active = k;
     road->n_active_sorted = k;
