@@ -252,7 +252,7 @@ void city_reading_csv_write(FILE *f, const CityReading *r, double truth)
  * and CSV's ,unit,T,AT,Q, */
 typedef struct MidText {
     int64_t t, at;         /* the times they hold */
-    int quality, quantity; /* and the quality and quantity (-1: none yet) */
+    uint32_t kind;         /* and the quality | quantity << 8 (UINT32_MAX: none yet) */
     uint8_t senml_len, senml_truth_len, csv_len;
     char senml[MID], csv[MID];
 } MidText;
@@ -282,7 +282,7 @@ CityReadingWriter *city_reading_writer_create(FILE *senml, FILE *csv)
     w->csv = csv;
     w->failed = false;
     memset(&w->mid, 0, sizeof w->mid);
-    w->mid.quality = w->mid.quantity = -1;
+    w->mid.kind = UINT32_MAX;
     for (int q = 0; q < CITY_QTY_COUNT_OF; q++) {
         const char *name = city_quantity_name((CityQuantity)q), *unit = city_quantity_unit((CityQuantity)q);
         memset(w->senml_qty[q], 0, FIELD); /* names and units < 16 bytes */
@@ -372,13 +372,12 @@ static inline char *put_id(char *p, const char *id, size_t n)
 /* The middles of r's lines (quality and quantity in the tables' range). */
 static const MidText *mid_text(MidText *m, const CityReading *r)
 {
-    if (m->t == r->measured_ms && m->at == r->arrives_ms && m->quality == (int)r->quality &&
-        m->quantity == (int)r->quantity && m->quality >= 0)
+    const uint32_t kind = (uint32_t)r->quality | (uint32_t)r->quantity << 8; /* both < 256 here */
+    if (m->t == r->measured_ms && m->at == r->arrives_ms && m->kind == kind)
         return m;
     m->t = r->measured_ms;
     m->at = r->arrives_ms;
-    m->quality = (int)r->quality;
-    m->quantity = (int)r->quantity;
+    m->kind = kind;
     /* times <= 21 bytes, qualities <= 9, units < 16: both fit MID with room for put_u64's copy */
     const char *q = city_quality_name(r->quality), *unit = city_quantity_unit(r->quantity);
     char *p = m->senml;
