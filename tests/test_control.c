@@ -111,19 +111,8 @@ static void run_ramp(const char *ctl, int until_s, int feed_until_s, double stal
     snprintf(path, sizeof path, "%s/ramp.lua", dir);
     snprintf(text, sizeof text, RAMP_LUA, until_s, feed_until_s, stale_s);
     assert_true(city_test_write_file(path, text));
-    CityScenarioOptions o = {0};
-    o.path = path;
-    o.seed = seed;
-    o.until_s = -1;
-    CityScenario *sc = NULL;
-    CityError err = {0};
-    if (city_scenario_load(&o, &sc, &err) != CITY_OK)
-        fail_msg("load: %s", err.msg);
-    const int64_t end = city_scenario_end_tick(sc);
+    CityScenario *sc = city_test_scenario_run(path, seed);
     CityWorld *w = city_scenario_world(sc);
-    while (city_world_tick(w) < end)
-        assert_int_equal(city_scenario_step(sc), CITY_OK);
-    assert_int_equal(city_scenario_finish(sc), CITY_OK);
     CityControl *c = city_control_of(w);
     CityActuatorStatus as;
     city_actuator_status(c, 0, &as);
@@ -272,16 +261,8 @@ static void run_group(const char *ctl, RunOut *out)
     char text[2048];
     snprintf(text, sizeof text, GROUP_LUA);
     assert_true(city_test_write_file(path, text));
-    CityScenarioOptions o = {.path = path, .seed = 1, .until_s = -1};
-    CityScenario *sc = NULL;
-    CityError err = {0};
-    if (city_scenario_load(&o, &sc, &err) != CITY_OK)
-        fail_msg("load: %s", err.msg);
+    CityScenario *sc = city_test_scenario_run(path, 1);
     CityWorld *w = city_scenario_world(sc);
-    const int64_t end = city_scenario_end_tick(sc);
-    while (city_world_tick(w) < end)
-        assert_int_equal(city_scenario_step(sc), CITY_OK);
-    assert_int_equal(city_scenario_finish(sc), CITY_OK);
     CityActuatorStatus as;
     city_actuator_status(city_control_of(w), 0, &as);
     CityControlStats st;
@@ -390,19 +371,8 @@ static char *shave_commands(const char *file, double *sum_pos, double *sum_neg)
     snprintf(path, sizeof path, "%s/shave.lua", dir);
     snprintf(text, sizeof text, SHAVE_LUA, file);
     assert_true(city_test_write_file(path, text));
-    CityScenarioOptions o = {0};
-    o.path = path;
-    o.seed = 1;
-    o.until_s = -1;
-    CityScenario *sc = NULL;
-    CityError err = {0};
-    if (city_scenario_load(&o, &sc, &err) != CITY_OK)
-        fail_msg("load: %s", err.msg);
+    CityScenario *sc = city_test_scenario_run(path, 1);
     CityWorld *w = city_scenario_world(sc);
-    const int64_t end = city_scenario_end_tick(sc);
-    while (city_world_tick(w) < end)
-        assert_int_equal(city_scenario_step(sc), CITY_OK);
-    assert_int_equal(city_scenario_finish(sc), CITY_OK);
     char *out = NULL;
     *sum_pos = *sum_neg = 0;
     for (size_t i = 0; i < city_world_table_count(w); i++) {

@@ -229,3 +229,14 @@ CityScenario *city_test_scenario_load(const char *path, uint64_t seed)
         fail_msg("load %s: %s", path, err.msg);
     return sc;
 }
+
+CityScenario *city_test_scenario_run(const char *path, uint64_t seed)
+{
+    CityScenario *sc = city_test_scenario_load(path, seed);
+    CityWorld *w = city_scenario_world(sc);
+    const int64_t end = city_scenario_end_tick(sc);
+    while (city_world_tick(w) < end)
+        assert_int_equal(city_scenario_step(sc), CITY_OK);
+    assert_int_equal(city_scenario_finish(sc), CITY_OK);
+    return sc;
+}

@@ -40,4 +40,8 @@ int city_test_count_entries(const char *dir);
  * it with city_scenario_destroy. */
 CityScenario *city_test_scenario_load(const char *path, uint64_t seed);
 
+/* city_test_scenario_load, then every step to the scenario's end and its
+ * finish, each asserted CITY_OK. Destroy it with city_scenario_destroy. */
+CityScenario *city_test_scenario_run(const char *path, uint64_t seed);
+
 #endif
