@@ -31,13 +31,13 @@ static void *host_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     CityController *c = ud;
     size_t old = ptr ? osize : 0;
     if (nsize == 0) {
-        free(ptr);
+        ctl_arena_realloc(c->arena, ptr, old, 0);
         c->mem_used -= old;
         return NULL;
     }
     if (nsize > old && c->mem_used - old + nsize > c->mem_limit)
         return NULL;
-    void *p = realloc(ptr, nsize);
+    void *p = ctl_arena_realloc(c->arena, ptr, old, nsize);
     if (p)
         c->mem_used = c->mem_used - old + nsize;
     return p;
@@ -311,8 +311,14 @@ static const luaL_Reg device_fns[] = {
     {"command", d_command}, {"param", d_param}, {"log", d_log},     {"random", d_random},
     {"group", controller_api_group}, {"first", controller_api_first}, {"sum", controller_api_sum}, {NULL, NULL}};
 
+/* Globals of a fresh sandbox: base's 25 (some closed again), 3 libraries, the device API. */
+#define SANDBOX_GLOBALS 48
+
 static void open_sandbox(lua_State *L, CityController *c)
 {
+    /* a globals table of the size it will have, not grown (and rehashed) 6 times as base fills it */
+    lua_createtable(L, 0, SANDBOX_GLOBALS);
+    lua_rawseti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
     luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
     luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
     luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
@@ -626,6 +632,7 @@ void city_controller_free(CityController *c)
         return;
     if (c->L)
         lua_close(c->L);
+    ctl_arena_free(c->arena);
     controller_device_close(c);
     for (int32_t i = 0; i < c->n_subs; i++)
         free(c->subs[i].pattern);
@@ -677,7 +684,8 @@ static bool copy_spec(CityController *c, const CityControllerSpec *spec)
 /* Opens the sandbox, runs the file's top level and init(); false with err filled. */
 static bool open_lua(CityController *c, const CityControllerSpec *spec, CityError *err)
 {
-    c->L = lua_newstate(host_alloc, c);
+    c->arena = ctl_arena_new(c->mem_limit);
+    c->L = c->arena ? lua_newstate(host_alloc, c) : NULL;
     if (!c->L)
         return city_error_set(err, CITY_ERR_LIMIT, "controller '%s': its memory budget (%zu bytes) is too small",
                               spec->name, c->mem_limit),

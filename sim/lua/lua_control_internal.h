@@ -79,11 +79,21 @@ typedef struct Group {
     int32_t n_slots_seen; /* the controller's slot count when its members were last looked up */
 } Group;
 
+/* lua_control_arena.c: a controller's own heap for its Lua state's small
+ * blocks (lua_Alloc's contract, without the memory budget: the caller counts). */
+typedef struct CtlArena CtlArena;
+/* limit: bytes it may take in chunks (the memory budget); NULL when out of memory. */
+CtlArena *ctl_arena_new(size_t limit);
+void *ctl_arena_realloc(CtlArena *a, void *ptr, size_t old, size_t n);
+/* Frees its chunks: after the state is closed. NULL is fine. */
+void ctl_arena_free(CtlArena *a);
+
 struct CityController {
     /* What every tick touches first, together (100 controllers are cold in
      * the cache between two of their periods). */
     CityControllerPort port;
     lua_State *L;
+    CtlArena *arena; /* where L's small blocks live */
     const CityDeviceController *dev; /* C controller: its entry points (NULL: Lua or bridged) */
     const CityControlBridge *bridge; /* remote controller: the run's bridge (NULL: in-process) */
     uint64_t instr_used, instr_limit;
