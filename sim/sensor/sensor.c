@@ -363,6 +363,29 @@ static void unschedule(CitySensors *s, int32_t i)
     s->due_tick = -1;
 }
 
+/* Room for one more hot record: an array on 64-byte lines, so that a
+ * 128-byte record is the two cache lines a sample touches, not three (a
+ * large block from malloc starts 16 bytes into a page). Same capacity
+ * steps as the other per-channel arrays (city_array_grow). */
+_Static_assert(sizeof(SensorHot) % 64 == 0, "a hot record is whole cache lines");
+
+static bool grow_hot(CitySensors *s)
+{
+    if (s->n < s->cap)
+        return true;
+    int64_t cap = s->cap > 0 ? 2 * (int64_t)s->cap : 16;
+    if (cap > INT32_MAX || (size_t)cap > SIZE_MAX / sizeof *s->hot)
+        return false;
+    SensorHot *hot = aligned_alloc(64, (size_t)cap * sizeof *hot);
+    if (!hot)
+        return false;
+    if (s->n > 0)
+        memcpy(hot, s->hot, (size_t)s->n * sizeof *hot);
+    free(s->hot);
+    s->hot = hot;
+    return true;
+}
+
 int32_t city_sensor_add(CityWorld *world, const CitySensorDef *def)
 {
     CitySensors *s = city_sensors_ensure(world);
@@ -394,9 +417,9 @@ int32_t city_sensor_add(CityWorld *world, const CitySensorDef *def)
     c.def.name = city_strdup(def->name);
     SensorModel m;
     sensor_model_init(&m, def);
-    int32_t cap_hot = s->cap, cap_names = s->cap;
+    int32_t cap_names = s->cap;
     const int32_t model = c.def.name ? model_index(s, &m) : -1;
-    if (model < 0 || !city_array_grow((void **)&s->hot, &cap_hot, s->n + 1, sizeof *s->hot) ||
+    if (model < 0 || !grow_hot(s) ||
         !city_array_grow((void **)&s->names, &cap_names, s->n + 1, sizeof *s->names) ||
         !city_array_grow((void **)&s->sensors, &s->cap, s->n + 1, sizeof *s->sensors)) {
         free((char *)c.def.name);
