@@ -678,6 +678,14 @@ static bool copy_spec(CityController *c, const CityControllerSpec *spec)
               copy_list(&c->pkeys, &nk, spec->param_keys, spec->n_params) &&
               copy_list(&c->pvals, &nv, spec->param_vals, spec->n_params);
     c->n_params = nk > nv ? nk : nv;
+    if (ok && spec->n_channels > 0) { /* the channels given, exactly: small blocks, no doubling from 16 */
+        void *slots = NULL, *info = NULL;
+        ok = city_resize(&slots, (size_t)spec->n_channels, sizeof *c->slots) &&
+             city_resize(&info, (size_t)spec->n_channels, sizeof *c->slot_info);
+        c->slots = slots;
+        c->slot_info = info;
+        c->cap_slots = ok ? spec->n_channels : 0;
+    }
     for (int32_t i = 0; ok && i < spec->n_channels; i++)
         ok = controller_find_slot(c, spec->channels[i]) || add_slot(c, spec->channels[i]);
     return ok;
