@@ -352,6 +352,30 @@ static int32_t model_index(CitySensors *s, const SensorModel *m)
     return s->n_models++;
 }
 
+/* city_array_grow at a cache line's boundary (size a multiple of 64): a
+ * hot record is then two whole lines, so a feed writes one line and a
+ * sample touches two; at malloc's 16 bytes they straddled three, and a
+ * feed's two fields (instant, rh_pct) two lines. */
+static bool grow_aligned(void **arr, int32_t *cap, int32_t need, size_t size)
+{
+    if (need <= *cap)
+        return true;
+    int64_t c = *cap > 0 ? *cap : 16;
+    while (c < need)
+        c *= 2;
+    if (c > INT32_MAX)
+        c = INT32_MAX;
+    void *a = aligned_alloc(64, (size_t)c * size);
+    if (!a)
+        return false;
+    if (*cap > 0)
+        memcpy(a, *arr, (size_t)*cap * size);
+    free(*arr);
+    *arr = a;
+    *cap = (int32_t)c;
+    return true;
+}
+
 /* Undoes sensor_schedule_add of the last channel i (an add that failed later). */
 static void unschedule(CitySensors *s, int32_t i)
 {
@@ -396,7 +420,8 @@ int32_t city_sensor_add(CityWorld *world, const CitySensorDef *def)
     sensor_model_init(&m, def);
     int32_t cap_hot = s->cap, cap_names = s->cap;
     const int32_t model = c.def.name ? model_index(s, &m) : -1;
-    if (model < 0 || !city_array_grow((void **)&s->hot, &cap_hot, s->n + 1, sizeof *s->hot) ||
+    _Static_assert(sizeof *s->hot == 128, "a hot record is two cache lines");
+    if (model < 0 || !grow_aligned((void **)&s->hot, &cap_hot, s->n + 1, sizeof *s->hot) ||
         !city_array_grow((void **)&s->names, &cap_names, s->n + 1, sizeof *s->names) ||
         !city_array_grow((void **)&s->sensors, &s->cap, s->n + 1, sizeof *s->sensors)) {
         free((char *)c.def.name);

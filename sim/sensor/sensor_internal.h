@@ -83,7 +83,7 @@ typedef struct Pending {
 struct CitySensors {
     CityWorld *world;                    /* the owner */
     Sensor *sensors;                     /* channels in the order added */
-    SensorHot *hot;                      /* per channel: what sampling touches (cap entries) */
+    SensorHot *hot;                      /* per channel: what sampling touches (cap entries, 64-byte aligned) */
     char (*names)[CITY_SENSOR_NAME_MAX]; /* per channel: its id, NUL-padded, a reading's first field */
     int32_t n, cap;
     SensorModel *models; /* distinct measurement models */
