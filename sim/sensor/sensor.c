@@ -643,6 +643,22 @@ void city_sensor_arrival_reading(const CitySensors *s, const CitySensorArrival *
                       a->arrives_ms, a->quality);
 }
 
+bool city_sensor_newer(const CitySensors *s, int32_t i, int64_t after_ms, CitySensorArrival *out)
+{
+    CITY_ASSERT(i >= 0 && i < s->n);
+    const SensorHot *h = &s->hot[i];
+    if (!h->has_last || h->last_ms <= after_ms)
+        return false;
+    *out = (CitySensorArrival){h->last_arrives, h->last_ms, h->last_value, i, (CityQuality)h->last_quality};
+    return true;
+}
+
+int64_t city_sensor_latency_ms(const CitySensors *s, int32_t i)
+{
+    CITY_ASSERT(i >= 0 && i < s->n);
+    return s->models[s->hot[i].model].latency_ms;
+}
+
 /* The next queued reading that has arrived by now_ms, taken off the queue (copied to *out); false when none. */
 static bool take(CitySensors *s, int64_t now_ms, CitySensorArrival *out)
 {

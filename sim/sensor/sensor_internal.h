@@ -154,6 +154,12 @@ CityStatus sensor_history_push(CitySensors *s, int32_t i, const CityReading *r, 
 void sensor_history_free(CitySensors *s);
 /* Queues a reading of channel i for delivery (sensor.c). */
 CityStatus sensor_queue(CitySensors *s, int32_t i, const CityReading *r);
+/* False when delivery is on but nobody takes channel i's readings: sampling
+ * then only counts the reading (sensor_queue's seq) without the call. */
+static inline bool sensor_queued(const CitySensors *s, int32_t i)
+{
+    return !s->only || (i < s->n_only && s->only[i]);
+}
 /* Puts channel i (just added, the highest index) in its schedule group
  * (sensor_schedule.c); false when out of memory. */
 bool sensor_schedule_add(CitySensors *s, int32_t i);

@@ -180,6 +180,14 @@ typedef struct CitySensorArrival {
  * makes one of an arrival when needed. */
 size_t city_sensors_poll_arrivals(CitySensors *s, int64_t now_ms, CitySensorArrival *out, size_t cap);
 void city_sensor_arrival_reading(const CitySensors *s, const CitySensorArrival *a, CityReading *out);
+/* Channel i's last reported reading as an arrival, when it was measured
+ * after after_ms (true, *out filled); false, *out untouched, when there is
+ * none newer. With no latency that reading has arrived as soon as measured,
+ * so a consumer that only keeps the last value may take it from here when
+ * it looks instead of having each reading queued for it. */
+bool city_sensor_newer(const CitySensors *s, int32_t i, int64_t after_ms, CitySensorArrival *out);
+/* Channel i's arrival delay (ms): 0 when a reading arrives as it is measured. */
+int64_t city_sensor_latency_ms(const CitySensors *s, int32_t i);
 
 typedef struct CitySensorStatus {
     bool failed;        /* the fault has started */
