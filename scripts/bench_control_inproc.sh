@@ -9,8 +9,9 @@
 #                (target: at most +10 %);
 #   max_pressure drives every light: the traffic itself changes (see the
 #                vehicle updates), so its difference is not cost alone.
-# CPU time (user + system), the best of RUNS runs; the variants take turns
-# within each round, so a machine whose load drifts slows them alike. Also
+# CPU time (user + system, to the microsecond: scripts/cpu_time.c), the best
+# of RUNS runs; the variants take turns within each round, so a machine
+# whose load drifts slows them alike. Also
 # the controllers' cost per controller-period (100 controllers x 1800
 # periods), setup included: the scenario runs only 30 simulated minutes
 # (about 2 s of CPU), so the fixed cost of opening 100 Lua states counts.
@@ -26,7 +27,7 @@ instr=${INSTR:-0}
 until_s=1800
 [ "$instr" = 1 ] && until_s=${UNTIL:-300}
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCITY_BUILD_VIEWER=OFF >/dev/null
-cmake --build "$build" --target citylab -j2 >/dev/null
+cmake --build "$build" --target citylab cpu_time -j2 >/dev/null
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 variants="none preemption max_pressure"
@@ -37,9 +38,9 @@ one() { # one run with controller=$1: CPU seconds, or instructions under callgri
             --quiet 2>"$out/cg" >/dev/null
         sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$out/cg"
     else
-        /usr/bin/time -f "%U %S" -o "$out/t" "$build/citylab" run "$root/scenarios/bench_control.lua" \
+        "$build/tests/cpu_time" "$out/t" "$build/citylab" run "$root/scenarios/bench_control.lua" \
             --param "controller=$1" --out "$out/$1" --quiet >/dev/null
-        awk '{ printf "%.2f", $1 + $2 }' "$out/t"
+        awk '{ printf "%.3f", $1 }' "$out/t"
     fi
 }
 [ "$instr" = 1 ] && runs=1 # deterministic: once is enough
@@ -62,7 +63,7 @@ if [ "$instr" = 1 ]; then
     scale=1
     suffix=""
 else
-    echo "$until_s s of a 10 x 10 grid of lights (dt 0.5 s), CPU time, best of $runs:"
+    echo "$until_s s of a 10 x 10 grid of lights (dt 0.5 s), CPU time, best of $runs (load average $(cut -d' ' -f1-3 /proc/loadavg)):"
     echo "  no controllers:      $base s ($(updates none) vehicle updates)"
     unit="us"
     scale=1000000

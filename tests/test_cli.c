@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +158,30 @@ static void test_short_run_is_not_a_failure(void **state)
     double load_wall = strtod(strstr(json, "\"load_wall_time_s\": ") + strlen("\"load_wall_time_s\": "), NULL);
     assert_true(loop_wall > 0.0 && loop_wall <= run_wall - load_wall);
     free(json);
+    /* the printed account adds up: load + simulation + end = wall, no part
+     * below zero, and the share lines sum to the wall time (each printed to
+     * 0.01 s) */
+    const char *line = strstr(r.out, "\nwall       ");
+    assert_non_null(line);
+    double t_wall, t_load, t_sim, t_end;
+    assert_int_equal(sscanf(line, "\nwall %lf s (scenario load %lf s, simulation %lf s, end and outputs %lf s)", &t_wall,
+                            &t_load, &t_sim, &t_end),
+                     4);
+    assert_true(t_load >= 0.0 && t_sim > 0.0 && t_end >= 0.0);
+    assert_true(fabs(t_load + t_sim + t_end - t_wall) <= 0.0151);
+    double shares = 0.0;
+    int n_shares = 0;
+    for (const char *q = strstr(r.out, "\nshare "); q; q = strstr(q + 1, "\nshare ")) {
+        const char *sec = strstr(q, " %");
+        assert_non_null(sec);
+        double s;
+        assert_int_equal(sscanf(sec, " %% %lf s", &s), 1);
+        assert_true(s >= 0.0);
+        shares += s;
+        n_shares++;
+    }
+    assert_true(n_shares >= 3);
+    assert_true(fabs(shares - t_wall) <= 0.0051 * n_shares + 0.0051);
     city_test_run_free(&r);
 }
 

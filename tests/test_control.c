@@ -248,10 +248,10 @@ static const char *const GROUP_LUA =
     "  city.sensor.feed('g1', 'count', t %% 4 == 0 and 0 or t); city.sensor.feed('g2', 'count', 1)\n"
     "  city.sensor.feed('g3', 'count', t %% 3) end, 0)\n"
     "city.control.actuator{ name = 'a1', kind = 'generic', min = -1e9, max = 1e9, safe = -1 }\n"
-    "city.control.attach{ file = 'ctl.lua', sensors = {'g1', 'g2', 'g3'}, actuators = {'a1'}, period = 1 }\n";
+    "city.control.attach{ file = 'ctl.lua', sensors = {'g1', 'g2', 'g3'}, actuators = {'a1'}, period = 1%s }\n";
 
-/* Runs GROUP_LUA with the controller ctl; a1 at the end, commands, fail-safe. */
-static void run_group(const char *ctl, RunOut *out)
+/* Runs GROUP_LUA with the controller ctl (more attach options in `extra`); a1 at the end, commands, fail-safe. */
+static void run_group_with(const char *ctl, const char *extra, RunOut *out)
 {
     const char *dir = city_test_scratch("control_group");
     char path[4200];
@@ -259,7 +259,7 @@ static void run_group(const char *ctl, RunOut *out)
     assert_true(city_test_write_file(path, ctl));
     snprintf(path, sizeof path, "%s/group.lua", dir);
     char text[2048];
-    snprintf(text, sizeof text, GROUP_LUA);
+    snprintf(text, sizeof text, GROUP_LUA, extra);
     assert_true(city_test_write_file(path, text));
     CityScenario *sc = city_test_scenario_run(path, 1);
     CityWorld *w = city_scenario_world(sc);
@@ -269,6 +269,11 @@ static void run_group(const char *ctl, RunOut *out)
     city_control_stats(city_control_of(w), &st);
     *out = (RunOut){.a1 = as.value, .failsafe = as.failsafe, .commands = st.commands, .failsafes = st.failsafe_events};
     city_scenario_destroy(sc);
+}
+
+static void run_group(const char *ctl, RunOut *out)
+{
+    run_group_with(ctl, "", out);
 }
 
 /* group/first/sum give what loops of read() give, and a1 accumulates them so that a wrong answer shows. */
@@ -316,6 +321,42 @@ static void test_sensor_groups(void **state)
     assert_true(a.a1 == acc + uncertain * 1e5);
 }
 
+/* A controller that only keeps last readings takes those of channels with
+ * no latency from the sensors when it runs; one with a stale check has each
+ * delivered. Both see the same readings, and so command the same. */
+static void test_direct_readings_match_delivery(void **state)
+{
+    (void)state;
+    RunOut direct, delivered;
+    run_group(GROUP_CTL, &direct);
+    run_group_with(GROUP_CTL, ", stale_s = 1000", &delivered);
+    assert_int_equal(direct.commands, 30);
+    assert_int_equal(delivered.commands, direct.commands);
+    assert_true(delivered.a1 == direct.a1);
+    assert_false(delivered.failsafe);
+}
+
+/* A subscription made in step() gets every reading from the next sample
+ * on, although until then the controller took its readings directly. */
+static void test_subscribe_after_init(void **state)
+{
+    (void)state;
+    RunOut a;
+    run_group("local n, late = 0, false\n"
+              "function step()\n"
+              "  local v = read('g3')\n"
+              "  if now() >= 10 and not late then\n"
+              "    assert(v == 10 % 3); late = true\n"
+              "    subscribe('g3', function(id, value) assert(value == now() % 3); n = n + 1 end)\n"
+              "  end\n"
+              "  command('a1', n)\n"
+              "end\n",
+              &a);
+    assert_false(a.failsafe);
+    assert_int_equal(a.commands, 30);
+    assert_true(a.a1 == 19.0); /* the readings measured at 11 .. 29 s */
+}
+
 /* Misuse stops the controller (fail-safe) or refuses the attach. */
 static void test_sensor_group_misuse(void **state)
 {
@@ -334,7 +375,7 @@ static void test_sensor_group_misuse(void **state)
     const char *dir = city_test_scratch("control_group");
     char path[4200], text[2048];
     snprintf(path, sizeof path, "%s/group.lua", dir);
-    snprintf(text, sizeof text, GROUP_LUA);
+    snprintf(text, sizeof text, GROUP_LUA, "");
     assert_true(city_test_write_file(path, text));
     snprintf(path, sizeof path, "%s/ctl.lua", dir);
     const char *bad[] = {"group{'g1', 'nope'}\n", "group{'g1', 5}\n", "group(5)\n"};
@@ -553,6 +594,8 @@ int main(void)
         cmocka_unit_test(test_failsafe_on_stale_inputs),
         cmocka_unit_test(test_sensor_groups),
         cmocka_unit_test(test_sensor_group_misuse),
+        cmocka_unit_test(test_direct_readings_match_delivery),
+        cmocka_unit_test(test_subscribe_after_init),
         cmocka_unit_test(test_c_controller_twin_of_lua),
         cmocka_unit_test(test_peak_shaving_scenario),
         cmocka_unit_test(test_signal_held_then_failsafe_plan),

@@ -300,7 +300,7 @@ int city_run_conclude(CityScenario *sc, const CityCliOptions *o, CityOutput *out
         printf("check      %-4s %s%s%s\n", verdict, c->name, c->message[0] ? ": " : "", c->message);
     }
     printf("outputs    %s/\n", out_dir);
-    city_run_wall_print(w, info.wall_time_s, load_s);
+    city_run_wall_print(w, info.wall_time_s, load_s, loop_s);
     double teleports = 0, aborted = 0;
     city_world_kpi_get(w, "teleports", &teleports);
     city_world_kpi_get(w, "trips_aborted", &aborted);

@@ -86,7 +86,7 @@ double city_wall_now(void);
 /* Turns on the world's per-subsystem wall-time account for a run (after load). */
 void city_run_wall_start(CityWorld *w);
 /* Prints the run's wall time and each subsystem's share of it to stdout. */
-void city_run_wall_print(const CityWorld *w, double wall_s, double load_s);
+void city_run_wall_print(const CityWorld *w, double wall_s, double load_s, double loop_s);
 /* The run's memory cap (memcap.c): C heap bytes the process may hold,
  * counted by citylab's malloc (0: none). Set once, before the run. */
 #define CITY_DEFAULT_MEM_MB 4096u

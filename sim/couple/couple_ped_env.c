@@ -12,6 +12,7 @@
 #include "city_couple.h"
 #include "city_env.h"
 #include "city_ped.h"
+#include "city_points.h"
 #include "city_sensor.h"
 #include "couple_internal.h"
 
@@ -22,7 +23,11 @@ typedef struct PedEnv {
     /* the PM2.5 air channels, rebuilt when channels are added (no state) */
     int32_t known;     /* sensor channels seen when the index was built */
     int32_t n_pm, *pm; /* their indices */
-    double *value;     /* scratch: last reported value per pm entry (NAN: none) */
+    /* scratch, rebuilt each second: the channels that have reported (in
+     * channel order), their last values and places, and an index of those */
+    int32_t n_has;
+    double *value, *x, *y;
+    CityPoints *near;
 } PedEnv;
 
 static CityStatus index_pm(CityWorld *w, PedEnv *p, const CitySensors *s)
@@ -30,10 +35,16 @@ static CityStatus index_pm(CityWorld *w, PedEnv *p, const CitySensors *s)
     const int32_t n = city_sensor_count(s);
     free(p->pm);
     free(p->value);
+    free(p->x);
+    free(p->y);
     p->pm = malloc(((size_t)n + 1) * sizeof *p->pm);
     p->value = malloc(((size_t)n + 1) * sizeof *p->value);
+    p->x = malloc(((size_t)n + 1) * sizeof *p->x);
+    p->y = malloc(((size_t)n + 1) * sizeof *p->y);
     p->n_pm = 0;
-    if (!p->pm || !p->value)
+    if (!p->near)
+        p->near = city_points_new();
+    if (!p->pm || !p->value || !p->x || !p->y || !p->near)
         return city_world_fail(w, CITY_ERR_NOMEM, "out of memory indexing air sensors");
     for (int32_t i = 0; i < n; i++) {
         const CitySensorDef *d = city_sensor_def(s, i);
@@ -44,21 +55,33 @@ static CityStatus index_pm(CityWorld *w, PedEnv *p, const CitySensors *s)
     return CITY_OK;
 }
 
-/* The last value of the nearest PM2.5 sensor that has one (lowest index on ties), or NAN. */
-static double sensed_at(const PedEnv *p, const CitySensors *s, double x, double y)
+/* Gathers the PM2.5 channels that have reported, in channel order, and
+ * indexes their places: the nearest to a person is then found in about
+ * constant time, not by a scan of every sensor per person. */
+static CityStatus gather_reported(CityWorld *w, PedEnv *p, CitySensors *s)
 {
-    double best_d2 = INFINITY, v = NAN;
+    p->n_has = 0;
     for (int32_t k = 0; k < p->n_pm; k++) {
-        if (isnan(p->value[k]))
+        CitySensorStatus st;
+        city_sensor_status(s, p->pm[k], &st);
+        if (!st.has_last || isnan(st.last.value))
             continue;
         const CitySensorDef *d = city_sensor_def(s, p->pm[k]);
-        const double dx = d->x_m - x, dy = d->y_m - y, d2 = dx * dx + dy * dy;
-        if (d2 < best_d2) {
-            best_d2 = d2;
-            v = p->value[k];
-        }
+        p->value[p->n_has] = st.last.value;
+        p->x[p->n_has] = d->x_m;
+        p->y[p->n_has] = d->y_m;
+        p->n_has++;
     }
-    return v;
+    if (!city_points_build(p->near, p->n_has, p->x, p->y))
+        return city_world_fail(w, CITY_ERR_NOMEM, "out of memory indexing air sensors");
+    return CITY_OK;
+}
+
+/* The last value of the nearest PM2.5 sensor that has one (lowest channel on ties), or NAN. */
+static double sensed_at(const PedEnv *p, double x, double y)
+{
+    const int32_t k = p->n_has > 0 ? city_points_nearest(p->near, x, y) : -1;
+    return k < 0 ? NAN : p->value[k];
 }
 
 static CityStatus ped_env_step(CityWorld *w, void *self, int64_t tick)
@@ -77,10 +100,10 @@ static CityStatus ped_env_step(CityWorld *w, void *self, int64_t tick)
         if (st != CITY_OK)
             return st;
     }
-    for (int32_t k = 0; s && k < p->n_pm; k++) {
-        CitySensorStatus st;
-        city_sensor_status(s, p->pm[k], &st);
-        p->value[k] = st.has_last ? st.last.value : NAN;
+    if (s && p->n_pm > 0) {
+        CityStatus st = gather_reported(w, p, s);
+        if (st != CITY_OK)
+            return st;
     }
     const double t_s = (double)(tick + 1) * (double)dt_ms / 1000.0;
     const double bg = city_env_background(env, CITY_SPECIES_PM25, t_s);
@@ -91,7 +114,7 @@ static CityStatus ped_env_step(CityWorld *w, void *self, int64_t tick)
         p->sum.true_ugh_m3 += (bg + city_env_air_traffic(env, CITY_SPECIES_PM25, v.x_m, v.y_m)) * h;
         p->sum.person_h += h;
         if (p->n_pm > 0) {
-            const double c = sensed_at(p, s, v.x_m, v.y_m);
+            const double c = sensed_at(p, v.x_m, v.y_m);
             if (!isnan(c))
                 p->sum.sensed_ugh_m3 += c * h;
         }
@@ -157,6 +180,9 @@ static void ped_env_destroy(void *self)
     PedEnv *p = self;
     free(p->pm);
     free(p->value);
+    free(p->x);
+    free(p->y);
+    city_points_free(p->near);
     free(p);
 }
 

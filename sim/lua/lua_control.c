@@ -42,6 +42,7 @@ typedef struct Controllers {
     struct WorldPort **ports; /* of each (owned by the controller): its actuators */
     int32_t n, cap;
     int32_t routed;   /* controllers indexed below (rebuilt when one is attached) */
+    bool reroute;     /* a controller stopped taking readings directly: index again before the next tick */
     int32_t n_head;   /* sensor channels indexed (those added later have no reader) */
     int32_t *head;    /* per sensor channel (city_sensor_def index): its first route, -1 none */
     Route *routes;    /* per channel a list in attach order */
@@ -112,21 +113,10 @@ static void controllers_destroy(void *self)
     free(cs);
 }
 
-/* The sensor channel of a slot key "name/quantity", or -1. */
-static int32_t slot_channel(const CitySensors *s, const char *key)
-{
-    const char *slash = strrchr(key, '/');
-    char name[CITY_SENSOR_NAME_MAX];
-    CityQuantity q;
-    if (!s || !slash || (size_t)(slash - key) >= sizeof name || !city_quantity_parse(slash + 1, &q))
-        return -1;
-    memcpy(name, key, (size_t)(slash - key));
-    name[slash - key] = '\0';
-    return city_sensor_find(s, name, q);
-}
-
 /* Indexes every controller's channels by sensor channel, so that a reading
- * goes only to the controllers that read it, in attach order. */
+ * goes only to the controllers that read it, in attach order; a controller
+ * that may take a channel's readings directly (lua_control_direct.c) is
+ * not among its readers. */
 static CityStatus route_build(CityWorld *w, Controllers *cs)
 {
     const CitySensors *s = city_sensors_of(w);
@@ -147,15 +137,24 @@ static CityStatus route_build(CityWorld *w, Controllers *cs)
     for (int32_t ch = 0; ch < n_ch; ch++)
         head[ch] = -1;
     int32_t n_routes = 0;
-    for (int32_t k = cs->n - 1; k >= 0; k--) /* prepending: the lists end up in attach order */
-        for (int32_t sl = cs->list[k]->n_slots - 1; sl >= 0; sl--) {
-            const int32_t ch = slot_channel(s, cs->list[k]->slots[sl].key);
-            if (ch < 0)
+    for (int32_t k = cs->n - 1; k >= 0; k--) { /* prepending: the lists end up in attach order */
+        CityController *c = cs->list[k];
+        const bool pull = controller_direct_begin(c, s, &cs->reroute);
+        for (int32_t sl = 0; pull && sl < c->n_slots; sl++) {
+            const int32_t ch = c->slot_info[sl].channel;
+            if (ch >= 0 && ch < n_ch && city_sensor_latency_ms(s, ch) == 0 && !controller_direct_add(c, sl, ch))
+                return city_world_fail(w, CITY_ERR_NOMEM, "out of memory routing readings to controllers");
+        }
+        for (int32_t sl = c->n_slots - 1; sl >= 0; sl--) {
+            const int32_t ch = c->slot_info[sl].channel;
+            if (ch < 0 || ch >= n_ch || (pull && city_sensor_latency_ms(s, ch) == 0))
                 continue;
             r[n_routes] = (Route){k, sl, head[ch]};
             head[ch] = n_routes++;
         }
+    }
     cs->routed = cs->n;
+    cs->reroute = false;
     /* the sensors queue only what some controller reads (the rest was dropped here) */
     uint8_t *wanted = malloc((size_t)n_ch + 1);
     if (!wanted)
@@ -171,7 +170,7 @@ static CityStatus route_build(CityWorld *w, Controllers *cs)
  * in-process without subscriptions only keeps the values, the others get the whole reading. */
 static CityStatus deliver(CityWorld *w, Controllers *cs, CitySensors *s, int64_t now_ms)
 {
-    if (cs->routed != cs->n) {
+    if (cs->routed != cs->n || cs->reroute) {
         CityStatus st = route_build(w, cs);
         if (st != CITY_OK)
             return st;
@@ -215,7 +214,8 @@ static CityStatus controllers_step(CityWorld *w, void *self, int64_t tick)
             sc->quiet = city_controller_quiet(cs->list[k]);
         }
     }
-    return CITY_OK;
+    /* one subscribed: its channels are queued again from the next sample on */
+    return cs->reroute ? route_build(w, cs) : CITY_OK;
 }
 
 static CityStatus controllers_finish(CityWorld *w, void *self)
@@ -632,6 +632,7 @@ static int l_attach(lua_State *L)
     CityController *c = city_controller_new(&spec, &port, &err);
     if (!c)
         return luaL_error(L, "city.control.attach: %s", err.msg);
+    controller_direct_mark(c, city_sensors_of(w));
     cs->sched[cs->n] = (Sched){spec.period_ticks, false};
     city_controller_share_epoch(c, &cs->epoch);
     cs->ports[cs->n] = port.ctx;

@@ -118,10 +118,10 @@ static int d_after(lua_State *L)
 const Slot *controller_find_slot(const CityController *c, const char *id)
 {
     for (int32_t i = 0; i < c->n_slots; i++)
-        if (!strcmp(c->slots[i].key, id))
+        if (!strcmp(c->slot_info[i].key, id))
             return &c->slots[i];
     for (int32_t i = 0; i < c->n_slots; i++)
-        if (!strcmp(c->slots[i].name, id))
+        if (!strcmp(c->slot_info[i].name, id))
             return &c->slots[i];
     return NULL;
 }
@@ -192,7 +192,7 @@ static void push_read(lua_State *L, CityController *c)
     c->rkeys = malloc((2 * (size_t)c->n_slots + 1) * sizeof *c->rkeys);
     c->n_rkeys = c->rkey_next = 0;
     for (int32_t i = 0; i < c->n_slots; i++) {
-        const char *ids[2] = {c->slots[i].key, c->slots[i].name};
+        const char *ids[2] = {c->slot_info[i].key, c->slot_info[i].name};
         for (int k = 0; k < 2; k++) {
             if (controller_find_slot(c, ids[k]) != &c->slots[i])
                 continue; /* a name read as its first channel */
@@ -213,6 +213,7 @@ static int d_subscribe(lua_State *L)
     CityController *c = self_of(L);
     const char *pat = luaL_checkstring(L, 1);
     luaL_checktype(L, 2, LUA_TFUNCTION);
+    controller_direct_stop(c); /* its readings are delivered from now on, to call fn */
     void *arr = c->subs;
     char *p = city_strdup(pat);
     if (!p || !city_array_grow(&arr, &c->cap_subs, c->n_subs + 1, sizeof *c->subs)) {
@@ -406,18 +407,26 @@ bool controller_reads(const CityController *c, const char *id)
 
 static Slot *add_slot(CityController *c, const char *key)
 {
-    void *arr = c->slots;
+    void *arr = c->slots, *info = c->slot_info;
+    int32_t cap = c->cap_slots;
+    if (!city_array_grow(&info, &cap, c->n_slots + 1, sizeof *c->slot_info))
+        return NULL;
+    c->slot_info = info;
     if (!city_array_grow(&arr, &c->cap_slots, c->n_slots + 1, sizeof *c->slots))
         return NULL;
     c->slots = arr;
-    Slot *sl = &c->slots[c->n_slots++];
+    Slot *s = &c->slots[c->n_slots];
+    SlotInfo *sl = &c->slot_info[c->n_slots++];
+    memset(s, 0, sizeof *s);
     memset(sl, 0, sizeof *sl);
+    sl->channel = -1; /* none known until a run marks it (controller_direct_mark) */
+    sl->base_ms = INT64_MIN;
     snprintf(sl->key, sizeof sl->key, "%s", key);
     snprintf(sl->name, sizeof sl->name, "%s", key);
     char *slash = strchr(sl->name, '/');
     if (slash)
         *slash = '\0';
-    return sl;
+    return s;
 }
 
 /* Input again after stale: its actuators leave the fail-safe. */
@@ -437,7 +446,7 @@ bool city_controller_reading(CityController *c, const CityReading *r)
     snprintf(key, sizeof key, "%s/%s", r->sensor, city_quantity_name(r->quantity));
     Slot *s = NULL;
     for (int32_t i = 0; i < c->n_slots && !s; i++)
-        if (!strcmp(c->slots[i].key, key))
+        if (!strcmp(c->slot_info[i].key, key))
             s = &c->slots[i];
     if (!s && controller_reads(c, key))
         s = add_slot(c, key); /* a channel not known in advance (the agent) */
@@ -460,7 +469,7 @@ bool controller_keep(CityController *c, Slot *s, const SlotReading *r)
 
 bool controller_deliver(CityController *c, Slot *s, const CityReading *r)
 {
-    const char *key = s->key;
+    const char *key = c->slot_info[s - c->slots].key;
     if (c->failed)
         return true;
     s->has = true;
@@ -526,6 +535,8 @@ void city_controller_run(CityController *c, bool step)
     if (!step && city_controller_quiet(c))
         return; /* between two periods a Lua controller with no timer has nothing to do */
     const int64_t t = controller_now_ms(c);
+    if (c->n_direct > 0)
+        controller_direct_pull(c);
     check_stale(c, t);
     if (c->bridge) {
         controller_remote_run(c, step);
@@ -625,6 +636,8 @@ void city_controller_free(CityController *c)
     controller_groups_free(c);
     free(c->timers);
     free(c->slots);
+    free(c->slot_info);
+    free(c->direct);
     free(c->rkeys);
     free(c->pending);
     free(c->name);

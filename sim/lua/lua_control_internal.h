@@ -28,12 +28,21 @@ typedef struct SlotReading {
     CityQuality quality;
 } SlotReading;
 
+/* A channel's last reading as the controller has it: what a delivery
+ * writes and read(), first() and sum() read, 40 bytes (its names are in
+ * SlotInfo, at the same index: a period's reads touch a few cache lines). */
 typedef struct Slot {
-    SlotReading last;                    /* first: what a delivery writes and read() reads, in one cache line */
-    bool has;                            /* a reading arrived */
+    SlotReading last;
+    bool has; /* a reading arrived */
+} Slot;
+
+/* The rest of a slot. */
+typedef struct SlotInfo {
     char key[CITY_SENSOR_NAME_MAX + 16]; /* "name/quantity" */
     char name[CITY_SENSOR_NAME_MAX];     /* "name" */
-} Slot;
+    int32_t channel;                     /* its sensor channel in a run (city_sensor_def index), -1 none */
+    int64_t base_ms; /* in a run: when the channel's last reading before the attach was measured (INT64_MIN none) */
+} SlotInfo;
 
 /* An id read() knows, by the address of its Lua string (see read_cached). */
 typedef struct ReadKey {
@@ -50,6 +59,13 @@ typedef struct Sub {
     char *pattern; /* glob: '*' any run of characters */
     int ref;
 } Sub;
+
+/* A slot whose readings the controller takes from the sensors when it runs
+ * (lua_control_direct.c), and when the reading it holds was measured. */
+typedef struct DirectSlot {
+    int32_t slot, channel;
+    int64_t seen_ms;
+} DirectSlot;
 
 /* A member of a sensor group (lua_control_group.c). */
 typedef struct GroupMember {
@@ -76,7 +92,12 @@ struct CityController {
     int64_t stale_ms, last_input_ms;
     bool stale, failed, over_budget;
     int32_t n_sensors;
+    DirectSlot *direct;                /* slots taken from direct_src when it runs (lua_control_direct.c) */
+    int32_t n_direct, cap_direct;
+    const struct CitySensors *direct_src;
+    bool *reroute; /* set when it stops taking readings directly (a subscription): the run routes them again */
     Slot *slots;
+    SlotInfo *slot_info; /* of each slot (cap_slots too) */
     int32_t n_slots, cap_slots;
     ReadKey *rkeys;             /* read()'s ids at attach, in slot order */
     int32_t n_rkeys, rkey_next; /* how many; where the next search starts */
@@ -126,6 +147,24 @@ bool controller_reads(const CityController *c, const char *id);
 bool controller_keep(CityController *c, Slot *s, const SlotReading *r);
 /* Hands a reading of slot s over (stored, then subscribers or on_reading); false as controller_remote_keep. */
 bool controller_deliver(CityController *c, Slot *s, const CityReading *r);
+
+/* lua_control_direct.c: direct slots. A Lua controller in-process that only
+ * keeps last readings (no subscription, no stale check) takes the readings
+ * of its channels with no latency from the sensors when it runs, instead of
+ * having each queued and delivered every tick. */
+/* Marks its slots' channels in the run's sensors and what was measured before the attach. */
+void controller_direct_mark(CityController *c, const struct CitySensors *s);
+/* Starts again its list of direct slots (empty); true when it may have some.
+ * *reroute is set when it must have them delivered again. */
+bool controller_direct_begin(CityController *c, const struct CitySensors *s, bool *reroute);
+/* Takes slot `slot` (of `channel`) directly from now on; false when out of memory. */
+bool controller_direct_add(CityController *c, int32_t slot, int32_t channel);
+/* Brings its direct slots up to the readings measured by now (when it runs, and before a checkpoint). */
+void controller_direct_pull(CityController *c);
+/* After a checkpoint's slots were loaded: what they hold is what they have seen. */
+void controller_direct_resync(CityController *c);
+/* Its readings are to be delivered from now on (a subscription): pulls, then stops taking them directly. */
+void controller_direct_stop(CityController *c);
 
 /* lua_control_group.c: the device API's group(ids), first(g, above) and
  * sum(g) (scenarios/DEVICE_API.md); frees a controller's groups. */

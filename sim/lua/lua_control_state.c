@@ -475,11 +475,12 @@ bool controller_save(CityController *c, CityStateWriter *out, CityError *err)
     const char *why = unsaveable(c);
     if (why)
         return city_error_set(err, CITY_ERR_INVALID, "controller '%s' %s", c->name, why), false;
+    controller_direct_pull(c); /* its slots as delivery would have left them */
     city_state_put_str(out, c->name);
     city_state_put_i64(out, c->n_slots);
     for (int32_t i = 0; i < c->n_slots; i++) {
         const Slot *sl = &c->slots[i];
-        city_state_put_str(out, sl->key);
+        city_state_put_str(out, c->slot_info[i].key);
         city_state_put_u8(out, sl->has);
         city_state_put_f64(out, sl->last.value);
         city_state_put_i64(out, sl->last.measured_ms);
@@ -517,7 +518,7 @@ bool controller_load(CityController *c, CityStateReader *in)
     for (int32_t i = 0; i < c->n_slots && !in->bad; i++) {
         Slot *sl = &c->slots[i];
         char *key = city_state_get_str(in);
-        if (!key || strcmp(key, sl->key) != 0)
+        if (!key || strcmp(key, c->slot_info[i].key) != 0)
             city_state_fail(in, "controller '%s': the checkpoint has another sensor channel here", c->name);
         free(key);
         sl->has = city_state_get_u8(in) != 0;
@@ -529,6 +530,7 @@ bool controller_load(CityController *c, CityStateReader *in)
             city_state_fail(in, "controller '%s': damaged reading quality in the checkpoint", c->name);
         sl->last.quality = (CityQuality)(quality < CITY_QUALITY_COUNT_OF ? quality : 0);
     }
+    controller_direct_resync(c);
     if (city_state_get_i64(in) != c->n_init_timers)
         return city_state_fail(in, "controller '%s': init made another number of timers", c->name);
     for (int32_t i = 0; i < c->n_init_timers && !in->bad; i++) {
