@@ -437,6 +437,132 @@ static void test_delivery_order_and_channels(void **state)
     city_world_destroy(w);
 }
 
+/* The batch sink: a run's readings file path. Both sinks on at once. */
+typedef struct BatchCapture {
+    Capture cap;               /* the readings rebuilt from the reports */
+    size_t calls, most;        /* batches handed over, the largest */
+    CityReadingWriter *writer; /* the reports written as a run writes them */
+} BatchCapture;
+
+static void batch_sink(void *user, const CitySensors *s, int64_t measured_ms, const CitySensorReport *r, size_t n)
+{
+    BatchCapture *b = user;
+    assert_true(n >= 1);
+    b->calls++;
+    b->most = n > b->most ? n : b->most;
+    for (size_t k = 0; k < n; k++) {
+        size_t len;
+        const char *id = city_sensor_id(s, r[k].channel, &len);
+        assert_int_equal(len, strlen(id));
+        assert_int_equal(r[k].quantity, city_sensor_def(s, r[k].channel)->quantity);
+        CityReading rd;
+        city_reading_init(&rd, id, (CityQuantity)r[k].quantity, r[k].value, measured_ms, r[k].arrives_ms,
+                          (CityQuality)r[k].quality);
+        capture_sink(&b->cap, &rd, r[k].truth);
+    }
+    city_reading_writer_put_reports(b->writer, s, measured_ms, r, n);
+}
+
+static void put_sink(void *user, const CityReading *r, double truth)
+{
+    city_reading_writer_put(user, r, truth);
+}
+
+/* A batch sink gets every reading the per-reading sink gets, in the same
+ * order and with the same numbers, in batches of at most a few hundred
+ * (300 channels sample together), and the writer writes the same bytes
+ * from the reports as from the readings: ids of 1 to 63 characters (the
+ * longest end at the packed ids' end), noise, faults, dropout, two
+ * latencies, range clips, channels added during the run. */
+static void test_batch_sink_as_reading_sink(void **state)
+{
+    (void)state;
+    CityWorld *w = world(5, 100);
+    char name[CITY_SENSOR_NAME_MAX];
+    const CitySensorFault faults[] = {CITY_FAULT_NONE, CITY_FAULT_STUCK, CITY_FAULT_DEAD, CITY_FAULT_CHATTER};
+    for (int i = 0; i < 300; i++) {
+        if (i % 50 == 7) { /* 33 to 63 characters */
+            memset(name, 'x', sizeof name);
+            snprintf(name, 8, "long%03d", i);
+            name[7] = 'x';
+            name[33 + i % 31] = '\0';
+        } else {
+            snprintf(name, sizeof name, i % 2 ? "p%d" : "pm25.%d.%d", i, i / 7);
+        }
+        CitySensorDef d = city_sensor_def_default(CITY_SENSOR_MANUAL, i % 3 ? CITY_QTY_PM25 : CITY_QTY_COUNT, name);
+        d.noise_sd = 2.0;
+        d.quantum = i % 4 ? 1.0 : 0.1;
+        d.min = 0;
+        d.max = 60;
+        d.dropout_p = 0.1;
+        d.latency_s = i % 5 ? 2.0 : 0.5;
+        d.fault = faults[i % 4];
+        d.mttf_s = 200.0;
+        d.fault_size = 4.0;
+        d.period_s = i < 290 ? 1.0 : 3.0;
+        assert_true(city_sensor_add(w, &d) >= 0);
+    }
+    CitySensors *s = city_sensors_of(w);
+    char *want = NULL, *got = NULL, *want_csv = NULL, *got_csv = NULL;
+    size_t n_want = 0, n_got = 0, n_wc = 0, n_gc = 0;
+    FILE *fw = open_memstream(&want, &n_want), *fg = open_memstream(&got, &n_got);
+    FILE *fwc = open_memstream(&want_csv, &n_wc), *fgc = open_memstream(&got_csv, &n_gc);
+    CityReadingWriter *ww = city_reading_writer_create(fw, fwc);
+    BatchCapture b = {{0}, 0, 0, city_reading_writer_create(fg, fgc)};
+    city_sensors_set_sink(s, put_sink, ww);
+    assert_true(city_sensors_set_batch_sink(s, batch_sink, &b));
+    Capture one = {0};
+    for (int64_t t = 0; t < 3000; t++) {
+        if (t == 1500) { /* a channel added mid-run, with the longest id */
+            memset(name, 'z', sizeof name);
+            name[CITY_SENSOR_NAME_MAX - 1] = '\0';
+            CitySensorDef d = city_sensor_def_default(CITY_SENSOR_MANUAL, CITY_QTY_PM25, name);
+            d.noise_sd = 1.0;
+            assert_true(city_sensor_add(w, &d) >= 0);
+        }
+        if (t == 2000) /* a per-reading sink that captures, from here on */
+            city_sensors_set_sink(s, capture_sink, &one);
+        assert_int_equal(city_world_step(w), CITY_OK);
+        for (int32_t i = 0; i < city_sensor_count(s); i++)
+            city_sensor_feed_value(s, i, 30.0 + 40.0 * sin(t * 0.003 + i));
+    }
+    assert_true(b.calls > 300 && b.most == 256);
+    assert_true(b.cap.n > 40000 && one.n > 0);
+    /* the readings since the capture began are the batches' last ones, the same */
+    const size_t from = b.cap.n - one.n;
+    for (size_t i = 0; i < one.n; i++) {
+        const CityReading *x = &one.r[i], *y = &b.cap.r[from + i];
+        assert_memory_equal(x->sensor, y->sensor, sizeof x->sensor); /* NUL-padded both */
+        assert_int_equal(x->quantity, y->quantity);
+        assert_memory_equal(&x->value, &y->value, sizeof x->value);
+        assert_ptr_equal(x->unit, y->unit);
+        assert_int_equal(x->measured_ms, y->measured_ms);
+        assert_int_equal(x->arrives_ms, y->arrives_ms);
+        assert_int_equal(x->quality, y->quality);
+        assert_memory_equal(&one.truth[i], &b.cap.truth[from + i], sizeof(double));
+    }
+    city_sensors_set_sink(s, NULL, NULL);
+    assert_true(city_sensors_set_batch_sink(s, NULL, NULL));
+    assert_true(city_reading_writer_flush(ww) && city_reading_writer_flush(b.writer));
+    fclose(fw);
+    fclose(fg);
+    fclose(fwc);
+    fclose(fgc);
+    /* the writers agree until tick 2000, when the capture took the per-reading sink */
+    assert_true(n_want > 1000000 && n_got > n_want && n_gc > n_wc);
+    assert_memory_equal(got, want, n_want);
+    assert_memory_equal(got_csv, want_csv, n_wc);
+    city_reading_writer_destroy(ww);
+    city_reading_writer_destroy(b.writer);
+    free(want);
+    free(got);
+    free(want_csv);
+    free(got_csv);
+    capture_free(&one);
+    capture_free(&b.cap);
+    city_world_destroy(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -444,6 +570,7 @@ int main(void)
         cmocka_unit_test(test_stuck_dead_and_latency),      cmocka_unit_test(test_quantum_range_and_humidity),
         cmocka_unit_test(test_determinism_all_models),      cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_history_keeps_last_readings), cmocka_unit_test(test_delivery_order_and_channels),
+        cmocka_unit_test(test_batch_sink_as_reading_sink),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -359,9 +359,9 @@ CityStatus city_output_attach_log(CityOutput *out, CityWorld *world, CityError *
     return CITY_OK;
 }
 
-static void readings_sink(void *user, const CityReading *r, double truth)
+static void readings_sink(void *user, const CitySensors *s, int64_t measured_ms, const CitySensorReport *r, size_t n)
 {
-    city_reading_writer_put(user, r, truth);
+    city_reading_writer_put_reports(user, s, measured_ms, r, n);
 }
 
 CityStatus city_output_attach_readings(CityOutput *out, CityWorld *world, CityError *err)
@@ -386,7 +386,10 @@ CityStatus city_output_attach_readings(CityOutput *out, CityWorld *world, CityEr
         return CITY_ERR_NOMEM;
     }
     city_reading_csv_header(out->readings);
-    city_sensors_set_sink(s, readings_sink, out->reading_writer);
+    if (!city_sensors_set_batch_sink(s, readings_sink, out->reading_writer)) {
+        city_error_set(err, CITY_ERR_NOMEM, "out of memory writing sensor readings");
+        return CITY_ERR_NOMEM;
+    }
     return CITY_OK;
 }
 
@@ -396,7 +399,7 @@ static bool readings_close(CityOutput *out, CityWorld *world)
     bool ok = true;
     CitySensors *s = world ? city_sensors_of(world) : NULL;
     if (s)
-        city_sensors_set_sink(s, NULL, NULL);
+        city_sensors_set_batch_sink(s, NULL, NULL);
     if (out->reading_writer && !city_reading_writer_flush(out->reading_writer))
         ok = false;
     city_reading_writer_destroy(out->reading_writer);

@@ -229,7 +229,9 @@ static void sensors_destroy(void *self)
         free((char *)s->sensors[i].def.name);
     free(s->sensors);
     free(s->hot);
-    free(s->names);
+    free(s->ids);
+    free(s->id_at);
+    free(s->batch);
     free(s->models);
     sensor_schedule_free(s);
     sensor_history_free(s);
@@ -352,6 +354,52 @@ static int32_t model_index(CitySensors *s, const SensorModel *m)
     return s->n_models++;
 }
 
+/* Room in the packed ids for one more channel's id of len bytes, its NUL
+ * and the zero slack past it, and for its offset; false when out of memory. */
+static bool ids_room(CitySensors *s, size_t len)
+{
+    const size_t need = s->ids_len + len + 1 + ID_SLACK;
+    if (need > s->ids_cap) {
+        size_t cap = s->ids_cap ? s->ids_cap : 1024;
+        while (cap < need)
+            cap *= 2;
+        char *ids = realloc(s->ids, cap);
+        if (!ids)
+            return false;
+        memset(ids + s->ids_cap, 0, cap - s->ids_cap);
+        s->ids = ids;
+        s->ids_cap = cap;
+    }
+    if (!city_array_grow((void **)&s->id_at, &s->cap_id_at, s->n + 2, sizeof *s->id_at))
+        return false;
+    s->id_at[0] = 0;
+    return true;
+}
+
+/* city_array_grow at a cache line's boundary (size a multiple of 64): a
+ * hot record is then two whole lines, so a feed writes one line and a
+ * sample touches two; at malloc's 16 bytes they straddled three, and a
+ * feed's two fields (instant, rh_pct) two lines. */
+static bool grow_aligned(void **arr, int32_t *cap, int32_t need, size_t size)
+{
+    if (need <= *cap)
+        return true;
+    int64_t c = *cap > 0 ? *cap : 16;
+    while (c < need)
+        c *= 2;
+    if (c > INT32_MAX)
+        c = INT32_MAX;
+    void *a = aligned_alloc(64, (size_t)c * size);
+    if (!a)
+        return false;
+    if (*cap > 0)
+        memcpy(a, *arr, (size_t)*cap * size);
+    free(*arr);
+    *arr = a;
+    *cap = (int32_t)c;
+    return true;
+}
+
 /* Undoes sensor_schedule_add of the last channel i (an add that failed later). */
 static void unschedule(CitySensors *s, int32_t i)
 {
@@ -361,29 +409,6 @@ static void unschedule(CitySensors *s, int32_t i)
             break;
         }
     s->due_tick = -1;
-}
-
-/* Room for one more hot record: an array on 64-byte lines, so that a
- * 128-byte record is the two cache lines a sample touches, not three (a
- * large block from malloc starts 16 bytes into a page). Same capacity
- * steps as the other per-channel arrays (city_array_grow). */
-_Static_assert(sizeof(SensorHot) % 64 == 0, "a hot record is whole cache lines");
-
-static bool grow_hot(CitySensors *s)
-{
-    if (s->n < s->cap)
-        return true;
-    int64_t cap = s->cap > 0 ? 2 * (int64_t)s->cap : 16;
-    if (cap > INT32_MAX || (size_t)cap > SIZE_MAX / sizeof *s->hot)
-        return false;
-    SensorHot *hot = aligned_alloc(64, (size_t)cap * sizeof *hot);
-    if (!hot)
-        return false;
-    if (s->n > 0)
-        memcpy(hot, s->hot, (size_t)s->n * sizeof *hot);
-    free(s->hot);
-    s->hot = hot;
-    return true;
 }
 
 int32_t city_sensor_add(CityWorld *world, const CitySensorDef *def)
@@ -417,10 +442,11 @@ int32_t city_sensor_add(CityWorld *world, const CitySensorDef *def)
     c.def.name = city_strdup(def->name);
     SensorModel m;
     sensor_model_init(&m, def);
-    int32_t cap_names = s->cap;
+    int32_t cap_hot = s->cap;
     const int32_t model = c.def.name ? model_index(s, &m) : -1;
-    if (model < 0 || !grow_hot(s) ||
-        !city_array_grow((void **)&s->names, &cap_names, s->n + 1, sizeof *s->names) ||
+    _Static_assert(sizeof *s->hot == 128, "a hot record is two cache lines");
+    if (model < 0 || !grow_aligned((void **)&s->hot, &cap_hot, s->n + 1, sizeof *s->hot) ||
+        !ids_room(s, strlen(c.def.name)) ||
         !city_array_grow((void **)&s->sensors, &s->cap, s->n + 1, sizeof *s->sensors)) {
         free((char *)c.def.name);
         city_world_fail(world, CITY_ERR_NOMEM, "out of memory adding a sensor");
@@ -431,8 +457,6 @@ int32_t city_sensor_add(CityWorld *world, const CitySensorDef *def)
     h.model = model;
     s->sensors[s->n] = c;
     s->hot[s->n] = h;
-    memset(s->names[s->n], 0, sizeof s->names[s->n]);
-    memcpy(s->names[s->n], c.def.name, strlen(c.def.name)); /* valid: shorter than the array */
     /* the map borrows the keys inside the array: re-key it when the array moved */
     bool ok = sensor_schedule_add(s, s->n);
     if (ok && s->sensors != s->keyed) {
@@ -449,6 +473,11 @@ int32_t city_sensor_add(CityWorld *world, const CitySensorDef *def)
         city_world_fail(world, CITY_ERR_NOMEM, "out of memory adding a sensor");
         return -1;
     }
+    /* the id, in the room made above (a valid name is shorter than CITY_SENSOR_NAME_MAX) */
+    const size_t len = strlen(c.def.name);
+    memcpy(s->ids + s->ids_len, c.def.name, len); /* its NUL and the slack are zeros already */
+    s->ids_len += len + 1;
+    s->id_at[s->n + 1] = (uint32_t)s->ids_len;
     return s->n++;
 }
 
@@ -510,6 +539,29 @@ void city_sensors_set_sink(CitySensors *s, CityReadingSink sink, void *user)
 {
     s->sink = sink;
     s->sink_user = user;
+}
+bool city_sensors_set_batch_sink(CitySensors *s, CitySensorBatchSink sink, void *user)
+{
+    if (sink && !s->batch) {
+        s->batch = malloc(BATCH_MAX * sizeof *s->batch);
+        if (!s->batch)
+            return false;
+    }
+    s->batch_sink = sink;
+    s->batch_user = user;
+    s->n_batch = 0; /* handed over at the end of every sampling: none wait here */
+    return true;
+}
+const char *city_sensor_id(const CitySensors *s, int32_t i, size_t *len)
+{
+    CITY_ASSERT(i >= 0 && i < s->n);
+    *len = s->id_at[i + 1] - s->id_at[i] - 1;
+    return sensor_id(s, i);
+}
+const char *city_sensors_ids(const CitySensors *s, const uint32_t **at)
+{
+    *at = s->id_at;
+    return s->ids;
 }
 void city_sensors_enable_delivery(CitySensors *s, bool on)
 {
@@ -592,7 +644,7 @@ CityStatus sensor_queue(CitySensors *s, int32_t i, const CityReading *r)
 void city_sensor_arrival_reading(const CitySensors *s, const CitySensorArrival *a, CityReading *out)
 {
     CITY_ASSERT(a->channel >= 0 && a->channel < s->n);
-    city_reading_init(out, s->names[a->channel], s->sensors[a->channel].def.quantity, a->value, a->measured_ms,
+    city_reading_init(out, sensor_id(s, a->channel), s->sensors[a->channel].def.quantity, a->value, a->measured_ms,
                       a->arrives_ms, a->quality);
 }
 

@@ -17,6 +17,9 @@
 #include "city_sensor.h"
 #include "city_strmap.h"
 
+#define ID_SLACK CITY_SENSOR_NAME_MAX /* zero bytes past the last id (see city_sensor_id) */
+#define BATCH_MAX 256                 /* readings a batch sink gets at once at most (8 KiB) */
+
 /* The measurement model of sensor_sample.c, as numbers a sample reads. */
 typedef struct SensorModel {
     double noise_sd, bias, drift_per_h; /* as in CitySensorDef */
@@ -81,11 +84,24 @@ typedef struct Pending {
 } Pending;
 
 struct CitySensors {
-    CityWorld *world;                    /* the owner */
-    Sensor *sensors;                     /* channels in the order added */
-    SensorHot *hot;                      /* per channel: what sampling touches (cap entries) */
-    char (*names)[CITY_SENSOR_NAME_MAX]; /* per channel: its id, NUL-padded, a reading's first field */
+    CityWorld *world; /* the owner */
+    Sensor *sensors;  /* channels in the order added */
+    SensorHot *hot;   /* per channel: what sampling touches (cap entries, 64-byte aligned) */
     int32_t n, cap;
+    /* the channels' ids, packed (a reading's first field, 10,000 a second
+     * in the outputs): channel i's is ids[id_at[i], id_at[i + 1] - 1), NUL
+     * after it, and ID_SLACK zero bytes past the last, for fixed-size copies */
+    char *ids;
+    uint32_t *id_at; /* n + 1 offsets into ids */
+    int32_t cap_id_at;
+    size_t ids_len, ids_cap;
+    /* readings waiting for the batch sink (sensor_sample.c): sampling hands
+     * them over BATCH_MAX at a time and at the end of each sampling */
+    CitySensorBatchSink batch_sink;
+    void *batch_user;
+    CitySensorReport *batch; /* BATCH_MAX entries, allocated with the sink */
+    int32_t n_batch;
+    int64_t batch_ms;    /* the measured time of the readings in it */
     SensorModel *models; /* distinct measurement models */
     int32_t n_models, cap_models;
     SensorGroup *groups; /* the schedule: channels by period and phase */
@@ -121,6 +137,11 @@ struct CitySensors {
     double rh_seen, kappa_seen, factor_seen;
 };
 
+/* Channel i's id (NUL-terminated). */
+static inline const char *sensor_id(const CitySensors *s, int32_t i)
+{
+    return s->ids + s->id_at[i];
+}
 /* Takes one sample of each channel due[0, n) at time now_ms, in that order (sensor_sample.c). */
 CityStatus sensor_sample_due(CitySensors *s, const int32_t *due, int32_t n, int64_t now_ms);
 /* The measurement model of a definition (sensor_sample.c). */

@@ -100,15 +100,24 @@ static double interval_truth(SensorHot *h, int agg)
 void sensor_last_reading(const CitySensors *s, int32_t i, CityReading *out)
 {
     const SensorHot *h = &s->hot[i];
-    city_reading_init(out, s->names[i], s->sensors[i].def.quantity, h->last_value, h->last_ms, h->last_arrives,
+    city_reading_init(out, sensor_id(s, i), s->sensors[i].def.quantity, h->last_value, h->last_ms, h->last_arrives,
                       (CityQuality)h->last_quality);
 }
 
-/* Takes one sample of channel i at time now_ms; now_h is now_ms / 3.6e6, the drift's clock. */
-static CityStatus sample(CitySensors *s, int32_t i, int64_t now_ms, double now_h)
+/* Hands the batch to the batch sink. */
+static void batch_flush(CitySensors *s)
 {
-    SensorHot *h = &s->hot[i];
-    const SensorModel *m = &s->models[h->model];
+    if (s->n_batch > 0)
+        s->batch_sink(s->batch_user, s, s->batch_ms, s->batch, (size_t)s->n_batch);
+    s->n_batch = 0;
+}
+
+/* Takes one sample of channel i (hot record h, model m) at time now_ms;
+ * now_h is now_ms / 3.6e6, the drift's clock; others: a consumer besides
+ * the batch sink takes readings. */
+static inline CityStatus sample(CitySensors *s, int32_t i, SensorHot *h, const SensorModel *m, int64_t now_ms,
+                                double now_h, bool others)
+{
     h->samples++;
     const double truth = interval_truth(h, m->agg);
     /* the draws, always all and in this order (see city_sensor.h) */
@@ -155,11 +164,19 @@ static CityStatus sample(CitySensors *s, int32_t i, int64_t now_ms, double now_h
     h->last_ms = now_ms;
     h->last_arrives = now_ms + m->latency_ms;
     h->last_quality = (uint8_t)q;
-    if (!s->sink && s->hist_depth == 0 && !s->deliver)
-        return CITY_OK; /* nobody takes the reading itself */
-    /* the reading, built whole here: its id is one copy from the names */
+    if (s->batch_sink) {
+        s->batch[s->n_batch++] = (CitySensorReport){v, truth, h->last_arrives, i, m->quantity, (uint8_t)q};
+        if (s->n_batch == BATCH_MAX)
+            batch_flush(s);
+    }
+    if (!others)
+        return CITY_OK; /* nobody else takes the reading */
+    /* the reading, built whole here */
     CityReading r;
-    memcpy(r.sensor, s->names[i], sizeof r.sensor);
+    const char *id = sensor_id(s, i);
+    const size_t n_id = s->id_at[i + 1] - s->id_at[i]; /* with its NUL */
+    memcpy(r.sensor, id, n_id);
+    memset(r.sensor + n_id, 0, sizeof r.sensor - n_id);
     r.quantity = (CityQuantity)m->quantity;
     r.value = v;
     r.unit = m->unit;
@@ -183,10 +200,25 @@ static CityStatus sample(CitySensors *s, int32_t i, int64_t now_ms, double now_h
 CityStatus sensor_sample_due(CitySensors *s, const int32_t *due, int32_t n, int64_t now_ms)
 {
     const double now_h = now_ms / 3.6e6;
-    for (int32_t k = 0; k < n; k++) {
-        CityStatus st = sample(s, due[k], now_ms, now_h);
-        if (st != CITY_OK)
-            return st;
+    s->batch_ms = now_ms;
+    const bool others = s->sink || s->hist_depth > 0 || s->deliver; /* once, not per sample */
+    CityStatus st = CITY_OK;
+    /* the model of the channels sampled, copied here: a bulk placement's
+     * channels share one, and a local copy is not re-read after every store
+     * into the hot records and the batch (which the compiler must assume
+     * may change the shared one) */
+    SensorModel m = {0};
+    int32_t model = -1;
+    for (int32_t k = 0; k < n && st == CITY_OK; k++) {
+        const int32_t i = due[k];
+        SensorHot *h = &s->hot[i];
+        if (h->model != model) {
+            model = h->model;
+            m = s->models[model];
+        }
+        st = sample(s, i, h, &m, now_ms, now_h, others);
     }
-    return CITY_OK;
+    if (s->batch_sink)
+        batch_flush(s); /* what was measured, also when a later sample failed */
+    return st;
 }

@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "city_reading.h"
+#include "city_sensor.h"
 #include "city_status.h"
 
 #define CITY_SENML_LINE_MAX 512 /* bytes a formatted line needs at most, newline and NUL included */
@@ -45,6 +46,11 @@ typedef struct CityReadingWriter CityReadingWriter;
 CityReadingWriter *city_reading_writer_create(FILE *senml, FILE *csv);
 /* Appends one reading (truth NaN: unknown) to both outputs. */
 void city_reading_writer_put(CityReadingWriter *w, const CityReading *r, double truth);
+/* Appends a batch sink's readings (CitySensorBatchSink) to both outputs:
+ * the lines city_reading_writer_put writes for the same readings, each
+ * reading's id taken from the channel. */
+void city_reading_writer_put_reports(CityReadingWriter *w, const CitySensors *s, int64_t measured_ms,
+                                     const CitySensorReport *r, size_t n);
 /* Hands everything put so far to the files (not fflush); false when any
  * write since the writer was created failed. */
 bool city_reading_writer_flush(CityReadingWriter *w);

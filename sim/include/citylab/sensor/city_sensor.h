@@ -127,6 +127,35 @@ void city_sensor_feed_air(CitySensors *s, int32_t i, double value, double rh_pct
 
 /* Where readings go as they are measured (one sink; NULL to stop). */
 void city_sensors_set_sink(CitySensors *s, CityReadingSink sink, void *user);
+/* A reading as a batch sink gets it: what varies from one reading to the
+ * next; the id and the unit are the channel's (city_sensor_id, the
+ * quantity's unit). 32 bytes, where a CityReading copies a 64-byte id. */
+typedef struct CitySensorReport {
+    double value;       /* as reported, in the quantity's unit */
+    double truth;       /* the true value at its measurement (NaN: unknown) */
+    int64_t arrives_ms; /* when it reaches a consumer, ms */
+    int32_t channel;    /* index of city_sensor_def */
+    uint8_t quantity;   /* the channel's CityQuantity */
+    uint8_t quality;    /* CityQuality */
+} CitySensorReport;
+/* Receives the readings measured at measured_ms, r[0, n) (n >= 1) in the
+ * order they were measured, a few hundred at a time and at the end of each
+ * tick's sampling: what a CityReadingSink gets, without a call and a
+ * reading built per reading (10,000 sensors at 1 Hz). r is valid during the call. */
+typedef void (*CitySensorBatchSink)(void *user, const CitySensors *s, int64_t measured_ms, const CitySensorReport *r,
+                                    size_t n);
+/* Where readings go in batches, beside the per-reading sink (one batch
+ * sink; NULL to stop). False when out of memory (nothing changed). */
+bool city_sensors_set_batch_sink(CitySensors *s, CitySensorBatchSink sink, void *user);
+/* Channel i's id (its definition's name) and its length; the
+ * CITY_SENSOR_NAME_MAX bytes from the returned pointer on are readable
+ * (the id, its NUL, then other ids or zeros), so a writer may copy a fixed
+ * 32 or 64 bytes and keep len of them. Valid until the next add. */
+const char *city_sensor_id(const CitySensors *s, int32_t i, size_t *len);
+/* Every channel's id at once, for a loop over many: channel i's is
+ * ids + at[i], at[i + 1] - at[i] - 1 bytes, as city_sensor_id gives it.
+ * Returns ids; *at is set. Valid until the next add. */
+const char *city_sensors_ids(const CitySensors *s, const uint32_t **at);
 /* Delivery to consumers by arrival time: once enabled, readings queue
  * until city_sensors_poll hands out those with arrives_ms <= now_ms, in
  * (arrives_ms, measurement order). Returns how many were written to out. */
