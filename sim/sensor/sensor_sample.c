@@ -171,6 +171,10 @@ static inline CityStatus sample(CitySensors *s, int32_t i, SensorHot *h, const S
     }
     if (!others)
         return CITY_OK; /* nobody else takes the reading */
+    if (!s->sink && s->hist_depth == 0 && !sensor_queued(s, i)) {
+        s->seq++; /* delivery is on but nobody reads this channel: counted as sensor_queue counts it */
+        return CITY_OK;
+    }
     /* the reading, built whole here */
     CityReading r;
     const char *id = sensor_id(s, i);
