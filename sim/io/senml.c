@@ -329,14 +329,19 @@ void city_reading_writer_destroy(CityReadingWriter *w)
 #define PUT_FIELD(p, src, n, size) (memcpy((p), (src), (size)), (p) + (n))
 #define PUT_LIT(p, lit) PUT_FIELD((p), (lit), sizeof(lit) - 1, sizeof(lit) - 1)
 
-/* A middle of n <= MID bytes, copied as MID_SHORT bytes when it fits them. */
+/* A middle of n <= MID bytes, copied as the fewest whole 16-byte moves of
+ * 32, 48, MID_SHORT or MID bytes that hold it (CSV's is about 26 bytes,
+ * SenML's about 45: the same class for every reading of a tick). */
 static inline char *put_mid(char *p, const char *mid, size_t n)
 {
-    if (n <= MID_SHORT) {
+    if (n <= 32)
+        memcpy(p, mid, 32);
+    else if (n <= 48)
+        memcpy(p, mid, 48);
+    else if (n <= MID_SHORT)
         memcpy(p, mid, MID_SHORT);
-        return p + n;
-    }
-    memcpy(p, mid, MID);
+    else
+        memcpy(p, mid, MID);
     return p + n;
 }
 
@@ -465,21 +470,27 @@ static bool plain(const CityReadingWriter *w, const CityReading *r)
            (r->unit && r->unit != w->unit[r->quantity]);
 }
 
+/* The ends of the lines written into the blocks (NULL: that output is off). */
+typedef struct Cursors {
+    char *senml, *csv;
+} Cursors;
+
 /* Each line is a few whole copies of kept or just formatted pieces: the
  * id (n_id bytes, 32 or CITY_SENSOR_NAME_MAX of them readable), the
  * quantity's piece, the value, the middle shared with the readings of the
  * same tick, the truth. The value and the truth are formatted once for both
- * outputs. Room for a line in both blocks is the caller's. Inlined in
+ * outputs. Room for the line at the cursors is the caller's. Inlined in
  * both callers: a call per reading was a tenth of its instructions. */
-static ALWAYS_INLINE void put_lines(CityReadingWriter *w, const char *id, size_t n_id, unsigned quantity,
-                                    unsigned quality, double v, int64_t t, int64_t at, double truth)
+static ALWAYS_INLINE void put_lines(const CityReadingWriter *w, Cursors *cur, const char *id, size_t n_id,
+                                    unsigned quantity, unsigned quality, double v, int64_t t, int64_t at, double truth,
+                                    MidText *mid_kept)
 {
     NumText value, truth_text; /* the texts both outputs share */
     num_text(w, &value, v);
     num_text(w, &truth_text, truth);
-    const MidText *mid = mid_text(&w->mid, t, at, quality, quantity);
-    if (w->senml) {
-        char *p = w->senml_block + w->n_senml;
+    const MidText *mid = mid_text(mid_kept, t, at, quality, quantity);
+    if (cur->senml) {
+        char *p = cur->senml;
         p = PUT_LIT(p, "[{\"n\":\"");
         p = put_id(p, id, n_id);
         p = PUT_FIELD(p, w->senml_qty[quantity], w->senml_qty_len[quantity], FIELD);
@@ -494,26 +505,42 @@ static ALWAYS_INLINE void put_lines(CityReadingWriter *w, const char *id, size_t
             p = put_mid(p, mid->senml, mid->senml_len);
         }
         p = PUT_LIT(p, "}]\n");
-        w->n_senml = (size_t)(p - w->senml_block);
+        cur->senml = p;
     }
-    if (w->csv) {
-        char *p = w->csv_block + w->n_csv;
+    if (cur->csv) {
+        char *p = cur->csv;
         p = put_id(p, id, n_id);
         p = PUT_FIELD(p, w->csv_qty[quantity], w->csv_qty_len[quantity], SHORT);
         p = put_num(p, &value);
         p = put_mid(p, mid->csv, mid->csv_len);
         p = put_num(p, &truth_text);
         *p++ = '\n';
-        w->n_csv = (size_t)(p - w->csv_block);
+        cur->csv = p;
     }
 }
 
-/* Hands the blocks over when one may not have room for another line. */
-static inline void make_room(CityReadingWriter *w)
+/* Hands the blocks over when one may not have room for another line;
+ * returns how many lines both have room for now (at least one). */
+static inline size_t make_room(CityReadingWriter *w)
 {
     if ((w->senml && w->n_senml > WRITER_BLOCK - CITY_SENML_LINE_MAX) ||
         (w->csv && w->n_csv > WRITER_BLOCK - CITY_SENML_LINE_MAX))
         city_reading_writer_flush(w);
+    const size_t used = w->n_senml > w->n_csv ? w->n_senml : w->n_csv; /* 0 for an output that is off */
+    return (WRITER_BLOCK - used) / CITY_SENML_LINE_MAX;
+}
+
+/* Where the next lines go (NULL: that output is off), and back. */
+static inline Cursors cursors(CityReadingWriter *w)
+{
+    return (Cursors){w->senml ? w->senml_block + w->n_senml : NULL, w->csv ? w->csv_block + w->n_csv : NULL};
+}
+static inline void cursors_done(CityReadingWriter *w, const Cursors *cur)
+{
+    if (cur->senml)
+        w->n_senml = (size_t)(cur->senml - w->senml_block);
+    if (cur->csv)
+        w->n_csv = (size_t)(cur->csv - w->csv_block);
 }
 
 /* A reading the tables do not cover, by the line functions. */
@@ -532,28 +559,41 @@ void city_reading_writer_put(CityReadingWriter *w, const CityReading *r, double 
         put_plain(w, r, truth);
         return;
     }
-    put_lines(w, r->sensor, id_len(r->sensor), (unsigned)r->quantity, (unsigned)r->quality, r->value, r->measured_ms,
-              r->arrives_ms, truth);
+    Cursors cur = cursors(w);
+    put_lines(w, &cur, r->sensor, id_len(r->sensor), (unsigned)r->quantity, (unsigned)r->quality, r->value,
+              r->measured_ms, r->arrives_ms, truth, &w->mid);
+    cursors_done(w, &cur);
 }
 
+/* The lines go through local cursors, checked for room once per run of
+ * lines that surely fit, not per line (stores into the blocks may alias
+ * the writer, so its counts would be loaded and stored again per line). */
 void city_reading_writer_put_reports(CityReadingWriter *w, const CitySensors *s, int64_t measured_ms,
                                      const CitySensorReport *r, size_t n)
 {
     const uint32_t *at;
     const char *ids = city_sensors_ids(s, &at);
-    for (size_t k = 0; k < n; k++) {
-        const CitySensorReport *e = &r[k];
-        make_room(w);
-        const char *id = ids + at[e->channel];
-        const size_t n_id = at[e->channel + 1] - at[e->channel] - 1;
-        if (e->quantity >= CITY_QTY_COUNT_OF || e->quality >= CITY_QUALITY_COUNT_OF) {
-            CityReading plain_r;
-            city_reading_init(&plain_r, id, (CityQuantity)e->quantity, e->value, measured_ms, e->arrives_ms,
-                              (CityQuality)e->quality);
-            put_plain(w, &plain_r, e->truth);
-            continue;
+    size_t k = 0;
+    while (k < n) {
+        const size_t fit = make_room(w), end = n - k < fit ? n : k + fit;
+        Cursors cur = cursors(w);
+        for (; k < end; k++) {
+            const CitySensorReport *e = &r[k];
+            const char *id = ids + at[e->channel];
+            const size_t n_id = at[e->channel + 1] - at[e->channel] - 1;
+            if (e->quantity >= CITY_QTY_COUNT_OF || e->quality >= CITY_QUALITY_COUNT_OF) {
+                cursors_done(w, &cur);
+                CityReading plain_r;
+                city_reading_init(&plain_r, id, (CityQuantity)e->quantity, e->value, measured_ms, e->arrives_ms,
+                                  (CityQuality)e->quality);
+                put_plain(w, &plain_r, e->truth);
+                cur = cursors(w);
+                continue;
+            }
+            put_lines(w, &cur, id, n_id, e->quantity, e->quality, e->value, measured_ms, e->arrives_ms, e->truth,
+                      &w->mid);
         }
-        put_lines(w, id, n_id, e->quantity, e->quality, e->value, measured_ms, e->arrives_ms, e->truth);
+        cursors_done(w, &cur);
     }
 }
 
