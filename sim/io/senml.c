@@ -251,8 +251,8 @@ void city_reading_csv_write(FILE *f, const CityReading *r, double truth)
  * SenML's ,"t":T,"at":AT,"q":"Q","truth": (senml_len leaves ,"truth": out)
  * and CSV's ,unit,T,AT,Q, */
 typedef struct MidText {
-    int64_t t, at;         /* the times they hold */
-    uint32_t kind;         /* and the quality | quantity << 8 (UINT32_MAX: none yet) */
+    int64_t t, at; /* the times they hold */
+    uint32_t kind; /* and the quality | quantity << 8 (UINT32_MAX: none yet) */
     uint8_t senml_len, senml_truth_len, csv_len;
     char senml[MID], csv[MID];
 } MidText;
@@ -422,10 +422,10 @@ static ALWAYS_INLINE const MidText *mid_text(MidText *m, int64_t t, int64_t at, 
 
 /* A number's text as put_number writes it, formatted once for both outputs. */
 typedef struct NumText {
-    bool small;        /* a whole number 1 .. 999: its digits are `word`'s bytes */
-    uint32_t word;     /* small: the digits (w->small) */
-    size_t len;        /* the text's length (0: not finite, nothing) */
-    char text[SHORT];  /* not small: the text (put_number: <= 24 bytes) */
+    bool small;       /* a whole number 1 .. 999: its digits are `word`'s bytes */
+    uint32_t word;    /* small: the digits (w->small) */
+    size_t len;       /* the text's length (0: not finite, nothing) */
+    char text[SHORT]; /* not small: the text (put_number: <= 24 bytes) */
 } NumText;
 
 /* Formats v: the whole numbers most readings are (counts, quantized
@@ -471,8 +471,8 @@ static bool plain(const CityReadingWriter *w, const CityReading *r)
  * same tick, the truth. The value and the truth are formatted once for both
  * outputs. Room for a line in both blocks is the caller's. Inlined in
  * both callers: a call per reading was a tenth of its instructions. */
-static ALWAYS_INLINE void put_lines(CityReadingWriter *w, const char *id, size_t n_id, unsigned quantity, unsigned quality,
-                             double v, int64_t t, int64_t at, double truth)
+static ALWAYS_INLINE void put_lines(CityReadingWriter *w, const char *id, size_t n_id, unsigned quantity,
+                                    unsigned quality, double v, int64_t t, int64_t at, double truth)
 {
     NumText value, truth_text; /* the texts both outputs share */
     num_text(w, &value, v);

@@ -106,7 +106,9 @@ static double plan_front(RoadStepCtx *x, int32_t v, double a_free, double v0, bo
             next = c->first_lane;
             k = c->via_count > 0 ? 0 : -2;
         }
-        int32_t n = road_lane_count(road, next);
+        /* the count from the lane's record, which the speed limit below
+         * reads anyway (lane_n is a second line, far off on a big map) */
+        int32_t n = road->lanes[next].n;
         /* slower lane ahead (a turn): be at its speed when we reach it */
         double v_next = road_desired_speed(road, v, next);
         if (v_next < v_now) {
@@ -142,9 +144,10 @@ static void plan_lane(RoadStepCtx *x, int32_t lane)
 {
     CityRoad *road = x->road;
     RoadVehicles *vh = &road->veh;
-    int32_t n = road_lane_count(road, lane);
+    const RoadLaneQ *q = &road->lanes[lane]; /* count and length in the one line the pass reads of a lane */
+    int32_t n = q->n;
     double dt = x->dt_s;
-    double lane_len = road_lane_length(road, lane);
+    double lane_len = q->length_m;
     for (int32_t i = 0; i < n; i++) {
         int32_t v = road_lane_at(road, lane, i);
         const RoadVType *t = road_vtype_of(road, v);

@@ -128,11 +128,16 @@ CityStatus road_move_all(RoadStepCtx *x)
     for (int32_t a = 0; a < road->n_active; a++) {
         road_prefetch_lanes(road, a, true);
         int32_t lane = road->active[a];
-        int32_t n = road_lane_count(road, lane);
         const RoadLaneQ *q = &road->lanes[lane];
+        int32_t n = q->n;
         const double len = q->length_m;
         double det_pos = road_max2(0.0, len - det);
-        RoadEdgeStats *es = &road->edge_stats[q->edge];
+        /* the edge's figures, summed here in the same order as into the
+         * record (which the stores into vehicle records keep the compiler
+         * from doing); internal edges' figures are never read (edges.csv
+         * has normal edges only), so their records are not touched */
+        RoadEdgeStats *es = q->internal ? NULL : &road->edge_stats[q->edge];
+        double es_sampled_s = es ? es->sampled_s : 0.0, es_dist_m = es ? es->dist_m : 0.0;
         for (int32_t i = 0; i < n; i++) {
             int32_t v = road_lane_at(road, lane, i);
             double vn = vh->rec[v].next_speed;
@@ -195,9 +200,13 @@ CityStatus road_move_all(RoadStepCtx *x)
             }
             if (old < det_pos && vh->rec[v].pos >= det_pos)
                 road->sense_detect_s[lane] = x->now_s + dt;
-            es->sampled_s += dt;
-            es->dist_m += disp;
+            es_sampled_s += dt;
+            es_dist_m += disp;
             sum_speed += vn;
+        }
+        if (es) {
+            es->sampled_s = es_sampled_s;
+            es->dist_m = es_dist_m;
         }
         moved += (uint64_t)n;
         if (n > 0 && vh->rec[road_lane_at(road, lane, 0)].pos >= len)

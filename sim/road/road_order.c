@@ -32,7 +32,7 @@ void road_vehicles_reorder(CityRoad *road)
         return; /* no vehicle yet, or lists of slots pending (not so after COMMIT): keep the layout */
     uint32_t on_lanes = 0;
     for (int32_t a = 0; a < road->n_active; a++)
-        on_lanes += (uint32_t)road_lane_count(road, road->active[a]);
+        on_lanes += (uint32_t)road->lanes[road->active[a]].n; /* the walk below reads these records */
     if (on_lanes != vh->n_live)
         return; /* every live vehicle is on exactly one lane; were it not so, the layout would stay */
     /* the walk: active lanes in list order, each front first; the queue

@@ -112,12 +112,12 @@ static void batch_flush(CitySensors *s)
     s->n_batch = 0;
 }
 
-/* Takes one sample of channel i at time now_ms; now_h is now_ms / 3.6e6,
- * the drift's clock; others: a consumer besides the batch sink takes readings. */
-static CityStatus sample(CitySensors *s, int32_t i, int64_t now_ms, double now_h, bool others)
+/* Takes one sample of channel i (hot record h, model m) at time now_ms;
+ * now_h is now_ms / 3.6e6, the drift's clock; others: a consumer besides
+ * the batch sink takes readings. */
+static inline CityStatus sample(CitySensors *s, int32_t i, SensorHot *h, const SensorModel *m, int64_t now_ms,
+                                double now_h, bool others)
 {
-    SensorHot *h = &s->hot[i];
-    const SensorModel *m = &s->models[h->model];
     h->samples++;
     const double truth = interval_truth(h, m->agg);
     /* the draws, always all and in this order (see city_sensor.h) */
@@ -203,8 +203,21 @@ CityStatus sensor_sample_due(CitySensors *s, const int32_t *due, int32_t n, int6
     s->batch_ms = now_ms;
     const bool others = s->sink || s->hist_depth > 0 || s->deliver; /* once, not per sample */
     CityStatus st = CITY_OK;
-    for (int32_t k = 0; k < n && st == CITY_OK; k++)
-        st = sample(s, due[k], now_ms, now_h, others);
+    /* the model of the channels sampled, copied here: a bulk placement's
+     * channels share one, and a local copy is not re-read after every store
+     * into the hot records and the batch (which the compiler must assume
+     * may change the shared one) */
+    SensorModel m = {0};
+    int32_t model = -1;
+    for (int32_t k = 0; k < n && st == CITY_OK; k++) {
+        const int32_t i = due[k];
+        SensorHot *h = &s->hot[i];
+        if (h->model != model) {
+            model = h->model;
+            m = s->models[model];
+        }
+        st = sample(s, i, h, &m, now_ms, now_h, others);
+    }
     if (s->batch_sink)
         batch_flush(s); /* what was measured, also when a later sample failed */
     return st;
