@@ -549,7 +549,6 @@ bool city_sensors_set_batch_sink(CitySensors *s, CitySensorBatchSink sink, void 
     }
     s->batch_sink = sink;
     s->batch_user = user;
-    s->n_batch = 0; /* handed over at the end of every sampling: none wait here */
     return true;
 }
 const char *city_sensor_id(const CitySensors *s, int32_t i, size_t *len)

@@ -100,9 +100,8 @@ struct CitySensors {
     CitySensorBatchSink batch_sink;
     void *batch_user;
     CitySensorReport *batch; /* BATCH_MAX entries, allocated with the sink */
-    int32_t n_batch;
-    int64_t batch_ms;    /* the measured time of the readings in it */
-    SensorModel *models; /* distinct measurement models */
+    int64_t batch_ms;        /* the measured time of the readings in it */
+    SensorModel *models;     /* distinct measurement models */
     int32_t n_models, cap_models;
     SensorGroup *groups; /* the schedule: channels by period and phase */
     int32_t n_groups, cap_groups;
@@ -133,8 +132,6 @@ struct CitySensors {
     Pending *fifo;
     size_t fifo_head, n_fifo, cap_fifo;
     uint64_t seq; /* readings queued so far */
-    /* the humidity factor last computed (sensor_sample.c), for the humidity and kappa_term it is of */
-    double rh_seen, kappa_seen, factor_seen;
 };
 
 /* Channel i's id (NUL-terminated). */
