@@ -207,6 +207,7 @@ void road_plan_lanes(RoadStepCtx *x)
     x->n_cand = 0;
     for (int32_t a = 0; a < x->road->n_active; a++) {
         road_prefetch_active(x->road, a);
+        road_prefetch_conn_ahead(x->road, a);
         plan_lane(x, x->road->active[a]);
     }
 }
