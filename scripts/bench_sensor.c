@@ -121,7 +121,8 @@ static void traffic_load(const char *path, int sensors, const char *traffic, dou
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_sensor scenarios/bench_sensors.lua [SENSORS [hour|rush|air|once-hour|once-rush]]\n");
+        fprintf(stderr,
+                "usage: bench_sensor scenarios/bench_sensors.lua [SENSORS [hour|rush|air|once-hour|once-rush]]\n");
         return 2;
     }
     const int sensors = argc > 2 ? atoi(argv[2]) : 10000;

@@ -439,8 +439,8 @@ static void test_delivery_order_and_channels(void **state)
 
 /* The batch sink: a run's readings file path. Both sinks on at once. */
 typedef struct BatchCapture {
-    Capture cap;              /* the readings rebuilt from the reports */
-    size_t calls, most;       /* batches handed over, the largest */
+    Capture cap;               /* the readings rebuilt from the reports */
+    size_t calls, most;        /* batches handed over, the largest */
     CityReadingWriter *writer; /* the reports written as a run writes them */
 } BatchCapture;
 

@@ -21,7 +21,8 @@ struct CityControl {
     Actuator *acts;
     int32_t n, cap;
     CityControlStats stats;
-    CityTable *log; /* the "commands" table, created with the first command */
+    CityTable *log;   /* the "commands" table, created with the first command */
+    uint64_t changes; /* actuator values set so far (city_control_changes) */
 };
 
 static const char *const kind_names[CITY_ACT_KIND_COUNT] = {"signal",  "storage", "streetlight", "charger",
@@ -145,6 +146,7 @@ static CityStatus control_load(CityWorld *w, void *self, CityStateReader *in)
             city_state_fail(in, "actuator '%s': the checkpoint has another actuator here", c->acts[i].def.name);
         free(name);
         st->value = city_state_get_f64(in);
+        c->changes++;
         st->failsafe = city_state_get_u8(in) != 0;
         st->last_ms = city_state_get_i64(in);
         st->acks = city_state_get_u64(in);
@@ -222,6 +224,7 @@ int32_t city_actuator_add(CityWorld *world, const CityActuatorDef *def)
     a->def = *def;
     a->def.name = name;
     a->st = (CityActuatorStatus){.value = def->safe_value, .last_ms = -1};
+    c->changes++;
     return c->n++;
 }
 
@@ -246,6 +249,11 @@ int32_t city_actuator_find(const CityControl *c, const char *name)
 void city_actuator_status(const CityControl *c, int32_t i, CityActuatorStatus *out)
 {
     *out = c->acts[i].st;
+}
+
+uint64_t city_control_changes(const CityControl *c)
+{
+    return c ? c->changes : 0;
 }
 
 double city_actuator_value(const CityControl *c, int32_t i)
@@ -299,6 +307,7 @@ CityCommandResult city_control_command(CityWorld *world, const char *source, con
     c->stats.results[r]++;
     if (r == CITY_CMD_ACK) {
         c->acts[i].st.value = value;
+        c->changes++;
         c->acts[i].st.last_ms = issued_ms;
         c->acts[i].st.acks++;
     } else {
@@ -329,6 +338,7 @@ void city_control_failsafe(CityWorld *world, int32_t i, const char *reason)
     Actuator *a = &c->acts[i];
     a->st.failsafe = true;
     a->st.value = a->def.safe_value;
+    c->changes++;
     a->st.failsafes++;
     c->stats.failsafe_events++;
     city_world_log(world, "failsafe", "%s -> safe default %g: %s", a->def.name, a->def.safe_value,

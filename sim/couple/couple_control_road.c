@@ -17,6 +17,8 @@
 
 typedef struct SignalLink {
     int32_t n;         /* actuators */
+    int32_t n_held;    /* signals held on a commanded phase after the last step (asked again every tick) */
+    uint64_t seen;     /* city_control_changes when last applied (UINT64_MAX: apply at the next tick) */
     double *applied;   /* last value acted on per actuator (< 0: the plan runs) */
     CityTlsType *plan; /* the light's declared type per actuator */
 } SignalLink;
@@ -57,14 +59,22 @@ static CityStatus signal_step(CityWorld *w, void *self, int64_t tick)
     SignalLink *s = self;
     CityControl *c = city_control_of(w);
     CityRoad *road = city_road_of(w);
+    const uint64_t changes = city_control_changes(c);
+    if (s->n_held == 0 && changes == s->seen)
+        return CITY_OK; /* every light on its plan, as the values already applied say: nothing to ask */
     const double now_s = city_world_time_s(w);
+    s->n_held = 0;
+    s->seen = changes;
     for (int32_t i = 0; i < s->n; i++) {
         const CityActuatorDef *d = city_actuator_def(c, i);
         if (d->kind != CITY_ACT_SIGNAL)
             continue;
         CityStatus st = apply(road, s, d, i, city_actuator_value(c, i), now_s);
-        if (st != CITY_OK)
+        if (st != CITY_OK) {
+            s->seen = UINT64_MAX;
             return st;
+        }
+        s->n_held += s->applied[i] >= 0;
     }
     return CITY_OK;
 }
@@ -81,6 +91,7 @@ static CityStatus signal_load(CityWorld *w, void *self, CityStateReader *in)
 {
     (void)w;
     SignalLink *s = self;
+    s->seen = UINT64_MAX; /* what was applied is the checkpoint's now */
     return couple_load_applied(in, s->n, s->applied);
 }
 
@@ -95,6 +106,7 @@ CityStatus couple_control_road_attach(CityWorld *world, const char *name)
     SignalLink *s = calloc(1, sizeof *s);
     if (s) {
         s->n = n;
+        s->seen = UINT64_MAX;
         s->applied = calloc((size_t)n + 1, sizeof *s->applied);
         s->plan = calloc((size_t)n + 1, sizeof *s->plan);
     }

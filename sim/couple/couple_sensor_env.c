@@ -9,22 +9,20 @@
 #include "city_sensor.h"
 #include "couple_internal.h"
 
-/* What feeds a channel: an air species, a weather quantity, or nothing. */
-enum { FEED_NONE = -1, FEED_WEATHER = CITY_SPECIES_COUNT /* 0 .. SPECIES_COUNT - 1: air */ };
+/* What feeds a channel, one byte: an air species (0 .. SPECIES_COUNT - 1),
+ * a weather quantity (FEED_WEATHER + its CityQuantity), or nothing. */
+enum { FEED_NONE = -1, FEED_WEATHER = 32 };
+_Static_assert((int)CITY_SPECIES_COUNT <= (int)FEED_WEATHER && (int)FEED_WEATHER + (int)CITY_QTY_COUNT_OF <= 127,
+               "a feed is one byte");
 
-/* Per channel, what a feed reads (24 bytes, in channel order), so that a
- * tick visits the due channels without their definitions. */
-typedef struct EnvFeed {
-    double x_m, y_m;  /* where an air channel is */
-    int32_t what;     /* FEED_NONE, a CitySpecies (air), or FEED_WEATHER */
-    int32_t quantity; /* a weather channel's CityQuantity */
-} EnvFeed;
-
-/* An index rebuilt from the sensors: nothing for a checkpoint. */
+/* An index rebuilt from the sensors: nothing for a checkpoint. Per
+ * channel, in channel order, so a tick visits the due channels without
+ * their definitions: one byte, and the position only with an air grid. */
 typedef struct CoupleSensorEnv {
-    EnvFeed *feeds; /* per channel */
-    int32_t known;  /* channels indexed */
-    int32_t cap;
+    int8_t *what;    /* per channel: what feeds it */
+    double (*xy)[2]; /* per channel: where it is, m */
+    int32_t known;   /* channels indexed */
+    int32_t cap, cap_xy;
 } CoupleSensorEnv;
 
 static double weather_value(const CityWeather *wx, int32_t q)
@@ -47,18 +45,21 @@ static double weather_value(const CityWeather *wx, int32_t q)
 static bool index_new(CoupleSensorEnv *c, const CitySensors *s)
 {
     const int32_t n = city_sensor_count(s);
-    if (!city_array_grow((void **)&c->feeds, &c->cap, n, sizeof *c->feeds))
+    if (!city_array_grow((void **)&c->what, &c->cap, n, sizeof *c->what) ||
+        !city_array_grow((void **)&c->xy, &c->cap_xy, n, sizeof *c->xy))
         return false;
     for (int32_t i = c->known; i < n; i++) {
         const CitySensorDef *d = city_sensor_def(s, i);
-        EnvFeed f = {d->x_m, d->y_m, FEED_NONE, (int32_t)d->quantity};
+        int what = FEED_NONE;
         if (d->kind == CITY_SENSOR_AIR)
-            f.what = d->quantity == CITY_QTY_PM10  ? CITY_SPECIES_PM10
-                     : d->quantity == CITY_QTY_NOX ? CITY_SPECIES_NOX
-                                                   : CITY_SPECIES_PM25;
+            what = d->quantity == CITY_QTY_PM10  ? CITY_SPECIES_PM10
+                   : d->quantity == CITY_QTY_NOX ? CITY_SPECIES_NOX
+                                                 : CITY_SPECIES_PM25;
         else if (d->kind == CITY_SENSOR_WEATHER)
-            f.what = FEED_WEATHER;
-        c->feeds[i] = f;
+            what = FEED_WEATHER + (int)d->quantity;
+        c->what[i] = (int8_t)what;
+        c->xy[i][0] = d->x_m;
+        c->xy[i][1] = d->y_m;
     }
     c->known = n;
     return true;
@@ -89,13 +90,14 @@ static CityStatus sensor_env_step(CityWorld *w, void *self, int64_t tick)
     const bool grid = nx > 0 && ny > 0;
     for (int32_t k = 0; k < n_due; k++) {
         const int32_t i = due[k];
-        const EnvFeed *f = &c->feeds[i];
-        if (f->what == FEED_WEATHER) {
-            city_sensor_feed_value(s, i, weather_value(&wx, f->quantity));
-        } else if (f->what != FEED_NONE) {
-            const CitySpecies sp = (CitySpecies)f->what;
-            city_sensor_feed_air(s, i, background[sp] + (grid ? city_env_air_traffic(env, sp, f->x_m, f->y_m) : 0.0),
-                                 wx.rh_pct);
+        const int what = c->what[i];
+        if (what >= FEED_WEATHER) {
+            city_sensor_feed_value(s, i, weather_value(&wx, what - FEED_WEATHER));
+        } else if (what != FEED_NONE) {
+            const CitySpecies sp = (CitySpecies)what;
+            city_sensor_feed_air(
+                s, i, background[sp] + (grid ? city_env_air_traffic(env, sp, c->xy[i][0], c->xy[i][1]) : 0.0),
+                wx.rh_pct);
         }
     }
     return CITY_OK;
@@ -104,7 +106,8 @@ static CityStatus sensor_env_step(CityWorld *w, void *self, int64_t tick)
 static void sensor_env_destroy(void *self)
 {
     CoupleSensorEnv *c = self;
-    free(c->feeds);
+    free(c->what);
+    free(c->xy);
     free(c);
 }
 

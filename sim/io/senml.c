@@ -1,10 +1,7 @@
-/* SenML (RFC 8428) JSON lines and CSV for readings; see city_senml.h. The
- * reader is cJSON plus a strict walk over the labels: a payload that is
- * not exactly what citylab writes (or plain SenML with numeric values)
- * is refused with the record and label at fault. */
+/* SenML (RFC 8428) JSON lines and CSV for readings, the writers; see
+ * city_senml.h. The reader is in senml_read.c. */
 #include "city_senml.h"
 
-#include <cJSON.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -251,8 +248,8 @@ void city_reading_csv_write(FILE *f, const CityReading *r, double truth)
  * SenML's ,"t":T,"at":AT,"q":"Q","truth": (senml_len leaves ,"truth": out)
  * and CSV's ,unit,T,AT,Q, */
 typedef struct MidText {
-    int64_t t, at;         /* the times they hold */
-    uint32_t kind;         /* and the quality | quantity << 8 (UINT32_MAX: none yet) */
+    int64_t t, at; /* the times they hold */
+    uint32_t kind; /* and the quality | quantity << 8 (UINT32_MAX: none yet) */
     uint8_t senml_len, senml_truth_len, csv_len;
     char senml[MID], csv[MID];
 } MidText;
@@ -329,14 +326,19 @@ void city_reading_writer_destroy(CityReadingWriter *w)
 #define PUT_FIELD(p, src, n, size) (memcpy((p), (src), (size)), (p) + (n))
 #define PUT_LIT(p, lit) PUT_FIELD((p), (lit), sizeof(lit) - 1, sizeof(lit) - 1)
 
-/* A middle of n <= MID bytes, copied as MID_SHORT bytes when it fits them. */
+/* A middle of n <= MID bytes, copied as the fewest whole 16-byte moves of
+ * 32, 48, MID_SHORT or MID bytes that hold it (CSV's is about 26 bytes,
+ * SenML's about 45: the same class for every reading of a tick). */
 static inline char *put_mid(char *p, const char *mid, size_t n)
 {
-    if (n <= MID_SHORT) {
+    if (n <= 32)
+        memcpy(p, mid, 32);
+    else if (n <= 48)
+        memcpy(p, mid, 48);
+    else if (n <= MID_SHORT)
         memcpy(p, mid, MID_SHORT);
-        return p + n;
-    }
-    memcpy(p, mid, MID);
+    else
+        memcpy(p, mid, MID);
     return p + n;
 }
 
@@ -422,10 +424,10 @@ static ALWAYS_INLINE const MidText *mid_text(MidText *m, int64_t t, int64_t at, 
 
 /* A number's text as put_number writes it, formatted once for both outputs. */
 typedef struct NumText {
-    bool small;        /* a whole number 1 .. 999: its digits are `word`'s bytes */
-    uint32_t word;     /* small: the digits (w->small) */
-    size_t len;        /* the text's length (0: not finite, nothing) */
-    char text[SHORT];  /* not small: the text (put_number: <= 24 bytes) */
+    bool small;       /* a whole number 1 .. 999: its digits are `word`'s bytes */
+    uint32_t word;    /* small: the digits (w->small) */
+    size_t len;       /* the text's length (0: not finite, nothing) */
+    char text[SHORT]; /* not small: the text (put_number: <= 24 bytes) */
 } NumText;
 
 /* Formats v: the whole numbers most readings are (counts, quantized
@@ -465,21 +467,27 @@ static bool plain(const CityReadingWriter *w, const CityReading *r)
            (r->unit && r->unit != w->unit[r->quantity]);
 }
 
+/* The ends of the lines written into the blocks (NULL: that output is off). */
+typedef struct Cursors {
+    char *senml, *csv;
+} Cursors;
+
 /* Each line is a few whole copies of kept or just formatted pieces: the
  * id (n_id bytes, 32 or CITY_SENSOR_NAME_MAX of them readable), the
  * quantity's piece, the value, the middle shared with the readings of the
  * same tick, the truth. The value and the truth are formatted once for both
- * outputs. Room for a line in both blocks is the caller's. Inlined in
+ * outputs. Room for the line at the cursors is the caller's. Inlined in
  * both callers: a call per reading was a tenth of its instructions. */
-static ALWAYS_INLINE void put_lines(CityReadingWriter *w, const char *id, size_t n_id, unsigned quantity, unsigned quality,
-                             double v, int64_t t, int64_t at, double truth)
+static ALWAYS_INLINE void put_lines(const CityReadingWriter *w, Cursors *cur, const char *id, size_t n_id,
+                                    unsigned quantity, unsigned quality, double v, int64_t t, int64_t at, double truth,
+                                    MidText *mid_kept)
 {
     NumText value, truth_text; /* the texts both outputs share */
     num_text(w, &value, v);
     num_text(w, &truth_text, truth);
-    const MidText *mid = mid_text(&w->mid, t, at, quality, quantity);
-    if (w->senml) {
-        char *p = w->senml_block + w->n_senml;
+    const MidText *mid = mid_text(mid_kept, t, at, quality, quantity);
+    if (cur->senml) {
+        char *p = cur->senml;
         p = PUT_LIT(p, "[{\"n\":\"");
         p = put_id(p, id, n_id);
         p = PUT_FIELD(p, w->senml_qty[quantity], w->senml_qty_len[quantity], FIELD);
@@ -494,26 +502,42 @@ static ALWAYS_INLINE void put_lines(CityReadingWriter *w, const char *id, size_t
             p = put_mid(p, mid->senml, mid->senml_len);
         }
         p = PUT_LIT(p, "}]\n");
-        w->n_senml = (size_t)(p - w->senml_block);
+        cur->senml = p;
     }
-    if (w->csv) {
-        char *p = w->csv_block + w->n_csv;
+    if (cur->csv) {
+        char *p = cur->csv;
         p = put_id(p, id, n_id);
         p = PUT_FIELD(p, w->csv_qty[quantity], w->csv_qty_len[quantity], SHORT);
         p = put_num(p, &value);
         p = put_mid(p, mid->csv, mid->csv_len);
         p = put_num(p, &truth_text);
         *p++ = '\n';
-        w->n_csv = (size_t)(p - w->csv_block);
+        cur->csv = p;
     }
 }
 
-/* Hands the blocks over when one may not have room for another line. */
-static inline void make_room(CityReadingWriter *w)
+/* Hands the blocks over when one may not have room for another line;
+ * returns how many lines both have room for now (at least one). */
+static inline size_t make_room(CityReadingWriter *w)
 {
     if ((w->senml && w->n_senml > WRITER_BLOCK - CITY_SENML_LINE_MAX) ||
         (w->csv && w->n_csv > WRITER_BLOCK - CITY_SENML_LINE_MAX))
         city_reading_writer_flush(w);
+    const size_t used = w->n_senml > w->n_csv ? w->n_senml : w->n_csv; /* 0 for an output that is off */
+    return (WRITER_BLOCK - used) / CITY_SENML_LINE_MAX;
+}
+
+/* Where the next lines go (NULL: that output is off), and back. */
+static inline Cursors cursors(CityReadingWriter *w)
+{
+    return (Cursors){w->senml ? w->senml_block + w->n_senml : NULL, w->csv ? w->csv_block + w->n_csv : NULL};
+}
+static inline void cursors_done(CityReadingWriter *w, const Cursors *cur)
+{
+    if (cur->senml)
+        w->n_senml = (size_t)(cur->senml - w->senml_block);
+    if (cur->csv)
+        w->n_csv = (size_t)(cur->csv - w->csv_block);
 }
 
 /* A reading the tables do not cover, by the line functions. */
@@ -532,268 +556,40 @@ void city_reading_writer_put(CityReadingWriter *w, const CityReading *r, double 
         put_plain(w, r, truth);
         return;
     }
-    put_lines(w, r->sensor, id_len(r->sensor), (unsigned)r->quantity, (unsigned)r->quality, r->value, r->measured_ms,
-              r->arrives_ms, truth);
+    Cursors cur = cursors(w);
+    put_lines(w, &cur, r->sensor, id_len(r->sensor), (unsigned)r->quantity, (unsigned)r->quality, r->value,
+              r->measured_ms, r->arrives_ms, truth, &w->mid);
+    cursors_done(w, &cur);
 }
 
+/* The lines go through local cursors, checked for room once per run of
+ * lines that surely fit, not per line (stores into the blocks may alias
+ * the writer, so its counts would be loaded and stored again per line). */
 void city_reading_writer_put_reports(CityReadingWriter *w, const CitySensors *s, int64_t measured_ms,
                                      const CitySensorReport *r, size_t n)
 {
     const uint32_t *at;
     const char *ids = city_sensors_ids(s, &at);
-    for (size_t k = 0; k < n; k++) {
-        const CitySensorReport *e = &r[k];
-        make_room(w);
-        const char *id = ids + at[e->channel];
-        const size_t n_id = at[e->channel + 1] - at[e->channel] - 1;
-        if (e->quantity >= CITY_QTY_COUNT_OF || e->quality >= CITY_QUALITY_COUNT_OF) {
-            CityReading plain_r;
-            city_reading_init(&plain_r, id, (CityQuantity)e->quantity, e->value, measured_ms, e->arrives_ms,
-                              (CityQuality)e->quality);
-            put_plain(w, &plain_r, e->truth);
-            continue;
+    size_t k = 0;
+    while (k < n) {
+        const size_t fit = make_room(w), end = n - k < fit ? n : k + fit;
+        Cursors cur = cursors(w);
+        for (; k < end; k++) {
+            const CitySensorReport *e = &r[k];
+            const char *id = ids + at[e->channel];
+            const size_t n_id = at[e->channel + 1] - at[e->channel] - 1;
+            if (e->quantity >= CITY_QTY_COUNT_OF || e->quality >= CITY_QUALITY_COUNT_OF) {
+                cursors_done(w, &cur);
+                CityReading plain_r;
+                city_reading_init(&plain_r, id, (CityQuantity)e->quantity, e->value, measured_ms, e->arrives_ms,
+                                  (CityQuality)e->quality);
+                put_plain(w, &plain_r, e->truth);
+                cur = cursors(w);
+                continue;
+            }
+            put_lines(w, &cur, id, n_id, e->quantity, e->quality, e->value, measured_ms, e->arrives_ms, e->truth,
+                      &w->mid);
         }
-        put_lines(w, id, n_id, e->quantity, e->quality, e->value, measured_ms, e->arrives_ms, e->truth);
+        cursors_done(w, &cur);
     }
-}
-
-/* ---- reader ---- */
-
-/* Base fields carry over from a record to the ones after it (RFC 8428 4.1). */
-typedef struct SenmlBase {
-    char name[CITY_SENSOR_NAME_MAX * 2]; /* bn */
-    double time_s;                       /* bt */
-    char unit[16];                       /* bu, "" when unset */
-} SenmlBase;
-
-static const char *const known_labels[] = {"bn", "bt", "bu", "bver", "n", "u", "v", "t", "ut", "at", "q", "truth"};
-
-static CityStatus bad(CityError *err, const char *where, int rec, const char *fmt, const char *arg)
-{
-    char what[256];
-    snprintf(what, sizeof what, fmt, arg);
-    return city_error_set(err, CITY_ERR_PARSE, "%s: SenML record %d: %s", where, rec, what);
-}
-
-/* A label's value as a finite number, or an error. */
-static CityStatus label_number(const cJSON *item, const char *where, int rec, double *out, CityError *err)
-{
-    if (!cJSON_IsNumber(item))
-        return bad(err, where, rec, "label \"%s\" must be a number", item->string);
-    if (!isfinite(item->valuedouble))
-        return bad(err, where, rec, "label \"%s\" is not a finite number", item->string);
-    *out = item->valuedouble;
-    return CITY_OK;
-}
-
-static CityStatus label_string(const cJSON *item, const char *where, int rec, const char **out, CityError *err)
-{
-    if (!cJSON_IsString(item) || !item->valuestring)
-        return bad(err, where, rec, "label \"%s\" must be a string", item->string);
-    *out = item->valuestring;
-    return CITY_OK;
-}
-
-/* Checks that every label of the record is known and appears once. */
-static CityStatus check_labels(const cJSON *rec_obj, const char *where, int rec, CityError *err)
-{
-    for (const cJSON *a = rec_obj->child; a; a = a->next) {
-        bool known = false;
-        for (size_t k = 0; k < sizeof known_labels / sizeof known_labels[0]; k++)
-            known = known || strcmp(a->string, known_labels[k]) == 0;
-        if (!known) {
-            if (!strcmp(a->string, "vs") || !strcmp(a->string, "vb") || !strcmp(a->string, "vd") ||
-                !strcmp(a->string, "s"))
-                return bad(err, where, rec, "label \"%s\": only numeric values (\"v\") are read", a->string);
-            return bad(err, where, rec, "unknown label \"%s\" (read: bn bt bu bver n u v t ut at q truth); remove it",
-                       a->string);
-        }
-        for (const cJSON *b = rec_obj->child; b != a; b = b->next)
-            if (strcmp(a->string, b->string) == 0)
-                return bad(err, where, rec, "label \"%s\" appears twice", a->string);
-    }
-    return CITY_OK;
-}
-
-/* Applies the base labels of a record to `base`. */
-static CityStatus read_base(const cJSON *o, const char *where, int rec, SenmlBase *base, CityError *err)
-{
-    const cJSON *it;
-    const char *s = "";
-    if ((it = cJSON_GetObjectItemCaseSensitive(o, "bver"))) {
-        double ver = 0.0;
-        if (label_number(it, where, rec, &ver, err) != CITY_OK)
-            return err->status;
-        if (ver < 10 || ver != floor(ver))
-            return bad(err, where, rec, "%s", "\"bver\" must be an integer >= 10");
-    }
-    if ((it = cJSON_GetObjectItemCaseSensitive(o, "bn"))) {
-        if (label_string(it, where, rec, &s, err) != CITY_OK)
-            return err->status;
-        if (strlen(s) >= sizeof base->name)
-            return bad(err, where, rec, "%s", "\"bn\" is too long");
-        strcpy(base->name, s);
-    }
-    if ((it = cJSON_GetObjectItemCaseSensitive(o, "bt")) && label_number(it, where, rec, &base->time_s, err) != CITY_OK)
-        return err->status;
-    if ((it = cJSON_GetObjectItemCaseSensitive(o, "bu"))) {
-        if (label_string(it, where, rec, &s, err) != CITY_OK)
-            return err->status;
-        if (strlen(s) >= sizeof base->unit)
-            return bad(err, where, rec, "unit \"%.32s\" is unknown", s);
-        strcpy(base->unit, s);
-    }
-    if ((it = cJSON_GetObjectItemCaseSensitive(o, "ut"))) {
-        double ut;
-        if (label_number(it, where, rec, &ut, err) != CITY_OK)
-            return err->status;
-    }
-    return CITY_OK;
-}
-
-/* Splits "sensor/quantity" into the reading's id and quantity. */
-static CityStatus read_name(const SenmlBase *base, const char *n, const char *where, int rec, CityReading *r,
-                            CityError *err)
-{
-    char full[CITY_SENSOR_NAME_MAX * 3];
-    int len = snprintf(full, sizeof full, "%s%s", base->name, n);
-    if (len <= 0)
-        return bad(err, where, rec, "%s", "the record has no name (\"bn\" plus \"n\"); name it \"sensor/quantity\"");
-    if ((size_t)len >= sizeof full)
-        return bad(err, where, rec, "%s", "the name is too long");
-    char *slash = strrchr(full, '/');
-    if (!slash)
-        return bad(err, where, rec, "name \"%s\" is not \"sensor/quantity\"", full);
-    *slash = '\0';
-    if (!city_quantity_parse(slash + 1, &r->quantity))
-        return bad(err, where, rec, "unknown quantity \"%s\" (count, occupancy, speed, pm25, pm10, ...)", slash + 1);
-    if (!city_sensor_name_valid(full))
-        return bad(err, where, rec,
-                   "sensor id \"%s\" is not valid (1-63 of A-Z a-z 0-9 - : . _, starting with a letter or digit)",
-                   full);
-    strcpy(r->sensor, full);
-    r->unit = city_quantity_unit(r->quantity);
-    return CITY_OK;
-}
-
-/* Seconds to milliseconds, refusing negative or absurd times. Up to 1e12 s
- * (31,700 years) a double resolves a time to well under a quarter of a
- * millisecond, so a time written back with three decimals parses to the same
- * millisecond; beyond about 4.4e12 s it may not (a fuzzed "at" of
- * 4444444444444.444 came back 1 ms off). */
-#define TIME_MAX_S 1.0e12
-static CityStatus time_ms(double s, const char *label, const char *where, int rec, int64_t *out, CityError *err)
-{
-    if (!(s >= 0.0) || s > TIME_MAX_S)
-        return bad(err, where, rec, "time \"%s\" must be between 0 and 1e12 s of simulation time", label);
-    *out = llround(s * 1000.0);
-    return CITY_OK;
-}
-
-static CityStatus read_record(const cJSON *o, const char *where, int rec, SenmlBase *base, CityReading *r,
-                              double *truth, CityError *err)
-{
-    if (!cJSON_IsObject(o))
-        return bad(err, where, rec, "%s", "a record must be a JSON object");
-    if (check_labels(o, where, rec, err) != CITY_OK || read_base(o, where, rec, base, err) != CITY_OK)
-        return err->status;
-    memset(r, 0, sizeof *r);
-    const cJSON *it;
-    const char *s = "";
-    if ((it = cJSON_GetObjectItemCaseSensitive(o, "n")) && label_string(it, where, rec, &s, err) != CITY_OK)
-        return err->status;
-    if (read_name(base, s, where, rec, r, err) != CITY_OK)
-        return err->status;
-    const char *unit = base->unit;
-    if ((it = cJSON_GetObjectItemCaseSensitive(o, "u")) && label_string(it, where, rec, &unit, err) != CITY_OK)
-        return err->status;
-    if (unit[0] && strcmp(unit, r->unit) != 0) {
-        char what[160];
-        snprintf(what, sizeof what, "unit \"%.32s\" is not the unit of %s (\"%s\")", unit,
-                 city_quantity_name(r->quantity), r->unit);
-        return bad(err, where, rec, "%s", what);
-    }
-    if (!(it = cJSON_GetObjectItemCaseSensitive(o, "v")))
-        return bad(err, where, rec, "%s", "the record has no value \"v\"");
-    if (label_number(it, where, rec, &r->value, err) != CITY_OK)
-        return err->status;
-    double t = 0.0, at = 0.0;
-    if ((it = cJSON_GetObjectItemCaseSensitive(o, "t")) && label_number(it, where, rec, &t, err) != CITY_OK)
-        return err->status;
-    if (time_ms(base->time_s + t, "t", where, rec, &r->measured_ms, err) != CITY_OK)
-        return err->status;
-    r->arrives_ms = r->measured_ms;
-    if ((it = cJSON_GetObjectItemCaseSensitive(o, "at"))) {
-        if (label_number(it, where, rec, &at, err) != CITY_OK ||
-            time_ms(base->time_s + at, "at", where, rec, &r->arrives_ms, err) != CITY_OK)
-            return err->status;
-        if (r->arrives_ms < r->measured_ms)
-            return bad(err, where, rec, "%s", "arrival \"at\" is before the measured time \"t\"");
-    }
-    r->quality = CITY_QUALITY_GOOD;
-    if ((it = cJSON_GetObjectItemCaseSensitive(o, "q"))) {
-        if (label_string(it, where, rec, &s, err) != CITY_OK)
-            return err->status;
-        if (!city_quality_parse(s, &r->quality))
-            return bad(err, where, rec, "quality \"%.32s\" is not good, uncertain or bad", s);
-    }
-    double tv = NAN;
-    if ((it = cJSON_GetObjectItemCaseSensitive(o, "truth")) && !cJSON_IsNull(it) &&
-        label_number(it, where, rec, &tv, err) != CITY_OK)
-        return err->status;
-    if (truth)
-        *truth = tv;
-    return CITY_OK;
-}
-
-CityStatus city_senml_parse(const char *text, size_t len, const char *where, CityReading *out, double *truth,
-                            size_t cap, size_t *n, CityError *err)
-{
-    CityError local; /* the caller may not want the message; the readers below read it back */
-    if (!err)
-        err = &local;
-    *n = 0;
-    if (!where)
-        where = "SenML";
-    if (len == 0 || memchr(text, '\0', len))
-        return city_error_set(err, CITY_ERR_PARSE, "%s: %s", where,
-                              len == 0 ? "empty SenML pack; expected a JSON array of records"
-                                       : "a NUL byte inside the SenML pack");
-    const char *end = NULL;
-    cJSON *pack = cJSON_ParseWithLengthOpts(text, len, &end, false);
-    if (!pack) {
-        size_t at = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
-        return city_error_set(err, CITY_ERR_PARSE, "%s: not valid JSON near byte %zu; a SenML pack is [{...}, ...]",
-                              where, at);
-    }
-    for (const char *p = end; p < text + len; p++)
-        if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') {
-            cJSON_Delete(pack);
-            return city_error_set(err, CITY_ERR_PARSE,
-                                  "%s: characters after the SenML pack at byte %zu; one pack per line", where,
-                                  (size_t)(p - text));
-        }
-    CityStatus st = CITY_OK;
-    if (!cJSON_IsArray(pack) || !pack->child) {
-        st = city_error_set(err, CITY_ERR_PARSE, "%s: a SenML pack is a non-empty JSON array of records", where);
-        goto done;
-    }
-    SenmlBase base = {.name = "", .time_s = 0.0, .unit = ""};
-    int rec = 0;
-    for (const cJSON *o = pack->child; o; o = o->next, rec++) {
-        if ((size_t)rec >= cap) {
-            st = city_error_set(err, CITY_ERR_LIMIT, "%s: more than %zu SenML records in one pack; split it", where,
-                                cap);
-            goto done;
-        }
-        st = read_record(o, where, rec, &base, &out[rec], truth ? &truth[rec] : NULL, err);
-        if (st != CITY_OK)
-            goto done;
-        *n = (size_t)rec + 1;
-    }
-done:
-    if (st != CITY_OK)
-        *n = 0;
-    cJSON_Delete(pack);
-    return st;
 }

@@ -476,22 +476,28 @@ static int32_t param_list(lua_State *L, const char ***keys, const char ***vals)
 static int32_t id_channels(const CitySensors *s, const char *id, int32_t out[CITY_QTY_COUNT_OF])
 {
     const char *slash = strchr(id, '/');
-    char name[CITY_SENSOR_NAME_MAX];
+    char key[CITY_SENSOR_NAME_MAX + 32]; /* "name/quantity": looked up as is, no formatting per quantity */
     const size_t len = slash ? (size_t)(slash - id) : strlen(id);
-    if (len >= sizeof name)
+    if (len >= CITY_SENSOR_NAME_MAX) /* an id that is no sensor name is no key either: not found */
         return 0;
-    memcpy(name, id, len);
-    name[len] = '\0';
     CityQuantity q;
     if (slash) {
         if (!city_quantity_parse(slash + 1, &q))
             return 0;
-        out[0] = city_sensor_find(s, name, q);
+        snprintf(key, sizeof key, "%.*s/%s", (int)len, id, city_quantity_name(q));
+        out[0] = city_sensor_find_key(s, key);
         return out[0] >= 0;
     }
+    memcpy(key, id, len);
+    key[len] = '/';
     int32_t n = 0;
     for (int k = 0; k < CITY_QTY_COUNT_OF; k++) {
-        const int32_t ch = city_sensor_find(s, name, (CityQuantity)k);
+        const char *qn = city_quantity_name((CityQuantity)k);
+        const size_t qlen = strlen(qn);
+        if (len + 1 + qlen >= sizeof key)
+            continue;
+        memcpy(key + len + 1, qn, qlen + 1);
+        const int32_t ch = city_sensor_find_key(s, key);
         if (ch < 0)
             continue;
         int32_t j = n++; /* insertion: a handful at most */

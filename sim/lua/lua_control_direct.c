@@ -10,7 +10,6 @@
  * then hold what delivery would have put there: the channel's last reading
  * measured since the attach, and last_input_ms its arrival. */
 #include <stdlib.h>
-#include <string.h>
 
 #include "city_array.h"
 #include "city_sensor.h"
@@ -22,11 +21,7 @@ void controller_direct_mark(CityController *c, const CitySensors *s)
         SlotInfo *sl = &c->slot_info[i];
         sl->channel = -1;
         sl->base_ms = INT64_MIN;
-        const char *slash = strrchr(sl->key, '/');
-        CityQuantity q;
-        if (!s || !slash || !city_quantity_parse(slash + 1, &q))
-            continue;
-        sl->channel = city_sensor_find(s, sl->name, q);
+        sl->channel = city_sensor_find_key(s, sl->key); /* slots of a run are keyed as the sensors are */
         CitySensorArrival before;
         if (sl->channel >= 0 && city_sensor_newer(s, sl->channel, INT64_MIN, &before))
             sl->base_ms = before.measured_ms;

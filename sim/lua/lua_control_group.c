@@ -135,7 +135,7 @@ int controller_api_first(lua_State *L)
 {
     CityController *c = self_of(L);
     const Group *g = check_group(L, c, "first");
-    const double above = luaL_optnumber(L, 2, 0.0);
+    const double above = lua_gettop(L) < 2 ? 0.0 : luaL_optnumber(L, 2, 0.0); /* the usual call: first(g) */
     for (int32_t k = 0; k < g->n; k++) {
         const SlotReading *r = usable(c, g->first + k);
         if (r && r->value > above) {

@@ -31,13 +31,13 @@ static void *host_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     CityController *c = ud;
     size_t old = ptr ? osize : 0;
     if (nsize == 0) {
-        free(ptr);
+        ctl_arena_realloc(c->arena, ptr, old, 0);
         c->mem_used -= old;
         return NULL;
     }
     if (nsize > old && c->mem_used - old + nsize > c->mem_limit)
         return NULL;
-    void *p = realloc(ptr, nsize);
+    void *p = ctl_arena_realloc(c->arena, ptr, old, nsize);
     if (p)
         c->mem_used = c->mem_used - old + nsize;
     return p;
@@ -311,8 +311,14 @@ static const luaL_Reg device_fns[] = {
     {"command", d_command}, {"param", d_param}, {"log", d_log},     {"random", d_random},
     {"group", controller_api_group}, {"first", controller_api_first}, {"sum", controller_api_sum}, {NULL, NULL}};
 
+/* Globals of a fresh sandbox: base's 25 (some closed again), 3 libraries, the device API. */
+#define SANDBOX_GLOBALS 48
+
 static void open_sandbox(lua_State *L, CityController *c)
 {
+    /* a globals table of the size it will have, not grown (and rehashed) 6 times as base fills it */
+    lua_createtable(L, 0, SANDBOX_GLOBALS);
+    lua_rawseti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
     luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
     luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
     luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
@@ -534,9 +540,10 @@ void city_controller_run(CityController *c, bool step)
         return;
     if (!step && city_controller_quiet(c))
         return; /* between two periods a Lua controller with no timer has nothing to do */
-    const int64_t t = controller_now_ms(c);
     if (c->n_direct > 0)
         controller_direct_pull(c);
+    /* the clock only when something asks it (a period of a quiet controller does not) */
+    const int64_t t = c->stale_ms > 0 || c->n_timers > 0 || c->bridge || c->dev ? controller_now_ms(c) : 0;
     check_stale(c, t);
     if (c->bridge) {
         controller_remote_run(c, step);
@@ -548,7 +555,8 @@ void city_controller_run(CityController *c, bool step)
             controller_device_step(c);
         return;
     }
-    run_timers(c, t);
+    if (c->n_timers > 0)
+        run_timers(c, t);
     if (!c->failed && step) {
         if (lua_getglobal(c->L, "step") == LUA_TFUNCTION)
             call(c, 0);
@@ -626,6 +634,7 @@ void city_controller_free(CityController *c)
         return;
     if (c->L)
         lua_close(c->L);
+    ctl_arena_free(c->arena);
     controller_device_close(c);
     for (int32_t i = 0; i < c->n_subs; i++)
         free(c->subs[i].pattern);
@@ -669,6 +678,14 @@ static bool copy_spec(CityController *c, const CityControllerSpec *spec)
               copy_list(&c->pkeys, &nk, spec->param_keys, spec->n_params) &&
               copy_list(&c->pvals, &nv, spec->param_vals, spec->n_params);
     c->n_params = nk > nv ? nk : nv;
+    if (ok && spec->n_channels > 0) { /* the channels given, exactly: small blocks, no doubling from 16 */
+        void *slots = NULL, *info = NULL;
+        ok = city_resize(&slots, (size_t)spec->n_channels, sizeof *c->slots) &&
+             city_resize(&info, (size_t)spec->n_channels, sizeof *c->slot_info);
+        c->slots = slots;
+        c->slot_info = info;
+        c->cap_slots = ok ? spec->n_channels : 0;
+    }
     for (int32_t i = 0; ok && i < spec->n_channels; i++)
         ok = controller_find_slot(c, spec->channels[i]) || add_slot(c, spec->channels[i]);
     return ok;
@@ -677,7 +694,8 @@ static bool copy_spec(CityController *c, const CityControllerSpec *spec)
 /* Opens the sandbox, runs the file's top level and init(); false with err filled. */
 static bool open_lua(CityController *c, const CityControllerSpec *spec, CityError *err)
 {
-    c->L = lua_newstate(host_alloc, c);
+    c->arena = ctl_arena_new(c->mem_limit);
+    c->L = c->arena ? lua_newstate(host_alloc, c) : NULL;
     if (!c->L)
         return city_error_set(err, CITY_ERR_LIMIT, "controller '%s': its memory budget (%zu bytes) is too small",
                               spec->name, c->mem_limit),
@@ -715,7 +733,11 @@ static bool open_lua(CityController *c, const CityControllerSpec *spec, CityErro
 
 CityController *city_controller_new(const CityControllerSpec *spec, const CityControllerPort *port, CityError *err)
 {
-    CityController *c = calloc(1, sizeof *c);
+    /* on cache lines of its own: its first two hold what a period touches */
+    const size_t bytes = (sizeof(CityController) + 63) / 64 * 64;
+    CityController *c = aligned_alloc(64, bytes);
+    if (c)
+        memset(c, 0, bytes);
     if (!c) {
         if (port->destroy)
             port->destroy(port->ctx);

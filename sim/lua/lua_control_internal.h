@@ -79,39 +79,55 @@ typedef struct Group {
     int32_t n_slots_seen; /* the controller's slot count when its members were last looked up */
 } Group;
 
+/* lua_control_arena.c: a controller's own heap for its Lua state's small
+ * blocks (lua_Alloc's contract, without the memory budget: the caller counts). */
+typedef struct CtlArena CtlArena;
+/* limit: bytes it may take in chunks (the memory budget); NULL when out of memory. */
+CtlArena *ctl_arena_new(size_t limit);
+void *ctl_arena_realloc(CtlArena *a, void *ptr, size_t old, size_t n);
+/* Frees its chunks: after the state is closed. NULL is fine. */
+void ctl_arena_free(CtlArena *a);
+
 struct CityController {
-    /* What every tick touches first, together (100 controllers are cold in
-     * the cache between two of their periods). */
-    CityControllerPort port;
+    /* What a period of a quiet Lua controller touches, in the first two
+     * cache lines (the struct is 64-byte aligned; 100 controllers are cold
+     * in the cache between two of their periods). */
     lua_State *L;
     const CityDeviceController *dev; /* C controller: its entry points (NULL: Lua or bridged) */
     const CityControlBridge *bridge; /* remote controller: the run's bridge (NULL: in-process) */
+    DirectSlot *direct;              /* slots taken from direct_src when it runs (lua_control_direct.c) */
+    Slot *slots;
+    int64_t stale_ms;
+    int32_t n_direct, n_timers;
+    int32_t n_subs;
+    bool stale, failed, over_budget;
+    bool started; /* the file and init() have run: no more groups */
+    Group *groups;
+    GroupMember *gmembers;
+    int32_t n_groups, n_slots;
+    const struct CitySensors *direct_src;
+    int64_t last_input_ms;
+    uint64_t activations;
+    Timer *timers;
+    /* What the other calls and the budget's hook touch. */
+    CityControllerPort port;
     uint64_t instr_used, instr_limit;
     const uint64_t *epoch; /* the run's tick counter (city_controller_share_epoch), or NULL */
     uint64_t epoch_seen;   /* its value when instr_used was last set to 0 */
-    int64_t stale_ms, last_input_ms;
-    bool stale, failed, over_budget;
     int32_t n_sensors;
-    DirectSlot *direct;                /* slots taken from direct_src when it runs (lua_control_direct.c) */
-    int32_t n_direct, cap_direct;
-    const struct CitySensors *direct_src;
-    bool *reroute; /* set when it stops taking readings directly (a subscription): the run routes them again */
-    Slot *slots;
+    int32_t cap_direct;
+    bool *reroute;       /* set when it stops taking readings directly (a subscription): the run routes them again */
     SlotInfo *slot_info; /* of each slot (cap_slots too) */
-    int32_t n_slots, cap_slots;
+    int32_t cap_slots;
+    int32_t cap_timers;
     ReadKey *rkeys;             /* read()'s ids at attach, in slot order */
     int32_t n_rkeys, rkey_next; /* how many; where the next search starts */
-    Timer *timers;
-    int32_t n_timers, cap_timers;
     Sub *subs;
-    int32_t n_subs, cap_subs;
-    Group *groups;
-    int32_t n_groups, cap_groups;
-    GroupMember *gmembers;
+    int32_t cap_subs;
+    int32_t cap_groups;
     int32_t n_gmembers, cap_gmembers;
-    bool started; /* the file and init() have run: no more groups */
-    uint64_t activations;
     size_t mem_used, mem_limit;
+    CtlArena *arena; /* where L's small blocks live */
     CityRng rng;
     /* The rest. */
     char *name;

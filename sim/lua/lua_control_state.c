@@ -35,7 +35,7 @@ typedef struct CtlWalk {
 
 void control_lua_mark_builtins(lua_State *L)
 {
-    lua_newtable(L);
+    lua_createtable(L, 0, 48); /* the sandbox's globals (SANDBOX_GLOBALS): filled without growing */
     lua_pushglobaltable(L);
     lua_pushnil(L);
     while (lua_next(L, -2)) {

@@ -79,7 +79,7 @@ static void road_destroy(void *self)
     free(road->lane_closed);
     free(road->sense_count);
     free(road->lane_n);
-    free(road->tls_shown);
+    road_conns_free(road);
     free(road->sense_detect_s);
     free(road->link_occupied);
     free(road->link_blocked);
@@ -190,17 +190,15 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
     road->insert_block = calloc((size_t)ne + 1, sizeof *road->insert_block);
     road->merge_head = malloc(((size_t)nl + 1) * sizeof *road->merge_head);
     road->signals = road_signals_create(net);
-    road->tls_shown = malloc(((size_t)net->n_tls + 1) * sizeof *road->tls_shown);
     road->router = road_router_create(net);
     road->demand = road_demand_create();
     if (!road->lanes || !road->lane_n || !road->active || !road->active_pos || !road->active_tmp ||
         !road->lane_closed || !road->sense_count || !road->sense_detect_s || !road->link_occupied || !road->link_eta ||
         !road->link_eta_prev || !road->edge_stats || !road->edge_tt_s || !road->insert_block || !road->merge_head ||
-        !road->signals || !road->tls_shown || !road->router || !road->demand) {
+        !road->signals || !road->router || !road->demand || !road_conns_init(road)) {
         road_destroy(road);
         return CITY_ERR_NOMEM;
     }
-    road->n_tls_shown = net->n_tls;
     road_tls_shown_refresh(road);
     for (int32_t i = 0; i < nl; i++) {
         const CityLane *ln = &net->lanes[i];
@@ -552,12 +550,6 @@ bool city_road_vehicle_get(const CityRoad *road, CityId id, CityVehicleView *out
 bool city_road_lane_closed(const CityRoad *road, int32_t lane)
 {
     return lane >= 0 && lane < road->net->n_lanes && road->lane_closed[lane];
-}
-
-void road_tls_shown_refresh(CityRoad *road)
-{
-    for (int32_t t = 0; t < road->n_tls_shown; t++)
-        road->tls_shown[t] = road_signals_state(road->signals, t);
 }
 
 const char *city_road_tls_state(const CityRoad *road, int32_t tls)

@@ -37,7 +37,7 @@ static int32_t chain_conn(RoadStepCtx *x, int32_t v, int32_t lane, int32_t rp, d
     if (ci < 0 || !road_link_allowed(x, v, ci, dist, rp))
         return -1;
     double eta = v_now > 0.1 ? dist / v_now : x->dt_s;
-    road_announce(x->road, x->net->conns[ci].link, x->now_s + eta);
+    road_announce(x->road, x->road->connq[ci].link, x->now_s + eta);
     return ci;
 }
 
@@ -80,11 +80,11 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_free,
             } else {
                 break; /* junction beyond the horizon */
             }
-            const CityConnection *c = &net->conns[ci];
-            next = c->via_count > 0 ? net->via[c->via_first] : c->to_lane;
+            const RoadConnQ *c = &road->connq[ci]; /* what road_link_allowed just read */
+            next = c->first_lane;
             k = c->via_count > 0 ? 0 : -2;
         } else if (k >= 0) {
-            const CityConnection *c = &net->conns[ci];
+            const RoadConnQ *c = &road->connq[ci];
             if (k + 1 < c->via_count) {
                 next = net->via[c->via_first + k + 1];
                 k++;
@@ -99,10 +99,10 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_free,
                 cap_disp = dist;
                 break;
             }
-            const CityConnection *c = &net->conns[nc];
+            const RoadConnQ *c = &road->connq[nc];
             ci = nc;
             rp++;
-            next = c->via_count > 0 ? net->via[c->via_first] : c->to_lane;
+            next = c->first_lane;
             k = c->via_count > 0 ? 0 : -2;
         }
         /* the count from the lane's record, which the speed limit below
@@ -176,7 +176,7 @@ static void plan_lane(RoadStepCtx *x, int32_t lane)
                  * yielding to it would only wait for each other */
                 if (dist < ROAD_APPROACH_M && (crossing || v_now > ROAD_HALT_MPS)) {
                     double eta = road_time_to_cover(dist, v_now, t->def.accel_mps2, v0);
-                    road_announce(road, x->net->conns[ci].link, x->now_s + eta);
+                    road_announce(road, road->connq[ci].link, x->now_s + eta);
                 }
                 if (crossing && vh->rec[v].pos + vn * dt >= lane_len)
                     x->cand[x->n_cand++] = v;
@@ -196,7 +196,7 @@ static void plan_lane(RoadStepCtx *x, int32_t lane)
          * (junction admission) and 1 m covers rounding. */
         if (i == 0 && vh->rec[v].via_pos < 0 && vh->rec[v].conn >= 0 &&
             lane_len - vh->rec[v].pos < ROAD_STOP_LINE_M + 3.0 + vn * dt &&
-            road_link_state(road, &x->net->conns[vh->rec[v].conn]) == 'g')
+            road->connq[vh->rec[v].conn].state == 'g')
             vh->rec[v].flags |= ROAD_VF_LINE_G;
     }
 }

@@ -51,6 +51,28 @@ typedef struct RoadLaneQ {
 } RoadLaneQ;
 _Static_assert(sizeof(RoadLaneQ) == 64, "a lane queue record is one cache line");
 
+/* What junction admission and the path ahead read of one connection, in
+ * one cache line: the connection, its link's masks, its junction's first
+ * link and what its light or sign shows now (refreshed only for the lights
+ * that changed: road_tls_shown_refresh). In the net these are the
+ * connection, the link, the junction, the masks and the light's state
+ * string: on a city whose junctions outgrow the core's caches, five misses
+ * for every vehicle that asks at a stop line, every step. */
+typedef struct RoadConnQ {
+    uint64_t foes, resp; /* the link's foe and response masks when its junction has at most 64 links (!wide) */
+    double via_len_m;    /* length of the internal lanes crossed (road_via_length) */
+    double to_len_m;     /* length of the exit lane */
+    int32_t to_lane;
+    int32_t first_lane; /* the first lane past the stop line: net->via[via_first], or to_lane */
+    int32_t via_first, via_count;
+    int32_t link;      /* net link, or -1 */
+    int32_t link_base; /* the first link of its junction (bit k of a mask is link link_base + k) */
+    int32_t junction;
+    char state; /* SUMO link state letter shown now */
+    bool wide;  /* its junction has more than 64 links: the masks are read from the net */
+} RoadConnQ;
+_Static_assert(sizeof(RoadConnQ) == 64, "a connection's record is one cache line");
+
 /* A vehicle waiting to enter (departure time reached, no room yet). */
 typedef struct RoadPending {
     RoadDeparture dep; /* name owned */
@@ -176,9 +198,9 @@ struct CityRoad {
     CityRoadOptions opt;
     CityRng *rng; /* the "road" stream */
     RoadSignals *signals;
-    const char **tls_shown; /* per light of the net at creation: what it shows now (the strings stay put; a restore
-                               replaces them and road_tls_shown_refresh follows) */
-    int32_t n_tls_shown;
+    RoadConnQ *connq;        /* per net connection: what junction admission reads, with what its light shows now */
+    int32_t *tls_conn_first; /* per light: its connections are tls_conns[tls_conn_first[t] .. tls_conn_first[t + 1]) */
+    int32_t *tls_conns;
     RoadRouter *router;
     RoadDemand *demand;
     struct {
@@ -264,9 +286,15 @@ struct CityRoad {
     CityError err; /* what the demand and the lights last refused */
 };
 
-/* road.c */
-/* Points road->tls_shown at the lights' state strings (creation, restore). */
+/* road_junction.c: the per-connection records (road->connq) and the
+ * light -> connections table, made once (the net does not change). */
+bool road_conns_init(CityRoad *road);
+void road_conns_free(CityRoad *road);
+/* Brings the records' link states up to what the lights show (creation,
+ * restore, the start of every step): only the lights that changed. */
 void road_tls_shown_refresh(CityRoad *road);
+
+/* road.c */
 int32_t road_route_store(CityRoad *road, const char *id, const int32_t *edges, int32_t n);
 CityStatus road_fail(CityRoad *road, CityStatus status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

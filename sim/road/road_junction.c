@@ -6,9 +6,77 @@
  * Approaching vehicles announce when they will reach their link; a step's
  * announcements are read in the next one. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "city_array.h"
 #include "road_step_internal.h"
+
+bool road_conns_init(CityRoad *road)
+{
+    const CityRoadNet *net = road->net;
+    int32_t nc = net->n_conns, nt = net->n_tls;
+    road->connq = aligned_alloc(64, ((size_t)nc + 1) * sizeof *road->connq);
+    road->tls_conn_first = calloc((size_t)nt + 2, sizeof *road->tls_conn_first);
+    road->tls_conns = malloc(((size_t)nc + 1) * sizeof *road->tls_conns);
+    if (!road->connq || !road->tls_conn_first || !road->tls_conns)
+        return false;
+    memset(road->connq, 0, ((size_t)nc + 1) * sizeof *road->connq);
+    for (int32_t ci = 0; ci < nc; ci++) {
+        const CityConnection *c = &net->conns[ci];
+        RoadConnQ *q = &road->connq[ci];
+        q->via_len_m = road_via_length(net, c);
+        q->to_len_m = net->lanes[c->to_lane].length_m;
+        q->to_lane = c->to_lane;
+        q->first_lane = c->via_count > 0 ? net->via[c->via_first] : c->to_lane;
+        q->via_first = c->via_first;
+        q->via_count = c->via_count;
+        q->link = c->link;
+        q->junction = c->junction;
+        q->state = c->state; /* a light's links: road_tls_shown_refresh */
+        if (c->link >= 0) {
+            const CityLink *lk = &net->links[c->link];
+            q->link_base = net->junctions[lk->junction].link_first;
+            q->wide = lk->mask_words > 1;
+            if (lk->mask_words == 1) {
+                q->resp = city_road_link_response(net, c->link)[0];
+                q->foes = city_road_link_foes(net, c->link)[0];
+            }
+        }
+        if (c->tls >= 0 && c->tls_link >= 0)
+            road->tls_conn_first[c->tls + 2]++;
+    }
+    for (int32_t t = 0; t < nt; t++)
+        road->tls_conn_first[t + 2] += road->tls_conn_first[t + 1];
+    for (int32_t ci = 0; ci < nc; ci++) { /* counting sort: each light's connections in net order */
+        const CityConnection *c = &net->conns[ci];
+        if (c->tls >= 0 && c->tls_link >= 0)
+            road->tls_conns[road->tls_conn_first[c->tls + 1]++] = ci;
+    }
+    return true;
+}
+
+void road_conns_free(CityRoad *road)
+{
+    free(road->connq);
+    free(road->tls_conn_first);
+    free(road->tls_conns);
+    road->connq = NULL;
+    road->tls_conn_first = road->tls_conns = NULL;
+}
+
+void road_tls_shown_refresh(CityRoad *road)
+{
+    const int32_t *lights;
+    int32_t n = road_signals_take_changed(road->signals, &lights);
+    for (int32_t i = 0; i < n; i++) {
+        int32_t t = lights[i];
+        const char *shown = road_signals_state(road->signals, t);
+        for (int32_t k = road->tls_conn_first[t]; k < road->tls_conn_first[t + 1]; k++) {
+            int32_t ci = road->tls_conns[k];
+            road->connq[ci].state = shown[road->net->conns[ci].tls_link];
+        }
+    }
+}
 
 /* An exit lane shorter than the vehicle (joined junctions leave lanes of a
  * few decimetres to a few metres) is entered, as SUMO does, when the free
@@ -58,35 +126,36 @@ static bool short_exit_passable(const CityRoad *road, int32_t v, const CityConne
  * space beyond a junction): a queue crawling across a junction otherwise
  * holds it for good, and a vehicle yielding to that queue never finds a
  * gap (left turns from Songpa-daero, Jamsil, at one vehicle a second). */
-static bool exit_has_room(const CityRoad *road, int32_t v, const CityConnection *c, int32_t rp)
+static bool exit_has_room(const CityRoad *road, int32_t v, int32_t ci, int32_t rp)
 {
     const CityRoadNet *net = road->net;
     const RoadVehicles *vh = &road->veh;
+    const RoadConnQ *q = &road->connq[ci];
     const RoadVType *t = road_vtype_of(road, v);
     double need = t->def.length_m + t->def.min_gap_m;
-    for (int32_t k = 0; k < c->via_count; k++) {
-        int32_t l = net->via[c->via_first + k];
+    for (int32_t k = 0; k < q->via_count; k++) {
+        int32_t l = net->via[q->via_first + k];
         for (int32_t i = 0; i < road_lane_count(road, l); i++) {
             const RoadVType *tu = road_vtype_of(road, road_lane_at(road, l, i));
             need += tu->def.length_m + tu->def.min_gap_m;
         }
     }
-    int32_t n = road_lane_count(road, c->to_lane);
-    if (road_lane_length(road, c->to_lane) < need && vh->rec[v].route_n > rp + 2)
-        return n == 0 && short_exit_passable(road, v, c, rp, need);
+    int32_t n = road_lane_count(road, q->to_lane);
+    if (q->to_len_m < need && vh->rec[v].route_n > rp + 2)
+        return n == 0 && short_exit_passable(road, v, &net->conns[ci], rp, need);
     if (n == 0)
         return true;
-    int32_t u = road_lane_at(road, c->to_lane, n - 1);
+    int32_t u = road_lane_at(road, q->to_lane, n - 1);
     if (vh->rec[u].pos - road_vtype_of(road, u)->def.length_m >= need)
         return true;
     if (vh->rec[u].speed <= 2.0)
         return false;
     double packed = 0.0;
     for (int32_t i = 0; i < n; i++) {
-        const RoadVType *tu = road_vtype_of(road, road_lane_at(road, c->to_lane, i));
+        const RoadVType *tu = road_vtype_of(road, road_lane_at(road, q->to_lane, i));
         packed += tu->def.length_m + tu->def.min_gap_m;
     }
-    return road_lane_length(road, c->to_lane) - packed >= need;
+    return q->to_len_m - packed >= need;
 }
 
 /* A link blocked by a coupling (a person on or stepping onto a crossing
@@ -118,18 +187,26 @@ bool city_road_link_blocked(const CityRoad *road, int32_t link)
     return road->link_blocked && link >= 0 && link < road->net->n_links && road->link_blocked[link];
 }
 
-/* May vehicle v, dist metres before the stop line at the end of route edge rp, enter connection ci now? */
+/* SUMO's impatience of a vehicle kept waiting: from 0 at first to 1 after
+ * ROAD_TIME_TO_IMPATIENCE_S (see road_link_allowed). */
+static double impatience_of(const CityRoad *road, int32_t v)
+{
+    return road_min2(1.0, road->veh.rec[v].halt_s / ROAD_TIME_TO_IMPATIENCE_S);
+}
+
+/* May vehicle v, dist metres before the stop line at the end of route edge rp, enter connection ci now?
+ * What it reads of the connection, its link and its light is one record (RoadConnQ). */
 bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist, int32_t rp)
 {
     const CityRoad *road = x->road;
     const CityRoadNet *net = x->net;
-    const CityConnection *c = &net->conns[ci];
+    const RoadConnQ *q = &road->connq[ci];
     const RoadVehicles *vh = &road->veh;
     const RoadVType *t = road_vtype_of(road, v);
     bool minor;
     double v_now = vh->rec[v].speed;
     bool pulled_in = (vh->rec[v].flags & ROAD_VF_PULLED_IN) != 0;
-    char state = road_link_state(road, c);
+    char state = q->state;
     /* an emergency vehicle on duty treats red and yellow as a give-way
      * sign: it crosses when no vehicle on any crossing path is due */
     bool yield_all = false;
@@ -170,37 +247,42 @@ bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist,
     }
     /* after the light: a vehicle waiting at a red asks every step, and the
      * room beyond is the dearer question (the answer is the same) */
-    if (road->lane_closed[c->to_lane] || !exit_has_room(road, v, c, rp))
+    if (road->lane_closed[q->to_lane] || !exit_has_room(road, v, ci, rp))
         return false;
-    if (c->link < 0)
+    if (q->link < 0)
         return true;
-    if (link_blocked_for(road, c->link, pulled_in))
+    if (link_blocked_for(road, q->link, pulled_in))
         return false;
-    const CityLink *lk = &net->links[c->link];
-    int32_t base = net->junctions[lk->junction].link_first;
-    const uint64_t *foes = city_road_link_foes(net, c->link);
+    int32_t base = q->link_base;
+    int32_t words = q->wide ? net->links[q->link].mask_words : 1;
+    const uint64_t *foes = q->wide ? city_road_link_foes(net, q->link) : &q->foes;
     /* SUMO's impatience: a vehicle kept waiting accepts ever shorter gaps
      * (priority vehicles are assumed to brake for it), from none at first
      * to all but the shortest after ROAD_TIME_TO_IMPATIENCE_S; and once
      * half impatient it merges behind a vehicle crossing into the same
-     * lane instead of waiting for the junction to be empty */
-    double impatience = road_min2(1.0, vh->rec[v].halt_s / ROAD_TIME_TO_IMPATIENCE_S);
-    for (int32_t w = 0; w < lk->mask_words; w++)
+     * lane instead of waiting for the junction to be empty. (Read only when
+     * asked: its standing time is in the record's second cache line.) */
+    double impatience = -1.0;
+    for (int32_t w = 0; w < words; w++)
         for (uint64_t m = foes[w]; m; m &= m - 1) {
             int32_t j = base + w * 64 + __builtin_ctzll(m);
-            if (road->link_occupied[j] > 0 && j != c->link &&
-                !(impatience > 0.5 && net->conns[net->links[j].conn].to_lane == c->to_lane))
+            if (road->link_occupied[j] == 0 || j == q->link)
+                continue;
+            if (impatience < 0.0)
+                impatience = impatience_of(road, v);
+            if (!(impatience > 0.5 && net->conns[net->links[j].conn].to_lane == q->to_lane))
                 return false;
         }
     if (!minor)
         return true;
-    double vmax = road_desired_speed(road, v, c->via_count > 0 ? net->via[c->via_first] : c->to_lane);
-    double t_clear =
-        road_time_to_cover(dist + road_via_length(net, c) + t->def.length_m, v_now, t->def.accel_mps2, vmax);
+    if (impatience < 0.0)
+        impatience = impatience_of(road, v);
+    double vmax = road_desired_speed(road, v, q->first_lane);
+    double t_clear = road_time_to_cover(dist + q->via_len_m + t->def.length_m, v_now, t->def.accel_mps2, vmax);
     double limit = x->now_s + road_max2(0.5, (t_clear + ROAD_YIELD_MARGIN_S) * (1.0 - impatience));
     bool impatient = vh->rec[v].halt_s > ROAD_IMPATIENCE_S;
-    const uint64_t *resp = yield_all ? foes : city_road_link_response(net, c->link);
-    for (int32_t w = 0; w < lk->mask_words; w++)
+    const uint64_t *resp = yield_all ? foes : q->wide ? city_road_link_response(net, q->link) : &q->resp;
+    for (int32_t w = 0; w < words; w++)
         for (uint64_t m = resp[w]; m; m &= m - 1) {
             int32_t j = base + w * 64 + __builtin_ctzll(m);
             double eta = road->link_eta_prev[j];
@@ -235,10 +317,10 @@ void road_grant_junctions(RoadStepCtx *x)
     /* fixed order: by link (then handle: slots follow the memory layout) */
     for (int32_t i = 1; i < x->n_cand; i++) {
         int32_t v = x->cand[i], j = i;
-        int32_t lv = net->conns[vh->rec[v].conn].link;
+        int32_t lv = road->connq[vh->rec[v].conn].link;
         while (j > 0) {
             int32_t u = x->cand[j - 1];
-            int32_t lu = net->conns[vh->rec[u].conn].link;
+            int32_t lu = road->connq[vh->rec[u].conn].link;
             if (lu < lv || (lu == lv && vh->handle[u] < vh->handle[v]))
                 break;
             x->cand[j] = u;
@@ -251,7 +333,7 @@ void road_grant_junctions(RoadStepCtx *x)
             road_prefetch(&vh->rec[x->cand[i + 4]]);
         int32_t v = x->cand[i];
         int32_t ci = vh->rec[v].conn;
-        const CityConnection *c = &net->conns[ci];
+        const RoadConnQ *c = &road->connq[ci];
         double dist = net->lanes[vh->rec[v].lane].length_m - vh->rec[v].pos;
         if (!road_link_allowed(x, v, ci, dist, vh->rec[v].route_pos)) {
             /* a vehicle granted just before us took a crossing path: stop at the line */
@@ -266,7 +348,7 @@ void road_grant_junctions(RoadStepCtx *x)
         vh->rec[v].occ_link = c->link;
         if (c->link >= 0) {
             road->link_occupied[c->link]++;
-            vh->rec[v].occ_left_m = dist + road_via_length(net, c) + road_vtype_of(road, v)->def.length_m;
+            vh->rec[v].occ_left_m = dist + c->via_len_m + road_vtype_of(road, v)->def.length_m;
         }
     }
 }

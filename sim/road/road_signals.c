@@ -270,7 +270,10 @@ RoadSignals *road_signals_create(const CityRoadNet *net)
     s->n_lanes = net->n_lanes;
     s->quiet_until_ms = INT64_MIN;
     s->lights = calloc((size_t)net->n_tls + 1, sizeof *s->lights);
-    if (!s->lights) {
+    s->changed = malloc(((size_t)net->n_tls + 1) * sizeof *s->changed);
+    if (!s->lights || !s->changed) {
+        free(s->lights);
+        free(s->changed);
         free(s);
         return NULL;
     }
@@ -280,6 +283,7 @@ RoadSignals *road_signals_create(const CityRoadNet *net)
             road_signals_destroy(s);
             return NULL;
         }
+        sig_list(s, &s->lights[t]);
     }
     return s;
 }
@@ -291,6 +295,7 @@ void road_signals_destroy(RoadSignals *signals)
     for (int32_t t = 0; t < signals->n_lights; t++)
         sig_light_free(&signals->lights[t]);
     free(signals->lights);
+    free(signals->changed);
     free(signals);
 }
 
@@ -398,6 +403,7 @@ CityStatus road_signals_set_program(RoadSignals *signals, int32_t tls, const Cit
         return CITY_ERR_NOMEM;
     }
     L->quiet_until_ms = signals->quiet_until_ms = INT64_MIN;
+    sig_list(signals, L);
     if (!signals->stepped) {
         /* Before the run the new program starts where its offset puts it. */
         sig_align(L, 0);
@@ -433,6 +439,7 @@ static CityStatus sig_find_phase(RoadSignals *signals, int32_t tls, int32_t phas
     }
     *out = L;
     L->quiet_until_ms = signals->quiet_until_ms = INT64_MIN; /* set_phase and switch change what is due */
+    sig_list(signals, L);
     return CITY_OK;
 }
 
@@ -640,9 +647,11 @@ void road_signals_step(RoadSignals *signals, int64_t now_ms, int64_t dt_ms, cons
         if (now_ms >= L->quiet_until_ms) {
             /* Each change moves a start or decision time forward by at
              * least 1 ms, so this ends within dt_ms rounds; the cap is a backstop. */
-            for (int64_t round = 0; round <= dt_ms + 1; round++)
+            for (int64_t round = 0; round <= dt_ms + 1; round++) {
                 if (!sig_advance(L, signals, sense, now_ms, dt_ms))
                     break;
+                sig_list(signals, L);
+            }
             L->quiet_until_ms = sig_due_ms(L, signals, sense);
         }
         if (L->quiet_until_ms < quiet)
@@ -652,6 +661,20 @@ void road_signals_step(RoadSignals *signals, int64_t now_ms, int64_t dt_ms, cons
 }
 
 /* ---- readers ------------------------------------------------------------ */
+
+int32_t road_signals_take_changed(RoadSignals *signals, const int32_t **lights)
+{
+    if (!signals) {
+        *lights = NULL;
+        return 0;
+    }
+    int32_t n = signals->n_changed;
+    for (int32_t i = 0; i < n; i++)
+        signals->lights[signals->changed[i]].listed = false;
+    signals->n_changed = 0;
+    *lights = signals->changed;
+    return n;
+}
 
 /* Light tls, or NULL when there is none. */
 static const SigLight *sig_at(const RoadSignals *signals, int32_t tls)

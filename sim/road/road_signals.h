@@ -48,6 +48,13 @@ CityStatus road_signals_switch(RoadSignals *signals, int32_t tls, int32_t phase,
 /* Advances every light to time now_ms, a tick of dt_ms (called once per tick before vehicles move). */
 void road_signals_step(RoadSignals *signals, int64_t now_ms, int64_t dt_ms, const RoadLaneSense *sense);
 
+/* The lights whose state string may have changed (each once, in the order
+ * they changed) since the previous call: from creation, a step, a command
+ * or a restore. Returns their number; *lights stays valid until the next
+ * call into the signals. What reads the strings through a copy of its own
+ * (the road's per-connection records) refreshes only these. */
+int32_t road_signals_take_changed(RoadSignals *signals, const int32_t **lights);
+
 /* Current state string of a light (net link_count chars) and phase index. */
 const char *road_signals_state(const RoadSignals *signals, int32_t tls);
 int32_t road_signals_phase(const RoadSignals *signals, int32_t tls);

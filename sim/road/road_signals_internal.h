@@ -36,6 +36,7 @@ typedef struct SigLight {
     bool synth;        /* showing a synthesized yellow (not a program phase) */
     int64_t synth_start_ms;
     int64_t quiet_until_ms; /* it makes no change before this (a lower bound; INT64_MIN: not known) */
+    bool listed;            /* in RoadSignals.changed */
     /* The connections of link k: conn_from/conn_to[link_first[k] .. link_first[k+1]).
      * Several connections may share one link index (SUMO's linkIndex). */
     int32_t *link_first;
@@ -48,7 +49,19 @@ struct RoadSignals {
     int32_t n_lanes;        /* length of the sense arrays */
     bool stepped;           /* a step ran: a new program keeps the running phase instead of re-aligning */
     int64_t quiet_until_ms; /* no light changes before this: the least of theirs */
+    int32_t *changed;       /* lights whose shown string may have changed since road_signals_take_changed, */
+    int32_t n_changed;      /*   each once (capacity n_lights) */
 };
+
+/* Notes that light L may show something else now (every write to L->shown
+ * goes with one). */
+static inline void sig_list(RoadSignals *signals, SigLight *L)
+{
+    if (!L->listed) {
+        L->listed = true;
+        signals->changed[signals->n_changed++] = (int32_t)(L - signals->lights);
+    }
+}
 
 /* Phase p's state string. */
 static inline const char *sig_state(const SigLight *L, int32_t p)

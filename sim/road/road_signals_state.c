@@ -89,6 +89,8 @@ bool road_signals_load(RoadSignals *s, CityStateReader *in)
         return city_state_fail(in, "the network has other traffic lights than the saved run's");
     s->stepped = city_state_get_u8(in);
     s->quiet_until_ms = INT64_MIN;
+    for (int32_t i = 0; i < s->n_lights; i++) /* whatever the checkpoint shows */
+        sig_list(s, &s->lights[i]);
     for (int32_t i = 0; i < s->n_lights && !in->bad; i++) {
         SigLight *L = &s->lights[i];
         L->type = (CityTlsType)city_state_get_i64(in);

@@ -53,6 +53,7 @@ static CityStatus road_physics(CityWorld *world, void *self, int64_t tick)
         if (st != CITY_OK)
             return st;
     }
+    road_tls_shown_refresh(road); /* lights changed by CONTROL or a command since the last step */
     road_junction_rotate_announcements(road);
     uint32_t live = road->veh.n_live;
     if (road->cap_scratch <= (int32_t)live &&

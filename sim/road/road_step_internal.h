@@ -1,6 +1,6 @@
 /* What the files of the traffic step share (internal to sim/road): the
  * step context, the driving thresholds and the small formulas every part
- * of the step uses (IDM, time to cover a distance, junction link state).
+ * of the step uses (IDM, time to cover a distance, approach announcements).
  *
  * The parts of the step, one file each, in the phase they run in
  * (road_step.c registers them):
@@ -93,15 +93,6 @@ static inline double road_via_length(const CityRoadNet *net, const CityConnectio
     for (int32_t k = 0; k < c->via_count; k++)
         len += net->lanes[net->via[c->via_first + k]].length_m;
     return len;
-}
-
-/* The signal or sign a connection shows now (SUMO link state letter). */
-static inline char road_link_state(const CityRoad *road, const CityConnection *c)
-{
-    if (c->tls >= 0 && c->tls_link >= 0) /* a table in the road: the light's record is two cache misses away */
-        return c->tls < road->n_tls_shown ? road->tls_shown[c->tls][c->tls_link]
-                                          : road_signals_state(road->signals, c->tls)[c->tls_link];
-    return c->state;
 }
 
 /* Records that a vehicle may reach a junction link at eta_s (yielding

@@ -499,6 +499,11 @@ int32_t city_sensor_find(const CitySensors *s, const char *name, CityQuantity q)
     return city_strmap_get(&s->by_key, key);
 }
 
+int32_t city_sensor_find_key(const CitySensors *s, const char *key)
+{
+    return s ? city_strmap_get(&s->by_key, key) : -1;
+}
+
 void city_sensor_feed_value(CitySensors *s, int32_t i, double value)
 {
     CITY_ASSERT(i >= 0 && i < s->n);
@@ -544,7 +549,6 @@ bool city_sensors_set_batch_sink(CitySensors *s, CitySensorBatchSink sink, void 
     }
     s->batch_sink = sink;
     s->batch_user = user;
-    s->n_batch = 0; /* handed over at the end of every sampling: none wait here */
     return true;
 }
 const char *city_sensor_id(const CitySensors *s, int32_t i, size_t *len)

@@ -18,7 +18,7 @@
 #include "city_strmap.h"
 
 #define ID_SLACK CITY_SENSOR_NAME_MAX /* zero bytes past the last id (see city_sensor_id) */
-#define BATCH_MAX 256                /* readings a batch sink gets at once at most (8 KiB) */
+#define BATCH_MAX 256                 /* readings a batch sink gets at once at most (8 KiB) */
 
 /* The measurement model of sensor_sample.c, as numbers a sample reads. */
 typedef struct SensorModel {
@@ -84,9 +84,9 @@ typedef struct Pending {
 } Pending;
 
 struct CitySensors {
-    CityWorld *world;                    /* the owner */
-    Sensor *sensors;                     /* channels in the order added */
-    SensorHot *hot;                      /* per channel: what sampling touches (cap entries, 64-byte aligned) */
+    CityWorld *world; /* the owner */
+    Sensor *sensors;  /* channels in the order added */
+    SensorHot *hot;   /* per channel: what sampling touches (cap entries, 64-byte aligned) */
     int32_t n, cap;
     /* the channels' ids, packed (a reading's first field, 10,000 a second
      * in the outputs): channel i's is ids[id_at[i], id_at[i + 1] - 1), NUL
@@ -100,9 +100,8 @@ struct CitySensors {
     CitySensorBatchSink batch_sink;
     void *batch_user;
     CitySensorReport *batch; /* BATCH_MAX entries, allocated with the sink */
-    int32_t n_batch;
-    int64_t batch_ms; /* the measured time of the readings in it */
-    SensorModel *models; /* distinct measurement models */
+    int64_t batch_ms;        /* the measured time of the readings in it */
+    SensorModel *models;     /* distinct measurement models */
     int32_t n_models, cap_models;
     SensorGroup *groups; /* the schedule: channels by period and phase */
     int32_t n_groups, cap_groups;
@@ -133,8 +132,6 @@ struct CitySensors {
     Pending *fifo;
     size_t fifo_head, n_fifo, cap_fifo;
     uint64_t seq; /* readings queued so far */
-    /* the humidity factor last computed (sensor_sample.c), for the humidity and kappa_term it is of */
-    double rh_seen, kappa_seen, factor_seen;
 };
 
 /* Channel i's id (NUL-terminated). */

@@ -48,20 +48,28 @@ void sensor_model_init(SensorModel *m, const CitySensorDef *d)
     }
 }
 
+/* What one tick's sampling keeps in locals, not in the sensors: stores
+ * into the hot records may alias the sensors' fields as far as the
+ * compiler knows, which then loads them again for every sample. */
+typedef struct SampleRun {
+    CitySensorReport *out, *out_end;         /* the batch's next free entry and its end */
+    double rh_seen, kappa_seen, factor_seen; /* the humidity factor last computed, and for what */
+} SampleRun;
+
 /* city_sensor_rh_factor with kappa / 1.65 kept (rh_growth: kappa > 0).
  * Every PM channel of a tick sees the weather's one humidity, so the last
  * factor is kept and two divisions per sample become two compares. */
-static double rh_factor(CitySensors *s, const SensorModel *m, const SensorHot *h)
+static double rh_factor(SampleRun *run, const SensorModel *m, const SensorHot *h)
 {
     if (!(h->rh_pct > 0))
         return 1.0;
-    if (h->rh_pct == s->rh_seen && m->kappa_term == s->kappa_seen)
-        return s->factor_seen;
+    if (h->rh_pct == run->rh_seen && m->kappa_term == run->kappa_seen)
+        return run->factor_seen;
     const double rh = h->rh_pct < 99.0 ? h->rh_pct : 99.0;
-    s->rh_seen = h->rh_pct;
-    s->kappa_seen = m->kappa_term;
-    s->factor_seen = 1.0 + m->kappa_term / (100.0 / rh - 1.0);
-    return s->factor_seen;
+    run->rh_seen = h->rh_pct;
+    run->kappa_seen = m->kappa_term;
+    run->factor_seen = 1.0 + m->kappa_term / (100.0 / rh - 1.0);
+    return run->factor_seen;
 }
 
 /* nearbyint(x) in the default rounding mode (to nearest, ties to even),
@@ -104,20 +112,20 @@ void sensor_last_reading(const CitySensors *s, int32_t i, CityReading *out)
                       (CityQuality)h->last_quality);
 }
 
-/* Hands the batch to the batch sink. */
-static void batch_flush(CitySensors *s)
+/* Hands the batch, up to run->out, to the batch sink and empties it. */
+static void batch_flush(CitySensors *s, SampleRun *run)
 {
-    if (s->n_batch > 0)
-        s->batch_sink(s->batch_user, s, s->batch_ms, s->batch, (size_t)s->n_batch);
-    s->n_batch = 0;
+    if (run->out > s->batch)
+        s->batch_sink(s->batch_user, s, s->batch_ms, s->batch, (size_t)(run->out - s->batch));
+    run->out = s->batch;
 }
 
-/* Takes one sample of channel i at time now_ms; now_h is now_ms / 3.6e6,
- * the drift's clock; others: a consumer besides the batch sink takes readings. */
-static CityStatus sample(CitySensors *s, int32_t i, int64_t now_ms, double now_h, bool others)
+/* Takes one sample of channel i (hot record h, model m) at time now_ms;
+ * now_h is now_ms / 3.6e6, the drift's clock; others: a consumer besides
+ * the batch sink takes readings. */
+static inline CityStatus sample(CitySensors *s, SampleRun *run, int32_t i, SensorHot *h, const SensorModel *m,
+                                int64_t now_ms, double now_h, bool others)
 {
-    SensorHot *h = &s->hot[i];
-    const SensorModel *m = &s->models[h->model];
     h->samples++;
     const double truth = interval_truth(h, m->agg);
     /* the draws, always all and in this order (see city_sensor.h) */
@@ -134,7 +142,7 @@ static CityStatus sample(CitySensors *s, int32_t i, int64_t now_ms, double now_h
 
     double v = truth;
     if (m->rh_growth)
-        v *= rh_factor(s, m, h);
+        v *= rh_factor(run, m, h);
     v += m->bias + m->drift_per_h * now_h + m->noise_sd * z;
     CityQuality q = CITY_QUALITY_GOOD;
     if (failed) {
@@ -164,10 +172,10 @@ static CityStatus sample(CitySensors *s, int32_t i, int64_t now_ms, double now_h
     h->last_ms = now_ms;
     h->last_arrives = now_ms + m->latency_ms;
     h->last_quality = (uint8_t)q;
-    if (s->batch_sink) {
-        s->batch[s->n_batch++] = (CitySensorReport){v, truth, h->last_arrives, i, m->quantity, (uint8_t)q};
-        if (s->n_batch == BATCH_MAX)
-            batch_flush(s);
+    if (run->out) {
+        *run->out++ = (CitySensorReport){v, truth, h->last_arrives, i, m->quantity, (uint8_t)q};
+        if (run->out == run->out_end)
+            batch_flush(s, run);
     }
     if (!others)
         return CITY_OK; /* nobody else takes the reading */
@@ -202,10 +210,28 @@ CityStatus sensor_sample_due(CitySensors *s, const int32_t *due, int32_t n, int6
     const double now_h = now_ms / 3.6e6;
     s->batch_ms = now_ms;
     const bool others = s->sink || s->hist_depth > 0 || s->deliver; /* once, not per sample */
+    SampleRun run = {NULL, NULL, 0.0, 0.0, 0.0};                    /* out NULL: no batch sink */
+    if (s->batch_sink) {
+        run.out = s->batch;
+        run.out_end = s->batch + BATCH_MAX;
+    }
     CityStatus st = CITY_OK;
-    for (int32_t k = 0; k < n && st == CITY_OK; k++)
-        st = sample(s, due[k], now_ms, now_h, others);
-    if (s->batch_sink)
-        batch_flush(s); /* what was measured, also when a later sample failed */
+    /* the model of the channels sampled, copied here: a bulk placement's
+     * channels share one, and a local copy is not re-read after every store
+     * into the hot records and the batch (which the compiler must assume
+     * may change the shared one) */
+    SensorModel m = {0};
+    int32_t model = -1;
+    for (int32_t k = 0; k < n && st == CITY_OK; k++) {
+        const int32_t i = due[k];
+        SensorHot *h = &s->hot[i];
+        if (h->model != model) {
+            model = h->model;
+            m = s->models[model];
+        }
+        st = sample(s, &run, i, h, &m, now_ms, now_h, others);
+    }
+    if (run.out)
+        batch_flush(s, &run); /* what was measured, also when a later sample failed */
     return st;
 }

@@ -91,6 +91,10 @@ int32_t city_actuator_find(const CityControl *c, const char *name);
 void city_actuator_status(const CityControl *c, int32_t i, CityActuatorStatus *out);
 /* The value a coupling applies now. */
 double city_actuator_value(const CityControl *c, int32_t i);
+/* How many times an actuator value was set so far (added, acknowledged
+ * command, fail-safe, checkpoint load): a coupling that applied every value
+ * and has nothing pending may skip a tick on which this has not moved. */
+uint64_t city_control_changes(const CityControl *c);
 
 /* Submits a command from `source` (controller name, logged). Checks the id,
  * the number, the limits and the fail-safe state, in that order; an ACK sets

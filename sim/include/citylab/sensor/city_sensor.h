@@ -105,6 +105,8 @@ int32_t city_sensor_count(const CitySensors *s);
 const CitySensorDef *city_sensor_def(const CitySensors *s, int32_t i);
 /* The channel with this name and quantity, or -1. */
 int32_t city_sensor_find(const CitySensors *s, const char *name, CityQuantity q);
+/* The same by its key "name/quantity" (a channel's key as readings name it), or -1. */
+int32_t city_sensor_find_key(const CitySensors *s, const char *key);
 
 /* Feeding the truth (couplings, in COMMIT; the scenario for MANUAL):
  * set the instantaneous value, or add one observation to the interval. */
