@@ -202,7 +202,7 @@ static void plan_lane(RoadStepCtx *x, int32_t lane)
 }
 
 /* Asks the memory, a lane or two ahead, for what a front vehicle near its
- * junction reads of the net (its connection, then the lane past its line
+ * junction reads (its connection's record, then the lane past its line
  * and its link's approach time): on a city whose junctions outgrow the
  * core's caches these are the pass's misses that no hardware prefetcher
  * sees coming, each lane's somewhere else. Behaviour is unchanged. The
@@ -216,7 +216,7 @@ static void prefetch_junction(const CityRoad *road, const CityRoadNet *net, int3
         if (q->n > 0) {
             const RoadVehRec *r = &road->veh.rec[q->v[q->head]];
             if (r->conn >= 0 && q->length_m - r->pos < ROAD_APPROACH_M)
-                road_prefetch(&net->conns[r->conn]);
+                road_prefetch(&road->connq[r->conn]);
         }
     }
     if (a + 1 < road->n_active) { /* what that connection leads to (asked for one lane ago) */
@@ -224,9 +224,12 @@ static void prefetch_junction(const CityRoad *road, const CityRoadNet *net, int3
         if (q->n > 0) {
             const RoadVehRec *r = &road->veh.rec[q->v[q->head]];
             if (r->conn >= 0 && q->length_m - r->pos < ROAD_APPROACH_M) {
-                const CityConnection *c = &net->conns[r->conn];
+                const RoadConnQ *c = &road->connq[r->conn];
                 int32_t k = r->via_pos + 1; /* the lane after the one it is on, as plan_front walks */
-                road_prefetch(&road->lanes[k < c->via_count ? net->via[c->via_first + k] : c->to_lane]);
+                int32_t next = k == 0 ? c->first_lane : c->to_lane;
+                if (k > 0 && k < c->via_count)
+                    next = net->via[c->via_first + k];
+                road_prefetch(&road->lanes[next]);
                 if (c->link >= 0)
                     road_prefetch(&road->link_eta[c->link]);
             }
