@@ -201,40 +201,31 @@ static void plan_lane(RoadStepCtx *x, int32_t lane)
     }
 }
 
-/* Asks the memory, a lane or two ahead, for what a front vehicle near its
- * junction reads (its connection's record, then the lane past its line
- * and its link's approach time): on a city whose junctions outgrow the
- * core's caches these are the pass's misses that no hardware prefetcher
- * sees coming, each lane's somewhere else. Behaviour is unchanged. The
- * vehicle's record was asked for at a + 4 (road_prefetch_lanes). */
-static void prefetch_junction(const CityRoad *road, const CityRoadNet *net, int32_t a)
+/* The fourth stage after road_prefetch_lanes and road_prefetch_conn_ahead
+ * (which asked for the connection record of lane active[a + 2]'s front
+ * vehicle): for the front vehicle of lane active[a + 1], near its junction,
+ * what that connection leads to: the lane past its line (count, speed
+ * limit) and its link's approach time. plan_front and the announcement
+ * read both; on a city whose junctions outgrow the core's caches they are
+ * misses no hardware prefetcher sees coming. Behaviour is unchanged. */
+static void prefetch_past_line(const CityRoad *road, const CityRoadNet *net, int32_t a)
 {
-    if (road->n_active < ROAD_PREFETCH_MIN_ACTIVE)
+    if (road->n_active < ROAD_PREFETCH_MIN_ACTIVE || a + 1 >= road->n_active)
         return;
-    if (a + 2 < road->n_active) { /* its connection (fetched from its record, asked for two lanes ago) */
-        const RoadLaneQ *q = &road->lanes[road->active[a + 2]];
-        if (q->n > 0) {
-            const RoadVehRec *r = &road->veh.rec[q->v[q->head]];
-            if (r->conn >= 0 && q->length_m - r->pos < ROAD_APPROACH_M)
-                road_prefetch(&road->connq[r->conn]);
-        }
-    }
-    if (a + 1 < road->n_active) { /* what that connection leads to (asked for one lane ago) */
-        const RoadLaneQ *q = &road->lanes[road->active[a + 1]];
-        if (q->n > 0) {
-            const RoadVehRec *r = &road->veh.rec[q->v[q->head]];
-            if (r->conn >= 0 && q->length_m - r->pos < ROAD_APPROACH_M) {
-                const RoadConnQ *c = &road->connq[r->conn];
-                int32_t k = r->via_pos + 1; /* the lane after the one it is on, as plan_front walks */
-                int32_t next = k == 0 ? c->first_lane : c->to_lane;
-                if (k > 0 && k < c->via_count)
-                    next = net->via[c->via_first + k];
-                road_prefetch(&road->lanes[next]);
-                if (c->link >= 0)
-                    road_prefetch(&road->link_eta[c->link]);
-            }
-        }
-    }
+    const RoadLaneQ *q = &road->lanes[road->active[a + 1]];
+    if (q->n == 0)
+        return;
+    const RoadVehRec *r = &road->veh.rec[q->v[q->head]];
+    if (r->conn < 0 || q->length_m - r->pos >= ROAD_APPROACH_M)
+        return;
+    const RoadConnQ *c = &road->connq[r->conn];
+    int32_t k = r->via_pos + 1; /* the lane after the one it is on, as plan_front walks */
+    int32_t next = k == 0 ? c->first_lane : c->to_lane;
+    if (k > 0 && k < c->via_count)
+        next = net->via[c->via_first + k];
+    road_prefetch(&road->lanes[next]);
+    if (c->link >= 0)
+        road_prefetch(&road->link_eta[c->link]);
 }
 
 void road_plan_lanes(RoadStepCtx *x)
@@ -242,7 +233,8 @@ void road_plan_lanes(RoadStepCtx *x)
     x->n_cand = 0;
     for (int32_t a = 0; a < x->road->n_active; a++) {
         road_prefetch_active(x->road, a);
-        prefetch_junction(x->road, x->net, a);
+        road_prefetch_conn_ahead(x->road, a);
+        prefetch_past_line(x->road, x->net, a);
         plan_lane(x, x->road->active[a]);
     }
 }

@@ -73,6 +73,16 @@ typedef struct RoadConnQ {
 } RoadConnQ;
 _Static_assert(sizeof(RoadConnQ) == 64, "a connection's record is one cache line");
 
+/* A lane's place on its edge and what its neighbours allow, for lane
+ * changes (road_lanechange.c): one dense record instead of the net's lane,
+ * its edge and both neighbour lanes (four cache lines on a big city). */
+typedef struct RoadLaneSide {
+    int32_t index;        /* position on the edge, 0 = rightmost */
+    int32_t lanes;        /* lanes of the edge */
+    uint32_t allow_right; /* vehicle classes the lane at index - 1 allows (0: none there) */
+    uint32_t allow_left;  /* ... at index + 1 */
+} RoadLaneSide;
+
 /* A vehicle waiting to enter (departure time reached, no room yet). */
 typedef struct RoadPending {
     RoadDeparture dep; /* name owned */
@@ -201,6 +211,7 @@ struct CityRoad {
     RoadConnQ *connq;        /* per net connection: what junction admission reads, with what its light shows now */
     int32_t *tls_conn_first; /* per light: its connections are tls_conns[tls_conn_first[t] .. tls_conn_first[t + 1]) */
     int32_t *tls_conns;
+    RoadLaneSide *lane_side; /* per net lane (road_lanechange.c) */
     RoadRouter *router;
     RoadDemand *demand;
     struct {
@@ -293,6 +304,9 @@ void road_conns_free(CityRoad *road);
 /* Brings the records' link states up to what the lights show (creation,
  * restore, the start of every step): only the lights that changed. */
 void road_tls_shown_refresh(CityRoad *road);
+
+/* road_lanechange.c: the lanes' RoadLaneSide records, made once. */
+bool road_lane_sides_init(CityRoad *road);
 
 /* road.c */
 int32_t road_route_store(CityRoad *road, const char *id, const int32_t *edges, int32_t n);

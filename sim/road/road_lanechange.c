@@ -3,8 +3,28 @@
  * requests to the lane a vehicle must enter, and the missed turn of a
  * driver who waited too long. Evaluated once a second per vehicle (every
  * step for a vehicle on the wrong lane). */
+#include <stdlib.h>
+
 #include "city_array.h"
 #include "road_step_internal.h"
+
+bool road_lane_sides_init(CityRoad *road)
+{
+    const CityRoadNet *net = road->net;
+    road->lane_side = calloc((size_t)net->n_lanes + 1, sizeof *road->lane_side);
+    if (!road->lane_side)
+        return false;
+    for (int32_t l = 0; l < net->n_lanes; l++) {
+        const CityLane *ln = &net->lanes[l];
+        const CityEdge *e = &net->edges[ln->edge];
+        RoadLaneSide *sd = &road->lane_side[l];
+        sd->index = ln->index;
+        sd->lanes = e->lane_count;
+        sd->allow_right = ln->index > 0 ? net->lanes[l - 1].allow : 0;
+        sd->allow_left = ln->index + 1 < e->lane_count ? net->lanes[l + 1].allow : 0;
+    }
+    return true;
+}
 
 /* Leader and follower of position pos on a lane (-1 when none). */
 static void neighbours(const CityRoad *road, int32_t lane, double pos, int32_t *lead, int32_t *follow)
@@ -156,7 +176,6 @@ static void drop_behind(CityRoad *road, int32_t target, int32_t v)
 void road_change_lanes(RoadStepCtx *x, int32_t period)
 {
     CityRoad *road = x->road;
-    const CityRoadNet *net = x->net;
     RoadVehicles *vh = &road->veh;
     /* last step's merge requests expire */
     for (int32_t k = 0; k < road->n_merges; k++)
@@ -203,46 +222,45 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
             road_prefetch(&vh->rec[x->cand[i + 4]]);
         int32_t v = x->cand[i];
         int32_t lane = vh->rec[v].lane;
-        const CityLane *ln = &net->lanes[lane];
-        const CityEdge *e = &net->edges[ln->edge];
+        const RoadLaneQ *q = &road->lanes[lane]; /* its length and edge, as the scan read them */
+        const RoadLaneSide *sd = &road->lane_side[lane];
         bool wrong = vh->rec[v].conn < 0 && vh->rec[v].route_pos + 1 < vh->rec[v].route_n;
-        if (wrong && vh->rec[v].halt_s > ROAD_MISSED_TURN_S && ln->length_m - vh->rec[v].pos < ROAD_STOP_LINE_M + 3.0) {
+        if (wrong && vh->rec[v].halt_s > ROAD_MISSED_TURN_S && q->length_m - vh->rec[v].pos < ROAD_STOP_LINE_M + 3.0) {
             miss_turn(road, v, lane);
             continue;
         }
         /* nowhere to change to, or still entering the lane (a lane shorter
          * than the vehicle, left by joined junctions, is changed on at once:
          * some turns can only be reached that way) */
-        if (e->lane_count < 2 ||
-            (vh->rec[v].pos < road_vtype_of(road, v)->def.length_m && ln->length_m >= ROAD_SHORT_LANE_M))
+        if (sd->lanes < 2 || (vh->rec[v].pos < road_vtype_of(road, v)->def.length_m && q->length_m >= ROAD_SHORT_LANE_M))
             continue;
         /* MOBIL's own gain can only be positive for a vehicle its leader
          * holds back: an unhindered one makes no discretionary change
          * (it forgoes changes made only to let followers pass), and one on
          * a lane that leads on makes no other */
-        /* (its last acceleration tells: what its leader and the road ahead allowed) */
-        bool unhindered = vh->rec[v].accel > accel_behind(road, v, -1, vh->rec[v].pos, lane) -
-                                                 road_vtype_of(road, v)->def.lc_threshold_mps2;
-        if (unhindered && !wrong)
-            continue;
+        /* (its last acceleration tells: what its leader and the road ahead
+         * allowed). The scan kept only hindered vehicles among those on a
+         * lane that leads on, and no other vehicle's change alters it. */
+        bool unhindered = wrong && vh->rec[v].accel > accel_behind(road, v, -1, vh->rec[v].pos, lane) -
+                                                          road_vtype_of(road, v)->def.lc_threshold_mps2;
         int32_t lo, hi;
-        if (!road_good_lanes(road, v, ln->edge, &lo, &hi))
+        if (!road_good_lanes(road, v, q->edge, &lo, &hi))
             continue;
         uint32_t vclass = road_vtype_of(road, v)->def.vclass;
         int32_t best = -1;
         double best_gain = 0.0;
-        int32_t idx = ln->index;
+        int32_t idx = sd->index;
         for (int d = -1; d <= 1; d += 2) {
             int32_t ti = idx + d;
-            if (ti < 0 || ti >= e->lane_count)
+            if (ti < 0 || ti >= sd->lanes)
                 continue;
-            int32_t target = e->lane_first + ti;
-            if (!(net->lanes[target].allow & vclass) || road->lane_closed[target])
-                continue;
+            int32_t target = lane + d;
             bool urgent = wrong && ((idx < lo && d > 0) || (idx > hi && d < 0));
             if (!urgent && (ti < lo || ti > hi))
                 continue; /* a discretionary change must keep the turn reachable */
             if (!urgent && unhindered)
+                continue;
+            if (!((d < 0 ? sd->allow_right : sd->allow_left) & vclass) || road->lane_closed[target])
                 continue;
             double gain = lane_change_gain(road, v, lane, target, urgent);
             if (gain > best_gain) {
@@ -253,9 +271,9 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
         if (best < 0) {
             if (wrong) { /* ask the target lane to open a gap */
                 int32_t ti = idx < lo ? idx + 1 : idx - 1;
-                if (ti >= 0 && ti < e->lane_count) {
-                    add_merge(road, e->lane_first + ti, v);
-                    drop_behind(road, e->lane_first + ti, v);
+                if (ti >= 0 && ti < sd->lanes) {
+                    add_merge(road, lane + (ti - idx), v);
+                    drop_behind(road, lane + (ti - idx), v);
                 }
             }
             continue;
