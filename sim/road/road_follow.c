@@ -201,40 +201,12 @@ static void plan_lane(RoadStepCtx *x, int32_t lane)
     }
 }
 
-/* The fourth stage after road_prefetch_lanes and road_prefetch_conn_ahead
- * (which asked for the connection record of lane active[a + 2]'s front
- * vehicle): for the front vehicle of lane active[a + 1], near its junction,
- * what that connection leads to: the lane past its line (count, speed
- * limit) and its link's approach time. plan_front and the announcement
- * read both; on a city whose junctions outgrow the core's caches they are
- * misses no hardware prefetcher sees coming. Behaviour is unchanged. */
-static void prefetch_past_line(const CityRoad *road, const CityRoadNet *net, int32_t a)
-{
-    if (road->n_active < ROAD_PREFETCH_MIN_ACTIVE || a + 1 >= road->n_active)
-        return;
-    const RoadLaneQ *q = &road->lanes[road->active[a + 1]];
-    if (q->n == 0)
-        return;
-    const RoadVehRec *r = &road->veh.rec[q->v[q->head]];
-    if (r->conn < 0 || q->length_m - r->pos >= ROAD_APPROACH_M)
-        return;
-    const RoadConnQ *c = &road->connq[r->conn];
-    int32_t k = r->via_pos + 1; /* the lane after the one it is on, as plan_front walks */
-    int32_t next = k == 0 ? c->first_lane : c->to_lane;
-    if (k > 0 && k < c->via_count)
-        next = net->via[c->via_first + k];
-    road_prefetch(&road->lanes[next]);
-    if (c->link >= 0)
-        road_prefetch(&road->link_eta[c->link]);
-}
-
 void road_plan_lanes(RoadStepCtx *x)
 {
     x->n_cand = 0;
     for (int32_t a = 0; a < x->road->n_active; a++) {
         road_prefetch_active(x->road, a);
         road_prefetch_conn_ahead(x->road, a);
-        prefetch_past_line(x->road, x->net, a);
         plan_lane(x, x->road->active[a]);
     }
 }
