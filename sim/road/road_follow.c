@@ -41,16 +41,15 @@ static int32_t chain_conn(RoadStepCtx *x, int32_t v, int32_t lane, int32_t rp, d
     return ci;
 }
 
-/* Speed for the front vehicle of a lane: looks along its path for the next
- * vehicle, stop lines it may not pass and slower lanes ahead. */
-static double plan_front(RoadStepCtx *x, int32_t v, double a_free, double v0, bool *crossing)
+/* Speed for the front vehicle v of lane `lane`: looks along its path for
+ * the next vehicle, stop lines it may not pass and slower lanes ahead. */
+static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_free, double v0, bool *crossing)
 {
     CityRoad *road = x->road;
     const CityRoadNet *net = x->net;
     const RoadVehicles *vh = &road->veh;
     const RoadVType *t = road_vtype_of(road, v);
     double v_now = vh->rec[v].speed;
-    int32_t lane = vh->rec[v].lane;
     double dist = road_lane_length(road, lane) - vh->rec[v].pos;
     double horizon = v_now * v_now / (2.0 * t->def.decel_mps2) + v_now * t->def.tau_s + 2.0 * t->def.min_gap_m + 20.0;
     double a = a_free;
@@ -169,7 +168,7 @@ static void plan_lane(RoadStepCtx *x, int32_t lane)
             bool crossing;
             double a_free =
                 road_min2(road_idm_accel(t, v_now, v0, INFINITY, 0.0), merge_accel(road, lane, v, t, v0, INFINITY));
-            vn = plan_front(x, v, a_free, v0, &crossing);
+            vn = plan_front(x, v, lane, a_free, v0, &crossing);
             int32_t ci = vh->rec[v].conn;
             if (vh->rec[v].via_pos < 0 && ci >= 0) {
                 double dist = lane_len - vh->rec[v].pos;

@@ -93,18 +93,20 @@ typedef struct RoadPending {
 /* What the step reads and writes of one vehicle, in one record of two
  * cache lines. The first holds what the passes over every vehicle read
  * before movement: the lane-change scan (conn, route_pos, route_n,
- * lc_wait) and car following (pos, speed, vtype, v0_factor, lc_vmax_mps;
- * next_speed written); those passes touch one line a vehicle. The second
- * holds what movement accounts and what only front vehicles at a junction
- * read (halt_s, route, occ_link). The step visits vehicles in lane order,
- * and with the slots in that order (road_order.c) the records come in
- * address order. */
+ * lc_wait, and accel for every vehicle it evaluates: at 1 s steps all of
+ * them, every step) and car following (pos, speed, vtype, v0_factor,
+ * lc_vmax_mps; next_speed written); those passes touch one line a
+ * vehicle. The second holds what movement accounts and what only vehicles
+ * at a lane end, a junction or a lane change read (halt_s, route,
+ * occ_link, lane: the passes know the lane they walk). The step visits
+ * vehicles in lane order, and with the slots in that order (road_order.c)
+ * the records come in address order. */
 typedef struct RoadVehRec {
     double pos;              /* front bumper along the lane (m) */
     double speed;            /* m/s at the start of the step */
     double next_speed;       /* m/s chosen for this step */
     double v0_factor;        /* desired speed = factor * lane limit (capped by type max) */
-    int32_t lane;            /* current lane */
+    float accel;             /* last acceleration (m/s^2) */
     int32_t conn;            /* connection planned at the end of the current edge, or being crossed; -1 none */
     int32_t route_pos;       /* index of the current (or last normal) edge in the route */
     int32_t route_n;         /* edges in its route (road->routes[route].count) */
@@ -123,7 +125,7 @@ typedef struct RoadVehRec {
     double energy_kwh; /* EV battery content */
     int32_t route;     /* route index */
     int32_t occ_link;  /* junction link held until the tail clears it; -1 */
-    float accel;       /* last acceleration (m/s^2) */
+    int32_t lane;      /* current lane */
     int32_t stops;     /* moving -> standing transitions */
 } RoadVehRec;
 _Static_assert(sizeof(RoadVehRec) == 128, "a vehicle record is two cache lines");
