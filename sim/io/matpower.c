@@ -66,6 +66,9 @@ CityStatus city_matpower_parse(const char *text, size_t len, const char *path, C
     P p = {0};
     p.path = path;
     p.err = err;
+    /* Each number written takes at least two characters, and a case's statements touch each table a few times;
+     * 64 numbers per character and 4 Mi more leave real cases far inside and stop a one-line range of 1e8. */
+    p.elems_limit = (len < SIZE_MAX / 128 ? 64 * len : SIZE_MAX / 2) + ((size_t)1 << 22);
     bool ok = matpower_lex(&p, text, len) && matpower_run(&p);
     matpower_temps_free(&p);
     ok = ok && take_case(&p, out);

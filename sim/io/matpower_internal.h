@@ -59,6 +59,8 @@ typedef struct P {
     double end_value; /* value of `end` inside an index */
     Val **temps;      /* values to free at the end of the statement */
     int32_t n_temps, cap_temps;
+    size_t elems_made;  /* numbers the values of this parse have held, in all */
+    size_t elems_limit; /* and the most they may (grows with the text: a bound on time and memory) */
     int base_line;
     int depth; /* expressions open inside one another (bounded: the parser recurses) */
 } P;

@@ -15,8 +15,17 @@ Val *matpower_val_new(P *p, int32_t rows, int32_t cols)
         matpower_fail(p, line, "out of memory");
         return NULL;
     }
-    Val *v = calloc(1, sizeof *v);
     size_t n = (size_t)rows * (size_t)cols;
+    if (n > p->elems_limit - p->elems_made) {
+        matpower_fail(p, line,
+                      "the case's expressions make more than %zu numbers in all (a range, zeros() or ones() too large "
+                      "for a case of this size); a MATPOWER case holds its tables as written, so shorten the "
+                      "expression",
+                      p->elems_limit);
+        return NULL;
+    }
+    p->elems_made += n;
+    Val *v = calloc(1, sizeof *v);
     if (v && n > 0)
         v->v = calloc(n, sizeof *v->v);
     if (!v || (n > 0 && !v->v)) {

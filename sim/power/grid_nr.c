@@ -144,6 +144,7 @@ static CityStatus factor(CityGrid *g, int32_t iter)
         /* kept for checkpoints: a restore factors these again to get the same pivots */
         const size_t nnz = (size_t)pf->jp[pf->nj];
         free(pf->jx_piv);
+        pf->jx_piv = NULL; /* a failed factorisation leaves none (and a later free must not see the old one) */
         if (pf->num && (pf->jx_piv = malloc(nnz * sizeof *pf->jx_piv)))
             memcpy(pf->jx_piv, pf->jx, nnz * sizeof *pf->jx_piv);
     }
@@ -182,6 +183,7 @@ static void restore_factors(GridPf *pf, uint64_t *sig_before)
         pf->num = klu_factor(pf->jp, pf->ji, pf->jx, pf->sym, &pf->common);
         memcpy(pf->jx, pf->ck_jx, nnz * sizeof *pf->jx);
         if (pf->num && klu_refactor(pf->jp, pf->ji, pf->jx, pf->sym, pf->num, &pf->common)) {
+            free(pf->jx_piv);
             pf->jx_piv = pf->ck_piv;
             pf->ck_piv = NULL;
             *sig_before = pf->jac_for;
