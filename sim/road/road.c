@@ -56,6 +56,7 @@ static void road_destroy(void *self)
             free(vh->name[i]);
     free(vh->rec);
     free(vh->rec_alt);
+    free(vh->step);
     free(vh->handle);
     free(vh->slot);
     free(vh->order);
@@ -290,6 +291,11 @@ int32_t city_road_add_vtype(CityRoad *road, const CityVTypeDef *def)
     }
     if (road_ev_check_vtype(road, def) != CITY_OK)
         return -1;
+    if (road->n_vtypes >= ROAD_VTYPES_MAX) {
+        road_fail(road, CITY_ERR_INVALID, "vehicle type '%s': a road holds at most %d vehicle types", def->id,
+                  ROAD_VTYPES_MAX);
+        return -1;
+    }
     if (!city_array_grow((void **)&road->vtypes, &road->cap_vtypes, road->n_vtypes + 1, sizeof *road->vtypes))
         return -1;
     RoadVType *t = &road->vtypes[road->n_vtypes];
