@@ -136,7 +136,7 @@ CityStatus road_move_all(RoadStepCtx *x)
          * record (which the stores into vehicle records keep the compiler
          * from doing); internal edges' figures are never read (edges.csv
          * has normal edges only), so their records are not touched */
-        RoadEdgeStats *es = q->internal ? NULL : &road->edge_stats[q->edge];
+        RoadEdgeFlow *es = q->internal ? NULL : &road->edge_flow[q->edge];
         double es_sampled_s = es ? es->sampled_s : 0.0, es_dist_m = es ? es->dist_m : 0.0;
         for (int32_t i = 0; i < n; i++) {
             int32_t v = road_lane_at(road, lane, i);

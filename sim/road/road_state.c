@@ -277,6 +277,7 @@ static void save_links_and_edges(const CityRoad *road, CityStateWriter *out)
     PUT(road->link_touched, road->n_touched);
     PUT(road->link_touched_prev, road->n_touched_prev);
     PUT(road->edge_stats, ne);
+    PUT(road->edge_flow, ne);
     PUT(road->edge_tt_s, ne);
     city_state_put_f64(out, road->stats_begin_s);
     PUT(road->insert_block, ne + 1);
@@ -293,6 +294,7 @@ static bool load_links_and_edges(CityRoad *road, CityStateReader *in)
     get_grow(in, (void **)&road->link_touched_prev, &road->n_touched_prev, &road->cap_touched_prev,
              sizeof *road->link_touched_prev);
     GET(road->edge_stats, ne, "edge aggregates");
+    GET(road->edge_flow, ne, "edge aggregates");
     GET(road->edge_tt_s, ne, "edge travel times");
     road->stats_begin_s = city_state_get_f64(in);
     GET(road->insert_block, ne + 1, "insertion stamps");
