@@ -260,14 +260,13 @@ struct CityRoad {
     int32_t *lane_n;  /* per net lane: vehicles on it (lanes[l].n), for what reads only counts: 16 lanes a cache line */
     int32_t *active;  /* lanes with vehicles (in activation order) */
     int32_t n_active, cap_active;
-    int32_t *active_pos;     /* lane -> position in active, -1 */
+    int32_t *active_pos;     /* lane -> -1 when not in active; >= 0 when in it (its exact position only in checkpoints) */
     int32_t n_active_sorted; /* active[0 .. n) is in lane order (the rest came since the last compaction) */
     int32_t *active_tmp;     /* merge buffer, one per lane */
     bool *lane_closed;
     uint32_t closure_epoch; /* bumped when a lane opens or closes (invalidates cached lane choices) */
 
-    /* per lane, what the lights are told */
-    uint16_t *sense_count;
+    /* per lane, what the lights are told besides the counts (lane_n) */
     double *sense_detect_s;
 
     /* junction links */

@@ -194,9 +194,9 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
          * give the turn up: only those go on */
         bool one_lane = q->edge_lanes < 2;
         double lane_len = q->length_m;
-        int32_t n = road_lane_count(road, lane);
+        int32_t n = q->n; /* (lane_n is a second line, far off on a big map) */
         for (int32_t i = 0; i < n; i++) {
-            int32_t v = road_lane_at(road, lane, i);
+            int32_t v = q->v[q->head + i];
             /* a vehicle on the wrong lane for its turn tries every step */
             bool wrong = vh->rec[v].conn < 0 && vh->rec[v].route_pos + 1 < vh->rec[v].route_n;
             if (--vh->step[v].lc_wait > 0 && !wrong)

@@ -4,8 +4,7 @@
  *
  * The parts of the step, one file each, in the phase they run in
  * (road_step.c registers them):
- *   SENSE    lane counts for the lights       road_sense.c
- *   CONTROL  the lights                       road_signals.c
+ *   CONTROL  the lights (on the lane counts)  road_signals.c
  *   PHYSICS  lane changes                     road_lanechange.c
  *            speed choice (car following)     road_follow.c
  *            junction admission               road_junction.c
@@ -159,9 +158,6 @@ void road_change_lanes(RoadStepCtx *x, int32_t period);
 
 /* road_move.c: everyone moves, crosses lane ends, arrives */
 CityStatus road_move_all(RoadStepCtx *x);
-
-/* road_sense.c: what the lights are told about each lane */
-void road_sense_lanes(CityRoad *road);
 
 /* road_reroute.c: every vehicle re-plans on current travel times */
 CityStatus road_reroute_all(CityRoad *road);
