@@ -128,23 +128,27 @@ static int lane_cmp(const void *a, const void *b)
  * address order instead of the order lanes filled, which on a big map
  * costs a cache miss per lane and pass. The list stays sorted between
  * steps, so only the lanes that filled since are sorted and merged in.
- * The counts are read from the queue records the step's passes have just
- * read, and the lanes that stay keep their active_pos mark (>= 0) as it
- * is: rewriting every position after the first change was a scattered
- * store per active lane and step. */
+ * The counts are read from the queue records movement has just read,
+ * walking back from its last lane (those are still in the caches when the
+ * lanes outgrow them; the list's order is kept), and the lanes that stay
+ * keep their active_pos mark (>= 0) as it is: rewriting every position
+ * after the first change was a scattered store per active lane and step. */
 void road_lanes_compact_active(CityRoad *road)
 {
-    int32_t k = 0, k_sorted = 0;
-    for (int32_t i = 0; i < road->n_active; i++) {
-        int32_t lane = road->active[i];
+    int32_t *a = road->active, *tmp = road->active_tmp;
+    int32_t w = road->n_active, k_sorted = 0; /* survivors go to a[w .. n_active), in order */
+    for (int32_t i = road->n_active - 1; i >= 0; i--) {
+        int32_t lane = a[i];
         if (road->lanes[lane].n > 0) {
-            road->active[k++] = lane;
+            a[--w] = lane; /* w > i: never over an entry still to read */
             k_sorted += i < road->n_active_sorted;
         } else {
             road->active_pos[lane] = -1;
         }
     }
-    int32_t *a = road->active, *tmp = road->active_tmp;
+    int32_t k = road->n_active - w;
+    if (w > 0 && k > 0)
+        memmove(a, a + w, (size_t)k * sizeof *a);
     if (k > k_sorted) {
         if (k - k_sorted > 32)
             qsort(a + k_sorted, (size_t)(k - k_sorted), sizeof *a, lane_cmp);

@@ -176,8 +176,10 @@ static bool load_vehicles(CityRoad *road, CityStateReader *in)
 #undef LOAD_FIELD
 #undef LOAD_STEP
 #undef LOAD_ONE
-    for (uint32_t i = 0; i < used; i++)
+    for (uint32_t i = 0; i < used; i++) {
         vh->slot[i] = vh->handle[i] = live_index(pool, i) ? (int32_t)i : -1;
+        road_set_conn(road, (int32_t)i, vh->rec[i].conn); /* the wrong-lane mark, from the fields */
+    }
     vh->n_slots = used;
     size_t n_live;
     int32_t *live = city_state_get_alloc(in, &n_live, sizeof *live);

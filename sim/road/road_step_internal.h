@@ -111,16 +111,17 @@ static inline void road_announce(CityRoad *road, int32_t link, double eta_s)
 }
 
 /* For the speed choice, a third stage after road_prefetch_lanes: the
- * connection record (RoadConnQ) of the front vehicle of lane active[a + 2],
+ * connection record (RoadConnQ) of the front vehicle of lane active[a + 2 dir],
  * whose queue record and vehicle record that function asked for two lanes
  * ago. Junction admission reads it first thing, and the connections of
  * consecutive lanes lie far apart: without the hint that read was half of
  * road_link_allowed's time on a 40x40 grid. */
-static inline void road_prefetch_conn_ahead(const CityRoad *road, int32_t a)
+static inline void road_prefetch_conn_ahead(const CityRoad *road, int32_t a, int32_t dir)
 {
-    if (road->n_active < ROAD_PREFETCH_MIN_ACTIVE || a + 2 >= road->n_active)
+    int32_t a2 = a + 2 * dir;
+    if (road->n_active < ROAD_PREFETCH_MIN_ACTIVE || a2 < 0 || a2 >= road->n_active)
         return;
-    const RoadLaneQ *q = &road->lanes[road->active[a + 2]];
+    const RoadLaneQ *q = &road->lanes[road->active[a2]];
     if (q->n > 0) {
         int32_t ci = road->veh.rec[q->v[q->head]].conn;
         if (ci >= 0)
