@@ -56,6 +56,7 @@ static void road_destroy(void *self)
             free(vh->name[i]);
     free(vh->rec);
     free(vh->rec_alt);
+    free(vh->step);
     free(vh->handle);
     free(vh->slot);
     free(vh->order);
@@ -89,6 +90,7 @@ static void road_destroy(void *self)
     free(road->link_touched);
     free(road->link_touched_prev);
     free(road->edge_stats);
+    free(road->edge_flow);
     free(road->edge_tt_s);
     for (int32_t i = 0; i < road->n_pending; i++)
         free((char *)road->pending[i].dep.name);
@@ -187,6 +189,7 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
     road->link_eta = malloc((size_t)nk * sizeof *road->link_eta);
     road->link_eta_prev = malloc((size_t)nk * sizeof *road->link_eta_prev);
     road->edge_stats = calloc((size_t)ne + 1, sizeof *road->edge_stats);
+    road->edge_flow = calloc((size_t)ne + 1, sizeof *road->edge_flow);
     road->edge_tt_s = malloc(((size_t)ne + 1) * sizeof *road->edge_tt_s);
     road->insert_block = calloc((size_t)ne + 1, sizeof *road->insert_block);
     road->merge_head = malloc(((size_t)nl + 1) * sizeof *road->merge_head);
@@ -195,7 +198,7 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
     road->demand = road_demand_create();
     if (!road->lanes || !road->lane_n || !road->active || !road->active_pos || !road->active_tmp ||
         !road->lane_closed || !road->sense_count || !road->sense_detect_s || !road->link_occupied || !road->link_eta ||
-        !road->link_eta_prev || !road->edge_stats || !road->edge_tt_s || !road->insert_block || !road->merge_head ||
+        !road->link_eta_prev || !road->edge_stats || !road->edge_flow || !road->edge_tt_s || !road->insert_block || !road->merge_head ||
         !road->signals || !road->router || !road->demand || !road_conns_init(road) ||
         !road_lane_sides_init(road)) {
         road_destroy(road);
@@ -290,6 +293,11 @@ int32_t city_road_add_vtype(CityRoad *road, const CityVTypeDef *def)
     }
     if (road_ev_check_vtype(road, def) != CITY_OK)
         return -1;
+    if (road->n_vtypes >= ROAD_VTYPES_MAX) {
+        road_fail(road, CITY_ERR_INVALID, "vehicle type '%s': a road holds at most %d vehicle types", def->id,
+                  ROAD_VTYPES_MAX);
+        return -1;
+    }
     if (!city_array_grow((void **)&road->vtypes, &road->cap_vtypes, road->n_vtypes + 1, sizeof *road->vtypes))
         return -1;
     RoadVType *t = &road->vtypes[road->n_vtypes];

@@ -182,12 +182,12 @@ static void plan_lane(RoadStepCtx *x, int32_t lane)
                     x->cand[x->n_cand++] = v;
             }
         }
-        if (vn > vh->rec[v].lc_vmax_mps) { /* dropping behind a vehicle on the lane it must change to */
+        if (vn > vh->step[v].lc_vmax_mps) { /* dropping behind a vehicle on the lane it must change to */
             double floor = v_now - road_vtype_of(road, v)->def.decel_mps2 * dt;
-            vn = road_max2(road_max2(vh->rec[v].lc_vmax_mps, floor), 0.0);
+            vn = road_max2(road_max2(vh->step[v].lc_vmax_mps, floor), 0.0);
         }
-        vh->rec[v].lc_vmax_mps = INFINITY;
-        vh->rec[v].next_speed = vn;
+        vh->step[v].lc_vmax_mps = INFINITY;
+        vh->step[v].next_speed = vn;
         /* a front vehicle that may end the step standing at its line: movement
          * asks whether the line shows a yielding green; the answer is
          * taken here, where plan_front has just read the connection and

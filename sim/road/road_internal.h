@@ -91,45 +91,63 @@ typedef struct RoadPending {
 } RoadPending;
 
 /* What the step reads and writes of one vehicle, in one record of two
- * cache lines. The first holds what the passes over every vehicle read
- * before movement: the lane-change scan (conn, route_pos, route_n,
- * lc_wait, and accel for every vehicle it evaluates: at 1 s steps all of
- * them, every step) and car following (pos, speed, vtype, v0_factor,
- * lc_vmax_mps; next_speed written); those passes touch one line a
- * vehicle. The second holds what movement accounts and what only vehicles
- * at a lane end, a junction or a lane change read (halt_s, route,
- * occ_link, lane: the passes know the lane they walk). The step visits
- * vehicles in lane order, and with the slots in that order (road_order.c)
- * the records come in address order. */
+ * cache lines. The first holds everything the passes over every vehicle
+ * read and write of a vehicle in free flow: the lane-change scan (conn,
+ * route_pos, route_n, and accel for every vehicle it evaluates), car
+ * following (pos, speed, vtype, v0_factor) and movement (its trip figures
+ * dist_m and time_loss_s, the junction link it holds, flags); those passes
+ * touch one line a vehicle. The second holds what only vehicles standing,
+ * at a lane end, in a junction or changing lanes read (halt_s: zero unless
+ * ROAD_VF_HALTING is set; energy_kwh: zero unless its type is electric;
+ * occ_left_m: while occ_link >= 0; route, lane: the passes know the lane
+ * they walk). What lives only within a step, or is counted down every
+ * step, is in RoadVehStep. The step visits vehicles in lane order, and with
+ * the slots in that order (road_order.c) the records come in address
+ * order: on a city whose vehicles outgrow the core's caches, the fewer
+ * bytes a pass touches per vehicle, the more of them stay cached from one
+ * pass to the next. */
 typedef struct RoadVehRec {
-    double pos;              /* front bumper along the lane (m) */
-    double speed;            /* m/s at the start of the step */
-    double next_speed;       /* m/s chosen for this step */
-    double v0_factor;        /* desired speed = factor * lane limit (capped by type max) */
-    float accel;             /* last acceleration (m/s^2) */
-    int32_t conn;            /* connection planned at the end of the current edge, or being crossed; -1 none */
-    int32_t route_pos;       /* index of the current (or last normal) edge in the route */
-    int32_t route_n;         /* edges in its route (road->routes[route].count) */
-    int32_t vtype;           /* index in road->vtypes */
-    int32_t lc_wait;         /* ticks until the next lane-change evaluation */
-    float lc_vmax_mps;       /* this step's speed cap to drop behind a vehicle on the lane it must change to */
-    int8_t via_pos;          /* index in conn's via chain while inside a junction; -1 on a normal lane */
-    uint8_t flags;           /* ROAD_VF_* */
-    int8_t good_lo, good_hi; /* cached lanes of the current edge leading to the next route edge */
+    double pos;         /* front bumper along the lane (m) */
+    double speed;       /* m/s at the start of the step */
+    double v0_factor;   /* desired speed = factor * lane limit (capped by type max) */
+    double dist_m;      /* distance driven */
+    double time_loss_s; /* time lost against the desired speed */
+    float accel;        /* last acceleration (m/s^2) */
+    int32_t conn;       /* connection planned at the end of the current edge, or being crossed; -1 none */
+    int32_t route_pos;  /* index of the current (or last normal) edge in the route */
+    int32_t route_n;    /* edges in its route (road->routes[route].count) */
+    int32_t occ_link;   /* junction link held until the tail clears it; -1 */
+    int16_t vtype;      /* index in road->vtypes (at most ROAD_VTYPES_MAX types) */
+    int8_t via_pos;     /* index in conn's via chain while inside a junction; -1 on a normal lane */
+    uint8_t flags;      /* ROAD_VF_* */
     /* second cache line */
-    double halt_s;     /* continuous standing time */
+    double halt_s;     /* continuous standing time (0 unless ROAD_VF_HALTING) */
     double occ_left_m; /* distance still to drive before releasing occ_link */
-    double dist_m;     /* distance driven */
-    double time_loss_s;
     double wait_s;     /* total standing time */
-    double energy_kwh; /* EV battery content */
+    double energy_kwh; /* EV battery content (0 for other types) */
     int32_t route;     /* route index */
-    int32_t occ_link;  /* junction link held until the tail clears it; -1 */
     int32_t lane;      /* current lane */
     int32_t stops;     /* moving -> standing transitions */
+    int8_t good_lo, good_hi; /* cached lanes of the current edge leading to the next route edge */
+    char pad_[128 - 64 - 46];
 } RoadVehRec;
 _Static_assert(sizeof(RoadVehRec) == 128, "a vehicle record is two cache lines");
-_Static_assert(offsetof(RoadVehRec, halt_s) == 64, "what the scans read fills the first line");
+_Static_assert(offsetof(RoadVehRec, halt_s) == 64, "what the passes read in free flow fills the first line");
+
+/* What a vehicle's step keeps apart from its record, per slot, 16 bytes
+ * (four vehicles a cache line, in the records' order): the speed chosen
+ * for this step (written by car following, read by movement), the cap a
+ * lane change sets for one step, and the lane-change clock the scan counts
+ * down for every vehicle. */
+typedef struct RoadVehStep {
+    double next_speed; /* m/s chosen for this step */
+    float lc_vmax_mps; /* this step's speed cap to drop behind a vehicle on the lane it must change to */
+    int16_t lc_wait;   /* ticks until the next lane-change evaluation (a second's ticks at most: 1000) */
+    int16_t pad_;
+} RoadVehStep;
+_Static_assert(sizeof(RoadVehStep) == 16, "four step records a cache line");
+
+#define ROAD_VTYPES_MAX INT16_MAX /* vehicle types a road holds (RoadVehRec.vtype) */
 
 /* A vehicle has a handle, its pool index (CityId {index, generation}: what
  * readers, couplings, arrivals, the state hash and checkpoints see, stable
@@ -145,6 +163,7 @@ typedef struct RoadVehicles {
     /* per slot */
     RoadVehRec *rec;     /* the step's fields (64-byte aligned) */
     RoadVehRec *rec_alt; /* the reorder's second buffer */
+    RoadVehStep *step;   /* per-step fields (RoadVehStep) */
     uint64_t *good_key;  /* (route, route_pos, closure epoch) the cached good lanes were computed for */
     int32_t *handle;     /* the vehicle's pool index; -1 for a slot freed since the last reorder */
     int32_t *live_pos;   /* position in live */
@@ -195,10 +214,15 @@ typedef struct RoadLeaving {
 
 typedef struct RoadEdgeStats {
     uint32_t entered, left;
+    double travel_s; /* summed traversal times of vehicles that left */
+} RoadEdgeStats;
+
+/* What movement adds up per edge every step, apart from the counts (16
+ * bytes an edge: four a cache line, instead of the 40-byte record). */
+typedef struct RoadEdgeFlow {
     double sampled_s; /* vehicle-seconds on the edge */
     double dist_m;    /* vehicle-metres on the edge */
-    double travel_s;  /* summed traversal times of vehicles that left */
-} RoadEdgeStats;
+} RoadEdgeFlow;
 
 /* A field that a run changes is also saved in road_state.c (checkpoints;
  * test_checkpoint fails on a restore that misses one). */
@@ -265,6 +289,7 @@ struct CityRoad {
 
     /* per edge */
     RoadEdgeStats *edge_stats;
+    RoadEdgeFlow *edge_flow;
     double *edge_tt_s;    /* current travel-time estimate per edge (routing) */
     double stats_begin_s; /* start of the current aggregation interval */
 

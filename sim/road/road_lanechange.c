@@ -170,7 +170,7 @@ static void drop_behind(CityRoad *road, int32_t target, int32_t v)
     if (nl < 0 || vh->rec[nl].pos - road_vtype_of(road, nl)->def.length_m - vh->rec[v].pos >= 0.5)
         return;
     float cap = (float)(vh->rec[nl].speed - 1.0);
-    vh->rec[v].lc_vmax_mps = cap > 0.0f ? cap : 0.0f;
+    vh->step[v].lc_vmax_mps = cap > 0.0f ? cap : 0.0f;
 }
 
 void road_change_lanes(RoadStepCtx *x, int32_t period)
@@ -199,9 +199,9 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
             int32_t v = road_lane_at(road, lane, i);
             /* a vehicle on the wrong lane for its turn tries every step */
             bool wrong = vh->rec[v].conn < 0 && vh->rec[v].route_pos + 1 < vh->rec[v].route_n;
-            if (--vh->rec[v].lc_wait > 0 && !wrong)
+            if (--vh->step[v].lc_wait > 0 && !wrong)
                 continue;
-            vh->rec[v].lc_wait = period;
+            vh->step[v].lc_wait = (int16_t)period; /* at most 1000 (1 ms steps) */
             if (one_lane && !(wrong && vh->rec[v].halt_s > ROAD_MISSED_TURN_S &&
                               lane_len - vh->rec[v].pos < ROAD_STOP_LINE_M + 3.0))
                 continue;

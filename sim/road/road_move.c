@@ -50,7 +50,7 @@ static CityStatus cross_lane_end(RoadStepCtx *x, int32_t v, bool *arrived)
             vh->rec[v].dist_m -= vh->rec[v].pos - (len - 0.01);
             vh->rec[v].pos = len - 0.01;
             vh->rec[v].speed = 0.0;
-            vh->rec[v].next_speed = 0.0;
+            vh->step[v].next_speed = 0.0;
             return CITY_OK;
         }
         const CityConnection *c = &net->conns[ci];
@@ -136,11 +136,11 @@ CityStatus road_move_all(RoadStepCtx *x)
          * record (which the stores into vehicle records keep the compiler
          * from doing); internal edges' figures are never read (edges.csv
          * has normal edges only), so their records are not touched */
-        RoadEdgeStats *es = q->internal ? NULL : &road->edge_stats[q->edge];
+        RoadEdgeFlow *es = q->internal ? NULL : &road->edge_flow[q->edge];
         double es_sampled_s = es ? es->sampled_s : 0.0, es_dist_m = es ? es->dist_m : 0.0;
         for (int32_t i = 0; i < n; i++) {
             int32_t v = road_lane_at(road, lane, i);
-            double vn = vh->rec[v].next_speed;
+            double vn = vh->step[v].next_speed;
             double disp = vn * dt;
             bool line_g = (vh->rec[v].flags & ROAD_VF_LINE_G) != 0;
             vh->rec[v].flags &= (uint8_t)~ROAD_VF_LINE_G;
@@ -176,11 +176,12 @@ CityStatus road_move_all(RoadStepCtx *x)
                     if (st != CITY_OK)
                         return st;
                 }
-            } else {
+            } else if (vh->rec[v].flags & ROAD_VF_HALTING) { /* halt_s is 0 while the flag is clear */
                 vh->rec[v].flags &= (uint8_t)~ROAD_VF_HALTING;
                 vh->rec[v].halt_s = 0.0;
             }
-            if (vh->rec[v].energy_kwh > 0.0)
+            /* energy_kwh is 0 for other types: their second line stays untouched */
+            if (road->vtypes[vh->rec[v].vtype].def.ev && vh->rec[v].energy_kwh > 0.0)
                 road_ev_drive(road, v, vn, vh->rec[v].accel, disp, dt);
             if (vh->rec[v].occ_link >= 0) {
                 vh->rec[v].occ_left_m -= disp;

@@ -107,9 +107,10 @@ CityStatus road_flush_edges(CityRoad *road, double now_s)
         return CITY_OK;
     for (int32_t e = 0; e < road->net->n_edges; e++) {
         RoadEdgeStats *s = &road->edge_stats[e];
-        if (road->net->edges[e].internal || (s->entered == 0 && s->sampled_s == 0.0))
+        RoadEdgeFlow *f = &road->edge_flow[e];
+        if (road->net->edges[e].internal || (s->entered == 0 && f->sampled_s == 0.0))
             continue;
-        double mean_speed = s->sampled_s > 0 ? s->dist_m / s->sampled_s : 0.0;
+        double mean_speed = f->sampled_s > 0 ? f->dist_m / f->sampled_s : 0.0;
         double mean_tt = s->left > 0 ? s->travel_s / s->left : 0.0;
         char row[512], *p = row;
         p = put_fixed3(p, road->stats_begin_s);
@@ -121,7 +122,7 @@ CityStatus road_flush_edges(CityRoad *road, double now_s)
         p = put_uint(p, s->entered);
         *p++ = ',';
         p = put_uint(p, s->left);
-        const double vals[] = {mean_speed, mean_tt, s->sampled_s};
+        const double vals[] = {mean_speed, mean_tt, f->sampled_s};
         for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
             *p++ = ',';
             p = put_fixed3(p, vals[i]);
@@ -130,6 +131,7 @@ CityStatus road_flush_edges(CityRoad *road, double now_s)
         if (st != CITY_OK)
             return st;
         *s = (RoadEdgeStats){0};
+        *f = (RoadEdgeFlow){0};
     }
     road->stats_begin_s = now_s;
     return CITY_OK;

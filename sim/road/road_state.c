@@ -17,14 +17,14 @@
 #define GET(arr, n, what) city_state_get_array(in, (arr), (size_t)(n), sizeof *(arr), (what))
 
 /* The vehicle fields, in one list so save and load cannot drift apart;
- * each is written as one array over the handles (X: a record's field, S:
- * another per-slot array, A: a per-handle array), in the order of the
- * arrays the records replaced. */
-#define ROAD_VEH_FIELDS(X, A, S)                                                                                       \
+ * each is written as one array over the handles (X: a record's field, T: a
+ * step record's field, S: another per-slot array, A: a per-handle array),
+ * in the order of the arrays the records replaced. */
+#define ROAD_VEH_FIELDS(X, A, S, T)                                                                                    \
     X(lane)                                                                                                            \
     X(pos)                                                                                                             \
     X(speed)                                                                                                           \
-    X(next_speed)                                                                                                      \
+    T(next_speed)                                                                                                      \
     X(accel)                                                                                                           \
     X(vtype)                                                                                                           \
     X(route)                                                                                                           \
@@ -45,12 +45,12 @@
     A(edge_enter_s)                                                                                                    \
     X(stops)                                                                                                           \
     X(flags)                                                                                                           \
-    X(lc_wait)                                                                                                         \
+    T(lc_wait)                                                                                                            \
     S(live_pos)                                                                                                        \
     S(good_key)                                                                                                        \
     X(good_lo)                                                                                                         \
     X(good_hi)                                                                                                         \
-    X(lc_vmax_mps)
+    T(lc_vmax_mps)
 
 /* A per-slot field (at byte `off` of elements `stride` bytes apart from
  * `base`) as an array over the `used` handles, zero for a free handle. */
@@ -83,7 +83,8 @@ static void put_handles(CityStateWriter *out, const RoadVehicles *vh, const int3
     free(buf);
 }
 
-static void get_field(CityStateReader *in, RoadVehicles *vh, uint32_t used, size_t off, size_t size, const char *what)
+static void get_field(CityStateReader *in, void *base, size_t stride, uint32_t used, size_t off, size_t size,
+                      const char *what)
 {
     unsigned char *buf = used ? malloc((size_t)used * size) : NULL;
     if (used && !buf) {
@@ -92,7 +93,7 @@ static void get_field(CityStateReader *in, RoadVehicles *vh, uint32_t used, size
     }
     city_state_get_array(in, buf, used, size, what);
     for (uint32_t i = 0; i < used && !in->bad; i++)
-        memcpy((unsigned char *)&vh->rec[i] + off, buf + (size_t)i * size, size);
+        memcpy((unsigned char *)base + (size_t)i * stride + off, buf + (size_t)i * size, size);
     free(buf);
 }
 
@@ -114,10 +115,13 @@ static void save_vehicles(const CityRoad *road, CityStateWriter *out)
     put_by_handle(out, vh, used, vh->rec, sizeof *vh->rec, offsetof(RoadVehRec, f), sizeof vh->rec->f);
 #define SAVE_ONE(f) PUT(vh->f, used);
 #define SAVE_SLOT(f) put_by_handle(out, vh, used, vh->f, sizeof *vh->f, 0, sizeof *vh->f);
-    ROAD_VEH_FIELDS(SAVE_FIELD, SAVE_ONE, SAVE_SLOT)
+#define SAVE_STEP(f)                                                                                                   \
+    put_by_handle(out, vh, used, vh->step, sizeof *vh->step, offsetof(RoadVehStep, f), sizeof vh->step->f);
+    ROAD_VEH_FIELDS(SAVE_FIELD, SAVE_ONE, SAVE_SLOT, SAVE_STEP)
 #undef SAVE_FIELD
 #undef SAVE_ONE
 #undef SAVE_SLOT
+#undef SAVE_STEP
     put_handles(out, vh, vh->live, (int32_t)vh->n_live);
     for (uint32_t i = 0; i < used; i++)
         city_state_put_str(out, live_index(pool, i) ? vh->name[i] : NULL);
@@ -126,10 +130,12 @@ static void save_vehicles(const CityRoad *road, CityStateWriter *out)
 /* Bytes a saved vehicle slot takes at least: its generation, every field
  * and its name (the empty string's length). */
 #define VEH_FIELD_BYTES(f) +sizeof(((RoadVehRec *)0)->f)
+#define VEH_STEP_BYTES(f) +sizeof(((RoadVehStep *)0)->f)
 #define VEH_ARRAY_BYTES(f) +sizeof(*((RoadVehicles *)0)->f)
 static const size_t VEH_MIN_BYTES =
-    sizeof(uint32_t) + 8 ROAD_VEH_FIELDS(VEH_FIELD_BYTES, VEH_ARRAY_BYTES, VEH_ARRAY_BYTES);
+    sizeof(uint32_t) + 8 ROAD_VEH_FIELDS(VEH_FIELD_BYTES, VEH_ARRAY_BYTES, VEH_ARRAY_BYTES, VEH_STEP_BYTES);
 #undef VEH_FIELD_BYTES
+#undef VEH_STEP_BYTES
 #undef VEH_ARRAY_BYTES
 
 static bool load_vehicles(CityRoad *road, CityStateReader *in)
@@ -161,10 +167,14 @@ static bool load_vehicles(CityRoad *road, CityStateReader *in)
     pool->free_count = (uint32_t)n_free;
     pool->used = used;
     pool->live = city_state_get_u32(in);
-#define LOAD_FIELD(f) get_field(in, vh, used, offsetof(RoadVehRec, f), sizeof vh->rec->f, "vehicle " #f);
+#define LOAD_FIELD(f)                                                                                                  \
+    get_field(in, vh->rec, sizeof *vh->rec, used, offsetof(RoadVehRec, f), sizeof vh->rec->f, "vehicle " #f);
+#define LOAD_STEP(f)                                                                                                   \
+    get_field(in, vh->step, sizeof *vh->step, used, offsetof(RoadVehStep, f), sizeof vh->step->f, "vehicle " #f);
 #define LOAD_ONE(f) GET(vh->f, used, "vehicle " #f);
-    ROAD_VEH_FIELDS(LOAD_FIELD, LOAD_ONE, LOAD_ONE) /* restored with slot = handle */
+    ROAD_VEH_FIELDS(LOAD_FIELD, LOAD_ONE, LOAD_ONE, LOAD_STEP) /* restored with slot = handle */
 #undef LOAD_FIELD
+#undef LOAD_STEP
 #undef LOAD_ONE
     for (uint32_t i = 0; i < used; i++)
         vh->slot[i] = vh->handle[i] = live_index(pool, i) ? (int32_t)i : -1;
@@ -267,6 +277,7 @@ static void save_links_and_edges(const CityRoad *road, CityStateWriter *out)
     PUT(road->link_touched, road->n_touched);
     PUT(road->link_touched_prev, road->n_touched_prev);
     PUT(road->edge_stats, ne);
+    PUT(road->edge_flow, ne);
     PUT(road->edge_tt_s, ne);
     city_state_put_f64(out, road->stats_begin_s);
     PUT(road->insert_block, ne + 1);
@@ -283,6 +294,7 @@ static bool load_links_and_edges(CityRoad *road, CityStateReader *in)
     get_grow(in, (void **)&road->link_touched_prev, &road->n_touched_prev, &road->cap_touched_prev,
              sizeof *road->link_touched_prev);
     GET(road->edge_stats, ne, "edge aggregates");
+    GET(road->edge_flow, ne, "edge aggregates");
     GET(road->edge_tt_s, ne, "edge travel times");
     road->stats_begin_s = city_state_get_f64(in);
     GET(road->insert_block, ne + 1, "insertion stamps");

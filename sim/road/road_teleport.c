@@ -69,7 +69,7 @@ static CityStatus teleport(RoadStepCtx *x, int32_t v)
                        vh->name[road_handle(road, v)], net->lanes[from].id, net->lanes[lane].id, vh->rec[v].halt_s);
         vh->rec[v].lane = lane;
         vh->rec[v].pos = road_vtype_of(road, v)->def.length_m;
-        vh->rec[v].speed = vh->rec[v].next_speed = 0.0;
+        vh->rec[v].speed = vh->step[v].next_speed = 0.0;
         vh->rec[v].accel = 0.0f;
         vh->rec[v].route_pos = rp;
         vh->rec[v].via_pos = -1;

@@ -81,6 +81,14 @@ CityStatus road_vehicles_reserve(CityRoad *road, uint32_t n)
         free(*arr);
         *arr = rec;
     }
+    RoadVehStep *step = aligned_alloc(64, (size_t)cap * sizeof *step);
+    if (!step)
+        return CITY_ERR_NOMEM;
+    if (vh->cap > 0)
+        memcpy(step, vh->step, (size_t)vh->cap * sizeof *step);
+    memset(step + vh->cap, 0, (size_t)(cap - vh->cap) * sizeof *step);
+    free(vh->step);
+    vh->step = step;
     GROW_ARRAY(vh->depart_s, cap);
     GROW_ARRAY(vh->depart_delay_s, cap);
     GROW_ARRAY(vh->ev_start_kwh, cap);
@@ -504,9 +512,9 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
     w->rec[idx].lane = lane;
     w->rec[idx].pos = pos;
     w->rec[idx].speed = v;
-    w->rec[idx].next_speed = v;
+    w->step[idx].next_speed = v;
     w->rec[idx].accel = 0.0f;
-    w->rec[idx].vtype = vt;
+    w->rec[idx].vtype = (int16_t)vt; /* at most ROAD_VTYPES_MAX types */
     w->rec[idx].route = p->route;
     w->rec[idx].route_n = road->routes[p->route].count;
     w->rec[idx].route_pos = 0;
@@ -526,9 +534,9 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
     w->edge_enter_s[h] = now_s;
     w->rec[idx].stops = 0;
     w->rec[idx].flags = v < 0.1 ? ROAD_VF_HALTING : 0;
-    w->rec[idx].lc_wait = (int32_t)(h % 8u);
+    w->step[idx].lc_wait = (int16_t)(h % 8u);
     w->good_key[idx] = UINT64_MAX;
-    w->rec[idx].lc_vmax_mps = INFINITY;
+    w->step[idx].lc_vmax_mps = INFINITY;
     free(w->name[h]);
     w->name[h] = (char *)p->dep.name; /* ownership moves to the vehicle */
     w->live_pos[idx] = (int32_t)w->n_live;
