@@ -77,6 +77,7 @@ typedef struct GroupMember {
 typedef struct Group {
     int32_t first, n;
     int32_t n_slots_seen; /* the controller's slot count when its members were last looked up */
+    double wake_above;    /* the `above` of the last wake_on(g, above) */
 } Group;
 
 /* lua_control_arena.c: a controller's own heap for its Lua state's small
@@ -108,8 +109,9 @@ struct CityController {
     const struct CitySensors *direct_src;
     int64_t last_input_ms;
     uint64_t activations;
-    Timer *timers;
+    int32_t wake_group; /* step() waits until first() of this group (1-based) finds a reading (wake_on); 0 none */
     /* What the other calls and the budget's hook touch. */
+    Timer *timers;
     CityControllerPort port;
     uint64_t instr_used, instr_limit;
     const uint64_t *epoch; /* the run's tick counter (city_controller_share_epoch), or NULL */
@@ -187,6 +189,9 @@ void controller_direct_stop(CityController *c);
 int controller_api_group(lua_State *L);
 int controller_api_first(lua_State *L);
 int controller_api_sum(lua_State *L);
+int controller_api_wake_on(lua_State *L);
+/* True when first(g, above) of the group wake_on named would find a reading: step() is due again. */
+bool controller_wake_due(CityController *c);
 void controller_groups_free(CityController *c);
 
 /* lua_control_chunks.c: loads a controller file's text (chunk name
