@@ -15,6 +15,7 @@
 #include <lauxlib.h>
 
 #include "city_array.h"
+#include "city_sensor.h"
 #include "city_text.h"
 #include "lua_control_internal.h"
 
@@ -37,7 +38,7 @@ static bool add_member(CityController *c, const char *id)
     if (!copy)
         return false;
     const Slot *s = controller_find_slot(c, id);
-    c->gmembers[c->n_gmembers++] = (GroupMember){s ? (int32_t)(s - c->slots) : -1, copy};
+    c->gmembers[c->n_gmembers++] = (GroupMember){s ? (int32_t)(s - c->slots) : -1, -1, copy};
     return true;
 }
 
@@ -182,8 +183,33 @@ bool controller_wake_due(CityController *c)
     Group *g = &c->groups[c->wake_group - 1];
     if (g->n_slots_seen != c->n_slots)
         resolve(c, g);
-    double v;
-    return first_above(c, g, g->wake_above, &v) >= 0;
+    const double above = g->wake_above;
+    for (int32_t k = g->first; k < g->first + g->n; k++) {
+        const GroupMember *m = &c->gmembers[k];
+        CitySensorArrival a;
+        if (m->direct >= 0) { /* what the pull would put in its slot, if anything */
+            const DirectSlot *d = &c->direct[m->direct];
+            if (city_sensor_newer(c->direct_src, d->channel, d->seen_ms, &a)) {
+                if (a.quality != CITY_QUALITY_BAD && a.value > above)
+                    return true;
+                continue;
+            }
+        }
+        const SlotReading *r = usable(c, k);
+        if (r && r->value > above)
+            return true;
+    }
+    return false;
+}
+
+void controller_groups_direct(CityController *c)
+{
+    for (int32_t k = 0; k < c->n_gmembers; k++)
+        c->gmembers[k].direct = -1;
+    for (int32_t i = 0; i < c->n_direct; i++)
+        for (int32_t k = 0; k < c->n_gmembers; k++)
+            if (c->gmembers[k].slot == c->direct[i].slot)
+                c->gmembers[k].direct = i;
 }
 
 /* sum(g) -> the sum of the members' last values not flagged bad (added in

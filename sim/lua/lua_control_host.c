@@ -541,6 +541,12 @@ void city_controller_run(CityController *c, bool step)
         return;
     if (!step && city_controller_quiet(c))
         return; /* between two periods a Lua controller with no timer has nothing to do */
+    if (step && c->wake_group > 0 && c->n_timers == 0 && c->stale_ms <= 0 && !controller_wake_due(c)) {
+        /* waiting (wake_on) with nothing else to do: its direct slots are brought up to date when it next
+         * runs, or before a checkpoint, as if taken now (the newest reading of each) */
+        c->activations++; /* as if step() had run and returned at once */
+        return;
+    }
     if (c->n_direct > 0)
         controller_direct_pull(c);
     /* the clock only when something asks it (a period of a quiet controller does not) */

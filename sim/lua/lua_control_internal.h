@@ -69,8 +69,9 @@ typedef struct DirectSlot {
 
 /* A member of a sensor group (lua_control_group.c). */
 typedef struct GroupMember {
-    int32_t slot; /* its slot, -1 while the controller has none for it (the agent makes them late) */
-    char *id;     /* as given, to find that slot later */
+    int32_t slot;   /* its slot, -1 while the controller has none for it (the agent makes them late) */
+    int32_t direct; /* its slot's index in the controller's direct slots, -1 when delivered */
+    char *id;       /* as given, to find that slot later */
 } GroupMember;
 
 /* A sensor group: members [first, first + n) of the controller's list. */
@@ -190,8 +191,11 @@ int controller_api_group(lua_State *L);
 int controller_api_first(lua_State *L);
 int controller_api_sum(lua_State *L);
 int controller_api_wake_on(lua_State *L);
-/* True when first(g, above) of the group wake_on named would find a reading: step() is due again. */
+/* True when first(g, above) of the group wake_on named would find a reading: step() is due again.
+ * It looks at its direct slots' channels without taking their readings (controller_direct_pull). */
 bool controller_wake_due(CityController *c);
+/* Marks which members' slots are direct from now on (after direct slots were added or dropped). */
+void controller_groups_direct(CityController *c);
 void controller_groups_free(CityController *c);
 
 /* lua_control_chunks.c: loads a controller file's text (chunk name
