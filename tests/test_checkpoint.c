@@ -157,6 +157,33 @@ static void test_controllers_restore(void **state)
     check_restores("ckpt_failsafe", CITY_SOURCE_DIR "/scenarios/signal_failsafe.lua", "420", fs, 2);
 }
 
+/* A controller waiting in wake_on at the checkpoint waits on after the
+ * restore: its step() (which counts its runs in every command) is skipped
+ * until its group's reading is above the line again, as uninterrupted. */
+static void test_wake_on_restores(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("ckpt_wake");
+    char path[4300];
+    snprintf(path, sizeof path, "%s/ctl.lua", dir);
+    assert_true(city_test_write_file(path, "local g = group('s1')\nlocal n = 0\n"
+                                           "function step()\n"
+                                           "  local i = first(g, 3)\n"
+                                           "  n = n + 1; command('a1', n * 1000 + now())\n"
+                                           "  if not i then return wake_on(g, 3) end\n"
+                                           "end\n"));
+    snprintf(path, sizeof path, "%s/s.lua", dir);
+    /* s1 = t mod 8: above 3 at 4 .. 7 s of every 8 */
+    assert_true(city_test_write_file(
+        path, "city.config{ dt_ms = 500, until_s = 40 }\n"
+              "city.sensor.add{ name = 's1', kind = 'manual', quantity = 'count', period_s = 1 }\n"
+              "city.every(1, function() city.sensor.feed('s1', 'count', city.time() % 8) end, 0)\n"
+              "city.control.actuator{ name = 'a1', kind = 'generic', min = 0, max = 1e9 }\n"
+              "city.control.attach{ file = 'ctl.lua', sensors = {'s1'}, actuators = {'a1'}, period = 1 }\n"));
+    static const char *const times[] = {"1.5", "10", "17"};
+    check_restores("ckpt_wake_run", path, "40", times, 3);
+}
+
 /* Saving the scenario (and its controller, when given) in a scratch folder
  * at 30 s is refused with exit code 2 and both messages, writing nothing. */
 static void expect_save_refused(const char *name, const char *scenario_text, const char *controller_text,
@@ -496,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_newton_grid_restores),
         cmocka_unit_test(test_grid_restores_before_first_solve),
         cmocka_unit_test(test_controllers_restore),
+        cmocka_unit_test(test_wake_on_restores),
         cmocka_unit_test(test_refuses_controller_timer),
         cmocka_unit_test(test_refuses_unsaveable_state),
         cmocka_unit_test(test_refuses_other_version_and_damage),

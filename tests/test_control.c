@@ -267,7 +267,11 @@ static void run_group_with(const char *ctl, const char *extra, RunOut *out)
     city_actuator_status(city_control_of(w), 0, &as);
     CityControlStats st;
     city_control_stats(city_control_of(w), &st);
-    *out = (RunOut){.a1 = as.value, .failsafe = as.failsafe, .commands = st.commands, .failsafes = st.failsafe_events};
+    *out = (RunOut){.a1 = as.value,
+                    .failsafe = as.failsafe,
+                    .commands = st.commands,
+                    .failsafes = st.failsafe_events,
+                    .hash = city_world_hash(w)};
     city_scenario_destroy(sc);
 }
 
@@ -355,6 +359,53 @@ static void test_subscribe_after_init(void **state)
     assert_false(a.failsafe);
     assert_int_equal(a.commands, 30);
     assert_true(a.a1 == 19.0); /* the readings measured at 11 .. 29 s */
+}
+
+/* wake_on(g, above): step() is skipped until a period where first(g, above)
+ * finds a reading, and each skipped period counts as a step that returned at
+ * once: the run is the one of a controller that tests first() itself. Both
+ * command (a count of the steps that did something) only when they act. */
+static const char *const WAKE_CTL = "local g = group('g2 g1')\n"
+                                     "local n = 0\n"
+                                     "function step()\n"
+                                     "  local i = first(g, 3)\n"
+                                     "  n = n + 1; command('a1', n * 1000 + now() * 10 + (i or 0))\n"
+                                     "  if not i then return wake_on(g, 3) end\n"
+                                     "end\n";
+static const char *const WAKE_REF = "local g = group('g2 g1')\n"
+                                    "local n, waiting = 0, false\n"
+                                    "function step()\n"
+                                    "  local i = first(g, 3)\n"
+                                    "  if waiting and not i then return end\n"
+                                    "  waiting = false\n"
+                                    "  n = n + 1; command('a1', n * 1000 + now() * 10 + (i or 0))\n"
+                                    "  if not i then waiting = true end\n"
+                                    "end\n";
+
+static void test_wake_on(void **state)
+{
+    (void)state;
+    RunOut wake, ref, every;
+    run_group(WAKE_CTL, &wake);
+    run_group(WAKE_REF, &ref);
+    run_group("local g = group('g2 g1')\nlocal n = 0\n"
+              "function step() local i = first(g, 3); n = n + 1; command('a1', n * 1000 + now() * 10 + (i or 0)) end\n",
+              &every);
+    assert_false(wake.failsafe);
+    /* g1 (position 2; g2 is dead) is t, clipped at 5, and 0 at multiples of 4. The step at 0 s finds
+     * nothing above 3 and waits; 1 .. 4 s have g1 <= 3: skipped; from 5 s on g1 is 5 but at 8, 12, ...
+     * (0), where the step runs (it did not wait) and waits, and the next second's 5 wakes it. */
+    assert_int_equal(wake.commands, 30 - 4);
+    assert_true(wake.a1 == 26 * 1000 + 29 * 10 + 2);
+    assert_int_equal(ref.commands, wake.commands);
+    assert_true(ref.a1 == wake.a1);
+    assert_true(ref.hash == wake.hash); /* the skipped periods count as steps run */
+    assert_int_equal(every.commands, 30);
+    assert_true(every.hash != wake.hash);
+    /* misuse: not a group */
+    run_group("function step() command('a1', 1); if now() >= 2 then wake_on(3) end end\n", &wake);
+    assert_true(wake.failsafe);
+    assert_int_equal(wake.commands, 3);
 }
 
 /* Misuse stops the controller (fail-safe) or refuses the attach. */
@@ -594,6 +645,7 @@ int main(void)
         cmocka_unit_test(test_failsafe_on_stale_inputs),
         cmocka_unit_test(test_sensor_groups),
         cmocka_unit_test(test_sensor_group_misuse),
+        cmocka_unit_test(test_wake_on),
         cmocka_unit_test(test_direct_readings_match_delivery),
         cmocka_unit_test(test_subscribe_after_init),
         cmocka_unit_test(test_c_controller_twin_of_lua),

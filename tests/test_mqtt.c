@@ -292,8 +292,8 @@ static void test_missed_periods(void **state)
     city_test_run_free(&r);
 }
 
-/* Sensor groups (group, first, sum) answer the same in the agent, whose slots are made as readings
- * arrive, as in-process: the same commands, which depend on every answer. */
+/* Sensor groups (group, first, sum, wake_on) answer the same in the agent, whose slots are made as
+ * readings arrive, as in-process: the same commands, which depend on every answer. */
 static void test_identity_groups(void **state)
 {
     (void)state;
@@ -314,6 +314,7 @@ static void test_identity_groups(void **state)
                        "function step()\n"
                        "  local i, v = first(g, 2); local s, n = sum(g)\n"
                        "  if n > 0 then command('b2', (i or 0) * 1000 + (v or 0) * 100 + s * 10 + n) end\n"
+                       "  if not i then return wake_on(g, 2) end\n"
                        "end\n");
     pid_t local = mqtt_test_start_run(dir, path, "inproc", 0, NULL);
     assert_int_equal(mqtt_test_wait_child(local, PROC_TIMEOUT_S), 0);
@@ -327,8 +328,21 @@ static void test_identity_groups(void **state)
     assert_int_equal(mqtt_test_wait_child(run, PROC_TIMEOUT_S), 0);
     mqtt_test_stop(agent, SIGTERM);
     mqtt_test_stop(broker, SIGTERM);
-    /* steps at 1 .. 119 s have readings (none at 0 s) */
-    assert_int_equal(mqtt_test_assert_same_runs(dir, "inproc", "bridged"), 119);
+    /* Steps at 1 .. 119 s have readings (none at 0 s); a step that finds nothing above 2 waits
+     * (wake_on) for a period where first(g, 2) does. g1 reads t % 5; g3 (every 2 s) what was fed in
+     * its 2 s: (t - 1) % 7 + t % 7 at an even t, kept through the next second. */
+    int runs = 0;
+    bool waiting = false;
+    for (int t = 0; t < 120; t++) {
+        const int t3 = t - t % 2, g3 = t3 >= 2 ? (t3 - 1) % 7 + t3 % 7 : 0, g1 = t % 5;
+        const bool found = g3 > 2 || g1 > 2;
+        if (waiting && !found)
+            continue;
+        runs += t >= 1; /* it commands once it has a reading */
+        waiting = !found;
+    }
+    assert_true(runs > 60 && runs < 119); /* some periods wait */
+    assert_int_equal(mqtt_test_assert_same_runs(dir, "inproc", "bridged"), runs);
     char *cmds = mqtt_test_read_in(dir, "inproc/commands.csv");
     /* a manual count adds up what was fed in its interval: g3 (every 2 s) reads 1 + 2 = 3 at 2 s and
      * 3 + 4 = 7 at 4 s, g1 (every 1 s) t % 5. At 4 s g3 = 7 > 2 comes first: 1 * 1000 + 7 * 100 +

@@ -27,15 +27,17 @@ local dets = group(order) -- one call per period looks at them all
 local serving = nil  -- phase held for an emergency vehicle, or nil
 local clear_at = nil -- when the served approach last saw its vehicle, s
 local preemptions = 0
-local first, now = first, now -- locals: a call to either is then no look-up in the globals
+local first, now, wake_on = first, now, wake_on -- locals: a call is then no look-up in the globals
 
 function step()
   -- the phase of the first detector (in param order) whose last reading,
   -- not flagged bad, sees an emergency vehicle (count > 0), or nil; it runs
   -- every second on every light, so it is kept short: one API call, and the
-  -- clock is read only when needed
+  -- clock is read only when needed; in the usual period (no emergency
+  -- vehicle, no light held) it returns at once, and says so with wake_on:
+  -- until a detector sees one, the test of first(dets) runs without Lua
   local i = first(dets)
-  if not (i or serving) then return end -- the usual period: no emergency vehicle, no light held
+  if not (i or serving) then return wake_on(dets) end
   local want = i and phase_at[i]
   if serving then
     local t = now()

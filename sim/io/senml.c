@@ -478,14 +478,12 @@ typedef struct Cursors {
  * same tick, the truth. The value and the truth are formatted once for both
  * outputs. Room for the line at the cursors is the caller's. Inlined in
  * both callers: a call per reading was a tenth of its instructions. */
-static ALWAYS_INLINE void put_lines(const CityReadingWriter *w, Cursors *cur, const char *id, size_t n_id,
-                                    unsigned quantity, unsigned quality, double v, int64_t t, int64_t at, double truth,
-                                    MidText *mid_kept)
+static ALWAYS_INLINE void put_lines_mid(const CityReadingWriter *w, Cursors *cur, const char *id, size_t n_id,
+                                        unsigned quantity, double v, double truth, const MidText *mid)
 {
     NumText value, truth_text; /* the texts both outputs share */
     num_text(w, &value, v);
     num_text(w, &truth_text, truth);
-    const MidText *mid = mid_text(mid_kept, t, at, quality, quantity);
     if (cur->senml) {
         char *p = cur->senml;
         p = PUT_LIT(p, "[{\"n\":\"");
@@ -514,6 +512,15 @@ static ALWAYS_INLINE void put_lines(const CityReadingWriter *w, Cursors *cur, co
         *p++ = '\n';
         cur->csv = p;
     }
+}
+
+/* put_lines_mid with the middles for measured time t, arrival at, quality
+ * and quantity (in the tables' range). */
+static ALWAYS_INLINE void put_lines(const CityReadingWriter *w, Cursors *cur, const char *id, size_t n_id,
+                                    unsigned quantity, unsigned quality, double v, int64_t t, int64_t at, double truth,
+                                    MidText *mid_kept)
+{
+    put_lines_mid(w, cur, id, n_id, quantity, v, truth, mid_text(mid_kept, t, at, quality, quantity));
 }
 
 /* Hands the blocks over when one may not have room for another line;
@@ -574,10 +581,19 @@ void city_reading_writer_put_reports(CityReadingWriter *w, const CitySensors *s,
     while (k < n) {
         const size_t fit = make_room(w), end = n - k < fit ? n : k + fit;
         Cursors cur = cursors(w);
+        /* the kept middles, for this batch's one measured time: a reading
+         * with their arrival, quality and quantity (checked in range when
+         * they were formatted) takes them as they are */
+        const MidText *mid = w->mid.t == measured_ms ? &w->mid : NULL;
         for (; k < end; k++) {
             const CitySensorReport *e = &r[k];
             const char *id = ids + at[e->channel];
             const size_t n_id = at[e->channel + 1] - at[e->channel] - 1;
+            const uint32_t kind = (uint32_t)e->quality | (uint32_t)e->quantity << 8;
+            if (mid && e->arrives_ms == mid->at && kind == mid->kind) {
+                put_lines_mid(w, &cur, id, n_id, e->quantity, e->value, e->truth, mid);
+                continue;
+            }
             if (e->quantity >= CITY_QTY_COUNT_OF || e->quality >= CITY_QUALITY_COUNT_OF) {
                 cursors_done(w, &cur);
                 CityReading plain_r;
@@ -589,6 +605,7 @@ void city_reading_writer_put_reports(CityReadingWriter *w, const CitySensors *s,
             }
             put_lines(w, &cur, id, n_id, e->quantity, e->quality, e->value, measured_ms, e->arrives_ms, e->truth,
                       &w->mid);
+            mid = &w->mid;
         }
         cursors_done(w, &cur);
     }

@@ -145,6 +145,7 @@ static CityStatus route_build(CityWorld *w, Controllers *cs)
             if (ch >= 0 && ch < n_ch && city_sensor_latency_ms(s, ch) == 0 && !controller_direct_add(c, sl, ch))
                 return city_world_fail(w, CITY_ERR_NOMEM, "out of memory routing readings to controllers");
         }
+        controller_groups_direct(c);
         for (int32_t sl = c->n_slots - 1; sl >= 0; sl--) {
             const int32_t ch = c->slot_info[sl].channel;
             if (ch < 0 || ch >= n_ch || (pull && city_sensor_latency_ms(s, ch) == 0))

@@ -82,6 +82,7 @@ void controller_direct_stop(CityController *c)
         return;
     controller_direct_pull(c);
     c->n_direct = 0;
+    controller_groups_direct(c);
     if (c->reroute)
         *c->reroute = true;
 }

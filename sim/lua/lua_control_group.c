@@ -6,13 +6,16 @@
  * every VM instruction costs about 60 machine instructions and every API
  * call about 250 (scripts/bench_control_inproc.sh), so a group costs one
  * call whatever its size. The answers are exactly those of a loop of
- * read()s that skips readings flagged `bad` (scenarios/DEVICE_API.md). */
+ * read()s that skips readings flagged `bad` (scenarios/DEVICE_API.md).
+ * wake_on(g) goes further: the test of first(g) runs in C each period and
+ * step() only when it finds something. */
 #include <stdlib.h>
 #include <string.h>
 
 #include <lauxlib.h>
 
 #include "city_array.h"
+#include "city_sensor.h"
 #include "city_text.h"
 #include "lua_control_internal.h"
 
@@ -35,7 +38,7 @@ static bool add_member(CityController *c, const char *id)
     if (!copy)
         return false;
     const Slot *s = controller_find_slot(c, id);
-    c->gmembers[c->n_gmembers++] = (GroupMember){s ? (int32_t)(s - c->slots) : -1, copy};
+    c->gmembers[c->n_gmembers++] = (GroupMember){s ? (int32_t)(s - c->slots) : -1, -1, copy};
     return true;
 }
 
@@ -101,7 +104,7 @@ int controller_api_group(lua_State *L)
     if (!city_array_grow(&arr, &c->cap_groups, c->n_groups + 1, sizeof *c->groups))
         return luaL_error(L, "out of memory");
     c->groups = arr;
-    c->groups[c->n_groups++] = (Group){first, c->n_gmembers - first, -1};
+    c->groups[c->n_groups++] = (Group){first, c->n_gmembers - first, -1, 0.0};
     lua_pushinteger(L, c->n_groups);
     return 1;
 }
@@ -128,6 +131,19 @@ static const SlotReading *usable(const CityController *c, int32_t k)
     return &c->slots[sl].last;
 }
 
+/* The position (0-based) in g of the first member whose last reading is not bad and exceeds above, or -1. */
+static int32_t first_above(const CityController *c, const Group *g, double above, double *value)
+{
+    for (int32_t k = 0; k < g->n; k++) {
+        const SlotReading *r = usable(c, g->first + k);
+        if (r && r->value > above) {
+            *value = r->value;
+            return k;
+        }
+    }
+    return -1;
+}
+
 /* first(g [, above]) -> position in the group (1-based) and value of the
  * first member whose last reading is not bad and exceeds above (default 0);
  * nil when none does. */
@@ -136,16 +152,64 @@ int controller_api_first(lua_State *L)
     CityController *c = self_of(L);
     const Group *g = check_group(L, c, "first");
     const double above = lua_gettop(L) < 2 ? 0.0 : luaL_optnumber(L, 2, 0.0); /* the usual call: first(g) */
-    for (int32_t k = 0; k < g->n; k++) {
-        const SlotReading *r = usable(c, g->first + k);
-        if (r && r->value > above) {
-            lua_pushinteger(L, k + 1);
-            lua_pushnumber(L, r->value);
-            return 2;
-        }
+    double v;
+    const int32_t k = first_above(c, g, above, &v);
+    if (k < 0) {
+        lua_pushnil(L);
+        return 1;
     }
-    lua_pushnil(L);
-    return 1;
+    lua_pushinteger(L, k + 1);
+    lua_pushnumber(L, v);
+    return 2;
+}
+
+/* wake_on(g [, above]): step() is not called again until a period where
+ * first(g, above) finds a reading; it is called then, and the wait is
+ * over. A skipped period is as if step() had run and returned at once (it
+ * counts as run), so a step that begins with "nothing above the line:
+ * return" says so with `return wake_on(g)` and costs no Lua while it waits:
+ * the test runs in C. The last call wins; timers run as before. */
+int controller_api_wake_on(lua_State *L)
+{
+    CityController *c = self_of(L);
+    Group *g = check_group(L, c, "wake_on");
+    g->wake_above = lua_gettop(L) < 2 ? 0.0 : luaL_optnumber(L, 2, 0.0);
+    c->wake_group = (int32_t)(g - c->groups) + 1;
+    return 0;
+}
+
+bool controller_wake_due(CityController *c)
+{
+    Group *g = &c->groups[c->wake_group - 1];
+    if (g->n_slots_seen != c->n_slots)
+        resolve(c, g);
+    const double above = g->wake_above;
+    for (int32_t k = g->first; k < g->first + g->n; k++) {
+        const GroupMember *m = &c->gmembers[k];
+        CitySensorArrival a;
+        if (m->direct >= 0) { /* what the pull would put in its slot, if anything */
+            const DirectSlot *d = &c->direct[m->direct];
+            if (city_sensor_newer(c->direct_src, d->channel, d->seen_ms, &a)) {
+                if (a.quality != CITY_QUALITY_BAD && a.value > above)
+                    return true;
+                continue;
+            }
+        }
+        const SlotReading *r = usable(c, k);
+        if (r && r->value > above)
+            return true;
+    }
+    return false;
+}
+
+void controller_groups_direct(CityController *c)
+{
+    for (int32_t k = 0; k < c->n_gmembers; k++)
+        c->gmembers[k].direct = -1;
+    for (int32_t i = 0; i < c->n_direct; i++)
+        for (int32_t k = 0; k < c->n_gmembers; k++)
+            if (c->gmembers[k].slot == c->direct[i].slot)
+                c->gmembers[k].direct = i;
 }
 
 /* sum(g) -> the sum of the members' last values not flagged bad (added in

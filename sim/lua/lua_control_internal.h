@@ -69,14 +69,16 @@ typedef struct DirectSlot {
 
 /* A member of a sensor group (lua_control_group.c). */
 typedef struct GroupMember {
-    int32_t slot; /* its slot, -1 while the controller has none for it (the agent makes them late) */
-    char *id;     /* as given, to find that slot later */
+    int32_t slot;   /* its slot, -1 while the controller has none for it (the agent makes them late) */
+    int32_t direct; /* its slot's index in the controller's direct slots, -1 when delivered */
+    char *id;       /* as given, to find that slot later */
 } GroupMember;
 
 /* A sensor group: members [first, first + n) of the controller's list. */
 typedef struct Group {
     int32_t first, n;
     int32_t n_slots_seen; /* the controller's slot count when its members were last looked up */
+    double wake_above;    /* the `above` of the last wake_on(g, above) */
 } Group;
 
 /* lua_control_arena.c: a controller's own heap for its Lua state's small
@@ -108,8 +110,9 @@ struct CityController {
     const struct CitySensors *direct_src;
     int64_t last_input_ms;
     uint64_t activations;
-    Timer *timers;
+    int32_t wake_group; /* step() waits until first() of this group (1-based) finds a reading (wake_on); 0 none */
     /* What the other calls and the budget's hook touch. */
+    Timer *timers;
     CityControllerPort port;
     uint64_t instr_used, instr_limit;
     const uint64_t *epoch; /* the run's tick counter (city_controller_share_epoch), or NULL */
@@ -187,6 +190,12 @@ void controller_direct_stop(CityController *c);
 int controller_api_group(lua_State *L);
 int controller_api_first(lua_State *L);
 int controller_api_sum(lua_State *L);
+int controller_api_wake_on(lua_State *L);
+/* True when first(g, above) of the group wake_on named would find a reading: step() is due again.
+ * It looks at its direct slots' channels without taking their readings (controller_direct_pull). */
+bool controller_wake_due(CityController *c);
+/* Marks which members' slots are direct from now on (after direct slots were added or dropped). */
+void controller_groups_direct(CityController *c);
 void controller_groups_free(CityController *c);
 
 /* lua_control_chunks.c: loads a controller file's text (chunk name

@@ -120,70 +120,61 @@ static void batch_flush(CitySensors *s, SampleRun *run)
     run->out = s->batch;
 }
 
-/* Takes one sample of channel i (hot record h, model m) at time now_ms;
- * now_h is now_ms / 3.6e6, the drift's clock; others: a consumer besides
- * the batch sink takes readings. */
-static inline CityStatus sample(CitySensors *s, SampleRun *run, int32_t i, SensorHot *h, const SensorModel *m,
-                                int64_t now_ms, double now_h, bool others)
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#define NOINLINE __attribute__((noinline))
+#else
+#define ALWAYS_INLINE inline
+#define NOINLINE
+#endif
+
+/* The three draws of a sample, always all and in this order (see
+ * city_sensor.h): the dropout's uniform, the noise's normal (the
+ * ziggurat's), and the chatter's uniform (its 64 bits: converted only by a
+ * chattering channel). */
+typedef struct Draws {
+    double u_drop, z;
+    uint64_t chatter_bits;
+} Draws;
+
+/* The normal and the chatter's bits when the ziggurat's first try, `bits`,
+ * missed its rectangle (1.5 % of samples): the rest from the stream in h. */
+static NOINLINE void draw_rest(SensorHot *h, uint64_t bits, Draws *d)
 {
-    h->samples++;
-    const double truth = interval_truth(h, m->agg);
-    /* the draws, always all and in this order (see city_sensor.h) */
-    const double u_drop = city_rng_uniform_inline(&h->rng);
-    const double z = city_rng_normal_zig_inline(&h->rng);
-    const double u_chatter = city_rng_uniform_inline(&h->rng);
+    d->z = city_rng_normal_zig_rest(&h->rng, bits);
+    d->chatter_bits = city_rng_next_inline(&h->rng);
+}
 
-    const bool failed = m->fault != CITY_FAULT_NONE && now_ms >= h->fail_ms;
-    if (failed && m->fault == CITY_FAULT_DEAD)
-        return CITY_OK;
-    const bool stuck = failed && m->fault == CITY_FAULT_STUCK;
-    if (isnan(truth) && !stuck)
-        return CITY_OK; /* nothing to measure yet (no vehicle passed a speed trap, nothing fed) */
+/* The draws from a copy of the stream that stays in registers, stored back
+ * once: city_rng_normal_zig_inline's first try, spelled out so that the
+ * copy's address is taken by no call. */
+static ALWAYS_INLINE Draws draw3(SensorHot *h)
+{
+    CityRng r = h->rng;
+    Draws d;
+    d.u_drop = city_rng_uniform_inline(&r);
+    const uint64_t bits = city_rng_next_inline(&r);
+    const int layer = (int)(bits & 0xffu);
+    d.z = ((double)(int64_t)(bits >> 12) * 0x1.0p-51 - 1.0) * CITY_RNG_ZIG_X[layer];
+    if (fabs(d.z) < CITY_RNG_ZIG_X[layer + 1]) {
+        d.chatter_bits = city_rng_next_inline(&r);
+        h->rng = r;
+    } else {
+        h->rng = r;
+        draw_rest(h, bits, &d);
+    }
+    return d;
+}
 
-    double v = truth;
-    if (m->rh_growth)
-        v *= rh_factor(run, m, h);
-    v += m->bias + m->drift_per_h * now_h + m->noise_sd * z;
-    CityQuality q = CITY_QUALITY_GOOD;
-    if (failed) {
-        if (stuck && h->has_last)
-            v = h->last_value;
-        else if (m->fault == CITY_FAULT_CHATTER)
-            v += u_chatter < 0.5 ? -m->fault_size : m->fault_size;
-        else if (m->fault == CITY_FAULT_OFFSET)
-            v += m->fault_size;
-    }
-    if (m->quantum > 0 && !stuck) {
-        const double steps = round_even(m->quantum_one ? v : v / m->quantum); /* v / 1 is v */
-        /* x / 1 is x exactly: a quantum of 1 needs no division */
-        v = !m->quantum_decimal ? m->quantum * steps : m->quantum_steps == 1.0 ? steps : steps / m->quantum_steps;
-    }
-    if (v < m->min || v > m->max) {
-        v = v < m->min ? m->min : m->max;
-        q = CITY_QUALITY_UNCERTAIN;
-    }
-    if (u_drop < m->dropout_p || isnan(v))
-        return CITY_OK;
-
-    h->readings++;
-    h->has_last = true;
-    h->last_value = v;
-    h->last_truth = truth;
-    h->last_ms = now_ms;
-    h->last_arrives = now_ms + m->latency_ms;
-    h->last_quality = (uint8_t)q;
-    if (run->out) {
-        *run->out++ = (CitySensorReport){v, truth, h->last_arrives, i, m->quantity, (uint8_t)q};
-        if (run->out == run->out_end)
-            batch_flush(s, run);
-    }
-    if (!others)
-        return CITY_OK; /* nobody else takes the reading */
+/* What others than the batch sink take of a reading (the per-reading sink,
+ * the history, delivery), built whole here. */
+static CityStatus sample_others(CitySensors *s, int32_t i, const SensorModel *m, double v, double truth,
+                                int64_t now_ms, int64_t arrives_ms, CityQuality q)
+{
     if (!s->sink && s->hist_depth == 0 && !sensor_queued(s, i)) {
         s->seq++; /* delivery is on but nobody reads this channel: counted as sensor_queue counts it */
         return CITY_OK;
     }
-    /* the reading, built whole here */
     CityReading r;
     const char *id = sensor_id(s, i);
     const size_t n_id = s->id_at[i + 1] - s->id_at[i]; /* with its NUL */
@@ -193,7 +184,7 @@ static inline CityStatus sample(CitySensors *s, SampleRun *run, int32_t i, Senso
     r.value = v;
     r.unit = m->unit;
     r.measured_ms = now_ms;
-    r.arrives_ms = h->last_arrives;
+    r.arrives_ms = arrives_ms;
     r.quality = q;
     if (s->sink)
         s->sink(s->sink_user, &r, truth);
@@ -209,6 +200,164 @@ static inline CityStatus sample(CitySensors *s, SampleRun *run, int32_t i, Senso
     return s->deliver ? sensor_queue(s, i, &r) : CITY_OK;
 }
 
+/* Records the reading of channel i as its last and reports it. */
+static inline CityStatus report(CitySensors *s, SampleRun *run, int32_t i, SensorHot *h, const SensorModel *m,
+                                double v, double truth, int64_t now_ms, CityQuality q, bool others)
+{
+    const int64_t arrives_ms = now_ms + m->latency_ms;
+    h->readings++;
+    h->last_value = v;
+    h->last_truth = truth;
+    h->last_ms = now_ms;
+    h->last_arrives = arrives_ms;
+    h->has_last = true;
+    h->last_quality = (uint8_t)q;
+    if (run->out) {
+        *run->out++ = (CitySensorReport){v, truth, arrives_ms, i, m->quantity, (uint8_t)q};
+        if (run->out == run->out_end)
+            batch_flush(s, run); /* the sink sees every channel's last reading as reported */
+    }
+    return others ? sample_others(s, i, m, v, truth, now_ms, arrives_ms, q) : CITY_OK;
+}
+
+/* The measurement model of a sample of channel i (hot record h, model m)
+ * at time now_ms, after its truth and draws; now_h is now_ms / 3.6e6, the
+ * drift's clock; others: a consumer besides the batch sink takes readings. */
+static CityStatus sample_model(CitySensors *s, SampleRun *run, int32_t i, SensorHot *h, const SensorModel *m,
+                               int64_t now_ms, double now_h, bool others, double truth, const Draws *d)
+{
+    const bool failed = m->fault != CITY_FAULT_NONE && now_ms >= h->fail_ms;
+    if (failed && m->fault == CITY_FAULT_DEAD)
+        return CITY_OK;
+    const bool stuck = failed && m->fault == CITY_FAULT_STUCK;
+    if (isnan(truth) && !stuck)
+        return CITY_OK; /* nothing to measure yet (no vehicle passed a speed trap, nothing fed) */
+
+    double v = truth;
+    if (m->rh_growth)
+        v *= rh_factor(run, m, h);
+    v += m->bias + m->drift_per_h * now_h + m->noise_sd * d->z;
+    CityQuality q = CITY_QUALITY_GOOD;
+    if (failed) {
+        if (stuck && h->has_last)
+            v = h->last_value;
+        else if (m->fault == CITY_FAULT_CHATTER)
+            v += (double)(d->chatter_bits >> 11) * 0x1.0p-53 < 0.5 ? -m->fault_size : m->fault_size;
+        else if (m->fault == CITY_FAULT_OFFSET)
+            v += m->fault_size;
+    }
+    if (m->quantum > 0 && !stuck) {
+        const double steps = round_even(m->quantum_one ? v : v / m->quantum); /* v / 1 is v */
+        /* x / 1 is x exactly: a quantum of 1 needs no division */
+        v = !m->quantum_decimal ? m->quantum * steps : m->quantum_steps == 1.0 ? steps : steps / m->quantum_steps;
+    }
+    if (v < m->min || v > m->max) {
+        v = v < m->min ? m->min : m->max;
+        q = CITY_QUALITY_UNCERTAIN;
+    }
+    if (d->u_drop < m->dropout_p || isnan(v))
+        return CITY_OK;
+    return report(s, run, i, h, m, v, truth, now_ms, q, others);
+}
+
+/* Samples the channels due[*k, n) from *k on while they have model m (index
+ * model, any model); *k is left at the first not sampled. */
+static CityStatus sample_general(CitySensors *s, SampleRun *run, const int32_t *due, int32_t *k_io, int32_t n,
+                                 int32_t model, const SensorModel *m, int64_t now_ms, double now_h, bool others)
+{
+    for (int32_t k = *k_io; k < n; k++) {
+        SensorHot *h = &s->hot[due[k]];
+        if (h->model != model) {
+            *k_io = k;
+            return CITY_OK;
+        }
+        h->samples++;
+        const double truth = interval_truth(h, m->agg);
+        const Draws d = draw3(h);
+        const CityStatus st = sample_model(s, run, due[k], h, m, now_ms, now_h, others, truth, &d);
+        if (st != CITY_OK)
+            return st;
+    }
+    *k_io = n;
+    return CITY_OK;
+}
+
+/* sample_general for a model that reads the last value fed (AGG_LAST) and
+ * quantizes to 1 (one) or not at all, the bulk placements' kind: the same
+ * numbers by fewer steps. The model's tests are made once for the run, the
+ * bias and drift summed once (as sample_model sums them first), the
+ * humidity factor kept for the one humidity every channel sees, the
+ * batch's cursor kept in a local, and a channel whose fault has started
+ * takes sample_model. */
+static ALWAYS_INLINE CityStatus sample_last(CitySensors *s, SampleRun *run, const int32_t *due, int32_t *k_io,
+                                            int32_t n, int32_t model, const SensorModel *m, int64_t now_ms,
+                                            double now_h, bool others, bool one)
+{
+    const double offset = m->bias + m->drift_per_h * now_h, sd = m->noise_sd;
+    const double lo = m->min, hi = m->max, dropout_p = m->dropout_p;
+    const int64_t arrives_ms = now_ms + m->latency_ms;
+    const uint8_t quantity = m->quantity;
+    const bool growth = m->rh_growth;
+    double rh_seen = NAN, factor_seen = 1.0; /* NaN equals no humidity: the first computes */
+    CityStatus st = CITY_OK;
+    int32_t k = *k_io;
+    for (; k < n; k++) {
+        const int32_t i = due[k];
+        SensorHot *h = &s->hot[i];
+        if (h->model != model)
+            break;
+        h->samples++;
+        const double truth = h->instant;
+        h->acc_sum = 0.0;
+        h->acc_n = 0;
+        const Draws d = draw3(h);
+        if (now_ms >= h->fail_ms) {
+            st = sample_model(s, run, i, h, m, now_ms, now_h, others, truth, &d);
+            if (st != CITY_OK)
+                break;
+            continue;
+        }
+        if (isnan(truth))
+            continue; /* nothing fed yet */
+        double v = truth;
+        if (growth) {
+            if (h->rh_pct != rh_seen) {
+                rh_seen = h->rh_pct;
+                factor_seen = rh_factor(run, m, h);
+            }
+            v *= factor_seen;
+        }
+        v += offset + sd * d.z;
+        if (one)
+            v = round_even(v);
+        CityQuality q = CITY_QUALITY_GOOD;
+        if (v < lo || v > hi) {
+            v = v < lo ? lo : hi;
+            q = CITY_QUALITY_UNCERTAIN;
+        }
+        if (d.u_drop < dropout_p || isnan(v))
+            continue;
+        h->readings++;
+        h->last_value = v;
+        h->last_truth = truth;
+        h->last_ms = now_ms;
+        h->last_arrives = arrives_ms;
+        h->has_last = true;
+        h->last_quality = (uint8_t)q;
+        CitySensorReport *out = run->out;
+        if (out) {
+            *out++ = (CitySensorReport){v, truth, arrives_ms, i, quantity, (uint8_t)q};
+            run->out = out;
+            if (out == run->out_end)
+                batch_flush(s, run); /* the sink sees every channel's last reading as reported */
+        }
+        if (others && (st = sample_others(s, i, m, v, truth, now_ms, arrives_ms, q)) != CITY_OK)
+            break;
+    }
+    *k_io = k;
+    return st;
+}
+
 CityStatus sensor_sample_due(CitySensors *s, const int32_t *due, int32_t n, int64_t now_ms)
 {
     const double now_h = now_ms / 3.6e6;
@@ -220,20 +369,19 @@ CityStatus sensor_sample_due(CitySensors *s, const int32_t *due, int32_t n, int6
         run.out_end = s->batch + BATCH_MAX;
     }
     CityStatus st = CITY_OK;
-    /* the model of the channels sampled, copied here: a bulk placement's
-     * channels share one, and a local copy is not re-read after every store
-     * into the hot records and the batch (which the compiler must assume
-     * may change the shared one) */
-    SensorModel m = {0};
-    int32_t model = -1;
-    for (int32_t k = 0; k < n && st == CITY_OK; k++) {
-        const int32_t i = due[k];
-        SensorHot *h = &s->hot[i];
-        if (h->model != model) {
-            model = h->model;
-            m = s->models[model];
-        }
-        st = sample(s, &run, i, h, &m, now_ms, now_h, others);
+    /* runs of channels with one model (a bulk placement's share one),
+     * sampled with a local copy of it: a copy is not re-read after every
+     * store into the hot records and the batch (which the compiler must
+     * assume may change the shared one) */
+    for (int32_t k = 0; k < n && st == CITY_OK;) {
+        const int32_t model = s->hot[due[k]].model;
+        const SensorModel m = s->models[model];
+        if (m.agg == CITY_AGG_LAST && m.quantum_one)
+            st = sample_last(s, &run, due, &k, n, model, &m, now_ms, now_h, others, true);
+        else if (m.agg == CITY_AGG_LAST && !(m.quantum > 0))
+            st = sample_last(s, &run, due, &k, n, model, &m, now_ms, now_h, others, false);
+        else
+            st = sample_general(s, &run, due, &k, n, model, &m, now_ms, now_h, others);
     }
     if (run.out)
         batch_flush(s, &run); /* what was measured, also when a later sample failed */
