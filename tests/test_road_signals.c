@@ -34,7 +34,7 @@ typedef struct Fixture {
     RoadSignals *sig;
     int32_t tls;
     int32_t in[N_ARMS], out[N_ARMS]; /* lane indices per arm */
-    uint16_t count[16];
+    int32_t count[16];
     double detect_s[16];
     RoadLaneSense sense;
     int32_t dt_ms;

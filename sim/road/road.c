@@ -78,7 +78,6 @@ static void road_destroy(void *self)
     free(road->active_pos);
     free(road->active_tmp);
     free(road->lane_closed);
-    free(road->sense_count);
     free(road->lane_n);
     road_conns_free(road);
     free(road->lane_side);
@@ -183,7 +182,6 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
     road->active_pos = malloc(((size_t)nl + 1) * sizeof *road->active_pos);
     road->active_tmp = malloc(((size_t)nl + 1) * sizeof *road->active_tmp);
     road->lane_closed = calloc((size_t)nl + 1, sizeof *road->lane_closed);
-    road->sense_count = calloc((size_t)nl + 1, sizeof *road->sense_count);
     road->sense_detect_s = malloc(((size_t)nl + 1) * sizeof *road->sense_detect_s);
     road->link_occupied = calloc((size_t)nk, sizeof *road->link_occupied);
     road->link_eta = malloc((size_t)nk * sizeof *road->link_eta);
@@ -197,7 +195,7 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
     road->router = road_router_create(net);
     road->demand = road_demand_create();
     if (!road->lanes || !road->lane_n || !road->active || !road->active_pos || !road->active_tmp ||
-        !road->lane_closed || !road->sense_count || !road->sense_detect_s || !road->link_occupied || !road->link_eta ||
+        !road->lane_closed || !road->sense_detect_s || !road->link_occupied || !road->link_eta ||
         !road->link_eta_prev || !road->edge_stats || !road->edge_flow || !road->edge_tt_s || !road->insert_block || !road->merge_head ||
         !road->signals || !road->router || !road->demand || !road_conns_init(road) ||
         !road_lane_sides_init(road)) {

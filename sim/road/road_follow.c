@@ -201,12 +201,22 @@ static void plan_lane(RoadStepCtx *x, int32_t lane)
     }
 }
 
+/* The lanes are planned from the last active one to the first: each
+ * lane's plan reads only the state at the start of the step and writes its
+ * own vehicles' speeds (approach times are minima, and the junction
+ * candidates are put in a fixed order before they are granted), so the
+ * order changes nothing but which memory is at hand. The lane-change scan
+ * before it walks the list forwards and movement after it walks forwards
+ * too: on a city whose vehicles and lanes outgrow the core's cache, a pass
+ * that starts where the last one ended finds that pass's most recent lines
+ * still there, where one that starts at the same end as the last finds
+ * them all evicted (each line is dropped just before it is needed again). */
 void road_plan_lanes(RoadStepCtx *x)
 {
     x->n_cand = 0;
-    for (int32_t a = 0; a < x->road->n_active; a++) {
-        road_prefetch_active(x->road, a);
-        road_prefetch_conn_ahead(x->road, a);
+    for (int32_t a = x->road->n_active - 1; a >= 0; a--) {
+        road_prefetch_lanes(x->road, a, -1);
+        road_prefetch_conn_ahead(x->road, a, -1);
         plan_lane(x, x->road->active[a]);
     }
 }

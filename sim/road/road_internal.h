@@ -137,13 +137,15 @@ _Static_assert(offsetof(RoadVehRec, halt_s) == 64, "what the passes read in free
 /* What a vehicle's step keeps apart from its record, per slot, 16 bytes
  * (four vehicles a cache line, in the records' order): the speed chosen
  * for this step (written by car following, read by movement), the cap a
- * lane change sets for one step, and the lane-change clock the scan counts
- * down for every vehicle. */
+ * lane change sets for one step, and what the lane-change scan reads of
+ * every vehicle, every step: its clock, and whether it is on the wrong
+ * lane for its turn (so the scan reads no record of a vehicle it skips). */
 typedef struct RoadVehStep {
     double next_speed; /* m/s chosen for this step */
     float lc_vmax_mps; /* this step's speed cap to drop behind a vehicle on the lane it must change to */
     int16_t lc_wait;   /* ticks until the next lane-change evaluation (a second's ticks at most: 1000) */
-    int16_t pad_;
+    bool wrong;        /* conn < 0 && route_pos + 1 < route_n (kept by road_set_conn) */
+    uint8_t pad_;
 } RoadVehStep;
 _Static_assert(sizeof(RoadVehStep) == 16, "four step records a cache line");
 
@@ -260,14 +262,13 @@ struct CityRoad {
     int32_t *lane_n;  /* per net lane: vehicles on it (lanes[l].n), for what reads only counts: 16 lanes a cache line */
     int32_t *active;  /* lanes with vehicles (in activation order) */
     int32_t n_active, cap_active;
-    int32_t *active_pos;     /* lane -> position in active, -1 */
+    int32_t *active_pos;     /* lane -> -1 when not in active; >= 0 when in it (its exact position only in checkpoints) */
     int32_t n_active_sorted; /* active[0 .. n) is in lane order (the rest came since the last compaction) */
     int32_t *active_tmp;     /* merge buffer, one per lane */
     bool *lane_closed;
     uint32_t closure_epoch; /* bumped when a lane opens or closes (invalidates cached lane choices) */
 
-    /* per lane, what the lights are told */
-    uint16_t *sense_count;
+    /* per lane, what the lights are told besides the counts (lane_n) */
     double *sense_detect_s;
 
     /* junction links */
@@ -373,37 +374,38 @@ static inline void road_prefetch(const void *p)
 }
 
 /* Asks the memory for what a pass over the active lanes reads a few lanes
- * ahead of lane active[a]: that lane's queue record, and the records of
- * the first vehicles of a lane nearer by (their first cache line, or both
- * when `both`: movement reads the second too). Call at the top of each
- * lane of such a pass. Behaviour is unchanged; on a map whose vehicles
- * outgrow the caches the misses then overlap instead of coming one by one.
- * With fewer than ROAD_PREFETCH_MIN_ACTIVE lanes active what the passes
- * read (a few kilobytes) stays in the core's caches from one pass to the
- * next, and the hints were a tenth of the step's instructions (center-p6
- * at 1 s). */
+ * ahead of lane active[a], in the pass's direction dir (+1: the list's
+ * order, -1: backwards): that lane's queue record, and the first line of
+ * the records of the first vehicles of a lane nearer by. Call at the top
+ * of each lane of such a pass. Behaviour is unchanged; on a map whose
+ * vehicles outgrow the caches the misses then overlap instead of coming
+ * one by one. With fewer than ROAD_PREFETCH_MIN_ACTIVE lanes active what
+ * the passes read (a few kilobytes) stays in the core's caches from one
+ * pass to the next, and the hints were a tenth of the step's instructions
+ * (center-p6 at 1 s). */
 #define ROAD_PREFETCH_MIN_ACTIVE 64
-static inline void road_prefetch_lanes(const CityRoad *road, int32_t a, bool both)
+static inline void road_prefetch_lanes(const CityRoad *road, int32_t a, int32_t dir)
 {
     if (road->n_active < ROAD_PREFETCH_MIN_ACTIVE)
         return;
-    if (a + 8 < road->n_active)
-        road_prefetch(&road->lanes[road->active[a + 8]]);
-    if (a + 4 < road->n_active) {
-        const RoadLaneQ *q = &road->lanes[road->active[a + 4]];
+    int32_t a8 = a + 8 * dir, a4 = a + 4 * dir;
+    if (a8 >= 0 && a8 < road->n_active)
+        road_prefetch(&road->lanes[road->active[a8]]);
+    if (a4 >= 0 && a4 < road->n_active) {
+        const RoadLaneQ *q = &road->lanes[road->active[a4]];
         int32_t n = q->n < 4 ? q->n : 4;
-        for (int32_t i = 0; i < n; i++) {
-            const char *r = (const char *)&road->veh.rec[q->v[q->head + i]];
-            road_prefetch(r);
-            if (both)
-                road_prefetch(r + 64);
-        }
+        for (int32_t i = 0; i < n; i++)
+            road_prefetch(&road->veh.rec[q->v[q->head + i]]);
     }
 }
-/* For the passes that read only the first line of each record (lane changes, car following). */
-static inline void road_prefetch_active(const CityRoad *road, int32_t a)
+
+/* Sets vehicle v's planned connection (after any change of its route or
+ * route position) and the wrong-lane mark the lane-change scan reads. */
+static inline void road_set_conn(CityRoad *road, int32_t v, int32_t conn)
 {
-    road_prefetch_lanes(road, a, false);
+    RoadVehRec *r = &road->veh.rec[v];
+    r->conn = conn;
+    road->veh.step[v].wrong = conn < 0 && r->route_pos + 1 < r->route_n;
 }
 
 /* The handle (pool index) of the vehicle in slot v: what its per-handle fields are indexed by. */

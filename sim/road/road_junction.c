@@ -140,7 +140,7 @@ static bool exit_has_room(const CityRoad *road, int32_t v, int32_t ci, int32_t r
             need += tu->def.length_m + tu->def.min_gap_m;
         }
     }
-    int32_t n = road_lane_count(road, q->to_lane);
+    int32_t n = road->lanes[q->to_lane].n; /* with the queue read below: one line, not two */
     if (q->to_len_m < need && vh->rec[v].route_n > rp + 2)
         return n == 0 && short_exit_passable(road, v, &net->conns[ci], rp, need);
     if (n == 0)

@@ -131,7 +131,7 @@ static void miss_turn(CityRoad *road, int32_t v, int32_t lane)
             vh->rec[v].route = nr;
             vh->rec[v].route_n = got + 1;
             vh->rec[v].route_pos = 0;
-            vh->rec[v].conn = ln->out_first + k; /* the movement the new route was made from */
+            road_set_conn(road, v, ln->out_first + k); /* the movement the new route was made from */
             road->missed_turns++;
             return;
         }
@@ -144,6 +144,22 @@ static void miss_turn(CityRoad *road, int32_t v, int32_t lane)
     vh->rec[v].flags |= ROAD_VF_ABORT;
     city_world_log(road->world, "warning", "vehicle %s cannot reach %s from lane %s; trip aborted",
                    vh->name[road_handle(road, v)], net->edges[dest].id, ln->id);
+}
+
+/* The scan's prefetch: the queue record of lane active[a + 8] and the step
+ * records of the first vehicles of lane active[a + 4] (what it reads of
+ * every vehicle; a vehicle's record it reads only when its clock runs out). */
+static void scan_prefetch(const CityRoad *road, int32_t a)
+{
+    if (road->n_active < ROAD_PREFETCH_MIN_ACTIVE)
+        return;
+    if (a + 8 < road->n_active)
+        road_prefetch(&road->lanes[road->active[a + 8]]);
+    if (a + 4 < road->n_active) {
+        const RoadLaneQ *q = &road->lanes[road->active[a + 4]];
+        if (q->n > 0)
+            road_prefetch(&road->veh.step[q->v[q->head]]);
+    }
 }
 
 static void add_merge(CityRoad *road, int32_t lane, int32_t v)
@@ -184,7 +200,7 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
     /* collect first: changes reorder lane queues */
     int32_t m = 0;
     for (int32_t a = 0; a < road->n_active; a++) {
-        road_prefetch_active(road, a);
+        scan_prefetch(road, a);
         int32_t lane = road->active[a];
         const RoadLaneQ *q = &road->lanes[lane]; /* the net's lane and edge as the queue record copies them */
         if (q->internal)
@@ -194,14 +210,17 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
          * give the turn up: only those go on */
         bool one_lane = q->edge_lanes < 2;
         double lane_len = q->length_m;
-        int32_t n = road_lane_count(road, lane);
+        int32_t n = q->n; /* (lane_n is a second line, far off on a big map) */
         for (int32_t i = 0; i < n; i++) {
-            int32_t v = road_lane_at(road, lane, i);
-            /* a vehicle on the wrong lane for its turn tries every step */
-            bool wrong = vh->rec[v].conn < 0 && vh->rec[v].route_pos + 1 < vh->rec[v].route_n;
-            if (--vh->step[v].lc_wait > 0 && !wrong)
+            int32_t v = q->v[q->head + i];
+            /* a vehicle on the wrong lane for its turn tries every step; the
+             * others, whose clock runs on, are skipped without reading their
+             * record (at 0.1 s steps, nine in ten) */
+            RoadVehStep *st = &vh->step[v];
+            bool wrong = st->wrong;
+            if (--st->lc_wait > 0 && !wrong)
                 continue;
-            vh->step[v].lc_wait = (int16_t)period; /* at most 1000 (1 ms steps) */
+            st->lc_wait = (int16_t)period; /* at most 1000 (1 ms steps) */
             if (one_lane && !(wrong && vh->rec[v].halt_s > ROAD_MISSED_TURN_S &&
                               lane_len - vh->rec[v].pos < ROAD_STOP_LINE_M + 3.0))
                 continue;
@@ -281,6 +300,6 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
         road_lane_remove(road, lane, v);
         vh->rec[v].lane = best;
         road_lane_insert_sorted(road, best, v);
-        vh->rec[v].conn = road_plan_conn(road, v, best);
+        road_set_conn(road, v, road_plan_conn(road, v, best));
     }
 }

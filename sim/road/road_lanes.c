@@ -127,25 +127,28 @@ static int lane_cmp(const void *a, const void *b)
  * order: the step then walks per-lane state (queues, lanes, edges) in
  * address order instead of the order lanes filled, which on a big map
  * costs a cache miss per lane and pass. The list stays sorted between
- * steps, so only the lanes that filled since are sorted and merged in. */
+ * steps, so only the lanes that filled since are sorted and merged in.
+ * The counts are read from the queue records movement has just read,
+ * walking back from its last lane (those are still in the caches when the
+ * lanes outgrow them; the list's order is kept), and the lanes that stay
+ * keep their active_pos mark (>= 0) as it is: rewriting every position
+ * after the first change was a scattered store per active lane and step. */
 void road_lanes_compact_active(CityRoad *road)
 {
-    /* positions before `first` do not move: their active_pos entries
-     * (scattered over a per-lane array) are left alone */
-    int32_t k = 0, k_sorted = 0, first = INT32_MAX;
-    for (int32_t i = 0; i < road->n_active; i++) {
-        int32_t lane = road->active[i];
-        if (road->lane_n[lane] > 0) {
-            road->active[k++] = lane;
+    int32_t *a = road->active, *tmp = road->active_tmp;
+    int32_t w = road->n_active, k_sorted = 0; /* survivors go to a[w .. n_active), in order */
+    for (int32_t i = road->n_active - 1; i >= 0; i--) {
+        int32_t lane = a[i];
+        if (road->lanes[lane].n > 0) {
+            a[--w] = lane; /* w > i: never over an entry still to read */
             k_sorted += i < road->n_active_sorted;
-        } else { /* empty: the lights read it as such until a vehicle comes */
-            if (first > k)
-                first = k;
+        } else {
             road->active_pos[lane] = -1;
-            road->sense_count[lane] = 0;
         }
     }
-    int32_t *a = road->active, *tmp = road->active_tmp;
+    int32_t k = road->n_active - w;
+    if (w > 0 && k > 0)
+        memmove(a, a + w, (size_t)k * sizeof *a);
     if (k > k_sorted) {
         if (k - k_sorted > 32)
             qsort(a + k_sorted, (size_t)(k - k_sorted), sizeof *a, lane_cmp);
@@ -157,10 +160,6 @@ void road_lanes_compact_active(CityRoad *road)
                 a[j] = lane;
             }
         int32_t i = 0, j = k_sorted, o = 0;
-        while (i < k_sorted && a[i] < a[j])
-            tmp[o++] = a[i++];
-        if (first > o)
-            first = o; /* the first lane that filled since goes here */
         while (i < k_sorted && j < k)
             tmp[o++] = a[i] < a[j] ? a[i++] : a[j++];
         while (i < k_sorted)
@@ -169,8 +168,6 @@ void road_lanes_compact_active(CityRoad *road)
             tmp[o++] = a[j++];
         memcpy(a, tmp, (size_t)k * sizeof *a);
     }
-    for (int32_t i = first; i < k; i++)
-        road->active_pos[a[i]] = i;
     road->n_active = k;
     road->n_active_sorted = k;
 }

@@ -87,7 +87,7 @@ static CityStatus cross_lane_end(RoadStepCtx *x, int32_t v, bool *arrived)
         vh->rec[v].flags &= (uint8_t) ~(ROAD_VF_STOPPED_AT_LINE | ROAD_VF_PULLED_IN);
         vh->edge_enter_s[road_handle(road, v)] = x->now_s + x->dt_s;
         road->edge_stats[road->lanes[next].edge].entered++;
-        vh->rec[v].conn = road_plan_conn(road, v, next);
+        road_set_conn(road, v, road_plan_conn(road, v, next));
     }
     return road_lane_insert_sorted(road, next, v);
 }
@@ -126,7 +126,7 @@ CityStatus road_move_all(RoadStepCtx *x)
     int32_t *past_end = road->active_tmp; /* lanes whose front vehicle passed the end, in active order */
     int32_t n_past_end = 0;
     for (int32_t a = 0; a < road->n_active; a++) {
-        road_prefetch_lanes(road, a, true);
+        road_prefetch_lanes(road, a, 1); /* (a record's second line only where it is read) */
         int32_t lane = road->active[a];
         const RoadLaneQ *q = &road->lanes[lane];
         int32_t n = q->n;

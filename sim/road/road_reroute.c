@@ -34,7 +34,7 @@ CityStatus road_reroute_all(CityRoad *road)
         vh->rec[v].route = nr;
         vh->rec[v].route_n = got;
         vh->rec[v].route_pos = 0;
-        vh->rec[v].conn = road_plan_conn(road, v, vh->rec[v].lane);
+        road_set_conn(road, v, road_plan_conn(road, v, vh->rec[v].lane));
     }
     return CITY_OK;
 }

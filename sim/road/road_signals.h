@@ -20,7 +20,7 @@
 
 /* What the vehicles tell the lights each step (arrays indexed by lane). */
 typedef struct RoadLaneSense {
-    const uint16_t *count;       /* vehicles on the lane */
+    const int32_t *count;        /* vehicles on the lane */
     const double *last_detect_s; /* sim time a vehicle last passed the lane's detector (-1e30: never) */
 } RoadLaneSense;
 

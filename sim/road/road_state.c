@@ -176,8 +176,10 @@ static bool load_vehicles(CityRoad *road, CityStateReader *in)
 #undef LOAD_FIELD
 #undef LOAD_STEP
 #undef LOAD_ONE
-    for (uint32_t i = 0; i < used; i++)
+    for (uint32_t i = 0; i < used; i++) {
         vh->slot[i] = vh->handle[i] = live_index(pool, i) ? (int32_t)i : -1;
+        road_set_conn(road, (int32_t)i, vh->rec[i].conn); /* the wrong-lane mark, from the fields */
+    }
     vh->n_slots = used;
     size_t n_live;
     int32_t *live = city_state_get_alloc(in, &n_live, sizeof *live);
@@ -207,10 +209,18 @@ static void save_lanes(const CityRoad *road, CityStateWriter *out)
         put_handles(out, &road->veh, q->v ? q->v + q->head : NULL, q->n);
     }
     PUT(road->active, road->n_active);
-    PUT(road->active_pos, nl);
+    /* each listed lane's position in the list (the step keeps only marks) */
+    int32_t *pos = malloc(((size_t)nl + 1) * sizeof *pos);
+    if (pos) {
+        for (int32_t l = 0; l < nl; l++)
+            pos[l] = -1;
+        for (int32_t i = 0; i < road->n_active; i++)
+            pos[road->active[i]] = i;
+    }
+    city_state_put_array(out, pos, pos ? (size_t)nl : 0, sizeof *pos); /* the restore fails on a short one */
+    free(pos);
     PUT(road->lane_closed, nl);
     city_state_put_u32(out, road->closure_epoch);
-    PUT(road->sense_count, nl);
     PUT(road->sense_detect_s, nl);
     PUT(road->merges, road->n_merges);
     PUT(road->merge_head, nl);
@@ -261,7 +271,6 @@ static bool load_lanes(CityRoad *road, CityStateReader *in)
     GET(road->active_pos, nl, "active lanes");
     GET(road->lane_closed, nl, "lane closures");
     road->closure_epoch = city_state_get_u32(in);
-    GET(road->sense_count, nl, "lane counts");
     GET(road->sense_detect_s, nl, "detector times");
     get_grow(in, (void **)&road->merges, &road->n_merges, &road->cap_merges, sizeof *road->merges);
     GET(road->merge_head, nl, "merge requests");

@@ -1,9 +1,9 @@
 /* The road's tick, phase by phase. The world runs every subsystem's SENSE
  * step, then CONTROL, PHYSICS, COMMIT and REPORT; the road takes part in
- * each with one entry of the table below (one world subsystem per phase,
- * "road" itself being the PHYSICS entry that owns the state):
- *   SENSE    lane counts and standing vehicles, for the lights (road_sense.c)
- *   CONTROL  the lights advance on what they sensed (road_signals.c)
+ * each but SENSE with one entry of the table below (one world subsystem per
+ * phase, "road" itself being the PHYSICS entry that owns the state):
+ *   CONTROL  the lights advance on the lane counts and detector times
+ *            (road_signals.c)
  *   PHYSICS  lane changes (road_lanechange.c), speed choice (road_follow.c),
  *            junction admission (road_junction.c), movement (road_move.c):
  *            state(t) in, state(t+dt) out; vehicles that leave are noted
@@ -26,19 +26,13 @@ static RoadStepCtx step_ctx(CityWorld *world, CityRoad *road, int64_t tick)
     return x;
 }
 
-static CityStatus road_sense(CityWorld *world, void *self, int64_t tick)
-{
-    (void)world;
-    (void)tick;
-    road_sense_lanes(self);
-    return CITY_OK;
-}
-
 static CityStatus road_control(CityWorld *world, void *self, int64_t tick)
 {
     CityRoad *road = self;
     const int32_t dt_ms = city_world_dt_ms(world);
-    RoadLaneSense sense = {road->sense_count, road->sense_detect_s};
+    /* the lane counts are the committed state until PHYSICS: the lights
+     * read them where the queues keep them (no copy made every step) */
+    RoadLaneSense sense = {road->lane_n, road->sense_detect_s};
     road_signals_step(road->signals, tick * (int64_t)dt_ms, dt_ms, &sense);
     return CITY_OK;
 }
@@ -126,7 +120,7 @@ static const struct {
     CityStatus (*step)(CityWorld *world, void *self, int64_t tick);
 } road_step[] = {
     {"road", CITY_PHASE_PHYSICS, road_physics}, /* first: it owns the state */
-    {"road.sense", CITY_PHASE_SENSE, road_sense},    {"road.control", CITY_PHASE_CONTROL, road_control},
+    {"road.control", CITY_PHASE_CONTROL, road_control},
     {"road.commit", CITY_PHASE_COMMIT, road_commit}, {"road.report", CITY_PHASE_REPORT, road_report},
 };
 

@@ -4,8 +4,7 @@
  *
  * The parts of the step, one file each, in the phase they run in
  * (road_step.c registers them):
- *   SENSE    lane counts for the lights       road_sense.c
- *   CONTROL  the lights                       road_signals.c
+ *   CONTROL  the lights (on the lane counts)  road_signals.c
  *   PHYSICS  lane changes                     road_lanechange.c
  *            speed choice (car following)     road_follow.c
  *            junction admission               road_junction.c
@@ -112,16 +111,17 @@ static inline void road_announce(CityRoad *road, int32_t link, double eta_s)
 }
 
 /* For the speed choice, a third stage after road_prefetch_lanes: the
- * connection record (RoadConnQ) of the front vehicle of lane active[a + 2],
+ * connection record (RoadConnQ) of the front vehicle of lane active[a + 2 dir],
  * whose queue record and vehicle record that function asked for two lanes
  * ago. Junction admission reads it first thing, and the connections of
  * consecutive lanes lie far apart: without the hint that read was half of
  * road_link_allowed's time on a 40x40 grid. */
-static inline void road_prefetch_conn_ahead(const CityRoad *road, int32_t a)
+static inline void road_prefetch_conn_ahead(const CityRoad *road, int32_t a, int32_t dir)
 {
-    if (road->n_active < ROAD_PREFETCH_MIN_ACTIVE || a + 2 >= road->n_active)
+    int32_t a2 = a + 2 * dir;
+    if (road->n_active < ROAD_PREFETCH_MIN_ACTIVE || a2 < 0 || a2 >= road->n_active)
         return;
-    const RoadLaneQ *q = &road->lanes[road->active[a + 2]];
+    const RoadLaneQ *q = &road->lanes[road->active[a2]];
     if (q->n > 0) {
         int32_t ci = road->veh.rec[q->v[q->head]].conn;
         if (ci >= 0)
@@ -159,9 +159,6 @@ void road_change_lanes(RoadStepCtx *x, int32_t period);
 
 /* road_move.c: everyone moves, crosses lane ends, arrives */
 CityStatus road_move_all(RoadStepCtx *x);
-
-/* road_sense.c: what the lights are told about each lane */
-void road_sense_lanes(CityRoad *road);
 
 /* road_reroute.c: every vehicle re-plans on current travel times */
 CityStatus road_reroute_all(CityRoad *road);

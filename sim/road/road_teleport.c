@@ -78,7 +78,7 @@ static CityStatus teleport(RoadStepCtx *x, int32_t v)
         vh->edge_enter_s[road_handle(road, v)] = now_s;
         road->edge_stats[net->lanes[lane].edge].entered++;
         CityStatus st = road_lane_insert_sorted(road, lane, v);
-        vh->rec[v].conn = road_plan_conn(road, v, lane);
+        road_set_conn(road, v, road_plan_conn(road, v, lane));
         return st;
     }
     city_world_log(road->world, "warning", "vehicle %s teleported from lane %s to its destination (stood %.0f s)",

@@ -545,7 +545,7 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
         *st = CITY_ERR_NOMEM;
         return false;
     }
-    w->rec[idx].conn = road_plan_conn(road, (int32_t)idx, lane);
+    road_set_conn(road, (int32_t)idx, road_plan_conn(road, (int32_t)idx, lane));
     road->edge_stats[net->lanes[lane].edge].entered++;
     road->stats.inserted++;
     return true;
