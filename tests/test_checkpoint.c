@@ -157,9 +157,10 @@ static void test_controllers_restore(void **state)
     check_restores("ckpt_failsafe", CITY_SOURCE_DIR "/scenarios/signal_failsafe.lua", "420", fs, 2);
 }
 
-/* A controller waiting in wake_on at the checkpoint waits on after the
- * restore: its step() (which counts its runs in every command) is skipped
- * until its group's reading is above the line again, as uninterrupted. */
+/* A controller waiting in wake_on or wake_at at the checkpoint waits on
+ * after the restore: its step() (which counts its runs in every command) is
+ * skipped until its group's reading is above the line again, or the time
+ * has come, as uninterrupted. */
 static void test_wake_on_restores(void **state)
 {
     (void)state;
@@ -171,6 +172,7 @@ static void test_wake_on_restores(void **state)
                                            "  local i = first(g, 3)\n"
                                            "  n = n + 1; command('a1', n * 1000 + now())\n"
                                            "  if not i then return wake_on(g, 3) end\n"
+                                           "  if n % 2 == 0 then return wake_at(now() + 2.5) end\n"
                                            "end\n"));
     snprintf(path, sizeof path, "%s/s.lua", dir);
     /* s1 = t mod 8: above 3 at 4 .. 7 s of every 8 */
@@ -180,8 +182,9 @@ static void test_wake_on_restores(void **state)
               "city.every(1, function() city.sensor.feed('s1', 'count', city.time() % 8) end, 0)\n"
               "city.control.actuator{ name = 'a1', kind = 'generic', min = 0, max = 1e9 }\n"
               "city.control.attach{ file = 'ctl.lua', sensors = {'s1'}, actuators = {'a1'}, period = 1 }\n"));
-    static const char *const times[] = {"1.5", "10", "17"};
-    check_restores("ckpt_wake_run", path, "40", times, 3);
+    /* waiting at 1.5 and 10 s on the group, at 5.5 and 14.5 s for a time */
+    static const char *const times[] = {"1.5", "5.5", "10", "14.5"};
+    check_restores("ckpt_wake_run", path, "40", times, 4);
 }
 
 /* Saving the scenario (and its controller, when given) in a scratch folder

@@ -408,6 +408,42 @@ static void test_wake_on(void **state)
     assert_int_equal(wake.commands, 3);
 }
 
+/* wake_at(t): step() is skipped while now() < t, as a step that begins
+ * with `if now() < t then return end`. The step at s waits until
+ * s + n % 4 + 0.5 (n its count), so the next runs at the second after. */
+static void test_wake_at(void **state)
+{
+    (void)state;
+    RunOut wake, ref;
+    run_group("local n = 0\n"
+              "function step()\n"
+              "  n = n + 1; command('a1', n * 1000 + now())\n"
+              "  return wake_at(now() + n % 4 + 0.5)\n"
+              "end\n",
+              &wake);
+    run_group("local n, at = 0, 0\n"
+              "function step()\n"
+              "  if now() < at then return end\n"
+              "  n = n + 1; command('a1', n * 1000 + now())\n"
+              "  at = now() + n % 4 + 0.5\n"
+              "end\n",
+              &ref);
+    int n = 0, last = 0;
+    for (double t = 0, at = 0; t < 30; t++)
+        if (!(t < at)) {
+            n++;
+            last = (int)t;
+            at = t + n % 4 + 0.5;
+        }
+    assert_false(wake.failsafe);
+    assert_int_equal(wake.commands, n);
+    assert_true(n < 20);
+    assert_true(wake.a1 == n * 1000 + last);
+    assert_int_equal(ref.commands, wake.commands);
+    assert_true(ref.a1 == wake.a1);
+    assert_true(ref.hash == wake.hash);
+}
+
 /* Misuse stops the controller (fail-safe) or refuses the attach. */
 static void test_sensor_group_misuse(void **state)
 {
@@ -646,6 +682,7 @@ int main(void)
         cmocka_unit_test(test_sensor_groups),
         cmocka_unit_test(test_sensor_group_misuse),
         cmocka_unit_test(test_wake_on),
+        cmocka_unit_test(test_wake_at),
         cmocka_unit_test(test_direct_readings_match_delivery),
         cmocka_unit_test(test_subscribe_after_init),
         cmocka_unit_test(test_c_controller_twin_of_lua),

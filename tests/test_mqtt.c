@@ -292,7 +292,7 @@ static void test_missed_periods(void **state)
     city_test_run_free(&r);
 }
 
-/* Sensor groups (group, first, sum, wake_on) answer the same in the agent, whose slots are made as
+/* Sensor groups (group, first, sum, wake_on) and wake_at answer the same in the agent, whose slots are made as
  * readings arrive, as in-process: the same commands, which depend on every answer. */
 static void test_identity_groups(void **state)
 {
@@ -315,6 +315,7 @@ static void test_identity_groups(void **state)
                        "  local i, v = first(g, 2); local s, n = sum(g)\n"
                        "  if n > 0 then command('b2', (i or 0) * 1000 + (v or 0) * 100 + s * 10 + n) end\n"
                        "  if not i then return wake_on(g, 2) end\n"
+                       "  if i == 1 then return wake_at(now() + 1.5) end\n"
                        "end\n");
     pid_t local = mqtt_test_start_run(dir, path, "inproc", 0, NULL);
     assert_int_equal(mqtt_test_wait_child(local, PROC_TIMEOUT_S), 0);
@@ -329,26 +330,30 @@ static void test_identity_groups(void **state)
     mqtt_test_stop(agent, SIGTERM);
     mqtt_test_stop(broker, SIGTERM);
     /* Steps at 1 .. 119 s have readings (none at 0 s); a step that finds nothing above 2 waits
-     * (wake_on) for a period where first(g, 2) does. g1 reads t % 5; g3 (every 2 s) what was fed in
-     * its 2 s: (t - 1) % 7 + t % 7 at an even t, kept through the next second. */
-    int runs = 0;
-    bool waiting = false;
+     * (wake_on) for a period where first(g, 2) does, one that finds g3 waits 1.5 s (wake_at). g1
+     * reads t % 5; g3 (every 2 s) what was fed in its 2 s: (t - 1) % 7 + t % 7 at an even t, kept
+     * through the next second. */
+    int runs = 0, wait = 0; /* 1 on the group, 2 until `at` */
+    double at = 0;
     for (int t = 0; t < 120; t++) {
         const int t3 = t - t % 2, g3 = t3 >= 2 ? (t3 - 1) % 7 + t3 % 7 : 0, g1 = t % 5;
         const bool found = g3 > 2 || g1 > 2;
-        if (waiting && !found)
+        if ((wait == 1 && !found) || (wait == 2 && t < at))
             continue;
         runs += t >= 1; /* it commands once it has a reading */
-        waiting = !found;
+        wait = !found ? 1 : g3 > 2 ? 2 : 0;
+        at = t + 1.5;
     }
     assert_true(runs > 60 && runs < 119); /* some periods wait */
     assert_int_equal(mqtt_test_assert_same_runs(dir, "inproc", "bridged"), runs);
     char *cmds = mqtt_test_read_in(dir, "inproc/commands.csv");
     /* a manual count adds up what was fed in its interval: g3 (every 2 s) reads 1 + 2 = 3 at 2 s and
      * 3 + 4 = 7 at 4 s, g1 (every 1 s) t % 5. At 4 s g3 = 7 > 2 comes first: 1 * 1000 + 7 * 100 +
-     * (7 + 4) * 10 + 2 readings; at 5 s g3 is still 7 and g1 0: 1000 + 700 + 70 + 2. */
+     * (7 + 4) * 10 + 2 readings; g3 came first, so it waits until 5.5 s: no step at 5 s, and at 6 s
+     * g3 = 5 + 6, g1 1: 1000 + 1100 + 120 + 2. */
     assert_non_null(strstr(cmds, "\n4.000,4000,grp,b2,1812,ack\n"));
-    assert_non_null(strstr(cmds, "\n5.000,5000,grp,b2,1772,ack\n"));
+    assert_null(strstr(cmds, "\n5.000,"));
+    assert_non_null(strstr(cmds, "\n6.000,6000,grp,b2,2222,ack\n"));
     free(cmds);
 }
 

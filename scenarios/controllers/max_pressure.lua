@@ -38,7 +38,7 @@ end
 
 function step()
   local t = now()
-  if t < decide_at then return end
+  if t < decide_at then return wake_at(decide_at) end
   local best, best_p = cur, pressure(phases[cur])
   for i, ph in ipairs(phases) do
     local p = pressure(ph)
@@ -51,4 +51,5 @@ function step()
   else
     decide_at = t + slot
   end
+  wake_at(decide_at) -- the periods before the next decision would return at once: they need not run
 end

@@ -178,8 +178,22 @@ int controller_api_wake_on(lua_State *L)
     return 0;
 }
 
+/* wake_at(t): step() is not called again until a period where now() >= t
+ * (s); then it is, and the wait is over. As wake_on, a skipped period
+ * counts as a step that returned at once: `if now() < t then return end`
+ * said once instead of each period. */
+int controller_api_wake_at(lua_State *L)
+{
+    CityController *c = self_of(L);
+    c->wake_at_s = luaL_checknumber(L, 1);
+    c->wake_group = -1;
+    return 0;
+}
+
 bool controller_wake_due(CityController *c)
 {
+    if (c->wake_group < 0) /* as now() < t in the step: the same division, the same comparison */
+        return !((double)controller_now_ms(c) / 1000.0 < c->wake_at_s);
     Group *g = &c->groups[c->wake_group - 1];
     if (g->n_slots_seen != c->n_slots)
         resolve(c, g);

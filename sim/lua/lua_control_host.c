@@ -310,10 +310,10 @@ static const luaL_Reg device_fns[] = {
     {"now", d_now},     {"every", d_every}, {"after", d_after},   {"read", NULL}, {"subscribe", d_subscribe},
     {"command", d_command}, {"param", d_param}, {"log", d_log},     {"random", d_random},
     {"group", controller_api_group}, {"first", controller_api_first}, {"sum", controller_api_sum},
-    {"wake_on", controller_api_wake_on}, {NULL, NULL}};
+    {"wake_on", controller_api_wake_on}, {"wake_at", controller_api_wake_at}, {NULL, NULL}};
 
 /* Globals of a fresh sandbox: base's 25 (some closed again), 3 libraries, the device API. */
-#define SANDBOX_GLOBALS 49
+#define SANDBOX_GLOBALS 50
 
 static void open_sandbox(lua_State *L, CityController *c)
 {
@@ -541,7 +541,7 @@ void city_controller_run(CityController *c, bool step)
         return;
     if (!step && city_controller_quiet(c))
         return; /* between two periods a Lua controller with no timer has nothing to do */
-    if (step && c->wake_group > 0 && c->n_timers == 0 && c->stale_ms <= 0 && !controller_wake_due(c)) {
+    if (step && c->wake_group != 0 && c->n_timers == 0 && c->stale_ms <= 0 && !controller_wake_due(c)) {
         /* waiting (wake_on) with nothing else to do: its direct slots are brought up to date when it next
          * runs, or before a checkpoint, as if taken now (the newest reading of each) */
         c->activations++; /* as if step() had run and returned at once */
@@ -565,7 +565,7 @@ void city_controller_run(CityController *c, bool step)
     if (c->n_timers > 0)
         run_timers(c, t);
     if (!c->failed && step) {
-        if (c->wake_group > 0 && !controller_wake_due(c)) {
+        if (c->wake_group != 0 && !controller_wake_due(c)) {
             c->activations++; /* as if step() had run and returned at once (wake_on) */
             return;
         }

@@ -110,8 +110,10 @@ struct CityController {
     const struct CitySensors *direct_src;
     int64_t last_input_ms;
     uint64_t activations;
-    int32_t wake_group; /* step() waits until first() of this group (1-based) finds a reading (wake_on); 0 none */
+    int32_t wake_group; /* step() waits until first() of this group (1-based) finds a reading (wake_on), -1 until
+                           now() >= wake_at_s (wake_at); 0 none */
     /* What the other calls and the budget's hook touch. */
+    double wake_at_s; /* wake_at's time, s (wake_group -1) */
     Timer *timers;
     CityControllerPort port;
     uint64_t instr_used, instr_limit;
@@ -191,7 +193,9 @@ int controller_api_group(lua_State *L);
 int controller_api_first(lua_State *L);
 int controller_api_sum(lua_State *L);
 int controller_api_wake_on(lua_State *L);
-/* True when first(g, above) of the group wake_on named would find a reading: step() is due again.
+int controller_api_wake_at(lua_State *L);
+/* True when step() is due again: the time wake_at named has come, or first(g, above) of the group
+ * wake_on named would find a reading.
  * It looks at its direct slots' channels without taking their readings (controller_direct_pull). */
 bool controller_wake_due(CityController *c);
 /* Marks which members' slots are direct from now on (after direct slots were added or dropped). */

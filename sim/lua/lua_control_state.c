@@ -35,7 +35,7 @@ typedef struct CtlWalk {
 
 void control_lua_mark_builtins(lua_State *L)
 {
-    lua_createtable(L, 0, 49); /* the sandbox's globals (SANDBOX_GLOBALS): filled without growing */
+    lua_createtable(L, 0, 50); /* the sandbox's globals (SANDBOX_GLOBALS): filled without growing */
     lua_pushglobaltable(L);
     lua_pushnil(L);
     while (lua_next(L, -2)) {
@@ -493,14 +493,14 @@ bool controller_save(CityController *c, CityStateWriter *out, CityError *err)
         city_state_put_u8(out, c->timers[i].ref != LUA_NOREF);
     }
     city_state_put_i64(out, c->last_input_ms);
-    const bool waits = c->wake_group > 0; /* a checkpoint of a controller that never waited reads as before */
+    const bool waits = c->wake_group != 0; /* a checkpoint of a controller that never waited reads as before */
     city_state_put_u8(out, (uint8_t)(c->stale | c->failed << 1 | c->over_budget << 2 | waits << 3));
     city_state_put_str(out, c->failure);
     city_state_put_u64(out, c->activations);
     city_state_put_array(out, c->rng.s, 4, sizeof c->rng.s[0]);
     if (waits) {
-        city_state_put_i64(out, c->wake_group);
-        city_state_put_f64(out, c->groups[c->wake_group - 1].wake_above);
+        city_state_put_i64(out, c->wake_group); /* -1: wake_at, then its time */
+        city_state_put_f64(out, c->wake_group < 0 ? c->wake_at_s : c->groups[c->wake_group - 1].wake_above);
     }
     if (c->failed) /* a stopped controller never runs again: its data does not matter */
         return true;
@@ -556,14 +556,17 @@ bool controller_load(CityController *c, CityStateReader *in)
     c->activations = city_state_get_u64(in);
     city_state_get_array(in, c->rng.s, 4, sizeof c->rng.s[0], "controller random stream");
     c->wake_group = 0;
-    if (flags & 8) { /* wake_on pending: groups are made by the file and init, so the fresh attach has them */
+    if (flags & 8) { /* wake_on or wake_at pending: groups are made by the file and init (the fresh attach has them) */
         const int64_t g = city_state_get_i64(in);
-        const double above = city_state_get_f64(in);
-        if (!in->bad && (g < 1 || g > c->n_groups))
+        const double v = city_state_get_f64(in); /* wake_on's line or wake_at's time */
+        if (!in->bad && (g < -1 || g == 0 || g > c->n_groups))
             return city_state_fail(in, "controller '%s': the checkpoint waits on a group it does not have", c->name);
         if (!in->bad) {
             c->wake_group = (int32_t)g;
-            c->groups[g - 1].wake_above = above;
+            if (g < 0)
+                c->wake_at_s = v;
+            else
+                c->groups[g - 1].wake_above = v;
         }
     }
     if (c->failed || in->bad)
