@@ -219,4 +219,13 @@ void road_plan_lanes(RoadStepCtx *x)
         road_prefetch_conn_ahead(x->road, a, -1);
         plan_lane(x, x->road->active[a]);
     }
+    /* the candidates in the lanes' order again: junction admission sorts
+     * them by insertion, which is quick on the nearly sorted order the
+     * lanes give and quadratic on its reverse (a fifth of the step's
+     * instructions at 1 s on a 40x40 grid) */
+    for (int32_t i = 0, j = x->n_cand - 1; i < j; i++, j--) {
+        int32_t t = x->cand[i];
+        x->cand[i] = x->cand[j];
+        x->cand[j] = t;
+    }
 }
