@@ -160,10 +160,14 @@ static CityStatus route_build(CityWorld *w, Controllers *cs)
     uint8_t *wanted = malloc((size_t)n_ch + 1);
     if (!wanted)
         return city_world_fail(w, CITY_ERR_NOMEM, "out of memory routing readings to controllers");
+    bool any = false;
     for (int32_t ch = 0; ch < n_ch; ch++)
-        wanted[ch] = head[ch] >= 0;
+        any |= wanted[ch] = head[ch] >= 0;
     const bool ok = city_sensors_deliver_only(city_sensors_of(w), wanted, n_ch);
     free(wanted);
+    /* nothing to queue for anyone (every controller takes its readings directly): no delivery, so
+     * sampling does not count each reading for a queue nobody reads (a subscription routes again) */
+    city_sensors_enable_delivery(city_sensors_of(w), any);
     return ok ? CITY_OK : city_world_fail(w, CITY_ERR_NOMEM, "out of memory routing readings to controllers");
 }
 
