@@ -176,10 +176,8 @@ static bool load_vehicles(CityRoad *road, CityStateReader *in)
 #undef LOAD_FIELD
 #undef LOAD_STEP
 #undef LOAD_ONE
-    for (uint32_t i = 0; i < used; i++) {
+    for (uint32_t i = 0; i < used; i++)
         vh->slot[i] = vh->handle[i] = live_index(pool, i) ? (int32_t)i : -1;
-        road_set_conn(road, (int32_t)i, vh->rec[i].conn); /* the wrong-lane mark, from the fields */
-    }
     vh->n_slots = used;
     size_t n_live;
     int32_t *live = city_state_get_alloc(in, &n_live, sizeof *live);
@@ -441,8 +439,10 @@ CityStatus road_state_load(CityWorld *world, void *self, CityStateReader *in)
         road_demand_load(road->demand, in);
     if (!in->bad && road_state_check(road, in)) /* the routes are restored after the vehicles */
         for (uint32_t i = 0; i < road->veh.n_live; i++) {
-            RoadVehRec *r = &road->veh.rec[road->veh.live[i]];
+            int32_t v = road->veh.live[i];
+            RoadVehRec *r = &road->veh.rec[v];
             r->route_n = road->routes[r->route].count;
+            road_set_conn(road, v, r->conn); /* the wrong-lane mark, from the restored fields */
         }
     road_tls_shown_refresh(road);
     return in->bad ? CITY_ERR_PARSE : CITY_OK;
