@@ -187,6 +187,29 @@ static void test_wake_on_restores(void **state)
     check_restores("ckpt_wake_run", path, "40", times, 4);
 }
 
+/* A real network at 1 s steps (Jamsil, SUMO's random trips at one a
+ * second), restored at 300 and 400 s with vehicles on the wrong lane for
+ * their next turn: their lane-change mark comes back with them (restored
+ * before the route lengths it needs, it marked none, and both restores
+ * went another way from there). */
+static void test_real_network_restores(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("ckpt_real");
+    char path[4300];
+    snprintf(path, sizeof path, "%s/jamsil-p1.rou.xml", dir);
+    char *routes = city_test_read_file(CITY_SOURCE_DIR "/tests/data/road/real/jamsil-p1.rou.xml", NULL);
+    assert_non_null(routes);
+    assert_true(city_test_write_file(path, routes));
+    free(routes);
+    snprintf(path, sizeof path, "%s/s.lua", dir);
+    assert_true(city_test_write_file(path, "city.config{ dt_ms = 1000, name = 'ckpt_real' }\n"
+                                           "city.road.load_sumo{ net = 'jamsil/jamsil.net.xml', "
+                                           "routes = {'jamsil-p1.rou.xml'} }\n"));
+    static const char *const times[] = {"300", "400"};
+    check_restores("ckpt_real_run", path, "900", times, 2);
+}
+
 /* Saving the scenario (and its controller, when given) in a scratch folder
  * at 30 s is refused with exit code 2 and both messages, writing nothing. */
 static void expect_save_refused(const char *name, const char *scenario_text, const char *controller_text,
@@ -269,21 +292,21 @@ static void test_refuses_other_version_and_damage(void **state)
     assert_non_null(strstr(r.err, "restores only in the version that wrote it"));
     city_test_run_free(&r);
     ver[0] = '0';
-    /* format 2 (before the per-lane halting counts were dropped), this version */
+    /* format 3 (before vehicle types went to 16 bits), this version */
     uint32_t format;
     memcpy(&format, data + 8 + 16, 4);
-    assert_int_equal(format, 3);
-    format = 2;
+    assert_int_equal(format, 4);
+    format = 3;
     memcpy(data + 8 + 16, &format, 4);
     f = fopen(bad, "wb");
     assert_int_equal(fwrite(data, 1, len, f), len);
     fclose(f);
     r = city_test_run(other, 60);
     assert_int_equal(r.exit_code, 2);
-    assert_non_null(strstr(r.err, "(format 2); this is citylab"));
-    assert_non_null(strstr(r.err, "(format 3): a checkpoint restores only in the version that wrote it"));
+    assert_non_null(strstr(r.err, "(format 3); this is citylab"));
+    assert_non_null(strstr(r.err, "(format 4): a checkpoint restores only in the version that wrote it"));
     city_test_run_free(&r);
-    format = 3;
+    format = 4;
     memcpy(data + 8 + 16, &format, 4);
     data[len / 2] ^= 0x5a; /* one damaged byte in the middle */
     f = fopen(bad, "wb");
@@ -523,6 +546,7 @@ int main(void)
         cmocka_unit_test(test_default_scenario_restores),
         cmocka_unit_test(test_heatwave_restores),
         cmocka_unit_test(test_ped_station_restores),
+        cmocka_unit_test(test_real_network_restores),
         cmocka_unit_test(test_newton_grid_restores),
         cmocka_unit_test(test_grid_restores_before_first_solve),
         cmocka_unit_test(test_controllers_restore),

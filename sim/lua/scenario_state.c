@@ -13,7 +13,9 @@
 #include "scenario_internal.h"
 
 #define CKPT_MAGIC "CITYCKPT"
-#define CKPT_FORMAT 3u /* 2: OD pairs' trips still to leave; 3: no per-lane halting counts */
+/* 2: OD pairs' trips still to leave; 3: no per-lane halting counts; 4: 16-bit
+ * vehicle types, step records, a controller's pending wake_on / wake_at */
+#define CKPT_FORMAT 4u
 #define CKPT_ORDER 0x01020304u
 #define CHECKPOINT_MAX_BYTES ((size_t)1 << 30) /* a larger file is not a checkpoint */
 
