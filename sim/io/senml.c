@@ -2,6 +2,8 @@
  * city_senml.h. The reader is in senml_read.c. */
 #include "city_senml.h"
 
+#include "city_compiler.h"
+
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -371,17 +373,10 @@ static inline char *put_id(char *p, const char *id, size_t n)
     return p + n;
 }
 
-#if defined(__GNUC__)
-#define ALWAYS_INLINE inline __attribute__((always_inline))
-#define NOINLINE __attribute__((noinline))
-#else
-#define ALWAYS_INLINE inline
-#define NOINLINE
-#endif
-
 /* Formats the middles of mid_text: once per tick and latency, out of the
  * per-reading loop's way. */
-static NOINLINE void mid_format(MidText *m, int64_t t, int64_t at, unsigned quality, unsigned quantity, uint32_t kind)
+static CITY_NOINLINE void mid_format(MidText *m, int64_t t, int64_t at, unsigned quality, unsigned quantity,
+                                     uint32_t kind)
 {
     m->t = t;
     m->at = at;
@@ -414,7 +409,8 @@ static NOINLINE void mid_format(MidText *m, int64_t t, int64_t at, unsigned qual
 
 /* The middles of a reading's lines, measured at t, arriving at at (quality
  * and quantity in the tables' range). */
-static ALWAYS_INLINE const MidText *mid_text(MidText *m, int64_t t, int64_t at, unsigned quality, unsigned quantity)
+static CITY_ALWAYS_INLINE const MidText *mid_text(MidText *m, int64_t t, int64_t at, unsigned quality,
+                                                  unsigned quantity)
 {
     const uint32_t kind = quality | quantity << 8; /* both < 256 here */
     if (m->t != t || m->at != at || m->kind != kind)
@@ -478,8 +474,8 @@ typedef struct Cursors {
  * same tick, the truth. The value and the truth are formatted once for both
  * outputs. Room for the line at the cursors is the caller's. Inlined in
  * both callers: a call per reading was a tenth of its instructions. */
-static ALWAYS_INLINE void put_lines_mid(const CityReadingWriter *w, Cursors *cur, const char *id, size_t n_id,
-                                        unsigned quantity, double v, double truth, const MidText *mid)
+static CITY_ALWAYS_INLINE void put_lines_mid(const CityReadingWriter *w, Cursors *cur, const char *id, size_t n_id,
+                                             unsigned quantity, double v, double truth, const MidText *mid)
 {
     NumText value, truth_text; /* the texts both outputs share */
     num_text(w, &value, v);
@@ -516,9 +512,9 @@ static ALWAYS_INLINE void put_lines_mid(const CityReadingWriter *w, Cursors *cur
 
 /* put_lines_mid with the middles for measured time t, arrival at, quality
  * and quantity (in the tables' range). */
-static ALWAYS_INLINE void put_lines(const CityReadingWriter *w, Cursors *cur, const char *id, size_t n_id,
-                                    unsigned quantity, unsigned quality, double v, int64_t t, int64_t at, double truth,
-                                    MidText *mid_kept)
+static CITY_ALWAYS_INLINE void put_lines(const CityReadingWriter *w, Cursors *cur, const char *id, size_t n_id,
+                                         unsigned quantity, unsigned quality, double v, int64_t t, int64_t at,
+                                         double truth, MidText *mid_kept)
 {
     put_lines_mid(w, cur, id, n_id, quantity, v, truth, mid_text(mid_kept, t, at, quality, quantity));
 }

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "city_compiler.h"
 #include "sensor_internal.h"
 
 double city_sensor_rh_factor(double kappa, double rh_pct)
@@ -120,14 +121,6 @@ static void batch_flush(CitySensors *s, SampleRun *run)
     run->out = s->batch;
 }
 
-#if defined(__GNUC__)
-#define ALWAYS_INLINE inline __attribute__((always_inline))
-#define NOINLINE __attribute__((noinline))
-#else
-#define ALWAYS_INLINE inline
-#define NOINLINE
-#endif
-
 /* The three draws of a sample, always all and in this order (see
  * city_sensor.h): the dropout's uniform, the noise's normal (the
  * ziggurat's), and the chatter's uniform (its 64 bits: converted only by a
@@ -139,7 +132,7 @@ typedef struct Draws {
 
 /* The normal and the chatter's bits when the ziggurat's first try, `bits`,
  * missed its rectangle (1.5 % of samples): the rest from the stream in h. */
-static NOINLINE void draw_rest(SensorHot *h, uint64_t bits, Draws *d)
+static CITY_NOINLINE void draw_rest(SensorHot *h, uint64_t bits, Draws *d)
 {
     d->z = city_rng_normal_zig_rest(&h->rng, bits);
     d->chatter_bits = city_rng_next_inline(&h->rng);
@@ -148,7 +141,7 @@ static NOINLINE void draw_rest(SensorHot *h, uint64_t bits, Draws *d)
 /* The draws from a copy of the stream that stays in registers, stored back
  * once: city_rng_normal_zig_inline's first try, spelled out so that the
  * copy's address is taken by no call. */
-static ALWAYS_INLINE Draws draw3(SensorHot *h)
+static CITY_ALWAYS_INLINE Draws draw3(SensorHot *h)
 {
     CityRng r = h->rng;
     Draws d;
@@ -168,8 +161,8 @@ static ALWAYS_INLINE Draws draw3(SensorHot *h)
 
 /* What others than the batch sink take of a reading (the per-reading sink,
  * the history, delivery), built whole here. */
-static CityStatus sample_others(CitySensors *s, int32_t i, const SensorModel *m, double v, double truth,
-                                int64_t now_ms, int64_t arrives_ms, CityQuality q)
+static CityStatus sample_others(CitySensors *s, int32_t i, const SensorModel *m, double v, double truth, int64_t now_ms,
+                                int64_t arrives_ms, CityQuality q)
 {
     if (!s->sink && s->hist_depth == 0 && !sensor_queued(s, i)) {
         s->seq++; /* delivery is on but nobody reads this channel: counted as sensor_queue counts it */
@@ -200,11 +193,12 @@ static CityStatus sample_others(CitySensors *s, int32_t i, const SensorModel *m,
     return s->deliver ? sensor_queue(s, i, &r) : CITY_OK;
 }
 
-/* Records the reading of channel i as its last and reports it. */
-static inline CityStatus report(CitySensors *s, SampleRun *run, int32_t i, SensorHot *h, const SensorModel *m,
-                                double v, double truth, int64_t now_ms, CityQuality q, bool others)
+/* Keeps a reading as channel i's last (hot record h) and puts it in the
+ * batch, handing the batch over when full: the sink sees every channel's
+ * last reading as reported. */
+static CITY_ALWAYS_INLINE void keep_and_batch(CitySensors *s, SampleRun *run, int32_t i, SensorHot *h, uint8_t quantity,
+                                              double v, double truth, int64_t now_ms, int64_t arrives_ms, CityQuality q)
 {
-    const int64_t arrives_ms = now_ms + m->latency_ms;
     h->readings++;
     h->last_value = v;
     h->last_truth = truth;
@@ -212,11 +206,21 @@ static inline CityStatus report(CitySensors *s, SampleRun *run, int32_t i, Senso
     h->last_arrives = arrives_ms;
     h->has_last = true;
     h->last_quality = (uint8_t)q;
-    if (run->out) {
-        *run->out++ = (CitySensorReport){v, truth, arrives_ms, i, m->quantity, (uint8_t)q};
-        if (run->out == run->out_end)
-            batch_flush(s, run); /* the sink sees every channel's last reading as reported */
+    CitySensorReport *out = run->out;
+    if (out) {
+        *out++ = (CitySensorReport){v, truth, arrives_ms, i, quantity, (uint8_t)q};
+        run->out = out;
+        if (out == run->out_end)
+            batch_flush(s, run);
     }
+}
+
+/* Records the reading of channel i as its last and reports it. */
+static inline CityStatus report(CitySensors *s, SampleRun *run, int32_t i, SensorHot *h, const SensorModel *m, double v,
+                                double truth, int64_t now_ms, CityQuality q, bool others)
+{
+    const int64_t arrives_ms = now_ms + m->latency_ms;
+    keep_and_batch(s, run, i, h, m->quantity, v, truth, now_ms, arrives_ms, q);
     return others ? sample_others(s, i, m, v, truth, now_ms, arrives_ms, q) : CITY_OK;
 }
 
@@ -289,9 +293,9 @@ static CityStatus sample_general(CitySensors *s, SampleRun *run, const int32_t *
  * humidity factor kept for the one humidity every channel sees, the
  * batch's cursor kept in a local, and a channel whose fault has started
  * takes sample_model. */
-static ALWAYS_INLINE CityStatus sample_last(CitySensors *s, SampleRun *run, const int32_t *due, int32_t *k_io,
-                                            int32_t n, int32_t model, const SensorModel *m, int64_t now_ms,
-                                            double now_h, bool others, bool one)
+static CITY_ALWAYS_INLINE CityStatus sample_last(CitySensors *s, SampleRun *run, const int32_t *due, int32_t *k_io,
+                                                 int32_t n, int32_t model, const SensorModel *m, int64_t now_ms,
+                                                 double now_h, bool others, bool one)
 {
     const double offset = m->bias + m->drift_per_h * now_h, sd = m->noise_sd;
     const double lo = m->min, hi = m->max, dropout_p = m->dropout_p;
@@ -337,20 +341,7 @@ static ALWAYS_INLINE CityStatus sample_last(CitySensors *s, SampleRun *run, cons
         }
         if (d.u_drop < dropout_p || isnan(v))
             continue;
-        h->readings++;
-        h->last_value = v;
-        h->last_truth = truth;
-        h->last_ms = now_ms;
-        h->last_arrives = arrives_ms;
-        h->has_last = true;
-        h->last_quality = (uint8_t)q;
-        CitySensorReport *out = run->out;
-        if (out) {
-            *out++ = (CitySensorReport){v, truth, arrives_ms, i, quantity, (uint8_t)q};
-            run->out = out;
-            if (out == run->out_end)
-                batch_flush(s, run); /* the sink sees every channel's last reading as reported */
-        }
+        keep_and_batch(s, run, i, h, quantity, v, truth, now_ms, arrives_ms, q);
         if (others && (st = sample_others(s, i, m, v, truth, now_ms, arrives_ms, q)) != CITY_OK)
             break;
     }
