@@ -61,10 +61,7 @@ static void test_net_is_the_scenario_city(void **state)
     snprintf(routes, sizeof routes, "%s,%s", ra, rb);
     snprintf(out_net, sizeof out_net, "%s/out_net", dir);
     snprintf(out_lua, sizeof out_lua, "%s/out_lua", dir);
-    char *text = city_test_read_file(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", NULL);
-    assert_non_null(text);
-    assert_true(city_test_write_file(net, text));
-    free(text);
+    city_test_copy_file(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", net);
     assert_true(city_test_write_file(ra, routes_a));
     assert_true(city_test_write_file(rb, routes_b));
     assert_true(city_test_write_file(

@@ -39,10 +39,7 @@ static const char *write_scenario(void)
     assert_true(city_test_write_file(path, scenario_text));
     char net[512];
     snprintf(net, sizeof net, "%s/grid3.net.xml", dir);
-    char *text = city_test_read_file(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", NULL);
-    assert_non_null(text);
-    assert_true(city_test_write_file(net, text));
-    free(text);
+    city_test_copy_file(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", net);
     return path;
 }
 
@@ -248,10 +245,7 @@ static void test_labels_follow_state(void **state)
     const char *dir = city_test_scratch("view_labels");
     char path[600], net[600];
     snprintf(net, sizeof net, "%s/grid3.net.xml", dir);
-    char *text = city_test_read_file(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", NULL);
-    assert_non_null(text);
-    assert_true(city_test_write_file(net, text));
-    free(text);
+    city_test_copy_file(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", net);
     snprintf(path, sizeof path, "%s/labels.lua", dir);
     assert_true(city_test_write_file(path, "city.config{ until_s = 300, dt_ms = 500 }\n"
                                            "city.road.load_sumo{ net = 'grid3.net.xml' }\n"
@@ -320,10 +314,7 @@ static void test_sensor_layer(void **state)
     const char *dir = city_test_scratch("view_sensors");
     char path[600], net[600];
     snprintf(net, sizeof net, "%s/grid3.net.xml", dir);
-    char *text = city_test_read_file(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", NULL);
-    assert_non_null(text);
-    assert_true(city_test_write_file(net, text));
-    free(text);
+    city_test_copy_file(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", net);
     snprintf(path, sizeof path, "%s/sensors.lua", dir);
     assert_true(city_test_write_file(
         path, "city.config{ until_s = 120, dt_ms = 500 }\n"

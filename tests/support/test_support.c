@@ -130,6 +130,17 @@ char *city_test_read_in(const char *dir, const char *name)
     return s;
 }
 
+void city_test_copy_file(const char *from, const char *to)
+{
+    char *text = city_test_read_file(from, NULL);
+    if (!text)
+        fail_msg("cannot read %s", from);
+    const bool ok = city_test_write_file(to, text);
+    free(text);
+    if (!ok)
+        fail_msg("cannot write %s", to);
+}
+
 char *city_test_read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");

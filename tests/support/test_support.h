@@ -27,6 +27,9 @@ char *city_test_read_file(const char *path, size_t *len);
 char *city_test_read_in(const char *dir, const char *name);
 /* Writes a file (creating parent folders is the caller's job). */
 bool city_test_write_file(const char *path, const char *text);
+/* Copies the text file `from` to `to`; a test failure naming the file
+ * that cannot be read or written. */
+void city_test_copy_file(const char *from, const char *to);
 bool city_test_exists(const char *path);
 /* rm -rf of a scratch path under CITY_TEST_TMP only. */
 void city_test_rmtree(const char *path);
