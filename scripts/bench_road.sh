@@ -19,6 +19,8 @@
 #   same): it must not grow with the map; the ratio largest/smallest is
 #   printed (<= 1.2). With --repeat N each run is made N times and the
 #   least CPU time kept (other processes only ever add to it).
+# The generated grids and their demand are kept in BUILD/bench-road-inputs
+# (per SUMO version) and made again only when their parameters change.
 #
 # Speed, like for like: SUMO's "UPS" is the vehicle steps it ran divided by
 #   its "Duration" (MSNet::generateStatistics): the wall time from the end of
@@ -54,7 +56,7 @@ while [ $# -gt 0 ]; do
     --scale) scale=$2; shift 2 ;;
     --repeat) repeat=$2; shift 2 ;;
     --parts) parts=$2; shift 2 ;;
-    -h|--help) sed -n '2,38p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
     *) echo "bench_road: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -82,21 +84,40 @@ trap 'rm -rf "$work"' EXIT
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 
 has() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# The generated grids and their demand are kept beside the build, one
+# folder per SUMO version (made once: the 40x40 grid's take a minute):
+#   grid_inputs NAME N END PERIOD [randomTrips options] -> $inputs/NAME.{net,rou}.xml
+inputs="$build/bench-road-inputs/$(sumo --version 2>/dev/null | head -1 | tr -c 'A-Za-z0-9.\n' _)"
+grid_inputs() {
+  local name=$1 n=$2 end=$3 period=$4
+  shift 4
+  local key="$n $end $period $*"
+  if [ -f "$inputs/$name.rou.xml" ] && [ "$(cat "$inputs/$name.key" 2>/dev/null)" = "$key" ]; then
+    return
+  fi
+  mkdir -p "$inputs"
+  rm -f "$inputs/$name.key"
+  netgenerate --grid --grid.number "$n" --grid.length 200 --default.lanenumber 2 \
+    --default-junction-type traffic_light -o "$work/$name.net.xml" >/dev/null 2>&1
+  python3 "$SUMO_HOME/tools/randomTrips.py" -n "$work/$name.net.xml" -e "$end" -p "$period" --seed 42 "$@" \
+    -o "$work/$name.trips.xml" >/dev/null 2>&1
+  duarouter -n "$work/$name.net.xml" -r "$work/$name.trips.xml" -o "$work/$name.rou.xml" --seed 42 \
+    --no-step-log --ignore-errors --no-warnings >/dev/null 2>&1
+  mv "$work/$name.net.xml" "$work/$name.rou.xml" "$inputs/" # the key last: a half-made pair is made again
+  echo "$key" >"$inputs/$name.key"
+}
 has grids || grids=""
 [ -n "$grids" ] && printf '%-6s %-5s %12s %12s %7s %10s %10s %8s %8s %9s %9s\n' grid step sumo_ups citylab_ups ratio sumo_tt_s city_tt_s teleport gridlock sumo_MB city_MB
 for n in $grids; do
   period=0.5
   [ "$n" = 20 ] && period=0.25
-  net="$work/g$n.net.xml"
-  netgenerate --grid --grid.number "$n" --grid.length 200 --default.lanenumber 2 \
-    --default-junction-type traffic_light -o "$net" >/dev/null 2>&1
-  python3 "$SUMO_HOME/tools/randomTrips.py" -n "$net" -e 3600 -p "$period" --seed 42 \
-    -o "$work/g$n.trips.xml" >/dev/null 2>&1
-  duarouter -n "$net" -r "$work/g$n.trips.xml" -o "$work/g$n.rou.xml" --seed 42 --no-step-log \
-    --ignore-errors >/dev/null 2>&1
+  grid_inputs "g$n" "$n" 3600 "$period"
+  net="$inputs/g$n.net.xml"
+  routes="$inputs/g$n.rou.xml"
   for step in $steps; do
     dt_ms=$(python3 -c "print(int(round($step*1000)))")
-    /usr/bin/time -v -o "$work/sumo.time" sumo -n "$net" -r "$work/g$n.rou.xml" --end 3600 \
+    /usr/bin/time -v -o "$work/sumo.time" sumo -n "$net" -r "$routes" --end 3600 \
       --step-length "$step" --no-step-log --duration-log.statistics \
       --tripinfo-output "$work/trip.xml" >"$work/sumo.log" 2>&1
     sumo_ups=$(grep -m1 'UPS:' "$work/sumo.log" | awk '{print $2}' || true)
@@ -104,7 +125,7 @@ for n in $grids; do
     teleports=$(grep -m1 'Teleports:' "$work/sumo.log" | awk '{print $2}' || true)
     sumo_kb=$(grep 'Maximum resident' "$work/sumo.time" | awk '{print $NF}' || true)
     out="$work/out-$n-$step"
-    /usr/bin/time -v -o "$work/city.time" "$citylab" run --net "$net" --routes "$work/g$n.rou.xml" \
+    /usr/bin/time -v -o "$work/city.time" "$citylab" run --net "$net" --routes "$routes" \
       --until 3600 --dt "$dt_ms" --out "$out" --quiet >/dev/null
     city_kb=$(grep 'Maximum resident' "$work/city.time" | awk '{print $NF}' || true)
     s="$out/summary.json"
@@ -164,15 +185,11 @@ if has scale; then
   echo
   printf '%-6s %-5s %9s %12s %12s %10s\n' grid step trips updates citylab_ups ns_per_upd
   for n in $scale; do
-    net="$work/s$n.net.xml"
-    netgenerate --grid --grid.number "$n" --grid.length 200 --default.lanenumber 2 \
-      --default-junction-type traffic_light -o "$net" >/dev/null 2>&1
     period=$(python3 -c "print(0.5*(10/$n)**2)")
-    python3 "$SUMO_HOME/tools/randomTrips.py" -n "$net" -e 1800 -p "$period" --seed 42 --max-distance 2500 \
-      -o "$work/s$n.trips.xml" >/dev/null 2>&1
-    duarouter -n "$net" -r "$work/s$n.trips.xml" -o "$work/s$n.rou.xml" --seed 42 --no-step-log \
-      --ignore-errors --no-warnings >/dev/null 2>&1
-    trips=$(grep -c '<vehicle ' "$work/s$n.rou.xml" || true)
+    grid_inputs "s$n" "$n" 1800 "$period" --max-distance 2500
+    net="$inputs/s$n.net.xml"
+    routes="$inputs/s$n.rou.xml"
+    trips=$(grep -c '<vehicle ' "$routes" || true)
     for step in $steps; do
       dt_ms=$(python3 -c "print(int(round($step*1000)))")
       out="$work/scale-$n-$step"
@@ -182,7 +199,7 @@ if has scale; then
       cpu=
       for r in $(seq "$repeat"); do
         rm -rf "$out"
-        "$citylab" run --net "$net" --routes "$work/s$n.rou.xml" \
+        "$citylab" run --net "$net" --routes "$routes" \
           --until 1800 --dt "$dt_ms" --out "$out" --quiet >/dev/null 2>&1 || true
         s="$out/summary.json"
         c=$(json "$s" "d['loop_cpu_s']")
