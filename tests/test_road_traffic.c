@@ -22,6 +22,7 @@
 
 #include "city_road.h"
 #include "city_sumo.h"
+#include "road_route.h"
 
 static CityError err;
 
@@ -457,12 +458,134 @@ static void test_conservation(void **state)
     city_world_destroy(w);
 }
 
+/* The route memo itself: what is put is got back whole, another key (a
+ * via more, another class) is not found, a trip with no route is
+ * remembered as such, a new closure epoch forgets everything, and past its
+ * bound the memo starts again (the newest kept, the oldest gone). */
+static void test_route_memo_keys(void **state)
+{
+    (void)state;
+    RoadRouteMemo *m = road_route_memo_create();
+    assert_non_null(m);
+    int32_t len = 0;
+    const int32_t a[] = {4, 9, 1}, a_via[] = {4, 9, 1, 7}, a_bus[] = {4, 9, 2}, b[] = {5, 6, 1};
+    const int32_t route[] = {4, 8, 7, 9};
+    assert_null(road_route_memo_get(m, 0, a, 3, &len));
+    assert_true(road_route_memo_put(m, 0, a, 3, route, 4));
+    assert_true(road_route_memo_put(m, 0, b, 3, NULL, -1));
+    const int32_t *got = road_route_memo_get(m, 0, a, 3, &len);
+    assert_non_null(got);
+    assert_int_equal(len, 4);
+    assert_memory_equal(got, route, sizeof route);
+    assert_null(road_route_memo_get(m, 0, a_via, 4, &len));
+    assert_null(road_route_memo_get(m, 0, a_bus, 3, &len));
+    assert_non_null(road_route_memo_get(m, 0, b, 3, &len));
+    assert_int_equal(len, -1);
+    assert_null(road_route_memo_get(m, 1, a, 3, &len)); /* a lane closed or opened since */
+    assert_null(road_route_memo_get(m, 1, b, 3, &len));
+    /* 5,000 routes of 1,000 edges: past the bound of 4 Mi numbers */
+    int32_t *edges = malloc(1000 * sizeof *edges);
+    assert_non_null(edges);
+    for (int32_t i = 0; i < 1000; i++)
+        edges[i] = i;
+    for (int32_t k = 0; k < 5000; k++) {
+        const int32_t key[3] = {k, k + 1, 1};
+        edges[0] = k;
+        assert_true(road_route_memo_put(m, 1, key, 3, edges, 1000));
+    }
+    const int32_t first[3] = {0, 1, 1}, last[3] = {4999, 5000, 1};
+    assert_null(road_route_memo_get(m, 1, first, 3, &len));
+    got = road_route_memo_get(m, 1, last, 3, &len);
+    assert_non_null(got);
+    assert_int_equal(len, 1000);
+    assert_int_equal(got[0], 4999);
+    assert_int_equal(got[999], 999);
+    free(edges);
+    road_route_memo_destroy(m);
+}
+
+/* The routes of trips between the same edges are found once while the
+ * costs are the free-flow ones and reused: a pure speed-up. A grid of
+ * flows between border edges, with the lanes of four edges closed from
+ * 600 to 1200 s (routes found before must not be reused while they cannot
+ * be driven, nor those found during it after), runs to the same state
+ * hash and counts as with every route searched afresh. */
+static void test_route_memo_same_as_search(void **state)
+{
+    (void)state;
+    uint64_t hash[2];
+    CityRoadStats st[2];
+    for (int search = 0; search < 2; search++) {
+        CityWorld *w = new_world(1000, 11);
+        CityRoadNet *net = NULL;
+        CityError load_err;
+        if (city_sumo_load_net(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", &net, &load_err) != CITY_OK)
+            fail_msg("%s", load_err.msg);
+        CityRoadOptions o;
+        city_road_options_defaults(&o);
+        o.trip_output = o.edge_output = false;
+        o.search_every_route = search;
+        CityRoad *road;
+        if (city_road_create(w, net, &o, &road) != CITY_OK)
+            fail_msg("%s", city_world_error(w));
+        const CityRoadNet *rn = city_road_net(road);
+        int k = 0;
+        for (int32_t a = 0; a < rn->n_edges; a++)
+            for (int32_t b = 0; b < rn->n_edges; b++) {
+                if (rn->edges[a].internal || rn->edges[b].internal || a == b || (a * 7 + b) % 3)
+                    continue;
+                char id[32];
+                snprintf(id, sizeof id, "f%d", k++);
+                CityFlowDef f = {.id = id,
+                                 .vtype = -1,
+                                 .begin_s = 0,
+                                 .end_s = 1800,
+                                 .veh_per_hour = 6,
+                                 .spacing = CITY_FLOW_POISSON,
+                                 .route = -1,
+                                 .from_edge = a,
+                                 .to_edge = b,
+                                 .depart = {.lane = CITY_DEPART_LANE_BEST, .pos_m = -1, .speed_mps = 0}};
+                assert_int_equal(city_road_add_flow(road, &f), CITY_OK);
+            }
+        /* four inner edges, by their place in the net's list: the same in both runs */
+        int32_t closed[4], n_closed = 0;
+        for (int32_t e = 0; e < rn->n_edges && n_closed < 4; e++)
+            if (!rn->edges[e].internal && e % 5 == 2)
+                closed[n_closed++] = e;
+        assert_int_equal(n_closed, 4);
+        for (int t = 0; t < 3000; t++) {
+            if (t == 600 || t == 1200)
+                for (int i = 0; i < n_closed; i++)
+                    for (int32_t l = 0; l < rn->edges[closed[i]].lane_count; l++)
+                        assert_int_equal(city_road_close_lane(road, rn->edges[closed[i]].lane_first + l, t == 600),
+                                         CITY_OK);
+            assert_int_equal(city_world_step(w), CITY_OK);
+        }
+        hash[search] = city_world_hash(w);
+        city_road_stats(road, &st[search]);
+        city_world_destroy(w);
+    }
+    print_message("route memo: %llu inserted, %llu arrived, %llu aborted, %llu running, %llu teleports\n",
+                  (unsigned long long)st[0].inserted, (unsigned long long)st[0].arrived,
+                  (unsigned long long)st[0].aborted, (unsigned long long)st[0].running,
+                  (unsigned long long)st[0].teleports);
+    assert_true(st[0].inserted > 500);
+    assert_int_equal(st[0].inserted, st[1].inserted);
+    assert_int_equal(st[0].arrived, st[1].arrived);
+    assert_true(hash[0] == hash[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_idm_capacity),  cmocka_unit_test(test_saturation_flow),
-        cmocka_unit_test(test_webster_delay), cmocka_unit_test(test_emergency_priority),
+        cmocka_unit_test(test_idm_capacity),
+        cmocka_unit_test(test_saturation_flow),
+        cmocka_unit_test(test_webster_delay),
+        cmocka_unit_test(test_emergency_priority),
         cmocka_unit_test(test_conservation),
+        cmocka_unit_test(test_route_memo_keys),
+        cmocka_unit_test(test_route_memo_same_as_search),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

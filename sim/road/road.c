@@ -104,6 +104,7 @@ static void road_destroy(void *self)
     free(road->route_buf);
     road_signals_destroy(road->signals);
     road_router_destroy(road->router);
+    road_route_memo_destroy(road->route_memo);
     road_demand_destroy(road->demand);
     city_road_net_destroy(road->net);
     free(road);
@@ -196,8 +197,8 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
     road->demand = road_demand_create();
     if (!road->lanes || !road->lane_n || !road->active || !road->active_pos || !road->active_tmp ||
         !road->lane_closed || !road->sense_detect_s || !road->link_occupied || !road->link_eta ||
-        !road->link_eta_prev || !road->edge_stats || !road->edge_flow || !road->edge_tt_s || !road->insert_block || !road->merge_head ||
-        !road->signals || !road->router || !road->demand || !road_conns_init(road) ||
+        !road->link_eta_prev || !road->edge_stats || !road->edge_flow || !road->edge_tt_s || !road->insert_block ||
+        !road->merge_head || !road->signals || !road->router || !road->demand || !road_conns_init(road) ||
         !road_lane_sides_init(road)) {
         road_destroy(road);
         return CITY_ERR_NOMEM;

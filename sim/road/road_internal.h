@@ -41,8 +41,8 @@ typedef struct RoadRoute {
  * records never move (the array is made once; the net does not change). */
 typedef struct RoadLaneQ {
     int32_t *v;
-    double length_m;   /* net->lanes[l].length_m */
-    double speed_mps;  /* net->lanes[l].speed_mps */
+    double length_m;  /* net->lanes[l].length_m */
+    double speed_mps; /* net->lanes[l].speed_mps */
     int32_t head, n, cap;
     int32_t edge;       /* net->lanes[l].edge */
     int16_t edge_lanes; /* lanes of that edge (net->edges[edge].lane_count, at most INT16_MAX) */
@@ -121,13 +121,13 @@ typedef struct RoadVehRec {
     int8_t via_pos;     /* index in conn's via chain while inside a junction; -1 on a normal lane */
     uint8_t flags;      /* ROAD_VF_* */
     /* second cache line */
-    double halt_s;     /* continuous standing time (0 unless ROAD_VF_HALTING) */
-    double occ_left_m; /* distance still to drive before releasing occ_link */
-    double wait_s;     /* total standing time */
-    double energy_kwh; /* EV battery content (0 for other types) */
-    int32_t route;     /* route index */
-    int32_t lane;      /* current lane */
-    int32_t stops;     /* moving -> standing transitions */
+    double halt_s;           /* continuous standing time (0 unless ROAD_VF_HALTING) */
+    double occ_left_m;       /* distance still to drive before releasing occ_link */
+    double wait_s;           /* total standing time */
+    double energy_kwh;       /* EV battery content (0 for other types) */
+    int32_t route;           /* route index */
+    int32_t lane;            /* current lane */
+    int32_t stops;           /* moving -> standing transitions */
     int8_t good_lo, good_hi; /* cached lanes of the current edge leading to the next route edge */
     char pad_[128 - 64 - 46];
 } RoadVehRec;
@@ -182,7 +182,7 @@ typedef struct RoadVehicles {
     uint32_t n_live;
 } RoadVehicles;
 
-#ifndef ROAD_REORDER_PERIOD_S /* (a build option only to measure its effect) */
+#ifndef ROAD_REORDER_PERIOD_S     /* (a build option only to measure its effect) */
 #define ROAD_REORDER_PERIOD_S 1.0 /* records are put back in lane order this often (sim time) */
 #endif
 
@@ -239,6 +239,7 @@ struct CityRoad {
     int32_t *tls_conns;
     RoadLaneSide *lane_side; /* per net lane (road_lanechange.c) */
     RoadRouter *router;
+    RoadRouteMemo *route_memo; /* departures' routes under free-flow costs (no state: a speed-up) */
     RoadDemand *demand;
     struct {
         uint32_t vclass_mask;         /* classes whose trips are not made (0: slot free) */
@@ -262,7 +263,7 @@ struct CityRoad {
     int32_t *lane_n;  /* per net lane: vehicles on it (lanes[l].n), for what reads only counts: 16 lanes a cache line */
     int32_t *active;  /* lanes with vehicles (in activation order) */
     int32_t n_active, cap_active;
-    int32_t *active_pos;     /* lane -> -1 when not in active; >= 0 when in it (its exact position only in checkpoints) */
+    int32_t *active_pos; /* lane -> -1 when not in active; >= 0 when in it (its exact position only in checkpoints) */
     int32_t n_active_sorted; /* active[0 .. n) is in lane order (the rest came since the last compaction) */
     int32_t *active_tmp;     /* merge buffer, one per lane */
     bool *lane_closed;

@@ -24,4 +24,25 @@ void road_router_destroy(RoadRouter *router);
 int32_t road_router_route(RoadRouter *router, int32_t from_edge, int32_t to_edge, uint32_t vclass,
                           const double *edge_cost_s, int32_t *out, int32_t cap);
 
+/* The routes found for departures while the costs are the free-flow ones
+ * (a route is then a pure function of its key): trips and flows between
+ * the same edges take the route found for the first, not a search each.
+ * Keys are int32 lists (from, to, class, via...); the results hold for one
+ * closure epoch (a lane closed or opened changes which routes can be
+ * driven) and are forgotten when it changes or when they fill the memo's
+ * bound. A speed-up only: every result equals the search's. No state for
+ * a checkpoint (a restored run searches again and finds the same). */
+typedef struct RoadRouteMemo RoadRouteMemo;
+
+RoadRouteMemo *road_route_memo_create(void);
+void road_route_memo_destroy(RoadRouteMemo *memo);
+/* The remembered result for key[0, n) under epoch: its edges, with their
+ * number in *len (-1: no route; the pointer is then not NULL but holds
+ * nothing); NULL when there is none. Valid until the next put. */
+const int32_t *road_route_memo_get(RoadRouteMemo *memo, uint32_t epoch, const int32_t *key, int32_t n, int32_t *len);
+/* Remembers edges[0, len) (len -1: no route) for key[0, n) under epoch;
+ * false when out of memory (nothing remembered, the memo still works). */
+bool road_route_memo_put(RoadRouteMemo *memo, uint32_t epoch, const int32_t *key, int32_t n, const int32_t *edges,
+                         int32_t len);
+
 #endif

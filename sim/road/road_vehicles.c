@@ -307,6 +307,35 @@ static bool restricted(const CityRoad *road, const RoadDeparture *dep)
     return false;
 }
 
+/* Routes a trip into road->route_buf: from -> via... -> to with the costs
+ * (NULL: free flow). An edge-level path can still be impossible lane by
+ * lane across the very short edges of joined junctions: the edge where it
+ * breaks is banned and the trip routed again (a few times). Returns the
+ * route's length, -1 when there is none, INT32_MIN when out of memory. */
+static int32_t route_trip(CityRoad *road, const RoadDeparture *dep, uint32_t vclass, const double *cost)
+{
+    double *banned = NULL;
+    int32_t len = 0;
+    for (int attempt = 0; attempt < 4; attempt++) {
+        len = route_legs(road, dep, vclass, banned ? banned : cost);
+        if (len < 0)
+            break;
+        int32_t bad = first_unfollowable(road, road->route_buf, len, vclass);
+        if (bad < 0)
+            break;
+        if (!banned) {
+            banned = malloc((size_t)road->net->n_edges * sizeof *banned);
+            if (!banned)
+                return INT32_MIN;
+            for (int32_t e = 0; e < road->net->n_edges; e++)
+                banned[e] = cost ? cost[e] : road->net->edges[e].length_m / fmax(road->net->edges[e].speed_mps, 0.1);
+        }
+        banned[road->route_buf[bad]] = 1e12;
+    }
+    free(banned);
+    return len;
+}
+
 static CityStatus queue_departure(void *user, const RoadDeparture *departure)
 {
     CityRoad *road = user;
@@ -328,30 +357,33 @@ static CityStatus queue_departure(void *user, const RoadDeparture *departure)
         if (!city_array_grow((void **)&road->route_buf, &road->cap_route_buf, road->net->n_edges + 1,
                              sizeof *road->route_buf))
             return CITY_ERR_NOMEM;
-        /* an edge-level path can still be impossible lane by lane across
-         * the very short edges of joined junctions: ban the edge where it
-         * breaks and route again (a few times) */
         const double *cost = road->opt.reroute_period_s > 0 ? road->edge_tt_s : NULL;
-        double *banned = NULL;
+        /* with the free-flow costs the route is a pure function of the
+         * trip's edges and class: the memo has it after the first */
+        int32_t key[64];
+        const int32_t key_n = dep->n_via + 3;
+        const bool memo = !cost && key_n <= 64 && !road->opt.search_every_route &&
+                          (road->route_memo || (road->route_memo = road_route_memo_create()));
         int32_t len = 0;
-        for (int attempt = 0; attempt < 4; attempt++) {
-            len = route_legs(road, dep, vclass, banned ? banned : cost);
-            if (len < 0)
-                break;
-            int32_t bad = first_unfollowable(road, road->route_buf, len, vclass);
-            if (bad < 0)
-                break;
-            if (!banned) {
-                banned = malloc((size_t)road->net->n_edges * sizeof *banned);
-                if (!banned)
-                    return CITY_ERR_NOMEM;
-                for (int32_t e = 0; e < road->net->n_edges; e++)
-                    banned[e] =
-                        cost ? cost[e] : road->net->edges[e].length_m / fmax(road->net->edges[e].speed_mps, 0.1);
-            }
-            banned[road->route_buf[bad]] = 1e12;
+        const int32_t *known = NULL;
+        if (memo) {
+            key[0] = dep->from_edge;
+            key[1] = dep->to_edge;
+            key[2] = (int32_t)vclass;
+            if (dep->n_via > 0)
+                memcpy(key + 3, dep->via, (size_t)dep->n_via * sizeof *key);
+            known = road_route_memo_get(road->route_memo, road->closure_epoch, key, key_n, &len);
         }
-        free(banned);
+        if (known) {
+            if (len > 0)
+                memcpy(road->route_buf, known, (size_t)len * sizeof *road->route_buf);
+        } else {
+            len = route_trip(road, dep, vclass, cost);
+            if (len == INT32_MIN)
+                return CITY_ERR_NOMEM;
+            if (memo) /* out of memory here only forgets: the next trip searches */
+                (void)road_route_memo_put(road->route_memo, road->closure_epoch, key, key_n, road->route_buf, len);
+        }
         if (len < 0) {
             city_world_log(road->world, "warning", "vehicle %s: no route from %s to %s; trip dropped", dep->name,
                            road->net->edges[dep->from_edge].id, road->net->edges[dep->to_edge].id);

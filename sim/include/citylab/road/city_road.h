@@ -144,6 +144,8 @@ typedef struct CityRoadOptions {
     double ev_charge_below;     /* an EV arriving below this battery fraction looks for a charger (default 0.3) */
     double ev_charger_radius_m; /* how far from its destination it looks (default 1000) */
     double ev_dwell_s;          /* how long it stays plugged in (default 3600) */
+    bool search_every_route;    /* route every departure afresh, not reusing the route found for the same trip
+                                   (default false; the same results, slower: tests compare the two) */
 } CityRoadOptions;
 
 /* Fills options with the defaults named on each field above. */
