@@ -371,21 +371,33 @@ static void test_emergency_priority(void **state)
 
 /* ---- conservation and gaps on a grid ---------------------------------- */
 
-static void test_conservation(void **state)
+/* The 3x3 grid of tests/data/road/grid3.net.xml as the world's road, with
+ * make_road's options; search: every departure's route searched afresh. */
+static CityRoad *grid3_road(CityWorld *w, bool search)
 {
-    (void)state;
-    CityWorld *w = new_world(500, 3);
     CityRoadNet *net = NULL;
     CityError load_err;
     if (city_sumo_load_net(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", &net, &load_err) != CITY_OK)
         fail_msg("%s", load_err.msg);
-    CityRoad *road = make_road(w, net);
+    CityRoadOptions o;
+    city_road_options_defaults(&o);
+    o.trip_output = o.edge_output = false;
+    o.search_every_route = search;
+    CityRoad *road;
+    if (city_road_create(w, net, &o, &road) != CITY_OK)
+        fail_msg("%s", city_world_error(w));
+    return road;
+}
+
+/* Random (Poisson) trips for 30 minutes, rate veh/h each, between the
+ * pairs of border edges a != b with (7a + b) % every == 0. */
+static void border_flows(CityRoad *road, int every, double rate)
+{
     const CityRoadNet *rn = city_road_net(road);
-    /* random trips between every pair of border edges, Poisson */
     int k = 0;
     for (int32_t a = 0; a < rn->n_edges; a++)
         for (int32_t b = 0; b < rn->n_edges; b++) {
-            if (rn->edges[a].internal || rn->edges[b].internal || a == b || (a * 7 + b) % 5)
+            if (rn->edges[a].internal || rn->edges[b].internal || a == b || (a * 7 + b) % every)
                 continue;
             char id[32];
             snprintf(id, sizeof id, "f%d", k++);
@@ -393,7 +405,7 @@ static void test_conservation(void **state)
                              .vtype = -1,
                              .begin_s = 0,
                              .end_s = 1800,
-                             .veh_per_hour = 8,
+                             .veh_per_hour = rate,
                              .spacing = CITY_FLOW_POISSON,
                              .route = -1,
                              .from_edge = a,
@@ -401,6 +413,15 @@ static void test_conservation(void **state)
                              .depart = {.lane = CITY_DEPART_LANE_BEST, .pos_m = -1, .speed_mps = 0}};
             assert_int_equal(city_road_add_flow(road, &f), CITY_OK);
         }
+}
+
+static void test_conservation(void **state)
+{
+    (void)state;
+    CityWorld *w = new_world(500, 3);
+    CityRoad *road = grid3_road(w, false);
+    const CityRoadNet *rn = city_road_net(road);
+    border_flows(road, 5, 8);
     uint64_t max_running = 0;
     CityId tracked = {0};
     char tracked_name[64] = "";
@@ -517,37 +538,9 @@ static void test_route_memo_same_as_search(void **state)
     CityRoadStats st[2];
     for (int search = 0; search < 2; search++) {
         CityWorld *w = new_world(1000, 11);
-        CityRoadNet *net = NULL;
-        CityError load_err;
-        if (city_sumo_load_net(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", &net, &load_err) != CITY_OK)
-            fail_msg("%s", load_err.msg);
-        CityRoadOptions o;
-        city_road_options_defaults(&o);
-        o.trip_output = o.edge_output = false;
-        o.search_every_route = search;
-        CityRoad *road;
-        if (city_road_create(w, net, &o, &road) != CITY_OK)
-            fail_msg("%s", city_world_error(w));
+        CityRoad *road = grid3_road(w, search);
         const CityRoadNet *rn = city_road_net(road);
-        int k = 0;
-        for (int32_t a = 0; a < rn->n_edges; a++)
-            for (int32_t b = 0; b < rn->n_edges; b++) {
-                if (rn->edges[a].internal || rn->edges[b].internal || a == b || (a * 7 + b) % 3)
-                    continue;
-                char id[32];
-                snprintf(id, sizeof id, "f%d", k++);
-                CityFlowDef f = {.id = id,
-                                 .vtype = -1,
-                                 .begin_s = 0,
-                                 .end_s = 1800,
-                                 .veh_per_hour = 6,
-                                 .spacing = CITY_FLOW_POISSON,
-                                 .route = -1,
-                                 .from_edge = a,
-                                 .to_edge = b,
-                                 .depart = {.lane = CITY_DEPART_LANE_BEST, .pos_m = -1, .speed_mps = 0}};
-                assert_int_equal(city_road_add_flow(road, &f), CITY_OK);
-            }
+        border_flows(road, 3, 6);
         /* four inner edges, by their place in the net's list: the same in both runs */
         int32_t closed[4], n_closed = 0;
         for (int32_t e = 0; e < rn->n_edges && n_closed < 4; e++)
