@@ -390,14 +390,16 @@ static CityRoad *grid3_road(CityWorld *w, bool search)
 }
 
 /* Random (Poisson) trips for 30 minutes, rate veh/h each, between the
- * pairs of border edges a != b with (7a + b) % every == 0. */
-static void border_flows(CityRoad *road, int every, double rate)
+ * pairs of edges a != b (not inside junctions, not `except`) with
+ * (7a + b) % every == 0. */
+static void grid_flows(CityRoad *road, int every, double rate, int32_t except)
 {
     const CityRoadNet *rn = city_road_net(road);
     int k = 0;
     for (int32_t a = 0; a < rn->n_edges; a++)
         for (int32_t b = 0; b < rn->n_edges; b++) {
-            if (rn->edges[a].internal || rn->edges[b].internal || a == b || (a * 7 + b) % every)
+            if (rn->edges[a].internal || rn->edges[b].internal || a == b || a == except || b == except ||
+                (a * 7 + b) % every)
                 continue;
             char id[32];
             snprintf(id, sizeof id, "f%d", k++);
@@ -421,7 +423,7 @@ static void test_conservation(void **state)
     CityWorld *w = new_world(500, 3);
     CityRoad *road = grid3_road(w, false);
     const CityRoadNet *rn = city_road_net(road);
-    border_flows(road, 5, 8);
+    grid_flows(road, 5, 8, -1);
     uint64_t max_running = 0;
     CityId tracked = {0};
     char tracked_name[64] = "";
@@ -540,7 +542,7 @@ static void test_route_memo_same_as_search(void **state)
         CityWorld *w = new_world(1000, 11);
         CityRoad *road = grid3_road(w, search);
         const CityRoadNet *rn = city_road_net(road);
-        border_flows(road, 3, 6);
+        grid_flows(road, 3, 6, -1);
         /* four inner edges, by their place in the net's list: the same in both runs */
         int32_t closed[4], n_closed = 0;
         for (int32_t e = 0; e < rn->n_edges && n_closed < 4; e++)
@@ -569,6 +571,66 @@ static void test_route_memo_same_as_search(void **state)
     assert_true(hash[0] == hash[1]);
 }
 
+/* Road works: the lanes of the grid's centre road north (B1B2) close at
+ * 600 s for good. The vehicles whose routes pass it, on the road or
+ * waiting to enter, take another way at once (as SUMO's rerouters send
+ * them), so none stands at the closed lane's stop line: all 557 arrive,
+ * no teleport, and no vehicle enters it. Without the reroute, 186 were
+ * still on the road at 3600 s, after 119 teleports. */
+static void test_closure_reroutes(void **state)
+{
+    (void)state;
+    CityWorld *w = new_world(1000, 11);
+    CityRoad *road = grid3_road(w, false);
+    const CityRoadNet *rn = city_road_net(road);
+    int32_t closed = -1; /* the centre's road north: every edge stays reachable around it */
+    for (int32_t e = 0; e < rn->n_edges && closed < 0; e++)
+        if (!strcmp(rn->edges[e].id, "B1B2"))
+            closed = e;
+    assert_true(closed >= 0);
+    grid_flows(road, 3, 6, closed); /* none starts or ends on it */
+    const CityEdge *ce = &rn->edges[closed];
+    int on_it = 0;
+    for (int t = 0; t < 3600; t++) {
+        if (t == 600) {
+            for (int32_t l = 0; l < ce->lane_count; l++)
+                assert_int_equal(city_road_close_lane(road, ce->lane_first + l, true), CITY_OK);
+            for (size_t i = 0; i < city_road_vehicle_count(road); i++) {
+                CityVehicleView v;
+                city_road_vehicle_at(road, i, &v);
+                on_it += rn->lanes[v.lane].edge == closed;
+            }
+        }
+        assert_int_equal(city_world_step(w), CITY_OK);
+        if (t >= 600 + 60) /* those on it when it closed have left it by now */
+            for (size_t i = 0; i < city_road_vehicle_count(road); i++) {
+                CityVehicleView v;
+                city_road_vehicle_at(road, i, &v);
+                if (rn->lanes[v.lane].edge == closed)
+                    fail_msg("%s on the closed edge %s at %.0f s", v.name, ce->id, city_world_time_s(w));
+            }
+    }
+    CityRoadStats st;
+    city_road_stats(road, &st);
+    print_message("road works on %s: %d on it when it closed; %llu inserted, %llu arrived, %llu aborted, %llu "
+                  "running, %llu teleports\n",
+                  ce->id, on_it, (unsigned long long)st.inserted, (unsigned long long)st.arrived,
+                  (unsigned long long)st.aborted, (unsigned long long)st.running, (unsigned long long)st.teleports);
+    for (size_t i = 0; i < city_road_vehicle_count(road) && i < 20; i++) {
+        CityVehicleView vv; /* names the vehicles still on the road when the test fails */
+        city_road_vehicle_at(road, i, &vv);
+        print_message("  left on the road: %s on %s at %.1f m, standing %.0f s, route", vv.name, rn->lanes[vv.lane].id,
+                      vv.pos_m, vv.halt_s);
+        for (int32_t k = 0; k < vv.route_len; k++)
+            print_message(" %s%s", k == vv.route_pos ? "*" : "", rn->edges[vv.route[k]].id);
+        print_message("\n");
+    }
+    assert_true(st.inserted > 500);
+    assert_int_equal(st.running, 0);
+    assert_int_equal(st.teleports, 0);
+    city_world_destroy(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -579,6 +641,7 @@ int main(void)
         cmocka_unit_test(test_conservation),
         cmocka_unit_test(test_route_memo_keys),
         cmocka_unit_test(test_route_memo_same_as_search),
+        cmocka_unit_test(test_closure_reroutes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

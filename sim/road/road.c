@@ -470,6 +470,9 @@ CityStatus city_road_close_lane(CityRoad *road, int32_t lane, bool closed)
     road->lane_closed[lane] = closed;
     road->closure_epoch++;
     city_world_log(road->world, "road", "lane %s %s", road->net->lanes[lane].id, closed ? "closed" : "opened");
+    /* those whose way it closed take another now, as SUMO's rerouters send them */
+    if (closed && road_reroute_blocked(road) != CITY_OK)
+        return road_fail(road, CITY_ERR_NOMEM, "out of memory rerouting around lane %s", road->net->lanes[lane].id);
     return CITY_OK;
 }
 

@@ -315,6 +315,7 @@ struct CityRoad {
     double sum_speed; /* this step */
     uint64_t emergency_brakes;
     uint64_t missed_turns;
+    uint64_t closure_reroutes; /* vehicles sent another way when a lane on their route closed */
     uint64_t trips_aborted;
     int32_t *teleport_due; /* vehicles to move on at the end of this step (ROAD_VF_TELEPORT) */
     int32_t n_teleport_due, cap_teleport_due;
@@ -337,6 +338,20 @@ bool road_lane_sides_init(CityRoad *road);
 
 /* road.c */
 int32_t road_route_store(CityRoad *road, const char *id, const int32_t *edges, int32_t n);
+/* The fastest route from -> via... -> to for a class into road->route_buf
+ * (costs NULL: free flow), one that can be driven lane by lane: an edge
+ * where it breaks (through the short edges of joined junctions, or closed
+ * lanes) is banned and the search made again, a few times. Returns its
+ * length, -1 when there is none, INT32_MIN when out of memory. */
+int32_t road_route_search(CityRoad *road, int32_t from, int32_t to, const int32_t *via, int32_t n_via, uint32_t vclass,
+                          const double *cost);
+/* Index of the first of edges[0, n) that cannot be reached lane by lane
+ * from the one before (through short edges, past closed lanes), or -1. */
+int32_t road_route_unfollowable(const CityRoad *road, const int32_t *edges, int32_t n, uint32_t vclass);
+/* After a lane closed: the vehicles on the road (not inside a junction)
+ * and those waiting to enter whose rest of route can no longer be driven
+ * take the route road_route_search finds from where they are. */
+CityStatus road_reroute_blocked(CityRoad *road);
 CityStatus road_fail(CityRoad *road, CityStatus status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* road_lanes.c: lane queues and the active-lane list */

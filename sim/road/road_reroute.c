@@ -1,6 +1,6 @@
 /* Rerouting: vehicles re-plan the rest of their route on the current
  * travel-time estimates (edge_tt_s, smoothed from vehicles that left each
- * edge). */
+ * edge), and around lanes that close. */
 #include <string.h>
 
 #include "city_array.h"
@@ -35,6 +35,54 @@ CityStatus road_reroute_all(CityRoad *road)
         vh->rec[v].route_n = got;
         vh->rec[v].route_pos = 0;
         road_set_conn(road, v, road_plan_conn(road, v, vh->rec[v].lane));
+    }
+    return CITY_OK;
+}
+
+CityStatus road_reroute_blocked(CityRoad *road)
+{
+    RoadVehicles *vh = &road->veh;
+    const double *cost = road->opt.reroute_period_s > 0 ? road->edge_tt_s : NULL;
+    for (uint32_t i = 0; i < vh->n_live; i++) {
+        int32_t v = vh->live[i];
+        if (vh->rec[v].via_pos >= 0)
+            continue; /* inside a junction: its exit was granted before the closure */
+        const RoadRoute *r = &road->routes[vh->rec[v].route];
+        const int32_t rp = vh->rec[v].route_pos, *rest = road->route_edges + r->first + rp;
+        const uint32_t vclass = road_vtype_of(road, v)->def.vclass;
+        if (rp + 1 >= r->count || road_route_unfollowable(road, rest, r->count - rp, vclass) < 0)
+            continue;
+        int32_t got = road_route_search(road, rest[0], rest[r->count - rp - 1], NULL, 0, vclass, cost);
+        if (got == INT32_MIN)
+            return CITY_ERR_NOMEM;
+        if (got < 2)
+            continue; /* no other way: it waits (time_to_teleport moves it on) */
+        int32_t nr = road_route_store(road, NULL, road->route_buf, got);
+        if (nr < 0)
+            return CITY_ERR_NOMEM;
+        vh->rec[v].route = nr;
+        vh->rec[v].route_n = got;
+        vh->rec[v].route_pos = 0;
+        road_set_conn(road, v, road_plan_conn(road, v, vh->rec[v].lane));
+        road->closure_reroutes++;
+    }
+    for (int32_t i = 0; i < road->n_pending; i++) {
+        RoadPending *p = &road->pending[i];
+        const RoadRoute *r = &road->routes[p->route];
+        const int32_t *edges = road->route_edges + r->first;
+        const uint32_t vclass = road->vtypes[p->dep.vtype >= 0 ? p->dep.vtype : road->default_vtype].def.vclass;
+        if (r->count < 2 || road_route_unfollowable(road, edges, r->count, vclass) < 0)
+            continue;
+        int32_t got = road_route_search(road, edges[0], edges[r->count - 1], NULL, 0, vclass, cost);
+        if (got == INT32_MIN)
+            return CITY_ERR_NOMEM;
+        if (got < 1)
+            continue;
+        int32_t nr = road_route_store(road, NULL, road->route_buf, got);
+        if (nr < 0)
+            return CITY_ERR_NOMEM;
+        p->route = nr;
+        road->closure_reroutes++;
     }
     return CITY_OK;
 }

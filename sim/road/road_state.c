@@ -45,7 +45,7 @@
     A(edge_enter_s)                                                                                                    \
     X(stops)                                                                                                           \
     X(flags)                                                                                                           \
-    T(lc_wait)                                                                                                            \
+    T(lc_wait)                                                                                                         \
     S(live_pos)                                                                                                        \
     S(good_key)                                                                                                        \
     X(good_lo)                                                                                                         \
@@ -345,6 +345,7 @@ static void save_lists(const CityRoad *road, CityStateWriter *out)
     city_state_put_f64(out, road->sum_speed);
     city_state_put_u64(out, road->emergency_brakes);
     city_state_put_u64(out, road->missed_turns);
+    city_state_put_u64(out, road->closure_reroutes);
     city_state_put_u64(out, road->trips_aborted);
 }
 
@@ -412,6 +413,7 @@ static bool load_lists(CityRoad *road, CityStateReader *in)
     road->sum_speed = city_state_get_f64(in);
     road->emergency_brakes = city_state_get_u64(in);
     road->missed_turns = city_state_get_u64(in);
+    road->closure_reroutes = city_state_get_u64(in);
     road->trips_aborted = city_state_get_u64(in);
     return !in->bad;
 }

@@ -234,12 +234,13 @@ bool road_good_lanes(CityRoad *road, int32_t v, int32_t edge, int32_t *lo, int32
 
 /* Routes a trip from -> via... -> to into road->route_buf; its length or -1
  * (also when the legs together list more than n_edges + 1 edges). */
-static int32_t route_legs(CityRoad *road, const RoadDeparture *dep, uint32_t vclass, const double *cost)
+static int32_t route_legs(CityRoad *road, int32_t from, int32_t to_edge, const int32_t *via, int32_t n_via,
+                          uint32_t vclass, const double *cost)
 {
     const int32_t cap = road->net->n_edges + 1; /* route_buf holds at least this many */
-    int32_t len = 0, from = dep->from_edge;
-    for (int32_t k = 0; k <= dep->n_via; k++) {
-        int32_t to = k < dep->n_via ? dep->via[k] : dep->to_edge;
+    int32_t len = 0;
+    for (int32_t k = 0; k <= n_via; k++) {
+        int32_t to = k < n_via ? via[k] : to_edge;
         int32_t got = road_router_route(road->router, from, to, vclass, cost, road->route_buf + len, cap - len);
         if (got < 0)
             return -1;
@@ -255,7 +256,7 @@ static int32_t route_legs(CityRoad *road, const RoadDeparture *dep, uint32_t vcl
 
 /* Index of the first route edge whose successor cannot be reached lane by
  * lane (through short edges), or -1 when the whole route can be driven. */
-static int32_t first_unfollowable(const CityRoad *road, const int32_t *edges, int32_t n, uint32_t vclass)
+int32_t road_route_unfollowable(const CityRoad *road, const int32_t *edges, int32_t n, uint32_t vclass)
 {
     const CityRoadNet *net = road->net;
     for (int32_t i = 0; i + 1 < n; i++) {
@@ -307,20 +308,19 @@ static bool restricted(const CityRoad *road, const RoadDeparture *dep)
     return false;
 }
 
-/* Routes a trip into road->route_buf: from -> via... -> to with the costs
- * (NULL: free flow). An edge-level path can still be impossible lane by
- * lane across the very short edges of joined junctions: the edge where it
- * breaks is banned and the trip routed again (a few times). Returns the
- * route's length, -1 when there is none, INT32_MIN when out of memory. */
-static int32_t route_trip(CityRoad *road, const RoadDeparture *dep, uint32_t vclass, const double *cost)
+int32_t road_route_search(CityRoad *road, int32_t from, int32_t to, const int32_t *via, int32_t n_via, uint32_t vclass,
+                          const double *cost)
 {
+    if (!city_array_grow((void **)&road->route_buf, &road->cap_route_buf, road->net->n_edges + 1,
+                         sizeof *road->route_buf))
+        return INT32_MIN;
     double *banned = NULL;
     int32_t len = 0;
     for (int attempt = 0; attempt < 4; attempt++) {
-        len = route_legs(road, dep, vclass, banned ? banned : cost);
+        len = route_legs(road, from, to, via, n_via, vclass, banned ? banned : cost);
         if (len < 0)
             break;
-        int32_t bad = first_unfollowable(road, road->route_buf, len, vclass);
+        int32_t bad = road_route_unfollowable(road, road->route_buf, len, vclass);
         if (bad < 0)
             break;
         if (!banned) {
@@ -378,7 +378,7 @@ static CityStatus queue_departure(void *user, const RoadDeparture *departure)
             if (len > 0)
                 memcpy(road->route_buf, known, (size_t)len * sizeof *road->route_buf);
         } else {
-            len = route_trip(road, dep, vclass, cost);
+            len = road_route_search(road, dep->from_edge, dep->to_edge, dep->via, dep->n_via, vclass, cost);
             if (len == INT32_MIN)
                 return CITY_ERR_NOMEM;
             if (memo) /* out of memory here only forgets: the next trip searches */
