@@ -6,6 +6,21 @@
 #include "city_array.h"
 #include "road_step_internal.h"
 
+/* Vehicle v takes the route in road->route_buf[0, n), from its current
+ * edge on, with the connection it plans from its lane. */
+static CityStatus take_route(CityRoad *road, int32_t v, int32_t n)
+{
+    RoadVehicles *vh = &road->veh;
+    int32_t nr = road_route_store(road, NULL, road->route_buf, n);
+    if (nr < 0)
+        return CITY_ERR_NOMEM;
+    vh->rec[v].route = nr;
+    vh->rec[v].route_n = n;
+    vh->rec[v].route_pos = 0;
+    road_set_conn(road, v, road_plan_conn(road, v, vh->rec[v].lane));
+    return CITY_OK;
+}
+
 CityStatus road_reroute_all(CityRoad *road)
 {
     RoadVehicles *vh = &road->veh;
@@ -28,13 +43,8 @@ CityStatus road_reroute_all(CityRoad *road)
         if (got == r->count - rp &&
             memcmp(road->route_buf, road->route_edges + r->first + rp, (size_t)got * sizeof(int32_t)) == 0)
             continue;
-        int32_t nr = road_route_store(road, NULL, road->route_buf, got);
-        if (nr < 0)
+        if (take_route(road, v, got) != CITY_OK)
             return CITY_ERR_NOMEM;
-        vh->rec[v].route = nr;
-        vh->rec[v].route_n = got;
-        vh->rec[v].route_pos = 0;
-        road_set_conn(road, v, road_plan_conn(road, v, vh->rec[v].lane));
     }
     return CITY_OK;
 }
@@ -55,15 +65,10 @@ CityStatus road_reroute_blocked(CityRoad *road)
         int32_t got = road_route_search(road, rest[0], rest[r->count - rp - 1], NULL, 0, vclass, cost);
         if (got == INT32_MIN)
             return CITY_ERR_NOMEM;
-        if (got < 2)
-            continue; /* no other way: it waits (time_to_teleport moves it on) */
-        int32_t nr = road_route_store(road, NULL, road->route_buf, got);
-        if (nr < 0)
+        if (got < 2 || road_route_unfollowable(road, road->route_buf, got, vclass) >= 0)
+            continue; /* no other way: it waits (time_to_teleport moves it on, or it gives up the turn) */
+        if (take_route(road, v, got) != CITY_OK)
             return CITY_ERR_NOMEM;
-        vh->rec[v].route = nr;
-        vh->rec[v].route_n = got;
-        vh->rec[v].route_pos = 0;
-        road_set_conn(road, v, road_plan_conn(road, v, vh->rec[v].lane));
         road->closure_reroutes++;
     }
     for (int32_t i = 0; i < road->n_pending; i++) {
@@ -76,7 +81,7 @@ CityStatus road_reroute_blocked(CityRoad *road)
         int32_t got = road_route_search(road, edges[0], edges[r->count - 1], NULL, 0, vclass, cost);
         if (got == INT32_MIN)
             return CITY_ERR_NOMEM;
-        if (got < 1)
+        if (got < 1 || road_route_unfollowable(road, road->route_buf, got, vclass) >= 0)
             continue;
         int32_t nr = road_route_store(road, NULL, road->route_buf, got);
         if (nr < 0)
