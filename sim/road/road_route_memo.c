@@ -2,13 +2,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "city_array.h"
 #include "road_route.h"
 
-#define MEMO_MAX_INTS ((size_t)1 << 22) /* 16 MiB of keys and edges, then the memo starts again */
+#define MEMO_MAX_INTS ((int32_t)1 << 22) /* 16 MiB of keys and edges, then the memo starts again */
 
 typedef struct MemoEntry {
     uint64_t hash;
-    size_t at;     /* its key, then its edges, in ints */
+    int32_t at;    /* its key, then its edges, in ints */
     int32_t key_n; /* the key's length */
     int32_t len;   /* the route's edges (-1: no route) */
 } MemoEntry;
@@ -18,9 +19,9 @@ struct RoadRouteMemo {
     int32_t *slot; /* open addressing: entry index, -1 empty */
     size_t n_slots;
     MemoEntry *entry;
-    size_t n_entries, cap_entries;
+    int32_t n_entries, cap_entries;
     int32_t *ints;
-    size_t n_ints, cap_ints;
+    int32_t n_ints, cap_ints; /* at most MEMO_MAX_INTS */
 };
 
 RoadRouteMemo *road_route_memo_create(void)
@@ -85,26 +86,11 @@ const int32_t *road_route_memo_get(RoadRouteMemo *m, uint32_t epoch, const int32
     return m->ints + m->entry[e].at + n;
 }
 
-static bool grow(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return true;
-    size_t c = *cap ? *cap : 64;
-    while (c < need)
-        c *= 2;
-    void *q = realloc(*p, c * size);
-    if (!q)
-        return false;
-    *p = q;
-    *cap = c;
-    return true;
-}
-
 /* Twice the entries' slots at least (a power of two), entries put in again. */
-static bool rehash(RoadRouteMemo *m, size_t want)
+static bool rehash(RoadRouteMemo *m, int32_t want)
 {
     size_t n = 256;
-    while (n < 2 * want)
+    while (n < 2 * (size_t)want)
         n *= 2;
     if (n <= m->n_slots)
         return true;
@@ -116,9 +102,9 @@ static bool rehash(RoadRouteMemo *m, size_t want)
     m->n_slots = n;
     for (size_t i = 0; i < n; i++)
         slot[i] = -1;
-    for (size_t e = 0; e < m->n_entries; e++) {
+    for (int32_t e = 0; e < m->n_entries; e++) {
         const MemoEntry *x = &m->entry[e];
-        slot[find_slot(m, x->hash, m->ints + x->at, x->key_n)] = (int32_t)e;
+        slot[find_slot(m, x->hash, m->ints + x->at, x->key_n)] = e;
     }
     return true;
 }
@@ -128,12 +114,14 @@ bool road_route_memo_put(RoadRouteMemo *m, uint32_t epoch, const int32_t *key, i
 {
     if (m->epoch != epoch)
         forget_all(m, epoch);
-    const size_t ints = (size_t)n + (size_t)(len > 0 ? len : 0);
-    if (m->n_ints + ints > MEMO_MAX_INTS)
+    if (n < 0 || n > MEMO_MAX_INTS || len > MEMO_MAX_INTS - n)
+        return false; /* larger than the whole memo: not kept */
+    const int32_t ints = n + (len > 0 ? len : 0);
+    if (m->n_ints > MEMO_MAX_INTS - ints)
         forget_all(m, epoch);
-    if (ints > MEMO_MAX_INTS || !rehash(m, m->n_entries + 1) ||
-        !grow((void **)&m->entry, &m->cap_entries, m->n_entries + 1, sizeof *m->entry) ||
-        !grow((void **)&m->ints, &m->cap_ints, m->n_ints + ints, sizeof *m->ints))
+    if (!rehash(m, m->n_entries + 1) ||
+        !city_array_grow((void **)&m->entry, &m->cap_entries, m->n_entries + 1, sizeof *m->entry) ||
+        !city_array_grow((void **)&m->ints, &m->cap_ints, m->n_ints + ints, sizeof *m->ints))
         return false;
     const uint64_t h = key_hash(key, n);
     const size_t s = find_slot(m, h, key, n);
@@ -148,6 +136,6 @@ bool road_route_memo_put(RoadRouteMemo *m, uint32_t epoch, const int32_t *key, i
     if (len > 0)
         memcpy(m->ints + m->n_ints + n, edges, (size_t)len * sizeof *edges);
     m->n_ints += ints;
-    m->slot[s] = (int32_t)m->n_entries++;
+    m->slot[s] = m->n_entries++;
     return true;
 }
