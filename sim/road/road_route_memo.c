@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "city_array.h"
+#include "city_hash.h"
 #include "road_route.h"
 
 #define MEMO_MAX_INTS ((int32_t)1 << 22) /* 16 MiB of keys and edges, then the memo starts again */
@@ -41,12 +42,10 @@ void road_route_memo_destroy(RoadRouteMemo *m)
 
 static uint64_t key_hash(const int32_t *key, int32_t n)
 {
-    uint64_t h = 14695981039346656037ull;
-    for (int32_t i = 0; i < n; i++) {
-        h ^= (uint32_t)key[i];
-        h *= 1099511628211ull;
-    }
-    return h ^ (h >> 29);
+    CityHash h;
+    city_hash_init(&h);
+    city_hash_u32_array(&h, (const uint32_t *)key, (size_t)n);
+    return city_hash_value(&h);
 }
 
 static void forget_all(RoadRouteMemo *m, uint32_t epoch)
