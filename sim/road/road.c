@@ -221,10 +221,8 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
     }
     for (int32_t i = 0; i < nk; i++)
         road->link_eta[i] = road->link_eta_prev[i] = INFINITY;
-    for (int32_t e = 0; e < ne; e++) {
-        const CityEdge *ed = &net->edges[e];
-        road->edge_tt_s[e] = ed->length_m / (ed->speed_mps > 0.1 ? ed->speed_mps : 0.1);
-    }
+    for (int32_t e = 0; e < ne; e++)
+        road->edge_tt_s[e] = road_edge_free_time_s(&net->edges[e]);
     CityVTypeDef car;
     city_vtype_defaults(&car, CITY_VC_PASSENGER);
     car.id = "DEFAULT_VEHTYPE";

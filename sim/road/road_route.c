@@ -111,10 +111,7 @@ static double heuristic(const RoadRouter *r, int32_t edge, int32_t target)
 
 static double edge_cost(const CityRoadNet *net, int32_t e, const double *cost)
 {
-    if (cost)
-        return cost[e];
-    const CityEdge *ed = &net->edges[e];
-    return ed->length_m / (ed->speed_mps > 0.1 ? ed->speed_mps : 0.1);
+    return cost ? cost[e] : road_edge_free_time_s(&net->edges[e]);
 }
 
 static bool edge_allows(const CityRoadNet *net, int32_t e, uint32_t vclass)

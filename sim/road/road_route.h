@@ -12,6 +12,13 @@
 
 typedef struct RoadRouter RoadRouter;
 
+/* The time (s) to drive edge e at its speed limit: its cost when no
+ * estimate is given, and where the estimates start. */
+static inline double road_edge_free_time_s(const CityEdge *e)
+{
+    return e->length_m / (e->speed_mps > 0.1 ? e->speed_mps : 0.1);
+}
+
 /* A router for a finalized net (keeps scratch arrays sized to it). */
 RoadRouter *road_router_create(const CityRoadNet *net);
 void road_router_destroy(RoadRouter *router);

@@ -328,7 +328,7 @@ int32_t road_route_search(CityRoad *road, int32_t from, int32_t to, const int32_
             if (!banned)
                 return INT32_MIN;
             for (int32_t e = 0; e < road->net->n_edges; e++)
-                banned[e] = cost ? cost[e] : road->net->edges[e].length_m / fmax(road->net->edges[e].speed_mps, 0.1);
+                banned[e] = cost ? cost[e] : road_edge_free_time_s(&road->net->edges[e]);
         }
         banned[road->route_buf[bad]] = 1e12;
     }
