@@ -389,6 +389,36 @@ static CityRoad *grid3_road(CityWorld *w, bool search)
     return road;
 }
 
+/* city_road_path (Lua's city.road.path) between any two edges of the
+ * grid: none from or to an edge inside a junction (the search read the
+ * junction -1 of such an edge for its heuristic), one between any two
+ * road edges, from the first to the last. */
+static void test_paths(void **state)
+{
+    (void)state;
+    CityWorld *w = new_world(1000, 1);
+    CityRoad *road = grid3_road(w, false);
+    const CityRoadNet *rn = city_road_net(road);
+    int32_t *edges = malloc(((size_t)rn->n_edges + 1) * sizeof *edges);
+    assert_non_null(edges);
+    int internal = 0;
+    for (int32_t a = 0; a < rn->n_edges; a++)
+        for (int32_t b = 0; b < rn->n_edges; b++) {
+            int32_t n = city_road_path(road, a, b, CITY_VC_PASSENGER, edges, rn->n_edges + 1);
+            if (rn->edges[a].internal || rn->edges[b].internal) {
+                assert_int_equal(n, -1);
+                internal++;
+                continue;
+            }
+            assert_true(n >= 1);
+            assert_int_equal(edges[0], a);
+            assert_int_equal(edges[n - 1], b);
+        }
+    assert_true(internal > 0);
+    free(edges);
+    city_world_destroy(w);
+}
+
 /* Random (Poisson) trips for 30 minutes, rate veh/h each, between the
  * pairs of edges a != b (not inside junctions, not `except`) with
  * (7a + b) % every == 0. */
@@ -656,6 +686,7 @@ int main(void)
         cmocka_unit_test(test_saturation_flow),
         cmocka_unit_test(test_webster_delay),
         cmocka_unit_test(test_emergency_priority),
+        cmocka_unit_test(test_paths),
         cmocka_unit_test(test_conservation),
         cmocka_unit_test(test_route_memo_keys),
         cmocka_unit_test(test_route_memo_same_as_search),

@@ -127,8 +127,10 @@ int32_t road_router_route(RoadRouter *r, int32_t from, int32_t to, uint32_t vcla
                           int32_t cap)
 {
     const CityRoadNet *net = r->net;
-    if (from < 0 || to < 0 || from >= net->n_edges || to >= net->n_edges || !edge_allows(net, from, vclass) ||
-        !edge_allows(net, to, vclass))
+    /* (an edge inside a junction has no junctions at its ends for the
+     * heuristic, and no successors: no route starts or ends on one) */
+    if (from < 0 || to < 0 || from >= net->n_edges || to >= net->n_edges || net->edges[from].internal ||
+        net->edges[to].internal || !edge_allows(net, from, vclass) || !edge_allows(net, to, vclass))
         return -1;
     if (++r->query == 0) { /* stamp wrapped: clear once every 4 billion queries */
         for (int32_t e = 0; e < net->n_edges; e++)
