@@ -465,7 +465,12 @@ CityStatus city_road_close_lane(CityRoad *road, int32_t lane, bool closed)
 {
     if (lane < 0 || lane >= road->net->n_lanes)
         return road_fail(road, CITY_ERR_INVALID, "close_lane: no lane number %d in the network", (int)lane);
+    const bool was = road->lane_closed[lane];
     road->lane_closed[lane] = closed;
+    if (!road_router_lane_changed(road->router, road->lane_closed, lane)) {
+        road->lane_closed[lane] = was;
+        return road_fail(road, CITY_ERR_NOMEM, "out of memory closing lane %s", road->net->lanes[lane].id);
+    }
     road->closure_epoch++;
     city_world_log(road->world, "road", "lane %s %s", road->net->lanes[lane].id, closed ? "closed" : "opened");
     /* those whose way it closed take another now, as SUMO's rerouters send them */

@@ -339,18 +339,17 @@ bool road_lane_sides_init(CityRoad *road);
 /* road.c */
 int32_t road_route_store(CityRoad *road, const char *id, const int32_t *edges, int32_t n);
 /* The fastest route from -> via... -> to for a class into road->route_buf
- * (costs NULL: free flow), one that can be driven lane by lane: an edge
- * where it breaks (through the short edges of joined junctions, or closed
- * lanes) is banned and the search made again, a few times. Returns its
- * length, -1 when there is none, INT32_MIN when out of memory. */
+ * (costs NULL: free flow), one that can be driven lane by lane: the router
+ * keeps off closed lanes, and an edge where the route breaks through the
+ * short edges of joined junctions (too short to change lanes on: a turn
+ * the edges allow that no lane leads on to) is banned and the search made
+ * again, a few times. Returns its length, -1 when there is none, INT32_MIN
+ * when out of memory. */
 int32_t road_route_search(CityRoad *road, int32_t from, int32_t to, const int32_t *via, int32_t n_via, uint32_t vclass,
                           const double *cost);
-/* Index of the first of edges[0, n) that cannot be reached lane by lane
- * from the one before (through short edges, past closed lanes), or -1. */
-int32_t road_route_unfollowable(const CityRoad *road, const int32_t *edges, int32_t n, uint32_t vclass);
 /* After a lane closed: the vehicles on the road (not inside a junction)
- * and those waiting to enter whose rest of route can no longer be driven
- * take the route road_route_search finds from where they are. */
+ * and those waiting to enter whose rest of route makes a turn the closure
+ * forbids take the route road_route_search finds from where they are. */
 CityStatus road_reroute_blocked(CityRoad *road);
 CityStatus road_fail(CityRoad *road, CityStatus status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

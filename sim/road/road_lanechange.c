@@ -123,12 +123,7 @@ static void miss_turn(CityRoad *road, int32_t v, int32_t lane)
             road->route_buf[0] = ln->edge;
             int32_t got = road_router_route(road->router, next, dest, vclass, road->edge_tt_s, road->route_buf + 1,
                                             road->cap_route_buf - 1);
-            if (got < 1)
-                continue;
-            /* once lanes have closed, a way back to a closed lane is no way:
-             * without this check a vehicle whose destination a closure cut
-             * off circled back to the same stop line for ever */
-            if (road->closure_epoch && road_route_unfollowable(road, road->route_buf, got + 1, vclass) >= 0)
+            if (got < 1) /* (no route needs a closed lane: none leads a vehicle cut off back to this line) */
                 continue;
             int32_t nr = road_route_store(road, NULL, road->route_buf, got + 1);
             if (nr < 0)

@@ -49,6 +49,17 @@ CityStatus road_reroute_all(CityRoad *road)
     return CITY_OK;
 }
 
+/* Whether vehicle v can still drive the rest of its route, rest[0, n),
+ * past the closed lanes: the turn at the end of its edge from its own lane
+ * (a closed one it was on when it closed) or from another it may change
+ * to, the later ones as the router sees them. */
+static bool can_drive_on(const CityRoad *road, int32_t v, const int32_t *rest, int32_t n, uint32_t vclass)
+{
+    const int32_t bad = road_router_blocked_at(road->router, rest, n, vclass);
+    return bad < 0 || (bad == 1 && road_plan_conn(road, v, road->veh.rec[v].lane) >= 0 &&
+                       road_router_blocked_at(road->router, rest + 1, n - 1, vclass) < 0);
+}
+
 CityStatus road_reroute_blocked(CityRoad *road)
 {
     RoadVehicles *vh = &road->veh;
@@ -60,12 +71,12 @@ CityStatus road_reroute_blocked(CityRoad *road)
         const RoadRoute *r = &road->routes[vh->rec[v].route];
         const int32_t rp = vh->rec[v].route_pos, *rest = road->route_edges + r->first + rp;
         const uint32_t vclass = road_vtype_of(road, v)->def.vclass;
-        if (rp + 1 >= r->count || road_route_unfollowable(road, rest, r->count - rp, vclass) < 0)
+        if (rp + 1 >= r->count || can_drive_on(road, v, rest, r->count - rp, vclass))
             continue;
         int32_t got = road_route_search(road, rest[0], rest[r->count - rp - 1], NULL, 0, vclass, cost);
         if (got == INT32_MIN)
             return CITY_ERR_NOMEM;
-        if (got < 2 || road_route_unfollowable(road, road->route_buf, got, vclass) >= 0)
+        if (got < 2)
             continue; /* no other way: it waits (time_to_teleport moves it on, or it gives up the turn) */
         if (take_route(road, v, got) != CITY_OK)
             return CITY_ERR_NOMEM;
@@ -76,12 +87,12 @@ CityStatus road_reroute_blocked(CityRoad *road)
         const RoadRoute *r = &road->routes[p->route];
         const int32_t *edges = road->route_edges + r->first;
         const uint32_t vclass = road->vtypes[p->dep.vtype >= 0 ? p->dep.vtype : road->default_vtype].def.vclass;
-        if (r->count < 2 || road_route_unfollowable(road, edges, r->count, vclass) < 0)
+        if (road_router_blocked_at(road->router, edges, r->count, vclass) < 0)
             continue;
         int32_t got = road_route_search(road, edges[0], edges[r->count - 1], NULL, 0, vclass, cost);
         if (got == INT32_MIN)
             return CITY_ERR_NOMEM;
-        if (got < 1 || road_route_unfollowable(road, road->route_buf, got, vclass) >= 0)
+        if (got < 1)
             continue;
         int32_t nr = road_route_store(road, NULL, road->route_buf, got);
         if (nr < 0)

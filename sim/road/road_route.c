@@ -4,6 +4,7 @@
  * with a query stamp, so a query costs what it visits, not the net size. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "city_array.h"
 #include "road_route.h"
@@ -23,6 +24,13 @@ struct RoadRouter {
     uint32_t query;
     HeapItem *heap;
     int32_t n_heap, cap_heap;
+
+    /* Lane closures (NULL until a lane first closes; the net's own
+     * succ_allow serves until then). */
+    uint32_t *turn_open; /* per succ entry: classes that can make that turn past the closed lanes (turn_classes) */
+    int32_t *open_lanes; /* per edge: its lanes not closed */
+    int32_t *in_first;   /* per lane l: the connections onto it are in_conn[in_first[l] .. in_first[l + 1]) */
+    int32_t *in_conn;
 };
 
 RoadRouter *road_router_create(const CityRoadNet *net)
@@ -57,6 +65,10 @@ void road_router_destroy(RoadRouter *r)
     free(r->stamp);
     free(r->closed);
     free(r->heap);
+    free(r->turn_open);
+    free(r->open_lanes);
+    free(r->in_first);
+    free(r->in_conn);
     free(r);
 }
 
@@ -127,6 +139,7 @@ int32_t road_router_route(RoadRouter *r, int32_t from, int32_t to, uint32_t vcla
                           int32_t cap)
 {
     const CityRoadNet *net = r->net;
+    const uint32_t *turn_allow = r->turn_open ? r->turn_open : net->succ_allow;
     /* (an edge inside a junction has no junctions at its ends for the
      * heuristic, and no successors: no route starts or ends on one) */
     if (from < 0 || to < 0 || from >= net->n_edges || to >= net->n_edges || net->edges[from].internal ||
@@ -159,7 +172,7 @@ int32_t road_router_route(RoadRouter *r, int32_t from, int32_t to, uint32_t vcla
         const CityEdge *ed = &net->edges[e];
         for (int32_t k = 0; k < ed->succ_count; k++) {
             int32_t s = net->succ[ed->succ_first + k];
-            if (!(net->succ_allow[ed->succ_first + k] & vclass))
+            if (!(turn_allow[ed->succ_first + k] & vclass))
                 continue;
             double g = r->g[e] + edge_cost(net, s, cost);
             if (r->stamp[s] != q) {
@@ -185,4 +198,127 @@ int32_t road_router_route(RoadRouter *r, int32_t from, int32_t to, uint32_t vcla
     for (int32_t e = to; e >= 0; e = r->prev[e])
         out[--i] = e;
     return n;
+}
+
+/* ---- lane closures ------------------------------------------------------ */
+
+/* The classes that can drive from edge a onto edge b past the closed
+ * lanes: those of a connection from an open lane of a onto an open lane of
+ * b. On an edge closed all across any of its lanes counts: no route enters
+ * it, so only a search that starts there reads its turns, for a vehicle
+ * that was on it when it closed or waits to enter it when it opens. With
+ * no lane closed this is the net's succ_allow. */
+static uint32_t turn_classes(const RoadRouter *r, const bool *lane_closed, int32_t a, int32_t b)
+{
+    const CityRoadNet *net = r->net;
+    const CityEdge *ed = &net->edges[a];
+    const bool any_lane = r->open_lanes[a] == 0;
+    uint32_t allow = 0;
+    for (int32_t l = ed->lane_first; l < ed->lane_first + ed->lane_count; l++) {
+        if (lane_closed[l] && !any_lane)
+            continue;
+        const CityLane *ln = &net->lanes[l];
+        for (int32_t k = 0; k < ln->out_count; k++) {
+            const int32_t to = net->conns[ln->out_first + k].to_lane;
+            if (net->lanes[to].edge == b && !lane_closed[to])
+                allow |= ln->allow & net->lanes[to].allow;
+        }
+    }
+    return allow;
+}
+
+/* Takes the turns from edge a (onto edge b only, or all when b < 0) anew. */
+static void update_turns(RoadRouter *r, const bool *lane_closed, int32_t a, int32_t b)
+{
+    const CityEdge *ed = &r->net->edges[a];
+    for (int32_t k = ed->succ_first; k < ed->succ_first + ed->succ_count; k++)
+        if (b < 0 || r->net->succ[k] == b)
+            r->turn_open[k] = turn_classes(r, lane_closed, a, r->net->succ[k]);
+}
+
+static void count_open_lanes(RoadRouter *r, const bool *lane_closed, int32_t e)
+{
+    const CityEdge *ed = &r->net->edges[e];
+    r->open_lanes[e] = 0;
+    for (int32_t l = ed->lane_first; l < ed->lane_first + ed->lane_count; l++)
+        r->open_lanes[e] += !lane_closed[l];
+}
+
+/* The closure tables, made when a lane first closes: the turns as the net
+ * has them, every lane open, and each lane's incoming connections (what a
+ * closure touches). */
+static bool closures_init(RoadRouter *r)
+{
+    const CityRoadNet *net = r->net;
+    r->turn_open = malloc(((size_t)net->n_succ + 1) * sizeof *r->turn_open);
+    r->open_lanes = malloc(((size_t)net->n_edges + 1) * sizeof *r->open_lanes);
+    r->in_first = calloc((size_t)net->n_lanes + 2, sizeof *r->in_first);
+    r->in_conn = malloc(((size_t)net->n_conns + 1) * sizeof *r->in_conn);
+    if (!r->turn_open || !r->open_lanes || !r->in_first || !r->in_conn) {
+        free(r->turn_open);
+        free(r->open_lanes);
+        free(r->in_first);
+        free(r->in_conn);
+        r->turn_open = NULL;
+        r->open_lanes = r->in_first = r->in_conn = NULL;
+        return false;
+    }
+    if (net->n_succ > 0)
+        memcpy(r->turn_open, net->succ_allow, (size_t)net->n_succ * sizeof *r->turn_open);
+    for (int32_t e = 0; e < net->n_edges; e++)
+        r->open_lanes[e] = net->edges[e].lane_count;
+    /* counts at in_first[l + 2], summed, then each connection placed at
+     * in_first[l + 1]++: that leaves in_first[l] at lane l's first */
+    for (int32_t c = 0; c < net->n_conns; c++)
+        r->in_first[net->conns[c].to_lane + 2]++;
+    for (int32_t l = 2; l <= net->n_lanes + 1; l++)
+        r->in_first[l] += r->in_first[l - 1];
+    for (int32_t c = 0; c < net->n_conns; c++)
+        r->in_conn[r->in_first[net->conns[c].to_lane + 1]++] = c;
+    return true;
+}
+
+bool road_router_lane_changed(RoadRouter *r, const bool *lane_closed, int32_t lane)
+{
+    if (!r->turn_open && !closures_init(r))
+        return false;
+    const CityRoadNet *net = r->net;
+    const int32_t e = net->lanes[lane].edge;
+    count_open_lanes(r, lane_closed, e);
+    update_turns(r, lane_closed, e, -1);
+    for (int32_t i = r->in_first[lane]; i < r->in_first[lane + 1]; i++)
+        update_turns(r, lane_closed, net->lanes[net->conns[r->in_conn[i]].from_lane].edge, e);
+    return true;
+}
+
+bool road_router_set_closures(RoadRouter *r, const bool *lane_closed)
+{
+    const CityRoadNet *net = r->net;
+    bool any = false;
+    for (int32_t l = 0; l < net->n_lanes && !any; l++)
+        any = lane_closed[l];
+    if (!any && !r->turn_open)
+        return true;
+    if (!r->turn_open && !closures_init(r))
+        return false;
+    for (int32_t e = 0; e < net->n_edges; e++)
+        count_open_lanes(r, lane_closed, e);
+    for (int32_t e = 0; e < net->n_edges; e++)
+        update_turns(r, lane_closed, e, -1);
+    return true;
+}
+
+int32_t road_router_blocked_at(const RoadRouter *r, const int32_t *edges, int32_t n, uint32_t vclass)
+{
+    const CityRoadNet *net = r->net;
+    const uint32_t *turn_allow = r->turn_open ? r->turn_open : net->succ_allow;
+    for (int32_t i = 1; i < n; i++) {
+        const CityEdge *ed = &net->edges[edges[i - 1]];
+        int32_t k = ed->succ_first;
+        while (k < ed->succ_first + ed->succ_count && net->succ[k] != edges[i])
+            k++;
+        if (k == ed->succ_first + ed->succ_count || !(turn_allow[k] & vclass))
+            return i;
+    }
+    return -1;
 }

@@ -1,8 +1,9 @@
 /* Shortest-time routing on the edge graph (internal to sim/road).
  * A* with an admissible straight-line heuristic (distance / fastest speed
  * of the net); edges a class may not use, and turns it may not make
- * (CityRoadNet.succ_allow), are skipped. Ties break on edge index, so a
- * route is a pure function of (net, costs, from, to). */
+ * (CityRoadNet.succ_allow, or past the closed lanes: see
+ * road_router_lane_changed), are skipped. Ties break on edge index, so a
+ * route is a pure function of (net, closures, costs, from, to). */
 #ifndef ROAD_ROUTE_H
 #define ROAD_ROUTE_H
 
@@ -30,6 +31,25 @@ void road_router_destroy(RoadRouter *router);
  * be reached; -2 when cap is too small. */
 int32_t road_router_route(RoadRouter *router, int32_t from_edge, int32_t to_edge, uint32_t vclass,
                           const double *edge_cost_s, int32_t *out, int32_t cap);
+
+/* Lane closures. lane_closed[l] tells whether lane l of the net is closed
+ * (no vehicle enters it). A turn from edge a onto edge b is then made only
+ * from an open lane of a onto an open lane of b, and an edge closed all
+ * across is entered by no route (one may start on it: its vehicles were
+ * on it when it closed, or wait to enter it when it opens): every turn
+ * of a route found can be made past the closures. Closures are rare and
+ * routing is hot: the router keeps the turns' classes past the closures
+ * and takes anew only those a lane's change touches; a search costs the
+ * same with lanes closed or not.
+ * After lane `lane` opened or closed (lane_closed already says which);
+ * false when out of memory (the router then still sees the old closures). */
+bool road_router_lane_changed(RoadRouter *router, const bool *lane_closed, int32_t lane);
+/* Every lane at once (a restored checkpoint); false when out of memory. */
+bool road_router_set_closures(RoadRouter *router, const bool *lane_closed);
+/* Index i of the first turn edges[i - 1] -> edges[i] of a route that a
+ * class cannot make now (as a search from edges[0] sees the closures), or
+ * -1 when it can make them all. */
+int32_t road_router_blocked_at(const RoadRouter *router, const int32_t *edges, int32_t n, uint32_t vclass);
 
 /* The routes found for departures while the costs are the free-flow ones
  * (a route is then a pure function of its key): trips and flows between

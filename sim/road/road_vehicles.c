@@ -254,9 +254,10 @@ static int32_t route_legs(CityRoad *road, int32_t from, int32_t to_edge, const i
     return len;
 }
 
-/* Index of the first route edge whose successor cannot be reached lane by
- * lane (through short edges), or -1 when the whole route can be driven. */
-int32_t road_route_unfollowable(const CityRoad *road, const int32_t *edges, int32_t n, uint32_t vclass)
+/* Index of the first route edge that cannot be reached lane by lane from
+ * the one before (through short edges), or -1 when the whole route can be
+ * driven. */
+static int32_t route_unfollowable(const CityRoad *road, const int32_t *edges, int32_t n, uint32_t vclass)
 {
     const CityRoadNet *net = road->net;
     for (int32_t i = 0; i + 1 < n; i++) {
@@ -320,7 +321,7 @@ int32_t road_route_search(CityRoad *road, int32_t from, int32_t to, const int32_
         len = route_legs(road, from, to, via, n_via, vclass, banned ? banned : cost);
         if (len < 0)
             break;
-        int32_t bad = road_route_unfollowable(road, road->route_buf, len, vclass);
+        int32_t bad = route_unfollowable(road, road->route_buf, len, vclass);
         if (bad < 0)
             break;
         if (!banned) {

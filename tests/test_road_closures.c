@@ -1,0 +1,407 @@
+/* Lane closures and routing: a turn is made only from an open lane onto an
+ * open lane, an edge closed all across is entered by no route (one may
+ * start on it), a restored run sees the closures, and reopening gives
+ * back the routes of before; on the 3x3 grid no route made after a
+ * closure (departures, rerouting around it, periodic rerouting) enters
+ * the closed roads. The closures of tests/test_road_traffic.c (road works
+ * on the grid) are the traffic side of the same rules. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "city_hash.h"
+#include "city_road.h"
+#include "city_sumo.h"
+#include "road_internal.h"
+
+static CityError err;
+
+static CityWorld *new_world(int32_t dt_ms, uint64_t seed)
+{
+    CityWorldConfig cfg = {.seed = seed, .dt_ms = dt_ms};
+    CityWorld *w = city_world_create(&cfg);
+    assert_non_null(w);
+    return w;
+}
+
+static void run(CityWorld *w, double seconds)
+{
+    int64_t end = city_world_tick(w) + city_world_ticks_for(w, seconds);
+    if (city_world_run_until(w, end) != CITY_OK)
+        fail_msg("%s", city_world_error(w));
+}
+
+/* ---- a fork: one two-lane approach, a lane for each way ---------------- */
+
+/* U (one lane) feeds both lanes of A; at J1 lane 0 of A turns right onto
+ * B, lane 1 goes straight onto C; C leads on to E. With `detour`, F joins
+ * B's end to E's start too, so E has two ways in: straight (A C E) and
+ * right (A B F E, longer). 13.89 m/s everywhere.
+ *
+ *   J4 --U--> J0 ==A==> J1 --C--> J3 --E--> J5
+ *                        |         ^
+ *                        B         F (detour)
+ *                        v         |
+ *                        J2 -------+                                     */
+typedef struct Fork {
+    CityWorld *w;
+    CityRoad *road;
+    int32_t u, a, b, c, e, f; /* edges (f: -1 without the detour) */
+} Fork;
+
+static int32_t fork_junction(CityRoadNet *net, const char *id, CityJunctionType type, double x, double y)
+{
+    int32_t j = city_road_net_add_junction(net, id, type, x, y, NULL, 0, &err);
+    if (j < 0)
+        fail_msg("%s", err.msg);
+    return j;
+}
+
+/* An edge of `lanes` lanes from junction ja at p0 to jb at p1. */
+static int32_t fork_edge(CityRoadNet *net, const char *id, int32_t ja, int32_t jb, CityPoint p0, CityPoint p1,
+                         int lanes)
+{
+    int32_t e = city_road_net_add_edge(net, id, ja, jb, 1, false, NULL, &err);
+    if (e < 0)
+        fail_msg("%s", err.msg);
+    for (int i = 0; i < lanes; i++) {
+        char lane[32];
+        snprintf(lane, sizeof lane, "%s_%d", id, i);
+        CityPoint shape[2] = {p0, p1};
+        if (city_road_net_add_lane(net, e, lane, 13.89, 0, 3.2, CITY_VC_ALL, shape, 2, &err) < 0)
+            fail_msg("%s", err.msg);
+    }
+    return e;
+}
+
+static void fork_connect(CityRoadNet *net, int32_t from_lane, int32_t to_lane, int32_t junction, char dir)
+{
+    if (city_road_net_add_connection(net, from_lane, to_lane, NULL, 0, junction, -1, -1, dir, 'M', &err) < 0)
+        fail_msg("%s", err.msg);
+}
+
+static Fork fork_road(int32_t dt_ms, bool detour)
+{
+    Fork k;
+    k.w = new_world(dt_ms, 5);
+    CityRoadNet *net = city_road_net_create();
+    int32_t j4 = fork_junction(net, "J4", CITY_JUNCTION_DEAD_END, -200, 0);
+    int32_t j0 = fork_junction(net, "J0", CITY_JUNCTION_PRIORITY, 0, 0);
+    int32_t j1 = fork_junction(net, "J1", CITY_JUNCTION_PRIORITY, 200, 0);
+    int32_t j2 = fork_junction(net, "J2", detour ? CITY_JUNCTION_PRIORITY : CITY_JUNCTION_DEAD_END, 200, -200);
+    int32_t j3 = fork_junction(net, "J3", CITY_JUNCTION_PRIORITY, 400, 0);
+    int32_t j5 = fork_junction(net, "J5", CITY_JUNCTION_DEAD_END, 600, 0);
+    k.u = fork_edge(net, "U", j4, j0, (CityPoint){-200, -1.6}, (CityPoint){0, -1.6}, 1);
+    k.a = fork_edge(net, "A", j0, j1, (CityPoint){0, -1.6}, (CityPoint){200, -1.6}, 2);
+    k.b = fork_edge(net, "B", j1, j2, (CityPoint){201.6, 0}, (CityPoint){201.6, -200}, 1);
+    k.c = fork_edge(net, "C", j1, j3, (CityPoint){200, -1.6}, (CityPoint){400, -1.6}, 1);
+    k.e = fork_edge(net, "E", j3, j5, (CityPoint){400, -1.6}, (CityPoint){600, -1.6}, 1);
+    k.f = detour ? fork_edge(net, "F", j2, j3, (CityPoint){200, -201.6}, (CityPoint){400, -1.6}, 1) : -1;
+    const int32_t ua = net->edges[k.u].lane_first, a0 = net->edges[k.a].lane_first;
+    fork_connect(net, ua, a0, j0, 's');
+    fork_connect(net, ua, a0 + 1, j0, 's');
+    fork_connect(net, a0, net->edges[k.b].lane_first, j1, 'r');
+    fork_connect(net, a0 + 1, net->edges[k.c].lane_first, j1, 's');
+    fork_connect(net, net->edges[k.c].lane_first, net->edges[k.e].lane_first, j3, 's');
+    if (detour) {
+        fork_connect(net, net->edges[k.b].lane_first, net->edges[k.f].lane_first, j2, 'l');
+        fork_connect(net, net->edges[k.f].lane_first, net->edges[k.e].lane_first, j3, 'l');
+    }
+    if (city_road_net_finalize(net, &err) != CITY_OK)
+        fail_msg("%s", err.msg);
+    CityRoadOptions o;
+    city_road_options_defaults(&o);
+    o.trip_output = o.edge_output = false;
+    if (city_road_create(k.w, net, &o, &k.road) != CITY_OK)
+        fail_msg("%s", city_world_error(k.w));
+    return k;
+}
+
+static void close_lane(CityRoad *road, int32_t edge, int32_t index, bool closed)
+{
+    assert_int_equal(city_road_close_lane(road, city_road_net(road)->edges[edge].lane_first + index, closed), CITY_OK);
+}
+
+/* The free-flow path between two edges as a string of edge ids ("-" when
+ * there is none). */
+static const char *path(CityRoad *road, int32_t from, int32_t to)
+{
+    static char buf[128];
+    const CityRoadNet *rn = city_road_net(road);
+    int32_t edges[16];
+    int32_t n = city_road_path(road, from, to, CITY_VC_PASSENGER, edges, 16);
+    if (n < 0)
+        return "-";
+    buf[0] = '\0';
+    for (int32_t i = 0; i < n; i++)
+        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", i ? " " : "", rn->edges[edges[i]].id);
+    return buf;
+}
+
+/* The router's turns past the closures, on the fork with its detour: a
+ * turn needs an open lane on both sides, an edge closed all across is
+ * entered by no route but a search may start on it, and reopening gives
+ * back the routes of before. (Before the router knew closures, U to E
+ * went straight on past the closed lane 1 of A, through the closed C, and
+ * U to B through the closed A.) */
+static void test_closure_turns(void **state)
+{
+    (void)state;
+    Fork k = fork_road(1000, true);
+    assert_string_equal(path(k.road, k.u, k.e), "U A C E");
+    assert_string_equal(path(k.road, k.u, k.b), "U A B");
+    close_lane(k.road, k.a, 1, true); /* the only lane that goes straight */
+    assert_string_equal(path(k.road, k.u, k.e), "U A B F E");
+    assert_string_equal(path(k.road, k.u, k.c), "-");
+    assert_string_equal(path(k.road, k.a, k.e), "A B F E");
+    close_lane(k.road, k.a, 1, false);
+    close_lane(k.road, k.c, 0, true); /* the lane the straight turn leads onto */
+    assert_string_equal(path(k.road, k.u, k.e), "U A B F E");
+    close_lane(k.road, k.c, 0, false);
+    close_lane(k.road, k.a, 0, true);
+    close_lane(k.road, k.a, 1, true); /* A closed all across */
+    assert_string_equal(path(k.road, k.u, k.b), "-");
+    assert_string_equal(path(k.road, k.u, k.e), "-");
+    assert_string_equal(path(k.road, k.a, k.e), "A C E"); /* from a vehicle on it */
+    close_lane(k.road, k.a, 0, false);
+    assert_string_equal(path(k.road, k.u, k.b), "U A B");
+    assert_string_equal(path(k.road, k.u, k.e), "U A B F E");
+    close_lane(k.road, k.a, 1, false);
+    assert_string_equal(path(k.road, k.u, k.e), "U A C E");
+    assert_string_equal(path(k.road, k.u, k.b), "U A B");
+    city_world_destroy(k.w);
+}
+
+/* The router's view of the closures is not in a checkpoint but made again
+ * from the lanes' on restore: a fork with lane 1 of A closed, restored
+ * into a fresh one, routes round it (the trip from U to E due after the
+ * restore takes the detour) and ends as the run it came from. */
+static void test_closure_restored(void **state)
+{
+    (void)state;
+    Fork k[2] = {fork_road(100, true), fork_road(100, true)};
+    for (int i = 0; i < 2; i++) {
+        CityTripDef trip = {.id = "later",
+                            .vtype = -1,
+                            .depart_s = 20,
+                            .route = -1,
+                            .from_edge = k[i].u,
+                            .to_edge = k[i].e,
+                            .depart = {.lane = CITY_DEPART_LANE_BEST, .pos_m = -1, .speed_mps = 0}};
+        assert_int_equal(city_road_add_trip(k[i].road, &trip), CITY_OK);
+    }
+    run(k[0].w, 5.0);
+    close_lane(k[0].road, k[0].a, 1, true);
+    run(k[0].w, 5.0);
+    CityStateWriter out = {0};
+    assert_int_equal(city_world_save(k[0].w, &out), CITY_OK);
+    assert_false(out.oom);
+    CityStateReader in = {.data = out.data, .len = out.len};
+    if (city_world_load(k[1].w, &in) != CITY_OK)
+        fail_msg("restore: %s / %s", in.error, city_world_error(k[1].w));
+    city_state_writer_free(&out);
+    assert_string_equal(path(k[1].road, k[1].u, k[1].e), "U A B F E");
+    for (int i = 0; i < 2; i++)
+        run(k[i].w, 100.0);
+    assert_true(city_world_hash(k[0].w) == city_world_hash(k[1].w));
+    CityRoadStats st;
+    city_road_stats(k[1].road, &st);
+    assert_int_equal(st.arrived, 1);
+    assert_true(st.sum_route_length_m > 1000); /* U A B F E: 1,078 m (U A C E: 800 m) */
+    for (int i = 0; i < 2; i++)
+        city_world_destroy(k[i].w);
+}
+
+/* The route of a vehicle as edge ids, from its current edge on. */
+static const char *route_rest(const CityRoad *road, CityId id)
+{
+    static char buf[128];
+    CityVehicleView v;
+    if (!city_road_vehicle_get(road, id, &v))
+        return "gone";
+    const CityRoadNet *rn = city_road_net(road);
+    buf[0] = '\0';
+    for (int32_t i = v.route_pos; i < v.route_len; i++)
+        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", i > v.route_pos ? " " : "",
+                 rn->edges[v.route[i]].id);
+    return buf;
+}
+
+static CityId vehicle_named(const CityRoad *road, const char *name)
+{
+    for (size_t i = 0; i < city_road_vehicle_count(road); i++) {
+        CityVehicleView v;
+        city_road_vehicle_at(road, i, &v);
+        if (!strcmp(v.name, name))
+            return v.id;
+    }
+    fail_msg("no vehicle %s on the road", name);
+    return (CityId){0};
+}
+
+/* On the fork with its detour, lane 1 of A (the only one that goes
+ * straight) closes at 5 s under a vehicle driving on it to E: its own lane
+ * still turns onto C, so it keeps its route and arrives that way, not
+ * rerouted. A trip from U to E that falls due after it takes the detour
+ * (before the router knew closures it was routed straight on, entered on
+ * lane 0, the only open one, and stood at the stop line until it gave up
+ * the turn). */
+static void test_closure_departures(void **state)
+{
+    (void)state;
+    Fork k = fork_road(100, true);
+    CityTripDef on_it = {.id = "on_it",
+                         .vtype = -1,
+                         .depart_s = 0,
+                         .route = -1,
+                         .from_edge = k.a,
+                         .to_edge = k.e,
+                         .depart = {.lane = 1, .pos_m = -1, .speed_mps = 0}};
+    CityTripDef later = {.id = "later",
+                         .vtype = -1,
+                         .depart_s = 10,
+                         .route = -1,
+                         .from_edge = k.u,
+                         .to_edge = k.e,
+                         .depart = {.lane = CITY_DEPART_LANE_BEST, .pos_m = -1, .speed_mps = 0}};
+    assert_int_equal(city_road_add_trip(k.road, &on_it), CITY_OK);
+    assert_int_equal(city_road_add_trip(k.road, &later), CITY_OK);
+    run(k.w, 5.0);
+    CityId v = vehicle_named(k.road, "on_it");
+    assert_string_equal(route_rest(k.road, v), "A C E");
+    close_lane(k.road, k.a, 1, true);
+    assert_string_equal(route_rest(k.road, v), "A C E");
+    run(k.w, 6.0);
+    assert_string_equal(route_rest(k.road, vehicle_named(k.road, "later")), "U A B F E");
+    run(k.w, 200.0);
+    CityRoadStats st;
+    city_road_stats(k.road, &st);
+    assert_int_equal(st.arrived, 2);
+    assert_int_equal(k.road->missed_turns, 0);
+    assert_int_equal(k.road->closure_reroutes, 0);
+    city_world_destroy(k.w);
+}
+
+/* ---- the 3x3 grid -------------------------------------------------------- */
+
+/* A hash of the free-flow paths between every two edges of the net. */
+static uint64_t all_paths_hash(CityRoad *road)
+{
+    const CityRoadNet *rn = city_road_net(road);
+    int32_t *edges = malloc(((size_t)rn->n_edges + 1) * sizeof *edges);
+    assert_non_null(edges);
+    CityHash h;
+    city_hash_init(&h);
+    for (int32_t a = 0; a < rn->n_edges; a++)
+        for (int32_t b = 0; b < rn->n_edges; b++) {
+            int32_t n = city_road_path(road, a, b, CITY_VC_PASSENGER, edges, rn->n_edges + 1);
+            city_hash_u64(&h, (uint64_t)(int64_t)n);
+            if (n > 0)
+                city_hash_u32_array(&h, (const uint32_t *)edges, (size_t)n);
+        }
+    free(edges);
+    return city_hash_value(&h);
+}
+
+/* Road works on the 3x3 grid of tests/data/road/grid3.net.xml: flows
+ * between a third of the edge pairs for 30 minutes, every vehicle
+ * rerouted on the travel-time estimates each minute, and two roads closed
+ * from 600 to 1200 s: B1B2 in the centre and the border road A1A2 (the
+ * only way to A2B2). From a step after the closure until it ends no
+ * vehicle's route ahead of it enters them: the vehicles rerouted around
+ * them when they closed, the trips that fall due later (those to A2B2
+ * find no route) and the periodic reroutes. (Before the router knew
+ * closures, the periodic reroutes sent vehicles back onto them, and trips
+ * to A2B2 set off on a route through A1A2.) A minute after they reopen
+ * routes use them again, and the router's paths between every two edges
+ * are those of before. */
+static void test_closure_routes_keep_off(void **state)
+{
+    (void)state;
+    CityWorld *w = new_world(1000, 11);
+    CityRoadNet *net = NULL;
+    CityError load_err;
+    if (city_sumo_load_net(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", &net, &load_err) != CITY_OK)
+        fail_msg("%s", load_err.msg);
+    CityRoadOptions o;
+    city_road_options_defaults(&o);
+    o.trip_output = o.edge_output = false;
+    o.reroute_period_s = 60;
+    CityRoad *road;
+    if (city_road_create(w, net, &o, &road) != CITY_OK)
+        fail_msg("%s", city_world_error(w));
+    const CityRoadNet *rn = city_road_net(road);
+    const int32_t closed[2] = {city_road_net_find_edge(rn, "A1A2"), city_road_net_find_edge(rn, "B1B2")};
+    assert_true(closed[0] >= 0 && closed[1] >= 0);
+    int n_flows = 0;
+    for (int32_t a = 0; a < rn->n_edges; a++)
+        for (int32_t b = 0; b < rn->n_edges; b++) {
+            if (rn->edges[a].internal || rn->edges[b].internal || a == b || a == closed[0] || b == closed[0] ||
+                a == closed[1] || b == closed[1] || (a * 7 + b) % 3)
+                continue;
+            char id[32];
+            snprintf(id, sizeof id, "f%d", n_flows++);
+            CityFlowDef f = {.id = id,
+                             .vtype = -1,
+                             .begin_s = 0,
+                             .end_s = 1800,
+                             .veh_per_hour = 6,
+                             .spacing = CITY_FLOW_POISSON,
+                             .route = -1,
+                             .from_edge = a,
+                             .to_edge = b,
+                             .depart = {.lane = CITY_DEPART_LANE_BEST, .pos_m = -1, .speed_mps = 0}};
+            assert_int_equal(city_road_add_flow(road, &f), CITY_OK);
+        }
+    const uint64_t open_paths = all_paths_hash(road);
+    int64_t routes_checked = 0, routes_through = 0;
+    for (int t = 0; t < 1800; t++) {
+        if (t == 900)
+            assert_true(all_paths_hash(road) != open_paths);
+        if (t == 600 || t == 1200)
+            for (int c = 0; c < 2; c++)
+                assert_int_equal(city_road_close_lane(road, rn->edges[closed[c]].lane_first, t == 600), CITY_OK);
+        assert_int_equal(city_world_step(w), CITY_OK);
+        for (size_t i = 0; i < city_road_vehicle_count(road); i++) {
+            CityVehicleView v;
+            city_road_vehicle_at(road, i, &v);
+            bool through = false;
+            for (int32_t k = v.route_pos + 1; k < v.route_len; k++)
+                through |= v.route[k] == closed[0] || v.route[k] == closed[1];
+            if (t >= 600 && t < 1200) {
+                if (through)
+                    fail_msg("%s at %d s: its route enters a closed road", v.name, t);
+                routes_checked++;
+            } else if (t >= 1260) {
+                routes_through += through;
+            }
+        }
+    }
+    CityRoadStats st;
+    city_road_stats(road, &st);
+    print_message("closed A1A2 and B1B2: %lld routes checked, %llu inserted, %llu rerouted around them, %lld "
+                  "routes through them after\n",
+                  (long long)routes_checked, (unsigned long long)st.inserted,
+                  (unsigned long long)road->closure_reroutes, (long long)routes_through);
+    assert_true(routes_checked > 10000);
+    assert_true(road->closure_reroutes > 0);
+    assert_true(routes_through > 0);
+    assert_true(all_paths_hash(road) == open_paths);
+    city_world_destroy(w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_closure_turns),
+        cmocka_unit_test(test_closure_restored),
+        cmocka_unit_test(test_closure_departures),
+        cmocka_unit_test(test_closure_routes_keep_off),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
