@@ -101,12 +101,21 @@ static double lane_change_gain(const CityRoad *road, int32_t v, int32_t cur, int
 
 /* A vehicle that stood at the end of the wrong lane too long gives up its
  * turn, takes a movement its lane allows (straight first) and reroutes
- * from there, as drivers do. */
+ * from there, as drivers do. Called every step while it stands there. */
 static void miss_turn(CityRoad *road, int32_t v, int32_t lane)
 {
     const CityRoadNet *net = road->net;
     RoadVehicles *vh = &road->veh;
-    const RoadRoute *r = &road->routes[vh->rec[v].route];
+    RoadVehRec *rec = &vh->rec[v];
+    /* Whether a movement of this lane leads to its destination depends on
+     * the lane, the destination, the class and the closures only: the
+     * travel-time estimates change the way found, never whether there is
+     * one. A vehicle that found none searches again only once a lane has
+     * opened or closed (not each step until time_to_teleport: 3,000 times
+     * at 0.1 s steps, a search for each movement every time). */
+    if (rec->stuck_epoch == road->closure_epoch + 1 && rec->stuck_lane == lane)
+        return;
+    const RoadRoute *r = &road->routes[rec->route];
     int32_t dest = road->route_edges[r->first + r->count - 1];
     uint32_t vclass = road_vtype_of(road, v)->def.vclass;
     const CityLane *ln = &net->lanes[lane];
@@ -128,20 +137,23 @@ static void miss_turn(CityRoad *road, int32_t v, int32_t lane)
             int32_t nr = road_route_store(road, NULL, road->route_buf, got + 1);
             if (nr < 0)
                 return;
-            vh->rec[v].route = nr;
-            vh->rec[v].route_n = got + 1;
-            vh->rec[v].route_pos = 0;
+            rec->route = nr;
+            rec->route_n = got + 1;
+            rec->route_pos = 0;
             road_set_conn(road, v, ln->out_first + k); /* the movement the new route was made from */
             road->missed_turns++;
             return;
         }
-    /* no movement from this lane leads anywhere: while a neighbour lane
-     * may still open a gap it keeps asking (time_to_teleport moves it on
-     * when that never happens); otherwise the trip ends on this lane,
-     * reported (never silently) */
-    if (net->edges[ln->edge].lane_count > 1 && road->opt.time_to_teleport_s > 0)
+    /* no movement from this lane leads anywhere: on an edge with other
+     * lanes it waits (time_to_teleport moves it on, unless a lane that
+     * opens or closes gives it a way first); otherwise the trip ends on
+     * this lane, reported (never silently) */
+    if (net->edges[ln->edge].lane_count > 1 && road->opt.time_to_teleport_s > 0) {
+        rec->stuck_lane = lane;
+        rec->stuck_epoch = road->closure_epoch + 1;
         return;
-    vh->rec[v].flags |= ROAD_VF_ABORT;
+    }
+    rec->flags |= ROAD_VF_ABORT;
     city_world_log(road->world, "warning", "vehicle %s cannot reach %s from lane %s; trip aborted",
                    vh->name[road_handle(road, v)], net->edges[dest].id, ln->id);
 }

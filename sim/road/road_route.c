@@ -24,6 +24,7 @@ struct RoadRouter {
     uint32_t query;
     HeapItem *heap;
     int32_t n_heap, cap_heap;
+    uint64_t searches; /* road_router_route calls (for tests) */
 
     /* Lane closures (NULL until a lane first closes; the net's own
      * succ_allow serves until then). */
@@ -140,6 +141,7 @@ int32_t road_router_route(RoadRouter *r, int32_t from, int32_t to, uint32_t vcla
 {
     const CityRoadNet *net = r->net;
     const uint32_t *turn_allow = r->turn_open ? r->turn_open : net->succ_allow;
+    r->searches++;
     /* (an edge inside a junction has no junctions at its ends for the
      * heuristic, and no successors: no route starts or ends on one) */
     if (from < 0 || to < 0 || from >= net->n_edges || to >= net->n_edges || net->edges[from].internal ||
@@ -198,6 +200,11 @@ int32_t road_router_route(RoadRouter *r, int32_t from, int32_t to, uint32_t vcla
     for (int32_t e = to; e >= 0; e = r->prev[e])
         out[--i] = e;
     return n;
+}
+
+uint64_t road_router_searches(const RoadRouter *r)
+{
+    return r->searches;
 }
 
 /* ---- lane closures ------------------------------------------------------ */

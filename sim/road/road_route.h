@@ -50,6 +50,8 @@ bool road_router_set_closures(RoadRouter *router, const bool *lane_closed);
  * class cannot make now (as a search from edges[0] sees the closures), or
  * -1 when it can make them all. */
 int32_t road_router_blocked_at(const RoadRouter *router, const int32_t *edges, int32_t n, uint32_t vclass);
+/* The searches road_router_route made so far (tests count them). */
+uint64_t road_router_searches(const RoadRouter *router);
 
 /* The routes found for departures while the costs are the free-flow ones
  * (a route is then a pure function of its key): trips and flows between

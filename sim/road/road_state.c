@@ -446,6 +446,8 @@ CityStatus road_state_load(CityWorld *world, void *self, CityStateReader *in)
             int32_t v = road->veh.live[i];
             RoadVehRec *r = &road->veh.rec[v];
             r->route_n = road->routes[r->route].count;
+            /* not saved: a stuck vehicle searches once more, and finds the same */
+            r->stuck_epoch = 0;
             road_set_conn(road, v, r->conn); /* the wrong-lane mark, from the restored fields */
         }
     road_tls_shown_refresh(road);

@@ -569,6 +569,7 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
     w->rec[idx].flags = v < 0.1 ? ROAD_VF_HALTING : 0;
     w->step[idx].lc_wait = (int16_t)(h % 8u);
     w->good_key[idx] = UINT64_MAX;
+    w->rec[idx].stuck_epoch = 0;
     w->step[idx].lc_vmax_mps = INFINITY;
     free(w->name[h]);
     w->name[h] = (char *)p->dep.name; /* ownership moves to the vehicle */
