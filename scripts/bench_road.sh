@@ -9,7 +9,8 @@
 #   excluded for both, see "Speed" below), their ratio, mean travel times,
 #   gridlock/teleports and peak memory.
 # real: the real Seoul networks of tests/data/road/real (their SUMO figures
-#   in sumo.csv) at both steps: completed trips, mean travel time and
+#   in sumo.csv), with duarouter's routes and with trips each simulator
+#   routes itself (also on the 3 x 3 grid of lights), at both steps: completed trips, mean travel time and
 #   teleports for sumo and citylab, the speed ratio, and citylab's end of
 #   run (checks, last edge rows, KPIs: end_ms) timed apart.
 # scale: citylab's cost per vehicle update (ns of CPU time of the simulation
@@ -142,17 +143,19 @@ done
 real="$here/tests/data/road/real"
 if has real; then
   echo
-  printf '%-12s %-5s %9s %9s %9s %9s %6s %6s %12s %12s %7s %7s\n' routes step sumo_done city_done sumo_tt_s city_tt_s \
+  printf '%-18s %-5s %9s %9s %9s %9s %6s %6s %12s %12s %7s %7s\n' routes step sumo_done city_done sumo_tt_s city_tt_s \
     sumo_tp city_tp sumo_ups citylab_ups ratio end_ms
-  for spec in "center center-p6" "east east-p2" "jamsil jamsil-p2" "jamsil jamsil-p1" "jamsil jamsil-hour"; do
+  for spec in "center center-p6.rou.xml" "east east-p2.rou.xml" "jamsil jamsil-p2.rou.xml" "jamsil jamsil-p1.rou.xml" \
+    "jamsil jamsil-hour.rou.xml" "grid3 grid3-p2.trips.xml" "jamsil jamsil-p1.trips.xml"; do
     set -- $spec
     net="$real/$1.net.xml"
     [ "$1" = jamsil ] && net="$here/assets/jamsil/jamsil.net.xml"
+    [ "$1" = grid3 ] && net="$here/tests/data/road/grid3.net.xml"
     for step in $steps; do
       dt_ms=$(python3 -c "print(int(round($step*1000)))")
       sumo_ups=0
       for _ in $(seq "$repeat"); do # the fastest of the runs
-        sumo -n "$net" -r "$real/$2.rou.xml" --end 3600 --step-length "$step" --no-step-log \
+        sumo -n "$net" -r "$real/$2" --end 3600 --step-length "$step" --no-step-log \
           --duration-log.statistics --tripinfo-output "$work/trip.xml" >"$work/sumo.log" 2>&1
         u=$(grep -m1 'UPS:' "$work/sumo.log" | awk '{print $2}' || true)
         sumo_ups=$(python3 -c "print(max(float('${u:-0}'), $sumo_ups))")
@@ -160,18 +163,18 @@ if has real; then
       sumo_done=$(grep -c '<tripinfo ' "$work/trip.xml" || true)
       sumo_tt=$(grep -A3 'Statistics (avg' "$work/sumo.log" | grep -m1 'Duration:' | awk '{print $2}' || true)
       sumo_tp=$(grep -m1 'Teleports:' "$work/sumo.log" | awk '{print $2}' || true)
-      out="$work/real-$2-$step"
+      out="$work/real-${2%.xml}-$step"
       city_ups=0 end_ms=
       for _ in $(seq "$repeat"); do
         rm -rf "$out"
-        "$citylab" run --net "$net" --routes "$real/$2.rou.xml" --until 3600 --dt "$dt_ms" --out "$out" \
+        "$citylab" run --net "$net" --routes "$real/$2" --until 3600 --dt "$dt_ms" --out "$out" \
           --quiet >/dev/null 2>&1 || true
         s="$out/summary.json"
         u=$(json "$s" "round(d['kpi']['vehicle_updates']/d['loop_wall_time_s'])")
         e=$(json "$s" "round(1000*(d['wall_time_s']-d['load_wall_time_s']-d['loop_wall_time_s']),2)")
         if [ "$(python3 -c "print(int($u > $city_ups))")" = 1 ]; then city_ups=$u end_ms=$e; fi
       done
-      printf '%-12s %-5s %9s %9s %9s %9s %6s %6s %12.0f %12.0f %7s %7s\n' "$2" "$step" "$sumo_done" \
+      printf '%-18s %-5s %9s %9s %9s %9s %6s %6s %12.0f %12.0f %7s %7s\n' "${2%.xml}" "$step" "$sumo_done" \
         "$(json "$s" "int(d['kpi']['trips_completed'])")" "${sumo_tt:-?}" \
         "$(json "$s" "round(d['kpi']['mean_travel_time_s'],2)")" "${sumo_tp:-0}" \
         "$(json "$s" "int(d['kpi']['teleports'])")" "$sumo_ups" "$city_ups" \

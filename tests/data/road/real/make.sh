@@ -61,3 +61,24 @@ done
 # their way at 3600 s in both simulators.
 demand jamsil-hour "$tmp/jamsil.net.xml" 1 3600
 runs jamsil jamsil-hour.rou.xml "$tmp/jamsil.net.xml"
+# Trips as randomTrips.py writes them (from and to edges, no route): each
+# simulator routes them itself, citylab with its own router, SUMO with its
+# own (its defaults: internal lanes' times, a 1.5 s penalty per minor link).
+# The 3 x 3 grid of lights (tests/data/road/grid3.net.xml, netgenerate
+# --grid --grid.number 3 --grid.length 100 --default-junction-type
+# traffic_light) at one trip every 3 s and every 2 s, Jamsil at one a
+# second (the trips of jamsil-p1) and center at one every 6 s (center-p6's).
+trips() { # name net period
+  (cd "$tmp" && python3 "$SUMO_HOME/tools/randomTrips.py" -n "$2" -e 1800 -p "$3" --seed 42 \
+    --validate -o "$1.trips.xml" >/dev/null 2>&1)
+  sed '/^<!--/,/^-->/d' "$tmp/$1.trips.xml" >"$1.trips.xml"
+}
+grid3="$here/../grid3.net.xml"
+trips grid3-p3 "$grid3" 3
+runs grid3 grid3-p3.trips.xml "$grid3"
+trips grid3-p2 "$grid3" 2
+runs grid3 grid3-p2.trips.xml "$grid3"
+trips jamsil-p1 "$tmp/jamsil.net.xml" 1
+runs jamsil jamsil-p1.trips.xml "$tmp/jamsil.net.xml"
+trips center-p6 "$nets/center.net.xml" 6
+runs center center-p6.trips.xml "$nets/center.net.xml"
