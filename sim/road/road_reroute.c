@@ -76,8 +76,16 @@ CityStatus road_reroute_blocked(CityRoad *road)
         int32_t got = road_route_search(road, rest[0], rest[r->count - rp - 1], NULL, 0, vclass, cost);
         if (got == INT32_MIN)
             return CITY_ERR_NOMEM;
-        if (got < 2)
-            continue; /* no other way: it waits (time_to_teleport moves it on, or it gives up the turn) */
+        if (got < 2) {
+            /* no other way: it plans its turn again (none leads on past the
+             * closure), so it stands at its line as on the wrong lane and
+             * gives up the turn after ROAD_MISSED_TURN_S (its trip ends
+             * when no movement leads anywhere), or time_to_teleport moves
+             * it on; keeping the closed movement planned, it stood at the
+             * line until teleported, whatever its lane */
+            road_set_conn(road, v, road_plan_conn(road, v, vh->rec[v].lane));
+            continue;
+        }
         if (take_route(road, v, got) != CITY_OK)
             return CITY_ERR_NOMEM;
         road->closure_reroutes++;
