@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "city_array.h"
+#include "city_strmap.h"
 #include "city_sumo.h"
 #include "city_text.h"
 #include "sumo_net_internal.h"
@@ -67,43 +68,75 @@ static int32_t *ints(int32_t n)
     return malloc(((size_t)n + 1) * sizeof(int32_t));
 }
 
-/* The light's link count is what its connections use (linkIndex + 1), so
- * a state string of the wrong length is reported at its own line. */
-static int32_t tls_links(const NetReader *r, int32_t t)
+/* Per reader light, the link count its connections use (the highest
+ * linkIndex + 1; -1 when none names it), in one pass over the connections
+ * through a map from light id to index; a light whose id comes twice gets
+ * the count of its id. NULL when out of memory. */
+static int32_t *conn_links(const NetReader *r)
 {
-    const TTls *tl = &r->tls.a[t];
-    int32_t links = -1;
-    for (int32_t c = 0; c < r->conns.n; c++)
-        if (r->conns.a[c].tl && strcmp(r->conns.a[c].tl, tl->id) == 0 && r->conns.a[c].link_index + 1 > links)
-            links = r->conns.a[c].link_index + 1;
-    for (int32_t k = 0; k < r->phases.n && links < 0; k++)
-        if (r->phases.a[k].tls == t)
-            links = (int32_t)strlen(r->phases.a[k].state);
+    CityStrMap first = {0}; /* light id -> its first reader index */
+    int32_t *links = ints(r->tls.n);
+    bool ok = links != NULL;
+    for (int32_t t = 0; t < r->tls.n && ok; t++) {
+        links[t] = -1;
+        if (r->tls.a[t].id && city_strmap_get(&first, r->tls.a[t].id) < 0)
+            ok = city_strmap_put(&first, r->tls.a[t].id, t);
+    }
+    for (int32_t c = 0; c < r->conns.n && ok; c++) {
+        const TConn *tc = &r->conns.a[c];
+        int32_t t = city_strmap_get(&first, tc->tl);
+        if (t >= 0 && tc->link_index + 1 > links[t])
+            links[t] = tc->link_index + 1;
+    }
+    for (int32_t t = 0; t < r->tls.n && ok; t++) {
+        int32_t f = city_strmap_get(&first, r->tls.a[t].id);
+        if (f >= 0)
+            links[t] = links[f];
+    }
+    city_strmap_free(&first);
+    if (!ok) {
+        free(links);
+        return NULL;
+    }
     return links;
+}
+
+/* Light t with its phases, which start at reader phase *i (phases come
+ * grouped by light in file order: the reader gives each the light it is
+ * inside); moves *i past them. Its link count is what its connections use
+ * (links), else its first phase's length, so a state string of the wrong
+ * length is reported at its own line. */
+static CityStatus add_light(NetBuild *b, int32_t t, int32_t links, int32_t *i)
+{
+    const NetReader *r = b->r;
+    const TTls *tl = &r->tls.a[t];
+    if (links < 0 && *i < r->phases.n && r->phases.a[*i].tls == t)
+        links = (int32_t)strlen(r->phases.a[*i].state);
+    if (links < 0)
+        return fail_at(b, tl->line, "traffic light '%s' has no phases; give every <tlLogic> at least one <phase>",
+                       tl->id);
+    int32_t k = city_road_net_add_tls(b->net, tl->id, tl->program, (CityTlsType)tl->type, tl->offset, links, &b->err);
+    if (k < 0)
+        return fail_at(b, tl->line, "%s", b->err.msg);
+    for (; *i < r->phases.n && r->phases.a[*i].tls == t; (*i)++) {
+        const TPhase *ph = &r->phases.a[*i];
+        if (city_road_net_add_phase(b->net, k, ph->duration, ph->min, ph->max, ph->state, &b->err) < 0)
+            return fail_at(b, ph->line, "%s", b->err.msg);
+    }
+    return CITY_OK;
 }
 
 /* Traffic lights and their phases. */
 static CityStatus build_tls(NetBuild *b)
 {
-    const NetReader *r = b->r;
-    for (int32_t t = 0; t < r->tls.n; t++) {
-        const TTls *tl = &r->tls.a[t];
-        int32_t links = tls_links(r, t);
-        if (links < 0)
-            return fail_at(b, tl->line, "traffic light '%s' has no phases; give every <tlLogic> at least one <phase>",
-                           tl->id);
-        int32_t k =
-            city_road_net_add_tls(b->net, tl->id, tl->program, (CityTlsType)tl->type, tl->offset, links, &b->err);
-        if (k < 0)
-            return fail_at(b, tl->line, "%s", b->err.msg);
-        for (int32_t i = 0; i < r->phases.n; i++) {
-            const TPhase *ph = &r->phases.a[i];
-            if (ph->tls == t &&
-                city_road_net_add_phase(b->net, k, ph->duration, ph->min, ph->max, ph->state, &b->err) < 0)
-                return fail_at(b, ph->line, "%s", b->err.msg);
-        }
-    }
-    return CITY_OK;
+    int32_t *links = conn_links(b->r);
+    if (!links)
+        return CITY_ERR_NOMEM;
+    CityStatus st = CITY_OK;
+    for (int32_t t = 0, i = 0; t < b->r->tls.n && st == CITY_OK; t++)
+        st = add_light(b, t, links[t], &i);
+    free(links);
+    return st;
 }
 
 /* Junctions, each with its light when it has one of its own id. */
