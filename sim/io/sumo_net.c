@@ -57,6 +57,7 @@ typedef struct NetBuild {
     int32_t *next_via;               /* internal lane -> the internal lane it continues to, or -1 */
     int32_t *lane_first, *lane_conn; /* per normal lane, its connections in file order (CSR) */
     int32_t *link_seq;               /* reader connection -> network connection, or -1 */
+    CityStrMap skipped;              /* ids of skipped edges (crossings, walking areas) */
 } NetBuild;
 
 /* Records "FILE:LINE: message" as the first error; gives CITY_ERR_PARSE. */
@@ -195,14 +196,23 @@ static CityStatus build_edges(NetBuild *b)
     return CITY_OK;
 }
 
-/* Whether a connection names a skipped edge (a crossing or walking area). */
-static bool names_skipped_edge(const NetReader *r, const TConn *tc)
+/* Maps the ids of the skipped edges (crossings, walking areas), so that
+ * telling their connections apart costs one look-up, not a scan of every
+ * edge; false when out of memory. */
+static bool map_skipped_edges(NetBuild *b)
 {
+    const NetReader *r = b->r;
     for (int32_t e = 0; e < r->edges.n; e++)
-        if (r->edges.a[e].kind == 2 &&
-            (strcmp(r->edges.a[e].id, tc->from) == 0 || strcmp(r->edges.a[e].id, tc->to) == 0))
-            return true;
-    return false;
+        if (r->edges.a[e].kind == 2 && city_strmap_get(&b->skipped, r->edges.a[e].id) < 0 &&
+            !city_strmap_put(&b->skipped, r->edges.a[e].id, e))
+            return false;
+    return true;
+}
+
+/* Whether a connection names a skipped edge (a crossing or walking area). */
+static bool names_skipped_edge(const NetBuild *b, const TConn *tc)
+{
+    return city_strmap_get(&b->skipped, tc->from) >= 0 || city_strmap_get(&b->skipped, tc->to) >= 0;
 }
 
 /* Resolves every connection to its network lanes, and chains internal
@@ -215,7 +225,7 @@ static CityStatus resolve_connections(NetBuild *b)
     b->next_via = ints(net->n_lanes);
     b->cfrom = ints(r->conns.n);
     b->cto = ints(r->conns.n);
-    if (!b->next_via || !b->cfrom || !b->cto)
+    if (!b->next_via || !b->cfrom || !b->cto || !map_skipped_edges(b))
         return CITY_ERR_NOMEM;
     for (int32_t l = 0; l < net->n_lanes; l++)
         b->next_via[l] = -1;
@@ -225,7 +235,7 @@ static CityStatus resolve_connections(NetBuild *b)
         int32_t fe = city_road_net_find_edge(net, tc->from), te = city_road_net_find_edge(net, tc->to);
         if (fe < 0 || te < 0) {
             /* connections of crossings and walking areas are skipped; others must resolve */
-            if (names_skipped_edge(r, tc))
+            if (names_skipped_edge(b, tc))
                 continue;
             return fail_at(b, tc->line,
                            "connection names unknown edge '%s'; every from/to must be an edge of this file",
@@ -415,6 +425,7 @@ static CityStatus build(NetReader *r, CityRoadNet *net)
     free(b.lane_first);
     free(b.lane_conn);
     free(b.link_seq);
+    city_strmap_free(&b.skipped);
     return st == CITY_OK ? r->p.status : st;
 }
 
