@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "city_array.h"
+#include "city_group.h"
 #include "city_strmap.h"
 #include "city_sumo.h"
 #include "city_text.h"
@@ -49,15 +50,15 @@ static bool parse_shape(const char *s, CityPoint **pts, int32_t *n, int32_t *cap
 typedef struct NetBuild {
     NetReader *r;
     CityRoadNet *net;
-    CityError err;                   /* what the network API refused */
-    CityPoint *pts;                  /* shape buffer */
-    int32_t npts, cpts;              /* points used, allocated */
-    int32_t *jn_of;                  /* reader junction -> network junction */
-    int32_t *cfrom, *cto;            /* reader connection -> network lanes; -1 when skipped */
-    int32_t *next_via;               /* internal lane -> the internal lane it continues to, or -1 */
-    int32_t *lane_first, *lane_conn; /* per normal lane, its connections in file order (CSR) */
-    int32_t *link_seq;               /* reader connection -> network connection, or -1 */
-    CityStrMap skipped;              /* ids of skipped edges (crossings, walking areas) */
+    CityError err;        /* what the network API refused */
+    CityPoint *pts;       /* shape buffer */
+    int32_t npts, cpts;   /* points used, allocated */
+    int32_t *jn_of;       /* reader junction -> network junction */
+    int32_t *cfrom, *cto; /* reader connection -> network lanes; -1 when skipped */
+    int32_t *next_via;    /* internal lane -> the internal lane it continues to, or -1 */
+    CityGroups by_lane;   /* per normal lane, its reader connections in file order */
+    int32_t *link_seq;    /* reader connection -> network connection, or -1 */
+    CityStrMap skipped;   /* ids of skipped edges (crossings, walking areas) */
 } NetBuild;
 
 /* Records "FILE:LINE: message" as the first error; gives CITY_ERR_PARSE. */
@@ -263,25 +264,15 @@ static bool from_normal_lane(const NetBuild *b, int32_t c)
 /* Per normal lane, its connections in file order (for request numbering). */
 static CityStatus index_lane_connections(NetBuild *b)
 {
-    int32_t n_conns = b->r->conns.n, n_lanes = b->net->n_lanes;
-    b->lane_first = calloc((size_t)n_lanes + 2, sizeof *b->lane_first);
-    b->lane_conn = ints(n_conns);
-    int32_t *fill = ints(n_lanes);
-    if (!b->lane_first || !b->lane_conn || !fill) {
-        free(fill);
+    int32_t n_conns = b->r->conns.n;
+    int32_t *lane = ints(n_conns);
+    if (!lane)
         return CITY_ERR_NOMEM;
-    }
     for (int32_t c = 0; c < n_conns; c++)
-        if (from_normal_lane(b, c))
-            b->lane_first[b->cfrom[c] + 1]++;
-    for (int32_t l = 0; l < n_lanes; l++)
-        b->lane_first[l + 1] += b->lane_first[l];
-    memcpy(fill, b->lane_first, (size_t)n_lanes * sizeof *fill);
-    for (int32_t c = 0; c < n_conns; c++)
-        if (from_normal_lane(b, c))
-            b->lane_conn[fill[b->cfrom[c]]++] = c;
-    free(fill);
-    return CITY_OK;
+        lane[c] = from_normal_lane(b, c) ? b->cfrom[c] : -1;
+    bool ok = city_groups_build(&b->by_lane, lane, n_conns, b->net->n_lanes);
+    free(lane);
+    return ok ? CITY_OK : CITY_ERR_NOMEM;
 }
 
 /* Connections from normal lanes, with their chain of internal lanes and
@@ -350,8 +341,8 @@ static CityStatus junction_requests(NetBuild *b, int32_t j, int32_t q0, int32_t 
         int32_t lane = city_road_net_find_lane(net, id);
         if (lane < 0 || net->edges[net->lanes[lane].edge].internal)
             continue; /* walking areas and crossings */
-        for (int32_t k = b->lane_first[lane]; k < b->lane_first[lane + 1]; k++) {
-            int32_t c = b->lane_conn[k];
+        for (int32_t k = b->by_lane.first[lane]; k < b->by_lane.first[lane + 1]; k++) {
+            int32_t c = b->by_lane.items[k];
             if (b->link_seq[c] < 0)
                 continue;
             if (idx >= n_req)
@@ -422,8 +413,7 @@ static CityStatus build(NetReader *r, CityRoadNet *net)
     free(b.cfrom);
     free(b.cto);
     free(b.next_via);
-    free(b.lane_first);
-    free(b.lane_conn);
+    city_groups_free(&b.by_lane);
     free(b.link_seq);
     city_strmap_free(&b.skipped);
     return st == CITY_OK ? r->p.status : st;
