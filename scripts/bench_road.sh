@@ -86,9 +86,11 @@ json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval
 has() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 
 # The generated grids and their demand are kept beside the build, one
-# folder per SUMO version (made once: the 40x40 grid's take a minute):
+# folder per SUMO version (made once: the 40x40 grid's take a minute; the
+# version's first line is taken with sed, not head, which may quit before
+# sumo has written and kill it with SIGPIPE, an exit under pipefail):
 #   grid_inputs NAME N END PERIOD [randomTrips options] -> $inputs/NAME.{net,rou}.xml
-inputs="$build/bench-road-inputs/$(sumo --version 2>/dev/null | head -1 | tr -c 'A-Za-z0-9.\n' _)"
+inputs="$build/bench-road-inputs/$(sumo --version 2>/dev/null | sed -n 1p | tr -c 'A-Za-z0-9.\n' _)"
 grid_inputs() {
   local name=$1 n=$2 end=$3 period=$4
   shift 4
