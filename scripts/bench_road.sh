@@ -18,8 +18,11 @@
 #   growing size (200 m blocks, 2 lanes, random trips of at most 2.5 km at a
 #   rate that grows with the area, so the density of traffic stays the
 #   same): it must not grow with the map; the ratio largest/smallest is
-#   printed (<= 1.2). With --repeat N each run is made N times and the
-#   least CPU time kept (other processes only ever add to it).
+#   printed (<= 1.2). Beside it, load_s: the wall time of loading
+#   (load_wall_time_s: network, routes and everything up to the first
+#   step), which must grow like the network file, not faster. With
+#   --repeat N each run is made N times and the least CPU time and least
+#   load time kept (other processes only ever add to them).
 # The generated grids and their demand are kept in BUILD/bench-road-inputs
 # (per SUMO version) and made again only when their parameters change.
 #
@@ -87,9 +90,11 @@ json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval
 has() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 
 # The generated grids and their demand are kept beside the build, one
-# folder per SUMO version (made once: the 40x40 grid's take a minute):
+# folder per SUMO version (made once: the 40x40 grid's take a minute; the
+# version's first line is taken with sed, not head, which may quit before
+# sumo has written and kill it with SIGPIPE, an exit under pipefail):
 #   grid_inputs NAME N END PERIOD [randomTrips options] -> $inputs/NAME.{net,rou}.xml
-inputs="$build/bench-road-inputs/$(sumo --version 2>/dev/null | head -1 | tr -c 'A-Za-z0-9.\n' _)"
+inputs="$build/bench-road-inputs/$(sumo --version 2>/dev/null | sed -n 1p | tr -c 'A-Za-z0-9.\n' _)"
 grid_inputs() {
   local name=$1 n=$2 end=$3 period=$4
   shift 4
@@ -186,7 +191,7 @@ fi
 # ---- cost per update against map size -----------------------------------
 if has scale; then
   echo
-  printf '%-6s %-5s %9s %12s %12s %10s\n' grid step trips updates citylab_ups ns_per_upd
+  printf '%-6s %-5s %9s %12s %12s %10s %8s\n' grid step trips updates citylab_ups ns_per_upd load_s
   for n in $scale; do
     period=$(python3 -c "print(0.5*(10/$n)**2)")
     grid_inputs "s$n" "$n" 1800 "$period" --max-distance 2500
@@ -199,7 +204,7 @@ if has scale; then
       # CPU time of the simulation loop, taken in the process itself
       # (loop_cpu_s: loading and outputs excluded): a shared machine's load
       # does not show in it as it does in wall time
-      cpu=
+      cpu= load=
       for r in $(seq "$repeat"); do
         rm -rf "$out"
         "$citylab" run --net "$net" --routes "$routes" \
@@ -207,11 +212,13 @@ if has scale; then
         s="$out/summary.json"
         c=$(json "$s" "d['loop_cpu_s']")
         cpu=$(python3 -c "print(min(float('$c'), float('${cpu:-inf}')))")
+        l=$(json "$s" "d['load_wall_time_s']")
+        load=$(python3 -c "print(min(float('$l'), float('${load:-inf}')))")
       done
       upd=$(json "$s" "int(d['kpi']['vehicle_updates'])")
       ns=$(python3 -c "print(round(1e9*$cpu/$upd,1))")
-      printf '%-6s %-5s %9s %12s %12.0f %10s\n' "${n}x$n" "$step" "$trips" "$upd" \
-        "$(python3 -c "print(1e9/$ns)")" "$ns"
+      printf '%-6s %-5s %9s %12s %12.0f %10s %8.3f\n' "${n}x$n" "$step" "$trips" "$upd" \
+        "$(python3 -c "print(1e9/$ns)")" "$ns" "$load"
       [ "$n" = "${scale%% *}" ] && eval "first_$dt_ms=$ns"
       eval "last_$dt_ms=$ns"
     done

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "city_array.h"
+#include "city_group.h"
 #include "city_text.h"
 #include "city_world.h"
 
@@ -546,6 +547,26 @@ static void test_file_read(void **state)
     assert_int_equal(errno, ENOENT);
 }
 
+/* The one grouping by key: groups in key order, items in their own order
+ * within a group (the order a loader's link numbering depends on), empty
+ * groups, and keys outside the range left out. */
+static void test_groups(void **state)
+{
+    (void)state;
+    const int32_t key[] = {2, 0, -1, 2, 0, 5, 2, 3};
+    CityGroups g;
+    assert_true(city_groups_build(&g, key, 8, 4));
+    const int32_t first[] = {0, 2, 2, 5, 6}, items[] = {1, 4, 0, 3, 6, 7};
+    assert_int_equal(g.n_groups, 4);
+    assert_memory_equal(g.first, first, sizeof first);
+    assert_memory_equal(g.items, items, sizeof items);
+    city_groups_free(&g);
+    assert_null(g.first);
+    assert_true(city_groups_build(&g, key, 0, 0)); /* nothing to group */
+    assert_int_equal(g.first[0], 0);
+    city_groups_free(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -561,6 +582,7 @@ int main(void)
         cmocka_unit_test(test_reports),
         cmocka_unit_test(test_finish_once),
         cmocka_unit_test(test_list_words),
+        cmocka_unit_test(test_groups),
         cmocka_unit_test(test_file_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "city_array.h"
+#include "city_group.h"
+#include "city_strmap.h"
 #include "city_sumo.h"
 #include "city_text.h"
 #include "sumo_net_internal.h"
@@ -48,14 +50,15 @@ static bool parse_shape(const char *s, CityPoint **pts, int32_t *n, int32_t *cap
 typedef struct NetBuild {
     NetReader *r;
     CityRoadNet *net;
-    CityError err;                   /* what the network API refused */
-    CityPoint *pts;                  /* shape buffer */
-    int32_t npts, cpts;              /* points used, allocated */
-    int32_t *jn_of;                  /* reader junction -> network junction */
-    int32_t *cfrom, *cto;            /* reader connection -> network lanes; -1 when skipped */
-    int32_t *next_via;               /* internal lane -> the internal lane it continues to, or -1 */
-    int32_t *lane_first, *lane_conn; /* per normal lane, its connections in file order (CSR) */
-    int32_t *link_seq;               /* reader connection -> network connection, or -1 */
+    CityError err;        /* what the network API refused */
+    CityPoint *pts;       /* shape buffer */
+    int32_t npts, cpts;   /* points used, allocated */
+    int32_t *jn_of;       /* reader junction -> network junction */
+    int32_t *cfrom, *cto; /* reader connection -> network lanes; -1 when skipped */
+    int32_t *next_via;    /* internal lane -> the internal lane it continues to, or -1 */
+    CityGroups by_lane;   /* per normal lane, its reader connections in file order */
+    int32_t *link_seq;    /* reader connection -> network connection, or -1 */
+    CityStrMap skipped;   /* ids of skipped edges (crossings, walking areas) */
 } NetBuild;
 
 /* Records "FILE:LINE: message" as the first error; gives CITY_ERR_PARSE. */
@@ -67,43 +70,75 @@ static int32_t *ints(int32_t n)
     return malloc(((size_t)n + 1) * sizeof(int32_t));
 }
 
-/* The light's link count is what its connections use (linkIndex + 1), so
- * a state string of the wrong length is reported at its own line. */
-static int32_t tls_links(const NetReader *r, int32_t t)
+/* Per reader light, the link count its connections use (the highest
+ * linkIndex + 1; -1 when none names it), in one pass over the connections
+ * through a map from light id to index; a light whose id comes twice gets
+ * the count of its id. NULL when out of memory. */
+static int32_t *conn_links(const NetReader *r)
 {
-    const TTls *tl = &r->tls.a[t];
-    int32_t links = -1;
-    for (int32_t c = 0; c < r->conns.n; c++)
-        if (r->conns.a[c].tl && strcmp(r->conns.a[c].tl, tl->id) == 0 && r->conns.a[c].link_index + 1 > links)
-            links = r->conns.a[c].link_index + 1;
-    for (int32_t k = 0; k < r->phases.n && links < 0; k++)
-        if (r->phases.a[k].tls == t)
-            links = (int32_t)strlen(r->phases.a[k].state);
+    CityStrMap first = {0}; /* light id -> its first reader index */
+    int32_t *links = ints(r->tls.n);
+    bool ok = links != NULL;
+    for (int32_t t = 0; t < r->tls.n && ok; t++) {
+        links[t] = -1;
+        if (r->tls.a[t].id && city_strmap_get(&first, r->tls.a[t].id) < 0)
+            ok = city_strmap_put(&first, r->tls.a[t].id, t);
+    }
+    for (int32_t c = 0; c < r->conns.n && ok; c++) {
+        const TConn *tc = &r->conns.a[c];
+        int32_t t = city_strmap_get(&first, tc->tl);
+        if (t >= 0 && tc->link_index + 1 > links[t])
+            links[t] = tc->link_index + 1;
+    }
+    for (int32_t t = 0; t < r->tls.n && ok; t++) {
+        int32_t f = city_strmap_get(&first, r->tls.a[t].id);
+        if (f >= 0)
+            links[t] = links[f];
+    }
+    city_strmap_free(&first);
+    if (!ok) {
+        free(links);
+        return NULL;
+    }
     return links;
+}
+
+/* Light t with its phases, which start at reader phase *i (phases come
+ * grouped by light in file order: the reader gives each the light it is
+ * inside); moves *i past them. Its link count is what its connections use
+ * (links), else its first phase's length, so a state string of the wrong
+ * length is reported at its own line. */
+static CityStatus add_light(NetBuild *b, int32_t t, int32_t links, int32_t *i)
+{
+    const NetReader *r = b->r;
+    const TTls *tl = &r->tls.a[t];
+    if (links < 0 && *i < r->phases.n && r->phases.a[*i].tls == t)
+        links = (int32_t)strlen(r->phases.a[*i].state);
+    if (links < 0)
+        return fail_at(b, tl->line, "traffic light '%s' has no phases; give every <tlLogic> at least one <phase>",
+                       tl->id);
+    int32_t k = city_road_net_add_tls(b->net, tl->id, tl->program, (CityTlsType)tl->type, tl->offset, links, &b->err);
+    if (k < 0)
+        return fail_at(b, tl->line, "%s", b->err.msg);
+    for (; *i < r->phases.n && r->phases.a[*i].tls == t; (*i)++) {
+        const TPhase *ph = &r->phases.a[*i];
+        if (city_road_net_add_phase(b->net, k, ph->duration, ph->min, ph->max, ph->state, &b->err) < 0)
+            return fail_at(b, ph->line, "%s", b->err.msg);
+    }
+    return CITY_OK;
 }
 
 /* Traffic lights and their phases. */
 static CityStatus build_tls(NetBuild *b)
 {
-    const NetReader *r = b->r;
-    for (int32_t t = 0; t < r->tls.n; t++) {
-        const TTls *tl = &r->tls.a[t];
-        int32_t links = tls_links(r, t);
-        if (links < 0)
-            return fail_at(b, tl->line, "traffic light '%s' has no phases; give every <tlLogic> at least one <phase>",
-                           tl->id);
-        int32_t k =
-            city_road_net_add_tls(b->net, tl->id, tl->program, (CityTlsType)tl->type, tl->offset, links, &b->err);
-        if (k < 0)
-            return fail_at(b, tl->line, "%s", b->err.msg);
-        for (int32_t i = 0; i < r->phases.n; i++) {
-            const TPhase *ph = &r->phases.a[i];
-            if (ph->tls == t &&
-                city_road_net_add_phase(b->net, k, ph->duration, ph->min, ph->max, ph->state, &b->err) < 0)
-                return fail_at(b, ph->line, "%s", b->err.msg);
-        }
-    }
-    return CITY_OK;
+    int32_t *links = conn_links(b->r);
+    if (!links)
+        return CITY_ERR_NOMEM;
+    CityStatus st = CITY_OK;
+    for (int32_t t = 0, i = 0; t < b->r->tls.n && st == CITY_OK; t++)
+        st = add_light(b, t, links[t], &i);
+    free(links);
+    return st;
 }
 
 /* Junctions, each with its light when it has one of its own id. */
@@ -162,14 +197,23 @@ static CityStatus build_edges(NetBuild *b)
     return CITY_OK;
 }
 
-/* Whether a connection names a skipped edge (a crossing or walking area). */
-static bool names_skipped_edge(const NetReader *r, const TConn *tc)
+/* Maps the ids of the skipped edges (crossings, walking areas), so that
+ * telling their connections apart costs one look-up, not a scan of every
+ * edge; false when out of memory. */
+static bool map_skipped_edges(NetBuild *b)
 {
+    const NetReader *r = b->r;
     for (int32_t e = 0; e < r->edges.n; e++)
-        if (r->edges.a[e].kind == 2 &&
-            (strcmp(r->edges.a[e].id, tc->from) == 0 || strcmp(r->edges.a[e].id, tc->to) == 0))
-            return true;
-    return false;
+        if (r->edges.a[e].kind == 2 && city_strmap_get(&b->skipped, r->edges.a[e].id) < 0 &&
+            !city_strmap_put(&b->skipped, r->edges.a[e].id, e))
+            return false;
+    return true;
+}
+
+/* Whether a connection names a skipped edge (a crossing or walking area). */
+static bool names_skipped_edge(const NetBuild *b, const TConn *tc)
+{
+    return city_strmap_get(&b->skipped, tc->from) >= 0 || city_strmap_get(&b->skipped, tc->to) >= 0;
 }
 
 /* Resolves every connection to its network lanes, and chains internal
@@ -182,7 +226,7 @@ static CityStatus resolve_connections(NetBuild *b)
     b->next_via = ints(net->n_lanes);
     b->cfrom = ints(r->conns.n);
     b->cto = ints(r->conns.n);
-    if (!b->next_via || !b->cfrom || !b->cto)
+    if (!b->next_via || !b->cfrom || !b->cto || !map_skipped_edges(b))
         return CITY_ERR_NOMEM;
     for (int32_t l = 0; l < net->n_lanes; l++)
         b->next_via[l] = -1;
@@ -192,7 +236,7 @@ static CityStatus resolve_connections(NetBuild *b)
         int32_t fe = city_road_net_find_edge(net, tc->from), te = city_road_net_find_edge(net, tc->to);
         if (fe < 0 || te < 0) {
             /* connections of crossings and walking areas are skipped; others must resolve */
-            if (names_skipped_edge(r, tc))
+            if (names_skipped_edge(b, tc))
                 continue;
             return fail_at(b, tc->line,
                            "connection names unknown edge '%s'; every from/to must be an edge of this file",
@@ -220,25 +264,15 @@ static bool from_normal_lane(const NetBuild *b, int32_t c)
 /* Per normal lane, its connections in file order (for request numbering). */
 static CityStatus index_lane_connections(NetBuild *b)
 {
-    int32_t n_conns = b->r->conns.n, n_lanes = b->net->n_lanes;
-    b->lane_first = calloc((size_t)n_lanes + 2, sizeof *b->lane_first);
-    b->lane_conn = ints(n_conns);
-    int32_t *fill = ints(n_lanes);
-    if (!b->lane_first || !b->lane_conn || !fill) {
-        free(fill);
+    int32_t n_conns = b->r->conns.n;
+    int32_t *lane = ints(n_conns);
+    if (!lane)
         return CITY_ERR_NOMEM;
-    }
     for (int32_t c = 0; c < n_conns; c++)
-        if (from_normal_lane(b, c))
-            b->lane_first[b->cfrom[c] + 1]++;
-    for (int32_t l = 0; l < n_lanes; l++)
-        b->lane_first[l + 1] += b->lane_first[l];
-    memcpy(fill, b->lane_first, (size_t)n_lanes * sizeof *fill);
-    for (int32_t c = 0; c < n_conns; c++)
-        if (from_normal_lane(b, c))
-            b->lane_conn[fill[b->cfrom[c]]++] = c;
-    free(fill);
-    return CITY_OK;
+        lane[c] = from_normal_lane(b, c) ? b->cfrom[c] : -1;
+    bool ok = city_groups_build(&b->by_lane, lane, n_conns, b->net->n_lanes);
+    free(lane);
+    return ok ? CITY_OK : CITY_ERR_NOMEM;
 }
 
 /* Connections from normal lanes, with their chain of internal lanes and
@@ -307,8 +341,8 @@ static CityStatus junction_requests(NetBuild *b, int32_t j, int32_t q0, int32_t 
         int32_t lane = city_road_net_find_lane(net, id);
         if (lane < 0 || net->edges[net->lanes[lane].edge].internal)
             continue; /* walking areas and crossings */
-        for (int32_t k = b->lane_first[lane]; k < b->lane_first[lane + 1]; k++) {
-            int32_t c = b->lane_conn[k];
+        for (int32_t k = b->by_lane.first[lane]; k < b->by_lane.first[lane + 1]; k++) {
+            int32_t c = b->by_lane.items[k];
             if (b->link_seq[c] < 0)
                 continue;
             if (idx >= n_req)
@@ -379,9 +413,9 @@ static CityStatus build(NetReader *r, CityRoadNet *net)
     free(b.cfrom);
     free(b.cto);
     free(b.next_via);
-    free(b.lane_first);
-    free(b.lane_conn);
+    city_groups_free(&b.by_lane);
     free(b.link_seq);
+    city_strmap_free(&b.skipped);
     return st == CITY_OK ? r->p.status : st;
 }
 

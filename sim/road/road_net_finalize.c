@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "city_array.h"
+#include "city_group.h"
 #include "road_net_internal.h"
 
 static bool is_major(char state)
@@ -29,21 +30,18 @@ static bool chords_cross(const CityRoadNet *net, const CityConnection *ca, const
     return ((d1 > 0) != (d2 > 0)) && ((d3 > 0) != (d4 > 0));
 }
 
-/* Links in connection order; two links conflict when they come from
- * different edges and go to the same edge or cross; a minor link yields
- * to every major foe. */
-static bool junction_default_links(CityRoadNet *net, int32_t jn, int32_t n, CityError *err)
+/* Links of junction jn from its n connections conn[] (in connection
+ * order); two links conflict when they come from different edges and go to
+ * the same edge or cross; a minor link yields to every major foe. */
+static bool junction_default_links(CityRoadNet *net, int32_t jn, const int32_t *conn, int32_t n, CityError *err)
 {
     if (city_road_net_set_junction_links(net, jn, n, err) != CITY_OK)
         return false;
     CityJunction *j = &net->junctions[jn];
-    int32_t k = 0;
-    for (int32_t c = 0; c < net->n_conns; c++)
-        if (net->conns[c].junction == jn) {
-            net->links[j->link_first + k].conn = c;
-            net->conns[c].link = j->link_first + k;
-            k++;
-        }
+    for (int32_t k = 0; k < n; k++) {
+        net->links[j->link_first + k].conn = conn[k];
+        net->conns[conn[k]].link = j->link_first + k;
+    }
     for (int32_t a = 0; a < n; a++) {
         CityLink *la = &net->links[j->link_first + a];
         const CityConnection *ca = &net->conns[la->conn];
@@ -65,20 +63,42 @@ static bool junction_default_links(CityRoadNet *net, int32_t jn, int32_t n, City
     return true;
 }
 
-/* Junctions without request tables get one (junction_default_links). */
-static bool default_requests(CityRoadNet *net, CityError *err)
+/* The connections of each junction, in connection order; false when out
+ * of memory. */
+static bool group_by_junction(const CityRoadNet *net, CityGroups *g)
 {
-    for (int32_t jn = 0; jn < net->n_junctions; jn++) {
-        /* unregulated junctions have no rules: their links stay free (-1) */
-        if (net->junctions[jn].link_first >= 0 || net->junctions[jn].type == CITY_JUNCTION_UNREGULATED)
-            continue;
-        int32_t n = 0;
-        for (int32_t c = 0; c < net->n_conns; c++)
-            n += net->conns[c].junction == jn;
-        if (n > 0 && !junction_default_links(net, jn, n, err))
-            return false;
+    int32_t *key = malloc(((size_t)net->n_conns + 1) * sizeof *key);
+    if (!key)
+        return false;
+    for (int32_t c = 0; c < net->n_conns; c++)
+        key[c] = net->conns[c].junction;
+    bool ok = city_groups_build(g, key, net->n_conns, net->n_junctions);
+    free(key);
+    return ok;
+}
+
+/* Junctions without request tables get one (junction_default_links). The
+ * connections are grouped by junction first, so the step stays linear in
+ * the network's size (not one scan of every connection per junction). */
+static CityStatus default_requests(CityRoadNet *net, CityError *err)
+{
+    CityGroups by_junction;
+    if (!group_by_junction(net, &by_junction)) {
+        city_error_set(err, CITY_ERR_NOMEM, "out of memory finalizing the road network");
+        return CITY_ERR_NOMEM;
     }
-    return true;
+    CityStatus st = CITY_OK;
+    for (int32_t jn = 0; jn < net->n_junctions && st == CITY_OK; jn++) {
+        const int32_t *conn = by_junction.items + by_junction.first[jn];
+        int32_t n = by_junction.first[jn + 1] - by_junction.first[jn];
+        /* unregulated junctions have no rules: their links stay free (-1) */
+        if (net->junctions[jn].link_first >= 0 || net->junctions[jn].type == CITY_JUNCTION_UNREGULATED || n == 0)
+            continue;
+        if (!junction_default_links(net, jn, conn, n, err))
+            st = CITY_ERR_INVALID;
+    }
+    city_groups_free(&by_junction);
+    return st;
 }
 
 /* Every edge has lanes; its length is its first lane's, its speed its fastest lane's. */
@@ -228,8 +248,8 @@ CityStatus city_road_net_finalize(CityRoadNet *net, CityError *err)
         st = check_connections(net, err);
     /* links may lack a connection: SUMO numbers pedestrian crossings as
      * links too, and we do not model them; such links are never occupied */
-    if (st == CITY_OK && !default_requests(net, err))
-        st = CITY_ERR_INVALID;
+    if (st == CITY_OK)
+        st = default_requests(net, err);
     if (st == CITY_OK)
         st = sort_connections(net, err);
     if (st == CITY_OK)

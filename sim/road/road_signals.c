@@ -45,6 +45,7 @@
 #include <string.h>
 
 #include "city_array.h"
+#include "city_group.h"
 #include "road_signals_internal.h"
 
 /* Actuated: a green is extended while its detectors saw a vehicle within
@@ -203,27 +204,18 @@ static void sig_light_free(SigLight *L)
     free(L->conn_to);
 }
 
-/* Copies light t of the net: id, mode, offset, program and the
- * link -> connection table (connections in net order). */
-static bool sig_light_init(SigLight *L, const CityRoadNet *net, int32_t t)
+/* Fills L's link -> connection table from the light's n_conn connections
+ * conn[] (in net order); links outside the light's state strings are left
+ * out. */
+static bool sig_link_table(SigLight *L, const CityRoadNet *net, const int32_t *conn, int32_t n_conn)
 {
-    const CityTls *tls = &net->tls[t];
-    L->type = tls->type;
-    L->offset_ms = sig_ms(tls->offset_s);
-    L->n_links = tls->link_count > 0 ? tls->link_count : 0;
-    L->target = -1;
-    L->quiet_until_ms = INT64_MIN;
-    const char *id = tls->id ? tls->id : "";
-    L->id = city_strdup(id);
-    L->shown = calloc((size_t)L->n_links + 1, 1);
     L->link_first = calloc((size_t)L->n_links + 2, sizeof *L->link_first);
-    if (!L->id || !L->shown || !L->link_first)
+    if (!L->link_first)
         return false;
-
     int32_t n = 0;
-    for (int32_t c = 0; c < net->n_conns; c++) {
-        const CityConnection *cn = &net->conns[c];
-        if (cn->tls == t && cn->tls_link >= 0 && cn->tls_link < L->n_links) {
+    for (int32_t i = 0; i < n_conn; i++) {
+        const CityConnection *cn = &net->conns[conn[i]];
+        if (cn->tls_link >= 0 && cn->tls_link < L->n_links) {
             L->link_first[cn->tls_link + 1]++;
             n++;
         }
@@ -237,15 +229,33 @@ static bool sig_light_init(SigLight *L, const CityRoadNet *net, int32_t t)
         free(fill);
         return false;
     }
-    for (int32_t c = 0; c < net->n_conns; c++) {
-        const CityConnection *cn = &net->conns[c];
-        if (cn->tls == t && cn->tls_link >= 0 && cn->tls_link < L->n_links) {
+    for (int32_t i = 0; i < n_conn; i++) {
+        const CityConnection *cn = &net->conns[conn[i]];
+        if (cn->tls_link >= 0 && cn->tls_link < L->n_links) {
             int32_t at = L->link_first[cn->tls_link] + fill[cn->tls_link]++;
             L->conn_from[at] = cn->from_lane;
             L->conn_to[at] = cn->to_lane;
         }
     }
     free(fill);
+    return true;
+}
+
+/* Copies light t of the net: id, mode, offset, program and the
+ * link -> connection table from its n_conn connections conn[]. */
+static bool sig_light_init(SigLight *L, const CityRoadNet *net, int32_t t, const int32_t *conn, int32_t n_conn)
+{
+    const CityTls *tls = &net->tls[t];
+    L->type = tls->type;
+    L->offset_ms = sig_ms(tls->offset_s);
+    L->n_links = tls->link_count > 0 ? tls->link_count : 0;
+    L->target = -1;
+    L->quiet_until_ms = INT64_MIN;
+    const char *id = tls->id ? tls->id : "";
+    L->id = city_strdup(id);
+    L->shown = calloc((size_t)L->n_links + 1, 1);
+    if (!L->id || !L->shown || !sig_link_table(L, net, conn, n_conn))
+        return false;
 
     int32_t np = tls->phase_count > 0 ? tls->phase_count : 0;
     const char **states = calloc((size_t)np + 1, sizeof *states);
@@ -260,6 +270,21 @@ static bool sig_light_init(SigLight *L, const CityRoadNet *net, int32_t t)
         return false;
     sig_align(L, 0);
     return true;
+}
+
+/* The connections of each light, in net order: grouped once, so creating
+ * the lights stays linear in the network's size (not one scan of every
+ * connection per light). False when out of memory. */
+static bool sig_group_by_light(const CityRoadNet *net, CityGroups *g)
+{
+    int32_t *key = malloc(((size_t)net->n_conns + 1) * sizeof *key);
+    if (!key)
+        return false;
+    for (int32_t c = 0; c < net->n_conns; c++)
+        key[c] = net->conns[c].tls;
+    bool ok = city_groups_build(g, key, net->n_conns, net->n_tls);
+    free(key);
+    return ok;
 }
 
 RoadSignals *road_signals_create(const CityRoadNet *net)
@@ -278,12 +303,18 @@ RoadSignals *road_signals_create(const CityRoadNet *net)
         return NULL;
     }
     s->n_lights = net->n_tls;
-    for (int32_t t = 0; t < net->n_tls; t++) {
-        if (!sig_light_init(&s->lights[t], net, t)) {
-            road_signals_destroy(s);
-            return NULL;
-        }
-        sig_list(s, &s->lights[t]);
+    CityGroups by_light = {0};
+    bool ok = sig_group_by_light(net, &by_light);
+    for (int32_t t = 0; t < net->n_tls && ok; t++) {
+        const int32_t *conn = by_light.items + by_light.first[t];
+        ok = sig_light_init(&s->lights[t], net, t, conn, by_light.first[t + 1] - by_light.first[t]);
+        if (ok)
+            sig_list(s, &s->lights[t]);
+    }
+    city_groups_free(&by_light);
+    if (!ok) {
+        road_signals_destroy(s);
+        return NULL;
     }
     return s;
 }
