@@ -20,16 +20,9 @@
 #include "city_road.h"
 #include "city_sumo.h"
 #include "road_step_internal.h"
+#include "test_support.h"
 
 static CityError err;
-
-static CityWorld *new_world(int32_t dt_ms, uint64_t seed)
-{
-    CityWorldConfig cfg = {.seed = seed, .dt_ms = dt_ms};
-    CityWorld *w = city_world_create(&cfg);
-    assert_non_null(w);
-    return w;
-}
 
 static void run(CityWorld *w, double seconds)
 {
@@ -56,31 +49,6 @@ typedef struct Fork {
     int32_t u, a, b, c, e, f; /* edges (f: -1 without the detour) */
 } Fork;
 
-static int32_t fork_junction(CityRoadNet *net, const char *id, CityJunctionType type, double x, double y)
-{
-    int32_t j = city_road_net_add_junction(net, id, type, x, y, NULL, 0, &err);
-    if (j < 0)
-        fail_msg("%s", err.msg);
-    return j;
-}
-
-/* An edge of `lanes` lanes from junction ja at p0 to jb at p1. */
-static int32_t fork_edge(CityRoadNet *net, const char *id, int32_t ja, int32_t jb, CityPoint p0, CityPoint p1,
-                         int lanes)
-{
-    int32_t e = city_road_net_add_edge(net, id, ja, jb, 1, false, NULL, &err);
-    if (e < 0)
-        fail_msg("%s", err.msg);
-    for (int i = 0; i < lanes; i++) {
-        char lane[32];
-        snprintf(lane, sizeof lane, "%s_%d", id, i);
-        CityPoint shape[2] = {p0, p1};
-        if (city_road_net_add_lane(net, e, lane, 13.89, 0, 3.2, CITY_VC_ALL, shape, 2, &err) < 0)
-            fail_msg("%s", err.msg);
-    }
-    return e;
-}
-
 static void fork_connect(CityRoadNet *net, int32_t from_lane, int32_t to_lane, int32_t junction, char dir)
 {
     if (city_road_net_add_connection(net, from_lane, to_lane, NULL, 0, junction, -1, -1, dir, 'M', &err) < 0)
@@ -90,20 +58,20 @@ static void fork_connect(CityRoadNet *net, int32_t from_lane, int32_t to_lane, i
 static Fork fork_road(int32_t dt_ms, bool detour)
 {
     Fork k;
-    k.w = new_world(dt_ms, 5);
+    k.w = city_test_world(dt_ms, 5);
     CityRoadNet *net = city_road_net_create();
-    int32_t j4 = fork_junction(net, "J4", CITY_JUNCTION_DEAD_END, -200, 0);
-    int32_t j0 = fork_junction(net, "J0", CITY_JUNCTION_PRIORITY, 0, 0);
-    int32_t j1 = fork_junction(net, "J1", CITY_JUNCTION_PRIORITY, 200, 0);
-    int32_t j2 = fork_junction(net, "J2", detour ? CITY_JUNCTION_PRIORITY : CITY_JUNCTION_DEAD_END, 200, -200);
-    int32_t j3 = fork_junction(net, "J3", CITY_JUNCTION_PRIORITY, 400, 0);
-    int32_t j5 = fork_junction(net, "J5", CITY_JUNCTION_DEAD_END, 600, 0);
-    k.u = fork_edge(net, "U", j4, j0, (CityPoint){-200, -1.6}, (CityPoint){0, -1.6}, 1);
-    k.a = fork_edge(net, "A", j0, j1, (CityPoint){0, -1.6}, (CityPoint){200, -1.6}, 2);
-    k.b = fork_edge(net, "B", j1, j2, (CityPoint){201.6, 0}, (CityPoint){201.6, -200}, 1);
-    k.c = fork_edge(net, "C", j1, j3, (CityPoint){200, -1.6}, (CityPoint){400, -1.6}, 1);
-    k.e = fork_edge(net, "E", j3, j5, (CityPoint){400, -1.6}, (CityPoint){600, -1.6}, 1);
-    k.f = detour ? fork_edge(net, "F", j2, j3, (CityPoint){200, -201.6}, (CityPoint){400, -1.6}, 1) : -1;
+    int32_t j4 = city_test_junction(net, "J4", CITY_JUNCTION_DEAD_END, -200, 0);
+    int32_t j0 = city_test_junction(net, "J0", CITY_JUNCTION_PRIORITY, 0, 0);
+    int32_t j1 = city_test_junction(net, "J1", CITY_JUNCTION_PRIORITY, 200, 0);
+    int32_t j2 = city_test_junction(net, "J2", detour ? CITY_JUNCTION_PRIORITY : CITY_JUNCTION_DEAD_END, 200, -200);
+    int32_t j3 = city_test_junction(net, "J3", CITY_JUNCTION_PRIORITY, 400, 0);
+    int32_t j5 = city_test_junction(net, "J5", CITY_JUNCTION_DEAD_END, 600, 0);
+    k.u = city_test_edge(net, "U", j4, j0, (CityPoint){-200, -1.6}, (CityPoint){0, -1.6}, 1, 13.89);
+    k.a = city_test_edge(net, "A", j0, j1, (CityPoint){0, -1.6}, (CityPoint){200, -1.6}, 2, 13.89);
+    k.b = city_test_edge(net, "B", j1, j2, (CityPoint){201.6, 0}, (CityPoint){201.6, -200}, 1, 13.89);
+    k.c = city_test_edge(net, "C", j1, j3, (CityPoint){200, -1.6}, (CityPoint){400, -1.6}, 1, 13.89);
+    k.e = city_test_edge(net, "E", j3, j5, (CityPoint){400, -1.6}, (CityPoint){600, -1.6}, 1, 13.89);
+    k.f = detour ? city_test_edge(net, "F", j2, j3, (CityPoint){200, -201.6}, (CityPoint){400, -1.6}, 1, 13.89) : -1;
     const int32_t ua = net->edges[k.u].lane_first, a0 = net->edges[k.a].lane_first;
     fork_connect(net, ua, a0, j0, 's');
     fork_connect(net, ua, a0 + 1, j0, 's');
@@ -374,18 +342,12 @@ static uint64_t all_paths_hash(CityRoad *road)
 static void test_closure_routes_keep_off(void **state)
 {
     (void)state;
-    CityWorld *w = new_world(1000, 11);
-    CityRoadNet *net = NULL;
-    CityError load_err;
-    if (city_sumo_load_net(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", &net, &load_err) != CITY_OK)
-        fail_msg("%s", load_err.msg);
+    CityWorld *w = city_test_world(1000, 11);
     CityRoadOptions o;
     city_road_options_defaults(&o);
     o.trip_output = o.edge_output = false;
     o.reroute_period_s = 60;
-    CityRoad *road;
-    if (city_road_create(w, net, &o, &road) != CITY_OK)
-        fail_msg("%s", city_world_error(w));
+    CityRoad *road = city_test_road(w, CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", &o);
     const CityRoadNet *rn = city_road_net(road);
     const int32_t closed[2] = {city_road_net_find_edge(rn, "A1A2"), city_road_net_find_edge(rn, "B1B2")};
     assert_true(closed[0] >= 0 && closed[1] >= 0);

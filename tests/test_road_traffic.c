@@ -23,39 +23,9 @@
 #include "city_road.h"
 #include "city_sumo.h"
 #include "road_route.h"
+#include "test_support.h"
 
 static CityError err;
-
-static CityWorld *new_world(int32_t dt_ms, uint64_t seed)
-{
-    CityWorldConfig cfg = {.seed = seed, .dt_ms = dt_ms};
-    CityWorld *w = city_world_create(&cfg);
-    assert_non_null(w);
-    return w;
-}
-
-static int32_t junction(CityRoadNet *net, const char *id, CityJunctionType type, double x, double y)
-{
-    int32_t j = city_road_net_add_junction(net, id, type, x, y, NULL, 0, &err);
-    if (j < 0)
-        fail_msg("%s", err.msg);
-    return j;
-}
-
-/* A one-lane straight edge from junction a to b along the given points. */
-static int32_t straight(CityRoadNet *net, const char *id, int32_t a, int32_t b, CityPoint p0, CityPoint p1,
-                        double speed)
-{
-    int32_t e = city_road_net_add_edge(net, id, a, b, 1, false, NULL, &err);
-    if (e < 0)
-        fail_msg("%s", err.msg);
-    char lane[64];
-    snprintf(lane, sizeof lane, "%s_0", id);
-    CityPoint shape[2] = {p0, p1};
-    if (city_road_net_add_lane(net, e, lane, speed, 0, 3.2, CITY_VC_ALL, shape, 2, &err) < 0)
-        fail_msg("%s", err.msg);
-    return e;
-}
 
 static void connect(CityRoadNet *net, int32_t from_edge, int32_t to_edge, int32_t junction_idx, int32_t tls)
 {
@@ -123,12 +93,12 @@ static double idm_max_flow_vph(double v0, double T, double s0, double len, doubl
 static double ring_flow_vph(int n)
 {
     const double half = 500.0, v0 = 30.0;
-    CityWorld *w = new_world(100, 1);
+    CityWorld *w = city_test_world(100, 1);
     CityRoadNet *net = city_road_net_create();
-    int32_t j0 = junction(net, "J0", CITY_JUNCTION_PRIORITY, 0, 0);
-    int32_t j1 = junction(net, "J1", CITY_JUNCTION_PRIORITY, half, 0);
-    int32_t a = straight(net, "A", j0, j1, (CityPoint){0, 0}, (CityPoint){half, 0}, v0);
-    int32_t b = straight(net, "B", j1, j0, (CityPoint){half, 10}, (CityPoint){0, 10}, v0);
+    int32_t j0 = city_test_junction(net, "J0", CITY_JUNCTION_PRIORITY, 0, 0);
+    int32_t j1 = city_test_junction(net, "J1", CITY_JUNCTION_PRIORITY, half, 0);
+    int32_t a = city_test_edge(net, "A", j0, j1, (CityPoint){0, 0}, (CityPoint){half, 0}, 1, v0);
+    int32_t b = city_test_edge(net, "B", j1, j0, (CityPoint){half, 10}, (CityPoint){0, 10}, 1, v0);
     connect(net, a, b, j1, -1);
     connect(net, b, a, j0, -1);
     finalize(net);
@@ -199,11 +169,11 @@ static Approach signal_approach(double green, double yellow, double red, uint64_
 /* red == 0: the light stays green (the baseline without the signal) */
 {
     Approach ap;
-    ap.w = new_world(100, seed);
+    ap.w = city_test_world(100, seed);
     CityRoadNet *net = city_road_net_create();
-    int32_t j0 = junction(net, "J0", CITY_JUNCTION_PRIORITY, -1000, 0);
-    int32_t j1 = junction(net, "J1", CITY_JUNCTION_TRAFFIC_LIGHT, 0, 0);
-    int32_t j2 = junction(net, "J2", CITY_JUNCTION_PRIORITY, 500, 0);
+    int32_t j0 = city_test_junction(net, "J0", CITY_JUNCTION_PRIORITY, -1000, 0);
+    int32_t j1 = city_test_junction(net, "J1", CITY_JUNCTION_TRAFFIC_LIGHT, 0, 0);
+    int32_t j2 = city_test_junction(net, "J2", CITY_JUNCTION_PRIORITY, 500, 0);
     int32_t tls = city_road_net_add_tls(net, "J1", "0", CITY_TLS_STATIC, 0, 1, &err);
     assert_true(tls >= 0);
     assert_true(city_road_net_add_phase(net, tls, green, 0, 0, "G", &err) >= 0);
@@ -212,8 +182,8 @@ static Approach signal_approach(double green, double yellow, double red, uint64_
         assert_true(city_road_net_add_phase(net, tls, red, 0, 0, "r", &err) >= 0);
     }
     assert_int_equal(city_road_net_set_junction_tls(net, j1, tls, &err), CITY_OK);
-    int32_t a = straight(net, "in", j0, j1, (CityPoint){-1000, 0}, (CityPoint){0, 0}, 13.89);
-    int32_t b = straight(net, "out", j1, j2, (CityPoint){0, 0}, (CityPoint){500, 0}, 13.89);
+    int32_t a = city_test_edge(net, "in", j0, j1, (CityPoint){-1000, 0}, (CityPoint){0, 0}, 1, 13.89);
+    int32_t b = city_test_edge(net, "out", j1, j2, (CityPoint){0, 0}, (CityPoint){500, 0}, 1, 13.89);
     connect(net, a, b, j1, tls);
     finalize(net);
     ap.road = make_road(ap.w, net);
@@ -375,18 +345,11 @@ static void test_emergency_priority(void **state)
  * make_road's options; search: every departure's route searched afresh. */
 static CityRoad *grid3_road(CityWorld *w, bool search)
 {
-    CityRoadNet *net = NULL;
-    CityError load_err;
-    if (city_sumo_load_net(CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", &net, &load_err) != CITY_OK)
-        fail_msg("%s", load_err.msg);
     CityRoadOptions o;
     city_road_options_defaults(&o);
     o.trip_output = o.edge_output = false;
     o.search_every_route = search;
-    CityRoad *road;
-    if (city_road_create(w, net, &o, &road) != CITY_OK)
-        fail_msg("%s", city_world_error(w));
-    return road;
+    return city_test_road(w, CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", &o);
 }
 
 /* city_road_path (Lua's city.road.path) between any two edges of the
@@ -396,7 +359,7 @@ static CityRoad *grid3_road(CityWorld *w, bool search)
 static void test_paths(void **state)
 {
     (void)state;
-    CityWorld *w = new_world(1000, 1);
+    CityWorld *w = city_test_world(1000, 1);
     CityRoad *road = grid3_road(w, false);
     const CityRoadNet *rn = city_road_net(road);
     int32_t *edges = malloc(((size_t)rn->n_edges + 1) * sizeof *edges);
@@ -450,7 +413,7 @@ static void grid_flows(CityRoad *road, int every, double rate, int32_t except)
 static void test_conservation(void **state)
 {
     (void)state;
-    CityWorld *w = new_world(500, 3);
+    CityWorld *w = city_test_world(500, 3);
     CityRoad *road = grid3_road(w, false);
     const CityRoadNet *rn = city_road_net(road);
     grid_flows(road, 5, 8, -1);
@@ -569,7 +532,7 @@ static void test_route_memo_same_as_search(void **state)
     uint64_t hash[2];
     CityRoadStats st[2];
     for (int search = 0; search < 2; search++) {
-        CityWorld *w = new_world(1000, 11);
+        CityWorld *w = city_test_world(1000, 11);
         CityRoad *road = grid3_road(w, search);
         const CityRoadNet *rn = city_road_net(road);
         grid_flows(road, 3, 6, -1);
@@ -609,7 +572,7 @@ static void test_route_memo_same_as_search(void **state)
  * returns the road's counts at 3600 s. */
 static CityRoadStats road_works(const char *edge, const char *bound_to)
 {
-    CityWorld *w = new_world(1000, 11);
+    CityWorld *w = city_test_world(1000, 11);
     CityRoad *road = grid3_road(w, false);
     const CityRoadNet *rn = city_road_net(road);
     int32_t closed = city_road_net_find_edge(rn, edge);

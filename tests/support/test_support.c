@@ -1,5 +1,7 @@
 #include "test_support.h"
 
+#include "city_sumo.h"
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -250,4 +252,50 @@ CityScenario *city_test_scenario_run(const char *path, uint64_t seed)
         assert_int_equal(city_scenario_step(sc), CITY_OK);
     assert_int_equal(city_scenario_finish(sc), CITY_OK);
     return sc;
+}
+
+CityWorld *city_test_world(int32_t dt_ms, uint64_t seed)
+{
+    CityWorldConfig cfg = {.seed = seed, .dt_ms = dt_ms};
+    CityWorld *w = city_world_create(&cfg);
+    assert_non_null(w);
+    return w;
+}
+
+CityRoad *city_test_road(CityWorld *w, const char *net_path, const CityRoadOptions *o)
+{
+    CityRoadNet *net = NULL;
+    CityError err;
+    if (city_sumo_load_net(net_path, &net, &err) != CITY_OK)
+        fail_msg("%s", err.msg);
+    CityRoad *road;
+    if (city_road_create(w, net, o, &road) != CITY_OK)
+        fail_msg("%s", city_world_error(w));
+    return road;
+}
+
+int32_t city_test_junction(CityRoadNet *net, const char *id, CityJunctionType type, double x, double y)
+{
+    CityError err;
+    int32_t j = city_road_net_add_junction(net, id, type, x, y, NULL, 0, &err);
+    if (j < 0)
+        fail_msg("%s", err.msg);
+    return j;
+}
+
+int32_t city_test_edge(CityRoadNet *net, const char *id, int32_t from, int32_t to, CityPoint p0, CityPoint p1,
+                       int lanes, double speed_mps)
+{
+    CityError err;
+    int32_t e = city_road_net_add_edge(net, id, from, to, 1, false, NULL, &err);
+    if (e < 0)
+        fail_msg("%s", err.msg);
+    for (int i = 0; i < lanes; i++) {
+        char lane[80];
+        snprintf(lane, sizeof lane, "%s_%d", id, i);
+        CityPoint shape[2] = {p0, p1};
+        if (city_road_net_add_lane(net, e, lane, speed_mps, 0, 3.2, CITY_VC_ALL, shape, 2, &err) < 0)
+            fail_msg("%s", err.msg);
+    }
+    return e;
 }

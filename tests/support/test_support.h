@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "city_road.h"
+#include "city_road_net.h"
 #include "city_scenario.h"
 
 typedef struct CityTestRun {
@@ -46,5 +48,19 @@ CityScenario *city_test_scenario_load(const char *path, uint64_t seed);
 /* city_test_scenario_load, then every step to the scenario's end and its
  * finish, each asserted CITY_OK. Destroy it with city_scenario_destroy. */
 CityScenario *city_test_scenario_run(const char *path, uint64_t seed);
+
+/* A world of ticks of dt_ms with `seed`; a failure fails the test. */
+CityWorld *city_test_world(int32_t dt_ms, uint64_t seed);
+
+/* The SUMO network at net_path as w's road with options o; a load or
+ * create error fails the test. */
+CityRoad *city_test_road(CityWorld *w, const char *net_path, const CityRoadOptions *o);
+
+/* Network builders for road tests: a junction, and an edge of `lanes`
+ * lanes ("ID_0", "ID_1", ...: every class, 3.2 m wide, at speed_mps)
+ * along p0 -> p1; its index. A builder's error fails the running test. */
+int32_t city_test_junction(CityRoadNet *net, const char *id, CityJunctionType type, double x, double y);
+int32_t city_test_edge(CityRoadNet *net, const char *id, int32_t from, int32_t to, CityPoint p0, CityPoint p1,
+                       int lanes, double speed_mps);
 
 #endif
