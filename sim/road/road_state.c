@@ -268,6 +268,10 @@ static bool load_lanes(CityRoad *road, CityStateReader *in)
     road->n_active_sorted = 0; /* the next compaction sorts the whole list */
     GET(road->active_pos, nl, "active lanes");
     GET(road->lane_closed, nl, "lane closures");
+    const unsigned char *closed = (const unsigned char *)road->lane_closed; /* bytes: a bool other than 0 or 1 is UB */
+    for (int32_t l = 0; l < nl && !in->bad; l++)
+        if (closed[l] > 1)
+            return city_state_fail(in, "road: damaged lane closures (lane %d)", (int)l);
     road->closure_epoch = city_state_get_u32(in);
     if (!in->bad && !road_router_set_closures(road->router, road->lane_closed)) /* derived, not saved */
         return city_state_fail(in, "road: out of memory restoring lane closures");
