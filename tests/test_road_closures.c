@@ -147,6 +147,24 @@ static void test_closure_turns(void **state)
     city_world_destroy(k.w);
 }
 
+/* Closing a closed lane (or opening an open one) changes nothing: the
+ * closure epoch, which keys the route memo and the stuck vehicles' retries,
+ * stays (before, every such call emptied the memo and rerouted anew). */
+static void test_closure_repeated(void **state)
+{
+    (void)state;
+    Fork k = fork_road(1000, true);
+    const uint32_t e0 = k.road->closure_epoch;
+    close_lane(k.road, k.a, 1, false); /* open already */
+    assert_int_equal(k.road->closure_epoch, e0);
+    close_lane(k.road, k.a, 1, true);
+    assert_int_equal(k.road->closure_epoch, e0 + 1);
+    close_lane(k.road, k.a, 1, true);
+    assert_int_equal(k.road->closure_epoch, e0 + 1);
+    assert_string_equal(path(k.road, k.u, k.e), "U A B F E");
+    city_world_destroy(k.w);
+}
+
 /* The router's view of the closures is not in a checkpoint but made again
  * from the lanes' on restore: a fork with lane 1 of A closed, restored
  * into a fresh one, routes round it (the trip from U to E due after the
@@ -411,8 +429,11 @@ static void test_closure_routes_keep_off(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_closure_turns),           cmocka_unit_test(test_closure_restored),
-        cmocka_unit_test(test_closure_departures),      cmocka_unit_test(test_stuck_vehicle_searches_on_change),
+        cmocka_unit_test(test_closure_turns),
+        cmocka_unit_test(test_closure_repeated),
+        cmocka_unit_test(test_closure_restored),
+        cmocka_unit_test(test_closure_departures),
+        cmocka_unit_test(test_stuck_vehicle_searches_on_change),
         cmocka_unit_test(test_closure_routes_keep_off),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

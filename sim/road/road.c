@@ -466,6 +466,8 @@ CityStatus city_road_close_lane(CityRoad *road, int32_t lane, bool closed)
     if (lane < 0 || lane >= road->net->n_lanes)
         return road_fail(road, CITY_ERR_INVALID, "close_lane: no lane number %d in the network", (int)lane);
     const bool was = road->lane_closed[lane];
+    if (was == closed)
+        return CITY_OK; /* nothing changes: the route memo and the routes stand */
     road->lane_closed[lane] = closed;
     if (!road_router_lane_changed(road->router, road->lane_closed, lane)) {
         road->lane_closed[lane] = was;
