@@ -369,26 +369,7 @@ static void test_closure_routes_keep_off(void **state)
     const CityRoadNet *rn = city_road_net(road);
     const int32_t closed[2] = {city_road_net_find_edge(rn, "A1A2"), city_road_net_find_edge(rn, "B1B2")};
     assert_true(closed[0] >= 0 && closed[1] >= 0);
-    int n_flows = 0;
-    for (int32_t a = 0; a < rn->n_edges; a++)
-        for (int32_t b = 0; b < rn->n_edges; b++) {
-            if (rn->edges[a].internal || rn->edges[b].internal || a == b || a == closed[0] || b == closed[0] ||
-                a == closed[1] || b == closed[1] || (a * 7 + b) % 3)
-                continue;
-            char id[32];
-            snprintf(id, sizeof id, "f%d", n_flows++);
-            CityFlowDef f = {.id = id,
-                             .vtype = -1,
-                             .begin_s = 0,
-                             .end_s = 1800,
-                             .veh_per_hour = 6,
-                             .spacing = CITY_FLOW_POISSON,
-                             .route = -1,
-                             .from_edge = a,
-                             .to_edge = b,
-                             .depart = {.lane = CITY_DEPART_LANE_BEST, .pos_m = -1, .speed_mps = 0}};
-            assert_int_equal(city_road_add_flow(road, &f), CITY_OK);
-        }
+    assert_true(city_test_grid_flows(road, 3, 6, closed, 2) > 0);
     const uint64_t open_paths = all_paths_hash(road);
     int64_t routes_checked = 0, routes_through = 0;
     for (int t = 0; t < 1800; t++) {

@@ -382,41 +382,13 @@ static void test_paths(void **state)
     city_world_destroy(w);
 }
 
-/* Random (Poisson) trips for 30 minutes, rate veh/h each, between the
- * pairs of edges a != b (not inside junctions, not `except`) with
- * (7a + b) % every == 0. */
-static void grid_flows(CityRoad *road, int every, double rate, int32_t except)
-{
-    const CityRoadNet *rn = city_road_net(road);
-    int k = 0;
-    for (int32_t a = 0; a < rn->n_edges; a++)
-        for (int32_t b = 0; b < rn->n_edges; b++) {
-            if (rn->edges[a].internal || rn->edges[b].internal || a == b || a == except || b == except ||
-                (a * 7 + b) % every)
-                continue;
-            char id[32];
-            snprintf(id, sizeof id, "f%d", k++);
-            CityFlowDef f = {.id = id,
-                             .vtype = -1,
-                             .begin_s = 0,
-                             .end_s = 1800,
-                             .veh_per_hour = rate,
-                             .spacing = CITY_FLOW_POISSON,
-                             .route = -1,
-                             .from_edge = a,
-                             .to_edge = b,
-                             .depart = {.lane = CITY_DEPART_LANE_BEST, .pos_m = -1, .speed_mps = 0}};
-            assert_int_equal(city_road_add_flow(road, &f), CITY_OK);
-        }
-}
-
 static void test_conservation(void **state)
 {
     (void)state;
     CityWorld *w = city_test_world(500, 3);
     CityRoad *road = grid3_road(w, false);
     const CityRoadNet *rn = city_road_net(road);
-    grid_flows(road, 5, 8, -1);
+    city_test_grid_flows(road, 5, 8, NULL, 0);
     uint64_t max_running = 0;
     CityId tracked = {0};
     char tracked_name[64] = "";
@@ -535,7 +507,7 @@ static void test_route_memo_same_as_search(void **state)
         CityWorld *w = city_test_world(1000, 11);
         CityRoad *road = grid3_road(w, search);
         const CityRoadNet *rn = city_road_net(road);
-        grid_flows(road, 3, 6, -1);
+        city_test_grid_flows(road, 3, 6, NULL, 0);
         /* four inner edges, by their place in the net's list: the same in both runs */
         int32_t closed[4], n_closed = 0;
         for (int32_t e = 0; e < rn->n_edges && n_closed < 4; e++)
@@ -577,7 +549,7 @@ static CityRoadStats road_works(const char *edge, const char *bound_to)
     const CityRoadNet *rn = city_road_net(road);
     int32_t closed = city_road_net_find_edge(rn, edge);
     assert_true(closed >= 0);
-    grid_flows(road, 3, 6, closed);
+    city_test_grid_flows(road, 3, 6, &closed, 1);
     if (bound_to) {
         CityTripDef trip = {.id = "late",
                             .vtype = -1,

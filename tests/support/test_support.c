@@ -274,6 +274,40 @@ CityRoad *city_test_road(CityWorld *w, const char *net_path, const CityRoadOptio
     return road;
 }
 
+static bool excepted(int32_t e, const int32_t *except, int n_except)
+{
+    for (int i = 0; i < n_except; i++)
+        if (e == except[i])
+            return true;
+    return false;
+}
+
+int city_test_grid_flows(CityRoad *road, int every, double rate, const int32_t *except, int n_except)
+{
+    const CityRoadNet *rn = city_road_net(road);
+    int k = 0;
+    for (int32_t a = 0; a < rn->n_edges; a++)
+        for (int32_t b = 0; b < rn->n_edges; b++) {
+            if (rn->edges[a].internal || rn->edges[b].internal || a == b || excepted(a, except, n_except) ||
+                excepted(b, except, n_except) || (a * 7 + b) % every)
+                continue;
+            char id[32];
+            snprintf(id, sizeof id, "f%d", k++);
+            CityFlowDef f = {.id = id,
+                             .vtype = -1,
+                             .begin_s = 0,
+                             .end_s = 1800,
+                             .veh_per_hour = rate,
+                             .spacing = CITY_FLOW_POISSON,
+                             .route = -1,
+                             .from_edge = a,
+                             .to_edge = b,
+                             .depart = {.lane = CITY_DEPART_LANE_BEST, .pos_m = -1, .speed_mps = 0}};
+            assert_int_equal(city_road_add_flow(road, &f), CITY_OK);
+        }
+    return k;
+}
+
 int32_t city_test_junction(CityRoadNet *net, const char *id, CityJunctionType type, double x, double y)
 {
     CityError err;

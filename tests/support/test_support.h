@@ -56,6 +56,11 @@ CityWorld *city_test_world(int32_t dt_ms, uint64_t seed);
  * create error fails the test. */
 CityRoad *city_test_road(CityWorld *w, const char *net_path, const CityRoadOptions *o);
 
+/* Random (Poisson) trips for 30 minutes, rate veh/h each, between the
+ * pairs of edges a != b (not inside junctions, none of except[0, n_except))
+ * with (7a + b) % every == 0, as flows "f0", "f1", ...; how many. */
+int city_test_grid_flows(CityRoad *road, int every, double rate, const int32_t *except, int n_except);
+
 /* Network builders for road tests: a junction, and an edge of `lanes`
  * lanes ("ID_0", "ID_1", ...: every class, 3.2 m wide, at speed_mps)
  * along p0 -> p1; its index. A builder's error fails the running test. */
