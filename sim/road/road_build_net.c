@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "city_group.h"
 #include "road_build_internal.h"
 
 #define BUILD_CURVE_PTS 9
@@ -26,6 +27,7 @@ typedef struct Build {
     CityRoadNet *net;
     CityError *err;
     int32_t *lane0;                   /* builder edge -> its first net lane */
+    CityGroups by_from, by_to;        /* builder edges by the node they leave, and reach */
     double *radius;                   /* builder node -> junction radius (m) */
     CityPoint *buf, *buf2, *buf3;     /* shape scratch (256 points) */
     int32_t inc[64], out[64], ni, no; /* the node's incoming and outgoing edges */
@@ -142,16 +144,28 @@ static void set_bit(char *s, int32_t n, int32_t k)
     s[n - 1 - k] = '1';
 }
 
+/* The summed widths of the edges that run against edge e (from its end
+ * to its start: the other half of a two-way road), 0 when none does. */
+static double reverse_width(const Build *x, int32_t e)
+{
+    const CityRoadBuilder *b = x->b;
+    const BEdge *ed = &b->edges[e];
+    double w = 0.0;
+    for (int32_t i = x->by_from.first[ed->to]; i < x->by_from.first[ed->to + 1]; i++) {
+        const BEdge *r = &b->edges[x->by_from.items[i]];
+        if (r->to == ed->from)
+            w += r->lanes * r->width;
+    }
+    return w;
+}
+
 /* Junction radius: half the widest road meeting there, at least 4 m. */
 static void junction_radii(Build *x)
 {
     const CityRoadBuilder *b = x->b;
     for (int32_t e = 0; e < b->n_edges; e++) {
         const BEdge *ed = &b->edges[e];
-        double w = ed->lanes * ed->width;
-        for (int32_t r = 0; r < b->n_edges; r++)
-            if (b->edges[r].from == ed->to && b->edges[r].to == ed->from)
-                w += b->edges[r].lanes * b->edges[r].width;
+        double w = ed->lanes * ed->width + reverse_width(x, e);
         for (int k = 0; k < 2; k++) {
             int32_t nd = k ? ed->to : ed->from;
             x->radius[nd] = fmax(x->radius[nd], fmax(4.0, 0.5 * w + 1.0));
@@ -165,9 +179,7 @@ static bool add_edge_lanes(Build *x, int32_t e)
 {
     const CityRoadBuilder *b = x->b;
     const BEdge *ed = &b->edges[e];
-    bool two_way = false;
-    for (int32_t r = 0; r < b->n_edges; r++)
-        two_way |= b->edges[r].from == ed->to && b->edges[r].to == ed->from;
+    const bool two_way = reverse_width(x, e) > 0;
     if (ed->n_shape > 250) {
         city_error_set(x->err, CITY_ERR_INVALID, "edge '%s' has too many shape points (250 at most)", ed->id);
         return false;
@@ -200,14 +212,11 @@ static bool add_edge_lanes(Build *x, int32_t e)
 /* The node's incoming and outgoing edges, incoming ones by approach angle (stable). */
 static void node_approaches(Build *x, int32_t nd)
 {
-    const CityRoadBuilder *b = x->b;
     x->ni = x->no = 0;
-    for (int32_t e = 0; e < b->n_edges; e++) {
-        if (b->edges[e].to == nd && x->ni < 64)
-            x->inc[x->ni++] = e;
-        if (b->edges[e].from == nd && x->no < 64)
-            x->out[x->no++] = e;
-    }
+    for (int32_t i = x->by_to.first[nd]; i < x->by_to.first[nd + 1] && x->ni < 64; i++)
+        x->inc[x->ni++] = x->by_to.items[i];
+    for (int32_t i = x->by_from.first[nd]; i < x->by_from.first[nd + 1] && x->no < 64; i++)
+        x->out[x->no++] = x->by_from.items[i];
     for (int32_t i = 0; i < x->ni; i++)
         x->inc_angle[i] = lane_dir(x->net, x->lane0[x->inc[i]], true);
     for (int32_t i = 1; i < x->ni; i++)
@@ -449,6 +458,8 @@ static bool build_node(Build *x, int32_t nd)
 
 static void build_free(Build *x)
 {
+    city_groups_free(&x->by_from);
+    city_groups_free(&x->by_to);
     free(x->lane0);
     free(x->radius);
     free(x->links);
@@ -457,6 +468,26 @@ static void build_free(Build *x)
     free(x->buf3);
     free(x->resp);
     free(x->foes);
+}
+
+/* Groups the builder's edges by the node they leave and by the node they
+ * reach (in edge order within a node): every question a node or an edge
+ * asks of the edges around it then reads those, not all the edges. */
+static bool group_edges(Build *x)
+{
+    const CityRoadBuilder *b = x->b;
+    int32_t *key = malloc(((size_t)b->n_edges + 1) * sizeof *key);
+    bool ok = key != NULL;
+    for (int32_t e = 0; ok && e < b->n_edges; e++)
+        key[e] = b->edges[e].from;
+    ok = ok && city_groups_build(&x->by_from, key, b->n_edges, b->n_nodes);
+    for (int32_t e = 0; ok && e < b->n_edges; e++)
+        key[e] = b->edges[e].to;
+    ok = ok && city_groups_build(&x->by_to, key, b->n_edges, b->n_nodes);
+    free(key);
+    if (!ok)
+        city_error_set(x->err, CITY_ERR_NOMEM, "out of memory building the road network");
+    return ok;
 }
 
 CityRoadNet *city_road_builder_build(CityRoadBuilder *b, CityError *err)
@@ -477,6 +508,8 @@ CityRoadNet *city_road_builder_build(CityRoadBuilder *b, CityError *err)
         city_error_set(err, CITY_ERR_INVALID, "the network has no edges; add edges (or a grid) before building it");
         ok = false;
     }
+    if (ok) /* each node's edges, for the radii, the two-way roads and the approaches */
+        ok = group_edges(&x);
     if (ok) {
         junction_radii(&x);
         for (int32_t i = 0; i < b->n_nodes && ok; i++) {
