@@ -4,6 +4,7 @@
  * programs. Grid and arterial generators sit on top. */
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,23 +31,37 @@ void city_road_builder_destroy(CityRoadBuilder *b)
     }
     for (int32_t i = 0; i < b->n_edges; i++)
         free(b->edges[i].shape);
+    city_strmap_free(&b->node_ids);
+    city_strmap_free(&b->edge_ids);
     free(b->nodes);
     free(b->edges);
     free(b);
 }
 
-static int32_t find_node(const CityRoadBuilder *b, const char *id)
+_Static_assert(offsetof(BNode, id) == 0 && offsetof(BEdge, id) == 0, "an element's id is its first field");
+
+/* Makes room for one more element of an array whose ids (each element's
+ * first field, `id`) key `ids`; when the array moves, the map is made
+ * again over the moved ids (at each doubling: linear in all). False when
+ * out of memory. */
+static bool grow_indexed(void **arr, int32_t *cap, int32_t n, size_t size, CityStrMap *ids)
 {
-    for (int32_t i = 0; i < b->n_nodes; i++)
-        if (strcmp(b->nodes[i].id, id) == 0)
-            return i;
-    return -1;
+    const void *before = *arr;
+    if (!city_array_grow(arr, cap, n + 1, size))
+        return false;
+    if (*arr == before)
+        return true;
+    city_strmap_free(ids);
+    for (int32_t i = 0; i < n; i++)
+        if (!city_strmap_put(ids, (const char *)*arr + (size_t)i * size, i))
+            return false;
+    return true;
 }
 
 int32_t city_road_builder_node(CityRoadBuilder *b, const char *id, double x, double y, CityJunctionType type,
                                CityError *err)
 {
-    if (!id || !*id || strlen(id) >= sizeof b->nodes[0].id || find_node(b, id) >= 0) {
+    if (!id || !*id || strlen(id) >= sizeof b->nodes[0].id || city_strmap_get(&b->node_ids, id) >= 0) {
         city_error_set(err, CITY_ERR_INVALID, "node '%s' is %s; give every node its own id (under 64 characters)",
                        id ? id : "", id && *id ? "defined twice or too long" : "without an id");
         return -1;
@@ -60,11 +75,13 @@ int32_t city_road_builder_node(CityRoadBuilder *b, const char *id, double x, dou
                        id);
         return -1;
     }
-    if (!city_array_grow((void **)&b->nodes, &b->cap_nodes, b->n_nodes + 1, sizeof *b->nodes))
+    if (!grow_indexed((void **)&b->nodes, &b->cap_nodes, b->n_nodes, sizeof *b->nodes, &b->node_ids))
         return -1;
     BNode *n = &b->nodes[b->n_nodes];
     memset(n, 0, sizeof *n);
     snprintf(n->id, sizeof n->id, "%s", id);
+    if (!city_strmap_put(&b->node_ids, n->id, b->n_nodes))
+        return -1;
     n->x = x;
     n->y = y;
     n->type = type;
@@ -78,11 +95,10 @@ int32_t city_road_builder_edge(CityRoadBuilder *b, const CityEdgeSpec *s, CityEr
         city_error_set(err, CITY_ERR_INVALID, "edge '%s' needs an id of 1 to 63 characters", id);
         return -1;
     }
-    for (int32_t i = 0; i < b->n_edges; i++)
-        if (strcmp(b->edges[i].id, id) == 0) {
-            city_error_set(err, CITY_ERR_INVALID, "edge '%s' is defined twice; give each edge its own id", id);
-            return -1;
-        }
+    if (city_strmap_get(&b->edge_ids, id) >= 0) {
+        city_error_set(err, CITY_ERR_INVALID, "edge '%s' is defined twice; give each edge its own id", id);
+        return -1;
+    }
     if (s->from < 0 || s->from >= b->n_nodes || s->to < 0 || s->to >= b->n_nodes || s->from == s->to) {
         city_error_set(err, CITY_ERR_INVALID, "edge '%s' must join two different existing nodes", id);
         return -1;
@@ -91,7 +107,7 @@ int32_t city_road_builder_edge(CityRoadBuilder *b, const CityEdgeSpec *s, CityEr
         city_error_set(err, CITY_ERR_INVALID, "edge '%s': lanes must be 1 to 16 and speed > 0 m/s", id);
         return -1;
     }
-    if (!city_array_grow((void **)&b->edges, &b->cap_edges, b->n_edges + 1, sizeof *b->edges))
+    if (!grow_indexed((void **)&b->edges, &b->cap_edges, b->n_edges, sizeof *b->edges, &b->edge_ids))
         return -1;
     BEdge *e = &b->edges[b->n_edges];
     memset(e, 0, sizeof *e);
@@ -109,6 +125,10 @@ int32_t city_road_builder_edge(CityRoadBuilder *b, const CityEdgeSpec *s, CityEr
             return -1;
         memcpy(e->shape, s->shape, (size_t)s->n_shape * sizeof *e->shape);
         e->n_shape = s->n_shape;
+    }
+    if (!city_strmap_put(&b->edge_ids, e->id, b->n_edges)) {
+        free(e->shape);
+        return -1;
     }
     return b->n_edges++;
 }

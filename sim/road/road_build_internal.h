@@ -3,6 +3,7 @@
 #ifndef ROAD_BUILD_INTERNAL_H
 #define ROAD_BUILD_INTERNAL_H
 
+#include "city_strmap.h"
 #include "city_road_build.h"
 
 typedef struct BNode {
@@ -28,6 +29,7 @@ struct CityRoadBuilder {
     int32_t n_nodes, cap_nodes;
     BEdge *edges;
     int32_t n_edges, cap_edges;
+    CityStrMap node_ids, edge_ids; /* id -> index; the keys are the ids in the arrays (remade when those move) */
 };
 
 #endif
