@@ -117,6 +117,18 @@ static bool restored_ok(const CityEnv *env)
     return true;
 }
 
+/* The air grid last advanced at most one of its steps (and a tick) before
+ * now, as env_step keeps it: a damaged time would make the next advance
+ * span years of substeps. */
+static bool air_clock_ok(const CityWorld *w, const CityEnv *env)
+{
+    const int64_t tick = city_world_tick(w), dt_ms = city_world_dt_ms(w), last = env->air_last_ms;
+    if (tick < 0 || tick > INT64_MAX / dt_ms || last < 0)
+        return false;
+    const int64_t now_ms = tick * dt_ms;
+    return last <= now_ms && (double)(now_ms - last) <= env->air.o.step_s * 1000.0 + (double)dt_ms;
+}
+
 static CityStatus env_load(CityWorld *w, void *self, CityStateReader *in)
 {
     CityEnv *env = self;
@@ -148,6 +160,9 @@ static CityStatus env_load(CityWorld *w, void *self, CityStateReader *in)
             env->air.conc[sp][c] = env->air.mass[sp][c] * inv_vol;
     }
     env->air_last_ms = city_state_get_i64(in);
+    if (cells && !in->bad && !air_clock_ok(w, env))
+        city_state_fail(in, "the air grid's last step (%lld ms) is not within one step before the checkpoint's time",
+                        (long long)env->air_last_ms);
     return in->bad ? city_world_fail(w, CITY_ERR_PARSE, "env: damaged checkpoint (%s)", in->error) : CITY_OK;
 }
 
