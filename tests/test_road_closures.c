@@ -407,6 +407,32 @@ static void test_closure_routes_keep_off(void **state)
     city_world_destroy(w);
 }
 
+/* A lane inside a junction is crossed by the vehicles granted its link and
+ * has no queue to stop them: closing it is refused, saying so, and changes
+ * nothing (before, it was accepted and ignored: vehicles drove on through). */
+static void test_closure_inside_junction_refused(void **state)
+{
+    (void)state;
+    CityWorld *w = city_test_world(1000, 11);
+    CityRoadOptions o;
+    city_road_options_defaults(&o);
+    o.trip_output = o.edge_output = false;
+    CityRoad *road = city_test_road(w, CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", &o);
+    const CityRoadNet *rn = city_road_net(road);
+    int32_t inner = -1;
+    for (int32_t l = 0; l < rn->n_lanes && inner < 0; l++)
+        if (rn->edges[rn->lanes[l].edge].internal)
+            inner = l;
+    assert_true(inner >= 0);
+    const uint32_t epoch = road->closure_epoch;
+    assert_int_equal(city_road_close_lane(road, inner, true), CITY_ERR_INVALID);
+    assert_non_null(strstr(city_world_error(w), "inside a junction"));
+    assert_non_null(strstr(city_world_error(w), rn->lanes[inner].id));
+    assert_false(city_road_lane_closed(road, inner));
+    assert_int_equal(road->closure_epoch, epoch);
+    city_world_destroy(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -416,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_closure_departures),
         cmocka_unit_test(test_stuck_vehicle_searches_on_change),
         cmocka_unit_test(test_closure_routes_keep_off),
+        cmocka_unit_test(test_closure_inside_junction_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -465,6 +465,11 @@ CityStatus city_road_close_lane(CityRoad *road, int32_t lane, bool closed)
 {
     if (lane < 0 || lane >= road->net->n_lanes)
         return road_fail(road, CITY_ERR_INVALID, "close_lane: no lane number %d in the network", (int)lane);
+    const CityRoadNet *net = road->net;
+    if (net->edges[net->lanes[lane].edge].internal) /* crossed by vehicles granted a link: no queue to stop */
+        return road_fail(road, CITY_ERR_INVALID,
+                         "close_lane: lane %s lies inside a junction; close a lane that leads into or out of it",
+                         net->lanes[lane].id);
     const bool was = road->lane_closed[lane];
     if (was == closed)
         return CITY_OK; /* nothing changes: the route memo and the routes stand */
