@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "city_array.h"
+#include "city_group.h"
 #include "couple_internal.h"
 #include "couple_ped_road.h"
 
@@ -473,7 +474,7 @@ static CityStatus crossing_foes(PrCrossing *x, const CityRoadNet *net, const Cit
  * OpenStreetMap networks leave lanes of decimetres between two stop
  * lines): a vehicle must wait before the first junction, as it cannot
  * stop on the stub. */
-static CityStatus crossing_blocks(PrCrossing *x, const CityRoadNet *net)
+static CityStatus crossing_blocks(PrCrossing *x, const CityRoadNet *net, const CityGroups *into)
 {
     int32_t cap = x->n_foes + 1;
     x->block = malloc((size_t)cap * sizeof *x->block);
@@ -485,9 +486,9 @@ static CityStatus crossing_blocks(PrCrossing *x, const CityRoadNet *net)
         int32_t lane = net->conns[net->links[x->block[i]].conn].from_lane;
         if (net->lanes[lane].length_m >= PR_STUB_M || i >= 4 * x->n_foes)
             continue;
-        for (int32_t c = 0; c < net->n_conns; c++) {
-            int32_t l = net->conns[c].link;
-            if (net->conns[c].to_lane != lane || l < 0)
+        for (int32_t k = into->first[lane]; k < into->first[lane + 1]; k++) { /* the connections onto it */
+            int32_t l = net->conns[into->items[k]].link;
+            if (l < 0)
                 continue;
             bool seen = false;
             for (int32_t k = 0; k < x->n_block && !seen; k++)
@@ -503,7 +504,8 @@ static CityStatus crossing_blocks(PrCrossing *x, const CityRoadNet *net)
 }
 
 /* Geometry, doors, light and critical gap of crossing k. */
-static CityStatus crossing_setup(PedRoad *pr, const CityPed *ped, const CityRoadNet *net, int32_t k)
+static CityStatus crossing_setup(PedRoad *pr, const CityPed *ped, const CityRoadNet *net, const CityGroups *into,
+                                 int32_t k)
 {
     const CityPedCrossingDef *d = city_ped_crossing_get(ped, k);
     const CityPedParams *p = city_ped_params(ped);
@@ -536,7 +538,7 @@ static CityStatus crossing_setup(PedRoad *pr, const CityPed *ped, const CityRoad
         pr->x_of_door[doors[s]] = k;
     }
     CityStatus st = crossing_foes(x, net, d);
-    return st == CITY_OK ? crossing_blocks(x, net) : st;
+    return st == CITY_OK ? crossing_blocks(x, net, into) : st;
 }
 
 /* The grid that lists, per cell, the crossings within PR_LOOK_M. */
@@ -612,9 +614,20 @@ static CityStatus pr_build(CityWorld *w, PedRoad *pr, const CityPed *ped, const 
             pr->link_of_lane[net->via[net->conns[c].via_first + k]] = net->conns[c].link;
     memset(pr->x_of_area, 0xff, ((size_t)pr->n_areas + 1) * sizeof *pr->x_of_area);
     memset(pr->x_of_door, 0xff, ((size_t)pr->n_doors + 1) * sizeof *pr->x_of_door);
-    for (int32_t k = 0; k < pr->n_x; k++)
-        if (crossing_setup(pr, ped, net, k) != CITY_OK)
-            return CITY_ERR_NOMEM;
+    /* the connections grouped by the lane they lead onto, once: a scan of
+     * every connection per stub was quadratic in the city's size */
+    CityGroups into = {0};
+    int32_t *to_lane = malloc(((size_t)net->n_conns + 1) * sizeof *to_lane);
+    bool ok = to_lane != NULL;
+    for (int32_t c = 0; ok && c < net->n_conns; c++)
+        to_lane[c] = net->conns[c].to_lane;
+    ok = ok && city_groups_build(&into, to_lane, net->n_conns, net->n_lanes);
+    free(to_lane);
+    for (int32_t k = 0; ok && k < pr->n_x; k++)
+        ok = crossing_setup(pr, ped, net, &into, k) == CITY_OK;
+    city_groups_free(&into);
+    if (!ok)
+        return CITY_ERR_NOMEM;
     pr->yield = city_ped_params(ped)->yield;
     pr->seed = city_world_seed(w);
     pr->table = city_world_table(w, "conflicts",
