@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "city_array.h"
+#include "city_group.h"
 #include "city_strmap.h"
 #include "city_sumo_walk.h"
 #include "city_text.h"
@@ -333,12 +334,16 @@ typedef struct WalkBuild {
     CityStrMap by_id; /* lane id -> index */
 } WalkBuild;
 
-/* A walking area's hull: its own shape plus the ends of lanes joined to it. */
-static CityStatus build_walkingarea(CityPed *ped, WalkBuild *b, int32_t wi, CitySumoWalkInfo *info)
+/* A walking area's hull: its own shape plus the ends of lanes joined to it
+ * (the connections of `at`, its group: those between it and a lane). */
+static CityStatus build_walkingarea(CityPed *ped, WalkBuild *b, int32_t wi, const CityGroups *at,
+                                    CitySumoWalkInfo *info)
 {
     WalkRead *r = b->r;
     WalkLane *w = &r->lanes[wi];
-    int32_t cap = w->n + 4 * r->n_conns + 4, n = 0;
+    const int32_t g = city_strmap_get(&b->by_id, w->id); /* wi, unless an earlier lane has its id */
+    const int32_t c0 = at->first[g], c1 = at->first[g + 1];
+    int32_t cap = w->n + 2 * (c1 - c0) + 4, n = 0;
     double *pts = malloc(2 * (size_t)cap * sizeof(double)), *out = malloc((2 * (size_t)cap + 2) * sizeof(double));
     if (!pts || !out) {
         free(pts);
@@ -347,17 +352,15 @@ static CityStatus build_walkingarea(CityPed *ped, WalkBuild *b, int32_t wi, City
     }
     for (int32_t i = 0; i < w->n; i++, n++)
         pts[2 * n] = w->pts[2 * i], pts[2 * n + 1] = w->pts[2 * i + 1];
-    for (int32_t c = 0; c < r->n_conns; c++) {
-        const WalkConn *cn = &r->conns[c];
-        bool to_w = strcmp(cn->to, w->id) == 0, from_w = strcmp(cn->from, w->id) == 0;
-        if (!to_w && !from_w)
-            continue;
+    for (int32_t k = c0; k < c1; k++) {
+        const WalkConn *cn = &r->conns[at->items[k]];
+        const bool to_w = city_strmap_get(&b->by_id, cn->to) == g;
         int32_t li = city_strmap_get(&b->by_id, to_w ? cn->from : cn->to);
         if (li < 0 || r->lanes[li].kind == WALK_AREA || r->lanes[li].first_area < 0)
             continue;
         const double *sec = to_w ? r->lanes[li].s1 : r->lanes[li].s0;
-        for (int k = 0; k < 2; k++, n++)
-            pts[2 * n] = sec[2 * k], pts[2 * n + 1] = sec[2 * k + 1];
+        for (int k2 = 0; k2 < 2; k2++, n++)
+            pts[2 * n] = sec[2 * k2], pts[2 * n + 1] = sec[2 * k2 + 1];
     }
     int32_t m = hull(pts, n, out);
     CityStatus st = CITY_OK;
@@ -373,6 +376,24 @@ static CityStatus build_walkingarea(CityPed *ped, WalkBuild *b, int32_t wi, City
     free(pts);
     free(out);
     return st;
+}
+
+/* The connections grouped by the walking area at their `to` end, or else
+ * at their `from` end (by the index the id map gives); those with no
+ * walking area at either end are in no group. */
+static bool area_conns(const WalkBuild *b, CityGroups *at)
+{
+    const WalkRead *r = b->r;
+    int32_t *key = malloc(((size_t)r->n_conns + 1) * sizeof *key);
+    if (!key)
+        return false;
+    for (int32_t c = 0; c < r->n_conns; c++) {
+        const int32_t t = city_strmap_get(&b->by_id, r->conns[c].to), f = city_strmap_get(&b->by_id, r->conns[c].from);
+        key[c] = t >= 0 && r->lanes[t].kind == WALK_AREA ? t : f >= 0 && r->lanes[f].kind == WALK_AREA ? f : -1;
+    }
+    const bool ok = city_groups_build(at, key, r->n_conns, r->n_lanes);
+    free(key);
+    return ok;
 }
 
 /* Doors across lane ends where a connection joins a lane to a walking area. */
@@ -512,11 +533,18 @@ CityStatus city_sumo_walk_load(CityPed *ped, const char *path, CitySumoWalkInfo 
             info->sidewalks++;
         st = build_lane(ped, l, info);
     }
+    /* each connection under the walking area at one of its ends (the
+     * lane it comes to first), once: a scan of every connection per area
+     * was quadratic in the city's size */
+    CityGroups at = {0};
+    if (st == CITY_OK && !area_conns(&b, &at))
+        st = CITY_ERR_NOMEM;
     for (int32_t i = 0; st == CITY_OK && i < r.n_lanes; i++)
         if (r.lanes[i].kind == WALK_AREA) {
             info->walkingareas++;
-            st = build_walkingarea(ped, &b, i, info);
+            st = build_walkingarea(ped, &b, i, &at, info);
         }
+    city_groups_free(&at);
     if (st == CITY_OK)
         st = build_doors(ped, &b, info);
     if (st == CITY_OK)
