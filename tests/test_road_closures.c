@@ -324,6 +324,39 @@ static void test_stuck_vehicle_searches_on_change(void **state)
     city_world_destroy(k.w);
 }
 
+/* The same vehicle, given up on at the line of A's lane 0 (its one
+ * movement, right onto B, leads nowhere near C), when the straight lane 1
+ * opens: a change over is its way on, so it keeps asking for a gap after
+ * giving the turn up, changes lanes and arrives without a teleport (it
+ * used to stop asking once it had given up, and stood until
+ * time_to_teleport moved it on). */
+static void test_stuck_vehicle_changes_when_lane_opens(void **state)
+{
+    (void)state;
+    Fork k = fork_road(100, false);
+    close_lane(k.road, k.a, 1, true);
+    const int32_t edges[2] = {k.a, k.c};
+    CityTripDef trip = {.id = "stuck",
+                        .vtype = -1,
+                        .depart_s = 0,
+                        .route = city_road_add_route(k.road, "to_c", edges, 2),
+                        .depart = {.lane = 0, .pos_m = -1, .speed_mps = 0}};
+    assert_true(trip.route >= 0);
+    assert_int_equal(city_road_add_trip(k.road, &trip), CITY_OK);
+    run(k.w, 100.0);
+    CityVehicleView v;
+    city_road_vehicle_at(k.road, 0, &v);
+    assert_true(v.halt_s > ROAD_MISSED_TURN_S);
+    close_lane(k.road, k.a, 1, false);
+    run(k.w, 60.0);
+    CityRoadStats st;
+    city_road_stats(k.road, &st);
+    assert_int_equal(st.arrived, 1);
+    assert_int_equal(st.teleports, 0);
+    assert_int_equal(st.aborted, 0);
+    city_world_destroy(k.w);
+}
+
 /* ---- the 3x3 grid -------------------------------------------------------- */
 
 /* A hash of the free-flow paths between every two edges of the net. */
@@ -441,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_closure_restored),
         cmocka_unit_test(test_closure_departures),
         cmocka_unit_test(test_stuck_vehicle_searches_on_change),
+        cmocka_unit_test(test_stuck_vehicle_changes_when_lane_opens),
         cmocka_unit_test(test_closure_routes_keep_off),
         cmocka_unit_test(test_closure_inside_junction_refused),
     };

@@ -258,7 +258,12 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
         bool wrong = vh->rec[v].conn < 0 && vh->rec[v].route_pos + 1 < vh->rec[v].route_n;
         if (wrong && vh->rec[v].halt_s > ROAD_MISSED_TURN_S && q->length_m - vh->rec[v].pos < ROAD_STOP_LINE_M + 3.0) {
             miss_turn(road, v, lane);
-            continue;
+            /* a movement of this lane now leads on, or the trip ends here;
+             * else no movement of this lane leads anywhere, and a change to
+             * a lane that does stays its only way on: it keeps asking for a
+             * gap until time_to_teleport */
+            if (vh->rec[v].conn >= 0 || (vh->rec[v].flags & ROAD_VF_ABORT))
+                continue;
         }
         /* nowhere to change to, or still entering the lane (a lane shorter
          * than the vehicle, left by joined junctions, is changed on at once:
