@@ -267,9 +267,9 @@ static void test_numbers_as_printf(void **state)
     city_rng_seed(&rng, 11, 2);
     char *buf = NULL;
     size_t len = 0;
-    for (int i = 0; i < 200000; i++) {
+    for (int i = 0; i < 320000; i++) {
         double v;
-        switch (i % 5) {
+        switch (i % 8) {
         case 0: /* integers, counts */
             v = (double)(int64_t)city_rng_below(&rng, 2000000000u) - 1e9;
             break;
@@ -282,6 +282,24 @@ static void test_numbers_as_printf(void **state)
         case 3: /* anything, over many magnitudes */
             v = city_rng_normal(&rng) * pow(10.0, (double)city_rng_below(&rng, 40u) - 20.0);
             break;
+        case 5: { /* any bit pattern from 1e-5 to 1e16 (both paths, every mantissa) */
+            const uint64_t lo = 0x3EE4F8B588E368F1ull, hi = 0x4341C37937E08000ull; /* 1e-5, 1e16 */
+            const uint64_t bits = lo + city_rng_next(&rng) % (hi - lo);
+            memcpy(&v, &bits, sizeof v);
+            break;
+        }
+        case 6: /* ties: a 16th or 18th digit that is exactly 5, and powers of two (the
+                 * neighbour below half as far) */
+            if (i & 8)
+                v = ((double)city_rng_below(&rng, 1000000000u) * 1e5 + 0.5) * (i & 16 ? 1.0 : 0.25);
+            else
+                v = ldexp(1.0, (int)city_rng_below(&rng, 63u) - 13);
+            break;
+        case 7: { /* a short decimal and its neighbours, which need 17 digits */
+            const double base = nearbyint(city_rng_uniform(&rng) * 1e6) / 1e3;
+            v = (i & 8) ? nextafter(base, INFINITY) : (i & 16) ? nextafter(base, 0.0) : base;
+            break;
+        }
         default: /* edges of the fast path */
             v = (i & 8 ? -1.0 : 1.0) * pow(10.0, (double)city_rng_below(&rng, 22u) - 5.0) *
                 (1.0 + (double)((int)city_rng_below(&rng, 3u) - 1) * 1e-15);

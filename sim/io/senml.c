@@ -13,10 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Powers of ten a double holds exactly. */
-static const double POW10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                               1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-
 /* "00" "01" ... "99": two digits per division, half the divisions of one at a time. */
 static const char DIGIT_PAIRS[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
                                      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
@@ -46,56 +42,184 @@ static char *put_u64(char *p, uint64_t u)
     return p + (end - q);
 }
 
-/* What "%.15g" prints for v, without the C library, when that text reads
- * back as v and needs no exponent (1e-4 <= |v| < 1e15); NULL otherwise.
- * v is m / 10^k for the 15-digit m nearest to |v| 10^k; since m < 2^53 and
- * 10^k (k <= 18) are exact, m / 10^k is one correctly rounded division, so
- * it equals v exactly when the text reads back as v (Clinger's fast path).
- * An m off by one from the exact rounding fails that check (two 15-digit
- * decimals are further apart than a double's spacing), so the text printed
- * is always the C library's. */
+#ifdef __SIZEOF_INT128__
+__extension__ typedef unsigned __int128 U128; /* GCC's and Clang's, on 64-bit targets */
+
+/* 5^q for q <= 22 (5^22 < 2^52). */
+static const uint64_t POW5[] = {1ull,
+                                5ull,
+                                25ull,
+                                125ull,
+                                625ull,
+                                3125ull,
+                                15625ull,
+                                78125ull,
+                                390625ull,
+                                1953125ull,
+                                9765625ull,
+                                48828125ull,
+                                244140625ull,
+                                1220703125ull,
+                                6103515625ull,
+                                30517578125ull,
+                                152587890625ull,
+                                762939453125ull,
+                                3814697265625ull,
+                                19073486328125ull,
+                                95367431640625ull,
+                                476837158203125ull,
+                                2384185791015625ull};
+/* 10^k for k <= 19. */
+static const uint64_t POW10_U64[] = {1ull,
+                                     10ull,
+                                     100ull,
+                                     1000ull,
+                                     10000ull,
+                                     100000ull,
+                                     1000000ull,
+                                     10000000ull,
+                                     100000000ull,
+                                     1000000000ull,
+                                     10000000000ull,
+                                     100000000000ull,
+                                     1000000000000ull,
+                                     10000000000000ull,
+                                     100000000000000ull,
+                                     1000000000000000ull,
+                                     10000000000000000ull,
+                                     100000000000000000ull,
+                                     1000000000000000000ull,
+                                     10000000000000000000ull};
+
+/* v 10^q, exactly, for v = m 2^e (m < 2^53) and 0 <= q <= 22 with
+ * e + q < 0: v 10^q = m 5^q / 2^-(e+q), one product of at most 2^102 and
+ * one shift; its floor in *whole and its value rounded half to even in
+ * *round. False outside that range or past 2^63. */
+static bool scaled(uint64_t m, int e, int q, uint64_t *whole, uint64_t *round)
+{
+    const int sh = -(e + q);
+    if (q < 0 || q > 22 || sh < 1 || sh > 120)
+        return false;
+    const U128 n = (U128)m * POW5[q];
+    const U128 w = n >> sh, rem = n - (w << sh), half = (U128)1 << (sh - 1);
+    if (w >= ((U128)1 << 63))
+        return false;
+    *whole = (uint64_t)w;
+    *round = *whole + (rem > half || (rem == half && (*whole & 1u)));
+    return true;
+}
+
+/* d 10^-q compared with k 2^f (-1, 0, 1), exactly: d 2^-(f+q) against k 5^q.
+ * *ok false when the operands would not fit 128 bits. */
+static int cmp_dec_bin(uint64_t d, int q, uint64_t k, int f, bool *ok)
+{
+    const int sh = -(f + q);
+    if (sh < 0 || sh > 64) {
+        *ok = false;
+        return 0;
+    }
+    const U128 l = (U128)d << sh, r = (U128)k * POW5[q];
+    return l < r ? -1 : l > r;
+}
+
+/* Whether the decimal d 10^-q reads back (round to nearest, ties to even,
+ * as strtod) as v = m 2^e, a normal double (2^52 <= m < 2^53): whether it
+ * lies between the midpoints to v's neighbours, or on one with m even. */
+static bool reads_back(uint64_t m, int e, uint64_t d, int q, bool *ok)
+{
+    const bool even = (m & 1u) == 0;
+    const int hi = cmp_dec_bin(d, q, 2 * m + 1, e - 1, ok);
+    /* below a power of two the neighbour is half as far */
+    const int lo = m == (1ull << 52) ? cmp_dec_bin(d, q, 4 * m - 1, e - 2, ok) : cmp_dec_bin(d, q, 2 * m - 1, e - 1, ok);
+    return (hi < 0 || (hi == 0 && even)) && (lo > 0 || (lo == 0 && even));
+}
+
+/* What "%.15g" prints for v when that reads back as v, else what "%.17g"
+ * prints, without the C library, for 1e-4 <= |v| < 1e15 (no exponent);
+ * NULL otherwise. The digits are v's exact value rounded half to even, as
+ * the C library rounds it (scaled), and "reads back" is decided
+ * exactly (reads_back): no floating-point step, so the text is always the
+ * C library's. (Truths from an air grid are such doubles, 10,000 a
+ * simulated second; printf and strtod took some 5,000 instructions each.) */
 static char *fast_number(char *p, double v)
 {
     const double a = fabs(v);
     if (!(a >= 1e-4 && a < 1e15))
         return NULL;
-    int k = 14 - (int)floor(log10(a));
-    if (k < 0 || k > 18)
-        return NULL;
-    double m = nearbyint(a * POW10[k]);
-    if (m >= 1e15 && k > 0)
-        m = nearbyint(a * POW10[--k]);
-    else if (m < 1e14 && k < 18)
-        m = nearbyint(a * POW10[++k]);
-    if (!(m >= 1e14 && m < 1e15) || m / POW10[k] != a)
-        return NULL;
-    uint64_t u = (uint64_t)m;
-    while (k > 0 && u % 10u == 0) {
-        u /= 10u;
-        k--;
+    uint64_t bits;
+    memcpy(&bits, &a, sizeof bits);
+    const uint64_t m = (bits & ((1ull << 52) - 1u)) | (1ull << 52); /* a is normal */
+    const int e = (int)(bits >> 52) - 1075;
+    int x = (int)floor(log10(a)); /* the decimal exponent, corrected below when one off */
+    uint64_t d = 0;
+    int prec = 15;
+    for (;; prec = 17) {
+        for (int tries = 0;; tries++) { /* x such that v 10^(prec - 1 - x) has prec digits before rounding */
+            uint64_t whole;
+            if (tries > 3 || !scaled(m, e, prec - 1 - x, &whole, &d))
+                return NULL;
+            if (whole >= POW10_U64[prec])
+                x++;
+            else if (whole < POW10_U64[prec - 1])
+                x--;
+            else
+                break;
+        }
+        if (d == POW10_U64[prec]) { /* rounding carried into a new digit: 10^(x + 1) */
+            d = POW10_U64[prec - 1];
+            x++;
+        }
+        if (prec == 17)
+            break;
+        bool ok = true;
+        const bool back = reads_back(m, e, d, prec - 1 - x, &ok);
+        if (!ok)
+            return NULL;
+        if (back)
+            break;
+    }
+    if (x >= prec)
+        return NULL; /* printf would write an exponent */
+    int n = prec;
+    while (n > 1 && d % 10u == 0) { /* %g drops trailing zeros */
+        d /= 10u;
+        n--;
     }
     if (v < 0)
         *p++ = '-';
     char digits[24];
-    const int n = (int)(put_u64(digits, u) - digits);
-    if (n > k) {
-        memcpy(p, digits, (size_t)(n - k));
-        p += n - k;
-        if (k > 0) {
+    put_u64(digits, d);
+    if (x >= 0) {
+        if (n <= x + 1) { /* a whole number: its digits, then zeros */
+            memcpy(p, digits, (size_t)n);
+            p += n;
+            for (int z = n; z <= x; z++)
+                *p++ = '0';
+        } else {
+            memcpy(p, digits, (size_t)x + 1);
+            p += x + 1;
             *p++ = '.';
-            memcpy(p, digits + n - k, (size_t)k);
-            p += k;
+            memcpy(p, digits + x + 1, (size_t)(n - x - 1));
+            p += n - x - 1;
         }
     } else {
         *p++ = '0';
         *p++ = '.';
-        for (int z = 0; z < k - n; z++)
+        for (int z = 0; z < -x - 1; z++)
             *p++ = '0';
         memcpy(p, digits, (size_t)n);
         p += n;
     }
     return p;
 }
+#else
+static char *fast_number(char *p, double v)
+{
+    (void)p;
+    (void)v;
+    return NULL; /* no 128-bit integers: printf's path */
+}
+#endif
 
 /* Appends the shortest of %.15g/%.17g that reads back to the same double
  * (at most 24 bytes); returns the new end. */
