@@ -707,6 +707,15 @@ size_t city_sensors_poll(CitySensors *s, int64_t now_ms, CityReading *out, size_
     return city_sensors_poll_channels(s, now_ms, out, NULL, cap);
 }
 
+bool city_sensor_last_value(const CitySensors *s, int32_t i, double *value)
+{
+    CITY_ASSERT(i >= 0 && i < s->n);
+    if (!s->hot[i].has_last)
+        return false;
+    *value = s->hot[i].last_value;
+    return true;
+}
+
 void city_sensor_status(const CitySensors *s, int32_t i, CitySensorStatus *out)
 {
     CITY_ASSERT(i >= 0 && i < s->n);

@@ -202,6 +202,10 @@ typedef struct CitySensorStatus {
 } CitySensorStatus;
 /* The live status of a channel (viewer, Lua, tests). */
 void city_sensor_status(const CitySensors *s, int32_t i, CitySensorStatus *out);
+/* Channel i's last reported value into *value, without the rest of its
+ * status (a coupling reading every channel each second); false, *value
+ * untouched, while it has reported nothing. Once true, true for the run. */
+bool city_sensor_last_value(const CitySensors *s, int32_t i, double *value);
 
 /* One kept reading (city_sensors_keep_history): what an inspector shows
  * beside the truth. */
