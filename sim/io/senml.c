@@ -91,11 +91,12 @@ static const uint64_t POW10_U64[] = {1ull,
                                      1000000000000000000ull,
                                      10000000000000000000ull};
 
-/* v 10^q, exactly, for v = m 2^e (m < 2^53) and 0 <= q <= 22 with
- * e + q < 0: v 10^q = m 5^q / 2^-(e+q), one product of at most 2^102 and
- * one shift; its floor in *whole and its value rounded half to even in
- * *round. False outside that range or past 2^63. */
-static bool scaled(uint64_t m, int e, int q, uint64_t *whole, uint64_t *round)
+/* v 10^q = whole + frac, exactly, for v = m 2^e (m < 2^53) and
+ * 0 <= q <= 22 with e + q < 0: m 5^q / 2^-(e+q), one product of at most
+ * 2^102 and one shift. The fraction as FRAC_*: what rounding needs. False
+ * outside that range or past 2^63. */
+enum { FRAC_ZERO, FRAC_BELOW_HALF, FRAC_HALF, FRAC_ABOVE_HALF };
+static bool scaled(uint64_t m, int e, int q, uint64_t *whole, int *frac)
 {
     const int sh = -(e + q);
     if (q < 0 || q > 22 || sh < 1 || sh > 120)
@@ -105,8 +106,18 @@ static bool scaled(uint64_t m, int e, int q, uint64_t *whole, uint64_t *round)
     if (w >= ((U128)1 << 63))
         return false;
     *whole = (uint64_t)w;
-    *round = *whole + (rem > half || (rem == half && (*whole & 1u)));
+    *frac = rem == 0 ? FRAC_ZERO : rem < half ? FRAC_BELOW_HALF : rem == half ? FRAC_HALF : FRAC_ABOVE_HALF;
     return true;
+}
+
+/* whole + frac (scaled's) divided by 10^k (k = 0 or 2), rounded half to even. */
+static uint64_t round_div(uint64_t whole, int frac, int k)
+{
+    if (k == 0)
+        return whole + (frac == FRAC_ABOVE_HALF || (frac == FRAC_HALF && (whole & 1u)));
+    const uint64_t q = whole / 100u, r = whole % 100u;
+    const bool up = r > 50u || (r == 50u && (frac != FRAC_ZERO || (q & 1u)));
+    return q + up;
 }
 
 /* d 10^-q compared with k 2^f (-1, 0, 1), exactly: d 2^-(f+q) against k 5^q.
@@ -150,33 +161,42 @@ static char *fast_number(char *p, double v)
     memcpy(&bits, &a, sizeof bits);
     const uint64_t m = (bits & ((1ull << 52) - 1u)) | (1ull << 52); /* a is normal */
     const int e = (int)(bits >> 52) - 1075;
-    int x = (int)floor(log10(a)); /* the decimal exponent, corrected below when one off */
-    uint64_t d = 0;
-    int prec = 15;
-    for (;; prec = 17) {
-        for (int tries = 0;; tries++) { /* x such that v 10^(prec - 1 - x) has prec digits before rounding */
-            uint64_t whole;
-            if (tries > 3 || !scaled(m, e, prec - 1 - x, &whole, &d))
-                return NULL;
-            if (whole >= POW10_U64[prec])
-                x++;
-            else if (whole < POW10_U64[prec - 1])
-                x--;
-            else
-                break;
-        }
-        if (d == POW10_U64[prec]) { /* rounding carried into a new digit: 10^(x + 1) */
-            d = POW10_U64[prec - 1];
+    /* the decimal exponent x: floor(log10(2^(e + 52))) is it or one less
+     * (1233 / 4096 is log10(2) to 4 digits, exact enough here), and the
+     * digits below tell which */
+    const int l2 = (e + 52) * 1233;
+    int x = l2 >= 0 ? l2 >> 12 : -((-l2 + 4095) >> 12); /* floor of l2 / 4096 */
+    /* the 17 digits: v 10^(16 - x) has 17 digits before rounding */
+    uint64_t whole;
+    int frac;
+    for (int tries = 0;; tries++) {
+        if (tries > 3 || !scaled(m, e, 16 - x, &whole, &frac))
+            return NULL;
+        if (whole >= POW10_U64[17])
+            x++;
+        else if (whole < POW10_U64[16])
+            x--;
+        else
+            break;
+    }
+    /* the 15 digits rounded from the same exact value; each rounding may
+     * carry into a new digit (10^(x + 1)) */
+    int prec = 15, x15 = x;
+    uint64_t d = round_div(whole, frac, 2);
+    if (d == POW10_U64[15]) {
+        d = POW10_U64[14];
+        x15++;
+    }
+    bool ok = true;
+    if (!reads_back(m, e, d, 14 - x15, &ok) || !ok) {
+        prec = 17;
+        d = round_div(whole, frac, 0);
+        if (d == POW10_U64[17]) {
+            d = POW10_U64[16];
             x++;
         }
-        if (prec == 17)
-            break;
-        bool ok = true;
-        const bool back = reads_back(m, e, d, prec - 1 - x, &ok);
-        if (!ok)
-            return NULL;
-        if (back)
-            break;
+    } else {
+        x = x15;
     }
     if (x >= prec)
         return NULL; /* printf would write an exponent */
