@@ -1,13 +1,15 @@
 #!/bin/sh
 # Sensor and air-quality benchmark (not a test): builds citylab in Release
 # and scripts/bench_sensor.c against it, then reports what 10,000 sensors
-# at 1 Hz add to 10 minutes of Jamsil traffic (target <= 10 %) and how
-# fast the 10 m air field over Jamsil runs (target >= 100x real time).
+# at 1 Hz add to 10 minutes of Jamsil (traffic alone, an hour's and a rush's,
+# and the whole fine-dust scenario with its air grid; target <= 10 %) and
+# how fast the 10 m air field over Jamsil runs (target >= 100x real time).
 # Each variant runs REPEAT times, the variants taking turns; the best
 # (least CPU time) of each is reported.
 #   scripts/bench_sensor.sh [BUILD_DIR] [SENSORS] [MODE] [REPEAT]
-#   (defaults build-bench, 10000, all, 3; MODE: all, hour, rush, air,
-#   once-hour or once-rush, the last two one run for valgrind, no REPEAT)
+#   (defaults build-bench, 10000, all, 3; MODE: all, hour, rush, fine_dust,
+#   air, once-hour, once-rush or once-fine_dust, the once-* one run for
+#   valgrind, no REPEAT)
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-"$root/build-bench"}
