@@ -68,4 +68,4 @@ end, 2.5)
 city.check("lights_full_when_seen", function()
   return polls > 100 and bad_polls == 0,
          ("%d of %d polls found the lamps dim 10-50 s after a vehicle was seen"):format(bad_polls, polls)
-end)
+end, { whole_run = true })

@@ -63,4 +63,4 @@ city.check("released_to_plan", function()
     if st.value ~= -1 then return false, light .. " still held at phase " .. st.value end
   end
   return true, "every light back on its plan"
-end)
+end, { whole_run = true })

@@ -59,11 +59,11 @@ city.kpi("curtailed_kwh", function() return -moved(10, 18) end)
 city.check("feeder_peak_cut", function()
   return peak.dr < 0.95 * peak.base, ("feeder peak %.0f kW with demand response, %.0f kW without"):format(
     peak.dr, peak.base)
-end)
+end, { whole_run = true })
 city.check("precooling_within_headroom", function()
   -- pre-cooling happened, and never pushed the feeder much past the 700 kW headroom (one minute of meter lag)
   local pre, cut = moved(7, 10), -moved(10, 18)
   return pre > 0 and cut > 0 and precool_max < 700 * 1.05,
          ("%.0f kWh pre-cooled 07-10 h (feeder at most %.0f kW while pre-cooling), %.0f kWh curtailed 10-18 h"):format(pre,
            precool_max, cut)
-end)
+end, { whole_run = true })

@@ -45,7 +45,7 @@ city.check("walkers_arrive", function()
   local s = city.ped.stats()
   return s.arrived > 300 and s.walking + s.waiting <= 0.01 * s.departed,
     string.format("%d arrived, %d walking, %d waiting", s.arrived, s.walking, s.waiting)
-end)
+end, { whole_run = true })
 city.check("walk_times_follow_routes", function()
   -- A walk takes its route's length at Weidmann's 1.34 m/s, give or take
   -- the spread of free speeds (sd 0.26) and the shortcuts walkers take
@@ -53,4 +53,4 @@ city.check("walk_times_follow_routes", function()
   local t = city.ped.stats().mean_walk_time
   return t > 0.8 * expected and t < 1.3 * expected,
     string.format("mean walk %.0f s for routes of %.0f s at 1.34 m/s", t, expected)
-end)
+end, { whole_run = true })

@@ -37,4 +37,4 @@ city.kpi("peak_load_kw", function() return peak_load end)
 city.check("battery_shaves_peak", function()
   if not control then return true, "baseline: nothing to shave" end
   return peak_feeder < 460 and peak_load > 590, string.format("feeder peak %.1f kW vs load peak %.1f kW", peak_feeder, peak_load)
-end)
+end, { whole_run = true })

@@ -25,7 +25,7 @@ city.series("walking", function() return city.ped.stats().walking end, { every =
 city.check("everyone_arrives", function()
     local s = city.ped.stats()
     return s.walking == 0 and s.waiting == 0, s.walking .. " still walking, " .. s.waiting .. " waiting"
-end)
+end, { whole_run = true })
 city.check("walk_times_plausible", function()
     -- gates -> platform is about 54 m, platform -> street about 47 m: at
     -- Weidmann's 1.34 m/s, 35-40 s; crowding and detours add some.

@@ -52,9 +52,9 @@ city.kpi("pv_self_use_ctl_pct", function() return 100 * self_use("ctl") end)
 city.check("peak_cut", function()
   return peak.ctl < peak.base - 50,
          ("feeder peak %.0f kW controlled, %.0f kW without (limit %.0f kW)"):format(peak.ctl, peak.base, limit)
-end)
+end, { whole_run = true })
 city.check("pv_self_consumption_up", function()
   return export_kwh.base > 0 and export_kwh.ctl < 0.5 * export_kwh.base,
          ("PV used on the feeder: %.0f %% controlled, %.0f %% without (%.0f of %.0f kWh exported)"):format(
            100 * self_use("ctl"), 100 * self_use("base"), export_kwh.ctl, pv_kwh.ctl)
-end)
+end, { whole_run = true })

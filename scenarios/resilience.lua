@@ -75,12 +75,12 @@ for _, d in ipairs(drills) do
     return t ~= nil and t >= d.fail_s and t <= d.limit_s,
            ("%s at its safe default %g at %s s (sensors dead at %d s, limit %d s)"):format(d.act, d.safe,
              tostring(t), d.fail_s, d.limit_s)
-  end)
+  end, { whole_run = true })
 end
 city.check("two_failsafe_events", function()
   local n = city.control.stats().failsafe_events
   return n == 2, ("%d fail-safe events"):format(n)
-end)
+end, { whole_run = true })
 city.check("grid_within_limits", function()
   return vmin >= 0.95 and vmax <= 1.05 and loading < 100,
          ("energised buses %.4f-%.4f pu, lines at most %.1f %% loaded"):format(vmin, vmax, loading)
@@ -90,4 +90,4 @@ city.check("outage_bridged_by_tie", function()
   -- 30 minutes of the lateral (lights and 60 kW of homes at night) unserved, no more
   return t.unserved_kwh > 0 and t.unserved_kwh < 0.5 * (60 + 6) * 1.01,
          ("%.1f kWh unserved while the lateral was out"):format(t.unserved_kwh)
-end)
+end, { whole_run = true })

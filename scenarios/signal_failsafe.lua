@@ -38,9 +38,9 @@ for i = 1, 3 do
     local t = safe_at[i]
     return t ~= nil and t >= 300 and t <= limits[i],
            string.format("safe default at %s s (limit %d s)", tostring(t), limits[i])
-  end)
+  end, { whole_run = true })
 end
 city.check("failsafe_events", function()
   local n = city.control.stats().failsafe_events
   return n == 3, string.format("%d fail-safe events", n)
-end)
+end, { whole_run = true })

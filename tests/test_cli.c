@@ -185,6 +185,38 @@ static void test_short_run_is_not_a_failure(void **state)
     city_test_run_free(&r);
 }
 
+/* Every example scenario, cut short at 120 s as a user trying one does:
+ * its checks about the whole scenario (who arrived, what the controller
+ * achieved by the end) are not reached, never failed, and it exits 0. (12
+ * of them failed this way, with exit 1, before their checks said so.) */
+static void test_every_scenario_cut_short(void **state)
+{
+    (void)state;
+    DIR *d = opendir(CITY_SOURCE_DIR "/scenarios");
+    assert_non_null(d);
+    char names[64][64];
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        size_t len = strlen(e->d_name);
+        /* (the benchmarks' scenarios are inputs of scripts/, not examples) */
+        if (len > 4 && len < 64 && !strcmp(e->d_name + len - 4, ".lua") && strncmp(e->d_name, "bench_", 6) && n < 64)
+            snprintf(names[n++], sizeof names[0], "%s", e->d_name);
+    }
+    closedir(d);
+    assert_true(n >= 19);
+    const char *dir = city_test_scratch("cut_short");
+    for (int i = 0; i < n; i++) {
+        char path[4200], out[4300];
+        snprintf(path, sizeof path, "%s/scenarios/%s", CITY_SOURCE_DIR, names[i]);
+        snprintf(out, sizeof out, "%s/%d", dir, i);
+        const char *args[] = {"run", path, "--until", "120", "--out", out, NULL};
+        CityTestRun r = city_test_run(args, 300);
+        if (r.exit_code != 0 || strstr(r.out, "FAIL"))
+            fail_msg("%s cut short at 120 s: exit %d\n%s%s", names[i], r.exit_code, r.out, r.err);
+        city_test_run_free(&r);
+    }
+}
+
 static void test_same_seed_same_bytes(void **state)
 {
     (void)state;
@@ -341,6 +373,7 @@ int main(void)
         cmocka_unit_test(test_same_seed_same_bytes),      cmocka_unit_test(test_failed_run_keeps_previous_outputs),
         cmocka_unit_test(test_help_documents_every_flag), cmocka_unit_test(test_bad_command_lines_exit_2),
         cmocka_unit_test(test_bad_replay_exits_2),        cmocka_unit_test(test_short_run_is_not_a_failure),
+        cmocka_unit_test(test_every_scenario_cut_short),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
