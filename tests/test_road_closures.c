@@ -357,6 +357,43 @@ static void test_stuck_vehicle_changes_when_lane_opens(void **state)
     city_world_destroy(k.w);
 }
 
+/* A declared route (a SUMO route file's, city.road.route's) that falls
+ * due after a lane on it closed departs on the way round, as the vehicles
+ * waiting when it closed do (before, it drove up to the closed lane and
+ * stood at the line until it gave the turn up). */
+static void test_declared_route_due_after_closure(void **state)
+{
+    (void)state;
+    Fork k = fork_road(1000, true);
+    const int32_t edges[4] = {k.u, k.a, k.c, k.e};
+    CityTripDef trip = {.id = "declared",
+                        .vtype = -1,
+                        .depart_s = 20,
+                        .route = city_road_add_route(k.road, "straight", edges, 4),
+                        .depart = {.lane = -1, .pos_m = -1, .speed_mps = -1}};
+    assert_true(trip.route >= 0);
+    assert_int_equal(city_road_add_trip(k.road, &trip), CITY_OK);
+    run(k.w, 5.0);
+    close_lane(k.road, k.c, 0, true);
+    assert_int_equal(k.road->closure_reroutes, 0); /* nobody on its way yet */
+    run(k.w, 20.0);
+    assert_int_equal(city_road_vehicle_count(k.road), 1);
+    CityVehicleView v;
+    city_road_vehicle_at(k.road, 0, &v);
+    const CityRoadNet *rn = city_road_net(k.road);
+    char route[128] = "";
+    for (int32_t i = 0; i < v.route_len; i++)
+        snprintf(route + strlen(route), sizeof route - strlen(route), "%s%s", i ? " " : "", rn->edges[v.route[i]].id);
+    assert_string_equal(route, "U A B F E");
+    assert_int_equal(k.road->closure_reroutes, 1);
+    run(k.w, 120.0);
+    CityRoadStats st;
+    city_road_stats(k.road, &st);
+    assert_int_equal(st.arrived, 1);
+    assert_int_equal(k.road->missed_turns, 0);
+    city_world_destroy(k.w);
+}
+
 /* ---- the 3x3 grid -------------------------------------------------------- */
 
 /* A hash of the free-flow paths between every two edges of the net. */
@@ -475,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_closure_departures),
         cmocka_unit_test(test_stuck_vehicle_searches_on_change),
         cmocka_unit_test(test_stuck_vehicle_changes_when_lane_opens),
+        cmocka_unit_test(test_declared_route_due_after_closure),
         cmocka_unit_test(test_closure_routes_keep_off),
         cmocka_unit_test(test_closure_inside_junction_refused),
     };

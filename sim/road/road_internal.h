@@ -353,6 +353,11 @@ int32_t road_route_search(CityRoad *road, int32_t from, int32_t to, const int32_
  * and those waiting to enter whose rest of route makes a turn the closure
  * forbids take the route road_route_search finds from where they are. */
 CityStatus road_reroute_blocked(CityRoad *road);
+/* A route to depart on (a waiting vehicle's, or a declared one falling due)
+ * that a closed lane cuts: *route becomes the fastest way round, counted in
+ * closure_reroutes; unchanged when nothing is closed on it or there is no
+ * way round. CITY_ERR_NOMEM only when out of memory. */
+CityStatus road_route_around_closures(CityRoad *road, int32_t *route, uint32_t vclass);
 CityStatus road_fail(CityRoad *road, CityStatus status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* road_lanes.c: lane queues and the active-lane list */

@@ -92,21 +92,29 @@ CityStatus road_reroute_blocked(CityRoad *road)
     }
     for (int32_t i = 0; i < road->n_pending; i++) {
         RoadPending *p = &road->pending[i];
-        const RoadRoute *r = &road->routes[p->route];
-        const int32_t *edges = road->route_edges + r->first;
         const uint32_t vclass = road->vtypes[p->dep.vtype >= 0 ? p->dep.vtype : road->default_vtype].def.vclass;
-        if (road_router_blocked_at(road->router, edges, r->count, vclass) < 0)
-            continue;
-        int32_t got = road_route_search(road, edges[0], edges[r->count - 1], NULL, 0, vclass, cost);
-        if (got == INT32_MIN)
+        if (road_route_around_closures(road, &p->route, vclass) != CITY_OK)
             return CITY_ERR_NOMEM;
-        if (got < 1)
-            continue;
-        int32_t nr = road_route_store(road, NULL, road->route_buf, got);
-        if (nr < 0)
-            return CITY_ERR_NOMEM;
-        p->route = nr;
-        road->closure_reroutes++;
     }
+    return CITY_OK;
+}
+
+CityStatus road_route_around_closures(CityRoad *road, int32_t *route, uint32_t vclass)
+{
+    const RoadRoute *r = &road->routes[*route];
+    const int32_t *edges = road->route_edges + r->first;
+    if (road_router_blocked_at(road->router, edges, r->count, vclass) < 0)
+        return CITY_OK;
+    const double *cost = road->opt.reroute_period_s > 0 ? road->edge_tt_s : NULL;
+    int32_t got = road_route_search(road, edges[0], edges[r->count - 1], NULL, 0, vclass, cost);
+    if (got == INT32_MIN)
+        return CITY_ERR_NOMEM;
+    if (got < 1)
+        return CITY_OK; /* no way round: it keeps its route and meets the closure (see road_reroute_blocked) */
+    int32_t nr = road_route_store(road, NULL, road->route_buf, got);
+    if (nr < 0)
+        return CITY_ERR_NOMEM;
+    *route = nr;
+    road->closure_reroutes++;
     return CITY_OK;
 }

@@ -393,6 +393,13 @@ static CityStatus queue_departure(void *user, const RoadDeparture *departure)
         route = road_route_store(road, NULL, road->route_buf, len);
         if (route < 0)
             return CITY_ERR_NOMEM;
+    } else if (road->closure_epoch > 0) {
+        /* a declared route falling due after a lane on it closed takes the
+         * way round now, as those waiting when it closed did; before, it
+         * drove to the closed lane and stood there until it gave up */
+        uint32_t vclass = road->vtypes[dep->vtype >= 0 ? dep->vtype : road->default_vtype].def.vclass;
+        if (road_route_around_closures(road, &route, vclass) != CITY_OK)
+            return CITY_ERR_NOMEM;
     }
     if (road->n_pending == road->cap_pending &&
         !city_array_grow((void **)&road->pending, &road->cap_pending, road->n_pending + 1, sizeof *road->pending))
