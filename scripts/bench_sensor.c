@@ -204,8 +204,7 @@ int main(int argc, char **argv)
     const bool once = !strcmp(mode, "once-hour") || !strcmp(mode, "once-rush") || !strcmp(mode, "once-fine_dust");
     if (!once && strcmp(mode, "all") && strcmp(mode, "hour") && strcmp(mode, "rush") && strcmp(mode, "air") &&
         strcmp(mode, "fine_dust")) {
-        fprintf(stderr, "bench_sensor: unknown mode '%s'; use all, hour, rush, fine_dust, air or once-*\n" USAGE,
-                mode);
+        fprintf(stderr, "bench_sensor: unknown mode '%s'; use all, hour, rush, fine_dust, air or once-*\n" USAGE, mode);
         return 2;
     }
     const long repeat = argc > 4 ? strtol(argv[4], &end, 10) : 3;

@@ -164,8 +164,8 @@ static void test_short_run_is_not_a_failure(void **state)
     const char *line = strstr(r.out, "\nwall       ");
     assert_non_null(line);
     double t_wall, t_load, t_sim, t_end;
-    assert_int_equal(sscanf(line, "\nwall %lf s (scenario load %lf s, simulation %lf s, end and outputs %lf s)", &t_wall,
-                            &t_load, &t_sim, &t_end),
+    assert_int_equal(sscanf(line, "\nwall %lf s (scenario load %lf s, simulation %lf s, end and outputs %lf s)",
+                            &t_wall, &t_load, &t_sim, &t_end),
                      4);
     assert_true(t_load >= 0.0 && t_sim > 0.0 && t_end >= 0.0);
     assert_true(fabs(t_load + t_sim + t_end - t_wall) <= 0.0151);

@@ -141,7 +141,8 @@ static bool reads_back(uint64_t m, int e, uint64_t d, int q, bool *ok)
     const bool even = (m & 1u) == 0;
     const int hi = cmp_dec_bin(d, q, 2 * m + 1, e - 1, ok);
     /* below a power of two the neighbour is half as far */
-    const int lo = m == (1ull << 52) ? cmp_dec_bin(d, q, 4 * m - 1, e - 2, ok) : cmp_dec_bin(d, q, 2 * m - 1, e - 1, ok);
+    const int lo =
+        m == (1ull << 52) ? cmp_dec_bin(d, q, 4 * m - 1, e - 2, ok) : cmp_dec_bin(d, q, 2 * m - 1, e - 1, ok);
     return (hi < 0 || (hi == 0 && even)) && (lo > 0 || (lo == 0 && even));
 }
 

@@ -268,7 +268,8 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
         /* nowhere to change to, or still entering the lane (a lane shorter
          * than the vehicle, left by joined junctions, is changed on at once:
          * some turns can only be reached that way) */
-        if (sd->lanes < 2 || (vh->rec[v].pos < road_vtype_of(road, v)->def.length_m && q->length_m >= ROAD_SHORT_LANE_M))
+        if (sd->lanes < 2 ||
+            (vh->rec[v].pos < road_vtype_of(road, v)->def.length_m && q->length_m >= ROAD_SHORT_LANE_M))
             continue;
         /* MOBIL's own gain can only be positive for a vehicle its leader
          * holds back: an unhindered one makes no discretionary change
