@@ -275,20 +275,11 @@ static void test_closure_departures(void **state)
     city_world_destroy(k.w);
 }
 
-/* On the fork without its detour, lane 1 of A (the only way to C) is
- * closed and a vehicle bound to C enters on lane 0: that lane turns only
- * onto B, a dead end, and it cannot change to the closed lane. It stands
- * at the stop line; after ROAD_MISSED_TURN_S it looks for a movement of its
- * lane that leads to C, finds none and, the edge having another lane,
- * waits for time_to_teleport. Whether such a movement leads anywhere
- * changes only when a lane opens or closes (the router's costs change the
- * way, not whether there is one): it searches once, then once after each
- * lane opened or closed, not every step (at 0.1 s steps it made 2,700
- * searches in the 270 s it stood). time_to_teleport then moves it on, as
- * before. */
-static void test_stuck_vehicle_searches_on_change(void **state)
+/* The fork at 0.1 s steps with lane 1 of A (the only one going straight)
+ * closed and one vehicle bound for C on lane 0, after 100 s: it stands at
+ * the line of a lane whose one movement (right onto B) leads nowhere near C. */
+static Fork stuck_at_the_line(void)
 {
-    (void)state;
     Fork k = fork_road(100, false);
     close_lane(k.road, k.a, 1, true);
     const int32_t edges[2] = {k.a, k.c};
@@ -303,6 +294,24 @@ static void test_stuck_vehicle_searches_on_change(void **state)
     CityVehicleView v;
     city_road_vehicle_at(k.road, 0, &v);
     assert_true(v.halt_s > ROAD_MISSED_TURN_S); /* it stands at the line, given up on */
+    return k;
+}
+
+/* On the fork without its detour, lane 1 of A (the only way to C) is
+ * closed and a vehicle bound to C enters on lane 0: that lane turns only
+ * onto B, a dead end, and it cannot change to the closed lane. It stands
+ * at the stop line; after ROAD_MISSED_TURN_S it looks for a movement of its
+ * lane that leads to C, finds none and, the edge having another lane,
+ * waits for time_to_teleport. Whether such a movement leads anywhere
+ * changes only when a lane opens or closes (the router's costs change the
+ * way, not whether there is one): it searches once, then once after each
+ * lane opened or closed, not every step (at 0.1 s steps it made 2,700
+ * searches in the 270 s it stood). time_to_teleport then moves it on, as
+ * before. */
+static void test_stuck_vehicle_searches_on_change(void **state)
+{
+    (void)state;
+    Fork k = stuck_at_the_line();
     const uint64_t at_100 = road_router_searches(k.road->router);
     run(k.w, 100.0);
     assert_int_equal(road_router_searches(k.road->router), at_100);
@@ -333,20 +342,7 @@ static void test_stuck_vehicle_searches_on_change(void **state)
 static void test_stuck_vehicle_changes_when_lane_opens(void **state)
 {
     (void)state;
-    Fork k = fork_road(100, false);
-    close_lane(k.road, k.a, 1, true);
-    const int32_t edges[2] = {k.a, k.c};
-    CityTripDef trip = {.id = "stuck",
-                        .vtype = -1,
-                        .depart_s = 0,
-                        .route = city_road_add_route(k.road, "to_c", edges, 2),
-                        .depart = {.lane = 0, .pos_m = -1, .speed_mps = 0}};
-    assert_true(trip.route >= 0);
-    assert_int_equal(city_road_add_trip(k.road, &trip), CITY_OK);
-    run(k.w, 100.0);
-    CityVehicleView v;
-    city_road_vehicle_at(k.road, 0, &v);
-    assert_true(v.halt_s > ROAD_MISSED_TURN_S);
+    Fork k = stuck_at_the_line();
     close_lane(k.road, k.a, 1, false);
     run(k.w, 60.0);
     CityRoadStats st;
