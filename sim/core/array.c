@@ -55,3 +55,57 @@ char *city_strdup(const char *s)
         memcpy(p, s, n);
     return p;
 }
+
+/* ---- string arena ---- */
+
+struct CityStrBlock {
+    struct CityStrBlock *next;
+    char data[];
+};
+
+#define ARENA_BLOCK (64 * 1024) /* bytes of a block; a string over a quarter of it gets its own */
+
+char *city_arena_strdup(CityStrArena *a, const char *s)
+{
+    if (!s)
+        return NULL;
+    const size_t n = strlen(s) + 1;
+    if (n > a->cap - a->used) {
+        if (n > ARENA_BLOCK / 4) { /* its own block, behind the newest, whose room stays in use */
+            struct CityStrBlock *b = malloc(sizeof *b + n);
+            if (!b)
+                return NULL;
+            if (a->blocks) {
+                b->next = a->blocks->next;
+                a->blocks->next = b;
+            } else {
+                b->next = NULL;
+                a->blocks = b;
+                a->used = a->cap = n;
+            }
+            memcpy(b->data, s, n);
+            return b->data;
+        }
+        struct CityStrBlock *b = malloc(sizeof *b + ARENA_BLOCK);
+        if (!b)
+            return NULL;
+        b->next = a->blocks;
+        a->blocks = b;
+        a->used = 0;
+        a->cap = ARENA_BLOCK;
+    }
+    char *p = a->blocks->data + a->used;
+    memcpy(p, s, n);
+    a->used += n;
+    return p;
+}
+
+void city_arena_free(CityStrArena *a)
+{
+    for (struct CityStrBlock *b = a->blocks, *next; b; b = next) {
+        next = b->next;
+        free(b);
+    }
+    a->blocks = NULL;
+    a->used = a->cap = 0;
+}

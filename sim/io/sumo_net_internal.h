@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "city_array.h"
 #include "city_road_net.h"
 #include "sumo_xml.h"
 
@@ -62,6 +63,7 @@ typedef struct TConn {
     }
 typedef struct NetReader {
     SumoParse p;
+    CityStrArena text; /* every string below */
     VEC(TLane) lanes;
     VEC(TEdge) edges;
     VEC(TJunction) junctions;

@@ -20,7 +20,7 @@
 static char *dup_attr(NetReader *r, const char **attrs, const char *name)
 {
     const char *s = sumo_attr(attrs, name);
-    char *d = s ? city_strdup(s) : NULL;
+    char *d = city_arena_strdup(&r->text, s);
     if (s && !d)
         sumo_fail(&r->p, CITY_ERR_NOMEM, "out of memory");
     return d;
@@ -262,40 +262,7 @@ static void on_end(void *user, const char *el)
 
 void sumo_net_reader_free(NetReader *r)
 {
-    for (int32_t i = 0; i < r->lanes.n; i++) {
-        free(r->lanes.a[i].id);
-        free(r->lanes.a[i].shape);
-    }
-    for (int32_t i = 0; i < r->edges.n; i++) {
-        free(r->edges.a[i].id);
-        free(r->edges.a[i].from);
-        free(r->edges.a[i].to);
-        free(r->edges.a[i].name);
-    }
-    for (int32_t i = 0; i < r->junctions.n; i++) {
-        free(r->junctions.a[i].id);
-        free(r->junctions.a[i].shape);
-        free(r->junctions.a[i].inc);
-    }
-    for (int32_t i = 0; i < r->requests.n; i++) {
-        free(r->requests.a[i].response);
-        free(r->requests.a[i].foes);
-    }
-    for (int32_t i = 0; i < r->tls.n; i++) {
-        free(r->tls.a[i].id);
-        free(r->tls.a[i].program);
-    }
-    for (int32_t i = 0; i < r->phases.n; i++)
-        free(r->phases.a[i].state);
-    for (int32_t i = 0; i < r->conns.n; i++) {
-        TConn *c = &r->conns.a[i];
-        free(c->from);
-        free(c->to);
-        free(c->via);
-        free(c->tl);
-        free(c->dir);
-        free(c->state);
-    }
+    city_arena_free(&r->text);
     free(r->lanes.a);
     free(r->edges.a);
     free(r->junctions.a);

@@ -23,4 +23,17 @@ bool city_resize(void **arr, size_t n, size_t size);
  * memory. */
 char *city_strdup(const char *s);
 
+/* Strings copied into blocks that never move and are freed together: a
+ * reader that keeps every attribute of a large file makes one allocation
+ * per block of 64 KB, not one per string. Zero-initialised is empty. */
+typedef struct CityStrArena {
+    struct CityStrBlock *blocks; /* newest first */
+    size_t used, cap;            /* bytes used and held in the newest block */
+} CityStrArena;
+/* A copy of s in the arena, valid until city_arena_free (NULL for NULL,
+ * or when out of memory). */
+char *city_arena_strdup(CityStrArena *a, const char *s);
+/* Frees every string of the arena and leaves it empty. */
+void city_arena_free(CityStrArena *a);
+
 #endif
