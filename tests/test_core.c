@@ -567,6 +567,38 @@ static void test_groups(void **state)
     city_groups_free(&g);
 }
 
+/* The string arena: every copy stays where it was put and intact while
+ * later ones fill blocks and outgrow them (a string too long for the room
+ * left gets a block of its own when over a quarter block, and the block in
+ * use keeps its room); NULL copies as NULL. */
+static void test_string_arena(void **state)
+{
+    (void)state;
+    CityStrArena a = {0};
+    assert_null(city_arena_strdup(&a, NULL));
+    enum { N = 40000 };
+    char **got = malloc(N * sizeof *got);
+    static char big[70000]; /* more than a block: always its own */
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    assert_non_null(got);
+    for (int i = 0; i < N; i++) {
+        char s[32];
+        snprintf(s, sizeof s, "lane_%d", i);
+        got[i] = city_arena_strdup(&a, i % 5000 == 17 ? big : s);
+        assert_non_null(got[i]);
+    }
+    for (int i = 0; i < N; i++) {
+        char s[32];
+        snprintf(s, sizeof s, "lane_%d", i);
+        assert_string_equal(got[i], i % 5000 == 17 ? big : s);
+    }
+    assert_true(got[18] == got[16] + strlen(got[16]) + 1); /* a big one left the block's room to the next */
+    city_arena_free(&a);
+    assert_null(a.blocks);
+    free(got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -575,6 +607,7 @@ int main(void)
         cmocka_unit_test(test_ids_generations),
         cmocka_unit_test(test_dense_swap_remove),
         cmocka_unit_test(test_rng_streams),
+        cmocka_unit_test(test_string_arena),
         cmocka_unit_test(test_rng_normal_zig),
         cmocka_unit_test(test_state_hash),
         cmocka_unit_test(test_wall_account),
