@@ -125,7 +125,7 @@ static uint64_t round_div(uint64_t whole, int frac, int k)
 static int cmp_dec_bin(uint64_t d, int q, uint64_t k, int f, bool *ok)
 {
     const int sh = -(f + q);
-    if (sh < 0 || sh > 64) {
+    if (q < 0 || q > 22 || sh < 0 || sh > 64) {
         *ok = false;
         return 0;
     }
@@ -189,7 +189,9 @@ static char *fast_number(char *p, double v)
         x15++;
     }
     bool ok = true;
-    if (!reads_back(m, e, d, 14 - x15, &ok) || !ok) {
+    /* 15 digits that round up to 10^15 need an exponent, which %.15g would
+     * print, and 10^15 is not v: the 17 digits, as the C library goes on to */
+    if (x15 >= 15 || !reads_back(m, e, d, 14 - x15, &ok) || !ok) {
         prec = 17;
         d = round_div(whole, frac, 0);
         if (d == POW10_U64[17]) {
