@@ -392,17 +392,6 @@ static void test_declared_route_due_after_closure(void **state)
 
 /* ---- the 3x3 grid -------------------------------------------------------- */
 
-/* The road of tests/data/road/grid3.net.xml in w, without its outputs,
- * rerouting every reroute_period_s (0: never). */
-static CityRoad *grid3_road(CityWorld *w, double reroute_period_s)
-{
-    CityRoadOptions o;
-    city_road_options_defaults(&o);
-    o.trip_output = o.edge_output = false;
-    o.reroute_period_s = reroute_period_s;
-    return city_test_road(w, CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", &o);
-}
-
 /* A hash of the free-flow paths between every two edges of the net. */
 static uint64_t all_paths_hash(CityRoad *road)
 {
@@ -438,7 +427,7 @@ static void test_closure_routes_keep_off(void **state)
 {
     (void)state;
     CityWorld *w = city_test_world(1000, 11);
-    CityRoad *road = grid3_road(w, 60);
+    CityRoad *road = city_test_grid3(w, 60, false);
     const CityRoadNet *rn = city_road_net(road);
     const int32_t closed[2] = {city_road_net_find_edge(rn, "A1A2"), city_road_net_find_edge(rn, "B1B2")};
     assert_true(closed[0] >= 0 && closed[1] >= 0);
@@ -487,7 +476,7 @@ static void test_closure_inside_junction_refused(void **state)
 {
     (void)state;
     CityWorld *w = city_test_world(1000, 11);
-    CityRoad *road = grid3_road(w, 0);
+    CityRoad *road = city_test_grid3(w, 0, false);
     const CityRoadNet *rn = city_road_net(road);
     int32_t inner = -1;
     for (int32_t l = 0; l < rn->n_lanes && inner < 0; l++)

@@ -341,17 +341,6 @@ static void test_emergency_priority(void **state)
 
 /* ---- conservation and gaps on a grid ---------------------------------- */
 
-/* The 3x3 grid of tests/data/road/grid3.net.xml as the world's road, with
- * make_road's options; search: every departure's route searched afresh. */
-static CityRoad *grid3_road(CityWorld *w, bool search)
-{
-    CityRoadOptions o;
-    city_road_options_defaults(&o);
-    o.trip_output = o.edge_output = false;
-    o.search_every_route = search;
-    return city_test_road(w, CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", &o);
-}
-
 /* city_road_path (Lua's city.road.path) between any two edges of the
  * grid: none from or to an edge inside a junction (the search read the
  * junction -1 of such an edge for its heuristic), one between any two
@@ -360,7 +349,7 @@ static void test_paths(void **state)
 {
     (void)state;
     CityWorld *w = city_test_world(1000, 1);
-    CityRoad *road = grid3_road(w, false);
+    CityRoad *road = city_test_grid3(w, 0, false);
     const CityRoadNet *rn = city_road_net(road);
     int32_t *edges = malloc(((size_t)rn->n_edges + 1) * sizeof *edges);
     assert_non_null(edges);
@@ -386,7 +375,7 @@ static void test_conservation(void **state)
 {
     (void)state;
     CityWorld *w = city_test_world(500, 3);
-    CityRoad *road = grid3_road(w, false);
+    CityRoad *road = city_test_grid3(w, 0, false);
     const CityRoadNet *rn = city_road_net(road);
     city_test_grid_flows(road, 5, 8, NULL, 0);
     uint64_t max_running = 0;
@@ -505,7 +494,7 @@ static void test_route_memo_same_as_search(void **state)
     CityRoadStats st[2];
     for (int search = 0; search < 2; search++) {
         CityWorld *w = city_test_world(1000, 11);
-        CityRoad *road = grid3_road(w, search);
+        CityRoad *road = city_test_grid3(w, 0, search);
         const CityRoadNet *rn = city_road_net(road);
         city_test_grid_flows(road, 3, 6, NULL, 0);
         /* four inner edges, by their place in the net's list: the same in both runs */
@@ -545,7 +534,7 @@ static void test_route_memo_same_as_search(void **state)
 static CityRoadStats road_works(const char *edge, const char *bound_to)
 {
     CityWorld *w = city_test_world(1000, 11);
-    CityRoad *road = grid3_road(w, false);
+    CityRoad *road = city_test_grid3(w, 0, false);
     const CityRoadNet *rn = city_road_net(road);
     int32_t closed = city_road_net_find_edge(rn, edge);
     assert_true(closed >= 0);

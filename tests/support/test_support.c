@@ -274,6 +274,16 @@ CityRoad *city_test_road(CityWorld *w, const char *net_path, const CityRoadOptio
     return road;
 }
 
+CityRoad *city_test_grid3(CityWorld *w, double reroute_period_s, bool search_every_route)
+{
+    CityRoadOptions o;
+    city_road_options_defaults(&o);
+    o.trip_output = o.edge_output = false;
+    o.reroute_period_s = reroute_period_s;
+    o.search_every_route = search_every_route;
+    return city_test_road(w, CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml", &o);
+}
+
 static bool excepted(int32_t e, const int32_t *except, int n_except)
 {
     for (int i = 0; i < n_except; i++)

@@ -55,6 +55,10 @@ CityWorld *city_test_world(int32_t dt_ms, uint64_t seed);
 /* The SUMO network at net_path as w's road with options o; a load or
  * create error fails the test. */
 CityRoad *city_test_road(CityWorld *w, const char *net_path, const CityRoadOptions *o);
+/* SUMO's 3x3 grid of lights, tests/data/road/grid3.net.xml, as w's road
+ * without trip and edge outputs, rerouting every reroute_period_s (0:
+ * never); search_every_route: no route memo. */
+CityRoad *city_test_grid3(CityWorld *w, double reroute_period_s, bool search_every_route);
 
 /* Random (Poisson) trips for 30 minutes, rate veh/h each, between the
  * pairs of edges a != b (not inside junctions, none of except[0, n_except))
