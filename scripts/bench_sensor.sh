@@ -5,7 +5,7 @@
 # and the whole fine-dust scenario with its air grid; target <= 10 %) and
 # how fast the 10 m air field over Jamsil runs (target >= 100x real time).
 # Each variant runs REPEAT times, the variants taking turns; the best
-# (least CPU time) of each is reported.
+# (least time) of each is reported, run time (the target's) and CPU time.
 #   scripts/bench_sensor.sh [BUILD_DIR] [SENSORS] [MODE] [REPEAT]
 #   (defaults build-bench, 10000, all, 3; MODE: all, hour, rush, fine_dust,
 #   air, once-hour, once-rush or once-fine_dust, the once-* one run for

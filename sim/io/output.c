@@ -33,6 +33,7 @@ struct CityOutput {
     FILE *events;                      /* events.csv, open while the run goes */
     FILE *senml, *readings;            /* readings.senml.jsonl and readings.csv while the run goes (or NULL) */
     CityReadingWriter *reading_writer; /* formats readings into both (or NULL) */
+    CityReadingPipe *reading_pipe;     /* and does so on its own thread */
 };
 
 void city_json_string(FILE *f, const char *s)
@@ -359,11 +360,6 @@ CityStatus city_output_attach_log(CityOutput *out, CityWorld *world, CityError *
     return CITY_OK;
 }
 
-static void readings_sink(void *user, const CitySensors *s, int64_t measured_ms, const CitySensorReport *r, size_t n)
-{
-    city_reading_writer_put_reports(user, s, measured_ms, r, n);
-}
-
 CityStatus city_output_attach_readings(CityOutput *out, CityWorld *world, CityError *err)
 {
     CitySensors *s = city_sensors_of(world);
@@ -381,12 +377,14 @@ CityStatus city_output_attach_readings(CityOutput *out, CityWorld *world, CityEr
         return CITY_ERR_IO;
     }
     out->reading_writer = city_reading_writer_create(out->senml, out->readings);
-    if (!out->reading_writer) {
+    /* the readings are written beside the run: the same bytes, off its thread */
+    out->reading_pipe = out->reading_writer ? city_reading_pipe_create(out->reading_writer, true) : NULL;
+    if (!out->reading_pipe) {
         city_error_set(err, CITY_ERR_NOMEM, "out of memory writing sensor readings");
         return CITY_ERR_NOMEM;
     }
     city_reading_csv_header(out->readings);
-    if (!city_sensors_set_batch_sink(s, readings_sink, out->reading_writer)) {
+    if (!city_sensors_set_batch_sink(s, city_reading_pipe_sink, out->reading_pipe)) {
         city_error_set(err, CITY_ERR_NOMEM, "out of memory writing sensor readings");
         return CITY_ERR_NOMEM;
     }
@@ -400,6 +398,8 @@ static bool readings_close(CityOutput *out, CityWorld *world)
     CitySensors *s = world ? city_sensors_of(world) : NULL;
     if (s)
         city_sensors_set_batch_sink(s, NULL, NULL);
+    city_reading_pipe_close(out->reading_pipe); /* what it holds goes into the writer */
+    out->reading_pipe = NULL;
     if (out->reading_writer && !city_reading_writer_flush(out->reading_writer))
         ok = false;
     city_reading_writer_destroy(out->reading_writer);

@@ -720,6 +720,12 @@ void city_reading_writer_put_reports(CityReadingWriter *w, const CitySensors *s,
 {
     const uint32_t *at;
     const char *ids = city_sensors_ids(s, &at);
+    city_reading_writer_put_batch(w, ids, at, measured_ms, r, n);
+}
+
+void city_reading_writer_put_batch(CityReadingWriter *w, const char *ids, const uint32_t *at, int64_t measured_ms,
+                                   const CitySensorReport *r, size_t n)
+{
     size_t k = 0;
     while (k < n) {
         const size_t fit = make_room(w), end = n - k < fit ? n : k + fit;

@@ -51,11 +51,33 @@ void city_reading_writer_put(CityReadingWriter *w, const CityReading *r, double 
  * reading's id taken from the channel. */
 void city_reading_writer_put_reports(CityReadingWriter *w, const CitySensors *s, int64_t measured_ms,
                                      const CitySensorReport *r, size_t n);
+/* city_reading_writer_put_reports with the ids given as city_sensors_ids
+ * gives them (ids + at[channel]; CITY_SENSOR_NAME_MAX readable bytes from
+ * each), for a caller that keeps its own copy (city_reading_pipe). */
+void city_reading_writer_put_batch(CityReadingWriter *w, const char *ids, const uint32_t *at, int64_t measured_ms,
+                                   const CitySensorReport *r, size_t n);
 /* Hands everything put so far to the files (not fflush); false when any
  * write since the writer was created failed. */
 bool city_reading_writer_flush(CityReadingWriter *w);
 /* Frees the writer without flushing (NULL is fine). */
 void city_reading_writer_destroy(CityReadingWriter *w);
+
+/* A writer on its own thread: a batch sink (city_reading_pipe_sink) that
+ * copies each batch, 32 bytes a reading, and leaves the formatting and
+ * writing to a thread of its own while the run goes on, in large loads
+ * handed over as a new measured time begins. The files get the bytes
+ * city_reading_writer_put_reports would write, in the same order.
+ * threaded false, or no thread to be had: every batch is written at once,
+ * in the caller's thread. w stays the caller's and must not be used until
+ * the pipe is closed. NULL when out of memory. */
+typedef struct CityReadingPipe CityReadingPipe;
+CityReadingPipe *city_reading_pipe_create(CityReadingWriter *w, bool threaded);
+/* A CitySensorBatchSink; user is the pipe. Called from one thread only. */
+void city_reading_pipe_sink(void *user, const CitySensors *s, int64_t measured_ms, const CitySensorReport *r,
+                            size_t n);
+/* Writes what is left into the writer, stops the thread and frees the pipe
+ * (NULL is fine); then flush the writer, which says whether a write failed. */
+void city_reading_pipe_close(CityReadingPipe *p);
 
 /* Parses one SenML pack (a JSON array of records, e.g. one line or one
  * MQTT payload) of text[0, len) into out[0, *n). Reads the labels bn, bt,
