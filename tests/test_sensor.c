@@ -578,9 +578,9 @@ static void batch_count(void *user, const CitySensors *s, int64_t measured_ms, c
     *(size_t *)user += n;
 }
 
-static void test_last_value_models_pinned(void **state)
+/* The pinned test's world: 210 channels of seven models interleaved. */
+static CityWorld *pinned_world(void)
 {
-    (void)state;
     CityWorld *w = world(3, 100);
     const CitySensorFault faults[] = {CITY_FAULT_NONE, CITY_FAULT_STUCK, CITY_FAULT_DEAD, CITY_FAULT_CHATTER,
                                       CITY_FAULT_OFFSET};
@@ -603,6 +603,35 @@ static void test_last_value_models_pinned(void **state)
         d.fault_size = 3.0;
         assert_true(city_sensor_add(w, &d) >= 0);
     }
+    return w;
+}
+
+/* What the pinned test's coupling feeds after step t. */
+static void pinned_feed(CitySensors *s, int64_t t)
+{
+    for (int i = 0; i < 210; i++) {
+        if (i % 11 == 4 && t < 900)
+            continue; /* nothing fed yet: NaN truth */
+        city_sensor_feed_air(s, i, 25.0 + 20.0 * sin(t * 0.002 + i), i % 13 == 0 ? NAN : t / 1200 % 2 ? 70.0 : 85.0);
+    }
+}
+
+/* The hash of readings' SenML lines, in order. */
+static void hash_line(CityHash *h, const CityReading *r, double truth)
+{
+    char line[CITY_SENML_LINE_MAX];
+    const size_t len = city_senml_format(line, sizeof line, r, truth);
+    city_hash_bytes(h, line, len);
+}
+
+#define PINNED_READINGS 101608
+#define PINNED_LINES 0xc39968ec1e453f96ull
+#define PINNED_STATE 0xb42e2dc69e92e032ull
+
+static void test_last_value_models_pinned(void **state)
+{
+    (void)state;
+    CityWorld *w = pinned_world();
     CitySensors *s = city_sensors_of(w);
     Capture cap = {0};
     size_t batched = 0;
@@ -610,30 +639,116 @@ static void test_last_value_models_pinned(void **state)
     assert_true(city_sensors_set_batch_sink(s, batch_count, &batched));
     for (int64_t t = 0; t < 6000; t++) {
         assert_int_equal(city_world_step(w), CITY_OK);
-        for (int i = 0; i < 210; i++) {
-            if (i % 11 == 4 && t < 900)
-                continue; /* nothing fed yet: NaN truth */
-            city_sensor_feed_air(s, i, 25.0 + 20.0 * sin(t * 0.002 + i), i % 13 == 0 ? NAN : t / 1200 % 2 ? 70.0 : 85.0);
-        }
+        pinned_feed(s, t);
     }
     CityHash h;
     city_hash_init(&h);
-    for (size_t i = 0; i < cap.n; i++) {
-        char line[CITY_SENML_LINE_MAX];
-        const size_t len = city_senml_format(line, sizeof line, &cap.r[i], cap.truth[i]);
-        city_hash_bytes(&h, line, len);
-    }
+    for (size_t i = 0; i < cap.n; i++)
+        hash_line(&h, &cap.r[i], cap.truth[i]);
     const uint64_t lines = city_hash_value(&h);
     const uint64_t world_hash = city_world_hash(w);
-    if (cap.n != 101608 || lines != 0xc39968ec1e453f96ull || world_hash != 0xb42e2dc69e92e032ull)
+    if (cap.n != PINNED_READINGS || lines != PINNED_LINES || world_hash != PINNED_STATE)
         printf("# %zu readings, lines %016llx, state %016llx\n", cap.n, (unsigned long long)lines,
                (unsigned long long)world_hash);
     assert_int_equal(batched, cap.n);
-    assert_int_equal(cap.n, 101608);
-    assert_true(lines == 0xc39968ec1e453f96ull);
-    assert_true(world_hash == 0xb42e2dc69e92e032ull);
+    assert_int_equal(cap.n, PINNED_READINGS);
+    assert_true(lines == PINNED_LINES);
+    assert_true(world_hash == PINNED_STATE);
     capture_free(&cap);
     city_world_destroy(w);
+}
+
+/* A batch sink that hashes the readings' lines as they come. */
+typedef struct LineHash {
+    CityHash h;
+    size_t n;
+} LineHash;
+
+static void batch_hash(void *user, const CitySensors *s, int64_t measured_ms, const CitySensorReport *r, size_t n)
+{
+    LineHash *lh = user;
+    for (size_t k = 0; k < n; k++) {
+        size_t len;
+        CityReading rd;
+        city_reading_init(&rd, city_sensor_id(s, r[k].channel, &len), (CityQuantity)r[k].quantity, r[k].value,
+                          measured_ms, r[k].arrives_ms, (CityQuality)r[k].quality);
+        hash_line(&lh->h, &rd, r[k].truth);
+    }
+    lh->n += n;
+}
+
+/* One run of the pinned world with only a batch sink, sampling aside from
+ * aside_min channels due (0: never). extra: a loop channel (sums of
+ * observations) fed every tick and a channel added mid-run, and every tick
+ * a channel's last value and status read right after the step (when a
+ * sampling aside may still run) into *reads. Returns the state hash. */
+static uint64_t aside_run(int32_t aside_min, bool extra, LineHash *lh, uint64_t *reads)
+{
+    CityWorld *w = pinned_world();
+    CitySensors *s = city_sensors_of(w);
+    int32_t loop = -1;
+    if (extra) {
+        CitySensorDef d = city_sensor_def_default(CITY_SENSOR_LOOP, CITY_QTY_COUNT, "loop");
+        d.noise_sd = 0.5;
+        loop = city_sensor_add(w, &d);
+        assert_true(loop >= 0);
+    }
+    city_sensors_set_aside(s, aside_min);
+    city_hash_init(&lh->h);
+    lh->n = 0;
+    assert_true(city_sensors_set_batch_sink(s, batch_hash, lh));
+    CityHash rh;
+    city_hash_init(&rh);
+    for (int64_t t = 0; t < 6000; t++) {
+        if (extra && t == 3000) {
+            CitySensorDef d = city_sensor_def_default(CITY_SENSOR_AIR, CITY_QTY_PM10, "late");
+            d.noise_sd = 1.0;
+            assert_true(city_sensor_add(w, &d) >= 0);
+        }
+        assert_int_equal(city_world_step(w), CITY_OK);
+        if (extra) {
+            double v = NAN;
+            CitySensorStatus st;
+            const int32_t i = (int32_t)(t % city_sensor_count(s));
+            city_sensor_last_value(s, i, &v);
+            city_sensor_status(s, i, &st);
+            city_hash_bytes(&rh, &v, sizeof v);
+            city_hash_u64(&rh, st.samples);
+            city_hash_u64(&rh, st.readings);
+            city_hash_u64(&rh, (uint64_t)city_sensors_reporting(s));
+            city_sensor_feed_add(s, loop, (double)(t % 3));
+            if (city_sensor_count(s) > 211)
+                city_sensor_feed_value(s, 211, 40.0 + (double)(t % 7));
+        }
+        pinned_feed(s, t);
+    }
+    *reads = city_hash_value(&rh);
+    assert_true(city_sensors_set_batch_sink(s, NULL, NULL));
+    const uint64_t state = city_world_hash(w);
+    city_world_destroy(w);
+    return state;
+}
+
+/* Sampling aside, on the sensors' own thread, is sampling in place: the
+ * pinned world with only a batch sink and every tick's sampling aside
+ * gives the pinned readings and state; with a channel fed sums, a channel
+ * added mid-run and the state read while a sampling may be aside, the
+ * same readings, reads and state as sampling in place. */
+static void test_sampling_aside_as_in_place(void **state)
+{
+    (void)state;
+    LineHash aside, in_place;
+    uint64_t reads_aside, reads_in_place;
+    assert_true(aside_run(1, false, &aside, &reads_aside) == PINNED_STATE);
+    assert_int_equal(aside.n, PINNED_READINGS);
+    assert_true(city_hash_value(&aside.h) == PINNED_LINES);
+    const uint64_t st_aside = aside_run(1, true, &aside, &reads_aside);
+    const uint64_t st_in_place = aside_run(0, true, &in_place, &reads_in_place);
+    assert_true(aside.n > PINNED_READINGS);
+    assert_int_equal(aside.n, in_place.n);
+    assert_true(city_hash_value(&aside.h) == city_hash_value(&in_place.h));
+    assert_true(reads_aside == reads_in_place);
+    assert_true(st_aside == st_in_place);
 }
 
 int main(void)
@@ -644,6 +759,7 @@ int main(void)
         cmocka_unit_test(test_determinism_all_models),      cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_history_keeps_last_readings), cmocka_unit_test(test_delivery_order_and_channels),
         cmocka_unit_test(test_batch_sink_as_reading_sink),  cmocka_unit_test(test_last_value_models_pinned),
+        cmocka_unit_test(test_sampling_aside_as_in_place),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

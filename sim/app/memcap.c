@@ -4,7 +4,8 @@
  * the cap. Every caller already turns a refused allocation into an error
  * ("not enough memory" from the part that grew), and the error line then
  * says that the cap held. The real work is glibc's (__libc_malloc and
- * friends); a sanitizer build keeps the sanitizer's allocator and no cap. */
+ * friends); a sanitizer build (address or thread) keeps the sanitizer's
+ * allocator and no cap. */
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -14,10 +15,10 @@
 
 #include "commands.h"
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define CITY_MEMCAP 0
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define CITY_MEMCAP 0
 #endif
 #endif

@@ -23,11 +23,13 @@ typedef struct PedEnv {
     /* the PM2.5 air channels, rebuilt when channels are added (no state) */
     int32_t known;     /* sensor channels seen when the index was built */
     int32_t n_pm, *pm; /* their indices */
-    /* scratch: the channels that have reported (in channel order), their
-     * places and an index of those, rebuilt when that set grows (a channel
-     * that has reported stays so), and their last values, each second */
+    /* the channels that have reported (in channel order), their places and
+     * an index of those, rebuilt when that set grows (a channel that has
+     * reported stays so): a person's estimate is then the last value of
+     * one channel, read when needed */
     int32_t n_has, *has;
-    double *value, *x, *y;
+    int32_t reporting; /* city_sensors_reporting when the set was last made */
+    double *x, *y;
     CityPoints *near;
 } PedEnv;
 
@@ -36,19 +38,18 @@ static CityStatus index_pm(CityWorld *w, PedEnv *p, const CitySensors *s)
     const int32_t n = city_sensor_count(s);
     free(p->pm);
     free(p->has);
-    free(p->value);
     free(p->x);
     free(p->y);
     p->n_has = 0; /* the index is made again */
+    p->reporting = -1;
     p->pm = malloc(((size_t)n + 1) * sizeof *p->pm);
     p->has = malloc(((size_t)n + 1) * sizeof *p->has);
-    p->value = malloc(((size_t)n + 1) * sizeof *p->value);
     p->x = malloc(((size_t)n + 1) * sizeof *p->x);
     p->y = malloc(((size_t)n + 1) * sizeof *p->y);
     p->n_pm = 0;
     if (!p->near)
         p->near = city_points_new();
-    if (!p->pm || !p->has || !p->value || !p->x || !p->y || !p->near)
+    if (!p->pm || !p->has || !p->x || !p->y || !p->near)
         return city_world_fail(w, CITY_ERR_NOMEM, "out of memory indexing air sensors");
     for (int32_t i = 0; i < n; i++) {
         const CitySensorDef *d = city_sensor_def(s, i);
@@ -59,25 +60,25 @@ static CityStatus index_pm(CityWorld *w, PedEnv *p, const CitySensors *s)
     return CITY_OK;
 }
 
-/* Gathers the last values of the PM2.5 channels that have reported, in
- * channel order, and indexes their places when new ones have: the nearest
- * to a person is then found in about constant time, not by a scan of every
- * sensor per person. (Rebuilt every second, the index and the statuses read
- * for it cost more than 10,000 sensors' sampling.) */
-static CityStatus gather_reported(CityWorld *w, PedEnv *p, CitySensors *s)
+/* Indexes the places of the PM2.5 channels that have reported, in channel
+ * order, when more channels have reported since it was last done: the
+ * nearest to a person is then found in about constant time, not by a scan
+ * of every sensor per person. (Rebuilt, or even only read, every second
+ * for every channel, it cost more than 10,000 sensors' sampling.) */
+static CityStatus index_reported(CityWorld *w, PedEnv *p, const CitySensors *s)
 {
+    const int32_t reporting = city_sensors_reporting(s);
+    if (reporting == p->reporting)
+        return CITY_OK; /* the same channels (the set only grows): the index stands */
+    p->reporting = reporting;
     int32_t n = 0;
-    bool grown = false;
     for (int32_t k = 0; k < p->n_pm; k++) {
         double v;
-        if (!city_sensor_last_value(s, p->pm[k], &v))
-            continue;
-        grown |= n >= p->n_has || p->has[n] != p->pm[k];
-        p->has[n] = p->pm[k];
-        p->value[n++] = v;
+        if (city_sensor_last_value(s, p->pm[k], &v))
+            p->has[n++] = p->pm[k];
     }
-    if (!grown && n == p->n_has)
-        return CITY_OK; /* the same channels (the set only grows): the index stands */
+    if (n == p->n_has)
+        return CITY_OK; /* another quantity's channels reported */
     for (int32_t k = 0; k < n; k++) {
         const CitySensorDef *d = city_sensor_def(s, p->has[k]);
         p->x[k] = d->x_m;
@@ -90,10 +91,11 @@ static CityStatus gather_reported(CityWorld *w, PedEnv *p, CitySensors *s)
 }
 
 /* The last value of the nearest PM2.5 sensor that has one (lowest channel on ties), or NAN. */
-static double sensed_at(const PedEnv *p, double x, double y)
+static double sensed_at(const PedEnv *p, const CitySensors *s, double x, double y)
 {
     const int32_t k = p->n_has > 0 ? city_points_nearest(p->near, x, y) : -1;
-    return k < 0 ? NAN : p->value[k];
+    double v;
+    return k >= 0 && city_sensor_last_value(s, p->has[k], &v) ? v : NAN;
 }
 
 static CityStatus ped_env_step(CityWorld *w, void *self, int64_t tick)
@@ -113,7 +115,7 @@ static CityStatus ped_env_step(CityWorld *w, void *self, int64_t tick)
             return st;
     }
     if (s && p->n_pm > 0) {
-        CityStatus st = gather_reported(w, p, s);
+        CityStatus st = index_reported(w, p, s);
         if (st != CITY_OK)
             return st;
     }
@@ -126,7 +128,7 @@ static CityStatus ped_env_step(CityWorld *w, void *self, int64_t tick)
         p->sum.true_ugh_m3 += (bg + city_env_air_traffic(env, CITY_SPECIES_PM25, v.x_m, v.y_m)) * h;
         p->sum.person_h += h;
         if (p->n_pm > 0) {
-            const double c = sensed_at(p, v.x_m, v.y_m);
+            const double c = sensed_at(p, s, v.x_m, v.y_m);
             if (!isnan(c))
                 p->sum.sensed_ugh_m3 += c * h;
         }
@@ -192,7 +194,6 @@ static void ped_env_destroy(void *self)
     PedEnv *p = self;
     free(p->pm);
     free(p->has);
-    free(p->value);
     free(p->x);
     free(p->y);
     city_points_free(p->near);

@@ -29,7 +29,8 @@
  * costs tens of microseconds on a virtual machine: one per tick of 10,000
  * readings was a fifth of what the sensors cost the run's thread. */
 #define HANDOFF_MIN 65536
-#define THREAD_STACK (256 * 1024) /* the writer's frames are small; the default 8 MB is address space a cap may count */
+#define THREAD_STACK (256 * 1024) /* the writer's frames are small; the default 8 MB is address space a cap may count  \
+                                   */
 
 /* Readings to write, in order: batch k is the next batch_n[k] readings, measured at batch_ms[k]. */
 typedef struct Load {
@@ -47,13 +48,13 @@ struct CityReadingPipe {
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t work_ready, work_done;
-    Load fill;      /* the simulation's: being filled */
-    Load work;      /* the thread's while busy */
-    bool busy;      /* work holds a load the thread has not finished */
-    bool quit;      /* the thread ends when it finds no work */
-    char *ids;      /* the channels' ids as city_sensors_ids gives them, copied */
-    uint32_t *at;   /* at[0 .. n_ids] */
-    int32_t n_ids;  /* channels copied */
+    Load fill;       /* the simulation's: being filled */
+    Load work;       /* the thread's while busy */
+    bool busy;       /* work holds a load the thread has not finished */
+    bool quit;       /* the thread ends when it finds no work */
+    char *ids;       /* the channels' ids as city_sensors_ids gives them, copied */
+    uint32_t *at;    /* at[0 .. n_ids] */
+    int32_t n_ids;   /* channels copied */
     int64_t last_ms; /* the measured time of the last batch put into fill */
 };
 

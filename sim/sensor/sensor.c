@@ -70,15 +70,20 @@ CitySensorDef city_sensor_def_default(CitySensorKind kind, CityQuantity quantity
 static CityStatus sensors_step(CityWorld *w, void *self, int64_t tick)
 {
     CitySensors *s = self;
+    sensor_join(s);
     int32_t n_due;
     const int32_t *due = city_sensors_due(s, tick, &n_due);
-    return sensor_sample_due(s, due, n_due, tick * (int64_t)city_world_dt_ms(w));
+    const int64_t now_ms = tick * (int64_t)city_world_dt_ms(w);
+    if (sensor_aside_fits(s, n_due) && sensor_aside_post(s, due, n_due, now_ms))
+        return CITY_OK;
+    return sensor_sample_due(s, due, n_due, now_ms);
 }
 
 static void sensors_hash(const CityWorld *w, const void *self, CityHash *h)
 {
     (void)w;
     const CitySensors *s = self;
+    sensor_join(s);
     city_hash_u64(h, (uint64_t)s->n);
     for (int32_t i = 0; i < s->n; i++) {
         const SensorHot *c = &s->hot[i];
@@ -86,8 +91,8 @@ static void sensors_hash(const CityWorld *w, const void *self, CityHash *h)
         city_hash_u64(h, c->samples);
         city_hash_u64(h, c->readings);
         city_hash_u64(h, (uint64_t)c->fail_ms);
-        city_hash_bytes(h, &c->acc_sum, sizeof c->acc_sum);
-        city_hash_u64(h, c->acc_n);
+        city_hash_bytes(h, &s->feed[i].acc_sum, sizeof s->feed[i].acc_sum);
+        city_hash_u64(h, s->feed[i].acc_n);
         if (c->has_last)
             city_hash_bytes(h, &c->last_value, sizeof c->last_value);
     }
@@ -125,6 +130,7 @@ static CityStatus sensors_save(const CityWorld *w, const void *self, CityStateWr
 {
     (void)w;
     const CitySensors *s = self;
+    sensor_join(s);
     city_state_put_tag(out, "SENS");
     city_state_put_u32(out, (uint32_t)s->n);
     for (int32_t i = 0; i < s->n; i++) {
@@ -132,10 +138,11 @@ static CityStatus sensors_save(const CityWorld *w, const void *self, CityStateWr
         city_state_put_str(out, s->sensors[i].key);
         city_state_put_array(out, c->rng.s, 4, sizeof(uint64_t));
         city_state_put_i64(out, c->fail_ms);
-        city_state_put_f64(out, c->instant);
-        city_state_put_f64(out, c->acc_sum);
-        city_state_put_u64(out, c->acc_n);
-        city_state_put_f64(out, c->rh_pct);
+        const SensorFeed *f = &s->feed[i];
+        city_state_put_f64(out, f->instant);
+        city_state_put_f64(out, f->acc_sum);
+        city_state_put_u64(out, f->acc_n);
+        city_state_put_f64(out, f->rh_pct);
         city_state_put_u64(out, c->samples);
         city_state_put_u64(out, c->readings);
         city_state_put_u8(out, c->has_last);
@@ -166,7 +173,9 @@ static CityStatus sensors_save(const CityWorld *w, const void *self, CityStateWr
 static CityStatus sensors_load(CityWorld *w, void *self, CityStateReader *in)
 {
     CitySensors *s = self;
+    sensor_join(s);
     city_state_expect_tag(in, "SENS");
+    s->reporting = 0;
     if (city_state_get_u32(in) != (uint32_t)s->n && !in->bad)
         city_state_fail(in, "the checkpoint has another number of sensor channels than the scenario");
     for (int32_t i = 0; i < s->n && !in->bad; i++) {
@@ -178,13 +187,15 @@ static CityStatus sensors_load(CityWorld *w, void *self, CityStateReader *in)
         free(key);
         city_state_get_array(in, c->rng.s, 4, sizeof(uint64_t), "sensor stream");
         c->fail_ms = city_state_get_i64(in);
-        c->instant = city_state_get_f64(in);
-        c->acc_sum = city_state_get_f64(in);
-        c->acc_n = city_state_get_u64(in);
-        c->rh_pct = city_state_get_f64(in);
+        SensorFeed *f = &s->feed[i];
+        f->instant = city_state_get_f64(in);
+        f->acc_sum = city_state_get_f64(in);
+        f->acc_n = city_state_get_u64(in);
+        f->rh_pct = city_state_get_f64(in);
         c->samples = city_state_get_u64(in);
         c->readings = city_state_get_u64(in);
         c->has_last = city_state_get_u8(in) != 0;
+        s->reporting += c->has_last;
         if (c->has_last) {
             CityReading last;
             memset(&last, 0, sizeof last);
@@ -225,10 +236,12 @@ static CityStatus sensors_load(CityWorld *w, void *self, CityStateReader *in)
 static void sensors_destroy(void *self)
 {
     CitySensors *s = self;
+    sensor_aside_stop(s);
     for (int32_t i = 0; i < s->n; i++)
         free((char *)s->sensors[i].def.name);
     free(s->sensors);
     free(s->hot);
+    free(s->feed);
     free(s->ids);
     free(s->id_at);
     free(s->batch);
@@ -253,6 +266,7 @@ CitySensors *city_sensors_of(const CityWorld *world)
 static void sensors_reseed(void *self, uint64_t mixed)
 {
     CitySensors *s = self;
+    sensor_join(s);
     for (int32_t i = 0; i < s->n; i++)
         city_rng_seed(&s->hot[i].rng, mixed, city_rng_stream_id(s->sensors[i].key));
 }
@@ -267,6 +281,7 @@ CitySensors *city_sensors_ensure(CityWorld *world)
         return NULL;
     s->world = world;
     s->due_tick = -1;
+    s->aside_min = CITY_SENSORS_ASIDE_MIN;
     CitySubsystemDef def = {SENSORS_NAME, CITY_PHASE_SENSE, 1,           0, sensors_step, sensors_hash, sensors_destroy,
                             NULL,         sensors_save,     sensors_load};
     if (city_world_add_subsystem(world, &def, s) != CITY_OK) {
@@ -335,8 +350,6 @@ static void sensor_init_state(CityWorld *w, Sensor *c, SensorHot *h)
             fail_s = city_world_time_s(w) + ttf_s * d->mttf_s;
     }
     h->fail_ms = fail_s < 9.0e15 ? llround(fail_s * 1000.0) : INT64_MAX;
-    h->instant = NAN;
-    h->rh_pct = NAN;
 }
 
 /* The index of a model equal to m among the last few, appending it when
@@ -376,10 +389,9 @@ static bool ids_room(CitySensors *s, size_t len)
     return true;
 }
 
-/* city_array_grow at a cache line's boundary (size a multiple of 64): a
- * hot record is then two whole lines, so a feed writes one line and a
- * sample touches two; at malloc's 16 bytes they straddled three, and a
- * feed's two fields (instant, rh_pct) two lines. */
+/* city_array_grow at a cache line's boundary: the records of hot and feed
+ * then share no line with other data, and a feed record (32 bytes) never
+ * straddles two. */
 static bool grow_aligned(void **arr, int32_t *cap, int32_t need, size_t size)
 {
     if (need <= *cap)
@@ -418,6 +430,7 @@ int32_t city_sensor_add(CityWorld *world, const CitySensorDef *def)
         city_world_fail(world, CITY_ERR_NOMEM, "out of memory adding a sensor");
         return -1;
     }
+    sensor_join(s);
     if (!city_sensor_name_valid(def->name)) {
         city_world_fail(world, CITY_ERR_INVALID,
                         "sensor name \"%.80s\" is not valid; use 1-63 of A-Z a-z 0-9 - : . _ (no '/'), "
@@ -444,9 +457,9 @@ int32_t city_sensor_add(CityWorld *world, const CitySensorDef *def)
     sensor_model_init(&m, def);
     int32_t cap_hot = s->cap;
     const int32_t model = c.def.name ? model_index(s, &m) : -1;
-    _Static_assert(sizeof *s->hot == 128, "a hot record is two cache lines");
+    _Static_assert(sizeof *s->hot == 96 && sizeof *s->feed == 32, "hot records three lines for two, feeds two a line");
     if (model < 0 || !grow_aligned((void **)&s->hot, &cap_hot, s->n + 1, sizeof *s->hot) ||
-        !ids_room(s, strlen(c.def.name)) ||
+        !grow_aligned((void **)&s->feed, &s->cap_feed, s->n + 1, sizeof *s->feed) || !ids_room(s, strlen(c.def.name)) ||
         !city_array_grow((void **)&s->sensors, &s->cap, s->n + 1, sizeof *s->sensors)) {
         free((char *)c.def.name);
         city_world_fail(world, CITY_ERR_NOMEM, "out of memory adding a sensor");
@@ -457,6 +470,7 @@ int32_t city_sensor_add(CityWorld *world, const CitySensorDef *def)
     h.model = model;
     s->sensors[s->n] = c;
     s->hot[s->n] = h;
+    s->feed[s->n] = (SensorFeed){NAN, 0.0, 0, NAN};
     /* the map borrows the keys inside the array: re-key it when the array moved */
     bool ok = sensor_schedule_add(s, s->n);
     if (ok && s->sensors != s->keyed) {
@@ -506,14 +520,16 @@ int32_t city_sensor_find_key(const CitySensors *s, const char *key)
 
 void city_sensor_feed_value(CitySensors *s, int32_t i, double value)
 {
+    sensor_join(s);
     CITY_ASSERT(i >= 0 && i < s->n);
-    s->hot[i].instant = value;
+    s->feed[i].instant = value;
 }
 void city_sensor_feed_add(CitySensors *s, int32_t i, double value)
 {
+    sensor_join(s);
     CITY_ASSERT(i >= 0 && i < s->n);
-    s->hot[i].acc_sum += value;
-    s->hot[i].acc_n++;
+    s->feed[i].acc_sum += value;
+    s->feed[i].acc_n++;
 }
 bool city_sensor_samples_at(const CitySensors *s, int32_t i, int64_t tick)
 {
@@ -524,24 +540,28 @@ bool city_sensor_samples_at(const CitySensors *s, int32_t i, int64_t tick)
 
 void city_sensor_feed_rh(CitySensors *s, int32_t i, double rh_pct)
 {
+    sensor_join(s);
     CITY_ASSERT(i >= 0 && i < s->n);
-    s->hot[i].rh_pct = rh_pct;
+    s->feed[i].rh_pct = rh_pct;
 }
 void city_sensor_feed_air(CitySensors *s, int32_t i, double value, double rh_pct)
 {
+    sensor_join(s);
     CITY_ASSERT(i >= 0 && i < s->n);
-    SensorHot *h = &s->hot[i];
-    h->instant = value;
-    h->rh_pct = rh_pct;
+    SensorFeed *f = &s->feed[i];
+    f->instant = value;
+    f->rh_pct = rh_pct;
 }
 
 void city_sensors_set_sink(CitySensors *s, CityReadingSink sink, void *user)
 {
+    sensor_join(s);
     s->sink = sink;
     s->sink_user = user;
 }
 bool city_sensors_set_batch_sink(CitySensors *s, CitySensorBatchSink sink, void *user)
 {
+    sensor_join(s);
     if (sink && !s->batch) {
         s->batch = malloc(BATCH_MAX * sizeof *s->batch);
         if (!s->batch)
@@ -564,11 +584,13 @@ const char *city_sensors_ids(const CitySensors *s, const uint32_t **at)
 }
 void city_sensors_enable_delivery(CitySensors *s, bool on)
 {
+    sensor_join(s);
     s->deliver = on;
 }
 
 bool city_sensors_deliver_only(CitySensors *s, const uint8_t *wanted, int32_t n)
 {
+    sensor_join(s);
     uint8_t *only = NULL;
     if (wanted) {
         only = malloc((size_t)n + 1);
@@ -649,6 +671,7 @@ void city_sensor_arrival_reading(const CitySensors *s, const CitySensorArrival *
 
 bool city_sensor_newer(const CitySensors *s, int32_t i, int64_t after_ms, CitySensorArrival *out)
 {
+    sensor_join(s);
     CITY_ASSERT(i >= 0 && i < s->n);
     const SensorHot *h = &s->hot[i];
     if (!h->has_last || h->last_ms <= after_ms)
@@ -659,6 +682,7 @@ bool city_sensor_newer(const CitySensors *s, int32_t i, int64_t after_ms, CitySe
 
 int64_t city_sensor_latency_ms(const CitySensors *s, int32_t i)
 {
+    sensor_join(s);
     CITY_ASSERT(i >= 0 && i < s->n);
     return s->models[s->hot[i].model].latency_ms;
 }
@@ -683,6 +707,7 @@ static bool take(CitySensors *s, int64_t now_ms, CitySensorArrival *out)
 
 size_t city_sensors_poll_arrivals(CitySensors *s, int64_t now_ms, CitySensorArrival *out, size_t cap)
 {
+    sensor_join(s);
     size_t n = 0;
     while (n < cap && take(s, now_ms, &out[n]))
         n++;
@@ -691,6 +716,7 @@ size_t city_sensors_poll_arrivals(CitySensors *s, int64_t now_ms, CitySensorArri
 
 size_t city_sensors_poll_channels(CitySensors *s, int64_t now_ms, CityReading *out, int32_t *channel, size_t cap)
 {
+    sensor_join(s);
     size_t n = 0;
     CitySensorArrival a;
     while (n < cap && take(s, now_ms, &a)) {
@@ -707,8 +733,15 @@ size_t city_sensors_poll(CitySensors *s, int64_t now_ms, CityReading *out, size_
     return city_sensors_poll_channels(s, now_ms, out, NULL, cap);
 }
 
+int32_t city_sensors_reporting(const CitySensors *s)
+{
+    sensor_join(s);
+    return s->reporting;
+}
+
 bool city_sensor_last_value(const CitySensors *s, int32_t i, double *value)
 {
+    sensor_join(s);
     CITY_ASSERT(i >= 0 && i < s->n);
     if (!s->hot[i].has_last)
         return false;
@@ -718,6 +751,7 @@ bool city_sensor_last_value(const CitySensors *s, int32_t i, double *value)
 
 void city_sensor_status(const CitySensors *s, int32_t i, CitySensorStatus *out)
 {
+    sensor_join(s);
     CITY_ASSERT(i >= 0 && i < s->n);
     const SensorHot *c = &s->hot[i];
     const int64_t now_ms = city_world_tick(s->world) * (int64_t)city_world_dt_ms(s->world);

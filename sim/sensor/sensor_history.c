@@ -20,6 +20,7 @@ void sensor_history_free(CitySensors *s)
 
 CityStatus city_sensors_keep_history(CitySensors *s, int32_t depth)
 {
+    sensor_join(s);
     if (depth < 0 || depth > HISTORY_MAX)
         return city_world_fail(s->world, CITY_ERR_INVALID, "sensor history depth %d is not 0..%d", (int)depth,
                                HISTORY_MAX);
@@ -62,6 +63,7 @@ CityStatus sensor_history_push(CitySensors *s, int32_t i, const CityReading *r, 
 
 int32_t city_sensor_history(const CitySensors *s, int32_t i, CitySensorSample *out, int32_t cap)
 {
+    sensor_join(s);
     CITY_ASSERT(i >= 0 && i < s->n);
     if (i >= s->hist_n || s->hist_depth == 0)
         return 0;

@@ -39,13 +39,10 @@ typedef struct SensorModel {
     bool rh_growth;                     /* a PM channel with rh_kappa > 0: humidity grows its value */
 } SensorModel;
 
-/* What a sample reads and writes of one channel (two cache lines). */
+/* What a sample reads and writes of one channel (96 bytes: three lines
+ * for two channels, walked in order). */
 typedef struct SensorHot {
     CityRng rng;          /* this channel's stream */
-    double instant;       /* latest fed value (AGG_LAST), NaN before the first */
-    double acc_sum;       /* sum of values added this interval */
-    uint64_t acc_n;       /* values added this interval */
-    double rh_pct;        /* humidity it sees (PM channels), NaN when never fed */
     int64_t fail_ms;      /* when the fault starts (INT64_MAX: never) */
     uint64_t samples;     /* samples taken */
     uint64_t readings;    /* readings reported */
@@ -57,6 +54,18 @@ typedef struct SensorHot {
     uint8_t last_quality; /* and its CityQuality */
     bool has_last;        /* the last_* fields hold a reading */
 } SensorHot;
+
+/* What the couplings feed a channel, apart from its hot record (32 bytes,
+ * two channels a line). The feeds run on the run's thread and a sampling
+ * aside reads these on its own (sensor_aside.c): in the hot record, which
+ * the sample writes, every feed found its line in the other core's cache.
+ * A sample writes here only to reset an interval that had observations. */
+typedef struct SensorFeed {
+    double instant; /* latest fed value (AGG_LAST), NaN before the first */
+    double acc_sum; /* sum of values added this interval (0 when acc_n is) */
+    uint64_t acc_n; /* values added this interval */
+    double rh_pct;  /* humidity it sees (PM channels), NaN when never fed */
+} SensorFeed;
 
 /* The rest of a channel. */
 typedef struct Sensor {
@@ -83,10 +92,14 @@ typedef struct Pending {
     uint64_t seq;        /* measurement order, the tie-break */
 } Pending;
 
+typedef struct SensorAside SensorAside; /* sensor_aside.c */
+
 struct CitySensors {
     CityWorld *world; /* the owner */
     Sensor *sensors;  /* channels in the order added */
     SensorHot *hot;   /* per channel: what sampling touches (cap entries, 64-byte aligned) */
+    SensorFeed *feed; /* per channel: the truth fed (cap_feed entries, 64-byte aligned) */
+    int32_t cap_feed;
     int32_t n, cap;
     /* the channels' ids, packed (a reading's first field, 10,000 a second
      * in the outputs): channel i's is ids[id_at[i], id_at[i + 1] - 1), NUL
@@ -131,8 +144,36 @@ struct CitySensors {
      * latency): appended and taken in O(1); fifo[fifo_head..n_fifo) wait. */
     Pending *fifo;
     size_t fifo_head, n_fifo, cap_fifo;
-    uint64_t seq; /* readings queued so far */
+    uint64_t seq;      /* readings queued so far */
+    int32_t reporting; /* channels that have reported a reading (has_last) */
+    /* sampling aside (sensor_aside.c): its thread (NULL until first used),
+     * the channels due at least to use it (0: never), and whether a
+     * sampling is there not yet joined (the run's thread's own flag) */
+    SensorAside *aside;
+    int32_t aside_min;
+    bool aside_pending;
 };
+
+/* Sampling aside (sensor_aside.c). Whether a tick's sampling of n_due
+ * channels may go aside: enough of them, and only the batch sink takes
+ * readings (nothing else may see them during the tick). */
+bool sensor_aside_fits(const CitySensors *s, int32_t n_due);
+/* Hands the sampling of due[0, n) at now_ms to the thread; false when it
+ * cannot (no thread, out of memory): then sample in place. */
+bool sensor_aside_post(CitySensors *s, const int32_t *due, int32_t n, int64_t now_ms);
+/* Waits for a sampling aside to finish (sensor_join's slow path). */
+void sensor_join_wait(CitySensors *s);
+/* Ends the thread (when there is one). */
+void sensor_aside_stop(CitySensors *s);
+/* Every function that reads or changes the channels' state calls this
+ * first: a sampling aside is finished before. Not the ones a batch sink
+ * calls (count, definitions, ids), which read what only an add changes,
+ * and an add joins. const: the wait changes no state a caller sees. */
+static inline void sensor_join(const CitySensors *s)
+{
+    if (s->aside_pending)
+        sensor_join_wait((CitySensors *)s);
+}
 
 /* Channel i's id (NUL-terminated). */
 static inline const char *sensor_id(const CitySensors *s, int32_t i)

@@ -60,14 +60,14 @@ typedef struct SampleRun {
 /* city_sensor_rh_factor with kappa / 1.65 kept (rh_growth: kappa > 0).
  * Every PM channel of a tick sees the weather's one humidity, so the last
  * factor is kept and two divisions per sample become two compares. */
-static double rh_factor(SampleRun *run, const SensorModel *m, const SensorHot *h)
+static double rh_factor(SampleRun *run, const SensorModel *m, const SensorFeed *f)
 {
-    if (!(h->rh_pct > 0))
+    if (!(f->rh_pct > 0))
         return 1.0;
-    if (h->rh_pct == run->rh_seen && m->kappa_term == run->kappa_seen)
+    if (f->rh_pct == run->rh_seen && m->kappa_term == run->kappa_seen)
         return run->factor_seen;
-    const double rh = h->rh_pct < 99.0 ? h->rh_pct : 99.0;
-    run->rh_seen = h->rh_pct;
+    const double rh = f->rh_pct < 99.0 ? f->rh_pct : 99.0;
+    run->rh_seen = f->rh_pct;
     run->kappa_seen = m->kappa_term;
     run->factor_seen = 1.0 + m->kappa_term / (100.0 / rh - 1.0);
     return run->factor_seen;
@@ -87,22 +87,32 @@ static inline double round_even(double x)
     return x;
 }
 
+/* Starts a new interval: writes only when the last one had observations
+ * (acc_sum is 0 when acc_n is), so sampling an instantaneous channel
+ * leaves its feed record to the feeds (sensor_aside.c). */
+static inline void interval_reset(SensorFeed *f)
+{
+    if (f->acc_n) {
+        f->acc_sum = 0.0;
+        f->acc_n = 0;
+    }
+}
+
 /* The true value of the interval that ends now; resets the accumulators. */
-static double interval_truth(SensorHot *h, int agg)
+static double interval_truth(SensorFeed *f, int agg)
 {
     double v;
     switch (agg) {
     case CITY_AGG_SUM:
-        v = h->acc_sum;
+        v = f->acc_sum;
         break;
     case CITY_AGG_MEAN:
-        v = h->acc_n ? h->acc_sum / (double)h->acc_n : NAN;
+        v = f->acc_n ? f->acc_sum / (double)f->acc_n : NAN;
         break;
     default:
-        v = h->instant;
+        v = f->instant;
     }
-    h->acc_sum = 0.0;
-    h->acc_n = 0;
+    interval_reset(f);
     return v;
 }
 
@@ -204,6 +214,7 @@ static CITY_ALWAYS_INLINE void keep_and_batch(CitySensors *s, SampleRun *run, in
     h->last_truth = truth;
     h->last_ms = now_ms;
     h->last_arrives = arrives_ms;
+    s->reporting += !h->has_last;
     h->has_last = true;
     h->last_quality = (uint8_t)q;
     CitySensorReport *out = run->out;
@@ -224,11 +235,12 @@ static inline CityStatus report(CitySensors *s, SampleRun *run, int32_t i, Senso
     return others ? sample_others(s, i, m, v, truth, now_ms, arrives_ms, q) : CITY_OK;
 }
 
-/* The measurement model of a sample of channel i (hot record h, model m)
+/* The measurement model of a sample of channel i (hot record h, feed f, model m)
  * at time now_ms, after its truth and draws; now_h is now_ms / 3.6e6, the
  * drift's clock; others: a consumer besides the batch sink takes readings. */
-static CityStatus sample_model(CitySensors *s, SampleRun *run, int32_t i, SensorHot *h, const SensorModel *m,
-                               int64_t now_ms, double now_h, bool others, double truth, const Draws *d)
+static CityStatus sample_model(CitySensors *s, SampleRun *run, int32_t i, SensorHot *h, const SensorFeed *f,
+                               const SensorModel *m, int64_t now_ms, double now_h, bool others, double truth,
+                               const Draws *d)
 {
     const bool failed = m->fault != CITY_FAULT_NONE && now_ms >= h->fail_ms;
     if (failed && m->fault == CITY_FAULT_DEAD)
@@ -239,7 +251,7 @@ static CityStatus sample_model(CitySensors *s, SampleRun *run, int32_t i, Sensor
 
     double v = truth;
     if (m->rh_growth)
-        v *= rh_factor(run, m, h);
+        v *= rh_factor(run, m, f);
     v += m->bias + m->drift_per_h * now_h + m->noise_sd * d->z;
     CityQuality q = CITY_QUALITY_GOOD;
     if (failed) {
@@ -276,9 +288,10 @@ static CityStatus sample_general(CitySensors *s, SampleRun *run, const int32_t *
             return CITY_OK;
         }
         h->samples++;
-        const double truth = interval_truth(h, m->agg);
+        SensorFeed *f = &s->feed[due[k]];
+        const double truth = interval_truth(f, m->agg);
         const Draws d = draw3(h);
-        const CityStatus st = sample_model(s, run, due[k], h, m, now_ms, now_h, others, truth, &d);
+        const CityStatus st = sample_model(s, run, due[k], h, f, m, now_ms, now_h, others, truth, &d);
         if (st != CITY_OK)
             return st;
     }
@@ -311,12 +324,12 @@ static CITY_ALWAYS_INLINE CityStatus sample_last(CitySensors *s, SampleRun *run,
         if (h->model != model)
             break;
         h->samples++;
-        const double truth = h->instant;
-        h->acc_sum = 0.0;
-        h->acc_n = 0;
+        SensorFeed *f = &s->feed[i];
+        const double truth = f->instant;
+        interval_reset(f);
         const Draws d = draw3(h);
         if (now_ms >= h->fail_ms) {
-            st = sample_model(s, run, i, h, m, now_ms, now_h, others, truth, &d);
+            st = sample_model(s, run, i, h, f, m, now_ms, now_h, others, truth, &d);
             if (st != CITY_OK)
                 break;
             continue;
@@ -325,9 +338,9 @@ static CITY_ALWAYS_INLINE CityStatus sample_last(CitySensors *s, SampleRun *run,
             continue; /* nothing fed yet */
         double v = truth;
         if (growth) {
-            if (h->rh_pct != rh_seen) {
-                rh_seen = h->rh_pct;
-                factor_seen = rh_factor(run, m, h);
+            if (f->rh_pct != rh_seen) {
+                rh_seen = f->rh_pct;
+                factor_seen = rh_factor(run, m, f);
             }
             v *= factor_seen;
         }

@@ -145,8 +145,23 @@ typedef struct CitySensorReport {
 typedef void (*CitySensorBatchSink)(void *user, const CitySensors *s, int64_t measured_ms, const CitySensorReport *r,
                                     size_t n);
 /* Where readings go in batches, beside the per-reading sink (one batch
- * sink; NULL to stop). False when out of memory (nothing changed). */
+ * sink; NULL to stop). False when out of memory (nothing changed). When it
+ * is the readings' only consumer, a tick's sampling may run on a thread of
+ * the sensors' own (city_sensors_set_aside), and the sink with it: never
+ * two calls at once, each done before the sensors' next function returns.
+ * Inside, it may call only city_sensor_count, city_sensor_def,
+ * city_sensor_id and city_sensors_ids, and not the world. */
 bool city_sensors_set_batch_sink(CitySensors *s, CitySensorBatchSink sink, void *user);
+/* Sampling aside: a tick's sampling of at least min_due channels, when the
+ * batch sink is the readings' only consumer (no per-reading sink, no
+ * history, no delivery), is handed to a thread of the sensors' own while
+ * the tick goes on; every sensors function first waits for it to finish.
+ * The readings, the state and its hash are those of sampling in place.
+ * min_due 0: never. The default, CITY_SENSORS_ASIDE_MIN, is where it pays
+ * on a virtual machine: handing over and waking the thread costs tens of
+ * microseconds, sampling some 15 ns a channel. */
+#define CITY_SENSORS_ASIDE_MIN 4096
+void city_sensors_set_aside(CitySensors *s, int32_t min_due);
 /* Channel i's id (its definition's name) and its length; the
  * CITY_SENSOR_NAME_MAX bytes from the returned pointer on are readable
  * (the id, its NUL, then other ids or zeros), so a writer may copy a fixed
@@ -203,9 +218,13 @@ typedef struct CitySensorStatus {
 /* The live status of a channel (viewer, Lua, tests). */
 void city_sensor_status(const CitySensors *s, int32_t i, CitySensorStatus *out);
 /* Channel i's last reported value into *value, without the rest of its
- * status (a coupling reading every channel each second); false, *value
- * untouched, while it has reported nothing. Once true, true for the run. */
+ * status; false, *value untouched, while it has reported nothing. Once
+ * true, true for the run. */
 bool city_sensor_last_value(const CitySensors *s, int32_t i, double *value);
+/* How many channels have reported a reading: it only grows, so a coupling
+ * that keeps the set of channels with a value rebuilds it only when this
+ * changed, not by asking every channel each second. */
+int32_t city_sensors_reporting(const CitySensors *s);
 
 /* One kept reading (city_sensors_keep_history): what an inspector shows
  * beside the truth. */
