@@ -271,6 +271,62 @@ static void test_people_camera_and_exposure(void **state)
     city_world_destroy(w);
 }
 
+/* Air channels read the truth where they stand: every reading's truth is
+ * the background plus the traffic share of its sensor's cell at the
+ * measurement, as city_env_air_traffic gives it, also after the grid was
+ * replaced by one of another origin and cell size mid-run (the coupling
+ * keeps each channel's cell and must find it again). */
+typedef struct AirCheck {
+    CityWorld *w;
+    double xy[4][2];
+    int readings, on_field; /* readings, and those with a traffic share */
+} AirCheck;
+
+static void air_sink(void *user, const CityReading *r, double truth)
+{
+    AirCheck *a = user;
+    const int k = r->sensor[3] - '0';
+    CityEnv *env = city_env_of(a->w);
+    const double want = city_env_background(env, CITY_SPECIES_PM25, r->measured_ms / 1000.0) +
+                        city_env_air_traffic(env, CITY_SPECIES_PM25, a->xy[k][0], a->xy[k][1]);
+    assert_true(truth == want);
+    a->readings++;
+    a->on_field += truth > city_env_background(env, CITY_SPECIES_PM25, r->measured_ms / 1000.0);
+}
+
+static void test_air_channels_read_their_cell(void **state)
+{
+    (void)state;
+    CityWorldConfig cfg = {.seed = 4, .dt_ms = 500};
+    CityWorld *w = city_world_create(&cfg);
+    CityEnv *env = city_env_ensure(w);
+    CityAirOptions o = city_air_options_default();
+    o.x0_m = 0, o.y0_m = 0, o.x1_m = 400, o.y1_m = 300, o.cell_m = 10, o.step_s = 1;
+    assert_int_equal(city_env_air_setup(env, &o), CITY_OK);
+    AirCheck a = {w, {{55, 45}, {203, 151}, {390, 12}, {450, 100}}, 0, 0}; /* the last outside */
+    for (int k = 0; k < 4; k++) {
+        char name[8];
+        snprintf(name, sizeof name, "air%d", k);
+        CitySensorDef d = city_sensor_def_default(CITY_SENSOR_AIR, CITY_QTY_PM25, name);
+        d.x_m = a.xy[k][0], d.y_m = a.xy[k][1];
+        assert_true(city_sensor_add(w, &d) >= 0);
+    }
+    assert_int_equal(city_couple_attach_all(w), CITY_OK);
+    city_sensors_set_sink(city_sensors_of(w), air_sink, &a);
+    for (int t = 0; t < 1200; t++) {
+        if (t == 601) { /* another grid (origin, cell size and size), before a tick that feeds the next sample */
+            o.x0_m = -35, o.y0_m = -20, o.x1_m = 420, o.y1_m = 260, o.cell_m = 7;
+            assert_int_equal(city_env_air_setup(env, &o), CITY_OK);
+        }
+        for (int k = 0; k < 3; k++) /* sources next to the three sensors on the grid */
+            city_env_air_emit(env, CITY_SPECIES_PM25, a.xy[k][0] + 3, a.xy[k][1] - 2, 5.0e4);
+        assert_int_equal(city_world_step(w), CITY_OK);
+    }
+    assert_int_equal(a.readings, 4 * 599); /* every second from 1 s to 599 s */
+    assert_true(a.on_field > 2 * 500);
+    city_world_destroy(w);
+}
+
 /* A scenario with sensors on the road, the air and a Lua-built grid (a
  * slack bus, lights, a battery) restored from a checkpoint taken mid-run
  * ends in the same state hash and writes the same readings from there on
@@ -357,6 +413,7 @@ int main(void)
         cmocka_unit_test(test_determinism_and_checkpoint),
         cmocka_unit_test(test_people_camera_and_exposure),
         cmocka_unit_test(test_sensors_restore),
+        cmocka_unit_test(test_air_channels_read_their_cell),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

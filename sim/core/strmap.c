@@ -15,54 +15,48 @@ int32_t city_strmap_get(const CityStrMap *m, const char *key)
 {
     if (!m->cap || !key)
         return -1;
-    for (uint32_t i = fnv1a(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-        if (!m->keys[i])
+    const uint32_t h = fnv1a(key);
+    for (uint32_t i = h & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+        const CityStrSlot *e = &m->slots[i];
+        if (!e->key)
             return -1;
-        if (strcmp(m->keys[i], key) == 0)
-            return m->vals[i];
+        if (e->hash == h && strcmp(e->key, key) == 0)
+            return e->val;
     }
+}
+
+/* Puts a slot into a table of cap slots with room for it. */
+static void place(CityStrSlot *slots, uint32_t cap, const CityStrSlot *e)
+{
+    uint32_t i = e->hash & (cap - 1);
+    while (slots[i].key)
+        i = (i + 1) & (cap - 1);
+    slots[i] = *e;
 }
 
 bool city_strmap_put(CityStrMap *m, const char *key, int32_t val)
 {
     if ((m->n + 1) * 2 > m->cap) { /* at most half full */
-        uint32_t cap = m->cap ? m->cap * 2 : 64;
-        const char **keys = calloc(cap, sizeof *keys);
-        int32_t *vals = malloc(cap * sizeof *vals);
-        if (!keys || !vals) {
-            free(keys);
-            free(vals);
+        const uint32_t cap = m->cap ? m->cap * 2 : 64;
+        CityStrSlot *slots = calloc(cap, sizeof *slots);
+        if (!slots)
             return false;
-        }
-        for (uint32_t i = 0; i < m->cap; i++) {
-            if (!m->keys[i])
-                continue;
-            uint32_t j = fnv1a(m->keys[i]) & (cap - 1);
-            while (keys[j])
-                j = (j + 1) & (cap - 1);
-            keys[j] = m->keys[i];
-            vals[j] = m->vals[i];
-        }
-        free(m->keys);
-        free(m->vals);
-        m->keys = keys;
-        m->vals = vals;
+        for (uint32_t i = 0; i < m->cap; i++)
+            if (m->slots[i].key)
+                place(slots, cap, &m->slots[i]);
+        free(m->slots);
+        m->slots = slots;
         m->cap = cap;
     }
-    uint32_t i = fnv1a(key) & (m->cap - 1);
-    while (m->keys[i])
-        i = (i + 1) & (m->cap - 1);
-    m->keys[i] = key;
-    m->vals[i] = val;
+    const CityStrSlot e = {key, fnv1a(key), val};
+    place(m->slots, m->cap, &e);
     m->n++;
     return true;
 }
 
 void city_strmap_free(CityStrMap *m)
 {
-    free(m->keys);
-    free(m->vals);
-    m->keys = NULL;
-    m->vals = NULL;
+    free(m->slots);
+    m->slots = NULL;
     m->cap = m->n = 0;
 }

@@ -17,12 +17,17 @@ _Static_assert((int)CITY_SPECIES_COUNT <= (int)FEED_WEATHER && (int)FEED_WEATHER
 
 /* An index rebuilt from the sensors: nothing for a checkpoint. Per
  * channel, in channel order, so a tick visits the due channels without
- * their definitions: one byte, and the position only with an air grid. */
+ * their definitions: one byte, and the air cell only with an air grid. */
 typedef struct CoupleSensorEnv {
     int8_t *what;    /* per channel: what feeds it */
     double (*xy)[2]; /* per channel: where it is, m */
+    int32_t *cell;   /* per channel: its air cell (-1: outside), for the grid in `grid` */
     int32_t known;   /* channels indexed */
-    int32_t cap, cap_xy;
+    int32_t cap, cap_xy, cap_cell;
+    /* the grid the cells are of: origin and cell size (m), cells across and
+     * down (nx 0: none found yet); the cells are found again when it changes */
+    double grid_x0, grid_y0, grid_cell;
+    int32_t grid_nx, grid_ny;
 } CoupleSensorEnv;
 
 static double weather_value(const CityWeather *wx, int32_t q)
@@ -46,7 +51,8 @@ static bool index_new(CoupleSensorEnv *c, const CitySensors *s)
 {
     const int32_t n = city_sensor_count(s);
     if (!city_array_grow((void **)&c->what, &c->cap, n, sizeof *c->what) ||
-        !city_array_grow((void **)&c->xy, &c->cap_xy, n, sizeof *c->xy))
+        !city_array_grow((void **)&c->xy, &c->cap_xy, n, sizeof *c->xy) ||
+        !city_array_grow((void **)&c->cell, &c->cap_cell, n, sizeof *c->cell))
         return false;
     for (int32_t i = c->known; i < n; i++) {
         const CitySensorDef *d = city_sensor_def(s, i);
@@ -62,7 +68,26 @@ static bool index_new(CoupleSensorEnv *c, const CitySensors *s)
         c->xy[i][1] = d->y_m;
     }
     c->known = n;
+    c->grid_nx = 0; /* the new channels' cells are found with the next grid check */
     return true;
+}
+
+/* Finds every channel's air cell when the grid is not the one they were
+ * found in: a tick then reads each channel's value off the field, without
+ * a division per channel. (Any grid a cell index fits: 20 million cells at most.) */
+static void cells_for_grid(CoupleSensorEnv *c, const CityEnv *env, int32_t nx, int32_t ny)
+{
+    const CityAirOptions *o = city_env_air_options(env);
+    if (c->grid_nx == nx && c->grid_ny == ny && c->grid_x0 == o->x0_m && c->grid_y0 == o->y0_m &&
+        c->grid_cell == o->cell_m)
+        return;
+    for (int32_t i = 0; i < c->known; i++)
+        c->cell[i] = (int32_t)city_env_air_cell(env, c->xy[i][0], c->xy[i][1]);
+    c->grid_nx = nx;
+    c->grid_ny = ny;
+    c->grid_x0 = o->x0_m;
+    c->grid_y0 = o->y0_m;
+    c->grid_cell = o->cell_m;
 }
 
 static CityStatus sensor_env_step(CityWorld *w, void *self, int64_t tick)
@@ -88,6 +113,12 @@ static CityStatus sensor_env_step(CityWorld *w, void *self, int64_t tick)
     int32_t nx, ny; /* without an air grid the traffic adds nothing: no cell to look up */
     city_env_air_size(env, &nx, &ny);
     const bool grid = nx > 0 && ny > 0;
+    const double *field[CITY_SPECIES_COUNT] = {NULL};
+    if (grid) {
+        cells_for_grid(c, env, nx, ny);
+        for (int sp = 0; sp < CITY_SPECIES_COUNT; sp++)
+            field[sp] = city_env_air_field(env, (CitySpecies)sp);
+    }
     for (int32_t k = 0; k < n_due; k++) {
         const int32_t i = due[k];
         const int what = c->what[i];
@@ -95,9 +126,8 @@ static CityStatus sensor_env_step(CityWorld *w, void *self, int64_t tick)
             city_sensor_feed_value(s, i, weather_value(&wx, what - FEED_WEATHER));
         } else if (what != FEED_NONE) {
             const CitySpecies sp = (CitySpecies)what;
-            city_sensor_feed_air(
-                s, i, background[sp] + (grid ? city_env_air_traffic(env, sp, c->xy[i][0], c->xy[i][1]) : 0.0),
-                wx.rh_pct);
+            const int32_t cell = grid ? c->cell[i] : -1;
+            city_sensor_feed_air(s, i, background[sp] + (cell >= 0 ? field[sp][cell] : 0.0), wx.rh_pct);
         }
     }
     return CITY_OK;
@@ -108,6 +138,7 @@ static void sensor_env_destroy(void *self)
     CoupleSensorEnv *c = self;
     free(c->what);
     free(c->xy);
+    free(c->cell);
     free(c);
 }
 

@@ -117,6 +117,11 @@ void city_env_air_emit(CityEnv *env, CitySpecies sp, double x_m, double y_m, dou
     a->budget[sp].pending_ug += mass_ug;
 }
 
+long city_env_air_cell(const CityEnv *env, double x_m, double y_m)
+{
+    return env ? cell_of(&env->air, x_m, y_m) : -1;
+}
+
 double city_env_air_traffic(const CityEnv *env, CitySpecies sp, double x_m, double y_m)
 {
     if (!env || (unsigned)sp >= CITY_SPECIES_COUNT)

@@ -508,8 +508,15 @@ int32_t city_sensor_find(const CitySensors *s, const char *name, CityQuantity q)
 {
     if (!s || !city_sensor_name_valid(name) || !city_quantity_name(q))
         return -1;
+    /* the key as city_sensor_add makes it, without printf (a scenario may ask every channel each minute) */
     char key[CITY_SENSOR_NAME_MAX + 16];
-    snprintf(key, sizeof key, "%s/%s", name, city_quantity_name(q));
+    const char *qty = city_quantity_name(q);
+    const size_t n = strlen(name), nq = strlen(qty); /* a valid name is shorter than CITY_SENSOR_NAME_MAX */
+    if (n + 1 + nq >= sizeof key)
+        return -1;
+    memcpy(key, name, n);
+    key[n] = '/';
+    memcpy(key + n + 1, qty, nq + 1);
     return city_strmap_get(&s->by_key, key);
 }
 

@@ -7,11 +7,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* One slot: the key's hash beside it, so a probe compares strings only
+ * when the hashes agree (a key lives elsewhere: reading it is a cache
+ * miss), and the slot is one 16-byte read. */
+typedef struct CityStrSlot {
+    const char *key; /* borrowed (NULL: empty slot); the caller keeps it alive */
+    uint32_t hash;   /* FNV-1a of key */
+    int32_t val;
+} CityStrSlot;
+
 typedef struct CityStrMap {
-    const char **keys; /* open-addressing table of borrowed keys (NULL: empty slot); the caller keeps them alive */
-    int32_t *vals;     /* value of each slot */
-    uint32_t cap, n;   /* slots allocated, keys stored */
-} CityStrMap;          /* zero-initialised is an empty map */
+    CityStrSlot *slots; /* open-addressing table */
+    uint32_t cap, n;    /* slots allocated, keys stored */
+} CityStrMap;           /* zero-initialised is an empty map */
 
 /* The value stored for key, or -1. */
 int32_t city_strmap_get(const CityStrMap *map, const char *key);

@@ -97,6 +97,10 @@ void city_env_air_size(const CityEnv *env, int32_t *nx, int32_t *ny);
 /* Adds emitted mass (ug) at a point; it enters the field at the next field
  * step. Points outside the grid are counted as lost (outflow). Couplings, in COMMIT. */
 void city_env_air_emit(CityEnv *env, CitySpecies sp, double x_m, double y_m, double mass_ug);
+/* The cell holding (x, y): its index in city_env_air_field's values, or -1
+ * (outside, or no grid). A caller that keeps cells keeps them for the
+ * grid's origin, cell size and size they were found in. */
+long city_env_air_cell(const CityEnv *env, double x_m, double y_m);
 /* Traffic share of the concentration in the cell holding (x, y) (ug/m3; 0 outside). */
 double city_env_air_traffic(const CityEnv *env, CitySpecies sp, double x_m, double y_m);
 /* Background plus traffic share at (x, y) now (ug/m3). */
