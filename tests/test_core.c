@@ -15,6 +15,7 @@
 #include "city_array.h"
 #include "city_group.h"
 #include "city_text.h"
+#include "city_thread.h"
 #include "city_world.h"
 
 /* --- scheduler --- */
@@ -599,6 +600,45 @@ static void test_string_arena(void **state)
     free(got);
 }
 
+/* A worker runs each job posted once, in order, on the inputs set while it
+ * was idle, and its results are there after a wait: 2,000 jobs, each the
+ * sum of 1 .. k for the k posted, appended in turn; stopping twice is
+ * harmless. */
+typedef struct SumJob {
+    int64_t k; /* input, set while idle */
+    int64_t out[2000];
+    int n; /* results so far */
+} SumJob;
+
+static void sum_job(void *arg)
+{
+    SumJob *j = arg;
+    int64_t sum = 0;
+    for (int64_t i = 1; i <= j->k; i++)
+        sum += i;
+    j->out[j->n++] = sum;
+}
+
+static void test_worker_runs_jobs_in_order(void **state)
+{
+    (void)state;
+    static SumJob job;
+    CityWorker w;
+    assert_true(city_worker_start(&w, sum_job, &job));
+    for (int k = 0; k < 2000; k++) {
+        city_worker_wait(&w);
+        job.k = k;
+        city_worker_post(&w);
+    }
+    city_worker_wait(&w);
+    assert_int_equal(job.n, 2000);
+    for (int k = 0; k < 2000; k++)
+        assert_true(job.out[k] == (int64_t)k * (k + 1) / 2);
+    city_worker_stop(&w);
+    city_worker_stop(&w);
+    assert_false(w.started);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -608,6 +648,7 @@ int main(void)
         cmocka_unit_test(test_dense_swap_remove),
         cmocka_unit_test(test_rng_streams),
         cmocka_unit_test(test_string_arena),
+        cmocka_unit_test(test_worker_runs_jobs_in_order),
         cmocka_unit_test(test_rng_normal_zig),
         cmocka_unit_test(test_state_hash),
         cmocka_unit_test(test_wall_account),

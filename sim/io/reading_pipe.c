@@ -16,21 +16,18 @@
  * ids from a copy the pipe keeps: a sensor added during the run may move
  * the sensors' own table, so the copy is renewed, with the thread idle,
  * when the count of channels changes. */
-#include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "city_array.h"
 #include "city_senml.h"
+#include "city_thread.h"
 
 /* A load worth waking the thread for: below this many readings (2 MB),
  * batches of later measured times are added to the same load. A wake-up
  * costs tens of microseconds on a virtual machine: one per tick of 10,000
  * readings was a fifth of what the sensors cost the run's thread. */
 #define HANDOFF_MIN 65536
-#define THREAD_STACK (256 * 1024) /* the writer's frames are small; the default 8 MB is address space a cap may count  \
-                                   */
 
 /* Readings to write, in order: batch k is the next batch_n[k] readings, measured at batch_ms[k]. */
 typedef struct Load {
@@ -43,19 +40,13 @@ typedef struct Load {
 
 struct CityReadingPipe {
     CityReadingWriter *w;
-    bool threaded; /* the thread runs; false: batches are written in the caller's thread */
-    bool made;     /* the mutex and condition variables were made */
-    pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t work_ready, work_done;
-    Load fill;       /* the simulation's: being filled */
-    Load work;       /* the thread's while busy */
-    bool busy;       /* work holds a load the thread has not finished */
-    bool quit;       /* the thread ends when it finds no work */
-    char *ids;       /* the channels' ids as city_sensors_ids gives them, copied */
-    uint32_t *at;    /* at[0 .. n_ids] */
-    int32_t n_ids;   /* channels copied */
-    int64_t last_ms; /* the measured time of the last batch put into fill */
+    CityWorker worker; /* started: batches go to it; not: written in the caller's thread */
+    Load fill;         /* the simulation's: being filled */
+    Load work;         /* the worker's while a job is posted */
+    char *ids;         /* the channels' ids as city_sensors_ids gives them, copied */
+    uint32_t *at;      /* at[0 .. n_ids] */
+    int32_t n_ids;     /* channels copied */
+    int64_t last_ms;   /* the measured time of the last batch put into fill */
 };
 
 static void load_clear(Load *l)
@@ -102,47 +93,22 @@ static void load_write(CityReadingPipe *p, const Load *l)
     }
 }
 
-static void *writer_main(void *arg)
+/* The worker's job: the load handed over. */
+static void write_work(void *arg)
 {
     CityReadingPipe *p = arg;
-    pthread_mutex_lock(&p->mu);
-    for (;;) {
-        while (!p->busy && !p->quit)
-            pthread_cond_wait(&p->work_ready, &p->mu);
-        if (!p->busy)
-            break;
-        pthread_mutex_unlock(&p->mu);
-        load_write(p, &p->work);
-        pthread_mutex_lock(&p->mu);
-        p->busy = false;
-        pthread_cond_signal(&p->work_done);
-    }
-    pthread_mutex_unlock(&p->mu);
-    return NULL;
+    load_write(p, &p->work);
 }
 
-/* Waits until the thread has written what it was given. */
-static void wait_idle(CityReadingPipe *p)
-{
-    pthread_mutex_lock(&p->mu);
-    while (p->busy)
-        pthread_cond_wait(&p->work_done, &p->mu);
-    pthread_mutex_unlock(&p->mu);
-}
-
-/* Gives the filled load to the thread (after the one it has) and takes an empty one to fill. */
+/* Gives the filled load to the worker (after the one it has) and takes an empty one to fill. */
 static void hand_over(CityReadingPipe *p)
 {
-    pthread_mutex_lock(&p->mu);
-    while (p->busy)
-        pthread_cond_wait(&p->work_done, &p->mu);
+    city_worker_wait(&p->worker);
     const Load done = p->work;
     p->work = p->fill;
     p->fill = done;
     load_clear(&p->fill);
-    p->busy = true;
-    pthread_cond_signal(&p->work_ready);
-    pthread_mutex_unlock(&p->mu);
+    city_worker_post(&p->worker);
 }
 
 /* Renews the copy of the ids for s's channels, the thread idle; false when out of memory. */
@@ -152,7 +118,7 @@ static bool copy_ids(CityReadingPipe *p, const CitySensors *s)
     const uint32_t *at;
     const char *ids = city_sensors_ids(s, &at);
     const size_t len = at[n] + CITY_SENSOR_NAME_MAX; /* readable past the last id, as the sensors' own */
-    wait_idle(p);
+    city_worker_wait(&p->worker);
     char *new_ids = realloc(p->ids, len);
     if (new_ids)
         p->ids = new_ids;
@@ -168,18 +134,12 @@ static bool copy_ids(CityReadingPipe *p, const CitySensors *s)
 }
 
 /* From now on every batch is written in the caller's thread: what the
- * thread has is written first, and the ids come from the sensors again. */
+ * worker has is written first, and the ids come from the sensors again. */
 static void go_inline(CityReadingPipe *p)
 {
     if (p->fill.n > 0)
         hand_over(p);
-    wait_idle(p);
-    p->threaded = false;
-    pthread_mutex_lock(&p->mu);
-    p->quit = true;
-    pthread_cond_signal(&p->work_ready);
-    pthread_mutex_unlock(&p->mu);
-    pthread_join(p->thread, NULL);
+    city_worker_stop(&p->worker);
 }
 
 CityReadingPipe *city_reading_pipe_create(CityReadingWriter *w, bool threaded)
@@ -188,34 +148,17 @@ CityReadingPipe *city_reading_pipe_create(CityReadingWriter *w, bool threaded)
     if (!p)
         return NULL;
     p->w = w;
-    if (!threaded)
-        return p;
-    /* (on Linux these inits do not fail: they only fill in the structures) */
-    pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->work_ready, NULL);
-    pthread_cond_init(&p->work_done, NULL);
-    p->made = true;
-    pthread_attr_t attr;
-    sigset_t all, saved;
-    sigfillset(&all);
-    /* the thread takes no signals: the run's thread handles them (and removes its staged outputs) */
-    pthread_sigmask(SIG_SETMASK, &all, &saved);
-    const bool attr_ok = pthread_attr_init(&attr) == 0;
-    if (attr_ok)
-        pthread_attr_setstacksize(&attr, THREAD_STACK);
-    p->threaded = pthread_create(&p->thread, attr_ok ? &attr : NULL, writer_main, p) == 0;
-    if (attr_ok)
-        pthread_attr_destroy(&attr);
-    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    if (threaded)
+        city_worker_start(&p->worker, write_work, p);
     return p;
 }
 
 void city_reading_pipe_sink(void *user, const CitySensors *s, int64_t measured_ms, const CitySensorReport *r, size_t n)
 {
     CityReadingPipe *p = user;
-    if (p->threaded && city_sensor_count(s) != p->n_ids && !copy_ids(p, s))
+    if (p->worker.started && city_sensor_count(s) != p->n_ids && !copy_ids(p, s))
         go_inline(p); /* out of memory for the copy */
-    if (!p->threaded) {
+    if (!p->worker.started) {
         city_reading_writer_put_reports(p->w, s, measured_ms, r, n);
         return;
     }
@@ -227,7 +170,7 @@ void city_reading_pipe_sink(void *user, const CitySensors *s, int64_t measured_m
     /* out of memory for the load: what came before goes first, then this batch from here */
     if (p->fill.n > 0)
         hand_over(p);
-    wait_idle(p);
+    city_worker_wait(&p->worker);
     city_reading_writer_put_batch(p->w, p->ids, p->at, measured_ms, r, n);
 }
 
@@ -235,13 +178,7 @@ void city_reading_pipe_close(CityReadingPipe *p)
 {
     if (!p)
         return;
-    if (p->threaded)
-        go_inline(p);
-    if (p->made) {
-        pthread_cond_destroy(&p->work_ready);
-        pthread_cond_destroy(&p->work_done);
-        pthread_mutex_destroy(&p->mu);
-    }
+    go_inline(p);
     load_free(&p->fill);
     load_free(&p->work);
     free(p->ids);

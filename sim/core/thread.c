@@ -1,0 +1,85 @@
+#include "city_thread.h"
+
+#include <signal.h>
+
+#define THREAD_STACK (256 * 1024) /* a helper's frames are small */
+
+static void *worker_main(void *arg)
+{
+    CityWorker *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->busy && !w->quit)
+            pthread_cond_wait(&w->ready, &w->mu);
+        if (!w->busy)
+            break;
+        pthread_mutex_unlock(&w->mu);
+        w->run(w->arg);
+        pthread_mutex_lock(&w->mu);
+        w->busy = false;
+        pthread_cond_signal(&w->done);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+bool city_worker_start(CityWorker *w, void (*run)(void *arg), void *arg)
+{
+    *w = (CityWorker){.run = run, .arg = arg};
+    /* (on Linux these inits do not fail: they only fill in the structures) */
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->ready, NULL);
+    pthread_cond_init(&w->done, NULL);
+    pthread_attr_t attr;
+    sigset_t all, saved;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &saved); /* the new thread inherits the mask */
+    const bool attr_ok = pthread_attr_init(&attr) == 0;
+    if (attr_ok)
+        pthread_attr_setstacksize(&attr, THREAD_STACK);
+    w->started = pthread_create(&w->thread, attr_ok ? &attr : NULL, worker_main, w) == 0;
+    if (attr_ok)
+        pthread_attr_destroy(&attr);
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    if (!w->started) {
+        pthread_cond_destroy(&w->ready);
+        pthread_cond_destroy(&w->done);
+        pthread_mutex_destroy(&w->mu);
+    }
+    return w->started;
+}
+
+void city_worker_wait(CityWorker *w)
+{
+    pthread_mutex_lock(&w->mu);
+    while (w->busy)
+        pthread_cond_wait(&w->done, &w->mu);
+    pthread_mutex_unlock(&w->mu);
+}
+
+void city_worker_post(CityWorker *w)
+{
+    pthread_mutex_lock(&w->mu);
+    while (w->busy)
+        pthread_cond_wait(&w->done, &w->mu);
+    w->busy = true;
+    pthread_cond_signal(&w->ready);
+    pthread_mutex_unlock(&w->mu);
+}
+
+void city_worker_stop(CityWorker *w)
+{
+    if (!w->started)
+        return;
+    pthread_mutex_lock(&w->mu);
+    while (w->busy)
+        pthread_cond_wait(&w->done, &w->mu);
+    w->quit = true;
+    pthread_cond_signal(&w->ready);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+    pthread_cond_destroy(&w->ready);
+    pthread_cond_destroy(&w->done);
+    pthread_mutex_destroy(&w->mu);
+    w->started = false;
+}
