@@ -30,7 +30,9 @@ typedef struct CityRunInfo {
     const CityRunParam *params; /* the parameters the scenario read, in first-read order */
     size_t n_params;            /* entries in params */
     double loop_cpu_s;          /* CPU seconds of the process while the simulation loop ran (the step only,
-                                 * not loading or outputs; on the wall-clock line); < 0: not measured */
+                                 * not loading or outputs; on the wall-clock line), every thread's: with
+                                 * sensors sampled and written beside the run, more than its wall time;
+                                 * < 0: not measured */
     double loop_wall_time_s;    /* of which the simulation loop (after loading, before the end of run and its
                                  * outputs): what SUMO's "Duration" and "UPS" time */
 } CityRunInfo;
