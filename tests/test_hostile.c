@@ -122,10 +122,11 @@ static void test_signals_leave_nothing(void **state)
     static const int sigs[] = {SIGINT, SIGTERM};
     for (size_t k = 0; k < 2; k++) {
         const char *dir = city_test_scratch("hostile_signal");
-        const char *scn =
-            write_scenario(dir, "long",
-                           "city.config{ until_s = 1e9, dt_ms = 1000 }\n"
-                           "city.every(1, function() local x = 0 for i = 1, 1000 do x = x + i end end)\n");
+        const char *scn = write_scenario(dir, "long",
+                                         "city.config{ until_s = 1e9, dt_ms = 1000 }\n"
+                                         "city.sensor.add{ name = 'm', kind = 'manual', quantity = 'count' }\n"
+                                         "city.every(1, function() local x = 0 for i = 1, 1000 do x = x + i end\n"
+                                         "  city.sensor.feed('m', 'count', x) end)\n");
         char out[4300];
         snprintf(out, sizeof out, "%s/out", dir);
         pid_t pid = fork();

@@ -30,6 +30,8 @@ struct CityOutput {
     char stage_dir[PATH_MAX];          /* hidden sibling written first */
     char stage_marker[PATH_MAX];       /* its marker file */
     char stage_events[PATH_MAX];       /* its events.csv */
+    char stage_senml[PATH_MAX];        /* its readings.senml.jsonl */
+    char stage_readings[PATH_MAX];     /* its readings.csv */
     FILE *events;                      /* events.csv, open while the run goes */
     FILE *senml, *readings;            /* readings.senml.jsonl and readings.csv while the run goes (or NULL) */
     CityReadingWriter *reading_writer; /* formats readings into both (or NULL) */
@@ -273,6 +275,8 @@ CityStatus city_output_begin(const char *final_dir, CityOutput **out, CityError 
     sibling(final_dir, "partial", o->stage_dir, sizeof o->stage_dir);
     snprintf(o->stage_marker, sizeof o->stage_marker, "%s/" MARKER_NAME, o->stage_dir);
     snprintf(o->stage_events, sizeof o->stage_events, "%s/events.csv", o->stage_dir);
+    snprintf(o->stage_senml, sizeof o->stage_senml, "%s/readings.senml.jsonl", o->stage_dir);
+    snprintf(o->stage_readings, sizeof o->stage_readings, "%s/readings.csv", o->stage_dir);
     rmtree(o->stage_dir);
     FILE *m = NULL;
     if (mkdir_p(o->stage_dir) != 0 || !(m = fopen(o->stage_marker, "w")) || fputs(MARKER_TEXT, m) < 0 ||
@@ -329,6 +333,8 @@ void city_output_remove_stage_now(const CityOutput *out)
     if (!out)
         return;
     unlink(out->stage_events);
+    unlink(out->stage_senml);
+    unlink(out->stage_readings);
     unlink(out->stage_marker);
     rmdir(out->stage_dir);
 }
@@ -365,15 +371,13 @@ CityStatus city_output_attach_readings(CityOutput *out, CityWorld *world, CityEr
     CitySensors *s = city_sensors_of(world);
     if (!s)
         return CITY_OK;
-    char path[PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/readings.senml.jsonl", out->stage_dir);
-    out->senml = fopen(path, "w");
-    if (out->senml) {
-        snprintf(path, sizeof path, "%s/readings.csv", out->stage_dir);
-        out->readings = fopen(path, "w");
-    }
+    /* (their names are known in advance: a run killed by a signal removes them) */
+    out->senml = fopen(out->stage_senml, "w");
+    if (out->senml)
+        out->readings = fopen(out->stage_readings, "w");
     if (!out->senml || !out->readings) {
-        city_error_set(err, CITY_ERR_IO, "%s: cannot write (%s)", path, strerror(errno));
+        city_error_set(err, CITY_ERR_IO, "%s: cannot write (%s)", out->senml ? out->stage_readings : out->stage_senml,
+                       strerror(errno));
         return CITY_ERR_IO;
     }
     out->reading_writer = city_reading_writer_create(out->senml, out->readings);
