@@ -73,8 +73,7 @@ void city_reading_writer_destroy(CityReadingWriter *w);
 typedef struct CityReadingPipe CityReadingPipe;
 CityReadingPipe *city_reading_pipe_create(CityReadingWriter *w, bool threaded);
 /* A CitySensorBatchSink; user is the pipe. Called from one thread only. */
-void city_reading_pipe_sink(void *user, const CitySensors *s, int64_t measured_ms, const CitySensorReport *r,
-                            size_t n);
+void city_reading_pipe_sink(void *user, const CitySensors *s, int64_t measured_ms, const CitySensorReport *r, size_t n);
 /* Writes what is left into the writer, stops the thread and frees the pipe
  * (NULL is fine); then flush the writer, which says whether a write failed. */
 void city_reading_pipe_close(CityReadingPipe *p);
