@@ -681,7 +681,8 @@ static void batch_hash(void *user, const CitySensors *s, int64_t measured_ms, co
  * aside_min channels due (0: never). extra: a loop channel (sums of
  * observations) fed every tick and a channel added mid-run, and every tick
  * a channel's last value and status read right after the step (when a
- * sampling aside may still run) into *reads. Returns the state hash. */
+ * sampling aside may still run) into *reads, with a checkpoint's bytes
+ * once. Returns the state hash. */
 static uint64_t aside_run(int32_t aside_min, bool extra, LineHash *lh, uint64_t *reads)
 {
     CityWorld *w = pinned_world();
@@ -716,6 +717,12 @@ static uint64_t aside_run(int32_t aside_min, bool extra, LineHash *lh, uint64_t 
             city_hash_u64(&rh, st.samples);
             city_hash_u64(&rh, st.readings);
             city_hash_u64(&rh, (uint64_t)city_sensors_reporting(s));
+            if (t == 4500) { /* a checkpoint taken while a sampling may be aside */
+                CityStateWriter out = {0};
+                assert_int_equal(city_world_save(w, &out), CITY_OK);
+                city_hash_bytes(&rh, out.data, out.len);
+                free(out.data);
+            }
             city_sensor_feed_add(s, loop, (double)(t % 3));
             if (city_sensor_count(s) > 211)
                 city_sensor_feed_value(s, 211, 40.0 + (double)(t % 7));
@@ -732,8 +739,8 @@ static uint64_t aside_run(int32_t aside_min, bool extra, LineHash *lh, uint64_t 
 /* Sampling aside, on the sensors' own thread, is sampling in place: the
  * pinned world with only a batch sink and every tick's sampling aside
  * gives the pinned readings and state; with a channel fed sums, a channel
- * added mid-run and the state read while a sampling may be aside, the
- * same readings, reads and state as sampling in place. */
+ * added mid-run and the state read and saved while a sampling may be
+ * aside, the same readings, reads, checkpoint and state as sampling in place. */
 static void test_sampling_aside_as_in_place(void **state)
 {
     (void)state;
