@@ -1,5 +1,7 @@
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "city_thread.h"
 
+#include <sched.h>
 #include <signal.h>
 
 #define THREAD_STACK (256 * 1024) /* a helper's frames are small */
@@ -23,9 +25,21 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+int city_cpus_available(void)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) != 0)
+        return 1;
+    const int n = CPU_COUNT(&set);
+    return n > 0 ? n : 1;
+}
+
 bool city_worker_start(CityWorker *w, void (*run)(void *arg), void *arg)
 {
     *w = (CityWorker){.run = run, .arg = arg};
+    if (city_cpus_available() < 2)
+        return false; /* a helper would only take turns with the run's thread */
     /* (on Linux these inits do not fail: they only fill in the structures) */
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->ready, NULL);

@@ -25,9 +25,12 @@ typedef struct CityWorker {
 /* Starts a thread that runs run(arg) for every job posted. It takes no
  * signals (the run's thread handles them, and removes its staged outputs)
  * and has a small stack (the default 8 MB is address space a memory cap
- * may count). False when no thread can be had (w->started false): the
- * caller then does the work itself. */
+ * may count). False when no thread can be had, or when this process may
+ * use only one CPU (w->started false): the caller then does the work
+ * itself, with the same result. */
 bool city_worker_start(CityWorker *w, void (*run)(void *arg), void *arg);
+/* CPUs this process may run on (its affinity mask; at least 1). */
+int city_cpus_available(void);
 /* Waits until the job posted last is done (at once when none is). */
 void city_worker_wait(CityWorker *w);
 /* Posts a job (after the previous one is done). */
