@@ -112,7 +112,9 @@ static Times run(const char *path, int sensors, const char *traffic, bool air, d
             fprintf(stderr, "bench_sensor: %s\n", city_world_error(w));
             exit(2);
         }
-    city_reading_pipe_close(s->pipe); /* the last load and block are part of the cost */
+    if (ss)
+        city_sensors_set_batch_sink(ss, NULL, NULL); /* waits for a sampling still aside */
+    city_reading_pipe_close(s->pipe);                /* the last load and block are part of the cost */
     s->pipe = NULL;
     if (s->writer)
         city_reading_writer_flush(s->writer);
