@@ -71,26 +71,27 @@ void city_worker_wait(CityWorker *w)
     pthread_mutex_unlock(&w->mu);
 }
 
-void city_worker_post(CityWorker *w)
+/* Once the last job is done, tells the thread: a new job (busy) or to end (quit). */
+static void tell_when_idle(CityWorker *w, bool *flag)
 {
     pthread_mutex_lock(&w->mu);
     while (w->busy)
         pthread_cond_wait(&w->done, &w->mu);
-    w->busy = true;
+    *flag = true;
     pthread_cond_signal(&w->ready);
     pthread_mutex_unlock(&w->mu);
+}
+
+void city_worker_post(CityWorker *w)
+{
+    tell_when_idle(w, &w->busy);
 }
 
 void city_worker_stop(CityWorker *w)
 {
     if (!w->started)
         return;
-    pthread_mutex_lock(&w->mu);
-    while (w->busy)
-        pthread_cond_wait(&w->done, &w->mu);
-    w->quit = true;
-    pthread_cond_signal(&w->ready);
-    pthread_mutex_unlock(&w->mu);
+    tell_when_idle(w, &w->quit);
     pthread_join(w->thread, NULL);
     pthread_cond_destroy(&w->ready);
     pthread_cond_destroy(&w->done);
