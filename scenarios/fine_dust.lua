@@ -42,23 +42,17 @@ end
 -- as the sensors report it, as the truth has it, and with the humidity
 -- correction a careful analyst would apply (same kappa)
 local said, truth, corrected, seen = 0, 0, 0, {}
-local sites -- the PM2.5 sensors' names, listed once (the network does not change)
 city.every(60, function()
-  if not sites then
-    sites = {}
-    for _, s in ipairs(city.sensor.list()) do
-      if s.quantity == "pm25" then sites[#sites + 1] = s.name end
-    end
-  end
   local w = city.env.weather_at()
   local f = 1 + (0.4 / 1.65) / (100 / math.min(w.rh_pct, 99) - 1)
-  for _, name in ipairs(sites) do
-    local r = city.sensor.last(name, "pm25")
-    if r.value and r.measured_s ~= seen[name] and r.truth then
-      seen[name] = r.measured_s
-      said = said + r.value * 60
-      truth = truth + r.truth * 60
-      corrected = corrected + r.value / f * 60
+  local r = city.sensor.readings("pm25") -- every PM2.5 sensor's last reading, in one call
+  for k = 1, r.n do
+    local name, t, v, tr = r.name[k], r.measured_s[k], r.value[k], r.truth[k]
+    if t ~= seen[name] and tr == tr then -- a new reading, its truth known (not NaN)
+      seen[name] = t
+      said = said + v * 60
+      truth = truth + tr * 60
+      corrected = corrected + v / f * 60
     end
   end
 end)

@@ -291,6 +291,57 @@ static void test_callbacks_checks_kpis_series(void **state)
     city_scenario_destroy(r.sc);
 }
 
+/* city.sensor.readings(quantity) gives, in one call, what city.sensor.last
+ * gives channel by channel: the same values, truths, times and qualities,
+ * for exactly the channels of that quantity that have reported (some drop
+ * readings, some are fed nothing, some measure another quantity), in the
+ * order added. The check compares every field every 7 s. */
+static void test_readings_in_bulk_as_last(void **state)
+{
+    (void)state;
+    Loaded r = load_text(
+        "bulk",
+        "city.config{ dt_ms = 500, until_s = 120 }\n"
+        "for i = 1, 40 do\n"
+        "  city.sensor.add{ name = 'm' .. i, kind = 'manual', quantity = i % 3 == 0 and 'count' or 'pm25',\n"
+        "                   period_s = 1 + i % 4, noise_sd = 1.5, dropout = 0.2, latency_s = i % 2, quantum = 0.1 }\n"
+        "end\n"
+        "city.every(0.5, function()\n"
+        "  for i = 1, 40 do\n"
+        "    if i % 5 ~= 0 then\n"
+        "      city.sensor.feed('m' .. i, i % 3 == 0 and 'count' or 'pm25', 10 + i + city.time() / 10)\n"
+        "    end\n"
+        "  end\n"
+        "end)\n"
+        "local compared, bad = 0, nil\n"
+        "city.every(7, function()\n"
+        "  local b, k = city.sensor.readings('pm25'), 0\n"
+        "  for _, s in ipairs(city.sensor.list()) do\n"
+        "    if s.quantity == 'pm25' then\n"
+        "      local one = city.sensor.last(s.name, 'pm25')\n"
+        "      if one.value then\n"
+        "        k = k + 1\n"
+        "        compared = compared + 1\n"
+        "        if b.name[k] ~= s.name or b.value[k] ~= one.value or b.truth[k] ~= one.truth\n"
+        "           or b.measured_s[k] ~= one.measured_s or b.arrives_s[k] ~= one.arrives_s\n"
+        "           or b.quality[k] ~= one.quality then bad = bad or (s.name .. ' at ' .. city.time()) end\n"
+        "      end\n"
+        "    end\n"
+        "  end\n"
+        "  if b.n ~= k or #b.name ~= k then bad = bad or ('count ' .. b.n .. ' vs ' .. k) end\n"
+        "end)\n"
+        "city.check('bulk_as_last', function() return not bad and compared > 300, (bad or '') .. ' '\n"
+        "  .. compared end)\n",
+        64, 0, 1);
+    assert_int_equal(r.status, CITY_OK);
+    char err[2048];
+    assert_int_equal(run_to_end(r.sc, err, sizeof err), CITY_OK);
+    const CityCheck *c = city_world_check_at(city_scenario_world(r.sc), 0);
+    if (!c->pass)
+        fail_msg("bulk_as_last: %s", c->message);
+    city_scenario_destroy(r.sc);
+}
+
 /* A check states the window it covers: a run cut short scores what it
  * covered and reports the rest as not reached, never as a failure. */
 static const char WINDOWS[] =
@@ -379,11 +430,17 @@ static void test_bad_api_use_is_explained(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sandbox_closes_the_doors),     cmocka_unit_test(test_require_inside_folder),
-        cmocka_unit_test(test_runaway_loop_is_stopped),      cmocka_unit_test(test_memory_bomb_is_stopped),
-        cmocka_unit_test(test_read_buildings_out_of_memory), cmocka_unit_test(test_pairs_order_is_sorted),
-        cmocka_unit_test(test_random_follows_the_seed),      cmocka_unit_test(test_no_addresses_leak),
-        cmocka_unit_test(test_callbacks_checks_kpis_series), cmocka_unit_test(test_check_windows),
+        cmocka_unit_test(test_sandbox_closes_the_doors),
+        cmocka_unit_test(test_require_inside_folder),
+        cmocka_unit_test(test_runaway_loop_is_stopped),
+        cmocka_unit_test(test_memory_bomb_is_stopped),
+        cmocka_unit_test(test_read_buildings_out_of_memory),
+        cmocka_unit_test(test_pairs_order_is_sorted),
+        cmocka_unit_test(test_random_follows_the_seed),
+        cmocka_unit_test(test_no_addresses_leak),
+        cmocka_unit_test(test_callbacks_checks_kpis_series),
+        cmocka_unit_test(test_readings_in_bulk_as_last),
+        cmocka_unit_test(test_check_windows),
         cmocka_unit_test(test_bad_api_use_is_explained),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
