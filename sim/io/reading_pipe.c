@@ -46,7 +46,6 @@ struct CityReadingPipe {
     char *ids;         /* the channels' ids as city_sensors_ids gives them, copied */
     uint32_t *at;      /* at[0 .. n_ids] */
     int32_t n_ids;     /* channels copied */
-    int64_t last_ms;   /* the measured time of the last batch put into fill */
 };
 
 static void load_clear(Load *l)
@@ -162,9 +161,9 @@ void city_reading_pipe_sink(void *user, const CitySensors *s, int64_t measured_m
         city_reading_writer_put_reports(p->w, s, measured_ms, r, n);
         return;
     }
-    if (p->fill.n >= HANDOFF_MIN && measured_ms != p->last_ms)
+    const Load *f = &p->fill; /* (a load that holds readings holds a batch) */
+    if (f->n >= HANDOFF_MIN && f->batch_ms[f->n_batch - 1] != measured_ms)
         hand_over(p);
-    p->last_ms = measured_ms;
     if (load_add(&p->fill, measured_ms, r, n))
         return;
     /* out of memory for the load: what came before goes first, then this batch from here */
