@@ -8,11 +8,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "city_hash.h"
+#include "city_thread.h"
 #include "city_senml.h"
 #include "city_sensor.h"
 #include "city_state.h"
@@ -658,15 +661,26 @@ static void test_last_value_models_pinned(void **state)
     city_world_destroy(w);
 }
 
-/* A batch sink that hashes the readings' lines as they come. */
+/* A batch sink that hashes the readings' lines as they come. Held: a call
+ * on a thread other than `main` (a sampling aside) first waits until
+ * `released_ms` reaches its measured time, and is counted in `held`. */
 typedef struct LineHash {
     CityHash h;
     size_t n;
+    bool hold;
+    pthread_t main;
+    int64_t released_ms; /* (atomic) */
+    size_t held;
 } LineHash;
 
 static void batch_hash(void *user, const CitySensors *s, int64_t measured_ms, const CitySensorReport *r, size_t n)
 {
     LineHash *lh = user;
+    if (lh->hold && !pthread_equal(pthread_self(), lh->main)) {
+        lh->held++;
+        while (__atomic_load_n(&lh->released_ms, __ATOMIC_ACQUIRE) < measured_ms)
+            sched_yield();
+    }
     for (size_t k = 0; k < n; k++) {
         size_t len;
         CityReading rd;
@@ -677,14 +691,32 @@ static void batch_hash(void *user, const CitySensors *s, int64_t measured_ms, co
     lh->n += n;
 }
 
+/* aside_run's feeds of tick t beside the pinned ones: the loop's, and channel 211's once added. */
+static void feed_extra(CitySensors *s, int32_t loop, int64_t t)
+{
+    city_sensor_feed_add(s, loop, (double)(t % 3));
+    if (city_sensor_count(s) > 211)
+        city_sensor_feed_value(s, 211, 40.0 + (double)(t % 7));
+}
+
+/* What aside_run adds to the pinned world. */
+enum {
+    ASIDE_PINNED, /* nothing */
+    ASIDE_EXTRA,  /* the channels and reads below */
+    ASIDE_FEEDS,  /* those, with the tick's feeds made before its reads while a sampling aside is held */
+};
+
 /* One run of the pinned world with only a batch sink, sampling aside from
- * aside_min channels due (0: never). extra: a loop channel (sums of
+ * aside_min channels due (0: never). ASIDE_EXTRA: a loop channel (sums of
  * observations) fed every tick and a channel added mid-run, and every tick
  * a channel's last value and status read right after the step (when a
  * sampling aside may still run) into *reads, with a checkpoint's bytes
- * once. Returns the state hash. */
-static uint64_t aside_run(int32_t aside_min, bool extra, LineHash *lh, uint64_t *reads)
+ * once. ASIDE_FEEDS: the loop and a channel fed before those reads, while
+ * the tick's sampling aside (if any) is held in the sink, so the feeds are
+ * made during it. Returns the state hash. */
+static uint64_t aside_run(int32_t aside_min, int mode, LineHash *lh, uint64_t *reads)
 {
+    const bool extra = mode != ASIDE_PINNED;
     CityWorld *w = pinned_world();
     CitySensors *s = city_sensors_of(w);
     int32_t loop = -1;
@@ -695,8 +727,8 @@ static uint64_t aside_run(int32_t aside_min, bool extra, LineHash *lh, uint64_t 
         assert_true(loop >= 0);
     }
     city_sensors_set_aside(s, aside_min);
+    *lh = (LineHash){.n = 0, .hold = mode == ASIDE_FEEDS, .main = pthread_self(), .released_ms = -1};
     city_hash_init(&lh->h);
-    lh->n = 0;
     assert_true(city_sensors_set_batch_sink(s, batch_hash, lh));
     CityHash rh;
     city_hash_init(&rh);
@@ -707,6 +739,10 @@ static uint64_t aside_run(int32_t aside_min, bool extra, LineHash *lh, uint64_t 
             assert_true(city_sensor_add(w, &d) >= 0);
         }
         assert_int_equal(city_world_step(w), CITY_OK);
+        if (mode == ASIDE_FEEDS) {
+            feed_extra(s, loop, t);
+            __atomic_store_n(&lh->released_ms, t * 100, __ATOMIC_RELEASE);
+        }
         if (extra) {
             double v = NAN;
             CitySensorStatus st;
@@ -723,12 +759,12 @@ static uint64_t aside_run(int32_t aside_min, bool extra, LineHash *lh, uint64_t 
                 city_hash_bytes(&rh, out.data, out.len);
                 free(out.data);
             }
-            city_sensor_feed_add(s, loop, (double)(t % 3));
-            if (city_sensor_count(s) > 211)
-                city_sensor_feed_value(s, 211, 40.0 + (double)(t % 7));
+            if (mode == ASIDE_EXTRA)
+                feed_extra(s, loop, t);
         }
         pinned_feed(s, t);
     }
+    __atomic_store_n(&lh->released_ms, INT64_MAX, __ATOMIC_RELEASE);
     *reads = city_hash_value(&rh);
     assert_true(city_sensors_set_batch_sink(s, NULL, NULL));
     const uint64_t state = city_world_hash(w);
@@ -746,16 +782,21 @@ static void test_sampling_aside_as_in_place(void **state)
     (void)state;
     LineHash aside, in_place;
     uint64_t reads_aside, reads_in_place;
-    assert_true(aside_run(1, false, &aside, &reads_aside) == PINNED_STATE);
+    assert_true(aside_run(1, ASIDE_PINNED, &aside, &reads_aside) == PINNED_STATE);
     assert_int_equal(aside.n, PINNED_READINGS);
     assert_true(city_hash_value(&aside.h) == PINNED_LINES);
-    const uint64_t st_aside = aside_run(1, true, &aside, &reads_aside);
-    const uint64_t st_in_place = aside_run(0, true, &in_place, &reads_in_place);
-    assert_true(aside.n > PINNED_READINGS);
-    assert_int_equal(aside.n, in_place.n);
-    assert_true(city_hash_value(&aside.h) == city_hash_value(&in_place.h));
-    assert_true(reads_aside == reads_in_place);
-    assert_true(st_aside == st_in_place);
+    for (int mode = ASIDE_EXTRA; mode <= ASIDE_FEEDS; mode++) {
+        const uint64_t st_aside = aside_run(1, mode, &aside, &reads_aside);
+        const uint64_t st_in_place = aside_run(0, mode, &in_place, &reads_in_place);
+        assert_true(aside.n > PINNED_READINGS);
+        assert_int_equal(aside.n, in_place.n);
+        assert_true(city_hash_value(&aside.h) == city_hash_value(&in_place.h));
+        assert_true(reads_aside == reads_in_place);
+        assert_true(st_aside == st_in_place);
+        if (mode == ASIDE_FEEDS && city_cpus_available() >= 2)
+            assert_true(aside.held > 500); /* of the 600 samplings, so many had feeds made during them */
+        assert_int_equal(in_place.held, 0);
+    }
 }
 
 int main(void)

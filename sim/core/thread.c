@@ -18,7 +18,7 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&w->mu);
         w->run(w->arg);
         pthread_mutex_lock(&w->mu);
-        w->busy = false;
+        __atomic_store_n(&w->busy, false, __ATOMIC_RELEASE); /* (city_worker_done reads it unlocked) */
         pthread_cond_signal(&w->done);
     }
     pthread_mutex_unlock(&w->mu);
@@ -77,9 +77,14 @@ static void tell_when_idle(CityWorker *w, bool *flag)
     pthread_mutex_lock(&w->mu);
     while (w->busy)
         pthread_cond_wait(&w->done, &w->mu);
-    *flag = true;
+    __atomic_store_n(flag, true, __ATOMIC_RELEASE);
     pthread_cond_signal(&w->ready);
     pthread_mutex_unlock(&w->mu);
+}
+
+bool city_worker_done(CityWorker *w)
+{
+    return !__atomic_load_n(&w->busy, __ATOMIC_ACQUIRE);
 }
 
 void city_worker_post(CityWorker *w)

@@ -70,9 +70,11 @@ CitySensorDef city_sensor_def_default(CitySensorKind kind, CityQuantity quantity
 static CityStatus sensors_step(CityWorld *w, void *self, int64_t tick)
 {
     CitySensors *s = self;
-    sensor_join(s);
     int32_t n_due;
-    const int32_t *due = city_sensors_due(s, tick, &n_due);
+    const int32_t *due = city_sensors_due(s, tick, &n_due); /* (a sampling aside has its own copy) */
+    if (n_due == 0)
+        return CITY_OK; /* nothing to sample: a sampling aside may go on */
+    sensor_join(s);
     const int64_t now_ms = tick * (int64_t)city_world_dt_ms(w);
     if (sensor_aside_fits(s, n_due) && sensor_aside_post(s, due, n_due, now_ms))
         return CITY_OK;
@@ -527,16 +529,13 @@ int32_t city_sensor_find_key(const CitySensors *s, const char *key)
 
 void city_sensor_feed_value(CitySensors *s, int32_t i, double value)
 {
-    sensor_join(s);
     CITY_ASSERT(i >= 0 && i < s->n);
-    s->feed[i].instant = value;
+    sensor_feed(s, i, SENSOR_FEED_VALUE, value, 0.0);
 }
 void city_sensor_feed_add(CitySensors *s, int32_t i, double value)
 {
-    sensor_join(s);
     CITY_ASSERT(i >= 0 && i < s->n);
-    s->feed[i].acc_sum += value;
-    s->feed[i].acc_n++;
+    sensor_feed(s, i, SENSOR_FEED_ADD, value, 0.0);
 }
 bool city_sensor_samples_at(const CitySensors *s, int32_t i, int64_t tick)
 {
@@ -547,17 +546,13 @@ bool city_sensor_samples_at(const CitySensors *s, int32_t i, int64_t tick)
 
 void city_sensor_feed_rh(CitySensors *s, int32_t i, double rh_pct)
 {
-    sensor_join(s);
     CITY_ASSERT(i >= 0 && i < s->n);
-    s->feed[i].rh_pct = rh_pct;
+    sensor_feed(s, i, SENSOR_FEED_RH, 0.0, rh_pct);
 }
 void city_sensor_feed_air(CitySensors *s, int32_t i, double value, double rh_pct)
 {
-    sensor_join(s);
     CITY_ASSERT(i >= 0 && i < s->n);
-    SensorFeed *f = &s->feed[i];
-    f->instant = value;
-    f->rh_pct = rh_pct;
+    sensor_feed(s, i, SENSOR_FEED_AIR, value, rh_pct);
 }
 
 void city_sensors_set_sink(CitySensors *s, CityReadingSink sink, void *user)

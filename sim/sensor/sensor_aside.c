@@ -25,7 +25,17 @@ struct SensorAside {
     int32_t *due;
     int32_t n_due, cap_due;
     int64_t now_ms;
+    /* feeds made meanwhile (sensor_feed_later), applied in order at the join */
+    struct FeedLater {
+        int32_t i;
+        SensorFeedOp op;
+        double v, rh_pct;
+    } * log;
+    int32_t n_log, cap_log;
 };
+
+/* Feeds logged per sampling at most (24 bytes each); beyond, a feed joins. */
+#define FEED_LOG_MAX (1 << 20)
 
 /* The worker's job: the sampling posted. Only the batch sink takes
  * readings here, so nothing in it fails (sensor_aside_fits). */
@@ -69,10 +79,27 @@ bool sensor_aside_post(CitySensors *s, const int32_t *due, int32_t n, int64_t no
     return true;
 }
 
+bool sensor_feed_later(CitySensors *s, int32_t i, SensorFeedOp op, double v, double rh_pct)
+{
+    SensorAside *a = s->aside;
+    if (city_worker_done(&a->worker))
+        return false; /* the join will not wait: feed at once */
+    if (a->n_log == a->cap_log &&
+        (a->n_log >= FEED_LOG_MAX || !city_array_grow((void **)&a->log, &a->cap_log, a->n_log + 1, sizeof *a->log)))
+        return false;
+    a->log[a->n_log++] = (struct FeedLater){i, op, v, rh_pct};
+    return true;
+}
+
 void sensor_join_wait(CitySensors *s)
 {
-    city_worker_wait(&s->aside->worker);
+    SensorAside *a = s->aside;
+    city_worker_wait(&a->worker);
     s->aside_pending = false;
+    /* the feeds made meanwhile, as if made after the sampling (as they were) */
+    for (int32_t k = 0; k < a->n_log; k++)
+        sensor_feed_apply(&s->feed[a->log[k].i], a->log[k].op, a->log[k].v, a->log[k].rh_pct);
+    a->n_log = 0;
 }
 
 void sensor_aside_stop(CitySensors *s)
@@ -83,6 +110,7 @@ void sensor_aside_stop(CitySensors *s)
     sensor_join(s);
     city_worker_stop(&a->worker);
     free(a->due);
+    free(a->log);
     free(a);
     s->aside = NULL;
 }

@@ -165,6 +165,31 @@ bool sensor_aside_post(CitySensors *s, const int32_t *due, int32_t n, int64_t no
 void sensor_join_wait(CitySensors *s);
 /* Ends the thread (when there is one). */
 void sensor_aside_stop(CitySensors *s);
+/* The truth a coupling feeds channel i (city_sensor_feed_*). */
+typedef enum SensorFeedOp { SENSOR_FEED_VALUE, SENSOR_FEED_ADD, SENSOR_FEED_RH, SENSOR_FEED_AIR } SensorFeedOp;
+static inline void sensor_feed_apply(SensorFeed *f, SensorFeedOp op, double v, double rh_pct)
+{
+    switch (op) {
+    case SENSOR_FEED_VALUE:
+        f->instant = v;
+        break;
+    case SENSOR_FEED_ADD:
+        f->acc_sum += v;
+        f->acc_n++;
+        break;
+    case SENSOR_FEED_RH:
+        f->rh_pct = rh_pct;
+        break;
+    case SENSOR_FEED_AIR:
+        f->instant = v;
+        f->rh_pct = rh_pct;
+        break;
+    }
+}
+/* Logs a feed made while a sampling is aside, applied in order when it is
+ * joined; false when the sampling is done (the join will not wait), or the
+ * log is full or out of memory: then join first. */
+bool sensor_feed_later(CitySensors *s, int32_t i, SensorFeedOp op, double v, double rh_pct);
 /* Every function that reads or changes the channels' state calls this
  * first: a sampling aside is finished before. Not the ones a batch sink
  * calls (count, definitions, ids), which read what only an add changes,
@@ -173,6 +198,15 @@ static inline void sensor_join(const CitySensors *s)
 {
     if (s->aside_pending)
         sensor_join_wait((CitySensors *)s);
+}
+/* Feeds channel i: at once, or after the sampling aside (which reads the
+ * feeds), so the tick after a sampling does not wait for it. */
+static inline void sensor_feed(CitySensors *s, int32_t i, SensorFeedOp op, double v, double rh_pct)
+{
+    if (s->aside_pending && sensor_feed_later(s, i, op, v, rh_pct))
+        return;
+    sensor_join(s);
+    sensor_feed_apply(&s->feed[i], op, v, rh_pct);
 }
 
 /* Channel i's id (NUL-terminated). */

@@ -35,6 +35,9 @@ int city_cpus_available(void);
 void city_worker_wait(CityWorker *w);
 /* Posts a job (after the previous one is done). */
 void city_worker_post(CityWorker *w);
+/* Whether the last job posted is finished, without waiting: when true,
+ * what it wrote may be read (a city_worker_wait is then immediate). */
+bool city_worker_done(CityWorker *w);
 /* Waits for the last job and ends the thread (nothing when not started). */
 void city_worker_stop(CityWorker *w);
 
