@@ -34,8 +34,9 @@ struct SensorAside {
     int32_t n_log, cap_log;
 };
 
-/* Feeds logged per sampling at most (24 bytes each); beyond, a feed joins. */
-#define FEED_LOG_MAX (1 << 20)
+/* Feeds logged per sampling at most (24 bytes each); beyond, a feed joins
+ * (a tick's loops and cameras make tens to hundreds). */
+#define FEED_LOG_MAX 1024
 
 /* The worker's job: the sampling posted. Only the batch sink takes
  * readings here, so nothing in it fails (sensor_aside_fits). */

@@ -200,10 +200,13 @@ static inline void sensor_join(const CitySensors *s)
         sensor_join_wait((CitySensors *)s);
 }
 /* Feeds channel i: at once, or after the sampling aside (which reads the
- * feeds), so the tick after a sampling does not wait for it. */
+ * feeds), so the tick after a sampling does not wait for it. An air feed
+ * (the truth of a channel due next tick, 10,000 of them a second) waits
+ * instead: logging and replaying those cost more than the wait, when the
+ * sampling is not done by then. */
 static inline void sensor_feed(CitySensors *s, int32_t i, SensorFeedOp op, double v, double rh_pct)
 {
-    if (s->aside_pending && sensor_feed_later(s, i, op, v, rh_pct))
+    if (s->aside_pending && op != SENSOR_FEED_AIR && sensor_feed_later(s, i, op, v, rh_pct))
         return;
     sensor_join(s);
     sensor_feed_apply(&s->feed[i], op, v, rh_pct);
