@@ -14,10 +14,9 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-"$root/build-bench"}
 [ $# -gt 0 ] && shift
-net="$root/../shared/data/seoul-jamsil/jamsil.net.xml"
-[ -f "$net" ] || net="$root/tests/data/jamsil.net.xml"
+net="$root/assets/jamsil/jamsil.net.xml"
 if [ ! -f "$net" ]; then
-    echo "bench_ped: no Jamsil network found (looked for ../shared/data/seoul-jamsil/jamsil.net.xml)" >&2
+    echo "bench_ped: no Jamsil network found (looked for $net)" >&2
     exit 2
 fi
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCITY_BUILD_VIEWER=OFF >/dev/null

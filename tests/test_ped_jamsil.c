@@ -19,7 +19,7 @@
 #include "city_ped.h"
 #include "city_sumo_walk.h"
 
-#define JAMSIL_NET CITY_SHARED_DATA "/seoul-jamsil/jamsil.net.xml"
+#define JAMSIL_NET CITY_SOURCE_DIR "/assets/jamsil/jamsil.net.xml"
 #define WALKERS 2000
 
 static void door_mid(CityPed *ped, int32_t k, double *x, double *y)

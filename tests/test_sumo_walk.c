@@ -19,7 +19,7 @@
 #include "city_sumo_walk.h"
 #include "test_support.h"
 
-#define JAMSIL_NET CITY_SHARED_DATA "/seoul-jamsil/jamsil.net.xml"
+#define JAMSIL_NET CITY_SOURCE_DIR "/assets/jamsil/jamsil.net.xml"
 
 static CityWorld *world;
 static CityPed *ped;
