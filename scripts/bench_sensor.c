@@ -36,6 +36,7 @@
 #include "city_scenario.h"
 #include "city_senml.h"
 #include "city_sensor.h"
+#include "city_thread.h"
 
 /* A clock's time, s. */
 static double clock_s(clockid_t id)
@@ -179,6 +180,17 @@ static void traffic_load(const char *path, int sensors, const char *traffic, dou
            "thread %.2f s with\n",
            traffic, base.cpu, with.cpu, 100.0 * (with.cpu - base.cpu) / base.cpu,
            readings ? (with.cpu - base.cpu) / (double)readings * 1e6 : 0.0, with.main);
+    /* All threads' CPU time spread evenly over the CPUs is the least run
+     * time any schedule gives: when even that exceeds the target, no
+     * sampling beside the run can reach it on this machine, only a
+     * cheaper reading (a load where the simulation costs far less than
+     * its sensors). */
+    const int cpus = city_cpus_available();
+    const double floor_s = with.cpu / cpus;
+    if (floor_s > 1.1 * base.wall)
+        printf("  %s: out of reach on %d CPUs: the CPU time with sensors, %.2f s, is at least %.2f s of run time, "
+               "%.0f %% more than without\n",
+               traffic, cpus, with.cpu, floor_s, 100.0 * (floor_s - base.wall) / base.wall);
     if (split && readings)
         printf("  per reading, cpu: %.3f us sampling (truth, noise, faults), %.3f us SenML + CSV formatting and "
                "writing\n",
