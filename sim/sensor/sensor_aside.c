@@ -9,7 +9,10 @@
  * this thread and the run goes on. Every function of the sensors that
  * reads or changes their state first waits for it (sensor_join), so the
  * readings, the state and its hash are those of sampling in place, in the
- * same order; only the thread differs.
+ * same order; only the thread differs. The one exception: the loops' and
+ * cameras' feeds of the ticks after it (sensor_feed) are logged while it
+ * runs and applied when it is joined, as if made after it, as they were;
+ * without the log the next tick's first feed waited for the whole sampling.
  *
  * The batch sink is then called on this thread, never two calls at once,
  * and always done before the sensors' next function returns. */

@@ -191,7 +191,8 @@ static inline void sensor_feed_apply(SensorFeed *f, SensorFeedOp op, double v, d
  * log is full or out of memory: then join first. */
 bool sensor_feed_later(CitySensors *s, int32_t i, SensorFeedOp op, double v, double rh_pct);
 /* Every function that reads or changes the channels' state calls this
- * first: a sampling aside is finished before. Not the ones a batch sink
+ * first (the feeds through sensor_feed, which may log instead): a sampling
+ * aside is finished before. Not the ones a batch sink
  * calls (count, definitions, ids), which read what only an add changes,
  * and an add joins. const: the wait changes no state a caller sees. */
 static inline void sensor_join(const CitySensors *s)
