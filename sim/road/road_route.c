@@ -23,14 +23,23 @@ typedef struct HeapItem {
     int32_t edge;
 } HeapItem;
 
+/* What a search knows of one edge, in one record (two a cache line): a
+ * relaxation reads and writes them together, and edges are reached in no
+ * order the memory can foresee. */
+typedef struct SearchNode {
+    double g;       /* best known cost to the end of the edge */
+    double h;       /* its estimate to the target (computed once per query) */
+    int32_t prev;   /* predecessor edge on that path */
+    uint32_t stamp; /* query in which the fields were set */
+    uint8_t closed; /* settled in the current query (valid when stamp matches) */
+} SearchNode;
+
 struct RoadRouter {
     const CityRoadNet *net;
-    double per_m;    /* the least cost per metre of a step between edge ends (s/m; see above) */
-    CityPoint *end;  /* per edge: the end point of its first lane, where its estimate is measured from */
-    double *g;       /* best known cost to the end of each edge */
-    int32_t *prev;   /* predecessor edge on that path */
-    uint32_t *stamp; /* query in which g/prev were set */
-    uint8_t *closed; /* settled in the current query (valid when stamp matches) */
+    double per_m;     /* the least cost per metre of a step between edge ends (s/m; see above) */
+    CityPoint *end;   /* per edge: the end point of its first lane, where its estimate is measured from */
+    double *free_s;   /* per edge: its free-flow time (road_edge_free_time_s; the net does not change) */
+    SearchNode *node; /* per edge: the current query's state */
     uint32_t query;
     double *turn_s; /* per successor entry (CityRoadNet.succ): its turn cost */
     HeapItem *heap;
@@ -82,6 +91,15 @@ static void turn_costs(const CityRoadNet *net, double *turn_s)
     }
 }
 
+/* The straight distance between two edges' ends (m), which the estimates
+ * are made of (sqrt of the squares: hypot's care for overflow cost about a
+ * seventh of a search, and city coordinates are far from overflowing). */
+static double end_distance(const RoadRouter *r, int32_t a, int32_t b)
+{
+    const double dx = r->end[a].x - r->end[b].x, dy = r->end[a].y - r->end[b].y;
+    return sqrt(dx * dx + dy * dy);
+}
+
 /* The estimate's scale: the least cost per metre of straight-line
  * distance between the ends of two consecutive route edges, over every
  * turn of the net (0 when a step costs nothing: no estimate then). */
@@ -93,7 +111,7 @@ static double least_cost_per_m(const RoadRouter *r)
         const CityEdge *ed = &net->edges[e];
         for (int32_t s = ed->succ_first; s < ed->succ_first + ed->succ_count; s++) {
             const int32_t to = net->succ[s];
-            const double d = hypot(r->end[to].x - r->end[e].x, r->end[to].y - r->end[e].y);
+            const double d = end_distance(r, e, to);
             if (d > 0)
                 per_m = fmin(per_m, (r->turn_s[s] + road_edge_free_time_s(&net->edges[to])) / d);
         }
@@ -108,19 +126,18 @@ RoadRouter *road_router_create(const CityRoadNet *net)
         return NULL;
     size_t n = (size_t)net->n_edges + 1;
     r->net = net;
-    r->g = malloc(n * sizeof *r->g);
-    r->prev = malloc(n * sizeof *r->prev);
-    r->stamp = calloc(n, sizeof *r->stamp);
-    r->closed = calloc(n, sizeof *r->closed);
+    r->node = calloc(n, sizeof *r->node);
+    r->free_s = malloc(n * sizeof *r->free_s);
     r->turn_s = malloc(((size_t)net->n_succ + 1) * sizeof *r->turn_s);
     r->end = malloc(n * sizeof *r->end);
-    if (!r->g || !r->prev || !r->stamp || !r->closed || !r->turn_s || !r->end) {
+    if (!r->node || !r->free_s || !r->turn_s || !r->end) {
         road_router_destroy(r);
         return NULL;
     }
     for (int32_t e = 0; e < net->n_edges; e++) {
         const CityLane *ln = &net->lanes[net->edges[e].lane_first];
         r->end[e] = net->points[ln->shape_first + ln->shape_count - 1];
+        r->free_s[e] = road_edge_free_time_s(&net->edges[e]);
     }
     turn_costs(net, r->turn_s);
     r->per_m = least_cost_per_m(r);
@@ -131,10 +148,8 @@ void road_router_destroy(RoadRouter *r)
 {
     if (!r)
         return;
-    free(r->g);
-    free(r->prev);
-    free(r->stamp);
-    free(r->closed);
+    free(r->node);
+    free(r->free_s);
     free(r->turn_s);
     free(r->end);
     free(r->heap);
@@ -187,15 +202,18 @@ static HeapItem heap_pop(RoadRouter *r)
     return top;
 }
 
+/* The estimate from edge to target: 0 at the target and for a plain
+ * Dijkstra (scale 0: the distance times 0 is 0, so it is not measured). */
 static double heuristic(const RoadRouter *r, int32_t edge, int32_t target, double scale)
 {
-    const CityPoint a = r->end[edge], b = r->end[target];
-    return hypot(a.x - b.x, a.y - b.y) * r->per_m * scale;
+    if (edge == target || scale == 0.0)
+        return 0.0;
+    return end_distance(r, edge, target) * r->per_m * scale;
 }
 
-static double edge_cost(const CityRoadNet *net, int32_t e, const double *cost)
+static double edge_cost(const RoadRouter *r, int32_t e, const double *cost)
 {
-    return cost ? cost[e] : road_edge_free_time_s(&net->edges[e]);
+    return cost ? cost[e] : r->free_s[e];
 }
 
 static bool edge_allows(const CityRoadNet *net, int32_t e, uint32_t vclass)
@@ -220,7 +238,7 @@ int32_t road_router_route(RoadRouter *r, int32_t from, int32_t to, uint32_t vcla
         return -1;
     if (++r->query == 0) { /* stamp wrapped: clear once every 4 billion queries */
         for (int32_t e = 0; e < net->n_edges; e++)
-            r->stamp[e] = 0;
+            r->node[e].stamp = 0;
         r->query = 1;
     }
     uint32_t q = r->query;
@@ -229,19 +247,17 @@ int32_t road_router_route(RoadRouter *r, int32_t from, int32_t to, uint32_t vcla
      * times as measured, which a vehicle faster than the limit can make
      * shorter than free flow), a plain Dijkstra */
     const double scale = cost ? 0.0 : 1.0;
-    r->g[from] = edge_cost(net, from, cost);
-    r->prev[from] = -1;
-    r->stamp[from] = q;
-    r->closed[from] = 0;
-    if (!heap_push(r, (HeapItem){r->g[from] + (from == to ? 0.0 : heuristic(r, from, to, scale)), from}))
+    SearchNode *node = r->node;
+    node[from] = (SearchNode){edge_cost(r, from, cost), heuristic(r, from, to, scale), -1, q, 0};
+    if (!heap_push(r, (HeapItem){node[from].g + node[from].h, from}))
         return -1;
     bool found = false;
     while (r->n_heap > 0) {
         HeapItem it = heap_pop(r);
         int32_t e = it.edge;
-        if (r->closed[e])
+        if (node[e].closed)
             continue;
-        r->closed[e] = 1;
+        node[e].closed = 1;
         if (e == to) {
             found = true;
             break;
@@ -251,28 +267,30 @@ int32_t road_router_route(RoadRouter *r, int32_t from, int32_t to, uint32_t vcla
             int32_t s = net->succ[ed->succ_first + k];
             if (!(turn_allow[ed->succ_first + k] & vclass))
                 continue;
-            double g = r->g[e] + r->turn_s[ed->succ_first + k] + edge_cost(net, s, cost);
-            if (r->stamp[s] != q) {
-                r->stamp[s] = q;
-                r->closed[s] = 0;
-            } else if (r->closed[s] || g >= r->g[s]) {
+            double g = node[e].g + r->turn_s[ed->succ_first + k] + edge_cost(r, s, cost);
+            SearchNode *ns = &node[s];
+            if (ns->stamp != q) {
+                ns->stamp = q;
+                ns->closed = 0;
+                ns->h = heuristic(r, s, to, scale);
+            } else if (ns->closed || g >= ns->g) {
                 continue;
             }
-            r->g[s] = g;
-            r->prev[s] = e;
-            if (!heap_push(r, (HeapItem){g + (s == to ? 0.0 : heuristic(r, s, to, scale)), s}))
+            ns->g = g;
+            ns->prev = e;
+            if (!heap_push(r, (HeapItem){g + ns->h, s}))
                 return -1;
         }
     }
     if (!found)
         return -1;
     int32_t n = 0;
-    for (int32_t e = to; e >= 0; e = r->prev[e])
+    for (int32_t e = to; e >= 0; e = node[e].prev)
         n++;
     if (n > cap)
         return -2;
     int32_t i = n;
-    for (int32_t e = to; e >= 0; e = r->prev[e])
+    for (int32_t e = to; e >= 0; e = node[e].prev)
         out[--i] = e;
     return n;
 }
