@@ -160,6 +160,11 @@ void road_router_destroy(RoadRouter *r)
     free(r);
 }
 
+/* The search's heap has four children a node (half the levels of a
+ * binary one: a pop, which walks them down, was half a search's time).
+ * Its order is total (f, then edge), so any heap pops the same sequence. */
+#define HEAP_ARITY 4
+
 /* Heap order: smaller f first, ties by edge index (deterministic). */
 static inline bool before(HeapItem a, HeapItem b)
 {
@@ -172,7 +177,7 @@ static bool heap_push(RoadRouter *r, HeapItem it)
         return false;
     int32_t i = r->n_heap++;
     while (i > 0) {
-        int32_t p = (i - 1) / 2;
+        int32_t p = (i - 1) / HEAP_ARITY;
         if (!before(it, r->heap[p]))
             break;
         r->heap[i] = r->heap[p];
@@ -187,11 +192,14 @@ static HeapItem heap_pop(RoadRouter *r)
     HeapItem top = r->heap[0], last = r->heap[--r->n_heap];
     int32_t i = 0, n = r->n_heap;
     for (;;) {
-        int32_t c = 2 * i + 1;
-        if (c >= n)
+        const int32_t first = HEAP_ARITY * i + 1;
+        if (first >= n)
             break;
-        if (c + 1 < n && before(r->heap[c + 1], r->heap[c]))
-            c++;
+        const int32_t end = first + HEAP_ARITY < n ? first + HEAP_ARITY : n;
+        int32_t c = first;
+        for (int32_t k = first + 1; k < end; k++)
+            if (before(r->heap[k], r->heap[c]))
+                c = k;
         if (!before(r->heap[c], last))
             break;
         r->heap[i] = r->heap[c];
