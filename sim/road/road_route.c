@@ -113,7 +113,7 @@ static double least_cost_per_m(const RoadRouter *r)
             const int32_t to = net->succ[s];
             const double d = end_distance(r, e, to);
             if (d > 0)
-                per_m = fmin(per_m, (r->turn_s[s] + road_edge_free_time_s(&net->edges[to])) / d);
+                per_m = fmin(per_m, (r->turn_s[s] + r->free_s[to]) / d);
         }
     }
     return isfinite(per_m) ? per_m : 0.0;
