@@ -196,7 +196,7 @@ static void plan_lane(RoadStepCtx *x, int32_t lane)
          * (junction admission) and 1 m covers rounding. */
         if (i == 0 && vh->rec[v].via_pos < 0 && vh->rec[v].conn >= 0 &&
             lane_len - vh->rec[v].pos < ROAD_STOP_LINE_M + 3.0 + vn * dt &&
-            road->connq[vh->rec[v].conn].state == 'g')
+            road_conn_shown(road, vh->rec[v].conn) == 'g')
             vh->rec[v].flags |= ROAD_VF_LINE_G;
     }
 }

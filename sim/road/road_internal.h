@@ -53,23 +53,29 @@ _Static_assert(sizeof(RoadLaneQ) == 64, "a lane queue record is one cache line")
 
 /* What junction admission and the path ahead read of one connection, in
  * one cache line: the connection, its link's masks, its junction's first
- * link and what its light or sign shows now (refreshed only for the lights
- * that changed: road_tls_shown_refresh). In the net these are the
+ * link and what its light or sign shows. In the net these are the
  * connection, the link, the junction, the masks and the light's state
  * string: on a city whose junctions outgrow the core's caches, five misses
- * for every vehicle that asks at a stop line, every step. */
+ * for every vehicle that asks at a stop line, every step. A light's state
+ * is copied in when it is read (road_conn_shown) after the light changed
+ * (its epoch moved on): a change costs the light one count, not a write to
+ * each of its connections, most of which no vehicle reads before the next
+ * change (on a 40x40 grid of fixed-time lights with few vehicles those
+ * writes were an eighth of the step). */
 typedef struct RoadConnQ {
     uint64_t foes, resp; /* the link's foe and response masks when its junction has at most 64 links (!wide) */
     double via_len_m;    /* length of the internal lanes crossed (road_via_length) */
     double to_len_m;     /* length of the exit lane */
     int32_t to_lane;
     int32_t first_lane; /* the first lane past the stop line: net->via[via_first], or to_lane */
-    int32_t via_first, via_count;
+    int32_t via_first;
     int32_t link;      /* net link, or -1 */
     int32_t link_base; /* the first link of its junction (bit k of a mask is link link_base + k) */
-    int32_t junction;
-    char state; /* SUMO link state letter shown now */
-    bool wide;  /* its junction has more than 64 links: the masks are read from the net */
+    int32_t tls;       /* the light that controls it, or -1 (state is then the net's, for good) */
+    uint32_t epoch;    /* the light's epoch (CityRoad.tls_epoch) state was copied at */
+    int16_t via_count; /* internal lanes crossed (at most INT16_MAX: road_conns_init) */
+    char state;        /* SUMO link state letter shown (of a light's: when epoch is its light's) */
+    bool wide;         /* its junction has more than 64 links: the masks are read from the net */
 } RoadConnQ;
 _Static_assert(sizeof(RoadConnQ) == 64, "a connection's record is one cache line");
 
@@ -237,8 +243,7 @@ struct CityRoad {
     CityRng *rng; /* the "road" stream */
     RoadSignals *signals;
     RoadConnQ *connq;        /* per net connection: what junction admission reads, with what its light shows now */
-    int32_t *tls_conn_first; /* per light: its connections are tls_conns[tls_conn_first[t] .. tls_conn_first[t + 1]) */
-    int32_t *tls_conns;
+    uint32_t *tls_epoch;     /* per light: moves on when what it shows may have changed (RoadConnQ.epoch) */
     RoadLaneSide *lane_side; /* per net lane (road_lanechange.c) */
     RoadRouter *router;
     RoadRouteMemo *route_memo; /* departures' routes under free-flow costs (no state: a speed-up) */
@@ -327,13 +332,25 @@ struct CityRoad {
     CityError err; /* what the demand and the lights last refused */
 };
 
-/* road_junction.c: the per-connection records (road->connq) and the
- * light -> connections table, made once (the net does not change). */
+/* road_junction.c: the per-connection records (road->connq), made once
+ * (the net does not change), and the lights' epochs. */
 bool road_conns_init(CityRoad *road);
 void road_conns_free(CityRoad *road);
-/* Brings the records' link states up to what the lights show (creation,
- * restore, the start of every step): only the lights that changed. */
+/* Marks the connections of the lights that changed since the last call
+ * (creation, restore, the start of every step) to be read again: one count
+ * per light changed. */
 void road_tls_shown_refresh(CityRoad *road);
+/* ... every light, whether it was listed as changed or not (a restore). */
+void road_tls_shown_reset(CityRoad *road);
+/* The state letter connection ci shows now (see RoadConnQ). */
+char road_conn_shown_refresh(CityRoad *road, int32_t ci);
+static inline char road_conn_shown(CityRoad *road, int32_t ci)
+{
+    const RoadConnQ *q = &road->connq[ci];
+    if (q->tls >= 0 && q->epoch != road->tls_epoch[q->tls])
+        return road_conn_shown_refresh(road, ci);
+    return q->state;
+}
 
 /* road_lanechange.c: the lanes' RoadLaneSide records, made once. */
 bool road_lane_sides_init(CityRoad *road);

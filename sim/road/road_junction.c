@@ -16,23 +16,26 @@ bool road_conns_init(CityRoad *road)
     const CityRoadNet *net = road->net;
     int32_t nc = net->n_conns, nt = net->n_tls;
     road->connq = aligned_alloc(64, ((size_t)nc + 1) * sizeof *road->connq);
-    road->tls_conn_first = calloc((size_t)nt + 2, sizeof *road->tls_conn_first);
-    road->tls_conns = malloc(((size_t)nc + 1) * sizeof *road->tls_conns);
-    if (!road->connq || !road->tls_conn_first || !road->tls_conns)
+    road->tls_epoch = malloc(((size_t)nt + 1) * sizeof *road->tls_epoch);
+    if (!road->connq || !road->tls_epoch)
         return false;
     memset(road->connq, 0, ((size_t)nc + 1) * sizeof *road->connq);
+    for (int32_t t = 0; t < nt; t++)
+        road->tls_epoch[t] = 1; /* the records' epoch 0: every light's state is read at first use */
     for (int32_t ci = 0; ci < nc; ci++) {
         const CityConnection *c = &net->conns[ci];
         RoadConnQ *q = &road->connq[ci];
+        if (c->via_count > INT16_MAX)
+            return false; /* no junction has so many internal lanes on one path */
         q->via_len_m = road_via_length(net, c);
         q->to_len_m = net->lanes[c->to_lane].length_m;
         q->to_lane = c->to_lane;
         q->first_lane = c->via_count > 0 ? net->via[c->via_first] : c->to_lane;
         q->via_first = c->via_first;
-        q->via_count = c->via_count;
+        q->via_count = (int16_t)c->via_count;
         q->link = c->link;
-        q->junction = c->junction;
-        q->state = c->state; /* a light's links: road_tls_shown_refresh */
+        q->state = c->state;
+        q->tls = c->tls >= 0 && c->tls_link >= 0 ? c->tls : -1;
         if (c->link >= 0) {
             const CityLink *lk = &net->links[c->link];
             q->link_base = net->junctions[lk->junction].link_first;
@@ -42,15 +45,6 @@ bool road_conns_init(CityRoad *road)
                 q->foes = city_road_link_foes(net, c->link)[0];
             }
         }
-        if (c->tls >= 0 && c->tls_link >= 0)
-            road->tls_conn_first[c->tls + 2]++;
-    }
-    for (int32_t t = 0; t < nt; t++)
-        road->tls_conn_first[t + 2] += road->tls_conn_first[t + 1];
-    for (int32_t ci = 0; ci < nc; ci++) { /* counting sort: each light's connections in net order */
-        const CityConnection *c = &net->conns[ci];
-        if (c->tls >= 0 && c->tls_link >= 0)
-            road->tls_conns[road->tls_conn_first[c->tls + 1]++] = ci;
     }
     return true;
 }
@@ -58,24 +52,32 @@ bool road_conns_init(CityRoad *road)
 void road_conns_free(CityRoad *road)
 {
     free(road->connq);
-    free(road->tls_conn_first);
-    free(road->tls_conns);
+    free(road->tls_epoch);
     road->connq = NULL;
-    road->tls_conn_first = road->tls_conns = NULL;
+    road->tls_epoch = NULL;
 }
 
 void road_tls_shown_refresh(CityRoad *road)
 {
     const int32_t *lights;
     int32_t n = road_signals_take_changed(road->signals, &lights);
-    for (int32_t i = 0; i < n; i++) {
-        int32_t t = lights[i];
-        const char *shown = road_signals_state(road->signals, t);
-        for (int32_t k = road->tls_conn_first[t]; k < road->tls_conn_first[t + 1]; k++) {
-            int32_t ci = road->tls_conns[k];
-            road->connq[ci].state = shown[road->net->conns[ci].tls_link];
-        }
-    }
+    for (int32_t i = 0; i < n; i++)
+        road->tls_epoch[lights[i]]++; /* wraps after 2^32 changes of one light: never within a run */
+}
+
+void road_tls_shown_reset(CityRoad *road)
+{
+    road_tls_shown_refresh(road);
+    for (int32_t t = 0; t < road->net->n_tls; t++)
+        road->tls_epoch[t]++;
+}
+
+char road_conn_shown_refresh(CityRoad *road, int32_t ci)
+{
+    RoadConnQ *q = &road->connq[ci];
+    q->state = road_signals_state(road->signals, q->tls)[road->net->conns[ci].tls_link];
+    q->epoch = road->tls_epoch[q->tls];
+    return q->state;
 }
 
 /* An exit lane shorter than the vehicle (joined junctions leave lanes of a
@@ -201,12 +203,12 @@ bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist,
     const CityRoad *road = x->road;
     const CityRoadNet *net = x->net;
     const RoadConnQ *q = &road->connq[ci];
+    char state = road_conn_shown(x->road, ci);
     const RoadVehicles *vh = &road->veh;
     const RoadVType *t = road_vtype_of(road, v);
     bool minor;
     double v_now = vh->rec[v].speed;
     bool pulled_in = (vh->rec[v].flags & ROAD_VF_PULLED_IN) != 0;
-    char state = q->state;
     /* an emergency vehicle on duty treats red and yellow as a give-way
      * sign: it crosses when no vehicle on any crossing path is due */
     bool yield_all = false;

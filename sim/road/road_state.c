@@ -454,6 +454,6 @@ CityStatus road_state_load(CityWorld *world, void *self, CityStateReader *in)
             r->stuck_epoch = 0;
             road_set_conn(road, v, r->conn); /* the wrong-lane mark, from the restored fields */
         }
-    road_tls_shown_refresh(road);
+    road_tls_shown_reset(road); /* the lights' restored states are not listed as changes */
     return in->bad ? CITY_ERR_PARSE : CITY_OK;
 }
