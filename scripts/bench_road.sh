@@ -25,10 +25,9 @@
 #   load time kept (other processes only ever add to them). A last row,
 #   marked "+", runs the largest grid with the smallest grid's demand: the
 #   same number of vehicles on a map 16 times as large (40x40 against
-#   10x10), so what
-#   its cost per update adds to the smallest grid's grows with the map
-#   alone; the rows above add what grows with the vehicles that move
-#   together (their records outgrowing the core's caches).
+#   10x10), so what its cost per update adds to the smallest grid's grows
+#   with the map alone; the rows above add what grows with the vehicles
+#   that move at once (their records outgrowing the core's caches).
 # The generated grids and their demand are kept in BUILD/bench-road-inputs
 # (per SUMO version) and made again only when their parameters change.
 #
