@@ -29,6 +29,14 @@ void city_lua_runtime_bind(lua_State *L, const CityLuaRuntime *rt);
 /* The world of the running scenario. */
 CityWorld *city_lua_world(lua_State *L);
 
+/* Pushes an array of the keys of the table at index t in the one order
+ * citylab walks tables in (pairs() in scenarios, checkpoints): numbers by
+ * value, then strings bytewise, then booleans, other keys last in table
+ * order. Lua's own order changes from process to process (its string
+ * hashes are seeded at random). Returns their count; -1 when out of memory
+ * (nothing pushed). */
+int city_lua_sorted_keys(lua_State *L, int t);
+
 /* Resolves a data file named by a script (argument `arg`). A scenario may
  * only read relative paths without "..", found in its own folder or in
  * citylab's assets folder; the CLI's own inline scenario may name any path.

@@ -14,6 +14,7 @@
 #include <lauxlib.h>
 
 #include "city_array.h"
+#include "city_lua.h"
 #include "lua_state_internal.h"
 
 bool lua_walk_fail(Walk *w, const char *what)
@@ -120,24 +121,29 @@ static void save_table(Walk *w, int t)
     } else {
         city_state_put_u8(w->out, 0);
     }
-    uint64_t n = 0;
-    lua_pushnil(L);
-    while (lua_next(L, t)) {
-        n++;
-        lua_pop(L, 1);
+    /* the entries in the order pairs() gives (the same in every process:
+     * the file, and the numbers tables and functions get, are the run's) */
+    int n = city_lua_sorted_keys(L, t);
+    if (n < 0) {
+        lua_walk_fail(w, "out of memory saving a table");
+        return;
     }
-    city_state_put_u64(w->out, n);
-    lua_pushnil(L);
-    while (lua_next(L, t) && !w->failed) {
-        if (!plain_key(L, -2)) {
+    const int keys = lua_gettop(L);
+    city_state_put_u64(w->out, (uint64_t)n);
+    for (int i = 1; i <= n && !w->failed; i++) {
+        lua_rawgeti(L, keys, i);
+        if (!plain_key(L, -1)) {
             lua_walk_fail(w, "a table has a key that is not a number, string or boolean; a checkpoint cannot hold it");
-            lua_pop(L, 2);
-            return;
+            lua_pop(L, 1);
+            break;
         }
-        put_scalar(w, lua_gettop(L) - 1);
+        put_scalar(w, lua_gettop(L));
+        lua_pushvalue(L, -1);
+        lua_rawget(L, t);
         lua_walk_save_value(w, lua_gettop(L));
-        lua_pop(L, 1);
+        lua_pop(L, 2);
     }
+    lua_pop(L, 1);
 }
 
 void lua_walk_save_value(Walk *w, int idx)
@@ -327,20 +333,29 @@ static void save_globals(Walk *w)
     int g = lua_gettop(L);
     lua_newtable(L);
     int keys = lua_gettop(L), n = 0;
-    lua_pushnil(L);
-    while (lua_next(L, g)) {
+    int n_all = city_lua_sorted_keys(L, g); /* in pairs()'s order, as save_table */
+    if (n_all < 0) {
+        lua_walk_fail(w, "out of memory saving the globals");
+        lua_pop(L, 2);
+        return;
+    }
+    for (int i = 1; i <= n_all; i++) {
+        lua_rawgeti(L, -1, i); /* the key */
+        lua_pushvalue(L, -1);
+        lua_rawget(L, g);
         bool skip = lua_iscfunction(L, -1) || lua_type(L, -2) != LUA_TSTRING;
         if (!skip) {
             lua_pushvalue(L, -1);
             skip = lua_rawget(L, w->builtins) != LUA_TNIL;
             lua_pop(L, 1);
         }
-        if (!skip) {
-            lua_pushvalue(L, -2);
-            lua_rawseti(L, keys, ++n);
-        }
         lua_pop(L, 1);
+        if (!skip)
+            lua_rawseti(L, keys, ++n);
+        else
+            lua_pop(L, 1);
     }
+    lua_pop(L, 1); /* the sorted keys */
     city_state_put_u64(w->out, (uint64_t)n);
     for (int i = 1; i <= n && !w->failed; i++) {
         lua_rawgeti(L, keys, i);

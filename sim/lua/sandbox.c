@@ -230,11 +230,13 @@ static int key_rank(int type)
 }
 
 typedef struct SortKey {
-    int rank;        /* numbers, strings, booleans, then the rest */
-    double num;      /* numeric key or boolean as 0/1 */
-    const char *str; /* string key (kept alive by the key table) */
-    size_t len;      /* string length */
-    int pos;         /* position in first-seen order (final tie-break) */
+    int rank;         /* numbers, strings, booleans, then the rest */
+    bool is_int;      /* an integer key: compared as one (doubles lose them past 2^53) */
+    lua_Integer inum; /* integer key */
+    double num;       /* numeric key or boolean as 0/1 */
+    const char *str;  /* string key (kept alive by the key table) */
+    size_t len;       /* string length */
+    int pos;          /* position in first-seen order (final tie-break) */
 } SortKey;
 
 static int compare_keys(const void *pa, const void *pb)
@@ -249,10 +251,53 @@ static int compare_keys(const void *pa, const void *pb)
             return c;
         if (a->len != b->len)
             return a->len < b->len ? -1 : 1;
+    } else if (a->rank == 0 && a->is_int && b->is_int) {
+        if (a->inum != b->inum)
+            return a->inum < b->inum ? -1 : 1;
     } else if (a->rank != 3 && a->num != b->num) {
         return a->num < b->num ? -1 : 1;
     }
     return a->pos - b->pos;
+}
+
+int city_lua_sorted_keys(lua_State *L, int t)
+{
+    t = lua_absindex(L, t);
+    lua_newtable(L); /* the keys in table order */
+    const int seen = lua_gettop(L);
+    int n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, seen, ++n);
+    }
+    SortKey *keys = n ? malloc((size_t)n * sizeof *keys) : NULL;
+    if (n && !keys) {
+        lua_pop(L, 1);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        int type = lua_rawgeti(L, seen, i + 1);
+        SortKey *k = &keys[i];
+        k->rank = key_rank(type);
+        k->pos = i + 1;
+        k->is_int = type == LUA_TNUMBER && lua_isinteger(L, -1);
+        k->inum = k->is_int ? lua_tointeger(L, -1) : 0;
+        k->num = type == LUA_TNUMBER ? lua_tonumber(L, -1) : type == LUA_TBOOLEAN ? lua_toboolean(L, -1) : 0;
+        k->str = type == LUA_TSTRING ? lua_tolstring(L, -1, &k->len) : NULL;
+        lua_pop(L, 1);
+    }
+    if (n > 1) /* qsort must not get the NULL of an empty table, even for 0 items */
+        qsort(keys, (size_t)n, sizeof *keys, compare_keys);
+    lua_createtable(L, n, 0);
+    for (int i = 0; i < n; i++) {
+        lua_rawgeti(L, seen, keys[i].pos);
+        lua_rawseti(L, -2, i + 1);
+    }
+    free(keys);
+    lua_remove(L, seen);
+    return n;
 }
 
 static int sorted_next(lua_State *L)
@@ -272,9 +317,8 @@ static int sorted_next(lua_State *L)
     }
 }
 
-/* pairs() in a fixed order (numbers, then strings bytewise, then booleans;
- * other key types last in table order): Lua's own order changes from run to
- * run, and a city must not. */
+/* pairs() in a fixed order (city_lua_sorted_keys): Lua's own order changes
+ * from run to run, and a city must not. */
 static int sandbox_pairs(lua_State *L)
 {
     luaL_checkany(L, 1);
@@ -284,36 +328,11 @@ static int sandbox_pairs(lua_State *L)
         return 3;
     }
     luaL_checktype(L, 1, LUA_TTABLE);
-    lua_newtable(L); /* keys, index 2 */
-    int n = 0;
-    lua_pushnil(L);
-    while (lua_next(L, 1)) {
-        lua_pop(L, 1);
-        lua_pushvalue(L, -1);
-        lua_rawseti(L, 2, ++n);
-    }
-    SortKey *keys = n ? malloc((size_t)n * sizeof *keys) : NULL;
-    if (n && !keys)
+    lua_settop(L, 1);
+    if (city_lua_sorted_keys(L, 1) < 0) /* index 2 */
         return luaL_error(L, "not enough memory");
-    for (int i = 0; i < n; i++) {
-        int t = lua_rawgeti(L, 2, i + 1);
-        SortKey *k = &keys[i];
-        k->rank = key_rank(t);
-        k->pos = i + 1;
-        k->num = t == LUA_TNUMBER ? lua_tonumber(L, -1) : t == LUA_TBOOLEAN ? lua_toboolean(L, -1) : 0;
-        k->str = t == LUA_TSTRING ? lua_tolstring(L, -1, &k->len) : NULL;
-        lua_pop(L, 1);
-    }
-    if (n > 1) /* qsort must not get the NULL of an empty table, even for 0 items */
-        qsort(keys, (size_t)n, sizeof *keys, compare_keys);
-    lua_createtable(L, n, 0); /* sorted keys, index 3 */
-    for (int i = 0; i < n; i++) {
-        lua_rawgeti(L, 2, keys[i].pos);
-        lua_rawseti(L, 3, i + 1);
-    }
-    free(keys);
     lua_pushvalue(L, 1);
-    lua_pushvalue(L, 3);
+    lua_pushvalue(L, 2);
     lua_pushinteger(L, 0);
     lua_pushcclosure(L, sorted_next, 3);
     lua_pushnil(L);
