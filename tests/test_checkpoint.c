@@ -95,6 +95,58 @@ static void check_restores(const char *name, const char *scenario, const char *u
     }
 }
 
+/* The checkpoint file itself is an output: the same run saved twice, by
+ * two processes (so their memory differs), gives the same bytes. A record
+ * saved whole with uninitialised padding (a struct's holes), or a Lua
+ * table saved in Lua's own order (its string hashes are seeded at random
+ * in each process), shows here; the message names the section around the
+ * first difference. */
+static void same_checkpoint_bytes(const char *name, const char *scenario, const char *until, const char *at)
+{
+    const char *dir = city_test_scratch(name);
+    char st[2][4300], out[2][4300];
+    for (int k = 0; k < 2; k++) {
+        snprintf(st[k], sizeof st[k], "%s/%d.state", dir, k);
+        snprintf(out[k], sizeof out[k], "%s/out%d", dir, k);
+        const char *args[] = {"run",  scenario, "--until", until,  "--save-state", st[k],
+                              "--at", at,       "--out",   out[k], "--quiet",      NULL};
+        CityTestRun r = city_test_run(args, 600);
+        if (r.exit_code != 0 && r.exit_code != 1)
+            fail_msg("%s: the run failed (%d): %s", name, r.exit_code, r.err);
+        city_test_run_free(&r);
+    }
+    size_t na, nb;
+    char *a = city_test_read_file(st[0], &na), *b = city_test_read_file(st[1], &nb);
+    assert_non_null(a);
+    assert_non_null(b);
+    size_t i = 0;
+    while (i < na && i < nb && a[i] == b[i])
+        i++;
+    if (i < na || i < nb) {
+        /* the last section tag (four capitals) or subsystem name before it */
+        size_t t = i;
+        while (t > 0 && !(t + 4 <= na && a[t] >= 'A' && a[t] <= 'Z' && a[t + 1] >= 'A' && a[t + 1] <= 'Z' &&
+                          a[t + 2] >= 'A' && a[t + 2] <= 'Z' && (a[t + 3] >= 'A' && a[t + 3] <= 'Z')))
+            t--;
+        fail_msg("%s at %s s: the checkpoints of two runs differ at byte %zu of %zu/%zu, %zu bytes into "
+                 "section %.4s",
+                 name, at, i, na, nb, i - t, a + t);
+    }
+    free(a);
+    free(b);
+}
+
+static void test_checkpoint_bytes_deterministic(void **state)
+{
+    (void)state;
+    /* every subsystem that saves state (the fuzzed checkpoints' scenario) */
+    same_checkpoint_bytes("ckpt_bytes_all", CITY_SOURCE_DIR "/tests/fuzz/checkpoint.lua", "400", "300");
+    same_checkpoint_bytes("ckpt_bytes_all8", CITY_SOURCE_DIR "/tests/fuzz/checkpoint.lua", "60", "8");
+    same_checkpoint_bytes("ckpt_bytes_heatwave", HEATWAVE, "50500", "50400");
+    /* the Jamsil rush: vehicles waiting to enter, arrivals, a global table */
+    same_checkpoint_bytes("ckpt_bytes_rush", CITY_SOURCE_DIR "/scenarios/jamsil_rush.lua", "130", "120");
+}
+
 static void test_default_scenario_restores(void **state)
 {
     (void)state;
@@ -289,21 +341,21 @@ static void test_refuses_other_version_and_damage(void **state)
     assert_non_null(strstr(r.err, "restores only in the version that wrote it"));
     city_test_run_free(&r);
     ver[0] = '0';
-    /* format 3 (before vehicle types went to 16 bits), this version */
+    /* format 4 (before saved records lost their holes), this version */
     uint32_t format;
     memcpy(&format, data + 8 + 16, 4);
-    assert_int_equal(format, 4);
-    format = 3;
+    assert_int_equal(format, 5);
+    format = 4;
     memcpy(data + 8 + 16, &format, 4);
     f = fopen(bad, "wb");
     assert_int_equal(fwrite(data, 1, len, f), len);
     fclose(f);
     r = city_test_run(other, 60);
     assert_int_equal(r.exit_code, 2);
-    assert_non_null(strstr(r.err, "(format 3); this is citylab"));
-    assert_non_null(strstr(r.err, "(format 4): a checkpoint restores only in the version that wrote it"));
+    assert_non_null(strstr(r.err, "(format 4); this is citylab"));
+    assert_non_null(strstr(r.err, "(format 5): a checkpoint restores only in the version that wrote it"));
     city_test_run_free(&r);
-    format = 4;
+    format = 5;
     memcpy(data + 8 + 16, &format, 4);
     data[len / 2] ^= 0x5a; /* one damaged byte in the middle */
     f = fopen(bad, "wb");
@@ -540,6 +592,7 @@ static void test_fork_reseeds_sensors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_checkpoint_bytes_deterministic),
         cmocka_unit_test(test_default_scenario_restores),
         cmocka_unit_test(test_heatwave_restores),
         cmocka_unit_test(test_ped_station_restores),

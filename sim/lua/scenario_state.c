@@ -14,8 +14,9 @@
 
 #define CKPT_MAGIC "CITYCKPT"
 /* 2: OD pairs' trips still to leave; 3: no per-lane halting counts; 4: 16-bit
- * vehicle types, step records, a controller's pending wake_on / wake_at */
-#define CKPT_FORMAT 4u
+ * vehicle types, step records, a controller's pending wake_on / wake_at;
+ * 5: records saved whole have no holes (the same run, the same bytes) */
+#define CKPT_FORMAT 5u
 #define CKPT_ORDER 0x01020304u
 #define CHECKPOINT_MAX_BYTES ((size_t)1 << 30) /* a larger file is not a checkpoint */
 

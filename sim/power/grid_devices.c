@@ -368,7 +368,7 @@ CityStatus city_grid_ev_plug(CityGrid *g, int32_t charger_id, uint64_t key, doub
         else
             hi = mid;
     }
-    if (!city_array_grow((void **)&g->ev, &g->cap_ev, g->n_ev + 1, sizeof *g->ev))
+    if (!city_array_grow_zeroed((void **)&g->ev, &g->cap_ev, g->n_ev + 1, sizeof *g->ev))
         return grid_fail(g, CITY_ERR_NOMEM, "out of memory plugging an EV");
     memmove(&g->ev[lo + 1], &g->ev[lo], (size_t)(g->n_ev - lo) * sizeof *g->ev);
     g->ev[lo] = (CityGridEv){key, charger_id, energy_kwh, capacity_kwh, energy_kwh};

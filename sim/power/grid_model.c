@@ -156,7 +156,7 @@ CityStatus city_grid_add_bus(CityGrid *g, const CityGridBus *b)
     double nums[] = {b->pd_mw, b->qd_mvar, b->gs_mw, b->bs_mvar, b->vm_pu, b->va_deg, b->base_kv, b->x_m, b->y_m};
     if (!finite_all(nums, 9))
         return grid_fail(g, CITY_ERR_INVALID, "bus %d has a value that is not a finite number", (int)b->id);
-    if (!city_array_grow((void **)&g->bus, &g->cap_bus, g->n_bus + 1, sizeof *g->bus) ||
+    if (!city_array_grow_zeroed((void **)&g->bus, &g->cap_bus, g->n_bus + 1, sizeof *g->bus) ||
         !grid_map_put(&g->bus_ids, b->id, g->n_bus))
         return grid_fail(g, CITY_ERR_NOMEM, "out of memory adding bus %d", (int)b->id);
     CityGridBus *nb = &g->bus[g->n_bus++];
@@ -196,7 +196,7 @@ CityStatus city_grid_add_branch(CityGrid *g, const CityGridBranch *b)
     if (nb.ratio < 0)
         return grid_fail(g, CITY_ERR_INVALID, "branch %d has a negative tap ratio %g; use a positive ratio (0 means 1)",
                          (int)b->id, b->ratio);
-    if (!city_array_grow((void **)&g->br, &g->cap_br, g->n_br + 1, sizeof *g->br) ||
+    if (!city_array_grow_zeroed((void **)&g->br, &g->cap_br, g->n_br + 1, sizeof *g->br) ||
         !grid_map_put(&g->br_ids, b->id, g->n_br))
         return grid_fail(g, CITY_ERR_NOMEM, "out of memory adding branch %d", (int)b->id);
     g->br[g->n_br++] = nb;
@@ -213,7 +213,7 @@ CityStatus city_grid_add_gen(CityGrid *g, const CityGridGen *gen)
     if (!finite_all(nums, 3))
         return grid_fail(g, CITY_ERR_INVALID, "generator at bus %d has a value that is not a finite number",
                          (int)gen->bus);
-    if (!city_array_grow((void **)&g->gen, &g->cap_gen, g->n_gen + 1, sizeof *g->gen))
+    if (!city_array_grow_zeroed((void **)&g->gen, &g->cap_gen, g->n_gen + 1, sizeof *g->gen))
         return grid_fail(g, CITY_ERR_NOMEM, "out of memory adding a generator");
     g->gen[g->n_gen++] = *gen;
     g->topo_version++;

@@ -36,12 +36,15 @@ typedef struct DemandDef {
     int64_t *od_left; /* trips of each pair still to leave (drawn at the slice's start) */
 } DemandDef;
 
+/* Saved whole in checkpoints: no holes (a hole's bytes are whatever the
+ * memory held, and the file would differ from one process to the next). */
 typedef struct Item {
     double t;     /* departure time */
-    int32_t def;  /* definition (its order) */
     int64_t seq;  /* sequence inside the definition */
+    int32_t def;  /* definition (its order) */
     int32_t pair; /* OD slices: the pair whose next trip this is (-1: the slice's start) */
 } Item;
+_Static_assert(sizeof(Item) == 24, "a demand queue entry has no padding");
 
 struct RoadDemand {
     DemandDef *defs;
@@ -169,7 +172,7 @@ CityStatus road_demand_add_trip(RoadDemand *d, const CityTripDef *t, CityError *
     def->from = t->from_edge;
     def->to = t->to_edge;
     def->begin_s = t->depart_s;
-    if (!push(d, (Item){t->depart_s, d->n_defs, 0, -1})) {
+    if (!push(d, (Item){.t = t->depart_s, .seq = 0, .def = d->n_defs, .pair = -1})) {
         city_error_set(err, CITY_ERR_NOMEM, "out of memory adding demand");
         return CITY_ERR_NOMEM;
     }
@@ -220,7 +223,7 @@ CityStatus road_demand_add_flow(RoadDemand *d, const CityFlowDef *f, CityError *
         def->number = f->number;
     /* the first departure is placed when the run draws it (Poisson and
      * Bernoulli flows need the rng): a marker item at begin */
-    if (!push(d, (Item){f->begin_s, d->n_defs, -1, -1})) {
+    if (!push(d, (Item){.t = f->begin_s, .seq = -1, .def = d->n_defs, .pair = -1})) {
         city_error_set(err, CITY_ERR_NOMEM, "out of memory adding demand");
         return CITY_ERR_NOMEM;
     }
@@ -264,7 +267,7 @@ CityStatus road_demand_add_od(RoadDemand *d, const CityOdDef *o, CityError *err)
     def->n_pairs = o->n_pairs;
     def->begin_s = o->begin_s;
     def->end_s = o->end_s;
-    if (!push(d, (Item){o->begin_s, d->n_defs, -1, -1})) {
+    if (!push(d, (Item){.t = o->begin_s, .seq = -1, .def = d->n_defs, .pair = -1})) {
         city_error_set(err, CITY_ERR_NOMEM, "out of memory adding demand");
         return CITY_ERR_NOMEM;
     }
@@ -319,14 +322,17 @@ CityStatus road_demand_emit(RoadDemand *d, double end_s, CityRng *rng, RoadDepar
                 if (city_rng_uniform(rng) < x - (double)n)
                     n++;
                 def->od_left[i] = n;
-                if (n > 0 && !push(d, (Item){od_next(def->begin_s, def->end_s, n, rng), it.def, 0, i}))
+                if (n > 0 &&
+                    !push(d,
+                          (Item){.t = od_next(def->begin_s, def->end_s, n, rng), .seq = 0, .def = it.def, .pair = i}))
                     return CITY_ERR_NOMEM;
             }
             continue;
         }
         if (def->kind == DEF_FLOW && it.seq < 0) { /* marker: place the first vehicle */
             double first;
-            if (flow_next(def, 0.0, -1, rng, &first) && !push(d, (Item){first, it.def, 0, -1}))
+            if (flow_next(def, 0.0, -1, rng, &first) &&
+                !push(d, (Item){.t = first, .seq = 0, .def = it.def, .pair = -1}))
                 return CITY_ERR_NOMEM;
             continue;
         }
@@ -351,14 +357,17 @@ CityStatus road_demand_emit(RoadDemand *d, double end_s, CityRng *rng, RoadDepar
             dep.to_edge = def->od_to[i];
             snprintf(d->name, sizeof d->name, "%s.%lld", def->id, (long long)def->emitted);
             def->emitted++;
-            if (--def->od_left[i] > 0 &&
-                !push(d, (Item){od_next(it.t, def->end_s, def->od_left[i], rng), it.def, it.seq + 1, i}))
+            if (--def->od_left[i] > 0 && !push(d, (Item){.t = od_next(it.t, def->end_s, def->od_left[i], rng),
+                                                         .seq = it.seq + 1,
+                                                         .def = it.def,
+                                                         .pair = i}))
                 return CITY_ERR_NOMEM;
         }
         if (def->kind == DEF_FLOW) {
             def->emitted++;
             double next;
-            if (flow_next(def, it.t, it.seq, rng, &next) && !push(d, (Item){next, it.def, it.seq + 1, -1}))
+            if (flow_next(def, it.t, it.seq, rng, &next) &&
+                !push(d, (Item){.t = next, .seq = it.seq + 1, .def = it.def, .pair = -1}))
                 return CITY_ERR_NOMEM;
         }
         d->emitted++;

@@ -315,22 +315,55 @@ static bool load_links_and_edges(CityRoad *road, CityStateReader *in)
     return !in->bad;
 }
 
+/* The records below are saved whole: copied field by field into zeroed
+ * ones, so that their holes (struct padding) are zeros, not whatever the
+ * memory held (the file would differ from one process to the next). The
+ * pointers are left NULL: the names are saved apart, and queued departures
+ * carry no via list (road_vehicles.c). */
+static void arrival_canon(CityRoadArrival *c, const CityRoadArrival *a)
+{
+    memset(c, 0, sizeof *c);
+    c->key = a->key;
+    c->vtype = a->vtype;
+    c->time_s = a->time_s;
+    c->xy.x = a->xy.x;
+    c->xy.y = a->xy.y;
+    c->energy_kwh = a->energy_kwh;
+    c->battery_kwh = a->battery_kwh;
+    c->start_kwh = a->start_kwh;
+    c->dist_m = a->dist_m;
+}
+static void pending_canon(RoadPending *c, const RoadPending *p)
+{
+    memset(c, 0, sizeof *c);
+    c->dep.vtype = p->dep.vtype;
+    c->dep.depart_s = p->dep.depart_s;
+    c->dep.route = p->dep.route;
+    c->dep.from_edge = p->dep.from_edge;
+    c->dep.to_edge = p->dep.to_edge;
+    c->dep.n_via = p->dep.n_via;
+    c->dep.depart.lane = p->dep.depart.lane;
+    c->dep.depart.pos_m = p->dep.depart.pos_m;
+    c->dep.depart.speed_mps = p->dep.depart.speed_mps;
+    c->route = p->route;
+    c->seq = p->seq;
+}
+
 static void save_lists(const CityRoad *road, CityStateWriter *out)
 {
     city_state_put_u64(out, (uint64_t)road->n_arrivals);
     for (int32_t i = 0; i < road->n_arrivals; i++) {
-        CityRoadArrival a = road->arrivals[i];
-        city_state_put_str(out, a.name);
-        a.name = NULL;
+        CityRoadArrival a;
+        arrival_canon(&a, &road->arrivals[i]);
+        city_state_put_str(out, road->arrivals[i].name);
         city_state_put_array(out, &a, 1, sizeof a);
     }
     city_state_put_i64(out, road->arrivals_tick);
     city_state_put_u64(out, (uint64_t)road->n_pending);
     for (int32_t i = 0; i < road->n_pending; i++) {
-        RoadPending p = road->pending[i];
-        city_state_put_str(out, p.dep.name);
-        p.dep.name = NULL;
-        p.dep.via = NULL; /* queued departures carry no via list (road_vehicles.c) */
+        RoadPending p;
+        pending_canon(&p, &road->pending[i]);
+        city_state_put_str(out, road->pending[i].dep.name);
         city_state_put_array(out, &p, 1, sizeof p);
     }
     city_state_put_u64(out, road->pending_seq);
