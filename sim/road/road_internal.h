@@ -192,10 +192,10 @@ typedef struct RoadVehicles {
 
 #ifndef ROAD_REORDER_PERIOD_S /* (a build option only to measure its effect) */
 /* Records are put back in lane order this often (sim time). At 1 s steps
- * a period of 1 s made the reorder (which rewrites every record) 6 to 11 %
- * of the step on 10x10 and 40x40 grids; with 2 s the whole step is 6 to 8 %
- * quicker there, the disorder left in between costing the passes less than
- * the reorder saved. At 0.1 s steps periods of 1 to 4 s do not differ. */
+ * a period of 1 s made the reorder (which rewrites every record) 5 to 9 %
+ * of the step's time on 10x10 and 40x40 grids; with 2 s the whole step is
+ * 6 to 8 % quicker there (measured in alternating runs, best of 3). At
+ * 0.1 s steps periods of 1 to 4 s do not differ. */
 #define ROAD_REORDER_PERIOD_S 2.0
 #endif
 
