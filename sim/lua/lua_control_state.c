@@ -17,6 +17,7 @@
 
 #include <lauxlib.h>
 
+#include "city_lua.h"
 #include "city_state.h"
 #include "lua_control_internal.h"
 
@@ -55,40 +56,23 @@ static bool walk_fail(CtlWalk *w, const char *what)
     return false;
 }
 
-/* Sorts the keys of the table at t (numbers by value, then strings
- * bytewise) into a new array on top of the stack; false on another key type. */
+/* The keys of the table at t, in pairs()'s order (city_lua_sorted_keys),
+ * as a new array on top of the stack; false (nothing pushed) on a key that
+ * is not a number or a string, or out of memory. */
 static bool sorted_keys(CtlWalk *w, int t)
 {
     lua_State *L = w->L;
-    lua_newtable(L);
-    const int keys = lua_gettop(L);
-    lua_Integer n = 0;
-    lua_pushnil(L);
-    while (lua_next(L, t)) {
+    const int n = city_lua_sorted_keys(L, t);
+    if (n < 0)
+        return walk_fail(w, "out of memory");
+    for (int i = 1; i <= n; i++) {
+        const int kt = lua_rawgeti(L, -1, i);
         lua_pop(L, 1);
-        const int kt = lua_type(L, -1);
         if (kt != LUA_TNUMBER && kt != LUA_TSTRING) {
             lua_pop(L, 1);
             return walk_fail(w, "a table has a key that is not a number or a string");
         }
-        lua_pushvalue(L, -1);
-        lua_rawseti(L, keys, ++n);
     }
-    for (lua_Integer i = 2; i <= n; i++) /* insertion sort: tables of a controller are small */
-        for (lua_Integer j = i; j > 1; j--) {
-            lua_rawgeti(L, keys, j - 1);
-            lua_rawgeti(L, keys, j);
-            const int ta = lua_type(L, -2), tb = lua_type(L, -1);
-            const bool swap = ta != tb            ? ta == LUA_TSTRING
-                              : ta == LUA_TNUMBER ? lua_compare(L, -1, -2, LUA_OPLT)
-                                                  : strcmp(lua_tostring(L, -1), lua_tostring(L, -2)) < 0;
-            if (!swap) {
-                lua_pop(L, 2);
-                break;
-            }
-            lua_rawseti(L, keys, j - 1);
-            lua_rawseti(L, keys, j);
-        }
     return true;
 }
 
@@ -111,8 +95,10 @@ static bool save_table(CtlWalk *w, int t, int depth)
     lua_pushboolean(L, 1);
     lua_rawset(L, -3);
     lua_pop(L, 1);
-    if (!lua_checkstack(L, 8) || !sorted_keys(w, t))
+    if (!lua_checkstack(L, 8))
         return walk_fail(w, "out of memory");
+    if (!sorted_keys(w, t))
+        return false;
     const int keys = lua_gettop(L);
     const lua_Integer n = (lua_Integer)lua_rawlen(L, keys);
     city_state_put_u8(w->out, T_TABLE);
