@@ -310,6 +310,20 @@ static void test_refuses_unsaveable_state(void **state)
                         "a table has a key that is not a number, string or boolean");
 }
 
+/* A controller's state holds only number and string keys: a boolean key
+ * is refused by name, and nothing is written. */
+static void test_refuses_controller_boolean_key(void **state)
+{
+    (void)state;
+    expect_save_refused("ckpt_ctl_key",
+                        "city.config{ dt_ms = 1000, until_s = 60 }\n"
+                        "city.control.actuator{ name = 'g', kind = 'generic' }\n"
+                        "city.control.attach{ file = 'ctl.lua', name = 'flags', actuators = {'g'} }\n",
+                        "local seen = {}\n"
+                        "function step() seen[true] = now() end\n",
+                        "controller 'flags'", "a table has a key that is not a number or a string");
+}
+
 static void test_refuses_other_version_and_damage(void **state)
 {
     (void)state;
@@ -603,6 +617,7 @@ int main(void)
         cmocka_unit_test(test_wake_on_restores),
         cmocka_unit_test(test_refuses_controller_timer),
         cmocka_unit_test(test_refuses_unsaveable_state),
+        cmocka_unit_test(test_refuses_controller_boolean_key),
         cmocka_unit_test(test_refuses_other_version_and_damage),
         cmocka_unit_test(test_refuses_hostile_controller_state),
         cmocka_unit_test(test_forks),
