@@ -50,12 +50,49 @@ static bool in01(double x)
     return x >= 0 && x <= 1;
 }
 
+/* A caller's record, field by field into a zeroed one: a struct copy
+ * brings the caller's holes (padding) along, and checkpoints save the
+ * records whole, so two runs would write different bytes. A new field
+ * fails the size check until it is copied here too. */
+#define COPY(f) d->f = s->f
+static void load_canon(CityGridLoad *d, const CityGridLoad *s)
+{
+    _Static_assert(sizeof(CityGridLoad) == 96, "a new field of CityGridLoad: copy it here");
+    memset(d, 0, sizeof *d);
+    COPY(id), COPY(bus), COPY(p_kw), COPY(q_kvar), COPY(zip_z), COPY(zip_i), COPY(zip_p), COPY(profile);
+    COPY(cooling_pct_per_c), COPY(t_base_c), COPY(area_m2), COPY(shed), COPY(setpoint_offset_c);
+}
+static void battery_canon(CityGridBattery *d, const CityGridBattery *s)
+{
+    _Static_assert(sizeof(CityGridBattery) == 104, "a new field of CityGridBattery: copy it here");
+    memset(d, 0, sizeof *d);
+    COPY(id), COPY(bus), COPY(energy_kwh), COPY(power_kw), COPY(efficiency), COPY(soc), COPY(soc_min);
+    COPY(soc_max), COPY(mode), COPY(setpoint_kw), COPY(discharge_above_kw), COPY(charge_below_kw), COPY(p_kw);
+    COPY(throughput_kwh);
+}
+static void charger_canon(CityGridCharger *d, const CityGridCharger *s)
+{
+    _Static_assert(sizeof(CityGridCharger) == 64, "a new field of CityGridCharger: copy it here");
+    memset(d, 0, sizeof *d);
+    COPY(id), COPY(bus), COPY(x_m), COPY(y_m), COPY(power_kw), COPY(ports), COPY(efficiency), COPY(p_kw);
+    COPY(delivered_kwh);
+}
+static void lights_canon(CityGridLights *d, const CityGridLights *s)
+{
+    _Static_assert(sizeof(CityGridLights) == 48, "a new field of CityGridLights: copy it here");
+    memset(d, 0, sizeof *d);
+    COPY(id), COPY(bus), COPY(count), COPY(w_each), COPY(dim), COPY(on_below_wm2), COPY(p_kw);
+}
+#undef COPY
+_Static_assert(sizeof(CityGridPv) == 24, "CityGridPv has no hole: a new field may add one (copy it field by field)");
+
 CityStatus city_grid_add_load(CityGrid *g, const CityGridLoad *l)
 {
     CityStatus st = need_bus(g, l->bus, "load", l->id);
     if (st != CITY_OK)
         return st;
-    CityGridLoad c = *l;
+    CityGridLoad c;
+    load_canon(&c, l);
     if (c.zip_z == 0 && c.zip_i == 0 && c.zip_p == 0)
         c.zip_p = 1;
     double sum = c.zip_z + c.zip_i + c.zip_p;
@@ -98,7 +135,8 @@ CityStatus city_grid_add_battery(CityGrid *g, const CityGridBattery *b)
     CityStatus st = need_bus(g, b->bus, "battery", b->id);
     if (st != CITY_OK)
         return st;
-    CityGridBattery c = *b;
+    CityGridBattery c;
+    battery_canon(&c, b);
     if (c.efficiency == 0)
         c.efficiency = 0.9;
     if (c.soc_max == 0)
@@ -120,7 +158,8 @@ CityStatus city_grid_add_charger(CityGrid *g, const CityGridCharger *ch)
     CityStatus st = need_bus(g, ch->bus, "charger", ch->id);
     if (st != CITY_OK)
         return st;
-    CityGridCharger c = *ch;
+    CityGridCharger c;
+    charger_canon(&c, ch);
     if (c.ports == 0)
         c.ports = 1;
     if (c.efficiency == 0)
@@ -142,7 +181,8 @@ CityStatus city_grid_add_lights(CityGrid *g, const CityGridLights *l)
     CityStatus st = need_bus(g, l->bus, "streetlights", l->id);
     if (st != CITY_OK)
         return st;
-    CityGridLights c = *l;
+    CityGridLights c;
+    lights_canon(&c, l);
     if (c.on_below_wm2 == 0)
         c.on_below_wm2 = 20;
     if (c.count < 0 || !(c.w_each >= 0) || !in01(c.dim))
@@ -371,7 +411,14 @@ CityStatus city_grid_ev_plug(CityGrid *g, int32_t charger_id, uint64_t key, doub
     if (!city_array_grow_zeroed((void **)&g->ev, &g->cap_ev, g->n_ev + 1, sizeof *g->ev))
         return grid_fail(g, CITY_ERR_NOMEM, "out of memory plugging an EV");
     memmove(&g->ev[lo + 1], &g->ev[lo], (size_t)(g->n_ev - lo) * sizeof *g->ev);
-    g->ev[lo] = (CityGridEv){key, charger_id, energy_kwh, capacity_kwh, energy_kwh};
+    /* field by field into a zeroed record: checkpoints save records whole, holes too */
+    CityGridEv *d = &g->ev[lo];
+    memset(d, 0, sizeof *d);
+    d->key = key;
+    d->charger = charger_id;
+    d->energy_kwh = energy_kwh;
+    d->capacity_kwh = capacity_kwh;
+    d->arrived_kwh = energy_kwh;
     g->n_ev++;
     return CITY_OK;
 }

@@ -159,8 +159,21 @@ CityStatus city_grid_add_bus(CityGrid *g, const CityGridBus *b)
     if (!city_array_grow_zeroed((void **)&g->bus, &g->cap_bus, g->n_bus + 1, sizeof *g->bus) ||
         !grid_map_put(&g->bus_ids, b->id, g->n_bus))
         return grid_fail(g, CITY_ERR_NOMEM, "out of memory adding bus %d", (int)b->id);
+    /* field by field into the zeroed record (see city_grid_add_gen) */
+    _Static_assert(sizeof(CityGridBus) == 88, "a new field of CityGridBus: copy it here");
     CityGridBus *nb = &g->bus[g->n_bus++];
-    *nb = *b;
+    nb->id = b->id;
+    nb->type = b->type;
+    nb->pd_mw = b->pd_mw;
+    nb->qd_mvar = b->qd_mvar;
+    nb->gs_mw = b->gs_mw;
+    nb->bs_mvar = b->bs_mvar;
+    nb->vm_pu = b->vm_pu;
+    nb->va_deg = b->va_deg;
+    nb->base_kv = b->base_kv;
+    nb->x_m = b->x_m;
+    nb->y_m = b->y_m;
+    nb->feeder = b->feeder;
     if (!(nb->vm_pu > 0))
         nb->vm_pu = 1.0;
     if (nb->feeder < 0 || nb->feeder >= g->n_feeders)
@@ -199,7 +212,21 @@ CityStatus city_grid_add_branch(CityGrid *g, const CityGridBranch *b)
     if (!city_array_grow_zeroed((void **)&g->br, &g->cap_br, g->n_br + 1, sizeof *g->br) ||
         !grid_map_put(&g->br_ids, b->id, g->n_br))
         return grid_fail(g, CITY_ERR_NOMEM, "out of memory adding branch %d", (int)b->id);
-    g->br[g->n_br++] = nb;
+    /* field by field into a zeroed record (see city_grid_add_gen) */
+    _Static_assert(sizeof(CityGridBranch) == 72, "a new field of CityGridBranch: copy it here");
+    CityGridBranch *d = &g->br[g->n_br++];
+    memset(d, 0, sizeof *d);
+    d->id = nb.id;
+    d->from_bus = nb.from_bus;
+    d->to_bus = nb.to_bus;
+    d->r_pu = nb.r_pu;
+    d->x_pu = nb.x_pu;
+    d->b_pu = nb.b_pu;
+    d->rate_mva = nb.rate_mva;
+    d->ratio = nb.ratio;
+    d->shift_deg = nb.shift_deg;
+    d->kind = nb.kind;
+    d->closed = nb.closed;
     g->topo_version++;
     return CITY_OK;
 }
@@ -215,7 +242,18 @@ CityStatus city_grid_add_gen(CityGrid *g, const CityGridGen *gen)
                          (int)gen->bus);
     if (!city_array_grow_zeroed((void **)&g->gen, &g->cap_gen, g->n_gen + 1, sizeof *g->gen))
         return grid_fail(g, CITY_ERR_NOMEM, "out of memory adding a generator");
-    g->gen[g->n_gen++] = *gen;
+    /* field by field into a zeroed record: a struct copy brings the
+     * caller's holes (padding) along, and checkpoints save records whole */
+    _Static_assert(sizeof(CityGridGen) == 56, "a new field of CityGridGen: copy it here");
+    CityGridGen *d = &g->gen[g->n_gen++];
+    memset(d, 0, sizeof *d);
+    d->bus = gen->bus;
+    d->pg_mw = gen->pg_mw;
+    d->qg_mvar = gen->qg_mvar;
+    d->qmax_mvar = gen->qmax_mvar;
+    d->qmin_mvar = gen->qmin_mvar;
+    d->vg_pu = gen->vg_pu;
+    d->on = gen->on;
     g->topo_version++;
     return CITY_OK;
 }
