@@ -20,15 +20,6 @@ bool city_array_grow(void **arr, int32_t *cap, int32_t need, size_t size)
     return true;
 }
 
-bool city_array_grow_zeroed(void **arr, int32_t *cap, int32_t need, size_t size)
-{
-    int32_t old = *cap;
-    if (!city_array_grow(arr, cap, need, size))
-        return false;
-    memset((char *)*arr + (size_t)old * size, 0, (size_t)(*cap - old) * size);
-    return true;
-}
-
 bool city_grow(void **arr, size_t *cap, size_t need, size_t size)
 {
     if (need <= *cap)

@@ -50,40 +50,41 @@ static bool in01(double x)
     return x >= 0 && x <= 1;
 }
 
-/* A caller's record, field by field into a zeroed one: a struct copy
- * brings the caller's holes (padding) along, and checkpoints save the
- * records whole, so two runs would write different bytes. A new field
- * fails the size check until it is copied here too. */
-#define COPY(f) d->f = s->f
+/* Devices' records into zeroed ones (see GRID_COPY) */
 static void load_canon(CityGridLoad *d, const CityGridLoad *s)
 {
     _Static_assert(sizeof(CityGridLoad) == 96, "a new field of CityGridLoad: copy it here");
     memset(d, 0, sizeof *d);
-    COPY(id), COPY(bus), COPY(p_kw), COPY(q_kvar), COPY(zip_z), COPY(zip_i), COPY(zip_p), COPY(profile);
-    COPY(cooling_pct_per_c), COPY(t_base_c), COPY(area_m2), COPY(shed), COPY(setpoint_offset_c);
+    GRID_COPY(id), GRID_COPY(bus), GRID_COPY(p_kw), GRID_COPY(q_kvar), GRID_COPY(zip_z), GRID_COPY(zip_i),
+        GRID_COPY(zip_p), GRID_COPY(profile);
+    GRID_COPY(cooling_pct_per_c), GRID_COPY(t_base_c), GRID_COPY(area_m2), GRID_COPY(shed),
+        GRID_COPY(setpoint_offset_c);
 }
 static void battery_canon(CityGridBattery *d, const CityGridBattery *s)
 {
     _Static_assert(sizeof(CityGridBattery) == 104, "a new field of CityGridBattery: copy it here");
     memset(d, 0, sizeof *d);
-    COPY(id), COPY(bus), COPY(energy_kwh), COPY(power_kw), COPY(efficiency), COPY(soc), COPY(soc_min);
-    COPY(soc_max), COPY(mode), COPY(setpoint_kw), COPY(discharge_above_kw), COPY(charge_below_kw), COPY(p_kw);
-    COPY(throughput_kwh);
+    GRID_COPY(id), GRID_COPY(bus), GRID_COPY(energy_kwh), GRID_COPY(power_kw), GRID_COPY(efficiency), GRID_COPY(soc),
+        GRID_COPY(soc_min);
+    GRID_COPY(soc_max), GRID_COPY(mode), GRID_COPY(setpoint_kw), GRID_COPY(discharge_above_kw),
+        GRID_COPY(charge_below_kw), GRID_COPY(p_kw);
+    GRID_COPY(throughput_kwh);
 }
 static void charger_canon(CityGridCharger *d, const CityGridCharger *s)
 {
     _Static_assert(sizeof(CityGridCharger) == 64, "a new field of CityGridCharger: copy it here");
     memset(d, 0, sizeof *d);
-    COPY(id), COPY(bus), COPY(x_m), COPY(y_m), COPY(power_kw), COPY(ports), COPY(efficiency), COPY(p_kw);
-    COPY(delivered_kwh);
+    GRID_COPY(id), GRID_COPY(bus), GRID_COPY(x_m), GRID_COPY(y_m), GRID_COPY(power_kw), GRID_COPY(ports),
+        GRID_COPY(efficiency), GRID_COPY(p_kw);
+    GRID_COPY(delivered_kwh);
 }
 static void lights_canon(CityGridLights *d, const CityGridLights *s)
 {
     _Static_assert(sizeof(CityGridLights) == 48, "a new field of CityGridLights: copy it here");
     memset(d, 0, sizeof *d);
-    COPY(id), COPY(bus), COPY(count), COPY(w_each), COPY(dim), COPY(on_below_wm2), COPY(p_kw);
+    GRID_COPY(id), GRID_COPY(bus), GRID_COPY(count), GRID_COPY(w_each), GRID_COPY(dim), GRID_COPY(on_below_wm2),
+        GRID_COPY(p_kw);
 }
-#undef COPY
 _Static_assert(sizeof(CityGridPv) == 24, "CityGridPv has no hole: a new field may add one (copy it field by field)");
 
 CityStatus city_grid_add_load(CityGrid *g, const CityGridLoad *l)
@@ -408,10 +409,10 @@ CityStatus city_grid_ev_plug(CityGrid *g, int32_t charger_id, uint64_t key, doub
         else
             hi = mid;
     }
-    if (!city_array_grow_zeroed((void **)&g->ev, &g->cap_ev, g->n_ev + 1, sizeof *g->ev))
+    if (!city_array_grow((void **)&g->ev, &g->cap_ev, g->n_ev + 1, sizeof *g->ev))
         return grid_fail(g, CITY_ERR_NOMEM, "out of memory plugging an EV");
     memmove(&g->ev[lo + 1], &g->ev[lo], (size_t)(g->n_ev - lo) * sizeof *g->ev);
-    /* field by field into a zeroed record: checkpoints save records whole, holes too */
+    /* field by field into a zeroed record (see GRID_COPY) */
     CityGridEv *d = &g->ev[lo];
     memset(d, 0, sizeof *d);
     d->key = key;

@@ -15,6 +15,13 @@
 
 #define GRID_MAX_FEEDERS 64
 
+/* A caller's record reaches a grid array field by field, into a zeroed
+ * record (the *_canon functions): a struct copy brings the caller's holes
+ * (padding) along, and checkpoints save the arrays whole, so two runs
+ * would write different bytes. Each canon function checks its type's
+ * size: a new field fails to build until it is copied there too. */
+#define GRID_COPY(f) d->f = s->f
+
 /* Solver class of a bus in the current topology. */
 enum { GRID_DEAD = 0, GRID_PQ = 1, GRID_PV = 2, GRID_REF = 3 };
 

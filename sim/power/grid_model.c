@@ -144,6 +144,29 @@ static bool finite_all(const double *v, int n)
     return true;
 }
 
+/* The network's records into zeroed ones (see GRID_COPY) */
+static void bus_canon(CityGridBus *d, const CityGridBus *s)
+{
+    _Static_assert(sizeof(CityGridBus) == 88, "a new field of CityGridBus: copy it here");
+    memset(d, 0, sizeof *d);
+    GRID_COPY(id), GRID_COPY(type), GRID_COPY(pd_mw), GRID_COPY(qd_mvar), GRID_COPY(gs_mw), GRID_COPY(bs_mvar);
+    GRID_COPY(vm_pu), GRID_COPY(va_deg), GRID_COPY(base_kv), GRID_COPY(x_m), GRID_COPY(y_m), GRID_COPY(feeder);
+}
+static void branch_canon(CityGridBranch *d, const CityGridBranch *s)
+{
+    _Static_assert(sizeof(CityGridBranch) == 72, "a new field of CityGridBranch: copy it here");
+    memset(d, 0, sizeof *d);
+    GRID_COPY(id), GRID_COPY(from_bus), GRID_COPY(to_bus), GRID_COPY(r_pu), GRID_COPY(x_pu), GRID_COPY(b_pu);
+    GRID_COPY(rate_mva), GRID_COPY(ratio), GRID_COPY(shift_deg), GRID_COPY(kind), GRID_COPY(closed);
+}
+static void gen_canon(CityGridGen *d, const CityGridGen *s)
+{
+    _Static_assert(sizeof(CityGridGen) == 56, "a new field of CityGridGen: copy it here");
+    memset(d, 0, sizeof *d);
+    GRID_COPY(bus), GRID_COPY(pg_mw), GRID_COPY(qg_mvar), GRID_COPY(qmax_mvar), GRID_COPY(qmin_mvar);
+    GRID_COPY(vg_pu), GRID_COPY(on);
+}
+
 CityStatus city_grid_add_bus(CityGrid *g, const CityGridBus *b)
 {
     if (b->id <= 0)
@@ -156,24 +179,11 @@ CityStatus city_grid_add_bus(CityGrid *g, const CityGridBus *b)
     double nums[] = {b->pd_mw, b->qd_mvar, b->gs_mw, b->bs_mvar, b->vm_pu, b->va_deg, b->base_kv, b->x_m, b->y_m};
     if (!finite_all(nums, 9))
         return grid_fail(g, CITY_ERR_INVALID, "bus %d has a value that is not a finite number", (int)b->id);
-    if (!city_array_grow_zeroed((void **)&g->bus, &g->cap_bus, g->n_bus + 1, sizeof *g->bus) ||
+    if (!city_array_grow((void **)&g->bus, &g->cap_bus, g->n_bus + 1, sizeof *g->bus) ||
         !grid_map_put(&g->bus_ids, b->id, g->n_bus))
         return grid_fail(g, CITY_ERR_NOMEM, "out of memory adding bus %d", (int)b->id);
-    /* field by field into the zeroed record (see city_grid_add_gen) */
-    _Static_assert(sizeof(CityGridBus) == 88, "a new field of CityGridBus: copy it here");
     CityGridBus *nb = &g->bus[g->n_bus++];
-    nb->id = b->id;
-    nb->type = b->type;
-    nb->pd_mw = b->pd_mw;
-    nb->qd_mvar = b->qd_mvar;
-    nb->gs_mw = b->gs_mw;
-    nb->bs_mvar = b->bs_mvar;
-    nb->vm_pu = b->vm_pu;
-    nb->va_deg = b->va_deg;
-    nb->base_kv = b->base_kv;
-    nb->x_m = b->x_m;
-    nb->y_m = b->y_m;
-    nb->feeder = b->feeder;
+    bus_canon(nb, b);
     if (!(nb->vm_pu > 0))
         nb->vm_pu = 1.0;
     if (nb->feeder < 0 || nb->feeder >= g->n_feeders)
@@ -209,24 +219,10 @@ CityStatus city_grid_add_branch(CityGrid *g, const CityGridBranch *b)
     if (nb.ratio < 0)
         return grid_fail(g, CITY_ERR_INVALID, "branch %d has a negative tap ratio %g; use a positive ratio (0 means 1)",
                          (int)b->id, b->ratio);
-    if (!city_array_grow_zeroed((void **)&g->br, &g->cap_br, g->n_br + 1, sizeof *g->br) ||
+    if (!city_array_grow((void **)&g->br, &g->cap_br, g->n_br + 1, sizeof *g->br) ||
         !grid_map_put(&g->br_ids, b->id, g->n_br))
         return grid_fail(g, CITY_ERR_NOMEM, "out of memory adding branch %d", (int)b->id);
-    /* field by field into a zeroed record (see city_grid_add_gen) */
-    _Static_assert(sizeof(CityGridBranch) == 72, "a new field of CityGridBranch: copy it here");
-    CityGridBranch *d = &g->br[g->n_br++];
-    memset(d, 0, sizeof *d);
-    d->id = nb.id;
-    d->from_bus = nb.from_bus;
-    d->to_bus = nb.to_bus;
-    d->r_pu = nb.r_pu;
-    d->x_pu = nb.x_pu;
-    d->b_pu = nb.b_pu;
-    d->rate_mva = nb.rate_mva;
-    d->ratio = nb.ratio;
-    d->shift_deg = nb.shift_deg;
-    d->kind = nb.kind;
-    d->closed = nb.closed;
+    branch_canon(&g->br[g->n_br++], &nb);
     g->topo_version++;
     return CITY_OK;
 }
@@ -240,20 +236,9 @@ CityStatus city_grid_add_gen(CityGrid *g, const CityGridGen *gen)
     if (!finite_all(nums, 3))
         return grid_fail(g, CITY_ERR_INVALID, "generator at bus %d has a value that is not a finite number",
                          (int)gen->bus);
-    if (!city_array_grow_zeroed((void **)&g->gen, &g->cap_gen, g->n_gen + 1, sizeof *g->gen))
+    if (!city_array_grow((void **)&g->gen, &g->cap_gen, g->n_gen + 1, sizeof *g->gen))
         return grid_fail(g, CITY_ERR_NOMEM, "out of memory adding a generator");
-    /* field by field into a zeroed record: a struct copy brings the
-     * caller's holes (padding) along, and checkpoints save records whole */
-    _Static_assert(sizeof(CityGridGen) == 56, "a new field of CityGridGen: copy it here");
-    CityGridGen *d = &g->gen[g->n_gen++];
-    memset(d, 0, sizeof *d);
-    d->bus = gen->bus;
-    d->pg_mw = gen->pg_mw;
-    d->qg_mvar = gen->qg_mvar;
-    d->qmax_mvar = gen->qmax_mvar;
-    d->qmin_mvar = gen->qmin_mvar;
-    d->vg_pu = gen->vg_pu;
-    d->on = gen->on;
+    gen_canon(&g->gen[g->n_gen++], gen);
     g->topo_version++;
     return CITY_OK;
 }

@@ -322,6 +322,7 @@ static bool load_links_and_edges(CityRoad *road, CityStateReader *in)
  * carry no via list (road_vehicles.c). */
 static void arrival_canon(CityRoadArrival *c, const CityRoadArrival *a)
 {
+    _Static_assert(sizeof(CityRoadArrival) == 80, "a new field of CityRoadArrival: copy it here");
     memset(c, 0, sizeof *c);
     c->key = a->key;
     c->vtype = a->vtype;
@@ -335,6 +336,7 @@ static void arrival_canon(CityRoadArrival *c, const CityRoadArrival *a)
 }
 static void pending_canon(RoadPending *c, const RoadPending *p)
 {
+    _Static_assert(sizeof(RoadPending) == 96, "a new field of RoadPending or RoadDeparture: copy it here");
     memset(c, 0, sizeof *c);
     c->dep.vtype = p->dep.vtype;
     c->dep.depart_s = p->dep.depart_s;

@@ -12,10 +12,6 @@
 /* Makes *arr hold at least `need` elements of `size` bytes, doubling the
  * capacity (from 16); false when out of memory (*arr is left as it was). */
 bool city_array_grow(void **arr, int32_t *cap, int32_t need, size_t size);
-/* The same, the elements added zeroed: for records saved whole in
- * checkpoints, whose holes (struct padding) would otherwise keep what the
- * memory held, and make the files of two processes differ. */
-bool city_array_grow_zeroed(void **arr, int32_t *cap, int32_t need, size_t size);
 /* The same with a size_t capacity (doubling from 8). */
 bool city_grow(void **arr, size_t *cap, size_t need, size_t size);
 /* Makes *arr hold exactly n (> 0) elements of `size` bytes, keeping the
