@@ -98,6 +98,33 @@ static void expect_refused(Ckpt *c, const char *what)
     assert_non_null(strstr(msg, "cannot restore"));
 }
 
+/* With CITY_FUZZ_CHECKPOINT_SEEDS=DIR, the file the last restore read is
+ * also written to DIR/name as a seed of the checkpoint fuzz target: its
+ * body, without header and checksum (tests/fuzz/fuzz_checkpoint.c). So
+ * the regression seeds there follow the format as it changes. */
+static void keep_seed(const char *name)
+{
+    const char *dir = getenv("CITY_FUZZ_CHECKPOINT_SEEDS");
+    if (!dir || !dir[0])
+        return;
+    const char *path = scratch_file("changed.state");
+    CityCheckpointInfo info;
+    CityError err;
+    assert_int_equal(city_checkpoint_peek(path, &info, &err), CITY_OK);
+    city_checkpoint_info_free(&info);
+    size_t len;
+    char *data = city_test_read_file(path, &len);
+    assert_non_null(data);
+    assert_true(info.body_at + 8 <= len);
+    char out[4400];
+    snprintf(out, sizeof out, "%s/%s", dir, name);
+    FILE *f = fopen(out, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data + info.body_at, 1, len - info.body_at - 8, f), len - info.body_at - 8);
+    assert_int_equal(fclose(f), 0);
+    free(data);
+}
+
 /* ---- walking the stream (the layout of city_state.c) ---- */
 
 static uint64_t rd_u64(const Ckpt *c, size_t at)
@@ -296,7 +323,59 @@ static void test_refuses_vehicle_count(void **state)
     uint32_t used = (uint32_t)((c.len - at) / 40); /* 12 bytes a vehicle fit, 150 do not */
     memcpy(c.data + at, &used, 4);
     expect_refused(&c, "road: cannot make room for");
+    keep_seed("huge-vehicle-count");
     free(c.data);
+}
+
+/* The lane closures are bytes read into a bool array: a byte other than 0
+ * or 1 would be a bool with no value (undefined behaviour; the router's
+ * turn table is rebuilt from them at load). */
+static void test_refuses_lane_closure_byte(void **state)
+{
+    (void)state;
+    Ckpt c = take();
+    RoadAt r = road_at(&c);
+    size_t at = r.lanes; /* the lane queues, the active list and the active positions: arrays of 4-byte entries */
+    uint64_t n, size, lanes = 0;
+    for (size_t data = array_at(&c, at, &n, &size); size == 4; data = array_at(&c, at, &n, &size)) {
+        lanes = n;
+        at = data + (size_t)(n * size);
+    }
+    size_t closed = array_at(&c, at, &n, &size);
+    assert_true(size == 1 && n == lanes && n > 3); /* one byte a lane, after the active positions */
+    assert_true(c.data[closed + 3] == 0);
+    c.data[closed + 3] = 33;
+    expect_refused(&c, "road: damaged lane closures (lane 3)");
+    keep_seed("lane-closed-not-bool");
+    free(c.data);
+}
+
+/* A route our router added, saved with no edges (no vehicle drives it at
+ * the checkpoint), restores, and the run goes on: its empty array comes
+ * back as no buffer at all (NULL), which nothing may copy from or offset
+ * (the sanitizer build stops on either). A fuzz finding. */
+static void test_empty_route_restores(void **state)
+{
+    (void)state;
+    Ckpt real = take();
+    /* the routes: their count, then each one's id (none: UINT64_MAX) and edges (4-byte entries) */
+    size_t at = SIZE_MAX;
+    for (size_t i = section(&real, "ROAD"); at == SIZE_MAX && i + 32 <= real.len; i++)
+        if (rd_u64(&real, i) > 0 && rd_u64(&real, i) < 1000 && rd_u64(&real, i + 8) == UINT64_MAX &&
+            rd_u64(&real, i + 16) > 0 && rd_u64(&real, i + 16) < 64 && rd_u64(&real, i + 24) == 4)
+            at = i + 16;
+    assert_true(at != SIZE_MAX);
+    const size_t edges = (size_t)rd_u64(&real, at) * 4;
+    Ckpt c = {malloc(real.len - edges), real.len - edges};
+    memcpy(c.data, real.data, at + 16);
+    memcpy(c.data + at + 16, real.data + at + 16 + edges, real.len - at - 16 - edges);
+    memset(c.data + at, 0, 8);
+    const char *msg = restore(&c);
+    if (msg)
+        fail_msg("a checkpoint with an empty route is refused: %s", msg);
+    keep_seed("empty-route");
+    free(c.data);
+    free(real.data);
 }
 
 /* A lane queue naming a vehicle that is not on that lane (its leader link
@@ -454,6 +533,62 @@ static void test_refuses_weather(void **state)
     free(c.data);
 }
 
+/* The time the air grid last advanced lies within one of its steps before
+ * the checkpoint's: a time years before made the next advance span them
+ * all in substeps (a run that did not come back), one after it would
+ * never advance. */
+static void test_refuses_air_clock(void **state)
+{
+    (void)state;
+    Ckpt real = take();
+    size_t at = find_tag(&real, "ENV ");
+    at = skip_array(&real, skip_array(&real, at)); /* weather, episodes */
+    uint64_t species, size;
+    at = array_at(&real, at, &species, &size) + (size_t)(species * size);        /* the background: one a species */
+    assert_true(species > 0 && size == sizeof(double) && rd_u64(&real, at) > 0); /* air cells */
+    at += 8;
+    for (uint64_t sp = 0; sp < species; sp++) /* mass, pending emissions, budget */
+        at = skip_array(&real, skip_array(&real, skip_array(&real, at)));
+    int64_t last;
+    memcpy(&last, real.data + at, 8);
+    assert_true(last > 0 && last <= AT_TICKS * 1000); /* the scenario's steps are 1 s */
+    const int64_t cases[] = {AT_TICKS * 1000 + 3600 * 1000,
+                             last -
+                                 10ll * 365 * 86400 * 1000}; /* a missing check: the first restores, the second hangs */
+    Ckpt c = {malloc(real.len), real.len};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        memcpy(c.data, real.data, real.len);
+        memcpy(c.data + at, &cases[k], 8);
+        expect_refused(&c, "the air grid's last step");
+        if (k == 1)
+            keep_seed("air-clock-years-ago");
+    }
+    free(c.data);
+    free(real.data);
+}
+
+/* A controller's table with a NaN key: Lua raises an error on the
+ * assignment, which no protected call caught (the default panic ended the
+ * process); the restore is refused with the place. */
+static void test_refuses_controller_nan_key(void **state)
+{
+    (void)state;
+    Ckpt c = take();
+    /* key 1 (T_INT 3, little-endian 1) of an entry that is a table (T_TABLE 6): night_dim's loop counts */
+    static const unsigned char key_one[] = {3, 1, 0, 0, 0, 0, 0, 0, 0, 6};
+    size_t at = SIZE_MAX;
+    for (size_t i = 0; at == SIZE_MAX && i + sizeof key_one <= c.len; i++)
+        if (!memcmp(c.data + i, key_one, sizeof key_one))
+            at = i;
+    assert_true(at != SIZE_MAX);
+    const double nan = 0.0 / 0.0;
+    c.data[at] = 4; /* T_FLT, the same length */
+    memcpy(c.data + at + 1, &nan, 8);
+    expect_refused(&c, "damaged controller state (table key)");
+    keep_seed("nan-key-controller");
+    free(c.data);
+}
+
 /* ---- callbacks made during the run (Lua bytecode) ---- */
 
 /* A closure made inside a callback is saved as bytecode and must be a
@@ -569,7 +704,9 @@ int main(void)
         cmocka_unit_test(test_partial_people_free),       cmocka_unit_test(test_refuses_person_indices),
         cmocka_unit_test(test_refuses_grid_ids),          cmocka_unit_test(test_closure_must_be_whole_function),
         cmocka_unit_test(test_refuses_light_state),       cmocka_unit_test(test_refuses_weather),
-        cmocka_unit_test(test_refuses_vehicle_off_route),
+        cmocka_unit_test(test_refuses_vehicle_off_route), cmocka_unit_test(test_refuses_lane_closure_byte),
+        cmocka_unit_test(test_refuses_air_clock),         cmocka_unit_test(test_refuses_controller_nan_key),
+        cmocka_unit_test(test_empty_route_restores),
     };
     if (chdir(CITY_SOURCE_DIR) != 0) /* the scenario names its controller from the repository's root */
         return 1;

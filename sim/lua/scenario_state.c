@@ -160,6 +160,7 @@ static bool read_header(CityStateReader *r, const char *path, CityCheckpointInfo
     if (!r->bad && n < 4096 && (info->params = calloc((size_t)n + 1, sizeof *info->params)))
         for (uint64_t i = 0; i < n && !r->bad; i++)
             info->params[info->n_params++] = city_state_get_str(r);
+    info->body_at = r->pos;
     if (r->bad) {
         city_error_set(err, CITY_ERR_INVALID, "%s: damaged checkpoint header: %s", path, r->error);
         return false;

@@ -10,13 +10,17 @@
  * times (vehicles, people, sensor readings on their way, a controller's
  * state, callbacks pending, one of them a closure made during the run);
  * remake them (after a change of a save hook) with
- *   CITY_FUZZ_CHECKPOINT_SEEDS=tests/fuzz/corpus/checkpoint build-fuzz/tests/fuzz/fuzz_checkpoint */
+ *   CITY_FUZZ_CHECKPOINT_SEEDS=tests/fuzz/corpus/checkpoint build-fuzz/tests/fuzz/fuzz_checkpoint
+ * The others are regression seeds, each a damaged checkpoint that a load
+ * hook refuses (or, empty-route, restores): test_checkpoint_hostile makes
+ * them from the current format and checks what the restore says; remake
+ * them with
+ *   CITY_FUZZ_CHECKPOINT_SEEDS=tests/fuzz/corpus/checkpoint BUILD/tests/test_checkpoint_hostile */
 #include "fuzz_common.h"
 
 #include <string.h>
 
 #include "city_scenario.h"
-#include "city_state.h"
 #include "city_text.h"
 
 #define SCENARIO CITY_SOURCE_DIR "/tests/fuzz/checkpoint.lua"
@@ -48,8 +52,9 @@ static CityScenario *load(void)
     return sc;
 }
 
-/* A checkpoint of SCENARIO after `ticks` steps, whole (the caller frees). */
-static uint8_t *checkpoint_at(int ticks, size_t *len)
+/* A checkpoint of SCENARIO after `ticks` steps, whole (the caller frees),
+ * and where its body (what follows the header) starts. */
+static uint8_t *checkpoint_at(int ticks, size_t *len, size_t *body_at)
 {
     CityScenario *sc = load();
     for (int i = 0; i < ticks; i++)
@@ -61,6 +66,12 @@ static uint8_t *checkpoint_at(int ticks, size_t *len)
     if (city_scenario_save(sc, path, "extra", 5) != CITY_OK)
         abort();
     city_scenario_destroy(sc);
+    CityCheckpointInfo info;
+    CityError err;
+    if (city_checkpoint_peek(path, &info, &err) != CITY_OK)
+        abort();
+    city_checkpoint_info_free(&info);
+    *body_at = info.body_at;
     uint8_t *data = (uint8_t *)city_file_read(path, (size_t)1 << 30, len);
     unlink(path);
     if (!data)
@@ -68,35 +79,12 @@ static uint8_t *checkpoint_at(int ticks, size_t *len)
     return data;
 }
 
-/* The header's length: the fields scenario_state.c writes before the world. */
-static size_t header_length(const uint8_t *data, size_t len)
-{
-    CityStateReader r = {data, len, 0, false, ""};
-    char magic[8];
-    uint32_t order;
-    city_state_get_array(&r, magic, 8, 1, "magic");
-    (void)city_state_get_u32(&r);
-    city_state_get_array(&r, &order, 1, sizeof order, "byte order");
-    free(city_state_get_str(&r)); /* version */
-    free(city_state_get_str(&r)); /* scenario */
-    (void)city_state_get_u64(&r); /* source hash */
-    (void)city_state_get_u64(&r); /* seed */
-    (void)city_state_get_i64(&r); /* dt */
-    (void)city_state_get_i64(&r); /* tick */
-    for (uint64_t n = city_state_get_u64(&r); n > 0 && !r.bad; n--)
-        free(city_state_get_str(&r));
-    if (r.bad)
-        abort();
-    return r.pos;
-}
-
 static void write_seeds(const char *dir)
 {
     const int at[] = {0, 8, 60, 300}; /* at 300 s: a few hundred vehicles and people, readings queued */
     for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
-        size_t len;
-        uint8_t *data = checkpoint_at(at[i], &len);
-        size_t h = header_length(data, len);
+        size_t len, h;
+        uint8_t *data = checkpoint_at(at[i], &len, &h);
         char path[4200];
         snprintf(path, sizeof path, "%s/at%d", dir, at[i]);
         FILE *f = fopen(path, "wb");
@@ -116,8 +104,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         exit(0);
     }
     size_t len;
-    header = checkpoint_at(0, &len);
-    header_len = header_length(header, len);
+    header = checkpoint_at(0, &len, &header_len);
     return 0;
 }
 

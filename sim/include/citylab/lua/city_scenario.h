@@ -79,6 +79,7 @@ typedef struct CityCheckpointInfo {
     int64_t tick;         /* the tick it was taken at */
     size_t n_params;      /* --param values the run was given */
     char **params;        /* "name=value" (owned) */
+    size_t body_at;       /* where the state after the header (the world's) starts in the file */
 } CityCheckpointInfo;
 
 /* Reads a checkpoint's header; refuses a file that is not one, is damaged,
