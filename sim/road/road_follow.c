@@ -7,7 +7,8 @@
 
 /* Opening a gap for a vehicle that asked to merge in ahead (closer than the
  * leader at gap `s_leader`), when that takes no more than comfortable braking. */
-static double merge_accel(const CityRoad *road, int32_t lane, int32_t v, const RoadVType *t, double v0, double s_leader)
+static double merge_accel(const CityRoad *road, int32_t lane, int32_t v, const RoadVType *t, double a_free,
+                          double s_leader)
 {
     double a = INFINITY;
     for (int32_t k = road->merge_head[lane]; k >= 0; k = road->merges[k].next) {
@@ -18,7 +19,7 @@ static double merge_accel(const CityRoad *road, int32_t lane, int32_t v, const R
         double vv = road->veh.rec[v].speed;
         if (vv * vv / (2.0 * s) > t->def.decel_mps2)
             continue; /* too close to stop for it: let it wait for the next one */
-        a = road_min2(a, road_idm_accel(t, vv, v0, s, m->speed_mps));
+        a = road_min2(a, road_idm_behind(t, a_free, vv, s, m->speed_mps));
     }
     return a;
 }
@@ -41,9 +42,11 @@ static int32_t chain_conn(RoadStepCtx *x, int32_t v, int32_t lane, int32_t rp, d
     return ci;
 }
 
-/* Speed for the front vehicle v of lane `lane`: looks along its path for
- * the next vehicle, stop lines it may not pass and slower lanes ahead. */
-static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_free, double v0, bool *crossing)
+/* Speed for the front vehicle v of lane `lane`, whose acceleration is at
+ * most a_start so far and a_free on a free road (road_idm_free): looks
+ * along its path for the next vehicle, stop lines it may not pass and
+ * slower lanes ahead. */
+static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start, double a_free, bool *crossing)
 {
     CityRoad *road = x->road;
     const CityRoadNet *net = x->net;
@@ -52,7 +55,7 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_free,
     double v_now = vh->rec[v].speed;
     double dist = road_lane_length(road, lane) - vh->rec[v].pos;
     double horizon = v_now * v_now / (2.0 * t->def.decel_mps2) + v_now * t->def.tau_s + 2.0 * t->def.min_gap_m + 20.0;
-    double a = a_free;
+    double a = a_start;
     double cap_disp = INFINITY; /* no farther than a line it may not cross in this step */
     int32_t ci = vh->rec[v].conn;
     int32_t k = vh->rec[v].via_pos; /* -1: on the normal lane before the junction */
@@ -68,12 +71,14 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_free,
         if (k == -1) {
             if (ci < 0) {
                 if (!last_edge && !(vh->rec[v].flags & ROAD_VF_ABORT)) /* wrong lane: wait at the lane end for a gap */
-                    a = road_min2(a, road_idm_accel(t, v_now, v0, dist - ROAD_STOP_LINE_M + t->def.min_gap_m, 0.0));
+                    a = road_min2(a,
+                                  road_idm_behind(t, a_free, v_now, dist - ROAD_STOP_LINE_M + t->def.min_gap_m, 0.0));
                 break;
             }
             if (dist < horizon || dist < v_now * x->dt_s + 1.0) {
                 if (!road_link_allowed(x, v, ci, dist, rp)) {
-                    a = road_min2(a, road_idm_accel(t, v_now, v0, dist - ROAD_STOP_LINE_M + t->def.min_gap_m, 0.0));
+                    a = road_min2(a,
+                                  road_idm_behind(t, a_free, v_now, dist - ROAD_STOP_LINE_M + t->def.min_gap_m, 0.0));
                     break;
                 }
                 *crossing = true;
@@ -118,7 +123,7 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_free,
         if (n > 0) {
             int32_t u = road_lane_at(road, next, n - 1);
             double s = dist + vh->rec[u].pos - road_vtype_of(road, u)->def.length_m;
-            a = road_min2(a, road_idm_accel(t, v_now, v0, s, vh->rec[u].speed));
+            a = road_min2(a, road_idm_behind(t, a_free, v_now, s, vh->rec[u].speed));
             double room = s - 0.01;
             if (room < cap_disp)
                 cap_disp = room;
@@ -152,12 +157,13 @@ static void plan_lane(RoadStepCtx *x, int32_t lane)
         const RoadVType *t = road_vtype_of(road, v);
         double v_now = vh->rec[v].speed;
         double v0 = road_desired_speed(road, v, lane);
+        double a_free = road_idm_free(t, v_now, v0);
         double vn;
         if (i > 0) {
             int32_t u = road_lane_at(road, lane, i - 1);
             double s = vh->rec[u].pos - road_vtype_of(road, u)->def.length_m - vh->rec[v].pos;
-            double a = road_idm_accel(t, v_now, v0, s, vh->rec[u].speed);
-            a = road_min2(a, merge_accel(road, lane, v, t, v0, s));
+            double a = road_idm_behind(t, a_free, v_now, s, vh->rec[u].speed);
+            a = road_min2(a, merge_accel(road, lane, v, t, a_free, s));
             vn = v_now + a * dt;
             if (vn < 0)
                 vn = 0;
@@ -166,9 +172,8 @@ static void plan_lane(RoadStepCtx *x, int32_t lane)
                 vn = s > 0 ? s / dt : 0.0;
         } else {
             bool crossing;
-            double a_free =
-                road_min2(road_idm_accel(t, v_now, v0, INFINITY, 0.0), merge_accel(road, lane, v, t, v0, INFINITY));
-            vn = plan_front(x, v, lane, a_free, v0, &crossing);
+            double a_start = road_min2(a_free, merge_accel(road, lane, v, t, a_free, INFINITY));
+            vn = plan_front(x, v, lane, a_start, a_free, &crossing);
             int32_t ci = vh->rec[v].conn;
             if (vh->rec[v].via_pos < 0 && ci >= 0) {
                 double dist = lane_len - vh->rec[v].pos;

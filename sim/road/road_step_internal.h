@@ -53,13 +53,22 @@ static inline const RoadVType *road_vtype_of(const CityRoad *road, int32_t v)
     return &road->vtypes[road->veh.rec[v].vtype];
 }
 
-/* IDM acceleration of a vehicle at speed v with desired speed v0 behind an
- * obstacle at gap s moving at speed vl (s = INFINITY: free road). */
-static inline double road_idm_accel(const RoadVType *t, double v, double v0, double s, double vl)
+/* IDM's free-road acceleration of a vehicle at speed v with desired speed v0. */
+static inline double road_idm_free(const RoadVType *t, double v, double v0)
 {
     double r = v0 > 0.01 ? v / v0 : 2.0;
     double free_term = t->def.delta == 4.0 ? r * r * r * r : pow(r, t->def.delta);
-    double a = t->def.accel_mps2 * (1.0 - free_term);
+    return t->def.accel_mps2 * (1.0 - free_term);
+}
+
+/* IDM acceleration of a vehicle at speed v whose free-road acceleration is
+ * a_free (road_idm_free) behind an obstacle at gap s moving at speed vl
+ * (s = INFINITY: free road). The speed choice asks this of one vehicle for
+ * its leader, the lines and the lanes ahead and any merging vehicle: the
+ * free term (a division and a power) is computed once for all of them. */
+static inline double road_idm_behind(const RoadVType *t, double a_free, double v, double s, double vl)
+{
+    double a = a_free;
     if (isfinite(s)) {
         double s_star = t->def.min_gap_m + road_max2(0.0, v * t->def.tau_s + v * (v - vl) / t->sqrt_ab);
         double ss = s > 0.01 ? s : 0.01;
@@ -67,6 +76,13 @@ static inline double road_idm_accel(const RoadVType *t, double v, double v0, dou
         a -= t->def.accel_mps2 * q * q;
     }
     return a;
+}
+
+/* IDM acceleration of a vehicle at speed v with desired speed v0 behind an
+ * obstacle at gap s moving at speed vl (s = INFINITY: free road). */
+static inline double road_idm_accel(const RoadVType *t, double v, double v0, double s, double vl)
+{
+    return road_idm_behind(t, road_idm_free(t, v, v0), v, s, vl);
 }
 
 /* Time (s) to drive d metres from speed v with acceleration a up to vmax. */
