@@ -81,6 +81,8 @@ static void road_destroy(void *self)
     free(road->lane_n);
     road_conns_free(road);
     free(road->lane_side);
+    free(road->outs);
+    free(road->lane_out);
     free(road->sense_detect_s);
     free(road->link_occupied);
     free(road->link_blocked);
@@ -199,7 +201,7 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
         !road->lane_closed || !road->sense_detect_s || !road->link_occupied || !road->link_eta ||
         !road->link_eta_prev || !road->edge_stats || !road->edge_flow || !road->edge_tt_s || !road->insert_block ||
         !road->merge_head || !road->signals || !road->router || !road->demand || !road_conns_init(road) ||
-        !road_lane_sides_init(road)) {
+        !road_lane_sides_init(road) || !road_outs_init(road)) {
         road_destroy(road);
         return CITY_ERR_NOMEM;
     }

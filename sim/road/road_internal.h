@@ -89,6 +89,22 @@ typedef struct RoadLaneSide {
     uint32_t allow_left;  /* ... at index + 1 */
 } RoadLaneSide;
 
+/* What following a route reads of one connection (road->outs, per net
+ * connection; a lane's are outs[out_first .. +out_count) of its
+ * RoadLaneOut): where it leads, in 16 bytes, instead of the connection's
+ * record and its exit lane's (two cache lines each, far apart on a big
+ * map). Made once: the net does not change. */
+typedef struct RoadOut {
+    int32_t to_lane;
+    int32_t to_edge;
+    uint32_t allow; /* vehicle classes the exit lane allows */
+    int32_t short_; /* the exit lane is too short to change lanes on (ROAD_SHORT_EDGE_M) */
+} RoadOut;
+typedef struct RoadLaneOut {
+    int32_t first, count;
+} RoadLaneOut;
+#define ROAD_SHORT_EDGE_M 60.0 /* too short to change lanes on: plan the lane beyond it too */
+
 /* A vehicle waiting to enter (departure time reached, no room yet). */
 typedef struct RoadPending {
     RoadDeparture dep; /* name owned */
@@ -250,6 +266,8 @@ struct CityRoad {
     RoadConnQ *connq;        /* per net connection: what junction admission reads, with what its light shows now */
     uint32_t *tls_epoch;     /* per light: moves on when what it shows may have changed (RoadConnQ.epoch) */
     RoadLaneSide *lane_side; /* per net lane (road_lanechange.c) */
+    RoadOut *outs;           /* per net connection: where it leads (road_vehicles.c) */
+    RoadLaneOut *lane_out;   /* per net lane: its connections in outs */
     RoadRouter *router;
     RoadRouteMemo *route_memo; /* departures' routes under free-flow costs (no state: a speed-up) */
     RoadDemand *demand;
@@ -462,6 +480,9 @@ static inline int32_t road_handle(const CityRoad *road, int32_t v)
  * (COMMIT, after insertions; no leaver or teleport may be pending). The
  * model's behaviour does not depend on slots; handles stay. */
 void road_vehicles_reorder(CityRoad *road);
+
+/* road_vehicles.c: the route-following records (road->outs, lane_out), made once */
+bool road_outs_init(CityRoad *road);
 
 /* road_vehicles.c: storage, insertion, arrival */
 CityStatus road_vehicles_reserve(CityRoad *road, uint32_t n);

@@ -7,7 +7,7 @@
 /* A vehicle that reaches a second line in one step (it planned to cross
  * it, road_follow.c) takes that junction now if it still may; the grant of
  * the junction behind it goes, as its front has left it. */
-static bool grant_chained(RoadStepCtx *x, int32_t v, const CityConnection *c, int32_t ci)
+static bool grant_chained(RoadStepCtx *x, int32_t v, const RoadConnQ *c, int32_t ci)
 {
     CityRoad *road = x->road;
     RoadVehicles *vh = &road->veh;
@@ -17,7 +17,7 @@ static bool grant_chained(RoadStepCtx *x, int32_t v, const CityConnection *c, in
         road->link_occupied[vh->rec[v].occ_link]--;
     vh->rec[v].occ_link = c->link;
     road->link_occupied[c->link]++;
-    vh->rec[v].occ_left_m = road_via_length(x->net, c) + road_vtype_of(road, v)->def.length_m;
+    vh->rec[v].occ_left_m = c->via_len_m + road_vtype_of(road, v)->def.length_m;
     return true;
 }
 
@@ -44,8 +44,8 @@ static CityStatus cross_lane_end(RoadStepCtx *x, int32_t v, bool *arrived)
             *arrived = true;
             return road_leave(road, v, true);
         }
-        if (ci < 0 || (net->conns[ci].link >= 0 && vh->rec[v].occ_link != net->conns[ci].link &&
-                       !grant_chained(x, v, &net->conns[ci], ci))) {
+        if (ci < 0 || (road->connq[ci].link >= 0 && vh->rec[v].occ_link != road->connq[ci].link &&
+                       !grant_chained(x, v, &road->connq[ci], ci))) {
             /* not granted (a second line it planned to cross closed meanwhile): hold at the line */
             vh->rec[v].dist_m -= vh->rec[v].pos - (len - 0.01);
             vh->rec[v].pos = len - 0.01;
@@ -53,16 +53,16 @@ static CityStatus cross_lane_end(RoadStepCtx *x, int32_t v, bool *arrived)
             vh->step[v].next_speed = 0.0;
             return CITY_OK;
         }
-        const CityConnection *c = &net->conns[ci];
+        const RoadConnQ *c = &road->connq[ci]; /* the net's connection as its record copies it */
         int32_t e = road->lanes[lane].edge;
         road->edge_stats[e].left++;
         double tt = x->now_s + x->dt_s - vh->edge_enter_s[road_handle(road, v)];
         road->edge_stats[e].travel_s += tt;
         road->edge_tt_s[e] = 0.8 * road->edge_tt_s[e] + 0.2 * tt;
-        next = c->via_count > 0 ? net->via[c->via_first] : c->to_lane;
+        next = c->first_lane;
         vh->rec[v].via_pos = c->via_count > 0 ? 0 : -1;
     } else {
-        const CityConnection *c = &net->conns[ci];
+        const RoadConnQ *c = &road->connq[ci];
         if (k + 1 < c->via_count) {
             next = net->via[c->via_first + k + 1];
             vh->rec[v].via_pos = (int8_t)(k + 1);

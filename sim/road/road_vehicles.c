@@ -114,19 +114,33 @@ static const int32_t *route_edges(const CityRoad *road, int32_t v, int32_t *n)
     return road->route_edges + r->first;
 }
 
-/* True when `lane` has a connection onto edge `to` that `vclass` may use. */
-static bool lane_reaches(const CityRoadNet *net, int32_t lane, int32_t to, uint32_t vclass)
+bool road_outs_init(CityRoad *road)
 {
-    const CityLane *ln = &net->lanes[lane];
-    for (int32_t k = 0; k < ln->out_count; k++) {
-        const CityConnection *c = &net->conns[ln->out_first + k];
-        if (net->lanes[c->to_lane].edge == to && (net->lanes[c->to_lane].allow & vclass))
+    const CityRoadNet *net = road->net;
+    road->outs = calloc((size_t)net->n_conns + 1, sizeof *road->outs);
+    road->lane_out = calloc((size_t)net->n_lanes + 1, sizeof *road->lane_out);
+    if (!road->outs || !road->lane_out)
+        return false;
+    for (int32_t ci = 0; ci < net->n_conns; ci++) {
+        const CityLane *to = &net->lanes[net->conns[ci].to_lane];
+        road->outs[ci] = (RoadOut){net->conns[ci].to_lane, to->edge, to->allow, to->length_m < ROAD_SHORT_EDGE_M};
+    }
+    for (int32_t l = 0; l < net->n_lanes; l++)
+        road->lane_out[l] = (RoadLaneOut){net->lanes[l].out_first, net->lanes[l].out_count};
+    return true;
+}
+
+/* True when `lane` has a connection onto edge `to` that `vclass` may use. */
+static bool lane_reaches(const CityRoad *road, int32_t lane, int32_t to, uint32_t vclass)
+{
+    const RoadLaneOut lo = road->lane_out[lane];
+    for (int32_t k = 0; k < lo.count; k++) {
+        const RoadOut *o = &road->outs[lo.first + k];
+        if (o->to_edge == to && (o->allow & vclass))
             return true;
     }
     return false;
 }
-
-#define ROAD_SHORT_EDGE_M 60.0 /* too short to change lanes on: plan the lane beyond it too */
 
 /* True when, from `lane` on route edge rp, the vehicle can follow its route
  * through the next edges that are too short to change lanes on. */
@@ -135,14 +149,12 @@ static bool lane_leads_on(const CityRoad *road, const int32_t *edges, int32_t n,
 {
     if (rp + 1 >= n)
         return true;
-    const CityRoadNet *net = road->net;
-    const CityLane *ln = &net->lanes[lane];
-    for (int32_t k = 0; k < ln->out_count; k++) {
-        int32_t to = net->conns[ln->out_first + k].to_lane;
-        if (net->lanes[to].edge != edges[rp + 1] || !(net->lanes[to].allow & vclass) || road->lane_closed[to])
+    const RoadLaneOut lo = road->lane_out[lane];
+    for (int32_t k = 0; k < lo.count; k++) {
+        const RoadOut *o = &road->outs[lo.first + k];
+        if (o->to_edge != edges[rp + 1] || !(o->allow & vclass) || road->lane_closed[o->to_lane])
             continue;
-        if (depth >= 4 || net->lanes[to].length_m >= ROAD_SHORT_EDGE_M ||
-            lane_leads_on(road, edges, n, rp + 1, to, vclass, depth + 1))
+        if (depth >= 4 || !o->short_ || lane_leads_on(road, edges, n, rp + 1, o->to_lane, vclass, depth + 1))
             return true;
     }
     return false;
@@ -162,15 +174,15 @@ int32_t road_plan_conn_at(const CityRoad *road, int32_t v, int32_t lane, int32_t
         return -1;
     int32_t next = edges[rp + 1];
     uint32_t vclass = road->vtypes[road->veh.rec[v].vtype].def.vclass;
-    const CityLane *ln = &net->lanes[lane];
+    const RoadLaneOut lo = road->lane_out[lane];
     int32_t first = -1;
-    for (int32_t k = 0; k < ln->out_count; k++) {
-        int32_t ci = ln->out_first + k;
-        int32_t to = net->conns[ci].to_lane;
-        if (net->lanes[to].edge != next || !(net->lanes[to].allow & vclass) || road->lane_closed[to])
+    for (int32_t k = 0; k < lo.count; k++) {
+        int32_t ci = lo.first + k;
+        const RoadOut *o = &road->outs[ci];
+        if (o->to_edge != next || !(o->allow & vclass) || road->lane_closed[o->to_lane])
             continue;
         /* prefer an exit lane from which the rest of the route can be followed */
-        if (rp + 2 >= n || lane_leads_on(road, edges, n, rp + 1, to, vclass, 0))
+        if (rp + 2 >= n || lane_leads_on(road, edges, n, rp + 1, o->to_lane, vclass, 0))
             return ci;
         if (first < 0)
             first = ci;
@@ -180,7 +192,7 @@ int32_t road_plan_conn_at(const CityRoad *road, int32_t v, int32_t lane, int32_t
     /* a connection that does not lead on is only taken when no lane of this
      * edge does better (the change then happens on the short edges ahead);
      * otherwise the vehicle waits at the lane end to change lanes, as SUMO's do */
-    const CityEdge *e = &net->edges[ln->edge];
+    const CityEdge *e = &net->edges[net->lanes[lane].edge];
     for (int32_t i = 0; i < e->lane_count; i++) {
         int32_t l = e->lane_first + i;
         if (l != lane && (net->lanes[l].allow & vclass) && !road->lane_closed[l] &&
@@ -217,7 +229,7 @@ bool road_good_lanes(CityRoad *road, int32_t v, int32_t edge, int32_t *lo, int32
             if (!(net->lanes[l].allow & vclass) || road->lane_closed[l])
                 continue;
             if (rp + 1 < n && (pass == 0 ? !lane_leads_on(road, edges, n, rp, l, vclass, 0)
-                                         : !lane_reaches(net, l, edges[rp + 1], vclass)))
+                                         : !lane_reaches(road, l, edges[rp + 1], vclass)))
                 continue;
             if (i < *lo)
                 *lo = i;
@@ -440,7 +452,7 @@ static int32_t depart_lane(CityRoad *road, const RoadPending *p, uint32_t vclass
         allowed++;
         if (mode == CITY_DEPART_LANE_FIRST)
             return l;
-        if (mode == CITY_DEPART_LANE_BEST && next_edge >= 0 && !lane_reaches(net, l, next_edge, vclass))
+        if (mode == CITY_DEPART_LANE_BEST && next_edge >= 0 && !lane_reaches(road, l, next_edge, vclass))
             continue;
         int32_t n = road_lane_count(road, l);
         if (n < best_n) {
