@@ -64,7 +64,7 @@ _Static_assert(sizeof(RoadLaneQ) == 64, "a lane queue record is one cache line")
  * writes were an eighth of the step). */
 typedef struct RoadConnQ {
     uint64_t foes, resp; /* the link's foe and response masks when its junction has at most 64 links (!wide) */
-    double via_len_m;    /* length of the internal lanes crossed (road_via_length) */
+    double via_len_m;    /* length of the internal lanes crossed (made once: road_conns_init) */
     double to_len_m;     /* length of the exit lane */
     int32_t to_lane;
     int32_t first_lane; /* the first lane past the stop line: net->via[via_first], or to_lane */

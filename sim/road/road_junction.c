@@ -11,6 +11,15 @@
 #include "city_array.h"
 #include "road_step_internal.h"
 
+/* Length (m) of the internal lanes a connection crosses. */
+static double via_length(const CityRoadNet *net, const CityConnection *c)
+{
+    double len = 0.0;
+    for (int32_t k = 0; k < c->via_count; k++)
+        len += net->lanes[net->via[c->via_first + k]].length_m;
+    return len;
+}
+
 bool road_conns_init(CityRoad *road)
 {
     const CityRoadNet *net = road->net;
@@ -27,7 +36,7 @@ bool road_conns_init(CityRoad *road)
         RoadConnQ *q = &road->connq[ci];
         if (c->via_count > INT16_MAX)
             return false; /* no junction has so many internal lanes on one path */
-        q->via_len_m = road_via_length(net, c);
+        q->via_len_m = via_length(net, c);
         q->to_len_m = net->lanes[c->to_lane].length_m;
         q->to_lane = c->to_lane;
         q->first_lane = c->via_count > 0 ? net->via[c->via_first] : c->to_lane;

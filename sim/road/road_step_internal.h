@@ -101,15 +101,6 @@ static inline double road_time_to_cover(double d, double v, double a, double vma
     return t_acc + (d - d_acc) / vmax;
 }
 
-/* Length (m) of the internal lanes a connection crosses. */
-static inline double road_via_length(const CityRoadNet *net, const CityConnection *c)
-{
-    double len = 0.0;
-    for (int32_t k = 0; k < c->via_count; k++)
-        len += net->lanes[net->via[c->via_first + k]].length_m;
-    return len;
-}
-
 /* Records that a vehicle may reach a junction link at eta_s (yielding
  * vehicles read it next step). Inline: it runs for every approaching vehicle. */
 static inline void road_announce(CityRoad *road, int32_t link, double eta_s)
