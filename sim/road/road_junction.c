@@ -145,7 +145,7 @@ static bool exit_has_room(const CityRoad *road, int32_t v, int32_t ci, int32_t r
     const RoadVType *t = road_vtype_of(road, v);
     double need = t->def.length_m + t->def.min_gap_m;
     for (int32_t k = 0; k < q->via_count; k++) {
-        int32_t l = net->via[q->via_first + k];
+        int32_t l = k == 0 ? q->first_lane : net->via[q->via_first + k]; /* most cross one: no read of the net */
         for (int32_t i = 0; i < road_lane_count(road, l); i++) {
             const RoadVType *tu = road_vtype_of(road, road_lane_at(road, l, i));
             need += tu->def.length_m + tu->def.min_gap_m;
