@@ -610,6 +610,137 @@ static void test_set_program(void **state)
     fixture_free(&f);
 }
 
+/* ---- many lights ------------------------------------------------------- */
+
+enum { N_MANY = 37 };
+
+/* Light k of the many-lights net: one link, green, yellow and red of their
+ * own lengths, its own offset (a cycle of 18 to 62 s). */
+static void many_timing(int k, int64_t dur_ms[3], int64_t *offset_ms)
+{
+    dur_ms[0] = 1000 * (10 + (k * 7) % 23);
+    dur_ms[1] = 3000;
+    dur_ms[2] = 1000 * (5 + (k * 5) % 17);
+    *offset_ms = 3300 * k;
+}
+
+/* Phase of a 3-phase fixed program at t_ms (SUMO's offset rule), and its start. */
+static int32_t ref_phase3(const int64_t dur_ms[3], int64_t offset_ms, int64_t t_ms, int64_t *start_ms)
+{
+    int64_t cycle = dur_ms[0] + dur_ms[1] + dur_ms[2];
+    int64_t pos = ((t_ms - offset_ms) % cycle + cycle) % cycle;
+    int32_t p = 0;
+    while (pos >= dur_ms[p])
+        pos -= dur_ms[p++];
+    *start_ms = t_ms - pos;
+    return p;
+}
+
+/* N_MANY signalised junctions side by side, each with one lane in, one out
+ * and one link. */
+static CityRoadNet *many_lights_net(void)
+{
+    CityError err = {0};
+    CityRoadNet *net = city_road_net_create();
+    assert_non_null(net);
+    static const char *const states[3] = {"G", "y", "r"};
+    for (int k = 0; k < N_MANY; k++) {
+        char id[32];
+        double x = 300.0 * k;
+        snprintf(id, sizeof id, "A%d", k);
+        int32_t a = city_road_net_add_junction(net, id, CITY_JUNCTION_DEAD_END, x, 100, NULL, 0, &err);
+        snprintf(id, sizeof id, "C%d", k);
+        int32_t c = city_road_net_add_junction(net, id, CITY_JUNCTION_TRAFFIC_LIGHT, x, 0, NULL, 0, &err);
+        snprintf(id, sizeof id, "B%d", k);
+        int32_t b = city_road_net_add_junction(net, id, CITY_JUNCTION_DEAD_END, x, -100, NULL, 0, &err);
+        assert_true(a >= 0 && b >= 0 && c >= 0);
+        CityPoint in_shape[2] = {{x, 100}, {x, 10}}, out_shape[2] = {{x, -10}, {x, -100}};
+        snprintf(id, sizeof id, "in%d", k);
+        int32_t e_in = city_road_net_add_edge(net, id, a, c, 1, false, NULL, &err);
+        snprintf(id, sizeof id, "in%d_0", k);
+        int32_t l_in = city_road_net_add_lane(net, e_in, id, 13.9, 0, 3.2, CITY_VC_ALL, in_shape, 2, &err);
+        snprintf(id, sizeof id, "out%d", k);
+        int32_t e_out = city_road_net_add_edge(net, id, c, b, 1, false, NULL, &err);
+        snprintf(id, sizeof id, "out%d_0", k);
+        int32_t l_out = city_road_net_add_lane(net, e_out, id, 13.9, 0, 3.2, CITY_VC_ALL, out_shape, 2, &err);
+        if (l_in < 0 || l_out < 0)
+            fail_msg("lane: %s", err.msg);
+        int64_t dur[3], offset;
+        many_timing(k, dur, &offset);
+        snprintf(id, sizeof id, "C%d", k);
+        int32_t t = city_road_net_add_tls(net, id, "0", CITY_TLS_STATIC, (double)offset / 1000.0, 1, &err);
+        assert_int_equal(t, k);
+        for (int p = 0; p < 3; p++) {
+            double d = (double)dur[p] / 1000.0;
+            assert_true(city_road_net_add_phase(net, t, d, d, d, states[p], &err) >= 0);
+        }
+        assert_true(city_road_net_add_connection(net, l_in, l_out, NULL, 0, c, t, 0, 's', 'M', &err) >= 0);
+        assert_int_equal(city_road_net_set_junction_tls(net, c, t, &err), CITY_OK);
+    }
+    if (city_road_net_finalize(net, &err) != CITY_OK)
+        fail_msg("finalize: %s", err.msg);
+    return net;
+}
+
+/* Every light of a city keeps its own clock, whatever the others do: each
+ * of 37 fixed-time lights of different cycles and offsets shows, at every
+ * tick, the phase and start SUMO's offset rule gives it; lights jumped to a
+ * phase by a command go on from there, and lights whose program is given
+ * again (looked at in the next step, timing unchanged) keep theirs. */
+static void check_many_lights(int32_t dt_ms)
+{
+    CityError err = {0};
+    CityRoadNet *net = many_lights_net();
+    RoadSignals *sig = road_signals_create(net);
+    assert_non_null(sig);
+    int32_t count[2 * N_MANY] = {0};
+    double detect_s[2 * N_MANY];
+    for (int l = 0; l < 2 * N_MANY; l++)
+        detect_s[l] = -1e30;
+    RoadLaneSense sense = {count, detect_s};
+    int64_t dur[N_MANY][3], offset[N_MANY];
+    for (int k = 0; k < N_MANY; k++)
+        many_timing(k, dur[k], &offset[k]);
+    static const char *const states[3] = {"G", "y", "r"};
+    const int64_t jump_ms = 50000, again_ms = 80000;
+    for (int64_t tick = 0; tick * dt_ms <= 200000; tick++) {
+        int64_t t_ms = tick * dt_ms;
+        road_signals_step(sig, t_ms, dt_ms, &sense);
+        for (int k = 0; k < N_MANY; k++) {
+            int64_t start;
+            int32_t p = ref_phase3(dur[k], offset[k], t_ms, &start);
+            if (road_signals_phase(sig, k) != p || road_signals_phase_start_s(sig, k) != (double)start / 1000.0)
+                fail_msg("dt %d ms, t=%lld ms, light %d: phase %d from %.3f s, expected %d from %.3f s", (int)dt_ms,
+                         (long long)t_ms, k, (int)road_signals_phase(sig, k), road_signals_phase_start_s(sig, k),
+                         (int)p, (double)start / 1000.0);
+            assert_string_equal(road_signals_state(sig, k), states[p]);
+        }
+        if (t_ms <= jump_ms && jump_ms < t_ms + dt_ms) /* every 5th light to its red, now */
+            for (int k = 0; k < N_MANY; k += 5) {
+                assert_int_equal(road_signals_set_phase(sig, k, 2, (double)t_ms / 1000.0, &err), CITY_OK);
+                offset[k] = t_ms - dur[k][0] - dur[k][1]; /* red starts now */
+            }
+        if (t_ms <= again_ms && again_ms < t_ms + dt_ms) /* every 3rd light given its program again */
+            for (int k = 1; k < N_MANY; k += 3) {
+                CityTlsPhase ph[3];
+                for (int p = 0; p < 3; p++)
+                    ph[p] = (CityTlsPhase){(double)dur[k][p] / 1000.0, (double)dur[k][p] / 1000.0,
+                                           (double)dur[k][p] / 1000.0, 0};
+                assert_int_equal(road_signals_set_program(sig, k, ph, states, 3, &err), CITY_OK);
+            }
+    }
+    road_signals_destroy(sig);
+    city_road_net_destroy(net);
+}
+
+static void test_many_lights_keep_their_own_clocks(void **state)
+{
+    (void)state;
+    const int32_t dts[] = {1000, 100, 700};
+    for (size_t i = 0; i < sizeof dts / sizeof *dts; i++)
+        check_many_lights(dts[i]);
+}
+
 /* ---- hash -------------------------------------------------------------- */
 
 static uint64_t signals_hash(const Fixture *f)
@@ -660,6 +791,7 @@ int main(void)
         cmocka_unit_test(test_external_holds_until_told),
         cmocka_unit_test(test_bad_programs_refused),
         cmocka_unit_test(test_set_program),
+        cmocka_unit_test(test_many_lights_keep_their_own_clocks),
         cmocka_unit_test(test_hash_follows_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -250,7 +250,6 @@ static bool sig_light_init(SigLight *L, const CityRoadNet *net, int32_t t, const
     L->offset_ms = sig_ms(tls->offset_s);
     L->n_links = tls->link_count > 0 ? tls->link_count : 0;
     L->target = -1;
-    L->quiet_until_ms = INT64_MIN;
     const char *id = tls->id ? tls->id : "";
     L->id = city_strdup(id);
     L->shown = calloc((size_t)L->n_links + 1, 1);
@@ -296,13 +295,17 @@ RoadSignals *road_signals_create(const CityRoadNet *net)
     s->quiet_until_ms = INT64_MIN;
     s->lights = calloc((size_t)net->n_tls + 1, sizeof *s->lights);
     s->changed = malloc(((size_t)net->n_tls + 1) * sizeof *s->changed);
-    if (!s->lights || !s->changed) {
+    s->quiet_ms = malloc(((size_t)net->n_tls + 1) * sizeof *s->quiet_ms);
+    if (!s->lights || !s->changed || !s->quiet_ms) {
         free(s->lights);
         free(s->changed);
+        free(s->quiet_ms);
         free(s);
         return NULL;
     }
     s->n_lights = net->n_tls;
+    for (int32_t t = 0; t < s->n_lights; t++)
+        s->quiet_ms[t] = INT64_MIN;
     CityGroups by_light = {0};
     bool ok = sig_group_by_light(net, &by_light);
     for (int32_t t = 0; t < net->n_tls && ok; t++) {
@@ -327,6 +330,7 @@ void road_signals_destroy(RoadSignals *signals)
         sig_light_free(&signals->lights[t]);
     free(signals->lights);
     free(signals->changed);
+    free(signals->quiet_ms);
     free(signals);
 }
 
@@ -360,7 +364,7 @@ CityStatus road_signals_set_type(RoadSignals *signals, int32_t tls, CityTlsType 
     /* The running phase keeps its start time: the new rule judges it from
      * the next step, and an overrun phase ends then (see the top). */
     L->type = type;
-    L->quiet_until_ms = signals->quiet_until_ms = INT64_MIN;
+    sig_wake(signals, L);
     return CITY_OK;
 }
 
@@ -433,7 +437,7 @@ CityStatus road_signals_set_program(RoadSignals *signals, int32_t tls, const Cit
         city_error_set(err, CITY_ERR_NOMEM, "traffic light '%s': out of memory storing its program", L->id);
         return CITY_ERR_NOMEM;
     }
-    L->quiet_until_ms = signals->quiet_until_ms = INT64_MIN;
+    sig_wake(signals, L);
     sig_list(signals, L);
     if (!signals->stepped) {
         /* Before the run the new program starts where its offset puts it. */
@@ -469,7 +473,7 @@ static CityStatus sig_find_phase(RoadSignals *signals, int32_t tls, int32_t phas
         return CITY_ERR_INVALID;
     }
     *out = L;
-    L->quiet_until_ms = signals->quiet_until_ms = INT64_MIN; /* set_phase and switch change what is due */
+    sig_wake(signals, L); /* set_phase and switch change what is due */
     sig_list(signals, L);
     return CITY_OK;
 }
@@ -673,9 +677,10 @@ void road_signals_step(RoadSignals *signals, int64_t now_ms, int64_t dt_ms, cons
     if (now_ms < signals->quiet_until_ms)
         return;
     int64_t quiet = INT64_MAX;
+    int64_t *due = signals->quiet_ms;
     for (int32_t t = 0; t < signals->n_lights; t++) {
-        SigLight *L = &signals->lights[t];
-        if (now_ms >= L->quiet_until_ms) {
+        if (now_ms >= due[t]) {
+            SigLight *L = &signals->lights[t];
             /* Each change moves a start or decision time forward by at
              * least 1 ms, so this ends within dt_ms rounds; the cap is a backstop. */
             for (int64_t round = 0; round <= dt_ms + 1; round++) {
@@ -683,10 +688,10 @@ void road_signals_step(RoadSignals *signals, int64_t now_ms, int64_t dt_ms, cons
                     break;
                 sig_list(signals, L);
             }
-            L->quiet_until_ms = sig_due_ms(L, signals, sense);
+            due[t] = sig_due_ms(L, signals, sense);
         }
-        if (L->quiet_until_ms < quiet)
-            quiet = L->quiet_until_ms;
+        if (due[t] < quiet)
+            quiet = due[t];
     }
     signals->quiet_until_ms = quiet;
 }

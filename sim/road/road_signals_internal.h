@@ -35,8 +35,7 @@ typedef struct SigLight {
     int32_t target;    /* phase to show when the current yellow ends; -1: none */
     bool synth;        /* showing a synthesized yellow (not a program phase) */
     int64_t synth_start_ms;
-    int64_t quiet_until_ms; /* it makes no change before this (a lower bound; INT64_MIN: not known) */
-    bool listed;            /* in RoadSignals.changed */
+    bool listed; /* in RoadSignals.changed */
     /* The connections of link k: conn_from/conn_to[link_first[k] .. link_first[k+1]).
      * Several connections may share one link index (SUMO's linkIndex). */
     int32_t *link_first;
@@ -49,9 +48,22 @@ struct RoadSignals {
     int32_t n_lanes;        /* length of the sense arrays */
     bool stepped;           /* a step ran: a new program keeps the running phase instead of re-aligning */
     int64_t quiet_until_ms; /* no light changes before this: the least of theirs */
-    int32_t *changed;       /* lights whose shown string may have changed since road_signals_take_changed, */
-    int32_t n_changed;      /*   each once (capacity n_lights) */
+    /* Per light, a time before which it makes no change (a lower bound;
+     * INT64_MIN: not known). Apart from the lights' records: a step whose
+     * time has come reads these, 8 bytes a light, not a cache line or more
+     * of every light of the city. */
+    int64_t *quiet_ms;
+    int32_t *changed;  /* lights whose shown string may have changed since road_signals_take_changed, */
+    int32_t n_changed; /*   each once (capacity n_lights) */
 };
+
+/* Light L is looked at in the next step: a command or a restore changed
+ * what is due. */
+static inline void sig_wake(RoadSignals *signals, const SigLight *L)
+{
+    signals->quiet_ms[L - signals->lights] = INT64_MIN;
+    signals->quiet_until_ms = INT64_MIN;
+}
 
 /* Notes that light L may show something else now (every write to L->shown
  * goes with one). */

@@ -89,6 +89,8 @@ bool road_signals_load(RoadSignals *s, CityStateReader *in)
         return city_state_fail(in, "the network has other traffic lights than the saved run's");
     s->stepped = city_state_get_u8(in);
     s->quiet_until_ms = INT64_MIN;
+    for (int32_t i = 0; i < s->n_lights; i++) /* every light looked at in the next step */
+        s->quiet_ms[i] = INT64_MIN;
     for (int32_t i = 0; i < s->n_lights; i++) /* whatever the checkpoint shows */
         sig_list(s, &s->lights[i]);
     for (int32_t i = 0; i < s->n_lights && !in->bad; i++) {
@@ -119,7 +121,6 @@ bool road_signals_load(RoadSignals *s, CityStateReader *in)
         L->target = (int32_t)city_state_get_i64(in);
         L->synth = city_state_get_u8(in);
         L->synth_start_ms = city_state_get_i64(in);
-        L->quiet_until_ms = INT64_MIN;
         if (!in->bad && !sig_restored_ok(L))
             return city_state_fail(in, "traffic light %s: damaged state in the checkpoint (mode, phase or durations)",
                                    L->id);
