@@ -6,12 +6,13 @@
 #include "road_step_internal.h"
 
 /* Opening a gap for a vehicle that asked to merge in ahead (closer than the
- * leader at gap `s_leader`), when that takes no more than comfortable braking. */
-static double merge_accel(const CityRoad *road, int32_t lane, int32_t v, const RoadVType *t, double a_free,
+ * leader at gap `s_leader`), when that takes no more than comfortable braking;
+ * head: the lane's first request (road->merge_head), -1 for none. */
+static double merge_accel(const CityRoad *road, int32_t head, int32_t v, const RoadVType *t, double a_free,
                           double s_leader)
 {
     double a = INFINITY;
-    for (int32_t k = road->merge_head[lane]; k >= 0; k = road->merges[k].next) {
+    for (int32_t k = head; k >= 0; k = road->merges[k].next) {
         const RoadMerge *m = &road->merges[k];
         double s = m->back_m - road->veh.rec[v].pos;
         if (s <= 0.5 || s >= s_leader)
@@ -91,7 +92,7 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
         } else if (k >= 0) {
             const RoadConnQ *c = &road->connq[ci];
             if (k + 1 < c->via_count) {
-                next = net->via[c->via_first + k + 1];
+                next = net->via[net->conns[ci].via_first + k + 1]; /* (a second internal lane: rare) */
                 k++;
             } else {
                 next = c->to_lane;
@@ -152,6 +153,9 @@ static void plan_lane(RoadStepCtx *x, int32_t lane)
     int32_t n = q->n;
     double dt = x->dt_s;
     double lane_len = q->length_m;
+    /* the lane's merge requests (in most steps of most runs there are none:
+     * then the per-lane list, a line far off on a big map, is not read) */
+    int32_t merge_head = road->n_merges > 0 ? road->merge_head[lane] : -1;
     for (int32_t i = 0; i < n; i++) {
         int32_t v = road_lane_at(road, lane, i);
         const RoadVType *t = road_vtype_of(road, v);
@@ -163,7 +167,7 @@ static void plan_lane(RoadStepCtx *x, int32_t lane)
             int32_t u = road_lane_at(road, lane, i - 1);
             double s = vh->rec[u].pos - road_vtype_of(road, u)->def.length_m - vh->rec[v].pos;
             double a = road_idm_behind(t, a_free, v_now, s, vh->rec[u].speed);
-            a = road_min2(a, merge_accel(road, lane, v, t, a_free, s));
+            a = road_min2(a, merge_accel(road, merge_head, v, t, a_free, s));
             vn = v_now + a * dt;
             if (vn < 0)
                 vn = 0;
@@ -172,7 +176,7 @@ static void plan_lane(RoadStepCtx *x, int32_t lane)
                 vn = s > 0 ? s / dt : 0.0;
         } else {
             bool crossing;
-            double a_start = road_min2(a_free, merge_accel(road, lane, v, t, a_free, INFINITY));
+            double a_start = road_min2(a_free, merge_accel(road, merge_head, v, t, a_free, INFINITY));
             vn = plan_front(x, v, lane, a_start, a_free, &crossing);
             int32_t ci = vh->rec[v].conn;
             if (vh->rec[v].via_pos < 0 && ci >= 0) {

@@ -68,14 +68,14 @@ typedef struct RoadConnQ {
     double to_len_m;     /* length of the exit lane */
     int32_t to_lane;
     int32_t first_lane; /* the first lane past the stop line: net->via[via_first], or to_lane */
-    int32_t via_first;
-    int32_t link;      /* net link, or -1 */
-    int32_t link_base; /* the first link of its junction (bit k of a mask is link link_base + k) */
-    int32_t tls;       /* the light that controls it, or -1 (state is then the net's, for good) */
-    uint32_t epoch;    /* the light's epoch (CityRoad.tls_epoch) state was copied at */
-    int16_t via_count; /* internal lanes crossed (at most INT16_MAX: road_conns_init) */
-    char state;        /* SUMO link state letter shown (of a light's: when epoch is its light's) */
-    bool wide;         /* its junction has more than 64 links: the masks are read from the net */
+    int32_t shown_at;   /* where its light shows its letter: road->shown_base[shown_at] (when tls >= 0) */
+    int32_t link;       /* net link, or -1 */
+    int32_t link_base;  /* the first link of its junction (bit k of a mask is link link_base + k) */
+    int32_t tls;        /* the light that controls it, or -1 (state is then the net's, for good) */
+    uint32_t epoch;     /* the light's epoch (CityRoad.tls_epoch) state was copied at */
+    int16_t via_count;  /* internal lanes crossed (at most INT16_MAX: road_conns_init) */
+    char state;         /* SUMO link state letter shown (of a light's: when epoch is its light's) */
+    bool wide;          /* its junction has more than 64 links: the masks are read from the net */
 } RoadConnQ;
 _Static_assert(sizeof(RoadConnQ) == 64, "a connection's record is one cache line");
 
@@ -264,6 +264,7 @@ struct CityRoad {
     CityRng *rng; /* the "road" stream */
     RoadSignals *signals;
     RoadConnQ *connq;        /* per net connection: what junction admission reads, with what its light shows now */
+    const char *shown_base;  /* the lights' shown strings (road_signals_shown_base) */
     uint32_t *tls_epoch;     /* per light: moves on when what it shows may have changed (RoadConnQ.epoch) */
     RoadLaneSide *lane_side; /* per net lane (road_lanechange.c) */
     RoadOut *outs;           /* per net connection: where it leads (road_vehicles.c) */

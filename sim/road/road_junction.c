@@ -28,6 +28,7 @@ bool road_conns_init(CityRoad *road)
     road->tls_epoch = malloc(((size_t)nt + 1) * sizeof *road->tls_epoch);
     if (!road->connq || !road->tls_epoch)
         return false;
+    road->shown_base = road_signals_shown_base(road->signals);
     memset(road->connq, 0, ((size_t)nc + 1) * sizeof *road->connq);
     for (int32_t t = 0; t < nt; t++)
         road->tls_epoch[t] = 1; /* the records' epoch 0: every light's state is read at first use */
@@ -40,11 +41,16 @@ bool road_conns_init(CityRoad *road)
         q->to_len_m = net->lanes[c->to_lane].length_m;
         q->to_lane = c->to_lane;
         q->first_lane = c->via_count > 0 ? net->via[c->via_first] : c->to_lane;
-        q->via_first = c->via_first;
         q->via_count = (int16_t)c->via_count;
         q->link = c->link;
         q->state = c->state;
         q->tls = c->tls >= 0 && c->tls_link >= 0 ? c->tls : -1;
+        if (q->tls >= 0) {
+            int64_t at = road_signals_shown_at(road->signals, q->tls) + c->tls_link;
+            if (at > INT32_MAX)
+                return false; /* over two thousand million links in all */
+            q->shown_at = (int32_t)at;
+        }
         if (c->link >= 0) {
             const CityLink *lk = &net->links[c->link];
             q->link_base = net->junctions[lk->junction].link_first;
@@ -84,7 +90,7 @@ void road_tls_shown_reset(CityRoad *road)
 char road_conn_shown_refresh(CityRoad *road, int32_t ci)
 {
     RoadConnQ *q = &road->connq[ci];
-    q->state = road_signals_state(road->signals, q->tls)[road->net->conns[ci].tls_link];
+    q->state = road->shown_base[q->shown_at]; /* one byte: not the light's record, its string, the net's connection */
     q->epoch = road->tls_epoch[q->tls];
     return q->state;
 }
@@ -145,7 +151,7 @@ static bool exit_has_room(const CityRoad *road, int32_t v, int32_t ci, int32_t r
     const RoadVType *t = road_vtype_of(road, v);
     double need = t->def.length_m + t->def.min_gap_m;
     for (int32_t k = 0; k < q->via_count; k++) {
-        int32_t l = k == 0 ? q->first_lane : net->via[q->via_first + k]; /* most cross one: no read of the net */
+        int32_t l = k == 0 ? q->first_lane : net->via[net->conns[ci].via_first + k]; /* most cross one */
         for (int32_t i = 0; i < road_lane_count(road, l); i++) {
             const RoadVType *tu = road_vtype_of(road, road_lane_at(road, l, i));
             need += tu->def.length_m + tu->def.min_gap_m;

@@ -64,7 +64,7 @@ static CityStatus cross_lane_end(RoadStepCtx *x, int32_t v, bool *arrived)
     } else {
         const RoadConnQ *c = &road->connq[ci];
         if (k + 1 < c->via_count) {
-            next = net->via[c->via_first + k + 1];
+            next = net->via[net->conns[ci].via_first + k + 1]; /* (a second internal lane: rare) */
             vh->rec[v].via_pos = (int8_t)(k + 1);
         } else {
             next = c->to_lane;

@@ -198,7 +198,6 @@ static void sig_light_free(SigLight *L)
     free(L->id);
     free(L->phases);
     free(L->states);
-    free(L->shown);
     free(L->link_first);
     free(L->conn_from);
     free(L->conn_to);
@@ -242,8 +241,10 @@ static bool sig_link_table(SigLight *L, const CityRoadNet *net, const int32_t *c
 }
 
 /* Copies light t of the net: id, mode, offset, program and the
- * link -> connection table from its n_conn connections conn[]. */
-static bool sig_light_init(SigLight *L, const CityRoadNet *net, int32_t t, const int32_t *conn, int32_t n_conn)
+ * link -> connection table from its n_conn connections conn[]; its shown
+ * string goes at `shown` (link_count + 1 bytes, zero). */
+static bool sig_light_init(SigLight *L, const CityRoadNet *net, int32_t t, const int32_t *conn, int32_t n_conn,
+                           char *shown)
 {
     const CityTls *tls = &net->tls[t];
     L->type = tls->type;
@@ -252,8 +253,8 @@ static bool sig_light_init(SigLight *L, const CityRoadNet *net, int32_t t, const
     L->target = -1;
     const char *id = tls->id ? tls->id : "";
     L->id = city_strdup(id);
-    L->shown = calloc((size_t)L->n_links + 1, 1);
-    if (!L->id || !L->shown || !sig_link_table(L, net, conn, n_conn))
+    L->shown = shown;
+    if (!L->id || !sig_link_table(L, net, conn, n_conn))
         return false;
 
     int32_t np = tls->phase_count > 0 ? tls->phase_count : 0;
@@ -304,13 +305,20 @@ RoadSignals *road_signals_create(const CityRoadNet *net)
         return NULL;
     }
     s->n_lights = net->n_tls;
-    for (int32_t t = 0; t < s->n_lights; t++)
+    size_t chars = 0;
+    for (int32_t t = 0; t < s->n_lights; t++) {
         s->quiet_ms[t] = INT64_MIN;
+        chars += (size_t)(net->tls[t].link_count > 0 ? net->tls[t].link_count : 0) + 1;
+    }
+    s->shown_buf = calloc(chars + 1, 1);
+    bool ok = s->shown_buf != NULL;
     CityGroups by_light = {0};
-    bool ok = sig_group_by_light(net, &by_light);
+    ok = ok && sig_group_by_light(net, &by_light);
+    size_t at = 0;
     for (int32_t t = 0; t < net->n_tls && ok; t++) {
         const int32_t *conn = by_light.items + by_light.first[t];
-        ok = sig_light_init(&s->lights[t], net, t, conn, by_light.first[t + 1] - by_light.first[t]);
+        ok = sig_light_init(&s->lights[t], net, t, conn, by_light.first[t + 1] - by_light.first[t], s->shown_buf + at);
+        at += (size_t)s->lights[t].n_links + 1;
         if (ok)
             sig_list(s, &s->lights[t]);
     }
@@ -331,6 +339,7 @@ void road_signals_destroy(RoadSignals *signals)
     free(signals->lights);
     free(signals->changed);
     free(signals->quiet_ms);
+    free(signals->shown_buf);
     free(signals);
 }
 
@@ -716,6 +725,14 @@ int32_t road_signals_take_changed(RoadSignals *signals, const int32_t **lights)
 static const SigLight *sig_at(const RoadSignals *signals, int32_t tls)
 {
     return signals && tls >= 0 && tls < signals->n_lights ? &signals->lights[tls] : NULL;
+}
+const char *road_signals_shown_base(const RoadSignals *signals)
+{
+    return signals->shown_buf;
+}
+int64_t road_signals_shown_at(const RoadSignals *signals, int32_t tls)
+{
+    return signals->lights[tls].shown - signals->shown_buf;
 }
 const char *road_signals_state(const RoadSignals *signals, int32_t tls)
 {

@@ -55,6 +55,11 @@ void road_signals_step(RoadSignals *signals, int64_t now_ms, int64_t dt_ms, cons
  * (the road's per-connection records) refreshes only these. */
 int32_t road_signals_take_changed(RoadSignals *signals, const int32_t **lights);
 
+/* Where link k of light tls shows its state letter: shown_base[at + k],
+ * for as long as the signals exist (the strings never move). */
+const char *road_signals_shown_base(const RoadSignals *signals);
+int64_t road_signals_shown_at(const RoadSignals *signals, int32_t tls);
+
 /* Current state string of a light (net link_count chars) and phase index. */
 const char *road_signals_state(const RoadSignals *signals, int32_t tls);
 int32_t road_signals_phase(const RoadSignals *signals, int32_t tls);

@@ -28,7 +28,7 @@ typedef struct SigLight {
     int32_t n_phases;  /* 0: no program, the light shows 'O' (off) */
     SigPhase *phases;
     char *states;  /* phase p's state at states[p * (n_links + 1)], NUL-terminated */
-    char *shown;   /* what the light shows now: n_links chars + NUL */
+    char *shown;   /* what the light shows now: n_links chars + NUL (in RoadSignals.shown_buf) */
     int32_t phase; /* program phase; in a synthesized yellow the green being left */
     int64_t phase_start_ms;
     int64_t decide_ms; /* max-pressure: next decision point of the current green */
@@ -53,6 +53,10 @@ struct RoadSignals {
      * time has come reads these, 8 bytes a light, not a cache line or more
      * of every light of the city. */
     int64_t *quiet_ms;
+    /* Every light's shown string, one after another (their `shown`): what
+     * a connection reads of its light is one byte at a fixed place here
+     * (road_signals_shown_at), not the light's record and then its string. */
+    char *shown_buf;
     int32_t *changed;  /* lights whose shown string may have changed since road_signals_take_changed, */
     int32_t n_changed; /*   each once (capacity n_lights) */
 };

@@ -110,10 +110,10 @@ bool road_signals_load(RoadSignals *s, CityStateReader *in)
         }
         free(L->phases);
         free(L->states);
-        free(L->shown);
         L->phases = phases;
         L->states = states;
-        L->shown = shown;
+        memcpy(L->shown, shown, (size_t)L->n_links + 1); /* the string stays where connections read it */
+        free(shown);
         L->n_phases = (int32_t)n_phases;
         L->phase = (int32_t)city_state_get_i64(in);
         L->phase_start_ms = city_state_get_i64(in);
