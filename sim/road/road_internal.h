@@ -207,12 +207,16 @@ typedef struct RoadVehicles {
 } RoadVehicles;
 
 #ifndef ROAD_REORDER_PERIOD_S /* (a build option only to measure its effect) */
-/* Records are put back in lane order this often (sim time). At 1 s steps
- * a period of 1 s made the reorder (which rewrites every record) 5 to 9 %
- * of the step's time on 10x10 and 40x40 grids; with 2 s the whole step is
- * 6 to 8 % quicker there (measured in alternating runs, best of 3). At
- * 0.1 s steps periods of 1 to 4 s do not differ. */
-#define ROAD_REORDER_PERIOD_S 2.0
+/* Records are put back in lane order this often (sim time). The reorder
+ * rewrites every record; between reorders the vehicles that changed lanes
+ * or crossed a junction are read out of address order. At 1 s steps a
+ * period of 1 s made the reorder 5 to 9 % of the step's time on 10x10 and
+ * 40x40 grids, and 2 s was 6 to 8 % quicker than 1 s. Against 2 s, in
+ * alternating runs (best of 4 to 8 each): 8 s is 3.9 % quicker on the 40x40
+ * grid at 1 s and 2.0 % at 0.1 s, 2.8 % / 1.1 % on the 10x10 grid, and the
+ * same on center-p6 and Jamsil; 4 s is between the two and 16 s slower
+ * than 8 s (40x40, 1 s). */
+#define ROAD_REORDER_PERIOD_S 8.0
 #endif
 
 enum {
