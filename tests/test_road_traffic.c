@@ -390,7 +390,7 @@ static void test_conservation(void **state)
         if (st.running > max_running)
             max_running = st.running;
         /* a handle names one vehicle for its whole trip, whatever the
-         * memory layout does (the records are reordered every second) */
+         * memory layout does (the records are put in lane order every few seconds) */
         CityVehicleView t;
         if (tracked_name[0] && city_road_vehicle_get(road, tracked, &t))
             assert_string_equal(t.name, tracked_name);
