@@ -302,19 +302,20 @@ CityStatus city_world_step(CityWorld *world)
         world->events_wall_ns += weight * (now - t);
         t = now;
     }
-    for (int phase = 0; phase < CITY_PHASE_COUNT && st == CITY_OK; phase++) {
-        world->running_phase = (CityPhase)phase;
-        for (uint32_t j = world->phase_first[phase]; j < world->phase_first[phase + 1] && st == CITY_OK; j++) {
-            CitySubsystem *s = &world->subsystems[world->by_phase[j]];
-            if (!(s->woken || due(s, tick)))
-                continue;
-            s->woken = false;
-            st = s->def.step(world, s->self, tick);
-            if (clock) {
-                now = clock(world->wall_user);
-                s->wall_ns += weight * (now - t);
-                t = now;
-            }
+    /* by_phase lists the subsystems phase by phase: one pass runs the
+     * phases in order (none is added while the world is locked) */
+    const uint32_t *order = world->by_phase;
+    const uint32_t n = world->phase_first[CITY_PHASE_COUNT];
+    for (uint32_t j = 0; j < n && st == CITY_OK; j++) {
+        CitySubsystem *s = &world->subsystems[order[j]];
+        if (!(s->woken || due(s, tick)))
+            continue;
+        s->woken = false;
+        st = s->def.step(world, s->self, tick);
+        if (clock) {
+            now = clock(world->wall_user);
+            s->wall_ns += weight * (now - t);
+            t = now;
         }
     }
     CITY_ASSERT(world->locked); /* nothing unlocks the world inside its own step */

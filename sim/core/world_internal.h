@@ -52,18 +52,17 @@ typedef struct CityEventName {
 } CityEventName;
 
 struct CityWorld {
-    uint64_t seed;           /* run seed */
-    int32_t dt_ms;           /* tick length */
-    int64_t tick;            /* current tick: state is at tick*dt_ms */
-    bool locked;             /* true while a step runs */
-    bool stop_requested;     /* set by city_world_stop */
-    CityPhase running_phase; /* phase now running (valid while locked) */
+    uint64_t seed;       /* run seed */
+    int32_t dt_ms;       /* tick length */
+    int64_t tick;        /* current tick: state is at tick*dt_ms */
+    bool locked;         /* true while a step runs */
+    bool stop_requested; /* set by city_world_stop */
 
     CitySubsystem *subsystems; /* in registration order */
     bool finished;             /* city_world_finish ran */
     size_t n_subsystems, cap_subsystems;
-    uint32_t *by_phase;                          /* subsystem indices by phase, registration order within one */
-    uint32_t phase_first[CITY_PHASE_COUNT + 1];  /* phase p's are by_phase[phase_first[p] .. phase_first[p+1]) */
+    uint32_t *by_phase;                         /* subsystem indices by phase, registration order within one */
+    uint32_t phase_first[CITY_PHASE_COUNT + 1]; /* phase p's are by_phase[phase_first[p] .. phase_first[p+1]) */
 
     CityTimedEvent *events; /* binary min-heap on (tick, seq) */
     size_t n_events, cap_events;
