@@ -334,6 +334,11 @@ struct CityRoad {
     int32_t n_pending, cap_pending;
     uint64_t pending_seq;
     bool started; /* the first step ran (it inserts what is due at the start) */
+    /* The step's periodic work in ticks (the tick length is fixed once the
+     * road exists; 0: not yet known) and the next tick each is looked at
+     * (0: not known; a restore resets it): road_step.c. */
+    int64_t reorder_every, kpi_every;
+    int64_t next_reorder_tick, next_kpi_tick;
 
     RoadLeaving *leaving; /* this step's leavers, in the order they left */
     int32_t n_leaving, cap_leaving;

@@ -477,6 +477,7 @@ CityStatus road_state_load(CityWorld *world, void *self, CityStateReader *in)
 {
     (void)world;
     CityRoad *road = self;
+    road->next_reorder_tick = road->next_kpi_tick = 0; /* the clock moves to the checkpoint's */
     if (city_state_expect_tag(in, "ROAD") && load_vehicles(road, in) && load_lanes(road, in) &&
         load_links_and_edges(road, in) && load_lists(road, in) && road_signals_load(road->signals, in))
         road_demand_load(road->demand, in);

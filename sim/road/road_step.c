@@ -79,6 +79,29 @@ static bool reorder_pays(const CityRoad *road)
     return road->veh.n_slots > ROAD_REORDER_MIN_SLOTS || road->veh.n_slots > 2 * road->veh.n_live;
 }
 
+/* Whether tick is a multiple of `every` (at least 1), dividing only once
+ * per period: *next is the next multiple not yet reached (0: not known). */
+static bool every_due(int64_t tick, int64_t every, int64_t *next)
+{
+    if (every <= 1)
+        return true;
+    if (tick < *next)
+        return false;
+    int64_t r = tick % every;
+    *next = tick - r + every;
+    return r == 0;
+}
+
+/* A period in ticks, at least 1 (*every: computed at first use). */
+static int64_t ticks_every(CityWorld *world, int64_t *every, double seconds)
+{
+    if (*every == 0) {
+        int64_t k = city_world_ticks_for(world, seconds);
+        *every = k > 1 ? k : 1;
+    }
+    return *every;
+}
+
 static CityStatus road_commit(CityWorld *world, void *self, int64_t tick)
 {
     CityRoad *road = self;
@@ -96,8 +119,9 @@ static CityStatus road_commit(CityWorld *world, void *self, int64_t tick)
     /* entering at the next tick's start, its clock computed as that tick computes it */
     if ((st = road_insert_pending(road, step_ctx(world, road, tick + 1).now_s)) != CITY_OK)
         return st;
-    int64_t reorder_every = city_world_ticks_for(world, ROAD_REORDER_PERIOD_S);
-    if ((reorder_every <= 1 || (tick + 1) % reorder_every == 0) && reorder_pays(road))
+    if (every_due(tick + 1, ticks_every(world, &road->reorder_every, ROAD_REORDER_PERIOD_S),
+                  &road->next_reorder_tick) &&
+        reorder_pays(road))
         road_vehicles_reorder(road);
     return CITY_OK;
 }
@@ -107,8 +131,7 @@ static CityStatus road_report(CityWorld *world, void *self, int64_t tick)
     CityRoad *road = self;
     road->stats.running = road->veh.n_live;
     /* city.road.stats() is the live view; the KPIs follow it every ROAD_KPI_PERIOD_S */
-    int64_t kpi_every = city_world_ticks_for(world, ROAD_KPI_PERIOD_S);
-    if (kpi_every < 1 || tick % kpi_every == 0)
+    if (every_due(tick, ticks_every(world, &road->kpi_every, ROAD_KPI_PERIOD_S), &road->next_kpi_tick))
         road_publish_kpis(road);
     return CITY_OK;
 }
@@ -121,7 +144,8 @@ static const struct {
 } road_step[] = {
     {"road", CITY_PHASE_PHYSICS, road_physics}, /* first: it owns the state */
     {"road.control", CITY_PHASE_CONTROL, road_control},
-    {"road.commit", CITY_PHASE_COMMIT, road_commit}, {"road.report", CITY_PHASE_REPORT, road_report},
+    {"road.commit", CITY_PHASE_COMMIT, road_commit},
+    {"road.report", CITY_PHASE_REPORT, road_report},
 };
 
 CityStatus road_step_register(CityWorld *world, CityRoad *road, const CitySubsystemDef *owner)
