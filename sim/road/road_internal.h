@@ -153,7 +153,9 @@ typedef struct RoadVehRec {
     int32_t stuck_lane;      /* the lane from which its missed turn last found no way on (road_lanechange.c), */
     uint32_t stuck_epoch;    /*   at closure epoch stuck_epoch - 1 (0: none; not saved: it only spares searches) */
     int8_t good_lo, good_hi; /* cached lanes of the current edge leading to the next route edge */
-    char pad_[128 - 64 - 54];
+    int32_t route_first;     /* road->routes[route].first: its edges are road->route_edges[route_first ..
+                                + route_n) (what route following reads at each lane end, without the route's record) */
+    char pad_[128 - 64 - 60];
 } RoadVehRec;
 _Static_assert(sizeof(RoadVehRec) == 128, "a vehicle record is two cache lines");
 _Static_assert(offsetof(RoadVehRec, halt_s) == 64, "what the passes read in free flow fills the first line");

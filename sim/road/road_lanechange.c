@@ -138,6 +138,7 @@ static void miss_turn(CityRoad *road, int32_t v, int32_t lane)
             if (nr < 0)
                 return;
             rec->route = nr;
+            rec->route_first = road->routes[nr].first;
             rec->route_n = got + 1;
             rec->route_pos = 0;
             road_set_conn(road, v, ln->out_first + k); /* the movement the new route was made from */

@@ -15,6 +15,7 @@ static CityStatus take_route(CityRoad *road, int32_t v, int32_t n)
     if (nr < 0)
         return CITY_ERR_NOMEM;
     vh->rec[v].route = nr;
+    vh->rec[v].route_first = road->routes[nr].first;
     vh->rec[v].route_n = n;
     vh->rec[v].route_pos = 0;
     road_set_conn(road, v, road_plan_conn(road, v, vh->rec[v].lane));

@@ -485,6 +485,7 @@ CityStatus road_state_load(CityWorld *world, void *self, CityStateReader *in)
         for (uint32_t i = 0; i < road->veh.n_live; i++) {
             int32_t v = road->veh.live[i];
             RoadVehRec *r = &road->veh.rec[v];
+            r->route_first = road->routes[r->route].first;
             r->route_n = road->routes[r->route].count;
             /* not saved: a stuck vehicle searches once more, and finds the same */
             r->stuck_epoch = 0;

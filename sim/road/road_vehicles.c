@@ -109,9 +109,9 @@ CityStatus road_vehicles_reserve(CityRoad *road, uint32_t n)
 
 static const int32_t *route_edges(const CityRoad *road, int32_t v, int32_t *n)
 {
-    const RoadRoute *r = &road->routes[road->veh.rec[v].route];
-    *n = r->count;
-    return road->route_edges + r->first;
+    const RoadVehRec *r = &road->veh.rec[v];
+    *n = r->route_n;
+    return road->route_edges + r->route_first;
 }
 
 bool road_outs_init(CityRoad *road)
@@ -568,6 +568,7 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
     w->rec[idx].accel = 0.0f;
     w->rec[idx].vtype = (int16_t)vt; /* at most ROAD_VTYPES_MAX types */
     w->rec[idx].route = p->route;
+    w->rec[idx].route_first = road->routes[p->route].first;
     w->rec[idx].route_n = road->routes[p->route].count;
     w->rec[idx].route_pos = 0;
     w->rec[idx].via_pos = -1;
