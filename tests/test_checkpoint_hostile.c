@@ -519,6 +519,88 @@ static void test_refuses_light_state(void **state)
     free(real.data);
 }
 
+/* A flow's next departure long before the run's clock: it would leave
+ * at a time the run never had, and a Poisson flow would emit every
+ * departure in between at the next step (from -1e300, where a time plus a
+ * gap is the same time, without end). */
+static void test_refuses_demand_time(void **state)
+{
+    (void)state;
+    Ckpt c = take();
+    size_t at = find_tag(&c, "DMND");
+    uint64_t n_defs = rd_u64(&c, at), n, size;
+    size_t heap = array_at(&c, at + 8 + 8 * (size_t)n_defs, &n, &size);
+    assert_true(n_defs == 2 && n >= 1 && size == 24); /* the two flows' next vehicles: {t, seq, def, pair} */
+    const double long_ago = -1e300;
+    memcpy(c.data + heap, &long_ago, 8);
+    expect_refused(&c, "damaged demand queue in the checkpoint");
+    keep_seed("demand-time-long-ago");
+    free(c.data);
+}
+
+/* A walkers' flow's next departure long before the checkpoint's time:
+ * the next step would queue everyone in between (a trillion seconds:
+ * memory for hundreds of millions of people; from -1e300 without end). */
+static void test_refuses_ped_flow_clock(void **state)
+{
+    (void)state;
+    Ckpt real = take();
+    const double window[3] = {0.0, 3600.0, 600.0}; /* the flow's begin, end and rate; its next time follows */
+    size_t next = 0;
+    for (size_t i = 0; i + sizeof window + 8 <= real.len && !next; i++)
+        if (!memcmp(real.data + i, window, sizeof window))
+            next = i + sizeof window;
+    assert_true(next > 0);
+    double t;
+    memcpy(&t, real.data + next, 8);
+    assert_true(t >= AT_TICKS && t < AT_TICKS + 6); /* the next of one every 6 s */
+    Ckpt c = {malloc(real.len), real.len};
+    const double bad[] = {-1e12, -1e300, 0.0, AT_TICKS - 2.5}; /* the last two: after begin, but steps ago */
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        memcpy(c.data, real.data, real.len);
+        memcpy(c.data + next, &bad[k], 8);
+        expect_refused(&c, "ped: flow 0 is damaged in the checkpoint");
+        if (k == 0)
+            keep_seed("ped-flow-long-ago");
+    }
+    free(c.data);
+    free(real.data);
+}
+
+/* A controller timer's due time (tests/fuzz/ticker.lua: every 7 s, made
+ * at init): before the run's start or beyond the longest delay, it is
+ * damaged (one at -2^62 would overflow the catch-up to the next due time). */
+static void test_refuses_controller_timer_time(void **state)
+{
+    (void)state;
+    Ckpt real = take();
+    uint8_t pattern[17]; /* one init timer, due at 63 s, pending */
+    const int64_t one = 1, due = 63000;
+    memcpy(pattern, &one, 8);
+    memcpy(pattern + 8, &due, 8);
+    pattern[16] = 1;
+    size_t at = 0;
+    for (size_t i = 0; i + sizeof pattern <= real.len && !at; i++)
+        if (!memcmp(real.data + i, pattern, sizeof pattern))
+            at = i + 8;
+    assert_true(at > 0);
+    Ckpt c = {malloc(real.len), real.len};
+    const int64_t bad[] = {-1, INT64_MIN / 2, INT64_MAX};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        memcpy(c.data, real.data, real.len);
+        memcpy(c.data + at, &bad[k], 8);
+        expect_refused(&c, "controller 'ticker': timer 1 is due at a damaged time in the checkpoint");
+        if (k == 1)
+            keep_seed("controller-timer-long-ago");
+    }
+    memcpy(c.data, real.data, real.len); /* due long ago, but after the start: runs once, then every 7 s again */
+    const int64_t early = 0;
+    memcpy(c.data + at, &early, 8);
+    assert_null(restore(&c));
+    free(c.data);
+    free(real.data);
+}
+
 /* A weather sample that is not a number would reach every reader of the air. */
 static void test_refuses_weather(void **state)
 {
@@ -706,7 +788,8 @@ int main(void)
         cmocka_unit_test(test_refuses_light_state),       cmocka_unit_test(test_refuses_weather),
         cmocka_unit_test(test_refuses_vehicle_off_route), cmocka_unit_test(test_refuses_lane_closure_byte),
         cmocka_unit_test(test_refuses_air_clock),         cmocka_unit_test(test_refuses_controller_nan_key),
-        cmocka_unit_test(test_empty_route_restores),
+        cmocka_unit_test(test_empty_route_restores),      cmocka_unit_test(test_refuses_demand_time),
+        cmocka_unit_test(test_refuses_ped_flow_clock),     cmocka_unit_test(test_refuses_controller_timer_time),
     };
     if (chdir(CITY_SOURCE_DIR) != 0) /* the scenario names its controller from the repository's root */
         return 1;

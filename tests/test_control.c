@@ -170,6 +170,52 @@ static void test_refusals_counted_not_fatal(void **state)
     assert_true(a.a1 == 3.0);
 }
 
+/* A repeating timer on ticks longer than its period runs at most once a
+ * tick and skips the due times it missed, as on a busy device: every 1.5 s
+ * on 1 s ticks is due at 1.5, 3, 4.5, 6 ... s and runs at 2, 3, 5, 6, 8, 9 s.
+ * A delay longer than any run (or not a number) is refused. */
+static void test_timers_skip_missed_times(void **state)
+{
+    (void)state;
+    const char *dir = city_test_scratch("control_timers");
+    char path[4200];
+    snprintf(path, sizeof path, "%s/ctl.lua", dir);
+    assert_true(city_test_write_file(path, "local fired, at = 0, {}\n"
+                                           "every(1.5, function() fired = fired + 1; at[#at + 1] = now() end)\n"
+                                           "function step()\n"
+                                           "  command('a1', fired)\n"
+                                           "  if now() == 9 then command('a2', table.concat(at, ',') == "
+                                           "'2.0,3.0,5.0,6.0,8.0,9.0' and 1 or 0) end\n"
+                                           "end\n"));
+    snprintf(path, sizeof path, "%s/timers.lua", dir);
+    assert_true(
+        city_test_write_file(path, "city.config{ dt_ms = 1000, until_s = 10 }\n"
+                                   "city.control.actuator{ name = 'a1', kind = 'generic', min = 0, max = 100 }\n"
+                                   "city.control.actuator{ name = 'a2', kind = 'generic', min = 0, max = 1 }\n"
+                                   "city.control.attach{ file = 'ctl.lua', actuators = {'a1', 'a2'}, period = 1 }\n"));
+    CityScenario *sc = city_test_scenario_run(path, 1);
+    CityControl *c = city_control_of(city_scenario_world(sc));
+    CityActuatorStatus fired, times_right;
+    city_actuator_status(c, 0, &fired);
+    city_actuator_status(c, 1, &times_right);
+    assert_true(fired.value == 6.0);
+    assert_true(times_right.value == 1.0);
+    city_scenario_destroy(sc);
+    const char *const too_long[] = {"every(2e9, function() end)\n", "after(1e300, function() end)\n",
+                                    "after(0/0, function() end)\n"};
+    for (size_t i = 0; i < sizeof too_long / sizeof too_long[0]; i++) {
+        snprintf(path, sizeof path, "%s/ctl.lua", dir);
+        assert_true(city_test_write_file(path, too_long[i]));
+        snprintf(path, sizeof path, "%s/timers.lua", dir);
+        CityScenarioOptions o = {.path = path, .seed = 1, .until_s = -1};
+        CityError err;
+        sc = NULL;
+        assert_int_not_equal(city_scenario_load(&o, &sc, &err), CITY_OK);
+        if (!strstr(err.msg, "give a delay in seconds") || !strstr(err.msg, "at most 1e9"))
+            fail_msg("%s", err.msg);
+    }
+}
+
 static void test_failsafe_on_error(void **state)
 {
     (void)state;
@@ -674,7 +720,7 @@ int main(void)
         cmocka_unit_test(test_commands_checked_and_counted),
         cmocka_unit_test(test_lua_controller_follows_readings),
         cmocka_unit_test(test_refusals_counted_not_fatal),
-        cmocka_unit_test(test_failsafe_on_error),
+        cmocka_unit_test(test_failsafe_on_error), cmocka_unit_test(test_timers_skip_missed_times),
         cmocka_unit_test(test_failsafe_on_budget),
         cmocka_unit_test(test_budget_per_tick),
         cmocka_unit_test(test_failsafe_on_memory),

@@ -93,9 +93,10 @@ static int add_timer(lua_State *L, bool repeat)
     CityController *c = self_of(L);
     const double s = luaL_checknumber(L, 1);
     luaL_checktype(L, 2, LUA_TFUNCTION);
+    if (!(s >= 0 && s <= CONTROLLER_MAX_DELAY_S) || (repeat && llround(s * 1000.0) < 1))
+        return luaL_error(L, "%s: give a delay in seconds %s and at most %s", repeat ? "every" : "after",
+                          repeat ? "of 0.001 or more" : ">= 0", CONTROLLER_MAX_DELAY_TEXT);
     const int64_t ms = (int64_t)llround(s * 1000.0);
-    if (!(s >= 0) || (repeat && ms < 1))
-        return luaL_error(L, "%s: give a delay in seconds %s", repeat ? "every" : "after", repeat ? "> 0" : ">= 0");
     void *arr = c->timers;
     if (!city_array_grow(&arr, &c->cap_timers, c->n_timers + 1, sizeof *c->timers))
         return luaL_error(L, "out of memory");
@@ -510,9 +511,8 @@ static void run_timers(CityController *c, int64_t t)
         if (tm->ref == LUA_NOREF || tm->due_ms > t)
             continue;
         const int ref = tm->ref;
-        if (tm->every_ms > 0) {
-            while (tm->due_ms <= t)
-                tm->due_ms += tm->every_ms;
+        if (tm->every_ms > 0) { /* the first due time after t: times missed (a coarse tick) are skipped */
+            tm->due_ms += ((t - tm->due_ms) / tm->every_ms + 1) * tm->every_ms;
         } else {
             tm->ref = LUA_NOREF;
         }

@@ -18,6 +18,11 @@
 #include "city_state.h"
 #include "device.h"
 
+/* The longest delay of device.after and device.every, in seconds (a run's
+ * longest): a due time stays far from int64 overflow in milliseconds. */
+#define CONTROLLER_MAX_DELAY_S 1e9
+#define CONTROLLER_MAX_DELAY_TEXT "1e9"
+
 /* What a controller keeps of a channel's last reading: what read() returns
  * and a checkpoint keeps (not the whole CityReading: its 64-byte id is the
  * slot's key, and every reading delivered is copied here). */

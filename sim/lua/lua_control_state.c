@@ -526,6 +526,9 @@ bool controller_load(CityController *c, CityStateReader *in)
         return city_state_fail(in, "controller '%s': init made another number of timers", c->name);
     for (int32_t i = 0; i < c->n_init_timers && !in->bad; i++) {
         c->timers[i].due_ms = city_state_get_i64(in);
+        if (!in->bad && (c->timers[i].due_ms < 0 || c->timers[i].due_ms > (int64_t)(4 * CONTROLLER_MAX_DELAY_S * 1000)))
+            return city_state_fail(in, "controller '%s': timer %d is due at a damaged time in the checkpoint", c->name,
+                                   (int)i + 1);
         if (!city_state_get_u8(in) && c->timers[i].ref != LUA_NOREF) {
             luaL_unref(c->L, LUA_REGISTRYINDEX, c->timers[i].ref);
             c->timers[i].ref = LUA_NOREF;

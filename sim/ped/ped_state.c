@@ -100,6 +100,19 @@ static void save_flows(const CityPed *ped, CityStateWriter *out)
     }
 }
 
+/* A flow's next departure as a step leaves it: from its begin on, and
+ * not before the checkpoint's time unless the flow is over (the world's
+ * clock is restored before the subsystems). One far before would have the
+ * next step queue every person in between: a million-person flow at once,
+ * or, from -1e300 (where a time plus a headway is the same time), no end. */
+static bool flow_clock_ok(const CityPed *ped, const PedFlow *f)
+{
+    const double next = f->next_s, dt = city_world_dt_ms(ped->world) / 1000.0;
+    if (!isfinite(next) || next < f->def.begin_s)
+        return false;
+    return city_world_tick(ped->world) == 0 || next >= fmin(city_world_time_s(ped->world), f->def.end_s) - dt;
+}
+
 static bool load_flows(CityPed *ped, CityStateReader *in)
 {
     uint32_t n = city_state_get_u32(in);
@@ -120,7 +133,7 @@ static bool load_flows(CityPed *ped, CityStateReader *in)
                                           .persons_per_hour = v[8]},
                                   .next_s = v[9]};
         ped->flows[i].def.poisson = city_state_get_u8(in) != 0;
-        if (!in->bad && (!ped_flow_def_ok(&ped->flows[i].def) || !isfinite(v[9])))
+        if (!in->bad && (!ped_flow_def_ok(&ped->flows[i].def) || !flow_clock_ok(ped, &ped->flows[i])))
             return city_state_fail(in, "ped: flow %u is damaged in the checkpoint", i);
     }
     ped->n_flows = (int32_t)n;

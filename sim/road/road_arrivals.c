@@ -55,6 +55,9 @@ const CityRoadOptions *city_road_options(const CityRoad *road)
 
 void road_arrivals_free(CityRoad *road)
 {
-    arrivals_reset(road, -2);
+    for (int32_t i = 0; i < road->n_arrivals; i++) /* whatever the list's tick (a restored one may be any) */
+        free((char *)road->arrivals[i].name);
     free(road->arrivals);
+    road->arrivals = NULL;
+    road->n_arrivals = road->cap_arrivals = 0;
 }

@@ -421,6 +421,18 @@ void road_demand_save(const RoadDemand *d, CityStateWriter *out)
             city_state_put_array(out, d->defs[i].od_left, (size_t)d->defs[i].n_pairs, sizeof *d->defs[i].od_left);
 }
 
+/* Whether a queued departure's time can be one of the definition's: a
+ * trip's own time, a flow's or OD slice's inside [begin, end]. From a time
+ * far before the run's clock, a Poisson or per-second flow would emit every
+ * departure in between at the next step (and never stop from -1e300, where
+ * a time plus a gap is the same time). */
+static bool item_time_ok(const DemandDef *def, double t)
+{
+    if (def->kind == DEF_TRIP)
+        return t == def->begin_s;
+    return t >= def->begin_s && t <= def->end_s; /* false for NaN */
+}
+
 bool road_demand_load(RoadDemand *d, CityStateReader *in)
 {
     city_state_expect_tag(in, "DMND");
@@ -434,9 +446,10 @@ bool road_demand_load(RoadDemand *d, CityStateReader *in)
         free(heap);
         return false;
     }
-    for (size_t i = 0; i < n; i++) /* a definition of the scenario, one of its pairs */
+    for (size_t i = 0; i < n; i++) /* a definition of the scenario, one of its pairs, a time inside its window */
         if (heap[i].def < 0 || heap[i].def >= d->n_defs || heap[i].pair < -1 ||
-            heap[i].pair >= d->defs[heap[i].def].n_pairs || !(heap[i].t == heap[i].t) || heap[i].seq < -1) {
+            heap[i].pair >= d->defs[heap[i].def].n_pairs || !item_time_ok(&d->defs[heap[i].def], heap[i].t) ||
+            heap[i].seq < -1) {
             free(heap);
             return city_state_fail(in, "road: damaged demand queue in the checkpoint (entry %zu)", i);
         }

@@ -1,8 +1,8 @@
 -- The run that fuzz_checkpoint restores fuzzed checkpoints into: a little
 -- of every subsystem that saves state (road with lights and flows, power
--- grid with a controller, sensors, walkers, air, the script's own tables
--- and closures, one made during the run), so each load hook meets hostile
--- bytes.
+-- grid with a controller, a controller's timer, sensors, walkers, air, the
+-- script's own tables and closures, one made during the run), so each load
+-- hook meets hostile bytes.
 city.config{ name = "checkpoint", dt_ms = 1000, until_s = 3600 }
 city.road.grid{ nx = 3, ny = 3, spacing = 200, lanes = 1, speed = 13.9, junction = "traffic_light" }
 city.road.flow{ id = "we", from = "A1B1", to = "B1C1", begin = 0, ["end"] = 3600, rate = 600 }
@@ -18,6 +18,8 @@ city.control.actuator{ name = "lights", kind = "streetlight", lights = 1 }
 city.control.attach{ file = "scenarios/controllers/night_dim.lua", name = "night_dim",
                      sensors = { "loop.A1B1_0" }, actuators = { "lights" }, period = 10, stale_s = 600,
                      params = { lights = "lights", quiet_veh = 20, low = 0.3 } }
+city.control.actuator{ name = "pulse", kind = "generic" }
+city.control.attach{ file = "tests/fuzz/ticker.lua", name = "ticker", actuators = { "pulse" } }
 city.env.background{ pm25 = 15, pm10 = 25, nox = 30 }
 city.env.air{ cell_m = 20 }
 local hall = city.ped.room{ x0 = -60, y0 = -60, x1 = -30, y1 = -40 }
