@@ -159,14 +159,13 @@ void road_lanes_compact_active(CityRoad *road)
                     a[j] = a[j - 1];
                 a[j] = lane;
             }
-        int32_t i = 0, j = k_sorted, o = 0;
-        while (i < k_sorted && j < k)
-            tmp[o++] = a[i] < a[j] ? a[i++] : a[j++];
-        while (i < k_sorted)
-            tmp[o++] = a[i++];
-        while (j < k)
-            tmp[o++] = a[j++];
-        memcpy(a, tmp, (size_t)k * sizeof *a);
+        /* merged in place from the back: the lanes before the first new
+         * one stay where they are (a step's few new lanes move a part of
+         * the list, not all of it twice) */
+        int32_t m = k - k_sorted, i = k_sorted - 1, j = m - 1, o = k - 1;
+        memcpy(tmp, a + k_sorted, (size_t)m * sizeof *a);
+        while (j >= 0)
+            a[o--] = i >= 0 && a[i] > tmp[j] ? a[i--] : tmp[j--];
     }
     road->n_active = k;
     road->n_active_sorted = k;
