@@ -198,7 +198,7 @@ static int32_t get_i32(const Ckpt *c, size_t at)
 typedef struct RoadAt {
     size_t gen;      /* the generations' data */
     uint32_t used;   /* vehicle slots */
-    size_t field[7]; /* data of: lane, vtype, route, route_pos, conn, via_pos, occ_link */
+    size_t field[9]; /* data of: lane, vtype, route, route_pos, conn, via_pos, occ_link, pos, stops */
     size_t lanes;    /* the first lane queue (an array) */
 } RoadAt;
 
@@ -212,12 +212,13 @@ static RoadAt road_at(const Ckpt *c)
     uint64_t n, size;
     r.gen = array_at(c, at + 4, &n, &size);
     assert_int_equal(n, used);
-    at = skip_array(c, at + 4);                       /* generations */
-    at = skip_array(c, at) + 4;                       /* free list, live count */
-    static const int want[] = {0, 5, 6, 7, 8, 9, 10}; /* positions in ROAD_VEH_FIELDS (road_state.c) */
-    for (int k = 0, w = 0; k < 30; k++) {
-        if (w < 7 && k == want[w])
-            r.field[w++] = array_at(c, at, &n, &size);
+    at = skip_array(c, at + 4);                              /* generations */
+    at = skip_array(c, at) + 4;                              /* free list, live count */
+    static const int want[] = {0, 5, 6, 7, 8, 9, 10, 1, 22}; /* positions in ROAD_VEH_FIELDS (road_state.c) */
+    for (int k = 0; k < 30; k++) {
+        for (int w = 0; w < 9; w++)
+            if (k == want[w])
+                r.field[w] = array_at(c, at, &n, &size);
         at = skip_array(c, at);
     }
     at = skip_array(c, at); /* the live list */
@@ -399,27 +400,54 @@ static void test_refuses_lane_queue(void **state)
     free(c.data);
 }
 
+/* A vehicle's numbers: a NaN position, a speed of light, a stop count of
+ * INT32_MIN (trips.csv negated it: undefined behaviour). */
+static void test_refuses_vehicle_numbers(void **state)
+{
+    (void)state;
+    Ckpt real = take();
+    RoadAt r = road_at(&real);
+    uint32_t v = live_vehicle(&real, &r);
+    Ckpt c = {malloc(real.len), real.len};
+    const double bad_pos[] = {0.0 / 0.0, 1e300, -1e12};
+    for (size_t k = 0; k < sizeof bad_pos / sizeof bad_pos[0]; k++) {
+        memcpy(c.data, real.data, real.len);
+        memcpy(c.data + r.field[7] + 8 * (size_t)v, &bad_pos[k], 8);
+        expect_refused(&c, "has a position, speed, time or count out of range");
+    }
+    memcpy(c.data, real.data, real.len);
+    put_i32(&c, r.field[8] + 4 * (size_t)v, INT32_MIN);
+    expect_refused(&c, "has a position, speed, time or count out of range");
+    keep_seed("vehicle-stops-negative");
+    free(c.data);
+    free(real.data);
+}
+
 /* ---- pedestrians ---- */
 
 typedef struct PedAt {
-    size_t count;  /* the live count (u32) of the id set */
-    size_t i32[3]; /* data of leg, area, route_len */
-    size_t routes; /* the first person's route (an array) */
+    size_t radii;   /* the widest person's radius in the physics and the walls' (two f64) */
+    size_t count;   /* the live count (u32) of the id set */
+    size_t f64[12]; /* data of x, y, vx, vy, r, m, v0, tx, ty, heading, depart_s, stuck_s (ped_state.c) */
+    size_t i32[3];  /* data of leg, area, route_len */
+    size_t routes;  /* the first person's route (an array) */
 } PedAt;
 
 static PedAt ped_at(const Ckpt *c)
 {
     PedAt p = {0};
-    size_t at = section(c, "PEDS") + 1 + 8 + 8; /* sealed, radii */
-    at += 4;                                    /* used */
-    at = skip_array(c, at);                     /* generations */
-    at = skip_array(c, at) + 4;                 /* free list, live */
+    p.radii = section(c, "PEDS") + 1; /* after the sealed flag */
+    size_t at = p.radii + 8 + 8 + 4;  /* radii, used */
+    at = skip_array(c, at);           /* generations */
+    at = skip_array(c, at) + 4;       /* free list, live */
     p.count = at;
     at += 4;
     at = skip_array(c, skip_array(c, at)); /* slots, indices */
-    for (int k = 0; k < 12; k++)           /* the numbers */
-        at = skip_array(c, at);
     uint64_t n, size;
+    for (int k = 0; k < 12; k++) { /* the numbers */
+        p.f64[k] = array_at(c, at, &n, &size);
+        at = skip_array(c, at);
+    }
     for (int k = 0; k < 3; k++) {
         p.i32[k] = array_at(c, at, &n, &size);
         assert_true(n > 0); /* people walk at the checkpoint */
@@ -464,6 +492,40 @@ static void test_refuses_person_indices(void **state)
     assert_true(n > 0);
     put_i32(&real, data, 2 * 1000);
     expect_refused(&real, "ped: person 0 has a damaged route, area or state");
+    free(real.data);
+}
+
+/* Sizes, places and speeds a person cannot have: a radius of 1e12 m
+ * listed the walls by metre cell within its reach (1e24 cells: a run that
+ * did not come back), a position a trillion metres off made NaN forces. */
+static void test_refuses_person_numbers(void **state)
+{
+    (void)state;
+    Ckpt real = take();
+    PedAt p = ped_at(&real);
+    static const struct {
+        int field; /* 0, 1: the radii before the people; else 2 + the index in PedAt.f64 */
+        double value;
+        const char *what;
+    } cases[] = {{1, 1e12, "the widest person's radius is damaged"},
+                 {0, -1.0, "the widest person's radius is damaged"},
+                 {1, 0.0 / 0.0, "the widest person's radius is damaged"},
+                 {2 + 4, 1e12, "person 0 has a damaged route, area or state"},   /* r */
+                 {2 + 4, 0.0, "person 0 has a damaged route, area or state"},    /* r */
+                 {2 + 0, -1e12, "person 0 has a damaged route, area or state"},  /* x */
+                 {2 + 1, 1e12, "person 0 has a damaged route, area or state"},   /* y */
+                 {2 + 2, 1e9, "person 0 has a damaged route, area or state"},    /* vx */
+                 {2 + 5, -80.0, "person 0 has a damaged route, area or state"}}; /* m */
+    Ckpt c = {malloc(real.len), real.len};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        memcpy(c.data, real.data, real.len);
+        size_t at = cases[k].field < 2 ? p.radii + 8 * (size_t)cases[k].field : p.f64[cases[k].field - 2];
+        memcpy(c.data + at, &cases[k].value, 8);
+        expect_refused(&c, cases[k].what);
+        if (k == 0)
+            keep_seed("walls-radius-huge");
+    }
+    free(c.data);
     free(real.data);
 }
 
@@ -789,7 +851,8 @@ int main(void)
         cmocka_unit_test(test_refuses_vehicle_off_route), cmocka_unit_test(test_refuses_lane_closure_byte),
         cmocka_unit_test(test_refuses_air_clock),         cmocka_unit_test(test_refuses_controller_nan_key),
         cmocka_unit_test(test_empty_route_restores),      cmocka_unit_test(test_refuses_demand_time),
-        cmocka_unit_test(test_refuses_ped_flow_clock),     cmocka_unit_test(test_refuses_controller_timer_time),
+        cmocka_unit_test(test_refuses_ped_flow_clock),    cmocka_unit_test(test_refuses_controller_timer_time),
+        cmocka_unit_test(test_refuses_person_numbers),    cmocka_unit_test(test_refuses_vehicle_numbers),
     };
     if (chdir(CITY_SOURCE_DIR) != 0) /* the scenario names its controller from the repository's root */
         return 1;

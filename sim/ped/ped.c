@@ -100,10 +100,11 @@ static CityStatus check_params(CityWorld *w, const CityPedParams *p)
                                    "ped: parameters speed_sd_mps, speed_max_mps, radius_sd_m, a_n, wall_a_n and "
                                    "lambda must be finite and not negative");
     if (p->speed_max_mps < p->speed_min_mps || p->lambda > 1 || p->iterations < 1 || p->iterations > 100 ||
-        p->radius_sd_m > 0.5 * p->radius_mean_m)
+        p->radius_sd_m > 0.5 * p->radius_mean_m || p->radius_mean_m + 3 * p->radius_sd_m > CITY_PED_MAX_RADIUS_M)
         return city_world_fail(w, CITY_ERR_INVALID,
-                               "ped: need speed_min <= speed_max, 0 <= lambda <= 1, 1 <= iterations <= 100 and "
-                               "radius_sd_m <= radius_mean_m / 2");
+                               "ped: need speed_min <= speed_max, 0 <= lambda <= 1, 1 <= iterations <= 100, "
+                               "radius_sd_m <= radius_mean_m / 2 and radius_mean_m + 3 radius_sd_m <= %g m",
+                               CITY_PED_MAX_RADIUS_M);
     return CITY_OK;
 }
 

@@ -39,7 +39,7 @@ CityStatus city_ped_spawn(CityPed *ped, const CityPedSpawnDef *def)
     if (!isfinite(def->x) || !isfinite(def->y) ||
         (!def->use_heading && (!isfinite(def->to_x) || !isfinite(def->to_y))) ||
         (def->use_heading && !isfinite(def->heading_rad)) || !isfinite(def->speed_mps) || !isfinite(def->radius_m) ||
-        def->speed_mps > 10 || def->radius_m > 1.5)
+        def->speed_mps > 10 || def->radius_m > CITY_PED_MAX_RADIUS_M)
         return ped_fail(ped, CITY_ERR_INVALID,
                         "ped: person at (%g, %g) needs finite start, destination or heading, a speed under 10 m/s and "
                         "a radius under 1.5 m",

@@ -149,15 +149,35 @@ static bool route_ok(const CityPed *ped, const int32_t *route, size_t len)
     return true;
 }
 
-/* Numbers that become forces and Chipmunk's velocities: finite (a NaN
- * would reach Chipmunk, which aborts on it); the heading may be NaN (none). */
+/* How far outside the box of the walkable space a restored person may
+ * stand (m): people pushed out of it are counted as strays, not lost. */
+#define PED_RESTORE_MARGIN_M 1000.0
+/* The fastest a restored person may move (m/s), whatever pushed them. */
+#define PED_RESTORE_MAX_SPEED_MPS 100.0
+
+/* Numbers that become forces, Chipmunk's bodies and cells of the grids:
+ * finite (a NaN would reach Chipmunk, which aborts on it), a position near
+ * the walkable space, a speed and size a person can have (a radius of
+ * 1e12 m listed the walls in 1e24 cells); the heading may be NaN (none). */
 static bool person_numbers_ok(const CityPed *ped, uint32_t i)
 {
-    const double v[] = {ped->vx[i], ped->vy[i], ped->v0[i], ped->tx[i], ped->ty[i], ped->depart_s[i], ped->stuck_s[i]};
+    const double v[] = {ped->vx[i], ped->vy[i], ped->v0[i],       ped->tx[i],     ped->ty[i],
+                        ped->x[i],  ped->y[i],  ped->depart_s[i], ped->stuck_s[i]};
     for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
         if (!isfinite(v[k]))
             return false;
-    return ped->v0[i] >= 0 && !isinf(ped->heading[i]);
+    const PedSpace *s = &ped->space;
+    const double m = PED_RESTORE_MARGIN_M, x1 = s->gx0 + s->gnx * s->cell_w, y1 = s->gy0 + s->gny * s->cell_h;
+    return ped->v0[i] >= 0 && ped->v0[i] <= PED_RESTORE_MAX_SPEED_MPS && !isinf(ped->heading[i]) &&
+           fabs(ped->vx[i]) <= PED_RESTORE_MAX_SPEED_MPS && fabs(ped->vy[i]) <= PED_RESTORE_MAX_SPEED_MPS &&
+           ped->r[i] > 0 && ped->r[i] <= CITY_PED_MAX_RADIUS_M && ped->m[i] > 0 && isfinite(ped->m[i]) &&
+           ped->x[i] >= s->gx0 - m && ped->x[i] <= x1 + m && ped->y[i] >= s->gy0 - m && ped->y[i] <= y1 + m;
+}
+
+/* The radius the walls and the physics were fitted to: a person's at most. */
+static bool radius_ok(double r)
+{
+    return r >= 0 && r <= CITY_PED_MAX_RADIUS_M; /* false for NaN */
 }
 
 static void save_pending(const CityPed *ped, CityStateWriter *out)
@@ -274,6 +294,9 @@ static bool load_people(CityPed *ped, CityStateReader *in)
         return city_state_fail(in, "ped: people were walking before the restore; restore a world at tick 0");
     bool sealed = city_state_get_u8(in) != 0;
     double max_r = city_state_get_f64(in), wall_r = city_state_get_f64(in);
+    if (!in->bad && (!radius_ok(max_r) || !radius_ok(wall_r)))
+        return city_state_fail(in, "ped: the widest person's radius is damaged in the checkpoint (%g m, %g m)", max_r,
+                               wall_r);
     if (sealed && ped_space_seal(ped) != CITY_OK)
         return city_state_fail(in, "%s", city_world_error(ped->world));
     if (sealed && ped_space_fit_radius(ped, wall_r) != CITY_OK)

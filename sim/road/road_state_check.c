@@ -5,9 +5,15 @@
  * requests, waiting departures) lies inside what the scenario built. A
  * checkpoint is a file like any other: damaged or hostile bytes are
  * refused with the first thing found wrong, never followed. */
+#include <math.h>
 #include <stdlib.h>
 
 #include "road_internal.h"
+
+/* The farthest along its lane (either way) and the fastest a restored
+ * vehicle may be: far beyond any lane and any vehicle type's top speed. */
+#define ROAD_RESTORE_MAX_POS_M 1e7
+#define ROAD_RESTORE_MAX_SPEED_MPS 1000.0
 
 static bool in_range(int64_t v, int64_t lo, int64_t hi)
 {
@@ -46,6 +52,27 @@ static bool check_vehicle(const CityRoad *road, uint32_t v, CityStateReader *in)
                                "road: vehicle %u has a %s out of range (lane %d, route %d at %d, type %d); the "
                                "checkpoint is damaged",
                                v, what, (int)r->lane, (int)r->route, (int)r->route_pos, (int)r->vtype);
+    return true;
+}
+
+/* One live vehicle's numbers: finite (a NaN position or speed would spread
+ * through its followers' speed choices), a position and speed a vehicle can
+ * have, counters that only grow from 0 (a stop count of INT32_MIN made
+ * trips.csv negate it: undefined behaviour). */
+static bool check_numbers(const CityRoad *road, uint32_t v, CityStateReader *in)
+{
+    const RoadVehRec *r = &road->veh.rec[v];
+    const double x[] = {r->pos,    r->speed,      r->v0_factor, r->dist_m,     r->time_loss_s,
+                        r->halt_s, r->occ_left_m, r->wait_s,    r->energy_kwh, (double)r->accel};
+    bool ok = r->stops >= 0 && fabs(r->pos) <= ROAD_RESTORE_MAX_POS_M && r->speed >= 0 &&
+              r->speed <= ROAD_RESTORE_MAX_SPEED_MPS && r->v0_factor >= 0 && r->halt_s >= 0 && r->wait_s >= 0;
+    for (size_t k = 0; ok && k < sizeof x / sizeof x[0]; k++)
+        ok = isfinite(x[k]);
+    if (!ok)
+        return city_state_fail(in,
+                               "road: vehicle %u (%s) has a position, speed, time or count out of range (position "
+                               "%g m, speed %g m/s, %d stops); the checkpoint is damaged",
+                               v, road->veh.name[v], r->pos, r->speed, (int)r->stops);
     return true;
 }
 
@@ -90,7 +117,8 @@ static bool check_pool(const CityRoad *road, CityStateReader *in)
             return city_state_fail(in, "road: damaged vehicle list at entry %u", i);
     }
     for (uint32_t i = 0; i < vh->n_live; i++)
-        if (!check_vehicle(road, (uint32_t)vh->live[i], in) || !check_on_route(road, (uint32_t)vh->live[i], in))
+        if (!check_vehicle(road, (uint32_t)vh->live[i], in) || !check_on_route(road, (uint32_t)vh->live[i], in) ||
+            !check_numbers(road, (uint32_t)vh->live[i], in))
             return false;
     return true;
 }

@@ -262,6 +262,10 @@ typedef struct CityPedFlowDef {
  * all (as SUMO vehicle flows); more is refused, not queued. */
 #define CITY_PED_FLOW_MAX_PER_HOUR 360000.0
 #define CITY_PED_FLOW_MAX_PERSONS 1000000.0
+/* The widest person (m): a spawn's radius, and the mean of the drawn radii
+ * plus three deviations (the walls are listed by 1 m cell within a
+ * person's reach, so the reach must stay a few metres). */
+#define CITY_PED_MAX_RADIUS_M 1.5
 CityStatus city_ped_flow_add(CityPed *ped, const CityPedFlowDef *def);
 
 typedef struct CityPedView {
