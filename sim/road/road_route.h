@@ -1,7 +1,8 @@
 /* Shortest-time routing on the edge graph (internal to sim/road).
- * A* with an admissible straight-line estimate (road_route.c); edges a
- * class may not use, and turns it may not make (CityRoadNet.succ_allow, or
- * past the closed lanes: see road_router_lane_changed), are skipped. Ties
+ * A* with admissible estimates, the straight line's and 16 landmarks'
+ * (road_route.c); edges a class may not use, and turns it may not make
+ * (CityRoadNet.succ_allow, or past the closed lanes: see
+ * road_router_lane_changed), are skipped. Ties
  * break on edge index, so a route is a pure function of (net, closures,
  * costs, from, to).
  *
@@ -51,6 +52,13 @@ void road_router_destroy(RoadRouter *router);
  * be reached; -2 when cap is too small. */
 int32_t road_router_route(RoadRouter *router, int32_t from_edge, int32_t to_edge, uint32_t vclass,
                           const double *edge_cost_s, int32_t *out, int32_t cap);
+
+/* The same for costs no edge of which is below its free-flow time (the
+ * free-flow times with some edges made dearer, as a search that steers
+ * around an edge makes them): the search is guided by the estimates,
+ * where road_router_route, given costs, searches without them. */
+int32_t road_router_route_dearer(RoadRouter *router, int32_t from_edge, int32_t to_edge, uint32_t vclass,
+                                 const double *edge_cost_s, int32_t *out, int32_t cap);
 
 /* Lane closures. lane_closed[l] tells whether lane l of the net is closed
  * (no vehicle enters it). A turn from edge a onto edge b is then made only

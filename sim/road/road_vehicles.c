@@ -245,15 +245,18 @@ bool road_good_lanes(CityRoad *road, int32_t v, int32_t edge, int32_t *lo, int32
 /* ---- insertion ---------------------------------------------------------- */
 
 /* Routes a trip from -> via... -> to into road->route_buf; its length or -1
- * (also when the legs together list more than n_edges + 1 edges). */
+ * (also when the legs together list more than n_edges + 1 edges).
+ * dearer: no cost is below the edge's free-flow time (road_router_route_dearer). */
 static int32_t route_legs(CityRoad *road, int32_t from, int32_t to_edge, const int32_t *via, int32_t n_via,
-                          uint32_t vclass, const double *cost)
+                          uint32_t vclass, const double *cost, bool dearer)
 {
     const int32_t cap = road->net->n_edges + 1; /* route_buf holds at least this many */
     int32_t len = 0;
     for (int32_t k = 0; k <= n_via; k++) {
         int32_t to = k < n_via ? via[k] : to_edge;
-        int32_t got = road_router_route(road->router, from, to, vclass, cost, road->route_buf + len, cap - len);
+        int32_t got =
+            dearer ? road_router_route_dearer(road->router, from, to, vclass, cost, road->route_buf + len, cap - len)
+                   : road_router_route(road->router, from, to, vclass, cost, road->route_buf + len, cap - len);
         if (got < 0)
             return -1;
         if (len > 0) { /* legs share their joint edge */
@@ -330,7 +333,9 @@ int32_t road_route_search(CityRoad *road, int32_t from, int32_t to, const int32_
     double *banned = NULL;
     int32_t len = 0;
     for (int attempt = 0; attempt < 4; attempt++) {
-        len = route_legs(road, from, to, via, n_via, vclass, banned ? banned : cost);
+        /* the free-flow times with the edges that failed made dearer
+         * still let the estimates guide the search */
+        len = route_legs(road, from, to, via, n_via, vclass, banned ? banned : cost, cost == NULL);
         if (len < 0)
             break;
         int32_t bad = route_unfollowable(road, road->route_buf, len, vclass);
