@@ -186,6 +186,19 @@ static void put_i32(Ckpt *c, size_t at, int32_t v)
     memcpy(c->data + at, &v, 4);
 }
 
+/* Restores a copy of `real` with the n bytes at `at` replaced by `bytes`,
+ * and expects a refusal naming `what` (keep_seed after it keeps that copy). */
+static void expect_refused_with(const Ckpt *real, size_t at, const void *bytes, size_t n, const char *what)
+{
+    assert_true(at + n <= real->len);
+    Ckpt c = {malloc(real->len), real->len};
+    assert_non_null(c.data);
+    memcpy(c.data, real->data, real->len);
+    memcpy(c.data + at, bytes, n);
+    expect_refused(&c, what);
+    free(c.data);
+}
+
 static int32_t get_i32(const Ckpt *c, size_t at)
 {
     int32_t v;
@@ -408,18 +421,14 @@ static void test_refuses_vehicle_numbers(void **state)
     Ckpt real = take();
     RoadAt r = road_at(&real);
     uint32_t v = live_vehicle(&real, &r);
-    Ckpt c = {malloc(real.len), real.len};
     const double bad_pos[] = {0.0 / 0.0, 1e300, -1e12};
-    for (size_t k = 0; k < sizeof bad_pos / sizeof bad_pos[0]; k++) {
-        memcpy(c.data, real.data, real.len);
-        memcpy(c.data + r.field[7] + 8 * (size_t)v, &bad_pos[k], 8);
-        expect_refused(&c, "has a position, speed, time or count out of range");
-    }
-    memcpy(c.data, real.data, real.len);
-    put_i32(&c, r.field[8] + 4 * (size_t)v, INT32_MIN);
-    expect_refused(&c, "has a position, speed, time or count out of range");
+    for (size_t k = 0; k < sizeof bad_pos / sizeof bad_pos[0]; k++)
+        expect_refused_with(&real, r.field[7] + 8 * (size_t)v, &bad_pos[k], 8,
+                            "has a position, speed, time or count out of range");
+    const int32_t stops = INT32_MIN;
+    expect_refused_with(&real, r.field[8] + 4 * (size_t)v, &stops, 4,
+                        "has a position, speed, time or count out of range");
     keep_seed("vehicle-stops-negative");
-    free(c.data);
     free(real.data);
 }
 
@@ -516,16 +525,12 @@ static void test_refuses_person_numbers(void **state)
                  {2 + 1, 1e12, "person 0 has a damaged route, area or state"},   /* y */
                  {2 + 2, 1e9, "person 0 has a damaged route, area or state"},    /* vx */
                  {2 + 5, -80.0, "person 0 has a damaged route, area or state"}}; /* m */
-    Ckpt c = {malloc(real.len), real.len};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        memcpy(c.data, real.data, real.len);
         size_t at = cases[k].field < 2 ? p.radii + 8 * (size_t)cases[k].field : p.f64[cases[k].field - 2];
-        memcpy(c.data + at, &cases[k].value, 8);
-        expect_refused(&c, cases[k].what);
+        expect_refused_with(&real, at, &cases[k].value, 8, cases[k].what);
         if (k == 0)
             keep_seed("walls-radius-huge");
     }
-    free(c.data);
     free(real.data);
 }
 
@@ -615,17 +620,13 @@ static void test_refuses_ped_flow_clock(void **state)
     assert_true(next > 0);
     double t;
     memcpy(&t, real.data + next, 8);
-    assert_true(t >= AT_TICKS && t < AT_TICKS + 6); /* the next of one every 6 s */
-    Ckpt c = {malloc(real.len), real.len};
+    assert_true(t >= AT_TICKS && t < AT_TICKS + 6);            /* the next of one every 6 s */
     const double bad[] = {-1e12, -1e300, 0.0, AT_TICKS - 2.5}; /* the last two: after begin, but steps ago */
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
-        memcpy(c.data, real.data, real.len);
-        memcpy(c.data + next, &bad[k], 8);
-        expect_refused(&c, "ped: flow 0 is damaged in the checkpoint");
+        expect_refused_with(&real, next, &bad[k], 8, "ped: flow 0 is damaged in the checkpoint");
         if (k == 0)
             keep_seed("ped-flow-long-ago");
     }
-    free(c.data);
     free(real.data);
 }
 
@@ -646,20 +647,16 @@ static void test_refuses_controller_timer_time(void **state)
         if (!memcmp(real.data + i, pattern, sizeof pattern))
             at = i + 8;
     assert_true(at > 0);
-    Ckpt c = {malloc(real.len), real.len};
     const int64_t bad[] = {-1, INT64_MIN / 2, INT64_MAX};
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
-        memcpy(c.data, real.data, real.len);
-        memcpy(c.data + at, &bad[k], 8);
-        expect_refused(&c, "controller 'ticker': timer 1 is due at a damaged time in the checkpoint");
+        expect_refused_with(&real, at, &bad[k], 8,
+                            "controller 'ticker': timer 1 is due at a damaged time in the checkpoint");
         if (k == 1)
             keep_seed("controller-timer-long-ago");
     }
-    memcpy(c.data, real.data, real.len); /* due long ago, but after the start: runs once, then every 7 s again */
-    const int64_t early = 0;
-    memcpy(c.data + at, &early, 8);
-    assert_null(restore(&c));
-    free(c.data);
+    const int64_t early = 0; /* due long ago, but after the start: runs once, then every 7 s again */
+    memcpy(real.data + at, &early, 8);
+    assert_null(restore(&real));
     free(real.data);
 }
 
@@ -699,15 +696,11 @@ static void test_refuses_air_clock(void **state)
     const int64_t cases[] = {AT_TICKS * 1000 + 3600 * 1000,
                              last -
                                  10ll * 365 * 86400 * 1000}; /* a missing check: the first restores, the second hangs */
-    Ckpt c = {malloc(real.len), real.len};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        memcpy(c.data, real.data, real.len);
-        memcpy(c.data + at, &cases[k], 8);
-        expect_refused(&c, "the air grid's last step");
+        expect_refused_with(&real, at, &cases[k], 8, "the air grid's last step");
         if (k == 1)
             keep_seed("air-clock-years-ago");
     }
-    free(c.data);
     free(real.data);
 }
 
