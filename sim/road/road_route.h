@@ -2,9 +2,8 @@
  * A* with admissible estimates, the straight line's and 16 landmarks'
  * (road_route.c); edges a class may not use, and turns it may not make
  * (CityRoadNet.succ_allow, or past the closed lanes: see
- * road_router_lane_changed), are skipped. Ties
- * break on edge index, so a route is a pure function of (net, closures,
- * costs, from, to).
+ * road_router_lane_changed), are skipped. Ties break on edge index, so a
+ * route is a pure function of (net, closures, costs, from, to).
  *
  * A route's cost counts its junctions as SUMO's routers count them (the
  * connection's internal lanes are edges of their graph): each turn from
