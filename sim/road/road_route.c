@@ -60,8 +60,10 @@ struct RoadRouter {
 
     /* Landmarks (made at the first free-flow search; NULL before, and
      * when the memory was not there: the straight line serves alone). */
-    double
-        *mark; /* per edge, ROAD_MARKS pairs: the cost from landmark i to the edge's end, from its end to landmark i */
+    double *mark; /* a row per normal edge, ROAD_MARKS pairs: the cost from landmark i to the edge's end, from its end
+                     to it */
+    int32_t *mark_row; /* per edge: its row in mark; -1 inside a junction (no search reaches those) */
+    int32_t n_rows;
     int32_t n_marks;  /* landmarks placed (fewer than ROAD_MARKS on a net with fewer edges) */
     bool marks_tried; /* made, or failed for want of memory */
 
@@ -173,6 +175,7 @@ void road_router_destroy(RoadRouter *r)
     free(r->end);
     free(r->heap);
     free(r->mark);
+    free(r->mark_row);
     free(r->turn_open);
     free(r->open_lanes);
     free(r->in_first);
@@ -234,7 +237,7 @@ static HeapItem heap_pop(RoadRouter *r)
 
 /* Landmarks a net gets. On Jamsil 4, 8, 16 and 32 of them made a search
  * take 179, 145, 65 and 49 edges from its queue; each adds two costs an
- * edge to the estimate's reads (16: 256 bytes an edge). */
+ * edge to the estimate's reads (16: 256 bytes a normal edge). */
 #define ROAD_MARKS 16
 
 /* The predecessors of every edge (the succ lists turned round), as
@@ -278,22 +281,28 @@ static bool preds_make(const CityRoadNet *net, Preds *p)
 /* Free-flow costs from edge `from` to every edge (forward: from the end
  * of `from` to the end of each, as a search counts them), or from every
  * edge to `from` (backward), over every turn of the net, into
- * mark[e * 2 * ROAD_MARKS + slot] (INFINITY where there is no path),
- * with the search's heap. */
+ * mark_of(r, e)[slot] (INFINITY where there is no path), with the
+ * search's heap. */
+/* Edge e's row of landmark costs (e a normal edge). */
+static double *mark_of(const RoadRouter *r, int32_t e)
+{
+    return r->mark + (size_t)r->mark_row[e] * 2 * ROAD_MARKS;
+}
+
 static bool mark_costs(RoadRouter *r, const Preds *p, int32_t from, bool forward, int32_t slot)
 {
     const CityRoadNet *net = r->net;
     const int32_t stride = 2 * ROAD_MARKS;
-    for (int32_t e = 0; e < net->n_edges; e++)
-        r->mark[(size_t)e * stride + slot] = INFINITY;
-    r->mark[(size_t)from * stride + slot] = 0.0;
+    for (int32_t i = 0; i < r->n_rows; i++)
+        r->mark[(size_t)i * stride + slot] = INFINITY;
+    mark_of(r, from)[slot] = 0.0;
     r->n_heap = 0;
     if (!heap_push(r, (HeapItem){0.0, from}))
         return false;
     while (r->n_heap > 0) {
         const HeapItem it = heap_pop(r);
         const int32_t e = it.edge;
-        if (it.f > r->mark[(size_t)e * stride + slot])
+        if (it.f > mark_of(r, e)[slot])
             continue; /* a stale entry */
         const CityEdge *ed = &net->edges[e];
         const int32_t n = forward ? ed->succ_count : p->first[e + 1] - p->first[e];
@@ -302,7 +311,7 @@ static bool mark_costs(RoadRouter *r, const Preds *p, int32_t from, bool forward
             const int32_t o = forward ? net->succ[k] : p->edge_of[k];
             /* a turn a -> b costs its turn and b's own time, either way round */
             const double g = it.f + r->turn_s[k] + r->free_s[forward ? o : e];
-            double *d = &r->mark[(size_t)o * stride + slot];
+            double *d = &mark_of(r, o)[slot];
             if (g < *d) {
                 *d = g;
                 if (!heap_push(r, (HeapItem){g, o}))
@@ -322,8 +331,14 @@ static void marks_make(RoadRouter *r)
     r->marks_tried = true;
     Preds p = {0};
     double *near = malloc(((size_t)net->n_edges + 1) * sizeof *near);
-    r->mark = malloc(((size_t)net->n_edges + 1) * 2 * ROAD_MARKS * sizeof *r->mark);
-    if (!near || !r->mark || !preds_make(net, &p))
+    r->mark_row = malloc(((size_t)net->n_edges + 1) * sizeof *r->mark_row);
+    if (!near || !r->mark_row || !preds_make(net, &p))
+        goto fail;
+    r->n_rows = 0;
+    for (int32_t e = 0; e < net->n_edges; e++)
+        r->mark_row[e] = net->edges[e].internal ? -1 : r->n_rows++;
+    r->mark = malloc(((size_t)r->n_rows + 1) * 2 * ROAD_MARKS * sizeof *r->mark);
+    if (!r->mark)
         goto fail;
     double cx = 0.0, cy = 0.0;
     int32_t n_normal = 0;
@@ -363,7 +378,9 @@ fail:
     free(near);
     preds_free(&p);
     free(r->mark);
+    free(r->mark_row);
     r->mark = NULL;
+    r->mark_row = NULL;
     r->n_marks = 0;
 }
 
@@ -379,7 +396,7 @@ typedef struct Marks {
 static void marks_for(const RoadRouter *r, int32_t target, Marks *m)
 {
     m->n = r->mark ? r->n_marks : 0;
-    const double *t = r->mark ? &r->mark[(size_t)target * 2 * ROAD_MARKS] : NULL;
+    const double *t = r->mark ? mark_of(r, target) : NULL;
     for (int32_t i = 0; i < m->n; i++) {
         m->to_t[i] = t[2 * i];
         m->from_t[i] = t[2 * i + 1];
@@ -392,7 +409,7 @@ static void marks_for(const RoadRouter *r, int32_t target, Marks *m)
  * target reaches: it cannot reach the target either). */
 static double marks_bound(const RoadRouter *r, const Marks *m, int32_t edge)
 {
-    const double *x = &r->mark[(size_t)edge * 2 * ROAD_MARKS];
+    const double *x = mark_of(r, edge);
     double h = -INFINITY;
     for (int32_t i = 0; i < m->n; i++) {
         if (m->to_t[i] < INFINITY && m->to_t[i] - x[2 * i] > h)
