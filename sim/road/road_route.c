@@ -60,12 +60,11 @@ struct RoadRouter {
 
     /* Landmarks (made at the first free-flow search; NULL before, and
      * when the memory was not there: the straight line serves alone). */
-    double *mark; /* a row per normal edge, ROAD_MARKS pairs: the cost from landmark i to the edge's end, from its end
-                     to it */
+    double *mark;      /* per normal edge a row of ROAD_MARKS pairs: cost from landmark i to its end, and back */
     int32_t *mark_row; /* per edge: its row in mark; -1 inside a junction (no search reaches those) */
-    int32_t n_rows;
-    int32_t n_marks;  /* landmarks placed (fewer than ROAD_MARKS on a net with fewer edges) */
-    bool marks_tried; /* made, or failed for want of memory */
+    int32_t n_rows;    /* rows: the normal edges */
+    int32_t n_marks;   /* landmarks placed (fewer than ROAD_MARKS on a net with fewer edges) */
+    bool marks_tried;  /* made, or failed for want of memory */
 
     /* Lane closures (NULL until a lane first closes; the net's own
      * succ_allow serves until then). */
@@ -278,17 +277,17 @@ static bool preds_make(const CityRoadNet *net, Preds *p)
     return true;
 }
 
-/* Free-flow costs from edge `from` to every edge (forward: from the end
- * of `from` to the end of each, as a search counts them), or from every
- * edge to `from` (backward), over every turn of the net, into
- * mark_of(r, e)[slot] (INFINITY where there is no path), with the
- * search's heap. */
 /* Edge e's row of landmark costs (e a normal edge). */
 static double *mark_of(const RoadRouter *r, int32_t e)
 {
     return r->mark + (size_t)r->mark_row[e] * 2 * ROAD_MARKS;
 }
 
+/* Free-flow costs from edge `from` to every edge (forward: from the end
+ * of `from` to the end of each, as a search counts them), or from every
+ * edge to `from` (backward), over every turn of the net, into
+ * mark_of(r, e)[slot] (INFINITY where there is no path), with the
+ * search's heap. */
 static bool mark_costs(RoadRouter *r, const Preds *p, int32_t from, bool forward, int32_t slot)
 {
     const CityRoadNet *net = r->net;
@@ -338,26 +337,22 @@ static void marks_make(RoadRouter *r)
     for (int32_t e = 0; e < net->n_edges; e++)
         r->mark_row[e] = net->edges[e].internal ? -1 : r->n_rows++;
     r->mark = malloc(((size_t)r->n_rows + 1) * 2 * ROAD_MARKS * sizeof *r->mark);
-    if (!r->mark)
+    if (!r->mark || r->n_rows == 0)
         goto fail;
     double cx = 0.0, cy = 0.0;
-    int32_t n_normal = 0;
     for (int32_t e = 0; e < net->n_edges; e++)
         if (!net->edges[e].internal) {
             cx += r->end[e].x;
             cy += r->end[e].y;
-            n_normal++;
         }
-    if (n_normal == 0)
-        goto fail;
-    cx /= n_normal;
-    cy /= n_normal;
+    cx /= r->n_rows;
+    cy /= r->n_rows;
     for (int32_t e = 0; e < net->n_edges; e++) {
         const double dx = r->end[e].x - cx, dy = r->end[e].y - cy;
         near[e] = sqrt(dx * dx + dy * dy);
     }
     r->n_marks = 0;
-    while (r->n_marks < ROAD_MARKS && r->n_marks < n_normal) {
+    while (r->n_marks < ROAD_MARKS && r->n_marks < r->n_rows) {
         int32_t best = -1;
         for (int32_t e = 0; e < net->n_edges; e++)
             if (!net->edges[e].internal && (best < 0 || near[e] > near[best]))
