@@ -243,7 +243,9 @@ static void test_wake_on_restores(void **state)
  * second), restored at 300 and 400 s with vehicles on the wrong lane for
  * their next turn: their lane-change mark comes back with them (restored
  * before the route lengths it needs, it marked none, and both restores
- * went another way from there). */
+ * went another way from there). A lane closed at 200 s stays closed for
+ * route following and junction admission too, which keep their own copy
+ * of the closures. */
 static void test_real_network_restores(void **state)
 {
     (void)state;
@@ -254,7 +256,10 @@ static void test_real_network_restores(void **state)
     snprintf(path, sizeof path, "%s/s.lua", dir);
     assert_true(city_test_write_file(path, "city.config{ dt_ms = 1000, name = 'ckpt_real' }\n"
                                            "city.road.load_sumo{ net = 'jamsil/jamsil.net.xml', "
-                                           "routes = {'jamsil-p1.rou.xml'} }\n"));
+                                           "routes = {'jamsil-p1.rou.xml'} }\n"
+                                           /* a closure in force at both checkpoints (372 of the
+                                              routes use its edge) */
+                                           "city.at(200, function() city.road.close_lane('426094557#2_1') end)\n"));
     static const char *const times[] = {"300", "400"};
     check_restores("ckpt_real_run", path, "900", times, 2);
 }

@@ -480,6 +480,7 @@ CityStatus city_road_close_lane(CityRoad *road, int32_t lane, bool closed)
         road->lane_closed[lane] = was;
         return road_fail(road, CITY_ERR_NOMEM, "out of memory closing lane %s", road->net->lanes[lane].id);
     }
+    road_closures_mirror(road, lane);
     road->closure_epoch++;
     city_world_log(road->world, "road", "lane %s %s", road->net->lanes[lane].id, closed ? "closed" : "opened");
     /* those whose way it closed take another now, as SUMO's rerouters send them */

@@ -53,9 +53,10 @@ _Static_assert(sizeof(RoadLaneQ) == 64, "a lane queue record is one cache line")
 
 /* What junction admission and the path ahead read of one connection, in
  * one cache line: the connection, its link's masks, its junction's first
- * link and what its light or sign shows. In the net these are the
- * connection, the link, the junction, the masks and the light's state
- * string: on a city whose junctions outgrow the core's caches, five misses
+ * link, what its light or sign shows and whether its exit lane is closed.
+ * In the net these are the connection, the link, the junction, the masks,
+ * the light's state string and the closures: on a city whose junctions
+ * outgrow the core's caches, six misses
  * for every vehicle that asks at a stop line, every step. A light's state
  * is copied in when it is read (road_conn_shown) after the light changed
  * (its epoch moved on): a change costs the light one count, not a write to
@@ -63,7 +64,7 @@ _Static_assert(sizeof(RoadLaneQ) == 64, "a lane queue record is one cache line")
  * change (on a 40x40 grid of fixed-time lights with few vehicles those
  * writes were an eighth of the step). */
 typedef struct RoadConnQ {
-    uint64_t foes, resp; /* the link's foe and response masks when its junction has at most 64 links (!wide) */
+    uint64_t foes, resp; /* the link's foe and response masks when its junction has at most 64 links (not WIDE) */
     double via_len_m;    /* length of the internal lanes crossed (made once: road_conns_init) */
     double to_len_m;     /* length of the exit lane */
     int32_t to_lane;
@@ -75,9 +76,13 @@ typedef struct RoadConnQ {
     uint32_t epoch;     /* the light's epoch (CityRoad.tls_epoch) state was copied at */
     int16_t via_count;  /* internal lanes crossed (at most INT16_MAX: road_conns_init) */
     char state;         /* SUMO link state letter shown (of a light's: when epoch is its light's) */
-    bool wide;          /* its junction has more than 64 links: the masks are read from the net */
+    uint8_t flags;      /* ROAD_CQ_* */
 } RoadConnQ;
 _Static_assert(sizeof(RoadConnQ) == 64, "a connection's record is one cache line");
+enum {
+    ROAD_CQ_WIDE = 1,       /* its junction has more than 64 links: the masks are read from the net */
+    ROAD_CQ_EXIT_CLOSED = 2 /* its exit lane is closed (road->lane_closed[to_lane]: road_closures_mirror) */
+};
 
 /* A lane's place on its edge and what its neighbours allow, for lane
  * changes (road_lanechange.c): one dense record instead of the net's lane,
@@ -92,16 +97,25 @@ typedef struct RoadLaneSide {
 /* What following a route reads of one connection (road->outs, per net
  * connection; a lane's are outs[out_first .. +out_count) of its
  * RoadLaneOut): where it leads, in 16 bytes, instead of the connection's
- * record and its exit lane's (two cache lines each, far apart on a big
- * map). Made once: the net does not change. */
+ * record, its exit lane's and the exit lane's closure (three cache lines,
+ * far apart on a big map). Made once (the net does not change) but for
+ * the closures, which road_closures_mirror copies in from road->lane_closed
+ * when a lane opens or closes. */
 typedef struct RoadOut {
     int32_t to_lane;
     int32_t to_edge;
     uint32_t allow; /* vehicle classes the exit lane allows */
-    int32_t short_; /* the exit lane is too short to change lanes on (ROAD_SHORT_EDGE_M) */
+    bool short_;    /* the exit lane is too short to change lanes on (ROAD_SHORT_EDGE_M) */
+    bool closed;    /* the exit lane is closed */
 } RoadOut;
+/* What route following and lane choice read of a lane itself, beside its
+ * connections: the classes it allows and whether it is closed (instead of
+ * the net's lane record and road->lane_closed). The lanes of an edge are
+ * consecutive, so an edge's records share a line. */
 typedef struct RoadLaneOut {
-    int32_t first, count;
+    int32_t first, count; /* its connections: outs[first .. +count) */
+    uint32_t allow;       /* vehicle classes it allows */
+    bool closed;          /* road->lane_closed[lane] (road_closures_mirror) */
 } RoadLaneOut;
 #define ROAD_SHORT_EDGE_M 60.0 /* too short to change lanes on: plan the lane beyond it too */
 
@@ -495,6 +509,9 @@ void road_vehicles_reorder(CityRoad *road);
 
 /* road_vehicles.c: the route-following records (road->outs, lane_out), made once */
 bool road_outs_init(CityRoad *road);
+/* Copies road->lane_closed of `lane` (every lane when -1) into the records
+ * that keep it beside what else they hold (RoadLaneOut, RoadOut, RoadConnQ). */
+void road_closures_mirror(CityRoad *road, int32_t lane);
 
 /* road_vehicles.c: storage, insertion, arrival */
 CityStatus road_vehicles_reserve(CityRoad *road, uint32_t n);
@@ -510,8 +527,8 @@ CityStatus road_remove_leavers(CityRoad *road, double now_s);
 int32_t road_plan_conn(const CityRoad *road, int32_t v, int32_t lane);
 /* The same as if the vehicle were at route position rp. */
 int32_t road_plan_conn_at(const CityRoad *road, int32_t v, int32_t lane, int32_t rp);
-/* Lanes of the current edge that connect to the next route edge: [lo, hi], or false. */
-bool road_good_lanes(CityRoad *road, int32_t v, int32_t edge, int32_t *lo, int32_t *hi);
+/* Lanes of the current edge (that of v's lane `lane`) that connect to the next route edge: [lo, hi], or false. */
+bool road_good_lanes(CityRoad *road, int32_t v, int32_t lane, int32_t *lo, int32_t *hi);
 static inline double road_desired_speed(const CityRoad *road, int32_t v, int32_t lane)
 {
     double limit = road_lane_speed(road, lane) * road->veh.rec[v].v0_factor;

@@ -54,7 +54,7 @@ bool road_conns_init(CityRoad *road)
         if (c->link >= 0) {
             const CityLink *lk = &net->links[c->link];
             q->link_base = net->junctions[lk->junction].link_first;
-            q->wide = lk->mask_words > 1;
+            q->flags = lk->mask_words > 1 ? ROAD_CQ_WIDE : 0;
             if (lk->mask_words == 1) {
                 q->resp = city_road_link_response(net, c->link)[0];
                 q->foes = city_road_link_foes(net, c->link)[0];
@@ -264,15 +264,16 @@ bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist,
     }
     /* after the light: a vehicle waiting at a red asks every step, and the
      * room beyond is the dearer question (the answer is the same) */
-    if (road->lane_closed[q->to_lane] || !exit_has_room(road, v, ci, rp))
+    if ((q->flags & ROAD_CQ_EXIT_CLOSED) || !exit_has_room(road, v, ci, rp))
         return false;
     if (q->link < 0)
         return true;
     if (link_blocked_for(road, q->link, pulled_in))
         return false;
     int32_t base = q->link_base;
-    int32_t words = q->wide ? net->links[q->link].mask_words : 1;
-    const uint64_t *foes = q->wide ? city_road_link_foes(net, q->link) : &q->foes;
+    const bool wide = (q->flags & ROAD_CQ_WIDE) != 0;
+    int32_t words = wide ? net->links[q->link].mask_words : 1;
+    const uint64_t *foes = wide ? city_road_link_foes(net, q->link) : &q->foes;
     /* SUMO's impatience: a vehicle kept waiting accepts ever shorter gaps
      * (priority vehicles are assumed to brake for it), from none at first
      * to all but the shortest after ROAD_TIME_TO_IMPATIENCE_S; and once
@@ -298,7 +299,7 @@ bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist,
     double t_clear = road_time_to_cover(dist + q->via_len_m + t->def.length_m, v_now, t->def.accel_mps2, vmax);
     double limit = x->now_s + road_max2(0.5, (t_clear + ROAD_YIELD_MARGIN_S) * (1.0 - impatience));
     bool impatient = vh->rec[v].halt_s > ROAD_IMPATIENCE_S;
-    const uint64_t *resp = yield_all ? foes : q->wide ? city_road_link_response(net, q->link) : &q->resp;
+    const uint64_t *resp = yield_all ? foes : wide ? city_road_link_response(net, q->link) : &q->resp;
     for (int32_t w = 0; w < words; w++)
         for (uint64_t m = resp[w]; m; m &= m - 1) {
             int32_t j = base + w * 64 + __builtin_ctzll(m);

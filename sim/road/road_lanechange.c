@@ -282,7 +282,7 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
         bool unhindered = wrong && vh->rec[v].accel > accel_behind(road, v, -1, vh->rec[v].pos, lane) -
                                                           road_vtype_of(road, v)->def.lc_threshold_mps2;
         int32_t lo, hi;
-        if (!road_good_lanes(road, v, q->edge, &lo, &hi))
+        if (!road_good_lanes(road, v, lane, &lo, &hi))
             continue;
         uint32_t vclass = road_vtype_of(road, v)->def.vclass;
         int32_t best = -1;

@@ -275,6 +275,8 @@ static bool load_lanes(CityRoad *road, CityStateReader *in)
     road->closure_epoch = city_state_get_u32(in);
     if (!in->bad && !road_router_set_closures(road->router, road->lane_closed)) /* derived, not saved */
         return city_state_fail(in, "road: out of memory restoring lane closures");
+    if (!in->bad)
+        road_closures_mirror(road, -1); /* derived, not saved */
     GET(road->sense_detect_s, nl, "detector times");
     get_grow(in, (void **)&road->merges, &road->n_merges, &road->cap_merges, sizeof *road->merges);
     GET(road->merge_head, nl, "merge requests");

@@ -123,11 +123,30 @@ bool road_outs_init(CityRoad *road)
         return false;
     for (int32_t ci = 0; ci < net->n_conns; ci++) {
         const CityLane *to = &net->lanes[net->conns[ci].to_lane];
-        road->outs[ci] = (RoadOut){net->conns[ci].to_lane, to->edge, to->allow, to->length_m < ROAD_SHORT_EDGE_M};
+        road->outs[ci] =
+            (RoadOut){net->conns[ci].to_lane, to->edge, to->allow, to->length_m < ROAD_SHORT_EDGE_M, false};
     }
     for (int32_t l = 0; l < net->n_lanes; l++)
-        road->lane_out[l] = (RoadLaneOut){net->lanes[l].out_first, net->lanes[l].out_count};
+        road->lane_out[l] = (RoadLaneOut){net->lanes[l].out_first, net->lanes[l].out_count, net->lanes[l].allow, false};
+    road_closures_mirror(road, -1);
     return true;
+}
+
+void road_closures_mirror(CityRoad *road, int32_t lane)
+{
+    const CityRoadNet *net = road->net;
+    for (int32_t l = lane < 0 ? 0 : lane; l < (lane < 0 ? net->n_lanes : lane + 1); l++)
+        road->lane_out[l].closed = road->lane_closed[l];
+    /* a lane's incoming connections are not listed: a closure (a rare
+     * command) walks them all */
+    for (int32_t ci = 0; ci < net->n_conns; ci++) {
+        int32_t to = road->outs[ci].to_lane;
+        if (lane >= 0 && to != lane)
+            continue;
+        road->outs[ci].closed = road->lane_closed[to];
+        road->connq[ci].flags = (uint8_t)((road->connq[ci].flags & ~ROAD_CQ_EXIT_CLOSED) |
+                                          (road->lane_closed[to] ? ROAD_CQ_EXIT_CLOSED : 0));
+    }
 }
 
 /* True when `lane` has a connection onto edge `to` that `vclass` may use. */
@@ -152,7 +171,7 @@ static bool lane_leads_on(const CityRoad *road, const int32_t *edges, int32_t n,
     const RoadLaneOut lo = road->lane_out[lane];
     for (int32_t k = 0; k < lo.count; k++) {
         const RoadOut *o = &road->outs[lo.first + k];
-        if (o->to_edge != edges[rp + 1] || !(o->allow & vclass) || road->lane_closed[o->to_lane])
+        if (o->to_edge != edges[rp + 1] || !(o->allow & vclass) || o->closed)
             continue;
         if (depth >= 4 || !o->short_ || lane_leads_on(road, edges, n, rp + 1, o->to_lane, vclass, depth + 1))
             return true;
@@ -167,7 +186,6 @@ int32_t road_plan_conn(const CityRoad *road, int32_t v, int32_t lane)
 
 int32_t road_plan_conn_at(const CityRoad *road, int32_t v, int32_t lane, int32_t rp)
 {
-    const CityRoadNet *net = road->net;
     int32_t n;
     const int32_t *edges = route_edges(road, v, &n);
     if (rp + 1 >= n)
@@ -179,7 +197,7 @@ int32_t road_plan_conn_at(const CityRoad *road, int32_t v, int32_t lane, int32_t
     for (int32_t k = 0; k < lo.count; k++) {
         int32_t ci = lo.first + k;
         const RoadOut *o = &road->outs[ci];
-        if (o->to_edge != next || !(o->allow & vclass) || road->lane_closed[o->to_lane])
+        if (o->to_edge != next || !(o->allow & vclass) || o->closed)
             continue;
         /* prefer an exit lane from which the rest of the route can be followed */
         if (rp + 2 >= n || lane_leads_on(road, edges, n, rp + 1, o->to_lane, vclass, 0))
@@ -192,17 +210,16 @@ int32_t road_plan_conn_at(const CityRoad *road, int32_t v, int32_t lane, int32_t
     /* a connection that does not lead on is only taken when no lane of this
      * edge does better (the change then happens on the short edges ahead);
      * otherwise the vehicle waits at the lane end to change lanes, as SUMO's do */
-    const CityEdge *e = &net->edges[net->lanes[lane].edge];
-    for (int32_t i = 0; i < e->lane_count; i++) {
-        int32_t l = e->lane_first + i;
-        if (l != lane && (net->lanes[l].allow & vclass) && !road->lane_closed[l] &&
+    const RoadLaneSide *sd = &road->lane_side[lane]; /* (the edge's lanes are consecutive) */
+    for (int32_t l = lane - sd->index; l < lane - sd->index + sd->lanes; l++) {
+        if (l != lane && (road->lane_out[l].allow & vclass) && !road->lane_out[l].closed &&
             lane_leads_on(road, edges, n, rp, l, vclass, 0))
             return -1;
     }
     return first;
 }
 
-bool road_good_lanes(CityRoad *road, int32_t v, int32_t edge, int32_t *lo, int32_t *hi)
+bool road_good_lanes(CityRoad *road, int32_t v, int32_t lane, int32_t *lo, int32_t *hi)
 {
     RoadVehicles *vc = &road->veh;
     uint64_t key = ((uint64_t)(uint32_t)vc->rec[v].route << 32) | ((uint64_t)(uint32_t)vc->rec[v].route_pos << 8) |
@@ -212,8 +229,8 @@ bool road_good_lanes(CityRoad *road, int32_t v, int32_t edge, int32_t *lo, int32
         *hi = vc->rec[v].good_hi;
         return *hi >= 0;
     }
-    const CityRoadNet *net = road->net;
-    const CityEdge *e = &net->edges[edge];
+    const RoadLaneSide *sd = &road->lane_side[lane]; /* (the edge's lanes are consecutive) */
+    const int32_t lane_first = lane - sd->index;
     int32_t n;
     const int32_t *edges = route_edges(road, v, &n);
     int32_t rp = road->veh.rec[v].route_pos;
@@ -224,9 +241,9 @@ bool road_good_lanes(CityRoad *road, int32_t v, int32_t edge, int32_t *lo, int32
      * edges ahead; when none can (the changes must happen on those short
      * edges), any lane with a movement onto the next route edge */
     for (int pass = 0; pass < 2 && *hi < 0; pass++)
-        for (int32_t i = 0; i < e->lane_count; i++) {
-            int32_t l = e->lane_first + i;
-            if (!(net->lanes[l].allow & vclass) || road->lane_closed[l])
+        for (int32_t i = 0; i < sd->lanes; i++) {
+            int32_t l = lane_first + i;
+            if (!(road->lane_out[l].allow & vclass) || road->lane_out[l].closed)
                 continue;
             if (rp + 1 < n && (pass == 0 ? !lane_leads_on(road, edges, n, rp, l, vclass, 0)
                                          : !lane_reaches(road, l, edges[rp + 1], vclass)))
