@@ -16,9 +16,12 @@
 # scale: citylab's cost per vehicle update (ns of CPU time of the simulation
 #   loop, taken in the process: loop_cpu_s of summary.json) on grids of
 #   growing size (200 m blocks, 2 lanes, random trips of at most 2.5 km at a
-#   rate that grows with the area, so the density of traffic stays the
-#   same): it must not grow with the map; the ratio largest/smallest is
-#   printed (<= 1.2). Beside it, load_s: the wall time of loading
+#   rate that grows with the area): it must not grow with the map; the
+#   ratio largest/smallest is printed (<= 1.2). The density of traffic
+#   does not stay quite the same: the 10x10 grid (1.8 km a side) cuts its
+#   trips short (8.3 edges a route against 12.2 on 40x40), so the larger
+#   grids carry about 1.35 times its vehicles per lane-km; veh_lkm gives
+#   each run's mean. Beside it, load_s: the wall time of loading
 #   (load_wall_time_s: network, routes and everything up to the first
 #   step), which must grow like the network file, not faster. With
 #   --repeat N each run is made N times and the least CPU time and least
@@ -215,10 +218,13 @@ scale_run() {
   done
   upd=$(json "$s" "int(d['kpi']['vehicle_updates'])")
   ns=$(python3 -c "print(round(1e9*$cpu/$upd,1))")
+  # mean vehicles per km of lane (internal lanes left out): updates / ticks / lane-km
+  lkm=$(python3 -c "import re,sys; print(sum(float(m.group(2)) for m in re.finditer(r'<lane id=\"([^\"]*)\"[^>]*? length=\"([^\"]*)\"', open(sys.argv[1]).read()) if m.group(1)[0] != ':') / 1000)" "$net")
+  veh_lkm=$(python3 -c "print(round($upd / (1800 * 1000 / $dt_ms) / $lkm, 2))")
 }
 if has scale; then
   echo
-  printf '%-6s %-5s %9s %12s %12s %10s %8s\n' grid step trips updates citylab_ups ns_per_upd load_s
+  printf '%-6s %-5s %9s %12s %8s %12s %10s %8s\n' grid step trips updates veh_lkm citylab_ups ns_per_upd load_s
   for n in $scale; do
     period=$(python3 -c "print(0.5*(10/$n)**2)")
     grid_inputs "s$n" "$n" 1800 "$period" --max-distance 2500
@@ -227,7 +233,7 @@ if has scale; then
     for step in $steps; do
       dt_ms=$(python3 -c "print(int(round($step*1000)))")
       scale_run "$net" "$routes" "$work/scale-$n-$step"
-      printf '%-6s %-5s %9s %12s %12.0f %10s %8.3f\n' "${n}x$n" "$step" "$trips" "$upd" \
+      printf '%-6s %-5s %9s %12s %8s %12.0f %10s %8.3f\n' "${n}x$n" "$step" "$trips" "$upd" "$veh_lkm" \
         "$(python3 -c "print(1e9/$ns)")" "$ns" "$load"
       [ "$n" = "${scale%% *}" ] && eval "first_$dt_ms=$ns"
       eval "last_$dt_ms=$ns"
@@ -241,7 +247,7 @@ if has scale; then
     for step in $steps; do
       dt_ms=$(python3 -c "print(int(round($step*1000)))")
       scale_run "$inputs/s$large-d$small.net.xml" "$inputs/s$large-d$small.rou.xml" "$work/scale-$large-d$small-$step"
-      printf '%-6s %-5s %9s %12s %12.0f %10s %8.3f\n' "${large}x$large+" "$step" "$trips" "$upd" \
+      printf '%-6s %-5s %9s %12s %8s %12.0f %10s %8.3f\n' "${large}x$large+" "$step" "$trips" "$upd" "$veh_lkm" \
         "$(python3 -c "print(1e9/$ns)")" "$ns" "$load"
       eval "sparse_$dt_ms=$ns"
     done
