@@ -135,7 +135,8 @@ bool road_outs_init(CityRoad *road)
 void road_closures_mirror(CityRoad *road, int32_t lane)
 {
     const CityRoadNet *net = road->net;
-    for (int32_t l = lane < 0 ? 0 : lane; l < (lane < 0 ? net->n_lanes : lane + 1); l++)
+    const int32_t lo = lane < 0 ? 0 : lane, hi = lane < 0 ? net->n_lanes : lane + 1;
+    for (int32_t l = lo; l < hi; l++)
         road->lane_out[l].closed = road->lane_closed[l];
     /* a lane's incoming connections are not listed: a closure (a rare
      * command) walks them all */
