@@ -104,6 +104,7 @@ static void road_destroy(void *self)
     free(road->merges);
     free(road->teleport_due);
     free(road->route_buf);
+    free(road->route_kept);
     road_signals_destroy(road->signals);
     road_router_destroy(road->router);
     road_route_memo_destroy(road->route_memo);

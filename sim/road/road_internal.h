@@ -366,6 +366,8 @@ struct CityRoad {
     int32_t insert_stamp; /* per edge, see road_insert_pending */
     int32_t *route_buf;
     int32_t cap_route_buf;
+    int32_t *route_kept; /* road_route_search: the last route found, while it searches again */
+    int32_t cap_route_kept;
 
     CityRoadStats stats;
     double sum_speed; /* this step */
@@ -408,11 +410,13 @@ bool road_lane_sides_init(CityRoad *road);
 int32_t road_route_store(CityRoad *road, const char *id, const int32_t *edges, int32_t n);
 /* The fastest route from -> via... -> to for a class into road->route_buf
  * (costs NULL: free flow), one that can be driven lane by lane: the router
- * keeps off closed lanes, and an edge where the route breaks through the
+ * keeps off closed lanes, and a turn where the route breaks through the
  * short edges of joined junctions (too short to change lanes on: a turn
- * the edges allow that no lane leads on to) is banned and the search made
- * again, a few times. Returns its length, -1 when there is none, INT32_MIN
- * when out of memory. */
+ * the edges allow from which no lane leads on) is banned and the search
+ * made again, a few times; when no route avoids the banned turns, the last
+ * one found stands (its vehicles change lanes on the short edges, or miss
+ * the turn and reroute). Returns its length, -1 when there is none,
+ * INT32_MIN when out of memory. */
 int32_t road_route_search(CityRoad *road, int32_t from, int32_t to, const int32_t *via, int32_t n_via, uint32_t vclass,
                           const double *cost);
 /* After a lane closed: the vehicles on the road (not inside a junction)

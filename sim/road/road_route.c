@@ -443,10 +443,18 @@ static bool edge_allows(const CityRoadNet *net, int32_t e, uint32_t vclass)
     return false;
 }
 
-/* The search; `estimate`: the costs are no lower than free flow, so the
- * estimates (which bound free-flow costs) may guide it. */
-static int32_t search(RoadRouter *r, int32_t from, int32_t to, uint32_t vclass, const double *cost, bool estimate,
-                      int32_t *out, int32_t cap)
+/* Whether turn t (an index into net->succ) is in ban[0, n). */
+static bool turn_banned(const int32_t *ban, int32_t n, int32_t t)
+{
+    for (int32_t i = 0; i < n; i++)
+        if (ban[i] == t)
+            return true;
+    return false;
+}
+
+/* The search, never making the turns ban[0, n_ban). */
+static int32_t search(RoadRouter *r, int32_t from, int32_t to, uint32_t vclass, const double *cost, const int32_t *ban,
+                      int32_t n_ban, int32_t *out, int32_t cap)
 {
     const CityRoadNet *net = r->net;
     const uint32_t *turn_allow = r->turn_open ? r->turn_open : net->succ_allow;
@@ -465,7 +473,7 @@ static int32_t search(RoadRouter *r, int32_t from, int32_t to, uint32_t vclass, 
     /* estimates bound free-flow costs only: with travel times as
      * measured (which a vehicle faster than the limit can make shorter
      * than free flow), a plain Dijkstra */
-    const double scale = estimate ? 1.0 : 0.0;
+    const double scale = cost == NULL ? 1.0 : 0.0; /* (a ban only adds cost: they still bound it) */
     if (scale > 0.0 && !r->marks_tried)
         marks_make(r); /* (it uses the heap, not the nodes) */
     Marks m = {0};
@@ -490,7 +498,8 @@ static int32_t search(RoadRouter *r, int32_t from, int32_t to, uint32_t vclass, 
         const CityEdge *ed = &net->edges[e];
         for (int32_t k = 0; k < ed->succ_count; k++) {
             int32_t s = net->succ[ed->succ_first + k];
-            if (!(turn_allow[ed->succ_first + k] & vclass))
+            if (!(turn_allow[ed->succ_first + k] & vclass) ||
+                (n_ban > 0 && turn_banned(ban, n_ban, ed->succ_first + k)))
                 continue;
             double g = node[e].g + r->turn_s[ed->succ_first + k] + edge_cost(r, s, cost);
             SearchNode *ns = &node[s];
@@ -523,13 +532,25 @@ static int32_t search(RoadRouter *r, int32_t from, int32_t to, uint32_t vclass, 
 int32_t road_router_route(RoadRouter *r, int32_t from, int32_t to, uint32_t vclass, const double *cost, int32_t *out,
                           int32_t cap)
 {
-    return search(r, from, to, vclass, cost, cost == NULL, out, cap);
+    return search(r, from, to, vclass, cost, NULL, 0, out, cap);
 }
 
-int32_t road_router_route_dearer(RoadRouter *r, int32_t from, int32_t to, uint32_t vclass, const double *cost,
-                                 int32_t *out, int32_t cap)
+int32_t road_router_route_avoiding(RoadRouter *r, int32_t from, int32_t to, uint32_t vclass, const double *cost,
+                                   const int32_t *ban, int32_t n_ban, int32_t *out, int32_t cap)
 {
-    return search(r, from, to, vclass, cost, true, out, cap);
+    return search(r, from, to, vclass, cost, ban, n_ban, out, cap);
+}
+
+int32_t road_router_turn(const RoadRouter *r, int32_t a, int32_t b)
+{
+    const CityRoadNet *net = r->net;
+    if (a < 0 || a >= net->n_edges)
+        return -1;
+    const CityEdge *ed = &net->edges[a];
+    for (int32_t k = 0; k < ed->succ_count; k++)
+        if (net->succ[ed->succ_first + k] == b)
+            return ed->succ_first + k;
+    return -1;
 }
 
 uint64_t road_router_searches(const RoadRouter *r)

@@ -52,12 +52,13 @@ void road_router_destroy(RoadRouter *router);
 int32_t road_router_route(RoadRouter *router, int32_t from_edge, int32_t to_edge, uint32_t vclass,
                           const double *edge_cost_s, int32_t *out, int32_t cap);
 
-/* The same for costs no edge of which is below its free-flow time (the
- * free-flow times with some edges made dearer, as a search that steers
- * around an edge makes them): the search is guided by the estimates,
- * where road_router_route, given costs, searches without them. */
-int32_t road_router_route_dearer(RoadRouter *router, int32_t from_edge, int32_t to_edge, uint32_t vclass,
-                                 const double *edge_cost_s, int32_t *out, int32_t cap);
+/* The same, never making the turns ban[0, n_ban) (indices into
+ * CityRoadNet.succ: road_router_turn). */
+int32_t road_router_route_avoiding(RoadRouter *router, int32_t from_edge, int32_t to_edge, uint32_t vclass,
+                                   const double *edge_cost_s, const int32_t *ban, int32_t n_ban, int32_t *out,
+                                   int32_t cap);
+/* The turn from edge a onto edge b (its index into CityRoadNet.succ), or -1. */
+int32_t road_router_turn(const RoadRouter *router, int32_t a, int32_t b);
 
 /* Lane closures. lane_closed[l] tells whether lane l of the net is closed
  * (no vehicle enters it). A turn from edge a onto edge b is then made only
