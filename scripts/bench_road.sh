@@ -219,7 +219,8 @@ scale_run() {
   upd=$(json "$s" "int(d['kpi']['vehicle_updates'])")
   ns=$(python3 -c "print(round(1e9*$cpu/$upd,1))")
   # mean vehicles per km of lane (internal lanes left out): updates / ticks / lane-km
-  lkm=$(python3 -c "import re,sys; print(sum(float(m.group(2)) for m in re.finditer(r'<lane id=\"([^\"]*)\"[^>]*? length=\"([^\"]*)\"', open(sys.argv[1]).read()) if m.group(1)[0] != ':') / 1000)" "$net")
+  # (the lane-km read once per network: both steps run on it)
+  [ "${lkm_net:-}" = "$net" ] || lkm_net=$net lkm=$(python3 -c "import re,sys; print(sum(float(m.group(2)) for m in re.finditer(r'<lane id=\"([^\"]*)\"[^>]*? length=\"([^\"]*)\"', open(sys.argv[1]).read()) if m.group(1)[0] != ':') / 1000)" "$net")
   veh_lkm=$(python3 -c "print(round($upd / (1800 * 1000 / $dt_ms) / $lkm, 2))")
 }
 if has scale; then
