@@ -153,9 +153,9 @@ static void plan_lane(RoadStepCtx *x, int32_t lane)
     int32_t n = q->n;
     double dt = x->dt_s;
     double lane_len = q->length_m;
-    /* the lane's merge requests (in most steps of most runs there are none:
-     * then the per-lane list, a line far off on a big map, is not read) */
-    int32_t merge_head = road->n_merges > 0 ? road->merge_head[lane] : -1;
+    /* the lane's merge requests (on most lanes there are none: then the
+     * per-lane list, a line far off on a big map, is not read) */
+    int32_t merge_head = q->merging ? road->merge_head[lane] : -1;
     for (int32_t i = 0; i < n; i++) {
         int32_t v = road_lane_at(road, lane, i);
         const RoadVType *t = road_vtype_of(road, v);

@@ -47,6 +47,7 @@ typedef struct RoadLaneQ {
     int32_t edge;       /* net->lanes[l].edge */
     int16_t edge_lanes; /* lanes of that edge (net->edges[edge].lane_count, at most INT16_MAX) */
     bool internal;      /* that edge lies inside a junction */
+    bool merging;       /* merge_head[lane] >= 0: a vehicle asks to merge in (a line far off on a big map, read only then) */
     int32_t inl[ROAD_LANEQ_INLINE];
 } RoadLaneQ;
 _Static_assert(sizeof(RoadLaneQ) == 64, "a lane queue record is one cache line");

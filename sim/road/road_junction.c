@@ -152,7 +152,7 @@ static bool exit_has_room(const CityRoad *road, int32_t v, int32_t ci, int32_t r
     double need = t->def.length_m + t->def.min_gap_m;
     for (int32_t k = 0; k < q->via_count; k++) {
         int32_t l = k == 0 ? q->first_lane : net->via[net->conns[ci].via_first + k]; /* most cross one */
-        for (int32_t i = 0; i < road_lane_count(road, l); i++) {
+        for (int32_t i = 0; i < road->lanes[l].n; i++) { /* (the queue's line, not lane_n's too) */
             const RoadVType *tu = road_vtype_of(road, road_lane_at(road, l, i));
             need += tu->def.length_m + tu->def.min_gap_m;
         }
@@ -330,7 +330,6 @@ void road_junction_rotate_announcements(CityRoad *road)
 void road_grant_junctions(RoadStepCtx *x)
 {
     CityRoad *road = x->road;
-    const CityRoadNet *net = x->net;
     RoadVehicles *vh = &road->veh;
     /* fixed order: by link (then handle: slots follow the memory layout) */
     for (int32_t i = 1; i < x->n_cand; i++) {
@@ -352,7 +351,7 @@ void road_grant_junctions(RoadStepCtx *x)
         int32_t v = x->cand[i];
         int32_t ci = vh->rec[v].conn;
         const RoadConnQ *c = &road->connq[ci];
-        double dist = net->lanes[vh->rec[v].lane].length_m - vh->rec[v].pos;
+        double dist = road_lane_length(road, vh->rec[v].lane) - vh->rec[v].pos;
         if (!road_link_allowed(x, v, ci, dist, vh->rec[v].route_pos)) {
             /* a vehicle granted just before us took a crossing path: stop at the line */
             double vn = (dist - 0.01) / x->dt_s;

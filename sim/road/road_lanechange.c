@@ -29,7 +29,7 @@ bool road_lane_sides_init(CityRoad *road)
 /* Leader and follower of position pos on a lane (-1 when none). */
 static void neighbours(const CityRoad *road, int32_t lane, double pos, int32_t *lead, int32_t *follow)
 {
-    int32_t n = road_lane_count(road, lane);
+    int32_t n = road->lanes[lane].n; /* with the queue read below: one line, not two */
     int32_t lo = 0, hi = n; /* first index whose pos <= pos */
     while (lo < hi) {
         int32_t mid = (lo + hi) / 2;
@@ -186,6 +186,7 @@ static void add_merge(CityRoad *road, int32_t lane, int32_t v)
     m->speed_mps = road->veh.rec[v].speed;
     m->next = road->merge_head[lane];
     road->merge_head[lane] = road->n_merges++;
+    road->lanes[lane].merging = true;
 }
 
 /* A vehicle that must change lanes and finds a vehicle alongside (or just
@@ -207,8 +208,10 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
     CityRoad *road = x->road;
     RoadVehicles *vh = &road->veh;
     /* last step's merge requests expire */
-    for (int32_t k = 0; k < road->n_merges; k++)
+    for (int32_t k = 0; k < road->n_merges; k++) {
         road->merge_head[road->merges[k].lane] = -1;
+        road->lanes[road->merges[k].lane].merging = false;
+    }
     road->n_merges = 0;
     /* collect first: changes reorder lane queues */
     int32_t m = 0;

@@ -97,7 +97,7 @@ static CityStatus cross_lane_end(RoadStepCtx *x, int32_t v, bool *arrived)
 static CityStatus settle(RoadStepCtx *x, int32_t lane)
 {
     RoadVehicles *vh = &x->road->veh;
-    while (road_lane_count(x->road, lane) > 0) {
+    while (x->road->lanes[lane].n > 0) { /* (the queue's line, not lane_n's too) */
         int32_t v = road_lane_at(x->road, lane, 0);
         if (vh->rec[v].pos < road_lane_length(x->road, lane))
             break;
