@@ -346,8 +346,10 @@ void road_grant_junctions(RoadStepCtx *x)
         x->cand[j] = v;
     }
     for (int32_t i = 0; i < x->n_cand; i++) {
-        if (i + 4 < x->n_cand) /* in link order: the vehicles' records are far apart */
+        if (i + 4 < x->n_cand) { /* in link order: the vehicles' records are far apart */
             road_prefetch(&vh->rec[x->cand[i + 4]]);
+            road_prefetch(&vh->rec[x->cand[i + 4]].halt_s); /* its lane (second line) */
+        }
         int32_t v = x->cand[i];
         int32_t ci = vh->rec[v].conn;
         const RoadConnQ *c = &road->connq[ci];

@@ -175,6 +175,41 @@ static void scan_prefetch(const CityRoad *road, int32_t a)
     }
 }
 
+/* The candidates' records (both lines: the lane is in the second) and
+ * cached good lanes eight ahead; from the record, what the evaluation
+ * reads of the lane and its neighbours four ahead; two ahead, for a
+ * vehicle new to its edge, the connections of its lane and the lanes
+ * beside it (road_good_lanes). The collection pass read the first lines,
+ * but on a big city the pass over every active lane evicts them before the
+ * evaluation comes. */
+static void cand_prefetch(const CityRoad *road, const int32_t *cand, int32_t m, int32_t i)
+{
+    const RoadVehicles *vh = &road->veh;
+    if (i + 8 < m) {
+        road_prefetch(&vh->rec[cand[i + 8]]);
+        road_prefetch(&vh->rec[cand[i + 8]].halt_s);
+        road_prefetch(&vh->good_key[cand[i + 8]]);
+    }
+    if (i + 4 < m) {
+        int32_t lane = vh->rec[cand[i + 4]].lane;
+        road_prefetch(&road->lane_side[lane]);
+        road_prefetch(&road->lanes[lane]);
+        road_prefetch(&road->lanes[lane + 1]); /* (lanes has a record past the last) */
+        if (lane > 0)
+            road_prefetch(&road->lanes[lane - 1]);
+        road_prefetch(&road->lane_out[lane]);
+    }
+    if (i + 2 < m && vh->good_key[cand[i + 2]] != road_good_key(road, cand[i + 2])) {
+        int32_t lane = vh->rec[cand[i + 2]].lane;
+        const RoadLaneSide *sd = &road->lane_side[lane];
+        road_prefetch_outs(road, lane);
+        if (sd->index > 0)
+            road_prefetch_outs(road, lane - 1);
+        if (sd->index + 1 < sd->lanes)
+            road_prefetch_outs(road, lane + 1);
+    }
+}
+
 static void add_merge(CityRoad *road, int32_t lane, int32_t v)
 {
     if (road->n_merges == road->cap_merges &&
@@ -253,7 +288,9 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
         }
     }
     for (int32_t i = 0; i < m; i++) {
-        if (i + 4 < m) /* the collection pass fetched them, but a big city's vehicles do not stay in the caches */
+        if (road->n_active >= ROAD_PREFETCH_DEEP_MIN_ACTIVE)
+            cand_prefetch(road, x->cand, m, i);
+        else if (i + 4 < m) /* the collection pass fetched them, but a big city's vehicles do not stay in the caches */
             road_prefetch(&vh->rec[x->cand[i + 4]]);
         int32_t v = x->cand[i];
         int32_t lane = vh->rec[v].lane;

@@ -117,25 +117,6 @@ static inline void road_announce(CityRoad *road, int32_t link, double eta_s)
         road->link_eta[link] = eta_s;
 }
 
-/* For the speed choice, a third stage after road_prefetch_lanes: the
- * connection record (RoadConnQ) of the front vehicle of lane active[a + 2 dir],
- * whose queue record and vehicle record that function asked for two lanes
- * ago. Junction admission reads it first thing, and the connections of
- * consecutive lanes lie far apart: without the hint that read was half of
- * road_link_allowed's time on a 40x40 grid. */
-static inline void road_prefetch_conn_ahead(const CityRoad *road, int32_t a, int32_t dir)
-{
-    int32_t a2 = a + 2 * dir;
-    if (road->n_active < ROAD_PREFETCH_MIN_ACTIVE || a2 < 0 || a2 >= road->n_active)
-        return;
-    const RoadLaneQ *q = &road->lanes[road->active[a2]];
-    if (q->n > 0) {
-        int32_t ci = road->veh.rec[q->v[q->head]].conn;
-        if (ci >= 0)
-            road_prefetch(&road->connq[ci]);
-    }
-}
-
 /* road_junction.c: who may enter a junction, in a fixed order */
 /* Last step's approach announcements become readable; older ones are cleared. */
 void road_junction_rotate_announcements(CityRoad *road);

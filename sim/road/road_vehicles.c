@@ -223,8 +223,7 @@ int32_t road_plan_conn_at(const CityRoad *road, int32_t v, int32_t lane, int32_t
 bool road_good_lanes(CityRoad *road, int32_t v, int32_t lane, int32_t *lo, int32_t *hi)
 {
     RoadVehicles *vc = &road->veh;
-    uint64_t key = ((uint64_t)(uint32_t)vc->rec[v].route << 32) | ((uint64_t)(uint32_t)vc->rec[v].route_pos << 8) |
-                   (road->closure_epoch & 0xffu);
+    uint64_t key = road_good_key(road, v);
     if (vc->good_key[v] == key) {
         *lo = vc->rec[v].good_lo;
         *hi = vc->rec[v].good_hi;
