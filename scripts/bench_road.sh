@@ -24,7 +24,8 @@
 #   each run's mean. Beside it, load_s: the wall time of loading
 #   (load_wall_time_s: network, routes and everything up to the first
 #   step), which must grow like the network file, not faster. With
-#   --repeat N each run is made N times and the least CPU time and least
+#   --repeat N each run is made N times, in rounds of every grid and step
+#   in turn (see below), and the least CPU time and least
 #   load time kept (other processes only ever add to them). A last row,
 #   marked "+", runs the largest grid with the smallest grid's demand: the
 #   same number of vehicles on a map 16 times as large (40x40 against
@@ -197,65 +198,67 @@ if has real; then
 fi
 
 # ---- cost per update against map size -----------------------------------
-# One scale run: NET ROUTES OUT, at step $dt_ms, $repeat times; sets trips,
-# upd, ns (ns of loop CPU time per vehicle update, the least of the runs:
-# loop_cpu_s, loading and outputs excluded, taken in the process itself, so
-# a shared machine's load does not show in it as it does in wall time) and
-# load (the least load_wall_time_s).
-scale_run() {
-  local net=$1 routes=$2 out=$3 cpu= c l r s
-  trips=$(grep -c '<vehicle ' "$routes" || true)
-  load=
-  for r in $(seq "$repeat"); do
-    rm -rf "$out"
-    "$citylab" run --net "$net" --routes "$routes" \
-      --until 1800 --dt "$dt_ms" --out "$out" --quiet >/dev/null 2>&1 || true
-    s="$out/summary.json"
-    c=$(json "$s" "d['loop_cpu_s']")
-    cpu=$(python3 -c "print(min(float('$c'), float('${cpu:-inf}')))")
-    l=$(json "$s" "d['load_wall_time_s']")
-    load=$(python3 -c "print(min(float('$l'), float('${load:-inf}')))")
-  done
+# The runs are taken in rounds, each round one run of every grid and step
+# in turn, and each keeps the least of its rounds: ns (ns of loop CPU time
+# per vehicle update: loop_cpu_s, loading and outputs excluded, taken in
+# the process itself, so a shared machine's load does not show in it as it
+# does in wall time) and load (the least load_wall_time_s). A busy spell
+# of the machine (on a shared host it can last minutes and slow the large
+# grid by a third) then falls on every grid alike, not on the grid whose
+# runs happened to come then: the ratio compares runs taken together.
+# One run: KEY NET ROUTES at step DT_MS; keeps the least per KEY.
+declare -A scale_ns scale_load scale_upd scale_trips scale_lkm
+scale_once() {
+  local key=$1 net=$2 routes=$3 dt_ms=$4 out="$work/scale-$1" s c l upd
+  rm -rf "$out"
+  "$citylab" run --net "$net" --routes "$routes" \
+    --until 1800 --dt "$dt_ms" --out "$out" --quiet >/dev/null 2>&1 || true
+  s="$out/summary.json"
+  c=$(json "$s" "d['loop_cpu_s']")
+  l=$(json "$s" "d['load_wall_time_s']")
   upd=$(json "$s" "int(d['kpi']['vehicle_updates'])")
-  ns=$(python3 -c "print(round(1e9*$cpu/$upd,1))")
-  # mean vehicles per km of lane (internal lanes left out): updates / ticks / lane-km
-  # (the lane-km read once per network: both steps run on it)
-  [ "${lkm_net:-}" = "$net" ] || lkm_net=$net lkm=$(python3 -c "import re,sys; print(sum(float(m.group(2)) for m in re.finditer(r'<lane id=\"([^\"]*)\"[^>]*? length=\"([^\"]*)\"', open(sys.argv[1]).read()) if m.group(1)[0] != ':') / 1000)" "$net")
-  veh_lkm=$(python3 -c "print(round($upd / (1800 * 1000 / $dt_ms) / $lkm, 2))")
+  scale_upd[$key]=$upd
+  scale_ns[$key]=$(python3 -c "print(round(min(1e9*$c/$upd, float('${scale_ns[$key]:-inf}')),1))")
+  scale_load[$key]=$(python3 -c "print(min($l, float('${scale_load[$key]:-inf}')))")
+  [ -n "${scale_trips[$key]:-}" ] || scale_trips[$key]=$(grep -c '<vehicle ' "$routes" || true)
+  # mean vehicles per km of lane (internal lanes left out): read once per network
+  [ -n "${scale_lkm[$net]:-}" ] || scale_lkm[$net]=$(python3 -c "import re,sys; print(sum(float(m.group(2)) for m in re.finditer(r'<lane id=\"([^\"]*)\"[^>]*? length=\"([^\"]*)\"', open(sys.argv[1]).read()) if m.group(1)[0] != ':') / 1000)" "$net")
 }
 if has scale; then
-  echo
-  printf '%-6s %-5s %9s %12s %8s %12s %10s %8s\n' grid step trips updates veh_lkm citylab_ups ns_per_upd load_s
+  small=${scale%% *} large=${scale##* }
+  runs=() # key net routes dt_ms label step
   for n in $scale; do
     period=$(python3 -c "print(0.5*(10/$n)**2)")
     grid_inputs "s$n" "$n" 1800 "$period" --max-distance 2500
-    net="$inputs/s$n.net.xml"
-    routes="$inputs/s$n.rou.xml"
     for step in $steps; do
-      dt_ms=$(python3 -c "print(int(round($step*1000)))")
-      scale_run "$net" "$routes" "$work/scale-$n-$step"
-      printf '%-6s %-5s %9s %12s %8s %12.0f %10s %8.3f\n' "${n}x$n" "$step" "$trips" "$upd" "$veh_lkm" \
-        "$(python3 -c "print(1e9/$ns)")" "$ns" "$load"
-      [ "$n" = "${scale%% *}" ] && eval "first_$dt_ms=$ns"
-      eval "last_$dt_ms=$ns"
+      runs+=("$n-$step $inputs/s$n.net.xml $inputs/s$n.rou.xml $(python3 -c "print(int(round($step*1000)))") ${n}x$n $step")
     done
   done
   # the largest grid with the smallest grid's demand (see the header)
-  small=${scale%% *} large=${scale##* }
   if [ "$small" != "$large" ]; then
     period=$(python3 -c "print(0.5*(10/$small)**2)")
     grid_inputs "s$large-d$small" "$large" 1800 "$period" --max-distance 2500
     for step in $steps; do
-      dt_ms=$(python3 -c "print(int(round($step*1000)))")
-      scale_run "$inputs/s$large-d$small.net.xml" "$inputs/s$large-d$small.rou.xml" "$work/scale-$large-d$small-$step"
-      printf '%-6s %-5s %9s %12s %8s %12.0f %10s %8.3f\n' "${large}x$large+" "$step" "$trips" "$upd" "$veh_lkm" \
-        "$(python3 -c "print(1e9/$ns)")" "$ns" "$load"
-      eval "sparse_$dt_ms=$ns"
+      runs+=("$large-d$small-$step $inputs/s$large-d$small.net.xml $inputs/s$large-d$small.rou.xml $(python3 -c "print(int(round($step*1000)))") ${large}x$large+ $step")
     done
   fi
+  for r in $(seq "$repeat"); do
+    for run in "${runs[@]}"; do
+      read -r key net routes dt_ms label step <<<"$run"
+      scale_once "$key" "$net" "$routes" "$dt_ms"
+    done
+  done
+  echo
+  printf '%-6s %-5s %9s %12s %8s %12s %10s %8s\n' grid step trips updates veh_lkm citylab_ups ns_per_upd load_s
+  for run in "${runs[@]}"; do
+    read -r key net routes dt_ms label step <<<"$run"
+    veh_lkm=$(python3 -c "print(round(${scale_upd[$key]} / (1800 * 1000 / $dt_ms) / ${scale_lkm[$net]}, 2))")
+    printf '%-6s %-5s %9s %12s %8s %12.0f %10s %8.3f\n' "$label" "$step" \
+      "${scale_trips[$key]}" "${scale_upd[$key]}" "$veh_lkm" "$(python3 -c "print(1e9/${scale_ns[$key]})")" \
+      "${scale_ns[$key]}" "${scale_load[$key]}"
+  done
   for step in $steps; do
-    dt_ms=$(python3 -c "print(int(round($step*1000)))")
-    eval "a=\${first_$dt_ms:-} b=\${last_$dt_ms:-} c=\${sparse_$dt_ms:-}"
+    a=${scale_ns[$small-$step]:-} b=${scale_ns[$large-$step]:-} c=${scale_ns[$large-d$small-$step]:-}
     [ -n "$a" ] && [ -n "$b" ] && echo "cost per update, largest/smallest grid at $step s: $(python3 -c "print(round($b/$a,2))") (must stay <= 1.2)"
     [ -n "$a" ] && [ -n "$c" ] && echo "  of which the map alone (largest grid, smallest grid's demand): $(python3 -c "print(round($c/$a,2))")"
   done
