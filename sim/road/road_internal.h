@@ -481,9 +481,9 @@ static inline void road_prefetch(const void *p)
  * junction, a crossing vehicle's next lanes and connections, a lane-change
  * candidate's neighbours) pay only once what a step reads outgrows the
  * core's second-level cache: with about 2,000 lanes active, some 2,700
- * vehicles (on the 10x10 grid, 330 lanes, they were 7 % more instructions
- * and no fewer waits; on the 40x40 grid, 7,200 lanes, they took a tenth
- * off the step). */
+ * vehicles (on the 10x10 grid, 330 lanes, they were 5 % more instructions
+ * and no gain; on the 40x40 grid, 7,200 lanes, they took 3 to 6 % off the
+ * step). */
 #define ROAD_PREFETCH_DEEP_MIN_ACTIVE 2048
 static inline void road_prefetch_lanes(const CityRoad *road, int32_t a, int32_t dir)
 {

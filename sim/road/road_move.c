@@ -147,9 +147,8 @@ static void settle_prefetch(const CityRoad *road, const int32_t *past_end, int32
         }
     }
     if (k + 8 < n) {
-        int32_t v = road->lanes[past_end[k + 8]].v[road->lanes[past_end[k + 8]].head];
-        const RoadVehRec *r = &vh->rec[v];
-        road_prefetch(&vh->edge_enter_s[vh->handle[v]]);
+        const RoadVehRec *r = front_rec(road, past_end[k + 8]);
+        road_prefetch(&vh->edge_enter_s[vh->handle[r - vh->rec]]);
         if (r->conn >= 0) {
             road_prefetch(&road->connq[r->conn]);
             road_prefetch(&road->outs[r->conn]);

@@ -280,8 +280,9 @@ static bool load_lanes(CityRoad *road, CityStateReader *in)
     GET(road->sense_detect_s, nl, "detector times");
     get_grow(in, (void **)&road->merges, &road->n_merges, &road->cap_merges, sizeof *road->merges);
     GET(road->merge_head, nl, "merge requests");
-    for (int32_t l = 0; l < nl && !in->bad; l++) /* derived, not saved (the requests expire before */
-        road->lanes[l].merging = road->merge_head[l] >= 0; /* the next step's plan reads them) */
+    /* derived, not saved (the requests expire before the next step's plan reads them) */
+    for (int32_t l = 0; l < nl && !in->bad; l++)
+        road->lanes[l].merging = road->merge_head[l] >= 0;
     return !in->bad;
 }
 
