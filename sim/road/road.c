@@ -77,6 +77,11 @@ static void road_destroy(void *self)
     free(road->active);
     free(road->active_pos);
     free(road->active_tmp);
+    free(road->held);
+    free(road->recheck);
+    free(road->tail_start);
+    free(road->released);
+    free(road->teleport_order);
     free(road->lane_closed);
     free(road->lane_n);
     road_conns_free(road);
@@ -185,6 +190,9 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
     road->active = calloc((size_t)nl + 1, sizeof *road->active);
     road->active_pos = malloc(((size_t)nl + 1) * sizeof *road->active_pos);
     road->active_tmp = malloc(((size_t)nl + 1) * sizeof *road->active_tmp);
+    road->held = malloc(((size_t)nl + 1) * sizeof *road->held);
+    road->recheck = malloc(((size_t)nl + 1) * sizeof *road->recheck);
+    road->tail_start = malloc(((size_t)nl + 1) * sizeof *road->tail_start);
     road->lane_closed = calloc((size_t)nl + 1, sizeof *road->lane_closed);
     road->sense_detect_s = malloc(((size_t)nl + 1) * sizeof *road->sense_detect_s);
     road->link_occupied = calloc((size_t)nk, sizeof *road->link_occupied);
@@ -198,7 +206,8 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
     road->signals = road_signals_create(net);
     road->router = road_router_create(net);
     road->demand = road_demand_create();
-    if (!road->lanes || !road->lane_n || !road->active || !road->active_pos || !road->active_tmp ||
+    if (!road->lanes || !road->lane_n || !road->active || !road->active_pos || !road->active_tmp || !road->held ||
+        !road->recheck || !road->tail_start ||
         !road->lane_closed || !road->sense_detect_s || !road->link_occupied || !road->link_eta ||
         !road->link_eta_prev || !road->edge_stats || !road->edge_flow || !road->edge_tt_s || !road->insert_block ||
         !road->merge_head || !road->signals || !road->router || !road->demand || !road_conns_init(road) ||
@@ -207,6 +216,8 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
         return CITY_ERR_NOMEM;
     }
     road_tls_shown_refresh(road);
+    road->seen_mark = 1;
+    road->seen_read = 3;
     for (int32_t i = 0; i < nl; i++) {
         const CityLane *ln = &net->lanes[i];
         const CityEdge *ed = &net->edges[ln->edge];

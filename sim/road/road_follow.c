@@ -2,8 +2,8 @@
  * with IDM against its leader, the next lanes of its path, stop lines it
  * may not pass and slower lanes ahead, and opens gaps for vehicles asking
  * to merge in. Front vehicles that will cross a stop line become junction
- * candidates. */
-#include "road_step_internal.h"
+ * candidates; the others move in the same pass (road_plan_and_move). */
+#include "road_move_lane.h"
 
 /* Opening a gap for a vehicle that asked to merge in ahead (closer than the
  * leader at gap `s_leader`), when that takes no more than comfortable braking;
@@ -122,9 +122,9 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
             a = road_min2(a, road_max2(-need, -2.0 * t->def.decel_mps2));
         }
         if (n > 0) {
-            int32_t u = road_lane_at(road, next, n - 1);
-            double s = dist + vh->rec[u].pos - road_vtype_of(road, u)->def.length_m;
-            a = road_min2(a, road_idm_behind(t, a_free, v_now, s, vh->rec[u].speed));
+            RoadTail u = road_tail_start(road, next);
+            double s = dist + u.pos - u.length_m;
+            a = road_min2(a, road_idm_behind(t, a_free, v_now, s, u.speed));
             double room = s - 0.01;
             if (room < cap_disp)
                 cap_disp = room;
@@ -145,8 +145,9 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
     return vn;
 }
 
-static void plan_lane(RoadStepCtx *x, int32_t lane)
+static bool plan_lane(RoadStepCtx *x, int32_t lane)
 {
+    bool held = false;
     CityRoad *road = x->road;
     RoadVehicles *vh = &road->veh;
     const RoadLaneQ *q = &road->lanes[lane]; /* count and length in the one line the pass reads of a lane */
@@ -187,8 +188,10 @@ static void plan_lane(RoadStepCtx *x, int32_t lane)
                     double eta = road_time_to_cover(dist, v_now, t->def.accel_mps2, v0);
                     road_announce(road, road->connq[ci].link, x->now_s + eta);
                 }
-                if (crossing && vh->rec[v].pos + vn * dt >= lane_len)
+                if (crossing && vh->rec[v].pos + vn * dt >= lane_len) {
                     x->cand[x->n_cand++] = v;
+                    held = true;
+                }
             }
         }
         if (vn > vh->step[v].lc_vmax_mps) { /* dropping behind a vehicle on the lane it must change to */
@@ -208,6 +211,7 @@ static void plan_lane(RoadStepCtx *x, int32_t lane)
             road_conn_shown(road, vh->rec[v].conn) == 'g')
             vh->rec[v].flags |= ROAD_VF_LINE_G;
     }
+    return held;
 }
 
 /* What the speed choice reads, in stages ahead of the lane it plans (the
@@ -255,33 +259,76 @@ static void plan_prefetch(const CityRoad *road, int32_t a, bool deep)
     }
 }
 
-/* The lanes are planned from the last active one to the first: each
- * lane's plan reads only the state at the start of the step and writes its
- * own vehicles' speeds (approach times are minima, and the junction
- * candidates are put in a fixed order before they are granted), so the
- * order changes nothing but which memory is at hand. The lane-change scan
- * before it walks the list forwards and movement after it walks forwards
- * too: on a city whose vehicles and lanes outgrow the core's cache, a pass
- * that starts where the last one ended finds that pass's most recent lines
- * still there, where one that starts at the same end as the last finds
- * them all evicted (each line is dropped just before it is needed again). */
-void road_plan_lanes(RoadStepCtx *x)
+static void reverse(int32_t *a, int32_t n)
 {
-    x->n_cand = 0;
-    bool hint = x->road->n_active >= ROAD_PREFETCH_MIN_ACTIVE;
-    bool deep = x->road->n_active >= ROAD_PREFETCH_DEEP_MIN_ACTIVE;
-    for (int32_t a = x->road->n_active - 1; a >= 0; a--) {
+    for (int32_t i = 0, j = n - 1; i < j; i++, j--) {
+        int32_t t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+    }
+}
+
+/* The speed choice and movement, lane by lane: each lane's vehicles pick
+ * their speeds (plan_lane) and those that need no junction admission move
+ * at once (road_move_vehicles), while the lane's lines are at hand. On a
+ * city whose vehicles and lanes outgrow the core's caches, a pass of its
+ * own for movement read every vehicle's record and every lane's queue from
+ * memory a second time in each step. The speed choice reads the state at
+ * the start of the step: a lane's own vehicles are planned before any of
+ * them moves, the last vehicle of a lane that has moved is read as it was
+ * (road_tail_start), and the links its vehicles give back are given back
+ * after admission. The fronts that will cross a stop line (x->cand) wait
+ * for admission (road_grant_junctions) and move after it (road_move_held).
+ * The result is the one of planning every lane, admitting, then moving.
+ *
+ * The lanes are taken from the last active one to the first: each lane's
+ * plan reads only the state at the start of the step and writes its own
+ * vehicles' speeds (approach times are minima, and the junction
+ * candidates are put in a fixed order before they are granted), so the
+ * order changes nothing but which memory is at hand and the order of
+ * float sums (edge figures, the mean speed). The lane-change scan before
+ * it walks the list forwards: a pass that starts where the last one ended
+ * finds that pass's most recent lines still in the cache, where one that
+ * starts at the same end finds them all evicted. */
+CityStatus road_plan_and_move(RoadStepCtx *x)
+{
+    CityRoad *road = x->road;
+    x->n_cand = x->n_held = x->n_past_late = x->n_recheck = 0;
+    x->defer_release = true;
+    road->seen_mark = road->seen_mark == 1 ? 2 : 1;
+    road->seen_read = road->seen_mark;
+    RoadTail *tail_start = road->tail_start;
+    bool hint = road->n_active >= ROAD_PREFETCH_MIN_ACTIVE;
+    bool deep = road->n_active >= ROAD_PREFETCH_DEEP_MIN_ACTIVE;
+    double sum_speed = 0.0;
+    uint64_t moved = 0;
+    for (int32_t a = road->n_active - 1; a >= 0; a--) {
         if (hint)
-            plan_prefetch(x->road, a, deep);
-        plan_lane(x, x->road->active[a]);
+            plan_prefetch(road, a, deep);
+        int32_t lane = road->active[a];
+        int32_t first = plan_lane(x, lane) ? 1 : 0;
+        if (first)
+            road->held[x->n_held++] = a;
+        RoadLaneQ *q = &road->lanes[lane];
+        int32_t n = q->n;
+        if (n == 0) /* emptied since it was listed (a lane change, a teleport) */
+            road->recheck[x->n_recheck++] = a;
+        /* its last vehicle moves now: the lanes behind read what it was */
+        q->seen = n > first ? road->seen_mark : 0; /* (0: a mark from two steps ago is no longer trusted) */
+        CityStatus st;
+        if (road_move_vehicles(x, a, first, n, &sum_speed, &tail_start[lane], &st))
+            road->active_tmp[road->n_active - 1 - x->n_past_late++] = a; /* the lanes come from the last one down */
+        if (st != CITY_OK)
+            return st;
+        moved += (uint64_t)(n - first);
     }
-    /* the candidates in the lanes' order again: junction admission sorts
-     * them by insertion, which is quick on the nearly sorted order the
-     * lanes give and quadratic on its reverse (a fifth of the step's
-     * instructions at 1 s on a 40x40 grid) */
-    for (int32_t i = 0, j = x->n_cand - 1; i < j; i++, j--) {
-        int32_t t = x->cand[i];
-        x->cand[i] = x->cand[j];
-        x->cand[j] = t;
-    }
+    x->moved = moved;
+    x->sum_speed = sum_speed;
+    /* the candidates and their lanes in the lanes' order: junction
+     * admission sorts them by insertion, which is quick on the nearly
+     * sorted order the lanes give and quadratic on its reverse (a fifth of
+     * the step's instructions at 1 s on a 40x40 grid) */
+    reverse(x->cand, x->n_cand);
+    reverse(road->held, x->n_held);
+    return CITY_OK;
 }

@@ -46,11 +46,21 @@ typedef struct RoadLaneQ {
     int32_t head, n, cap;
     int32_t edge;       /* net->lanes[l].edge */
     int16_t edge_lanes; /* lanes of that edge (net->edges[edge].lane_count, at most INT16_MAX) */
-    bool internal;      /* that edge lies inside a junction */
-    bool merging;       /* merge_head[lane] >= 0: a vehicle asks to merge in (a line far off on a big map, read only then) */
+    bool internal : 1;   /* that edge lies inside a junction */
+    bool merging : 1;    /* merge_head[lane] >= 0: a vehicle asks to merge in (a line far off on a big map, read only then) */
+    uint8_t seen;        /* CityRoad.seen_mark when road->tail_start[lane] holds its last vehicle as the step began
+                            (road_tail_start); 0 otherwise */
     int32_t inl[ROAD_LANEQ_INLINE];
 } RoadLaneQ;
 _Static_assert(sizeof(RoadLaneQ) == 64, "a lane queue record is one cache line");
+
+/* A lane's last vehicle as the step began: what the speed choice and
+ * junction admission of the vehicles behind it read (road_tail_start),
+ * kept when the lane's vehicles move before theirs are planned. */
+typedef struct RoadTail {
+    double pos, speed, length_m; /* its front bumper along the lane, its speed and its type's length */
+    double pad_;
+} RoadTail;
 
 /* What junction admission and the path ahead read of one connection, in
  * one cache line: the connection, its link's masks, its junction's first
@@ -318,6 +328,14 @@ struct CityRoad {
     int32_t *active_pos; /* lane -> -1 when not in active; >= 0 when in it (its exact position only in checkpoints) */
     int32_t n_active_sorted; /* active[0 .. n) is in lane order (the rest came since the last compaction) */
     int32_t *active_tmp;     /* merge buffer, one per lane */
+    int32_t *held;           /* the step's lanes whose front waits for junction admission (active positions), one per lane */
+    int32_t *recheck;        /* the step's lanes that may have emptied (active positions), one per lane */
+    RoadTail *tail_start;    /* per lane: its last vehicle as the step began, once the lane has moved (RoadLaneQ.seen) */
+    uint8_t seen_mark;       /* this step's RoadLaneQ.seen: 1 and 2 in turn */
+    uint8_t seen_read;       /* what road_tail_start trusts: seen_mark until the vehicles that wait at junctions
+                                have moved, then 3 (none) */
+    int32_t *released;       /* junction links the step's movement gave back before admission has run */
+    int32_t n_released, cap_released;
     bool *lane_closed;
     uint32_t closure_epoch; /* bumped when a lane opens or closes (invalidates cached lane choices) */
 
@@ -378,6 +396,8 @@ struct CityRoad {
     uint64_t trips_aborted;
     int32_t *teleport_due; /* vehicles to move on at the end of this step (ROAD_VF_TELEPORT) */
     int32_t n_teleport_due, cap_teleport_due;
+    uint64_t *teleport_order; /* ... and where each stood: (active position << 32) + place in its lane */
+    int32_t cap_teleport_order;
     /* vehicles that could not reach their destination (logged) */ /* turns given up for want of a gap (rerouted) */
     CityTable *trips;
     CityTable *edges_table;
@@ -453,7 +473,7 @@ static inline int32_t road_lane_at(const CityRoad *road, int32_t lane, int32_t i
 {
     return road->lanes[lane].v[road->lanes[lane].head + i];
 }
-void road_lanes_compact_active(CityRoad *road);
+void road_lanes_compact_active(CityRoad *road, const int32_t *recheck, int32_t n_recheck);
 /* A hint to fetch the cache line at p. GCC's dead-code elimination drops
  * a __builtin_prefetch that sits alone in a branch (GCC 12), so on x86 it
  * is an instruction the compiler must keep. */

@@ -111,8 +111,8 @@ static bool short_exit_passable(const CityRoad *road, int32_t v, const CityConne
         int32_t lane = c->to_lane;
         int32_t n = road_lane_count(road, lane);
         if (n > 0) {
-            int32_t u = road_lane_at(road, lane, n - 1);
-            return space + vh->rec[u].pos - road_vtype_of(road, u)->def.length_m >= need;
+            RoadTail u = road_tail_start(road, lane);
+            return space + u.pos - u.length_m >= need;
         }
         space += net->lanes[lane].length_m;
         if (space >= need)
@@ -162,10 +162,10 @@ static bool exit_has_room(const CityRoad *road, int32_t v, int32_t ci, int32_t r
         return n == 0 && short_exit_passable(road, v, &net->conns[ci], rp, need);
     if (n == 0)
         return true;
-    int32_t u = road_lane_at(road, q->to_lane, n - 1);
-    if (vh->rec[u].pos - road_vtype_of(road, u)->def.length_m >= need)
+    RoadTail u = road_tail_start(road, q->to_lane);
+    if (u.pos - u.length_m >= need)
         return true;
-    if (vh->rec[u].speed <= 2.0)
+    if (u.speed <= 2.0)
         return false;
     double packed = 0.0;
     for (int32_t i = 0; i < n; i++) {

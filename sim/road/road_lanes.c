@@ -123,32 +123,47 @@ static int lane_cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Drops active[p] (a lane with no vehicle left) from the active list. */
+static int32_t drop_if_empty(CityRoad *road, int32_t p)
+{
+    int32_t lane = road->active[p];
+    if (lane < 0 || road->lanes[lane].n > 0)
+        return 0;
+    road->active_pos[lane] = -1;
+    road->lanes[lane].seen = 0; /* (its mark comes round again in two steps) */
+    road->active[p] = -1;
+    return 1;
+}
+
 /* Drops emptied lanes from the active list and puts the rest in lane
  * order: the step then walks per-lane state (queues, lanes, edges) in
  * address order instead of the order lanes filled, which on a big map
  * costs a cache miss per lane and pass. The list stays sorted between
  * steps, so only the lanes that filled since are sorted and merged in.
- * The counts are read from the queue records movement has just read,
- * walking back from its last lane (those are still in the caches when the
- * lanes outgrow them; the list's order is kept), and the lanes that stay
- * keep their active_pos mark (>= 0) as it is: rewriting every position
- * after the first change was a scattered store per active lane and step. */
-void road_lanes_compact_active(CityRoad *road)
+ * Only the lanes the caller names (active positions) and those added since
+ * the last compaction are looked at: on a big city, reading every active
+ * lane's queue record for its count was a pass of its own over lines
+ * the step's passes had left, a tenth of its cache misses. The lanes that
+ * stay keep their active_pos mark (>= 0) as it is: rewriting every
+ * position after the first change was a scattered store per active lane
+ * and step. */
+void road_lanes_compact_active(CityRoad *road, const int32_t *recheck, int32_t n_recheck)
 {
     int32_t *a = road->active, *tmp = road->active_tmp;
-    int32_t w = road->n_active, k_sorted = 0; /* survivors go to a[w .. n_active), in order */
-    for (int32_t i = road->n_active - 1; i >= 0; i--) {
-        int32_t lane = a[i];
-        if (road->lanes[lane].n > 0) {
-            a[--w] = lane; /* w > i: never over an entry still to read */
-            k_sorted += i < road->n_active_sorted;
-        } else {
-            road->active_pos[lane] = -1;
-        }
+    int32_t dropped = 0;
+    for (int32_t i = 0; i < n_recheck; i++)
+        dropped += drop_if_empty(road, recheck[i]);
+    for (int32_t p = road->n_active_sorted; p < road->n_active; p++)
+        dropped += drop_if_empty(road, p);
+    if (dropped == 0 && road->n_active_sorted == road->n_active)
+        return;
+    int32_t k = 0, k_sorted = 0; /* survivors go to a[0 .. k), in order */
+    for (int32_t i = 0; i < road->n_active; i++) {
+        if (a[i] < 0)
+            continue;
+        a[k++] = a[i]; /* k <= i: never over an entry still to read */
+        k_sorted += i < road->n_active_sorted;
     }
-    int32_t k = road->n_active - w;
-    if (w > 0 && k > 0)
-        memmove(a, a + w, (size_t)k * sizeof *a);
     if (k > k_sorted) {
         if (k - k_sorted > 32)
             qsort(a + k_sorted, (size_t)(k - k_sorted), sizeof *a, lane_cmp);

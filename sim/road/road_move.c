@@ -1,8 +1,9 @@
-/* Movement: every vehicle drives the speed it chose (Euler update, like
- * SUMO), accumulates its trip figures, releases junction links its tail has
- * cleared, passes detectors, and crosses lane ends onto its next lane or
- * leaves its last lane (noted here, removed in COMMIT). */
-#include "road_step_internal.h"
+/* Movement after junction admission: the front vehicles that waited for
+ * it drive the speed they chose (the others moved as their lanes were
+ * planned: road_move_lane.h, road_follow.c), and vehicles cross lane ends
+ * onto their next lanes or leave their last lanes (noted here, removed in
+ * COMMIT). */
+#include "road_move_lane.h"
 
 /* A vehicle that reaches a second line in one step (it planned to cross
  * it, road_follow.c) takes that junction now if it still may; the grant of
@@ -197,108 +198,48 @@ static void settle_prefetch(const CityRoad *road, const int32_t *past_end, int32
     }
 }
 
-CityStatus road_move_all(RoadStepCtx *x)
+CityStatus road_move_held(RoadStepCtx *x)
 {
     CityRoad *road = x->road;
-    const CityRoadNet *net = x->net;
     RoadVehicles *vh = &road->veh;
-    double dt = x->dt_s;
-    double det = road->opt.detector_offset_m;
-    double sum_speed = 0.0;
-    uint64_t moved = 0;
-    int32_t *past_end = road->active_tmp; /* lanes whose front vehicle passed the end, in active order */
-    int32_t n_past_end = 0;
-    for (int32_t a = 0; a < road->n_active; a++) {
-        road_prefetch_lanes(road, a, 1); /* (a record's second line only where it is read) */
-        int32_t lane = road->active[a];
-        const RoadLaneQ *q = &road->lanes[lane];
-        int32_t n = q->n;
-        const double len = q->length_m;
-        double det_pos = road_max2(0.0, len - det);
-        /* the edge's figures, summed here in the same order as into the
-         * record (which the stores into vehicle records keep the compiler
-         * from doing); internal edges' figures are never read (edges.csv
-         * has normal edges only), so their records are not touched */
-        RoadEdgeFlow *es = q->internal ? NULL : &road->edge_flow[q->edge];
-        double es_sampled_s = es ? es->sampled_s : 0.0, es_dist_m = es ? es->dist_m : 0.0;
-        for (int32_t i = 0; i < n; i++) {
-            int32_t v = road_lane_at(road, lane, i);
-            double vn = vh->step[v].next_speed;
-            double disp = vn * dt;
-            bool line_g = (vh->rec[v].flags & ROAD_VF_LINE_G) != 0;
-            vh->rec[v].flags &= (uint8_t)~ROAD_VF_LINE_G;
-            double old = vh->rec[v].pos;
-            vh->rec[v].accel = (float)((vn - vh->rec[v].speed) / dt);
-            vh->rec[v].speed = vn;
-            vh->rec[v].pos = old + disp;
-            vh->rec[v].dist_m += disp;
-            double v0 = road_desired_speed(road, v, lane);
-            if (v0 > 0.01 && vn < v0)
-                vh->rec[v].time_loss_s += dt * (1.0 - vn / v0);
-            if (vn < ROAD_HALT_MPS) {
-                if (!(vh->rec[v].flags & ROAD_VF_HALTING)) {
-                    vh->rec[v].flags |= ROAD_VF_HALTING;
-                    vh->rec[v].stops++;
-                }
-                vh->rec[v].halt_s += dt;
-                vh->rec[v].wait_s += dt;
-                if (len - vh->rec[v].pos < ROAD_STOP_LINE_M + 2.0 && i == 0 && vh->rec[v].via_pos < 0) {
-                    vh->rec[v].flags |= ROAD_VF_STOPPED_AT_LINE;
-                    if (vh->rec[v].conn >= 0 && line_g) /* its line shows 'g' (road_follow.c) */
-                        vh->rec[v].flags |= ROAD_VF_PULLED_IN;
-                }
-                if (vh->rec[v].halt_s > road->opt.gridlock_time_s && !(vh->rec[v].flags & ROAD_VF_GRIDLOCK)) {
-                    vh->rec[v].flags |= ROAD_VF_GRIDLOCK;
-                    road->stats.gridlock_warnings++;
-                    city_world_log(road->world, "warning", "vehicle %s has stood %.0f s on lane %s (gridlock?)",
-                                   vh->name[road_handle(road, v)], vh->rec[v].halt_s, net->lanes[lane].id);
-                }
-                double tp = road->opt.time_to_teleport_s;
-                if (tp > 0 && vh->rec[v].halt_s > tp) {
-                    CityStatus st = road_teleport_mark(road, v);
-                    if (st != CITY_OK)
-                        return st;
-                }
-            } else if (vh->rec[v].flags & ROAD_VF_HALTING) { /* halt_s is 0 while the flag is clear */
-                vh->rec[v].flags &= (uint8_t)~ROAD_VF_HALTING;
-                vh->rec[v].halt_s = 0.0;
-            }
-            /* energy_kwh is 0 for other types: their second line stays untouched */
-            if (road->vtypes[vh->rec[v].vtype].def.ev && vh->rec[v].energy_kwh > 0.0)
-                road_ev_drive(road, v, vn, vh->rec[v].accel, disp, dt);
-            if (vh->rec[v].occ_link >= 0) {
-                vh->rec[v].occ_left_m -= disp;
-                /* a vehicle standing past the junction with its tail still in it
-                 * (exit lanes of a few decimetres in joined junctions) gives the
-                 * junction back after a while, or queues around a block of such
-                 * lanes could wait for each other for ever */
-                /* a vehicle that crosses its stop line in this step keeps the
-                 * grant until cross_lane_end has moved it on (at long steps its
-                 * displacement can exceed the whole junction) */
-                bool crossing_now = vh->rec[v].via_pos < 0 && vh->rec[v].pos >= len;
-                if (!crossing_now && (vh->rec[v].occ_left_m <= 0 ||
-                                      (vh->rec[v].via_pos < 0 && vh->rec[v].halt_s > ROAD_TAIL_RELEASE_S))) {
-                    road->link_occupied[vh->rec[v].occ_link]--;
-                    vh->rec[v].occ_link = -1;
-                }
-            }
-            if (old < det_pos && vh->rec[v].pos >= det_pos)
-                road->sense_detect_s[lane] = x->now_s + dt;
-            es_sampled_s += dt;
-            es_dist_m += disp;
-            sum_speed += vn;
+    for (int32_t i = 0; i < road->n_released; i++)
+        road->link_occupied[road->released[i]]--;
+    road->n_released = 0;
+    x->defer_release = false;
+    /* the fronts that waited for admission move; the lanes whose front
+     * passed the end go to past_end in active order: these, merged with
+     * the others' (past_end[top .. n_active), noted from the last lane
+     * down). The merge writes at most as far as it has read. */
+    int32_t *past_end = road->active_tmp;
+    int32_t top = road->n_active - x->n_past_late, r = top, n_past_end = 0;
+    for (int32_t k = 0; k < x->n_held; k++) {
+        int32_t a = road->held[k];
+        if (k + 4 < x->n_held) {
+            const RoadLaneQ *q = &road->lanes[road->active[road->held[k + 4]]];
+            road_prefetch(&vh->rec[q->v[q->head]]);
         }
-        if (es) {
-            es->sampled_s = es_sampled_s;
-            es->dist_m = es_dist_m;
+        CityStatus st;
+        bool past = road_move_vehicles(x, a, 0, 1, &x->sum_speed, NULL, &st);
+        if (st != CITY_OK)
+            return st;
+        x->moved++;
+        if (!past)
+            continue;
+        for (; r < road->n_active && past_end[r] < a; r++) {
+            road->recheck[x->n_recheck++] = past_end[r];
+            past_end[n_past_end++] = road->active[past_end[r]];
         }
-        moved += (uint64_t)n;
-        if (n > 0 && vh->rec[road_lane_at(road, lane, 0)].pos >= len)
-            past_end[n_past_end++] = lane;
+        road->recheck[x->n_recheck++] = a;
+        past_end[n_past_end++] = road->active[a];
     }
-    road->stats.vehicle_updates += moved;
-    road->sum_speed = sum_speed;
-    road->stats.mean_speed_mps = moved ? sum_speed / (double)moved : 0.0;
+    for (; r < road->n_active; r++) {
+        road->recheck[x->n_recheck++] = past_end[r]; /* (only lanes whose front moved on can empty in settle) */
+        past_end[n_past_end++] = road->active[past_end[r]];
+    }
+    road->seen_read = 3; /* every vehicle has moved: the lanes' records are what they show */
+    road->stats.vehicle_updates += x->moved;
+    road->sum_speed = x->sum_speed;
+    road->stats.mean_speed_mps = x->moved ? x->sum_speed / (double)x->moved : 0.0;
     /* lane ends: front vehicles past the end move on, lane by lane in
      * active order. Only the lanes noted above can have one: a vehicle
      * moved onto a lane past its end is settled there at once (settle

@@ -283,6 +283,8 @@ static bool load_lanes(CityRoad *road, CityStateReader *in)
     /* derived, not saved (the requests expire before the next step's plan reads them) */
     for (int32_t l = 0; l < nl && !in->bad; l++)
         road->lanes[l].merging = road->merge_head[l] >= 0;
+    for (int32_t l = 0; l < nl; l++)
+        road->lanes[l].seen = 0; /* no lane has moved in a step begun (road_tail_start) */
     return !in->bad;
 }
 
@@ -454,6 +456,13 @@ static bool load_lists(CityRoad *road, CityStateReader *in)
     get_grow(in, (void **)&road->leaving, &road->n_leaving, &road->cap_leaving, sizeof *road->leaving);
     get_grow(in, (void **)&road->teleport_due, &road->n_teleport_due, &road->cap_teleport_due,
              sizeof *road->teleport_due);
+    /* (a step's marks are moved on within it: the list is saved empty) */
+    if (!in->bad && road->n_teleport_due > 0 &&
+        !city_array_grow((void **)&road->teleport_order, &road->cap_teleport_order, road->n_teleport_due,
+                         sizeof *road->teleport_order))
+        return city_state_fail(in, "road: out of memory restoring vehicles to teleport");
+    for (int32_t i = 0; i < road->n_teleport_due && !in->bad; i++)
+        road->teleport_order[i] = (uint64_t)i; /* in the saved order */
     load_routes(road, in);
     city_state_get_array(in, &road->stats, 1, sizeof road->stats, "road statistics");
     road->sum_speed = city_state_get_f64(in);

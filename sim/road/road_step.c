@@ -4,9 +4,11 @@
  * phase, "road" itself being the PHYSICS entry that owns the state):
  *   CONTROL  the lights advance on the lane counts and detector times
  *            (road_signals.c)
- *   PHYSICS  lane changes (road_lanechange.c), speed choice (road_follow.c),
- *            junction admission (road_junction.c), movement (road_move.c):
- *            state(t) in, state(t+dt) out; vehicles that leave are noted
+ *   PHYSICS  lane changes (road_lanechange.c), speed choice (road_follow.c)
+ *            with movement (road_move.c) lane by lane, junction admission
+ *            (road_junction.c), then the movement of the vehicles that
+ *            waited for it: state(t) in, state(t+dt) out; vehicles that
+ *            leave are noted
  *   COMMIT   vehicles that stood time_to_teleport_s move on (road_teleport.c),
  *            leavers are removed (trips recorded, arrivals published for
  *            the couplings), vehicles reroute (road_reroute.c), vehicles due
@@ -56,14 +58,18 @@ static CityStatus road_physics(CityWorld *world, void *self, int64_t tick)
     x.cand = road->scratch;
     if (live == 0)
         return CITY_OK;
+    if (road->cap_released <= (int32_t)live && !city_array_grow((void **)&road->released, &road->cap_released,
+                                                                  (int32_t)live + 1, sizeof *road->released))
+        return road_fail(road, CITY_ERR_NOMEM, "out of memory in the traffic step");
     int32_t period = (int32_t)lround(1.0 / x.dt_s);
     road_change_lanes(&x, period < 1 ? 1 : period);
-    road_plan_lanes(&x);
-    road_grant_junctions(&x);
-    CityStatus st = road_move_all(&x);
+    CityStatus st = road_plan_and_move(&x);
     if (st != CITY_OK)
         return st;
-    road_lanes_compact_active(road);
+    road_grant_junctions(&x);
+    if ((st = road_move_held(&x)) != CITY_OK)
+        return st;
+    road_lanes_compact_active(road, road->recheck, x.n_recheck);
     return CITY_OK;
 }
 

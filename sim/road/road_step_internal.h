@@ -25,7 +25,7 @@
 #define ROAD_IMPATIENCE_S 20.0          /* after waiting this long a yielding vehicle ignores standing foes */
 #define ROAD_TIME_TO_IMPATIENCE_S 180.0 /* SUMO's --time-to-impatience: waiting this long, any gap will do */
 #define ROAD_STOP_LINE_M 1.0            /* vehicles stop this far before a line they may not pass */
-#define ROAD_TAIL_RELEASE_S 60.0        /* see road_move_all */
+#define ROAD_TAIL_RELEASE_S 60.0        /* see road_move_vehicles */
 #define ROAD_MISSED_TURN_S 30.0         /* standing this long on the wrong lane, a driver gives up the turn */
 #define ROAD_SHORT_LANE_M 3.0           /* lanes shorter than this are changed on as soon as entered */
 
@@ -36,6 +36,13 @@ typedef struct RoadStepCtx {
     double now_s, dt_s; /* start of the step and its length (s) */
     int32_t *cand;      /* vehicles wanting to cross a stop line this step */
     int32_t n_cand;
+    /* movement (road_move.c) */
+    int32_t n_held;      /* road->held[0 .. n_held): lanes whose front is in cand, by active position */
+    int32_t n_past_late; /* lanes whose front passed the end, in road->active_tmp[n_active - n .. n_active) */
+    int32_t n_recheck;   /* lanes that may have emptied in the step, in road->recheck */
+    bool defer_release;  /* links given back go to road->released until admission has run */
+    uint64_t moved;      /* vehicle updates */
+    double sum_speed;
 } RoadStepCtx;
 
 /* fmin/fmax without NaN handling: inlined (libm's are calls under -fno-fast-math) */
@@ -117,6 +124,19 @@ static inline void road_announce(CityRoad *road, int32_t link, double eta_s)
         road->link_eta[link] = eta_s;
 }
 
+/* The last vehicle of lane `lane` (which has one) as it stood at the
+ * start of the step: what the vehicles behind it plan on, and junction
+ * admission reads, though the lane may have moved already (road_step.c).
+ * Its record once the vehicles waiting at junctions have moved too. */
+static inline RoadTail road_tail_start(const CityRoad *road, int32_t lane)
+{
+    const RoadLaneQ *q = &road->lanes[lane];
+    if (q->seen == road->seen_read)
+        return road->tail_start[lane];
+    const RoadVehRec *r = &road->veh.rec[q->v[q->head + q->n - 1]];
+    return (RoadTail){.pos = r->pos, .speed = r->speed, .length_m = road->vtypes[r->vtype].def.length_m};
+}
+
 /* road_junction.c: who may enter a junction, in a fixed order */
 /* Last step's approach announcements become readable; older ones are cleared. */
 void road_junction_rotate_announcements(CityRoad *road);
@@ -138,22 +158,25 @@ static inline bool road_link_holds(const CityRoad *road, int32_t v)
 /* Grants the junction to the candidates in x->cand by link, then vehicle index. */
 void road_grant_junctions(RoadStepCtx *x);
 
-/* road_follow.c: every vehicle on an active lane picks its speed for the
- * step; front vehicles that will cross a stop line go to x->cand */
-void road_plan_lanes(RoadStepCtx *x);
-
 /* road_lanechange.c: MOBIL and strategic lane changes, once per `period` ticks per vehicle */
 void road_change_lanes(RoadStepCtx *x, int32_t period);
 
-/* road_move.c: everyone moves, crosses lane ends, arrives */
-CityStatus road_move_all(RoadStepCtx *x);
+/* road_follow.c: every vehicle on an active lane picks its speed for the
+ * step, lane by lane, and those not in x->cand (front vehicles that will
+ * cross a stop line) move; links they give back wait in road->released */
+CityStatus road_plan_and_move(RoadStepCtx *x);
+/* road_move.c: after junction admission, the links are given back, the
+ * fronts in road->held move, and vehicles cross lane ends and arrive */
+CityStatus road_move_held(RoadStepCtx *x);
 
 /* road_reroute.c: every vehicle re-plans on current travel times */
 CityStatus road_reroute_all(CityRoad *road);
 
 /* road_teleport.c: vehicles that stood time_to_teleport_s move on along their route */
-/* Marks v to be moved on at the end of this step (once). */
-CityStatus road_teleport_mark(CityRoad *road, int32_t v);
+/* Marks v to be moved on at the end of this step (once); `order`: where
+ * it stands ((active position << 32) + place in its lane), the order the
+ * marked vehicles move on in. */
+CityStatus road_teleport_mark(CityRoad *road, int32_t v, uint64_t order);
 /* Moves the marked vehicles on (COMMIT, before the leavers are removed). */
 CityStatus road_teleport_due(RoadStepCtx *x);
 

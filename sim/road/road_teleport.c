@@ -6,15 +6,19 @@
 #include "city_array.h"
 #include "road_step_internal.h"
 
-CityStatus road_teleport_mark(CityRoad *road, int32_t v)
+CityStatus road_teleport_mark(CityRoad *road, int32_t v, uint64_t order)
 {
     if (road->veh.rec[v].flags & ROAD_VF_TELEPORT)
         return CITY_OK;
-    if (!city_array_grow((void **)&road->teleport_due, &road->cap_teleport_due, road->n_teleport_due + 1,
-                         sizeof *road->teleport_due))
+    int32_t n = road->n_teleport_due;
+    if (!city_array_grow((void **)&road->teleport_due, &road->cap_teleport_due, n + 1, sizeof *road->teleport_due) ||
+        !city_array_grow((void **)&road->teleport_order, &road->cap_teleport_order, n + 1,
+                         sizeof *road->teleport_order))
         return road_fail(road, CITY_ERR_NOMEM, "out of memory marking a vehicle to teleport");
     road->veh.rec[v].flags |= ROAD_VF_TELEPORT;
-    road->teleport_due[road->n_teleport_due++] = v;
+    road->teleport_due[n] = v;
+    road->teleport_order[n] = order;
+    road->n_teleport_due = n + 1;
     return CITY_OK;
 }
 
@@ -89,6 +93,18 @@ static CityStatus teleport(RoadStepCtx *x, int32_t v)
 CityStatus road_teleport_due(RoadStepCtx *x)
 {
     CityRoad *road = x->road;
+    /* in the order they stand (movement marks them in another): a step
+     * marks a few at most */
+    for (int32_t i = 1; i < road->n_teleport_due; i++) {
+        int32_t v = road->teleport_due[i], j = i;
+        uint64_t o = road->teleport_order[i];
+        for (; j > 0 && road->teleport_order[j - 1] > o; j--) {
+            road->teleport_due[j] = road->teleport_due[j - 1];
+            road->teleport_order[j] = road->teleport_order[j - 1];
+        }
+        road->teleport_due[j] = v;
+        road->teleport_order[j] = o;
+    }
     for (int32_t i = 0; i < road->n_teleport_due; i++) {
         int32_t v = road->teleport_due[i];
         if (!(road->veh.rec[v].flags & ROAD_VF_TELEPORT))
