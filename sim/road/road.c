@@ -157,6 +157,19 @@ static CityStatus road_finish(CityWorld *world, void *self)
     return road_flush_edges(road, city_world_time_s(world));
 }
 
+/* A zeroed array of n records of `size` bytes that starts on a cache line,
+ * so that records of a line's size (or a divisor of it) each lie in one
+ * line: malloc's blocks start 16 bytes into one, and a 64-byte record then
+ * spans two (every read of a lane's queue record was two lines). */
+static void *calloc_lines(size_t n, size_t size)
+{
+    size_t bytes = (n * size + 63) / 64 * 64;
+    void *p = aligned_alloc(64, bytes);
+    if (p)
+        memset(p, 0, bytes);
+    return p;
+}
+
 CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOptions *options, CityRoad **out)
 {
     *out = NULL;
@@ -185,14 +198,14 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
     road->rng = city_world_rng(world, "road");
     city_pool_init(&road->veh.pool);
     int32_t nl = net->n_lanes, nk = net->n_links > 0 ? net->n_links : 1, ne = net->n_edges;
-    road->lanes = calloc((size_t)nl + 1, sizeof *road->lanes);
+    road->lanes = calloc_lines((size_t)nl + 1, sizeof *road->lanes);
     road->lane_n = calloc((size_t)nl + 1, sizeof *road->lane_n);
     road->active = calloc((size_t)nl + 1, sizeof *road->active);
     road->active_pos = malloc(((size_t)nl + 1) * sizeof *road->active_pos);
     road->active_tmp = malloc(((size_t)nl + 1) * sizeof *road->active_tmp);
     road->held = malloc(((size_t)nl + 1) * sizeof *road->held);
     road->recheck = malloc(((size_t)nl + 1) * sizeof *road->recheck);
-    road->tail_start = malloc(((size_t)nl + 1) * sizeof *road->tail_start);
+    road->tail_start = calloc_lines((size_t)nl + 1, sizeof *road->tail_start);
     road->lane_closed = calloc((size_t)nl + 1, sizeof *road->lane_closed);
     road->sense_detect_s = malloc(((size_t)nl + 1) * sizeof *road->sense_detect_s);
     road->link_occupied = calloc((size_t)nk, sizeof *road->link_occupied);
