@@ -220,17 +220,16 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
     road->router = road_router_create(net);
     road->demand = road_demand_create();
     if (!road->lanes || !road->lane_n || !road->active || !road->active_pos || !road->active_tmp || !road->held ||
-        !road->recheck || !road->tail_start ||
-        !road->lane_closed || !road->sense_detect_s || !road->link_occupied || !road->link_eta ||
-        !road->link_eta_prev || !road->edge_stats || !road->edge_flow || !road->edge_tt_s || !road->insert_block ||
-        !road->merge_head || !road->signals || !road->router || !road->demand || !road_conns_init(road) ||
-        !road_lane_sides_init(road) || !road_outs_init(road)) {
+        !road->recheck || !road->tail_start || !road->lane_closed || !road->sense_detect_s || !road->link_occupied ||
+        !road->link_eta || !road->link_eta_prev || !road->edge_stats || !road->edge_flow || !road->edge_tt_s ||
+        !road->insert_block || !road->merge_head || !road->signals || !road->router || !road->demand ||
+        !road_conns_init(road) || !road_lane_sides_init(road) || !road_outs_init(road)) {
         road_destroy(road);
         return CITY_ERR_NOMEM;
     }
     road_tls_shown_refresh(road);
     road->seen_mark = 1;
-    road->seen_read = 3;
+    road->seen_read = ROAD_SEEN_NONE;
     for (int32_t i = 0; i < nl; i++) {
         const CityLane *ln = &net->lanes[i];
         const CityEdge *ed = &net->edges[ln->edge];

@@ -46,13 +46,15 @@ typedef struct RoadLaneQ {
     int32_t head, n, cap;
     int32_t edge;       /* net->lanes[l].edge */
     int16_t edge_lanes; /* lanes of that edge (net->edges[edge].lane_count, at most INT16_MAX) */
-    bool internal : 1;   /* that edge lies inside a junction */
-    bool merging : 1;    /* merge_head[lane] >= 0: a vehicle asks to merge in (a line far off on a big map, read only then) */
-    uint8_t seen;        /* CityRoad.seen_mark when road->tail_start[lane] holds its last vehicle as the step began
-                            (road_tail_start); 0 otherwise */
+    bool internal : 1;  /* that edge lies inside a junction */
+    bool merging : 1;   /* merge_head[lane] >= 0: a vehicle asks to merge in (a far line: read only then) */
+    uint8_t seen;       /* CityRoad.seen_mark when road->tail_start[lane] holds its last vehicle as the step began
+                           (road_tail_start); 0 otherwise */
     int32_t inl[ROAD_LANEQ_INLINE];
 } RoadLaneQ;
 _Static_assert(sizeof(RoadLaneQ) == 64, "a lane queue record is one cache line");
+
+#define ROAD_SEEN_NONE 3 /* a CityRoad.seen_read no lane's RoadLaneQ.seen takes */
 
 /* A lane's last vehicle as the step began: what the speed choice and
  * junction admission of the vehicles behind it read (road_tail_start),
@@ -328,13 +330,13 @@ struct CityRoad {
     int32_t *active_pos; /* lane -> -1 when not in active; >= 0 when in it (its exact position only in checkpoints) */
     int32_t n_active_sorted; /* active[0 .. n) is in lane order (the rest came since the last compaction) */
     int32_t *active_tmp;     /* merge buffer, one per lane */
-    int32_t *held;           /* the step's lanes whose front waits for junction admission (active positions), one per lane */
-    int32_t *recheck;        /* the step's lanes that may have emptied (active positions), one per lane */
-    RoadTail *tail_start;    /* per lane: its last vehicle as the step began, once the lane has moved (RoadLaneQ.seen) */
-    uint8_t seen_mark;       /* this step's RoadLaneQ.seen: 1 and 2 in turn */
-    uint8_t seen_read;       /* what road_tail_start trusts: seen_mark until the vehicles that wait at junctions
-                                have moved, then 3 (none) */
-    int32_t *released;       /* junction links the step's movement gave back before admission has run */
+    int32_t *held;    /* the step's lanes whose front waits for junction admission (active positions), one per lane */
+    int32_t *recheck; /* the step's lanes that may have emptied (active positions), one per lane */
+    RoadTail *tail_start; /* per lane: its last vehicle as the step began, once the lane has moved (RoadLaneQ.seen) */
+    uint8_t seen_mark;    /* this step's RoadLaneQ.seen: 1 and 2 in turn */
+    uint8_t seen_read;    /* what road_tail_start trusts: seen_mark until the vehicles that wait at junctions
+                             have moved, then ROAD_SEEN_NONE */
+    int32_t *released;    /* junction links the step's movement gave back before admission has run */
     int32_t n_released, cap_released;
     bool *lane_closed;
     uint32_t closure_epoch; /* bumped when a lane opens or closes (invalidates cached lane choices) */

@@ -236,7 +236,7 @@ CityStatus road_move_held(RoadStepCtx *x)
         road->recheck[x->n_recheck++] = past_end[r]; /* (only lanes whose front moved on can empty in settle) */
         past_end[n_past_end++] = road->active[past_end[r]];
     }
-    road->seen_read = 3; /* every vehicle has moved: the lanes' records are what they show */
+    road->seen_read = ROAD_SEEN_NONE; /* every vehicle has moved: the lanes' records are what they show */
     road->stats.vehicle_updates += x->moved;
     road->sum_speed = x->sum_speed;
     road->stats.mean_speed_mps = x->moved ? x->sum_speed / (double)x->moved : 0.0;

@@ -5,10 +5,10 @@
  *   CONTROL  the lights advance on the lane counts and detector times
  *            (road_signals.c)
  *   PHYSICS  lane changes (road_lanechange.c), speed choice (road_follow.c)
- *            with movement (road_move.c) lane by lane, junction admission
- *            (road_junction.c), then the movement of the vehicles that
- *            waited for it: state(t) in, state(t+dt) out; vehicles that
- *            leave are noted
+ *            with movement (road_move_lane.h) lane by lane, junction
+ *            admission (road_junction.c), then the movement of the vehicles
+ *            that waited for it (road_move.c): state(t) in, state(t+dt)
+ *            out; vehicles that leave are noted
  *   COMMIT   vehicles that stood time_to_teleport_s move on (road_teleport.c),
  *            leavers are removed (trips recorded, arrivals published for
  *            the couplings), vehicles reroute (road_reroute.c), vehicles due
@@ -58,8 +58,8 @@ static CityStatus road_physics(CityWorld *world, void *self, int64_t tick)
     x.cand = road->scratch;
     if (live == 0)
         return CITY_OK;
-    if (road->cap_released <= (int32_t)live && !city_array_grow((void **)&road->released, &road->cap_released,
-                                                                  (int32_t)live + 1, sizeof *road->released))
+    if (road->cap_released <= (int32_t)live &&
+        !city_array_grow((void **)&road->released, &road->cap_released, (int32_t)live + 1, sizeof *road->released))
         return road_fail(road, CITY_ERR_NOMEM, "out of memory in the traffic step");
     int32_t period = (int32_t)lround(1.0 / x.dt_s);
     road_change_lanes(&x, period < 1 ? 1 : period);

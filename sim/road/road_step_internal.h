@@ -36,7 +36,7 @@ typedef struct RoadStepCtx {
     double now_s, dt_s; /* start of the step and its length (s) */
     int32_t *cand;      /* vehicles wanting to cross a stop line this step */
     int32_t n_cand;
-    /* movement (road_move.c) */
+    /* movement (road_move_lane.h, road_move.c) */
     int32_t n_held;      /* road->held[0 .. n_held): lanes whose front is in cand, by active position */
     int32_t n_past_late; /* lanes whose front passed the end, in road->active_tmp[n_active - n .. n_active) */
     int32_t n_recheck;   /* lanes that may have emptied in the step, in road->recheck */
@@ -126,7 +126,8 @@ static inline void road_announce(CityRoad *road, int32_t link, double eta_s)
 
 /* The last vehicle of lane `lane` (which has one) as it stood at the
  * start of the step: what the vehicles behind it plan on, and junction
- * admission reads, though the lane may have moved already (road_step.c).
+ * admission reads, though the lane may have moved already
+ * (road_plan_and_move).
  * Its record once the vehicles waiting at junctions have moved too. */
 static inline RoadTail road_tail_start(const CityRoad *road, int32_t lane)
 {
