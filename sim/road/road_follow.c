@@ -223,7 +223,6 @@ static bool plan_lane(RoadStepCtx *x, int32_t lane)
  * the line, the junction's link occupancy and approach times. Each stage
  * asks for what the next one reads:
  *   a - 8, a - 4  the lane's queue record, then its first vehicles' records
- *                 (road_prefetch_lanes)
  *   a - 2         the front vehicle's connection
  *   a - 1         the lanes past its line and its junction's link state
  *                 (with ROAD_PREFETCH_DEEP_MIN_ACTIVE lanes active or more)
@@ -233,7 +232,14 @@ static bool plan_lane(RoadStepCtx *x, int32_t lane)
 static void plan_prefetch(const CityRoad *road, int32_t a, bool deep)
 {
     const RoadVehicles *vh = &road->veh;
-    road_prefetch_lanes(road, a, -1);
+    if (a - 8 >= 0)
+        road_prefetch(&road->lanes[road->active[a - 8]]);
+    if (a - 4 >= 0) {
+        const RoadLaneQ *q = &road->lanes[road->active[a - 4]];
+        int32_t n = q->n < 4 ? q->n : 4;
+        for (int32_t i = 0; i < n; i++)
+            road_prefetch(&vh->rec[q->v[q->head + i]]);
+    }
     if (a - 2 >= 0) {
         const RoadLaneQ *q = &road->lanes[road->active[a - 2]];
         if (q->n > 0 && vh->rec[q->v[q->head]].conn >= 0)

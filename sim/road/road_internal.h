@@ -488,16 +488,13 @@ static inline void road_prefetch(const void *p)
 #endif
 }
 
-/* Asks the memory for what a pass over the active lanes reads a few lanes
- * ahead of lane active[a], in the pass's direction dir (+1: the list's
- * order, -1: backwards): that lane's queue record, and the first line of
- * the records of the first vehicles of a lane nearer by. Call at the top
- * of each lane of such a pass. Behaviour is unchanged; on a map whose
- * vehicles outgrow the caches the misses then overlap instead of coming
- * one by one. With fewer than ROAD_PREFETCH_MIN_ACTIVE lanes active what
- * the passes read (a few kilobytes) stays in the core's caches from one
- * pass to the next, and the hints were a tenth of the step's instructions
- * (center-p6 at 1 s). */
+/* The passes over the active lanes ask the memory for what they read a
+ * few lanes ahead (plan_prefetch, scan_prefetch, settle_prefetch).
+ * Behaviour is unchanged; on a map whose vehicles outgrow the caches the
+ * misses then overlap instead of coming one by one. With fewer than
+ * ROAD_PREFETCH_MIN_ACTIVE lanes active what the passes read (a few
+ * kilobytes) stays in the core's caches from one pass to the next, and the
+ * hints were a tenth of the step's instructions (center-p6 at 1 s). */
 #define ROAD_PREFETCH_MIN_ACTIVE 64
 /* The hints for the lines found through other lines (a front vehicle's
  * junction, a crossing vehicle's next lanes and connections, a lane-change
@@ -507,20 +504,6 @@ static inline void road_prefetch(const void *p)
  * and no gain; on the 40x40 grid, 7,200 lanes, they took 3 to 6 % off the
  * step). */
 #define ROAD_PREFETCH_DEEP_MIN_ACTIVE 2048
-static inline void road_prefetch_lanes(const CityRoad *road, int32_t a, int32_t dir)
-{
-    if (road->n_active < ROAD_PREFETCH_MIN_ACTIVE)
-        return;
-    int32_t a8 = a + 8 * dir, a4 = a + 4 * dir;
-    if (a8 >= 0 && a8 < road->n_active)
-        road_prefetch(&road->lanes[road->active[a8]]);
-    if (a4 >= 0 && a4 < road->n_active) {
-        const RoadLaneQ *q = &road->lanes[road->active[a4]];
-        int32_t n = q->n < 4 ? q->n : 4;
-        for (int32_t i = 0; i < n; i++)
-            road_prefetch(&road->veh.rec[q->v[q->head + i]]);
-    }
-}
 
 /* The connections of lane `lane` (its RoadOut records, up to two lines). */
 static inline void road_prefetch_outs(const CityRoad *road, int32_t lane)
