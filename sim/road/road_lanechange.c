@@ -30,7 +30,7 @@ bool road_lane_sides_init(CityRoad *road)
 static void neighbours(const CityRoad *road, int32_t lane, double pos, int32_t *lead, int32_t *follow)
 {
     int32_t n = road->lanes[lane].n; /* with the queue read below: one line, not two */
-    int32_t lo = 0, hi = n; /* first index whose pos <= pos */
+    int32_t lo = 0, hi = n;          /* first index whose pos <= pos */
     while (lo < hi) {
         int32_t mid = (lo + hi) / 2;
         if (road->veh.rec[road_lane_at(road, lane, mid)].pos > pos)
