@@ -206,8 +206,14 @@ fi
 # of the machine (on a shared host it can last minutes and slow the large
 # grid by a third) then falls on every grid alike, not on the grid whose
 # runs happened to come then: the ratio compares runs taken together.
-# One run: KEY NET ROUTES at step DT_MS; keeps the least per KEY.
-declare -A scale_ns scale_load scale_upd scale_trips scale_lkm
+# Beside the ratio of the least figures, each round's own ratio (its large
+# grid's run against its small grid's, taken minutes apart) and their
+# median: a spell that slows one run of a round moves that round's ratio
+# only, where it can pair a lucky run of one grid with an unlucky one of
+# the other in the least figures.
+# One run: KEY NET ROUTES at step DT_MS; keeps the least per KEY, and
+# every round's figure in scale_all.
+declare -A scale_ns scale_load scale_upd scale_trips scale_lkm scale_all
 scale_once() {
   local key=$1 net=$2 routes=$3 dt_ms=$4 out="$work/scale-$1" s c l upd
   rm -rf "$out"
@@ -218,6 +224,7 @@ scale_once() {
   l=$(json "$s" "d['load_wall_time_s']")
   upd=$(json "$s" "int(d['kpi']['vehicle_updates'])")
   scale_upd[$key]=$upd
+  scale_all[$key]="${scale_all[$key]:-} $(python3 -c "print(round(1e9*$c/$upd,1))")"
   scale_ns[$key]=$(python3 -c "print(round(min(1e9*$c/$upd, float('${scale_ns[$key]:-inf}')),1))")
   scale_load[$key]=$(python3 -c "print(min($l, float('${scale_load[$key]:-inf}')))")
   [ -n "${scale_trips[$key]:-}" ] || scale_trips[$key]=$(grep -c '<vehicle ' "$routes" || true)
@@ -260,6 +267,12 @@ if has scale; then
   for step in $steps; do
     a=${scale_ns[$small-$step]:-} b=${scale_ns[$large-$step]:-} c=${scale_ns[$large-d$small-$step]:-}
     [ -n "$a" ] && [ -n "$b" ] && echo "cost per update, largest/smallest grid at $step s: $(python3 -c "print(round($b/$a,2))") (must stay <= 1.2)"
+    [ -n "$a" ] && [ -n "$b" ] && [ "$repeat" -gt 1 ] && python3 -c "
+import statistics, sys
+a, b = [list(map(float, x.split())) for x in sys.argv[1:3]]
+r = [round(y / x, 2) for x, y in zip(a, b)]
+print('  each round\'s own ratio:', ' '.join(map(str, r)), ' median:', round(statistics.median(r), 2))" \
+      "${scale_all[$small-$step]}" "${scale_all[$large-$step]}"
     [ -n "$a" ] && [ -n "$c" ] && echo "  of which the map alone (largest grid, smallest grid's demand): $(python3 -c "print(round($c/$a,2))")"
   done
 fi
