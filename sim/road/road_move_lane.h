@@ -87,8 +87,10 @@ static inline bool road_move_vehicles(RoadStepCtx *x, int32_t a, int32_t i0, int
                 city_world_log(road->world, "warning", "vehicle %s has stood %.0f s on lane %s (gridlock?)",
                                vh->name[road_handle(road, v)], r->halt_s, x->net->lanes[lane].id);
             }
+            /* only a lane's first vehicle is moved on, as SUMO's are: the
+             * ones queued behind it wait their turn at the front */
             double tp = road->opt.time_to_teleport_s;
-            if (tp > 0 && r->halt_s > tp) {
+            if (tp > 0 && r->halt_s > tp && i == 0) {
                 r->flags = flags;
                 CityStatus st = road_teleport_mark(road, v, ((uint64_t)a << 32) + (uint64_t)i);
                 if (st != CITY_OK) {

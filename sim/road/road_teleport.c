@@ -1,6 +1,7 @@
-/* Time-to-teleport, as in SUMO: a vehicle that has stood longer than
- * time_to_teleport_s (a jam it cannot leave, a lane it cannot change out
- * of) is taken off its lane in the COMMIT phase and put at the start of
+/* Time-to-teleport, as in SUMO: a vehicle at the front of its lane that
+ * has stood longer than time_to_teleport_s (a jam it cannot leave, a lane
+ * it cannot change out of; those queued behind it wait their turn at the
+ * front, road_move_vehicles) is taken off its lane in the COMMIT phase and put at the start of
  * the next edge of its route with room for it; with no room anywhere ahead
  * it arrives at its destination. Every teleport is counted and logged. */
 #include "city_array.h"
