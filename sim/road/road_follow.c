@@ -306,7 +306,7 @@ CityStatus road_plan_and_move(RoadStepCtx *x)
     RoadTail *tail_start = road->tail_start;
     bool hint = road->n_active >= ROAD_PREFETCH_MIN_ACTIVE;
     bool deep = road->n_active >= ROAD_PREFETCH_DEEP_MIN_ACTIVE;
-    double sum_speed = 0.0;
+    int64_t sum_speed_q = 0;
     uint64_t moved = 0;
     for (int32_t a = road->n_active - 1; a >= 0; a--) {
         if (hint)
@@ -322,14 +322,14 @@ CityStatus road_plan_and_move(RoadStepCtx *x)
         /* its last vehicle moves now: the lanes behind read what it was */
         q->seen = n > first ? road->seen_mark : 0; /* (0: a mark from two steps ago is no longer trusted) */
         CityStatus st;
-        if (road_move_vehicles(x, a, first, n, &sum_speed, &tail_start[lane], &st))
+        if (road_move_vehicles(x, a, first, n, &sum_speed_q, &tail_start[lane], &st))
             road->active_tmp[road->n_active - 1 - x->n_past_late++] = a; /* the lanes come from the last one down */
         if (st != CITY_OK)
             return st;
         moved += (uint64_t)(n - first);
     }
     x->moved = moved;
-    x->sum_speed = sum_speed;
+    x->sum_speed_q = sum_speed_q;
     /* the candidates and their lanes in the lanes' order: junction
      * admission sorts them by insertion, which is quick on the nearly
      * sorted order the lanes give and quadratic on its reverse (a fifth of

@@ -533,6 +533,17 @@ static inline void road_set_conn(CityRoad *road, int32_t v, int32_t conn)
     road->veh.step[v].wrong = conn < 0 && r->route_pos + 1 < r->route_n;
 }
 
+/* x in units of 1/unit (a power of two: 0x1p32 for 2^-32), rounded to
+ * the nearest whole number (halves away from zero). The step's mean speed
+ * adds such whole numbers, one per lane: exact, so the sum is the same
+ * whatever order the lanes are walked in, and a change of that order
+ * leaves the mean speed (and the KPIs and world hash made from it) alone. */
+static inline int64_t road_fixed(double x, double unit)
+{
+    double s = x * unit; /* (exact: a power of two) */
+    return (int64_t)(s + (s >= 0.0 ? 0.5 : -0.5));
+}
+
 /* The handle (pool index) of the vehicle in slot v: what its per-handle fields are indexed by. */
 static inline int32_t road_handle(const CityRoad *road, int32_t v)
 {

@@ -219,7 +219,7 @@ CityStatus road_move_held(RoadStepCtx *x)
             road_prefetch(&vh->rec[q->v[q->head]]);
         }
         CityStatus st;
-        bool past = road_move_vehicles(x, a, 0, 1, &x->sum_speed, NULL, &st);
+        bool past = road_move_vehicles(x, a, 0, 1, &x->sum_speed_q, NULL, &st);
         if (st != CITY_OK)
             return st;
         x->moved++;
@@ -238,8 +238,8 @@ CityStatus road_move_held(RoadStepCtx *x)
     }
     road->seen_read = ROAD_SEEN_NONE; /* every vehicle has moved: the lanes' records are what they show */
     road->stats.vehicle_updates += x->moved;
-    road->sum_speed = x->sum_speed;
-    road->stats.mean_speed_mps = x->moved ? x->sum_speed / (double)x->moved : 0.0;
+    road->sum_speed = (double)x->sum_speed_q * 0x1p-32;
+    road->stats.mean_speed_mps = x->moved ? road->sum_speed / (double)x->moved : 0.0;
     /* lane ends: front vehicles past the end move on, lane by lane in
      * active order. Only the lanes noted above can have one: a vehicle
      * moved onto a lane past its end is settled there at once (settle

@@ -23,10 +23,11 @@ static inline void road_release_link(RoadStepCtx *x, int32_t link)
 
 /* The vehicles at places i0 .. i1 of lane road->active[a] drive the speeds
  * they chose: their trip figures, standing times, batteries, junction
- * links and the lane's detector. Adds their speeds to *sum_speed; the last
+ * links and the lane's detector. Adds the sum of their speeds (in their
+ * order on the lane) to *sum_speed_q, in 2^-32 m/s (road_fixed); the last
  * one's state before it moved goes to *tail (when not NULL). Returns
  * whether the front (place 0, when i0 is 0) passed the lane's end. */
-static inline bool road_move_vehicles(RoadStepCtx *x, int32_t a, int32_t i0, int32_t i1, double *sum_speed,
+static inline bool road_move_vehicles(RoadStepCtx *x, int32_t a, int32_t i0, int32_t i1, int64_t *sum_speed_q,
                                       RoadTail *tail, CityStatus *status)
 {
     CityRoad *road = x->road;
@@ -45,7 +46,7 @@ static inline bool road_move_vehicles(RoadStepCtx *x, int32_t a, int32_t i0, int
      * has normal edges only), so their records are not touched */
     RoadEdgeFlow *es = q->internal ? NULL : &road->edge_flow[q->edge];
     double es_sampled_s = es ? es->sampled_s : 0.0, es_dist_m = es ? es->dist_m : 0.0;
-    double sum = *sum_speed;
+    double sum = 0.0;
     bool front_past = false;
     *status = CITY_OK;
     for (int32_t i = i0; i < i1; i++) {
@@ -134,7 +135,7 @@ static inline bool road_move_vehicles(RoadStepCtx *x, int32_t a, int32_t i0, int
         es->sampled_s = es_sampled_s;
         es->dist_m = es_dist_m;
     }
-    *sum_speed = sum;
+    *sum_speed_q += road_fixed(sum, 0x1p32);
     return front_past;
 }
 

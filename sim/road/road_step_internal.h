@@ -42,7 +42,7 @@ typedef struct RoadStepCtx {
     int32_t n_recheck;   /* lanes that may have emptied in the step, in road->recheck */
     bool defer_release;  /* links given back go to road->released until admission has run */
     uint64_t moved;      /* vehicle updates */
-    double sum_speed;
+    int64_t sum_speed_q; /* their speeds, in 2^-32 m/s (road_fixed) */
 } RoadStepCtx;
 
 /* fmin/fmax without NaN handling: inlined (libm's are calls under -fno-fast-math) */
