@@ -190,13 +190,50 @@ static void test_routes(void **state)
     city_world_destroy(w);
 }
 
+/* The internal lanes a connection enters through a minor link (what SUMO's
+ * routers charge their minor penalty for), counted by hand from
+ * center.net.xml's connection elements: the connection's own state, then
+ * those of the connections between its internal lanes (internal waiting
+ * points); a light's links ('o' here) count none. */
+static void test_minor_hops(void **state)
+{
+    (void)state;
+    CityError err;
+    CityRoadNet *net = NULL;
+    if (city_sumo_load_net(CITY_SOURCE_DIR "/tests/data/road/real/center.net.xml", &net, &err) != CITY_OK)
+        fail_msg("%s", err.msg);
+    static const struct {
+        const char *from, *to;
+        int from_lane, via, hops;
+    } want[] = {
+        {"867821845#5", "-867821845#5", 0, 2, 2}, /* U-turn: 'm', then the waiting point's 'm' */
+        {"70998398#1", "481374924#0", 1, 2, 1},   /* light ('o'), then the waiting point's 'm' */
+        {"-867821845#3", "172059022#0", 0, 1, 1}, /* 'm', one internal lane */
+        {"867821845#3", "867821845#5", 0, 1, 0},  /* light ('o') */
+        {"-908608598", "-867821845#5", 0, 1, 0},  /* major ('M') */
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        int32_t fe = city_road_net_find_edge(net, want[i].from), te = city_road_net_find_edge(net, want[i].to);
+        assert_true(fe >= 0 && te >= 0);
+        int found = 0;
+        for (int32_t c = 0; c < net->n_conns; c++) {
+            const CityConnection *cn = &net->conns[c];
+            if (cn->from_lane != net->edges[fe].lane_first + want[i].from_lane || net->lanes[cn->to_lane].edge != te)
+                continue;
+            found++;
+            assert_int_equal(cn->via_count, want[i].via);
+            assert_int_equal(cn->minor_hops, want[i].hops);
+        }
+        assert_int_equal(found, 1);
+    }
+    city_road_net_destroy(net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_jamsil),
-        cmocka_unit_test(test_netgenerate),
-        cmocka_unit_test(test_bad_files),
-        cmocka_unit_test(test_routes),
+        cmocka_unit_test(test_jamsil), cmocka_unit_test(test_netgenerate), cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_routes), cmocka_unit_test(test_minor_hops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -56,6 +56,7 @@ typedef struct NetBuild {
     int32_t *jn_of;       /* reader junction -> network junction */
     int32_t *cfrom, *cto; /* reader connection -> network lanes; -1 when skipped */
     int32_t *next_via;    /* internal lane -> the internal lane it continues to, or -1 */
+    int32_t *next_minor;  /* internal lane -> 1 when the link to that next internal lane is minor */
     CityGroups by_lane;   /* per normal lane, its reader connections in file order */
     int32_t *link_seq;    /* reader connection -> network connection, or -1 */
     CityStrMap skipped;   /* ids of skipped edges (crossings, walking areas) */
@@ -224,12 +225,15 @@ static CityStatus resolve_connections(NetBuild *b)
     const NetReader *r = b->r;
     CityRoadNet *net = b->net;
     b->next_via = ints(net->n_lanes);
+    b->next_minor = ints(net->n_lanes);
     b->cfrom = ints(r->conns.n);
     b->cto = ints(r->conns.n);
-    if (!b->next_via || !b->cfrom || !b->cto || !map_skipped_edges(b))
+    if (!b->next_via || !b->next_minor || !b->cfrom || !b->cto || !map_skipped_edges(b))
         return CITY_ERR_NOMEM;
-    for (int32_t l = 0; l < net->n_lanes; l++)
+    for (int32_t l = 0; l < net->n_lanes; l++) {
         b->next_via[l] = -1;
+        b->next_minor[l] = 0;
+    }
     for (int32_t c = 0; c < r->conns.n; c++) {
         const TConn *tc = &r->conns.a[c];
         b->cfrom[c] = b->cto[c] = -1;
@@ -248,8 +252,10 @@ static CityStatus resolve_connections(NetBuild *b)
         b->cto[c] = net->edges[te].lane_first + tc->to_lane;
         if (net->edges[fe].internal) {
             int32_t v = tc->via ? city_road_net_find_lane(net, tc->via) : -1;
-            if (v >= 0)
+            if (v >= 0) {
                 b->next_via[b->cfrom[c]] = v;
+                b->next_minor[b->cfrom[c]] = city_link_state_minor(tc->state ? tc->state[0] : 'M');
+            }
         }
     }
     return CITY_OK;
@@ -315,6 +321,8 @@ static CityStatus add_connections(NetBuild *b)
         if (k < 0)
             return fail_at(b, tc->line, "%s", b->err.msg);
         b->link_seq[c] = k;
+        for (int32_t i = 0; i + 1 < nv; i++) /* the internal waiting points' links to the next internal lane */
+            net->conns[k].minor_hops += (uint8_t)b->next_minor[via[i]];
         /* a junction joined into a cluster ("GS_cluster_...") is controlled
          * by a light whose id is not its own: its connections name it */
         if (tls >= 0 && net->junctions[jn].tls < 0 && net->junctions[jn].type == CITY_JUNCTION_TRAFFIC_LIGHT)
@@ -413,6 +421,7 @@ static CityStatus build(NetReader *r, CityRoadNet *net)
     free(b.cfrom);
     free(b.cto);
     free(b.next_via);
+    free(b.next_minor);
     city_groups_free(&b.by_lane);
     free(b.link_seq);
     city_strmap_free(&b.skipped);

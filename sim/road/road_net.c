@@ -335,6 +335,7 @@ int32_t city_road_net_add_connection(CityRoadNet *net, int32_t from_lane, int32_
     c->tls_link = tls >= 0 ? tls_link : -1;
     c->dir = dir ? dir : 's';
     c->state = state ? state : 'M';
+    c->minor_hops = n_via > 0 && city_link_state_minor(c->state) ? 1 : 0;
     return net->n_conns++;
 }
 

@@ -75,15 +75,15 @@ struct RoadRouter {
 };
 
 /* The time to drive connection c's internal lanes at their limits, plus
- * the minor penalty (SUMO's routers: a via edge's travel time and time
- * penalty). */
+ * the minor penalty for each entered through a minor link (SUMO's
+ * routers: a via edge's travel time and time penalty; a U-turn through an
+ * internal waiting point pays it twice, as theirs). */
 static double conn_turn_s(const CityRoadNet *net, const CityConnection *c)
 {
     double t = 0.0;
     for (int32_t k = 0; k < c->via_count; k++)
         t += road_lane_free_time_s(&net->lanes[net->via[c->via_first + k]]);
-    if (c->via_count > 0 && (c->state == 'm' || c->state == '=' || c->state == 's' || c->state == 'w'))
-        t += ROAD_MINOR_PENALTY_S;
+    return t + ROAD_MINOR_PENALTY_S * c->minor_hops;
     return t;
 }
 

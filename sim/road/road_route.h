@@ -9,11 +9,13 @@
  * connection's internal lanes are edges of their graph): each turn from
  * edge a onto edge b costs the time to drive the internal lanes of the
  * quickest connection from a to b at their speed limits, plus
- * ROAD_MINOR_PENALTY_S when that connection is a minor link outside a
- * light. Without them every turn was free: on a grid, routes that tie in
- * edge time took left turns and U-turns as readily as straight runs, the
- * traffic they added to the junctions' conflicts locked a 3 x 3 grid of
- * lights at one trip every 2 s where SUMO serves it in 80 s a trip. */
+ * ROAD_MINOR_PENALTY_S for each of those internal lanes entered through a
+ * minor link outside a light (CityConnection.minor_hops: a U-turn through
+ * an internal waiting point pays it twice, as in duarouter's costs; paid
+ * once a turn, our routes took such U-turns where duarouter's go round,
+ * 12 of the 30 routes of center-p6's trips that differed from duarouter's). Without them every turn was free: on a
+ * grid, routes that tie in edge time took left turns and U-turns as readily as straight runs, the traffic they added to
+ * the junctions' conflicts locked a 3 x 3 grid of lights at one trip every 2 s where SUMO serves it in 80 s a trip. */
 #ifndef ROAD_ROUTE_H
 #define ROAD_ROUTE_H
 
@@ -35,8 +37,9 @@ static inline double road_lane_free_time_s(const CityLane *l)
 }
 
 /* SUMO's --weights.minor-penalty (its default): the time a route pays for
- * a connection of state m, =, s or w (a minor link, a junction of equal
- * roads, a stop or an all-way stop; a light's links pay none). */
+ * each internal lane entered through a link of state m, =, s or w (a minor
+ * link, a junction of equal roads, a stop or an all-way stop; a light's
+ * links pay none: city_link_state_minor). */
 #define ROAD_MINOR_PENALTY_S 1.5
 
 /* A router for a finalized net (keeps scratch arrays sized to it). */

@@ -61,6 +61,14 @@ typedef enum CityJunctionType {
  * Signal states: 'G' green priority, 'g' green yield, 'r' red, 'y' yellow,
  *   'Y' yellow priority,  'u' red-yellow, 's' green right-turn arrow (stop, then yield). */
 
+/* Whether a static link state is one whose internal lanes SUMO's routers
+ * charge their minor-link penalty for (minor, equal, stop, all-way stop;
+ * a light's links are not). */
+static inline bool city_link_state_minor(char state)
+{
+    return state == 'm' || state == '=' || state == 's' || state == 'w';
+}
+
 typedef struct CityPoint {
     double x, y; /* metres */
 } CityPoint;
@@ -105,16 +113,20 @@ typedef struct CityLane {
 } CityLane;
 
 typedef struct CityConnection {
-    int32_t from_lane; /* incoming normal lane */
-    int32_t to_lane;   /* outgoing normal lane */
-    int32_t via_first; /* internal lanes crossed, in order: net->via[via_first .. +via_count) */
-    int32_t via_count; /*   (0 when the junction has no internal lanes) */
-    int32_t junction;  /* the junction crossed */
-    int32_t link;      /* global link index (net->links), or -1 for an unregulated pass-through */
-    int32_t tls;       /* controlling traffic light or -1 */
-    int32_t tls_link;  /* index into that light's state strings, or -1 */
-    char dir;          /* 's' straight, 'l' left, 'r' right, 't' turn, 'L'/'R' partly */
-    char state;        /* static link state (see above) */
+    int32_t from_lane;  /* incoming normal lane */
+    int32_t to_lane;    /* outgoing normal lane */
+    int32_t via_first;  /* internal lanes crossed, in order: net->via[via_first .. +via_count) */
+    int32_t via_count;  /*   (0 when the junction has no internal lanes) */
+    int32_t junction;   /* the junction crossed */
+    int32_t link;       /* global link index (net->links), or -1 for an unregulated pass-through */
+    int32_t tls;        /* controlling traffic light or -1 */
+    int32_t tls_link;   /* index into that light's state strings, or -1 */
+    char dir;           /* 's' straight, 'l' left, 'r' right, 't' turn, 'L'/'R' partly */
+    char state;         /* static link state (see above) */
+    uint8_t minor_hops; /* internal lanes entered through a minor link ('m', '=', 's', 'w'): the first through
+                           this connection's state, the others through the links of the junction's internal
+                           waiting points (SUMO's routers add their minor-link penalty for each); set to 1 or
+                           0 from state by city_road_net_add_connection, the SUMO reader counts them all */
 } CityConnection;
 
 /* One entry of a junction's request table (SUMO <request>): which of the
