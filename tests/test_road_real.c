@@ -57,14 +57,10 @@ static SumoFigures sumo_figures(const char *routes, double step_s)
     return f;
 }
 
-/* Runs citylab on a network and routes file to 3600 s; its road stats. */
-static CityRoadStats run_citylab(const char *net_path, const char *routes, int dt_ms)
+/* Runs a scenario given as source (named `what` in failures) to its end,
+ * at seed 1; the caller reads its world and destroys it. */
+static CityScenario *run_source(const char *what, const char *src)
 {
-    char src[2048];
-    snprintf(src, sizeof src,
-             "city.config{ dt_ms = %d, until_s = 3600 }\n"
-             "city.road.load_sumo{ net = '%s', routes = { '%s/%s' }, trip_output = false, edge_output = false }\n",
-             dt_ms, net_path, REAL_DIR, routes);
     CityScenarioOptions o = {0};
     o.source = src;
     o.source_name = "real";
@@ -73,16 +69,28 @@ static CityRoadStats run_citylab(const char *net_path, const char *routes, int d
     CityScenario *sc = NULL;
     CityError err;
     if (city_scenario_load(&o, &sc, &err) != CITY_OK)
-        fail_msg("%s: %s", routes, err.msg);
+        fail_msg("%s: %s", what, err.msg);
     CityWorld *w = city_scenario_world(sc);
     const int64_t end = city_scenario_end_tick(sc);
     while (city_world_tick(w) < end && !city_world_stopped(w))
         if (city_scenario_step(sc) != CITY_OK)
-            fail_msg("%s: %s", routes, city_world_error(w));
+            fail_msg("%s: %s", what, city_world_error(w));
     if (city_scenario_finish(sc) != CITY_OK)
-        fail_msg("%s: %s", routes, city_world_error(w));
+        fail_msg("%s: %s", what, city_world_error(w));
+    return sc;
+}
+
+/* Runs citylab on a network and routes file to 3600 s; its road stats. */
+static CityRoadStats run_citylab(const char *net_path, const char *routes, int dt_ms)
+{
+    char src[2048];
+    snprintf(src, sizeof src,
+             "city.config{ dt_ms = %d, until_s = 3600 }\n"
+             "city.road.load_sumo{ net = '%s', routes = { '%s/%s' }, trip_output = false, edge_output = false }\n",
+             dt_ms, net_path, REAL_DIR, routes);
+    CityScenario *sc = run_source(routes, src);
     CityRoadStats s;
-    city_road_stats(city_road_of(w), &s);
+    city_road_stats(city_road_of(city_scenario_world(sc)), &s);
     city_scenario_destroy(sc);
     return s;
 }
@@ -195,20 +203,8 @@ static void test_teleport_front_only(void **state)
              "  city.kpi('followers_moved_on', n_moved)\n"
              "end, 0.1)\n",
              JAMSIL_NET, REAL_DIR);
-    CityScenarioOptions o = {0};
-    o.source = src;
-    o.source_name = "teleport_front";
-    o.seed = 1;
-    o.until_s = -1;
-    CityScenario *sc = NULL;
-    CityError err;
-    if (city_scenario_load(&o, &sc, &err) != CITY_OK)
-        fail_msg("%s", err.msg);
+    CityScenario *sc = run_source("jamsil-hour, teleports", src);
     CityWorld *w = city_scenario_world(sc);
-    const int64_t end = city_scenario_end_tick(sc);
-    while (city_world_tick(w) < end && !city_world_stopped(w))
-        if (city_scenario_step(sc) != CITY_OK)
-            fail_msg("%s", city_world_error(w));
     double due = -1, moved = -1;
     assert_true(city_world_kpi_get(w, "followers_due", &due));
     assert_true(city_world_kpi_get(w, "followers_moved_on", &moved));

@@ -163,9 +163,12 @@ static bool lane_reaches(const CityRoad *road, int32_t lane, int32_t to, uint32_
 }
 
 /* True when, from `lane` on route edge rp, the vehicle can follow its route
- * through the next edges that are too short to change lanes on. */
-static bool lane_leads_on(const CityRoad *road, const int32_t *edges, int32_t n, int32_t rp, int32_t lane,
-                          uint32_t vclass, int depth)
+ * through the next edges it does not change lanes on: with `drivable`,
+ * those on which it cannot (shorter than ROAD_CHANGE_EDGE_M: whether a
+ * route can be driven at all); else those too short to plan a change on
+ * (ROAD_SHORT_EDGE_M: which lane plans best). */
+static bool lane_follows(const CityRoad *road, const int32_t *edges, int32_t n, int32_t rp, int32_t lane,
+                         uint32_t vclass, int depth, bool drivable)
 {
     if (rp + 1 >= n)
         return true;
@@ -174,10 +177,17 @@ static bool lane_leads_on(const CityRoad *road, const int32_t *edges, int32_t n,
         const RoadOut *o = &road->outs[lo.first + k];
         if (o->to_edge != edges[rp + 1] || !(o->allow & vclass) || o->closed)
             continue;
-        if (depth >= 4 || !o->short_ || lane_leads_on(road, edges, n, rp + 1, o->to_lane, vclass, depth + 1))
+        const bool no_change = drivable ? road->lanes[o->to_lane].length_m < ROAD_CHANGE_EDGE_M : o->short_;
+        if (depth >= 4 || !no_change || lane_follows(road, edges, n, rp + 1, o->to_lane, vclass, depth + 1, drivable))
             return true;
     }
     return false;
+}
+
+static bool lane_leads_on(const CityRoad *road, const int32_t *edges, int32_t n, int32_t rp, int32_t lane,
+                          uint32_t vclass, int depth)
+{
+    return lane_follows(road, edges, n, rp, lane, vclass, depth, false);
 }
 
 int32_t road_plan_conn(const CityRoad *road, int32_t v, int32_t lane)
@@ -285,27 +295,6 @@ static int32_t route_legs(CityRoad *road, int32_t from, int32_t to_edge, const i
     return len;
 }
 
-/* True when, from `lane` on route edge rp, the vehicle can follow its route
- * through the next edges on which it cannot change lanes (shorter than
- * ROAD_CHANGE_EDGE_M): whether a route can be driven at all, where
- * lane_leads_on asks which lane plans best. */
-static bool lane_reaches_on(const CityRoad *road, const int32_t *edges, int32_t n, int32_t rp, int32_t lane,
-                            uint32_t vclass, int depth)
-{
-    if (rp + 1 >= n)
-        return true;
-    const RoadLaneOut lo = road->lane_out[lane];
-    for (int32_t k = 0; k < lo.count; k++) {
-        const RoadOut *o = &road->outs[lo.first + k];
-        if (o->to_edge != edges[rp + 1] || !(o->allow & vclass) || o->closed)
-            continue;
-        if (depth >= 4 || road->lanes[o->to_lane].length_m >= ROAD_CHANGE_EDGE_M ||
-            lane_reaches_on(road, edges, n, rp + 1, o->to_lane, vclass, depth + 1))
-            return true;
-    }
-    return false;
-}
-
 /* Index of the first route edge that cannot be reached from the one before
  * (lane by lane through the edges too short to change lanes on), or -1
  * when the whole route can be driven. */
@@ -317,7 +306,7 @@ static int32_t route_unfollowable(const CityRoad *road, const int32_t *edges, in
         bool ok = false;
         for (int32_t l = 0; l < e->lane_count && !ok; l++)
             ok = (net->lanes[e->lane_first + l].allow & vclass) &&
-                 lane_reaches_on(road, edges, n, i, e->lane_first + l, vclass, 0);
+                 lane_follows(road, edges, n, i, e->lane_first + l, vclass, 0, true);
         if (!ok)
             return i + 1;
     }
