@@ -12,10 +12,13 @@
  * ROAD_MINOR_PENALTY_S for each of those internal lanes entered through a
  * minor link outside a light (CityConnection.minor_hops: a U-turn through
  * an internal waiting point pays it twice, as in duarouter's costs; paid
- * once a turn, our routes took such U-turns where duarouter's go round,
- * 12 of the 30 routes of center-p6's trips that differed from duarouter's). Without them every turn was free: on a
- * grid, routes that tie in edge time took left turns and U-turns as readily as straight runs, the traffic they added to
- * the junctions' conflicts locked a 3 x 3 grid of lights at one trip every 2 s where SUMO serves it in 80 s a trip. */
+ * once a turn, such U-turns were taken where duarouter's routes go round:
+ * 12 of the 30 routes of center-p6's trips that differed from
+ * duarouter's). Without the junctions' costs every turn was free: on a
+ * grid, routes that tie in edge time took left turns and U-turns as
+ * readily as straight runs, and the traffic they added to the junctions'
+ * conflicts locked a 3 x 3 grid of lights at one trip every 2 s where SUMO
+ * serves it in 80 s a trip. */
 #ifndef ROAD_ROUTE_H
 #define ROAD_ROUTE_H
 
