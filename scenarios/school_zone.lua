@@ -43,7 +43,7 @@ city.road.flow{ id = "north", from = "-218899409#2", to = "-426094557#0", rate =
 
 -- Places on the walkable space (points checked against its areas).
 city.ped.place{ name = "school_gate", x = 3279.5, y = 1552.0, radius = 1.5 }
-city.ped.place{ name = "bus_stop", x = 3235.0, y = 1500.0, radius = 1.0 }        -- south-west, across the signal
+city.ped.place{ name = "bus_stop", x = 3228.9, y = 1501.0, radius = 1.0 }        -- south-west, across the signal
 city.ped.place{ name = "apartments", x = 3273.3, y = 1586.6, radius = 1.0 }      -- north-west, across the zebra
 city.ped.flow{ from = "bus_stop", to = "school_gate", begin = 0, ["end"] = S.until_s - 300, rate = S.walkers,
                poisson = true }

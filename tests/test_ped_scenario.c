@@ -152,6 +152,14 @@ static void test_lua_misuse_exits_2(void **state)
          "city.ped.room{ x0 = 0, y0 = 0, x1 = 10, y1 = 10 }\n"
          "city.ped.place{ name = 'gate', x = 50, y = 5 }\n",
          "outside every walkable area"},
+        /* a place on a crossing of the road: people would appear on the
+         * carriageway in front of vehicles (school_zone.lua's bus stop
+         * was there: at seed 10 a car touched one who had just appeared) */
+        {"ped_place_on_crossing",
+         "city.road.load_sumo{ net = 'jamsil/jamsil.net.xml' }\n"
+         "city.ped.load_sumo{ net = 'jamsil/jamsil.net.xml' }\n"
+         "city.ped.place{ name = 'bus_stop', x = 3235.0, y = 1500.0, radius = 1.0 }\n",
+         "reaches crossing :11177272210_c0"},
         {"ped_unknown_place",
          "city.ped.room{ x0 = 0, y0 = 0, x1 = 10, y1 = 10 }\n"
          "city.ped.flow{ from = 'gate', to = {5, 5}, ['end'] = 10, rate = 100 }\n",
