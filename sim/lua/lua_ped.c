@@ -359,6 +359,8 @@ static int l_spawn(lua_State *L)
     d.speed_mps = city_lua_field_number(L, 1, "speed", 0);
     d.radius_m = city_lua_field_number(L, 1, "radius", 0);
     CityPed *ped = ped_of(L);
+    refuse_on_crossing(L, ped, "city.ped.spawn: from", d.x, d.y, 0.0);
+    refuse_on_crossing(L, ped, "city.ped.spawn: to", d.to_x, d.to_y, 0.0);
     return check(L, ped, city_ped_spawn(ped, &d));
 }
 
@@ -378,6 +380,8 @@ static int l_flow(lua_State *L)
     if (isnan(f.end_s) || isnan(f.persons_per_hour))
         return luaL_error(L, "city.ped.flow needs [\"end\"] = s and rate = persons per hour");
     CityPed *ped = ped_of(L);
+    refuse_on_crossing(L, ped, "city.ped.flow: from", f.from_x, f.from_y, f.from_radius_m);
+    refuse_on_crossing(L, ped, "city.ped.flow: to", f.to_x, f.to_y, f.to_radius_m);
     return check(L, ped, city_ped_flow_add(ped, &f));
 }
 
