@@ -299,7 +299,7 @@ static void test_red_walkers(void **state)
 typedef struct Walkers {
     uint64_t asked[6000];
     double speed[1024]; /* of the k-th person to enter */
-    uint64_t vehicles;  /* that arrived */
+    uint64_t vehicles;  /* that entered */
     double walk_s;      /* the people's summed walk times */
 } Walkers;
 
@@ -327,7 +327,7 @@ static void walkers(double vph, Walkers *out)
     city_ped_stats(b.ped, &ps);
     CityRoadStats rs;
     city_road_stats(b.road, &rs);
-    out->vehicles = rs.arrived;
+    out->vehicles = rs.inserted;
     out->walk_s = ps.walk_time_s;
     city_world_destroy(b.w);
 }

@@ -418,7 +418,11 @@ static uint64_t all_paths_hash(CityRoad *road)
  * only way to A2B2). From a step after the closure until it ends no
  * vehicle's route ahead of it enters them: the vehicles rerouted around
  * them when they closed, the trips that fall due later (those to A2B2
- * find no route) and the periodic reroutes. (Before the router knew
+ * find no route) and the periodic reroutes; one trip, from B0B1 to B2A2
+ * at 595 s, is sure to be on its way through B1B2 when it closes. A vehicle
+ * already on the road to A2B2 has no other way: it keeps its route and
+ * stands at its line (it gives up the turn after 30 s); it must never drive
+ * onto A1A2. (Before the router knew
  * closures, the periodic reroutes sent vehicles back onto them, and trips
  * to A2B2 set off on a route through A1A2.) A minute after they reopen
  * routes use them again, and the router's paths between every two edges
@@ -430,8 +434,17 @@ static void test_closure_routes_keep_off(void **state)
     CityRoad *road = city_test_grid3(w, 60, false);
     const CityRoadNet *rn = city_road_net(road);
     const int32_t closed[2] = {city_road_net_find_edge(rn, "A1A2"), city_road_net_find_edge(rn, "B1B2")};
-    assert_true(closed[0] >= 0 && closed[1] >= 0);
+    const int32_t cut_off = city_road_net_find_edge(rn, "A2B2"); /* reached only through A1A2 */
+    assert_true(closed[0] >= 0 && closed[1] >= 0 && cut_off >= 0);
     assert_true(city_test_grid_flows(road, 3, 6, closed, 2) > 0);
+    CityTripDef trip = {.id = "through",
+                        .vtype = -1,
+                        .depart_s = 595,
+                        .route = -1,
+                        .from_edge = city_road_net_find_edge(rn, "B0B1"),
+                        .to_edge = city_road_net_find_edge(rn, "B2A2"),
+                        .depart = {.lane = CITY_DEPART_LANE_BEST, .pos_m = -1, .speed_mps = 0}};
+    assert_int_equal(city_road_add_trip(road, &trip), CITY_OK);
     const uint64_t open_paths = all_paths_hash(road);
     int64_t routes_checked = 0, routes_through = 0;
     for (int t = 0; t < 1800; t++) {
@@ -448,7 +461,10 @@ static void test_closure_routes_keep_off(void **state)
             for (int32_t k = v.route_pos + 1; k < v.route_len; k++)
                 through |= v.route[k] == closed[0] || v.route[k] == closed[1];
             if (t >= 600 && t < 1200) {
-                if (through)
+                const int32_t on = rn->lanes[v.lane].edge;
+                if (on == closed[0] || on == closed[1])
+                    fail_msg("%s at %d s: on the closed road %s", v.name, t, rn->edges[on].id);
+                if (through && v.route[v.route_len - 1] != cut_off)
                     fail_msg("%s at %d s: its route enters a closed road", v.name, t);
                 routes_checked++;
             } else if (t >= 1260) {

@@ -454,6 +454,15 @@ CityStatus city_road_add_trip(CityRoad *road, const CityTripDef *def)
     return CITY_OK;
 }
 
+/* The stream random demand draws from (made with the first random flow or
+ * OD matrix, so that runs without one hash as before it existed). */
+static bool demand_stream(CityRoad *road)
+{
+    if (!road->demand_rng)
+        road->demand_rng = city_world_rng(road->world, "road_demand");
+    return road->demand_rng != NULL;
+}
+
 CityStatus city_road_add_flow(CityRoad *road, const CityFlowDef *def)
 {
     char what[160];
@@ -462,6 +471,8 @@ CityStatus city_road_add_flow(CityRoad *road, const CityFlowDef *def)
         return CITY_ERR_INVALID;
     if (road_demand_add_flow(road->demand, def, &road->err) != CITY_OK)
         return road_fail(road, road->err.status, "%s", road->err.msg);
+    if ((def->spacing == CITY_FLOW_POISSON || def->probability > 0) && !demand_stream(road))
+        return road_fail(road, CITY_ERR_NOMEM, "out of memory adding flow '%s'", def->id ? def->id : "");
     return CITY_OK;
 }
 
@@ -476,6 +487,8 @@ CityStatus city_road_add_od(CityRoad *road, const CityOdDef *def)
             return CITY_ERR_INVALID;
     if (road_demand_add_od(road->demand, def, &road->err) != CITY_OK)
         return road_fail(road, road->err.status, "%s", road->err.msg);
+    if (!demand_stream(road))
+        return road_fail(road, CITY_ERR_NOMEM, "out of memory adding OD matrix '%s'", def->id ? def->id : "");
     return CITY_OK;
 }
 

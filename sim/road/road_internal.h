@@ -304,7 +304,10 @@ struct CityRoad {
     CityWorld *world;
     CityRoadNet *net;
     CityRoadOptions opt;
-    CityRng *rng; /* the "road" stream */
+    CityRng *rng;        /* the "road" stream */
+    CityRng *demand_rng; /* the "road_demand" stream: random flows and OD matrices draw their departures from
+                            it alone, so that the trips a scenario makes depend on its seed, not on its traffic
+                            (made with the first such definition; NULL before) */
     RoadSignals *signals;
     RoadConnQ *connq;        /* per net connection: what junction admission reads, with what its light shows now */
     const char *shown_base;  /* the lights' shown strings (road_signals_shown_base) */

@@ -646,7 +646,7 @@ CityStatus road_insert_pending(CityRoad *road, double now_s)
 {
     /* departures scheduled up to now join the queue (1 us slack for times
      * like 0.3 that are not exact in binary) */
-    CityStatus st = road_demand_emit(road->demand, now_s + 1e-6, road->rng, queue_departure, road);
+    CityStatus st = road_demand_emit(road->demand, now_s + 1e-6, road->demand_rng, queue_departure, road);
     if (st != CITY_OK)
         return road_fail(road, st, "road demand: %s", st == CITY_ERR_NOMEM ? "out of memory" : "bad departure");
     if (road->n_pending == 0)
