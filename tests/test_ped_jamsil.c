@@ -58,10 +58,16 @@ static void test_everybody_arrives(void **state)
         city_ped_spawn_defaults(&d);
         door_mid(ped, from, &d.x, &d.y);
         door_mid(ped, to, &d.to_x, &d.to_y);
+        /* (2 of the 2,606 doors lie inside another crossing of their
+         * junction, where nobody is placed: city_ped_crossing_reached) */
+        if (city_ped_crossing_reached(ped, d.x, d.y, 0.0) >= 0 ||
+            city_ped_crossing_reached(ped, d.to_x, d.to_y, 0.0) >= 0)
+            continue;
         double len = city_ped_route_length_m(ped, d.x, d.y, d.to_x, d.to_y);
         if (len < 30 || len > 300) /* -1: not joined */
             continue;
-        assert_int_equal(city_ped_spawn(ped, &d), CITY_OK);
+        if (city_ped_spawn(ped, &d) != CITY_OK)
+            fail_msg("%s", city_world_error(w));
         route_m += len;
         queued++;
     }

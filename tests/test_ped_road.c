@@ -357,6 +357,65 @@ static void test_departures_independent_of_traffic(void **state)
     assert_memory_equal(few.speed, many.speed, sizeof few.speed);
 }
 
+/* Nobody is placed on a crossing: a spawn whose start or destination, or
+ * a flow whose disc, reaches one is refused with its id (people would
+ * appear on the carriageway in front of vehicles); the disc test is exact:
+ * a point 1 m beside the zebra's strip is reached by a disc of 1.1 m and
+ * not by one of 0.9 m. */
+static void test_no_start_on_crossing(void **state)
+{
+    (void)state;
+    Bed b = bed(1, true, 300.0, 100, 100);
+    const CityPedCrossingDef *c = city_ped_crossing_get(b.ped, b.zebra);
+    double mx = (c->x1 + c->x2) / 2, my = (c->y1 + c->y2) / 2;
+    double len = hypot(c->x2 - c->x1, c->y2 - c->y1), nx = -(c->y2 - c->y1) / len, ny = (c->x2 - c->x1) / len;
+    double px = mx + nx * (c->width_m / 2 + 1.0), py = my + ny * (c->width_m / 2 + 1.0);
+    assert_int_equal(city_ped_crossing_reached(b.ped, mx, my, 0.0), b.zebra);
+    assert_int_equal(city_ped_crossing_reached(b.ped, px, py, 0.9), -1);
+    assert_int_equal(city_ped_crossing_reached(b.ped, px, py, 1.1), b.zebra);
+
+    CityPedSpawnDef d;
+    city_ped_spawn_defaults(&d);
+    d.x = mx;
+    d.y = my;
+    d.to_x = 308.0;
+    d.to_y = -4.2;
+    assert_int_equal(city_ped_spawn(b.ped, &d), CITY_ERR_INVALID);
+    assert_non_null(strstr(city_world_error(b.w), "start point"));
+    assert_non_null(strstr(city_world_error(b.w), "lies on crossing :B_c0"));
+    d.x = 308.0;
+    d.to_x = mx;
+    d.to_y = my;
+    assert_int_equal(city_ped_spawn(b.ped, &d), CITY_ERR_INVALID);
+    assert_non_null(strstr(city_world_error(b.w), "destination"));
+    CityPedFlowDef onto = {308.0, -4.2, 0.5, mx, my, 0.5, 0, 3600, 100, false};
+    assert_int_equal(city_ped_flow_add(b.ped, &onto), CITY_ERR_INVALID);
+    assert_non_null(strstr(city_world_error(b.w), "flow end"));
+    /* a flow whose start disc (8 m round the kerb) covers half the zebra:
+     * its people appear on the sidewalk part only */
+    CityPedFlowDef wide = {308.0, -4.2, 8.0, 292.0, 4.2, 0.5, 0, 3600, 3600, false};
+    assert_int_equal(city_ped_flow_add(b.ped, &wide), CITY_OK);
+    assert_true(city_ped_crossing_reached(b.ped, wide.from_x, wide.from_y, wide.from_radius_m) == b.zebra);
+    uint64_t entered = 0;
+    for (int64_t t = 0; t < 3000; t++) {
+        if (city_world_run_until(b.w, t + 1) != CITY_OK)
+            fail_msg("%s", city_world_error(b.w));
+        CityPedStats ps;
+        city_ped_stats(b.ped, &ps);
+        size_t n = city_ped_count(b.ped); /* those who entered this tick are the last slots */
+        for (uint64_t k = entered; k < ps.departed; k++) {
+            CityPedView v;
+            city_ped_at(b.ped, n - (size_t)(ps.departed - k), &v);
+            if (city_ped_crossing_reached(b.ped, v.x_m, v.y_m, 0.0) >= 0)
+                fail_msg("person %llu appeared on the crossing at (%.2f, %.2f)", (unsigned long long)k, v.x_m, v.y_m);
+        }
+        entered = ps.departed;
+    }
+    print_message("%llu people entered, none on the crossing\n", (unsigned long long)entered);
+    assert_true(entered > 150);
+    city_world_destroy(b.w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +425,7 @@ int main(void)
         cmocka_unit_test(test_same_seed_same_csv),
         cmocka_unit_test(test_red_walkers),
         cmocka_unit_test(test_departures_independent_of_traffic),
+        cmocka_unit_test(test_no_start_on_crossing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -159,12 +159,12 @@ static void test_lua_misuse_exits_2(void **state)
          "city.road.load_sumo{ net = 'jamsil/jamsil.net.xml' }\n"
          "city.ped.load_sumo{ net = 'jamsil/jamsil.net.xml' }\n"
          "city.ped.place{ name = 'bus_stop', x = 3235.0, y = 1500.0, radius = 1.0 }\n",
-         "reaches crossing :11177272210_c0"},
+         "lies on crossing :11177272210_c0"},
         {"ped_flow_on_crossing",
          "city.road.load_sumo{ net = 'jamsil/jamsil.net.xml' }\n"
          "city.ped.load_sumo{ net = 'jamsil/jamsil.net.xml' }\n"
          "city.ped.flow{ from = {3228.9, 1501.0}, to = {3235.0, 1500.0}, ['end'] = 10, rate = 100 }\n",
-         "city.ped.flow: to: (3235.00, 1500.00), radius 0.00 m, reaches crossing :11177272210_c0"},
+         "flow end (3235.00, 1500.00) lies on crossing :11177272210_c0"},
         {"ped_unknown_place",
          "city.ped.room{ x0 = 0, y0 = 0, x1 = 10, y1 = 10 }\n"
          "city.ped.flow{ from = 'gate', to = {5, 5}, ['end'] = 10, rate = 100 }\n",

@@ -108,40 +108,6 @@ static void read_point(lua_State *L, int idx, const char *what, double *x, doubl
     lua_pop(L, 4);
 }
 
-/* The crossing shared with vehicles that a circle of radius r round (x, y)
- * reaches (its centre or one of 8 points on its rim lies in one of the
- * crossing's areas), or -1. People who start or end a walk there would
- * appear or stand on the carriageway, where no vehicle expects them. */
-static int32_t crossing_under(const CityPed *ped, double x, double y, double r)
-{
-    for (int k = -1; k < 8; k++) {
-        double px = k < 0 ? x : x + r * cos(k * M_PI / 4), py = k < 0 ? y : y + r * sin(k * M_PI / 4);
-        int32_t area = city_ped_area_at(ped, px, py);
-        if (area < 0)
-            continue;
-        for (int32_t i = 0; i < city_ped_crossing_count(ped); i++) {
-            const CityPedCrossingDef *c = city_ped_crossing_get(ped, i);
-            if (area >= c->first_area && area <= c->last_area)
-                return i;
-        }
-    }
-    return -1;
-}
-
-/* Raises a Lua error when a place or point (what) reaches a crossing. */
-static void refuse_on_crossing(lua_State *L, const CityPed *ped, const char *what, double x, double y, double r)
-{
-    int32_t c = crossing_under(ped, x, y, r);
-    if (c < 0)
-        return;
-    char msg[512]; /* luaL_error knows no precision: format here */
-    snprintf(msg, sizeof msg,
-             "%s: (%.2f, %.2f), radius %.2f m, reaches crossing %s, on the carriageway: people would appear there in "
-             "front of vehicles; move it onto a sidewalk or walking area",
-             what, x, y, r, city_ped_crossing_get(ped, c)->id);
-    luaL_error(L, "%s", msg);
-}
-
 /* A place: a point, or the name of a city.ped.place (radius from the place). */
 static void read_place(lua_State *L, int t, const char *key, double *x, double *y, double *radius)
 {
@@ -333,9 +299,15 @@ static int l_place(lua_State *L)
                  y);
         return luaL_error(L, "%s", msg);
     }
-    char what[160];
-    snprintf(what, sizeof what, "city.ped.place '%s'", name);
-    refuse_on_crossing(L, ped, what, x, y, r);
+    int32_t on = city_ped_crossing_reached(ped, x, y, 0.0); /* people drawn in its disc keep off crossings */
+    if (on >= 0) {
+        char msg[512]; /* luaL_error knows no precision: format here */
+        snprintf(msg, sizeof msg,
+                 "city.ped.place '%s': (%.2f, %.2f) lies on crossing %s, on the carriageway: people would appear "
+                 "there in front of vehicles; move it onto a sidewalk or walking area",
+                 name, x, y, city_ped_crossing_get(ped, on)->id);
+        return luaL_error(L, "%s", msg);
+    }
     lua_createtable(L, 0, 3);
     lua_pushnumber(L, x);
     lua_setfield(L, -2, "x");
@@ -359,8 +331,6 @@ static int l_spawn(lua_State *L)
     d.speed_mps = city_lua_field_number(L, 1, "speed", 0);
     d.radius_m = city_lua_field_number(L, 1, "radius", 0);
     CityPed *ped = ped_of(L);
-    refuse_on_crossing(L, ped, "city.ped.spawn: from", d.x, d.y, 0.0);
-    refuse_on_crossing(L, ped, "city.ped.spawn: to", d.to_x, d.to_y, 0.0);
     return check(L, ped, city_ped_spawn(ped, &d));
 }
 
@@ -380,8 +350,6 @@ static int l_flow(lua_State *L)
     if (isnan(f.end_s) || isnan(f.persons_per_hour))
         return luaL_error(L, "city.ped.flow needs [\"end\"] = s and rate = persons per hour");
     CityPed *ped = ped_of(L);
-    refuse_on_crossing(L, ped, "city.ped.flow: from", f.from_x, f.from_y, f.from_radius_m);
-    refuse_on_crossing(L, ped, "city.ped.flow: to", f.to_x, f.to_y, f.to_radius_m);
     return check(L, ped, city_ped_flow_add(ped, &f));
 }
 

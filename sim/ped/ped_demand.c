@@ -34,6 +34,22 @@ static double draw_truncated(CityRng *rng, double mean, double sd, double lo, do
     return mean < lo ? lo : mean > hi ? hi : mean;
 }
 
+/* Refuses a start or end point (what) on a crossing of a road: people
+ * placed there would appear on the carriageway in front of vehicles
+ * (school_zone.lua's bus stop once stood on one, and at seed 10 a car hit
+ * a person who had just appeared there). */
+static bool refuse_on_crossing(CityPed *ped, const char *what, double x, double y)
+{
+    int32_t c = city_ped_crossing_reached(ped, x, y, 0.0);
+    if (c < 0)
+        return false;
+    ped_fail(ped, CITY_ERR_INVALID,
+             "ped: %s (%.2f, %.2f) lies on crossing %s, on the carriageway: people would appear there in front "
+             "of vehicles; move it onto a sidewalk or walking area",
+             what, x, y, city_ped_crossing_get(ped, c)->id);
+    return true;
+}
+
 CityStatus city_ped_spawn(CityPed *ped, const CityPedSpawnDef *def)
 {
     if (!isfinite(def->x) || !isfinite(def->y) ||
@@ -47,6 +63,9 @@ CityStatus city_ped_spawn(CityPed *ped, const CityPedSpawnDef *def)
     CityStatus st = ped_space_seal(ped);
     if (st != CITY_OK)
         return st;
+    if (refuse_on_crossing(ped, "start point", def->x, def->y) ||
+        (!def->use_heading && refuse_on_crossing(ped, "destination", def->to_x, def->to_y)))
+        return CITY_ERR_INVALID;
     PedPending p = {.def = *def, .queued_s = city_world_time_s(ped->world)};
     if (def->use_heading) {
         if (city_ped_area_at(ped, def->x, def->y) < 0)
@@ -97,6 +116,9 @@ CityStatus city_ped_flow_add(CityPed *ped, const CityPedFlowDef *def)
     CityStatus st = ped_space_seal(ped);
     if (st != CITY_OK)
         return st;
+    if (refuse_on_crossing(ped, "flow start", def->from_x, def->from_y) ||
+        refuse_on_crossing(ped, "flow end", def->to_x, def->to_y))
+        return CITY_ERR_INVALID;
     int32_t *route = NULL;
     int32_t len = ped_space_route(ped, def->from_x, def->from_y, def->to_x, def->to_y, &route);
     free(route);
@@ -111,8 +133,9 @@ CityStatus city_ped_flow_add(CityPed *ped, const CityPedFlowDef *def)
     return CITY_OK;
 }
 
-/* A point uniformly in a disc, inside the walkable space (a few tries,
- * then the centre). */
+/* A point uniformly in a disc, inside the walkable space and off the
+ * crossings (a few tries, then the centre, which city_ped_flow_add keeps
+ * off them). */
 static void draw_in_disc(CityPed *ped, double cx, double cy, double radius, double *x, double *y)
 {
     *x = cx;
@@ -122,7 +145,7 @@ static void draw_in_disc(CityPed *ped, double cx, double cy, double radius, doub
     for (int k = 0; k < 8; k++) {
         double r = radius * sqrt(city_rng_uniform(ped->demand_rng)), a = 2 * M_PI * city_rng_uniform(ped->demand_rng);
         double px = cx + r * cos(a), py = cy + r * sin(a);
-        if (city_ped_area_at(ped, px, py) >= 0) {
+        if (city_ped_area_at(ped, px, py) >= 0 && city_ped_crossing_reached(ped, px, py, 0.0) < 0) {
             *x = px;
             *y = py;
             return;

@@ -176,6 +176,9 @@ bool ped_route_graph_build(PedSpace *s);
  * the caller (NULL when both points share an area). -1 when unreachable
  * or outside the space (world error set). */
 int32_t ped_space_route(CityPed *ped, double x, double y, double tx, double ty, int32_t **out);
+/* The areas whose box may hold (x, y) (*items), how many; 0 off the grid,
+ * -1 before the space is sealed. */
+int32_t ped_space_cell_areas(const PedSpace *s, double x, double y, const int32_t **items);
 /* Desired direction (unit, or zero) of person `slot`, and the share of its
  * free speed it wants (1, less when stopping at a closed door); advances
  * its leg past crossed doors and flags its arrival. */
@@ -225,6 +228,8 @@ double ped_wrap_dx(const PedSpace *s, double dx);
 
 /* ped_crossing.c */
 void ped_crossings_free(struct PedCrossings *c);
+/* The crossing walkable area `area` belongs to (on the carriageway), or -1. */
+int32_t ped_area_crossing(const CityPed *ped, int32_t area);
 
 /* ped_demand.c */
 CityStatus ped_demand_commit(CityPed *ped);

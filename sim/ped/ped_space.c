@@ -323,6 +323,19 @@ bool ped_space_contains_slack(const PedSpace *s, int32_t area, double x, double 
     return true;
 }
 
+int32_t ped_space_cell_areas(const PedSpace *s, double x, double y, const int32_t **items)
+{
+    *items = NULL;
+    if (!s->area_cell_first)
+        return -1;
+    double fx = floor((x - s->ax0) / s->area_cell_m), fy = floor((y - s->ay0) / s->area_cell_m);
+    if (!(fx >= 0 && fx < s->anx && fy >= 0 && fy < s->any))
+        return 0;
+    int32_t c = (int32_t)fy * s->anx + (int32_t)fx;
+    *items = s->area_cell_items + s->area_cell_first[c];
+    return s->area_cell_first[c + 1] - s->area_cell_first[c];
+}
+
 int32_t city_ped_area_at(const CityPed *ped, double x, double y)
 {
     const PedSpace *s = &ped->space;

@@ -219,6 +219,13 @@ int32_t city_ped_crossing_count(const CityPed *ped);
 const CityPedCrossingDef *city_ped_crossing_get(const CityPed *ped, int32_t i);
 /* Index of the crossing with this id, or -1. */
 int32_t city_ped_crossing_find(const CityPed *ped, const char *id);
+/* The first crossing whose areas the disc of radius_m (0: the point)
+ * around (x, y) reaches into, or -1 (a point on an area's boundary, such
+ * as a door on the kerb line, does not). People never appear on a
+ * crossing, in front of vehicles: a spawn whose start or destination, or
+ * a flow whose start or end centre, lies on one is refused, and a flow's
+ * points drawn in its discs avoid the crossings' areas. */
+int32_t city_ped_crossing_reached(const CityPed *ped, double x, double y, double radius_m);
 /* Turns a crossing into a zebra (vehicles yield) or back (people yield). */
 CityStatus city_ped_crossing_set_priority(CityPed *ped, int32_t i, bool priority);
 
