@@ -114,12 +114,21 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
         /* the count from the lane's record, which the speed limit below
          * reads anyway (lane_n is a second line, far off on a big map) */
         int32_t n = road->lanes[next].n;
-        /* slower lane ahead (a turn): be at its speed when we reach it */
+        /* slower lane ahead (a turn): be at its speed when we reach it,
+         * braking late at the comfortable rate b, as SUMO's free speed
+         * does: the speed after this step's move (Euler) is at most the one
+         * from which braking at b still reaches v_next at the line, the
+         * root of vn^2 + 2 b dt vn = v_next^2 + 2 b dist, or v_next itself
+         * when that crosses the line in this step (the root is below
+         * v_next only then). (Braking all the way from the horizon at the
+         * rate that just arrives at v_next cost a second or two a turn
+         * against SUMO at 0.1 s steps.) */
         double v_next = road_desired_speed(road, v, next);
         if (v_next < v_now) {
-            double d = dist > 0.1 ? dist : 0.1;
-            double need = (v_now * v_now - v_next * v_next) / (2.0 * d);
-            a = road_min2(a, road_max2(-need, -2.0 * t->def.decel_mps2));
+            double b = t->def.decel_mps2, bdt = b * x->dt_s;
+            double v_max = sqrt(bdt * bdt + v_next * v_next + 2.0 * b * road_max2(dist, 0.0)) - bdt;
+            v_max = road_max2(v_max, v_next);
+            a = road_min2(a, road_max2((v_max - v_now) / x->dt_s, -2.0 * b));
         }
         if (n > 0) {
             RoadTail u = road_tail_start(road, next);
