@@ -360,21 +360,21 @@ static void test_refuses_other_version_and_damage(void **state)
     assert_non_null(strstr(r.err, "restores only in the version that wrote it"));
     city_test_run_free(&r);
     ver[0] = '0';
-    /* format 4 (before saved records lost their holes), this version */
+    /* format 5 (before the road saved its lane swaps), this version */
     uint32_t format;
     memcpy(&format, data + 8 + 16, 4);
-    assert_int_equal(format, 5);
-    format = 4;
+    assert_int_equal(format, 6);
+    format = 5;
     memcpy(data + 8 + 16, &format, 4);
     f = fopen(bad, "wb");
     assert_int_equal(fwrite(data, 1, len, f), len);
     fclose(f);
     r = city_test_run(other, 60);
     assert_int_equal(r.exit_code, 2);
-    assert_non_null(strstr(r.err, "(format 4); this is citylab"));
-    assert_non_null(strstr(r.err, "(format 5): a checkpoint restores only in the version that wrote it"));
+    assert_non_null(strstr(r.err, "(format 5); this is citylab"));
+    assert_non_null(strstr(r.err, "(format 6): a checkpoint restores only in the version that wrote it"));
     city_test_run_free(&r);
-    format = 5;
+    format = 6;
     memcpy(data + 8 + 16, &format, 4);
     data[len / 2] ^= 0x5a; /* one damaged byte in the middle */
     f = fopen(bad, "wb");

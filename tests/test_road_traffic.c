@@ -617,6 +617,55 @@ static void test_closure_cuts_off_destination(void **state)
     assert_int_equal(st.teleports, 0);
 }
 
+/* Two vehicles standing side by side at the end of a two-lane road, each
+ * on the lane the other needs for its turn (lane 0 leads only right, lane
+ * 1 only left), would wait for a gap the other holds until time to
+ * teleport (the turn they could give up leads nowhere they are bound).
+ * They swap places (the lane_swaps KPI) and both arrive within a minute. */
+static void test_blocked_pair_swaps(void **state)
+{
+    (void)state;
+    CityWorld *w = city_test_world(1000, 1);
+    CityRoadNet *net = city_road_net_create();
+    int32_t j0 = city_test_junction(net, "J0", CITY_JUNCTION_PRIORITY, 0, 0);
+    int32_t j1 = city_test_junction(net, "J1", CITY_JUNCTION_PRIORITY, 100, 0);
+    int32_t jr = city_test_junction(net, "JR", CITY_JUNCTION_PRIORITY, 100, -100);
+    int32_t jl = city_test_junction(net, "JL", CITY_JUNCTION_PRIORITY, 100, 100);
+    int32_t in = city_test_edge(net, "in", j0, j1, (CityPoint){0, 0}, (CityPoint){100, 0}, 2, 13.9);
+    int32_t er = city_test_edge(net, "right", j1, jr, (CityPoint){100, 0}, (CityPoint){100, -100}, 1, 13.9);
+    int32_t el = city_test_edge(net, "left", j1, jl, (CityPoint){100, 0}, (CityPoint){100, 100}, 1, 13.9);
+    int32_t l0 = net->edges[in].lane_first;
+    if (city_road_net_add_connection(net, l0, net->edges[er].lane_first, NULL, 0, j1, -1, -1, 'r', 'M', &err) < 0 ||
+        city_road_net_add_connection(net, l0 + 1, net->edges[el].lane_first, NULL, 0, j1, -1, -1, 'l', 'M', &err) < 0)
+        fail_msg("%s", err.msg);
+    finalize(net);
+    CityRoad *road = make_road(w, net);
+    int32_t t = idm_type(road, 13.9);
+    int32_t to_left[2] = {in, el}, to_right[2] = {in, er};
+    int32_t rl = city_road_add_route(road, "to_left", to_left, 2),
+            rr = city_road_add_route(road, "to_right", to_right, 2);
+    CityTripDef a = {
+        .id = "a", .vtype = t, .depart_s = 0, .route = rl, .depart = {.lane = 0, .pos_m = 96, .speed_mps = 0}};
+    CityTripDef b = {
+        .id = "b", .vtype = t, .depart_s = 0, .route = rr, .depart = {.lane = 1, .pos_m = 96, .speed_mps = 0}};
+    assert_int_equal(city_road_add_trip(road, &a), CITY_OK);
+    assert_int_equal(city_road_add_trip(road, &b), CITY_OK);
+    run(w, 2.0);
+    assert_int_equal((int)city_road_vehicle_count(road), 2); /* both entered, side by side */
+    run(w, 58.0);
+    assert_int_equal(city_world_finish(w), CITY_OK);
+    double swaps = 0, missed = -1;
+    assert_true(city_world_kpi_get(w, "missed_turns", &missed));
+    city_world_kpi_get(w, "lane_swaps", &swaps);
+    CityRoadStats st;
+    city_road_stats(road, &st);
+    print_message("blocked pair: %llu arrived, %.0f swaps, %.0f missed turns, %llu teleports\n",
+                  (unsigned long long)st.arrived, swaps, missed, (unsigned long long)st.teleports);
+    assert_int_equal(st.arrived, 2);
+    assert_true(swaps == 1 && missed == 0);
+    city_world_destroy(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -630,6 +679,7 @@ int main(void)
         cmocka_unit_test(test_route_memo_same_as_search),
         cmocka_unit_test(test_closure_reroutes),
         cmocka_unit_test(test_closure_cuts_off_destination),
+        cmocka_unit_test(test_blocked_pair_swaps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

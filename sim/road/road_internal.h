@@ -407,6 +407,7 @@ struct CityRoad {
     double sum_speed; /* this step */
     uint64_t emergency_brakes;
     uint64_t missed_turns;
+    uint64_t lane_swaps; /* pairs of vehicles blocking each other's turn that swapped places (road_lanechange.c) */
     uint64_t closure_reroutes; /* vehicles sent another way when a lane on their route closed */
     uint64_t trips_aborted;
     int32_t *teleport_due; /* vehicles to move on at the end of this step (ROAD_VF_TELEPORT) */

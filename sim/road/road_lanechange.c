@@ -238,6 +238,72 @@ static void drop_behind(CityRoad *road, int32_t target, int32_t v)
     vh->step[v].lc_vmax_mps = cap > 0.0f ? cap : 0.0f;
 }
 
+/* Whether a vehicle of length len with its front at `front` fits on lane
+ * `lane` beside its vehicles other than `skip` (no overlap). */
+static bool fits_on(const CityRoad *road, int32_t lane, int32_t skip, double front, double len)
+{
+    const RoadVehicles *vh = &road->veh;
+    for (int32_t i = 0; i < road->lanes[lane].n; i++) {
+        int32_t u = road_lane_at(road, lane, i);
+        double uf = vh->rec[u].pos, ub = uf - road_vtype_of(road, u)->def.length_m;
+        if (u != skip && uf > front - len && ub < front)
+            return false;
+    }
+    return true;
+}
+
+/* Two vehicles standing side by side at the end of their lanes, each on
+ * the other's lane for its turn, would wait for a gap the other holds
+ * until both gave their turns up (ROAD_MISSED_TURN_S) and were rerouted:
+ * at 1 s steps on Jamsil's 975305196#0, vehicles 717 and 688 did. They
+ * swap places, as SUMO's lane changer lets blocked vehicles do. v (on
+ * `lane`, wrong for its turn) swaps with the vehicle beside it on
+ * `target` when that one stands there too, wrong for its own turn, with
+ * v's lane among the ones that lead to it, and each fits in the other's
+ * place. Returns whether they swapped. */
+static bool swap_with_blocker(CityRoad *road, int32_t v, int32_t lane, int32_t target, int32_t lo, int32_t hi)
+{
+    RoadVehicles *vh = &road->veh;
+    RoadVehRec *r = &vh->rec[v];
+    const double near_end = ROAD_STOP_LINE_M + 3.0;
+    if (r->speed >= ROAD_HALT_MPS || road_lane_length(road, lane) - r->pos >= near_end)
+        return false;
+    int32_t ti = road->lane_side[target].index;
+    if (ti < lo || ti > hi)
+        return false; /* the target lane does not lead to its turn either */
+    double len = road_vtype_of(road, v)->def.length_m;
+    int32_t nl, nf, u = -1;
+    neighbours(road, target, r->pos, &nl, &nf);
+    if (nl >= 0 && vh->rec[nl].pos - road_vtype_of(road, nl)->def.length_m < r->pos)
+        u = nl; /* beside it, a little ahead */
+    else if (nf >= 0 && vh->rec[nf].pos > r->pos - len)
+        u = nf; /* beside it, a little behind */
+    if (u < 0)
+        return false;
+    RoadVehRec *ru = &vh->rec[u];
+    int32_t ulo, uhi;
+    if (ru->speed >= ROAD_HALT_MPS || road_lane_length(road, target) - ru->pos >= near_end ||
+        !(ru->conn < 0 && ru->route_pos + 1 < ru->route_n) || !road_good_lanes(road, u, target, &ulo, &uhi))
+        return false;
+    int32_t idx = road->lane_side[lane].index;
+    double ulen = road_vtype_of(road, u)->def.length_m;
+    if (idx < ulo || idx > uhi || !fits_on(road, target, u, ru->pos, len) || !fits_on(road, lane, v, r->pos, ulen))
+        return false;
+    double pos_v = r->pos, pos_u = ru->pos;
+    road_lane_remove(road, lane, v);
+    road_lane_remove(road, target, u);
+    r->pos = pos_u;
+    r->lane = target;
+    ru->pos = pos_v;
+    ru->lane = lane;
+    road_lane_insert_sorted(road, target, v);
+    road_lane_insert_sorted(road, lane, u);
+    road_set_conn(road, v, road_plan_conn(road, v, target));
+    road_set_conn(road, u, road_plan_conn(road, u, lane));
+    road->lane_swaps++;
+    return true;
+}
+
 void road_change_lanes(RoadStepCtx *x, int32_t period)
 {
     CityRoad *road = x->road;
@@ -349,6 +415,8 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
         if (best < 0) {
             if (wrong) { /* ask the target lane to open a gap */
                 int32_t ti = idx < lo ? idx + 1 : idx - 1;
+                if (ti >= 0 && ti < sd->lanes && swap_with_blocker(road, v, lane, lane + (ti - idx), lo, hi))
+                    continue;
                 if (ti >= 0 && ti < sd->lanes) {
                     add_merge(road, lane + (ti - idx), v);
                     drop_behind(road, lane + (ti - idx), v);

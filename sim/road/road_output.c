@@ -153,6 +153,8 @@ void road_publish_kpis(CityRoad *road)
     city_world_kpi_set(w, "gridlock_warnings", (double)s->gridlock_warnings);
     city_world_kpi_set(w, "emergency_brakes", (double)road->emergency_brakes);
     city_world_kpi_set(w, "missed_turns", (double)road->missed_turns);
+    if (road->lane_swaps > 0) /* (only where it happened: other runs' summaries stay as they were) */
+        city_world_kpi_set(w, "lane_swaps", (double)road->lane_swaps);
     if (road->closure_reroutes > 0) /* only where lanes closed: other runs' summaries stay as they were */
         city_world_kpi_set(w, "closure_reroutes", (double)road->closure_reroutes);
     city_world_kpi_set(w, "trips_aborted", (double)s->aborted);

@@ -393,6 +393,7 @@ static void save_lists(const CityRoad *road, CityStateWriter *out)
     city_state_put_f64(out, road->sum_speed);
     city_state_put_u64(out, road->emergency_brakes);
     city_state_put_u64(out, road->missed_turns);
+    city_state_put_u64(out, road->lane_swaps);
     city_state_put_u64(out, road->closure_reroutes);
     city_state_put_u64(out, road->trips_aborted);
 }
@@ -468,6 +469,7 @@ static bool load_lists(CityRoad *road, CityStateReader *in)
     road->sum_speed = city_state_get_f64(in);
     road->emergency_brakes = city_state_get_u64(in);
     road->missed_turns = city_state_get_u64(in);
+    road->lane_swaps = city_state_get_u64(in);
     road->closure_reroutes = city_state_get_u64(in);
     road->trips_aborted = city_state_get_u64(in);
     return !in->bad;
