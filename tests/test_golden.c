@@ -85,7 +85,7 @@ static void test_jamsil_day(void **state)
     if (!DAY_CASE)
         skip();
     expect_hash("scenarios/jamsil_day.lua", run_hash(CITY_SOURCE_DIR "/scenarios/jamsil_day.lua", NULL),
-                0x968505b380875f5dull);
+                0x9bd801281f2da1a3ull);
 }
 
 static void test_jamsil_hour(void **state)

@@ -666,6 +666,56 @@ static void test_blocked_pair_swaps(void **state)
     city_world_destroy(w);
 }
 
+/* Two vehicles on the two lanes of a short two-way segment (8.85 m, as
+ * Jamsil's 369920696#3), each at its end waiting to U-turn onto the lane
+ * the other stands on: each exit lane is full until the other leaves. The
+ * Jamsil day had such a pair (am.1087 and am.1147, sent there by
+ * rerouting) stand 300 s until teleported. Once both have stood 20 s the
+ * one whose exit holds only the other enters; both arrive, no teleport. */
+static void test_mutual_uturns(void **state)
+{
+    (void)state;
+    CityWorld *w = city_test_world(1000, 1);
+    CityRoadNet *net = city_road_net_create();
+    int32_t j0 = city_test_junction(net, "J0", CITY_JUNCTION_PRIORITY, 0, 0);
+    int32_t j1 = city_test_junction(net, "J1", CITY_JUNCTION_PRIORITY, 8.85, 0);
+    int32_t j2 = city_test_junction(net, "J2", CITY_JUNCTION_PRIORITY, -100, 0);
+    int32_t j3 = city_test_junction(net, "J3", CITY_JUNCTION_PRIORITY, 108.85, 0);
+    int32_t ea = city_test_edge(net, "A", j0, j1, (CityPoint){0, -1.6}, (CityPoint){8.85, -1.6}, 1, 13.9);
+    int32_t eb = city_test_edge(net, "B", j1, j0, (CityPoint){8.85, 1.6}, (CityPoint){0, 1.6}, 1, 13.9);
+    int32_t o0 = city_test_edge(net, "out0", j0, j2, (CityPoint){0, 1.6}, (CityPoint){-100, 1.6}, 1, 13.9);
+    int32_t o1 = city_test_edge(net, "out1", j1, j3, (CityPoint){8.85, -1.6}, (CityPoint){108.85, -1.6}, 1, 13.9);
+    const struct {
+        int32_t from, to, junction;
+        char dir;
+    } conns[] = {{ea, eb, j1, 't'}, {eb, ea, j0, 't'}, {ea, o1, j1, 's'}, {eb, o0, j0, 's'}};
+    for (int i = 0; i < 4; i++)
+        if (city_road_net_add_connection(net, net->edges[conns[i].from].lane_first, net->edges[conns[i].to].lane_first,
+                                         NULL, 0, conns[i].junction, -1, -1, conns[i].dir, 'M', &err) < 0)
+            fail_msg("%s", err.msg);
+    finalize(net);
+    CityRoad *road = make_road(w, net);
+    int32_t t = idm_type(road, 13.9);
+    int32_t e1[3] = {ea, eb, o0}, e2[3] = {eb, ea, o1};
+    int32_t r1 = city_road_add_route(road, "r1", e1, 3), r2 = city_road_add_route(road, "r2", e2, 3);
+    CityTripDef a = {
+        .id = "a", .vtype = t, .depart_s = 0, .route = r1, .depart = {.lane = 0, .pos_m = 8.2, .speed_mps = 0}};
+    CityTripDef b = {
+        .id = "b", .vtype = t, .depart_s = 0, .route = r2, .depart = {.lane = 0, .pos_m = 8.2, .speed_mps = 0}};
+    assert_int_equal(city_road_add_trip(road, &a), CITY_OK);
+    assert_int_equal(city_road_add_trip(road, &b), CITY_OK);
+    run(w, 2.0);
+    assert_int_equal((int)city_road_vehicle_count(road), 2);
+    run(w, 88.0);
+    CityRoadStats st;
+    city_road_stats(road, &st);
+    print_message("mutual U-turns: %llu arrived, %llu teleports by 90 s\n", (unsigned long long)st.arrived,
+                  (unsigned long long)st.teleports);
+    assert_int_equal(st.arrived, 2);
+    assert_int_equal(st.teleports, 0);
+    city_world_destroy(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -680,6 +730,7 @@ int main(void)
         cmocka_unit_test(test_closure_reroutes),
         cmocka_unit_test(test_closure_cuts_off_destination),
         cmocka_unit_test(test_blocked_pair_swaps),
+        cmocka_unit_test(test_mutual_uturns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -136,6 +136,20 @@ static bool short_exit_passable(const CityRoad *road, int32_t v, const CityConne
     return false;
 }
 
+/* Whether vehicle w, alone on the exit lane of v's turn, stands at its own
+ * line waiting to turn onto v's lane: each holds the lane the other needs
+ * (two U-turns at the ends of a short two-way segment, both sent there by
+ * rerouting: am.1087 and am.1147 on Jamsil's 369920696#3 at 08:08 in the
+ * day stood 300 s until teleported). The room counts as free: v enters
+ * the junction, w then finds its own exit lane empty. */
+static bool swaps_with(const CityRoad *road, int32_t v, int32_t w)
+{
+    const RoadVehRec *rw = &road->veh.rec[w];
+    return rw->speed < ROAD_HALT_MPS && rw->via_pos < 0 && rw->conn >= 0 &&
+           road->connq[rw->conn].to_lane == road->veh.rec[v].lane &&
+           road_lane_length(road, rw->lane) - rw->pos < ROAD_STOP_LINE_M + 3.0;
+}
+
 /* Keep the junction clear: enter only when the exit lane has room for us
  * behind its last vehicle, counting the vehicles already inside on our
  * path. When that vehicle is moving off, the lane counts as its vehicles
@@ -164,6 +178,8 @@ static bool exit_has_room(const CityRoad *road, int32_t v, int32_t ci, int32_t r
         return true;
     RoadTail u = road_tail_start(road, q->to_lane);
     if (u.pos - u.length_m >= need)
+        return true;
+    if (n == 1 && vh->rec[v].halt_s > ROAD_IMPATIENCE_S && swaps_with(road, v, road_lane_at(road, q->to_lane, 0)))
         return true;
     if (u.speed <= 2.0)
         return false;
