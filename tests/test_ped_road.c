@@ -303,24 +303,39 @@ typedef struct Walkers {
     double walk_s;      /* the people's summed walk times */
 } Walkers;
 
+/* Runs tick t of b and hands fn each person who entered in it (k: how
+ * many entered before); returns how many have entered so far. */
+typedef void (*EntrantFn)(const CityPedView *v, uint64_t k, void *user);
+static uint64_t tick_entrants(Bed *b, int64_t t, uint64_t entered, CityPedStats *ps, EntrantFn fn, void *user)
+{
+    if (city_world_run_until(b->w, t + 1) != CITY_OK)
+        fail_msg("%s", city_world_error(b->w));
+    city_ped_stats(b->ped, ps);
+    size_t n = city_ped_count(b->ped); /* those who entered this tick are the last slots */
+    for (uint64_t k = entered; k < ps->departed; k++) {
+        CityPedView v;
+        city_ped_at(b->ped, n - (size_t)(ps->departed - k), &v);
+        fn(&v, k, user);
+    }
+    return ps->departed;
+}
+
+static void note_speed(const CityPedView *v, uint64_t k, void *user)
+{
+    Walkers *out = user;
+    if (k < 1024)
+        out->speed[k] = v->free_speed_mps;
+}
+
 static void walkers(double vph, Walkers *out)
 {
     memset(out, 0, sizeof *out);
     Bed b = bed(3, true, 300.0, vph, 600);
     uint64_t entered = 0;
     for (int64_t t = 0; t < 6000; t++) {
-        if (city_world_run_until(b.w, t + 1) != CITY_OK)
-            fail_msg("%s", city_world_error(b.w));
         CityPedStats ps;
-        city_ped_stats(b.ped, &ps);
+        entered = tick_entrants(&b, t, entered, &ps, note_speed, out);
         out->asked[t] = ps.departed + ps.waiting;
-        size_t n = city_ped_count(b.ped); /* those who entered this tick are the last slots */
-        for (uint64_t k = entered; k < ps.departed && k < 1024; k++) {
-            CityPedView v;
-            city_ped_at(b.ped, n - (size_t)(ps.departed - k), &v);
-            out->speed[k] = v.free_speed_mps;
-        }
-        entered = ps.departed;
     }
     assert_int_equal(city_world_finish(b.w), CITY_OK);
     CityPedStats ps;
@@ -355,6 +370,12 @@ static void test_departures_independent_of_traffic(void **state)
             fail_msg("at %.1f s %llu people had set off with 150 vehicles/h, %llu with 600", (t + 1) / 10.0,
                      (unsigned long long)few.asked[t], (unsigned long long)many.asked[t]);
     assert_memory_equal(few.speed, many.speed, sizeof few.speed);
+}
+
+static void off_crossings(const CityPedView *v, uint64_t k, void *user)
+{
+    if (city_ped_crossing_reached(user, v->x_m, v->y_m, 0.0) >= 0)
+        fail_msg("person %llu appeared on the crossing at (%.2f, %.2f)", (unsigned long long)k, v->x_m, v->y_m);
 }
 
 /* Nobody is placed on a crossing: a spawn whose start or destination, or
@@ -398,18 +419,8 @@ static void test_no_start_on_crossing(void **state)
     assert_true(city_ped_crossing_reached(b.ped, wide.from_x, wide.from_y, wide.from_radius_m) == b.zebra);
     uint64_t entered = 0;
     for (int64_t t = 0; t < 3000; t++) {
-        if (city_world_run_until(b.w, t + 1) != CITY_OK)
-            fail_msg("%s", city_world_error(b.w));
         CityPedStats ps;
-        city_ped_stats(b.ped, &ps);
-        size_t n = city_ped_count(b.ped); /* those who entered this tick are the last slots */
-        for (uint64_t k = entered; k < ps.departed; k++) {
-            CityPedView v;
-            city_ped_at(b.ped, n - (size_t)(ps.departed - k), &v);
-            if (city_ped_crossing_reached(b.ped, v.x_m, v.y_m, 0.0) >= 0)
-                fail_msg("person %llu appeared on the crossing at (%.2f, %.2f)", (unsigned long long)k, v.x_m, v.y_m);
-        }
-        entered = ps.departed;
+        entered = tick_entrants(&b, t, entered, &ps, off_crossings, b.ped);
     }
     print_message("%llu people entered, none on the crossing\n", (unsigned long long)entered);
     assert_true(entered > 150);

@@ -617,6 +617,28 @@ static void test_closure_cuts_off_destination(void **state)
     assert_int_equal(st.teleports, 0);
 }
 
+/* Four priority junctions J0..J3 at the points xy (x, y pairs). */
+static void priority_junctions(CityRoadNet *net, const double xy[8], int32_t j[4])
+{
+    for (int k = 0; k < 4; k++) {
+        char id[4] = {'J', (char)('0' + k), 0};
+        j[k] = city_test_junction(net, id, CITY_JUNCTION_PRIORITY, xy[2 * k], xy[2 * k + 1]);
+    }
+}
+
+/* Two vehicles of type t set off standing at pos_m on the lanes la and lb
+ * of their routes' first edges (routes ra, rb); both have entered 2 s on. */
+static void standing_pair(CityWorld *w, CityRoad *road, int32_t t, int32_t ra, int32_t la, int32_t rb, int32_t lb,
+                          double pos_m)
+{
+    CityTripDef a = {.id = "a", .vtype = t, .route = ra, .depart = {.lane = la, .pos_m = pos_m, .speed_mps = 0}};
+    CityTripDef b = {.id = "b", .vtype = t, .route = rb, .depart = {.lane = lb, .pos_m = pos_m, .speed_mps = 0}};
+    assert_int_equal(city_road_add_trip(road, &a), CITY_OK);
+    assert_int_equal(city_road_add_trip(road, &b), CITY_OK);
+    run(w, 2.0);
+    assert_int_equal((int)city_road_vehicle_count(road), 2);
+}
+
 /* Two vehicles standing side by side at the end of a two-lane road, each
  * on the lane the other needs for its turn (lane 0 leads only right, lane
  * 1 only left), would wait for a gap the other holds until time to
@@ -627,10 +649,9 @@ static void test_blocked_pair_swaps(void **state)
     (void)state;
     CityWorld *w = city_test_world(1000, 1);
     CityRoadNet *net = city_road_net_create();
-    int32_t j0 = city_test_junction(net, "J0", CITY_JUNCTION_PRIORITY, 0, 0);
-    int32_t j1 = city_test_junction(net, "J1", CITY_JUNCTION_PRIORITY, 100, 0);
-    int32_t jr = city_test_junction(net, "JR", CITY_JUNCTION_PRIORITY, 100, -100);
-    int32_t jl = city_test_junction(net, "JL", CITY_JUNCTION_PRIORITY, 100, 100);
+    int32_t j[4];
+    priority_junctions(net, (const double[8]){0, 0, 100, 0, 100, -100, 100, 100}, j);
+    int32_t j0 = j[0], j1 = j[1], jr = j[2], jl = j[3];
     int32_t in = city_test_edge(net, "in", j0, j1, (CityPoint){0, 0}, (CityPoint){100, 0}, 2, 13.9);
     int32_t er = city_test_edge(net, "right", j1, jr, (CityPoint){100, 0}, (CityPoint){100, -100}, 1, 13.9);
     int32_t el = city_test_edge(net, "left", j1, jl, (CityPoint){100, 0}, (CityPoint){100, 100}, 1, 13.9);
@@ -644,14 +665,7 @@ static void test_blocked_pair_swaps(void **state)
     int32_t to_left[2] = {in, el}, to_right[2] = {in, er};
     int32_t rl = city_road_add_route(road, "to_left", to_left, 2),
             rr = city_road_add_route(road, "to_right", to_right, 2);
-    CityTripDef a = {
-        .id = "a", .vtype = t, .depart_s = 0, .route = rl, .depart = {.lane = 0, .pos_m = 96, .speed_mps = 0}};
-    CityTripDef b = {
-        .id = "b", .vtype = t, .depart_s = 0, .route = rr, .depart = {.lane = 1, .pos_m = 96, .speed_mps = 0}};
-    assert_int_equal(city_road_add_trip(road, &a), CITY_OK);
-    assert_int_equal(city_road_add_trip(road, &b), CITY_OK);
-    run(w, 2.0);
-    assert_int_equal((int)city_road_vehicle_count(road), 2); /* both entered, side by side */
+    standing_pair(w, road, t, rl, 0, rr, 1, 96);
     run(w, 58.0);
     assert_int_equal(city_world_finish(w), CITY_OK);
     double swaps = 0, missed = -1;
@@ -677,10 +691,9 @@ static void test_mutual_uturns(void **state)
     (void)state;
     CityWorld *w = city_test_world(1000, 1);
     CityRoadNet *net = city_road_net_create();
-    int32_t j0 = city_test_junction(net, "J0", CITY_JUNCTION_PRIORITY, 0, 0);
-    int32_t j1 = city_test_junction(net, "J1", CITY_JUNCTION_PRIORITY, 8.85, 0);
-    int32_t j2 = city_test_junction(net, "J2", CITY_JUNCTION_PRIORITY, -100, 0);
-    int32_t j3 = city_test_junction(net, "J3", CITY_JUNCTION_PRIORITY, 108.85, 0);
+    int32_t j[4];
+    priority_junctions(net, (const double[8]){0, 0, 8.85, 0, -100, 0, 108.85, 0}, j);
+    int32_t j0 = j[0], j1 = j[1], j2 = j[2], j3 = j[3];
     int32_t ea = city_test_edge(net, "A", j0, j1, (CityPoint){0, -1.6}, (CityPoint){8.85, -1.6}, 1, 13.9);
     int32_t eb = city_test_edge(net, "B", j1, j0, (CityPoint){8.85, 1.6}, (CityPoint){0, 1.6}, 1, 13.9);
     int32_t o0 = city_test_edge(net, "out0", j0, j2, (CityPoint){0, 1.6}, (CityPoint){-100, 1.6}, 1, 13.9);
@@ -698,14 +711,7 @@ static void test_mutual_uturns(void **state)
     int32_t t = idm_type(road, 13.9);
     int32_t e1[3] = {ea, eb, o0}, e2[3] = {eb, ea, o1};
     int32_t r1 = city_road_add_route(road, "r1", e1, 3), r2 = city_road_add_route(road, "r2", e2, 3);
-    CityTripDef a = {
-        .id = "a", .vtype = t, .depart_s = 0, .route = r1, .depart = {.lane = 0, .pos_m = 8.2, .speed_mps = 0}};
-    CityTripDef b = {
-        .id = "b", .vtype = t, .depart_s = 0, .route = r2, .depart = {.lane = 0, .pos_m = 8.2, .speed_mps = 0}};
-    assert_int_equal(city_road_add_trip(road, &a), CITY_OK);
-    assert_int_equal(city_road_add_trip(road, &b), CITY_OK);
-    run(w, 2.0);
-    assert_int_equal((int)city_road_vehicle_count(road), 2);
+    standing_pair(w, road, t, r1, 0, r2, 0, 8.2);
     run(w, 88.0);
     CityRoadStats st;
     city_road_stats(road, &st);
