@@ -256,7 +256,7 @@ static bool fits_on(const CityRoad *road, int32_t lane, int32_t skip, double fro
  * the other's lane for its turn, would wait for a gap the other holds
  * until both gave their turns up (ROAD_MISSED_TURN_S) and were rerouted:
  * at 1 s steps on Jamsil's 975305196#0, vehicles 717 and 688 did. They
- * swap places, as SUMO's lane changer lets blocked vehicles do. v (on
+ * swap places (drivers there would let each other pass). v (on
  * `lane`, wrong for its turn) swaps with the vehicle beside it on
  * `target` when that one stands there too, wrong for its own turn, with
  * v's lane among the ones that lead to it, and each fits in the other's
