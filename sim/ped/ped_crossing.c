@@ -120,7 +120,8 @@ static bool disc_reaches(const double *pts, int32_t n, double x, double y, doubl
     return inside;
 }
 
-int32_t ped_area_crossing(const CityPed *ped, int32_t area)
+/* The crossing walkable area `area` belongs to (on the carriageway), or -1. */
+static int32_t ped_area_crossing(const CityPed *ped, int32_t area)
 {
     const struct PedCrossings *c = ped->crossings;
     return c && area >= 0 && area < c->n_of_area ? c->of_area[area] : -1;

@@ -228,8 +228,6 @@ double ped_wrap_dx(const PedSpace *s, double dx);
 
 /* ped_crossing.c */
 void ped_crossings_free(struct PedCrossings *c);
-/* The crossing walkable area `area` belongs to (on the carriageway), or -1. */
-int32_t ped_area_crossing(const CityPed *ped, int32_t area);
 
 /* ped_demand.c */
 CityStatus ped_demand_commit(CityPed *ped);
