@@ -43,6 +43,30 @@ static int32_t chain_conn(RoadStepCtx *x, int32_t v, int32_t lane, int32_t rp, d
     return ci;
 }
 
+/* The acceleration at most that a line dist metres ahead leaves vehicle v
+ * (at speed v_now, free-road acceleration a_free), whose path crosses it
+ * on connection ci (-1: none leads on from its lane) at the end of route
+ * edge rp, when it would stop `stop` metres ahead for it: INFINITY when v
+ * may cross now and nothing slows it; *allowed says which. A yielding
+ * link is approached as SUMO's vehicles approach one: able to stop at its
+ * line (braking at b, as for a slower lane in plan_front) until near
+ * enough to see its foes (ROAD_FOE_VISIBILITY_M), where the vehicle goes
+ * on for good. Driven at full speed to the line, it was stopped from full
+ * speed by a foe that came into view at the last moment. */
+static double line_accel(RoadStepCtx *x, int32_t v, const RoadVType *t, double v_now, double a_free, int32_t ci,
+                         double dist, double stop, int32_t rp, bool *allowed)
+{
+    *allowed = ci >= 0 && road_link_allowed(x, v, ci, dist, rp);
+    if (!*allowed)
+        return road_idm_behind(t, a_free, v_now, stop + t->def.min_gap_m, 0.0);
+    char shown = x->road->connq[ci].state; /* what road_link_allowed just read */
+    if ((shown != 'm' && shown != 'g' && shown != '=' && shown != 'o') || stop <= ROAD_FOE_VISIBILITY_M)
+        return INFINITY;
+    double b = t->def.decel_mps2, bdt = b * x->dt_s;
+    double v_max = sqrt(bdt * bdt + 2.0 * b * stop) - bdt;
+    return road_max2((v_max - v_now) / x->dt_s, -2.0 * b);
+}
+
 /* Speed for the front vehicle v of lane `lane`, whose acceleration is at
  * most a_start so far and a_free on a free road (road_idm_free): looks
  * along its path for the next vehicle, stop lines it may not pass and
@@ -77,12 +101,9 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
                 break;
             }
             if (dist < horizon || dist < v_now * x->dt_s + 1.0) {
-                if (!road_link_allowed(x, v, ci, dist, rp)) {
-                    a = road_min2(a,
-                                  road_idm_behind(t, a_free, v_now, dist - ROAD_STOP_LINE_M + t->def.min_gap_m, 0.0));
+                a = road_min2(a, line_accel(x, v, t, v_now, a_free, ci, dist, dist - ROAD_STOP_LINE_M, rp, crossing));
+                if (!*crossing)
                     break;
-                }
-                *crossing = true;
             } else {
                 break; /* junction beyond the horizon */
             }
@@ -103,6 +124,18 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
             int32_t nc = rp < vh->rec[v].route_pos + 2 ? chain_conn(x, v, cur, rp + 1, dist, v_now) : -1;
             if (nc < 0) {
                 cap_disp = dist;
+                /* the line is within the horizon: brake for it now, as for
+                 * the first (a lane of a few metres between joined
+                 * junctions was otherwise entered at full speed towards a
+                 * closed line; its vehicle stopped from up to 25 m/s in
+                 * 26 m). It stops where the cap above stops it, at the line:
+                 * a metre short, a vehicle on an exit lane as short as
+                 * itself left its tail in the junction it crossed, and
+                 * kept that junction's foes waiting (teleports on jamsil-p1) */
+                int32_t pc = rp + 2 < route_n ? road_plan_conn_at(road, v, cur, rp + 1) : -1;
+                bool open;
+                if (pc >= 0) /* (-1: it changes lanes there first, or arrives) */
+                    a = road_min2(a, line_accel(x, v, t, v_now, a_free, pc, dist, dist - 0.01, rp + 1, &open));
                 break;
             }
             const RoadConnQ *c = &road->connq[nc];
@@ -154,6 +187,36 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
     return vn;
 }
 
+/* The lines past the next junction that front vehicle v (on its route
+ * edge rp, or in the junction after it) reaches within ROAD_APPROACH_M:
+ * their links learn when it may arrive, as its next line's does. Joined
+ * junctions leave lanes of a few metres between their lines; a vehicle
+ * announced only at its next line appeared to those yielding at the line
+ * after it a second before it arrived, and they (and the priority
+ * vehicles they then blocked) stopped from full speed: 1,685 decelerations
+ * beyond 9 m/s^2 on jamsil-p1 at 1 s steps, where SUMO, whose vehicles
+ * register at every link within their look-ahead, reports no emergency
+ * braking. `ahead`: the distance to the start of ci's exit lane. */
+static void announce_beyond(RoadStepCtx *x, int32_t v, int32_t ci, int32_t rp, double ahead, double v0)
+{
+    CityRoad *road = x->road;
+    const RoadVehRec *r = &road->veh.rec[v];
+    const RoadVType *t = road_vtype_of(road, v);
+    for (int depth = 0; depth < ROAD_ANNOUNCE_DEPTH; depth++) {
+        const RoadConnQ *c = &road->connq[ci];
+        double line = ahead + c->to_len_m; /* the exit lane's own line */
+        if (line >= ROAD_APPROACH_M || rp + 2 >= r->route_n)
+            return; /* (the exit lane is its last: it arrives there) */
+        int32_t nc = road_plan_conn_at(road, v, c->to_lane, rp + 1);
+        if (nc < 0)
+            return; /* it changes lanes first: the lane it takes is not known yet */
+        road_announce(road, road->connq[nc].link, x->now_s + road_time_to_cover(line, r->speed, t->def.accel_mps2, v0));
+        ahead = line + road->connq[nc].via_len_m;
+        ci = nc;
+        rp++;
+    }
+}
+
 static bool plan_lane(RoadStepCtx *x, int32_t lane)
 {
     bool held = false;
@@ -196,11 +259,17 @@ static bool plan_lane(RoadStepCtx *x, int32_t lane)
                 if (dist < ROAD_APPROACH_M && (crossing || v_now > ROAD_HALT_MPS)) {
                     double eta = road_time_to_cover(dist, v_now, t->def.accel_mps2, v0);
                     road_announce(road, road->connq[ci].link, x->now_s + eta);
+                    if (dist + road->connq[ci].via_len_m + road->connq[ci].to_len_m < ROAD_APPROACH_M)
+                        announce_beyond(x, v, ci, vh->rec[v].route_pos, dist + road->connq[ci].via_len_m, v0);
                 }
                 if (crossing && vh->rec[v].pos + vn * dt >= lane_len) {
                     x->cand[x->n_cand++] = v;
                     held = true;
                 }
+            } else if (ci >= 0 && v_now > ROAD_HALT_MPS) { /* in the junction: the lines beyond it */
+                double ahead = lane_len - vh->rec[v].pos;  /* (to the exit lane: most paths cross one internal lane) */
+                if (ahead + road->connq[ci].to_len_m < ROAD_APPROACH_M)
+                    announce_beyond(x, v, ci, vh->rec[v].route_pos, ahead, v0);
             }
         }
         if (vn > vh->step[v].lc_vmax_mps) { /* dropping behind a vehicle on the lane it must change to */

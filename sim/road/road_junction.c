@@ -373,9 +373,7 @@ void road_grant_junctions(RoadStepCtx *x)
         if (!road_link_allowed(x, v, ci, dist, vh->rec[v].route_pos)) {
             /* a vehicle granted just before us took a crossing path: stop at the line */
             double vn = (dist - 0.01) / x->dt_s;
-            vh->step[v].next_speed = vn > 0 ? vn : 0.0;
-            if (vh->rec[v].speed - vh->step[v].next_speed > road_vtype_of(road, v)->def.emergency_decel_mps2 * x->dt_s)
-                road->emergency_brakes++;
+            vh->step[v].next_speed = vn > 0 ? vn : 0.0; /* (movement counts it when beyond emergency braking) */
             continue;
         }
         if (vh->rec[v].occ_link >= 0)

@@ -62,6 +62,8 @@ static inline bool road_move_vehicles(RoadStepCtx *x, int32_t a, int32_t i0, int
         if (tail && i == i1 - 1)
             *tail = (RoadTail){.pos = old, .speed = v_old, .length_m = t->length_m};
         r->accel = (float)((vn - v_old) / dt);
+        if (v_old - vn > t->emergency_decel_mps2 * dt)
+            road->emergency_brakes++;
         r->speed = vn;
         double pos = old + disp;
         r->pos = pos;
