@@ -22,7 +22,6 @@
 #define ROAD_HALT_MPS 0.1               /* below this a vehicle is standing (SUMO's halting threshold) */
 #define ROAD_YIELD_MARGIN_S 1.0         /* safety time a yielding vehicle leaves a priority one */
 #define ROAD_APPROACH_M 150.0           /* vehicles closer than this to a junction announce themselves */
-#define ROAD_ANNOUNCE_DEPTH 4           /* and to at most this many junctions beyond the next (road_follow.c) */
 #define ROAD_IMPATIENCE_S 20.0          /* after waiting this long a yielding vehicle ignores standing foes */
 #define ROAD_TIME_TO_IMPATIENCE_S 180.0 /* SUMO's --time-to-impatience: waiting this long, any gap will do */
 #define ROAD_STOP_LINE_M 1.0            /* vehicles stop this far before a line they may not pass */
