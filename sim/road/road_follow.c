@@ -43,6 +43,21 @@ static int32_t chain_conn(RoadStepCtx *x, int32_t v, int32_t lane, int32_t rp, d
     return ci;
 }
 
+/* The connection vehicle v takes at the end of the exit lane of its
+ * connection (at the end of route edge route_pos + 1), as
+ * road_plan_conn_at picks it, or -1: asked every step while that line is
+ * within its horizon, kept until its connection or a closure changes (the
+ * search looks along the lanes beyond: on jamsil-p1 a tenth of the step) */
+static int32_t far_conn(CityRoad *road, int32_t v)
+{
+    RoadVehRec *r = &road->veh.rec[v];
+    if (r->far_conn == ROAD_FAR_UNKNOWN)
+        r->far_conn = r->conn >= 0 && r->route_pos + 2 < r->route_n
+                          ? road_plan_conn_at(road, v, road->connq[r->conn].to_lane, r->route_pos + 1)
+                          : -1;
+    return r->far_conn;
+}
+
 /* The acceleration at most that a line dist metres ahead leaves vehicle v
  * (at speed v_now, free-road acceleration a_free), whose path crosses it
  * on connection ci (-1: none leads on from its lane) at the end of route
@@ -132,7 +147,9 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
                  * a metre short, a vehicle on an exit lane as short as
                  * itself left its tail in the junction it crossed, and
                  * kept that junction's foes waiting (teleports on jamsil-p1) */
-                int32_t pc = rp + 2 < route_n ? road_plan_conn_at(road, v, cur, rp + 1) : -1;
+                int32_t pc = rp + 2 >= route_n            ? -1
+                             : rp == vh->rec[v].route_pos ? far_conn(road, v) /* (cur: its conn's exit lane) */
+                                                          : road_plan_conn_at(road, v, cur, rp + 1);
                 bool open;
                 if (pc >= 0) /* (-1: it changes lanes there first, or arrives) */
                     a = road_min2(a, line_accel(x, v, t, v_now, a_free, pc, dist, dist - 0.01, rp + 1, &open));

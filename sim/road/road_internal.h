@@ -192,10 +192,12 @@ typedef struct RoadVehRec {
     int8_t good_lo, good_hi; /* cached lanes of the current edge leading to the next route edge */
     int32_t route_first;     /* road->routes[route].first: its edges are road->route_edges[route_first ..
                                 + route_n) (what route following reads at each lane end, without the route's record) */
-    char pad_[128 - 64 - 60];
+    int32_t far_conn;        /* the connection it takes at the end of conn's exit lane (road_far_conn), -1 none,
+                                ROAD_FAR_UNKNOWN until asked (reset with conn and closures; not saved) */
 } RoadVehRec;
 _Static_assert(sizeof(RoadVehRec) == 128, "a vehicle record is two cache lines");
 _Static_assert(offsetof(RoadVehRec, halt_s) == 64, "what the passes read in free flow fills the first line");
+#define ROAD_FAR_UNKNOWN (-2)
 
 /* What a vehicle's step keeps apart from its record, per slot, 16 bytes
  * (four vehicles a cache line, in the records' order): the speed chosen
@@ -544,6 +546,7 @@ static inline void road_set_conn(CityRoad *road, int32_t v, int32_t conn)
 {
     RoadVehRec *r = &road->veh.rec[v];
     r->conn = conn;
+    r->far_conn = ROAD_FAR_UNKNOWN;
     road->veh.step[v].wrong = conn < 0 && r->route_pos + 1 < r->route_n;
 }
 
