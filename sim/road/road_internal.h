@@ -192,7 +192,7 @@ typedef struct RoadVehRec {
     int8_t good_lo, good_hi; /* cached lanes of the current edge leading to the next route edge */
     int32_t route_first;     /* road->routes[route].first: its edges are road->route_edges[route_first ..
                                 + route_n) (what route following reads at each lane end, without the route's record) */
-    int32_t far_conn;        /* the connection it takes at the end of conn's exit lane (road_far_conn), -1 none,
+    int32_t far_conn;        /* the connection it takes at the end of conn's exit lane (road_follow.c), -1 none,
                                 ROAD_FAR_UNKNOWN until asked (reset with conn and closures; not saved) */
 } RoadVehRec;
 _Static_assert(sizeof(RoadVehRec) == 128, "a vehicle record is two cache lines");
