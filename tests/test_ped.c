@@ -469,6 +469,50 @@ static void test_red_light_waits(void **state)
     city_world_destroy(w);
 }
 
+/* A crowd pressing on a red light does not push anyone through it: 40
+ * walkers bound for the far room crowd a closed 2 m door for 2 minutes,
+ * the rows behind pressing on the front row and the random push on
+ * every one. A walker squeezed over the door's line steps back; before,
+ * one squeezed a few centimetres over it was counted as through, set off
+ * for the far room, and walked out over a crossing whose light was red
+ * (at a school zone's zebra, into a turning car): then 25 of the 40
+ * walked through. The crowd's press still squeezes the front row into the
+ * doorway (0.8 m past the line at most here), but nobody's centre may get
+ * 1 m past it, and all 40 are there when it opens. */
+static void test_red_light_holds_a_crowd(void **state)
+{
+    (void)state;
+    CityWorld *w = new_world(5);
+    CityPed *ped = new_ped(w);
+    int32_t a = rect(ped, 0, 0, 10, 6), b = rect(ped, 10, 0, 20, 6);
+    int32_t d = door(ped, a, b, 2.0);
+    assert_int_equal(city_ped_door_set_open(ped, d, false), CITY_OK);
+    for (int k = 0; k < 40; k++)
+        spawn(ped, 9.3 - 0.6 * (k / 8), 1.2 + 0.6 * (k % 8), 18.0, 3.0, 0);
+    double deepest = -INFINITY;
+    int through = 0;
+    for (int t = 0; t < 1200; t++) {
+        step(w);
+        for (size_t i = 0; i < city_ped_count(ped); i++) {
+            CityPedView v;
+            city_ped_at(ped, i, &v);
+            deepest = fmax(deepest, v.x_m - 10.0);
+            through += v.x_m > 11.0;
+        }
+    }
+    printf("red light, crowd of 40: deepest centre %.2f m past the line, %d walker-steps beyond 1 m\n", deepest,
+           through);
+    assert_int_equal(city_ped_count(ped), 40);
+    assert_int_equal(through, 0);
+    assert_int_equal(city_ped_door_set_open(ped, d, true), CITY_OK);
+    CityPedStats s;
+    for (int t = 0; t < 900; t++)
+        step(w);
+    city_ped_stats(ped, &s);
+    assert_int_equal(s.arrived, 40);
+    city_world_destroy(w);
+}
+
 /* Contacts come back sorted by id and symmetric (i touches j exactly when
  * j touches i), whatever order Chipmunk keeps its arbiters in: 16 people
  * pressed against the east wall of a 3 m x 3 m room (weak repulsion and
@@ -535,6 +579,7 @@ int main(void)
         cmocka_unit_test(test_space_errors),
         cmocka_unit_test(test_route_shortest),
         cmocka_unit_test(test_red_light_waits),
+        cmocka_unit_test(test_red_light_holds_a_crowd),
         cmocka_unit_test(test_contacts_sorted_and_symmetric),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

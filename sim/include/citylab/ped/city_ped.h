@@ -179,7 +179,8 @@ int32_t city_ped_area_count(const CityPed *ped);
 const double *city_ped_area_points(const CityPed *ped, int32_t area, int32_t *n_pts);
 int32_t city_ped_door_count(const CityPed *ped);
 /* Opens or closes a door (a pedestrian light: green or red). Walkers whose
- * next door is closed walk up to it and wait r + 0.3 m before it; those
+ * next door is closed walk up to it and wait r + 0.3 m before it (one
+ * the crowd presses over its line is not through: it steps back); those
  * already through walk on. Callable any time (couplings run it in COMMIT). */
 CityStatus city_ped_door_set_open(CityPed *ped, int32_t door, bool open);
 bool city_ped_door_open(const CityPed *ped, int32_t door);
