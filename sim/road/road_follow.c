@@ -82,6 +82,29 @@ static double line_accel(RoadStepCtx *x, int32_t v, const RoadVType *t, double v
     return road_max2((v_max - v_now) / x->dt_s, -2.0 * b);
 }
 
+/* The acceleration at most that the vehicle last onto lane `first` (the
+ * first lane past the line dist metres ahead of vehicle v) leaves v while
+ * its back is still over that line; INFINITY otherwise. One that stands
+ * inside a junction a few metres past its line (held there by a person
+ * on a crossing ahead, or by a full exit) sticks out behind it: the
+ * vehicles behind braked for the line only, when it was closed to them,
+ * and stood a metre into its back (a queue of such pairs in every cycle
+ * of the school zone's southern junction). The same obstacle when the
+ * line is open is the leader plan_front finds past it. *cap_disp: the
+ * step's displacement, kept short of its back. */
+static double tail_over_line(const CityRoad *road, int32_t v, const RoadVType *t, int32_t first, double dist,
+                             double a_free, double *cap_disp)
+{
+    if (road->lanes[first].n == 0)
+        return INFINITY;
+    RoadTail u = road_tail_start(road, first);
+    if (u.pos >= u.length_m)
+        return INFINITY; /* wholly past the line */
+    double s = dist + u.pos - u.length_m;
+    *cap_disp = road_min2(*cap_disp, road_max2(s - 0.01, 0.0));
+    return road_idm_behind(t, a_free, road->veh.rec[v].speed, s, u.speed);
+}
+
 /* Speed for the front vehicle v of lane `lane`, whose acceleration is at
  * most a_start so far and a_free on a free road (road_idm_free): looks
  * along its path for the next vehicle, stop lines it may not pass and
@@ -115,6 +138,8 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
                                   road_idm_behind(t, a_free, v_now, dist - ROAD_STOP_LINE_M + t->def.min_gap_m, 0.0));
                 break;
             }
+            if (dist < ROAD_APPROACH_M)
+                a = road_min2(a, tail_over_line(road, v, t, road->connq[ci].first_lane, dist, a_free, &cap_disp));
             if (dist < horizon || dist < v_now * x->dt_s + 1.0) {
                 a = road_min2(a, line_accel(x, v, t, v_now, a_free, ci, dist, dist - ROAD_STOP_LINE_M, rp, crossing));
                 if (!*crossing)
