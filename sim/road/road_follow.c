@@ -242,26 +242,16 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
 static void announce_beyond(RoadStepCtx *x, int32_t v, int32_t ci, double ahead, double v0)
 {
     CityRoad *road = x->road;
-    const RoadVehRec *r = &road->veh.rec[v];
+    const RoadVehRec *r = &road->veh.rec[v]; /* (ci is its connection) */
     const RoadConnQ *c = &road->connq[ci];
     double line = ahead + c->to_len_m; /* the exit lane's own line */
     if (line >= ROAD_APPROACH_M || r->route_pos + 2 >= r->route_n)
         return; /* (the exit lane is its last: it arrives there) */
-    /* the exit lane's first connection onward along the route: the one
-     * route following picks (far_conn) most often, and its link's foes are
-     * its neighbours'. (Announcing far_conn's own link instead changes
-     * the runs a little: 689 emergency brakes on jamsil-p1 at 1 s, not 690.) */
-    const RoadVType *t = road_vtype_of(road, v);
-    int32_t after = road->route_edges[r->route_first + r->route_pos + 2];
-    const RoadLaneOut lo = road->lane_out[c->to_lane];
-    for (int32_t k = 0; k < lo.count; k++) {
-        const RoadOut *o = &road->outs[lo.first + k];
-        if (o->to_edge == after && (o->allow & t->def.vclass) && !o->closed) {
-            road_announce(road, road->connq[lo.first + k].link,
-                          x->now_s + road_time_to_cover(line, r->speed, t->def.accel_mps2, v0));
-            return;
-        }
-    }
+    /* the turn it takes there: route following's pick, the one it brakes for (plan_front) */
+    int32_t fc = far_conn(road, v);
+    if (fc >= 0)
+        road_announce(road, road->connq[fc].link,
+                      x->now_s + road_time_to_cover(line, r->speed, road_vtype_of(road, v)->def.accel_mps2, v0));
 }
 
 static bool plan_lane(RoadStepCtx *x, int32_t lane)
