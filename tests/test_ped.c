@@ -427,6 +427,16 @@ static void test_route_shortest(void **state)
     city_world_destroy(w);
 }
 
+/* Two 10 m rooms side by side (x 0-10 and 10-20, h high) joined by a
+ * door `width` wide, closed: a red pedestrian light at x = 10. */
+static int32_t red_door(CityPed *ped, double h, double width)
+{
+    int32_t a = rect(ped, 0, 0, 10, h), b = rect(ped, 10, 0, 20, h); /* (in this order: the areas' numbers) */
+    int32_t d = door(ped, a, b, width);
+    assert_int_equal(city_ped_door_set_open(ped, d, false), CITY_OK);
+    return d;
+}
+
 /* A closed door is a red pedestrian light: 10 walkers come up to it and
  * wait (none crosses its line in 30 s, all stand within 3 m of it), then
  * cross when it opens and all arrive. */
@@ -435,9 +445,7 @@ static void test_red_light_waits(void **state)
     (void)state;
     CityWorld *w = new_world(21);
     CityPed *ped = new_ped(w);
-    int32_t a = rect(ped, 0, 0, 10, 4), b = rect(ped, 10, 0, 20, 4);
-    int32_t d = door(ped, a, b, 4.0);
-    assert_int_equal(city_ped_door_set_open(ped, d, false), CITY_OK);
+    int32_t d = red_door(ped, 4.0, 4.0);
     for (int k = 0; k < 10; k++)
         spawn(ped, 1.0 + 0.8 * (k / 5), 0.5 + 0.75 * (k % 5), 18.0, 2.0, 0);
     int crossed = 0;
@@ -484,9 +492,7 @@ static void test_red_light_holds_a_crowd(void **state)
     (void)state;
     CityWorld *w = new_world(5);
     CityPed *ped = new_ped(w);
-    int32_t a = rect(ped, 0, 0, 10, 6), b = rect(ped, 10, 0, 20, 6);
-    int32_t d = door(ped, a, b, 2.0);
-    assert_int_equal(city_ped_door_set_open(ped, d, false), CITY_OK);
+    int32_t d = red_door(ped, 6.0, 2.0);
     for (int k = 0; k < 40; k++)
         spawn(ped, 9.3 - 0.6 * (k / 8), 1.2 + 0.6 * (k % 8), 18.0, 3.0, 0);
     double deepest = -INFINITY;
