@@ -85,7 +85,7 @@ static void test_jamsil_day(void **state)
     if (!DAY_CASE)
         skip();
     expect_hash("scenarios/jamsil_day.lua", run_hash(CITY_SOURCE_DIR "/scenarios/jamsil_day.lua", NULL),
-                0x80fe68c169a74b00ull);
+                0x30bb8561209d2972ull);
 }
 
 static void test_jamsil_hour(void **state)
