@@ -164,10 +164,9 @@ static bool on_crossing(const PrCrossing *x, const CityVehicleView *v)
  * will take that crosses x, within PR_LOOK_M; INFINITY when none (a
  * vehicle leaving a joined junction meets the next one metres later).
  * Inside a junction the internal lanes it has passed are not counted
- * again: they were, and a car 20 m from a zebra at 15 m/s, in a joined
- * junction of two 30 m internal lanes, looked some 50 m farther off: the
- * zebra opened to people and the car, unable to stop, was stopped dead at
- * the line in one step (the school zone with cars=600 walkers=400). */
+ * again: they were, and a car in the joined junction south of the school
+ * zone's zebra (internal lanes of 28 and 38 m) looked up to 50 m farther
+ * from it than it was to people judging their gap. */
 static double route_meets(const PrCrossing *x, const CityRoadNet *net, const CityVehicleView *v)
 {
     const CityLane *lane = &net->lanes[v->lane];
@@ -226,16 +225,17 @@ static int32_t link_behind(const CityRoadNet *net, const CityVehicleView *v)
  * 1.6 m from the arterial's through lane beside it); measured by shape
  * alone, cars going straight on at 80 km/h "hit" the people walking
  * over the side road there: 40 collisions in 11 of 24 runs of
- * jamsil_walk. */
-static bool path_meets(const PrCrossing *x, const CityRoadNet *net, const CityVehicleView *v, int32_t link)
+ * jamsil_walk. `along`: route_meets, or the distance to the line of a foe link. */
+static bool path_meets(const PrCrossing *x, const CityRoadNet *net, const CityVehicleView *v, int32_t link,
+                       double along)
 {
-    for (int32_t b = 0; b < x->n_block; b++)
-        if (link >= 0 && x->block[b] == link)
+    if (isfinite(along))
+        return true;
+    for (int32_t b = 0; link >= 0 && b < x->n_block; b++)
+        if (x->block[b] == link)
             return true; /* (block: the foes, then the links feeding stubs before them) */
     int32_t behind = link_behind(net, v);
-    if (behind >= 0 && crosses(x, behind))
-        return true;
-    return isfinite(route_meets(x, net, v));
+    return behind >= 0 && crosses(x, behind);
 }
 
 /* Folds a vehicle's arrival at crossing x into the gaps people see: a
@@ -243,12 +243,12 @@ static bool path_meets(const PrCrossing *x, const CityRoadNet *net, const CityVe
  * bound for a link that crosses it arrives after its distance over its
  * speed; one inside a junction on such a link, or standing on the
  * crossing, counts as arriving now (the lane model stops nobody inside a
- * junction). s: its front along the
- * crossing. */
-static void approach(PrCrossing *x, const CityRoadNet *net, const CityVehicleView *v, int32_t link, double dist_m,
-                     double s)
+ * junction). s: its front along the crossing; along: its distance along
+ * its route to a link that crosses it (INFINITY: none within PR_LOOK_M). */
+static void approach(PrCrossing *x, const CityRoadNet *net, const CityVehicleView *v, int32_t link, bool foe,
+                     double along, double s)
 {
-    bool foe = link >= 0 && crosses(x, link), feeds = false;
+    bool feeds = false;
     for (int32_t b = x->n_foes; link >= 0 && b < x->n_block && !feeds; b++)
         feeds = x->block[b] == link; /* in a junction just before it, beyond a stub */
     /* a vehicle that has stood for a while (a queue, a car waiting to
@@ -264,7 +264,6 @@ static void approach(PrCrossing *x, const CityRoadNet *net, const CityVehicleVie
     double dx = x->x1 + x->ux * sc - v->xy.x, dy = x->y1 + x->uy * sc - v->xy.y;
     double d = fmax(0.0, hypot(dx, dy) - x->half_w_m);
     double toward = d > 0 ? (dx * cos(v->heading_rad) + dy * sin(v->heading_rad)) / hypot(dx, dy) : 1.0;
-    double along = foe ? dist_m : route_meets(x, net, v);
     if (isfinite(along))
         d = fmin(d, along);
     else if (toward < 0.5)
@@ -289,8 +288,10 @@ static CityStatus vehicle_at(PedRoad *pr, CityWorld *w, const CityRoad *road, co
     if (fabs(nrm) > PR_LOOK_M || s < -PR_LOOK_M || s > x->len_m + PR_LOOK_M)
         return CITY_OK;
     double hn = -cos(v->heading_rad) * x->uy + sin(v->heading_rad) * x->ux; /* heading across the crossing */
-    approach(x, net, v, link, dist_m, s);
-    if (!path_meets(x, net, v, link))
+    bool foe = link >= 0 && crosses(x, link);
+    double along = foe ? dist_m : route_meets(x, net, v);
+    approach(x, net, v, link, foe, along, s);
+    if (!path_meets(x, net, v, link, along))
         return CITY_OK; /* no conflict by the junction's account (see path_meets) */
     /* a passage over the centre line this tick (for PET) */
     double dt_s = city_world_dt_ms(w) / 1000.0, back = v->speed_mps * dt_s;
