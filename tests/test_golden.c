@@ -85,7 +85,7 @@ static void test_jamsil_day(void **state)
     if (!DAY_CASE)
         skip();
     expect_hash("scenarios/jamsil_day.lua", run_hash(CITY_SOURCE_DIR "/scenarios/jamsil_day.lua", NULL),
-                0x30bb8561209d2972ull);
+                0xc7d3aa5a88f9e71dull);
 }
 
 static void test_jamsil_hour(void **state)

@@ -128,7 +128,7 @@ static void ped_destroy(void *self)
                       ped->cell_of,   ped->cell_first, ped->cell_items, ped->bucket_of, ped->sorted_cell,
                       ped->sx,        ped->sy,         ped->sr,         ped->sex,       ped->sey,
                       ped->in_x,      ped->in_y,       ped->in_slack2,  ped->in_area,   ped->spot_first,
-                      ped->spot_cell, ped->spot_item,  ped->spot_taken};
+                      ped->spot_cell, ped->spot_item,  ped->spot_taken, ped->waiting};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     city_dense_destroy(&ped->dense);

@@ -208,6 +208,9 @@ bool ped_people_reserve(CityPed *ped, uint32_t need)
     if (!city_array_grow((void **)&ped->near, &cap, (int32_t)need, 1))
         return false;
     cap = ped->cap;
+    if (!city_array_grow((void **)&ped->waiting, &cap, (int32_t)need, 1))
+        return false;
+    cap = ped->cap;
     if (!city_array_grow((void **)&ped->near_wall, &cap, (int32_t)need, PED_NEAR_WALLS * sizeof(int32_t)))
         return false;
     ped->cap = cap;
@@ -364,7 +367,8 @@ static CityStatus insert(CityPed *ped, PedPending *p)
     if (d->at_speed) {
         double ex, ey;
         double share;
-        ped_local_target(ped, i, &ex, &ey, &share);
+        bool waiting;
+        ped_local_target(ped, i, &ex, &ey, &share, &waiting);
         ped->vx[i] = p->speed_mps * ex;
         ped->vy[i] = p->speed_mps * ey;
         ped->arrived[i] = 0;

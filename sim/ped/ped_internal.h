@@ -99,6 +99,7 @@ struct CityPed {
     double *fx, *fy;         /* social force of the current substep (N) */
     double *ex, *ey;         /* desired direction of the current substep (unit or zero) */
     double *share;           /* share of the free speed wanted this substep */
+    uint8_t *waiting;        /* this substep: its next door is closed (ped_local_target) */
     double *r, *m, *v0;      /* radius (m), mass (kg), free speed (m/s) */
     double *tx, *ty;         /* destination */
     double *heading;         /* fixed heading (rad) or NAN */
@@ -181,8 +182,9 @@ int32_t ped_space_route(CityPed *ped, double x, double y, double tx, double ty, 
 int32_t ped_space_cell_areas(const PedSpace *s, double x, double y, const int32_t **items);
 /* Desired direction (unit, or zero) of person `slot`, and the share of its
  * free speed it wants (1, less when stopping at a closed door); advances
- * its leg past crossed doors and flags its arrival. */
-void ped_local_target(CityPed *ped, uint32_t slot, double *ex, double *ey, double *speed_share);
+ * its leg past crossed doors and flags its arrival. *waiting: its next
+ * door is closed (it stands, or walks to where it stands, until it opens). */
+void ped_local_target(CityPed *ped, uint32_t slot, double *ex, double *ey, double *speed_share, bool *waiting);
 /* Grid cell of a point (clamped to the grid; wrapped when periodic). */
 static inline void ped_grid_cell(const PedSpace *s, double x, double y, int32_t *cx, int32_t *cy)
 {

@@ -348,10 +348,11 @@ static bool on_area(CityPed *ped, uint32_t i, double x, double y)
     return in;
 }
 
-void ped_local_target(CityPed *ped, uint32_t i, double *ex, double *ey, double *speed_share)
+void ped_local_target(CityPed *ped, uint32_t i, double *ex, double *ey, double *speed_share, bool *waiting)
 {
     const PedSpace *s = &ped->space;
     *speed_share = 1.0;
+    *waiting = false;
     if (!isnan(ped->heading[i])) {
         *ex = cos(ped->heading[i]);
         *ey = sin(ped->heading[i]);
@@ -391,7 +392,7 @@ void ped_local_target(CityPed *ped, uint32_t i, double *ex, double *ey, double *
         /* A closed door: walk up to the waiting point and stand. */
         if (way_closed(s, step)) {
             door_wait(s, step, x, y, ped->r[i], &gx, &gy);
-            wait = true;
+            wait = *waiting = true;
         }
     } else {
         gx = ped->tx[i];
