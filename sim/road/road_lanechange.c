@@ -53,6 +53,27 @@ static double accel_behind(const CityRoad *road, int32_t v, int32_t lead, double
     return road_idm_accel(t, vh->rec[v].speed, v0, s, vh->rec[lead].speed);
 }
 
+/* Where, on lane `lane`, the back of a vehicle that has crossed its line
+ * but still sticks out over it stands (its nearest such back), INFINITY
+ * when none does. Such a vehicle is no longer on the lane's queue, so
+ * neighbours() does not see it: a vehicle standing at the line beside it
+ * changed lanes into its tail (school zone, seed 44: 2.9 m into the back
+ * of one that had just pulled into the junction). */
+static double overhang_back(const CityRoad *road, int32_t lane)
+{
+    double back = INFINITY;
+    const RoadLaneOut lo = road->lane_out[lane];
+    for (int32_t k = 0; k < lo.count; k++) {
+        int32_t first = road->connq[lo.first + k].first_lane;
+        if (road->lanes[first].n == 0)
+            continue;
+        RoadTail u = road_tail_start(road, first);
+        if (u.pos < u.length_m)
+            back = road_min2(back, road_lane_length(road, lane) + u.pos - u.length_m);
+    }
+    return back;
+}
+
 /* MOBIL (Kesting, Treiber, Helbing 2007) with a strategic urge: returns the
  * gain of moving v to `target`, or -INFINITY when unsafe. */
 static double lane_change_gain(const CityRoad *road, int32_t v, int32_t cur, int32_t target, bool urgent)
@@ -62,8 +83,10 @@ static double lane_change_gain(const CityRoad *road, int32_t v, int32_t cur, int
     double pos = vh->rec[v].pos, len = t->def.length_m;
     int32_t nl, nf;
     neighbours(road, target, pos, &nl, &nf);
-    if (nl >= 0 &&
-        vh->rec[nl].pos - road_vtype_of(road, nl)->def.length_m - pos < (urgent ? 0.5 : t->def.min_gap_m * 0.5))
+    double lead_gap = urgent ? 0.5 : t->def.min_gap_m * 0.5;
+    if (nl >= 0 && vh->rec[nl].pos - road_vtype_of(road, nl)->def.length_m - pos < lead_gap)
+        return -INFINITY;
+    if (nl < 0 && overhang_back(road, target) - pos < lead_gap)
         return -INFINITY;
     if (nf >= 0 && pos - len - vh->rec[nf].pos < (urgent ? 0.5 : road_vtype_of(road, nf)->def.min_gap_m * 0.5))
         return -INFINITY;
