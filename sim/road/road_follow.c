@@ -175,8 +175,15 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
                 int32_t pc = rp + 2 >= route_n            ? -1
                              : rp == vh->rec[v].route_pos ? far_conn(road, v) /* (cur: its conn's exit lane) */
                                                           : road_plan_conn_at(road, v, cur, rp + 1);
+                /* pc -1: it arrives on that lane, or no movement of that
+                 * lane leads on and it must change lanes there first:
+                 * then it approaches that lane's end able to stop at it,
+                 * as at a closed line. Driven at full speed onto a lane
+                 * it could only leave by a lane change, it was stopped at
+                 * the lane's end in one step (on Jamsil's 0.2 m edge
+                 * 218899424, from 30 m/s to 0 at 1 s steps) */
                 bool open;
-                if (pc >= 0) /* (-1: it changes lanes there first, or arrives) */
+                if (pc >= 0 || rp + 2 < route_n)
                     a = road_min2(a, line_accel(x, v, t, v_now, a_free, pc, dist, dist - 0.01, rp + 1, &open));
                 break;
             }
