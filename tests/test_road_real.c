@@ -268,6 +268,96 @@ static void test_wrong_exit_lane_approached(void **state)
     city_scenario_destroy(sc);
 }
 
+/* Length of the internal lanes between the end of lane `from` and lane
+ * `to` (0 when `from` is itself the last internal lane before `to`). */
+static double via_length(const CityRoadNet *net, int32_t from, int32_t to)
+{
+    const CityLane *l = &net->lanes[from];
+    for (int32_t k = 0; k < l->out_count; k++) {
+        const CityConnection *c = &net->conns[l->out_first + k];
+        if (c->to_lane != to)
+            continue;
+        double len = 0;
+        for (int32_t i = 0; i < c->via_count; i++)
+            len += net->lanes[net->via[c->via_first + i]].length_m;
+        return len;
+    }
+    return 0.0;
+}
+
+/* A vehicle is put on the road only where the vehicle behind it can stop
+ * behind it braking at its comfortable rate (4.5 m/s^2, these routes'
+ * cars), whether that one is on the lane or still crossing the junction
+ * before it. Insertion looked at the lane alone: a car was put standing
+ * 0.5 m in front of one coming out of the junction at 17 m/s. jamsil-p1
+ * at 1 s: insertions with a follower (on the lane, or bound for it on the
+ * internal lanes or the lanes before the junction before it) closer than
+ * its braking distance, counted every step: 37 before (coming at up to
+ * 28.5 m/s), none now. */
+static void test_insertion_leaves_the_follower_room(void **state)
+{
+    (void)state;
+    if (!HEAVY_CASES)
+        skip();
+    char src[1024];
+    snprintf(src, sizeof src,
+             "city.config{ dt_ms = 1000, until_s = 3600 }\n"
+             "city.road.load_sumo{ net = '%s', routes = { '%s/jamsil-p1.rou.xml' }, trip_output = false,\n"
+             "                     edge_output = false }\n",
+             JAMSIL_NET, REAL_DIR);
+    CityScenarioOptions o = {0};
+    o.source = src;
+    o.source_name = "real";
+    o.seed = 1;
+    o.until_s = -1;
+    CityScenario *sc = NULL;
+    CityError err;
+    if (city_scenario_load(&o, &sc, &err) != CITY_OK)
+        fail_msg("%s", err.msg);
+    CityWorld *w = city_scenario_world(sc);
+    const CityRoad *road = city_road_of(w);
+    const CityRoadNet *net = city_road_net(road);
+    const int64_t end = city_scenario_end_tick(sc);
+    long inserted = 0, cramped = 0;
+    double worst = 0;
+    while (city_world_tick(w) < end) {
+        if (city_scenario_step(sc) != CITY_OK)
+            fail_msg("%s", city_world_error(w));
+        double now = (double)city_world_tick(w) * 1.0;
+        size_t n = city_road_vehicle_count(road);
+        for (size_t i = 0; i < n; i++) {
+            CityVehicleView a;
+            city_road_vehicle_at(road, i, &a);
+            if (fabs(a.depart_s - now) > 1e-6)
+                continue; /* not inserted in this step */
+            inserted++;
+            double back = a.pos_m - a.length_m;
+            for (size_t j = 0; j < n; j++) {
+                CityVehicleView b;
+                city_road_vehicle_at(road, j, &b);
+                double gap;
+                if (b.lane == a.lane && b.pos_m < a.pos_m)
+                    gap = back - b.pos_m;
+                else if (b.lane != a.lane && b.next_lane == a.lane)
+                    gap = net->lanes[b.lane].length_m - b.pos_m + via_length(net, b.lane, a.lane) + back;
+                else
+                    continue;
+                double need = b.speed_mps * b.speed_mps / (2.0 * 4.5);
+                if (gap < need) {
+                    cramped++;
+                    worst = fmax(worst, b.speed_mps);
+                }
+            }
+        }
+    }
+    print_message("jamsil-p1, 1 s: %ld insertions, %ld with a follower closer than its braking distance (at up to "
+                  "%.1f m/s)\n",
+                  inserted, cramped, worst);
+    assert_true(inserted >= 1700); /* (of 1,731: those entering at 0 s are on before the first step is seen) */
+    assert_true(cramped == 0);
+    city_scenario_destroy(sc);
+}
+
 int main(void)
 {
     struct CMUnitTest tests[sizeof cases / sizeof cases[0]];
@@ -278,7 +368,8 @@ int main(void)
     }
     int failed = _cmocka_run_group_tests("test_road_real", tests, sizeof tests / sizeof tests[0], NULL, NULL);
     const struct CMUnitTest behaviour[] = {cmocka_unit_test(test_teleport_front_only),
-                                           cmocka_unit_test(test_wrong_exit_lane_approached)};
+                                           cmocka_unit_test(test_wrong_exit_lane_approached),
+                                           cmocka_unit_test(test_insertion_leaves_the_follower_room)};
     failed += cmocka_run_group_tests_name("test_road_real_behaviour", behaviour, NULL, NULL);
     return failed != 0;
 }

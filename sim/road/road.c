@@ -88,6 +88,8 @@ static void road_destroy(void *self)
     free(road->lane_side);
     free(road->outs);
     free(road->lane_out);
+    free(road->feed_first);
+    free(road->feed);
     free(road->sense_detect_s);
     free(road->link_occupied);
     free(road->link_blocked);

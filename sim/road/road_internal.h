@@ -121,6 +121,13 @@ typedef struct RoadOut {
     bool short_;    /* the exit lane is too short to change lanes on (ROAD_SHORT_EDGE_M) */
     bool closed;    /* the exit lane is closed */
 } RoadOut;
+/* A lane from which vehicles reach another through one junction: the lane
+ * before the junction or one of the connection's internal lanes, and the
+ * length of the internal lanes still between its end and the lane reached. */
+typedef struct RoadFeed {
+    int32_t lane;
+    double ahead_m;
+} RoadFeed;
 /* What route following and lane choice read of a lane itself, beside its
  * connections: the classes it allows and whether it is closed (instead of
  * the net's lane record and road->lane_closed). The lanes of an edge are
@@ -317,6 +324,8 @@ struct CityRoad {
     RoadLaneSide *lane_side; /* per net lane (road_lanechange.c) */
     RoadOut *outs;           /* per net connection: where it leads (road_vehicles.c) */
     RoadLaneOut *lane_out;   /* per net lane: its connections in outs */
+    int32_t *feed_first;     /* per net lane + 1: the lanes whose vehicles enter it next, */
+    RoadFeed *feed;          /*   feed[feed_first[l] .. feed_first[l + 1]) (road_vehicles.c) */
     RoadRouter *router;
     RoadRouteMemo *route_memo; /* departures' routes under free-flow costs (no state: a speed-up) */
     RoadDemand *demand;
