@@ -57,9 +57,8 @@ static SumoFigures sumo_figures(const char *routes, double step_s)
     return f;
 }
 
-/* Runs a scenario given as source (named `what` in failures) to its end,
- * at seed 1; the caller reads its world and destroys it. */
-static CityScenario *run_source(const char *what, const char *src)
+/* Loads a scenario given as source (named `what` in failures), at seed 1. */
+static CityScenario *load_source(const char *what, const char *src)
 {
     CityScenarioOptions o = {0};
     o.source = src;
@@ -70,6 +69,14 @@ static CityScenario *run_source(const char *what, const char *src)
     CityError err;
     if (city_scenario_load(&o, &sc, &err) != CITY_OK)
         fail_msg("%s: %s", what, err.msg);
+    return sc;
+}
+
+/* Runs a scenario given as source (named `what` in failures) to its end,
+ * at seed 1; the caller reads its world and destroys it. */
+static CityScenario *run_source(const char *what, const char *src)
+{
+    CityScenario *sc = load_source(what, src);
     CityWorld *w = city_scenario_world(sc);
     const int64_t end = city_scenario_end_tick(sc);
     while (city_world_tick(w) < end && !city_world_stopped(w))
@@ -230,6 +237,12 @@ static void test_teleport_front_only(void **state)
     city_scenario_destroy(sc);
 }
 
+/* A scenario's first lines: the hour of a routes file of REAL_DIR on the
+ * network named by the first %s (the second: REAL_DIR), at 1 s steps. */
+#define HOUR_AT_1S(routes)                                                                                             \
+    "city.config{ dt_ms = 1000, until_s = 3600 }\n"                                                                    \
+    "city.road.load_sumo{ net = '%s', routes = { '%s/" routes "' }, trip_output = false, edge_output = false }\n"
+
 /* A vehicle whose next lane it can only leave by a lane change (no
  * movement of that lane leads on along its route) approaches that lane's
  * end able to stop at it, as at a closed line. Jamsil's 0.2 m edge
@@ -245,20 +258,18 @@ static void test_wrong_exit_lane_approached(void **state)
         skip();
     char src[4096];
     snprintf(src, sizeof src,
-             "city.config{ dt_ms = 1000, until_s = 3600 }\n"
-             "city.road.load_sumo{ net = '%s', routes = { '%s/jamsil-p2.rou.xml' }, trip_output = false,\n"
-             "                     edge_output = false }\n"
-             "local len, last, stops = {}, {}, 0\n"
-             "for _, e in ipairs(city.road.edges()) do len[e.id] = e.length end\n"
-             "city.every(1, function()\n"
-             "  for _, v in ipairs(city.road.vehicles()) do\n"
-             "    local p = last[v.id]\n"
-             "    if p and p - v.speed > 9.0 and v.speed < 0.1 and v.next_lane == nil and len[v.edge]\n"
-             "       and v.pos > len[v.edge] - 2.0 then stops = stops + 1 end\n"
-             "    last[v.id] = v.speed\n"
-             "  end\n"
-             "  city.kpi('hard_stops_at_wrong_lane_end', stops)\n"
-             "end)\n",
+             HOUR_AT_1S("jamsil-p2.rou.xml") "local len, last, stops = {}, {}, 0\n"
+                                             "for _, e in ipairs(city.road.edges()) do len[e.id] = e.length end\n"
+                                             "city.every(1, function()\n"
+                                             "  for _, v in ipairs(city.road.vehicles()) do\n"
+                                             "    local p = last[v.id]\n"
+                                             "    if p and p - v.speed > 9.0 and v.speed < 0.1 and v.next_lane == nil "
+                                             "and len[v.edge]\n"
+                                             "       and v.pos > len[v.edge] - 2.0 then stops = stops + 1 end\n"
+                                             "    last[v.id] = v.speed\n"
+                                             "  end\n"
+                                             "  city.kpi('hard_stops_at_wrong_lane_end', stops)\n"
+                                             "end)\n",
              JAMSIL_NET, REAL_DIR);
     CityScenario *sc = run_source("jamsil-p2, wrong exit lanes", src);
     double stops = -1;
@@ -300,20 +311,8 @@ static void test_insertion_leaves_the_follower_room(void **state)
     if (!HEAVY_CASES)
         skip();
     char src[1024];
-    snprintf(src, sizeof src,
-             "city.config{ dt_ms = 1000, until_s = 3600 }\n"
-             "city.road.load_sumo{ net = '%s', routes = { '%s/jamsil-p1.rou.xml' }, trip_output = false,\n"
-             "                     edge_output = false }\n",
-             JAMSIL_NET, REAL_DIR);
-    CityScenarioOptions o = {0};
-    o.source = src;
-    o.source_name = "real";
-    o.seed = 1;
-    o.until_s = -1;
-    CityScenario *sc = NULL;
-    CityError err;
-    if (city_scenario_load(&o, &sc, &err) != CITY_OK)
-        fail_msg("%s", err.msg);
+    snprintf(src, sizeof src, HOUR_AT_1S("jamsil-p1.rou.xml"), JAMSIL_NET, REAL_DIR);
+    CityScenario *sc = load_source("jamsil-p1, insertions", src);
     CityWorld *w = city_scenario_world(sc);
     const CityRoad *road = city_road_of(w);
     const CityRoadNet *net = city_road_net(road);

@@ -143,7 +143,8 @@ bool road_outs_init(CityRoad *road)
         double ahead = 0.0; /* from the last internal lane back to the lane before the junction */
         for (int32_t k = c->via_count - 1; k >= -1; k--) {
             int32_t from = k >= 0 ? net->via[c->via_first + k] : c->from_lane;
-            road->feed[road->feed_first[c->to_lane]++] = (RoadFeed){from, ahead}; /* each group's start moves to its end */
+            /* each group's start moves to its end */
+            road->feed[road->feed_first[c->to_lane]++] = (RoadFeed){from, ahead};
             ahead += k >= 0 ? net->lanes[from].length_m : 0.0;
         }
     }
@@ -604,7 +605,7 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
         }
         if (pos - t->def.length_m - vh->rec[u].pos < tu->def.min_gap_m)
             return false; /* no room in front of a vehicle behind */
-        behind = u; /* (the nearest so far) */
+        behind = u; /* the nearest so far */
     }
     if (gap < t->def.min_gap_m)
         return false;
