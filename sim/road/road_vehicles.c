@@ -605,7 +605,8 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
         }
         if (pos - t->def.length_m - vh->rec[u].pos < tu->def.min_gap_m)
             return false; /* no room in front of a vehicle behind */
-        behind = u; /* the nearest so far */
+        /* the nearest behind so far */
+        behind = u;
     }
     if (gap < t->def.min_gap_m)
         return false;
