@@ -300,7 +300,7 @@ static double via_length(const CityRoadNet *net, int32_t from, int32_t to)
  * behind it braking at its comfortable rate (4.5 m/s^2, these routes'
  * cars), whether that one is on the lane or still crossing the junction
  * before it. Insertion looked at the lane alone: a car was put standing
- * 0.5 m in front of one coming out of the junction at 17 m/s. jamsil-p1
+ * 0.9 m in front of one coming out of the junction at 17 m/s. jamsil-p1
  * at 1 s: insertions with a follower (on the lane, or bound for it on the
  * internal lanes or the lanes before the junction before it) closer than
  * its braking distance, counted every step: 37 before (coming at up to

@@ -553,7 +553,7 @@ static bool keeps_gap(const CityRoad *road, int32_t u, double gap, double v)
  * (`behind`, -1 for none), else the nearest vehicle bound for it on each
  * lane feeding it through the junction before (its internal lanes and the
  * lanes before it). Checked on the lane alone, a car was put standing
- * 0.5 m in front of one that came out of the junction at 17 m/s (Jamsil
+ * 0.9 m in front of one that came out of the junction at 17 m/s (Jamsil
  * day, 07:59), and on jamsil-p1 at 1 s 37 times in front of one that could not
  * stop behind it braking at 4.5 m/s^2 (coming at up to 28.5 m/s). */
 static bool follower_has_room(const CityRoad *road, int32_t lane, double back, double v, int32_t behind)
