@@ -95,11 +95,9 @@ static double line_accel(RoadStepCtx *x, int32_t v, const RoadVType *t, double v
 static double tail_over_line(const CityRoad *road, int32_t v, const RoadVType *t, int32_t first, double dist,
                              double a_free, double *cap_disp)
 {
-    if (road->lanes[first].n == 0)
-        return INFINITY;
-    RoadTail u = road_tail_start(road, first);
-    if (u.pos >= u.length_m)
-        return INFINITY; /* wholly past the line */
+    RoadTail u;
+    if (!road_back_over_line(road, first, &u))
+        return INFINITY; /* no vehicle there, or wholly past the line */
     double s = dist + u.pos - u.length_m;
     *cap_disp = road_min2(*cap_disp, road_max2(s - 0.01, 0.0));
     return road_idm_behind(t, a_free, road->veh.rec[v].speed, s, u.speed);

@@ -54,21 +54,18 @@ static double accel_behind(const CityRoad *road, int32_t v, int32_t lead, double
 }
 
 /* Where, on lane `lane`, the back of a vehicle that has crossed its line
- * but still sticks out over it stands (its nearest such back), INFINITY
- * when none does. Such a vehicle is no longer on the lane's queue, so
- * neighbours() does not see it: a vehicle standing at the line beside it
- * changed lanes into its tail (school zone, seed 44: 2.9 m into the back
+ * but still sticks out over it stands (its nearest such back, through
+ * each of the lane's connections), INFINITY when none does. neighbours()
+ * does not see such a vehicle: a vehicle standing at the line beside it
+ * changed lanes into its tail (school zone, seed 44: 3.0 m into the back
  * of one that had just pulled into the junction). */
 static double overhang_back(const CityRoad *road, int32_t lane)
 {
     double back = INFINITY;
     const RoadLaneOut lo = road->lane_out[lane];
     for (int32_t k = 0; k < lo.count; k++) {
-        int32_t first = road->connq[lo.first + k].first_lane;
-        if (road->lanes[first].n == 0)
-            continue;
-        RoadTail u = road_tail_start(road, first);
-        if (u.pos < u.length_m)
+        RoadTail u;
+        if (road_back_over_line(road, road->connq[lo.first + k].first_lane, &u))
             back = road_min2(back, road_lane_length(road, lane) + u.pos - u.length_m);
     }
     return back;

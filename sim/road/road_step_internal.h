@@ -139,6 +139,20 @@ static inline RoadTail road_tail_start(const CityRoad *road, int32_t lane)
     return (RoadTail){.pos = r->pos, .speed = r->speed, .length_m = road->vtypes[r->vtype].def.length_m};
 }
 
+/* Whether the last vehicle onto lane `first` (the first lane past a stop
+ * line) still sticks out behind that line, as it stood at the start of
+ * the step (*u): its back is then u->pos - u->length_m before the line.
+ * A vehicle that has crossed a line is no longer on the queue of the lane
+ * before it; the speed choice of the vehicle behind (road_follow.c) and a
+ * lane change beside it (road_lanechange.c) must still keep off its back. */
+static inline bool road_back_over_line(const CityRoad *road, int32_t first, RoadTail *u)
+{
+    if (road->lanes[first].n == 0)
+        return false;
+    *u = road_tail_start(road, first);
+    return u->pos < u->length_m;
+}
+
 /* road_junction.c: who may enter a junction, in a fixed order */
 /* Last step's approach announcements become readable; older ones are cleared. */
 void road_junction_rotate_announcements(CityRoad *road);
