@@ -279,6 +279,45 @@ static void test_wrong_exit_lane_approached(void **state)
     city_scenario_destroy(sc);
 }
 
+/* A vehicle on the wrong lane for its turn changes lanes only where it
+ * need not brake harder than the change allows its new follower (1.5
+ * times the comfortable rate: 6.75 m/s in a step for these cars), and it
+ * brakes for its lane's end behind a leader too, not only at the front.
+ * An urgent change checked the new follower alone: a car at 16.4 m/s
+ * changed into a gap of 3.3 m behind one at 14.5 m/s and stood in the same
+ * step; and a car following a leader that turned at the lane's end came
+ * at 15.7 m/s to 10 m before it and stood when its leader had gone.
+ * jamsil-p2 at 1 s: lane changes from a wrong lane in a step that took
+ * more than 6.75 m/s off the changer's speed, 21 before (up to 20.6 m/s),
+ * 0 now. */
+static void test_urgent_change_without_a_hard_stop(void **state)
+{
+    (void)state;
+    if (!HEAVY_CASES)
+        skip();
+    char src[4096];
+    snprintf(
+        src, sizeof src,
+        HOUR_AT_1S("jamsil-p2.rou.xml") "local last, hard = {}, 0\n"
+                                        "city.every(1, function()\n"
+                                        "  for _, v in ipairs(city.road.vehicles()) do\n"
+                                        "    local p = last[v.id]\n"
+                                        "    if p and p.edge == v.edge and p.lane ~= v.lane and p.next_lane == nil\n"
+                                        "       and p.speed - v.speed > 6.75 then hard = hard + 1 end\n"
+                                        "    last[v.id] = v\n"
+                                        "  end\n"
+                                        "  city.kpi('hard_urgent_changes', hard)\n"
+                                        "end)\n",
+        JAMSIL_NET, REAL_DIR);
+    CityScenario *sc = run_source("jamsil-p2, urgent lane changes", src);
+    double hard = -1;
+    assert_true(city_world_kpi_get(city_scenario_world(sc), "hard_urgent_changes", &hard));
+    print_message("jamsil-p2, 1 s: %.0f lane changes from a wrong lane with more than 6.75 m/s off in the step\n",
+                  hard);
+    assert_true(hard == 0);
+    city_scenario_destroy(sc);
+}
+
 /* Length of the internal lanes between the end of lane `from` and lane
  * `to` (0 when `from` is itself the last internal lane before `to`). */
 static double via_length(const CityRoadNet *net, int32_t from, int32_t to)
@@ -368,6 +407,7 @@ int main(void)
     int failed = _cmocka_run_group_tests("test_road_real", tests, sizeof tests / sizeof tests[0], NULL, NULL);
     const struct CMUnitTest behaviour[] = {cmocka_unit_test(test_teleport_front_only),
                                            cmocka_unit_test(test_wrong_exit_lane_approached),
+                                           cmocka_unit_test(test_urgent_change_without_a_hard_stop),
                                            cmocka_unit_test(test_insertion_leaves_the_follower_room)};
     failed += cmocka_run_group_tests_name("test_road_real_behaviour", behaviour, NULL, NULL);
     return failed != 0;

@@ -283,6 +283,15 @@ static bool plan_lane(RoadStepCtx *x, int32_t lane)
             double s = vh->rec[u].pos - road_vtype_of(road, u)->def.length_m - vh->rec[v].pos;
             double a = road_idm_behind(t, a_free, v_now, s, vh->rec[u].speed);
             a = road_min2(a, merge_accel(road, merge_head, v, t, a_free, s));
+            /* on the wrong lane for its turn (no movement of this lane
+             * leads on), its lane's end is its line whatever its leader
+             * does: following a leader that turned there, a car came at
+             * 15.7 m/s to 10 m before the end of Jamsil's 921209274#1 and
+             * stood in one step when its leader had gone (jamsil-p2, 1 s) */
+            if (vh->rec[v].conn < 0 && vh->rec[v].route_pos + 1 < vh->rec[v].route_n &&
+                !(vh->rec[v].flags & ROAD_VF_ABORT))
+                a = road_min2(a, road_idm_behind(t, a_free, v_now,
+                                                 lane_len - vh->rec[v].pos - ROAD_STOP_LINE_M + t->def.min_gap_m, 0.0));
             vn = v_now + a * dt;
             if (vn < 0)
                 vn = 0;
