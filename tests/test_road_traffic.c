@@ -626,27 +626,28 @@ static void priority_junctions(CityRoadNet *net, const double xy[8], int32_t j[4
     }
 }
 
-/* Two vehicles of type t set off standing at pos_m on the lanes la and lb
- * of their routes' first edges (routes ra, rb); both have entered 2 s on. */
+/* Two vehicles of type t set off standing with their backs at pos_a and
+ * pos_b (their fronts a length on, at most at the lane's end) on the lanes
+ * la and lb of their routes' first edges (routes ra, rb); both have
+ * entered 2 s on. */
 static void standing_pair(CityWorld *w, CityRoad *road, int32_t t, int32_t ra, int32_t la, int32_t rb, int32_t lb,
-                          double pos_m)
+                          double pos_a, double pos_b)
 {
-    CityTripDef a = {.id = "a", .vtype = t, .route = ra, .depart = {.lane = la, .pos_m = pos_m, .speed_mps = 0}};
-    CityTripDef b = {.id = "b", .vtype = t, .route = rb, .depart = {.lane = lb, .pos_m = pos_m, .speed_mps = 0}};
+    CityTripDef a = {.id = "a", .vtype = t, .route = ra, .depart = {.lane = la, .pos_m = pos_a, .speed_mps = 0}};
+    CityTripDef b = {.id = "b", .vtype = t, .route = rb, .depart = {.lane = lb, .pos_m = pos_b, .speed_mps = 0}};
     assert_int_equal(city_road_add_trip(road, &a), CITY_OK);
     assert_int_equal(city_road_add_trip(road, &b), CITY_OK);
     run(w, 2.0);
     assert_int_equal((int)city_road_vehicle_count(road), 2);
 }
 
-/* Two vehicles standing side by side at the end of a two-lane road, each
- * on the lane the other needs for its turn (lane 0 leads only right, lane
- * 1 only left), would wait for a gap the other holds until time to
- * teleport (the turn they could give up leads nowhere they are bound).
- * They swap places (the lane_swaps KPI) and both arrive within a minute. */
-static void test_blocked_pair_swaps(void **state)
+/* A two-lane road of 100 m whose lane 0 leads only right and lane 1 only
+ * left; a vehicle bound left sets off standing on lane 0 (its back at
+ * pos_a), one bound right on lane 1 (its back at pos_b), each on the lane the other needs. Runs a
+ * minute; returns the road's figures, *swaps the lane_swaps KPI and
+ * *missed the missed_turns KPI. */
+static CityRoadStats blocked_pair(double pos_a, double pos_b, double *swaps, double *missed)
 {
-    (void)state;
     CityWorld *w = city_test_world(1000, 1);
     CityRoadNet *net = city_road_net_create();
     int32_t j[4];
@@ -665,19 +666,49 @@ static void test_blocked_pair_swaps(void **state)
     int32_t to_left[2] = {in, el}, to_right[2] = {in, er};
     int32_t rl = city_road_add_route(road, "to_left", to_left, 2),
             rr = city_road_add_route(road, "to_right", to_right, 2);
-    standing_pair(w, road, t, rl, 0, rr, 1, 96);
+    standing_pair(w, road, t, rl, 0, rr, 1, pos_a, pos_b);
     run(w, 58.0);
     assert_int_equal(city_world_finish(w), CITY_OK);
-    double swaps = 0, missed = -1;
-    assert_true(city_world_kpi_get(w, "missed_turns", &missed));
-    city_world_kpi_get(w, "lane_swaps", &swaps);
+    *swaps = 0;
+    *missed = -1;
+    assert_true(city_world_kpi_get(w, "missed_turns", missed));
+    city_world_kpi_get(w, "lane_swaps", swaps);
     CityRoadStats st;
     city_road_stats(road, &st);
-    print_message("blocked pair: %llu arrived, %.0f swaps, %.0f missed turns, %llu teleports\n",
-                  (unsigned long long)st.arrived, swaps, missed, (unsigned long long)st.teleports);
+    print_message(
+        "blocked pair, backs at %.1f m and %.1f m: %llu arrived, %.0f swaps, %.0f missed turns, %llu teleports\n",
+        pos_a, pos_b, (unsigned long long)st.arrived, *swaps, *missed, (unsigned long long)st.teleports);
+    city_world_destroy(w);
+    return st;
+}
+
+/* Two vehicles standing side by side at the end of a two-lane road, each
+ * on the lane the other needs for its turn, would wait for a gap the
+ * other holds until time to teleport (the turn they could give up leads
+ * nowhere they are bound). They swap places (the lane_swaps KPI) and both
+ * arrive within a minute. */
+static void test_blocked_pair_swaps(void **state)
+{
+    (void)state;
+    double swaps, missed;
+    CityRoadStats st = blocked_pair(96, 96, &swaps, &missed);
     assert_int_equal(st.arrived, 2);
     assert_true(swaps == 1 && missed == 0);
-    city_world_destroy(w);
+}
+
+/* The same pair when one stands at the end and the other, first on its
+ * lane, 4.5 m short of it: held there by the one beside it (it slows to
+ * drop in behind a vehicle alongside on the lane it needs), it never
+ * reached the end, and the swap asked both to stand at the end. Both
+ * stood until teleported (jamsil-hour at 1 s, vehicles 2040 and 2084 on
+ * -426094556, while looking past open lines was being tried). They swap. */
+static void test_blocked_pair_swaps_short_of_the_end(void **state)
+{
+    (void)state;
+    double swaps, missed;
+    CityRoadStats st = blocked_pair(90.5, 94.5, &swaps, &missed);
+    assert_int_equal(st.arrived, 2);
+    assert_true(swaps == 1 && missed == 0);
 }
 
 /* Two vehicles on the two lanes of a short two-way segment (8.85 m, as
@@ -711,7 +742,7 @@ static void test_mutual_uturns(void **state)
     int32_t t = idm_type(road, 13.9);
     int32_t e1[3] = {ea, eb, o0}, e2[3] = {eb, ea, o1};
     int32_t r1 = city_road_add_route(road, "r1", e1, 3), r2 = city_road_add_route(road, "r2", e2, 3);
-    standing_pair(w, road, t, r1, 0, r2, 0, 8.2);
+    standing_pair(w, road, t, r1, 0, r2, 0, 8.2, 8.2);
     run(w, 88.0);
     CityRoadStats st;
     city_road_stats(road, &st);
@@ -736,6 +767,7 @@ int main(void)
         cmocka_unit_test(test_closure_reroutes),
         cmocka_unit_test(test_closure_cuts_off_destination),
         cmocka_unit_test(test_blocked_pair_swaps),
+        cmocka_unit_test(test_blocked_pair_swaps_short_of_the_end),
         cmocka_unit_test(test_mutual_uturns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

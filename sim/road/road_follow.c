@@ -124,6 +124,7 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
     bool last_edge = vh->rec[v].route_pos + 1 >= route_n;
     int32_t rp = vh->rec[v].route_pos; /* route index of the edge whose end line is ahead */
     int32_t cur = lane;                /* the lane dist ends at */
+    bool looked_past = false;          /* past an open line it does not reach in this step */
     *crossing = false;
     if (road_link_holds(road, v))
         return 0.0;
@@ -159,9 +160,11 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
             }
         } else {
             /* k == -2: we are looking along the lane after the junction; its end is the next line */
+            if (looked_past)
+                break; /* (a lane past a line looked past is not surely its lane: it may change lanes first) */
             int32_t nc = rp < vh->rec[v].route_pos + 2 ? chain_conn(x, v, cur, rp + 1, dist, v_now) : -1;
             if (nc < 0) {
-                cap_disp = dist;
+                cap_disp = road_min2(cap_disp, dist);
                 /* the line is within the horizon: brake for it now, as for
                  * the first (a lane of a few metres between joined
                  * junctions was otherwise entered at full speed towards a
@@ -180,10 +183,20 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
                  * it could only leave by a lane change, it was stopped at
                  * the lane's end in one step (on Jamsil's 0.2 m edge
                  * 218899424, from 30 m/s to 0 at 1 s steps) */
-                bool open;
+                bool open = false;
                 if (pc >= 0 || rp + 2 < route_n)
                     a = road_min2(a, line_accel(x, v, t, v_now, a_free, pc, dist, dist - 0.01, rp + 1, &open));
-                break;
+                if (!open || rp != vh->rec[v].route_pos)
+                    break;
+                /* that line (the one past its connection's exit lane) is
+                 * open: the look goes on past it, not to cross it in this
+                 * step (the cap holds the vehicle short of it), to whoever
+                 * is in the junction beyond. Stopping the look at the line,
+                 * a car at 18.4 m/s found a car crawling 10 m into the
+                 * junction only at the line before it, and braked from
+                 * 20.4 m/s to 3.0 in one step (jamsil-p1, vehicle 0 at 38 s) */
+                looked_past = true;
+                nc = pc;
             }
             const RoadConnQ *c = &road->connq[nc];
             ci = nc;
@@ -213,6 +226,19 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
         if (n > 0) {
             RoadTail u = road_tail_start(road, next);
             double s = dist + u.pos - u.length_m;
+            if (looked_past) {
+                /* a vehicle past a line it will not reach in this step is
+                 * approached as SUMO's drivers approach a leader, able to
+                 * stop behind it braking at b (were it to stop too), not by
+                 * IDM's gap: IDM's wish to keep its time gap to a vehicle two
+                 * junctions on slowed the queue into Jamsil's
+                 * 1206205737#0 and cost 4 s a trip on jamsil-p1 at 1 s */
+                double b = t->def.decel_mps2, bdt = b * x->dt_s;
+                double room = road_max2(s - t->def.min_gap_m, 0.0) + u.speed * u.speed / (2.0 * b);
+                double v_max = sqrt(bdt * bdt + 2.0 * b * room) - bdt;
+                a = road_min2(a, road_max2((v_max - v_now) / x->dt_s, -2.0 * b));
+                break;
+            }
             a = road_min2(a, road_idm_behind(t, a_free, v_now, s, u.speed));
             double room = s - 0.01;
             if (room < cap_disp)
