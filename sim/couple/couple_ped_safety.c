@@ -35,6 +35,7 @@
 #define PR_HALF_WIDTH_M 0.9 /* half a car's width (1.8 m) */
 #define PR_PET_STRIP_M 1.0  /* a person within this of a vehicle's path point shares it */
 #define PR_VV_RANGE_M 30.0  /* vehicle pairs farther apart are not compared */
+#define PR_STANDING_MPS 0.1 /* a vehicle slower than this stands */
 #define PR_MOVING_MPS 1.0   /* a vehicle slower than this (walking pace) at contact is creeping */
 #define PR_FRONT_M 1.0      /* a person is hit by the front metre of a vehicle */
 
@@ -270,6 +271,12 @@ static CityStatus pair_veh(PedRoad *pr, CityWorld *w, const CityRoadNet *net, co
     double t2 = ttc_point_box(&mb, &ma, a->length_m, PR_HALF_WIDTH_M, false);
     double ttc = t1 < t2 ? t1 : t2;
     if (!(ttc < PR_HORIZON_S))
+        return CITY_OK;
+    /* two vehicles standing with their boxes touching are the lane model's
+     * geometry (straight boxes on curved lanes meeting in a junction), not
+     * a course to collide: the Jamsil day had 11 such rows with TTC 0, 10
+     * of them pairs waiting in one big junction (tests/test_day.c) */
+    if (ttc <= 0.0 && a->speed_mps < PR_STANDING_MPS && b->speed_mps < PR_STANDING_MPS)
         return CITY_OK;
     uint64_t ka = city_id_pack(a->id), kb = city_id_pack(b->id);
     const CityVehicleView *first = ka < kb ? a : b, *second = ka < kb ? b : a;
