@@ -243,6 +243,16 @@ static void test_teleport_front_only(void **state)
     "city.config{ dt_ms = 1000, until_s = 3600 }\n"                                                                    \
     "city.road.load_sumo{ net = '%s', routes = { '%s/" routes "' }, trip_output = false, edge_output = false }\n"
 
+/* Runs the scenario `src` (named `what`) to its end; returns its KPI `kpi`. */
+static double run_for_kpi(const char *what, const char *src, const char *kpi)
+{
+    CityScenario *sc = run_source(what, src);
+    double v = -1;
+    assert_true(city_world_kpi_get(city_scenario_world(sc), kpi, &v));
+    city_scenario_destroy(sc);
+    return v;
+}
+
 /* A vehicle whose next lane it can only leave by a lane change (no
  * movement of that lane leads on along its route) approaches that lane's
  * end able to stop at it, as at a closed line. Jamsil's 0.2 m edge
@@ -271,12 +281,9 @@ static void test_wrong_exit_lane_approached(void **state)
                                              "  city.kpi('hard_stops_at_wrong_lane_end', stops)\n"
                                              "end)\n",
              JAMSIL_NET, REAL_DIR);
-    CityScenario *sc = run_source("jamsil-p2, wrong exit lanes", src);
-    double stops = -1;
-    assert_true(city_world_kpi_get(city_scenario_world(sc), "hard_stops_at_wrong_lane_end", &stops));
+    double stops = run_for_kpi("jamsil-p2, wrong exit lanes", src, "hard_stops_at_wrong_lane_end");
     print_message("jamsil-p2, 1 s: %.0f emergency stops at the end of a lane with no next lane\n", stops);
     assert_true(stops == 0);
-    city_scenario_destroy(sc);
 }
 
 /* A vehicle on the wrong lane for its turn changes lanes only where it
@@ -309,13 +316,10 @@ static void test_urgent_change_without_a_hard_stop(void **state)
                                         "  city.kpi('hard_urgent_changes', hard)\n"
                                         "end)\n",
         JAMSIL_NET, REAL_DIR);
-    CityScenario *sc = run_source("jamsil-p2, urgent lane changes", src);
-    double hard = -1;
-    assert_true(city_world_kpi_get(city_scenario_world(sc), "hard_urgent_changes", &hard));
+    double hard = run_for_kpi("jamsil-p2, urgent lane changes", src, "hard_urgent_changes");
     print_message("jamsil-p2, 1 s: %.0f lane changes from a wrong lane with more than 6.75 m/s off in the step\n",
                   hard);
     assert_true(hard == 0);
-    city_scenario_destroy(sc);
 }
 
 /* A front vehicle looks past the line after the junction ahead when that
@@ -333,12 +337,9 @@ static void test_look_past_an_open_line(void **state)
         skip();
     char src[1024];
     snprintf(src, sizeof src, HOUR_AT_1S("jamsil-p1.rou.xml"), JAMSIL_NET, REAL_DIR);
-    CityScenario *sc = run_source("jamsil-p1, emergency brakes", src);
-    double brakes = -1;
-    assert_true(city_world_kpi_get(city_scenario_world(sc), "emergency_brakes", &brakes));
+    double brakes = run_for_kpi("jamsil-p1, emergency brakes", src, "emergency_brakes");
     print_message("jamsil-p1, 1 s: %.0f emergency brakes\n", brakes);
     assert_true(brakes >= 0 && brakes <= 400);
-    city_scenario_destroy(sc);
 }
 
 /* Length of the internal lanes between the end of lane `from` and lane
