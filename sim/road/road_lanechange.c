@@ -304,7 +304,7 @@ static bool swap_with_blocker(CityRoad *road, int32_t v, int32_t lane, int32_t t
     RoadVehRec *r = &vh->rec[v];
     const double near_end = ROAD_STOP_LINE_M + 3.0;
     /* v stands at its lane's end, or first on its lane a little short of
-     * it: held back by the one beside it (drop_behind), a car stood 4.9 m
+     * it: held back by the one beside it (drop_behind), a car stood 5.3 m
      * short of the end beside one at the end that wanted its lane, and
      * both stood until teleported (jamsil-hour at 1 s, vehicles 2040 and
      * 2084 on -426094556) */
