@@ -77,7 +77,7 @@ static double overhang_back(const CityRoad *road, int32_t lane)
  * urgent change checked the new follower only: at 1 s steps a car at
  * 16.4 m/s changed into a gap of 3.3 m behind one at 14.5 m/s and stood
  * in the next step (jamsil-p2, vehicle 16 at 155 s). SUMO refuses such a
- * change (its front gap must be secure) and slows to drop behind. */
+ * change too: its front gap must be secure. */
 static bool brakes_behind(const CityRoad *road, int32_t v, int32_t nl, int32_t target, double b_safe, double dt)
 {
     const RoadVehicles *vh = &road->veh;
