@@ -103,6 +103,17 @@ static double tail_over_line(const CityRoad *road, int32_t v, const RoadVType *t
     return road_idm_behind(t, a_free, road->veh.rec[v].speed, s, u.speed);
 }
 
+/* The acceleration at most that the end of its lane, dist metres ahead,
+ * leaves a vehicle (record r, type t, free-road acceleration a_free) on
+ * the wrong lane for its turn (no movement of its lane leads on along its
+ * route): it stops at the end to wait for a gap. INFINITY for any other. */
+static double wrong_lane_end(const RoadVehRec *r, const RoadVType *t, double a_free, double dist)
+{
+    if (r->conn >= 0 || r->route_pos + 1 >= r->route_n || (r->flags & ROAD_VF_ABORT))
+        return INFINITY;
+    return road_idm_behind(t, a_free, r->speed, dist - ROAD_STOP_LINE_M + t->def.min_gap_m, 0.0);
+}
+
 /* Speed for the front vehicle v of lane `lane`, whose acceleration is at
  * most a_start so far and a_free on a free road (road_idm_free): looks
  * along its path for the next vehicle, stop lines it may not pass and
@@ -121,7 +132,6 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
     int32_t ci = vh->rec[v].conn;
     int32_t k = vh->rec[v].via_pos; /* -1: on the normal lane before the junction */
     int route_n = vh->rec[v].route_n;
-    bool last_edge = vh->rec[v].route_pos + 1 >= route_n;
     int32_t rp = vh->rec[v].route_pos; /* route index of the edge whose end line is ahead */
     int32_t cur = lane;                /* the lane dist ends at */
     bool looked_past = false;          /* past an open line it does not reach in this step */
@@ -132,9 +142,7 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
         int32_t next;
         if (k == -1) {
             if (ci < 0) {
-                if (!last_edge && !(vh->rec[v].flags & ROAD_VF_ABORT)) /* wrong lane: wait at the lane end for a gap */
-                    a = road_min2(a,
-                                  road_idm_behind(t, a_free, v_now, dist - ROAD_STOP_LINE_M + t->def.min_gap_m, 0.0));
+                a = road_min2(a, wrong_lane_end(&vh->rec[v], t, a_free, dist)); /* wait at the lane end for a gap */
                 break;
             }
             if (dist < ROAD_APPROACH_M)
@@ -309,15 +317,12 @@ static bool plan_lane(RoadStepCtx *x, int32_t lane)
             double s = vh->rec[u].pos - road_vtype_of(road, u)->def.length_m - vh->rec[v].pos;
             double a = road_idm_behind(t, a_free, v_now, s, vh->rec[u].speed);
             a = road_min2(a, merge_accel(road, merge_head, v, t, a_free, s));
-            /* on the wrong lane for its turn (no movement of this lane
-             * leads on), its lane's end is its line whatever its leader
-             * does: following a leader that turned there, a car came at
-             * 15.7 m/s to 10 m before the end of Jamsil's 921209274#1 and
-             * stood in one step when its leader had gone (jamsil-p2, 1 s) */
-            if (vh->rec[v].conn < 0 && vh->rec[v].route_pos + 1 < vh->rec[v].route_n &&
-                !(vh->rec[v].flags & ROAD_VF_ABORT))
-                a = road_min2(a, road_idm_behind(t, a_free, v_now,
-                                                 lane_len - vh->rec[v].pos - ROAD_STOP_LINE_M + t->def.min_gap_m, 0.0));
+            /* on the wrong lane, its lane's end is its line whatever its
+             * leader does: following a leader that turned there, a car
+             * came at 15.7 m/s to 10 m before the end of Jamsil's
+             * 921209274#1 and stood in one step when its leader had gone
+             * (jamsil-p2, 1 s) */
+            a = road_min2(a, wrong_lane_end(&vh->rec[v], t, a_free, lane_len - vh->rec[v].pos));
             vn = v_now + a * dt;
             if (vn < 0)
                 vn = 0;
