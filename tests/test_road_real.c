@@ -237,21 +237,45 @@ static void test_teleport_front_only(void **state)
     city_scenario_destroy(sc);
 }
 
-/* A scenario's first lines: the hour of a routes file of REAL_DIR on the
- * network named by the first %s (the second: REAL_DIR), at 1 s steps. */
-#define HOUR_AT_1S(routes)                                                                                             \
-    "city.config{ dt_ms = 1000, until_s = 3600 }\n"                                                                    \
-    "city.road.load_sumo{ net = '%s', routes = { '%s/" routes "' }, trip_output = false, edge_output = false }\n"
-
-/* Runs the scenario `src` (named `what`) to its end; returns its KPI `kpi`. */
-static double run_for_kpi(const char *what, const char *src, const char *kpi)
+/* Into src: the hour of the routes file `routes` of REAL_DIR on the Jamsil
+ * network at 1 s steps, followed by the Lua `more`. */
+static void hour_at_1s(char *src, size_t cap, const char *routes, const char *more)
 {
+    int n = snprintf(src, cap,
+                     "city.config{ dt_ms = 1000, until_s = 3600 }\n"
+                     "city.road.load_sumo{ net = '%s', routes = { '%s/%s' }, trip_output = false, "
+                     "edge_output = false }\n%s",
+                     JAMSIL_NET, REAL_DIR, routes, more);
+    assert_true(n > 0 && (size_t)n < cap);
+}
+
+/* The hour of `routes` at 1 s steps with the Lua `more` (named `what`), run
+ * to its end; returns its KPI `kpi`. */
+static double hour_kpi(const char *what, const char *routes, const char *more, const char *kpi)
+{
+    char src[4096];
+    hour_at_1s(src, sizeof src, routes, more);
     CityScenario *sc = run_source(what, src);
     double v = -1;
     assert_true(city_world_kpi_get(city_scenario_world(sc), kpi, &v));
     city_scenario_destroy(sc);
     return v;
 }
+
+/* Lua counting, every second, the vehicles v whose record p of a second
+ * before meets `cond` (len[e]: the length of edge e), published as the
+ * KPI "count". */
+#define COUNT_EVERY_SECOND(cond)                                                                                       \
+    "local len, last, count = {}, {}, 0\n"                                                                             \
+    "for _, e in ipairs(city.road.edges()) do len[e.id] = e.length end\n"                                              \
+    "city.every(1, function()\n"                                                                                       \
+    "  for _, v in ipairs(city.road.vehicles()) do\n"                                                                  \
+    "    local p = last[v.id]\n"                                                                                       \
+    "    if p and " cond " then count = count + 1 end\n"                                                               \
+    "    last[v.id] = v\n"                                                                                             \
+    "  end\n"                                                                                                          \
+    "  city.kpi('count', count)\n"                                                                                     \
+    "end)\n"
 
 /* A vehicle whose next lane it can only leave by a lane change (no
  * movement of that lane leads on along its route) approaches that lane's
@@ -266,22 +290,10 @@ static void test_wrong_exit_lane_approached(void **state)
     (void)state;
     if (!HEAVY_CASES)
         skip();
-    char src[4096];
-    snprintf(src, sizeof src,
-             HOUR_AT_1S("jamsil-p2.rou.xml") "local len, last, stops = {}, {}, 0\n"
-                                             "for _, e in ipairs(city.road.edges()) do len[e.id] = e.length end\n"
-                                             "city.every(1, function()\n"
-                                             "  for _, v in ipairs(city.road.vehicles()) do\n"
-                                             "    local p = last[v.id]\n"
-                                             "    if p and p - v.speed > 9.0 and v.speed < 0.1 and v.next_lane == nil "
-                                             "and len[v.edge]\n"
-                                             "       and v.pos > len[v.edge] - 2.0 then stops = stops + 1 end\n"
-                                             "    last[v.id] = v.speed\n"
-                                             "  end\n"
-                                             "  city.kpi('hard_stops_at_wrong_lane_end', stops)\n"
-                                             "end)\n",
-             JAMSIL_NET, REAL_DIR);
-    double stops = run_for_kpi("jamsil-p2, wrong exit lanes", src, "hard_stops_at_wrong_lane_end");
+    double stops = hour_kpi("jamsil-p2, wrong exit lanes", "jamsil-p2.rou.xml",
+                            COUNT_EVERY_SECOND("p.speed - v.speed > 9.0 and v.speed < 0.1 and v.next_lane == nil and "
+                                               "len[v.edge] and v.pos > len[v.edge] - 2.0"),
+                            "count");
     print_message("jamsil-p2, 1 s: %.0f emergency stops at the end of a lane with no next lane\n", stops);
     assert_true(stops == 0);
 }
@@ -302,21 +314,10 @@ static void test_urgent_change_without_a_hard_stop(void **state)
     (void)state;
     if (!HEAVY_CASES)
         skip();
-    char src[4096];
-    snprintf(
-        src, sizeof src,
-        HOUR_AT_1S("jamsil-p2.rou.xml") "local last, hard = {}, 0\n"
-                                        "city.every(1, function()\n"
-                                        "  for _, v in ipairs(city.road.vehicles()) do\n"
-                                        "    local p = last[v.id]\n"
-                                        "    if p and p.edge == v.edge and p.lane ~= v.lane and p.next_lane == nil\n"
-                                        "       and p.speed - v.speed > 6.75 then hard = hard + 1 end\n"
-                                        "    last[v.id] = v\n"
-                                        "  end\n"
-                                        "  city.kpi('hard_urgent_changes', hard)\n"
-                                        "end)\n",
-        JAMSIL_NET, REAL_DIR);
-    double hard = run_for_kpi("jamsil-p2, urgent lane changes", src, "hard_urgent_changes");
+    double hard = hour_kpi("jamsil-p2, urgent lane changes", "jamsil-p2.rou.xml",
+                           COUNT_EVERY_SECOND("p.edge == v.edge and p.lane ~= v.lane and p.next_lane == nil and "
+                                              "p.speed - v.speed > 6.75"),
+                           "count");
     print_message("jamsil-p2, 1 s: %.0f lane changes from a wrong lane with more than 6.75 m/s off in the step\n",
                   hard);
     assert_true(hard == 0);
@@ -335,9 +336,7 @@ static void test_look_past_an_open_line(void **state)
     (void)state;
     if (!HEAVY_CASES)
         skip();
-    char src[1024];
-    snprintf(src, sizeof src, HOUR_AT_1S("jamsil-p1.rou.xml"), JAMSIL_NET, REAL_DIR);
-    double brakes = run_for_kpi("jamsil-p1, emergency brakes", src, "emergency_brakes");
+    double brakes = hour_kpi("jamsil-p1, emergency brakes", "jamsil-p1.rou.xml", "", "emergency_brakes");
     print_message("jamsil-p1, 1 s: %.0f emergency brakes\n", brakes);
     assert_true(brakes >= 0 && brakes <= 400);
 }
@@ -374,7 +373,7 @@ static void test_insertion_leaves_the_follower_room(void **state)
     if (!HEAVY_CASES)
         skip();
     char src[1024];
-    snprintf(src, sizeof src, HOUR_AT_1S("jamsil-p1.rou.xml"), JAMSIL_NET, REAL_DIR);
+    hour_at_1s(src, sizeof src, "jamsil-p1.rou.xml", "");
     CityScenario *sc = load_source("jamsil-p1, insertions", src);
     CityWorld *w = city_scenario_world(sc);
     const CityRoad *road = city_road_of(w);
