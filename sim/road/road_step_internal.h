@@ -147,7 +147,7 @@ static inline RoadTail road_tail_start(const CityRoad *road, int32_t lane)
  * lane change beside it (road_lanechange.c) must still keep off its back. */
 static inline bool road_back_over_line(const CityRoad *road, int32_t first, RoadTail *u)
 {
-    if (road->lanes[first].n == 0)
+    if (road_lane_count(road, first) == 0) /* (mostly empty: the counts' dense line, not the queue's) */
         return false;
     *u = road_tail_start(road, first);
     return u->pos < u->length_m;
