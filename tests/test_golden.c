@@ -85,7 +85,7 @@ static void test_jamsil_day(void **state)
     if (!DAY_CASE)
         skip();
     expect_hash("scenarios/jamsil_day.lua", run_hash(CITY_SOURCE_DIR "/scenarios/jamsil_day.lua", NULL),
-                0x196a8863e9cdd693ull);
+                0x37e79f78a2ab9a45ull);
 }
 
 static void test_jamsil_hour(void **state)
