@@ -241,13 +241,11 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
                  * IDM's gap: IDM's wish to keep its time gap to a vehicle two
                  * junctions on slowed the queue into Jamsil's
                  * 1206205737#0 and cost 4 s a trip on jamsil-p1 at 1 s */
-                double b = t->def.decel_mps2, bdt = b * x->dt_s;
-                double room = road_max2(s - t->def.min_gap_m, 0.0) + u.speed * u.speed / (2.0 * b);
-                double v_max = sqrt(bdt * bdt + 2.0 * b * room) - bdt;
-                a = road_min2(a, road_max2((v_max - v_now) / x->dt_s, -2.0 * b));
+                double v_max = road_safe_speed(t, s, u.speed, x->dt_s);
+                a = road_min2(a, road_max2((v_max - v_now) / x->dt_s, -2.0 * t->def.decel_mps2));
                 break;
             }
-            a = road_min2(a, road_idm_behind(t, a_free, v_now, s, u.speed));
+            a = road_min2(a, road_idm_behind_held(t, a_free, v_now, s, u.speed, x->dt_s));
             double room = s - 0.01;
             if (room < cap_disp)
                 cap_disp = room;
@@ -315,7 +313,7 @@ static bool plan_lane(RoadStepCtx *x, int32_t lane)
         if (i > 0) {
             int32_t u = road_lane_at(road, lane, i - 1);
             double s = vh->rec[u].pos - road_vtype_of(road, u)->def.length_m - vh->rec[v].pos;
-            double a = road_idm_behind(t, a_free, v_now, s, vh->rec[u].speed);
+            double a = road_idm_behind_held(t, a_free, v_now, s, vh->rec[u].speed, dt);
             a = road_min2(a, merge_accel(road, merge_head, v, t, a_free, s));
             /* on the wrong lane, its lane's end is its line whatever its
              * leader does: following a leader that turned there, a car
