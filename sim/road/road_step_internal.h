@@ -87,24 +87,25 @@ static inline double road_idm_behind(const RoadVType *t, double a_free, double v
 }
 
 /* Krauss's safe speed, as SUMO's drivers keep to a leader: the highest
- * speed for the next step (dt) from which a vehicle of type t can still
- * stop behind a leader at gap s moving at vl, its minimum gap kept, both
- * braking at the comfortable rate b, the follower one step late. */
-static inline double road_safe_speed(const RoadVType *t, double s, double vl, double dt)
+ * speed for the next step from which a vehicle of type t can still stop
+ * behind a leader at gap s moving at vl, its minimum gap kept, both braking
+ * at the comfortable rate b, the follower reaction_s seconds late. */
+static inline double road_safe_speed(const RoadVType *t, double s, double vl, double reaction_s)
 {
-    double b = t->def.decel_mps2, bt = b * dt;
+    double b = t->def.decel_mps2, bt = b * reaction_s;
     double g = s - t->def.min_gap_m > 0.0 ? s - t->def.min_gap_m : 0.0;
     return sqrt(bt * bt + vl * vl + 2.0 * b * g) - bt;
 }
 
 /* IDM behind a leader (gap s, speed vl) for a step of dt, its braking
  * held to what safety needs: when IDM takes more than the comfortable rate
- * b off in the step, the speed is the least of v - b dt and the safe speed
- * (road_safe_speed). IDM alone braked at up to 7 m/s^2 where the safe
- * speed asked for 4.5 at 1 s steps, and the vehicle behind, planning on
- * the leader's speed at the start of the step, found it standing (jamsil-p1,
- * vehicle 42 at 98 s: 9.9 m/s to 0 in one step behind vehicle 2, which had
- * braked from 7.6 to 0.4 m/s behind a car stopping at its line). */
+ * b off in the step, the speed is raised to the least of v - b dt and the
+ * safe speed (road_safe_speed, reacting after the type's tau), where that
+ * is above IDM's. IDM alone braked at up to 7 m/s^2 where braking at b was
+ * safe, and at 1 s steps the vehicle behind, planning on the leader's
+ * speed at the start of the step, found it standing (jamsil-p1, vehicle 42
+ * at 98 s: 9.9 m/s to 0 in one step behind vehicle 2, which had braked
+ * from 7.6 to 0.4 m/s behind a car stopping at its line). */
 static inline double road_idm_behind_held(const RoadVType *t, double a_free, double v, double s, double vl, double dt)
 {
     double a = road_idm_behind(t, a_free, v, s, vl);
