@@ -130,9 +130,7 @@ static bool crosses(const PrCrossing *x, int32_t link)
     return false;
 }
 
-/* The junction link a vehicle takes next (or is on, inside a junction) and
- * its distance to the stop line (0 inside); -1 when none. */
-static int32_t vehicle_link(const PedRoad *pr, const CityRoadNet *net, const CityVehicleView *v, double *dist_m)
+int32_t pr_vehicle_link(const PedRoad *pr, const CityRoadNet *net, const CityVehicleView *v, double *dist_m)
 {
     const CityLane *lane = &net->lanes[v->lane];
     *dist_m = 0.0;
@@ -326,7 +324,7 @@ static CityStatus follow_vehicles(PedRoad *pr, CityWorld *w, const CityRoad *roa
         int32_t c = cy * pr->gnx + cx;
         double dist_m = 0;
         int32_t link =
-            pr->cell_first[c] < pr->cell_first[c + 1] ? vehicle_link(pr, city_road_net(road), &v, &dist_m) : -1;
+            pr->cell_first[c] < pr->cell_first[c + 1] ? pr_vehicle_link(pr, city_road_net(road), &v, &dist_m) : -1;
         for (int32_t j = pr->cell_first[c]; j < pr->cell_first[c + 1]; j++) {
             CityStatus st = vehicle_at(pr, w, road, &v, link, dist_m, pr->cell_items[j]);
             if (st != CITY_OK)

@@ -102,6 +102,11 @@ typedef struct PedRoad {
     double vgx0, vgy0;
 } PedRoad;
 
+/* couple_ped_road.c: the junction link a vehicle takes next (or is on,
+ * inside a junction) and its distance to the stop line (0 inside); -1 when
+ * none. */
+int32_t pr_vehicle_link(const PedRoad *pr, const CityRoadNet *net, const CityVehicleView *v, double *dist_m);
+
 /* couple_ped_safety.c */
 /* Updates the encounter of a vehicle and a person (TTC, DRAC, collision);
  * stop_m: the vehicle stops after this travel (its light is red). */
