@@ -8,8 +8,8 @@
 /* Opening a gap for a vehicle that asked to merge in ahead (closer than the
  * leader at gap `s_leader`), when that takes no more than comfortable braking;
  * head: the lane's first request (road->merge_head), -1 for none. */
-static double merge_accel(const CityRoad *road, int32_t head, int32_t v, const RoadVType *t, double a_free,
-                          double s_leader)
+static double merge_accel_list(const CityRoad *road, int32_t head, int32_t v, const RoadVType *t, double a_free,
+                               double s_leader)
 {
     double a = INFINITY;
     for (int32_t k = head; k >= 0; k = road->merges[k].next) {
@@ -23,6 +23,12 @@ static double merge_accel(const CityRoad *road, int32_t head, int32_t v, const R
         a = road_min2(a, road_idm_behind(t, a_free, vv, s, m->speed_mps));
     }
     return a;
+}
+/* ... without a call on the lanes no vehicle asks to merge onto (most) */
+static inline double merge_accel(const CityRoad *road, int32_t head, int32_t v, const RoadVType *t, double a_free,
+                                 double s_leader)
+{
+    return head < 0 ? INFINITY : merge_accel_list(road, head, v, t, a_free, s_leader);
 }
 
 /* A line the vehicle would reach in this step, at the end of lane `lane`
