@@ -536,6 +536,23 @@ static void test_oncoming_in_a_junction(void **state)
     expect_no_conflicts("oncoming", flows, 2);
 }
 
+/* A car that has just left a junction onto one side of a two-way street
+ * (its tail still over the line) and one entering the junction from the
+ * other side are no conflict when their movements do not cross: they pass
+ * each other at the junction's mouth, and their courses, drawn straight,
+ * met there (6 of the Jamsil day's 10 vehicle-vehicle rows with TTC 0, at
+ * 6 to 24 m/s; 2 of them at junction 4187713492). Here, cars turning right
+ * out of 169794654#15 onto 70998383#3 (from 20 m before the junction)
+ * and cars turning right from -70998383#3, the other side, onto
+ * 418339414#0 (from 25 m before it): 18 conflicts before, none now. */
+static void test_passing_at_a_junction_mouth(void **state)
+{
+    (void)state;
+    const JamsilFlow flows[] = {{"out", "169794654#15", "70998383#3", 0, 26.0},
+                                {"in", "-70998383#3", "418339414#0", 0, 289.0}};
+    expect_no_conflicts("passing at a junction's mouth", flows, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -548,6 +565,7 @@ int main(void)
         cmocka_unit_test(test_no_start_on_crossing),
         cmocka_unit_test(test_side_by_side_in_a_junction),
         cmocka_unit_test(test_oncoming_in_a_junction),
+        cmocka_unit_test(test_passing_at_a_junction_mouth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
