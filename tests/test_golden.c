@@ -85,7 +85,7 @@ static void test_jamsil_day(void **state)
     if (!DAY_CASE)
         skip();
     expect_hash("scenarios/jamsil_day.lua", run_hash(CITY_SOURCE_DIR "/scenarios/jamsil_day.lua", NULL),
-                0x9fdbea95b06eb958ull);
+                0xa93efa7b5f8e4705ull);
 }
 
 static void test_jamsil_hour(void **state)

@@ -53,24 +53,6 @@ static double accel_behind(const CityRoad *road, int32_t v, int32_t lead, double
     return road_idm_accel(t, vh->rec[v].speed, v0, s, vh->rec[lead].speed);
 }
 
-/* Where, on lane `lane`, the back of a vehicle that has crossed its line
- * but still sticks out over it stands (its nearest such back, through
- * each of the lane's connections), INFINITY when none does. neighbours()
- * does not see such a vehicle: a vehicle standing at the line beside it
- * changed lanes into its tail (school zone, seed 44: 3.0 m into the back
- * of one that had just pulled into the junction). */
-static double overhang_back(const CityRoad *road, int32_t lane)
-{
-    double back = INFINITY;
-    const RoadLaneOut lo = road->lane_out[lane];
-    for (int32_t k = 0; k < lo.count; k++) {
-        RoadTail u;
-        if (road_back_over_line(road, road->connq[lo.first + k].first_lane, &u))
-            back = road_min2(back, road_lane_length(road, lane) + u.pos - u.length_m);
-    }
-    return back;
-}
-
 /* Whether v, moved to `target` behind that lane's vehicle nl, would take
  * off more than b_safe * dt of its speed in the next step, as the speed
  * choice then plans it (IDM behind nl, never into the space nl holds). An
@@ -100,7 +82,7 @@ static double lane_change_gain(const CityRoad *road, int32_t v, int32_t cur, int
     double lead_gap = urgent ? 0.5 : t->def.min_gap_m * 0.5;
     if (nl >= 0 && vh->rec[nl].pos - road_vtype_of(road, nl)->def.length_m - pos < lead_gap)
         return -INFINITY;
-    if (nl < 0 && overhang_back(road, target) - pos < lead_gap)
+    if (nl < 0 && road_overhang_back(road, target, NULL) - pos < lead_gap)
         return -INFINITY;
     if (nf >= 0 && pos - len - vh->rec[nf].pos < (urgent ? 0.5 : road_vtype_of(road, nf)->def.min_gap_m * 0.5))
         return -INFINITY;

@@ -185,6 +185,31 @@ static inline bool road_back_over_line(const CityRoad *road, int32_t first, Road
     return u->pos < u->length_m;
 }
 
+/* Where, on lane `lane`, the back of a vehicle that has crossed its line
+ * but still sticks out over it stands (its nearest such back, through
+ * each of the lane's connections, and that vehicle's speed in *speed when
+ * not NULL), INFINITY when none does. The lane's queue does not hold such
+ * a vehicle: a vehicle standing at the line beside it changed lanes into
+ * its tail (school zone, seed 44: 3.0 m into the back of one that had just
+ * pulled into the junction), and one departing on a lane of 0.2 m was put
+ * there standing inside the tail of one that had just left it (Jamsil day,
+ * 07:00 and 11:46, in the joined junction north of Jamsil station). */
+static inline double road_overhang_back(const CityRoad *road, int32_t lane, double *speed)
+{
+    double back = INFINITY;
+    const RoadLaneOut lo = road->lane_out[lane];
+    for (int32_t k = 0; k < lo.count; k++) {
+        RoadTail u;
+        if (road_back_over_line(road, road->connq[lo.first + k].first_lane, &u) &&
+            road_lane_length(road, lane) + u.pos - u.length_m < back) {
+            back = road_lane_length(road, lane) + u.pos - u.length_m;
+            if (speed)
+                *speed = u.speed;
+        }
+    }
+    return back;
+}
+
 /* road_junction.c: who may enter a junction, in a fixed order */
 /* Last step's approach announcements become readable; older ones are cleared. */
 void road_junction_rotate_announcements(CityRoad *road);

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "city_array.h"
-#include "road_internal.h"
+#include "road_step_internal.h"
 
 void city_vtype_defaults(CityVTypeDef *d, uint32_t vclass)
 {
@@ -607,6 +607,10 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
             return false; /* no room in front of a vehicle behind */
         /* the nearest behind so far */
         behind = u;
+    }
+    if (!isfinite(gap)) { /* none ahead on the lane: one that has just left it may still stick out over its end */
+        double back = road_overhang_back(road, lane, &lead_v);
+        gap = back - pos;
     }
     if (gap < t->def.min_gap_m)
         return false;
