@@ -27,11 +27,15 @@
 #   --repeat N each run is made N times, in rounds of every grid and step
 #   in turn (see below), and the least CPU time and least
 #   load time kept (other processes only ever add to them). A last row,
-#   marked "+", runs the largest grid with the smallest grid's demand: the
-#   same number of vehicles on a map 16 times as large (40x40 against
-#   10x10), so what its cost per update adds to the smallest grid's grows
-#   with the map alone; the rows above add what grows with the vehicles
-#   that move at once (their records outgrowing the core's caches).
+#   marked "+", runs the largest grid with the smallest grid's number of
+#   trips: about as many vehicles on a map 16 times as large (40x40
+#   against 10x10), spread over it, most of them alone on their lanes.
+#   The row marked "c" runs the smallest grid's own routes on the largest
+#   grid, on the same edges (its corner): the same vehicles, queues and
+#   lights, the map around them 16 times as large, so what its cost per
+#   update adds to the smallest grid's grows with the map alone; the rows
+#   above add what grows with the vehicles that move at once (their
+#   records outgrowing the core's caches) and with how they spread.
 # The generated grids and their demand are kept in BUILD/bench-road-inputs
 # (per SUMO version) and made again only when their parameters change.
 #
@@ -249,6 +253,26 @@ if has scale; then
       runs+=("$large-d$small-$step $inputs/s$large-d$small.net.xml $inputs/s$large-d$small.rou.xml $(python3 -c "print(int(round($step*1000)))") ${large}x$large+ $step")
     done
   fi
+  # the smallest grid's own routes on the largest grid, in its corner (see
+  # the header): netgenerate names a node by its column's letters and its
+  # row's number, with two letters for every column once a grid has more
+  # than 26 (column G of the 10x10 grid is AG on the 40x40 grid)
+  if [ "$small" != "$large" ] && [ "$small" -le 26 ]; then
+    python3 - "$inputs/s$small.rou.xml" "$work/s$large-c$small.rou.xml" "$large" <<'PY'
+import re, sys
+src, dst, large = sys.argv[1], sys.argv[2], int(sys.argv[3])
+node = r'([A-Z])(\d+)'
+edge = re.compile('^' + node + node + '$')
+def rename(e):
+    return edge.sub(r'A\1\2A\3\4', e) if large > 26 else e
+text = re.sub(r'(edges=")([^"]*)"', lambda m: m.group(1) + ' '.join(map(rename, m.group(2).split())) + '"',
+              open(src).read())
+open(dst, 'w').write(text)
+PY
+    for step in $steps; do
+      runs+=("$large-c$small-$step $inputs/s$large.net.xml $work/s$large-c$small.rou.xml $(python3 -c "print(int(round($step*1000)))") ${large}x${large}c $step")
+    done
+  fi
   for r in $(seq "$repeat"); do
     for run in "${runs[@]}"; do
       read -r key net routes dt_ms label step <<<"$run"
@@ -273,6 +297,8 @@ a, b = [list(map(float, x.split())) for x in sys.argv[1:3]]
 r = [round(y / x, 2) for x, y in zip(a, b)]
 print('  each round\'s own ratio:', ' '.join(map(str, r)), ' median:', round(statistics.median(r), 2))" \
       "${scale_all[$small-$step]}" "${scale_all[$large-$step]}"
-    [ -n "$a" ] && [ -n "$c" ] && echo "  of which the map alone (largest grid, smallest grid's demand): $(python3 -c "print(round($c/$a,2))")"
+    [ -n "$a" ] && [ -n "$c" ] && echo "  the largest grid with the smallest grid's number of trips: $(python3 -c "print(round($c/$a,2))")"
+    e=${scale_ns[$large-c$small-$step]:-}
+    [ -n "$a" ] && [ -n "$e" ] && echo "  of which the map alone (the smallest grid's own routes in the largest grid's corner): $(python3 -c "print(round($e/$a,2))")"
   done
 fi
