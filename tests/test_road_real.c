@@ -388,6 +388,68 @@ static double via_length(const CityRoadNet *net, int32_t from, int32_t to)
     return 0.0;
 }
 
+/* Runs the scenario `src` (named `what`) at 1 s steps to its end and calls
+ * seen(net, a, all, n, ctx) for every vehicle a inserted in a step, with
+ * the n vehicles on the road after that step. */
+typedef void InsertionSeen(const CityRoadNet *net, const CityVehicleView *a, const CityVehicleView *all, size_t n,
+                           void *ctx);
+static void each_insertion(const char *what, const char *src, InsertionSeen *seen, void *ctx)
+{
+    CityScenario *sc = load_source(what, src);
+    CityWorld *w = city_scenario_world(sc);
+    const CityRoad *road = city_road_of(w);
+    const CityRoadNet *net = city_road_net(road);
+    const int64_t end = city_scenario_end_tick(sc);
+    CityVehicleView *all = NULL;
+    size_t cap = 0;
+    while (city_world_tick(w) < end) {
+        if (city_scenario_step(sc) != CITY_OK)
+            fail_msg("%s", city_world_error(w));
+        double now = (double)city_world_tick(w) * 1.0;
+        size_t n = city_road_vehicle_count(road);
+        if (n > cap) {
+            cap = 2 * n;
+            all = realloc(all, cap * sizeof *all);
+            assert_non_null(all);
+        }
+        for (size_t i = 0; i < n; i++)
+            city_road_vehicle_at(road, i, &all[i]);
+        for (size_t i = 0; i < n; i++)
+            if (fabs(all[i].depart_s - now) <= 1e-6) /* inserted in this step */
+                seen(net, &all[i], all, n, ctx);
+    }
+    free(all);
+    city_scenario_destroy(sc);
+}
+
+typedef struct FollowerRoom {
+    long inserted, cramped;
+    double worst;
+} FollowerRoom;
+
+static void follower_room(const CityRoadNet *net, const CityVehicleView *a, const CityVehicleView *all, size_t n,
+                          void *ctx)
+{
+    FollowerRoom *f = ctx;
+    f->inserted++;
+    double back = a->pos_m - a->length_m;
+    for (size_t j = 0; j < n; j++) {
+        const CityVehicleView *b = &all[j];
+        double gap;
+        if (b->lane == a->lane && b->pos_m < a->pos_m)
+            gap = back - b->pos_m;
+        else if (b->lane != a->lane && b->next_lane == a->lane)
+            gap = net->lanes[b->lane].length_m - b->pos_m + via_length(net, b->lane, a->lane) + back;
+        else
+            continue;
+        double need = b->speed_mps * b->speed_mps / (2.0 * 4.5);
+        if (gap < need) {
+            f->cramped++;
+            f->worst = fmax(f->worst, b->speed_mps);
+        }
+    }
+}
+
 /* A vehicle is put on the road only where the vehicle behind it can stop
  * behind it braking at its comfortable rate (4.5 m/s^2, these routes'
  * cars), whether that one is on the lane or still crossing the junction
@@ -404,49 +466,36 @@ static void test_insertion_leaves_the_follower_room(void **state)
         skip();
     char src[1024];
     hour_at_1s(src, sizeof src, "jamsil-p1.rou.xml", "");
-    CityScenario *sc = load_source("jamsil-p1, insertions", src);
-    CityWorld *w = city_scenario_world(sc);
-    const CityRoad *road = city_road_of(w);
-    const CityRoadNet *net = city_road_net(road);
-    const int64_t end = city_scenario_end_tick(sc);
-    long inserted = 0, cramped = 0;
-    double worst = 0;
-    while (city_world_tick(w) < end) {
-        if (city_scenario_step(sc) != CITY_OK)
-            fail_msg("%s", city_world_error(w));
-        double now = (double)city_world_tick(w) * 1.0;
-        size_t n = city_road_vehicle_count(road);
-        for (size_t i = 0; i < n; i++) {
-            CityVehicleView a;
-            city_road_vehicle_at(road, i, &a);
-            if (fabs(a.depart_s - now) > 1e-6)
-                continue; /* not inserted in this step */
-            inserted++;
-            double back = a.pos_m - a.length_m;
-            for (size_t j = 0; j < n; j++) {
-                CityVehicleView b;
-                city_road_vehicle_at(road, j, &b);
-                double gap;
-                if (b.lane == a.lane && b.pos_m < a.pos_m)
-                    gap = back - b.pos_m;
-                else if (b.lane != a.lane && b.next_lane == a.lane)
-                    gap = net->lanes[b.lane].length_m - b.pos_m + via_length(net, b.lane, a.lane) + back;
-                else
-                    continue;
-                double need = b.speed_mps * b.speed_mps / (2.0 * 4.5);
-                if (gap < need) {
-                    cramped++;
-                    worst = fmax(worst, b.speed_mps);
-                }
-            }
-        }
-    }
+    FollowerRoom f = {0};
+    each_insertion("jamsil-p1, insertions", src, follower_room, &f);
     print_message("jamsil-p1, 1 s: %ld insertions, %ld with a follower closer than its braking distance (at up to "
                   "%.1f m/s)\n",
-                  inserted, cramped, worst);
-    assert_true(inserted >= 1700); /* (of 1,731: those entering at 0 s are on before the first step is seen) */
-    assert_true(cramped == 0);
-    city_scenario_destroy(sc);
+                  f.inserted, f.cramped, f.worst);
+    assert_true(f.inserted >= 1700); /* (of 1,731: those entering at 0 s are on before the first step is seen) */
+    assert_true(f.cramped == 0);
+}
+
+/* Counts the insertions of the flow 'here' and their fronts inside a back
+ * over their lane's end (see below). */
+typedef struct BackOverLine {
+    long here, inside;
+} BackOverLine;
+
+static void back_over_line(const CityRoadNet *net, const CityVehicleView *a, const CityVehicleView *all, size_t n,
+                           void *ctx)
+{
+    BackOverLine *o = ctx;
+    o->here += strncmp(a->name, "here", 4) == 0;
+    const CityLane *ln = &net->lanes[a->lane];
+    for (int32_t k = ln->out_first; k < ln->out_first + ln->out_count; k++) {
+        const CityConnection *c = &net->conns[k];
+        int32_t first = c->via_count > 0 ? net->via[c->via_first] : c->to_lane;
+        for (size_t j = 0; j < n; j++) {
+            const CityVehicleView *b = &all[j];
+            if (b->lane == first && b->pos_m < b->length_m && a->pos_m > ln->length_m + b->pos_m - b->length_m)
+                o->inside++;
+        }
+    }
 }
 
 /* A vehicle departing on a lane is not put inside the tail of one that
@@ -473,40 +522,11 @@ static void test_insertion_behind_a_back_over_the_line(void **state)
                        "begin = 0, ['end'] = 500, depart_lane = '1' }\n",
                        JAMSIL_NET);
     assert_true(len > 0 && (size_t)len < sizeof src);
-    CityScenario *sc = load_source("insertion behind a back over the line", src);
-    CityWorld *w = city_scenario_world(sc);
-    const CityRoad *road = city_road_of(w);
-    const CityRoadNet *net = city_road_net(road);
-    const int64_t end = city_scenario_end_tick(sc);
-    long here = 0, inside = 0;
-    while (city_world_tick(w) < end) {
-        if (city_scenario_step(sc) != CITY_OK)
-            fail_msg("%s", city_world_error(w));
-        double now = (double)city_world_tick(w);
-        size_t n = city_road_vehicle_count(road);
-        for (size_t i = 0; i < n; i++) {
-            CityVehicleView a;
-            city_road_vehicle_at(road, i, &a);
-            if (fabs(a.depart_s - now) > 1e-6)
-                continue; /* not inserted in this step */
-            here += strncmp(a.name, "here", 4) == 0;
-            const CityLane *ln = &net->lanes[a.lane];
-            for (int32_t k = ln->out_first; k < ln->out_first + ln->out_count; k++) {
-                const CityConnection *c = &net->conns[k];
-                int32_t first = c->via_count > 0 ? net->via[c->via_first] : c->to_lane;
-                for (size_t j = 0; j < n; j++) {
-                    CityVehicleView b;
-                    city_road_vehicle_at(road, j, &b);
-                    if (b.lane == first && b.pos_m < b.length_m && a.pos_m > ln->length_m + b.pos_m - b.length_m)
-                        inside++;
-                }
-            }
-        }
-    }
-    print_message("-218899409#1: %ld cars departed, %ld put inside the back of one over the line\n", here, inside);
-    assert_true(here >= 50);
-    assert_int_equal(inside, 0);
-    city_scenario_destroy(sc);
+    BackOverLine o = {0};
+    each_insertion("insertion behind a back over the line", src, back_over_line, &o);
+    print_message("-218899409#1: %ld cars departed, %ld put inside the back of one over the line\n", o.here, o.inside);
+    assert_true(o.here >= 50);
+    assert_int_equal(o.inside, 0);
 }
 
 int main(void)
@@ -518,12 +538,13 @@ int main(void)
         tests[i] = (struct CMUnitTest){names[i], test_case, NULL, NULL, &cases[i]};
     }
     int failed = _cmocka_run_group_tests("test_road_real", tests, sizeof tests / sizeof tests[0], NULL, NULL);
-    const struct CMUnitTest behaviour[] = {
-        cmocka_unit_test(test_teleport_front_only), cmocka_unit_test(test_wrong_exit_lane_approached),
-        cmocka_unit_test(test_urgent_change_without_a_hard_stop), cmocka_unit_test(test_look_past_an_open_line),
-        cmocka_unit_test(test_insertion_leaves_the_follower_room),
-        cmocka_unit_test(test_insertion_behind_a_back_over_the_line),
-        cmocka_unit_test(test_braking_held_to_what_safety_needs)};
+    const struct CMUnitTest behaviour[] = {cmocka_unit_test(test_teleport_front_only),
+                                           cmocka_unit_test(test_wrong_exit_lane_approached),
+                                           cmocka_unit_test(test_urgent_change_without_a_hard_stop),
+                                           cmocka_unit_test(test_look_past_an_open_line),
+                                           cmocka_unit_test(test_insertion_leaves_the_follower_room),
+                                           cmocka_unit_test(test_insertion_behind_a_back_over_the_line),
+                                           cmocka_unit_test(test_braking_held_to_what_safety_needs)};
     failed += cmocka_run_group_tests_name("test_road_real_behaviour", behaviour, NULL, NULL);
     return failed != 0;
 }
