@@ -184,20 +184,22 @@ static RealCase cases[] = {
 
 /* SUMO moves on only a lane's first vehicle when it has stood
  * time-to-teleport; those queued behind it wait their turn at the front.
- * On jamsil-hour at 0.1 s steps with a 20 s time to teleport, queues that
+ * On jamsil-hour at 0.1 s steps with a 10 s time to teleport, queues that
  * creep at their line leave vehicles behind the first standing longer than
- * it (three such vehicles by 915 s). The scenario watches, every step,
- * each standing vehicle behind another on its lane whose standing time
- * reaches 20 s within the step, and counts those that are off their edge
- * one step later: moved on by the teleport (none may be; a build that
- * moved on any standing vehicle moved one of them). */
+ * it (four such vehicles by 915 s; with 20 s, three before vehicles near
+ * their line went on into a full junction instead of stopping there, and
+ * none after). The scenario watches, every step, each standing vehicle
+ * behind another on its lane whose standing time reaches 10 s within the
+ * step, and counts those that are off their edge one step later: moved on
+ * by the teleport (none may be; a build that moved on any standing vehicle
+ * moved one of them). */
 static void test_teleport_front_only(void **state)
 {
     (void)state;
     char src[4096];
     snprintf(src, sizeof src,
              "city.config{ dt_ms = 100, until_s = 915 }\n"
-             "city.road.load_sumo{ net = '%s', routes = { '%s/jamsil-hour.rou.xml' }, time_to_teleport = 20,\n"
+             "city.road.load_sumo{ net = '%s', routes = { '%s/jamsil-hour.rou.xml' }, time_to_teleport = 10,\n"
              "                     trip_output = false, edge_output = false }\n"
              "local watch, seen, n_seen, n_moved = {}, {}, 0, 0\n"
              "city.every(0.1, function()\n"
@@ -212,7 +214,7 @@ static void test_teleport_front_only(void **state)
              "  end\n"
              "  watch = {}\n"
              "  for _, v in ipairs(vs) do\n"
-             "    if v.speed < 0.1 and v.halt_s > 20 - 0.15 and v.pos < front[v.lane] then\n"
+             "    if v.speed < 0.1 and v.halt_s > 10 - 0.15 and v.pos < front[v.lane] then\n"
              "      watch[v.id] = v.edge\n"
              "      if not seen[v.id] then seen[v.id] = true; n_seen = n_seen + 1 end\n"
              "    end\n"
@@ -228,8 +230,8 @@ static void test_teleport_front_only(void **state)
     assert_true(city_world_kpi_get(w, "followers_moved_on", &moved));
     CityRoadStats s;
     city_road_stats(city_road_of(w), &s);
-    print_message("jamsil-hour, 0.1 s, 20 s to teleport, to 915 s: %.0f teleports, %.0f vehicles behind the first "
-                  "stood 20 s, %.0f of them moved on\n",
+    print_message("jamsil-hour, 0.1 s, 10 s to teleport, to 915 s: %.0f teleports, %.0f vehicles behind the first "
+                  "stood 10 s, %.0f of them moved on\n",
                   (double)s.teleports, due, moved);
     assert_true(due >= 1); /* the case this test is about still happens */
     assert_true(s.teleports >= 1);
@@ -529,6 +531,36 @@ static void test_insertion_behind_a_back_over_the_line(void **state)
     assert_int_equal(o.inside, 0);
 }
 
+/* A vehicle too near its line to stop there braking at its comfortable
+ * rate goes on when the room beyond vanishes, and stops behind the queue;
+ * only one that can still stop comfortably (or one slow enough to stop
+ * within a step) waits for room, as SUMO's vehicles do. A single lane with
+ * a junction 300 m on and a light 16 m past it, 900 cars an hour: each
+ * red's queue fills those 16 m, under cars a few metres from the
+ * junction's line. In 1,800 s at 1 s steps: 35 emergency brakes before,
+ * none now; the same 375 cars arrive. */
+static void test_committed_to_a_full_junction(void **state)
+{
+    (void)state;
+    const char *src =
+        "city.config{ dt_ms = 1000, until_s = 1800 }\n"
+        "city.road.build{ nodes = { { id = 'w', x = 0, y = 0 }, { id = 'b', x = 300, y = 0 },\n"
+        "  { id = 'c', x = 316, y = 0, type = 'traffic_light' }, { id = 'e', x = 600, y = 0 } },\n"
+        "  edges = { { id = 'wb', from = 'w', to = 'b', lanes = 1, speed = 16.67 },\n"
+        "    { id = 'bc', from = 'b', to = 'c', lanes = 1, speed = 16.67 },\n"
+        "    { id = 'ce', from = 'c', to = 'e', lanes = 1, speed = 16.67 } } }\n"
+        "city.road.flow{ id = 'f', from = 'wb', to = 'ce', rate = 900, begin = 0, ['end'] = 1500 }\n";
+    CityScenario *sc = run_source("committed to a full junction", src);
+    CityWorld *w = city_scenario_world(sc);
+    double brakes = -1, arrived = -1;
+    assert_true(city_world_kpi_get(w, "emergency_brakes", &brakes));
+    assert_true(city_world_kpi_get(w, "trips_completed", &arrived));
+    print_message("a junction with a light 16 m past it: %.0f cars arrived, %.0f emergency brakes\n", arrived, brakes);
+    assert_true(arrived >= 370);
+    assert_true(brakes == 0);
+    city_scenario_destroy(sc);
+}
+
 int main(void)
 {
     struct CMUnitTest tests[sizeof cases / sizeof cases[0]];
@@ -544,7 +576,8 @@ int main(void)
                                            cmocka_unit_test(test_look_past_an_open_line),
                                            cmocka_unit_test(test_insertion_leaves_the_follower_room),
                                            cmocka_unit_test(test_insertion_behind_a_back_over_the_line),
-                                           cmocka_unit_test(test_braking_held_to_what_safety_needs)};
+                                           cmocka_unit_test(test_braking_held_to_what_safety_needs),
+                                           cmocka_unit_test(test_committed_to_a_full_junction)};
     failed += cmocka_run_group_tests_name("test_road_real_behaviour", behaviour, NULL, NULL);
     return failed != 0;
 }

@@ -285,8 +285,24 @@ bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist,
         break;
     }
     /* after the light: a vehicle waiting at a red asks every step, and the
-     * room beyond is the dearer question (the answer is the same) */
-    if ((q->flags & ROAD_CQ_EXIT_CLOSED) || !exit_has_room(road, v, ci, rp))
+     * room beyond is the dearer question (the answer is the same). Only a
+     * vehicle that can still stop before its line braking at b, or one slow
+     * enough to stop within a step, waits for room; one nearer goes on and
+     * stops behind the queue, as SUMO's vehicles do (a request on a link
+     * with no room beyond is withdrawn only at the brake gap or farther:
+     * MSVehicle::checkRewindLinkLanes). Asked every step to the line, the
+     * room that vanished under a vehicle a few metres from it stopped it
+     * there from full speed: 35 emergency brakes in half an hour behind a
+     * red 16 m past a junction (tests/test_road_real.c), 168 in all on
+     * jamsil-p1 at 1 s steps, 142 now. An exit lane shorter than the
+     * vehicle (joined junctions) keeps the wait: committing into chains of
+     * them gridlocked center-p6's trips at 0.1 s steps (5 teleports). */
+    if (q->flags & ROAD_CQ_EXIT_CLOSED)
+        return false;
+    const double b = t->def.decel_mps2;
+    const bool may_wait =
+        v_now * v_now / (2.0 * b) <= dist || v_now < b * x->dt_s || q->to_len_m < t->def.length_m + t->def.min_gap_m;
+    if (may_wait && !exit_has_room(road, v, ci, rp))
         return false;
     if (q->link < 0)
         return true;
