@@ -11,6 +11,8 @@
 
 #include <stdbool.h>
 
+#include "city_env.h"
+#include "city_road.h"
 #include "city_world.h"
 
 /* Attaches every coupling whose domains are present, in table order. Call
@@ -53,5 +55,11 @@ typedef struct CityEvCharging {
 /* The totals so far; false (and zeros) when the world has no road or no
  * grid. Callable any time. */
 bool city_couple_ev_charging(const CityWorld *world, CityEvCharging *out);
+
+/* The emission class the traffic-emission coupling (couple_emission.c)
+ * gives vehicle v: by its vehicle class; a car electric when it carries a
+ * battery, else diesel for 30 % of cars by a hash of its name, so a trip
+ * keeps its fuel whatever else the traffic does. */
+CityEmissionClass city_couple_emission_class(const CityVehicleView *v);
 
 #endif
