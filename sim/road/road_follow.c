@@ -24,7 +24,7 @@ static double merge_accel_list(const CityRoad *road, int32_t head, int32_t v, co
     }
     return a;
 }
-/* ... without a call on the lanes no vehicle asks to merge onto (most) */
+/* The same, without a call on a lane no vehicle asks to merge onto (most lanes). */
 static inline double merge_accel(const CityRoad *road, int32_t head, int32_t v, const RoadVType *t, double a_free,
                                  double s_leader)
 {

@@ -200,9 +200,11 @@ static inline double road_overhang_back(const CityRoad *road, int32_t lane, doub
     const RoadLaneOut lo = road->lane_out[lane];
     for (int32_t k = 0; k < lo.count; k++) {
         RoadTail u;
-        if (road_back_over_line(road, road->connq[lo.first + k].first_lane, &u) &&
-            road_lane_length(road, lane) + u.pos - u.length_m < back) {
-            back = road_lane_length(road, lane) + u.pos - u.length_m;
+        if (!road_back_over_line(road, road->connq[lo.first + k].first_lane, &u))
+            continue;
+        double at = road_lane_length(road, lane) + u.pos - u.length_m;
+        if (at < back) {
+            back = at;
             if (speed)
                 *speed = u.speed;
         }
