@@ -333,6 +333,8 @@ int32_t city_road_add_vtype(CityRoad *road, const CityVTypeDef *def)
     if (!(t->def.emergency_decel_mps2 >= t->def.decel_mps2))
         t->def.emergency_decel_mps2 = t->def.decel_mps2 * 2.0;
     t->sqrt_ab = 2.0 * sqrt(t->def.accel_mps2 * t->def.decel_mps2);
+    if (t->def.length_m > road->longest_m)
+        road->longest_m = t->def.length_m;
     if (!city_strmap_put(&road->vtype_index, t->def.id, road->n_vtypes)) {
         free((char *)t->def.id);
         return -1;

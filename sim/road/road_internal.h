@@ -336,6 +336,7 @@ struct CityRoad {
 
     RoadVType *vtypes;
     int32_t n_vtypes, cap_vtypes;
+    double longest_m; /* the longest type's length: no back sticks out farther over a line (road_overhang_back) */
     int32_t default_vtype;
     int32_t mix_vtype[CITY_ROAD_MIX_MAX]; /* city_road_set_default_mix: types behind the default car */
     double mix_share[CITY_ROAD_MIX_MAX];  /* and their shares of its trips */

@@ -82,7 +82,11 @@ static double lane_change_gain(const CityRoad *road, int32_t v, int32_t cur, int
     double lead_gap = urgent ? 0.5 : t->def.min_gap_m * 0.5;
     if (nl >= 0 && vh->rec[nl].pos - road_vtype_of(road, nl)->def.length_m - pos < lead_gap)
         return -INFINITY;
-    if (nl < 0 && road_overhang_back(road, target, NULL) - pos < lead_gap)
+    /* (a back over the target's end stands at least the longest type's
+     * length before it, as fronts are never behind their lane's start:
+     * a vehicle farther back than that need not look at the lanes past it) */
+    if (nl < 0 && road_lane_length(road, target) - road->longest_m - pos < lead_gap &&
+        road_overhang_back(road, target, NULL) - pos < lead_gap)
         return -INFINITY;
     if (nf >= 0 && pos - len - vh->rec[nf].pos < (urgent ? 0.5 : road_vtype_of(road, nf)->def.min_gap_m * 0.5))
         return -INFINITY;
