@@ -52,6 +52,11 @@
 #   center-p6 at 1 s). SUMO's Duration is in whole milliseconds (150 ms and
 #   more here); citylab's loops are short (center-p6 at 1 s: about 10 ms on
 #   an idle machine), so --repeat N keeps the fastest of N runs of each.
+#   On a shared machine the fastest runs of the two can come minutes apart,
+#   in different spells of load (SUMO's fastest of five on center-p6 at 1 s
+#   was 296,000 updates/s in one bench and 166,000 in another): the real
+#   part runs them in rounds of one sumo run and one citylab run, and
+#   round_med is the median of the rounds' own ratios.
 #
 # Usage: scripts/bench_road.sh [--grids "10 20"] [--steps "1 0.1"]
 #          [--scale "10 20 40"] [--repeat N] [--parts "grids real scale"] [--build DIR]
@@ -161,8 +166,8 @@ done
 real="$here/tests/data/road/real"
 if has real; then
   echo
-  printf '%-18s %-5s %9s %9s %9s %9s %6s %6s %12s %12s %7s %7s\n' routes step sumo_done city_done sumo_tt_s city_tt_s \
-    sumo_tp city_tp sumo_ups citylab_ups ratio end_ms
+  printf '%-18s %-5s %9s %9s %9s %9s %6s %6s %12s %12s %7s %9s %7s\n' routes step sumo_done city_done sumo_tt_s city_tt_s \
+    sumo_tp city_tp sumo_ups citylab_ups ratio round_med end_ms
   for spec in "center center-p6.rou.xml" "east east-p2.rou.xml" "jamsil jamsil-p2.rou.xml" "jamsil jamsil-p1.rou.xml" \
     "jamsil jamsil-hour.rou.xml" "grid3 grid3-p2.trips.xml" "jamsil jamsil-p1.trips.xml"; do
     set -- $spec
@@ -171,19 +176,17 @@ if has real; then
     [ "$1" = grid3 ] && net="$here/tests/data/road/grid3.net.xml"
     for step in $steps; do
       dt_ms=$(python3 -c "print(int(round($step*1000)))")
-      sumo_ups=0
-      for _ in $(seq "$repeat"); do # the fastest of the runs
+      # in rounds of one sumo run and one citylab run, each keeping its
+      # fastest; the two runs of a round are taken seconds apart, so each
+      # round's own ratio sees the machine as it was then (round_med: their
+      # median), where the fastest runs of each may come minutes apart
+      sumo_ups=0 city_ups=0 end_ms= rounds=
+      out="$work/real-${2%.xml}-$step"
+      for _ in $(seq "$repeat"); do
         sumo -n "$net" -r "$real/$2" --end 3600 --step-length "$step" --no-step-log \
           --duration-log.statistics --tripinfo-output "$work/trip.xml" >"$work/sumo.log" 2>&1
-        u=$(grep -m1 'UPS:' "$work/sumo.log" | awk '{print $2}' || true)
-        sumo_ups=$(python3 -c "print(max(float('${u:-0}'), $sumo_ups))")
-      done
-      sumo_done=$(grep -c '<tripinfo ' "$work/trip.xml" || true)
-      sumo_tt=$(grep -A3 'Statistics (avg' "$work/sumo.log" | grep -m1 'Duration:' | awk '{print $2}' || true)
-      sumo_tp=$(grep -m1 'Teleports:' "$work/sumo.log" | awk '{print $2}' || true)
-      out="$work/real-${2%.xml}-$step"
-      city_ups=0 end_ms=
-      for _ in $(seq "$repeat"); do
+        su=$(grep -m1 'UPS:' "$work/sumo.log" | awk '{print $2}' || true)
+        sumo_ups=$(python3 -c "print(max(float('${su:-0}'), $sumo_ups))")
         rm -rf "$out"
         "$citylab" run --net "$net" --routes "$real/$2" --until 3600 --dt "$dt_ms" --out "$out" \
           --quiet >/dev/null 2>&1 || true
@@ -191,12 +194,17 @@ if has real; then
         u=$(json "$s" "round(d['kpi']['vehicle_updates']/d['loop_wall_time_s'])")
         e=$(json "$s" "round(1000*(d['wall_time_s']-d['load_wall_time_s']-d['loop_wall_time_s']),2)")
         if [ "$(python3 -c "print(int($u > $city_ups))")" = 1 ]; then city_ups=$u end_ms=$e; fi
+        rounds="$rounds $(python3 -c "print($u / float('${su:-}' or 'inf'))")"
       done
-      printf '%-18s %-5s %9s %9s %9s %9s %6s %6s %12.0f %12.0f %7s %7s\n' "${2%.xml}" "$step" "$sumo_done" \
+      round_med=$(python3 -c "import statistics, sys; print(round(statistics.median(map(float, sys.argv[1:])), 1))" $rounds)
+      sumo_done=$(grep -c '<tripinfo ' "$work/trip.xml" || true)
+      sumo_tt=$(grep -A3 'Statistics (avg' "$work/sumo.log" | grep -m1 'Duration:' | awk '{print $2}' || true)
+      sumo_tp=$(grep -m1 'Teleports:' "$work/sumo.log" | awk '{print $2}' || true)
+      printf '%-18s %-5s %9s %9s %9s %9s %6s %6s %12.0f %12.0f %7s %9s %7s\n' "${2%.xml}" "$step" "$sumo_done" \
         "$(json "$s" "int(d['kpi']['trips_completed'])")" "${sumo_tt:-?}" \
         "$(json "$s" "round(d['kpi']['mean_travel_time_s'],2)")" "${sumo_tp:-0}" \
         "$(json "$s" "int(d['kpi']['teleports'])")" "$sumo_ups" "$city_ups" \
-        "$(python3 -c "print(round($city_ups/float('${sumo_ups:-0}' or 1),1))")" "$end_ms"
+        "$(python3 -c "print(round($city_ups/float('${sumo_ups:-0}' or 1),1))")" "$round_med" "$end_ms"
     done
   done
 fi
