@@ -228,7 +228,7 @@ static RoadAt road_at(const Ckpt *c)
     at = skip_array(c, at + 4);                              /* generations */
     at = skip_array(c, at) + 4;                              /* free list, live count */
     static const int want[] = {0, 5, 6, 7, 8, 9, 10, 1, 22}; /* positions in ROAD_VEH_FIELDS (road_state.c) */
-    for (int k = 0; k < 30; k++) {
+    for (int k = 0; k < 27; k++) { /* the fields of ROAD_VEH_FIELDS */
         for (int w = 0; w < 9; w++)
             if (k == want[w])
                 r.field[w] = array_at(c, at, &n, &size);

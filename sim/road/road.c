@@ -67,7 +67,7 @@ static void road_destroy(void *self)
     free(vh->name);
     free(vh->live);
     free(vh->live_pos);
-    free(vh->good_key);
+    free(vh->good);
     city_pool_destroy(&vh->pool);
     if (road->lanes && road->net)
         for (int32_t i = 0; i < road->net->n_lanes; i++)

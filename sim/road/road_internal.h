@@ -196,7 +196,6 @@ typedef struct RoadVehRec {
     int32_t stops;           /* moving -> standing transitions */
     int32_t stuck_lane;      /* the lane from which its missed turn last found no way on (road_lanechange.c), */
     uint32_t stuck_epoch;    /*   at closure epoch stuck_epoch - 1 (0: none; not saved: it only spares searches) */
-    int8_t good_lo, good_hi; /* cached lanes of the current edge leading to the next route edge */
     int32_t route_first;     /* road->routes[route].first: its edges are road->route_edges[route_first ..
                                 + route_n) (what route following reads at each lane end, without the route's record) */
     int32_t far_conn;        /* the connection it takes at the end of conn's exit lane (road_follow.c), -1 none,
@@ -221,6 +220,22 @@ typedef struct RoadVehStep {
 } RoadVehStep;
 _Static_assert(sizeof(RoadVehStep) == 16, "four step records a cache line");
 
+/* The lanes of a vehicle's current edge from which its route goes on
+ * (road_good_lanes), per slot, 8 bytes, apart from its record: what the
+ * lane-change evaluation reads of a vehicle it looks at then stays in the
+ * record's first line (RoadVehRec) on a lane that leads on. Computed for
+ * its route position route_pos (-1: not computed; a new route sets it so)
+ * and the closures of epoch closure_epoch & 0xff. A cache only (the
+ * lanes follow from the route, the position and the closures): not
+ * saved in checkpoints. */
+typedef struct RoadGood {
+    int32_t route_pos;
+    uint8_t epoch;
+    int8_t lo, hi; /* first and last lane index on the edge; hi < 0: none */
+    uint8_t pad_;
+} RoadGood;
+_Static_assert(sizeof(RoadGood) == 8, "eight good-lane records a cache line");
+
 #define ROAD_VTYPES_MAX INT16_MAX /* vehicle types a road holds (RoadVehRec.vtype) */
 
 /* A vehicle has a handle, its pool index (CityId {index, generation}: what
@@ -238,7 +253,7 @@ typedef struct RoadVehicles {
     RoadVehRec *rec;     /* the step's fields (64-byte aligned) */
     RoadVehRec *rec_alt; /* the reorder's second buffer */
     RoadVehStep *step;   /* per-step fields (RoadVehStep) */
-    uint64_t *good_key;  /* (route, route_pos, closure epoch) the cached good lanes were computed for */
+    RoadGood *good;      /* the lanes of its edge that lead on along its route, cached (road_good_lanes) */
     int32_t *handle;     /* the vehicle's pool index; -1 for a slot freed since the last reorder */
     int32_t *live_pos;   /* position in live */
     int32_t *order;      /* the reorder's scratch: old slot of each new slot, then of each handle */
@@ -541,13 +556,10 @@ static inline void road_prefetch_outs(const CityRoad *road, int32_t lane)
     }
 }
 
-/* What vehicle v's cached good lanes (RoadVehicles.good_key) must have been
- * computed for: its route, its place on it and the closures. */
-static inline uint64_t road_good_key(const CityRoad *road, int32_t v)
+/* Forgets vehicle v's cached good lanes (RoadGood): its route changed. */
+static inline void road_good_forget(CityRoad *road, int32_t v)
 {
-    const RoadVehRec *r = &road->veh.rec[v];
-    return ((uint64_t)(uint32_t)r->route << 32) | ((uint64_t)(uint32_t)r->route_pos << 8) |
-           (road->closure_epoch & 0xffu);
+    road->veh.good[v].route_pos = -1;
 }
 
 /* Sets vehicle v's planned connection (after any change of its route or

@@ -164,6 +164,7 @@ static void miss_turn(CityRoad *road, int32_t v, int32_t lane)
             rec->route_first = road->routes[nr].first;
             rec->route_n = got + 1;
             rec->route_pos = 0;
+            road_good_forget(road, v);
             road_set_conn(road, v, ln->out_first + k); /* the movement the new route was made from */
             road->missed_turns++;
             return;
@@ -198,23 +199,21 @@ static void scan_prefetch(const CityRoad *road, int32_t a)
     }
 }
 
-/* The candidates' records (both lines: the lane is in the second) and
- * cached good lanes eight ahead; from the record, what the evaluation
- * reads of the lane and its neighbours four ahead; two ahead, for a
- * vehicle new to its edge, the connections of its lane and the lanes
- * beside it (road_good_lanes). The collection pass read the first lines,
- * but on a big city the pass over every active lane evicts them before the
- * evaluation comes. */
-static void cand_prefetch(const CityRoad *road, const int32_t *cand, int32_t m, int32_t i)
+/* The candidates' first record lines and cached good lanes eight ahead;
+ * what the evaluation reads of the lane and its neighbours four ahead;
+ * two ahead, for a vehicle new to its edge, the connections of its lane
+ * and the lanes beside it (road_good_lanes). The collection pass read
+ * them, but on a big city the pass over every active lane evicts them
+ * before the evaluation comes. `lanes`: the candidates' lanes. */
+static void cand_prefetch(const CityRoad *road, const int32_t *cand, const int32_t *lanes, int32_t m, int32_t i)
 {
     const RoadVehicles *vh = &road->veh;
     if (i + 8 < m) {
         road_prefetch(&vh->rec[cand[i + 8]]);
-        road_prefetch(&vh->rec[cand[i + 8]].halt_s);
-        road_prefetch(&vh->good_key[cand[i + 8]]);
+        road_prefetch(&vh->good[cand[i + 8]]);
     }
     if (i + 4 < m) {
-        int32_t lane = vh->rec[cand[i + 4]].lane;
+        int32_t lane = lanes[i + 4];
         road_prefetch(&road->lane_side[lane]);
         road_prefetch(&road->lanes[lane]);
         road_prefetch(&road->lanes[lane + 1]); /* (lanes has a record past the last) */
@@ -222,14 +221,18 @@ static void cand_prefetch(const CityRoad *road, const int32_t *cand, int32_t m, 
             road_prefetch(&road->lanes[lane - 1]);
         road_prefetch(&road->lane_out[lane]);
     }
-    if (i + 2 < m && vh->good_key[cand[i + 2]] != road_good_key(road, cand[i + 2])) {
-        int32_t lane = vh->rec[cand[i + 2]].lane;
-        const RoadLaneSide *sd = &road->lane_side[lane];
-        road_prefetch_outs(road, lane);
-        if (sd->index > 0)
-            road_prefetch_outs(road, lane - 1);
-        if (sd->index + 1 < sd->lanes)
-            road_prefetch_outs(road, lane + 1);
+    if (i + 2 < m) {
+        int32_t v = cand[i + 2];
+        const RoadGood *g = &vh->good[v];
+        if (g->route_pos != vh->rec[v].route_pos || g->epoch != (uint8_t)road->closure_epoch) {
+            int32_t lane = lanes[i + 2];
+            const RoadLaneSide *sd = &road->lane_side[lane];
+            road_prefetch_outs(road, lane);
+            if (sd->index > 0)
+                road_prefetch_outs(road, lane - 1);
+            if (sd->index + 1 < sd->lanes)
+                road_prefetch_outs(road, lane + 1);
+        }
     }
 }
 
@@ -343,8 +346,14 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
         road->lanes[road->merges[k].lane].merging = false;
     }
     road->n_merges = 0;
-    /* collect first: changes reorder lane queues */
+    /* collect first: changes reorder lane queues. Each candidate's lane is
+     * noted beside it (a lane of cand_lane), which the evaluation then
+     * reads instead of the record's second line; only a swap
+     * (swap_with_blocker) moves another vehicle than the one evaluated,
+     * and from the first swap of the step on the records are read. */
     int32_t m = 0;
+    int32_t *cand_lane = x->cand + vh->n_live + 1; /* (the scratch holds both: road_physics) */
+    const uint64_t swaps_before = road->lane_swaps;
     for (int32_t a = 0; a < road->n_active; a++) {
         scan_prefetch(road, a);
         int32_t lane = road->active[a];
@@ -379,16 +388,17 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
                            vh->rec[v].accel > accel_behind(road, v, -1, vh->rec[v].pos, lane) -
                                                   road_vtype_of(road, v)->def.lc_threshold_mps2))
                 continue;
+            cand_lane[m] = lane;
             x->cand[m++] = v;
         }
     }
     for (int32_t i = 0; i < m; i++) {
         if (road->n_active >= ROAD_PREFETCH_DEEP_MIN_ACTIVE)
-            cand_prefetch(road, x->cand, m, i);
+            cand_prefetch(road, x->cand, cand_lane, m, i);
         else if (i + 4 < m) /* the collection pass fetched them, but a big city's vehicles do not stay in the caches */
             road_prefetch(&vh->rec[x->cand[i + 4]]);
         int32_t v = x->cand[i];
-        int32_t lane = vh->rec[v].lane;
+        int32_t lane = road->lane_swaps == swaps_before ? cand_lane[i] : vh->rec[v].lane;
         const RoadLaneQ *q = &road->lanes[lane]; /* its length and edge, as the scan read them */
         const RoadLaneSide *sd = &road->lane_side[lane];
         bool wrong = vh->rec[v].conn < 0 && vh->rec[v].route_pos + 1 < vh->rec[v].route_n;

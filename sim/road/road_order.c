@@ -70,7 +70,7 @@ void road_vehicles_reorder(CityRoad *road)
     }
     /* the other per-slot fields, through the spare record buffer (128 bytes a slot) */
     gather(vh->step, sizeof *vh->step, order, k, vh->rec_alt);
-    gather(vh->good_key, sizeof *vh->good_key, order, k, vh->rec_alt);
+    gather(vh->good, sizeof *vh->good, order, k, vh->rec_alt);
     gather(vh->handle, sizeof *vh->handle, order, k, vh->rec_alt);
     for (uint32_t j = k; j < n_old; j++)
         vh->handle[j] = -1;

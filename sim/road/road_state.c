@@ -47,9 +47,6 @@
     X(flags)                                                                                                           \
     T(lc_wait)                                                                                                         \
     S(live_pos)                                                                                                        \
-    S(good_key)                                                                                                        \
-    X(good_lo)                                                                                                         \
-    X(good_hi)                                                                                                         \
     T(lc_vmax_mps)
 
 /* A per-slot field (at byte `off` of elements `stride` bytes apart from
@@ -505,6 +502,7 @@ CityStatus road_state_load(CityWorld *world, void *self, CityStateReader *in)
             r->route_n = road->routes[r->route].count;
             /* not saved: a stuck vehicle searches once more, and finds the same */
             r->stuck_epoch = 0;
+            road_good_forget(road, v); /* (a cache: not saved) */
             road_set_conn(road, v, r->conn); /* the wrong-lane mark, from the restored fields */
         }
     road_tls_shown_reset(road); /* the lights' restored states are not listed as changes */

@@ -52,8 +52,10 @@ static CityStatus road_physics(CityWorld *world, void *self, int64_t tick)
     road_tls_shown_refresh(road); /* lights changed by CONTROL or a command since the last step */
     road_junction_rotate_announcements(road);
     uint32_t live = road->veh.n_live;
-    if (road->cap_scratch <= (int32_t)live &&
-        !city_array_grow((void **)&road->scratch, &road->cap_scratch, (int32_t)live + 1, sizeof *road->scratch))
+    /* the step's candidates (lane changes, then junctions), one a vehicle,
+     * and after them the lane changes' candidates' lanes */
+    if (road->cap_scratch < 2 * ((int32_t)live + 1) &&
+        !city_array_grow((void **)&road->scratch, &road->cap_scratch, 2 * ((int32_t)live + 1), sizeof *road->scratch))
         return road_fail(road, CITY_ERR_NOMEM, "out of memory in the traffic step");
     x.cand = road->scratch;
     if (live == 0)

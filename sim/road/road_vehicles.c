@@ -95,7 +95,7 @@ CityStatus road_vehicles_reserve(CityRoad *road, uint32_t n)
     GROW_ARRAY(vh->edge_enter_s, cap);
     GROW_ARRAY(vh->live, cap);
     GROW_ARRAY(vh->live_pos, cap);
-    GROW_ARRAY(vh->good_key, cap);
+    GROW_ARRAY(vh->good, cap);
     GROW_ARRAY(vh->handle, cap);
     GROW_ARRAY(vh->slot, cap);
     GROW_ARRAY(vh->order, cap);
@@ -256,17 +256,17 @@ int32_t road_plan_conn_at(const CityRoad *road, int32_t v, int32_t lane, int32_t
 bool road_good_lanes(CityRoad *road, int32_t v, int32_t lane, int32_t *lo, int32_t *hi)
 {
     RoadVehicles *vc = &road->veh;
-    uint64_t key = road_good_key(road, v);
-    if (vc->good_key[v] == key) {
-        *lo = vc->rec[v].good_lo;
-        *hi = vc->rec[v].good_hi;
+    RoadGood *g = &vc->good[v];
+    int32_t rp = road->veh.rec[v].route_pos;
+    if (g->route_pos == rp && g->epoch == (uint8_t)road->closure_epoch) {
+        *lo = g->lo;
+        *hi = g->hi;
         return *hi >= 0;
     }
     const RoadLaneSide *sd = &road->lane_side[lane]; /* (the edge's lanes are consecutive) */
     const int32_t lane_first = lane - sd->index;
     int32_t n;
     const int32_t *edges = route_edges(road, v, &n);
-    int32_t rp = road->veh.rec[v].route_pos;
     uint32_t vclass = road->vtypes[road->veh.rec[v].vtype].def.vclass;
     *lo = INT32_MAX;
     *hi = -1;
@@ -286,9 +286,8 @@ bool road_good_lanes(CityRoad *road, int32_t v, int32_t lane, int32_t *lo, int32
             if (i > *hi)
                 *hi = i;
         }
-    vc->good_key[v] = key;
-    vc->rec[v].good_lo = (int8_t)(*hi >= 0 ? *lo : 0);
-    vc->rec[v].good_hi = (int8_t)*hi;
+    *g = (RoadGood){.route_pos = rp, .epoch = (uint8_t)road->closure_epoch, .lo = (int8_t)(*hi >= 0 ? *lo : 0),
+                    .hi = (int8_t)*hi};
     return *hi >= 0;
 }
 
@@ -694,7 +693,7 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
     w->rec[idx].stops = 0;
     w->rec[idx].flags = v < 0.1 ? ROAD_VF_HALTING : 0;
     w->step[idx].lc_wait = (int16_t)(h % 8u);
-    w->good_key[idx] = UINT64_MAX;
+    road_good_forget(road, (int32_t)idx);
     w->rec[idx].stuck_epoch = 0;
     w->step[idx].lc_vmax_mps = INFINITY;
     free(w->name[h]);
