@@ -78,7 +78,7 @@ while [ $# -gt 0 ]; do
     --scale) scale=$2; shift 2 ;;
     --repeat) repeat=$2; shift 2 ;;
     --parts) parts=$2; shift 2 ;;
-    -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "bench_road: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
