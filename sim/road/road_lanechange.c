@@ -399,6 +399,9 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
             road_prefetch(&vh->rec[x->cand[i + 4]]);
         int32_t v = x->cand[i];
         int32_t lane = road->lane_swaps == swaps_before ? cand_lane[i] : vh->rec[v].lane;
+#ifndef NDEBUG /* (debug builds, which the sanitizer tests use, read the record's lane after all to check the note) */
+        CITY_ASSERT(lane == vh->rec[v].lane);
+#endif
         const RoadLaneQ *q = &road->lanes[lane]; /* its length and edge, as the scan read them */
         const RoadLaneSide *sd = &road->lane_side[lane];
         bool wrong = vh->rec[v].conn < 0 && vh->rec[v].route_pos + 1 < vh->rec[v].route_n;
