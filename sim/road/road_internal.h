@@ -224,7 +224,8 @@ _Static_assert(sizeof(RoadVehStep) == 16, "four step records a cache line");
  * (road_good_lanes), per slot, 8 bytes, apart from its record: what the
  * lane-change evaluation reads of a vehicle it looks at then stays in the
  * record's first line (RoadVehRec) on a lane that leads on. Computed for
- * its route position route_pos (-1: not computed; a new route sets it so)
+ * its route position route_pos (-1: not computed; a new route sets it so:
+ * road_route_begin)
  * and the closures of epoch closure_epoch & 0xff. A cache only (the
  * lanes follow from the route, the position and the closures): not
  * saved in checkpoints. */
@@ -556,10 +557,24 @@ static inline void road_prefetch_outs(const CityRoad *road, int32_t lane)
     }
 }
 
-/* Forgets vehicle v's cached good lanes (RoadGood): its route changed. */
+/* Forgets vehicle v's cached good lanes (RoadGood): a restore. */
 static inline void road_good_forget(CityRoad *road, int32_t v)
 {
     road->veh.good[v].route_pos = -1;
+}
+
+/* Puts vehicle v at the start of stored route `route` (a trip that
+ * begins, a reroute, a turn given up): where a vehicle's route changes,
+ * and so where what was cached from the old one (the good lanes) is
+ * forgotten. The caller then plans its connection (road_set_conn). */
+static inline void road_route_begin(CityRoad *road, int32_t v, int32_t route)
+{
+    RoadVehRec *r = &road->veh.rec[v];
+    r->route = route;
+    r->route_first = road->routes[route].first;
+    r->route_n = road->routes[route].count;
+    r->route_pos = 0;
+    road_good_forget(road, v);
 }
 
 /* Sets vehicle v's planned connection (after any change of its route or

@@ -160,11 +160,7 @@ static void miss_turn(CityRoad *road, int32_t v, int32_t lane)
             int32_t nr = road_route_store(road, NULL, road->route_buf, got + 1);
             if (nr < 0)
                 return;
-            rec->route = nr;
-            rec->route_first = road->routes[nr].first;
-            rec->route_n = got + 1;
-            rec->route_pos = 0;
-            road_good_forget(road, v);
+            road_route_begin(road, v, nr);
             road_set_conn(road, v, ln->out_first + k); /* the movement the new route was made from */
             road->missed_turns++;
             return;

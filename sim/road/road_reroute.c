@@ -14,11 +14,7 @@ static CityStatus take_route(CityRoad *road, int32_t v, int32_t n)
     int32_t nr = road_route_store(road, NULL, road->route_buf, n);
     if (nr < 0)
         return CITY_ERR_NOMEM;
-    vh->rec[v].route = nr;
-    vh->rec[v].route_first = road->routes[nr].first;
-    vh->rec[v].route_n = n;
-    vh->rec[v].route_pos = 0;
-    road_good_forget(road, v);
+    road_route_begin(road, v, nr);
     road_set_conn(road, v, road_plan_conn(road, v, vh->rec[v].lane));
     return CITY_OK;
 }

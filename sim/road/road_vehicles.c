@@ -672,10 +672,7 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
     w->step[idx].next_speed = v;
     w->rec[idx].accel = 0.0f;
     w->rec[idx].vtype = (int16_t)vt; /* at most ROAD_VTYPES_MAX types */
-    w->rec[idx].route = p->route;
-    w->rec[idx].route_first = road->routes[p->route].first;
-    w->rec[idx].route_n = road->routes[p->route].count;
-    w->rec[idx].route_pos = 0;
+    road_route_begin(road, (int32_t)idx, p->route);
     w->rec[idx].via_pos = -1;
     w->rec[idx].occ_link = -1;
     w->rec[idx].occ_left_m = 0.0;
@@ -693,7 +690,6 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
     w->rec[idx].stops = 0;
     w->rec[idx].flags = v < 0.1 ? ROAD_VF_HALTING : 0;
     w->step[idx].lc_wait = (int16_t)(h % 8u);
-    road_good_forget(road, (int32_t)idx);
     w->rec[idx].stuck_epoch = 0;
     w->step[idx].lc_vmax_mps = INFINITY;
     free(w->name[h]);
