@@ -225,8 +225,8 @@ _Static_assert(sizeof(RoadVehStep) == 16, "four step records a cache line");
  * lane-change evaluation reads of a vehicle it looks at then stays in the
  * record's first line (RoadVehRec) on a lane that leads on. Computed for
  * its route position route_pos (-1: not computed; a new route sets it so:
- * road_route_begin)
- * and the closures of epoch closure_epoch & 0xff. A cache only (the
+ * road_route_begin) and the closures of epoch closure_epoch & 0xff
+ * (road_good_valid). A cache only (the
  * lanes follow from the route, the position and the closures): not
  * saved in checkpoints. */
 typedef struct RoadGood {
@@ -555,6 +555,13 @@ static inline void road_prefetch_outs(const CityRoad *road, int32_t lane)
         road_prefetch(&road->outs[lo.first]);
         road_prefetch(&road->outs[lo.first + lo.count - 1]);
     }
+}
+
+/* Whether vehicle v's cached good lanes (RoadGood) hold for where it is now. */
+static inline bool road_good_valid(const CityRoad *road, int32_t v)
+{
+    const RoadGood *g = &road->veh.good[v];
+    return g->route_pos == road->veh.rec[v].route_pos && g->epoch == (uint8_t)road->closure_epoch;
 }
 
 /* Forgets vehicle v's cached good lanes (RoadGood): a restore. */

@@ -217,18 +217,14 @@ static void cand_prefetch(const CityRoad *road, const int32_t *cand, const int32
             road_prefetch(&road->lanes[lane - 1]);
         road_prefetch(&road->lane_out[lane]);
     }
-    if (i + 2 < m) {
-        int32_t v = cand[i + 2];
-        const RoadGood *g = &vh->good[v];
-        if (g->route_pos != vh->rec[v].route_pos || g->epoch != (uint8_t)road->closure_epoch) {
-            int32_t lane = lanes[i + 2];
-            const RoadLaneSide *sd = &road->lane_side[lane];
-            road_prefetch_outs(road, lane);
-            if (sd->index > 0)
-                road_prefetch_outs(road, lane - 1);
-            if (sd->index + 1 < sd->lanes)
-                road_prefetch_outs(road, lane + 1);
-        }
+    if (i + 2 < m && !road_good_valid(road, cand[i + 2])) {
+        int32_t lane = lanes[i + 2];
+        const RoadLaneSide *sd = &road->lane_side[lane];
+        road_prefetch_outs(road, lane);
+        if (sd->index > 0)
+            road_prefetch_outs(road, lane - 1);
+        if (sd->index + 1 < sd->lanes)
+            road_prefetch_outs(road, lane + 1);
     }
 }
 

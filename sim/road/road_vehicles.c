@@ -258,7 +258,7 @@ bool road_good_lanes(CityRoad *road, int32_t v, int32_t lane, int32_t *lo, int32
     RoadVehicles *vc = &road->veh;
     RoadGood *g = &vc->good[v];
     int32_t rp = road->veh.rec[v].route_pos;
-    if (g->route_pos == rp && g->epoch == (uint8_t)road->closure_epoch) {
+    if (road_good_valid(road, v)) {
         *lo = g->lo;
         *hi = g->hi;
         return *hi >= 0;
