@@ -726,9 +726,19 @@ static void test_mutual_uturns(void **state)
         int32_t from, to, junction;
         char dir;
     } conns[] = {{ea, eb, j1, 't'}, {eb, ea, j0, 't'}, {ea, o1, j1, 's'}, {eb, o0, j0, 's'}};
+    int32_t c[4];
     for (int i = 0; i < 4; i++)
-        if (city_road_net_add_connection(net, net->edges[conns[i].from].lane_first, net->edges[conns[i].to].lane_first,
-                                         NULL, 0, conns[i].junction, -1, -1, conns[i].dir, 'M', &err) < 0)
+        if ((c[i] = city_road_net_add_connection(net, net->edges[conns[i].from].lane_first,
+                                                 net->edges[conns[i].to].lane_first, NULL, 0, conns[i].junction, -1,
+                                                 -1, conns[i].dir, 'M', &err)) < 0)
+            fail_msg("%s", err.msg);
+    /* each U-turn has a foe (the straight run beside it, standing in for
+     * the traffic that crosses it at a real junction): only a link with a
+     * foe keeps its junction clear, and so waits for room beyond */
+    for (int k = 0; k < 2; k++)
+        if (city_road_net_set_junction_links(net, conns[k].junction, 2, &err) != CITY_OK ||
+            city_road_net_set_request(net, conns[k].junction, 0, c[k], "00", "10", false, &err) != CITY_OK ||
+            city_road_net_set_request(net, conns[k].junction, 1, c[k + 2], "00", "01", false, &err) != CITY_OK)
             fail_msg("%s", err.msg);
     finalize(net);
     CityRoad *road = make_road(w, net);
@@ -744,6 +754,81 @@ static void test_mutual_uturns(void **state)
     assert_int_equal(st.arrived, 2);
     assert_int_equal(st.teleports, 0);
     city_world_destroy(w);
+}
+
+/* Keeping a junction clear, as SUMO does it: a vehicle enters a junction
+ * only with room for it beyond, but only on a link with a foe (SUMO's
+ * test no_space_behind_junction_nocrossing lets it in where nothing
+ * crosses). A road `in` (100 m) leads across J1 onto `out`, 12 m, whose
+ * way on across J2 is blocked: vehicle a stands at that line and leaves
+ * 6 m before it, less than b needs (its length and minimum gap). Where a
+ * side road also enters `out` at J1 (a foe of in's link), b waits at J1's
+ * line on `in`; where nothing else enters, b pulls onto `out` behind a.
+ * Returns whether b stands on `out` after 40 s. */
+static bool enters_blocked_exit(bool with_foe)
+{
+    CityWorld *w = city_test_world(1000, 1);
+    CityRoadNet *net = city_road_net_create();
+    int32_t j[4];
+    priority_junctions(net, (const double[8]){0, 0, 100, 0, 112, 0, 100, -100}, j);
+    int32_t jf = city_test_junction(net, "JF", CITY_JUNCTION_PRIORITY, 212, 0);
+    int32_t in = city_test_edge(net, "in", j[0], j[1], (CityPoint){0, 0}, (CityPoint){100, 0}, 1, 13.9);
+    int32_t out = city_test_edge(net, "out", j[1], j[2], (CityPoint){100, 0}, (CityPoint){112, 0}, 1, 13.9);
+    int32_t far = city_test_edge(net, "far", j[2], jf, (CityPoint){112, 0}, (CityPoint){212, 0}, 1, 13.9);
+    int32_t side = city_test_edge(net, "side", j[3], j[1], (CityPoint){100, -100}, (CityPoint){100, 0}, 1, 13.9);
+    int32_t c_in = city_road_net_add_connection(net, net->edges[in].lane_first, net->edges[out].lane_first, NULL, 0,
+                                                j[1], -1, -1, 's', 'M', &err);
+    int32_t c_far = city_road_net_add_connection(net, net->edges[out].lane_first, net->edges[far].lane_first, NULL,
+                                                 0, j[2], -1, -1, 's', 'M', &err);
+    assert_true(c_in >= 0 && c_far >= 0);
+    if (with_foe) {
+        int32_t c_side = city_road_net_add_connection(net, net->edges[side].lane_first, net->edges[out].lane_first,
+                                                      NULL, 0, j[1], -1, -1, 'r', 'm', &err);
+        /* link 0 (in) and link 1 (side) merge onto `out`: foes, side yields */
+        if (c_side < 0 || city_road_net_set_junction_links(net, j[1], 2, &err) != CITY_OK ||
+            city_road_net_set_request(net, j[1], 0, c_in, "00", "10", false, &err) != CITY_OK ||
+            city_road_net_set_request(net, j[1], 1, c_side, "01", "01", false, &err) != CITY_OK)
+            fail_msg("%s", err.msg);
+    }
+    finalize(net);
+    CityRoad *road = make_road(w, net);
+    assert_int_equal(city_road_link_set_blocked(road, net->conns[c_far].link, true), CITY_OK);
+    int32_t t = idm_type(road, 13.9);
+    int32_t ea[2] = {out, far}, eb[3] = {in, out, far};
+    int32_t ra = city_road_add_route(road, "ra", ea, 2), rb = city_road_add_route(road, "rb", eb, 3);
+    CityTripDef a = {.id = "a", .vtype = t, .route = ra, .depart = {.lane = 0, .pos_m = 0, .speed_mps = 0}};
+    CityTripDef b = {.id = "b", .vtype = t, .route = rb, .depart = {.lane = 0, .pos_m = 40, .speed_mps = 0}};
+    assert_int_equal(city_road_add_trip(road, &a), CITY_OK);
+    assert_int_equal(city_road_add_trip(road, &b), CITY_OK);
+    run(w, 40.0);
+    assert_int_equal((int)city_road_vehicle_count(road), 2);
+    CityVehicleView va = {0}, vb = {0};
+    for (size_t i = 0; i < 2; i++) {
+        CityVehicleView v;
+        city_road_vehicle_at(road, i, &v);
+        if (strcmp(v.name, "a") == 0)
+            va = v;
+        else
+            vb = v;
+    }
+    print_message("blocked exit %s a foe: a on %s at %.1f m, b on %s at %.1f m (%.2f m/s)\n",
+                  with_foe ? "with" : "without", net->lanes[va.lane].id, va.pos_m, net->lanes[vb.lane].id, vb.pos_m,
+                  vb.speed_mps);
+    /* a stands at J2's line, leaving less room behind it than b needs */
+    assert_int_equal(va.lane, net->edges[out].lane_first);
+    assert_true(va.pos_m - va.length_m < 5.0 + 2.5);
+    bool on_out = vb.lane == net->edges[out].lane_first;
+    if (!on_out) /* it waits at J1's line */
+        assert_true(vb.lane == net->edges[in].lane_first && vb.pos_m > 90.0 && vb.speed_mps < 0.1);
+    city_world_destroy(w);
+    return on_out;
+}
+
+static void test_keep_clear_only_with_foes(void **state)
+{
+    (void)state;
+    assert_false(enters_blocked_exit(true));
+    assert_true(enters_blocked_exit(false));
 }
 
 int main(void)
@@ -762,6 +847,7 @@ int main(void)
         cmocka_unit_test(test_blocked_pair_swaps),
         cmocka_unit_test(test_blocked_pair_swaps_short_of_the_end),
         cmocka_unit_test(test_mutual_uturns),
+        cmocka_unit_test(test_keep_clear_only_with_foes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -59,6 +59,14 @@ bool road_conns_init(CityRoad *road)
                 q->resp = city_road_link_response(net, c->link)[0];
                 q->foes = city_road_link_foes(net, c->link)[0];
             }
+            /* SUMO keeps a junction clear only on links that have foes (a
+             * blocked exit beyond a junction nothing crosses lets vehicles
+             * in: its test no_space_behind_junction_nocrossing) */
+            const uint64_t *foes = city_road_link_foes(net, c->link);
+            int32_t self = c->link - q->link_base;
+            for (int32_t w = 0; w < lk->mask_words; w++)
+                if (foes[w] & ~(w == self / 64 ? 1ull << (self % 64) : 0ull))
+                    q->flags |= ROAD_CQ_KEEP_CLEAR;
         }
     }
     return true;
@@ -150,8 +158,9 @@ static bool swaps_with(const CityRoad *road, int32_t v, int32_t w)
            road_lane_length(road, rw->lane) - rw->pos < ROAD_STOP_LINE_M + 3.0;
 }
 
-/* Keep the junction clear: enter only when the exit lane has room for us
- * behind its last vehicle, counting the vehicles already inside on our
+/* Keep the junction clear (on a link with a foe only: ROAD_CQ_KEEP_CLEAR,
+ * as SUMO): enter only when the exit lane has room for us behind its last
+ * vehicle, counting the vehicles already inside on our
  * path. When that vehicle is moving off, the lane counts as its vehicles
  * packed nose to tail (length and minimum gap each, as SUMO counts the
  * space beyond a junction): a queue crawling across a junction otherwise
@@ -302,7 +311,7 @@ bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist,
     const double b = t->def.decel_mps2;
     const bool may_wait =
         v_now * v_now / (2.0 * b) <= dist || v_now < b * x->dt_s || q->to_len_m < t->def.length_m + t->def.min_gap_m;
-    if (may_wait && !exit_has_room(road, v, ci, rp))
+    if (may_wait && (q->flags & ROAD_CQ_KEEP_CLEAR) && !exit_has_room(road, v, ci, rp))
         return false;
     if (q->link < 0)
         return true;
