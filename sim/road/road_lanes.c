@@ -150,38 +150,42 @@ static int32_t drop_if_empty(CityRoad *road, int32_t p)
 void road_lanes_compact_active(CityRoad *road, const int32_t *recheck, int32_t n_recheck)
 {
     int32_t *a = road->active, *tmp = road->active_tmp;
-    int32_t dropped = 0;
+    const int32_t n_sorted = road->n_active_sorted, n = road->n_active;
+    int32_t first_drop = n_sorted; /* the first place in the sorted part that lost its lane */
     for (int32_t i = 0; i < n_recheck; i++)
-        dropped += drop_if_empty(road, recheck[i]);
-    for (int32_t p = road->n_active_sorted; p < road->n_active; p++)
-        dropped += drop_if_empty(road, p);
-    if (dropped == 0 && road->n_active_sorted == road->n_active)
-        return;
-    int32_t k = 0, k_sorted = 0; /* survivors go to a[0 .. k), in order */
-    for (int32_t i = 0; i < road->n_active; i++) {
-        if (a[i] < 0)
+        if (drop_if_empty(road, recheck[i]) && recheck[i] < first_drop)
+            first_drop = recheck[i];
+    /* the lanes that filled since the last compaction and still carry
+     * vehicles, sorted apart (a step's few: an insertion sort, without
+     * qsort's calls per comparison) */
+    int32_t m = 0;
+    for (int32_t p = n_sorted; p < n; p++) {
+        drop_if_empty(road, p);
+        int32_t lane = a[p];
+        if (lane < 0)
             continue;
-        a[k++] = a[i]; /* k <= i: never over an entry still to read */
-        k_sorted += i < road->n_active_sorted;
+        int32_t j = m++;
+        if (m <= 32)
+            for (; j > 0 && tmp[j - 1] > lane; j--)
+                tmp[j] = tmp[j - 1];
+        tmp[j] = lane;
     }
-    if (k > k_sorted) {
-        if (k - k_sorted > 32)
-            qsort(a + k_sorted, (size_t)(k - k_sorted), sizeof *a, lane_cmp);
-        else /* a step's few new lanes: an insertion sort, without qsort's calls per comparison */
-            for (int32_t i = k_sorted + 1; i < k; i++) {
-                int32_t lane = a[i], j = i;
-                for (; j > k_sorted && a[j - 1] > lane; j--)
-                    a[j] = a[j - 1];
-                a[j] = lane;
-            }
-        /* merged in place from the back: the lanes before the first new
-         * one stay where they are (a step's few new lanes move a part of
-         * the list, not all of it twice) */
-        int32_t m = k - k_sorted, i = k_sorted - 1, j = m - 1, o = k - 1;
-        memcpy(tmp, a + k_sorted, (size_t)m * sizeof *a);
-        while (j >= 0)
-            a[o--] = i >= 0 && a[i] > tmp[j] ? a[i--] : tmp[j--];
+    if (m > 32)
+        qsort(tmp, (size_t)m, sizeof *tmp, lane_cmp);
+    /* the sorted part closes its gaps from the first one only, then the
+     * new lanes are merged in from the back: a step that empties or fills
+     * a few lanes moves the part of the list after them, not all of it */
+    int32_t k = first_drop;
+    for (int32_t i = first_drop; i < n_sorted; i++)
+        if (a[i] >= 0)
+            a[k++] = a[i];
+    int32_t i = k - 1, j = m - 1, o = k + m - 1;
+    for (; j >= 0; j--) { /* o > i: never over an entry still to read */
+        int32_t lane = tmp[j];
+        for (; i >= 0 && a[i] > lane; i--)
+            a[o--] = a[i];
+        a[o--] = lane;
     }
-    road->n_active = k;
-    road->n_active_sorted = k;
+    road->n_active = k + m;
+    road->n_active_sorted = k + m;
 }
