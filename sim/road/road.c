@@ -77,6 +77,7 @@ static void road_destroy(void *self)
     free(road->active);
     free(road->active_pos);
     free(road->active_tmp);
+    free(road->active_sort);
     free(road->held);
     free(road->recheck);
     free(road->tail_start);
@@ -205,6 +206,7 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
     road->active = calloc((size_t)nl + 1, sizeof *road->active);
     road->active_pos = malloc(((size_t)nl + 1) * sizeof *road->active_pos);
     road->active_tmp = malloc(((size_t)nl + 1) * sizeof *road->active_tmp);
+    road->active_sort = malloc(((size_t)nl + 1) * sizeof *road->active_sort);
     road->held = malloc(((size_t)nl + 1) * sizeof *road->held);
     road->recheck = malloc(((size_t)nl + 1) * sizeof *road->recheck);
     road->tail_start = calloc_lines((size_t)nl + 1, sizeof *road->tail_start);
@@ -221,11 +223,12 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
     road->signals = road_signals_create(net);
     road->router = road_router_create(net);
     road->demand = road_demand_create();
-    if (!road->lanes || !road->lane_n || !road->active || !road->active_pos || !road->active_tmp || !road->held ||
-        !road->recheck || !road->tail_start || !road->lane_closed || !road->sense_detect_s || !road->link_occupied ||
-        !road->link_eta || !road->link_eta_prev || !road->edge_stats || !road->edge_flow || !road->edge_tt_s ||
-        !road->insert_block || !road->merge_head || !road->signals || !road->router || !road->demand ||
-        !road_conns_init(road) || !road_lane_sides_init(road) || !road_outs_init(road)) {
+    if (!road->lanes || !road->lane_n || !road->active || !road->active_pos || !road->active_tmp ||
+        !road->active_sort || !road->held || !road->recheck || !road->tail_start || !road->lane_closed ||
+        !road->sense_detect_s || !road->link_occupied || !road->link_eta || !road->link_eta_prev || !road->edge_stats ||
+        !road->edge_flow || !road->edge_tt_s || !road->insert_block || !road->merge_head || !road->signals ||
+        !road->router || !road->demand || !road_conns_init(road) || !road_lane_sides_init(road) ||
+        !road_outs_init(road)) {
         road_destroy(road);
         return CITY_ERR_NOMEM;
     }

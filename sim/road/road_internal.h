@@ -372,6 +372,7 @@ struct CityRoad {
     int32_t *active_pos; /* lane -> -1 when not in active; >= 0 when in it (its exact position only in checkpoints) */
     int32_t n_active_sorted; /* active[0 .. n) is in lane order (the rest came since the last compaction) */
     int32_t *active_tmp;     /* merge buffer, one per lane */
+    int32_t *active_sort;    /* sort buffer for the lanes new to the list, one per lane */
     int32_t *held;    /* the step's lanes whose front waits for junction admission (active positions), one per lane */
     int32_t *recheck; /* the step's lanes that may have emptied (active positions), one per lane */
     RoadTail *tail_start; /* per lane: its last vehicle as the step began, once the lane has moved (RoadLaneQ.seen) */

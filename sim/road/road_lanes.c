@@ -117,10 +117,27 @@ void road_lane_pop_front(CityRoad *road, int32_t lane)
     lane_shrink(q);
 }
 
-static int lane_cmp(const void *a, const void *b)
+/* Sorts lane ids a[0 .. m) (each below n_lanes): a radix sort, a byte
+ * at a time from the lowest, through buf (m entries). A step on a 40x40
+ * grid brings some 700 new lanes at 1 s steps; libc's qsort, with a call
+ * per comparison, took 1.2 % of the step for them. */
+static void sort_lanes(int32_t *a, int32_t *buf, int32_t m, int32_t n_lanes)
 {
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
+    int32_t *from = a, *to = buf;
+    for (int shift = 0; shift < 31 && ((n_lanes - 1) >> shift) > 0; shift += 8) {
+        int32_t start[257] = {0};
+        for (int32_t i = 0; i < m; i++)
+            start[((from[i] >> shift) & 255) + 1]++;
+        for (int b = 0; b < 256; b++)
+            start[b + 1] += start[b];
+        for (int32_t i = 0; i < m; i++) /* stable: the lower bytes' order stays within a bucket */
+            to[start[(from[i] >> shift) & 255]++] = from[i];
+        int32_t *t = from;
+        from = to;
+        to = t;
+    }
+    if (from != a)
+        memcpy(a, from, (size_t)m * sizeof *a);
 }
 
 /* Drops active[p] (a lane with no vehicle left) from the active list. */
@@ -156,8 +173,7 @@ void road_lanes_compact_active(CityRoad *road, const int32_t *recheck, int32_t n
         if (drop_if_empty(road, recheck[i]) && recheck[i] < first_drop)
             first_drop = recheck[i];
     /* the lanes that filled since the last compaction and still carry
-     * vehicles, sorted apart (a step's few: an insertion sort, without
-     * qsort's calls per comparison) */
+     * vehicles, sorted apart (a step's few: an insertion sort) */
     int32_t m = 0;
     for (int32_t p = n_sorted; p < n; p++) {
         drop_if_empty(road, p);
@@ -171,7 +187,7 @@ void road_lanes_compact_active(CityRoad *road, const int32_t *recheck, int32_t n
         tmp[j] = lane;
     }
     if (m > 32)
-        qsort(tmp, (size_t)m, sizeof *tmp, lane_cmp);
+        sort_lanes(tmp, road->active_sort, m, road->net->n_lanes);
     /* the sorted part closes its gaps from the first one only, then the
      * new lanes are merged in from the back: a step that empties or fills
      * a few lanes moves the part of the list after them, not all of it */
@@ -188,4 +204,8 @@ void road_lanes_compact_active(CityRoad *road, const int32_t *recheck, int32_t n
     }
     road->n_active = k + m;
     road->n_active_sorted = k + m;
+#ifndef NDEBUG /* (debug builds, which the sanitizer tests use: in lane order, each lane marked) */
+    for (int32_t i = 0; i < road->n_active; i++)
+        CITY_ASSERT((i == 0 || a[i - 1] < a[i]) && road->active_pos[a[i]] >= 0);
+#endif
 }
