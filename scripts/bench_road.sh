@@ -223,34 +223,50 @@ fi
 # median: a spell that slows one run of a round moves that round's ratio
 # only, where it can pair a lucky run of one grid with an unlucky one of
 # the other in the least figures.
-# One run: KEY NET ROUTES at step DT_MS; keeps the least per KEY, and
-# every round's figure in scale_all.
+# A round's figure for a grid is the loop time of as many runs of it as
+# take about as long as one run of the largest grid (TIMES: the ratio of
+# their areas, 16 runs of the 10x10 grid to one of the 40x40 grid), summed:
+# one run of the smallest grid lasts a twentieth of the largest's (77 ms
+# against 2.4 s at 1 s steps), and the least of its short runs is one that
+# fell between two busy spells of a shared machine, which a run of seconds
+# never does; the smallest grid's figure was then its cost on an idle
+# machine and the largest's its cost with the host's usual load (rounds'
+# own ratios from 0.83 to 1.99 in one bench). Summed over as long a time,
+# both weigh the load alike.
+# One round's runs: KEY NET ROUTES at step DT_MS, TIMES runs; keeps the
+# least per KEY, and every round's figure in scale_all.
 declare -A scale_ns scale_load scale_upd scale_trips scale_lkm scale_all
 scale_once() {
-  local key=$1 net=$2 routes=$3 dt_ms=$4 out="$work/scale-$1" s c l upd
-  rm -rf "$out"
-  "$citylab" run --net "$net" --routes "$routes" \
-    --until 1800 --dt "$dt_ms" --out "$out" --quiet >/dev/null 2>&1 || true
-  s="$out/summary.json"
-  c=$(json "$s" "d['loop_cpu_s']")
-  l=$(json "$s" "d['load_wall_time_s']")
-  upd=$(json "$s" "int(d['kpi']['vehicle_updates'])")
+  local key=$1 net=$2 routes=$3 dt_ms=$4 times=$5 out="$work/scale-$1" s c l upd sum_c=0 sum_upd=0
+  for _ in $(seq "$times"); do
+    rm -rf "$out"
+    "$citylab" run --net "$net" --routes "$routes" \
+      --until 1800 --dt "$dt_ms" --out "$out" --quiet >/dev/null 2>&1 || true
+    s="$out/summary.json"
+    c=$(json "$s" "d['loop_cpu_s']")
+    l=$(json "$s" "d['load_wall_time_s']")
+    upd=$(json "$s" "int(d['kpi']['vehicle_updates'])")
+    sum_c=$(python3 -c "print($sum_c + $c)")
+    sum_upd=$((sum_upd + upd))
+    scale_load[$key]=$(python3 -c "print(min($l, float('${scale_load[$key]:-inf}')))")
+  done
   scale_upd[$key]=$upd
-  scale_all[$key]="${scale_all[$key]:-} $(python3 -c "print(round(1e9*$c/$upd,1))")"
-  scale_ns[$key]=$(python3 -c "print(round(min(1e9*$c/$upd, float('${scale_ns[$key]:-inf}')),1))")
-  scale_load[$key]=$(python3 -c "print(min($l, float('${scale_load[$key]:-inf}')))")
+  scale_all[$key]="${scale_all[$key]:-} $(python3 -c "print(round(1e9*$sum_c/$sum_upd,1))")"
+  scale_ns[$key]=$(python3 -c "print(round(min(1e9*$sum_c/$sum_upd, float('${scale_ns[$key]:-inf}')),1))")
   [ -n "${scale_trips[$key]:-}" ] || scale_trips[$key]=$(grep -c '<vehicle ' "$routes" || true)
   # mean vehicles per km of lane (internal lanes left out): read once per network
   [ -n "${scale_lkm[$net]:-}" ] || scale_lkm[$net]=$(python3 -c "import re,sys; print(sum(float(m.group(2)) for m in re.finditer(r'<lane id=\"([^\"]*)\"[^>]*? length=\"([^\"]*)\"', open(sys.argv[1]).read()) if m.group(1)[0] != ':') / 1000)" "$net")
 }
 if has scale; then
   small=${scale%% *} large=${scale##* }
-  runs=() # key net routes dt_ms label step
+  runs=() # key net routes dt_ms label step times
+  # runs of an N x N grid's size in a round: the largest grid's area over its own
+  area_ratio() { python3 -c "print(max(1, round(($large / $1) ** 2)))"; }
   for n in $scale; do
     period=$(python3 -c "print(0.5*(10/$n)**2)")
     grid_inputs "s$n" "$n" 1800 "$period" --max-distance 2500
     for step in $steps; do
-      runs+=("$n-$step $inputs/s$n.net.xml $inputs/s$n.rou.xml $(python3 -c "print(int(round($step*1000)))") ${n}x$n $step")
+      runs+=("$n-$step $inputs/s$n.net.xml $inputs/s$n.rou.xml $(python3 -c "print(int(round($step*1000)))") ${n}x$n $step $(area_ratio "$n")")
     done
   done
   # the largest grid with the smallest grid's demand (see the header)
@@ -258,7 +274,7 @@ if has scale; then
     period=$(python3 -c "print(0.5*(10/$small)**2)")
     grid_inputs "s$large-d$small" "$large" 1800 "$period" --max-distance 2500
     for step in $steps; do
-      runs+=("$large-d$small-$step $inputs/s$large-d$small.net.xml $inputs/s$large-d$small.rou.xml $(python3 -c "print(int(round($step*1000)))") ${large}x$large+ $step")
+      runs+=("$large-d$small-$step $inputs/s$large-d$small.net.xml $inputs/s$large-d$small.rou.xml $(python3 -c "print(int(round($step*1000)))") ${large}x$large+ $step $(area_ratio "$small")")
     done
   fi
   # the smallest grid's own routes on the largest grid, in its corner (see
@@ -278,19 +294,19 @@ text = re.sub(r'(edges=")([^"]*)"', lambda m: m.group(1) + ' '.join(map(rename, 
 open(dst, 'w').write(text)
 PY
     for step in $steps; do
-      runs+=("$large-c$small-$step $inputs/s$large.net.xml $work/s$large-c$small.rou.xml $(python3 -c "print(int(round($step*1000)))") ${large}x${large}c $step")
+      runs+=("$large-c$small-$step $inputs/s$large.net.xml $work/s$large-c$small.rou.xml $(python3 -c "print(int(round($step*1000)))") ${large}x${large}c $step $(area_ratio "$small")")
     done
   fi
   for r in $(seq "$repeat"); do
     for run in "${runs[@]}"; do
-      read -r key net routes dt_ms label step <<<"$run"
-      scale_once "$key" "$net" "$routes" "$dt_ms"
+      read -r key net routes dt_ms label step times <<<"$run"
+      scale_once "$key" "$net" "$routes" "$dt_ms" "$times"
     done
   done
   echo
   printf '%-6s %-5s %9s %12s %8s %12s %10s %8s\n' grid step trips updates veh_lkm citylab_ups ns_per_upd load_s
   for run in "${runs[@]}"; do
-    read -r key net routes dt_ms label step <<<"$run"
+    read -r key net routes dt_ms label step _ <<<"$run"
     veh_lkm=$(python3 -c "print(round(${scale_upd[$key]} / (1800 * 1000 / $dt_ms) / ${scale_lkm[$net]}, 2))")
     printf '%-6s %-5s %9s %12s %8s %12.0f %10s %8.3f\n' "$label" "$step" \
       "${scale_trips[$key]}" "${scale_upd[$key]}" "$veh_lkm" "$(python3 -c "print(1e9/${scale_ns[$key]})")" \
