@@ -285,35 +285,19 @@ if has scale; then
       runs+=("$large-d$small-$step $inputs/s$large-d$small.net.xml $inputs/s$large-d$small.rou.xml $(python3 -c "print(int(round($step*1000)))") ${large}x$large+ $step $(area_ratio "$small")")
     done
   fi
-  # the smallest grid's own routes on the largest grid, in its corner (see
-  # the header): netgenerate names a node by its column's letters and its
-  # row's number, with two letters for every column once a grid has more
-  # than 26 (column G of the 10x10 grid is AG on the 40x40 grid)
-  if [ "$small" != "$large" ] && [ "$small" -le 26 ]; then
-    python3 - "$inputs/s$small.rou.xml" "$work/s$large-c$small.rou.xml" "$large" <<'PY'
+  # The smallest grid's own routes moved onto the largest grid (see the
+  # header): netgenerate names a node by its column's letters and its row's
+  # number, with two letters for every column once a grid has more than 26
+  # (column G of the 10x10 grid is AG on the 40x40 grid); the block at
+  # column x, row y (in blocks of the smallest grid's size) moves a node
+  # small*x columns and small*y rows on.
+  #   move_routes DST K: the routes in each of the K x K blocks from the
+  #   corner, into DST; with K > 1 a vehicle takes its block's number before
+  #   its name (ordered by departure, then block, then as in the file)
+  move_routes() {
+    python3 - "$inputs/s$small.rou.xml" "$1" "$small" "$large" "$2" <<'PY'
 import re, sys
-src, dst, large = sys.argv[1], sys.argv[2], int(sys.argv[3])
-node = r'([A-Z])(\d+)'
-edge = re.compile('^' + node + node + '$')
-def rename(e):
-    return edge.sub(r'A\1\2A\3\4', e) if large > 26 else e
-text = re.sub(r'(edges=")([^"]*)"', lambda m: m.group(1) + ' '.join(map(rename, m.group(2).split())) + '"',
-              open(src).read())
-open(dst, 'w').write(text)
-PY
-    for step in $steps; do
-      runs+=("$large-c$small-$step $inputs/s$large.net.xml $work/s$large-c$small.rou.xml $(python3 -c "print(int(round($step*1000)))") ${large}x${large}c $step $(area_ratio "$small")")
-    done
-  fi
-  # the smallest grid's own routes in every block of the largest grid (see
-  # the header): the block at column x, row y (in blocks) moves a node
-  # small*x columns and small*y rows on; a vehicle keeps its departure and
-  # takes its block's number before its name (ordered by departure, then
-  # block)
-  if [ "$small" != "$large" ] && [ "$small" -le 26 ] && [ $((large % small)) = 0 ]; then
-    python3 - "$inputs/s$small.rou.xml" "$work/s$large-t$small.rou.xml" "$small" "$large" <<'PY'
-import re, sys
-src, dst, small, large = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+src, dst, small, large, k = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 def name(col):
     return chr(65 + col // 26) + chr(65 + col % 26) if large > 26 else chr(65 + col)
 def move(e, bx, by):
@@ -322,15 +306,24 @@ text = open(src).read()
 veh = re.findall(r'<vehicle id="([^"]*)" depart="([^"]*)">\s*<route edges="([^"]*)"/>\s*</vehicle>', text)
 if len(veh) != text.count('<vehicle ') or not veh:
     sys.exit('bench_road: unexpected vehicle records in ' + src)
-k = large // small
-rows = sorted((float(dep), b, '    <vehicle id="b%d_%s" depart="%s">\n        <route edges="%s"/>\n    </vehicle>\n'
-               % (b, vid, dep, ' '.join(move(e, b % k, b // k) for e in edges.split())))
-              for vid, dep, edges in veh for b in range(k * k))
-open(dst, 'w').write('<routes>\n' + ''.join(r[2] for r in rows) + '</routes>\n')
+rows = sorted((float(dep), b, i, '    <vehicle id="%s" depart="%s">\n        <route edges="%s"/>\n    </vehicle>\n'
+               % (vid if k == 1 else 'b%d_%s' % (b, vid), dep, ' '.join(move(e, b % k, b // k) for e in edges.split())))
+              for i, (vid, dep, edges) in enumerate(veh) for b in range(k * k))
+open(dst, 'w').write('<routes>\n' + ''.join(r[3] for r in rows) + '</routes>\n')
 PY
+  }
+  # its routes in the largest grid's corner, and in every block of it
+  if [ "$small" != "$large" ] && [ "$small" -le 26 ]; then
+    move_routes "$work/s$large-c$small.rou.xml" 1
     for step in $steps; do
-      runs+=("$large-t$small-$step $inputs/s$large.net.xml $work/s$large-t$small.rou.xml $(python3 -c "print(int(round($step*1000)))") ${large}x${large}t $step 1")
+      runs+=("$large-c$small-$step $inputs/s$large.net.xml $work/s$large-c$small.rou.xml $(python3 -c "print(int(round($step*1000)))") ${large}x${large}c $step $(area_ratio "$small")")
     done
+    if [ $((large % small)) = 0 ]; then
+      move_routes "$work/s$large-t$small.rou.xml" $((large / small))
+      for step in $steps; do
+        runs+=("$large-t$small-$step $inputs/s$large.net.xml $work/s$large-t$small.rou.xml $(python3 -c "print(int(round($step*1000)))") ${large}x${large}t $step 1")
+      done
+    fi
   fi
   for r in $(seq "$repeat"); do
     for run in "${runs[@]}"; do
