@@ -173,7 +173,8 @@ void road_lanes_compact_active(CityRoad *road, const int32_t *recheck, int32_t n
         if (drop_if_empty(road, recheck[i]) && recheck[i] < first_drop)
             first_drop = recheck[i];
     /* the lanes that filled since the last compaction and still carry
-     * vehicles, sorted apart (a step's few: an insertion sort) */
+     * vehicles, sorted apart: up to 32 by insertion as they are found,
+     * more (a big city's step) appended and then radix sorted */
     int32_t m = 0;
     for (int32_t p = n_sorted; p < n; p++) {
         drop_if_empty(road, p);
