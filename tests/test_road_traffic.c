@@ -704,12 +704,58 @@ static void test_blocked_pair_swaps_short_of_the_end(void **state)
     expect_pair_swaps(90.5, 94.5);
 }
 
+/* The same on three lanes, lane 0 leading right, 1 straight on and 2
+ * left: one bound right stands at the end of lane 1, one bound left at the
+ * end of lane 0, two lanes off its turn. Each waits for the lane the other
+ * holds; the swap puts the one bound left on lane 1, on its way, and it
+ * changes on from there (jamsil-hour at 1 s, vehicles 2040 and 2064 on
+ * -426094556, lanes 1 and 2 with turns from lanes 1 and 3, stood until
+ * teleported). Both arrive within a minute, no turn given up. */
+static void test_blocked_pair_swaps_on_the_way(void **state)
+{
+    (void)state;
+    CityWorld *w = city_test_world(1000, 1);
+    CityRoadNet *net = city_road_net_create();
+    int32_t j[4];
+    priority_junctions(net, (const double[8]){0, 0, 100, 0, 100, -100, 100, 100}, j);
+    int32_t js = city_test_junction(net, "JS", CITY_JUNCTION_PRIORITY, 200, 0);
+    int32_t in = city_test_edge(net, "in", j[0], j[1], (CityPoint){0, 0}, (CityPoint){100, 0}, 3, 13.9);
+    int32_t er = city_test_edge(net, "right", j[1], j[2], (CityPoint){100, 0}, (CityPoint){100, -100}, 1, 13.9);
+    int32_t es = city_test_edge(net, "straight", j[1], js, (CityPoint){100, 0}, (CityPoint){200, 0}, 1, 13.9);
+    int32_t el = city_test_edge(net, "left", j[1], j[3], (CityPoint){100, 0}, (CityPoint){100, 100}, 1, 13.9);
+    int32_t l0 = net->edges[in].lane_first;
+    if (city_road_net_add_connection(net, l0, net->edges[er].lane_first, NULL, 0, j[1], -1, -1, 'r', 'M', &err) < 0 ||
+        city_road_net_add_connection(net, l0 + 1, net->edges[es].lane_first, NULL, 0, j[1], -1, -1, 's', 'M', &err) <
+            0 ||
+        city_road_net_add_connection(net, l0 + 2, net->edges[el].lane_first, NULL, 0, j[1], -1, -1, 'l', 'M', &err) < 0)
+        fail_msg("%s", err.msg);
+    finalize(net);
+    CityRoad *road = make_road(w, net);
+    int32_t t = idm_type(road, 13.9);
+    int32_t to_left[2] = {in, el}, to_right[2] = {in, er};
+    int32_t rl = city_road_add_route(road, "to_left", to_left, 2),
+            rr = city_road_add_route(road, "to_right", to_right, 2);
+    standing_pair(w, road, t, rl, 0, rr, 1, 96, 96);
+    run(w, 58.0);
+    assert_int_equal(city_world_finish(w), CITY_OK);
+    double swaps = 0, missed = -1;
+    assert_true(city_world_kpi_get(w, "missed_turns", &missed));
+    city_world_kpi_get(w, "lane_swaps", &swaps);
+    CityRoadStats st;
+    city_road_stats(road, &st);
+    print_message("blocked pair two lanes apart: %llu arrived, %.0f swaps, %.0f missed turns, %llu teleports\n",
+                  (unsigned long long)st.arrived, swaps, missed, (unsigned long long)st.teleports);
+    city_world_destroy(w);
+    assert_int_equal(st.arrived, 2);
+    assert_true(swaps == 1 && missed == 0);
+}
+
 /* Two vehicles on the two lanes of a short two-way segment (8.85 m, as
  * Jamsil's 369920696#3), each at its end waiting to U-turn onto the lane
  * the other stands on: each exit lane is full until the other leaves. The
  * Jamsil day had such a pair (am.1087 and am.1147, sent there by
- * rerouting) stand 300 s until teleported. Once both have stood 20 s the
- * one whose exit holds only the other enters; both arrive, no teleport. */
+ * rerouting) stand 300 s until teleported. The one whose exit holds only
+ * the other enters at once; both arrive, no teleport. */
 static void test_mutual_uturns(void **state)
 {
     (void)state;
@@ -751,6 +797,69 @@ static void test_mutual_uturns(void **state)
     city_road_stats(road, &st);
     print_message("mutual U-turns: %llu arrived, %llu teleports by 90 s\n", (unsigned long long)st.arrived,
                   (unsigned long long)st.teleports);
+    assert_int_equal(st.arrived, 2);
+    assert_int_equal(st.teleports, 0);
+    city_world_destroy(w);
+}
+
+/* The same pair on a segment of 5.89 m (center's 867821845#3), shorter
+ * than a car and its gap (cars of 4.5 m here, 7 m with the gap: put on
+ * the road standing, one of 5 m leaves the other, behind it through the
+ * U-turn, less than its gap). At 0.1 s steps, seed 5 of center-p6, such a pair of
+ * 5 m cars (and the vehicles queued behind them) stood until teleported:
+ * the swap was asked only of exits longer than the vehicle. Both arrive,
+ * no teleport. */
+static void test_mutual_uturns_on_a_short_segment(void **state)
+{
+    (void)state;
+    const double len = 5.89;
+    CityWorld *w = city_test_world(100, 1);
+    CityRoadNet *net = city_road_net_create();
+    int32_t j[4];
+    priority_junctions(net, (const double[8]){0, 0, len, 0, -100, 0, len + 100, 0}, j);
+    int32_t j0 = j[0], j1 = j[1], j2 = j[2], j3 = j[3];
+    int32_t ea = city_test_edge(net, "A", j0, j1, (CityPoint){0, -1.6}, (CityPoint){len, -1.6}, 1, 13.9);
+    int32_t eb = city_test_edge(net, "B", j1, j0, (CityPoint){len, 1.6}, (CityPoint){0, 1.6}, 1, 13.9);
+    int32_t o0 = city_test_edge(net, "out0", j0, j2, (CityPoint){0, 1.6}, (CityPoint){-100, 1.6}, 1, 13.9);
+    int32_t o1 = city_test_edge(net, "out1", j1, j3, (CityPoint){len, -1.6}, (CityPoint){len + 100, -1.6}, 1, 13.9);
+    const struct {
+        int32_t from, to, junction;
+        char dir;
+    } conns[] = {{ea, eb, j1, 't'}, {eb, ea, j0, 't'}, {ea, o1, j1, 's'}, {eb, o0, j0, 's'}};
+    int32_t c[4];
+    for (int i = 0; i < 4; i++)
+        if ((c[i] = city_road_net_add_connection(net, net->edges[conns[i].from].lane_first,
+                                                 net->edges[conns[i].to].lane_first, NULL, 0, conns[i].junction, -1,
+                                                 -1, conns[i].dir, 'M', &err)) < 0)
+            fail_msg("%s", err.msg);
+    for (int k = 0; k < 2; k++) /* (a foe for each U-turn, as in test_mutual_uturns) */
+        if (city_road_net_set_junction_links(net, conns[k].junction, 2, &err) != CITY_OK ||
+            city_road_net_set_request(net, conns[k].junction, 0, c[k], "00", "10", false, &err) != CITY_OK ||
+            city_road_net_set_request(net, conns[k].junction, 1, c[k + 2], "00", "01", false, &err) != CITY_OK)
+            fail_msg("%s", err.msg);
+    finalize(net);
+    CityRoad *road = make_road(w, net);
+    CityVTypeDef d;
+    city_vtype_defaults(&d, CITY_VC_PASSENGER);
+    d.id = "short";
+    d.speed_dev = 0.0;
+    d.length_m = 4.5;
+    int32_t t = city_road_add_vtype(road, &d);
+    assert_true(t >= 0);
+    int32_t e1[3] = {ea, eb, o0}, e2[3] = {eb, ea, o1};
+    int32_t r1 = city_road_add_route(road, "r1", e1, 3), r2 = city_road_add_route(road, "r2", e2, 3);
+    /* (the U-turns held while the two are put on the road, or the first
+     * one on drives off before the second is on) */
+    for (int k = 0; k < 2; k++)
+        assert_int_equal(city_road_link_set_blocked(road, net->conns[c[k]].link, true), CITY_OK);
+    standing_pair(w, road, t, r1, 0, r2, 0, 0.0, len - 4.5);
+    for (int k = 0; k < 2; k++)
+        assert_int_equal(city_road_link_set_blocked(road, net->conns[c[k]].link, false), CITY_OK);
+    run(w, 88.0);
+    CityRoadStats st;
+    city_road_stats(road, &st);
+    print_message("mutual U-turns on a 5.89 m segment at 0.1 s: %llu arrived, %llu teleports by 90 s\n",
+                  (unsigned long long)st.arrived, (unsigned long long)st.teleports);
     assert_int_equal(st.arrived, 2);
     assert_int_equal(st.teleports, 0);
     city_world_destroy(w);
@@ -846,7 +955,9 @@ int main(void)
         cmocka_unit_test(test_closure_cuts_off_destination),
         cmocka_unit_test(test_blocked_pair_swaps),
         cmocka_unit_test(test_blocked_pair_swaps_short_of_the_end),
+        cmocka_unit_test(test_blocked_pair_swaps_on_the_way),
         cmocka_unit_test(test_mutual_uturns),
+        cmocka_unit_test(test_mutual_uturns_on_a_short_segment),
         cmocka_unit_test(test_keep_clear_only_with_foes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -158,6 +158,22 @@ static bool swaps_with(const CityRoad *road, int32_t v, int32_t w)
            road_lane_length(road, rw->lane) - rw->pos < ROAD_STOP_LINE_M + 3.0;
 }
 
+/* Whether v, at its line on its route edge rp (standing or creeping),
+ * swaps with the one vehicle on its exit lane `to` (swaps_with). Asked of
+ * an exit lane shorter than v too: two U-turns at the ends of a 5.89 m
+ * segment, each lane shorter than a car and its gap, stood until
+ * teleported with the vehicles queued behind them (center-p6 at 0.1 s
+ * steps, seed 5: 4 teleports). Asked only after ROAD_IMPATIENCE_S of
+ * standing, it never held for one that crept at each green, its clock
+ * started again each time. */
+static bool swap_at_line(const CityRoad *road, int32_t v, int32_t rp, int32_t to)
+{
+    const RoadVehRec *r = &road->veh.rec[v];
+    return road->lanes[to].n == 1 && rp == r->route_pos && r->speed < 1.0 &&
+           road_lane_length(road, r->lane) - r->pos < ROAD_STOP_LINE_M + 3.0 &&
+           swaps_with(road, v, road_lane_at(road, to, 0));
+}
+
 /* Keep the junction clear (on a link with a foe only: ROAD_CQ_KEEP_CLEAR,
  * as SUMO): enter only when the exit lane has room for us behind its last
  * vehicle, counting the vehicles already inside on our
@@ -182,13 +198,11 @@ static bool exit_has_room(const CityRoad *road, int32_t v, int32_t ci, int32_t r
     }
     int32_t n = road->lanes[q->to_lane].n; /* with the queue read below: one line, not two */
     if (q->to_len_m < need && vh->rec[v].route_n > rp + 2)
-        return n == 0 && short_exit_passable(road, v, &net->conns[ci], rp, need);
+        return n == 0 ? short_exit_passable(road, v, &net->conns[ci], rp, need) : swap_at_line(road, v, rp, q->to_lane);
     if (n == 0)
         return true;
     RoadTail u = road_tail_start(road, q->to_lane);
-    if (u.pos - u.length_m >= need)
-        return true;
-    if (n == 1 && vh->rec[v].halt_s > ROAD_IMPATIENCE_S && swaps_with(road, v, road_lane_at(road, q->to_lane, 0)))
+    if (u.pos - u.length_m >= need || swap_at_line(road, v, rp, q->to_lane))
         return true;
     if (u.speed <= 2.0)
         return false;

@@ -277,8 +277,11 @@ static bool fits_on(const CityRoad *road, int32_t lane, int32_t skip, double fro
  * swap places (drivers there would let each other pass). v (on
  * `lane`, wrong for its turn) swaps with the vehicle beside it on
  * `target` when that one stands there too, wrong for its own turn, with
- * v's lane among the ones that lead to it, and each fits in the other's
- * place. Returns whether they swapped. */
+ * v's lane among the ones that lead to it or on its way to them, and each
+ * fits in the other's place. Returns whether they swapped. (One two lanes
+ * off its turn, beside one that needed its lane, stood with it until both
+ * were teleported: jamsil-hour at 1 s, vehicles 2040 and 2064 on
+ * -426094556, lanes 1 and 2, turns from lanes 1 and 3.) */
 static bool swap_with_blocker(CityRoad *road, int32_t v, int32_t lane, int32_t target, int32_t lo, int32_t hi)
 {
     RoadVehicles *vh = &road->veh;
@@ -311,7 +314,8 @@ static bool swap_with_blocker(CityRoad *road, int32_t v, int32_t lane, int32_t t
         return false;
     int32_t idx = road->lane_side[lane].index;
     double ulen = road_vtype_of(road, u)->def.length_m;
-    if (idx < ulo || idx > uhi || !fits_on(road, target, u, ru->pos, len) || !fits_on(road, lane, v, r->pos, ulen))
+    if ((idx < ulo && idx < ti) || (idx > uhi && idx > ti) || !fits_on(road, target, u, ru->pos, len) ||
+        !fits_on(road, lane, v, r->pos, ulen))
         return false;
     double pos_v = r->pos, pos_u = ru->pos;
     road_lane_remove(road, lane, v);
