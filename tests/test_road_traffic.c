@@ -865,6 +865,86 @@ static void test_mutual_uturns_on_a_short_segment(void **state)
     city_world_destroy(w);
 }
 
+/* SUMO moves on only a lane's first vehicle when it has stood
+ * time-to-teleport; those queued behind it wait their turn at the front.
+ * Three cars queue on `in` (100 m) at J1's line, whose link a coupling
+ * blocks; once every 5 s it opens for one 0.1 s step, and the first car
+ * creeps (0.26 m/s for a step, 3 cm): its standing clock starts again,
+ * the two behind it stand on. With a time to teleport of 10 s, by 40 s
+ * both have stood over 30 s behind a first that never stood 10 s: none
+ * is moved on (a build that moved on any standing vehicle moved both).
+ * Opened for good, all three arrive. (A queue on Jamsil that crept at its
+ * line did the same, until yielding vehicles kept their clocks while
+ * creeping: road_move_lane.h.) */
+static void test_teleport_front_only(void **state)
+{
+    (void)state;
+    CityWorld *w = city_test_world(100, 1);
+    CityRoadNet *net = city_road_net_create();
+    int32_t j[4];
+    priority_junctions(net, (const double[8]){0, 0, 100, 0, 200, 0, 300, 0}, j);
+    int32_t in = city_test_edge(net, "in", j[0], j[1], (CityPoint){0, 0}, (CityPoint){100, 0}, 1, 13.9);
+    int32_t out = city_test_edge(net, "out", j[1], j[2], (CityPoint){100, 0}, (CityPoint){200, 0}, 1, 13.9);
+    int32_t c = city_road_net_add_connection(net, net->edges[in].lane_first, net->edges[out].lane_first, NULL, 0, j[1],
+                                             -1, -1, 's', 'M', &err);
+    assert_true(c >= 0);
+    finalize(net);
+    CityRoadOptions o;
+    city_road_options_defaults(&o);
+    o.trip_output = false;
+    o.edge_output = false;
+    o.time_to_teleport_s = 10.0;
+    CityRoad *road;
+    if (city_road_create(w, net, &o, &road) != CITY_OK)
+        fail_msg("%s", city_world_error(w));
+    int32_t link = net->conns[c].link;
+    assert_true(link >= 0);
+    assert_int_equal(city_road_link_set_blocked(road, link, true), CITY_OK);
+    int32_t t = idm_type(road, 13.9);
+    int32_t edges[2] = {in, out};
+    int32_t r = city_road_add_route(road, "r", edges, 2);
+    const char *names[3] = {"a", "b", "c"};
+    for (int k = 0; k < 3; k++) {
+        CityTripDef d = {.id = names[k], .vtype = t, .route = r, .depart = {.lane = 0, .pos_m = 60.0 - 10.0 * k}};
+        assert_int_equal(city_road_add_trip(road, &d), CITY_OK);
+    }
+    int64_t end = city_world_tick(w) + city_world_ticks_for(w, 40.0);
+    while (city_world_tick(w) < end) {
+        int64_t tick = city_world_tick(w);
+        bool open = tick > 0 && tick % 50 == 0;
+        assert_int_equal(city_road_link_set_blocked(road, link, !open), CITY_OK);
+        if (city_world_run_until(w, tick + 1) != CITY_OK)
+            fail_msg("%s", city_world_error(w));
+    }
+    CityRoadStats st;
+    city_road_stats(road, &st);
+    double front_halt = -1, follower_halt = INFINITY, front_pos = -1;
+    assert_int_equal((int)city_road_vehicle_count(road), 3);
+    for (size_t i = 0; i < 3; i++) {
+        CityVehicleView v;
+        city_road_vehicle_at(road, i, &v);
+        assert_int_equal(v.lane, net->edges[in].lane_first);
+        if (strcmp(v.name, "a") == 0) {
+            front_halt = v.halt_s;
+            front_pos = v.pos_m;
+        } else if (v.halt_s < follower_halt) {
+            follower_halt = v.halt_s;
+        }
+    }
+    print_message("teleport time 10 s, a creeping first car: %llu teleports by 40 s; the first at %.2f m has stood "
+                  "%.1f s, the ones behind it %.1f s or more\n",
+                  (unsigned long long)st.teleports, front_pos, front_halt, follower_halt);
+    assert_true(front_pos > 95.0 && front_halt < 10.0); /* it crept at the line */
+    assert_true(follower_halt > 20.0);
+    assert_int_equal(st.teleports, 0);
+    assert_int_equal(city_road_link_set_blocked(road, link, false), CITY_OK);
+    run(w, 30.0);
+    city_road_stats(road, &st);
+    assert_int_equal(st.arrived, 3);
+    assert_int_equal(st.teleports, 0);
+    city_world_destroy(w);
+}
+
 /* Keeping a junction clear, as SUMO does it: a vehicle enters a junction
  * only with room for it beyond, but only on a link with a foe (SUMO's
  * test no_space_behind_junction_nocrossing lets it in where nothing
@@ -958,6 +1038,7 @@ int main(void)
         cmocka_unit_test(test_blocked_pair_swaps_on_the_way),
         cmocka_unit_test(test_mutual_uturns),
         cmocka_unit_test(test_mutual_uturns_on_a_short_segment),
+        cmocka_unit_test(test_teleport_front_only),
         cmocka_unit_test(test_keep_clear_only_with_foes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -592,7 +592,7 @@ static void fill_view(const CityRoad *road, int32_t v, CityVehicleView *out)
     out->route = road->route_edges + r->first;
     out->depart_s = vh->depart_s[h];
     out->energy_kwh = vh->rec[v].energy_kwh;
-    out->halt_s = vh->rec[v].halt_s;
+    out->halt_s = (vh->rec[v].flags & ROAD_VF_HALTING) ? vh->rec[v].halt_s : 0.0; /* (not a yield line's creep) */
     out->next_lane = vh->rec[v].conn >= 0 ? road->net->conns[vh->rec[v].conn].to_lane : -1;
 }
 

@@ -165,9 +165,9 @@ typedef struct RoadPending {
  * dist_m and time_loss_s, the junction link it holds, flags); those passes
  * touch one line a vehicle. The second holds what only vehicles standing,
  * at a lane end, in a junction or changing lanes read (halt_s: zero unless
- * ROAD_VF_HALTING is set; energy_kwh: zero unless its type is electric;
- * occ_left_m: while occ_link >= 0; route, lane: the passes know the lane
- * they walk). What lives only within a step, or is counted down every
+ * ROAD_VF_HALTING is set or it creeps at a yield line; energy_kwh: zero
+ * unless its type is electric; occ_left_m: while occ_link >= 0; route,
+ * lane: the passes know the lane they walk). What lives only within a step, or is counted down every
  * step, is in RoadVehStep. The step visits vehicles in lane order, and with
  * the slots in that order (road_order.c) the records come in address
  * order: on a city whose vehicles outgrow the core's caches, the fewer
@@ -188,7 +188,8 @@ typedef struct RoadVehRec {
     int8_t via_pos;     /* index in conn's via chain while inside a junction; -1 on a normal lane */
     uint8_t flags;      /* ROAD_VF_* */
     /* second cache line */
-    double halt_s;           /* continuous standing time (0 unless ROAD_VF_HALTING) */
+    double halt_s;           /* continuous standing time (0 unless ROAD_VF_HALTING, or creeping at a yield line:
+                                road_creeps_at_yield) */
     double occ_left_m;       /* distance still to drive before releasing occ_link */
     double wait_s;           /* total standing time */
     double energy_kwh;       /* EV battery content (0 for other types) */

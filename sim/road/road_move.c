@@ -75,6 +75,8 @@ static CityStatus cross_lane_end(RoadStepCtx *x, int32_t v, bool *arrived)
     road_lane_pop_front(road, lane);
     vh->rec[v].pos -= len;
     vh->rec[v].lane = next;
+    if (!(vh->rec[v].flags & ROAD_VF_HALTING)) /* (a clock kept while creeping at the line: road_move_lane.h) */
+        vh->rec[v].halt_s = 0.0;
     /* entering past the detector (lanes shorter than the detector offset
      * have theirs at the start, as SUMO places them): it sees the vehicle */
     if (vh->rec[v].pos >= road_max2(0.0, road_lane_length(road, next) - road->opt.detector_offset_m))

@@ -21,6 +21,23 @@ static inline void road_release_link(RoadStepCtx *x, int32_t link)
         road->link_occupied[link]--;
 }
 
+/* Whether a vehicle that stood at a line where it yields (a minor link)
+ * and now moves is only creeping there: it keeps its standing clock, and
+ * its impatience (road_junction.c) grows on. Foes that stood at their own
+ * lines announce themselves only once they move, a step late: a yielding
+ * vehicle that started then stopped again in the next step and, its
+ * clock reset, never grew impatient (on Jamsil's 0.2 m -426094557#5 it
+ * waited through seven cycles of the lights, and the vehicle behind it
+ * was teleported: jamsil-p1 at 0.1 s steps, seed 3). cross_lane_end
+ * clears the clock when it leaves the lane. */
+static inline bool road_creeps_at_yield(CityRoad *road, const RoadVehRec *r, double pos, double len)
+{
+    if (!(r->flags & ROAD_VF_STOPPED_AT_LINE) || r->via_pos >= 0 || pos >= len || r->conn < 0)
+        return false;
+    char st = road_conn_shown(road, r->conn);
+    return st == 'm' || st == 'g' || st == '=' || st == 'o' || st == 's' || st == 'w';
+}
+
 /* The vehicles at places i0 .. i1 of lane road->active[a] drive the speeds
  * they chose: their trip figures, standing times, batteries, junction
  * links and the lane's detector. Adds the sum of their speeds (in their
@@ -102,9 +119,10 @@ static inline bool road_move_vehicles(RoadStepCtx *x, int32_t a, int32_t i0, int
                 }
                 flags = r->flags; /* (it sets ROAD_VF_TELEPORT) */
             }
-        } else if (flags & ROAD_VF_HALTING) { /* halt_s is 0 while the flag is clear */
+        } else if (flags & ROAD_VF_HALTING) { /* halt_s is 0 while the flag is clear, but while it creeps at a yield */
             flags &= (uint8_t)~ROAD_VF_HALTING;
-            r->halt_s = 0.0;
+            if (!road_creeps_at_yield(road, r, pos, len))
+                r->halt_s = 0.0;
         }
         r->flags = flags;
         /* energy_kwh is 0 for other types: their second line stays untouched */
