@@ -802,6 +802,18 @@ static void test_mutual_uturns(void **state)
     city_world_destroy(w);
 }
 
+/* The connection from the first lane of edge `from` to the first lane of
+ * edge `to`, found after finalize (which sorts the connections). */
+static int32_t conn_between(const CityRoadNet *net, int32_t from, int32_t to)
+{
+    const CityLane *l = &net->lanes[net->edges[from].lane_first];
+    for (int32_t k = 0; k < l->out_count; k++)
+        if (net->conns[l->out_first + k].to_lane == net->edges[to].lane_first)
+            return l->out_first + k;
+    fail_msg("no connection from edge %d to edge %d", (int)from, (int)to);
+    return -1;
+}
+
 /* The same pair on a segment of 5.89 m (center's 867821845#3), shorter
  * than a car and its gap (cars of 4.5 m here, 7 m with the gap: put on
  * the road standing, one of 5 m leaves the other, behind it through the
@@ -826,11 +838,23 @@ static void test_mutual_uturns_on_a_short_segment(void **state)
         int32_t from, to, junction;
         char dir;
     } conns[] = {{ea, eb, j1, 't'}, {eb, ea, j0, 't'}, {ea, o1, j1, 's'}, {eb, o0, j0, 's'}};
+    /* the U-turns cross the junction on an internal lane of 4.7 m, where
+     * the one that goes first waits for the other to leave its lane */
+    int32_t via[2];
+    for (int k = 0; k < 2; k++) {
+        double x = k == 0 ? len : 0.0, out = k == 0 ? 3.0 : -3.0;
+        CityPoint shape[3] = {{x, k == 0 ? -1.6 : 1.6}, {x + out, 0}, {x, k == 0 ? 1.6 : -1.6}};
+        int32_t e = city_road_net_add_edge(net, k == 0 ? ":J1_u" : ":J0_u", conns[k].junction, conns[k].junction, 1,
+                                           true, NULL, &err);
+        if (e < 0 || (via[k] = city_road_net_add_lane(net, e, k == 0 ? ":J1_u_0" : ":J0_u_0", 13.9, 0, 3.2,
+                                                      CITY_VC_ALL, shape, 3, &err)) < 0)
+            fail_msg("%s", err.msg);
+    }
     int32_t c[4];
     for (int i = 0; i < 4; i++)
         if ((c[i] = city_road_net_add_connection(net, net->edges[conns[i].from].lane_first,
-                                                 net->edges[conns[i].to].lane_first, NULL, 0, conns[i].junction, -1,
-                                                 -1, conns[i].dir, 'M', &err)) < 0)
+                                                 net->edges[conns[i].to].lane_first, i < 2 ? &via[i] : NULL, i < 2,
+                                                 conns[i].junction, -1, -1, conns[i].dir, 'M', &err)) < 0)
             fail_msg("%s", err.msg);
     for (int k = 0; k < 2; k++) /* (a foe for each U-turn, as in test_mutual_uturns) */
         if (city_road_net_set_junction_links(net, conns[k].junction, 2, &err) != CITY_OK ||
@@ -849,12 +873,16 @@ static void test_mutual_uturns_on_a_short_segment(void **state)
     int32_t e1[3] = {ea, eb, o0}, e2[3] = {eb, ea, o1};
     int32_t r1 = city_road_add_route(road, "r1", e1, 3), r2 = city_road_add_route(road, "r2", e2, 3);
     /* (the U-turns held while the two are put on the road, or the first
-     * one on drives off before the second is on) */
-    for (int k = 0; k < 2; k++)
-        assert_int_equal(city_road_link_set_blocked(road, net->conns[c[k]].link, true), CITY_OK);
+     * one on drives off before the second is on; finalize sorted the
+     * connections, so they are found again by their lanes) */
+    int32_t u_link[2];
+    for (int k = 0; k < 2; k++) {
+        u_link[k] = net->conns[conn_between(net, conns[k].from, conns[k].to)].link;
+        assert_int_equal(city_road_link_set_blocked(road, u_link[k], true), CITY_OK);
+    }
     standing_pair(w, road, t, r1, 0, r2, 0, 0.0, len - 4.5);
     for (int k = 0; k < 2; k++)
-        assert_int_equal(city_road_link_set_blocked(road, net->conns[c[k]].link, false), CITY_OK);
+        assert_int_equal(city_road_link_set_blocked(road, u_link[k], false), CITY_OK);
     run(w, 88.0);
     CityRoadStats st;
     city_road_stats(road, &st);
@@ -897,7 +925,7 @@ static void test_teleport_front_only(void **state)
     CityRoad *road;
     if (city_road_create(w, net, &o, &road) != CITY_OK)
         fail_msg("%s", city_world_error(w));
-    int32_t link = net->conns[c].link;
+    int32_t link = net->conns[conn_between(net, in, out)].link;
     assert_true(link >= 0);
     assert_int_equal(city_road_link_set_blocked(road, link, true), CITY_OK);
     int32_t t = idm_type(road, 13.9);
@@ -981,7 +1009,7 @@ static bool enters_blocked_exit(bool with_foe)
     }
     finalize(net);
     CityRoad *road = make_road(w, net);
-    assert_int_equal(city_road_link_set_blocked(road, net->conns[c_far].link, true), CITY_OK);
+    assert_int_equal(city_road_link_set_blocked(road, net->conns[conn_between(net, out, far)].link, true), CITY_OK);
     int32_t t = idm_type(road, 13.9);
     int32_t ea[2] = {out, far}, eb[3] = {in, out, far};
     int32_t ra = city_road_add_route(road, "ra", ea, 2), rb = city_road_add_route(road, "rb", eb, 3);
