@@ -240,7 +240,10 @@ CityStatus city_road_net_set_junction_tls(CityRoadNet *net, int32_t junction, in
 
 /* Checks references and builds derived tables (successors, lane outgoing
  * lists, default requests for junctions without any, bounding box). After
- * it the network is read-only. */
+ * it the network is read-only. It sorts the connections by from-lane, then
+ * to-lane: an index city_road_net_add_connection returned may name another
+ * connection afterwards (find one by its lanes: lanes[from].out_first ..
+ * +out_count); links keep their indices. */
 CityStatus city_road_net_finalize(CityRoadNet *net, CityError *err);
 
 /* ---- reading ----------------------------------------------------------- */
