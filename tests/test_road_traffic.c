@@ -641,25 +641,34 @@ static void standing_pair(CityWorld *w, CityRoad *road, int32_t t, int32_t ra, i
     assert_int_equal((int)city_road_vehicle_count(road), 2);
 }
 
-/* A two-lane road of 100 m whose lane 0 leads only right and lane 1 only
- * left; a vehicle bound left sets off standing on lane 0 (its back at
- * pos_a), one bound right on lane 1 (its back at pos_b), each on the lane
- * the other needs. Within a minute they swap places once (the lane_swaps
- * KPI) and both arrive, no turn given up. */
-static void expect_pair_swaps(double pos_a, double pos_b)
+/* A road of 100 m with `lanes` lanes (2 or 3) whose lane 0 leads only
+ * right, lane 1 only left (with 3: only straight on) and lane 2 only left;
+ * a vehicle bound left sets off standing on lane 0 (its back at pos_a),
+ * one bound right on lane 1 (its back at pos_b): each on the lane the
+ * other needs, or (3 lanes) on the way to it. Within a minute they swap
+ * places once (the lane_swaps KPI) and both arrive, no turn given up. */
+static void expect_pair_swaps(int lanes, double pos_a, double pos_b)
 {
     CityWorld *w = city_test_world(1000, 1);
     CityRoadNet *net = city_road_net_create();
     int32_t j[4];
     priority_junctions(net, (const double[8]){0, 0, 100, 0, 100, -100, 100, 100}, j);
     int32_t j0 = j[0], j1 = j[1], jr = j[2], jl = j[3];
-    int32_t in = city_test_edge(net, "in", j0, j1, (CityPoint){0, 0}, (CityPoint){100, 0}, 2, 13.9);
+    int32_t in = city_test_edge(net, "in", j0, j1, (CityPoint){0, 0}, (CityPoint){100, 0}, lanes, 13.9);
     int32_t er = city_test_edge(net, "right", j1, jr, (CityPoint){100, 0}, (CityPoint){100, -100}, 1, 13.9);
     int32_t el = city_test_edge(net, "left", j1, jl, (CityPoint){100, 0}, (CityPoint){100, 100}, 1, 13.9);
     int32_t l0 = net->edges[in].lane_first;
     if (city_road_net_add_connection(net, l0, net->edges[er].lane_first, NULL, 0, j1, -1, -1, 'r', 'M', &err) < 0 ||
-        city_road_net_add_connection(net, l0 + 1, net->edges[el].lane_first, NULL, 0, j1, -1, -1, 'l', 'M', &err) < 0)
+        city_road_net_add_connection(net, l0 + lanes - 1, net->edges[el].lane_first, NULL, 0, j1, -1, -1, 'l', 'M',
+                                     &err) < 0)
         fail_msg("%s", err.msg);
+    if (lanes == 3) {
+        int32_t js = city_test_junction(net, "JS", CITY_JUNCTION_PRIORITY, 200, 0);
+        int32_t es = city_test_edge(net, "straight", j1, js, (CityPoint){100, 0}, (CityPoint){200, 0}, 1, 13.9);
+        if (city_road_net_add_connection(net, l0 + 1, net->edges[es].lane_first, NULL, 0, j1, -1, -1, 's', 'M',
+                                         &err) < 0)
+            fail_msg("%s", err.msg);
+    }
     finalize(net);
     CityRoad *road = make_road(w, net);
     int32_t t = idm_type(road, 13.9);
@@ -674,9 +683,9 @@ static void expect_pair_swaps(double pos_a, double pos_b)
     city_world_kpi_get(w, "lane_swaps", &swaps);
     CityRoadStats st;
     city_road_stats(road, &st);
-    print_message("blocked pair, backs at %.1f m and %.1f m: %llu arrived, %.0f swaps, %.0f missed turns, %llu "
-                  "teleports\n",
-                  pos_a, pos_b, (unsigned long long)st.arrived, swaps, missed, (unsigned long long)st.teleports);
+    print_message("blocked pair on %d lanes, backs at %.1f m and %.1f m: %llu arrived, %.0f swaps, %.0f missed "
+                  "turns, %llu teleports\n",
+                  lanes, pos_a, pos_b, (unsigned long long)st.arrived, swaps, missed, (unsigned long long)st.teleports);
     city_world_destroy(w);
     assert_int_equal(st.arrived, 2);
     assert_true(swaps == 1 && missed == 0);
@@ -689,7 +698,7 @@ static void expect_pair_swaps(double pos_a, double pos_b)
 static void test_blocked_pair_swaps(void **state)
 {
     (void)state;
-    expect_pair_swaps(96, 96);
+    expect_pair_swaps(2, 96, 96);
 }
 
 /* The same pair when one stands at the end and the other, first on its
@@ -701,7 +710,7 @@ static void test_blocked_pair_swaps(void **state)
 static void test_blocked_pair_swaps_short_of_the_end(void **state)
 {
     (void)state;
-    expect_pair_swaps(90.5, 94.5);
+    expect_pair_swaps(2, 90.5, 94.5);
 }
 
 /* The same on three lanes, lane 0 leading right, 1 straight on and 2
@@ -714,40 +723,7 @@ static void test_blocked_pair_swaps_short_of_the_end(void **state)
 static void test_blocked_pair_swaps_on_the_way(void **state)
 {
     (void)state;
-    CityWorld *w = city_test_world(1000, 1);
-    CityRoadNet *net = city_road_net_create();
-    int32_t j[4];
-    priority_junctions(net, (const double[8]){0, 0, 100, 0, 100, -100, 100, 100}, j);
-    int32_t js = city_test_junction(net, "JS", CITY_JUNCTION_PRIORITY, 200, 0);
-    int32_t in = city_test_edge(net, "in", j[0], j[1], (CityPoint){0, 0}, (CityPoint){100, 0}, 3, 13.9);
-    int32_t er = city_test_edge(net, "right", j[1], j[2], (CityPoint){100, 0}, (CityPoint){100, -100}, 1, 13.9);
-    int32_t es = city_test_edge(net, "straight", j[1], js, (CityPoint){100, 0}, (CityPoint){200, 0}, 1, 13.9);
-    int32_t el = city_test_edge(net, "left", j[1], j[3], (CityPoint){100, 0}, (CityPoint){100, 100}, 1, 13.9);
-    int32_t l0 = net->edges[in].lane_first;
-    if (city_road_net_add_connection(net, l0, net->edges[er].lane_first, NULL, 0, j[1], -1, -1, 'r', 'M', &err) < 0 ||
-        city_road_net_add_connection(net, l0 + 1, net->edges[es].lane_first, NULL, 0, j[1], -1, -1, 's', 'M', &err) <
-            0 ||
-        city_road_net_add_connection(net, l0 + 2, net->edges[el].lane_first, NULL, 0, j[1], -1, -1, 'l', 'M', &err) < 0)
-        fail_msg("%s", err.msg);
-    finalize(net);
-    CityRoad *road = make_road(w, net);
-    int32_t t = idm_type(road, 13.9);
-    int32_t to_left[2] = {in, el}, to_right[2] = {in, er};
-    int32_t rl = city_road_add_route(road, "to_left", to_left, 2),
-            rr = city_road_add_route(road, "to_right", to_right, 2);
-    standing_pair(w, road, t, rl, 0, rr, 1, 96, 96);
-    run(w, 58.0);
-    assert_int_equal(city_world_finish(w), CITY_OK);
-    double swaps = 0, missed = -1;
-    assert_true(city_world_kpi_get(w, "missed_turns", &missed));
-    city_world_kpi_get(w, "lane_swaps", &swaps);
-    CityRoadStats st;
-    city_road_stats(road, &st);
-    print_message("blocked pair two lanes apart: %llu arrived, %.0f swaps, %.0f missed turns, %llu teleports\n",
-                  (unsigned long long)st.arrived, swaps, missed, (unsigned long long)st.teleports);
-    city_world_destroy(w);
-    assert_int_equal(st.arrived, 2);
-    assert_true(swaps == 1 && missed == 0);
+    expect_pair_swaps(3, 96, 96);
 }
 
 /* Two vehicles on the two lanes of a short two-way segment (8.85 m, as
