@@ -726,58 +726,6 @@ static void test_blocked_pair_swaps_on_the_way(void **state)
     expect_pair_swaps(3, 96, 96);
 }
 
-/* Two vehicles on the two lanes of a short two-way segment (8.85 m, as
- * Jamsil's 369920696#3), each at its end waiting to U-turn onto the lane
- * the other stands on: each exit lane is full until the other leaves. The
- * Jamsil day had such a pair (am.1087 and am.1147, sent there by
- * rerouting) stand 300 s until teleported. The one whose exit holds only
- * the other enters at once; both arrive, no teleport. */
-static void test_mutual_uturns(void **state)
-{
-    (void)state;
-    CityWorld *w = city_test_world(1000, 1);
-    CityRoadNet *net = city_road_net_create();
-    int32_t j[4];
-    priority_junctions(net, (const double[8]){0, 0, 8.85, 0, -100, 0, 108.85, 0}, j);
-    int32_t j0 = j[0], j1 = j[1], j2 = j[2], j3 = j[3];
-    int32_t ea = city_test_edge(net, "A", j0, j1, (CityPoint){0, -1.6}, (CityPoint){8.85, -1.6}, 1, 13.9);
-    int32_t eb = city_test_edge(net, "B", j1, j0, (CityPoint){8.85, 1.6}, (CityPoint){0, 1.6}, 1, 13.9);
-    int32_t o0 = city_test_edge(net, "out0", j0, j2, (CityPoint){0, 1.6}, (CityPoint){-100, 1.6}, 1, 13.9);
-    int32_t o1 = city_test_edge(net, "out1", j1, j3, (CityPoint){8.85, -1.6}, (CityPoint){108.85, -1.6}, 1, 13.9);
-    const struct {
-        int32_t from, to, junction;
-        char dir;
-    } conns[] = {{ea, eb, j1, 't'}, {eb, ea, j0, 't'}, {ea, o1, j1, 's'}, {eb, o0, j0, 's'}};
-    int32_t c[4];
-    for (int i = 0; i < 4; i++)
-        if ((c[i] = city_road_net_add_connection(net, net->edges[conns[i].from].lane_first,
-                                                 net->edges[conns[i].to].lane_first, NULL, 0, conns[i].junction, -1,
-                                                 -1, conns[i].dir, 'M', &err)) < 0)
-            fail_msg("%s", err.msg);
-    /* each U-turn has a foe (the straight run beside it, standing in for
-     * the traffic that crosses it at a real junction): only a link with a
-     * foe keeps its junction clear, and so waits for room beyond */
-    for (int k = 0; k < 2; k++)
-        if (city_road_net_set_junction_links(net, conns[k].junction, 2, &err) != CITY_OK ||
-            city_road_net_set_request(net, conns[k].junction, 0, c[k], "00", "10", false, &err) != CITY_OK ||
-            city_road_net_set_request(net, conns[k].junction, 1, c[k + 2], "00", "01", false, &err) != CITY_OK)
-            fail_msg("%s", err.msg);
-    finalize(net);
-    CityRoad *road = make_road(w, net);
-    int32_t t = idm_type(road, 13.9);
-    int32_t e1[3] = {ea, eb, o0}, e2[3] = {eb, ea, o1};
-    int32_t r1 = city_road_add_route(road, "r1", e1, 3), r2 = city_road_add_route(road, "r2", e2, 3);
-    standing_pair(w, road, t, r1, 0, r2, 0, 8.2, 8.2);
-    run(w, 88.0);
-    CityRoadStats st;
-    city_road_stats(road, &st);
-    print_message("mutual U-turns: %llu arrived, %llu teleports by 90 s\n", (unsigned long long)st.arrived,
-                  (unsigned long long)st.teleports);
-    assert_int_equal(st.arrived, 2);
-    assert_int_equal(st.teleports, 0);
-    city_world_destroy(w);
-}
-
 /* The connection from the first lane of edge `from` to the first lane of
  * edge `to`, found after finalize (which sorts the connections). */
 static int32_t conn_between(const CityRoadNet *net, int32_t from, int32_t to)
@@ -790,54 +738,96 @@ static int32_t conn_between(const CityRoadNet *net, int32_t from, int32_t to)
     return -1;
 }
 
-/* The same pair on a segment of 5.89 m (center's 867821845#3), shorter
- * than a car and its gap (cars of 4.5 m here, 7 m with the gap: put on
- * the road standing, one of 5 m leaves the other, behind it through the
- * U-turn, less than its gap). At 0.1 s steps, seed 5 of center-p6, such a pair of
- * 5 m cars (and the vehicles queued behind them) stood until teleported:
- * the swap was asked only of exits longer than the vehicle. Both arrive,
- * no teleport. */
-static void test_mutual_uturns_on_a_short_segment(void **state)
+/* A two-way segment of `len` metres between J0 and J1, one lane each way
+ * (A from J0 to J1, B back), with a road out beyond each end (out0 past
+ * J0, out1 past J1). At each end a U-turn onto the other lane (across an
+ * internal lane of 4.7 m when `via`) and the straight run beside it, its
+ * foe: it stands in for the traffic that crosses a U-turn at a real
+ * junction, and only a link with a foe keeps its junction clear, and so
+ * waits for room beyond. Finalized; e: A, B, out0, out1; u: the U-turns'
+ * links at J1 and at J0. */
+static CityRoadNet *uturn_segment(double len, bool via, int32_t e[4], int32_t u[2])
 {
-    (void)state;
-    const double len = 5.89;
-    CityWorld *w = city_test_world(100, 1);
     CityRoadNet *net = city_road_net_create();
     int32_t j[4];
     priority_junctions(net, (const double[8]){0, 0, len, 0, -100, 0, len + 100, 0}, j);
-    int32_t j0 = j[0], j1 = j[1], j2 = j[2], j3 = j[3];
-    int32_t ea = city_test_edge(net, "A", j0, j1, (CityPoint){0, -1.6}, (CityPoint){len, -1.6}, 1, 13.9);
-    int32_t eb = city_test_edge(net, "B", j1, j0, (CityPoint){len, 1.6}, (CityPoint){0, 1.6}, 1, 13.9);
-    int32_t o0 = city_test_edge(net, "out0", j0, j2, (CityPoint){0, 1.6}, (CityPoint){-100, 1.6}, 1, 13.9);
-    int32_t o1 = city_test_edge(net, "out1", j1, j3, (CityPoint){len, -1.6}, (CityPoint){len + 100, -1.6}, 1, 13.9);
+    e[0] = city_test_edge(net, "A", j[0], j[1], (CityPoint){0, -1.6}, (CityPoint){len, -1.6}, 1, 13.9);
+    e[1] = city_test_edge(net, "B", j[1], j[0], (CityPoint){len, 1.6}, (CityPoint){0, 1.6}, 1, 13.9);
+    e[2] = city_test_edge(net, "out0", j[0], j[2], (CityPoint){0, 1.6}, (CityPoint){-100, 1.6}, 1, 13.9);
+    e[3] = city_test_edge(net, "out1", j[1], j[3], (CityPoint){len, -1.6}, (CityPoint){len + 100, -1.6}, 1, 13.9);
     const struct {
         int32_t from, to, junction;
         char dir;
-    } conns[] = {{ea, eb, j1, 't'}, {eb, ea, j0, 't'}, {ea, o1, j1, 's'}, {eb, o0, j0, 's'}};
-    /* the U-turns cross the junction on an internal lane of 4.7 m, where
-     * the one that goes first waits for the other to leave its lane */
-    int32_t via[2];
-    for (int k = 0; k < 2; k++) {
+    } conns[] = {{e[0], e[1], j[1], 't'}, {e[1], e[0], j[0], 't'}, {e[0], e[3], j[1], 's'}, {e[1], e[2], j[0], 's'}};
+    int32_t lane_via[2];
+    for (int k = 0; k < 2 && via; k++) {
         double x = k == 0 ? len : 0.0, out = k == 0 ? 3.0 : -3.0;
         CityPoint shape[3] = {{x, k == 0 ? -1.6 : 1.6}, {x + out, 0}, {x, k == 0 ? 1.6 : -1.6}};
-        int32_t e = city_road_net_add_edge(net, k == 0 ? ":J1_u" : ":J0_u", conns[k].junction, conns[k].junction, 1,
-                                           true, NULL, &err);
-        if (e < 0 || (via[k] = city_road_net_add_lane(net, e, k == 0 ? ":J1_u_0" : ":J0_u_0", 13.9, 0, 3.2,
-                                                      CITY_VC_ALL, shape, 3, &err)) < 0)
+        int32_t ie = city_road_net_add_edge(net, k == 0 ? ":J1_u" : ":J0_u", conns[k].junction, conns[k].junction, 1,
+                                            true, NULL, &err);
+        if (ie < 0 || (lane_via[k] = city_road_net_add_lane(net, ie, k == 0 ? ":J1_u_0" : ":J0_u_0", 13.9, 0, 3.2,
+                                                           CITY_VC_ALL, shape, 3, &err)) < 0)
             fail_msg("%s", err.msg);
     }
     int32_t c[4];
     for (int i = 0; i < 4; i++)
         if ((c[i] = city_road_net_add_connection(net, net->edges[conns[i].from].lane_first,
-                                                 net->edges[conns[i].to].lane_first, i < 2 ? &via[i] : NULL, i < 2,
-                                                 conns[i].junction, -1, -1, conns[i].dir, 'M', &err)) < 0)
+                                                 net->edges[conns[i].to].lane_first, via && i < 2 ? &lane_via[i] : NULL,
+                                                 via && i < 2, conns[i].junction, -1, -1, conns[i].dir, 'M', &err)) < 0)
             fail_msg("%s", err.msg);
-    for (int k = 0; k < 2; k++) /* (a foe for each U-turn, as in test_mutual_uturns) */
+    for (int k = 0; k < 2; k++)
         if (city_road_net_set_junction_links(net, conns[k].junction, 2, &err) != CITY_OK ||
             city_road_net_set_request(net, conns[k].junction, 0, c[k], "00", "10", false, &err) != CITY_OK ||
             city_road_net_set_request(net, conns[k].junction, 1, c[k + 2], "00", "01", false, &err) != CITY_OK)
             fail_msg("%s", err.msg);
     finalize(net);
+    for (int k = 0; k < 2; k++)
+        u[k] = net->conns[conn_between(net, conns[k].from, conns[k].to)].link;
+    return net;
+}
+
+/* Two vehicles on the two lanes of a short two-way segment (8.85 m, as
+ * Jamsil's 369920696#3), each at its end waiting to U-turn onto the lane
+ * the other stands on: each exit lane is full until the other leaves. The
+ * Jamsil day had such a pair (am.1087 and am.1147, sent there by
+ * rerouting) stand 300 s until teleported. The one whose exit holds only
+ * the other enters at once; both arrive, no teleport. */
+static void test_mutual_uturns(void **state)
+{
+    (void)state;
+    CityWorld *w = city_test_world(1000, 1);
+    int32_t e[4], u[2];
+    CityRoadNet *net = uturn_segment(8.85, false, e, u);
+    CityRoad *road = make_road(w, net);
+    int32_t t = idm_type(road, 13.9);
+    int32_t e1[3] = {e[0], e[1], e[2]}, e2[3] = {e[1], e[0], e[3]};
+    int32_t r1 = city_road_add_route(road, "r1", e1, 3), r2 = city_road_add_route(road, "r2", e2, 3);
+    standing_pair(w, road, t, r1, 0, r2, 0, 8.2, 8.2);
+    run(w, 88.0);
+    CityRoadStats st;
+    city_road_stats(road, &st);
+    print_message("mutual U-turns: %llu arrived, %llu teleports by 90 s\n", (unsigned long long)st.arrived,
+                  (unsigned long long)st.teleports);
+    assert_int_equal(st.arrived, 2);
+    assert_int_equal(st.teleports, 0);
+    city_world_destroy(w);
+}
+
+/* The same pair on a segment of 5.89 m (center's 867821845#3), shorter
+ * than a car and its gap (cars of 4.5 m here, 7 m with the gap: put on
+ * the road standing, one of 5 m leaves the other, behind it through the
+ * U-turn, less than its gap), each U-turn across an internal lane where
+ * the one that goes first waits for the other to leave its lane. At 0.1 s
+ * steps, seed 5 of center-p6, such a pair of 5 m cars (and the vehicles
+ * queued behind them) stood until teleported: the swap was asked only of
+ * exits longer than the vehicle. Both arrive, no teleport. */
+static void test_mutual_uturns_on_a_short_segment(void **state)
+{
+    (void)state;
+    const double len = 5.89;
+    CityWorld *w = city_test_world(100, 1);
+    int32_t e[4], u[2];
+    CityRoadNet *net = uturn_segment(len, true, e, u);
     CityRoad *road = make_road(w, net);
     CityVTypeDef d;
     city_vtype_defaults(&d, CITY_VC_PASSENGER);
@@ -846,19 +836,15 @@ static void test_mutual_uturns_on_a_short_segment(void **state)
     d.length_m = 4.5;
     int32_t t = city_road_add_vtype(road, &d);
     assert_true(t >= 0);
-    int32_t e1[3] = {ea, eb, o0}, e2[3] = {eb, ea, o1};
+    int32_t e1[3] = {e[0], e[1], e[2]}, e2[3] = {e[1], e[0], e[3]};
     int32_t r1 = city_road_add_route(road, "r1", e1, 3), r2 = city_road_add_route(road, "r2", e2, 3);
     /* (the U-turns held while the two are put on the road, or the first
-     * one on drives off before the second is on; finalize sorted the
-     * connections, so they are found again by their lanes) */
-    int32_t u_link[2];
-    for (int k = 0; k < 2; k++) {
-        u_link[k] = net->conns[conn_between(net, conns[k].from, conns[k].to)].link;
-        assert_int_equal(city_road_link_set_blocked(road, u_link[k], true), CITY_OK);
-    }
+     * one on drives off before the second is on) */
+    for (int k = 0; k < 2; k++)
+        assert_int_equal(city_road_link_set_blocked(road, u[k], true), CITY_OK);
     standing_pair(w, road, t, r1, 0, r2, 0, 0.0, len - 4.5);
     for (int k = 0; k < 2; k++)
-        assert_int_equal(city_road_link_set_blocked(road, u_link[k], false), CITY_OK);
+        assert_int_equal(city_road_link_set_blocked(road, u[k], false), CITY_OK);
     run(w, 88.0);
     CityRoadStats st;
     city_road_stats(road, &st);
