@@ -167,12 +167,12 @@ typedef struct RoadPending {
  * at a lane end, in a junction or changing lanes read (halt_s: zero unless
  * ROAD_VF_HALTING is set or it creeps at a yield line; energy_kwh: zero
  * unless its type is electric; occ_left_m: while occ_link >= 0; route,
- * lane: the passes know the lane they walk). What lives only within a step, or is counted down every
- * step, is in RoadVehStep. The step visits vehicles in lane order, and with
- * the slots in that order (road_order.c) the records come in address
- * order: on a city whose vehicles outgrow the core's caches, the fewer
- * bytes a pass touches per vehicle, the more of them stay cached from one
- * pass to the next. */
+ * lane: the passes know the lane they walk). What lives only within a
+ * step, or is counted down every step, is in RoadVehStep. The step visits
+ * vehicles in lane order, and with the slots in that order (road_order.c)
+ * the records come in address order: on a city whose vehicles outgrow the
+ * core's caches, the fewer bytes a pass touches per vehicle, the more of
+ * them stay cached from one pass to the next. */
 typedef struct RoadVehRec {
     double pos;         /* front bumper along the lane (m) */
     double speed;       /* m/s at the start of the step */

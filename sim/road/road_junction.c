@@ -163,9 +163,9 @@ static bool swaps_with(const CityRoad *road, int32_t v, int32_t w)
  * an exit lane shorter than v too: two U-turns at the ends of a 5.89 m
  * segment, each lane shorter than a car and its gap, stood until
  * teleported with the vehicles queued behind them (center-p6 at 0.1 s
- * steps, seed 5: 4 teleports). Asked only after ROAD_IMPATIENCE_S of
- * standing, it never held for one that crept at each green, its clock
- * started again each time. */
+ * steps, seed 5: 4 teleports). It was once asked only after
+ * ROAD_IMPATIENCE_S of standing, which a vehicle creeping at each green
+ * never reached: its clock started again each time. */
 static bool swap_at_line(const CityRoad *road, int32_t v, int32_t rp, int32_t to)
 {
     const RoadVehRec *r = &road->veh.rec[v];
