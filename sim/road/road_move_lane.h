@@ -27,8 +27,8 @@ static inline void road_release_link(RoadStepCtx *x, int32_t link)
  * lines announce themselves only once they move, a step late: a yielding
  * vehicle that started then stopped again in the next step and, its
  * clock reset, never grew impatient (on Jamsil's 0.2 m -426094557#5 it
- * waited through seven cycles of the lights, and the vehicle behind it
- * was teleported: jamsil-p1 at 0.1 s steps, seed 3). cross_lane_end
+ * started and stopped every 35 s or so for over 300 s, and the vehicle
+ * behind it was teleported: jamsil-p1 at 0.1 s steps, seed 3). cross_lane_end
  * clears the clock when it leaves the lane. */
 static inline bool road_creeps_at_yield(CityRoad *road, const RoadVehRec *r, double pos, double len)
 {
