@@ -160,25 +160,30 @@ static void test_case(void **state)
 #define JAMSIL_NET CITY_SOURCE_DIR "/assets/jamsil/jamsil.net.xml"
 #define GRID3_NET CITY_SOURCE_DIR "/tests/data/road/grid3.net.xml"
 
-/* Other seeds (the speed factors drawn, and so who meets whom where) at
- * 0.1 s steps: every trip done, and no more teleports than SUMO's run of
- * the same files. Runs that ended in teleports before: center-p6 at seed 5
+/* Other seeds (the speed factors drawn, and so who meets whom where):
+ * every trip done, and no more teleports than SUMO's run of the same
+ * files. Runs that ended in teleports before: center-p6 at 0.1 s, seed 5
  * (two U-turns at the ends of a 5.89 m segment held each other's way: 4
- * teleports), jamsil-p1 at seeds 3 and 7 (a yielding vehicle on a 0.2 m
- * lane started and stopped again each time room opened, never grew
- * impatient, and held the lane behind it: 1 and 3 teleports).
- * Travel times are not held to SUMO's here: it ran at one seed. */
-static void check_seeds(const char *net_path, const char *routes, const uint64_t *seeds, int n)
+ * teleports); jamsil-p1 at 0.1 s, seeds 3 and 7 (a yielding vehicle on a
+ * 0.2 m lane started and stopped again each time room opened, never grew
+ * impatient, and held the lane behind it: 1 and 3 teleports); jamsil-p1 at
+ * 1 s, seeds 10 and 22 (four cars on the 0.2 m lanes around the joined
+ * junction north of Jamsil station, each waiting for the next: a U-turn
+ * held up by cars standing across its junction on paths it never
+ * crosses, and a car that had changed lanes in front of one crossing the
+ * junction: 4 teleports each). Travel times are not held to SUMO's here:
+ * it ran at one seed. */
+static void check_seeds(const char *net_path, const char *routes, int dt_ms, const uint64_t *seeds, int n)
 {
     for (int i = 0; i < n; i++)
-        check_run(net_path, routes, 100, seeds[i]);
+        check_run(net_path, routes, dt_ms, seeds[i]);
 }
 
 static void test_center_seeds(void **state)
 {
     (void)state;
     const uint64_t seeds[] = {2, 3, 4, 5, 6, 7, 8};
-    check_seeds(REAL_DIR "/center.net.xml", "center-p6.rou.xml", seeds, 7);
+    check_seeds(REAL_DIR "/center.net.xml", "center-p6.rou.xml", 100, seeds, 7);
 }
 
 static void test_jamsil_seeds(void **state)
@@ -186,8 +191,9 @@ static void test_jamsil_seeds(void **state)
     (void)state;
     if (!HEAVY_CASES)
         skip();
-    const uint64_t seeds[] = {3, 7};
-    check_seeds(JAMSIL_NET, "jamsil-p1.rou.xml", seeds, 2);
+    const uint64_t seeds[] = {3, 6, 7}, seeds_1s[] = {10, 22};
+    check_seeds(JAMSIL_NET, "jamsil-p1.rou.xml", 100, seeds, 3);
+    check_seeds(JAMSIL_NET, "jamsil-p1.rou.xml", 1000, seeds_1s, 2);
 }
 
 /* jamsil-p1, one vehicle a second on Jamsil: queues on Songpa-daero

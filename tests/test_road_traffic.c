@@ -1010,6 +1010,249 @@ static void test_keep_clear_only_with_foes(void **state)
     assert_true(enters_blocked_exit(false));
 }
 
+/* A car crossing a junction at speed is a follower of the lane it is
+ * bound for before it is on it. Road `in` (100 m, one lane) leads across
+ * J1 onto lane 1 of `mid` (20 m, two lanes), whose lane 1 alone leads on
+ * to `far`. Car x sets off on `in` at 13.9 m/s; car y departs standing on
+ * lane 0 of `mid` when x is about 12 m before J1's line, and must change to
+ * lane 1 to go on. Asked of the lane's own vehicles only, y changed in
+ * front of x at once (x then braked to a stand behind it: on Jamsil's
+ * 0.2 m 218899409#0 such a car stood inside the junction, and four cars
+ * waited for each other until teleported: jamsil-p1 at 1 s, seed 10).
+ * Here y waits for x to pass: x keeps its speed, y goes on behind it. */
+static void test_lane_change_yields_to_car_in_junction(void **state)
+{
+    (void)state;
+    CityWorld *w = city_test_world(100, 1);
+    CityRoadNet *net = city_road_net_create();
+    int32_t j[4];
+    priority_junctions(net, (const double[8]){0, 0, 100, 0, 120, 0, 220, 0}, j);
+    int32_t in = city_test_edge(net, "in", j[0], j[1], (CityPoint){0, 0}, (CityPoint){100, 0}, 1, 13.9);
+    int32_t mid = city_test_edge(net, "mid", j[1], j[2], (CityPoint){100, 0}, (CityPoint){120, 0}, 2, 13.9);
+    int32_t far = city_test_edge(net, "far", j[2], j[3], (CityPoint){120, 0}, (CityPoint){220, 0}, 1, 13.9);
+    int32_t m1 = net->edges[mid].lane_first + 1;
+    if (city_road_net_add_connection(net, net->edges[in].lane_first, m1, NULL, 0, j[1], -1, -1, 's', 'M', &err) < 0 ||
+        city_road_net_add_connection(net, m1, net->edges[far].lane_first, NULL, 0, j[2], -1, -1, 's', 'M', &err) < 0)
+        fail_msg("%s", err.msg);
+    finalize(net);
+    CityRoad *road = make_road(w, net);
+    int32_t t = idm_type(road, 13.9);
+    int32_t ex[3] = {in, mid, far}, ey[2] = {mid, far};
+    int32_t rx = city_road_add_route(road, "rx", ex, 3), ry = city_road_add_route(road, "ry", ey, 2);
+    CityTripDef x = {.id = "x", .vtype = t, .route = rx, .depart = {.lane = 0, .pos_m = 0, .speed_mps = 13.9}};
+    CityTripDef y = {
+        .id = "y", .vtype = t, .route = ry, .depart_s = 6.0, .depart = {.lane = 0, .pos_m = 0, .speed_mps = 0}};
+    assert_int_equal(city_road_add_trip(road, &x), CITY_OK);
+    assert_int_equal(city_road_add_trip(road, &y), CITY_OK);
+    double x_min = INFINITY, y_at = -1.0, x_when_y_changed = -1.0;
+    for (int k = 0; k < 400; k++) {
+        run(w, 0.1);
+        CityVehicleView vx = {.lane = -1}, vy = {.lane = -1};
+        for (size_t i = 0; i < city_road_vehicle_count(road); i++) {
+            CityVehicleView v;
+            city_road_vehicle_at(road, i, &v);
+            if (strcmp(v.name, "x") == 0)
+                vx = v;
+            else
+                vy = v;
+        }
+        if (vx.lane >= 0 && vx.speed_mps < x_min)
+            x_min = vx.speed_mps;
+        if (vy.lane == m1 && y_at < 0) {
+            y_at = (double)(k + 1) * 0.1;
+            /* where x was then: metres past the start of mid (negative: before it) */
+            x_when_y_changed = vx.lane < 0                            ? INFINITY
+                               : vx.lane == net->edges[in].lane_first ? vx.pos_m - 100.0
+                                                                      : vx.pos_m;
+        }
+    }
+    CityRoadStats st;
+    city_road_stats(road, &st);
+    print_message("car in the junction: x at least %.2f m/s; y changed at %.1f s with x %.1f m into mid; "
+                  "%llu arrived\n",
+                  x_min, y_at, x_when_y_changed, (unsigned long long)st.arrived);
+    city_world_destroy(w);
+    assert_int_equal(st.arrived, 2);
+    assert_true(x_min > 13.0);
+    /* y waited for x: it changed once x's front was past its own (5 m into mid) */
+    assert_true(y_at > 6.0 && x_when_y_changed > 5.0);
+}
+
+/* Whether car y, yielding at J1, gets across by 25 s while car s stands
+ * with its tail in J1 on the priority link beside it. Eastbound `in`
+ * (100 m) leads across J1 (internal lane at y = -1.6) onto `out`, 3 m,
+ * whose way on across J2 a coupling holds closed: s drives up and stands
+ * there, its tail in J1. Westbound `back` (y = +1.6) leads across J1 onto
+ * `back_out` (400 m) through an internal lane that stays 3.2 m beside s's path
+ * or, when `meet`, cuts across it; either way the junction's request makes
+ * y's link yield to s's and the two links foes (as netconvert's does for a
+ * U-turn and the straight lanes of the other way at Jamsil's 11177272210).
+ * y sets off at 10 s, standing 5 m before the line. */
+static bool passes_car_standing_beside(bool meet)
+{
+    CityWorld *w = city_test_world(100, 1);
+    CityRoadNet *net = city_road_net_create();
+    int32_t j[4];
+    priority_junctions(net, (const double[8]){0, 0, 100, 0, 103, 0, 203, 0}, j);
+    int32_t jb = city_test_junction(net, "JB", CITY_JUNCTION_PRIORITY, 200, 1.6);
+    int32_t jw = city_test_junction(net, "JW", CITY_JUNCTION_PRIORITY, -300, 1.6);
+    int32_t in = city_test_edge(net, "in", j[0], j[1], (CityPoint){0, -1.6}, (CityPoint){100, -1.6}, 1, 13.9);
+    int32_t out = city_test_edge(net, "out", j[1], j[2], (CityPoint){110, -1.6}, (CityPoint){113, -1.6}, 1, 13.9);
+    int32_t far = city_test_edge(net, "far", j[2], j[3], (CityPoint){113, -1.6}, (CityPoint){213, -1.6}, 1, 13.9);
+    int32_t back = city_test_edge(net, "back", jb, j[1], (CityPoint){200, 1.6}, (CityPoint){110, 1.6}, 1, 13.9);
+    int32_t back_out =
+        city_test_edge(net, "back_out", j[1], jw, (CityPoint){100, 1.6}, (CityPoint){-300, 1.6}, 1, 13.9);
+    CityPoint s_shape[2] = {{100, -1.6}, {110, -1.6}};
+    CityPoint y_beside[2] = {{110, 1.6}, {100, 1.6}}, y_across[3] = {{110, 1.6}, {105, -3.0}, {100, 1.6}};
+    int32_t via[2];
+    const char *ids[2][2] = {{":J1_s", ":J1_s_0"}, {":J1_y", ":J1_y_0"}};
+    for (int k = 0; k < 2; k++) {
+        int32_t ie = city_road_net_add_edge(net, ids[k][0], j[1], j[1], 1, true, NULL, &err);
+        const CityPoint *shape = k == 0 ? s_shape : meet ? y_across : y_beside;
+        if (ie < 0 || (via[k] = city_road_net_add_lane(net, ie, ids[k][1], 13.9, 0, 3.2, CITY_VC_ALL, shape,
+                                                       k == 1 && meet ? 3 : 2, &err)) < 0)
+            fail_msg("%s", err.msg);
+    }
+    int32_t c_s = city_road_net_add_connection(net, net->edges[in].lane_first, net->edges[out].lane_first, &via[0], 1,
+                                               j[1], -1, -1, 's', 'M', &err);
+    int32_t c_y = city_road_net_add_connection(net, net->edges[back].lane_first, net->edges[back_out].lane_first,
+                                               &via[1], 1, j[1], -1, -1, 's', 'm', &err);
+    if (c_s < 0 || c_y < 0 ||
+        city_road_net_add_connection(net, net->edges[out].lane_first, net->edges[far].lane_first, NULL, 0, j[2], -1, -1,
+                                     's', 'M', &err) < 0 ||
+        city_road_net_set_junction_links(net, j[1], 2, &err) != CITY_OK ||
+        city_road_net_set_request(net, j[1], 0, c_s, "00", "10", false, &err) != CITY_OK ||
+        city_road_net_set_request(net, j[1], 1, c_y, "01", "01", false, &err) != CITY_OK)
+        fail_msg("%s", err.msg);
+    finalize(net);
+    CityRoad *road = make_road(w, net);
+    assert_int_equal(city_road_link_set_blocked(road, net->conns[conn_between(net, out, far)].link, true), CITY_OK);
+    int32_t t = idm_type(road, 13.9);
+    int32_t es[3] = {in, out, far}, ey[2] = {back, back_out};
+    int32_t rs = city_road_add_route(road, "rs", es, 3), ry = city_road_add_route(road, "ry", ey, 2);
+    CityTripDef s = {.id = "s", .vtype = t, .route = rs, .depart = {.lane = 0, .pos_m = 80, .speed_mps = 0}};
+    CityTripDef y = {
+        .id = "y", .vtype = t, .route = ry, .depart_s = 10.0, .depart = {.lane = 0, .pos_m = 85, .speed_mps = 0}};
+    assert_int_equal(city_road_add_trip(road, &s), CITY_OK);
+    assert_int_equal(city_road_add_trip(road, &y), CITY_OK);
+    run(w, 25.0);
+    CityVehicleView vs = {.lane = -1}, vy = {.lane = -1};
+    for (size_t i = 0; i < city_road_vehicle_count(road); i++) {
+        CityVehicleView v;
+        city_road_vehicle_at(road, i, &v);
+        if (strcmp(v.name, "s") == 0)
+            vs = v;
+        else
+            vy = v;
+    }
+    print_message("car standing beside (%s): s on %s at %.1f m (%.2f m/s), y on %s at %.1f m\n",
+                  meet ? "paths meet" : "paths 3.2 m apart", net->lanes[vs.lane].id, vs.pos_m, vs.speed_mps,
+                  vy.lane >= 0 ? net->lanes[vy.lane].id : "-", vy.pos_m);
+    /* s stands on `out` with its tail in J1 */
+    assert_int_equal(vs.lane, net->edges[out].lane_first);
+    assert_true(vs.speed_mps < 0.1 && vs.pos_m < vs.length_m);
+    bool passed = vy.lane == net->edges[back_out].lane_first;
+    if (!passed) /* it waits at J1's line */
+        assert_true(vy.lane == net->edges[back].lane_first && vy.pos_m > 85.0 && vy.speed_mps < 0.1);
+    city_world_destroy(w);
+    return passed;
+}
+
+/* A car inside a junction holds up the links whose paths cross or join
+ * its own, not every link the junction's request names as a foe (SUMO's
+ * vehicles on an internal lane hold up the links whose internal lanes
+ * cross theirs): y passes s's tail when their paths are 3.2 m apart, and
+ * waits when they cross. */
+static void test_standing_car_holds_only_crossing_paths(void **state)
+{
+    (void)state;
+    assert_true(passes_car_standing_beside(false));
+    assert_false(passes_car_standing_beside(true));
+}
+
+/* The most car x takes off its speed in one 1 s step on its way from lane
+ * `lane` of `a` (200 m, three lanes, each straight on to the same lane of
+ * `b`) across `b` (`b_len` m, three lanes) to a right turn off lane 0 of
+ * `b`, setting off at 25 m/s on roads of 27.8 m/s (the turn too), 40 m
+ * behind a car on each lane at 27.8 m/s (the one on lane 0 turning too,
+ * the others going straight on): following one, x sees the end of its
+ * lane on `b` only once there, and no lane is faster. *arrived: whether
+ * all arrived, no turn given up. */
+static double hardest_brake_to_turn(int lane, double b_len, bool *arrived)
+{
+    CityWorld *w = city_test_world(1000, 1);
+    CityRoadNet *net = city_road_net_create();
+    int32_t j[4];
+    double x2 = 200 + b_len;
+    priority_junctions(net, (const double[8]){0, 0, 200, 0, x2, 0, x2, -100}, j);
+    int32_t j4 = city_test_junction(net, "J4", CITY_JUNCTION_PRIORITY, x2 + 100, 0);
+    int32_t a = city_test_edge(net, "a", j[0], j[1], (CityPoint){0, 0}, (CityPoint){200, 0}, 3, 27.8);
+    int32_t b = city_test_edge(net, "b", j[1], j[2], (CityPoint){200, 0}, (CityPoint){x2, 0}, 3, 27.8);
+    int32_t r = city_test_edge(net, "r", j[2], j[3], (CityPoint){x2, 0}, (CityPoint){x2, -100}, 1, 27.8);
+    int32_t c = city_test_edge(net, "c", j[2], j4, (CityPoint){x2, 0}, (CityPoint){x2 + 100, 0}, 1, 27.8);
+    int32_t la = net->edges[a].lane_first, lb = net->edges[b].lane_first;
+    for (int i = 0; i < 3; i++)
+        if (city_road_net_add_connection(net, la + i, lb + i, NULL, 0, j[1], -1, -1, 's', 'M', &err) < 0 ||
+            city_road_net_add_connection(net, lb + i, i == 0 ? net->edges[r].lane_first : net->edges[c].lane_first,
+                                         NULL, 0, j[2], -1, -1, i == 0 ? 'r' : 's', 'M', &err) < 0)
+            fail_msg("%s", err.msg);
+    finalize(net);
+    CityRoad *road = make_road(w, net);
+    int32_t t = idm_type(road, 27.8);
+    int32_t e[3] = {a, b, r}, el[3] = {a, b, c};
+    int32_t rt = city_road_add_route(road, "turn", e, 3), rl = city_road_add_route(road, "on", el, 3);
+    CityTripDef x = {.id = "x", .vtype = t, .route = rt, .depart = {.lane = lane, .pos_m = 0, .speed_mps = 25}};
+    assert_int_equal(city_road_add_trip(road, &x), CITY_OK);
+    for (int i = 0; i < 3; i++) { /* one ahead on each lane: no lane is faster than another */
+        char id[4] = {'l', (char)('0' + i), 0};
+        CityTripDef l = {
+            .id = id, .vtype = t, .route = i == 0 ? rt : rl, .depart = {.lane = i, .pos_m = 45, .speed_mps = 27.8}};
+        assert_int_equal(city_road_add_trip(road, &l), CITY_OK);
+    }
+    double last = 25.0, worst = 0.0;
+    for (int k = 0; k < 40; k++) {
+        run(w, 1.0);
+        for (size_t i = 0; i < city_road_vehicle_count(road); i++) {
+            CityVehicleView v;
+            city_road_vehicle_at(road, i, &v);
+            if (strcmp(v.name, "x") != 0)
+                continue;
+            if (last - v.speed_mps > worst)
+                worst = last - v.speed_mps;
+            last = v.speed_mps;
+        }
+    }
+    CityRoadStats st;
+    city_road_stats(road, &st);
+    double missed = -1;
+    city_world_kpi_get(w, "missed_turns", &missed);
+    *arrived = st.arrived == 4 && missed == 0;
+    city_world_destroy(w);
+    return worst;
+}
+
+/* A lane long enough to change lanes on is planned on only when it is
+ * long enough for the changes it needs (ROAD_SHORT_EDGE_M each): a car on
+ * lane 2, its turn two lanes over at the end of an 80 m edge, changes
+ * before it, on the 200 m edge before, and takes no more off its speed in
+ * a step than the comfortable 4.5 m/s. Planned one edge ahead only, such a
+ * car entered the 80 m edge at 27 m/s on lane 2 and braked by 12 m/s in a
+ * step for its lane's end (Jamsil's -921209274#0, jamsil-p2 at 1 s). On a
+ * 130 m edge the two changes fit, and on lane 1 the one change does. */
+static void test_lane_changes_planned_before_a_short_edge(void **state)
+{
+    (void)state;
+    bool arrived;
+    double worst = hardest_brake_to_turn(2, 80.0, &arrived);
+    print_message("two changes before an 80 m edge: at most %.2f m/s off in a step, %s\n", worst,
+                  arrived ? "arrived" : "did not arrive");
+    assert_true(arrived && worst <= 4.5 + 1e-9);
+    worst = hardest_brake_to_turn(1, 80.0, &arrived);
+    assert_true(arrived && worst <= 4.5 + 1e-9);
+    worst = hardest_brake_to_turn(2, 130.0, &arrived);
+    assert_true(arrived && worst <= 4.5 + 1e-9);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1030,6 +1273,9 @@ int main(void)
         cmocka_unit_test(test_mutual_uturns_on_a_short_segment),
         cmocka_unit_test(test_teleport_front_only),
         cmocka_unit_test(test_keep_clear_only_with_foes),
+        cmocka_unit_test(test_lane_change_yields_to_car_in_junction),
+        cmocka_unit_test(test_standing_car_holds_only_crossing_paths),
+        cmocka_unit_test(test_lane_changes_planned_before_a_short_edge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -77,9 +77,10 @@ typedef struct RoadTail {
  * change (on a 40x40 grid of fixed-time lights with few vehicles those
  * writes were an eighth of the step). */
 typedef struct RoadConnQ {
-    uint64_t foes, resp; /* the link's foe and response masks when its junction has at most 64 links (not WIDE) */
-    double via_len_m;    /* length of the internal lanes crossed (made once: road_conns_init) */
-    double to_len_m;     /* length of the exit lane */
+    uint64_t cross, resp; /* the link's crossing (road->link_cross) and response masks when its junction has at
+                             most 64 links (not WIDE) */
+    double via_len_m;     /* length of the internal lanes crossed (made once: road_conns_init) */
+    double to_len_m;      /* length of the exit lane */
     int32_t to_lane;
     int32_t first_lane; /* the first lane past the stop line: net->via[via_first], or to_lane */
     int32_t shown_at;   /* where its light shows its letter: road->shown_base[shown_at] (when tls >= 0) */
@@ -93,7 +94,7 @@ typedef struct RoadConnQ {
 } RoadConnQ;
 _Static_assert(sizeof(RoadConnQ) == 64, "a connection's record is one cache line");
 enum {
-    ROAD_CQ_WIDE = 1,       /* its junction has more than 64 links: the masks are read from the net */
+    ROAD_CQ_WIDE = 1,        /* its junction has more than 64 links: the masks are read from the net */
     ROAD_CQ_EXIT_CLOSED = 2, /* its exit lane is closed (road->lane_closed[to_lane]: road_closures_mirror) */
     ROAD_CQ_KEEP_CLEAR = 4   /* its link has a foe: a vehicle enters only with room beyond (road_link_allowed) */
 };
@@ -390,6 +391,8 @@ struct CityRoad {
 
     /* junction links */
     uint16_t *link_occupied; /* vehicles holding the link */
+    uint64_t *link_cross;    /* per link, in the net's mask layout (foes' place): the foes whose paths cross or
+                                merge with its own, held up by a vehicle inside the junction (road_junction.c) */
     uint8_t *link_blocked;   /* set by a coupling (a person on a crossing): not entered; NULL until first set */
     double *link_eta;        /* earliest arrival of an approaching vehicle, this step's registrations */
     double *link_eta_prev;   /* ... from the previous step (what decisions read) */

@@ -8,6 +8,8 @@
 #include "city_array.h"
 #include "road_step_internal.h"
 
+#define ROAD_FEED_LOOK_M 100.0 /* see feeder_brakes */
+
 bool road_lane_sides_init(CityRoad *road)
 {
     const CityRoadNet *net = road->net;
@@ -70,6 +72,36 @@ static bool brakes_behind(const CityRoad *road, int32_t v, int32_t nl, int32_t t
     return v_now - vn > b_safe * dt;
 }
 
+/* Whether a vehicle bound for lane `target` from the lanes feeding it
+ * (through the junction before it) would brake harder than b_safe behind v
+ * were v's back at `back` on that lane, or could not keep the least gap.
+ * The target's own vehicles were the only followers asked: a car that
+ * had just departed on Jamsil's 0.2 m 218899409#0 changed lanes twice in
+ * two steps onto the lane a car crossing the junction at 10 m/s was bound
+ * for, 12.6 m before it, which then stood in the junction behind it; with
+ * the queues it held, four cars waited for each other until teleported
+ * (jamsil-p1 at 1 s steps, seed 10). SUMO asks the followers on the lanes
+ * before too. Farther back than ROAD_FEED_LOOK_M from the lane's start,
+ * no follower brakes that hard for a vehicle at any speed a city sees. */
+static bool feeder_brakes(const CityRoad *road, int32_t v, int32_t target, double back, bool urgent, double b_safe)
+{
+    const RoadVehicles *vh = &road->veh;
+    for (int32_t k = road->feed_first[target]; k < road->feed_first[target + 1]; k++) {
+        double to_start;
+        int32_t u = road_feed_nearest(road, k, target, &to_start);
+        if (u < 0)
+            continue;
+        const RoadVType *tu = road_vtype_of(road, u);
+        double s = to_start + back;
+        if (s < (urgent ? 0.5 : tu->def.min_gap_m * 0.5))
+            return true;
+        double a = road_idm_accel(tu, vh->rec[u].speed, road_desired_speed(road, u, target), s, vh->rec[v].speed);
+        if (a < -b_safe)
+            return true;
+    }
+    return false;
+}
+
 /* MOBIL (Kesting, Treiber, Helbing 2007) with a strategic urge: returns the
  * gain of moving v to `target`, or -INFINITY when unsafe. */
 static double lane_change_gain(const CityRoad *road, int32_t v, int32_t cur, int32_t target, bool urgent, double dt)
@@ -100,8 +132,14 @@ static double lane_change_gain(const CityRoad *road, int32_t v, int32_t cur, int
             return -INFINITY;
         an_old = accel_behind(road, nf, nl, vh->rec[nf].pos, target);
     }
+    /* (the followers bound for the lane from before it are asked last, and
+     * only of a change that would be made: a gain of 0 or less never is) */
+    bool feed_asked = nf < 0 && pos - len < ROAD_FEED_LOOK_M;
     if (urgent) /* MOBIL's safety criterion, for the changer too (its gain is not asked) */
-        return nl >= 0 && brakes_behind(road, v, nl, target, b_safe, dt) ? -INFINITY : INFINITY;
+        return (nl >= 0 && brakes_behind(road, v, nl, target, b_safe, dt)) ||
+                       (feed_asked && feeder_brakes(road, v, target, pos - len, true, b_safe))
+                   ? -INFINITY
+                   : INFINITY;
     double ac_new = accel_behind(road, v, nl, pos, target);
     int32_t ol, of;
     neighbours(road, cur, pos, &ol, &of);
@@ -119,7 +157,8 @@ static double lane_change_gain(const CityRoad *road, int32_t v, int32_t cur, int
     double ao_gain = 0.0;
     if (of >= 0)
         ao_gain = accel_behind(road, of, ol, vh->rec[of].pos, cur) - accel_behind(road, of, v, vh->rec[of].pos, cur);
-    return ac_new - ac_old + t->def.lc_politeness * ((an_new - an_old) + ao_gain) - t->def.lc_threshold_mps2;
+    double gain = ac_new - ac_old + t->def.lc_politeness * ((an_new - an_old) + ao_gain) - t->def.lc_threshold_mps2;
+    return gain > 0.0 && feed_asked && feeder_brakes(road, v, target, pos - len, false, b_safe) ? -INFINITY : gain;
 }
 
 /* A vehicle that stood at the end of the wrong lane too long gives up its

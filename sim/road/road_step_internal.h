@@ -29,6 +29,7 @@
 #define ROAD_TAIL_RELEASE_S 60.0        /* see road_move_vehicles */
 #define ROAD_MISSED_TURN_S 30.0         /* standing this long on the wrong lane, a driver gives up the turn */
 #define ROAD_SHORT_LANE_M 3.0           /* lanes shorter than this are changed on as soon as entered */
+#define ROAD_PATHS_MEET_M 0.5           /* paths through a junction closer than this meet (road_junction.c) */
 
 /* One tick of the physics phase: state(t) in, state(t+dt) out. */
 typedef struct RoadStepCtx {
@@ -210,6 +211,23 @@ static inline double road_overhang_back(const CityRoad *road, int32_t lane, doub
         }
     }
     return back;
+}
+
+/* The nearest vehicle bound for lane `lane` on the lane of its feed k
+ * (road->feed: a lane before the junction or an internal lane), -1 for
+ * none; *to_start: the distance from its front to the start of `lane`. */
+static inline int32_t road_feed_nearest(const CityRoad *road, int32_t k, int32_t lane, double *to_start)
+{
+    const RoadFeed *f = &road->feed[k];
+    const RoadVehicles *vh = &road->veh;
+    for (int32_t i = 0; i < road->lanes[f->lane].n; i++) {
+        int32_t u = road_lane_at(road, f->lane, i);
+        if (vh->rec[u].conn < 0 || road->connq[vh->rec[u].conn].to_lane != lane)
+            continue; /* bound elsewhere */
+        *to_start = road_lane_length(road, f->lane) - vh->rec[u].pos + f->ahead_m;
+        return u;
+    }
+    return -1;
 }
 
 /* road_junction.c: who may enter a junction, in a fixed order */

@@ -185,6 +185,27 @@ static bool lane_reaches(const CityRoad *road, int32_t lane, int32_t to, uint32_
     return false;
 }
 
+/* Whether lane `lane` (on route edge rp) is long enough for the lane
+ * changes that take a vehicle from it to a lane with a movement onto the
+ * next route edge: ROAD_SHORT_EDGE_M for each. */
+static bool changes_fit(const CityRoad *road, const int32_t *edges, int32_t n, int32_t rp, int32_t lane,
+                        uint32_t vclass)
+{
+    if (rp + 1 >= n || lane_reaches(road, lane, edges[rp + 1], vclass))
+        return true;
+    const RoadLaneSide *sd = &road->lane_side[lane];
+    double len = road_lane_length(road, lane);
+    int32_t first = lane - sd->index;
+    for (int32_t d = 1; d < sd->lanes && d * ROAD_SHORT_EDGE_M <= len; d++)
+        for (int s = -1; s <= 1; s += 2) {
+            int32_t i = sd->index + s * d;
+            if (i >= 0 && i < sd->lanes && (road->lane_out[first + i].allow & vclass) &&
+                !road->lane_out[first + i].closed && lane_reaches(road, first + i, edges[rp + 1], vclass))
+                return true;
+        }
+    return false;
+}
+
 /* True when, from `lane` on route edge rp, the vehicle can follow its route
  * through the next edges it does not change lanes on: with `drivable`,
  * those on which it cannot (shorter than ROAD_CHANGE_EDGE_M: whether a
@@ -200,8 +221,19 @@ static bool lane_follows(const CityRoad *road, const int32_t *edges, int32_t n, 
         const RoadOut *o = &road->outs[lo.first + k];
         if (o->to_edge != edges[rp + 1] || !(o->allow & vclass) || o->closed)
             continue;
-        const bool no_change = drivable ? road->lanes[o->to_lane].length_m < ROAD_CHANGE_EDGE_M : o->short_;
-        if (depth >= 4 || !no_change || lane_follows(road, edges, n, rp + 1, o->to_lane, vclass, depth + 1, drivable))
+        if (depth >= 4)
+            return true;
+        if (drivable ? road->lanes[o->to_lane].length_m >= ROAD_CHANGE_EDGE_M : !o->short_) {
+            /* an edge long enough to change lanes on: for lane choice, long
+             * enough for the changes it needs too (a car entering Jamsil's
+             * 80 m -921209274#0 at 27 m/s on lane 2, its turn off lane 0,
+             * braked by 12 m/s in a step for the end of its lane when it
+             * had made the first: it could have changed on the 78 m before) */
+            if (drivable || changes_fit(road, edges, n, rp + 1, o->to_lane, vclass))
+                return true;
+            continue;
+        }
+        if (lane_follows(road, edges, n, rp + 1, o->to_lane, vclass, depth + 1, drivable))
             return true;
     }
     return false;
@@ -557,19 +589,13 @@ static bool keeps_gap(const CityRoad *road, int32_t u, double gap, double v)
  * stop behind it braking at 4.5 m/s^2 (coming at up to 28.5 m/s). */
 static bool follower_has_room(const CityRoad *road, int32_t lane, double back, double v, int32_t behind)
 {
-    const RoadVehicles *vh = &road->veh;
     if (behind >= 0)
-        return keeps_gap(road, behind, back - vh->rec[behind].pos, v);
+        return keeps_gap(road, behind, back - road->veh.rec[behind].pos, v);
     for (int32_t k = road->feed_first[lane]; k < road->feed_first[lane + 1]; k++) {
-        const RoadFeed *f = &road->feed[k];
-        for (int32_t i = 0; i < road->lanes[f->lane].n; i++) {
-            int32_t u = road_lane_at(road, f->lane, i);
-            if (vh->rec[u].conn < 0 || road->connq[vh->rec[u].conn].to_lane != lane)
-                continue; /* bound elsewhere */
-            if (!keeps_gap(road, u, road_lane_length(road, f->lane) - vh->rec[u].pos + f->ahead_m + back, v))
-                return false;
-            break; /* the nearest on this lane */
-        }
+        double to_start;
+        int32_t u = road_feed_nearest(road, k, lane, &to_start);
+        if (u >= 0 && !keeps_gap(road, u, to_start + back, v))
+            return false;
     }
     return true;
 }
