@@ -628,15 +628,17 @@ bool road_outs_init(CityRoad *road);
  * that keep it beside what else they hold (RoadLaneOut, RoadOut, RoadConnQ). */
 void road_closures_mirror(CityRoad *road, int32_t lane);
 
-/* road_vehicles.c: storage, insertion, arrival */
+/* road_vehicles.c: storage, arrival */
 CityStatus road_vehicles_reserve(CityRoad *road, uint32_t n);
-/* Inserts the vehicles due by now_s that find room (COMMIT; and the first step). */
+/* road_insert.c: inserts the vehicles due by now_s that find room (COMMIT; and the first step). */
 CityStatus road_insert_pending(CityRoad *road, double now_s);
-/* Notes that vehicle v, already taken off its lane, leaves the road (PHYSICS). */
+/* road_vehicles.c: notes that vehicle v, already taken off its lane, leaves the road (PHYSICS). */
 CityStatus road_leave(CityRoad *road, int32_t v, bool arrived);
 /* Removes the noted leavers in the order they left, at time now_s (COMMIT):
  * arrivals are recorded as trips and published, aborted trips counted. */
 CityStatus road_remove_leavers(CityRoad *road, double now_s);
+/* True when `lane` has a connection onto edge `to` that `vclass` may use. */
+bool road_lane_reaches(const CityRoad *road, int32_t lane, int32_t to, uint32_t vclass);
 /* The connection a vehicle on normal lane `lane` takes to reach the next
  * edge of its route, or -1 (last edge, or no connection from this lane). */
 int32_t road_plan_conn(const CityRoad *road, int32_t v, int32_t lane);

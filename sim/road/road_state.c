@@ -323,7 +323,7 @@ static bool load_links_and_edges(CityRoad *road, CityStateReader *in)
  * ones, so that their holes (struct padding) are zeros, not whatever the
  * memory held (the file would differ from one process to the next). The
  * pointers are left NULL: the names are saved apart, and queued departures
- * carry no via list (road_vehicles.c). */
+ * carry no via list (road_insert.c). */
 static void arrival_canon(CityRoadArrival *c, const CityRoadArrival *a)
 {
     _Static_assert(sizeof(CityRoadArrival) == 80, "a new field of CityRoadArrival: copy it here");

@@ -12,7 +12,7 @@
  *   COMMIT   vehicles that stood time_to_teleport_s move on (road_teleport.c),
  *            leavers are removed (trips recorded, arrivals published for
  *            the couplings), vehicles reroute (road_reroute.c), vehicles due
- *            by the end of the step enter (road_vehicles.c), and every
+ *            by the end of the step enter (road_insert.c), and every
  *            ROAD_REORDER_PERIOD_S the vehicle records are put in lane
  *            order (road_order.c)
  *   REPORT   the running count and, every ROAD_KPI_PERIOD_S, the KPIs */

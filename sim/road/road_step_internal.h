@@ -9,7 +9,8 @@
  *            speed choice (car following)     road_follow.c
  *            junction admission               road_junction.c
  *            movement, lane ends, leavers     road_move.c
- *   COMMIT   removals and insertions          road_vehicles.c
+ *   COMMIT   removals                         road_vehicles.c
+ *            insertions                       road_insert.c
  *            rerouting                        road_reroute.c */
 #ifndef ROAD_STEP_INTERNAL_H
 #define ROAD_STEP_INTERNAL_H
