@@ -72,6 +72,18 @@ static void run(CityWorld *w, double seconds)
         fail_msg("%s", city_world_error(w));
 }
 
+/* The vehicle of that name on the road now; lane -1 when there is none. */
+static CityVehicleView vehicle_named(const CityRoad *road, const char *name)
+{
+    for (size_t i = 0; i < city_road_vehicle_count(road); i++) {
+        CityVehicleView v;
+        city_road_vehicle_at(road, i, &v);
+        if (strcmp(v.name, name) == 0)
+            return v;
+    }
+    return (CityVehicleView){.lane = -1};
+}
+
 /* ---- IDM capacity on a ring ------------------------------------------- */
 
 /* Analytic IDM flow at equilibrium speed v: Q = v / (s_e(v) + l),
@@ -981,15 +993,7 @@ static bool enters_blocked_exit(bool with_foe)
     assert_int_equal(city_road_add_trip(road, &b), CITY_OK);
     run(w, 40.0);
     assert_int_equal((int)city_road_vehicle_count(road), 2);
-    CityVehicleView va = {0}, vb = {0};
-    for (size_t i = 0; i < 2; i++) {
-        CityVehicleView v;
-        city_road_vehicle_at(road, i, &v);
-        if (strcmp(v.name, "a") == 0)
-            va = v;
-        else
-            vb = v;
-    }
+    CityVehicleView va = vehicle_named(road, "a"), vb = vehicle_named(road, "b");
     print_message("blocked exit %s a foe: a on %s at %.1f m, b on %s at %.1f m (%.2f m/s)\n",
                   with_foe ? "with" : "without", net->lanes[va.lane].id, va.pos_m, net->lanes[vb.lane].id, vb.pos_m,
                   vb.speed_mps);
@@ -1047,15 +1051,7 @@ static void test_lane_change_yields_to_car_in_junction(void **state)
     double x_min = INFINITY, y_at = -1.0, x_when_y_changed = -1.0;
     for (int k = 0; k < 400; k++) {
         run(w, 0.1);
-        CityVehicleView vx = {.lane = -1}, vy = {.lane = -1};
-        for (size_t i = 0; i < city_road_vehicle_count(road); i++) {
-            CityVehicleView v;
-            city_road_vehicle_at(road, i, &v);
-            if (strcmp(v.name, "x") == 0)
-                vx = v;
-            else
-                vy = v;
-        }
+        CityVehicleView vx = vehicle_named(road, "x"), vy = vehicle_named(road, "y");
         if (vx.lane >= 0 && vx.speed_mps < x_min)
             x_min = vx.speed_mps;
         if (vy.lane == m1 && y_at < 0) {
@@ -1136,15 +1132,7 @@ static bool passes_car_standing_beside(bool meet)
     assert_int_equal(city_road_add_trip(road, &s), CITY_OK);
     assert_int_equal(city_road_add_trip(road, &y), CITY_OK);
     run(w, 25.0);
-    CityVehicleView vs = {.lane = -1}, vy = {.lane = -1};
-    for (size_t i = 0; i < city_road_vehicle_count(road); i++) {
-        CityVehicleView v;
-        city_road_vehicle_at(road, i, &v);
-        if (strcmp(v.name, "s") == 0)
-            vs = v;
-        else
-            vy = v;
-    }
+    CityVehicleView vs = vehicle_named(road, "s"), vy = vehicle_named(road, "y");
     print_message("car standing beside (%s): s on %s at %.1f m (%.2f m/s), y on %s at %.1f m\n",
                   meet ? "paths meet" : "paths 3.2 m apart", net->lanes[vs.lane].id, vs.pos_m, vs.speed_mps,
                   vy.lane >= 0 ? net->lanes[vy.lane].id : "-", vy.pos_m);
@@ -1212,15 +1200,12 @@ static double hardest_brake_to_turn(int lane, double b_len, bool *arrived)
     double last = 25.0, worst = 0.0;
     for (int k = 0; k < 40; k++) {
         run(w, 1.0);
-        for (size_t i = 0; i < city_road_vehicle_count(road); i++) {
-            CityVehicleView v;
-            city_road_vehicle_at(road, i, &v);
-            if (strcmp(v.name, "x") != 0)
-                continue;
-            if (last - v.speed_mps > worst)
-                worst = last - v.speed_mps;
-            last = v.speed_mps;
-        }
+        CityVehicleView v = vehicle_named(road, "x");
+        if (v.lane < 0)
+            continue; /* arrived */
+        if (last - v.speed_mps > worst)
+            worst = last - v.speed_mps;
+        last = v.speed_mps;
     }
     CityRoadStats st;
     city_road_stats(road, &st);
