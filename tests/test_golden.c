@@ -85,7 +85,7 @@ static void test_jamsil_day(void **state)
     if (!DAY_CASE)
         skip();
     expect_hash("scenarios/jamsil_day.lua", run_hash(CITY_SOURCE_DIR "/scenarios/jamsil_day.lua", NULL),
-                0xbc5c6567baa26f9eull);
+                0x0774da5bf2936d28ull);
 }
 
 static void test_jamsil_hour(void **state)

@@ -553,6 +553,106 @@ static void test_committed_to_a_full_junction(void **state)
     city_scenario_destroy(sc);
 }
 
+/* city.road.path (city_road_path) names the route a trip between the
+ * same edges takes: scenarios place sensors and controllers along it. It
+ * was the router's fastest path alone, where departures also keep off
+ * turns whose lanes do not lead on: the day's ambulance (Jamsil, from
+ * -70998360#1 to -909315383) drove another road than the path through the
+ * 0.2 m edge 218899424, and only one of the two lights on its way was
+ * wired to pre-empt for it. Here: that trip and 120 between pseudo-random
+ * pairs of Jamsil's edges, each compared when it enters with the path
+ * asked for before. */
+typedef struct PathTrip {
+    int32_t from, to;
+    uint32_t vclass;
+    int32_t n; /* the path's length, -1: none */
+    int32_t *edges;
+    bool seen;
+} PathTrip;
+
+static void test_path_is_the_trips_route(void **state)
+{
+    (void)state;
+    enum { PAIRS = 120 };
+    CityScenario *sc = load_source_seed("paths",
+                                        "city.config{ dt_ms = 1000, until_s = 1800 }\n"
+                                        "city.road.load_sumo{ net = '" CITY_SOURCE_DIR
+                                        "/assets/jamsil/jamsil.net.xml', trip_output = false, edge_output = false }\n"
+                                        "city.road.vtype{ id = 'ambulance', class = 'emergency' }\n"
+                                        "city.road.trip{ id = 'p0', type = 'ambulance', depart = 0, "
+                                        "from = '-70998360#1', to = '-909315383' }\n",
+                                        1);
+    CityWorld *w = city_scenario_world(sc);
+    CityRoad *road = city_road_of(w);
+    const CityRoadNet *net = city_road_net(road);
+    PathTrip trips[PAIRS + 1] = {{0}};
+    trips[0] = (PathTrip){city_road_net_find_edge(net, "-70998360#1"),
+                          city_road_net_find_edge(net, "-909315383"),
+                          CITY_VC_EMERGENCY,
+                          0,
+                          NULL,
+                          false};
+    uint64_t x = 12345;
+    int made = 1;
+    while (made <= PAIRS) {
+        int32_t ab[2];
+        for (int k = 0; k < 2; k++) {
+            x = x * 6364136223846793005u + 1442695040888963407u;
+            ab[k] = (int32_t)((x >> 33) % (uint64_t)net->n_edges);
+        }
+        if (ab[0] == ab[1] || net->edges[ab[0]].internal || net->edges[ab[1]].internal)
+            continue;
+        trips[made] = (PathTrip){ab[0], ab[1], CITY_VC_PASSENGER, 0, NULL, false};
+        char name[16];
+        snprintf(name, sizeof name, "p%d", made);
+        CityTripDef t = {.id = name,
+                         .vtype = -1,
+                         .depart_s = 5.0 * made,
+                         .route = -1,
+                         .from_edge = ab[0],
+                         .to_edge = ab[1],
+                         .depart = {.lane = CITY_DEPART_LANE_BEST, .pos_m = -1, .speed_mps = 0}};
+        assert_int_equal(city_road_add_trip(road, &t), CITY_OK);
+        made++;
+    }
+    int routed = 0;
+    for (int i = 0; i <= PAIRS; i++) {
+        trips[i].edges = malloc(((size_t)net->n_edges + 1) * sizeof *trips[i].edges);
+        assert_non_null(trips[i].edges);
+        trips[i].n =
+            city_road_path(road, trips[i].from, trips[i].to, trips[i].vclass, trips[i].edges, net->n_edges + 1);
+        routed += trips[i].n > 0;
+    }
+    int compared = 0, differ = 0;
+    const int64_t end = city_scenario_end_tick(sc);
+    while (city_world_tick(w) < end && compared < routed) {
+        if (city_scenario_step(sc) != CITY_OK)
+            fail_msg("paths: %s", city_world_error(w));
+        for (size_t i = 0; i < city_road_vehicle_count(road); i++) {
+            CityVehicleView v;
+            city_road_vehicle_at(road, i, &v);
+            PathTrip *p = &trips[atoi(v.name + 1)];
+            if (p->seen)
+                continue;
+            p->seen = true;
+            compared++;
+            bool same = p->n == v.route_len && memcmp(p->edges, v.route, (size_t)p->n * sizeof *v.route) == 0;
+            if (!same)
+                print_message("%s: path of %d edges, route of %d\n", v.name, (int)p->n, (int)v.route_len);
+            differ += !same;
+        }
+    }
+    print_message("Jamsil: %d of the %d trips with a path entered, %d of them on another route than city_road_path "
+                  "gave\n",
+                  compared, routed, differ);
+    assert_true(trips[0].seen);
+    assert_true(compared >= routed * 9 / 10);
+    assert_int_equal(differ, 0);
+    for (int i = 0; i <= PAIRS; i++)
+        free(trips[i].edges);
+    city_scenario_destroy(sc);
+}
+
 int main(void)
 {
     struct CMUnitTest tests[sizeof cases / sizeof cases[0]];
@@ -570,7 +670,8 @@ int main(void)
                                            cmocka_unit_test(test_insertion_leaves_the_follower_room),
                                            cmocka_unit_test(test_insertion_behind_a_back_over_the_line),
                                            cmocka_unit_test(test_braking_held_to_what_safety_needs),
-                                           cmocka_unit_test(test_committed_to_a_full_junction)};
+                                           cmocka_unit_test(test_committed_to_a_full_junction),
+                                           cmocka_unit_test(test_path_is_the_trips_route)};
     failed += cmocka_run_group_tests_name("test_road_real_behaviour", behaviour, NULL, NULL);
     return failed != 0;
 }

@@ -179,8 +179,10 @@ CityStatus city_road_add_od(CityRoad *road, const CityOdDef *def);
 #define CITY_ROAD_MIX_MAX 8
 CityStatus city_road_set_default_mix(CityRoad *road, const int32_t *vtypes, const double *shares, int32_t n);
 
-/* Fastest free-flow path between two edges for a class: writes edge
- * indices into out and returns their number, or -1 when unreachable. */
+/* The path a trip of a class between two edges takes at free-flow speeds
+ * (found as departures are routed: the fastest path, keeping off turns
+ * whose lanes do not lead on): writes edge indices into out and returns
+ * their number, or -1 when unreachable (or out of memory). */
 int32_t city_road_path(CityRoad *road, int32_t from_edge, int32_t to_edge, uint32_t vclass, int32_t *out, int32_t cap);
 
 /* Commands (the same for scenarios, the viewer and controllers). */
