@@ -73,13 +73,18 @@ static int32_t far_conn(CityRoad *road, int32_t v)
  * line (braking at b, as for a slower lane in plan_front) until near
  * enough to see its foes (ROAD_FOE_VISIBILITY_M), where the vehicle goes
  * on for good. Driven at full speed to the line, it was stopped from full
- * speed by a foe that came into view at the last moment. */
+ * speed by a foe that came into view at the last moment. A line it may
+ * not pass is braked for as a standing leader is (road_idm_behind_held):
+ * IDM alone asked 12.8 m/s^2 of a car at 12.9 m/s 15.7 m before a line
+ * whose exit (a lane of 1.2 m past Jamsil's 218899409#2) had filled in
+ * the step before, and it stood in one step (jamsil-p1 at 1 s: 38 such
+ * stops from over 9 m/s, 1 now). */
 static double line_accel(RoadStepCtx *x, int32_t v, const RoadVType *t, double v_now, double a_free, int32_t ci,
                          double dist, double stop, int32_t rp, bool *allowed)
 {
     *allowed = ci >= 0 && road_link_allowed(x, v, ci, dist, rp);
     if (!*allowed)
-        return road_idm_behind(t, a_free, v_now, stop + t->def.min_gap_m, 0.0);
+        return road_idm_behind_held(t, a_free, v_now, stop + t->def.min_gap_m, 0.0, x->dt_s);
     char shown = x->road->connq[ci].state; /* what road_link_allowed just read */
     if ((shown != 'm' && shown != 'g' && shown != '=' && shown != 'o') || stop <= ROAD_FOE_VISIBILITY_M)
         return INFINITY;
