@@ -55,6 +55,14 @@ static double accel_behind(const CityRoad *road, int32_t v, int32_t lead, double
     return road_idm_accel(t, vh->rec[v].speed, v0, s, vh->rec[lead].speed);
 }
 
+/* The speed a vehicle at v, accelerating at a, plans for a step of dt
+ * behind a leader whose back is s ahead: never into the space the leader
+ * holds now (the speed choice, road_follow.c). */
+static double speed_behind(double v, double a, double s, double dt)
+{
+    return road_max2(0.0, road_min2(v + a * dt, road_max2(s, 0.0) / dt));
+}
+
 /* Whether v, moved to `target` behind that lane's vehicle nl, would take
  * off more than b_safe * dt of its speed in the next step, as the speed
  * choice then plans it (IDM behind nl, never into the space nl holds). An
@@ -68,8 +76,7 @@ static bool brakes_behind(const CityRoad *road, int32_t v, int32_t nl, int32_t t
     double v_now = vh->rec[v].speed;
     double s = vh->rec[nl].pos - road_vtype_of(road, nl)->def.length_m - vh->rec[v].pos;
     double a = road_idm_accel(road_vtype_of(road, v), v_now, road_desired_speed(road, v, target), s, vh->rec[nl].speed);
-    double vn = road_max2(0.0, road_min2(v_now + a * dt, road_max2(s, 0.0) / dt));
-    return v_now - vn > b_safe * dt;
+    return v_now - speed_behind(v_now, a, s, dt) > b_safe * dt;
 }
 
 /* Whether a vehicle bound for lane `target` from the lanes feeding it
@@ -129,12 +136,11 @@ static double lane_change_gain(const CityRoad *road, int32_t v, int32_t cur, int
         double s = pos - len - vh->rec[nf].pos;
         double vf = vh->rec[nf].speed;
         an_new = road_idm_accel(tf, vf, road_desired_speed(road, nf, target), s, vh->rec[v].speed);
-        /* as the follower's speed choice plans it: never into the space v
-         * holds now (brakes_behind). With IDM alone, at 1 s steps a car
+        /* as the follower's speed choice plans it (speed_behind, as
+         * brakes_behind asks of the changer). With IDM alone, at 1 s steps a car
          * changed 12.4 m in front of one at 24.1 m/s, which then drove
          * 12.4 m in the step: 11.7 m/s off (jamsil-p2, vehicle 241 at 557 s) */
-        double vfn = road_max2(0.0, road_min2(vf + an_new * dt, road_max2(s, 0.0) / dt));
-        if (an_new < -b_safe || vf - vfn > b_safe * dt)
+        if (an_new < -b_safe || vf - speed_behind(vf, an_new, s, dt) > b_safe * dt)
             return -INFINITY;
         an_old = accel_behind(road, nf, nl, vh->rec[nf].pos, target);
     }
