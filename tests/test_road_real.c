@@ -191,9 +191,12 @@ static void test_jamsil_seeds(void **state)
     (void)state;
     if (!HEAVY_CASES)
         skip();
-    const uint64_t seeds[] = {3, 6, 7}, seeds_1s[] = {10, 22};
+    const uint64_t seeds[] = {3, 6, 7}, seeds_1s[] = {10, 22}, hour_seeds[] = {9};
     check_seeds(JAMSIL_NET, "jamsil-p1.rou.xml", 100, seeds, 3);
     check_seeds(JAMSIL_NET, "jamsil-p1.rou.xml", 1000, seeds_1s, 2);
+    /* two cars standing at the end of -426094556, each needing the other's
+     * lane, one 0.2 m behind the other: they swap (swap_with_blocker) */
+    check_seeds(JAMSIL_NET, "jamsil-hour.rou.xml", 100, hour_seeds, 1);
 }
 
 /* jamsil-p1, one vehicle a second on Jamsil: queues on Songpa-daero
@@ -328,7 +331,7 @@ static void test_urgent_change_without_a_hard_stop(void **state)
  * 10 m into the junction beyond only at the line, and braked from 20.4
  * m/s to 3.0 in one step (jamsil-p1, vehicle 0 at 38 s). Its emergency
  * brakes (more than 9 m/s^2) over the hour at 1 s steps: 496 before, 327
- * after (SUMO reports none), 42 since a vehicle refused at a line brakes
+ * after (SUMO reports none), 30 since a vehicle refused at a line brakes
  * as safety needs (below); the bound leaves room for other changes. */
 static void test_look_past_an_open_line(void **state)
 {
@@ -340,6 +343,24 @@ static void test_look_past_an_open_line(void **state)
     assert_true(brakes >= 0 && brakes <= 100);
 }
 
+/* A front vehicle brakes for the turn past the last line it looks at
+ * (past a line looked past, or at the end of a chain of short lanes) as
+ * for a nearer turn, at the comfortable rate. Seen only from the short lane
+ * before, the turn at the end of Jamsil's 14.8 m 172059022#4 (two lines
+ * past 172059022#2) took 9 m/s^2 for a second from cars at 21 m/s.
+ * jamsil-p1 at 0.1 s: emergency brakes (a step that takes 0.9 m/s or more
+ * off) 573 before, 135 of them on 172059022#4; 401 now. */
+static void test_turn_past_the_look_braked_for(void **state)
+{
+    (void)state;
+    if (!HEAVY_CASES)
+        skip();
+    double brakes;
+    CityRoadStats s = run_citylab_seed(JAMSIL_NET, "jamsil-p1.rou.xml", 100, 1, &brakes);
+    print_message("jamsil-p1, 0.1 s: %.0f emergency brakes, %llu trips done\n", brakes, (unsigned long long)s.arrived);
+    assert_true(brakes >= 0 && brakes <= 480);
+}
+
 /* A vehicle refused at a line brakes as safety needs, as behind a
  * standing leader (road_idm_behind_held): IDM alone, with the line a
  * standing obstacle, stopped vehicles dead from 13 m/s 15 m before it
@@ -347,7 +368,7 @@ static void test_look_past_an_open_line(void **state)
  * 218899409#2 and 1206205737#0) filled in the step before. jamsil-p1 at
  * 1 s: stops from more than 9 m/s to standing, more than 5 m before the
  * end of a normal lane, 38 before, 1 now; all emergency brakes 109
- * before, 42 now (the bound above). */
+ * before, 30 now (the bound above). */
 static void test_refused_at_a_line_without_a_dead_stop(void **state)
 {
     (void)state;
@@ -694,6 +715,7 @@ int main(void)
                                            cmocka_unit_test(test_urgent_change_without_a_hard_stop),
                                            cmocka_unit_test(test_look_past_an_open_line),
                                            cmocka_unit_test(test_refused_at_a_line_without_a_dead_stop),
+                                           cmocka_unit_test(test_turn_past_the_look_braked_for),
                                            cmocka_unit_test(test_insertion_leaves_the_follower_room),
                                            cmocka_unit_test(test_insertion_behind_a_back_over_the_line),
                                            cmocka_unit_test(test_braking_held_to_what_safety_needs),

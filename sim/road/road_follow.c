@@ -125,6 +125,28 @@ static double wrong_lane_end(const RoadVehRec *r, const RoadVType *t, double a_f
     return road_idm_behind(t, a_free, r->speed, dist - ROAD_STOP_LINE_M + t->def.min_gap_m, 0.0);
 }
 
+/* The acceleration at most that lane `next`, dist metres ahead, leaves
+ * vehicle v (type t, at v_now) when it is slower (a turn): be at its speed
+ * when we reach it, braking late at the comfortable rate b, as SUMO's free
+ * speed does: the speed after this step's move (Euler) is at most the one
+ * from which braking at b still reaches v_next at the line, the root of
+ * vn^2 + 2 b dt vn = v_next^2 + 2 b dist, or v_next itself when that
+ * crosses the line in this step (the root is below v_next only then).
+ * (Braking all the way from the horizon at the rate that just arrives at
+ * v_next cost a second or two a turn against SUMO at 0.1 s steps.)
+ * INFINITY when it is not slower. */
+static double slower_lane_accel(const RoadStepCtx *x, int32_t v, const RoadVType *t, double v_now, int32_t next,
+                                double dist)
+{
+    double v_next = road_desired_speed(x->road, v, next);
+    if (v_next >= v_now)
+        return INFINITY;
+    double b = t->def.decel_mps2, bdt = b * x->dt_s;
+    double v_max = sqrt(bdt * bdt + v_next * v_next + 2.0 * b * road_max2(dist, 0.0)) - bdt;
+    v_max = road_max2(v_max, v_next);
+    return road_max2((v_max - v_now) / x->dt_s, -2.0 * b);
+}
+
 /* Speed for the front vehicle v of lane `lane`, whose acceleration is at
  * most a_start so far and a_free on a free road (road_idm_free): looks
  * along its path for the next vehicle, stop lines it may not pass and
@@ -179,8 +201,20 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
             }
         } else {
             /* k == -2: we are looking along the lane after the junction; its end is the next line */
-            if (looked_past)
-                break; /* (a lane past a line looked past is not surely its lane: it may change lanes first) */
+            if (looked_past) {
+                /* (a lane past a line looked past is not surely its lane:
+                 * it may change lanes first.) Its turn at the end, as route
+                 * following picks it from this lane, is braked for already:
+                 * seen only from the short lane before, the turn at the end
+                 * of Jamsil's 14.8 m 172059022#4 (two lines past
+                 * 172059022#2) took 9 m/s^2 for a second from cars at
+                 * 21 m/s (jamsil-p1 at 0.1 s: 135 of its 573 emergency
+                 * brakes) */
+                int32_t tc = rp + 2 < route_n ? road_plan_conn_at(road, v, cur, rp + 1) : -1;
+                if (tc >= 0)
+                    a = road_min2(a, slower_lane_accel(x, v, t, v_now, road->connq[tc].first_lane, dist));
+                break;
+            }
             int32_t nc = rp < vh->rec[v].route_pos + 2 ? chain_conn(x, v, cur, rp + 1, dist, v_now) : -1;
             if (nc < 0) {
                 cap_disp = road_min2(cap_disp, dist);
@@ -205,8 +239,15 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
                 bool open = false;
                 if (pc >= 0 || rp + 2 < route_n)
                     a = road_min2(a, line_accel(x, v, t, v_now, a_free, pc, dist, dist - 0.01, rp + 1, &open));
-                if (!open || rp != vh->rec[v].route_pos)
+                if (!open)
                     break;
+                if (rp != vh->rec[v].route_pos) {
+                    /* a line farther on (past a chain of short lanes): the
+                     * look stops there, but the turn past it is braked for
+                     * already (as past a line looked past, above) */
+                    a = road_min2(a, slower_lane_accel(x, v, t, v_now, road->connq[pc].first_lane, dist));
+                    break;
+                }
                 /* that line (the one past its connection's exit lane) is
                  * open: the look goes on past it, not to cross it in this
                  * step (the cap holds the vehicle short of it), to whoever
@@ -226,22 +267,7 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
         /* the count from the lane's record, which the speed limit below
          * reads anyway (lane_n is a second line, far off on a big map) */
         int32_t n = road->lanes[next].n;
-        /* slower lane ahead (a turn): be at its speed when we reach it,
-         * braking late at the comfortable rate b, as SUMO's free speed
-         * does: the speed after this step's move (Euler) is at most the one
-         * from which braking at b still reaches v_next at the line, the
-         * root of vn^2 + 2 b dt vn = v_next^2 + 2 b dist, or v_next itself
-         * when that crosses the line in this step (the root is below
-         * v_next only then). (Braking all the way from the horizon at the
-         * rate that just arrives at v_next cost a second or two a turn
-         * against SUMO at 0.1 s steps.) */
-        double v_next = road_desired_speed(road, v, next);
-        if (v_next < v_now) {
-            double b = t->def.decel_mps2, bdt = b * x->dt_s;
-            double v_max = sqrt(bdt * bdt + v_next * v_next + 2.0 * b * road_max2(dist, 0.0)) - bdt;
-            v_max = road_max2(v_max, v_next);
-            a = road_min2(a, road_max2((v_max - v_now) / x->dt_s, -2.0 * b));
-        }
+        a = road_min2(a, slower_lane_accel(x, v, t, v_now, next, dist));
         if (n > 0) {
             RoadTail u = road_tail_start(road, next);
             double s = dist + u.pos - u.length_m;

@@ -9,6 +9,7 @@
 #include "road_step_internal.h"
 
 #define ROAD_FEED_LOOK_M 100.0 /* see feeder_brakes */
+#define ROAD_URGENT_GAP_M 0.5  /* the least gap an urgent change takes to its new leader and follower */
 
 bool road_lane_sides_init(CityRoad *road)
 {
@@ -100,7 +101,7 @@ static bool feeder_brakes(const CityRoad *road, int32_t v, int32_t target, doubl
             continue;
         const RoadVType *tu = road_vtype_of(road, u);
         double s = to_start + back;
-        if (s < (urgent ? 0.5 : tu->def.min_gap_m * 0.5))
+        if (s < (urgent ? ROAD_URGENT_GAP_M : tu->def.min_gap_m * 0.5))
             return true;
         double a = road_idm_accel(tu, vh->rec[u].speed, road_desired_speed(road, u, target), s, vh->rec[v].speed);
         if (a < -b_safe)
@@ -118,7 +119,7 @@ static double lane_change_gain(const CityRoad *road, int32_t v, int32_t cur, int
     double pos = vh->rec[v].pos, len = t->def.length_m;
     int32_t nl, nf;
     neighbours(road, target, pos, &nl, &nf);
-    double lead_gap = urgent ? 0.5 : t->def.min_gap_m * 0.5;
+    double lead_gap = urgent ? ROAD_URGENT_GAP_M : t->def.min_gap_m * 0.5;
     if (nl >= 0 && vh->rec[nl].pos - road_vtype_of(road, nl)->def.length_m - pos < lead_gap)
         return -INFINITY;
     /* (a back over the target's end stands at least the longest type's
@@ -127,7 +128,8 @@ static double lane_change_gain(const CityRoad *road, int32_t v, int32_t cur, int
     if (nl < 0 && road_lane_length(road, target) - road->longest_m - pos < lead_gap &&
         road_overhang_back(road, target, NULL) - pos < lead_gap)
         return -INFINITY;
-    if (nf >= 0 && pos - len - vh->rec[nf].pos < (urgent ? 0.5 : road_vtype_of(road, nf)->def.min_gap_m * 0.5))
+    if (nf >= 0 &&
+        pos - len - vh->rec[nf].pos < (urgent ? ROAD_URGENT_GAP_M : road_vtype_of(road, nf)->def.min_gap_m * 0.5))
         return -INFINITY;
     double b_safe = urgent ? road_vtype_of(road, v)->def.decel_mps2 * 1.5 : road_vtype_of(road, v)->def.decel_mps2;
     double an_new = 0.0, an_old = 0.0;
@@ -301,7 +303,7 @@ static void drop_behind(CityRoad *road, int32_t target, int32_t v)
     RoadVehicles *vh = &road->veh;
     int32_t nl, nf;
     neighbours(road, target, vh->rec[v].pos, &nl, &nf);
-    if (nl < 0 || vh->rec[nl].pos - road_vtype_of(road, nl)->def.length_m - vh->rec[v].pos >= 0.5)
+    if (nl < 0 || vh->rec[nl].pos - road_vtype_of(road, nl)->def.length_m - vh->rec[v].pos >= ROAD_URGENT_GAP_M)
         return;
     float cap = (float)(vh->rec[nl].speed - 1.0);
     vh->step[v].lc_vmax_mps = cap > 0.0f ? cap : 0.0f;
@@ -352,9 +354,14 @@ static bool swap_with_blocker(CityRoad *road, int32_t v, int32_t lane, int32_t t
     double len = road_vtype_of(road, v)->def.length_m;
     int32_t nl, nf, u = -1;
     neighbours(road, target, r->pos, &nl, &nf);
-    if (nl >= 0 && vh->rec[nl].pos - road_vtype_of(road, nl)->def.length_m < r->pos)
+    /* beside it, or nearer than the least gap an urgent change takes
+     * (lane_change_gain): a car stood with its front 0.2 m behind the back
+     * of one on the lane it needed, which needed its lane, and both stood
+     * until one was teleported (jamsil-hour at 0.1 s, seed 9, vehicles 2040
+     * and 2106 on -426094556) */
+    if (nl >= 0 && vh->rec[nl].pos - road_vtype_of(road, nl)->def.length_m < r->pos + ROAD_URGENT_GAP_M)
         u = nl; /* beside it, a little ahead */
-    else if (nf >= 0 && vh->rec[nf].pos > r->pos - len)
+    else if (nf >= 0 && vh->rec[nf].pos > r->pos - len - ROAD_URGENT_GAP_M)
         u = nf; /* beside it, a little behind */
     if (u < 0)
         return false;
