@@ -3,6 +3,7 @@
  * may not pass and slower lanes ahead, and opens gaps for vehicles asking
  * to merge in. Front vehicles that will cross a stop line become junction
  * candidates; the others move in the same pass (road_plan_and_move). */
+#include "city_compiler.h"
 #include "road_move_lane.h"
 
 /* Opening a gap for a vehicle that asked to merge in ahead (closer than the
@@ -135,8 +136,8 @@ static double wrong_lane_end(const RoadVehRec *r, const RoadVType *t, double a_f
  * (Braking all the way from the horizon at the rate that just arrives at
  * v_next cost a second or two a turn against SUMO at 0.1 s steps.)
  * INFINITY when it is not slower. */
-static double slower_lane_accel(const RoadStepCtx *x, int32_t v, const RoadVType *t, double v_now, int32_t next,
-                                double dist)
+static CITY_ALWAYS_INLINE double slower_lane_accel(const RoadStepCtx *x, int32_t v, const RoadVType *t, double v_now,
+                                                   int32_t next, double dist)
 {
     double v_next = road_desired_speed(x->road, v, next);
     if (v_next >= v_now)
