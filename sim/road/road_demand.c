@@ -308,6 +308,11 @@ static double od_next(double t, double end, int64_t left, CityRng *rng)
     return next < end ? next : t;
 }
 
+bool road_demand_due(const RoadDemand *d, double end_s)
+{
+    return d->n_heap > 0 && d->heap[0].t < end_s;
+}
+
 CityStatus road_demand_emit(RoadDemand *d, double end_s, CityRng *rng, RoadDepartFn fn, void *user)
 {
     while (d->n_heap > 0 && d->heap[0].t < end_s) {

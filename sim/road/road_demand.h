@@ -42,6 +42,8 @@ CityStatus road_demand_add_od(RoadDemand *demand, const CityOdDef *def, CityErro
 /* Calls fn for every departure with depart time < end_s not emitted yet,
  * ordered by (depart time, definition order, sequence). */
 CityStatus road_demand_emit(RoadDemand *demand, double end_s, CityRng *rng, RoadDepartFn fn, void *user);
+/* Whether road_demand_emit would emit a departure before end_s. */
+bool road_demand_due(const RoadDemand *demand, double end_s);
 
 /* Departures still to come (for "all demand served" checks); a flow
  * without an end counts as infinite (INT64_MAX). */
