@@ -124,8 +124,9 @@ static void test_net_missing_files(void **state)
 
 /* A run that teleports vehicles, or ends with trips unfinished, fails its
  * checks (exit 1) and says so on stderr. The Olympic Park district at 1 s
- * steps and one vehicle every 2 s: SUMO 1.15 teleports 2 vehicles there
- * (tests/data/road/real/sumo.csv), citylab 2. */
+ * steps and one vehicle a second, more than its streets carry: SUMO 1.15
+ * teleports 227 vehicles there and completes 1,507 of 1,619 trips
+ * (tests/data/road/real/sumo.csv), citylab 239 and 1,504. */
 static void test_net_checks_fail(void **state)
 {
     (void)state;
@@ -135,7 +136,7 @@ static void test_net_checks_fail(void **state)
     const char *real = CITY_SOURCE_DIR "/tests/data/road/real";
     char net[4200], rou[4200];
     snprintf(net, sizeof net, "%s/east.net.xml", real);
-    snprintf(rou, sizeof rou, "%s/east-p2.rou.xml", real);
+    snprintf(rou, sizeof rou, "%s/east-p1.rou.xml", real);
     const char *jam[] = {"run",     "--net", net,       "--routes", rou, "--dt", "1000",
                          "--until", "3600",  "--quiet", "--out",    out, NULL};
     CityTestRun r = city_test_run(jam, 120);
@@ -149,7 +150,6 @@ static void test_net_checks_fail(void **state)
     assert_int_equal(sscanf(said, "citylab: %d vehicles teleported", &reported), 1);
     assert_true(teleported >= 1);
     assert_int_equal(reported, teleported);
-    assert_non_null(strstr(r.out, "check      ok   demand_served: 819 of 819 trips completed"));
     city_test_run_free(&r);
     /* never teleporting, the jammed vehicles are still there at the end */
     const char *never[] = {"run",  "--net",   net,       "--routes", rou,
@@ -162,13 +162,14 @@ static void test_net_checks_fail(void **state)
     const char *d = strstr(r.out, "check      FAIL demand_served: ");
     assert_non_null(g);
     assert_non_null(d);
-    int warned = 0, done = 0, running = 0;
+    int warned = 0, done = 0, inserted = 0, running = 0;
     assert_int_equal(sscanf(g, "check      FAIL no_gridlock: 0 teleports, %d gridlock warnings", &warned), 1);
-    assert_int_equal(
-        sscanf(d, "check      FAIL demand_served: %d of 819 trips completed, %d still running", &done, &running), 2);
+    assert_int_equal(sscanf(d, "check      FAIL demand_served: %d of %d trips completed, %d still running", &done,
+                            &inserted, &running),
+                     3);
     assert_true(warned > 0);
     assert_int_equal(running, warned);
-    assert_int_equal(done + running, 819);
+    assert_int_equal(done + running, inserted);
     city_test_run_free(&r);
     const char *early[] = {"run", "--net", net, "--routes", rou, "--until", "600", "--quiet", "--out", out, NULL};
     r = city_test_run(early, 120);

@@ -123,6 +123,10 @@ static void test_the_day_passes(void **state)
                   vv, standing);
     assert_true(vv > 0);
     assert_int_equal(standing, 0);
+    /* no vehicle stood until teleported: am.450 on the 0.2 m 218899409#0
+     * and am.485 on the 0.2 m -218899409#1, each waiting at 07:48 to make
+     * its U-turn onto the other's lane, stood 300 s (road_turns_held_mutually) */
+    assert_non_null(strstr(r.out, "no_gridlock: 0 teleports"));
     /* the wall-time account: total, then a share per subsystem */
     assert_non_null(strstr(r.out, "\nwall       "));
     assert_non_null(strstr(r.out, "\nshare      road "));

@@ -113,9 +113,10 @@ static CityRoadStats run_citylab_seed(const char *net_path, const char *routes, 
 
 /* One run at `seed` against SUMO's figures for the same files: every
  * trip accounted for, at least 97 % of SUMO's completed and no more
- * teleports; at seed 1 (the run SUMO's figures come from) also a mean
- * travel time within 15 % of SUMO's and emergency braking held down. */
-static void check_run(const char *net_path, const char *routes, int dt_ms, uint64_t seed)
+ * teleports; at seed 1 (the run SUMO's figures come from), or when
+ * hold_tt, also a mean travel time within 15 % of SUMO's; at seed 1
+ * emergency braking held down. */
+static void check_run_tt(const char *net_path, const char *routes, int dt_ms, uint64_t seed, bool hold_tt)
 {
     SumoFigures sumo = sumo_figures(routes, dt_ms / 1000.0);
     double hard;
@@ -129,9 +130,11 @@ static void check_run(const char *net_path, const char *routes, int dt_ms, uint6
     assert_int_equal(s.inserted, s.arrived + s.aborted + s.running);
     assert_true((double)s.arrived >= 0.97 * sumo.completed);
     assert_true((double)s.teleports <= sumo.teleports);
-    if (seed != 1)
+    if (seed != 1 && !hold_tt)
         return;
     assert_true(fabs(tt - sumo.mean_tt_s) <= 0.15 * sumo.mean_tt_s);
+    if (seed != 1)
+        return;
     /* vehicle updates braking beyond the emergency rate (9 m/s^2 for a
      * car): SUMO 1.15 warns of none on these runs. While citylab's
      * vehicles braked for a closed line only once on its lane, they made
@@ -139,6 +142,11 @@ static void check_run(const char *net_path, const char *routes, int dt_ms, uint6
      * at 0.1 s, where IDM's last decimetres to a line count too (a drop of
      * 0.9 m/s in a step); 545 and 2,562 now. */
     assert_true(hard <= (dt_ms >= 1000 ? 0.5 : 2.0) * (double)s.inserted);
+}
+
+static void check_run(const char *net_path, const char *routes, int dt_ms, uint64_t seed)
+{
+    check_run_tt(net_path, routes, dt_ms, seed, false);
 }
 
 /* One validation run: network, routes and step; heavy runs are left to
@@ -179,11 +187,38 @@ static void check_seeds(const char *net_path, const char *routes, int dt_ms, con
         check_run(net_path, routes, dt_ms, seeds[i]);
 }
 
+/* center-p6 at 0.1 s holds its travel time too: SUMO's runs of seeds 2 to
+ * 30 came within 4.2 % of its run at seed 1 (141.0 to 148.3 s against
+ * 142.3 s). At seeds 6, 19, 20 and 27, citylab's took 165-169 s (up to
+ * 19 % over): a ring of queues round the block of 1238812698#0,
+ * 867821845#3 and 202072529#2 stood until a teleport, because a car
+ * waited at the end of the 7.8 m 1238812698#1 for the car ahead on the
+ * 5.89 m exit to leave the junction beyond, where SUMO counts a vehicle
+ * moving off by its length (short_exit_passable). 152-154 s now. */
+/* The chain past 1238812698#0 at seed 1 (see test_center_seeds): a car too
+ * near its line to stop comfortably goes on into a junction whose exit is
+ * shorter than itself, as SUMO's does, and stands behind the car on that
+ * exit; kept at its line, each lost the 7 s of green the car ahead had
+ * left it. center-p6 at 0.1 s then came out 5.3 % over SUMO's travel time
+ * (149.8 s against 142.3 s), beyond the 4.2 % SUMO's own runs spread over
+ * seeds 2 to 30; 144.3 s now. */
+static void test_short_exit_entered_too_near_to_stop(void **state)
+{
+    (void)state;
+    SumoFigures sumo = sumo_figures("center-p6.rou.xml", 0.1);
+    double hard;
+    CityRoadStats s = run_citylab_seed(REAL_DIR "/center.net.xml", "center-p6.rou.xml", 100, 1, &hard);
+    double tt = s.sum_travel_time_s / (double)s.arrived;
+    print_message("center-p6 at 0.1 s: %.1f s (SUMO %.1f s)\n", tt, sumo.mean_tt_s);
+    assert_true(fabs(tt - sumo.mean_tt_s) <= 0.042 * sumo.mean_tt_s);
+}
+
 static void test_center_seeds(void **state)
 {
     (void)state;
-    const uint64_t seeds[] = {2, 3, 4, 5, 6, 7, 8};
-    check_seeds(REAL_DIR "/center.net.xml", "center-p6.rou.xml", 100, seeds, 7);
+    const uint64_t seeds[] = {2, 3, 4, 5, 6, 7, 8, 19, 20, 27};
+    for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++)
+        check_run_tt(REAL_DIR "/center.net.xml", "center-p6.rou.xml", 100, seeds[i], true);
 }
 
 static void test_jamsil_seeds(void **state)
@@ -191,8 +226,13 @@ static void test_jamsil_seeds(void **state)
     (void)state;
     if (!HEAVY_CASES)
         skip();
-    const uint64_t seeds[] = {3, 6, 7}, seeds_1s[] = {10, 22}, hour_seeds[] = {9};
-    check_seeds(JAMSIL_NET, "jamsil-p1.rou.xml", 100, seeds, 3);
+    /* seed 11: two cars near the end of -426094556, each on the other's
+     * turn lane, the one in front 1.1 m ahead of the other's front: the
+     * urgent change into the gap before the standing car was refused
+     * because IDM asked that standing car to brake at 13 m/s^2 (a standing
+     * follower brakes at nothing): 1 teleport */
+    const uint64_t seeds[] = {3, 6, 7, 11}, seeds_1s[] = {10, 22}, hour_seeds[] = {9};
+    check_seeds(JAMSIL_NET, "jamsil-p1.rou.xml", 100, seeds, 4);
     check_seeds(JAMSIL_NET, "jamsil-p1.rou.xml", 1000, seeds_1s, 2);
     /* two cars standing at the end of -426094556, each needing the other's
      * lane, one 0.2 m behind the other: they swap (swap_with_blocker) */
@@ -549,7 +589,9 @@ static void back_over_line(const CityRoadNet *net, const CityVehicleView *a, con
  * an hour on its lane 1 for 500 s, every insertion's front against the
  * backs over its lane's end (on the first lanes past its lines): before,
  * 97 cars departed there and 233 such (insertion, back) pairs overlapped;
- * now 81 depart, each behind the backs. */
+ * then 81 departed, each behind the backs; 47 now, since the cars through
+ * count a queue ahead that moves off by its length (short_exit_passable)
+ * and take the lane more often. */
 static void test_insertion_behind_a_back_over_the_line(void **state)
 {
     (void)state;
@@ -566,7 +608,7 @@ static void test_insertion_behind_a_back_over_the_line(void **state)
     BackOverLine o = {0};
     each_insertion("insertion behind a back over the line", src, back_over_line, &o);
     print_message("-218899409#1: %ld cars departed, %ld put inside the back of one over the line\n", o.here, o.inside);
-    assert_true(o.here >= 50);
+    assert_true(o.here >= 40);
     assert_int_equal(o.inside, 0);
 }
 
@@ -709,7 +751,7 @@ int main(void)
         tests[i] = (struct CMUnitTest){names[i], test_case, NULL, NULL, &cases[i]};
     }
     int failed = _cmocka_run_group_tests("test_road_real", tests, sizeof tests / sizeof tests[0], NULL, NULL);
-    const struct CMUnitTest behaviour[] = {cmocka_unit_test(test_center_seeds),
+    const struct CMUnitTest behaviour[] = {cmocka_unit_test(test_center_seeds), cmocka_unit_test(test_short_exit_entered_too_near_to_stop),
                                            cmocka_unit_test(test_jamsil_seeds),
                                            cmocka_unit_test(test_wrong_exit_lane_approached),
                                            cmocka_unit_test(test_urgent_change_without_a_hard_stop),

@@ -185,13 +185,51 @@ char road_conn_shown_refresh(CityRoad *road, int32_t ci)
     return q->state;
 }
 
+/* The room lane l leaves when its vehicles move off: its length less
+ * their lengths and gaps, packed nose to tail (SUMO counts the space
+ * beyond a junction so: MSVehicle::checkRewindLinkLanes); -INFINITY when
+ * its last vehicle stands or crawls. */
+static double room_moving_off(const CityRoad *road, int32_t l)
+{
+    int32_t n = road->lanes[l].n;
+    if (n == 0)
+        return road->lanes[l].length_m;
+    if (road_tail_start(road, l).speed <= ROAD_MOVING_OFF_MPS)
+        return -INFINITY;
+    double packed = 0.0;
+    for (int32_t i = 0; i < n; i++) {
+        const RoadVType *tu = road_vtype_of(road, road_lane_at(road, l, i));
+        packed += tu->def.length_m + tu->def.min_gap_m;
+    }
+    return road->lanes[l].length_m - packed;
+}
+
+/* Whether connection ci's light lets vehicles on now (red and yellow do
+ * not), read without the step's cache (road_conn_shown). */
+static bool conn_open_now(const CityRoad *road, int32_t ci)
+{
+    const RoadConnQ *q = &road->connq[ci];
+    char st = q->tls >= 0 ? road->shown_base[q->shown_at] : q->state;
+    return st != 'r' && st != 'u' && st != 'y' && st != 'Y';
+}
+
 /* An exit lane shorter than the vehicle (joined junctions leave lanes of a
  * few decimetres to a few metres) is entered, as SUMO does, when the free
  * space along the route beyond it (the next lanes, through the next
  * junctions, whatever their lights show) holds the vehicle: it may then
  * stop at the next line with its tail in this junction, but it does not
  * wait for a green it cannot see. Chains of such lanes otherwise block for
- * good, each queue waiting for the other's light. */
+ * good, each queue waiting for the other's light.
+ * Vehicles moving off ahead, on a lane of the chain or in a junction of
+ * it, leave the room they will not hold once packed (room_moving_off);
+ * past a lane whose vehicles move off, the look goes on only through a
+ * line its light lets them cross. Counted as blocking, a car crossing the
+ * next junction on its green kept the car behind it from the 5.89 m
+ * 867821845#3 (center-p6) until it had left that junction too: the
+ * second car came to the line as its light turned yellow, and waited a
+ * cycle of 90 s (and queues on 1238812698#0 took 118 s a vehicle against
+ * SUMO's 66 s; at some seeds they closed a ring of queues round the block
+ * for 300 s). */
 static bool short_exit_passable(const CityRoad *road, int32_t v, const CityConnection *c, int32_t rp, double need)
 {
     const CityRoadNet *net = road->net;
@@ -199,12 +237,19 @@ static bool short_exit_passable(const CityRoad *road, int32_t v, const CityConne
     double space = 0.0;
     for (int depth = 0; depth < 8; depth++) {
         int32_t lane = c->to_lane;
-        int32_t n = road_lane_count(road, lane);
-        if (n > 0) {
+        bool moving = false;
+        if (road_lane_count(road, lane) > 0) {
             RoadTail u = road_tail_start(road, lane);
-            return space + u.pos - u.length_m >= need;
+            if (space + u.pos - u.length_m >= need)
+                return true;
+            double room = room_moving_off(road, lane);
+            if (room == -INFINITY)
+                return false;
+            space += room;
+            moving = true;
+        } else {
+            space += net->lanes[lane].length_m;
         }
-        space += net->lanes[lane].length_m;
         if (space >= need)
             return true;
         rp++;
@@ -212,15 +257,17 @@ static bool short_exit_passable(const CityRoad *road, int32_t v, const CityConne
             return true; /* it arrives on this lane */
         int32_t next = road_plan_conn_at(road, v, lane, rp);
         if (next < 0) /* it changes lanes on this short edge first */
-            return net->edges[net->lanes[lane].edge].lane_count > 1;
+            return !moving && net->edges[net->lanes[lane].edge].lane_count > 1;
+        if (moving && !conn_open_now(road, next))
+            return false; /* they stop at that line */
         c = &net->conns[next];
         if (road->lane_closed[c->to_lane])
             return false;
         for (int32_t k = 0; k < c->via_count; k++) {
-            int32_t l = net->via[c->via_first + k];
-            if (road_lane_count(road, l) > 0)
+            double room = room_moving_off(road, net->via[c->via_first + k]);
+            if (room == -INFINITY)
                 return false;
-            space += net->lanes[l].length_m;
+            space += room;
         }
     }
     return false;
@@ -256,6 +303,21 @@ static bool swap_at_line(const CityRoad *road, int32_t v, int32_t rp, int32_t to
            swaps_with(road, v, road_lane_at(road, to, 0));
 }
 
+bool road_turns_held_mutually(const CityRoad *road, int32_t v)
+{
+    const RoadVehRec *r = &road->veh.rec[v];
+    if (r->conn < 0 || r->via_pos >= 0)
+        return false;
+    int32_t to = road->connq[r->conn].to_lane;
+    if (road->lanes[to].n != 1 || road_lane_length(road, r->lane) - r->pos >= ROAD_STOP_LINE_M + 3.0)
+        return false;
+    /* (with room behind the other, v enters and the other's exit empties:
+     * only vehicles waiting for a light stand there) */
+    const RoadVType *t = road_vtype_of(road, v);
+    RoadTail u = road_tail_start(road, to);
+    return u.pos - u.length_m < t->def.length_m + t->def.min_gap_m && swaps_with(road, v, road_lane_at(road, to, 0));
+}
+
 /* Keep the junction clear (on a link with a foe only: ROAD_CQ_KEEP_CLEAR,
  * as SUMO): enter only when the exit lane has room for us behind its last
  * vehicle, counting the vehicles already inside on our
@@ -286,14 +348,7 @@ static bool exit_has_room(const CityRoad *road, int32_t v, int32_t ci, int32_t r
     RoadTail u = road_tail_start(road, q->to_lane);
     if (u.pos - u.length_m >= need || swap_at_line(road, v, rp, q->to_lane))
         return true;
-    if (u.speed <= 2.0)
-        return false;
-    double packed = 0.0;
-    for (int32_t i = 0; i < n; i++) {
-        const RoadVType *tu = road_vtype_of(road, road_lane_at(road, q->to_lane, i));
-        packed += tu->def.length_m + tu->def.min_gap_m;
-    }
-    return q->to_len_m - packed >= need;
+    return room_moving_off(road, q->to_lane) >= need;
 }
 
 /* A link blocked by a coupling (a person on or stepping onto a crossing
@@ -400,13 +455,19 @@ bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist,
      * there from full speed: 35 emergency brakes in half an hour behind a
      * red 16 m past a junction (tests/test_road_real.c), 168 in all on
      * jamsil-p1 at 1 s steps, 142 now. An exit lane shorter than the
-     * vehicle (joined junctions) keeps the wait: committing into chains of
-     * them gridlocked center-p6's trips at 0.1 s steps (5 teleports). */
+     * vehicle (joined junctions) is no exception: SUMO's car, too near to
+     * stop, goes on and stands in the junction behind the one on that
+     * lane. Kept waiting at its line, each car in center-p6's chain of
+     * 5-8 m lanes past 1238812698#0 (7 s of green in 90 s) lost the green
+     * the car ahead left it: 3,432 vehicle-seconds on that edge at 0.1 s
+     * steps now, 4,356 before (SUMO 2,311), and center-p6 at 0.1 s
+     * +1.4 % against SUMO's travel time (+5.3 % before). (Committing so
+     * once gridlocked center-p6's trips at 0.1 s: 5 teleports, before
+     * short_exit_passable, swap_with_blocker and road_turns_held_mutually.) */
     if (q->flags & ROAD_CQ_EXIT_CLOSED)
         return false;
     const double b = t->def.decel_mps2;
-    const bool may_wait =
-        v_now * v_now / (2.0 * b) <= dist || v_now < b * x->dt_s || q->to_len_m < t->def.length_m + t->def.min_gap_m;
+    const bool may_wait = v_now * v_now / (2.0 * b) <= dist || v_now < b * x->dt_s;
     if (may_wait && (q->flags & ROAD_CQ_KEEP_CLEAR) && !exit_has_room(road, v, ci, rp))
         return false;
     if (q->link < 0)

@@ -141,8 +141,13 @@ static double lane_change_gain(const CityRoad *road, int32_t v, int32_t cur, int
         /* as the follower's speed choice plans it (speed_behind, as
          * brakes_behind asks of the changer). With IDM alone, at 1 s steps a car
          * changed 12.4 m in front of one at 24.1 m/s, which then drove
-         * 12.4 m in the step: 11.7 m/s off (jamsil-p2, vehicle 241 at 557 s) */
-        if (an_new < -b_safe || vf - speed_behind(vf, an_new, s, dt) > b_safe * dt)
+         * 12.4 m in the step: 11.7 m/s off (jamsil-p2, vehicle 241 at 557 s).
+         * IDM's own deceleration counts only for a follower that can lose
+         * that much speed in the step: of a standing one it asked 13 m/s^2
+         * 1.1 m behind the gap, and two cars at the end of Jamsil's
+         * -426094556, each on the other's turn lane, stood there until one
+         * was teleported (jamsil-p1 at 0.1 s, seed 11) */
+        if ((an_new < -b_safe && vf > b_safe * dt) || vf - speed_behind(vf, an_new, s, dt) > b_safe * dt)
             return -INFINITY;
         an_old = accel_behind(road, nf, nl, vh->rec[nf].pos, target);
     }
@@ -177,8 +182,11 @@ static double lane_change_gain(const CityRoad *road, int32_t v, int32_t cur, int
 
 /* A vehicle that stood at the end of the wrong lane too long gives up its
  * turn, takes a movement its lane allows (straight first) and reroutes
- * from there, as drivers do. Called every step while it stands there. */
-static void miss_turn(CityRoad *road, int32_t v, int32_t lane)
+ * from there, as drivers do. Called every step while it stands there.
+ * `avoid`: a movement not to take (-1: none), the turn a vehicle gives up
+ * on a lane that has it: then, when no other movement leads on, it keeps
+ * its turn. */
+static void miss_turn(CityRoad *road, int32_t v, int32_t lane, int32_t avoid)
 {
     const CityRoadNet *net = road->net;
     RoadVehicles *vh = &road->veh;
@@ -202,7 +210,7 @@ static void miss_turn(CityRoad *road, int32_t v, int32_t lane)
         for (int32_t k = 0; k < ln->out_count; k++) {
             const CityConnection *c = &net->conns[ln->out_first + k];
             if ((pass == 0) != (c->dir == 's') || !(net->lanes[c->to_lane].allow & vclass) ||
-                road->lane_closed[c->to_lane])
+                road->lane_closed[c->to_lane] || ln->out_first + k == avoid)
                 continue;
             int32_t next = net->lanes[c->to_lane].edge;
             road->route_buf[0] = ln->edge;
@@ -218,6 +226,8 @@ static void miss_turn(CityRoad *road, int32_t v, int32_t lane)
             road->missed_turns++;
             return;
         }
+    if (avoid >= 0)
+        return;
     /* no movement from this lane leads anywhere: on an edge with other
      * lanes it waits (time_to_teleport moves it on, unless a lane that
      * opens or closes gives it a way first); otherwise the trip ends on
@@ -430,6 +440,18 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
             if (--st->lc_wait > 0 && !wrong)
                 continue;
             st->lc_wait = (int16_t)period; /* at most 1000 (1 ms steps) */
+            /* two vehicles each standing at its line for the other's lane,
+             * whose turns can never both be made (road_turns_held_mutually):
+             * the first in lane order gives its turn up, as a driver would
+             * after standing so long (the other then finds its exit moving).
+             * On Jamsil's 0.2 m edges either side of the junction north of
+             * Jamsil station, two U-turns so placed stood 300 s in the day
+             * (am.450 and am.485 at 07:48), until teleported */
+            if (i == 0 && !wrong && (vh->rec[v].flags & ROAD_VF_STOPPED_AT_LINE) &&
+                vh->rec[v].halt_s > ROAD_MISSED_TURN_S && road_turns_held_mutually(road, v)) {
+                miss_turn(road, v, lane, vh->rec[v].conn);
+                continue;
+            }
             if (one_lane && !(wrong && vh->rec[v].halt_s > ROAD_MISSED_TURN_S &&
                               lane_len - vh->rec[v].pos < ROAD_STOP_LINE_M + 3.0))
                 continue;
@@ -460,7 +482,7 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
         const RoadLaneSide *sd = &road->lane_side[lane];
         bool wrong = vh->rec[v].conn < 0 && vh->rec[v].route_pos + 1 < vh->rec[v].route_n;
         if (wrong && vh->rec[v].halt_s > ROAD_MISSED_TURN_S && q->length_m - vh->rec[v].pos < ROAD_STOP_LINE_M + 3.0) {
-            miss_turn(road, v, lane);
+            miss_turn(road, v, lane, -1);
             /* a movement of this lane now leads on, or the trip ends here;
              * else no movement of this lane leads anywhere, and a change to
              * a lane that does stays its only way on: it keeps asking for a

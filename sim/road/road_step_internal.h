@@ -21,6 +21,7 @@
 #include "road_internal.h"
 
 #define ROAD_HALT_MPS 0.1               /* below this a vehicle is standing (SUMO's halting threshold) */
+#define ROAD_MOVING_OFF_MPS 2.0         /* a queue whose last vehicle is faster than this moves off (road_junction.c) */
 #define ROAD_YIELD_MARGIN_S 1.0         /* safety time a yielding vehicle leaves a priority one */
 #define ROAD_APPROACH_M 150.0           /* vehicles closer than this to a junction announce themselves */
 #define ROAD_IMPATIENCE_S 20.0          /* after waiting this long a yielding vehicle ignores standing foes */
@@ -238,6 +239,12 @@ void road_junction_rotate_announcements(CityRoad *road);
  * edge rp (its current edge, or one ahead when it crosses two lines in one
  * step), enter connection ci now? */
 bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist, int32_t rp);
+/* Whether v, at its line, and the one vehicle on the exit lane of its turn
+ * each wait to turn onto the other's lane. Where both lanes are shorter
+ * than a car (Jamsil's 0.2 m 218899409#0 and -218899409#1, between joined
+ * junctions), each one's body still fills the end of the other's path, and
+ * neither can ever enter: one gives its turn up (road_lanechange.c). */
+bool road_turns_held_mutually(const CityRoad *road, int32_t v);
 /* A vehicle creeping inside a junction (under 1 m/s) on a link a coupling
  * blocked (a person on the crossing ahead of it) stands still. Inline: every
  * front vehicle asks, every step, and no link is blocked in most runs. */

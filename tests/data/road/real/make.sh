@@ -56,6 +56,11 @@ for spec in "center $nets/center.net.xml 8 6" "east $nets/east.net.xml 4 2" "jam
     runs "$1" "$1-p$p.rou.xml" "$2"
   done
 done
+# east at one vehicle a second: more than its streets carry (SUMO
+# teleports 227 vehicles at 1 s steps): the failing run of the command-line
+# test (tests/test_cli_net.c), not a validation row
+demand east-p1 "$nets/east.net.xml" 1 1800
+runs east east-p1.rou.xml "$nets/east.net.xml"
 # Jamsil at one vehicle a second for the whole hour (3,454 trips), as the
 # real-inputs issue's table had it; trips that leave late are still on
 # their way at 3600 s in both simulators.
