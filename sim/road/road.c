@@ -111,6 +111,7 @@ static void road_destroy(void *self)
     free(road->leaving);
     free(road->merges);
     free(road->teleport_due);
+    free(road->give_up);
     free(road->route_buf);
     free(road->route_kept);
     road_signals_destroy(road->signals);

@@ -446,6 +446,11 @@ struct CityRoad {
     uint64_t trips_aborted;
     int32_t *teleport_due; /* vehicles to move on at the end of this step (ROAD_VF_TELEPORT) */
     int32_t n_teleport_due, cap_teleport_due;
+    /* vehicles that, in this step, stood at their line past
+     * ROAD_MISSED_TURN_S for the lane of one that waits for theirs
+     * (road_turns_held_mutually): COMMIT has one of each pair give its turn up */
+    int32_t *give_up;
+    int32_t n_give_up, cap_give_up;
     uint64_t *teleport_order; /* ... and where each stood: (active position << 32) + place in its lane */
     int32_t cap_teleport_order;
     /* vehicles that could not reach their destination (logged) */ /* turns given up for want of a gap (rerouted) */

@@ -242,6 +242,31 @@ static void miss_turn(CityRoad *road, int32_t v, int32_t lane, int32_t avoid)
                    vh->name[road_handle(road, v)], net->edges[dest].id, ln->id);
 }
 
+void road_give_up_turns(CityRoad *road)
+{
+    /* the first of a pair in lane order gives its turn up, takes another
+     * movement of its lane and reroutes, as a driver would after standing
+     * so long; the other then finds its exit moving off (and no longer
+     * waits for the first's lane: it is not asked). On Jamsil's 0.2 m
+     * edges either side of the junction north of Jamsil station, two
+     * U-turns so placed stood 300 s in the day (am.450 and am.485 at
+     * 07:48), until teleported. */
+    int32_t *g = road->give_up; /* (a pair or two: by insertion, on lane then slot) */
+    for (int32_t i = 1; i < road->n_give_up; i++) {
+        int32_t v = g[i], lv = road->veh.rec[v].lane, j = i;
+        for (; j > 0 && (road->veh.rec[g[j - 1]].lane > lv || (road->veh.rec[g[j - 1]].lane == lv && g[j - 1] > v));
+             j--)
+            g[j] = g[j - 1];
+        g[j] = v;
+    }
+    for (int32_t k = 0; k < road->n_give_up; k++) {
+        int32_t v = road->give_up[k];
+        if (road_turns_held_mutually(road, v))
+            miss_turn(road, v, road->veh.rec[v].lane, road->veh.rec[v].conn);
+    }
+    road->n_give_up = 0;
+}
+
 /* The scan's prefetch: the queue record of lane active[a + 8] and the step
  * records of the first vehicles of lane active[a + 4] (what it reads of
  * every vehicle; a vehicle's record it reads only when its clock runs out). */
@@ -440,18 +465,6 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
             if (--st->lc_wait > 0 && !wrong)
                 continue;
             st->lc_wait = (int16_t)period; /* at most 1000 (1 ms steps) */
-            /* two vehicles each standing at its line for the other's lane,
-             * whose turns can never both be made (road_turns_held_mutually):
-             * the first in lane order gives its turn up, as a driver would
-             * after standing so long (the other then finds its exit moving).
-             * On Jamsil's 0.2 m edges either side of the junction north of
-             * Jamsil station, two U-turns so placed stood 300 s in the day
-             * (am.450 and am.485 at 07:48), until teleported */
-            if (i == 0 && !wrong && (vh->rec[v].flags & ROAD_VF_STOPPED_AT_LINE) &&
-                vh->rec[v].halt_s > ROAD_MISSED_TURN_S && road_turns_held_mutually(road, v)) {
-                miss_turn(road, v, lane, vh->rec[v].conn);
-                continue;
-            }
             if (one_lane && !(wrong && vh->rec[v].halt_s > ROAD_MISSED_TURN_S &&
                               lane_len - vh->rec[v].pos < ROAD_STOP_LINE_M + 3.0))
                 continue;

@@ -100,6 +100,14 @@ static inline bool road_move_vehicles(RoadStepCtx *x, int32_t a, int32_t i0, int
                 flags |= ROAD_VF_STOPPED_AT_LINE;
                 if (r->conn >= 0 && line_g) /* its line shows 'g' (road_follow.c) */
                     flags |= ROAD_VF_PULLED_IN;
+                if (r->halt_s > ROAD_MISSED_TURN_S && road_turns_held_mutually(road, v)) {
+                    if (!city_array_grow((void **)&road->give_up, &road->cap_give_up, road->n_give_up + 1,
+                                         sizeof *road->give_up)) {
+                        *status = road_fail(road, CITY_ERR_NOMEM, "out of memory in the traffic step");
+                        return false;
+                    }
+                    road->give_up[road->n_give_up++] = v;
+                }
             }
             if (r->halt_s > road->opt.gridlock_time_s && !(flags & ROAD_VF_GRIDLOCK)) {
                 flags |= ROAD_VF_GRIDLOCK;

@@ -117,11 +117,13 @@ static CityStatus road_commit(CityWorld *world, void *self, int64_t tick)
      * teleport due, no leaver, no rerouting, no departure queued or due by
      * the next tick's start, no reorder (on center-p6 at 1 s, 0.6 % of
      * the loop's instructions) */
-    if (road->n_teleport_due == 0 && road->n_leaving == 0 && road->opt.reroute_period_s <= 0 && road->n_pending == 0 &&
-        tick + 1 < road->next_reorder_tick &&
+    if (road->n_teleport_due == 0 && road->n_leaving == 0 && road->n_give_up == 0 && road->opt.reroute_period_s <= 0 &&
+        road->n_pending == 0 && tick + 1 < road->next_reorder_tick &&
         !road_demand_due(road->demand, step_ctx(world, road, tick + 1).now_s + 1e-6))
         return CITY_OK;
     RoadStepCtx x = step_ctx(world, road, tick);
+    if (road->n_give_up > 0)
+        road_give_up_turns(road);
     CityStatus st = road->n_teleport_due > 0 ? road_teleport_due(&x) : CITY_OK;
     if (st == CITY_OK)
         st = road_remove_leavers(road, x.now_s + x.dt_s);

@@ -243,8 +243,11 @@ bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist,
  * each wait to turn onto the other's lane. Where both lanes are shorter
  * than a car (Jamsil's 0.2 m 218899409#0 and -218899409#1, between joined
  * junctions), each one's body still fills the end of the other's path, and
- * neither can ever enter: one gives its turn up (road_lanechange.c). */
+ * neither can ever enter: movement notes such vehicles (road->give_up) and
+ * COMMIT has one of each pair give its turn up (road_give_up_turns). */
 bool road_turns_held_mutually(const CityRoad *road, int32_t v);
+/* COMMIT: one of each pair in road->give_up gives its turn up (road_lanechange.c). */
+void road_give_up_turns(CityRoad *road);
 /* A vehicle creeping inside a junction (under 1 m/s) on a link a coupling
  * blocked (a person on the crossing ahead of it) stands still. Inline: every
  * front vehicle asks, every step, and no link is blocked in most runs. */
