@@ -78,6 +78,7 @@ struct CityWorld {
     CityKpi *kpis; /* sorted by name */
     size_t n_kpis, cap_kpis;
     size_t kpi_last; /* the slot set last (see CityKpi.next) */
+    uint32_t kpi_gen; /* the layout of kpis: moves on when a KPI is added or the list restored (CityKpiRef) */
 
     CityCheck *checks; /* declaration order */
     size_t n_checks, cap_checks;
@@ -101,5 +102,8 @@ struct CityWorld {
 };
 
 void city_world_free_reports(CityWorld *world);
+
+/* The KPIs' places changed (one added, the list restored): refs taken before look again. */
+void city_world_kpis_moved(CityWorld *world);
 
 #endif

@@ -76,6 +76,7 @@ static CityKpi *kpi_slot(CityWorld *world, const char *name)
     memmove(&world->kpis[i + 1], &world->kpis[i], (world->n_kpis - i) * sizeof *world->kpis);
     world->kpis[i] = (CityKpi){copy, 0.0, 0};
     world->n_kpis++;
+    city_world_kpis_moved(world); /* the places after i moved */
     world->kpi_last = i;
     return &world->kpis[i];
 }
@@ -86,6 +87,30 @@ CityStatus city_world_kpi_set(CityWorld *world, const char *name, double value)
     if (!k)
         return CITY_ERR_NOMEM;
     k->value = value;
+    return CITY_OK;
+}
+
+void city_world_kpis_moved(CityWorld *world)
+{
+    world->kpi_gen = world->kpi_gen + 1 ? world->kpi_gen + 1 : 1; /* (0 is no layout: a ref never taken) */
+}
+
+CityStatus city_world_kpi_set_ref(CityWorld *world, CityKpiRef *ref, const char *name, double value)
+{
+    if (ref->gen == world->kpi_gen && ref->gen != 0) {
+        CITY_ASSERT(ref->slot < world->n_kpis);
+#ifndef NDEBUG /* (debug builds, which the sanitizer tests use: the ref is the name's) */
+        CITY_ASSERT(strcmp(world->kpis[ref->slot].name, name) == 0);
+#endif
+        world->kpis[ref->slot].value = value;
+        return CITY_OK;
+    }
+    CityKpi *k = kpi_slot(world, name);
+    if (!k)
+        return CITY_ERR_NOMEM;
+    k->value = value;
+    ref->gen = world->kpi_gen;
+    ref->slot = (uint32_t)(k - world->kpis);
     return CITY_OK;
 }
 

@@ -191,6 +191,7 @@ static bool load_reports(CityWorld *w, CityStateReader *in)
     for (size_t i = 0; i < w->n_kpis; i++)
         free(w->kpis[i].name);
     w->n_kpis = 0;
+    city_world_kpis_moved(w);
     uint64_t n = city_state_get_u64(in);
     for (uint64_t i = 0; i < n && !in->bad; i++) {
         char *name = city_state_get_str(in);

@@ -328,8 +328,11 @@ typedef struct RoadEdgeFlow {
 
 /* A field that a run changes is also saved in road_state.c (checkpoints;
  * test_checkpoint fails on a restore that misses one). */
+#define ROAD_KPI_REFS 18 /* the KPIs road_publish_kpis sets */
+
 struct CityRoad {
     CityWorld *world;
+    CityKpiRef kpi_ref[ROAD_KPI_REFS]; /* where its KPIs are kept (road_publish_kpis) */
     CityRoadNet *net;
     CityRoadOptions opt;
     CityRng *rng;        /* the "road" stream */
@@ -689,6 +692,14 @@ void road_arrivals_free(CityRoad *road);
 
 /* road_output.c */
 CityStatus road_record_trip(CityRoad *road, int32_t v, double now_s);
+/* The row formatting of trips.csv and edges.csv, without printf: a CSV
+ * field (quoted when it holds , " or a newline; at most len bytes with its
+ * NUL) and a number as "%.3f" prints it, byte for byte. Both return the
+ * end of what they appended (no NUL); a number takes fewer than
+ * ROAD_FIXED3_MAX bytes. */
+#define ROAD_FIXED3_MAX 320
+char *road_put_csv_field(char *p, size_t len, const char *s);
+char *road_put_fixed3(char *p, double x);
 CityStatus road_flush_edges(CityRoad *road, double now_s);
 void road_publish_kpis(CityRoad *road);
 

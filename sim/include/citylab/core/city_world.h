@@ -206,6 +206,15 @@ const char *city_world_error(const CityWorld *world);
 
 /* KPIs: named numbers, listed sorted by name. Setting an existing name replaces it. */
 CityStatus city_world_kpi_set(CityWorld *world, const char *name, double value);
+/* The same for a publisher that sets the same KPIs over and over (the road
+ * a dozen every 10 s): *ref remembers where the KPI is kept, and a later
+ * call with the same ref goes there without looking the name up, as long
+ * as no KPI was added or restored since. A ref starts zeroed ({0}) and
+ * belongs to one world and one name. */
+typedef struct CityKpiRef {
+    uint32_t gen, slot; /* the world's KPI layout it was taken in (0: none), and the place */
+} CityKpiRef;
+CityStatus city_world_kpi_set_ref(CityWorld *world, CityKpiRef *ref, const char *name, double value);
 /* Adds to a KPI (creating it at 0). */
 CityStatus city_world_kpi_add(CityWorld *world, const char *name, double delta);
 bool city_world_kpi_get(const CityWorld *world, const char *name, double *value);
