@@ -142,13 +142,20 @@ static CityStatus probe_step(CityWorld *w, void *self, int64_t tick)
     ArrivalProbe *p = self;
     size_t n;
     const CityRoadArrival *a = city_road_arrivals(city_road_of(w), &n);
+    const CityRoadNet *net = city_road_net(city_road_of(w));
     const double end_s = (double)(tick + 1) * city_world_dt_ms(w) / 1000.0;
     for (size_t i = 0; i < n; i++) {
         p->seen++;
         if (a[i].battery_kwh > 0)
             p->electric++;
         if (!a[i].name || a[i].energy_kwh > a[i].battery_kwh || a[i].energy_kwh < 0 || a[i].time_s > end_s + 1e-9 ||
-            a[i].time_s < end_s - 1e-9 - city_world_dt_ms(w) / 1000.0)
+            a[i].time_s < end_s - 1e-9 - city_world_dt_ms(w) / 1000.0 || a[i].lane < 0 || a[i].lane >= net->n_lanes ||
+            a[i].pos_m < 0)
+            p->bad++;
+        /* where it stopped: on its lane's line, as the lane's own point at that distance */
+        CityPoint xy = city_road_arrival_xy(city_road_of(w), &a[i]), want;
+        city_road_lane_point(net, a[i].lane, a[i].pos_m, &want, NULL);
+        if (xy.x != want.x || xy.y != want.y)
             p->bad++;
     }
     return CITY_OK;

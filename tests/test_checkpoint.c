@@ -363,7 +363,7 @@ static void test_refuses_other_version_and_damage(void **state)
     /* format 5 (before the road saved its lane swaps), this version */
     uint32_t format;
     memcpy(&format, data + 8 + 16, 4);
-    assert_int_equal(format, 7);
+    assert_int_equal(format, 8);
     format = 5;
     memcpy(data + 8 + 16, &format, 4);
     f = fopen(bad, "wb");
@@ -372,9 +372,9 @@ static void test_refuses_other_version_and_damage(void **state)
     r = city_test_run(other, 60);
     assert_int_equal(r.exit_code, 2);
     assert_non_null(strstr(r.err, "(format 5); this is citylab"));
-    assert_non_null(strstr(r.err, "(format 7): a checkpoint restores only in the version that wrote it"));
+    assert_non_null(strstr(r.err, "(format 8): a checkpoint restores only in the version that wrote it"));
     city_test_run_free(&r);
-    format = 7;
+    format = 8;
     memcpy(data + 8 + 16, &format, 4);
     data[len / 2] ^= 0x5a; /* one damaged byte in the middle */
     f = fopen(bad, "wb");

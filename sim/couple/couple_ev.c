@@ -43,7 +43,8 @@ static CityStatus ev_plug(CityWorld *w, CoupleEv *c, CityGrid *grid, const CityR
 {
     if (!(a->battery_kwh > 0) || a->energy_kwh >= o->ev_charge_below * a->battery_kwh)
         return CITY_OK;
-    int32_t charger = city_grid_charger_find(grid, a->xy.x, a->xy.y, o->ev_charger_radius_m);
+    const CityPoint xy = city_road_arrival_xy(city_road_of(w), a);
+    int32_t charger = city_grid_charger_find(grid, xy.x, xy.y, o->ev_charger_radius_m);
     if (charger < 0) {
         city_world_log(w, "ev", "%s arrived with %.2f kWh and found no free charger within %.0f m", a->name,
                        a->energy_kwh, o->ev_charger_radius_m);

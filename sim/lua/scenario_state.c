@@ -16,8 +16,9 @@
 /* 2: OD pairs' trips still to leave; 3: no per-lane halting counts; 4: 16-bit
  * vehicle types, step records, a controller's pending wake_on / wake_at;
  * 5: records saved whole have no holes (the same run, the same bytes);
- * 6: the road's count of lane swaps; 7: no cached good lanes (RoadGood) */
-#define CKPT_FORMAT 7u
+ * 6: the road's count of lane swaps; 7: no cached good lanes (RoadGood);
+ * 8: arrivals keep their lane and position, not the point */
+#define CKPT_FORMAT 8u
 #define CKPT_ORDER 0x01020304u
 #define CHECKPOINT_MAX_BYTES ((size_t)1 << 30) /* a larger file is not a checkpoint */
 

@@ -34,7 +34,8 @@ CityStatus road_arrival_record(CityRoad *road, int32_t v, double now_s)
     vh->name[h] = NULL;
     a->vtype = vh->rec[v].vtype;
     a->time_s = now_s;
-    city_road_lane_point(road->net, vh->rec[v].lane, vh->rec[v].pos, &a->xy, NULL);
+    a->lane = vh->rec[v].lane;
+    a->pos_m = vh->rec[v].pos;
     a->energy_kwh = electric ? vh->rec[v].energy_kwh : 0.0;
     a->battery_kwh = electric ? t->def.battery_kwh : 0.0;
     a->start_kwh = electric ? vh->ev_start_kwh[h] : 0.0;
@@ -46,6 +47,13 @@ const CityRoadArrival *city_road_arrivals(const CityRoad *road, size_t *n)
 {
     *n = road->arrivals_tick == city_world_tick(road->world) ? (size_t)road->n_arrivals : 0;
     return road->arrivals;
+}
+
+CityPoint city_road_arrival_xy(const CityRoad *road, const CityRoadArrival *a)
+{
+    CityPoint p;
+    city_road_lane_point(road->net, a->lane, a->pos_m, &p, NULL);
+    return p;
 }
 
 const CityRoadOptions *city_road_options(const CityRoad *road)

@@ -326,13 +326,13 @@ static bool load_links_and_edges(CityRoad *road, CityStateReader *in)
  * carry no via list (road_insert.c). */
 static void arrival_canon(CityRoadArrival *c, const CityRoadArrival *a)
 {
-    _Static_assert(sizeof(CityRoadArrival) == 80, "a new field of CityRoadArrival: copy it here");
+    _Static_assert(sizeof(CityRoadArrival) == 72, "a new field of CityRoadArrival: copy it here");
     memset(c, 0, sizeof *c);
     c->key = a->key;
     c->vtype = a->vtype;
+    c->lane = a->lane;
     c->time_s = a->time_s;
-    c->xy.x = a->xy.x;
-    c->xy.y = a->xy.y;
+    c->pos_m = a->pos_m;
     c->energy_kwh = a->energy_kwh;
     c->battery_kwh = a->battery_kwh;
     c->start_kwh = a->start_kwh;
