@@ -65,7 +65,8 @@ CityStatus road_lane_insert_sorted(CityRoad *road, int32_t lane, int32_t v)
      * (ties: the newcomer goes behind) */
     while (i > 0 && rec[a[i - 1]].pos < rec[v].pos)
         i--;
-    memmove(a + i + 1, a + i, (size_t)(q->n - i) * sizeof *a);
+    if (i < q->n) /* (most enter behind the lane's last vehicle: no call) */
+        memmove(a + i + 1, a + i, (size_t)(q->n - i) * sizeof *a);
     a[i] = v;
     q->n++;
     road->lane_n[lane] = q->n;
