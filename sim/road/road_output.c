@@ -49,11 +49,10 @@ quoted:
 char *road_put_fixed3(char *p, double x)
 {
     double y = fabs(x) * 1000.0;
-    if (!(y < 0x1p52) || (x == 0.0 && signbit(x)))
-        return p + snprintf(p, ROAD_FIXED3_MAX, "%.3f", x);
-    unsigned long long m = (unsigned long long)y;
+    const bool exact = y < 0x1p52; /* (false for NaN too) */
+    unsigned long long m = exact ? (unsigned long long)y : 0;
     double f = y - (double)m;
-    if (fabs(f - 0.5) <= y * 1e-15)
+    if (!exact || fabs(f - 0.5) <= y * 1e-15 || (x == 0.0 && signbit(x)))
         return p + snprintf(p, ROAD_FIXED3_MAX, "%.3f", x);
     m += f >= 0.5;
     if (x < 0)
