@@ -508,6 +508,71 @@ static void test_closure_inside_junction_refused(void **state)
     city_world_destroy(w);
 }
 
+/* --- out of memory is not "no path" --- */
+
+/* While refuse_alloc is set, malloc, calloc and realloc fail as on an
+ * exhausted heap (or under --mem-mb), as the run's own memory cap makes
+ * them fail. A sanitizer build keeps its allocator (and no cap). */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define REFUSE_ALLOC 0
+#else
+#define REFUSE_ALLOC 1
+#include <errno.h>
+static bool refuse_alloc;
+void *__libc_malloc(size_t);
+void *__libc_calloc(size_t, size_t);
+void *__libc_realloc(void *, size_t);
+void *malloc(size_t n)
+{
+    if (refuse_alloc) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return __libc_malloc(n);
+}
+void *calloc(size_t n, size_t size)
+{
+    if (refuse_alloc) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return __libc_calloc(n, size);
+}
+void *realloc(void *p, size_t n)
+{
+    if (refuse_alloc && n > 0) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return __libc_realloc(p, n);
+}
+#endif
+
+/* A path search that runs out of memory says so (CITY_ROAD_PATH_NOMEM and
+ * the world's error), where it answered -1, "no path", before: a scenario
+ * asking city.road.path then took a reachable destination for an
+ * unreachable one. The same search with memory finds the path. */
+static void test_path_out_of_memory(void **state)
+{
+    (void)state;
+#if !REFUSE_ALLOC
+    skip();
+#else
+    Fork k = fork_road(1000, true);
+    const CityRoadNet *rn = city_road_net(k.road);
+    int32_t edges[16];
+    refuse_alloc = true;
+    int32_t n = city_road_path(k.road, k.u, k.e, CITY_VC_PASSENGER, edges, 16);
+    refuse_alloc = false;
+    assert_int_equal(n, CITY_ROAD_PATH_NOMEM);
+    assert_non_null(strstr(city_world_error(k.w), "out of memory searching the path from edge U to edge E"));
+    assert_int_equal(city_road_path(k.road, k.u, k.e, CITY_VC_PASSENGER, edges, 16), 4);
+    assert_string_equal(rn->edges[edges[3]].id, "E");
+    assert_string_equal(path(k.road, k.u, k.c), "U A C");
+    city_world_destroy(k.w);
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -520,6 +585,7 @@ int main(void)
         cmocka_unit_test(test_declared_route_due_after_closure),
         cmocka_unit_test(test_closure_routes_keep_off),
         cmocka_unit_test(test_closure_inside_junction_refused),
+        cmocka_unit_test(test_path_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

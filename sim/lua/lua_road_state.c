@@ -175,6 +175,8 @@ static int l_path(lua_State *L)
     const CityRoadNet *net = city_road_net(road);
     int32_t *buf = lua_newuserdatauv(L, ((size_t)net->n_edges + 1) * sizeof *buf, 0);
     int32_t n = city_road_path(road, from, to, vclass, buf, net->n_edges + 1);
+    if (n == CITY_ROAD_PATH_NOMEM)
+        return luaL_error(L, "city.road.path: %s", city_world_error(city_lua_world(L)));
     if (n < 0) {
         lua_pushnil(L);
         return 1;

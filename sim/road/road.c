@@ -510,6 +510,11 @@ CityStatus city_road_add_od(CityRoad *road, const CityOdDef *def)
 int32_t city_road_path(CityRoad *road, int32_t from_edge, int32_t to_edge, uint32_t vclass, int32_t *out, int32_t cap)
 {
     int32_t n = road_route_search(road, from_edge, to_edge, NULL, 0, vclass, NULL);
+    if (n == INT32_MIN) {
+        road_fail(road, CITY_ERR_NOMEM, "out of memory searching the path from edge %s to edge %s",
+                  road->net->edges[from_edge].id, road->net->edges[to_edge].id);
+        return CITY_ROAD_PATH_NOMEM;
+    }
     if (n < 0 || n > cap)
         return -1;
     memcpy(out, road->route_buf, (size_t)n * sizeof *out);

@@ -182,7 +182,10 @@ CityStatus city_road_set_default_mix(CityRoad *road, const int32_t *vtypes, cons
 /* The path a trip of a class between two edges takes at free-flow speeds
  * (found as departures are routed: the fastest path, keeping off turns
  * whose lanes do not lead on): writes edge indices into out and returns
- * their number, or -1 when unreachable (or out of memory). */
+ * their number; -1 when there is none (or it has more than cap edges);
+ * CITY_ROAD_PATH_NOMEM when the search ran out of memory (the world's
+ * error then says so): not an answer about the network. */
+#define CITY_ROAD_PATH_NOMEM (-2)
 int32_t city_road_path(CityRoad *road, int32_t from_edge, int32_t to_edge, uint32_t vclass, int32_t *out, int32_t cap);
 
 /* Commands (the same for scenarios, the viewer and controllers). */
