@@ -517,8 +517,9 @@ CityStatus road_plan_and_move(RoadStepCtx *x)
             road->recheck[x->n_recheck++] = a;
         /* its last vehicle moves now: the lanes behind read what it was */
         q->seen = n > first ? road->seen_mark : 0; /* (0: a mark from two steps ago is no longer trusted) */
+        q->walk_at = a;
         CityStatus st;
-        if (road_move_vehicles(x, a, first, n, &sum_speed_q, &tail_start[lane], &st))
+        if (road_move_vehicles(x, a, first, n, &sum_speed_q, &tail_start[a], &st))
             road->active_tmp[road->n_active - 1 - x->n_past_late++] = a; /* the lanes come from the last one down */
         if (st != CITY_OK)
             return st;

@@ -28,7 +28,7 @@ typedef struct RoadRoute {
     int32_t first, count; /* edges road->route_edges[first .. +count) */
 } RoadRoute;
 
-#define ROAD_LANEQ_INLINE 5 /* vehicles a lane queue holds in its own record (one cache line) */
+#define ROAD_LANEQ_INLINE 4 /* vehicles a lane queue holds in its own record (one cache line) */
 
 /* One lane as the step sees it: the vehicles on it, front first,
  * v[head .. head+n), and copies of the net lane's fields every pass over the
@@ -48,8 +48,9 @@ typedef struct RoadLaneQ {
     int16_t edge_lanes; /* lanes of that edge (net->edges[edge].lane_count, at most INT16_MAX) */
     bool internal : 1;  /* that edge lies inside a junction */
     bool merging : 1;   /* merge_head[lane] >= 0: a vehicle asks to merge in (a far line: read only then) */
-    uint8_t seen;       /* CityRoad.seen_mark when road->tail_start[lane] holds its last vehicle as the step began
+    uint8_t seen;       /* CityRoad.seen_mark when road->tail_start[walk_at] holds its last vehicle as the step began
                            (road_tail_start); 0 otherwise */
+    int32_t walk_at;    /* its place in the step's walk (road_plan_and_move): its tail is road->tail_start[walk_at] */
     int32_t inl[ROAD_LANEQ_INLINE];
 } RoadLaneQ;
 _Static_assert(sizeof(RoadLaneQ) == 64, "a lane queue record is one cache line");
@@ -380,11 +381,15 @@ struct CityRoad {
     int32_t *active_sort;    /* sort buffer for the lanes new to the list, one per lane */
     int32_t *held;    /* the step's lanes whose front waits for junction admission (active positions), one per lane */
     int32_t *recheck; /* the step's lanes that may have emptied (active positions), one per lane */
-    RoadTail *tail_start; /* per lane: its last vehicle as the step began, once the lane has moved (RoadLaneQ.seen) */
-    uint8_t seen_mark;    /* this step's RoadLaneQ.seen: 1 and 2 in turn */
-    uint8_t seen_read;    /* what road_tail_start trusts: seen_mark until the vehicles that wait at junctions
-                             have moved, then ROAD_SEEN_NONE */
-    int32_t *released;    /* junction links the step's movement gave back before admission has run */
+    /* per place in the step's walk over the active lanes (RoadLaneQ.walk_at): a lane's last vehicle as the
+     * step began, once the lane has moved (RoadLaneQ.seen). Indexed by lane, the walk wrote one line for
+     * each active lane, lines far apart on a big map (40x40 grid: some 5,600 active lanes of 55,360); in
+     * the walk's order the writes fill consecutive lines. */
+    RoadTail *tail_start;
+    uint8_t seen_mark; /* this step's RoadLaneQ.seen: 1 and 2 in turn */
+    uint8_t seen_read; /* what road_tail_start trusts: seen_mark until the vehicles that wait at junctions
+                          have moved, then ROAD_SEEN_NONE */
+    int32_t *released; /* junction links the step's movement gave back before admission has run */
     int32_t n_released, cap_released;
     bool *lane_closed;
     uint32_t closure_epoch; /* bumped when a lane opens or closes (invalidates cached lane choices) */

@@ -169,7 +169,7 @@ static inline RoadTail road_tail_start(const CityRoad *road, int32_t lane)
 {
     const RoadLaneQ *q = &road->lanes[lane];
     if (q->seen == road->seen_read)
-        return road->tail_start[lane];
+        return road->tail_start[q->walk_at];
     const RoadVehRec *r = &road->veh.rec[q->v[q->head + q->n - 1]];
     return (RoadTail){.pos = r->pos, .speed = r->speed, .length_m = road->vtypes[r->vtype].def.length_m};
 }
