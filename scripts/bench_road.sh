@@ -177,7 +177,7 @@ if has real; then
   printf '%-18s %-5s %9s %9s %9s %9s %6s %6s %12s %12s %7s %9s %7s\n' routes step sumo_done city_done sumo_tt_s city_tt_s \
     sumo_tp city_tp sumo_ups citylab_ups ratio round_med end_ms
   for spec in "center center-p6.rou.xml" "east east-p2.rou.xml" "jamsil jamsil-p2.rou.xml" "jamsil jamsil-p1.rou.xml" \
-    "jamsil jamsil-hour.rou.xml" "grid3 grid3-p2.trips.xml" "jamsil jamsil-p1.trips.xml"; do
+    "jamsil jamsil-hour.rou.xml" "grid3 grid3-p2.trips.xml" "jamsil jamsil-p1.trips.xml" "songpa songpa-p3.rou.xml"; do
     set -- $spec
     net="$real/$1.net.xml"
     [ "$1" = jamsil ] && net="$here/assets/jamsil/jamsil.net.xml"
