@@ -325,6 +325,80 @@ static void test_webster_delay(void **state)
     }
 }
 
+/* A left turn across a priority stream (grid3's B1, from B0B1 to B1A1:
+ * link 10, cont="1", yielding to the oncoming B2B1 -> B1B0) is entered at
+ * once and waited out inside, at the internal junction at the end of its
+ * first internal lane, as SUMO does: the car behind it on the one lane of
+ * B0B1, going straight on, is not held up behind the turn; the oncoming
+ * cars are not held up by the car waiting for them. Admitted at its stop
+ * line as a whole, the turn kept both waiting at the line. */
+static void test_turn_waits_inside_at_internal_junction(void **state)
+{
+    (void)state;
+    CityWorld *w = city_test_world(100, 1);
+    CityRoad *road = city_test_grid3(w, 0, false);
+    const CityRoadNet *rn = city_road_net(road);
+    int32_t b0b1 = city_road_net_find_edge(rn, "B0B1"), b1a1 = city_road_net_find_edge(rn, "B1A1");
+    int32_t b1b2 = city_road_net_find_edge(rn, "B1B2"), b2b1 = city_road_net_find_edge(rn, "B2B1");
+    int32_t b1b0 = city_road_net_find_edge(rn, "B1B0");
+    int32_t first = city_road_net_find_lane(rn, ":B1_10_0");
+    assert_true(b0b1 >= 0 && b1a1 >= 0 && b1b2 >= 0 && b2b1 >= 0 && b1b0 >= 0 && first >= 0);
+    /* the oncoming stream: a car every 2.5 s from B2B1 straight on */
+    int32_t on[] = {b2b1, b1b0};
+    int32_t r_on = city_road_add_route(road, "oncoming", on, 2);
+    CityFlowDef f = {.id = "on",
+                     .vtype = -1,
+                     .begin_s = 0,
+                     .end_s = 120,
+                     .period_s = 2.5,
+                     .route = r_on,
+                     .depart = {.lane = 0, .pos_m = -1, .speed_mps = -1}};
+    assert_int_equal(city_road_add_flow(road, &f), CITY_OK);
+    int32_t left[] = {b0b1, b1a1}, straight[] = {b0b1, b1b2};
+    CityTripDef turn = {.id = "turn",
+                        .vtype = -1,
+                        .depart_s = 20,
+                        .route = city_road_add_route(road, "left", left, 2),
+                        .depart = {.lane = 0, .pos_m = -1, .speed_mps = 0}};
+    CityTripDef on_behind = {.id = "behind",
+                             .vtype = -1,
+                             .depart_s = 24,
+                             .route = city_road_add_route(road, "straight", straight, 2),
+                             .depart = {.lane = 0, .pos_m = -1, .speed_mps = 0}};
+    assert_int_equal(city_road_add_trip(road, &turn), CITY_OK);
+    assert_int_equal(city_road_add_trip(road, &on_behind), CITY_OK);
+    double waited_inside = 0.0, behind_past_at = -1.0, turn_left_at = -1.0;
+    int oncoming_stopped_while_waiting = 0;
+    for (int step = 0; step < 1200; step++) {
+        assert_int_equal(city_world_step(w), CITY_OK);
+        double now = (step + 1) * 0.1;
+        CityVehicleView t = vehicle_named(road, "turn"), b = vehicle_named(road, "behind");
+        bool inside = t.lane == first && t.speed_mps < 0.1;
+        if (inside) {
+            waited_inside += 0.1;
+            /* the oncoming cars in the junction drive on past the waiting turn */
+            for (size_t i = 0; i < city_road_vehicle_count(road); i++) {
+                CityVehicleView u;
+                city_road_vehicle_at(road, i, &u);
+                if (strncmp(u.name, "on", 2) == 0 && rn->edges[rn->lanes[u.lane].edge].internal && u.speed_mps < 0.1)
+                    oncoming_stopped_while_waiting++;
+            }
+        }
+        if (behind_past_at < 0 && b.lane >= 0 && rn->lanes[b.lane].edge == b1b2)
+            behind_past_at = now;
+        if (turn_left_at < 0 && t.lane >= 0 && rn->lanes[t.lane].edge == b1a1)
+            turn_left_at = now;
+    }
+    print_message("turn waited %.1f s inside; the car behind was past at %.1f s, the turn at %.1f s\n", waited_inside,
+                  behind_past_at, turn_left_at);
+    assert_true(waited_inside >= 2.0);          /* it waited for the stream inside the junction */
+    assert_true(behind_past_at > 0);            /* the car behind went straight on ... */
+    assert_true(behind_past_at < turn_left_at); /* ... before the turn was let through */
+    assert_true(turn_left_at > 0);
+    assert_int_equal(oncoming_stopped_while_waiting, 0);
+    city_world_destroy(w);
+}
+
 /* An emergency vehicle crosses a red light when nothing crosses its path;
  * a car waits for green. */
 static void test_emergency_priority(void **state)
@@ -1244,6 +1318,7 @@ int main(void)
         cmocka_unit_test(test_idm_capacity),
         cmocka_unit_test(test_saturation_flow),
         cmocka_unit_test(test_webster_delay),
+        cmocka_unit_test(test_turn_waits_inside_at_internal_junction),
         cmocka_unit_test(test_emergency_priority),
         cmocka_unit_test(test_paths),
         cmocka_unit_test(test_conservation),

@@ -193,6 +193,13 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
             k = c->via_count > 0 ? 0 : -2;
         } else if (k >= 0) {
             const RoadConnQ *c = &road->connq[ci];
+            if (k == 0 && (c->flags & ROAD_CQ_CONT) && !road_internal_allowed(x, v, ci, dist)) {
+                /* it waits at the internal junction at the end of this
+                 * lane, braking for it as for a line it may not pass */
+                a = road_min2(a, road_idm_behind_held(t, a_free, v_now, dist - 0.01 + t->def.min_gap_m, 0.0, x->dt_s));
+                cap_disp = road_min2(cap_disp, road_max2(dist - 0.01, 0.0));
+                break;
+            }
             if (k + 1 < c->via_count) {
                 next = net->via[net->conns[ci].via_first + k + 1]; /* (a second internal lane: rare) */
                 k++;

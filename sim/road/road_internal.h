@@ -97,7 +97,8 @@ _Static_assert(sizeof(RoadConnQ) == 64, "a connection's record is one cache line
 enum {
     ROAD_CQ_WIDE = 1,        /* its junction has more than 64 links: the masks are read from the net */
     ROAD_CQ_EXIT_CLOSED = 2, /* its exit lane is closed (road->lane_closed[to_lane]: road_closures_mirror) */
-    ROAD_CQ_KEEP_CLEAR = 4   /* its link has a foe: a vehicle enters only with room beyond (road_link_allowed) */
+    ROAD_CQ_KEEP_CLEAR = 4,  /* its link has a foe: a vehicle enters only with room beyond (road_link_allowed) */
+    ROAD_CQ_CONT = 8         /* its link has an internal junction (SUMO's cont) at the end of its first internal lane */
 };
 
 /* A lane's place on its edge and what its neighbours allow, for lane

@@ -135,6 +135,8 @@ bool road_conns_init(CityRoad *road)
             const CityLink *lk = &net->links[c->link];
             q->link_base = net->junctions[lk->junction].link_first;
             q->flags = lk->mask_words > 1 ? ROAD_CQ_WIDE : 0;
+            if (lk->cont && c->via_count >= 2)
+                q->flags |= ROAD_CQ_CONT;
             if (lk->mask_words == 1) {
                 q->resp = city_road_link_response(net, c->link)[0];
                 q->cross = road->link_cross[lk->mask_first + 1];
@@ -387,6 +389,45 @@ static double impatience_of(const CityRoad *road, int32_t v)
     return road_min2(1.0, road->veh.rec[v].halt_s / ROAD_TIME_TO_IMPATIENCE_S);
 }
 
+/* SUMO's internal junctions. netconvert gives a turn that crosses a
+ * priority stream inside a junction (a left turn across the oncoming
+ * traffic) a waiting point: its request says cont="1", and its path is two
+ * internal lanes, the second starting at an internal junction where the
+ * paths cross. SUMO lets a vehicle onto such a link at once when its light
+ * is not red (MSLink::opened answers yes for it) and has it wait at the
+ * internal junction for the links it yields to. Held at the stop line
+ * instead (a link admitted as a whole), the turn waited there for a gap in
+ * the oncoming stream and the straight vehicles queued behind it on its
+ * lane with it: past saturation at 0.1 s steps the Olympic Park district
+ * (east-p1) locked (1,004 of SUMO's 1,633 trips, 435 teleports against
+ * its 30). */
+
+/* Whether link j's holders all stand short of where link `link` crosses
+ * its path: j has an internal junction where it yields to `link`, and
+ * none of its vehicles is past that point (on the internal lanes after
+ * it, or on the exit lane with its back still in the junction). A
+ * priority vehicle does not wait for them: they wait for it. */
+static bool waits_before_cross(const CityRoad *road, int32_t j, int32_t link)
+{
+    const CityRoadNet *net = road->net;
+    int32_t cj = net->links[j].conn;
+    const RoadConnQ *cq = &road->connq[cj];
+    if (!(cq->flags & ROAD_CQ_CONT))
+        return false;
+    const bool wide = (cq->flags & ROAD_CQ_WIDE) != 0;
+    int32_t k = link - cq->link_base;
+    if (k < 0 || k >= 64 * (wide ? net->links[j].mask_words : 1))
+        return false;
+    const uint64_t *resp = wide ? city_road_link_response(net, j) : &cq->resp;
+    if (!((resp[k / 64] >> (k % 64)) & 1u))
+        return false;
+    for (int32_t i = 1; i < cq->via_count; i++)
+        if (road->lanes[net->via[net->conns[cj].via_first + i]].n > 0)
+            return false;
+    const RoadLaneQ *q = &road->lanes[cq->to_lane];
+    return q->n == 0 || road->veh.rec[q->v[q->head + q->n - 1]].occ_link != j;
+}
+
 /* May vehicle v, dist metres before the stop line at the end of route edge rp, enter connection ci now?
  * What it reads of the connection, its link and its light is one record (RoadConnQ). */
 bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist, int32_t rp)
@@ -486,17 +527,23 @@ bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist,
      * lane instead of waiting for the junction to be empty. (Read only when
      * asked: its standing time is in the record's second cache line.) */
     double impatience = -1.0;
+    /* a link with an internal junction asks for the links it yields to
+     * there (road_internal_allowed), not here */
+    const bool cont = (q->flags & ROAD_CQ_CONT) != 0;
+    const uint64_t *resp0 = wide ? city_road_link_response(net, q->link) : &q->resp;
     for (int32_t w = 0; w < words; w++)
         for (uint64_t m = cross[w]; m; m &= m - 1) {
             int32_t j = base + w * 64 + __builtin_ctzll(m);
             if (road->link_occupied[j] == 0 || j == q->link)
+                continue;
+            if ((cont && ((resp0[w] >> (j - base - w * 64)) & 1u)) || waits_before_cross(road, j, q->link))
                 continue;
             if (impatience < 0.0)
                 impatience = impatience_of(road, v);
             if (!(impatience > 0.5 && net->conns[net->links[j].conn].to_lane == q->to_lane))
                 return false;
         }
-    if (!minor)
+    if (!minor || cont)
         return true;
     if (impatience < 0.0)
         impatience = impatience_of(road, v);
@@ -510,6 +557,41 @@ bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist,
     for (int32_t w = 0; w < words; w++)
         for (uint64_t m = resp[w]; m; m &= m - 1) {
             int32_t j = base + w * 64 + __builtin_ctzll(m);
+            double eta = road->link_eta_prev[j];
+            if (eta < limit && !(impatient && eta < x->now_s - 0.5))
+                return false;
+        }
+    return true;
+}
+
+/* Whether vehicle v, dist metres before the internal junction of its
+ * connection ci (ROAD_CQ_CONT: the end of its first internal lane), may
+ * drive past it: no vehicle of a link it yields to is in the junction past
+ * its own waiting point, and none is due at its line before v has cleared
+ * the junction. Impatience shortens the gaps it accepts as at a stop line
+ * (road_link_allowed). */
+bool road_internal_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist)
+{
+    const CityRoad *road = x->road;
+    const CityRoadNet *net = x->net;
+    const RoadConnQ *q = &road->connq[ci];
+    const RoadVType *t = road_vtype_of(road, v);
+    const bool wide = (q->flags & ROAD_CQ_WIDE) != 0;
+    int32_t words = wide ? net->links[q->link].mask_words : 1;
+    const uint64_t *resp = wide ? city_road_link_response(net, q->link) : &q->resp;
+    double v_now = road->veh.rec[v].speed;
+    double vmax = road_desired_speed(road, v, q->first_lane);
+    double rest = q->via_len_m - road_lane_length(road, q->first_lane);
+    double t_clear = road_time_to_cover(dist + rest + t->def.length_m, v_now, t->def.accel_mps2, vmax);
+    double impatience = impatience_of(road, v);
+    double limit = x->now_s + road_max2(0.5, (t_clear + ROAD_YIELD_MARGIN_S) * (1.0 - impatience));
+    bool impatient = road->veh.rec[v].halt_s > ROAD_IMPATIENCE_S;
+    for (int32_t w = 0; w < words; w++)
+        for (uint64_t m = resp[w]; m; m &= m - 1) {
+            int32_t j = q->link_base + w * 64 + __builtin_ctzll(m);
+            if (road->link_occupied[j] > 0 && !waits_before_cross(road, j, q->link) &&
+                !(impatience > 0.5 && net->conns[net->links[j].conn].to_lane == q->to_lane))
+                return false;
             double eta = road->link_eta_prev[j];
             if (eta < limit && !(impatient && eta < x->now_s - 0.5))
                 return false;

@@ -239,6 +239,8 @@ void road_junction_rotate_announcements(CityRoad *road);
  * edge rp (its current edge, or one ahead when it crosses two lines in one
  * step), enter connection ci now? */
 bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist, int32_t rp);
+/* At the internal junction of a cont link (road_junction.c). */
+bool road_internal_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist);
 /* Whether v, at its line, and the one vehicle on the exit lane of its turn
  * each wait to turn onto the other's lane. Where both lanes are shorter
  * than a car (Jamsil's 0.2 m 218899409#0 and -218899409#1, between joined
