@@ -428,6 +428,38 @@ static bool waits_before_cross(const CityRoad *road, int32_t j, int32_t link)
     return q->n == 0 || road->veh.rec[q->v[q->head + q->n - 1]].occ_link != j;
 }
 
+/* Whether a vehicle with that impatience may merge behind a holder of
+ * link j instead of waiting for it to leave: once half impatient, when j
+ * leads into the same lane as its own connection q (SUMO's impatience). */
+static bool merges_behind(const CityRoad *road, int32_t j, const RoadConnQ *q, double impatience)
+{
+    return impatience > 0.5 && road->net->conns[road->net->links[j].conn].to_lane == q->to_lane;
+}
+
+/* Whether no vehicle of the links in `links` (bit k: junction link
+ * q->link_base + k) is due at its line before vehicle v, on connection q
+ * with `cover` metres of junction ahead of its front, has cleared it
+ * (its length more), with ROAD_YIELD_MARGIN_S to spare: SUMO's gap
+ * acceptance, the gap shortened by impatience, and once impatient a foe
+ * already overdue (standing at its line) not waited for. */
+static bool gap_clear(const RoadStepCtx *x, int32_t v, const RoadConnQ *q, const uint64_t *links, int32_t words,
+                      double cover, double impatience)
+{
+    const CityRoad *road = x->road;
+    const RoadVType *t = road_vtype_of(road, v);
+    double vmax = road_desired_speed(road, v, q->first_lane);
+    double t_clear = road_time_to_cover(cover + t->def.length_m, road->veh.rec[v].speed, t->def.accel_mps2, vmax);
+    double limit = x->now_s + road_max2(0.5, (t_clear + ROAD_YIELD_MARGIN_S) * (1.0 - impatience));
+    bool impatient = road->veh.rec[v].halt_s > ROAD_IMPATIENCE_S;
+    for (int32_t w = 0; w < words; w++)
+        for (uint64_t m = links[w]; m; m &= m - 1) {
+            double eta = road->link_eta_prev[q->link_base + w * 64 + __builtin_ctzll(m)];
+            if (eta < limit && !(impatient && eta < x->now_s - 0.5))
+                return false;
+        }
+    return true;
+}
+
 /* May vehicle v, dist metres before the stop line at the end of route edge rp, enter connection ci now?
  * What it reads of the connection, its link and its light is one record (RoadConnQ). */
 bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist, int32_t rp)
@@ -540,28 +572,17 @@ bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist,
                 continue;
             if (impatience < 0.0)
                 impatience = impatience_of(road, v);
-            if (!(impatience > 0.5 && net->conns[net->links[j].conn].to_lane == q->to_lane))
+            if (!merges_behind(road, j, q, impatience))
                 return false;
         }
     if (!minor || cont)
         return true;
     if (impatience < 0.0)
         impatience = impatience_of(road, v);
-    double vmax = road_desired_speed(road, v, q->first_lane);
-    double t_clear = road_time_to_cover(dist + q->via_len_m + t->def.length_m, v_now, t->def.accel_mps2, vmax);
-    double limit = x->now_s + road_max2(0.5, (t_clear + ROAD_YIELD_MARGIN_S) * (1.0 - impatience));
-    bool impatient = vh->rec[v].halt_s > ROAD_IMPATIENCE_S;
     const uint64_t *resp = yield_all ? city_road_link_foes(net, q->link)
                            : wide    ? city_road_link_response(net, q->link)
                                      : &q->resp;
-    for (int32_t w = 0; w < words; w++)
-        for (uint64_t m = resp[w]; m; m &= m - 1) {
-            int32_t j = base + w * 64 + __builtin_ctzll(m);
-            double eta = road->link_eta_prev[j];
-            if (eta < limit && !(impatient && eta < x->now_s - 0.5))
-                return false;
-        }
-    return true;
+    return gap_clear(x, v, q, resp, words, dist + q->via_len_m, impatience);
 }
 
 /* Whether vehicle v, dist metres before the internal junction of its
@@ -575,28 +596,20 @@ bool road_internal_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double d
     const CityRoad *road = x->road;
     const CityRoadNet *net = x->net;
     const RoadConnQ *q = &road->connq[ci];
-    const RoadVType *t = road_vtype_of(road, v);
     const bool wide = (q->flags & ROAD_CQ_WIDE) != 0;
     int32_t words = wide ? net->links[q->link].mask_words : 1;
     const uint64_t *resp = wide ? city_road_link_response(net, q->link) : &q->resp;
-    double v_now = road->veh.rec[v].speed;
-    double vmax = road_desired_speed(road, v, q->first_lane);
-    double rest = q->via_len_m - road_lane_length(road, q->first_lane);
-    double t_clear = road_time_to_cover(dist + rest + t->def.length_m, v_now, t->def.accel_mps2, vmax);
     double impatience = impatience_of(road, v);
-    double limit = x->now_s + road_max2(0.5, (t_clear + ROAD_YIELD_MARGIN_S) * (1.0 - impatience));
-    bool impatient = road->veh.rec[v].halt_s > ROAD_IMPATIENCE_S;
     for (int32_t w = 0; w < words; w++)
         for (uint64_t m = resp[w]; m; m &= m - 1) {
             int32_t j = q->link_base + w * 64 + __builtin_ctzll(m);
             if (road->link_occupied[j] > 0 && !waits_before_cross(road, j, q->link) &&
-                !(impatience > 0.5 && net->conns[net->links[j].conn].to_lane == q->to_lane))
-                return false;
-            double eta = road->link_eta_prev[j];
-            if (eta < limit && !(impatient && eta < x->now_s - 0.5))
+                !merges_behind(road, j, q, impatience))
                 return false;
         }
-    return true;
+    /* the junction ahead: the rest of its first internal lane and the lanes after it */
+    double rest = q->via_len_m - road_lane_length(road, q->first_lane);
+    return gap_clear(x, v, q, resp, words, dist + rest, impatience);
 }
 
 void road_junction_rotate_announcements(CityRoad *road)
