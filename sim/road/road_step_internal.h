@@ -250,6 +250,16 @@ bool road_internal_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double d
 bool road_turns_held_mutually(const CityRoad *road, int32_t v);
 /* COMMIT: one of each pair in road->give_up gives its turn up (road_lanechange.c). */
 void road_give_up_turns(CityRoad *road);
+
+/* Whether connection ci's light (red, red-yellow or yellow) stops a
+ * vehicle of type t that may not cross it: an emergency vehicle on duty
+ * treats them as a give-way sign (road_link_allowed), and waits for a gap. */
+static inline bool road_light_stops(CityRoad *road, int32_t ci, const RoadVType *t)
+{
+    char st = road_conn_shown(road, ci);
+    return (st == 'r' || st == 'u' || st == 'y' || st == 'Y') && t->def.vclass != CITY_VC_EMERGENCY;
+}
+
 /* A vehicle creeping inside a junction (under 1 m/s) on a link a coupling
  * blocked (a person on the crossing ahead of it) stands still. Inline: every
  * front vehicle asks, every step, and no link is blocked in most runs. */
