@@ -424,22 +424,23 @@ static void test_protected_turn_ignores_foes_stopping_at_red(void **state)
     int32_t first = city_road_net_find_lane(rn, ":C_19_0"); /* the left turn's first internal lane */
     assert_true(wc >= 0 && cn >= 0 && ec >= 0 && cw >= 0 && first >= 0);
     int32_t left[] = {wc, cn}, straight[] = {ec, cw};
-    CityFlowDef turns = {.id = "left",
+    /* a left turn every 12 s from the west, a car every 8 s from the east straight on, for 10 minutes */
+    const struct {
+        const char *id;
+        int32_t route;
+        double period_s;
+    } flows[] = {{"left", city_road_add_route(road, "left", left, 2), 12.0},
+                 {"opposite", city_road_add_route(road, "straight", straight, 2), 8.0}};
+    for (int i = 0; i < 2; i++) {
+        CityFlowDef f = {.id = flows[i].id,
                          .vtype = -1,
                          .begin_s = 0,
                          .end_s = 600,
-                         .period_s = 12.0,
-                         .route = city_road_add_route(road, "left", left, 2),
+                         .period_s = flows[i].period_s,
+                         .route = flows[i].route,
                          .depart = {.lane = CITY_DEPART_LANE_BEST, .pos_m = -1, .speed_mps = CITY_DEPART_SPEED_MAX}};
-    CityFlowDef opposite = {.id = "opposite",
-                            .vtype = -1,
-                            .begin_s = 0,
-                            .end_s = 600,
-                            .period_s = 8.0,
-                            .route = city_road_add_route(road, "straight", straight, 2),
-                            .depart = {.lane = CITY_DEPART_LANE_BEST, .pos_m = -1, .speed_mps = CITY_DEPART_SPEED_MAX}};
-    assert_int_equal(city_road_add_flow(road, &turns), CITY_OK);
-    assert_int_equal(city_road_add_flow(road, &opposite), CITY_OK);
+        assert_int_equal(city_road_add_flow(road, &f), CITY_OK);
+    }
     double stood_inside = 0.0;
     for (int step = 0; step < 12000; step++) {
         assert_int_equal(city_world_step(w), CITY_OK);
