@@ -488,6 +488,13 @@ static inline char road_conn_shown(CityRoad *road, int32_t ci)
     return q->state;
 }
 
+/* Whether a state letter stops traffic: red, red-yellow or yellow (a
+ * vehicle that can stop there does; road_link_allowed). */
+static inline bool road_state_stops(char st)
+{
+    return st == 'r' || st == 'u' || st == 'y' || st == 'Y';
+}
+
 /* road_lanechange.c: the lanes' RoadLaneSide records, made once. */
 bool road_lane_sides_init(CityRoad *road);
 

@@ -212,7 +212,7 @@ static bool conn_open_now(const CityRoad *road, int32_t ci)
 {
     const RoadConnQ *q = &road->connq[ci];
     char st = q->tls >= 0 ? road->shown_base[q->shown_at] : q->state;
-    return st != 'r' && st != 'u' && st != 'y' && st != 'Y';
+    return !road_state_stops(st);
 }
 
 /* An exit lane shorter than the vehicle (joined junctions leave lanes of a
@@ -482,7 +482,7 @@ bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist,
     /* an emergency vehicle on duty treats red and yellow as a give-way
      * sign: it crosses when no vehicle on any crossing path is due */
     bool yield_all = false;
-    if (t->def.vclass == CITY_VC_EMERGENCY && (state == 'r' || state == 'u' || state == 'y' || state == 'Y')) {
+    if (t->def.vclass == CITY_VC_EMERGENCY && road_state_stops(state)) {
         state = 'm';
         yield_all = true;
     }

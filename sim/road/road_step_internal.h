@@ -256,8 +256,7 @@ void road_give_up_turns(CityRoad *road);
  * treats them as a give-way sign (road_link_allowed), and waits for a gap. */
 static inline bool road_light_stops(CityRoad *road, int32_t ci, const RoadVType *t)
 {
-    char st = road_conn_shown(road, ci);
-    return (st == 'r' || st == 'u' || st == 'y' || st == 'Y') && t->def.vclass != CITY_VC_EMERGENCY;
+    return road_state_stops(road_conn_shown(road, ci)) && t->def.vclass != CITY_VC_EMERGENCY;
 }
 
 /* A vehicle creeping inside a junction (under 1 m/s) on a link a coupling
