@@ -402,6 +402,16 @@ static double impatience_of(const CityRoad *road, int32_t v)
  * (east-p1) locked (1,004 of SUMO's 1,633 trips, 435 teleports against
  * its 30). */
 
+/* The response mask of connection record q's link (bit k: junction link
+ * q->link_base + k): in the record when its junction has at most 64
+ * links, else in the net; *words: its 64-bit words. */
+static const uint64_t *conn_response(const CityRoadNet *net, const RoadConnQ *q, int32_t *words)
+{
+    const bool wide = (q->flags & ROAD_CQ_WIDE) != 0;
+    *words = wide ? net->links[q->link].mask_words : 1;
+    return wide ? city_road_link_response(net, q->link) : &q->resp;
+}
+
 /* Whether link j's holders all stand short of where link `link` crosses
  * its path: j has an internal junction where it yields to `link`, and
  * none of its vehicles is past that point (on the internal lanes after
@@ -414,12 +424,9 @@ static bool waits_before_cross(const CityRoad *road, int32_t j, int32_t link)
     const RoadConnQ *cq = &road->connq[cj];
     if (!(cq->flags & ROAD_CQ_CONT))
         return false;
-    const bool wide = (cq->flags & ROAD_CQ_WIDE) != 0;
-    int32_t k = link - cq->link_base;
-    if (k < 0 || k >= 64 * (wide ? net->links[j].mask_words : 1))
-        return false;
-    const uint64_t *resp = wide ? city_road_link_response(net, j) : &cq->resp;
-    if (!((resp[k / 64] >> (k % 64)) & 1u))
+    int32_t words, k = link - cq->link_base;
+    const uint64_t *resp = conn_response(net, cq, &words); /* (cq's link is j) */
+    if (k < 0 || k >= 64 * words || !((resp[k / 64] >> (k % 64)) & 1u))
         return false;
     for (int32_t i = 1; i < cq->via_count; i++)
         if (road->lanes[net->via[net->conns[cj].via_first + i]].n > 0)
@@ -549,7 +556,8 @@ bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist,
         return false;
     int32_t base = q->link_base;
     const bool wide = (q->flags & ROAD_CQ_WIDE) != 0;
-    int32_t words = wide ? net->links[q->link].mask_words : 1;
+    int32_t words;
+    const uint64_t *resp = conn_response(net, q, &words);
     const uint64_t *cross =
         wide ? road->link_cross + net->links[q->link].mask_first + net->links[q->link].mask_words : &q->cross;
     /* SUMO's impatience: a vehicle kept waiting accepts ever shorter gaps
@@ -562,13 +570,12 @@ bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist,
     /* a link with an internal junction asks for the links it yields to
      * there (road_internal_allowed), not here */
     const bool cont = (q->flags & ROAD_CQ_CONT) != 0;
-    const uint64_t *resp0 = wide ? city_road_link_response(net, q->link) : &q->resp;
     for (int32_t w = 0; w < words; w++)
         for (uint64_t m = cross[w]; m; m &= m - 1) {
             int32_t j = base + w * 64 + __builtin_ctzll(m);
             if (road->link_occupied[j] == 0 || j == q->link)
                 continue;
-            if ((cont && ((resp0[w] >> (j - base - w * 64)) & 1u)) || waits_before_cross(road, j, q->link))
+            if ((cont && ((resp[w] >> (j - base - w * 64)) & 1u)) || waits_before_cross(road, j, q->link))
                 continue;
             if (impatience < 0.0)
                 impatience = impatience_of(road, v);
@@ -579,10 +586,8 @@ bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist,
         return true;
     if (impatience < 0.0)
         impatience = impatience_of(road, v);
-    const uint64_t *resp = yield_all ? city_road_link_foes(net, q->link)
-                           : wide    ? city_road_link_response(net, q->link)
-                                     : &q->resp;
-    return gap_clear(x, v, q, resp, words, dist + q->via_len_m, impatience);
+    return gap_clear(x, v, q, yield_all ? city_road_link_foes(net, q->link) : resp, words, dist + q->via_len_m,
+                     impatience);
 }
 
 /* Whether vehicle v, dist metres before the internal junction of its
@@ -596,9 +601,8 @@ bool road_internal_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double d
     const CityRoad *road = x->road;
     const CityRoadNet *net = x->net;
     const RoadConnQ *q = &road->connq[ci];
-    const bool wide = (q->flags & ROAD_CQ_WIDE) != 0;
-    int32_t words = wide ? net->links[q->link].mask_words : 1;
-    const uint64_t *resp = wide ? city_road_link_response(net, q->link) : &q->resp;
+    int32_t words;
+    const uint64_t *resp = conn_response(net, q, &words);
     double impatience = impatience_of(road, v);
     for (int32_t w = 0; w < words; w++)
         for (uint64_t m = resp[w]; m; m &= m - 1) {
