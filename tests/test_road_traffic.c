@@ -460,6 +460,113 @@ static void test_protected_turn_ignores_foes_stopping_at_red(void **state)
     city_world_destroy(w);
 }
 
+/* The least distance between segments ab and cd. */
+static double segment_distance(CityPoint a, CityPoint b, CityPoint c, CityPoint d)
+{
+    double best = INFINITY;
+    const CityPoint p[4] = {a, b, c, d}, s0[4] = {c, c, a, a}, s1[4] = {d, d, b, b};
+    for (int k = 0; k < 4; k++) { /* each end against the other segment */
+        double ux = s1[k].x - s0[k].x, uy = s1[k].y - s0[k].y, len2 = ux * ux + uy * uy;
+        double t = len2 > 0 ? ((p[k].x - s0[k].x) * ux + (p[k].y - s0[k].y) * uy) / len2 : 0.0;
+        t = t < 0 ? 0 : t > 1 ? 1 : t;
+        best = fmin(best, hypot(p[k].x - s0[k].x - t * ux, p[k].y - s0[k].y - t * uy));
+    }
+    /* (segments that cross meet at a point no end reaches) */
+    double d1 = (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x);
+    double d2 = (b.x - a.x) * (d.y - a.y) - (b.y - a.y) * (d.x - a.x);
+    double d3 = (d.x - c.x) * (a.y - c.y) - (d.y - c.y) * (a.x - c.x);
+    double d4 = (d.x - c.x) * (b.y - c.y) - (d.y - c.y) * (b.x - c.x);
+    return (d1 < 0) != (d2 < 0) && (d3 < 0) != (d4 < 0) ? 0.0 : best;
+}
+
+/* A junction of more than 64 links (eight arms of four lanes: 72), whose
+ * masks take two words a link: vehicles from every arm to every other keep
+ * their bodies apart inside it, those of its last links (64 to 71, the
+ * second word) as the others. The masks of such a junction are read from
+ * the net (ROAD_CQ_WIDE), not from the connection's record: read one word
+ * only, a vehicle on a link past the 64th sees none of its foes in the
+ * first word, and drives into them (read so, links 69 and 70 drove
+ * through vehicles on links 15, 17 and 23: bodies crossed in 9 steps of
+ * the run; read whole, no two bodies came closer than 1.45 m, two left
+ * turns side by side). */
+static void test_wide_junction_keeps_crossing_paths_apart(void **state)
+{
+    (void)state;
+    CityWorld *w = city_test_world(100, 1);
+    CityRoadOptions o;
+    city_road_options_defaults(&o);
+    o.trip_output = o.edge_output = false;
+    CityRoad *road = city_test_road(w, CITY_SOURCE_DIR "/tests/data/road/wide.net.xml", &o);
+    const CityRoadNet *rn = city_road_net(road);
+    int32_t c = -1;
+    for (int32_t j = 0; j < rn->n_junctions; j++)
+        if (strcmp(rn->junctions[j].id, "C") == 0)
+            c = j;
+    assert_true(c >= 0);
+    assert_int_equal(rn->junctions[c].link_count, 72);
+    /* a vehicle every 112 s from each arm to each other (half a vehicle a second in all), for 15 minutes */
+    char names[56][16];
+    int n_flows = 0;
+    for (int from = 0; from < 8; from++)
+        for (int to = 0; to < 8; to++) {
+            if (to == from)
+                continue;
+            char in[8], out[8];
+            snprintf(in, sizeof in, "in%d", from);
+            snprintf(out, sizeof out, "out%d", to);
+            int32_t edges[] = {city_road_net_find_edge(rn, in), city_road_net_find_edge(rn, out)};
+            assert_true(edges[0] >= 0 && edges[1] >= 0);
+            snprintf(names[n_flows], sizeof names[n_flows], "f%d%d", from, to);
+            CityFlowDef f = {
+                .id = names[n_flows],
+                .vtype = -1,
+                .begin_s = 2.0 * n_flows, /* (staggered: 2 s apart) */
+                .end_s = 900,
+                .period_s = 112,
+                .route = city_road_add_route(road, names[n_flows], edges, 2),
+                .depart = {.lane = CITY_DEPART_LANE_BEST, .pos_m = -1, .speed_mps = CITY_DEPART_SPEED_MAX}};
+            assert_int_equal(city_road_add_flow(road, &f), CITY_OK);
+            n_flows++;
+        }
+    double least = INFINITY;
+    int met = 0, inside_max = 0;
+    CityVehicleView in_c[64];
+    for (int step = 0; step < 12000; step++) {
+        assert_int_equal(city_world_step(w), CITY_OK);
+        int n = 0;
+        for (size_t i = 0; i < city_road_vehicle_count(road) && n < 64; i++) {
+            CityVehicleView u;
+            city_road_vehicle_at(road, i, &u);
+            if (strncmp(rn->lanes[u.lane].id, ":C_", 3) == 0) /* on an internal lane of C */
+                in_c[n++] = u;
+        }
+        inside_max = n > inside_max ? n : inside_max;
+        for (int i = 0; i < n; i++)
+            for (int k = i + 1; k < n; k++) {
+                CityVehicleView *u = &in_c[i], *v = &in_c[k];
+                CityPoint ub = {u->xy.x - u->length_m * cos(u->heading_rad),
+                                u->xy.y - u->length_m * sin(u->heading_rad)};
+                CityPoint vb = {v->xy.x - v->length_m * cos(v->heading_rad),
+                                v->xy.y - v->length_m * sin(v->heading_rad)};
+                double d = segment_distance(u->xy, ub, v->xy, vb);
+                least = fmin(least, d);
+                met += d < 0.5; /* (bodies that cross: a car is 1.8 m wide) */
+            }
+    }
+    CityRoadStats st;
+    city_road_stats(road, &st);
+    print_message("wide junction: %llu trips of %llu arrived, %llu teleported, up to %d vehicles inside at once, "
+                  "least distance between two of them %.2f m, %d steps with bodies crossed\n",
+                  (unsigned long long)st.arrived, (unsigned long long)st.inserted, (unsigned long long)st.teleports,
+                  inside_max, least, met);
+    assert_true(st.inserted >= 440); /* 56 flows, 8 or 9 vehicles each */
+    assert_int_equal(st.arrived, st.inserted);
+    assert_int_equal(st.teleports, 0);
+    assert_true(inside_max >= 4);
+    assert_int_equal(met, 0);
+    city_world_destroy(w);
+}
+
 /* An emergency vehicle crosses a red light when nothing crosses its path;
  * a car waits for green. */
 static void test_emergency_priority(void **state)
@@ -1381,6 +1488,7 @@ int main(void)
         cmocka_unit_test(test_webster_delay),
         cmocka_unit_test(test_turn_waits_inside_at_internal_junction),
         cmocka_unit_test(test_protected_turn_ignores_foes_stopping_at_red),
+        cmocka_unit_test(test_wide_junction_keeps_crossing_paths_apart),
         cmocka_unit_test(test_emergency_priority),
         cmocka_unit_test(test_paths),
         cmocka_unit_test(test_conservation),
