@@ -194,15 +194,17 @@ void road_lanes_compact_active(CityRoad *road, const int32_t *recheck, int32_t n
      * new lanes are merged in from the back: a step that empties or fills
      * a few lanes moves the part of the list after them, not all of it */
     int32_t k = first_drop;
-    for (int32_t i = first_drop; i < n_sorted; i++)
-        if (a[i] >= 0)
-            a[k++] = a[i];
+    for (int32_t i = first_drop; i < n_sorted; i++) { /* (without a branch: where the drops fall is no pattern) */
+        a[k] = a[i];
+        k += a[i] >= 0;
+    }
     int32_t i = k - 1, j = m - 1, o = k + m - 1;
-    for (; j >= 0; j--) { /* o > i: never over an entry still to read */
-        int32_t lane = tmp[j];
-        for (; i >= 0 && a[i] > lane; i--)
-            a[o--] = a[i];
-        a[o--] = lane;
+    while (j >= 0) { /* o > i: never over an entry still to read; one entry a round, chosen without a branch */
+        int32_t ai = a[i > 0 ? i : 0], lane = tmp[j];
+        bool old = i >= 0 && ai > lane;
+        a[o--] = old ? ai : lane;
+        i -= old;
+        j -= !old;
     }
     road->n_active = k + m;
     road->n_active_sorted = k + m;
