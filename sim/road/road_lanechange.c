@@ -473,12 +473,15 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
              * on its own state only, which no other vehicle's change alters:
              * decided here, with its record and lane at hand, instead of a
              * second visit to each */
-            if (!wrong && ((vh->rec[v].pos < road_vtype_of(road, v)->def.length_m && lane_len >= ROAD_SHORT_LANE_M) ||
-                           vh->rec[v].accel > accel_behind(road, v, -1, vh->rec[v].pos, lane) -
-                                                  road_vtype_of(road, v)->def.lc_threshold_mps2))
-                continue;
+            /* (taken without a branch: whether a vehicle is entering or
+             * hindered follows no pattern from one vehicle to the next) */
+            const RoadVType *t = road_vtype_of(road, v);
+            bool entering = (vh->rec[v].pos < t->def.length_m) & (lane_len >= ROAD_SHORT_LANE_M);
+            bool unhindered =
+                vh->rec[v].accel > accel_behind(road, v, -1, vh->rec[v].pos, lane) - t->def.lc_threshold_mps2;
             cand_lane[m] = lane;
-            x->cand[m++] = v;
+            x->cand[m] = v;
+            m += wrong | !(entering | unhindered);
         }
     }
     for (int32_t i = 0; i < m; i++) {
