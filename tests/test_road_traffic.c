@@ -52,6 +52,15 @@ static CityRoad *make_road(CityWorld *w, CityRoadNet *net)
     return road;
 }
 
+/* A road on the network file `path`, writing no trips or edges. */
+static CityRoad *quiet_road(CityWorld *w, const char *path)
+{
+    CityRoadOptions o;
+    city_road_options_defaults(&o);
+    o.trip_output = o.edge_output = false;
+    return city_test_road(w, path, &o);
+}
+
 /* A vehicle type with IDM parameters and no speed spread. */
 static int32_t idm_type(CityRoad *road, double v0)
 {
@@ -414,10 +423,7 @@ static void test_protected_turn_ignores_foes_stopping_at_red(void **state)
 {
     (void)state;
     CityWorld *w = city_test_world(100, 1);
-    CityRoadOptions o;
-    city_road_options_defaults(&o);
-    o.trip_output = o.edge_output = false;
-    CityRoad *road = city_test_road(w, CITY_SOURCE_DIR "/tests/data/road/plus.net.xml", &o);
+    CityRoad *road = quiet_road(w, CITY_SOURCE_DIR "/tests/data/road/plus.net.xml");
     const CityRoadNet *rn = city_road_net(road);
     int32_t wc = city_road_net_find_edge(rn, "WC"), cn = city_road_net_find_edge(rn, "CN");
     int32_t ec = city_road_net_find_edge(rn, "EC"), cw = city_road_net_find_edge(rn, "CW");
@@ -493,10 +499,7 @@ static void test_wide_junction_keeps_crossing_paths_apart(void **state)
 {
     (void)state;
     CityWorld *w = city_test_world(100, 1);
-    CityRoadOptions o;
-    city_road_options_defaults(&o);
-    o.trip_output = o.edge_output = false;
-    CityRoad *road = city_test_road(w, CITY_SOURCE_DIR "/tests/data/road/wide.net.xml", &o);
+    CityRoad *road = quiet_road(w, CITY_SOURCE_DIR "/tests/data/road/wide.net.xml");
     const CityRoadNet *rn = city_road_net(road);
     int32_t c = -1;
     for (int32_t j = 0; j < rn->n_junctions; j++)
