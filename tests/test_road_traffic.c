@@ -1483,6 +1483,53 @@ static void test_lane_changes_planned_before_a_short_edge(void **state)
     assert_true(arrived && worst <= 4.5 + 1e-9);
 }
 
+/* A step that takes a vehicle's emergency rate off its speed is an
+ * emergency brake, as SUMO warns of one (severity 1), whichever way the
+ * subtraction rounds. Car x comes at 27.8 m/s to 50 m before a slow edge
+ * (5 m/s): it brakes at 9 m/s^2, a car's emergency rate, at 0.1 s steps
+ * until it can reach 5 m/s at the comfortable rate: 19 steps. Each must
+ * count, and no other. Counted only when the drop exceeded 0.9 m/s (by a
+ * rounding error), 6 of the 19 were. */
+static void test_braking_at_the_emergency_rate_counts(void **state)
+{
+    (void)state;
+    CityWorld *w = city_test_world(100, 1);
+    CityRoadNet *net = city_road_net_create();
+    int32_t j[4];
+    priority_junctions(net, (const double[8]){0, 0, 200, 0, 300, 0, 400, 0}, j);
+    int32_t a = city_test_edge(net, "a", j[0], j[1], (CityPoint){0, 0}, (CityPoint){200, 0}, 1, 27.8);
+    int32_t b = city_test_edge(net, "b", j[1], j[2], (CityPoint){200, 0}, (CityPoint){300, 0}, 1, 5.0);
+    connect(net, a, b, j[1], -1);
+    finalize(net);
+    CityRoad *road = make_road(w, net);
+    int32_t t = idm_type(road, 27.8);
+    int32_t e[2] = {a, b};
+    int32_t r = city_road_add_route(road, "slow", e, 2);
+    CityTripDef x = {.id = "x", .vtype = t, .route = r, .depart = {.lane = 0, .pos_m = 150, .speed_mps = 27.8}};
+    assert_int_equal(city_road_add_trip(road, &x), CITY_OK);
+    const double limit = 9.0 * 0.1; /* m/s a step at the emergency rate */
+    int at_rate = 0, beyond = 0;
+    double last = 27.8; /* (it enters at the first step's start) */
+    for (int k = 0; k < 200; k++) {
+        run(w, 0.1);
+        CityVehicleView v = vehicle_named(road, "x");
+        if (v.lane < 0)
+            break;
+        double drop = last - v.speed_mps;
+        at_rate += fabs(drop - limit) <= 1e-9;
+        beyond += drop > limit + 1e-9;
+        last = v.speed_mps;
+    }
+    run(w, 20.0); /* (the KPIs are published every 10 s) */
+    double counted = -1;
+    assert_true(city_world_kpi_get(w, "emergency_brakes", &counted));
+    print_message("steps at the emergency rate %d, beyond it %d; counted %.0f\n", at_rate, beyond, counted);
+    assert_true(at_rate >= 3);
+    assert_int_equal(beyond, 0);
+    assert_int_equal((int)counted, at_rate);
+    city_world_destroy(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1509,6 +1556,7 @@ int main(void)
         cmocka_unit_test(test_lane_change_yields_to_car_in_junction),
         cmocka_unit_test(test_standing_car_holds_only_crossing_paths),
         cmocka_unit_test(test_lane_changes_planned_before_a_short_edge),
+        cmocka_unit_test(test_braking_at_the_emergency_rate_counts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,6 +32,7 @@
 #define ROAD_MISSED_TURN_S 30.0         /* standing this long on the wrong lane, a driver gives up the turn */
 #define ROAD_SHORT_LANE_M 3.0           /* lanes shorter than this are changed on as soon as entered */
 #define ROAD_PATHS_MEET_M 0.5           /* paths through a junction closer than this meet (road_junction.c) */
+#define ROAD_BRAKE_ROUNDING_MPS 1e-9    /* speed drops this close to the emergency rate's are at that rate */
 
 /* One tick of the physics phase: state(t) in, state(t+dt) out. */
 typedef struct RoadStepCtx {
