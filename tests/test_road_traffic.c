@@ -883,6 +883,22 @@ static void priority_junctions(CityRoadNet *net, const double xy[8], int32_t j[4
     }
 }
 
+/* A finalized network of two one-lane edges in a line, ids[0] of len[0]
+ * m then ids[1], joined straight on at a priority junction (J1); their
+ * indices in e. */
+static CityRoadNet *two_edges(const char *const ids[2], const double len[2], const double speed[2], int32_t e[2])
+{
+    CityRoadNet *net = city_road_net_create();
+    int32_t j[4];
+    double x1 = len[0], x2 = len[0] + len[1];
+    priority_junctions(net, (const double[8]){0, 0, x1, 0, x2, 0, x2 + 100, 0}, j);
+    e[0] = city_test_edge(net, ids[0], j[0], j[1], (CityPoint){0, 0}, (CityPoint){x1, 0}, 1, speed[0]);
+    e[1] = city_test_edge(net, ids[1], j[1], j[2], (CityPoint){x1, 0}, (CityPoint){x2, 0}, 1, speed[1]);
+    connect(net, e[0], e[1], j[1], -1);
+    finalize(net);
+    return net;
+}
+
 /* Two vehicles of type t set off standing with their backs at pos_a and
  * pos_b (their fronts a length on, at most at the lane's end) on the lanes
  * la and lb of their routes' first edges (routes ra, rb); both have
@@ -1127,15 +1143,10 @@ static void test_teleport_front_only(void **state)
 {
     (void)state;
     CityWorld *w = city_test_world(100, 1);
-    CityRoadNet *net = city_road_net_create();
-    int32_t j[4];
-    priority_junctions(net, (const double[8]){0, 0, 100, 0, 200, 0, 300, 0}, j);
-    int32_t in = city_test_edge(net, "in", j[0], j[1], (CityPoint){0, 0}, (CityPoint){100, 0}, 1, 13.9);
-    int32_t out = city_test_edge(net, "out", j[1], j[2], (CityPoint){100, 0}, (CityPoint){200, 0}, 1, 13.9);
-    int32_t c = city_road_net_add_connection(net, net->edges[in].lane_first, net->edges[out].lane_first, NULL, 0, j[1],
-                                             -1, -1, 's', 'M', &err);
-    assert_true(c >= 0);
-    finalize(net);
+    int32_t e[2];
+    CityRoadNet *net =
+        two_edges((const char *[2]){"in", "out"}, (const double[2]){100, 100}, (const double[2]){13.9, 13.9}, e);
+    int32_t in = e[0], out = e[1];
     CityRoadOptions o;
     city_road_options_defaults(&o);
     o.trip_output = false;
@@ -1494,16 +1505,11 @@ static void test_braking_at_the_emergency_rate_counts(void **state)
 {
     (void)state;
     CityWorld *w = city_test_world(100, 1);
-    CityRoadNet *net = city_road_net_create();
-    int32_t j[4];
-    priority_junctions(net, (const double[8]){0, 0, 200, 0, 300, 0, 400, 0}, j);
-    int32_t a = city_test_edge(net, "a", j[0], j[1], (CityPoint){0, 0}, (CityPoint){200, 0}, 1, 27.8);
-    int32_t b = city_test_edge(net, "b", j[1], j[2], (CityPoint){200, 0}, (CityPoint){300, 0}, 1, 5.0);
-    connect(net, a, b, j[1], -1);
-    finalize(net);
+    int32_t e[2];
+    CityRoadNet *net =
+        two_edges((const char *[2]){"a", "b"}, (const double[2]){200, 100}, (const double[2]){27.8, 5.0}, e);
     CityRoad *road = make_road(w, net);
     int32_t t = idm_type(road, 27.8);
-    int32_t e[2] = {a, b};
     int32_t r = city_road_add_route(road, "slow", e, 2);
     CityTripDef x = {.id = "x", .vtype = t, .route = r, .depart = {.lane = 0, .pos_m = 150, .speed_mps = 27.8}};
     assert_int_equal(city_road_add_trip(road, &x), CITY_OK);
