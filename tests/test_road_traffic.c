@@ -1536,6 +1536,40 @@ static void test_braking_at_the_emergency_rate_counts(void **state)
     city_world_destroy(w);
 }
 
+/* A vehicle given an exact departure speed enters behind a vehicle on
+ * its lane when the gap allows that speed: a flow every 3 s at 10 m/s on
+ * a 400 m lane, 20 vehicles in a minute, all in on time. The search for
+ * the fastest safe speed only closed in on 10 m/s from below, and the
+ * exact speed, "not fitting", waited until the lane was empty: 3 of the
+ * 20 were in by 62 s. */
+static void test_exact_depart_speed_enters_behind_a_leader(void **state)
+{
+    (void)state;
+    CityWorld *w = city_test_world(1000, 1);
+    int32_t e[2];
+    CityRoadNet *net =
+        two_edges((const char *[2]){"a", "b"}, (const double[2]){400, 100}, (const double[2]){13.9, 13.9}, e);
+    CityRoad *road = make_road(w, net);
+    int32_t t = idm_type(road, 13.9);
+    int32_t r = city_road_add_route(road, "ab", e, 2);
+    CityFlowDef f = {.id = "f",
+                     .vtype = t,
+                     .begin_s = 0,
+                     .end_s = 60,
+                     .period_s = 3.0,
+                     .route = r,
+                     .depart = {.lane = 0, .pos_m = 0, .speed_mps = 10.0}};
+    assert_int_equal(city_road_add_flow(road, &f), CITY_OK);
+    run(w, 62.0);
+    CityRoadStats st;
+    city_road_stats(road, &st);
+    print_message("exact departure speed behind a leader: %llu of 20 in, %llu waiting\n",
+                  (unsigned long long)st.inserted, (unsigned long long)st.waiting_insert);
+    assert_int_equal(st.inserted, 20);
+    assert_int_equal(st.waiting_insert, 0);
+    city_world_destroy(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1563,6 +1597,7 @@ int main(void)
         cmocka_unit_test(test_standing_car_holds_only_crossing_paths),
         cmocka_unit_test(test_lane_changes_planned_before_a_short_edge),
         cmocka_unit_test(test_braking_at_the_emergency_rate_counts),
+        cmocka_unit_test(test_exact_depart_speed_enters_behind_a_leader),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -262,9 +262,14 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
     if (want == CITY_DEPART_SPEED_MAX || want == CITY_DEPART_SPEED_DESIRED)
         want = vdes;
     if (want > 0) {
-        /* the fastest speed up to `want` that keeps an IDM-safe gap: s >= s0 + v T + v dv / (2 sqrt(ab)) */
+        /* the fastest speed up to `want` that keeps an IDM-safe gap: s >= s0 + v T + v dv / (2 sqrt(ab)).
+         * `want` itself first: the search below only closes in on it from
+         * below, and an exact departSpeed that fitted was refused (a flow
+         * at departSpeed="10" every 3 s on plus.net.xml's three-lane
+         * approach entered only when its lane was empty: 107 vehicles in
+         * 20 minutes, 409 s late on average; SUMO 379, none late) */
         double safe = want;
-        if (isfinite(gap)) {
+        if (isfinite(gap) && t->def.min_gap_m + want * t->def.tau_s + want * (want - lead_v) / t->sqrt_ab > gap) {
             double lo = 0.0, hi = want;
             for (int it = 0; it < 30; it++) {
                 double mid = 0.5 * (lo + hi);
