@@ -1536,6 +1536,77 @@ static void test_braking_at_the_emergency_rate_counts(void **state)
     city_world_destroy(w);
 }
 
+/* A vehicle behind a leader slows for its own turn as a front vehicle
+ * does, whatever its leader does: car x closes up on car l (a type
+ * of 20 m/s) along `a` (400 m, one lane, 27.8 m/s), l going straight on,
+ * x turning right onto `r` (5 m/s). x takes no more than the comfortable
+ * 4.5 m/s^2 off its speed in any 0.1 s step, none at the emergency rate.
+ * Slowing only once it was the front, x followed l at 20 m/s until l had
+ * crossed the line 33 m ahead of it, then braked at 9 m/s^2 for 0.6 s
+ * (Jamsil's -218855802#1_0, jamsil-p1 at 0.1 s, saw the same). */
+static void test_follower_slows_for_its_own_turn(void **state)
+{
+    (void)state;
+    CityWorld *w = city_test_world(100, 1);
+    CityRoadNet *net = city_road_net_create();
+    int32_t j[4];
+    priority_junctions(net, (const double[8]){0, 0, 400, 0, 500, 0, 400, -100}, j);
+    int32_t a = city_test_edge(net, "a", j[0], j[1], (CityPoint){0, 0}, (CityPoint){400, 0}, 1, 27.8);
+    int32_t b = city_test_edge(net, "b", j[1], j[2], (CityPoint){400, 0}, (CityPoint){500, 0}, 1, 27.8);
+    int32_t rr = city_test_edge(net, "r", j[1], j[3], (CityPoint){400, 0}, (CityPoint){400, -100}, 1, 5.0);
+    int32_t la = net->edges[a].lane_first;
+    if (city_road_net_add_connection(net, la, net->edges[b].lane_first, NULL, 0, j[1], -1, -1, 's', 'M', &err) < 0 ||
+        city_road_net_add_connection(net, la, net->edges[rr].lane_first, NULL, 0, j[1], -1, -1, 'r', 'M', &err) < 0)
+        fail_msg("%s", err.msg);
+    finalize(net);
+    CityRoad *road = make_road(w, net);
+    int32_t t = idm_type(road, 27.8);
+    CityVTypeDef d;
+    city_vtype_defaults(&d, CITY_VC_PASSENGER);
+    d.id = "slow";
+    d.speed_dev = 0.0;
+    d.max_speed_mps = 20.0;
+    int32_t ts = city_road_add_vtype(road, &d);
+    assert_true(ts >= 0);
+    int32_t es[2] = {a, b}, et[2] = {a, rr};
+    int32_t rs = city_road_add_route(road, "straight", es, 2), rt = city_road_add_route(road, "turn", et, 2);
+    CityTripDef l = {.id = "l", .vtype = ts, .route = rs, .depart = {.lane = 0, .pos_m = 80, .speed_mps = 20}};
+    CityTripDef x = {.id = "x", .vtype = t, .route = rt, .depart = {.lane = 0, .pos_m = 0, .speed_mps = 25}};
+    assert_int_equal(city_road_add_trip(road, &l), CITY_OK);
+    assert_int_equal(city_road_add_trip(road, &x), CITY_OK);
+    double last = 25.0, worst = 0.0, gap_at_cross = -1.0;
+    bool seen = false, l_on_a = false;
+    for (int k = 0; k < 900; k++) {
+        run(w, 0.1);
+        CityVehicleView v = vehicle_named(road, "x"), u = vehicle_named(road, "l");
+        if (v.lane < 0 && seen)
+            break; /* arrived */
+        if (v.lane < 0)
+            continue;
+        if (u.lane == la)
+            l_on_a = true;
+        else if (l_on_a && gap_at_cross < 0)
+            gap_at_cross = 400.0 - v.pos_m; /* l has crossed the line */
+        worst = fmax(worst, last - v.speed_mps);
+        last = v.speed_mps;
+        seen = true;
+    }
+    assert_true(seen);
+    run(w, 20.0); /* (the KPIs are published every 10 s) */
+    double hard = -1;
+    assert_true(city_world_kpi_get(w, "emergency_brakes", &hard));
+    CityRoadStats st;
+    city_road_stats(road, &st);
+    print_message("follower turning off behind a leader going on (x %.1f m before the line when l crossed it): at "
+                  "most %.2f m/s off in a 0.1 s step, %.0f emergency brakes, %llu of 2 arrived\n",
+                  gap_at_cross, worst, hard, (unsigned long long)st.arrived);
+    assert_int_equal(st.arrived, 2);
+    assert_true(gap_at_cross > 0 && gap_at_cross < 60);
+    assert_true(worst <= 0.45 + 1e-9);
+    assert_true(hard == 0);
+    city_world_destroy(w);
+}
+
 /* A vehicle given an exact departure speed enters behind a vehicle on
  * its lane when the gap allows that speed: a flow every 3 s at 10 m/s on
  * a 400 m lane, 20 vehicles in a minute, all in on time. The search for
@@ -1597,6 +1668,7 @@ int main(void)
         cmocka_unit_test(test_standing_car_holds_only_crossing_paths),
         cmocka_unit_test(test_lane_changes_planned_before_a_short_edge),
         cmocka_unit_test(test_braking_at_the_emergency_rate_counts),
+        cmocka_unit_test(test_follower_slows_for_its_own_turn),
         cmocka_unit_test(test_exact_depart_speed_enters_behind_a_leader),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
