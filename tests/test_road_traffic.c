@@ -1641,6 +1641,69 @@ static void test_exact_depart_speed_enters_behind_a_leader(void **state)
     city_world_destroy(w);
 }
 
+/* A yielding line two short lanes past an open one is approached able to
+ * stop at it from the lane before: car x comes at 25 m/s along `a`
+ * (200 m) towards `b` and `c` (15 m each, priority lines) and the
+ * give-way line at the end of `c`. It brakes at the comfortable rate from
+ * 84 m before that line and in no step at the emergency rate; its hardest
+ * step, 8.4 m/s^2 as it enters `c`, comes from the line's stop point,
+ * 0.01 m before it while it is the second line ahead and 1 m once it is
+ * the first. Seen only once x was on `b` (two lines ahead), the give-way
+ * line took 9 m/s^2 for 1.1 s (Jamsil's -490868631, jamsil-p1 at 0.1 s,
+ * saw the same). */
+static void test_far_give_way_line_braked_for(void **state)
+{
+    (void)state;
+    CityWorld *w = city_test_world(100, 1);
+    CityRoadNet *net = city_road_net_create();
+    int32_t j[5];
+    const double xs[5] = {0, 200, 215, 230, 330};
+    for (int k = 0; k < 5; k++) {
+        char id[4] = {'J', (char)('0' + k), 0};
+        j[k] = city_test_junction(net, id, CITY_JUNCTION_PRIORITY, xs[k], 0);
+    }
+    int32_t e[4];
+    const char *ids[4] = {"a", "b", "c", "d"};
+    for (int k = 0; k < 4; k++)
+        e[k] = city_test_edge(net, ids[k], j[k], j[k + 1], (CityPoint){xs[k], 0}, (CityPoint){xs[k + 1], 0}, 1, 27.8);
+    for (int k = 0; k < 3; k++)
+        if (city_road_net_add_connection(net, net->edges[e[k]].lane_first, net->edges[e[k + 1]].lane_first, NULL, 0,
+                                         j[k + 1], -1, -1, 's', k == 2 ? 'm' : 'M', &err) < 0)
+            fail_msg("%s", err.msg);
+    finalize(net);
+    CityRoad *road = make_road(w, net);
+    int32_t t = idm_type(road, 27.8);
+    int32_t r = city_road_add_route(road, "abcd", e, 4);
+    CityTripDef x = {.id = "x", .vtype = t, .route = r, .depart = {.lane = 0, .pos_m = 0, .speed_mps = 25}};
+    assert_int_equal(city_road_add_trip(road, &x), CITY_OK);
+    double last = 25.0, worst = 0.0;
+    bool seen = false;
+    for (int k = 0; k < 600; k++) {
+        run(w, 0.1);
+        CityVehicleView v = vehicle_named(road, "x");
+        if (v.lane < 0 && seen)
+            break; /* arrived */
+        if (v.lane < 0)
+            continue;
+        worst = fmax(worst, last - v.speed_mps);
+        last = v.speed_mps;
+        seen = true;
+    }
+    assert_true(seen);
+    run(w, 20.0); /* (the KPIs are published every 10 s) */
+    double hard = -1;
+    assert_true(city_world_kpi_get(w, "emergency_brakes", &hard));
+    CityRoadStats st;
+    city_road_stats(road, &st);
+    print_message("give-way line two short lanes on: at most %.2f m/s off in a 0.1 s step, %.0f emergency brakes, "
+                  "%llu arrived\n",
+                  worst, hard, (unsigned long long)st.arrived);
+    assert_int_equal(st.arrived, 1);
+    assert_true(worst < 0.9 - 1e-6);
+    assert_true(hard == 0);
+    city_world_destroy(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1670,6 +1733,7 @@ int main(void)
         cmocka_unit_test(test_braking_at_the_emergency_rate_counts),
         cmocka_unit_test(test_follower_slows_for_its_own_turn),
         cmocka_unit_test(test_exact_depart_speed_enters_behind_a_leader),
+        cmocka_unit_test(test_far_give_way_line_braked_for),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

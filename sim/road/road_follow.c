@@ -148,6 +148,28 @@ static CITY_ALWAYS_INLINE double slower_lane_accel(const RoadStepCtx *x, int32_t
     return road_max2((v_max - v_now) / x->dt_s, -2.0 * b);
 }
 
+/* The acceleration at most that the line at the end of a lane past a line
+ * looked past (plan_front), dist metres ahead on connection ci, leaves a
+ * vehicle of type t at v_now: a yielding line is approached able to stop
+ * at it until its foes are in sight, and a light that stops the vehicle
+ * able to stop at it, braking at the comfortable rate, as line_accel has
+ * the nearer lines approached; INFINITY for any other. Seen only from the
+ * lane before it, the yielding left turn at the end of Jamsil's 16 m
+ * -490868631 (two short lanes past -490868630's line) took 9 m/s^2 for up
+ * to half a second from cars at 25 m/s (jamsil-p1 at 0.1 s: 20 of its
+ * 260 emergency brakes on -490868630_1). */
+static double far_line_accel(const RoadStepCtx *x, const RoadVType *t, double v_now, int32_t ci, double dist)
+{
+    char shown = road_conn_shown(x->road, ci);
+    double stop = dist - ROAD_STOP_LINE_M;
+    bool yields = shown == 'm' || shown == 'g' || shown == '=' || shown == 'o';
+    if (!(yields && stop > ROAD_FOE_VISIBILITY_M) && !road_light_stops(x->road, ci, t))
+        return INFINITY;
+    double b = t->def.decel_mps2, bdt = b * x->dt_s;
+    double v_max = sqrt(bdt * bdt + 2.0 * b * road_max2(stop, 0.0)) - bdt;
+    return road_max2((v_max - v_now) / x->dt_s, -2.0 * b);
+}
+
 /* Speed for the front vehicle v of lane `lane`, whose acceleration is at
  * most a_start so far and a_free on a free road (road_idm_free): looks
  * along its path for the next vehicle, stop lines it may not pass and
@@ -219,8 +241,10 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
                  * 21 m/s (jamsil-p1 at 0.1 s: 135 of its 573 emergency
                  * brakes) */
                 int32_t tc = rp + 2 < route_n ? road_plan_conn_at(road, v, cur, rp + 1) : -1;
-                if (tc >= 0)
+                if (tc >= 0) {
                     a = road_min2(a, slower_lane_accel(x, v, t, v_now, road->connq[tc].first_lane, dist));
+                    a = road_min2(a, far_line_accel(x, t, v_now, tc, dist));
+                }
                 break;
             }
             int32_t nc = rp < vh->rec[v].route_pos + 2 ? chain_conn(x, v, cur, rp + 1, dist, v_now) : -1;
