@@ -1536,6 +1536,57 @@ static void test_braking_at_the_emergency_rate_counts(void **state)
     city_world_destroy(w);
 }
 
+/* Called at each step while the vehicle watched is on the road (v). */
+typedef void (*StepLook)(const CityRoad *road, const CityVehicleView *v, void *user);
+
+/* Steps w by 0.1 s until vehicle `name` (setting off at start_speed) has
+ * arrived, at most 90 s, calling look (when not NULL) at each step it is
+ * on the road, then 20 s more (the KPIs are published every 10 s). Returns
+ * the most it took off its speed in one step; *hard: the emergency_brakes
+ * KPI. */
+static double hardest_step_drop(CityWorld *w, const CityRoad *road, const char *name, double start_speed, StepLook look,
+                                void *user, double *hard)
+{
+    double last = start_speed, worst = 0.0;
+    bool seen = false;
+    for (int k = 0; k < 900; k++) {
+        run(w, 0.1);
+        CityVehicleView v = vehicle_named(road, name);
+        if (v.lane < 0 && seen)
+            break; /* arrived */
+        if (v.lane < 0)
+            continue;
+        if (look)
+            look(road, &v, user);
+        worst = fmax(worst, last - v.speed_mps);
+        last = v.speed_mps;
+        seen = true;
+    }
+    assert_true(seen);
+    run(w, 20.0);
+    *hard = -1;
+    assert_true(city_world_kpi_get(w, "emergency_brakes", hard));
+    return worst;
+}
+
+/* How far before the line (line_m along `lane`) the vehicle watched was
+ * when vehicle l left `lane` (gap_m, -1 until then). */
+typedef struct LeaderCross {
+    int32_t lane;
+    double line_m, gap_m;
+    bool l_on;
+} LeaderCross;
+
+static void note_leader_cross(const CityRoad *road, const CityVehicleView *v, void *user)
+{
+    LeaderCross *lc = user;
+    CityVehicleView u = vehicle_named(road, "l");
+    if (u.lane == lc->lane)
+        lc->l_on = true;
+    else if (lc->l_on && lc->gap_m < 0)
+        lc->gap_m = lc->line_m - v->pos_m;
+}
+
 /* A vehicle behind a leader slows for its own turn as a front vehicle
  * does, whatever its leader does: car x closes up on car l (a type
  * of 20 m/s) along `a` (400 m, one lane, 27.8 m/s), l going straight on,
@@ -1574,27 +1625,10 @@ static void test_follower_slows_for_its_own_turn(void **state)
     CityTripDef x = {.id = "x", .vtype = t, .route = rt, .depart = {.lane = 0, .pos_m = 0, .speed_mps = 25}};
     assert_int_equal(city_road_add_trip(road, &l), CITY_OK);
     assert_int_equal(city_road_add_trip(road, &x), CITY_OK);
-    double last = 25.0, worst = 0.0, gap_at_cross = -1.0;
-    bool seen = false, l_on_a = false;
-    for (int k = 0; k < 900; k++) {
-        run(w, 0.1);
-        CityVehicleView v = vehicle_named(road, "x"), u = vehicle_named(road, "l");
-        if (v.lane < 0 && seen)
-            break; /* arrived */
-        if (v.lane < 0)
-            continue;
-        if (u.lane == la)
-            l_on_a = true;
-        else if (l_on_a && gap_at_cross < 0)
-            gap_at_cross = 400.0 - v.pos_m; /* l has crossed the line */
-        worst = fmax(worst, last - v.speed_mps);
-        last = v.speed_mps;
-        seen = true;
-    }
-    assert_true(seen);
-    run(w, 20.0); /* (the KPIs are published every 10 s) */
-    double hard = -1;
-    assert_true(city_world_kpi_get(w, "emergency_brakes", &hard));
+    LeaderCross lc = {.lane = la, .line_m = 400.0, .gap_m = -1.0};
+    double hard;
+    double worst = hardest_step_drop(w, road, "x", 25.0, note_leader_cross, &lc, &hard);
+    double gap_at_cross = lc.gap_m;
     CityRoadStats st;
     city_road_stats(road, &st);
     print_message("follower turning off behind a leader going on (x %.1f m before the line when l crossed it): at "
@@ -1676,23 +1710,8 @@ static void test_far_give_way_line_braked_for(void **state)
     int32_t r = city_road_add_route(road, "abcd", e, 4);
     CityTripDef x = {.id = "x", .vtype = t, .route = r, .depart = {.lane = 0, .pos_m = 0, .speed_mps = 25}};
     assert_int_equal(city_road_add_trip(road, &x), CITY_OK);
-    double last = 25.0, worst = 0.0;
-    bool seen = false;
-    for (int k = 0; k < 600; k++) {
-        run(w, 0.1);
-        CityVehicleView v = vehicle_named(road, "x");
-        if (v.lane < 0 && seen)
-            break; /* arrived */
-        if (v.lane < 0)
-            continue;
-        worst = fmax(worst, last - v.speed_mps);
-        last = v.speed_mps;
-        seen = true;
-    }
-    assert_true(seen);
-    run(w, 20.0); /* (the KPIs are published every 10 s) */
-    double hard = -1;
-    assert_true(city_world_kpi_get(w, "emergency_brakes", &hard));
+    double hard;
+    double worst = hardest_step_drop(w, road, "x", 25.0, NULL, NULL, &hard);
     CityRoadStats st;
     city_road_stats(road, &st);
     print_message("give-way line two short lanes on: at most %.2f m/s off in a 0.1 s step, %.0f emergency brakes, "
