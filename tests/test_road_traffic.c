@@ -1723,6 +1723,57 @@ static void test_far_give_way_line_braked_for(void **state)
     city_world_destroy(w);
 }
 
+/* A front vehicle slows for its turn at the end of the lane past the
+ * junction ahead when a vehicle on that lane ends its look: car x comes
+ * at 27 m/s along `a` (200 m) towards `b` (65 m), where car l has just
+ * set off straight on, x to turn right off `b` onto `r` (5 m/s). x
+ * brakes in no step at the emergency rate, nor harder than the
+ * comfortable 4.5 m/s^2. Seen only once on `b`, the turn took 9 m/s^2 from
+ * x for 0.3 s (Jamsil's 473966575#1 behind its off-ramp, jamsil-p1 at
+ * 0.1 s, saw the same). */
+static void test_turn_past_a_leader_beyond_the_junction(void **state)
+{
+    (void)state;
+    CityWorld *w = city_test_world(100, 1);
+    CityRoadNet *net = city_road_net_create();
+    int32_t j[5];
+    const double xy[10] = {0, 0, 200, 0, 265, 0, 365, 0, 265, -100};
+    for (int k = 0; k < 5; k++) {
+        char id[4] = {'J', (char)('0' + k), 0};
+        j[k] = city_test_junction(net, id, CITY_JUNCTION_PRIORITY, xy[2 * k], xy[2 * k + 1]);
+    }
+    int32_t a = city_test_edge(net, "a", j[0], j[1], (CityPoint){0, 0}, (CityPoint){200, 0}, 1, 27.8);
+    int32_t b = city_test_edge(net, "b", j[1], j[2], (CityPoint){200, 0}, (CityPoint){265, 0}, 1, 27.8);
+    int32_t c = city_test_edge(net, "c", j[2], j[3], (CityPoint){265, 0}, (CityPoint){365, 0}, 1, 27.8);
+    int32_t rr = city_test_edge(net, "r", j[2], j[4], (CityPoint){265, 0}, (CityPoint){265, -100}, 1, 5.0);
+    int32_t lb = net->edges[b].lane_first;
+    if (city_road_net_add_connection(net, net->edges[a].lane_first, lb, NULL, 0, j[1], -1, -1, 's', 'M', &err) < 0 ||
+        city_road_net_add_connection(net, lb, net->edges[c].lane_first, NULL, 0, j[2], -1, -1, 's', 'M', &err) < 0 ||
+        city_road_net_add_connection(net, lb, net->edges[rr].lane_first, NULL, 0, j[2], -1, -1, 'r', 'M', &err) < 0)
+        fail_msg("%s", err.msg);
+    finalize(net);
+    CityRoad *road = make_road(w, net);
+    int32_t t = idm_type(road, 27.8);
+    int32_t ex[3] = {a, b, rr}, el[2] = {b, c};
+    int32_t rx = city_road_add_route(road, "turn", ex, 3), rl = city_road_add_route(road, "on", el, 2);
+    CityTripDef x = {.id = "x", .vtype = t, .route = rx, .depart = {.lane = 0, .pos_m = 0, .speed_mps = 27}};
+    CityTripDef l = {
+        .id = "l", .vtype = t, .depart_s = 5.8, .route = rl, .depart = {.lane = 0, .pos_m = 0, .speed_mps = 27}};
+    assert_int_equal(city_road_add_trip(road, &x), CITY_OK);
+    assert_int_equal(city_road_add_trip(road, &l), CITY_OK);
+    double hard;
+    double worst = hardest_step_drop(w, road, "x", 27.0, NULL, NULL, &hard);
+    CityRoadStats st;
+    city_road_stats(road, &st);
+    print_message("turn past a leader beyond the junction: at most %.2f m/s off in a 0.1 s step, %.0f emergency "
+                  "brakes, %llu of 2 arrived\n",
+                  worst, hard, (unsigned long long)st.arrived);
+    assert_int_equal(st.arrived, 2);
+    assert_true(worst <= 0.45 + 1e-9);
+    assert_true(hard == 0);
+    city_world_destroy(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1753,6 +1804,7 @@ int main(void)
         cmocka_unit_test(test_follower_slows_for_its_own_turn),
         cmocka_unit_test(test_exact_depart_speed_enters_behind_a_leader),
         cmocka_unit_test(test_far_give_way_line_braked_for),
+        cmocka_unit_test(test_turn_past_a_leader_beyond_the_junction),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -170,6 +170,27 @@ static double far_line_accel(const RoadStepCtx *x, const RoadVType *t, double v_
     return road_max2((v_max - v_now) / x->dt_s, -2.0 * b);
 }
 
+/* The acceleration at most that its turn at the end of lane `next` (the
+ * lane after the junction at the end of route edge rp, k -2), dist metres
+ * ahead, leaves front vehicle v when the look along its path stops at a
+ * vehicle on that lane: it slows for that turn whatever the vehicle ahead
+ * does, as own_turn_accel has a vehicle behind a leader on its own lane
+ * do. Seen only once on that lane, the right turn (6.5 m/s) at the end of
+ * Jamsil's 65 m 473966575#1 took 9 m/s^2 for half a second from cars at
+ * 27 m/s that came off the ramp behind a car going straight on (jamsil-p1
+ * at 0.1 s). INFINITY beyond the horizon, or with no turn there. */
+static double turn_behind_accel(RoadStepCtx *x, int32_t v, const RoadVType *t, double v_now, int32_t next, int32_t k,
+                                int32_t rp, double dist, double horizon)
+{
+    CityRoad *road = x->road;
+    const RoadVehRec *r = &road->veh.rec[v];
+    double at_end = dist + road_lane_length(road, next);
+    if (k != -2 || rp + 2 >= r->route_n || at_end >= horizon)
+        return INFINITY;
+    int32_t tc = rp == r->route_pos ? far_conn(road, v) : road_plan_conn_at(road, v, next, rp + 1);
+    return tc >= 0 ? slower_lane_accel(x, v, t, v_now, road->connq[tc].first_lane, at_end) : INFINITY;
+}
+
 /* Speed for the front vehicle v of lane `lane`, whose acceleration is at
  * most a_start so far and a_free on a free road (road_idm_free): looks
  * along its path for the next vehicle, stop lines it may not pass and
@@ -318,6 +339,7 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
             double room = s - 0.01;
             if (room < cap_disp)
                 cap_disp = room;
+            a = road_min2(a, turn_behind_accel(x, v, t, v_now, next, k, rp, dist, horizon));
             break;
         }
         dist += road_lane_length(road, next);
