@@ -875,12 +875,17 @@ static void test_closure_cuts_off_destination(void **state)
 }
 
 /* Four priority junctions J0..J3 at the points xy (x, y pairs). */
-static void priority_junctions(CityRoadNet *net, const double xy[8], int32_t j[4])
+static void priority_junctions_n(CityRoadNet *net, const double *xy, int n, int32_t *j)
 {
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < n; k++) {
         char id[4] = {'J', (char)('0' + k), 0};
         j[k] = city_test_junction(net, id, CITY_JUNCTION_PRIORITY, xy[2 * k], xy[2 * k + 1]);
     }
+}
+
+static void priority_junctions(CityRoadNet *net, const double xy[8], int32_t j[4])
+{
+    priority_junctions_n(net, xy, 4, j);
 }
 
 /* A finalized network of two one-lane edges in a line, ids[0] of len[0]
@@ -1692,10 +1697,7 @@ static void test_far_give_way_line_braked_for(void **state)
     CityRoadNet *net = city_road_net_create();
     int32_t j[5];
     const double xs[5] = {0, 200, 215, 230, 330};
-    for (int k = 0; k < 5; k++) {
-        char id[4] = {'J', (char)('0' + k), 0};
-        j[k] = city_test_junction(net, id, CITY_JUNCTION_PRIORITY, xs[k], 0);
-    }
+    priority_junctions_n(net, (const double[10]){xs[0], 0, xs[1], 0, xs[2], 0, xs[3], 0, xs[4], 0}, 5, j);
     int32_t e[4];
     const char *ids[4] = {"a", "b", "c", "d"};
     for (int k = 0; k < 4; k++)
@@ -1737,11 +1739,7 @@ static void test_turn_past_a_leader_beyond_the_junction(void **state)
     CityWorld *w = city_test_world(100, 1);
     CityRoadNet *net = city_road_net_create();
     int32_t j[5];
-    const double xy[10] = {0, 0, 200, 0, 265, 0, 365, 0, 265, -100};
-    for (int k = 0; k < 5; k++) {
-        char id[4] = {'J', (char)('0' + k), 0};
-        j[k] = city_test_junction(net, id, CITY_JUNCTION_PRIORITY, xy[2 * k], xy[2 * k + 1]);
-    }
+    priority_junctions_n(net, (const double[10]){0, 0, 200, 0, 265, 0, 365, 0, 265, -100}, 5, j);
     int32_t a = city_test_edge(net, "a", j[0], j[1], (CityPoint){0, 0}, (CityPoint){200, 0}, 1, 27.8);
     int32_t b = city_test_edge(net, "b", j[1], j[2], (CityPoint){200, 0}, (CityPoint){265, 0}, 1, 27.8);
     int32_t c = city_test_edge(net, "c", j[2], j[3], (CityPoint){265, 0}, (CityPoint){365, 0}, 1, 27.8);
