@@ -65,6 +65,31 @@ static int32_t far_conn(CityRoad *road, int32_t v)
     return r->far_conn;
 }
 
+/* How far ahead a vehicle of type t at speed v looks along its path (the
+ * speed choice, plan_front): its braking distance at the comfortable rate,
+ * a headway, two gaps and 20 m. */
+static double look_horizon(const RoadVType *t, double v)
+{
+    return v * v / (2.0 * t->def.decel_mps2) + v * t->def.tau_s + 2.0 * t->def.min_gap_m + 20.0;
+}
+
+/* Whether a line showing `shown` is one its vehicles yield at: a minor
+ * link, a yielding green, an all-way stop, a light that is off. */
+static bool yields_at(char shown)
+{
+    return shown == 'm' || shown == 'g' || shown == '=' || shown == 'o';
+}
+
+/* The acceleration at most from which a vehicle of type t at v_now can
+ * still stop `stop` metres ahead braking at the comfortable rate, and at
+ * least minus twice that rate. */
+static double stop_able_accel(const RoadStepCtx *x, const RoadVType *t, double v_now, double stop)
+{
+    double b = t->def.decel_mps2, bdt = b * x->dt_s;
+    double v_max = sqrt(bdt * bdt + 2.0 * b * road_max2(stop, 0.0)) - bdt;
+    return road_max2((v_max - v_now) / x->dt_s, -2.0 * b);
+}
+
 /* The acceleration at most that a line dist metres ahead leaves vehicle v
  * (at speed v_now, free-road acceleration a_free), whose path crosses it
  * on connection ci (-1: none leads on from its lane) at the end of route
@@ -87,11 +112,9 @@ static double line_accel(RoadStepCtx *x, int32_t v, const RoadVType *t, double v
     if (!*allowed)
         return road_idm_behind_held(t, a_free, v_now, stop + t->def.min_gap_m, 0.0, x->dt_s);
     char shown = x->road->connq[ci].state; /* what road_link_allowed just read */
-    if ((shown != 'm' && shown != 'g' && shown != '=' && shown != 'o') || stop <= ROAD_FOE_VISIBILITY_M)
+    if (!yields_at(shown) || stop <= ROAD_FOE_VISIBILITY_M)
         return INFINITY;
-    double b = t->def.decel_mps2, bdt = b * x->dt_s;
-    double v_max = sqrt(bdt * bdt + 2.0 * b * stop) - bdt;
-    return road_max2((v_max - v_now) / x->dt_s, -2.0 * b);
+    return stop_able_accel(x, t, v_now, stop);
 }
 
 /* The acceleration at most that the vehicle last onto lane `first` (the
@@ -160,14 +183,10 @@ static CITY_ALWAYS_INLINE double slower_lane_accel(const RoadStepCtx *x, int32_t
  * 260 emergency brakes on -490868630_1). */
 static double far_line_accel(const RoadStepCtx *x, const RoadVType *t, double v_now, int32_t ci, double dist)
 {
-    char shown = road_conn_shown(x->road, ci);
     double stop = dist - ROAD_STOP_LINE_M;
-    bool yields = shown == 'm' || shown == 'g' || shown == '=' || shown == 'o';
-    if (!(yields && stop > ROAD_FOE_VISIBILITY_M) && !road_light_stops(x->road, ci, t))
+    if (!(yields_at(road_conn_shown(x->road, ci)) && stop > ROAD_FOE_VISIBILITY_M) && !road_light_stops(x->road, ci, t))
         return INFINITY;
-    double b = t->def.decel_mps2, bdt = b * x->dt_s;
-    double v_max = sqrt(bdt * bdt + 2.0 * b * road_max2(stop, 0.0)) - bdt;
-    return road_max2((v_max - v_now) / x->dt_s, -2.0 * b);
+    return stop_able_accel(x, t, v_now, stop);
 }
 
 /* The acceleration at most that its turn at the end of lane `next` (the
@@ -203,7 +222,7 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
     const RoadVType *t = road_vtype_of(road, v);
     double v_now = vh->rec[v].speed;
     double dist = road_lane_length(road, lane) - vh->rec[v].pos;
-    double horizon = v_now * v_now / (2.0 * t->def.decel_mps2) + v_now * t->def.tau_s + 2.0 * t->def.min_gap_m + 20.0;
+    double horizon = look_horizon(t, v_now);
     double a = a_start;
     double cap_disp = INFINITY; /* no farther than a line it may not cross in this step */
     int32_t ci = vh->rec[v].conn;
@@ -397,8 +416,7 @@ static double own_turn_accel(const RoadStepCtx *x, int32_t v, const RoadVType *t
     const RoadVehRec *r = &x->road->veh.rec[v];
     if (r->conn < 0 || r->via_pos >= 0)
         return INFINITY;
-    double horizon = v_now * v_now / (2.0 * t->def.decel_mps2) + v_now * t->def.tau_s + 2.0 * t->def.min_gap_m + 20.0;
-    if (dist >= horizon)
+    if (dist >= look_horizon(t, v_now))
         return INFINITY;
     return slower_lane_accel(x, v, t, v_now, x->road->connq[r->conn].first_lane, dist);
 }

@@ -207,6 +207,13 @@ static bool follower_has_room(const CityRoad *road, int32_t lane, double back, d
     return true;
 }
 
+/* IDM's gap wanted by a vehicle of type t entering at speed v behind a
+ * leader at lead_v: s0 + v T + v (v - lead_v) / (2 sqrt(ab)). */
+static double idm_gap_wanted(const RoadVType *t, double v, double lead_v)
+{
+    return t->def.min_gap_m + v * t->def.tau_s + v * (v - lead_v) / t->sqrt_ab;
+}
+
 /* Tries to put one waiting vehicle on the network; false when there is no room. */
 static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityStatus *st)
 {
@@ -269,12 +276,11 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
          * approach entered only when its lane was empty: 107 vehicles in
          * 20 minutes, 409 s late on average; SUMO 379, none late) */
         double safe = want;
-        if (isfinite(gap) && t->def.min_gap_m + want * t->def.tau_s + want * (want - lead_v) / t->sqrt_ab > gap) {
+        if (isfinite(gap) && idm_gap_wanted(t, want, lead_v) > gap) {
             double lo = 0.0, hi = want;
             for (int it = 0; it < 30; it++) {
                 double mid = 0.5 * (lo + hi);
-                double s_star = t->def.min_gap_m + mid * t->def.tau_s + mid * (mid - lead_v) / t->sqrt_ab;
-                if (s_star <= gap)
+                if (idm_gap_wanted(t, mid, lead_v) <= gap)
                     lo = mid;
                 else
                     hi = mid;
