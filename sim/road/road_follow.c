@@ -556,7 +556,7 @@ static void plan_prefetch(const CityRoad *road, int32_t a, bool deep)
     if (r->via_pos < 0) {
         road_prefetch(&road->lanes[c->first_lane]);
         if (c->link >= 0) {
-            road_prefetch(&road->link_occupied[c->link_base]);
+            road_prefetch(&road->link_held[c->link_base]);
             road_prefetch(&road->link_eta_prev[c->link_base]);
             road_prefetch(&road->link_eta[c->link]);
         }

@@ -399,7 +399,10 @@ struct CityRoad {
     double *sense_detect_s;
 
     /* junction links */
-    uint16_t *link_occupied; /* vehicles holding the link */
+    uint16_t *link_occupied; /* vehicles holding the link (road_link_hold, road_link_unhold) */
+    uint64_t *link_held;     /* the links held (link_occupied > 0), in each junction's own words: bit k of word
+                                link_first + w is link link_first + 64 w + k, as in its masks, so admission
+                                masks a link's crossing links with one word instead of reading each count */
     uint64_t *link_cross;    /* per link, in the net's mask layout (foes' place): the foes whose paths cross or
                                 merge with its own, held up by a vehicle inside the junction (road_junction.c) */
     uint8_t *link_blocked;   /* set by a coupling (a person on a crossing): not entered; NULL until first set */
@@ -609,6 +612,27 @@ static inline void road_route_begin(CityRoad *road, int32_t v, int32_t route)
     r->route_n = road->routes[route].count;
     r->route_pos = 0;
     road_good_forget(road, v);
+}
+
+/* Flips link j's bit in road->link_held (its count just left or reached 0). */
+static inline void road_link_held_flip(CityRoad *road, int32_t j)
+{
+    int32_t base = road->net->junctions[road->net->links[j].junction].link_first;
+    road->link_held[base + (j - base) / 64] ^= 1ull << ((j - base) % 64);
+}
+
+/* One more vehicle holds link j. */
+static inline void road_link_hold(CityRoad *road, int32_t j)
+{
+    if (road->link_occupied[j]++ == 0)
+        road_link_held_flip(road, j);
+}
+
+/* One vehicle fewer holds link j. */
+static inline void road_link_unhold(CityRoad *road, int32_t j)
+{
+    if (--road->link_occupied[j] == 0)
+        road_link_held_flip(road, j);
 }
 
 /* Sets vehicle v's planned connection (after any change of its route or

@@ -570,10 +570,11 @@ bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist,
     /* a link with an internal junction asks for the links it yields to
      * there (road_internal_allowed), not here */
     const bool cont = (q->flags & ROAD_CQ_CONT) != 0;
+    const uint64_t *held = road->link_held + base;
     for (int32_t w = 0; w < words; w++)
-        for (uint64_t m = cross[w]; m; m &= m - 1) {
+        for (uint64_t m = cross[w] & held[w]; m; m &= m - 1) {
             int32_t j = base + w * 64 + __builtin_ctzll(m);
-            if (road->link_occupied[j] == 0 || j == q->link)
+            if (j == q->link)
                 continue;
             if ((cont && ((resp[w] >> (j - base - w * 64)) & 1u)) || waits_before_cross(road, j, q->link))
                 continue;
@@ -604,11 +605,11 @@ bool road_internal_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double d
     int32_t words;
     const uint64_t *resp = conn_response(net, q, &words);
     double impatience = impatience_of(road, v);
+    const uint64_t *held = road->link_held + q->link_base;
     for (int32_t w = 0; w < words; w++)
-        for (uint64_t m = resp[w]; m; m &= m - 1) {
+        for (uint64_t m = resp[w] & held[w]; m; m &= m - 1) {
             int32_t j = q->link_base + w * 64 + __builtin_ctzll(m);
-            if (road->link_occupied[j] > 0 && !waits_before_cross(road, j, q->link) &&
-                !merges_behind(road, j, q, impatience))
+            if (!waits_before_cross(road, j, q->link) && !merges_behind(road, j, q, impatience))
                 return false;
         }
     /* the junction ahead: the rest of its first internal lane and the lanes after it */
@@ -667,10 +668,10 @@ void road_grant_junctions(RoadStepCtx *x)
             continue;
         }
         if (vh->rec[v].occ_link >= 0)
-            road->link_occupied[vh->rec[v].occ_link]--;
+            road_link_unhold(road, vh->rec[v].occ_link);
         vh->rec[v].occ_link = c->link;
         if (c->link >= 0) {
-            road->link_occupied[c->link]++;
+            road_link_hold(road, c->link);
             vh->rec[v].occ_left_m = dist + c->via_len_m + road_vtype_of(road, v)->def.length_m;
         }
     }

@@ -15,9 +15,9 @@ static bool grant_chained(RoadStepCtx *x, int32_t v, const RoadConnQ *c, int32_t
     if (c->link < 0 || !road_link_allowed(x, v, ci, 0.0, vh->rec[v].route_pos))
         return false;
     if (vh->rec[v].occ_link >= 0)
-        road->link_occupied[vh->rec[v].occ_link]--;
+        road_link_unhold(road, vh->rec[v].occ_link);
     vh->rec[v].occ_link = c->link;
-    road->link_occupied[c->link]++;
+    road_link_hold(road, c->link);
     vh->rec[v].occ_left_m = c->via_len_m + road_vtype_of(road, v)->def.length_m;
     return true;
 }
@@ -82,7 +82,7 @@ static CityStatus cross_lane_end(RoadStepCtx *x, int32_t v, bool *arrived)
     if (vh->rec[v].pos >= road_max2(0.0, road_lane_length(road, next) - road->opt.detector_offset_m))
         road->sense_detect_s[next] = x->now_s + x->dt_s;
     if (k < 0 && vh->rec[v].occ_link >= 0 && vh->rec[v].occ_left_m <= 0) { /* crossed the whole junction in this step */
-        road->link_occupied[vh->rec[v].occ_link]--;
+        road_link_unhold(road, vh->rec[v].occ_link);
         vh->rec[v].occ_link = -1;
     }
     if (vh->rec[v].via_pos < 0) { /* onto the next edge of the route */
@@ -205,7 +205,7 @@ CityStatus road_move_held(RoadStepCtx *x)
     CityRoad *road = x->road;
     RoadVehicles *vh = &road->veh;
     for (int32_t i = 0; i < road->n_released; i++)
-        road->link_occupied[road->released[i]]--;
+        road_link_unhold(road, road->released[i]);
     road->n_released = 0;
     x->defer_release = false;
     /* the fronts that waited for admission move; the lanes whose front

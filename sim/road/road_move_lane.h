@@ -18,7 +18,7 @@ static inline void road_release_link(RoadStepCtx *x, int32_t link)
     if (x->defer_release)
         road->released[road->n_released++] = link; /* room for one per vehicle (road_step.c) */
     else
-        road->link_occupied[link]--;
+        road_link_unhold(road, link);
 }
 
 /* Whether a vehicle that stood at a line where it yields (a minor link)

@@ -305,6 +305,10 @@ static bool load_links_and_edges(CityRoad *road, CityStateReader *in)
 {
     int32_t nk = road->net->n_links, ne = road->net->n_edges;
     GET(road->link_occupied, nk, "junction links");
+    memset(road->link_held, 0, ((size_t)nk + 1) * sizeof *road->link_held); /* (made from the counts, not saved) */
+    for (int32_t j = 0; j < nk; j++)
+        if (road->link_occupied[j] > 0)
+            road_link_held_flip(road, j);
     GET(road->link_eta, nk, "link arrivals");
     GET(road->link_eta_prev, nk, "link arrivals");
     get_grow(in, (void **)&road->link_touched, &road->n_touched, &road->cap_touched, sizeof *road->link_touched);

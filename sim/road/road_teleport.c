@@ -62,7 +62,7 @@ static CityStatus teleport(RoadStepCtx *x, int32_t v)
     const RoadRoute *r = &road->routes[vh->rec[v].route];
     road_lane_remove(road, from, v);
     if (vh->rec[v].occ_link >= 0) {
-        road->link_occupied[vh->rec[v].occ_link]--;
+        road_link_unhold(road, vh->rec[v].occ_link);
         vh->rec[v].occ_link = -1;
     }
     road->stats.teleports++;

@@ -407,7 +407,7 @@ static void remove_vehicle(CityRoad *road, int32_t v)
 {
     RoadVehicles *vh = &road->veh;
     if (vh->rec[v].occ_link >= 0) {
-        road->link_occupied[vh->rec[v].occ_link]--;
+        road_link_unhold(road, vh->rec[v].occ_link);
         vh->rec[v].occ_link = -1;
     }
     int32_t at = vh->live_pos[v];
