@@ -90,7 +90,14 @@ static CityStatus cross_lane_end(RoadStepCtx *x, int32_t v, bool *arrived)
         vh->rec[v].flags &= (uint8_t) ~(ROAD_VF_STOPPED_AT_LINE | ROAD_VF_PULLED_IN);
         vh->edge_enter_s[road_handle(road, v)] = x->now_s + x->dt_s;
         road->edge_stats[road->lanes[next].edge].entered++;
-        road_set_conn(road, v, road_plan_conn(road, v, next));
+        /* next is the exit lane of connection ci, just crossed: the turn at
+         * its end is the one the speed choice asked for ahead (far_conn),
+         * when it did, from the same route, lane, position and closures */
+        int32_t far = vh->rec[v].far_conn;
+#ifndef NDEBUG /* (debug builds, which the sanitizer tests use, check that it is the same answer) */
+        CITY_ASSERT(far == ROAD_FAR_UNKNOWN || far == road_plan_conn(road, v, next));
+#endif
+        road_set_conn(road, v, far != ROAD_FAR_UNKNOWN ? far : road_plan_conn(road, v, next));
     }
     return road_lane_insert_sorted(road, next, v);
 }
