@@ -344,7 +344,8 @@ struct CityRoad {
     RoadSignals *signals;
     RoadConnQ *connq;        /* per net connection: what junction admission reads, with what its light shows now */
     const char *shown_base;  /* the lights' shown strings (road_signals_shown_base) */
-    uint32_t *tls_epoch;     /* per light: moves on when what it shows may have changed (RoadConnQ.epoch) */
+    uint32_t
+        *tls_epoch; /* per light: moves on when what it shows may have changed (RoadConnQ.epoch); [-1]: no light, 0 */
     RoadLaneSide *lane_side; /* per net lane (road_lanechange.c) */
     RoadOut *outs;           /* per net connection: where it leads (road_vehicles.c) */
     RoadLaneOut *lane_out;   /* per net lane: its connections in outs */
@@ -486,7 +487,7 @@ char road_conn_shown_refresh(CityRoad *road, int32_t ci);
 static inline char road_conn_shown(CityRoad *road, int32_t ci)
 {
     const RoadConnQ *q = &road->connq[ci];
-    if (q->tls >= 0 && q->epoch != road->tls_epoch[q->tls])
+    if (q->epoch != road->tls_epoch[q->tls]) /* (never for tls -1: road_conns_init) */
         return road_conn_shown_refresh(road, ci);
     return q->state;
 }

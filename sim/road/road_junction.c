@@ -105,9 +105,14 @@ bool road_conns_init(CityRoad *road)
     const CityRoadNet *net = road->net;
     int32_t nc = net->n_conns, nt = net->n_tls;
     road->connq = aligned_alloc(64, ((size_t)nc + 1) * sizeof *road->connq);
-    road->tls_epoch = malloc(((size_t)nt + 1) * sizeof *road->tls_epoch);
+    /* tls_epoch[-1]: the epoch of "no light", 0 for good, as every record's
+     * epoch starts: an unsignalled connection's record is always current
+     * (road_conn_shown reads it without a test of its light) */
+    uint32_t *epochs = malloc(((size_t)nt + 2) * sizeof *road->tls_epoch);
+    road->tls_epoch = epochs ? epochs + 1 : NULL;
     if (!road->connq || !road->tls_epoch || !cross_masks_init(road))
         return false;
+    road->tls_epoch[-1] = 0;
     road->shown_base = road_signals_shown_base(road->signals);
     memset(road->connq, 0, ((size_t)nc + 1) * sizeof *road->connq);
     for (int32_t t = 0; t < nt; t++)
@@ -157,7 +162,7 @@ bool road_conns_init(CityRoad *road)
 void road_conns_free(CityRoad *road)
 {
     free(road->connq);
-    free(road->tls_epoch);
+    free(road->tls_epoch ? road->tls_epoch - 1 : NULL);
     free(road->link_cross);
     road->connq = NULL;
     road->tls_epoch = NULL;

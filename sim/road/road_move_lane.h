@@ -64,7 +64,7 @@ static inline bool road_move_vehicles(RoadStepCtx *x, int32_t a, int32_t i0, int
     RoadEdgeFlow *es = q->internal ? NULL : &road->edge_flow[q->edge];
     double es_sampled_s = es ? es->sampled_s : 0.0, es_dist_m = es ? es->dist_m : 0.0;
     double sum = 0.0;
-    bool front_past = false;
+    bool front_past = false, detected = false; /* detected: a vehicle passed the detector */
     *status = CITY_OK;
     for (int32_t i = i0; i < i1; i++) {
         int32_t v = queue[i];
@@ -157,8 +157,7 @@ static inline bool road_move_vehicles(RoadStepCtx *x, int32_t a, int32_t i0, int
                 r->occ_link = -1;
             }
         }
-        if (old < det_pos && pos >= det_pos)
-            road->sense_detect_s[lane] = x->now_s + dt;
+        detected |= (old < det_pos) & (pos >= det_pos); /* (no branch: which vehicle passes it follows no pattern) */
         es_sampled_s += dt;
         es_dist_m += disp;
         sum += vn;
@@ -169,6 +168,8 @@ static inline bool road_move_vehicles(RoadStepCtx *x, int32_t a, int32_t i0, int
         es->sampled_s = es_sampled_s;
         es->dist_m = es_dist_m;
     }
+    if (detected)
+        road->sense_detect_s[lane] = x->now_s + dt;
     *sum_speed_q += road_fixed(sum, 0x1p32);
     return front_past;
 }
