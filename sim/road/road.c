@@ -216,6 +216,9 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
     road->sense_detect_s = malloc(((size_t)nl + 1) * sizeof *road->sense_detect_s);
     road->link_occupied = calloc((size_t)nk, sizeof *road->link_occupied);
     road->link_held = calloc((size_t)nk + 1, sizeof *road->link_held);
+    road->link_touched = malloc(((size_t)nk + 1) * sizeof *road->link_touched); /* (road_announce) */
+    road->link_touched_prev = malloc(((size_t)nk + 1) * sizeof *road->link_touched_prev);
+    road->cap_touched = road->cap_touched_prev = nk + 1;
     road->link_eta = malloc((size_t)nk * sizeof *road->link_eta);
     road->link_eta_prev = malloc((size_t)nk * sizeof *road->link_eta_prev);
     road->edge_stats = calloc((size_t)ne + 1, sizeof *road->edge_stats);
@@ -228,10 +231,10 @@ CityStatus city_road_create(CityWorld *world, CityRoadNet *net, const CityRoadOp
     road->demand = road_demand_create();
     if (!road->lanes || !road->lane_n || !road->active || !road->active_pos || !road->active_tmp ||
         !road->active_sort || !road->held || !road->recheck || !road->tail_start || !road->lane_closed ||
-        !road->sense_detect_s || !road->link_occupied || !road->link_held || !road->link_eta || !road->link_eta_prev ||
-        !road->edge_stats || !road->edge_flow || !road->edge_tt_s || !road->insert_block || !road->merge_head ||
-        !road->signals || !road->router || !road->demand || !road_conns_init(road) || !road_lane_sides_init(road) ||
-        !road_outs_init(road)) {
+        !road->sense_detect_s || !road->link_occupied || !road->link_held || !road->link_touched ||
+        !road->link_touched_prev || !road->link_eta || !road->link_eta_prev || !road->edge_stats || !road->edge_flow ||
+        !road->edge_tt_s || !road->insert_block || !road->merge_head || !road->signals || !road->router ||
+        !road->demand || !road_conns_init(road) || !road_lane_sides_init(road) || !road_outs_init(road)) {
         road_destroy(road);
         return CITY_ERR_NOMEM;
     }

@@ -151,14 +151,17 @@ static inline void road_announce(CityRoad *road, int32_t link, double eta_s)
 {
     if (link < 0)
         return;
-    if (road->link_eta[link] == INFINITY) {
-        if (road->n_touched == road->cap_touched && !city_array_grow((void **)&road->link_touched, &road->cap_touched,
-                                                                     road->n_touched + 1, sizeof *road->link_touched))
-            return; /* an unannounced approach only makes yielding vehicles bolder for one step */
-        road->link_touched[road->n_touched++] = link;
-    }
-    if (eta_s < road->link_eta[link])
-        road->link_eta[link] = eta_s;
+    /* a place for the link in the step's list first (as good as never
+     * short: the lists are made with one per link, city_road_create) */
+    if (road->n_touched == road->cap_touched && !city_array_grow((void **)&road->link_touched, &road->cap_touched,
+                                                                 road->n_touched + 1, sizeof *road->link_touched))
+        return; /* an unannounced approach only makes yielding vehicles bolder for one step */
+    /* listed when it is the link's first announcement of the step, taken
+     * without a branch: which vehicle is first at a link follows no pattern */
+    double eta = road->link_eta[link];
+    road->link_touched[road->n_touched] = link;
+    road->n_touched += eta == INFINITY;
+    road->link_eta[link] = eta_s < eta ? eta_s : eta;
 }
 
 /* The last vehicle of lane `lane` (which has one) as it stood at the
