@@ -181,22 +181,23 @@ static void test_net_checks_fail(void **state)
     assert_true(teleported >= 1);
     assert_int_equal(reported, teleported);
     city_test_run_free(&r);
-    /* never teleporting, the jammed vehicles are still there at the end */
+    /* never teleporting: vehicles that stand long are warned of, not moved on */
     const char *never[] = {"run",  "--net",   net,       "--routes", rou,
                            "--dt", "100",     "--until", "3600",     "--time-to-teleport",
                            "0",    "--quiet", "--out",   out,        NULL};
     r = city_test_run(never, 120);
     assert_int_equal(r.exit_code, 1);
-    /* each vehicle that stood long warned of once, every trip accounted for */
+    /* each vehicle that stood long warned of once, every trip accounted for
+     * (whether or not the jams dissolve by the end) */
     const char *g = strstr(r.out, "check      FAIL no_gridlock: 0 teleports, ");
-    const char *d = strstr(r.out, "check      FAIL demand_served: ");
+    const char *d = strstr(r.out, " demand_served: ");
     assert_non_null(g);
     assert_non_null(d);
     int warned = 0, done = 0, inserted = 0, running = 0, waiting = 0, aborted = 0;
     assert_int_equal(sscanf(g, "check      FAIL no_gridlock: 0 teleports, %d gridlock warnings", &warned), 1);
     assert_int_equal(sscanf(d,
-                            "check      FAIL demand_served: %d of %d trips completed, %d still running, %d waiting to "
-                            "enter, %d aborted",
+                            " demand_served: %d of %d trips completed, %d still running, %d waiting to enter, %d "
+                            "aborted",
                             &done, &inserted, &running, &waiting, &aborted),
                      5);
     assert_true(warned > 0);

@@ -146,7 +146,9 @@ static void check_run_tt(const char *net_path, const char *routes, int dt_ms, ui
      * steps at the rate counted too, 24 and 260 since a vehicle behind a
      * leader slows for its own turn, 21 and 233 since a give-way line past
      * a line looked past is braked for, 12 and 150 since a vehicle slows
-     * for its turn past the junction ahead behind a vehicle there. */
+     * for its turn past the junction ahead behind a vehicle there, 23 and
+     * 128 since a line's stop point is the same seen from before the lane
+     * ahead as from on it. */
     assert_true(hard <= (dt_ms >= 1000 ? 0.5 : 2.0) * (double)s.inserted);
 }
 
@@ -279,7 +281,7 @@ static RealCase cases[] = {
     {JAMSIL_NET, "jamsil-p1.trips.xml", 1000, true},
     {JAMSIL_NET, "jamsil-p1.trips.xml", 100, true},
     /* a district cut after the rows above had shaped the junction model:
-     * out of sample (songpa-p4 at 1 s: +14.7 %, the README beside
+     * out of sample (songpa-p4 at 1 s: +10.3 %, the README beside
      * sumo.csv says where) */
     {REAL_DIR "/songpa.net.xml", "songpa-p4.rou.xml", 1000, true},
     {REAL_DIR "/songpa.net.xml", "songpa-p4.rou.xml", 100, true},

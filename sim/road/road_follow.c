@@ -138,6 +138,19 @@ static double tail_over_line(const CityRoad *road, int32_t v, const RoadVType *t
     return road_idm_behind(t, a_free, road->veh.rec[v].speed, s, u.speed);
 }
 
+/* Where a vehicle of type t that may not pass the line at the end of lane
+ * `lane`, dist metres ahead, stops: ROAD_STOP_LINE_M before it, or at it
+ * on a lane too short to hold the vehicle with that margin (its back would
+ * stay over the line behind, in the junction it crossed, and keep that
+ * junction's foes waiting: teleports on jamsil-p1). The same wherever the
+ * line is seen from: planned a metre farther while it was the second line
+ * ahead, the stop point moved back when it became the first, and cost a
+ * 0.1 s step 8.4 m/s^2 (test_far_give_way_line_braked_for). */
+static double line_stop(const CityRoad *road, const RoadVType *t, int32_t lane, double dist)
+{
+    return dist - (road_lane_length(road, lane) >= t->def.length_m + ROAD_STOP_LINE_M ? ROAD_STOP_LINE_M : 0.01);
+}
+
 /* The acceleration at most that the end of its lane, dist metres ahead,
  * leaves a vehicle (record r, type t, free-road acceleration a_free) on
  * the wrong lane for its turn (no movement of its lane leads on along its
@@ -181,9 +194,10 @@ static CITY_ALWAYS_INLINE double slower_lane_accel(const RoadStepCtx *x, int32_t
  * -490868631 (two short lanes past -490868630's line) took 9 m/s^2 for up
  * to half a second from cars at 25 m/s (jamsil-p1 at 0.1 s: 20 of its
  * 260 emergency brakes on -490868630_1). */
-static double far_line_accel(const RoadStepCtx *x, const RoadVType *t, double v_now, int32_t ci, double dist)
+static double far_line_accel(const RoadStepCtx *x, const RoadVType *t, double v_now, int32_t ci, int32_t lane,
+                             double dist)
 {
-    double stop = dist - ROAD_STOP_LINE_M;
+    double stop = line_stop(x->road, t, lane, dist);
     if (!(yields_at(road_conn_shown(x->road, ci)) && stop > ROAD_FOE_VISIBILITY_M) && !road_light_stops(x->road, ci, t))
         return INFINITY;
     return stop_able_accel(x, t, v_now, stop);
@@ -244,7 +258,8 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
             if (dist < ROAD_APPROACH_M)
                 a = road_min2(a, tail_over_line(road, v, t, road->connq[ci].first_lane, dist, a_free, &cap_disp));
             if (dist < horizon || dist < v_now * x->dt_s + 1.0) {
-                a = road_min2(a, line_accel(x, v, t, v_now, a_free, ci, dist, dist - ROAD_STOP_LINE_M, rp, crossing));
+                a = road_min2(
+                    a, line_accel(x, v, t, v_now, a_free, ci, dist, line_stop(road, t, cur, dist), rp, crossing));
                 if (!*crossing)
                     break;
             } else {
@@ -283,7 +298,7 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
                 int32_t tc = rp + 2 < route_n ? road_plan_conn_at(road, v, cur, rp + 1) : -1;
                 if (tc >= 0) {
                     a = road_min2(a, slower_lane_accel(x, v, t, v_now, road->connq[tc].first_lane, dist));
-                    a = road_min2(a, far_line_accel(x, t, v_now, tc, dist));
+                    a = road_min2(a, far_line_accel(x, t, v_now, tc, cur, dist));
                 }
                 break;
             }
@@ -294,10 +309,8 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
                  * the first (a lane of a few metres between joined
                  * junctions was otherwise entered at full speed towards a
                  * closed line; its vehicle stopped from up to 25 m/s in
-                 * 26 m). It stops where the cap above stops it, at the line:
-                 * a metre short, a vehicle on an exit lane as short as
-                 * itself left its tail in the junction it crossed, and
-                 * kept that junction's foes waiting (teleports on jamsil-p1) */
+                 * 26 m). It stops where it would at that line as the first
+                 * (line_stop), never past the line (the cap above) */
                 int32_t pc = rp + 2 >= route_n            ? -1
                              : rp == vh->rec[v].route_pos ? far_conn(road, v) /* (cur: its conn's exit lane) */
                                                           : road_plan_conn_at(road, v, cur, rp + 1);
@@ -310,7 +323,8 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
                  * 218899424, from 30 m/s to 0 at 1 s steps) */
                 bool open = false;
                 if (pc >= 0 || rp + 2 < route_n)
-                    a = road_min2(a, line_accel(x, v, t, v_now, a_free, pc, dist, dist - 0.01, rp + 1, &open));
+                    a = road_min2(
+                        a, line_accel(x, v, t, v_now, a_free, pc, dist, line_stop(road, t, cur, dist), rp + 1, &open));
                 if (!open)
                     break;
                 if (rp != vh->rec[v].route_pos) {
