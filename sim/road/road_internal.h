@@ -344,8 +344,7 @@ struct CityRoad {
     RoadSignals *signals;
     RoadConnQ *connq;        /* per net connection: what junction admission reads, with what its light shows now */
     const char *shown_base;  /* the lights' shown strings (road_signals_shown_base) */
-    uint32_t
-        *tls_epoch; /* per light: moves on when what it shows may have changed (RoadConnQ.epoch); [-1]: no light, 0 */
+    uint32_t *tls_epoch;     /* per light: moves on when what it shows may change (RoadConnQ.epoch); [-1]: none, 0 */
     RoadLaneSide *lane_side; /* per net lane (road_lanechange.c) */
     RoadOut *outs;           /* per net connection: where it leads (road_vehicles.c) */
     RoadLaneOut *lane_out;   /* per net lane: its connections in outs */
