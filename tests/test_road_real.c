@@ -416,6 +416,30 @@ static void test_turn_past_the_look_braked_for(void **state)
     assert_true(brakes >= 0 && brakes <= 480);
 }
 
+/* Lines a vehicle yields at are approached as SUMO's drivers approach
+ * them (road_follow.c, road_junction.c): refused at one, it stops there
+ * reacting within the step, as before a standing obstacle (SUMO's
+ * stopSpeed), not after tau as behind a leader that may brake; it slows
+ * for one only while it could stop for it (couldBrakeForMinor); and once
+ * it can no longer stop at the comfortable rate it judges its foes' gaps
+ * as a wholly impatient driver (impatience 1 in MSLink::opened). Emergency
+ * brakes (SUMO counts 1 on east-p2 and 5 on jamsil-p1 at 0.1 s steps):
+ * east-p2 46 before, 17 after; jamsil-p1 128 before, 68 after (the run
+ * above). The bounds sit between. */
+static void test_yield_lines_approached_as_sumo(void **state)
+{
+    (void)state;
+    double brakes;
+    CityRoadStats s = run_citylab_seed(REAL_DIR "/east.net.xml", "east-p2.rou.xml", 100, 1, &brakes);
+    print_message("east-p2, 0.1 s: %.0f emergency brakes, %llu trips done\n", brakes, (unsigned long long)s.arrived);
+    assert_true(brakes >= 0 && brakes <= 30);
+    if (!HEAVY_CASES)
+        return;
+    s = run_citylab_seed(JAMSIL_NET, "jamsil-p1.rou.xml", 100, 1, &brakes);
+    print_message("jamsil-p1, 0.1 s: %.0f emergency brakes\n", brakes);
+    assert_true(brakes >= 0 && brakes <= 95);
+}
+
 /* A vehicle refused at a line brakes as safety needs, as behind a
  * standing leader (road_idm_behind_held): IDM alone, with the line a
  * standing obstacle, stopped vehicles dead from 13 m/s 15 m before it
@@ -773,6 +797,7 @@ int main(void)
                                            cmocka_unit_test(test_look_past_an_open_line),
                                            cmocka_unit_test(test_refused_at_a_line_without_a_dead_stop),
                                            cmocka_unit_test(test_turn_past_the_look_braked_for),
+                                           cmocka_unit_test(test_yield_lines_approached_as_sumo),
                                            cmocka_unit_test(test_insertion_leaves_the_follower_room),
                                            cmocka_unit_test(test_insertion_behind_a_back_over_the_line),
                                            cmocka_unit_test(test_braking_held_to_what_safety_needs),

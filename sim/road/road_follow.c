@@ -90,6 +90,21 @@ static double stop_able_accel(const RoadStepCtx *x, const RoadVType *t, double v
     return road_max2((v_max - v_now) / x->dt_s, -2.0 * b);
 }
 
+/* The acceleration at most with which a vehicle of type t at v_now
+ * approaches a line it yields at, `stop` metres ahead, until it sees its
+ * foes: able to stop there (stop_able_accel); INFINITY once that would
+ * take more than twice the comfortable rate. Past that point it goes on,
+ * as SUMO's vehicles do (they slow for a minor link only while they could
+ * brake for it: couldBrakeForMinor), and its foes' gaps are judged as an
+ * impatient driver's (road_link_allowed). A car at 20 m/s 37 m before a
+ * left turn whose light changed from protected to yielding green braked
+ * at 9 m/s^2 for half a second (jamsil-p1 at 0.1 s steps). */
+static double yield_approach_accel(const RoadStepCtx *x, const RoadVType *t, double v_now, double stop)
+{
+    double a = stop_able_accel(x, t, v_now, stop);
+    return a > -2.0 * t->def.decel_mps2 ? a : INFINITY;
+}
+
 /* The acceleration at most that a line dist metres ahead leaves vehicle v
  * (at speed v_now, free-road acceleration a_free), whose path crosses it
  * on connection ci (-1: none leads on from its lane) at the end of route
@@ -100,7 +115,7 @@ static double stop_able_accel(const RoadStepCtx *x, const RoadVType *t, double v
  * enough to see its foes (ROAD_FOE_VISIBILITY_M), where the vehicle goes
  * on for good. Driven at full speed to the line, it was stopped from full
  * speed by a foe that came into view at the last moment. A line it may
- * not pass is braked for as a standing leader is (road_idm_behind_held):
+ * not pass is braked for as a standing leader is (road_idm_behind_line):
  * IDM alone asked 12.8 m/s^2 of a car at 12.9 m/s 15.7 m before a line
  * whose exit (a lane of 1.2 m past Jamsil's 218899409#2) had filled in
  * the step before, and it stood in one step (jamsil-p1 at 1 s: 38 such
@@ -110,11 +125,11 @@ static double line_accel(RoadStepCtx *x, int32_t v, const RoadVType *t, double v
 {
     *allowed = ci >= 0 && road_link_allowed(x, v, ci, dist, rp);
     if (!*allowed)
-        return road_idm_behind_held(t, a_free, v_now, stop + t->def.min_gap_m, 0.0, x->dt_s);
+        return road_idm_behind_line(t, a_free, v_now, stop + t->def.min_gap_m, x->dt_s);
     char shown = x->road->connq[ci].state; /* what road_link_allowed just read */
     if (!yields_at(shown) || stop <= ROAD_FOE_VISIBILITY_M)
         return INFINITY;
-    return stop_able_accel(x, t, v_now, stop);
+    return yield_approach_accel(x, t, v_now, stop);
 }
 
 /* The acceleration at most that the vehicle last onto lane `first` (the
@@ -198,9 +213,11 @@ static double far_line_accel(const RoadStepCtx *x, const RoadVType *t, double v_
                              double dist)
 {
     double stop = line_stop(x->road, t, lane, dist);
-    if (!(yields_at(road_conn_shown(x->road, ci)) && stop > ROAD_FOE_VISIBILITY_M) && !road_light_stops(x->road, ci, t))
+    if (road_light_stops(x->road, ci, t))
+        return stop_able_accel(x, t, v_now, stop);
+    if (!(yields_at(road_conn_shown(x->road, ci)) && stop > ROAD_FOE_VISIBILITY_M))
         return INFINITY;
-    return stop_able_accel(x, t, v_now, stop);
+    return yield_approach_accel(x, t, v_now, stop);
 }
 
 /* The acceleration at most that its turn at the end of lane `next` (the
@@ -273,7 +290,7 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
             if (k == 0 && (c->flags & ROAD_CQ_CONT) && !road_internal_allowed(x, v, ci, dist)) {
                 /* it waits at the internal junction at the end of this
                  * lane, braking for it as for a line it may not pass */
-                a = road_min2(a, road_idm_behind_held(t, a_free, v_now, dist - 0.01 + t->def.min_gap_m, 0.0, x->dt_s));
+                a = road_min2(a, road_idm_behind_line(t, a_free, v_now, dist - 0.01 + t->def.min_gap_m, x->dt_s));
                 cap_disp = road_min2(cap_disp, road_max2(dist - 0.01, 0.0));
                 break;
             }

@@ -590,7 +590,15 @@ bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist,
         }
     if (!minor || cont)
         return true;
-    if (impatience < 0.0)
+    /* one that can no longer stop at the line braking at the comfortable
+     * rate judges its foes' gaps as a wholly impatient driver, whose foes
+     * brake for it (SUMO asks MSLink::opened with impatience 1 then): it
+     * stood in one step at 11.8 m/s^2 for a foe that came due 4.5 m before
+     * its line (jamsil-p1 at 0.1 s steps). Not an emergency vehicle
+     * crossing a red light: it waits for a gap however it came. */
+    if (!may_wait && !yield_all)
+        impatience = 1.0;
+    else if (impatience < 0.0)
         impatience = impatience_of(road, v);
     return gap_clear(x, v, q, yield_all ? city_road_link_foes(net, q->link) : resp, words, dist + q->via_len_m,
                      impatience);

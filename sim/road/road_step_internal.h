@@ -104,22 +104,39 @@ static inline double road_safe_speed(const RoadVType *t, double s, double vl, do
 /* IDM behind a leader (gap s, speed vl) for a step of dt, its braking
  * held to what safety needs: when IDM takes more than the comfortable rate
  * b off in the step, the speed is raised to the least of v - b dt and the
- * safe speed (road_safe_speed, reacting after the type's tau), where that
- * is above IDM's. IDM alone braked at up to 7 m/s^2 where braking at b was
- * safe, and at 1 s steps the vehicle behind, planning on the leader's
- * speed at the start of the step, found it standing (jamsil-p1, vehicle 42
- * at 98 s: 9.9 m/s to 0 in one step behind vehicle 2, which had braked
- * from 7.6 to 0.4 m/s behind a car stopping at its line). */
-static inline double road_idm_behind_held(const RoadVType *t, double a_free, double v, double s, double vl, double dt)
+ * safe speed (road_safe_speed, reacting after reaction_s: behind a
+ * leader, road_idm_behind_held, the type's tau), where that is above
+ * IDM's. IDM alone braked at up to 7 m/s^2 where braking at b was safe,
+ * and at 1 s steps the vehicle behind, planning on the leader's speed at
+ * the start of the step, found it standing (jamsil-p1, vehicle 42 at
+ * 98 s: 9.9 m/s to 0 in one step behind vehicle 2, which had braked from
+ * 7.6 to 0.4 m/s behind a car stopping at its line). */
+static inline double road_idm_behind_held_after(const RoadVType *t, double a_free, double v, double s, double vl,
+                                                double dt, double reaction_s)
 {
     double a = road_idm_behind(t, a_free, v, s, vl);
     double b = t->def.decel_mps2;
     if (a >= -b)
         return a;
-    double v_safe = road_safe_speed(t, s, vl, t->def.tau_s > dt ? t->def.tau_s : dt);
+    double v_safe = road_safe_speed(t, s, vl, reaction_s);
     double v_held = v - b * dt < v_safe ? v - b * dt : v_safe;
     double a_held = (v_held - v) / dt;
     return a_held > a ? a_held : a;
+}
+static inline double road_idm_behind_held(const RoadVType *t, double a_free, double v, double s, double vl, double dt)
+{
+    return road_idm_behind_held_after(t, a_free, v, s, vl, dt, t->def.tau_s > dt ? t->def.tau_s : dt);
+}
+/* The same before a line it may not pass (s: to the stop point, its
+ * minimum gap added), which stands still and cannot brake: safe is what
+ * stops there from the next step on, reacting within the step (SUMO's
+ * stopSpeed, whose headway is the action step). Reacting after tau, as
+ * behind a leader, a car at 7.2 m/s 5.7 m before a yielding line whose
+ * foe came into view braked at 8.9 m/s^2 (IDM's) where 4.5, the
+ * comfortable rate, stopped it there (jamsil-p1 at 0.1 s steps). */
+static inline double road_idm_behind_line(const RoadVType *t, double a_free, double v, double s, double dt)
+{
+    return road_idm_behind_held_after(t, a_free, v, s, 0.0, dt, dt);
 }
 
 /* IDM acceleration of a vehicle at speed v with desired speed v0 behind an
