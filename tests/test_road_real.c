@@ -423,19 +423,25 @@ static void test_turn_past_the_look_braked_for(void **state)
  * for one only while it could stop for it (couldBrakeForMinor); and once
  * it can no longer stop at the comfortable rate it judges its foes' gaps
  * as a wholly impatient driver (impatience 1 in MSLink::opened). Emergency
- * brakes (SUMO counts 1 on east-p2 and 5 on jamsil-p1 at 0.1 s steps):
- * east-p2 46 before, 17 after; jamsil-p1 128 before, 68 after (the run
- * above). The bounds sit between. */
+ * brakes at 0.1 s steps (SUMO counts 1 on east-p2 and 5 on jamsil-p1 at
+ * seed 1): east-p2 over seeds 1-4 197 before, 133 after (seed 1 alone 46
+ * and 17: one vehicle's brakes at a lane drop move it by ten or more);
+ * jamsil-p1 at seed 1 128 before, 68 after (the run above; seeds 1-4 680
+ * and 264). The bounds sit between. */
 static void test_yield_lines_approached_as_sumo(void **state)
 {
     (void)state;
-    double brakes;
-    CityRoadStats s = run_citylab_seed(REAL_DIR "/east.net.xml", "east-p2.rou.xml", 100, 1, &brakes);
-    print_message("east-p2, 0.1 s: %.0f emergency brakes, %llu trips done\n", brakes, (unsigned long long)s.arrived);
-    assert_true(brakes >= 0 && brakes <= 30);
+    double brakes, sum = 0.0;
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        CityRoadStats s = run_citylab_seed(REAL_DIR "/east.net.xml", "east-p2.rou.xml", 100, seed, &brakes);
+        assert_int_equal(s.arrived, 819);
+        sum += brakes;
+    }
+    print_message("east-p2, 0.1 s, seeds 1-4: %.0f emergency brakes\n", sum);
+    assert_true(sum >= 0 && sum <= 165);
     if (!HEAVY_CASES)
         return;
-    s = run_citylab_seed(JAMSIL_NET, "jamsil-p1.rou.xml", 100, 1, &brakes);
+    run_citylab_seed(JAMSIL_NET, "jamsil-p1.rou.xml", 100, 1, &brakes);
     print_message("jamsil-p1, 0.1 s: %.0f emergency brakes\n", brakes);
     assert_true(brakes >= 0 && brakes <= 95);
 }
