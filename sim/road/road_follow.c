@@ -113,8 +113,10 @@ static double yield_approach_accel(const RoadStepCtx *x, const RoadVType *t, dou
  * link is approached as SUMO's vehicles approach one: able to stop at its
  * line (braking at b, as for a slower lane in plan_front) until near
  * enough to see its foes (ROAD_FOE_VISIBILITY_M), where the vehicle goes
- * on for good. Driven at full speed to the line, it was stopped from full
- * speed by a foe that came into view at the last moment. A line it may
+ * on for good, or until it could no longer stop for it
+ * (yield_approach_accel). Driven at full speed to the line, it was
+ * stopped from full speed by a foe that came into view at the last
+ * moment. A line it may
  * not pass is braked for as a standing leader is (road_idm_behind_line):
  * IDM alone asked 12.8 m/s^2 of a car at 12.9 m/s 15.7 m before a line
  * whose exit (a lane of 1.2 m past Jamsil's 218899409#2) had filled in
@@ -202,13 +204,14 @@ static CITY_ALWAYS_INLINE double slower_lane_accel(const RoadStepCtx *x, int32_t
 /* The acceleration at most that the line at the end of a lane past a line
  * looked past (plan_front), dist metres ahead on connection ci, leaves a
  * vehicle of type t at v_now: a yielding line is approached able to stop
- * at it until its foes are in sight, and a light that stops the vehicle
- * able to stop at it, braking at the comfortable rate, as line_accel has
- * the nearer lines approached; INFINITY for any other. Seen only from the
- * lane before it, the yielding left turn at the end of Jamsil's 16 m
- * -490868631 (two short lanes past -490868630's line) took 9 m/s^2 for up
- * to half a second from cars at 25 m/s (jamsil-p1 at 0.1 s: 20 of its
- * 260 emergency brakes on -490868630_1). */
+ * at it until its foes are in sight (yield_approach_accel), and a light
+ * that stops the vehicle able to stop at it, braking at the comfortable
+ * rate, as line_accel has the nearer lines approached; INFINITY for any
+ * other. Seen only from the lane before it, the yielding left turn at the
+ * end of Jamsil's 16 m -490868631 (two short lanes past -490868630's
+ * line) took 9 m/s^2 for up to half a second from cars at 25 m/s
+ * (jamsil-p1 at 0.1 s: 20 of its 260 emergency brakes on
+ * -490868630_1). */
 static double far_line_accel(const RoadStepCtx *x, const RoadVType *t, double v_now, int32_t ci, int32_t lane,
                              double dist)
 {
