@@ -447,8 +447,9 @@ static void test_yield_lines_approached_as_sumo(void **state)
 }
 
 /* A vehicle refused at a line brakes as safety needs, as behind a
- * standing leader (road_idm_behind_held): IDM alone, with the line a
- * standing obstacle, stopped vehicles dead from 13 m/s 15 m before it
+ * standing leader (road_idm_behind_held; since the yield-line rules,
+ * road_idm_behind_line, reacting within the step): IDM alone, with the
+ * line a standing obstacle, stopped vehicles dead from 13 m/s 15 m before it
  * when the room beyond (lanes of 0.2 and 1.2 m past Jamsil's
  * 218899409#2 and 1206205737#0) filled in the step before. jamsil-p1 at
  * 1 s: stops from more than 9 m/s to standing, more than 5 m before the
