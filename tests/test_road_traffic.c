@@ -315,7 +315,8 @@ static void test_discharge_as_sumo_idm(void **state)
 {
     (void)state;
     double h1 = discharge_headway_s(1000), h01 = discharge_headway_s(100);
-    print_message("discharge headway %.3f s at 1 s steps (SUMO IDM 2.000), %.3f s at 0.1 s (SUMO IDM 1.977)\n", h1, h01);
+    print_message("discharge headway %.3f s at 1 s steps (SUMO IDM 2.000), %.3f s at 0.1 s (SUMO IDM 1.977)\n", h1,
+                  h01);
     /* within 4 %: at 1 s steps both simulators' crossing times are whole
      * seconds, and one second over the 35 headways is 1.4 %; Krauss's
      * headways (5.7 % and 16 % shorter) are outside it */
