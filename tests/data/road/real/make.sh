@@ -38,15 +38,11 @@ demand() { # name net period end
     --ignore-errors --no-warnings >/dev/null 2>&1
   sed '/^<!--/,/^-->/d' "$tmp/$1.rou.xml" >"$1.rou.xml"
 }
+# shellcheck source=sumo_row.sh
+. "$here/sumo_row.sh"
 runs() { # name routes net: SUMO at both steps to 3600 s, one sumo.csv row each
   for step in 1 0.1; do
-    sumo -n "$3" -r "$2" --end 3600 --step-length "$step" --no-step-log \
-      --duration-log.statistics --tripinfo-output "$tmp/trip.xml" >"$tmp/log" 2>&1
-    ins=$(grep -m1 'Inserted:' "$tmp/log" | awk '{print $2}')
-    done_n=$(grep -c '<tripinfo ' "$tmp/trip.xml" || true)
-    tt=$(grep -A3 'Statistics (avg' "$tmp/log" | grep -m1 'Duration:' | awk '{print $2}')
-    tp=$(grep -m1 'Teleports:' "$tmp/log" | awk '{print $2}' || true)
-    echo "$1,$2,$step,3600,$ins,$done_n,$tt,${tp:-0}" | tee -a sumo.csv
+    sumo_row "$1" "$2" "$2" "$3" "$step" "$tmp" | tee -a sumo.csv
   done
 }
 echo "net,routes,step_s,until_s,inserted,completed,mean_travel_time_s,teleports" >sumo.csv

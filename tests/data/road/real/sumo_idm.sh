@@ -10,11 +10,13 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../../.." && pwd)
 export SUMO_HOME=${SUMO_HOME:-/usr/share/sumo}
+# shellcheck source=sumo_row.sh
+. "$here/sumo_row.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$here"
 echo "net,routes,step_s,until_s,inserted,completed,mean_travel_time_s,teleports" >"$tmp/sumo_idm.csv"
-tail -n +2 sumo.csv | while IFS=, read -r net routes step until _; do
+tail -n +2 sumo.csv | while IFS=, read -r net routes step _; do
   [ "$routes" = east-p1.rou.xml ] && continue # past saturation: not a validation row
   case $net in
   jamsil) netf=$root/assets/jamsil/jamsil.net.xml ;;
@@ -23,12 +25,6 @@ tail -n +2 sumo.csv | while IFS=, read -r net routes step until _; do
   esac
   sed '0,/<routes[^>]*>/s##&\n    <vType id="DEFAULT_VEHTYPE" carFollowModel="IDM"/>#' "$routes" >"$tmp/$routes"
   grep -q 'carFollowModel="IDM"' "$tmp/$routes" || { echo "no <routes> element in $routes" >&2; exit 2; }
-  sumo -n "$netf" -r "$tmp/$routes" --end "$until" --step-length "$step" --no-step-log \
-    --duration-log.statistics --tripinfo-output "$tmp/trip.xml" >"$tmp/log" 2>&1
-  ins=$(grep -m1 'Inserted:' "$tmp/log" | awk '{print $2}')
-  done_n=$(grep -c '<tripinfo ' "$tmp/trip.xml" || true)
-  tt=$(grep -A3 'Statistics (avg' "$tmp/log" | grep -m1 'Duration:' | awk '{print $2}')
-  tp=$(grep -m1 'Teleports:' "$tmp/log" | awk '{print $2}' || true)
-  echo "$net,$routes,$step,$until,$ins,$done_n,$tt,${tp:-0}" | tee -a "$tmp/sumo_idm.csv"
+  sumo_row "$net" "$routes" "$tmp/$routes" "$netf" "$step" "$tmp" | tee -a "$tmp/sumo_idm.csv"
 done
 mv "$tmp/sumo_idm.csv" sumo_idm.csv
