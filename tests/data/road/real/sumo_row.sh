@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by make.sh and sumo_idm.sh: one run of SUMO and its row of
 # sumo.csv's columns.
 # sumo_row NET_NAME ROUTES_NAME ROUTES_FILE NET_FILE STEP_S TMPDIR runs
