@@ -217,6 +217,18 @@ static Approach signal_approach(double green, double yellow, double red, uint64_
     return ap;
 }
 
+/* Vehicles on lane `lane` now. */
+static size_t on_lane(const CityRoad *road, int32_t lane)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < city_road_vehicle_count(road); i++) {
+        CityVehicleView vv;
+        city_road_vehicle_at(road, i, &vv);
+        n += vv.lane == lane;
+    }
+    return n;
+}
+
 /* Saturation flow: a queue of 40 builds on red, then discharges; headways
  * at the stop line from the 5th vehicle on (HCM's convention). */
 static double measure_saturation_vph(void)
@@ -237,21 +249,11 @@ static double measure_saturation_vph(void)
     /* the whole queue stands before the line when green starts (t = 303) */
     double cross[64];
     int n_cross = 0;
-    size_t on_in_prev = 0;
-    for (size_t i = 0; i < city_road_vehicle_count(ap.road); i++) {
-        CityVehicleView vv;
-        city_road_vehicle_at(ap.road, i, &vv);
-        on_in_prev += vv.lane == in_lane;
-    }
+    size_t on_in_prev = on_lane(ap.road, in_lane);
     assert_int_equal((int)on_in_prev, 40);
     for (int k = 0; k < 1200 && n_cross < 40; k++) {
         run(ap.w, 0.1);
-        size_t on_in = 0;
-        for (size_t i = 0; i < city_road_vehicle_count(ap.road); i++) {
-            CityVehicleView vv;
-            city_road_vehicle_at(ap.road, i, &vv);
-            on_in += vv.lane == in_lane;
-        }
+        size_t on_in = on_lane(ap.road, in_lane);
         for (size_t c = on_in; c < on_in_prev; c++)
             cross[n_cross++] = city_world_time_s(ap.w);
         on_in_prev = on_in;
@@ -294,12 +296,7 @@ static double discharge_headway_s(int32_t dt_ms)
     size_t on_in_prev = 0;
     while (city_world_time_s(w) < 600.0 && n_cross < 40) {
         run(w, dt_ms / 1000.0);
-        size_t on_in = 0;
-        for (size_t i = 0; i < city_road_vehicle_count(road); i++) {
-            CityVehicleView vv;
-            city_road_vehicle_at(road, i, &vv);
-            on_in += vv.lane == in_lane;
-        }
+        size_t on_in = on_lane(road, in_lane);
         /* (cars enter the approach before the green only: after it, a drop is a crossing) */
         for (size_t c = on_in; c < on_in_prev && n_cross < 40; c++)
             cross[n_cross++] = city_world_time_s(w);
