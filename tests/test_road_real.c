@@ -116,7 +116,7 @@ static CityRoadStats run_citylab_seed(const char *net_path, const char *routes, 
  * teleports; at seed 1 (the run SUMO's figures come from), or when
  * hold_tt, also a mean travel time within 15 % of SUMO's; at seed 1
  * emergency braking held down. */
-static void check_run_tt(const char *net_path, const char *routes, int dt_ms, uint64_t seed, bool hold_tt)
+static CityRoadStats check_run_tt(const char *net_path, const char *routes, int dt_ms, uint64_t seed, bool hold_tt)
 {
     SumoFigures sumo = sumo_figures(routes, dt_ms / 1000.0);
     double hard;
@@ -131,10 +131,10 @@ static void check_run_tt(const char *net_path, const char *routes, int dt_ms, ui
     assert_true((double)s.arrived >= 0.97 * sumo.completed);
     assert_true((double)s.teleports <= sumo.teleports);
     if (seed != 1 && !hold_tt)
-        return;
+        return s;
     assert_true(fabs(tt - sumo.mean_tt_s) <= 0.15 * sumo.mean_tt_s);
     if (seed != 1)
-        return;
+        return s;
     /* vehicle updates braking at the emergency rate (9 m/s^2 for a car)
      * or beyond: SUMO 1.15 warns of none on these runs at 1 s steps and
      * of 0 to 5 at 0.1 s (jamsil-p1: 5, each at the rate exactly,
@@ -150,11 +150,56 @@ static void check_run_tt(const char *net_path, const char *routes, int dt_ms, ui
      * 128 since a line's stop point is the same seen from before the lane
      * ahead as from on it. */
     assert_true(hard <= (dt_ms >= 1000 ? 0.5 : 2.0) * (double)s.inserted);
+    return s;
 }
 
-static void check_run(const char *net_path, const char *routes, int dt_ms, uint64_t seed)
+static CityRoadStats check_run(const char *net_path, const char *routes, int dt_ms, uint64_t seed)
 {
-    check_run_tt(net_path, routes, dt_ms, seed, false);
+    return check_run_tt(net_path, routes, dt_ms, seed, false);
+}
+
+/* The README's table of the real networks (tests/data/road/real/README.md,
+ * the one headed "| routes | step (s) | SUMO completed"): the row of a
+ * routes file ("center-p6" for center-p6.rou.xml, "grid3-p2 trips" for
+ * grid3-p2.trips.xml) at a step, marked with " *" as a row this test runs.
+ * Its citylab columns (completed, travel time to 0.1 s, teleports) must be
+ * what the run gives: the table is written by table.sh there, and went
+ * stale once while written by hand. */
+static void check_readme_row(const char *routes, int dt_ms, const CityRoadStats *s)
+{
+    char *md = city_test_read_file(REAL_DIR "/README.md", NULL);
+    assert_non_null(md);
+    char label[80];
+    size_t stem = strcspn(routes, ".");
+    snprintf(label, sizeof label, "| %.*s%s *", (int)stem, routes, strstr(routes, ".trips.xml") ? " trips" : "");
+    char *table = strstr(md, "\n| routes | step (s) | SUMO completed |");
+    assert_non_null(table);
+    char *end = strstr(table + 1, "\n\n");
+    bool found = false;
+    char wrong[400] = "";
+    for (char *line = strchr(table + 1, '\n'); line && (!end || line < end) && !found; line = strchr(line + 1, '\n')) {
+        size_t n = strlen(label);
+        double step, sumo_done, sumo_tt, sumo_tp, idm_tt, done, tt, tp;
+        if (strncmp(line + 1, label, n) ||
+            sscanf(line + 1 + n, " | %lf | %lf | %lf | %lf | %lf | %lf | %lf | %lf |", &step, &sumo_done, &sumo_tt,
+                   &sumo_tp, &idm_tt, &done, &tt, &tp) != 8 ||
+            fabs(step - dt_ms / 1000.0) > 1e-9)
+            continue;
+        found = true;
+        char shown[32];
+        snprintf(shown, sizeof shown, "%.1f", s->arrived ? s->sum_travel_time_s / (double)s->arrived : 0.0);
+        if (done != (double)s->arrived || tt != atof(shown) || tp != (double)s->teleports)
+            snprintf(wrong, sizeof wrong, "%.0f completed, %.1f s, %.0f teleports; this run gives %llu, %s s, %llu",
+                     done, tt, tp, (unsigned long long)s->arrived, shown, (unsigned long long)s->teleports);
+    }
+    free(md);
+    if (!found)
+        fail_msg("tests/data/road/real/README.md has no row \"%s\" at %g s in its table of the real networks",
+                 label + 2, dt_ms / 1000.0);
+    if (wrong[0])
+        fail_msg("tests/data/road/real/README.md shows %s at %g s as %s: rewrite the table with "
+                 "tests/data/road/real/table.sh BUILD_DIR",
+                 routes, dt_ms / 1000.0, wrong);
 }
 
 /* One validation run: network, routes and step; heavy runs are left to
@@ -170,7 +215,8 @@ static void test_case(void **state)
     const RealCase *c = *state;
     if (c->heavy && !HEAVY_CASES)
         skip();
-    check_run(c->net_path, c->routes, c->dt_ms, 1);
+    CityRoadStats s = check_run(c->net_path, c->routes, c->dt_ms, 1);
+    check_readme_row(c->routes, c->dt_ms, &s);
 }
 
 #define JAMSIL_NET CITY_SOURCE_DIR "/assets/jamsil/jamsil.net.xml"
