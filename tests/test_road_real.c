@@ -111,6 +111,12 @@ static CityRoadStats run_citylab_seed(const char *net_path, const char *routes, 
     return s;
 }
 
+/* A run's mean travel time over its completed trips (s). */
+static double mean_travel_time(const CityRoadStats *s)
+{
+    return s->arrived ? s->sum_travel_time_s / (double)s->arrived : 0.0;
+}
+
 /* One run at `seed` against SUMO's figures for the same files: every
  * trip accounted for, at least 97 % of SUMO's completed and no more
  * teleports; at seed 1 (the run SUMO's figures come from), or when
@@ -121,7 +127,7 @@ static CityRoadStats check_run_tt(const char *net_path, const char *routes, int 
     SumoFigures sumo = sumo_figures(routes, dt_ms / 1000.0);
     double hard;
     CityRoadStats s = run_citylab_seed(net_path, routes, dt_ms, seed, &hard);
-    double tt = s.arrived ? s.sum_travel_time_s / (double)s.arrived : 0.0;
+    double tt = mean_travel_time(&s);
     print_message("%-18s %5.1f s seed %llu  SUMO %4.0f done %7.2f s %2.0f teleports | citylab %4llu done %7.2f s "
                   "%2llu teleports %llu aborted %.0f emergency brakes\n",
                   routes, dt_ms / 1000.0, (unsigned long long)seed, sumo.completed, sumo.mean_tt_s, sumo.teleports,
@@ -177,8 +183,8 @@ static void check_readme_row(const char *routes, int dt_ms, const CityRoadStats 
     char *end = strstr(table + 1, "\n\n");
     bool found = false;
     char wrong[400] = "";
+    const size_t n = strlen(label);
     for (char *line = strchr(table + 1, '\n'); line && (!end || line < end) && !found; line = strchr(line + 1, '\n')) {
-        size_t n = strlen(label);
         double step, sumo_done, sumo_tt, sumo_tp, idm_tt, done, tt, tp;
         if (strncmp(line + 1, label, n) ||
             sscanf(line + 1 + n, " | %lf | %lf | %lf | %lf | %lf | %lf | %lf | %lf |", &step, &sumo_done, &sumo_tt,
@@ -187,7 +193,7 @@ static void check_readme_row(const char *routes, int dt_ms, const CityRoadStats 
             continue;
         found = true;
         char shown[32];
-        snprintf(shown, sizeof shown, "%.1f", s->arrived ? s->sum_travel_time_s / (double)s->arrived : 0.0);
+        snprintf(shown, sizeof shown, "%.1f", mean_travel_time(s));
         if (done != (double)s->arrived || tt != atof(shown) || tp != (double)s->teleports)
             snprintf(wrong, sizeof wrong, "%.0f completed, %.1f s, %.0f teleports; this run gives %llu, %s s, %llu",
                      done, tt, tp, (unsigned long long)s->arrived, shown, (unsigned long long)s->teleports);

@@ -16,7 +16,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 python3 - "$here" "$root" "$bin" "$tmp" <<'PY'
-import csv, json, os, re, subprocess, sys
+import csv, json, os, subprocess, sys
 
 here, root, bin_, tmp = sys.argv[1:5]
 header = "| routes | step (s) | SUMO completed |"
@@ -44,9 +44,9 @@ def citylab(routes, net, step):
     return k["trips_completed"], k["mean_travel_time_s"], k["teleports"]
 
 path = os.path.join(here, "README.md")
-lines = open(path).read().split("\n")
-start = next(i for i, l in enumerate(lines) if l.startswith(header)) + 2  # past the header and its rule
-i = start
+with open(path) as f:
+    lines = f.read().split("\n")
+i = next(k for k, l in enumerate(lines) if l.startswith(header)) + 2  # past the header and its rule
 while i < len(lines) and lines[i].startswith("| "):
     cells = [c.strip() for c in lines[i].strip("|").split("|")]
     label, step = cells[0], float(cells[1])
@@ -61,6 +61,7 @@ while i < len(lines) and lines[i].startswith("| "):
     lines[i] = "| " + " | ".join(row) + " |"
     print(lines[i])
     i += 1
-open(path + ".new", "w").write("\n".join(lines))
+with open(path + ".new", "w") as f:
+    f.write("\n".join(lines))
 os.replace(path + ".new", path)
 PY
