@@ -70,6 +70,11 @@ static void test_refused(void **state)
                    "<routes>\n  <trip id=\"t\" depart=\"0\" from=\"A0A1\" to=\"A1A2\" departLane=\"-1\"/>\n</routes>\n",
                    2, "departLane=\"-1\"");
     expect_refused("sigma.rou.xml", "<routes>\n  <vType id=\"k\" sigma=\"0.5\"/>\n</routes>\n", 2, "sigma=\"0.5\"");
+    /* a nested element's parameters, once accepted and never read */
+    expect_refused("cfm3.rou.xml",
+                   "<routes>\n  <vType id=\"k\" carFollowModel=\"IDM\">\n    <carFollowing-IDM accel=\"1.2\"/>\n"
+                   "  </vType>\n</routes>\n",
+                   3, "<carFollowing-IDM accel=\"1.2\"> is not supported");
     expect_refused("cfm.rou.xml", "<routes>\n  <vType id=\"k\" carFollowModel=\"Krauss\"/>\n</routes>\n", 2,
                    "carFollowModel=\"Krauss\"");
     expect_refused("cfm2.rou.xml",
@@ -89,14 +94,19 @@ static void test_supported(void **state)
     char err[1024];
     CityRoadStats s;
     /* a distribution of one route, named by a vehicle; IDM and sigma 0 said
-     * explicitly; a vehicle's own distribution, using route 1 of 2; exact
-     * departure speed and lane */
+     * explicitly, and IDM with a sigma (SUMO's IDM reads none) and a bare
+     * <carFollowing-IDM>; a vehicle's own distribution, using route 1 of 2;
+     * exact departure speed and lane */
     const char *ok = "<routes>\n"
                      "  <vType id=\"idm\" carFollowModel=\"IDM\" sigma=\"0\"/>\n"
+                     "  <vType id=\"idm_sigma\" carFollowModel=\"IDM\" sigma=\"0.5\">\n"
+                     "    <carFollowing-IDM/>\n"
+                     "  </vType>\n"
                      "  <routeDistribution id=\"d\">\n"
                      "    <route id=\"only\" edges=\"A0A1 A1A2\" probability=\"1\"/>\n"
                      "  </routeDistribution>\n"
                      "  <vehicle id=\"v0\" type=\"idm\" depart=\"0\" route=\"d\"/>\n"
+                     "  <vehicle id=\"v2\" type=\"idm_sigma\" depart=\"10\" route=\"d\"/>\n"
                      "  <vehicle id=\"v1\" depart=\"5\" departSpeed=\"3.5\" departLane=\"0\" departPos=\"base\">\n"
                      "    <routeDistribution last=\"1\">\n"
                      "      <route cost=\"90\" probability=\"0.5\" edges=\"A0A1 A1A2\"/>\n"
@@ -106,8 +116,8 @@ static void test_supported(void **state)
                      "</routes>\n";
     if (load("ok.rou.xml", ok, err, sizeof err, &s) != CITY_OK)
         fail_msg("%s", err);
-    assert_int_equal(s.inserted, 2);
-    assert_int_equal(s.arrived, 2);
+    assert_int_equal(s.inserted, 3);
+    assert_int_equal(s.arrived, 3);
 }
 
 int main(void)

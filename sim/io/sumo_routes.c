@@ -119,10 +119,13 @@ static void read_vtype(RoutesReader *r, const char **attrs)
                   id, cfm);
         return;
     }
-    if (sumo_num(p, attrs, "sigma", 0.0) != 0.0) {
+    /* sigma is the dawdling of SUMO's Krauss drivers (its default model);
+     * SUMO's IDM reads no sigma, so with carFollowModel="IDM" it changes
+     * nothing there either */
+    if (sumo_num(p, attrs, "sigma", 0.0) != 0.0 && !cfm) {
         sumo_fail(p, CITY_ERR_PARSE,
                   "<vType id=\"%s\"> sigma=\"%s\" is not supported: citylab's drivers do not dawdle at random; "
-                  "remove it or write sigma=\"0\"",
+                  "remove it, write sigma=\"0\", or carFollowModel=\"IDM\" (SUMO's IDM reads no sigma)",
                   id, sumo_attr(attrs, "sigma"));
         return;
     }
@@ -428,6 +431,13 @@ static void on_start(void *user, const char *el, const char **attrs)
     } else if (strncmp(el, "carFollowing-", 13) == 0 && strcmp(el, "carFollowing-IDM") != 0) {
         sumo_fail(&r->p, CITY_ERR_PARSE,
                   "<%s> is not supported: citylab's vehicles follow the IDM; remove it or use <carFollowing-IDM>", el);
+    } else if (strcmp(el, "carFollowing-IDM") == 0 && attrs[0]) {
+        /* its parameters would set the enclosing vType's driver; read
+         * nowhere, they were dropped without a word */
+        sumo_fail(&r->p, CITY_ERR_PARSE,
+                  "<carFollowing-IDM %s=\"%s\"> is not supported: its parameters are not read; write them on the "
+                  "<vType> itself (<vType ... carFollowModel=\"IDM\" %s=\"%s\">) and remove this element",
+                  attrs[0], attrs[1], attrs[0], attrs[1]);
     } else if (strcmp(el, "vehicle") == 0) {
         begin_item(r, ITEM_VEHICLE, attrs);
     } else if (strcmp(el, "trip") == 0) {
