@@ -70,6 +70,8 @@ static void test_refused(void **state)
                    "<routes>\n  <trip id=\"t\" depart=\"0\" from=\"A0A1\" to=\"A1A2\" departLane=\"-1\"/>\n</routes>\n",
                    2, "departLane=\"-1\"");
     expect_refused("sigma.rou.xml", "<routes>\n  <vType id=\"k\" sigma=\"0.5\"/>\n</routes>\n", 2, "sigma=\"0.5\"");
+    expect_refused("asl.rou.xml", "<routes>\n  <vType id=\"k\" actionStepLength=\"2\"/>\n</routes>\n", 2,
+                   "actionStepLength=\"2\" is not supported");
     /* a nested element's parameters, once accepted and never read */
     expect_refused("cfm3.rou.xml",
                    "<routes>\n  <vType id=\"k\" carFollowModel=\"IDM\">\n    <carFollowing-IDM accel=\"1.2\"/>\n"

@@ -119,6 +119,15 @@ static void read_vtype(RoutesReader *r, const char **attrs)
                   id, cfm);
         return;
     }
+    /* SUMO's drivers then decide every so many seconds instead of every
+     * step, which changes every figure; citylab's decide every step */
+    if (sumo_attr(attrs, "actionStepLength")) {
+        sumo_fail(p, CITY_ERR_PARSE,
+                  "<vType id=\"%s\"> actionStepLength=\"%s\" is not supported: citylab's drivers decide every step, "
+                  "as SUMO's do by default; remove it",
+                  id, sumo_attr(attrs, "actionStepLength"));
+        return;
+    }
     /* sigma is the dawdling of SUMO's Krauss drivers (its default model);
      * SUMO's IDM reads no sigma, so with carFollowModel="IDM" it changes
      * nothing there either */
