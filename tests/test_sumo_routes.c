@@ -1,7 +1,8 @@
 /* SUMO demand features that would change the results are supported or
  * refused with the file and line, never silently dropped: <stop>, random
  * departure positions and speeds, vType sigma and other car-following
- * models, distributions of several routes. A distribution of one route
+ * models, distributions of several routes or types, and every attribute
+ * citylab neither reads nor knows to change nothing. A distribution of one route
  * stands for it; a vehicle's own distribution (duarouter's .alt files)
  * uses the route its `last` attribute names. */
 #include <setjmp.h>
@@ -90,6 +91,82 @@ static void test_refused(void **state)
                    2, "has 2 routes");
 }
 
+/* Every attribute is read, known to change nothing, or refused: SUMO reads
+ * these and citylab would drive the file unlike SUMO without them. */
+static void test_attributes_refused(void **state)
+{
+    (void)state;
+    expect_refused("lc.rou.xml", "<routes>\n  <vType id=\"k\" lcStrategic=\"0.5\"/>\n</routes>\n", 2,
+                   "<vType id=\"k\"> lcStrategic=\"0.5\" is not supported: citylab's vehicles change lanes with MOBIL");
+    expect_refused("jm.rou.xml", "<routes>\n\n  <vType id=\"k\" jmIgnoreFoeProb=\"0.2\"/>\n</routes>\n", 3,
+                   "jmIgnoreFoeProb=\"0.2\" is not supported");
+    expect_refused("stepping.rou.xml",
+                   "<routes>\n  <vType id=\"k\" carFollowModel=\"IDM\" stepping=\"1\"/>\n</routes>\n", 2,
+                   "stepping=\"1\" is not supported");
+    expect_refused("apparent.rou.xml", "<routes>\n  <vType id=\"k\" decel=\"4.5\" apparentDecel=\"3\"/>\n</routes>\n",
+                   2, "apparentDecel=\"3\" is not supported");
+    expect_refused("lcm.rou.xml", "<routes>\n  <vType id=\"k\" laneChangeModel=\"SL2015\"/>\n</routes>\n", 2,
+                   "laneChangeModel=\"SL2015\" is not supported");
+    expect_refused("unknown.rou.xml",
+                   "<routes>\n  <trip id=\"t\" depart=\"0\" from=\"A0A1\" to=\"A1A2\" colour=\"red\"/>\n</routes>\n", 2,
+                   "<trip id=\"t\"> colour=\"red\" is not supported: citylab does not read it; remove it");
+    expect_refused("factor.rou.xml",
+                   "<routes>\n  <trip id=\"t\" depart=\"0\" from=\"A0A1\" to=\"A1A2\" speedFactor=\"1.2\"/>\n"
+                   "</routes>\n",
+                   2, "speedFactor=\"1.2\" is not supported: citylab draws each vehicle's speed factor from its vType");
+    expect_refused("arrival.rou.xml",
+                   "<routes>\n  <flow id=\"f\" begin=\"0\" end=\"60\" number=\"3\" from=\"A0A1\" to=\"A1A2\" "
+                   "arrivalPos=\"20\"/>\n</routes>\n",
+                   2, "<flow id=\"f\"> arrivalPos=\"20\" is not supported");
+    expect_refused("xy.rou.xml", "<routes>\n  <trip id=\"t\" depart=\"0\" fromXY=\"0,0\" toXY=\"200,0\"/>\n</routes>\n",
+                   2, "fromXY=\"0,0\" is not supported: give the trip's edges");
+    expect_refused("repeat.rou.xml", "<routes>\n  <route id=\"r\" edges=\"A0A1 A1A2\" repeat=\"2\"/>\n</routes>\n", 2,
+                   "<route id=\"r\"> repeat=\"2\" is not supported");
+    expect_refused("tdist.rou.xml",
+                   "<routes>\n  <vTypeDistribution id=\"mix\">\n    <vType id=\"a\" probability=\"0.7\"/>\n"
+                   "    <vType id=\"b\" accel=\"1.5\" probability=\"0.3\"/>\n  </vTypeDistribution>\n"
+                   "  <trip id=\"t\" type=\"mix\" depart=\"0\" from=\"A0A1\" to=\"A1A2\"/>\n</routes>\n",
+                   2, "<vTypeDistribution id=\"mix\"> has 2 types");
+    expect_refused("interval.rou.xml",
+                   "<routes>\n  <interval begin=\"0\" end=\"60\">\n    <flow id=\"f\" number=\"3\" from=\"A0A1\" "
+                   "to=\"A1A2\"/>\n  </interval>\n</routes>\n",
+                   2, "<interval> is not supported");
+    expect_refused("person.rou.xml",
+                   "<routes>\n  <person id=\"p\" depart=\"0\">\n    <walk edges=\"A0A1\"/>\n  </person>\n</routes>\n",
+                   2, "city.ped.load_sumo");
+    expect_refused("element.rou.xml", "<routes>\n  <busStop id=\"s\" lane=\"A0A1_0\"/>\n</routes>\n", 2,
+                   "<busStop> is not an element of SUMO route files that citylab reads");
+}
+
+/* What changes nothing, or spells out SUMO's default, is accepted; a
+ * distribution of one type stands for it. */
+static void test_attributes_accepted(void **state)
+{
+    (void)state;
+    char err[1024];
+    CityRoadStats s;
+    const char *ok =
+        "<routes>\n"
+        "  <vType id=\"car\" decel=\"4.5\" apparentDecel=\"4.5\" laneChangeModel=\"LC2013\" "
+        "carFollowModel=\"IDM\" stepping=\"0.250\" color=\"1,0,0\" guiShape=\"passenger\" width=\"1.8\" "
+        "latAlignment=\"center\" impatience=\"0\" sigmaStep=\"1\"/>\n"
+        "  <vTypeDistribution id=\"one\">\n"
+        "    <vType id=\"only\" accel=\"2.0\" probability=\"1\"/>\n"
+        "  </vTypeDistribution>\n"
+        "  <route id=\"r\" edges=\"A0A1 A1A2\" color=\"green\" repeat=\"0\"/>\n"
+        "  <vehicle id=\"v0\" type=\"car\" route=\"r\" depart=\"0\" arrivalPos=\"max\" arrivalLane=\"current\" "
+        "arrivalSpeed=\"current\" insertionChecks=\"all\" departPosLat=\"center\" color=\"blue\">\n"
+        "    <param key=\"note\" value=\"x\"/>\n"
+        "  </vehicle>\n"
+        "  <trip id=\"t1\" type=\"one\" depart=\"5\" from=\"A0A1\" to=\"A1A2\" fromTaz=\"z1\" toTaz=\"z2\" "
+        "reroute=\"false\"/>\n"
+        "</routes>\n";
+    if (load("attrs_ok.rou.xml", ok, err, sizeof err, &s) != CITY_OK)
+        fail_msg("%s", err);
+    assert_int_equal(s.inserted, 2);
+    assert_int_equal(s.arrived, 2);
+}
+
 static void test_supported(void **state)
 {
     (void)state;
@@ -124,6 +201,8 @@ static void test_supported(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_refused), cmocka_unit_test(test_supported)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_refused), cmocka_unit_test(test_supported),
+                                       cmocka_unit_test(test_attributes_refused),
+                                       cmocka_unit_test(test_attributes_accepted)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

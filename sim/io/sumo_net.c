@@ -3,8 +3,9 @@
  * order; edges name junctions defined later, so sumo_net_read.c first
  * collects every element, then this file builds the CityRoadNet in
  * dependency order.
- * Pedestrian crossings and walking areas are skipped (no pedestrian model
- * yet); their request rows stay as links without a connection. */
+ * Pedestrian crossings and walking areas are skipped (the walkable space is
+ * read apart, by sumo_walk.c); their request rows stay as links without a
+ * connection. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

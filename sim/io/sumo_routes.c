@@ -4,7 +4,9 @@
  * element closes, since its route may be nested inside it. What would
  * change the results and citylab does not model (stops, random departure
  * positions and speeds, driver imperfection, other car-following models,
- * drawing among several routes) is refused with the file and line. */
+ * drawing among several routes or types) is refused with the file and
+ * line, as is every attribute citylab neither reads nor knows to change
+ * nothing (sumo_routes_attrs.c) and every element it does not read. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +15,7 @@
 #include "city_array.h"
 #include "city_sumo.h"
 #include "city_text.h"
-#include "sumo_xml.h"
+#include "sumo_routes_internal.h"
 
 /* Flows are expanded into vehicles: a flow may ask for at most this many
  * (over its whole [begin, end)), and its numbers must be finite and in
@@ -44,6 +46,11 @@ typedef struct RoutesReader {
     int32_t dist_count;      /* routes read in it so far */
     int32_t dist_last;       /* its `last` attribute: the route a vehicle's own distribution uses */
     unsigned long dist_line; /* where it starts */
+    bool in_vtype_dist;      /* inside <vTypeDistribution> */
+    char vtype_dist_id[256];
+    int32_t vtype_dist_count;      /* vTypes read in it so far */
+    CityVTypeDef vtype_dist_first; /* the first of them (its id not kept) */
+    unsigned long vtype_dist_line; /* where it starts */
 } RoutesReader;
 
 /* Edge ids separated by spaces into an index list. */
@@ -119,13 +126,12 @@ static void read_vtype(RoutesReader *r, const char **attrs)
                   id, cfm);
         return;
     }
-    /* SUMO's drivers then decide every so many seconds instead of every
-     * step, which changes every figure; citylab's decide every step */
-    if (sumo_attr(attrs, "actionStepLength")) {
+    /* the deceleration a follower assumes of it: SUMO's default is decel */
+    if (sumo_attr(attrs, "apparentDecel") && sumo_num(p, attrs, "apparentDecel", 0.0) != d.decel_mps2) {
         sumo_fail(p, CITY_ERR_PARSE,
-                  "<vType id=\"%s\"> actionStepLength=\"%s\" is not supported: citylab's drivers decide every step, "
-                  "as SUMO's do by default; remove it",
-                  id, sumo_attr(attrs, "actionStepLength"));
+                  "<vType id=\"%s\"> apparentDecel=\"%s\" is not supported: citylab's followers assume a vehicle's "
+                  "decel (SUMO's default); remove it",
+                  id, sumo_attr(attrs, "apparentDecel"));
         return;
     }
     /* sigma is the dawdling of SUMO's Krauss drivers (its default model);
@@ -157,8 +163,12 @@ static void read_vtype(RoutesReader *r, const char **attrs)
     d.ev = bat && strstr(bat, "Energy") != NULL;
     if (p->status != CITY_OK)
         return;
-    if (city_road_add_vtype(r->road, &d) < 0)
+    if (city_road_add_vtype(r->road, &d) < 0) {
         fail_world(r);
+        return;
+    }
+    if (r->in_vtype_dist && r->vtype_dist_count++ == 0)
+        r->vtype_dist_first = d; /* its id is the element's: set again when the distribution is named */
 }
 
 static bool read_depart(RoutesReader *r, const char **attrs)
@@ -389,10 +399,15 @@ static void end_item(RoutesReader *r)
 static void on_start(void *user, const char *el, const char **attrs)
 {
     RoutesReader *r = user;
-    if (r->p.status != CITY_OK)
+    if (r->p.status != CITY_OK || !sumo_routes_check_attrs(&r->p, el, attrs))
         return;
     if (strcmp(el, "vType") == 0) {
         read_vtype(r, attrs);
+    } else if (strcmp(el, "vTypeDistribution") == 0) {
+        r->in_vtype_dist = true;
+        r->vtype_dist_count = 0;
+        r->vtype_dist_line = XML_GetCurrentLineNumber(r->p.parser);
+        snprintf(r->vtype_dist_id, sizeof r->vtype_dist_id, "%s", sumo_attr(attrs, "id") ? sumo_attr(attrs, "id") : "");
     } else if (strcmp(el, "route") == 0) {
         const char *edges = sumo_attr(attrs, "edges");
         if (!edges) {
@@ -453,8 +468,23 @@ static void on_start(void *user, const char *el, const char **attrs)
         begin_item(r, ITEM_TRIP, attrs);
     } else if (strcmp(el, "flow") == 0) {
         begin_item(r, ITEM_FLOW, attrs);
-    } else if (strcmp(el, "person") == 0 || strcmp(el, "container") == 0 || strcmp(el, "personFlow") == 0) {
-        sumo_fail(&r->p, CITY_ERR_PARSE, "<%s> is not supported yet (no pedestrian model); remove it from the demand",
+    } else if (strcmp(el, "person") == 0 || strcmp(el, "personFlow") == 0) {
+        sumo_fail(&r->p, CITY_ERR_PARSE,
+                  "<%s> is not read with the vehicles: move the persons to a file of their own and give it to "
+                  "city.ped.load_sumo{ net = ..., routes = ... }",
+                  el);
+    } else if (strcmp(el, "container") == 0 || strcmp(el, "containerFlow") == 0) {
+        sumo_fail(&r->p, CITY_ERR_PARSE, "<%s> is not supported: citylab models no containers; remove it", el);
+    } else if (strcmp(el, "interval") == 0) {
+        /* its begin and end would bound the flows inside it */
+        sumo_fail(&r->p, CITY_ERR_PARSE,
+                  "<interval> is not supported: write begin=\"...\" and end=\"...\" on each flow inside it and remove "
+                  "the element");
+    } else if (strcmp(el, "routes") != 0 && strcmp(el, "additional") != 0 && strcmp(el, "param") != 0 &&
+               strcmp(el, "carFollowing-IDM") != 0) {
+        sumo_fail(&r->p, CITY_ERR_PARSE,
+                  "<%s> is not an element of SUMO route files that citylab reads (vType, route, vehicle, trip, "
+                  "flow, routeDistribution, vTypeDistribution); remove it",
                   el);
     }
 }
@@ -464,6 +494,23 @@ static void on_end(void *user, const char *el)
     RoutesReader *r = user;
     if (strcmp(el, "vehicle") == 0 || strcmp(el, "trip") == 0 || strcmp(el, "flow") == 0) {
         end_item(r);
+    } else if (strcmp(el, "vTypeDistribution") == 0) {
+        r->in_vtype_dist = false;
+        if (r->p.status != CITY_OK)
+            return;
+        /* a distribution of one type is that type; of several, vehicles
+         * would draw among them */
+        if (r->vtype_dist_count > 1) {
+            sumo_fail_at(&r->p, r->vtype_dist_line, CITY_ERR_PARSE,
+                         "<vTypeDistribution id=\"%s\"> has %d types; citylab does not draw vehicle types at random: "
+                         "give each vehicle its type (or keep one type in the distribution)",
+                         r->vtype_dist_id, (int)r->vtype_dist_count);
+        } else if (r->vtype_dist_count == 1 && r->vtype_dist_id[0] &&
+                   city_road_find_vtype(r->road, r->vtype_dist_id) < 0) {
+            r->vtype_dist_first.id = r->vtype_dist_id;
+            if (city_road_add_vtype(r->road, &r->vtype_dist_first) < 0)
+                fail_world(r);
+        }
     } else if (strcmp(el, "routeDistribution") == 0) {
         r->in_distribution = false;
         if (r->p.status != CITY_OK || r->kind != ITEM_NONE)
