@@ -134,6 +134,15 @@ static void test_attributes_refused(void **state)
     expect_refused("person.rou.xml",
                    "<routes>\n  <person id=\"p\" depart=\"0\">\n    <walk edges=\"A0A1\"/>\n  </person>\n</routes>\n",
                    2, "city.ped.load_sumo");
+    expect_refused("device.rou.xml",
+                   "<routes>\n  <vType id=\"k\">\n    <param key=\"has.rerouting.device\" value=\"true\"/>\n"
+                   "  </vType>\n</routes>\n",
+                   3,
+                   "<param key=\"has.rerouting.device\"> is not supported: citylab's vehicles have no SUMO rerouting");
+    expect_refused("device2.rou.xml",
+                   "<routes>\n  <trip id=\"t\" depart=\"0\" from=\"A0A1\" to=\"A1A2\">\n"
+                   "    <param key=\"device.driverstate.minAwareness\" value=\"0.5\"/>\n  </trip>\n</routes>\n",
+                   3, "no SUMO driverstate device");
     expect_refused("element.rou.xml", "<routes>\n  <busStop id=\"s\" lane=\"A0A1_0\"/>\n</routes>\n", 2,
                    "<busStop> is not an element of SUMO route files that citylab reads");
 }
@@ -157,6 +166,8 @@ static void test_attributes_accepted(void **state)
         "  <vehicle id=\"v0\" type=\"car\" route=\"r\" depart=\"0\" arrivalPos=\"max\" arrivalLane=\"current\" "
         "arrivalSpeed=\"current\" insertionChecks=\"all\" departPosLat=\"center\" color=\"blue\">\n"
         "    <param key=\"note\" value=\"x\"/>\n"
+        "    <param key=\"has.battery.device\" value=\"true\"/>\n"
+        "    <param key=\"has.rerouting.device\" value=\"false\"/>\n"
         "  </vehicle>\n"
         "  <trip id=\"t1\" type=\"one\" depart=\"5\" from=\"A0A1\" to=\"A1A2\" fromTaz=\"z1\" toTaz=\"z2\" "
         "reroute=\"false\"/>\n"

@@ -403,6 +403,8 @@ static void on_start(void *user, const char *el, const char **attrs)
         return;
     if (strcmp(el, "vType") == 0) {
         read_vtype(r, attrs);
+    } else if (strcmp(el, "param") == 0) {
+        sumo_routes_check_param(&r->p, attrs);
     } else if (strcmp(el, "vTypeDistribution") == 0) {
         r->in_vtype_dist = true;
         r->vtype_dist_count = 0;
@@ -480,8 +482,7 @@ static void on_start(void *user, const char *el, const char **attrs)
         sumo_fail(&r->p, CITY_ERR_PARSE,
                   "<interval> is not supported: write begin=\"...\" and end=\"...\" on each flow inside it and remove "
                   "the element");
-    } else if (strcmp(el, "routes") != 0 && strcmp(el, "additional") != 0 && strcmp(el, "param") != 0 &&
-               strcmp(el, "carFollowing-IDM") != 0) {
+    } else if (strcmp(el, "routes") != 0 && strcmp(el, "additional") != 0 && strcmp(el, "carFollowing-IDM") != 0) {
         sumo_fail(&r->p, CITY_ERR_PARSE,
                   "<%s> is not an element of SUMO route files that citylab reads (vType, route, vehicle, trip, "
                   "flow, routeDistribution, vTypeDistribution); remove it",

@@ -270,3 +270,38 @@ bool sumo_routes_check_attrs(SumoParse *p, const char *element, const char **att
     }
     return true;
 }
+
+/* SUMO's devices that change how a vehicle drives or where it goes (the
+ * others write outputs: tripinfo, emissions, battery, fcd, ssm, ...). */
+static const char *const driving_devices[] = {"rerouting", "driverstate", "toc", "bluelight", "taxi", "glosa", NULL};
+
+bool sumo_routes_check_param(SumoParse *p, const char **attrs)
+{
+    const char *key = sumo_attr(attrs, "key"), *value = sumo_attr(attrs, "value");
+    if (!key)
+        return true;
+    /* has.NAME.device (true equips the vehicle with it) or device.NAME.* */
+    const char *name = NULL;
+    size_t n = 0;
+    size_t len = strlen(key);
+    if (strncmp(key, "has.", 4) == 0 && len > 11 && strcmp(key + len - 7, ".device") == 0) {
+        if (value && !value_in(value, "true|1|yes|on|x"))
+            return true;
+        name = key + 4;
+        n = len - 11;
+    } else if (strncmp(key, "device.", 7) == 0) {
+        name = key + 7;
+        const char *dot = strchr(name, '.');
+        n = dot ? (size_t)(dot - name) : strlen(name);
+    }
+    for (size_t i = 0; name && driving_devices[i]; i++) {
+        if (strlen(driving_devices[i]) == n && strncmp(driving_devices[i], name, n) == 0) {
+            sumo_fail(p, CITY_ERR_PARSE,
+                      "<param key=\"%s\"> is not supported: citylab's vehicles have no SUMO %s device (it changes "
+                      "how they drive or where they go); remove it",
+                      key, driving_devices[i]);
+            return false;
+        }
+    }
+    return true;
+}
