@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "city_road_build.h"
@@ -202,6 +203,50 @@ static void test_lua_networks(void **state)
     city_test_run_free(&r);
 }
 
+/* A trip's own speed factor (speed_factor =) in place of its type's: alone
+ * on a 1,000 m road of 10 m/s, the car at half the limit takes about
+ * twice as long as the one at the limit; a factor of 0 is refused. */
+static void test_lua_speed_factor(void **state)
+{
+    (void)state;
+    const char *road = "city.config{ until_s = 900, dt_ms = 500 }\n"
+                       "city.road.build{ nodes = { {id='W', x=0, y=0}, {id='E', x=1000, y=0} },\n"
+                       "  edges = { {id='WE', from='W', to='E', speed=10} } }\n"
+                       "city.road.vtype{ id='car', speed_dev=0 }\n";
+    const char *trips[] = {"city.road.trip{ type='car', from='WE', to='WE', depart=0 }\n",
+                           "city.road.trip{ type='car', from='WE', to='WE', depart=0, speed_factor=0.5 }\n",
+                           "city.road.trip{ type='car', from='WE', to='WE', depart=0, speed_factor=0 }\n"};
+    double tt[2];
+    for (int k = 0; k < 3; k++) {
+        char scn[1024], path[512], out[600];
+        snprintf(scn, sizeof scn,
+                 "%s%scity.check('one', function() local s = city.road.stats()\n"
+                 "  return s.arrived == 1, string.format('%%.3f', s.mean_travel_time) end)\n",
+                 road, trips[k]);
+        snprintf(path, sizeof path, "%s/factor%d.lua", city_test_scratch("build_lua"), k);
+        snprintf(out, sizeof out, "%s/out%d", city_test_scratch("build_lua_out"), k);
+        assert_true(city_test_write_file(path, scn));
+        const char *args[] = {"run", path, "--out", out, NULL};
+        CityTestRun r = city_test_run(args, 120);
+        if (k == 2) {
+            assert_int_equal(r.exit_code, 2);
+            if (!strstr(r.err, "speed_factor 0: use a multiplier"))
+                fail_msg("%s", r.err);
+        } else {
+            const char *m = strstr(r.out, "one");
+            if (r.exit_code != 0 || !m || !(m = strpbrk(m, "0123456789")))
+                fail_msg("exit %d: %s %s", r.exit_code, r.out, r.err);
+            tt[k] = strtod(m, NULL);
+        }
+        city_test_run_free(&r);
+    }
+    print_message("travel time %.1f s at the limit, %.1f s at half of it\n", tt[0], tt[1]);
+    /* its front from 5 m in to the end: 99.5 s and 199 s of cruising, and
+     * the start from rest (about 2 s at the limit, under 1 s at half) */
+    assert_true(tt[0] > 99 && tt[0] < 106);
+    assert_true(tt[1] > 195 && tt[1] < 205);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -210,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_right_before_left),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_lua_networks),
+        cmocka_unit_test(test_lua_speed_factor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

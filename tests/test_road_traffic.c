@@ -321,6 +321,47 @@ static void test_discharge_as_sumo_idm(void **state)
     assert_true(fabs(h01 - 1.977) <= 0.04 * 1.977);
 }
 
+/* A vehicle's own speedFactor (SUMO's attribute on a vehicle or flow),
+ * against SUMO 1.15 on the same files (tests/data/road/discharge,
+ * README.md there): four IDM cars alone on a 1,500 m road, each with its
+ * own factor; SUMO's travel times (tripinfo durations) at 1 s and 0.1 s
+ * steps. The same cars driven at their type's factor (1) would take about
+ * 110 s each. */
+static void test_speed_factor_as_sumo(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"slow", "mid", "fast", "f.0"};
+    static const double depart_s[] = {0, 303, 606, 909};
+    static const double sumo_s[2][4] = {{217.0, 137.0, 93.0, 168.0}, {216.7, 136.9, 93.3, 167.5}};
+    static const int32_t dts[] = {1000, 100};
+    for (int k = 0; k < 2; k++) {
+        CityWorld *w = city_test_world(dts[k], 1);
+        CityRoad *road = quiet_road(w, DISCHARGE_DIR "/discharge.net.xml");
+        if (city_sumo_load_routes(road, DISCHARGE_DIR "/speedfactor.rou.xml") != CITY_OK)
+            fail_msg("%s", city_world_error(w));
+        double travel_s[4] = {-1, -1, -1, -1};
+        bool seen[4] = {false};
+        while (city_world_time_s(w) < 1300.0) {
+            run(w, dts[k] / 1000.0);
+            /* arrived in the tick just run: on the road before it, gone now */
+            for (int j = 0; j < 4; j++) {
+                bool on = vehicle_named(road, names[j]).lane >= 0;
+                if (seen[j] && !on && travel_s[j] < 0)
+                    travel_s[j] = city_world_time_s(w) - depart_s[j];
+                seen[j] = seen[j] || on;
+            }
+        }
+        city_world_destroy(w);
+        for (int j = 0; j < 4; j++) {
+            print_message("%s at %.1f s steps: %.1f s (SUMO %.1f s)\n", names[j], dts[k] / 1000.0, travel_s[j],
+                          sumo_s[k][j]);
+            /* within one step of SUMO's */
+            if (!(fabs(travel_s[j] - sumo_s[k][j]) <= dts[k] / 1000.0 + 1e-6))
+                fail_msg("%s: %.1f s against SUMO's %.1f s", names[j], travel_s[j], sumo_s[k][j]);
+        }
+    }
+}
+
 /* Webster's mean delay per vehicle at a fixed-time signal. */
 static double webster_delay_s(double c, double lambda, double q, double s)
 {
@@ -1857,6 +1898,7 @@ int main(void)
         cmocka_unit_test(test_far_give_way_line_braked_for),
         cmocka_unit_test(test_turn_past_a_leader_beyond_the_junction),
         cmocka_unit_test(test_discharge_as_sumo_idm),
+        cmocka_unit_test(test_speed_factor_as_sumo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -111,9 +111,9 @@ static void test_attributes_refused(void **state)
                    "<routes>\n  <trip id=\"t\" depart=\"0\" from=\"A0A1\" to=\"A1A2\" colour=\"red\"/>\n</routes>\n", 2,
                    "<trip id=\"t\"> colour=\"red\" is not supported: citylab does not read it; remove it");
     expect_refused("factor.rou.xml",
-                   "<routes>\n  <trip id=\"t\" depart=\"0\" from=\"A0A1\" to=\"A1A2\" speedFactor=\"1.2\"/>\n"
+                   "<routes>\n  <trip id=\"t\" depart=\"0\" from=\"A0A1\" to=\"A1A2\" speedFactor=\"0\"/>\n"
                    "</routes>\n",
-                   2, "speedFactor=\"1.2\" is not supported: citylab draws each vehicle's speed factor from its vType");
+                   2, "speedFactor=\"0\": write a multiplier of the speed limit from above 0 to 10");
     expect_refused("arrival.rou.xml",
                    "<routes>\n  <flow id=\"f\" begin=\"0\" end=\"60\" number=\"3\" from=\"A0A1\" to=\"A1A2\" "
                    "arrivalPos=\"20\"/>\n</routes>\n",

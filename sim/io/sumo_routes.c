@@ -178,6 +178,17 @@ static bool read_depart(RoutesReader *r, const char **attrs)
     d->lane = CITY_DEPART_LANE_FIRST; /* SUMO's default departLane */
     d->pos_m = -1.0;
     d->speed_mps = 0.0;
+    d->speed_factor = 0.0; /* drawn from the type */
+    if (sumo_attr(attrs, "speedFactor")) {
+        d->speed_factor = sumo_num(p, attrs, "speedFactor", 0.0);
+        if (p->status != CITY_OK)
+            return false;
+        if (!(d->speed_factor > 0 && d->speed_factor <= 10)) {
+            sumo_fail(p, CITY_ERR_PARSE, "speedFactor=\"%s\": write a multiplier of the speed limit from above 0 to 10",
+                      sumo_attr(attrs, "speedFactor"));
+            return false;
+        }
+    }
     const char *lane = sumo_attr(attrs, "departLane");
     if (lane) {
         if (strcmp(lane, "best") == 0)

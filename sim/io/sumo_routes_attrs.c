@@ -130,6 +130,7 @@ static const AttrRule item_rules[] = {
     {"vehsPerHour", NULL, NULL},
     {"probability", NULL, NULL},
     {"number", NULL, NULL},
+    {"speedFactor", NULL, NULL}, /* the vehicle's own, instead of one drawn from its type */
     /* drawing, persons (refused), lateral positions (SUMO's sublane
      * model), what duarouter writes of a route found, districts (read by
      * SUMO only for trips with no edges, which citylab refuses) */
@@ -152,9 +153,6 @@ static const AttrRule item_rules[] = {
     {"insertionChecks", "all", "citylab inserts a vehicle only where it is safe (SUMO's default, \"all\"); remove it"},
     {"reroute", "false|0",
      "citylab's vehicles keep their routes unless the run reroutes all of them (city.road options); remove it"},
-    {"speedFactor", "",
-     "citylab draws each vehicle's speed factor from its vType; give the vehicle a vType with speedFactor=\"F\" "
-     "speedDev=\"0\""},
     {"perHour", "", "write vehsPerHour=\"N\" (evenly spaced) or period=\"exp(RATE)\" (random arrivals)"},
     {"fromJunction", "", "give the trip's edges (from=\"EDGE\" to=\"EDGE\")"},
     {"toJunction", "", "give the trip's edges (from=\"EDGE\" to=\"EDGE\")"},

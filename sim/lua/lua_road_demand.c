@@ -48,6 +48,16 @@ static void depart_fields(lua_State *L, int t, CityDepartDef *d)
             luaL_error(L, "depart_speed must be >= 0 m/s");
     }
     lua_pop(L, 1);
+    d->speed_factor = 0.0; /* drawn from the type */
+    if (lua_getfield(L, t, "speed_factor") != LUA_TNIL) {
+        d->speed_factor = luaL_checknumber(L, -1);
+        if (!(d->speed_factor > 0 && d->speed_factor <= 10))
+            luaL_error(L,
+                       "speed_factor %s: use a multiplier of the speed limit from above 0 to 10 (or leave it out: "
+                       "drawn from the vehicle type)",
+                       lua_tostring(L, -1));
+    }
+    lua_pop(L, 1);
 }
 
 static int32_t vtype_field(lua_State *L, CityRoad *road, int t)

@@ -16,7 +16,7 @@
 #define ROAD_OPTIONS                                                                                                   \
     "reroute_period", "gridlock_time", "time_to_teleport", "detector_offset", "trip_output", "edge_output",            \
         "ev_charge_below", "ev_charger_radius", "ev_dwell"
-#define DEPART "depart_lane", "depart_pos", "depart_speed"
+#define DEPART "depart_lane", "depart_pos", "depart_speed", "speed_factor"
 /* the error model every sensor takes (lua_sensor.c read_model) */
 #define SENSOR_MODEL                                                                                                   \
     "period_s", "latency_s", "noise_sd", "bias", "drift_per_h", "quantum", "min", "max", "dropout", "rh_kappa",        \

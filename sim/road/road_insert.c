@@ -253,8 +253,8 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
     }
     if (gap < t->def.min_gap_m)
         return false;
-    double factor = t->def.speed_factor;
-    if (t->def.speed_dev > 0) {
+    double factor = p->dep.depart.speed_factor > 0 ? p->dep.depart.speed_factor : t->def.speed_factor;
+    if (p->dep.depart.speed_factor <= 0 && t->def.speed_dev > 0) {
         double z = city_rng_normal(road->rng);
         if (z > 2.0)
             z = 2.0;

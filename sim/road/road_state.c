@@ -344,7 +344,7 @@ static void arrival_canon(CityRoadArrival *c, const CityRoadArrival *a)
 }
 static void pending_canon(RoadPending *c, const RoadPending *p)
 {
-    _Static_assert(sizeof(RoadPending) == 96, "a new field of RoadPending or RoadDeparture: copy it here");
+    _Static_assert(sizeof(RoadPending) == 104, "a new field of RoadPending or RoadDeparture: copy it here");
     memset(c, 0, sizeof *c);
     c->dep.vtype = p->dep.vtype;
     c->dep.depart_s = p->dep.depart_s;
@@ -355,6 +355,7 @@ static void pending_canon(RoadPending *c, const RoadPending *p)
     c->dep.depart.lane = p->dep.depart.lane;
     c->dep.depart.pos_m = p->dep.depart.pos_m;
     c->dep.depart.speed_mps = p->dep.depart.speed_mps;
+    c->dep.depart.speed_factor = p->dep.depart.speed_factor;
     c->route = p->route;
     c->seq = p->seq;
 }

@@ -85,6 +85,8 @@ typedef struct CityDepartDef {
     int32_t lane;     /* CityDepartLane or an index */
     double pos_m;     /* position on the first edge (< 0: its start) */
     double speed_mps; /* >= 0, or CITY_DEPART_SPEED_* */
+    double speed_factor; /* > 0: the vehicle's own multiplier of the speed limit (SUMO's speedFactor on a vehicle);
+                            0: drawn from its type's speed_factor and speed_dev */
 } CityDepartDef;
 
 typedef struct CityTripDef {
