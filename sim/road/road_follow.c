@@ -314,11 +314,19 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
                  * of Jamsil's 14.8 m 172059022#4 (two lines past
                  * 172059022#2) took 9 m/s^2 for a second from cars at
                  * 21 m/s (jamsil-p1 at 0.1 s: 135 of its 573 emergency
-                 * brakes) */
+                 * brakes). When no movement of that lane leads on, so that
+                 * it must change lanes there, it approaches that lane's end
+                 * able to stop at it (as plan_front has the lane past its
+                 * own line approached): seen only from the lane before it,
+                 * the end of Jamsil's 29 m 908242253#6_1 (the turn is from
+                 * #6_0; the lane before reaches #6_1 alone) took 9 to
+                 * 12.7 m/s^2 for half a second from cars at 28 m/s */
                 int32_t tc = rp + 2 < route_n ? road_plan_conn_at(road, v, cur, rp + 1) : -1;
                 if (tc >= 0) {
                     a = road_min2(a, slower_lane_accel(x, v, t, v_now, road->connq[tc].first_lane, dist));
                     a = road_min2(a, far_line_accel(x, t, v_now, tc, cur, dist));
+                } else if (rp + 2 < route_n) {
+                    a = road_min2(a, stop_able_accel(x, t, v_now, line_stop(road, t, cur, dist)));
                 }
                 break;
             }
