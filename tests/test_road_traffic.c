@@ -319,6 +319,19 @@ static void test_discharge_as_sumo_idm(void **state)
      * headways (5.7 % and 16 % shorter) are outside it */
     assert_true(fabs(h1 - 2.000) <= 0.04 * 2.000);
     assert_true(fabs(h01 - 1.977) <= 0.04 * 1.977);
+    /* the README quotes these figures: they must be this run's */
+    char want[128];
+    snprintf(want, sizeof want, "headway at the line %.2f s at 1 s steps and %.2f s at 0.1 s, SUMO 2.00 and 1.98", h1,
+             h01);
+    char *readme = city_test_read_file(CITY_SOURCE_DIR "/README.md", NULL);
+    assert_non_null(readme);
+    char *flat = readme; /* the README wraps its lines: compare with them joined */
+    for (char *p = readme; *p; p++)
+        *flat++ = *p == '\n' ? ' ' : *p;
+    *flat = '\0';
+    if (!strstr(readme, want))
+        fail_msg("README.md does not say \"%s\": write this run's figures there", want);
+    free(readme);
 }
 
 /* A vehicle's own speedFactor (SUMO's attribute on a vehicle or flow),
