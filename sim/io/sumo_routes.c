@@ -501,6 +501,17 @@ static void on_start(void *user, const char *el, const char **attrs)
     }
 }
 
+/* A distribution of n > 1 things (routes, types), from which vehicles would
+ * draw at random, refused at its line. */
+static void refuse_draw(RoutesReader *r, unsigned long line, const char *el, const char *id, int32_t n,
+                        const char *thing)
+{
+    sumo_fail_at(&r->p, line, CITY_ERR_PARSE,
+                 "<%s id=\"%s\"> has %d %ss; citylab does not draw %ss at random: give each vehicle its %s (or "
+                 "keep one %s in the distribution)",
+                 el, id, (int)n, thing, thing, thing, thing);
+}
+
 static void on_end(void *user, const char *el)
 {
     RoutesReader *r = user;
@@ -513,10 +524,7 @@ static void on_end(void *user, const char *el)
         /* a distribution of one type is that type; of several, vehicles
          * would draw among them */
         if (r->vtype_dist_count > 1) {
-            sumo_fail_at(&r->p, r->vtype_dist_line, CITY_ERR_PARSE,
-                         "<vTypeDistribution id=\"%s\"> has %d types; citylab does not draw vehicle types at random: "
-                         "give each vehicle its type (or keep one type in the distribution)",
-                         r->vtype_dist_id, (int)r->vtype_dist_count);
+            refuse_draw(r, r->vtype_dist_line, "vTypeDistribution", r->vtype_dist_id, r->vtype_dist_count, "type");
         } else if (r->vtype_dist_count == 1 && r->vtype_dist_id[0] &&
                    city_road_find_vtype(r->road, r->vtype_dist_id) < 0) {
             r->vtype_dist_first.id = r->vtype_dist_id;
@@ -530,10 +538,7 @@ static void on_end(void *user, const char *el)
         /* a named distribution of one route is that route; of several,
          * vehicles would draw among them, which citylab does not do */
         if (r->dist_count > 1) {
-            sumo_fail_at(&r->p, r->dist_line, CITY_ERR_PARSE,
-                         "<routeDistribution id=\"%s\"> has %d routes; citylab does not draw routes at random: give "
-                         "each vehicle its route (or keep one route in the distribution)",
-                         r->dist_id, (int)r->dist_count);
+            refuse_draw(r, r->dist_line, "routeDistribution", r->dist_id, r->dist_count, "route");
         } else if (r->dist_count == 1 && r->dist_id[0] && city_road_find_route(r->road, r->dist_id) < 0 &&
                    city_road_add_route(r->road, r->dist_id, r->edges, r->n_edges) < 0) {
             fail_world(r);
