@@ -283,8 +283,8 @@ bool sumo_routes_check_param(SumoParse *p, const char **attrs)
     size_t n = 0;
     size_t len = strlen(key);
     if (strncmp(key, "has.", 4) == 0 && len > 11 && strcmp(key + len - 7, ".device") == 0) {
-        if (value && !value_in(value, "true|1|yes|on|x"))
-            return true;
+        if (value && value_in(value, "false|0|no|off"))
+            return true; /* not equipped (any other value, "True" too, equips it in SUMO or is refused here) */
         name = key + 4;
         n = len - 11;
     } else if (strncmp(key, "device.", 7) == 0) {
