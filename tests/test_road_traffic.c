@@ -325,10 +325,9 @@ static void test_discharge_as_sumo_idm(void **state)
              h01);
     char *readme = city_test_read_file(CITY_SOURCE_DIR "/README.md", NULL);
     assert_non_null(readme);
-    char *flat = readme; /* the README wraps its lines: compare with them joined */
-    for (char *p = readme; *p; p++)
-        *flat++ = *p == '\n' ? ' ' : *p;
-    *flat = '\0';
+    for (char *p = readme; *p; p++) /* the README wraps its lines: compare with them joined */
+        if (*p == '\n')
+            *p = ' ';
     if (!strstr(readme, want))
         fail_msg("README.md does not say \"%s\": write this run's figures there", want);
     free(readme);
