@@ -43,7 +43,7 @@ static int32_t chain_conn(RoadStepCtx *x, int32_t v, int32_t lane, int32_t rp, d
     if (rp + 1 >= x->road->veh.rec[v].route_n || dist >= (v_now + t->def.accel_mps2 * x->dt_s) * x->dt_s)
         return -1; /* it arrives on this lane, or does not reach the line in this step */
     int32_t ci = road_plan_conn_at(x->road, v, lane, rp);
-    if (ci < 0 || !road_link_allowed(x, v, ci, dist, rp))
+    if (ci < 0 || !road_link_allowed(x, v, t, ci, dist, rp))
         return -1;
     double eta = v_now > 0.1 ? dist / v_now : x->dt_s;
     road_announce(x->road, x->road->connq[ci].link, x->now_s + eta);
@@ -125,7 +125,7 @@ static double yield_approach_accel(const RoadStepCtx *x, const RoadVType *t, dou
 static double line_accel(RoadStepCtx *x, int32_t v, const RoadVType *t, double v_now, double a_free, int32_t ci,
                          double dist, double stop, int32_t rp, bool *allowed)
 {
-    *allowed = ci >= 0 && road_link_allowed(x, v, ci, dist, rp);
+    *allowed = ci >= 0 && road_link_allowed(x, v, t, ci, dist, rp);
     if (!*allowed)
         return road_idm_behind_line(t, a_free, v_now, stop + t->def.min_gap_m, x->dt_s);
     char shown = x->road->connq[ci].state; /* what road_link_allowed just read */
@@ -192,7 +192,7 @@ static double wrong_lane_end(const RoadVehRec *r, const RoadVType *t, double a_f
 static CITY_ALWAYS_INLINE double slower_lane_accel(const RoadStepCtx *x, int32_t v, const RoadVType *t, double v_now,
                                                    int32_t next, double dist)
 {
-    double v_next = road_desired_speed(x->road, v, next);
+    double v_next = road_desired_speed_t(x->road, t, v, next);
     if (v_next >= v_now)
         return INFINITY;
     double b = t->def.decel_mps2, bdt = b * x->dt_s;
@@ -248,12 +248,12 @@ static double turn_behind_accel(RoadStepCtx *x, int32_t v, const RoadVType *t, d
  * most a_start so far and a_free on a free road (road_idm_free): looks
  * along its path for the next vehicle, stop lines it may not pass and
  * slower lanes ahead. */
-static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start, double a_free, bool *crossing)
+static double plan_front(RoadStepCtx *x, int32_t v, const RoadVType *t, int32_t lane, double a_start, double a_free,
+                         bool *crossing)
 {
     CityRoad *road = x->road;
     const CityRoadNet *net = x->net;
     const RoadVehicles *vh = &road->veh;
-    const RoadVType *t = road_vtype_of(road, v);
     double v_now = vh->rec[v].speed;
     double dist = road_lane_length(road, lane) - vh->rec[v].pos;
     double horizon = look_horizon(t, v_now);
@@ -428,7 +428,7 @@ static double plan_front(RoadStepCtx *x, int32_t v, int32_t lane, double a_start
  * four lines ahead took 6 % more off jamsil-p1's emergency braking at 1 s
  * steps and cost 8 % more of the step.) `ahead`: the distance to the
  * start of ci's exit lane. */
-static void announce_beyond(RoadStepCtx *x, int32_t v, int32_t ci, double ahead, double v0)
+static void announce_beyond(RoadStepCtx *x, int32_t v, const RoadVType *t, int32_t ci, double ahead, double v0)
 {
     CityRoad *road = x->road;
     const RoadVehRec *r = &road->veh.rec[v]; /* (ci is its connection) */
@@ -439,8 +439,7 @@ static void announce_beyond(RoadStepCtx *x, int32_t v, int32_t ci, double ahead,
     /* the turn it takes there: route following's pick, the one it brakes for (plan_front) */
     int32_t fc = far_conn(road, v);
     if (fc >= 0)
-        road_announce(road, road->connq[fc].link,
-                      x->now_s + road_time_to_cover(line, r->speed, road_vtype_of(road, v)->def.accel_mps2, v0));
+        road_announce(road, road->connq[fc].link, x->now_s + road_time_to_cover(line, r->speed, t->def.accel_mps2, v0));
 }
 
 /* The acceleration at most that its own turn at the end of its lane,
@@ -479,7 +478,7 @@ static bool plan_lane(RoadStepCtx *x, int32_t lane)
         int32_t v = road_lane_at(road, lane, i);
         const RoadVType *t = road_vtype_of(road, v);
         double v_now = vh->rec[v].speed;
-        double v0 = road_desired_speed(road, v, lane);
+        double v0 = road_desired_speed_t(road, t, v, lane);
         double a_free = road_idm_free(t, v_now, v0);
         double vn;
         if (i > 0) {
@@ -503,7 +502,7 @@ static bool plan_lane(RoadStepCtx *x, int32_t lane)
         } else {
             bool crossing;
             double a_start = road_min2(a_free, merge_accel(road, merge_head, v, t, a_free, INFINITY));
-            vn = plan_front(x, v, lane, a_start, a_free, &crossing);
+            vn = plan_front(x, v, t, lane, a_start, a_free, &crossing);
             int32_t ci = vh->rec[v].conn;
             if (vh->rec[v].via_pos < 0 && ci >= 0) {
                 double dist = lane_len - vh->rec[v].pos;
@@ -522,7 +521,7 @@ static bool plan_lane(RoadStepCtx *x, int32_t lane)
                     double eta = road_time_to_cover(dist, v_now, t->def.accel_mps2, v0);
                     road_announce(road, road->connq[ci].link, x->now_s + eta);
                     if (dist + road->connq[ci].via_len_m + road->connq[ci].to_len_m < ROAD_APPROACH_M)
-                        announce_beyond(x, v, ci, dist + road->connq[ci].via_len_m, v0);
+                        announce_beyond(x, v, t, ci, dist + road->connq[ci].via_len_m, v0);
                 }
                 if (crossing && vh->rec[v].pos + vn * dt >= lane_len) {
                     x->cand[x->n_cand++] = v;
@@ -531,7 +530,7 @@ static bool plan_lane(RoadStepCtx *x, int32_t lane)
             } else if (ci >= 0 && v_now > ROAD_HALT_MPS) { /* in the junction: the lines beyond it */
                 double ahead = lane_len - vh->rec[v].pos;  /* (to the exit lane: most paths cross one internal lane) */
                 if (ahead + road->connq[ci].to_len_m < ROAD_APPROACH_M)
-                    announce_beyond(x, v, ci, ahead, v0);
+                    announce_beyond(x, v, t, ci, ahead, v0);
             }
         }
         if (vn > vh->step[v].lc_vmax_mps) { /* dropping behind a vehicle on the lane it must change to */

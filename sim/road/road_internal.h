@@ -691,11 +691,16 @@ int32_t road_plan_conn(const CityRoad *road, int32_t v, int32_t lane);
 int32_t road_plan_conn_at(const CityRoad *road, int32_t v, int32_t lane, int32_t rp);
 /* Lanes of the current edge (that of v's lane `lane`) that connect to the next route edge: [lo, hi], or false. */
 bool road_good_lanes(CityRoad *road, int32_t v, int32_t lane, int32_t *lo, int32_t *hi);
-static inline double road_desired_speed(const CityRoad *road, int32_t v, int32_t lane)
+/* ... of vehicle v whose type t the caller has at hand. */
+static inline double road_desired_speed_t(const CityRoad *road, const RoadVType *t, int32_t v, int32_t lane)
 {
     double limit = road_lane_speed(road, lane) * road->veh.rec[v].v0_factor;
-    double vmax = road->vtypes[road->veh.rec[v].vtype].def.max_speed_mps;
+    double vmax = t->def.max_speed_mps;
     return limit < vmax ? limit : vmax;
+}
+static inline double road_desired_speed(const CityRoad *road, int32_t v, int32_t lane)
+{
+    return road_desired_speed_t(road, &road->vtypes[road->veh.rec[v].vtype], v, lane);
 }
 
 /* road_state.c: checkpoints ("road" saves the state its phases share) */

@@ -474,14 +474,13 @@ static bool gap_clear(const RoadStepCtx *x, int32_t v, const RoadConnQ *q, const
 
 /* May vehicle v, dist metres before the stop line at the end of route edge rp, enter connection ci now?
  * What it reads of the connection, its link and its light is one record (RoadConnQ). */
-bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist, int32_t rp)
+bool road_link_allowed(const RoadStepCtx *x, int32_t v, const RoadVType *t, int32_t ci, double dist, int32_t rp)
 {
     const CityRoad *road = x->road;
     const CityRoadNet *net = x->net;
     const RoadConnQ *q = &road->connq[ci];
     char state = road_conn_shown(x->road, ci);
     const RoadVehicles *vh = &road->veh;
-    const RoadVType *t = road_vtype_of(road, v);
     bool minor;
     double v_now = vh->rec[v].speed;
     /* pulled in at the line it waited at, the one at the end of its
@@ -674,7 +673,8 @@ void road_grant_junctions(RoadStepCtx *x)
         int32_t ci = vh->rec[v].conn;
         const RoadConnQ *c = &road->connq[ci];
         double dist = road_lane_length(road, vh->rec[v].lane) - vh->rec[v].pos;
-        if (!road_link_allowed(x, v, ci, dist, vh->rec[v].route_pos)) {
+        const RoadVType *t = road_vtype_of(road, v);
+        if (!road_link_allowed(x, v, t, ci, dist, vh->rec[v].route_pos)) {
             /* a vehicle granted just before us took a crossing path: stop at the line */
             double vn = (dist - 0.01) / x->dt_s;
             vh->step[v].next_speed = vn > 0 ? vn : 0.0; /* (movement counts it when beyond emergency braking) */
@@ -685,7 +685,7 @@ void road_grant_junctions(RoadStepCtx *x)
         vh->rec[v].occ_link = c->link;
         if (c->link >= 0) {
             road_link_hold(road, c->link);
-            vh->rec[v].occ_left_m = dist + c->via_len_m + road_vtype_of(road, v)->def.length_m;
+            vh->rec[v].occ_left_m = dist + c->via_len_m + t->def.length_m;
         }
     }
 }

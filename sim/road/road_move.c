@@ -12,13 +12,14 @@ static bool grant_chained(RoadStepCtx *x, int32_t v, const RoadConnQ *c, int32_t
 {
     CityRoad *road = x->road;
     RoadVehicles *vh = &road->veh;
-    if (c->link < 0 || !road_link_allowed(x, v, ci, 0.0, vh->rec[v].route_pos))
+    const RoadVType *t = road_vtype_of(road, v);
+    if (c->link < 0 || !road_link_allowed(x, v, t, ci, 0.0, vh->rec[v].route_pos))
         return false;
     if (vh->rec[v].occ_link >= 0)
         road_link_unhold(road, vh->rec[v].occ_link);
     vh->rec[v].occ_link = c->link;
     road_link_hold(road, c->link);
-    vh->rec[v].occ_left_m = c->via_len_m + road_vtype_of(road, v)->def.length_m;
+    vh->rec[v].occ_left_m = c->via_len_m + t->def.length_m;
     return true;
 }
 

@@ -259,7 +259,7 @@ void road_junction_rotate_announcements(CityRoad *road);
 /* May vehicle v, dist metres before the stop line at the end of its route
  * edge rp (its current edge, or one ahead when it crosses two lines in one
  * step), enter connection ci now? */
-bool road_link_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist, int32_t rp);
+bool road_link_allowed(const RoadStepCtx *x, int32_t v, const RoadVType *t, int32_t ci, double dist, int32_t rp);
 /* At the internal junction of a cont link (road_junction.c). */
 bool road_internal_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist);
 /* Whether v, at its line, and the one vehicle on the exit lane of its turn
