@@ -547,8 +547,10 @@ CityStatus city_road_close_lane(CityRoad *road, int32_t lane, bool closed)
     }
     road_closures_mirror(road, lane);
     road->closure_epoch++;
-    for (uint32_t i = 0; i < road->veh.n_live; i++) /* the turns they planned beyond the next junction */
+    for (uint32_t i = 0; i < road->veh.n_live; i++) { /* the turns they planned beyond the next junction */
         road->veh.rec[road->veh.live[i]].far_conn = ROAD_FAR_UNKNOWN;
+        road->veh.step[road->veh.live[i]].stay = false; /* and the lanes that lead on */
+    }
     city_world_log(road->world, "road", "lane %s %s", road->net->lanes[lane].id, closed ? "closed" : "opened");
     /* those whose way it closed take another now, as SUMO's rerouters send them */
     if (closed && road_reroute_blocked(road) != CITY_OK)

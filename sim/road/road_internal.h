@@ -221,7 +221,9 @@ typedef struct RoadVehStep {
     float lc_vmax_mps; /* this step's speed cap to drop behind a vehicle on the lane it must change to */
     int16_t lc_wait;   /* ticks until the next lane-change evaluation (a second's ticks at most: 1000) */
     bool wrong;        /* conn < 0 && route_pos + 1 < route_n (kept by road_set_conn) */
-    uint8_t pad_;
+    bool stay;         /* not wrong, and no lane beside its own leads on along its route: it changes lanes on
+                          this edge only if that changes (cleared by road_set_conn, road_route_begin and a
+                          closure; set by the lane-change evaluation, which then skips it: road_lanechange.c) */
 } RoadVehStep;
 _Static_assert(sizeof(RoadVehStep) == 16, "four step records a cache line");
 
@@ -612,6 +614,7 @@ static inline void road_route_begin(CityRoad *road, int32_t v, int32_t route)
     r->route_n = road->routes[route].count;
     r->route_pos = 0;
     road_good_forget(road, v);
+    road->veh.step[v].stay = false;
 }
 
 /* Flips link j's bit in road->link_held (its count just left or reached 0). */
@@ -643,6 +646,7 @@ static inline void road_set_conn(CityRoad *road, int32_t v, int32_t conn)
     r->conn = conn;
     r->far_conn = ROAD_FAR_UNKNOWN;
     road->veh.step[v].wrong = conn < 0 && r->route_pos + 1 < r->route_n;
+    road->veh.step[v].stay = false;
 }
 
 /* x in units of 1/unit (a power of two: 0x1p32 for 2^-32), rounded to

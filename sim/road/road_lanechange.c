@@ -465,6 +465,10 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
             if (--st->lc_wait > 0 && !wrong)
                 continue;
             st->lc_wait = (int16_t)period; /* at most 1000 (1 ms steps) */
+            /* no lane beside its own leads on: the evaluation below would
+             * find nothing to change to (its record is not read) */
+            if (st->stay)
+                continue;
             if (one_lane && !(wrong && vh->rec[v].halt_s > ROAD_MISSED_TURN_S &&
                               lane_len - vh->rec[v].pos < ROAD_STOP_LINE_M + 3.0))
                 continue;
@@ -522,12 +526,19 @@ void road_change_lanes(RoadStepCtx *x, int32_t period)
         bool unhindered = wrong && vh->rec[v].accel > accel_behind(road, v, -1, vh->rec[v].pos, lane) -
                                                           road_vtype_of(road, v)->def.lc_threshold_mps2;
         int32_t lo, hi;
-        if (!road_good_lanes(road, v, lane, &lo, &hi))
+        int32_t idx = sd->index;
+        /* on a lane that leads on, a change must keep the turn reachable
+         * (below): with no such lane beside it, it has none to make until
+         * its route, lane or the closures change (road_set_conn,
+         * road_route_begin, a closure), and the scan skips it till then */
+        if (!road_good_lanes(road, v, lane, &lo, &hi) ||
+            (!wrong && !(lo <= idx - 1 && idx - 1 <= hi) && !(lo <= idx + 1 && idx + 1 <= hi))) {
+            vh->step[v].stay = !wrong;
             continue;
+        }
         uint32_t vclass = road_vtype_of(road, v)->def.vclass;
         int32_t best = -1;
         double best_gain = 0.0;
-        int32_t idx = sd->index;
         for (int d = -1; d <= 1; d += 2) {
             int32_t ti = idx + d;
             if (ti < 0 || ti >= sd->lanes)
