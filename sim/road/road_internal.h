@@ -695,7 +695,9 @@ int32_t road_plan_conn(const CityRoad *road, int32_t v, int32_t lane);
 int32_t road_plan_conn_at(const CityRoad *road, int32_t v, int32_t lane, int32_t rp);
 /* Lanes of the current edge (that of v's lane `lane`) that connect to the next route edge: [lo, hi], or false. */
 bool road_good_lanes(CityRoad *road, int32_t v, int32_t lane, int32_t *lo, int32_t *hi);
-/* ... of vehicle v whose type t the caller has at hand. */
+/* The speed vehicle v (of type t, which the caller has at hand) wishes to
+ * drive on lane `lane`: the lane's limit times its factor, at most its
+ * type's top speed (road_desired_speed looks the type up). */
 static inline double road_desired_speed_t(const CityRoad *road, const RoadVType *t, int32_t v, int32_t lane)
 {
     double limit = road_lane_speed(road, lane) * road->veh.rec[v].v0_factor;
