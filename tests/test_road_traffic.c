@@ -1786,6 +1786,73 @@ static void test_exact_depart_speed_enters_behind_a_leader(void **state)
     city_world_destroy(w);
 }
 
+/* The road layer checks a departure's fields itself, whoever calls it:
+ * a speed factor of 20, a negative one or NaN, a departure speed above
+ * the type's top speed (SUMO: "too high for the vehicle type") or NaN, a
+ * lane mode that does not exist and a position that is not a number are
+ * refused for trips, flows and OD matrices alike, with a message naming
+ * the field; nothing refused is added. The speed factor reached the road
+ * unchecked from the C API before: 20 was taken and NaN drew the type's. */
+static void test_departures_checked_by_the_road(void **state)
+{
+    (void)state;
+    CityWorld *w = city_test_world(1000, 1);
+    int32_t e[2];
+    CityRoadNet *net =
+        two_edges((const char *[2]){"a", "b"}, (const double[2]){400, 100}, (const double[2]){13.9, 13.9}, e);
+    CityRoad *road = make_road(w, net);
+    int32_t t = idm_type(road, 13.9);
+    int32_t r = city_road_add_route(road, "ab", e, 2);
+    const CityDepartDef ok = {.lane = CITY_DEPART_LANE_FIRST, .pos_m = -1, .speed_mps = 0};
+    struct {
+        CityDepartDef d;
+        const char *says;
+    } bad[] = {
+        {{.lane = 0, .pos_m = 0, .speed_mps = 0, .speed_factor = 20}, "speed factor 20"},
+        {{.lane = 0, .pos_m = 0, .speed_mps = 0, .speed_factor = -0.5}, "speed factor -0.5"},
+        {{.lane = 0, .pos_m = 0, .speed_mps = 0, .speed_factor = NAN}, "speed factor nan"},
+        {{.lane = 0, .pos_m = 0, .speed_mps = 20}, "departure speed 20 m/s"},
+        {{.lane = 0, .pos_m = 0, .speed_mps = NAN}, "departure speed nan m/s"},
+        {{.lane = 0, .pos_m = 0, .speed_mps = -3}, "departure speed -3 m/s"},
+        {{.lane = -5, .pos_m = 0, .speed_mps = 0}, "departure lane -5"},
+        {{.lane = 0, .pos_m = NAN, .speed_mps = 0}, "position nan"},
+    };
+    const int32_t from = e[0], to = e[1];
+    const double one = 1.0;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CityTripDef trip = {.id = "x", .vtype = t, .depart_s = 0, .route = r, .depart = bad[i].d};
+        assert_int_equal(city_road_add_trip(road, &trip), CITY_ERR_INVALID);
+        assert_non_null(strstr(city_world_error(w), bad[i].says));
+        CityFlowDef f = {.id = "f", .vtype = t, .end_s = 60, .period_s = 3, .route = r, .depart = bad[i].d};
+        assert_int_equal(city_road_add_flow(road, &f), CITY_ERR_INVALID);
+        assert_non_null(strstr(city_world_error(w), "flow 'f'"));
+        CityOdDef od = {.id = "od",
+                        .vtype = -1,
+                        .end_s = 60,
+                        .n_pairs = 1,
+                        .from_edge = &from,
+                        .to_edge = &to,
+                        .trips = &one,
+                        .depart = bad[i].d};
+        if (bad[i].d.speed_mps == 20) /* the default car's top speed is 55.56 m/s */
+            od.depart.speed_mps = 60;
+        assert_int_equal(city_road_add_od(road, &od), CITY_ERR_INVALID);
+        assert_non_null(strstr(city_world_error(w), "OD matrix 'od'"));
+    }
+    /* the edges of the range are taken */
+    CityTripDef trip = {.id = "y", .vtype = t, .depart_s = 0, .route = r, .depart = ok};
+    trip.depart.speed_mps = 13.9;
+    trip.depart.speed_factor = 10;
+    assert_int_equal(city_road_add_trip(road, &trip), CITY_OK);
+    trip.id = "z", trip.depart_s = 5, trip.depart.speed_mps = CITY_DEPART_SPEED_DESIRED, trip.depart.speed_factor = 0;
+    assert_int_equal(city_road_add_trip(road, &trip), CITY_OK);
+    run(w, 10.0);
+    CityRoadStats st;
+    city_road_stats(road, &st);
+    assert_int_equal(st.inserted, 2);
+    city_world_destroy(w);
+}
+
 /* A yielding line two short lanes past an open one is approached able to
  * stop at it from the lane before: car x comes at 25 m/s along `a`
  * (200 m) towards `b` and `c` (15 m each, priority lines) and the
@@ -1907,6 +1974,7 @@ int main(void)
         cmocka_unit_test(test_braking_at_the_emergency_rate_counts),
         cmocka_unit_test(test_follower_slows_for_its_own_turn),
         cmocka_unit_test(test_exact_depart_speed_enters_behind_a_leader),
+        cmocka_unit_test(test_departures_checked_by_the_road),
         cmocka_unit_test(test_far_give_way_line_braked_for),
         cmocka_unit_test(test_turn_past_a_leader_beyond_the_junction),
         cmocka_unit_test(test_discharge_as_sumo_idm),

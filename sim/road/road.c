@@ -456,11 +456,46 @@ static bool check_od_edges(CityRoad *road, int32_t route, int32_t from, int32_t 
     return true;
 }
 
+/* The departure's fields, checked here for every caller (the routes
+ * reader and the Lua functions check them too, with their own located
+ * messages): a lane mode or index, a finite position, a speed that is
+ * one of the modes or a number up to the type's top speed (SUMO refuses
+ * a higher departSpeed as "too high for the vehicle type"), and a speed
+ * factor that is 0 (drawn from the type) or in (0, 10]. */
+static bool check_depart(CityRoad *road, int32_t vtype, const CityDepartDef *d, const char *what)
+{
+    const CityVTypeDef *t = &road->vtypes[vtype >= 0 ? vtype : road->default_vtype].def;
+    const double v = d->speed_mps;
+    if (d->lane < CITY_DEPART_LANE_FIRST || !isfinite(d->pos_m)) {
+        road_fail(road, CITY_ERR_INVALID,
+                  "%s: departure lane %d or position %g is not valid; use a lane index >= 0 or a lane mode, and a "
+                  "position in metres (< 0: the edge's start)",
+                  what, (int)d->lane, d->pos_m);
+        return false;
+    }
+    if (!(v >= 0 || v == CITY_DEPART_SPEED_MAX || v == CITY_DEPART_SPEED_DESIRED) || v > t->max_speed_mps) {
+        road_fail(road, CITY_ERR_INVALID,
+                  "%s: departure speed %g m/s is not valid; use a speed from 0 to its type's top speed %g m/s, or "
+                  "max or desired",
+                  what, v, t->max_speed_mps);
+        return false;
+    }
+    if (!(d->speed_factor == 0 || (d->speed_factor > 0 && d->speed_factor <= 10))) {
+        road_fail(road, CITY_ERR_INVALID,
+                  "%s: speed factor %g is not valid; use a multiplier of the speed limit from above 0 to 10, or 0 "
+                  "to draw it from the vehicle type",
+                  what, d->speed_factor);
+        return false;
+    }
+    return true;
+}
+
 CityStatus city_road_add_trip(CityRoad *road, const CityTripDef *def)
 {
     char what[160];
     snprintf(what, sizeof what, "vehicle '%s'", def->id ? def->id : "?");
-    if (!check_vtype(road, def->vtype, what) || !check_od_edges(road, def->route, def->from_edge, def->to_edge, what))
+    if (!check_vtype(road, def->vtype, what) || !check_od_edges(road, def->route, def->from_edge, def->to_edge, what) ||
+        !check_depart(road, def->vtype, &def->depart, what))
         return CITY_ERR_INVALID;
     if (road_demand_add_trip(road->demand, def, &road->err) != CITY_OK)
         return road_fail(road, road->err.status, "%s", road->err.msg);
@@ -480,7 +515,8 @@ CityStatus city_road_add_flow(CityRoad *road, const CityFlowDef *def)
 {
     char what[160];
     snprintf(what, sizeof what, "flow '%s'", def->id ? def->id : "?");
-    if (!check_vtype(road, def->vtype, what) || !check_od_edges(road, def->route, def->from_edge, def->to_edge, what))
+    if (!check_vtype(road, def->vtype, what) || !check_od_edges(road, def->route, def->from_edge, def->to_edge, what) ||
+        !check_depart(road, def->vtype, &def->depart, what))
         return CITY_ERR_INVALID;
     if (road_demand_add_flow(road->demand, def, &road->err) != CITY_OK)
         return road_fail(road, road->err.status, "%s", road->err.msg);
@@ -493,7 +529,7 @@ CityStatus city_road_add_od(CityRoad *road, const CityOdDef *def)
 {
     char what[160];
     snprintf(what, sizeof what, "OD matrix '%s'", def->id ? def->id : "?");
-    if (!check_vtype(road, def->vtype, what))
+    if (!check_vtype(road, def->vtype, what) || !check_depart(road, def->vtype, &def->depart, what))
         return CITY_ERR_INVALID;
     for (int32_t i = 0; i < def->n_pairs; i++)
         if (!check_od_edges(road, -1, def->from_edge[i], def->to_edge[i], what))
