@@ -473,8 +473,10 @@ static bool gap_clear(const RoadStepCtx *x, int32_t v, const RoadConnQ *q, const
 }
 
 /* May vehicle v, dist metres before the stop line at the end of route edge rp, enter connection ci now?
- * What it reads of the connection, its link and its light is one record (RoadConnQ). */
-bool road_link_allowed(const RoadStepCtx *x, int32_t v, const RoadVType *t, int32_t ci, double dist, int32_t rp)
+ * What it reads of the connection, its link and its light is one record (RoadConnQ). (road_link_allowed
+ * has answered for a red light already, but for a vehicle pulled in or on duty.) */
+bool road_link_allowed_unless_red(const RoadStepCtx *x, int32_t v, const RoadVType *t, int32_t ci, double dist,
+                                  int32_t rp)
 {
     const CityRoad *road = x->road;
     const CityRoadNet *net = x->net;

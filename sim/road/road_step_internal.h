@@ -256,10 +256,26 @@ static inline int32_t road_feed_nearest(const CityRoad *road, int32_t k, int32_t
 /* road_junction.c: who may enter a junction, in a fixed order */
 /* Last step's approach announcements become readable; older ones are cleared. */
 void road_junction_rotate_announcements(CityRoad *road);
+/* road_link_allowed past a red light (road_junction.c). */
+bool road_link_allowed_unless_red(const RoadStepCtx *x, int32_t v, const RoadVType *t, int32_t ci, double dist,
+                                  int32_t rp);
 /* May vehicle v, dist metres before the stop line at the end of its route
  * edge rp (its current edge, or one ahead when it crosses two lines in one
- * step), enter connection ci now? */
-bool road_link_allowed(const RoadStepCtx *x, int32_t v, const RoadVType *t, int32_t ci, double dist, int32_t rp);
+ * step), enter connection ci now? A red or red-yellow light is answered
+ * here: most of the vehicles that ask stand at one (on center-p6 at 1 s
+ * steps, most of the 23,000 questions), and the answer needs no more than
+ * the light and whether the vehicle has pulled in at that line already (it
+ * clears the junction) or is an emergency vehicle (it yields instead). */
+static inline bool road_link_allowed(const RoadStepCtx *x, int32_t v, const RoadVType *t, int32_t ci, double dist,
+                                     int32_t rp)
+{
+    const char state = road_conn_shown(x->road, ci);
+    const RoadVehRec *r = &x->road->veh.rec[v];
+    if ((state == 'r' || state == 'u') && t->def.vclass != CITY_VC_EMERGENCY &&
+        !((r->flags & ROAD_VF_PULLED_IN) && rp == r->route_pos))
+        return false;
+    return road_link_allowed_unless_red(x, v, t, ci, dist, rp);
+}
 /* At the internal junction of a cont link (road_junction.c). */
 bool road_internal_allowed(const RoadStepCtx *x, int32_t v, int32_t ci, double dist);
 /* Whether v, at its line, and the one vehicle on the exit lane of its turn
