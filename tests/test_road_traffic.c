@@ -1010,6 +1010,18 @@ static CityRoadNet *two_edges(const char *const ids[2], const double len[2], con
     return net;
 }
 
+/* A road on two_edges "a" then "b" (lengths and speed limits), with an
+ * IDM type of top speed v0 (*type) and the route a, b (*route). */
+static CityRoad *two_edge_road(CityWorld *w, const double len[2], const double speed[2], double v0, int32_t *type,
+                               int32_t *route)
+{
+    int32_t e[2];
+    CityRoad *road = make_road(w, two_edges((const char *[2]){"a", "b"}, len, speed, e));
+    *type = idm_type(road, v0);
+    *route = city_road_add_route(road, "ab", e, 2);
+    return road;
+}
+
 /* Two vehicles of type t set off standing with their backs at pos_a and
  * pos_b (their fronts a length on, at most at the lane's end) on the lanes
  * la and lb of their routes' first edges (routes ra, rb); both have
@@ -1049,8 +1061,8 @@ static void expect_pair_swaps(int lanes, double pos_a, double pos_b)
     if (lanes == 3) {
         int32_t js = city_test_junction(net, "JS", CITY_JUNCTION_PRIORITY, 200, 0);
         int32_t es = city_test_edge(net, "straight", j1, js, (CityPoint){100, 0}, (CityPoint){200, 0}, 1, 13.9);
-        if (city_road_net_add_connection(net, l0 + 1, net->edges[es].lane_first, NULL, 0, j1, -1, -1, 's', 'M',
-                                         &err) < 0)
+        if (city_road_net_add_connection(net, l0 + 1, net->edges[es].lane_first, NULL, 0, j1, -1, -1, 's', 'M', &err) <
+            0)
             fail_msg("%s", err.msg);
     }
     finalize(net);
@@ -1150,7 +1162,7 @@ static CityRoadNet *uturn_segment(double len, bool via, int32_t e[4], int32_t u[
         int32_t ie = city_road_net_add_edge(net, k == 0 ? ":J1_u" : ":J0_u", conns[k].junction, conns[k].junction, 1,
                                             true, NULL, &err);
         if (ie < 0 || (lane_via[k] = city_road_net_add_lane(net, ie, k == 0 ? ":J1_u_0" : ":J0_u_0", 13.9, 0, 3.2,
-                                                           CITY_VC_ALL, shape, 3, &err)) < 0)
+                                                            CITY_VC_ALL, shape, 3, &err)) < 0)
             fail_msg("%s", err.msg);
     }
     int32_t c[4];
@@ -1336,8 +1348,8 @@ static bool enters_blocked_exit(bool with_foe)
     int32_t side = city_test_edge(net, "side", j[3], j[1], (CityPoint){100, -100}, (CityPoint){100, 0}, 1, 13.9);
     int32_t c_in = city_road_net_add_connection(net, net->edges[in].lane_first, net->edges[out].lane_first, NULL, 0,
                                                 j[1], -1, -1, 's', 'M', &err);
-    int32_t c_far = city_road_net_add_connection(net, net->edges[out].lane_first, net->edges[far].lane_first, NULL,
-                                                 0, j[2], -1, -1, 's', 'M', &err);
+    int32_t c_far = city_road_net_add_connection(net, net->edges[out].lane_first, net->edges[far].lane_first, NULL, 0,
+                                                 j[2], -1, -1, 's', 'M', &err);
     assert_true(c_in >= 0 && c_far >= 0);
     if (with_foe) {
         int32_t c_side = city_road_net_add_connection(net, net->edges[side].lane_first, net->edges[out].lane_first,
@@ -1616,12 +1628,8 @@ static void test_braking_at_the_emergency_rate_counts(void **state)
 {
     (void)state;
     CityWorld *w = city_test_world(100, 1);
-    int32_t e[2];
-    CityRoadNet *net =
-        two_edges((const char *[2]){"a", "b"}, (const double[2]){200, 100}, (const double[2]){27.8, 5.0}, e);
-    CityRoad *road = make_road(w, net);
-    int32_t t = idm_type(road, 27.8);
-    int32_t r = city_road_add_route(road, "slow", e, 2);
+    int32_t t, r;
+    CityRoad *road = two_edge_road(w, (const double[2]){200, 100}, (const double[2]){27.8, 5.0}, 27.8, &t, &r);
     CityTripDef x = {.id = "x", .vtype = t, .route = r, .depart = {.lane = 0, .pos_m = 150, .speed_mps = 27.8}};
     assert_int_equal(city_road_add_trip(road, &x), CITY_OK);
     const double limit = 9.0 * 0.1; /* m/s a step at the emergency rate */
@@ -1762,12 +1770,8 @@ static void test_exact_depart_speed_enters_behind_a_leader(void **state)
 {
     (void)state;
     CityWorld *w = city_test_world(1000, 1);
-    int32_t e[2];
-    CityRoadNet *net =
-        two_edges((const char *[2]){"a", "b"}, (const double[2]){400, 100}, (const double[2]){13.9, 13.9}, e);
-    CityRoad *road = make_road(w, net);
-    int32_t t = idm_type(road, 13.9);
-    int32_t r = city_road_add_route(road, "ab", e, 2);
+    int32_t t, r;
+    CityRoad *road = two_edge_road(w, (const double[2]){400, 100}, (const double[2]){13.9, 13.9}, 13.9, &t, &r);
     CityFlowDef f = {.id = "f",
                      .vtype = t,
                      .begin_s = 0,
@@ -1797,12 +1801,8 @@ static void test_departures_checked_by_the_road(void **state)
 {
     (void)state;
     CityWorld *w = city_test_world(1000, 1);
-    int32_t e[2];
-    CityRoadNet *net =
-        two_edges((const char *[2]){"a", "b"}, (const double[2]){400, 100}, (const double[2]){13.9, 13.9}, e);
-    CityRoad *road = make_road(w, net);
-    int32_t t = idm_type(road, 13.9);
-    int32_t r = city_road_add_route(road, "ab", e, 2);
+    int32_t t, r;
+    CityRoad *road = two_edge_road(w, (const double[2]){400, 100}, (const double[2]){13.9, 13.9}, 13.9, &t, &r);
     const CityDepartDef ok = {.lane = CITY_DEPART_LANE_FIRST, .pos_m = -1, .speed_mps = 0};
     struct {
         CityDepartDef d;
@@ -1817,7 +1817,8 @@ static void test_departures_checked_by_the_road(void **state)
         {{.lane = -5, .pos_m = 0, .speed_mps = 0}, "departure lane -5"},
         {{.lane = 0, .pos_m = NAN, .speed_mps = 0}, "position nan"},
     };
-    const int32_t from = e[0], to = e[1];
+    const int32_t from = city_road_net_find_edge(city_road_net(road), "a"),
+                  to = city_road_net_find_edge(city_road_net(road), "b");
     const double one = 1.0;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         CityTripDef trip = {.id = "x", .vtype = t, .depart_s = 0, .route = r, .depart = bad[i].d};
