@@ -268,8 +268,8 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
     double want = p->dep.depart.speed_mps;
     if (want == CITY_DEPART_SPEED_MAX || want == CITY_DEPART_SPEED_DESIRED)
         want = vdes;
-    else if (want >
-             t->def.max_speed_mps) /* a type drawn from the default mix, slower than the car it was checked for */
+    /* (a type drawn from the default mix may be slower than the default car the speed was checked against) */
+    else if (want > t->def.max_speed_mps)
         want = t->def.max_speed_mps;
     if (want > 0) {
         /* the fastest speed up to `want` that keeps an IDM-safe gap: s >= s0 + v T + v dv / (2 sqrt(ab)).
