@@ -1793,7 +1793,9 @@ static void test_exact_depart_speed_enters_behind_a_leader(void **state)
 /* The road layer checks a departure's fields itself, whoever calls it:
  * a speed factor of 20, a negative one or NaN, a departure speed above
  * the type's top speed (SUMO: "too high for the vehicle type") or NaN, a
- * lane mode that does not exist and a position that is not a number are
+ * lane mode that does not exist, a lane its first edge does not have
+ * (SUMO: "Invalid departlane definition"; the vehicle waited to enter for
+ * ever) and a position that is not a number are
  * refused for trips, flows and OD matrices alike, with a message naming
  * the field; nothing refused is added. The speed factor reached the road
  * unchecked from the C API before: 20 was taken and NaN drew the type's. */
@@ -1816,6 +1818,7 @@ static void test_departures_checked_by_the_road(void **state)
         {{.lane = 0, .pos_m = 0, .speed_mps = -3}, "departure speed -3 m/s"},
         {{.lane = -5, .pos_m = 0, .speed_mps = 0}, "departure lane -5"},
         {{.lane = 0, .pos_m = NAN, .speed_mps = 0}, "position nan"},
+        {{.lane = 1, .pos_m = 0, .speed_mps = 0}, "departure lane 1 is not on its first edge a, which has 1 lane(s)"},
     };
     const int32_t from = city_road_net_find_edge(city_road_net(road), "a"),
                   to = city_road_net_find_edge(city_road_net(road), "b");

@@ -456,13 +456,21 @@ static bool check_od_edges(CityRoad *road, int32_t route, int32_t from, int32_t 
     return true;
 }
 
+/* The edge a trip or flow starts on: its route's first, or from_edge
+ * (check_od_edges has checked both). */
+static int32_t first_edge_of(const CityRoad *road, int32_t route, int32_t from_edge)
+{
+    return route >= 0 ? road->route_edges[road->routes[route].first] : from_edge;
+}
+
 /* The departure's fields, checked here for every caller (the routes
  * reader and the Lua functions check them too, with their own located
- * messages): a lane mode or index, a finite position, a speed that is
- * one of the modes or a number up to the type's top speed (SUMO refuses
- * a higher departSpeed as "too high for the vehicle type"), and a speed
- * factor that is 0 (drawn from the type) or in (0, 10]. */
-static bool check_depart(CityRoad *road, int32_t vtype, const CityDepartDef *d, const char *what)
+ * messages): a lane mode or an index its first edge has (first_edge; -1:
+ * not known yet), a finite position, a speed that is one of the modes or
+ * a number up to the type's top speed (SUMO refuses a higher departSpeed
+ * as "too high for the vehicle type"), and a speed factor that is 0
+ * (drawn from the type) or in (0, 10]. */
+static bool check_depart(CityRoad *road, int32_t vtype, const CityDepartDef *d, int32_t first_edge, const char *what)
 {
     const CityVTypeDef *t = &road->vtypes[vtype >= 0 ? vtype : road->default_vtype].def;
     const double v = d->speed_mps;
@@ -471,6 +479,16 @@ static bool check_depart(CityRoad *road, int32_t vtype, const CityDepartDef *d, 
                   "%s: departure lane %d or position %g is not valid; use a lane index >= 0 or a lane mode, and a "
                   "position in metres (< 0: the edge's start)",
                   what, (int)d->lane, d->pos_m);
+        return false;
+    }
+    /* a lane the first edge does not have: SUMO stops ("Invalid departlane definition"); the vehicle
+     * would wait to enter for ever */
+    if (first_edge >= 0 && d->lane >= road->net->edges[first_edge].lane_count) {
+        const CityEdge *e = &road->net->edges[first_edge];
+        road_fail(road, CITY_ERR_INVALID,
+                  "%s: departure lane %d is not on its first edge %s, which has %d lane(s); use a lane from 0 to %d "
+                  "or a lane mode (best, free, random, first)",
+                  what, (int)d->lane, e->id, (int)e->lane_count, (int)e->lane_count - 1);
         return false;
     }
     if (!(v >= 0 || v == CITY_DEPART_SPEED_MAX || v == CITY_DEPART_SPEED_DESIRED) || v > t->max_speed_mps) {
@@ -495,7 +513,7 @@ CityStatus city_road_add_trip(CityRoad *road, const CityTripDef *def)
     char what[160];
     snprintf(what, sizeof what, "vehicle '%s'", def->id ? def->id : "?");
     if (!check_vtype(road, def->vtype, what) || !check_od_edges(road, def->route, def->from_edge, def->to_edge, what) ||
-        !check_depart(road, def->vtype, &def->depart, what))
+        !check_depart(road, def->vtype, &def->depart, first_edge_of(road, def->route, def->from_edge), what))
         return CITY_ERR_INVALID;
     if (road_demand_add_trip(road->demand, def, &road->err) != CITY_OK)
         return road_fail(road, road->err.status, "%s", road->err.msg);
@@ -516,7 +534,7 @@ CityStatus city_road_add_flow(CityRoad *road, const CityFlowDef *def)
     char what[160];
     snprintf(what, sizeof what, "flow '%s'", def->id ? def->id : "?");
     if (!check_vtype(road, def->vtype, what) || !check_od_edges(road, def->route, def->from_edge, def->to_edge, what) ||
-        !check_depart(road, def->vtype, &def->depart, what))
+        !check_depart(road, def->vtype, &def->depart, first_edge_of(road, def->route, def->from_edge), what))
         return CITY_ERR_INVALID;
     if (road_demand_add_flow(road->demand, def, &road->err) != CITY_OK)
         return road_fail(road, road->err.status, "%s", road->err.msg);
@@ -529,10 +547,11 @@ CityStatus city_road_add_od(CityRoad *road, const CityOdDef *def)
 {
     char what[160];
     snprintf(what, sizeof what, "OD matrix '%s'", def->id ? def->id : "?");
-    if (!check_vtype(road, def->vtype, what) || !check_depart(road, def->vtype, &def->depart, what))
+    if (!check_vtype(road, def->vtype, what) || !check_depart(road, def->vtype, &def->depart, -1, what))
         return CITY_ERR_INVALID;
     for (int32_t i = 0; i < def->n_pairs; i++)
-        if (!check_od_edges(road, -1, def->from_edge[i], def->to_edge[i], what))
+        if (!check_od_edges(road, -1, def->from_edge[i], def->to_edge[i], what) ||
+            !check_depart(road, def->vtype, &def->depart, def->from_edge[i], what))
             return CITY_ERR_INVALID;
     if (road_demand_add_od(road->demand, def, &road->err) != CITY_OK)
         return road_fail(road, road->err.status, "%s", road->err.msg);
