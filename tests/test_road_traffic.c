@@ -374,6 +374,40 @@ static void test_speed_factor_as_sumo(void **state)
     }
 }
 
+/* A departure speed above what the vehicle's drawn speed factor allows on
+ * its lane, against SUMO 1.15 on the same files (tests/data/road/discharge,
+ * README.md there): SUMO gives the car the factor that makes its
+ * departure speed its desired one, for the whole trip. One IDM car of
+ * maxSpeed 20 sent off at 18 m/s on the 13.89 m/s road: SUMO's travel time
+ * 84.0 s at 1 s steps, 83.1 s at 0.1 s; slowing to its drawn desired speed
+ * after the start, as citylab did, it took 114.0 s and 113.3 s. */
+static void test_depart_speed_above_the_limit_as_sumo(void **state)
+{
+    (void)state;
+    static const double sumo_s[] = {84.0, 83.1};
+    static const int32_t dts[] = {1000, 100};
+    for (int k = 0; k < 2; k++) {
+        CityWorld *w = city_test_world(dts[k], 1);
+        CityRoad *road = quiet_road(w, DISCHARGE_DIR "/discharge.net.xml");
+        if (city_sumo_load_routes(road, DISCHARGE_DIR "/departspeed.rou.xml") != CITY_OK)
+            fail_msg("%s", city_world_error(w));
+        double travel_s = -1;
+        bool seen = false;
+        while (city_world_time_s(w) < 300.0 && travel_s < 0) {
+            run(w, dts[k] / 1000.0);
+            bool on = vehicle_named(road, "quick").lane >= 0;
+            if (seen && !on)
+                travel_s = city_world_time_s(w);
+            seen = seen || on;
+        }
+        city_world_destroy(w);
+        print_message("departure at 18 m/s at %.1f s steps: %.1f s (SUMO %.1f s)\n", dts[k] / 1000.0, travel_s,
+                      sumo_s[k]);
+        if (!(fabs(travel_s - sumo_s[k]) <= dts[k] / 1000.0 + 1e-6)) /* within one step of SUMO's */
+            fail_msg("%.1f s against SUMO's %.1f s", travel_s, sumo_s[k]);
+    }
+}
+
 /* Webster's mean delay per vehicle at a fixed-time signal. */
 static double webster_delay_s(double c, double lambda, double q, double s)
 {
@@ -1983,6 +2017,7 @@ int main(void)
         cmocka_unit_test(test_turn_past_a_leader_beyond_the_junction),
         cmocka_unit_test(test_discharge_as_sumo_idm),
         cmocka_unit_test(test_speed_factor_as_sumo),
+        cmocka_unit_test(test_depart_speed_above_the_limit_as_sumo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
