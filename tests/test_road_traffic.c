@@ -333,6 +333,48 @@ static void test_discharge_as_sumo_idm(void **state)
     free(readme);
 }
 
+/* The travel times of the n named vehicles of a routes file on the
+ * discharge network (tests/data/road/discharge), each within one step of
+ * SUMO 1.15's (sumo_s: n at 1 s steps, then n at 0.1 s; tripinfo
+ * durations), run until all have arrived or until_s. */
+static void travel_times_as_sumo(const char *routes, int n, const char *const names[], const double depart_s[],
+                                 const double sumo_s[], double until_s)
+{
+    static const int32_t dts[] = {1000, 100};
+    enum { MAX_N = 8 };
+    assert_true(n <= MAX_N);
+    for (int k = 0; k < 2; k++) {
+        CityWorld *w = city_test_world(dts[k], 1);
+        CityRoad *road = quiet_road(w, DISCHARGE_DIR "/discharge.net.xml");
+        if (city_sumo_load_routes(road, routes) != CITY_OK)
+            fail_msg("%s", city_world_error(w));
+        double travel_s[MAX_N];
+        bool seen[MAX_N] = {false};
+        int arrived = 0;
+        for (int j = 0; j < n; j++)
+            travel_s[j] = -1;
+        while (city_world_time_s(w) < until_s && arrived < n) {
+            run(w, dts[k] / 1000.0);
+            /* arrived in the tick just run: on the road before it, gone now */
+            for (int j = 0; j < n; j++) {
+                bool on = vehicle_named(road, names[j]).lane >= 0;
+                if (seen[j] && !on && travel_s[j] < 0) {
+                    travel_s[j] = city_world_time_s(w) - depart_s[j];
+                    arrived++;
+                }
+                seen[j] = seen[j] || on;
+            }
+        }
+        city_world_destroy(w);
+        for (int j = 0; j < n; j++) {
+            double sumo = sumo_s[k * n + j];
+            print_message("%s at %.1f s steps: %.1f s (SUMO %.1f s)\n", names[j], dts[k] / 1000.0, travel_s[j], sumo);
+            if (!(fabs(travel_s[j] - sumo) <= dts[k] / 1000.0 + 1e-6))
+                fail_msg("%s: %.1f s against SUMO's %.1f s", names[j], travel_s[j], sumo);
+        }
+    }
+}
+
 /* A vehicle's own speedFactor (SUMO's attribute on a vehicle or flow),
  * against SUMO 1.15 on the same files (tests/data/road/discharge,
  * README.md there): four IDM cars alone on a 1,500 m road, each with its
@@ -344,34 +386,8 @@ static void test_speed_factor_as_sumo(void **state)
     (void)state;
     static const char *const names[] = {"slow", "mid", "fast", "f.0"};
     static const double depart_s[] = {0, 303, 606, 909};
-    static const double sumo_s[2][4] = {{217.0, 137.0, 93.0, 168.0}, {216.7, 136.9, 93.3, 167.5}};
-    static const int32_t dts[] = {1000, 100};
-    for (int k = 0; k < 2; k++) {
-        CityWorld *w = city_test_world(dts[k], 1);
-        CityRoad *road = quiet_road(w, DISCHARGE_DIR "/discharge.net.xml");
-        if (city_sumo_load_routes(road, DISCHARGE_DIR "/speedfactor.rou.xml") != CITY_OK)
-            fail_msg("%s", city_world_error(w));
-        double travel_s[4] = {-1, -1, -1, -1};
-        bool seen[4] = {false};
-        while (city_world_time_s(w) < 1300.0) {
-            run(w, dts[k] / 1000.0);
-            /* arrived in the tick just run: on the road before it, gone now */
-            for (int j = 0; j < 4; j++) {
-                bool on = vehicle_named(road, names[j]).lane >= 0;
-                if (seen[j] && !on && travel_s[j] < 0)
-                    travel_s[j] = city_world_time_s(w) - depart_s[j];
-                seen[j] = seen[j] || on;
-            }
-        }
-        city_world_destroy(w);
-        for (int j = 0; j < 4; j++) {
-            print_message("%s at %.1f s steps: %.1f s (SUMO %.1f s)\n", names[j], dts[k] / 1000.0, travel_s[j],
-                          sumo_s[k][j]);
-            /* within one step of SUMO's */
-            if (!(fabs(travel_s[j] - sumo_s[k][j]) <= dts[k] / 1000.0 + 1e-6))
-                fail_msg("%s: %.1f s against SUMO's %.1f s", names[j], travel_s[j], sumo_s[k][j]);
-        }
-    }
+    static const double sumo_s[] = {217.0, 137.0, 93.0, 168.0, 216.7, 136.9, 93.3, 167.5};
+    travel_times_as_sumo(DISCHARGE_DIR "/speedfactor.rou.xml", 4, names, depart_s, sumo_s, 1300.0);
 }
 
 /* A departure speed above what the vehicle's drawn speed factor allows on
@@ -384,28 +400,10 @@ static void test_speed_factor_as_sumo(void **state)
 static void test_depart_speed_above_the_limit_as_sumo(void **state)
 {
     (void)state;
+    static const char *const names[] = {"quick"};
+    static const double depart_s[] = {0};
     static const double sumo_s[] = {84.0, 83.1};
-    static const int32_t dts[] = {1000, 100};
-    for (int k = 0; k < 2; k++) {
-        CityWorld *w = city_test_world(dts[k], 1);
-        CityRoad *road = quiet_road(w, DISCHARGE_DIR "/discharge.net.xml");
-        if (city_sumo_load_routes(road, DISCHARGE_DIR "/departspeed.rou.xml") != CITY_OK)
-            fail_msg("%s", city_world_error(w));
-        double travel_s = -1;
-        bool seen = false;
-        while (city_world_time_s(w) < 300.0 && travel_s < 0) {
-            run(w, dts[k] / 1000.0);
-            bool on = vehicle_named(road, "quick").lane >= 0;
-            if (seen && !on)
-                travel_s = city_world_time_s(w);
-            seen = seen || on;
-        }
-        city_world_destroy(w);
-        print_message("departure at 18 m/s at %.1f s steps: %.1f s (SUMO %.1f s)\n", dts[k] / 1000.0, travel_s,
-                      sumo_s[k]);
-        if (!(fabs(travel_s - sumo_s[k]) <= dts[k] / 1000.0 + 1e-6)) /* within one step of SUMO's */
-            fail_msg("%.1f s against SUMO's %.1f s", travel_s, sumo_s[k]);
-    }
+    travel_times_as_sumo(DISCHARGE_DIR "/departspeed.rou.xml", 1, names, depart_s, sumo_s, 300.0);
 }
 
 /* Webster's mean delay per vehicle at a fixed-time signal. */
