@@ -253,6 +253,8 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
     }
     if (gap < t->def.min_gap_m)
         return false;
+    const double lane_v = net->lanes[lane].speed_mps;
+    double want = p->dep.depart.speed_mps;
     double factor = p->dep.depart.speed_factor > 0 ? p->dep.depart.speed_factor : t->def.speed_factor;
     if (p->dep.depart.speed_factor <= 0 && t->def.speed_dev > 0) {
         double z = city_rng_normal(road->rng);
@@ -267,14 +269,12 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
          * for the whole trip; a car of maxSpeed 20 sent off at 18 m/s on a
          * 13.89 m/s lane drove 181 m in 11.0 s in SUMO 1.15 and, slowing to
          * its drawn desired speed, in 13.5 s here */
-        const double want = p->dep.depart.speed_mps, lane_v = net->lanes[lane].speed_mps;
         if (want >= 0 && want > lane_v * factor && want <= t->def.max_speed_mps && lane_v > 0)
             factor = want / lane_v;
     }
-    double limit = net->lanes[lane].speed_mps * factor;
+    double limit = lane_v * factor;
     double vdes = limit < t->def.max_speed_mps ? limit : t->def.max_speed_mps;
     double v = 0.0;
-    double want = p->dep.depart.speed_mps;
     if (want == CITY_DEPART_SPEED_MAX || want == CITY_DEPART_SPEED_DESIRED)
         want = vdes;
     /* (a type drawn from the default mix may be slower than the default car the speed was checked against) */
