@@ -65,6 +65,9 @@
 #   was 296,000 updates/s in one bench and 166,000 in another): the real
 #   part runs them in rounds of one sumo run and one citylab run, and
 #   round_med is the median of the rounds' own ratios.
+#   A second difference, in citylab's favour: Debian's SUMO is built for any
+#   x86-64, citylab's Release build for the machine that builds it
+#   (CITY_NATIVE, CMakeLists.txt: 2 to 4 % less time an update).
 #
 # Usage: scripts/bench_road.sh [--grids "10 20"] [--steps "1 0.1"]
 #          [--scale "10 20 40"] [--repeat N] [--parts "grids real scale"] [--build DIR]
