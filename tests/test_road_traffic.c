@@ -404,6 +404,22 @@ static void test_depart_speed_above_the_limit_as_sumo(void **state)
     static const double depart_s[] = {0};
     static const double sumo_s[] = {84.0, 83.1};
     travel_times_as_sumo(DISCHARGE_DIR "/departspeed.rou.xml", 1, names, depart_s, sumo_s, 300.0);
+    /* with its own speedFactor 1 and 19 m/s, SUMO fits the factor all the
+     * same (1.37): 79.0 s and 78.7 s; keeping its own factor, citylab's
+     * took 108.0 s and 107.4 s */
+    static const char *const own[] = {"own"};
+    static const double sumo_own_s[] = {79.0, 78.7};
+    travel_times_as_sumo(DISCHARGE_DIR "/departspeed-own.rou.xml", 1, own, depart_s, sumo_own_s, 300.0);
+    /* with no speed deviation to fit a factor from, SUMO stops ("too high
+     * for the departure edge"); the file is refused at the vehicle's line */
+    CityWorld *w = city_test_world(1000, 1);
+    CityRoad *road = quiet_road(w, DISCHARGE_DIR "/discharge.net.xml");
+    assert_int_not_equal(city_sumo_load_routes(road, DISCHARGE_DIR "/departspeed-nodev.rou.xml"), CITY_OK);
+    const char *e = city_world_error(w);
+    if (!strstr(e, "departspeed-nodev.rou.xml:4:") || !strstr(e, "departure speed 18 m/s is too high for its first "
+                                                                 "edge in, where it drives at most 13.90 m/s"))
+        fail_msg("unexpected error: %s", e);
+    city_world_destroy(w);
 }
 
 /* Webster's mean delay per vehicle at a fixed-time signal. */
@@ -1874,6 +1890,42 @@ static void test_departures_checked_by_the_road(void **state)
             od.depart.speed_mps = 60;
         assert_int_equal(city_road_add_od(road, &od), CITY_ERR_INVALID);
         assert_non_null(strstr(city_world_error(w), "OD matrix 'od'"));
+    }
+    /* a type without a speed deviation (top speed 20 m/s) keeps its speed
+     * factor: a departure faster than that lets it drive on the 13.9 m/s
+     * road is refused, as SUMO 1.15 refuses it ("too high for the
+     * departure edge"), past SUMO's margin of 0.01 m/s, or of 1 % more
+     * with the vehicle's own factor (13.9 x 1.01 + 0.01 = 14.049) */
+    CityVTypeDef fast;
+    city_vtype_defaults(&fast, CITY_VC_PASSENGER);
+    fast.id = "fast", fast.speed_dev = 0.0, fast.max_speed_mps = 20.0;
+    const int32_t t20 = city_road_add_vtype(road, &fast);
+    assert_true(t20 >= 0);
+    const struct {
+        double speed, factor;
+        CityStatus st;
+    } fit[] = {{13.95, 0, CITY_ERR_INVALID}, {13.91, 0, CITY_OK},  {14.1, 1.0, CITY_ERR_INVALID},
+               {14.04, 1.0, CITY_OK},        {18.0, 1.3, CITY_OK}, {18.0, 1.2, CITY_ERR_INVALID}};
+    for (size_t i = 0; i < sizeof fit / sizeof fit[0]; i++) {
+        CityDepartDef d = {
+            .lane = CITY_DEPART_LANE_FIRST, .pos_m = -1, .speed_mps = fit[i].speed, .speed_factor = fit[i].factor};
+        CityTripDef trip = {.id = "fit", .vtype = t20, .depart_s = 100 + 10.0 * (double)i, .route = r, .depart = d};
+        assert_int_equal(city_road_add_trip(road, &trip), fit[i].st);
+        CityFlowDef f = {
+            .id = "ffit", .vtype = t20, .begin_s = 200, .end_s = 210, .period_s = 5, .route = r, .depart = d};
+        assert_int_equal(city_road_add_flow(road, &f), fit[i].st);
+        CityOdDef od = {.id = "odfit",
+                        .vtype = t20,
+                        .begin_s = 300,
+                        .end_s = 310,
+                        .n_pairs = 1,
+                        .from_edge = &from,
+                        .to_edge = &to,
+                        .trips = &one,
+                        .depart = d};
+        assert_int_equal(city_road_add_od(road, &od), fit[i].st);
+        if (fit[i].st != CITY_OK)
+            assert_non_null(strstr(city_world_error(w), "is too high for its first edge a"));
     }
     /* the edges of the range are taken */
     CityTripDef trip = {.id = "y", .vtype = t, .depart_s = 0, .route = r, .depart = ok};

@@ -468,8 +468,10 @@ static int32_t first_edge_of(const CityRoad *road, int32_t route, int32_t from_e
  * messages): a lane mode or an index its first edge has (first_edge; -1:
  * not known yet), a finite position, a speed that is one of the modes or
  * a number up to the type's top speed (SUMO refuses a higher departSpeed
- * as "too high for the vehicle type"), and a speed factor that is 0
- * (drawn from the type) or in (0, 10]. */
+ * as "too high for the vehicle type"), a speed factor that is 0
+ * (drawn from the type) or in (0, 10], and, for a type without a speed
+ * deviation, a speed it may drive on its first edge ("too high for the
+ * departure edge"). */
 static bool check_depart(CityRoad *road, int32_t vtype, const CityDepartDef *d, int32_t first_edge, const char *what)
 {
     const CityVTypeDef *t = &road->vtypes[vtype >= 0 ? vtype : road->default_vtype].def;
@@ -503,6 +505,21 @@ static bool check_depart(CityRoad *road, int32_t vtype, const CityDepartDef *d, 
                   "%s: speed factor %g is not valid; use a multiplier of the speed limit from above 0 to 10, or 0 "
                   "to draw it from the vehicle type",
                   what, d->speed_factor);
+        return false;
+    }
+    /* a type without a speed deviation keeps its speed factor: an exact
+     * departure speed it could not drive on any lane it may depart on is
+     * refused, as SUMO 1.15 refuses it when the vehicle is inserted (a
+     * type with a deviation takes the factor that fits: road_insert.c) */
+    double fastest;
+    if (vtype >= 0 && v >= 0 && first_edge >= 0 && t->speed_dev <= 0 &&
+        v > (fastest = road_depart_speed_max(road, t, d->speed_factor, first_edge, d->lane))) {
+        const CityEdge *e = &road->net->edges[first_edge];
+        road_fail(road, CITY_ERR_INVALID,
+                  "%s: departure speed %g m/s is too high for its first edge %s, where it drives at most %.2f m/s "
+                  "(speed factor %g; its type has no speed deviation to fit one to the speed); use a lower speed, "
+                  "max or desired, or a higher speed factor",
+                  what, v, e->id, fastest, d->speed_factor > 0 ? d->speed_factor : t->speed_factor);
         return false;
     }
     return true;

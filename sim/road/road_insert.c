@@ -214,6 +214,32 @@ static double idm_gap_wanted(const RoadVType *t, double v, double lead_v)
     return t->def.min_gap_m + v * t->def.tau_s + v * (v - lead_v) / t->sqrt_ab;
 }
 
+/* The fastest exact departure speed SUMO 1.15 lets a vehicle of type t
+ * with speed factor `factor` keep on lane `lane` (MSEdge::validateDepartSpeed):
+ * its desired speed there, min(limit x factor, top speed), times 1.01 when
+ * the factor is the vehicle's own (own), plus 0.01 m/s (SPEED_EPS; tried
+ * on SUMO 1.15: 13.9 m/s passes on a 13.89 m/s lane, 13.9001 does not). */
+static double depart_speed_keeps(const CityVTypeDef *t, double lane_v, double factor, bool own)
+{
+    double v = lane_v * factor < t->max_speed_mps ? lane_v * factor : t->max_speed_mps;
+    return (own ? v * 1.01 : v) + 0.01;
+}
+
+double road_depart_speed_max(const CityRoad *road, const CityVTypeDef *t, double own_factor, int32_t edge, int32_t lane)
+{
+    const CityEdge *e = &road->net->edges[edge];
+    const double factor = own_factor > 0 ? own_factor : t->speed_factor;
+    double best = 0.0;
+    for (int32_t i = 0; i < e->lane_count; i++) {
+        const CityLane *l = &road->net->lanes[e->lane_first + i];
+        if ((lane >= 0 && i != lane) || (lane < 0 && !(l->allow & t->vclass)))
+            continue;
+        double v = depart_speed_keeps(t, l->speed_mps, factor, own_factor > 0);
+        best = v > best ? v : best;
+    }
+    return best;
+}
+
 /* Tries to put one waiting vehicle on the network; false when there is no room. */
 static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityStatus *st)
 {
@@ -255,23 +281,27 @@ static bool try_insert(CityRoad *road, const RoadPending *p, double now_s, CityS
         return false;
     const double lane_v = net->lanes[lane].speed_mps;
     double want = p->dep.depart.speed_mps;
-    double factor = p->dep.depart.speed_factor > 0 ? p->dep.depart.speed_factor : t->def.speed_factor;
-    if (p->dep.depart.speed_factor <= 0 && t->def.speed_dev > 0) {
+    const bool own = p->dep.depart.speed_factor > 0;
+    double factor = own ? p->dep.depart.speed_factor : t->def.speed_factor;
+    if (!own && t->def.speed_dev > 0) {
         double z = city_rng_normal(road->rng);
         if (z > 2.0)
             z = 2.0;
         if (z < -2.0)
             z = -2.0;
         factor *= 1.0 + t->def.speed_dev * z;
-        /* an exact departure speed above what the drawn factor allows: SUMO
-         * gives the vehicle the factor that makes that speed its desired
-         * one (MSEdge::validateDepartSpeed, "Choosing new speed factor"),
-         * for the whole trip; a car of maxSpeed 20 sent off at 18 m/s on a
-         * 13.89 m/s lane drove 181 m in 11.0 s in SUMO 1.15 and, slowing to
-         * its drawn desired speed, in 13.5 s here */
-        if (want >= 0 && want > lane_v * factor && want <= t->def.max_speed_mps && lane_v > 0)
-            factor = want / lane_v;
     }
+    /* an exact departure speed above what the factor allows (by SUMO's
+     * margin: depart_speed_keeps) on a type with a speed deviation: SUMO
+     * gives the vehicle the factor that makes that speed its desired one
+     * (MSEdge::validateDepartSpeed, "Choosing new speed factor"), for the
+     * whole trip, its own factor too; a car of maxSpeed 20 sent off at
+     * 18 m/s on a 13.89 m/s lane drove 181 m in 11.0 s in SUMO 1.15 and,
+     * slowing to its drawn desired speed, in 13.5 s here. (A type without
+     * one was refused when the trip was added: road.c.) */
+    if (t->def.speed_dev > 0 && want >= 0 && want > depart_speed_keeps(&t->def, lane_v, factor, own) &&
+        want <= t->def.max_speed_mps && lane_v > 0)
+        factor = want / lane_v;
     double limit = lane_v * factor;
     double vdes = limit < t->def.max_speed_mps ? limit : t->def.max_speed_mps;
     double v = 0.0;
