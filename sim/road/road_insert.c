@@ -229,7 +229,7 @@ double road_depart_speed_max(const CityRoad *road, const CityVTypeDef *t, double
 {
     const CityEdge *e = &road->net->edges[edge];
     const double factor = own_factor > 0 ? own_factor : t->speed_factor;
-    double best = 0.0;
+    double best = -1.0;
     for (int32_t i = 0; i < e->lane_count; i++) {
         const CityLane *l = &road->net->lanes[e->lane_first + i];
         if ((lane >= 0 && i != lane) || (lane < 0 && !(l->allow & t->vclass)))
@@ -237,7 +237,7 @@ double road_depart_speed_max(const CityRoad *road, const CityVTypeDef *t, double
         double v = depart_speed_keeps(t, l->speed_mps, factor, own_factor > 0);
         best = v > best ? v : best;
     }
-    return best;
+    return best >= 0 ? best : INFINITY; /* (no lane it may use: another check speaks of that) */
 }
 
 /* Tries to put one waiting vehicle on the network; false when there is no room. */

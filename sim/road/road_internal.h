@@ -679,14 +679,14 @@ void road_closures_mirror(CityRoad *road, int32_t lane);
 
 /* road_vehicles.c: storage, arrival */
 CityStatus road_vehicles_reserve(CityRoad *road, uint32_t n);
-/* The fastest exact departure speed a vehicle of type t (own_factor > 0:
- * its own speed factor; else the type's) may keep on lane `lane` of edge
- * `edge` (-1: on the best lane its class may use), by SUMO's rule
- * (road_insert.c) */
-double road_depart_speed_max(const CityRoad *road, const CityVTypeDef *t, double own_factor, int32_t edge,
-                             int32_t lane);
 /* road_insert.c: inserts the vehicles due by now_s that find room (COMMIT; and the first step). */
 CityStatus road_insert_pending(CityRoad *road, double now_s);
+/* road_insert.c: the fastest exact departure speed a vehicle of type t
+ * (own_factor > 0: its own speed factor; else the type's) may keep on lane
+ * `lane` of edge `edge` (-1: on the best lane its class may use) by SUMO's
+ * rule; INFINITY when no lane of the edge is one it may use. */
+double road_depart_speed_max(const CityRoad *road, const CityVTypeDef *t, double own_factor, int32_t edge,
+                             int32_t lane);
 /* road_vehicles.c: notes that vehicle v, already taken off its lane, leaves the road (PHYSICS). */
 CityStatus road_leave(CityRoad *road, int32_t v, bool arrived);
 /* Removes the noted leavers in the order they left, at time now_s (COMMIT):
