@@ -740,6 +740,46 @@ static void test_committed_to_a_full_junction(void **state)
     city_scenario_destroy(sc);
 }
 
+/* A declared route that starts on an edge none of whose lanes its
+ * vehicle's class may use is refused when the trip or flow is added: a
+ * tram on a Jamsil street (its lanes disallow trams) waited to enter for
+ * ever, and the run ended with demand_served failing and no word of why.
+ * SUMO 1.15 stops on it ("Vehicle ... is not allowed to depart on any lane
+ * of edge"). A car on the same route is taken. */
+static void test_route_start_its_class_may_use(void **state)
+{
+    (void)state;
+    CityScenario *sc = load_source_seed("route start",
+                                        "city.config{ dt_ms = 1000, until_s = 60 }\n"
+                                        "city.road.load_sumo{ net = '" CITY_SOURCE_DIR
+                                        "/assets/jamsil/jamsil.net.xml', trip_output = false, edge_output = false }\n",
+                                        1);
+    CityWorld *w = city_scenario_world(sc);
+    CityRoad *road = city_road_of(w);
+    const CityRoadNet *net = city_road_net(road);
+    const int32_t edges[1] = {city_road_net_find_edge(net, "-1225108560#0")};
+    assert_true(edges[0] >= 0);
+    const int32_t route = city_road_add_route(road, "street", edges, 1);
+    assert_true(route >= 0);
+    CityVTypeDef tram;
+    city_vtype_defaults(&tram, CITY_VC_RAIL);
+    tram.id = "tram";
+    const int32_t t = city_road_add_vtype(road, &tram);
+    assert_true(t >= 0);
+    const CityDepartDef d = {.lane = CITY_DEPART_LANE_BEST, .pos_m = -1, .speed_mps = 0};
+    CityTripDef trip = {.id = "t1", .vtype = t, .route = route, .depart = d};
+    assert_int_equal(city_road_add_trip(road, &trip), CITY_ERR_INVALID);
+    if (!strstr(city_world_error(w), "vehicle 't1': no lane of the first edge of its route, -1225108560#0, allows "
+                                     "its vehicle class rail"))
+        fail_msg("unexpected error: %s", city_world_error(w));
+    CityFlowDef f = {.id = "f1", .vtype = t, .end_s = 60, .period_s = 10, .route = route, .depart = d};
+    assert_int_equal(city_road_add_flow(road, &f), CITY_ERR_INVALID);
+    assert_non_null(strstr(city_world_error(w), "flow 'f1': no lane of the first edge"));
+    trip.id = "car", trip.vtype = -1;
+    assert_int_equal(city_road_add_trip(road, &trip), CITY_OK);
+    city_scenario_destroy(sc);
+}
+
 /* city.road.path (city_road_path) names the route a trip between the
  * same edges takes: scenarios place sensors and controllers along it. It
  * was the router's fastest path alone, where departures also keep off
@@ -849,7 +889,8 @@ int main(void)
         tests[i] = (struct CMUnitTest){names[i], test_case, NULL, NULL, &cases[i]};
     }
     int failed = _cmocka_run_group_tests("test_road_real", tests, sizeof tests / sizeof tests[0], NULL, NULL);
-    const struct CMUnitTest behaviour[] = {cmocka_unit_test(test_center_seeds), cmocka_unit_test(test_short_exit_entered_too_near_to_stop),
+    const struct CMUnitTest behaviour[] = {cmocka_unit_test(test_center_seeds),
+                                           cmocka_unit_test(test_short_exit_entered_too_near_to_stop),
                                            cmocka_unit_test(test_jamsil_seeds),
                                            cmocka_unit_test(test_wrong_exit_lane_approached),
                                            cmocka_unit_test(test_urgent_change_without_a_hard_stop),
@@ -861,7 +902,8 @@ int main(void)
                                            cmocka_unit_test(test_insertion_behind_a_back_over_the_line),
                                            cmocka_unit_test(test_braking_held_to_what_safety_needs),
                                            cmocka_unit_test(test_committed_to_a_full_junction),
-                                           cmocka_unit_test(test_path_is_the_trips_route)};
+                                           cmocka_unit_test(test_path_is_the_trips_route),
+                                           cmocka_unit_test(test_route_start_its_class_may_use)};
     failed += cmocka_run_group_tests_name("test_road_real_behaviour", behaviour, NULL, NULL);
     return failed != 0;
 }

@@ -463,13 +463,33 @@ static int32_t first_edge_of(const CityRoad *road, int32_t route, int32_t from_e
     return route >= 0 ? road->route_edges[road->routes[route].first] : from_edge;
 }
 
+/* A declared route whose first edge has no lane the vehicle's class may
+ * use: SUMO stops ("is not allowed to depart on any lane of edge"), and
+ * the vehicle would wait to enter for ever. (A trip between two edges is
+ * routed when it is due: one with no way for its class is logged and not
+ * made.) */
+static bool check_route_start(CityRoad *road, int32_t vtype, int32_t route, const char *what)
+{
+    if (route < 0)
+        return true;
+    const CityVTypeDef *t = &road->vtypes[vtype >= 0 ? vtype : road->default_vtype].def;
+    const int32_t first = first_edge_of(road, route, -1);
+    if (isfinite(road_depart_speed_max(road, t, 0, first, -1)))
+        return true;
+    road_fail(road, CITY_ERR_INVALID,
+              "%s: no lane of the first edge of its route, %s, allows its vehicle class %s; start the route on an "
+              "edge its class may use, or give it a type of a class the edge allows",
+              what, road->net->edges[first].id, city_vclass_name(t->vclass));
+    return false;
+}
+
 /* The departure's fields, checked here for every caller (the routes
  * reader and the Lua functions check them too, with their own located
  * messages): a lane mode or an index its first edge has (first_edge; -1:
  * not known yet), a finite position, a speed that is one of the modes or
  * a number up to the type's top speed (SUMO refuses a higher departSpeed
- * as "too high for the vehicle type"), a speed factor that is 0
- * (drawn from the type) or in (0, 10], and, for a type without a speed
+ * as "too high for the vehicle type"), a speed factor that is 0 (drawn
+ * from the type) or in (0, 10], and, for a type without a speed
  * deviation, a speed it may drive on its first edge ("too high for the
  * departure edge"). */
 static bool check_depart(CityRoad *road, int32_t vtype, const CityDepartDef *d, int32_t first_edge, const char *what)
@@ -530,7 +550,8 @@ CityStatus city_road_add_trip(CityRoad *road, const CityTripDef *def)
     char what[160];
     snprintf(what, sizeof what, "vehicle '%s'", def->id ? def->id : "?");
     if (!check_vtype(road, def->vtype, what) || !check_od_edges(road, def->route, def->from_edge, def->to_edge, what) ||
-        !check_depart(road, def->vtype, &def->depart, first_edge_of(road, def->route, def->from_edge), what))
+        !check_depart(road, def->vtype, &def->depart, first_edge_of(road, def->route, def->from_edge), what) ||
+        !check_route_start(road, def->vtype, def->route, what))
         return CITY_ERR_INVALID;
     if (road_demand_add_trip(road->demand, def, &road->err) != CITY_OK)
         return road_fail(road, road->err.status, "%s", road->err.msg);
@@ -551,7 +572,8 @@ CityStatus city_road_add_flow(CityRoad *road, const CityFlowDef *def)
     char what[160];
     snprintf(what, sizeof what, "flow '%s'", def->id ? def->id : "?");
     if (!check_vtype(road, def->vtype, what) || !check_od_edges(road, def->route, def->from_edge, def->to_edge, what) ||
-        !check_depart(road, def->vtype, &def->depart, first_edge_of(road, def->route, def->from_edge), what))
+        !check_depart(road, def->vtype, &def->depart, first_edge_of(road, def->route, def->from_edge), what) ||
+        !check_route_start(road, def->vtype, def->route, what))
         return CITY_ERR_INVALID;
     if (road_demand_add_flow(road->demand, def, &road->err) != CITY_OK)
         return road_fail(road, road->err.status, "%s", road->err.msg);
