@@ -215,10 +215,11 @@ static double idm_gap_wanted(const RoadVType *t, double v, double lead_v)
 }
 
 /* The fastest exact departure speed SUMO 1.15 lets a vehicle of type t
- * with speed factor `factor` keep on lane `lane` (MSEdge::validateDepartSpeed):
- * its desired speed there, min(limit x factor, top speed), times 1.01 when
- * the factor is the vehicle's own (own), plus 0.01 m/s (SPEED_EPS; tried
- * on SUMO 1.15: 13.9 m/s passes on a 13.89 m/s lane, 13.9001 does not). */
+ * with speed factor `factor` keep on a lane whose limit is lane_v
+ * (MSEdge::validateDepartSpeed): its desired speed there, min(lane_v x
+ * factor, top speed), times 1.01 when the factor is the vehicle's own
+ * (own), plus 0.01 m/s (SPEED_EPS; tried on SUMO 1.15: 13.9 m/s passes on
+ * a 13.89 m/s lane, 13.9001 does not). */
 static double depart_speed_keeps(const CityVTypeDef *t, double lane_v, double factor, bool own)
 {
     double v = lane_v * factor < t->max_speed_mps ? lane_v * factor : t->max_speed_mps;
@@ -237,7 +238,7 @@ double road_depart_speed_max(const CityRoad *road, const CityVTypeDef *t, double
         double v = depart_speed_keeps(t, l->speed_mps, factor, own_factor > 0);
         best = v > best ? v : best;
     }
-    return best >= 0 ? best : INFINITY; /* (no lane it may use: another check speaks of that) */
+    return best >= 0 ? best : INFINITY; /* (no lane it may use: road.c's check_route_start, or the router, says so) */
 }
 
 /* Tries to put one waiting vehicle on the network; false when there is no room. */
