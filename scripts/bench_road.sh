@@ -22,14 +22,15 @@
 #   40x40), so the larger grids carry about 1.35 times its vehicles per
 #   lane-km (veh_lkm gives each run's mean), with longer queues, more lane
 #   changes and more vehicles held at lines: more work per update that
-#   comes from the traffic, not from the map. The row marked "t" holds the
-#   traffic and changes only the map: the smallest grid's own routes, run
-#   in each of the largest grid's blocks of its size (16 copies on 40x40),
-#   so every block carries the smallest grid's vehicles, queues and lights
-#   (updates: 16 times the 10x10 grid's, to 0.1 %), on a map 16 times as
-#   large and with 16 times the vehicles at once; its ratio to the
-#   smallest grid is the one that must stay <= 1.2. The other ratios are
-#   printed beside it. Beside veh_lkm, load_s: the wall time of loading
+#   comes from the traffic, not from the map. The rows marked "t" hold the
+#   traffic per block: the smallest grid's own routes, run in each of a
+#   larger grid's blocks of its size (4 copies on 20x20, 16 on 40x40), so
+#   every block carries the smallest grid's vehicles, queues and lights
+#   (updates: 16 times the 10x10 grid's on 40x40, to 0.1 %), on a map and
+#   with vehicles at once (veh: each run's mean) 4 or 16 times as many;
+#   the largest grid's ratio to the smallest is the one that must stay
+#   <= 1.2, and the t rows between show how the cost grows on the way.
+#   The other ratios are printed beside it. Beside veh_lkm, load_s: the wall time of loading
 #   (load_wall_time_s: network, routes and everything up to the first
 #   step), which must grow like the network file, not faster. With
 #   --repeat N each run is made N times, in rounds of every grid and step
@@ -294,11 +295,12 @@ if has scale; then
   # (column G of the 10x10 grid is AG on the 40x40 grid); the block at
   # column x, row y (in blocks of the smallest grid's size) moves a node
   # small*x columns and small*y rows on.
-  #   move_routes DST K: the routes in each of the K x K blocks from the
-  #   corner, into DST; with K > 1 a vehicle takes its block's number before
-  #   its name (ordered by departure, then block, then as in the file)
+  #   move_routes DST K [N]: the routes in each of the K x K blocks from the
+  #   corner of the N x N grid (default: the largest), into DST; with K > 1
+  #   a vehicle takes its block's number before its name (ordered by
+  #   departure, then block, then as in the file)
   move_routes() {
-    python3 - "$inputs/s$small.rou.xml" "$1" "$small" "$large" "$2" <<'PY'
+    python3 - "$inputs/s$small.rou.xml" "$1" "$small" "${3:-$large}" "$2" <<'PY'
 import re, sys
 src, dst, small, large, k = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 def name(col):
@@ -321,12 +323,17 @@ PY
     for step in $steps; do
       runs+=("$large-c$small-$step $inputs/s$large.net.xml $work/s$large-c$small.rou.xml $(python3 -c "print(int(round($step*1000)))") ${large}x${large}c $step $(area_ratio "$small")")
     done
-    if [ $((large % small)) = 0 ]; then
-      move_routes "$work/s$large-t$small.rou.xml" $((large / small))
-      for step in $steps; do
-        runs+=("$large-t$small-$step $inputs/s$large.net.xml $work/s$large-t$small.rou.xml $(python3 -c "print(int(round($step*1000)))") ${large}x${large}t $step 1")
-      done
-    fi
+    # the t row of every grid made of whole blocks of the smallest: its
+    # traffic copied into each, so the vehicles at once grow with the
+    # grid's area (4 times on 20x20, 16 on 40x40) and nothing else does
+    for n in $scale; do
+      if [ "$n" != "$small" ] && [ $((n % small)) = 0 ]; then
+        move_routes "$work/s$n-t$small.rou.xml" $((n / small)) "$n"
+        for step in $steps; do
+          runs+=("$n-t$small-$step $inputs/s$n.net.xml $work/s$n-t$small.rou.xml $(python3 -c "print(int(round($step*1000)))") ${n}x${n}t $step $(area_ratio "$n")")
+        done
+      fi
+    done
   fi
   for r in $(seq "$repeat"); do
     for run in "${runs[@]}"; do
@@ -335,12 +342,13 @@ PY
     done
   done
   echo
-  printf '%-6s %-5s %9s %12s %8s %12s %10s %8s\n' grid step trips updates veh_lkm citylab_ups ns_per_upd load_s
+  printf '%-7s %-5s %9s %12s %7s %8s %12s %10s %8s\n' grid step trips updates veh veh_lkm citylab_ups ns_per_upd load_s
   for run in "${runs[@]}"; do
     read -r key net routes dt_ms label step _ <<<"$run"
-    veh_lkm=$(python3 -c "print(round(${scale_upd[$key]} / (1800 * 1000 / $dt_ms) / ${scale_lkm[$net]}, 2))")
-    printf '%-6s %-5s %9s %12s %8s %12.0f %10s %8.3f\n' "$label" "$step" \
-      "${scale_trips[$key]}" "${scale_upd[$key]}" "$veh_lkm" "$(python3 -c "print(1e9/${scale_ns[$key]})")" \
+    veh=$(python3 -c "print(round(${scale_upd[$key]} / (1800 * 1000 / $dt_ms)))")
+    veh_lkm=$(python3 -c "print(round($veh / ${scale_lkm[$net]}, 2))")
+    printf '%-7s %-5s %9s %12s %7s %8s %12.0f %10s %8.3f\n' "$label" "$step" \
+      "${scale_trips[$key]}" "${scale_upd[$key]}" "$veh" "$veh_lkm" "$(python3 -c "print(1e9/${scale_ns[$key]})")" \
       "${scale_ns[$key]}" "${scale_load[$key]}"
   done
   # ratio LABEL KEY STEP: KEY's cost per update over the smallest grid's at
@@ -359,8 +367,16 @@ print('    each round\'s own ratio:', ' '.join(map(str, r)), ' median:', round(s
   }
   for step in $steps; do
     echo "cost per update at $step s, against the ${small}x$small grid's:"
-    ratio "  the same traffic on a map $(((large / small) ** 2)) times as large (the ${large}x${large}t row; must stay <= 1.2)" \
-      "$large-t$small" "$step"
+    for n in $scale; do
+      [ "$n" != "$small" ] && [ $((n % small)) = 0 ] || continue
+      if [ "$n" = "$large" ]; then
+        ratio "  the same traffic in each block of a map $(((n / small) ** 2)) times as large (the ${n}x${n}t row; must stay <= 1.2)" \
+          "$n-t$small" "$step"
+      else
+        ratio "  the same traffic in each block of a map $(((n / small) ** 2)) times as large (the ${n}x${n}t row)" \
+          "$n-t$small" "$step"
+      fi
+    done
     ratio "  the ${large}x$large grid's own random trips (denser: veh_lkm)" "$large" "$step"
     ratio "  the ${large}x$large grid with the ${small}x$small grid's number of trips (the + row)" "$large-d$small" "$step"
     ratio "  the ${small}x$small grid's routes alone, in the ${large}x$large grid's corner (the c row)" "$large-c$small" "$step"
