@@ -346,7 +346,7 @@ PY
   for run in "${runs[@]}"; do
     read -r key net routes dt_ms label step _ <<<"$run"
     veh=$(python3 -c "print(round(${scale_upd[$key]} / (1800 * 1000 / $dt_ms)))")
-    veh_lkm=$(python3 -c "print(round($veh / ${scale_lkm[$net]}, 2))")
+    veh_lkm=$(python3 -c "print(round(${scale_upd[$key]} / (1800 * 1000 / $dt_ms) / ${scale_lkm[$net]}, 2))")
     printf '%-7s %-5s %9s %12s %7s %8s %12.0f %10s %8.3f\n' "$label" "$step" \
       "${scale_trips[$key]}" "${scale_upd[$key]}" "$veh" "$veh_lkm" "$(python3 -c "print(1e9/${scale_ns[$key]})")" \
       "${scale_ns[$key]}" "${scale_load[$key]}"
@@ -369,13 +369,10 @@ print('    each round\'s own ratio:', ' '.join(map(str, r)), ' median:', round(s
     echo "cost per update at $step s, against the ${small}x$small grid's:"
     for n in $scale; do
       [ "$n" != "$small" ] && [ $((n % small)) = 0 ] || continue
-      if [ "$n" = "$large" ]; then
-        ratio "  the same traffic in each block of a map $(((n / small) ** 2)) times as large (the ${n}x${n}t row; must stay <= 1.2)" \
-          "$n-t$small" "$step"
-      else
-        ratio "  the same traffic in each block of a map $(((n / small) ** 2)) times as large (the ${n}x${n}t row)" \
-          "$n-t$small" "$step"
-      fi
+      held=""
+      [ "$n" = "$large" ] && held="; must stay <= 1.2"
+      ratio "  the same traffic in each block of a map $(((n / small) ** 2)) times as large (the ${n}x${n}t row$held)" \
+        "$n-t$small" "$step"
     done
     ratio "  the ${large}x$large grid's own random trips (denser: veh_lkm)" "$large" "$step"
     ratio "  the ${large}x$large grid with the ${small}x$small grid's number of trips (the + row)" "$large-d$small" "$step"

@@ -41,7 +41,6 @@ size_t city_cpu_missing(char *buf, size_t cap, bool (*has)(const char *feature),
 /* (__builtin_cpu_supports takes a string constant only: one test a name) */
 static bool cpu_has(const char *feature)
 {
-    __builtin_cpu_init();
 #define X(f)                                                                                                           \
     if (!strcmp(feature, f))                                                                                           \
         return __builtin_cpu_supports(f) != 0;
@@ -56,6 +55,7 @@ __attribute__((constructor)) static void city_cpu_check(void)
     static const char *const features[] = {CITY_NATIVE_FEATURES NULL};
 #undef X
     char missing[256];
+    __builtin_cpu_init(); /* (a constructor may run before libgcc's own has) */
     size_t n = city_cpu_missing(missing, sizeof missing, cpu_has, features);
     if (n == 0)
         return;
